@@ -1,0 +1,96 @@
+/**
+ * Errors are values: a one-line message saying what happened and a hint saying
+ * what to do. The CLI and the extension render them the same way (see
+ * `formatError`); neither invents its own wording.
+ */
+
+export type PulseErrorCode =
+  | 'usage'
+  | 'connection-refused'
+  | 'connection-timeout'
+  | 'host-not-found'
+  | 'authentication-failed'
+  | 'database-not-found'
+  | 'permission-denied'
+  | 'tools-not-found'
+  | 'tools-too-old'
+  | 'folder-not-writable'
+  | 'folder-not-a-folder'
+  | 'disk-full'
+  | 'backup-locked'
+  | 'unknown-set'
+  | 'dump-failed'
+  | 'cancelled'
+  | 'invalid-manifest'
+  | 'internal';
+
+export class PulseError extends Error {
+  readonly code: PulseErrorCode;
+  readonly hint: string | undefined;
+  /** Extra lines for a log (never shown as the one-line message). */
+  readonly details: string | undefined;
+
+  constructor(code: PulseErrorCode, message: string, options: { hint?: string; details?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PulseError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  /** Process exit code: 2 for a usage error, 130 when cancelled, 1 otherwise. */
+  get exitCode(): number {
+    if (this.code === 'usage') return 2;
+    if (this.code === 'cancelled') return 130;
+    return 1;
+  }
+}
+
+export function isPulseError(value: unknown): value is PulseError {
+  return value instanceof PulseError;
+}
+
+/** The single line a person sees: "message: hint" (no stack, no newlines). */
+export function formatError(error: unknown): string {
+  const pulse = toPulseError(error);
+  const line = pulse.hint ? `${pulse.message}: ${pulse.hint}` : pulse.message;
+  return line.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Wraps anything thrown into a PulseError, keeping PulseErrors as they are. */
+export function toPulseError(error: unknown): PulseError {
+  if (error instanceof PulseError) return error;
+  const nodeError = error as NodeJS.ErrnoException | undefined;
+  if (nodeError && typeof nodeError === 'object' && typeof nodeError.code === 'string') {
+    const path = nodeError.path ? ` (${nodeError.path})` : '';
+    switch (nodeError.code) {
+      case 'ENOSPC':
+        return new PulseError('disk-full', `the disk is full${path}`, {
+          hint: 'free some space or choose another backups folder with --dir',
+          cause: error,
+        });
+      case 'EACCES':
+      case 'EPERM':
+      case 'EROFS':
+        return new PulseError('folder-not-writable', `permission denied${path}`, {
+          hint: 'choose a folder you can write to with --dir, or fix its permissions',
+          cause: error,
+        });
+      case 'ENOTDIR':
+        return new PulseError('folder-not-a-folder', `not a folder${path}`, {
+          hint: 'point --dir at a folder, not a file',
+          cause: error,
+        });
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new PulseError('internal', `unexpected error: ${firstLine(message)}`, {
+    hint: 'run again with PULSE_BACKUP_DEBUG=1 for details and report it',
+    details: error instanceof Error ? error.stack : undefined,
+    cause: error,
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
