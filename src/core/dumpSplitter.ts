@@ -1,0 +1,492 @@
+/**
+ * Splits one plain-format pg_dump stream into the schema-only and data-only
+ * parts of a backup set while it flows past, so a single pg_dump run (one
+ * snapshot, one pass over the database) yields all three files.
+ *
+ * pg_dump writes each archive entry behind a header comment:
+ *
+ *     --
+ *     -- Name: users; Type: TABLE; Schema: public; Owner: postgres
+ *     --
+ *
+ * (`-- Data for Name: ...` for data entries). The entry's type says whether it
+ * belongs to the schema part or the data part, exactly as `pg_dump
+ * --schema-only` and `pg_dump --data-only` would select it. A header is only
+ * recognised at the top level of the SQL text: a lexer follows quotes, dollar
+ * quotes and comments, and COPY data is skipped line by line, so a function
+ * body or a row that merely looks like a header cannot move a boundary.
+ */
+
+/** Which part of the set a stretch of the dump belongs to. */
+export type DumpPart = 'both' | 'schema' | 'data';
+
+export interface TableDataEvent {
+  schema: string;
+  name: string;
+  rows: number;
+  /** Bytes of COPY data (the rows) seen for this table so far. */
+  bytes: number;
+}
+
+export interface SplitterCallbacks {
+  onTableStart?(table: TableDataEvent): void;
+  onTableProgress?(table: TableDataEvent): void;
+  onTableDone?(table: TableDataEvent): void;
+}
+
+/** What one chunk of input produced for the two derived files. */
+export interface SplitOutput {
+  schema: Buffer[];
+  data: Buffer[];
+}
+
+/**
+ * TOC entry types that `pg_dump --data-only` keeps and `--schema-only` drops.
+ * Large-object metadata and its comments/ACLs belong with the data: a
+ * schema-only dump has no large objects at all (names across pg_dump 15–18).
+ */
+const DATA_ENTRY_TYPES = new Set([
+  'TABLE DATA',
+  'SEQUENCE SET',
+  'BLOBS',
+  'BLOB',
+  'BLOB METADATA',
+  'LARGE OBJECT',
+  'LARGE OBJECTS',
+  'MATERIALIZED VIEW DATA',
+]);
+
+/** Types of entries that describe a large object (COMMENT, ACL, SECURITY LABEL on one). */
+const LARGE_OBJECT_NAME = /^LARGE OBJECTS? /;
+
+const HEADER_PATTERN = /^-- (Data for )?Name: (.*?); Type: ([A-Z][A-Z ]*?); Schema: (.*); Owner: (.*)$/;
+const FOOTER_LINE = '-- PostgreSQL database dump complete';
+
+/** Lines inserted into the data file right after pg_dump's own preamble. */
+export const DATA_FILE_PREAMBLE =
+  '-- Pulse Backup: data-only part of a backup set. Triggers, including the\n' +
+  '-- foreign-key checks, stay quiet while it loads, so circular foreign keys\n' +
+  '-- and triggers that rewrite rows cannot get in the way (needs a superuser).\n' +
+  'SET session_replication_role = replica;\n\n';
+
+export const SCHEMA_FILE_PREAMBLE = '-- Pulse Backup: schema-only part of a backup set.\n\n';
+
+const NEWLINE = 0x0a;
+const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
+
+type Section = 'preamble' | 'schema' | 'data' | 'footer';
+
+interface LexState {
+  /** Inside '...' (escapeBackslash: an E'...' string). */
+  singleQuote: boolean;
+  escapeBackslash: boolean;
+  doubleQuote: boolean;
+  /** The tag of an open $tag$ quote, '' for $$, undefined when none. */
+  dollarTag: string | undefined;
+  blockCommentDepth: number;
+}
+
+export class DumpSplitter {
+  private carry: Buffer | undefined;
+  private section: Section = 'preamble';
+  private inCopy = false;
+  private copyTable: TableDataEvent | undefined;
+  private lastProgressBytes = 0;
+  /** "--" lines held back until the next line says whether a header starts. */
+  private heldDashLines: Buffer[] = [];
+  private readonly lex: LexState = {
+    singleQuote: false,
+    escapeBackslash: false,
+    doubleQuote: false,
+    dollarTag: undefined,
+    blockCommentDepth: 0,
+  };
+  private output: SplitOutput = { schema: [], data: [] };
+  private readonly tables: TableDataEvent[] = [];
+  private sawHeader = false;
+  private sawFooter = false;
+  private entryCount = 0;
+
+  constructor(private readonly callbacks: SplitterCallbacks = {}) {}
+
+  /** Feeds one chunk of pg_dump output; returns the bytes for each derived file. */
+  push(chunk: Buffer): SplitOutput {
+    this.output = { schema: [], data: [] };
+    let buffer = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
+    let start = 0;
+    while (start < buffer.length) {
+      if (this.inCopy) {
+        start = this.consumeCopy(buffer, start);
+        if (this.inCopy) break;
+        continue;
+      }
+      const end = buffer.indexOf(NEWLINE, start);
+      if (end === -1) break;
+      this.consumeSqlLine(buffer.subarray(start, end + 1));
+      start = end + 1;
+    }
+    if (start < buffer.length) {
+      // Keep the unfinished line; copy it so the caller's chunk can be reused.
+      buffer = buffer.subarray(start);
+      this.carry = Buffer.from(buffer);
+    }
+    return this.output;
+  }
+
+  /** Signals the end of the stream; returns whatever was still held back. */
+  end(): SplitOutput {
+    this.output = { schema: [], data: [] };
+    if (this.carry) {
+      const rest = this.carry;
+      this.carry = undefined;
+      if (this.inCopy) this.route(rest, 'data');
+      else this.consumeSqlLine(rest);
+    }
+    this.flushHeldDashLines();
+    return this.output;
+  }
+
+  /** Row counts and COPY bytes per table, in dump order. */
+  get tableData(): readonly TableDataEvent[] {
+    return this.tables;
+  }
+
+  /** True once pg_dump's "dump complete" footer has gone past: a dump cut short lacks it. */
+  get complete(): boolean {
+    return this.sawFooter && !this.inCopy;
+  }
+
+  get entries(): number {
+    return this.entryCount;
+  }
+
+  /** Routes COPY rows until the `\.` terminator; returns where reading stopped. */
+  private consumeCopy(buffer: Buffer, start: number): number {
+    const table = this.copyTable;
+    let position = start;
+    let runStart = start;
+    while (position < buffer.length) {
+      const end = buffer.indexOf(NEWLINE, position);
+      if (end === -1) break;
+      const isTerminator =
+        end - position === 2 && buffer[position] === 0x5c /* \ */ && buffer[position + 1] === 0x2e; /* . */
+      if (isTerminator) {
+        if (table) {
+          table.bytes += position - runStart;
+          this.callbacks.onTableDone?.({ ...table });
+        }
+        this.route(buffer.subarray(runStart, end + 1), 'data');
+        this.inCopy = false;
+        this.copyTable = undefined;
+        return end + 1;
+      }
+      if (table) table.rows += 1;
+      position = end + 1;
+    }
+    if (position > runStart) {
+      this.route(buffer.subarray(runStart, position), 'data');
+      if (table) {
+        table.bytes += position - runStart;
+        if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
+          this.lastProgressBytes = table.bytes;
+          this.callbacks.onTableProgress?.({ ...table });
+        }
+      }
+    }
+    return position;
+  }
+
+  private consumeSqlLine(line: Buffer): void {
+    const atTopLevel = this.isTopLevel();
+    if (atTopLevel && isDashLine(line)) {
+      this.heldDashLines.push(line);
+      // A third "--" closes a header; the middle line was inspected already.
+      return;
+    }
+    if (atTopLevel && this.heldDashLines.length > 0 && startsWithComment(line)) {
+      const text = line.toString('utf8').replace(/\r?\n$/, '');
+      if (text === FOOTER_LINE) {
+        this.beginSection('footer');
+        this.sawFooter = true;
+      } else {
+        const header = parseEntryHeader(text);
+        if (header) this.beginEntry(header);
+      }
+      this.flushHeldDashLines();
+      this.route(line, this.partFor(this.section));
+      return;
+    }
+    this.flushHeldDashLines();
+    if (atTopLevel && line.length > 5 && line.toString('latin1', 0, 5) === 'COPY ') {
+      this.startCopy(line);
+      this.route(line, this.partFor(this.section));
+      return;
+    }
+    if (atTopLevel && this.section !== 'preamble' && isSessionSetting(line)) {
+      // pg_dump switches tablespace, access method or role just before the
+      // header of the entry that needs it, so the line trails the previous
+      // entry; both files get it, since either may hold the next entry.
+      this.route(line, 'both');
+      return;
+    }
+    this.lexLine(line);
+    this.route(line, this.partFor(this.section));
+  }
+
+  private beginEntry(header: EntryHeader): void {
+    if (!this.sawHeader) {
+      this.sawHeader = true;
+      // pg_dump's preamble (the \restrict line and SET commands) ends here.
+      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE));
+      this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE));
+    }
+    this.entryCount += 1;
+    this.beginSection(isDataEntry(header) ? 'data' : 'schema');
+  }
+
+  private beginSection(section: Section): void {
+    this.section = section;
+  }
+
+  private startCopy(line: Buffer): void {
+    const text = line.toString('utf8');
+    if (!/ FROM stdin;\s*$/.test(text)) return;
+    const name = parseCopyTarget(text);
+    this.inCopy = true;
+    this.lastProgressBytes = 0;
+    if (name) {
+      const table: TableDataEvent = { schema: name.schema, name: name.name, rows: 0, bytes: 0 };
+      this.tables.push(table);
+      this.copyTable = table;
+      this.callbacks.onTableStart?.({ ...table });
+    }
+  }
+
+  private flushHeldDashLines(): void {
+    if (this.heldDashLines.length === 0) return;
+    const part = this.partFor(this.section);
+    for (const line of this.heldDashLines) this.route(line, part);
+    this.heldDashLines = [];
+  }
+
+  private partFor(section: Section): DumpPart {
+    switch (section) {
+      case 'preamble':
+      case 'footer':
+        return 'both';
+      case 'schema':
+        return 'schema';
+      case 'data':
+        return 'data';
+    }
+  }
+
+  private route(bytes: Buffer, part: DumpPart): void {
+    if (part !== 'data') this.output.schema.push(bytes);
+    if (part !== 'schema') this.output.data.push(bytes);
+  }
+
+  private isTopLevel(): boolean {
+    const lex = this.lex;
+    return !lex.singleQuote && !lex.doubleQuote && lex.dollarTag === undefined && lex.blockCommentDepth === 0;
+  }
+
+  /** Advances the quote/comment state over one line of SQL. */
+  private lexLine(line: Buffer): void {
+    const lex = this.lex;
+    const length = line.length;
+    let i = 0;
+    while (i < length) {
+      const c = line[i]!;
+      if (lex.singleQuote) {
+        if (c === 0x5c /* \ */ && lex.escapeBackslash) {
+          i += 2;
+          continue;
+        }
+        if (c === 0x27 /* ' */) {
+          if (line[i + 1] === 0x27) {
+            i += 2;
+            continue;
+          }
+          lex.singleQuote = false;
+          lex.escapeBackslash = false;
+        }
+        i += 1;
+        continue;
+      }
+      if (lex.doubleQuote) {
+        if (c === 0x22 /* " */) {
+          if (line[i + 1] === 0x22) {
+            i += 2;
+            continue;
+          }
+          lex.doubleQuote = false;
+        }
+        i += 1;
+        continue;
+      }
+      if (lex.dollarTag !== undefined) {
+        if (c === 0x24 /* $ */) {
+          const closing = `$${lex.dollarTag}$`;
+          if (line.toString('utf8', i, i + closing.length) === closing) {
+            lex.dollarTag = undefined;
+            i += closing.length;
+            continue;
+          }
+        }
+        i += 1;
+        continue;
+      }
+      if (lex.blockCommentDepth > 0) {
+        if (c === 0x2a /* * */ && line[i + 1] === 0x2f /* / */) {
+          lex.blockCommentDepth -= 1;
+          i += 2;
+          continue;
+        }
+        if (c === 0x2f && line[i + 1] === 0x2a) {
+          lex.blockCommentDepth += 1;
+          i += 2;
+          continue;
+        }
+        i += 1;
+        continue;
+      }
+      switch (c) {
+        case 0x2d /* - */:
+          if (line[i + 1] === 0x2d) return; // a line comment runs to the end of the line
+          break;
+        case 0x2f /* / */:
+          if (line[i + 1] === 0x2a) {
+            lex.blockCommentDepth = 1;
+            i += 2;
+            continue;
+          }
+          break;
+        case 0x27 /* ' */: {
+          lex.singleQuote = true;
+          const before = i > 0 ? line[i - 1] : undefined;
+          const beforeThat = i > 1 ? line[i - 2] : undefined;
+          lex.escapeBackslash = (before === 0x45 || before === 0x65) && !isIdentifierByte(beforeThat);
+          break;
+        }
+        case 0x22 /* " */:
+          lex.doubleQuote = true;
+          break;
+        case 0x24 /* $ */: {
+          if (i > 0 && isIdentifierByte(line[i - 1])) break; // part of an identifier such as a$b
+          const tag = readDollarTag(line, i);
+          if (tag !== undefined) {
+            lex.dollarTag = tag;
+            i += tag.length + 2;
+            continue;
+          }
+          break;
+        }
+      }
+      i += 1;
+    }
+  }
+}
+
+interface EntryHeader {
+  isData: boolean;
+  name: string;
+  type: string;
+  schema: string;
+}
+
+export function parseEntryHeader(line: string): EntryHeader | undefined {
+  const match = HEADER_PATTERN.exec(line);
+  if (!match) return undefined;
+  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '' };
+}
+
+function isDataEntry(header: EntryHeader): boolean {
+  if (DATA_ENTRY_TYPES.has(header.type)) return true;
+  // COMMENT, ACL and SECURITY LABEL entries on a large object travel with it.
+  return LARGE_OBJECT_NAME.test(header.name) && header.schema === '-';
+}
+
+function isDashLine(line: Buffer): boolean {
+  return (
+    (line.length === 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === NEWLINE) ||
+    (line.length === 2 && line[0] === 0x2d && line[1] === 0x2d)
+  );
+}
+
+function isSessionSetting(line: Buffer): boolean {
+  if (line.length < 5 || line.toString('latin1', 0, 4) !== 'SET ') return false;
+  const text = line.toString('utf8');
+  return /^SET [^;']*(?:'[^']*'[^;']*)*;\s*$/.test(text);
+}
+
+function startsWithComment(line: Buffer): boolean {
+  return line.length >= 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === 0x20;
+}
+
+function isIdentifierByte(byte: number | undefined): boolean {
+  if (byte === undefined) return false;
+  return (
+    (byte >= 0x30 && byte <= 0x39) ||
+    (byte >= 0x41 && byte <= 0x5a) ||
+    (byte >= 0x61 && byte <= 0x7a) ||
+    byte === 0x5f ||
+    byte === 0x24 ||
+    byte >= 0x80
+  );
+}
+
+/** Reads `$tag$` at `start` (the tag may be empty); undefined when it is not a dollar quote. */
+function readDollarTag(line: Buffer, start: number): string | undefined {
+  let i = start + 1;
+  const first = line[i];
+  if (first === 0x24) return '';
+  if (first === undefined || (first >= 0x30 && first <= 0x39) || !isIdentifierByte(first) || first === 0x24) return undefined;
+  while (i < line.length && isIdentifierByte(line[i]) && line[i] !== 0x24) i += 1;
+  if (line[i] !== 0x24) return undefined;
+  return line.toString('utf8', start + 1, i);
+}
+
+/** Parses the qualified table name of `COPY schema.table (cols) FROM stdin;`. */
+export function parseCopyTarget(line: string): { schema: string; name: string } | undefined {
+  let position = 'COPY '.length;
+  const parts: string[] = [];
+  for (;;) {
+    const read = readIdentifier(line, position);
+    if (!read) return undefined;
+    parts.push(read.value);
+    position = read.end;
+    if (line[position] === '.') {
+      position += 1;
+      continue;
+    }
+    break;
+  }
+  if (parts.length === 1) return { schema: 'public', name: parts[0]! };
+  return { schema: parts[parts.length - 2]!, name: parts[parts.length - 1]! };
+}
+
+function readIdentifier(text: string, start: number): { value: string; end: number } | undefined {
+  if (text[start] === '"') {
+    let value = '';
+    let i = start + 1;
+    while (i < text.length) {
+      if (text[i] === '"') {
+        if (text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+          continue;
+        }
+        return { value, end: i + 1 };
+      }
+      value += text[i];
+      i += 1;
+    }
+    return undefined;
+  }
+  const match = /^[^\s."(]+/.exec(text.slice(start));
+  if (!match) return undefined;
+  // Unquoted identifiers are folded to lower case by the server; pg_dump quotes anything else.
+  return { value: match[0], end: start + match[0].length };
+}

@@ -1,0 +1,158 @@
+import { strict as assert } from 'node:assert';
+import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE } from '../../src/core/dumpSplitter';
+
+const PREAMBLE = `--
+-- PostgreSQL database dump
+--
+
+\\restrict abc123
+
+SET statement_timeout = 0;
+SET client_encoding = 'UTF8';
+
+`;
+
+function entry(name: string, type: string, body: string, data = false): string {
+  return `--\n-- ${data ? 'Data for ' : ''}Name: ${name}; Type: ${type}; Schema: public; Owner: ${data ? '-' : 'postgres'}\n--\n\n${body}\n\n\n`;
+}
+
+const FOOTER = `--
+-- PostgreSQL database dump complete
+--
+
+\\unrestrict abc123
+
+`;
+
+/** A function whose body holds a line that looks exactly like an entry header. */
+const TRICKY_FUNCTION = `CREATE FUNCTION public.f() RETURNS text
+    LANGUAGE sql
+    AS $_$
+--
+-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -
+--
+SELECT 'it''s' || $x$ $ $x$
+$_$;`;
+
+const TRICKY_STRING = `COMMENT ON TABLE public.users IS '
+--
+-- Name: users; Type: TABLE DATA; Schema: public; Owner: -
+--
+';`;
+
+const COPY_USERS = `COPY public.users (id, name) FROM stdin;
+1\tAda
+2\t--
+3\t-- Data for Name: users; Type: TABLE; Schema: public; Owner: -
+\\.`;
+
+const COPY_ODD = `COPY "Odd ""Schema"""."Table With Space" (id) FROM stdin;
+1
+\\.`;
+
+const DUMP =
+  PREAMBLE +
+  entry('users', 'TABLE', 'CREATE TABLE public.users (id integer, name text);') +
+  entry('f()', 'FUNCTION', TRICKY_FUNCTION) +
+  entry('TABLE users', 'COMMENT', TRICKY_STRING) +
+  'SET default_tablespace = \'\';\n\n' +
+  entry('users', 'TABLE DATA', COPY_USERS, true) +
+  entry('Table With Space', 'TABLE DATA', COPY_ODD, true) +
+  entry('users_id_seq', 'SEQUENCE SET', "SELECT pg_catalog.setval('public.users_id_seq', 10, true);") +
+  entry('16400', 'BLOB', "SELECT pg_catalog.lo_create('16400');") +
+  entry('LARGE OBJECT 16400', 'COMMENT', "COMMENT ON LARGE OBJECT 16400 IS 'x';").replace('Schema: public', 'Schema: -') +
+  entry('users users_pkey', 'CONSTRAINT', 'ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);') +
+  entry('mv', 'MATERIALIZED VIEW DATA', 'REFRESH MATERIALIZED VIEW public.mv;') +
+  FOOTER;
+
+function split(input: string, chunkSize: number) {
+  const splitter = new DumpSplitter();
+  const schema: Buffer[] = [];
+  const data: Buffer[] = [];
+  const bytes = Buffer.from(input);
+  for (let start = 0; start < bytes.length; start += chunkSize) {
+    const out = splitter.push(bytes.subarray(start, start + chunkSize));
+    schema.push(...out.schema);
+    data.push(...out.data);
+  }
+  const rest = splitter.end();
+  schema.push(...rest.schema);
+  data.push(...rest.data);
+  return { splitter, schema: Buffer.concat(schema).toString(), data: Buffer.concat(data).toString() };
+}
+
+describe('dump splitter', () => {
+  const whole = split(DUMP, DUMP.length);
+
+  it('puts definitions in the schema part and leaves data out of it', () => {
+    assert.ok(whole.schema.includes('CREATE TABLE public.users'));
+    assert.ok(whole.schema.includes('ADD CONSTRAINT users_pkey'));
+    assert.ok(!whole.schema.includes('COPY public.users'));
+    assert.ok(!whole.schema.includes('setval'));
+    assert.ok(!whole.schema.includes('lo_create'));
+    assert.ok(!whole.schema.includes('REFRESH MATERIALIZED VIEW'));
+  });
+
+  it('puts rows, sequence values, large objects and matview refreshes in the data part', () => {
+    assert.ok(whole.data.includes(COPY_USERS));
+    assert.ok(whole.data.includes("setval('public.users_id_seq', 10, true)"));
+    assert.ok(whole.data.includes("lo_create('16400')"));
+    assert.ok(whole.data.includes('COMMENT ON LARGE OBJECT 16400'));
+    assert.ok(whole.data.includes('REFRESH MATERIALIZED VIEW public.mv'));
+    assert.ok(!whole.data.includes('CREATE TABLE'));
+    assert.ok(!whole.data.includes('PRIMARY KEY'));
+  });
+
+  it('keeps a header-like line inside a function body or a string with its entry', () => {
+    assert.ok(whole.schema.includes(TRICKY_FUNCTION));
+    assert.ok(whole.schema.includes(TRICKY_STRING));
+    assert.ok(!whole.data.includes('CREATE FUNCTION'));
+  });
+
+  it('gives both parts the preamble, the footer and their own opening note', () => {
+    for (const part of [whole.schema, whole.data]) {
+      assert.ok(part.startsWith(PREAMBLE));
+      assert.ok(part.endsWith(FOOTER));
+    }
+    assert.ok(whole.schema.includes(SCHEMA_FILE_PREAMBLE));
+    assert.ok(whole.data.includes(DATA_FILE_PREAMBLE));
+    assert.ok(whole.data.indexOf('SET session_replication_role = replica;') < whole.data.indexOf('COPY '));
+  });
+
+  it('counts rows per table, not lines that look like headers', () => {
+    assert.deepEqual(
+      whole.splitter.tableData.map((table) => [table.schema, table.name, table.rows]),
+      [
+        ['public', 'users', 3],
+        ['Odd "Schema"', 'Table With Space', 1],
+      ],
+    );
+    assert.equal(whole.splitter.complete, true);
+  });
+
+  it('gives the same result however the stream is chunked', () => {
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const result = split(DUMP, size);
+      assert.equal(result.schema, whole.schema, `schema differs with chunks of ${size}`);
+      assert.equal(result.data, whole.data, `data differs with chunks of ${size}`);
+    }
+  });
+
+  it('reports a dump cut short as not complete', () => {
+    const cut = DUMP.slice(0, DUMP.indexOf('2\t--'));
+    assert.equal(split(cut, 100).splitter.complete, false);
+    assert.equal(split(DUMP.slice(0, DUMP.indexOf('-- PostgreSQL database dump complete')), 100).splitter.complete, false);
+  });
+
+  it('parses entry headers and COPY targets with quoted names', () => {
+    assert.deepEqual(parseEntryHeader('-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -'), {
+      isData: true,
+      name: 'users',
+      type: 'TABLE DATA',
+      schema: 'public',
+    });
+    assert.equal(parseEntryHeader('-- Dumped from database version 15.18'), undefined);
+    assert.deepEqual(parseCopyTarget('COPY "My ""S"".x"."T" (a) FROM stdin;'), { schema: 'My "S".x', name: 'T' });
+    assert.deepEqual(parseCopyTarget('COPY public.users (a) FROM stdin;'), { schema: 'public', name: 'users' });
+  });
+});
