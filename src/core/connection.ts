@@ -1,0 +1,783 @@
+/**
+ * Which database to talk to, and how to say so without ever showing the
+ * password. Everything downstream (pg_dump, psql, the `pg` driver) gets its
+ * settings from one resolved `ConnectionTarget`, so the dump and the catalog
+ * queries can never end up on two different servers.
+ */
+
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
+import type { ClientConfig } from 'pg';
+import { PulseError } from './errors';
+
+export type ConnectionSource = 'flag' | 'PULSE_BACKUP_DB_URL' | 'DATABASE_URL' | 'PG environment' | 'default';
+
+export interface ConnectionTarget {
+  /** Host name, IP address (IPv6 without brackets) or a unix-socket folder. */
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+  sslmode?: string;
+  /** Other libpq parameters from the URL query (`sslrootcert`, `options`, ...). */
+  options?: Record<string, string>;
+  source: ConnectionSource;
+}
+
+/** What `supabase start` listens on. */
+export const SUPABASE_LOCAL_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+
+/** A dead or firewalled server should fail fast, not after the OS's minutes-long TCP timeout. */
+export const CONNECT_TIMEOUT_SECONDS = 10;
+
+export const APPLICATION_NAME = 'pulse-backup';
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+const DEFAULT_PORT = 5432;
+const DEFAULT_HOST = 'localhost';
+const REDACTED = '****';
+
+const URL_HINT =
+  'use the form postgresql://user:password@host:5432/database ' +
+  '(percent-encode special characters in the password, e.g. @ as %40, : as %3A, / as %2F)';
+
+/** libpq parameters that have an environment variable, so pg_dump and psql can receive them without argv. */
+const LIBPQ_OPTION_VARIABLES: Readonly<Record<string, string>> = {
+  hostaddr: 'PGHOSTADDR',
+  passfile: 'PGPASSFILE',
+  require_auth: 'PGREQUIREAUTH',
+  channel_binding: 'PGCHANNELBINDING',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+  client_encoding: 'PGCLIENTENCODING',
+  options: 'PGOPTIONS',
+  application_name: 'PGAPPNAME',
+  sslnegotiation: 'PGSSLNEGOTIATION',
+  sslcompression: 'PGSSLCOMPRESSION',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  sslcertmode: 'PGSSLCERTMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcrl: 'PGSSLCRL',
+  sslcrldir: 'PGSSLCRLDIR',
+  sslsni: 'PGSSLSNI',
+  requirepeer: 'PGREQUIREPEER',
+  ssl_min_protocol_version: 'PGSSLMINPROTOCOLVERSION',
+  ssl_max_protocol_version: 'PGSSLMAXPROTOCOLVERSION',
+  gssencmode: 'PGGSSENCMODE',
+  krbsrvname: 'PGKRBSRVNAME',
+  gsslib: 'PGGSSLIB',
+  gssdelegation: 'PGGSSDELEGATION',
+  target_session_attrs: 'PGTARGETSESSIONATTRS',
+  load_balance_hosts: 'PGLOADBALANCEHOSTS',
+};
+
+/**
+ * Certificate files are the one kind of libpq environment fallback we copy
+ * into the target, so that the `pg` driver (which only sees the target) and
+ * pg_dump (which would read the variables itself) verify the server alike.
+ */
+const SSL_FILE_VARIABLES: Readonly<Record<string, string>> = {
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+};
+
+/**
+ * PG* variables that say how to authenticate or encrypt, never which server,
+ * database or user: a child may keep them. Every other PG* variable (PGHOST,
+ * PGSERVICE, PGOPTIONS, PGCLUSTER, ...) could point the tools somewhere other
+ * than the target, so it is dropped.
+ */
+const KEPT_PG_VARIABLES = new Set([
+  'PGPASSFILE',
+  'PGSYSCONFDIR',
+  'PGLOCALEDIR',
+  'PGSSLCRL',
+  'PGSSLCRLDIR',
+  'PGSSLCERTMODE',
+  'PGSSLMINPROTOCOLVERSION',
+  'PGSSLMAXPROTOCOLVERSION',
+  'PGSSLNEGOTIATION',
+  'PGSSLSNI',
+  'PGSSLCOMPRESSION',
+  'PGGSSENCMODE',
+  'PGGSSDELEGATION',
+  'PGKRBSRVNAME',
+  'PGGSSLIB',
+  'PGREQUIREAUTH',
+  'PGCHANNELBINDING',
+  'PGREQUIREPEER',
+]);
+
+// ---------------------------------------------------------------------------
+// Resolution
+
+export function resolveConnection(input: { url?: string; env: NodeJS.ProcessEnv; defaultUrl?: string }): ConnectionTarget {
+  const { env } = input;
+  const flagUrl = nonBlank(input.url);
+  if (flagUrl !== undefined) return parseConnectionUrl(flagUrl, { source: 'flag', env });
+  for (const name of ['PULSE_BACKUP_DB_URL', 'DATABASE_URL'] as const) {
+    const url = nonBlank(env[name]);
+    if (url !== undefined) return parseConnectionUrl(url, { source: name, env });
+  }
+  // PGPASSWORD or PGSSLMODE alone do not name a server; they only complete one.
+  if (['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER'].some((name) => nonBlank(env[name]) !== undefined)) {
+    return fromPgEnvironment(env);
+  }
+  return parseConnectionUrl(nonBlank(input.defaultUrl) ?? SUPABASE_LOCAL_URL, { source: 'default', env });
+}
+
+/**
+ * Parses a postgres:// or postgresql:// URL the way libpq reads it: parts the
+ * URL leaves out come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and
+ * PGSSLMODE in `env`, then from libpq's defaults. Being lenient where libpq is
+ * strict but the intent is unambiguous, an unencoded `@`, `:` or `/` in the
+ * password is accepted (the last `@` before the query ends the credentials).
+ */
+export function parseConnectionUrl(
+  url: string,
+  context: { source?: ConnectionSource; env?: NodeJS.ProcessEnv } = {},
+): ConnectionTarget {
+  const source = context.source ?? 'flag';
+  const env = context.env ?? {};
+  // Nothing from the URL itself goes into these messages: a malformed URL can
+  // put a piece of the password anywhere.
+  const invalid = (problem: string): PulseError =>
+    new PulseError('usage', `${sourceLabel(source)} is not a valid PostgreSQL URL: ${problem}`, { hint: URL_HINT });
+
+  const text = url.trim();
+  const scheme = /^postgres(?:ql)?:\/\//i.exec(text);
+  if (!scheme) throw invalid('it must start with postgresql:// or postgres://');
+  const rest = text.slice(scheme[0].length);
+
+  const queryStart = rest.indexOf('?');
+  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
+  const query = queryStart === -1 ? '' : rest.slice(queryStart + 1);
+  const at = beforeQuery.lastIndexOf('@');
+  const userInfo = at === -1 ? undefined : beforeQuery.slice(0, at);
+  const hostAndPath = at === -1 ? beforeQuery : beforeQuery.slice(at + 1);
+  const slash = hostAndPath.indexOf('/');
+  const authority = slash === -1 ? hostAndPath : hostAndPath.slice(0, slash);
+  const pathPart = slash === -1 ? '' : hostAndPath.slice(slash + 1);
+
+  let user: string | undefined;
+  let password: string | undefined;
+  if (userInfo !== undefined) {
+    const colon = userInfo.indexOf(':');
+    user = decode(colon === -1 ? userInfo : userInfo.slice(0, colon), 'the user name', invalid);
+    password = colon === -1 ? undefined : decode(userInfo.slice(colon + 1), 'the password', invalid);
+  }
+
+  let host: string | undefined;
+  let port: number | undefined;
+  if (authority !== '') {
+    if (authority.includes(',')) throw invalid('several hosts are not supported; give one host');
+    let hostText: string;
+    let portText: string | undefined;
+    if (authority.startsWith('[')) {
+      const close = authority.indexOf(']');
+      if (close === -1) throw invalid('an IPv6 address is missing its closing ]');
+      hostText = authority.slice(1, close);
+      const after = authority.slice(close + 1);
+      if (after !== '' && !after.startsWith(':')) throw invalid('unexpected characters after the IPv6 address');
+      portText = after === '' ? undefined : after.slice(1);
+    } else {
+      const colons = authority.split(':').length - 1;
+      if (colons > 1) throw invalid('put an IPv6 address in brackets, e.g. postgresql://user@[::1]:5432/database');
+      const colon = authority.indexOf(':');
+      hostText = colon === -1 ? authority : authority.slice(0, colon);
+      portText = colon === -1 ? undefined : authority.slice(colon + 1);
+    }
+    host = nonBlank(decode(hostText, 'the host', invalid));
+    if (portText !== undefined && portText !== '') {
+      port = parsePort(portText);
+      if (port === undefined) throw invalid('the port must be a number from 1 to 65535');
+    }
+  }
+  let database = pathPart === '' ? undefined : nonBlank(decode(pathPart, 'the database name', invalid));
+
+  let sslmode: string | undefined;
+  let sslFlag: string | undefined;
+  const options: Record<string, string> = {};
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    if (equals === -1) throw invalid('every query parameter needs a value (name=value)');
+    const key = decode(pair.slice(0, equals), 'a query parameter name', invalid);
+    const value = decode(pair.slice(equals + 1), 'a query parameter value', invalid);
+    switch (key) {
+      case 'host':
+        if (value.includes(',')) throw invalid('several hosts are not supported; give one host');
+        host = nonBlank(value) ?? host;
+        break;
+      case 'port':
+        if (value === '') break;
+        port = parsePort(value);
+        if (port === undefined) throw invalid('the port must be a number from 1 to 65535');
+        break;
+      case 'dbname':
+        database = nonBlank(value) ?? database;
+        break;
+      case 'user':
+        user = nonBlank(value) ?? user;
+        break;
+      case 'password':
+        password = value === '' ? password : value;
+        break;
+      case 'sslmode':
+        sslmode = nonBlank(value);
+        break;
+      case 'ssl':
+        // node-postgres and ORMs write ?ssl=true; libpq would reject it, but the meaning is clear.
+        sslFlag = value;
+        break;
+      case 'service':
+        // A service file would silently override what the URL says, for pg_dump only.
+        throw invalid('service= is not supported; put the host, port, user and database in the URL');
+      default:
+        options[key] = value;
+    }
+  }
+  if (sslmode === undefined && sslFlag !== undefined) {
+    if (/^(true|1|require|on)$/i.test(sslFlag)) sslmode = 'require';
+    else if (/^(false|0|off|disable)$/i.test(sslFlag)) sslmode = 'disable';
+  }
+  if (sslmode !== undefined) assertSslMode(sslmode, `${sourceLabel(source)} has an unknown sslmode`);
+
+  return completeTarget({ host, port, database, user, password, sslmode, options }, env, source);
+}
+
+function fromPgEnvironment(env: NodeJS.ProcessEnv): ConnectionTarget {
+  return completeTarget({ options: {} }, env, 'PG environment');
+}
+
+/** Fills what is missing from the PG* variables and then libpq's defaults. */
+function completeTarget(
+  given: {
+    host?: string;
+    port?: number;
+    database?: string;
+    user?: string;
+    password?: string;
+    sslmode?: string;
+    options: Record<string, string>;
+  },
+  env: NodeJS.ProcessEnv,
+  source: ConnectionSource,
+): ConnectionTarget {
+  const envHost = nonBlank(env.PGHOST);
+  if (given.host === undefined && envHost?.includes(',')) {
+    throw new PulseError('usage', 'PGHOST names several hosts, which is not supported', {
+      hint: 'set PGHOST to one host, or pass --db postgresql://user@host:5432/database',
+    });
+  }
+  let port = given.port;
+  const envPort = nonBlank(env.PGPORT);
+  if (port === undefined && envPort !== undefined) {
+    port = parsePort(envPort);
+    if (port === undefined) {
+      throw new PulseError('usage', 'PGPORT is not a valid port', { hint: 'set PGPORT to a number from 1 to 65535, or unset it' });
+    }
+  }
+  let sslmode = given.sslmode;
+  const envSslMode = nonBlank(env.PGSSLMODE);
+  if (sslmode === undefined && envSslMode !== undefined) {
+    assertSslMode(envSslMode, 'PGSSLMODE is not a valid sslmode');
+    sslmode = envSslMode;
+  }
+  const options = { ...given.options };
+  for (const [option, variable] of Object.entries(SSL_FILE_VARIABLES)) {
+    const value = nonBlank(env[variable]);
+    if (options[option] === undefined && value !== undefined) options[option] = value;
+  }
+
+  const user = nonBlank(given.user) ?? nonBlank(env.PGUSER) ?? operatingSystemUser(env);
+  const target: ConnectionTarget = {
+    host: given.host ?? envHost ?? DEFAULT_HOST,
+    port: port ?? DEFAULT_PORT,
+    database: given.database ?? nonBlank(env.PGDATABASE) ?? user,
+    user,
+    source,
+  };
+  // libpq treats an empty password as none and then looks in the passfile.
+  const password = given.password !== undefined && given.password !== '' ? given.password : env.PGPASSWORD;
+  if (password !== undefined && password !== '') target.password = password;
+  if (sslmode !== undefined) target.sslmode = sslmode;
+  if (Object.keys(options).length > 0) target.options = options;
+  return target;
+}
+
+function operatingSystemUser(env: NodeJS.ProcessEnv): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): fall back to what the shell says.
+    return nonBlank(env.USER) ?? nonBlank(env.USERNAME) ?? 'postgres';
+  }
+}
+
+function sourceLabel(source: ConnectionSource): string {
+  switch (source) {
+    case 'flag':
+      return 'the --db URL';
+    case 'PULSE_BACKUP_DB_URL':
+    case 'DATABASE_URL':
+      return source;
+    case 'PG environment':
+      return 'the PG* environment';
+    case 'default':
+      return 'the default database URL';
+  }
+}
+
+function assertSslMode(value: string, message: string): void {
+  if (!(SSL_MODES as readonly string[]).includes(value)) {
+    throw new PulseError('usage', message, { hint: `use one of ${SSL_MODES.join(', ')}` });
+  }
+}
+
+function decode(text: string, what: string, invalid: (problem: string) => PulseError): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalid(`${what} has a broken percent-encoding (write % itself as %25)`);
+  }
+}
+
+function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text.trim())) return undefined;
+  const port = Number(text.trim());
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+// ---------------------------------------------------------------------------
+// Showing a target
+
+export function isSocketPath(host: string): boolean {
+  // libpq: an absolute path is a socket folder, a leading @ a Linux abstract socket.
+  return host.startsWith('/') || host.startsWith('@') || /^[A-Za-z]:[\\/]/.test(host);
+}
+
+/** `host:port`, with IPv6 in brackets, or the socket file libpq would open. */
+export function describeServer(t: ConnectionTarget): string {
+  if (isSocketPath(t.host)) return `${t.host.replace(/[\\/]+$/, '')}/.s.PGSQL.${t.port}`;
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${host}:${t.port}`;
+}
+
+/** `user@host:port/database`: safe for logs and titles, never the password. */
+export function describeTarget(t: ConnectionTarget): string {
+  const host = isSocketPath(t.host) ? t.host : t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${t.user}@${host}:${t.port}/${t.database}`;
+}
+
+/**
+ * The URL with its password replaced by ****. Works on malformed text too,
+ * preferring to hide too much over showing any part of a password.
+ */
+export function redactUrl(url: string): string {
+  const withoutAssignments = redactPasswordAssignments(url);
+  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(withoutAssignments);
+  const head = scheme ? scheme[0] : '';
+  const rest = withoutAssignments.slice(head.length);
+
+  const queryStart = rest.indexOf('?');
+  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
+  // An unencoded '?' in the password hides the '@' behind the query start.
+  let at = beforeQuery.lastIndexOf('@');
+  if (at === -1) at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const colon = rest.slice(0, at).indexOf(':');
+    if (colon === -1 || colon === at - 1) return head + rest;
+    return head + rest.slice(0, colon + 1) + REDACTED + rest.slice(at);
+  }
+  // Without an '@', "user:secret/x" looks like "host:port/x"; only digits are a port.
+  const authorityEnd = rest.search(/[/?]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  const colon = authority.startsWith('[') ? authority.indexOf(':', authority.indexOf(']')) : authority.indexOf(':');
+  if (colon === -1 || /^\d*$/.test(authority.slice(colon + 1))) return head + rest;
+  return head + rest.slice(0, colon + 1) + REDACTED;
+}
+
+function redactPasswordAssignments(text: string): string {
+  // Covers ?password=..., keyword/value strings (password='a b') and PGPASSWORD=... in dumped environments.
+  return text.replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`);
+}
+
+/**
+ * Scrubs known secrets (raw or percent-encoded, in any mix) and any URL
+ * credentials from free text such as a tool's stderr.
+ */
+export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  const present = secrets.filter((secret): secret is string => secret !== undefined && secret !== '');
+  // Longest first, so a secret that contains another is removed whole.
+  for (const secret of [...present].sort((a, b) => b.length - a.length)) {
+    result = result.replace(secretPattern(secret), REDACTED);
+  }
+  result = result.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
+  return redactPasswordAssignments(result);
+}
+
+function secretPattern(secret: string): RegExp {
+  const parts = Array.from(secret, (character) => {
+    const literal = character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    const encoded = Array.from(Buffer.from(character, 'utf8'), (byte) => {
+      const hex = byte.toString(16).toUpperCase().padStart(2, '0');
+      return '%' + Array.from(hex, (digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join('');
+    }).join('');
+    return `(?:${literal}|${encoded})`;
+  });
+  return new RegExp(parts.join(''), 'g');
+}
+
+function secretsOf(t: ConnectionTarget): string[] {
+  return [t.password, t.options?.sslpassword].filter((secret): secret is string => secret !== undefined && secret !== '');
+}
+
+// ---------------------------------------------------------------------------
+// Handing the target to pg_dump, psql and the pg driver
+
+/**
+ * The environment for pg_dump and psql. The target travels only here (never
+ * in argv, where other users could read the password), and inherited
+ * variables that could redirect the tools are removed.
+ */
+export function childProcessEnv(t: ConnectionTarget, baseEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(baseEnv)) {
+    const name = key.toUpperCase();
+    if (name === 'DATABASE_URL' || name === 'PULSE_BACKUP_DB_URL') continue;
+    if (name.startsWith('PG') && !KEPT_PG_VARIABLES.has(name)) continue;
+    env[key] = value;
+  }
+  // describeConnectionError reads libpq's messages, so they must be in English;
+  // LC_MESSAGES alone changes nothing else (LC_ALL would override it, so it
+  // is turned back into the LANG it stood for).
+  const lcAll = nonBlank(env.LC_ALL);
+  if (lcAll !== undefined) {
+    for (const key of Object.keys(env)) if (key.startsWith('LC_')) delete env[key];
+    env.LANG = lcAll;
+  }
+  delete env.LC_ALL;
+  env.LC_MESSAGES = 'C';
+
+  env.PGHOST = t.host;
+  env.PGPORT = String(t.port);
+  env.PGDATABASE = t.database;
+  env.PGUSER = t.user;
+  if (t.password !== undefined) env.PGPASSWORD = t.password;
+  if (t.sslmode !== undefined) env.PGSSLMODE = t.sslmode;
+  env.PGCONNECT_TIMEOUT = String(CONNECT_TIMEOUT_SECONDS);
+  env.PGAPPNAME = APPLICATION_NAME;
+  for (const [option, value] of Object.entries(t.options ?? {})) {
+    const variable = LIBPQ_OPTION_VARIABLES[option];
+    if (variable !== undefined) env[variable] = value;
+  }
+  return env;
+}
+
+/** A config for `new pg.Client(...)` that reaches the same server, as the same user, with the same TLS checks as libpq. */
+export function pgClientConfig(t: ConnectionTarget): ClientConfig {
+  const options = t.options ?? {};
+  const config: ClientConfig = {
+    host: options.hostaddr ?? t.host,
+    port: t.port,
+    database: t.database,
+    user: t.user,
+    ssl: sslConfig(t),
+    connectionTimeoutMillis: connectTimeoutSeconds(t) * 1000,
+    application_name: options.application_name ?? APPLICATION_NAME,
+  };
+  if (t.password !== undefined) config.password = t.password;
+  if (options.options !== undefined) config.options = options.options;
+  if (options.client_encoding !== undefined) config.client_encoding = options.client_encoding;
+  return config;
+}
+
+function connectTimeoutSeconds(t: ConnectionTarget): number {
+  const configured = t.options?.connect_timeout;
+  if (configured === undefined || !/^-?\d+$/.test(configured.trim())) return CONNECT_TIMEOUT_SECONDS;
+  const seconds = Number(configured);
+  // libpq: zero or less waits forever, and it never waits less than 2 seconds.
+  if (seconds <= 0) return 0;
+  return Math.max(seconds, 2);
+}
+
+function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
+  // libpq never negotiates TLS over a unix socket; neither may we.
+  if (isSocketPath(t.host)) return false;
+  const options = t.options ?? {};
+  let mode = t.sslmode ?? 'prefer';
+  // The pg driver cannot fall back from TLS to plain text, so 'prefer' and
+  // 'allow' use plain text; a server that insists says so in a clear error.
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+  const rootCertificate = options.sslrootcert;
+  // libpq upgrades 'require' to chain verification when it has a root certificate.
+  if (mode === 'require' && rootCertificate !== undefined && rootCertificate !== 'system') mode = 'verify-ca';
+
+  const tls: ConnectionOptions = { rejectUnauthorized: mode !== 'require' };
+  if (rootCertificate !== undefined && rootCertificate !== 'system') tls.ca = readCertificate(rootCertificate, 'sslrootcert');
+  if (options.sslcert !== undefined) tls.cert = readCertificate(options.sslcert, 'sslcert');
+  if (options.sslkey !== undefined) tls.key = readCertificate(options.sslkey, 'sslkey');
+  if (options.sslpassword !== undefined) tls.passphrase = options.sslpassword;
+  if (mode === 'verify-ca') tls.checkServerIdentity = () => undefined;
+  if (options.hostaddr !== undefined && !net.isIP(t.host)) tls.servername = t.host;
+  return tls;
+}
+
+function readCertificate(file: string, option: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it cannot be read';
+    throw new PulseError('usage', `cannot use the ${option} file ${file}: ${reason}`, {
+      hint: `fix the ${option} path in the URL (or PG${option.toUpperCase()}), or remove it`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Safety and errors
+
+const loopback = new net.BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/**
+ * True when the connection cannot leave this machine. Deliberately literal:
+ * only loopback addresses, `localhost` and socket paths count, never a name
+ * that merely resolves to this machine today.
+ */
+export function isLocalTarget(t: ConnectionTarget): boolean {
+  const address = t.options?.hostaddr ?? t.host;
+  if (isSocketPath(address)) return true;
+  if (address.toLowerCase() === 'localhost') return true;
+  const family = net.isIP(address);
+  if (family === 4) return loopback.check(address, 'ipv4');
+  if (family === 6) return loopback.check(address, 'ipv6');
+  return false;
+}
+
+interface ErrorFacts {
+  /** Node's errno code (ECONNREFUSED) from the error or any error it aggregates. */
+  codes: string[];
+  sqlState?: string;
+  text: string;
+}
+
+function factsOf(error: unknown): ErrorFacts {
+  const codes: string[] = [];
+  const texts: string[] = [];
+  let sqlState: string | undefined;
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 3 || value === undefined || value === null) return;
+    if (typeof value === 'string') {
+      texts.push(value);
+      return;
+    }
+    if (typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    const code = record.code;
+    if (typeof code === 'string') {
+      // SQLSTATE classes start with a digit or F, H, P, X; errno codes with E.
+      if (/^[0-9FHPX][0-9A-Z]{4}$/.test(code)) sqlState ??= code;
+      else codes.push(code);
+    }
+    if (typeof record.stderr === 'string') texts.push(record.stderr);
+    if (typeof record.message === 'string') texts.push(record.message);
+    if (Array.isArray(record.errors)) for (const inner of record.errors) visit(inner, depth + 1);
+    if (record.cause !== undefined) visit(record.cause, depth + 1);
+  };
+  visit(error, 0);
+  return { codes, sqlState, text: texts.join('\n') };
+}
+
+/** The first line of `text` that matches, from the match on (drops "pg_dump: error: ... ERROR:  " noise). */
+function serverLine(text: string, pattern: RegExp): string | undefined {
+  for (const line of text.split('\n')) {
+    const match = pattern.exec(line);
+    if (match) return line.slice(match.index).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Turns whatever connecting (or running pg_dump/psql) failed with into one
+ * PulseError a person can act on. The password never appears in it.
+ */
+export function describeConnectionError(error: unknown, t: ConnectionTarget): PulseError {
+  if (error instanceof PulseError) return error;
+  const secrets = secretsOf(t);
+  const facts = factsOf(error);
+  const text = facts.text;
+  const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
+  const server = describeServer(t);
+  const details = redactText(text, secrets) || undefined;
+  // Messages are built from the target's own fields (already shown openly by
+  // describeTarget); only pieces lifted from the error text need scrubbing.
+  const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string): PulseError =>
+    new PulseError(code, message, { hint, details });
+  const quoted = (value: string | undefined, known: string): string =>
+    value === undefined || value === known ? known : redactText(value, secrets);
+  const passwordPlace = passwordSetting(t);
+
+  // Authentication and catalog errors come first: libpq wraps them in
+  // "connection to server ... failed", which must not read as a network problem.
+  if (/no password supplied|client password must be a string|password must be a string|password is not a string/i.test(text)) {
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
+      `put it in the URL (postgresql://${t.user}:PASSWORD@host:port/database) or set PGPASSWORD`,
+    );
+  }
+  if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
+      t.password === undefined
+        ? 'give the password in the URL (postgresql://user:password@host:port/database) or in PGPASSWORD'
+        : `check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`,
+    );
+  }
+  if (/(peer|ident) authentication failed/i.test(text)) {
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
+      'connect over TCP with a password (e.g. --db postgresql://user:password@localhost:5432/database), or run as that user',
+    );
+  }
+  if (/no pg_hba\.conf entry/i.test(text)) {
+    const unencrypted = /no encryption/i.test(text);
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
+      unencrypted
+        ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+        : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
+    );
+  }
+  const role = /role "([^"]*)" does not exist/i.exec(text);
+  if (role) {
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} has no user (role) "${quoted(role[1], t.user)}"`,
+      'check the user name in the URL (or PGUSER), or create the role',
+    );
+  }
+  if (facts.sqlState === '28000') {
+    return make(
+      'authentication-failed',
+      `PostgreSQL at ${server} refused to log in user "${t.user}"`,
+      `check the user name and password in ${passwordPlace}`,
+    );
+  }
+  const missingDatabase = /database "([^"]*)" does not exist/i.exec(text);
+  if (facts.sqlState === '3D000' || missingDatabase) {
+    const name = quoted(missingDatabase?.[1], t.database);
+    return make(
+      'database-not-found',
+      `database "${name}" does not exist at ${server}`,
+      `create it (CREATE DATABASE "${name}") or pick another with --db`,
+    );
+  }
+  if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
+    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied', secrets);
+    return make(
+      'permission-denied',
+      `PostgreSQL at ${server} refused user "${t.user}": ${line}`,
+      'connect as a role that may read everything being backed up (e.g. the database owner or postgres), or grant the missing privilege',
+    );
+  }
+  if (/server does not support SSL|does not support SSL connections/i.test(text)) {
+    return make(
+      'connection-refused',
+      `PostgreSQL at ${server} does not accept SSL connections, but sslmode=${t.sslmode ?? 'require'} asks for SSL`,
+      'use ?sslmode=disable (or prefer) for this server',
+    );
+  }
+  if (facts.sqlState === '57P03' || /the database system is (starting up|shutting down|in recovery mode|not yet accepting)/i.test(text)) {
+    return make(
+      'connection-refused',
+      `PostgreSQL at ${server} is not accepting connections yet (starting up, shutting down or recovering)`,
+      'wait a moment and try again',
+    );
+  }
+  if (facts.sqlState === '53300' || /too many clients|remaining connection slots/i.test(text)) {
+    return make(
+      'connection-refused',
+      `PostgreSQL at ${server} has no free connection slots`,
+      'close idle connections (or raise max_connections) and try again',
+    );
+  }
+
+  if (has('ECONNREFUSED') || /connection refused/i.test(text)) {
+    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: connection refused`, START_HINT);
+  }
+  if (isSocketPath(t.host) && (has('ENOENT') || /no such file or directory/i.test(text))) {
+    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: no server is listening on that socket`, START_HINT);
+  }
+  if (has('ETIMEDOUT') || /timeout expired|connection timeout|timed out/i.test(text)) {
+    return make(
+      'connection-timeout',
+      `cannot connect to PostgreSQL at ${server}: no answer within ${connectTimeoutSeconds(t) || CONNECT_TIMEOUT_SECONDS} seconds`,
+      'check the host and port, and that no firewall or VPN blocks the connection, or pass --db URL',
+    );
+  }
+  if (
+    has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL') ||
+    /could not translate host name|name or service not known|nodename nor servname|name resolution|no such host is known|getaddrinfo/i.test(text)
+  ) {
+    const temporary = has('EAI_AGAIN') || /temporary failure/i.test(text);
+    return make(
+      'host-not-found',
+      temporary
+        ? `cannot look up the host "${t.host}": the name server did not answer`
+        : `cannot connect to PostgreSQL: the host "${t.host}" was not found`,
+      temporary ? 'check your network connection and DNS, then try again' : 'check the host in the URL (or PGHOST) and your network',
+    );
+  }
+  if (has('EHOSTUNREACH', 'ENETUNREACH') || /no route to host|network is unreachable/i.test(text)) {
+    return make(
+      'connection-timeout',
+      `cannot reach PostgreSQL at ${server}: the network has no route to it`,
+      'check your network connection, VPN and firewall, or pass --db URL',
+    );
+  }
+  if (has('ECONNRESET', 'EPIPE') || /closed the connection unexpectedly|terminated unexpectedly|connection terminated/i.test(text)) {
+    return make(
+      'connection-refused',
+      `cannot connect to PostgreSQL at ${server}: the server closed the connection`,
+      'check that this host and port are a PostgreSQL server (not an API or pooler port) and whether it needs ?sslmode=require',
+    );
+  }
+  const firstLine = (details ?? 'unknown error').split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  return new PulseError('internal', `cannot use PostgreSQL at ${server}: ${firstLine.trim()}`, {
+    hint: 'check the connection settings (--db URL) and run again with PULSE_BACKUP_DEBUG=1 for details',
+    details,
+  });
+}
+
+const START_HINT = 'start the database (supabase start, or your PostgreSQL service) or pass --db URL';
+
+function passwordSetting(t: ConnectionTarget): string {
+  switch (t.source) {
+    case 'flag':
+      return 'the --db URL';
+    case 'PULSE_BACKUP_DB_URL':
+    case 'DATABASE_URL':
+      return t.source;
+    case 'PG environment':
+      return 'PGPASSWORD';
+    case 'default':
+      return 'the URL passed with --db';
+  }
+}
