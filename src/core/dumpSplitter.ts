@@ -165,7 +165,7 @@ export class DumpSplitter {
   private consumeCopy(buffer: Buffer, start: number): number {
     const table = this.copyTable;
     let position = start;
-    let runStart = start;
+    const runStart = start;
     while (position < buffer.length) {
       const end = buffer.indexOf(NEWLINE, position);
       if (end === -1) break;
@@ -298,7 +298,7 @@ export class DumpSplitter {
     const length = line.length;
     let i = 0;
     while (i < length) {
-      const c = line[i]!;
+      const c = line[i];
       if (lex.singleQuote) {
         if (c === 0x5c /* \ */ && lex.escapeBackslash) {
           i += 2;
@@ -463,8 +463,8 @@ export function parseCopyTarget(line: string): { schema: string; name: string } 
     }
     break;
   }
-  if (parts.length === 1) return { schema: 'public', name: parts[0]! };
-  return { schema: parts[parts.length - 2]!, name: parts[parts.length - 1]! };
+  if (parts.length === 1) return { schema: 'public', name: parts[0] };
+  return { schema: parts[parts.length - 2], name: parts[parts.length - 1] };
 }
 
 function readIdentifier(text: string, start: number): { value: string; end: number } | undefined {

@@ -53,7 +53,7 @@ function stronglyConnectedComponents(graph: Map<string, Set<string>>): string[][
     };
     visit(root);
     while (work.length > 0) {
-      const frame = work[work.length - 1]!;
+      const frame = work[work.length - 1];
       const next = frame.neighbours.next();
       if (!next.done) {
         const neighbour = next.value;

@@ -1,0 +1,129 @@
+/** How the CLI shows the engine's values to a person. */
+import type { BackupProgress } from '../core/backup';
+import { formatBytes, formatCount, formatDuration } from '../core/format';
+import type { ListedSet } from '../core/listing';
+import type { Manifest } from '../core/manifest';
+
+/** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
+export class BackupProgressPrinter {
+  private liveLine = false;
+  private finished = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(event: BackupProgress): void {
+    switch (event.kind) {
+      case 'connected':
+        this.line(`Connected to PostgreSQL ${event.serverVersion} at ${event.target}`);
+        break;
+      case 'dump-started':
+        this.line(`Writing ${event.setId} with ${event.pgDump}`);
+        break;
+      case 'table-start':
+      case 'table-progress':
+        this.live(`  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}`);
+        break;
+      case 'table-done':
+        this.line(`  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows ${formatBytes(event.table.bytes).padStart(10)}`);
+        break;
+      case 'finishing':
+        this.line(`Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest`);
+        break;
+    }
+  }
+
+  note(text: string): void {
+    this.line(text);
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearLive();
+  }
+
+  private live(text: string): void {
+    const width = this.stream.columns ?? 100;
+    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
+    this.liveLine = true;
+  }
+
+  private clearLive(): void {
+    if (this.liveLine) this.stream.write('\r\x1b[2K');
+    this.liveLine = false;
+  }
+
+  private line(text: string): void {
+    this.clearLive();
+    this.stream.write(`${text}\n`);
+  }
+}
+
+function tableName(table: { schema: string; name: string }): string {
+  return `${table.schema}.${table.name}`;
+}
+
+export function renderBackupDone(manifest: Manifest, folder: string): string {
+  const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+  const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
+  const lines = [
+    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
+    ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
+  ];
+  if (manifest.foreignKeyCycles.length > 0) {
+    const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
+    lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const STATUS_WORDS: Record<ListedSet['status'], string> = {
+  complete: 'ok',
+  legacy: 'no manifest',
+  incomplete: 'INCOMPLETE',
+  running: 'running',
+};
+
+export function renderSetList(sets: readonly ListedSet[], folder: string): string {
+  if (sets.length === 0) return `No backup sets in ${folder}\n`;
+  const header = `${'SET'.padEnd(44)} ${'CREATED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
+  const rows = sets.map((set) => {
+    const created = new Date(set.createdAt);
+    const when = Number.isNaN(created.getTime()) ? set.timestamp : localDateTime(created);
+    const status = STATUS_WORDS[set.status] + (set.purpose === 'safety' ? ' (safety)' : '') + (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
+    return `${set.id.padEnd(44)} ${when.padEnd(19)} ${formatBytes(set.totalBytes).padStart(9)}  ${status}`;
+  });
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+function localDateTime(date: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function renderSetDetails(set: ListedSet): string {
+  const lines = [
+    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ' (safety backup taken before a restore)' : ''}`,
+    `  created   ${localDateTime(new Date(set.createdAt))}`,
+    `  size      ${formatBytes(set.totalBytes)}`,
+    ...set.problems.map((problem) => `  problem   ${problem}`),
+    '  files:',
+    ...set.files.map((file) => `    ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
+  ];
+  const manifest = set.manifest;
+  if (manifest) {
+    lines.push(
+      `  database  ${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name} (PostgreSQL ${manifest.server.version}, ${formatBytes(manifest.database.sizeBytes)})`,
+      `  pg_dump   ${manifest.tools.pgDump.version} (${manifest.tools.pgDump.path})`,
+      `  duration  ${formatDuration(manifest.durationMs)}`,
+      '  tables:',
+      ...manifest.tables.map(
+        (table) => `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatBytes(table.bytes).padStart(10)}`,
+      ),
+    );
+    for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${cycle.tables.join(' ↔ ')}`);
+  } else if (set.status === 'legacy') {
+    lines.push('  no manifest: made by the old backup script, so no checksums or row counts were recorded');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The one database session of a backup: it exports a snapshot that pg_dump
+ * then dumps from (`--snapshot`), and reads the catalog facts for the
+ * manifest inside that same snapshot, so the table list, sizes and the dump
+ * all describe the same moment.
+ */
+import pg from 'pg';
+import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { findForeignKeyCycles } from './foreignKeyCycles';
+import type { ForeignKeyCycle, ManifestTable } from './manifest';
+import { qualifiedName } from './manifest';
+
+export interface ServerFacts {
+  version: string;
+  versionNum: number;
+  currentUser: string;
+  isSuperuser: boolean;
+  databaseSizeBytes: number;
+}
+
+export interface CatalogFacts {
+  tables: ManifestTable[];
+  materializedViews: { schema: string; name: string; populated: boolean }[];
+  foreignKeyCycles: ForeignKeyCycle[];
+  largeObjects: number;
+  sequences: number;
+}
+
+export interface SnapshotSession {
+  readonly snapshotId: string;
+  readonly server: ServerFacts;
+  readCatalog(): Promise<CatalogFacts>;
+  close(): Promise<void>;
+}
+
+/** Schemas that are PostgreSQL's own, never the application's. */
+const SYSTEM_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+/** Relations that belong to an extension are recreated by CREATE EXTENSION, not dumped. */
+const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
+  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+export async function openSnapshotSession(target: ConnectionTarget): Promise<SnapshotSession> {
+  const client = new pg.Client(pgClientConfig(target));
+  // A connection that dies mid-backup must not crash the process; pg_dump's
+  // own failure (it loses the snapshot) reports the problem.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(error, target);
+  }
+  try {
+    const facts = await client.query<{
+      version: string;
+      version_num: string;
+      current_user: string;
+      is_superuser: boolean;
+      size: string;
+    }>(`SELECT current_setting('server_version') AS version,
+              current_setting('server_version_num') AS version_num,
+              current_user AS current_user,
+              COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
+              pg_database_size(current_database())::text AS size`);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    const row = facts.rows[0];
+    const server: ServerFacts = {
+      version: row.version.split(' ')[0] ?? row.version,
+      versionNum: Number(row.version_num),
+      currentUser: row.current_user,
+      isSuperuser: row.is_superuser,
+      databaseSizeBytes: Number(row.size),
+    };
+    return {
+      snapshotId: snapshot.rows[0].id,
+      server,
+      readCatalog: () => readCatalog(client),
+      close: async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(error, target);
+  }
+}
+
+async function readCatalog(client: pg.Client): Promise<CatalogFacts> {
+  const relations = await client.query<{ schema: string; name: string; kind: string; bytes: string; populated: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+            pg_total_relation_size(c.oid)::text AS bytes, c.relispopulated AS populated
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f', 'm') AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}
+      ORDER BY 1, 2`,
+  );
+  const edges = await client.query<{ from_schema: string; from_name: string; to_schema: string; to_name: string }>(
+    `SELECT fn.nspname AS from_schema, f.relname AS from_name, tn.nspname AS to_schema, t.relname AS to_name
+       FROM pg_constraint k
+       JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+       JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE k.contype = 'f' AND k.conparentid = 0`,
+  );
+  const counts = await client.query<{ large_objects: string; sequences: string }>(
+    `SELECT (SELECT count(*) FROM pg_largeobject_metadata)::text AS large_objects,
+            (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER})::text AS sequences`,
+  );
+
+  const tables: ManifestTable[] = [];
+  const materializedViews: CatalogFacts['materializedViews'] = [];
+  for (const relation of relations.rows) {
+    if (relation.kind === 'm') {
+      materializedViews.push({ schema: relation.schema, name: relation.name, populated: relation.populated });
+      continue;
+    }
+    tables.push({
+      schema: relation.schema,
+      name: relation.name,
+      kind: relation.kind === 'p' ? 'partitioned table' : relation.kind === 'f' ? 'foreign table' : 'table',
+      rows: relation.kind === 'r' ? 0 : null,
+      bytes: Number(relation.bytes),
+    });
+  }
+  const cycles = findForeignKeyCycles(
+    edges.rows.map((edge) => ({
+      from: qualifiedName(edge.from_schema, edge.from_name),
+      to: qualifiedName(edge.to_schema, edge.to_name),
+    })),
+  );
+  const countsRow = counts.rows[0];
+  return {
+    tables,
+    materializedViews,
+    foreignKeyCycles: cycles,
+    largeObjects: Number(countsRow.large_objects),
+    sequences: Number(countsRow.sequences),
+  };
+}
