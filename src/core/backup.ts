@@ -27,7 +27,8 @@ import {
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { openSnapshotSession, type SnapshotSession } from './snapshot';
+import { openSnapshotSession, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
+import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
 
 export type BackupProgress =
@@ -125,6 +126,7 @@ async function dumpSet(
     await Promise.all([...outputs.values()].map((output) => output.open()));
     options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
     const splitter = new DumpSplitter({
+      ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
       onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
       onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
       onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
@@ -330,6 +332,23 @@ class OutputFile {
     await unlink(this.temporaryPath).catch(() => undefined);
     if (this.committed) await unlink(this.finalPath).catch(() => undefined);
   }
+}
+
+/**
+ * CHECK constraints added NOT VALID may have rows that break them. pg_dump
+ * creates them after the data in a complete dump, but a schema-only file
+ * creates them before: the data file sets them aside while rows load and
+ * puts them back, still NOT VALID, afterwards.
+ */
+function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { dataProlog: string; dataEpilog: string } {
+  if (checks.length === 0) return { dataProlog: '', dataEpilog: '' };
+  const target = (check: UnvalidatedCheck) => `ALTER ${check.on === 'domain' ? 'DOMAIN' : 'TABLE'} ${qualifiedIdentifier(check.schema, check.name)}`;
+  const drops = checks.map((check) => `${target(check)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(check.constraint)};`);
+  const adds = checks.map((check) => `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`);
+  return {
+    dataProlog: `-- CHECK constraints added NOT VALID are set aside while rows load.\n${drops.join('\n')}\n\n`,
+    dataEpilog: `-- The NOT VALID CHECK constraints set aside above, back in place.\n${adds.join('\n')}\n\n`,
+  };
 }
 
 async function prepareFolder(folder: string): Promise<void> {

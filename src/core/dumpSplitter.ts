@@ -28,7 +28,11 @@ export interface TableDataEvent {
   bytes: number;
 }
 
-export interface SplitterCallbacks {
+export interface SplitterOptions {
+  /** SQL for the data file, after pg_dump's preamble and before the first row. */
+  dataProlog?: string;
+  /** SQL for the data file, after the last entry and before the footer. */
+  dataEpilog?: string;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -107,7 +111,7 @@ export class DumpSplitter {
   private sawFooter = false;
   private entryCount = 0;
 
-  constructor(private readonly callbacks: SplitterCallbacks = {}) {}
+  constructor(private readonly callbacks: SplitterOptions = {}) {}
 
   /** Feeds one chunk of pg_dump output; returns the bytes for each derived file. */
   push(chunk: Buffer): SplitOutput {
@@ -207,6 +211,7 @@ export class DumpSplitter {
     if (atTopLevel && this.heldDashLines.length > 0 && startsWithComment(line)) {
       const text = line.toString('utf8').replace(/\r?\n$/, '');
       if (text === FOOTER_LINE) {
+        if (this.callbacks.dataEpilog) this.output.data.push(Buffer.from(this.callbacks.dataEpilog));
         this.beginSection('footer');
         this.sawFooter = true;
       } else {
@@ -239,7 +244,7 @@ export class DumpSplitter {
       this.sawHeader = true;
       // pg_dump's preamble (the \restrict line and SET commands) ends here.
       this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE));
-      this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE));
+      this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
     }
     this.entryCount += 1;
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');

@@ -18,8 +18,24 @@ export interface ServerFacts {
   databaseSizeBytes: number;
 }
 
+/**
+ * A CHECK constraint added NOT VALID: rows that break it may exist, so it must
+ * not be active while the data file loads rows into a restored schema.
+ */
+export interface UnvalidatedCheck {
+  /** 'table' for ALTER TABLE, 'domain' for ALTER DOMAIN. */
+  on: 'table' | 'domain';
+  schema: string;
+  /** The table's or the domain's name. */
+  name: string;
+  constraint: string;
+  /** pg_get_constraintdef: "CHECK ((delta <> 0)) NOT VALID". */
+  definition: string;
+}
+
 export interface CatalogFacts {
   tables: ManifestTable[];
+  unvalidatedChecks: UnvalidatedCheck[];
   materializedViews: { schema: string; name: string; populated: boolean }[];
   foreignKeyCycles: ForeignKeyCycle[];
   largeObjects: number;
@@ -104,6 +120,17 @@ async function readCatalog(client: pg.Client): Promise<CatalogFacts> {
        JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE k.contype = 'f' AND k.conparentid = 0`,
   );
+  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string }>(
+    `SELECT CASE WHEN k.contypid <> 0 THEN 'domain' ELSE 'table' END AS on,
+            n.nspname AS schema, COALESCE(c.relname, t.typname) AS name, k.conname AS constraint,
+            pg_get_constraintdef(k.oid) AS definition
+       FROM pg_constraint k
+       LEFT JOIN pg_class c ON c.oid = k.conrelid
+       LEFT JOIN pg_type t ON t.oid = k.contypid
+       JOIN pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
+      WHERE k.contype = 'c' AND NOT k.convalidated AND k.coninhcount = 0 AND ${SYSTEM_SCHEMA_FILTER}
+      ORDER BY 2, 3, 4`,
+  );
   const counts = await client.query<{ large_objects: string; sequences: string }>(
     `SELECT (SELECT count(*) FROM pg_largeobject_metadata)::text AS large_objects,
             (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -134,6 +161,7 @@ async function readCatalog(client: pg.Client): Promise<CatalogFacts> {
   const countsRow = counts.rows[0];
   return {
     tables,
+    unvalidatedChecks: unvalidated.rows,
     materializedViews,
     foreignKeyCycles: cycles,
     largeObjects: Number(countsRow.large_objects),

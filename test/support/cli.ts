@@ -1,6 +1,7 @@
 /** Runs the built command-line tool (dist/cli.js) as a user would, and captures what it says. */
-import { loadExeca } from '../../src/core/execa';
 import { resolve } from 'node:path';
+import type { ResultPromise } from 'execa';
+import { loadExeca } from '../../src/core/execa';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const CLI_PATH = resolve(REPO_ROOT, 'dist', 'cli.js');
@@ -12,26 +13,40 @@ export interface CliResult {
   durationMs: number;
 }
 
-export async function runCli(
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Run as another operating-system user (tests that need permissions root would ignore). */
+  uid?: number;
+  gid?: number;
+}
+
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const started = performance.now();
+  const result = await startCli(args, options);
+  return {
+    code: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Starts the CLI without waiting, for tests that signal it or race it. */
+export async function startCli(args: readonly string[], options: CliOptions = {}): Promise<ResultPromise<{ reject: false }>> {
   const execa = await loadExeca();
-  const result = await execa(process.execPath, [CLI_PATH, ...args], {
+  const subprocess = execa(process.execPath, [CLI_PATH, ...args], {
     env: { ...cleanEnv(), ...options.env },
     extendEnv: false,
     cwd: options.cwd ?? REPO_ROOT,
     reject: false,
     timeout: options.timeoutMs ?? 120_000,
     stdin: 'ignore',
+    uid: options.uid,
+    gid: options.gid,
   });
-  return {
-    code: result.exitCode ?? -1,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    durationMs: performance.now() - started,
-  };
+  return subprocess;
 }
 
 /** The test runner's environment without anything that would pick a database for the CLI. */
@@ -42,4 +57,15 @@ export function cleanEnv(): NodeJS.ProcessEnv {
     env[key] = value;
   }
   return env;
+}
+
+/** The one-line error contract: a single line, no stack trace. */
+export function assertOneLineError(result: CliResult, expectedCode = 1): void {
+  const lines = result.stderr.trim().split('\n');
+  if (result.code !== expectedCode) {
+    throw new Error(`expected exit code ${expectedCode}, got ${result.code}; stderr: ${result.stderr}`);
+  }
+  if (lines.length !== 1 || /\n\s+at /.test(result.stderr) || !result.stderr.startsWith('pulse-backup: ')) {
+    throw new Error(`expected one line on stderr, got:\n${result.stderr}`);
+  }
 }

@@ -1,0 +1,191 @@
+/**
+ * A backup set must be complete, consistent and restorable with plain psql.
+ * Every sample database is backed up with the real CLI, each file restored
+ * with plain psql the way the team's old instructions say, and the restored
+ * databases compared with the source in full content.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { Manifest } from '../../src/core/manifest';
+import { runCli } from '../support/cli';
+import { assertSameContent } from '../support/fingerprint';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+import { loadExeca } from '../../src/core/execa';
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+describe('backup sets restore with plain psql and equal the source', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  for (const sample of sampleCases()) {
+    describe(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, function () {
+      const source = `source_${sample.name}`;
+      let folder: string;
+      let manifest: Manifest;
+      const fileOf = (type: 'schema' | 'data' | 'complete') => join(folder, manifest.files.find((file) => file.type === type)!.name);
+
+      before(async function () {
+        await server.createDatabase(source);
+        await server.loadSql(source, sample.file, sample.variables);
+        folder = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
+        folders.push(folder);
+        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', sample.name, '--json']);
+        assert.equal(result.code, 0, result.stderr);
+        manifest = JSON.parse(result.stdout) as Manifest;
+      });
+
+      it('writes the three files under the old script\'s names, and the manifest', function () {
+        const ts = manifest.timestamp;
+        assert.match(ts, /^\d{8}_\d{6}$/);
+        assert.equal(manifest.id, `${sample.name}_${ts}`);
+        assert.deepEqual(readdirSync(folder).sort(), [
+          `${sample.name}_${ts}.manifest.json`,
+          `${sample.name}_complete_backup_${ts}.sql`,
+          `${sample.name}_data_backup_${ts}.sql`,
+          `${sample.name}_schema_backup_${ts}.sql`,
+        ]);
+      });
+
+      it('the complete file restores into an empty database and equals the source', async function () {
+        const target = `complete_${sample.name}`;
+        await server.createDatabase(target);
+        await server.loadSql(target, fileOf('complete'));
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('the schema file, then the data file, restore into an empty database and equal the source', async function () {
+        const target = `split_${sample.name}`;
+        await server.createDatabase(target);
+        await server.loadSql(target, fileOf('schema'));
+        await server.loadSql(target, fileOf('data'));
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('records each file\'s size and sha256, and keeps the files private (0600)', function () {
+        for (const file of manifest.files) {
+          const path = join(folder, file.name);
+          assert.equal(statSync(path).size, file.bytes, file.name);
+          assert.equal(sha256(path), file.sha256, file.name);
+          assert.equal(statSync(path).mode & 0o777, 0o600, file.name);
+        }
+        assert.equal(statSync(join(folder, `${manifest.id}.manifest.json`)).mode & 0o777, 0o600);
+      });
+
+      it('records every table with its exact row count at the snapshot', async function () {
+        const tables = await server.query<{ schema: string; name: string }>(
+          source,
+          `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'`,
+        );
+        const recorded = new Map(manifest.tables.map((table) => [`${table.schema}.${table.name}`, table]));
+        for (const table of tables) {
+          const entry = recorded.get(`${table.schema}.${table.name}`);
+          assert.ok(entry, `${table.schema}.${table.name} is missing from the manifest`);
+          const [{ count }] = await server.query<{ count: string }>(
+            source,
+            `SELECT count(*)::text AS count FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)}`,
+          );
+          assert.equal(entry.rows, Number(count), `${table.schema}.${table.name}`);
+          assert.ok(entry.bytes > 0, `${table.schema}.${table.name} has a size`);
+        }
+        assert.equal(manifest.database.name, source);
+        assert.equal(manifest.database.user, 'postgres');
+        assert.match(manifest.server.version, /^15\./);
+        assert.match(manifest.tools.pgDump.version, /^15\./);
+      });
+
+      it('the schema file holds exactly what pg_dump --schema-only writes', async function () {
+        const execa = await loadExeca();
+        const own = await execa(manifest.tools.pgDump.path, ['--schema-only', '--no-password'], {
+          env: { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: source },
+          stripFinalNewline: false,
+        });
+        const normalise = (text: string) =>
+          text
+            .split('\n')
+            .filter((line) => !/^\\(un)?restrict /.test(line) && !line.startsWith('-- Pulse Backup:'))
+            .join('\n')
+            .replace(/\n{3,}/g, '\n\n');
+        assert.equal(normalise(readFileSync(fileOf('schema'), 'utf8')), normalise(own.stdout));
+      });
+
+      it('never writes the password into the manifest or the files', function () {
+        for (const name of readdirSync(folder)) {
+          assert.ok(!readFileSync(join(folder, name), 'utf8').includes(server.password), `${name} contains the password`);
+        }
+      });
+    });
+  }
+
+  describe('consistency', function () {
+    it('all three files come from one snapshot while the database is being written to', async function () {
+      const source = 'busy';
+      const sample = sampleCases().find((candidate) => candidate.name === 'factory')!;
+      await server.createDatabase(source);
+      await server.loadSql(source, sample.file, { scale: '20' });
+      const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
+      folders.push(folder);
+
+      // A writer that changes users, messages (whose trigger rewrites users)
+      // and a sequence, committing many small transactions during the dump.
+      const writer = new Client({ connectionString: server.url(source) });
+      await writer.connect();
+      let writing = true;
+      let commits = 0;
+      const writing$ = (async () => {
+        while (writing) {
+          await writer.query(`BEGIN`);
+          await writer.query(`UPDATE users SET full_name = full_name || '.' WHERE id = (SELECT min(id) FROM users)`);
+          await writer.query(
+            `INSERT INTO messages (sender_id, body, sent_at) SELECT id, 'during backup', now() FROM users ORDER BY id LIMIT 1`,
+          );
+          await writer.query(`COMMIT`);
+          commits += 1;
+        }
+      })();
+      try {
+        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'busy', '--json']);
+        assert.equal(result.code, 0, result.stderr);
+        const manifest = JSON.parse(result.stdout) as Manifest;
+        writing = false;
+        await writing$;
+        assert.ok(commits > 0, 'the writer committed while the backup ran');
+
+        await server.createDatabase('busy_complete');
+        await server.loadSql('busy_complete', join(folder, manifest.files.find((file) => file.type === 'complete')!.name));
+        await server.createDatabase('busy_split');
+        await server.loadSql('busy_split', join(folder, manifest.files.find((file) => file.type === 'schema')!.name));
+        await server.loadSql('busy_split', join(folder, manifest.files.find((file) => file.type === 'data')!.name));
+        await assertSameContent(server.url('busy_complete'), server.url('busy_split'));
+
+        const [{ count }] = await server.query<{ count: string }>('busy_complete', 'SELECT count(*)::text AS count FROM messages');
+        assert.equal(manifest.tables.find((table) => table.name === 'messages')?.rows, Number(count));
+      } finally {
+        writing = false;
+        await writing$.catch(() => undefined);
+        await writer.end();
+      }
+    });
+  });
+});
