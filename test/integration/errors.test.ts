@@ -1,0 +1,174 @@
+/**
+ * Every bad input gets one line saying what happened and what to do, exit
+ * code 1 (2 for usage), never a stack trace and never the password — checked
+ * against real servers, real ports and the real client tools.
+ */
+import { strict as assert } from 'node:assert';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { assertOneLineError, runCli } from '../support/cli';
+import { hasServerMajor, startServer, type TestServer } from '../support/pgServer';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** An operating-system user without root's powers, for permission tests run as root. */
+function unprivilegedUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  // pgServer.ts creates this user to run PostgreSQL when the tests run as root.
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('pulse_pg:'));
+  if (!line) return undefined;
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+describe('clear errors', function () {
+  let server: TestServer;
+  let folder: string;
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase('app');
+    await server.query('app', 'CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)');
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-errors-'));
+  });
+
+  after(async function () {
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const backupInto = (dir: string, db: string, extra: string[] = []) =>
+    runCli(['backup', '--db', db, '--dir', dir, '--prefix', 'app', ...extra]);
+
+  it('a server that is down: connection refused, fast, and nothing written', async function () {
+    const dir = join(folder, 'down');
+    const result = await backupInto(dir, `postgresql://postgres:secret-pw@127.0.0.1:${await freePort()}/app`);
+    assertOneLineError(result);
+    assert.match(result.stderr, /connection refused/i);
+    assert.match(result.stderr, /start the database|--db/);
+    assert.ok(result.durationMs < 10_000, `took ${result.durationMs} ms`);
+    assert.ok(!result.stderr.includes('secret-pw'));
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('a server that accepts but never answers: gives up within about 10 seconds', async function () {
+    this.timeout(30_000);
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const result = await backupInto(join(folder, 'silent'), `postgresql://postgres:pw@127.0.0.1:${port}/app`);
+      assertOneLineError(result);
+      assert.match(result.stderr, /no answer within 10 seconds/);
+      assert.ok(result.durationMs < 13_000, `took ${result.durationMs} ms`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('a wrong password: says so, without echoing it', async function () {
+    const result = await backupInto(join(folder, 'auth'), `postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`);
+    assertOneLineError(result);
+    assert.match(result.stderr, /rejected the password for user "postgres"/);
+    assert.ok(!result.stderr.includes('Wrong-Pass-123'));
+  });
+
+  it('no such database: names it and says how to pick another', async function () {
+    const result = await backupInto(join(folder, 'nodb'), server.url('no_such_db'));
+    assertOneLineError(result);
+    assert.match(result.stderr, /no_such_db/);
+    assert.match(result.stderr, /does not exist/);
+    assert.ok(!result.stderr.includes(server.password));
+  });
+
+  it('a client-tools folder without pg_dump: says where it looked', async function () {
+    const empty = join(folder, 'empty-bin');
+    mkdirSync(empty);
+    const result = await backupInto(join(folder, 'nobin'), server.url('app'), ['--pg-bin-dir', empty]);
+    assertOneLineError(result);
+    assert.match(result.stderr, /no pg_dump in/);
+    assert.match(result.stderr, /pg-bin-dir/);
+  });
+
+  it('a backups folder that is a file: says so', async function () {
+    const file = join(folder, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const result = await backupInto(file, server.url('app'));
+    assertOneLineError(result);
+    assert.match(result.stderr, /is a file, not a folder/);
+  });
+
+  it('a backups folder that cannot be written: says so', async function () {
+    const readOnly = join(folder, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o500);
+    const user = unprivilegedUser();
+    if (user) chownSync(readOnly, user.uid, user.gid);
+    else if (userInfo().uid === 0) this.skip(); // root ignores permissions and no other user exists
+    const result = await runCli(['backup', '--db', server.url('app'), '--dir', readOnly, '--prefix', 'app'], {
+      uid: user?.uid,
+      gid: user?.gid,
+      cwd: tmpdir(),
+    });
+    assertOneLineError(result);
+    assert.match(result.stderr, /cannot write to the backups folder/);
+    assert.deepEqual(readdirSync(readOnly), []);
+  });
+
+  it('a pg_dump older than the server: names both versions and how to get the right one', async function () {
+    if (!hasServerMajor(18)) this.skip();
+    this.timeout(120_000);
+    const newer = await startServer({ major: 18 });
+    try {
+      await newer.createDatabase('app');
+      const result = await backupInto(join(folder, 'too-old'), newer.url('app'));
+      assertOneLineError(result);
+      assert.match(result.stderr, /pg_dump 15\.\d+/);
+      assert.match(result.stderr, /PostgreSQL 18\.\d+ server/);
+      assert.match(result.stderr, /PostgreSQL 18 client tools/);
+      assert.ok(!result.stderr.includes(newer.password));
+      assert.deepEqual(readdirSync(join(folder, 'too-old')), []);
+    } finally {
+      await newer.stop();
+    }
+  });
+
+  it('an unknown set id: names it and points at the list', async function () {
+    const result = await runCli(['show', 'nope_20250101_000000', '--dir', folder]);
+    assertOneLineError(result);
+    assert.match(result.stderr, /no backup set nope_20250101_000000/);
+    assert.match(result.stderr, /pulse-backup (list|backup)/);
+  });
+
+  it('an unknown command or flag: usage error, exit code 2', async function () {
+    const command = await runCli(['bakup']);
+    assertOneLineError(command, 2);
+    assert.match(command.stderr, /unknown command "bakup"/);
+    const flag = await runCli(['backup', '--dbb', 'x']);
+    assertOneLineError(flag, 2);
+    assert.match(flag.stderr, /unknown flag --dbb/);
+    const missingValue = await runCli(['backup', '--db']);
+    assertOneLineError(missingValue, 2);
+  });
+
+  it('a malformed URL: usage error that does not repeat the password', async function () {
+    const result = await runCli(['backup', '--db', 'postgresql://postgres:Hunter2-Secret@host:notaport/db', '--dir', folder]);
+    assert.ok(result.code === 2 || result.code === 1, result.stderr);
+    assertOneLineError(result, result.code);
+    assert.ok(!result.stderr.includes('Hunter2-Secret'));
+  });
+});
