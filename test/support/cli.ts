@@ -24,7 +24,7 @@ export interface CliOptions {
 
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const started = performance.now();
-  const result = await startCli(args, options);
+  const result = await (await startCli(args, options)).subprocess;
   return {
     code: result.exitCode ?? -1,
     stdout: String(result.stdout),
@@ -33,8 +33,11 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
   };
 }
 
-/** Starts the CLI without waiting, for tests that signal it or race it. */
-export async function startCli(args: readonly string[], options: CliOptions = {}): Promise<ResultPromise<{ reject: false }>> {
+/**
+ * Starts the CLI without waiting, for tests that signal it or race it. The
+ * subprocess is wrapped: awaiting it directly would wait for it to end.
+ */
+export async function startCli(args: readonly string[], options: CliOptions = {}): Promise<{ subprocess: ResultPromise<{ reject: false; stdin: 'ignore' }> }> {
   const execa = await loadExeca();
   const subprocess = execa(process.execPath, [CLI_PATH, ...args], {
     env: { ...cleanEnv(), ...options.env },
@@ -46,7 +49,7 @@ export async function startCli(args: readonly string[], options: CliOptions = {}
     uid: options.uid,
     gid: options.gid,
   });
-  return subprocess;
+  return { subprocess };
 }
 
 /** The test runner's environment without anything that would pick a database for the CLI. */

@@ -1,0 +1,160 @@
+/**
+ * Nothing lost: a cancelled, killed or failed backup leaves no file that
+ * looks like a backup, deletes nothing, and leaves no pg_dump behind; two
+ * backups into one folder never interleave; the password never shows in a
+ * process's command line.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+/** Every file in the folder with its sha256: what "left untouched" means. */
+function folderState(folder: string): Record<string, string> {
+  const state: Record<string, string> = {};
+  for (const name of readdirSync(folder).sort()) {
+    state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+  }
+  return state;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** True once a hidden temporary in the folder has grown past `bytes`: the dump is under way. */
+function dumpUnderWay(folder: string, bytes: number): boolean {
+  return readdirSync(folder).some((name) => {
+    if (!name.endsWith('.partial')) return false;
+    try {
+      return statSync(join(folder, name)).size > bytes;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Command lines of every running process (Linux /proc). */
+function allCommandLines(): string[] {
+  const lines: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return lines;
+}
+
+describe('nothing lost', function () {
+  let server: TestServer;
+  let folder: string;
+  let initialState: Record<string, string>;
+  const big = 'big';
+
+  before(async function () {
+    this.timeout(300_000);
+    server = await startServer();
+    await server.createDatabase(big);
+    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    // Large enough that a backup runs for a while (about 45 MB of database).
+    await server.loadSql(big, factory.file, { scale: '60' });
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-atomic-'));
+    const first = await runCli(['backup', '--db', server.url(big), '--dir', folder, '--prefix', big, '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    initialState = folderState(folder);
+  });
+
+  after(async function () {
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const backupArgs = () => ['backup', '--db', server.url(big), '--dir', folder, '--prefix', big];
+
+  function assertFolderAsBefore(): void {
+    assert.deepEqual(folderState(folder), initialState, 'the folder holds exactly the files it held before, unchanged');
+    assert.ok(!allCommandLines().some((line) => line.includes('--snapshot=')), 'no pg_dump is left running');
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} during a backup removes the partial files, keeps the older set and exits non-zero`, async function () {
+      const { subprocess: backup } = await startCli(backupArgs());
+      await waitFor(() => dumpUnderWay(folder, 64 * 1024), 60_000, 'the dump to start');
+      backup.kill(signal);
+      const result = await backup;
+      assert.equal(result.exitCode, 130, String(result.stderr));
+      assert.match(String(result.stderr), /backup cancelled/);
+      assertFolderAsBefore();
+    });
+  }
+
+  it('pg_dump losing its connection mid-dump fails cleanly and keeps the older set', async function () {
+    const { subprocess: backup } = await startCli(backupArgs());
+    await waitFor(() => dumpUnderWay(folder, 64 * 1024), 60_000, 'the dump to start');
+    await server.query(
+      'postgres',
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [big],
+    );
+    const result = await backup;
+    const stderr = String(result.stderr);
+    assert.equal(result.exitCode, 1, stderr);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(stderr, /^pulse-backup: /);
+    assertFolderAsBefore();
+  });
+
+  it('a second backup into the same folder fails at once while the first one finishes', async function () {
+    const { subprocess: first } = await startCli([...backupArgs(), '--json']);
+    try {
+      await waitFor(() => dumpUnderWay(folder, 16 * 1024), 60_000, 'the first dump to start');
+      const second = await runCli(backupArgs());
+      assertOneLineError(second);
+      assert.match(second.stderr, /another backup is running in .* \(pid \d+/);
+      assert.match(second.stderr, /wait for it to finish/);
+    } finally {
+      const result = await first;
+      assert.equal(result.exitCode, 0, String(result.stderr));
+      const manifest = JSON.parse(String(result.stdout)) as Manifest;
+      rmSync(join(folder, `${manifest.id}.manifest.json`));
+      for (const file of manifest.files) rmSync(join(folder, file.name));
+    }
+    assertFolderAsBefore();
+  });
+
+  it('the password never appears on a command line while a backup runs', async function () {
+    const seen: string[] = [];
+    const { subprocess: backup } = await startCli([...backupArgs(), '--json']);
+    let running = true;
+    const watching = (async () => {
+      while (running) {
+        seen.push(...allCommandLines().filter((line) => line.includes('pg_dump') || line.includes('cli.js')));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const result = await backup;
+    running = false;
+    await watching;
+    assert.equal(result.exitCode, 0, String(result.stderr));
+    assert.ok(seen.some((line) => line.includes('pg_dump') && line.includes('--snapshot=')), 'pg_dump was seen running');
+    // The CLI's own argv holds the --db URL the user typed; pg_dump's must not.
+    for (const line of seen.filter((candidate) => candidate.includes('pg_dump'))) {
+      assert.ok(!line.includes(server.password), `password on a command line: ${line.replace(server.password, '****')}`);
+    }
+    const manifest = JSON.parse(String(result.stdout)) as Manifest;
+    rmSync(join(folder, `${manifest.id}.manifest.json`));
+    for (const file of manifest.files) rmSync(join(folder, file.name));
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * `list` shows what is really in a backups folder: this tool's sets, the old
+ * script's sets (made here the way the script made them, with three pg_dump
+ * runs), sets with a file missing, a backup still running — and nothing else.
+ */
+import { strict as assert } from 'node:assert';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadExeca } from '../../src/core/execa';
+import type { ListedSet } from '../../src/core/listing';
+import type { Manifest } from '../../src/core/manifest';
+import { runCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+type ListedJson = Omit<ListedSet, 'manifest'>;
+
+describe('listing a backups folder', function () {
+  let server: TestServer;
+  let folder: string;
+  let made: Manifest;
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase('factory_pulse');
+    await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-list-'));
+
+    // The old script: three separate pg_dump runs, no manifest.
+    const execa = await loadExeca();
+    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'factory_pulse' };
+    const ts = '20250901_173948';
+    await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${ts}.sql`)], { env });
+    await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${ts}.sql`)], { env });
+    await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${ts}.sql`)], { env });
+    // An older run of the script that died after the schema file.
+    copyFileSync(join(folder, `factory_pulse_schema_backup_${ts}.sql`), join(folder, 'factory_pulse_schema_backup_20250831_090000.sql'));
+    // Other people's files.
+    writeFileSync(join(folder, 'README.txt'), 'notes');
+    writeFileSync(join(folder, 'seed.sql'), 'select 1;');
+    writeFileSync(join(folder, 'factory_pulse_complete_backup_20250830_120000.sql.gz'), 'zipped');
+
+    const result = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', folder, '--prefix', 'factory_pulse', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    made = JSON.parse(result.stdout) as Manifest;
+  });
+
+  after(async function () {
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function list(): Promise<ListedJson[]> {
+    const result = await runCli(['list', '--dir', folder, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as ListedJson[];
+  }
+
+  it('lists this tool\'s set, the old script\'s set and the broken one, newest first, and nothing else', async function () {
+    const sets = await list();
+    assert.deepEqual(
+      sets.map((set) => [set.id, set.status]),
+      [
+        [made.id, 'complete'],
+        ['factory_pulse_20250901_173948', 'legacy'],
+        ['factory_pulse_20250831_090000', 'incomplete'],
+      ],
+    );
+  });
+
+  it('gives each set its files with type, name and size, and a creation time', async function () {
+    const sets = await list();
+    const legacy = sets.find((set) => set.status === 'legacy')!;
+    assert.deepEqual(
+      legacy.files.map((file) => file.type),
+      ['schema', 'data', 'complete'],
+    );
+    assert.ok(legacy.files.every((file) => file.bytes > 0));
+    assert.equal(new Date(legacy.createdAt).getFullYear(), 2025);
+    assert.equal(legacy.hasManifest, false);
+    const mine = sets.find((set) => set.id === made.id)!;
+    assert.deepEqual(
+      mine.files.map((file) => [file.type, file.name, file.bytes]),
+      made.files.map((file) => [file.type, file.name, file.bytes]),
+    );
+    assert.equal(mine.createdAt, made.startedAt);
+    const broken = sets.find((set) => set.status === 'incomplete')!;
+    assert.ok(broken.problems.some((problem) => problem.includes('factory_pulse_data_backup_20250831_090000.sql is missing')));
+  });
+
+  it('marks a set whose file lost bytes as incomplete', async function () {
+    const data = made.files.find((file) => file.type === 'data')!;
+    const path = join(folder, data.name);
+    const saved = join(folder, 'saved-data');
+    copyFileSync(path, saved);
+    try {
+      writeFileSync(path, 'truncated');
+      const mine = (await list()).find((set) => set.id === made.id)!;
+      assert.equal(mine.status, 'incomplete');
+      assert.match(mine.problems.join(' '), /the manifest recorded/);
+    } finally {
+      copyFileSync(saved, path);
+      rmSync(saved);
+    }
+  });
+
+  it('shows a backup that is being written as running', async function () {
+    const partial = join(folder, `.factory_pulse_complete_backup_20991231_235959.sql.${process.pid}.partial`);
+    const lock = join(folder, '.pulse-backup.lock');
+    writeFileSync(partial, '-- partial');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
+    try {
+      const sets = await list();
+      assert.deepEqual([sets[0]?.id, sets[0]?.status], ['factory_pulse_20991231_235959', 'running']);
+    } finally {
+      rmSync(partial);
+      rmSync(lock);
+    }
+    assert.ok(!(await list()).some((set) => set.status === 'running'), 'leftovers without a live backup are not listed');
+    assert.ok(existsSync(folder));
+  });
+
+  it('prints a readable table without --json', async function () {
+    const result = await runCli(['list', '--dir', folder]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`${made.id} .* ok`));
+    assert.match(result.stdout, /factory_pulse_20250901_173948 .* no manifest/);
+    assert.match(result.stdout, /factory_pulse_20250831_090000 .* INCOMPLETE/);
+  });
+
+  it('shows progress table by table on a terminal, and only the manifest on stdout with --json', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-backup-tty-'));
+    try {
+      const execa = await loadExeca();
+      // `script` gives the CLI a real terminal, as a person running it has.
+      const command = `${process.execPath} dist/cli.js backup --db '${server.url('factory_pulse')}' --dir '${dir}' --prefix tty`;
+      const onTerminal = await execa('script', ['-qec', command, '/dev/null'], { reject: false, env: { ...process.env, TERM: 'xterm' } });
+      assert.equal(onTerminal.exitCode, 0, onTerminal.stdout);
+      assert.match(onTerminal.stdout, /Connected to PostgreSQL 15\./);
+      assert.match(onTerminal.stdout, /public\.users\s+[\d,]+ rows/);
+      assert.match(onTerminal.stdout, /Backup set tty_\d{8}_\d{6} written to/);
+      assert.ok(!onTerminal.stdout.includes(server.password));
+
+      const json = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', dir, '--prefix', 'tty', '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal((JSON.parse(json.stdout) as Manifest).prefix, 'tty');
+      assert.equal(json.stderr, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
