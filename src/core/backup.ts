@@ -5,14 +5,13 @@
  * under a backup name until every byte is on disk; a failure or a cancel
  * leaves only what was there before.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, existsSync, fdatasync as fdatasyncCallback, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { promisify } from 'node:util';
-import { access, constants, mkdir, open as openFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { childProcessEnv, describeConnectionError, redactText, type ConnectionTarget } from './connection';
-import { syncFolder, temporaryPathFor, writeFileAtomic } from './atomicFile';
+import { syncFolder, writeFileAtomic } from './atomicFile';
+import { HashedFileWriter } from './hashedFileWriter';
 import { loadExeca } from './execa';
 import { DumpSplitter, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
@@ -27,7 +26,7 @@ import {
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { openSnapshotSession, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
+import { openSnapshotSession, type CatalogFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
 
@@ -58,10 +57,8 @@ export interface BackupResult {
   manifestPath: string;
 }
 
-const fdatasync = promisify(fdatasyncCallback);
 /** How much may wait in memory for the disk, per file: bounds memory whatever the database size. */
-const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
-const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+const WRITE_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** Order in which finished files are renamed into place; the manifest follows them. */
 const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
@@ -73,17 +70,22 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
   let session: SnapshotSession | undefined;
   try {
-    session = await openSnapshotSession(options.target);
+    // Connecting and finding pg_dump do not depend on each other.
+    const [opened, found] = await Promise.allSettled([
+      openSnapshotSession(options.target),
+      findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
+    ]);
+    if (opened.status === 'fulfilled') session = opened.value;
+    else throw opened.reason;
+    if (found.status === 'rejected') throw found.reason;
     throwIfCancelled(options.signal);
     options.onProgress?.({
       kind: 'connected',
       serverVersion: session.server.version,
       target: `${options.target.host}:${options.target.port}/${options.target.database}`,
     });
-    const found = await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
-    const tools = chooseClientTools(found, parseServerVersionNum(session.server.versionNum));
-    const catalog = await session.readCatalog();
-    return await dumpSet(options, session, tools, catalog, now);
+    const tools = chooseClientTools(found.value, parseServerVersionNum(session.server.versionNum));
+    return await dumpSet(options, session, tools, now);
   } catch (error) {
     if (options.signal?.aborted) throw cancelledError();
     throw toPulseError(error);
@@ -93,13 +95,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   }
 }
 
-async function dumpSet(
-  options: BackupOptions,
-  session: SnapshotSession,
-  tools: ToolSet,
-  catalog: Awaited<ReturnType<SnapshotSession['readCatalog']>>,
-  now: () => Date,
-): Promise<BackupResult> {
+async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, now: () => Date): Promise<BackupResult> {
   const startedAt = now();
   const startedClock = performance.now();
   const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
@@ -108,29 +104,19 @@ async function dumpSet(
     ),
   );
   const setId = setIdFor(options.prefix, timestamp);
-  const outputs = new Map<BackupFileType, OutputFile>();
-  for (const type of FILE_ORDER) {
-    outputs.set(type, new OutputFile(join(options.folder, fileNameFor(options.prefix, type, timestamp))));
-  }
-
-  const pgDumpArgs = [
-    '--format=plain',
-    `--snapshot=${session.snapshotId}`,
-    '--no-password',
-    '--lock-wait-timeout=60s',
-  ];
+  const pgDumpArgs = ['--format=plain', `--snapshot=${session.snapshotId}`, '--no-password', '--lock-wait-timeout=60s'];
   const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
-  let bytesWritten = 0;
+  const writers: HashedFileWriter[] = [];
   try {
-    await Promise.all([...outputs.values()].map((output) => output.open()));
-    options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
-    const splitter = new DumpSplitter({
-      ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
-      onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
-      onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
-      onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
-    });
+    const [schema, data, complete] = await Promise.all(
+      FILE_ORDER.map((type) => HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, type, timestamp)))),
+    );
+    writers.push(schema, data, complete);
+
+    // pg_dump needs a moment to read its own catalog: read ours meanwhile.
+    const catalogRead = session.readCatalog();
+    catalogRead.catch(() => undefined);
     const execa = await loadExeca();
     const pgDump = execa(tools.pgDump.path, pgDumpArgs, {
       env: childProcessEnv(options.target, options.env),
@@ -151,25 +137,23 @@ async function dumpSet(
       }
     });
 
-    const complete = outputs.get('complete')!;
-    const schema = outputs.get('schema')!;
-    const data = outputs.get('data')!;
+    let catalog: CatalogFacts;
+    let splitter: DumpSplitter;
     try {
-      for await (const chunk of pgDump.stdout) {
-        const buffer = chunk as Buffer;
-        const split = splitter.push(buffer);
-        const roomLeft = [complete.write([buffer]), schema.write(split.schema), data.write(split.data)];
-        bytesWritten += buffer.length;
-        if (roomLeft.includes(false)) await Promise.all([complete.drained(), schema.drained(), data.drained()]);
-      }
+      catalog = await catalogRead;
+      options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
+      splitter = new DumpSplitter({
+        ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
+        onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
+        onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
+        onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
+      });
+      await pumpDump(pgDump.stdout, splitter, { schema, data, complete });
     } catch (error) {
       pgDump.kill();
       await pgDump;
       throw error;
     }
-    const rest = splitter.end();
-    schema.write(rest.schema);
-    data.write(rest.data);
     const result = await pgDump;
     throwIfCancelled(options.signal);
     if (result.exitCode !== 0 || result.failed) {
@@ -181,14 +165,14 @@ async function dumpSet(
         details: stderrLines.join('\n'),
       });
     }
-    options.onProgress?.({ kind: 'finishing', bytesWritten });
+    options.onProgress?.({ kind: 'finishing', bytesWritten: complete.bytes });
 
-    await Promise.all([...outputs.values()].map((output) => output.finish()));
-    const files: ManifestFile[] = FILE_ORDER.map((type) => {
-      const output = outputs.get(type)!;
-      return { type, name: output.name, bytes: output.bytes, sha256: output.sha256 };
+    await Promise.all(writers.map((writer) => writer.finish()));
+    const files: ManifestFile[] = FILE_ORDER.map((type, index) => {
+      const writer = writers[index];
+      return { type, name: writer.name, bytes: writer.bytes, sha256: writer.sha256 };
     });
-    for (const type of FILE_ORDER) await outputs.get(type)!.commit();
+    for (const writer of writers) await writer.commit();
     await syncFolder(options.folder);
 
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
@@ -232,106 +216,60 @@ async function dumpSet(
   } catch (error) {
     // Remove the hidden temporaries and any file already renamed into place:
     // a set without its manifest must not be mistaken for a good one.
-    for (const output of outputs.values()) await output.discard();
+    for (const writer of writers) await writer.discard();
     if (options.signal?.aborted) throw cancelledError();
     throw error;
   }
 }
 
 /**
- * One output file: written under a hidden name, hashed as it goes, renamed
- * when whole. Writes are queued (up to a high-water mark) rather than awaited
- * one by one, so pg_dump keeps streaming while the disk catches up; every few
- * megabytes the data written so far is flushed in the background, which keeps
- * the final flush short.
+ * Feeds pg_dump's output through the splitter into the three files. Writes
+ * run in the background; only when one file falls behind by more than
+ * WRITE_QUEUE_BYTES does reading pause, so memory stays bounded.
  */
-class OutputFile {
-  readonly name: string;
-  private readonly temporaryPath: string;
-  private stream: WriteStream | undefined;
-  private readonly hash: Hash = createHash('sha256');
-  private digest: string | undefined;
-  private committed = false;
-  private unflushedBytes = 0;
-  private backgroundFlush: Promise<void> = Promise.resolve();
-  private failure: Error | undefined;
-  bytes = 0;
-
-  constructor(private readonly finalPath: string) {
-    this.name = basename(finalPath);
-    this.temporaryPath = temporaryPathFor(finalPath);
-  }
-
-  async open(): Promise<void> {
-    const stream = createWriteStream(this.temporaryPath, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_QUEUE_BYTES });
-    stream.on('error', (error) => {
-      this.failure ??= error;
+function pumpDump(
+  stdout: Readable,
+  splitter: DumpSplitter,
+  files: { schema: HashedFileWriter; data: HashedFileWriter; complete: HashedFileWriter },
+): Promise<void> {
+  const writers = [files.schema, files.data, files.complete];
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      stdout.destroy();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    stdout.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        const split = splitter.push(chunk);
+        files.complete.write([chunk]);
+        files.schema.write(split.schema);
+        files.data.write(split.data);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (writers.some((writer) => writer.queuedBytes > WRITE_QUEUE_BYTES)) {
+        stdout.pause();
+        Promise.all(writers.map((writer) => writer.caughtUp())).then(() => stdout.resume(), fail);
+      }
     });
-    await once(stream, 'open');
-    this.stream = stream;
-  }
-
-  /** Queues the pieces; false when the queue is full and the caller should wait for `drained()`. */
-  write(pieces: readonly Buffer[]): boolean {
-    if (this.failure) throw this.failure;
-    let roomLeft = true;
-    for (const piece of pieces) {
-      if (piece.length === 0) continue;
-      this.hash.update(piece);
-      this.bytes += piece.length;
-      this.unflushedBytes += piece.length;
-      roomLeft = this.stream!.write(piece) && roomLeft;
-    }
-    if (this.unflushedBytes >= FLUSH_EVERY_BYTES) {
-      this.unflushedBytes = 0;
-      const fd = (this.stream as unknown as { fd: number }).fd;
-      this.backgroundFlush = this.backgroundFlush.then(() => fdatasync(fd).catch(() => undefined));
-    }
-    return roomLeft;
-  }
-
-  async drained(): Promise<void> {
-    const stream = this.stream!;
-    if (!stream.writableNeedDrain) return;
-    await Promise.race([once(stream, 'drain'), once(stream, 'error').then(([error]) => Promise.reject(error as Error))]);
-  }
-
-  get sha256(): string {
-    return this.digest ?? '';
-  }
-
-  async finish(): Promise<void> {
-    const stream = this.stream!;
-    this.digest = this.hash.digest('hex');
-    await this.backgroundFlush;
-    await new Promise<void>((resolve, reject) => {
-      stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    stdout.once('error', fail);
+    stdout.once('end', () => {
+      if (failed) return;
+      try {
+        const rest = splitter.end();
+        files.schema.write(rest.schema);
+        files.data.write(rest.data);
+        resolve();
+      } catch (error) {
+        fail(error);
+      }
     });
-    if (this.failure) throw this.failure;
-    const handle = await openFile(this.temporaryPath, 'r+');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    this.stream = undefined;
-  }
-
-  async commit(): Promise<void> {
-    await rename(this.temporaryPath, this.finalPath);
-    this.committed = true;
-  }
-
-  async discard(): Promise<void> {
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream && !stream.destroyed) {
-      stream.destroy();
-      await once(stream, 'close').catch(() => undefined);
-    }
-    await unlink(this.temporaryPath).catch(() => undefined);
-    if (this.committed) await unlink(this.finalPath).catch(() => undefined);
-  }
+  });
 }
 
 /**

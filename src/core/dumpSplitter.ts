@@ -116,26 +116,40 @@ export class DumpSplitter {
   /** Feeds one chunk of pg_dump output; returns the bytes for each derived file. */
   push(chunk: Buffer): SplitOutput {
     this.output = { schema: [], data: [] };
-    let buffer = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
     let start = 0;
-    while (start < buffer.length) {
+    if (this.carry) {
+      // Finish the line the previous chunk left open, copying only that line.
+      const end = chunk.indexOf(NEWLINE);
+      if (end === -1) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return this.output;
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, end + 1)]);
+      this.carry = undefined;
+      this.consume(line, 0);
+      start = end + 1;
+    }
+    const stop = this.consume(chunk, start);
+    // Keep the unfinished line; copy it so the caller's chunk can be reused.
+    if (stop < chunk.length) this.carry = Buffer.from(chunk.subarray(stop));
+    return this.output;
+  }
+
+  /** Processes every complete line from `start`; returns where the unfinished rest begins. */
+  private consume(buffer: Buffer, start: number): number {
+    let position = start;
+    while (position < buffer.length) {
       if (this.inCopy) {
-        start = this.consumeCopy(buffer, start);
+        position = this.consumeCopy(buffer, position);
         if (this.inCopy) break;
         continue;
       }
-      const end = buffer.indexOf(NEWLINE, start);
+      const end = buffer.indexOf(NEWLINE, position);
       if (end === -1) break;
-      this.consumeSqlLine(buffer.subarray(start, end + 1));
-      start = end + 1;
+      this.consumeSqlLine(buffer.subarray(position, end + 1));
+      position = end + 1;
     }
-    if (start < buffer.length) {
-      // Keep the unfinished line; copy it so the caller's chunk can be reused.
-      buffer = buffer.subarray(start);
-      this.carry = Buffer.from(buffer);
-    }
-    return this.output;
+    return position;
   }
 
   /** Signals the end of the stream; returns whatever was still held back. */

@@ -41,6 +41,8 @@ export interface FindClientToolsOptions {
   platform?: NodeJS.Platform;
   /** Runs `<tool> --version` and returns its output; replaceable so tests need not spawn. */
   runVersion?: (toolPath: string) => Promise<string>;
+  /** Also read psql's and pg_restore's versions (default); a backup needs only pg_dump's. */
+  withCompanions?: boolean;
 }
 
 const VERSION_TIMEOUT_MS = 5000;
@@ -147,7 +149,7 @@ export async function findClientTools(options: FindClientToolsOptions): Promise<
     if (hasVersionedInstalls && paths.basename(identity) === 'pg_wrapper') continue;
     if (seen.has(identity)) continue;
     seen.add(identity);
-    probes.push(probeFolder(candidate.folder, candidate.source, pgDumpPath, platform, paths, runVersion));
+    probes.push(probeFolder(candidate.folder, candidate.source, pgDumpPath, platform, paths, runVersion, options.withCompanions ?? true));
   }
   const sets = await Promise.all(probes);
   return sets.filter((set): set is ToolSet => set !== undefined);
@@ -160,8 +162,10 @@ async function probeFolder(
   platform: NodeJS.Platform,
   paths: path.PlatformPath,
   runVersion: (toolPath: string) => Promise<string>,
+  withCompanions: boolean,
 ): Promise<ToolSet | undefined> {
   const companion = async (tool: string): Promise<ToolInfo | undefined> => {
+    if (!withCompanions) return undefined;
     const toolPath = paths.join(folder, toolFileName(tool, platform));
     if (!(await isExecutableFile(toolPath, platform))) return undefined;
     return readTool(toolPath, runVersion);
