@@ -25,7 +25,7 @@ export class HashedFileWriter {
   private unflushedBytes = 0;
   /** The chain of background writes; a failure stays in it until someone awaits. */
   private writing: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  private failure: Error | undefined;
   private committed = false;
   private closed = false;
 
@@ -110,7 +110,7 @@ export class HashedFileWriter {
         if (flush) await this.handle.datasync();
       })
       .catch((error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
       });
   }
 
