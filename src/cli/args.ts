@@ -1,16 +1,33 @@
 /**
- * The command line of `pulse-backup`, parsed into plain values. Anything it
- * does not know is a usage error (exit code 2) with a pointer to the help.
+ * The command line of `pulse-backup`, parsed into plain values. Every flag is
+ * declared once here; each command says which ones it takes. Anything else
+ * is a usage error (exit code 2) with the command's usage as the hint.
  */
 import { parseArgs } from 'node:util';
 import { PulseError } from '../core/errors';
 
-export type CommandName = 'backup' | 'list' | 'show' | 'help' | 'version';
+interface FlagSpec {
+  type: 'string' | 'boolean';
+  value?: string;
+  help: string;
+  /** Allowed values of a string flag. */
+  choices?: readonly string[];
+  /** A whole number of at least this much. */
+  minimum?: number;
+}
 
-export interface CommandLine {
-  command: CommandName;
-  /** Positional arguments after the command (e.g. a set id). */
-  positionals: string[];
+export const FLAGS = {
+  db: { type: 'string', value: 'URL', help: 'database URL (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)' },
+  dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
+  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
+  'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
+  json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+
+/** Parsed flag values, by camel-cased name. */
+export interface Flags {
   db?: string;
   dir?: string;
   prefix?: string;
@@ -18,86 +35,88 @@ export interface CommandLine {
   json: boolean;
 }
 
-interface CommandSpec {
-  flags: readonly string[];
-  positionals: number;
-  usage: string;
+export interface CommandSpec {
+  name: string;
+  /** Flags this command accepts. */
+  flags: readonly FlagName[];
+  /** Names of the positional arguments, all required (e.g. ['SET_ID']). */
+  positionals: readonly string[];
   summary: string;
 }
 
-export const COMMANDS: Record<Exclude<CommandName, 'help' | 'version'>, CommandSpec> = {
-  backup: {
-    flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'json'],
-    positionals: 0,
-    usage: 'pulse-backup backup [--db URL] [--dir DIR] [--prefix NAME] [--pg-bin-dir DIR] [--json]',
-    summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot',
-  },
-  list: {
-    flags: ['dir', 'json'],
-    positionals: 0,
-    usage: 'pulse-backup list [--dir DIR] [--json]',
-    summary: 'list the backup sets in the folder, newest first',
-  },
-  show: {
-    flags: ['dir', 'json'],
-    positionals: 1,
-    usage: 'pulse-backup show <SET_ID> [--dir DIR] [--json]',
-    summary: "show one set: its files, tables with row counts, and the manifest's facts",
-  },
-};
+export interface CommandLine {
+  /** A command's name, or 'help' / 'version'. */
+  command: string;
+  positionals: string[];
+  flags: Flags;
+}
 
-const FLAG_TYPES = {
-  db: { type: 'string' },
-  dir: { type: 'string' },
-  prefix: { type: 'string' },
-  'pg-bin-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const;
+export function usageOf(spec: CommandSpec): string {
+  const positionals = spec.positionals.map((name) => ` <${name}>`).join('');
+  const flags = spec.flags
+    .map((name) => {
+      const flag: FlagSpec = FLAGS[name];
+      return flag.type === 'boolean' ? ` [--${name}]` : ` [--${name} ${flag.value ?? 'VALUE'}]`;
+    })
+    .join('');
+  return `pulse-backup ${spec.name}${positionals}${flags}`;
+}
 
-export function parseCommandLine(argv: readonly string[]): CommandLine {
+export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
+  const empty: Flags = { json: false };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
-    return { command: 'help', positionals: argv.slice(1), json: false };
+    return { command: 'help', positionals: argv.slice(1), flags: empty };
   }
   if (first === '--version' || first === '-V' || first === 'version') {
-    return { command: 'version', positionals: [], json: false };
+    return { command: 'version', positionals: [], flags: empty };
   }
-  if (!(first in COMMANDS)) {
+  const spec = commands.find((command) => command.name === first);
+  if (!spec) {
     throw usageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
   }
-  const command = first as keyof typeof COMMANDS;
-  const spec = COMMANDS[command];
 
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAG_TYPES; allowPositionals: true; strict: true }>>;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, flag] of Object.entries(FLAGS)) options[name] = { type: flag.type };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv.slice(1), options: FLAG_TYPES, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv.slice(1), options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(describeParseError(error), command);
+    throw usageError(describeParseError(error), spec);
   }
   const values = parsed.values;
-  if (values.help) return { command: 'help', positionals: [command], json: false };
-  for (const flag of Object.keys(values)) {
-    if (!spec.flags.includes(flag)) throw usageError(`${command} does not take --${flag}`, command);
+  if (values.help === true) return { command: 'help', positionals: [spec.name], flags: empty };
+  for (const name of Object.keys(values)) {
+    if (name !== 'help' && !(spec.flags as readonly string[]).includes(name)) throw usageError(`${spec.name} does not take --${name}`, spec);
   }
-  if (parsed.positionals.length < spec.positionals) {
-    throw usageError(`${command} needs a set id`, command);
+  if (parsed.positionals.length < spec.positionals.length) {
+    throw usageError(`${spec.name} needs ${spec.positionals.map((name) => `<${name}>`).join(' ')}`, spec);
   }
-  if (parsed.positionals.length > spec.positionals) {
-    throw usageError(`unexpected argument "${parsed.positionals[spec.positionals]}"`, command);
+  if (parsed.positionals.length > spec.positionals.length) {
+    throw usageError(`unexpected argument "${parsed.positionals[spec.positionals.length]}"`, spec);
   }
-  for (const flag of ['db', 'dir', 'prefix', 'pg-bin-dir'] as const) {
-    if (values[flag] === '') throw usageError(`--${flag} needs a value`, command);
+  for (const [name, value] of Object.entries(values)) {
+    const flag = (FLAGS as Record<string, FlagSpec | undefined>)[name];
+    if (!flag || typeof value !== 'string') continue;
+    if (value === '') throw usageError(`--${name} needs a value`, spec);
+    if (flag.choices && !flag.choices.includes(value)) {
+      throw usageError(`--${name} must be one of ${flag.choices.join(', ')}`, spec);
+    }
+    if (flag.minimum !== undefined && !(/^\d+$/.test(value) && Number(value) >= flag.minimum)) {
+      throw usageError(`--${name} takes a whole number of at least ${flag.minimum}`, spec);
+    }
   }
+  const text = (name: FlagName): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
   return {
-    command,
+    command: spec.name,
     positionals: parsed.positionals,
-    db: values.db,
-    dir: values.dir,
-    prefix: values.prefix,
-    pgBinDir: values['pg-bin-dir'],
-    json: values.json ?? false,
+    flags: {
+      db: text('db'),
+      dir: text('dir'),
+      prefix: text('prefix'),
+      pgBinDir: text('pg-bin-dir'),
+      json: values.json === true,
+    },
   };
 }
 
@@ -112,24 +131,24 @@ function describeParseError(error: unknown): string {
   return message.split('\n', 1)[0] ?? message;
 }
 
-function usageError(message: string, command?: keyof typeof COMMANDS): PulseError {
-  const hint = command ? `usage: ${COMMANDS[command].usage}` : 'run pulse-backup help to see the commands';
+function usageError(message: string, spec?: CommandSpec): PulseError {
+  const hint = spec ? `usage: ${usageOf(spec)}` : 'run pulse-backup help to see the commands';
   return new PulseError('usage', message, { hint });
 }
 
-export function helpText(command?: string): string {
-  if (command && command in COMMANDS) {
-    const spec = COMMANDS[command as keyof typeof COMMANDS];
-    return `${spec.usage}\n\n${spec.summary}\n\n${FLAG_HELP}`;
+export function helpText(commands: readonly CommandSpec[], commandName?: string): string {
+  const spec = commands.find((command) => command.name === commandName);
+  if (spec) {
+    const flagLines = spec.flags.map((name) => flagHelp(name));
+    return `${usageOf(spec)}\n\n${spec.summary}\n${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;
   }
-  const lines = Object.values(COMMANDS).map((spec) => `  ${spec.usage}\n      ${spec.summary}`);
-  return `pulse-backup: back up and restore PostgreSQL databases\n\nCommands:\n${lines.join('\n')}\n  pulse-backup help [COMMAND]\n  pulse-backup --version\n\n${FLAG_HELP}`;
+  const lines = commands.map((command) => `  ${usageOf(command)}\n      ${command.summary}`);
+  const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name));
+  return `pulse-backup: back up and restore PostgreSQL databases\n\nCommands:\n${lines.join('\n')}\n  pulse-backup help [COMMAND]\n  pulse-backup --version\n\nFlags:\n${allFlags.join('\n')}\n`;
 }
 
-const FLAG_HELP = `Flags:
-  --db URL          database URL (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables,
-                    then postgresql://postgres:postgres@127.0.0.1:54322/postgres)
-  --dir DIR         backups folder (default: PULSE_BACKUP_DIR or ./backups)
-  --prefix NAME     file name prefix (default: the current folder's name in snake_case)
-  --pg-bin-dir DIR  folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, usual places)
-  --json            machine-readable output on stdout`;
+function flagHelp(name: FlagName): string {
+  const flag: FlagSpec = FLAGS[name];
+  const left = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
+  return `  ${left.padEnd(22)} ${flag.help}`;
+}

@@ -60,6 +60,22 @@ export interface BackupResult {
 /** How much may wait in memory for the disk, per file: bounds memory whatever the database size. */
 const WRITE_QUEUE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * pg_dump's command line. The connection (host, port, database, user,
+ * password) travels in the child's environment only, never here, where any
+ * user of the machine could read it in the process list.
+ */
+export function buildPgDumpArgs(snapshotId: string): string[] {
+  return [
+    '--format=plain',
+    `--snapshot=${snapshotId}`,
+    // Fail instead of prompting for a password nobody can type.
+    '--no-password',
+    // A table locked by a long migration fails the backup instead of hanging it.
+    '--lock-wait-timeout=60s',
+  ];
+}
+
 /** Order in which finished files are renamed into place; the manifest follows them. */
 const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
 
@@ -104,7 +120,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     ),
   );
   const setId = setIdFor(options.prefix, timestamp);
-  const pgDumpArgs = ['--format=plain', `--snapshot=${session.snapshotId}`, '--no-password', '--lock-wait-timeout=60s'];
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId);
   const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [];

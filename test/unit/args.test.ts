@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import { helpText, parseCommandLine } from '../../src/cli/args';
+import { COMMANDS } from '../../src/cli/commands';
+import { buildPgDumpArgs } from '../../src/core/backup';
+import { PulseError } from '../../src/core/errors';
+
+function usageErrorOf(argv: string[]): PulseError {
+  try {
+    parseCommandLine(argv, COMMANDS);
+  } catch (error) {
+    assert.ok(error instanceof PulseError);
+    assert.equal(error.code, 'usage');
+    assert.equal(error.exitCode, 2);
+    return error;
+  }
+  assert.fail(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('command line', () => {
+  it('reads a backup command with every flag it takes', () => {
+    const parsed = parseCommandLine(
+      ['backup', '--db', 'postgresql://u@h/d', '--dir', 'out', '--prefix', 'factory_pulse', '--pg-bin-dir', '/opt/pg/bin', '--json'],
+      COMMANDS,
+    );
+    assert.equal(parsed.command, 'backup');
+    assert.deepEqual(parsed.flags, {
+      db: 'postgresql://u@h/d',
+      dir: 'out',
+      prefix: 'factory_pulse',
+      pgBinDir: '/opt/pg/bin',
+      json: true,
+    });
+  });
+
+  it('reads a set id for show', () => {
+    assert.deepEqual(parseCommandLine(['show', 'factory_pulse_20250901_173948'], COMMANDS).positionals, ['factory_pulse_20250901_173948']);
+  });
+
+  it('refuses unknown commands, unknown flags, flags of other commands, missing values and stray arguments', () => {
+    assert.match(usageErrorOf(['bakup']).message, /unknown command "bakup"/);
+    assert.match(usageErrorOf(['backup', '--verbose']).message, /unknown flag --verbose/);
+    assert.match(usageErrorOf(['list', '--db', 'x']).message, /list does not take --db/);
+    assert.match(usageErrorOf(['backup', '--db']).message, /needs a value/);
+    assert.match(usageErrorOf(['backup', '--dir', '']).message, /--dir needs a value/);
+    assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
+    assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
+    assert.match(usageErrorOf(['show']).hint ?? '', /usage: pulse-backup show <SET_ID>/);
+  });
+
+  it('treats no arguments, help and --help as a request for help', () => {
+    assert.equal(parseCommandLine([], COMMANDS).command, 'help');
+    assert.equal(parseCommandLine(['--help'], COMMANDS).command, 'help');
+    assert.deepEqual(parseCommandLine(['backup', '--help'], COMMANDS).positionals, ['backup']);
+    assert.equal(parseCommandLine(['--version'], COMMANDS).command, 'version');
+  });
+
+  it('lists every command and flag in the help', () => {
+    const text = helpText(COMMANDS);
+    for (const command of COMMANDS) assert.ok(text.includes(`pulse-backup ${command.name}`), command.name);
+    assert.match(helpText(COMMANDS, 'backup'), /--pg-bin-dir DIR/);
+  });
+});
+
+describe('pg_dump command line', () => {
+  it('dumps plain SQL from the exported snapshot, never prompts, and carries no connection details', () => {
+    const args = buildPgDumpArgs('00000003-0000001B-1');
+    assert.deepEqual(args, ['--format=plain', '--snapshot=00000003-0000001B-1', '--no-password', '--lock-wait-timeout=60s']);
+    assert.ok(!args.some((arg) => /password=|postgres(ql)?:\/\/|^-[hpUdW]$|--(host|port|username|dbname)/.test(arg)));
+  });
+});
