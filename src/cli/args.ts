@@ -22,6 +22,15 @@ export const FLAGS = {
   prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
   'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
   json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
+  mode: { type: 'string', value: 'MODE', choices: ['complete', 'schema', 'data'], help: 'what to restore: complete, schema (definitions only) or data (rows only)' },
+  clean: { type: 'boolean', help: "restore: replace what the backup recreates (complete, schema) or empty the backup's tables first (data)" },
+  yes: { type: 'boolean', help: 'do not ask for confirmation (needed when there is no terminal)' },
+  'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
+  'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
+  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
+  'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
+  format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md (default), html or json' },
+  out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -33,6 +42,15 @@ export interface Flags {
   prefix?: string;
   pgBinDir?: string;
   json: boolean;
+  mode?: 'complete' | 'schema' | 'data';
+  clean: boolean;
+  yes: boolean;
+  noSafetyBackup: boolean;
+  allowRemote: boolean;
+  keep?: number;
+  dryRun: boolean;
+  format?: 'md' | 'html' | 'json';
+  out?: string;
 }
 
 export interface CommandSpec {
@@ -63,7 +81,7 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false };
+  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, dryRun: false };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };
@@ -116,6 +134,15 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       prefix: text('prefix'),
       pgBinDir: text('pg-bin-dir'),
       json: values.json === true,
+      mode: text('mode') as Flags['mode'],
+      clean: values.clean === true,
+      yes: values.yes === true,
+      noSafetyBackup: values['no-safety-backup'] === true,
+      allowRemote: values['allow-remote'] === true,
+      keep: text('keep') === undefined ? undefined : Number(text('keep')),
+      dryRun: values['dry-run'] === true,
+      format: text('format') as Flags['format'],
+      out: text('out'),
     },
   };
 }

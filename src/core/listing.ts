@@ -38,6 +38,10 @@ export interface ListedSet {
   files: ListedFile[];
   totalBytes: number;
   hasManifest: boolean;
+  /** Pinned sets are never removed by retention (a <set id>.pinned marker beside it). */
+  pinned: boolean;
+  /** The set has a history file (verifications, retention runs). */
+  hasHistory: boolean;
   manifest?: Manifest;
 }
 
@@ -47,6 +51,8 @@ interface Group {
   id: string;
   files: Map<BackupFileType, { name: string; bytes: number }>;
   manifestName?: string;
+  pinned: boolean;
+  hasHistory: boolean;
   partial: boolean;
 }
 
@@ -74,7 +80,7 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
   const groupFor = (prefix: string, timestamp: string, id: string): Group => {
     let group = groups.get(id);
     if (!group) {
-      group = { prefix, timestamp, id, files: new Map(), partial: false };
+      group = { prefix, timestamp, id, files: new Map(), pinned: false, hasHistory: false, partial: false };
       groups.set(id, group);
     }
     return group;
@@ -92,6 +98,10 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
     const group = groupFor(parsed.prefix, parsed.timestamp, parsed.setId);
     if (parsed.kind === 'manifest') {
       group.manifestName = name;
+    } else if (parsed.kind === 'pin') {
+      group.pinned = true;
+    } else if (parsed.kind === 'history') {
+      group.hasHistory = true;
     } else if (parsed.kind === 'schema' || parsed.kind === 'data' || parsed.kind === 'complete') {
       const info = await stat(join(folder, name)).catch(() => undefined);
       if (info?.isFile()) group.files.set(parsed.kind, { name, bytes: info.size });
@@ -151,6 +161,8 @@ async function describeGroup(folder: string, group: Group, backupRunning: boolea
     files,
     totalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
     hasManifest: manifest !== undefined,
+    pinned: group.pinned,
+    hasHistory: group.hasHistory,
     ...(manifest ? { manifest } : {}),
   };
 }

@@ -6,14 +6,15 @@
  *
  * A set with prefix P and timestamp TS is:
  *   P_schema_backup_TS.sql, P_data_backup_TS.sql, P_complete_backup_TS.sql,
- *   P_TS.manifest.json and P_TS.verify.json; its id is P_TS.
+ *   P_TS.manifest.json, its history P_TS.history.json (verifications and
+ *   retention runs) and, while pinned, P_TS.pinned; its id is P_TS.
  */
 
 import * as path from 'node:path';
 import { PulseError } from './errors';
 
 export type DumpType = 'schema' | 'data' | 'complete';
-export type BackupFileKind = DumpType | 'manifest' | 'verify';
+export type BackupFileKind = DumpType | 'manifest' | 'history' | 'pin';
 
 export const DUMP_TYPES: readonly DumpType[] = ['schema', 'data', 'complete'];
 
@@ -41,7 +42,7 @@ const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/;
 // The prefix is matched greedily so that only the last `_<type>_backup_` before
 // the timestamp counts: `my_data_app_data_backup_TS.sql` has prefix `my_data_app`.
 const DUMP_FILE_PATTERN = /^(.+)_(schema|data|complete)_backup_(\d{8}_\d{6})\.sql$/;
-const SIDE_FILE_PATTERN = /^(.+)_(\d{8}_\d{6})\.(manifest|verify)\.json$/;
+const SIDE_FILE_PATTERN = /^(.+)_(\d{8}_\d{6})\.(manifest\.json|history\.json|pinned)$/;
 const SET_ID_PATTERN = /^(.+)_(\d{8}_\d{6})$/;
 
 // Letters, digits, '_' and '-': safe in file names on every platform, never a
@@ -109,8 +110,12 @@ export function manifestNameFor(prefix: string, timestamp: string): string {
 }
 
 /** Where the history of verification runs of a set is kept. */
-export function verifyNameFor(prefix: string, timestamp: string): string {
-  return `${prefix}_${timestamp}.verify.json`;
+export function historyNameFor(prefix: string, timestamp: string): string {
+  return `${prefix}_${timestamp}.history.json`;
+}
+
+export function pinNameFor(prefix: string, timestamp: string): string {
+  return `${prefix}_${timestamp}.pinned`;
 }
 
 export function setIdFor(prefix: string, timestamp: string): string {
@@ -124,7 +129,8 @@ export function setFileNames(prefix: string, timestamp: string): Record<BackupFi
     data: fileNameFor(prefix, 'data', timestamp),
     complete: fileNameFor(prefix, 'complete', timestamp),
     manifest: manifestNameFor(prefix, timestamp),
-    verify: verifyNameFor(prefix, timestamp),
+    history: historyNameFor(prefix, timestamp),
+    pin: pinNameFor(prefix, timestamp),
   };
 }
 
@@ -142,7 +148,8 @@ export function parseBackupFileName(name: string): ParsedBackupFileName | undefi
   const side = SIDE_FILE_PATTERN.exec(name);
   if (side) {
     const [, prefix, timestamp, kind] = side;
-    return accept(prefix, timestamp, kind as 'manifest' | 'verify');
+    const sideKinds: Record<string, BackupFileKind> = { 'manifest.json': 'manifest', 'history.json': 'history', pinned: 'pin' };
+    return accept(prefix, timestamp, sideKinds[kind]);
   }
   return undefined;
 }

@@ -29,6 +29,15 @@ describe('command line', () => {
       prefix: 'factory_pulse',
       pgBinDir: '/opt/pg/bin',
       json: true,
+      mode: undefined,
+      clean: false,
+      yes: false,
+      noSafetyBackup: false,
+      allowRemote: false,
+      keep: undefined,
+      dryRun: false,
+      format: undefined,
+      out: undefined,
     });
   });
 

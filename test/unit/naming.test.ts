@@ -15,7 +15,8 @@ import {
   setFileNames,
   setIdFor,
   toSnakeCase,
-  verifyNameFor,
+  historyNameFor,
+  pinNameFor,
 } from '../../src/core/naming';
 
 describe('backup-set naming', () => {
@@ -47,7 +48,8 @@ describe('backup-set naming', () => {
       assert.equal(fileNameFor('factory_pulse', 'data', '20250901_173948'), 'factory_pulse_data_backup_20250901_173948.sql');
       assert.equal(fileNameFor('factory_pulse', 'complete', '20250901_173948'), 'factory_pulse_complete_backup_20250901_173948.sql');
       assert.equal(manifestNameFor('factory_pulse', '20250901_173948'), 'factory_pulse_20250901_173948.manifest.json');
-      assert.equal(verifyNameFor('factory_pulse', '20250901_173948'), 'factory_pulse_20250901_173948.verify.json');
+      assert.equal(historyNameFor('factory_pulse', '20250901_173948'), 'factory_pulse_20250901_173948.history.json');
+      assert.equal(pinNameFor('factory_pulse', '20250901_173948'), 'factory_pulse_20250901_173948.pinned');
       assert.equal(setIdFor('factory_pulse', '20250901_173948'), 'factory_pulse_20250901_173948');
     });
 
@@ -76,7 +78,9 @@ describe('backup-set naming', () => {
         setId: 'factory_pulse_20250901_173948',
         kind: 'manifest',
       });
-      assert.equal(parseBackupFileName('factory_pulse_20250901_173948.verify.json')?.kind, 'verify');
+      assert.equal(parseBackupFileName('factory_pulse_20250901_173948.history.json')?.kind, 'history');
+      assert.equal(parseBackupFileName('factory_pulse_20250901_173948.pinned')?.kind, 'pin');
+      assert.equal(parseBackupFileName('factory_pulse_20250901_173948.verify.json'), undefined);
     });
 
     it('round-trips every name a set can have', () => {
