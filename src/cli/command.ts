@@ -19,7 +19,8 @@ export interface Command extends CommandSpec {
 }
 
 export function backupsFolder(flags: Flags, context: CliContext): string {
-  return resolve(context.cwd, flags.dir ?? context.env.PULSE_BACKUP_DIR ?? 'backups');
+  const fromEnv = context.env.PULSE_BACKUP_DIR?.trim();
+  return resolve(context.cwd, flags.dir ?? (fromEnv ? fromEnv : 'backups'));
 }
 
 export function connectionTarget(flags: Flags, context: CliContext): ConnectionTarget {

@@ -43,7 +43,7 @@ export class BackupProgressPrinter {
   }
 
   private live(text: string): void {
-    const width = this.stream.columns ?? 100;
+    const width = this.stream.columns || 100;
     this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
     this.liveLine = true;
   }

@@ -15,7 +15,7 @@ import { HashedFileWriter } from './hashedFileWriter';
 import { loadExeca } from './execa';
 import { DumpSplitter, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
-import { acquireFolderLock } from './lock';
+import { acquireFolderLock, removeAbandonedTemporaries, type FolderLock } from './lock';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -49,6 +49,8 @@ export interface BackupOptions {
   onProgress?: (event: BackupProgress) => void;
   /** The clock, replaceable so tests can force two sets into the same second. */
   now?: () => Date;
+  /** The caller (a restore taking its safety backup) already holds the folder's lock. */
+  lockHeld?: boolean;
 }
 
 export interface BackupResult {
@@ -82,9 +84,9 @@ const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
   throwIfCancelled(options.signal);
-  await prepareFolder(options.folder);
-  const lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
+  await checkFolder(options.folder);
   let session: SnapshotSession | undefined;
+  let lock: FolderLock | undefined;
   try {
     // Connecting and finding pg_dump do not depend on each other.
     const [opened, found] = await Promise.allSettled([
@@ -101,13 +103,19 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       target: `${options.target.host}:${options.target.port}/${options.target.database}`,
     });
     const tools = chooseClientTools(found.value, parseServerVersionNum(session.server.versionNum));
+    // Only now that there is something to write does the folder appear.
+    await createFolder(options.folder);
+    if (!options.lockHeld) {
+      lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
+      await removeAbandonedTemporaries(options.folder);
+    }
     return await dumpSet(options, session, tools, now);
   } catch (error) {
     if (options.signal?.aborted) throw cancelledError();
     throw toPulseError(error);
   } finally {
     await session?.close();
-    await lock.release();
+    await lock?.release();
   }
 }
 
@@ -305,18 +313,14 @@ function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { data
   };
 }
 
-async function prepareFolder(folder: string): Promise<void> {
+/** Fails early on a folder that can never work, without creating anything yet. */
+async function checkFolder(folder: string): Promise<void> {
   let info;
   try {
     info = await stat(folder);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw folderError(folder, error);
-    try {
-      await mkdir(folder, { recursive: true, mode: 0o700 });
-    } catch (mkdirError) {
-      throw folderError(folder, mkdirError);
-    }
-    return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw folderError(folder, error);
   }
   if (!info.isDirectory()) {
     throw new PulseError('folder-not-a-folder', `the backups folder ${folder} is a file, not a folder`, {
@@ -325,6 +329,15 @@ async function prepareFolder(folder: string): Promise<void> {
   }
   try {
     await access(folder, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw folderError(folder, error);
+  }
+}
+
+/** A new backups folder is private to its owner (0700): the dumps hold the database's data. */
+async function createFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw folderError(folder, error);
   }
@@ -347,6 +360,14 @@ function folderError(folder: string, error: unknown): PulseError {
 function pgDumpError(stderrLines: string[], target: ConnectionTarget, exitCode: number | undefined, signal: string | undefined): PulseError {
   const text = stderrLines.join('\n');
   const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
+  // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
+  const lost = /terminating connection[^\n]*|server closed the connection unexpectedly|connection to server was lost/i.exec(text);
+  if (lost && /Dumping the contents|PQgetResult|query failed/i.test(text)) {
+    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost[0].replace(/^FATAL:\s*/, '')})`, {
+      hint: 'nothing was written and older backups are untouched; run the backup again, and check the server log if it repeats',
+      details: text,
+    });
+  }
   if (/connection to server|could not connect|password authentication|does not exist|timeout expired|could not translate host/i.test(text)) {
     return describeConnectionError(new Error(text), target);
   }

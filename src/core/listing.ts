@@ -174,6 +174,6 @@ export async function findSet(folder: string, id: string): Promise<ListedSet> {
   if (match) return match;
   const known = sets.slice(0, 3).map((set) => set.id);
   throw new PulseError('unknown-set', `no backup set ${id} in ${folder}`, {
-    hint: known.length > 0 ? `run pulse-backup list to see the sets (newest: ${known.join(', ')})` : 'the folder has no backup sets; run pulse-backup backup first',
+    hint: known.length > 0 ? `run pulse-backup list --dir ${folder} to see the sets (newest: ${known.join(', ')})` : 'the folder has no backup sets; run pulse-backup backup first',
   });
 }

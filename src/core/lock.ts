@@ -3,7 +3,7 @@
  * at once (it does not wait): cron jobs and editors should not pile up behind
  * a long dump, and a person can simply run it again.
  */
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from './errors';
@@ -92,4 +92,33 @@ function lockedError(folder: string, path: string, holder: LockOwner | undefined
   return new PulseError('backup-locked', `another backup is running in ${folder}${who}`, {
     hint: `wait for it to finish and try again; if none is running, delete ${path}`,
   });
+}
+
+/**
+ * Hidden temporaries left by a backup that was killed outright (kill -9, a
+ * power cut): removed by the next backup, which holds the lock, so no live
+ * backup can own them.
+ */
+export async function removeAbandonedTemporaries(folder: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(folder)) {
+    const match = /^\..+\.(\d+)\.partial$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    await unlink(join(folder, name)).then(
+      () => removed.push(name),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }

@@ -69,6 +69,8 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
     throw describeConnectionError(error, target);
   }
   try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
     const facts = await client.query<{
       version: string;
       version_num: string;
@@ -80,8 +82,6 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
               current_user AS current_user,
               COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
               pg_database_size(current_database())::text AS size`);
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
     const row = facts.rows[0];
     const server: ServerFacts = {
       version: row.version.split(' ')[0] ?? row.version,

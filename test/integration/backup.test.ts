@@ -48,8 +48,9 @@ describe('backup sets restore with plain psql and equal the source', function ()
       before(async function () {
         await server.createDatabase(source);
         await server.loadSql(source, sample.file, sample.variables);
-        folder = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
-        folders.push(folder);
+        const parent = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
+        folders.push(parent);
+        folder = join(parent, 'backups');
         const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', sample.name, '--json']);
         assert.equal(result.code, 0, result.stderr);
         manifest = JSON.parse(result.stdout) as Manifest;
@@ -90,6 +91,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
           assert.equal(statSync(path).mode & 0o777, 0o600, file.name);
         }
         assert.equal(statSync(join(folder, `${manifest.id}.manifest.json`)).mode & 0o777, 0o600);
+        assert.equal(statSync(folder).mode & 0o777, 0o700, 'the new backups folder is private');
       });
 
       it('records every table with its exact row count at the snapshot', async function () {

@@ -4,7 +4,7 @@
  * against real servers, real ports and the real client tools.
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ describe('clear errors', function () {
     assert.match(result.stderr, /start the database|--db/);
     assert.ok(result.durationMs < 10_000, `took ${result.durationMs} ms`);
     assert.ok(!result.stderr.includes('secret-pw'));
-    assert.deepEqual(readdirSync(dir), []);
+    assert.ok(!existsSync(dir), 'a failed backup does not even create the folder');
   });
 
   it('a server that accepts but never answers: gives up within about 10 seconds', async function () {
@@ -141,7 +141,7 @@ describe('clear errors', function () {
       assert.match(result.stderr, /PostgreSQL 18\.\d+ server/);
       assert.match(result.stderr, /PostgreSQL 18 client tools/);
       assert.ok(!result.stderr.includes(newer.password));
-      assert.deepEqual(readdirSync(join(folder, 'too-old')), []);
+      assert.ok(!existsSync(join(folder, 'too-old')));
     } finally {
       await newer.stop();
     }

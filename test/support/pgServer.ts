@@ -367,6 +367,8 @@ async function waitUntilAcceptingConnections(running: RunningServer, password: s
       database: 'postgres',
       connectionTimeoutMillis: 2_000,
     });
+    // A server that dies while we wait must fail the wait, not crash the process.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -448,7 +450,13 @@ function killAllServersNow(): void {
     }
   }
   liveServers.clear();
-  for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
+  for (const directory of temporaryDirectories) {
+    try {
+      fs.rmSync(directory, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A process still writing into it (initdb) can make this fail; it lives in the temp folder.
+    }
+  }
   temporaryDirectories.clear();
 }
 
@@ -588,6 +596,8 @@ class ServerConnection implements TestServer {
     params: unknown[] = [],
   ): Promise<Row[]> {
     const client = new Client({ connectionString: this.url(database) });
+    // The query's own promise reports a dropped connection; without a listener it would crash the process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       const result = await client.query<Row>(sql, params);

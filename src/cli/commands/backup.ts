@@ -14,7 +14,7 @@ export const backupCommand: Command = {
     const prefix = flags.prefix ?? defaultPrefix(context.cwd);
     if (!isValidPrefix(prefix)) {
       throw new PulseError('usage', `invalid prefix "${prefix}"`, {
-        hint: 'use letters, digits and underscores, e.g. --prefix factory_pulse',
+        hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
       });
     }
     const folder = backupsFolder(flags, context);
