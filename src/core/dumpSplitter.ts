@@ -33,6 +33,8 @@ export interface SplitterOptions {
   dataProlog?: string;
   /** SQL for the data file, after the last entry and before the footer. */
   dataEpilog?: string;
+  /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
+  onEntry?(header: EntryHeader): void;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -261,6 +263,7 @@ export class DumpSplitter {
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
     }
     this.entryCount += 1;
+    this.callbacks.onEntry?.(header);
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');
   }
 
@@ -408,7 +411,7 @@ export class DumpSplitter {
   }
 }
 
-interface EntryHeader {
+export interface EntryHeader {
   isData: boolean;
   name: string;
   type: string;

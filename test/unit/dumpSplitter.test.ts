@@ -144,6 +144,25 @@ describe('dump splitter', () => {
     assert.equal(split(DUMP.slice(0, DUMP.indexOf('-- PostgreSQL database dump complete')), 100).splitter.complete, false);
   });
 
+  it('reports each entry header once, in dump order, but not header-like text inside a body', () => {
+    const seen: string[] = [];
+    const splitter = new DumpSplitter({ onEntry: (header) => seen.push(`${header.type}:${header.name}`) });
+    splitter.push(Buffer.from(DUMP));
+    splitter.end();
+    assert.deepEqual(seen, [
+      'TABLE:users',
+      'FUNCTION:f()',
+      'COMMENT:TABLE users',
+      'TABLE DATA:users',
+      'TABLE DATA:Table With Space',
+      'SEQUENCE SET:users_id_seq',
+      'BLOB:16400',
+      'COMMENT:LARGE OBJECT 16400',
+      'CONSTRAINT:users users_pkey',
+      'MATERIALIZED VIEW DATA:mv',
+    ]);
+  });
+
   it('parses entry headers and COPY targets with quoted names', () => {
     assert.deepEqual(parseEntryHeader('-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -'), {
       isData: true,
