@@ -1,0 +1,224 @@
+/**
+ * backup ÷ pg_dump: what one `pulse-backup backup` (one pg_dump from an
+ * exported snapshot, split into three files, checksums, row counts, manifest)
+ * costs next to the single plain pg_dump a user could run instead, and next to
+ * the old script's three separate pg_dump runs. Also the CLI's peak memory,
+ * which must stay bounded however large the database is, and the same pair on
+ * a scale-1 database, where what remains is the CLI's fixed cost.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listSets } from '../src/core/listing';
+import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
+import { measureAlternating, timedCommandWith, type Measurement, type SampleEvent, type TimedCommand } from './alternating';
+import { runMeasuringPeakRss } from './peakRss';
+import { assertSucceeded, runTool } from './processes';
+import { formatMegabytes, formatRatio, formatSeconds } from './report';
+import { freshFolder, removeFolder, type BenchContext, type BenchSection, type ReportLine, type SectionResult } from './section';
+
+const RATIO_GOAL = 1.3;
+const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
+const SMALL_DATABASE = 'pulse_bench_small';
+const SMALL_SCALE = '1';
+const PREFIX = 'bench';
+/** A spread (max − min) this large next to the median means the rounds disagree: rerun before trusting the ratio. */
+const NOISY_SPREAD = 0.25;
+const OLD_SCRIPT_DUMPS: readonly (readonly [file: string, only: readonly string[]])[] = [
+  ['schema.sql', ['--schema-only']],
+  ['data.sql', ['--data-only']],
+  ['complete.sql', []],
+];
+
+export const backupSection: BenchSection = {
+  name: 'backup',
+  async run(context: BenchContext): Promise<SectionResult> {
+    const { database } = context;
+    // Loaded first, so that nothing but the commands under test runs between rounds.
+    context.log(`loading ${database.sample} at scale ${SMALL_SCALE} into ${SMALL_DATABASE} for the fixed cost and memory comparison…`);
+    await context.server.createDatabase(SMALL_DATABASE);
+    await context.server.loadSql(SMALL_DATABASE, database.sampleFile, { scale: SMALL_SCALE });
+    const [small] = await context.server.query<{ bytes: string }>(SMALL_DATABASE, 'SELECT pg_database_size(current_database()) AS bytes');
+    const smallDatabaseBytes = Number(small?.bytes);
+
+    const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
+    const onSample = logSample(context);
+    const full = await measureAlternating(
+      {
+        'pg_dump -f': plainDumpCommand(context, database.name, observed),
+        'pulse-backup backup': backupCommand(context, database.name, observed),
+        'old script (3× pg_dump)': oldScriptCommand(context, database.name),
+      },
+      { rounds: context.rounds, warmUpRounds: 1, onSample },
+    );
+    context.log(`the same on ${SMALL_DATABASE} (scale ${SMALL_SCALE}):`);
+    const fixedCost = await measureAlternating(
+      {
+        'pg_dump -f': plainDumpCommand(context, SMALL_DATABASE, { pgDumpsRunByCli: new Set() }),
+        'pulse-backup backup': backupCommand(context, SMALL_DATABASE, observed),
+      },
+      { rounds: context.rounds, warmUpRounds: 1, onSample },
+    );
+    assertCliRanOurPgDump(context, observed);
+
+    const plain = full['pg_dump -f'];
+    const backup = full['pulse-backup backup'];
+    const oldScript = full['old script (3× pg_dump)'];
+    const backupRatio = backup.medianSeconds / plain.medianSeconds;
+    const oldScriptRatio = oldScript.medianSeconds / plain.medianSeconds;
+    const peakRssBytes = maxPeakRss(backup);
+    const smallPeakRssBytes = maxPeakRss(fixedCost['pulse-backup backup']);
+
+    return {
+      title: `Backup: ${database.sample}, scale ${database.scale}, ${formatMegabytes(database.sizeBytes)} database, ${context.rounds} rounds, medians`,
+      lines: [
+        timeLine('pg_dump -f FILE', plain),
+        timeLine('pulse-backup backup', backup),
+        timeLine('old script (3× pg_dump)', oldScript),
+        { label: 'backup ÷ pg_dump', value: formatRatio(backupRatio), goal: { text: `≤ ${RATIO_GOAL}`, met: backupRatio <= RATIO_GOAL } },
+        { label: 'old script ÷ pg_dump', value: formatRatio(oldScriptRatio) },
+        {
+          label: 'peak RSS',
+          value: `${formatMegabytes(peakRssBytes)} (scale ${SMALL_SCALE}: ${formatMegabytes(smallPeakRssBytes)})`,
+          goal: {
+            text: `< ${formatMegabytes(PEAK_RSS_GOAL_BYTES)}`,
+            met: peakRssBytes === undefined ? undefined : peakRssBytes < PEAK_RSS_GOAL_BYTES,
+          },
+        },
+        {
+          label: `scale ${SMALL_SCALE}: backup / pg_dump`,
+          value: `${formatSeconds(fixedCost['pulse-backup backup'].medianSeconds)} / ${formatSeconds(fixedCost['pg_dump -f'].medianSeconds)}  (fixed cost)`,
+        },
+      ],
+      notes: [...noiseNotes(full), ...noiseNotes(fixedCost).map((note) => `scale ${SMALL_SCALE}: ${note}`)],
+      data: {
+        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES },
+        plainDumpBytes: observed.plainDumpBytes ?? null,
+        pgDump: summary(plain),
+        backup: summary(backup),
+        oldScript: summary(oldScript),
+        backupRatio,
+        oldScriptRatio,
+        peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(backup) },
+        smallDatabase: {
+          name: SMALL_DATABASE,
+          scale: SMALL_SCALE,
+          sizeBytes: smallDatabaseBytes,
+          pgDump: summary(fixedCost['pg_dump -f']),
+          backup: summary(fixedCost['pulse-backup backup']),
+          peakRss: { maxBytes: smallPeakRssBytes ?? null, perRoundBytes: peakRssPerRound(fixedCost['pulse-backup backup']) },
+        },
+      },
+    };
+  },
+};
+
+/** What the untimed clean-ups saw of the runs before deleting their files. */
+interface ObservedRuns {
+  plainDumpBytes?: number;
+  pgDumpsRunByCli: Set<string>;
+}
+
+// pg_dump 15 does not fsync a plain dump, and the CLI fdatasyncs its three
+// files: that durability is part of what the ratio prices.
+function plainDumpCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
+  const env = context.toolEnv(database);
+  return timedCommandWith({
+    prepare: () => freshFolder(context, 'pg_dump'),
+    run: async (folder) => {
+      assertSucceeded('pg_dump', await runTool(context.tools.pgDump.path, ['-f', join(folder, 'complete.sql')], { env }));
+    },
+    cleanUp: async (folder) => {
+      observed.plainDumpBytes = (await stat(join(folder, 'complete.sql')).catch(() => undefined))?.size ?? observed.plainDumpBytes;
+      await removeFolder(folder);
+    },
+  });
+}
+
+function backupCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
+  const { url, env } = context.cliConnection(database);
+  return timedCommandWith({
+    prepare: async () => {
+      const folder = await freshFolder(context, 'backup');
+      // The backup folder holds only what the CLI writes; GNU time's report goes beside it.
+      return { folder, backupFolder: join(folder, 'backups') };
+    },
+    run: async ({ folder, backupFolder }) => {
+      const args = [CLI_PATH, 'backup', '--db', url, '--dir', backupFolder, '--prefix', PREFIX];
+      const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
+      assertSucceeded('pulse-backup backup', result);
+      return result.peakRssBytes === undefined ? undefined : { peakRssBytes: result.peakRssBytes };
+    },
+    cleanUp: async ({ folder, backupFolder }) => {
+      const sets = await listSets(backupFolder).catch(() => []);
+      for (const set of sets) if (set.manifest) observed.pgDumpsRunByCli.add(set.manifest.tools.pgDump.path);
+      await removeFolder(folder);
+    },
+  });
+}
+
+function oldScriptCommand(context: BenchContext, database: string): TimedCommand {
+  const env = context.toolEnv(database);
+  return timedCommandWith({
+    prepare: () => freshFolder(context, 'old-script'),
+    run: async (folder) => {
+      // In sequence, as the old script ran them; each takes its own snapshot.
+      for (const [file, only] of OLD_SCRIPT_DUMPS) {
+        const result = await runTool(context.tools.pgDump.path, [...only, '-f', join(folder, file)], { env });
+        assertSucceeded(['pg_dump', ...only].join(' '), result);
+      }
+    },
+    cleanUp: removeFolder,
+  });
+}
+
+/** Timing the CLI against a different pg_dump than the one it runs would compare nothing. */
+function assertCliRanOurPgDump(context: BenchContext, observed: ObservedRuns): void {
+  const ours = context.tools.pgDump.path;
+  const theirs = [...observed.pgDumpsRunByCli];
+  if (theirs.length === 1 && theirs[0] === ours) return;
+  throw new Error(`the CLI ran ${theirs.length > 0 ? theirs.join(' and ') : 'an unknown pg_dump'}, the benchmark ran ${ours}: the comparison would be unfair`);
+}
+
+function logSample(context: BenchContext): (event: SampleEvent) => void {
+  const width = `round ${context.rounds}/${context.rounds}`.length;
+  return ({ name, round, warmUp, sample }) => {
+    const when = warmUp ? 'warm-up' : `round ${round}/${context.rounds}`;
+    context.log(`  ${when.padEnd(width)}  ${name.padEnd(24)} ${formatSeconds(sample.seconds)}`);
+  };
+}
+
+function peakRssPerRound(measurement: Measurement): number[] {
+  return measurement.samples.map((sample) => sample.observations.peakRssBytes).filter((bytes) => bytes !== undefined);
+}
+
+function maxPeakRss(measurement: Measurement): number | undefined {
+  const perRound = peakRssPerRound(measurement);
+  return perRound.length > 0 ? Math.max(...perRound) : undefined;
+}
+
+function timeLine(label: string, measurement: Measurement): ReportLine {
+  return {
+    label,
+    value: `${formatSeconds(measurement.medianSeconds)}  (${formatSeconds(measurement.minSeconds, '')}–${formatSeconds(measurement.maxSeconds)})`,
+  };
+}
+
+function summary(measurement: Measurement) {
+  return {
+    medianSeconds: measurement.medianSeconds,
+    minSeconds: measurement.minSeconds,
+    maxSeconds: measurement.maxSeconds,
+    seconds: measurement.samples.map((sample) => sample.seconds),
+  };
+}
+
+function noiseNotes(measurements: Readonly<Record<string, Measurement>>): string[] {
+  const notes: string[] = [];
+  for (const [name, measurement] of Object.entries(measurements)) {
+    const spread = (measurement.maxSeconds - measurement.minSeconds) / measurement.medianSeconds;
+    if (spread > NOISY_SPREAD) {
+      notes.push(`${name} varied by ${Math.round(spread * 100)}% of its median between rounds (other work on the machine?): run again to confirm`);
+    }
+  }
+  return notes;
+}

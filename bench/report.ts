@@ -1,0 +1,47 @@
+/** The table at the end of a run, and the JSON beside it. */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ReportLine, SectionResult } from './section';
+
+const MEBIBYTE = 1024 * 1024;
+
+export function formatSeconds(seconds: number, unit = ' s'): string {
+  return `${seconds.toFixed(2)}${unit}`;
+}
+
+export function formatRatio(ratio: number): string {
+  return ratio.toFixed(2);
+}
+
+/** Binary megabytes, as pg_size_pretty and most memory tools count them. */
+export function formatMegabytes(bytes: number | undefined): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return 'not measured';
+  return `${Math.round(bytes / MEBIBYTE)} MB`;
+}
+
+export function renderReport(header: readonly string[], sections: readonly SectionResult[]): string {
+  const out: string[] = ['', ...header];
+  for (const section of sections) {
+    out.push('', section.title);
+    const labelWidth = Math.max(...section.lines.map((line) => line.label.length));
+    // Only values followed by a goal need aligning.
+    const valueWidth = Math.max(0, ...section.lines.filter((line) => line.goal).map((line) => line.value.length));
+    for (const line of section.lines) out.push(`  ${line.label.padEnd(labelWidth)}  ${renderValue(line, valueWidth)}`.trimEnd());
+    for (const note of section.notes) out.push(`  note: ${note}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function renderValue(line: ReportLine, valueWidth: number): string {
+  if (!line.goal) return line.value;
+  const verdict = line.goal.met === undefined ? 'n/a' : line.goal.met ? 'PASS' : 'MISS';
+  return `${line.value.padEnd(valueWidth)}  (goal ${line.goal.text})  ${verdict}`;
+}
+
+/** Written whole or not at all, so a reader never sees half a file. */
+export async function writeJsonReport(file: string, report: Record<string, unknown>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(partial, file);
+}
