@@ -2,5 +2,6 @@
 import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { listCommand, showCommand } from './list';
+import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand];
+export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand];

@@ -1,0 +1,41 @@
+import { verifySet } from '../../core/verify';
+import { backupsFolder, connectionTarget, writeJson, type Command } from '../command';
+import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  flags: ['dir', 'db', 'pg-bin-dir', 'json'],
+  positionals: ['SET_ID'],
+  summary: 'check a backup set (files, sizes, checksums, whole dumps, content); with --db also whether it can be restored there',
+  async run({ flags, positionals }, context) {
+    const folder = backupsFolder(flags, context);
+    // Pre-restore checks only against a database named on purpose, never one
+    // picked up from the environment.
+    const target = flags.db === undefined ? undefined : connectionTarget(flags, context);
+    const progress = context.stderr.isTTY && !flags.json ? new VerifyProgressPrinter(context.stderr) : undefined;
+    try {
+      const report = await verifySet({
+        folder,
+        setId: positionals[0],
+        target,
+        env: context.env,
+        pgBinDir: flags.pgBinDir,
+        signal: context.signal,
+        onProgress: (event) => {
+          if (event.kind === 'not-recorded') {
+            progress?.finish();
+            context.stderr.write(`pulse-backup: note: the result was not added to the set's history: ${event.reason}\n`);
+            return;
+          }
+          progress?.update(event);
+        },
+      });
+      progress?.finish();
+      if (flags.json) writeJson(context, report);
+      else context.stdout.write(renderVerificationReport(report));
+      return report.outcome === 'fail' ? 1 : 0;
+    } finally {
+      progress?.finish();
+    }
+  },
+};

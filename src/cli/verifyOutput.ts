@@ -1,0 +1,95 @@
+/** How the CLI shows a verification: progress while files are read, then the grouped checks. */
+import { formatBytes, formatDuration } from '../core/format';
+import type { VerifyProgress } from '../core/verify';
+import type { CheckStatus, VerificationReport } from '../core/verification';
+
+const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', warn: '!', fail: '✘' };
+
+/** Redraws of the live line at most this often: a terminal is slower than the disk. */
+const REDRAW_EVERY_MS = 100;
+
+/** File-by-file progress on a terminal: a live byte count, a line per finished file. */
+export class VerifyProgressPrinter {
+  private liveLine = false;
+  private lastDrawn = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(event: VerifyProgress): void {
+    switch (event.kind) {
+      case 'checking-target':
+        this.line(`Checking the target at ${event.target} while the files are read`);
+        break;
+      case 'reading':
+        this.line(`Reading ${event.files.length} ${event.files.length === 1 ? 'file' : 'files'} (${formatBytes(event.totalBytes)})`);
+        break;
+      case 'read-progress': {
+        const now = performance.now();
+        if (now - this.lastDrawn < REDRAW_EVERY_MS) break;
+        this.lastDrawn = now;
+        const percent = event.totalBytes > 0 ? Math.floor((event.bytesRead / event.totalBytes) * 100) : 100;
+        this.live(`  ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)} read (${percent}%)  ${event.name}`);
+        break;
+      }
+      case 'file-read':
+        this.line(`  read ${event.name} (${formatBytes(event.bytes)})`);
+        break;
+      case 'not-recorded':
+        // Shown by the command whether or not there is a terminal.
+        break;
+    }
+  }
+
+  finish(): void {
+    this.clearLive();
+  }
+
+  private live(text: string): void {
+    const width = this.stream.columns ?? 100;
+    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
+    this.liveLine = true;
+  }
+
+  private clearLive(): void {
+    if (this.liveLine) this.stream.write('\r\x1b[2K');
+    this.liveLine = false;
+  }
+
+  private line(text: string): void {
+    this.clearLive();
+    this.stream.write(`${text}\n`);
+  }
+}
+
+export function renderVerificationReport(report: VerificationReport): string {
+  const lines = [`Verification of ${report.setId}`];
+  for (const group of report.groups) {
+    const target = group.name === 'pre-restore' && report.target ? ` (${describeReportTarget(report.target)})` : '';
+    lines.push('', `${group.title}${target}`);
+    for (const check of group.checks) {
+      lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${check.detail}`);
+    }
+  }
+  lines.push('', outcomeLine(report));
+  return `${lines.join('\n')}\n`;
+}
+
+function describeReportTarget(target: NonNullable<VerificationReport['target']>): string {
+  const host = target.host.includes(':') && !target.host.startsWith('/') ? `[${target.host}]` : target.host;
+  return `${target.user}@${host}:${target.port}/${target.database}`;
+}
+
+export function outcomeLine(report: VerificationReport): string {
+  const checks = report.groups.flatMap((group) => group.checks);
+  const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const failed = count('fail');
+  const warned = count('warn');
+  const passed = count('pass');
+  const duration = formatDuration(report.durationMs);
+  if (report.outcome === 'fail') {
+    return `FAILED: ${plural(failed, 'check')} failed${warned > 0 ? `, ${plural(warned, 'warning')}` : ''}, ${passed} passed (${duration})`;
+  }
+  if (report.outcome === 'warn') return `Passed with ${plural(warned, 'warning')}: ${passed} of ${checks.length} checks passed (${duration})`;
+  return `Passed: all ${plural(checks.length, 'check')} passed (${duration})`;
+}

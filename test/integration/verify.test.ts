@@ -1,0 +1,286 @@
+/**
+ * `verify` tells a good set from a damaged one, names the check that fails,
+ * and says whether a set can be restored into a given database. Sets are
+ * made the real way: this tool's with the CLI, the old script's with three
+ * pg_dump runs; damage is done to copies, so each case starts from a good set.
+ */
+import { strict as assert } from 'node:assert';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadExeca } from '../../src/core/execa';
+import type { SetHistory } from '../../src/core/history';
+import type { Manifest } from '../../src/core/manifest';
+import type { CheckResult, VerificationReport } from '../../src/core/verification';
+import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+const LEGACY_TIMESTAMP = '20250901_173948';
+const LEGACY_ID = `factory_pulse_${LEGACY_TIMESTAMP}`;
+
+describe('verifying backup sets', function () {
+  let server: TestServer;
+  /** Holds one good set of this tool and one of the old script; never damaged. */
+  let folder: string;
+  let made: Manifest;
+  const scratch: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase('factory_pulse');
+    await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-'));
+
+    const backup = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', folder, '--prefix', 'factory_pulse', '--json']);
+    assert.equal(backup.code, 0, backup.stderr);
+    made = JSON.parse(backup.stdout) as Manifest;
+
+    // The old script: three separate pg_dump runs, files as pg_dump -f makes them, no manifest.
+    const execa = await loadExeca();
+    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'factory_pulse' };
+    await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
+    await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
+    await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const path of [folder, ...scratch]) if (path) rmSync(path, { recursive: true, force: true });
+  });
+
+  /** A fresh folder holding a copy of one set's files, modes kept. */
+  function copyOfSet(setId: string): string {
+    const copy = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-copy-'));
+    scratch.push(copy);
+    const [prefix, timestamp] = [setId.slice(0, -16), setId.slice(-15)];
+    for (const name of readdirSync(folder)) {
+      if (!name.startsWith(`${prefix}_`) || !name.includes(timestamp) || name.endsWith('.history.json')) continue;
+      copyFileSync(join(folder, name), join(copy, name));
+      chmodSync(join(copy, name), statSync(join(folder, name)).mode & 0o777);
+    }
+    return copy;
+  }
+
+  function fileOf(dir: string, type: 'schema' | 'data' | 'complete', setId = made.id): string {
+    const timestamp = setId.slice(-15);
+    return join(dir, `factory_pulse_${type}_backup_${timestamp}.sql`);
+  }
+
+  async function verify(setId: string, dir: string, extra: string[] = []): Promise<{ result: CliResult; report: VerificationReport }> {
+    const result = await runCli(['verify', setId, '--dir', dir, '--json', ...extra]);
+    assert.ok(result.code === 0 || result.code === 1, `exit ${result.code}: ${result.stderr}`);
+    return { result, report: JSON.parse(result.stdout) as VerificationReport };
+  }
+
+  function checkOf(report: VerificationReport, id: string): CheckResult {
+    const found = report.groups.flatMap((group) => group.checks).find((check) => check.id === id);
+    assert.ok(found, `no check ${id} in ${JSON.stringify(report)}`);
+    return found;
+  }
+
+  function failing(report: VerificationReport): string[] {
+    return report.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail').map((check) => check.id).sort();
+  }
+
+  it('a good set made by backup passes every check, exits 0, and its history holds the report', async function () {
+    const dir = copyOfSet(made.id);
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(report.outcome, 'pass', result.stdout);
+    assert.deepEqual(
+      report.groups.map((group) => [group.name, group.checks.map((check) => `${check.id}:${check.status}`)]),
+      [['post-backup', ['files-present:pass', 'manifest:pass', 'sizes:pass', 'checksums:pass', 'permissions:pass', 'dump-format:pass', 'content:pass']]],
+    );
+    assert.match(checkOf(report, 'content').detail, /20 tables defined in the schema and complete files; 3,166 rows of 19 tables/);
+    assert.equal(result.stderr, '');
+
+    const history = JSON.parse(readFileSync(join(dir, `${made.id}.history.json`), 'utf8')) as SetHistory;
+    assert.deepEqual(history.verifications, [report]);
+    const listed = await runCli(['list', '--dir', dir, '--json']);
+    assert.equal((JSON.parse(listed.stdout) as { hasHistory: boolean }[])[0]?.hasHistory, true);
+  });
+
+  it('prints the checks grouped with their marks and details, then the outcome', async function () {
+    const result = await runCli(['verify', made.id, '--dir', copyOfSet(made.id)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Verification of factory_pulse_\d{8}_\d{6}\n\nPost-backup checks\n {2}✔ Every file of the set is present and readable\n {6}schema, data and complete files present/);
+    assert.match(result.stdout, / {2}✔ Files match their recorded sha256\n {6}3 files match their recorded sha256\n/);
+    assert.match(result.stdout, /\nPassed: all 7 checks passed \(\d+(\.\d)? m?s\)$/);
+  });
+
+  it('a flipped byte, same size, fails the checksum and only the checksum', async function () {
+    const dir = copyOfSet(made.id);
+    const path = fileOf(dir, 'data');
+    const bytes = readFileSync(path);
+    // Inside a row of data: still a well-formed dump with the same rows.
+    const position = bytes.indexOf('COPY public.users') + 200;
+    bytes[position] = bytes[position] === 0x61 ? 0x62 : 0x61;
+    writeFileSync(path, bytes);
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 1);
+    assert.deepEqual(failing(report), ['checksums']);
+    assert.match(checkOf(report, 'checksums').detail, /factory_pulse_data_backup_\d{8}_\d{6}\.sql does not match its recorded sha256/);
+  });
+
+  it('a truncated file fails its size, its checksum and the footer check', async function () {
+    const dir = copyOfSet(made.id);
+    const path = fileOf(dir, 'complete');
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 1);
+    for (const id of ['sizes', 'checksums', 'dump-format']) assert.equal(checkOf(report, id).status, 'fail', id);
+    assert.match(checkOf(report, 'dump-format').detail, /factory_pulse_complete_backup_\d{8}_\d{6}\.sql stops before pg_dump's "dump complete" footer: it was cut short/);
+    assert.match(checkOf(report, 'sizes').detail, /is [\d,]+ bytes, the manifest recorded [\d,]+/);
+  });
+
+  it('a missing file fails the presence check', async function () {
+    const dir = copyOfSet(made.id);
+    unlinkSync(fileOf(dir, 'data'));
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 1);
+    assert.equal(checkOf(report, 'files-present').status, 'fail');
+    assert.match(checkOf(report, 'files-present').detail, /factory_pulse_data_backup_\d{8}_\d{6}\.sql is missing/);
+  });
+
+  it('a complete file that is really the schema file fails the checksum and, on its own, the content check', async function () {
+    const dir = copyOfSet(made.id);
+    copyFileSync(fileOf(dir, 'schema'), fileOf(dir, 'complete'));
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 1);
+    assert.equal(checkOf(report, 'checksums').status, 'fail');
+    assert.equal(checkOf(report, 'content').status, 'fail');
+    assert.match(checkOf(report, 'content').detail, /public\.\S+ has no rows in the complete file \([\d,]+ recorded\).*does not hold the whole database/);
+  });
+
+  it('files other users can read (0644) warn, not fail, and the detail says how to fix it', async function () {
+    const dir = copyOfSet(made.id);
+    for (const type of ['schema', 'data', 'complete'] as const) chmodSync(fileOf(dir, type), 0o644);
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 0);
+    assert.equal(report.outcome, 'warn');
+    assert.equal(checkOf(report, 'permissions').status, 'warn');
+    assert.match(checkOf(report, 'permissions').detail, /readable by other users \(mode 0644\).*chmod 600/);
+  });
+
+  it('a file the user may not read fails the presence check and names the reason', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // needs root to hand the folder to another user
+    const dir = copyOfSet(made.id);
+    const nobody = 65534;
+    chownSync(dir, nobody, nobody);
+    for (const type of ['schema', 'complete'] as const) chownSync(fileOf(dir, type), nobody, nobody);
+    chownSync(join(dir, `${made.id}.manifest.json`), nobody, nobody);
+    // The data file stays root's, mode 0600.
+    chmodSync(dir, 0o755);
+    const result = await runCli(['verify', made.id, '--dir', dir, '--json'], { uid: nobody, gid: nobody });
+    assert.equal(result.code, 1, result.stderr);
+    const report = JSON.parse(result.stdout) as VerificationReport;
+    assert.match(checkOf(report, 'files-present').detail, /cannot read factory_pulse_data_backup_\d{8}_\d{6}\.sql: permission denied/);
+  });
+
+  it('an old-script set of three pg_dump runs verifies with a warning that no checksums were recorded, exit 0', async function () {
+    const { result, report } = await verify(LEGACY_ID, copyOfSet(LEGACY_ID));
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(report.outcome, 'warn');
+    assert.equal(checkOf(report, 'checksums').status, 'warn');
+    assert.match(checkOf(report, 'checksums').detail, /no checksums were recorded/);
+    assert.equal(checkOf(report, 'dump-format').status, 'pass');
+    assert.equal(checkOf(report, 'content').status, 'pass');
+    assert.match(checkOf(report, 'content').detail, /20 tables defined in both the schema and complete files; the data and complete files hold the same 3,166 rows/);
+    assert.deepEqual(failing(report), []);
+  });
+
+  it('an old-script set whose complete file is really the schema file fails the content check', async function () {
+    const dir = copyOfSet(LEGACY_ID);
+    copyFileSync(fileOf(dir, 'schema', LEGACY_ID), fileOf(dir, 'complete', LEGACY_ID));
+    const { result, report } = await verify(LEGACY_ID, dir);
+    assert.equal(result.code, 1);
+    assert.deepEqual(failing(report), ['content']);
+    assert.match(checkOf(report, 'content').detail, /has no rows in the complete file \([\d,]+ in the data file\)/);
+  });
+
+  it('with --db, the pre-restore checks pass against a running server', async function () {
+    const { result, report } = await verify(made.id, copyOfSet(made.id), ['--db', server.url('factory_pulse')]);
+    assert.equal(result.code, 0, result.stdout);
+    const preRestore = report.groups.find((group) => group.name === 'pre-restore');
+    assert.ok(preRestore, 'a pre-restore group');
+    assert.equal(preRestore.title, 'Pre-restore checks');
+    assert.deepEqual(
+      preRestore.checks.map((check) => `${check.id}:${check.status}`),
+      ['target-reachable:pass', 'psql:pass', 'server-version:pass', 'disk-space:pass'],
+    );
+    assert.match(checkOf(report, 'target-reachable').detail, new RegExp(`PostgreSQL 15\\.\\d+ at 127\\.0\\.0\\.1:${server.port}/factory_pulse`));
+    // pg_dump 15.18 writes \restrict; the psql found here reads it.
+    assert.match(checkOf(report, 'psql').detail, /psql 15\.\d+ .* reads the \\restrict line/);
+    assert.deepEqual(report.target, { host: '127.0.0.1', port: server.port, database: 'factory_pulse', user: 'postgres' });
+    assert.ok(!result.stdout.includes(server.password), 'the password stays out of the report');
+  });
+
+  it('with --db against a closed port, the target check fails with a clear detail and exit 1', async function () {
+    const port = await closedPort();
+    const dir = copyOfSet(made.id);
+    const { result, report } = await verify(made.id, dir, ['--db', `postgresql://postgres:secret@127.0.0.1:${port}/factory_pulse`]);
+    assert.equal(result.code, 1);
+    assert.deepEqual(failing(report), ['target-reachable']);
+    assert.match(checkOf(report, 'target-reachable').detail, new RegExp(`cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused: start the database`));
+    assert.ok(!result.stdout.includes('secret'));
+
+    const human = await runCli(['verify', made.id, '--dir', dir, '--db', `postgresql://postgres@127.0.0.1:${port}/factory_pulse`]);
+    assert.equal(human.code, 1);
+    assert.match(human.stdout, /Pre-restore checks \(postgres@127\.0\.0\.1:\d+\/factory_pulse\)\n {2}✘ The target database is reachable\n {6}cannot connect/);
+    assert.match(human.stdout, /\nFAILED: 1 check failed, 9 passed/);
+  });
+
+  it('shows progress file by file on a terminal, and keeps stderr empty with --json', async function () {
+    const dir = copyOfSet(made.id);
+    const execa = await loadExeca();
+    // `script` gives the CLI a real terminal, as a person running it has.
+    const command = `${process.execPath} ${CLI_PATH} verify ${made.id} --dir '${dir}'`;
+    const onTerminal = await execa('script', ['-qec', command, '/dev/null'], { reject: false, cwd: REPO_ROOT, env: { ...process.env, TERM: 'xterm' } });
+    assert.equal(onTerminal.exitCode, 0, onTerminal.stdout);
+    assert.match(onTerminal.stdout, /Reading 3 files \([\d.]+ KB\)/);
+    assert.match(onTerminal.stdout, /read factory_pulse_data_backup_\d{8}_\d{6}\.sql \([\d.]+ KB\)/);
+    assert.match(onTerminal.stdout, /Passed: all 7 checks passed/);
+    const json = await runCli(['verify', made.id, '--dir', dir, '--json']);
+    assert.equal(json.stderr, '');
+  });
+
+  it('an unknown set id is a one-line error naming the sets that exist', async function () {
+    const result = await runCli(['verify', 'factory_pulse_20200101_000000', '--dir', folder]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^pulse-backup: no backup set factory_pulse_20200101_000000 in .*: run pulse-backup list .* to see the sets \(newest: factory_pulse_\d{8}_\d{6}/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  describe('a backup of every sample database verifies clean', function () {
+    for (const sample of sampleCases()) {
+      it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, async function () {
+        const database = `verify_${sample.name}`;
+        await server.createDatabase(database);
+        await server.loadSql(database, sample.file, sample.variables);
+        const dir = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-sample-'));
+        scratch.push(dir);
+        const backup = await runCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', sample.name, '--json']);
+        assert.equal(backup.code, 0, backup.stderr);
+        const manifest = JSON.parse(backup.stdout) as Manifest;
+        const { result, report } = await verify(manifest.id, dir, ['--db', server.url(database)]);
+        assert.equal(report.outcome, 'pass', result.stdout);
+        assert.equal(result.code, 0);
+      });
+    }
+  });
+});
+
+/** A port on which nothing listens (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const listener = net.createServer();
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => {
+      const address = listener.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      listener.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Small hand-made backup sets for unit tests of verification: a plain dump in
+ * pg_dump's shape, split by the real DumpSplitter, hashed, with a manifest,
+ * exactly as the backup writes them (no database needed).
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DumpSplitter } from '../../src/core/dumpSplitter';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/manifest';
+import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/naming';
+
+/** A plain dump with one table per entry of `rowsByTable` (public schema), rows "N\tuser N". */
+export function syntheticDump(rowsByTable: Record<string, number>): string {
+  const names = Object.keys(rowsByTable);
+  const parts = [
+    '--\n-- PostgreSQL database dump\n--\n\n\\restrict k3y\n\n',
+    '-- Dumped from database version 15.18\n-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)\n\n',
+    "SET statement_timeout = 0;\nSET client_encoding = 'UTF8';\n\n",
+  ];
+  for (const name of names) {
+    parts.push(`--\n-- Name: ${name}; Type: TABLE; Schema: public; Owner: postgres\n--\n\nCREATE TABLE public.${name} (id integer, name text);\n\n\n`);
+  }
+  for (const name of names) {
+    parts.push(`--\n-- Data for Name: ${name}; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nCOPY public.${name} (id, name) FROM stdin;\n`);
+    const rows: string[] = [];
+    for (let row = 1; row <= rowsByTable[name]; row++) rows.push(`${row}\tuser ${row}\n`);
+    parts.push(rows.join(''), '\\.\n\n\n');
+  }
+  parts.push('--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict k3y\n\n');
+  return parts.join('');
+}
+
+export interface WrittenSet {
+  id: string;
+  prefix: string;
+  timestamp: string;
+  paths: Record<BackupFileType, string>;
+  manifestPath: string;
+  manifest: Manifest;
+}
+
+/** Writes the three files (mode 0600) and, unless `withManifest` is false, the manifest. */
+export function writeSyntheticSet(
+  folder: string,
+  options: { prefix?: string; timestamp?: string; rows?: Record<string, number>; withManifest?: boolean } = {},
+): WrittenSet {
+  const prefix = options.prefix ?? 'shop';
+  const timestamp = options.timestamp ?? '20250901_120000';
+  const rows = options.rows ?? { users: 3, orders: 0 };
+  const complete = Buffer.from(syntheticDump(rows));
+  const splitter = new DumpSplitter();
+  const first = splitter.push(complete);
+  const rest = splitter.end();
+  const contents: Record<BackupFileType, Buffer> = {
+    schema: Buffer.concat([...first.schema, ...rest.schema]),
+    data: Buffer.concat([...first.data, ...rest.data]),
+    complete,
+  };
+  const paths = {} as Record<BackupFileType, string>;
+  const files: Manifest['files'] = [];
+  for (const type of ['schema', 'data', 'complete'] as const) {
+    const name = fileNameFor(prefix, type, timestamp);
+    paths[type] = join(folder, name);
+    writeFileSync(paths[type], contents[type], { mode: 0o600 });
+    files.push({ type, name, bytes: contents[type].length, sha256: createHash('sha256').update(contents[type]).digest('hex') });
+  }
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    id: setIdFor(prefix, timestamp),
+    prefix,
+    timestamp,
+    startedAt: '2025-09-01T10:00:00.000Z',
+    durationMs: 10,
+    purpose: 'backup',
+    database: { host: 'localhost', port: 5432, name: 'shop', user: 'postgres', sizeBytes: 1_000_000 },
+    server: { version: '15.18', versionNum: 150018 },
+    tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/bin/pg_dump', version: '15.18' } },
+    options: { method: 'single-snapshot-split', pgDumpArgs: ['--format=plain'] },
+    files,
+    tables: Object.entries(rows).map(([name, count]) => ({ schema: 'public', name, kind: 'table', rows: count, bytes: 8192 })),
+    materializedViews: [],
+    largeObjects: 0,
+    sequences: 0,
+    foreignKeyCycles: [],
+    pgDumpWarnings: [],
+  };
+  const manifestPath = join(folder, manifestNameFor(prefix, timestamp));
+  if (options.withManifest ?? true) writeFileSync(manifestPath, JSON.stringify(manifest, null, 2), { mode: 0o600 });
+  return { id: manifest.id, prefix, timestamp, paths, manifestPath, manifest };
+}

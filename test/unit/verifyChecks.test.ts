@@ -1,0 +1,320 @@
+/**
+ * The judgments of a verification, from made-up findings: what counts as a
+ * complete set's content, when free space is too little, which psql can read
+ * which files, and what is a warning rather than a failure.
+ */
+import { strict as assert } from 'node:assert';
+import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/dumpScan';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from '../../src/core/manifest';
+import { parsePgVersion, type PgVersion } from '../../src/core/pgTools';
+import {
+  checksumsCheck,
+  contentCheckAgainstManifest,
+  contentCheckFromFiles,
+  diskSpaceCheck,
+  diskSpaceVerdict,
+  dumpFormatCheck,
+  noChecksumsCheck,
+  permissionsCheck,
+  presenceCheck,
+  psqlCheck,
+  serverVersionCheck,
+  sizesCheck,
+  type FileFinding,
+  type SetContents,
+} from '../../src/core/verifyChecks';
+
+function version(text: string): PgVersion {
+  const parsed = parsePgVersion(text);
+  assert.ok(parsed, text);
+  return parsed;
+}
+
+const table = (name: string, type = 'TABLE', schema = 'public'): DumpEntry => ({ type, schema, name });
+
+/** What the three files of a healthy set of two tables (users 3 rows, empty_log 0) and a partitioned parent hold. */
+function healthyContents(): Required<SetContents> {
+  const definitions = [table('users'), table('empty_log'), table('events'), table('events_2024'), table('v', 'MATERIALIZED VIEW')];
+  const rows = [
+    { schema: 'public', name: 'users', rows: 3 },
+    { schema: 'public', name: 'empty_log', rows: 0 },
+    { schema: 'public', name: 'events_2024', rows: 5 },
+  ];
+  const dataEntries = [
+    table('users', 'TABLE DATA'),
+    table('empty_log', 'TABLE DATA'),
+    table('events_2024', 'TABLE DATA'),
+    table('users_id_seq', 'SEQUENCE SET'),
+    table('v', 'MATERIALIZED VIEW DATA'),
+  ];
+  return {
+    schema: { entries: definitions, tableRows: [] },
+    data: { entries: dataEntries, tableRows: rows },
+    complete: { entries: [...definitions, ...dataEntries], tableRows: rows },
+  };
+}
+
+function manifestFor(tables: Manifest['tables'], extra: Partial<Manifest> = {}): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    id: 'shop_20250901_120000',
+    prefix: 'shop',
+    timestamp: '20250901_120000',
+    startedAt: '2025-09-01T10:00:00.000Z',
+    durationMs: 100,
+    purpose: 'backup',
+    database: { host: 'localhost', port: 5432, name: 'shop', user: 'postgres', sizeBytes: 1000 },
+    server: { version: '15.18', versionNum: 150018 },
+    tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/bin/pg_dump', version: '15.18' } },
+    options: { method: 'single-snapshot-split', pgDumpArgs: [] },
+    files: [
+      { type: 'schema', name: 'shop_schema_backup_20250901_120000.sql', bytes: 10, sha256: 'a'.repeat(64) },
+      { type: 'data', name: 'shop_data_backup_20250901_120000.sql', bytes: 20, sha256: 'b'.repeat(64) },
+      { type: 'complete', name: 'shop_complete_backup_20250901_120000.sql', bytes: 30, sha256: 'c'.repeat(64) },
+    ],
+    tables,
+    materializedViews: [{ schema: 'public', name: 'v', populated: true }],
+    largeObjects: 0,
+    sequences: 1,
+    foreignKeyCycles: [],
+    pgDumpWarnings: [],
+    ...extra,
+  };
+}
+
+const TABLES: Manifest['tables'] = [
+  { schema: 'public', name: 'users', kind: 'table', rows: 3, bytes: 8192 },
+  { schema: 'public', name: 'empty_log', kind: 'table', rows: 0, bytes: 8192 },
+  { schema: 'public', name: 'events', kind: 'partitioned table', rows: null, bytes: 0 },
+  { schema: 'public', name: 'events_2024', kind: 'table', rows: 5, bytes: 8192 },
+];
+
+function scan(overrides: Partial<DumpScan> = {}, contents: DumpContents = { entries: [], tableRows: [] }): DumpScan {
+  return { bytes: 100, sha256: 'a'.repeat(64), hasHeader: true, hasFooter: true, endsUnrestricted: true, ...contents, ...overrides };
+}
+
+function finding(type: FileFinding['type'], extra: Partial<FileFinding> = {}): FileFinding {
+  return { type, name: `shop_${type}_backup_20250901_120000.sql`, mode: 0o600, scan: scan(), ...extra };
+}
+
+describe('verification checks', () => {
+  describe('content against the manifest', () => {
+    it('passes when every table is defined and has exactly its recorded rows in the data and complete files', () => {
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), healthyContents());
+      assert.equal(result.status, 'pass', result.detail);
+      assert.match(result.detail, /4 tables defined .* 8 rows of 3 tables/);
+    });
+
+    it('fails a complete file that is really the schema file, naming the tables without rows', () => {
+      const contents = healthyContents();
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), { ...contents, complete: contents.schema });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /public\.users has no rows in the complete file \(3 recorded\)/);
+      assert.match(result.detail, /the complete file does not hold the whole database/);
+    });
+
+    it('fails a "complete" file that lacks the definitions, such as a copy of the data file', () => {
+      const contents = healthyContents();
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), { ...contents, complete: contents.data });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /public\.users has no definition in the complete file/);
+    });
+
+    it('fails a row count that differs from the recorded one', () => {
+      const contents = healthyContents();
+      const data = { ...contents.data, tableRows: contents.data.tableRows.map((rows) => (rows.name === 'users' ? { ...rows, rows: 2 } : rows)) };
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), { ...contents, data });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /public\.users has 2 rows in the data file, 3 recorded/);
+    });
+
+    it('accepts an empty table without a COPY block, and a partitioned parent without rows', () => {
+      const contents = healthyContents();
+      const withoutEmpty = (part: DumpContents): DumpContents => ({ ...part, tableRows: part.tableRows.filter((rows) => rows.name !== 'empty_log') });
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), { ...contents, data: withoutEmpty(contents.data), complete: withoutEmpty(contents.complete) });
+      assert.equal(result.status, 'pass', result.detail);
+    });
+
+    it('fails when a populated materialized view is not refreshed by the data file', () => {
+      const contents = healthyContents();
+      const data = { ...contents.data, entries: contents.data.entries.filter((entry) => entry.type !== 'MATERIALIZED VIEW DATA') };
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), { ...contents, data });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /materialized view public\.v is not refreshed by the data file/);
+    });
+
+    it('cannot pass without all three files', () => {
+      const contents: SetContents = healthyContents();
+      delete contents.data;
+      const result = contentCheckAgainstManifest(manifestFor(TABLES), contents);
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /without the data file/);
+    });
+
+    it('matches names with spaces, quotes and non-ASCII letters exactly', () => {
+      const odd: Manifest['tables'] = [{ schema: 'shop floor', name: 'Qualitäts "Prüfungen"', kind: 'table', rows: 1, bytes: 1 }];
+      const entries = [table('Qualitäts "Prüfungen"', 'TABLE', 'shop floor')];
+      const rows = [{ schema: 'shop floor', name: 'Qualitäts "Prüfungen"', rows: 1 }];
+      const result = contentCheckAgainstManifest(manifestFor(odd, { materializedViews: [] }), {
+        schema: { entries, tableRows: [] },
+        data: { entries: [], tableRows: rows },
+        complete: { entries, tableRows: rows },
+      });
+      assert.equal(result.status, 'pass', result.detail);
+    });
+  });
+
+  describe('content of a set without a manifest', () => {
+    it('passes when the schema and complete files define the same tables and the data and complete files hold the same rows', () => {
+      const result = contentCheckFromFiles(healthyContents());
+      assert.equal(result.status, 'pass', result.detail);
+      assert.match(result.detail, /4 tables .* same 8 rows/);
+    });
+
+    it('fails a complete file that is really the schema file', () => {
+      const contents = healthyContents();
+      const result = contentCheckFromFiles({ ...contents, complete: contents.schema });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /public\.users has no rows in the complete file \(3 in the data file\)/);
+    });
+
+    it('only warns when counts drifted between the old script\'s separate pg_dump runs', () => {
+      const contents = healthyContents();
+      const complete = { ...contents.complete, tableRows: contents.complete.tableRows.map((rows) => (rows.name === 'users' ? { ...rows, rows: 4 } : rows)) };
+      const result = contentCheckFromFiles({ ...contents, complete });
+      assert.equal(result.status, 'warn');
+      assert.match(result.detail, /public\.users: 3 rows in the data file, 4 in the complete file/);
+      assert.match(result.detail, /separate run/);
+    });
+
+    it('fails rows of a table the schema file does not define', () => {
+      const contents = healthyContents();
+      const schema = { ...contents.schema, entries: contents.schema.entries.filter((entry) => entry.name !== 'users') };
+      const result = contentCheckFromFiles({ ...contents, schema });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /public\.users has rows but no definition in the schema file/);
+    });
+  });
+
+  describe('free space for a safety backup', () => {
+    it('fails below the need, warns when it barely fits, passes with room to spare', () => {
+      assert.equal(diskSpaceVerdict(99, 100), 'fail');
+      assert.equal(diskSpaceVerdict(100, 100), 'warn');
+      assert.equal(diskSpaceVerdict(149, 100), 'warn');
+      assert.equal(diskSpaceVerdict(150, 100), 'pass');
+    });
+
+    it('needs the larger of the target database and the set', () => {
+      const byDatabase = diskSpaceCheck({ folder: '/b', freeBytes: 150 * 2 ** 20, databaseBytes: 120 * 2 ** 20, setBytes: 10 * 2 ** 20 });
+      assert.equal(byDatabase.status, 'warn');
+      assert.match(byDatabase.detail, /about 120 MB \(the target database's size\)/);
+      const bySet = diskSpaceCheck({ folder: '/b', freeBytes: 5 * 2 ** 20, databaseBytes: 1 * 2 ** 20, setBytes: 10 * 2 ** 20 });
+      assert.equal(bySet.status, 'fail');
+      assert.match(bySet.detail, /about 10\.0 MB \(this set's size\).*free some space/);
+      const unknownTarget = diskSpaceCheck({ folder: '/b', freeBytes: 2 ** 30, setBytes: 10 * 2 ** 20 });
+      assert.equal(unknownTarget.status, 'pass');
+      assert.match(unknownTarget.detail, /the target's is unknown/);
+    });
+  });
+
+  describe('which psql can read the files', () => {
+    const old = { path: '/opt/pg15.13/bin/psql', version: version('15.13') };
+    const fixed = { path: '/usr/lib/postgresql/15/bin/psql', version: version('15.14') };
+    const newer = { path: '/usr/lib/postgresql/17/bin/psql', version: version('17.6') };
+    const hint = 'use --pg-bin-dir';
+
+    it('fails when files contain \\restrict and no psql here understands it', () => {
+      const result = psqlCheck({ candidates: [old], filesWithRestrict: ['a.sql'], binDirHint: hint });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /psql 15\.13 .* cannot read the \\restrict line in a\.sql/);
+    });
+
+    it('passes an old psql when the files have no \\restrict line (dumps from before August 2025)', () => {
+      assert.equal(psqlCheck({ candidates: [old], filesWithRestrict: [], binDirHint: hint }).status, 'pass');
+    });
+
+    it('passes the first releases that understand \\restrict', () => {
+      const result = psqlCheck({ candidates: [fixed], filesWithRestrict: ['a.sql'], serverVersion: version('15.18'), binDirHint: hint });
+      assert.equal(result.status, 'pass', result.detail);
+      assert.match(result.detail, /psql 15\.14 .* reads the \\restrict line/);
+    });
+
+    it('warns and names the psql that works when the one a restore would pick cannot read the files', () => {
+      const result = psqlCheck({ candidates: [old, newer], preferred: old, filesWithRestrict: ['a.sql'], serverVersion: version('15.18'), binDirHint: hint });
+      assert.equal(result.status, 'warn');
+      assert.match(result.detail, /psql 17\.6 \(\/usr\/lib\/postgresql\/17\/bin\/psql\) can/);
+    });
+
+    it('warns when psql is older than the server', () => {
+      const result = psqlCheck({ candidates: [fixed], filesWithRestrict: ['a.sql'], serverVersion: version('17.2'), binDirHint: hint });
+      assert.equal(result.status, 'warn');
+      assert.match(result.detail, /older than the PostgreSQL 17\.2 server/);
+    });
+
+    it('fails without any psql', () => {
+      const result = psqlCheck({ candidates: [], filesWithRestrict: [], binDirHint: hint });
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /no psql found.*use --pg-bin-dir/);
+    });
+  });
+
+  it('warns when the target server is older than the one the set was dumped from', () => {
+    assert.equal(serverVersionCheck(version('15.18'), version('17.2')).status, 'pass');
+    assert.equal(serverVersionCheck(version('15.18'), version('15.2')).status, 'pass');
+    const older = serverVersionCheck(version('17.2'), version('15.18'));
+    assert.equal(older.status, 'warn');
+    assert.match(older.detail, /dumped from PostgreSQL 17\.2, the target runs 15\.18/);
+  });
+
+  describe('files', () => {
+    it('permissions: private files pass, files others can read warn (not fail), Windows warns that it cannot tell', () => {
+      const files = (['schema', 'data', 'complete'] as const).map((type) => finding(type));
+      assert.equal(permissionsCheck(files, 'linux').status, 'pass');
+      const open = files.map((file) => ({ ...file, mode: 0o644 }));
+      const result = permissionsCheck(open, 'linux');
+      assert.equal(result.status, 'warn');
+      assert.match(result.detail, /all 3 files are readable by other users \(mode 0644\).*chmod 600.*not a failure/);
+      assert.equal(permissionsCheck([finding('data', { mode: 0o660 })], 'linux').status, 'warn');
+      const windows = permissionsCheck(files, 'win32');
+      assert.equal(windows.status, 'warn');
+      assert.match(windows.detail, /Windows/);
+    });
+
+    it('whole dumps: a missing header, a missing footer or a missing \\unrestrict line fail and name the file', () => {
+      assert.equal(dumpFormatCheck([finding('schema'), finding('data'), finding('complete')]).status, 'pass');
+      const noFooter = dumpFormatCheck([finding('data', { scan: scan({ hasFooter: false }) })]);
+      assert.equal(noFooter.status, 'fail');
+      assert.match(noFooter.detail, /shop_data_backup_20250901_120000\.sql stops before pg_dump's "dump complete" footer/);
+      assert.match(dumpFormatCheck([finding('data', { scan: scan({ hasHeader: false }) })]).detail, /does not begin with pg_dump's header/);
+      assert.match(dumpFormatCheck([finding('data', { scan: scan({ endsUnrestricted: false }) })]).detail, /before its \\unrestrict line/);
+    });
+
+    it('presence: a missing or unreadable file fails and is named', () => {
+      const result = presenceCheck([finding('schema'), finding('data', { unreadable: 'missing', scan: undefined }), finding('complete', { unreadable: 'permission denied', scan: undefined })]);
+      assert.equal(result.status, 'fail');
+      assert.match(result.detail, /shop_data_backup_20250901_120000\.sql is missing; cannot read shop_complete_backup_20250901_120000\.sql: permission denied/);
+    });
+
+    it('sizes and checksums are compared with the manifest file by file', () => {
+      const manifest = manifestFor(TABLES);
+      const files = manifest.files.map((file) => finding(file.type, { scan: scan({ bytes: file.bytes, sha256: file.sha256 }) }));
+      assert.equal(sizesCheck(manifest, files).status, 'pass');
+      assert.equal(checksumsCheck(manifest, files).status, 'pass');
+      const changed = files.map((file) => (file.type === 'data' ? { ...file, scan: scan({ bytes: 20, sha256: 'd'.repeat(64) }) } : file));
+      assert.equal(sizesCheck(manifest, changed).status, 'pass');
+      const checksums = checksumsCheck(manifest, changed);
+      assert.equal(checksums.status, 'fail');
+      assert.match(checksums.detail, /shop_data_backup_20250901_120000\.sql does not match its recorded sha256/);
+      const shorter = files.map((file) => (file.type === 'data' ? { ...file, scan: scan({ bytes: 19, sha256: 'b'.repeat(64) }) } : file));
+      assert.match(sizesCheck(manifest, shorter).detail, /is 19 bytes, the manifest recorded 20/);
+    });
+
+    it('a set without a manifest gets a warning that no checksums were recorded', () => {
+      const result = noChecksumsCheck('legacy');
+      assert.equal(result.id, 'checksums');
+      assert.equal(result.status, 'warn');
+      assert.match(result.detail, /no checksums were recorded/);
+    });
+  });
+});
