@@ -84,10 +84,18 @@ const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
   throwIfCancelled(options.signal);
-  await checkFolder(options.folder);
+  const folderExists = await checkFolder(options.folder);
   let session: SnapshotSession | undefined;
   let lock: FolderLock | undefined;
+  const lockFolder = async () => {
+    if (options.lockHeld || lock) return;
+    lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
+    await removeAbandonedTemporaries(options.folder);
+  };
   try {
+    // An existing folder is locked at once, so a second backup fails at once;
+    // a missing one is created (and locked) only once the database answered.
+    if (folderExists) await lockFolder();
     // Connecting and finding pg_dump do not depend on each other.
     const [opened, found] = await Promise.allSettled([
       openSnapshotSession(options.target),
@@ -105,10 +113,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     const tools = chooseClientTools(found.value, parseServerVersionNum(session.server.versionNum));
     // Only now that there is something to write does the folder appear.
     await createFolder(options.folder);
-    if (!options.lockHeld) {
-      lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
-      await removeAbandonedTemporaries(options.folder);
-    }
+    await lockFolder();
     return await dumpSet(options, session, tools, now);
   } catch (error) {
     if (options.signal?.aborted) throw cancelledError();
@@ -313,13 +318,13 @@ function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { data
   };
 }
 
-/** Fails early on a folder that can never work, without creating anything yet. */
-async function checkFolder(folder: string): Promise<void> {
+/** Fails early on a folder that can never work, without creating anything yet; says whether it exists. */
+async function checkFolder(folder: string): Promise<boolean> {
   let info;
   try {
     info = await stat(folder);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw folderError(folder, error);
   }
   if (!info.isDirectory()) {
@@ -332,6 +337,7 @@ async function checkFolder(folder: string): Promise<void> {
   } catch (error) {
     throw folderError(folder, error);
   }
+  return true;
 }
 
 /** A new backups folder is private to its owner (0700): the dumps hold the database's data. */

@@ -35,6 +35,13 @@ export interface SplitterOptions {
   dataEpilog?: string;
   /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
   onEntry?(header: EntryHeader): void;
+  /**
+   * Also pass the whole stream through (`SplitOutput.whole`), with each SQL
+   * line that starts at the top level (never inside a quote, a function
+   * body or COPY rows) offered here first: return a replacement, or
+   * undefined to keep it.
+   */
+  rewriteLine?(line: string, entry: EntryHeader | undefined): string | undefined;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -44,6 +51,8 @@ export interface SplitterOptions {
 export interface SplitOutput {
   schema: Buffer[];
   data: Buffer[];
+  /** The stream itself, rewritten where `rewriteLine` said so; empty without that option. */
+  whole: Buffer[];
 }
 
 /**
@@ -107,7 +116,8 @@ export class DumpSplitter {
     dollarTag: undefined,
     blockCommentDepth: 0,
   };
-  private output: SplitOutput = { schema: [], data: [] };
+  private output: SplitOutput = { schema: [], data: [], whole: [] };
+  private currentEntry: EntryHeader | undefined;
   private readonly tables: TableDataEvent[] = [];
   private sawHeader = false;
   private sawFooter = false;
@@ -117,7 +127,7 @@ export class DumpSplitter {
 
   /** Feeds one chunk of pg_dump output; returns the bytes for each derived file. */
   push(chunk: Buffer): SplitOutput {
-    this.output = { schema: [], data: [] };
+    this.output = { schema: [], data: [], whole: [] };
     let start = 0;
     if (this.carry) {
       // Finish the line the previous chunk left open, copying only that line.
@@ -156,7 +166,7 @@ export class DumpSplitter {
 
   /** Signals the end of the stream; returns whatever was still held back. */
   end(): SplitOutput {
-    this.output = { schema: [], data: [] };
+    this.output = { schema: [], data: [], whole: [] };
     if (this.carry) {
       const rest = this.carry;
       this.carry = undefined;
@@ -251,8 +261,16 @@ export class DumpSplitter {
       this.route(line, 'both');
       return;
     }
+    const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
     this.lexLine(line);
-    this.route(line, this.partFor(this.section));
+    this.route(line, this.partFor(this.section), rewritten);
+  }
+
+  private rewrite(line: Buffer): Buffer | undefined {
+    const text = line.toString('utf8');
+    const ending = text.endsWith('\n') ? '\n' : '';
+    const replacement = this.callbacks.rewriteLine?.(text.slice(0, text.length - ending.length), this.currentEntry);
+    return replacement === undefined ? undefined : Buffer.from(replacement + ending);
   }
 
   private beginEntry(header: EntryHeader): void {
@@ -263,6 +281,7 @@ export class DumpSplitter {
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
     }
     this.entryCount += 1;
+    this.currentEntry = header;
     this.callbacks.onEntry?.(header);
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');
   }
@@ -304,9 +323,10 @@ export class DumpSplitter {
     }
   }
 
-  private route(bytes: Buffer, part: DumpPart): void {
+  private route(bytes: Buffer, part: DumpPart, rewritten?: Buffer): void {
     if (part !== 'data') this.output.schema.push(bytes);
     if (part !== 'schema') this.output.data.push(bytes);
+    if (this.callbacks.rewriteLine) this.output.whole.push(rewritten ?? bytes);
   }
 
   private isTopLevel(): boolean {

@@ -22,6 +22,11 @@ export type PulseErrorCode =
   | 'dump-failed'
   | 'cancelled'
   | 'invalid-manifest'
+  | 'verification-failed'
+  | 'remote-target'
+  | 'restore-refused'
+  | 'restore-failed'
+  | 'confirmation-required'
   | 'internal';
 
 export class PulseError extends Error {

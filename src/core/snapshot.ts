@@ -4,7 +4,8 @@
  * manifest inside that same snapshot, so the table list, sizes and the dump
  * all describe the same moment.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pgDriver';
 import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
@@ -58,7 +59,8 @@ const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
 export async function openSnapshotSession(target: ConnectionTarget): Promise<SnapshotSession> {
-  const client = new pg.Client(pgClientConfig(target));
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(target));
   // A connection that dies mid-backup must not crash the process; pg_dump's
   // own failure (it loses the snapshot) reports the problem.
   client.on('error', () => undefined);

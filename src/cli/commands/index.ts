@@ -2,6 +2,7 @@
 import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { listCommand, showCommand } from './list';
+import { restoreCommand } from './restore';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand, restoreCommand];

@@ -1,0 +1,105 @@
+/** How the CLI shows a restore: the plan before, progress during, the outcome after. */
+import { formatBytes, formatCount, formatDuration } from '../core/format';
+import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore';
+
+const MODE_WORDS: Record<RestorePlan['mode'], string> = {
+  complete: 'complete (schema and data)',
+  schema: 'schema only',
+  data: 'data only',
+};
+
+export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): string {
+  const lines = [
+    `Restore ${plan.setId} — ${MODE_WORDS[plan.mode]}${plan.clean ? ', --clean' : ''}`,
+    `  into     ${plan.target} (PostgreSQL ${plan.serverVersion})`,
+    `  from     ${plan.file}`,
+    `  checked  ${plan.verification.outcome === 'pass' ? 'the set verifies' : 'the set verifies with warnings'} (${plan.verification.groups.flatMap((group) => group.checks).length} checks)`,
+  ];
+  for (const check of plan.verification.groups.flatMap((group) => group.checks).filter((candidate) => candidate.status === 'warn')) {
+    lines.push(`  warning  ${check.title}: ${check.detail}`);
+  }
+  if (plan.replaced.length === 0) {
+    lines.push('  replaces nothing: none of the backup\'s objects exist in the target');
+  } else {
+    const verb = plan.mode === 'data' ? 'empties' : 'replaces';
+    lines.push(`  ${verb.padEnd(8)} ${plan.replaced.length} object${plan.replaced.length === 1 ? '' : 's'} the backup has:`);
+    for (const object of plan.replaced.slice(0, 20)) {
+      const rows = object.rows === null ? '' : ` (${formatCount(object.rows)} rows now)`;
+      lines.push(`    ${object.kind} ${object.schema === '-' ? object.name : `${object.schema}.${object.name}`}${rows}`);
+    }
+    if (plan.replaced.length > 20) lines.push(`    … and ${plan.replaced.length - 20} more`);
+  }
+  for (const note of plan.notes) lines.push(`  note     ${note}`);
+  lines.push(
+    safetyBackup
+      ? '  first    a safety backup of the target, so this restore can be undone'
+      : '  no safety backup (--no-safety-backup): this restore cannot be undone from a backup',
+  );
+  lines.push('  all or nothing: one transaction; on any error the target stays as it is');
+  return `${lines.join('\n')}\n`;
+}
+
+export class RestoreProgressPrinter {
+  private liveLine = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(event: RestoreProgress): void {
+    switch (event.kind) {
+      case 'safety-backup':
+        if (event.event.kind === 'dump-started') this.line(`Safety backup ${event.event.setId}…`);
+        break;
+      case 'safety-backup-done':
+        this.line(`Safety backup ${event.setId} written`);
+        break;
+      case 'loading':
+        this.live(`Loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}`);
+        break;
+      case 'table-start':
+        this.live(`  ${event.table.schema}.${event.table.name}…`);
+        break;
+      case 'table-done':
+        this.line(`  ${`${event.table.schema}.${event.table.name}`.padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows`);
+        break;
+      case 'checking-rows':
+        this.line('Committed; checking row counts against the manifest');
+        break;
+      case 'verifying':
+        break;
+    }
+  }
+
+  finish(): void {
+    if (this.liveLine) this.stream.write('\r\x1b[2K');
+    this.liveLine = false;
+  }
+
+  private live(text: string): void {
+    this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns || 100) - 1)}`);
+    this.liveLine = true;
+  }
+
+  private line(text: string): void {
+    this.finish();
+    this.stream.write(`${text}\n`);
+  }
+}
+
+export function renderRestoreDone(result: RestoreResult): string {
+  const { plan } = result;
+  const lines = [`Restored ${plan.setId} (${MODE_WORDS[plan.mode]}) into ${plan.target} in ${formatDuration(result.durationMs)}`];
+  if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
+  if (result.tables.length > 0) {
+    const mismatched = result.tables.filter((table) => !table.matches);
+    lines.push(
+      mismatched.length === 0
+        ? `  row counts: all ${result.tables.length} tables match the manifest (${formatCount(result.tables.reduce((sum, table) => sum + table.restored, 0))} rows)`
+        : `  row counts: ${mismatched.length} of ${result.tables.length} tables differ from the manifest`,
+    );
+    for (const table of result.tables) {
+      const mark = table.matches ? ' ' : '!';
+      lines.push(`  ${mark} ${`${table.schema}.${table.name}`.padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,502 @@
+/**
+ * Brings a backup set back, all or nothing. First a pre-flight that changes
+ * nothing: the set must verify, the target must be on this machine (unless
+ * allowed otherwise), and what the restore would replace is listed. Then a
+ * safety backup of the target, so the restore itself can be undone. Then one
+ * psql session, one transaction, stopping at the first error: if anything
+ * fails — a missing role, a constraint, a killed process — the server rolls
+ * the whole transaction back and the target is exactly as it was.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { loadPg } from './pgDriver';
+import { runBackup, type BackupProgress, type BackupResult } from './backup';
+import {
+  childProcessEnv,
+  describeConnectionError,
+  describeTarget,
+  isLocalTarget,
+  pgClientConfig,
+  redactText,
+  type ConnectionTarget,
+} from './connection';
+import { scanDumpFile, type DumpEntry } from './dumpScan';
+import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { loadExeca } from './execa';
+import { PulseError, toPulseError } from './errors';
+import { findSet, type ListedSet } from './listing';
+import { acquireFolderLock } from './lock';
+import { qualifiedName, type BackupFileType } from './manifest';
+import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
+import { dropStatements, emptyStatements, findExistingObjects, objectsOfDump, type ExistingObject } from './restoreTarget';
+import { qualifiedIdentifier, quoteIdentifier } from './sql';
+import type { VerificationReport } from './verification';
+import { verifySet } from './verify';
+
+export type RestoreMode = 'complete' | 'schema' | 'data';
+
+export interface RestoreOptions {
+  folder: string;
+  setId: string;
+  mode: RestoreMode;
+  target: ConnectionTarget;
+  env: NodeJS.ProcessEnv;
+  pgBinDir?: string;
+  /** complete/schema: drop what the backup recreates; data: empty the backup's tables first. */
+  clean: boolean;
+  /** Allow a target that is not on this machine. */
+  allowRemote: boolean;
+  signal?: AbortSignal;
+}
+
+/** What the pre-flight found; nothing has changed yet. */
+export interface RestorePlan {
+  setId: string;
+  mode: RestoreMode;
+  clean: boolean;
+  /** user@host:port/database, never a password. */
+  target: string;
+  serverVersion: string;
+  /** The file that will be loaded. */
+  file: string;
+  verification: VerificationReport;
+  /** The backup's objects that already exist in the target and will be replaced (or emptied). */
+  replaced: ExistingObject[];
+  /** Notes for the person confirming (e.g. no manifest, so row counts cannot be checked). */
+  notes: string[];
+  psql: { path: string; version: string };
+}
+
+export interface RestoredTable {
+  schema: string;
+  name: string;
+  /** Rows the manifest recorded; null when the set has no manifest. */
+  expected: number | null;
+  restored: number;
+  matches: boolean;
+}
+
+export interface RestoreResult {
+  plan: RestorePlan;
+  /** The set taken of the target before it changed, when one was. */
+  safetyBackup?: string;
+  durationMs: number;
+  tables: RestoredTable[];
+  /** True when every restored table holds the rows the manifest recorded. */
+  rowCountsMatch: boolean;
+}
+
+export type RestoreProgress =
+  | { kind: 'verifying' }
+  | { kind: 'safety-backup'; event: BackupProgress }
+  | { kind: 'safety-backup-done'; setId: string }
+  | { kind: 'loading'; bytes: number; totalBytes: number }
+  | { kind: 'table-start'; table: TableDataEvent }
+  | { kind: 'table-done'; table: TableDataEvent }
+  | { kind: 'checking-rows' };
+
+const FILE_FOR_MODE: Record<RestoreMode, BackupFileType> = { complete: 'complete', schema: 'schema', data: 'data' };
+
+/** Everything the execution needs that the person confirming does not see. */
+interface PreparedRestore {
+  plan: RestorePlan;
+  options: RestoreOptions;
+  set: ListedSet;
+  prolog: string;
+  /** Schemas the file creates that already exist: their CREATE SCHEMA becomes IF NOT EXISTS. */
+  existingSchemas: Set<string>;
+  fileBytes: number;
+  psqlPath: string;
+}
+
+const prepared = new WeakMap<RestorePlan, PreparedRestore>();
+
+export async function planRestore(options: RestoreOptions): Promise<RestorePlan> {
+  const set = await findSet(options.folder, options.setId);
+  if (!options.allowRemote && !isLocalTarget(options.target)) {
+    throw new PulseError('remote-target', `${describeTarget(options.target)} is not on this machine`, {
+      hint: 'restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server',
+    });
+  }
+  if (set.status === 'running') {
+    throw new PulseError('restore-refused', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
+  }
+  const verification = await verifySet({
+    folder: options.folder,
+    setId: set.id,
+    target: options.target,
+    env: options.env,
+    pgBinDir: options.pgBinDir,
+    signal: options.signal,
+  });
+  if (verification.outcome === 'fail') {
+    const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+    throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
+      hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+    });
+  }
+
+  const fileType = FILE_FOR_MODE[options.mode];
+  const file = set.files.find((candidate) => candidate.type === fileType);
+  if (!file) {
+    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: 'pick another set or another --mode' });
+  }
+
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(options.target));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(error, options.target);
+  }
+  try {
+    const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean }>(
+      `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+              OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers`,
+    );
+    const serverRow = server.rows[0];
+    const found = await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
+    const psql = tools.psql;
+    if (!psql) {
+      throw new PulseError('tools-not-found', `there is no psql beside ${tools.pgDump.path}`, {
+        hint: 'install the PostgreSQL client tools (psql) or set --pg-bin-dir',
+      });
+    }
+    if (options.mode === 'data' && !serverRow.may_silence_triggers) {
+      throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which a data restore needs`, {
+        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore --mode complete into an empty database',
+      });
+    }
+
+    // The objects the backup creates, read from its (small) schema file; the
+    // data file is read for large objects only when the set has any.
+    const schemaFile = set.files.find((candidate) => candidate.type === 'schema');
+    const entries: DumpEntry[] = [];
+    if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal })).entries);
+    const hasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+    const dataFile = set.files.find((candidate) => candidate.type === 'data');
+    if (options.mode !== 'schema' && hasLargeObjects && dataFile) {
+      const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal })).entries;
+      entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
+    }
+    const objects = objectsOfDump(entries);
+    const existing = await findExistingObjects(client, objects);
+    const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
+    const notes: string[] = [];
+    if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
+    let replaced: ExistingObject[];
+    let prolog: string[];
+
+    if (options.mode === 'data') {
+      const backupTables = objects.filter((object) => object.type === 'TABLE');
+      const presentTables = existing.filter((object) => object.kind === 'table');
+      const missing = backupTables.filter((table) => !presentTables.some((present) => present.schema === table.schema && present.name === table.name));
+      if (missing.length > 0) {
+        throw new PulseError('restore-refused', `the target lacks ${missing.length} of the backup's tables (${listNames(missing)})`, {
+          hint: `a data restore needs the schema in place: restore --mode schema first, or use --mode complete; nothing was changed`,
+        });
+      }
+      const withRows = presentTables.filter((table) => (table.rows ?? 0) > 0);
+      const largeObjects = existing.filter((object) => object.kind === 'large object');
+      if (!options.clean && (withRows.length > 0 || largeObjects.length > 0)) {
+        const what = withRows.length > 0 ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})` : `the target already has ${largeObjects.length} of the backup's large objects`;
+        throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
+      }
+      replaced = options.clean ? [...presentTables, ...largeObjects] : [];
+      prolog = [
+        // Legacy data files lack it; with it, triggers (and the foreign-key checks) stay quiet.
+        'SET session_replication_role = replica;',
+        ...(options.clean ? emptyStatements(existing) : []),
+      ];
+    } else {
+      const conflicting = existing.filter((object) => object.kind !== 'schema' && (options.mode === 'complete' || object.kind !== 'large object'));
+      if (conflicting.length > 0 && !options.clean) {
+        throw new PulseError('restore-refused', `the target already has ${conflicting.length} of the backup's objects (${listNames(conflicting)})`, {
+          hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
+        });
+      }
+      replaced = conflicting;
+      prolog = options.clean ? dropStatements(conflicting) : [];
+    }
+
+    const plan: RestorePlan = {
+      setId: set.id,
+      mode: options.mode,
+      clean: options.clean,
+      target: describeTarget(options.target),
+      serverVersion: serverRow.version.split(' ')[0] ?? serverRow.version,
+      file: join(options.folder, file.name),
+      verification,
+      replaced,
+      notes,
+      psql: { path: psql.path, version: psql.version.text },
+    };
+    prepared.set(plan, {
+      plan,
+      options,
+      set,
+      prolog: prolog.length > 0 ? `${prolog.join('\n')}\n` : '',
+      existingSchemas,
+      fileBytes: file.bytes,
+      psqlPath: psql.path,
+    });
+    return plan;
+  } catch (error) {
+    throw toPulseError(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface ExecuteOptions {
+  /** Back up the target before changing it (default true). */
+  safetyBackup: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: RestoreProgress) => void;
+}
+
+export async function executeRestore(plan: RestorePlan, execution: ExecuteOptions): Promise<RestoreResult> {
+  const restore = prepared.get(plan);
+  if (!restore) throw new PulseError('internal', 'this restore plan was not made by planRestore', { hint: 'plan the restore again' });
+  const { options, set } = restore;
+  const started = performance.now();
+  // Hold the folder: retention must not remove the set while it is read,
+  // and the safety backup must not race another backup.
+  const lock = await acquireFolderLock(options.folder, 'restore');
+  try {
+    let safety: BackupResult | undefined;
+    if (execution.safetyBackup) {
+      safety = await runBackup({
+        target: options.target,
+        folder: options.folder,
+        prefix: set.prefix,
+        env: options.env,
+        pgBinDir: options.pgBinDir,
+        purpose: 'safety',
+        lockHeld: true,
+        signal: execution.signal,
+        onProgress: (event) => execution.onProgress?.({ kind: 'safety-backup', event }),
+      });
+      execution.onProgress?.({ kind: 'safety-backup-done', setId: safety.manifest.id });
+    }
+    await runPsql(restore, execution);
+    execution.onProgress?.({ kind: 'checking-rows' });
+    const tables = await countRestoredRows(restore);
+    return {
+      plan,
+      ...(safety ? { safetyBackup: safety.manifest.id } : {}),
+      durationMs: Math.round(performance.now() - started),
+      tables,
+      rowCountsMatch: tables.every((table) => table.matches),
+    };
+  } catch (error) {
+    if (execution.signal?.aborted) {
+      throw new PulseError('cancelled', 'restore cancelled', { hint: 'the transaction was rolled back; the target is as it was' });
+    }
+    throw toPulseError(error);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Streams prolog, the dump file and nothing else into one psql transaction. */
+async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<void> {
+  const { options, plan } = restore;
+  const execa = await loadExeca();
+  const psql = execa(
+    restore.psqlPath,
+    // No --single-transaction: it COMMITs at the end of input, and input that
+    // ends early (this process killed mid-feed) must roll back instead. The
+    // feed brings its own BEGIN and, only after the whole file, its COMMIT.
+    ['--no-psqlrc', '--quiet', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'],
+    {
+      env: childProcessEnv(options.target, options.env),
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'ignore',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cancelSignal: execution.signal,
+      forceKillAfterDelay: 3000,
+      windowsHide: true,
+    },
+  );
+  const stderrLines: string[] = [];
+  const secrets = options.target.password ? [options.target.password] : [];
+  psql.stderr.setEncoding('utf8');
+  psql.stderr.on('data', (text: string) => {
+    for (const line of text.split(/\r?\n/)) {
+      if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
+    }
+  });
+
+  const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
+  const feeding = feedPsql(psql.stdin, restore, execution).then(
+    () => undefined,
+    (error: unknown) => {
+      // Never let psql see the end of its input after a partial feed: it would
+      // COMMIT what it got. Killing it makes the server roll the transaction back.
+      psql.kill('SIGKILL');
+      return error;
+    },
+  );
+  const result = await psql;
+  const feedError = await feeding;
+  if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
+  if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
+    throw psqlError(stderrLines, plan, prologLines, options.target);
+  }
+  if (feedError !== undefined) throw toPulseError(feedError);
+  if (result.exitCode !== 0) throw psqlError(stderrLines, plan, prologLines, options.target);
+}
+
+async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions): Promise<void> {
+  const write = (chunk: Buffer | string) =>
+    new Promise<void>((resolve, reject) => {
+      if (stdin.destroyed || !stdin.writable) {
+        reject(new PulseError('restore-failed', 'psql stopped reading its input'));
+        return;
+      }
+      if (stdin.write(chunk)) {
+        resolve();
+        return;
+      }
+      const settle = (error?: Error) => {
+        stdin.off('drain', onDrain);
+        stdin.off('error', onError);
+        stdin.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onError = (error: Error) => settle(error);
+      const onClose = () => settle(new PulseError('restore-failed', 'psql stopped reading its input'));
+      stdin.on('drain', onDrain);
+      stdin.on('error', onError);
+      stdin.on('close', onClose);
+    });
+  stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
+  await write(`BEGIN;\n${restore.prolog}`);
+  const tracker = new DumpSplitter({
+    onTableStart: (table) => execution.onProgress?.({ kind: 'table-start', table }),
+    onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
+    rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas),
+  });
+  let bytes = 0;
+  let lastReport = 0;
+  const writeAll = async (pieces: Buffer[]) => {
+    if (pieces.length > 0) await write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+  };
+  for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
+    const buffer = chunk as Buffer;
+    await writeAll(tracker.push(buffer).whole);
+    bytes += buffer.length;
+    if (bytes - lastReport >= 8 * 1024 * 1024) {
+      lastReport = bytes;
+      execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+    }
+  }
+  await writeAll(tracker.end().whole);
+  if (!tracker.complete) {
+    // A file that ends without pg_dump's footer is cut short: never commit it.
+    throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
+      hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
+    });
+  }
+  execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+  await write('\nCOMMIT;\n');
+  await new Promise<void>((resolve) => stdin.end(resolve));
+}
+
+/**
+ * The two statements of a dump that cannot run as they are inside the
+ * restore's one transaction:
+ * - pg_dump wraps large-object data in its own BEGIN; … COMMIT;, and that
+ *   COMMIT would end the restore's transaction halfway (a later error could
+ *   no longer roll everything back), so both become comments;
+ * - a schema the file creates may already exist in the target (holding
+ *   objects the backup never had, which are left alone), so its
+ *   CREATE SCHEMA x; becomes CREATE SCHEMA IF NOT EXISTS x;.
+ * Only top-level lines of those entries are touched (the splitter's lexer
+ * keeps function bodies and rows out of reach).
+ */
+export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>): string | undefined {
+  if (!entry) return undefined;
+  if (LARGE_OBJECT_DATA_TYPES.has(entry.type) && (line === 'BEGIN;' || line === 'COMMIT;')) {
+    return `-- ${line} (left out: the restore runs in one transaction)`;
+  }
+  if (entry.type === 'SCHEMA' && line.startsWith('CREATE SCHEMA ') && existingSchemas.has(entry.name)) {
+    return `CREATE SCHEMA IF NOT EXISTS ${line.slice('CREATE SCHEMA '.length)}`;
+  }
+  return undefined;
+}
+
+const LARGE_OBJECT_DATA_TYPES = new Set(['BLOBS', 'LARGE OBJECTS']);
+
+/** Exact rows now in each table the manifest recorded, against what it recorded. */
+async function countRestoredRows(restore: PreparedRestore): Promise<RestoredTable[]> {
+  const { options, set } = restore;
+  if (options.mode === 'schema' || !set.manifest) return [];
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(options.target));
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const tables: RestoredTable[] = [];
+    for (const table of set.manifest.tables) {
+      if (table.rows === null) continue;
+      const result = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${qualifiedIdentifier(table.schema, table.name)}`);
+      const restored = Number(result.rows[0].count);
+      tables.push({ schema: table.schema, name: table.name, expected: table.rows, restored, matches: restored === table.rows });
+    }
+    return tables;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
+  const shown = objects.slice(0, 5).map((object) => {
+    const name = object.schema === '-' ? `large object ${object.name}` : qualifiedName(object.schema, object.name);
+    return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${object.rows} rows` : name;
+  });
+  return objects.length > 5 ? `${shown.join(', ')}, … ${objects.length - 5} more` : shown.join(', ');
+}
+
+/** psql's first ERROR, explained in one line; the rest goes to the details. */
+function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number, target: ConnectionTarget): PulseError {
+  const text = stderrLines.join('\n');
+  if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
+    return describeConnectionError(new Error(text), target);
+  }
+  const errorIndex = stderrLines.findIndex((line) => /ERROR:|FATAL:/.test(line));
+  const errorLine = errorIndex >= 0 ? stderrLines[errorIndex] : (stderrLines[stderrLines.length - 1] ?? 'psql failed');
+  const location = /^psql:<stdin>:(\d+):/.exec(errorLine);
+  const fileLine = location ? Number(location[1]) - prologLines : undefined;
+  const message = errorLine.replace(/^psql:<stdin>:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
+  const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${plan.file})` : '';
+  const detail = stderrLines.slice(errorIndex + 1).find((line) => line.startsWith('DETAIL:'));
+  return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
+    hint: `${restoreHint(message, detail)}; the target is unchanged`,
+    details: text,
+  });
+}
+
+function restoreHint(message: string, detail: string | undefined): string {
+  const role = /role "([^"]+)" does not exist/.exec(message);
+  if (role) return `create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
+  if (/cannot drop .* because other objects depend on it/.test(message)) {
+    return `objects the backup does not have depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
+  }
+  if (/already exists/.test(message)) return 'the target already has this object: pass --clean, or restore into an empty database';
+  if (/permission denied|must be owner|must be superuser/.test(message)) return 'connect as the owner of these objects or a superuser';
+  if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
+  if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
+  return 'see the log for psql\'s full output (PULSE_BACKUP_DEBUG=1)';
+}

@@ -1,0 +1,263 @@
+/**
+ * A backup is worth what its restore is worth. Every sample is backed up
+ * with the real CLI and restored with `pulse-backup restore` in each mode;
+ * the result must equal the source in full content. Damaged sets are
+ * refused before anything changes, and a restore that fails — a missing
+ * role, a killed psql, a killed CLI — leaves the target exactly as it was.
+ */
+import { strict as assert } from 'node:assert';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import type { RestoreResult } from '../../src/core/restore';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** psql processes whose environment points at this server (Linux /proc). */
+function psqlPids(port: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!command.includes('psql') || !command.includes('ON_ERROR_STOP')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+describe('restore', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  function newFolder(): string {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-restore-'));
+    folders.push(folder);
+    return folder;
+  }
+
+  async function backup(database: string, folder: string, prefix: string): Promise<Manifest> {
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as Manifest;
+  }
+
+  async function restore(setId: string, folder: string, database: string, mode: string, extra: string[] = []) {
+    return runCli(['restore', setId, '--mode', mode, '--db', server.url(database), '--dir', folder, '--yes', '--json', ...extra]);
+  }
+
+  for (const sample of sampleCases()) {
+    describe(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, function () {
+      const source = `r_${sample.name}`;
+      let folder: string;
+      let manifest: Manifest;
+
+      before(async function () {
+        await server.createDatabase(source);
+        await server.loadSql(source, sample.file, sample.variables);
+        folder = newFolder();
+        manifest = await backup(source, folder, sample.name);
+      });
+
+      it('--mode complete into an empty database equals the source, row counts checked against the manifest', async function () {
+        const target = `rc_${sample.name}`;
+        await server.createDatabase(target);
+        const result = await restore(manifest.id, folder, target, 'complete', ['--no-safety-backup']);
+        assert.equal(result.code, 0, result.stderr);
+        const report = JSON.parse(result.stdout) as RestoreResult;
+        assert.equal(report.rowCountsMatch, true);
+        assert.equal(report.tables.length, manifest.tables.filter((table) => table.rows !== null).length);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('--mode schema then --mode data into an empty database equals the source', async function () {
+        const target = `rsd_${sample.name}`;
+        await server.createDatabase(target);
+        const schema = await restore(manifest.id, folder, target, 'schema', ['--no-safety-backup']);
+        assert.equal(schema.code, 0, schema.stderr);
+        const data = await restore(manifest.id, folder, target, 'data', ['--no-safety-backup']);
+        assert.equal(data.code, 0, data.stderr);
+        assert.equal((JSON.parse(data.stdout) as RestoreResult).rowCountsMatch, true);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('--mode complete --clean over a changed copy equals the source, after a safety backup of the copy', async function () {
+        const target = `rcc_${sample.name}`;
+        await server.createDatabase(target, { template: source });
+        // Change the copy: rows gone, a table dropped, an object the backup never had.
+        const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
+        const victim = tables[0];
+        await server.query(target, `SET session_replication_role = replica; DELETE FROM "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}"`);
+        await server.query(target, 'CREATE TABLE public.pulse_not_in_backup (id int); INSERT INTO public.pulse_not_in_backup VALUES (1)');
+        const before = new Set(readdirSync(folder));
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);
+        assert.equal(result.code, 0, result.stderr);
+        const report = JSON.parse(result.stdout) as RestoreResult;
+        assert.ok(report.safetyBackup, 'a safety backup was taken');
+        assert.ok([...readdirSync(folder)].some((name) => !before.has(name) && name.startsWith(`${sample.name}_`)));
+        const safety = JSON.parse(readFileSync(join(folder, `${report.safetyBackup}.manifest.json`), 'utf8')) as Manifest;
+        assert.equal(safety.purpose, 'safety');
+        // The object the backup never had is left alone; everything else equals the source.
+        const [{ count }] = await server.query<{ count: string }>(target, 'SELECT count(*)::text AS count FROM public.pulse_not_in_backup');
+        assert.equal(count, '1');
+        await server.query(target, 'DROP TABLE public.pulse_not_in_backup');
+        await assertSameContent(server.url(source), server.url(target));
+      });
+    });
+  }
+
+  describe('refusals and failures leave the target as it was', function () {
+    let folder: string;
+    let manifest: Manifest;
+    const source = 'refuse_src';
+
+    before(async function () {
+      await server.createDatabase(source);
+      await server.loadSql(source, sampleCases().find((sample) => sample.name === 'factory')!.file, { scale: '30' });
+      folder = newFolder();
+      manifest = await backup(source, folder, 'factory');
+    });
+
+    const fileOf = (type: string) => join(folder, manifest.files.find((file) => file.type === type)!.name);
+
+    /** Damages the set, checks verify and restore refuse it and the target is untouched, then repairs it. */
+    async function refusedWhenDamaged(damage: () => void, expected: RegExp): Promise<void> {
+      const saved = join(folder, 'saved');
+      const complete = fileOf('complete');
+      copyFileSync(complete, saved);
+      const target = `damaged_${Math.random().toString(36).slice(2, 8)}`;
+      await server.createDatabase(target, { template: source });
+      const before = await fingerprintDatabase(server.url(target));
+      try {
+        damage();
+        const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+        assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);
+        assertOneLineError(result);
+        assert.match(result.stderr, /failed verification/);
+        assert.match(result.stderr, expected);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        copyFileSync(saved, complete);
+        rmSync(saved);
+      }
+    }
+
+    it('a flipped byte is refused before the target changes', async function () {
+      await refusedWhenDamaged(() => {
+        const file = fileOf('complete');
+        const bytes = readFileSync(file);
+        const middle = Math.floor(bytes.length / 2);
+        bytes[middle] = bytes[middle] === 0x41 ? 0x42 : 0x41;
+        writeFileSync(file, bytes);
+      }, /sha256|checksum/i);
+    });
+
+    it('a truncated file is refused before the target changes', async function () {
+      await refusedWhenDamaged(() => truncateSync(fileOf('complete'), Math.floor(statSync(fileOf('complete')).size / 2)), /size|truncated|footer|complete/i);
+    });
+
+    it('a missing file is refused before the target changes', async function () {
+      await refusedWhenDamaged(() => rmSync(fileOf('complete')), /missing|present/i);
+    });
+
+    it('a "complete" file that is really the schema file is refused before the target changes', async function () {
+      await refusedWhenDamaged(() => copyFileSync(fileOf('schema'), fileOf('complete')), /data|rows|checksum|sha256/i);
+    });
+
+    it('complete into a database that has the backup\'s objects is refused without --clean', async function () {
+      const target = 'has_objects';
+      await server.createDatabase(target, { template: source });
+      const result = await restore(manifest.id, folder, target, 'complete');
+      assertOneLineError(result);
+      assert.match(result.stderr, /already has \d+ of the backup's objects/);
+      assert.match(result.stderr, /--clean/);
+    });
+
+    it('data into a database without the schema is refused', async function () {
+      const target = 'no_schema';
+      await server.createDatabase(target);
+      const result = await restore(manifest.id, folder, target, 'data');
+      assertOneLineError(result);
+      assert.match(result.stderr, /lacks \d+ of the backup's tables/);
+    });
+
+    it('a target that is not on this machine is refused without --allow-remote', async function () {
+      const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', 'postgresql://postgres@db.example.com:5432/app', '--dir', folder, '--yes']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /is not on this machine/);
+      assert.match(result.stderr, /--allow-remote/);
+    });
+
+    it('without --yes and without a terminal it refuses and changes nothing', async function () {
+      const target = 'unconfirmed';
+      await server.createDatabase(target);
+      const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', server.url(target), '--dir', folder]);
+      assertOneLineError(result);
+      assert.match(result.stderr, /needs confirmation/);
+      const [{ count }] = await server.query<{ count: string }>(target, "SELECT count(*)::text AS count FROM pg_tables WHERE schemaname = 'public'");
+      assert.equal(count, '0');
+    });
+
+    it('a role the target server lacks fails the restore and rolls it back completely', async function () {
+      const other = await startServer();
+      try {
+        await other.createDatabase('empty');
+        const before = await fingerprintDatabase(other.url('empty'));
+        const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', other.url('empty'), '--dir', folder, '--yes', '--no-safety-backup']);
+        assertOneLineError(result);
+        assert.match(result.stderr, /rolled back: role "pulse_sample_reader" does not exist/);
+        assert.match(result.stderr, /CREATE ROLE/);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(other.url('empty'))), []);
+        assert.ok(!result.stderr.includes(other.password));
+      } finally {
+        await other.stop();
+      }
+    });
+
+    for (const victim of ['psql', 'the CLI'] as const) {
+      it(`killing ${victim} mid-restore leaves the target exactly as it was`, async function () {
+        const target = `killed_${victim === 'psql' ? 'psql' : 'cli'}`;
+        await server.createDatabase(target, { template: source });
+        await server.query(target, 'SET session_replication_role = replica; DELETE FROM public.messages');
+        const before = await fingerprintDatabase(server.url(target));
+        const { subprocess } = await startCli([
+          'restore', manifest.id, '--mode', 'complete', '--clean', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup',
+        ]);
+        await waitFor(() => psqlPids(server.port).length > 0, 60_000, 'psql to start');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        if (victim === 'psql') for (const pid of psqlPids(server.port)) process.kill(pid, 'SIGKILL');
+        else subprocess.kill('SIGKILL');
+        const result = await subprocess;
+        assert.notEqual(result.exitCode, 0);
+        await waitFor(() => psqlPids(server.port).length === 0, 30_000, 'psql to end');
+        // The server rolls back a transaction whose session ended without COMMIT.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      });
+    }
+  });
+});

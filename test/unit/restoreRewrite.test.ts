@@ -1,0 +1,105 @@
+import { strict as assert } from 'node:assert';
+import { DumpSplitter } from '../../src/core/dumpSplitter';
+import { rewriteForRestore } from '../../src/core/restore';
+import { dropStatements, emptyStatements, type ExistingObject } from '../../src/core/restoreTarget';
+
+const DUMP = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  '',
+  '--',
+  '-- Name: shop floor; Type: SCHEMA; Schema: -; Owner: postgres',
+  '--',
+  '',
+  'CREATE SCHEMA "shop floor";',
+  '',
+  '--',
+  '-- Name: f(); Type: FUNCTION; Schema: public; Owner: postgres',
+  '--',
+  '',
+  'CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $$',
+  'BEGIN;',
+  'COMMIT;',
+  '$$;',
+  '',
+  '--',
+  '-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -',
+  '--',
+  '',
+  'BEGIN;',
+  '',
+  "SELECT pg_catalog.lo_open('16400', 131072);",
+  'COMMIT;',
+  '',
+  '--',
+  '-- PostgreSQL database dump complete',
+  '--',
+  '',
+].join('\n');
+
+function restoreStream(existingSchemas: string[]): string {
+  const schemas = new Set(existingSchemas);
+  const splitter = new DumpSplitter({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, schemas) });
+  const pieces = [...splitter.push(Buffer.from(DUMP)).whole, ...splitter.end().whole];
+  return Buffer.concat(pieces).toString();
+}
+
+describe('restore stream', () => {
+  it('comments out the BEGIN and COMMIT around large-object data, so the restore stays one transaction', () => {
+    const out = restoreStream([]);
+    assert.match(out, /^-- BEGIN; \(left out/m);
+    assert.match(out, /^-- COMMIT; \(left out/m);
+    assert.ok(!/^COMMIT;$/m.test(out.slice(out.indexOf('BLOBS'))));
+  });
+
+  it('leaves a function body that happens to say BEGIN; and COMMIT; alone', () => {
+    const out = restoreStream([]);
+    assert.ok(out.includes('AS $$\nBEGIN;\nCOMMIT;\n$$;'));
+  });
+
+  it('creates a schema the target already has only if it does not exist', () => {
+    assert.ok(restoreStream(['shop floor']).includes('CREATE SCHEMA IF NOT EXISTS "shop floor";'));
+    assert.ok(restoreStream([]).includes('\nCREATE SCHEMA "shop floor";'));
+  });
+
+  it('passes everything else through byte for byte', () => {
+    const out = restoreStream(['shop floor']);
+    const expected = DUMP.replace('CREATE SCHEMA "shop floor";', 'CREATE SCHEMA IF NOT EXISTS "shop floor";')
+      .replace('\nBEGIN;\n\nSELECT', '\n-- BEGIN; (left out: the restore runs in one transaction)\n\nSELECT')
+      .replace("131072);\nCOMMIT;", "131072);\n-- COMMIT; (left out: the restore runs in one transaction)");
+    assert.equal(out, expected);
+  });
+});
+
+describe('setting the backup\'s objects aside', () => {
+  const object = (kind: ExistingObject['kind'], name: string, dropName = `"public"."${name}"`): ExistingObject => ({ kind, schema: 'public', name, rows: null, dropName });
+
+  it('drops views first (newest first), then all tables in one statement, never with CASCADE', () => {
+    const statements = dropStatements([
+      object('table', 'users'),
+      object('table', 'messages'),
+      object('view', 'v1'),
+      object('view', 'v2'),
+      object('routine', 'f()', 'public.f()'),
+      object('type', 'status'),
+      object('sequence', 'invoice_seq'),
+    ]);
+    assert.deepEqual(statements, [
+      'DROP VIEW IF EXISTS "public"."v2";',
+      'DROP VIEW IF EXISTS "public"."v1";',
+      'DROP TABLE IF EXISTS "public"."users", "public"."messages";',
+      'DROP SEQUENCE IF EXISTS "public"."invoice_seq";',
+      'DROP ROUTINE IF EXISTS public.f();',
+      'DROP TYPE IF EXISTS "public"."status";',
+    ]);
+    assert.ok(!statements.some((statement) => /CASCADE/i.test(statement)));
+  });
+
+  it('empties the tables together in one TRUNCATE and frees the large objects the backup brings', () => {
+    assert.deepEqual(emptyStatements([object('table', 'users'), object('table', 'messages'), { kind: 'large object', schema: '-', name: '424242', rows: null, dropName: '424242' }]), [
+      'TRUNCATE TABLE "public"."users", "public"."messages";',
+      'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (424242);',
+    ]);
+  });
+});
