@@ -77,7 +77,8 @@ export function renderBackupDone(manifest: Manifest, folder: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-const STATUS_WORDS: Record<ListedSet['status'], string> = {
+/** One word per set status, the same in every table the CLI prints. */
+export const STATUS_WORDS: Record<ListedSet['status'], string> = {
   complete: 'ok',
   legacy: 'no manifest',
   incomplete: 'INCOMPLETE',
@@ -90,7 +91,11 @@ export function renderSetList(sets: readonly ListedSet[], folder: string): strin
   const rows = sets.map((set) => {
     const created = new Date(set.createdAt);
     const when = Number.isNaN(created.getTime()) ? set.timestamp : localDateTime(created);
-    const status = STATUS_WORDS[set.status] + (set.purpose === 'safety' ? ' (safety)' : '') + (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
+    const status =
+      STATUS_WORDS[set.status] +
+      (set.purpose === 'safety' ? ' (safety)' : '') +
+      (set.pinned ? ' (pinned)' : '') +
+      (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
     return `${set.id.padEnd(44)} ${when.padEnd(19)} ${formatBytes(set.totalBytes).padStart(9)}  ${status}`;
   });
   return `${[header, ...rows].join('\n')}\n`;
@@ -103,7 +108,7 @@ function localDateTime(date: Date): string {
 
 export function renderSetDetails(set: ListedSet): string {
   const lines = [
-    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ' (safety backup taken before a restore)' : ''}`,
+    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ' (safety backup taken before a restore)' : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
     ...set.problems.map((problem) => `  problem   ${problem}`),

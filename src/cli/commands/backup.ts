@@ -1,22 +1,21 @@
-import { runBackup } from '../../core/backup';
-import { PulseError } from '../../core/errors';
-import { defaultPrefix, isValidPrefix } from '../../core/naming';
-import { backupsFolder, connectionTarget, writeJson, type Command } from '../command';
+import { runBackup, type BackupResult } from '../../core/backup';
+import { formatError } from '../../core/errors';
+import { DEFAULT_KEEP, pruneAfterBackup } from '../../core/retention';
+import { verifySet } from '../../core/verify';
+import type { Flags } from '../args';
+import { backupsFolder, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
+import { renderRetentionAfterBackup } from '../retentionOutput';
+import { retentionProgress } from './retention';
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'json'],
+  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'json'],
   positionals: [],
-  summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot',
+  summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N sets (default 10)',
   async run({ flags }, context) {
     const target = connectionTarget(flags, context);
-    const prefix = flags.prefix ?? defaultPrefix(context.cwd);
-    if (!isValidPrefix(prefix)) {
-      throw new PulseError('usage', `invalid prefix "${prefix}"`, {
-        hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
-      });
-    }
+    const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
@@ -34,6 +33,7 @@ export const backupCommand: Command = {
       progress?.finish();
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
+      await pruneAfterSuccess(result, flags, context);
       return 0;
     } finally {
       progress?.finish();
@@ -41,3 +41,28 @@ export const backupCommand: Command = {
     }
   },
 };
+
+/**
+ * Retention runs only once the backup has succeeded (a failed backup throws
+ * before this), as a step of its own after runBackup: the engine's backup
+ * knows nothing of retention, and the extension composes the same two calls.
+ * The backup's outcome decides the exit code: its set is written whatever
+ * happens here, so a prune that cannot run (another backup took the folder
+ * in between, a file that cannot be removed) is a warning, not a failure a
+ * script would retry. With --json stdout stays the manifest alone.
+ */
+async function pruneAfterSuccess(backup: BackupResult, flags: Flags, context: CliContext): Promise<void> {
+  try {
+    const result = await pruneAfterBackup(backup, {
+      keep: flags.keep ?? DEFAULT_KEEP,
+      env: context.env,
+      verify: verifySet,
+      signal: context.signal,
+      onProgress: flags.json ? undefined : retentionProgress(context),
+    });
+    const summary = renderRetentionAfterBackup(result);
+    if (summary) (flags.json ? context.stderr : context.stdout).write(summary);
+  } catch (error) {
+    context.stderr.write(`pulse-backup: warning: the backup succeeded, but retention did not run to the end: ${formatError(error)}\n`);
+  }
+}

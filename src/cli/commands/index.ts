@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
+import { pinCommand, pruneCommand, unpinCommand } from './retention';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand, restoreCommand];
+export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand, restoreCommand, pruneCommand, pinCommand, unpinCommand];

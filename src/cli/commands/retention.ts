@@ -1,0 +1,60 @@
+import { DEFAULT_KEEP, pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention';
+import { verifySet } from '../../core/verify';
+import { backupsFolder, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutput';
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  flags: ['dir', 'prefix', 'keep', 'dry-run', 'json'],
+  positionals: [],
+  summary: 'remove whole backup sets older than the newest --keep N (default 10); never pinned sets, the newest set that verifies, or other files',
+  async run({ flags }, context) {
+    const result = await pruneSets({
+      folder: backupsFolder(flags, context),
+      prefix: setPrefix(flags, context),
+      keep: flags.keep ?? DEFAULT_KEEP,
+      dryRun: flags.dryRun,
+      env: context.env,
+      verify: verifySet,
+      signal: context.signal,
+      onProgress: flags.json ? undefined : retentionProgress(context),
+    });
+    if (flags.json) writeJson(context, pruneJson(result));
+    else context.stdout.write(renderPruneResult(result));
+    return 0;
+  },
+};
+
+/** Verifying a large set takes a while: say so on a terminal, stay quiet in cron mail. */
+export function retentionProgress(context: CliContext): ((event: PruneProgress) => void) | undefined {
+  if (!context.stderr.isTTY) return undefined;
+  return (event) => {
+    if (event.kind === 'verifying') context.stderr.write(`Verifying ${event.setId} to find the newest good set…\n`);
+  };
+}
+
+export const pinCommand: Command = {
+  name: 'pin',
+  flags: ['dir', 'json'],
+  positionals: ['SET_ID'],
+  summary: 'pin a set: prune and backup --keep never remove it',
+  async run({ flags, positionals }, context) {
+    const result = await pinSet(backupsFolder(flags, context), positionals[0]);
+    if (flags.json) writeJson(context, result);
+    else context.stdout.write(renderPinResult(result));
+    return 0;
+  },
+};
+
+export const unpinCommand: Command = {
+  name: 'unpin',
+  flags: ['dir', 'json'],
+  positionals: ['SET_ID'],
+  summary: 'unpin a set: retention treats it like any other again',
+  async run({ flags, positionals }, context) {
+    const result = await unpinSet(backupsFolder(flags, context), positionals[0]);
+    if (flags.json) writeJson(context, result);
+    else context.stdout.write(renderPinResult(result));
+    return 0;
+  },
+};

@@ -1,0 +1,510 @@
+/**
+ * Retention: keep the newest N backup sets of a prefix and remove older ones
+ * whole. What it never removes: a file that is not a backup name, a pinned
+ * set, the set a backup has just written, the newest set that verifies, and a
+ * set a backup is still writing. It holds the folder's lock while it works,
+ * so no backup starts (or is running) while files disappear.
+ *
+ * Which sets count toward N: every set of the prefix that is finished —
+ * complete, legacy (the old script's, without a manifest) and incomplete
+ * alike — newest first by timestamp. Incomplete sets take a place among the
+ * newest N rather than being removed at once, because a newest "incomplete"
+ * set may be the old script still writing its second file, or a set whose
+ * complete dump is intact beside a lost data file; both are worth more than
+ * an older set. Beyond the newest N they are the first to go (see
+ * `removalPriority`), and they never count as the newest good set. A set
+ * still being written ('running') is neither counted nor touched.
+ */
+import { stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { syncFolder, writeFileAtomic } from './atomicFile';
+import type { BackupResult } from './backup';
+import { PulseError, toPulseError } from './errors';
+import { lastVerification, readHistory, recordRetention, type RetentionEvent } from './history';
+import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
+import { isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from './naming';
+import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
+
+/** What `backup` keeps when no --keep is given: enough to survive a few bad backups in a row. */
+export const DEFAULT_KEEP = 10;
+
+export interface VerifyRequest {
+  folder: string;
+  setId: string;
+  env: NodeJS.ProcessEnv;
+  /** Write the result into the set's history. */
+  record?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The verify engine's entry point, passed in so retention can be tested without it. */
+export type VerifySetFunction = (request: VerifyRequest) => Promise<VerificationReport>;
+
+/**
+ * Why a set older than the newest N stays:
+ * - `pinned`: a `<set id>.pinned` marker is beside it;
+ * - `just-written`: the backup that ran this retention has just written it;
+ * - `newest-good`: the newest set of the prefix that verifies;
+ * - `unfinished`: a backup is writing it, or left hidden partial files in it.
+ */
+export type ProtectionReason = 'pinned' | 'just-written' | 'newest-good' | 'unfinished';
+
+export interface RetainedSet {
+  id: string;
+  status: SetStatus;
+  totalBytes: number;
+}
+
+export interface ProtectedSet extends RetainedSet {
+  reason: ProtectionReason;
+}
+
+export interface RemovableSet extends RetainedSet {
+  prefix: string;
+  timestamp: string;
+}
+
+export interface RetentionPlan {
+  keep: number;
+  /** The newest `keep` finished sets, newest first. */
+  kept: RetainedSet[];
+  /** Sets that stay for a reason other than being among the newest `keep`, newest first. */
+  protected: ProtectedSet[];
+  /** In the order they are removed: incomplete sets first, then legacy, then complete; oldest first within each. */
+  remove: RemovableSet[];
+}
+
+/** The newest set that verifies, and how that is known. */
+export interface GoodSet {
+  id: string;
+  outcome: 'pass' | 'warn';
+  /** 'history': a recorded verification newer than the set's files; 'verified': checked during this run. */
+  source: 'just-written' | 'history' | 'verified';
+}
+
+/** A set newer than the newest good one that was passed over, with the reason in one line. */
+export interface PassedOverSet {
+  id: string;
+  why: string;
+}
+
+export interface GoodSetSearch {
+  newestGood?: GoodSet;
+  passedOver: PassedOverSet[];
+}
+
+export type PruneProgress =
+  | { kind: 'verifying'; setId: string }
+  | { kind: 'removed'; set: RemovableSet };
+
+export interface PruneOptions {
+  folder: string;
+  prefix: string;
+  keep: number;
+  env: NodeJS.ProcessEnv;
+  verify: VerifySetFunction;
+  /** Say what would be removed and remove nothing (no history is written either). */
+  dryRun?: boolean;
+  /**
+   * The set a backup has just written: its checksums and structure were
+   * computed while writing, so it counts as good without being read again.
+   */
+  justWritten?: string;
+  onProgress?: (event: PruneProgress) => void;
+  /** Stops between sets: a set is removed whole or not at all. */
+  signal?: AbortSignal;
+}
+
+export interface PruneResult extends GoodSetSearch {
+  folder: string;
+  prefix: string;
+  keep: number;
+  dryRun: boolean;
+  /** Removed sets, or with dryRun the sets that would be removed, in removal order. */
+  removed: RemovableSet[];
+  kept: RetainedSet[];
+  protected: ProtectedSet[];
+  /** Prefixes of the folder's other sets: a prune run from the wrong project folder can say which prefix was meant. */
+  otherPrefixes: string[];
+}
+
+export function planRetention(
+  sets: readonly ListedSet[],
+  options: { prefix: string; keep: number; justWritten?: string; newestGood?: string },
+): RetentionPlan {
+  assertValidKeep(options.keep);
+  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  const plan: RetentionPlan = { keep: options.keep, kept: [], protected: [], remove: [] };
+  for (const set of ours) {
+    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes };
+    if (set.status === 'running') {
+      plan.protected.push({ ...summary, reason: 'unfinished' });
+    } else if (plan.kept.length < options.keep) {
+      plan.kept.push(summary);
+    } else if (set.pinned) {
+      plan.protected.push({ ...summary, reason: 'pinned' });
+    } else if (set.id === options.justWritten) {
+      plan.protected.push({ ...summary, reason: 'just-written' });
+    } else if (set.id === options.newestGood) {
+      plan.protected.push({ ...summary, reason: 'newest-good' });
+    } else {
+      plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
+    }
+  }
+  plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || a.id.localeCompare(b.id));
+  return plan;
+}
+
+/**
+ * Broken sets go first, then the old script's, then ours: if a prune stops
+ * halfway (a crash, a permission problem), what it had time to remove was
+ * the least useful.
+ */
+function removalPriority(status: SetStatus): number {
+  return status === 'incomplete' ? 0 : status === 'legacy' ? 1 : 2;
+}
+
+/**
+ * The order a set's files are removed in, every name exact (never a glob):
+ * 1. the complete dump: from this moment the listing calls the set
+ *    incomplete — its manifest names a missing file, or, without a manifest,
+ *    a dump is missing — so a crash at any later point leaves a set that
+ *    nothing restores from or counts as good. (Removing the manifest first
+ *    would not do that: three dumps without a manifest look like a legacy
+ *    set, which can verify.)
+ * 2. the manifest, so nothing vouches for files that are going;
+ * 3. the data and schema dumps;
+ * 4. the history and the pin marker, which only describe the set and are
+ *    invisible once its dumps and manifest are gone.
+ */
+export function removalOrder(prefix: string, timestamp: string): string[] {
+  const names = setFileNames(prefix, timestamp);
+  return [names.complete, names.manifest, names.data, names.schema, names.history, names.pin];
+}
+
+/**
+ * Walks the prefix's sets newest first to the first one whose post-backup
+ * verification passes or warns. A recorded verification is trusted only when
+ * it is newer than every file of the set; otherwise the set is verified now.
+ * A verification that cannot run at all is an error: without knowing which
+ * set is good, nothing may be removed.
+ */
+export async function findNewestGoodSet(
+  folder: string,
+  sets: readonly ListedSet[],
+  options: {
+    prefix: string;
+    env: NodeJS.ProcessEnv;
+    verify: VerifySetFunction;
+    record: boolean;
+    justWritten?: string;
+    onProgress?: (event: PruneProgress) => void;
+    signal?: AbortSignal;
+  },
+): Promise<GoodSetSearch> {
+  const passedOver: PassedOverSet[] = [];
+  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  for (const set of ours) {
+    if (set.status === 'running') continue;
+    if (set.status === 'incomplete') {
+      passedOver.push({ id: set.id, why: set.problems[0] ?? 'incomplete' });
+      continue;
+    }
+    if (set.id === options.justWritten) return { newestGood: { id: set.id, outcome: 'pass', source: 'just-written' }, passedOver };
+
+    let report = await recordedVerification(folder, set);
+    let source: GoodSet['source'] = 'history';
+    if (!report) {
+      options.onProgress?.({ kind: 'verifying', setId: set.id });
+      const request: VerifyRequest = { folder, setId: set.id, env: options.env, record: options.record };
+      if (options.signal) request.signal = options.signal;
+      report = await verifyForRetention(options.verify, request);
+      source = 'verified';
+    }
+    const outcome = postBackupOutcome(report);
+    if (outcome !== 'fail') return { newestGood: { id: set.id, outcome, source }, passedOver };
+    passedOver.push({ id: set.id, why: firstFailure(report) });
+  }
+  return { passedOver };
+}
+
+/**
+ * Some file systems keep modification times to the second or two (FAT to
+ * two seconds), so a file changed just after a check can look older than
+ * it; a check counts only when it is clearly newer than every file.
+ */
+const MTIME_RESOLUTION_MS = 2000;
+
+async function recordedVerification(folder: string, set: ListedSet): Promise<VerificationReport | undefined> {
+  if (!set.hasHistory) return undefined;
+  const report = lastVerification(await readHistory(folder, set.id), 'post-backup');
+  if (!report) return undefined;
+  const checkedAt = Date.parse(report.checkedAt);
+  if (Number.isNaN(checkedAt)) return undefined;
+  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
+  for (const name of names) {
+    const info = await stat(join(folder, name)).catch(() => undefined);
+    // A file changed (or vanished) since the check: the recorded result says nothing about it now.
+    if (!info || info.mtimeMs > checkedAt - MTIME_RESOLUTION_MS) return undefined;
+  }
+  return report;
+}
+
+async function verifyForRetention(verify: VerifySetFunction, request: VerifyRequest): Promise<VerificationReport> {
+  try {
+    return await verify(request);
+  } catch (error) {
+    const cause = toPulseError(error);
+    if (cause.code === 'cancelled') throw cancelledError([]);
+    throw new PulseError(cause.code, `cannot verify ${request.setId}, so the newest good set is unknown: ${cause.message}`, {
+      hint: `nothing was removed${cause.hint ? `; ${cause.hint}` : ''}`,
+      details: cause.details,
+      cause: error,
+    });
+  }
+}
+
+/** Only the checks of the set itself count: a failed pre-restore check is about a target, not the set. */
+function postBackupOutcome(report: VerificationReport): CheckStatus {
+  const group = report.groups.find((candidate) => candidate.name === 'post-backup');
+  return group ? outcomeOf(group.checks) : report.outcome;
+}
+
+function firstFailure(report: VerificationReport): string {
+  const checks = report.groups.filter((group) => group.name === 'post-backup').flatMap((group) => group.checks);
+  const failed = checks.find((check) => check.status === 'fail');
+  return failed ? `${failed.title}: ${failed.detail}` : 'verification failed';
+}
+
+/**
+ * Removes the sets of `prefix` beyond the newest `keep`, under the folder's
+ * lock. The whole plan is made before the first file goes, so a verification
+ * that cannot run leaves everything in place.
+ */
+export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
+  assertValidKeep(options.keep);
+  assertValidPrefix(options.prefix);
+  const dryRun = options.dryRun ?? false;
+  const empty: PruneResult = {
+    folder: options.folder,
+    prefix: options.prefix,
+    keep: options.keep,
+    dryRun,
+    removed: [],
+    kept: [],
+    protected: [],
+    passedOver: [],
+    otherPrefixes: [],
+  };
+  if (!(await folderExists(options.folder))) return empty;
+
+  // A dry run must not stop a backup from starting, so it only looks at the
+  // lock; it still refuses when a real prune would.
+  const lock = dryRun ? undefined : await lockForPrune(options.folder);
+  try {
+    if (dryRun) {
+      const holder = await currentLockHolder(options.folder);
+      if (holder) throw busyError(options.folder, holder);
+    }
+    const sets = await listSets(options.folder);
+    let plan = planRetention(sets, options);
+    let search: GoodSetSearch = { passedOver: [] };
+    if (plan.remove.length > 0) {
+      search = await findNewestGoodSet(options.folder, sets, { ...options, record: !dryRun });
+      plan = planRetention(sets, { ...options, newestGood: search.newestGood?.id });
+    }
+    const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
+    const result: PruneResult = { ...empty, ...search, kept: plan.kept, protected: [...plan.protected], otherPrefixes };
+    if (dryRun) return { ...result, removed: plan.remove };
+
+    for (const set of plan.remove) {
+      if (options.signal?.aborted) throw cancelledError(result.removed);
+      // Verifying can take a while; someone may have pinned the set meanwhile.
+      if (await pinnedNow(options.folder, set)) {
+        result.protected.push({ id: set.id, status: set.status, totalBytes: set.totalBytes, reason: 'pinned' });
+        continue;
+      }
+      await removeSet(options.folder, set, result.removed);
+      result.removed.push(set);
+      options.onProgress?.({ kind: 'removed', set });
+    }
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Every name the set can have is tried, so a damaged manifest or a stray marker goes too; a missing one is skipped. */
+async function removeSet(folder: string, set: RemovableSet, removedBefore: readonly RemovableSet[]): Promise<void> {
+  let removedAny = false;
+  for (const name of removalOrder(set.prefix, set.timestamp)) {
+    try {
+      await unlink(join(folder, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const cause = toPulseError(error);
+      const before = removedBefore.length > 0 ? `; removed before it: ${removedBefore.map((removed) => removed.id).join(', ')}` : '';
+      throw new PulseError(cause.code, `cannot remove ${name} (${cause.message})`, {
+        hint: `${set.id} is ${removedAny ? 'left incomplete' : 'untouched'}${before}; fix the cause and run prune again`,
+        cause: error,
+      });
+    }
+    // The first removal is the one that turns the set incomplete; make it durable before the rest.
+    if (!removedAny) await syncFolder(folder);
+    removedAny = true;
+  }
+  await syncFolder(folder);
+}
+
+async function pinnedNow(folder: string, set: RemovableSet): Promise<boolean> {
+  return (await stat(join(folder, pinNameFor(set.prefix, set.timestamp))).catch(() => undefined)) !== undefined;
+}
+
+/**
+ * Prune after a successful backup: the new set counts as good without being
+ * read again, and what was removed goes into the new set's history for the
+ * report. The history is written only when retention removed or protected
+ * something, so a quiet run leaves the new set as the backup wrote it.
+ */
+export async function pruneAfterBackup(
+  backup: BackupResult,
+  options: { keep: number; env: NodeJS.ProcessEnv; verify: VerifySetFunction; onProgress?: (event: PruneProgress) => void; signal?: AbortSignal },
+): Promise<PruneResult> {
+  const removed: string[] = [];
+  const setId = backup.manifest.id;
+  try {
+    const result = await pruneSets({
+      folder: backup.folder,
+      prefix: backup.manifest.prefix,
+      keep: options.keep,
+      env: options.env,
+      verify: options.verify,
+      justWritten: setId,
+      signal: options.signal,
+      onProgress: (event) => {
+        if (event.kind === 'removed') removed.push(event.set.id);
+        options.onProgress?.(event);
+      },
+    });
+    if (result.removed.length > 0 || result.protected.length > 0) await recordRetention(backup.folder, setId, retentionEvent(result));
+    return result;
+  } catch (error) {
+    // Sets already gone stay on the record even when a later one could not be removed.
+    if (removed.length > 0) {
+      await recordRetention(backup.folder, setId, { at: new Date().toISOString(), keep: options.keep, removed, protected: [] }).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+export function retentionEvent(result: PruneResult, at: Date = new Date()): RetentionEvent {
+  return {
+    at: at.toISOString(),
+    keep: result.keep,
+    removed: result.removed.map((set) => set.id),
+    protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),
+  };
+}
+
+/** People's words for a protection reason, shared by the CLI, the report and the extension. */
+export function describeProtection(reason: string): string {
+  switch (reason) {
+    case 'pinned':
+      return 'pinned';
+    case 'just-written':
+      return 'the set this backup has just written';
+    case 'newest-good':
+      return 'the newest set that verifies';
+    case 'unfinished':
+      return 'a backup is writing it, or left hidden partial files in it';
+    default:
+      return reason;
+  }
+}
+
+export interface PinResult {
+  id: string;
+  pinned: boolean;
+  /** False when the set already was in the requested state. */
+  changed: boolean;
+}
+
+/**
+ * Pins a set: retention never removes it. The marker is written atomically;
+ * pinning a pinned set changes nothing. Pinning needs no lock: a prune that
+ * runs meanwhile looks for the marker again just before removing a set.
+ */
+export async function pinSet(folder: string, setId: string): Promise<PinResult> {
+  const set = await findSet(folder, setId);
+  if (set.pinned) return { id: set.id, pinned: true, changed: false };
+  const marker = `${JSON.stringify({ setId: set.id, pinnedAt: new Date().toISOString() })}\n`;
+  try {
+    await writeFileAtomic(join(folder, pinNameFor(set.prefix, set.timestamp)), marker);
+  } catch (error) {
+    throw toPulseError(error);
+  }
+  return { id: set.id, pinned: true, changed: true };
+}
+
+export async function unpinSet(folder: string, setId: string): Promise<PinResult> {
+  const set = await findSet(folder, setId);
+  if (!set.pinned) return { id: set.id, pinned: false, changed: false };
+  try {
+    await unlink(join(folder, pinNameFor(set.prefix, set.timestamp)));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toPulseError(error);
+  }
+  await syncFolder(folder);
+  return { id: set.id, pinned: false, changed: true };
+}
+
+function cancelledError(removed: readonly RemovableSet[]): PulseError {
+  return new PulseError('cancelled', 'prune cancelled', {
+    hint: removed.length > 0 ? `removed before the cancel: ${removed.map((set) => set.id).join(', ')}; every other set is untouched` : 'nothing was removed',
+  });
+}
+
+function assertValidKeep(keep: number): void {
+  if (!Number.isInteger(keep) || keep < 1) {
+    throw new PulseError('usage', `cannot keep ${keep} sets`, { hint: 'keep at least 1 set, e.g. --keep 10' });
+  }
+}
+
+function assertValidPrefix(prefix: string): void {
+  if (!isValidPrefix(prefix)) {
+    throw new PulseError('usage', `invalid prefix "${prefix}"`, {
+      hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
+    });
+  }
+}
+
+async function folderExists(folder: string): Promise<boolean> {
+  try {
+    await stat(folder);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw toPulseError(error);
+  }
+}
+
+async function lockForPrune(folder: string): Promise<FolderLock> {
+  try {
+    return await acquireFolderLock(folder, 'prune');
+  } catch (error) {
+    if (error instanceof PulseError && error.code === 'backup-locked') {
+      const holder = await currentLockHolder(folder);
+      if (holder) throw busyError(folder, holder);
+      throw new PulseError('backup-locked', error.message, { hint: `nothing was removed; ${error.hint ?? 'try again'}` });
+    }
+    throw toPulseError(error);
+  }
+}
+
+function busyError(folder: string, holder: { pid: number; startedAt: string; purpose: string }): PulseError {
+  const what = holder.purpose === 'prune' ? 'another prune' : holder.purpose === 'backup' || holder.purpose === 'safety' ? 'another backup' : `another ${holder.purpose}`;
+  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}, started ${holder.startedAt})`, {
+    hint: `nothing was removed; run prune again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
+  });
+}

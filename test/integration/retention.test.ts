@@ -1,0 +1,282 @@
+/**
+ * Retention through the real CLI on sets from real backups: prune removes old
+ * sets whole and nothing else, keeps pinned sets and the newest set that
+ * verifies, refuses while a backup runs; `backup --keep` prunes only after a
+ * backup that succeeded; pin and unpin show in the listing.
+ *
+ * Many sets are made quickly by copying one real set under other timestamps
+ * (its manifest rewritten to match), so every copy verifies like the original.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readHistory } from '../../src/core/history';
+import type { ListedSet } from '../../src/core/listing';
+import type { Manifest } from '../../src/core/manifest';
+import { fileNameFor, manifestNameFor, parseBackupFileName, setIdFor } from '../../src/core/naming';
+import type { PruneJson } from '../../src/cli/retentionOutput';
+import { assertOneLineError, runCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+type ListedJson = Omit<ListedSet, 'manifest'>;
+
+const PREFIX = 'factory_pulse';
+
+/** Every file in the folder with its sha256: what "left untouched" means. */
+function folderState(folder: string): Record<string, string> {
+  const state: Record<string, string> = {};
+  for (const name of readdirSync(folder).sort()) state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+  return state;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const listener = createServer();
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => {
+      const address = listener.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      listener.close(() => resolve(port));
+    });
+  });
+}
+
+describe('retention', function () {
+  let server: TestServer;
+  let sourceFolder: string;
+  let original: Manifest;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase(PREFIX);
+    await server.loadSql(PREFIX, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    sourceFolder = mkdtempSync(join(tmpdir(), 'pulse-retention-source-'));
+    folders.push(sourceFolder);
+    const result = await runCli(['backup', '--db', server.url(PREFIX), '--dir', sourceFolder, '--prefix', PREFIX, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    original = JSON.parse(result.stdout) as Manifest;
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  function freshFolder(): string {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-retention-'));
+    folders.push(folder);
+    return folder;
+  }
+
+  /** The real set under another timestamp (and prefix), its manifest rewritten to name the copies. */
+  function copySet(folder: string, timestamp: string, options: { prefix?: string; legacy?: boolean } = {}): string {
+    const prefix = options.prefix ?? PREFIX;
+    const files = original.files.map((file) => {
+      const name = fileNameFor(prefix, file.type, timestamp);
+      copyFileSync(join(sourceFolder, file.name), join(folder, name));
+      return { ...file, name };
+    });
+    if (!options.legacy) {
+      const manifest: Manifest = { ...original, id: setIdFor(prefix, timestamp), prefix, timestamp, files };
+      writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    }
+    return setIdFor(prefix, timestamp);
+  }
+
+  async function list(folder: string): Promise<ListedJson[]> {
+    const result = await runCli(['list', '--dir', folder, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as ListedJson[];
+  }
+
+  async function prune(folder: string, args: string[], cwd?: string): Promise<PruneJson> {
+    const result = await runCli(['prune', '--dir', folder, ...args, '--json'], cwd ? { cwd } : {});
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as PruneJson;
+  }
+
+  it('prune removes old sets whole and never touches foreign files, other prefixes or pinned sets', async function () {
+    // The prefix comes from the current folder's name, as it does for backup.
+    const project = join(freshFolder(), 'Factory Pulse');
+    const folder = join(project, 'backups');
+    mkdirSync(folder, { recursive: true });
+    for (const day of ['01', '02', '03', '04', '05']) copySet(folder, `202501${day}_000000`);
+    copySet(folder, '20241231_000000', { legacy: true });
+    copySet(folder, '20240101_000000', { prefix: 'factory_pulse_archive' });
+    const foreign = {
+      'notes.txt': 'restore drills every Friday',
+      'seed.sql': 'insert into users values (1);',
+      'factory_pulse_complete_backup_20250101_000000.sql.gz': 'compressed copy',
+      'factory_pulse_20250103_000000.manifest.json~': 'an editor backup',
+      'factory_pulse_schema_backup_20250103.sql': 'a hand-named dump',
+    };
+    for (const [name, content] of Object.entries(foreign)) writeFileSync(join(folder, name), content);
+    const pin = await runCli(['pin', 'factory_pulse_20250102_000000', '--dir', 'backups'], { cwd: project });
+    assert.equal(pin.code, 0, pin.stderr);
+    const before = folderState(folder);
+
+    const result = await prune('backups', ['--keep', '2'], project);
+
+    assert.deepEqual(result.kept, ['factory_pulse_20250105_000000', 'factory_pulse_20250104_000000']);
+    assert.deepEqual(result.protected, [{ id: 'factory_pulse_20250102_000000', reason: 'pinned' }]);
+    assert.deepEqual(result.removed, ['factory_pulse_20241231_000000', 'factory_pulse_20250101_000000', 'factory_pulse_20250103_000000']);
+    assert.equal(result.dryRun, false);
+    assert.equal(result.newestGood?.id, 'factory_pulse_20250105_000000');
+
+    const after = folderState(folder);
+    for (const name of Object.keys(foreign)) assert.equal(after[name], before[name], `${name} is untouched`);
+    for (const [name, hash] of Object.entries(before)) {
+      const owner = parseBackupFileName(name)?.setId;
+      if (owner && result.removed.includes(owner)) assert.equal(after[name], undefined, `${name} was removed with its set`);
+      else assert.equal(after[name], hash, `${name} is untouched`);
+    }
+    assert.deepEqual(
+      (await list(folder)).map((set) => [set.id, set.status, set.pinned]),
+      [
+        ['factory_pulse_20250105_000000', 'complete', false],
+        ['factory_pulse_20250104_000000', 'complete', false],
+        ['factory_pulse_20250102_000000', 'complete', true],
+        ['factory_pulse_archive_20240101_000000', 'complete', false],
+      ],
+    );
+  });
+
+  it('keeps the newest set that verifies when the newer sets are damaged', async function () {
+    const folder = freshFolder();
+    for (const day of ['01', '02', '03', '04']) copySet(folder, `202501${day}_000000`);
+    // The newest lost the end of its data file; the next has a byte changed at the same size,
+    // which only its checksums give away.
+    const dataOf = (day: string) => join(folder, fileNameFor(PREFIX, 'data', `202501${day}_000000`));
+    truncateSync(dataOf('04'), 100);
+    const changed = readFileSync(dataOf('03'));
+    changed[changed.length - 200] ^= 0x01;
+    writeFileSync(dataOf('03'), changed);
+    const before = folderState(folder);
+
+    const preview = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', '--dry-run']);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, /keep\s+factory_pulse_20250104_000000\s+INCOMPLETE/);
+    assert.match(preview.stdout, /keep\s+factory_pulse_20250102_000000\s+ok\s+the newest set that verifies \(verified just now: (pass|warn)\)/);
+    assert.match(preview.stdout, /would remove\s+factory_pulse_20250103_000000/);
+    assert.match(preview.stdout, /note: factory_pulse_20250103_000000 is not a good set: .*sha256/);
+    assert.match(preview.stdout, /Would remove 2 sets .*nothing was removed/);
+    assert.deepEqual(folderState(folder), before, 'a dry run changes nothing');
+
+    const result = await prune(folder, ['--prefix', PREFIX, '--keep', '1']);
+    assert.deepEqual(result.kept, ['factory_pulse_20250104_000000']);
+    assert.deepEqual(result.protected, [{ id: 'factory_pulse_20250102_000000', reason: 'newest-good' }]);
+    assert.deepEqual(result.removed, ['factory_pulse_20250101_000000', 'factory_pulse_20250103_000000']);
+    assert.deepEqual(
+      (await list(folder)).map((set) => [set.id, set.status]),
+      [
+        ['factory_pulse_20250104_000000', 'incomplete'],
+        ['factory_pulse_20250102_000000', 'complete'],
+      ],
+    );
+  });
+
+  it('a dry run removes nothing and says what it would remove', async function () {
+    const folder = freshFolder();
+    for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);
+    const before = folderState(folder);
+    const result = await prune(folder, ['--prefix', PREFIX, '--keep', '1', '--dry-run']);
+    assert.equal(result.dryRun, true);
+    assert.deepEqual(result.removed, ['factory_pulse_20250101_000000', 'factory_pulse_20250102_000000']);
+    assert.deepEqual(folderState(folder), before);
+  });
+
+  it('prune refuses, removing nothing, while a backup holds the folder', async function () {
+    const folder = freshFolder();
+    for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);
+    writeFileSync(join(folder, '.pulse-backup.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
+    const before = folderState(folder);
+    for (const extra of [[], ['--dry-run']]) {
+      const result = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', ...extra]);
+      assertOneLineError(result);
+      assert.match(result.stderr, /another backup is running in .* \(pid \d+/);
+      assert.match(result.stderr, /nothing was removed/);
+    }
+    assert.deepEqual(folderState(folder), before);
+  });
+
+  it('backup --keep 2 three times leaves the newest two sets, and the third records what it removed', async function () {
+    const folder = freshFolder();
+    const backup = (...extra: string[]) => runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX, '--keep', '2', ...extra]);
+    const first = await backup('--json');
+    assert.equal(first.code, 0, first.stderr);
+    const second = await backup('--json');
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stderr, '', 'nothing to say when nothing was removed');
+    const third = await backup();
+    assert.equal(third.code, 0, third.stderr);
+
+    const firstId = (JSON.parse(first.stdout) as Manifest).id;
+    const secondId = (JSON.parse(second.stdout) as Manifest).id;
+    const sets = await list(folder);
+    assert.equal(sets.length, 2);
+    assert.equal(sets[1].id, secondId);
+    assert.ok(sets.every((set) => set.status === 'complete'));
+    assert.match(third.stdout, new RegExp(`Retention \\(keep 2\\): removed 1 older set \\([^)]+\\): ${firstId}`));
+    const history = await readHistory(folder, sets[0].id);
+    assert.deepEqual(history.retention.map((event) => [event.keep, event.removed]), [[2, [firstId]]]);
+  });
+
+  it('backup without --keep keeps the newest ten sets, and with --json prints only the manifest on stdout', async function () {
+    const folder = freshFolder();
+    for (let day = 1; day <= 11; day++) copySet(folder, `202501${String(day).padStart(2, '0')}_000000`);
+    const result = await runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const manifest = JSON.parse(result.stdout) as Manifest;
+    assert.match(result.stderr, /Retention \(keep 10\): removed 2 older sets/);
+    const ids = (await list(folder)).map((set) => set.id);
+    assert.equal(ids.length, 10);
+    assert.equal(ids[0], manifest.id);
+    assert.ok(!ids.includes('factory_pulse_20250101_000000') && !ids.includes('factory_pulse_20250102_000000'));
+  });
+
+  it('a failed backup prunes nothing', async function () {
+    const folder = freshFolder();
+    for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);
+    const before = folderState(folder);
+    const closed = `postgresql://postgres:secret@127.0.0.1:${await freePort()}/${PREFIX}`;
+    const result = await runCli(['backup', '--db', closed, '--dir', folder, '--prefix', PREFIX, '--keep', '1']);
+    assertOneLineError(result);
+    assert.deepEqual(folderState(folder), before);
+  });
+
+  it('pin and unpin round trip, and the listing shows pinned', async function () {
+    const folder = freshFolder();
+    const id = copySet(folder, '20250101_000000');
+    copySet(folder, '20250102_000000');
+
+    const pinned = await runCli(['pin', id, '--dir', folder]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.match(pinned.stdout, new RegExp(`^Pinned ${id}`));
+    const again = await runCli(['pin', id, '--dir', folder, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), { id, pinned: true, changed: false });
+    assert.deepEqual((await list(folder)).map((set) => [set.id, set.pinned]), [
+      ['factory_pulse_20250102_000000', false],
+      [id, true],
+    ]);
+    const table = await runCli(['list', '--dir', folder]);
+    assert.match(table.stdout, new RegExp(`${id} .* ok \\(pinned\\)`));
+    assert.deepEqual((await prune(folder, ['--prefix', PREFIX, '--keep', '1'])).protected, [{ id, reason: 'pinned' }]);
+
+    const unpinned = await runCli(['unpin', id, '--dir', folder]);
+    assert.equal(unpinned.code, 0, unpinned.stderr);
+    assert.match(unpinned.stdout, new RegExp(`^Unpinned ${id}`));
+    const twice = await runCli(['unpin', id, '--dir', folder]);
+    assert.match(twice.stdout, /is not pinned; nothing changed/);
+    assert.equal((await list(folder)).find((set) => set.id === id)?.pinned, false);
+
+    const unknown = await runCli(['pin', 'factory_pulse_20240101_000000', '--dir', folder]);
+    assertOneLineError(unknown);
+    assert.match(unknown.stderr, /no backup set factory_pulse_20240101_000000/);
+  });
+});

@@ -1,0 +1,378 @@
+/**
+ * Retention's decisions without a database: which sets stay and why, the
+ * order files go in, how the newest good set is found, and what a prune does
+ * to a real folder of small hand-made sets.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PulseError } from '../../src/core/errors';
+import { readHistory, recordVerification } from '../../src/core/history';
+import { listSets, type ListedSet, type SetStatus } from '../../src/core/listing';
+import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/manifest';
+import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/naming';
+import {
+  findNewestGoodSet,
+  pinSet,
+  planRetention,
+  pruneAfterBackup,
+  pruneSets,
+  removalOrder,
+  unpinSet,
+  type VerifyRequest,
+} from '../../src/core/retention';
+import type { BackupResult } from '../../src/core/backup';
+import type { Manifest } from '../../src/core/manifest';
+import type { CheckStatus, VerificationReport } from '../../src/core/verification';
+
+const PREFIX = 'shop';
+
+function listed(timestamp: string, status: SetStatus, extra: Partial<ListedSet> = {}): ListedSet {
+  const prefix = extra.prefix ?? PREFIX;
+  return {
+    id: setIdFor(prefix, timestamp),
+    prefix,
+    timestamp,
+    createdAt: new Date().toISOString(),
+    status,
+    problems: status === 'incomplete' ? ['a file is missing'] : [],
+    purpose: 'backup',
+    files: [],
+    totalBytes: 100,
+    hasManifest: status === 'complete',
+    pinned: false,
+    hasHistory: false,
+    ...extra,
+  };
+}
+
+function report(setId: string, status: CheckStatus, options: { checkedAt?: Date; group?: 'post-backup' | 'pre-restore' } = {}): VerificationReport {
+  const group = options.group ?? 'post-backup';
+  return {
+    setId,
+    checkedAt: (options.checkedAt ?? new Date()).toISOString(),
+    durationMs: 1,
+    groups: [{ name: group, title: group, checks: [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }] }],
+    outcome: status,
+  };
+}
+
+/** A verify engine stand-in: answers from a table and remembers what it was asked. */
+function fakeVerify(outcomes: Record<string, CheckStatus>) {
+  const asked: VerifyRequest[] = [];
+  const verify = (request: VerifyRequest): Promise<VerificationReport> => {
+    asked.push(request);
+    const outcome = outcomes[request.setId];
+    if (!outcome) return Promise.reject(new Error(`verify was not expected for ${request.setId}`));
+    return Promise.resolve(report(request.setId, outcome));
+  };
+  return { verify, asked };
+}
+
+/** A small set on disk whose manifest records the real sizes and checksums, like one backup wrote. */
+function writeSet(folder: string, timestamp: string, options: { prefix?: string; manifest?: boolean; skip?: DumpType } = {}): string {
+  const prefix = options.prefix ?? PREFIX;
+  const id = setIdFor(prefix, timestamp);
+  const files = (['schema', 'data', 'complete'] as const)
+    .filter((type) => type !== options.skip)
+    .map((type) => {
+      const name = fileNameFor(prefix, type, timestamp);
+      const content = `-- ${type} of ${id}\n`;
+      writeFileSync(join(folder, name), content);
+      return { type, name, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
+    });
+  if (options.manifest !== false) {
+    const manifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, prefix, timestamp, startedAt: new Date().toISOString(), files, tables: [] };
+    writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), JSON.stringify(manifest));
+  }
+  return id;
+}
+
+function folderState(folder: string): Record<string, string> {
+  const state: Record<string, string> = {};
+  for (const name of readdirSync(folder).sort()) state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+  return state;
+}
+
+function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {
+  return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${error.hint ?? ''}`));
+}
+
+describe('retention', () => {
+  describe('planning', () => {
+    it('keeps the newest N sets of the prefix and removes the older ones, leaving other prefixes alone', () => {
+      const sets = [
+        listed('20250105_000000', 'complete'),
+        listed('20250104_000000', 'complete'),
+        listed('20250103_000000', 'complete'),
+        listed('20250102_000000', 'complete'),
+        listed('20250101_000000', 'complete', { prefix: 'shop_archive' }),
+      ];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 2 });
+      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000']);
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_000000', 'shop_20250103_000000']);
+      assert.deepEqual(plan.protected, []);
+    });
+
+    it('counts legacy and incomplete sets toward N, and removes incomplete ones first, then legacy, then complete', () => {
+      const sets = [
+        listed('20250106_000000', 'incomplete'),
+        listed('20250105_000000', 'legacy'),
+        listed('20250104_000000', 'complete'),
+        listed('20250103_000000', 'legacy'),
+        listed('20250102_000000', 'incomplete'),
+        listed('20250101_000000', 'complete'),
+      ];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 2 });
+      assert.deepEqual(plan.kept.map((set) => [set.id, set.status]), [
+        ['shop_20250106_000000', 'incomplete'],
+        ['shop_20250105_000000', 'legacy'],
+      ]);
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_000000', 'shop_20250103_000000', 'shop_20250101_000000', 'shop_20250104_000000']);
+    });
+
+    it('keeps pinned sets, the set just written and the newest good set beyond N, and says why', () => {
+      const sets = [
+        listed('20991231_000000', 'complete'),
+        listed('20250105_000000', 'complete'),
+        listed('20250104_000000', 'complete', { pinned: true }),
+        listed('20250103_000000', 'legacy'),
+        listed('20250102_000000', 'complete'),
+        listed('20250101_000000', 'complete'),
+      ];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 1, justWritten: 'shop_20250105_000000', newestGood: 'shop_20250103_000000' });
+      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20991231_000000']);
+      assert.deepEqual(
+        plan.protected.map((set) => [set.id, set.reason]),
+        [
+          ['shop_20250105_000000', 'just-written'],
+          ['shop_20250104_000000', 'pinned'],
+          ['shop_20250103_000000', 'newest-good'],
+        ],
+      );
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+    });
+
+    it('a pinned set among the newest N takes its place there', () => {
+      const sets = [listed('20250103_000000', 'complete', { pinned: true }), listed('20250102_000000', 'complete'), listed('20250101_000000', 'complete')];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 1 });
+      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250103_000000']);
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+    });
+
+    it('never counts or removes a set that is still being written', () => {
+      const sets = [listed('20250103_000000', 'running'), listed('20250102_000000', 'complete'), listed('20250101_000000', 'complete')];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 1 });
+      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250102_000000']);
+      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250103_000000', 'unfinished']]);
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000']);
+    });
+
+    it('refuses to keep fewer than one set', () => {
+      for (const keep of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(() => planRetention([], { prefix: PREFIX, keep }), isPulseError('usage'), String(keep));
+      }
+    });
+  });
+
+  describe('on disk', () => {
+    let folder: string;
+    beforeEach(() => {
+      folder = mkdtempSync(join(tmpdir(), 'pulse-retention-unit-'));
+    });
+    afterEach(() => {
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('a removal cut short at any file leaves a set listed as incomplete, never as complete or legacy', async () => {
+      for (const withManifest of [true, false]) {
+        const timestamp = withManifest ? '20250101_000000' : '20250102_000000';
+        const id = writeSet(folder, timestamp, { manifest: withManifest });
+        writeFileSync(join(folder, `${id}.history.json`), '{}');
+        writeFileSync(join(folder, `${id}.pinned`), '{}');
+        for (const name of removalOrder(PREFIX, timestamp)) {
+          if (existsSync(join(folder, name))) unlinkSync(join(folder, name));
+          const set = (await listSets(folder)).find((candidate) => candidate.id === id);
+          if (set) assert.equal(set.status, 'incomplete', `after removing ${name}`);
+        }
+        assert.deepEqual(readdirSync(folder), [], 'every file of the set is in the removal order');
+      }
+    });
+
+    describe('finding the newest good set', () => {
+      it('passes over incomplete and failing sets and stops at the first that verifies', async () => {
+        writeSet(folder, '20250104_000000', { skip: 'data' });
+        writeSet(folder, '20250103_000000');
+        writeSet(folder, '20250102_000000', { manifest: false });
+        writeSet(folder, '20250101_000000');
+        const { verify, asked } = fakeVerify({ shop_20250103_000000: 'fail', shop_20250102_000000: 'warn' });
+        const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false });
+        assert.deepEqual(search.newestGood, { id: 'shop_20250102_000000', outcome: 'warn', source: 'verified' });
+        assert.deepEqual(search.passedOver.map((set) => set.id), ['shop_20250104_000000', 'shop_20250103_000000']);
+        assert.match(search.passedOver[1].why, /data file differs/);
+        assert.deepEqual(asked.map((request) => request.setId), ['shop_20250103_000000', 'shop_20250102_000000'], 'incomplete sets are never verified; the search stops at the first good one');
+      });
+
+      it('trusts a recorded verification newer than the files, and checks again when a file changed since', async () => {
+        const id = writeSet(folder, '20250101_000000');
+        const hourAgo = new Date(Date.now() - 3600_000);
+        for (const name of readdirSync(folder)) utimesSync(join(folder, name), hourAgo, hourAgo);
+        await recordVerification(folder, report(id, 'fail', { checkedAt: new Date(hourAgo.getTime() - 60_000) }));
+        await recordVerification(folder, report(id, 'pass'));
+
+        const unused = fakeVerify({});
+        const fromHistory = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify: unused.verify, record: false });
+        assert.deepEqual(fromHistory.newestGood, { id, outcome: 'pass', source: 'history' });
+        assert.equal(unused.asked.length, 0);
+
+        writeFileSync(join(folder, fileNameFor(PREFIX, 'data', '20250101_000000')), '-- data of shop_20250101_000000\n');
+        const again = fakeVerify({ [id]: 'fail' });
+        const rechecked = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify: again.verify, record: true });
+        assert.equal(rechecked.newestGood, undefined);
+        assert.deepEqual(again.asked, [{ folder, setId: id, env: {}, record: true }]);
+      });
+
+      it('judges a set by its own checks: a failed pre-restore check is about a target', async () => {
+        const id = writeSet(folder, '20250101_000000');
+        const hourAgo = new Date(Date.now() - 3600_000);
+        for (const name of readdirSync(folder)) utimesSync(join(folder, name), hourAgo, hourAgo);
+        const both = report(id, 'pass');
+        both.groups.push(report(id, 'fail', { group: 'pre-restore' }).groups[0]);
+        both.outcome = 'fail';
+        await recordVerification(folder, both);
+        const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify: fakeVerify({}).verify, record: false });
+        assert.equal(search.newestGood?.id, id);
+      });
+
+      it('the set a backup has just written counts as good without being read', async () => {
+        const id = writeSet(folder, '20250101_000000');
+        const { verify, asked } = fakeVerify({});
+        const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false, justWritten: id });
+        assert.deepEqual(search.newestGood, { id, outcome: 'pass', source: 'just-written' });
+        assert.equal(asked.length, 0);
+      });
+    });
+
+    describe('pruning a folder', () => {
+      it('removes old sets whole and leaves foreign files, other prefixes and pinned sets alone', async () => {
+        for (const day of ['01', '02', '03', '04', '05']) writeSet(folder, `202501${day}_000000`);
+        writeSet(folder, '20250101_000000', { prefix: 'shop_archive' });
+        writeFileSync(join(folder, pinNameFor(PREFIX, '20250102_000000')), '{}');
+        writeFileSync(join(folder, 'notes.txt'), 'keep me');
+        writeFileSync(join(folder, 'seed.sql'), 'select 1;');
+        writeFileSync(join(folder, 'shop_complete_backup_20250101_000000.sql.gz'), 'zipped');
+        writeFileSync(join(folder, 'shop_20250101_000000.history.json.bak'), 'backup of a history');
+        const foreign = ['notes.txt', 'seed.sql', 'shop_complete_backup_20250101_000000.sql.gz', 'shop_20250101_000000.history.json.bak'];
+        const before = folderState(folder);
+        const { verify } = fakeVerify({ shop_20250105_000000: 'pass' });
+
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 2, env: {}, verify });
+
+        assert.deepEqual(result.kept.map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000']);
+        assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [['shop_20250102_000000', 'pinned']]);
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250103_000000']);
+        const after = folderState(folder);
+        for (const name of foreign) assert.equal(after[name], before[name], name);
+        assert.ok(!Object.keys(after).some((name) => name.includes('20250103') || /^shop_(schema|data|complete)_backup_20250101_000000\.sql$|^shop_20250101_000000\.manifest/.test(name)));
+        assert.ok(after['shop_archive_20250101_000000.manifest.json']);
+        assert.ok(!existsSync(join(folder, '.pulse-backup.lock')), 'the lock is released');
+      });
+
+      it('a dry run removes nothing and writes nothing, and says what it would remove', async () => {
+        for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
+        const before = folderState(folder);
+        const { verify, asked } = fakeVerify({ shop_20250103_000000: 'pass' });
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify, dryRun: true });
+        assert.equal(result.dryRun, true);
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+        assert.deepEqual(folderState(folder), before);
+        assert.equal(asked[0]?.record, false, 'a dry run records no verification');
+      });
+
+      it('refuses, removing nothing, while a live process holds the folder lock', async () => {
+        for (const day of ['01', '02']) writeSet(folder, `202501${day}_000000`);
+        writeFileSync(join(folder, '.pulse-backup.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
+        const before = folderState(folder);
+        for (const dryRun of [false, true]) {
+          await assert.rejects(
+            pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({}).verify, dryRun }),
+            isPulseError('backup-locked', /another backup is running .*nothing was removed/),
+          );
+        }
+        assert.deepEqual(folderState(folder), before);
+      });
+
+      it('removes nothing when the newest good set cannot be established', async () => {
+        for (const day of ['01', '02']) writeSet(folder, `202501${day}_000000`);
+        const before = folderState(folder);
+        const verify = () => Promise.reject(new PulseError('tools-not-found', 'psql was not found', { hint: 'install the PostgreSQL client tools' }));
+        await assert.rejects(pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify }), isPulseError('tools-not-found', /cannot verify shop_20250102_000000.*nothing was removed/));
+        assert.deepEqual(folderState(folder), before);
+        assert.ok(!existsSync(join(folder, '.pulse-backup.lock')));
+      });
+
+      it('keeps a set pinned while the prune was verifying', async () => {
+        for (const day of ['01', '02']) writeSet(folder, `202501${day}_000000`);
+        const verify = (request: VerifyRequest) => {
+          writeFileSync(join(folder, pinNameFor(PREFIX, '20250101_000000')), '{}');
+          return Promise.resolve(report(request.setId, 'pass'));
+        };
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify });
+        assert.deepEqual(result.removed, []);
+        assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [['shop_20250101_000000', 'pinned']]);
+        assert.ok(existsSync(join(folder, manifestNameFor(PREFIX, '20250101_000000'))));
+      });
+
+      it('has nothing to do in a folder that does not exist, and creates none', async () => {
+        const missing = join(folder, 'nope');
+        const result = await pruneSets({ folder: missing, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({}).verify });
+        assert.deepEqual([result.kept, result.removed, result.protected], [[], [], []]);
+        assert.ok(!existsSync(missing));
+      });
+
+      it('after a backup, records what it removed in the new set\'s history, and nothing when it removed nothing', async () => {
+        for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
+        const backup = (timestamp: string): BackupResult => ({
+          folder,
+          manifestPath: join(folder, manifestNameFor(PREFIX, timestamp)),
+          manifest: { id: setIdFor(PREFIX, timestamp), prefix: PREFIX, timestamp } as Manifest,
+        });
+        const quiet = await pruneAfterBackup(backup('20250103_000000'), { keep: 3, env: {}, verify: fakeVerify({}).verify });
+        assert.deepEqual(quiet.removed, []);
+        assert.ok(!existsSync(join(folder, 'shop_20250103_000000.history.json')));
+
+        const { verify, asked } = fakeVerify({});
+        const result = await pruneAfterBackup(backup('20250103_000000'), { keep: 1, env: {}, verify });
+        assert.equal(asked.length, 0, 'the new set is not read again');
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+        const history = await readHistory(folder, 'shop_20250103_000000');
+        assert.equal(history.retention.length, 1);
+        assert.deepEqual(history.retention[0].removed, ['shop_20250101_000000', 'shop_20250102_000000']);
+        assert.equal(history.retention[0].keep, 1);
+      });
+    });
+
+    describe('pinning', () => {
+      it('pins and unpins with a marker beside the set, and says when nothing changed', async () => {
+        const id = writeSet(folder, '20250101_000000');
+        const marker = join(folder, pinNameFor(PREFIX, '20250101_000000'));
+        assert.deepEqual(await pinSet(folder, id), { id, pinned: true, changed: true });
+        assert.ok(existsSync(marker));
+        assert.deepEqual(await pinSet(folder, id), { id, pinned: true, changed: false });
+        assert.equal((await listSets(folder))[0].pinned, true);
+        assert.deepEqual(await unpinSet(folder, id), { id, pinned: false, changed: true });
+        assert.ok(!existsSync(marker));
+        assert.deepEqual(await unpinSet(folder, id), { id, pinned: false, changed: false });
+        assert.ok(!readdirSync(folder).some((name) => name.endsWith('.partial')));
+      });
+
+      it('an unknown set is the listing\'s error', async () => {
+        writeSet(folder, '20250101_000000');
+        await assert.rejects(pinSet(folder, 'shop_20240101_000000'), isPulseError('unknown-set', /no backup set shop_20240101_000000/));
+        await assert.rejects(unpinSet(folder, 'nonsense'), isPulseError('unknown-set'));
+      });
+    });
+  });
+});
