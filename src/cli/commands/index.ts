@@ -4,6 +4,17 @@ import { backupCommand } from './backup';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
+import { summaryCommand } from './summary';
 import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly Command[] = [backupCommand, listCommand, showCommand, verifyCommand, restoreCommand, pruneCommand, pinCommand, unpinCommand];
+export const COMMANDS: readonly Command[] = [
+  backupCommand,
+  listCommand,
+  showCommand,
+  verifyCommand,
+  restoreCommand,
+  pruneCommand,
+  pinCommand,
+  unpinCommand,
+  summaryCommand,
+];

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/atomicFile';
+import { PulseError, toPulseError } from '../../core/errors';
+import { buildReport } from '../../core/report';
+import { renderReportHtml } from '../../core/reportHtml';
+import { renderReportMarkdown } from '../../core/reportMarkdown';
+import { backupsFolder, type Command } from '../command';
+
+export const summaryCommand: Command = {
+  name: 'summary',
+  flags: ['dir', 'format', 'out'],
+  positionals: ['SET_ID'],
+  summary:
+    'describe one set: files, database, pg_dump warnings, restore commands, tables with row counts, verification, history, security ' +
+    '(Markdown unless --format or the --out file name says html or json)',
+  async run({ flags, positionals }, context) {
+    const report = await buildReport({ folder: backupsFolder(flags, context), setId: positionals[0], env: context.env });
+    const format = flags.format ?? formatForFile(flags.out);
+    const text =
+      format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? renderReportHtml(report) : renderReportMarkdown(report);
+    if (flags.out === undefined) {
+      context.stdout.write(text);
+      return 0;
+    }
+    const path = resolve(context.cwd, flags.out);
+    try {
+      // 0600: the summary names every table and where the dumps are.
+      await writeFileAtomic(path, text, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw toPulseError(error);
+      throw new PulseError('folder-not-writable', `cannot write the summary to ${path}`, {
+        hint: 'choose a file in a folder that exists and that you can write to with --out',
+        cause: error,
+      });
+    }
+    context.stdout.write(`Wrote the ${format === 'md' ? 'Markdown' : format.toUpperCase()} summary of ${report.set.id} to ${path}\n`);
+    return 0;
+  },
+};
+
+/** `--out summary.html` without --format means HTML: Markdown in a .html file helps nobody. */
+function formatForFile(out: string | undefined): 'md' | 'html' | 'json' {
+  if (out && /\.html?$/i.test(out)) return 'html';
+  if (out && /\.json$/i.test(out)) return 'json';
+  return 'md';
+}

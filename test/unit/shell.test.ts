@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { quoteShellArgument, shellCommand } from '../../src/core/shell';
+
+/** What a real POSIX shell makes of a command line: its arguments, one per line. */
+function argumentsAsShellSeesThem(commandLine: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const output = execFileSync('sh', ['-c', `for argument in ${commandLine}; do printf '%s\\0' "$argument"; done`], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+  return output.split('\0').slice(0, -1);
+}
+
+describe('quoting commands for a shell', () => {
+  it('leaves plain paths and flags readable', () => {
+    assert.equal(quoteShellArgument('/home/ana/backups/factory_pulse_complete_backup_20250901_173948.sql'), '/home/ana/backups/factory_pulse_complete_backup_20250901_173948.sql');
+    assert.equal(quoteShellArgument('--mode'), '--mode');
+    assert.equal(quoteShellArgument('ON_ERROR_STOP=1'), 'ON_ERROR_STOP=1');
+  });
+
+  it('quotes what a shell would split, expand or glob', () => {
+    assert.equal(quoteShellArgument('/home/ana/My Backups/a.sql'), "'/home/ana/My Backups/a.sql'");
+    assert.equal(quoteShellArgument('$HOME'), "'$HOME'");
+    assert.equal(quoteShellArgument('*.sql'), "'*.sql'");
+    assert.equal(quoteShellArgument('~/backups'), "'~/backups'");
+    assert.equal(quoteShellArgument(''), "''");
+    assert.equal(quoteShellArgument('=ls'), "'=ls'", 'zsh expands a leading = to a command path');
+  });
+
+  it('closes and reopens the quotes around a single quote', () => {
+    assert.equal(quoteShellArgument("Bob's backups"), "'Bob'\\''s backups'");
+  });
+
+  it('gives a real shell back every argument exactly as it was', () => {
+    const hostile = [
+      '/tmp/My Backups/a.sql',
+      "it's",
+      '$(touch /tmp/pulse-backup-pwned)',
+      '`id`',
+      'a\nb',
+      'tab\there',
+      '"double"',
+      'back\\slash',
+      '*',
+      '--',
+      '',
+      'ünïcödé',
+      '!history',
+      '; rm -rf /',
+    ];
+    assert.deepEqual(argumentsAsShellSeesThem(hostile.map(quoteShellArgument).join(' ')), hostile);
+  });
+
+  it('writes a variable the person sets as one quoted word', () => {
+    const line = shellCommand(['psql', '-d', { variable: 'DATABASE' }, '-f', '/tmp/x y.sql']);
+    assert.equal(line, `psql -d "$DATABASE" -f '/tmp/x y.sql'`);
+    assert.deepEqual(argumentsAsShellSeesThem(line, { DATABASE: 'postgresql://u@h/db?sslmode=require&x=1 y' }), [
+      'psql',
+      '-d',
+      'postgresql://u@h/db?sslmode=require&x=1 y',
+      '-f',
+      '/tmp/x y.sql',
+    ]);
+  });
+
+  it('refuses a variable name a shell would read differently', () => {
+    assert.throws(() => shellCommand([{ variable: 'DATA BASE' }]));
+  });
+});
