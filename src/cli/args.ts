@@ -29,7 +29,7 @@ export const FLAGS = {
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
-  format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md (default), html or json' },
+  format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
 } as const satisfies Record<string, FlagSpec>;
 
