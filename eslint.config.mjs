@@ -24,8 +24,14 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript build configuration: linted without type information.
     files: ['esbuild.js', 'eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { require: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { require: 'readonly', process: 'readonly', console: 'readonly' },
+    },
+    // esbuild.js is CommonJS, as in VS Code's esbuild template.
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
 );
