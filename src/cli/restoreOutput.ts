@@ -13,6 +13,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     `Restore ${plan.setId} — ${MODE_WORDS[plan.mode]}${plan.clean ? ', --clean' : ''}`,
     `  into     ${plan.target} (PostgreSQL ${plan.serverVersion})`,
     `  from     ${plan.file}`,
+    `  with     psql ${plan.psql.version} (${plan.psql.path})`,
     `  checked  ${plan.verification.outcome === 'pass' ? 'the set verifies' : 'the set verifies with warnings'} (${plan.verification.groups.flatMap((group) => group.checks).length} checks)`,
   ];
   for (const check of plan.verification.groups.flatMap((group) => group.checks).filter((candidate) => candidate.status === 'warn')) {
@@ -62,7 +63,7 @@ export class RestoreProgressPrinter {
         this.line(`  ${`${event.table.schema}.${event.table.name}`.padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows`);
         break;
       case 'checking-rows':
-        this.line('Committed; checking row counts against the manifest');
+        this.line('Committed');
         break;
       case 'verifying':
         break;
@@ -87,7 +88,7 @@ export class RestoreProgressPrinter {
 
 export function renderRestoreDone(result: RestoreResult): string {
   const { plan } = result;
-  const lines = [`Restored ${plan.setId} (${MODE_WORDS[plan.mode]}) into ${plan.target} in ${formatDuration(result.durationMs)}`];
+  const lines = [`Restored ${plan.setId} — ${MODE_WORDS[plan.mode]} — into ${plan.target} in ${formatDuration(result.durationMs)}`];
   if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
   if (result.tables.length > 0) {
     const mismatched = result.tables.filter((table) => !table.matches);

@@ -114,7 +114,35 @@ export function psqlSupportsRestrict(version: PgVersion): boolean {
  * install locations — or only the explicit folder when one is given. The same binary reached
  * through several folders (symlinks, Homebrew's opt/ links) is listed once.
  */
-export async function findClientTools(options: FindClientToolsOptions): Promise<ToolSet[]> {
+export function findClientTools(options: FindClientToolsOptions): Promise<ToolSet[]> {
+  // Injected readers are for tests: never cache what they return.
+  if (options.runVersion) return discoverClientTools(options);
+  const platform = options.platform ?? process.platform;
+  const key = (withCompanions: boolean) =>
+    JSON.stringify([options.pgBinDir ?? '', options.env.PULSE_BACKUP_PG_BIN_DIR ?? '', options.env.PATH ?? options.env.Path ?? '', platform, withCompanions]);
+  const wanted = options.withCompanions ?? true;
+  // A search that also read psql's and pg_restore's versions answers one that needs only pg_dump's.
+  const known = discoveries.get(key(true)) ?? (wanted ? undefined : discoveries.get(key(false)));
+  if (known) return known;
+  const found = discoverClientTools(options);
+  discoveries.set(key(wanted), found);
+  found.catch(() => discoveries.delete(key(wanted)));
+  return found;
+}
+
+/**
+ * Searches run once per process and set of inputs: a restore verifies, then
+ * plans, then loads, and each needs the same tools; spawning `--version`
+ * again each time cost a few hundred milliseconds.
+ */
+const discoveries = new Map<string, Promise<ToolSet[]>>();
+
+/** Forgets earlier searches (for a long-lived host, after the user installs or points at other tools). */
+export function forgetClientTools(): void {
+  discoveries.clear();
+}
+
+async function discoverClientTools(options: FindClientToolsOptions): Promise<ToolSet[]> {
   const platform = options.platform ?? process.platform;
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const runVersion = options.runVersion ?? ((toolPath: string) => readVersionOutput(toolPath, options.env));

@@ -30,7 +30,7 @@ import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType } from './manifest';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
 import { dropStatements, emptyStatements, findExistingObjects, objectsOfDump, type ExistingObject } from './restoreTarget';
-import { qualifiedIdentifier, quoteIdentifier } from './sql';
+import { quoteIdentifier } from './sql';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
 
@@ -284,9 +284,9 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
       });
       execution.onProgress?.({ kind: 'safety-backup-done', setId: safety.manifest.id });
     }
-    await runPsql(restore, execution);
+    const loaded = await runPsql(restore, execution);
     execution.onProgress?.({ kind: 'checking-rows' });
-    const tables = await countRestoredRows(restore);
+    const tables = compareWithManifest(restore, loaded);
     return {
       plan,
       ...(safety ? { safetyBackup: safety.manifest.id } : {}),
@@ -305,7 +305,14 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
 }
 
 /** Streams prolog, the dump file and nothing else into one psql transaction. */
-async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<void> {
+/** Rows the server reported loading, per COPY, in the file's order. */
+interface LoadedTable {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const { options, plan } = restore;
   const execa = await loadExeca();
   const psql = execa(
@@ -313,12 +320,13 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     // No --single-transaction: it COMMITs at the end of input, and input that
     // ends early (this process killed mid-feed) must roll back instead. The
     // feed brings its own BEGIN and, only after the whole file, its COMMIT.
-    ['--no-psqlrc', '--quiet', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'],
+    // Not --quiet: the server's "COPY n" tags say how many rows each table took.
+    ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'],
     {
       env: childProcessEnv(options.target, options.env),
       extendEnv: false,
       stdin: 'pipe',
-      stdout: 'ignore',
+      stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
       reject: false,
@@ -327,6 +335,17 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       windowsHide: true,
     },
   );
+  const copyTags: number[] = [];
+  let partialLine = '';
+  psql.stdout.setEncoding('utf8');
+  psql.stdout.on('data', (text: string) => {
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      const tag = /^COPY (\d+)$/.exec(line);
+      if (tag) copyTags.push(Number(tag[1]));
+    }
+  });
   const stderrLines: string[] = [];
   const secrets = options.target.password ? [options.target.password] : [];
   psql.stderr.setEncoding('utf8');
@@ -337,7 +356,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
-  const feeding = feedPsql(psql.stdin, restore, execution).then(
+  const tablesFed: TableDataEvent[] = [];
+  const feeding = feedPsql(psql.stdin, restore, execution, tablesFed).then(
     () => undefined,
     (error: unknown) => {
       // Never let psql see the end of its input after a partial feed: it would
@@ -354,9 +374,10 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   }
   if (feedError !== undefined) throw toPulseError(feedError);
   if (result.exitCode !== 0) throw psqlError(stderrLines, plan, prologLines, options.target);
+  return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
 }
 
-async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions): Promise<void> {
+async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
   const write = (chunk: Buffer | string) =>
     new Promise<void>((resolve, reject) => {
       if (stdin.destroyed || !stdin.writable) {
@@ -384,7 +405,10 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
   await write(`BEGIN;\n${restore.prolog}`);
   const tracker = new DumpSplitter({
-    onTableStart: (table) => execution.onProgress?.({ kind: 'table-start', table }),
+    onTableStart: (table) => {
+      tablesFed.push(table);
+      execution.onProgress?.({ kind: 'table-start', table });
+    },
     onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
     rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas),
   });
@@ -439,26 +463,25 @@ export function rewriteForRestore(line: string, entry: EntryHeader | undefined, 
 
 const LARGE_OBJECT_DATA_TYPES = new Set(['BLOBS', 'LARGE OBJECTS']);
 
-/** Exact rows now in each table the manifest recorded, against what it recorded. */
-async function countRestoredRows(restore: PreparedRestore): Promise<RestoredTable[]> {
+/**
+ * The rows the server acknowledged for each table (its COPY tags), against
+ * what the manifest recorded. The tables were new or emptied first, so what
+ * was loaded is what they now hold, and no second read of the data is needed.
+ */
+function compareWithManifest(restore: PreparedRestore, loaded: readonly LoadedTable[]): RestoredTable[] {
   const { options, set } = restore;
   if (options.mode === 'schema' || !set.manifest) return [];
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(options.target));
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    const tables: RestoredTable[] = [];
-    for (const table of set.manifest.tables) {
-      if (table.rows === null) continue;
-      const result = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${qualifiedIdentifier(table.schema, table.name)}`);
-      const restored = Number(result.rows[0].count);
-      tables.push({ schema: table.schema, name: table.name, expected: table.rows, restored, matches: restored === table.rows });
-    }
-    return tables;
-  } finally {
-    await client.end().catch(() => undefined);
+  const loadedRows = new Map<string, number>();
+  for (const table of loaded) {
+    const key = qualifiedName(table.schema, table.name);
+    loadedRows.set(key, (loadedRows.get(key) ?? 0) + table.rows);
   }
+  return set.manifest.tables
+    .filter((table) => table.rows !== null)
+    .map((table) => {
+      const restored = loadedRows.get(qualifiedName(table.schema, table.name)) ?? 0;
+      return { schema: table.schema, name: table.name, expected: table.rows, restored, matches: restored === table.rows };
+    });
 }
 
 function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
