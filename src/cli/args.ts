@@ -59,6 +59,8 @@ export interface CommandSpec {
   flags: readonly FlagName[];
   /** Names of the positional arguments, all required (e.g. ['SET_ID']). */
   positionals: readonly string[];
+  /** Flags that must be given (shown without brackets in the usage). */
+  requiredFlags?: readonly FlagName[];
   summary: string;
 }
 
@@ -74,7 +76,8 @@ export function usageOf(spec: CommandSpec): string {
   const flags = spec.flags
     .map((name) => {
       const flag: FlagSpec = FLAGS[name];
-      return flag.type === 'boolean' ? ` [--${name}]` : ` [--${name} ${flag.value ?? 'VALUE'}]`;
+      const text = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
+      return spec.requiredFlags?.includes(name) ? ` ${text}` : ` [${text}]`;
     })
     .join('');
   return `pulse-backup ${spec.name}${positionals}${flags}`;
@@ -112,6 +115,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   }
   if (parsed.positionals.length > spec.positionals.length) {
     throw usageError(`unexpected argument "${parsed.positionals[spec.positionals.length]}"`, spec);
+  }
+  for (const name of spec.requiredFlags ?? []) {
+    if (values[name] === undefined) throw usageError(`${spec.name} needs --${name}`, spec);
   }
   for (const [name, value] of Object.entries(values)) {
     const flag = (FLAGS as Record<string, FlagSpec | undefined>)[name];

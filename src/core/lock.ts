@@ -89,7 +89,8 @@ function isStale(owner: LockOwner): boolean {
 
 function lockedError(folder: string, path: string, holder: LockOwner | undefined): PulseError {
   const who = holder ? ` (pid ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''}, started ${holder.startedAt})` : '';
-  return new PulseError('backup-locked', `another backup is running in ${folder}${who}`, {
+  const what = holder?.purpose === 'restore' || holder?.purpose === 'prune' ? `a ${holder.purpose}` : 'another backup';
+  return new PulseError('backup-locked', `${what} is running in ${folder}${who}`, {
     hint: `wait for it to finish and try again; if none is running, delete ${path}`,
   });
 }

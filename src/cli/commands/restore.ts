@@ -8,13 +8,10 @@ export const restoreCommand: Command = {
   name: 'restore',
   flags: ['mode', 'db', 'dir', 'clean', 'yes', 'no-safety-backup', 'allow-remote', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
+  requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',
   async run({ flags, positionals }, context) {
-    if (!flags.mode) {
-      throw new PulseError('usage', 'restore needs --mode complete, schema or data', {
-        hint: 'complete: everything into an empty database; schema: definitions only; data: rows into an existing schema',
-      });
-    }
+    if (!flags.mode) throw new PulseError('usage', 'restore needs --mode complete, schema or data');
     const folder = backupsFolder(flags, context);
     const plan = await planRestore({
       folder,
