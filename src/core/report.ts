@@ -681,6 +681,10 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
   const dataPsql = (...paths: string[]): string =>
     manifest ? shellCommand(psql(...paths)) : `PGOPTIONS='-c session_replication_role=replica' ${shellCommand(psql(...paths))}`;
 
+  // pg_dump wraps large-object data in its own BEGIN/COMMIT, which ends psql's
+  // --single-transaction early; only pulse-backup restore neutralises it.
+  const hasLargeObjects = manifest ? manifest.largeObjects > 0 : true;
+  const atomically = hasLargeObjects ? 'in one transaction (see the note on large objects)' : 'all or nothing';
   const options: ReportRestoreOption[] = [
     {
       mode: 'complete',
@@ -689,7 +693,7 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
       available: complete.present,
       file: complete.path,
       pulseBackup: pulseBackup('complete'),
-      psql: [{ title: 'with psql, into an empty database, all or nothing', command: shellCommand(psql(complete.path)) }],
+      psql: [{ title: `with psql, into an empty database, ${atomically}`, command: shellCommand(psql(complete.path)) }],
     },
     {
       mode: 'schema',
@@ -714,8 +718,8 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
       file: data.path,
       pulseBackup: pulseBackup('data'),
       psql: [
-        { title: 'with psql, into a database that has the schema, all or nothing', command: dataPsql(data.path) },
-        { title: 'with psql, schema then data into an empty database, all or nothing', command: dataPsql(schema.path, data.path) },
+        { title: `with psql, into a database that has the schema, ${atomically}`, command: dataPsql(data.path) },
+        { title: `with psql, schema then data into an empty database, ${atomically}`, command: dataPsql(schema.path, data.path) },
       ],
     },
   ];
@@ -754,6 +758,19 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
       { code: '~/.psqlrc' },
       ' out of it.',
     ],
+    ...(hasLargeObjects
+      ? [
+          [
+            'Large objects: pg_dump writes their data between its own ',
+            { code: 'BEGIN;' },
+            ' and ',
+            { code: 'COMMIT;' },
+            ', which ends psql\'s single transaction early, so an error after them leaves a partial restore. ',
+            { code: 'pulse-backup restore' },
+            ' leaves those two lines out and stays all or nothing.',
+          ] satisfies RichText,
+        ]
+      : []),
     [
       { code: 'pulse-backup restore' },
       ' restores into the configured database (',
