@@ -10,19 +10,17 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listSets } from '../src/core/listing';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
-import { measureAlternating, timedCommandWith, type Measurement, type SampleEvent, type TimedCommand } from './alternating';
-import { runMeasuringPeakRss } from './peakRss';
+import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';
+import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss } from './peakRss';
 import { assertSucceeded, runTool } from './processes';
-import { formatMegabytes, formatRatio, formatSeconds } from './report';
-import { freshFolder, removeFolder, type BenchContext, type BenchSection, type ReportLine, type SectionResult } from './section';
+import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
+import { freshFolder, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
 
 const RATIO_GOAL = 1.3;
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
 const SMALL_DATABASE = 'pulse_bench_small';
 const SMALL_SCALE = '1';
 const PREFIX = 'bench';
-/** A spread (max − min) this large next to the median means the rounds disagree: rerun before trusting the ratio. */
-const NOISY_SPREAD = 0.25;
 const OLD_SCRIPT_DUMPS: readonly (readonly [file: string, only: readonly string[]])[] = [
   ['schema.sql', ['--schema-only']],
   ['data.sql', ['--data-only']],
@@ -41,7 +39,7 @@ export const backupSection: BenchSection = {
     const smallDatabaseBytes = Number(small?.bytes);
 
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
-    const onSample = logSample(context);
+    const onSample = sampleLogger(context.log, context.rounds);
     const full = await measureAlternating(
       {
         'pg_dump -f': plainDumpCommand(context, database.name, observed),
@@ -93,9 +91,9 @@ export const backupSection: BenchSection = {
       data: {
         goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES },
         plainDumpBytes: observed.plainDumpBytes ?? null,
-        pgDump: summary(plain),
-        backup: summary(backup),
-        oldScript: summary(oldScript),
+        pgDump: measurementSummary(plain),
+        backup: measurementSummary(backup),
+        oldScript: measurementSummary(oldScript),
         backupRatio,
         oldScriptRatio,
         peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(backup) },
@@ -103,8 +101,8 @@ export const backupSection: BenchSection = {
           name: SMALL_DATABASE,
           scale: SMALL_SCALE,
           sizeBytes: smallDatabaseBytes,
-          pgDump: summary(fixedCost['pg_dump -f']),
-          backup: summary(fixedCost['pulse-backup backup']),
+          pgDump: measurementSummary(fixedCost['pg_dump -f']),
+          backup: measurementSummary(fixedCost['pulse-backup backup']),
           peakRss: { maxBytes: smallPeakRssBytes ?? null, perRoundBytes: peakRssPerRound(fixedCost['pulse-backup backup']) },
         },
       },
@@ -177,48 +175,4 @@ function assertCliRanOurPgDump(context: BenchContext, observed: ObservedRuns): v
   const theirs = [...observed.pgDumpsRunByCli];
   if (theirs.length === 1 && theirs[0] === ours) return;
   throw new Error(`the CLI ran ${theirs.length > 0 ? theirs.join(' and ') : 'an unknown pg_dump'}, the benchmark ran ${ours}: the comparison would be unfair`);
-}
-
-function logSample(context: BenchContext): (event: SampleEvent) => void {
-  const width = `round ${context.rounds}/${context.rounds}`.length;
-  return ({ name, round, warmUp, sample }) => {
-    const when = warmUp ? 'warm-up' : `round ${round}/${context.rounds}`;
-    context.log(`  ${when.padEnd(width)}  ${name.padEnd(24)} ${formatSeconds(sample.seconds)}`);
-  };
-}
-
-function peakRssPerRound(measurement: Measurement): number[] {
-  return measurement.samples.map((sample) => sample.observations.peakRssBytes).filter((bytes) => bytes !== undefined);
-}
-
-function maxPeakRss(measurement: Measurement): number | undefined {
-  const perRound = peakRssPerRound(measurement);
-  return perRound.length > 0 ? Math.max(...perRound) : undefined;
-}
-
-function timeLine(label: string, measurement: Measurement): ReportLine {
-  return {
-    label,
-    value: `${formatSeconds(measurement.medianSeconds)}  (${formatSeconds(measurement.minSeconds, '')}–${formatSeconds(measurement.maxSeconds)})`,
-  };
-}
-
-function summary(measurement: Measurement) {
-  return {
-    medianSeconds: measurement.medianSeconds,
-    minSeconds: measurement.minSeconds,
-    maxSeconds: measurement.maxSeconds,
-    seconds: measurement.samples.map((sample) => sample.seconds),
-  };
-}
-
-function noiseNotes(measurements: Readonly<Record<string, Measurement>>): string[] {
-  const notes: string[] = [];
-  for (const [name, measurement] of Object.entries(measurements)) {
-    const spread = (measurement.maxSeconds - measurement.minSeconds) / measurement.medianSeconds;
-    if (spread > NOISY_SPREAD) {
-      notes.push(`${name} varied by ${Math.round(spread * 100)}% of its median between rounds (other work on the machine?): run again to confirm`);
-    }
-  }
-  return notes;
 }

@@ -6,6 +6,9 @@
  *
  *   BENCH_SCALE=10   a smaller database, for a quick run
  *   BENCH_ROUNDS=3   measured rounds per command (default 5, after one warm-up)
+ *   BENCH_RESTORE_ROUNDS=2
+ *                    measured rounds of the restore section (default BENCH_ROUNDS,
+ *                    at most 3: each round restores the whole database twice)
  *   BENCH_DEBUG=1    print the stack trace of an error, not just its message
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
@@ -18,14 +21,23 @@ import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';
 import { startServer, type TestServer } from '../test/support/pgServer';
 import { backupSection } from './backupSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
-import { formatMegabytes, renderReport, writeJsonReport } from './report';
+import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
+import { restoreSection } from './restoreSection';
 import type { BenchContext, BenchDatabase, BenchSection, SectionResult } from './section';
+import { verifySection } from './verifySection';
 
-/** Later sections (restore ÷ psql -1 -f, verify ÷ sha256sum) join this list. */
-const SECTIONS: readonly BenchSection[] = [backupSection];
+// Restore before verify: restoring reads every file, so verify's warm-up
+// starts from a page cache that already holds them.
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, verifySection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;
+/**
+ * Each restore round loads the whole database twice and makes and drops two
+ * databases (7–11 s a round at full scale on 2 cores, measured): the restore
+ * section stays near a minute while the other sections keep their rounds.
+ */
+const MAX_DEFAULT_RESTORE_ROUNDS = 3;
 /** Both give a database of about 110 MB, the size the goals are set for. */
 const PREFERRED_SAMPLES = [
   { name: 'factory_pulse', scale: '200' },
@@ -36,11 +48,17 @@ const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.json');
 interface Settings {
   scale: string | undefined;
   rounds: number;
+  restoreRounds: number;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const scale = positiveInteger(env, 'BENCH_SCALE');
-  return { scale: scale === undefined ? undefined : String(scale), rounds: positiveInteger(env, 'BENCH_ROUNDS') ?? DEFAULT_ROUNDS };
+  const rounds = positiveInteger(env, 'BENCH_ROUNDS') ?? DEFAULT_ROUNDS;
+  return {
+    scale: scale === undefined ? undefined : String(scale),
+    rounds,
+    restoreRounds: positiveInteger(env, 'BENCH_RESTORE_ROUNDS') ?? Math.min(rounds, MAX_DEFAULT_RESTORE_ROUNDS),
+  };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -100,6 +118,7 @@ async function main(): Promise<void> {
       database,
       tools,
       rounds: settings.rounds,
+      restoreRounds: settings.restoreRounds,
       peakRssMethod,
       workFolder,
       toolEnv: (name) => childProcessEnv(resolveConnection({ url: running.url(name), env: baseEnv }), baseEnv),
@@ -112,16 +131,21 @@ async function main(): Promise<void> {
     };
 
     const results: Record<string, SectionResult> = {};
+    const sectionSeconds: Record<string, number> = {};
     for (const section of SECTIONS) {
       log(`\n${section.name}:`);
+      const sectionStarted = performance.now();
       results[section.name] = await section.run(context);
+      sectionSeconds[section.name] = (performance.now() - sectionStarted) / 1000;
+      log(`${section.name} took ${formatSeconds(sectionSeconds[section.name])}`);
     }
 
     const loadAfter = os.loadavg()[0];
     const header = [
       `database  ${sample.name} at scale ${scale}${sample.shared ? ' (shared fixture)' : ' (our own sample)'}: ` +
         `${formatMegabytes(database.sizeBytes)} (pg_database_size)`,
-      `tools     pg_dump ${tools.pgDump.version.text} (${tools.pgDump.path}), PostgreSQL ${serverVersion.text} server; ` +
+      `tools     pg_dump ${tools.pgDump.version.text} (${tools.pgDump.path}), ` +
+        `psql ${tools.psql ? `${tools.psql.version.text} (${tools.psql.path})` : 'not found'}, PostgreSQL ${serverVersion.text} server; ` +
         `peak RSS by ${describePeakRssMethod(peakRssMethod)}`,
       `machine   ${os.cpus().length} cores, Node ${process.version}, load average ${loadBefore.toFixed(2)} before, ` +
         `${loadAfter.toFixed(2)} after (other work on the machine adds noise)`,
@@ -131,11 +155,16 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       rounds: settings.rounds,
+      restoreRounds: settings.restoreRounds,
       warmUpRounds: 1,
       machine: { cpus: os.cpus().length, node: process.version, platform: process.platform, loadAverage: { before: loadBefore, after: loadAfter } },
       database: { ...database, loadSeconds },
+      sectionSeconds,
       server: { version: serverVersion.text },
-      tools: { pgDump: { path: tools.pgDump.path, version: tools.pgDump.version.text } },
+      tools: {
+        pgDump: { path: tools.pgDump.path, version: tools.pgDump.version.text },
+        psql: tools.psql ? { path: tools.psql.path, version: tools.psql.version.text } : null,
+      },
       sections: Object.fromEntries(Object.entries(results).map(([name, result]) => [name, result.data])),
     });
     process.stdout.write(`\nresults written to ${RESULTS_FILE}\n`);

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Measurement } from './alternating';
 import { runTool, type FinishedProcess, type ToolRun } from './processes';
 
 export type PeakRssMethod = 'GNU time' | '/proc VmHWM' | 'unavailable';
@@ -105,4 +106,14 @@ function readHighWaterMark(pid: number): number | undefined {
     // The process has exited between two polls.
     return undefined;
   }
+}
+
+/** The peak RSS each measured round reported, in order; rounds without a figure are left out. */
+export function peakRssPerRound(measurement: Measurement): number[] {
+  return measurement.samples.map((sample) => sample.observations.peakRssBytes).filter((bytes) => bytes !== undefined);
+}
+
+export function maxPeakRss(measurement: Measurement): number | undefined {
+  const perRound = peakRssPerRound(measurement);
+  return perRound.length > 0 ? Math.max(...perRound) : undefined;
 }

@@ -1,9 +1,12 @@
 /** The table at the end of a run, and the JSON beside it. */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Measurement, SampleEvent } from './alternating';
 import type { ReportLine, SectionResult } from './section';
 
 const MEBIBYTE = 1024 * 1024;
+/** A spread (max − min) this large next to the median means the rounds disagree: rerun before trusting the ratio. */
+const NOISY_SPREAD = 0.25;
 
 export function formatSeconds(seconds: number, unit = ' s'): string {
   return `${seconds.toFixed(2)}${unit}`;
@@ -17,6 +20,11 @@ export function formatRatio(ratio: number): string {
 export function formatMegabytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return 'not measured';
   return `${Math.round(bytes / MEBIBYTE)} MB`;
+}
+
+/** Binary megabytes per second, to match formatMegabytes. */
+export function formatThroughput(bytes: number, seconds: number): string {
+  return `${Math.round(bytes / MEBIBYTE / seconds)} MB/s`;
 }
 
 export function renderReport(header: readonly string[], sections: readonly SectionResult[]): string {
@@ -44,4 +52,41 @@ export async function writeJsonReport(file: string, report: Record<string, unkno
   const partial = `${file}.${process.pid}.partial`;
   await writeFile(partial, `${JSON.stringify(report, null, 2)}\n`);
   await rename(partial, file);
+}
+
+/** Median and range, as every timed command shows them in the table. */
+export function timeLine(label: string, measurement: Measurement): ReportLine {
+  return {
+    label,
+    value: `${formatSeconds(measurement.medianSeconds)}  (${formatSeconds(measurement.minSeconds, '')}–${formatSeconds(measurement.maxSeconds)})`,
+  };
+}
+
+export function measurementSummary(measurement: Measurement) {
+  return {
+    medianSeconds: measurement.medianSeconds,
+    minSeconds: measurement.minSeconds,
+    maxSeconds: measurement.maxSeconds,
+    seconds: measurement.samples.map((sample) => sample.seconds),
+  };
+}
+
+export function noiseNotes(measurements: Readonly<Record<string, Measurement>>): string[] {
+  const notes: string[] = [];
+  for (const [name, measurement] of Object.entries(measurements)) {
+    const spread = (measurement.maxSeconds - measurement.minSeconds) / measurement.medianSeconds;
+    if (spread > NOISY_SPREAD) {
+      notes.push(`${name} varied by ${Math.round(spread * 100)}% of its median between rounds (other work on the machine?): run again to confirm`);
+    }
+  }
+  return notes;
+}
+
+/** One progress line per run, so a slow or stuck round shows while the benchmark runs. */
+export function sampleLogger(log: (line: string) => void, rounds: number): (event: SampleEvent) => void {
+  const width = `round ${rounds}/${rounds}`.length;
+  return ({ name, round, warmUp, sample }) => {
+    const when = warmUp ? 'warm-up' : `round ${round}/${rounds}`;
+    log(`  ${when.padEnd(width)}  ${name.padEnd(24)} ${formatSeconds(sample.seconds)}`);
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * What every benchmark section gets and gives back. A section measures one
  * pulse-backup command against the plain tool it competes with (backup ÷
- * pg_dump; later restore ÷ psql, verify ÷ sha256sum) on the database the run
- * has loaded, and returns lines for the final table plus its raw numbers.
+ * pg_dump, restore ÷ psql, verify ÷ sha256sum) on the database the run has
+ * loaded, and returns lines for the final table plus its raw numbers.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ export interface BenchContext {
   /** The client tools the CLI chooses for this server, found the way it finds them. */
   tools: ToolSet;
   rounds: number;
+  /** Fewer for the restore section, whose rounds each restore the whole database twice. */
+  restoreRounds: number;
   peakRssMethod: PeakRssMethod;
   /** Removed when the run ends, whatever happens; sections make their folders inside it. */
   workFolder: string;
@@ -32,7 +34,8 @@ export interface BenchContext {
   toolEnv(database: string): NodeJS.ProcessEnv;
   /** How to point the CLI at `database`: a URL without the password for argv, the password in the environment. */
   cliConnection(database: string): { url: string; env: NodeJS.ProcessEnv };
-  log(line: string): void;
+  /** A property, not a method: sections pass it on to loggers of their own. */
+  readonly log: (line: string) => void;
 }
 
 export interface Goal {
