@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { childProcessEnv, describeConnectionError, redactText, type ConnectionTarget } from './connection';
 import { syncFolder, writeFileAtomic } from './atomicFile';
+import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
 import { loadExeca } from './execa';
 import { DumpSplitter, type TableDataEvent } from './dumpSplitter';
@@ -59,8 +59,6 @@ export interface BackupResult {
   manifestPath: string;
 }
 
-/** How much may wait in memory for the disk, per file: bounds memory whatever the database size. */
-const WRITE_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /**
  * pg_dump's command line. The connection (host, port, database, user,
@@ -137,27 +135,35 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [];
+  let complete: FollowedFile | undefined;
   try {
-    const [schema, data, complete] = await Promise.all(
-      FILE_ORDER.map((type) => HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, type, timestamp)))),
+    const [schema, data] = await Promise.all(
+      (['schema', 'data'] as const).map((type) => HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, type, timestamp)))),
     );
-    writers.push(schema, data, complete);
+    writers.push(schema, data);
+    complete = await FollowedFile.create(join(options.folder, fileNameFor(options.prefix, 'complete', timestamp)));
+    const completeFile = complete;
 
     // pg_dump needs a moment to read its own catalog: read ours meanwhile.
     const catalogRead = session.readCatalog();
     catalogRead.catch(() => undefined);
     const execa = await loadExeca();
-    const pgDump = execa(tools.pgDump.path, pgDumpArgs, {
+    const pgDump = execa(tools.pgDump.path, [...pgDumpArgs, `--file=${completeFile.temporaryPath}`], {
       env: childProcessEnv(options.target, options.env),
       extendEnv: false,
       stdin: 'ignore',
-      stdout: 'pipe',
+      stdout: 'ignore',
       stderr: 'pipe',
       buffer: false,
       reject: false,
       cancelSignal: options.signal,
       forceKillAfterDelay: 3000,
       windowsHide: true,
+    });
+    let pgDumpExited = false;
+    const exited = pgDump.then((result) => {
+      pgDumpExited = true;
+      return result;
     });
     pgDump.stderr.setEncoding('utf8');
     pgDump.stderr.on('data', (text: string) => {
@@ -177,13 +183,27 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
         onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
       });
-      await pumpDump(pgDump.stdout, splitter, { schema, data, complete });
+      const split = splitter;
+      await completeFile.follow(
+        () => pgDumpExited,
+        // Resolves once both files hold the chunk's pieces: the reader then
+        // reuses its buffer, so memory stays bounded whatever the size.
+        async (chunk) => {
+          const parts = split.push(chunk);
+          schema.write(parts.schema);
+          data.write(parts.data);
+          await Promise.all([schema.flush(), data.flush()]);
+        },
+      );
+      const rest = split.end();
+      schema.write(rest.schema);
+      data.write(rest.data);
     } catch (error) {
       pgDump.kill();
-      await pgDump;
+      await exited;
       throw error;
     }
-    const result = await pgDump;
+    const result = await exited;
     throwIfCancelled(options.signal);
     if (result.exitCode !== 0 || result.failed) {
       throw pgDumpError(stderrLines, options.target, result.exitCode, result.signal);
@@ -194,14 +214,17 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         details: stderrLines.join('\n'),
       });
     }
-    options.onProgress?.({ kind: 'finishing', bytesWritten: complete.bytes });
+    options.onProgress?.({ kind: 'finishing', bytesWritten: completeFile.bytes });
 
-    await Promise.all(writers.map((writer) => writer.finish()));
-    const files: ManifestFile[] = FILE_ORDER.map((type, index) => {
-      const writer = writers[index];
-      return { type, name: writer.name, bytes: writer.bytes, sha256: writer.sha256 };
-    });
-    for (const writer of writers) await writer.commit();
+    await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+    const files: ManifestFile[] = [
+      { type: 'schema', name: schema.name, bytes: schema.bytes, sha256: schema.sha256 },
+      { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
+      { type: 'complete', name: completeFile.name, bytes: completeFile.bytes, sha256: completeFile.sha256 },
+    ];
+    await schema.commit();
+    await data.commit();
+    await completeFile.commit();
     await syncFolder(options.folder);
 
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
@@ -246,59 +269,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     // Remove the hidden temporaries and any file already renamed into place:
     // a set without its manifest must not be mistaken for a good one.
     for (const writer of writers) await writer.discard();
+    await complete?.discard();
     if (options.signal?.aborted) throw cancelledError();
     throw error;
   }
-}
-
-/**
- * Feeds pg_dump's output through the splitter into the three files. Writes
- * run in the background; only when one file falls behind by more than
- * WRITE_QUEUE_BYTES does reading pause, so memory stays bounded.
- */
-function pumpDump(
-  stdout: Readable,
-  splitter: DumpSplitter,
-  files: { schema: HashedFileWriter; data: HashedFileWriter; complete: HashedFileWriter },
-): Promise<void> {
-  const writers = [files.schema, files.data, files.complete];
-  return new Promise<void>((resolve, reject) => {
-    let failed = false;
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      stdout.destroy();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    stdout.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      try {
-        const split = splitter.push(chunk);
-        files.complete.write([chunk]);
-        files.schema.write(split.schema);
-        files.data.write(split.data);
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      if (writers.some((writer) => writer.queuedBytes > WRITE_QUEUE_BYTES)) {
-        stdout.pause();
-        Promise.all(writers.map((writer) => writer.caughtUp())).then(() => stdout.resume(), fail);
-      }
-    });
-    stdout.once('error', fail);
-    stdout.once('end', () => {
-      if (failed) return;
-      try {
-        const rest = splitter.end();
-        files.schema.write(rest.schema);
-        files.data.write(rest.data);
-        resolve();
-      } catch (error) {
-        fail(error);
-      }
-    });
-  });
 }
 
 /**

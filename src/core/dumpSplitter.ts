@@ -230,7 +230,8 @@ export class DumpSplitter {
   private consumeSqlLine(line: Buffer): void {
     const atTopLevel = this.isTopLevel();
     if (atTopLevel && isDashLine(line)) {
-      this.heldDashLines.push(line);
+      // Copied: the caller may reuse the chunk's memory before the line is routed.
+      this.heldDashLines.push(Buffer.from(line));
       // A third "--" closes a header; the middle line was inspected already.
       return;
     }

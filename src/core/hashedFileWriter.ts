@@ -60,6 +60,16 @@ export class HashedFileWriter {
     if (this.pendingBytes >= BATCH_BYTES) this.startWrite();
   }
 
+  /**
+   * Starts writing whatever is queued, however little; resolves once it (and
+   * everything before it) is written, so a caller may then reuse the memory
+   * the queued pieces pointed into.
+   */
+  flush(): Promise<void> {
+    this.startWrite();
+    return this.caughtUp();
+  }
+
   /** Waits until the background writes have caught up (backpressure). */
   async caughtUp(): Promise<void> {
     await this.writing;

@@ -1,0 +1,111 @@
+/**
+ * The complete dump file, written by pg_dump itself (`--file`) under a hidden
+ * temporary name and read back while it grows: the bytes go from pg_dump
+ * straight to the page cache, and this process reads them in large chunks
+ * to hash them and split off the schema and data files. That is cheaper
+ * than piping every byte through this process and writing it out again.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { temporaryPathFor } from './atomicFile';
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** How long to wait for more bytes when the reader has caught up with pg_dump. */
+const CATCH_UP_PAUSE_MS = 2;
+
+export class FollowedFile {
+  readonly name: string;
+  readonly temporaryPath: string;
+  bytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private digest: string | undefined;
+  private reader: FileHandle | undefined;
+  private committed = false;
+
+  private constructor(private readonly finalPath: string) {
+    this.name = basename(finalPath);
+    this.temporaryPath = temporaryPathFor(finalPath);
+  }
+
+  /** Creates the hidden file (0600, never an existing one) for the writer to fill. */
+  static async create(finalPath: string): Promise<FollowedFile> {
+    const file = new FollowedFile(finalPath);
+    const created = await open(file.temporaryPath, 'wx', 0o600);
+    await created.close();
+    file.reader = await open(file.temporaryPath, 'r');
+    return file;
+  }
+
+  /**
+   * Reads the file as the writer appends to it, until the writer has finished
+   * and every byte has been read. `writerDone` must turn true only once the
+   * writer has exited; bytes written before that are never missed, because
+   * the last read happens after it was seen done.
+   */
+  async follow(writerDone: () => boolean, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+    const reader = this.reader!;
+    // Two buffers, used in turn: a fresh megabyte per read made the garbage
+    // collector and page faults cost more than the reading. `onChunk` resolves
+    // when nothing refers to the chunk any more, so its buffer is free the
+    // time after next.
+    const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+    const released: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+    let turn = 0;
+    for (;;) {
+      const doneBeforeRead = writerDone();
+      await released[turn];
+      const buffer = buffers[turn];
+      const { bytesRead } = await reader.read(buffer, 0, buffer.length, this.bytes);
+      if (bytesRead === 0) {
+        if (doneBeforeRead) {
+          await Promise.all(released);
+          return;
+        }
+        await sleep(CATCH_UP_PAUSE_MS);
+        continue;
+      }
+      const chunk = buffer.subarray(0, bytesRead);
+      this.hash.update(chunk);
+      this.bytes += bytesRead;
+      released[turn] = onChunk(chunk);
+      // A failure while the other buffer is read is reported when it is awaited.
+      released[turn].catch(() => undefined);
+      turn = 1 - turn;
+    }
+  }
+
+  get sha256(): string {
+    return this.digest ?? '';
+  }
+
+  /** Makes the file durable; pg_dump does not flush what it writes. */
+  async finish(): Promise<void> {
+    this.digest = this.hash.digest('hex');
+    const handle = await open(this.temporaryPath, 'r+');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await this.closeReader();
+  }
+
+  async commit(): Promise<void> {
+    await rename(this.temporaryPath, this.finalPath);
+    this.committed = true;
+  }
+
+  async discard(): Promise<void> {
+    await this.closeReader().catch(() => undefined);
+    await unlink(this.temporaryPath).catch(() => undefined);
+    if (this.committed) await unlink(this.finalPath).catch(() => undefined);
+  }
+
+  private async closeReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.close();
+  }
+}
