@@ -10,6 +10,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PulseError } from './errors';
 import { loadExeca } from './execa';
+import { cachedVersionOutput } from './toolVersionCache';
 
 export interface PgVersion {
   /** 15 for 15.18; for releases before 10 the first two parts, e.g. 9.6 for 9.6.24. */
@@ -223,7 +224,11 @@ async function readTool(toolPath: string, runVersion: (toolPath: string) => Prom
   }
 }
 
-async function readVersionOutput(toolPath: string, env: NodeJS.ProcessEnv): Promise<string> {
+function readVersionOutput(toolPath: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return cachedVersionOutput(toolPath, env, () => runVersionCommand(toolPath, env));
+}
+
+async function runVersionCommand(toolPath: string, env: NodeJS.ProcessEnv): Promise<string> {
   const execa = await loadExeca();
   const result = await execa(toolPath, ['--version'], {
     // Debian's pg_wrapper (/usr/bin/pg_dump) runs the newest installed version
