@@ -378,13 +378,18 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
 }
 
 async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
-  const write = (chunk: Buffer | string) =>
+  /** Writes the pieces in one go (corked: one vectored write, no copying them together). */
+  const write = (...pieces: (Buffer | string)[]) =>
     new Promise<void>((resolve, reject) => {
       if (stdin.destroyed || !stdin.writable) {
         reject(new PulseError('restore-failed', 'psql stopped reading its input'));
         return;
       }
-      if (stdin.write(chunk)) {
+      stdin.cork();
+      let roomLeft = true;
+      for (const piece of pieces) roomLeft = stdin.write(piece) && roomLeft;
+      stdin.uncork();
+      if (roomLeft) {
         resolve();
         return;
       }
@@ -415,7 +420,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   let bytes = 0;
   let lastReport = 0;
   const writeAll = async (pieces: Buffer[]) => {
-    if (pieces.length > 0) await write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+    if (pieces.length > 0) await write(...pieces);
   };
   for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
     const buffer = chunk as Buffer;
