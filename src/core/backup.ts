@@ -217,6 +217,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     options.onProgress?.({ kind: 'finishing', bytesWritten: completeFile.bytes });
 
     await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+    // A cancel that arrived while the files were flushed still keeps nothing.
+    throwIfCancelled(options.signal);
     const files: ManifestFile[] = [
       { type: 'schema', name: schema.name, bytes: schema.bytes, sha256: schema.sha256 },
       { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },

@@ -87,8 +87,9 @@ describe('nothing lost', function () {
     server = await startServer();
     await server.createDatabase(big);
     const factory = sampleCases().find((sample) => sample.name === 'factory')!;
-    // Large enough that a backup runs for a while (about 45 MB of database).
-    await server.loadSql(big, factory.file, { scale: '60' });
+    // Large enough that a backup runs for a while (about 80 MB of database),
+    // so a signal sent once the dump is under way lands before it ends.
+    await server.loadSql(big, factory.file, { scale: '100' });
     folder = mkdtempSync(join(tmpdir(), 'pulse-backup-atomic-'));
     const first = await runCli(['backup', '--db', server.url(big), '--dir', folder, '--prefix', big, '--json']);
     assert.equal(first.code, 0, first.stderr);
