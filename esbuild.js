@@ -1,5 +1,6 @@
-// Bundles the command-line tool (and, once it exists, the extension) into
-// single CommonJS files under dist/, so the package needs no node_modules.
+// Bundles the command-line tool and the VS Code extension into single
+// CommonJS files under dist/, so the package needs no node_modules. The
+// extension host provides `vscode`; pg's optional native binding is unused.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -22,7 +23,7 @@ const problemMatcherPlugin = {
   },
 };
 
-const entryPoints = { cli: 'src/cli/main.ts' };
+const entryPoints = { cli: 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
 
 async function main() {
   const context = await esbuild.context({

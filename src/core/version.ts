@@ -1,4 +1,4 @@
-import packageJson from '../../package.json';
+import { version } from '../../package.json';
 
 /** The version written into manifests and printed by `pulse-backup --version`. */
-export const PULSE_BACKUP_VERSION: string = packageJson.version;
+export const PULSE_BACKUP_VERSION: string = version;

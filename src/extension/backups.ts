@@ -1,0 +1,175 @@
+/**
+ * What each workspace folder's backups folder holds, kept fresh: the
+ * engine's listing plus each set's last verification from its history,
+ * loaded on first use (the tree becoming visible, the status bar after
+ * activation) and again whenever a FileSystemWatcher sees the folder change.
+ * The tree and the status bar read from here; neither lists on its own.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { toPulseError, type PulseError } from '../core/errors';
+import { lastVerification, readHistory } from '../core/history';
+import { listSets } from '../core/listing';
+import type { Config } from './config';
+import { Disposable, disposeAll } from './lifecycle';
+import type { Log } from './log';
+import type { FolderSettings } from './settings';
+import type { SetEntry } from './viewModel';
+
+export interface FolderListing {
+  folder: vscode.WorkspaceFolder;
+  /** Undefined when the settings cannot be used (see error). */
+  settings?: FolderSettings;
+  /** Newest first. */
+  entries: SetEntry[];
+  error?: PulseError;
+}
+
+export type OperationKind = 'backup' | 'restore' | 'verify' | 'prune';
+
+/** Changes that arrive together (a backup renames four files) cause one reload. */
+const RELOAD_DELAY_MS = 300;
+
+export class BackupsStore extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>());
+  /** A folder's listing changed (undefined: all of them). */
+  readonly onDidChange = this.changed.event;
+  private readonly runningChanged = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeRunning = this.runningChanged.event;
+
+  private readonly listings = new Map<string, Promise<FolderListing>>();
+  private readonly watchers = new Map<string, vscode.Disposable[]>();
+  private readonly reloadTimers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Map<number, { folder: string; kind: OperationKind }>();
+  private nextOperation = 1;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Log,
+  ) {
+    super();
+    // New settings can move the folder: watch the new place and list again.
+    this._register(config.onDidChange(() => this.resetAll()));
+    this._register({
+      dispose: () => {
+        for (const timer of this.reloadTimers.values()) clearTimeout(timer);
+        for (const disposables of this.watchers.values()) disposeAll(disposables);
+      },
+    });
+  }
+
+  get folders(): readonly vscode.WorkspaceFolder[] {
+    return this.config.folders;
+  }
+
+  /** The folder's sets, listed once and then kept until something changes. */
+  listing(folder: vscode.WorkspaceFolder): Promise<FolderListing> {
+    const key = folder.uri.toString();
+    let listing = this.listings.get(key);
+    if (!listing) {
+      listing = this.load(folder);
+      this.listings.set(key, listing);
+    }
+    return listing;
+  }
+
+  async allListings(): Promise<FolderListing[]> {
+    return Promise.all(this.folders.map((folder) => this.listing(folder)));
+  }
+
+  /** The folder whose backups folder holds `backupsFolder`, for commands that come with a path. */
+  async listingForBackupsFolder(backupsFolder: string): Promise<FolderListing | undefined> {
+    for (const listing of await this.allListings()) {
+      if (listing.settings && path.resolve(listing.settings.backupsFolder) === path.resolve(backupsFolder)) return listing;
+    }
+    return undefined;
+  }
+
+  /** Lists again now (the Refresh command, or after an operation of ours finished). */
+  refresh(folder?: vscode.WorkspaceFolder): void {
+    if (folder) {
+      this.listings.delete(folder.uri.toString());
+    } else {
+      this.listings.clear();
+    }
+    this.changed.fire(folder);
+  }
+
+  /** Marks an operation as running until the returned disposable is disposed. */
+  trackOperation(folder: vscode.WorkspaceFolder, kind: OperationKind): vscode.Disposable {
+    const id = this.nextOperation++;
+    this.running.set(id, { folder: folder.uri.toString(), kind });
+    this.runningChanged.fire();
+    return {
+      dispose: () => {
+        if (this.running.delete(id)) this.runningChanged.fire();
+      },
+    };
+  }
+
+  isRunning(kind: OperationKind, folder?: vscode.WorkspaceFolder): boolean {
+    return [...this.running.values()].some((operation) => operation.kind === kind && (!folder || operation.folder === folder.uri.toString()));
+  }
+
+  private async load(folder: vscode.WorkspaceFolder): Promise<FolderListing> {
+    let settings: FolderSettings;
+    try {
+      settings = this.config.settingsFor(folder);
+    } catch (error) {
+      return { folder, entries: [], error: toPulseError(error) };
+    }
+    this.watch(folder, settings.backupsFolder);
+    try {
+      const sets = await listSets(settings.backupsFolder);
+      const entries = await Promise.all(
+        sets.map(async (set): Promise<SetEntry> => {
+          if (!set.hasHistory) return { set };
+          const report = lastVerification(await readHistory(settings.backupsFolder, set.id), 'post-backup');
+          return report ? { set, lastVerification: report } : { set };
+        }),
+      );
+      return { folder, settings, entries };
+    } catch (error) {
+      const pulseError = toPulseError(error);
+      this.log.error(`listing ${settings.backupsFolder}`, pulseError);
+      return { folder, settings, entries: [], error: pulseError };
+    }
+  }
+
+  /**
+   * Inside the workspace folder (the default, ./backups) the workspace's own
+   * recursive watcher sees the folder appear; outside it, the folder itself
+   * is watched.
+   */
+  private watch(folder: vscode.WorkspaceFolder, backupsFolder: string): void {
+    const key = folder.uri.toString();
+    if (this.watchers.has(key)) return;
+    const relative = path.relative(folder.uri.fsPath, backupsFolder);
+    const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+    const pattern = inside
+      ? new vscode.RelativePattern(folder, `${relative.split(path.sep).join('/')}/*`)
+      : new vscode.RelativePattern(vscode.Uri.file(backupsFolder), '*');
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const changed = () => this.scheduleReload(folder);
+    this.watchers.set(key, [watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)]);
+  }
+
+  private scheduleReload(folder: vscode.WorkspaceFolder): void {
+    const key = folder.uri.toString();
+    const pending = this.reloadTimers.get(key);
+    if (pending) clearTimeout(pending);
+    this.reloadTimers.set(
+      key,
+      setTimeout(() => {
+        this.reloadTimers.delete(key);
+        this.refresh(folder);
+      }, RELOAD_DELAY_MS),
+    );
+  }
+
+  private resetAll(): void {
+    for (const disposables of this.watchers.values()) disposeAll(disposables);
+    this.watchers.clear();
+    this.refresh();
+  }
+}

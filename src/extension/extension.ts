@@ -1,0 +1,80 @@
+/**
+ * The extension's front door: builds the pieces once and hands each to its
+ * owner. Activation is cheap: nothing here touches a database or reads a
+ * dump; the Backups view lists its folder when it becomes visible, and the
+ * status bar lists (names, sizes, small manifests) once activation is done.
+ */
+import * as vscode from 'vscode';
+import { BackupsStore } from './backups';
+import { Commands } from './commands';
+import { Config } from './config';
+import { addToGitIgnore, gitIgnoreState } from './gitignore';
+import { Log } from './log';
+import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
+import type { FolderSettings } from './settings';
+import { BackupStatusBar } from './statusBar';
+import { PulseTasks } from './tasks';
+import { BACKUPS_VIEW_ID, BackupsTreeProvider } from './tree';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = new Log();
+  const config = new Config(context.secrets, log);
+  const store = new BackupsStore(config, log);
+  const tasks = new PulseTasks({
+    config,
+    store,
+    log,
+    afterBackup: (folder, settings) => void offerGitIgnore(context.workspaceState, folder, settings, log),
+  });
+  const commands = new Commands({ extensionUri: context.extensionUri, config, store, log, tasks });
+
+  const tree = new BackupsTreeProvider(store);
+  const treeView = vscode.window.createTreeView(BACKUPS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  tree.setVisible(treeView.visible);
+  const statusBar = new BackupStatusBar(store);
+
+  context.subscriptions.push(
+    log,
+    config,
+    store,
+    tasks,
+    commands,
+    tree,
+    treeView,
+    treeView.onDidChangeVisibility((event) => tree.setVisible(event.visible)),
+    statusBar,
+    vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, new ReportPanelSerializer(commands.reportDependencies)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => store.refresh()),
+  );
+  // After activation has returned: listing never delays the extension host.
+  setTimeout(() => statusBar.update(), 0);
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions; running tasks are
+  // aborted when VS Code closes their terminals.
+}
+
+/** Asked once per backups folder, after its first backup in a trusted workspace. */
+async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceFolder, settings: FolderSettings, log: Log): Promise<void> {
+  const key = `pulseBackup.gitIgnoreOffered:${settings.backupsFolder}`;
+  if (!vscode.workspace.isTrusted || memento.get<boolean>(key)) return;
+  const state = await gitIgnoreState(settings.backupsFolder);
+  if (state.kind === 'unknown') log.warn(`could not ask git whether ${settings.backupsFolder} is ignored: ${state.reason}`);
+  if (state.kind !== 'not-ignored') return;
+  await memento.update(key, true);
+  const add = 'Add to .gitignore';
+  const choice = await vscode.window.showWarningMessage(
+    `The backups folder of ${folder.name} (${settings.backupsFolder}) is inside a git repository and not ignored: a commit could publish your database. Add it to .gitignore?`,
+    add,
+    'Not now',
+  );
+  if (choice !== add) return;
+  try {
+    const line = await addToGitIgnore(state.repositoryRoot, settings.backupsFolder);
+    void vscode.window.showInformationMessage(`Added ${line} to ${state.repositoryRoot}/.gitignore.`);
+  } catch (error) {
+    log.error('adding the backups folder to .gitignore', error);
+    void vscode.window.showErrorMessage(`Could not update .gitignore: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What the task terminal and the progress notification say while the
+ * engine works, and the outcome lines at the end. Pure: the pseudoterminal
+ * only writes these strings.
+ */
+import type { BackupProgress } from '../core/backup';
+import { formatBytes, formatCount, formatDuration } from '../core/format';
+import type { Manifest } from '../core/manifest';
+import type { RestoreProgress, RestoreResult } from '../core/restore';
+import { describeProtection, type PruneResult } from '../core/retention';
+import type { CheckStatus, VerificationReport } from '../core/verification';
+import type { VerifyProgress } from '../core/verify';
+
+/**
+ * One progress event as text: `line` is printed for good, `live` replaces
+ * the terminal's last line (a table still being read), `step` is the
+ * notification's short message.
+ */
+export interface ProgressText {
+  line?: string;
+  live?: string;
+  step?: string;
+}
+
+const tableName = (table: { schema: string; name: string }) => `${table.schema}.${table.name}`;
+
+export function backupProgressText(event: BackupProgress): ProgressText {
+  switch (event.kind) {
+    case 'connected':
+      return { line: `Connected to PostgreSQL ${event.serverVersion} at ${event.target}`, step: 'connected' };
+    case 'dump-started':
+      return { line: `Writing ${event.setId} with ${event.pgDump}`, step: `writing ${event.setId}` };
+    case 'table-start':
+    case 'table-progress':
+      return { live: `  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}`, step: tableName(event.table) };
+    case 'table-done':
+      return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows ${formatBytes(event.table.bytes).padStart(10)}` };
+    case 'finishing':
+      return { line: `Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest`, step: 'writing the manifest' };
+  }
+}
+
+export function verifyProgressText(event: VerifyProgress): ProgressText {
+  switch (event.kind) {
+    case 'checking-target':
+      return { line: `Checking the target at ${event.target} while the files are read` };
+    case 'reading':
+      return { line: `Reading ${event.files.length} ${event.files.length === 1 ? 'file' : 'files'} (${formatBytes(event.totalBytes)})`, step: 'reading the files' };
+    case 'read-progress': {
+      const percent = event.totalBytes > 0 ? Math.floor((event.bytesRead / event.totalBytes) * 100) : 100;
+      return { live: `  ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)} read (${percent}%)  ${event.name}`, step: `${percent}% read` };
+    }
+    case 'file-read':
+      return { line: `  read ${event.name} (${formatBytes(event.bytes)})` };
+    case 'not-recorded':
+      return { line: `Note: the result was not added to the set's history: ${event.reason}` };
+  }
+}
+
+export function restoreProgressText(event: RestoreProgress): ProgressText {
+  switch (event.kind) {
+    case 'verifying':
+      return { line: 'Verifying the set', step: 'verifying' };
+    case 'safety-backup': {
+      const inner = backupProgressText(event.event);
+      return {
+        ...(inner.line !== undefined ? { line: `Safety backup: ${inner.line.trimStart()}` } : {}),
+        ...(inner.live !== undefined ? { live: inner.live } : {}),
+        step: 'safety backup',
+      };
+    }
+    case 'safety-backup-done':
+      return { line: `Safety backup ${event.setId} written (restore it to undo this restore)` };
+    case 'loading':
+      return { live: `Loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}`, step: `loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}` };
+    case 'table-start':
+      return { live: `  ${tableName(event.table)}…`, step: tableName(event.table) };
+    case 'table-done':
+      return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows` };
+    case 'checking-rows':
+      return { line: 'Committed; checking row counts against the manifest', step: 'checking row counts' };
+  }
+}
+
+export function backupDoneLines(manifest: Manifest, folder: string): string[] {
+  const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+  const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
+  const lines = [
+    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
+    ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
+  ];
+  if (manifest.foreignKeyCycles.length > 0) {
+    const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
+    lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
+  }
+  return lines;
+}
+
+export function retentionLines(result: PruneResult): string[] {
+  if (result.removed.length === 0 && result.protected.length === 0) return [];
+  const lines = [`Retention (keep ${result.keep}):`];
+  for (const set of result.removed) lines.push(`  removed ${set.id} (${formatBytes(set.totalBytes)})`);
+  for (const set of result.protected) lines.push(`  kept    ${set.id} (${describeProtection(set.reason)})`);
+  return lines;
+}
+
+const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', warn: '!', fail: '✘' };
+
+export function verificationLines(report: VerificationReport): string[] {
+  const lines = [`Verification of ${report.setId}`];
+  for (const group of report.groups) {
+    lines.push('', group.title);
+    for (const check of group.checks) lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${check.detail}`);
+  }
+  lines.push('', verificationOutcome(report));
+  return lines;
+}
+
+export function verificationOutcome(report: VerificationReport): string {
+  const checks = report.groups.flatMap((group) => group.checks);
+  const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const duration = formatDuration(report.durationMs);
+  if (report.outcome === 'fail') return `FAILED: ${plural(count('fail'), 'check')} failed, ${count('pass')} passed (${duration})`;
+  if (report.outcome === 'warn') return `Passed with ${plural(count('warn'), 'warning')}: ${count('pass')} of ${checks.length} checks passed (${duration})`;
+  return `Passed: all ${plural(checks.length, 'check')} passed (${duration})`;
+}
+
+export function restoreDoneLines(result: RestoreResult): string[] {
+  const { plan } = result;
+  const lines = [`Restored ${plan.setId} (${plan.mode}) into ${plan.target} in ${formatDuration(result.durationMs)}`];
+  if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
+  if (result.tables.length > 0) {
+    const mismatched = result.tables.filter((table) => !table.matches);
+    lines.push(
+      mismatched.length === 0
+        ? `  row counts: all ${result.tables.length} tables match the manifest`
+        : `  row counts: ${mismatched.length} of ${result.tables.length} tables differ from the manifest`,
+    );
+    for (const table of mismatched) {
+      lines.push(`  ! ${tableName(table)}: ${formatCount(table.restored)} rows (manifest: ${formatCount(table.expected ?? 0)})`);
+    }
+  }
+  return lines;
+}

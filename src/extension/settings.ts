@@ -1,0 +1,166 @@
+/**
+ * What the pulseBackup.* settings mean, without VS Code: their names and
+ * defaults, how a folder setting's variables expand, the prefix and keep
+ * rules, and how a connection URL is written without its password. config.ts
+ * reads the values; this module decides what they say, so it can be tested
+ * in plain Node.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseConnectionUrl, type ConnectionTarget } from '../core/connection';
+import { PulseError } from '../core/errors';
+import { defaultPrefix, isValidPrefix } from '../core/naming';
+import { DEFAULT_KEEP } from '../core/retention';
+
+export const SETTINGS_SECTION = 'pulseBackup';
+
+/** Setting names under pulseBackup., as package.json declares them. */
+export const SETTING = {
+  connectionUrl: 'connectionUrl',
+  backupsFolder: 'backupsFolder',
+  filePrefix: 'filePrefix',
+  retentionKeep: 'retentionKeep',
+  clientToolsFolder: 'clientToolsFolder',
+  staleAfterHours: 'staleAfterHours',
+  safetyBackupBeforeRestore: 'safetyBackupBeforeRestore',
+} as const;
+
+export const DEFAULT_BACKUPS_FOLDER = '${workspaceFolder}/backups';
+export const DEFAULT_STALE_AFTER_HOURS = 24;
+export { DEFAULT_KEEP };
+
+/** The raw values of one workspace folder's settings, as VS Code returns them. */
+export interface RawFolderSettings {
+  connectionUrl?: string;
+  backupsFolder?: string;
+  filePrefix?: string;
+  retentionKeep?: number;
+  clientToolsFolder?: string;
+  staleAfterHours?: number;
+  safetyBackupBeforeRestore?: boolean;
+}
+
+/** One workspace folder's settings, checked and with every path absolute. */
+export interface FolderSettings {
+  /** The workspace folder's own path. */
+  workspaceFolder: string;
+  /** The URL as set (no password, see connectionUrlWithoutPassword); undefined falls back to the environment. */
+  connectionUrl: string | undefined;
+  backupsFolder: string;
+  prefix: string;
+  keep: number;
+  clientToolsFolder: string | undefined;
+  staleAfterHours: number;
+  safetyBackupBeforeRestore: boolean;
+}
+
+export interface ExpandContext {
+  workspaceFolder: string;
+  env: NodeJS.ProcessEnv;
+  homeDir?: string;
+}
+
+/**
+ * Expands ${workspaceFolder}, ${workspaceFolderBasename}, ${userHome},
+ * ${env:NAME} and a leading ~, then makes the path absolute against the
+ * workspace folder, the way VS Code's own folder settings read.
+ */
+export function expandFolderPath(value: string, context: ExpandContext): string {
+  const home = context.homeDir ?? os.homedir();
+  let text = value.trim();
+  if (text === '~' || text.startsWith('~/') || text.startsWith('~\\')) text = home + text.slice(1);
+  text = text.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+    if (name === 'workspaceFolder' || name === 'workspaceRoot') return context.workspaceFolder;
+    if (name === 'workspaceFolderBasename') return path.basename(context.workspaceFolder);
+    if (name === 'userHome') return home;
+    if (name.startsWith('env:')) return context.env[name.slice('env:'.length)] ?? '';
+    return whole;
+  });
+  return path.resolve(context.workspaceFolder, text);
+}
+
+export function readFolderSettings(raw: RawFolderSettings, context: ExpandContext): FolderSettings {
+  const backupsFolder = nonBlank(raw.backupsFolder) ?? DEFAULT_BACKUPS_FOLDER;
+  const toolsFolder = nonBlank(raw.clientToolsFolder);
+  return {
+    workspaceFolder: context.workspaceFolder,
+    connectionUrl: nonBlank(raw.connectionUrl),
+    backupsFolder: expandFolderPath(backupsFolder, context),
+    prefix: folderPrefix(raw.filePrefix, context.workspaceFolder),
+    keep: retentionKeep(raw.retentionKeep),
+    clientToolsFolder: toolsFolder === undefined ? undefined : expandFolderPath(toolsFolder, context),
+    staleAfterHours: typeof raw.staleAfterHours === 'number' && raw.staleAfterHours > 0 ? raw.staleAfterHours : DEFAULT_STALE_AFTER_HOURS,
+    safetyBackupBeforeRestore: raw.safetyBackupBeforeRestore ?? true,
+  };
+}
+
+/** The file prefix: the setting, or the workspace folder's name in snake_case, as the CLI does for its folder. */
+export function folderPrefix(setting: string | undefined, workspaceFolder: string): string {
+  const prefix = nonBlank(setting)?.trim() ?? defaultPrefix(workspaceFolder);
+  if (!isValidPrefix(prefix)) {
+    throw new PulseError('usage', `the setting pulseBackup.filePrefix ("${prefix}") is not a valid prefix`, {
+      hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit (e.g. factory_pulse), or clear it to use the folder name',
+    });
+  }
+  return prefix;
+}
+
+export function retentionKeep(setting: number | undefined): number {
+  if (setting === undefined || setting === null) return DEFAULT_KEEP;
+  if (!Number.isInteger(setting) || setting < 1) {
+    throw new PulseError('usage', `the setting pulseBackup.retentionKeep (${String(setting)}) cannot be used`, {
+      hint: `keep at least 1 set (the default is ${DEFAULT_KEEP})`,
+    });
+  }
+  return setting;
+}
+
+/**
+ * The URL as written, minus its password (in the user info or a password=
+ * parameter), and that password: what Configure connection saves in the
+ * settings, which are plain text and often committed, and what it moves
+ * into secret storage. The URL must be valid (parseConnectionUrl's rules).
+ */
+export function splitPassword(url: string): { url: string; password?: string } {
+  const parsed = parseConnectionUrl(url, { env: {} });
+  const text = url.trim();
+  const scheme = /^postgres(?:ql)?:\/\//i.exec(text);
+  if (!scheme) return { url: text };
+  const rest = text.slice(scheme[0].length);
+  const queryStart = rest.indexOf('?');
+  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
+  const query = queryStart === -1 ? undefined : rest.slice(queryStart + 1);
+  const at = beforeQuery.lastIndexOf('@');
+  let authority = beforeQuery;
+  if (at !== -1) {
+    const userInfo = beforeQuery.slice(0, at);
+    const colon = userInfo.indexOf(':');
+    authority = `${colon === -1 ? userInfo : userInfo.slice(0, colon)}@${beforeQuery.slice(at + 1)}`;
+  }
+  const keptQuery = query
+    ?.split('&')
+    .filter((pair) => pair !== '' && safeDecode(pair.slice(0, pair.indexOf('=') === -1 ? pair.length : pair.indexOf('='))) !== 'password');
+  const queryText = keptQuery && keptQuery.length > 0 ? `?${keptQuery.join('&')}` : '';
+  return { url: `${scheme[0]}${authority}${queryText}`, ...(parsed.password !== undefined ? { password: parsed.password } : {}) };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Where the password of a target is kept in SecretStorage: one entry per
+ * user, server and database, so pointing the setting at another server
+ * never sends it the old server's password.
+ */
+export function passwordKey(target: Pick<ConnectionTarget, 'user' | 'host' | 'port' | 'database'>): string {
+  return `pulseBackup.password:${target.user}@${target.host}:${target.port}/${target.database}`;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

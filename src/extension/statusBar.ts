@@ -1,0 +1,71 @@
+/**
+ * `$(database) 2h ago`: the age of the last good backup, in the warning
+ * colour when it is stale or the last verification failed, a spinner while
+ * a backup runs. The decision is statusBarModel's (viewModel.ts); a click
+ * opens that set's report.
+ */
+import * as vscode from 'vscode';
+import type { BackupsStore } from './backups';
+import { Disposable } from './lifecycle';
+import { statusBarModel, type FolderBackups } from './viewModel';
+
+/** Ages are redrawn this often; staleness can begin without any file changing. */
+const REDRAW_MS = 60_000;
+
+export class BackupStatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private updating: Promise<void> | undefined;
+  private updateAgain = false;
+
+  constructor(private readonly store: BackupsStore) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('pulseBackup.status', vscode.StatusBarAlignment.Left, 10));
+    this.item.name = 'Pulse Backup';
+    this._register(store.onDidChange(() => this.update()));
+    this._register(store.onDidChangeRunning(() => this.update()));
+    const timer = setInterval(() => this.update(), REDRAW_MS);
+    this._register({ dispose: () => clearInterval(timer) });
+  }
+
+  /** Runs one update at a time; a change meanwhile runs one more afterwards. */
+  update(): void {
+    if (this.updating) {
+      this.updateAgain = true;
+      return;
+    }
+    this.updating = this.render().finally(() => {
+      this.updating = undefined;
+      if (this.updateAgain) {
+        this.updateAgain = false;
+        this.update();
+      }
+    });
+  }
+
+  private async render(): Promise<void> {
+    if (this.isDisposed) return;
+    const listings = await this.store.allListings();
+    if (this.isDisposed) return;
+    if (listings.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const folders: FolderBackups[] = listings.map((listing) => ({
+      key: listing.folder.uri.toString(),
+      name: listing.folder.name,
+      entries: listing.entries,
+      staleAfterHours: listing.settings?.staleAfterHours ?? 24,
+    }));
+    const model = statusBarModel(folders, new Date(), this.store.isRunning('backup'));
+    this.item.text = model.text;
+    this.item.backgroundColor = model.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const tooltip = new vscode.MarkdownString(model.tooltip);
+    tooltip.supportThemeIcons = true;
+    this.item.tooltip = tooltip;
+    const target = model.target;
+    this.item.command = target
+      ? { title: 'Open backup report', command: 'pulseBackup.openReport', arguments: [{ folderUri: target.folderKey, setId: target.setId }] }
+      : { title: 'Backup database', command: 'pulseBackup.backup' };
+    this.item.show();
+  }
+}

@@ -1,0 +1,409 @@
+/**
+ * Backup, verify and restore run as VS Code tasks of type `pulse-backup`:
+ * from the commands, and from a tasks.json a person writes (a pre-launch
+ * backup, say). Each run is a CustomExecution whose Pseudoterminal streams
+ * the engine's progress table by table, ends with the outcome and closes
+ * with the exit code; closing the terminal aborts the work, which the
+ * engine then cleans up. A progress notification with Cancel mirrors it,
+ * and the command that started the task gets the structured result back.
+ */
+import * as vscode from 'vscode';
+import { runBackup, type BackupResult } from '../core/backup';
+import { describeTarget } from '../core/connection';
+import { PulseError, formatError, toPulseError } from '../core/errors';
+import type { ListedSet } from '../core/listing';
+import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore';
+import { pruneAfterBackup, type PruneResult } from '../core/retention';
+import type { VerificationReport } from '../core/verification';
+import { verifySet } from '../core/verify';
+import type { BackupsStore } from './backups';
+import type { Config } from './config';
+import { Disposable } from './lifecycle';
+import type { Log } from './log';
+import {
+  backupDoneLines,
+  backupProgressText,
+  restoreDoneLines,
+  restoreProgressText,
+  retentionLines,
+  verificationLines,
+  verifyProgressText,
+  type ProgressText,
+} from './progressText';
+import type { FolderSettings } from './settings';
+import { restoreConfirmation } from './viewModel';
+
+export const TASK_TYPE = 'pulse-backup';
+const TASK_SOURCE = 'Pulse Backup';
+
+export type TaskAction = 'backup' | 'restore' | 'verify';
+const ACTIONS: readonly TaskAction[] = ['backup', 'restore', 'verify'];
+const MODES: readonly RestoreMode[] = ['complete', 'schema', 'data'];
+
+/** As declared in package.json's taskDefinitions. */
+export interface PulseTaskDefinition extends vscode.TaskDefinition {
+  type: typeof TASK_TYPE;
+  action: TaskAction;
+  /** verify and restore: the set; without it, the newest set (restore: the newest good one). */
+  setId?: string;
+  /** restore: complete (default), schema or data. */
+  mode?: RestoreMode;
+  /** restore: drop (complete, schema) or empty (data) the backup's objects in the target first. */
+  clean?: boolean;
+  /** Multi-root: the workspace folder's name, when the task is not defined inside that folder. */
+  folder?: string;
+}
+
+/** What a run produced, handed back to the command that started it. */
+export interface TaskOutcome {
+  exitCode: number;
+  error?: PulseError;
+  backup?: BackupResult;
+  retention?: PruneResult;
+  verification?: VerificationReport;
+  restore?: RestoreResult;
+}
+
+/** What a job may do with its terminal and notification. */
+interface TaskIO {
+  signal: AbortSignal;
+  line(text: string): void;
+  progress(text: ProgressText): void;
+}
+
+interface TaskDependencies {
+  config: Config;
+  store: BackupsStore;
+  log: Log;
+  /** Called after a backup was written (the .gitignore offer hangs off it). */
+  afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
+}
+
+/** The terminal's live line is redrawn at most this often: a terminal is slower than pg_dump. */
+const LIVE_REDRAW_MS = 100;
+
+export function isPulseTaskDefinition(definition: vscode.TaskDefinition): definition is PulseTaskDefinition {
+  return definition.type === TASK_TYPE;
+}
+
+/** Checks a definition from tasks.json; the message names the property to fix. */
+export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTaskDefinition {
+  const action = definition.action as unknown;
+  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+    throw new PulseError('usage', `a ${TASK_TYPE} task needs "action": "backup", "restore" or "verify"`, { hint: 'fix the task in tasks.json' });
+  }
+  const mode = definition.mode as unknown;
+  if (mode !== undefined && (typeof mode !== 'string' || !(MODES as readonly string[]).includes(mode))) {
+    throw new PulseError('usage', `"mode" of a ${TASK_TYPE} task must be "complete", "schema" or "data"`, { hint: 'fix the task in tasks.json' });
+  }
+  for (const name of ['setId', 'folder'] as const) {
+    const value = definition[name] as unknown;
+    if (value !== undefined && typeof value !== 'string') {
+      throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be a string`, { hint: 'fix the task in tasks.json' });
+    }
+  }
+  if (definition.clean !== undefined && typeof definition.clean !== 'boolean') {
+    throw new PulseError('usage', `"clean" of a ${TASK_TYPE} task must be true or false`, { hint: 'fix the task in tasks.json' });
+  }
+  return definition as PulseTaskDefinition;
+}
+
+export function taskName(definition: PulseTaskDefinition): string {
+  switch (definition.action) {
+    case 'backup':
+      return 'backup';
+    case 'verify':
+      return definition.setId ? `verify ${definition.setId}` : 'verify latest';
+    case 'restore':
+      return `restore ${definition.setId ?? 'latest'} (${definition.mode ?? 'complete'}${definition.clean ? ', clean' : ''})`;
+  }
+}
+
+export class PulseTasks extends Disposable implements vscode.TaskProvider {
+  constructor(private readonly dependencies: TaskDependencies) {
+    super();
+    this._register(vscode.tasks.registerTaskProvider(TASK_TYPE, this));
+  }
+
+  /** The tasks offered in "Run Task": backup and verify-latest, per folder. */
+  provideTasks(): vscode.Task[] {
+    return this.dependencies.config.folders.flatMap((folder) =>
+      (['backup', 'verify'] as const).map((action) => this.createTask({ type: TASK_TYPE, action }, folder)),
+    );
+  }
+
+  /** A task from tasks.json: same definition, our execution. */
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    if (!isPulseTaskDefinition(task.definition)) return undefined;
+    return this.createTask(task.definition, task.scope);
+  }
+
+  /** Starts a task and resolves with its outcome when its terminal closes. */
+  async run(definition: PulseTaskDefinition, folder: vscode.WorkspaceFolder): Promise<TaskOutcome> {
+    let resolveOutcome: (outcome: TaskOutcome) => void = () => undefined;
+    const outcome = new Promise<TaskOutcome>((resolve) => {
+      resolveOutcome = resolve;
+    });
+    let settled = false;
+    const settle = (value: TaskOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolveOutcome(value);
+    };
+    const task = this.createTask(definition, folder, settle);
+    let execution: vscode.TaskExecution | undefined;
+    // A task that ends without its terminal ever opening (terminated at once) still answers.
+    const ended = vscode.tasks.onDidEndTask((event) => {
+      if (execution === undefined || event.execution !== execution) return;
+      setTimeout(() => settle({ exitCode: 130, error: new PulseError('cancelled', `${taskName(definition)} was stopped`, { hint: 'nothing was changed' }) }), 0);
+    });
+    try {
+      execution = await vscode.tasks.executeTask(task);
+      return await outcome;
+    } finally {
+      ended.dispose();
+    }
+  }
+
+  private createTask(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined, onOutcome?: (outcome: TaskOutcome) => void): vscode.Task {
+    const execution = new vscode.CustomExecution((resolved) => {
+      const run = (io: TaskIO) => this.runJob(resolved, scope, io);
+      return Promise.resolve(new PulseTaskTerminal(taskName(definition), run, this.dependencies.log, (outcome) => onOutcome?.(outcome)));
+    });
+    // No problem matchers: the engine's outcome is the result, there is nothing to scan.
+    const task = new vscode.Task(definition, scope ?? vscode.TaskScope.Workspace, taskName(definition), TASK_SOURCE, execution, []);
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: false, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    return task;
+  }
+
+  private async runJob(rawDefinition: vscode.TaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined, io: TaskIO): Promise<TaskOutcome> {
+    const definition = checkTaskDefinition(rawDefinition);
+    const folder = this.folderFor(definition, scope);
+    const { config, store } = this.dependencies;
+    const settings = config.settingsFor(folder);
+    const operation = store.trackOperation(folder, definition.action);
+    try {
+      switch (definition.action) {
+        case 'backup':
+          return await this.backup(folder, settings, io);
+        case 'verify':
+          return await this.verify(folder, settings, definition, io);
+        case 'restore':
+          return await this.restore(folder, settings, definition, io);
+      }
+    } finally {
+      operation.dispose();
+      store.refresh(folder);
+    }
+  }
+
+  private async backup(folder: vscode.WorkspaceFolder, settings: FolderSettings, io: TaskIO): Promise<TaskOutcome> {
+    const { config, log } = this.dependencies;
+    config.requireTrust('Backing up');
+    const target = await config.connectionTarget(folder);
+    io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
+    log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
+    const backup = await runBackup({
+      target,
+      folder: settings.backupsFolder,
+      prefix: settings.prefix,
+      env: process.env,
+      pgBinDir: config.clientToolsFolder(settings),
+      signal: io.signal,
+      onProgress: (event) => io.progress(backupProgressText(event)),
+    });
+    for (const line of backupDoneLines(backup.manifest, settings.backupsFolder)) io.line(line);
+    log.info(`backup ${backup.manifest.id} written`);
+    this.dependencies.afterBackup?.(folder, settings);
+    // As in the CLI: the set is written whatever retention does, so its failure is a warning.
+    let retention: PruneResult | undefined;
+    try {
+      retention = await pruneAfterBackup(backup, {
+        keep: settings.keep,
+        env: process.env,
+        verify: verifySet,
+        signal: io.signal,
+        onProgress: (event) => {
+          if (event.kind === 'verifying') io.line(`Verifying ${event.setId} to find the newest good set…`);
+        },
+      });
+      for (const line of retentionLines(retention)) io.line(line);
+    } catch (error) {
+      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(error)}`);
+      log.error('retention after the backup', error);
+    }
+    return { exitCode: 0, backup, ...(retention ? { retention } : {}) };
+  }
+
+  private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+    const setId = definition.setId ?? (await this.newestSet(folder, settings, () => true)).id;
+    io.line(`Verifying ${setId} in ${settings.backupsFolder}`);
+    const report = await verifySet({
+      folder: settings.backupsFolder,
+      setId,
+      env: process.env,
+      pgBinDir: this.dependencies.config.clientToolsFolder(settings),
+      signal: io.signal,
+      onProgress: (event) => io.progress(verifyProgressText(event)),
+    });
+    for (const line of verificationLines(report)) io.line(line);
+    return { exitCode: report.outcome === 'fail' ? 1 : 0, verification: report };
+  }
+
+  private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+    const { config, log } = this.dependencies;
+    config.requireTrust('Restoring');
+    const setId = definition.setId ?? (await this.newestSet(folder, settings, (set) => set.purpose === 'backup' && (set.status === 'complete' || set.status === 'legacy'))).id;
+    const mode = definition.mode ?? 'complete';
+    const target = await config.connectionTarget(folder);
+    io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
+    io.progress({ step: 'pre-flight checks' });
+    const plan = await planRestore({
+      folder: settings.backupsFolder,
+      setId,
+      mode,
+      target,
+      env: process.env,
+      pgBinDir: config.clientToolsFolder(settings),
+      clean: definition.clean ?? false,
+      allowRemote: false,
+      signal: io.signal,
+    });
+    const safetyBackup = settings.safetyBackupBeforeRestore;
+    const confirmation = restoreConfirmation(plan, { host: target.host, port: target.port, database: target.database }, safetyBackup);
+    for (const line of [confirmation.message, ...confirmation.detail.split('\n')]) io.line(line);
+    io.progress({ step: 'waiting for confirmation' });
+    const choice = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Restore');
+    if (choice !== 'Restore') throw new PulseError('cancelled', 'restore not confirmed', { hint: 'nothing was changed' });
+    log.info(`restore of ${setId} (${mode}) into ${plan.target} confirmed`);
+    const result = await executeRestore(plan, {
+      safetyBackup,
+      signal: io.signal,
+      onProgress: (event) => io.progress(restoreProgressText(event)),
+    });
+    for (const line of restoreDoneLines(result)) io.line(line);
+    log.info(`restore of ${setId} finished; row counts ${result.rowCountsMatch ? 'match' : 'differ'}`);
+    return { exitCode: result.rowCountsMatch ? 0 : 1, restore: result };
+  }
+
+  private async newestSet(folder: vscode.WorkspaceFolder, settings: FolderSettings, accept: (set: ListedSet) => boolean): Promise<ListedSet> {
+    const listing = await this.dependencies.store.listing(folder);
+    const set = listing.entries.map((entry) => entry.set).find((candidate) => candidate.status !== 'running' && accept(candidate));
+    if (!set) {
+      throw new PulseError('unknown-set', `there is no backup set to use in ${settings.backupsFolder}`, { hint: 'run Pulse Backup: Backup database first' });
+    }
+    return set;
+  }
+
+  private folderFor(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined): vscode.WorkspaceFolder {
+    const folders = this.dependencies.config.folders;
+    if (definition.folder !== undefined) {
+      const named = folders.find((folder) => folder.name === definition.folder || folder.uri.fsPath === definition.folder);
+      if (!named) {
+        throw new PulseError('usage', `no workspace folder is called "${definition.folder}"`, {
+          hint: `set "folder" to one of: ${folders.map((folder) => folder.name).join(', ')}`,
+        });
+      }
+      return named;
+    }
+    if (scope !== undefined && typeof scope === 'object') return scope;
+    if (folders.length === 1) return folders[0];
+    if (folders.length === 0) throw new PulseError('usage', 'no folder is open', { hint: 'open the project folder first' });
+    throw new PulseError('usage', 'this workspace has several folders and the task does not say which', {
+      hint: `add "folder": one of ${folders.map((folder) => `"${folder.name}"`).join(', ')} to the task`,
+    });
+  }
+}
+
+/**
+ * The task's terminal. Lines end in \r\n (a pseudoterminal has no line
+ * discipline), a live line is redrawn in place, every error becomes the
+ * engine's one line and a non-zero exit code.
+ */
+export class PulseTaskTerminal implements vscode.Pseudoterminal {
+  private readonly written = new vscode.EventEmitter<string>();
+  private readonly closed = new vscode.EventEmitter<number>();
+  readonly onDidWrite = this.written.event;
+  readonly onDidClose = this.closed.event;
+  private readonly controller = new AbortController();
+  private liveShown = false;
+  private lastLiveDraw = 0;
+  private step: ((message: string) => void) | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly title: string,
+    private readonly job: (io: TaskIO) => Promise<TaskOutcome>,
+    private readonly log: Log,
+    private readonly onOutcome: (outcome: TaskOutcome) => void,
+  ) {}
+
+  open(): void {
+    void this.start();
+  }
+
+  /** The person closed the terminal or terminated the task: stop the work; the engine cleans up. */
+  close(): void {
+    if (!this.finished) this.controller.abort();
+  }
+
+  private async start(): Promise<void> {
+    let finishNotification: () => void = () => undefined;
+    const notificationDone = new Promise<void>((resolve) => {
+      finishNotification = resolve;
+    });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Pulse Backup: ${this.title}`, cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => this.controller.abort());
+        this.step = (message) => progress.report({ message });
+        return notificationDone;
+      },
+    );
+    let outcome: TaskOutcome;
+    try {
+      outcome = await this.job({
+        signal: this.controller.signal,
+        line: (text) => this.writeLine(text),
+        progress: (text) => this.progress(text),
+      });
+      this.clearLive();
+      this.writeLine(outcome.exitCode === 0 ? `\x1b[32mDone.\x1b[0m` : `\x1b[33mFinished with exit code ${outcome.exitCode}.\x1b[0m`);
+    } catch (error) {
+      const pulseError = toPulseError(error);
+      outcome = { exitCode: pulseError.exitCode, error: pulseError };
+      this.clearLive();
+      this.writeLine(`\x1b[31m${this.log.redact(formatError(pulseError))}\x1b[0m`);
+      this.log.error(this.title, pulseError);
+    } finally {
+      finishNotification();
+    }
+    this.finished = true;
+    this.onOutcome(outcome);
+    this.closed.fire(outcome.exitCode);
+  }
+
+  private progress(text: ProgressText): void {
+    if (text.step !== undefined) this.step?.(text.step);
+    if (text.line !== undefined) this.writeLine(text.line);
+    if (text.live !== undefined) this.writeLive(text.live);
+  }
+
+  private writeLine(text: string): void {
+    this.clearLive();
+    this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
+  }
+
+  private writeLive(text: string): void {
+    const now = performance.now();
+    if (now - this.lastLiveDraw < LIVE_REDRAW_MS) return;
+    this.lastLiveDraw = now;
+    this.written.fire(`\r\x1b[2K${text.replace(/\r?\n/g, ' ')}`);
+    this.liveShown = true;
+  }
+
+  private clearLive(): void {
+    if (this.liveShown) this.written.fire('\r\x1b[2K');
+    this.liveShown = false;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The extension's settings, read without VS Code: folder variables, the
+ * prefix and retention rules, the password kept out of the URL that goes
+ * into the settings, and the .gitignore line for a backups folder.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { PulseError } from '../../src/core/errors';
+import { gitIgnoreLine, withGitIgnoreLine } from '../../src/extension/gitignore';
+import { expandFolderPath, folderPrefix, passwordKey, readFolderSettings, retentionKeep, splitPassword } from '../../src/extension/settings';
+
+const WORKSPACE = path.resolve('/work/Factory Pulse');
+
+describe('extension settings', () => {
+  const context = { workspaceFolder: WORKSPACE, env: { BACKUP_ROOT: '/srv/backups' }, homeDir: '/home/ana' };
+
+  it('puts backups in the workspace folder by default, one folder per workspace folder', () => {
+    const settings = readFolderSettings({}, context);
+    assert.equal(settings.backupsFolder, path.join(WORKSPACE, 'backups'));
+    assert.equal(settings.prefix, 'factory_pulse');
+    assert.equal(settings.keep, 10);
+    assert.equal(settings.staleAfterHours, 24);
+    assert.equal(settings.safetyBackupBeforeRestore, true);
+    assert.equal(settings.connectionUrl, undefined);
+    assert.equal(settings.clientToolsFolder, undefined);
+  });
+
+  it('expands workspace, home and environment variables, and takes relative paths from the workspace folder', () => {
+    assert.equal(expandFolderPath('${workspaceFolder}/db/backups', context), path.join(WORKSPACE, 'db', 'backups'));
+    assert.equal(expandFolderPath('~/backups/${workspaceFolderBasename}', context), path.resolve('/home/ana/backups/Factory Pulse'));
+    assert.equal(expandFolderPath('${env:BACKUP_ROOT}/pulse', context), path.resolve('/srv/backups/pulse'));
+    assert.equal(expandFolderPath('backups', context), path.join(WORKSPACE, 'backups'));
+  });
+
+  it('refuses a prefix that is not one, naming the setting', () => {
+    assert.equal(folderPrefix('  shop-db ', WORKSPACE), 'shop-db');
+    assert.throws(() => folderPrefix('../etc', WORKSPACE), (error: unknown) => error instanceof PulseError && /pulseBackup\.filePrefix/.test(error.message));
+  });
+
+  it('refuses to keep fewer than one set', () => {
+    assert.equal(retentionKeep(undefined), 10);
+    assert.equal(retentionKeep(3), 3);
+    assert.throws(() => retentionKeep(0), /pulseBackup\.retentionKeep/);
+    assert.throws(() => retentionKeep(2.5), /pulseBackup\.retentionKeep/);
+  });
+
+  it('takes the password out of a URL, from the user info or a password parameter, and keeps the rest as written', () => {
+    assert.deepEqual(splitPassword('postgresql://app:s3cr%40t@db.local:5433/shop?sslmode=require'), {
+      url: 'postgresql://app@db.local:5433/shop?sslmode=require',
+      password: 's3cr@t',
+    });
+    assert.deepEqual(splitPassword('postgres://app@localhost/shop?password=hunter2&application_name=x'), {
+      url: 'postgres://app@localhost/shop?application_name=x',
+      password: 'hunter2',
+    });
+    assert.deepEqual(splitPassword('postgresql://postgres@127.0.0.1:54322/postgres'), { url: 'postgresql://postgres@127.0.0.1:54322/postgres' });
+    assert.throws(() => splitPassword('mysql://root:pw@localhost/db'), PulseError);
+  });
+
+  it('keeps one password per user, server and database', () => {
+    const key = passwordKey({ user: 'postgres', host: '127.0.0.1', port: 54322, database: 'postgres' });
+    assert.equal(key, 'pulseBackup.password:postgres@127.0.0.1:54322/postgres');
+    assert.notEqual(key, passwordKey({ user: 'postgres', host: 'db.example.com', port: 54322, database: 'postgres' }));
+  });
+
+  it('ignores a backups folder in git from the repository root, as a folder, once', () => {
+    const root = path.resolve('/work/repo');
+    assert.equal(gitIgnoreLine(root, path.join(root, 'backups')), '/backups/');
+    assert.equal(gitIgnoreLine(root, path.join(root, 'db', 'dumps [old]')), '/db/dumps \\[old\\]/');
+    assert.equal(withGitIgnoreLine('node_modules/', '/backups/'), 'node_modules/\n/backups/\n');
+    assert.equal(withGitIgnoreLine('', '/backups/'), '/backups/\n');
+    assert.equal(withGitIgnoreLine('/backups/\n', '/backups/'), '/backups/\n');
+  });
+});
