@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { temporaryPathFor } from './atomicFile';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Ask the kernel to write out what pg_dump wrote every so often, so the final flush is short. */
+const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
 /** How long to wait for more bytes when the reader has caught up with pg_dump. */
 const CATCH_UP_PAUSE_MS = 2;
 
@@ -23,6 +25,8 @@ export class FollowedFile {
   private digest: string | undefined;
   private reader: FileHandle | undefined;
   private committed = false;
+  private flushedUpTo = 0;
+  private backgroundFlush: Promise<void> = Promise.resolve();
 
   private constructor(private readonly finalPath: string) {
     this.name = basename(finalPath);
@@ -69,6 +73,11 @@ export class FollowedFile {
       const chunk = buffer.subarray(0, bytesRead);
       this.hash.update(chunk);
       this.bytes += bytesRead;
+      if (this.bytes - this.flushedUpTo >= FLUSH_EVERY_BYTES) {
+        this.flushedUpTo = this.bytes;
+        // Not awaited: the disk catches up while reading goes on; finish() waits for it.
+        this.backgroundFlush = this.backgroundFlush.then(() => reader.datasync()).catch(() => undefined);
+      }
       released[turn] = onChunk(chunk);
       // A failure while the other buffer is read is reported when it is awaited.
       released[turn].catch(() => undefined);
@@ -83,6 +92,7 @@ export class FollowedFile {
   /** Makes the file durable; pg_dump does not flush what it writes. */
   async finish(): Promise<void> {
     this.digest = this.hash.digest('hex');
+    await this.backgroundFlush;
     const handle = await open(this.temporaryPath, 'r+');
     try {
       await handle.datasync();
@@ -98,6 +108,7 @@ export class FollowedFile {
   }
 
   async discard(): Promise<void> {
+    await this.backgroundFlush;
     await this.closeReader().catch(() => undefined);
     await unlink(this.temporaryPath).catch(() => undefined);
     if (this.committed) await unlink(this.finalPath).catch(() => undefined);
