@@ -19,46 +19,14 @@ import {
   schemaTotals,
   yesNo,
 } from './reportText';
+import { Markup, element, escapeHtml, renderContent, type Content } from './markup';
 
-/** The one way text enters the page: safe in element content and in quoted attribute values. */
-export function escapeHtml(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (character) => HTML_ENTITIES[character] ?? character);
-}
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+export { escapeHtml };
 
 const e = escapeHtml;
-
-/** Markup built here from escaped pieces; a plain string is always escaped before it joins the page. */
-class Html {
-  constructor(readonly markup: string) {}
-  toString(): string {
-    return this.markup;
-  }
-}
-
-type Content = string | number | Html | readonly Content[];
-
-function render(content: Content): string {
-  if (content instanceof Html) return content.markup;
-  if (Array.isArray(content)) return (content as readonly Content[]).map(render).join('');
-  return e(content as string | number);
-}
-
-/** An element; the tag and attribute names are this file's own, attribute values and content are escaped. */
-function h(tag: string, attributes: Record<string, string | undefined>, ...children: Content[]): Html {
-  const attributeText = Object.entries(attributes)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => ` ${name}="${e(value)}"`)
-    .join('');
-  return new Html(`<${tag}${attributeText}>${children.map(render).join('')}</${tag}>`);
-}
+const h = element;
+type Html = Markup;
+const render = renderContent;
 
 export function renderReportHtml(report: BackupReport): string {
   const title = `Backup set ${report.set.id}`;
@@ -284,7 +252,7 @@ export function verificationRunHtml(run: ReportVerificationRun): string {
 }
 
 function verificationRun(title: string, run: ReportVerificationRun | null, notVerified: RichText): Content {
-  return [h('h3', {}, title), run ? new Html(verificationRunHtml(run)) : h('p', {}, badge('info', 'not verified'), ' ', rich(capitaliseRich(notVerified)))];
+  return [h('h3', {}, title), run ? new Markup(verificationRunHtml(run)) : h('p', {}, badge('info', 'not verified'), ' ', rich(capitaliseRich(notVerified)))];
 }
 
 function history(report: BackupReport): Html {

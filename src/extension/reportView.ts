@@ -8,7 +8,7 @@
  */
 import { formatBytes, formatDuration } from '../core/format';
 import type { BackupReport, ReportCommand, ReportVerificationRun, RichText } from '../core/report';
-import { escapeHtml } from '../core/reportHtml';
+import { Markup, element, escapeHtml, renderContent, type Content } from '../core/markup';
 import {
   REPORT_SECTIONS,
   capitalise,
@@ -24,29 +24,8 @@ import {
 } from '../core/reportText';
 
 const e = escapeHtml;
-
-/** Markup built from escaped pieces; a plain string always gets escaped on its way in. */
-class Markup {
-  constructor(readonly html: string) {}
-}
-
-type Content = string | number | Markup | null | undefined | false | readonly Content[];
-
-function html(content: Content): string {
-  if (content === null || content === undefined || content === false) return '';
-  if (content instanceof Markup) return content.html;
-  if (Array.isArray(content)) return (content as readonly Content[]).map(html).join('');
-  return e(content as string | number);
-}
-
-/** An element; tag and attribute names are this file's own, attribute values and content are escaped. */
-function el(tag: string, attributes: Record<string, string | undefined>, ...children: Content[]): Markup {
-  const attributeText = Object.entries(attributes)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => ` ${name}="${e(value)}"`)
-    .join('');
-  return new Markup(`<${tag}${attributeText}>${children.map(html).join('')}</${tag}>`);
-}
+const html = renderContent;
+const el = element;
 
 type Tone = 'pass' | 'warn' | 'fail' | 'info';
 
