@@ -1,15 +1,13 @@
 /** How the CLI shows the engine's values to a person. */
+import { TerminalPrinter } from './terminalPrinter';
 import type { BackupProgress } from '../core/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/listing';
 import type { Manifest } from '../core/manifest';
 
 /** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
-export class BackupProgressPrinter {
-  private liveLine = false;
+export class BackupProgressPrinter extends TerminalPrinter {
   private finished = false;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
 
   update(event: BackupProgress): void {
     switch (event.kind) {
@@ -36,26 +34,10 @@ export class BackupProgressPrinter {
     this.line(text);
   }
 
-  finish(): void {
+  override finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.clearLive();
-  }
-
-  private live(text: string): void {
-    const width = this.stream.columns || 100;
-    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
-    this.liveLine = true;
-  }
-
-  private clearLive(): void {
-    if (this.liveLine) this.stream.write('\r\x1b[2K');
-    this.liveLine = false;
-  }
-
-  private line(text: string): void {
-    this.clearLive();
-    this.stream.write(`${text}\n`);
+    super.finish();
   }
 }
 

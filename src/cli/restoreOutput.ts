@@ -1,4 +1,5 @@
 /** How the CLI shows a restore: the plan before, progress during, the outcome after. */
+import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore';
 
@@ -40,11 +41,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
   return `${lines.join('\n')}\n`;
 }
 
-export class RestoreProgressPrinter {
-  private liveLine = false;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
+export class RestoreProgressPrinter extends TerminalPrinter {
   update(event: RestoreProgress): void {
     switch (event.kind) {
       case 'safety-backup':
@@ -68,21 +65,6 @@ export class RestoreProgressPrinter {
       case 'verifying':
         break;
     }
-  }
-
-  finish(): void {
-    if (this.liveLine) this.stream.write('\r\x1b[2K');
-    this.liveLine = false;
-  }
-
-  private live(text: string): void {
-    this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns || 100) - 1)}`);
-    this.liveLine = true;
-  }
-
-  private line(text: string): void {
-    this.finish();
-    this.stream.write(`${text}\n`);
   }
 }
 

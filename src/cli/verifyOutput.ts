@@ -1,4 +1,5 @@
 /** How the CLI shows a verification: progress while files are read, then the grouped checks. */
+import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatDuration } from '../core/format';
 import type { VerifyProgress } from '../core/verify';
 import type { CheckStatus, VerificationReport } from '../core/verification';
@@ -9,11 +10,9 @@ const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', warn: '!', f
 const REDRAW_EVERY_MS = 100;
 
 /** File-by-file progress on a terminal: a live byte count, a line per finished file. */
-export class VerifyProgressPrinter {
-  private liveLine = false;
+export class VerifyProgressPrinter extends TerminalPrinter {
   private lastDrawn = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
 
   update(event: VerifyProgress): void {
     switch (event.kind) {
@@ -38,26 +37,6 @@ export class VerifyProgressPrinter {
         // Shown by the command whether or not there is a terminal.
         break;
     }
-  }
-
-  finish(): void {
-    this.clearLive();
-  }
-
-  private live(text: string): void {
-    const width = this.stream.columns ?? 100;
-    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
-    this.liveLine = true;
-  }
-
-  private clearLive(): void {
-    if (this.liveLine) this.stream.write('\r\x1b[2K');
-    this.liveLine = false;
-  }
-
-  private line(text: string): void {
-    this.clearLive();
-    this.stream.write(`${text}\n`);
   }
 }
 
