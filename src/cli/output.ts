@@ -1,5 +1,6 @@
 /** How the CLI shows the engine's values to a person. */
 import { TerminalPrinter } from './terminalPrinter';
+import { backupDoneLines } from '../core/backupSummary';
 import type { BackupProgress } from '../core/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/listing';
@@ -46,17 +47,7 @@ function tableName(table: { schema: string; name: string }): string {
 }
 
 export function renderBackupDone(manifest: Manifest, folder: string): string {
-  const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-  const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
-  const lines = [
-    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
-    ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
-  ];
-  if (manifest.foreignKeyCycles.length > 0) {
-    const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
-    lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
-  }
-  return `${lines.join('\n')}\n`;
+  return `${backupDoneLines(manifest, folder).join('\n')}\n`;
 }
 
 /** One word per set status, the same in every table the CLI prints. */

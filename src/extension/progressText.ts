@@ -5,7 +5,6 @@
  */
 import type { BackupProgress } from '../core/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { Manifest } from '../core/manifest';
 import type { RestoreProgress, RestoreResult } from '../core/restore';
 import { describeProtection, type PruneResult } from '../core/retention';
 import type { CheckStatus, VerificationReport } from '../core/verification';
@@ -82,19 +81,6 @@ export function restoreProgressText(event: RestoreProgress): ProgressText {
   }
 }
 
-export function backupDoneLines(manifest: Manifest, folder: string): string[] {
-  const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-  const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
-  const lines = [
-    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
-    ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
-  ];
-  if (manifest.foreignKeyCycles.length > 0) {
-    const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
-    lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
-  }
-  return lines;
-}
 
 export function retentionLines(result: PruneResult): string[] {
   if (result.removed.length === 0 && result.protected.length === 0) return [];

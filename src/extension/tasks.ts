@@ -8,6 +8,7 @@
  * and the command that started the task gets the structured result back.
  */
 import * as vscode from 'vscode';
+import { backupDoneLines } from '../core/backupSummary';
 import { runBackup, type BackupResult } from '../core/backup';
 import { describeTarget } from '../core/connection';
 import { PulseError, formatError, toPulseError } from '../core/errors';
@@ -21,7 +22,6 @@ import type { Config } from './config';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import {
-  backupDoneLines,
   backupProgressText,
   restoreDoneLines,
   restoreProgressText,
