@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { Manifest } from '../../src/core/manifest';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
@@ -136,15 +137,23 @@ describe('nothing lost', function () {
     assertFolderAsBefore();
   });
 
-  it('a second backup into the same folder fails at once while the first one finishes', async function () {
+  it('a second backup into the same folder fails at once while the first one runs', async function () {
+    // Hold a table so the first backup's dump waits for it: the first backup
+    // then stays running, however fast or loaded the machine is.
+    const blocker = new Client({ connectionString: server.url(big) });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE');
     const { subprocess: first } = await startCli([...backupArgs(), '--json']);
     try {
-      await waitFor(() => dumpUnderWay(folder, 16 * 1024), 60_000, 'the first dump to start');
+      await waitFor(() => existsSync(join(folder, '.pulse-backup.lock')), 60_000, 'the first backup to lock the folder');
       const second = await runCli(backupArgs());
       assertOneLineError(second);
       assert.match(second.stderr, /another backup is running in .* \(pid \d+/);
       assert.match(second.stderr, /wait for it to finish/);
     } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
       const result = await first;
       assert.equal(result.exitCode, 0, String(result.stderr));
       const manifest = JSON.parse(String(result.stdout)) as Manifest;
