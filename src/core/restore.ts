@@ -178,9 +178,14 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     const schemaFile = set.files.find((candidate) => candidate.type === 'schema');
     const entries: DumpEntry[] = [];
     if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal })).entries);
-    const hasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+    // Which large objects the set brings matters only if the target has some
+    // already (they would collide); otherwise the data file need not be read.
+    const setHasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+    const targetHasLargeObjects = setHasLargeObjects
+      ? (await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata) AS any')).rows[0].any
+      : false;
     const dataFile = set.files.find((candidate) => candidate.type === 'data');
-    if (options.mode !== 'schema' && hasLargeObjects && dataFile) {
+    if (options.mode !== 'schema' && targetHasLargeObjects && dataFile) {
       const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal })).entries;
       entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
     }
