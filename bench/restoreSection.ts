@@ -3,8 +3,8 @@
  * loading the same complete file with plain `psql -1 -f`, the restore a user
  * could run without the CLI. Besides loading, the CLI verifies the whole set
  * first (reads and hashes every file), checks the target, streams the file
- * through its own reader into psql, and counts the rows of every table
- * afterwards: the ratio prices all of that.
+ * through its own reader into psql, and checks the rows each table took
+ * (from psql's COPY tags) against the manifest: the ratio prices all of that.
  *
  * Every run gets a fresh empty database, made before and dropped after it,
  * outside the timing. --no-safety-backup: a safety backup of an empty database
@@ -61,7 +61,7 @@ export const restoreSection: BenchSection = {
         { label: 'peak RSS (restore)', value: formatMegabytes(peakRssBytes) },
       ],
       notes: [
-        'besides loading, the CLI verifies the whole set, checks the target and counts the rows of every table; psql -1 -f does none of that',
+        'besides loading, the CLI verifies the whole set, checks the target and checks each table\'s rows against the manifest; psql -1 -f does none of that',
         ...noiseNotes(measured),
       ],
       data: {
