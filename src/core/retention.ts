@@ -423,6 +423,27 @@ export function describeProtection(reason: string): string {
   }
 }
 
+/**
+ * Removes one whole set on request (the extension's Delete), under the
+ * folder's lock like prune and in the same order, so an interrupted delete
+ * leaves an incomplete set, never one that looks good. A set still being
+ * written is refused.
+ */
+export async function deleteSet(folder: string, setId: string): Promise<RemovableSet> {
+  const set = await findSet(folder, setId);
+  if (set.status === 'running') {
+    throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish, then delete it' });
+  }
+  const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, prefix: set.prefix, timestamp: set.timestamp };
+  const lock = await lockForPrune(folder);
+  try {
+    await removeSet(folder, removable, []);
+  } finally {
+    await lock.release();
+  }
+  return removable;
+}
+
 export interface PinResult {
   id: string;
   pinned: boolean;
@@ -505,6 +526,6 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
 function busyError(folder: string, holder: { pid: number; startedAt: string; purpose: string }): PulseError {
   const what = holder.purpose === 'prune' ? 'another prune' : holder.purpose === 'backup' || holder.purpose === 'safety' ? 'another backup' : `another ${holder.purpose}`;
   return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}, started ${holder.startedAt})`, {
-    hint: `nothing was removed; run prune again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
+    hint: `nothing was removed; try again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
   });
 }

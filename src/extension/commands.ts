@@ -5,19 +5,16 @@
  * task (tasks.ts); quick things (pin, delete, prune) run here behind a
  * progress notification. Every failure goes through showFailure.
  */
-import { unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { syncFolder } from '../core/atomicFile';
 import { describeTarget, resolveConnection } from '../core/connection';
 import { PulseError, toPulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/listing';
-import { acquireFolderLock } from '../core/lock';
 import type { BackupFileType } from '../core/manifest';
 import { buildReport } from '../core/report';
 import type { RestoreMode } from '../core/restore';
-import { pinSet, pruneSets, removalOrder, unpinSet, type PruneResult } from '../core/retention';
+import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention';
 import { verifySet } from '../core/verify';
 import type { BackupsStore, FolderListing } from './backups';
 import { pickWorkspaceFolder, type Config } from './config';
@@ -263,11 +260,7 @@ export class Commands extends Disposable {
     this.dependencies.store.refresh(resolved.folder);
   }
 
-  /**
-   * Removes a whole set, in the order retention uses (the complete dump
-   * first, so a set interrupted halfway lists as incomplete, never as good),
-   * under the folder's lock so no backup or prune runs meanwhile.
-   */
+  /** Removes a whole set, after a confirmation, through the engine (the same order and lock as retention). */
   private async deleteSet(arg: unknown): Promise<void> {
     const resolved = await this.resolveSet(arg, 'Delete which backup set?');
     if (!resolved) return;
@@ -280,18 +273,9 @@ export class Commands extends Disposable {
     ].join('\n');
     const choice = await vscode.window.showWarningMessage(`Delete backup set ${set.id} (${setLabel(set)})?`, { modal: true, detail }, 'Delete');
     if (choice !== 'Delete') return;
-    const lock = await acquireFolderLock(resolved.backupsFolder, 'delete');
     try {
-      for (const name of removalOrder(set.prefix, set.timestamp)) {
-        try {
-          await unlink(path.join(resolved.backupsFolder, name));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toPulseError(error);
-        }
-      }
-      await syncFolder(resolved.backupsFolder);
+      await deleteSet(resolved.backupsFolder, set.id);
     } finally {
-      await lock.release();
       this.dependencies.store.refresh(resolved.folder);
     }
   }

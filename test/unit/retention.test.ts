@@ -14,6 +14,7 @@ import { listSets, type ListedSet, type SetStatus } from '../../src/core/listing
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/manifest';
 import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/naming';
 import {
+  deleteSet,
   findNewestGoodSet,
   pinSet,
   planRetention,
@@ -372,6 +373,34 @@ describe('retention', () => {
         writeSet(folder, '20250101_000000');
         await assert.rejects(pinSet(folder, 'shop_20240101_000000'), isPulseError('unknown-set', /no backup set shop_20240101_000000/));
         await assert.rejects(unpinSet(folder, 'nonsense'), isPulseError('unknown-set'));
+      });
+    });
+
+    describe('deleting one set', () => {
+      it('removes every file of the set, history and pin marker included, and nothing else', async () => {
+        const keep = writeSet(folder, '20250101_000000');
+        const gone = writeSet(folder, '20250102_000000');
+        await pinSet(folder, gone);
+        await recordVerification(folder, report(gone, 'pass'));
+        writeFileSync(join(folder, 'notes.md'), 'keep me\n');
+        const before = folderState(folder);
+        const removed = await deleteSet(folder, gone);
+        assert.equal(removed.id, gone);
+        const after = folderState(folder);
+        const expected = Object.fromEntries(Object.entries(before).filter(([name]) => !name.startsWith(`${PREFIX}_`) || !name.includes('20250102_000000')));
+        assert.deepEqual(after, expected);
+        assert.deepEqual((await listSets(folder)).map((set) => set.id), [keep]);
+        assert.ok(!existsSync(join(folder, '.pulse-backup.lock')), 'the lock is released');
+      });
+
+      it('refuses an unknown set, and any set while a live process holds the folder lock', async () => {
+        const id = writeSet(folder, '20250101_000000');
+        await assert.rejects(deleteSet(folder, 'shop_20240101_000000'), isPulseError('unknown-set'));
+        writeFileSync(join(folder, '.pulse-backup.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
+        const before = folderState(folder);
+        // A held lock with hidden temporaries is a backup being written; the set itself is complete.
+        await assert.rejects(deleteSet(folder, id), isPulseError('backup-locked', /another backup is running .*nothing was removed/));
+        assert.deepEqual(folderState(folder), before);
       });
     });
   });
