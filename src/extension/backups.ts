@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { toPulseError, type PulseError } from '../core/errors';
+import type { PulseError } from '../core/errors';
 import { lastVerification, readHistory } from '../core/history';
 import { listSets } from '../core/listing';
 import type { Config } from './config';
@@ -15,6 +15,7 @@ import { Disposable, disposeAll } from './lifecycle';
 import type { Log } from './log';
 import type { FolderSettings } from './settings';
 import type { SetEntry } from './viewModel';
+import { forExtension } from './hints';
 
 export interface FolderListing {
   folder: vscode.WorkspaceFolder;
@@ -116,7 +117,7 @@ export class BackupsStore extends Disposable {
     try {
       settings = this.config.settingsFor(folder);
     } catch (error) {
-      return { folder, entries: [], error: toPulseError(error) };
+      return { folder, entries: [], error: forExtension(error) };
     }
     this.watch(folder, settings.backupsFolder);
     try {
@@ -130,7 +131,7 @@ export class BackupsStore extends Disposable {
       );
       return { folder, settings, entries };
     } catch (error) {
-      const pulseError = toPulseError(error);
+      const pulseError = forExtension(error);
       this.log.error(`listing ${settings.backupsFolder}`, pulseError);
       return { folder, settings, entries: [], error: pulseError };
     }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { redactText } from '../core/connection';
 import { formatError, toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
+import { forExtension } from './hints';
 
 export const LOG_NAME = 'Pulse Backup';
 
@@ -85,7 +86,7 @@ export function actionsFor(code: PulseErrorCode): FailureAction[] {
  * line. A cancel is not a failure: it gets an information message without actions.
  */
 export async function showFailure(log: Log, context: string, error: unknown, options: { logged?: boolean } = {}): Promise<void> {
-  const pulseError = toPulseError(error);
+  const pulseError = forExtension(error);
   if (!options.logged) log.error(context, pulseError);
   const line = log.redact(formatError(pulseError));
   if (pulseError.code === 'cancelled') {

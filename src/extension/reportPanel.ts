@@ -17,6 +17,7 @@ import type { Config } from './config';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
+import { forExtension } from './hints';
 
 export const REPORT_VIEW_TYPE = 'pulseBackup.report';
 
@@ -138,7 +139,7 @@ export class ReportPanel extends Disposable {
     } catch (error) {
       this.report = undefined;
       log.error(`report of ${this.state.setId}`, error);
-      return renderReportError(this.state.setId, log.redact(formatError(error)));
+      return renderReportError(this.state.setId, log.redact(formatError(forExtension(error))));
     }
   }
 

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { backupDoneLines } from '../core/backupSummary';
 import { runBackup, type BackupResult } from '../core/backup';
 import { describeTarget } from '../core/connection';
-import { PulseError, formatError, toPulseError } from '../core/errors';
+import { PulseError, formatError } from '../core/errors';
 import type { ListedSet } from '../core/listing';
 import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore';
 import { pruneAfterBackup, type PruneResult } from '../core/retention';
@@ -32,6 +32,7 @@ import {
 } from './progressText';
 import type { FolderSettings } from './settings';
 import { restoreConfirmation } from './viewModel';
+import { forExtension } from './hints';
 
 export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';
@@ -229,7 +230,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       });
       for (const line of retentionLines(retention)) io.line(line);
     } catch (error) {
-      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(error)}`);
+      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(forExtension(error))}`);
       log.error('retention after the backup', error);
     }
     return { exitCode: 0, backup, ...(retention ? { retention } : {}) };
@@ -370,7 +371,7 @@ export class PulseTaskTerminal implements vscode.Pseudoterminal {
       this.clearLive();
       this.writeLine(outcome.exitCode === 0 ? `\x1b[32mDone.\x1b[0m` : `\x1b[33mFinished with exit code ${outcome.exitCode}.\x1b[0m`);
     } catch (error) {
-      const pulseError = toPulseError(error);
+      const pulseError = forExtension(error);
       outcome = { exitCode: pulseError.exitCode, error: pulseError };
       this.clearLive();
       this.writeLine(`\x1b[31m${this.log.redact(formatError(pulseError))}\x1b[0m`);

@@ -1,0 +1,52 @@
+/**
+ * The engine's CLI-worded hints, reworded for VS Code: every flag a hint can
+ * name becomes the setting or command that does the same there.
+ */
+import * as assert from 'node:assert/strict';
+import { formatError, PulseError } from '../../src/core/errors';
+import { forExtension } from '../../src/extension/hints';
+
+function hintOf(hint: string): string | undefined {
+  return forExtension(new PulseError('usage', 'something happened', { hint })).hint;
+}
+
+describe('extension hints', () => {
+  it('names the setting instead of the flag', () => {
+    assert.equal(hintOf('point --dir at a folder'), 'point the pulseBackup.backupsFolder setting at a folder');
+    assert.equal(hintOf('free some space or choose another backups folder with --dir'), 'free some space or choose another backups folder with the pulseBackup.backupsFolder setting');
+    assert.equal(hintOf('install client tools of the server version or newer, or set --pg-bin-dir'), 'install client tools of the server version or newer, or set pulseBackup.clientToolsFolder');
+    assert.equal(hintOf('keep at least 1 set, e.g. --keep 10'), 'keep at least 1 set, e.g. pulseBackup.retentionKeep: 10');
+    assert.equal(
+      hintOf('use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse'),
+      'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. pulseBackup.filePrefix: factory_pulse',
+    );
+  });
+
+  it('names the command instead of the CLI', () => {
+    assert.equal(hintOf('set PGHOST to one host, or pass --db postgresql://user@host:5432/database'), 'set PGHOST to one host, or run Pulse Backup: Configure connection');
+    assert.equal(
+      hintOf('check the connection settings (--db URL) and run again with PULSE_BACKUP_DEBUG=1 for details'),
+      'check the connection settings (Pulse Backup: Configure connection) and see Pulse Backup: Show log for details',
+    );
+    assert.equal(hintOf('the folder has no backup sets; run pulse-backup backup first'), 'the folder has no backup sets; run Pulse Backup: Backup database first');
+    assert.equal(
+      hintOf('run pulse-backup list --dir /tmp/b to see the sets (newest: a_20250101_000000)'),
+      'see the sets in the Backups view (newest: a_20250101_000000)',
+    );
+    assert.match(hintOf('restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server') ?? '', /only into a local database; for another server use the CLI/);
+  });
+
+  it('leaves hints without a flag, the message, the code and the details alone', () => {
+    const error = new PulseError('connection-refused', 'could not connect to 127.0.0.1:1', { hint: 'is the server running?', details: 'ECONNREFUSED' });
+    assert.equal(forExtension(error), error);
+    const reworded = forExtension(new PulseError('disk-full', 'the disk is full', { hint: 'choose another backups folder with --dir', details: 'ENOSPC' }));
+    assert.equal(reworded.code, 'disk-full');
+    assert.equal(reworded.details, 'ENOSPC');
+    assert.equal(formatError(reworded), 'the disk is full: choose another backups folder with the pulseBackup.backupsFolder setting');
+    assert.ok(!/--[a-z]/.test(formatError(reworded)));
+  });
+
+  it('turns anything thrown into a PulseError', () => {
+    assert.ok(forExtension(new Error('boom')) instanceof PulseError);
+  });
+});
