@@ -251,7 +251,7 @@ export interface ReportHistory {
   pinned: string[];
 }
 
-export type GitState = 'git-not-installed' | 'not-in-repository' | 'ignored' | 'not-ignored' | 'unknown';
+export type GitState = 'git-not-installed' | 'not-in-repository' | 'ignored' | 'not-ignored' | 'unknown' | 'not-checked';
 
 export interface ReportFilePermission {
   /** The folder's absolute path, or a file's name. */
@@ -317,6 +317,12 @@ export interface BuildReportOptions {
   /** For git's PATH, and for passwords configured here that must never show up in the report. */
   env: NodeJS.ProcessEnv;
   now?: Date;
+  /**
+   * Ask git whether the backups are ignored (default true). False runs no
+   * program at all: for VS Code's Restricted Mode, where a repository's
+   * configuration must not be trusted to run anything.
+   */
+  git?: boolean;
 }
 
 export const SET_STATUS_TEXT: Readonly<Record<SetStatus, string>> = {
@@ -355,7 +361,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
     readHistory(folder, set.id),
     describeFiles(folder, set),
     readDumpHeader(folder, set),
-    inspectGit(folder, set, options.env),
+    options.git === false ? Promise.resolve<GitFacts>({ state: 'not-checked', repositoryRoot: null, trackedFiles: [] }) : inspectGit(folder, set, options.env),
   ]);
   const permissions = await readPermissions(folder, files);
 
@@ -1045,6 +1051,8 @@ function buildSecurity(
       }
       case 'unknown':
         return { ...base, summary: `git could not say whether the folder is ignored${git.detail ? `: ${git.detail}` : ''}.`, advice: null };
+      case 'not-checked':
+        return { ...base, summary: 'Whether git ignores the folder was not checked: no programs run in an untrusted workspace.', advice: null };
     }
   })();
 

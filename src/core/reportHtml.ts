@@ -290,7 +290,7 @@ function security(report: BackupReport): Html {
     h(
       'p',
       {},
-      badge(data.git.state === 'not-ignored' ? 'fail' : data.git.state === 'unknown' ? 'warn' : 'pass', data.git.state.replace(/-/g, ' ')),
+      badge(data.git.state === 'not-ignored' ? 'fail' : data.git.state === 'unknown' || data.git.state === 'not-checked' ? 'warn' : 'pass', data.git.state.replace(/-/g, ' ')),
       ' ',
       data.git.summary,
       data.git.trackedFiles.length > 0 ? [' Tracked: ', joinCodes(data.git.trackedFiles), '.'] : '',

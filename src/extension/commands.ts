@@ -202,8 +202,8 @@ export class Commands extends Disposable {
   private async copyRestoreCommand(arg: unknown): Promise<void> {
     const resolved = await this.resolveSet(arg, 'Copy a restore command of which set?');
     if (!resolved) return;
-    this.dependencies.config.requireTrust('Copy restore command');
-    const report = await buildReport({ folder: resolved.backupsFolder, setId: resolved.set.id, env: process.env });
+    // Only the commands are needed: no git, so this works in Restricted Mode too.
+    const report = await buildReport({ folder: resolved.backupsFolder, setId: resolved.set.id, env: process.env, git: false });
     const items = report.restore.options
       .filter((option) => option.available)
       .flatMap((option) =>

@@ -131,10 +131,9 @@ export class ReportPanel extends Disposable {
     const folder = this.folder();
     try {
       if (!folder) throw new Error(`the workspace folder of ${this.state.setId} is no longer open`);
-      // The report asks git whether the backups are ignored: no git in Restricted Mode.
-      config.requireTrust('The backup report');
       const settings = config.settingsFor(folder);
-      this.report = await buildReport({ folder: settings.backupsFolder, setId: this.state.setId, env: process.env });
+      // The report asks git whether the backups are ignored: no git in Restricted Mode, the rest is read from files.
+      this.report = await buildReport({ folder: settings.backupsFolder, setId: this.state.setId, env: process.env, git: vscode.workspace.isTrusted });
       return renderReportBody(this.report, { trusted: vscode.workspace.isTrusted });
     } catch (error) {
       this.report = undefined;

@@ -275,7 +275,7 @@ function history(report: BackupReport): Markup {
 function security(report: BackupReport): Markup {
   const data = report.security;
   const entries = [...(data.folderPermission ? [data.folderPermission] : []), ...data.permissions];
-  const gitTone: Tone = data.git.state === 'not-ignored' ? 'fail' : data.git.state === 'unknown' ? 'warn' : 'pass';
+  const gitTone: Tone = data.git.state === 'not-ignored' ? 'fail' : data.git.state === 'unknown' || data.git.state === 'not-checked' ? 'warn' : 'pass';
   return section(
     'security',
     el('h3', {}, 'Git'),

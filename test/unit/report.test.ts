@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
@@ -319,6 +319,23 @@ describe('the report model', () => {
 
   it('says when the folder is not in a git repository', async () => {
     assert.equal((await build()).security.git.state, 'not-in-repository');
+  });
+
+  it('runs no git at all when asked not to (Restricted Mode), and says the check was skipped', async () => {
+    // A "git" that leaves a mark when run: proof of what ran, without trusting the report's word.
+    const bin = mkdtempSync(join(tmpdir(), 'pulse-marking-git-'));
+    const mark = join(bin, 'ran');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\n: > '${mark}'\nexit 128\n`, { mode: 0o755 });
+    try {
+      const report = await buildReport({ folder, setId: `factory_pulse_${TS}`, env: { ...env(), PATH: bin }, git: false });
+      assert.equal(report.security.git.state, 'not-checked');
+      assert.match(report.security.git.summary, /not checked/);
+      assert.ok(!existsSync(mark), 'git ran although asked not to');
+      await build(undefined, { PATH: bin });
+      assert.ok(existsSync(mark), 'the marking git works: a normal report runs it');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('says when git is not installed', async () => {
