@@ -137,7 +137,23 @@ async function* readChunks(path: string, chunkBytes: number, signal: AbortSignal
   }
 }
 
-interface Preamble {
+/**
+ * What pg_dump says about itself at the top of a file, read from its first
+ * bytes only: for checks that need the `\\restrict` key or the version
+ * without reading the whole file.
+ */
+export async function readDumpPreamble(path: string): Promise<Preamble> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return readPreamble(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface Preamble {
   hasHeader: boolean;
   restrictKey?: string;
   dumpedFromVersion?: string;

@@ -3,10 +3,11 @@
  * verification of the set, and what retention removed when the set was made.
  * Read by the report and the extension; written atomically.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicFile';
-import { historyNameFor, parseSetId } from './naming';
+import type { ListedSet } from './listing';
+import { historyNameFor, manifestNameFor, parseSetId } from './naming';
 import { PulseError } from './errors';
 import type { VerificationReport } from './verification';
 
@@ -77,6 +78,33 @@ export function lastVerification(history: SetHistory, group: 'post-backup' | 'pr
     if (report.groups.some((candidate) => candidate.name === group)) return report;
   }
   return undefined;
+}
+
+/**
+ * Some file systems keep modification times to the second or two (FAT to
+ * two seconds), so a file changed just after a check can look older than
+ * it; a check counts only when it is clearly newer than every file.
+ */
+const MTIME_RESOLUTION_MS = 2000;
+
+/**
+ * The set's last recorded post-backup verification, when it still speaks for
+ * the files: every file of the set (and its manifest) exists and was last
+ * modified clearly before that verification. Undefined otherwise.
+ */
+export async function recentVerification(folder: string, set: ListedSet): Promise<VerificationReport | undefined> {
+  if (!set.hasHistory) return undefined;
+  const report = lastVerification(await readHistory(folder, set.id), 'post-backup');
+  if (!report) return undefined;
+  const checkedAt = Date.parse(report.checkedAt);
+  if (Number.isNaN(checkedAt)) return undefined;
+  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
+  for (const name of names) {
+    const info = await stat(join(folder, name)).catch(() => undefined);
+    // A file changed (or vanished) since the check: the recorded result says nothing about it now.
+    if (!info || info.mtimeMs > checkedAt - MTIME_RESOLUTION_MS) return undefined;
+  }
+  return report;
 }
 
 async function writeHistory(folder: string, history: SetHistory): Promise<void> {

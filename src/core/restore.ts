@@ -7,8 +7,9 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadPg } from './pgDriver';
 import { runBackup, type BackupProgress, type BackupResult } from './backup';
@@ -122,9 +123,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   if (set.status === 'running') {
     throw new PulseError('restore-refused', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
   }
+  // A recorded verification of unchanged files is not repeated: the file
+  // that loads is checked against its sha256 while it loads (see feedPsql).
   const verification = await verifySet({
     folder: options.folder,
     setId: set.id,
+    reuseRecorded: true,
     target: options.target,
     env: options.env,
     pgBinDir: options.pgBinDir,
@@ -422,6 +426,10 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
     onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
     rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas),
   });
+  // The bytes that load are the bytes checked: the file's sha256, taken on
+  // the way to psql, must match the manifest before COMMIT is sent.
+  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const hash = recorded ? createHash('sha256') : undefined;
   let bytes = 0;
   let lastReport = 0;
   const writeAll = async (pieces: Buffer[]) => {
@@ -429,6 +437,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   };
   for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
     const buffer = chunk as Buffer;
+    hash?.update(buffer);
     await writeAll(tracker.push(buffer).whole);
     bytes += buffer.length;
     if (bytes - lastReport >= 8 * 1024 * 1024) {
@@ -441,6 +450,11 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
     // A file that ends without pg_dump's footer is cut short: never commit it.
     throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
       hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
+    });
+  }
+  if (recorded && hash && (bytes !== recorded.bytes || hash.digest('hex') !== recorded.sha256.toLowerCase())) {
+    throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
+      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
     });
   }
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
 import { PulseError, toPulseError } from './errors';
-import { lastVerification, readHistory, recordRetention, type RetentionEvent } from './history';
+import { recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
-import { isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from './naming';
+import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
 
 /** What `backup` keeps when no --keep is given: enough to survive a few bad backups in a row. */
@@ -213,7 +213,7 @@ export async function findNewestGoodSet(
     }
     if (set.id === options.justWritten) return { newestGood: { id: set.id, outcome: 'pass', source: 'just-written' }, passedOver };
 
-    let report = await recordedVerification(folder, set);
+    let report = await recentVerification(folder, set);
     let source: GoodSet['source'] = 'history';
     if (!report) {
       options.onProgress?.({ kind: 'verifying', setId: set.id });
@@ -227,28 +227,6 @@ export async function findNewestGoodSet(
     passedOver.push({ id: set.id, why: firstFailure(report) });
   }
   return { passedOver };
-}
-
-/**
- * Some file systems keep modification times to the second or two (FAT to
- * two seconds), so a file changed just after a check can look older than
- * it; a check counts only when it is clearly newer than every file.
- */
-const MTIME_RESOLUTION_MS = 2000;
-
-async function recordedVerification(folder: string, set: ListedSet): Promise<VerificationReport | undefined> {
-  if (!set.hasHistory) return undefined;
-  const report = lastVerification(await readHistory(folder, set.id), 'post-backup');
-  if (!report) return undefined;
-  const checkedAt = Date.parse(report.checkedAt);
-  if (Number.isNaN(checkedAt)) return undefined;
-  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
-  for (const name of names) {
-    const info = await stat(join(folder, name)).catch(() => undefined);
-    // A file changed (or vanished) since the check: the recorded result says nothing about it now.
-    if (!info || info.mtimeMs > checkedAt - MTIME_RESOLUTION_MS) return undefined;
-  }
-  return report;
 }
 
 async function verifyForRetention(verify: VerifySetFunction, request: VerifyRequest): Promise<VerificationReport> {

@@ -9,9 +9,9 @@
 import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeConnectionError, describeServer, pgClientConfig, type ConnectionTarget } from './connection';
-import { scanDumpFile, type DumpScan } from './dumpScan';
+import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
 import { PulseError, toPulseError } from './errors';
-import { recordVerification } from './history';
+import { recentVerification, recordVerification } from './history';
 import { findSet, type ListedSet } from './listing';
 import { BACKUP_FILE_TYPES, readManifest, type Manifest } from './manifest';
 import { fileNameFor, manifestNameFor } from './naming';
@@ -63,6 +63,13 @@ export interface VerifySetOptions {
   onProgress?: (event: VerifyProgress) => void;
   /** Append the report to the set's history (default true). */
   record?: boolean;
+  /**
+   * Reuse the set's last recorded post-backup verification instead of
+   * reading every file again, when it did not fail and every file is older
+   * than it (see recentVerification); permissions are checked afresh. For a
+   * restore's pre-flight, which checks the file it loads while loading it.
+   */
+  reuseRecorded?: boolean;
   /** Replaceable so tests can check what Windows would say. */
   platform?: NodeJS.Platform;
 }
@@ -76,6 +83,8 @@ export interface PostBackupOptions {
 /** One dump file of the set, as it was found and read. */
 export interface VerifiedFile extends FileFinding {
   path: string;
+  /** When only the file's top was read (a reused verification): what pg_dump says there. */
+  preamble?: Preamble;
 }
 
 export interface PostBackupResult {
@@ -83,6 +92,8 @@ export interface PostBackupResult {
   files: VerifiedFile[];
   /** The set's manifest, when it has a readable one. */
   manifest?: Manifest;
+  /** Set when the checks are those of an earlier verification (its checkedAt). */
+  reusedFrom?: string;
 }
 
 export const POST_BACKUP_TITLE = 'Post-backup checks';
@@ -111,7 +122,9 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
 
   let post: PostBackupResult;
   try {
-    post = await verifyPostBackup(options.folder, set, options);
+    const recorded = options.reuseRecorded ? await recentVerification(options.folder, set) : undefined;
+    const reusable = recorded && set.manifest && outcomeOf(recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? []) !== 'fail';
+    post = reusable && recorded && set.manifest ? await reusePostBackup(options.folder, set, set.manifest, recorded, options) : await verifyPostBackup(options.folder, set, options);
   } catch (error) {
     // Let the connection attempt finish before leaving, so no socket outlives the call.
     await targetFacts;
@@ -167,6 +180,42 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
     ...(manifest ? { manifest } : {}),
   };
 }
+
+/**
+ * The post-backup group of a recorded verification whose files have not
+ * changed since: its checks stand, each saying when it ran; permissions
+ * (which change without touching a file's modification time) are checked
+ * again, and each file's preamble is read for the pre-restore checks.
+ */
+async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifest, recorded: VerificationReport, options: PostBackupOptions): Promise<PostBackupResult> {
+  const files: VerifiedFile[] = await Promise.all(
+    BACKUP_FILE_TYPES.map(async (type): Promise<VerifiedFile> => {
+      const name = set.files.find((file) => file.type === type)?.name ?? fileNameFor(set.prefix, type, set.timestamp);
+      const path = join(folder, name);
+      const file: VerifiedFile = { type, name, path };
+      try {
+        file.mode = (await stat(path)).mode & 0o777;
+        file.preamble = await readDumpPreamble(path);
+      } catch (error) {
+        file.unreadable = describeReadError(error);
+      }
+      return file;
+    }),
+  );
+  const when = recorded.checkedAt;
+  const recordedChecks = recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
+  const checks = recordedChecks.map((check) =>
+    check.id === 'permissions'
+      ? permissionsCheck(files, options.platform ?? process.platform)
+      : REUSED_NOTE.test(check.detail)
+        ? check
+        : { ...check, detail: `${check.detail} (checked ${when}; no file has changed since)` },
+  );
+  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest, reusedFrom: when };
+}
+
+/** The note a reused check carries; a check reused again keeps the time it really ran. */
+const REUSED_NOTE = /\(checked [^()]*; no file has changed since\)$/;
 
 async function loadManifest(folder: string, set: ListedSet): Promise<{ manifest?: Manifest; problem?: string }> {
   if (set.manifest) return { manifest: set.manifest };
@@ -293,7 +342,7 @@ async function preRestoreGroup(
   const serverVersion = facts.ok ? facts.value.version : undefined;
   checks.push(facts.ok ? reachableCheck(described, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
 
-  const filesWithRestrict = post.files.filter((file) => file.scan?.restrictKey !== undefined).map((file) => file.name);
+  const filesWithRestrict = post.files.filter((file) => (file.scan ?? file.preamble)?.restrictKey !== undefined).map((file) => file.name);
   checks.push(
     tools.ok
       ? psqlCheck({ ...psqlCandidates(tools.value, serverVersion), filesWithRestrict, serverVersion, binDirHint: BIN_DIR_HINT })
@@ -341,8 +390,9 @@ function dumpedFrom(post: PostBackupResult): PgVersion | undefined {
     }
   }
   for (const type of ['complete', 'schema', 'data'] as const) {
-    const scan: DumpScan | undefined = post.files.find((file) => file.type === type)?.scan;
-    const version = scan?.dumpedFromVersion === undefined ? undefined : parsePgVersion(scan.dumpedFromVersion);
+    const file = post.files.find((candidate) => candidate.type === type);
+    const said: DumpScan | Preamble | undefined = file?.scan ?? file?.preamble;
+    const version = said?.dumpedFromVersion === undefined ? undefined : parsePgVersion(said.dumpedFromVersion);
     if (version) return version;
   }
   return undefined;

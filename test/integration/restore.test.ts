@@ -6,7 +6,7 @@
  * role, a killed psql, a killed CLI — leaves the target exactly as it was.
  */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
@@ -186,6 +186,59 @@ describe('restore', function () {
 
     it('a "complete" file that is really the schema file is refused before the target changes', async function () {
       await refusedWhenDamaged(() => copyFileSync(fileOf('schema'), fileOf('complete')), /data|rows|checksum|sha256/i);
+    });
+
+    /** Dates every file of the set an hour back, so that a verification made now is clearly newer than them. */
+    function ageSetFiles(): void {
+      const past = new Date(Date.now() - 3600_000);
+      for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) utimesSync(join(folder, name), past, past);
+    }
+
+    it('the pre-flight reuses a recorded verification of unchanged files, and says so', async function () {
+      ageSetFiles();
+      const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const target = `reused_${Math.random().toString(36).slice(2, 8)}`;
+      await server.createDatabase(target);
+      const result = await restore(manifest.id, folder, target, 'complete', ['--no-safety-backup']);
+      assert.equal(result.code, 0, result.stderr);
+      const restored = JSON.parse(result.stdout) as RestoreResult;
+      const checks = restored.plan.verification.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
+      assert.match(checks.find((check) => check.id === 'checksums')?.detail ?? '', /\(checked \S+; no file has changed since\)$/);
+      assert.doesNotMatch(checks.find((check) => check.id === 'permissions')?.detail ?? '', /no file has changed since/, 'permissions are checked afresh');
+      await assertSameContent(server.url(source), server.url(target));
+    });
+
+    it('a file damaged after a recorded verification, its modification time kept, is caught while it loads and rolled back', async function () {
+      ageSetFiles();
+      const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const complete = fileOf('complete');
+      const saved = join(folder, 'saved');
+      copyFileSync(complete, saved);
+      const target = `rotten_${Math.random().toString(36).slice(2, 8)}`;
+      await server.createDatabase(target, { template: source });
+      await server.query(target, 'DELETE FROM public.notifications');
+      const before = await fingerprintDatabase(server.url(target));
+      try {
+        // Bit rot: the bytes change, the modification time does not.
+        const { atime, mtime } = statSync(complete);
+        const bytes = readFileSync(complete);
+        // A letter of an e-mail address: still valid input, so only the checksum can tell.
+        const at = bytes.indexOf('@', bytes.indexOf('COPY public.users ')) - 1;
+        assert.ok(at > 0 && /[a-z0-9]/.test(String.fromCharCode(bytes[at])));
+        bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
+        writeFileSync(complete, bytes);
+        utimesSync(complete, atime, mtime);
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        assertOneLineError(result);
+        assert.match(result.stderr, /changed after it was verified: it no longer matches its recorded sha256/);
+        assert.match(result.stderr, /rolled back and the target is unchanged/);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        copyFileSync(saved, complete);
+        rmSync(saved);
+      }
     });
 
     it('complete into a database that has the backup\'s objects is refused without --clean', async function () {
