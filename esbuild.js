@@ -1,10 +1,13 @@
 // Bundles the command-line tool and the VS Code extension into single
 // CommonJS files under dist/, so the package needs no node_modules. The
 // extension host provides `vscode`; pg's optional native binding is unused.
+// `--tests` bundles the extension-host test suite into out/test/ instead
+// (mocha stays external: it is loaded from the project's node_modules).
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
 
 /** Prints errors in the shape VS Code's esbuild problem matcher reads. */
 const problemMatcherPlugin = {
@@ -23,7 +26,9 @@ const problemMatcherPlugin = {
   },
 };
 
-const entryPoints = { cli: 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
+const entryPoints = tests
+  ? { 'extension/suite': 'test/extension/suite/index.ts' }
+  : { cli: 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
 
 async function main() {
   const context = await esbuild.context({
@@ -32,8 +37,8 @@ async function main() {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    outdir: 'dist',
-    external: ['vscode', 'pg-native'],
+    outdir: tests ? 'out/test' : 'dist',
+    external: tests ? ['vscode', 'pg-native', 'mocha'] : ['vscode', 'pg-native'],
     minify: production,
     sourcemap: !production,
     sourcesContent: false,

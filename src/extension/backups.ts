@@ -140,19 +140,27 @@ export class BackupsStore extends Disposable {
   /**
    * Inside the workspace folder (the default, ./backups) the workspace's own
    * recursive watcher sees the folder appear; outside it, the folder itself
-   * is watched.
+   * is watched. The folder is watched as well as its files: when it is
+   * removed whole, the watcher reports the folder's removal only, not each
+   * file's.
    */
   private watch(folder: vscode.WorkspaceFolder, backupsFolder: string): void {
     const key = folder.uri.toString();
     if (this.watchers.has(key)) return;
     const relative = path.relative(folder.uri.fsPath, backupsFolder);
     const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-    const pattern = inside
-      ? new vscode.RelativePattern(folder, `${relative.split(path.sep).join('/')}/*`)
-      : new vscode.RelativePattern(vscode.Uri.file(backupsFolder), '*');
-    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const posixRelative = relative.split(path.sep).join('/');
+    const patterns = inside
+      ? [new vscode.RelativePattern(folder, `${posixRelative}/*`), new vscode.RelativePattern(folder, posixRelative)]
+      : [new vscode.RelativePattern(vscode.Uri.file(backupsFolder), '*'), new vscode.RelativePattern(vscode.Uri.file(path.dirname(backupsFolder)), path.basename(backupsFolder))];
     const changed = () => this.scheduleReload(folder);
-    this.watchers.set(key, [watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)]);
+    this.watchers.set(
+      key,
+      patterns.flatMap((pattern) => {
+        const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+        return [watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed)];
+      }),
+    );
   }
 
   private scheduleReload(folder: vscode.WorkspaceFolder): void {

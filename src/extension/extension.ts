@@ -12,11 +12,23 @@ import { addToGitIgnore, gitIgnoreState } from './gitignore';
 import { Log } from './log';
 import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
 import type { FolderSettings } from './settings';
-import { BackupStatusBar } from './statusBar';
+import { BackupStatusBar, type StatusBarState } from './statusBar';
 import { PulseTasks } from './tasks';
-import { BACKUPS_VIEW_ID, BackupsTreeProvider } from './tree';
+import { BACKUPS_VIEW_ID, BackupsTreeProvider, type BackupsNode } from './tree';
 
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * What activation hands to other extensions and to the extension's own
+ * tests (`vscode.extensions.getExtension(...).exports`): read access to what
+ * a person sees, so automation can check it without scraping the screen.
+ */
+export interface PulseBackupApi {
+  /** The Backups view's data, exactly as the view shows it. */
+  readonly backupsTree: vscode.TreeDataProvider<BackupsNode>;
+  /** The status bar item as shown now. */
+  statusBar(): StatusBarState;
+}
+
+export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const log = new Log();
   const config = new Config(context.secrets, log);
   const store = new BackupsStore(config, log);
@@ -48,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // After activation has returned: listing never delays the extension host.
   setTimeout(() => statusBar.update(), 0);
+  return { backupsTree: tree, statusBar: () => statusBar.state() };
 }
 
 export function deactivate(): void {

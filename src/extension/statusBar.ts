@@ -9,6 +9,17 @@ import type { BackupsStore } from './backups';
 import { Disposable } from './lifecycle';
 import { statusBarModel, type FolderBackups } from './viewModel';
 
+/** What the item shows at this moment. */
+export interface StatusBarState {
+  visible: boolean;
+  text: string;
+  /** The Markdown of the tooltip. */
+  tooltip: string;
+  warning: boolean;
+  /** The command a click runs. */
+  command: string | undefined;
+}
+
 /** Ages are redrawn this often; staleness can begin without any file changing. */
 const REDRAW_MS = 60_000;
 
@@ -16,6 +27,7 @@ export class BackupStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private updating: Promise<void> | undefined;
   private updateAgain = false;
+  private visible = false;
 
   constructor(private readonly store: BackupsStore) {
     super();
@@ -25,6 +37,18 @@ export class BackupStatusBar extends Disposable {
     this._register(store.onDidChangeRunning(() => this.update()));
     const timer = setInterval(() => this.update(), REDRAW_MS);
     this._register({ dispose: () => clearInterval(timer) });
+  }
+
+  state(): StatusBarState {
+    const tooltip = this.item.tooltip;
+    const command = this.item.command;
+    return {
+      visible: this.visible,
+      text: this.item.text,
+      tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+      warning: this.item.backgroundColor !== undefined,
+      command: typeof command === 'string' ? command : command?.command,
+    };
   }
 
   /** Runs one update at a time; a change meanwhile runs one more afterwards. */
@@ -48,6 +72,7 @@ export class BackupStatusBar extends Disposable {
     if (this.isDisposed) return;
     if (listings.length === 0) {
       this.item.hide();
+      this.visible = false;
       return;
     }
     const folders: FolderBackups[] = listings.map((listing) => ({
@@ -67,5 +92,6 @@ export class BackupStatusBar extends Disposable {
       ? { title: 'Open backup report', command: 'pulseBackup.openReport', arguments: [{ folderUri: target.folderKey, setId: target.setId }] }
       : { title: 'Backup database', command: 'pulseBackup.backup' };
     this.item.show();
+    this.visible = true;
   }
 }

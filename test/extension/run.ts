@@ -1,0 +1,130 @@
+/**
+ * `npm run test:extension`: the extension-host suite (test/extension/suite)
+ * inside a real VS Code, against a real PostgreSQL server.
+ *
+ * 1. Starts a throwaway PostgreSQL server and loads the project's Factory
+ *    Pulse sample into it.
+ * 2. Makes a workspace folder like the team's project: a git repository
+ *    named factory-pulse with a tasks.json that declares a pulse-backup task.
+ * 3. Runs the suite in VS Code with the extension from this folder (the
+ *    built dist/extension.js) through one of two hosts:
+ *    - `electron`: @vscode/test-electron, which downloads VS Code (needs the
+ *      internet; what a developer laptop uses);
+ *    - `code-server`: the same VS Code workbench and extension host from the
+ *      npm registry, opened in headless Chromium — works offline.
+ *    PULSE_BACKUP_TEST_HOST=electron|code-server chooses; by default
+ *    electron when VS Code's download server answers, else code-server.
+ *
+ * Exits with 0 when every test passed, 1 otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startServer, type TestServer } from '../support/pgServer';
+import { ensureCodeServer, runSuiteInCodeServer } from './hosts/codeServer';
+
+const repositoryRoot = path.resolve(__dirname, '..', '..');
+const suitePath = path.join(repositoryRoot, 'out', 'test', 'extension', 'suite.js');
+const DATABASE = 'factory_pulse';
+const SUITE_TIMEOUT_MS = 15 * 60_000;
+
+type Host = 'electron' | 'code-server';
+
+function log(line: string): void {
+  process.stderr.write(`[test:extension] ${line}\n`);
+}
+
+async function main(): Promise<number> {
+  const host = await chooseHost();
+  log(`host: ${host}`);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'pulse-backup-ext-'));
+  let server: TestServer | undefined;
+  try {
+    server = await startServer();
+    await server.createDatabase(DATABASE);
+    await server.loadSql(DATABASE, path.join(repositoryRoot, 'test', 'samples', 'factory.sql'));
+    log(`PostgreSQL ${server.major} on ${server.host}:${server.port}, database ${DATABASE} loaded`);
+
+    const workspace = makeWorkspace(scratch);
+    const env: Record<string, string> = {
+      PULSE_TEST_DB: JSON.stringify({ host: server.host, port: server.port, user: server.user, password: server.password, database: DATABASE }),
+      // The tool --version cache goes to the scratch folder, not the user's cache.
+      PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
+    };
+    if (host === 'electron') return await runInElectron(workspace, env, scratch);
+    const codeServer = await ensureCodeServer({ log });
+    return await runSuiteInCodeServer({
+      codeServer,
+      extensionDevelopmentPath: repositoryRoot,
+      extensionTestsPath: suitePath,
+      workspaceFolder: workspace,
+      env,
+      timeoutMs: SUITE_TIMEOUT_MS,
+      log,
+    });
+  } finally {
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** factory-pulse/: a git repository (for the .gitignore offer) with a tasks.json using the task type. */
+function makeWorkspace(scratch: string): string {
+  const workspace = path.join(scratch, 'factory-pulse');
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    path.join(workspace, '.vscode', 'tasks.json'),
+    `${JSON.stringify({ version: '2.0.0', tasks: [{ type: 'pulse-backup', action: 'verify', label: 'verify latest', problemMatcher: [] }] }, null, 2)}\n`,
+  );
+  writeFileSync(path.join(workspace, 'README.md'), '# Factory Pulse\n');
+  execFileSync('git', ['init', '-q', workspace]);
+  return workspace;
+}
+
+async function runInElectron(workspace: string, env: Record<string, string>, scratch: string): Promise<number> {
+  const { runTests } = await import('@vscode/test-electron');
+  try {
+    await runTests({
+      extensionDevelopmentPath: repositoryRoot,
+      extensionTestsPath: suitePath,
+      extensionTestsEnv: env,
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${path.join(scratch, 'user-data')}`],
+    });
+    return 0;
+  } catch (error) {
+    log(`the suite failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+async function chooseHost(): Promise<Host> {
+  const asked = process.env.PULSE_BACKUP_TEST_HOST;
+  if (asked === 'electron' || asked === 'code-server') return asked;
+  if (asked) throw new Error(`PULSE_BACKUP_TEST_HOST must be "electron" or "code-server", not "${asked}"`);
+  return (await canDownloadVsCode()) ? 'electron' : 'code-server';
+}
+
+/** True when VS Code's update server answers within a few seconds. */
+function canDownloadVsCode(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = request('https://update.code.visualstudio.com/api/releases/stable', { method: 'HEAD', timeout: 5000 }, (response) => {
+      response.resume();
+      resolve((response.statusCode ?? 500) < 500);
+    });
+    probe.on('timeout', () => probe.destroy());
+    probe.on('error', () => resolve(false));
+    probe.end();
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`could not run the extension tests: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,29 @@
+/**
+ * The extension-host side of `npm run test:extension`: the module VS Code
+ * loads through `--extensionTestsPath` (and the code-server host through
+ * the same contract). It runs the mocha suite in the extension host and
+ * rejects when a test fails, which makes the host exit non-zero.
+ *
+ * Built by esbuild into out/test/extension/suite.js, inside the
+ * extension's folder: there `require('vscode')` yields the extension's own
+ * API object, which prompts.ts relies on to answer dialogs.
+ */
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+
+export async function run(): Promise<void> {
+  const extension = vscode.extensions.getExtension('pulse-backup.pulse-backup');
+  if (!extension) throw new Error('the extension under test (pulse-backup.pulse-backup) is not loaded');
+  const inside = path.relative(extension.extensionPath, __filename);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    throw new Error(`the suite (${__filename}) must be loaded from inside the extension's folder (${extension.extensionPath}) to share its vscode API`);
+  }
+  // The project's reporter: mocha's spec output and a closing "N passed, N failed, N skipped" line.
+  const reporter = path.join(extension.extensionPath, 'test', 'support', 'summaryReporter.cjs');
+  const mocha = new Mocha({ ui: 'bdd', reporter, color: false, timeout: 180_000, slow: 10_000 });
+  mocha.suite.emit('pre-require', globalThis, 'extension.test', mocha);
+  await import('./extension.test');
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);
+}
