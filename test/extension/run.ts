@@ -5,8 +5,10 @@
  * 1. Starts a throwaway PostgreSQL server and loads the project's Factory
  *    Pulse sample into it.
  * 2. Makes a workspace folder like the team's project: a git repository
- *    named factory-pulse with a tasks.json that declares a pulse-backup task.
- * 3. Runs the suite in VS Code with the extension from this folder (the
+ *    named factory-pulse with a tasks.json that declares a pulse-backup task;
+ *    and a multi-root workspace of two plants, each backing up its own
+ *    database (a copy of the first).
+ * 3. Runs the suite in VS Code, once per workspace, with the extension from this folder (the
  *    built dist/extension.js) through one of two hosts:
  *    - `electron`: @vscode/test-electron, which downloads VS Code (needs the
  *      internet; what a developer laptop uses);
@@ -28,6 +30,8 @@ import { ensureCodeServer, runSuiteInCodeServer } from './hosts/codeServer';
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 const suitePath = path.join(repositoryRoot, 'out', 'test', 'extension', 'suite.js');
 const DATABASE = 'factory_pulse';
+/** The second folder of the multi-root workspace backs up this copy. */
+const SECOND_DATABASE = 'factory_pulse_eu';
 const SUITE_TIMEOUT_MS = 15 * 60_000;
 
 type Host = 'electron' | 'code-server';
@@ -47,23 +51,28 @@ async function main(): Promise<number> {
     await server.loadSql(DATABASE, path.join(repositoryRoot, 'test', 'samples', 'factory.sql'));
     log(`PostgreSQL ${server.major} on ${server.host}:${server.port}, database ${DATABASE} loaded`);
 
-    const workspace = makeWorkspace(scratch);
+    // Two windows, as people use it: one project folder, then a multi-root workspace of two.
+    const scenarios = [
+      { name: 'one folder', workspace: makeWorkspace(scratch) },
+      { name: 'multi-root', workspace: makeMultiRootWorkspace(scratch) },
+    ];
+    await server.createDatabase(SECOND_DATABASE, { template: DATABASE });
     const env: Record<string, string> = {
-      PULSE_TEST_DB: JSON.stringify({ host: server.host, port: server.port, user: server.user, password: server.password, database: DATABASE }),
+      PULSE_TEST_DB: JSON.stringify({ host: server.host, port: server.port, user: server.user, password: server.password, database: DATABASE, secondDatabase: SECOND_DATABASE }),
       // The tool --version cache goes to the scratch folder, not the user's cache.
       PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
     };
-    if (host === 'electron') return await runInElectron(workspace, env, scratch);
-    const codeServer = await ensureCodeServer({ log });
-    return await runSuiteInCodeServer({
-      codeServer,
-      extensionDevelopmentPath: repositoryRoot,
-      extensionTestsPath: suitePath,
-      workspaceFolder: workspace,
-      env,
-      timeoutMs: SUITE_TIMEOUT_MS,
-      log,
-    });
+    const codeServer = host === 'code-server' ? await ensureCodeServer({ log }) : undefined;
+    let failed = 0;
+    for (const scenario of scenarios) {
+      log(`${scenario.name}: ${scenario.workspace}`);
+      const code = codeServer
+        ? await runSuiteInCodeServer({ codeServer, extensionDevelopmentPath: repositoryRoot, extensionTestsPath: suitePath, workspaceFolder: scenario.workspace, env, timeoutMs: SUITE_TIMEOUT_MS, log })
+        : await runInElectron(scenario.workspace, env, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
+      if (code !== 0) failed += 1;
+    }
+    log(failed === 0 ? 'every scenario passed' : `${failed} of ${scenarios.length} scenarios failed`);
+    return failed === 0 ? 0 : 1;
   } finally {
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -83,14 +92,33 @@ function makeWorkspace(scratch: string): string {
   return workspace;
 }
 
-async function runInElectron(workspace: string, env: Record<string, string>, scratch: string): Promise<number> {
+/** shop-floor.code-workspace: two folders, each with its own database and backups. */
+function makeMultiRootWorkspace(scratch: string): string {
+  const root = path.join(scratch, 'multi-root');
+  for (const name of ['plant-berlin', 'plant-porto']) mkdirSync(path.join(root, name), { recursive: true });
+  const file = path.join(root, 'shop-floor.code-workspace');
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        folders: [{ path: 'plant-berlin' }, { path: 'plant-porto' }],
+        tasks: { version: '2.0.0', tasks: [{ type: 'pulse-backup', action: 'verify', folder: 'plant-porto', label: 'verify porto', problemMatcher: [] }] },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return file;
+}
+
+async function runInElectron(workspace: string, env: Record<string, string>, userDataDir: string): Promise<number> {
   const { runTests } = await import('@vscode/test-electron');
   try {
     await runTests({
       extensionDevelopmentPath: repositoryRoot,
       extensionTestsPath: suitePath,
       extensionTestsEnv: env,
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${path.join(scratch, 'user-data')}`],
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${userDataDir}`],
     });
     return 0;
   } catch (error) {

@@ -123,7 +123,7 @@ export interface RunSuiteInCodeServerOptions {
   extensionDevelopmentPath: string;
   /** A CommonJS module exporting `run(): Promise<void>`, which rejects when tests fail. */
   extensionTestsPath: string;
-  /** The folder the workbench opens. */
+  /** The folder the workbench opens, or a multi-root workspace file (`*.code-workspace`). */
   workspaceFolder: string;
   /** Added to the extension host's environment. */
   env: Record<string, string>;
@@ -706,7 +706,7 @@ export async function runSuiteInCodeServer(options: RunSuiteInCodeServerOptions)
       const viaNode = await isNodeScript(options.codeServer);
       if (finished) return { kind: 'failure', reason: 'stopped' };
       codeServer = spawn(viaNode ? process.execPath : options.codeServer, viaNode ? [options.codeServer, ...args] : args, {
-        cwd: workspaceFolder,
+        cwd: isWorkspaceFile(workspaceFolder) ? path.dirname(workspaceFolder) : workspaceFolder,
         env: childEnvironment(options.env),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
@@ -749,7 +749,8 @@ export async function runSuiteInCodeServer(options: RunSuiteInCodeServerOptions)
         ['extensionDevelopmentPath', remoteUri(authority, extensionDevelopmentPath)],
         ['extensionTestsPath', remoteUri(authority, runnerFile)],
       ];
-      const url = `http://${authority}/?folder=${encodeURIComponent(workspaceFolder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const open = isWorkspaceFile(workspaceFolder) ? 'workspace' : 'folder';
+      const url = `http://${authority}/?${open}=${encodeURIComponent(workspaceFolder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
       note(`[runner] opening ${url}`);
       await page.goto(url, { timeout: Math.max(1000, remaining()) });
       return settled;
@@ -760,4 +761,127 @@ export async function runSuiteInCodeServer(options: RunSuiteInCodeServerOptions)
 function dumpDiagnostics(lines: readonly string[]): void {
   if (lines.length === 0) return;
   process.stderr.write(`--- code-server diagnostics (last ${lines.length} lines) ---\n${lines.join('\n')}\n--- end of diagnostics ---\n`);
+}
+
+function isWorkspaceFile(file: string): boolean {
+  return file.endsWith('.code-workspace');
+}
+
+// ---------------------------------------------------------------------------
+// A code-server for a browser to drive: the end-to-end tests install the
+// packaged extension (.vsix) and click through the workbench themselves.
+
+export interface InstallExtensionOptions {
+  /** The code-server executable, as returned by ensureCodeServer(). */
+  codeServer: string;
+  /** The packaged extension. */
+  vsix: string;
+  userDataDir: string;
+  extensionsDir: string;
+  log?: (line: string) => void;
+}
+
+/** `code-server --install-extension file.vsix` into that user-data-dir and extensions-dir (no network needed). */
+export async function installExtensionIntoCodeServer(options: InstallExtensionOptions): Promise<void> {
+  await mkdir(options.userDataDir, { recursive: true });
+  await mkdir(options.extensionsDir, { recursive: true });
+  const args = ['--user-data-dir', options.userDataDir, '--extensions-dir', options.extensionsDir, '--install-extension', path.resolve(options.vsix)];
+  const viaNode = await isNodeScript(options.codeServer);
+  await runLogged(
+    viaNode ? process.execPath : options.codeServer,
+    viaNode ? [options.codeServer, ...args] : args,
+    options.userDataDir,
+    childEnvironment({}),
+    options.log ?? (() => undefined),
+  );
+}
+
+export interface StartCodeServerOptions {
+  /** The code-server executable, as returned by ensureCodeServer(). */
+  codeServer: string;
+  userDataDir: string;
+  extensionsDir: string;
+  /** Written as <userDataDir>/User/settings.json. */
+  userSettings: Record<string, unknown>;
+  /** code-server's working folder (its terminals start there). */
+  cwd: string;
+  /** Added to the environment of code-server and so of its extension host. */
+  env: Record<string, string>;
+  /** How long code-server may take to answer /healthz. */
+  startTimeoutMs: number;
+  /** code-server's output, line by line. */
+  log?: (line: string) => void;
+}
+
+export interface StartedCodeServer {
+  /** 127.0.0.1:PORT */
+  readonly authority: string;
+  /** The workbench's address with that folder open. */
+  workbenchUrl(folder: string): string;
+  /** Resolves with a description when code-server exits, however it ends. */
+  readonly exited: Promise<string>;
+  /** SIGTERM, then SIGKILL of its whole process group (extension host and pty host included). */
+  stop(): Promise<void>;
+  /** SIGKILL of the whole group at once: for process 'exit' handlers, which cannot wait. */
+  killNow(): void;
+}
+
+/**
+ * Starts code-server on a free loopback port with no auth, no telemetry, no
+ * update check and workspace trust off, and resolves once it answers.
+ * The caller stops it (stop(), or killNow() on exit).
+ */
+export async function startCodeServer(options: StartCodeServerOptions): Promise<StartedCodeServer> {
+  const log = options.log ?? (() => undefined);
+  await mkdir(path.join(options.userDataDir, 'User'), { recursive: true });
+  await mkdir(options.extensionsDir, { recursive: true });
+  await writeFile(path.join(options.userDataDir, 'User', 'settings.json'), `${JSON.stringify(options.userSettings, null, 2)}\n`);
+  // Without --config, code-server writes ~/.config/code-server/config.yaml.
+  const configFile = path.join(options.userDataDir, 'code-server.yaml');
+  await writeFile(configFile, 'auth: none\ncert: false\n');
+  const port = await freePort();
+  const authority = `127.0.0.1:${port}`;
+  const args = [
+    '--config', configFile,
+    '--auth', 'none',
+    '--bind-addr', authority,
+    '--user-data-dir', options.userDataDir,
+    '--extensions-dir', options.extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+  ];
+  const viaNode = await isNodeScript(options.codeServer);
+  const child = spawn(viaNode ? process.execPath : options.codeServer, viaNode ? [options.codeServer, ...args] : args, {
+    cwd: options.cwd,
+    env: childEnvironment(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  lineReader(child.stdout, log);
+  lineReader(child.stderr, log);
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(`code-server did not start: ${error.message}`));
+    child.once('exit', (code, signal) => resolve(`code-server exited (${signal ?? `exit ${String(code)}`})`));
+  });
+  const handle: StartedCodeServer = {
+    authority,
+    workbenchUrl: (folder) => `http://${authority}/?folder=${encodeURIComponent(path.resolve(folder))}`,
+    exited,
+    stop: () => stopCodeServer(child),
+    killNow: () => killGroup(child, 'SIGKILL'),
+  };
+  let early: string | undefined;
+  void exited.then((reason) => (early = reason));
+  const deadline = Date.now() + options.startTimeoutMs;
+  while (!(await httpOk(`http://${authority}/healthz`))) {
+    if (early !== undefined || Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(early ?? `code-server did not answer on ${authority} within ${options.startTimeoutMs} ms`);
+    }
+    await sleep(200);
+  }
+  return handle;
 }

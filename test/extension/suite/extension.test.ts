@@ -12,7 +12,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
@@ -23,45 +22,10 @@ import { verifySet } from '../../../src/core/verify';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
+import { closedPort, commandLines, databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
-
-interface TestDatabase {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
-function testDatabase(): TestDatabase {
-  const raw = process.env.PULSE_TEST_DB;
-  if (!raw) throw new Error('PULSE_TEST_DB is not set: run this suite with `npm run test:extension`');
-  return JSON.parse(raw) as TestDatabase;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every file under a folder, recursively (for "the password is nowhere" checks). */
 function filesUnder(folder: string): string[] {
@@ -73,8 +37,8 @@ function filesUnder(folder: string): string[] {
 
 describe('Pulse Backup in a real VS Code', function () {
   const db = testDatabase();
-  const dbUrl = `postgresql://${db.user}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}`;
-  const urlWithoutPassword = `postgresql://${db.user}@${db.host}:${db.port}/${db.database}`;
+  const dbUrl = databaseUrl(db, db.database, true);
+  const urlWithoutPassword = databaseUrl(db, db.database, false);
   const prompts = new ScriptedPrompts();
   let folder: vscode.WorkspaceFolder;
   let backupsFolder: string;
@@ -485,52 +449,3 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 });
 
-/** Every process's command line (Linux /proc), arguments joined by spaces. */
-function commandLines(): string[] {
-  const lines: string[] = [];
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      // gone already
-    }
-  }
-  return lines;
-}
-
-function labelOf(item: vscode.TreeItem): string {
-  const label = item.label;
-  return typeof label === 'string' ? label : (label?.label ?? '');
-}
-
-/** Starts a task; `ended` resolves with its exit code (undefined when it had none). */
-function startTask(task: vscode.Task): { execution: Promise<vscode.TaskExecution>; ended: Promise<number | undefined> } {
-  let resolveEnded: (code: number | undefined) => void = () => undefined;
-  const ended = new Promise<number | undefined>((resolve) => {
-    resolveEnded = resolve;
-  });
-  // Listening before the task starts: a quick task can end before executeTask's promise settles.
-  let execution: vscode.TaskExecution | undefined;
-  const pending: { execution: vscode.TaskExecution; code: number | undefined }[] = [];
-  const finish = (code: number | undefined) => {
-    processEnded.dispose();
-    taskEnded.dispose();
-    resolveEnded(code);
-  };
-  const processEnded = vscode.tasks.onDidEndTaskProcess((event) => {
-    if (execution === undefined) pending.push({ execution: event.execution, code: event.exitCode });
-    else if (event.execution === execution) finish(event.exitCode);
-  });
-  const taskEnded = vscode.tasks.onDidEndTask((event) => {
-    if (execution === undefined || event.execution !== execution) return;
-    // A task with an exit code reports it through onDidEndTaskProcess first; give it a moment.
-    setTimeout(() => finish(undefined), 1000);
-  });
-  const started = Promise.resolve(vscode.tasks.executeTask(task)).then((value) => {
-    execution = value;
-    const early = pending.find((event) => event.execution === value);
-    if (early) finish(early.code);
-    return value;
-  });
-  return { execution: started, ended };
-}

@@ -1,0 +1,100 @@
+/**
+ * What the extension-host tests share: the database the runner started, and
+ * waiting for what the extension does asynchronously (tasks, watchers).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as vscode from 'vscode';
+
+export interface TestDatabase {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** A copy of `database`, for the second folder of the multi-root workspace. */
+  secondDatabase: string;
+}
+
+export function testDatabase(): TestDatabase {
+  const raw = process.env.PULSE_TEST_DB;
+  if (!raw) throw new Error('PULSE_TEST_DB is not set: run this suite with `npm run test:extension`');
+  return JSON.parse(raw) as TestDatabase;
+}
+
+export function databaseUrl(db: TestDatabase, database: string, withPassword: boolean): string {
+  const credentials = withPassword ? `${db.user}:${encodeURIComponent(db.password)}` : db.user;
+  return `postgresql://${credentials}@${db.host}:${db.port}/${database}`;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every process's command line (Linux /proc), arguments joined by spaces. */
+export function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // gone already
+    }
+  }
+  return lines;
+}
+
+export function labelOf(item: vscode.TreeItem): string {
+  const label = item.label;
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
+/** Starts a task; `ended` resolves with its exit code (undefined when it had none). */
+export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskExecution>; ended: Promise<number | undefined> } {
+  let resolveEnded: (code: number | undefined) => void = () => undefined;
+  const ended = new Promise<number | undefined>((resolve) => {
+    resolveEnded = resolve;
+  });
+  // Listening before the task starts: a quick task can end before executeTask's promise settles.
+  let execution: vscode.TaskExecution | undefined;
+  const pending: { execution: vscode.TaskExecution; code: number | undefined }[] = [];
+  const finish = (code: number | undefined) => {
+    processEnded.dispose();
+    taskEnded.dispose();
+    resolveEnded(code);
+  };
+  const processEnded = vscode.tasks.onDidEndTaskProcess((event) => {
+    if (execution === undefined) pending.push({ execution: event.execution, code: event.exitCode });
+    else if (event.execution === execution) finish(event.exitCode);
+  });
+  const taskEnded = vscode.tasks.onDidEndTask((event) => {
+    if (execution === undefined || event.execution !== execution) return;
+    // A task with an exit code reports it through onDidEndTaskProcess first; give it a moment.
+    setTimeout(() => finish(undefined), 1000);
+  });
+  const started = Promise.resolve(vscode.tasks.executeTask(task)).then((value) => {
+    execution = value;
+    const early = pending.find((event) => event.execution === value);
+    if (early) finish(early.code);
+    return value;
+  });
+  return { execution: started, ended };
+}

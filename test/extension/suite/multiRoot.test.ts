@@ -1,0 +1,123 @@
+/**
+ * A multi-root workspace (test/extension/run.ts makes it): two plants, each
+ * folder backing up its own database into its own backups folder with its
+ * own prefix. The view groups the sets by folder, the status bar names the
+ * folder it speaks of, and a task says which folder it is for.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PulseBackupApi } from '../../../src/extension/extension';
+import type { BackupsNode, FolderNode, SetNode } from '../../../src/extension/tree';
+import { databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
+import { ScriptedPrompts } from './prompts';
+
+describe('Pulse Backup in a multi-root workspace', function () {
+  const db = testDatabase();
+  const prompts = new ScriptedPrompts();
+  let api: PulseBackupApi;
+  let berlin: vscode.WorkspaceFolder;
+  let porto: vscode.WorkspaceFolder;
+
+  const backupsOf = (folder: vscode.WorkspaceFolder) => path.join(folder.uri.fsPath, 'backups');
+
+  async function folderNodes(): Promise<FolderNode[]> {
+    return ((await api.backupsTree.getChildren(undefined)) ?? []).filter((node): node is FolderNode => node.kind === 'folder');
+  }
+
+  async function setsUnder(folder: vscode.WorkspaceFolder): Promise<SetNode[]> {
+    const node = (await folderNodes()).find((candidate) => candidate.listing.folder.uri.toString() === folder.uri.toString());
+    if (!node) return [];
+    const children: BackupsNode[] = (await api.backupsTree.getChildren(node)) ?? [];
+    return children.filter((child): child is SetNode => child.kind === 'set');
+  }
+
+  async function configure(folder: vscode.WorkspaceFolder, database: string): Promise<void> {
+    prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === folder.name);
+    prompts.answerInput = (call) => (call.password ? undefined : databaseUrl(db, database, true));
+    await vscode.commands.executeCommand('pulseBackup.configureConnection');
+    assert.equal(vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionUrl'), databaseUrl(db, database, false));
+  }
+
+  async function backUp(folder: vscode.WorkspaceFolder): Promise<string> {
+    prompts.reset();
+    prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === folder.name);
+    await vscode.commands.executeCommand('pulseBackup.backup', { focus: 'set' });
+    assert.deepEqual(prompts.messages.filter((call) => call.kind === 'error').map((call) => call.message), []);
+    const done = await prompts.waitForMessage((call) => /^Backup \S+ written/.test(call.message));
+    return /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
+  }
+
+  before(async function () {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    assert.deepEqual(
+      folders.map((folder) => folder.name),
+      ['plant-berlin', 'plant-porto'],
+    );
+    [berlin, porto] = folders;
+    prompts.install();
+    const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
+    assert.ok(extension);
+    api = await extension.activate();
+  });
+
+  after(function () {
+    prompts.dispose();
+  });
+
+  it('each folder has its own connection: Configure connection asks which folder', async function () {
+    await configure(berlin, db.database);
+    await configure(porto, db.secondDatabase);
+    assert.deepEqual(await api.backupsTree.getChildren(undefined), [], 'no backups anywhere yet: the welcome view');
+  });
+
+  it('backs up each folder into its own backups folder, with its own prefix, and the view groups the sets by folder', async function () {
+    const berlinSet = await backUp(berlin);
+    assert.match(berlinSet, /^plant_berlin_\d{8}_\d{6}$/);
+    const nodes = await waitFor('a folder node per workspace folder', async () => ((await folderNodes()).length === 2 ? folderNodes() : undefined));
+    assert.deepEqual(
+      nodes.map((node) => labelOf(api.backupsTree.getTreeItem(node) as vscode.TreeItem)),
+      ['plant-berlin', 'plant-porto'],
+    );
+    const portoChildren = (await api.backupsTree.getChildren(nodes[1])) ?? [];
+    assert.deepEqual(
+      portoChildren.map((child) => (child.kind === 'info' ? child.label : child.kind)),
+      ['No backups yet'],
+    );
+    assert.deepEqual(
+      (await setsUnder(berlin)).map((node) => node.entry.set.id),
+      [berlinSet],
+    );
+
+    const portoSet = await backUp(porto);
+    assert.match(portoSet, /^plant_porto_\d{8}_\d{6}$/);
+    await waitFor('the porto set under plant-porto', async () => ((await setsUnder(porto)).some((node) => node.entry.set.id === portoSet) ? true : undefined));
+    assert.ok(readdirSync(backupsOf(berlin)).every((name) => !name.startsWith('plant_porto_')), 'nothing of porto in berlin/backups');
+    assert.ok(readdirSync(backupsOf(porto)).every((name) => !name.startsWith('plant_berlin_')), 'nothing of berlin in porto/backups');
+    assert.ok(existsSync(path.join(backupsOf(porto), `${portoSet}.manifest.json`)));
+  });
+
+  it('the status bar names the folder it speaks of', async function () {
+    const state = await waitFor('the status bar', () => {
+      const current = api.statusBar();
+      return /^\$\(database\) plant-(berlin|porto): just now$/.test(current.text) ? current : undefined;
+    });
+    assert.match(state.tooltip, /plant-berlin/);
+    assert.match(state.tooltip, /plant-porto/);
+  });
+
+  it('a task from the workspace file runs for the folder it names', async function () {
+    const task = (await vscode.tasks.fetchTasks({ type: 'pulse-backup' })).find((candidate) => candidate.name === 'verify porto');
+    assert.ok(task, 'the workspace file declares "verify porto"');
+    assert.equal(await startTask(task).ended, 0);
+    const porto1 = (await setsUnder(porto))[0];
+    await waitFor('porto to show its verification', async () => {
+      const children = (await api.backupsTree.getChildren(await waitFor('porto set', async () => (await setsUnder(porto)).find((node) => node.entry.set.id === porto1.entry.set.id)))) ?? [];
+      return children.some((child) => child.kind === 'info' && child.label.startsWith('Verified ')) || undefined;
+    });
+    const berlinSet = (await setsUnder(berlin))[0];
+    const berlinChildren = (await api.backupsTree.getChildren(berlinSet)) ?? [];
+    assert.ok(berlinChildren.some((child) => child.kind === 'info' && child.label === 'Not verified yet'), 'berlin was not verified');
+  });
+});
