@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
+import { assertToolsForSupabaseProject, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
 import type { CommandLine, CommandSpec, Flags } from './args';
 
 export interface CliContext {
@@ -25,9 +26,14 @@ export function backupsFolder(flags: Flags, context: CliContext): string {
   return resolve(context.cwd, flags.dir ?? (fromEnv ? fromEnv : 'backups'));
 }
 
-/** --prefix, or the current folder's name in snake_case: the same for backup and prune, so prune finds what backup wrote. */
+/**
+ * --prefix, else a Supabase project's project_id, else the current folder's
+ * name, in snake_case: the same for backup and prune, so prune finds what
+ * backup wrote.
+ */
 export function setPrefix(flags: Flags, context: CliContext): string {
-  const prefix = flags.prefix ?? defaultPrefix(context.cwd);
+  const project = flags.prefix === undefined ? supabaseProject(context) : undefined;
+  const prefix = flags.prefix ?? (project && supabasePrefix(project)) ?? defaultPrefix(context.cwd);
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `invalid prefix "${prefix}"`, {
       hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
@@ -36,8 +42,23 @@ export function setPrefix(flags: Flags, context: CliContext): string {
   return prefix;
 }
 
+/** --db, the environment, else the current folder's Supabase project's database, else the local Supabase default. */
 export function connectionTarget(flags: Flags, context: CliContext): ConnectionTarget {
-  return resolveConnection({ url: flags.db, env: context.env });
+  const project = supabaseProject(context);
+  return resolveConnection({ url: flags.db, env: context.env, ...(project ? { defaultUrl: supabaseDatabaseUrl(project) } : {}) });
+}
+
+const projects = new Map<string, SupabaseProject | undefined>();
+
+/** The Supabase project in the current folder (supabase/config.toml), read once. */
+export function supabaseProject(context: CliContext): SupabaseProject | undefined {
+  if (!projects.has(context.cwd)) projects.set(context.cwd, readSupabaseProject(context.cwd));
+  return projects.get(context.cwd);
+}
+
+/** When the target is the Supabase project's own database, [db].major_version needs a pg_dump to match, checked before connecting. */
+export async function checkSupabaseTools(target: ConnectionTarget, flags: Flags, context: CliContext): Promise<void> {
+  await assertToolsForSupabaseProject(supabaseProject(context), target, { pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR, env: context.env });
 }
 
 export function writeJson(context: CliContext, value: unknown): void {

@@ -17,7 +17,7 @@ import type { RestoreMode } from '../core/restore';
 import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention';
 import { verifySet } from '../core/verify';
 import type { BackupsStore, FolderListing } from './backups';
-import { pickWorkspaceFolder, type Config } from './config';
+import { defaultUrlOf, pickWorkspaceFolder, type Config } from './config';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { ReportPanel, type ReportPanelDependencies } from './reportPanel';
@@ -333,7 +333,7 @@ export class Commands extends Disposable {
     if (entered === undefined) return;
     const { url, password: passwordInUrl } = entered.trim() === '' ? { url: undefined, password: undefined } : splitPassword(entered);
     await config.saveConnectionUrl(folder, url);
-    const target = resolveConnection({ url, env: process.env });
+    const target = resolveConnection({ url, env: process.env, ...defaultUrlOf(config.settingsFor(folder)) });
     if (passwordInUrl !== undefined) {
       await config.storePassword(target, passwordInUrl);
       void vscode.window.showInformationMessage(`Saved the URL for ${describeTarget(target)}; its password went into VS Code's secret storage, not the settings.`);

@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { parseConnectionUrl, resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
+import { supabaseDatabaseUrl } from '../core/supabaseProject';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { SETTINGS_SECTION, SETTING, passwordKey, readFolderSettings, type FolderSettings, type RawFolderSettings } from './settings';
@@ -67,7 +68,7 @@ export class Config extends Disposable {
    */
   async connectionTarget(folder: vscode.WorkspaceFolder): Promise<ConnectionTarget> {
     const settings = this.settingsFor(folder);
-    const target = resolveConnection({ url: settings.connectionUrl, env: process.env });
+    const target = resolveConnection({ url: settings.connectionUrl, env: process.env, ...defaultUrlOf(settings) });
     if (settings.connectionUrl !== undefined && parseConnectionUrl(settings.connectionUrl, { env: {} }).password !== undefined) {
       this.warnPasswordInSettings(settings.connectionUrl);
     }
@@ -107,6 +108,11 @@ export class Config extends Disposable {
     this.warnedUrls.add(url);
     this.log.warn('pulseBackup.connectionUrl contains a password; settings are plain text. Run "Pulse Backup: Configure connection" to move it into secret storage.');
   }
+}
+
+/** A Supabase project's own database is the folder's default connection. */
+export function defaultUrlOf(settings: FolderSettings): { defaultUrl?: string } {
+  return settings.supabase ? { defaultUrl: supabaseDatabaseUrl(settings.supabase) } : {};
 }
 
 /** The folder a command is about: the only one, or the one the person picks. */

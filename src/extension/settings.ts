@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { parseConnectionUrl, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
+import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
 import { DEFAULT_KEEP } from '../core/retention';
 
 export const SETTINGS_SECTION = 'pulseBackup';
@@ -52,6 +53,8 @@ export interface FolderSettings {
   clientToolsFolder: string | undefined;
   staleAfterHours: number;
   safetyBackupBeforeRestore: boolean;
+  /** The folder's Supabase project (supabase/config.toml), whose database and project_id are the defaults. */
+  supabase: SupabaseProject | undefined;
 }
 
 export interface ExpandContext {
@@ -82,21 +85,23 @@ export function expandFolderPath(value: string, context: ExpandContext): string 
 export function readFolderSettings(raw: RawFolderSettings, context: ExpandContext): FolderSettings {
   const backupsFolder = nonBlank(raw.backupsFolder) ?? DEFAULT_BACKUPS_FOLDER;
   const toolsFolder = nonBlank(raw.clientToolsFolder);
+  const supabase = readSupabaseProject(context.workspaceFolder);
   return {
     workspaceFolder: context.workspaceFolder,
     connectionUrl: nonBlank(raw.connectionUrl),
     backupsFolder: expandFolderPath(backupsFolder, context),
-    prefix: folderPrefix(raw.filePrefix, context.workspaceFolder),
+    prefix: folderPrefix(raw.filePrefix, context.workspaceFolder, supabase),
     keep: retentionKeep(raw.retentionKeep),
     clientToolsFolder: toolsFolder === undefined ? undefined : expandFolderPath(toolsFolder, context),
     staleAfterHours: typeof raw.staleAfterHours === 'number' && raw.staleAfterHours > 0 ? raw.staleAfterHours : DEFAULT_STALE_AFTER_HOURS,
     safetyBackupBeforeRestore: raw.safetyBackupBeforeRestore ?? true,
+    supabase,
   };
 }
 
-/** The file prefix: the setting, or the workspace folder's name in snake_case, as the CLI does for its folder. */
-export function folderPrefix(setting: string | undefined, workspaceFolder: string): string {
-  const prefix = nonBlank(setting)?.trim() ?? defaultPrefix(workspaceFolder);
+/** The file prefix: the setting, else a Supabase project's project_id, else the workspace folder's name, in snake_case, as the CLI does for its folder. */
+export function folderPrefix(setting: string | undefined, workspaceFolder: string, supabase?: SupabaseProject): string {
+  const prefix = nonBlank(setting)?.trim() ?? (supabase && supabasePrefix(supabase)) ?? defaultPrefix(workspaceFolder);
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `the setting pulseBackup.filePrefix ("${prefix}") is not a valid prefix`, {
       hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit (e.g. factory_pulse), or clear it to use the folder name',

@@ -33,6 +33,7 @@ import {
 import type { FolderSettings } from './settings';
 import { restoreConfirmation } from './viewModel';
 import { forExtension } from './hints';
+import { assertToolsForSupabaseProject } from '../core/supabaseProject';
 
 export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';
@@ -202,6 +203,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const { config, log } = this.dependencies;
     config.requireTrust('Backing up');
     const target = await config.connectionTarget(folder);
+    await assertToolsForSupabaseProject(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
     io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
     log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
     const backup = await runBackup({
@@ -257,6 +259,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const setId = definition.setId ?? (await this.newestSet(folder, settings, (set) => set.purpose === 'backup' && (set.status === 'complete' || set.status === 'legacy'))).id;
     const mode = definition.mode ?? 'complete';
     const target = await config.connectionTarget(folder);
+    await assertToolsForSupabaseProject(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
     io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
     io.progress({ step: 'pre-flight checks' });
     const plan = await planRestore({

@@ -4,6 +4,8 @@
  * into the settings, and the .gitignore line for a backups folder.
  */
 import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import { gitIgnoreLine, withGitIgnoreLine } from '../../src/extension/gitignore';
@@ -23,6 +25,21 @@ describe('extension settings', () => {
     assert.equal(settings.safetyBackupBeforeRestore, true);
     assert.equal(settings.connectionUrl, undefined);
     assert.equal(settings.clientToolsFolder, undefined);
+  });
+
+  it('in a Supabase project folder, names backups after project_id unless the setting says otherwise', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'pulse-ext-supabase-'));
+    try {
+      mkdirSync(path.join(folder, 'supabase'));
+      writeFileSync(path.join(folder, 'supabase', 'config.toml'), 'project_id = "Plant Porto"\n[db]\nport = 54400\n');
+      const settings = readFolderSettings({}, { ...context, workspaceFolder: folder });
+      assert.equal(settings.prefix, 'plant_porto');
+      assert.equal(settings.supabase?.dbPort, 54400);
+      assert.equal(readFolderSettings({ filePrefix: 'mine' }, { ...context, workspaceFolder: folder }).prefix, 'mine');
+      assert.equal(readFolderSettings({}, context).supabase, undefined);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('expands workspace, home and environment variables, and takes relative paths from the workspace folder', () => {

@@ -3,7 +3,7 @@ import { formatError } from '../../core/errors';
 import { DEFAULT_KEEP, pruneAfterBackup } from '../../core/retention';
 import { verifySet } from '../../core/verify';
 import type { Flags } from '../args';
-import { backupsFolder, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, checkSupabaseTools, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
@@ -17,6 +17,7 @@ export const backupCommand: Command = {
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
+    await checkSupabaseTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
     context.signal.addEventListener('abort', onAbort, { once: true });

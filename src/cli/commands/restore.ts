@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { PulseError } from '../../core/errors';
 import { executeRestore, planRestore, type RestorePlan } from '../../core/restore';
-import { backupsFolder, connectionTarget, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, checkSupabaseTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';
 
 export const restoreCommand: Command = {
@@ -13,11 +13,13 @@ export const restoreCommand: Command = {
   async run({ flags, positionals }, context) {
     if (!flags.mode) throw new PulseError('usage', 'restore needs --mode complete, schema or data');
     const folder = backupsFolder(flags, context);
+    const target = connectionTarget(flags, context);
+    await checkSupabaseTools(target, flags, context);
     const plan = await planRestore({
       folder,
       setId: positionals[0],
       mode: flags.mode,
-      target: connectionTarget(flags, context),
+      target,
       env: context.env,
       pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
       clean: flags.clean,

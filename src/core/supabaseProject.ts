@@ -1,0 +1,193 @@
+/**
+ * A local Supabase project: a folder with `supabase/config.toml`, as
+ * `supabase init` writes it. Its database is the stack's own
+ * (postgresql://postgres:postgres@127.0.0.1:<[db].port>/postgres), its
+ * backups are named after `project_id`, and `[db].major_version` says which
+ * PostgreSQL the stack runs, so client tools can be checked before anything
+ * connects. Flags, settings and the usual environment variables still win:
+ * these are only the defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PulseError } from './errors';
+import { toSnakeCase } from './naming';
+import type { ConnectionTarget } from './connection';
+import { findClientTools, type ToolSet } from './pgTools';
+
+export const SUPABASE_CONFIG_PATH = join('supabase', 'config.toml');
+/** What `supabase init` writes and the stack uses when [db].port is unset. */
+export const SUPABASE_DEFAULT_DB_PORT = 54322;
+
+export interface SupabaseProject {
+  /** The project folder (the one holding supabase/). */
+  folder: string;
+  configFile: string;
+  projectId?: string;
+  dbPort: number;
+  /** [db].major_version: the PostgreSQL major version the stack runs. */
+  majorVersion?: number;
+}
+
+/** The Supabase project in `folder`, or undefined when it has no supabase/config.toml. */
+export function readSupabaseProject(folder: string): SupabaseProject | undefined {
+  const configFile = join(folder, SUPABASE_CONFIG_PATH);
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, { hint: 'fix its permissions, or pass --db and --prefix' });
+  }
+  const config = parseToml(text, configFile);
+  const projectId = config.get('project_id');
+  const port = config.get('db.port');
+  const major = config.get('db.major_version');
+  const dbPort = port === undefined ? SUPABASE_DEFAULT_DB_PORT : asInteger(port, 'db.port', configFile, 1, 65535);
+  return {
+    folder,
+    configFile,
+    ...(typeof projectId === 'string' && projectId.trim() !== '' ? { projectId: projectId.trim() } : {}),
+    dbPort,
+    ...(major !== undefined ? { majorVersion: asInteger(major, 'db.major_version', configFile, 9, 99) } : {}),
+  };
+}
+
+/** The stack's database, as the Supabase CLI sets it up. */
+export function supabaseDatabaseUrl(project: SupabaseProject): string {
+  return `postgresql://postgres:postgres@127.0.0.1:${project.dbPort}/postgres`;
+}
+
+/** project_id in snake_case, when the config has one. */
+export function supabasePrefix(project: SupabaseProject): string | undefined {
+  return project.projectId === undefined ? undefined : toSnakeCase(project.projectId);
+}
+
+/**
+ * [db].major_version against the pg_dump versions found: a dump needs a
+ * pg_dump at least as new as the server. Undefined when one fits (or the
+ * config says nothing); else the error to show before connecting.
+ */
+export function supabaseToolsProblem(project: SupabaseProject, found: readonly ToolSet[]): PulseError | undefined {
+  const wanted = project.majorVersion;
+  if (wanted === undefined || found.some((set) => set.pgDump.version.major >= wanted)) return undefined;
+  const versions = [...new Set(found.map((set) => set.pgDump.version.major))].sort((a, b) => b - a);
+  const have = versions.length === 0 ? 'no pg_dump was found' : `the newest pg_dump here is ${versions[0]}`;
+  return new PulseError('tools-too-old', `${SUPABASE_CONFIG_PATH} says the database runs PostgreSQL ${wanted}, but ${have}`, {
+    hint: `install the PostgreSQL ${wanted} client tools (e.g. apt install postgresql-client-${wanted}, brew install postgresql@${wanted}) and point --pg-bin-dir at them if they are not found`,
+  });
+}
+
+/**
+ * Before a backup or restore of the project's own database (the target came
+ * from the project's default, not from a flag, a setting or the
+ * environment): throws when no pg_dump is new enough for [db].major_version.
+ */
+export async function assertToolsForSupabaseProject(
+  project: SupabaseProject | undefined,
+  target: ConnectionTarget,
+  options: { pgBinDir?: string; env: NodeJS.ProcessEnv },
+): Promise<void> {
+  if (!project || target.source !== 'default' || project.majorVersion === undefined) return;
+  const found = await findClientTools({ ...(options.pgBinDir !== undefined ? { pgBinDir: options.pgBinDir } : {}), env: options.env, withCompanions: false });
+  const problem = supabaseToolsProblem(project, found);
+  if (problem) throw problem;
+}
+
+// ---------------------------------------------------------------------------
+// The part of TOML that supabase/config.toml uses
+
+type TomlValue = string | number | boolean | TomlSkipped;
+/** Arrays and inline tables: present, but nothing here reads them. */
+interface TomlSkipped {
+  skipped: true;
+}
+
+/** Flat "section.key" → value. Arrays and inline tables are recognised and skipped. */
+export function parseToml(text: string, file: string): Map<string, TomlValue> {
+  const values = new Map<string, TomlValue>();
+  let section = '';
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = stripComment(lines[index]).trim();
+    if (line === '') continue;
+    const header = /^\[\[?\s*([A-Za-z0-9_.\-" ]+?)\s*\]\]?$/.exec(line);
+    if (header) {
+      section = header[1].replace(/"/g, '').replace(/\s*\.\s*/g, '.');
+      continue;
+    }
+    const pair = /^([A-Za-z0-9_\-."]+)\s*=\s*(.*)$/.exec(line);
+    if (!pair) throw tomlError(file, index, 'expected "key = value" or "[section]"');
+    const key = pair[1].replace(/"/g, '');
+    let raw = pair[2];
+    // A multi-line array or inline table: read on to its closing bracket.
+    if (/^[[{]/.test(raw)) {
+      let depth = bracketDepth(raw);
+      while (depth > 0 && index + 1 < lines.length) {
+        index += 1;
+        raw += stripComment(lines[index]);
+        depth = bracketDepth(raw);
+      }
+      if (depth > 0) throw tomlError(file, index, `"${key}" is not closed`);
+      values.set(section === '' ? key : `${section}.${key}`, { skipped: true });
+      continue;
+    }
+    values.set(section === '' ? key : `${section}.${key}`, parseScalar(raw, () => tomlError(file, index, `cannot read the value of "${key}"`)));
+  }
+  return values;
+}
+
+function parseScalar(raw: string, fail: () => PulseError): TomlValue {
+  const value = raw.trim();
+  const basic = /^"((?:[^"\\]|\\.)*)"$/.exec(value);
+  if (basic) return basic[1].replace(/\\(["\\nt])/g, (_, escaped: string) => ({ n: '\n', t: '\t' })[escaped] ?? escaped);
+  const literal = /^'([^']*)'$/.exec(value);
+  if (literal) return literal[1];
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^[+-]?\d[\d_]*$/.test(value)) return Number(value.replace(/_/g, ''));
+  if (/^[+-]?\d[\d_]*(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return Number(value.replace(/_/g, ''));
+  throw fail();
+}
+
+/** The line without a # comment (a # inside a string stays). */
+function stripComment(line: string): string {
+  let quote: string | undefined;
+  for (let index = 0; index < line.length; index += 1) {
+    const character = line[index];
+    if (quote) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote) quote = undefined;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+    } else if (character === '#') {
+      return line.slice(0, index);
+    }
+  }
+  return line;
+}
+
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (quote) {
+      if (character === '\\' && quote === '"') index += 1;
+      else if (character === quote) quote = undefined;
+    } else if (character === '"' || character === "'") quote = character;
+    else if (character === '[' || character === '{') depth += 1;
+    else if (character === ']' || character === '}') depth -= 1;
+  }
+  return depth;
+}
+
+function asInteger(value: TomlValue, key: string, file: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: `fix ${key} in ${SUPABASE_CONFIG_PATH}, or pass --db` });
+  }
+  return value;
+}
+
+function tomlError(file: string, index: number, problem: string): PulseError {
+  return new PulseError('usage', `${file}: line ${index + 1}: ${problem}`, { hint: `fix ${SUPABASE_CONFIG_PATH}, or pass --db and --prefix` });
+}

@@ -1,0 +1,89 @@
+/**
+ * In a folder with supabase/config.toml, `pulse-backup backup` with no --db
+ * backs up the project's own database (postgres:postgres on the configured
+ * port, as the Supabase stack sets it up) under the project's id; flags and
+ * the environment still win; and a [db].major_version no local pg_dump can
+ * serve is refused before anything connects. A throwaway server with the
+ * stack's credentials stands in for the Docker-run stack.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import { assertOneLineError, runCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+
+describe('a Supabase project folder', function () {
+  let server: TestServer;
+  let project: string;
+
+  before(async function () {
+    // The stack's own credentials: user postgres, password postgres, database postgres.
+    server = await startServer({ password: 'postgres' });
+    await server.query('postgres', 'CREATE TABLE public.todos (id int PRIMARY KEY, task text); INSERT INTO public.todos VALUES (1, $$ship it$$), (2, $$back it up$$)');
+  });
+
+  after(async function () {
+    await server?.stop();
+  });
+
+  beforeEach(function () {
+    project = mkdtempSync(join(tmpdir(), 'pulse-supabase-project-'));
+    mkdirSync(join(project, 'supabase'));
+  });
+
+  afterEach(function () {
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  function writeConfig(extra = ''): void {
+    writeFileSync(join(project, 'supabase', 'config.toml'), `project_id = "Shop Floor"\n\n[api]\nport = 54321\n\n[db]\nport = ${server.port}\n${extra}`);
+  }
+
+  it('backs up the project database under its project_id, with no --db and no --prefix', async function () {
+    writeConfig('major_version = 15\n');
+    const result = await runCli(['backup', '--json'], { cwd: project });
+    assert.equal(result.code, 0, result.stderr);
+    const manifest = JSON.parse(result.stdout) as Manifest;
+    assert.match(manifest.id, /^shop_floor_\d{8}_\d{6}$/);
+    assert.deepEqual(
+      { host: manifest.database.host, port: manifest.database.port, name: manifest.database.name, user: manifest.database.user },
+      { host: '127.0.0.1', port: server.port, name: 'postgres', user: 'postgres' },
+    );
+    assert.equal(manifest.tables.find((table) => table.name === 'todos')?.rows, 2);
+    assert.ok(readdirSync(join(project, 'backups')).some((name) => name.startsWith('shop_floor_complete_backup_')));
+  });
+
+  it('lets --db, --prefix and the environment override the project', async function () {
+    writeConfig('major_version = 15\n');
+    await server.createDatabase('elsewhere');
+    const viaFlag = await runCli(['backup', '--db', server.url('elsewhere'), '--prefix', 'other', '--json'], { cwd: project });
+    assert.equal(viaFlag.code, 0, viaFlag.stderr);
+    const flagged = JSON.parse(viaFlag.stdout) as Manifest;
+    assert.equal(flagged.database.name, 'elsewhere');
+    assert.match(flagged.id, /^other_/);
+    const viaEnv = await runCli(['backup', '--json'], { cwd: project, env: { DATABASE_URL: server.url('elsewhere') } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.equal((JSON.parse(viaEnv.stdout) as Manifest).database.name, 'elsewhere');
+  });
+
+  it('refuses, before connecting, a [db].major_version that no pg_dump here can dump', async function () {
+    writeConfig('major_version = 99\n');
+    const result = await runCli(['backup'], { cwd: project });
+    assertOneLineError(result);
+    assert.match(result.stderr, /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+/);
+    assert.match(result.stderr, /install the PostgreSQL 99 client tools/);
+    assert.deepEqual(readdirSync(project), ['supabase'], 'no backups folder');
+    // Against another database (a flag), the project's version says nothing.
+    const other = await runCli(['backup', '--db', server.url('postgres'), '--json'], { cwd: project });
+    assert.equal(other.code, 0, other.stderr);
+  });
+
+  it('names the line of a broken config.toml in one line', async function () {
+    writeFileSync(join(project, 'supabase', 'config.toml'), '[db]\nport = "not a number\n');
+    const result = await runCli(['backup'], { cwd: project });
+    assertOneLineError(result, 2);
+    assert.match(result.stderr, /config\.toml: line 2: cannot read the value of "port"/);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * supabase/config.toml as `supabase init` writes it: the project's id, its
+ * database port and PostgreSQL major version, and what they make the
+ * defaults; and the client-tools check against [db].major_version.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PulseError } from '../../src/core/errors';
+import type { ToolSet } from '../../src/core/pgTools';
+import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolsProblem, type SupabaseProject } from '../../src/core/supabaseProject';
+
+/** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
+const INIT_CONFIG = `# For detailed configuration reference documentation, visit:
+# https://supabase.com/docs/guides/local-development/cli/config
+# A string used to distinguish different Supabase projects on the same host. Defaults to the
+# working directory name when running \`supabase init\`.
+project_id = "Factory Pulse"
+
+[api]
+enabled = true
+# Port to use for the API URL.
+port = 54321
+# Schemas to expose in your API. Tables, views and stored procedures in this schema will get API
+# endpoints. \`public\` and \`graphql_public\` schemas are included by default.
+schemas = ["public", "graphql_public"]
+extra_search_path = ["public", "extensions"]
+max_rows = 1000
+
+[db]
+# Port to use for the local database URL.
+port = 54329
+# Port used by db diff command to initialize the shadow database.
+shadow_port = 54320
+# The database major version to use. This has to be the same as your remote database's. Run \`SHOW
+# server_version;\` on the remote database to check.
+major_version = 17
+
+[db.pooler]
+enabled = false
+port = 54339 # not the database's port: a section of its own
+
+[auth]
+site_url = "http://127.0.0.1:3000"
+additional_redirect_urls = [
+  "https://127.0.0.1:3000",  # a comment inside an array, and a # inside a string
+  "https://example.test/#/callback",
+]
+jwt_expiry = 3_600
+enable_signup = true
+
+[auth.email.template.invite]
+subject = 'You have been invited'
+content_path = "./supabase/templates/invite.html"
+`;
+
+function tools(...majors: number[]): ToolSet[] {
+  return majors.map((major) => ({
+    folder: `/usr/lib/postgresql/${major}/bin`,
+    pgDump: { path: `/usr/lib/postgresql/${major}/bin/pg_dump`, version: { major, minor: 1, text: `${major}.1` } },
+    source: 'install-location',
+  }));
+}
+
+describe('Supabase project detection', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'pulse-supabase-'));
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+  function writeConfig(text: string): void {
+    mkdirSync(join(folder, 'supabase'), { recursive: true });
+    writeFileSync(join(folder, 'supabase', 'config.toml'), text);
+  }
+
+  it('reads project_id, [db].port and [db].major_version from the file supabase init writes', () => {
+    writeConfig(INIT_CONFIG);
+    const project = readSupabaseProject(folder);
+    assert.ok(project);
+    assert.equal(project.projectId, 'Factory Pulse');
+    assert.equal(project.dbPort, 54329, '[db].port, not [db.pooler].port nor [api].port');
+    assert.equal(project.majorVersion, 17);
+    assert.equal(supabaseDatabaseUrl(project), 'postgresql://postgres:postgres@127.0.0.1:54329/postgres');
+    assert.equal(supabasePrefix(project), 'factory_pulse');
+  });
+
+  it('defaults the port to 54322 and has no version or prefix when the file says nothing', () => {
+    writeConfig('[db]\nshadow_port = 54320\n');
+    const project = readSupabaseProject(folder);
+    assert.ok(project);
+    assert.equal(project.dbPort, 54322);
+    assert.equal(project.majorVersion, undefined);
+    assert.equal(supabasePrefix(project), undefined);
+  });
+
+  it('is no project without supabase/config.toml', () => {
+    assert.equal(readSupabaseProject(folder), undefined);
+    mkdirSync(join(folder, 'supabase'));
+    assert.equal(readSupabaseProject(folder), undefined);
+  });
+
+  it('says which line of a broken file to fix, in one PulseError', () => {
+    writeConfig('project_id = "x"\n[db]\nport = fifty\n');
+    assert.throws(
+      () => readSupabaseProject(folder),
+      (error: unknown) => error instanceof PulseError && error.code === 'usage' && /config\.toml: line 3: cannot read the value of "port"/.test(error.message),
+    );
+    writeConfig('[db]\nport = 70000\n');
+    assert.throws(() => readSupabaseProject(folder), /db\.port must be a whole number from 1 to 65535/);
+    writeConfig('[auth]\nadditional_redirect_urls = [\n  "a",\n');
+    assert.throws(() => readSupabaseProject(folder), /"additional_redirect_urls" is not closed/);
+  });
+
+  it('parses the TOML it needs: strings both ways, numbers with underscores, booleans, comments, dotted sections', () => {
+    const values = parseToml(INIT_CONFIG, 'config.toml');
+    assert.equal(values.get('auth.jwt_expiry'), 3600);
+    assert.equal(values.get('auth.enable_signup'), true);
+    assert.equal(values.get('auth.email.template.invite.subject'), 'You have been invited');
+    assert.equal(values.get('db.pooler.port'), 54339);
+    assert.deepEqual(values.get('api.schemas'), { skipped: true });
+    assert.equal(parseToml('a = "quote \\" and # hash" # comment\n', 'x').get('a'), 'quote " and # hash');
+  });
+
+  it('checks [db].major_version against the pg_dump versions found', () => {
+    const project: SupabaseProject = { folder, configFile: 'c', dbPort: 54322, majorVersion: 17 };
+    assert.equal(supabaseToolsProblem(project, tools(17)), undefined);
+    assert.equal(supabaseToolsProblem(project, tools(15, 18)), undefined, 'a newer pg_dump dumps an older server');
+    const problem = supabaseToolsProblem(project, tools(15, 16));
+    assert.ok(problem);
+    assert.equal(problem.code, 'tools-too-old');
+    assert.equal(problem.message, `${join('supabase', 'config.toml')} says the database runs PostgreSQL 17, but the newest pg_dump here is 16`);
+    assert.match(problem.hint ?? '', /postgresql-client-17/);
+    assert.equal(supabaseToolsProblem({ ...project, majorVersion: undefined }, tools(12)), undefined);
+  });
+});
