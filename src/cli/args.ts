@@ -14,6 +14,8 @@ interface FlagSpec {
   choices?: readonly string[];
   /** A whole number of at least this much. */
   minimum?: number;
+  /** May be given more than once; every value counts. */
+  multiple?: boolean;
 }
 
 export const FLAGS = {
@@ -31,6 +33,15 @@ export const FLAGS = {
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
+  profile: {
+    type: 'string',
+    value: 'PROFILE',
+    choices: ['auto', 'supabase', 'plain'],
+    help: 'backup: what the set holds: supabase (the application without the platform\'s own schemas), plain (everything), auto (supabase when the database has the Supabase platform; default)',
+  },
+  schema: { type: 'string', value: 'PATTERN', multiple: true, help: "backup: only schemas matching PATTERN (pg_dump's --schema; may be repeated)" },
+  'exclude-schema': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: leave out schemas matching PATTERN (pg_dump's --exclude-schema; may be repeated)" },
+  'exclude-table-data': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: keep the definition but not the rows of tables matching PATTERN (pg_dump's --exclude-table-data; may be repeated)" },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -51,6 +62,10 @@ export interface Flags {
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
+  profile?: 'auto' | 'supabase' | 'plain';
+  schemas: string[];
+  excludeSchemas: string[];
+  excludeTableData: string[];
 }
 
 export interface CommandSpec {
@@ -84,7 +99,7 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, dryRun: false };
+  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, dryRun: false, schemas: [], excludeSchemas: [], excludeTableData: [] };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };
@@ -97,9 +112,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     throw usageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
   }
 
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, flag] of Object.entries(FLAGS)) options[name] = { type: flag.type };
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, flag] of Object.entries(FLAGS) as [string, FlagSpec][]) options[name] = { type: flag.type, ...(flag.multiple ? { multiple: true } : {}) };
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv.slice(1), options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -119,18 +134,27 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   for (const name of spec.requiredFlags ?? []) {
     if (values[name] === undefined) throw usageError(`${spec.name} needs --${name}`, spec);
   }
-  for (const [name, value] of Object.entries(values)) {
+  for (const [name, given] of Object.entries(values)) {
     const flag = (FLAGS as Record<string, FlagSpec | undefined>)[name];
-    if (!flag || typeof value !== 'string') continue;
-    if (value === '') throw usageError(`--${name} needs a value`, spec);
-    if (flag.choices && !flag.choices.includes(value)) {
-      throw usageError(`--${name} must be one of ${flag.choices.join(', ')}`, spec);
-    }
-    if (flag.minimum !== undefined && !(/^\d+$/.test(value) && Number(value) >= flag.minimum)) {
-      throw usageError(`--${name} takes a whole number of at least ${flag.minimum}`, spec);
+    for (const value of Array.isArray(given) ? given : [given]) {
+      if (!flag || typeof value !== 'string') continue;
+      if (value === '') throw usageError(`--${name} needs a value`, spec);
+      if (flag.choices && !flag.choices.includes(value)) {
+        throw usageError(`--${name} must be one of ${flag.choices.join(', ')}`, spec);
+      }
+      if (flag.minimum !== undefined && !(/^\d+$/.test(value) && Number(value) >= flag.minimum)) {
+        throw usageError(`--${name} takes a whole number of at least ${flag.minimum}`, spec);
+      }
     }
   }
-  const text = (name: FlagName): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
+  const text = (name: FlagName): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const list = (name: FlagName): string[] => {
+    const value = values[name];
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  };
   return {
     command: spec.name,
     positionals: parsed.positionals,
@@ -149,6 +173,10 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),
+      profile: text('profile') as Flags['profile'],
+      schemas: list('schema'),
+      excludeSchemas: list('exclude-schema'),
+      excludeTableData: list('exclude-table-data'),
     },
   };
 }

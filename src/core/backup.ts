@@ -13,7 +13,7 @@ import { syncFolder, writeFileAtomic } from './atomicFile';
 import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
 import { loadExeca } from './execa';
-import { DumpSplitter, type TableDataEvent } from './dumpSplitter';
+import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
 import { acquireFolderLock, removeAbandonedTemporaries, type FolderLock } from './lock';
 import {
@@ -23,9 +23,11 @@ import {
   type BackupFileType,
   type Manifest,
   type ManifestFile,
+  type ManifestTable,
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
+import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
@@ -51,6 +53,17 @@ export interface BackupOptions {
   now?: () => Date;
   /** The caller (a restore taking its safety backup) already holds the folder's lock. */
   lockHeld?: boolean;
+  /** What the set holds (see profile.ts); `auto` by default. */
+  profile?: ProfileChoice;
+  /** Passed to pg_dump as they are: --schema, --exclude-schema, --exclude-table-data patterns. */
+  filters?: DumpFilters;
+}
+
+/** pg_dump's own selection options, for everyone whatever the profile. */
+export interface DumpFilters {
+  schemas?: readonly string[];
+  excludeSchemas?: readonly string[];
+  excludeTableData?: readonly string[];
 }
 
 export interface BackupResult {
@@ -65,7 +78,7 @@ export interface BackupResult {
  * password) travels in the child's environment only, never here, where any
  * user of the machine could read it in the process list.
  */
-export function buildPgDumpArgs(snapshotId: string): string[] {
+export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}): string[] {
   return [
     '--format=plain',
     `--snapshot=${snapshotId}`,
@@ -73,6 +86,10 @@ export function buildPgDumpArgs(snapshotId: string): string[] {
     '--no-password',
     // A table locked by a long migration fails the backup instead of hanging it.
     '--lock-wait-timeout=60s',
+    // One argument each, never through a shell: a pattern is pg_dump's to read.
+    ...(filters.schemas ?? []).map((pattern) => `--schema=${pattern}`),
+    ...(filters.excludeSchemas ?? []).map((pattern) => `--exclude-schema=${pattern}`),
+    ...(filters.excludeTableData ?? []).map((pattern) => `--exclude-table-data=${pattern}`),
   ];
 }
 
@@ -131,7 +148,13 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     ),
   );
   const setId = setIdFor(options.prefix, timestamp);
-  const pgDumpArgs = buildPgDumpArgs(session.snapshotId);
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
+  const profile = chooseProfile(options.profile ?? 'auto', session.server.shape);
+  // The Supabase profile leaves entries out of the complete file too: pg_dump's
+  // own output then goes to a hidden scratch file, and the set's complete
+  // file is written from the filtered stream like the other two.
+  const filtered = profile.name === 'supabase';
+  const completeName = fileNameFor(options.prefix, 'complete', timestamp);
   const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [];
@@ -141,11 +164,13 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       (['schema', 'data'] as const).map((type) => HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, type, timestamp)))),
     );
     writers.push(schema, data);
-    complete = await FollowedFile.create(join(options.folder, fileNameFor(options.prefix, 'complete', timestamp)));
+    const filteredComplete = filtered ? await HashedFileWriter.create(join(options.folder, completeName)) : undefined;
+    if (filteredComplete) writers.push(filteredComplete);
+    complete = await FollowedFile.create(join(options.folder, filtered ? `${completeName}.unfiltered` : completeName));
     const completeFile = complete;
 
     // pg_dump needs a moment to read its own catalog: read ours meanwhile.
-    const catalogRead = session.readCatalog();
+    const catalogRead = session.readCatalog({ platform: filtered });
     catalogRead.catch(() => undefined);
     const execa = await loadExeca();
     const pgDump = execa(tools.pgDump.path, [...pgDumpArgs, `--file=${completeFile.temporaryPath}`], {
@@ -174,11 +199,22 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
 
     let catalog: CatalogFacts;
     let splitter: DumpSplitter;
+    let profileRecord: ProfileRecord;
+    const dumped = new DumpedTables();
     try {
       catalog = await catalogRead;
+      const filter = filtered ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
+      profileRecord = {
+        name: profile.name,
+        chosen: options.profile ?? 'auto',
+        reason: profile.reason,
+        ...(filter ? filter.record : { platformData: [], attachedObjects: [], leftOut: { schemas: [], tableData: [] } }),
+      };
       options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
       splitter = new DumpSplitter({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
+        ...(filter ? { keepEntry: filter.keep } : {}),
+        onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
         onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
@@ -192,12 +228,14 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
           const parts = split.push(chunk);
           schema.write(parts.schema);
           data.write(parts.data);
-          await Promise.all([schema.flush(), data.flush()]);
+          filteredComplete?.write(parts.whole);
+          await Promise.all([schema.flush(), data.flush(), filteredComplete?.flush()]);
         },
       );
       const rest = split.end();
       schema.write(rest.schema);
       data.write(rest.data);
+      filteredComplete?.write(rest.whole);
     } catch (error) {
       pgDump.kill();
       await exited;
@@ -216,24 +254,29 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     }
     options.onProgress?.({ kind: 'finishing', bytesWritten: completeFile.bytes });
 
-    await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+    if (filteredComplete) {
+      await Promise.all([schema.finish(), data.finish(), filteredComplete.finish()]);
+      // pg_dump's unfiltered output was only the source of the three files.
+      await completeFile.discard();
+      complete = undefined;
+    } else {
+      await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+    }
     // A cancel that arrived while the files were flushed still keeps nothing.
     throwIfCancelled(options.signal);
+    const completeWritten = filteredComplete ?? completeFile;
     const files: ManifestFile[] = [
       { type: 'schema', name: schema.name, bytes: schema.bytes, sha256: schema.sha256 },
       { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
-      { type: 'complete', name: completeFile.name, bytes: completeFile.bytes, sha256: completeFile.sha256 },
+      { type: 'complete', name: completeWritten.name, bytes: completeWritten.bytes, sha256: completeWritten.sha256 },
     ];
     await schema.commit();
     await data.commit();
-    await completeFile.commit();
+    await completeWritten.commit();
     await syncFolder(options.folder);
 
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
-    const tables = catalog.tables.map((table) => ({
-      ...table,
-      rows: table.kind === 'table' ? (rowsByTable.get(qualifiedName(table.schema, table.name)) ?? 0) : null,
-    }));
+    const tables = dumped.manifestTables(catalog.tables, rowsByTable);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       formatVersion: MANIFEST_VERSION,
@@ -263,6 +306,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       sequences: catalog.sequences,
       foreignKeyCycles: catalog.foreignKeyCycles,
       pgDumpWarnings: stderrLines,
+      profile: profileRecord,
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
     await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -274,6 +318,42 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     await complete?.discard();
     if (options.signal?.aborted) throw cancelledError();
     throw error;
+  }
+}
+
+const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], extensions: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
+
+/**
+ * Which tables the set holds, from the entries that went into it: a table's
+ * definition (TABLE, FOREIGN TABLE) and its rows (TABLE DATA). The catalog
+ * lists every table of the database; a profile or pg_dump's own filters
+ * (--schema, --exclude-table-data) leave some out, and the manifest must
+ * promise only what the files hold.
+ */
+class DumpedTables {
+  private readonly defined = new Set<string>();
+  private readonly withData = new Set<string>();
+
+  note(header: EntryHeader): void {
+    const name = qualifiedName(header.schema, header.name);
+    if (header.type === 'TABLE' || header.type === 'FOREIGN TABLE') this.defined.add(name);
+    else if (header.type === 'TABLE DATA') this.withData.add(name);
+  }
+
+  manifestTables(catalog: readonly ManifestTable[], rows: ReadonlyMap<string, number>): ManifestTable[] {
+    const tables: ManifestTable[] = [];
+    for (const table of catalog) {
+      const name = qualifiedName(table.schema, table.name);
+      const defined = this.defined.has(name);
+      const hasData = this.withData.has(name);
+      if (!defined && !hasData) continue;
+      const entry: ManifestTable = { ...table, rows: table.kind === 'table' && hasData ? (rows.get(name) ?? 0) : null };
+      // A platform table whose rows the set holds, while the platform creates the table itself.
+      if (!defined) entry.definition = false;
+      if (defined && !hasData && table.kind === 'table') entry.dataLeftOut = true;
+      tables.push(entry);
+    }
+    return tables;
   }
 }
 

@@ -17,8 +17,8 @@
  * body or a row that merely looks like a header cannot move a boundary.
  */
 
-/** Which part of the set a stretch of the dump belongs to. */
-export type DumpPart = 'both' | 'schema' | 'data';
+/** Which part of the set a stretch of the dump belongs to ('none': an entry left out). */
+export type DumpPart = 'both' | 'schema' | 'data' | 'none';
 
 export interface TableDataEvent {
   schema: string;
@@ -42,6 +42,13 @@ export interface SplitterOptions {
    * undefined to keep it.
    */
   rewriteLine?(line: string, entry: EntryHeader | undefined): string | undefined;
+  /**
+   * Which archive entries the set keeps (a backup profile leaving out
+   * platform-managed objects): an entry answered false, its header and all
+   * its lines (COPY rows included) go to none of the outputs. Setting it
+   * also passes the (filtered) stream through as `SplitOutput.whole`.
+   */
+  keepEntry?(header: EntryHeader): boolean;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -51,7 +58,7 @@ export interface SplitterOptions {
 export interface SplitOutput {
   schema: Buffer[];
   data: Buffer[];
-  /** The stream itself, rewritten where `rewriteLine` said so; empty without that option. */
+  /** The stream itself, rewritten where `rewriteLine` said so, without the entries `keepEntry` left out; empty without either option. */
   whole: Buffer[];
 }
 
@@ -89,7 +96,7 @@ export const SCHEMA_FILE_PREAMBLE = '-- Pulse Backup: schema-only part of a back
 const NEWLINE = 0x0a;
 const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
 
-type Section = 'preamble' | 'schema' | 'data' | 'footer';
+type Section = 'preamble' | 'schema' | 'data' | 'footer' | 'dropped';
 
 interface LexState {
   /** Inside '...' (escapeBackslash: an E'...' string). */
@@ -170,7 +177,7 @@ export class DumpSplitter {
     if (this.carry) {
       const rest = this.carry;
       this.carry = undefined;
-      if (this.inCopy) this.route(rest, 'data');
+      if (this.inCopy) this.route(rest, this.copyPart());
       else this.consumeSqlLine(rest);
     }
     this.flushHeldDashLines();
@@ -206,7 +213,7 @@ export class DumpSplitter {
           table.bytes += position - runStart;
           this.callbacks.onTableDone?.({ ...table });
         }
-        this.route(buffer.subarray(runStart, end + 1), 'data');
+        this.route(buffer.subarray(runStart, end + 1), this.copyPart());
         this.inCopy = false;
         this.copyTable = undefined;
         return end + 1;
@@ -215,7 +222,7 @@ export class DumpSplitter {
       position = end + 1;
     }
     if (position > runStart) {
-      this.route(buffer.subarray(runStart, position), 'data');
+      this.route(buffer.subarray(runStart, position), this.copyPart());
       if (table) {
         table.bytes += position - runStart;
         if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
@@ -281,10 +288,19 @@ export class DumpSplitter {
       this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE));
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
     }
-    this.entryCount += 1;
     this.currentEntry = header;
+    if (this.callbacks.keepEntry && !this.callbacks.keepEntry(header)) {
+      this.beginSection('dropped');
+      return;
+    }
+    this.entryCount += 1;
     this.callbacks.onEntry?.(header);
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');
+  }
+
+  /** COPY rows go with their entry: the data part, or nowhere when the entry is left out. */
+  private copyPart(): DumpPart {
+    return this.section === 'dropped' ? 'none' : 'data';
   }
 
   private beginSection(section: Section): void {
@@ -297,7 +313,7 @@ export class DumpSplitter {
     const name = parseCopyTarget(text);
     this.inCopy = true;
     this.lastProgressBytes = 0;
-    if (name) {
+    if (name && this.section !== 'dropped') {
       const table: TableDataEvent = { schema: name.schema, name: name.name, rows: 0, bytes: 0 };
       this.tables.push(table);
       this.copyTable = table;
@@ -321,13 +337,16 @@ export class DumpSplitter {
         return 'schema';
       case 'data':
         return 'data';
+      case 'dropped':
+        return 'none';
     }
   }
 
   private route(bytes: Buffer, part: DumpPart, rewritten?: Buffer): void {
+    if (part === 'none') return;
     if (part !== 'data') this.output.schema.push(bytes);
     if (part !== 'schema') this.output.data.push(bytes);
-    if (this.callbacks.rewriteLine) this.output.whole.push(rewritten ?? bytes);
+    if (this.callbacks.rewriteLine || this.callbacks.keepEntry) this.output.whole.push(rewritten ?? bytes);
   }
 
   private isTopLevel(): boolean {

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PulseError } from './errors';
+import type { ProfileRecord } from './profile';
 
 export const MANIFEST_FORMAT = 'pulse-backup-manifest';
 export const MANIFEST_VERSION = 1;
@@ -28,6 +29,10 @@ export interface ManifestTable {
   rows: number | null;
   /** Bytes on disk at the snapshot, indexes and TOAST included. */
   bytes: number;
+  /** false: the set holds the table's rows but not its definition (a platform table the platform creates). */
+  definition?: false;
+  /** true: the set holds the definition but leaves the rows out (--exclude-table-data). */
+  dataLeftOut?: true;
 }
 
 export interface ForeignKeyCycle {
@@ -73,6 +78,12 @@ export interface Manifest {
   foreignKeyCycles: ForeignKeyCycle[];
   /** What pg_dump printed on stderr, verbatim (password redacted). */
   pgDumpWarnings: string[];
+  /**
+   * What the set holds and why (profile.ts): `plain` (everything pg_dump
+   * dumps) or `supabase` (the application, without the platform's own
+   * objects). Absent in manifests written before profiles: plain.
+   */
+  profile?: ProfileRecord;
 }
 
 /** Reads and checks a manifest; a damaged one is an error, not a crash. */

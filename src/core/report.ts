@@ -194,6 +194,19 @@ export interface ReportSchema {
   largeObjects: number | null;
   sequences: number | null;
   note: string | null;
+  /** What the set holds (backup profile) and what it left out, each with the reason; null for sets made before profiles. */
+  profile: ReportProfile | null;
+}
+
+export interface ReportProfile {
+  name: string;
+  reason: string;
+  /** Platform tables whose rows the set holds. */
+  platformData: string[];
+  /** The application's objects on platform tables that the set holds. */
+  attachedObjects: string[];
+  /** "schema auth", "rows of auth.schema_migrations", each with why. */
+  leftOut: { what: string; why: string }[];
 }
 
 export interface ReportCheck extends CheckResult {
@@ -828,6 +841,7 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
       materializedViews: [],
       largeObjects: null,
       sequences: null,
+      profile: null,
       note: 'Not recorded: the old script kept no manifest, so the tables, their row counts and sizes are unknown. The next backup with pulse-backup records them.',
     };
   }
@@ -856,6 +870,19 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
     largeObjects: manifest.largeObjects ?? null,
     sequences: manifest.sequences ?? null,
     note: manifest.tables.length === 0 ? 'The database had no tables of its own when this set was made.' : null,
+    profile: manifest.profile
+      ? {
+          name: manifest.profile.name,
+          reason: manifest.profile.reason,
+          platformData: manifest.profile.platformData,
+          attachedObjects: manifest.profile.attachedObjects,
+          leftOut: [
+            ...manifest.profile.leftOut.schemas.map((schema) => ({ what: `schema ${schema.name}`, why: schema.why })),
+            ...manifest.profile.leftOut.tableData.map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: table.why })),
+            ...manifest.tables.filter((table) => table.dataLeftOut).map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: 'left out on request (--exclude-table-data)' })),
+          ],
+        }
+      : null,
   };
 }
 

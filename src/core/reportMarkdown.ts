@@ -143,6 +143,13 @@ function schema(report: BackupReport): string {
   }
   blocks.push(`${text(schemaTotals(section))}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`);
   if (section.note) blocks.push(text(section.note));
+  const profile = section.profile;
+  if (profile) {
+    blocks.push(`Profile: **${text(profile.name)}** (${text(profile.reason)}).`);
+    if (profile.platformData.length > 0) blocks.push(`Platform tables whose rows the set holds: ${profile.platformData.map(code).join(', ')}.`);
+    if (profile.attachedObjects.length > 0) blocks.push(`Your objects on platform tables, kept with the set: ${profile.attachedObjects.map(code).join(', ')}.`);
+    if (profile.leftOut.length > 0) blocks.push('### Left out', table(['What', 'Why'], profile.leftOut.map((entry) => [text(entry.what), text(entry.why)])));
+  }
   for (const group of section.schemas) {
     blocks.push(
       `### Schema ${code(group.name)} (${text(schemaGroupTotals(group))})`,

@@ -197,6 +197,14 @@ function schema(report: BackupReport, style: SectionStyle): Html {
   return section(style, 'schema',
     h('p', {}, `${schemaTotals(data)}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`),
     data.note ? h('p', { class: 'muted' }, data.note) : '',
+    data.profile
+      ? [
+          h('p', {}, 'Profile: ', h('strong', {}, data.profile.name), ` (${data.profile.reason}).`),
+          data.profile.platformData.length > 0 ? h('p', {}, 'Platform tables whose rows the set holds: ', joinCodes(data.profile.platformData), '.') : '',
+          data.profile.attachedObjects.length > 0 ? h('p', {}, 'Your objects on platform tables, kept with the set: ', joinCodes(data.profile.attachedObjects), '.') : '',
+          data.profile.leftOut.length > 0 ? [h('h3', {}, 'Left out'), table(['What', 'Why'], data.profile.leftOut.map((entry) => [entry.what, entry.why]))] : '',
+        ]
+      : '',
     data.schemas.map((group) => [
       h('h3', {}, 'Schema ', h('code', {}, group.name), ' ', h('span', { class: 'muted' }, `(${schemaGroupTotals(group)})`)),
       table(

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import type pg from 'pg';
 import { loadPg } from './pgDriver';
 import { runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
@@ -28,9 +29,21 @@ import { loadExeca } from './execa';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
-import { qualifiedName, type BackupFileType } from './manifest';
+import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
-import { dropStatements, emptyStatements, findExistingObjects, objectsOfDump, type ExistingObject } from './restoreTarget';
+import {
+  dropAttachedStatements,
+  dropStatements,
+  emptyPlatformStatements,
+  emptyStatements,
+  findAttachedObjects,
+  findExistingObjects,
+  findPlatformTables,
+  objectsOfDump,
+  splitOnTableName,
+  type AttachedObject,
+  type ExistingObject,
+} from './restoreTarget';
 import { quoteIdentifier } from './sql';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
@@ -195,6 +208,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     }
     const objects = objectsOfDump(entries);
     const existing = await findExistingObjects(client, objects);
+    // Supabase profile: the platform's tables the set brings rows for, and the
+    // application's triggers and policies on them.
+    const platform = await platformPieces(client, set.manifest, entries, options.mode);
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
     const notes: string[] = [];
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
@@ -210,27 +226,48 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
           hint: `a data restore needs the schema in place: restore --mode schema first, or use --mode complete; nothing was changed`,
         });
       }
-      const withRows = presentTables.filter((table) => (table.rows ?? 0) > 0);
+      const withRows = [...presentTables, ...platform.tables].filter((table) => (table.rows ?? 0) > 0);
       const largeObjects = existing.filter((object) => object.kind === 'large object');
       if (!options.clean && (withRows.length > 0 || largeObjects.length > 0)) {
         const what = withRows.length > 0 ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})` : `the target already has ${largeObjects.length} of the backup's large objects`;
         throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
       }
-      replaced = options.clean ? [...presentTables, ...largeObjects] : [];
+      replaced = options.clean ? [...presentTables, ...platform.tables, ...largeObjects] : [];
       prolog = [
         // Legacy data files lack it; with it, triggers (and the foreign-key checks) stay quiet.
         'SET session_replication_role = replica;',
-        ...(options.clean ? emptyStatements(existing) : []),
+        ...(options.clean ? [...emptyStatements(existing), ...emptyPlatformStatements(platform.tables, platform.references)] : []),
       ];
     } else {
       const conflicting = existing.filter((object) => object.kind !== 'schema' && (options.mode === 'complete' || object.kind !== 'large object'));
-      if (conflicting.length > 0 && !options.clean) {
-        throw new PulseError('restore-refused', `the target already has ${conflicting.length} of the backup's objects (${listNames(conflicting)})`, {
+      // A complete restore reloads the platform tables' rows: rows there now would collide.
+      const platformRows = options.mode === 'complete' ? platform.tables.filter((table) => (table.rows ?? 0) > 0) : [];
+      const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
+      if (inTheWay.length > 0 && !options.clean) {
+        throw new PulseError('restore-refused', `the target already has ${inTheWay.length} of the backup's objects (${listNames(inTheWay)})`, {
           hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
         });
       }
-      replaced = conflicting;
-      prolog = options.clean ? dropStatements(conflicting) : [];
+      replaced = [...platform.attached, ...conflicting, ...(options.mode === 'complete' ? platform.tables : [])];
+      // The platform's tables keep their own foreign keys while rows load, and
+      // pg_dump loads them by name (auth.identities before auth.users): they
+      // load as a data restore does, with triggers and those checks quiet.
+      const quietPlatform = options.mode === 'complete' && platform.tables.length > 0;
+      if (quietPlatform && !serverRow.may_silence_triggers) {
+        throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which loading the Supabase platform's rows needs`, {
+          hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user); nothing was changed',
+        });
+      }
+      prolog = [
+        ...(quietPlatform ? ['SET session_replication_role = replica;'] : []),
+        ...(options.clean
+          ? [
+              ...dropAttachedStatements(platform.attached),
+              ...dropStatements(conflicting),
+              ...(options.mode === 'complete' ? emptyPlatformStatements(platform.tables, platform.references) : []),
+            ]
+          : []),
+      ];
     }
 
     const plan: RestorePlan = {
@@ -260,6 +297,49 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+interface PlatformPieces {
+  /** Platform tables the set brings rows for, as they are in the target. */
+  tables: ExistingObject[];
+  /** The application's triggers and policies on platform tables that the target has already. */
+  attached: ExistingObject[];
+  /** Foreign keys among those tables ("auth.identities" → "auth.users"), for the order they are emptied in. */
+  references: { from: string; to: string }[];
+}
+
+/**
+ * A set made with the Supabase profile needs the platform in the target: its
+ * tables for the rows the set brings (auth.users, ...), which the platform
+ * creates (`supabase start`, `supabase db reset`), never the set.
+ */
+async function platformPieces(client: pg.Client, manifest: Manifest | undefined, entries: readonly DumpEntry[], mode: RestoreMode): Promise<PlatformPieces> {
+  const none: PlatformPieces = { tables: [], attached: [], references: [] };
+  if (manifest?.profile?.name !== 'supabase') return none;
+  const platformSchemas = new Set(manifest.profile.leftOut.schemas.map((schema) => schema.name));
+  const attachedInFile: AttachedObject[] = entries.flatMap((entry) => {
+    if ((entry.type !== 'TRIGGER' && entry.type !== 'POLICY') || !platformSchemas.has(entry.schema)) return [];
+    const parts = splitOnTableName(entry.name);
+    return parts ? [{ type: entry.type, schema: entry.schema, table: parts.table, name: parts.name }] : [];
+  });
+  const attached = await findAttachedObjects(client, attachedInFile);
+  if (mode === 'schema') return { ...none, attached };
+  const wanted = manifest.tables.filter((table) => table.definition === false);
+  const { present, missing } = await findPlatformTables(client, wanted);
+  if (missing.length > 0) {
+    throw new PulseError('restore-refused', `the target lacks ${missing.length} of the Supabase platform's tables this set brings rows for (${listNames(missing)})`, {
+      hint: 'restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with --profile plain for a plain PostgreSQL copy; nothing was changed',
+    });
+  }
+  const references = await client.query<{ from: string; to: string }>(
+    `SELECT fn.nspname || '.' || f.relname AS "from", tn.nspname || '.' || t.relname AS "to"
+       FROM pg_constraint k
+       JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+       JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE k.contype = 'f' AND (fn.nspname || '.' || f.relname) = ANY($1::text[]) AND (tn.nspname || '.' || t.relname) = ANY($1::text[])`,
+    [present.map((table) => `${table.schema}.${table.name}`)],
+  );
+  return { tables: present, attached, references: references.rows };
 }
 
 export interface ExecuteOptions {

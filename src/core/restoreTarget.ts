@@ -17,7 +17,22 @@ export interface DumpObject {
 
 /** One of the backup's objects found in the target. */
 export interface ExistingObject {
-  kind: 'table' | 'foreign table' | 'view' | 'materialized view' | 'sequence' | 'routine' | 'aggregate' | 'type' | 'schema' | 'large object';
+  kind:
+    | 'table'
+    | 'foreign table'
+    | 'view'
+    | 'materialized view'
+    | 'sequence'
+    | 'routine'
+    | 'aggregate'
+    | 'type'
+    | 'schema'
+    | 'large object'
+    /** A platform table whose rows the set holds (Supabase profile): emptied, never dropped. */
+    | 'platform table'
+    /** The application's trigger or policy on a platform table (Supabase profile). */
+    | 'trigger'
+    | 'policy';
   schema: string;
   name: string;
   /** Exact row count, for tables. */
@@ -158,4 +173,94 @@ export function emptyStatements(existing: readonly ExistingObject[]): string[] {
     statements.push(`SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (${largeObjects.join(', ')});`);
   }
   return statements;
+}
+
+// ---------------------------------------------------------------------------
+// Supabase profile: platform tables and what the application attached to them
+
+/** A trigger or policy the application put on a platform table, as its dump entry names it ("users on_auth_user_created"). */
+export interface AttachedObject {
+  type: 'TRIGGER' | 'POLICY';
+  schema: string;
+  table: string;
+  name: string;
+}
+
+/** Splits an on-table entry name, "table object" (each part quoted by pg_dump only when needed). */
+export function splitOnTableName(entryName: string): { table: string; name: string } | undefined {
+  const first = entryName.startsWith('"') ? /^"((?:[^"]|"")*)" (.+)$/.exec(entryName) : /^(\S+) (.+)$/.exec(entryName);
+  if (!first) return undefined;
+  const table = entryName.startsWith('"') ? first[1].replace(/""/g, '"') : first[1];
+  const rest = first[2];
+  const name = rest.startsWith('"') && rest.endsWith('"') ? rest.slice(1, -1).replace(/""/g, '"') : rest;
+  return { table, name };
+}
+
+/** The platform tables the set holds rows of, as found in the target, with their rows. */
+export async function findPlatformTables(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<{ present: ExistingObject[]; missing: { schema: string; name: string }[] }> {
+  const present: ExistingObject[] = [];
+  const missing: { schema: string; name: string }[] = [];
+  for (const table of tables) {
+    const found = await client.query<{ exists: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')) AS exists`,
+      [table.schema, table.name],
+    );
+    if (!found.rows[0].exists) {
+      missing.push(table);
+      continue;
+    }
+    const dropName = qualifiedIdentifier(table.schema, table.name);
+    const count = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${dropName}`);
+    present.push({ kind: 'platform table', schema: table.schema, name: table.name, rows: Number(count.rows[0].count), dropName });
+  }
+  return { present, missing };
+}
+
+/** Which of the application's triggers and policies on platform tables the target has already. */
+export async function findAttachedObjects(client: pg.Client, attached: readonly AttachedObject[]): Promise<ExistingObject[]> {
+  const existing: ExistingObject[] = [];
+  for (const object of attached) {
+    const sql =
+      object.type === 'TRIGGER'
+        ? `SELECT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3 AND NOT t.tgisinternal) AS exists`
+        : `SELECT EXISTS (SELECT 1 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2 AND p.polname = $3) AS exists`;
+    const found = await client.query<{ exists: boolean }>(sql, [object.schema, object.table, object.name]);
+    if (!found.rows[0].exists) continue;
+    existing.push({
+      kind: object.type === 'TRIGGER' ? 'trigger' : 'policy',
+      schema: object.schema,
+      name: `${object.table} ${object.name}`,
+      rows: null,
+      dropName: `${quoteIdentifier(object.name)} ON ${qualifiedIdentifier(object.schema, object.table)}`,
+    });
+  }
+  return existing;
+}
+
+/** Drops the application's triggers and policies on platform tables: first, since they depend on its functions. */
+export function dropAttachedStatements(existing: readonly ExistingObject[]): string[] {
+  return existing
+    .filter((object) => object.kind === 'trigger' || object.kind === 'policy')
+    .map((object) => `DROP ${object.kind === 'trigger' ? 'TRIGGER' : 'POLICY'} IF EXISTS ${object.dropName};`);
+}
+
+/**
+ * Empties the platform tables the set brings rows for. DELETE, not TRUNCATE:
+ * the platform's other tables (sessions, tokens) reference auth.users, and
+ * TRUNCATE would need CASCADE into tables the set does not have. Referencing
+ * tables go first (identities before users, objects before buckets).
+ */
+export function emptyPlatformStatements(existing: readonly ExistingObject[], references: readonly { from: string; to: string }[]): string[] {
+  const tables = existing.filter((object) => object.kind === 'platform table');
+  const nameOf = (object: ExistingObject) => `${object.schema}.${object.name}`;
+  const ordered: ExistingObject[] = [];
+  const pending = [...tables];
+  while (pending.length > 0) {
+    // A table no remaining one references can go now; a cycle falls back to the given order.
+    const index = pending.findIndex((candidate) => !pending.some((other) => other !== candidate && references.some((edge) => edge.from === nameOf(other) && edge.to === nameOf(candidate))));
+    ordered.push(...pending.splice(index < 0 ? 0 : index, 1));
+  }
+  return ordered.map((table) => `DELETE FROM ${table.dropName};`);
 }

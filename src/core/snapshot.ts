@@ -10,6 +10,7 @@ import { describeConnectionError, pgClientConfig, type ConnectionTarget } from '
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
+import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 
 export interface ServerFacts {
   version: string;
@@ -17,6 +18,8 @@ export interface ServerFacts {
   currentUser: string;
   isSuperuser: boolean;
   databaseSizeBytes: number;
+  /** The schemas and roles a profile's `auto` looks at (SUPABASE_MARKER_*), those present. */
+  shape: DatabaseShape;
 }
 
 /**
@@ -41,12 +44,14 @@ export interface CatalogFacts {
   foreignKeyCycles: ForeignKeyCycle[];
   largeObjects: number;
   sequences: number;
+  platform?: PlatformFacts;
 }
 
 export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerFacts;
-  readCatalog(): Promise<CatalogFacts>;
+  /** With `platform`, also what the Supabase profile needs to know about the platform. */
+  readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
   close(): Promise<void>;
 }
 
@@ -79,11 +84,17 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
       current_user: string;
       is_superuser: boolean;
       size: string;
+      marker_schemas: string[] | null;
+      marker_roles: string[] | null;
     }>(`SELECT current_setting('server_version') AS version,
               current_setting('server_version_num') AS version_num,
               current_user AS current_user,
               COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
-              pg_database_size(current_database())::text AS size`);
+              pg_database_size(current_database())::text AS size,
+              ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
+              ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname = $2 ORDER BY 1) AS marker_roles`,
+      [SUPABASE_MARKER_SCHEMAS, SUPABASE_MARKER_ROLE],
+    );
     const row = facts.rows[0];
     const server: ServerFacts = {
       version: row.version.split(' ')[0] ?? row.version,
@@ -91,11 +102,12 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
       currentUser: row.current_user,
       isSuperuser: row.is_superuser,
       databaseSizeBytes: Number(row.size),
+      shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
     };
     return {
       snapshotId: snapshot.rows[0].id,
       server,
-      readCatalog: () => readCatalog(client),
+      readCatalog: (options) => readCatalog(client, options),
       close: async () => {
         await client.query('ROLLBACK').catch(() => undefined);
         await client.end().catch(() => undefined);
@@ -107,7 +119,7 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
   }
 }
 
-async function readCatalog(client: pg.Client): Promise<CatalogFacts> {
+async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {
   const relations = await client.query<{ schema: string; name: string; kind: string; bytes: string; populated: boolean }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
             pg_total_relation_size(c.oid)::text AS bytes, c.relispopulated AS populated
@@ -161,12 +173,58 @@ async function readCatalog(client: pg.Client): Promise<CatalogFacts> {
     })),
   );
   const countsRow = counts.rows[0];
+  const platform = options.platform ? await readPlatformFacts(client) : undefined;
   return {
+    ...(platform ? { platform } : {}),
     tables,
     unvalidatedChecks: unvalidated.rows,
     materializedViews,
     foreignKeyCycles: cycles,
     largeObjects: Number(countsRow.large_objects),
     sequences: Number(countsRow.sequences),
+  };
+}
+
+/** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
+async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
+  const schemas = await client.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[])
+         OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      ORDER BY 1`,
+    [SUPABASE_PLATFORM_SCHEMAS],
+  );
+  const platformSchemas = schemas.rows.map((row) => row.name);
+  const extensions = await client.query<{ name: string; schema: string }>(
+    `SELECT e.extname AS name, n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1`,
+  );
+  const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema
+       FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+      WHERE NOT t.tgisinternal AND n.nspname = ANY($1::text[])
+      ORDER BY 1, 2, 3`,
+    [platformSchemas],
+  );
+  const eventTriggers = await client.query<{ name: string; function_schema: string }>(
+    `SELECT e.evtname AS name, fn.nspname AS function_schema
+       FROM pg_event_trigger e JOIN pg_proc f ON f.oid = e.evtfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace ORDER BY 1`,
+  );
+  const sequences = await client.query<{ schema: string; name: string; table_schema: string; table: string }>(
+    `SELECT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
+       FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+       JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE s.relkind = 'S' AND sn.nspname = ANY($1::text[])
+      ORDER BY 1, 2`,
+    [platformSchemas],
+  );
+  return {
+    platformSchemas,
+    extensions: extensions.rows,
+    triggersOnPlatformTables: triggers.rows.map((row) => ({ schema: row.schema, table: row.table, trigger: row.trigger, functionSchema: row.function_schema })),
+    eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema })),
+    platformSequences: sequences.rows.map((row) => ({ schema: row.schema, name: row.name, tableSchema: row.table_schema, table: row.table })),
   };
 }

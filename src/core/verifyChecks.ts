@@ -240,7 +240,8 @@ export function contentCheckAgainstManifest(manifest: Manifest, contents: SetCon
   let tablesWithRows = 0;
   for (const table of manifest.tables) {
     const name = key(table.schema, table.name);
-    for (const type of ['schema', 'complete'] as const) {
+    // A platform table (Supabase profile): the set holds its rows, the platform its definition.
+    for (const type of table.definition === false ? [] : (['schema', 'complete'] as const)) {
       if (!defined[type].has(name)) problems.push(`${name} has no definition in the ${type} file`);
     }
     if (table.rows === null) continue;

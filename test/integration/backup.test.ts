@@ -14,7 +14,7 @@ import type { Manifest } from '../../src/core/manifest';
 import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { sampleCases } from '../samples';
+import { plainFor, sampleCases } from '../samples';
 import { loadExeca } from '../../src/core/execa';
 
 function sha256(file: string): string {
@@ -51,7 +51,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
         const parent = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
         folders.push(parent);
         folder = join(parent, 'backups');
-        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', sample.name, '--json']);
+        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', sample.name, '--json', ...plainFor(sample)]);
         assert.equal(result.code, 0, result.stderr);
         manifest = JSON.parse(result.stdout) as Manifest;
       });

@@ -14,7 +14,7 @@ import type { RestoreResult } from '../../src/core/restore';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { sampleCases } from '../samples';
+import { plainFor, sampleCases } from '../samples';
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -59,8 +59,8 @@ describe('restore', function () {
     return folder;
   }
 
-  async function backup(database: string, folder: string, prefix: string): Promise<Manifest> {
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json']);
+  async function backup(database: string, folder: string, prefix: string, extra: string[] = []): Promise<Manifest> {
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout) as Manifest;
   }
@@ -79,7 +79,7 @@ describe('restore', function () {
         await server.createDatabase(source);
         await server.loadSql(source, sample.file, sample.variables);
         folder = newFolder();
-        manifest = await backup(source, folder, sample.name);
+        manifest = await backup(source, folder, sample.name, plainFor(sample));
       });
 
       it('--mode complete into an empty database equals the source, row counts checked against the manifest', async function () {

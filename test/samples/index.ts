@@ -15,6 +15,12 @@ export interface SampleCase {
   variables?: Record<string, string>;
   /** True for fixtures that live in ../shared/fixtures rather than in this repository. */
   shared: boolean;
+  /**
+   * A Supabase-shaped database (platform schemas and roles): `auto` backs it
+   * up with the Supabase profile, whose sets need the platform in the target.
+   * Tests of plain round trips into empty databases pass --profile plain.
+   */
+  supabaseShaped?: boolean;
 }
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
@@ -24,12 +30,15 @@ export const sharedFixturesFolder = path.resolve(repositoryRoot, '..', 'shared',
 const preparedFixturesFolder = path.join(repositoryRoot, 'test', '.cache', 'samples');
 
 export function sampleCases(): SampleCase[] {
-  const cases: SampleCase[] = [{ name: 'factory', file: path.join(ownSamplesFolder, 'factory.sql'), shared: false }];
+  const cases: SampleCase[] = [
+    { name: 'factory', file: path.join(ownSamplesFolder, 'factory.sql'), shared: false },
+    { name: 'supabase', file: path.join(ownSamplesFolder, 'supabase.sql'), shared: false, supabaseShaped: true },
+  ];
   if (!fs.existsSync(sharedFixturesFolder)) return cases;
 
   for (const fileName of ['factory_pulse.sql', 'supabase_shape.sql']) {
     const file = path.join(sharedFixturesFolder, fileName);
-    if (fs.existsSync(file)) cases.push({ name: path.basename(fileName, '.sql'), file, shared: true });
+    if (fs.existsSync(file)) cases.push({ name: path.basename(fileName, '.sql'), file, shared: true, ...(fileName.startsWith('supabase') ? { supabaseShaped: true } : {}) });
   }
   const realWorldFolder = path.join(sharedFixturesFolder, 'realworld');
   if (fs.existsSync(realWorldFolder)) {
@@ -63,4 +72,9 @@ function loadableIntoAnyDatabase(file: string): string {
   fs.writeFileSync(partial, adjusted);
   fs.renameSync(partial, prepared);
   return prepared;
+}
+
+/** `--profile plain` for a Supabase-shaped sample: round trips into empty databases test everything pg_dump dumps. */
+export function plainFor(sample: SampleCase): string[] {
+  return sample.supabaseShaped ? ['--profile', 'plain'] : [];
 }

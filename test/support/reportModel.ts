@@ -142,6 +142,13 @@ export function handBuiltReport(): BackupReport {
       notes: [['Complete restores expect an empty database.']],
     },
     schema: {
+      profile: {
+        name: 'supabase',
+        reason: HOSTILE_DETAIL,
+        platformData: ['auth.users', HOSTILE_TABLE],
+        attachedObjects: [`POLICY storage.objects ${HOSTILE_TABLE}`],
+        leftOut: [{ what: 'schema auth', why: HOSTILE_DETAIL }],
+      },
       recorded: true,
       schemas: [
         {

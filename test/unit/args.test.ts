@@ -19,7 +19,28 @@ function usageErrorOf(argv: string[]): PulseError {
 describe('command line', () => {
   it('reads a backup command with every flag it takes', () => {
     const parsed = parseCommandLine(
-      ['backup', '--db', 'postgresql://u@h/d', '--dir', 'out', '--prefix', 'factory_pulse', '--pg-bin-dir', '/opt/pg/bin', '--json'],
+      [
+        'backup',
+        '--db',
+        'postgresql://u@h/d',
+        '--dir',
+        'out',
+        '--prefix',
+        'factory_pulse',
+        '--pg-bin-dir',
+        '/opt/pg/bin',
+        '--profile',
+        'supabase',
+        '--schema',
+        'public',
+        '--schema',
+        'app_*',
+        '--exclude-schema',
+        'scratch',
+        '--exclude-table-data',
+        'public.audit_log',
+        '--json',
+      ],
       COMMANDS,
     );
     assert.equal(parsed.command, 'backup');
@@ -38,7 +59,16 @@ describe('command line', () => {
       dryRun: false,
       format: undefined,
       out: undefined,
+      profile: 'supabase',
+      schemas: ['public', 'app_*'],
+      excludeSchemas: ['scratch'],
+      excludeTableData: ['public.audit_log'],
     });
+  });
+
+  it('refuses an unknown profile and an empty pattern', () => {
+    assert.match(usageErrorOf(['backup', '--profile', 'firebase']).message, /--profile must be one of auto, supabase, plain/);
+    assert.match(usageErrorOf(['backup', '--schema', 'public', '--schema', '']).message, /--schema needs a value/);
   });
 
   it('reads a set id for show', () => {

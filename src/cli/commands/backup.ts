@@ -10,7 +10,7 @@ import { retentionProgress } from './retention';
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'json'],
+  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'json'],
   positionals: [],
   summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N sets (default 10)',
   async run({ flags }, context) {
@@ -28,6 +28,8 @@ export const backupCommand: Command = {
         prefix,
         env: context.env,
         pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
+        profile: flags.profile ?? 'auto',
+        filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });

@@ -1,0 +1,217 @@
+/**
+ * Backup profiles: what of a database a set holds.
+ *
+ * - `plain`: everything pg_dump dumps.
+ * - `supabase`: a Supabase database, whose platform (the stack, and
+ *   `supabase db reset`) owns schemas, roles and migration histories. The
+ *   set holds the application: its schemas' objects and data, the platform
+ *   data a person would miss after a reset (the rows of auth and storage:
+ *   users, identities, buckets, objects, …), and the application's own objects attached
+ *   to platform tables (a trigger on auth.users, policies on
+ *   storage.objects). Never the platform's own objects or migration
+ *   histories, which the platform rebuilds.
+ *
+ * One pg_dump run still dumps the whole database from the set's snapshot;
+ * the profile decides, entry by entry (see `entryFilter`), what goes into
+ * the files. Every list of platform things lives here, in one place.
+ */
+import type { EntryHeader } from './dumpSplitter';
+import { qualifiedName } from './manifest';
+
+export type ProfileChoice = 'auto' | 'supabase' | 'plain';
+export type ProfileName = 'supabase' | 'plain';
+export const PROFILE_CHOICES: readonly ProfileChoice[] = ['auto', 'supabase', 'plain'];
+
+/** Schemas the Supabase platform creates and manages (besides extension-owned ones, found in the catalog). */
+export const SUPABASE_PLATFORM_SCHEMAS: readonly string[] = [
+  'auth',
+  'storage',
+  'extensions',
+  'graphql',
+  'graphql_public',
+  'realtime',
+  '_realtime',
+  'supabase_functions',
+  'supabase_migrations',
+  'pgbouncer',
+  'vault',
+  'pgsodium',
+  'pgsodium_masks',
+  'cron',
+  'net',
+  'pgmq',
+  '_analytics',
+  '_supavisor',
+  'pgtle',
+  'topology',
+  'tiger',
+  'tiger_data',
+];
+
+/**
+ * Platform schemas whose rows are the application's: what a person misses
+ * after `supabase db reset` — auth (users, identities, sessions, factors, …)
+ * and storage (buckets, objects, …) — except the migration histories.
+ */
+export const SUPABASE_DATA_SCHEMAS: readonly string[] = ['auth', 'storage'];
+
+/** The platform's migration histories: `db reset` and the stack rebuild them; restoring old ones would lie to them. */
+export const SUPABASE_MIGRATION_HISTORIES: readonly string[] = [
+  'auth.schema_migrations',
+  'storage.migrations',
+  'supabase_functions.migrations',
+  'supabase_migrations.schema_migrations',
+  'supabase_migrations.seed_files',
+  'realtime.schema_migrations',
+];
+
+/** A Supabase database has these schemas and this role; `auto` then chooses the Supabase profile. */
+export const SUPABASE_MARKER_SCHEMAS: readonly string[] = ['auth', 'storage'];
+export const SUPABASE_MARKER_ROLE = 'supabase_admin';
+
+/** What the catalog says about the platform, read in the set's snapshot. */
+export interface PlatformFacts {
+  /** The platform schemas present, and schemas an extension owns. */
+  platformSchemas: string[];
+  /** Each extension and the schema it lives in. */
+  extensions: { name: string; schema: string }[];
+  /** User triggers on tables in platform schemas, with the schema of the function they call. */
+  triggersOnPlatformTables: { schema: string; table: string; trigger: string; functionSchema: string }[];
+  /** Event triggers and the schema of their function. */
+  eventTriggers: { name: string; functionSchema: string }[];
+  /** Sequences in platform schemas owned by a column of a table there. */
+  platformSequences: { schema: string; name: string; tableSchema: string; table: string }[];
+}
+
+/** Why something a pg_dump of the database holds is not in the set. */
+export interface LeftOut {
+  schemas: { name: string; why: string }[];
+  tableData: { schema: string; name: string; why: string }[];
+}
+
+export interface ProfileRecord {
+  name: ProfileName;
+  /** What was asked: --profile (or the extension's setting), `auto` by default. */
+  chosen: ProfileChoice;
+  /** Why this profile: what `auto` saw, or that it was asked for. */
+  reason: string;
+  /** Platform tables whose rows the set holds (supabase). */
+  platformData: string[];
+  /** Application objects on platform tables that the set holds (supabase): "TRIGGER auth.users on_auth_user_created". */
+  attachedObjects: string[];
+  leftOut: LeftOut;
+}
+
+export interface DatabaseShape {
+  schemas: string[];
+  roles: string[];
+}
+
+/** `auto`: the Supabase profile when the platform's schemas and role are there. */
+export function chooseProfile(choice: ProfileChoice, shape: DatabaseShape): { name: ProfileName; reason: string } {
+  const schemas = SUPABASE_MARKER_SCHEMAS.filter((schema) => shape.schemas.includes(schema));
+  const hasRole = shape.roles.includes(SUPABASE_MARKER_ROLE);
+  const isSupabase = schemas.length === SUPABASE_MARKER_SCHEMAS.length && hasRole;
+  if (choice === 'plain') return { name: 'plain', reason: 'asked for (--profile plain): everything pg_dump dumps' };
+  if (choice === 'supabase') {
+    return { name: 'supabase', reason: isSupabase ? 'asked for (--profile supabase)' : 'asked for (--profile supabase), although the Supabase platform schemas or role are missing' };
+  }
+  if (isSupabase) {
+    return { name: 'supabase', reason: `auto: the database has the Supabase platform schemas (${SUPABASE_MARKER_SCHEMAS.join(', ')}) and role ${SUPABASE_MARKER_ROLE}` };
+  }
+  return { name: 'plain', reason: 'auto: no Supabase platform schemas and role, so everything pg_dump dumps' };
+}
+
+/**
+ * The Supabase profile's decision for each archive entry of the full dump,
+ * and the record of what it left out (filled in as entries go past).
+ */
+export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: EntryHeader) => boolean; record: Pick<ProfileRecord, 'platformData' | 'attachedObjects' | 'leftOut'> } {
+  const platform = new Set(facts.platformSchemas);
+  const histories = new Set(SUPABASE_MIGRATION_HISTORIES);
+  const dataSchemas = new Set(SUPABASE_DATA_SCHEMAS);
+  const keepsRows = (schema: string, name: string) => dataSchemas.has(schema) && !histories.has(qualifiedName(schema, name));
+  const appTriggers = new Set(
+    facts.triggersOnPlatformTables.filter((trigger) => !platform.has(trigger.functionSchema)).map((trigger) => `${trigger.schema}\u0000${trigger.table} ${trigger.trigger}`),
+  );
+  const platformExtensions = new Set(facts.extensions.filter((extension) => platform.has(extension.schema)).map((extension) => extension.name));
+  const platformEventTriggers = new Set(facts.eventTriggers.filter((trigger) => platform.has(trigger.functionSchema)).map((trigger) => trigger.name));
+  const keptSequences = new Set(
+    facts.platformSequences.filter((sequence) => keepsRows(sequence.tableSchema, sequence.table)).map((sequence) => `${sequence.schema}\u0000${sequence.name}`),
+  );
+  const record: Pick<ProfileRecord, 'platformData' | 'attachedObjects' | 'leftOut'> = {
+    platformData: [],
+    attachedObjects: [],
+    leftOut: {
+      schemas: facts.platformSchemas.map((name) => ({ name, why: 'managed by the Supabase platform: the stack and supabase db reset create it' })),
+      tableData: [],
+    },
+  };
+
+  /** "SCHEMA auth", "EXTENSION pgcrypto": what a COMMENT, ACL or SECURITY LABEL entry with Schema "-" is about. */
+  const aboutPlatform = (name: string): boolean => {
+    const schema = /^SCHEMA (.+)$/.exec(name);
+    if (schema) return platform.has(unquote(schema[1]));
+    const extension = /^EXTENSION (.+)$/.exec(name);
+    if (extension) return platformExtensions.has(unquote(extension[1]));
+    const eventTrigger = /^EVENT TRIGGER (.+)$/.exec(name);
+    if (eventTrigger) return platformEventTriggers.has(unquote(eventTrigger[1]));
+    return false;
+  };
+
+  const keep = (header: EntryHeader): boolean => {
+    const { type, schema, name } = header;
+    if (!platform.has(schema)) {
+      switch (type) {
+        case 'SCHEMA':
+          return !platform.has(unquote(name));
+        case 'EXTENSION':
+          return !platformExtensions.has(unquote(name));
+        case 'EVENT TRIGGER':
+          return !platformEventTriggers.has(unquote(name));
+        case 'PUBLICATION':
+          return !unquote(name).startsWith('supabase_realtime');
+        case 'COMMENT':
+        case 'ACL':
+        case 'SECURITY LABEL':
+          return !aboutPlatform(name);
+        default:
+          return true;
+      }
+    }
+    const qualified = qualifiedName(schema, name);
+    switch (type) {
+      case 'TABLE DATA':
+        if (keepsRows(schema, name)) {
+          record.platformData.push(qualified);
+          return true;
+        }
+        record.leftOut.tableData.push({
+          schema,
+          name,
+          why: histories.has(qualified) ? 'a migration history: the platform and supabase db reset rebuild it' : 'platform data the stack manages',
+        });
+        return false;
+      case 'SEQUENCE SET':
+        return keptSequences.has(`${schema}\u0000${name}`);
+      case 'TRIGGER':
+        if (appTriggers.has(`${schema}\u0000${name}`)) {
+          record.attachedObjects.push(`TRIGGER ${schema}.${name}`);
+          return true;
+        }
+        return false;
+      case 'POLICY':
+        // The platform defines no policies on its tables; every one there is the application's.
+        record.attachedObjects.push(`POLICY ${schema}.${name}`);
+        return true;
+      default:
+        return false;
+    }
+  };
+  return { keep, record };
+}
+
+/** An entry's Name as pg_dump writes it: identifiers are quoted only when they need it. */
+function unquote(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name;
+}

@@ -1,0 +1,219 @@
+/**
+ * The Supabase profile, on Supabase-shaped databases (the project's own
+ * test/samples/supabase.sql, and the team's shared fixture when present):
+ * what a backup under `auto` holds and leaves out, and the two restores the
+ * team needs — after `supabase db reset` (data into the rebuilt schema) and
+ * over a broken local database (complete, --clean) — each ending equal to
+ * the source in full content. A plain database stays whole under `auto`.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
+import { assertOneLineError, runCli } from '../support/cli';
+import { assertSameContent } from '../support/fingerprint';
+import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
+
+/** Top-level entry headers of a dump file: "Type Schema.Name". */
+function entries(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^-- (?:Data for )?Name: (.*?); Type: (.*?); Schema: (.*?); Owner:/gm)].map((match) => `${match[2]} ${match[3]}.${match[1]}`);
+}
+
+/** Rows of each COPY block: "schema.table" → count. */
+function copyRows(file: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  let current: string | undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (current === undefined) {
+      const copy = /^COPY (\S+?)\.(\S+) .* FROM stdin;$/.exec(line);
+      if (copy) {
+        current = `${copy[1]}.${copy[2]}`.replace(/"/g, '');
+        rows.set(current, 0);
+      }
+    } else if (line === '\\.') current = undefined;
+    else rows.set(current, (rows.get(current) ?? 0) + 1);
+  }
+  return rows;
+}
+
+describe('the Supabase profile', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function backup(database: string, prefix: string, extra: string[] = []): Promise<{ folder: string; manifest: Manifest }> {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-supabase-'));
+    folders.push(folder);
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
+    assert.equal(result.code, 0, result.stderr);
+    return { folder, manifest: JSON.parse(result.stdout) as Manifest };
+  }
+
+  for (const sample of sampleCases().filter((candidate) => candidate.supabaseShaped)) {
+    describe(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, function () {
+      const source = `sb_${sample.name}`;
+      let folder: string;
+      let manifest: Manifest;
+      const fileOf = (type: string) => join(folder, manifest.files.find((file) => file.type === type)!.name);
+
+      before(async function () {
+        await server.createDatabase(source);
+        await server.loadSql(source, sample.file, sample.variables);
+        ({ folder, manifest } = await backup(source, sample.name));
+      });
+
+      it('auto chooses the Supabase profile, and the manifest says what it left out and why', function () {
+        const profile = manifest.profile;
+        assert.ok(profile);
+        assert.equal(profile.name, 'supabase');
+        assert.equal(profile.chosen, 'auto');
+        assert.match(profile.reason, /Supabase platform schemas \(auth, storage\) and role supabase_admin/);
+        for (const schema of ['auth', 'storage']) assert.ok(profile.leftOut.schemas.some((entry) => entry.name === schema && /platform/.test(entry.why)));
+        const historiesHere = profile.leftOut.tableData.filter((table) => SUPABASE_MIGRATION_HISTORIES.includes(`${table.schema}.${table.name}`));
+        assert.ok(historiesHere.length >= 2, JSON.stringify(profile.leftOut.tableData));
+        for (const table of historiesHere) assert.match(table.why, /migration history/);
+        assert.ok(profile.platformData.includes('auth.users'));
+        assert.ok(profile.attachedObjects.some((object) => object.startsWith('TRIGGER auth.users ')), 'the profile trigger on auth.users');
+        assert.ok(profile.attachedObjects.some((object) => object.startsWith('POLICY storage.objects ')), 'the policies on storage.objects');
+      });
+
+      it('leaves the platform schemas out of the schema file, except the application objects attached to platform tables', function () {
+        const platform = new Set((manifest.profile?.leftOut.schemas ?? []).map((schema) => schema.name));
+        const allowed = new Set(['TRIGGER', 'POLICY', 'TABLE DATA', 'SEQUENCE SET']);
+        for (const type of ['schema', 'complete'] as const) {
+          const inPlatform = entries(fileOf(type)).filter((entry) => {
+            const match = /^(.+) ([^ .]+)\.(.+)$/.exec(entry);
+            if (!match) return false;
+            const [, kind, schema, name] = match;
+            if (schema === '-') return kind === 'SCHEMA' && platform.has(name);
+            return platform.has(schema) && !allowed.has(kind);
+          });
+          assert.deepEqual(inPlatform, [], `platform objects in the ${type} file`);
+        }
+        const schemaText = readFileSync(fileOf('schema'), 'utf8');
+        assert.doesNotMatch(schemaText, /^CREATE SCHEMA (auth|storage)\b/m);
+        assert.doesNotMatch(schemaText, /^CREATE TABLE auth\./m);
+        assert.match(schemaText, /^CREATE TRIGGER \S+ AFTER INSERT ON auth\.users\b/m, 'the application trigger on auth.users');
+        assert.match(schemaText, /^CREATE POLICY .* ON storage\.objects\b/m, 'the application policies on storage.objects');
+        assert.match(schemaText, /^GRANT .* TO authenticated;$/m, 'grants to platform roles on the application tables');
+      });
+
+      it('keeps auth users and storage rows in the data file, and no migration history rows', async function () {
+        const rows = copyRows(fileOf('data'));
+        const [users] = await server.query<{ count: string }>(source, 'SELECT count(*)::text AS count FROM auth.users');
+        assert.equal(rows.get('auth.users'), Number(users.count));
+        assert.ok((rows.get('storage.objects') ?? 0) > 0);
+        for (const history of SUPABASE_MIGRATION_HISTORIES) assert.equal(rows.get(history), undefined, `${history} rows in the data file`);
+        assert.deepEqual(copyRows(fileOf('complete')), rows, 'the complete file holds the same rows');
+      });
+
+      it('the summary says which profile was used and what it left out, and why', async function () {
+        const result = await runCli(['summary', manifest.id, '--dir', folder, '--format', 'md']);
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /Profile: \*\*supabase\*\* \(auto: the database has the Supabase platform schemas/);
+        assert.match(result.stdout, /\| rows of auth\.schema_migrations \| a migration history: the platform and supabase db reset rebuild it \|/);
+        assert.match(result.stdout, /\| schema auth \| managed by the Supabase platform/);
+      });
+
+      it('verifies', async function () {
+        const result = await runCli(['verify', manifest.id, '--dir', folder, '--json']);
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+      });
+
+      it('after a reset (platform and migrations rebuilt, no data), --mode data --clean brings back every row: the database equals the source', async function () {
+        const target = `reset_${sample.name}`;
+        // A copy, so the migration histories are the source's to the second (the platform rebuilds them).
+        await server.createDatabase(target, { template: source });
+        // What `supabase db reset` leaves: the schema from migrations, the migration histories, no data.
+        await server.query(
+          target,
+          `DO $$ DECLARE t record; BEGIN
+             SET LOCAL session_replication_role = replica;
+             FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE c.relkind = 'r' AND n.nspname IN ('public', 'auth', 'storage')
+                         AND (n.nspname || '.' || c.relname) <> ALL ($1::text[]) LOOP
+               EXECUTE format('DELETE FROM %I.%I', t.nspname, t.relname);
+             END LOOP; END $$`.replace('$1::text[]', `ARRAY[${SUPABASE_MIGRATION_HISTORIES.map((name) => `'${name}'`).join(', ')}]::text[]`),
+        );
+        const result = await runCli(['restore', manifest.id, '--mode', 'data', '--clean', '--yes', '--no-safety-backup', '--db', server.url(target), '--dir', folder, '--json']);
+        assert.equal(result.code, 0, result.stderr);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('over a changed local database, --mode complete --clean recreates the application and reloads the platform rows: equal to the source', async function () {
+        const target = `changed_${sample.name}`;
+        await server.createDatabase(target, { template: source });
+        await server.query(
+          target,
+          `SET session_replication_role = replica;
+           DELETE FROM storage.objects WHERE ctid IN (SELECT ctid FROM storage.objects LIMIT 5);
+           UPDATE auth.users SET email = 'changed-' || email;
+           INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-0000000000ff', 'intruder@test');`,
+        );
+        const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--clean', '--yes', '--db', server.url(target), '--dir', folder, '--json']);
+        assert.equal(result.code, 0, result.stderr);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('refuses a target without the platform, in one line, changing nothing', async function () {
+        const target = `bare_${sample.name}`;
+        await server.createDatabase(target);
+        const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--yes', '--no-safety-backup', '--db', server.url(target), '--dir', folder]);
+        assertOneLineError(result);
+        assert.match(result.stderr, /lacks \d+ of the Supabase platform's tables .*auth\.users/);
+        assert.match(result.stderr, /restore into a Supabase database \(supabase start/);
+      });
+
+      it('--profile plain backs up everything, platform included', async function () {
+        const plain = await backup(source, `${sample.name}_plain`, ['--profile', 'plain']);
+        assert.equal(plain.manifest.profile?.name, 'plain');
+        assert.match(plain.manifest.profile?.reason ?? '', /asked for/);
+        const schemaFile = join(plain.folder, plain.manifest.files.find((file) => file.type === 'schema')!.name);
+        assert.match(readFileSync(schemaFile, 'utf8'), /^CREATE TABLE auth\.users /m);
+        assert.ok(plain.manifest.tables.some((table) => table.schema === 'auth' && table.name === 'schema_migrations'));
+      });
+    });
+  }
+
+  it('a plain database is backed up whole under auto', async function () {
+    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    await server.createDatabase('plain_factory');
+    await server.loadSql('plain_factory', factory.file, factory.variables);
+    const { manifest } = await backup('plain_factory', 'plain_factory');
+    assert.equal(manifest.profile?.name, 'plain');
+    assert.match(manifest.profile?.reason ?? '', /^auto: no Supabase platform/);
+    assert.deepEqual(manifest.profile?.leftOut, { schemas: [], tableData: [] });
+    const [count] = await server.query<{ count: string }>(
+      'plain_factory',
+      `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
+    );
+    assert.equal(manifest.tables.length, Number(count.count), 'every table is in the set');
+  });
+
+  it('--exclude-table-data keeps the definition without the rows, and the set still verifies; --exclude-schema leaves a schema out', async function () {
+    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    await server.createDatabase('filtered_factory');
+    await server.loadSql('filtered_factory', factory.file, factory.variables);
+    const { folder, manifest } = await backup('filtered_factory', 'filtered', ['--exclude-table-data', 'public.activity_log', '--exclude-schema', '"shop floor"']);
+    const log = manifest.tables.find((table) => table.schema === 'public' && table.name === 'activity_log');
+    assert.ok(log);
+    assert.equal(log.rows, null);
+    assert.equal(log.dataLeftOut, true);
+    assert.ok(!manifest.tables.some((table) => table.schema === 'shop floor'), 'no table of the excluded schema is promised');
+    assert.ok(manifest.options.pgDumpArgs.includes('--exclude-table-data=public.activity_log'));
+    const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The backup profiles' decisions without a database: when `auto` chooses the
+ * Supabase profile, and which archive entries of a full dump the Supabase
+ * profile keeps, with what it records as left out.
+ */
+import * as assert from 'node:assert/strict';
+import type { EntryHeader } from '../../src/core/dumpSplitter';
+import { chooseProfile, supabaseEntryFilter, type PlatformFacts } from '../../src/core/profile';
+
+const FACTS: PlatformFacts = {
+  platformSchemas: ['auth', 'extensions', 'storage', 'supabase_migrations'],
+  extensions: [
+    { name: 'pgcrypto', schema: 'extensions' },
+    { name: 'citext', schema: 'public' },
+  ],
+  triggersOnPlatformTables: [
+    { schema: 'auth', table: 'users', trigger: 'create_operator', functionSchema: 'public' },
+    { schema: 'storage', table: 'objects', trigger: 'touch_updated_at', functionSchema: 'storage' },
+  ],
+  eventTriggers: [
+    { name: 'issue_pg_cron_access', functionSchema: 'extensions' },
+    { name: 'audit_ddl', functionSchema: 'public' },
+  ],
+  platformSequences: [
+    { schema: 'auth', name: 'refresh_tokens_id_seq', tableSchema: 'auth', table: 'refresh_tokens' },
+    { schema: 'supabase_migrations', name: 'seeds_id_seq', tableSchema: 'supabase_migrations', table: 'seed_files' },
+  ],
+};
+
+function entry(type: string, schema: string, name: string): EntryHeader {
+  return { isData: type === 'TABLE DATA' || type === 'SEQUENCE SET', type, schema, name };
+}
+
+describe('backup profiles', () => {
+  it('auto chooses supabase only with the platform schemas and role; an explicit choice wins', () => {
+    const supabase = { schemas: ['auth', 'storage'], roles: ['supabase_admin'] };
+    assert.equal(chooseProfile('auto', supabase).name, 'supabase');
+    assert.equal(chooseProfile('auto', { schemas: ['auth', 'storage'], roles: [] }).name, 'plain');
+    assert.equal(chooseProfile('auto', { schemas: ['auth'], roles: ['supabase_admin'] }).name, 'plain');
+    assert.equal(chooseProfile('plain', supabase).name, 'plain');
+    assert.equal(chooseProfile('supabase', { schemas: [], roles: [] }).name, 'supabase');
+    assert.match(chooseProfile('supabase', { schemas: [], roles: [] }).reason, /although the Supabase platform schemas or role are missing/);
+  });
+
+  it('the Supabase profile keeps the application, platform rows and what the application attached to platform tables', () => {
+    const { keep, record } = supabaseEntryFilter(FACTS);
+    const kept = (type: string, schema: string, name: string) => keep(entry(type, schema, name));
+    // The application.
+    assert.ok(kept('TABLE', 'public', 'operators'));
+    assert.ok(kept('TABLE DATA', 'public', 'operators'));
+    assert.ok(kept('FUNCTION', 'public', 'create_operator_for_new_user()'));
+    assert.ok(kept('ACL', 'public', 'TABLE operators'));
+    assert.ok(kept('EXTENSION', '-', 'citext'), 'an extension the application put in its own schema');
+    assert.ok(kept('EVENT TRIGGER', '-', 'audit_ddl'));
+    assert.ok(kept('ACL', '-', 'SCHEMA public'));
+    // Platform rows a person would miss, and their sequences.
+    assert.ok(kept('TABLE DATA', 'auth', 'users'));
+    assert.ok(kept('TABLE DATA', 'storage', 'objects'));
+    assert.ok(kept('SEQUENCE SET', 'auth', 'refresh_tokens_id_seq'));
+    // What the application attached to platform tables.
+    assert.ok(kept('TRIGGER', 'auth', 'users create_operator'));
+    assert.ok(kept('POLICY', 'storage', 'objects "badge photos by their owner"'));
+    // The platform's own.
+    for (const [type, schema, name] of [
+      ['SCHEMA', '-', 'auth'],
+      ['TABLE', 'auth', 'users'],
+      ['FUNCTION', 'auth', 'uid()'],
+      ['TRIGGER', 'storage', 'objects touch_updated_at'],
+      ['EXTENSION', '-', 'pgcrypto'],
+      ['COMMENT', '-', 'EXTENSION pgcrypto'],
+      ['ACL', '-', 'SCHEMA auth'],
+      ['EVENT TRIGGER', '-', 'issue_pg_cron_access'],
+      ['PUBLICATION', '-', 'supabase_realtime'],
+      ['TABLE DATA', 'auth', 'schema_migrations'],
+      ['TABLE DATA', 'supabase_migrations', 'schema_migrations'],
+      ['SEQUENCE SET', 'supabase_migrations', 'seeds_id_seq'],
+      ['ROW SECURITY', 'storage', 'objects'],
+    ] as const) {
+      assert.equal(kept(type, schema, name), false, `${type} ${schema}.${name} must be left out`);
+    }
+    assert.deepEqual(record.platformData, ['auth.users', 'storage.objects']);
+    assert.deepEqual(record.attachedObjects, ['TRIGGER auth.users create_operator', 'POLICY storage.objects "badge photos by their owner"']);
+    assert.deepEqual(
+      record.leftOut.tableData.map((table) => `${table.schema}.${table.name}: ${table.why}`),
+      ['auth.schema_migrations: a migration history: the platform and supabase db reset rebuild it', 'supabase_migrations.schema_migrations: a migration history: the platform and supabase db reset rebuild it'],
+    );
+    assert.deepEqual(record.leftOut.schemas.map((schema) => schema.name), FACTS.platformSchemas);
+  });
+});
