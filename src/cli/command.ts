@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
-import { assertToolsForSupabaseProject, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
+import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
 import type { CommandLine, CommandSpec, Flags } from './args';
 
 export interface CliContext {
@@ -56,9 +56,13 @@ export function supabaseProject(context: CliContext): SupabaseProject | undefine
   return projects.get(context.cwd);
 }
 
-/** When the target is the Supabase project's own database, [db].major_version needs a pg_dump to match, checked before connecting. */
-export async function checkSupabaseTools(target: ConnectionTarget, flags: Flags, context: CliContext): Promise<void> {
-  await assertToolsForSupabaseProject(supabaseProject(context), target, { pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR, env: context.env });
+/**
+ * When the target is the Supabase project's own database, [db].major_version
+ * needs a pg_dump to match, checked before connecting: the local one, else
+ * the stack container's (returned), else an error naming both ways out.
+ */
+export async function supabaseContainerTools(target: ConnectionTarget, flags: Flags, context: CliContext): Promise<ContainerTools | undefined> {
+  return supabaseToolRoute(supabaseProject(context), target, { pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR, env: context.env });
 }
 
 export function writeJson(context: CliContext, value: unknown): void {

@@ -27,6 +27,8 @@ import {
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
+import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
@@ -57,6 +59,8 @@ export interface BackupOptions {
   profile?: ProfileChoice;
   /** Passed to pg_dump as they are: --schema, --exclude-schema, --exclude-table-data patterns. */
   filters?: DumpFilters;
+  /** Run pg_dump inside this Supabase database container (no local pg_dump is new enough). */
+  container?: ContainerTools;
 }
 
 /** pg_dump's own selection options, for everyone whatever the profile. */
@@ -114,7 +118,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // Connecting and finding pg_dump do not depend on each other.
     const [opened, found] = await Promise.allSettled([
       openSnapshotSession(options.target),
-      findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
+      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
     ]);
     if (opened.status === 'fulfilled') session = opened.value;
     else throw opened.reason;
@@ -173,18 +177,24 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     const catalogRead = session.readCatalog({ platform: filtered });
     catalogRead.catch(() => undefined);
     const execa = await loadExeca();
-    const pgDump = execa(tools.pgDump.path, [...pgDumpArgs, `--file=${completeFile.temporaryPath}`], {
-      env: childProcessEnv(options.target, options.env),
+    // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
+    const container = options.container;
+    const pgDump = execa(
+      container ? 'docker' : tools.pgDump.path,
+      container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : [...pgDumpArgs, `--file=${completeFile.temporaryPath}`],
+      {
+      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
       extendEnv: false,
       stdin: 'ignore',
-      stdout: 'ignore',
+      stdout: container ? { file: completeFile.temporaryPath } : 'ignore',
       stderr: 'pipe',
       buffer: false,
       reject: false,
       cancelSignal: options.signal,
       forceKillAfterDelay: 3000,
       windowsHide: true,
-    });
+      },
+    );
     let pgDumpExited = false;
     const exited = pgDump.then((result) => {
       pgDumpExited = true;
@@ -319,6 +329,12 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     if (options.signal?.aborted) throw cancelledError();
     throw error;
   }
+}
+
+/** The container's pg_dump, as a tool set: what the manifest records as the pg_dump used. */
+export function containerToolSet(container: ContainerTools): ToolSet {
+  const path = `docker exec ${container.container} pg_dump`;
+  return { folder: `docker:${container.container}`, pgDump: { path, version: container.pgDump }, source: 'explicit' };
 }
 
 const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], extensions: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };

@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
-import { runBackup, type BackupProgress, type BackupResult } from './backup';
+import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -30,7 +30,9 @@ import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
-import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
+import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
+import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import type { ContainerTools } from './supabaseProject';
 import {
   dropAttachedStatements,
   dropStatements,
@@ -61,6 +63,8 @@ export interface RestoreOptions {
   clean: boolean;
   /** Allow a target that is not on this machine. */
   allowRemote: boolean;
+  /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
+  container?: ContainerTools;
   signal?: AbortSignal;
 }
 
@@ -176,7 +180,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
               OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers`,
     );
     const serverRow = server.rows[0];
-    const found = await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const found = options.container ? [containerPsqlToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
     const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
     const psql = tools.psql;
     if (!psql) {
@@ -299,6 +303,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 }
 
+/** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
+function containerPsqlToolSet(container: ContainerTools): ToolSet {
+  const set = containerToolSet(container);
+  return { ...set, psql: { path: `docker exec ${container.container} psql`, version: container.pgDump } };
+}
+
 interface PlatformPieces {
   /** Platform tables the set brings rows for, as they are in the target. */
   tables: ExistingObject[];
@@ -366,6 +376,7 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
         prefix: set.prefix,
         env: options.env,
         pgBinDir: options.pgBinDir,
+        ...(options.container ? { container: options.container } : {}),
         purpose: 'safety',
         lockHeld: true,
         signal: execution.signal,
@@ -404,15 +415,17 @@ interface LoadedTable {
 async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const { options, plan } = restore;
   const execa = await loadExeca();
+  // No --single-transaction: it COMMITs at the end of input, and input that
+  // ends early (this process killed mid-feed) must roll back instead. The
+  // feed brings its own BEGIN and, only after the whole file, its COMMIT.
+  // Not --quiet: the server's "COPY n" tags say how many rows each table took.
+  const psqlArgs = ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'];
+  const container = options.container;
   const psql = execa(
-    restore.psqlPath,
-    // No --single-transaction: it COMMITs at the end of input, and input that
-    // ends early (this process killed mid-feed) must roll back instead. The
-    // feed brings its own BEGIN and, only after the whole file, its COMMIT.
-    // Not --quiet: the server's "COPY n" tags say how many rows each table took.
-    ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'],
+    container ? 'docker' : restore.psqlPath,
+    container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
     {
-      env: childProcessEnv(options.target, options.env),
+      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
       extendEnv: false,
       stdin: 'pipe',
       stdout: 'pipe',

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { PulseError } from './errors';
 import { toSnakeCase } from './naming';
 import type { ConnectionTarget } from './connection';
-import { findClientTools, type ToolSet } from './pgTools';
+import { findClientTools, type PgVersion, type ToolSet } from './pgTools';
+import { noClientToolsError, probeSupabaseContainer } from './supabaseDocker';
 
 export const SUPABASE_CONFIG_PATH = join('supabase', 'config.toml');
 /** What `supabase init` writes and the stack uses when [db].port is unset. */
@@ -78,20 +79,39 @@ export function supabaseToolsProblem(project: SupabaseProject, found: readonly T
   });
 }
 
+/** pg_dump and psql from the stack's database container (see supabaseDocker.ts). */
+export interface ContainerTools {
+  container: string;
+  pgDump: PgVersion;
+}
+
 /**
  * Before a backup or restore of the project's own database (the target came
  * from the project's default, not from a flag, a setting or the
- * environment): throws when no pg_dump is new enough for [db].major_version.
+ * environment): when no local pg_dump is new enough for [db].major_version,
+ * the stack's container's tools, if docker reaches it; undefined when the
+ * local tools will do; else one error naming both ways out.
  */
-export async function assertToolsForSupabaseProject(
+export async function supabaseToolRoute(
   project: SupabaseProject | undefined,
   target: ConnectionTarget,
   options: { pgBinDir?: string; env: NodeJS.ProcessEnv },
-): Promise<void> {
-  if (!project || target.source !== 'default' || project.majorVersion === undefined) return;
-  const found = await findClientTools({ ...(options.pgBinDir !== undefined ? { pgBinDir: options.pgBinDir } : {}), env: options.env, withCompanions: false });
+): Promise<ContainerTools | undefined> {
+  if (!project || target.source !== 'default' || project.majorVersion === undefined) return undefined;
+  let found: ToolSet[] = [];
+  try {
+    found = await findClientTools({ ...(options.pgBinDir !== undefined ? { pgBinDir: options.pgBinDir } : {}), env: options.env, withCompanions: false });
+  } catch {
+    // None at all: the container may still have them.
+  }
   const problem = supabaseToolsProblem(project, found);
-  if (problem) throw problem;
+  if (!problem) return undefined;
+  const wanted = project.majorVersion;
+  const probe = await probeSupabaseContainer(project, options.env);
+  if (probe.ok && probe.pgDump.major >= wanted) return { container: probe.container, pgDump: probe.pgDump };
+  const majors = [...new Set(found.map((set) => set.pgDump.version.major))].sort((a, b) => b - a);
+  const have = majors.length === 0 ? 'no pg_dump was found here' : `the newest pg_dump here is ${majors[0]}`;
+  throw noClientToolsError(wanted, have, probe.ok ? { ok: false, container: probe.container, reason: `its pg_dump is ${probe.pgDump.text}` } : probe);
 }
 
 // ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import {
 import type { FolderSettings } from './settings';
 import { restoreConfirmation } from './viewModel';
 import { forExtension } from './hints';
-import { assertToolsForSupabaseProject } from '../core/supabaseProject';
+import { supabaseToolRoute } from '../core/supabaseProject';
 
 export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';
@@ -203,7 +203,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const { config, log } = this.dependencies;
     config.requireTrust('Backing up');
     const target = await config.connectionTarget(folder);
-    await assertToolsForSupabaseProject(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
+    const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
+    if (container) io.line(`No local pg_dump fits PostgreSQL ${settings.supabase?.majorVersion ?? ''}: using pg_dump ${container.pgDump.text} inside ${container.container}`);
     io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
     log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
     const backup = await runBackup({
@@ -212,6 +213,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       prefix: settings.prefix,
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
+      ...(container ? { container } : {}),
       signal: io.signal,
       onProgress: (event) => io.progress(backupProgressText(event)),
     });
@@ -259,7 +261,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const setId = definition.setId ?? (await this.newestSet(folder, settings, (set) => set.purpose === 'backup' && (set.status === 'complete' || set.status === 'legacy'))).id;
     const mode = definition.mode ?? 'complete';
     const target = await config.connectionTarget(folder);
-    await assertToolsForSupabaseProject(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
+    const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
     io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
     io.progress({ step: 'pre-flight checks' });
     const plan = await planRestore({
@@ -267,6 +269,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       setId,
       mode,
       target,
+      ...(container ? { container } : {}),
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
       clean: definition.clean ?? false,

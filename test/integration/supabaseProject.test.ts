@@ -68,12 +68,13 @@ describe('a Supabase project folder', function () {
     assert.equal((JSON.parse(viaEnv.stdout) as Manifest).database.name, 'elsewhere');
   });
 
-  it('refuses, before connecting, a [db].major_version that no pg_dump here can dump', async function () {
+  it('refuses, before connecting, a [db].major_version that no pg_dump here nor docker can serve, naming both ways out', async function () {
     writeConfig('major_version = 99\n');
     const result = await runCli(['backup'], { cwd: project });
     assertOneLineError(result);
-    assert.match(result.stderr, /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+/);
-    assert.match(result.stderr, /install the PostgreSQL 99 client tools/);
+    // No Docker daemon here (or no docker at all): both ways out are named.
+    assert.match(result.stderr, /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+, and docker cannot use the stack's database container supabase_db_Shop_Floor \(.+\)/);
+    assert.match(result.stderr, /install the PostgreSQL 99 client tools .*, or start the Supabase stack \(supabase start\) so pg_dump and psql run inside its container/);
     assert.deepEqual(readdirSync(project), ['supabase'], 'no backups folder');
     // Against another database (a flag), the project's version says nothing.
     const other = await runCli(['backup', '--db', server.url('postgres'), '--json'], { cwd: project });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
+import { dockerEnv, dockerExecArgs, supabaseDbContainer } from '../../src/core/supabaseDocker';
 import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolsProblem, type SupabaseProject } from '../../src/core/supabaseProject';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
@@ -133,5 +134,22 @@ describe('Supabase project detection', () => {
     assert.equal(problem.message, `${join('supabase', 'config.toml')} says the database runs PostgreSQL 17, but the newest pg_dump here is 16`);
     assert.match(problem.hint ?? '', /postgresql-client-17/);
     assert.equal(supabaseToolsProblem({ ...project, majorVersion: undefined }, tools(12)), undefined);
+  });
+});
+
+describe('client tools from the Supabase container', () => {
+  const project: SupabaseProject = { folder: '/work/factory-pulse', configFile: 'c', projectId: 'Factory Pulse', dbPort: 54322, majorVersion: 17 };
+
+  it('names the container as the Supabase CLI does', () => {
+    assert.equal(supabaseDbContainer(project), 'supabase_db_Factory_Pulse');
+    assert.equal(supabaseDbContainer({ ...project, projectId: undefined }), 'supabase_db_factory-pulse');
+  });
+
+  it('streams through docker exec -i, forwarding the connection by name only: no password on the command line', () => {
+    const args = dockerExecArgs('supabase_db_x', 'pg_dump', ['--format=plain', '--snapshot=00000003-1']);
+    assert.deepEqual(args, ['exec', '-i', '-e', 'PGHOST', '-e', 'PGPORT', '-e', 'PGUSER', '-e', 'PGPASSWORD', '-e', 'PGDATABASE', 'supabase_db_x', 'pg_dump', '--format=plain', '--snapshot=00000003-1']);
+    const env = dockerEnv({ user: 'postgres', database: 'postgres', password: 'Hunter2' }, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', DATABASE_URL: 'postgresql://x' });
+    assert.deepEqual(env, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'postgres', PGPASSWORD: 'Hunter2' });
+    assert.ok(!args.join(' ').includes('Hunter2'));
   });
 });

@@ -3,7 +3,7 @@ import { formatError } from '../../core/errors';
 import { DEFAULT_KEEP, pruneAfterBackup } from '../../core/retention';
 import { verifySet } from '../../core/verify';
 import type { Flags } from '../args';
-import { backupsFolder, checkSupabaseTools, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, supabaseContainerTools, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
@@ -17,7 +17,7 @@ export const backupCommand: Command = {
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
-    await checkSupabaseTools(target, flags, context);
+    const container = await supabaseContainerTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
     context.signal.addEventListener('abort', onAbort, { once: true });
@@ -29,6 +29,7 @@ export const backupCommand: Command = {
         env: context.env,
         pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
         profile: flags.profile ?? 'auto',
+        ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,

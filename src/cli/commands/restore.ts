@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { PulseError } from '../../core/errors';
 import { executeRestore, planRestore, type RestorePlan } from '../../core/restore';
-import { backupsFolder, checkSupabaseTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';
 
 export const restoreCommand: Command = {
@@ -14,12 +14,13 @@ export const restoreCommand: Command = {
     if (!flags.mode) throw new PulseError('usage', 'restore needs --mode complete, schema or data');
     const folder = backupsFolder(flags, context);
     const target = connectionTarget(flags, context);
-    await checkSupabaseTools(target, flags, context);
+    const container = await supabaseContainerTools(target, flags, context);
     const plan = await planRestore({
       folder,
       setId: positionals[0],
       mode: flags.mode,
       target,
+      ...(container ? { container } : {}),
       env: context.env,
       pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
       clean: flags.clean,
