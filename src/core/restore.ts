@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
+import { SUPABASE_PLATFORM_SCHEMAS } from './profile';
 import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
@@ -302,6 +303,43 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Errors that come from objects the Supabase platform owns: its roles, its
+ * schemas, its tables. They say what the set tried to touch and that the
+ * Supabase profile leaves those to the platform.
+ */
+function platformObjectHint(message: string): string | undefined {
+  const role = /role "([^"]+)" does not exist/.exec(message);
+  if (role && SUPABASE_ROLES.includes(role[1])) {
+    return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
+  }
+  const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
+  if (schemaOf && SUPABASE_PLATFORM_SCHEMAS.includes(schemaOf)) {
+    return `${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
+  }
+  return undefined;
+}
+
+/** Roles the Supabase platform creates; an error naming one is about the platform, not the application. */
+const SUPABASE_ROLES: readonly string[] = [
+  'supabase_admin',
+  'supabase_auth_admin',
+  'supabase_storage_admin',
+  'supabase_realtime_admin',
+  'supabase_functions_admin',
+  'supabase_replication_admin',
+  'supabase_read_only_user',
+  'authenticator',
+  'anon',
+  'authenticated',
+  'service_role',
+  'dashboard_user',
+  'pgbouncer',
+  'pgsodium_keyholder',
+  'pgsodium_keyiduser',
+  'pgsodium_keymaker',
+];
 
 /** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
 function containerPsqlToolSet(container: ContainerTools): ToolSet {
@@ -628,7 +666,10 @@ function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number
   });
 }
 
-function restoreHint(message: string, detail: string | undefined): string {
+/** What to do about psql's first error, in one line. Exported for its tests. */
+export function restoreHint(message: string, detail: string | undefined): string {
+  const platform = platformObjectHint(message);
+  if (platform) return platform;
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return `create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
   if (/cannot drop .* because other objects depend on it/.test(message)) {

@@ -1,0 +1,26 @@
+/**
+ * What a failed restore tells the person to do, from psql's first error:
+ * errors about the Supabase platform's roles and schemas are explained as
+ * such; others keep their general advice.
+ */
+import * as assert from 'node:assert/strict';
+import { restoreHint } from '../../src/core/restore';
+
+describe('restore failure hints', () => {
+  it('explains a platform role the target lacks: the set holds platform objects', () => {
+    const hint = restoreHint('role "supabase_auth_admin" does not exist', undefined);
+    assert.match(hint, /^this set holds Supabase platform objects \(owned by supabase_auth_admin\)/);
+    assert.match(hint, /--profile supabase/);
+  });
+
+  it('explains a platform schema the user may not touch', () => {
+    assert.match(restoreHint('permission denied for schema auth', undefined), /^auth belongs to the Supabase platform/);
+    assert.match(restoreHint('must be owner of schema storage', undefined), /^storage belongs to the Supabase platform/);
+  });
+
+  it("keeps the general advice for the application's own objects", () => {
+    assert.match(restoreHint('role "app_writer" does not exist', undefined), /^create the role first \(CREATE ROLE "app_writer";\)/);
+    assert.match(restoreHint('permission denied for schema app', undefined), /^connect as the owner of these objects or a superuser/);
+    assert.match(restoreHint('relation "public.users" already exists', undefined), /pass --clean/);
+  });
+});
