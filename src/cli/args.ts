@@ -29,6 +29,7 @@ export const FLAGS = {
   yes: { type: 'boolean', help: 'do not ask for confirmation (needed when there is no terminal)' },
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
+  reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
@@ -58,6 +59,7 @@ export interface Flags {
   yes: boolean;
   noSafetyBackup: boolean;
   allowRemote: boolean;
+  reset: boolean;
   keep?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
@@ -99,7 +101,7 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, dryRun: false, schemas: [], excludeSchemas: [], excludeTableData: [] };
+  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, schemas: [], excludeSchemas: [], excludeTableData: [] };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };
@@ -169,6 +171,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       yes: values.yes === true,
       noSafetyBackup: values['no-safety-backup'] === true,
       allowRemote: values['allow-remote'] === true,
+      reset: values.reset === true,
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],

@@ -62,6 +62,9 @@ export class RestoreProgressPrinter extends TerminalPrinter {
       case 'checking-rows':
         this.line('Committed');
         break;
+      case 'resetting':
+        if (event.line === undefined) this.line('supabase db reset --local…');
+        break;
       case 'verifying':
         break;
     }

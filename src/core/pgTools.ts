@@ -258,7 +258,7 @@ async function explicitFolder(folder: string, platform: NodeJS.Platform): Promis
   throw new PulseError('tools-not-found', `the PostgreSQL bin folder ${resolved} is not a folder`, { hint: BIN_DIR_HINT });
 }
 
-function pathFolders(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+export function pathFolders(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string[] {
   const paths = platform === 'win32' ? path.win32 : path.posix;
   // Windows spells it Path; a copied env object has lost the case-insensitivity.
   const key = platform === 'win32' ? Object.keys(env).find((name) => name.toUpperCase() === 'PATH') : 'PATH';

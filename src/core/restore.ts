@@ -33,7 +33,8 @@ import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
 import { dockerEnv, dockerExecArgs } from './supabaseDocker';
-import type { ContainerTools } from './supabaseProject';
+import type { ContainerTools, SupabaseProject } from './supabaseProject';
+import { runSupabaseReset } from './supabaseReset';
 import {
   dropAttachedStatements,
   dropStatements,
@@ -108,6 +109,7 @@ export interface RestoreResult {
 
 export type RestoreProgress =
   | { kind: 'verifying' }
+  | { kind: 'resetting'; line?: string }
   | { kind: 'safety-backup'; event: BackupProgress }
   | { kind: 'safety-backup-done'; setId: string }
   | { kind: 'loading'; bytes: number; totalBytes: number }
@@ -393,6 +395,11 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
 export interface ExecuteOptions {
   /** Back up the target before changing it (default true). */
   safetyBackup: boolean;
+  /**
+   * Run `supabase db reset --local` in this project after the safety backup
+   * and before loading (data restores only: the reset rebuilds the schema).
+   */
+  reset?: { project: SupabaseProject; env: NodeJS.ProcessEnv };
   signal?: AbortSignal;
   onProgress?: (event: RestoreProgress) => void;
 }
@@ -400,6 +407,9 @@ export interface ExecuteOptions {
 export async function executeRestore(plan: RestorePlan, execution: ExecuteOptions): Promise<RestoreResult> {
   const restore = prepared.get(plan);
   if (!restore) throw new PulseError('internal', 'this restore plan was not made by planRestore', { hint: 'plan the restore again' });
+  if (execution.reset && plan.mode !== 'data') {
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use --mode data with --reset' });
+  }
   const { options, set } = restore;
   const started = performance.now();
   // Hold the folder: retention must not remove the set while it is read,
@@ -422,11 +432,23 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
       });
       execution.onProgress?.({ kind: 'safety-backup-done', setId: safety.manifest.id });
     }
-    const loaded = await runPsql(restore, execution);
+    // supabase db reset --local, then the data into the rebuilt database,
+    // planned again: what the reset left (seed rows) is what --clean empties.
+    let loadedPlan = plan;
+    let loading = restore;
+    if (execution.reset) {
+      execution.onProgress?.({ kind: 'resetting' });
+      await runSupabaseReset({ ...execution.reset, signal: execution.signal, onLine: (line) => execution.onProgress?.({ kind: 'resetting', line }) });
+      loadedPlan = await planRestore({ ...options, clean: true });
+      const again = prepared.get(loadedPlan);
+      if (!again) throw new PulseError('internal', 'the restore could not be planned again after the reset');
+      loading = again;
+    }
+    const loaded = await runPsql(loading, execution);
     execution.onProgress?.({ kind: 'checking-rows' });
-    const tables = compareWithManifest(restore, loaded);
+    const tables = compareWithManifest(loading, loaded);
     return {
-      plan,
+      plan: loadedPlan,
       ...(safety ? { safetyBackup: safety.manifest.id } : {}),
       durationMs: Math.round(performance.now() - started),
       tables,

@@ -15,6 +15,7 @@ import type { BackupFileType } from '../core/manifest';
 import { buildReport } from '../core/report';
 import type { RestoreMode } from '../core/restore';
 import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention';
+import { findSupabaseCli } from '../core/supabaseReset';
 import { verifySet } from '../core/verify';
 import type { BackupsStore, FolderListing } from './backups';
 import { defaultUrlOf, pickWorkspaceFolder, type Config } from './config';
@@ -167,11 +168,16 @@ export class Commands extends Disposable {
     const resolved = await this.resolveSet(arg, 'Restore which backup set?');
     if (!resolved) return;
     this.dependencies.config.requireTrust('Restoring');
-    const mode = await pickRestoreMode(resolved.set);
-    if (!mode) return;
+    const settings = this.dependencies.config.settingsFor(resolved.folder);
+    const canReset = settings.supabase !== undefined && findSupabaseCli(process.env) !== undefined;
+    const choice = await pickRestoreMode(resolved.set, canReset);
+    if (!choice) return;
     // The modal in the task names what the pre-flight found in the target,
     // including every object that would be replaced; nothing changes before it.
-    const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'restore', setId: resolved.set.id, mode, clean: true }, resolved.folder);
+    const outcome = await this.dependencies.tasks.run(
+      { type: TASK_TYPE, action: 'restore', setId: resolved.set.id, mode: choice.mode, clean: true, ...(choice.reset ? { reset: true } : {}) },
+      resolved.folder,
+    );
     if (await this.failed(outcome, 'restore')) return;
     const result = outcome.restore;
     if (!result) return;
@@ -411,19 +417,30 @@ async function pickBackupFocus(): Promise<BackupFocus | undefined> {
   return picked?.focus;
 }
 
-async function pickRestoreMode(set: ListedSet): Promise<RestoreMode | undefined> {
+async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mode: RestoreMode; reset: boolean } | undefined> {
   const has = (type: BackupFileType) => set.files.some((file) => file.type === type);
-  const items: (vscode.QuickPickItem & { mode: RestoreMode })[] = [
-    { label: 'Complete', description: 'schema and data', detail: "Drops the backup's objects that exist in the target and recreates everything from the complete file.", mode: 'complete' as const },
-    { label: 'Schema only', description: 'definitions, no rows', detail: "Drops the backup's objects that exist in the target and recreates them empty.", mode: 'schema' as const },
-    { label: 'Data only', description: 'rows into the existing schema', detail: "Empties the backup's tables in the target and loads the rows, triggers off.", mode: 'data' as const },
+  const items: (vscode.QuickPickItem & { mode: RestoreMode; reset: boolean })[] = [
+    { label: 'Complete', description: 'schema and data', detail: "Drops the backup's objects that exist in the target and recreates everything from the complete file.", mode: 'complete' as const, reset: false },
+    { label: 'Schema only', description: 'definitions, no rows', detail: "Drops the backup's objects that exist in the target and recreates them empty.", mode: 'schema' as const, reset: false },
+    { label: 'Data only', description: 'rows into the existing schema', detail: "Empties the backup's tables in the target and loads the rows, triggers off.", mode: 'data' as const, reset: false },
+    ...(canReset
+      ? [
+          {
+            label: 'Reset, then data only',
+            description: 'supabase db reset --local first',
+            detail: 'After the safety backup, rebuilds the local database from the migrations, then loads the rows: the whole "reset and restore" in one step.',
+            mode: 'data' as const,
+            reset: true,
+          },
+        ]
+      : []),
   ].filter((item) => has(item.mode));
   if (items.length === 0) throw new PulseError('restore-refused', `${set.id} has no dump file to restore from`, { hint: 'pick another set' });
   const picked = await vscode.window.showQuickPick(items, {
     title: `Restore ${set.id}`,
     placeHolder: 'What to restore (a pre-flight check and a confirmation come before anything changes)',
   });
-  return picked?.mode;
+  return picked ? { mode: picked.mode, reset: picked.reset } : undefined;
 }
 
 function throwIfUnusable(listing: FolderListing): void {

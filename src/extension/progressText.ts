@@ -60,6 +60,8 @@ export function restoreProgressText(event: RestoreProgress): ProgressText {
   switch (event.kind) {
     case 'verifying':
       return { line: 'Verifying the set', step: 'verifying' };
+    case 'resetting':
+      return event.line === undefined ? { line: 'supabase db reset --local', step: 'resetting the database' } : { line: `  ${event.line}` };
     case 'safety-backup': {
       const inner = backupProgressText(event.event);
       return {

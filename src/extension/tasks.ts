@@ -33,7 +33,8 @@ import {
 import type { FolderSettings } from './settings';
 import { restoreConfirmation } from './viewModel';
 import { forExtension } from './hints';
-import { supabaseToolRoute } from '../core/supabaseProject';
+import { supabaseToolRoute, type SupabaseProject } from '../core/supabaseProject';
+import { findSupabaseCli } from '../core/supabaseReset';
 
 export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';
@@ -54,6 +55,8 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   clean?: boolean;
   /** Multi-root: the workspace folder's name, when the task is not defined inside that folder. */
   folder?: string;
+  /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
+  reset?: boolean;
 }
 
 /** What a run produced, handed back to the command that started it. */
@@ -104,8 +107,10 @@ export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTas
       throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be a string`, { hint: 'fix the task in tasks.json' });
     }
   }
-  if (definition.clean !== undefined && typeof definition.clean !== 'boolean') {
-    throw new PulseError('usage', `"clean" of a ${TASK_TYPE} task must be true or false`, { hint: 'fix the task in tasks.json' });
+  for (const name of ['clean', 'reset'] as const) {
+    if (definition[name] !== undefined && typeof definition[name] !== 'boolean') {
+      throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be true or false`, { hint: 'fix the task in tasks.json' });
+    }
   }
   return definition as PulseTaskDefinition;
 }
@@ -117,7 +122,7 @@ export function taskName(definition: PulseTaskDefinition): string {
     case 'verify':
       return definition.setId ? `verify ${definition.setId}` : 'verify latest';
     case 'restore':
-      return `restore ${definition.setId ?? 'latest'} (${definition.mode ?? 'complete'}${definition.clean ? ', clean' : ''})`;
+      return `restore ${definition.setId ?? 'latest'} (${definition.reset ? 'reset, then ' : ''}${definition.mode ?? 'complete'}${definition.clean ? ', clean' : ''})`;
   }
 }
 
@@ -272,12 +277,18 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       ...(container ? { container } : {}),
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
-      clean: definition.clean ?? false,
+      clean: (definition.clean ?? false) || definition.reset === true,
       allowRemote: false,
       signal: io.signal,
     });
-    const safetyBackup = settings.safetyBackupBeforeRestore;
+    const reset = definition.reset ? resetProject(settings, mode) : undefined;
+    // A reset wipes the database: never without the safety backup.
+    const safetyBackup = settings.safetyBackupBeforeRestore || reset !== undefined;
     const confirmation = restoreConfirmation(plan, { host: target.host, port: target.port, database: target.database }, safetyBackup);
+    if (reset) {
+      confirmation.message = `Reset the local database, then restore ${setId} (data only) into database "${target.database}" on ${target.host}:${target.port}?`;
+      confirmation.detail = `First: supabase db reset --local in ${reset.folder}, after the safety backup: it wipes the database and rebuilds it from the migrations.\n${confirmation.detail}`;
+    }
     for (const line of [confirmation.message, ...confirmation.detail.split('\n')]) io.line(line);
     io.progress({ step: 'waiting for confirmation' });
     const choice = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Restore');
@@ -285,6 +296,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     log.info(`restore of ${setId} (${mode}) into ${plan.target} confirmed`);
     const result = await executeRestore(plan, {
       safetyBackup,
+      ...(reset ? { reset: { project: reset, env: process.env } } : {}),
       signal: io.signal,
       onProgress: (event) => io.progress(restoreProgressText(event)),
     });
@@ -320,6 +332,18 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       hint: `add "folder": one of ${folders.map((folder) => `"${folder.name}"`).join(', ')} to the task`,
     });
   }
+}
+
+/** The project a reset task resets: a Supabase project, a data restore, and the supabase CLI on PATH. */
+function resetProject(settings: FolderSettings, mode: RestoreMode): SupabaseProject {
+  if (!settings.supabase) {
+    throw new PulseError('usage', `"reset" needs a Supabase project: ${settings.workspaceFolder} has no supabase/config.toml`, { hint: 'remove "reset" from the task' });
+  }
+  if (mode !== 'data') throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use "mode": "data" with "reset"' });
+  if (!findSupabaseCli(process.env)) {
+    throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', { hint: 'install it, or run supabase db reset yourself and restore data only' });
+  }
+  return settings.supabase;
 }
 
 /**

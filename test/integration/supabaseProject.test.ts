@@ -7,12 +7,14 @@
  * stack's credentials stands in for the Docker-run stack.
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
 import { assertOneLineError, runCli } from '../support/cli';
+import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
+import { sampleCases } from '../samples';
 
 describe('a Supabase project folder', function () {
   let server: TestServer;
@@ -79,6 +81,63 @@ describe('a Supabase project folder', function () {
     // Against another database (a flag), the project's version says nothing.
     const other = await runCli(['backup', '--db', server.url('postgres'), '--json'], { cwd: project });
     assert.equal(other.code, 0, other.stderr);
+  });
+
+  it('restore --reset runs supabase db reset --local in the project after the safety backup, then brings the data back', async function () {
+    // The project's database becomes a Supabase-shaped one; the supabase CLI is a stand-in that does what
+    // `db reset --local` does to the data (the real one needs Docker): wipes the rows, keeps the migrations.
+    writeConfig('major_version = 15\n');
+    const sample = sampleCases().find((candidate) => candidate.name === 'supabase')!;
+    await server.loadSql('postgres', sample.file);
+    const backup = await runCli(['backup', '--json'], { cwd: project });
+    assert.equal(backup.code, 0, backup.stderr);
+    const manifest = JSON.parse(backup.stdout) as Manifest;
+    assert.equal(manifest.profile?.name, 'supabase');
+    const before = await fingerprintDatabase(server.url('postgres'));
+    await server.query('postgres', "UPDATE auth.users SET email = 'changed-' || email; DELETE FROM public.work_orders WHERE id % 2 = 0");
+
+    const bin = mkdtempSync(join(tmpdir(), 'pulse-fake-supabase-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(
+      join(bin, 'supabase'),
+      [
+        '#!/bin/sh',
+        `printf '%s|%s\\n' "$PWD" "$*" >> '${calls}'`,
+        '[ "$*" = "db reset --local" ] || exit 3',
+        'echo "Resetting local database..."',
+        `psql -X -q -v ON_ERROR_STOP=1 'postgresql://postgres:postgres@127.0.0.1:${server.port}/postgres' -c "SET session_replication_role = replica; DELETE FROM public.work_orders; DELETE FROM public.operators; DELETE FROM auth.identities; DELETE FROM auth.sessions; DELETE FROM storage.objects; DELETE FROM storage.buckets; DELETE FROM auth.users;" || exit 1`,
+        'echo "Finished supabase db reset on branch main."',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    try {
+      const restore = await runCli(['restore', manifest.id, '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), [`${project}|db reset --local`], 'one reset, in the project folder');
+      assert.match(restore.stderr, /^supabase: Finished supabase db reset on branch main\.$/m);
+      assert.match(restore.stdout, /first\s+supabase db reset --local in /);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('postgres'))), [], 'the backed-up data is back');
+      // The safety backup was taken before the reset: it holds the changed rows.
+      const safety = /safety backup: (\S+)/.exec(restore.stdout)?.[1];
+      assert.ok(safety, restore.stdout);
+      const safetyData = readFileSync(join(project, 'backups', `shop_floor_data_backup_${safety.slice(-15)}.sql`), 'utf8');
+      assert.match(safetyData, /changed-operator1@plant\.test/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('restore --reset is refused without the supabase CLI, for another mode, and without the safety backup', async function () {
+    writeConfig();
+    const noCli = await runCli(['restore', 'shop_floor_20250101_000000', '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: '/usr/bin:/bin' } });
+    assertOneLineError(noCli);
+    assert.match(noCli.stderr, /the supabase CLI is not on PATH/);
+    const complete = await runCli(['restore', 'shop_floor_20250101_000000', '--mode', 'complete', '--reset', '--yes'], { cwd: project });
+    assertOneLineError(complete, 2);
+    assert.match(complete.stderr, /only --mode data can follow it/);
+    const unsafe = await runCli(['restore', 'shop_floor_20250101_000000', '--mode', 'data', '--reset', '--no-safety-backup', '--yes'], { cwd: project });
+    assertOneLineError(unsafe, 2);
+    assert.match(unsafe.stderr, /needs the safety backup/);
   });
 
   it('names the line of a broken config.toml in one line', async function () {

@@ -1,12 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { PulseError } from '../../core/errors';
 import { executeRestore, planRestore, type RestorePlan } from '../../core/restore';
-import { backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
+import { findSupabaseCli } from '../../core/supabaseReset';
+import type { SupabaseProject } from '../../core/supabaseProject';
+import type { Flags } from '../args';
+import { supabaseProject, backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'yes', 'no-safety-backup', 'allow-remote', 'pg-bin-dir', 'json'],
+  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',
@@ -14,6 +17,7 @@ export const restoreCommand: Command = {
     if (!flags.mode) throw new PulseError('usage', 'restore needs --mode complete, schema or data');
     const folder = backupsFolder(flags, context);
     const target = connectionTarget(flags, context);
+    const reset = flags.reset ? resetProject(flags, context) : undefined;
     const container = await supabaseContainerTools(target, flags, context);
     const plan = await planRestore({
       folder,
@@ -23,21 +27,28 @@ export const restoreCommand: Command = {
       ...(container ? { container } : {}),
       env: context.env,
       pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
-      clean: flags.clean,
+      // After a reset the seed may have left rows: the data restore empties the backup's tables.
+      clean: flags.clean || flags.reset,
       allowRemote: flags.allowRemote,
       signal: context.signal,
     });
     const safetyBackup = !flags.noSafetyBackup;
     // The plan goes to stdout with the outcome; stderr keeps to progress and the one-line error.
     if (!flags.json) context.stdout.write(renderRestorePlan(plan, safetyBackup));
+    if (reset && !flags.json) context.stdout.write(`  first   supabase db reset --local in ${reset.folder} (after the safety backup): it wipes the database and rebuilds it from the migrations\n`);
     if (!flags.yes) await confirm(plan, context);
 
     const progress = context.stderr.isTTY && !flags.json ? new RestoreProgressPrinter(context.stderr) : undefined;
     try {
       const result = await executeRestore(plan, {
         safetyBackup,
+        ...(reset ? { reset: { project: reset, env: context.env } } : {}),
         signal: context.signal,
-        onProgress: progress ? (event) => progress.update(event) : undefined,
+        onProgress: (event) => {
+          // The Supabase CLI's own lines go to stderr as they come, terminal or not.
+          if (event.kind === 'resetting' && event.line !== undefined) context.stderr.write(`supabase: ${event.line}\n`);
+          progress?.update(event);
+        },
       });
       progress?.finish();
       if (flags.json) writeJson(context, result);
@@ -65,4 +76,18 @@ async function confirm(plan: RestorePlan, context: CliContext): Promise<void> {
   } finally {
     prompt.close();
   }
+}
+
+/** --reset: a Supabase project here, the supabase CLI on PATH, a data restore, and a safety backup first. */
+function resetProject(flags: Flags, context: CliContext): SupabaseProject {
+  const project = supabaseProject(context);
+  if (!project) throw new PulseError('usage', '--reset needs a Supabase project: no supabase/config.toml in the current folder', { hint: 'run it in the project folder, or restore without --reset' });
+  if (flags.mode !== 'data') throw new PulseError('usage', '--reset rebuilds the schema from the migrations, so only --mode data can follow it', { hint: 'use --mode data --reset' });
+  if (flags.noSafetyBackup) throw new PulseError('usage', '--reset wipes the database, so it needs the safety backup', { hint: 'drop --no-safety-backup' });
+  if (!findSupabaseCli(context.env)) {
+    throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', {
+      hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started), or run supabase db reset yourself and restore with --mode data --clean',
+    });
+  }
+  return project;
 }
