@@ -52,6 +52,7 @@ export class Config extends Disposable {
       clientToolsFolder: section.get<string>(SETTING.clientToolsFolder),
       staleAfterHours: section.get<number>(SETTING.staleAfterHours),
       safetyBackupBeforeRestore: section.get<boolean>(SETTING.safetyBackupBeforeRestore),
+      profile: section.get<string>(SETTING.profile),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { parseConnectionUrl, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
+import { PROFILE_CHOICES, type ProfileChoice } from '../core/profile';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
 import { DEFAULT_KEEP } from '../core/retention';
 
@@ -24,6 +25,7 @@ export const SETTING = {
   clientToolsFolder: 'clientToolsFolder',
   staleAfterHours: 'staleAfterHours',
   safetyBackupBeforeRestore: 'safetyBackupBeforeRestore',
+  profile: 'profile',
 } as const;
 
 export const DEFAULT_BACKUPS_FOLDER = '${workspaceFolder}/backups';
@@ -39,6 +41,7 @@ export interface RawFolderSettings {
   clientToolsFolder?: string;
   staleAfterHours?: number;
   safetyBackupBeforeRestore?: boolean;
+  profile?: string;
 }
 
 /** One workspace folder's settings, checked and with every path absolute. */
@@ -53,6 +56,8 @@ export interface FolderSettings {
   clientToolsFolder: string | undefined;
   staleAfterHours: number;
   safetyBackupBeforeRestore: boolean;
+  /** What a backup holds (see the engine's profile.ts). */
+  profile: ProfileChoice;
   /** The folder's Supabase project (supabase/config.toml), whose database and project_id are the defaults. */
   supabase: SupabaseProject | undefined;
 }
@@ -95,6 +100,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     clientToolsFolder: toolsFolder === undefined ? undefined : expandFolderPath(toolsFolder, context),
     staleAfterHours: typeof raw.staleAfterHours === 'number' && raw.staleAfterHours > 0 ? raw.staleAfterHours : DEFAULT_STALE_AFTER_HOURS,
     safetyBackupBeforeRestore: raw.safetyBackupBeforeRestore ?? true,
+    profile: (PROFILE_CHOICES as readonly string[]).includes(raw.profile ?? '') ? (raw.profile as ProfileChoice) : 'auto',
     supabase,
   };
 }

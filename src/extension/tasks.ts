@@ -218,6 +218,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       prefix: settings.prefix,
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
+      profile: settings.profile,
       ...(container ? { container } : {}),
       signal: io.signal,
       onProgress: (event) => io.progress(backupProgressText(event)),

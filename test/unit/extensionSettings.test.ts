@@ -25,6 +25,9 @@ describe('extension settings', () => {
     assert.equal(settings.safetyBackupBeforeRestore, true);
     assert.equal(settings.connectionUrl, undefined);
     assert.equal(settings.clientToolsFolder, undefined);
+    assert.equal(settings.profile, 'auto');
+    assert.equal(readFolderSettings({ profile: 'plain' }, context).profile, 'plain');
+    assert.equal(readFolderSettings({ profile: 'firebase' }, context).profile, 'auto', 'an unknown value falls back to auto');
   });
 
   it('in a Supabase project folder, names backups after project_id unless the setting says otherwise', () => {
