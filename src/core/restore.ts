@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
@@ -25,7 +26,7 @@ import {
   type ConnectionTarget,
 } from './connection';
 import { scanDumpFile, type DumpEntry } from './dumpScan';
-import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpSplitter, parseEntryHeader, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { loadExeca } from './execa';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
@@ -532,10 +533,10 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   const feedError = await feeding;
   if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
-    throw psqlError(stderrLines, plan, prologLines, options.target);
+    throw await psqlError(stderrLines, plan, prologLines, options.target);
   }
   if (feedError !== undefined) throw toPulseError(feedError);
-  if (result.exitCode !== 0) throw psqlError(stderrLines, plan, prologLines, options.target);
+  if (result.exitCode !== 0) throw await psqlError(stderrLines, plan, prologLines, options.target);
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
 }
 
@@ -670,7 +671,7 @@ function listNames(objects: readonly { schema: string; name: string; rows?: numb
 }
 
 /** psql's first ERROR, explained in one line; the rest goes to the details. */
-function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number, target: ConnectionTarget): PulseError {
+async function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number, target: ConnectionTarget): Promise<PulseError> {
   const text = stderrLines.join('\n');
   if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
     return describeConnectionError(new Error(text), target);
@@ -682,10 +683,35 @@ function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number
   const message = errorLine.replace(/^psql:<stdin>:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${plan.file})` : '';
   const detail = stderrLines.slice(errorIndex + 1).find((line) => line.startsWith('DETAIL:'));
+  // An ownership or permission error inside an entry of a platform schema is about the platform.
+  const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(plan.file, fileLine) : undefined;
+  const hint = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
   return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
-    hint: `${restoreHint(message, detail)}; the target is unchanged`,
+    hint: `${hint}; the target is unchanged`,
     details: text,
   });
+}
+
+/** The archive entry (its header) that a line of a dump file belongs to; read only up to that line. */
+export async function entryAtLine(file: string, line: number): Promise<EntryHeader | undefined> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let current: EntryHeader | undefined;
+  let number = 0;
+  try {
+    for await (const text of lines) {
+      number += 1;
+      if (number > line) break;
+      if (text.startsWith('-- ')) current = parseEntryHeader(text) ?? current;
+    }
+  } finally {
+    lines.close();
+  }
+  return current;
+}
+
+/** An ownership or permission error in an entry of a platform schema: the platform's object, not the application's. */
+export function platformEntryHint(entry: EntryHeader): string {
+  return `${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
 }
 
 /** What to do about psql's first error, in one line. Exported for its tests. */

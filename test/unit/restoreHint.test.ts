@@ -4,7 +4,10 @@
  * such; others keep their general advice.
  */
 import * as assert from 'node:assert/strict';
-import { restoreHint } from '../../src/core/restore';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restore';
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {
@@ -22,5 +25,35 @@ describe('restore failure hints', () => {
     assert.match(restoreHint('role "app_writer" does not exist', undefined), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(restoreHint('permission denied for schema app', undefined), /^connect as the owner of these objects or a superuser/);
     assert.match(restoreHint('relation "public.users" already exists', undefined), /pass --clean/);
+  });
+});
+
+describe('the entry a failing line belongs to', () => {
+  it("finds the entry header above a line of a dump, so a permission error there can be called the platform's", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-entry-at-line-'));
+    try {
+      const file = join(folder, 'dump.sql');
+      writeFileSync(
+        file,
+        [
+          '--',
+          '-- Name: users; Type: TABLE; Schema: auth; Owner: supabase_auth_admin',
+          '--',
+          '',
+          'CREATE TABLE auth.users (id uuid);',
+          'ALTER TABLE auth.users OWNER TO supabase_auth_admin;',
+          '--',
+          '-- Name: todos; Type: TABLE; Schema: public; Owner: postgres',
+          '--',
+          'CREATE TABLE public.todos (id int);',
+        ].join('\n'),
+      );
+      const entry = await entryAtLine(file, 6);
+      assert.deepEqual(entry && { type: entry.type, schema: entry.schema, name: entry.name }, { type: 'TABLE', schema: 'auth', name: 'users' });
+      assert.match(platformEntryHint(entry!), /^auth\.users \(table\) belongs to the Supabase platform/);
+      assert.equal((await entryAtLine(file, 10))?.schema, 'public');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
