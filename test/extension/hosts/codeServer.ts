@@ -785,7 +785,12 @@ export interface InstallExtensionOptions {
 export async function installExtensionIntoCodeServer(options: InstallExtensionOptions): Promise<void> {
   await mkdir(options.userDataDir, { recursive: true });
   await mkdir(options.extensionsDir, { recursive: true });
-  const args = ['--user-data-dir', options.userDataDir, '--extensions-dir', options.extensionsDir, '--install-extension', path.resolve(options.vsix)];
+  const args = [
+    '--config', await writeCodeServerConfig(options.userDataDir),
+    '--user-data-dir', options.userDataDir,
+    '--extensions-dir', options.extensionsDir,
+    '--install-extension', path.resolve(options.vsix),
+  ];
   const viaNode = await isNodeScript(options.codeServer);
   await runLogged(
     viaNode ? process.execPath : options.codeServer,
@@ -836,9 +841,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   await mkdir(path.join(options.userDataDir, 'User'), { recursive: true });
   await mkdir(options.extensionsDir, { recursive: true });
   await writeFile(path.join(options.userDataDir, 'User', 'settings.json'), `${JSON.stringify(options.userSettings, null, 2)}\n`);
-  // Without --config, code-server writes ~/.config/code-server/config.yaml.
-  const configFile = path.join(options.userDataDir, 'code-server.yaml');
-  await writeFile(configFile, 'auth: none\ncert: false\n');
+  const configFile = await writeCodeServerConfig(options.userDataDir);
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
   const args = [
@@ -884,4 +887,11 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
     await sleep(200);
   }
   return handle;
+}
+
+/** Without --config, code-server writes (and reads) ~/.config/code-server/config.yaml: one beside the user data instead. */
+async function writeCodeServerConfig(userDataDir: string): Promise<string> {
+  const configFile = path.join(userDataDir, 'code-server.yaml');
+  await writeFile(configFile, 'auth: none\ncert: false\n');
+  return configFile;
 }

@@ -1,0 +1,109 @@
+/**
+ * What the end-to-end run sets up around VS Code: the packaged extension, the
+ * workspace folder a person would open, and backup sets made the way the
+ * team's old shell script made them.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { TestServer } from '../support/pgServer';
+
+const run = promisify(execFile);
+
+/** Top-level entries of the repository that never go into the package and need not be copied to build it. */
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', 'out', '.vscode-test', 'test', 'bench', 'backups', '.ci']);
+
+/**
+ * Packages the extension as `npm run package` does (vsce, whose
+ * vscode:prepublish builds dist/ for production), but in a copy of the
+ * repository: the production build minifies dist/, and the repository's
+ * dist/ stays the development build the other tests use. Returns the .vsix.
+ */
+export async function packageExtension(repositoryRoot: string, workDir: string): Promise<string> {
+  const copy = path.join(workDir, 'package-source');
+  mkdirSync(copy, { recursive: true });
+  for (const entry of readdirSync(repositoryRoot)) {
+    if (NOT_COPIED.has(entry) || entry.endsWith('.vsix')) continue;
+    cpSync(path.join(repositoryRoot, entry), path.join(copy, entry), { recursive: true });
+  }
+  symlinkSync(path.join(repositoryRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  const vsix = path.join(workDir, 'pulse-backup.vsix');
+  const vsce = path.join(repositoryRoot, 'node_modules', '.bin', 'vsce');
+  try {
+    await run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: copy, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`vsce package failed: ${error instanceof Error ? error.message : String(error)}\n${stdout ?? ''}${stderr ?? ''}`.trim(), { cause: error });
+  }
+  return vsix;
+}
+
+/** postgresql://USER@HOST:PORT/DATABASE: the URL as the settings keep it, without the password. */
+export function urlWithoutPassword(server: TestServer, database: string): string {
+  return `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * The project folder a person opens: factory-pulse, whose folder settings
+ * name the database without its password (the password is typed into
+ * Configure connection during the run).
+ */
+export function makeWorkspace(parent: string, connectionUrl: string): string {
+  const workspace = path.join(parent, 'factory-pulse');
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), `${JSON.stringify({ 'pulseBackup.connectionUrl': connectionUrl }, null, 2)}\n`);
+  writeFileSync(path.join(workspace, 'README.md'), '# Factory Pulse\n');
+  return workspace;
+}
+
+/** `date +%Y%m%d_%H%M%S`, as the old script named its files. */
+export function scriptTimestamp(date: Date): string {
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}_${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+}
+
+/** "2025-09-01 17:39:48" for 20250901_173948: how the tree labels a set. */
+export function treeLabelOf(timestamp: string): string {
+  const match = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(timestamp);
+  if (!match) throw new Error(`not a YYYYMMDD_HHMMSS timestamp: ${timestamp}`);
+  const [, year, month, day, hour, minute, second] = match;
+  return `${year}-${month}-${day} ${hour}:${minute}:${second}`;
+}
+
+/**
+ * What the team's old backup script left for one run: three real pg_dump
+ * outputs (--schema-only, --data-only, and a plain full dump) named
+ * PREFIX_{schema,data,complete}_backup_TIMESTAMP.sql, and no manifest.
+ * The password goes to pg_dump in its environment, never in argv.
+ */
+export async function writeOldScriptSet(server: TestServer, database: string, folder: string, prefix: string, timestamp: string): Promise<string[]> {
+  mkdirSync(folder, { recursive: true });
+  const env = { ...process.env, PGPASSWORD: server.password };
+  const files: string[] = [];
+  for (const [kind, flags] of [
+    ['schema', ['--schema-only']],
+    ['data', ['--data-only']],
+    ['complete', []],
+  ] as const) {
+    const file = path.join(folder, `${prefix}_${kind}_backup_${timestamp}.sql`);
+    await run('pg_dump', [...flags, '-f', file, '-d', urlWithoutPassword(server, database)], { env });
+    files.push(file);
+  }
+  return files;
+}
+
+/** Exact row counts, read with SQL. */
+export async function countRows(server: TestServer, database: string, tables: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const table of tables) {
+    const [row] = await server.query<{ rows: number }>(database, `SELECT count(*)::int AS rows FROM ${table}`);
+    counts.set(table, row?.rows ?? Number.NaN);
+  }
+  return counts;
+}
+
+/** How the engine prints a count: 3,166. */
+export function formatCount(value: number): string {
+  return new Intl.NumberFormat('en-US').format(value);
+}
