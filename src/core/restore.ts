@@ -278,6 +278,11 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       ];
     }
 
+    // What each replaced table holds now against what the backup brings: the confirmation shows the difference.
+    const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(table.schema, table.name), table.rows]));
+    for (const object of replaced) {
+      if (object.kind === 'table' || object.kind === 'platform table') object.backupRows = backupRows.get(qualifiedName(object.schema, object.name)) ?? null;
+    }
     const plan: RestorePlan = {
       setId: set.id,
       mode: options.mode,

@@ -37,6 +37,8 @@ export interface ExistingObject {
   name: string;
   /** Exact row count, for tables. */
   rows: number | null;
+  /** The rows the backup holds for this table (from its manifest), for tables. */
+  backupRows?: number | null;
   /** How to name it in DROP (routines need their argument types). */
   dropName: string;
 }

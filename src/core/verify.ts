@@ -202,7 +202,7 @@ async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifes
       return file;
     }),
   );
-  const when = recorded.checkedAt;
+  const when = recorded.checkedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
   const recordedChecks = recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
   const checks = recordedChecks.map((check) =>
     check.id === 'permissions'
@@ -211,7 +211,7 @@ async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifes
         ? check
         : { ...check, detail: `${check.detail} (checked ${when}; no file has changed since)` },
   );
-  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest, reusedFrom: when };
+  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest, reusedFrom: recorded.checkedAt };
 }
 
 /** The note a reused check carries; a check reused again keeps the time it really ran. */

@@ -83,6 +83,8 @@ export class BackupStatusBar extends Disposable {
     }));
     const model = statusBarModel(folders, new Date(), this.store.isRunning('backup'));
     this.item.text = model.text;
+    // Read aloud as words: no icon syntax, no Markdown from the tooltip.
+    this.item.accessibilityInformation = { label: `Pulse Backup: ${model.text.replace(/\$\([^)]*\)\s*/g, '')}${model.warning ? ', needs attention' : ''}` };
     this.item.backgroundColor = model.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const tooltip = new vscode.MarkdownString(model.tooltip);
     tooltip.supportThemeIcons = true;

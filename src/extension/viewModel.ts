@@ -364,9 +364,14 @@ export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFact
     lines.push("None of the backup's objects exist in the target yet: nothing is replaced.");
   } else {
     const verb = plan.mode === 'data' ? 'emptied first' : 'dropped and recreated';
-    const shown = plan.replaced.slice(0, 8).map((object) => {
+    // Tables whose rows differ from the backup's come first: those are what the restore changes.
+    const differs = (object: RestorePlan['replaced'][number]) => object.rows !== null && object.backupRows !== undefined && object.backupRows !== null && object.rows !== object.backupRows;
+    const ordered = [...plan.replaced.filter(differs), ...plan.replaced.filter((object) => !differs(object))];
+    const shown = ordered.slice(0, 8).map((object) => {
       const name = object.schema === '-' ? `large object ${object.name}` : `${object.schema}.${object.name}`;
-      return object.rows === null ? name : `${name} (${formatCount(object.rows)} rows now)`;
+      if (object.rows === null) return name;
+      const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
+      return `${name} (${formatCount(object.rows)} rows now${backup})`;
     });
     const more = plan.replaced.length > shown.length ? `, and ${plan.replaced.length - shown.length} more` : '';
     lines.push(`${plan.replaced.length} of the backup's objects already exist and will be ${verb}: ${shown.join(', ')}${more}.`);

@@ -204,7 +204,7 @@ describe('restore', function () {
       assert.equal(result.code, 0, result.stderr);
       const restored = JSON.parse(result.stdout) as RestoreResult;
       const checks = restored.plan.verification.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
-      assert.match(checks.find((check) => check.id === 'checksums')?.detail ?? '', /\(checked \S+; no file has changed since\)$/);
+      assert.match(checks.find((check) => check.id === 'checksums')?.detail ?? '', /\(checked \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC; no file has changed since\)$/);
       assert.doesNotMatch(checks.find((check) => check.id === 'permissions')?.detail ?? '', /no file has changed since/, 'permissions are checked afresh');
       await assertSameContent(server.url(source), server.url(target));
     });

@@ -394,6 +394,20 @@ describe('the restore confirmation', () => {
     assert.match(data, /will be emptied first: public\.users/);
   });
 
+  it('puts the tables whose rows differ from the backup first, with both counts', () => {
+    const tables: RestorePlan['replaced'] = Array.from({ length: 12 }, (_, index) => ({
+      kind: 'table' as const,
+      schema: 'public',
+      name: `t${String(index).padStart(2, '0')}`,
+      rows: 100,
+      backupRows: index === 10 ? 500 : 100,
+      dropName: `public.t${index}`,
+    }));
+    const { detail } = restoreConfirmation(plan({ mode: 'data', replaced: tables }), target, true);
+    assert.match(detail, /will be emptied first: public\.t10 \(100 rows now, 500 in the backup\), public\.t00 \(100 rows now, 100 in the backup\)/);
+    assert.match(detail, /and 4 more\./);
+  });
+
   it('repeats the warnings of the pre-flight and says so when no safety backup will be taken', () => {
     const warned = plan({ verification: verification('x', [check('pass'), check('warn', 'Permissions', 'readable by group')]) });
     const { detail } = restoreConfirmation(warned, target, false);
