@@ -28,7 +28,7 @@ const problemMatcherPlugin = {
 
 const entryPoints = tests
   ? { 'extension/suite': 'test/extension/suite/index.ts' }
-  : { cli: 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
+  : { cli: 'src/cli/launcher.ts', 'cli-main': 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
 
 async function main() {
   const context = await esbuild.context({

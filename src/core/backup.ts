@@ -116,10 +116,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // a missing one is created (and locked) only once the database answered.
     if (folderExists) await lockFolder();
     // Connecting and finding pg_dump do not depend on each other.
-    const [opened, found] = await Promise.allSettled([
+    const connecting = Promise.allSettled([
       openSnapshotSession(options.target),
       options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
     ]);
+    // Loading the module that starts pg_dump takes a few milliseconds of this
+    // thread: once the connection is on its way, while the server answers.
+    setImmediate(() => void loadExeca().catch(() => undefined));
+    const [opened, found] = await connecting;
     if (opened.status === 'fulfilled') session = opened.value;
     else throw opened.reason;
     if (found.status === 'rejected') throw found.reason;

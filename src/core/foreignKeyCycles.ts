@@ -5,6 +5,7 @@
  * table order with the constraints active.
  */
 import type { ForeignKeyCycle } from './manifest';
+import { compareText } from './format';
 
 export interface ForeignKeyEdge {
   /** Qualified name of the referencing table. */
@@ -28,7 +29,7 @@ export function findForeignKeyCycles(edges: readonly ForeignKeyEdge[]): ForeignK
     if (component.length > 1) cycles.push({ tables: component.sort() });
   }
   for (const table of selfReferencing) cycles.push({ tables: [table] });
-  return cycles.sort((a, b) => a.tables.join(',').localeCompare(b.tables.join(',')));
+  return cycles.sort((a, b) => compareText(a.tables.join(','), b.tables.join(',')));
 }
 
 /** Tarjan's algorithm, iterative so a deep chain of references cannot overflow the stack. */

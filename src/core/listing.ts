@@ -10,6 +10,7 @@ import { currentLockHolder } from './lock';
 import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from './manifest';
 import { fileNameFor, parseBackupFileName, parseTimestamp } from './naming';
 import { PulseError } from './errors';
+import { compareText } from './format';
 
 /**
  * - `complete`: a manifest and every file it names, at the size it records;
@@ -115,7 +116,7 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
     if (group.partial && group.files.size === 0 && !group.manifestName && !running) continue; // leftovers of a killed run
     sets.push(await describeGroup(folder, group, Boolean(running)));
   }
-  return sets.sort((a, b) => (a.timestamp === b.timestamp ? a.id.localeCompare(b.id) : b.timestamp.localeCompare(a.timestamp)));
+  return sets.sort((a, b) => (a.timestamp === b.timestamp ? compareText(a.id, b.id) : compareText(b.timestamp, a.timestamp)));
 }
 
 async function describeGroup(folder: string, group: Group, backupRunning: boolean): Promise<ListedSet> {

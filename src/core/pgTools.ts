@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { PulseError } from './errors';
 import { loadExeca } from './execa';
 import { cachedVersionOutput } from './toolVersionCache';
+import { compareNatural } from './format';
 
 export interface PgVersion {
   /** 15 for 15.18; for releases before 10 the first two parts, e.g. 9.6 for 9.6.24. */
@@ -313,7 +314,7 @@ async function expandPattern(pattern: string, paths: path.PlatformPath): Promise
     return [];
   }
   const matcher = new RegExp(`^${segment.split('*').map(escapeRegExp).join('.*')}$`);
-  const names = entries.filter((name) => matcher.test(name)).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  const names = entries.filter((name) => matcher.test(name)).sort((a, b) => compareNatural(b, a));
   const expanded: string[] = [];
   for (const name of names) expanded.push(...(await expandPattern(parent + name + remainder, paths)));
   return expanded;

@@ -25,6 +25,7 @@ import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
+import { compareText } from './format';
 
 /** What `backup` keeps when no --keep is given: enough to survive a few bad backups in a row. */
 export const DEFAULT_KEEP = 10;
@@ -134,7 +135,7 @@ export function planRetention(
   options: { prefix: string; keep: number; justWritten?: string; newestGood?: string },
 ): RetentionPlan {
   assertValidKeep(options.keep);
-  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
   const plan: RetentionPlan = { keep: options.keep, kept: [], protected: [], remove: [] };
   for (const set of ours) {
     const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes };
@@ -152,7 +153,7 @@ export function planRetention(
       plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
     }
   }
-  plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || a.id.localeCompare(b.id));
+  plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || compareText(a.id, b.id));
   return plan;
 }
 
@@ -204,7 +205,7 @@ export async function findNewestGoodSet(
   },
 ): Promise<GoodSetSearch> {
   const passedOver: PassedOverSet[] = [];
-  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
   for (const set of ours) {
     if (set.status === 'running') continue;
     if (set.status === 'incomplete') {
