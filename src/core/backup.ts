@@ -200,6 +200,11 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       },
     );
     let pgDumpExited = false;
+    // The process's own exit tells the follower the file is whole (pg_dump
+    // closed it), some milliseconds before execa settles its result.
+    pgDump.once('exit', () => {
+      pgDumpExited = true;
+    });
     const exited = pgDump.then((result) => {
       pgDumpExited = true;
       return result;

@@ -49,6 +49,12 @@ export interface SplitterOptions {
    * also passes the (filtered) stream through as `SplitOutput.whole`.
    */
   keepEntry?(header: EntryHeader): boolean;
+  /**
+   * Count the rows of each COPY block (default true). A restore takes the
+   * counts from the server instead; without counting, a COPY block is passed
+   * over by searching for its end, not line by line.
+   */
+  countRows?: boolean;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -94,6 +100,8 @@ export const DATA_FILE_PREAMBLE =
 export const SCHEMA_FILE_PREAMBLE = '-- Pulse Backup: schema-only part of a backup set.\n\n';
 
 const NEWLINE = 0x0a;
+/** A row's end followed by COPY's end-of-data line. */
+const COPY_TERMINATOR_AFTER_ROW = Buffer.from('\n\\.\n', 'latin1');
 const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
 
 type Section = 'preamble' | 'schema' | 'data' | 'footer' | 'dropped';
@@ -159,7 +167,7 @@ export class DumpSplitter {
     let position = start;
     while (position < buffer.length) {
       if (this.inCopy) {
-        position = this.consumeCopy(buffer, position);
+        position = this.callbacks.countRows === false ? this.skipCopy(buffer, position) : this.consumeCopy(buffer, position);
         if (this.inCopy) break;
         continue;
       }
@@ -196,6 +204,42 @@ export class DumpSplitter {
 
   get entries(): number {
     return this.entryCount;
+  }
+
+  /**
+   * Routes COPY rows until the `\.` terminator without counting them: one
+   * search for the terminator line instead of a step per row. Returns where
+   * reading stopped (after the last whole line when the block goes on).
+   */
+  private skipCopy(buffer: Buffer, start: number): number {
+    const table = this.copyTable;
+    let end = -1; // the newline that ends the terminator line
+    if (buffer[start] === 0x5c && buffer[start + 1] === 0x2e && buffer[start + 2] === NEWLINE) end = start + 2;
+    else {
+      const found = buffer.indexOf(COPY_TERMINATOR_AFTER_ROW, start);
+      if (found !== -1) end = found + 3;
+    }
+    if (end !== -1) {
+      if (table) {
+        table.bytes += end - 2 - start;
+        this.callbacks.onTableDone?.({ ...table });
+      }
+      this.route(buffer.subarray(start, end + 1), this.copyPart());
+      this.inCopy = false;
+      this.copyTable = undefined;
+      return end + 1;
+    }
+    const lastNewline = buffer.lastIndexOf(NEWLINE);
+    if (lastNewline < start) return start;
+    this.route(buffer.subarray(start, lastNewline + 1), this.copyPart());
+    if (table) {
+      table.bytes += lastNewline + 1 - start;
+      if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
+        this.lastProgressBytes = table.bytes;
+        this.callbacks.onTableProgress?.({ ...table });
+      }
+    }
+    return lastNewline + 1;
   }
 
   /** Routes COPY rows until the `\.` terminator; returns where reading stopped. */

@@ -578,6 +578,8 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
   await write(`BEGIN;\n${restore.prolog}`);
   const tracker = new DumpSplitter({
+    // The server's COPY tags count the rows; the feed only needs to see where each block ends.
+    countRows: false,
     onTableStart: (table) => {
       tablesFed.push(table);
       execution.onProgress?.({ kind: 'table-start', table });

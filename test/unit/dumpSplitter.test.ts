@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE } from '../../src/core/dumpSplitter';
+import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE, type SplitterOptions } from '../../src/core/dumpSplitter';
 
 const PREAMBLE = `--
 -- PostgreSQL database dump
@@ -65,8 +65,8 @@ const DUMP =
   entry('mv', 'MATERIALIZED VIEW DATA', 'REFRESH MATERIALIZED VIEW public.mv;') +
   FOOTER;
 
-function split(input: string, chunkSize: number) {
-  const splitter = new DumpSplitter();
+function split(input: string, chunkSize: number, options: SplitterOptions = {}) {
+  const splitter = new DumpSplitter(options);
   const schema: Buffer[] = [];
   const data: Buffer[] = [];
   const bytes = Buffer.from(input);
@@ -136,6 +136,22 @@ describe('dump splitter', () => {
       assert.equal(result.schema, whole.schema, `schema differs with chunks of ${size}`);
       assert.equal(result.data, whole.data, `data differs with chunks of ${size}`);
     }
+  });
+
+  it('without counting rows, passes COPY blocks over by their end and splits exactly the same, however chunked', () => {
+    const ended: string[] = [];
+    for (const size of [1, 2, 3, 5, 64, 1000, DUMP.length]) {
+      ended.length = 0;
+      const result = split(DUMP, size, { countRows: false, onTableDone: (table) => ended.push(`${table.schema}.${table.name}`) });
+      assert.equal(result.schema, whole.schema, `schema differs with chunks of ${size}`);
+      assert.equal(result.data, whole.data, `data differs with chunks of ${size}`);
+      assert.equal(result.splitter.complete, true);
+      assert.deepEqual(ended, whole.splitter.tableData.map((table) => `${table.schema}.${table.name}`), `every COPY block ends, chunks of ${size}`);
+      assert.ok(result.splitter.tableData.every((table) => table.rows === 0), 'no rows counted');
+    }
+    // A block cut short is still not complete.
+    const cut = DUMP.slice(0, DUMP.indexOf('\\.\n'));
+    assert.equal(split(cut, 7, { countRows: false }).splitter.complete, false);
   });
 
   it('reports a dump cut short as not complete', () => {
