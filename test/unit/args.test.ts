@@ -55,6 +55,7 @@ describe('command line', () => {
       yes: false,
       noSafetyBackup: false,
       allowRemote: false,
+      reset: false,
       keep: undefined,
       dryRun: false,
       format: undefined,
