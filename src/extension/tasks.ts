@@ -84,9 +84,6 @@ interface TaskDependencies {
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
 }
 
-/** A terminal that fails sooner than this is reported by VS Code as one that "failed to launch". */
-const MIN_FAILED_TERMINAL_MS = 1000;
-
 /** The terminal's live line is redrawn at most this often: a terminal is slower than pg_dump. */
 const LIVE_REDRAW_MS = 100;
 
@@ -383,7 +380,6 @@ export class PulseTaskTerminal implements vscode.Pseudoterminal {
   }
 
   private async start(): Promise<void> {
-    const openedAt = performance.now();
     let finishNotification: () => void = () => undefined;
     const notificationDone = new Promise<void>((resolve) => {
       finishNotification = resolve;
@@ -416,11 +412,6 @@ export class PulseTaskTerminal implements vscode.Pseudoterminal {
     }
     this.finished = true;
     this.onOutcome(outcome);
-    // VS Code calls a terminal that ends with an error within its first half
-    // second one that "failed to launch"; a quick failure (a database that
-    // is down) is an outcome, so the terminal stays open that long.
-    const early = MIN_FAILED_TERMINAL_MS - (performance.now() - openedAt);
-    if (outcome.exitCode !== 0 && early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     this.closed.fire(outcome.exitCode);
   }
 
