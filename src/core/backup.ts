@@ -33,6 +33,7 @@ import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileCho
 import { openSnapshotSession, type CatalogFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
+import { onLines } from './lines';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -209,11 +210,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       pgDumpExited = true;
       return result;
     });
-    pgDump.stderr.setEncoding('utf8');
-    pgDump.stderr.on('data', (text: string) => {
-      for (const line of text.split(/\r?\n/)) {
-        if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line, secrets));
-      }
+    onLines(pgDump.stderr, (line) => {
+      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line, secrets));
     });
 
     let catalog: CatalogFacts;

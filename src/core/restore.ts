@@ -52,6 +52,7 @@ import {
 import { quoteIdentifier } from './sql';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
+import { onLines } from './lines';
 
 export type RestoreMode = 'complete' | 'schema' | 'data';
 
@@ -504,23 +505,14 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     },
   );
   const copyTags: number[] = [];
-  let partialLine = '';
-  psql.stdout.setEncoding('utf8');
-  psql.stdout.on('data', (text: string) => {
-    const lines = (partialLine + text).split('\n');
-    partialLine = lines.pop() ?? '';
-    for (const line of lines) {
-      const tag = /^COPY (\d+)$/.exec(line);
-      if (tag) copyTags.push(Number(tag[1]));
-    }
+  onLines(psql.stdout, (line) => {
+    const tag = /^COPY (\d+)$/.exec(line);
+    if (tag) copyTags.push(Number(tag[1]));
   });
   const stderrLines: string[] = [];
   const secrets = options.target.password ? [options.target.password] : [];
-  psql.stderr.setEncoding('utf8');
-  psql.stderr.on('data', (text: string) => {
-    for (const line of text.split(/\r?\n/)) {
-      if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
-    }
+  onLines(psql.stderr, (line) => {
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);

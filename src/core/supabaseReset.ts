@@ -9,6 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { PulseError } from './errors';
 import { loadExeca } from './execa';
+import { onLines } from './lines';
 import { pathFolders } from './pgTools';
 import type { SupabaseProject } from './supabaseProject';
 
@@ -55,22 +56,12 @@ export async function runSupabaseReset(options: ResetOptions): Promise<void> {
     windowsHide: true,
   });
   const lastLines: string[] = [];
-  let partial = '';
-  child.all.setEncoding('utf8');
-  child.all.on('data', (text: string) => {
-    const lines = (partial + text).split(/\r?\n/);
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      options.onLine?.(line);
-      lastLines.push(line);
-      if (lastLines.length > 20) lastLines.shift();
-    }
+  onLines(child.all, (line) => {
+    options.onLine?.(line);
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
   });
   const result = await child;
-  if (partial !== '') {
-    options.onLine?.(partial);
-    lastLines.push(partial);
-  }
   if ((result as { code?: unknown }).code === 'ENOENT') {
     throw new PulseError('tools-not-found', 'the supabase CLI is not installed (supabase db reset --local needs it)', {
       hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without --reset; nothing was restored',
