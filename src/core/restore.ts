@@ -145,39 +145,57 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   if (set.status === 'running') {
     throw new PulseError('restore-refused', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
   }
-  // A recorded verification of unchanged files is not repeated: the file
-  // that loads is checked against its sha256 while it loads (see feedPsql).
-  const verification = await verifySet({
-    folder: options.folder,
-    setId: set.id,
-    reuseRecorded: true,
-    target: options.target,
-    env: options.env,
-    pgBinDir: options.pgBinDir,
-    signal: options.signal,
+  // One session for the whole pre-flight: the verification's target checks
+  // read their facts through it, and the plan goes on with it.
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(options.target));
+  client.on('error', () => undefined);
+  const connected = client.connect().then(
+    () => true,
+    (error: unknown) => error,
+  );
+  const targetFacts = connected.then(async (outcome) => {
+    if (outcome !== true) throw describeConnectionError(outcome, options.target);
+    const facts = await client.query<{ version_num: string; size: string }>(
+      `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
+    );
+    return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
   });
-  if (verification.outcome === 'fail') {
-    const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
-    throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-      hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+  targetFacts.catch(() => undefined);
+  let verification: VerificationReport;
+  try {
+    // A recorded verification of unchanged files is not repeated: the file
+    // that loads is checked against its sha256 while it loads (see feedPsql).
+    verification = await verifySet({
+      folder: options.folder,
+      setId: set.id,
+      reuseRecorded: true,
+      target: options.target,
+      targetFacts,
+      env: options.env,
+      pgBinDir: options.pgBinDir,
+      signal: options.signal,
     });
+    if (verification.outcome === 'fail') {
+      const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+      throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
+        hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+      });
+    }
+    const connectOutcome = await connected;
+    if (connectOutcome !== true) throw describeConnectionError(connectOutcome, options.target);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
   }
 
   const fileType = FILE_FOR_MODE[options.mode];
   const file = set.files.find((candidate) => candidate.type === fileType);
   if (!file) {
+    await client.end().catch(() => undefined);
     throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: 'pick another set or another --mode' });
   }
 
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(options.target));
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw describeConnectionError(error, options.target);
-  }
   try {
     const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,

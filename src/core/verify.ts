@@ -63,6 +63,8 @@ export interface VerifySetOptions {
   onProgress?: (event: VerifyProgress) => void;
   /** Append the report to the set's history (default true). */
   record?: boolean;
+  /** The target's facts, read by the caller's own session: no second connection for the pre-restore checks. */
+  targetFacts?: Promise<TargetFacts>;
   /**
    * Reuse the set's last recorded post-backup verification instead of
    * reading every file again, when it did not fail and every file is older
@@ -116,7 +118,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   // The target's facts and the client tools do not depend on the files: find
   // them while the files are read.
   const target = options.target;
-  const targetFacts = target ? settle(probeTarget(target, options.signal)) : undefined;
+  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
   const tools = target ? settle(findClientTools({ pgBinDir: options.pgBinDir, env: options.env })) : undefined;
   if (target) options.onProgress?.({ kind: 'checking-target', target: describeServer(target) });
 
