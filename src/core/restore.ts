@@ -9,6 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -131,6 +133,8 @@ interface PreparedRestore {
   existingSchemas: Set<string>;
   fileBytes: number;
   psqlPath: string;
+  /** psql may read the file itself: nothing in it needs rewriting on the way (see runPsql). */
+  directLoad: boolean;
 }
 
 const prepared = new WeakMap<RestorePlan, PreparedRestore>();
@@ -322,6 +326,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       existingSchemas,
       fileBytes: file.bytes,
       psqlPath: psql.path,
+      // Nothing to rewrite: no large objects (pg_dump's own BEGIN/COMMIT around
+      // them) and no schema of the file that the target has already.
+      directLoad: !options.container && set.manifest !== undefined && set.manifest.largeObjects === 0 && existingSchemas.size === 0,
     });
     return plan;
   } catch (error) {
@@ -504,7 +511,22 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   // ends early (this process killed mid-feed) must roll back instead. The
   // feed brings its own BEGIN and, only after the whole file, its COMMIT.
   // Not --quiet: the server's "COPY n" tags say how many rows each table took.
-  const psqlArgs = ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', '--file', '-'];
+  // When nothing in the file needs rewriting, psql reads it itself (a file
+  // reads faster than a pipe feeds) between the prolog and its standard
+  // input, where COMMIT arrives only once this process has read the same
+  // file through and found it whole and matching its sha256.
+  const workFolder = restore.directLoad ? await mkdtemp(join(tmpdir(), 'pulse-backup-restore-')) : undefined;
+  const prologFile = workFolder ? join(workFolder, 'prolog.sql') : undefined;
+  if (prologFile) await writeFile(prologFile, `BEGIN;\n${restore.prolog}`, { mode: 0o600 });
+  const psqlArgs = [
+    '--no-psqlrc',
+    '--no-password',
+    '--set',
+    'ON_ERROR_STOP=1',
+    ...(prologFile ? ['--file', prologFile, '--file', plan.file] : []),
+    '--file',
+    '-',
+  ];
   const container = options.container;
   const psql = execa(
     container ? 'docker' : restore.psqlPath,
@@ -523,9 +545,14 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     },
   );
   const copyTags: number[] = [];
+  const tablesFed: TableDataEvent[] = [];
   onLines(psql.stdout, (line) => {
     const tag = /^COPY (\d+)$/.exec(line);
-    if (tag) copyTags.push(Number(tag[1]));
+    if (!tag) return;
+    copyTags.push(Number(tag[1]));
+    // psql reading the file itself: its tags are the progress.
+    const table = prologFile ? tablesFed[copyTags.length - 1] : undefined;
+    if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
   const secrets = options.target.password ? [options.target.password] : [];
@@ -534,8 +561,9 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
-  const tablesFed: TableDataEvent[] = [];
-  const feeding = feedPsql(psql.stdin, restore, execution, tablesFed).then(
+  const lineOf: ErrorLocation = (source, line) =>
+    source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined;
+  const feeding = (prologFile ? checkWhileLoading(psql.stdin, restore, execution, tablesFed) : feedPsql(psql.stdin, restore, execution, tablesFed)).then(
     () => undefined,
     (error: unknown) => {
       // Never let psql see the end of its input after a partial feed: it would
@@ -544,15 +572,60 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       return error;
     },
   );
-  const result = await psql;
-  const feedError = await feeding;
+  let result: Awaited<typeof psql>;
+  let feedError: unknown;
+  try {
+    result = await psql;
+    feedError = await feeding;
+  } finally {
+    if (workFolder) await rm(workFolder, { recursive: true, force: true });
+  }
   if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
-    throw await psqlError(stderrLines, plan, prologLines, options.target);
+    throw await psqlError(stderrLines, plan, lineOf, options.target);
   }
   if (feedError !== undefined) throw toPulseError(feedError);
-  if (result.exitCode !== 0) throw await psqlError(stderrLines, plan, prologLines, options.target);
+  if (result.exitCode !== 0) throw await psqlError(stderrLines, plan, lineOf, options.target);
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
+}
+
+/**
+ * psql reads the file itself: this reads the same file alongside, for the
+ * tables it holds, its footer and its sha256, and sends COMMIT on psql's
+ * standard input only when all is well. Anything wrong rejects, and the
+ * caller kills psql, so the server rolls back.
+ */
+async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
+  stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
+  const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
+  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
+    const buffer = chunk as Buffer;
+    hash.update(buffer);
+    tracker.push(buffer);
+    bytes += buffer.length;
+  }
+  tracker.end();
+  assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash.digest('hex'));
+  execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+  await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
+}
+
+/** COMMIT only for a whole file whose bytes are the ones recorded. */
+function assertWholeAndUnchanged(restore: PreparedRestore, complete: boolean, recorded: { bytes: number; sha256: string } | undefined, bytes: number, sha256: string | undefined): void {
+  if (!complete) {
+    // A file that ends without pg_dump's footer is cut short: never commit it.
+    throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
+      hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
+    });
+  }
+  if (recorded && (bytes !== recorded.bytes || sha256 !== recorded.sha256.toLowerCase())) {
+    throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
+      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
+    });
+  }
 }
 
 async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
@@ -617,17 +690,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
     }
   }
   await writeAll(tracker.end().whole);
-  if (!tracker.complete) {
-    // A file that ends without pg_dump's footer is cut short: never commit it.
-    throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
-      hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
-    });
-  }
-  if (recorded && hash && (bytes !== recorded.bytes || hash.digest('hex') !== recorded.sha256.toLowerCase())) {
-    throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
-      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
-    });
-  }
+  assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash?.digest('hex'));
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
   await write('\nCOMMIT;\n');
   await new Promise<void>((resolve) => stdin.end(resolve));
@@ -688,16 +751,19 @@ function listNames(objects: readonly { schema: string; name: string; rows?: numb
 }
 
 /** psql's first ERROR, explained in one line; the rest goes to the details. */
-async function psqlError(stderrLines: string[], plan: RestorePlan, prologLines: number, target: ConnectionTarget): Promise<PulseError> {
+/** Where psql's "psql:SOURCE:LINE:" points in the restored file, if there. */
+type ErrorLocation = (source: string, line: number) => number | undefined;
+
+async function psqlError(stderrLines: string[], plan: RestorePlan, lineOf: ErrorLocation, target: ConnectionTarget): Promise<PulseError> {
   const text = stderrLines.join('\n');
   if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
     return describeConnectionError(new Error(text), target);
   }
   const errorIndex = stderrLines.findIndex((line) => /ERROR:|FATAL:/.test(line));
   const errorLine = errorIndex >= 0 ? stderrLines[errorIndex] : (stderrLines[stderrLines.length - 1] ?? 'psql failed');
-  const location = /^psql:<stdin>:(\d+):/.exec(errorLine);
-  const fileLine = location ? Number(location[1]) - prologLines : undefined;
-  const message = errorLine.replace(/^psql:<stdin>:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
+  const location = /^psql:(.*?):(\d+):/.exec(errorLine);
+  const fileLine = location ? lineOf(location[1], Number(location[2])) : undefined;
+  const message = errorLine.replace(/^psql:.*?:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${plan.file})` : '';
   const detail = stderrLines.slice(errorIndex + 1).find((line) => line.startsWith('DETAIL:'));
   // An ownership or permission error inside an entry of a platform schema is about the platform.

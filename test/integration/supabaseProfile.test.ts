@@ -7,13 +7,13 @@
  * the source in full content. A plain database stays whole under `auto`.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
 import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
 import { assertOneLineError, runCli } from '../support/cli';
-import { assertSameContent } from '../support/fingerprint';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
 import { sampleCases } from '../samples';
 
@@ -164,6 +164,33 @@ describe('the Supabase profile', function () {
         const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--clean', '--yes', '--db', server.url(target), '--dir', folder, '--json']);
         assert.equal(result.code, 0, result.stderr);
         await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('a file damaged after its verification, read by psql itself, is caught and rolled back', async function () {
+        // No large objects here, so psql reads the complete file itself while the CLI hashes the same file.
+        const complete = fileOf('complete');
+        const past = new Date(Date.now() - 3600_000);
+        for (const file of [...manifest.files.map((entry) => join(folder, entry.name)), join(folder, `${manifest.id}.manifest.json`)]) utimesSync(file, past, past);
+        const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+        assert.equal(verify.code, 0, verify.stdout);
+        const saved = readFileSync(complete);
+        const target = `rot_${sample.name}`;
+        await server.createDatabase(target, { template: source });
+        const before = await fingerprintDatabase(server.url(target));
+        try {
+          const bytes = Buffer.from(saved);
+          const at = bytes.indexOf('@', bytes.indexOf('COPY auth.users ')) - 1;
+          assert.ok(at > 0);
+          bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
+          writeFileSync(complete, bytes);
+          utimesSync(complete, past, past);
+          const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--clean', '--yes', '--no-safety-backup', '--db', server.url(target), '--dir', folder]);
+          assertOneLineError(result);
+          assert.match(result.stderr, /changed after it was verified: it no longer matches its recorded sha256/);
+          assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+        } finally {
+          writeFileSync(complete, saved);
+        }
       });
 
       it('refuses a target without the platform, in one line, changing nothing', async function () {
