@@ -327,8 +327,10 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       fileBytes: file.bytes,
       psqlPath: psql.path,
       // Nothing to rewrite: no large objects (pg_dump's own BEGIN/COMMIT around
-      // them) and no schema of the file that the target has already.
-      directLoad: !options.container && set.manifest !== undefined && set.manifest.largeObjects === 0 && existingSchemas.size === 0,
+      // them) and no CREATE SCHEMA for a schema the target has already (a data
+      // file creates none).
+      directLoad:
+        !options.container && set.manifest !== undefined && set.manifest.largeObjects === 0 && (options.mode === 'data' || existingSchemas.size === 0),
     });
     return plan;
   } catch (error) {

@@ -312,5 +312,44 @@ describe('restore', function () {
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
       });
     }
+
+    // Without large objects psql reads the file itself and COMMIT waits on its standard input.
+    describe('when psql reads the file itself (no large objects)', function () {
+      const direct = 'refuse_src_direct';
+      let directFolder: string;
+      let directManifest: Manifest;
+
+      before(async function () {
+        await server.createDatabase(direct, { template: source });
+        await server.query(direct, 'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata');
+        directFolder = newFolder();
+        directManifest = await backup(direct, directFolder, 'direct');
+        assert.equal(directManifest.largeObjects, 0);
+      });
+
+      for (const victim of ['psql', 'the CLI'] as const) {
+        it(`killing ${victim} mid-restore leaves the target exactly as it was`, async function () {
+          // An empty target: no schema of the file exists there, so nothing needs rewriting.
+          const target = `killed_direct_${victim === 'psql' ? 'psql' : 'cli'}`;
+          await server.createDatabase(target);
+          const before = await fingerprintDatabase(server.url(target));
+          const { subprocess } = await startCli([
+            'restore', directManifest.id, '--mode', 'complete', '--db', server.url(target), '--dir', directFolder, '--yes', '--no-safety-backup',
+          ]);
+          await waitFor(() => psqlPids(server.port).length > 0, 60_000, 'psql to start');
+          const commandLine = readFileSync(`/proc/${psqlPids(server.port)[0]}/cmdline`, 'utf8');
+          assert.ok(commandLine.includes('_complete_backup_'), 'psql reads the complete file itself');
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          if (victim === 'psql') for (const pid of psqlPids(server.port)) process.kill(pid, 'SIGKILL');
+          else subprocess.kill('SIGKILL');
+          const result = await subprocess;
+          assert.notEqual(result.exitCode, 0);
+          // A psql whose CLI is gone reads the file to its end, then finds no COMMIT on its input.
+          await waitFor(() => psqlPids(server.port).length === 0, 60_000, 'psql to end');
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+        });
+      }
+    });
   });
 });
