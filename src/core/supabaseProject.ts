@@ -64,19 +64,10 @@ export function supabasePrefix(project: SupabaseProject): string | undefined {
   return project.projectId === undefined ? undefined : toSnakeCase(project.projectId);
 }
 
-/**
- * [db].major_version against the pg_dump versions found: a dump needs a
- * pg_dump at least as new as the server. Undefined when one fits (or the
- * config says nothing); else the error to show before connecting.
- */
-export function supabaseToolsProblem(project: SupabaseProject, found: readonly ToolSet[]): PulseError | undefined {
+/** Whether a pg_dump found here can dump the project's PostgreSQL ([db].major_version; any will do when unset). */
+export function localPgDumpFits(project: SupabaseProject, found: readonly ToolSet[]): boolean {
   const wanted = project.majorVersion;
-  if (wanted === undefined || found.some((set) => set.pgDump.version.major >= wanted)) return undefined;
-  const versions = [...new Set(found.map((set) => set.pgDump.version.major))].sort((a, b) => b - a);
-  const have = versions.length === 0 ? 'no pg_dump was found' : `the newest pg_dump here is ${versions[0]}`;
-  return new PulseError('tools-too-old', `${SUPABASE_CONFIG_PATH} says the database runs PostgreSQL ${wanted}, but ${have}`, {
-    hint: `install the PostgreSQL ${wanted} client tools (e.g. apt install postgresql-client-${wanted}, brew install postgresql@${wanted}) and point --pg-bin-dir at them if they are not found`,
-  });
+  return wanted === undefined || found.some((set) => set.pgDump.version.major >= wanted);
 }
 
 /** pg_dump and psql from the stack's database container (see supabaseDocker.ts). */
@@ -104,8 +95,7 @@ export async function supabaseToolRoute(
   } catch {
     // None at all: the container may still have them.
   }
-  const problem = supabaseToolsProblem(project, found);
-  if (!problem) return undefined;
+  if (localPgDumpFits(project, found)) return undefined;
   const wanted = project.majorVersion;
   const probe = await probeSupabaseContainer(project, options.env);
   if (probe.ok && probe.pgDump.major >= wanted) return { container: probe.container, pgDump: probe.pgDump };
@@ -169,35 +159,43 @@ function parseScalar(raw: string, fail: () => PulseError): TomlValue {
   throw fail();
 }
 
-/** The line without a # comment (a # inside a string stays). */
-function stripComment(line: string): string {
-  let quote: string | undefined;
-  for (let index = 0; index < line.length; index += 1) {
-    const character = line[index];
-    if (quote) {
-      if (character === '\\' && quote === '"') index += 1;
-      else if (character === quote) quote = undefined;
-    } else if (character === '"' || character === "'") {
-      quote = character;
-    } else if (character === '#') {
-      return line.slice(0, index);
-    }
-  }
-  return line;
-}
-
-function bracketDepth(text: string): number {
-  let depth = 0;
+/**
+ * Calls `visit` for each character outside TOML strings ("…" with
+ * escapes, '…' literal), in order; stops early when it returns true.
+ */
+function outsideStrings(text: string, visit: (character: string, index: number) => boolean | void): void {
   let quote: string | undefined;
   for (let index = 0; index < text.length; index += 1) {
     const character = text[index];
     if (quote) {
       if (character === '\\' && quote === '"') index += 1;
       else if (character === quote) quote = undefined;
-    } else if (character === '"' || character === "'") quote = character;
-    else if (character === '[' || character === '{') depth += 1;
-    else if (character === ']' || character === '}') depth -= 1;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+    } else if (visit(character, index) === true) {
+      return;
+    }
   }
+}
+
+/** The line without a # comment (a # inside a string stays). */
+function stripComment(line: string): string {
+  let end = line.length;
+  outsideStrings(line, (character, index) => {
+    if (character !== '#') return false;
+    end = index;
+    return true;
+  });
+  return line.slice(0, end);
+}
+
+/** How many [ and { are still open (outside strings). */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  outsideStrings(text, (character) => {
+    if (character === '[' || character === '{') depth += 1;
+    else if (character === ']' || character === '}') depth -= 1;
+  });
   return depth;
 }
 

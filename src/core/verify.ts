@@ -94,8 +94,6 @@ export interface PostBackupResult {
   files: VerifiedFile[];
   /** The set's manifest, when it has a readable one. */
   manifest?: Manifest;
-  /** Set when the checks are those of an earlier verification (its checkedAt). */
-  reusedFrom?: string;
 }
 
 export const POST_BACKUP_TITLE = 'Post-backup checks';
@@ -213,7 +211,7 @@ async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifes
         ? check
         : { ...check, detail: `${check.detail} (checked ${when}; no file has changed since)` },
   );
-  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest, reusedFrom: recorded.checkedAt };
+  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest };
 }
 
 /** The note a reused check carries; a check reused again keeps the time it really ran. */

@@ -291,25 +291,34 @@ describe('restore', function () {
       }
     });
 
+    /**
+     * Starts a restore, kills psql or the CLI once psql runs, and checks the
+     * target is exactly as before. `direct`: psql must be reading the file itself.
+     */
+    async function killMidRestore(victim: 'psql' | 'the CLI', target: string, args: string[], direct: boolean): Promise<void> {
+      const before = await fingerprintDatabase(server.url(target));
+      const { subprocess } = await startCli(['restore', ...args, '--db', server.url(target), '--yes', '--no-safety-backup']);
+      await waitFor(() => psqlPids(server.port).length > 0, 60_000, 'psql to start');
+      const commandLine = readFileSync(`/proc/${psqlPids(server.port)[0]}/cmdline`, 'utf8');
+      assert.equal(commandLine.includes('_complete_backup_'), direct, direct ? 'psql reads the complete file itself' : 'psql is fed the file');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      if (victim === 'psql') for (const pid of psqlPids(server.port)) process.kill(pid, 'SIGKILL');
+      else subprocess.kill('SIGKILL');
+      const result = await subprocess;
+      assert.notEqual(result.exitCode, 0);
+      // A psql whose CLI is gone finds no COMMIT on its input (fed, or after reading the file itself).
+      await waitFor(() => psqlPids(server.port).length === 0, 60_000, 'psql to end');
+      // The server rolls back a transaction whose session ended without COMMIT.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    }
+
     for (const victim of ['psql', 'the CLI'] as const) {
       it(`killing ${victim} mid-restore leaves the target exactly as it was`, async function () {
         const target = `killed_${victim === 'psql' ? 'psql' : 'cli'}`;
         await server.createDatabase(target, { template: source });
         await server.query(target, 'SET session_replication_role = replica; DELETE FROM public.messages');
-        const before = await fingerprintDatabase(server.url(target));
-        const { subprocess } = await startCli([
-          'restore', manifest.id, '--mode', 'complete', '--clean', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup',
-        ]);
-        await waitFor(() => psqlPids(server.port).length > 0, 60_000, 'psql to start');
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        if (victim === 'psql') for (const pid of psqlPids(server.port)) process.kill(pid, 'SIGKILL');
-        else subprocess.kill('SIGKILL');
-        const result = await subprocess;
-        assert.notEqual(result.exitCode, 0);
-        await waitFor(() => psqlPids(server.port).length === 0, 30_000, 'psql to end');
-        // The server rolls back a transaction whose session ended without COMMIT.
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+        await killMidRestore(victim, target, [manifest.id, '--mode', 'complete', '--clean', '--dir', folder], false);
       });
     }
 
@@ -332,22 +341,7 @@ describe('restore', function () {
           // An empty target: no schema of the file exists there, so nothing needs rewriting.
           const target = `killed_direct_${victim === 'psql' ? 'psql' : 'cli'}`;
           await server.createDatabase(target);
-          const before = await fingerprintDatabase(server.url(target));
-          const { subprocess } = await startCli([
-            'restore', directManifest.id, '--mode', 'complete', '--db', server.url(target), '--dir', directFolder, '--yes', '--no-safety-backup',
-          ]);
-          await waitFor(() => psqlPids(server.port).length > 0, 60_000, 'psql to start');
-          const commandLine = readFileSync(`/proc/${psqlPids(server.port)[0]}/cmdline`, 'utf8');
-          assert.ok(commandLine.includes('_complete_backup_'), 'psql reads the complete file itself');
-          await new Promise((resolve) => setTimeout(resolve, 150));
-          if (victim === 'psql') for (const pid of psqlPids(server.port)) process.kill(pid, 'SIGKILL');
-          else subprocess.kill('SIGKILL');
-          const result = await subprocess;
-          assert.notEqual(result.exitCode, 0);
-          // A psql whose CLI is gone reads the file to its end, then finds no COMMIT on its input.
-          await waitFor(() => psqlPids(server.port).length === 0, 60_000, 'psql to end');
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+          await killMidRestore(victim, target, [directManifest.id, '--mode', 'complete', '--dir', directFolder], true);
         });
       }
     });

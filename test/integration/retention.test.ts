@@ -10,7 +10,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHistory } from '../../src/core/history';
@@ -21,6 +20,7 @@ import type { PruneJson } from '../../src/cli/retentionOutput';
 import { assertOneLineError, runCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { sampleCases } from '../samples';
+import { closedPort } from '../support/ports';
 
 type ListedJson = Omit<ListedSet, 'manifest'>;
 
@@ -33,17 +33,6 @@ function folderState(folder: string): Record<string, string> {
   return state;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const listener = createServer();
-    listener.once('error', reject);
-    listener.listen(0, '127.0.0.1', () => {
-      const address = listener.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      listener.close(() => resolve(port));
-    });
-  });
-}
 
 describe('retention', function () {
   let server: TestServer;
@@ -243,7 +232,7 @@ describe('retention', function () {
     const folder = freshFolder();
     for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);
     const before = folderState(folder);
-    const closed = `postgresql://postgres:secret@127.0.0.1:${await freePort()}/${PREFIX}`;
+    const closed = `postgresql://postgres:secret@127.0.0.1:${await closedPort()}/${PREFIX}`;
     const result = await runCli(['backup', '--db', closed, '--dir', folder, '--prefix', PREFIX, '--keep', '1']);
     assertOneLineError(result);
     assert.deepEqual(folderState(folder), before);

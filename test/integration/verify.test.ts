@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExeca } from '../../src/core/execa';
@@ -15,6 +14,7 @@ import type { Manifest } from '../../src/core/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verification';
 import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
+import { closedPort } from '../support/ports';
 import { sampleCases } from '../samples';
 
 const LEGACY_TIMESTAMP = '20250901_173948';
@@ -272,15 +272,3 @@ describe('verifying backup sets', function () {
   });
 });
 
-/** A port on which nothing listens (it was free a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const listener = net.createServer();
-    listener.once('error', reject);
-    listener.listen(0, '127.0.0.1', () => {
-      const address = listener.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      listener.close(() => resolve(port));
-    });
-  });
-}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
 import { dockerEnv, dockerExecArgs, supabaseDbContainer } from '../../src/core/supabaseDocker';
-import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolsProblem, type SupabaseProject } from '../../src/core/supabaseProject';
+import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
 const INIT_CONFIG = `# For detailed configuration reference documentation, visit:
@@ -126,14 +126,11 @@ describe('Supabase project detection', () => {
 
   it('checks [db].major_version against the pg_dump versions found', () => {
     const project: SupabaseProject = { folder, configFile: 'c', dbPort: 54322, majorVersion: 17 };
-    assert.equal(supabaseToolsProblem(project, tools(17)), undefined);
-    assert.equal(supabaseToolsProblem(project, tools(15, 18)), undefined, 'a newer pg_dump dumps an older server');
-    const problem = supabaseToolsProblem(project, tools(15, 16));
-    assert.ok(problem);
-    assert.equal(problem.code, 'tools-too-old');
-    assert.equal(problem.message, `${join('supabase', 'config.toml')} says the database runs PostgreSQL 17, but the newest pg_dump here is 16`);
-    assert.match(problem.hint ?? '', /postgresql-client-17/);
-    assert.equal(supabaseToolsProblem({ ...project, majorVersion: undefined }, tools(12)), undefined);
+    assert.equal(localPgDumpFits(project, tools(17)), true);
+    assert.equal(localPgDumpFits(project, tools(15, 18)), true, 'a newer pg_dump dumps an older server');
+    assert.equal(localPgDumpFits(project, tools(15, 16)), false);
+    assert.equal(localPgDumpFits(project, []), false);
+    assert.equal(localPgDumpFits({ ...project, majorVersion: undefined }, tools(12)), true);
   });
 });
 

@@ -691,18 +691,7 @@ export async function runSuiteInCodeServer(options: RunSuiteInCodeServerOptions)
     async function drive(): Promise<Outcome> {
       const port = await freePort();
       const authority = `127.0.0.1:${port}`;
-      const args = [
-        '--config', configFile,
-        '--auth', 'none',
-        '--bind-addr', authority,
-        '--user-data-dir', userDataDir,
-        '--extensions-dir', extensionsDir,
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--disable-getting-started-override',
-        '--ignore-last-opened',
-      ];
+      const args = serverArgs({ configFile, authority, userDataDir, extensionsDir });
       const viaNode = await isNodeScript(options.codeServer);
       if (finished) return { kind: 'failure', reason: 'stopped' };
       codeServer = spawn(viaNode ? process.execPath : options.codeServer, viaNode ? [options.codeServer, ...args] : args, {
@@ -844,18 +833,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   const configFile = await writeCodeServerConfig(options.userDataDir);
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
-  const args = [
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', authority,
-    '--user-data-dir', options.userDataDir,
-    '--extensions-dir', options.extensionsDir,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--ignore-last-opened',
-  ];
+  const args = serverArgs({ configFile, authority, userDataDir: options.userDataDir, extensionsDir: options.extensionsDir });
   const viaNode = await isNodeScript(options.codeServer);
   const child = spawn(viaNode ? process.execPath : options.codeServer, viaNode ? [options.codeServer, ...args] : args, {
     cwd: options.cwd,
@@ -894,4 +872,20 @@ async function writeCodeServerConfig(userDataDir: string): Promise<string> {
   const configFile = path.join(userDataDir, 'code-server.yaml');
   await writeFile(configFile, 'auth: none\ncert: false\n');
   return configFile;
+}
+
+/** code-server's command line for a test run: no auth on loopback, its own folders, nothing phoning home. */
+function serverArgs(run: { configFile: string; authority: string; userDataDir: string; extensionsDir: string }): string[] {
+  return [
+    '--config', run.configFile,
+    '--auth', 'none',
+    '--bind-addr', run.authority,
+    '--user-data-dir', run.userDataDir,
+    '--extensions-dir', run.extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+  ];
 }

@@ -3,7 +3,6 @@
  * waiting for what the extension does asynchronously (tasks, watchers).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as vscode from 'vscode';
 
 export interface TestDatabase {
@@ -37,17 +36,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every process's command line (Linux /proc), arguments joined by spaces. */
 export function commandLines(): string[] {
@@ -98,3 +86,5 @@ export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskEx
   });
   return { execution: started, ended };
 }
+
+export { closedPort } from '../../support/ports';
