@@ -158,6 +158,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       resolveOutcome(value);
     };
     const task = this.createTask(definition, folder, settle);
+    await this.previousRunEnded(task);
     let execution: vscode.TaskExecution | undefined;
     // A task that ends without its terminal ever opening (terminated at once) still answers.
     const ended = vscode.tasks.onDidEndTask((event) => {
@@ -170,6 +171,29 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     } finally {
       ended.dispose();
     }
+  }
+
+  /**
+   * A task whose previous run (same name) is still ending would be joined to
+   * that run by VS Code, and reported as stopped when it ends: wait for it
+   * first (a few seconds at most; its terminal is closing).
+   */
+  private async previousRunEnded(task: vscode.Task): Promise<void> {
+    const running = vscode.tasks.taskExecutions.filter((execution) => execution.task.source === task.source && execution.task.name === task.name);
+    if (running.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const pending = new Set(running);
+      const timer = setTimeout(done, 5000);
+      const listener = vscode.tasks.onDidEndTask((event) => {
+        pending.delete(event.execution);
+        if (pending.size === 0) done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve();
+      }
+    });
   }
 
   private createTask(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined, onOutcome?: (outcome: TaskOutcome) => void): vscode.Task {
