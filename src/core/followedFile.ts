@@ -57,17 +57,22 @@ export class FollowedFile {
     const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
     const released: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
     let turn = 0;
+    let caughtUp = false;
     for (;;) {
+      // Reading just behind pg_dump would take its bytes a few kilobytes at a
+      // time: every read, hash update and write has its own cost and wakes a
+      // thread. After a short read, wait for a larger piece to build up.
+      if (caughtUp && !writerDone()) await sleep(CATCH_UP_PAUSE_MS);
       const doneBeforeRead = writerDone();
       await released[turn];
       const buffer = buffers[turn];
       const { bytesRead } = await reader.read(buffer, 0, buffer.length, this.bytes);
+      caughtUp = bytesRead < buffer.length / 2;
       if (bytesRead === 0) {
         if (doneBeforeRead) {
           await Promise.all(released);
           return;
         }
-        await sleep(CATCH_UP_PAUSE_MS);
         continue;
       }
       const chunk = buffer.subarray(0, bytesRead);
