@@ -29,7 +29,7 @@ import {
 } from './connection';
 import { scanDumpFile, type DumpEntry } from './dumpScan';
 import { DumpSplitter, parseEntryHeader, type EntryHeader, type TableDataEvent } from './dumpSplitter';
-import { loadExeca } from './execa';
+import { startTool, toolStartError, type ToolExit } from './toolProcess';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
@@ -508,7 +508,6 @@ interface LoadedTable {
 
 async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const { options, plan } = restore;
-  const execa = await loadExeca();
   // No --single-transaction: it COMMITs at the end of input, and input that
   // ends early (this process killed mid-feed) must roll back instead. The
   // feed brings its own BEGIN and, only after the whole file, its COMMIT.
@@ -530,25 +529,19 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     '-',
   ];
   const container = options.container;
-  const psql = execa(
+  const psql = startTool(
     container ? 'docker' : restore.psqlPath,
     container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
     {
       env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
-      extendEnv: false,
       stdin: 'pipe',
       stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cancelSignal: execution.signal,
-      forceKillAfterDelay: 3000,
-      windowsHide: true,
+      signal: execution.signal,
     },
   );
   const copyTags: number[] = [];
   const tablesFed: TableDataEvent[] = [];
-  onLines(psql.stdout, (line) => {
+  onLines(psql.stdout!, (line) => {
     const tag = /^COPY (\d+)$/.exec(line);
     if (!tag) return;
     copyTags.push(Number(tag[1]));
@@ -565,7 +558,7 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
   const lineOf: ErrorLocation = (source, line) =>
     source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined;
-  const feeding = (prologFile ? checkWhileLoading(psql.stdin, restore, execution, tablesFed) : feedPsql(psql.stdin, restore, execution, tablesFed)).then(
+  const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed) : feedPsql(psql.stdin!, restore, execution, tablesFed)).then(
     () => undefined,
     (error: unknown) => {
       // Never let psql see the end of its input after a partial feed: it would
@@ -574,15 +567,16 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       return error;
     },
   );
-  let result: Awaited<typeof psql>;
+  let result: ToolExit;
   let feedError: unknown;
   try {
-    result = await psql;
+    result = await psql.exited;
     feedError = await feeding;
   } finally {
     if (workFolder) await rm(workFolder, { recursive: true, force: true });
   }
   if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
+  if (result.startError) throw toolStartError(result.startError, container ? 'docker' : restore.psqlPath);
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
     throw await psqlError(stderrLines, plan, lineOf, options.target);
   }

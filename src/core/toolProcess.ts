@@ -1,0 +1,117 @@
+/**
+ * The long-running client tools of a backup or restore (pg_dump, psql),
+ * started straight through node:child_process. They sit on the path every
+ * backup and restore waits for, and all they need is an environment, three
+ * stdio choices and a cancel: a process library would cost its loading time
+ * on every run for nothing more. Short helper commands (git, docker, a
+ * tool's --version) still go through execa.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { PulseError } from './errors';
+
+export interface ToolExit {
+  /** The exit code, or undefined when a signal ended the process or it never started. */
+  exitCode: number | undefined;
+  /** The signal that ended the process, such as SIGTERM. */
+  signal: NodeJS.Signals | undefined;
+  /** The process could not be started (no such file, not executable). */
+  startError: Error | undefined;
+}
+
+export interface ToolOptions {
+  /** The child's whole environment: nothing is inherited from this process. */
+  env: NodeJS.ProcessEnv;
+  stdin: 'ignore' | 'pipe';
+  /** 'pipe', nothing, or a file (an existing one, truncated) that receives it. */
+  stdout: 'ignore' | 'pipe' | { file: string };
+  /** Aborting stops the tool: SIGTERM, then SIGKILL if it is still there after `forceKillAfterMs`. */
+  signal?: AbortSignal;
+  forceKillAfterMs?: number;
+}
+
+export interface ToolProcess {
+  readonly child: ChildProcess;
+  /** Present when stdin is 'pipe'. */
+  readonly stdin: Writable | null;
+  /** Present when stdout is 'pipe'. */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable;
+  /** Resolves (never rejects) once the process has ended and its output streams are closed. */
+  readonly exited: Promise<ToolExit>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+const DEFAULT_FORCE_KILL_AFTER_MS = 3000;
+
+export function startTool(file: string, args: readonly string[], options: ToolOptions): ToolProcess {
+  const stdoutFd = typeof options.stdout === 'object' ? openSync(options.stdout.file, 'w') : undefined;
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      env: options.env,
+      stdio: [options.stdin, typeof options.stdout === 'object' ? stdoutFd : options.stdout, 'pipe'],
+      windowsHide: true,
+    });
+  } finally {
+    // The child holds its own copy of the descriptor.
+    if (stdoutFd !== undefined) closeSync(stdoutFd);
+  }
+  // A tool that ends while input is still being written makes its stdin
+  // fail with EPIPE; the exit code (and the writer's own callback) report
+  // that, not an unhandled error event.
+  child.stdin?.on('error', () => undefined);
+
+  const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
+  let ended = false;
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (ended) return;
+    child.kill(signal);
+    if (signal !== 'SIGKILL') {
+      setTimeout(() => {
+        if (!ended) child.kill('SIGKILL');
+      }, forceKillAfterMs).unref();
+    }
+  };
+  const onAbort = () => kill('SIGTERM');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const exited = new Promise<ToolExit>((resolve) => {
+    let startError: Error | undefined;
+    child.once('error', (error) => {
+      startError = error;
+      // A process that never started emits no 'close' when it has no streams to close.
+      if (child.pid === undefined) finish(undefined, undefined);
+    });
+    child.once('exit', () => {
+      ended = true;
+    });
+    child.once('close', (code, signal) => finish(code ?? undefined, signal ?? undefined));
+    let settled = false;
+    function finish(exitCode: number | undefined, signal: NodeJS.Signals | undefined) {
+      if (settled) return;
+      settled = true;
+      ended = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ exitCode, signal, startError });
+    }
+  });
+
+  return { child, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr!, exited, kill };
+}
+
+/** A tool that was found moments ago but could not be started (removed, not executable, out of processes). */
+export function toolStartError(error: Error, file: string): PulseError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'it is not there' : code === 'EACCES' ? 'it is not executable' : firstLine(error.message);
+  return new PulseError('tools-not-found', `could not start ${file}: ${why}`, {
+    hint: 'check the client tools (--pg-bin-dir, or PATH) and run again',
+    cause: error,
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? text;
+}
