@@ -12,7 +12,6 @@ import { childProcessEnv, describeConnectionError, redactText, type ConnectionTa
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
-import { loadExeca } from './execa';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
 import { acquireFolderLock, removeAbandonedTemporaries, type FolderLock } from './lock';
@@ -30,10 +29,11 @@ import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet
 import { dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
-import { openSnapshotSession, type CatalogFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
+import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
+import { startTool, toolStartError } from './toolProcess';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -107,6 +107,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const folderExists = await checkFolder(options.folder);
   let session: SnapshotSession | undefined;
   let lock: FolderLock | undefined;
+  let files: SetFiles | undefined;
+  let connecting: Promise<[PromiseSettledResult<SnapshotSession>, PromiseSettledResult<ToolSet[]>]> | undefined;
   const lockFolder = async () => {
     if (options.lockHeld || lock) return;
     lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
@@ -116,14 +118,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // An existing folder is locked at once, so a second backup fails at once;
     // a missing one is created (and locked) only once the database answered.
     if (folderExists) await lockFolder();
-    // Connecting and finding pg_dump do not depend on each other.
-    const connecting = Promise.allSettled([
+    // Connecting and finding pg_dump do not depend on each other, nor, in a
+    // folder that exists, on the (hidden, temporary) files being created.
+    connecting = Promise.allSettled([
       openSnapshotSession(options.target),
       options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
     ]);
-    // Loading the module that starts pg_dump takes a few milliseconds of this
-    // thread: once the connection is on its way, while the server answers.
-    setImmediate(() => void loadExeca().catch(() => undefined));
+    if (folderExists) files = await createSetFiles(options, now);
     const [opened, found] = await connecting;
     if (opened.status === 'fulfilled') session = opened.value;
     else throw opened.reason;
@@ -135,20 +136,48 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       target: `${options.target.host}:${options.target.port}/${options.target.database}`,
     });
     const tools = chooseClientTools(found.value, parseServerVersionNum(session.server.versionNum));
-    // Only now that there is something to write does the folder appear.
-    await createFolder(options.folder);
-    await lockFolder();
-    return await dumpSet(options, session, tools, now);
+    if (!files) {
+      // Only now that there is something to write does the folder appear.
+      await createFolder(options.folder);
+      await lockFolder();
+      files = await createSetFiles(options, now);
+    }
+    const set = files;
+    files = undefined;
+    return await dumpSet(options, session, tools, set);
   } catch (error) {
+    await files?.discard();
     if (options.signal?.aborted) throw cancelledError();
     throw toPulseError(error);
   } finally {
-    await session?.close();
-    await lock?.release();
+    // A session that opened while something else failed is ended too.
+    if (!session && connecting) {
+      const [opened] = await connecting;
+      if (opened.status === 'fulfilled') session = opened.value;
+    }
+    // Ending the session and unlocking the folder do not wait for each other.
+    await Promise.all([session?.close(), lock?.release()]);
   }
 }
 
-async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, now: () => Date): Promise<BackupResult> {
+/**
+ * The set's name and its files, created hidden before pg_dump starts: the
+ * complete file pg_dump writes itself, and the schema and data files split
+ * off it. Nothing here is visible under a backup name until committed.
+ */
+interface SetFiles {
+  timestamp: string;
+  startedAt: Date;
+  startedClock: number;
+  setId: string;
+  completeName: string;
+  schema: HashedFileWriter;
+  data: HashedFileWriter;
+  complete: FollowedFile;
+  discard(): Promise<void>;
+}
+
+async function createSetFiles(options: BackupOptions, now: () => Date): Promise<SetFiles> {
   const startedAt = now();
   const startedClock = performance.now();
   const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
@@ -156,57 +185,52 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       (name) => existsSync(join(options.folder, name)),
     ),
   );
-  const setId = setIdFor(options.prefix, timestamp);
-  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
-  const profile = chooseProfile(options.profile ?? 'auto', session.server.shape);
-  // The Supabase profile leaves entries out of the complete file too: pg_dump's
-  // own output then goes to a hidden scratch file, and the set's complete
-  // file is written from the filtered stream like the other two.
-  const filtered = profile.name === 'supabase';
   const completeName = fileNameFor(options.prefix, 'complete', timestamp);
+  const created = await Promise.allSettled([
+    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'schema', timestamp))),
+    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'data', timestamp))),
+    FollowedFile.create(join(options.folder, completeName)),
+  ]);
+  const discard = async () => {
+    for (const file of created) if (file.status === 'fulfilled') await file.value.discard();
+  };
+  const failed = created.find((file): file is PromiseRejectedResult => file.status === 'rejected');
+  if (failed) {
+    await discard();
+    throw failed.reason;
+  }
+  const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [HashedFileWriter, HashedFileWriter, FollowedFile];
+  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, discard };
+}
+
+async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
+  const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
   const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
-  const writers: HashedFileWriter[] = [];
-  let complete: FollowedFile | undefined;
+  const writers: HashedFileWriter[] = [schema, data];
+  let complete: FollowedFile | undefined = set.complete;
   try {
-    const [schema, data] = await Promise.all(
-      (['schema', 'data'] as const).map((type) => HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, type, timestamp)))),
-    );
-    writers.push(schema, data);
-    const filteredComplete = filtered ? await HashedFileWriter.create(join(options.folder, completeName)) : undefined;
-    if (filteredComplete) writers.push(filteredComplete);
-    complete = await FollowedFile.create(join(options.folder, filtered ? `${completeName}.unfiltered` : completeName));
-    const completeFile = complete;
-
-    // pg_dump needs a moment to read its own catalog: read ours meanwhile.
-    const catalogRead = session.readCatalog({ platform: filtered });
-    catalogRead.catch(() => undefined);
-    const execa = await loadExeca();
+    const completeFile = set.complete;
     // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
     const container = options.container;
-    const pgDump = execa(
+    const pgDump = startTool(
       container ? 'docker' : tools.pgDump.path,
       container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : [...pgDumpArgs, `--file=${completeFile.temporaryPath}`],
       {
-      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: container ? { file: completeFile.temporaryPath } : 'ignore',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cancelSignal: options.signal,
-      forceKillAfterDelay: 3000,
-      windowsHide: true,
+        env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
+        stdin: 'ignore',
+        stdout: container ? { file: completeFile.temporaryPath } : 'ignore',
+        signal: options.signal,
       },
     );
     let pgDumpExited = false;
     // The process's own exit tells the follower the file is whole (pg_dump
-    // closed it), some milliseconds before execa settles its result.
-    pgDump.once('exit', () => {
+    // closed it), some milliseconds before its stderr is read to the end.
+    pgDump.child.once('exit', () => {
       pgDumpExited = true;
     });
-    const exited = pgDump.then((result) => {
+    const exited = pgDump.exited.then((result) => {
       pgDumpExited = true;
       return result;
     });
@@ -214,12 +238,27 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line, secrets));
     });
 
+    let server: ServerFacts;
     let catalog: CatalogFacts;
     let splitter: DumpSplitter;
     let profileRecord: ProfileRecord;
+    let filteredComplete: HashedFileWriter | undefined;
     const dumped = new DumpedTables();
     try {
-      catalog = await catalogRead;
+      // pg_dump needs a moment to read its own catalog: read ours meanwhile,
+      // in the same snapshot.
+      server = await session.readServerFacts();
+      const profile = chooseProfile(options.profile ?? 'auto', server.shape);
+      // The Supabase profile leaves entries out of the complete file too:
+      // pg_dump's own output is then only the source of the three files, and
+      // the set's complete file is written from the filtered stream like the
+      // other two.
+      const filtered = profile.name === 'supabase';
+      if (filtered) {
+        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.filtered`);
+        writers.push(filteredComplete);
+      }
+      catalog = await session.readCatalog({ platform: filtered });
       const filter = filtered ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
       profileRecord = {
         name: profile.name,
@@ -260,7 +299,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     }
     const result = await exited;
     throwIfCancelled(options.signal);
-    if (result.exitCode !== 0 || result.failed) {
+    if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
+    if (result.exitCode !== 0) {
       throw pgDumpError(stderrLines, options.target, result.exitCode, result.signal);
     }
     if (!splitter.complete) {
@@ -308,9 +348,9 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         port: options.target.port,
         name: options.target.database,
         user: options.target.user,
-        sizeBytes: session.server.databaseSizeBytes,
+        sizeBytes: server.databaseSizeBytes,
       },
-      server: { version: session.server.version, versionNum: session.server.versionNum },
+      server: { version: server.version, versionNum: server.versionNum },
       tools: {
         pulseBackup: PULSE_BACKUP_VERSION,
         pgDump: { path: tools.pgDump.path, version: tools.pgDump.version.text },

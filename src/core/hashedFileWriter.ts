@@ -8,7 +8,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { temporaryPathFor } from './atomicFile';
 
 const BATCH_BYTES = 1024 * 1024;
@@ -37,8 +37,9 @@ export class HashedFileWriter {
     this.name = basename(finalPath);
   }
 
-  static async create(finalPath: string): Promise<HashedFileWriter> {
-    const temporaryPath = temporaryPathFor(finalPath);
+  /** `temporaryName` tells two writers of the same final file apart (hidden, and removed if abandoned, like the default). */
+  static async create(finalPath: string, temporaryName?: string): Promise<HashedFileWriter> {
+    const temporaryPath = temporaryPathFor(temporaryName === undefined ? finalPath : join(dirname(finalPath), temporaryName));
     const handle = await open(temporaryPath, 'wx', 0o600);
     return new HashedFileWriter(finalPath, temporaryPath, handle);
   }

@@ -12,9 +12,14 @@ import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
 import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 
-export interface ServerFacts {
+/** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
+export interface ServerVersion {
   version: string;
   versionNum: number;
+}
+
+/** The rest of what the manifest records of the server, read inside the snapshot once pg_dump is on its way. */
+export interface ServerFacts extends ServerVersion {
   currentUser: string;
   isSuperuser: boolean;
   databaseSizeBytes: number;
@@ -49,7 +54,8 @@ export interface CatalogFacts {
 
 export interface SnapshotSession {
   readonly snapshotId: string;
-  readonly server: ServerFacts;
+  readonly server: ServerVersion;
+  readServerFacts(): Promise<ServerFacts>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
   close(): Promise<void>;
@@ -76,40 +82,21 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
     throw describeConnectionError(error, target);
   }
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-    const facts = await client.query<{
-      version: string;
-      version_num: string;
-      current_user: string;
-      is_superuser: boolean;
-      size: string;
-      marker_schemas: string[] | null;
-      marker_roles: string[] | null;
-    }>(`SELECT current_setting('server_version') AS version,
-              current_setting('server_version_num') AS version_num,
-              current_user AS current_user,
-              COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
-              pg_database_size(current_database())::text AS size,
-              ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
-              ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname = $2 ORDER BY 1) AS marker_roles`,
-      [SUPABASE_MARKER_SCHEMAS, SUPABASE_MARKER_ROLE],
-    );
-    const row = facts.rows[0];
-    const server: ServerFacts = {
-      version: row.version.split(' ')[0] ?? row.version,
-      versionNum: Number(row.version_num),
-      currentUser: row.current_user,
-      isSuperuser: row.is_superuser,
-      databaseSizeBytes: Number(row.size),
-      shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
-    };
+    // One round trip: pg_dump can start as soon as the snapshot exists, and
+    // which pg_dump to start depends only on the server's version.
+    const [, exported] = (await client.query(
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+       SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num`,
+    )) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
+    const row = exported.rows[0];
+    const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
     return {
-      snapshotId: snapshot.rows[0].id,
+      snapshotId: row.id,
       server,
+      readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
       close: async () => {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // Ending the session ends its read-only transaction; nothing to wait for.
         await client.end().catch(() => undefined);
       },
     };
@@ -117,6 +104,31 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
     await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
   }
+}
+
+async function readServerFacts(client: pg.Client, server: ServerVersion): Promise<ServerFacts> {
+  const facts = await client.query<{
+    current_user: string;
+    is_superuser: boolean;
+    size: string;
+    marker_schemas: string[] | null;
+    marker_roles: string[] | null;
+  }>(
+    `SELECT current_user AS current_user,
+            COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
+            pg_database_size(current_database())::text AS size,
+            ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
+            ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname = $2 ORDER BY 1) AS marker_roles`,
+    [SUPABASE_MARKER_SCHEMAS, SUPABASE_MARKER_ROLE],
+  );
+  const row = facts.rows[0];
+  return {
+    ...server,
+    currentUser: row.current_user,
+    isSuperuser: row.is_superuser,
+    databaseSizeBytes: Number(row.size),
+    shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
+  };
 }
 
 async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {

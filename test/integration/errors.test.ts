@@ -4,7 +4,7 @@
  * against real servers, real ports and the real client tools.
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,29 @@ describe('clear errors', function () {
     assert.deepEqual(readdirSync(readOnly), []);
   });
 
+  it('failures into a backups folder that exists leave it exactly as it was, hidden files included', async function () {
+    this.timeout(60_000);
+    const dir = join(folder, 'existing');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'keep me\n');
+    const good = await backupInto(dir, server.url('app'));
+    assert.equal(good.code, 0, good.stderr);
+    const before = folderListing(dir);
+    const emptyBin = join(folder, 'empty-bin-existing');
+    mkdirSync(emptyBin);
+    const failures: [string, string, string[]][] = [
+      ['connection refused', `postgresql://postgres:pw@127.0.0.1:${await freePort()}/app`, []],
+      ['wrong password', `postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, []],
+      ['no such database', server.url('no_such_db'), []],
+      ['no pg_dump', server.url('app'), ['--pg-bin-dir', emptyBin]],
+    ];
+    for (const [what, db, extra] of failures) {
+      const result = await backupInto(dir, db, extra);
+      assertOneLineError(result);
+      assert.deepEqual(folderListing(dir), before, `${what} changed the folder`);
+    }
+  });
+
   it('a pg_dump older than the server: names both versions and how to get the right one', async function () {
     if (!hasServerMajor(18)) this.skip();
     this.timeout(120_000);
@@ -142,6 +165,15 @@ describe('clear errors', function () {
       assert.match(result.stderr, /PostgreSQL 18 client tools/);
       assert.ok(!result.stderr.includes(newer.password));
       assert.ok(!existsSync(join(folder, 'too-old')));
+      // Into a folder that exists, the set's hidden files are created while
+      // connecting: the version check that fails afterwards removes them.
+      const existing = join(folder, 'too-old-existing');
+      mkdirSync(existing);
+      writeFileSync(join(existing, 'notes.txt'), 'keep me\n');
+      const again = await backupInto(existing, newer.url('app'));
+      assertOneLineError(again);
+      assert.match(again.stderr, /PostgreSQL 18 client tools/);
+      assert.deepEqual(folderListing(existing), [['notes.txt', 8]]);
     } finally {
       await newer.stop();
     }
@@ -172,3 +204,10 @@ describe('clear errors', function () {
     assert.ok(!result.stderr.includes('Hunter2-Secret'));
   });
 });
+
+/** Every entry of a folder, hidden ones too, with its size: what a failed backup must leave alone. */
+function folderListing(dir: string): [string, number][] {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => [name, statSync(join(dir, name)).size]);
+}
