@@ -1,8 +1,10 @@
 // Bundles the command-line tool and the VS Code extension into single
 // CommonJS files under dist/, so the package needs no node_modules. The
-// extension host provides `vscode`; pg's optional native binding is unused.
+// extension host provides `vscode`; pg's optional native binding is unused,
+// and pg's WebCrypto helpers are replaced by src/core/pgCrypto.ts.
 // `--tests` bundles the extension-host test suite into out/test/ instead
 // (mocha stays external: it is loaded from the project's node_modules).
+const path = require('node:path');
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -26,6 +28,22 @@ const problemMatcherPlugin = {
   },
 };
 
+/**
+ * pg's crypto helpers become src/core/pgCrypto.ts, the same functions on
+ * Node's crypto instead of WebCrypto (faster logins; see that file). Only
+ * pg's own two imports of pg/lib/crypto/utils.js are redirected.
+ */
+const pgCryptoPlugin = {
+  name: 'pg-node-crypto',
+  setup(build) {
+    const pgCryptoUtils = path.join(__dirname, 'node_modules', 'pg', 'lib', 'crypto', 'utils.js');
+    build.onResolve({ filter: /^\.\/(crypto\/)?utils$/ }, (args) => {
+      if (path.resolve(args.resolveDir, `${args.path}.js`) !== pgCryptoUtils) return undefined;
+      return { path: path.join(__dirname, 'src', 'core', 'pgCrypto.ts') };
+    });
+  },
+};
+
 const entryPoints = tests
   ? { 'extension/suite': 'test/extension/suite/index.ts' }
   : { cli: 'src/cli/launcher.ts', 'cli-main': 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
@@ -43,7 +61,7 @@ async function main() {
     sourcemap: !production,
     sourcesContent: false,
     logLevel: 'silent',
-    plugins: [problemMatcherPlugin],
+    plugins: [problemMatcherPlugin, pgCryptoPlugin],
   });
   if (watch) {
     await context.watch();

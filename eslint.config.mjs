@@ -29,7 +29,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { require: 'readonly', process: 'readonly', console: 'readonly' },
+      globals: { require: 'readonly', process: 'readonly', console: 'readonly', __dirname: 'readonly' },
     },
     // esbuild.js is CommonJS, as in VS Code's esbuild template.
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },

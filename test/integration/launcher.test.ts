@@ -4,7 +4,7 @@
  * a damaged or foreign cache file only means compiling as without one.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
@@ -47,5 +47,15 @@ describe('the pulse-backup launcher', function () {
     assert.match(result.stdout, /Commands:/);
     assert.deepEqual(cacheFiles(), [file]);
     assert.ok(statSync(join(cache, file)).size > 1000, 'a real cache again');
+  });
+});
+
+describe('the bundles', function () {
+  it('log in to PostgreSQL with Node crypto: pg’s WebCrypto helpers are replaced in both', function () {
+    for (const bundle of ['cli-main.js', 'extension.js']) {
+      const text = readFileSync(join(__dirname, '..', '..', 'dist', bundle), 'utf8');
+      assert.match(text, /\/\/ src\/core\/pgCrypto\.ts/, `${bundle} holds src/core/pgCrypto.ts`);
+      assert.doesNotMatch(text, /subtleCrypto/, `${bundle} still holds pg's WebCrypto helpers`);
+    }
   });
 });
