@@ -281,6 +281,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         // Resolves once both files hold the chunk's pieces: the reader then
         // reuses its buffer, so memory stays bounded whatever the size.
         async (chunk) => {
+          // pg_dump writes its first byte only after it has imported the
+          // snapshot and read its catalog, and ours is read too: the session
+          // has done its work and ends now, not at the end of the backup.
+          void session.close();
           const parts = split.push(chunk);
           schema.write(parts.schema);
           data.write(parts.data);

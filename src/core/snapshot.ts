@@ -58,6 +58,7 @@ export interface SnapshotSession {
   readServerFacts(): Promise<ServerFacts>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
+  /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
 
@@ -90,14 +91,16 @@ export async function openSnapshotSession(target: ConnectionTarget): Promise<Sna
     )) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
     const row = exported.rows[0];
     const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
+    let closing: Promise<void> | undefined;
     return {
       snapshotId: row.id,
       server,
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
-      close: async () => {
-        // Ending the session ends its read-only transaction; nothing to wait for.
-        await client.end().catch(() => undefined);
+      close: () => {
+        // Ending the session ends its read-only transaction. Closing twice is closing once.
+        closing ??= client.end().catch(() => undefined);
+        return closing;
       },
     };
   } catch (error) {
