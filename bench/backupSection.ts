@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listSets } from '../src/core/listing';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
-import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';
+import { measureAlternating, timedCommand, timedCommandWith, type Measurement, type TimedCommand } from './alternating';
 import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss } from './peakRss';
 import { assertSucceeded, runTool } from './processes';
 import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
@@ -56,6 +56,19 @@ export const backupSection: BenchSection = {
       },
       { rounds: context.rounds, warmUpRounds: 1, onSample },
     );
+    // Node's own start is part of every CLI run and none of pg_dump's. An
+    // environment with NODE_EXTRA_CA_CERTS makes Node read its root
+    // certificates and that file before any script runs: measured both ways.
+    const cliEnv = context.cliConnection(SMALL_DATABASE).env;
+    const extraCaCerts = cliEnv.NODE_EXTRA_CA_CERTS !== undefined;
+    const nodeStart: Record<string, Measurement | undefined> = await measureAlternating<string>(
+      extraCaCerts
+        ? { [NODE_ALONE]: nodeAloneCommand(cliEnv), [NODE_ALONE_WITHOUT_CA_CERTS]: nodeAloneCommand(withoutExtraCaCerts(cliEnv)) }
+        : { [NODE_ALONE]: nodeAloneCommand(cliEnv) },
+      { rounds: context.rounds, warmUpRounds: 1, onSample },
+    );
+    const nodeAlone = nodeStart[NODE_ALONE];
+    const nodeAloneWithoutCaCerts = nodeStart[NODE_ALONE_WITHOUT_CA_CERTS];
     assertCliRanOurPgDump(context, observed);
 
     const plain = full['pg_dump -f'];
@@ -86,6 +99,12 @@ export const backupSection: BenchSection = {
           label: `scale ${SMALL_SCALE}: backup / pg_dump`,
           value: `${formatSeconds(fixedCost['pulse-backup backup'].medianSeconds)} / ${formatSeconds(fixedCost['pg_dump -f'].medianSeconds)}  (fixed cost)`,
         },
+        {
+          label: 'node -e 0',
+          value: `${formatSeconds(nodeAlone?.medianSeconds ?? Number.NaN)}  (Node's own start, in every CLI run${
+            nodeAloneWithoutCaCerts ? `; ${formatSeconds(nodeAloneWithoutCaCerts.medianSeconds)} without NODE_EXTRA_CA_CERTS, which this environment sets` : ''
+          })`,
+        },
       ],
       notes: [...noiseNotes(full), ...noiseNotes(fixedCost).map((note) => `scale ${SMALL_SCALE}: ${note}`)],
       data: {
@@ -103,12 +122,29 @@ export const backupSection: BenchSection = {
           sizeBytes: smallDatabaseBytes,
           pgDump: measurementSummary(fixedCost['pg_dump -f']),
           backup: measurementSummary(fixedCost['pulse-backup backup']),
+          nodeAlone: nodeAlone ? measurementSummary(nodeAlone) : null,
+          nodeAloneWithoutExtraCaCerts: nodeAloneWithoutCaCerts ? measurementSummary(nodeAloneWithoutCaCerts) : null,
           peakRss: { maxBytes: smallPeakRssBytes ?? null, perRoundBytes: peakRssPerRound(fixedCost['pulse-backup backup']) },
         },
       },
     };
   },
 };
+
+const NODE_ALONE = 'node -e 0';
+const NODE_ALONE_WITHOUT_CA_CERTS = 'node -e 0 without NODE_EXTRA_CA_CERTS';
+
+function nodeAloneCommand(env: NodeJS.ProcessEnv): TimedCommand {
+  return timedCommand(async () => {
+    assertSucceeded(NODE_ALONE, await runTool(process.execPath, ['-e', '0'], { env }));
+  });
+}
+
+function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest.NODE_EXTRA_CA_CERTS;
+  return rest;
+}
 
 /** What the untimed clean-ups saw of the runs before deleting their files. */
 interface ObservedRuns {
