@@ -38,12 +38,14 @@ export interface ToolProcess {
   /** Present when stdout is 'pipe'. */
   readonly stdout: Readable | null;
   readonly stderr: Readable;
-  /** Resolves (never rejects) once the process has ended and its output streams are closed. */
+  /** Resolves (never rejects) once the process has ended and its output is read to the end (or a second after its exit). */
   readonly exited: Promise<ToolExit>;
   kill(signal?: NodeJS.Signals): void;
 }
 
 const DEFAULT_FORCE_KILL_AFTER_MS = 3000;
+/** How long after a tool's exit its output streams may stay open. */
+const STREAMS_GRACE_MS = 1000;
 
 export function startTool(file: string, args: readonly string[], options: ToolOptions): ToolProcess {
   const stdoutFd = typeof options.stdout === 'object' ? openSync(options.stdout.file, 'w') : undefined;
@@ -85,8 +87,16 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
       // A process that never started emits no 'close' when it has no streams to close.
       if (child.pid === undefined) finish(undefined, undefined);
     });
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       ended = true;
+      // 'close' follows once the output is read to the end; a process the
+      // tool left behind could keep its stderr open for much longer, and
+      // must not hold up the result.
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish(code ?? undefined, signal ?? undefined);
+      }, STREAMS_GRACE_MS).unref();
     });
     child.once('close', (code, signal) => finish(code ?? undefined, signal ?? undefined));
     let settled = false;

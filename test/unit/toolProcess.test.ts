@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTool, toolStartError } from '../../src/core/toolProcess';
+
+/** The tools here are /bin/sh scripts: real processes, started the way pg_dump and psql are. */
+describe('starting a client tool', function () {
+  let folder: string;
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+  beforeEach(function () {
+    folder = mkdtempSync(join(tmpdir(), 'pulse-tool-'));
+  });
+
+  afterEach(function () {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('passes only the given environment, and reports the exit code once stderr is read to the end', async function () {
+    const tool = startTool('/bin/sh', ['-c', 'echo "home=${HOME:-none} x=$X" >&2; exit 3'], { env: { ...env, X: 'given' }, stdin: 'ignore', stdout: 'ignore' });
+    let stderr = '';
+    tool.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = await tool.exited;
+    assert.deepEqual(exit, { exitCode: 3, signal: undefined, startError: undefined });
+    assert.equal(stderr, 'home=none x=given\n');
+  });
+
+  it('sends stdout into an existing file, replacing what it held', async function () {
+    const file = join(folder, 'out.sql');
+    writeFileSync(file, 'old contents that are longer than the new ones\n', { mode: 0o600 });
+    const tool = startTool('/bin/sh', ['-c', 'echo dumped'], { env, stdin: 'ignore', stdout: { file } });
+    assert.equal((await tool.exited).exitCode, 0);
+    assert.equal(readFileSync(file, 'utf8'), 'dumped\n');
+  });
+
+  it('feeds stdin, and a tool that stops reading early does not crash the writer', async function () {
+    const tool = startTool('/bin/sh', ['-c', 'head -c 1 >/dev/null; exit 0'], { env, stdin: 'pipe', stdout: 'pipe' });
+    const stdin = tool.stdin!;
+    const big = Buffer.alloc(4 * 1024 * 1024, 0x41);
+    const written = new Promise<Error | null | undefined>((resolve) => stdin.write(big, resolve));
+    assert.equal((await tool.exited).exitCode, 0);
+    // The write fails (EPIPE) or completes into the pipe; either way it settles and nothing throws.
+    await written;
+  });
+
+  it('stops the tool on abort: SIGTERM first', async function () {
+    const controller = new AbortController();
+    const tool = startTool('/bin/sh', ['-c', 'exec sleep 30'], { env, stdin: 'ignore', stdout: 'ignore', signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const exit = await tool.exited;
+    assert.equal(exit.signal, 'SIGTERM');
+    assert.equal(exit.exitCode, undefined);
+  });
+
+  it('kills a tool that ignores SIGTERM once the grace period is over', async function () {
+    const controller = new AbortController();
+    const script = join(folder, 'stubborn.sh');
+    writeFileSync(script, "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done\n", { mode: 0o700 });
+    const tool = startTool('/bin/sh', [script], { env, stdin: 'ignore', stdout: 'pipe', signal: controller.signal, forceKillAfterMs: 200 });
+    await new Promise((resolve) => tool.stdout!.once('data', resolve));
+    const started = Date.now();
+    controller.abort();
+    const exit = await tool.exited;
+    assert.equal(exit.signal, 'SIGKILL');
+    assert.ok(Date.now() - started >= 150, 'SIGKILL came only after the grace period');
+  });
+
+  it('a process the tool left behind, holding its stderr open, does not hold up the result', async function () {
+    const tool = startTool('/bin/sh', ['-c', 'sleep 30 & exit 4'], { env, stdin: 'ignore', stdout: 'ignore' });
+    const started = Date.now();
+    const exit = await tool.exited;
+    assert.equal(exit.exitCode, 4);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
+  it('an aborted signal stops the tool at once', async function () {
+    const controller = new AbortController();
+    controller.abort();
+    const tool = startTool('/bin/sh', ['-c', 'exec sleep 30'], { env, stdin: 'ignore', stdout: 'ignore', signal: controller.signal });
+    assert.equal((await tool.exited).signal, 'SIGTERM');
+  });
+
+  it('a tool that cannot be started settles with the reason, and says so in one line', async function () {
+    const missing = join(folder, 'pg_dump');
+    const tool = startTool(missing, [], { env, stdin: 'ignore', stdout: 'ignore' });
+    const exit = await tool.exited;
+    assert.equal(exit.exitCode, undefined);
+    const startError = exit.startError;
+    assert.ok(startError instanceof Error);
+    assert.equal((startError as NodeJS.ErrnoException).code, 'ENOENT');
+    const error = toolStartError(startError, missing);
+    assert.equal(error.code, 'tools-not-found');
+    assert.equal(error.message, `could not start ${missing}: it is not there`);
+    assert.ok(!error.message.includes('\n'));
+  });
+});
