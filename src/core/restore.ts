@@ -498,7 +498,6 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   }
 }
 
-/** Streams prolog, the dump file and nothing else into one psql transaction. */
 /** Rows the server reported loading, per COPY, in the file's order. */
 interface LoadedTable {
   schema: string;
@@ -506,6 +505,7 @@ interface LoadedTable {
   rows: number;
 }
 
+/** Loads the prolog and the dump file, and nothing else, in one psql transaction that COMMITs only once the file checked out. */
 async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const { options, plan } = restore;
   // No --single-transaction: it COMMITs at the end of input, and input that
