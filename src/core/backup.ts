@@ -150,10 +150,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     if (options.signal?.aborted) throw cancelledError();
     throw toPulseError(error);
   } finally {
-    // A session that opened while something else failed is ended too.
+    // A connection still being made when something else failed is ended
+    // once it opens, without holding up the error until it does.
     if (!session && connecting) {
-      const [opened] = await connecting;
-      if (opened.status === 'fulfilled') session = opened.value;
+      void connecting.then(([opened]) => (opened.status === 'fulfilled' ? opened.value.close() : undefined));
     }
     // Ending the session and unlocking the folder do not wait for each other.
     await Promise.all([session?.close(), lock?.release()]);
