@@ -30,6 +30,7 @@ export const FLAGS = {
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
+  'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'restore: how long to wait for a lock another session holds before giving up, changing nothing (default 10)' },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
@@ -60,6 +61,7 @@ export interface Flags {
   noSafetyBackup: boolean;
   allowRemote: boolean;
   reset: boolean;
+  lockTimeout?: number;
   keep?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
@@ -172,6 +174,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       noSafetyBackup: values['no-safety-backup'] === true,
       allowRemote: values['allow-remote'] === true,
       reset: values.reset === true,
+      lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],

@@ -30,7 +30,7 @@ import { dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
-import { qualifiedIdentifier, quoteIdentifier } from './sql';
+import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
 import { startTool, toolStartError } from './toolProcess';
@@ -434,7 +434,13 @@ function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { data
   if (checks.length === 0) return { dataProlog: '', dataEpilog: '' };
   const target = (check: UnvalidatedCheck) => `ALTER ${check.on === 'domain' ? 'DOMAIN' : 'TABLE'} ${qualifiedIdentifier(check.schema, check.name)}`;
   const drops = checks.map((check) => `${target(check)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(check.constraint)};`);
-  const adds = checks.map((check) => `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`);
+  const adds = checks.flatMap((check) => [
+    `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`,
+    // Dropping the constraint dropped its comment.
+    ...(check.comment === null
+      ? []
+      : [`COMMENT ON CONSTRAINT ${quoteIdentifier(check.constraint)} ON ${check.on === 'domain' ? 'DOMAIN ' : ''}${qualifiedIdentifier(check.schema, check.name)} IS ${quoteLiteral(check.comment)};`]),
+  ]);
   return {
     dataProlog: `-- CHECK constraints added NOT VALID are set aside while rows load.\n${drops.join('\n')}\n\n`,
     dataEpilog: `-- The NOT VALID CHECK constraints set aside above, back in place.\n${adds.join('\n')}\n\n`,

@@ -40,6 +40,8 @@ export interface UnvalidatedCheck {
   constraint: string;
   /** pg_get_constraintdef: "CHECK ((delta <> 0)) NOT VALID". */
   definition: string;
+  /** Its COMMENT ON CONSTRAINT, which must come back with it. */
+  comment: string | null;
 }
 
 export interface CatalogFacts {
@@ -149,10 +151,10 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
        JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE k.contype = 'f' AND k.conparentid = 0`,
   );
-  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string }>(
+  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string; comment: string | null }>(
     `SELECT CASE WHEN k.contypid <> 0 THEN 'domain' ELSE 'table' END AS on,
             n.nspname AS schema, COALESCE(c.relname, t.typname) AS name, k.conname AS constraint,
-            pg_get_constraintdef(k.oid) AS definition
+            pg_get_constraintdef(k.oid) AS definition, obj_description(k.oid, 'pg_constraint') AS comment
        FROM pg_constraint k
        LEFT JOIN pg_class c ON c.oid = k.conrelid
        LEFT JOIN pg_type t ON t.oid = k.contypid

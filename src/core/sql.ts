@@ -8,3 +8,8 @@ export function quoteIdentifier(name: string): string {
 export function qualifiedIdentifier(schema: string, name: string): string {
   return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
 }
+
+/** A string literal for a file that runs with standard_conforming_strings on (pg_dump's files set it): quotes doubled, nothing else special. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

@@ -14,7 +14,7 @@ import type { Manifest } from '../../src/core/manifest';
 import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { plainFor, sampleCases } from '../samples';
+import { plainFor, sampleCases, loadSample } from '../samples';
 import { loadExeca } from '../../src/core/execa';
 
 function sha256(file: string): string {
@@ -47,7 +47,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
 
       before(async function () {
         await server.createDatabase(source);
-        await server.loadSql(source, sample.file, sample.variables);
+        await loadSample(server, source, sample);
         const parent = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
         folders.push(parent);
         folder = join(parent, 'backups');

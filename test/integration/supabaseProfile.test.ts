@@ -15,7 +15,7 @@ import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { sampleCases } from '../samples';
+import { sampleCases, loadSample } from '../samples';
 
 /** Top-level entry headers of a dump file: "Type Schema.Name". */
 function entries(file: string): string[] {
@@ -69,7 +69,7 @@ describe('the Supabase profile', function () {
 
       before(async function () {
         await server.createDatabase(source);
-        await server.loadSql(source, sample.file, sample.variables);
+        await loadSample(server, source, sample);
         ({ folder, manifest } = await backup(source, sample.name));
       });
 

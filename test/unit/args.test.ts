@@ -57,6 +57,7 @@ describe('command line', () => {
       allowRemote: false,
       reset: false,
       keep: undefined,
+      lockTimeout: undefined,
       dryRun: false,
       format: undefined,
       out: undefined,

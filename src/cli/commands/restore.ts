@@ -9,7 +9,7 @@ import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '..
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'pg-bin-dir', 'json'],
+  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',
@@ -30,6 +30,7 @@ export const restoreCommand: Command = {
       // After a reset the seed may have left rows: the data restore empties the backup's tables.
       clean: flags.clean || flags.reset,
       allowRemote: flags.allowRemote,
+      ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       signal: context.signal,
     });
     const safetyBackup = !flags.noSafetyBackup;
