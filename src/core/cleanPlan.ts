@@ -153,11 +153,11 @@ outside AS (
   SELECT classid, objid, objsubid FROM closure EXCEPT SELECT classid, objid, objsubid FROM covered
 ),
 outermost AS (
-  -- A view, not also its rule: what a part of is itself outside is named by that.
+  -- A view, not also its rule or its columns: a part of something outside is named by that.
   SELECT o.* FROM outside o
    WHERE NOT EXISTS (SELECT 1 FROM lineage l JOIN outside p ON p.classid = l.at_classid AND p.objid = l.at_objid AND p.objsubid = 0
                       WHERE l.classid = o.classid AND l.objid = o.objid AND l.objsubid = o.objsubid
-                        AND NOT (l.at_classid = o.classid AND l.at_objid = o.objid))
+                        AND NOT (l.at_classid = o.classid AND l.at_objid = o.objid AND o.objsubid = 0))
 )
 SELECT pg_catalog.jsonb_build_object(
   'outside', coalesce((
@@ -196,6 +196,7 @@ export async function checkClean(client: pg.Client, objects: readonly DumpObject
  */
 export async function findReferencesFromOutside(client: pg.Client, tables: readonly string[]): Promise<OutsideDependent[]> {
   if (tables.length === 0) return [];
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
   const result = await client.query<{ description: string; depends_on: string }>(
     `WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name)
      SELECT pg_catalog.pg_describe_object('pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 0) AS description,
@@ -205,7 +206,7 @@ export async function findReferencesFromOutside(client: pg.Client, tables: reado
         AND k.conparentid = 0
       ORDER BY 1`,
     [tables],
-  );
+  ).finally(() => client.query('COMMIT'));
   return result.rows.map((row) => ({ description: row.description, dependsOn: row.depends_on }));
 }
 

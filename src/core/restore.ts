@@ -7,7 +7,7 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,7 @@ import {
 import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
 import { checkLockBudget, estimateLocks, type LockBudget } from './lockBudget';
 import { findLockHolders } from './lockHolders';
+import { LockWatchdog } from './lockWatchdog';
 import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
 import { replacedByClean, restoreProlog } from './restoreProlog';
 import type { VerificationReport } from './verification';
@@ -213,7 +214,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
               (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
               OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers,
               current_setting('max_locks_per_transaction') AS lock_slots,
-              (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)::text AS lock_sessions`,
+              (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
+               + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
+               + current_setting('max_prepared_transactions')::int)::text AS lock_sessions`,
     );
     const serverRow = server.rows[0];
     const found = options.container ? [containerPsqlToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
@@ -591,16 +594,20 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     '-',
   ];
   const container = options.container;
+  // Its own application name: the watchdog finds the session by it.
+  const applicationName = `pulse-backup restore ${randomBytes(4).toString('hex')}`;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const psql = startTool(
     container ? 'docker' : restore.psqlPath,
     container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
     {
-      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
+      env: { ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)), PGAPPNAME: applicationName },
       stdin: 'pipe',
       stdout: 'pipe',
       signal: execution.signal,
     },
   );
+  const watchdog = LockWatchdog.start(options.target, applicationName, lockTimeoutMs);
   const copyTags: number[] = [];
   const tablesFed: TableDataEvent[] = [];
   onLines(psql.stdout!, (line) => {
@@ -635,17 +642,20 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     result = await psql.exited;
     feedError = await feeding;
   } finally {
+    await watchdog.stop();
     if (workFolder) await rm(workFolder, { recursive: true, force: true });
   }
   if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
   if (result.startError) throw toolStartError(result.startError, container ? 'docker' : restore.psqlPath);
+  const gaveUp = watchdog.gaveUp;
+  if (gaveUp) throw lockHeldError(gaveUp.holders, 'waited for', lockTimeoutMs, gaveUp.relation);
   const failure = () =>
     psqlError(stderrLines, {
       file: plan.file,
       target: options.target,
       lineOf,
       lockBudget: restore.lockBudget,
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      lockTimeoutMs,
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
     });
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();

@@ -15,7 +15,7 @@ import { parsePgVersion, type PgVersion } from './pgTools';
 import type { SupabaseProject } from './supabaseProject';
 
 /** The variables a tool in the container reads; forwarded by name from docker's own environment. */
-export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'] as const;
+export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGAPPNAME'] as const;
 
 /** How the Supabase CLI names the project's database container (the id with anything docker refuses turned into _). */
 export function supabaseDbContainer(project: SupabaseProject): string {

@@ -24,8 +24,14 @@ export type ServerMajor = 15 | 18;
 export interface StartServerOptions {
   /** PostgreSQL major version of the server; 15 unless given. */
   major?: ServerMajor;
-  /** Password of the `postgres` superuser; random unless given. */
+  /** Password of the bootstrap superuser; random unless given. */
   password?: string;
+  /** Name of the bootstrap superuser; `postgres` unless given (a Supabase-like cluster has `supabase_admin`). */
+  superuser?: string;
+  /** Let every role in over loopback without a password (a platform script that logs in as many roles). */
+  trustLoopback?: boolean;
+  /** Server settings, as `postgres -c NAME=VALUE`. */
+  settings?: Record<string, string>;
 }
 
 export interface CreateDatabaseOptions {
@@ -40,8 +46,8 @@ export interface TestServer {
   readonly user: string;
   readonly password: string;
   readonly major: number;
-  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE */
-  url(database?: string): string;
+  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE; as another role (no password: for a trusting server) when given. */
+  url(database?: string, role?: string): string;
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
   /** Drops the database if it exists, disconnecting anyone still using it. */
   dropDatabase(name: string): Promise<void>;
@@ -52,7 +58,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-const superuser = 'postgres';
+const defaultSuperuser = 'postgres';
 const loopbackHost = '127.0.0.1';
 /** PostgreSQL refuses to run as root; as root we run it as this system user. */
 const serverOsUser = 'pulse_pg';
@@ -67,8 +73,19 @@ export function hasServerMajor(major: ServerMajor): boolean {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
   const externalUrl = process.env.TEST_DATABASE_URL;
-  if (major === 15 && externalUrl) return connectToExternalServer(externalUrl);
-  return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'));
+  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined;
+  if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
+  return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
+    superuser: options.superuser ?? defaultSuperuser,
+    trustLoopback: options.trustLoopback === true,
+    settings: options.settings ?? {},
+  });
+}
+
+interface ClusterShape {
+  superuser: string;
+  trustLoopback: boolean;
+  settings: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------
@@ -217,7 +234,7 @@ interface RunningServer {
 const liveServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();
 
-async function startThrowawayServer(major: ServerMajor, password: string): Promise<TestServer> {
+async function startThrowawayServer(major: ServerMajor, password: string, shape: ClusterShape): Promise<TestServer> {
   const binaries = await loadServerBinaries(major);
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
@@ -228,9 +245,9 @@ async function startThrowawayServer(major: ServerMajor, password: string): Promi
   try {
     if (owner) fs.chownSync(directory, owner.uid, owner.gid);
     const dataDirectory = path.join(directory, 'data');
-    await initializeCluster(binaries, directory, dataDirectory, password, owner);
-    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner);
-    return throwawayServer(running, major, password);
+    await initializeCluster(binaries, directory, dataDirectory, password, owner, shape);
+    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
+    return throwawayServer(running, major, password, shape.superuser);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
@@ -253,6 +270,7 @@ async function initializeCluster(
   dataDirectory: string,
   password: string,
   owner: OsUser | undefined,
+  shape: ClusterShape,
 ): Promise<void> {
   // The password reaches initdb through a file, never through argv.
   const passwordFile = path.join(directory, 'superuser-password');
@@ -261,9 +279,9 @@ async function initializeCluster(
   try {
     const args = [
       '--pgdata', dataDirectory,
-      '--username', superuser,
+      '--username', shape.superuser,
       `--pwfile=${passwordFile}`,
-      '--auth-host=scram-sha-256',
+      `--auth-host=${shape.trustLoopback ? 'trust' : 'scram-sha-256'}`,
       '--auth-local=trust',
       '--encoding=UTF8',
       '--locale=C',
@@ -285,13 +303,14 @@ async function startPostmaster(
   dataDirectory: string,
   password: string,
   owner: OsUser | undefined,
+  shape: ClusterShape,
 ): Promise<RunningServer> {
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
-    const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner);
+    const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
     try {
-      await waitUntilAcceptingConnections(running, password);
+      await waitUntilAcceptingConnections(running, password, shape.superuser);
       return running;
     } catch (error) {
       await killPostmaster(running);
@@ -308,6 +327,7 @@ function spawnPostmaster(
   dataDirectory: string,
   port: number,
   owner: OsUser | undefined,
+  settings: Record<string, string>,
 ): RunningServer {
   const logFile = path.join(directory, `server-${port}.log`);
   const logDescriptor = fs.openSync(logFile, 'a');
@@ -321,6 +341,7 @@ function spawnPostmaster(
     '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
     '-c', 'max_wal_size=1GB',
+    ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   let child: ChildProcess;
   try {
@@ -345,7 +366,7 @@ function spawnPostmaster(
   return running;
 }
 
-async function waitUntilAcceptingConnections(running: RunningServer, password: string): Promise<void> {
+async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string): Promise<void> {
   const { port } = running;
   const deadline = Date.now() + startupTimeoutMs;
   let exitCode: number | null | undefined;
@@ -399,8 +420,8 @@ async function killPostmaster(running: RunningServer): Promise<void> {
   liveServers.delete(running);
 }
 
-function throwawayServer(running: RunningServer, major: ServerMajor, password: string): TestServer {
-  const baseUrl = `postgresql://${superuser}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
+function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string): TestServer {
+  const baseUrl = `postgresql://${encodeURIComponent(superuser)}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
   let stopped = false;
   return new ServerConnection({
     baseUrl,
@@ -521,14 +542,18 @@ class ServerConnection implements TestServer {
     this.baseUrl = new URL(settings.baseUrl);
     this.host = this.baseUrl.hostname;
     this.port = Number(this.baseUrl.port || 5432);
-    this.user = decodeURIComponent(this.baseUrl.username) || superuser;
+    this.user = decodeURIComponent(this.baseUrl.username) || defaultSuperuser;
     this.password = decodeURIComponent(this.baseUrl.password);
     this.major = settings.major;
   }
 
-  url(database = 'postgres'): string {
+  url(database = 'postgres', role?: string): string {
     const url = new URL(this.baseUrl.href);
     url.pathname = `/${encodeURIComponent(database)}`;
+    if (role !== undefined && role !== this.user) {
+      url.username = encodeURIComponent(role);
+      url.password = '';
+    }
     return url.href;
   }
 
