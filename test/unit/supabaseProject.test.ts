@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
-import { dockerEnv, dockerExecArgs, supabaseDbContainer } from '../../src/core/supabaseDocker';
+import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabaseDocker';
 import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
@@ -140,6 +140,27 @@ describe('client tools from the Supabase container', () => {
   it('names the container as the Supabase CLI does', () => {
     assert.equal(supabaseDbContainer(project), 'supabase_db_Factory_Pulse');
     assert.equal(supabaseDbContainer({ ...project, projectId: undefined }), 'supabase_db_factory-pulse');
+  });
+
+  it('sanitizes project ids exactly as the Supabase CLI (sanitizeProjectId): runs become one _, leading _.- go, at most 40 characters', () => {
+    const cases: [string, string][] = [
+      ['Factory Pulse', 'Factory_Pulse'],
+      ['factory  pulse', 'factory_pulse'],
+      ['a / b: c', 'a_b_c'],
+      ['my.app-v2_final', 'my.app-v2_final'],
+      ['  leading spaces', 'leading_spaces'],
+      ['-.-_app', 'app'],
+      ['.hidden', 'hidden'],
+      ['usine à Lyon', 'usine_Lyon'],
+      ['emoji 🚀 launch', 'emoji_launch'],
+      ['trailing!!', 'trailing_'],
+      ['x'.repeat(39) + 'yz', 'x'.repeat(39) + 'y'],
+      [' ' + 'a'.repeat(45), 'a'.repeat(40)],
+    ];
+    for (const [id, sanitized] of cases) {
+      assert.equal(sanitizeProjectId(id), sanitized, id);
+      assert.equal(supabaseDbContainer({ ...project, projectId: id }), `supabase_db_${sanitized}`, id);
+    }
   });
 
   it('streams through docker exec -i, forwarding the connection by name only: no password on the command line', () => {
