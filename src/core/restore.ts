@@ -16,7 +16,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
-import { SUPABASE_PLATFORM_SCHEMAS } from './profile';
+import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from './profile';
 import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
@@ -347,7 +347,8 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
  */
 function platformObjectHint(message: string): string | undefined {
   const role = /role "([^"]+)" does not exist/.exec(message);
-  if (role && SUPABASE_ROLES.includes(role[1])) {
+  // postgres is the CLI's too, but every plain PostgreSQL has it: not a sign of the platform.
+  if (role && role[1] !== 'postgres' && isSupabaseReservedRole(role[1])) {
     return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
   }
   const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
@@ -356,26 +357,6 @@ function platformObjectHint(message: string): string | undefined {
   }
   return undefined;
 }
-
-/** Roles the Supabase platform creates; an error naming one is about the platform, not the application. */
-const SUPABASE_ROLES: readonly string[] = [
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'supabase_realtime_admin',
-  'supabase_functions_admin',
-  'supabase_replication_admin',
-  'supabase_read_only_user',
-  'authenticator',
-  'anon',
-  'authenticated',
-  'service_role',
-  'dashboard_user',
-  'pgbouncer',
-  'pgsodium_keyholder',
-  'pgsodium_keyiduser',
-  'pgsodium_keymaker',
-];
 
 /** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
 function containerPsqlToolSet(container: ContainerTools): ToolSet {
@@ -803,6 +784,10 @@ export function restoreHint(message: string, detail: string | undefined): string
     return `objects the backup does not have depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
   }
   if (/already exists/.test(message)) return 'the target already has this object: pass --clean, or restore into an empty database';
+  const setting = /permission denied to set parameter "([^"]+)"/.exec(message)?.[1];
+  if (setting && !supabaseAllowsSetting(setting)) {
+    return `only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
+  }
   if (/permission denied|must be owner|must be superuser/.test(message)) return 'connect as the owner of these objects or a superuser';
   if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
   if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
