@@ -17,7 +17,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
 import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from './profile';
-import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
+import { runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -34,8 +34,8 @@ import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
-import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
+import { containerToolSet, dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools, SupabaseProject } from './supabaseProject';
 import { runSupabaseReset } from './supabaseReset';
 import {
@@ -178,6 +178,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
     if (verification.outcome === 'fail') {
@@ -207,7 +208,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
               OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers`,
     );
     const serverRow = server.rows[0];
-    const found = options.container ? [containerPsqlToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const found = options.container ? [containerToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
     const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
     const psql = tools.psql;
     if (!psql) {
@@ -356,12 +357,6 @@ function platformObjectHint(message: string): string | undefined {
     return `${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
   }
   return undefined;
-}
-
-/** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
-function containerPsqlToolSet(container: ContainerTools): ToolSet {
-  const set = containerToolSet(container);
-  return { ...set, psql: { path: `docker exec ${container.container} psql`, version: container.pgDump } };
 }
 
 interface PlatformPieces {

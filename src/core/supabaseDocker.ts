@@ -11,8 +11,8 @@ import { basename } from 'node:path';
 import type { ConnectionTarget } from './connection';
 import { PulseError } from './errors';
 import { loadExeca } from './execa';
-import { parsePgVersion, type PgVersion } from './pgTools';
-import type { SupabaseProject } from './supabaseProject';
+import { parsePgVersion, type PgVersion, type ToolSet } from './pgTools';
+import type { ContainerTools, SupabaseProject } from './supabaseProject';
 
 /** The variables a tool in the container reads; forwarded by name from docker's own environment. */
 export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'] as const;
@@ -55,6 +55,17 @@ export function dockerEnv(target: Pick<ConnectionTarget, 'user' | 'database' | '
   env.PGDATABASE = target.database;
   if (target.password !== undefined) env.PGPASSWORD = target.password;
   return env;
+}
+
+/** The container's tools as a tool set (what the manifest records as the pg_dump used, and the psql a restore runs). */
+export function containerToolSet(tools: ContainerTools): ToolSet {
+  const run = (tool: string) => `docker exec ${tools.container} ${tool}`;
+  return {
+    folder: `docker:${tools.container}`,
+    pgDump: { path: run('pg_dump'), version: tools.pgDump },
+    psql: { path: run('psql'), version: tools.pgDump },
+    source: 'explicit',
+  };
 }
 
 export type ContainerProbe = { ok: true; container: string; pgDump: PgVersion } | { ok: false; container: string; reason: string };

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
 import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabaseDocker';
-import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
+import { describeContainerTools, isStackTarget, parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
+import { resolveConnection } from '../../src/core/connection';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
 const INIT_CONFIG = `# For detailed configuration reference documentation, visit:
@@ -169,5 +170,23 @@ describe('client tools from the Supabase container', () => {
     const env = dockerEnv({ user: 'postgres', database: 'postgres', password: 'Hunter2' }, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', DATABASE_URL: 'postgresql://x' });
     assert.deepEqual(env, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'postgres', PGPASSWORD: 'Hunter2' });
     assert.ok(!args.join(' ').includes('Hunter2'));
+  });
+
+  it('takes the stack\'s server to be the project default, or any local URL at its published port', () => {
+    const at = (url: string) => resolveConnection({ url, env: {} });
+    const stack = { ...project, dbPort: 54322 };
+    assert.ok(isStackTarget(stack, resolveConnection({ env: {}, defaultUrl: 'postgresql://postgres:postgres@127.0.0.1:54322/postgres' })));
+    assert.ok(isStackTarget(stack, at('postgresql://postgres:postgres@127.0.0.1:54322/postgres')), 'an explicit URL to the stack');
+    assert.ok(isStackTarget(stack, at('postgresql://supabase_admin@localhost:54322/other')), 'another database and user on the stack');
+    assert.equal(isStackTarget(stack, at('postgresql://postgres@127.0.0.1:5432/postgres')), false, 'another port');
+    assert.equal(isStackTarget(stack, at('postgresql://postgres@db.example.com:54322/postgres')), false, 'another machine');
+  });
+
+  it('says in one line which container and version run the tools, and why', () => {
+    assert.equal(
+      describeContainerTools({ container: 'supabase_db_shop_floor', pgDump: { major: 17, minor: 6, text: '17.6' }, wanted: 17, localMajor: 15 }),
+      'using pg_dump and psql 17.6 inside the container supabase_db_shop_floor: the stack runs PostgreSQL 17 and the newest pg_dump here is 15',
+    );
+    assert.match(describeContainerTools({ container: 'c', pgDump: { major: 17, minor: 6, text: '17.6' }, wanted: 17 }), /and there is no pg_dump here$/);
   });
 });
