@@ -202,10 +202,11 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 
   try {
+    // has_parameter_privilege exists from PostgreSQL 15 on; naming it on 13 or 14, even in a branch never taken, fails.
+    const grantable = (await targetFacts).version.major >= 15 ? `has_parameter_privilege('session_replication_role', 'SET')` : 'false';
     const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
-              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-              OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers`,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR ${grantable} AS may_silence_triggers`,
     );
     const serverRow = server.rows[0];
     const found = options.container ? [containerToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });

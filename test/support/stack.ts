@@ -332,7 +332,7 @@ export async function clientToolsFolder(major: ImageMajor, log?: (line: string) 
     const script = [
       '#!/bin/sh',
       // The password and the rest of the connection go by name, never on this command line.
-      `exec docker exec -i ${forwarded.map((name) => `-e ${name}`).join(' ')} -w "$PWD" ${container} /usr/lib/postgresql/${major}/bin/${tool} "$@"`,
+      `exec docker exec -i ${forwarded.map((name) => `-e ${name}`).join(' ')} ${container} /usr/lib/postgresql/${major}/bin/${tool} "$@"`,
       '',
     ].join('\n');
     fs.writeFileSync(path.join(folder, tool), script, { mode: 0o755 });
