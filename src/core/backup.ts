@@ -26,7 +26,7 @@ import {
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import { containerToolSet, dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
@@ -380,12 +380,6 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     if (options.signal?.aborted) throw cancelledError();
     throw error;
   }
-}
-
-/** The container's pg_dump, as a tool set: what the manifest records as the pg_dump used. */
-export function containerToolSet(container: ContainerTools): ToolSet {
-  const path = `docker exec ${container.container} pg_dump`;
-  return { folder: `docker:${container.container}`, pgDump: { path, version: container.pgDump }, source: 'explicit' };
 }
 
 const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], extensions: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };

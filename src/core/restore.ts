@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
-import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
+import { runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -32,8 +32,8 @@ import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
-import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
+import { containerToolSet, dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools, SupabaseProject } from './supabaseProject';
 import { runSupabaseReset } from './supabaseReset';
 import {
@@ -186,6 +186,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
     if (verification.outcome === 'fail') {
@@ -209,17 +210,18 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 
   try {
+    // has_parameter_privilege exists from PostgreSQL 15 on; naming it on 13 or 14, even in a branch never taken, fails.
+    const grantable = (await targetFacts).version.major >= 15 ? `has_parameter_privilege('session_replication_role', 'SET')` : 'false';
     const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean; lock_slots: string; lock_sessions: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
-              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-              OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR ${grantable} AS may_silence_triggers,
               current_setting('max_locks_per_transaction') AS lock_slots,
               (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
                + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
                + current_setting('max_prepared_transactions')::int)::text AS lock_sessions`,
     );
     const serverRow = server.rows[0];
-    const found = options.container ? [containerPsqlToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const found = options.container ? [containerToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
     const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
     const psql = tools.psql;
     if (!psql) {
@@ -440,12 +442,6 @@ async function sequencesToKeep(
   } finally {
     await client.query('COMMIT');
   }
-}
-
-/** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
-function containerPsqlToolSet(container: ContainerTools): ToolSet {
-  const set = containerToolSet(container);
-  return { ...set, psql: { path: `docker exec ${container.container} psql`, version: container.pgDump } };
 }
 
 interface PlatformPieces {

