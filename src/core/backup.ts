@@ -31,6 +31,7 @@ import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from './sql';
+import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
 import { startTool, toolStartError } from './toolProcess';
@@ -269,7 +270,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
       splitter = new DumpSplitter({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
-        ...(filter ? { keepEntry: filter.keep } : {}),
+        ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
@@ -382,7 +383,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   }
 }
 
-const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], extensions: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
+const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
 
 /**
  * Which tables the set holds, from the entries that went into it: a table's
@@ -416,6 +417,27 @@ class DumpedTables {
     }
     return tables;
   }
+}
+
+/**
+ * A Supabase set's complete file loads rows into the platform's tables
+ * (auth.users, auth.identities, storage.objects, …), which keep their own
+ * foreign keys and triggers: pg_dump orders their rows by name (identities
+ * before users), so, as the Supabase CLI's own data dump does, they load
+ * with triggers and foreign-key checks quiet. The application's own foreign
+ * keys and triggers are created after the rows, as in any complete dump.
+ */
+const SUPABASE_COMPLETE_FILE_PREAMBLE =
+  '-- Pulse Backup: the Supabase platform\'s tables keep their own foreign keys and\n' +
+  '-- triggers; their rows load with those quiet, as the Supabase CLI\'s data dump\n' +
+  '-- does (the stack lets postgres set this).\n' +
+  'SET session_replication_role = replica;\n\n';
+
+/** What the Supabase profile adds to the splitter: which entries it keeps, and what its schema and complete files begin with. */
+function supabaseFileOptions(keepEntry: (header: EntryHeader) => boolean, platformSchemas: readonly string[]) {
+  // Objects the files create get exactly the backup's grants, even on a stack whose defaults grant more.
+  const grants = `-- Pulse Backup: the objects below get exactly the grants the backup had: the\n-- restoring role's default privileges outside the platform's schemas are\n-- the built-in ones until this file's own ALTER DEFAULT PRIVILEGES at its end.\n${resetDefaultPrivilegesStatement(platformSchemas)}\n\n`;
+  return { keepEntry, schemaProlog: grants, wholeProlog: SUPABASE_COMPLETE_FILE_PREAMBLE + grants };
 }
 
 /**

@@ -20,6 +20,7 @@
  */
 import type pg from 'pg';
 import type { DumpEntry } from './dumpScan';
+import { dollarTag } from './sql';
 import { FIND_OBJECTS_SQL, WANTED_OBJECTS_SQL, objectsJson, splitOnTableName, type DumpObject, type ExistingObject } from './restoreTarget';
 
 /** A part of a table that the backup recreates, found by the table it is on. */
@@ -291,12 +292,4 @@ export function cleanGuardStatement(objects: readonly DumpObject[], parts: reado
     '  END IF;',
     `END ${block};`,
   ].join('\n');
-}
-
-/** A dollar-quote tag ($name$) that occurs in none of the texts it will quote. */
-export function dollarTag(base: string, texts: readonly string[]): string {
-  for (let suffix = 0; ; suffix += 1) {
-    const tag = `$${base}${suffix === 0 ? '' : `_${suffix}`}$`;
-    if (!texts.some((text) => text.includes(tag))) return tag;
-  }
 }

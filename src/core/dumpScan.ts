@@ -27,6 +27,8 @@ export interface DumpEntry {
   schema: string;
   /** As pg_dump prints it, unquoted. */
   name: string;
+  /** The owner pg_dump names ('-' where none); for a DEFAULT ACL entry, whose defaults they are. */
+  owner?: string;
 }
 
 export interface TableRows {
@@ -75,7 +77,7 @@ export interface ScanOptions {
 export async function scanDumpFile(path: string, options: ScanOptions = {}): Promise<DumpScan> {
   const hash = createHash('sha256');
   const entries: DumpEntry[] = [];
-  const splitter = new DumpSplitter({ onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name }) });
+  const splitter = new DumpSplitter({ onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }) });
   const head = new ByteWindow(HEAD_BYTES, 'first');
   const tail = new ByteWindow(TAIL_BYTES, 'last');
   let bytes = 0;

@@ -33,6 +33,10 @@ export interface SplitterOptions {
   dataProlog?: string;
   /** SQL for the data file, after the last entry and before the footer. */
   dataEpilog?: string;
+  /** SQL for the whole stream (`SplitOutput.whole`), after pg_dump's preamble. */
+  wholeProlog?: string;
+  /** SQL for the schema file, after pg_dump's preamble. */
+  schemaProlog?: string;
   /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
   onEntry?(header: EntryHeader): void;
   /**
@@ -329,8 +333,9 @@ export class DumpSplitter {
     if (!this.sawHeader) {
       this.sawHeader = true;
       // pg_dump's preamble (the \restrict line and SET commands) ends here.
-      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE));
+      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE + (this.callbacks.schemaProlog ?? '')));
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
+      if (this.callbacks.wholeProlog && (this.callbacks.rewriteLine || this.callbacks.keepEntry)) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
     }
     this.currentEntry = header;
     if (this.callbacks.keepEntry && !this.callbacks.keepEntry(header)) {
@@ -500,12 +505,14 @@ export interface EntryHeader {
   name: string;
   type: string;
   schema: string;
+  /** The owner pg_dump names; for a DEFAULT ACL entry, the role whose defaults they are. */
+  owner: string;
 }
 
 export function parseEntryHeader(line: string): EntryHeader | undefined {
   const match = HEADER_PATTERN.exec(line);
   if (!match) return undefined;
-  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '' };
+  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '', owner: match[5] ?? '' };
 }
 
 function isDataEntry(header: EntryHeader): boolean {

@@ -146,6 +146,25 @@ export function supabaseAllowsSetting(name: string): boolean {
   return SUPABASE_ALLOWED_SETTINGS.some((allowed) => (allowed.endsWith('.*') ? name.startsWith(allowed.slice(0, -1)) : name === allowed));
 }
 
+/**
+ * The extensions the platform itself installs (the supabase/postgres image's
+ * init scripts and migrations, and pg_stat_statements from its entrypoint):
+ * every stack has them, so a set leaves them to the platform. Any other
+ * extension is the application's — wherever it lives, `extensions` included,
+ * where Supabase's docs tell people to put them — and the set keeps its
+ * CREATE EXTENSION (pg_dump writes IF NOT EXISTS).
+ */
+export const SUPABASE_PLATFORM_EXTENSIONS: readonly string[] = [
+  'plpgsql',
+  'pgcrypto',
+  'uuid-ossp',
+  'pgjwt',
+  'pg_graphql',
+  'pgsodium',
+  'supabase_vault',
+  'pg_stat_statements',
+];
+
 /** A Supabase database has these schemas and this role; `auto` then chooses the Supabase profile. */
 export const SUPABASE_MARKER_SCHEMAS: readonly string[] = ['auth', 'storage'];
 export const SUPABASE_MARKER_ROLE = 'supabase_admin';
@@ -154,8 +173,6 @@ export const SUPABASE_MARKER_ROLE = 'supabase_admin';
 export interface PlatformFacts {
   /** The platform schemas present, and schemas an extension owns. */
   platformSchemas: string[];
-  /** Each extension and the schema it lives in. */
-  extensions: { name: string; schema: string }[];
   /** User triggers on tables in platform schemas, with the schema of the function they call. */
   triggersOnPlatformTables: { schema: string; table: string; trigger: string; functionSchema: string }[];
   /** Event triggers and the schema of their function. */
@@ -168,6 +185,8 @@ export interface PlatformFacts {
 export interface LeftOut {
   schemas: { name: string; why: string }[];
   tableData: { schema: string; name: string; why: string }[];
+  /** Single entries left out elsewhere ("DEFAULT ACL public DEFAULT PRIVILEGES FOR TABLES", owner supabase_admin); missing in older manifests. */
+  entries?: { type: string; schema: string; name: string; owner: string; why: string }[];
 }
 
 export interface ProfileRecord {
@@ -215,7 +234,7 @@ export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: Entr
   const appTriggers = new Set(
     facts.triggersOnPlatformTables.filter((trigger) => !platform.has(trigger.functionSchema)).map((trigger) => `${trigger.schema}\u0000${trigger.table} ${trigger.trigger}`),
   );
-  const platformExtensions = new Set(facts.extensions.filter((extension) => platform.has(extension.schema)).map((extension) => extension.name));
+  const platformExtensions = new Set(SUPABASE_PLATFORM_EXTENSIONS);
   const platformEventTriggers = new Set(facts.eventTriggers.filter((trigger) => platform.has(trigger.functionSchema)).map((trigger) => trigger.name));
   const keptSequences = new Set(
     facts.platformSequences.filter((sequence) => keepsRows(sequence.tableSchema, sequence.table)).map((sequence) => `${sequence.schema}\u0000${sequence.name}`),
@@ -226,6 +245,7 @@ export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: Entr
     leftOut: {
       schemas: facts.platformSchemas.map((name) => ({ name, why: 'managed by the Supabase platform: the stack and supabase db reset create it' })),
       tableData: [],
+      entries: [],
     },
   };
 
@@ -252,6 +272,14 @@ export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: Entr
           return !platformEventTriggers.has(unquote(name));
         case 'PUBLICATION':
           return !unquote(name).startsWith('supabase_realtime');
+        case 'DEFAULT ACL':
+          // A platform role's defaults (supabase_admin's in public) are the
+          // platform's, and only a member of that role may set them.
+          if (header.owner !== 'postgres' && isSupabaseReservedRole(header.owner)) {
+            record.leftOut.entries?.push({ type, schema, name, owner: header.owner, why: `the default privileges of the platform role ${header.owner}: the stack sets them, and postgres may not` });
+            return false;
+          }
+          return true;
         case 'COMMENT':
         case 'ACL':
         case 'SECURITY LABEL':

@@ -51,6 +51,7 @@ import { findLockHolders } from './lockHolders';
 import { LockWatchdog } from './lockWatchdog';
 import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
 import { replacedByClean, restoreProlog } from './restoreProlog';
+import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
 import { onLines } from './lines';
@@ -338,6 +339,8 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       platform,
       silenceTriggers,
       sequences: sequences.protected,
+      // Objects the file creates start from the built-in privileges, as pg_dump's GRANTs expect.
+      resetDefaultPrivileges: options.mode === 'data' ? [] : [resetDefaultPrivilegesStatement((set.manifest?.profile?.leftOut.schemas ?? []).map((schema) => schema.name))],
     });
 
     // What each replaced table holds now against what the backup brings: the confirmation shows the difference.

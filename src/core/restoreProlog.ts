@@ -16,9 +16,12 @@
  * - sequences the file will set made transactional: `setval` is not undone
  *   by a rollback, but a sequence given new storage in this transaction
  *   (ALTER SEQUENCE … RESTART, then its own value back) is, so a restore
- *   that does not commit leaves every sequence exactly as it was.
+ *   that does not commit leaves every sequence exactly as it was;
+ * - the restoring role's default privileges set to the built-in ones, so the
+ *   objects the file creates get exactly the grants the backup had.
  */
-import { cleanGuardStatement, dollarTag, dropPartStatements, dropStatements, type RecreatedPart } from './cleanPlan';
+import { cleanGuardStatement, dropPartStatements, dropStatements, type RecreatedPart } from './cleanPlan';
+import { dollarTag } from './sql';
 import type { RestoreMode } from './restore';
 import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './restoreTarget';
 
@@ -37,6 +40,8 @@ export interface PrologInput {
   silenceTriggers: boolean;
   /** Sequences (regclass text) the file sets that exist in the target and are not dropped first. */
   sequences: readonly string[];
+  /** Statements that set the restoring role's default privileges to the built-in ones while the file creates objects (see defaultPrivileges.ts). */
+  resetDefaultPrivileges: readonly string[];
 }
 
 export function restoreProlog(input: PrologInput): string[] {
@@ -53,7 +58,7 @@ export function restoreProlog(input: PrologInput): string[] {
       ...(input.mode === 'complete' ? emptyPlatformStatements(input.platform.tables, input.platform.references) : []),
     );
   }
-  statements.push(...transactionalSequences(input.sequences));
+  statements.push(...transactionalSequences(input.sequences), ...input.resetDefaultPrivileges);
   return statements;
 }
 

@@ -213,9 +213,6 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
     [SUPABASE_PLATFORM_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES],
   );
   const platformSchemas = schemas.rows.map((row) => row.name);
-  const extensions = await client.query<{ name: string; schema: string }>(
-    `SELECT e.extname AS name, n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1`,
-  );
   const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string }>(
     `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema
        FROM pg_trigger t
@@ -246,7 +243,6 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   );
   return {
     platformSchemas,
-    extensions: extensions.rows,
     triggersOnPlatformTables: triggers.rows.map((row) => ({ schema: row.schema, table: row.table, trigger: row.trigger, functionSchema: row.function_schema })),
     eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema })),
     platformSequences: sequences.rows.map((row) => ({ schema: row.schema, name: row.name, tableSchema: row.table_schema, table: row.table })),

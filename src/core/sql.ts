@@ -13,3 +13,11 @@ export function qualifiedIdentifier(schema: string, name: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** A dollar-quote tag ($name$) that occurs in none of the texts it will quote. */
+export function dollarTag(base: string, texts: readonly string[]): string {
+  for (let suffix = 0; ; suffix += 1) {
+    const tag = `$${base}${suffix === 0 ? '' : `_${suffix}`}$`;
+    if (!texts.some((text) => text.includes(tag))) return tag;
+  }
+}

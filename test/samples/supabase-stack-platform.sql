@@ -27,7 +27,7 @@ BEGIN
   END LOOP;
 END
 $roles$;
-ALTER DATABASE postgres OWNER TO postgres;
+DO $owner$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO postgres', current_database()); END $owner$;
 GRANT anon, authenticated, service_role TO authenticator;
 ALTER ROLE supabase_admin PASSWORD 'postgres';
 
@@ -37,6 +37,13 @@ CREATE EXTENSION pgcrypto WITH SCHEMA extensions;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+-- The platform's own defaults in public, as its initial schema sets them: only
+-- a member of supabase_admin may set these again.
+ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
+-- Realtime's publication, owned by postgres: a project adds its tables to it.
+CREATE PUBLICATION supabase_realtime;
+ALTER PUBLICATION supabase_realtime OWNER TO postgres;
 CREATE SCHEMA graphql_public AUTHORIZATION supabase_admin;
 CREATE SCHEMA realtime AUTHORIZATION supabase_admin;
 CREATE TABLE realtime.schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp(0));

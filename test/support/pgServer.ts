@@ -38,6 +38,8 @@ export interface StartServerOptions {
 export interface CreateDatabaseOptions {
   /** Copy this database instead of template1: much faster than loading a sample again. */
   template?: string;
+  /** The role that owns it (a Supabase stack's database is postgres's). */
+  owner?: string;
 }
 
 export interface TestServer {
@@ -52,8 +54,8 @@ export interface TestServer {
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
   /** Drops the database if it exists, disconnecting anyone still using it. */
   dropDatabase(name: string): Promise<void>;
-  /** Runs a SQL file through the real `psql`, stopping at the first error. */
-  loadSql(database: string, file: string, variables?: Record<string, string>): Promise<void>;
+  /** Runs a SQL file through the real `psql`, stopping at the first error; as another role (a trusting server) when given. */
+  loadSql(database: string, file: string, variables?: Record<string, string>, role?: string): Promise<void>;
   query<Row extends QueryResultRow = QueryResultRow>(database: string, sql: string, params?: unknown[]): Promise<Row[]>;
   /** Fast shutdown and removal of the data directory; an external server keeps running. */
   stop(): Promise<void>;
@@ -561,8 +563,8 @@ class ServerConnection implements TestServer {
   }
 
   /** The same URL without the password, safe to put on a command line. */
-  private urlWithoutPassword(database: string): string {
-    const url = new URL(this.url(database));
+  private urlWithoutPassword(database: string, role?: string): string {
+    const url = new URL(this.url(database, role));
     url.password = '';
     return url.href;
   }
@@ -574,7 +576,8 @@ class ServerConnection implements TestServer {
 
   async createDatabase(name: string, options: CreateDatabaseOptions = {}): Promise<void> {
     const template = options.template ? ` TEMPLATE ${quoteIdentifier(options.template)}` : '';
-    const sql = `CREATE DATABASE ${quoteIdentifier(name)}${template}`;
+    const owner = options.owner ? ` OWNER ${quoteIdentifier(options.owner)}` : '';
+    const sql = `CREATE DATABASE ${quoteIdentifier(name)}${template}${owner}`;
     // Copying a template fails while anyone is connected to it, and a backend
     // we just disconnected from can take a moment to exit.
     for (let attempt = 1; ; attempt++) {
@@ -594,7 +597,7 @@ class ServerConnection implements TestServer {
     await this.query(this.maintenanceDatabase, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
   }
 
-  async loadSql(database: string, file: string, variables: Record<string, string> = {}): Promise<void> {
+  async loadSql(database: string, file: string, variables: Record<string, string> = {}, role?: string): Promise<void> {
     const variableArgs: string[] = [];
     for (const [name, value] of Object.entries(variables)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a psql variable name: ${JSON.stringify(name)}`);
@@ -605,7 +608,7 @@ class ServerConnection implements TestServer {
       '-q',
       '-v', 'ON_ERROR_STOP=1',
       ...variableArgs,
-      '-d', this.urlWithoutPassword(database),
+      '-d', this.urlWithoutPassword(database, role),
       '-f', file,
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pulse-backup-tests' };

@@ -16,10 +16,6 @@ import {
 
 const FACTS: PlatformFacts = {
   platformSchemas: ['auth', 'extensions', 'storage', 'supabase_migrations'],
-  extensions: [
-    { name: 'pgcrypto', schema: 'extensions' },
-    { name: 'citext', schema: 'public' },
-  ],
   triggersOnPlatformTables: [
     { schema: 'auth', table: 'users', trigger: 'create_operator', functionSchema: 'public' },
     { schema: 'storage', table: 'objects', trigger: 'touch_updated_at', functionSchema: 'storage' },
@@ -34,8 +30,8 @@ const FACTS: PlatformFacts = {
   ],
 };
 
-function entry(type: string, schema: string, name: string): EntryHeader {
-  return { isData: type === 'TABLE DATA' || type === 'SEQUENCE SET', type, schema, name };
+function entry(type: string, schema: string, name: string, owner = 'postgres'): EntryHeader {
+  return { isData: type === 'TABLE DATA' || type === 'SEQUENCE SET', type, schema, name, owner };
 }
 
 describe('backup profiles', () => {
@@ -57,7 +53,9 @@ describe('backup profiles', () => {
     assert.ok(kept('TABLE DATA', 'public', 'operators'));
     assert.ok(kept('FUNCTION', 'public', 'create_operator_for_new_user()'));
     assert.ok(kept('ACL', 'public', 'TABLE operators'));
-    assert.ok(kept('EXTENSION', '-', 'citext'), 'an extension the application put in its own schema');
+    assert.ok(kept('EXTENSION', '-', 'citext'), 'an extension the application installed, into extensions as Supabase\'s docs say');
+    assert.ok(kept('COMMENT', '-', 'EXTENSION pg_trgm'));
+    assert.ok(keep(entry('DEFAULT ACL', 'public', 'DEFAULT PRIVILEGES FOR TABLES', 'postgres')), "the application's own default privileges");
     assert.ok(kept('EVENT TRIGGER', '-', 'audit_ddl'));
     assert.ok(kept('ACL', '-', 'SCHEMA public'));
     // Platform rows a person would miss, and their sequences.
@@ -85,6 +83,9 @@ describe('backup profiles', () => {
     ] as const) {
       assert.equal(kept(type, schema, name), false, `${type} ${schema}.${name} must be left out`);
     }
+    // A platform role's default privileges: postgres may not set them.
+    assert.equal(keep(entry('DEFAULT ACL', 'public', 'DEFAULT PRIVILEGES FOR TABLES', 'supabase_admin')), false);
+    assert.deepEqual(record.leftOut.entries?.map((left) => `${left.type} ${left.owner}`), ['DEFAULT ACL supabase_admin']);
     assert.deepEqual(record.platformData, ['auth.users', 'storage.objects']);
     assert.deepEqual(record.attachedObjects, ['TRIGGER auth.users create_operator', 'POLICY storage.objects "badge photos by their owner"']);
     assert.deepEqual(
@@ -104,7 +105,6 @@ describe('backup profiles', () => {
   it('keeps, as the CLI\'s data dump does, the rows of cron, pgmq, net and supabase_functions, but not their histories or pg_cron\'s policies', () => {
     const { keep, record } = supabaseEntryFilter({
       platformSchemas: ['auth', 'cron', 'net', 'pgmq', 'supabase_functions', 'vault', 'etl'],
-      extensions: [],
       triggersOnPlatformTables: [],
       eventTriggers: [],
       platformSequences: [

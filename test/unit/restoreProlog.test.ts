@@ -5,7 +5,8 @@
  * restore needs against the server's room for them.
  */
 import * as assert from 'node:assert/strict';
-import { cleanGuardStatement, dollarTag, recreatedParts } from '../../src/core/cleanPlan';
+import { cleanGuardStatement, recreatedParts } from '../../src/core/cleanPlan';
+import { dollarTag } from '../../src/core/sql';
 import { checkLockBudget, estimateLocks, recommendedLockSlots } from '../../src/core/lockBudget';
 import { lockStatements, restoreProlog, transactionalSequences, type PrologInput } from '../../src/core/restoreProlog';
 import type { ExistingObject } from '../../src/core/restoreTarget';
@@ -24,6 +25,7 @@ function prolog(overrides: Partial<PrologInput>): string[] {
     platform: noPlatform,
     silenceTriggers: false,
     sequences: [],
+    resetDefaultPrivileges: [],
     ...overrides,
   });
 }
