@@ -88,6 +88,25 @@ export function diffFingerprints(first: Fingerprint, second: Fingerprint): strin
   return differences;
 }
 
+/**
+ * Where `result` falls short of `bar`: every fact that `bar` (e.g. a plain
+ * `pg_dump | psql` of the source) has as in the source, `result` must have
+ * as in the source too, and it may hold no fact that neither has. Facts the
+ * bar itself gets wrong are not asked of `result`.
+ */
+export function shortfallsAgainst(source: Fingerprint, bar: Fingerprint, result: Fingerprint): string[] {
+  const shortfalls: string[] = [];
+  for (const key of new Set([...source.facts.keys(), ...result.facts.keys()])) {
+    const wanted = source.facts.get(key);
+    const got = result.facts.get(key);
+    if (got === wanted || bar.facts.get(key) !== wanted) continue;
+    if (got === undefined) shortfalls.push(`${key}: missing (${shorten(wanted ?? '')})`);
+    else if (wanted === undefined) shortfalls.push(`${key}: not in the source (${shorten(got)})`);
+    else shortfalls.push(`${key}: ${describeChange(wanted, got)}`);
+  }
+  return shortfalls;
+}
+
 /** Throws an AssertionError listing the first differences when the two databases differ in content. */
 export async function assertSameContent(
   firstUrl: string,
