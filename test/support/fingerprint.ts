@@ -15,6 +15,7 @@
  */
 import { AssertionError } from 'node:assert';
 import { Client } from 'pg';
+import { uncommonObjectFacts } from './fingerprintUncommon';
 
 export interface Fingerprint {
   /** Every compared fact in a stable order, keyed by what it is about. */
@@ -24,6 +25,13 @@ export interface Fingerprint {
 export interface FingerprintOptions {
   /** Schemas to leave out besides the system ones (pg_catalog, information_schema, pg_toast*, pg_temp*). */
   excludeSchemas?: string[];
+  /**
+   * Also compare what application databases rarely have (operators, casts,
+   * text search, publications, foreign servers, column storage settings…):
+   * see fingerprintUncommon.ts. Off by default, where "the same content" is
+   * the fixtures' definition above.
+   */
+  uncommonObjects?: boolean;
 }
 
 export async function fingerprintDatabase(url: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
@@ -64,6 +72,9 @@ export async function fingerprintDatabase(url: string, options: FingerprintOptio
     await reader.addLargeObjects(facts);
     await reader.addDefaultPrivileges(facts);
     await reader.addRowHashes(facts);
+    if (options.uncommonObjects) {
+      for (const [key, value] of await uncommonObjectFacts(client, isUserSchema, options.excludeSchemas ?? [])) facts.add(key, value);
+    }
     await client.query('COMMIT');
     return { facts: facts.entries };
   } finally {
