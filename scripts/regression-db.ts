@@ -146,6 +146,9 @@ export function debSrcEntriesFor(files: { name: string; text: string }[]): strin
 }
 
 function ensureSourceIndex(): void {
+  if (!commandExists('apt-get')) {
+    throw new BuildError(`the regression database is built from Debian's ${sourcePackage} source package, and this machine has no apt-get: run it on Debian or Ubuntu`);
+  }
   if (sourceIndexKnows()) return;
   if (!isRoot) {
     throw new BuildError(
@@ -169,6 +172,10 @@ function ensureSourceIndex(): void {
   // Only the new file: the machine's other lists stay as apt last saw them.
   run('apt-get', ['update', '-qq', '-o', `Dir::Etc::sourcelist=${debSrcFile}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0']);
   if (!sourceIndexKnows()) throw new BuildError(`apt-get update ran, but apt still knows no source package ${sourcePackage}`);
+}
+
+function commandExists(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((folder) => folder !== '' && fs.existsSync(path.join(folder, command)));
 }
 
 function sourceIndexKnows(): boolean {
