@@ -14,10 +14,15 @@
  */
 import type { Client } from 'pg';
 
-/** SQL true for an object the server or an extension brought, not the database; `catalog` is a regclass expression. */
+/** SQL true for an object an extension brought; `catalog` is a regclass expression. */
+function isExtensionMember(catalog: string, objectId: string): string {
+  return `EXISTS (SELECT FROM pg_catalog.pg_depend AS membership
+    WHERE membership.classid = ${catalog} AND membership.objid = ${objectId} AND membership.deptype = 'e')`;
+}
+
+/** SQL true for an object the server or an extension brought, not the database. */
 function comesWithServerOrExtension(catalog: string, objectId: string): string {
-  return `(${objectId} < 16384 OR EXISTS (SELECT FROM pg_catalog.pg_depend AS membership
-    WHERE membership.classid = ${catalog} AND membership.objid = ${objectId} AND membership.deptype = 'e'))`;
+  return `(${objectId} < 16384 OR ${isExtensionMember(catalog, objectId)})`;
 }
 
 function owner(column: string): string {
@@ -28,7 +33,12 @@ function options(column: string): string {
   return `coalesce(pg_catalog.array_to_string(${column}, ', '), '')`;
 }
 
-/** One row a catalog object: the catalog, the object, and what about it must match. */
+/**
+ * One row a catalog object: the catalog, the object, and what about it must
+ * match. Operators and support functions the database added to a built-in
+ * operator family (ALTER OPERATOR FAMILY integer_ops … ADD) count too: they
+ * have OIDs of their own, and pg_dump does not dump them.
+ */
 const objectDetails = `
   SELECT 'pg_operator'::regclass AS catalog, o.oid AS object_id, pg_catalog.concat_ws('; ',
            'function ' || o.oprcode::regprocedure, 'commutator ' || nullif(o.oprcom, 0)::regoperator,
@@ -45,10 +55,10 @@ const objectDetails = `
   SELECT 'pg_opfamily'::regclass, f.oid, ${owner('f.opfowner')} FROM pg_catalog.pg_opfamily AS f
   UNION ALL
   SELECT 'pg_amop'::regclass, a.oid, pg_catalog.concat_ws('; ', CASE a.amoppurpose WHEN 'o' THEN 'for order by ' || a.amopsortfamily END)
-  FROM pg_catalog.pg_amop AS a WHERE NOT ${comesWithServerOrExtension("'pg_opfamily'::regclass", 'a.amopfamily')}
+  FROM pg_catalog.pg_amop AS a WHERE NOT ${isExtensionMember("'pg_opfamily'::regclass", 'a.amopfamily')}
   UNION ALL
   SELECT 'pg_amproc'::regclass, p.oid, 'function ' || p.amproc::regprocedure
-  FROM pg_catalog.pg_amproc AS p WHERE NOT ${comesWithServerOrExtension("'pg_opfamily'::regclass", 'p.amprocfamily')}
+  FROM pg_catalog.pg_amproc AS p WHERE NOT ${isExtensionMember("'pg_opfamily'::regclass", 'p.amprocfamily')}
   UNION ALL
   SELECT 'pg_cast'::regclass, c.oid, pg_catalog.concat_ws('; ', coalesce('function ' || nullif(c.castfunc, 0)::regprocedure, 'no function'),
            'context ' || c.castcontext::text, 'method ' || c.castmethod::text)
