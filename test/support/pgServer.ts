@@ -33,6 +33,19 @@ export interface StartServerOptions {
   trustLoopback?: boolean;
   /** Server settings, as `postgres -c NAME=VALUE`. */
   settings?: Record<string, string>;
+  /**
+   * Run a copy of this stopped cluster instead of a new one (with `password`
+   * for its bootstrap superuser, named by `superuser`): for a database that
+   * takes minutes to make, such as PostgreSQL's own regression database.
+   * The original stays as it was.
+   */
+  cluster?: ExistingCluster;
+}
+
+export interface ExistingCluster {
+  /** Holds `postgres` of the cluster's major version. */
+  binDirectory: string;
+  dataDirectory: string;
 }
 
 export interface CreateDatabaseOptions {
@@ -76,12 +89,14 @@ export function hasServerMajor(major: ServerMajor): boolean {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
   const externalUrl = process.env.TEST_DATABASE_URL;
-  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined;
+  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined || options.cluster !== undefined;
   if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
+  if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
   return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
     superuser: options.superuser ?? defaultSuperuser,
     trustLoopback: options.trustLoopback === true,
     settings: options.settings ?? {},
+    cluster: options.cluster,
   });
 }
 
@@ -89,6 +104,8 @@ interface ClusterShape {
   superuser: string;
   trustLoopback: boolean;
   settings: Record<string, string>;
+  /** Copied instead of made by initdb; its own superuser and authentication stay. */
+  cluster?: ExistingCluster;
 }
 
 // ---------------------------------------------------------------------------
@@ -158,7 +175,7 @@ async function loadServerBinaries(major: ServerMajor): Promise<ServerBinaries> {
 // ---------------------------------------------------------------------------
 // Running as an unprivileged user when we are root
 
-interface OsUser {
+export interface OsUser {
   uid: number;
   gid: number;
 }
@@ -166,7 +183,7 @@ interface OsUser {
 let cachedServerOsUser: OsUser | undefined;
 
 /** The user to run the server as, or undefined to run it as ourselves. */
-function serverProcessOwner(): OsUser | undefined {
+export function serverProcessOwner(): OsUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
   cachedServerOsUser ??= ensureSystemUser(serverOsUser);
   return cachedServerOsUser;
@@ -238,7 +255,7 @@ const liveServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();
 
 async function startThrowawayServer(major: ServerMajor, password: string, shape: ClusterShape): Promise<TestServer> {
-  const binaries = await loadServerBinaries(major);
+  const binaries = shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major);
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
   if (owner) assertTraversableByOthers(parent);
@@ -248,13 +265,28 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
   try {
     if (owner) fs.chownSync(directory, owner.uid, owner.gid);
     const dataDirectory = path.join(directory, 'data');
-    await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
+    if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
+    else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
     const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
     return throwawayServer(running, major, password, shape.superuser);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
   }
+}
+
+function existingClusterBinaries(cluster: ExistingCluster): ServerBinaries {
+  const postgres = path.join(cluster.binDirectory, 'postgres');
+  if (!fs.existsSync(postgres)) throw new Error(`${postgres} is missing: the cluster's server binaries are gone`);
+  return { initdb: path.join(cluster.binDirectory, 'initdb'), postgres };
+}
+
+function copyCluster(from: string, to: string, owner: OsUser | undefined): void {
+  if (!fs.existsSync(path.join(from, 'PG_VERSION'))) throw new Error(`${from} is not a PostgreSQL data directory`);
+  // cp -a keeps the owner and the 0700 modes the server insists on.
+  execFileSync('cp', ['-a', from, to], { stdio: 'pipe' });
+  if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, to], { stdio: 'pipe' });
+  fs.rmSync(path.join(to, 'postmaster.pid'), { force: true });
 }
 
 function removeTemporaryDirectory(directory: string): void {
