@@ -25,7 +25,7 @@ import { FIND_OBJECTS_SQL, WANTED_OBJECTS_SQL, objectsJson, splitOnTableName, ty
 
 /** A part of a table that the backup recreates, found by the table it is on. */
 export interface RecreatedPart {
-  type: 'TRIGGER' | 'POLICY' | 'RULE' | 'PUBLICATION TABLE';
+  type: 'TRIGGER' | 'POLICY' | 'RULE' | 'PUBLICATION TABLE' | 'PUBLICATION TABLES IN SCHEMA';
   schema: string;
   /** The table (for a publication membership, the table added to it). */
   table: string;
@@ -48,17 +48,17 @@ export interface CleanCheck {
   relationsDropped: number;
 }
 
-const PART_TYPES = new Set(['TRIGGER', 'POLICY', 'RULE', 'PUBLICATION TABLE']);
+const PART_TYPES = new Set(['TRIGGER', 'POLICY', 'RULE', 'PUBLICATION TABLE', 'PUBLICATION TABLES IN SCHEMA']);
 
-/** The parts of tables the dump recreates, from its TRIGGER, POLICY, RULE and PUBLICATION TABLE entries. */
+/** The parts of tables the dump recreates, from its TRIGGER, POLICY, RULE and publication membership entries. */
 export function recreatedParts(entries: readonly DumpEntry[]): RecreatedPart[] {
   return entries.flatMap((entry): RecreatedPart[] => {
     if (!PART_TYPES.has(entry.type)) return [];
     const parts = splitOnTableName(entry.name);
     if (!parts) return [];
     const type = entry.type as RecreatedPart['type'];
-    // "supabase_realtime posts": the publication first, then the table.
-    return [type === 'PUBLICATION TABLE' ? { type, schema: entry.schema, table: parts.name, name: parts.table } : { type, schema: entry.schema, table: parts.table, name: parts.name }];
+    // "supabase_realtime posts": the publication first, then the table (or, for a schema's tables, the schema).
+    return [type.startsWith('PUBLICATION') ? { type, schema: entry.schema, table: parts.name, name: parts.table } : { type, schema: entry.schema, table: parts.table, name: parts.name }];
   });
 }
 
@@ -93,6 +93,17 @@ const PARENT_SQL = `
 ${PARTS_ON_TABLES.map(([catalog, column]) => `
   UNION ALL SELECT 1, 'pg_catalog.pg_class'::pg_catalog.regclass, p.${column} FROM pg_catalog.${catalog} p
    WHERE x.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND p.oid = x.objid`).join('')}
+
+  UNION ALL SELECT 1, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, m.amopfamily FROM pg_catalog.pg_amop m
+   WHERE x.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND m.oid = x.objid
+  UNION ALL SELECT 1, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, m.amprocfamily FROM pg_catalog.pg_amproc m
+   WHERE x.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND m.oid = x.objid
+  UNION ALL SELECT 1, 'pg_catalog.pg_publication'::pg_catalog.regclass, m.pnpubid FROM pg_catalog.pg_publication_namespace m
+   WHERE x.classid = 'pg_catalog.pg_publication_namespace'::pg_catalog.regclass AND m.oid = x.objid
+  -- A shell operator that CREATE OPERATOR made as another's commutator or negator comes back with it.
+  UNION ALL SELECT 1, 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid FROM pg_catalog.pg_operator o
+   WHERE x.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND (o.oprcom = x.objid OR o.oprnegate = x.objid) AND o.oid <> x.objid
+     AND (SELECT shell.oprcode::pg_catalog.oid FROM pg_catalog.pg_operator shell WHERE shell.oid = x.objid) = 0
   ORDER BY 1 LIMIT 1`;
 
 /** The parts (JSON in $2) found in the catalog. */
@@ -105,7 +116,10 @@ const PARTS_SQL = `
     FROM given g JOIN pg_catalog.pg_rewrite r ON r.ev_class = g.relation AND r.rulename = g.name WHERE g.type = 'RULE'
   UNION ALL SELECT 'pg_catalog.pg_publication_rel'::pg_catalog.regclass, m.oid
     FROM given g JOIN pg_catalog.pg_publication p ON p.pubname = g.name JOIN pg_catalog.pg_publication_rel m ON m.prpubid = p.oid AND m.prrelid = g.relation
-   WHERE g.type = 'PUBLICATION TABLE'`;
+   WHERE g.type = 'PUBLICATION TABLE'
+  UNION ALL SELECT 'pg_catalog.pg_publication_namespace'::pg_catalog.regclass, m.oid
+    FROM given g JOIN pg_catalog.pg_publication p ON p.pubname = g.name JOIN pg_catalog.pg_publication_namespace m ON m.pnpubid = p.oid AND m.pnnspid = g.namespace
+   WHERE g.type = 'PUBLICATION TABLES IN SCHEMA'`;
 
 /**
  * The closure and what nothing of the backup covers. $1: the backup's
@@ -119,10 +133,10 @@ wanted AS (${WANTED_OBJECTS_SQL}),
 found AS (${FIND_OBJECTS_SQL}),
 dropped AS (SELECT DISTINCT classid::pg_catalog.oid AS classid, objid FROM found WHERE kind NOT IN ('schema', 'large object')),
 given AS (
-  SELECT g.type, g.name, c.oid AS relation
+  SELECT g.type, g.name, n.oid AS namespace, c.oid AS relation
     FROM pg_catalog.jsonb_to_recordset($2::pg_catalog.jsonb) AS g(type text, schema text, "table" text, name text)
     JOIN pg_catalog.pg_namespace n ON n.nspname = g.schema
-    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = g."table"
+    LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = g."table"
 ),
 parts AS (SELECT classid::pg_catalog.oid AS classid, objid FROM (${PARTS_SQL}) p),
 closure(classid, objid, objsubid) AS (
@@ -219,10 +233,15 @@ function partsJson(parts: readonly RecreatedPart[]): string {
 const DROP_ORDER: readonly [ExistingObject['kind'], string][] = [
   ['event trigger', 'EVENT TRIGGER'],
   ['publication', 'PUBLICATION'],
+  ['cast', 'CAST'],
+  ['transform', 'TRANSFORM'],
+  ['operator class', 'OPERATOR CLASS'],
+  ['operator family', 'OPERATOR FAMILY'],
+  ['operator', 'OPERATOR'],
   ['view', 'VIEW'],
   ['materialized view', 'MATERIALIZED VIEW'],
   ['routine', 'ROUTINE'],
-  ['aggregate', 'ROUTINE'],
+  ['aggregate', 'AGGREGATE'],
   ['table', 'TABLE'],
   ['foreign table', 'FOREIGN TABLE'],
   ['sequence', 'SEQUENCE'],
@@ -237,7 +256,11 @@ const DROP_ORDER: readonly [ExistingObject['kind'], string][] = [
   ['text search parser', 'TEXT SEARCH PARSER'],
   ['server', 'SERVER'],
   ['foreign data wrapper', 'FOREIGN DATA WRAPPER'],
+  ['access method', 'ACCESS METHOD'],
 ];
+
+/** Kinds whose DROP takes one object at a time. */
+const ONE_AT_A_TIME = new Set<ExistingObject['kind']>(['cast', 'transform', 'operator class', 'operator family', 'access method']);
 
 /**
  * The drops: one statement a kind, IF EXISTS (an earlier CASCADE may have
@@ -250,7 +273,9 @@ export function dropStatements(existing: readonly ExistingObject[]): string[] {
   const statements: string[] = [];
   for (const [kind, keyword] of DROP_ORDER) {
     const names = existing.filter((object) => object.kind === kind).map((object) => object.dropName);
-    if (names.length > 0) statements.push(`DROP ${keyword} IF EXISTS ${names.join(', ')} CASCADE;`);
+    if (names.length === 0) continue;
+    if (ONE_AT_A_TIME.has(kind)) statements.push(...names.map((name) => `DROP ${keyword} IF EXISTS ${name} CASCADE;`));
+    else statements.push(`DROP ${keyword} IF EXISTS ${names.join(', ')} CASCADE;`);
   }
   const largeObjects = existing.filter((object) => object.kind === 'large object').map((object) => object.dropName);
   if (largeObjects.length > 0) {

@@ -40,6 +40,13 @@ export interface SplitterOptions {
   /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
   onEntry?(header: EntryHeader): void;
   /**
+   * The SQL of each entry of these types, once the entry has ended: for the
+   * few kinds whose header names them ambiguously (an OPERATOR's header is
+   * its name alone, "=", however many there are).
+   */
+  entryTextTypes?: ReadonlySet<string>;
+  onEntryText?(header: EntryHeader, text: string): void;
+  /**
    * Also pass the whole stream through (`SplitOutput.whole`), with each SQL
    * line that starts at the top level (never inside a quote, a function
    * body or COPY rows) offered here first: return a replacement, or
@@ -137,6 +144,8 @@ export class DumpSplitter {
   };
   private output: SplitOutput = { schema: [], data: [], whole: [] };
   private currentEntry: EntryHeader | undefined;
+  /** The lines of the current entry, while one of entryTextTypes is being read. */
+  private entryText: string[] | undefined;
   private readonly tables: TableDataEvent[] = [];
   private sawHeader = false;
   private sawFooter = false;
@@ -186,6 +195,7 @@ export class DumpSplitter {
   /** Signals the end of the stream; returns whatever was still held back. */
   end(): SplitOutput {
     this.output = { schema: [], data: [], whole: [] };
+    this.finishEntryText();
     if (this.carry) {
       const rest = this.carry;
       this.carry = undefined;
@@ -318,6 +328,7 @@ export class DumpSplitter {
       return;
     }
     const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
+    this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);
   }
@@ -337,7 +348,9 @@ export class DumpSplitter {
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
       if (this.callbacks.wholeProlog && (this.callbacks.rewriteLine || this.callbacks.keepEntry)) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
     }
+    this.finishEntryText();
     this.currentEntry = header;
+    if (this.callbacks.entryTextTypes?.has(header.type)) this.entryText = [];
     if (this.callbacks.keepEntry && !this.callbacks.keepEntry(header)) {
       this.beginSection('dropped');
       return;
@@ -345,6 +358,11 @@ export class DumpSplitter {
     this.entryCount += 1;
     this.callbacks.onEntry?.(header);
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');
+  }
+
+  private finishEntryText(): void {
+    if (this.entryText && this.currentEntry) this.callbacks.onEntryText?.(this.currentEntry, this.entryText.join(''));
+    this.entryText = undefined;
   }
 
   /** COPY rows go with their entry: the data part, or nowhere when the entry is left out. */

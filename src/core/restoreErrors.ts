@@ -38,7 +38,7 @@ export function outsideDependentsError(outside: readonly OutsideDependent[], act
   return new PulseError('restore-refused', `the target has ${count} that ${verb}: ${shown.join('; ')}${more}`, {
     hint:
       action === 'replace'
-        ? 'drop or change them first, or restore into an empty database (a backup taken now would include them); nothing was changed'
+        ? 'drop or change them first, or restore into an empty database; nothing was changed'
         : 'empty or drop those tables first, or restore into a copy without them; nothing was changed',
     details: outside.map((object) => `${object.description}${object.dependsOn ? ` depends on ${object.dependsOn}` : ''}`).join('\n'),
   });

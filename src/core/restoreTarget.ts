@@ -37,6 +37,12 @@ export interface ExistingObject {
     | 'foreign data wrapper'
     | 'server'
     | 'statistics'
+    | 'operator'
+    | 'operator class'
+    | 'operator family'
+    | 'cast'
+    | 'transform'
+    | 'access method'
     | 'schema'
     | 'large object'
     /** A platform table whose rows the set holds (Supabase profile): emptied, never dropped. */
@@ -77,6 +83,12 @@ const OBJECT_KINDS: Readonly<Record<string, ExistingObject['kind']>> = {
   'FOREIGN DATA WRAPPER': 'foreign data wrapper',
   SERVER: 'server',
   STATISTICS: 'statistics',
+  OPERATOR: 'operator',
+  'OPERATOR CLASS': 'operator class',
+  'OPERATOR FAMILY': 'operator family',
+  CAST: 'cast',
+  TRANSFORM: 'transform',
+  'ACCESS METHOD': 'access method',
   SCHEMA: 'schema',
   BLOB: 'large object',
   'LARGE OBJECT': 'large object',
@@ -92,7 +104,7 @@ export interface DumpObject {
 
 /** The objects of a dump that a restore creates at the top level (not parts of a table). */
 export function objectsOfDump(entries: readonly DumpEntry[]): DumpObject[] {
-  return entries.filter((entry) => OBJECT_KINDS[entry.type] !== undefined).map((entry) => ({ type: entry.type, schema: entry.schema, name: entry.name }));
+  return entries.filter((entry) => OBJECT_KINDS[entry.type] !== undefined).map((entry) => ({ type: entry.type, schema: entry.schema, name: entry.identity ?? entry.name }));
 }
 
 /**
@@ -112,6 +124,7 @@ const NAMED_OBJECTS: readonly { type: string; catalog: string; name: string; nam
   { type: 'EVENT TRIGGER', catalog: 'pg_event_trigger', name: 'evtname', kind: 'event trigger' },
   { type: 'FOREIGN DATA WRAPPER', catalog: 'pg_foreign_data_wrapper', name: 'fdwname', kind: 'foreign data wrapper' },
   { type: 'SERVER', catalog: 'pg_foreign_server', name: 'srvname', kind: 'server' },
+  { type: 'ACCESS METHOD', catalog: 'pg_am', name: 'amname', kind: 'access method' },
   { type: 'SCHEMA', catalog: 'pg_namespace', name: 'nspname', kind: 'schema' },
 ];
 
@@ -141,7 +154,10 @@ export const FIND_OBJECTS_SQL = `
       OR (w.type = 'VIEW' AND c.relkind = 'v') OR (w.type = 'MATERIALIZED VIEW' AND c.relkind = 'm') OR (w.type = 'SEQUENCE' AND c.relkind = 'S')
   UNION ALL
   SELECT w.type, w.schema, w.name, 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
-         CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE 'routine' END, p.oid::pg_catalog.regprocedure::text
+         CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE 'routine' END,
+         -- Identity arguments name procedures that differ only in OUT parameters apart; an aggregate of no arguments is name(*).
+         pg_catalog.format('%I.%I(%s)', w.schema, p.proname,
+                           CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END)
     FROM wanted w JOIN pg_catalog.pg_proc p ON p.pronamespace = w.namespace
    WHERE w.type IN ('FUNCTION', 'PROCEDURE', 'AGGREGATE')
      AND p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.oidvectortypes(p.proargtypes) END || ')' = w.name
@@ -153,6 +169,33 @@ export const FIND_OBJECTS_SQL = `
       OR (w.type = 'TYPE' AND (t.typtype IN ('b', 'e', 'r', 'p')
           OR (t.typtype = 'c' AND (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')))
 ${NAMED_OBJECTS.map(namedObjectSql).join('')}
+
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, 'operator', o.oid::pg_catalog.regoperator::text
+    FROM wanted w JOIN pg_catalog.pg_operator o ON o.oprnamespace = w.namespace
+   WHERE w.type = 'OPERATOR'
+     AND o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprleft, NULL) END
+         || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprright, NULL) END || ')' = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class', pg_catalog.format('%I.%I USING %I', w.schema, o.opcname, a.amname)
+    FROM wanted w JOIN pg_catalog.pg_opclass o ON o.opcnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opcmethod
+   WHERE w.type = 'OPERATOR CLASS' AND o.opcname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family', pg_catalog.format('%I.%I USING %I', w.schema, o.opfname, a.amname)
+    FROM wanted w JOIN pg_catalog.pg_opfamily o ON o.opfnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opfmethod
+   WHERE w.type = 'OPERATOR FAMILY' AND o.opfname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_cast'::pg_catalog.regclass, c.oid, 'cast',
+         '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
+    FROM wanted w JOIN pg_catalog.pg_cast c
+      ON 'CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')' = w.name
+   WHERE w.type = 'CAST'
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_transform'::pg_catalog.regclass, t.oid, 'transform',
+         'FOR ' || pg_catalog.format_type(t.trftype, NULL) || ' LANGUAGE ' || pg_catalog.quote_ident(l.lanname)
+    FROM wanted w JOIN pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+      ON 'TRANSFORM FOR ' || pg_catalog.format_type(t.trftype, NULL) || ' LANGUAGE ' || pg_catalog.quote_ident(l.lanname) = w.name
+   WHERE w.type = 'TRANSFORM'
   UNION ALL
   SELECT w.type, w.schema, w.name, 'pg_catalog.pg_largeobject'::pg_catalog.regclass, o.oid, 'large object', o.oid::text
     FROM wanted w JOIN pg_catalog.pg_largeobject_metadata o ON w.name ~ '^[0-9]+$' AND o.oid = w.name::pg_catalog.oid

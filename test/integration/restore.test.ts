@@ -117,7 +117,7 @@ describe('restore', function () {
         await server.createDatabase(target, { template: source });
         const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
         const victim = tables[tables.length - 1];
-        await server.query(target, `SET session_replication_role = replica; DELETE FROM "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}"`);
+        await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
         const schema = await restore(manifest.id, folder, target, 'schema', ['--clean', '--no-safety-backup']);
         assert.equal(schema.code, 0, schema.stderr);
         const data = await restore(manifest.id, folder, target, 'data', ['--clean', '--no-safety-backup']);
@@ -132,7 +132,7 @@ describe('restore', function () {
         // Change the copy: rows gone, a table dropped, an object the backup never had.
         const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
         const victim = tables[0];
-        await server.query(target, `SET session_replication_role = replica; DELETE FROM "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}"`);
+        await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
         await server.query(target, 'CREATE TABLE public.pulse_not_in_backup (id int); INSERT INTO public.pulse_not_in_backup VALUES (1)');
         const before = new Set(readdirSync(folder));
         const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);

@@ -21,6 +21,9 @@
 --     an index (citext, pg_trgm);
 --   * a text search configuration in a generated column and an index;
 --   * a collation in a column; extended statistics;
+--   * operators (one naming a commutator that CREATE OPERATOR makes as a
+--     shell), an operator class and family used by an index, a cast, a
+--     publication of a schema's tables;
 --   * a NOT VALID check and a NOT VALID foreign key, each with a comment;
 --   * comments, grants and owners on most of it.
 
@@ -138,6 +141,21 @@ CREATE TABLE catalogue.part_notes (part_id bigint REFERENCES catalogue.parts (id
 -- A publication of some of it.
 CREATE PUBLICATION catalogue_changes FOR TABLE catalogue.parts, catalogue.assemblies;
 COMMENT ON PUBLICATION catalogue_changes IS 'What the warehouse mirrors';
+
+-- Operators, an operator class used by an index, a cast.
+CREATE FUNCTION catalogue.volume(size catalogue.dimensions) RETURNS numeric
+  LANGUAGE sql IMMUTABLE RETURN size.width_mm * size.height_mm * size.depth_mm;
+CREATE OPERATOR catalogue.### (RIGHTARG = catalogue.dimensions, FUNCTION = catalogue.volume);
+CREATE FUNCTION catalogue.state_before(a catalogue.part_state, b catalogue.part_state) RETURNS boolean
+  LANGUAGE sql IMMUTABLE RETURN a < b;
+CREATE OPERATOR catalogue.<<< (LEFTARG = catalogue.part_state, RIGHTARG = catalogue.part_state, FUNCTION = catalogue.state_before, COMMUTATOR = OPERATOR(catalogue.>>>));
+CREATE CAST (catalogue.dimensions AS numeric) WITH FUNCTION catalogue.volume(catalogue.dimensions);
+CREATE OPERATOR FAMILY catalogue.code_ops USING btree;
+CREATE OPERATOR CLASS catalogue.code_ops FOR TYPE text USING btree FAMILY catalogue.code_ops AS
+  OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>,
+  FUNCTION 1 pg_catalog.bttextcmp(text, text);
+CREATE INDEX parts_code_ops ON catalogue.parts (code catalogue.code_ops);
+CREATE PUBLICATION catalogue_everything FOR TABLES IN SCHEMA catalogue;
 
 -- Rows, then constraints that the older rows break.
 INSERT INTO catalogue.parts (code, name, state, size, fit, weight, supplier_email)

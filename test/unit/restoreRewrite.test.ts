@@ -94,7 +94,7 @@ describe('setting the backup\'s objects aside', () => {
       'DROP PUBLICATION IF EXISTS "changes" CASCADE;',
       'DROP VIEW IF EXISTS "public"."v1", "public"."v2" CASCADE;',
       'DROP ROUTINE IF EXISTS public.f() CASCADE;',
-      'DROP ROUTINE IF EXISTS public.total(integer) CASCADE;',
+      'DROP AGGREGATE IF EXISTS public.total(integer) CASCADE;',
       'DROP TABLE IF EXISTS "public"."users", "public"."messages" CASCADE;',
       'DROP SEQUENCE IF EXISTS "public"."invoice_seq" CASCADE;',
       'DROP DOMAIN IF EXISTS "public"."email" CASCADE;',
