@@ -27,9 +27,10 @@ export interface FingerprintOptions {
   excludeSchemas?: string[];
   /**
    * Also compare what application databases rarely have (operators, casts,
-   * text search, publications, foreign servers, column storage settings…):
-   * see fingerprintUncommon.ts. Off by default, where "the same content" is
-   * the fixtures' definition above.
+   * text search, publications and their tables, foreign servers, column
+   * storage settings…): see fingerprintUncommon.ts. On unless turned off:
+   * a restore that loses a table's place in a publication has not restored
+   * the database.
    */
   uncommonObjects?: boolean;
 }
@@ -72,7 +73,7 @@ export async function fingerprintDatabase(url: string, options: FingerprintOptio
     await reader.addLargeObjects(facts);
     await reader.addDefaultPrivileges(facts);
     await reader.addRowHashes(facts);
-    if (options.uncommonObjects) {
+    if (options.uncommonObjects !== false) {
       for (const [key, value] of await uncommonObjectFacts(client, isUserSchema, options.excludeSchemas ?? [])) facts.add(key, value);
     }
     await client.query('COMMIT');

@@ -9,8 +9,8 @@
  * statements (statistics targets, storage, compression, table access method).
  *
  * Objects are keyed by pg_identify_object's type and identity, which name
- * them without OIDs. fingerprint.ts adds these only when asked
- * (`uncommonObjects`), so the everyday fingerprint keeps its definition.
+ * them without OIDs. fingerprint.ts adds these unless told not to
+ * (`uncommonObjects: false`).
  */
 import type { Client } from 'pg';
 
@@ -39,7 +39,18 @@ function options(column: string): string {
  * operator family (ALTER OPERATOR FAMILY integer_ops … ADD) count too: they
  * have OIDs of their own, and pg_dump does not dump them.
  */
-const objectDetails = `
+function objectDetails(versionNum: number): string {
+  // Row filters, column lists and publications of a schema's tables came with PostgreSQL 15.
+  const publicationRelation =
+    versionNum >= 150000
+      ? `pg_catalog.concat_ws('; ', 'where ' || pg_catalog.pg_get_expr(r.prqual, r.prrelid),
+           'columns ' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = r.prrelid AND a.attnum = ANY (r.prattrs)))`
+      : "''";
+  const publicationSchemas = versionNum >= 150000 ? `
+  UNION ALL
+  SELECT 'pg_publication_namespace'::regclass, n.oid, 'schema' FROM pg_catalog.pg_publication_namespace AS n` : '';
+  return `
   SELECT 'pg_operator'::regclass AS catalog, o.oid AS object_id, pg_catalog.concat_ws('; ',
            'function ' || o.oprcode::regprocedure, 'commutator ' || nullif(o.oprcom, 0)::regoperator,
            'negator ' || nullif(o.oprnegate, 0)::regoperator, 'restrict ' || nullif(o.oprrest, 0)::regprocedure,
@@ -65,7 +76,8 @@ const objectDetails = `
   FROM pg_catalog.pg_cast AS c
   UNION ALL
   SELECT 'pg_collation'::regclass, c.oid, pg_catalog.concat_ws('; ', 'provider ' || c.collprovider::text, 'collate ' || c.collcollate,
-           'ctype ' || c.collctype, 'locale ' || c.colliculocale, CASE WHEN NOT c.collisdeterministic THEN 'nondeterministic' END,
+           'ctype ' || c.collctype, -- PostgreSQL 15 and 16 call it colliculocale, 17 colllocale, 13 and 14 have none.
+           'locale ' || coalesce(pg_catalog.to_jsonb(c) ->> 'colliculocale', pg_catalog.to_jsonb(c) ->> 'colllocale'), CASE WHEN NOT c.collisdeterministic THEN 'nondeterministic' END,
            ${owner('c.collowner')})
   FROM pg_catalog.pg_collation AS c
   UNION ALL
@@ -101,12 +113,8 @@ const objectDetails = `
            CASE WHEN p.pubviaroot THEN 'via root' END, ${owner('p.pubowner')})
   FROM pg_catalog.pg_publication AS p
   UNION ALL
-  SELECT 'pg_publication_rel'::regclass, r.oid, pg_catalog.concat_ws('; ', 'where ' || pg_catalog.pg_get_expr(r.prqual, r.prrelid),
-           'columns ' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
-                          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = r.prrelid AND a.attnum = ANY (r.prattrs)))
-  FROM pg_catalog.pg_publication_rel AS r
-  UNION ALL
-  SELECT 'pg_publication_namespace'::regclass, n.oid, 'schema' FROM pg_catalog.pg_publication_namespace AS n
+  SELECT 'pg_publication_rel'::regclass, r.oid, ${publicationRelation}
+  FROM pg_catalog.pg_publication_rel AS r${publicationSchemas}
   UNION ALL
   SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, pg_catalog.concat_ws('; ', 'handler ' || nullif(w.fdwhandler, 0)::regprocedure,
            'validator ' || nullif(w.fdwvalidator, 0)::regprocedure, 'options ' || ${options('w.fdwoptions')}, ${owner('w.fdwowner')},
@@ -132,6 +140,7 @@ const objectDetails = `
            'validator ' || nullif(l.lanvalidator, 0)::regprocedure, ${owner('l.lanowner')},
            'privileges ' || ${options("coalesce(l.lanacl, pg_catalog.acldefault('l', l.lanowner))")})
   FROM pg_catalog.pg_language AS l`;
+}
 
 type Row = Record<string, string | null>;
 
@@ -139,10 +148,11 @@ type Row = Record<string, string | null>;
 export async function uncommonObjectFacts(client: Client, isUserSchema: (schemaName: string) => string, excludedSchemas: string[]): Promise<[string, string][]> {
   const query = async (sql: string): Promise<Row[]> => (await client.query<Row>(sql, [excludedSchemas])).rows;
   const facts: [string, string][] = [];
+  const versionNum = Number((await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version")).rows[0].version);
 
   const objects = await query(`
     SELECT o.type AS object_type, o.identity AS identity, details.detail AS detail
-    FROM (${objectDetails}) AS details,
+    FROM (${objectDetails(versionNum)}) AS details,
          LATERAL pg_catalog.pg_identify_object(details.catalog, details.object_id, 0) AS o
     WHERE NOT ${comesWithServerOrExtension('details.catalog', 'details.object_id')}
       AND (o.schema IS NULL OR ${isUserSchema('o.schema')})
@@ -160,12 +170,14 @@ export async function uncommonObjectFacts(client: Client, isUserSchema: (schemaN
   for (const row of foreignTables) facts.push([`server of foreign table ${row.name ?? ''}`, `${row.server ?? ''}; options ${row.table_options ?? ''}`]);
 
   // What pg_dump writes as ALTER TABLE … ALTER COLUMN … SET STATISTICS / STORAGE / COMPRESSION / (options).
+  // Column compression came with PostgreSQL 14.
+  const compression = versionNum >= 140000 ? 'a.attcompression::text' : "''";
   const columns = await query(`
     SELECT c.oid::pg_catalog.regclass::text || '.' || pg_catalog.quote_ident(a.attname) AS name,
            pg_catalog.concat_ws('; ',
              CASE WHEN a.attstattarget <> -1 THEN 'statistics ' || a.attstattarget END,
              CASE WHEN a.attstorage <> t.typstorage THEN 'storage ' || a.attstorage::text END,
-             CASE WHEN a.attcompression <> '' THEN 'compression ' || a.attcompression::text END,
+             CASE WHEN ${compression} <> '' THEN 'compression ' || ${compression} END,
              'options ' || pg_catalog.array_to_string(a.attoptions, ', '),
              'foreign options ' || pg_catalog.array_to_string(a.attfdwoptions, ', ')) AS settings
     FROM pg_catalog.pg_attribute AS a
@@ -174,7 +186,7 @@ export async function uncommonObjectFacts(client: Client, isUserSchema: (schemaN
     JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'm', 'i', 'I')
       AND ${isUserSchema('n.nspname')} AND NOT ${comesWithServerOrExtension("'pg_class'::regclass", 'c.oid')}
-      AND (a.attstattarget <> -1 OR a.attstorage <> t.typstorage OR a.attcompression <> ''
+      AND (a.attstattarget <> -1 OR a.attstorage <> t.typstorage OR ${compression} <> ''
            OR a.attoptions IS NOT NULL OR a.attfdwoptions IS NOT NULL)
     ORDER BY 1`);
   for (const row of columns) facts.push([`settings of column ${row.name ?? ''}`, row.settings ?? '']);
