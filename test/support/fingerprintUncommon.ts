@@ -170,15 +170,18 @@ export async function uncommonObjectFacts(client: Client, isUserSchema: (schemaN
   for (const row of foreignTables) facts.push([`server of foreign table ${row.name ?? ''}`, `${row.server ?? ''}; options ${row.table_options ?? ''}`]);
 
   // What pg_dump writes as ALTER TABLE … ALTER COLUMN … SET STATISTICS / STORAGE / COMPRESSION / (options).
-  // Column compression came with PostgreSQL 14.
+  // Column compression came with PostgreSQL 14. PostgreSQL 17.12 stamps
+  // every column with an option of its own (pg_attver=<a counter>): the
+  // server's bookkeeping, not the database's content, and no dump carries it.
   const compression = versionNum >= 140000 ? 'a.attcompression::text' : "''";
+  const columnOptions = `ARRAY(SELECT o FROM pg_catalog.unnest(a.attoptions) AS o WHERE o NOT LIKE 'pg\\_attver=%')`;
   const columns = await query(`
     SELECT c.oid::pg_catalog.regclass::text || '.' || pg_catalog.quote_ident(a.attname) AS name,
            pg_catalog.concat_ws('; ',
              CASE WHEN a.attstattarget <> -1 THEN 'statistics ' || a.attstattarget END,
              CASE WHEN a.attstorage <> t.typstorage THEN 'storage ' || a.attstorage::text END,
              CASE WHEN ${compression} <> '' THEN 'compression ' || ${compression} END,
-             'options ' || pg_catalog.array_to_string(a.attoptions, ', '),
+             'options ' || nullif(pg_catalog.array_to_string(${columnOptions}, ', '), ''),
              'foreign options ' || pg_catalog.array_to_string(a.attfdwoptions, ', ')) AS settings
     FROM pg_catalog.pg_attribute AS a
     JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
@@ -187,7 +190,7 @@ export async function uncommonObjectFacts(client: Client, isUserSchema: (schemaN
     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'm', 'i', 'I')
       AND ${isUserSchema('n.nspname')} AND NOT ${comesWithServerOrExtension("'pg_class'::regclass", 'c.oid')}
       AND (a.attstattarget <> -1 OR a.attstorage <> t.typstorage OR ${compression} <> ''
-           OR a.attoptions IS NOT NULL OR a.attfdwoptions IS NOT NULL)
+           OR pg_catalog.cardinality(${columnOptions}) > 0 OR a.attfdwoptions IS NOT NULL)
     ORDER BY 1`);
   for (const row of columns) facts.push([`settings of column ${row.name ?? ''}`, row.settings ?? '']);
 
