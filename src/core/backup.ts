@@ -254,13 +254,16 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       // pg_dump's own output is then only the source of the three files, and
       // the set's complete file is written from the filtered stream like the
       // other two.
-      const filtered = profile.name === 'supabase';
+      // pg_dump 17 and later write SET transaction_timeout, which an older
+      // server rejects: for a server before 17 the set's files guard it.
+      const guardTransactionTimeout = tools.pgDump.version.major >= 17 && server.versionNum < 170000;
+      const filtered = profile.name === 'supabase' || guardTransactionTimeout;
       if (filtered) {
         filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.filtered`);
         writers.push(filteredComplete);
       }
-      catalog = await session.readCatalog({ platform: filtered });
-      const filter = filtered ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
+      catalog = await session.readCatalog({ platform: profile.name === 'supabase' });
+      const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
       profileRecord = {
         name: profile.name,
         chosen: options.profile ?? 'auto',
@@ -271,6 +274,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       splitter = new DumpSplitter({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
         ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
+        ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
@@ -432,6 +436,17 @@ const SUPABASE_COMPLETE_FILE_PREAMBLE =
   '-- triggers; their rows load with those quiet, as the Supabase CLI\'s data dump\n' +
   '-- does (the stack lets postgres set this).\n' +
   'SET session_replication_role = replica;\n\n';
+
+/**
+ * A line of pg_dump's preamble that only PostgreSQL 17 and later know
+ * (`SET transaction_timeout = 0;`, which pg_dump 17 writes whatever server
+ * it dumps), set only where the server has it, so the files restore into
+ * the server they came from and into newer ones, with psql as they are.
+ */
+export function guardNewerSettings(line: string): string | undefined {
+  if (line !== 'SET transaction_timeout = 0;') return undefined;
+  return "DO $$BEGIN IF pg_catalog.current_setting('server_version_num')::int >= 170000 THEN SET transaction_timeout = 0; END IF; END$$;";
+}
 
 /** What the Supabase profile adds to the splitter: which entries it keeps, and what its schema and complete files begin with. */
 function supabaseFileOptions(keepEntry: (header: EntryHeader) => boolean, platformSchemas: readonly string[]) {

@@ -37,6 +37,12 @@ export interface SplitterOptions {
   wholeProlog?: string;
   /** SQL for the schema file, after pg_dump's preamble. */
   schemaProlog?: string;
+  /**
+   * A line of pg_dump's preamble (its SET commands) offered here first, for
+   * all three outputs: return a replacement, or undefined to keep it.
+   * Setting it also passes the stream through as `SplitOutput.whole`.
+   */
+  rewritePreambleLine?(line: string): string | undefined;
   /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
   onEntry?(header: EntryHeader): void;
   /**
@@ -327,6 +333,15 @@ export class DumpSplitter {
       this.route(line, 'both');
       return;
     }
+    if (this.section === 'preamble' && atTopLevel && this.callbacks.rewritePreambleLine) {
+      const text = line.toString('utf8');
+      const ending = text.endsWith('\n') ? '\n' : '';
+      const replacement = this.callbacks.rewritePreambleLine(text.slice(0, text.length - ending.length));
+      if (replacement !== undefined) {
+        this.route(Buffer.from(replacement + ending), 'both');
+        return;
+      }
+    }
     const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
     this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
@@ -346,7 +361,7 @@ export class DumpSplitter {
       // pg_dump's preamble (the \restrict line and SET commands) ends here.
       this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE + (this.callbacks.schemaProlog ?? '')));
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
-      if (this.callbacks.wholeProlog && (this.callbacks.rewriteLine || this.callbacks.keepEntry)) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
+      if (this.callbacks.wholeProlog && this.passesWhole) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
     }
     this.finishEntryText();
     this.currentEntry = header;
@@ -413,7 +428,12 @@ export class DumpSplitter {
     if (part === 'none') return;
     if (part !== 'data') this.output.schema.push(bytes);
     if (part !== 'schema') this.output.data.push(bytes);
-    if (this.callbacks.rewriteLine || this.callbacks.keepEntry) this.output.whole.push(rewritten ?? bytes);
+    if (this.passesWhole) this.output.whole.push(rewritten ?? bytes);
+  }
+
+  /** Whether the stream itself is passed through (rewritten or filtered) as `SplitOutput.whole`. */
+  private get passesWhole(): boolean {
+    return this.callbacks.rewriteLine !== undefined || this.callbacks.keepEntry !== undefined || this.callbacks.rewritePreambleLine !== undefined;
   }
 
   private isTopLevel(): boolean {

@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
-import { runBackup, type BackupProgress, type BackupResult } from './backup';
+import { guardNewerSettings, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -140,6 +140,8 @@ interface PreparedRestore {
   psqlPath: string;
   /** psql may read the file itself: nothing in it needs rewriting on the way (see runPsql). */
   directLoad: boolean;
+  /** The set's pg_dump (17 or later) is newer than the target server (before 17): its preamble may need guarding. */
+  olderServer: boolean;
   /** The locks the restore is estimated to need, against the server's room for them. */
   lockBudget: LockBudget;
   /** The existing tables the restore locks (regclass text): whose holders a lock wait names. */
@@ -329,6 +331,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     if (sequences.refused.length > 0) {
       notes.push(`${options.target.user} may not alter ${listNames(sequences.refused.map((name) => ({ schema: '', name })))}: if this restore fails, those sequences keep the values it set`);
     }
+    // pg_dump 17 writes SET transaction_timeout, which servers before 17 reject (sets made before their files guarded it).
+    const setPgDumpMajor = Number(/^(\d+)/.exec(set.manifest?.tools.pgDump.version ?? '')?.[1] ?? 17);
+    const olderServer = setPgDumpMajor >= 17 && Number(serverRow.version_num) < 170000;
     const prolog = restoreProlog({
       mode: options.mode,
       clean: options.clean,
@@ -374,7 +379,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       // them) and no CREATE SCHEMA for a schema the target has already (a data
       // file creates none).
       directLoad:
-        !options.container && set.manifest !== undefined && set.manifest.largeObjects === 0 && (options.mode === 'data' || existingSchemas.size === 0),
+        !options.container &&
+        set.manifest !== undefined &&
+        set.manifest.largeObjects === 0 &&
+        !olderServer &&
+        (options.mode === 'data' || existingSchemas.size === 0),
+      olderServer,
     });
     return plan;
   } catch (error) {
@@ -742,7 +752,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
       execution.onProgress?.({ kind: 'table-start', table });
     },
     onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
-    rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas),
+    rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas, restore.olderServer),
   });
   // The bytes that load are the bytes checked: the file's sha256, taken on
   // the way to psql, must match the manifest before COMMIT is sent.
@@ -779,11 +789,14 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
  * - a schema the file creates may already exist in the target (holding
  *   objects the backup never had, which are left alone), so its
  *   CREATE SCHEMA x; becomes CREATE SCHEMA IF NOT EXISTS x;.
+ * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
+ * older (made before its files guarded it) loads into an older server with
+ * its `SET transaction_timeout` guarded the same way (see backup.ts).
  * Only top-level lines of those entries are touched (the splitter's lexer
  * keeps function bodies and rows out of reach).
  */
-export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>): string | undefined {
-  if (!entry) return undefined;
+export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {
+  if (!entry) return olderServer ? guardNewerSettings(line) : undefined;
   if (LARGE_OBJECT_DATA_TYPES.has(entry.type) && (line === 'BEGIN;' || line === 'COMMIT;')) {
     return `-- ${line} (left out: the restore runs in one transaction)`;
   }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { DumpSplitter } from '../../src/core/dumpSplitter';
+import { guardNewerSettings } from '../../src/core/backup';
 import { rewriteForRestore } from '../../src/core/restore';
 import { dropStatements } from '../../src/core/cleanPlan';
 import { emptyStatements, type ExistingObject } from '../../src/core/restoreTarget';
@@ -107,5 +108,27 @@ describe('setting the backup\'s objects aside', () => {
       'TRUNCATE TABLE "public"."users", "public"."messages";',
       'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (424242);',
     ]);
+  });
+});
+
+describe('a setting only newer servers know', () => {
+  it('pg_dump 17 writes SET transaction_timeout; for an older server it is set only where the server has it', () => {
+    const guarded = guardNewerSettings('SET transaction_timeout = 0;');
+    assert.match(guarded ?? '', /^DO \$\$BEGIN IF pg_catalog\.current_setting\('server_version_num'\)::int >= 170000 THEN SET transaction_timeout = 0; END IF; END\$\$;$/);
+    assert.equal(guardNewerSettings('SET statement_timeout = 0;'), undefined);
+    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, new Set(), true), guarded);
+    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, new Set(), false), undefined);
+  });
+
+  it('the splitter guards it in all three files', () => {
+    const dump = ['SET statement_timeout = 0;', 'SET transaction_timeout = 0;', '', '--', '-- Name: t; Type: TABLE; Schema: public; Owner: -', '--', '', 'CREATE TABLE public.t (a int);', '', '--', '-- PostgreSQL database dump complete', '--', ''].join('\n');
+    const splitter = new DumpSplitter({ rewritePreambleLine: guardNewerSettings });
+    const parts = [splitter.push(Buffer.from(dump)), splitter.end()];
+    for (const part of ['schema', 'data', 'whole'] as const) {
+      const text = Buffer.concat(parts.flatMap((output) => output[part])).toString();
+      assert.ok(text.includes('THEN SET transaction_timeout = 0; END IF;'), part);
+      assert.ok(!/^SET transaction_timeout/m.test(text), part);
+      assert.ok(text.includes('SET statement_timeout = 0;'), part);
+    }
   });
 });
