@@ -130,13 +130,16 @@ async function describeGroup(folder: string, group: Group, backupRunning: boolea
     }
   }
 
+  if (manifest && manifest.id !== group.id) problems.push(`its manifest is the manifest of ${manifest.id}`);
   const files: ListedFile[] = [];
   for (const type of BACKUP_FILE_TYPES) {
     const present = group.files.get(type);
     const recorded = manifest?.files.find((file) => file.type === type);
     if (present) {
       files.push({ type, name: present.name, bytes: present.bytes });
-      if (recorded && recorded.bytes !== present.bytes) {
+      if (manifest && !recorded) problems.push(`the manifest records no ${type} file`);
+      else if (recorded && recorded.name !== present.name) problems.push(`the manifest records the ${type} file as ${recorded.name}`);
+      else if (recorded && recorded.bytes !== present.bytes) {
         problems.push(`${present.name} is ${present.bytes} bytes, the manifest recorded ${recorded.bytes}`);
       }
     } else if (!group.partial) {

@@ -682,7 +682,7 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
 async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
   stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
   const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
-  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const recorded = recordedFile(restore);
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
@@ -695,6 +695,24 @@ async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, exec
   assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash.digest('hex'));
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
   await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
+}
+
+/**
+ * What the manifest recorded for the file that loads, found by its type (as
+ * verify finds it) and required to bear its name: a manifest that records
+ * the file under another name does not describe it, and the load is not
+ * trusted (undefined only for a set without a manifest).
+ */
+function recordedFile(restore: PreparedRestore): { bytes: number; sha256: string } | undefined {
+  const manifest = restore.set.manifest;
+  if (!manifest) return undefined;
+  const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
+  if (!recorded || recorded.name !== basename(restore.plan.file)) {
+    throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
+      hint: 'nothing was changed; run pulse-backup verify on the set',
+    });
+  }
+  return recorded;
 }
 
 /** COMMIT only for a whole file whose bytes are the ones recorded. */
@@ -756,7 +774,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   });
   // The bytes that load are the bytes checked: the file's sha256, taken on
   // the way to psql, must match the manifest before COMMIT is sent.
-  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const recorded = recordedFile(restore);
   const hash = recorded ? createHash('sha256') : undefined;
   let bytes = 0;
   let lastReport = 0;

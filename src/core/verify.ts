@@ -30,6 +30,7 @@ import {
   diskSpaceUnknownCheck,
   dumpFormatCheck,
   manifestCheck,
+  manifestMismatches,
   noChecksumsCheck,
   permissionsCheck,
   presenceCheck,
@@ -170,7 +171,7 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
   const manifest = manifestState.manifest;
   const checks: CheckResult[] = [presenceCheck(files)];
   if (manifest) {
-    checks.push(manifestCheck(manifest), sizesCheck(manifest, files), checksumsCheck(manifest, files));
+    checks.push(manifestCheck(manifest, manifestMismatches(manifest, set.id, files)), sizesCheck(manifest, files), checksumsCheck(manifest, files));
   } else if (manifestState.problem !== undefined) {
     checks.push(damagedManifestCheck(manifestState.problem), noChecksumsCheck('damaged-manifest'));
   } else {

@@ -72,7 +72,29 @@ export function presenceCheck(files: readonly FileFinding[]): CheckResult {
   return check('files-present', 'pass', `schema, data and complete files present and read (${formatBytes(total)} in all)`);
 }
 
-export function manifestCheck(manifest: Manifest): CheckResult {
+/**
+ * What in a manifest does not describe the set it stands beside: another
+ * set's id, a file of another name than the set's, a file type missing or
+ * recorded twice. Sizes and checksums are only worth comparing with a
+ * manifest that names the set's own files. Empty when it describes the set.
+ */
+export function manifestMismatches(manifest: Manifest, setId: string, files: readonly { type: BackupFileType; name: string }[]): string[] {
+  const problems: string[] = [];
+  if (manifest.id !== setId) problems.push(`it is the manifest of ${manifest.id}, not of ${setId}`);
+  for (const type of ['schema', 'data', 'complete'] as const) {
+    const recorded = manifest.files.filter((entry) => entry.type === type);
+    const file = files.find((candidate) => candidate.type === type);
+    if (recorded.length === 0) problems.push(`it records no ${type} file`);
+    else if (recorded.length > 1) problems.push(`it records ${recorded.length} ${type} files`);
+    else if (file && recorded[0].name !== file.name) problems.push(`it records the ${type} file as ${recorded[0].name}, but the set's is ${file.name}`);
+  }
+  return problems;
+}
+
+export function manifestCheck(manifest: Manifest, mismatches: readonly string[] = []): CheckResult {
+  if (mismatches.length > 0) {
+    return check('manifest', 'fail', `the manifest does not describe this set: ${listProblems(mismatches)}; do not trust or restore the set until it is explained`);
+  }
   const tables = manifest.tables.length;
   return check(
     'manifest',

@@ -263,6 +263,45 @@ describe('restore', function () {
       }
     });
 
+    it('a manifest that names other files is a failed verification, and restore refuses even a verified set whose file then changed', async function () {
+      ageSetFiles();
+      const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const manifestFile = join(folder, `${manifest.id}.manifest.json`);
+      const complete = fileOf('complete');
+      const savedManifest = readFileSync(manifestFile);
+      const savedComplete = readFileSync(complete);
+      const target = `misnamed_${Math.random().toString(36).slice(2, 8)}`;
+      await server.createDatabase(target, { template: source });
+      const before = await fingerprintDatabase(server.url(target));
+      try {
+        // The manifest records the complete file under another name (times kept), and the file rots afterwards.
+        const edited = JSON.parse(savedManifest.toString()) as Manifest;
+        for (const file of edited.files) if (file.type === 'complete') file.name = file.name.replace('_complete_', '_full_');
+        const { atime, mtime } = statSync(manifestFile);
+        writeFileSync(manifestFile, JSON.stringify(edited, null, 2));
+        utimesSync(manifestFile, atime, mtime);
+        const times = statSync(complete);
+        const bytes = Buffer.from(savedComplete);
+        const at = bytes.indexOf('@', bytes.indexOf('COPY public.users ')) - 1;
+        bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
+        writeFileSync(complete, bytes);
+        utimesSync(complete, times.atime, times.mtime);
+
+        const verified = await runCli(['verify', manifest.id, '--dir', folder]);
+        assert.equal(verified.code, 1, verified.stdout);
+        assert.match(verified.stdout, /the manifest does not describe this set: it records the complete file as \S+_full_backup_/);
+        const listed = await runCli(['list', '--dir', folder, '--json']);
+        assert.equal((JSON.parse(listed.stdout) as { id: string; status: string }[]).find((set) => set.id === manifest.id)?.status, 'incomplete');
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        assertOneLineError(result);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        writeFileSync(manifestFile, savedManifest);
+        writeFileSync(complete, savedComplete);
+      }
+    });
+
     it('complete into a database that has the backup\'s objects is refused without --clean', async function () {
       const target = 'has_objects';
       await server.createDatabase(target, { template: source });
