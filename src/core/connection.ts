@@ -14,6 +14,21 @@ import { PulseError } from './errors';
 
 export type ConnectionSource = 'flag' | 'PULSE_BACKUP_DB_URL' | 'DATABASE_URL' | 'PG environment' | 'default';
 
+/** The parts of a target a person may want to trace back to where they came from. */
+export type ConnectionPart = 'host' | 'port' | 'user' | 'database' | 'password' | 'sslmode';
+
+/**
+ * Where each part of a target came from, in words: `the --db URL`,
+ * `PGPASSWORD`, `libpq's default`, or (from a front door that adds its own)
+ * `VS Code's secret storage`. A part without an entry is not set.
+ */
+export type ConnectionOrigins = Partial<Record<ConnectionPart, string>>;
+
+export interface ExplainedTarget {
+  target: ConnectionTarget;
+  origins: ConnectionOrigins;
+}
+
 export interface ConnectionTarget {
   /** Host name, IP address (IPv6 without brackets) or a unix-socket folder. */
   host: string;
@@ -116,19 +131,51 @@ const KEPT_PG_VARIABLES = new Set([
 // ---------------------------------------------------------------------------
 // Resolution
 
-export function resolveConnection(input: { url?: string; env: NodeJS.ProcessEnv; defaultUrl?: string }): ConnectionTarget {
+export interface ResolveInput {
+  url?: string;
+  env: NodeJS.ProcessEnv;
+  defaultUrl?: string;
+  /** How `url` is named where it came from (default: the --db URL), e.g. a front door's setting. */
+  urlLabel?: string;
+}
+
+export function resolveConnection(input: ResolveInput): ConnectionTarget {
+  return explainConnection(input).target;
+}
+
+/**
+ * resolveConnection, and where each part of the target came from: the URL
+ * given, one of the environment's URLs, a PG* variable filling what the URL
+ * left out, or libpq's default.
+ */
+export function explainConnection(input: ResolveInput): ExplainedTarget {
   const { env } = input;
   const flagUrl = nonBlank(input.url);
-  if (flagUrl !== undefined) return parseConnectionUrl(flagUrl, { source: 'flag', env });
+  if (flagUrl !== undefined) return parseExplained(flagUrl, 'flag', env, input.urlLabel);
   for (const name of ['PULSE_BACKUP_DB_URL', 'DATABASE_URL'] as const) {
     const url = nonBlank(env[name]);
-    if (url !== undefined) return parseConnectionUrl(url, { source: name, env });
+    if (url !== undefined) return parseExplained(url, name, env);
   }
   // PGPASSWORD or PGSSLMODE alone do not name a server; they only complete one.
   if (['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER'].some((name) => nonBlank(env[name]) !== undefined)) {
-    return fromPgEnvironment(env);
+    return completeTarget({ options: {} }, env, 'PG environment', 'the PG* environment');
   }
-  return parseConnectionUrl(nonBlank(input.defaultUrl) ?? SUPABASE_LOCAL_URL, { source: 'default', env });
+  return parseExplained(nonBlank(input.defaultUrl) ?? SUPABASE_LOCAL_URL, 'default', env);
+}
+
+/** "host and port from the --db URL; password from PGPASSWORD": one line for a log. */
+export function describeOrigins(origins: ConnectionOrigins): string {
+  const parts: ConnectionPart[] = ['host', 'port', 'user', 'database', 'password', 'sslmode'];
+  const byOrigin = new Map<string, ConnectionPart[]>();
+  for (const part of parts) {
+    const origin = origins[part];
+    if (origin === undefined) continue;
+    byOrigin.set(origin, [...(byOrigin.get(origin) ?? []), part]);
+  }
+  const names = (list: ConnectionPart[]) => (list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`);
+  const described = [...byOrigin].map(([origin, list]) => `${names(list)} from ${origin}`);
+  if (origins.password === undefined) described.push('no password (libpq may use ~/.pgpass)');
+  return described.join('; ');
 }
 
 /**
@@ -142,12 +189,15 @@ export function parseConnectionUrl(
   url: string,
   context: { source?: ConnectionSource; env?: NodeJS.ProcessEnv } = {},
 ): ConnectionTarget {
-  const source = context.source ?? 'flag';
-  const env = context.env ?? {};
+  return parseExplained(url, context.source ?? 'flag', context.env ?? {}).target;
+}
+
+function parseExplained(url: string, source: ConnectionSource, env: NodeJS.ProcessEnv, urlLabel?: string): ExplainedTarget {
+  const label = urlLabel ?? sourceLabel(source);
   // Nothing from the URL itself goes into these messages: a malformed URL can
   // put a piece of the password anywhere.
   const invalid = (problem: string): PulseError =>
-    new PulseError('usage', `${sourceLabel(source)} is not a valid PostgreSQL URL: ${problem}`, { hint: URL_HINT });
+    new PulseError('usage', `${label} is not a valid PostgreSQL URL: ${problem}`, { hint: URL_HINT });
 
   const text = url.trim();
   const scheme = /^postgres(?:ql)?:\/\//i.exec(text);
@@ -246,13 +296,9 @@ export function parseConnectionUrl(
     if (/^(true|1|require|on)$/i.test(sslFlag)) sslmode = 'require';
     else if (/^(false|0|off|disable)$/i.test(sslFlag)) sslmode = 'disable';
   }
-  if (sslmode !== undefined) assertSslMode(sslmode, `${sourceLabel(source)} has an unknown sslmode`);
+  if (sslmode !== undefined) assertSslMode(sslmode, `${label} has an unknown sslmode`);
 
-  return completeTarget({ host, port, database, user, password, sslmode, options }, env, source);
-}
-
-function fromPgEnvironment(env: NodeJS.ProcessEnv): ConnectionTarget {
-  return completeTarget({ options: {} }, env, 'PG environment');
+  return completeTarget({ host, port, database, user, password, sslmode, options }, env, source, label);
 }
 
 /** Fills what is missing from the PG* variables and then libpq's defaults. */
@@ -268,7 +314,9 @@ function completeTarget(
   },
   env: NodeJS.ProcessEnv,
   source: ConnectionSource,
-): ConnectionTarget {
+  /** Where the given parts came from, in words. */
+  givenLabel: string,
+): ExplainedTarget {
   const envHost = nonBlank(env.PGHOST);
   if (given.host === undefined && envHost?.includes(',')) {
     throw new PulseError('usage', 'PGHOST names several hosts, which is not supported', {
@@ -303,12 +351,26 @@ function completeTarget(
     user,
     source,
   };
+  const libpqDefault = "libpq's default";
+  const origins: ConnectionOrigins = {
+    host: given.host !== undefined ? givenLabel : envHost !== undefined ? 'PGHOST' : libpqDefault,
+    port: given.port !== undefined ? givenLabel : port !== undefined ? 'PGPORT' : libpqDefault,
+    user: nonBlank(given.user) !== undefined ? givenLabel : nonBlank(env.PGUSER) !== undefined ? 'PGUSER' : 'the operating-system user',
+    database: given.database !== undefined ? givenLabel : nonBlank(env.PGDATABASE) !== undefined ? 'PGDATABASE' : 'the user name',
+  };
   // libpq treats an empty password as none and then looks in the passfile.
-  const password = given.password !== undefined && given.password !== '' ? given.password : env.PGPASSWORD;
-  if (password !== undefined && password !== '') target.password = password;
-  if (sslmode !== undefined) target.sslmode = sslmode;
+  const givenPassword = given.password !== undefined && given.password !== '';
+  const password = givenPassword ? given.password : env.PGPASSWORD;
+  if (password !== undefined && password !== '') {
+    target.password = password;
+    origins.password = givenPassword ? givenLabel : 'PGPASSWORD';
+  }
+  if (sslmode !== undefined) {
+    target.sslmode = sslmode;
+    origins.sslmode = given.sslmode !== undefined ? givenLabel : 'PGSSLMODE';
+  }
   if (Object.keys(options).length > 0) target.options = options;
-  return target;
+  return { target, origins };
 }
 
 function operatingSystemUser(env: NodeJS.ProcessEnv): string {

@@ -16,6 +16,8 @@ import {
   redactText,
   redactUrl,
   resolveConnection,
+  explainConnection,
+  describeOrigins,
   SUPABASE_LOCAL_URL,
   type ConnectionTarget,
 } from '../../src/core/connection';
@@ -75,6 +77,36 @@ describe('connection', () => {
       const t = resolveConnection({ url: 'postgresql://flag@flag-host:6000/flag_db', env: everything });
       assert.equal(t.source, 'flag');
       assert.equal(describeTarget(t), 'flag@flag-host:6000/flag_db');
+    });
+
+    it('says where each part came from: the URL, the PG* variables filling what it leaves out, or libpq\'s defaults', () => {
+      const env = { PGHOST: 'ambient-host', PGPORT: '6009', PGUSER: 'ambient', PGPASSWORD: 'ambient-pw', PGSSLMODE: 'require' };
+      const full = explainConnection({ url: 'postgresql://app@db:5433/shop', env, urlLabel: 'the pulseBackup.connectionURL setting' });
+      assert.equal(describeTarget(full.target), 'app@db:5433/shop');
+      assert.deepEqual(full.origins, {
+        host: 'the pulseBackup.connectionURL setting',
+        port: 'the pulseBackup.connectionURL setting',
+        user: 'the pulseBackup.connectionURL setting',
+        database: 'the pulseBackup.connectionURL setting',
+        password: 'PGPASSWORD',
+        sslmode: 'PGSSLMODE',
+      });
+      assert.equal(
+        describeOrigins(full.origins),
+        'host, port, user and database from the pulseBackup.connectionURL setting; password from PGPASSWORD; sslmode from PGSSLMODE',
+      );
+      const partial = explainConnection({ url: 'postgresql:///shop', env: { PGUSER: 'ambient' } });
+      assert.deepEqual(partial.origins, { host: "libpq's default", port: "libpq's default", user: 'PGUSER', database: 'the --db URL' });
+      assert.match(describeOrigins(partial.origins), /; no password \(libpq may use ~\/\.pgpass\)$/);
+      const invalid = (() => {
+        try {
+          explainConnection({ url: 'mysql://x', env: {}, urlLabel: 'the pulseBackup.connectionURL setting' });
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+      assert.ok(invalid instanceof PulseError && invalid.message.startsWith('the pulseBackup.connectionURL setting is not a valid PostgreSQL URL'));
     });
 
     it('uses PULSE_BACKUP_DB_URL before DATABASE_URL and PG*', () => {
