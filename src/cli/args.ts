@@ -31,7 +31,13 @@ export const FLAGS = {
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
   'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'restore: how long to wait for a lock another session holds before giving up, changing nothing (default 10)' },
-  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
+  keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N sets of this prefix (the same as --keep-last N; default 10 when no --keep-* is given)' },
+  'keep-last': { type: 'string', value: 'N', minimum: 0, help: 'keep the last N sets' },
+  'keep-hourly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N hours that have one' },
+  'keep-daily': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N days that have one' },
+  'keep-weekly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N weeks (ISO weeks) that have one' },
+  'keep-monthly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N months that have one' },
+  'keep-yearly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N years that have one' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -63,6 +69,8 @@ export interface Flags {
   reset: boolean;
   lockTimeout?: number;
   keep?: number;
+  /** --keep-last, --keep-hourly, ... by rule; absent rules were not given. */
+  keepRules: Partial<Record<'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', number>>;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -103,7 +111,7 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, schemas: [], excludeSchemas: [], excludeTableData: [] };
+  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, keepRules: {}, schemas: [], excludeSchemas: [], excludeTableData: [] };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };
@@ -155,6 +163,12 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };
+  if (values.keep !== undefined && values['keep-last'] !== undefined) throw usageError('give --keep or --keep-last, not both (they are the same rule)', spec);
+  const keepRules: Flags['keepRules'] = {};
+  for (const rule of ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const) {
+    const value = text(`keep-${rule}`);
+    if (value !== undefined) keepRules[rule] = Number(value);
+  }
   const list = (name: FlagName): string[] => {
     const value = values[name];
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
@@ -176,6 +190,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       reset: values.reset === true,
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
+      keepRules,
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),

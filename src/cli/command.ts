@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
+import { makePolicy, type RetentionPolicy } from '../core/retentionPolicy';
 import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
 import type { CommandLine, CommandSpec, Flags } from './args';
 
@@ -46,6 +47,11 @@ export function setPrefix(flags: Flags, context: CliContext): string {
 export function connectionTarget(flags: Flags, context: CliContext): ConnectionTarget {
   const project = supabaseProject(context);
   return resolveConnection({ url: flags.db, env: context.env, ...(project ? { defaultUrl: supabaseDatabaseUrl(project) } : {}) });
+}
+
+/** --keep / --keep-last and the bucket flags; none given: keep the last 10. */
+export function retentionPolicy(flags: Flags): RetentionPolicy {
+  return makePolicy({ ...flags.keepRules, ...(flags.keep !== undefined ? { last: flags.keep } : {}) });
 }
 
 const projects = new Map<string, SupabaseProject | undefined>();

@@ -19,11 +19,16 @@ const MAX_VERIFICATIONS = 50;
 export interface RetentionEvent {
   /** ISO 8601. */
   at: string;
+  /** The policy's `last`. */
   keep: number;
+  /** The whole policy in words ("the last 10, 7 daily"); absent in events written before policies had more rules. */
+  policy?: string;
   /** Ids of the sets removed. */
   removed: string[];
-  /** Sets kept although older than the newest `keep`, with the reason (pinned, newest good set). */
+  /** Sets kept although the policy does not keep them, with the reason (pinned, newest good set). */
   protected: { id: string; reason: string }[];
+  /** Sets the policy would have removed that nobody confirmed, so they stayed. */
+  heldBack?: string[];
 }
 
 export interface SetHistory {

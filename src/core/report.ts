@@ -15,7 +15,8 @@ import { formatBytes } from './format';
 import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
-import { DEFAULT_KEEP, describeProtection } from './retention';
+import { DEFAULT_KEEP, describeProtection, planRetention } from './retention';
+import { DEFAULT_POLICY, describePolicy, describeRule, policyKey, type RetentionPolicy } from './retentionPolicy';
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
@@ -235,6 +236,8 @@ export interface ReportVerification {
   verifyCommand: string;
   /** Said when a kind of verification has not run: "not verified yet — run ...". */
   notVerified: RichText;
+  /** How to verify, in the front door's words: "run pulse-backup verify …", "use Verify Now above". */
+  verifyAdvice: RichText;
   /** How many verifications the history holds. */
   runs: number;
 }
@@ -257,6 +260,8 @@ export interface ReportHistory {
   sets: ReportHistorySet[];
   retention: {
     defaultKeep: number;
+    /** The policy in words: "the last 10, 7 daily". */
+    policy: string;
     rules: RichText[];
     /** Where this set stands among the sets of its prefix, newest first. */
     position: { index: number; of: number; prefix: string };
@@ -337,6 +342,10 @@ export interface BuildReportOptions {
    * configuration must not be trusted to run anything.
    */
   git?: boolean;
+  /** Whose words the advice uses: the CLI's commands and flags (default), or VS Code's commands and settings. */
+  frontDoor?: 'cli' | 'vscode';
+  /** The retention policy in force for this folder (default: the CLI's default, keep the last 10). */
+  policy?: RetentionPolicy;
 }
 
 export const SET_STATUS_TEXT: Readonly<Record<SetStatus, string>> = {
@@ -384,8 +393,9 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const warnings = buildWarnings(manifest);
   const restore = buildRestore(folder, set, manifest, files, database);
   const schema = buildSchema(manifest);
-  const verification = buildVerification(folder, set, history);
-  const historySection = buildHistory(sets, set, folder);
+  const frontDoor = options.frontDoor ?? 'cli';
+  const verification = buildVerification(folder, set, history, frontDoor);
+  const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
   const security = buildSecurity(folder, files, git, permissions);
 
   const report: BackupReport = {
@@ -548,13 +558,14 @@ function buildOverview(set: ListedSet, manifest: Manifest | undefined, files: Re
 function retentionEvent(event: RetentionEvent): ReportRetentionEvent {
   const sets = (count: number) => `${count} ${count === 1 ? 'set' : 'sets'}`;
   const removed = event.removed.length === 0 ? 'removed nothing' : `removed ${sets(event.removed.length)}`;
-  const kept = event.protected.length === 0 ? '' : ` and kept ${sets(event.protected.length)} older than the newest ${event.keep}`;
+  const kept = event.protected.length === 0 ? '' : ` and kept ${sets(event.protected.length)} the policy does not keep`;
+  const heldBack = event.heldBack && event.heldBack.length > 0 ? `, and held back ${sets(event.heldBack.length)} that needed a confirmation` : '';
   return {
     at: event.at,
     keep: event.keep,
     removed: event.removed,
     protected: event.protected.map((entry) => ({ ...entry, reasonText: describeProtection(entry.reason) })),
-    summary: `retention (keep ${event.keep}) ${removed}${kept}`,
+    summary: `retention (keep ${event.policy ?? event.keep}) ${removed}${kept}${heldBack}`,
   };
 }
 
@@ -888,13 +899,15 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
   };
 }
 
-function buildVerification(folder: string, set: ListedSet, history: SetHistory): ReportVerification {
+function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode'): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
+  const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
     postBackup: verificationRun(lastVerification(history, 'post-backup'), 'post-backup'),
     preRestore: verificationRun(lastVerification(history, 'pre-restore'), 'pre-restore'),
     verifyCommand,
-    notVerified: ['not verified yet — run ', { code: verifyCommand }],
+    notVerified: ['not verified yet — ', ...verifyAdvice],
+    verifyAdvice,
     runs: history.verifications.length,
   };
 }
@@ -921,11 +934,50 @@ export function verificationRun(report: VerificationReport | undefined, group: C
   };
 }
 
-function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): ReportHistory {
+function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, policy: RetentionPolicy, frontDoor: 'cli' | 'vscode'): ReportHistory {
   const samePrefix = sets.filter((candidate) => candidate.prefix === set.prefix);
   const index = samePrefix.findIndex((candidate) => candidate.id === set.id) + 1;
   const pinned = sets.filter((candidate) => candidate.pinned).map((candidate) => candidate.id);
-  const beyond = index > DEFAULT_KEEP;
+  const keptBy = planRetention(sets, { prefix: set.prefix, policy }).kept.find((candidate) => candidate.id === set.id)?.rules;
+  const policyText = describePolicy(policy);
+  const rules: RichText[] =
+    frontDoor === 'vscode'
+      ? [
+          [
+            `Each backup, and Prune Old Backups, keep ${policyText} finished sets of a prefix (the Retention settings: `,
+            { code: 'pulseBackup.retention.keepLast' },
+            ' and the hourly, daily, weekly, monthly and yearly rules) and remove the others whole. More than 3 sets at once, or sets the policy never kept before, are removed only after you confirm the list.',
+          ],
+          [
+            'Retention never removes a pinned set (Pin in the Backups view), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+          ],
+        ]
+      : [
+          [
+            'Each backup, and ',
+            { code: `pulse-backup prune --dir ${shellCommand([folder])}` },
+            `, keep ${policyText} finished sets of a prefix (`,
+            { code: '--keep N' },
+            ' and ',
+            { code: '--keep-hourly/-daily/-weekly/-monthly/-yearly N' },
+            ' set the policy) and remove the others whole; ',
+            { code: 'prune --dry-run' },
+            ' shows what would go. After a backup, more than 3 sets at once, or sets the policy never kept before, are held back for prune.',
+          ],
+          [
+            'Retention never removes a pinned set (',
+            { code: 'pulse-backup pin <SET_ID>' },
+            '), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+          ],
+        ];
+  const policyName = frontDoor === 'vscode' ? "this folder's policy" : cliPolicyName(policy);
+  const standing = set.pinned
+    ? '; it is pinned, so retention keeps it.'
+    : set.status === 'running'
+      ? '.'
+      : keptBy
+        ? `; ${policyName} keeps it (${keptBy.map((rule) => describeRule(rule, set.timestamp, policy)).join('; ')}).`
+        : `; ${policyName} does not keep it, so the next retention run may remove it unless it is pinned or the newest set that verifies.`;
   return {
     sets: sets.map((candidate) => ({
       id: candidate.id,
@@ -939,29 +991,18 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): Report
     })),
     retention: {
       defaultKeep: DEFAULT_KEEP,
-      rules: [
-        [
-          'Each backup, and ',
-          { code: `pulse-backup prune --dir ${shellCommand([folder])}` },
-          `, keep the newest N finished sets of a prefix (N is ${DEFAULT_KEEP} unless `,
-          { code: '--keep N' },
-          ' says otherwise) and remove older sets whole; ',
-          { code: 'prune --dry-run' },
-          ' shows what would go.',
-        ],
-        [
-          'Retention never removes a pinned set (',
-          { code: 'pulse-backup pin <SET_ID>' },
-          '), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
-        ],
-      ],
+      policy: policyText,
+      rules,
       position: { index, of: samePrefix.length, prefix: set.prefix },
-      summary:
-        `This set is number ${index} of ${samePrefix.length} set${samePrefix.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first` +
-        (set.pinned ? '; it is pinned, so retention keeps it.' : beyond ? `; with the default keep ${DEFAULT_KEEP}, the next prune may remove it unless it is pinned.` : '.'),
+      summary: `This set is number ${index} of ${samePrefix.length} set${samePrefix.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first${standing}`,
     },
     pinned,
   };
+}
+
+/** The CLI cannot know which flags the next run gets: it speaks of the default unless told. */
+function cliPolicyName(policy: RetentionPolicy): string {
+  return policyKey(policy) === policyKey(DEFAULT_POLICY) ? `the default policy (keep ${describePolicy(policy)})` : `the policy (keep ${describePolicy(policy)})`;
 }
 
 // ---------------------------------------------------------------------------
@@ -1152,7 +1193,7 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   const failed = [report.verification.postBackup, report.verification.preRestore].find((run) => run?.outcome === 'fail');
   if (failed) items.push({ level: 'warn', text: [`The last ${failed.group} verification failed; see Verification.`] });
   if (!report.verification.postBackup && set.status !== 'running') {
-    items.push({ level: 'info', text: ['Not verified yet: run ', { code: report.verification.verifyCommand }, '.'] });
+    items.push({ level: 'info', text: ['Not verified yet: ', ...report.verification.verifyAdvice, '.'] });
   }
   if (security.git.state === 'not-ignored') items.push({ level: 'warn', text: [security.git.summary] });
   const exposedFiles = security.permissions.filter((entry) => entry.readableByOthers).map((entry) => entry.name);

@@ -1,11 +1,19 @@
 /**
- * Retention: keep the newest N backup sets of a prefix and remove older ones
- * whole. What it never removes: a file that is not a backup name, a pinned
- * set, the set a backup has just written, the newest set that verifies, and a
- * set a backup is still writing. It holds the folder's lock while it works,
- * so no backup starts (or is running) while files disappear.
+ * Retention: keep the sets of a prefix that the policy keeps (the last N,
+ * and the newest of each of the last hours, days, weeks, months and years:
+ * retentionPolicy.ts) and remove the others whole. What it never removes: a
+ * file that is not a backup name, a pinned set, the set a backup has just
+ * written, the newest set that verifies, and a set a backup is still
+ * writing. It holds the folder's lock while it works, so no backup starts (or
+ * is running) while files disappear.
  *
- * Which sets count toward N: every set of the prefix that is finished —
+ * A run that would remove more than a few sets, or sets this policy has
+ * never kept before (the policy changed, sets were copied in), needs a
+ * person's yes: `confirmed` says what was confirmed, and what was not is held
+ * back, untouched. What each run kept is remembered beside the sets
+ * (`.pulse-backup.retention.json`) for the next run to compare with.
+ *
+ * Which sets count toward the last N: every set of the prefix that is finished —
  * complete, legacy (the old script's, without a manifest) and incomplete
  * alike — newest first by timestamp. Incomplete sets take a place among the
  * newest N rather than being removed at once, because a newest "incomplete"
@@ -15,7 +23,7 @@
  * `removalPriority`), and they never count as the newest good set. A set
  * still being written ('running') is neither counted nor touched.
  */
-import { stat, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
@@ -26,9 +34,24 @@ import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock }
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
 import { compareText } from './format';
+import {
+  DEFAULT_KEEP,
+  DEFAULT_POLICY,
+  applyPolicy,
+  describePolicy,
+  policyKey,
+  reviewRemovals,
+  type PolicyRule,
+  type RemovalReview,
+  type RetentionMemory,
+  type RetentionPolicy,
+} from './retentionPolicy';
 
-/** What `backup` keeps when no --keep is given: enough to survive a few bad backups in a row. */
-export const DEFAULT_KEEP = 10;
+export { DEFAULT_KEEP, DEFAULT_POLICY };
+
+/** Beside the sets: what the last retention run of each prefix kept, under which policy. */
+export const RETENTION_MEMORY_FILE = '.pulse-backup.retention.json';
+const RETENTION_MEMORY_FORMAT = 'pulse-backup-retention';
 
 export interface VerifyRequest {
   folder: string;
@@ -55,6 +78,10 @@ export interface RetainedSet {
   id: string;
   status: SetStatus;
   totalBytes: number;
+  /** For sets the policy keeps: every rule that keeps it. */
+  rules?: PolicyRule[];
+  /** YYYYMMDD_HHMMSS, for describing the rules. */
+  timestamp?: string;
 }
 
 export interface ProtectedSet extends RetainedSet {
@@ -67,8 +94,10 @@ export interface RemovableSet extends RetainedSet {
 }
 
 export interface RetentionPlan {
+  /** The policy's `last`, as before policies had more rules. */
   keep: number;
-  /** The newest `keep` finished sets, newest first. */
+  policy: RetentionPolicy;
+  /** The finished sets the policy keeps, newest first. */
   kept: RetainedSet[];
   /** Sets that stay for a reason other than being among the newest `keep`, newest first. */
   protected: ProtectedSet[];
@@ -99,10 +128,24 @@ export type PruneProgress =
   | { kind: 'verifying'; setId: string }
   | { kind: 'removed'; set: RemovableSet };
 
+/**
+ * Which removals a person has confirmed:
+ * - `all`: every one (`prune`: the person asked for it);
+ * - `routine`: only a run that needs no confirmation (`backup` in a script);
+ *   otherwise nothing is removed and everything is held back;
+ * - a set of ids: exactly those (what a dialog listed and the person accepted).
+ */
+export type ConfirmedRemovals = 'all' | 'routine' | ReadonlySet<string>;
+
 export interface PruneOptions {
   folder: string;
   prefix: string;
-  keep: number;
+  /** The policy; without it, keep the last `keep` (and without either, DEFAULT_POLICY). */
+  policy?: RetentionPolicy;
+  /** Shorthand for a policy that keeps the last `keep` sets. */
+  keep?: number;
+  /** Default 'all'. */
+  confirmed?: ConfirmedRemovals;
   env: NodeJS.ProcessEnv;
   verify: VerifySetFunction;
   /** Say what would be removed and remove nothing (no history is written either). */
@@ -120,29 +163,45 @@ export interface PruneOptions {
 export interface PruneResult extends GoodSetSearch {
   folder: string;
   prefix: string;
+  /** The policy's `last`. */
   keep: number;
+  policy: RetentionPolicy;
   dryRun: boolean;
   /** Removed sets, or with dryRun the sets that would be removed, in removal order. */
   removed: RemovableSet[];
+  /** Sets the policy would remove that were not confirmed, so they stay (see ConfirmedRemovals). */
+  heldBack: RemovableSet[];
+  /** Whether the policy's removals (removed and held back together) need a person's yes, and why. */
+  review: RemovalReview;
   kept: RetainedSet[];
   protected: ProtectedSet[];
   /** Prefixes of the folder's other sets: a prune run from the wrong project folder can say which prefix was meant. */
   otherPrefixes: string[];
 }
 
+/** The policy options ask for: `policy`, else the last `keep`, else the default. */
+export function policyOf(options: { policy?: RetentionPolicy; keep?: number }): RetentionPolicy {
+  if (options.policy) return options.policy;
+  if (options.keep === undefined) return DEFAULT_POLICY;
+  assertValidKeep(options.keep);
+  return { ...DEFAULT_POLICY, last: options.keep };
+}
+
 export function planRetention(
   sets: readonly ListedSet[],
-  options: { prefix: string; keep: number; justWritten?: string; newestGood?: string },
+  options: { prefix: string; policy?: RetentionPolicy; keep?: number; justWritten?: string; newestGood?: string },
 ): RetentionPlan {
-  assertValidKeep(options.keep);
+  const policy = policyOf(options);
   const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
-  const plan: RetentionPlan = { keep: options.keep, kept: [], protected: [], remove: [] };
+  const byPolicy = keptByPolicy(ours, policy);
+  const plan: RetentionPlan = { keep: policy.last, policy, kept: [], protected: [], remove: [] };
   for (const set of ours) {
     const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes };
+    const rules = byPolicy.get(set.id);
     if (set.status === 'running') {
       plan.protected.push({ ...summary, reason: 'unfinished' });
-    } else if (plan.kept.length < options.keep) {
-      plan.kept.push(summary);
+    } else if (rules) {
+      plan.kept.push({ ...summary, rules, timestamp: set.timestamp });
     } else if (set.pinned) {
       plan.protected.push({ ...summary, reason: 'pinned' });
     } else if (set.id === options.justWritten) {
@@ -155,6 +214,15 @@ export function planRetention(
   }
   plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || compareText(a.id, b.id));
   return plan;
+}
+
+/** What the policy keeps of these sets (newest first): finished ones only; incomplete sets never take a bucket. */
+function keptByPolicy(sets: readonly ListedSet[], policy: RetentionPolicy): Map<string, PolicyRule[]> {
+  const finished = sets.filter((set) => set.status !== 'running');
+  return applyPolicy(
+    finished.map((set) => ({ id: set.id, timestamp: set.timestamp, whole: set.status !== 'incomplete' })),
+    policy,
+  );
 }
 
 /**
@@ -257,20 +325,24 @@ function firstFailure(report: VerificationReport): string {
 }
 
 /**
- * Removes the sets of `prefix` beyond the newest `keep`, under the folder's
- * lock. The whole plan is made before the first file goes, so a verification
- * that cannot run leaves everything in place.
+ * Removes the sets of `prefix` the policy does not keep, under the folder's
+ * lock, as far as they are confirmed (see ConfirmedRemovals). The whole plan
+ * is made before the first file goes, so a verification that cannot run
+ * leaves everything in place.
  */
 export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
-  assertValidKeep(options.keep);
+  const policy = policyOf(options);
   assertValidPrefix(options.prefix);
   const dryRun = options.dryRun ?? false;
   const empty: PruneResult = {
     folder: options.folder,
     prefix: options.prefix,
-    keep: options.keep,
+    keep: policy.last,
+    policy,
     dryRun,
     removed: [],
+    heldBack: [],
+    review: { confirm: false, unseen: [], reasons: [] },
     kept: [],
     protected: [],
     passedOver: [],
@@ -287,17 +359,27 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       if (holder) throw busyError(options.folder, holder);
     }
     const sets = await listSets(options.folder);
-    let plan = planRetention(sets, options);
+    const planOptions = { ...options, policy };
+    let plan = planRetention(sets, planOptions);
     let search: GoodSetSearch = { passedOver: [] };
     if (plan.remove.length > 0) {
       search = await findNewestGoodSet(options.folder, sets, { ...options, record: !dryRun });
-      plan = planRetention(sets, { ...options, newestGood: search.newestGood?.id });
+      plan = planRetention(sets, { ...planOptions, newestGood: search.newestGood?.id });
     }
+    const memory = await readRetentionMemory(options.folder, options.prefix);
+    const review = reviewRemovals(
+      plan.remove.map((set) => set.id),
+      policy,
+      memory,
+    );
+    const confirmed = isConfirmed(options.confirmed ?? 'all', review);
+    const toRemove = plan.remove.filter((set) => confirmed(set.id));
+    const heldBack = plan.remove.filter((set) => !confirmed(set.id));
     const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
-    const result: PruneResult = { ...empty, ...search, kept: plan.kept, protected: [...plan.protected], otherPrefixes };
-    if (dryRun) return { ...result, removed: plan.remove };
+    const result: PruneResult = { ...empty, ...search, review, heldBack, kept: plan.kept, protected: [...plan.protected], otherPrefixes };
+    if (dryRun) return { ...result, removed: toRemove };
 
-    for (const set of plan.remove) {
+    for (const set of toRemove) {
       if (options.signal?.aborted) throw cancelledError(result.removed);
       // Verifying can take a while; someone may have pinned the set meanwhile.
       if (await pinnedNow(options.folder, set)) {
@@ -308,9 +390,58 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       result.removed.push(set);
       options.onProgress?.({ kind: 'removed', set });
     }
+    // What this run kept is what the next one compares with; held-back sets were not kept by anyone's decision.
+    await writeRetentionMemory(options.folder, options.prefix, {
+      policy: policyKey(policy),
+      kept: [...result.kept, ...result.protected].map((set) => set.id),
+    });
     return result;
   } finally {
     await lock?.release();
+  }
+}
+
+function isConfirmed(confirmed: ConfirmedRemovals, review: RemovalReview): (id: string) => boolean {
+  if (confirmed === 'all') return () => true;
+  if (confirmed === 'routine') return () => !review.confirm;
+  return (id) => confirmed.has(id);
+}
+
+interface RetentionMemoryFile {
+  format: typeof RETENTION_MEMORY_FORMAT;
+  formatVersion: 1;
+  prefixes: Record<string, RetentionMemory & { at: string }>;
+}
+
+/** What the last run for this prefix kept; nothing when none ran here or the file is damaged. */
+export async function readRetentionMemory(folder: string, prefix: string): Promise<RetentionMemory | undefined> {
+  const file = await readMemoryFile(folder);
+  const entry = file?.prefixes[prefix];
+  if (!entry || typeof entry.policy !== 'string' || !Array.isArray(entry.kept)) return undefined;
+  return { policy: entry.policy, kept: entry.kept.filter((id): id is string => typeof id === 'string') };
+}
+
+async function readMemoryFile(folder: string): Promise<RetentionMemoryFile | undefined> {
+  try {
+    const value = JSON.parse(await readFile(join(folder, RETENTION_MEMORY_FILE), 'utf8')) as Partial<RetentionMemoryFile>;
+    if (value.format !== RETENTION_MEMORY_FORMAT || typeof value.prefixes !== 'object' || value.prefixes === null) return undefined;
+    return value as RetentionMemoryFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Called under the folder's lock, so two runs never write it at once. */
+async function writeRetentionMemory(folder: string, prefix: string, memory: RetentionMemory): Promise<void> {
+  const file: RetentionMemoryFile = (await readMemoryFile(folder)) ?? { format: RETENTION_MEMORY_FORMAT, formatVersion: 1, prefixes: {} };
+  file.prefixes[prefix] = { ...memory, at: new Date().toISOString() };
+  try {
+    await writeFileAtomic(join(folder, RETENTION_MEMORY_FILE), `${JSON.stringify(file, null, 2)}\n`);
+  } catch (error) {
+    throw new PulseError(toPulseError(error).code, `cannot record what retention kept in ${join(folder, RETENTION_MEMORY_FILE)}`, {
+      hint: 'the sets are as listed; the next run asks before removing sets it cannot tell it kept before',
+      cause: error,
+    });
   }
 }
 
@@ -348,15 +479,26 @@ async function pinnedNow(folder: string, set: RemovableSet): Promise<boolean> {
  */
 export async function pruneAfterBackup(
   backup: BackupResult,
-  options: { keep: number; env: NodeJS.ProcessEnv; verify: VerifySetFunction; onProgress?: (event: PruneProgress) => void; signal?: AbortSignal },
+  options: {
+    policy?: RetentionPolicy;
+    keep?: number;
+    /** Default 'routine': a backup run by a script removes only what needs no one's yes. */
+    confirmed?: ConfirmedRemovals;
+    env: NodeJS.ProcessEnv;
+    verify: VerifySetFunction;
+    onProgress?: (event: PruneProgress) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<PruneResult> {
   const removed: string[] = [];
   const setId = backup.manifest.id;
+  const policy = policyOf(options);
   try {
     const result = await pruneSets({
       folder: backup.folder,
       prefix: backup.manifest.prefix,
-      keep: options.keep,
+      policy,
+      confirmed: options.confirmed ?? 'routine',
       env: options.env,
       verify: options.verify,
       justWritten: setId,
@@ -366,12 +508,15 @@ export async function pruneAfterBackup(
         options.onProgress?.(event);
       },
     });
-    if (result.removed.length > 0 || result.protected.length > 0) await recordRetention(backup.folder, setId, retentionEvent(result));
+    if (result.removed.length > 0 || result.protected.length > 0 || result.heldBack.length > 0) {
+      await recordRetention(backup.folder, setId, retentionEvent(result));
+    }
     return result;
   } catch (error) {
     // Sets already gone stay on the record even when a later one could not be removed.
     if (removed.length > 0) {
-      await recordRetention(backup.folder, setId, { at: new Date().toISOString(), keep: options.keep, removed, protected: [] }).catch(() => undefined);
+      const event: RetentionEvent = { at: new Date().toISOString(), keep: policy.last, policy: describePolicy(policy), removed, protected: [] };
+      await recordRetention(backup.folder, setId, event).catch(() => undefined);
     }
     throw error;
   }
@@ -381,8 +526,10 @@ export function retentionEvent(result: PruneResult, at: Date = new Date()): Rete
   return {
     at: at.toISOString(),
     keep: result.keep,
+    policy: describePolicy(result.policy),
     removed: result.removed.map((set) => set.id),
     protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),
+    ...(result.heldBack.length > 0 ? { heldBack: result.heldBack.map((set) => set.id) } : {}),
   };
 }
 

@@ -215,17 +215,52 @@ describe('retention', function () {
     assert.deepEqual(history.retention.map((event) => [event.keep, event.removed]), [[2, [firstId]]]);
   });
 
-  it('backup without --keep keeps the newest ten sets, and with --json prints only the manifest on stdout', async function () {
+  it('backup without --keep into a folder of eleven sets it never kept removes nothing, says so, and prune removes them', async function () {
     const folder = freshFolder();
     for (let day = 1; day <= 11; day++) copySet(folder, `202501${String(day).padStart(2, '0')}_000000`);
+    const before = folderState(folder);
     const result = await runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX, '--json']);
     assert.equal(result.code, 0, result.stderr);
     const manifest = JSON.parse(result.stdout) as Manifest;
-    assert.match(result.stderr, /Retention \(keep 10\): removed 2 older sets/);
+    assert.match(result.stderr, /Retention \(keep 10\): removed nothing/);
+    assert.match(result.stderr, /Retention held back 2 sets \([^)]+\) it would remove, because that needs a confirmation \(2 sets this policy has not kept before \(retention has not run in this folder yet\)\): factory_pulse_20250101_000000, factory_pulse_20250102_000000\./);
+    assert.match(result.stderr, /Run pulse-backup prune with the same --keep flags to remove them/);
+    for (const name of Object.keys(before)) assert.ok(readdirSync(folder).includes(name), `${name} is still there`);
+    assert.equal((await list(folder)).length, 12);
+
+    const dryRun = await prune(folder, ['--prefix', PREFIX, '--dry-run']);
+    assert.deepEqual(dryRun.removed, ['factory_pulse_20250101_000000', 'factory_pulse_20250102_000000']);
+    assert.equal(dryRun.confirmation.length, 1);
+    const pruned = await prune(folder, ['--prefix', PREFIX]);
+    assert.deepEqual(pruned.removed, dryRun.removed);
     const ids = (await list(folder)).map((set) => set.id);
     assert.equal(ids.length, 10);
     assert.equal(ids[0], manifest.id);
-    assert.ok(!ids.includes('factory_pulse_20250101_000000') && !ids.includes('factory_pulse_20250102_000000'));
+
+    // From now on the policy has kept these ten: the next backup's removal of the oldest is routine.
+    const next = await runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX]);
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stdout, /Retention \(keep 10\): removed 1 older set \([^)]+\): factory_pulse_20250103_000000/);
+    assert.doesNotMatch(next.stdout, /held back/);
+  });
+
+  it('prune --keep-daily 2 --keep-weekly 2 keeps the newest set of each of the last two days and weeks, and says which rule keeps each', async function () {
+    const folder = freshFolder();
+    for (const timestamp of ['20250106_090000', '20250106_180000', '20250107_090000', '20250114_090000', '20250115_090000', '20250115_180000']) copySet(folder, timestamp);
+    const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep-daily', '2', '--keep-weekly', '2', '--dry-run']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Dry run: keeping 2 daily, 2 weekly of factory_pulse in /);
+    assert.match(text.stdout, /keep +factory_pulse_20250115_180000 +ok +the newest of 2025-01-15 \(daily\); the newest of week 2025-W03 \(weekly\)/);
+    assert.match(text.stdout, /keep +factory_pulse_20250114_090000 +ok +the newest of 2025-01-14 \(daily\)/);
+    assert.match(text.stdout, /keep +factory_pulse_20250107_090000 +ok +the newest of week 2025-W02 \(weekly\)/);
+    const result = await prune(folder, ['--prefix', PREFIX, '--keep-daily', '2', '--keep-weekly', '2']);
+    assert.deepEqual(result.policy, { last: 0, hourly: 0, daily: 2, weekly: 2, monthly: 0, yearly: 0 });
+    assert.deepEqual([...result.removed].sort(), ['factory_pulse_20250106_090000', 'factory_pulse_20250106_180000', 'factory_pulse_20250115_090000']);
+    assert.deepEqual((await list(folder)).map((set) => set.id), ['factory_pulse_20250115_180000', 'factory_pulse_20250114_090000', 'factory_pulse_20250107_090000']);
+
+    const refused = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep-last', '0']);
+    assertOneLineError(refused, 2);
+    assert.match(refused.stderr, /this retention policy would keep no set at all/);
   });
 
   it('a failed backup prunes nothing', async function () {

@@ -188,6 +188,7 @@ export function handBuiltReport(): BackupReport {
       preRestore: null,
       verifyCommand: `pulse-backup verify ${id}`,
       notVerified: ['not verified yet — run ', { code: `pulse-backup verify ${id}` }],
+      verifyAdvice: ['run ', { code: `pulse-backup verify ${id}` }],
       runs: 1,
     },
     history: {
@@ -197,6 +198,7 @@ export function handBuiltReport(): BackupReport {
       ],
       retention: {
         defaultKeep: 10,
+        policy: 'the last 10',
         rules: [['keeps the newest ', { code: '10' }, ' sets.']],
         position: { index: 1, of: 2, prefix: 'factory_pulse' },
         summary: 'This set is number 1 of 2.',

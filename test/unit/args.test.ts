@@ -57,6 +57,7 @@ describe('command line', () => {
       allowRemote: false,
       reset: false,
       keep: undefined,
+      keepRules: {},
       lockTimeout: undefined,
       dryRun: false,
       format: undefined,
@@ -66,6 +67,16 @@ describe('command line', () => {
       excludeSchemas: ['scratch'],
       excludeTableData: ['public.audit_log'],
     });
+  });
+
+  it('reads the retention rules of backup and prune, and refuses --keep with --keep-last, or a rule below 0', () => {
+    const parsed = parseCommandLine(['prune', '--keep-daily', '7', '--keep-weekly', '4', '--keep-last', '0'], COMMANDS);
+    assert.deepEqual(parsed.flags.keepRules, { last: 0, daily: 7, weekly: 4 });
+    assert.equal(parsed.flags.keep, undefined);
+    assert.deepEqual(parseCommandLine(['backup', '--keep-monthly', '12', '--keep-yearly', '3', '--keep-hourly', '24'], COMMANDS).flags.keepRules, { hourly: 24, monthly: 12, yearly: 3 });
+    assert.match(usageErrorOf(['prune', '--keep', '3', '--keep-last', '3']).message, /give --keep or --keep-last, not both/);
+    assert.match(usageErrorOf(['backup', '--keep-daily', '-1']).message, /--keep-daily/);
+    assert.match(usageErrorOf(['prune', '--keep', '0']).message, /--keep takes a whole number of at least 1/);
   });
 
   it('refuses an unknown profile and an empty pattern', () => {

@@ -20,6 +20,7 @@ import {
   planRetention,
   pruneAfterBackup,
   pruneSets,
+  readRetentionMemory,
   removalOrder,
   unpinSet,
   type VerifyRequest,
@@ -115,6 +116,30 @@ describe('retention', () => {
       assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000']);
       assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_000000', 'shop_20250103_000000']);
       assert.deepEqual(plan.protected, []);
+    });
+
+    it('with a policy of buckets, keeps the newest set of each day and week and says which rule keeps it; pins and the newest good set still stay', () => {
+      const sets = [
+        listed('20250112_200000', 'complete'),
+        listed('20250112_080000', 'complete'),
+        listed('20250111_200000', 'complete'),
+        listed('20250111_080000', 'complete', { pinned: true }),
+        listed('20250103_080000', 'complete'),
+        listed('20250102_080000', 'complete'),
+        listed('20241220_080000', 'complete'),
+      ];
+      const plan = planRetention(sets, { prefix: PREFIX, policy: { last: 1, hourly: 0, daily: 2, weekly: 2, monthly: 0, yearly: 0 }, newestGood: 'shop_20241220_080000' });
+      assert.deepEqual(
+        plan.kept.map((set) => [set.id, set.rules]),
+        [
+          ['shop_20250112_200000', ['last', 'daily', 'weekly']],
+          ['shop_20250111_200000', ['daily']],
+          ['shop_20250103_080000', ['weekly']],
+        ],
+      );
+      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250111_080000', 'pinned'], ['shop_20241220_080000', 'newest-good']]);
+      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_080000', 'shop_20250112_080000']);
+      assert.equal(plan.keep, 1);
     });
 
     it('counts legacy and incomplete sets toward N, and removes incomplete ones first, then legacy, then complete', () => {
@@ -344,14 +369,68 @@ describe('retention', () => {
         assert.deepEqual(quiet.removed, []);
         assert.ok(!existsSync(join(folder, 'shop_20250103_000000.history.json')));
 
+        // Keep 3 kept all three; the next backup's policy keeps 2: the oldest falls out, routine.
+        writeSet(folder, '20250104_000000');
         const { verify, asked } = fakeVerify({});
-        const result = await pruneAfterBackup(backup('20250103_000000'), { keep: 1, env: {}, verify });
+        const result = await pruneAfterBackup(backup('20250104_000000'), { keep: 3, env: {}, verify });
         assert.equal(asked.length, 0, 'the new set is not read again');
-        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
-        const history = await readHistory(folder, 'shop_20250103_000000');
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(result.heldBack, []);
+        const history = await readHistory(folder, 'shop_20250104_000000');
         assert.equal(history.retention.length, 1);
-        assert.deepEqual(history.retention[0].removed, ['shop_20250101_000000', 'shop_20250102_000000']);
-        assert.equal(history.retention[0].keep, 1);
+        assert.deepEqual(history.retention[0].removed, ['shop_20250101_000000']);
+        assert.equal(history.retention[0].keep, 3);
+        assert.equal(history.retention[0].policy, 'the last 3');
+      });
+
+      it('after a backup, holds back removals that need a confirmation and records them; a confirmed list removes exactly that', async () => {
+        for (const day of ['01', '02', '03', '04', '05', '06']) writeSet(folder, `202501${day}_000000`);
+        const backup: BackupResult = {
+          folder,
+          manifestPath: join(folder, manifestNameFor(PREFIX, '20250106_000000')),
+          manifest: { id: setIdFor(PREFIX, '20250106_000000'), prefix: PREFIX, timestamp: '20250106_000000' } as Manifest,
+        };
+        const before = folderState(folder);
+        // Retention never ran here: none of the five older sets was kept under this policy.
+        const held = await pruneAfterBackup(backup, { keep: 1, env: {}, verify: fakeVerify({}).verify });
+        assert.deepEqual(held.removed, []);
+        assert.deepEqual(held.heldBack.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000', 'shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
+        assert.equal(held.review.confirm, true);
+        assert.match(held.review.reasons.join('; '), /5 sets at once/);
+        assert.match(held.review.reasons.join('; '), /5 sets this policy has not kept before \(retention has not run in this folder yet\)/);
+        for (const name of Object.keys(before)) assert.ok(existsSync(join(folder, name)), `${name} is still there`);
+        assert.deepEqual((await readHistory(folder, backup.manifest.id)).retention[0].heldBack?.length, 5);
+
+        const confirmed = await pruneAfterBackup(backup, {
+          keep: 1,
+          confirmed: new Set(['shop_20250101_000000', 'shop_20250102_000000']),
+          env: {},
+          verify: fakeVerify({}).verify,
+        });
+        assert.deepEqual(confirmed.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+        assert.deepEqual(confirmed.heldBack.map((set) => set.id), ['shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
+        assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000']);
+      });
+
+      it('remembers what each run kept, per prefix and policy, so the next run can tell a routine removal from a new one', async () => {
+        for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
+        writeSet(folder, '20250101_000000', { prefix: 'other' });
+        await pruneSets({ folder, prefix: PREFIX, keep: 3, env: {}, verify: fakeVerify({}).verify });
+        assert.deepEqual(await readRetentionMemory(folder, PREFIX), { policy: 'last=3,hourly=0,daily=0,weekly=0,monthly=0,yearly=0', kept: ['shop_20250103_000000', 'shop_20250102_000000', 'shop_20250101_000000'] });
+        assert.equal(await readRetentionMemory(folder, 'other'), undefined);
+        assert.ok(!(await listSets(folder)).some((set) => set.id.includes('retention')), 'the record is not a set');
+
+        writeSet(folder, '20250104_000000');
+        const verify = fakeVerify({ shop_20250104_000000: 'pass' }).verify;
+        const routine = await pruneSets({ folder, prefix: PREFIX, keep: 3, confirmed: 'routine', dryRun: true, env: {}, verify });
+        assert.deepEqual(routine.review, { confirm: false, unseen: [], reasons: [] });
+        assert.deepEqual(routine.removed.map((set) => set.id), ['shop_20250101_000000']);
+
+        const changed = await pruneSets({ folder, prefix: PREFIX, keep: 2, confirmed: 'routine', dryRun: true, env: {}, verify });
+        assert.equal(changed.review.confirm, true);
+        assert.match(changed.review.reasons[0], /the policy changed/);
+        assert.deepEqual(changed.removed, []);
+        assert.equal(changed.heldBack.length, 2);
       });
     });
 

@@ -1,19 +1,39 @@
 import { runBackup, type BackupResult } from '../../core/backup';
 import { formatError } from '../../core/errors';
-import { DEFAULT_KEEP, pruneAfterBackup } from '../../core/retention';
+import { pruneAfterBackup } from '../../core/retention';
 import { verifySet } from '../../core/verify';
+import type { RetentionPolicy } from '../../core/retentionPolicy';
 import type { Flags } from '../args';
-import { backupsFolder, supabaseContainerTools, connectionTarget, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'json'],
+  flags: [
+    'db',
+    'dir',
+    'prefix',
+    'pg-bin-dir',
+    'keep',
+    'keep-last',
+    'keep-hourly',
+    'keep-daily',
+    'keep-weekly',
+    'keep-monthly',
+    'keep-yearly',
+    'profile',
+    'schema',
+    'exclude-schema',
+    'exclude-table-data',
+    'json',
+  ],
   positionals: [],
-  summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N sets (default 10)',
+  summary:
+    'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does, removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',
   async run({ flags }, context) {
+    const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
@@ -37,7 +57,7 @@ export const backupCommand: Command = {
       progress?.finish();
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
-      await pruneAfterSuccess(result, flags, context);
+      await pruneAfterSuccess(result, policy, flags, context);
       return 0;
     } finally {
       progress?.finish();
@@ -48,17 +68,20 @@ export const backupCommand: Command = {
 
 /**
  * Retention runs only once the backup has succeeded (a failed backup throws
- * before this), as a step of its own after runBackup: the engine's backup
+ * before this), as a step of its own after runBackup. Nobody is there to
+ * answer a question (cron, CI), so a run that needs a confirmation removes
+ * nothing and says so: `prune` removes what it held back. The engine's backup
  * knows nothing of retention, and the extension composes the same two calls.
  * The backup's outcome decides the exit code: its set is written whatever
  * happens here, so a prune that cannot run (another backup took the folder
  * in between, a file that cannot be removed) is a warning, not a failure a
  * script would retry. With --json stdout stays the manifest alone.
  */
-async function pruneAfterSuccess(backup: BackupResult, flags: Flags, context: CliContext): Promise<void> {
+async function pruneAfterSuccess(backup: BackupResult, policy: RetentionPolicy, flags: Flags, context: CliContext): Promise<void> {
   try {
     const result = await pruneAfterBackup(backup, {
-      keep: flags.keep ?? DEFAULT_KEEP,
+      policy,
+      confirmed: 'routine',
       env: context.env,
       verify: verifySet,
       signal: context.signal,

@@ -1,18 +1,20 @@
-import { DEFAULT_KEEP, pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention';
+import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention';
 import { verifySet } from '../../core/verify';
-import { backupsFolder, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutput';
 
 export const pruneCommand: Command = {
   name: 'prune',
-  flags: ['dir', 'prefix', 'keep', 'dry-run', 'json'],
+  flags: ['dir', 'prefix', 'keep', 'keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'dry-run', 'json'],
   positionals: [],
-  summary: 'remove whole backup sets older than the newest --keep N (default 10); never pinned sets, the newest set that verifies, or other files',
+  summary:
+    'remove whole backup sets the policy does not keep (the last --keep N, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N); never pinned sets, the newest set that verifies, or other files',
   async run({ flags }, context) {
     const result = await pruneSets({
       folder: backupsFolder(flags, context),
       prefix: setPrefix(flags, context),
-      keep: flags.keep ?? DEFAULT_KEEP,
+      policy: retentionPolicy(flags),
+      confirmed: 'all',
       dryRun: flags.dryRun,
       env: context.env,
       verify: verifySet,
@@ -37,7 +39,7 @@ export const pinCommand: Command = {
   name: 'pin',
   flags: ['dir', 'json'],
   positionals: ['SET_ID'],
-  summary: 'pin a set: prune and backup --keep never remove it',
+  summary: 'pin a set: retention (prune, and after a backup) never removes it',
   async run({ flags, positionals }, context) {
     const result = await pinSet(backupsFolder(flags, context), positionals[0]);
     if (flags.json) writeJson(context, result);
