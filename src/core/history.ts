@@ -95,11 +95,25 @@ const MTIME_RESOLUTION_MS = 2000;
 /**
  * The set's last recorded post-backup verification, when it still speaks for
  * the files: every file of the set (and its manifest) exists and was last
- * modified clearly before that verification. Undefined otherwise.
+ * modified clearly before that verification. Undefined otherwise. Retention
+ * relies on it instead of reading the set again, so it leaves the margin.
  */
 export async function recentVerification(folder: string, set: ListedSet): Promise<VerificationReport | undefined> {
+  return verificationThatHolds(folder, set, MTIME_RESOLUTION_MS);
+}
+
+/**
+ * The same for showing a set: a verification counts until a file of the set
+ * is modified after it (a file rewritten since, or damaged since), so a set
+ * verified a moment after its backup shows as verified at once.
+ */
+export async function currentVerification(folder: string, set: ListedSet, history?: SetHistory): Promise<VerificationReport | undefined> {
+  return verificationThatHolds(folder, set, 0, history);
+}
+
+async function verificationThatHolds(folder: string, set: ListedSet, marginMs: number, known?: SetHistory): Promise<VerificationReport | undefined> {
   if (!set.hasHistory) return undefined;
-  const report = lastVerification(await readHistory(folder, set.id), 'post-backup');
+  const report = lastVerification(known ?? (await readHistory(folder, set.id)), 'post-backup');
   if (!report) return undefined;
   const checkedAt = Date.parse(report.checkedAt);
   if (Number.isNaN(checkedAt)) return undefined;
@@ -107,7 +121,7 @@ export async function recentVerification(folder: string, set: ListedSet): Promis
   for (const name of names) {
     const info = await stat(join(folder, name)).catch(() => undefined);
     // A file changed (or vanished) since the check: the recorded result says nothing about it now.
-    if (!info || info.mtimeMs > checkedAt - MTIME_RESOLUTION_MS) return undefined;
+    if (!info || info.mtimeMs > checkedAt - marginMs) return undefined;
   }
   return report;
 }

@@ -12,11 +12,12 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseConnectionUrl, redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
-import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
+import { currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
 import { DEFAULT_KEEP, describeProtection, planRetention } from './retention';
 import { DEFAULT_POLICY, describePolicy, describeRule, policyKey, type RetentionPolicy } from './retentionPolicy';
+import { SET_STATE_WORDS, setStateOf, type SetState } from './setState';
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
@@ -78,6 +79,9 @@ export interface ReportSet {
   hasHistory: boolean;
   /** Who wrote the set: this tool (it has a manifest) or the team's old shell script. */
   madeBy: 'pulse-backup' | 'old script' | 'unknown';
+  /** The set's one state, as every view of it shows it (setState.ts). */
+  state: SetState;
+  stateText: string;
 }
 
 export interface ReportOverview {
@@ -387,6 +391,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
     options.git === false ? Promise.resolve<GitFacts>({ state: 'not-checked', repositoryRoot: null, trackedFiles: [] }) : inspectGit(folder, set, options.env),
   ]);
   const permissions = await readPermissions(folder, files);
+  const holding = await currentVerification(folder, set, history);
+  const state = setStateOf({ set, ...(holding ? { verification: holding } : {}) });
 
   const overview = buildOverview(set, manifest, files, history);
   const database = buildDatabase(manifest, header);
@@ -418,6 +424,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
       hasManifest: set.hasManifest,
       hasHistory: set.hasHistory,
       madeBy: manifest ? 'pulse-backup' : set.status === 'legacy' ? 'old script' : 'unknown',
+      state,
+      stateText: SET_STATE_WORDS[state],
     },
     attention: [],
     overview,

@@ -33,6 +33,12 @@ export interface SectionStyle {
   numbered: boolean;
   /** A shell command to show, with an optional title line above it. */
   commandBlock(text: string, title?: string): Content;
+  /**
+   * A panel may fold long sections: true draws the section folded (its
+   * heading stays, a click opens it), false open but foldable; without it,
+   * a plain section (a document to print).
+   */
+  folded?(key: keyof typeof REPORT_SECTIONS): boolean;
 }
 
 /** A command as preformatted text, its title above: for pages without scripts. */
@@ -81,7 +87,9 @@ export function rich(value: RichText): Content {
 function section(style: SectionStyle, key: keyof typeof REPORT_SECTIONS, ...children: Content[]): Html {
   const info = REPORT_SECTIONS[key];
   const order = Object.keys(REPORT_SECTIONS).indexOf(key) + 1;
-  return h('section', { id: info.id }, h('h2', {}, style.numbered ? `${order}. ${info.title}` : info.title), ...children);
+  const heading = h('h2', {}, style.numbered ? `${order}. ${info.title}` : info.title);
+  if (!style.folded) return h('section', { id: info.id }, heading, ...children);
+  return h('section', { id: info.id }, h('details', style.folded(key) ? {} : { open: 'open' }, h('summary', {}, heading), ...children));
 }
 
 function overview(report: BackupReport, style: SectionStyle): Html {
@@ -329,9 +337,14 @@ function facts(rows: [string, Content][]): Html {
   return h('dl', { class: 'facts' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
 }
 
-/** `numeric` lists the columns of figures, right-aligned; `highlight` marks rows. */
+/**
+ * `numeric` lists the columns of figures, right-aligned; `highlight` marks
+ * rows. Each cell carries its column's name (data-label), so a narrow page
+ * can show a row as a stack of "Column: value" lines.
+ */
 function table(headers: string[], rows: Content[][], numeric: number[] = [], highlight: boolean[] = []): Html {
-  const cell = (tag: 'td' | 'th', index: number, content: Content) => h(tag, numeric.includes(index) ? { class: 'num' } : {}, content);
+  const cell = (tag: 'td' | 'th', index: number, content: Content) =>
+    h(tag, { ...(numeric.includes(index) ? { class: 'num' } : {}), ...(tag === 'td' ? { 'data-label': headers[index] } : {}) }, content);
   return h(
     'div',
     { class: 'table-wrap' },

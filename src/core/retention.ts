@@ -445,12 +445,15 @@ async function writeRetentionMemory(folder: string, prefix: string, memory: Rete
   }
 }
 
+/** How one file goes: unlink, or (a front door's choice) a move to the platform's trash. Must fail with ENOENT for a file that is not there. */
+export type RemoveFile = (path: string) => Promise<void>;
+
 /** Every name the set can have is tried, so a damaged manifest or a stray marker goes too; a missing one is skipped. */
-async function removeSet(folder: string, set: RemovableSet, removedBefore: readonly RemovableSet[]): Promise<void> {
+async function removeSet(folder: string, set: RemovableSet, removedBefore: readonly RemovableSet[], removeFile: RemoveFile = unlink): Promise<void> {
   let removedAny = false;
   for (const name of removalOrder(set.prefix, set.timestamp)) {
     try {
-      await unlink(join(folder, name));
+      await removeFile(join(folder, name));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       const cause = toPulseError(error);
@@ -553,9 +556,9 @@ export function describeProtection(reason: string): string {
  * Removes one whole set on request (the extension's Delete), under the
  * folder's lock like prune and in the same order, so an interrupted delete
  * leaves an incomplete set, never one that looks good. A set still being
- * written is refused.
+ * written is refused. `removeFile` may move the files to a trash instead.
  */
-export async function deleteSet(folder: string, setId: string): Promise<RemovableSet> {
+export async function deleteSet(folder: string, setId: string, removeFile?: RemoveFile): Promise<RemovableSet> {
   const set = await findSet(folder, setId);
   if (set.status === 'running') {
     throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish, then delete it' });
@@ -563,7 +566,7 @@ export async function deleteSet(folder: string, setId: string): Promise<Removabl
   const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, prefix: set.prefix, timestamp: set.timestamp };
   const lock = await lockForPrune(folder);
   try {
-    await removeSet(folder, removable, []);
+    await removeSet(folder, removable, [], removeFile);
   } finally {
     await lock.release();
   }

@@ -33,6 +33,8 @@ export function handBuiltReport(): BackupReport {
       hasManifest: true,
       hasHistory: true,
       madeBy: 'pulse-backup',
+      state: 'incomplete',
+      stateText: 'incomplete',
     },
     attention: [
       { level: 'warn', text: ['This set is incomplete: <svg onload=alert(3)>.'] },

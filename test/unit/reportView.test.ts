@@ -27,14 +27,30 @@ describe('the report panel page', () => {
     }
   });
 
-  it('shows the sections of the model, with row counts of the tables', () => {
+  it('shows the sections of the model, the long ones folded, with row counts of the tables and each cell named for a narrow page', () => {
     for (const id of ['overview', 'database', 'warnings', 'restore', 'schema', 'verification', 'history', 'security']) {
       assert.ok(body.includes(`<section id="${id}">`), id);
     }
-    assert.match(body, /<td class="num">2<\/td>/);
+    const folded = [...body.matchAll(/<section id="([a-z]+)"><details( open="open")?>/g)].map((match) => [match[1], match[2] !== undefined]);
+    assert.deepEqual(folded, [
+      ['overview', true],
+      ['database', false],
+      ['warnings', false],
+      ['restore', false],
+      ['schema', false],
+      ['verification', true],
+      ['history', false],
+      ['security', false],
+    ]);
+    assert.match(body, /<td class="num" data-label="Rows">2<\/td>/);
   });
 
-  it('offers Verify now, Restore… and Export Markdown, but no tool-running button in Restricted Mode', () => {
+  it('shows the set\'s one state as the tree does, its words in the theme\'s text colour', () => {
+    assert.match(body, /<span class="badge state state-incomplete">incomplete<\/span>/);
+  });
+
+  it('offers Verify Now, Restore… and Export Markdown, but no tool-running button in Restricted Mode', () => {
+    assert.match(body, />Verify Now</);
     assert.match(body, /data-action="verify"/);
     assert.match(body, /data-action="restore"/);
     assert.match(body, /data-action="exportMarkdown"/);

@@ -1,0 +1,29 @@
+/**
+ * Is the database there, and does it let us in? One short session that
+ * logs in and asks the server's version: what a front door runs right after
+ * a person configured the connection, so a wrong password shows then, not
+ * at the first backup.
+ */
+import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { loadPg } from './pgDriver';
+
+export interface ServerProbe {
+  /** `15.18`, as the server reports it. */
+  serverVersion: string;
+}
+
+/** Logs in and reads the version; every failure is the engine's connection error, in one line. */
+export async function probeServer(target: ConnectionTarget): Promise<ServerProbe> {
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(target));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query<{ version: string }>(`SELECT current_setting('server_version') AS version`);
+    return { serverVersion: result.rows[0].version.split(' ')[0] };
+  } catch (error) {
+    throw describeConnectionError(error, target);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
