@@ -9,7 +9,16 @@
   const body = document.body;
   vscode.setState({ folderUri: body.dataset.folderUri, setId: body.dataset.setId });
 
+  // A link to a folded section opens it, then scrolls there.
+  function openSection(hash) {
+    const section = hash ? document.getElementById(hash.slice(1)) : null;
+    const details = section ? section.querySelector(':scope > details') : null;
+    if (details) details.open = true;
+  }
+
   document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+    if (link) openSection(link.getAttribute('href'));
     const target = event.target instanceof Element ? event.target.closest('button') : null;
     if (!target) return;
     const copy = target.getAttribute('data-copy');

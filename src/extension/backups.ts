@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
-import { lastVerification, readHistory } from '../core/history';
+import { currentVerification, lastVerification, readHistory } from '../core/history';
 import { listSets } from '../core/listing';
 import type { Config } from './config';
 import { Disposable, disposeAll } from './lifecycle';
@@ -125,8 +125,12 @@ export class BackupsStore extends Disposable {
       const entries = await Promise.all(
         sets.map(async (set): Promise<SetEntry> => {
           if (!set.hasHistory) return { set };
-          const report = lastVerification(await readHistory(settings.backupsFolder, set.id), 'post-backup');
-          return report ? { set, lastVerification: report } : { set };
+          const history = await readHistory(settings.backupsFolder, set.id);
+          const last = lastVerification(history, 'post-backup');
+          if (!last) return { set };
+          // A verification counts until a file of the set changes after it.
+          const holding = await currentVerification(settings.backupsFolder, set, history);
+          return holding ? { set, lastVerification: holding } : { set, staleVerification: last };
         }),
       );
       return { folder, settings, entries };

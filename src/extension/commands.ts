@@ -2,30 +2,34 @@
  * Every pulseBackup.* command. Commands about one set take it from the tree
  * (a SetNode), from the status bar or the report ({ folderUri, setId }), or
  * ask for it. Work a person should watch (backup, verify, restore) runs as a
- * task (tasks.ts); quick things (pin, delete, prune) run here behind a
- * progress notification. Every failure goes through showFailure.
+ * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
+ * goes through showFailure; a question answered with no is not a failure.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeTarget, resolveConnection } from '../core/connection';
-import { PulseError, toPulseError } from '../core/errors';
+import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/listing';
 import type { BackupFileType } from '../core/manifest';
 import { buildReport } from '../core/report';
 import type { RestoreMode } from '../core/restore';
 import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention';
+import { describePolicy } from '../core/retentionPolicy';
+import { latestBackup } from '../core/setState';
 import { findSupabaseCli } from '../core/supabaseReset';
 import { verifySet } from '../core/verify';
 import type { BackupsStore, FolderListing } from './backups';
-import { defaultUrlOf, pickWorkspaceFolder, type Config } from './config';
+import { pickWorkspaceFolder, type Config } from './config';
+import { configureConnection } from './connectionCommand';
+import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './dialogs';
+import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { ReportPanel, type ReportPanelDependencies } from './reportPanel';
-import { splitPassword } from './settings';
+import { SETTING } from './settings';
 import { TASK_TYPE, type PulseTasks, type TaskOutcome } from './tasks';
 import type { BackupsNode, FileNode, SetNode } from './tree';
-import { FILE_TYPE_WORDS, setLabel } from './viewModel';
+import { SET_STATE_ICONS, SET_STATE_WORDS, setLabel, setState, type SetEntry } from './viewModel';
 
 /** How a command names a set when it does not come from the tree. */
 export interface SetReference {
@@ -62,11 +66,13 @@ export class Commands extends Disposable {
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),
     };
     const commands: Record<string, (...args: unknown[]) => Promise<void> | void> = {
-      'pulseBackup.backup': (arg) => this.backup(arg),
+      'pulseBackup.backup': () => this.backup(),
       'pulseBackup.verifyLatest': () => this.verifyLatest(),
       'pulseBackup.openReport': (arg) => this.openReport(arg),
       'pulseBackup.prune': () => this.prune(),
-      'pulseBackup.configureConnection': () => this.configureConnection(),
+      'pulseBackup.configureConnection': () => configureConnection(dependencies.config, dependencies.log),
+      'pulseBackup.chooseBackupsFolder': () => chooseFolderSetting(dependencies.config, SETTING.backupsFolder),
+      'pulseBackup.chooseClientToolsFolder': () => chooseFolderSetting(dependencies.config, SETTING.clientToolsFolder),
       'pulseBackup.showLog': () => dependencies.log.show(),
       'pulseBackup.refresh': () => dependencies.store.refresh(),
       'pulseBackup.restore': (arg) => this.restore(arg),
@@ -95,19 +101,12 @@ export class Commands extends Disposable {
   // -------------------------------------------------------------------------
   // Backup, verify, restore: tasks
 
-  /**
-   * The engine always writes the whole set (schema, data and complete) from
-   * one pg_dump run and one snapshot: a schema-only run would cost as much
-   * and lose the consistency. So the choice here is which file the person
-   * wants to look at afterwards, and the quick pick says so.
-   */
-  private async backup(arg: unknown): Promise<void> {
+  /** The engine always writes the whole set (schema, data and complete) from one pg_dump run: there is nothing to choose. */
+  private async backup(): Promise<void> {
     const { config, store, tasks } = this.dependencies;
     const folder = await pickWorkspaceFolder(config, 'Back up the database of which folder?');
     if (!folder) return;
     config.requireTrust('Backing up');
-    const focus = isBackupFocus(arg) ? arg.focus : await pickBackupFocus();
-    if (focus === undefined) return;
     if (store.isRunning('backup', folder)) {
       void vscode.window.showInformationMessage(`A backup of ${folder.name} is already running.`);
       return;
@@ -116,28 +115,26 @@ export class Commands extends Disposable {
     if (await this.failed(outcome, 'backup')) return;
     const manifest = outcome.backup?.manifest;
     if (!manifest) return;
-    const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-    const fileToOpen = focus === 'set' ? undefined : manifest.files.find((file) => file.type === focus);
-    const openFile = fileToOpen ? `Open ${FILE_TYPE_WORDS[fileToOpen.type].toLowerCase()}` : undefined;
-    const choice = await vscode.window.showInformationMessage(
-      `Backup ${manifest.id} written (${formatBytes(total)}, ${manifest.tables.length} tables).`,
-      'Open report',
-      ...(openFile ? [openFile] : []),
-    );
-    if (choice === 'Open report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
-    else if (choice === openFile && fileToOpen && outcome.backup) {
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(outcome.backup.folder, fileToOpen.name)));
-    }
+    const message = backupDoneMessage({
+      setId: manifest.id,
+      bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0),
+      tables: manifest.tables.length,
+      removed: outcome.retention?.result.removed ?? [],
+      kept: outcome.retention?.declined ?? 0,
+    });
+    const choice = await vscode.window.showInformationMessage(message, 'Open Report');
+    if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
 
+  /** The newest real backup: never a safety set, the same set the status bar's "last good" is drawn from. */
   private async verifyLatest(): Promise<void> {
     const folder = await pickWorkspaceFolder(this.dependencies.config, 'Verify the latest backup of which folder?');
     if (!folder) return;
     const listing = await this.dependencies.store.listing(folder);
     throwIfUnusable(listing);
-    const newest = listing.entries.find((entry) => entry.set.status !== 'running');
-    if (!newest) throw noSets(listing);
-    await this.verify({ folderUri: folder.uri.toString(), setId: newest.set.id });
+    const latest = latestBackup(listing.entries);
+    if (!latest) throw noSets(listing);
+    await this.verify({ folderUri: folder.uri.toString(), setId: latest.set.id });
   }
 
   private async verify(arg: unknown): Promise<void> {
@@ -155,25 +152,20 @@ export class Commands extends Disposable {
       report.outcome === 'pass'
         ? `${report.setId} verifies: all ${checks.length} checks passed.`
         : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${check.detail}`).join('; ')}`;
-    const choice =
-      report.outcome === 'pass'
-        ? await vscode.window.showInformationMessage(text, 'Open report')
-        : report.outcome === 'warn'
-          ? await vscode.window.showWarningMessage(text, 'Open report')
-          : await vscode.window.showErrorMessage(text, 'Open report');
-    if (choice === 'Open report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
+    const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+    const choice = await show(text, 'Open Report');
+    if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
   }
 
-  private async restore(arg: unknown): Promise<void> {
+  private async restore(arg: unknown, preset?: { mode: RestoreMode }): Promise<void> {
     const resolved = await this.resolveSet(arg, 'Restore which backup set?');
     if (!resolved) return;
     this.dependencies.config.requireTrust('Restoring');
     const settings = this.dependencies.config.settingsFor(resolved.folder);
     const canReset = settings.supabase !== undefined && findSupabaseCli(process.env) !== undefined;
-    const choice = await pickRestoreMode(resolved.set, canReset);
+    const choice = preset ? { ...preset, reset: false } : await pickRestoreMode(resolved.set, canReset);
     if (!choice) return;
-    // The modal in the task names what the pre-flight found in the target,
-    // including every object that would be replaced; nothing changes before it.
+    // The modal in the task leads with what the restore changes in the target; nothing changes before it.
     const outcome = await this.dependencies.tasks.run(
       { type: TASK_TYPE, action: 'restore', setId: resolved.set.id, mode: choice.mode, clean: true, ...(choice.reset ? { reset: true } : {}) },
       resolved.folder,
@@ -183,13 +175,19 @@ export class Commands extends Disposable {
     if (!result) return;
     const safety = result.safetyBackup ? ` Safety backup: ${result.safetyBackup}.` : '';
     const rows = result.rowCountsMatch ? '' : ' Some row counts differ from the manifest: see the task terminal.';
-    const message = `Restored ${result.plan.setId} (${result.plan.mode}) into ${result.plan.target}.${safety}${rows}`;
-    if (result.rowCountsMatch) void vscode.window.showInformationMessage(message);
-    else void vscode.window.showWarningMessage(message);
+    const message = `Restored ${result.plan.setId} (${RESTORE_MODE_WORDS[result.plan.mode]}) into ${result.plan.target}.${safety}${rows}`;
+    const undo = 'Undo';
+    const buttons = result.safetyBackup ? [undo] : [];
+    const picked = result.rowCountsMatch ? await vscode.window.showInformationMessage(message, ...buttons) : await vscode.window.showWarningMessage(message, ...buttons);
+    if (picked === undo && result.safetyBackup) {
+      // The safety set holds the target as it was: its rows for a data restore, everything for the others.
+      await this.restore({ folderUri: resolved.folder.uri.toString(), setId: result.safetyBackup }, { mode: result.plan.mode === 'data' ? 'data' : 'complete' });
+    }
   }
 
   /** A failed or cancelled run: its one line (with actions) as a notification. True when it did not succeed. */
   private async failed(outcome: TaskOutcome, what: string): Promise<boolean> {
+    if (outcome.declined) return true;
     if (!outcome.error) return false;
     // The task's terminal has logged it already.
     await showFailure(this.dependencies.log, what, outcome.error, { logged: true });
@@ -225,33 +223,34 @@ export class Commands extends Disposable {
   // Retention, pin, delete
 
   private async prune(): Promise<void> {
-    const { config, store } = this.dependencies;
+    const { config, store, log } = this.dependencies;
     const folder = await pickWorkspaceFolder(config, 'Prune the backups of which folder?');
     if (!folder) return;
     config.requireTrust('Pruning');
     const settings = config.settingsFor(folder);
-    const options = { folder: settings.backupsFolder, prefix: settings.prefix, keep: settings.keep, env: process.env, verify: verifySet };
+    const options = { folder: settings.backupsFolder, prefix: settings.prefix, policy: settings.retention, env: process.env, verify: verifySet };
     const plan = await withCancellableProgress(`Looking for backups of ${settings.prefix} to prune…`, (signal) => pruneSets({ ...options, dryRun: true, signal }));
     if (plan.removed.length === 0) {
       void vscode.window.showInformationMessage(nothingToPrune(plan));
       return;
     }
-    const bytes = formatBytes(plan.removed.reduce((sum, set) => sum + set.totalBytes, 0));
-    const detail = [
-      `Keeping the newest ${plan.keep} (pulseBackup.retentionKeep) of ${plan.prefix} in ${plan.folder}.`,
-      `Removed: ${plan.removed.map((set) => set.id).join(', ')}.`,
-      ...(plan.protected.length > 0 ? [`Kept although older: ${plan.protected.map((set) => `${set.id} (${set.reason})`).join(', ')}.`] : []),
-    ].join('\n');
-    const choice = await vscode.window.showWarningMessage(
-      `Remove ${plan.removed.length} old backup set${plan.removed.length === 1 ? '' : 's'} (${bytes})?`,
-      { modal: true, detail },
-      'Remove',
-    );
-    if (choice !== 'Remove') return;
+    const question = removalConfirmation(plan, { afterBackup: false, folderName: folder.name });
+    const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove);
+    if (choice !== question.remove) return;
     const operation = store.trackOperation(folder, 'prune');
     try {
-      const result = await withCancellableProgress('Pruning old backups…', (signal) => pruneSets({ ...options, signal }));
-      void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} of ${result.prefix}.`);
+      const result = await withCancellableProgress('Pruning old backups…', (signal) =>
+        pruneSets({
+          ...options,
+          confirmed: new Set(plan.removed.map((set) => set.id)),
+          signal,
+          onProgress: (event) => {
+            if (event.kind === 'removed') log.info(`prune removed ${event.set.id} (${formatBytes(event.set.totalBytes)})`);
+          },
+        }),
+      );
+      const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
+      void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} (${bytes}) of ${result.prefix}.`);
     } finally {
       operation.dispose();
       store.refresh(folder);
@@ -266,21 +265,30 @@ export class Commands extends Disposable {
     this.dependencies.store.refresh(resolved.folder);
   }
 
-  /** Removes a whole set, after a confirmation, through the engine (the same order and lock as retention). */
+  /**
+   * Removes a whole set after a confirmation, through the engine (the same
+   * order and lock as retention). Where the platform has a trash, the files
+   * go there and can be brought back; elsewhere the dialog says it is for good.
+   */
   private async deleteSet(arg: unknown): Promise<void> {
     const resolved = await this.resolveSet(arg, 'Delete which backup set?');
     if (!resolved) return;
     this.dependencies.config.requireTrust('Deleting a backup set');
     const { set } = resolved;
     if (set.status === 'running') throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
+    const trash = hasTrash();
+    const files = `${set.files.length} dump file${set.files.length === 1 ? '' : 's'} (${formatBytes(set.totalBytes)}), its manifest, history and pin marker`;
     const detail = [
-      `${set.files.length} dump file${set.files.length === 1 ? '' : 's'} (${formatBytes(set.totalBytes)}), its manifest, history and pin marker are removed from ${resolved.backupsFolder}. This cannot be undone.`,
+      trash ? `${files} go to the Trash, from where they can be restored.` : `${files} are deleted from ${resolved.backupsFolder}. There is no Trash here: this cannot be undone.`,
       ...(set.pinned ? ['The set is pinned: retention would have kept it.'] : []),
     ].join('\n');
-    const choice = await vscode.window.showWarningMessage(`Delete backup set ${set.id} (${setLabel(set)})?`, { modal: true, detail }, 'Delete');
-    if (choice !== 'Delete') return;
+    const button = trash ? 'Move to Trash' : 'Delete Permanently';
+    const question = trash ? `Move backup set ${set.id} (${setLabel(set)}) to the Trash?` : `Delete backup set ${set.id} (${setLabel(set)}) permanently?`;
+    const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, button);
+    if (choice !== button) return;
     try {
-      await deleteSet(resolved.backupsFolder, set.id);
+      await deleteSet(resolved.backupsFolder, set.id, trash ? moveToTrash : undefined);
+      this.dependencies.log.info(`${trash ? 'moved to the Trash' : 'deleted'}: ${set.id} (${formatBytes(set.totalBytes)})`);
     } finally {
       this.dependencies.store.refresh(resolved.folder);
     }
@@ -289,77 +297,27 @@ export class Commands extends Disposable {
   // -------------------------------------------------------------------------
   // Files and folders
 
+  /**
+   * Open Backups Folder: the system's file manager at the set's complete
+   * dump; where VS Code cannot open one (in a browser, over a remote
+   * connection), the Explorer view at the same file.
+   */
   private async revealSet(arg: unknown): Promise<void> {
-    const resolved = await this.resolveSet(arg, 'Reveal which backup set?');
+    const resolved = await this.resolveSet(arg, 'Show the files of which backup set?');
     if (!resolved) return;
     const file = resolved.set.files.find((candidate) => candidate.type === 'complete') ?? resolved.set.files[0];
     const uri = vscode.Uri.file(file ? path.join(resolved.backupsFolder, file.name) : resolved.backupsFolder);
-    // Over a remote connection the OS file manager is on the other machine.
-    await vscode.commands.executeCommand(vscode.env.remoteName ? 'revealInExplorer' : 'revealFileInOS', uri);
+    await vscode.commands.executeCommand(hasLocalDesktop() ? 'revealFileInOS' : 'revealInExplorer', uri);
   }
 
   private async openFile(arg: unknown): Promise<void> {
     if (!isFileNode(arg)) return;
-    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(arg.path));
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(arg.path), { preview: true });
   }
 
   private async copyPath(arg: unknown): Promise<void> {
     if (!isFileNode(arg)) return;
     await vscode.env.clipboard.writeText(arg.path);
-  }
-
-  // -------------------------------------------------------------------------
-  // Connection
-
-  /**
-   * Asks for the URL (without password) and the password; the URL goes to
-   * the folder's settings, the password to SecretStorage. A password typed
-   * into the URL is moved out of it.
-   */
-  private async configureConnection(): Promise<void> {
-    const { config } = this.dependencies;
-    const folder = await pickWorkspaceFolder(config, 'Configure the database of which folder?');
-    if (!folder) return;
-    const current = config.settingsFor(folder).connectionUrl;
-    const entered = await vscode.window.showInputBox({
-      title: `Pulse Backup: database of ${folder.name}`,
-      prompt: 'PostgreSQL URL without the password, e.g. postgresql://postgres@127.0.0.1:54322/postgres. Empty: use PULSE_BACKUP_DB_URL, DATABASE_URL, PG* or the local Supabase database.',
-      value: current === undefined ? '' : splitPassword(current).url,
-      ignoreFocusOut: true,
-      validateInput: (value) => {
-        if (value.trim() === '') return undefined;
-        try {
-          splitPassword(value);
-          return undefined;
-        } catch (error) {
-          return toPulseError(error).message;
-        }
-      },
-    });
-    if (entered === undefined) return;
-    const { url, password: passwordInUrl } = entered.trim() === '' ? { url: undefined, password: undefined } : splitPassword(entered);
-    await config.saveConnectionUrl(folder, url);
-    const target = resolveConnection({ url, env: process.env, ...defaultUrlOf(config.settingsFor(folder)) });
-    if (passwordInUrl !== undefined) {
-      await config.storePassword(target, passwordInUrl);
-      void vscode.window.showInformationMessage(`Saved the URL for ${describeTarget(target)}; its password went into VS Code's secret storage, not the settings.`);
-      return;
-    }
-    if (target.password !== undefined) {
-      void vscode.window.showInformationMessage(`Saved. The password for ${describeTarget(target)} comes from the environment (${target.source}).`);
-      return;
-    }
-    const password = await vscode.window.showInputBox({
-      title: `Password for ${describeTarget(target)}`,
-      prompt: "Kept in VS Code's secret storage, never in the settings. Empty: no password (or ~/.pgpass). Escape: keep the stored one.",
-      password: true,
-      ignoreFocusOut: true,
-    });
-    if (password === undefined) return;
-    await config.storePassword(target, password);
-    void vscode.window.showInformationMessage(
-      password === '' ? `Saved the URL for ${describeTarget(target)}, without a password.` : `Saved the URL for ${describeTarget(target)} and its password.`,
-    );
   }
 
   // -------------------------------------------------------------------------
@@ -384,13 +342,15 @@ export class Commands extends Disposable {
     const backupsFolder = listing.settings?.backupsFolder ?? '';
     if (setId === undefined) {
       if (listing.entries.length === 0) throw noSets(listing);
-      const picked = await vscode.window.showQuickPick(
-        listing.entries.map((entry) => ({ label: setLabel(entry.set), description: entry.set.id, detail: `${formatBytes(entry.set.totalBytes)} · ${entry.set.status}`, set: entry.set })),
-        { placeHolder },
-      );
+      const picked = await vscode.window.showQuickPick(listing.entries.map(setPickItem), { placeHolder });
       return picked ? { folder, listing, backupsFolder, set: picked.set } : undefined;
     }
-    const found = listing.entries.find((entry) => entry.set.id === setId);
+    // A set just written may not be listed yet (the watcher's reload is on its way): list again once.
+    let found = listing.entries.find((entry) => entry.set.id === setId);
+    if (!found) {
+      store.refresh(folder);
+      found = (await store.listing(folder)).entries.find((entry) => entry.set.id === setId);
+    }
     if (!found) {
       throw new PulseError('unknown-set', `no backup set ${setId} in ${backupsFolder}`, { hint: 'it may have been removed; refresh the Backups view' });
     }
@@ -398,23 +358,15 @@ export class Commands extends Disposable {
   }
 }
 
-type BackupFocus = 'set' | BackupFileType;
-
-function isBackupFocus(value: unknown): value is { focus: BackupFocus } {
-  if (typeof value !== 'object' || value === null) return false;
-  const focus = (value as { focus?: unknown }).focus;
-  return focus === 'set' || focus === 'complete' || focus === 'schema' || focus === 'data';
-}
-
-async function pickBackupFocus(): Promise<BackupFocus | undefined> {
-  const note = 'Writes the full set anyway: one pg_dump run from one snapshot makes all three files at the cost of one.';
-  const items: (vscode.QuickPickItem & { focus: BackupFocus })[] = [
-    { label: '$(database) Full backup set', description: 'schema, data and complete files', detail: 'One pg_dump run, one snapshot; restorable with plain psql.', focus: 'set' },
-    { label: '$(symbol-structure) Schema only', description: 'open the schema file afterwards', detail: note, focus: 'schema' },
-    { label: '$(table) Data only', description: 'open the data file afterwards', detail: note, focus: 'data' },
-  ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Pulse Backup: Backup database', placeHolder: 'Which file do you care about? (Enter: the full set)' });
-  return picked?.focus;
+/** A set in a picker: its state's icon and words, so a safety backup is never mistaken for a backup. */
+export function setPickItem(entry: SetEntry): vscode.QuickPickItem & { set: ListedSet } {
+  const state = setState(entry);
+  return {
+    label: `$(${SET_STATE_ICONS[state].id}) ${setLabel(entry.set)}`,
+    description: `${SET_STATE_WORDS[state]}${entry.set.pinned ? ', pinned' : ''}`,
+    detail: `${entry.set.id} · ${formatBytes(entry.set.totalBytes)}`,
+    set: entry.set,
+  };
 }
 
 async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mode: RestoreMode; reset: boolean } | undefined> {
@@ -437,7 +389,7 @@ async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mod
   ].filter((item) => has(item.mode));
   if (items.length === 0) throw new PulseError('restore-refused', `${set.id} has no dump file to restore from`, { hint: 'pick another set' });
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Restore ${set.id}`,
+    title: `Restore ${set.id}${set.purpose === 'safety' ? ' (safety backup)' : ''}`,
     placeHolder: 'What to restore (a pre-flight check and a confirmation come before anything changes)',
   });
   return picked ? { mode: picked.mode, reset: picked.reset } : undefined;
@@ -449,14 +401,14 @@ function throwIfUnusable(listing: FolderListing): void {
 
 function noSets(listing: FolderListing): PulseError {
   return new PulseError('unknown-set', `there are no backup sets in ${listing.settings?.backupsFolder ?? listing.folder.name}`, {
-    hint: 'run Pulse Backup: Backup database first',
+    hint: 'run Pulse Backup: Back Up Database first',
   });
 }
 
 function nothingToPrune(plan: PruneResult): string {
   const count = plan.kept.length + plan.protected.length;
   if (count === 0) return `No backup sets of ${plan.prefix} in ${plan.folder}: nothing to prune.`;
-  return `Nothing to prune: ${count} set${count === 1 ? '' : 's'} of ${plan.prefix}, keeping the newest ${plan.keep}.`;
+  return `Nothing to prune: the policy (keep ${describePolicy(plan.policy)}) keeps all ${count} set${count === 1 ? '' : 's'} of ${plan.prefix}.`;
 }
 
 async function withCancellableProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -465,6 +417,25 @@ async function withCancellableProgress<T>(title: string, work: (signal: AbortSig
     token.onCancellationRequested(() => controller.abort());
     return work(controller.signal);
   });
+}
+
+/** VS Code on a desktop, with the files on this machine: its file manager and its Trash are at hand. */
+function hasLocalDesktop(): boolean {
+  return vscode.env.uiKind === vscode.UIKind.Desktop && vscode.env.remoteName === undefined;
+}
+
+/** Desktop VS Code moves local files to the platform's Trash (Electron's shell.trashItem); a browser or a remote server has none. */
+function hasTrash(): boolean {
+  return hasLocalDesktop();
+}
+
+async function moveToTrash(file: string): Promise<void> {
+  try {
+    await vscode.workspace.fs.delete(vscode.Uri.file(file), { useTrash: true, recursive: false });
+  } catch (error) {
+    if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') throw Object.assign(new Error(`${file} does not exist`), { code: 'ENOENT' });
+    throw error;
+  }
 }
 
 function isSetNode(value: unknown): value is SetNode {

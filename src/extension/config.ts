@@ -2,16 +2,34 @@
  * Settings and secrets, per workspace folder. The connection URL in the
  * settings carries no password; the password lives in SecretStorage and
  * joins the target only in memory, on its way to the engine (which hands it
- * to pg_dump and psql in their environment, never in argv). PG* variables,
- * DATABASE_URL and PULSE_BACKUP_DB_URL keep working as they do for the CLI.
+ * to pg_dump and psql in their environment, never in argv).
+ *
+ * What a person configured in VS Code wins: the URL setting, then the
+ * password kept in secret storage. The environment VS Code was started from
+ * (PG* variables, DATABASE_URL, PULSE_BACKUP_DB_URL) fills only what is not
+ * configured, and the log says where each part came from.
  */
 import * as vscode from 'vscode';
-import { parseConnectionUrl, resolveConnection, type ConnectionTarget } from '../core/connection';
+import { describeOrigins, describeTarget, explainConnection, parseConnectionUrl, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
+import { POLICY_RULES, type PolicyRule } from '../core/retentionPolicy';
 import { supabaseDatabaseUrl } from '../core/supabaseProject';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import { SETTINGS_SECTION, SETTING, passwordKey, readFolderSettings, type FolderSettings, type RawFolderSettings } from './settings';
+import {
+  DEPRECATED_SETTING,
+  RETENTION_SETTINGS,
+  SETTINGS_SECTION,
+  SETTING,
+  passwordKey,
+  readFolderSettings,
+  type FolderSettings,
+  type RawFolderSettings,
+} from './settings';
+
+/** How the log and messages name the URL setting. */
+export const URL_SETTING_LABEL = 'the pulseBackup.connectionURL setting';
+const SECRET_STORAGE_LABEL = "VS Code's secret storage";
 
 export class Config extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
@@ -44,11 +62,14 @@ export class Config extends Disposable {
   /** One folder's settings; an unusable value is a PulseError naming the setting. */
   settingsFor(folder: vscode.WorkspaceFolder): FolderSettings {
     const section = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder.uri);
+    const retention: Partial<Record<PolicyRule, number | undefined>> = {};
+    for (const rule of POLICY_RULES) retention[rule] = explicitValue<number>(section, RETENTION_SETTINGS[rule]);
+    retention.last ??= explicitValue<number>(section, DEPRECATED_SETTING.retentionKeep);
     const raw: RawFolderSettings = {
-      connectionUrl: section.get<string>(SETTING.connectionUrl),
+      connectionUrl: explicitValue<string>(section, SETTING.connectionURL) ?? explicitValue<string>(section, DEPRECATED_SETTING.connectionUrl),
       backupsFolder: section.get<string>(SETTING.backupsFolder),
       filePrefix: section.get<string>(SETTING.filePrefix),
-      retentionKeep: section.get<number>(SETTING.retentionKeep),
+      retention,
       clientToolsFolder: section.get<string>(SETTING.clientToolsFolder),
       staleAfterHours: section.get<number>(SETTING.staleAfterHours),
       safetyBackupBeforeRestore: section.get<boolean>(SETTING.safetyBackupBeforeRestore),
@@ -64,22 +85,31 @@ export class Config extends Disposable {
 
   /**
    * The database this folder backs up: the setting's URL, else the
-   * environment as the CLI reads it, with the stored password when the URL
-   * and the environment give none.
+   * environment as the CLI reads it, else the folder's Supabase project; the
+   * password from the URL setting if it has one, else the one stored for
+   * this user, server and database, else the environment's.
    */
   async connectionTarget(folder: vscode.WorkspaceFolder): Promise<ConnectionTarget> {
     const settings = this.settingsFor(folder);
-    const target = resolveConnection({ url: settings.connectionUrl, env: process.env, ...defaultUrlOf(settings) });
-    if (settings.connectionUrl !== undefined && parseConnectionUrl(settings.connectionUrl, { env: {} }).password !== undefined) {
-      this.warnPasswordInSettings(settings.connectionUrl);
-    }
-    if (target.password === undefined) {
+    const { target, origins } = explainConnection({ url: settings.connectionUrl, urlLabel: URL_SETTING_LABEL, env: process.env, ...defaultUrlOf(settings) });
+    if (origins.password === URL_SETTING_LABEL && settings.connectionUrl !== undefined) this.warnPasswordInSettings(settings.connectionUrl);
+    if (origins.password !== URL_SETTING_LABEL) {
       const stored = await this.secrets.get(passwordKey(target));
-      if (stored !== undefined && stored !== '') target.password = stored;
+      if (stored !== undefined && stored !== '') {
+        target.password = stored;
+        origins.password = SECRET_STORAGE_LABEL;
+      }
     }
     this.log.addSecret(target.password);
     this.log.addSecret(target.options?.sslpassword);
+    this.log.info(`connection of ${folder.name}: ${describeTarget(target)}; ${describeOrigins(origins)}`);
     return target;
+  }
+
+  /** Whether a password is kept in secret storage for this target. */
+  async hasStoredPassword(target: ConnectionTarget): Promise<boolean> {
+    const stored = await this.secrets.get(passwordKey(target));
+    return stored !== undefined && stored !== '';
   }
 
   async storePassword(target: ConnectionTarget, password: string | undefined): Promise<void> {
@@ -91,9 +121,12 @@ export class Config extends Disposable {
     }
   }
 
+  /** Writes the URL where the setting already lives (the folder's settings when nowhere yet), and retires the old name. */
   async saveConnectionUrl(folder: vscode.WorkspaceFolder, url: string | undefined): Promise<void> {
     const section = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder.uri);
-    await section.update(SETTING.connectionUrl, url, vscode.ConfigurationTarget.WorkspaceFolder);
+    const target = scopeHolding(section, SETTING.connectionURL) ?? scopeHolding(section, DEPRECATED_SETTING.connectionUrl) ?? vscode.ConfigurationTarget.WorkspaceFolder;
+    await section.update(SETTING.connectionURL, url, target);
+    for (const scope of scopesHolding(section, DEPRECATED_SETTING.connectionUrl)) await section.update(DEPRECATED_SETTING.connectionUrl, undefined, scope);
   }
 
   /** Restricted Mode: the tree lists, but nothing runs pg_dump, psql or git. */
@@ -107,8 +140,28 @@ export class Config extends Disposable {
   private warnPasswordInSettings(url: string): void {
     if (this.warnedUrls.has(url)) return;
     this.warnedUrls.add(url);
-    this.log.warn('pulseBackup.connectionUrl contains a password; settings are plain text. Run "Pulse Backup: Configure connection" to move it into secret storage.');
+    this.log.warn('pulseBackup.connectionURL contains a password; settings are plain text. Run "Pulse Backup: Configure Connection" to move it into secret storage.');
   }
+}
+
+/** A value someone set (folder, workspace or user settings), never the default. */
+export function explicitValue<T>(section: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const inspected = section.inspect<T>(key);
+  return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+}
+
+/** The most specific scope that sets the key, the one whose value applies; undefined when only the default does. */
+export function scopeHolding(section: vscode.WorkspaceConfiguration, key: string): vscode.ConfigurationTarget | undefined {
+  return scopesHolding(section, key)[0];
+}
+
+function scopesHolding(section: vscode.WorkspaceConfiguration, key: string): vscode.ConfigurationTarget[] {
+  const inspected = section.inspect(key);
+  const scopes: vscode.ConfigurationTarget[] = [];
+  if (inspected?.workspaceFolderValue !== undefined) scopes.push(vscode.ConfigurationTarget.WorkspaceFolder);
+  if (inspected?.workspaceValue !== undefined) scopes.push(vscode.ConfigurationTarget.Workspace);
+  if (inspected?.globalValue !== undefined) scopes.push(vscode.ConfigurationTarget.Global);
+  return scopes;
 }
 
 /** A Supabase project's own database is the folder's default connection. */
@@ -124,4 +177,9 @@ export async function pickWorkspaceFolder(config: Config, placeHolder: string): 
   }
   if (folders.length === 1) return folders[0];
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
+}
+
+/** Whether the URL as set carries a password (which belongs in secret storage). */
+export function urlHasPassword(url: string): boolean {
+  return parseConnectionUrl(url, { env: {} }).password !== undefined;
 }

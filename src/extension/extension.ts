@@ -3,6 +3,8 @@
  * owner. Activation is cheap: nothing here touches a database or reads a
  * dump; the Backups view lists its folder when it becomes visible, and the
  * status bar lists (names, sizes, small manifests) once activation is done.
+ * It activates at start-up in a folder that has backup sets or a Supabase
+ * project (package.json's activationEvents), so the status bar is there.
  */
 import * as vscode from 'vscode';
 import { BackupsStore } from './backups';
@@ -26,6 +28,10 @@ export interface PulseBackupApi {
   readonly backupsTree: vscode.TreeDataProvider<BackupsNode>;
   /** The status bar item as shown now. */
   statusBar(): StatusBarState;
+  /** The Pulse Backup log's recent lines ("[info] …"), as a person reads them in Show Log. */
+  logLines(): readonly string[];
+  /** The line the Backups view shows above its content, if any. */
+  viewMessage(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): PulseBackupApi {
@@ -44,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const treeView = vscode.window.createTreeView(BACKUPS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(treeView.visible);
   const statusBar = new BackupStatusBar(store);
+  const describeFolders = () => void describeSupabaseFolders(store, treeView);
 
   context.subscriptions.push(
     log,
@@ -57,10 +64,12 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
     statusBar,
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, new ReportPanelSerializer(commands.reportDependencies)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => store.refresh()),
+    store.onDidChange(describeFolders),
   );
+  describeFolders();
   // After activation has returned: listing never delays the extension host.
   setTimeout(() => statusBar.update(), 0);
-  return { backupsTree: tree, statusBar: () => statusBar.state() };
+  return { backupsTree: tree, statusBar: () => statusBar.state(), logLines: () => log.lines(), viewMessage: () => treeView.message || undefined };
 }
 
 export function deactivate(): void {
@@ -80,7 +89,7 @@ async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceF
   const choice = await vscode.window.showWarningMessage(
     `The backups folder of ${folder.name} (${settings.backupsFolder}) is inside a git repository and not ignored: a commit could publish your database. Add it to .gitignore?`,
     add,
-    'Not now',
+    'Not Now',
   );
   if (choice !== add) return;
   try {
@@ -90,4 +99,20 @@ async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceF
     log.error('adding the backups folder to .gitignore', error);
     void vscode.window.showErrorMessage(`Could not update .gitignore: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * In a Supabase project the welcome text speaks of the project (a context
+ * key picks it), and while it has no backups the view says which database
+ * a backup reads, at the project's own port.
+ */
+async function describeSupabaseFolders(store: BackupsStore, view: vscode.TreeView<BackupsNode>): Promise<void> {
+  const listings = await store.allListings();
+  const projects = listings.filter((listing) => listing.settings?.supabase !== undefined);
+  await vscode.commands.executeCommand('setContext', 'pulseBackup.supabaseProject', projects.length > 0);
+  const empty = projects.filter((listing) => listing.entries.length === 0 && listing.settings?.connectionUrl === undefined);
+  view.message =
+    listings.length === 1 && empty.length === 1 && empty[0].settings?.supabase
+      ? `Supabase project ${empty[0].settings.supabase.projectId ?? empty[0].folder.name}: backups read its local database, postgres@127.0.0.1:${empty[0].settings.supabase.dbPort}/postgres (supabase/config.toml).`
+      : undefined;
 }

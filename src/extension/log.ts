@@ -9,13 +9,17 @@ import * as vscode from 'vscode';
 import { redactText } from '../core/connection';
 import { formatError, toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
-import { forExtension } from './hints';
+import { forExtension, sentenceOf } from './hints';
 
 export const LOG_NAME = 'Pulse Backup';
+
+/** Recent lines kept for the extension's API (what a person reads in the log, for automation to check). */
+const RECENT_LINES = 1000;
 
 export class Log extends Disposable {
   private readonly channel: vscode.LogOutputChannel;
   private readonly secrets = new Set<string>();
+  private readonly recent: string[] = [];
 
   constructor() {
     super();
@@ -32,18 +36,31 @@ export class Log extends Disposable {
   }
 
   info(message: string): void {
-    this.channel.info(this.redact(message));
+    this.write('info', this.redact(message));
   }
 
   warn(message: string): void {
-    this.channel.warn(this.redact(message));
+    this.write('warning', this.redact(message));
   }
 
   /** The one-line message, then whatever the engine kept for the log (a tool's stderr, a stack). */
   error(context: string, error: unknown): void {
     const pulseError = toPulseError(error);
-    this.channel.error(this.redact(`${context}: ${formatError(pulseError)}`));
-    if (pulseError.details) this.channel.error(this.redact(pulseError.details));
+    this.write('error', this.redact(`${context}: ${formatError(pulseError)}`));
+    if (pulseError.details) this.write('error', this.redact(pulseError.details));
+  }
+
+  /** The newest lines written, oldest first, each as "[level] message" (redacted like the log). */
+  lines(): readonly string[] {
+    return [...this.recent];
+  }
+
+  private write(level: 'info' | 'warning' | 'error', text: string): void {
+    if (level === 'info') this.channel.info(text);
+    else if (level === 'warning') this.channel.warn(text);
+    else this.channel.error(text);
+    this.recent.push(`[${level}] ${text}`);
+    if (this.recent.length > RECENT_LINES) this.recent.splice(0, this.recent.length - RECENT_LINES);
   }
 
   show(): void {
@@ -53,10 +70,10 @@ export class Log extends Disposable {
 
 /** Command ids the failure notification can offer; registered in commands.ts. */
 export const FAILURE_ACTIONS = {
-  configureConnection: { title: 'Configure connection', command: 'pulseBackup.configureConnection' },
-  clientTools: { title: 'Set client tools folder', command: 'workbench.action.openSettings', args: ['pulseBackup.clientToolsFolder'] },
-  backupsFolder: { title: 'Set backups folder', command: 'workbench.action.openSettings', args: ['pulseBackup.backupsFolder'] },
-  showLog: { title: 'Show log', command: 'pulseBackup.showLog' },
+  configureConnection: { title: 'Configure Connection', command: 'pulseBackup.configureConnection' },
+  clientTools: { title: 'Choose Client Tools Folder', command: 'pulseBackup.chooseClientToolsFolder' },
+  backupsFolder: { title: 'Choose Backups Folder', command: 'pulseBackup.chooseBackupsFolder' },
+  showLog: { title: 'Show Log', command: 'pulseBackup.showLog' },
 } as const;
 
 type FailureAction = (typeof FAILURE_ACTIONS)[keyof typeof FAILURE_ACTIONS];
@@ -83,20 +100,20 @@ export function actionsFor(code: PulseErrorCode): FailureAction[] {
 
 /**
  * Logs the failure (unless the task terminal already did) and shows its one
- * line. A cancel is not a failure: it gets an information message without actions.
+ * line, as a sentence. A cancel is not a failure: an information message
+ * without actions, written to the log as information.
  */
-export async function showFailure(log: Log, context: string, error: unknown, options: { logged?: boolean } = {}): Promise<void> {
+export async function showFailure(log: Log, context: string, error: unknown, options: { logged?: boolean; prefix?: string } = {}): Promise<void> {
   const pulseError = forExtension(error);
-  if (!options.logged) log.error(context, pulseError);
-  const line = log.redact(formatError(pulseError));
+  const line = `${options.prefix ?? ''}${log.redact(sentenceOf(pulseError))}`;
   if (pulseError.code === 'cancelled') {
+    if (!options.logged) log.info(`${context}: ${log.redact(formatError(pulseError))}`);
     void vscode.window.showInformationMessage(line);
     return;
   }
+  if (!options.logged) log.error(context, pulseError);
   const actions = actionsFor(pulseError.code);
   const chosen = await vscode.window.showErrorMessage(line, ...actions.map((action) => action.title));
   const action = actions.find((candidate) => candidate.title === chosen);
-  if (!action) return;
-  if ('args' in action) await vscode.commands.executeCommand(action.command, ...action.args);
-  else await vscode.commands.executeCommand(action.command);
+  if (action) await vscode.commands.executeCommand(action.command);
 }

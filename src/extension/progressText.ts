@@ -7,6 +7,7 @@ import type { BackupProgress } from '../core/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { RestoreProgress, RestoreResult } from '../core/restore';
 import { describeProtection, type PruneResult } from '../core/retention';
+import { describePolicy } from '../core/retentionPolicy';
 import type { CheckStatus, VerificationReport } from '../core/verification';
 import type { VerifyProgress } from '../core/verify';
 
@@ -85,10 +86,11 @@ export function restoreProgressText(event: RestoreProgress): ProgressText {
 
 
 export function retentionLines(result: PruneResult): string[] {
-  if (result.removed.length === 0 && result.protected.length === 0) return [];
-  const lines = [`Retention (keep ${result.keep}):`];
+  if (result.removed.length === 0 && result.protected.length === 0 && result.heldBack.length === 0) return [];
+  const lines = [`Retention (keep ${describePolicy(result.policy)}):`];
   for (const set of result.removed) lines.push(`  removed ${set.id} (${formatBytes(set.totalBytes)})`);
   for (const set of result.protected) lines.push(`  kept    ${set.id} (${describeProtection(set.reason)})`);
+  for (const set of result.heldBack) lines.push(`  kept    ${set.id} (not confirmed)`);
   return lines;
 }
 

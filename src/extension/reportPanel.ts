@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/atomicFile';
-import { formatError, toPulseError } from '../core/errors';
+import { toPulseError } from '../core/errors';
 import { buildReport, type BackupReport } from '../core/report';
 import { renderReportMarkdown } from '../core/reportMarkdown';
 import type { BackupsStore } from './backups';
@@ -17,7 +17,7 @@ import type { Config } from './config';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
-import { forExtension } from './hints';
+import { forExtension, sentenceOf } from './hints';
 
 export const REPORT_VIEW_TYPE = 'pulseBackup.report';
 
@@ -133,12 +133,19 @@ export class ReportPanel extends Disposable {
       if (!folder) throw new Error(`the workspace folder of ${this.state.setId} is no longer open`);
       const settings = config.settingsFor(folder);
       // The report asks git whether the backups are ignored: no git in Restricted Mode, the rest is read from files.
-      this.report = await buildReport({ folder: settings.backupsFolder, setId: this.state.setId, env: process.env, git: vscode.workspace.isTrusted });
+      this.report = await buildReport({
+        folder: settings.backupsFolder,
+        setId: this.state.setId,
+        env: process.env,
+        git: vscode.workspace.isTrusted,
+        frontDoor: 'vscode',
+        policy: settings.retention,
+      });
       return renderReportBody(this.report, { trusted: vscode.workspace.isTrusted });
     } catch (error) {
       this.report = undefined;
       log.error(`report of ${this.state.setId}`, error);
-      return renderReportError(this.state.setId, log.redact(formatError(forExtension(error))));
+      return renderReportError(this.state.setId, log.redact(sentenceOf(forExtension(error))));
     }
   }
 

@@ -8,7 +8,8 @@
  */
 import { Markup, element, escapeHtml, renderContent } from '../core/markup';
 import type { BackupReport } from '../core/report';
-import { attentionList, badge, code, reportSections, sectionNav, statusTone } from '../core/reportSections';
+import { attentionList, badge, code, reportSections, sectionNav } from '../core/reportSections';
+import type { SetState } from '../core/setState';
 import { formatReportDate } from '../core/reportText';
 
 const e = escapeHtml;
@@ -41,7 +42,7 @@ export function renderReportBody(report: BackupReport, options: ReportViewOption
   const actions = el(
     'div',
     { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' },
-    options.trusted ? el('button', { type: 'button', 'data-action': 'verify' }, 'Verify now') : null,
+    options.trusted ? el('button', { type: 'button', 'data-action': 'verify' }, 'Verify Now') : null,
     options.trusted && set.status !== 'running' ? el('button', { type: 'button', 'data-action': 'restore' }, 'Restore…') : null,
     el('button', { type: 'button', class: 'secondary', 'data-action': 'exportMarkdown' }, 'Export Markdown'),
   );
@@ -49,11 +50,19 @@ export function renderReportBody(report: BackupReport, options: ReportViewOption
     'header',
     {},
     el('h1', {}, 'Backup set ', code(set.id)),
-    el('p', {}, badge(statusTone(set.status), set.statusText), set.pinned ? [' ', badge('info', 'pinned')] : null, set.purpose === 'safety' ? [' ', badge('info', 'safety backup')] : null),
+    el('p', {}, stateBadge(set.state, set.stateText), set.pinned ? [' ', badge('info', 'pinned')] : null, set.purpose === 'safety' && set.state !== 'safety' ? [' ', stateBadge('safety', 'safety backup')] : null),
     el('p', { class: 'muted' }, `Generated ${formatReportDate(report.generatedAt)} by ${report.generatedBy}.`),
     actions,
   );
-  return html(el('main', {}, header, attentionList(report), sectionNav(), ...reportSections(report, { numbered: false, commandBlock })));
+  return html(el('main', {}, header, attentionList(report), sectionNav(), ...reportSections(report, { numbered: false, commandBlock, folded: (key) => !OPEN_SECTIONS.has(key) })));
+}
+
+/** Open at first: what the set is and whether it was checked; the long sections wait for a click. */
+const OPEN_SECTIONS = new Set(['overview', 'verification']);
+
+/** The set's state in the tree's words and colour (the colour on the dot and border; the text keeps the theme's foreground). */
+function stateBadge(state: SetState, text: string): Markup {
+  return el('span', { class: `badge state state-${state}` }, text);
 }
 
 /** A body for when the report cannot be built: the one-line error, no raw detail. */

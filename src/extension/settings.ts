@@ -12,32 +12,52 @@ import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/profile';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
-import { DEFAULT_KEEP } from '../core/retention';
+import { DEFAULT_KEEP, makePolicy, POLICY_RULES, type PolicyRule, type RetentionPolicy } from '../core/retentionPolicy';
 
 export const SETTINGS_SECTION = 'pulseBackup';
 
-/** Setting names under pulseBackup., as package.json declares them. */
+/**
+ * Setting names under pulseBackup., as package.json declares them. VS Code
+ * titles a setting from its name: connectionURL reads "Connection URL",
+ * retention.keepLast "Retention: Keep Last".
+ */
 export const SETTING = {
-  connectionUrl: 'connectionUrl',
+  connectionURL: 'connectionURL',
   backupsFolder: 'backupsFolder',
   filePrefix: 'filePrefix',
-  retentionKeep: 'retentionKeep',
   clientToolsFolder: 'clientToolsFolder',
   staleAfterHours: 'staleAfterHours',
   safetyBackupBeforeRestore: 'safetyBackupBeforeRestore',
   profile: 'profile',
 } as const;
 
+/** The retention rules' settings: pulseBackup.retention.keepLast, .keepHourly, ... */
+export const RETENTION_SETTINGS: Readonly<Record<PolicyRule, string>> = {
+  last: 'retention.keepLast',
+  hourly: 'retention.keepHourly',
+  daily: 'retention.keepDaily',
+  weekly: 'retention.keepWeekly',
+  monthly: 'retention.keepMonthly',
+  yearly: 'retention.keepYearly',
+};
+
+/** Earlier names, still read when the new one is not set anywhere. */
+export const DEPRECATED_SETTING = {
+  connectionUrl: 'connectionUrl',
+  retentionKeep: 'retentionKeep',
+} as const;
+
 export const DEFAULT_BACKUPS_FOLDER = '${workspaceFolder}/backups';
 export const DEFAULT_STALE_AFTER_HOURS = 24;
 export { DEFAULT_KEEP };
 
-/** The raw values of one workspace folder's settings, as VS Code returns them. */
+/** The raw values of one workspace folder's settings, as VS Code returns them (undefined: not set by anyone). */
 export interface RawFolderSettings {
   connectionUrl?: string;
   backupsFolder?: string;
   filePrefix?: string;
-  retentionKeep?: number;
+  /** Each retention rule a person set; the deprecated retentionKeep counts as `last`. */
+  retention?: Partial<Record<PolicyRule, number | undefined>>;
   clientToolsFolder?: string;
   staleAfterHours?: number;
   safetyBackupBeforeRestore?: boolean;
@@ -52,7 +72,7 @@ export interface FolderSettings {
   connectionUrl: string | undefined;
   backupsFolder: string;
   prefix: string;
-  keep: number;
+  retention: RetentionPolicy;
   clientToolsFolder: string | undefined;
   staleAfterHours: number;
   safetyBackupBeforeRestore: boolean;
@@ -96,7 +116,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     connectionUrl: nonBlank(raw.connectionUrl),
     backupsFolder: expandFolderPath(backupsFolder, context),
     prefix: folderPrefix(raw.filePrefix, context.workspaceFolder, supabase),
-    keep: retentionKeep(raw.retentionKeep),
+    retention: retentionPolicy(raw.retention ?? {}),
     clientToolsFolder: toolsFolder === undefined ? undefined : expandFolderPath(toolsFolder, context),
     staleAfterHours: typeof raw.staleAfterHours === 'number' && raw.staleAfterHours > 0 ? raw.staleAfterHours : DEFAULT_STALE_AFTER_HOURS,
     safetyBackupBeforeRestore: raw.safetyBackupBeforeRestore ?? true,
@@ -116,14 +136,12 @@ export function folderPrefix(setting: string | undefined, workspaceFolder: strin
   return prefix;
 }
 
-export function retentionKeep(setting: number | undefined): number {
-  if (setting === undefined || setting === null) return DEFAULT_KEEP;
-  if (!Number.isInteger(setting) || setting < 1) {
-    throw new PulseError('usage', `the setting pulseBackup.retentionKeep (${String(setting)}) cannot be used`, {
-      hint: `keep at least 1 set (the default is ${DEFAULT_KEEP})`,
-    });
-  }
-  return setting;
+/** The folder's policy from the pulseBackup.retention.* settings a person set; none set: keep the last 10. */
+export function retentionPolicy(given: Partial<Record<PolicyRule, number | undefined>>): RetentionPolicy {
+  const set = Object.fromEntries(POLICY_RULES.filter((rule) => given[rule] !== undefined && given[rule] !== null).map((rule) => [rule, given[rule]]));
+  // A bucket rule alone keeps the default last 10 as well: the setting's default is a value people see.
+  if (set.last === undefined && Object.keys(set).length > 0) set.last = DEFAULT_KEEP;
+  return makePolicy(set, (rule) => `the setting pulseBackup.${RETENTION_SETTINGS[rule]}`);
 }
 
 /**
@@ -174,4 +192,12 @@ export function passwordKey(target: Pick<ConnectionTarget, 'user' | 'host' | 'po
 
 function nonBlank(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Inside the workspace folder as ${workspaceFolder}/…, so the setting travels with the project; elsewhere the path. */
+export function settingValue(chosen: string, workspaceFolder: string): string {
+  const relative = path.relative(workspaceFolder, chosen);
+  if (relative === '') return '${workspaceFolder}';
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) return `\${workspaceFolder}/${relative.split(path.sep).join('/')}`;
+  return chosen;
 }

@@ -1,13 +1,14 @@
 /**
  * `$(database) 2h ago`: the age of the last good backup, in the warning
- * colour when it is stale or the last verification failed, a spinner while
- * a backup runs. The decision is statusBarModel's (viewModel.ts); a click
- * opens that set's report.
+ * colour when it is stale or the last verification failed, neutral while
+ * there is nothing to warn about yet. The decision is statusBarModel's; a
+ * click opens that set's report (or backs up, or configures). A running
+ * backup shows in its task terminal, not here.
  */
 import * as vscode from 'vscode';
 import type { BackupsStore } from './backups';
 import { Disposable } from './lifecycle';
-import { statusBarModel, type FolderBackups } from './viewModel';
+import { statusBarModel, type FolderBackups } from './statusBarModel';
 
 /** What the item shows at this moment. */
 export interface StatusBarState {
@@ -34,7 +35,6 @@ export class BackupStatusBar extends Disposable {
     this.item = this._register(vscode.window.createStatusBarItem('pulseBackup.status', vscode.StatusBarAlignment.Left, 10));
     this.item.name = 'Pulse Backup';
     this._register(store.onDidChange(() => this.update()));
-    this._register(store.onDidChangeRunning(() => this.update()));
     const timer = setInterval(() => this.update(), REDRAW_MS);
     this._register({ dispose: () => clearInterval(timer) });
   }
@@ -80,8 +80,9 @@ export class BackupStatusBar extends Disposable {
       name: listing.folder.name,
       entries: listing.entries,
       staleAfterHours: listing.settings?.staleAfterHours ?? 24,
+      configured: listing.settings?.connectionUrl !== undefined,
     }));
-    const model = statusBarModel(folders, new Date(), this.store.isRunning('backup'));
+    const model = statusBarModel(folders, new Date());
     this.item.text = model.text;
     // Read aloud as words: no icon syntax, no Markdown from the tooltip.
     this.item.accessibilityInformation = { label: `Pulse Backup: ${model.text.replace(/\$\([^)]*\)\s*/g, '')}${model.warning ? ', needs attention' : ''}` };
@@ -91,8 +92,8 @@ export class BackupStatusBar extends Disposable {
     this.item.tooltip = tooltip;
     const target = model.target;
     this.item.command = target
-      ? { title: 'Open backup report', command: 'pulseBackup.openReport', arguments: [{ folderUri: target.folderKey, setId: target.setId }] }
-      : { title: 'Backup database', command: 'pulseBackup.backup' };
+      ? { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [{ folderUri: target.folderKey, setId: target.setId }] }
+      : { title: model.command === 'pulseBackup.configureConnection' ? 'Configure Connection' : 'Back Up Database', command: model.command };
     this.item.show();
     this.visible = true;
   }

@@ -1,38 +1,32 @@
 /**
  * Backup, verify and restore run as VS Code tasks of type `pulse-backup`:
  * from the commands, and from a tasks.json a person writes (a pre-launch
- * backup, say). Each run is a CustomExecution whose Pseudoterminal streams
- * the engine's progress table by table, ends with the outcome and closes
- * with the exit code; closing the terminal aborts the work, which the
- * engine then cleans up. A progress notification with Cancel mirrors it,
- * and the command that started the task gets the structured result back.
+ * backup, say). Each run is a CustomExecution whose terminal
+ * (taskTerminal.ts) is the one place its progress shows; all of them share
+ * one terminal panel, reused run after run. The command that started a task
+ * gets the structured result back.
  */
 import * as vscode from 'vscode';
 import { backupDoneLines } from '../core/backupSummary';
 import { runBackup, type BackupResult } from '../core/backup';
 import { describeTarget } from '../core/connection';
 import { PulseError, formatError } from '../core/errors';
+import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/listing';
 import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore';
-import { pruneAfterBackup, type PruneResult } from '../core/retention';
+import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention';
+import { latestBackup } from '../core/setState';
 import type { VerificationReport } from '../core/verification';
 import { verifySet } from '../core/verify';
 import type { BackupsStore } from './backups';
 import type { Config } from './config';
+import { removalConfirmation, restoreConfirmation } from './dialogs';
+import { capitalise, forExtension, type HintContext } from './hints';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import {
-  backupProgressText,
-  restoreDoneLines,
-  restoreProgressText,
-  retentionLines,
-  verificationLines,
-  verifyProgressText,
-  type ProgressText,
-} from './progressText';
+import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
 import type { FolderSettings } from './settings';
-import { restoreConfirmation } from './viewModel';
-import { forExtension } from './hints';
+import { Declined, PulseTaskTerminal, type JobOutcome, type TaskIO } from './taskTerminal';
 import { describeContainerTools, supabaseToolRoute, type SupabaseProject } from '../core/supabaseProject';
 import { findSupabaseCli } from '../core/supabaseReset';
 
@@ -47,7 +41,7 @@ const MODES: readonly RestoreMode[] = ['complete', 'schema', 'data'];
 export interface PulseTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
   action: TaskAction;
-  /** verify and restore: the set; without it, the newest set (restore: the newest good one). */
+  /** verify and restore: the set; without it, the newest real backup. */
   setId?: string;
   /** restore: complete (default), schema or data. */
   mode?: RestoreMode;
@@ -59,21 +53,19 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   reset?: boolean;
 }
 
-/** What a run produced, handed back to the command that started it. */
-export interface TaskOutcome {
-  exitCode: number;
-  error?: PulseError;
-  backup?: BackupResult;
-  retention?: PruneResult;
-  verification?: VerificationReport;
-  restore?: RestoreResult;
+/** What retention did after a backup, and how many sets the person chose to keep. */
+export interface RetentionOutcome {
+  result: PruneResult;
+  /** Sets the policy would have removed that the person kept when asked. */
+  declined: number;
 }
 
-/** What a job may do with its terminal and notification. */
-interface TaskIO {
-  signal: AbortSignal;
-  line(text: string): void;
-  progress(text: ProgressText): void;
+/** What a run produced, handed back to the command that started it. */
+export interface TaskOutcome extends JobOutcome {
+  backup?: BackupResult;
+  retention?: RetentionOutcome;
+  verification?: VerificationReport;
+  restore?: RestoreResult;
 }
 
 interface TaskDependencies {
@@ -83,9 +75,6 @@ interface TaskDependencies {
   /** Called after a backup was written (the .gitignore offer hangs off it). */
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
 }
-
-/** The terminal's live line is redrawn at most this often: a terminal is slower than pg_dump. */
-const LIVE_REDRAW_MS = 100;
 
 export function isPulseTaskDefinition(definition: vscode.TaskDefinition): definition is PulseTaskDefinition {
   return definition.type === TASK_TYPE;
@@ -199,11 +188,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
   private createTask(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined, onOutcome?: (outcome: TaskOutcome) => void): vscode.Task {
     const execution = new vscode.CustomExecution((resolved) => {
       const run = (io: TaskIO) => this.runJob(resolved, scope, io);
-      return Promise.resolve(new PulseTaskTerminal(taskName(definition), run, this.dependencies.log, (outcome) => onOutcome?.(outcome)));
+      return Promise.resolve(new PulseTaskTerminal<TaskOutcome>(taskName(definition), run, this.dependencies.log, (outcome) => onOutcome?.(outcome)));
     });
     // No problem matchers: the engine's outcome is the result, there is nothing to scan.
     const task = new vscode.Task(definition, scope ?? vscode.TaskScope.Workspace, taskName(definition), TASK_SOURCE, execution, []);
-    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: false, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+    // One terminal for every run, reused once the previous one has finished, instead of one per set and mode.
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: false, panel: vscode.TaskPanelKind.Shared, clear: true };
     return task;
   }
 
@@ -212,6 +202,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const folder = this.folderFor(definition, scope);
     const { config, store } = this.dependencies;
     const settings = config.settingsFor(folder);
+    const context: HintContext = { supabase: settings.supabase !== undefined };
     const operation = store.trackOperation(folder, definition.action);
     try {
       switch (definition.action) {
@@ -222,6 +213,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
         case 'restore':
           return await this.restore(folder, settings, definition, io);
       }
+    } catch (error) {
+      throw forExtension(error, context);
     } finally {
       operation.dispose();
       store.refresh(folder);
@@ -233,7 +226,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     config.requireTrust('Backing up');
     const target = await config.connectionTarget(folder);
     const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
-    if (container) io.line(sentence(describeContainerTools(container)));
+    if (container) io.line(capitalise(describeContainerTools(container)));
     io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
     log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
     const backup = await runBackup({
@@ -251,18 +244,9 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     log.info(`backup ${backup.manifest.id} written`);
     this.dependencies.afterBackup?.(folder, settings);
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
-    let retention: PruneResult | undefined;
+    let retention: RetentionOutcome | undefined;
     try {
-      retention = await pruneAfterBackup(backup, {
-        keep: settings.keep,
-        env: process.env,
-        verify: verifySet,
-        signal: io.signal,
-        onProgress: (event) => {
-          if (event.kind === 'verifying') io.line(`Verifying ${event.setId} to find the newest good set…`);
-        },
-      });
-      for (const line of retentionLines(retention)) io.line(line);
+      retention = await this.retainAfterBackup(folder, settings, backup, io);
     } catch (error) {
       io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(forExtension(error))}`);
       log.error('retention after the backup', error);
@@ -270,8 +254,46 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { exitCode: 0, backup, ...(retention ? { retention } : {}) };
   }
 
+  /**
+   * Retention after a backup, as the CLI's but asking instead of holding
+   * back: when the policy would remove more than a few sets, or sets it has
+   * never kept before, a modal lists them with their size and nothing goes
+   * until the person answers. Every removal is written to the log.
+   */
+  private async retainAfterBackup(folder: vscode.WorkspaceFolder, settings: FolderSettings, backup: BackupResult, io: TaskIO): Promise<RetentionOutcome> {
+    const { log } = this.dependencies;
+    const common = { policy: settings.retention, env: process.env, verify: verifySet, signal: io.signal };
+    const preview = await pruneSets({ ...common, folder: backup.folder, prefix: backup.manifest.prefix, justWritten: backup.manifest.id, dryRun: true });
+    let confirmed: ConfirmedRemovals = 'routine';
+    let declinedCount = 0;
+    if (preview.removed.length > 0 && preview.review.confirm) {
+      const question = removalConfirmation(preview, { afterBackup: true, folderName: folder.name });
+      io.line(`Retention would remove ${preview.removed.length} sets (${formatBytes(preview.removed.reduce((sum, set) => sum + set.totalBytes, 0))}): waiting for your answer.`);
+      const keep = 'Keep Them';
+      const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove, keep);
+      if (choice === question.remove) {
+        confirmed = new Set(preview.removed.map((set) => set.id));
+      } else {
+        confirmed = new Set();
+        declinedCount = preview.removed.length;
+        io.line(`Kept them: retention removed nothing (${preview.review.reasons.join('; ')}).`);
+        log.info(`retention after ${backup.manifest.id}: kept ${preview.removed.length} sets the policy would remove, as the person chose`);
+      }
+    }
+    const result = await pruneAfterBackup(backup, {
+      ...common,
+      confirmed,
+      onProgress: (event) => {
+        if (event.kind === 'verifying') io.line(`Verifying ${event.setId} to find the newest good set…`);
+        if (event.kind === 'removed') log.info(`retention removed ${event.set.id} (${formatBytes(event.set.totalBytes)})`);
+      },
+    });
+    for (const line of retentionLines(result)) io.line(line);
+    return { result, declined: declinedCount };
+  }
+
   private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
-    const setId = definition.setId ?? (await this.newestSet(folder, settings, () => true)).id;
+    const setId = definition.setId ?? (await this.latest(folder, settings)).id;
     io.line(`Verifying ${setId} in ${settings.backupsFolder}`);
     const report = await verifySet({
       folder: settings.backupsFolder,
@@ -288,13 +310,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
   private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
     const { config, log } = this.dependencies;
     config.requireTrust('Restoring');
-    const setId = definition.setId ?? (await this.newestSet(folder, settings, (set) => set.purpose === 'backup' && (set.status === 'complete' || set.status === 'legacy'))).id;
+    const setId = definition.setId ?? (await this.latest(folder, settings)).id;
     const mode = definition.mode ?? 'complete';
     const target = await config.connectionTarget(folder);
     const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
-    if (container) io.line(sentence(describeContainerTools(container)));
+    if (container) io.line(capitalise(describeContainerTools(container)));
     io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
-    io.progress({ step: 'pre-flight checks' });
     const plan = await planRestore({
       folder: settings.backupsFolder,
       setId,
@@ -316,9 +337,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       confirmation.detail = `First: supabase db reset --local in ${reset.folder}, after the safety backup: it wipes the database and rebuilds it from the migrations.\n${confirmation.detail}`;
     }
     for (const line of [confirmation.message, ...confirmation.detail.split('\n')]) io.line(line);
-    io.progress({ step: 'waiting for confirmation' });
-    const choice = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Restore');
-    if (choice !== 'Restore') throw new PulseError('cancelled', 'restore not confirmed', { hint: 'nothing was changed' });
+    const confirmed = await askToRestore(confirmation, io);
+    if (!confirmed) throw new Declined('restore not confirmed', 'nothing was changed');
     log.info(`restore of ${setId} (${mode}) into ${plan.target} confirmed`);
     const result = await executeRestore(plan, {
       safetyBackup,
@@ -331,13 +351,14 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { exitCode: result.rowCountsMatch ? 0 : 1, restore: result };
   }
 
-  private async newestSet(folder: vscode.WorkspaceFolder, settings: FolderSettings, accept: (set: ListedSet) => boolean): Promise<ListedSet> {
+  /** The newest real backup, whole: what "latest" means everywhere. */
+  private async latest(folder: vscode.WorkspaceFolder, settings: FolderSettings): Promise<ListedSet> {
     const listing = await this.dependencies.store.listing(folder);
-    const set = listing.entries.map((entry) => entry.set).find((candidate) => candidate.status !== 'running' && accept(candidate));
-    if (!set) {
-      throw new PulseError('unknown-set', `there is no backup set to use in ${settings.backupsFolder}`, { hint: 'run Pulse Backup: Backup database first' });
+    const entry = latestBackup(listing.entries);
+    if (!entry) {
+      throw new PulseError('unknown-set', `there is no backup set to use in ${settings.backupsFolder}`, { hint: 'run Pulse Backup: Back Up Database first' });
     }
-    return set;
+    return entry.set;
   }
 
   private folderFor(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined): vscode.WorkspaceFolder {
@@ -360,6 +381,24 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
   }
 }
 
+/**
+ * The modal asks; Show Details writes every object the restore replaces
+ * into the terminal and asks again in a notification, so the list can be
+ * read (and scrolled) while the question waits.
+ */
+async function askToRestore(confirmation: { message: string; detail: string; objects: string[] }, io: TaskIO): Promise<boolean> {
+  const restore = 'Restore';
+  const details = 'Show Details';
+  const buttons = confirmation.objects.length > 0 ? [restore, details] : [restore];
+  const choice = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, ...buttons);
+  if (choice !== details) return choice === restore;
+  io.line('');
+  io.line(`What the restore replaces (${confirmation.objects.length}):`);
+  for (const line of confirmation.objects) io.line(`  ${line}`);
+  const again = await vscode.window.showWarningMessage(`${confirmation.message} The ${confirmation.objects.length} objects it replaces are listed in the terminal.`, restore, 'Cancel');
+  return again === restore;
+}
+
 /** The project a reset task resets: a Supabase project, a data restore, and the supabase CLI on PATH. */
 function resetProject(settings: FolderSettings, mode: RestoreMode): SupabaseProject {
   if (!settings.supabase) {
@@ -370,102 +409,4 @@ function resetProject(settings: FolderSettings, mode: RestoreMode): SupabaseProj
     throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', { hint: 'install it, or run supabase db reset yourself and restore data only' });
   }
   return settings.supabase;
-}
-
-/**
- * The task's terminal. Lines end in \r\n (a pseudoterminal has no line
- * discipline), a live line is redrawn in place, every error becomes the
- * engine's one line and a non-zero exit code.
- */
-export class PulseTaskTerminal implements vscode.Pseudoterminal {
-  private readonly written = new vscode.EventEmitter<string>();
-  private readonly closed = new vscode.EventEmitter<number>();
-  readonly onDidWrite = this.written.event;
-  readonly onDidClose = this.closed.event;
-  private readonly controller = new AbortController();
-  private liveShown = false;
-  private lastLiveDraw = 0;
-  private step: ((message: string) => void) | undefined;
-  private finished = false;
-
-  constructor(
-    private readonly title: string,
-    private readonly job: (io: TaskIO) => Promise<TaskOutcome>,
-    private readonly log: Log,
-    private readonly onOutcome: (outcome: TaskOutcome) => void,
-  ) {}
-
-  open(): void {
-    void this.start();
-  }
-
-  /** The person closed the terminal or terminated the task: stop the work; the engine cleans up. */
-  close(): void {
-    if (!this.finished) this.controller.abort();
-  }
-
-  private async start(): Promise<void> {
-    let finishNotification: () => void = () => undefined;
-    const notificationDone = new Promise<void>((resolve) => {
-      finishNotification = resolve;
-    });
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Pulse Backup: ${this.title}`, cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => this.controller.abort());
-        this.step = (message) => progress.report({ message });
-        return notificationDone;
-      },
-    );
-    let outcome: TaskOutcome;
-    try {
-      outcome = await this.job({
-        signal: this.controller.signal,
-        line: (text) => this.writeLine(text),
-        progress: (text) => this.progress(text),
-      });
-      this.clearLive();
-      this.writeLine(outcome.exitCode === 0 ? `\x1b[32mDone.\x1b[0m` : `\x1b[33mFinished with exit code ${outcome.exitCode}.\x1b[0m`);
-    } catch (error) {
-      const pulseError = forExtension(error);
-      outcome = { exitCode: pulseError.exitCode, error: pulseError };
-      this.clearLive();
-      this.writeLine(`\x1b[31m${this.log.redact(formatError(pulseError))}\x1b[0m`);
-      this.log.error(this.title, pulseError);
-    } finally {
-      finishNotification();
-    }
-    this.finished = true;
-    this.onOutcome(outcome);
-    this.closed.fire(outcome.exitCode);
-  }
-
-  private progress(text: ProgressText): void {
-    if (text.step !== undefined) this.step?.(text.step);
-    if (text.line !== undefined) this.writeLine(text.line);
-    if (text.live !== undefined) this.writeLive(text.live);
-  }
-
-  private writeLine(text: string): void {
-    this.clearLive();
-    this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
-  }
-
-  private writeLive(text: string): void {
-    const now = performance.now();
-    if (now - this.lastLiveDraw < LIVE_REDRAW_MS) return;
-    this.lastLiveDraw = now;
-    this.written.fire(`\r\x1b[2K${text.replace(/\r?\n/g, ' ')}`);
-    this.liveShown = true;
-  }
-
-  private clearLive(): void {
-    if (this.liveShown) this.written.fire('\r\x1b[2K');
-    this.liveShown = false;
-  }
-}
-
-/** An engine line, which starts in lower case to follow "pulse-backup: note:", as a sentence of its own. */
-function sentence(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

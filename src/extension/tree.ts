@@ -1,9 +1,13 @@
 /**
  * The Backups view: the sets of each workspace folder's backups folder,
- * newest first, and under each set its files and its last verification.
- * Wording, icons and tooltips come from viewModel.ts; this file turns them
- * into TreeItems. An empty folder yields no items, so the view's welcome
- * content (the Backup and Configure buttons) shows instead.
+ * newest first (a long list in groups, as the Timeline has them: Today,
+ * Yesterday, This Week, Older), and under each set its files, which open on
+ * a click, and its last verification. Wording, icons and tooltips come from
+ * viewModel.ts; this file turns them into TreeItems. An empty folder yields
+ * no items, so the view's welcome content shows instead.
+ *
+ * File rows carry no resourceUri: decorations keyed on the file (git's
+ * grey for an ignored backups folder) would make every row look disabled.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,17 +15,19 @@ import type { ListedFile } from '../core/listing';
 import type { BackupsStore, FolderListing } from './backups';
 import { Disposable } from './lifecycle';
 import {
-  SET_STATE_WORDS,
+  SET_GROUP_TITLES,
+  groupSets,
+  setAccessibleLabel,
   setChildren,
   setContextValue,
   setDescription,
   setIcon,
-  setLabel,
-  setState,
+  setLabelIn,
   setTooltipMarkdown,
   type IconModel,
   type SetChildModel,
   type SetEntry,
+  type SetGroup,
 } from './viewModel';
 
 export const BACKUPS_VIEW_ID = 'pulseBackup.backups';
@@ -31,6 +37,14 @@ export interface FolderNode {
   listing: FolderListing;
 }
 
+/** A day range of a long list of sets. */
+export interface GroupNode {
+  kind: 'group';
+  listing: FolderListing;
+  group: SetGroup;
+  entries: SetEntry[];
+}
+
 export interface SetNode {
   kind: 'set';
   folder: vscode.WorkspaceFolder;
@@ -38,6 +52,8 @@ export interface SetNode {
   /** The prefix this folder's backups get; sets of another prefix say theirs. */
   prefix: string;
   entry: SetEntry;
+  /** The group the set is shown under, when the list is grouped. */
+  group?: SetGroup;
 }
 
 export interface FileNode {
@@ -59,7 +75,7 @@ export interface InfoNode {
   command?: vscode.Command;
 }
 
-export type BackupsNode = FolderNode | SetNode | FileNode | InfoNode;
+export type BackupsNode = FolderNode | GroupNode | SetNode | FileNode | InfoNode;
 
 /** Ages in descriptions ("5 min ago") are redrawn this often while the view is visible. */
 const AGE_REDRAW_MS = 60_000;
@@ -88,6 +104,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
   async getChildren(node?: BackupsNode): Promise<BackupsNode[]> {
     if (!node) return this.roots();
     if (node.kind === 'folder') return this.folderChildren(node.listing, true);
+    if (node.kind === 'group') return node.entries.map((entry) => this.setNode(node.listing, entry, node.group)).filter((child) => child !== undefined);
     if (node.kind === 'set') return this.setChildren(node);
     return [];
   }
@@ -108,17 +125,27 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         item.contextValue = 'folder';
         return item;
       }
+      case 'group': {
+        // Today and Yesterday open; older days stay folded until asked for.
+        const open = node.group === 'today' || node.group === 'yesterday';
+        const item = new vscode.TreeItem(SET_GROUP_TITLES[node.group], open ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `group:${node.listing.folder.uri.toString()}:${node.group}`;
+        item.description = `${node.entries.length} set${node.entries.length === 1 ? '' : 's'}`;
+        item.contextValue = 'group';
+        item.accessibilityInformation = { label: `${SET_GROUP_TITLES[node.group]}, ${item.description}` };
+        return item;
+      }
       case 'set': {
         const { entry } = node;
-        const item = new vscode.TreeItem(setLabel(entry.set), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(setLabelIn(entry.set, node.group), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `set:${node.folder.uri.toString()}:${entry.set.id}`;
-        item.description = setDescription(entry, now, node.prefix);
+        item.description = setDescription(entry, now, { folderPrefix: node.prefix, grouped: node.group !== undefined });
         const tooltip = new vscode.MarkdownString(setTooltipMarkdown(entry, now));
         tooltip.supportThemeIcons = true;
         item.tooltip = tooltip;
         item.iconPath = themeIcon(setIcon(entry));
         item.contextValue = setContextValue(entry);
-        item.accessibilityInformation = { label: `Backup set ${setLabel(entry.set)}, ${SET_STATE_WORDS[setState(entry)]}, ${item.description}` };
+        item.accessibilityInformation = { label: setAccessibleLabel(entry, now, node.prefix) };
         return item;
       }
       case 'file': {
@@ -127,8 +154,9 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         item.description = node.model.description;
         item.tooltip = `${node.model.tooltip}\n${node.path}`;
         item.iconPath = themeIcon(node.model.icon);
-        item.resourceUri = vscode.Uri.file(node.path);
         item.contextValue = 'file';
+        // A click opens the dump in a preview editor, as the Explorer does.
+        item.command = { title: 'Open', command: 'vscode.open', arguments: [vscode.Uri.file(node.path), { preview: true }] };
         item.accessibilityInformation = { label: `${node.model.label}, ${node.model.description}, ${node.file.name}` };
         return item;
       }
@@ -163,17 +191,24 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         label: listing.error.message,
         tooltip: listing.error.hint,
         icon: { id: 'error', color: 'list.errorForeground' },
-        command: { title: 'Show log', command: 'pulseBackup.showLog' },
+        command: { title: 'Show Log', command: 'pulseBackup.showLog' },
       });
     }
-    const settings = listing.settings;
-    if (settings) {
-      for (const entry of listing.entries) nodes.push({ kind: 'set', folder: listing.folder, backupsFolder: settings.backupsFolder, prefix: settings.prefix, entry });
+    if (listing.settings) {
+      const groups = groupSets(listing.entries, new Date());
+      if (groups) nodes.push(...groups.map((group): GroupNode => ({ kind: 'group', listing, group: group.group, entries: group.entries })));
+      else nodes.push(...listing.entries.map((entry) => this.setNode(listing, entry, undefined)).filter((node) => node !== undefined));
     }
     if (nodes.length === 0 && underFolderNode) {
       nodes.push({ kind: 'info', id: `empty:${listing.folder.uri.toString()}`, label: 'No backups yet', icon: { id: 'info' } });
     }
     return nodes;
+  }
+
+  private setNode(listing: FolderListing, entry: SetEntry, group: SetGroup | undefined): SetNode | undefined {
+    const settings = listing.settings;
+    if (!settings) return undefined;
+    return { kind: 'set', folder: listing.folder, backupsFolder: settings.backupsFolder, prefix: settings.prefix, entry, ...(group ? { group } : {}) };
   }
 
   private setChildren(node: SetNode): BackupsNode[] {
@@ -192,7 +227,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         icon: model.icon,
         contextValue: model.kind,
         ...(model.kind === 'verification'
-          ? { command: { title: 'Open report', command: 'pulseBackup.openReport', arguments: [node] } }
+          ? { command: { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [node] } }
           : {}),
       };
     });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import { gitIgnoreLine, withGitIgnoreLine } from '../../src/extension/gitignore';
-import { expandFolderPath, folderPrefix, passwordKey, readFolderSettings, retentionKeep, splitPassword } from '../../src/extension/settings';
+import { expandFolderPath, folderPrefix, passwordKey, readFolderSettings, retentionPolicy, settingValue, splitPassword } from '../../src/extension/settings';
 
 const WORKSPACE = path.resolve('/work/Factory Pulse');
 
@@ -20,7 +20,7 @@ describe('extension settings', () => {
     const settings = readFolderSettings({}, context);
     assert.equal(settings.backupsFolder, path.join(WORKSPACE, 'backups'));
     assert.equal(settings.prefix, 'factory_pulse');
-    assert.equal(settings.keep, 10);
+    assert.deepEqual(settings.retention, { last: 10, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 });
     assert.equal(settings.staleAfterHours, 24);
     assert.equal(settings.safetyBackupBeforeRestore, true);
     assert.equal(settings.connectionUrl, undefined);
@@ -57,11 +57,24 @@ describe('extension settings', () => {
     assert.throws(() => folderPrefix('../etc', WORKSPACE), (error: unknown) => error instanceof PulseError && /pulseBackup\.filePrefix/.test(error.message));
   });
 
-  it('refuses to keep fewer than one set', () => {
-    assert.equal(retentionKeep(undefined), 10);
-    assert.equal(retentionKeep(3), 3);
-    assert.throws(() => retentionKeep(0), /pulseBackup\.retentionKeep/);
-    assert.throws(() => retentionKeep(2.5), /pulseBackup\.retentionKeep/);
+  it('reads the retention policy from the settings a person set; a bucket alone keeps the last 10 too', () => {
+    assert.deepEqual(retentionPolicy({}), { last: 10, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 });
+    assert.deepEqual(retentionPolicy({ last: 3 }), { last: 3, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 });
+    assert.deepEqual(retentionPolicy({ daily: 7, weekly: 4 }), { last: 10, hourly: 0, daily: 7, weekly: 4, monthly: 0, yearly: 0 });
+    assert.deepEqual(retentionPolicy({ last: 0, daily: 7 }), { last: 0, hourly: 0, daily: 7, weekly: 0, monthly: 0, yearly: 0 });
+    assert.deepEqual(readFolderSettings({ retention: { last: 5, monthly: 12 } }, context).retention, { last: 5, hourly: 0, daily: 0, weekly: 0, monthly: 12, yearly: 0 });
+  });
+
+  it('refuses a policy that keeps nothing, or a number that is not one, naming the setting', () => {
+    assert.throws(() => retentionPolicy({ last: 0 }), /keep no set at all/);
+    assert.throws(() => retentionPolicy({ last: 2.5 }), /pulseBackup\.retention\.keepLast/);
+    assert.throws(() => retentionPolicy({ daily: -1 }), /pulseBackup\.retention\.keepDaily/);
+  });
+
+  it('writes a folder chosen inside the workspace folder as ${workspaceFolder}/…, anything else as its path', () => {
+    assert.equal(settingValue(path.join(WORKSPACE, 'db', 'backups'), WORKSPACE), '${workspaceFolder}/db/backups');
+    assert.equal(settingValue(WORKSPACE, WORKSPACE), '${workspaceFolder}');
+    assert.equal(settingValue(path.resolve('/srv/backups'), WORKSPACE), path.resolve('/srv/backups'));
   });
 
   it('takes the password out of a URL, from the user info or a password parameter, and keeps the rest as written', () => {

@@ -1,26 +1,31 @@
 /**
- * What the extension shows, without VS Code: the Backups tree's labels,
- * descriptions, icons and tooltips, a set's children, the status bar's text
- * and warning decision, and the restore confirmation's words.
+ * What the extension shows, without VS Code: the Backups tree's states,
+ * icons, labels, descriptions, tooltips and groups, a set's children, the
+ * status bar's text and warning decision, and the words of the restore and
+ * retention confirmations.
  */
 import * as assert from 'node:assert/strict';
 import type { ListedSet } from '../../src/core/listing';
 import type { Manifest } from '../../src/core/manifest';
 import type { RestorePlan } from '../../src/core/restore';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verification';
+import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences } from '../../src/extension/dialogs';
+import { folderHealth, statusBarModel, type FolderBackups } from '../../src/extension/statusBarModel';
+import type { PruneResult, RemovableSet } from '../../src/core/retention';
 import {
-  folderHealth,
-  restoreConfirmation,
+  GROUP_ABOVE,
+  groupSets,
+  setAccessibleLabel,
   setChildren,
   setContextValue,
   setDescription,
+  setGroupOf,
   setIcon,
   setLabel,
+  setLabelIn,
   setState,
   setTooltipMarkdown,
-  statusBarModel,
   verificationSummary,
-  type FolderBackups,
   type SetEntry,
 } from '../../src/extension/viewModel';
 
@@ -120,41 +125,46 @@ describe('the Backups tree', () => {
       assert.equal(setLabel({ id: 'odd_set', timestamp: 'yesterday' }), 'odd_set');
     });
 
-    it('describes a set by its age and total size', () => {
-      assert.equal(setDescription(entry(listedSet()), NOW, 'factory_pulse'), '2h ago · 1.2 MB');
+    it('describes a set by its size first, then its age, so a narrow view cuts the age, not the size', () => {
+      assert.equal(setDescription(entry(listedSet()), NOW, { folderPrefix: 'factory_pulse' }), '1.2 MB · 2h ago');
+      assert.match(setDescription(entry(listedSet({ createdAt: new Date(NOW.getTime() - 20_000).toISOString() })), NOW), / · just now$/);
+      assert.match(setDescription(entry(listedSet({ hoursOld: 72 })), NOW), / · 3d ago$/);
     });
 
-    it('says "just now", minutes and days as the status bar does', () => {
-      assert.match(setDescription(entry(listedSet({ createdAt: new Date(NOW.getTime() - 20_000).toISOString() })), NOW), /^just now · /);
-      assert.match(setDescription(entry(listedSet({ hoursOld: 0.25 })), NOW), /^15 min ago · /);
-      assert.match(setDescription(entry(listedSet({ hoursOld: 72 })), NOW), /^3d ago · /);
+    it('leaves the age out under a group, whose heading and label say when', () => {
+      assert.equal(setDescription(entry(listedSet()), NOW, { grouped: true }), '1.2 MB');
     });
 
-    it('names the prefix of a set that belongs to another project in the same folder', () => {
-      assert.equal(setDescription(entry(listedSet({ prefix: 'other_app' })), NOW, 'factory_pulse'), '2h ago · 1.2 MB · other_app');
-    });
-
-    it('still says pinned and safety backup when a warning takes the icon', () => {
+    it('names the prefix of a set that belongs to another project, and says pinned, and safety backup where the state says something else', () => {
+      assert.equal(setDescription(entry(listedSet({ prefix: 'other_app' })), NOW, { folderPrefix: 'factory_pulse' }), '1.2 MB · other_app · 2h ago');
       const set = listedSet({ pinned: true, purpose: 'safety' });
-      const warned = entry(set, verification(set.id, [check('warn', 'Permissions', 'readable by others')]));
-      assert.equal(setDescription(warned, NOW), '2h ago · 1.2 MB · pinned · safety backup');
-      // With the pin icon showing, the word would only repeat it.
-      assert.equal(setDescription(entry(listedSet({ pinned: true })), NOW), '2h ago · 1.2 MB');
+      const failed = entry(set, verification(set.id, [check('fail', 'Checksums', 'differs')]));
+      assert.equal(setDescription(failed, NOW), '1.2 MB · pinned · safety backup · 2h ago');
+      assert.equal(setDescription(entry(listedSet({ purpose: 'safety' })), NOW), '1.2 MB · 2h ago', 'the state already says safety backup');
     });
 
     it('shows no size for a set still being written', () => {
       assert.equal(setDescription(entry(listedSet({ status: 'running', files: [], totalBytes: 0 })), NOW), '2h ago');
     });
+
+    it('reads the whole row to a screen reader: date, state, size and age', () => {
+      assert.equal(setAccessibleLabel(entry(listedSet()), NOW, 'factory_pulse'), 'Backup set 2025-09-02 10:00:00, not verified yet, 1.2 MB · 2h ago');
+    });
   });
 
-  describe('status and icon', () => {
+  describe('one state per set, each with its own icon and colour', () => {
+    const set = listedSet();
+    const passed = verification(set.id, [check('pass')]);
     const cases: [string, SetEntry, string, string, string | undefined][] = [
-      ['a whole set with a manifest', entry(listedSet()), 'ok', 'pass', 'testing.iconPassed'],
+      ['a whole set nobody verified yet', entry(listedSet()), 'new', 'circle-large-outline', 'charts.blue'],
+      ['a set whose verification passed', entry(set, passed), 'verified', 'pass', 'testing.iconPassed'],
+      ['a set whose verification warned', entry(set, verification(set.id, [check('warn', 'Permissions')])), 'verified', 'pass', 'testing.iconPassed'],
+      ['a set restored and compared equal', { set, lastVerification: passed, proof: { provedAt: hoursAgo(1) } }, 'proved', 'verified-filled', 'charts.green'],
+      ['a set whose verification failed', entry(set, verification(set.id, [check('fail', 'Sizes')])), 'failed', 'error', 'testing.iconFailed'],
+      ['a set with a file missing', entry(listedSet({ status: 'incomplete', problems: ['x is missing'] })), 'incomplete', 'circle-slash', 'list.warningForeground'],
+      ['a set of the old script', entry(listedSet({ status: 'legacy' })), 'old-script', 'archive', 'charts.yellow'],
+      ['a safety backup', entry(listedSet({ purpose: 'safety' })), 'safety', 'shield', 'charts.purple'],
       ['a set being written', entry(listedSet({ status: 'running', pinned: true })), 'running', 'loading~spin', undefined],
-      ['a set with a file missing', entry(listedSet({ status: 'incomplete', problems: ['x is missing'] })), 'incomplete', 'circle-slash', 'list.errorForeground'],
-      ['a set of the old script', entry(listedSet({ status: 'legacy' })), 'legacy', 'archive', undefined],
-      ['a safety backup', entry(listedSet({ purpose: 'safety' })), 'safety', 'shield', undefined],
-      ['a pinned set', entry(listedSet({ pinned: true })), 'pinned', 'pinned', undefined],
     ];
     for (const [what, value, state, icon, color] of cases) {
       it(`shows ${what} as ${state}`, () => {
@@ -163,40 +173,48 @@ describe('the Backups tree', () => {
       });
     }
 
-    it('shows a set whose last verification failed as failed, even when it is pinned', () => {
-      const set = listedSet({ pinned: true });
-      const failed = entry(set, verification(set.id, [check('pass'), check('fail', 'Sizes', 'data file is 12 bytes short')]));
-      assert.equal(setState(failed), 'failed');
-      assert.deepEqual(setIcon(failed), { id: 'error', color: 'list.errorForeground' });
+    it('gives every state an icon of its own and a colour of its own', () => {
+      const icons = cases.map(([, value]) => setIcon(value));
+      const byState = new Map(cases.map(([, value], index) => [setState(value), icons[index]]));
+      const ids = [...byState.values()].map((icon) => icon.id);
+      const colors = [...byState.values()].map((icon) => icon.color).filter((color) => color !== undefined);
+      assert.equal(new Set(ids).size, byState.size, JSON.stringify([...byState]));
+      assert.equal(new Set(colors).size, colors.length, JSON.stringify([...byState]));
     });
 
-    it('shows a set with a warning check, or pg_dump warnings, as warning', () => {
-      const set = listedSet();
-      assert.equal(setState(entry(set, verification(set.id, [check('warn', 'Permissions')]))), 'warning');
-      const noisy = listedSet();
-      noisy.manifest = manifest(noisy.id, noisy.timestamp, { pgDumpWarnings: ['pg_dump: warning: there are circular foreign-key constraints'] });
-      assert.equal(setState(entry(noisy)), 'warning');
+    it('shows proved only when the set has such a record', () => {
+      assert.equal(setState(entry(set, passed)), 'verified');
     });
 
-    it('does not blame the set when only the pre-restore checks failed (the target was down)', () => {
-      const set = listedSet();
+    it('an incomplete set is incomplete, whatever an old verification said', () => {
+      const damaged = listedSet({ status: 'incomplete', problems: ['the data file is missing'] });
+      assert.equal(setState(entry(damaged, verification(damaged.id, [check('pass')]))), 'incomplete');
+      const text = setTooltipMarkdown(entry(damaged, verification(damaged.id, [check('pass')])), NOW);
+      assert.match(text, /Status: \$\(circle-slash\) incomplete/);
+      assert.doesNotMatch(text, /passed|verified/i, 'no "verified: passed" beside "incomplete"');
+    });
+
+    it('a failed verification beats the pin, and a pre-restore failure (the target was down) does not blame the set', () => {
+      const pinned = listedSet({ pinned: true });
+      assert.equal(setState(entry(pinned, verification(pinned.id, [check('pass'), check('fail', 'Sizes')]))), 'failed');
       const report = verification(set.id, [check('pass')], 1, [check('fail', 'Target reachable', 'connection refused')]);
-      assert.equal(setState(entry(set, report)), 'ok');
+      assert.equal(setState(entry(set, report)), 'verified');
     });
 
-    it('marks context values so menus can tell pinned, unpinned and running sets apart', () => {
+    it('marks context values so menus can tell pinned, unpinned, running and safety sets apart', () => {
       assert.equal(setContextValue(entry(listedSet())), 'set unpinned restorable manifest');
       assert.equal(setContextValue(entry(listedSet({ pinned: true, status: 'legacy' }))), 'set pinned restorable');
       assert.equal(setContextValue(entry(listedSet({ status: 'running' }))), 'set unpinned running');
+      assert.equal(setContextValue(entry(listedSet({ purpose: 'safety' }))), 'set unpinned restorable manifest safety');
     });
   });
 
   describe('tooltip', () => {
-    it('gives the key facts: id, status, created, size, database, tables and rows, checks', () => {
+    it('gives the key facts: id, state, created, size, database, tables and rows, checks', () => {
       const set = listedSet();
       const text = setTooltipMarkdown(entry(set, verification(set.id, [check('pass'), check('pass', 'Sizes')], 3)), NOW);
       assert.match(text, /^\*\*factory_pulse_20250902_100000\*\*/);
-      assert.match(text, /Status: ok/);
+      assert.match(text, /Status: \$\(pass\) verified/);
       assert.match(text, /Created: 2025-09-02 10:00:00 \(2h ago\)/);
       assert.match(text, /Size: 1\.2 MB in 3 files/);
       assert.match(text, /Database: `postgres@127\.0\.0\.1:54322\/postgres`, PostgreSQL 15\.18/);
@@ -218,10 +236,11 @@ describe('the Backups tree', () => {
       assert.match(text, /Checks: not verified yet/);
     });
 
-    it('names the checks that did not pass in the verification summary', () => {
+    it('names the checks that did not pass, and says when a file changed since the last verification', () => {
       const set = listedSet();
       const report = verification(set.id, [check('pass'), check('fail', 'Sizes'), check('fail', 'Whole dumps')], 5);
-      assert.equal(verificationSummary(report, NOW), 'verified 5h ago: failed (Sizes; Whole dumps)');
+      assert.equal(verificationSummary({ lastVerification: report }, NOW), 'verified 5h ago: failed (Sizes; Whole dumps)');
+      assert.equal(verificationSummary({ staleVerification: report }, NOW), 'verified 5h ago, but a file changed since: verify again');
     });
   });
 
@@ -240,26 +259,71 @@ describe('the Backups tree', () => {
       );
     });
 
-    it('shows a missing file of an incomplete set, with the reason the listing gave', () => {
+    it('shows a missing file of an incomplete set, with the reason the listing gave, and no verification', () => {
       const set = listedSet({ status: 'incomplete', problems: ['factory_pulse_data_backup_20250902_100000.sql is missing'] });
       set.files = set.files.filter((file) => file.type !== 'data');
-      const missing = setChildren(entry(set), NOW).find((child) => child.kind === 'missing');
+      const children = setChildren(entry(set, verification(set.id, [check('pass')])), NOW);
+      const missing = children.find((child) => child.kind === 'missing');
       assert.ok(missing);
       assert.equal(missing.label, 'Data-only dump');
       assert.equal(missing.tooltip, 'factory_pulse_data_backup_20250902_100000.sql is missing');
+      assert.ok(!children.some((child) => child.kind === 'verification'));
     });
 
-    it('says a set was not verified yet, and offers nothing to verify while it is written', () => {
+    it('says a set was not verified yet, or that its verification is out of date, and offers nothing while it is written', () => {
       assert.equal(setChildren(entry(listedSet()), NOW).at(-1)?.label, 'Not verified yet');
+      const set = listedSet();
+      assert.equal(setChildren({ set, staleVerification: verification(set.id, [check('pass')]) }, NOW).at(-1)?.label, 'Verification out of date');
       const running = listedSet({ status: 'running', files: [], totalBytes: 0 });
       assert.deepEqual(setChildren(entry(running), NOW), []);
+    });
+  });
+
+  describe('groups, as the Timeline has them', () => {
+    // NOW is Tuesday 2 September 2025, 12:00 UTC; the groups go by the local date in the set names.
+    const local = (daysAgo: number, hour = 9) => {
+      const date = new Date(NOW.getFullYear(), NOW.getMonth(), NOW.getDate() - daysAgo, hour);
+      const two = (value: number) => String(value).padStart(2, '0');
+      return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}_${two(date.getHours())}0000`;
+    };
+
+    it('puts a set in Today, Yesterday, This Week (since Monday) or Older', () => {
+      const monday = new Date(2025, 8, 1, 9);
+      const tuesday = new Date(2025, 8, 2, 12);
+      const thursday = new Date(2025, 8, 4, 12);
+      const at = (timestamp: string) => ({ timestamp, createdAt: '' });
+      assert.equal(setGroupOf(at('20250902_080000'), tuesday), 'today');
+      assert.equal(setGroupOf(at('20250901_080000'), tuesday), 'yesterday');
+      assert.equal(setGroupOf(at('20250902_080000'), thursday), 'this-week');
+      assert.equal(setGroupOf(at('20250901_080000'), thursday), 'this-week');
+      assert.equal(setGroupOf(at('20250831_080000'), thursday), 'older', 'Sunday is last week');
+      assert.equal(setGroupOf(at('20250831_080000'), monday), 'yesterday');
+    });
+
+    it('groups a long list, newest group first, and leaves a short one flat', () => {
+      const entries = [0, 0, 1, 1, 2, 5, 9, 30, 60, 90].map((days, index) => entry(listedSet({ timestamp: local(days, 9 + index) })));
+      const groups = groupSets(entries, NOW);
+      assert.ok(groups);
+      assert.deepEqual(groups.map((group) => group.group)[0], 'today');
+      assert.equal(groups.reduce((sum, group) => sum + group.entries.length, 0), entries.length);
+      assert.deepEqual(groups.map((group) => group.group), [...new Set(groups.map((group) => group.group))]);
+      assert.equal(groupSets(entries.slice(0, GROUP_ABOVE), NOW), undefined);
+    });
+
+    it('labels a set by its time under Today and Yesterday, its weekday this week, and its date when older', () => {
+      const set = listedSet({ timestamp: '20250901_173948' });
+      assert.equal(setLabelIn(set, 'today'), '17:39:48');
+      assert.equal(setLabelIn(set, 'yesterday'), '17:39:48');
+      assert.equal(setLabelIn(set, 'this-week'), 'Mon 17:39:48');
+      assert.equal(setLabelIn(set, 'older'), '2025-09-01 17:39:48');
+      assert.equal(setLabelIn(set, undefined), '2025-09-01 17:39:48');
     });
   });
 });
 
 describe('the status bar', () => {
-  function folder(entries: SetEntry[], staleAfterHours = 24, name = 'factory-pulse'): FolderBackups {
-    return { key: `file:///work/${name}`, name, entries, staleAfterHours };
+  function folder(entries: SetEntry[], staleAfterHours = 24, name = 'factory-pulse', configured = true): FolderBackups {
+    return { key: `file:///work/${name}`, name, entries, staleAfterHours, configured };
   }
 
   it('shows the age of the last good backup and opens its report on click', () => {
@@ -268,6 +332,7 @@ describe('the status bar', () => {
     assert.equal(model.text, '$(database) 2h ago');
     assert.equal(model.warning, false);
     assert.deepEqual(model.target, { folderKey: 'file:///work/factory-pulse', setId: set.id });
+    assert.equal(model.command, 'pulseBackup.openReport');
     assert.match(model.tooltip, /Last good backup: `factory_pulse_20250902_100000`/);
   });
 
@@ -330,18 +395,23 @@ describe('the status bar', () => {
     assert.equal(model.text, '$(database) 26h ago');
   });
 
-  it('says "no backup" in the warning colour when there is none, and offers no report', () => {
+  it('says "no backup" in the warning colour once a connection is configured, and backs up on click', () => {
     const model = statusBarModel([folder([])], NOW);
     assert.equal(model.text, '$(database) no backup');
     assert.equal(model.warning, true);
     assert.equal(model.target, undefined);
+    assert.equal(model.command, 'pulseBackup.backup');
     assert.match(model.tooltip, /No good backup yet/);
   });
 
-  it('spins while a backup runs', () => {
-    const model = statusBarModel([folder([entry(listedSet())])], NOW, true);
-    assert.equal(model.text, '$(sync~spin) Backing up…');
+  it('stays neutral until a connection or a first backup exists, and configures on click', () => {
+    const model = statusBarModel([folder([], 24, 'factory-pulse', false)], NOW);
+    assert.equal(model.text, '$(database) no backup');
     assert.equal(model.warning, false);
+    assert.equal(model.command, 'pulseBackup.configureConnection');
+    assert.match(model.tooltip, /Configure the connection, then back up/);
+    // A backup made without configuring (the environment's database) is a first backup all the same.
+    assert.equal(statusBarModel([folder([entry(listedSet({ hoursOld: 30 }))], 24, 'factory-pulse', false)], NOW).warning, true);
   });
 
   it('with several folders, lets the one that needs attention speak, named', () => {
@@ -374,38 +444,50 @@ describe('the restore confirmation', () => {
     };
   }
   const target = { host: '127.0.0.1', port: 54322, database: 'postgres' };
+  const table = (name: string, rows: number, backupRows?: number | null): RestorePlan['replaced'][number] => ({
+    kind: 'table',
+    schema: 'public',
+    name,
+    rows,
+    ...(backupRows !== undefined ? { backupRows } : {}),
+    dropName: `public.${name}`,
+  });
 
-  it('names the target host, port and database, and that a safety backup comes first', () => {
+  it('says the mode once in the title, and names the target and the safety backup', () => {
     const { message, detail } = restoreConfirmation(plan(), target, true);
-    assert.equal(message, 'Restore factory_pulse_20250902_100000 (complete (schema and data)) into database "postgres" on 127.0.0.1:54322?');
-    assert.match(detail, /Pre-flight: the set verifies \(2 checks passed\)\./);
-    assert.match(detail, /nothing is replaced/);
+    assert.equal(message, 'Restore factory_pulse_20250902_100000 (schema and data) into database "postgres" on 127.0.0.1:54322?');
+    assert.match(detail, /^The backup's objects are created; nothing in the target is replaced\./);
+    assert.match(detail, /Target: postgres@127\.0\.0\.1:54322\/postgres, PostgreSQL 15\.18\./);
     assert.match(detail, /A safety backup of the target is taken first/);
+    assert.match(detail, /Pre-flight: the set verifies \(2 checks passed\)\./);
   });
 
-  it('lists what the pre-flight found in the target that will be replaced, with row counts', () => {
-    const replaced: RestorePlan['replaced'] = [
-      { kind: 'table', schema: 'public', name: 'users', rows: 1200, dropName: 'public.users' },
-      { kind: 'view', schema: 'public', name: 'active_users', rows: null, dropName: 'public.active_users' },
-    ];
-    const { detail } = restoreConfirmation(plan({ replaced }), target, true);
-    assert.match(detail, /2 of the backup's objects already exist and will be dropped and recreated: public\.users \(1,200 rows now\), public\.active_users\./);
-    const data = restoreConfirmation(plan({ mode: 'data', replaced: replaced.slice(0, 1) }), target, true).detail;
-    assert.match(data, /will be emptied first: public\.users/);
+  it('schema only: leads with the tables it empties and how many rows go, although their rows now equal the backup\'s', () => {
+    const replaced = [table('activity_log', 6000, 6000), table('users', 1200, 1200), table('empty_one', 0, 0), { kind: 'view' as const, schema: 'public', name: 'active_users', rows: null, dropName: 'public.active_users' }];
+    const { detail } = restoreConfirmation(plan({ mode: 'schema', replaced }), target, true);
+    const lines = detail.split('\n');
+    assert.equal(lines[0], '2 tables will be emptied: 7,200 rows.');
+    assert.equal(lines[1], '1 other object (views, functions, types, …) will be replaced.');
+    assert.doesNotMatch(detail, /6,000 in the backup/, 'no counts that suggest the rows come back');
   });
 
-  it('puts the tables whose rows differ from the backup first, with both counts', () => {
-    const tables: RestorePlan['replaced'] = Array.from({ length: 12 }, (_, index) => ({
-      kind: 'table' as const,
-      schema: 'public',
-      name: `t${String(index).padStart(2, '0')}`,
-      rows: 100,
-      backupRows: index === 10 ? 500 : 100,
-      dropName: `public.t${index}`,
-    }));
-    const { detail } = restoreConfirmation(plan({ mode: 'data', replaced: tables }), target, true);
-    assert.match(detail, /will be emptied first: public\.t10 \(100 rows now, 500 in the backup\), public\.t00 \(100 rows now, 100 in the backup\)/);
-    assert.match(detail, /and 4 more\./);
+  it('data and complete: the rows added since the backup that will be lost, and those that come back', () => {
+    const replaced = [table('orders', 1300, 1000), table('messages', 900, 960), table('notes', 30, 10), table('users', 1200, 1200)];
+    assert.deepEqual(restoreConsequences(plan({ mode: 'data', replaced })), [
+      '2 tables will lose 320 rows added since the backup.',
+      '1 table will get back 60 rows removed since the backup.',
+      "1 table keep their row count; rows changed since the backup go back to the backup's.",
+    ]);
+    assert.deepEqual(restoreConsequences(plan({ mode: 'complete', replaced: [table('legacy', 50, null)] })), [
+      "1 table will have 50 rows replaced by the backup's (its row counts are not recorded).",
+    ]);
+  });
+
+  it('keeps the long object list for Show Details, every object with its rows', () => {
+    const confirmation = restoreConfirmation(plan({ mode: 'data', replaced: [table('orders', 1300, 1000)] }), target, true);
+    assert.deepEqual(confirmation.objects, ['table public.orders: 1,300 rows now, 1,000 in the backup; emptied, then loaded']);
+    assert.doesNotMatch(confirmation.detail, /public\.orders/, 'the names wait behind Show Details');
+    assert.deepEqual(replacedObjectLines(plan({ mode: 'schema', replaced: [table('t', 5, 5)] })), ['table public.t: 5 rows now; dropped, recreated empty']);
   });
 
   it('repeats the warnings of the pre-flight and says so when no safety backup will be taken', () => {
@@ -413,5 +495,57 @@ describe('the restore confirmation', () => {
     const { detail } = restoreConfirmation(warned, target, false);
     assert.match(detail, /verifies with 1 warning: Permissions: readable by group/);
     assert.match(detail, /No safety backup will be taken/);
+  });
+});
+
+describe('the retention confirmation', () => {
+  const removable = (timestamp: string, bytes = 2_500_000): RemovableSet => ({ id: `factory_pulse_${timestamp}`, prefix: 'factory_pulse', timestamp, status: 'complete', totalBytes: bytes });
+  const preview = (removed: RemovableSet[], reasons: string[]): PruneResult => ({
+    folder: '/work/factory-pulse/backups',
+    prefix: 'factory_pulse',
+    keep: 10,
+    policy: { last: 10, hourly: 0, daily: 7, weekly: 0, monthly: 0, yearly: 0 },
+    dryRun: true,
+    removed,
+    heldBack: [],
+    review: { confirm: reasons.length > 0, unseen: removed.map((set) => set.id), reasons },
+    kept: [],
+    protected: [],
+    passedOver: [],
+    otherPrefixes: [],
+  });
+
+  it('asks with the count, the size, why it asks, every set, and says nothing was removed', () => {
+    const sets = [removable('20250801_120000'), removable('20250731_120000', 1_000_000), { ...removable('20250730_120000'), status: 'legacy' as const }];
+    const question = removalConfirmation(preview(sets, ['3 sets this policy has not kept before (the policy changed)']), { afterBackup: true, folderName: 'factory-pulse' });
+    assert.equal(question.message, 'Remove 3 backup sets (5.7 MB) from factory-pulse?');
+    assert.equal(question.remove, 'Remove 3 backup sets');
+    const lines = question.detail.split('\n');
+    assert.equal(lines[0], 'The backup is written. Retention after it will remove these sets, which the policy does not keep:');
+    assert.deepEqual(lines.slice(1, 4), [
+      '2025-08-01 12:00:00  factory_pulse_20250801_120000  2.4 MB',
+      '2025-07-31 12:00:00  factory_pulse_20250731_120000  977 KB',
+      '2025-07-30 12:00:00  factory_pulse_20250730_120000  2.4 MB (old script)',
+    ]);
+    assert.match(question.detail, /Policy: keep the last 10, 7 daily \(the Retention settings\)/);
+    assert.match(question.detail, /Asked because of 3 sets this policy has not kept before \(the policy changed\)\./);
+    assert.match(question.detail, /Nothing has been removed\./);
+  });
+
+  it('Prune says "will remove", not "Removed"', () => {
+    const question = removalConfirmation(preview([removable('20250801_120000')], []), { afterBackup: false, folderName: 'factory-pulse' });
+    assert.match(question.detail, /^Prune will remove these sets/);
+    assert.doesNotMatch(question.detail, /Removed/);
+  });
+
+  it('counts every removal in the backup\'s toast, and the sets a person chose to keep', () => {
+    assert.equal(
+      backupDoneMessage({ setId: 'factory_pulse_20250902_100000', bytes: 1_258_062, tables: 18, removed: [removable('20250801_120000'), removable('20250731_120000')], kept: 0 }),
+      'Backup factory_pulse_20250902_100000 written (1.2 MB, 18 tables). Retention removed 2 old sets (4.8 MB).',
+    );
+    assert.equal(
+      backupDoneMessage({ setId: 'x_20250902_100000', bytes: 10, tables: 1, removed: [], kept: 31 }),
+      'Backup x_20250902_100000 written (10 B, 1 table). Retention kept 31 sets it would remove, as you chose.',
+    );
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * The words of the extension's confirmations, decided without VS Code:
+ * what a restore changes (first, in one line), and what a retention run
+ * will remove. commands.ts and tasks.ts show these in modal dialogs.
+ */
+import { formatBytes, formatCount } from '../core/format';
+import type { RemovableSet, PruneResult } from '../core/retention';
+import { describePolicy } from '../core/retentionPolicy';
+import type { RestorePlan } from '../core/restore';
+import type { ExistingObject } from '../core/restoreTarget';
+import { setLabel } from './viewModel';
+
+// ---------------------------------------------------------------------------
+// Restore
+
+export const RESTORE_MODE_WORDS: Readonly<Record<RestorePlan['mode'], string>> = {
+  complete: 'schema and data',
+  schema: 'schema only',
+  data: 'data only',
+};
+
+export interface RestoreTargetFacts {
+  host: string;
+  port: number;
+  database: string;
+}
+
+export interface RestoreConfirmation {
+  /** The dialog's title line: the set, the mode once, the target. */
+  message: string;
+  /** What changes first, then the target and the safety backup, then the rest. */
+  detail: string;
+  /** Every object that will be replaced, one line each: behind Show Details. */
+  objects: string[];
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${formatCount(count)} ${count === 1 ? one : many}`;
+
+function isTable(object: ExistingObject): boolean {
+  return object.rows !== null && (object.kind === 'table' || object.kind === 'platform table');
+}
+
+function objectName(object: ExistingObject): string {
+  return object.schema === '-' ? `large object ${object.name}` : `${object.schema}.${object.name}`;
+}
+
+/**
+ * What the restore does to the rows already in the target, in a line or
+ * two: "16 tables will be emptied: 13,645 rows", "3 tables will lose 1,240
+ * rows added since the backup". A schema restore brings tables back empty;
+ * a complete or data restore brings back the backup's rows.
+ */
+export function restoreConsequences(plan: RestorePlan): string[] {
+  const tables = plan.replaced.filter(isTable);
+  const others = plan.replaced.length - tables.length;
+  const lines: string[] = [];
+  if (plan.replaced.length === 0) {
+    return [plan.mode === 'data' ? "The backup's rows are loaded into its empty tables; nothing in the target is replaced." : "The backup's objects are created; nothing in the target is replaced."];
+  }
+  const withRows = tables.filter((table) => (table.rows ?? 0) > 0);
+  const rowsNow = withRows.reduce((sum, table) => sum + (table.rows ?? 0), 0);
+  if (plan.mode === 'schema') {
+    if (withRows.length > 0) lines.push(`${plural(withRows.length, 'table')} will be emptied: ${plural(rowsNow, 'row')}.`);
+  } else {
+    const known = tables.filter((table) => table.backupRows !== undefined && table.backupRows !== null);
+    const gaining = known.filter((table) => (table.rows ?? 0) > (table.backupRows ?? 0));
+    const losing = known.filter((table) => (table.rows ?? 0) < (table.backupRows ?? 0));
+    const lost = gaining.reduce((sum, table) => sum + (table.rows ?? 0) - (table.backupRows ?? 0), 0);
+    const back = losing.reduce((sum, table) => sum + (table.backupRows ?? 0) - (table.rows ?? 0), 0);
+    if (gaining.length > 0) lines.push(`${plural(gaining.length, 'table')} will lose ${plural(lost, 'row')} added since the backup.`);
+    if (losing.length > 0) lines.push(`${plural(losing.length, 'table')} will get back ${plural(back, 'row')} removed since the backup.`);
+    const unknown = tables.filter((table) => table.backupRows === undefined || table.backupRows === null).filter((table) => (table.rows ?? 0) > 0);
+    if (unknown.length > 0) {
+      const rows = unknown.reduce((sum, table) => sum + (table.rows ?? 0), 0);
+      lines.push(`${plural(unknown.length, 'table')} will have ${plural(rows, 'row')} replaced by the backup's (its row counts are not recorded).`);
+    }
+    const same = known.length - gaining.length - losing.length;
+    if (same > 0) lines.push(`${plural(same, 'table')} keep their row count; rows changed since the backup go back to the backup's.`);
+  }
+  if (others > 0) lines.push(`${plural(others, 'other object')} (views, functions, types, …) will be replaced.`);
+  return lines;
+}
+
+/**
+ * The modal's title and text: what changes first, then the target and the
+ * safety backup, the pre-flight's warnings and notes. The long object list
+ * is kept for Show Details.
+ */
+export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFacts, safetyBackup: boolean): RestoreConfirmation {
+  const message = `Restore ${plan.setId} (${RESTORE_MODE_WORDS[plan.mode]}) into database "${target.database}" on ${target.host}:${target.port}?`;
+  const checks = plan.verification.groups.flatMap((group) => group.checks);
+  const warnings = checks.filter((check) => check.status === 'warn');
+  const lines = [
+    ...restoreConsequences(plan),
+    '',
+    `Target: ${plan.target}, PostgreSQL ${plan.serverVersion}.`,
+    safetyBackup
+      ? 'A safety backup of the target is taken first, so this restore can be undone.'
+      : 'No safety backup will be taken (pulseBackup.safetyBackupBeforeRestore is off): this cannot be undone from a backup.',
+    warnings.length === 0
+      ? `Pre-flight: the set verifies (${plural(checks.length, 'check')} passed).`
+      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${check.detail}`).join('; ')}.`,
+    ...plan.notes.map((note) => `Note: ${note}.`),
+    'All or nothing: one transaction; on any error the target stays as it was.',
+  ];
+  return { message, detail: lines.join('\n'), objects: replacedObjectLines(plan) };
+}
+
+/** Every object the restore replaces, tables with their rows now and in the backup. */
+export function replacedObjectLines(plan: RestorePlan): string[] {
+  const verb = plan.mode === 'data' ? 'emptied, then loaded' : plan.mode === 'schema' ? 'dropped, recreated empty' : 'dropped, recreated with the backup\'s rows';
+  return plan.replaced.map((object) => {
+    const name = `${object.kind} ${objectName(object)}`;
+    if (object.rows === null) return `${name}: ${verb}`;
+    const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
+    return `${name}: ${formatCount(object.rows)} rows now${plan.mode === 'schema' ? '' : backup}; ${verb}`;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Retention
+
+export interface RemovalConfirmation {
+  message: string;
+  detail: string;
+  /** The button that removes. */
+  remove: string;
+}
+
+function totalBytes(sets: readonly RemovableSet[]): number {
+  return sets.reduce((sum, set) => sum + set.totalBytes, 0);
+}
+
+/** One line of the list of sets to remove: when, what, how big. */
+function removalLine(set: RemovableSet): string {
+  return `${setLabel(set)}  ${set.id}  ${formatBytes(set.totalBytes)}${set.status === 'complete' ? '' : ` (${set.status === 'legacy' ? 'old script' : set.status})`}`;
+}
+
+/**
+ * The question before retention removes sets (after a backup, or Prune Old
+ * Backups): how many, how big, why it asks, every set by name, and the
+ * policy that decided. Nothing has been removed when it is shown.
+ */
+export function removalConfirmation(preview: PruneResult, context: { afterBackup: boolean; folderName: string }): RemovalConfirmation {
+  const sets = [...preview.removed, ...preview.heldBack];
+  const count = plural(sets.length, 'backup set');
+  const message = `Remove ${count} (${formatBytes(totalBytes(sets))}) from ${context.folderName}?`;
+  const lines = [
+    `${context.afterBackup ? 'The backup is written. Retention after it' : 'Prune'} will remove these sets, which the policy does not keep:`,
+    ...sets.map(removalLine),
+    '',
+    `Policy: keep ${describePolicy(preview.policy)} (the Retention settings), and always pinned sets and the newest set that verifies.`,
+    ...(preview.review.reasons.length > 0 ? [`Asked because of ${preview.review.reasons.join('; ')}.`] : []),
+    '',
+    context.afterBackup
+      ? 'Nothing has been removed. Keep Them leaves every set in place; to keep some for good, pin them or raise Retention: Keep Last.'
+      : 'Nothing has been removed yet.',
+  ];
+  return { message, detail: lines.join('\n'), remove: `Remove ${count}` };
+}
+
+/** The toast after a backup: the set, and every removal counted. */
+export function backupDoneMessage(input: { setId: string; bytes: number; tables: number; removed: readonly RemovableSet[]; kept: number }): string {
+  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')}).`;
+  const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
+  const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
+  return `${base}${removed}${kept}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * What the status bar item says, decided without VS Code: the age of the
+ * last good backup, in the warning colour when it is stale or the last
+ * verification failed, and neutral while there is nothing to warn about
+ * yet (no connection configured and no backup made).
+ */
+import { formatAge, formatBytes } from '../core/format';
+import { escapeMarkdown, markdownCode } from '../core/reportMarkdown';
+import { isRealBackup } from '../core/setState';
+import type { VerificationReport } from '../core/verification';
+import { postBackupGroup, postBackupOutcome, verificationSummary, type SetEntry } from './viewModel';
+
+/** One workspace folder's sets, newest first, and when they count as stale. */
+export interface FolderBackups {
+  /** Identifies the workspace folder (its URI). */
+  key: string;
+  /** The workspace folder's name. */
+  name: string;
+  entries: SetEntry[];
+  staleAfterHours: number;
+  /** A connection is configured for the folder (the URL setting). With no backup either, nothing is overdue yet. */
+  configured: boolean;
+}
+
+export interface FolderHealth {
+  key: string;
+  name: string;
+  /** The newest set of a real backup that is whole and did not fail verification. */
+  lastGood?: SetEntry;
+  stale: boolean;
+  /** Nothing to warn about yet: no connection configured and no backup made. */
+  fresh: boolean;
+  /** The most recent verification in the folder, when it failed. */
+  failedVerification?: { setId: string; report: VerificationReport };
+}
+
+export interface StatusBarModel {
+  text: string;
+  /** Shown in the warning colour. */
+  warning: boolean;
+  tooltip: string;
+  /** The set a click opens the report of. */
+  target?: { folderKey: string; setId: string };
+  /** Without a target: what a click runs. */
+  command: 'pulseBackup.openReport' | 'pulseBackup.backup' | 'pulseBackup.configureConnection';
+}
+
+/** A set a restore can rely on: a real backup, whole, and not failed when last verified. */
+export function isGoodBackup(entry: SetEntry): boolean {
+  const { set } = entry;
+  if (!isRealBackup(set)) return false;
+  if (set.status !== 'complete' && set.status !== 'legacy') return false;
+  return postBackupOutcome(entry.lastVerification) !== 'fail';
+}
+
+export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
+  const lastGood = folder.entries.find(isGoodBackup);
+  const fresh = folder.entries.length === 0 && !folder.configured;
+  const stale = !fresh && (!lastGood || now.getTime() - new Date(lastGood.set.createdAt).getTime() > folder.staleAfterHours * 3_600_000);
+  let newest: { setId: string; report: VerificationReport } | undefined;
+  for (const entry of folder.entries) {
+    const report = entry.lastVerification;
+    if (report && postBackupGroup(report) && (!newest || report.checkedAt > newest.report.checkedAt)) newest = { setId: entry.set.id, report };
+  }
+  const failed = newest && postBackupOutcome(newest.report) === 'fail' ? newest : undefined;
+  return { key: folder.key, name: folder.name, ...(lastGood ? { lastGood } : {}), stale, fresh, ...(failed ? { failedVerification: failed } : {}) };
+}
+
+/**
+ * `$(database) 2h ago`, in the warning colour when the last good backup is
+ * older than staleAfterHours (or there is none although a connection is
+ * configured) or the most recent verification failed. With several
+ * workspace folders the one that needs attention most speaks; the tooltip
+ * lists them all.
+ */
+export function statusBarModel(folders: readonly FolderBackups[], now: Date): StatusBarModel {
+  const healths = folders.map((folder) => folderHealth(folder, now));
+  const needsAttention = (health: FolderHealth) => health.stale || health.failedVerification !== undefined;
+  const goodTime = (health: FolderHealth) => (health.lastGood ? new Date(health.lastGood.set.createdAt).getTime() : -Infinity);
+  // The folder shown: one that needs attention if any, and among those the longest without a good backup.
+  const shown = [...healths].sort((a, b) => Number(needsAttention(b)) - Number(needsAttention(a)) || goodTime(a) - goodTime(b))[0];
+  const warning = healths.some(needsAttention);
+  const tooltip = statusBarTooltip(healths, folders, now);
+  if (!shown) return { text: '$(database) no folder', warning: false, tooltip, command: 'pulseBackup.backup' };
+  const age = shown.lastGood ? formatAge(new Date(shown.lastGood.set.createdAt), now) : 'no backup';
+  const prefix = healths.length > 1 ? `${shown.name}: ` : '';
+  const allFresh = healths.every((health) => health.fresh);
+  return {
+    text: `$(database) ${prefix}${age}`,
+    warning,
+    tooltip,
+    ...(shown.lastGood ? { target: { folderKey: shown.key, setId: shown.lastGood.set.id } } : {}),
+    command: shown.lastGood ? 'pulseBackup.openReport' : allFresh ? 'pulseBackup.configureConnection' : 'pulseBackup.backup',
+  };
+}
+
+function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly FolderBackups[], now: Date): string {
+  const lines: string[] = ['**Pulse Backup**', ''];
+  healths.forEach((health, index) => {
+    const folder = folders[index];
+    if (healths.length > 1) lines.push(`**${escapeMarkdown(health.name)}**`, '');
+    if (health.lastGood) {
+      const set = health.lastGood.set;
+      lines.push(
+        `Last good backup: ${markdownCode(set.id)}  `,
+        `${escapeMarkdown(formatAge(new Date(set.createdAt), now))}, ${escapeMarkdown(formatBytes(set.totalBytes))}  `,
+        `Checks: ${escapeMarkdown(verificationSummary(health.lastGood, now))}`,
+      );
+    } else if (health.fresh) {
+      lines.push('No backup yet. Configure the connection, then back up the database.');
+    } else {
+      lines.push('No good backup yet.');
+    }
+    if (health.lastGood && health.stale) {
+      lines.push('', `$(warning) Older than ${folder.staleAfterHours} h (pulseBackup.staleAfterHours): back up again.`);
+    }
+    if (health.failedVerification) {
+      const failed = postBackupGroup(health.failedVerification.report)?.checks.filter((check) => check.status === 'fail') ?? [];
+      lines.push(
+        '',
+        `$(error) The last verification, of ${markdownCode(health.failedVerification.setId)}, failed: ${escapeMarkdown(failed.map((check) => `${check.title}: ${check.detail}`).join('; '))}`,
+      );
+    }
+    lines.push('');
+  });
+  if (healths.some((health) => health.lastGood)) lines.push('Click to open its report.');
+  else if (healths.every((health) => health.fresh)) lines.push('Click to configure the connection.');
+  else lines.push('Click to back up the database.');
+  return lines.join('\n').trimEnd();
+}
