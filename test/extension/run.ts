@@ -52,15 +52,21 @@ async function main(): Promise<number> {
     log(`PostgreSQL ${server.major} on ${server.host}:${server.port}, database ${DATABASE} loaded`);
 
     // Two windows, as people use it: one project folder, then a multi-root workspace of two.
-    const scenarios = [
+    const allScenarios = [
       { name: 'one folder', workspace: makeWorkspace(scratch) },
       { name: 'multi-root', workspace: makeMultiRootWorkspace(scratch) },
+      { name: 'supabase project', workspace: makeSupabaseWorkspace(scratch, server.port) },
+      { name: 'folder with sets', workspace: makeWorkspaceWithSets(scratch, server) },
     ];
+    // PULSE_TEST_SCENARIOS="one folder" runs some of them (while working on one); CI runs all.
+    const only = process.env.PULSE_TEST_SCENARIOS?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const scenarios = only ? allScenarios.filter((scenario) => only.includes(scenario.name)) : allScenarios;
     await server.createDatabase(SECOND_DATABASE, { template: DATABASE });
     const env: Record<string, string> = {
       PULSE_TEST_DB: JSON.stringify({ host: server.host, port: server.port, user: server.user, password: server.password, database: DATABASE, secondDatabase: SECOND_DATABASE }),
       // The tool --version cache goes to the scratch folder, not the user's cache.
       PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
+      ...ambientPgVariables(server),
     };
     const codeServer = host === 'code-server' ? await ensureCodeServer({ log }) : undefined;
     let failed = 0;
@@ -89,6 +95,37 @@ function makeWorkspace(scratch: string): string {
   );
   writeFileSync(path.join(workspace, 'README.md'), '# Factory Pulse\n');
   execFileSync('git', ['init', '-q', workspace]);
+  return workspace;
+}
+
+/**
+ * PULSE_TEST_AMBIENT_PG=1: code-server (and so the extension host) starts
+ * with the PG* variables a psql user keeps in their shell, pointing at the
+ * same server with a wrong password; the suites must pass the same.
+ */
+function ambientPgVariables(server: TestServer): Record<string, string> {
+  if (process.env.PULSE_TEST_AMBIENT_PG !== '1') return {};
+  log('with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in the extension host\'s environment');
+  return { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: 'ambient-wrong-password' };
+}
+
+/** plant-lisbon/: a Supabase project (supabase/config.toml) with no backups yet. */
+function makeSupabaseWorkspace(scratch: string, port: number): string {
+  const workspace = path.join(scratch, 'plant-lisbon');
+  mkdirSync(path.join(workspace, 'supabase'), { recursive: true });
+  writeFileSync(path.join(workspace, 'supabase', 'config.toml'), `project_id = "Plant Lisbon"\n\n[db]\nport = ${port}\nmajor_version = 15\n`);
+  return workspace;
+}
+
+/** old-backups/: a plain folder whose backups folder already holds a set, made by the CLI before VS Code starts. */
+function makeWorkspaceWithSets(scratch: string, server: TestServer): string {
+  const workspace = path.join(scratch, 'old-backups');
+  mkdirSync(workspace, { recursive: true });
+  const url = `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${DATABASE}`;
+  execFileSync(process.execPath, [path.join(repositoryRoot, 'dist', 'cli.js'), 'backup', '--db', url, '--dir', path.join(workspace, 'backups'), '--prefix', 'old_backups'], {
+    env: { ...process.env, PGPASSWORD: server.password, PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache') },
+    stdio: 'pipe',
+  });
   return workspace;
 }
 

@@ -7,11 +7,13 @@
  * and psql, files on disk.
  *
  * The tests run in order and build on each other, as a person's session
- * would: configure, back up, verify, restore, break things, clean up.
+ * would: configure, back up, verify, restore, break things, clean up, and
+ * at the end forty sets and a backup that must ask before removing any.
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
@@ -20,9 +22,9 @@ import { pruneSets } from '../../../src/core/retention';
 import type { Manifest } from '../../../src/core/manifest';
 import { verifySet } from '../../../src/core/verify';
 import type { PulseBackupApi } from '../../../src/extension/extension';
-import type { BackupsNode, SetNode } from '../../../src/extension/tree';
+import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
-import { closedPort, commandLines, databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
+import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
@@ -45,6 +47,9 @@ describe('Pulse Backup in a real VS Code', function () {
   let api: PulseBackupApi;
   let firstSetId: string;
   let firstSetContent: Awaited<ReturnType<typeof fingerprintDatabase>>;
+  /** A copy of the first set's files, for making many sets later. */
+  const keptCopy = mkdtempSync(path.join(tmpdir(), 'pulse-ext-first-set-'));
+  let keptManifest: Manifest;
 
   async function query(sql: string): Promise<void> {
     const client = new Client({ connectionString: dbUrl });
@@ -61,11 +66,24 @@ describe('Pulse Backup in a real VS Code', function () {
   }
 
   async function setNodes(): Promise<SetNode[]> {
-    return (await rootNodes()).filter((node): node is SetNode => node.kind === 'set');
+    const roots = await rootNodes();
+    const nested = await Promise.all(roots.filter((node) => node.kind === 'group').map(async (node) => (await api.backupsTree.getChildren(node)) ?? []));
+    return [...roots, ...nested.flat()].filter((node): node is SetNode => node.kind === 'set');
   }
 
   async function setNode(setId: string): Promise<SetNode> {
     return waitFor(`set ${setId} in the Backups view`, async () => (await setNodes()).find((node) => node.entry.set.id === setId));
+  }
+
+  function iconOf(node: BackupsNode): vscode.ThemeIcon {
+    return (api.backupsTree.getTreeItem(node) as vscode.TreeItem).iconPath as vscode.ThemeIcon;
+  }
+
+  async function iconOfSet(setId: string, expected: string): Promise<vscode.ThemeIcon> {
+    return waitFor(`${setId} to show the ${expected} icon`, async () => {
+      const icon = iconOf(await setNode(setId));
+      return icon.id === expected ? icon : undefined;
+    });
   }
 
   function reference(setId: string): { folderUri: string; setId: string } {
@@ -85,7 +103,17 @@ describe('Pulse Backup in a real VS Code', function () {
   }
 
   function setFilesOnDisk(): string[] {
-    return existsSync(backupsFolder) ? readdirSync(backupsFolder).sort() : [];
+    return existsSync(backupsFolder) ? readdirSync(backupsFolder).filter((name) => !name.startsWith('.')).sort() : [];
+  }
+
+  /** Runs Back Up Database; returns the new set's id from the notification. */
+  async function backUp(): Promise<{ setId: string; toast: MessageCall }> {
+    await vscode.commands.executeCommand('pulseBackup.backup');
+    assertNoErrors();
+    const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
+    const setId = /^Backup (\S+) written/.exec(toast.message)?.[1];
+    assert.ok(setId, toast.message);
+    return { setId, toast };
   }
 
   before(function () {
@@ -98,58 +126,93 @@ describe('Pulse Backup in a real VS Code', function () {
 
   after(function () {
     prompts.dispose();
+    rmSync(keptCopy, { recursive: true, force: true });
   });
 
   beforeEach(function () {
     prompts.reset();
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed' || !api) return;
+    // What the extension said meanwhile: the log and the prompts, for the failure's reader.
+    console.log(`    log (last 40 lines):\n${api.logLines().slice(-40).map((line) => `      ${line}`).join('\n')}`);
+    console.log(`    prompts: ${JSON.stringify(prompts.messages.map((call) => [call.kind, call.modal, call.message, call.buttons]))}`);
+  });
+
   it('activates lazily: not at start-up, but on its first command', async function () {
     const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
-    assert.equal(extension.isActive, false, 'nothing in this workspace asks for Pulse Backup, so it must not be active yet');
+    assert.equal(extension.isActive, false, 'a folder without sets or a Supabase project does not ask for Pulse Backup');
     await vscode.commands.executeCommand('pulseBackup.refresh');
     assert.equal(extension.isActive, true);
     api = extension.exports;
     assert.ok(api?.backupsTree, 'activate() returns the API');
   });
 
-  it('shows no sets for an empty backups folder (the welcome view), and a status bar that offers a backup', async function () {
+  it('shows no sets for an empty backups folder (the welcome view), and a neutral status bar that offers to configure the connection', async function () {
     assert.deepEqual(await rootNodes(), []);
     const status = await waitFor('the status bar', () => (api.statusBar().visible ? api.statusBar() : undefined));
     assert.equal(status.text, '$(database) no backup');
-    assert.equal(status.command, 'pulseBackup.backup');
+    assert.equal(status.warning, false, 'no connection and no backup yet: nothing is overdue');
+    assert.equal(status.command, 'pulseBackup.configureConnection');
   });
 
-  it('Configure connection keeps the URL in the settings and the password in secret storage', async function () {
+  it('Configure Connection keeps the URL in the settings, the password in secret storage, and tests the connection', async function () {
     prompts.answerInput = (call) => (call.password ? undefined : dbUrl);
     await vscode.commands.executeCommand('pulseBackup.configureConnection');
     assert.equal(prompts.inputs.length, 1, 'a password inside the URL is taken from there: no second prompt');
     assert.equal(prompts.inputs[0].validationMessage, undefined);
-    const saved = vscode.workspace.getConfiguration('pulseBackup', folder.uri).get<string>('connectionUrl');
+    const saved = vscode.workspace.getConfiguration('pulseBackup', folder.uri).get<string>('connectionURL');
     assert.equal(saved, urlWithoutPassword);
     const settingsFile = path.join(folder.uri.fsPath, '.vscode', 'settings.json');
     const settingsText = readFileSync(settingsFile, 'utf8');
-    assert.ok(settingsText.includes(urlWithoutPassword), settingsText);
+    assert.ok(settingsText.includes(`"pulseBackup.connectionURL": "${urlWithoutPassword}"`), settingsText);
     assert.ok(!settingsText.includes(db.password), 'the password must not reach settings.json');
-    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('secret storage'));
+    const done = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('secret storage'));
+    assert.match(done.message, /Connected: PostgreSQL \d+\.\d+ at /, 'the connection is tried at once, with the server version shown');
+    assert.ok(prompts.progress.some((entry) => entry.title?.startsWith('Connecting to')), 'a progress while it connects');
     assertNoErrors();
   });
 
-  it('Backup database (full set from the quick pick) writes a set that appears in the tree with its three files; the status bar says "just now"', async function () {
-    prompts.answerQuickPick = (call) => (call.title === 'Pulse Backup: Backup database' ? call.labels.find((label) => label.includes('Full backup set')) : undefined);
+  it('Enter on an empty password box, and Escape, keep the stored password', async function () {
+    for (const answer of ['', undefined]) {
+      prompts.reset();
+      prompts.answerInput = (call) => (call.password ? answer : urlWithoutPassword);
+      await vscode.commands.executeCommand('pulseBackup.configureConnection');
+      const box = prompts.inputs.find((call) => call.password);
+      assert.ok(box, 'the password is asked');
+      assert.match(box.prompt ?? '', /Enter with nothing typed keeps the stored password/);
+      const done = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('kept the stored password'));
+      assert.match(done.message, /Connected: PostgreSQL/, `with ${JSON.stringify(answer)} the stored password still logs in`);
+      assertNoErrors();
+    }
+  });
+
+  it('a wrong password entered through Configure Connection is told so in VS Code words, never the CLI\'s', async function () {
+    prompts.answerInput = (call) => (call.password ? 'not-the-password' : urlWithoutPassword);
+    await vscode.commands.executeCommand('pulseBackup.configureConnection');
+    // The saved password is now wrong: the test says so at once.
+    const failure = await prompts.waitForMessage((call) => call.kind === 'error');
+    assert.match(failure.message, /^Saved the URL for .* and its password\. PostgreSQL at .* rejected the password for user "/);
+    assert.match(failure.message, /run Pulse Backup: Configure Connection and enter the password again$/);
+    assert.doesNotMatch(failure.message, /--db|percent-encode|PGPASSWORD/);
+    assert.ok(failure.buttons.includes('Configure Connection'), JSON.stringify(failure.buttons));
+    // Put the right one back.
+    prompts.reset();
+    prompts.answerInput = (call) => (call.password ? db.password : urlWithoutPassword);
+    await vscode.commands.executeCommand('pulseBackup.configureConnection');
+    await prompts.waitForMessage((call) => call.kind === 'information' && /Connected: PostgreSQL/.test(call.message));
+  });
+
+  it('Back Up Database writes a set at once (no question), shows progress only in its terminal, and the set appears as new', async function () {
     // The folder is a git repository: after the first backup the extension offers to ignore the backups folder.
     prompts.answerMessage = (call) => (call.buttons.includes('Add to .gitignore') ? 'Add to .gitignore' : undefined);
-    await vscode.commands.executeCommand('pulseBackup.backup');
-    assertNoErrors();
-    assert.equal(prompts.quickPicks.length, 1, 'one quick pick: full set, schema-only or data-only');
-    assert.deepEqual(
-      prompts.quickPicks[0].labels.map((label) => label.replace(/^\$\([^)]*\) /, '')),
-      ['Full backup set', 'Schema only', 'Data only'],
-    );
-    const done = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
-    const setId = /^Backup (\S+) written/.exec(done.message)?.[1];
-    assert.ok(setId && /^[a-z0-9_]+_\d{8}_\d{6}$/.test(setId), done.message);
+    const { setId, toast } = await backUp();
+    assert.equal(prompts.quickPicks.length, 0, 'nothing to choose: the engine always writes the whole set');
+    assert.deepEqual(prompts.progress, [], 'no progress notification besides the task terminal');
+    assert.ok(toast.buttons.includes('Open Report'));
+    assert.ok(setId && /^[a-z0-9_]+_\d{8}_\d{6}$/.test(setId), toast.message);
     firstSetId = setId;
     firstSetContent = await fingerprintDatabase(dbUrl);
 
@@ -159,27 +222,23 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.equal(listed.status, 'complete');
     const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${setId}.manifest.json`), 'utf8')) as Manifest;
     assert.deepEqual(manifest.files.map((file) => file.type).sort(), ['complete', 'data', 'schema']);
-    assert.ok(manifest.tables.length > 0);
+    for (const file of [...manifest.files.map((entry) => entry.name), `${setId}.manifest.json`]) copyFileSync(path.join(backupsFolder, file), path.join(keptCopy, file));
+    keptManifest = manifest;
 
     // The tree: the set, newest first, and under it its files and its (not yet run) verification.
     const node = await setNode(setId);
     const item = api.backupsTree.getTreeItem(node) as vscode.TreeItem;
     assert.match(labelOf(item), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    assert.match(String(item.description), /^just now · [\d.]+ (B|KB|MB)$/);
-    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
+    assert.match(String(item.description), /^[\d.]+ (B|KB|MB) · just now$/, 'the size first, so a narrow view cuts the age, not the size');
+    assert.deepEqual(iconOf(node), new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('charts.blue')));
+    assert.match(String(item.accessibilityInformation?.label), /, not verified yet, /);
     assert.match(String(item.contextValue), /\brestorable\b/);
     const children = (await api.backupsTree.getChildren(node)) ?? [];
-    const files = children.filter((child) => child.kind === 'file');
+    const files = children.filter((child): child is FileNode => child.kind === 'file');
     assert.deepEqual(
       files.map((child) => labelOf(api.backupsTree.getTreeItem(child) as vscode.TreeItem)),
       ['Complete dump', 'Schema-only dump', 'Data-only dump'],
     );
-    for (const child of files) {
-      const fileItem = api.backupsTree.getTreeItem(child) as vscode.TreeItem;
-      const onDisk = manifest.files.find((file) => child.kind === 'file' && file.name === child.file.name);
-      assert.ok(onDisk, `${labelOf(fileItem)} is a file of the manifest`);
-      assert.ok(String(fileItem.description).length > 0);
-    }
     assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Not verified yet'));
 
     // The status bar: the age of the last good backup, its report on click.
@@ -201,6 +260,23 @@ describe('Pulse Backup in a real VS Code', function () {
     execFileSync('git', ['check-ignore', '-q', 'backups/factory_pulse_complete_backup_20250901_173948.sql'], { cwd: folder.uri.fsPath, stdio: 'pipe' });
   });
 
+  it('a click on a dump file opens it in a preview editor, and file rows carry no resource decorations (git\'s "ignored" grey)', async function () {
+    const children = (await api.backupsTree.getChildren(await setNode(firstSetId))) ?? [];
+    const complete = children.find((child): child is FileNode => child.kind === 'file' && child.file.type === 'complete');
+    assert.ok(complete);
+    const item = api.backupsTree.getTreeItem(complete) as vscode.TreeItem;
+    assert.equal(item.resourceUri, undefined);
+    assert.ok(item.command, 'the row runs a command on click');
+    await vscode.commands.executeCommand(item.command.command, ...((item.command.arguments ?? []) as unknown[]));
+    const tab = await waitFor('the dump in an editor tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .find((candidate) => candidate.input instanceof vscode.TabInputText && candidate.input.uri.fsPath === complete.path),
+    );
+    assert.equal(tab.isPreview, true, 'a preview, as a click in the Explorer opens');
+    await vscode.window.tabGroups.close(tab);
+  });
+
   it('keeps the password out of every file it wrote: settings, backups, manifests, history', function () {
     for (const file of [...filesUnder(folder.uri.fsPath), ...filesUnder(backupsFolder)]) {
       if (statSync(file).size > 50_000_000) continue;
@@ -208,7 +284,28 @@ describe('Pulse Backup in a real VS Code', function () {
     }
   });
 
-  it('Verify gives the engine\'s result, records it, and the tree shows it', async function () {
+  it('PGHOST, PGPORT, PGUSER and PGPASSWORD in the environment do not beat the configured connection; the log says where each part came from', async function () {
+    const ambient = { PGHOST: '127.0.0.1', PGPORT: String(db.port), PGUSER: db.user, PGPASSWORD: 'ambient-not-the-password' };
+    const saved = Object.fromEntries(Object.keys(ambient).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, ambient);
+    try {
+      const before = api.logLines().length;
+      const { setId } = await backUp();
+      const lines = api.logLines().slice(before);
+      const connection = lines.find((line) => line.startsWith('[info] connection of factory-pulse: '));
+      assert.ok(connection, lines.join('\n'));
+      assert.match(connection, /host, port, user and database from the pulseBackup\.connectionURL setting; password from VS Code's secret storage$/);
+      assert.ok(!lines.some((line) => line.includes('ambient-not-the-password')), 'the ambient password is never logged');
+      await waitFor('the second set', () => setNode(setId));
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('Verify gives the engine\'s result, records it, and the set shows as verified, with its own icon', async function () {
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     assertNoErrors();
     const engine = await verifySet({ folder: backupsFolder, setId: firstSetId, env: process.env });
@@ -216,6 +313,7 @@ describe('Pulse Backup in a real VS Code', function () {
     const checks = engine.groups.flatMap((group) => group.checks).length;
     await prompts.waitForMessage((call) => call.kind === 'information' && call.message === `${firstSetId} verifies: all ${checks} checks passed.`);
     assert.ok(existsSync(path.join(backupsFolder, `${firstSetId}.history.json`)), 'the verification is kept with the set');
+    assert.equal((await iconOfSet(firstSetId, 'pass')).color?.id, 'testing.iconPassed');
     const node = await setNode(firstSetId);
     const verification = await waitFor('the tree to show the verification', async () =>
       ((await api.backupsTree.getChildren(node)) ?? []).find((child) => child.kind === 'info' && child.label.startsWith('Verified ')),
@@ -223,8 +321,8 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(verification.kind === 'info' && verification.description?.startsWith('passed'), JSON.stringify(verification));
   });
 
-  it('Verify of a damaged file reports the failed checks; the status bar turns to the warning colour until it verifies again', async function () {
-    const dataFile = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.includes('_data_backup_') && name.endsWith('.sql')) ?? '');
+  it('Verify of a damaged file: the set shows as failed and the status bar warns; once the file changes back, the old result no longer counts', async function () {
+    const dataFile = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.startsWith(firstSetId.replace(/_\d{8}_\d{6}$/, '_data_backup_') + firstSetId.slice(-15))) ?? '');
     const original = readFileSync(dataFile);
     const damaged = Buffer.from(original);
     damaged[Math.floor(damaged.length / 2)] ^= 0x20;
@@ -233,17 +331,20 @@ describe('Pulse Backup in a real VS Code', function () {
       await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
       const failed = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.match(failed.message, new RegExp(`^${firstSetId} failed verification: .*_data_backup_.* does not match its recorded sha256`));
+      assert.equal((await iconOfSet(firstSetId, 'error')).color?.id, 'testing.iconFailed');
       await waitFor('the status bar warning colour', () => api.statusBar().warning || undefined);
     } finally {
       writeFileSync(dataFile, original);
     }
+    await iconOfSet(firstSetId, 'circle-large-outline');
     prompts.reset();
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('verifies'));
+    await iconOfSet(firstSetId, 'pass');
     await waitFor('the status bar to lose the warning colour', () => (api.statusBar().warning ? undefined : true));
   });
 
-  it('Restore… data-only, confirmed, brings the backed-up rows back after a safety backup', async function () {
+  it('Restore… data only leads with what changes, lists the objects behind Show Details, and offers Undo, which brings the changed rows back', async function () {
     // Half of every table's rows go, triggers and foreign-key checks quiet (replica role), so a restore must bring them back.
     await query(`
       SET session_replication_role = replica;
@@ -256,55 +357,131 @@ describe('Pulse Backup in a real VS Code', function () {
         END LOOP;
       END $$;`);
     await query(`UPDATE users SET email = 'changed-' || email`);
+    // A data restore refreshes materialized views at its end; a changed database whose view is refreshed too is what Undo gives back.
+    await query('REFRESH MATERIALIZED VIEW public.project_overview');
     const changed = await fingerprintDatabase(dbUrl);
     assert.ok(diffFingerprints(firstSetContent, changed).length > 0, 'the data was changed before the restore');
     const before = setFilesOnDisk();
 
+    // The first restore: Show Details, then yes; its toast: Undo, which restores the safety backup after its own confirmation.
     prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Data only' : undefined);
-    prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
+    prompts.answerMessage = (call) => {
+      if (call.modal && call.message.startsWith(`Restore ${firstSetId} `)) return 'Show Details';
+      if (!call.modal && call.message.includes('listed in the terminal')) return 'Restore';
+      // Undo on the first restore's toast only: the undo's own toast offers Undo too (which would redo).
+      if (call.buttons.includes('Undo') && call.message.startsWith(`Restored ${firstSetId} `)) return 'Undo';
+      if (call.modal && call.buttons.includes('Restore')) return 'Restore';
+      return undefined;
+    };
     await vscode.commands.executeCommand('pulseBackup.restore', reference(firstSetId));
     assertNoErrors();
     const confirmation = prompts.messages.find((call) => call.modal);
     assert.ok(confirmation, 'a modal confirmation comes before anything changes');
     assert.equal(confirmation.message, `Restore ${firstSetId} (data only) into database "${db.database}" on ${db.host}:${db.port}?`);
-    assert.match(confirmation.detail ?? '', /Pre-flight: the set verifies/);
-    assert.match(confirmation.detail ?? '', /will be emptied first: .*rows now/);
+    const lines = (confirmation.detail ?? '').split('\n');
+    assert.match(lines[0], /^\d+ tables? will get back [\d,]+ rows? removed since the backup\.$/, 'it leads with what changes');
+    assert.ok(lines.indexOf('') > 0 && lines[lines.indexOf('') + 1].startsWith('Target: '), 'then the target');
     assert.match(confirmation.detail ?? '', /A safety backup of the target is taken first/);
-    const restored = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`Restored ${firstSetId} (data)`));
+    assert.doesNotMatch(confirmation.detail ?? '', /public\.users/, 'the object list waits behind Show Details');
+    assert.ok(
+      prompts.messages.some((call) => !call.modal && call.message.includes('listed in the terminal')),
+      'after Show Details the question waits in a notification, beside the terminal that lists the objects',
+    );
+    const restored = prompts.messages.find((call) => call.kind === 'information' && call.message.startsWith(`Restored ${firstSetId} (data only)`));
+    assert.ok(restored, JSON.stringify(prompts.messages.map((call) => call.message)));
+    assert.ok(restored.buttons.includes('Undo'), JSON.stringify(restored.buttons));
     const safetyId = /Safety backup: (\S+)\./.exec(restored.message)?.[1];
     assert.ok(safetyId, restored.message);
 
-    assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), [], 'the database holds the backed-up content again');
+    // Undo restored the safety backup, taken of the changed database just before: the changes are back.
+    const undoQuestion = prompts.messages.find((call) => call.modal && call.message.startsWith(`Restore ${safetyId} (data only)`));
+    assert.ok(undoQuestion, 'Undo asks as every restore does');
+    assert.ok(prompts.messages.some((call) => call.kind === 'information' && call.message.startsWith(`Restored ${safetyId} (data only)`)));
+    assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(dbUrl)), [], 'Undo brought the database back to what it was before the restore');
 
-    // The safety backup is a set of its own, marked as such, and holds the changed data.
+    // The safety backup is a set of its own, with its own state and icon.
     const safety = await setNode(safetyId);
     assert.equal(safety.entry.set.purpose, 'safety');
-    assert.equal(((api.backupsTree.getTreeItem(safety) as vscode.TreeItem).iconPath as vscode.ThemeIcon).id, 'shield');
+    assert.deepEqual(iconOf(safety), new vscode.ThemeIcon('shield', new vscode.ThemeColor('charts.purple')));
     assert.ok(setFilesOnDisk().length > before.length);
-  });
 
-  it('Restore… that is not confirmed changes nothing', async function () {
-    await query(`UPDATE users SET email = 'not-restored-' || email`);
-    const changed = await fingerprintDatabase(dbUrl);
-    const files = setFilesOnDisk();
-    prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Complete' : undefined);
-    prompts.answerMessage = () => undefined;
+    // And the set's content again, for what follows.
+    prompts.reset();
+    prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Data only' : undefined);
+    prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
     await vscode.commands.executeCommand('pulseBackup.restore', reference(firstSetId));
-    assert.ok(prompts.messages.some((call) => call.modal), 'the confirmation was asked');
-    await prompts.waitForMessage((call) => call.message.includes('restore not confirmed'));
-    assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(dbUrl)), []);
-    assert.deepEqual(setFilesOnDisk(), files, 'no safety backup before a confirmation');
-    await query(`UPDATE users SET email = substr(email, length('not-restored-') + 1)`);
-    assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), []);
+    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`Restored ${firstSetId} (data only)`));
+    assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), [], 'the database holds the backed-up content again');
   });
 
-  it('runs backup and verify as tasks of type pulse-backup, exit code 0, in a pseudoterminal', async function () {
+  it('Verify Latest Backup verifies the newest real backup, never a safety set, the same set the status bar calls the last good one', async function () {
+    const sets = await listSets(backupsFolder);
+    assert.equal(sets[0].purpose, 'safety', 'the newest set is a safety backup');
+    const newestReal = sets.find((set) => set.purpose === 'backup' && set.status === 'complete');
+    assert.ok(newestReal);
+    await vscode.commands.executeCommand('pulseBackup.verifyLatest');
+    const done = await prompts.waitForMessage((call) => call.message.includes('verifies'));
+    assert.ok(done.message.startsWith(`${newestReal.id} verifies`), done.message);
+    const status = await waitFor('the status bar', () => (api.statusBar().tooltip.includes(newestReal.id) ? api.statusBar() : undefined));
+    assert.equal(status.command, 'pulseBackup.openReport');
+  });
+
+  it('pickers mark safety backups, with the same icons and words as the tree', async function () {
+    await vscode.commands.executeCommand('pulseBackup.verify');
+    const pick = prompts.quickPicks[0];
+    assert.ok(pick, 'Verify without a set asks which one');
+    const safety = pick.labels.filter((label) => label.startsWith('$(shield) '));
+    assert.ok(safety.length >= 1, JSON.stringify(pick.labels));
+    assert.ok(pick.labels.some((label) => label.startsWith('$(pass) ')), JSON.stringify(pick.labels));
+  });
+
+  it('Restore… schema only names the rows that will be lost; declining it changes nothing, is no error, and the task ends with exit code 0', async function () {
+    const files = setFilesOnDisk();
+    const ended: (number | undefined)[] = [];
+    const listener = vscode.tasks.onDidEndTaskProcess((event) => ended.push(event.exitCode));
+    const before = api.logLines().length;
+    try {
+      prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Schema only' : undefined);
+      prompts.answerMessage = () => undefined;
+      await vscode.commands.executeCommand('pulseBackup.restore', reference(firstSetId));
+      const confirmation = prompts.messages.find((call) => call.modal);
+      assert.ok(confirmation);
+      assert.equal(confirmation.message, `Restore ${firstSetId} (schema only) into database "${db.database}" on ${db.host}:${db.port}?`);
+      assert.match((confirmation.detail ?? '').split('\n')[0], /^\d+ tables will be emptied: [\d,]+ rows\.$/);
+      await waitFor('the task to end', () => (ended.length > 0 ? true : undefined));
+    } finally {
+      listener.dispose();
+    }
+    assert.deepEqual(ended, [0], 'a person saying no is not a failure');
+    assert.deepEqual(
+      prompts.messages.filter((call) => !call.modal).map((call) => call.message),
+      [],
+      'no toast: the person knows they cancelled',
+    );
+    const lines = api.logLines().slice(before);
+    assert.ok(!lines.some((line) => line.startsWith('[error]')), lines.join('\n'));
+    assert.ok(lines.some((line) => line.startsWith('[info]') && /restore not confirmed/i.test(line)), lines.join('\n'));
+    assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), []);
+    assert.deepEqual(setFilesOnDisk(), files, 'no safety backup before a confirmation');
+  });
+
+  it('Restore… complete says its mode once: "schema and data"', async function () {
+    prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Complete' : undefined);
+    await vscode.commands.executeCommand('pulseBackup.restore', reference(firstSetId));
+    const confirmation = prompts.messages.find((call) => call.modal);
+    assert.ok(confirmation);
+    assert.equal(confirmation.message, `Restore ${firstSetId} (schema and data) into database "${db.database}" on ${db.host}:${db.port}?`);
+  });
+
+  it('runs backup and verify as tasks of type pulse-backup, exit code 0, all in one reused terminal', async function () {
     const tasks = await vscode.tasks.fetchTasks({ type: 'pulse-backup' });
     const fromTasksJson = tasks.find((task) => task.name === 'verify latest' && task.source === 'Workspace');
     assert.ok(fromTasksJson, `the verify task from tasks.json is offered (got ${JSON.stringify(tasks.map((task) => `${task.source}: ${task.name}`))})`);
     const exitCode = await startTask(fromTasksJson).ended;
     assert.equal(exitCode, 0);
     assertNoErrors();
+    // Backups, verifications and restores of several sets and modes ran before this: one terminal for all of them.
+    assert.equal(vscode.window.terminals.length, 1, `terminals: ${JSON.stringify(vscode.window.terminals.map((terminal) => terminal.name))}`);
   });
 
   it('terminating a running backup task cancels it: no new set, no temporary files, no pg_dump left', async function () {
@@ -341,30 +518,65 @@ describe('Pulse Backup in a real VS Code', function () {
       await blocker.end();
     }
     await waitFor('the folder to be as it was', () => (JSON.stringify(setFilesOnDisk()) === JSON.stringify(before) ? true : undefined), 10_000);
-    const pgDumps = execFileSync('sh', ['-c', 'pgrep -x pg_dump || true'], { encoding: 'utf8' }).trim();
-    assert.equal(pgDumps, '', 'no pg_dump left running');
+    // Other work on this machine may run its own pg_dump: only ours (it reaches this server's port) counts.
+    const ours = await waitFor('our pg_dump to be gone', () => {
+      const pids = execFileSync('sh', ['-c', 'pgrep -x pg_dump || true'], { encoding: 'utf8' }).split('\n').filter((pid) => pid.trim() !== '');
+      const left = pids.filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid.trim()}/environ`, 'utf8').split('\0').includes(`PGPORT=${db.port}`);
+        } catch {
+          return false;
+        }
+      });
+      return left.length === 0 ? left : undefined;
+    }, 10_000);
+    assert.deepEqual(ours, [], 'no pg_dump of ours left running');
   });
 
-  it('a dead server gives the engine\'s one-line error and no new set', async function () {
+  it('a dead server gives the engine\'s one line as a sentence, advice that fits a plain folder, and no new set', async function () {
     const before = setFilesOnDisk();
     const port = await closedPort();
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
-    await section.update('connectionUrl', `postgresql://${db.user}@127.0.0.1:${port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
+    await section.update('connectionURL', `postgresql://${db.user}@127.0.0.1:${port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
     try {
-      await vscode.commands.executeCommand('pulseBackup.backup', { focus: 'set' });
+      await vscode.commands.executeCommand('pulseBackup.backup');
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.ok(!failure.message.includes('\n'), 'one line');
       assert.ok(!/\bat .+:\d+:\d+/.test(failure.message), 'no stack trace');
-      assert.match(failure.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
-      assert.match(failure.message, /refused|not running|could not connect/i);
-      assert.ok(failure.buttons.includes('Configure connection'), `an action that helps (got ${JSON.stringify(failure.buttons)})`);
+      assert.match(failure.message, new RegExp(`^Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere$`));
+      assert.doesNotMatch(failure.message, /supabase/i, 'this folder has no Supabase project');
+      assert.ok(failure.buttons.includes('Configure Connection'), `an action that helps (got ${JSON.stringify(failure.buttons)})`);
     } finally {
-      await section.update('connectionUrl', urlWithoutPassword, vscode.ConfigurationTarget.WorkspaceFolder);
+      await section.update('connectionURL', urlWithoutPassword, vscode.ConfigurationTarget.WorkspaceFolder);
     }
     assert.deepEqual(setFilesOnDisk(), before);
   });
 
-  it('lists sets made by the old script (no manifest) as such', async function () {
+  it('a backups folder that cannot be used offers Choose Backups Folder, which picks a folder and writes the setting where it lives', async function () {
+    const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
+    const notAFolder = path.join(folder.uri.fsPath, 'not-a-folder');
+    writeFileSync(notAFolder, 'a file\n');
+    const chosen = path.join(folder.uri.fsPath, 'elsewhere');
+    mkdirSync(chosen, { recursive: true });
+    await section.update('backupsFolder', notAFolder, vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      prompts.answerMessage = (call) => (call.kind === 'error' && call.buttons.includes('Choose Backups Folder') ? 'Choose Backups Folder' : undefined);
+      prompts.answerOpenDialog = (options) => (options?.canSelectFolders ? [vscode.Uri.file(chosen)] : undefined);
+      await vscode.commands.executeCommand('pulseBackup.backup');
+      const failure = await prompts.waitForMessage((call) => call.kind === 'error');
+      assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the pulseBackup\.backupsFolder setting at a folder/);
+      await waitFor('the chosen folder in the settings', () => (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('backupsFolder') === '${workspaceFolder}/elsewhere' ? true : undefined));
+      const inspected = vscode.workspace.getConfiguration('pulseBackup', folder.uri).inspect('backupsFolder');
+      assert.equal(inspected?.globalValue, undefined, 'the user settings are not touched');
+      assert.match(readFileSync(path.join(folder.uri.fsPath, '.vscode', 'settings.json'), 'utf8'), /"pulseBackup\.backupsFolder": "\$\{workspaceFolder\}\/elsewhere"/);
+    } finally {
+      await section.update('backupsFolder', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      rmSync(notAFolder, { force: true });
+      rmSync(chosen, { recursive: true, force: true });
+    }
+  });
+
+  it('lists sets made by the old script (no manifest) as such, with their own icon', async function () {
     const stamp = '20250901_173948';
     for (const type of ['schema', 'data', 'complete']) {
       const source = readdirSync(backupsFolder).find((name) => name.startsWith(`${firstSetId.replace(/_\d{8}_\d{6}$/, '')}_${type}_backup_${firstSetId.slice(-15)}`));
@@ -373,14 +585,14 @@ describe('Pulse Backup in a real VS Code', function () {
     }
     const legacy = await setNode(`factory_pulse_${stamp}`);
     assert.equal(legacy.entry.set.status, 'legacy');
+    assert.deepEqual(iconOf(legacy), new vscode.ThemeIcon('archive', new vscode.ThemeColor('charts.yellow')));
     const item = api.backupsTree.getTreeItem(legacy) as vscode.TreeItem;
-    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'archive');
     assert.match(String((item.accessibilityInformation ?? { label: '' }).label), /from the old script \(no manifest\)/);
     const nodes = await setNodes();
     assert.equal(nodes[nodes.length - 1].entry.set.id, `factory_pulse_${stamp}`, 'newest first: the 2025 set comes last');
   });
 
-  it('Pin, Copy restore command, Open report and Delete work on a set from the tree', async function () {
+  it('Pin, Copy Restore Command, Open Backup Report and Delete (permanently, where there is no Trash) work on a set from the tree', async function () {
     const node = await setNode(firstSetId);
     await vscode.commands.executeCommand('pulseBackup.pin', node);
     const pinned = await waitFor('the set to show as pinned', async () => {
@@ -388,6 +600,7 @@ describe('Pulse Backup in a real VS Code', function () {
       return fresh.entry.set.pinned ? fresh : undefined;
     });
     assert.match(String((api.backupsTree.getTreeItem(pinned) as vscode.TreeItem).contextValue), /\bpinned\b/);
+    assert.match(String((api.backupsTree.getTreeItem(pinned) as vscode.TreeItem).description), / · pinned\b/);
     await vscode.commands.executeCommand('pulseBackup.unpin', pinned);
     await waitFor('the set to show as unpinned', async () => ((await setNode(firstSetId)).entry.set.pinned ? undefined : true));
 
@@ -412,40 +625,128 @@ describe('Pulse Backup in a real VS Code', function () {
 
     const legacyId = 'factory_pulse_20250901_173948';
     const legacy = await setNode(legacyId);
-    prompts.answerMessage = (call) => (call.modal && call.message.startsWith(`Delete backup set ${legacyId}`) ? 'Delete' : undefined);
+    prompts.answerMessage = (call) => (call.modal && call.message.startsWith(`Delete backup set ${legacyId}`) ? 'Delete Permanently' : undefined);
     await vscode.commands.executeCommand('pulseBackup.delete', legacy);
+    const question = prompts.messages.find((call) => call.modal);
+    assert.ok(question);
+    // code-server's file system has no Trash, so the dialog says the deletion is for good.
+    assert.match(question.message, /permanently\?$/);
+    assert.match(question.detail ?? '', /There is no Trash here: this cannot be undone\./);
     await waitFor('the deleted set to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === legacyId) ? undefined : true));
     assert.ok(!setFilesOnDisk().some((name) => name.includes('20250901_173948')));
     assertNoErrors();
   });
 
-  it("Prune old backups removes what the engine's retention plan says, after a confirmation that lists it", async function () {
+  it("Prune Old Backups says what it will remove, removes exactly that after the confirmation, and counts it", async function () {
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
-    await section.update('retentionKeep', 1, vscode.ConfigurationTarget.WorkspaceFolder);
+    await section.update('retention.keepLast', 1, vscode.ConfigurationTarget.WorkspaceFolder);
     try {
       const plan = await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 1, env: process.env, verify: verifySet, dryRun: true });
-      assert.ok(plan.removed.length > 0, 'two sets of the prefix and keep 1: something to prune');
+      assert.ok(plan.removed.length > 0, 'several sets of the prefix and keep 1: something to prune');
       const kept = [...plan.kept, ...plan.protected].map((set) => set.id);
-      prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Remove') ? 'Remove' : undefined);
+      prompts.answerMessage = (call) => (call.modal && call.buttons.some((button) => button.startsWith('Remove ')) ? call.buttons.find((button) => button.startsWith('Remove ')) : undefined);
       await vscode.commands.executeCommand('pulseBackup.prune');
       assertNoErrors();
       const confirmation = prompts.messages.find((call) => call.modal);
       assert.ok(confirmation);
+      assert.match(confirmation.detail ?? '', /^Prune will remove these sets/);
+      assert.doesNotMatch(confirmation.detail ?? '', /Removed/);
       for (const set of plan.removed) assert.ok(confirmation.detail?.includes(set.id), `the confirmation names ${set.id}`);
       const remaining = (await listSets(backupsFolder)).map((set) => set.id).sort();
       assert.deepEqual(remaining, kept.sort());
+      await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`Removed ${plan.removed.length} backup set`));
       await waitFor('the tree to show what is left', async () =>
         JSON.stringify((await setNodes()).map((node) => node.entry.set.id).sort()) === JSON.stringify(remaining) ? true : undefined,
       );
     } finally {
-      await section.update('retentionKeep', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await section.update('retention.keepLast', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
     }
+  });
+
+  it('names its commands in Title Case with VS Code\'s verbs, and titles its settings Connection URL and Retention: Keep Last with links and a warning', function () {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      contributes: { commands: { command: string; title: string; category: string }[]; configuration: { properties: Record<string, { markdownDescription?: string; markdownDeprecationMessage?: string }> } };
+    };
+    const titles = Object.fromEntries(manifest.contributes.commands.map((command) => [command.command, command.title]));
+    assert.equal(titles['pulseBackup.backup'], 'Back Up Database');
+    assert.equal(titles['pulseBackup.revealSet'], 'Open Backups Folder', 'not VS Code\'s own "Reveal in File Explorer"');
+    for (const [id, title] of Object.entries(titles)) {
+      for (const word of title.replace(/…$/, '').split(' ')) assert.match(word, /^[A-Z]/, `${id}: "${title}" is in Title Case`);
+    }
+    const properties = manifest.contributes.configuration.properties;
+    assert.ok(properties['pulseBackup.connectionURL'], 'VS Code titles it "Connection URL"');
+    assert.ok(properties['pulseBackup.retention.keepLast'], 'VS Code titles it "Retention: Keep Last"');
+    assert.match(properties['pulseBackup.connectionURL'].markdownDescription ?? '', /\(command:pulseBackup\.configureConnection\)/);
+    assert.match(properties['pulseBackup.retention.keepLast'].markdownDescription ?? '', /\*\*Lowering it removes sets on the next backup\*\*/);
+    assert.ok(properties['pulseBackup.connectionUrl'].markdownDeprecationMessage, 'the old name is deprecated, not gone');
   });
 
   it('notices a removed backups folder: the tree empties and the status bar offers a backup again', async function () {
     rmSync(backupsFolder, { recursive: true, force: true });
     await waitFor('an empty tree', async () => ((await rootNodes()).length === 0 ? true : undefined));
     await waitFor('the status bar to say there is no backup', () => (api.statusBar().text === '$(database) no backup' ? true : undefined));
+    assert.equal(api.statusBar().command, 'pulseBackup.backup', 'a connection is configured: back up');
+  });
+
+  it('forty sets made with --keep 100, in groups like the Timeline; a backup asks before removing 31 of them and removes nothing until answered', async function () {
+    const now = Date.now();
+    const made: string[] = [];
+    for (let index = 0; index < 40; index++) {
+      const when = new Date(now - (index * 12 + 1) * 3_600_000);
+      made.push(copySetAs({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(when), when));
+    }
+    // What forty `pulse-backup backup --keep 100` runs leave behind: their retention kept every set under that policy.
+    await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 100, env: process.env, verify: verifySet });
+    const groups = await waitFor('the sets in groups', async () => {
+      const roots = await rootNodes();
+      const grouped = roots.filter((node): node is GroupNode => node.kind === 'group');
+      return roots.length > 0 && grouped.length === roots.length ? grouped : undefined;
+    });
+    const titles = groups.map((node) => labelOf(api.backupsTree.getTreeItem(node) as vscode.TreeItem));
+    assert.deepEqual(titles.filter((title) => !['Today', 'Yesterday', 'This Week', 'Older'].includes(title)), []);
+    assert.equal(titles[0], 'Today');
+    assert.ok(titles.includes('Older'));
+    assert.equal(groups.reduce((sum, node) => sum + node.entries.length, 0), 40);
+    const older = groups.find((node) => node.group === 'older');
+    assert.ok(older);
+    assert.equal((api.backupsTree.getTreeItem(older) as vscode.TreeItem).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const todaysFirst = ((await api.backupsTree.getChildren(groups[0])) ?? [])[0];
+    assert.ok(todaysFirst?.kind === 'set');
+    assert.match(labelOf(api.backupsTree.getTreeItem(todaysFirst) as vscode.TreeItem), /^\d{2}:\d{2}:\d{2}$/, 'under Today, the time');
+
+    // The first backup under the default policy (keep the last 10): a question, and nothing gone while it is asked.
+    const onDisk = () => new Set(readdirSync(backupsFolder));
+    const before = onDisk();
+    let stillThere = false;
+    prompts.answerMessage = (call) => {
+      if (!call.modal || !call.message.startsWith('Remove ')) return undefined;
+      stillThere = [...before].every((name) => onDisk().has(name));
+      return 'Keep Them';
+    };
+    const kept = await backUp();
+    const question = prompts.messages.find((call) => call.modal);
+    assert.ok(question, 'asked before removing');
+    assert.match(question.message, /^Remove 31 backup sets \([\d.]+ MB\) from factory-pulse\?$/);
+    assert.ok(question.buttons.includes('Remove 31 backup sets') && question.buttons.includes('Keep Them'), JSON.stringify(question.buttons));
+    assert.equal((question.detail ?? '').split('\n').filter((line) => / factory_pulse_\d{8}_\d{6} /.test(line)).length, 31, 'every set it would remove is listed');
+    assert.match(question.detail ?? '', /this policy has not kept before \(the policy changed\)/);
+    assert.ok(stillThere, 'nothing was removed while the question was open');
+    assert.match(kept.toast.message, /Retention kept 31 sets it would remove, as you chose\.$/);
+    assert.equal((await listSets(backupsFolder)).length, 41, 'Keep Them removed nothing');
+
+    // The next backup asks again; this time the answer is yes: each removal counted in the toast and written to the log.
+    prompts.reset();
+    const logFrom = api.logLines().length;
+    prompts.answerMessage = (call) => (call.modal && call.message.startsWith('Remove ') ? call.buttons.find((button) => button.startsWith('Remove ')) : undefined);
+    const removed = await backUp();
+    const second = prompts.messages.find((call) => call.modal);
+    assert.ok(second);
+    const count = Number(/^Remove (\d+) backup sets/.exec(second.message)?.[1]);
+    assert.equal(count, 32, second.message);
+    assert.match(removed.toast.message, new RegExp(`Retention removed ${count} old sets \\([\\d.]+ MB\\)\\.$`));
+    const removals = api.logLines().slice(logFrom).filter((line) => /^\[info\] retention removed factory_pulse_\d{8}_\d{6} \(/.test(line));
+    assert.equal(removals.length, count);
+    assert.equal((await listSets(backupsFolder)).length, 10);
+    assert.ok(made.slice(-10).every((id) => !existsSync(path.join(backupsFolder, `${id}.manifest.json`))), 'the oldest went');
   });
 });
-

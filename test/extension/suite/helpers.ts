@@ -2,8 +2,11 @@
  * What the extension-host tests share: the database the runner started, and
  * waiting for what the extension does asynchronously (tasks, watchers).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Manifest } from '../../../src/core/manifest';
+import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/naming';
 
 export interface TestDatabase {
   host: string;
@@ -88,3 +91,28 @@ export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskEx
 }
 
 export { closedPort } from '../../support/ports';
+
+/** `date +%Y%m%d_%H%M%S` in local time, as set names carry it. */
+export function localTimestamp(date: Date): string {
+  const two = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}_${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+}
+
+/**
+ * A copy of a real set under another timestamp, its manifest rewritten to
+ * name the copies (and to date it then): a set of its own that verifies
+ * like the original, made without a database.
+ */
+export function copySetAs(source: { folder: string; manifest: Manifest }, folder: string, timestamp: string, when: Date): string {
+  const { manifest } = source;
+  mkdirSync(folder, { recursive: true });
+  const files = manifest.files.map((file) => {
+    const name = fileNameFor(manifest.prefix, file.type, timestamp);
+    copyFileSync(path.join(source.folder, file.name), path.join(folder, name));
+    return { ...file, name };
+  });
+  const id = setIdFor(manifest.prefix, timestamp);
+  const copy: Manifest = { ...manifest, id, timestamp, startedAt: when.toISOString(), files };
+  writeFileSync(path.join(folder, manifestNameFor(manifest.prefix, timestamp)), `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
+  return id;
+}

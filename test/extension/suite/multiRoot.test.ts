@@ -5,7 +5,7 @@
  * folder it speaks of, and a task says which folder it is for.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseBackupApi } from '../../../src/extension/extension';
@@ -34,16 +34,18 @@ describe('Pulse Backup in a multi-root workspace', function () {
   }
 
   async function configure(folder: vscode.WorkspaceFolder, database: string): Promise<void> {
+    prompts.reset();
     prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === folder.name);
     prompts.answerInput = (call) => (call.password ? undefined : databaseUrl(db, database, true));
     await vscode.commands.executeCommand('pulseBackup.configureConnection');
-    assert.equal(vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionUrl'), databaseUrl(db, database, false));
+    assert.equal(vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionURL'), databaseUrl(db, database, false));
+    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('Connected: PostgreSQL'));
   }
 
   async function backUp(folder: vscode.WorkspaceFolder): Promise<string> {
     prompts.reset();
     prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === folder.name);
-    await vscode.commands.executeCommand('pulseBackup.backup', { focus: 'set' });
+    await vscode.commands.executeCommand('pulseBackup.backup');
     assert.deepEqual(prompts.messages.filter((call) => call.kind === 'error').map((call) => call.message), []);
     const done = await prompts.waitForMessage((call) => /^Backup \S+ written/.test(call.message));
     return /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
@@ -119,5 +121,32 @@ describe('Pulse Backup in a multi-root workspace', function () {
     const berlinSet = (await setsUnder(berlin))[0];
     const berlinChildren = (await api.backupsTree.getChildren(berlinSet)) ?? [];
     assert.ok(berlinChildren.some((child) => child.kind === 'info' && child.label === 'Not verified yet'), 'berlin was not verified');
+  });
+
+  it('Choose Backups Folder writes the scope that holds the value: the workspace file\'s setting stays in the workspace file', async function () {
+    const workspaceFile = vscode.workspace.workspaceFile;
+    assert.ok(workspaceFile, 'a multi-root workspace has a workspace file');
+    const shared = path.join(path.dirname(workspaceFile.fsPath), 'shared-backups');
+    const chosen = path.join(path.dirname(workspaceFile.fsPath), 'chosen-backups');
+    mkdirSync(chosen, { recursive: true });
+    const section = () => vscode.workspace.getConfiguration('pulseBackup', porto.uri);
+    await section().update('backupsFolder', shared, vscode.ConfigurationTarget.Workspace);
+    try {
+      prompts.reset();
+      prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === porto.name);
+      prompts.answerOpenDialog = (options) => (options?.canSelectFolders ? [vscode.Uri.file(chosen)] : undefined);
+      await vscode.commands.executeCommand('pulseBackup.chooseBackupsFolder');
+      const done = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('backups folder of plant-porto'));
+      assert.match(done.message, /in the workspace settings\)\.$/);
+      const inspected = section().inspect<string>('backupsFolder');
+      assert.equal(inspected?.workspaceValue, chosen, 'the workspace file holds the new value');
+      assert.equal(inspected?.workspaceFolderValue, undefined, 'no folder setting shadows it');
+      assert.equal(inspected?.globalValue, undefined, 'the user settings are untouched');
+      assert.equal(vscode.workspace.getConfiguration('pulseBackup', berlin.uri).get('backupsFolder'), chosen, 'a workspace setting applies to every folder');
+      assert.ok(readFileSync(workspaceFile.fsPath, 'utf8').includes(JSON.stringify(chosen)));
+      assert.ok(!existsSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json')) || !readFileSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json'), 'utf8').includes('backupsFolder'));
+    } finally {
+      await section().update('backupsFolder', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

@@ -58,6 +58,10 @@ export class ScriptedPrompts implements vscode.Disposable {
   answerFolderPick: (folders: readonly vscode.WorkspaceFolder[]) => vscode.WorkspaceFolder | undefined = () => undefined;
   /** Where a save dialog saves. */
   answerSaveDialog: (options: vscode.SaveDialogOptions | undefined) => vscode.Uri | undefined = () => undefined;
+  /** What an open dialog (a folder picker) picks. */
+  answerOpenDialog: (options: vscode.OpenDialogOptions | undefined) => vscode.Uri[] | undefined = () => undefined;
+  /** Every progress the extension showed, by where and title (the work itself runs as it would). */
+  readonly progress: { location: string; title?: string }[] = [];
 
   private readonly originals: Partial<typeof vscode.window> = {};
   private readonly waiters: { predicate: (call: MessageCall) => boolean; resolve: (call: MessageCall) => void }[] = [];
@@ -71,6 +75,9 @@ export class ScriptedPrompts implements vscode.Disposable {
     this.originals.showInputBox = window.showInputBox;
     this.originals.showWorkspaceFolderPick = window.showWorkspaceFolderPick;
     this.originals.showSaveDialog = window.showSaveDialog;
+    this.originals.showOpenDialog = window.showOpenDialog;
+    this.originals.withProgress = window.withProgress;
+    const originalWithProgress = window.withProgress.bind(window);
     const message =
       (kind: MessageKind) =>
       (text: string, ...rest: unknown[]): Thenable<unknown> =>
@@ -82,6 +89,12 @@ export class ScriptedPrompts implements vscode.Disposable {
     window.showInputBox = ((options?: vscode.InputBoxOptions) => this.onInput(options));
     window.showWorkspaceFolderPick = (() => Promise.resolve(this.answerFolderPick(vscode.workspace.workspaceFolders ?? [])));
     window.showSaveDialog = ((options?: vscode.SaveDialogOptions) => Promise.resolve(this.answerSaveDialog(options)));
+    window.showOpenDialog = ((options?: vscode.OpenDialogOptions) => Promise.resolve(this.answerOpenDialog(options)));
+    window.withProgress = ((options: vscode.ProgressOptions, task: Parameters<typeof window.withProgress>[1]) => {
+      const location = typeof options.location === 'object' ? `view:${options.location.viewId}` : vscode.ProgressLocation[options.location];
+      this.progress.push({ location, ...(options.title !== undefined ? { title: options.title } : {}) });
+      return originalWithProgress(options, task);
+    }) as typeof window.withProgress;
     return this;
   }
 
@@ -94,11 +107,13 @@ export class ScriptedPrompts implements vscode.Disposable {
     this.messages.length = 0;
     this.quickPicks.length = 0;
     this.inputs.length = 0;
+    this.progress.length = 0;
     this.answerMessage = () => undefined;
     this.answerQuickPick = () => undefined;
     this.answerInput = () => undefined;
     this.answerFolderPick = () => undefined;
     this.answerSaveDialog = () => undefined;
+    this.answerOpenDialog = () => undefined;
   }
 
   /** The first message (already shown or still to come) that matches. */
