@@ -8,7 +8,6 @@ import type { RemovableSet, PruneResult } from '../core/retention';
 import { describePolicy } from '../core/retentionPolicy';
 import type { RestorePlan } from '../core/restore';
 import type { ExistingObject } from '../core/restoreTarget';
-import { setLabel } from './viewModel';
 
 // ---------------------------------------------------------------------------
 // Restore
@@ -69,13 +68,14 @@ export function restoreConsequences(plan: RestorePlan): string[] {
     const back = losing.reduce((sum, table) => sum + (table.backupRows ?? 0) - (table.rows ?? 0), 0);
     if (gaining.length > 0) lines.push(`${plural(gaining.length, 'table')} will lose ${plural(lost, 'row')} added since the backup.`);
     if (losing.length > 0) lines.push(`${plural(losing.length, 'table')} will get back ${plural(back, 'row')} removed since the backup.`);
-    const unknown = tables.filter((table) => table.backupRows === undefined || table.backupRows === null).filter((table) => (table.rows ?? 0) > 0);
+    // With a manifest, a table without recorded rows is a partitioned parent (its rows are its partitions') or a foreign table.
+    const unknown = known.length > 0 ? [] : tables.filter((table) => (table.rows ?? 0) > 0);
     if (unknown.length > 0) {
       const rows = unknown.reduce((sum, table) => sum + (table.rows ?? 0), 0);
-      lines.push(`${plural(unknown.length, 'table')} will have ${plural(rows, 'row')} replaced by the backup's (its row counts are not recorded).`);
+      lines.push(`${plural(unknown.length, 'table')} will have ${plural(rows, 'row')} replaced by the backup's (the set records no row counts).`);
     }
     const same = known.length - gaining.length - losing.length;
-    if (same > 0) lines.push(`${plural(same, 'table')} keep their row count; rows changed since the backup go back to the backup's.`);
+    if (same > 0) lines.push(`${plural(same, 'table')} ${same === 1 ? 'keeps its' : 'keep their'} row count; rows changed since the backup go back to the backup's.`);
   }
   if (others > 0) lines.push(`${plural(others, 'other object')} (views, functions, types, …) will be replaced.`);
   return lines;
@@ -131,9 +131,10 @@ function totalBytes(sets: readonly RemovableSet[]): number {
   return sets.reduce((sum, set) => sum + set.totalBytes, 0);
 }
 
-/** One line of the list of sets to remove: when, what, how big. */
+/** One line of the list of sets to remove: which (its id carries the date and time), how big, and what kind when it is not a whole set of ours. */
 function removalLine(set: RemovableSet): string {
-  return `${setLabel(set)}  ${set.id}  ${formatBytes(set.totalBytes)}${set.status === 'complete' ? '' : ` (${set.status === 'legacy' ? 'old script' : set.status})`}`;
+  const kind = set.status === 'complete' ? '' : `, ${set.status === 'legacy' ? 'old script' : set.status}`;
+  return `${set.id} (${formatBytes(set.totalBytes)}${kind})`;
 }
 
 /**

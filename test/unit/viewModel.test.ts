@@ -476,10 +476,15 @@ describe('the restore confirmation', () => {
     assert.deepEqual(restoreConsequences(plan({ mode: 'data', replaced })), [
       '2 tables will lose 320 rows added since the backup.',
       '1 table will get back 60 rows removed since the backup.',
-      "1 table keep their row count; rows changed since the backup go back to the backup's.",
+      "1 table keeps its row count; rows changed since the backup go back to the backup's.",
     ]);
-    assert.deepEqual(restoreConsequences(plan({ mode: 'complete', replaced: [table('legacy', 50, null)] })), [
-      "1 table will have 50 rows replaced by the backup's (its row counts are not recorded).",
+    // The old script's sets record no row counts.
+    assert.deepEqual(restoreConsequences(plan({ mode: 'complete', replaced: [table('legacy', 50, null), table('other', 20, null)] })), [
+      "2 tables will have 70 rows replaced by the backup's (the set records no row counts).",
+    ]);
+    // With a manifest, a partitioned parent (rows recorded in its partitions) is not counted twice.
+    assert.deepEqual(restoreConsequences(plan({ mode: 'data', replaced: [table('events', 500, null), table('events_2025', 500, 400)] })), [
+      '1 table will lose 100 rows added since the backup.',
     ]);
   });
 
@@ -523,9 +528,9 @@ describe('the retention confirmation', () => {
     const lines = question.detail.split('\n');
     assert.equal(lines[0], 'The backup is written. Retention after it will remove these sets, which the policy does not keep:');
     assert.deepEqual(lines.slice(1, 4), [
-      '2025-08-01 12:00:00  factory_pulse_20250801_120000  2.4 MB',
-      '2025-07-31 12:00:00  factory_pulse_20250731_120000  977 KB',
-      '2025-07-30 12:00:00  factory_pulse_20250730_120000  2.4 MB (old script)',
+      'factory_pulse_20250801_120000 (2.4 MB)',
+      'factory_pulse_20250731_120000 (977 KB)',
+      'factory_pulse_20250730_120000 (2.4 MB, old script)',
     ]);
     assert.match(question.detail, /Policy: keep the last 10, 7 daily \(the Retention settings\)/);
     assert.match(question.detail, /Asked because of 3 sets this policy has not kept before \(the policy changed\)\./);

@@ -728,7 +728,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(question, 'asked before removing');
     assert.match(question.message, /^Remove 31 backup sets \([\d.]+ MB\) from factory-pulse\?$/);
     assert.ok(question.buttons.includes('Remove 31 backup sets') && question.buttons.includes('Keep Them'), JSON.stringify(question.buttons));
-    assert.equal((question.detail ?? '').split('\n').filter((line) => / factory_pulse_\d{8}_\d{6} /.test(line)).length, 31, 'every set it would remove is listed');
+    assert.equal((question.detail ?? '').split('\n').filter((line) => /^factory_pulse_\d{8}_\d{6} \(/.test(line)).length, 31, 'every set it would remove is listed');
     assert.match(question.detail ?? '', /this policy has not kept before \(the policy changed\)/);
     assert.ok(stillThere, 'nothing was removed while the question was open');
     assert.match(kept.toast.message, /Retention kept 31 sets it would remove, as you chose\.$/);
