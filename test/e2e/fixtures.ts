@@ -4,7 +4,7 @@
  * team's old shell script made them.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestServer } from '../support/pgServer';
@@ -106,4 +106,32 @@ export async function countRows(server: TestServer, database: string, tables: re
 /** How the engine prints a count: 3,166. */
 export function formatCount(value: number): string {
   return new Intl.NumberFormat('en-US').format(value);
+}
+
+/**
+ * Copies of a real set under other timestamps, their manifests rewritten to
+ * name the copies: sets of their own, as if earlier backups had made them.
+ */
+export function copySets(folder: string, setId: string, count: number, hoursApart: number): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(folder, `${setId}.manifest.json`), 'utf8')) as {
+    id: string;
+    prefix: string;
+    timestamp: string;
+    startedAt: string;
+    files: { type: 'schema' | 'data' | 'complete'; name: string }[];
+  };
+  const ids: string[] = [];
+  for (let index = 1; index <= count; index++) {
+    const when = new Date(Date.now() - index * hoursApart * 3_600_000);
+    const timestamp = scriptTimestamp(when);
+    const files = manifest.files.map((file) => {
+      const name = `${manifest.prefix}_${file.type}_backup_${timestamp}.sql`;
+      copyFileSync(path.join(folder, file.name), path.join(folder, name));
+      return { ...file, name };
+    });
+    const id = `${manifest.prefix}_${timestamp}`;
+    writeFileSync(path.join(folder, `${id}.manifest.json`), `${JSON.stringify({ ...manifest, id, timestamp, startedAt: when.toISOString(), files }, null, 2)}\n`, { mode: 0o600 });
+    ids.push(id);
+  }
+  return ids;
 }

@@ -26,8 +26,8 @@ import { Workbench } from './workbench';
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 const DATABASE = 'factory_pulse';
 /** The whole run, a first code-server install included. */
-const RUN_TIMEOUT_MS = 9 * 60_000;
-const STEP_TIMEOUT_MS = 3 * 60_000;
+const RUN_TIMEOUT_MS = 15 * 60_000;
+const STEP_TIMEOUT_MS = 5 * 60_000;
 const VIEWPORT = { width: 1280, height: 800 };
 
 /** A clean screen: no Restricted Mode, no welcome page, tips, telemetry, update checks or port forwarding. */
@@ -131,10 +131,8 @@ async function main(teardown: Teardown, tally: Tally): Promise<void> {
   }
   writeFileSync(diagnosticsFile, '');
   // The database and its password reach the extension through the folder settings and
-  // Configure connection only: nothing inherited may name another one (or the backups folder).
-  for (const name of Object.keys(process.env)) {
-    if (/^PG/.test(name) || ['DATABASE_URL', 'PULSE_BACKUP_DB_URL', 'PULSE_BACKUP_DIR'].includes(name)) delete process.env[name];
-  }
+  // Configure Connection; what the shell has (PGHOST, PGPASSWORD, DATABASE_URL) stays in
+  // code-server's environment, as for a person who uses psql: configured wins over it.
 
   let scenario: Scenario;
   try {
@@ -223,7 +221,7 @@ async function setUp(teardown: Teardown): Promise<Scenario> {
     userSettings: USER_SETTINGS,
     cwd: workspace,
     // The extension's tool-version cache goes to the scratch folder, not the user's cache.
-    env: { PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache') },
+    env: { PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'), ...ambientPgVariables(server) },
     startTimeoutMs: 60_000,
     log: (line) => diagnose(`[code-server] ${line}`),
   });
@@ -241,7 +239,28 @@ async function setUp(teardown: Teardown): Promise<Scenario> {
   await workbench.waitUntilReady(60_000);
   say(`code-server ${CODE_SERVER_VERSION} with the packaged extension, factory-pulse open in chromium (${seconds(phase)})`);
 
-  return { workbench, server, database: DATABASE, workspace, backupsFolder, connectionUrl, oldScriptFiles, oldScriptTimestamp, rowCounts };
+  return {
+    workbench,
+    server,
+    database: DATABASE,
+    workspace,
+    backupsFolder,
+    connectionUrl,
+    oldScriptFiles,
+    oldScriptTimestamp,
+    rowCounts,
+  };
+}
+
+/**
+ * PULSE_TEST_AMBIENT_PG=1: code-server starts with the PG* variables a psql
+ * user keeps in their shell, pointing at the same server with a wrong
+ * password; every step must pass the same.
+ */
+function ambientPgVariables(server: TestServer): Record<string, string> {
+  if (process.env.PULSE_TEST_AMBIENT_PG !== '1') return {};
+  say('with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in code-server\'s environment');
+  return { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: 'ambient-wrong-password' };
 }
 
 /** The closing line CI reads, and the exit code. */

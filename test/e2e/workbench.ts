@@ -32,6 +32,13 @@ interface RowElement {
   style: { top: string };
 }
 
+/** The little of a DOM element that measuring a cut text needs. */
+interface MeasuredElement {
+  textContent: string | null;
+  scrollWidth: number;
+  clientWidth: number;
+}
+
 /** A quick pick item's label (its first line; the detail below it is a label-name too). */
 const ITEM_LABEL = '.quick-input-list-row:first-child .label-name';
 
@@ -138,11 +145,20 @@ export class Workbench {
 
   /** F1, the command's title, and a click on exactly that entry. */
   async runCommand(title: string): Promise<void> {
+    await this.typeInPalette(title);
+    await this.quickPickRow(title).click({ timeout: UI_TIMEOUT_MS });
+  }
+
+  /** F1 and what a person types; returns the labels the palette then offers, best first. */
+  async typeInPalette(text: string): Promise<string[]> {
     await this.page.keyboard.press('F1');
     const input = this.quickInputBox();
     await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await input.fill(`>${title}`);
-    await this.quickPickRow(title).click({ timeout: UI_TIMEOUT_MS });
+    await input.fill(`>${text}`);
+    await this.quickInput().locator('.monaco-list-row').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    // The list settles a moment after the typing (results from tf-idf come last).
+    await this.page.waitForTimeout(300);
+    return (await this.quickInput().locator(`.monaco-list-row ${ITEM_LABEL}`).allTextContents()).map((label) => label.trim());
   }
 
   quickPickRow(label: string): Locator {
@@ -157,6 +173,15 @@ export class Workbench {
     await this.quickInput().locator('.monaco-list-row').first().waitFor({ timeout: UI_TIMEOUT_MS });
     const labels = await this.quickInput().locator(`.monaco-list-row ${ITEM_LABEL}`).allTextContents();
     return labels.map((label) => label.trim());
+  }
+
+  /** Types into the open quick pick's filter and clicks the item labelled exactly so. */
+  async filterQuickPick(label: string): Promise<void> {
+    const input = this.quickInputBox();
+    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await input.fill(label);
+    await this.quickPickRow(label).first().click({ timeout: UI_TIMEOUT_MS });
+    await this.quickInput().waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   }
 
   async pickQuickPickItem(label: string): Promise<void> {
@@ -280,6 +305,15 @@ export class Workbench {
   async inlineAction(row: Locator, title: string): Promise<void> {
     await row.hover();
     await row.locator(`.actions .action-label[aria-label="${title}"]`).click({ timeout: UI_TIMEOUT_MS });
+  }
+
+  /**
+   * Whether a tree row's description is shown whole: no ellipsis cut it
+   * (its text fits the width it has).
+   */
+  async descriptionFits(row: Locator): Promise<{ text: string; fits: boolean }> {
+    const description = row.locator('.label-description').first();
+    return description.evaluate((element: MeasuredElement) => ({ text: element.textContent ?? '', fits: element.scrollWidth <= element.clientWidth + 1 }));
   }
 
   /** Hovers a row and returns the text of the hover it opens. */
