@@ -35,8 +35,6 @@ export class BackupsStore extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>());
   /** A folder's listing changed (undefined: all of them). */
   readonly onDidChange = this.changed.event;
-  private readonly runningChanged = this._register(new vscode.EventEmitter<void>());
-  readonly onDidChangeRunning = this.runningChanged.event;
 
   private readonly listings = new Map<string, Promise<FolderListing>>();
   private readonly watchers = new Map<string, vscode.Disposable[]>();
@@ -100,10 +98,9 @@ export class BackupsStore extends Disposable {
   trackOperation(folder: vscode.WorkspaceFolder, kind: OperationKind): vscode.Disposable {
     const id = this.nextOperation++;
     this.running.set(id, { folder: folder.uri.toString(), kind });
-    this.runningChanged.fire();
     return {
       dispose: () => {
-        if (this.running.delete(id)) this.runningChanged.fire();
+        this.running.delete(id);
       },
     };
   }

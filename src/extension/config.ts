@@ -10,7 +10,7 @@
  * configured, and the log says where each part came from.
  */
 import * as vscode from 'vscode';
-import { describeOrigins, describeTarget, explainConnection, parseConnectionUrl, type ConnectionTarget } from '../core/connection';
+import { describeOrigins, describeTarget, explainConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { POLICY_RULES, type PolicyRule } from '../core/retentionPolicy';
 import { supabaseDatabaseUrl } from '../core/supabaseProject';
@@ -177,9 +177,4 @@ export async function pickWorkspaceFolder(config: Config, placeHolder: string): 
   }
   if (folders.length === 1) return folders[0];
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
-}
-
-/** Whether the URL as set carries a password (which belongs in secret storage). */
-export function urlHasPassword(url: string): boolean {
-  return parseConnectionUrl(url, { env: {} }).password !== undefined;
 }

@@ -1,6 +1,5 @@
 /**
- * What the task terminal and the progress notification say while the
- * engine works, and the outcome lines at the end. Pure: the pseudoterminal
+ * What the task terminal says while the engine works, and the outcome lines at the end. Pure: the pseudoterminal
  * only writes these strings.
  */
 import type { BackupProgress } from '../core/backup';
@@ -13,13 +12,12 @@ import type { VerifyProgress } from '../core/verify';
 
 /**
  * One progress event as text: `line` is printed for good, `live` replaces
- * the terminal's last line (a table still being read), `step` is the
- * notification's short message.
+ * the terminal's last line (a table still being read). The terminal is the
+ * one place progress shows.
  */
 export interface ProgressText {
   line?: string;
   live?: string;
-  step?: string;
 }
 
 const tableName = (table: { schema: string; name: string }) => `${table.schema}.${table.name}`;
@@ -27,16 +25,16 @@ const tableName = (table: { schema: string; name: string }) => `${table.schema}.
 export function backupProgressText(event: BackupProgress): ProgressText {
   switch (event.kind) {
     case 'connected':
-      return { line: `Connected to PostgreSQL ${event.serverVersion} at ${event.target}`, step: 'connected' };
+      return { line: `Connected to PostgreSQL ${event.serverVersion} at ${event.target}` };
     case 'dump-started':
-      return { line: `Writing ${event.setId} with ${event.pgDump}`, step: `writing ${event.setId}` };
+      return { line: `Writing ${event.setId} with ${event.pgDump}` };
     case 'table-start':
     case 'table-progress':
-      return { live: `  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}`, step: tableName(event.table) };
+      return { live: `  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}` };
     case 'table-done':
       return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows ${formatBytes(event.table.bytes).padStart(10)}` };
     case 'finishing':
-      return { line: `Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest`, step: 'writing the manifest' };
+      return { line: `Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest` };
   }
 }
 
@@ -45,10 +43,10 @@ export function verifyProgressText(event: VerifyProgress): ProgressText {
     case 'checking-target':
       return { line: `Checking the target at ${event.target} while the files are read` };
     case 'reading':
-      return { line: `Reading ${event.files.length} ${event.files.length === 1 ? 'file' : 'files'} (${formatBytes(event.totalBytes)})`, step: 'reading the files' };
+      return { line: `Reading ${event.files.length} ${event.files.length === 1 ? 'file' : 'files'} (${formatBytes(event.totalBytes)})` };
     case 'read-progress': {
       const percent = event.totalBytes > 0 ? Math.floor((event.bytesRead / event.totalBytes) * 100) : 100;
-      return { live: `  ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)} read (${percent}%)  ${event.name}`, step: `${percent}% read` };
+      return { live: `  ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)} read (${percent}%)  ${event.name}` };
     }
     case 'file-read':
       return { line: `  read ${event.name} (${formatBytes(event.bytes)})` };
@@ -60,27 +58,26 @@ export function verifyProgressText(event: VerifyProgress): ProgressText {
 export function restoreProgressText(event: RestoreProgress): ProgressText {
   switch (event.kind) {
     case 'verifying':
-      return { line: 'Verifying the set', step: 'verifying' };
+      return { line: 'Verifying the set' };
     case 'resetting':
-      return event.line === undefined ? { line: 'supabase db reset --local', step: 'resetting the database' } : { line: `  ${event.line}` };
+      return event.line === undefined ? { line: 'supabase db reset --local' } : { line: `  ${event.line}` };
     case 'safety-backup': {
       const inner = backupProgressText(event.event);
       return {
         ...(inner.line !== undefined ? { line: `Safety backup: ${inner.line.trimStart()}` } : {}),
         ...(inner.live !== undefined ? { live: inner.live } : {}),
-        step: 'safety backup',
       };
     }
     case 'safety-backup-done':
       return { line: `Safety backup ${event.setId} written (restore it to undo this restore)` };
     case 'loading':
-      return { live: `Loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}`, step: `loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}` };
+      return { live: `Loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}` };
     case 'table-start':
-      return { live: `  ${tableName(event.table)}…`, step: tableName(event.table) };
+      return { live: `  ${tableName(event.table)}…` };
     case 'table-done':
       return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows` };
     case 'checking-rows':
-      return { line: 'Committed; checking row counts against the manifest', step: 'checking row counts' };
+      return { line: 'Committed; checking row counts against the manifest' };
   }
 }
 

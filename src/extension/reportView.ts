@@ -73,7 +73,7 @@ export function renderReportError(setId: string, message: string): string {
       {},
       el('h1', {}, 'Backup set ', code(setId)),
       el('p', {}, badge('fail', 'cannot build the report'), ' ', message),
-      el('div', { class: 'actions' }, el('button', { type: 'button', 'data-action': 'refresh' }, 'Try again'), el('button', { type: 'button', class: 'secondary', 'data-action': 'showLog' }, 'Show log')),
+      el('div', { class: 'actions' }, el('button', { type: 'button', 'data-action': 'refresh' }, 'Try Again'), el('button', { type: 'button', class: 'secondary', 'data-action': 'showLog' }, 'Show Log')),
     ),
   );
 }

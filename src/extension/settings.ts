@@ -146,7 +146,7 @@ export function retentionPolicy(given: Partial<Record<PolicyRule, number | undef
 
 /**
  * The URL as written, minus its password (in the user info or a password=
- * parameter), and that password: what Configure connection saves in the
+ * parameter), and that password: what Configure Connection saves in the
  * settings, which are plain text and often committed, and what it moves
  * into secret storage. The URL must be valid (parseConnectionUrl's rules).
  */

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -144,6 +144,8 @@ describe('nothing lost', function () {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE');
+    // The first backup succeeds and its retention records what it kept; that record is put back with its files below.
+    const retentionRecord = readFileSync(join(folder, '.pulse-backup.retention.json'));
     const { subprocess: first } = await startCli([...backupArgs(), '--json']);
     try {
       await waitFor(() => existsSync(join(folder, '.pulse-backup.lock')), 60_000, 'the first backup to lock the folder');
@@ -159,6 +161,7 @@ describe('nothing lost', function () {
       const manifest = JSON.parse(String(result.stdout)) as Manifest;
       rmSync(join(folder, `${manifest.id}.manifest.json`));
       for (const file of manifest.files) rmSync(join(folder, file.name));
+      writeFileSync(join(folder, '.pulse-backup.retention.json'), retentionRecord);
     }
     assertFolderAsBefore();
   });

@@ -61,6 +61,8 @@ describe('backup sets restore with plain psql and equal the source', function ()
         assert.match(ts, /^\d{8}_\d{6}$/);
         assert.equal(manifest.id, `${sample.name}_${ts}`);
         assert.deepEqual(readdirSync(folder).sort(), [
+          // What retention kept, for the next run to tell a routine removal from a new one.
+          '.pulse-backup.retention.json',
           `${sample.name}_${ts}.manifest.json`,
           `${sample.name}_complete_backup_${ts}.sql`,
           `${sample.name}_data_backup_${ts}.sql`,
