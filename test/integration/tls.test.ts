@@ -15,12 +15,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig } from '../../src/core/connection';
+import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig, type ConnectionTarget } from '../../src/core/connection';
 import { formatError, toPulseError } from '../../src/core/errors';
 import type { Manifest } from '../../src/core/manifest';
 import type { RestoreResult } from '../../src/core/restore';
 import type { VerificationReport } from '../../src/core/verification';
-import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertOneLineError, runCli as runCliAnywhere, startCli as startCliAnywhere, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
 import { certificatesUnavailableReason, makeCertificates, type TestCertificates } from '../support/tls';
@@ -80,6 +80,16 @@ function pemBody(file: string): string {
   return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('');
 }
 
+/**
+ * libpq reads ~/.postgresql/root.crt when no CA is named, and so does the
+ * engine: every run here gets a home without one (unless a test gives its
+ * own), so that a developer's own CA file changes nothing.
+ */
+let emptyHome: string;
+const isolated = (options: CliOptions = {}): CliOptions => ({ ...options, env: { HOME: emptyHome, ...options.env } });
+const runCli = (args: readonly string[], options?: CliOptions) => runCliAnywhere(args, isolated(options));
+const startCli = (args: readonly string[], options?: CliOptions) => startCliAnywhere(args, isolated(options));
+
 describe('over TLS (a hosted database)', function () {
   this.timeout(240_000);
   let certificates: TestCertificates;
@@ -107,6 +117,7 @@ describe('over TLS (a hosted database)', function () {
     await server.loadSql(source, factory.file);
     await plainServer.createDatabase(source);
     parent = mkdtempSync(join(tmpdir(), 'pulse-backup-tls-'));
+    emptyHome = mkdtempSync(join(parent, 'home-'));
   });
 
   after(async function () {
@@ -291,9 +302,8 @@ describe('over TLS (a hosted database)', function () {
     });
 
     it('verify-full with no CA file at all: says to give one in sslrootcert, as libpq would', async function () {
-      // A home without ~/.postgresql/root.crt, libpq's default CA file.
-      const home = mkdtempSync(join(parent, 'home-'));
-      for (const line of await allFail(url('localhost', source, 'sslmode=verify-full'), { HOME: home }, 2)) {
+      // The home of every run here has no ~/.postgresql/root.crt, libpq's default CA file.
+      for (const line of await allFail(url('localhost', source, 'sslmode=verify-full'), {}, 2)) {
         assert.match(line, /sslmode=verify-full checks the server's certificate, but no CA certificate was given/);
         assert.match(line, /sslrootcert=/);
       }
@@ -324,7 +334,7 @@ describe('over TLS (a hosted database)', function () {
   describe('pg_dump and psql (libpq) accept and refuse the same servers as the engine\'s own session', function () {
     /** Connects as the engine does: the pg driver with pgClientConfig. */
     async function throughDriver(db: string, env: NodeJS.ProcessEnv): Promise<string> {
-      let target;
+      let target: ConnectionTarget | undefined;
       try {
         target = parseConnectionUrl(db, { env });
         const client = new Client(pgClientConfig(target));
@@ -358,7 +368,7 @@ describe('over TLS (a hosted database)', function () {
       { name: 'verify-full, another authority', db: () => url('localhost', source, `sslmode=verify-full&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`), connects: false },
       // libpq: with a CA file, require checks the chain as verify-ca does.
       { name: 'require with the CA of another authority', db: () => url('localhost', source, `sslmode=require&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`), connects: false },
-      { name: 'verify-full without a CA file', db: () => url('localhost', source, 'sslmode=verify-full'), env: () => ({ HOME: mkdtempSync(join(parent, 'home-')) }), connects: false },
+      { name: 'verify-full without a CA file', db: () => url('localhost', source, 'sslmode=verify-full'), connects: false },
       { name: 'verify-full with the CA in ~/.postgresql/root.crt', db: () => url('localhost', source, 'sslmode=verify-full'), env: () => ({ HOME: certificates.folder }), connects: true },
       { name: 'verify-full through PGSSLROOTCERT', db: () => url('localhost', source, 'sslmode=verify-full'), env: () => ({ PGSSLROOTCERT: certificates.caFile }), connects: true },
       { name: 'sslmode=disable', db: () => url('localhost', source, 'sslmode=disable'), connects: false },
@@ -373,7 +383,7 @@ describe('over TLS (a hosted database)', function () {
 
     for (const testCase of cases) {
       it(`${testCase.name}: ${testCase.connects ? 'both connect' : 'both refuse, with the same line'}`, async function () {
-        const env = testCase.env?.() ?? {};
+        const env = { HOME: emptyHome, ...testCase.env?.() };
         const db = testCase.db();
         const driver = await throughDriver(db, env);
         const libpq = throughLibpq(db, env);
