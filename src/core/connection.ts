@@ -703,7 +703,9 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
       unencrypted
-        ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+        ? t.sslmode === undefined
+          ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+          : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
         : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
     );
   }

@@ -319,7 +319,7 @@ describe('over TLS (a hosted database)', function () {
     it('a connection without TLS (sslmode=disable) to the server that requires it: says to add sslmode=require', async function () {
       for (const line of await allFail(url('localhost', source, 'sslmode=disable'))) {
         assert.match(line, /does not accept unencrypted connections/);
-        assert.match(line, /sslmode=require/);
+        assert.match(line, /use sslmode=require instead of sslmode=disable/);
       }
     });
 
