@@ -50,7 +50,7 @@ import { checkLockBudget, estimateLocks, type LockBudget } from './lockBudget';
 import { findLockHolders } from './lockHolders';
 import { LockWatchdog } from './lockWatchdog';
 import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
-import { replacedByClean, restoreProlog } from './restoreProlog';
+import { lockTargets, replacedByClean, restoreProlog } from './restoreProlog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
@@ -323,8 +323,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     });
     // An idle transaction holding a lock on what the restore must change would
     // make it wait its whole lock timeout: named now, before the safety backup.
-    const lockedRelations = [...replaced, ...platform.attached].filter((object) => LOCKED_KINDS.has(object.kind)).map((object) => relationOf(object));
-    const idle = await findLockHolders(client, lockedRelations, { idleOnly: true });
+    const locks = lockTargets({ mode: options.mode, clean: options.clean, existing, platform });
+    const lockedRelations = [...locks.exclusive, ...locks.rowsOnly];
+    const idle = [
+      ...(await findLockHolders(client, locks.exclusive, { idleOnly: true })),
+      ...(await findLockHolders(client, locks.rowsOnly, { idleOnly: true, rowsOnly: true })),
+    ].filter((holder, index, all) => all.findIndex((other) => other.pid === holder.pid) === index);
     if (idle.length > 0) throw lockHeldError(idle, 'would wait for', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
 
     const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
@@ -392,14 +396,6 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** Kinds of the plan's objects that are tables the restore locks (attached triggers and policies lock theirs). */
-const LOCKED_KINDS = new Set<ExistingObject['kind']>(['table', 'foreign table', 'platform table', 'trigger', 'policy']);
-
-/** The table an object of the plan is, or is on ("trigger" ON "auth"."users" → "auth"."users"). */
-function relationOf(object: ExistingObject): string {
-  return object.kind === 'trigger' || object.kind === 'policy' ? object.dropName.slice(object.dropName.indexOf(' ON ') + ' ON '.length) : object.dropName;
 }
 
 /** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */

@@ -188,6 +188,30 @@ describe('restore --clean on real schemas', function () {
       }
     });
 
+    it('loading rows is held up only by locks that keep rows out: a reader\'s idle transaction is no reason to refuse, a writer\'s exclusive lock is', async function () {
+      const target = 'rows_only';
+      await server.createDatabase(target);
+      const schema = await restore(target, 'schema');
+      assert.equal(schema.code, 0, schema.stderr);
+      const reader = await holdLock(target, 'SELECT count(*) FROM catalogue.parts', false);
+      try {
+        const loaded = await restore(target, 'data');
+        assert.equal(loaded.code, 0, loaded.stderr);
+      } finally {
+        await reader.release();
+      }
+      await server.createDatabase('rows_blocked');
+      assert.equal((await restore('rows_blocked', 'schema')).code, 0);
+      const writer = await holdLock('rows_blocked', 'LOCK TABLE catalogue.assemblies IN SHARE MODE', false);
+      try {
+        const refused = await restore('rows_blocked', 'data');
+        assertOneLineError(refused);
+        assert.match(refused.stderr, new RegExp(`in an idle transaction: pid ${writer.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds ShareLock on catalogue\\.assemblies\\)`));
+      } finally {
+        await writer.release();
+      }
+    });
+
     it('a busy session holding a lock makes the restore give up after --lock-timeout, naming it, and the application is not blocked after', async function () {
       const target = await copyOfSource('busy_holder');
       const holder = await holdLock(target, 'LOCK TABLE catalogue.assemblies IN ROW EXCLUSIVE MODE', true);
