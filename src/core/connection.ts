@@ -781,3 +781,9 @@ function passwordSetting(t: ConnectionTarget): string {
       return 'the URL passed with --db';
   }
 }
+
+/** A URL for $DATABASE without a password: a socket folder as ?host=, an IPv6 address in brackets. */
+export function passwordlessUrl(host: string, port: number, user: string, database: string): string {
+  if (host.startsWith('/')) return `postgresql://${encodeURIComponent(user)}@/${encodeURIComponent(database)}?host=${encodeURIComponent(host)}`;
+  return `postgresql://${encodeURIComponent(user)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
+}

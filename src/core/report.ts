@@ -9,7 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseConnectionUrl, redactText } from './connection';
+import { parseConnectionUrl, passwordlessUrl, redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
 import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
@@ -748,10 +748,7 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
   const exampleHost = database.host ?? '127.0.0.1';
   const exampleUser = database.user ?? 'postgres';
   const exampleName = `${database.name ?? set.prefix}_restored`;
-  const authority = exampleHost.startsWith('/') ? '' : `${exampleHost.includes(':') ? `[${exampleHost}]` : exampleHost}:${database.port ?? 5432}`;
-  const exampleUrl = exampleHost.startsWith('/')
-    ? `postgresql://${encodeURIComponent(exampleUser)}@/${encodeURIComponent(exampleName)}?host=${encodeURIComponent(exampleHost)}`
-    : `postgresql://${encodeURIComponent(exampleUser)}@${authority}/${encodeURIComponent(exampleName)}`;
+  const exampleUrl = passwordlessUrl(exampleHost, database.port ?? 5432, exampleUser, exampleName);
   const notes: RichText[] = [
     [
       'The psql commands read the target from ',

@@ -8,7 +8,7 @@
  * leaves every sequence as it was, whichever way it ends.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -17,33 +17,12 @@ import { executeRestore, planRestore } from '../../src/core/restore';
 import { parseConnectionUrl } from '../../src/core/connection';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { psqlPids, waitFor } from '../support/processes';
 import { startServer, type TestServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
 
 const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
 
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** psql processes whose environment points at this server (Linux /proc). */
-function psqlPids(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('ON_ERROR_STOP')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  return pids;
-}
 
 describe('restore --clean on real schemas', function () {
   let server: TestServer;
