@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { childProcessEnv, describeConnectionError, redactText, type ConnectionTarget } from './connection';
-import { syncFolder, writeFileAtomic } from './atomicFile';
+import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from './atomicFile';
 import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
-import { acquireFolderLock, removeAbandonedTemporaries, type FolderLock } from './lock';
+import { acquireFolderLock, type FolderLock } from './lock';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -111,8 +111,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let connecting: Promise<[PromiseSettledResult<SnapshotSession>, PromiseSettledResult<ToolSet[]>]> | undefined;
   const lockFolder = async () => {
     if (options.lockHeld || lock) return;
+    // Taking the lock also finishes or removes what a killed run left here.
     lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
-    await removeAbandonedTemporaries(options.folder);
   };
   try {
     // An existing folder is locked at once, so a second backup fails at once;
@@ -210,6 +210,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [schema, data];
   let complete: FollowedFile | undefined = set.complete;
+  let pendingManifest: PendingFile | undefined;
   try {
     const completeFile = set.complete;
     // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
@@ -255,7 +256,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       // other two.
       const filtered = profile.name === 'supabase';
       if (filtered) {
-        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.filtered`);
+        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
         writers.push(filteredComplete);
       }
       catalog = await session.readCatalog({ platform: filtered });
@@ -305,7 +306,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     throwIfCancelled(options.signal);
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
     if (result.exitCode !== 0) {
-      throw pgDumpError(stderrLines, options.target, result.exitCode, result.signal);
+      throw pgDumpError(stderrLines, options, result.exitCode, result.signal);
     }
     if (!splitter.complete) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
@@ -331,11 +332,6 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
       { type: 'complete', name: completeWritten.name, bytes: completeWritten.bytes, sha256: completeWritten.sha256 },
     ];
-    await schema.commit();
-    await data.commit();
-    await completeWritten.commit();
-    await syncFolder(options.folder);
-
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
     const tables = dumped.manifestTables(catalog.tables, rowsByTable);
     const manifest: Manifest = {
@@ -370,11 +366,21 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       profile: profileRecord,
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
-    await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    // The manifest is written (hidden) before the first rename: should this
+    // process die among the renames, it tells the next run what the whole
+    // set is, so that run can finish it (see leftovers.ts). It is renamed
+    // into place last; until then the set lists as unfinished, never as good.
+    pendingManifest = await writeHiddenFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await schema.commit();
+    await data.commit();
+    await completeWritten.commit();
+    await syncFolder(options.folder);
+    await pendingManifest.commit();
     return { manifest, folder: options.folder, manifestPath };
   } catch (error) {
     // Remove the hidden temporaries and any file already renamed into place:
     // a set without its manifest must not be mistaken for a good one.
+    await pendingManifest?.discard();
     for (const writer of writers) await writer.discard();
     await complete?.discard();
     if (options.signal?.aborted) throw cancelledError();
@@ -486,8 +492,15 @@ function folderError(folder: string, error: unknown): PulseError {
   });
 }
 
-function pgDumpError(stderrLines: string[], target: ConnectionTarget, exitCode: number | undefined, signal: string | undefined): PulseError {
+function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
   const text = stderrLines.join('\n');
+  const target = options.target;
+  if (/No space left on device|Disk quota exceeded/i.test(text)) {
+    return new PulseError('disk-full', `the disk holding ${options.folder} is full: pg_dump could not write the dump`, {
+      hint: 'free some space or choose another backups folder with --dir; nothing was written and older backups are untouched',
+      details: text,
+    });
+  }
   const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
   // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
   const lost = /terminating connection[^\n]*|server closed the connection unexpectedly|connection to server was lost/i.exec(text);

@@ -16,13 +16,14 @@
  * still being written ('running') is neither counted nor touched.
  */
 import { stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
 import { PulseError, toPulseError } from './errors';
 import { recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
-import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from './lock';
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
 import { compareText } from './format';
@@ -502,9 +503,10 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
   }
 }
 
-function busyError(folder: string, holder: { pid: number; startedAt: string; purpose: string }): PulseError {
+function busyError(folder: string, holder: LockOwner): PulseError {
   const what = holder.purpose === 'prune' ? 'another prune' : holder.purpose === 'backup' || holder.purpose === 'safety' ? 'another backup' : `another ${holder.purpose}`;
-  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}, started ${holder.startedAt})`, {
-    hint: `nothing was removed; try again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
+  const elsewhere = holder.host !== hostname();
+  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}${elsewhere ? ` on ${holder.host}` : ''}, started ${holder.startedAt})`, {
+    hint: `nothing was removed; try again when it has finished${elsewhere ? ` (if nothing runs there on ${holder.host}, delete the ${LOCK_FILE_NAME}.N entries in ${folder})` : ''}`,
   });
 }

@@ -12,7 +12,7 @@ import { describeConnectionError, describeServer, pgClientConfig, type Connectio
 import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
 import { PulseError, toPulseError } from './errors';
 import { recentVerification, recordVerification } from './history';
-import { findSet, type ListedSet } from './listing';
+import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from './listing';
 import { BACKUP_FILE_TYPES, readManifest, type Manifest } from './manifest';
 import { fileNameFor, manifestNameFor } from './naming';
 import { loadPg } from './pgDriver';
@@ -27,6 +27,7 @@ import {
   diskSpaceCheck,
   diskSpaceUnknownCheck,
   dumpFormatCheck,
+  interruptedCheck,
   manifestCheck,
   noChecksumsCheck,
   permissionsCheck,
@@ -165,6 +166,8 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
   const checks: CheckResult[] = [presenceCheck(files)];
   if (manifest) {
     checks.push(manifestCheck(manifest), sizesCheck(manifest, files), checksumsCheck(manifest, files));
+  } else if (set.interrupted) {
+    checks.push(interruptedCheck(INTERRUPTED_PROBLEM), noChecksumsCheck('interrupted'));
   } else if (manifestState.problem !== undefined) {
     checks.push(damagedManifestCheck(manifestState.problem), noChecksumsCheck('damaged-manifest'));
   } else {

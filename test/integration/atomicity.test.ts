@@ -146,7 +146,7 @@ describe('nothing lost', function () {
     await blocker.query('LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE');
     const { subprocess: first } = await startCli([...backupArgs(), '--json']);
     try {
-      await waitFor(() => existsSync(join(folder, '.pulse-backup.lock')), 60_000, 'the first backup to lock the folder');
+      await waitFor(() => readdirSync(folder).some((name) => name.startsWith('.pulse-backup.lock')), 60_000, 'the first backup to lock the folder');
       const second = await runCli(backupArgs());
       assertOneLineError(second);
       assert.match(second.stderr, /another backup is running in .* \(pid \d+/);

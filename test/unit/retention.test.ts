@@ -45,6 +45,7 @@ function listed(timestamp: string, status: SetStatus, extra: Partial<ListedSet> 
     hasManifest: status === 'complete',
     pinned: false,
     hasHistory: false,
+    interrupted: false,
     ...extra,
   };
 }
