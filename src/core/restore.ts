@@ -71,6 +71,8 @@ export interface RestoreOptions {
   allowRemote: boolean;
   /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
   container?: ContainerTools;
+  /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */
+  safetyBackup?: boolean;
   signal?: AbortSignal;
 }
 
@@ -178,6 +180,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      safetyBackup: options.safetyBackup ?? true,
       signal: options.signal,
     });
     if (verification.outcome === 'fail') {
@@ -448,7 +451,8 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   const started = performance.now();
   // Hold the folder: retention must not remove the set while it is read,
   // and the safety backup must not race another backup.
-  const lock = await acquireFolderLock(options.folder, 'restore');
+  // Without a safety backup nothing is written into the folder: read-only or full media will do.
+  const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   try {
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {

@@ -29,6 +29,7 @@ import {
   dumpFormatCheck,
   interruptedCheck,
   manifestCheck,
+  noSafetyBackupSpaceCheck,
   noChecksumsCheck,
   permissionsCheck,
   presenceCheck,
@@ -75,6 +76,8 @@ export interface VerifySetOptions {
   reuseRecorded?: boolean;
   /** Replaceable so tests can check what Windows would say. */
   platform?: NodeJS.Platform;
+  /** Whether a restore would take a safety backup into the folder first (default true): what the disk-space check is about. */
+  safetyBackup?: boolean;
 }
 
 export interface PostBackupOptions {
@@ -133,7 +136,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   }
   const groups: CheckGroup[] = [post.group];
   if (target && targetFacts && tools) {
-    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools));
+    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true));
   }
   throwIfCancelled(options.signal);
 
@@ -339,6 +342,7 @@ async function preRestoreGroup(
   target: ConnectionTarget,
   facts: Settled<TargetFacts>,
   tools: Settled<ToolSet[]>,
+  safetyBackup: boolean,
 ): Promise<CheckGroup> {
   const described = `${describeServer(target)}/${target.database}`;
   const checks: CheckResult[] = [];
@@ -354,6 +358,10 @@ async function preRestoreGroup(
 
   if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
 
+  if (!safetyBackup) {
+    checks.push(noSafetyBackupSpaceCheck(folder));
+    return { name: 'pre-restore', title: PRE_RESTORE_TITLE, checks };
+  }
   const space = await settle(statfs(folder));
   checks.push(
     space.ok

@@ -474,6 +474,11 @@ export function diskSpaceCheck(input: { folder: string; freeBytes: number; datab
   return check('disk-space', 'pass', summary);
 }
 
+/** A restore without a safety backup writes nothing into the folder: read-only or full media will do. */
+export function noSafetyBackupSpaceCheck(folder: string): CheckResult {
+  return check('disk-space', 'pass', `no safety backup will be taken: nothing is written to ${folder}`);
+}
+
 export function diskSpaceUnknownCheck(folder: string, reason: string): CheckResult {
   return check('disk-space', 'warn', `cannot tell how much space is free in ${folder} (${reason}): make sure a copy of the target database fits there`);
 }
