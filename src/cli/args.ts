@@ -30,7 +30,8 @@ export const FLAGS = {
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
-  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
+  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many backups of this prefix to keep (default 10; safety sets do not count)' },
+  'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -61,6 +62,7 @@ export interface Flags {
   allowRemote: boolean;
   reset: boolean;
   keep?: number;
+  keepSafety?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -173,6 +175,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       allowRemote: values['allow-remote'] === true,
       reset: values.reset === true,
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
+      keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),

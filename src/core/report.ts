@@ -15,7 +15,7 @@ import { formatBytes } from './format';
 import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
-import { DEFAULT_KEEP, describeProtection } from './retention';
+import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection } from './retention';
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
@@ -921,9 +921,14 @@ export function verificationRun(report: VerificationReport | undefined, group: C
 
 function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): ReportHistory {
   const samePrefix = sets.filter((candidate) => candidate.prefix === set.prefix);
-  const index = samePrefix.findIndex((candidate) => candidate.id === set.id) + 1;
+  // Safety sets have their own count (see retention.ts): the position is among sets of the same kind.
+  const sameKind = samePrefix.filter((candidate) => (candidate.purpose === 'safety') === (set.purpose === 'safety'));
+  const index = sameKind.findIndex((candidate) => candidate.id === set.id) + 1;
   const pinned = sets.filter((candidate) => candidate.pinned).map((candidate) => candidate.id);
-  const beyond = index > DEFAULT_KEEP;
+  const safety = set.purpose === 'safety';
+  const keep = safety ? DEFAULT_KEEP_SAFETY : DEFAULT_KEEP;
+  const beyond = index > keep;
+  const kind = safety ? 'safety set' : 'backup';
   return {
     sets: sets.map((candidate) => ({
       id: candidate.id,
@@ -941,22 +946,31 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): Report
         [
           'Each backup, and ',
           { code: `pulse-backup prune --dir ${shellCommand([folder])}` },
-          `, keep the newest N finished sets of a prefix (N is ${DEFAULT_KEEP} unless `,
+          `, keep the newest N finished backups of a prefix (N is ${DEFAULT_KEEP} unless `,
           { code: '--keep N' },
           ' says otherwise) and remove older sets whole; ',
           { code: 'prune --dry-run' },
           ' shows what would go.',
         ],
         [
+          `Safety sets (taken before a restore) do not count toward N: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept (`,
+          { code: '--keep-safety N' },
+          ' says otherwise) and older ones removed, so restores never push a backup out.',
+        ],
+        [
           'Retention never removes a pinned set (',
           { code: 'pulse-backup pin <SET_ID>' },
-          '), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+          '), the set a backup has just written, the newest backup that verifies, a set still being written, or any file that is not part of a backup set.',
         ],
       ],
-      position: { index, of: samePrefix.length, prefix: set.prefix },
+      position: { index, of: sameKind.length, prefix: set.prefix },
       summary:
-        `This set is number ${index} of ${samePrefix.length} set${samePrefix.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first` +
-        (set.pinned ? '; it is pinned, so retention keeps it.' : beyond ? `; with the default keep ${DEFAULT_KEEP}, the next prune may remove it unless it is pinned.` : '.'),
+        `This set is number ${index} of ${sameKind.length} ${kind}${sameKind.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first` +
+        (set.pinned
+          ? '; it is pinned, so retention keeps it.'
+          : beyond
+            ? `; with the default ${safety ? 'keep-safety' : 'keep'} ${keep}, the next prune may remove it unless it is pinned.`
+            : '.'),
     },
     pinned,
   };
