@@ -206,7 +206,6 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
   const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
-  const secrets = options.target.password ? [options.target.password] : [];
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [schema, data];
   let complete: FollowedFile | undefined = set.complete;
@@ -236,7 +235,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       return result;
     });
     onLines(pgDump.stderr, (line) => {
-      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line, secrets));
+      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line));
     });
 
     let server: ServerFacts;

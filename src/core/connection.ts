@@ -408,39 +408,25 @@ export function redactUrl(url: string): string {
 }
 
 function redactPasswordAssignments(text: string): string {
-  // Covers ?password=..., keyword/value strings (password='a b') and PGPASSWORD=... in dumped environments.
-  return text.replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`);
+  // ?password=..., keyword/value strings (password='a b', sslpassword=...), PGPASSWORD=... in a dumped
+  // environment, and "password": "..." in JSON.
+  return text
+    .replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`)
+    .replace(/("(?:ssl)?password"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`);
 }
 
 /**
- * Scrubs known secrets (raw or percent-encoded, in any mix) and any URL
- * credentials from free text such as a tool's stderr.
+ * Masks passwords where they stand in free text such as a tool's stderr or
+ * a report: the credentials of URLs (postgresql://user:****@host), and
+ * password settings (password=****, PGPASSWORD=****, "password": "****").
+ * Never a bare word: a password that is also a schema, a role or a user
+ * name ("public", Supabase's local postgres/postgres) must not blank every
+ * mention of that name, and a mask over every "public" would tell anyone
+ * what the password is.
  */
-export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  const present = secrets.filter((secret): secret is string => secret !== undefined && secret !== '');
-  // Longest first, so a secret that contains another is removed whole.
-  for (const secret of [...present].sort((a, b) => b.length - a.length)) {
-    result = result.replace(secretPattern(secret), REDACTED);
-  }
-  result = result.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
-  return redactPasswordAssignments(result);
-}
-
-function secretPattern(secret: string): RegExp {
-  const parts = Array.from(secret, (character) => {
-    const literal = character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    const encoded = Array.from(Buffer.from(character, 'utf8'), (byte) => {
-      const hex = byte.toString(16).toUpperCase().padStart(2, '0');
-      return '%' + Array.from(hex, (digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join('');
-    }).join('');
-    return `(?:${literal}|${encoded})`;
-  });
-  return new RegExp(parts.join(''), 'g');
-}
-
-function secretsOf(t: ConnectionTarget): string[] {
-  return [t.password, t.options?.sslpassword].filter((secret): secret is string => secret !== undefined && secret !== '');
+export function redactText(text: string): string {
+  const withoutUrlPasswords = text.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
+  return redactPasswordAssignments(withoutUrlPasswords);
 }
 
 // ---------------------------------------------------------------------------
@@ -616,18 +602,17 @@ function serverLine(text: string, pattern: RegExp): string | undefined {
  */
 export function describeConnectionError(error: unknown, t: ConnectionTarget): PulseError {
   if (error instanceof PulseError) return error;
-  const secrets = secretsOf(t);
   const facts = factsOf(error);
   const text = facts.text;
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
   const server = describeServer(t);
-  const details = redactText(text, secrets) || undefined;
+  const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
   const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string): PulseError =>
     new PulseError(code, message, { hint, details });
   const quoted = (value: string | undefined, known: string): string =>
-    value === undefined || value === known ? known : redactText(value, secrets);
+    value === undefined || value === known ? known : redactText(value);
   const passwordPlace = passwordSetting(t);
 
   // Authentication and catalog errors come first: libpq wraps them in
@@ -690,7 +675,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     );
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
-    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied', secrets);
+    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied');
     return make(
       'permission-denied',
       `PostgreSQL at ${server} refused user "${t.user}": ${line}`,

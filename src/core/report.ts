@@ -9,7 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseConnectionUrl, redactText } from './connection';
+import { redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
 import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
@@ -419,7 +419,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
     security,
   };
   report.attention = buildAttention(report);
-  return redactReport(report, configuredSecrets(options.env, manifest));
+  return redactReport(report);
 }
 
 // ---------------------------------------------------------------------------
@@ -1176,35 +1176,12 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   return items;
 }
 
-/**
- * Passwords configured in the environment this report is made in. A
- * password that is also a name the report shows openly (Supabase's local
- * postgres/postgres) is public anyway, and hiding it would blank the user and
- * database names; one shorter than four characters cannot be told apart
- * from ordinary words.
- */
-function configuredSecrets(env: NodeJS.ProcessEnv, manifest: Manifest | undefined): string[] {
-  const candidates: (string | undefined)[] = [env.PGPASSWORD];
-  for (const name of ['PULSE_BACKUP_DB_URL', 'DATABASE_URL']) {
-    const url = env[name];
-    if (!url) continue;
-    try {
-      const target = parseConnectionUrl(url, { env: {} });
-      candidates.push(target.password, target.options?.sslpassword);
-    } catch {
-      // Not a URL we understand: nothing of it is printed either.
-    }
-  }
-  const openNames = new Set([manifest?.database.user, manifest?.database.name, manifest?.database.host]);
-  return candidates.filter((secret): secret is string => secret !== undefined && secret.length >= 4 && !openNames.has(secret));
-}
-
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Every string of the model goes through the same redaction as pg_dump's output: URLs lose their password, known secrets vanish. */
-function redactReport(report: BackupReport, secrets: readonly string[]): BackupReport {
+/** Every string of the model goes through the same redaction as pg_dump's output: URLs and password settings lose their password, where they stand. */
+function redactReport(report: BackupReport): BackupReport {
   const visit = (value: Json): Json => {
-    if (typeof value === 'string') return redactText(value, secrets);
+    if (typeof value === 'string') return redactText(value);
     if (Array.isArray(value)) return value.map(visit);
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, visit(inner)]));

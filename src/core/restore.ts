@@ -554,9 +554,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
-  const secrets = options.target.password ? [options.target.password] : [];
   onLines(psql.stderr, (line) => {
-    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
