@@ -19,7 +19,11 @@ interface FlagSpec {
 }
 
 export const FLAGS = {
-  db: { type: 'string', value: 'URL', help: 'database URL (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)' },
+  db: {
+    type: 'string',
+    value: 'URL',
+    help: 'database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in PULSE_BACKUP_DB_URL; on a terminal you are asked) (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)',
+  },
   dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
   prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
   'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },

@@ -4,9 +4,11 @@
  * It parses flags, turns SIGINT/SIGTERM into cancellation, and renders the
  * engine's values and errors; it makes no backup decisions of its own.
  */
+import { PASSWORD_ADVICE } from '../core/connection';
 import { formatError, toPulseError } from '../core/errors';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { helpText, parseCommandLine } from './args';
+import { argumentsWithoutPasswords } from './argvPasswords';
 import type { CliContext } from './command';
 import { COMMANDS } from './commands';
 
@@ -21,6 +23,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === commandLine.command)!;
+  // The launcher took it out of the process list; a person at a terminal also hears where it belongs.
+  if (process.stderr.isTTY && argumentsWithoutPasswords(argv)) {
+    process.stderr.write(
+      `pulse-backup: note: a password on the command line can be read by other users of this machine while the command starts, and stays in your shell's history: ${PASSWORD_ADVICE} instead\n`,
+    );
+  }
 
   const controller = new AbortController();
   const onSignal = () => {

@@ -11,6 +11,9 @@ import * as os from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
 import { PulseError } from './errors';
+import { redactText } from './redact';
+
+export { redactText, redactUrl } from './redact';
 
 export type ConnectionSource = 'flag' | 'PULSE_BACKUP_DB_URL' | 'DATABASE_URL' | 'PG environment' | 'default';
 
@@ -25,7 +28,16 @@ export interface ConnectionTarget {
   /** Other libpq parameters from the URL query (`sslrootcert`, `options`, ...). */
   options?: Record<string, string>;
   source: ConnectionSource;
+  /**
+   * Asks a person for the password when the server wants one and neither
+   * the target nor the password file has it (the CLI on a terminal sets
+   * it). The answer is kept in `password`, so pg_dump and psql get it too.
+   */
+  askPassword?: (target: ConnectionTarget) => Promise<string | undefined>;
 }
+
+/** Where a password goes instead of a command line, where every user of the machine can read it. */
+export const PASSWORD_ADVICE = 'set PGPASSWORD, add it to ~/.pgpass, or put the whole URL in PULSE_BACKUP_DB_URL';
 
 /** What `supabase start` listens on. */
 export const SUPABASE_LOCAL_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
@@ -39,7 +51,6 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 
 const DEFAULT_PORT = 5432;
 const DEFAULT_HOST = 'localhost';
-const REDACTED = '****';
 
 const URL_HINT =
   'use the form postgresql://user:password@host:5432/database ' +
@@ -379,55 +390,6 @@ export function describeTarget(t: ConnectionTarget): string {
   return `${t.user}@${host}:${t.port}/${t.database}`;
 }
 
-/**
- * The URL with its password replaced by ****. Works on malformed text too,
- * preferring to hide too much over showing any part of a password.
- */
-export function redactUrl(url: string): string {
-  const withoutAssignments = redactPasswordAssignments(url);
-  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(withoutAssignments);
-  const head = scheme ? scheme[0] : '';
-  const rest = withoutAssignments.slice(head.length);
-
-  const queryStart = rest.indexOf('?');
-  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
-  // An unencoded '?' in the password hides the '@' behind the query start.
-  let at = beforeQuery.lastIndexOf('@');
-  if (at === -1) at = rest.lastIndexOf('@');
-  if (at !== -1) {
-    const colon = rest.slice(0, at).indexOf(':');
-    if (colon === -1 || colon === at - 1) return head + rest;
-    return head + rest.slice(0, colon + 1) + REDACTED + rest.slice(at);
-  }
-  // Without an '@', "user:secret/x" looks like "host:port/x"; only digits are a port.
-  const authorityEnd = rest.search(/[/?]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  const colon = authority.startsWith('[') ? authority.indexOf(':', authority.indexOf(']')) : authority.indexOf(':');
-  if (colon === -1 || /^\d*$/.test(authority.slice(colon + 1))) return head + rest;
-  return head + rest.slice(0, colon + 1) + REDACTED;
-}
-
-function redactPasswordAssignments(text: string): string {
-  // ?password=..., keyword/value strings (password='a b', sslpassword=...), PGPASSWORD=... in a dumped
-  // environment, and "password": "..." in JSON.
-  return text
-    .replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`)
-    .replace(/("(?:ssl)?password"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`);
-}
-
-/**
- * Masks passwords where they stand in free text such as a tool's stderr or
- * a report: the credentials of URLs (postgresql://user:****@host), and
- * password settings (password=****, PGPASSWORD=****, "password": "****").
- * Never a bare word: a password that is also a schema, a role or a user
- * name ("public", Supabase's local postgres/postgres) must not blank every
- * mention of that name, and a mask over every "public" would tell anyone
- * what the password is.
- */
-export function redactText(text: string): string {
-  const withoutUrlPasswords = text.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
-  return redactPasswordAssignments(withoutUrlPasswords);
-}
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -483,10 +445,28 @@ export function pgClientConfig(t: ConnectionTarget): ClientConfig {
     connectionTimeoutMillis: connectTimeoutSeconds(t) * 1000,
     application_name: options.application_name ?? APPLICATION_NAME,
   };
-  if (t.password !== undefined) config.password = t.password;
+  // Without one, libpq's password file (~/.pgpass, PGPASSFILE), then a person if one can be asked, only
+  // when the server wants a password. Handing pg a function avoids its own (deprecated, warning on every
+  // run) lookup; it takes an undefined answer as "no password", though its types only allow a string.
+  config.password = t.password ?? ((() => passwordWhenAsked(t)) as () => Promise<string>);
   if (options.options !== undefined) config.options = options.options;
   if (options.client_encoding !== undefined) config.client_encoding = options.client_encoding;
   return config;
+}
+
+async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
+  // A second connection to the same target (a restore's later steps) has it already.
+  if (t.password !== undefined) return t.password;
+  const stored = await passfilePassword(t);
+  if (stored !== undefined || !t.askPassword) return stored;
+  const typed = await t.askPassword(t);
+  if (typed !== undefined && typed !== '') t.password = typed;
+  return t.password;
+}
+
+async function passfilePassword(t: ConnectionTarget): Promise<string | undefined> {
+  const { default: lookUp } = await import('pgpass');
+  return new Promise((resolve) => lookUp({ host: t.options?.hostaddr ?? t.host, port: t.port, database: t.database, user: t.user }, resolve));
 }
 
 function connectTimeoutSeconds(t: ConnectionTarget): number {
@@ -621,7 +601,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
-      `put it in the URL (postgresql://${t.user}:PASSWORD@host:port/database) or set PGPASSWORD`,
+      `${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`,
     );
   }
   if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
@@ -629,7 +609,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
       t.password === undefined
-        ? 'give the password in the URL (postgresql://user:password@host:port/database) or in PGPASSWORD'
+        ? `give the password: ${PASSWORD_ADVICE}`
         : `check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`,
     );
   }
@@ -637,7 +617,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
-      'connect over TCP with a password (e.g. --db postgresql://user:password@localhost:5432/database), or run as that user',
+      `connect over TCP with a password (e.g. --db postgresql://${t.user}@localhost:5432/${t.database}; ${PASSWORD_ADVICE}), or run as that user`,
     );
   }
   if (/no pg_hba\.conf entry/i.test(text)) {

@@ -445,8 +445,22 @@ describe('connection', () => {
       });
     });
 
-    it('leaves out a password the target does not have, so ~/.pgpass can supply it', () => {
-      assert.ok(!('password' in pgClientConfig(target({ password: undefined }))));
+    it('takes a password the target does not have from the password file, only when asked', async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-pgpass-'));
+      const saved = process.env.PGPASSFILE;
+      try {
+        const file = path.join(folder, 'passfile');
+        fs.writeFileSync(file, 'db.example.com:5432:shop:app:from\\:file\n*:*:*:other:x\n', { mode: 0o600 });
+        process.env.PGPASSFILE = file;
+        const ask = (t: ConnectionTarget) => (pgClientConfig(t).password as () => Promise<string | undefined>)();
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'app', password: undefined })), 'from:file');
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'nobody', password: undefined })), undefined);
+        assert.equal(pgClientConfig(target({ password: 'given' })).password, 'given');
+      } finally {
+        if (saved === undefined) delete process.env.PGPASSFILE;
+        else process.env.PGPASSFILE = saved;
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
     });
 
     it('maps sslmode to TLS settings', () => {
