@@ -121,8 +121,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // Connecting and finding pg_dump do not depend on each other, nor, in a
     // folder that exists, on the (hidden, temporary) files being created.
     connecting = Promise.allSettled([
-      openSnapshotSession(options.target),
-      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
+      openSnapshotSession(options.target, options.signal),
+      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
     ]);
     if (folderExists) files = await createSetFiles(options, now);
     const [opened, found] = await connecting;

@@ -70,17 +70,23 @@ const SYSTEM_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schem
 const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
-export async function openSnapshotSession(target: ConnectionTarget): Promise<SnapshotSession> {
+export async function openSnapshotSession(target: ConnectionTarget, signal?: AbortSignal): Promise<SnapshotSession> {
   const { Client } = await loadPg();
   const client = new Client(pgClientConfig(target));
   // A connection that dies mid-backup must not crash the process; pg_dump's
   // own failure (it loses the snapshot) reports the problem.
   client.on('error', () => undefined);
+  // A cancel does not wait for a server that is slow to answer: pg's own end() waits for the
+  // connection to open, but a socket destroyed with an error fails connect() at once.
+  const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and

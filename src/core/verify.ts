@@ -121,7 +121,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   // them while the files are read.
   const target = options.target;
   const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
-  const tools = target ? settle(findClientTools({ pgBinDir: options.pgBinDir, env: options.env })) : undefined;
+  const tools = target ? settle(findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) })) : undefined;
   if (target) options.onProgress?.({ kind: 'checking-target', target: describeServer(target) });
 
   let post: PostBackupResult;

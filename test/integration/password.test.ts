@@ -5,24 +5,16 @@
  * password file or PULSE_BACKUP_DB_URL rather than to the command line.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadExeca } from '../../src/core/execa';
 import { assertOneLineError, CLI_PATH, cleanEnv, REPO_ROOT, runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
+import { commandLineOf, hasProc } from '../support/proc';
 import { skipBecause } from '../support/skip';
 
-const hasProc = existsSync('/proc/self/cmdline');
-
-function commandLineOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 describe('the password', function () {
   let server: TestServer;
