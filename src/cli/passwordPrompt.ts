@@ -39,11 +39,12 @@ export function askHidden(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
         else if (character >= ' ') typed += character;
       }
     };
-    output.write(prompt);
+    // Echo off before the prompt shows: whatever is typed after it is never on the screen.
     input.setRawMode(true);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.resume();
+    output.write(prompt);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
