@@ -37,6 +37,7 @@ export const FLAGS = {
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many backups of this prefix to keep (default 10; safety sets do not count)' },
   'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
+  'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'backup: how long to wait for a table another session holds locked before stopping (default 60)' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
   profile: {
@@ -67,6 +68,7 @@ export interface Flags {
   reset: boolean;
   keep?: number;
   keepSafety?: number;
+  lockTimeout?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -180,6 +182,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       reset: values.reset === true,
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),
+      lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),

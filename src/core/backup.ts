@@ -33,7 +33,8 @@ import { openSnapshotSession, type CatalogFacts, type ServerFacts, type Snapshot
 import { qualifiedIdentifier, quoteIdentifier } from './sql';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
-import { startTool, toolStartError } from './toolProcess';
+import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from './lockWaits';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -60,6 +61,8 @@ export interface BackupOptions {
   profile?: ProfileChoice;
   /** Passed to pg_dump as they are: --schema, --exclude-schema, --exclude-table-data patterns. */
   filters?: DumpFilters;
+  /** How long any query waits for a table another session holds (default DEFAULT_LOCK_TIMEOUT_SECONDS). */
+  lockTimeoutSeconds?: number;
   /** Run pg_dump inside this Supabase database container (no local pg_dump is new enough). */
   container?: ContainerTools;
 }
@@ -83,14 +86,14 @@ export interface BackupResult {
  * password) travels in the child's environment only, never here, where any
  * user of the machine could read it in the process list.
  */
-export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}): string[] {
+export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}, lockTimeoutSeconds = DEFAULT_LOCK_TIMEOUT_SECONDS): string[] {
   return [
     '--format=plain',
     `--snapshot=${snapshotId}`,
     // Fail instead of prompting for a password nobody can type.
     '--no-password',
     // A table locked by a long migration fails the backup instead of hanging it.
-    '--lock-wait-timeout=60s',
+    `--lock-wait-timeout=${lockTimeoutSeconds}s`,
     // One argument each, never through a shell: a pattern is pg_dump's to read.
     ...(filters.schemas ?? []).map((pattern) => `--schema=${pattern}`),
     ...(filters.excludeSchemas ?? []).map((pattern) => `--exclude-schema=${pattern}`),
@@ -121,7 +124,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // Connecting and finding pg_dump do not depend on each other, nor, in a
     // folder that exists, on the (hidden, temporary) files being created.
     connecting = Promise.allSettled([
-      openSnapshotSession(options.target, options.signal),
+      openSnapshotSession(options.target, { lockTimeoutSeconds: lockTimeoutOf(options), ...(options.signal ? { signal: options.signal } : {}) }),
       options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
     ]);
     if (folderExists) files = await createSetFiles(options, now);
@@ -205,7 +208,7 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
-  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [schema, data];
   let complete: FollowedFile | undefined = set.complete;
@@ -246,8 +249,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     const dumped = new DumpedTables();
     try {
       // pg_dump needs a moment to read its own catalog: read ours meanwhile,
-      // in the same snapshot.
-      server = await session.readServerFacts();
+      // in the same snapshot. Should pg_dump fail first, its error is the one
+      // that counts, not a wait for our queries to end.
+      const whileDumping = <T>(work: Promise<T>) => untilToolFails(work, exited);
+      server = await whileDumping(session.readServerFacts());
       const profile = chooseProfile(options.profile ?? 'auto', server.shape);
       // The Supabase profile leaves entries out of the complete file too:
       // pg_dump's own output is then only the source of the three files, and
@@ -258,7 +263,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
         writers.push(filteredComplete);
       }
-      catalog = await session.readCatalog({ platform: filtered });
+      catalog = await whileDumping(session.readCatalog({ platform: filtered }));
       const filter = filtered ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
       profileRecord = {
         name: profile.name,
@@ -298,15 +303,15 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       filteredComplete?.write(rest.whole);
     } catch (error) {
       pgDump.kill();
-      await exited;
+      const ended = await exited;
+      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended);
+      if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
       throw error;
     }
     const result = await exited;
     throwIfCancelled(options.signal);
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
-    if (result.exitCode !== 0) {
-      throw pgDumpError(stderrLines, options, result.exitCode, result.signal);
-    }
+    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result);
     if (!splitter.complete) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
         hint: 'run the backup again; if it keeps failing, check the database server log',
@@ -489,6 +494,33 @@ function folderError(folder: string, error: unknown): PulseError {
     hint: 'choose a folder you can write to with --dir, or fix its permissions',
     cause: error,
   });
+}
+
+/** Thrown into the catalog reads when pg_dump ended in failure first. */
+class ToolFailed extends Error {}
+
+/** `work`, unless the tool fails before it is done. */
+function untilToolFails<T>(work: Promise<T>, exited: Promise<ToolExit>): Promise<T> {
+  const failed = exited.then((result) => {
+    if (result.exitCode !== 0) throw new ToolFailed();
+    return new Promise<never>(() => undefined); // a tool that succeeded leaves the work to finish
+  });
+  failed.catch(() => undefined);
+  return Promise.race([work, failed]);
+}
+
+function lockTimeoutOf(options: BackupOptions): number {
+  return options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+}
+
+/** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
+async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit): Promise<PulseError> {
+  const text = stderrLines.join('\n');
+  if (isLockTimeout(text)) {
+    const table = tableOfLockQuery(text);
+    return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });
+  }
+  return pgDumpError(stderrLines, options, result.exitCode, result.signal);
 }
 
 function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {

@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { ListedSet } from '../../src/core/listing';
 import type { Manifest } from '../../src/core/manifest';
 import { fileNameFor, manifestNameFor } from '../../src/core/naming';
 import { runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
+import { holdTable } from '../support/tableLock';
 import { sampleCases } from '../samples';
 
 type ListedJson = Omit<ListedSet, 'manifest'>;
@@ -181,19 +181,15 @@ describe('what a killed run leaves', function () {
       // Hold a table only the target has: the safety backup waits for it (the restore's plan never
       // looks at it), so the restore is surely mid-dump when killed.
       await server.query(target, 'CREATE TABLE public.only_in_target (id integer)');
-      const blocker = new Client({ connectionString: server.url(target) });
-      await blocker.connect();
+      const blocker = await holdTable(server.url(target), 'public.only_in_target');
       try {
-        await blocker.query('BEGIN');
-        await blocker.query('LOCK TABLE public.only_in_target IN ACCESS EXCLUSIVE MODE');
         const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--db', server.url(target), '--dir', folder, '--yes']);
         const deadline = Date.now() + 60_000;
         while (hiddenFiles(folder).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
         subprocess.kill('SIGKILL');
         await subprocess;
       } finally {
-        await blocker.query('ROLLBACK').catch(() => undefined);
-        await blocker.end();
+        await blocker.release();
       }
       assert.ok(hiddenFiles(folder).length > 0, 'the killed safety backup left hidden files');
       assert.deepEqual((await list(folder)).map((listed) => listed.id), [set.id], 'they are not listed as a set');

@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { loadExeca } from '../../src/core/execa';
 import { assertOneLineError, CLI_PATH, cleanEnv, REPO_ROOT, runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { commandLineOf, hasProc } from '../support/proc';
 import { skipBecause } from '../support/skip';
+import { holdTable } from '../support/tableLock';
 
 
 describe('the password', function () {
@@ -41,10 +41,7 @@ describe('the password', function () {
     if (!hasProc) skipBecause(this, 'needs /proc to read a process\'s command line');
     const dir = join(folder, 'argv');
     // Hold the table, so the backup waits for it while its command line is read.
-    const blocker = new Client({ connectionString: server.url(database) });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE notes IN ACCESS EXCLUSIVE MODE');
+    const blocker = await holdTable(server.url(database), 'notes');
     const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', 'argv']);
     const pid = subprocess.pid!;
     const seen: string[] = [];
@@ -60,8 +57,7 @@ describe('the password', function () {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
+      await blocker.release();
     }
     const result = await subprocess;
     assert.equal(result.exitCode, 0, String(result.stderr));

@@ -7,7 +7,6 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { Manifest } from '../../src/core/manifest';
 import { runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
@@ -15,6 +14,7 @@ import { startServer, type TestServer } from '../support/pgServer';
 import { silentServer } from '../support/ports';
 import { hasProc, processes } from '../support/proc';
 import { skipBecause } from '../support/skip';
+import { holdTable } from '../support/tableLock';
 import { sampleCases } from '../samples';
 
 /** Processes of `tool` whose environment points at the server on `port`. */
@@ -60,22 +60,8 @@ describe('signals and stuck tools', function () {
     if (!hasProc) skipBecause(this, 'needs /proc to find the processes left behind');
   });
 
-  /** A session that holds `table` so that a pg_dump or psql touching it waits. */
-  async function holdTable(table: string): Promise<Client> {
-    const blocker = new Client({ connectionString: server.url(database) });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-    return blocker;
-  }
-
-  async function release(blocker: Client): Promise<void> {
-    await blocker.query('ROLLBACK').catch(() => undefined);
-    await blocker.end();
-  }
-
   it('kill -9 of the CLI while pg_dump runs: pg_dump does not outlive it', async function () {
-    const blocker = await holdTable('public.messages');
+    const blocker = await holdTable(server.url(database), 'public.messages');
     try {
       const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', join(folder, 'kill-dump'), '--prefix', 'k']);
       await waitFor('pg_dump to run', () => toolsOfServer('pg_dump', server.port).length > 0);
@@ -83,7 +69,7 @@ describe('signals and stuck tools', function () {
       await subprocess;
       await waitFor('pg_dump to end', () => toolsOfServer('pg_dump', server.port).length === 0, 3000);
     } finally {
-      await release(blocker);
+      await blocker.release();
     }
   });
 
@@ -95,10 +81,7 @@ describe('signals and stuck tools', function () {
     await server.createDatabase(target, { template: database });
     const before = await fingerprintDatabase(server.url(target));
     // psql waits at the first DROP for a table the target's other session holds.
-    const blocker = new Client({ connectionString: server.url(target) });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE public.users IN ACCESS SHARE MODE');
+    const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE' });
     try {
       const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', server.url(target), '--dir', join(folder, 'kill-psql'), '--yes']);
       await waitFor('psql to run', () => toolsOfServer('psql', server.port).length > 0);
@@ -107,8 +90,7 @@ describe('signals and stuck tools', function () {
       await subprocess;
       await waitFor('psql to end', () => toolsOfServer('psql', server.port).length === 0, 3000);
     } finally {
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      await blocker.end();
+      await blocker.release();
     }
     assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
   });

@@ -60,6 +60,7 @@ describe('command line', () => {
       reset: false,
       keep: undefined,
       keepSafety: 0,
+      lockTimeout: undefined,
       dryRun: false,
       format: undefined,
       out: undefined,

@@ -1,0 +1,122 @@
+/**
+ * Tables other sessions hold. A backup reads every table, and a session
+ * that holds one in ACCESS EXCLUSIVE mode (a migration, an ALTER TABLE left
+ * open in a transaction) makes it wait. Every query the backup runs — its
+ * own catalog queries and pg_dump's — waits for a lock at most a bounded
+ * time (`--lock-timeout`, 60 s unless told otherwise); then it stops, and
+ * says which table and which session, so a person can ask that session to
+ * finish or end it.
+ */
+import { loadPg } from './pgDriver';
+import { pgClientConfig, type ConnectionTarget } from './connection';
+import { PulseError } from './errors';
+
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+
+/** How long the diagnosis itself may take: it must never be the thing that hangs. */
+const DIAGNOSIS_TIMEOUT_MS = 5000;
+
+/** The server gave up waiting for a lock (lock_timeout, or pg_dump's --lock-wait-timeout). */
+export function isLockTimeout(error: unknown): boolean {
+  const record = error as { code?: unknown; message?: unknown } | undefined;
+  return record?.code === '55P03' || /canceling statement due to lock timeout|could not obtain lock/i.test(String(record?.message ?? error));
+}
+
+const IDENTIFIER = '(?:"(?:[^"]|"")*"|[^\\s,."]+)';
+const LOCK_QUERY = new RegExp(`LOCK TABLE (?:ONLY )?(${IDENTIFIER}(?:\\.${IDENTIFIER})?)[\\s,]`, 'i');
+
+/**
+ * The table pg_dump was locking when it gave up ("LOCK TABLE public.messages
+ * IN ACCESS SHARE MODE"); the first one when it locks several at once.
+ */
+export function tableOfLockQuery(text: string): string | undefined {
+  return LOCK_QUERY.exec(text)?.[1];
+}
+
+export interface LockHolder {
+  table: string;
+  mode: string;
+  pid: number;
+  user: string;
+  application: string;
+  state: string;
+  /** Seconds since its transaction began. */
+  seconds: number | null;
+}
+
+/**
+ * Sessions that hold a lock a reader must wait for (ACCESS EXCLUSIVE, the
+ * one mode that blocks reading) on a table of the target database, on
+ * `table` when it is known; the longest-running first.
+ */
+export async function findLockHolders(target: ConnectionTarget, table?: string): Promise<LockHolder[]> {
+  const { Client } = await loadPg();
+  const client = new Client({ ...pgClientConfig(target), query_timeout: DIAGNOSIS_TIMEOUT_MS, connectionTimeoutMillis: DIAGNOSIS_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query<{ table: string; mode: string; pid: number; user: string | null; application: string | null; state: string | null; seconds: string | null }>(
+      `SELECT format('%s.%s', n.nspname, c.relname) AS table, l.mode, l.pid, a.usename AS user, a.application_name AS application, a.state,
+              extract(epoch FROM now() - a.xact_start)::int::text AS seconds
+         FROM pg_locks l
+         JOIN pg_class c ON c.oid = l.relation
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock'
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.pid <> pg_backend_pid()
+          AND ($1::text IS NULL OR c.oid = to_regclass($1))
+        ORDER BY a.xact_start NULLS LAST, l.pid`,
+      [table ?? null],
+    );
+    return result.rows.map((row) => ({
+      table: row.table,
+      mode: row.mode,
+      pid: row.pid,
+      user: row.user ?? '?',
+      application: row.application ?? '',
+      state: row.state ?? 'unknown',
+      seconds: row.seconds === null ? null : Number(row.seconds),
+    }));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The one line for a backup that gave up waiting for a lock: the table, the
+ * session that holds it, and what to do. `table` when the waiting query
+ * named it (pg_dump's LOCK TABLE); otherwise whatever table a session holds.
+ */
+export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string }): Promise<PulseError> {
+  const find = (table?: string) => findLockHolders(target, table).catch(() => [] as LockHolder[]);
+  // pg_dump names the first table of a batch it locks; another one may be the held one.
+  let holders = await find(options.table);
+  if (holders.length === 0 && options.table !== undefined) holders = await find();
+  const holder = holders[0];
+  const waited = `the backup waited ${options.seconds} s for it and stopped; nothing was written and older backups are untouched`;
+  const details = options.details;
+  if (!holder) {
+    return new PulseError('lock-wait-timeout', `${options.table ?? 'a table'} is locked by another session: ${waited}`, {
+      hint: `run the backup again when that session has finished (SELECT pid, query FROM pg_stat_activity shows it); --lock-timeout SECONDS waits longer`,
+      details,
+    });
+  }
+  const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'lock' : 'locks'})` : '';
+  return new PulseError('lock-wait-timeout', `${holder.table} is locked by another session (${describeHolder(holder)})${more}: ${waited}`, {
+    hint: `ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${holder.pid}); then run the backup again (--lock-timeout SECONDS waits longer)`,
+    details,
+  });
+}
+
+function describeHolder(holder: LockHolder): string {
+  const application = holder.application ? `, application "${holder.application}"` : '';
+  const since = holder.seconds === null ? '' : `, its transaction open for ${formatDuration(holder.seconds)}`;
+  return `pid ${holder.pid}, user ${holder.user}${application}, ${holder.state}${since}`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
