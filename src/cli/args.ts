@@ -202,6 +202,13 @@ function describeParseError(error: unknown): string {
   if (missing) return `${missing[1].replace(/^-\w, /, '')} needs a value`;
   const unexpected = /Unexpected argument '([^']+)'/.exec(message);
   if (unexpected) return `unexpected argument "${unexpected[1]}"`;
+  // A value that starts with "-" (--keep -1) reads as another flag.
+  const ambiguous = /Option '--([^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = (FLAGS as Record<string, FlagSpec | undefined>)[ambiguous[1]];
+    if (flag?.minimum !== undefined) return `--${ambiguous[1]} takes a whole number of at least ${flag.minimum}`;
+    return `--${ambiguous[1]} needs a value (one that starts with "-" is written --${ambiguous[1]}=VALUE)`;
+  }
   return message.split('\n', 1)[0] ?? message;
 }
 

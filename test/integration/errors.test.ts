@@ -191,6 +191,9 @@ describe('clear errors', function () {
     assert.match(flag.stderr, /unknown flag --dbb/);
     const missingValue = await runCli(['backup', '--db']);
     assertOneLineError(missingValue, 2);
+    const negative = await runCli(['prune', '--keep', '-1', '--dir', folder]);
+    assertOneLineError(negative, 2);
+    assert.match(negative.stderr, /^pulse-backup: --keep takes a whole number of at least 1: usage: pulse-backup prune /);
   });
 
   it('a malformed URL: usage error that does not repeat the password', async function () {

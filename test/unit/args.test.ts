@@ -71,6 +71,14 @@ describe('command line', () => {
     });
   });
 
+  it('a value that starts with a dash gets the flag\'s own words, not the parser\'s', () => {
+    assert.equal(usageErrorOf(['prune', '--keep', '-1']).message, '--keep takes a whole number of at least 1');
+    assert.equal(usageErrorOf(['backup', '--keep-safety', '-2']).message, '--keep-safety takes a whole number of at least 0');
+    assert.equal(usageErrorOf(['backup', '--dir', '-x']).message, '--dir needs a value (one that starts with "-" is written --dir=VALUE)');
+    assert.equal(usageErrorOf(['prune', '--keep=-1']).message, '--keep takes a whole number of at least 1');
+    assert.equal(parseCommandLine(['backup', '--dir=-odd'], COMMANDS).flags.dir, '-odd');
+  });
+
   it('refuses an unknown profile and an empty pattern', () => {
     assert.match(usageErrorOf(['backup', '--profile', 'firebase']).message, /--profile must be one of auto, supabase, plain/);
     assert.match(usageErrorOf(['backup', '--schema', 'public', '--schema', '']).message, /--schema needs a value/);
