@@ -35,6 +35,7 @@ import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from './lockWaits';
+import { lostConnectionReason } from './psqlEnd';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -534,9 +535,9 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   }
   const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
   // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
-  const lost = /terminating connection[^\n]*|server closed the connection unexpectedly|connection to server was lost/i.exec(text);
+  const lost = lostConnectionReason(text);
   if (lost && /Dumping the contents|PQgetResult|query failed/i.test(text)) {
-    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost[0].replace(/^FATAL:\s*/, '')})`, {
+    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost})`, {
       hint: 'nothing was written and older backups are untouched; run the backup again, and check the server log if it repeats',
       details: text,
     });

@@ -30,6 +30,7 @@ import {
 import { scanDumpFile, type DumpEntry } from './dumpScan';
 import { DumpSplitter, parseEntryHeader, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { lostConnectionReason, psqlEndedEarlyError, restoreConnectionLostError } from './psqlEnd';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
@@ -583,6 +584,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
     throw await psqlError(stderrLines, plan, lineOf, options.target);
   }
+  const endedEarly = psqlEndedEarlyError(result, feedError);
+  if (endedEarly) throw endedEarly;
   if (feedError !== undefined) throw toPulseError(feedError);
   if (result.exitCode !== 0) throw await psqlError(stderrLines, plan, lineOf, options.target);
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
@@ -755,6 +758,8 @@ type ErrorLocation = (source: string, line: number) => number | undefined;
 
 async function psqlError(stderrLines: string[], plan: RestorePlan, lineOf: ErrorLocation, target: ConnectionTarget): Promise<PulseError> {
   const text = stderrLines.join('\n');
+  const lost = lostConnectionReason(text);
+  if (lost) return restoreConnectionLostError(lost, text);
   if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
     return describeConnectionError(new Error(text), target);
   }

@@ -12,31 +12,15 @@ import { runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
 import { silentServer } from '../support/ports';
-import { hasProc, processes } from '../support/proc';
+import { hasProc, processes, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
+import { waitFor } from '../support/wait';
 import { sampleCases } from '../samples';
-
-/** Processes of `tool` whose environment points at the server on `port`. */
-function toolsOfServer(tool: 'pg_dump' | 'psql', port: number): number[] {
-  return processes()
-    .filter((view) => (view.argv[0]?.endsWith(`/${tool}`) || view.argv[0] === tool) && view.env().includes(`PGPORT=${port}`))
-    .map((view) => view.pid);
-}
 
 /** Whether a process runs whose command line is `argv` exactly. */
 function running(...argv: string[]): boolean {
   return processes().some((view) => view.argv.join('\0') === argv.join('\0'));
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('signals and stuck tools', function () {
@@ -64,10 +48,10 @@ describe('signals and stuck tools', function () {
     const blocker = await holdTable(server.url(database), 'public.messages');
     try {
       const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', join(folder, 'kill-dump'), '--prefix', 'k']);
-      await waitFor('pg_dump to run', () => toolsOfServer('pg_dump', server.port).length > 0);
+      await waitFor('pg_dump to run', () => toolProcessesOf('pg_dump', server.port).length > 0);
       subprocess.kill('SIGKILL');
       await subprocess;
-      await waitFor('pg_dump to end', () => toolsOfServer('pg_dump', server.port).length === 0, 3000);
+      await waitFor('pg_dump to end', () => toolProcessesOf('pg_dump', server.port).length === 0, 3000);
     } finally {
       await blocker.release();
     }
@@ -84,11 +68,11 @@ describe('signals and stuck tools', function () {
     const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE' });
     try {
       const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', server.url(target), '--dir', join(folder, 'kill-psql'), '--yes']);
-      await waitFor('psql to run', () => toolsOfServer('psql', server.port).length > 0);
+      await waitFor('psql to run', () => toolProcessesOf('psql', server.port).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       subprocess.kill('SIGKILL');
       await subprocess;
-      await waitFor('psql to end', () => toolsOfServer('psql', server.port).length === 0, 3000);
+      await waitFor('psql to end', () => toolProcessesOf('psql', server.port).length === 0, 3000);
     } finally {
       await blocker.release();
     }

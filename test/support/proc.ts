@@ -22,6 +22,13 @@ export function processes(): ProcessView[] {
   return found;
 }
 
+/** pg_dump or psql processes whose environment points at the server on `port`. */
+export function toolProcessesOf(tool: 'pg_dump' | 'psql', port: number): number[] {
+  return processes()
+    .filter((view) => (view.argv[0]?.endsWith(`/${tool}`) || view.argv[0] === tool) && view.env().includes(`PGPORT=${port}`))
+    .map((view) => view.pid);
+}
+
 /** What `ps` shows as one process's command line; undefined once it is gone. */
 export function commandLineOf(pid: number): string | undefined {
   try {
