@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', 'test/.cache/', '**/*.js', '**/*.cjs', '!esbuild.js'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', 'test/.cache/', '.cache/', '**/*.js', '**/*.cjs', '!esbuild.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

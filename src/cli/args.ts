@@ -34,10 +34,15 @@ export const FLAGS = {
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
+  'lock-timeout': {
+    type: 'string',
+    value: 'SECONDS',
+    minimum: 1,
+    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup: default 60)',
+  },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many backups of this prefix to keep (default 10; safety sets do not count)' },
   'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
-  'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'backup: how long to wait for a table another session holds locked before stopping (default 60)' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
   profile: {
@@ -66,9 +71,9 @@ export interface Flags {
   noSafetyBackup: boolean;
   allowRemote: boolean;
   reset: boolean;
+  lockTimeout?: number;
   keep?: number;
   keepSafety?: number;
-  lockTimeout?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -180,9 +185,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       noSafetyBackup: values['no-safety-backup'] === true,
       allowRemote: values['allow-remote'] === true,
       reset: values.reset === true,
+      lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),
-      lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
-import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
+import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
 import type { CommandLine, CommandSpec, Flags } from './args';
 import { askHidden } from './passwordPrompt';
 
@@ -66,12 +66,15 @@ export function supabaseProject(context: CliContext): SupabaseProject | undefine
 }
 
 /**
- * When the target is the Supabase project's own database, [db].major_version
+ * When the target is the Supabase stack's own server, [db].major_version
  * needs a pg_dump to match, checked before connecting: the local one, else
- * the stack container's (returned), else an error naming both ways out.
+ * the stack container's (returned, and said once on stderr), else an error
+ * naming both ways out.
  */
 export async function supabaseContainerTools(target: ConnectionTarget, flags: Flags, context: CliContext): Promise<ContainerTools | undefined> {
-  return supabaseToolRoute(supabaseProject(context), target, { pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR, env: context.env });
+  const tools = await supabaseToolRoute(supabaseProject(context), target, { pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR, env: context.env });
+  if (tools) context.stderr.write(`pulse-backup: note: ${describeContainerTools(tools)}\n`);
+  return tools;
 }
 
 export function writeJson(context: CliContext, value: unknown): void {

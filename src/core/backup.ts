@@ -26,11 +26,12 @@ import {
 } from './manifest';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from './naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import { containerToolSet, dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools } from './supabaseProject';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
-import { qualifiedIdentifier, quoteIdentifier } from './sql';
+import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from './sql';
+import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
@@ -275,7 +276,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
       splitter = new DumpSplitter({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
-        ...(filter ? { keepEntry: filter.keep } : {}),
+        ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
@@ -393,13 +394,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   }
 }
 
-/** The container's pg_dump, as a tool set: what the manifest records as the pg_dump used. */
-export function containerToolSet(container: ContainerTools): ToolSet {
-  const path = `docker exec ${container.container} pg_dump`;
-  return { folder: `docker:${container.container}`, pgDump: { path, version: container.pgDump }, source: 'explicit' };
-}
-
-const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], extensions: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
+const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
 
 /**
  * Which tables the set holds, from the entries that went into it: a table's
@@ -436,6 +431,27 @@ class DumpedTables {
 }
 
 /**
+ * A Supabase set's complete file loads rows into the platform's tables
+ * (auth.users, auth.identities, storage.objects, …), which keep their own
+ * foreign keys and triggers: pg_dump orders their rows by name (identities
+ * before users), so, as the Supabase CLI's own data dump does, they load
+ * with triggers and foreign-key checks quiet. The application's own foreign
+ * keys and triggers are created after the rows, as in any complete dump.
+ */
+const SUPABASE_COMPLETE_FILE_PREAMBLE =
+  '-- Pulse Backup: the Supabase platform\'s tables keep their own foreign keys and\n' +
+  '-- triggers; their rows load with those quiet, as the Supabase CLI\'s data dump\n' +
+  '-- does (the stack lets postgres set this).\n' +
+  'SET session_replication_role = replica;\n\n';
+
+/** What the Supabase profile adds to the splitter: which entries it keeps, and what its schema and complete files begin with. */
+function supabaseFileOptions(keepEntry: (header: EntryHeader) => boolean, platformSchemas: readonly string[]) {
+  // Objects the files create get exactly the backup's grants, even on a stack whose defaults grant more.
+  const grants = `-- Pulse Backup: the objects below get exactly the grants the backup had: the\n-- restoring role's default privileges outside the platform's schemas are\n-- the built-in ones until this file's own ALTER DEFAULT PRIVILEGES at its end.\n${resetDefaultPrivilegesStatement(platformSchemas)}\n\n`;
+  return { keepEntry, schemaProlog: grants, wholeProlog: SUPABASE_COMPLETE_FILE_PREAMBLE + grants };
+}
+
+/**
  * CHECK constraints added NOT VALID may have rows that break them. pg_dump
  * creates them after the data in a complete dump, but a schema-only file
  * creates them before: the data file sets them aside while rows load and
@@ -445,7 +461,13 @@ function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { data
   if (checks.length === 0) return { dataProlog: '', dataEpilog: '' };
   const target = (check: UnvalidatedCheck) => `ALTER ${check.on === 'domain' ? 'DOMAIN' : 'TABLE'} ${qualifiedIdentifier(check.schema, check.name)}`;
   const drops = checks.map((check) => `${target(check)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(check.constraint)};`);
-  const adds = checks.map((check) => `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`);
+  const adds = checks.flatMap((check) => [
+    `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`,
+    // Dropping the constraint dropped its comment.
+    ...(check.comment === null
+      ? []
+      : [`COMMENT ON CONSTRAINT ${quoteIdentifier(check.constraint)} ON ${check.on === 'domain' ? 'DOMAIN ' : ''}${qualifiedIdentifier(check.schema, check.name)} IS ${quoteLiteral(check.comment)};`]),
+  ]);
   return {
     dataProlog: `-- CHECK constraints added NOT VALID are set aside while rows load.\n${drops.join('\n')}\n\n`,
     dataEpilog: `-- The NOT VALID CHECK constraints set aside above, back in place.\n${adds.join('\n')}\n\n`,

@@ -27,6 +27,14 @@ export interface DumpEntry {
   schema: string;
   /** As pg_dump prints it, unquoted. */
   name: string;
+  /** The owner pg_dump names ('-' where none); for a DEFAULT ACL entry, whose defaults they are. */
+  owner?: string;
+  /**
+   * Who it is where the name alone is ambiguous, read from the entry's SQL:
+   * an operator's "=(public.money2, public.money2)", an operator class's or
+   * family's "name USING btree".
+   */
+  identity?: string;
 }
 
 export interface TableRows {
@@ -67,6 +75,19 @@ export interface ScanOptions {
   chunkBytes?: number;
 }
 
+/** Entry types whose header names them ambiguously. */
+const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY']);
+
+/** An operator's argument types, an operator class's or family's access method, from what pg_dump wrote for it. */
+export function identityFromText(type: string, name: string, text: string): string | undefined {
+  if (type === 'OPERATOR') {
+    const argument = (side: 'LEFTARG' | 'RIGHTARG') => new RegExp(`^\\s*${side} = (.+?),?$`, 'm').exec(text)?.[1] ?? 'NONE';
+    return `${name}(${argument('LEFTARG')}, ${argument('RIGHTARG')})`;
+  }
+  const method = / USING ([A-Za-z0-9_"]+)/.exec(text)?.[1];
+  return method === undefined ? undefined : `${name} USING ${method}`;
+}
+
 /**
  * Streams the file through a hash and a DumpSplitter. Rejects with the file
  * system's error (ENOENT, EACCES, ...) or an AbortError; a file that is not a
@@ -75,7 +96,15 @@ export interface ScanOptions {
 export async function scanDumpFile(path: string, options: ScanOptions = {}): Promise<DumpScan> {
   const hash = createHash('sha256');
   const entries: DumpEntry[] = [];
-  const splitter = new DumpSplitter({ onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name }) });
+  const splitter = new DumpSplitter({
+    onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }),
+    entryTextTypes: AMBIGUOUS_TYPES,
+    onEntryText: (header, text) => {
+      const entry = entries.at(-1);
+      const identity = identityFromText(header.type, header.name, text);
+      if (entry && identity !== undefined) entry.identity = identity;
+    },
+  });
   const head = new ByteWindow(HEAD_BYTES, 'first');
   const tail = new ByteWindow(TAIL_BYTES, 'last');
   let bytes = 0;

@@ -33,8 +33,19 @@ export interface SplitterOptions {
   dataProlog?: string;
   /** SQL for the data file, after the last entry and before the footer. */
   dataEpilog?: string;
+  /** SQL for the whole stream (`SplitOutput.whole`), after pg_dump's preamble. */
+  wholeProlog?: string;
+  /** SQL for the schema file, after pg_dump's preamble. */
+  schemaProlog?: string;
   /** Every archive entry's header as it goes past (its type, schema and name as pg_dump wrote them). */
   onEntry?(header: EntryHeader): void;
+  /**
+   * The SQL of each entry of these types, once the entry has ended: for the
+   * few kinds whose header names them ambiguously (an OPERATOR's header is
+   * its name alone, "=", however many there are).
+   */
+  entryTextTypes?: ReadonlySet<string>;
+  onEntryText?(header: EntryHeader, text: string): void;
   /**
    * Also pass the whole stream through (`SplitOutput.whole`), with each SQL
    * line that starts at the top level (never inside a quote, a function
@@ -141,6 +152,8 @@ export class DumpSplitter {
   };
   private output: SplitOutput = { schema: [], data: [], whole: [] };
   private currentEntry: EntryHeader | undefined;
+  /** The lines of the current entry, while one of entryTextTypes is being read. */
+  private entryText: string[] | undefined;
   private readonly tables: TableDataEvent[] = [];
   private sawHeader = false;
   private sawFooter = false;
@@ -201,6 +214,7 @@ export class DumpSplitter {
   /** Signals the end of the stream; returns whatever was still held back. */
   end(): SplitOutput {
     this.output = { schema: [], data: [], whole: [] };
+    this.finishEntryText();
     if (this.carry.length > 0) {
       const rest = Buffer.concat(this.carry);
       this.carry = [];
@@ -350,6 +364,7 @@ export class DumpSplitter {
       return;
     }
     const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
+    this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);
   }
@@ -365,10 +380,13 @@ export class DumpSplitter {
     if (!this.sawHeader) {
       this.sawHeader = true;
       // pg_dump's preamble (the \restrict line and SET commands) ends here.
-      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE));
+      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE + (this.callbacks.schemaProlog ?? '')));
       this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
+      if (this.callbacks.wholeProlog && (this.callbacks.rewriteLine || this.callbacks.keepEntry)) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
     }
+    this.finishEntryText();
     this.currentEntry = header;
+    if (this.callbacks.entryTextTypes?.has(header.type)) this.entryText = [];
     if (this.callbacks.keepEntry && !this.callbacks.keepEntry(header)) {
       this.beginSection('dropped');
       return;
@@ -376,6 +394,11 @@ export class DumpSplitter {
     this.entryCount += 1;
     this.callbacks.onEntry?.(header);
     this.beginSection(isDataEntry(header) ? 'data' : 'schema');
+  }
+
+  private finishEntryText(): void {
+    if (this.entryText && this.currentEntry) this.callbacks.onEntryText?.(this.currentEntry, this.entryText.join(''));
+    this.entryText = undefined;
   }
 
   /** COPY rows go with their entry: the data part, or nowhere when the entry is left out. */
@@ -536,12 +559,14 @@ export interface EntryHeader {
   name: string;
   type: string;
   schema: string;
+  /** The owner pg_dump names; for a DEFAULT ACL entry, the role whose defaults they are. */
+  owner: string;
 }
 
 export function parseEntryHeader(line: string): EntryHeader | undefined {
   const match = HEADER_PATTERN.exec(line);
   if (!match) return undefined;
-  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '' };
+  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '', owner: match[5] ?? '' };
 }
 
 function isDataEntry(header: EntryHeader): boolean {

@@ -10,6 +10,7 @@
 import { loadPg } from './pgDriver';
 import { pgClientConfig, type ConnectionTarget } from './connection';
 import { PulseError } from './errors';
+import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
 
@@ -33,51 +34,33 @@ export function tableOfLockQuery(text: string): string | undefined {
   return LOCK_QUERY.exec(text)?.[1];
 }
 
-export interface LockHolder {
-  table: string;
-  mode: string;
-  pid: number;
-  user: string;
-  application: string;
-  state: string;
-  /** Seconds since its transaction began. */
-  seconds: number | null;
-}
-
 /**
  * Sessions that hold a lock a reader must wait for (ACCESS EXCLUSIVE, the
- * one mode that blocks reading) on a table of the target database, on
- * `table` when it is known; the longest-running first.
+ * one mode that blocks reading) on `table`, or on any table of the target
+ * database when it is not known; the longest-running first.
  */
-export async function findLockHolders(target: ConnectionTarget, table?: string): Promise<LockHolder[]> {
+async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string): Promise<LockHolder[]> {
   const { Client } = await loadPg();
   const client = new Client({ ...pgClientConfig(target), query_timeout: DIAGNOSIS_TIMEOUT_MS, connectionTimeoutMillis: DIAGNOSIS_TIMEOUT_MS });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const result = await client.query<{ table: string; mode: string; pid: number; user: string | null; application: string | null; state: string | null; seconds: string | null }>(
-      `SELECT format('%s.%s', n.nspname, c.relname) AS table, l.mode, l.pid, a.usename AS user, a.application_name AS application, a.state,
-              extract(epoch FROM now() - a.xact_start)::int::text AS seconds
-         FROM pg_locks l
-         JOIN pg_class c ON c.oid = l.relation
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock'
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND l.pid <> pg_backend_pid()
-          AND ($1::text IS NULL OR c.oid = to_regclass($1))
-        ORDER BY a.xact_start NULLS LAST, l.pid`,
+    // Names come out schema-qualified (regclass leaves out a schema on the search path).
+    await client.query('SET search_path = pg_catalog');
+    const locked = await client.query<{ relation: string }>(
+      `SELECT DISTINCT l.relation::pg_catalog.regclass::text AS relation
+         FROM pg_catalog.pg_locks l
+        WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+          AND ($1::text IS NULL OR l.relation = pg_catalog.to_regclass($1))`,
       [table ?? null],
     );
-    return result.rows.map((row) => ({
-      table: row.table,
-      mode: row.mode,
-      pid: row.pid,
-      user: row.user ?? '?',
-      application: row.application ?? '',
-      state: row.state ?? 'unknown',
-      seconds: row.seconds === null ? null : Number(row.seconds),
-    }));
+    const holders = await findLockHolders(
+      client,
+      locked.rows.map((row) => row.relation),
+    );
+    // Whoever holds it exclusively is the one in the way; other readers of the table are not.
+    return holders.filter((holder) => exclusivelyHeld(holder) !== undefined);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -89,7 +72,7 @@ export async function findLockHolders(target: ConnectionTarget, table?: string):
  * named it (pg_dump's LOCK TABLE); otherwise whatever table a session holds.
  */
 export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string }): Promise<PulseError> {
-  const find = (table?: string) => findLockHolders(target, table).catch(() => [] as LockHolder[]);
+  const find = (table?: string) => holdersOfExclusiveLocks(target, table).catch(() => [] as LockHolder[]);
   // pg_dump names the first table of a batch it locks; another one may be the held one.
   let holders = await find(options.table);
   if (holders.length === 0 && options.table !== undefined) holders = await find();
@@ -102,21 +85,15 @@ export async function lockWaitError(target: ConnectionTarget, options: { seconds
       details,
     });
   }
-  const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'lock' : 'locks'})` : '';
-  return new PulseError('lock-wait-timeout', `${holder.table} is locked by another session (${describeHolder(holder)})${more}: ${waited}`, {
+  const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
+  const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
+  return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
     hint: `ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${holder.pid}); then run the backup again (--lock-timeout SECONDS waits longer)`,
     details,
   });
 }
 
-function describeHolder(holder: LockHolder): string {
-  const application = holder.application ? `, application "${holder.application}"` : '';
-  const since = holder.seconds === null ? '' : `, its transaction open for ${formatDuration(holder.seconds)}`;
-  return `pid ${holder.pid}, user ${holder.user}${application}, ${holder.state}${since}`;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 3600)} h`;
+/** The table a holder holds in ACCESS EXCLUSIVE mode, as describeLockHolder names it. */
+function exclusivelyHeld(holder: LockHolder): string | undefined {
+  return holder.holds.find((hold) => hold.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
 }

@@ -19,6 +19,7 @@ import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection } from './retenti
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
+import { buildSupabaseRestore } from './reportSupabaseRestore';
 import { outcomeOf, type CheckGroupName, type CheckResult, type CheckStatus, type VerificationReport } from './verification';
 import { PULSE_BACKUP_VERSION } from './version';
 
@@ -676,6 +677,7 @@ function buildWarnings(manifest: Manifest | undefined): ReportWarnings {
 }
 
 function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undefined, files: ReportFile[], database: ReportDatabase): ReportRestore {
+  if (manifest?.profile?.name === 'supabase') return buildSupabaseRestore(folder, set, manifest, files);
   const fileOf = (type: BackupFileType): ReportFile => files.find((file) => file.kind === type)!;
   const complete = fileOf('complete');
   const schema = fileOf('schema');

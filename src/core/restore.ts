@@ -7,17 +7,15 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { loadPg } from './pgDriver';
-import { SUPABASE_PLATFORM_SCHEMAS } from './profile';
-import { containerToolSet, runBackup, type BackupProgress, type BackupResult } from './backup';
+import { runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -28,22 +26,18 @@ import {
   type ConnectionTarget,
 } from './connection';
 import { scanDumpFile, type DumpEntry } from './dumpScan';
-import { DumpSplitter, parseEntryHeader, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
-import { lostConnectionReason, psqlEndedEarlyError, restoreConnectionLostError } from './psqlEnd';
+import { psqlEndedEarlyError } from './psqlEnd';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
 import { qualifiedName, type BackupFileType, type Manifest } from './manifest';
-import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from './pgTools';
-import { dockerEnv, dockerExecArgs } from './supabaseDocker';
+import { chooseClientTools, findClientTools, parseServerVersionNum } from './pgTools';
+import { containerToolSet, dockerEnv, dockerExecArgs } from './supabaseDocker';
 import type { ContainerTools, SupabaseProject } from './supabaseProject';
 import { runSupabaseReset } from './supabaseReset';
 import {
-  dropAttachedStatements,
-  dropStatements,
-  emptyPlatformStatements,
-  emptyStatements,
   findAttachedObjects,
   findExistingObjects,
   findPlatformTables,
@@ -52,7 +46,13 @@ import {
   type AttachedObject,
   type ExistingObject,
 } from './restoreTarget';
-import { quoteIdentifier } from './sql';
+import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
+import { checkLockBudget, estimateLocks, type LockBudget } from './lockBudget';
+import { findLockHolders } from './lockHolders';
+import { LockWatchdog } from './lockWatchdog';
+import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
+import { replacedByClean, restoreProlog } from './restoreProlog';
+import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
 import { onLines } from './lines';
@@ -74,8 +74,13 @@ export interface RestoreOptions {
   container?: ContainerTools;
   /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */
   safetyBackup?: boolean;
+  /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
+  lockTimeoutMs?: number;
   signal?: AbortSignal;
 }
+
+/** A restore waits this long for another session's lock, then gives up: its queued lock would block the application meanwhile. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 /** What the pre-flight found; nothing has changed yet. */
 export interface RestorePlan {
@@ -138,6 +143,10 @@ interface PreparedRestore {
   psqlPath: string;
   /** psql may read the file itself: nothing in it needs rewriting on the way (see runPsql). */
   directLoad: boolean;
+  /** The locks the restore is estimated to need, against the server's room for them. */
+  lockBudget: LockBudget;
+  /** The existing tables the restore locks (regclass text): whose holders a lock wait names. */
+  lockedRelations: string[];
 }
 
 const prepared = new WeakMap<RestorePlan, PreparedRestore>();
@@ -182,6 +191,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       env: options.env,
       pgBinDir: options.pgBinDir,
       safetyBackup: options.safetyBackup ?? true,
+      ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
     if (verification.outcome === 'fail') {
@@ -205,13 +215,18 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 
   try {
-    const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean }>(
+    // has_parameter_privilege exists from PostgreSQL 15 on; naming it on 13 or 14, even in a branch never taken, fails.
+    const grantable = (await targetFacts).version.major >= 15 ? `has_parameter_privilege('session_replication_role', 'SET')` : 'false';
+    const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean; lock_slots: string; lock_sessions: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
-              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-              OR (current_setting('server_version_num')::int >= 150000 AND has_parameter_privilege('session_replication_role', 'SET')) AS may_silence_triggers`,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR ${grantable} AS may_silence_triggers,
+              current_setting('max_locks_per_transaction') AS lock_slots,
+              (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
+               + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
+               + current_setting('max_prepared_transactions')::int)::text AS lock_sessions`,
     );
     const serverRow = server.rows[0];
-    const found = options.container ? [containerPsqlToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const found = options.container ? [containerToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
     const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
     const psql = tools.psql;
     if (!psql) {
@@ -242,6 +257,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
     }
     const objects = objectsOfDump(entries);
+    const parts = recreatedParts(entries);
     const existing = await findExistingObjects(client, objects);
     // Supabase profile: the platform's tables the set brings rows for, and the
     // application's triggers and policies on them.
@@ -250,7 +266,8 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     const notes: string[] = [];
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
     let replaced: ExistingObject[];
-    let prolog: string[];
+    let relationsDropped = 0;
+    const silenceTriggers = options.mode === 'data' || (options.mode === 'complete' && platform.tables.length > 0);
 
     if (options.mode === 'data') {
       const backupTables = objects.filter((object) => object.type === 'TABLE');
@@ -267,14 +284,13 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
         const what = withRows.length > 0 ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})` : `the target already has ${largeObjects.length} of the backup's large objects`;
         throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
       }
+      if (options.clean) {
+        const outside = await findReferencesFromOutside(client, presentTables.map((table) => table.dropName));
+        if (outside.length > 0) throw outsideDependentsError(outside, 'empty');
+      }
       replaced = options.clean ? [...presentTables, ...platform.tables, ...largeObjects] : [];
-      prolog = [
-        // Legacy data files lack it; with it, triggers (and the foreign-key checks) stay quiet.
-        'SET session_replication_role = replica;',
-        ...(options.clean ? [...emptyStatements(existing), ...emptyPlatformStatements(platform.tables, platform.references)] : []),
-      ];
     } else {
-      const conflicting = existing.filter((object) => object.kind !== 'schema' && (options.mode === 'complete' || object.kind !== 'large object'));
+      const conflicting = replacedByClean({ existing, mode: options.mode });
       // A complete restore reloads the platform tables' rows: rows there now would collide.
       const platformRows = options.mode === 'complete' ? platform.tables.filter((table) => (table.rows ?? 0) > 0) : [];
       const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
@@ -283,27 +299,53 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
           hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
         });
       }
+      if (options.clean && conflicting.length > 0) {
+        const check = await checkClean(client, objects, parts);
+        if (check.outside.length > 0) throw outsideDependentsError(check.outside, 'replace');
+        relationsDropped = check.relationsDropped;
+      }
       replaced = [...platform.attached, ...conflicting, ...(options.mode === 'complete' ? platform.tables : [])];
       // The platform's tables keep their own foreign keys while rows load, and
       // pg_dump loads them by name (auth.identities before auth.users): they
       // load as a data restore does, with triggers and those checks quiet.
-      const quietPlatform = options.mode === 'complete' && platform.tables.length > 0;
-      if (quietPlatform && !serverRow.may_silence_triggers) {
+      if (silenceTriggers && !serverRow.may_silence_triggers) {
         throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which loading the Supabase platform's rows needs`, {
           hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user); nothing was changed',
         });
       }
-      prolog = [
-        ...(quietPlatform ? ['SET session_replication_role = replica;'] : []),
-        ...(options.clean
-          ? [
-              ...dropAttachedStatements(platform.attached),
-              ...dropStatements(conflicting),
-              ...(options.mode === 'complete' ? emptyPlatformStatements(platform.tables, platform.references) : []),
-            ]
-          : []),
-      ];
     }
+
+    // One transaction holds a lock on every relation it creates, empties or
+    // drops until it commits: a schema of thousands of tables can need more
+    // than the server's lock table holds. Refused here, before anything.
+    const lockBudget = checkLockBudget({
+      needed: estimateLocks(entries, options.mode) + relationsDropped,
+      slotsPerSession: Number(serverRow.lock_slots),
+      sessions: Number(serverRow.lock_sessions),
+    });
+    // An idle transaction holding a lock on what the restore must change would
+    // make it wait its whole lock timeout: named now, before the safety backup.
+    const lockedRelations = [...replaced, ...platform.attached].filter((object) => LOCKED_KINDS.has(object.kind)).map((object) => relationOf(object));
+    const idle = await findLockHolders(client, lockedRelations, { idleOnly: true });
+    if (idle.length > 0) throw lockHeldError(idle, 'would wait for', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+
+    const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
+    if (sequences.refused.length > 0) {
+      notes.push(`${options.target.user} may not alter ${listNames(sequences.refused.map((name) => ({ schema: '', name })))}: if this restore fails, those sequences keep the values it set`);
+    }
+    const prolog = restoreProlog({
+      mode: options.mode,
+      clean: options.clean,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      existing,
+      objects,
+      parts,
+      platform,
+      silenceTriggers,
+      sequences: sequences.protected,
+      // Objects the file creates start from the built-in privileges, as pg_dump's GRANTs expect.
+      resetDefaultPrivileges: options.mode === 'data' ? [] : [resetDefaultPrivilegesStatement((set.manifest?.profile?.leftOut.schemas ?? []).map((schema) => schema.name))],
+    });
 
     // What each replaced table holds now against what the backup brings: the confirmation shows the difference.
     const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(table.schema, table.name), table.rows]));
@@ -330,6 +372,8 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       existingSchemas,
       fileBytes: file.bytes,
       psqlPath: psql.path,
+      lockBudget,
+      lockedRelations,
       // Nothing to rewrite: no large objects (pg_dump's own BEGIN/COMMIT around
       // them) and no CREATE SCHEMA for a schema the target has already (a data
       // file creates none).
@@ -344,47 +388,67 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 }
 
-/**
- * Errors that come from objects the Supabase platform owns: its roles, its
- * schemas, its tables. They say what the set tried to touch and that the
- * Supabase profile leaves those to the platform.
- */
-function platformObjectHint(message: string): string | undefined {
-  const role = /role "([^"]+)" does not exist/.exec(message);
-  if (role && SUPABASE_ROLES.includes(role[1])) {
-    return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
-  }
-  const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
-  if (schemaOf && SUPABASE_PLATFORM_SCHEMAS.includes(schemaOf)) {
-    return `${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
-  }
-  return undefined;
+/** Kinds of the plan's objects that are tables the restore locks (attached triggers and policies lock theirs). */
+const LOCKED_KINDS = new Set<ExistingObject['kind']>(['table', 'foreign table', 'platform table', 'trigger', 'policy']);
+
+/** The table an object of the plan is, or is on ("trigger" ON "auth"."users" → "auth"."users"). */
+function relationOf(object: ExistingObject): string {
+  return object.kind === 'trigger' || object.kind === 'policy' ? object.dropName.slice(object.dropName.indexOf(' ON ') + ' ON '.length) : object.dropName;
 }
 
-/** Roles the Supabase platform creates; an error naming one is about the platform, not the application. */
-const SUPABASE_ROLES: readonly string[] = [
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'supabase_realtime_admin',
-  'supabase_functions_admin',
-  'supabase_replication_admin',
-  'supabase_read_only_user',
-  'authenticator',
-  'anon',
-  'authenticated',
-  'service_role',
-  'dashboard_user',
-  'pgbouncer',
-  'pgsodium_keyholder',
-  'pgsodium_keyiduser',
-  'pgsodium_keymaker',
-];
+/** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */
+async function lockHoldersNow(target: ConnectionTarget, relations: readonly string[]) {
+  const { Client } = await loadPg();
+  const client = new Client(pgClientConfig(target));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await findLockHolders(client, relations);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
-/** The container's psql, as the tool set a restore chooses from (its pg_dump serves the safety backup). */
-function containerPsqlToolSet(container: ContainerTools): ToolSet {
-  const set = containerToolSet(container);
-  return { ...set, psql: { path: `docker exec ${container.container} psql`, version: container.pgDump } };
+/**
+ * The sequences the file sets that exist in the target and are not dropped
+ * first: a data restore's (the schema file's sequences) and the platform
+ * tables' (a Supabase set's auth.refresh_tokens_id_seq). Those this role
+ * may not ALTER (it neither owns them nor is a member of their owner) cannot
+ * be made transactional; the plan says so.
+ */
+async function sequencesToKeep(
+  client: pg.Client,
+  mode: RestoreMode,
+  clean: boolean,
+  existing: readonly ExistingObject[],
+  platformTables: readonly ExistingObject[],
+): Promise<{ protected: string[]; refused: string[] }> {
+  if (mode === 'schema') return { protected: [], refused: [] };
+  const own = mode === 'data' || !clean ? existing.filter((object) => object.kind === 'sequence').map((object) => object.dropName) : [];
+  if (own.length === 0 && platformTables.length === 0) return { protected: [], refused: [] };
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
+  try {
+    const result = await client.query<{ name: string; may_alter: boolean }>(
+      `WITH wanted AS (
+         SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name
+         UNION
+         SELECT d.objid::pg_catalog.regclass FROM pg_catalog.pg_depend d
+          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+            AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT pg_catalog.to_regclass(name) FROM pg_catalog.unnest($2::text[]) AS name)
+            AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = d.objid) = 'S'
+       )
+       SELECT c.oid::pg_catalog.regclass::text AS name,
+              pg_catalog.pg_has_role(c.relowner, 'USAGE') OR COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may_alter
+         FROM wanted w JOIN pg_catalog.pg_class c ON c.oid = w.relation ORDER BY 1`,
+      [own, platformTables.map((table) => table.dropName)],
+    );
+    return {
+      protected: result.rows.filter((row) => row.may_alter).map((row) => row.name),
+      refused: result.rows.filter((row) => !row.may_alter).map((row) => row.name),
+    };
+  } finally {
+    await client.query('COMMIT');
+  }
 }
 
 interface PlatformPieces {
@@ -534,16 +598,20 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     '-',
   ];
   const container = options.container;
+  // Its own application name: the watchdog finds the session by it.
+  const applicationName = `pulse-backup restore ${randomBytes(4).toString('hex')}`;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const psql = startTool(
     container ? 'docker' : restore.psqlPath,
     container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
     {
-      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
+      env: { ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)), PGAPPNAME: applicationName },
       stdin: 'pipe',
       stdout: 'pipe',
       signal: execution.signal,
     },
   );
+  const watchdog = LockWatchdog.start(options.target, applicationName, lockTimeoutMs);
   const copyTags: number[] = [];
   const tablesFed: TableDataEvent[] = [];
   onLines(psql.stdout!, (line) => {
@@ -577,17 +645,27 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     result = await psql.exited;
     feedError = await feeding;
   } finally {
+    await watchdog.stop();
     if (workFolder) await rm(workFolder, { recursive: true, force: true });
   }
   if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
   if (result.startError) throw toolStartError(result.startError, container ? 'docker' : restore.psqlPath);
-  if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) {
-    throw await psqlError(stderrLines, plan, lineOf, options.target);
-  }
+  const gaveUp = watchdog.gaveUp;
+  if (gaveUp) throw lockHeldError(gaveUp.holders, 'waited for', lockTimeoutMs, gaveUp.relation);
+  const failure = () =>
+    psqlError(stderrLines, {
+      file: plan.file,
+      target: options.target,
+      lineOf,
+      lockBudget: restore.lockBudget,
+      lockTimeoutMs,
+      findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
+    });
+  if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
   const endedEarly = psqlEndedEarlyError(result, feedError);
   if (endedEarly) throw endedEarly;
   if (feedError !== undefined) throw toPulseError(feedError);
-  if (result.exitCode !== 0) throw await psqlError(stderrLines, plan, lineOf, options.target);
+  if (result.exitCode !== 0) throw await failure();
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
 }
 
@@ -742,77 +820,4 @@ function compareWithManifest(restore: PreparedRestore, loaded: readonly LoadedTa
       const restored = loadedRows.get(qualifiedName(table.schema, table.name)) ?? 0;
       return { schema: table.schema, name: table.name, expected: table.rows, restored, matches: restored === table.rows };
     });
-}
-
-function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
-  const shown = objects.slice(0, 5).map((object) => {
-    const name = object.schema === '-' ? `large object ${object.name}` : qualifiedName(object.schema, object.name);
-    return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${object.rows} rows` : name;
-  });
-  return objects.length > 5 ? `${shown.join(', ')}, … ${objects.length - 5} more` : shown.join(', ');
-}
-
-/** psql's first ERROR, explained in one line; the rest goes to the details. */
-/** Where psql's "psql:SOURCE:LINE:" points in the restored file, if there. */
-type ErrorLocation = (source: string, line: number) => number | undefined;
-
-async function psqlError(stderrLines: string[], plan: RestorePlan, lineOf: ErrorLocation, target: ConnectionTarget): Promise<PulseError> {
-  const text = stderrLines.join('\n');
-  const lost = lostConnectionReason(text);
-  if (lost) return restoreConnectionLostError(lost, text);
-  if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
-    return describeConnectionError(new Error(text), target);
-  }
-  const errorIndex = stderrLines.findIndex((line) => /ERROR:|FATAL:/.test(line));
-  const errorLine = errorIndex >= 0 ? stderrLines[errorIndex] : (stderrLines[stderrLines.length - 1] ?? 'psql failed');
-  const location = /^psql:(.*?):(\d+):/.exec(errorLine);
-  const fileLine = location ? lineOf(location[1], Number(location[2])) : undefined;
-  const message = errorLine.replace(/^psql:.*?:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
-  const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${plan.file})` : '';
-  const detail = stderrLines.slice(errorIndex + 1).find((line) => line.startsWith('DETAIL:'));
-  // An ownership or permission error inside an entry of a platform schema is about the platform.
-  const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(plan.file, fileLine) : undefined;
-  const hint = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
-  return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
-    hint: `${hint}; the target is unchanged`,
-    details: text,
-  });
-}
-
-/** The archive entry (its header) that a line of a dump file belongs to; read only up to that line. */
-export async function entryAtLine(file: string, line: number): Promise<EntryHeader | undefined> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let current: EntryHeader | undefined;
-  let number = 0;
-  try {
-    for await (const text of lines) {
-      number += 1;
-      if (number > line) break;
-      if (text.startsWith('-- ')) current = parseEntryHeader(text) ?? current;
-    }
-  } finally {
-    lines.close();
-  }
-  return current;
-}
-
-/** An ownership or permission error in an entry of a platform schema: the platform's object, not the application's. */
-export function platformEntryHint(entry: EntryHeader): string {
-  return `${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
-}
-
-/** What to do about psql's first error, in one line. Exported for its tests. */
-export function restoreHint(message: string, detail: string | undefined): string {
-  const platform = platformObjectHint(message);
-  if (platform) return platform;
-  const role = /role "([^"]+)" does not exist/.exec(message);
-  if (role) return `create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
-  if (/cannot drop .* because other objects depend on it/.test(message)) {
-    return `objects the backup does not have depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
-  }
-  if (/already exists/.test(message)) return 'the target already has this object: pass --clean, or restore into an empty database';
-  if (/permission denied|must be owner|must be superuser/.test(message)) return 'connect as the owner of these objects or a superuser';
-  if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
-  if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
-  return 'see the log for psql\'s full output (PULSE_BACKUP_DEBUG=1)';
 }

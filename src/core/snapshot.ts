@@ -10,7 +10,7 @@ import { describeConnectionError, pgClientConfig, type ConnectionTarget } from '
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
-import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
+import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 
 /** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
 export interface ServerVersion {
@@ -40,6 +40,8 @@ export interface UnvalidatedCheck {
   constraint: string;
   /** pg_get_constraintdef: "CHECK ((delta <> 0)) NOT VALID". */
   definition: string;
+  /** Its COMMENT ON CONSTRAINT, which must come back with it. */
+  comment: string | null;
 }
 
 export interface CatalogFacts {
@@ -168,10 +170,10 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
        JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE k.contype = 'f' AND k.conparentid = 0`,
   );
-  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string }>(
+  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string; comment: string | null }>(
     `SELECT CASE WHEN k.contypid <> 0 THEN 'domain' ELSE 'table' END AS on,
             n.nspname AS schema, COALESCE(c.relname, t.typname) AS name, k.conname AS constraint,
-            pg_get_constraintdef(k.oid) AS definition
+            pg_get_constraintdef(k.oid) AS definition, obj_description(k.oid, 'pg_constraint') AS comment
        FROM pg_constraint k
        LEFT JOIN pg_class c ON c.oid = k.conrelid
        LEFT JOIN pg_type t ON t.oid = k.contypid
@@ -224,14 +226,12 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   const schemas = await client.query<{ name: string }>(
     `SELECT n.nspname AS name FROM pg_namespace n
       WHERE n.nspname = ANY($1::text[])
+         OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS prefix WHERE left(n.nspname, length(prefix)) = prefix)
          OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
       ORDER BY 1`,
-    [SUPABASE_PLATFORM_SCHEMAS],
+    [SUPABASE_PLATFORM_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES],
   );
   const platformSchemas = schemas.rows.map((row) => row.name);
-  const extensions = await client.query<{ name: string; schema: string }>(
-    `SELECT e.extname AS name, n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1`,
-  );
   const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string }>(
     `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema
        FROM pg_trigger t
@@ -246,17 +246,22 @@ async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
        FROM pg_event_trigger e JOIN pg_proc f ON f.oid = e.evtfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace ORDER BY 1`,
   );
   const sequences = await client.query<{ schema: string; name: string; table_schema: string; table: string }>(
-    `SELECT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
+    // Owned by a column (serial, identity), or only named in a column's
+    // default, as pg_cron's jobid_seq is: either way its value goes with the rows.
+    `SELECT DISTINCT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
        FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
-       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-       JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN (SELECT d.objid AS sequence, d.refobjid AS table_oid FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             UNION ALL
+             SELECT d.refobjid, a.adrelid FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
+              WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass) uses ON uses.sequence = s.oid
+       JOIN pg_class t ON t.oid = uses.table_oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE s.relkind = 'S' AND sn.nspname = ANY($1::text[])
       ORDER BY 1, 2`,
     [platformSchemas],
   );
   return {
     platformSchemas,
-    extensions: extensions.rows,
     triggersOnPlatformTables: triggers.rows.map((row) => ({ schema: row.schema, table: row.table, trigger: row.trigger, functionSchema: row.function_schema })),
     eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema })),
     platformSequences: sequences.rows.map((row) => ({ schema: row.schema, name: row.name, tableSchema: row.table_schema, table: row.table })),

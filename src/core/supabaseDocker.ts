@@ -10,17 +10,30 @@
 import { basename } from 'node:path';
 import type { ConnectionTarget } from './connection';
 import { PulseError } from './errors';
+import { parsePgVersion, type PgVersion, type ToolSet } from './pgTools';
+import type { ContainerTools, SupabaseProject } from './supabaseProject';
 import { runShortTool } from './toolProcess';
-import { parsePgVersion, type PgVersion } from './pgTools';
-import type { SupabaseProject } from './supabaseProject';
 
 /** The variables a tool in the container reads; forwarded by name from docker's own environment. */
-export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'] as const;
+export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGAPPNAME'] as const;
 
-/** How the Supabase CLI names the project's database container (the id with anything docker refuses turned into _). */
+/**
+ * The project id as the Supabase CLI puts it into container names
+ * (`sanitizeProjectId` in supabase/cli `pkg/config/config.go`): each run of
+ * characters docker refuses becomes one `_`, leading `_`, `.` and `-` go,
+ * and it is cut to 40 characters (docker host names are at most 63, and
+ * `supabase_edge_runtime_` must still fit in front).
+ */
+export function sanitizeProjectId(id: string): string {
+  return id
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .replace(/^[_.-]+/, '')
+    .slice(0, 40);
+}
+
+/** How the Supabase CLI names the project's database container. */
 export function supabaseDbContainer(project: SupabaseProject): string {
-  const id = (project.projectId ?? basename(project.folder)).replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `supabase_db_${id}`;
+  return `supabase_db_${sanitizeProjectId(project.projectId ?? basename(project.folder))}`;
 }
 
 /** `docker exec -i -e PGHOST … CONTAINER TOOL ARGS…`: the command line, with no secret in it. */
@@ -42,6 +55,17 @@ export function dockerEnv(target: Pick<ConnectionTarget, 'user' | 'database' | '
   env.PGDATABASE = target.database;
   if (target.password !== undefined) env.PGPASSWORD = target.password;
   return env;
+}
+
+/** The container's tools as a tool set (what the manifest records as the pg_dump used, and the psql a restore runs). */
+export function containerToolSet(tools: ContainerTools): ToolSet {
+  const run = (tool: string) => `docker exec ${tools.container} ${tool}`;
+  return {
+    folder: `docker:${tools.container}`,
+    pgDump: { path: run('pg_dump'), version: tools.pgDump },
+    psql: { path: run('psql'), version: tools.pgDump },
+    source: 'explicit',
+  };
 }
 
 export type ContainerProbe = { ok: true; container: string; pgDump: PgVersion } | { ok: false; container: string; reason: string };

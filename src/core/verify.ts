@@ -17,6 +17,8 @@ import { BACKUP_FILE_TYPES, readManifest, type Manifest } from './manifest';
 import { fileNameFor, manifestNameFor } from './naming';
 import { loadPg } from './pgDriver';
 import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from './pgTools';
+import { containerToolSet } from './supabaseDocker';
+import type { ContainerTools } from './supabaseProject';
 import type { CheckGroup, CheckResult, VerificationReport } from './verification';
 import { outcomeOf } from './verification';
 import {
@@ -61,6 +63,8 @@ export interface VerifySetOptions {
   target?: ConnectionTarget;
   env: NodeJS.ProcessEnv;
   pgBinDir?: string;
+  /** The pre-restore checks judge the psql of this Supabase database container, the one a restore there runs. */
+  container?: ContainerTools;
   signal?: AbortSignal;
   onProgress?: (event: VerifyProgress) => void;
   /** Append the report to the set's history (default true). */
@@ -121,7 +125,13 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   // them while the files are read.
   const target = options.target;
   const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
-  const tools = target ? settle(findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) })) : undefined;
+  const tools = target
+    ? settle(
+        options.container
+          ? Promise.resolve([containerToolSet(options.container)])
+          : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) }),
+      )
+    : undefined;
   if (target) options.onProgress?.({ kind: 'checking-target', target: describeServer(target) });
 
   let post: PostBackupResult;

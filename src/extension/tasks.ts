@@ -33,7 +33,7 @@ import {
 import type { FolderSettings } from './settings';
 import { restoreConfirmation } from './viewModel';
 import { forExtension } from './hints';
-import { supabaseToolRoute, type SupabaseProject } from '../core/supabaseProject';
+import { describeContainerTools, supabaseToolRoute, type SupabaseProject } from '../core/supabaseProject';
 import { findSupabaseCli } from '../core/supabaseReset';
 
 export const TASK_TYPE = 'pulse-backup';
@@ -233,7 +233,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     config.requireTrust('Backing up');
     const target = await config.connectionTarget(folder);
     const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
-    if (container) io.line(`No local pg_dump fits PostgreSQL ${settings.supabase?.majorVersion ?? ''}: using pg_dump ${container.pgDump.text} inside ${container.container}`);
+    if (container) io.line(sentence(describeContainerTools(container)));
     io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
     log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
     const backup = await runBackup({
@@ -292,6 +292,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const mode = definition.mode ?? 'complete';
     const target = await config.connectionTarget(folder);
     const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
+    if (container) io.line(sentence(describeContainerTools(container)));
     io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
     io.progress({ step: 'pre-flight checks' });
     const plan = await planRestore({
@@ -463,4 +464,9 @@ export class PulseTaskTerminal implements vscode.Pseudoterminal {
     if (this.liveShown) this.written.fire('\r\x1b[2K');
     this.liveShown = false;
   }
+}
+
+/** An engine line, which starts in lower case to follow "pulse-backup: note:", as a sentence of its own. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

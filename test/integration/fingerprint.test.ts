@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { sampleCases, type SampleCase } from '../samples';
+import { sampleCases, type SampleCase, loadSample } from '../samples';
 import { assertSameContent, diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
 import { hasServerMajor, startServer, type TestServer } from '../support/pgServer';
 
@@ -146,7 +146,7 @@ describe('database fingerprints', function () {
         await server.dropDatabase(database);
         await server.createDatabase(database);
         try {
-          await server.loadSql(database, sample.file, sample.variables);
+          await loadSample(server, database, sample);
           const fingerprint = await fingerprintDatabase(server.url(database));
           const tablesWithRows = [...fingerprint.facts].filter(
             ([key, value]) => key.startsWith('rows of table ') && !value.startsWith('0 rows'),

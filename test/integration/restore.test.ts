@@ -14,7 +14,7 @@ import type { RestoreResult } from '../../src/core/restore';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { plainFor, sampleCases } from '../samples';
+import { plainFor, sampleCases, loadSample } from '../samples';
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -77,7 +77,7 @@ describe('restore', function () {
 
       before(async function () {
         await server.createDatabase(source);
-        await server.loadSql(source, sample.file, sample.variables);
+        await loadSample(server, source, sample);
         folder = newFolder();
         manifest = await backup(source, folder, sample.name, plainFor(sample));
       });
@@ -104,13 +104,35 @@ describe('restore', function () {
         await assertSameContent(server.url(source), server.url(target));
       });
 
+      it('--mode complete --clean over an identical copy equals the source', async function () {
+        const target = `rci_${sample.name}`;
+        await server.createDatabase(target, { template: source });
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        assert.equal(result.code, 0, result.stderr);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
+      it('--mode schema --clean then --mode data --clean over a changed copy equals the source', async function () {
+        const target = `rscd_${sample.name}`;
+        await server.createDatabase(target, { template: source });
+        const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
+        const victim = tables[tables.length - 1];
+        await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
+        const schema = await restore(manifest.id, folder, target, 'schema', ['--clean', '--no-safety-backup']);
+        assert.equal(schema.code, 0, schema.stderr);
+        const data = await restore(manifest.id, folder, target, 'data', ['--clean', '--no-safety-backup']);
+        assert.equal(data.code, 0, data.stderr);
+        assert.equal((JSON.parse(data.stdout) as RestoreResult).rowCountsMatch, true);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+
       it('--mode complete --clean over a changed copy equals the source, after a safety backup of the copy', async function () {
         const target = `rcc_${sample.name}`;
         await server.createDatabase(target, { template: source });
         // Change the copy: rows gone, a table dropped, an object the backup never had.
         const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
         const victim = tables[0];
-        await server.query(target, `SET session_replication_role = replica; DELETE FROM "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}"`);
+        await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
         await server.query(target, 'CREATE TABLE public.pulse_not_in_backup (id int); INSERT INTO public.pulse_not_in_backup VALUES (1)');
         const before = new Set(readdirSync(folder));
         const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);

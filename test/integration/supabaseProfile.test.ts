@@ -11,11 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
-import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
+import { SUPABASE_DATA_SCHEMAS, SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
-import { sampleCases } from '../samples';
+import { sampleCases, loadSample } from '../samples';
 
 /** Top-level entry headers of a dump file: "Type Schema.Name". */
 function entries(file: string): string[] {
@@ -69,7 +69,7 @@ describe('the Supabase profile', function () {
 
       before(async function () {
         await server.createDatabase(source);
-        await server.loadSql(source, sample.file, sample.variables);
+        await loadSample(server, source, sample);
         ({ folder, manifest } = await backup(source, sample.name));
       });
 
@@ -109,12 +109,30 @@ describe('the Supabase profile', function () {
         assert.match(schemaText, /^GRANT .* TO authenticated;$/m, 'grants to platform roles on the application tables');
       });
 
-      it('keeps auth users and storage rows in the data file, and no migration history rows', async function () {
+      it('keeps the rows the Supabase CLI keeps (auth, storage, cron jobs, queued messages, hooks) in the data file, and no migration history rows', async function () {
         const rows = copyRows(fileOf('data'));
         const [users] = await server.query<{ count: string }>(source, 'SELECT count(*)::text AS count FROM auth.users');
         assert.equal(rows.get('auth.users'), Number(users.count));
         assert.ok((rows.get('storage.objects') ?? 0) > 0);
         for (const history of SUPABASE_MIGRATION_HISTORIES) assert.equal(rows.get(history), undefined, `${history} rows in the data file`);
+        // Every table of those schemas, with exactly its rows.
+        const platformTables = await server.query<{ name: string; rows: string }>(
+          source,
+          `SELECT n.nspname || '.' || c.relname AS name, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS rows
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[]) AND NOT (n.nspname || '.' || c.relname) = ANY($2::text[])`,
+          [SUPABASE_DATA_SCHEMAS, SUPABASE_MIGRATION_HISTORIES],
+        );
+        for (const table of platformTables) assert.equal(rows.get(table.name) ?? 0, Number(table.rows), `${table.name} rows in the data file`);
+        if (sample.name === 'supabase') {
+          assert.equal(rows.get('cron.job'), 2, 'the scheduled jobs');
+          assert.equal(rows.get('pgmq.q_work_order_events'), 20, 'the queued messages');
+          assert.equal(rows.get('supabase_functions.hooks'), 6);
+          const data = readFileSync(fileOf('data'), 'utf8');
+          assert.match(data, /^SELECT pg_catalog\.setval\('cron\.jobid_seq', 3, true\);$/m, 'the next job id, though no column owns the sequence');
+          assert.match(data, /^SELECT pg_catalog\.setval\('pgmq\.q_work_order_events_msg_id_seq', 25, true\);$/m);
+          assert.doesNotMatch(data, /^CREATE POLICY cron_job_policy/m);
+        }
         assert.deepEqual(copyRows(fileOf('complete')), rows, 'the complete file holds the same rows');
       });
 
@@ -141,7 +159,7 @@ describe('the Supabase profile', function () {
           `DO $$ DECLARE t record; BEGIN
              SET LOCAL session_replication_role = replica;
              FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                       WHERE c.relkind = 'r' AND n.nspname IN ('public', 'auth', 'storage')
+                       WHERE c.relkind = 'r' AND n.nspname IN ('public', ${SUPABASE_DATA_SCHEMAS.map((name) => `'${name}'`).join(', ')})
                          AND (n.nspname || '.' || c.relname) <> ALL ($1::text[]) LOOP
                EXECUTE format('DELETE FROM %I.%I', t.nspname, t.relname);
              END LOOP; END $$`.replace('$1::text[]', `ARRAY[${SUPABASE_MIGRATION_HISTORIES.map((name) => `'${name}'`).join(', ')}]::text[]`),
@@ -157,6 +175,7 @@ describe('the Supabase profile', function () {
         await server.query(
           target,
           `SET session_replication_role = replica;
+           ${sample.name === 'supabase' ? "DELETE FROM cron.job WHERE jobname = 'purge-sessions'; DELETE FROM pgmq.q_work_order_events WHERE msg_id < 10;" : ''}
            DELETE FROM storage.objects WHERE ctid IN (SELECT ctid FROM storage.objects LIMIT 5);
            UPDATE auth.users SET email = 'changed-' || email;
            INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-0000000000ff', 'intruder@test');`,

@@ -39,8 +39,8 @@ describe('a Supabase project folder', function () {
     rmSync(project, { recursive: true, force: true });
   });
 
-  function writeConfig(extra = ''): void {
-    writeFileSync(join(project, 'supabase', 'config.toml'), `project_id = "Shop Floor"\n\n[api]\nport = 54321\n\n[db]\nport = ${server.port}\n${extra}`);
+  function writeConfig(extra = '', port = server.port): void {
+    writeFileSync(join(project, 'supabase', 'config.toml'), `project_id = "Shop Floor"\n\n[api]\nport = 54321\n\n[db]\nport = ${port}\n${extra}`);
   }
 
   it('backs up the project database under its project_id, with no --db and no --prefix', async function () {
@@ -71,14 +71,20 @@ describe('a Supabase project folder', function () {
   });
 
   it('refuses, before connecting, a [db].major_version that no pg_dump here nor docker can serve, naming both ways out', async function () {
-    writeConfig('major_version = 99\n');
+    // The stack is said to listen on a port where nothing answers: the refusal comes before any connection.
+    const stackPort = server.port === 65535 ? 65534 : server.port + 1;
+    writeConfig('major_version = 99\n', stackPort);
     const result = await runCli(['backup'], { cwd: project });
     assertOneLineError(result);
-    // No Docker daemon here (or no docker at all): both ways out are named.
+    // No container of that name (or no docker at all): both ways out are named.
     assert.match(result.stderr, /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+, and docker cannot use the stack's database container supabase_db_Shop_Floor \(.+\)/);
     assert.match(result.stderr, /install the PostgreSQL 99 client tools .*, or start the Supabase stack \(supabase start\) so pg_dump and psql run inside its container/);
     assert.deepEqual(readdirSync(project), ['supabase'], 'no backups folder');
-    // Against another database (a flag), the project's version says nothing.
+    // An explicit URL to the stack's published port is the stack's server all the same.
+    const explicit = await runCli(['backup', '--db', `postgresql://postgres:postgres@localhost:${stackPort}/postgres`], { cwd: project });
+    assertOneLineError(explicit);
+    assert.match(explicit.stderr, /says the database runs PostgreSQL 99, .* docker cannot use the stack's database container supabase_db_Shop_Floor/);
+    // Against another server (a flag), the project's version says nothing.
     const other = await runCli(['backup', '--db', server.url('postgres'), '--json'], { cwd: project });
     assert.equal(other.code, 0, other.stderr);
   });

@@ -15,7 +15,7 @@ import type { CheckResult, VerificationReport } from '../../src/core/verificatio
 import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { closedPort } from '../support/ports';
-import { sampleCases } from '../samples';
+import { sampleCases, loadSample } from '../samples';
 
 const LEGACY_TIMESTAMP = '20250901_173948';
 const LEGACY_ID = `factory_pulse_${LEGACY_TIMESTAMP}`;
@@ -258,7 +258,7 @@ describe('verifying backup sets', function () {
       it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, async function () {
         const database = `verify_${sample.name}`;
         await server.createDatabase(database);
-        await server.loadSql(database, sample.file, sample.variables);
+        await loadSample(server, database, sample);
         const dir = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-sample-'));
         scratch.push(dir);
         const backup = await runCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', sample.name, '--json']);

@@ -13,6 +13,8 @@ export interface SampleCase {
   file: string;
   /** psql variables to pass with -v. */
   variables?: Record<string, string>;
+  /** Files loaded after `file`, in order (a schema file, then its data). */
+  followedBy?: string[];
   /** True for fixtures that live in ../shared/fixtures rather than in this repository. */
   shared: boolean;
   /**
@@ -33,6 +35,7 @@ export function sampleCases(): SampleCase[] {
   const cases: SampleCase[] = [
     { name: 'factory', file: path.join(ownSamplesFolder, 'factory.sql'), shared: false },
     { name: 'supabase', file: path.join(ownSamplesFolder, 'supabase.sql'), shared: false, supabaseShaped: true },
+    { name: 'dependencies', file: path.join(ownSamplesFolder, 'dependencies.sql'), shared: false },
   ];
   if (!fs.existsSync(sharedFixturesFolder)) return cases;
 
@@ -46,8 +49,18 @@ export function sampleCases(): SampleCase[] {
       const file = loadableIntoAnyDatabase(path.join(realWorldFolder, fileName));
       cases.push({ name: path.basename(fileName, '.sql'), file, shared: true });
     }
+    const pagila = path.join(realWorldFolder, 'pagila');
+    if (fs.existsSync(path.join(pagila, 'pagila-schema.sql'))) {
+      cases.push({ name: 'pagila', file: path.join(pagila, 'pagila-schema.sql'), followedBy: [path.join(pagila, 'pagila-data.sql')], shared: true });
+    }
   }
   return cases;
+}
+
+/** Loads a sample into a database: its file, then the files that follow it. */
+export async function loadSample(server: { loadSql(database: string, file: string, variables?: Record<string, string>): Promise<void> }, database: string, sample: SampleCase): Promise<void> {
+  await server.loadSql(database, sample.file, sample.variables);
+  for (const file of sample.followedBy ?? []) await server.loadSql(database, file, sample.variables);
 }
 
 /** A line that drops, creates or switches databases (Chinook creates and connects to its own). */

@@ -4,6 +4,11 @@
 -- The platform part: the roles the stack creates, the schemas it owns (auth,
 -- storage, extensions, graphql_public, realtime, supabase_migrations) with
 -- its tables, functions and migration histories.
+-- pg_cron, pgmq and database hooks are modelled as their extensions and the
+-- platform create them (the extensions themselves are not installed here):
+-- the cron, pgmq and supabase_functions schemas with their tables, sequences,
+-- and pg_cron's own policies; the application schedules jobs, queues
+-- messages and registers a hook, whose rows a reset would lose.
 -- The application part: tables in public that reference auth.users, row-level
 -- security calling auth.uid(), an "operator profile for every new user"
 -- trigger on auth.users (it would insert a second profile if a data restore
@@ -112,6 +117,9 @@ ALTER TABLE realtime.schema_migrations OWNER TO supabase_realtime_admin;
 CREATE TABLE supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, statements text[], name text);
 ALTER TABLE supabase_migrations.schema_migrations OWNER TO supabase_admin;
 
+-- pg_cron, pgmq and database hooks, as the platform makes them.
+\ir supabase-extensions.sql
+
 -- Application ------------------------------------------------------------
 
 CREATE TABLE public.operators (
@@ -188,6 +196,27 @@ SELECT 'Order ' || g, md5('operator-' || (1 + g % 30))::uuid, CASE WHEN g % 4 = 
        CASE WHEN g % 5 = 0 THEN 'done' ELSE 'open' END, timestamptz '2025-03-10' + g * interval '30 minutes'
 FROM generate_series(1, 140) g;
 SELECT setval('public.ticket_numbers', 9042);
+
+-- The application's jobs, queued messages and hooks.
+SELECT cron.schedule('nightly-rollup', '0 3 * * *', 'REFRESH MATERIALIZED VIEW CONCURRENTLY public.order_totals');
+SELECT cron.schedule('purge-sessions', '*/30 * * * *', $cmd$DELETE FROM auth.sessions WHERE created_at < now() - interval '7 days'$cmd$);
+SELECT cron.schedule('retired-job', '0 0 1 1 *', 'SELECT 1');
+DELETE FROM cron.job WHERE jobname = 'retired-job';
+INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
+SELECT 1 + g % 2, 4000 + g, 'postgres', 'postgres', 'scheduled run', CASE WHEN g % 7 = 0 THEN 'failed' ELSE 'succeeded' END, 'DELETE ' || g,
+       timestamptz '2025-04-01 03:00:00+00' + g * interval '30 minutes', timestamptz '2025-04-01 03:00:02+00' + g * interval '30 minutes'
+FROM generate_series(1, 12) g;
+INSERT INTO pgmq.q_work_order_events (read_ct, enqueued_at, vt, message)
+SELECT g % 3, timestamptz '2025-04-02 08:00:00+00' + g * interval '1 minute', timestamptz '2025-04-02 08:00:30+00' + g * interval '1 minute',
+       jsonb_build_object('work_order', g, 'event', CASE WHEN g % 2 = 0 THEN 'opened' ELSE 'assigned' END)
+FROM generate_series(1, 25) g;
+-- Archived messages leave gaps in the queue's ids, as pgmq.archive() does.
+INSERT INTO pgmq.a_work_order_events (msg_id, read_ct, enqueued_at, archived_at, vt, message)
+SELECT msg_id, read_ct + 1, enqueued_at, enqueued_at + interval '5 minutes', vt, message FROM pgmq.q_work_order_events WHERE msg_id % 5 = 0;
+DELETE FROM pgmq.q_work_order_events WHERE msg_id % 5 = 0;
+INSERT INTO supabase_functions.hooks (hook_table_id, hook_name, created_at, request_id)
+SELECT 16400 + g % 2, CASE WHEN g % 2 = 0 THEN 'notify_shift_lead' ELSE 'sync_erp' END, timestamptz '2025-04-03' + g * interval '1 hour', 100 + g
+FROM generate_series(1, 6) g;
 
 COMMIT;
 ANALYZE;

@@ -15,6 +15,7 @@
  */
 import { AssertionError } from 'node:assert';
 import { Client } from 'pg';
+import { uncommonObjectFacts } from './fingerprintUncommon';
 
 export interface Fingerprint {
   /** Every compared fact in a stable order, keyed by what it is about. */
@@ -24,6 +25,13 @@ export interface Fingerprint {
 export interface FingerprintOptions {
   /** Schemas to leave out besides the system ones (pg_catalog, information_schema, pg_toast*, pg_temp*). */
   excludeSchemas?: string[];
+  /**
+   * Also compare what application databases rarely have (operators, casts,
+   * text search, publications, foreign servers, column storage settings…):
+   * see fingerprintUncommon.ts. Off by default, where "the same content" is
+   * the fixtures' definition above.
+   */
+  uncommonObjects?: boolean;
 }
 
 export async function fingerprintDatabase(url: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
@@ -64,6 +72,9 @@ export async function fingerprintDatabase(url: string, options: FingerprintOptio
     await reader.addLargeObjects(facts);
     await reader.addDefaultPrivileges(facts);
     await reader.addRowHashes(facts);
+    if (options.uncommonObjects) {
+      for (const [key, value] of await uncommonObjectFacts(client, isUserSchema, options.excludeSchemas ?? [])) facts.add(key, value);
+    }
     await client.query('COMMIT');
     return { facts: facts.entries };
   } finally {
@@ -86,6 +97,25 @@ export function diffFingerprints(first: Fingerprint, second: Fingerprint): strin
     if (!first.facts.has(key)) differences.push(`${key}: only in the second database (${shorten(secondValue)})`);
   }
   return differences;
+}
+
+/**
+ * Where `result` falls short of `bar`: every fact that `bar` (e.g. a plain
+ * `pg_dump | psql` of the source) has as in the source, `result` must have
+ * as in the source too, and it may hold no fact that neither has. Facts the
+ * bar itself gets wrong are not asked of `result`.
+ */
+export function shortfallsAgainst(source: Fingerprint, bar: Fingerprint, result: Fingerprint): string[] {
+  const shortfalls: string[] = [];
+  for (const key of new Set([...source.facts.keys(), ...result.facts.keys()])) {
+    const wanted = source.facts.get(key);
+    const got = result.facts.get(key);
+    if (got === wanted || bar.facts.get(key) !== wanted) continue;
+    if (got === undefined) shortfalls.push(`${key}: missing (${shorten(wanted ?? '')})`);
+    else if (wanted === undefined) shortfalls.push(`${key}: not in the source (${shorten(got)})`);
+    else shortfalls.push(`${key}: ${describeChange(wanted, got)}`);
+  }
+  return shortfalls;
 }
 
 /** Throws an AssertionError listing the first differences when the two databases differ in content. */

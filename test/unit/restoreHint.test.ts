@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restore';
+import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restoreErrors';
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {
@@ -24,7 +24,21 @@ describe('restore failure hints', () => {
   it("keeps the general advice for the application's own objects", () => {
     assert.match(restoreHint('role "app_writer" does not exist', undefined), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(restoreHint('permission denied for schema app', undefined), /^connect as the owner of these objects or a superuser/);
-    assert.match(restoreHint('relation "public.users" already exists', undefined), /pass --clean/);
+    assert.match(restoreHint('operator === already exists', undefined), /--clean does not replace its kind/);
+  });
+
+  it('names the platform for any role the Supabase CLI reserves, but not for postgres, which every server has', () => {
+    for (const role of ['supabase_etl_admin', 'cli_login_postgres', 'pgtle_admin']) {
+      assert.match(restoreHint(`role "${role}" does not exist`, undefined), /Supabase platform objects/, role);
+    }
+    assert.match(restoreHint('role "postgres" does not exist', undefined), /^create the role first/);
+  });
+
+  it('says which settings the stack lets postgres set when a restore sets another', () => {
+    assert.match(
+      restoreHint('permission denied to set parameter "log_statement"', undefined),
+      /^only a superuser may set log_statement \(on a Supabase stack, postgres may set only pgaudit\.\*, pgrst\.\*, session_replication_role, statement_timeout, track_io_timing\)/,
+    );
   });
 });
 

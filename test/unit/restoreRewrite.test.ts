@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { DumpSplitter } from '../../src/core/dumpSplitter';
 import { rewriteForRestore } from '../../src/core/restore';
-import { dropStatements, emptyStatements, type ExistingObject } from '../../src/core/restoreTarget';
+import { dropStatements } from '../../src/core/cleanPlan';
+import { emptyStatements, type ExistingObject } from '../../src/core/restoreTarget';
 
 const DUMP = [
   '--',
@@ -75,25 +76,30 @@ describe('restore stream', () => {
 describe('setting the backup\'s objects aside', () => {
   const object = (kind: ExistingObject['kind'], name: string, dropName = `"public"."${name}"`): ExistingObject => ({ kind, schema: 'public', name, rows: null, dropName });
 
-  it('drops views first (newest first), then all tables in one statement, never with CASCADE', () => {
+  it('drops each kind in one statement, IF EXISTS and CASCADE (what depends on them was checked to be the backup\'s), never a schema', () => {
     const statements = dropStatements([
       object('table', 'users'),
       object('table', 'messages'),
       object('view', 'v1'),
       object('view', 'v2'),
       object('routine', 'f()', 'public.f()'),
+      object('aggregate', 'total(integer)', 'public.total(integer)'),
       object('type', 'status'),
+      object('domain', 'email'),
       object('sequence', 'invoice_seq'),
+      object('publication', 'changes', '"changes"'),
+      { kind: 'schema', schema: 'public', name: 'public', rows: null, dropName: '"public"' },
     ]);
     assert.deepEqual(statements, [
-      'DROP VIEW IF EXISTS "public"."v2";',
-      'DROP VIEW IF EXISTS "public"."v1";',
-      'DROP TABLE IF EXISTS "public"."users", "public"."messages";',
-      'DROP SEQUENCE IF EXISTS "public"."invoice_seq";',
-      'DROP ROUTINE IF EXISTS public.f();',
-      'DROP TYPE IF EXISTS "public"."status";',
+      'DROP PUBLICATION IF EXISTS "changes" CASCADE;',
+      'DROP VIEW IF EXISTS "public"."v1", "public"."v2" CASCADE;',
+      'DROP ROUTINE IF EXISTS public.f() CASCADE;',
+      'DROP AGGREGATE IF EXISTS public.total(integer) CASCADE;',
+      'DROP TABLE IF EXISTS "public"."users", "public"."messages" CASCADE;',
+      'DROP SEQUENCE IF EXISTS "public"."invoice_seq" CASCADE;',
+      'DROP DOMAIN IF EXISTS "public"."email" CASCADE;',
+      'DROP TYPE IF EXISTS "public"."status" CASCADE;',
     ]);
-    assert.ok(!statements.some((statement) => /CASCADE/i.test(statement)));
   });
 
   it('empties the tables together in one TRUNCATE and frees the large objects the backup brings', () => {

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
-import { dockerEnv, dockerExecArgs, supabaseDbContainer } from '../../src/core/supabaseDocker';
-import { parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
+import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabaseDocker';
+import { describeContainerTools, isStackTarget, parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
+import { resolveConnection } from '../../src/core/connection';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
 const INIT_CONFIG = `# For detailed configuration reference documentation, visit:
@@ -142,11 +143,50 @@ describe('client tools from the Supabase container', () => {
     assert.equal(supabaseDbContainer({ ...project, projectId: undefined }), 'supabase_db_factory-pulse');
   });
 
+  it('sanitizes project ids exactly as the Supabase CLI (sanitizeProjectId): runs become one _, leading _.- go, at most 40 characters', () => {
+    const cases: [string, string][] = [
+      ['Factory Pulse', 'Factory_Pulse'],
+      ['factory  pulse', 'factory_pulse'],
+      ['a / b: c', 'a_b_c'],
+      ['my.app-v2_final', 'my.app-v2_final'],
+      ['  leading spaces', 'leading_spaces'],
+      ['-.-_app', 'app'],
+      ['.hidden', 'hidden'],
+      ['usine à Lyon', 'usine_Lyon'],
+      ['emoji 🚀 launch', 'emoji_launch'],
+      ['trailing!!', 'trailing_'],
+      ['x'.repeat(39) + 'yz', 'x'.repeat(39) + 'y'],
+      [' ' + 'a'.repeat(45), 'a'.repeat(40)],
+    ];
+    for (const [id, sanitized] of cases) {
+      assert.equal(sanitizeProjectId(id), sanitized, id);
+      assert.equal(supabaseDbContainer({ ...project, projectId: id }), `supabase_db_${sanitized}`, id);
+    }
+  });
+
   it('streams through docker exec -i, forwarding the connection by name only: no password on the command line', () => {
     const args = dockerExecArgs('supabase_db_x', 'pg_dump', ['--format=plain', '--snapshot=00000003-1']);
-    assert.deepEqual(args, ['exec', '-i', '-e', 'PGHOST', '-e', 'PGPORT', '-e', 'PGUSER', '-e', 'PGPASSWORD', '-e', 'PGDATABASE', 'supabase_db_x', 'pg_dump', '--format=plain', '--snapshot=00000003-1']);
+    assert.deepEqual(args, ['exec', '-i', '-e', 'PGHOST', '-e', 'PGPORT', '-e', 'PGUSER', '-e', 'PGPASSWORD', '-e', 'PGDATABASE', '-e', 'PGAPPNAME', 'supabase_db_x', 'pg_dump', '--format=plain', '--snapshot=00000003-1']);
     const env = dockerEnv({ user: 'postgres', database: 'postgres', password: 'Hunter2' }, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', DATABASE_URL: 'postgresql://x' });
     assert.deepEqual(env, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'postgres', PGPASSWORD: 'Hunter2' });
     assert.ok(!args.join(' ').includes('Hunter2'));
+  });
+
+  it('takes the stack\'s server to be the project default, or any local URL at its published port', () => {
+    const at = (url: string) => resolveConnection({ url, env: {} });
+    const stack = { ...project, dbPort: 54322 };
+    assert.ok(isStackTarget(stack, resolveConnection({ env: {}, defaultUrl: 'postgresql://postgres:postgres@127.0.0.1:54322/postgres' })));
+    assert.ok(isStackTarget(stack, at('postgresql://postgres:postgres@127.0.0.1:54322/postgres')), 'an explicit URL to the stack');
+    assert.ok(isStackTarget(stack, at('postgresql://supabase_admin@localhost:54322/other')), 'another database and user on the stack');
+    assert.equal(isStackTarget(stack, at('postgresql://postgres@127.0.0.1:5432/postgres')), false, 'another port');
+    assert.equal(isStackTarget(stack, at('postgresql://postgres@db.example.com:54322/postgres')), false, 'another machine');
+  });
+
+  it('says in one line which container and version run the tools, and why', () => {
+    assert.equal(
+      describeContainerTools({ container: 'supabase_db_shop_floor', pgDump: { major: 17, minor: 6, text: '17.6' }, wanted: 17, localMajor: 15 }),
+      'using pg_dump and psql 17.6 inside the container supabase_db_shop_floor: the stack runs PostgreSQL 17 and the newest pg_dump here is 15',
+    );
+    assert.match(describeContainerTools({ container: 'c', pgDump: { major: 17, minor: 6, text: '17.6' }, wanted: 17 }), /and there is no pg_dump here$/);
   });
 });

@@ -9,7 +9,7 @@ import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '..
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'pg-bin-dir', 'json'],
+  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',
@@ -31,6 +31,7 @@ export const restoreCommand: Command = {
       clean: flags.clean || flags.reset,
       allowRemote: flags.allowRemote,
       safetyBackup: !flags.noSafetyBackup,
+      ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       signal: context.signal,
     });
     const safetyBackup = !flags.noSafetyBackup;

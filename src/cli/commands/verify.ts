@@ -1,5 +1,5 @@
 import { verifySet } from '../../core/verify';
-import { backupsFolder, connectionTarget, writeJson, type Command } from '../command';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
 
 export const verifyCommand: Command = {
@@ -12,6 +12,9 @@ export const verifyCommand: Command = {
     // Pre-restore checks only against a database named on purpose, never one
     // picked up from the environment.
     const target = flags.db === undefined ? undefined : connectionTarget(flags, context);
+    // The stack's own server is restored with its container's psql: judge that one. Without
+    // either, the psql check itself says what is missing.
+    const container = target ? await supabaseContainerTools(target, flags, context).catch(() => undefined) : undefined;
     const progress = context.stderr.isTTY && !flags.json ? new VerifyProgressPrinter(context.stderr) : undefined;
     try {
       const report = await verifySet({
@@ -20,6 +23,7 @@ export const verifyCommand: Command = {
         target,
         env: context.env,
         pgBinDir: flags.pgBinDir,
+        ...(container ? { container } : {}),
         signal: context.signal,
         onProgress: (event) => {
           if (event.kind === 'not-recorded') {

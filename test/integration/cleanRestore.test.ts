@@ -1,0 +1,336 @@
+/**
+ * What `restore --clean` promises over a real database, and what stops it.
+ * What the backup holds is replaced, with everything that depends on it
+ * inside the backup; only objects outside the backup that depend on it stop
+ * the restore, before anything changes, each named with its kind. A restore
+ * never queues for ever behind another session, never needs more locks than
+ * the server has without saying so first, and one that does not commit
+ * leaves every sequence as it was, whichever way it ends.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { Manifest } from '../../src/core/manifest';
+import { executeRestore, planRestore } from '../../src/core/restore';
+import { parseConnectionUrl } from '../../src/core/connection';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { startServer, type TestServer } from '../support/pgServer';
+import { loadSample, sampleCases } from '../samples';
+
+const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** psql processes whose environment points at this server (Linux /proc). */
+function psqlPids(port: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('ON_ERROR_STOP')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+describe('restore --clean on real schemas', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+  const source = 'clean_src';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase(source);
+    await loadSample(server, source, sample('dependencies'));
+    folder = newFolder();
+    manifest = await backup(source, folder, 'deps');
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const path of folders) rmSync(path, { recursive: true, force: true });
+  });
+
+  function newFolder(): string {
+    const path = mkdtempSync(join(tmpdir(), 'pulse-backup-clean-'));
+    folders.push(path);
+    return path;
+  }
+
+  async function backup(database: string, into: string, prefix: string): Promise<Manifest> {
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', into, '--prefix', prefix, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as Manifest;
+  }
+
+  const restore = (target: string, mode: string, extra: string[] = []) =>
+    runCli(['restore', manifest.id, '--mode', mode, '--db', server.url(target), '--dir', folder, '--yes', '--json', '--no-safety-backup', ...extra]);
+
+  async function copyOfSource(name: string): Promise<string> {
+    await server.createDatabase(name, { template: source });
+    return name;
+  }
+
+  describe('objects outside the backup', function () {
+    it('stop a complete --clean before anything changes, each named with its kind and what it depends on', async function () {
+      const target = await copyOfSource('outside_complete');
+      await server.query(
+        target,
+        `CREATE VIEW public.heavy_parts AS SELECT id, weight FROM catalogue.parts WHERE weight > 50;
+         CREATE TABLE public.orders (id int PRIMARY KEY, part_id bigint REFERENCES catalogue.parts (id), state catalogue.part_state);
+         CREATE FUNCTION public.assembly_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM catalogue.assemblies; END;`,
+      );
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restore(target, 'complete', ['--clean']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /the target has 4 objects the backup does not have that depend on what --clean would replace/);
+      assert.doesNotMatch(result.stderr, /column \w+ of view/, 'a view outside the backup is named once, not with its columns');
+      assert.match(result.stderr, /view public\.heavy_parts \(on table catalogue\.parts\)/);
+      assert.match(result.stderr, /constraint orders_part_id_fkey on table public\.orders \(on table catalogue\.parts\)/);
+      assert.match(result.stderr, /column state of table public\.orders \(on type catalogue\.part_state\)/);
+      assert.match(result.stderr, /function public\.assembly_count\(\) \(on table catalogue\.assemblies\)/);
+      assert.match(result.stderr, /nothing was changed/);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    it('stop a schema --clean the same way, and nothing the backup has (its rules, views on views, policies) is ever named', async function () {
+      const target = await copyOfSource('outside_schema');
+      await server.query(target, 'CREATE VIEW public.released_names AS SELECT code FROM catalogue.released_heavy');
+      const result = await restore(target, 'schema', ['--clean']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /the target has 1 object the backup does not have that depend on what --clean would replace: view public\.released_names \(on view catalogue\.released_heavy\):/);
+    });
+
+    it('stop a data --clean when a table outside the backup references one it would empty', async function () {
+      const target = await copyOfSource('outside_data');
+      await server.query(target, 'CREATE TABLE public.inspections (id int PRIMARY KEY, part_id bigint REFERENCES catalogue.parts (id)); INSERT INTO public.inspections VALUES (1, 3)');
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restore(target, 'data', ['--clean']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /the target has 1 object the backup does not have that reference the tables --clean would empty: constraint inspections_part_id_fkey on table public\.inspections \(on table catalogue\.parts\)/);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    it('that appear after the pre-flight fail the restore inside its transaction, and it rolls back', async function () {
+      const target = await copyOfSource('outside_late');
+      const before = await fingerprintDatabase(server.url(target));
+      const options = {
+        folder,
+        setId: manifest.id,
+        mode: 'complete' as const,
+        target: parseConnectionUrl(server.url(target)),
+        env: {},
+        clean: true,
+        allowRemote: false,
+      };
+      const plan = await planRestore(options);
+      // Between the confirmation and the load, someone adds a view on a backed-up table.
+      await server.query(target, 'CREATE VIEW public.late_view AS SELECT code FROM catalogue.parts');
+      const withView = await fingerprintDatabase(server.url(target));
+      await assert.rejects(executeRestore(plan, { safetyBackup: false }), (error: Error) => {
+        assert.match(error.message, /since the pre-flight, the target has gained 1 object the backup does not have .*view public\.late_view/);
+        return true;
+      });
+      assert.deepEqual(diffFingerprints(withView, await fingerprintDatabase(server.url(target))), []);
+      assert.notDeepEqual(diffFingerprints(before, withView), []);
+    });
+  });
+
+  describe('lock waits', function () {
+    /** A session that holds a lock on a backed-up table; `active`: busy in a statement, else idle in its transaction. */
+    async function holdLock(database: string, sql: string, active: boolean): Promise<{ client: Client; pid: number; release: () => Promise<void> }> {
+      const client = new Client({ connectionString: server.url(database), application_name: 'warehouse-sync' });
+      client.on('error', () => undefined);
+      await client.connect();
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      await client.query('BEGIN');
+      await client.query(sql);
+      const busy = active ? client.query('SELECT pg_sleep(60)').catch(() => undefined) : undefined;
+      return {
+        client,
+        pid,
+        release: async () => {
+          await server.query('postgres', 'SELECT pg_terminate_backend($1)', [pid]);
+          await busy;
+          await client.end().catch(() => undefined);
+        },
+      };
+    }
+
+    it('an idle transaction holding a table the restore must drop is named by the pre-flight, and nothing changes', async function () {
+      const target = await copyOfSource('idle_holder');
+      const holder = await holdLock(target, 'SELECT count(*) FROM catalogue.assemblies', false);
+      try {
+        const before = await fingerprintDatabase(server.url(target));
+        const started = Date.now();
+        const result = await restore(target, 'complete', ['--clean']);
+        assertOneLineError(result);
+        assert.match(result.stderr, new RegExp(`another session holds locks on tables this restore must change, in an idle transaction: pid ${holder.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds AccessShareLock on catalogue\\.assemblies\\)`));
+        assert.match(result.stderr, new RegExp(`pg_terminate_backend\\(${holder.pid}\\)`));
+        assert.ok(Date.now() - started < 8_000, 'refused without waiting for the lock');
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        await holder.release();
+      }
+    });
+
+    it('a busy session holding a lock makes the restore give up after --lock-timeout, naming it, and the application is not blocked after', async function () {
+      const target = await copyOfSource('busy_holder');
+      const holder = await holdLock(target, 'LOCK TABLE catalogue.assemblies IN ROW EXCLUSIVE MODE', true);
+      try {
+        const before = await fingerprintDatabase(server.url(target));
+        const started = Date.now();
+        const result = await restore(target, 'complete', ['--clean', '--lock-timeout', '1']);
+        assertOneLineError(result);
+        assert.match(result.stderr, new RegExp(`restore gave up after waiting 1 s for a lock and was rolled back: held by pid ${holder.pid} \\(warehouse-sync, postgres, active`));
+        assert.match(result.stderr, /RowExclusiveLock on catalogue\.assemblies/);
+        assert.match(result.stderr, /--lock-timeout SECONDS; the target is unchanged/);
+        assert.ok(Date.now() - started < 15_000);
+        // The restore's queued lock is gone: the application reads at once.
+        const reader = new Client({ connectionString: server.url(target), statement_timeout: 2_000 });
+        await reader.connect();
+        await reader.query('SELECT count(*) FROM catalogue.parts');
+        await reader.end();
+        await holder.release();
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        await holder.release().catch(() => undefined);
+      }
+    });
+  });
+
+  describe('a data restore that does not commit leaves every sequence as it was', function () {
+    // The data file sets the sequences, then refreshes the materialized
+    // view: a session holding the view makes the restore wait right there,
+    // after every setval and before COMMIT.
+    const endings: { name: string; args?: string[]; releaseFirst?: boolean; end: (cli: { kill(signal: NodeJS.Signals): boolean }, pid: number) => Promise<void> }[] = [
+      { name: 'the lock wait times out', args: ['--lock-timeout', '2'], end: () => Promise.resolve() },
+      { name: 'the CLI is interrupted (SIGINT)', end: (cli) => Promise.resolve(void cli.kill('SIGINT')) },
+      // psql, orphaned, goes on once the lock is free and finds no COMMIT.
+      { name: 'the CLI is killed (SIGKILL)', end: (cli) => Promise.resolve(void cli.kill('SIGKILL')), releaseFirst: true },
+      { name: 'psql is killed (SIGKILL)', end: (_cli, port) => Promise.resolve(psqlPids(port).forEach((pid) => process.kill(pid, 'SIGKILL'))) },
+      {
+        name: 'the server ends its session',
+        end: async () => {
+          await server.query('postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pulse-backup restore %' AND wait_event_type = 'Lock'");
+        },
+      },
+    ];
+    for (const ending of endings) {
+      it(`when ${ending.name}`, async function () {
+        const target = await copyOfSource(`sequences_${endings.indexOf(ending)}`);
+        // The application moved on since the backup: its sequences are ahead.
+        await server.query(target, "INSERT INTO catalogue.assemblies (part_id, component_id) SELECT 1, 2 FROM generate_series(1, 50); INSERT INTO catalogue.parts (code) VALUES ('P-NEW')");
+        const before = await fingerprintDatabase(server.url(target));
+        const holder = new Client({ connectionString: server.url(target), application_name: 'report-reader' });
+        await holder.connect();
+        try {
+          await holder.query('BEGIN; SELECT count(*) FROM catalogue.released_counts');
+          const { subprocess } = await startCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup', ...(ending.args ?? [])]);
+          // psql waits on the view's lock once every sequence is set.
+          await waitFor(
+            async () => (await server.query<{ waiting: boolean }>('postgres', "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'REFRESH MATERIALIZED VIEW%') AS waiting"))[0].waiting,
+            60_000,
+            'the restore to wait on the materialized view',
+          );
+          await ending.end(subprocess, server.port);
+          if (ending.releaseFirst) await holder.query('ROLLBACK');
+          const result = await subprocess;
+          assert.notEqual(result.exitCode, 0, String(result.stderr));
+          await waitFor(() => psqlPids(server.port).length === 0, 30_000, 'psql to end');
+          if (!ending.releaseFirst) await holder.query('ROLLBACK');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+          // The next insert takes a fresh key.
+          await server.query(target, "INSERT INTO catalogue.parts (code) VALUES ('P-NEXT')");
+        } finally {
+          await holder.end().catch(() => undefined);
+        }
+      });
+    }
+  });
+
+  describe('a schema larger than the server\'s lock table', function () {
+    let small: TestServer;
+    let wide: Manifest;
+    let wideFolder: string;
+
+    before(async function () {
+      // 10 lock slots × 32 backends: room for about 620 locks in one transaction, as 64 × 122 is for about 12,850.
+      small = await startServer({ settings: { max_connections: '10', max_locks_per_transaction: '10', superuser_reserved_connections: '2' } });
+      await small.createDatabase('wide');
+      for (let batch = 0; batch < 3; batch += 1) {
+        await small.query('wide', `DO $$ BEGIN FOR i IN ${batch * 50 + 1}..${batch * 50 + 50} LOOP EXECUTE format('CREATE TABLE public.t%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$`);
+      }
+      wideFolder = newFolder();
+      const result = await runCli(['backup', '--db', small.url('wide'), '--dir', wideFolder, '--prefix', 'wide', '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      wide = JSON.parse(result.stdout) as Manifest;
+    });
+
+    after(async function () {
+      await small?.stop();
+    });
+
+    it('is refused before anything changes, naming the setting and the value that lets it through, which does', async function () {
+      await small.createDatabase('wide_target');
+      const result = await runCli(['restore', wide.id, '--mode', 'complete', '--db', small.url('wide_target'), '--dir', wideFolder, '--yes', '--no-safety-backup']);
+      assertOneLineError(result);
+      const match = /would lock about ([\d,]+) tables, indexes and sequences in one transaction, more than the server has room for \(max_locks_per_transaction = 10\): set max_locks_per_transaction to at least (\d+) \(ALTER SYSTEM SET max_locks_per_transaction = \d+; as a superuser, then restart the server\)/.exec(result.stderr);
+      assert.ok(match, result.stderr);
+      const [{ count }] = await small.query<{ count: string }>('wide_target', "SELECT count(*)::text AS count FROM pg_tables WHERE schemaname = 'public'");
+      assert.equal(count, '0');
+      // The value it names lets the same restore through.
+      const roomy = await startServer({ settings: { max_connections: '10', max_locks_per_transaction: match[2], superuser_reserved_connections: '2' } });
+      try {
+        await roomy.createDatabase('wide_target');
+        const again = await runCli(['restore', wide.id, '--mode', 'complete', '--db', roomy.url('wide_target'), '--dir', wideFolder, '--yes', '--no-safety-backup']);
+        assert.equal(again.code, 0, again.stderr);
+        await assertSameContent(small.url('wide'), roomy.url('wide_target'));
+      } finally {
+        await roomy.stop();
+      }
+    });
+
+    it('running out of lock slots anyway (other sessions hold many) rolls back with the same advice', async function () {
+      const narrow = newFolder();
+      await small.createDatabase('narrow');
+      await small.query('narrow', "DO $$ BEGIN FOR i IN 1..80 LOOP EXECUTE format('CREATE TABLE public.n%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$");
+      const made = await runCli(['backup', '--db', small.url('narrow'), '--dir', narrow, '--prefix', 'narrow', '--json']);
+      assert.equal(made.code, 0, made.stderr);
+      const set = (JSON.parse(made.stdout) as Manifest).id;
+      await small.createDatabase('narrow_target');
+      await small.createDatabase('crowded');
+      await small.query('crowded', "DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TABLE public.c%s (id int)', i); END LOOP; END $$");
+      const crowd = new Client({ connectionString: small.url('crowded') });
+      await crowd.connect();
+      try {
+        // Another session holds locks on 300 tables: the restore's estimate fits, the lock table does not.
+        await crowd.query('BEGIN');
+        await crowd.query(`LOCK TABLE ${Array.from({ length: 300 }, (_, index) => `public.c${index + 1}`).join(', ')} IN ACCESS SHARE MODE`);
+        const result = await runCli(['restore', set, '--mode', 'complete', '--db', small.url('narrow_target'), '--dir', narrow, '--yes', '--no-safety-backup']);
+        assertOneLineError(result);
+        assert.match(result.stderr, /the server ran out of lock slots \(max_locks_per_transaction = 10\) for its one transaction: set max_locks_per_transaction to at least \d+/);
+        assert.match(result.stderr, /the target is unchanged/);
+      } finally {
+        await crowd.end().catch(() => undefined);
+      }
+      const [{ count }] = await small.query<{ count: string }>('narrow_target', "SELECT count(*)::text AS count FROM pg_tables WHERE schemaname = 'public'");
+      assert.equal(count, '0');
+    });
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * A server made like a Supabase stack's database, for restores as the
+ * stack's own non-superuser `postgres`: bootstrap superuser supabase_admin,
+ * wal_level logical, loopback trust (the platform's scripts log in as many
+ * roles), and the platform in a database named `platform` — Supabase's own
+ * (../shared/fixtures/supabase-platform, built from its migrations) when it
+ * is beside the repository, else the project's sample of it. Databases made
+ * from `platform` are a fresh stack's; the project's application sample goes
+ * on top as a Supabase project's migrations would, as `postgres`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sharedFixturesFolder } from '../samples';
+import { startServer, type TestServer } from './pgServer';
+
+const samples = join(__dirname, '..', 'samples');
+export const SUPABASE_APP_SAMPLE = join(samples, 'supabase-app.sql');
+const sharedLoader = join(sharedFixturesFolder, 'supabase-platform', 'load-platform.sh');
+
+export interface SupabaseLikeServer {
+  server: TestServer;
+  /** Which platform is loaded: Supabase's own, from its migrations, or the project's sample. */
+  platform: 'supabase' | 'sample';
+  /** A URL as the stack's `postgres` (no password: the server trusts loopback). */
+  asPostgres(database: string): string;
+  /** A fresh stack's database: the platform only. */
+  freshStack(name: string): Promise<void>;
+  /** The application on a fresh stack: its migrations, and with `rows` the rows it has gathered since. */
+  withApplication(name: string, rows: boolean): Promise<void>;
+}
+
+export async function startSupabaseLikeServer(): Promise<SupabaseLikeServer> {
+  const server = await startServer({ superuser: 'supabase_admin', trustLoopback: true, settings: { wal_level: 'logical' } });
+  try {
+    await server.createDatabase('platform');
+    const platform = existsSync(sharedLoader) ? 'supabase' : 'sample';
+    if (platform === 'supabase') {
+      // About a dozen errors are expected there (extensions this machine lacks); the script says so and goes on.
+      await promisify(execFile)('bash', [sharedLoader, server.host, String(server.port), 'platform'], { env: { ...process.env, PGPASSWORD: '' }, maxBuffer: 16 * 1024 * 1024 });
+    } else {
+      await server.loadSql('platform', join(samples, 'supabase-stack-platform.sql'));
+    }
+    const freshStack = (name: string) => server.createDatabase(name, { template: 'platform', owner: 'postgres' });
+    return {
+      server,
+      platform,
+      asPostgres: (database) => server.url(database, 'postgres'),
+      freshStack,
+      withApplication: async (name, rows) => {
+        await freshStack(name);
+        await server.loadSql(name, SUPABASE_APP_SAMPLE, { with_rows: rows ? 'true' : 'false' }, 'postgres');
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * What runs in a restore's transaction before the set's file, decided from
+ * plain data: the bounded lock wait, the locks taken first, the check and
+ * drops of --clean, the sequences made transactional; and how many locks a
+ * restore needs against the server's room for them.
+ */
+import * as assert from 'node:assert/strict';
+import { cleanGuardStatement, recreatedParts } from '../../src/core/cleanPlan';
+import { dollarTag } from '../../src/core/sql';
+import { checkLockBudget, estimateLocks, recommendedLockSlots } from '../../src/core/lockBudget';
+import { lockStatements, restoreProlog, transactionalSequences, type PrologInput } from '../../src/core/restoreProlog';
+import type { ExistingObject } from '../../src/core/restoreTarget';
+
+const table = (name: string, kind: ExistingObject['kind'] = 'table'): ExistingObject => ({ kind, schema: 'public', name, rows: 3, dropName: `public.${name}` });
+const noPlatform: PrologInput['platform'] = { tables: [], attached: [], references: [] };
+
+function prolog(overrides: Partial<PrologInput>): string[] {
+  return restoreProlog({
+    mode: 'complete',
+    clean: false,
+    lockTimeoutMs: 10_000,
+    existing: [],
+    objects: [],
+    parts: [],
+    platform: noPlatform,
+    silenceTriggers: false,
+    sequences: [],
+    resetDefaultPrivileges: [],
+    ...overrides,
+  });
+}
+
+describe('the restore prolog', () => {
+  it('starts with a bounded lock wait and quiet notices, whatever the mode', () => {
+    for (const mode of ['complete', 'schema', 'data'] as const) {
+      const statements = prolog({ mode });
+      assert.deepEqual(statements.slice(0, 2), ['SET lock_timeout = 10000;', 'SET client_min_messages = warning;']);
+    }
+  });
+
+  it('complete --clean: locks the tables, checks for outside dependents, then drops with CASCADE', () => {
+    const statements = prolog({ clean: true, existing: [table('users'), table('status_view', 'view'), table('app', 'schema')], objects: [{ type: 'TABLE', schema: 'public', name: 'users' }] });
+    assert.equal(statements[2], 'LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE;');
+    assert.match(statements[3], /^DO \$pulse_guard\$/);
+    assert.deepEqual(statements.slice(4), ['DROP VIEW IF EXISTS public.status_view CASCADE;', 'DROP TABLE IF EXISTS public.users CASCADE;']);
+  });
+
+  it('data: rows only need the tables for inserting; --clean empties them in one TRUNCATE under an exclusive lock', () => {
+    assert.deepEqual(prolog({ mode: 'data', silenceTriggers: true, existing: [table('users'), table('messages')] }).slice(2), [
+      'SET session_replication_role = replica;',
+      'LOCK TABLE public.users, public.messages IN ROW EXCLUSIVE MODE;',
+    ]);
+    assert.deepEqual(prolog({ mode: 'data', clean: true, existing: [table('users'), table('messages')] }).slice(2), [
+      'LOCK TABLE public.users, public.messages IN ACCESS EXCLUSIVE MODE;',
+      'TRUNCATE TABLE public.users, public.messages;',
+    ]);
+  });
+
+  it('a schema restore without --clean locks nothing and drops nothing', () => {
+    assert.deepEqual(prolog({ mode: 'schema' }).slice(2), []);
+  });
+
+  it('locks the platform tables the application puts triggers and policies on, exclusively', () => {
+    const attached: ExistingObject = { kind: 'trigger', schema: 'auth', name: 'users on_signup', rows: null, dropName: '"on_signup" ON "auth"."users"' };
+    const platformTable: ExistingObject = { kind: 'platform table', schema: 'auth', name: 'identities', rows: 4, dropName: '"auth"."identities"' };
+    assert.deepEqual(lockStatements({ mode: 'complete', clean: false, existing: [], platform: { tables: [platformTable], attached: [attached], references: [] } }), [
+      'LOCK TABLE "auth"."users" IN ACCESS EXCLUSIVE MODE;',
+      'LOCK TABLE "auth"."identities" IN ROW EXCLUSIVE MODE;',
+    ]);
+  });
+
+  it('gives each sequence the file sets new storage in the transaction, keeping its value', () => {
+    assert.deepEqual(transactionalSequences([]), []);
+    const [block] = transactionalSequences(['public.users_id_seq', "public.\"o'dd\""]);
+    assert.match(block, /unnest\(ARRAY\['public\.users_id_seq', 'public\."o''dd"'\]::text\[\]\)/);
+    assert.match(block, /ALTER SEQUENCE %s RESTART/);
+    assert.match(block, /pg_catalog\.setval\(sequence_name, value, called\)/);
+    assert.equal(prolog({ mode: 'data', sequences: ['public.users_id_seq'] }).at(-1), block.replace(", 'public.\"o''dd\"'", ''));
+  });
+});
+
+describe('the check inside the transaction', () => {
+  it('quotes what it carries with a dollar tag that appears nowhere in it', () => {
+    assert.equal(dollarTag('pulse_guard', ['plain text']), '$pulse_guard$');
+    assert.equal(dollarTag('pulse_guard', ['a $pulse_guard$ b', 'c $pulse_guard_1$']), '$pulse_guard_2$');
+    const statement = cleanGuardStatement([{ type: 'TABLE', schema: 'odd', name: 'has $pulse_objects$ in it' }], []);
+    assert.match(statement, /\$pulse_objects_1\$\[\{"type":"TABLE","schema":"odd","name":"has \$pulse_objects\$ in it"\}\]\$pulse_objects_1\$/);
+    assert.match(statement, /RAISE EXCEPTION 'pulse-backup: outside dependents: %'/);
+  });
+
+  it('knows the parts a dump recreates on a table: triggers, policies, rules, publication memberships', () => {
+    const parts = recreatedParts([
+      { type: 'TRIGGER', schema: 'auth', name: 'users on_auth_user_created' },
+      { type: 'POLICY', schema: 'storage', name: 'objects "avatars are public"' },
+      { type: 'RULE', schema: 'public', name: 'shoelace shoelace_ins' },
+      { type: 'PUBLICATION TABLE', schema: 'public', name: 'supabase_realtime posts' },
+      { type: 'TABLE', schema: 'public', name: 'posts' },
+    ]);
+    assert.deepEqual(parts, [
+      { type: 'TRIGGER', schema: 'auth', table: 'users', name: 'on_auth_user_created' },
+      { type: 'POLICY', schema: 'storage', table: 'objects', name: 'avatars are public' },
+      { type: 'RULE', schema: 'public', table: 'shoelace', name: 'shoelace_ins' },
+      { type: 'PUBLICATION TABLE', schema: 'public', table: 'posts', name: 'supabase_realtime' },
+    ]);
+  });
+});
+
+describe('the locks a restore needs', () => {
+  const entries = (type: string, count: number) => Array.from({ length: count }, (_, index) => ({ type, schema: 'public', name: `${type.toLowerCase()}${index}` }));
+
+  it('counts a table with its TOAST table and index, and each index, key and sequence', () => {
+    const schema = [...entries('TABLE', 10), ...entries('CONSTRAINT', 10), ...entries('INDEX', 5), ...entries('SEQUENCE', 10), ...entries('VIEW', 2), ...entries('FUNCTION', 7)];
+    assert.equal(estimateLocks(schema, 'complete'), 30 + 10 + 5 + 10 + 2);
+    assert.equal(estimateLocks(schema, 'data'), 30 + 10 + 5 + 10);
+  });
+
+  it('refuses what cannot fit in the lock table and names a value of max_locks_per_transaction that fits it', () => {
+    // A default server: 64 slots for 122 backend slots.
+    assert.doesNotThrow(() => checkLockBudget({ needed: 12_000, slotsPerSession: 64, sessions: 122 }));
+    assert.throws(
+      () => checkLockBudget({ needed: 25_000, slotsPerSession: 64, sessions: 122 }),
+      /would lock about 25,000 tables, indexes and sequences in one transaction, more than the server has room for \(max_locks_per_transaction = 64\)/,
+    );
+    const recommended = recommendedLockSlots({ needed: 25_000, slotsPerSession: 64, sessions: 122 });
+    assert.equal(recommended % 64, 0);
+    assert.ok(recommended * 122 >= 25_000, 'the sized table alone holds it');
+    assert.doesNotThrow(() => checkLockBudget({ needed: 25_000, slotsPerSession: recommended, sessions: 122 }));
+  });
+});
