@@ -50,7 +50,7 @@ describe('a restore cut off mid-way', function () {
       await server.createDatabase(target, { template: source });
       const before = await fingerprintDatabase(server.url(target));
       // psql waits at its first DROP or TRUNCATE for a table another session holds.
-      const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE' });
+      const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE', busy: true });
       let result;
       try {
         const { subprocess } = await startCli(['restore', set.id, '--mode', mode, '--clean', '--no-safety-backup', '--db', server.url(target), '--dir', folder, '--yes']);
@@ -78,7 +78,7 @@ describe('a restore cut off mid-way', function () {
     try {
       await other.createDatabase('target');
       await other.loadSql('target', sampleCases().find((sample) => sample.name === 'factory')!.file);
-      const blocker = await holdTable(other.url('target'), 'public.users', { mode: 'ACCESS SHARE' });
+      const blocker = await holdTable(other.url('target'), 'public.users', { mode: 'ACCESS SHARE', busy: true });
       const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', other.url('target'), '--dir', folder, '--yes']);
       await waitFor('psql to run', () => toolProcessesOf('psql', other.port).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 300));

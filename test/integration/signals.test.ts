@@ -65,7 +65,7 @@ describe('signals and stuck tools', function () {
     await server.createDatabase(target, { template: database });
     const before = await fingerprintDatabase(server.url(target));
     // psql waits at the first DROP for a table the target's other session holds.
-    const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE' });
+    const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE', busy: true });
     try {
       const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', server.url(target), '--dir', join(folder, 'kill-psql'), '--yes']);
       await waitFor('psql to run', () => toolProcessesOf('psql', server.port).length > 0);
