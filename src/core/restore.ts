@@ -28,6 +28,7 @@ import {
 import { scanDumpFile, type DumpEntry } from './dumpScan';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { psqlEndedEarlyError } from './psqlEnd';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
@@ -71,6 +72,8 @@ export interface RestoreOptions {
   allowRemote: boolean;
   /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
   container?: ContainerTools;
+  /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */
+  safetyBackup?: boolean;
   /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
   lockTimeoutMs?: number;
   signal?: AbortSignal;
@@ -189,6 +192,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      safetyBackup: options.safetyBackup ?? true,
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
@@ -518,7 +522,8 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   const started = performance.now();
   // Hold the folder: retention must not remove the set while it is read,
   // and the safety backup must not race another backup.
-  const lock = await acquireFolderLock(options.folder, 'restore');
+  // Without a safety backup nothing is written into the folder: read-only or full media will do.
+  const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   try {
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {
@@ -624,9 +629,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
-  const secrets = options.target.password ? [options.target.password] : [];
   onLines(psql.stderr, (line) => {
-    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
@@ -664,6 +668,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
     });
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
+  const endedEarly = psqlEndedEarlyError(result, feedError);
+  if (endedEarly) throw endedEarly;
   if (feedError !== undefined) throw toPulseError(feedError);
   if (result.exitCode !== 0) throw await failure();
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));

@@ -425,7 +425,7 @@ describe('Pulse Backup in a real VS Code', function () {
     try {
       const plan = await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 1, env: process.env, verify: verifySet, dryRun: true });
       assert.ok(plan.removed.length > 0, 'two sets of the prefix and keep 1: something to prune');
-      const kept = [...plan.kept, ...plan.protected].map((set) => set.id);
+      const kept = [...plan.kept, ...plan.keptSafety, ...plan.protected].map((set) => set.id);
       prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Remove') ? 'Remove' : undefined);
       await vscode.commands.executeCommand('pulseBackup.prune');
       assertNoErrors();
