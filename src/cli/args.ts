@@ -19,7 +19,11 @@ interface FlagSpec {
 }
 
 export const FLAGS = {
-  db: { type: 'string', value: 'URL', help: 'database URL (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)' },
+  db: {
+    type: 'string',
+    value: 'URL',
+    help: 'database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in PULSE_BACKUP_DB_URL; on a terminal you are asked) (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)',
+  },
   dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
   prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
   'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
@@ -30,8 +34,14 @@ export const FLAGS = {
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
-  'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'restore: how long to wait for a lock another session holds before giving up, changing nothing (default 10)' },
-  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many sets of this prefix to keep (default 10)' },
+  'lock-timeout': {
+    type: 'string',
+    value: 'SECONDS',
+    minimum: 1,
+    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup: default 60)',
+  },
+  keep: { type: 'string', value: 'N', minimum: 1, help: 'how many backups of this prefix to keep (default 10; safety sets do not count)' },
+  'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -63,6 +73,7 @@ export interface Flags {
   reset: boolean;
   lockTimeout?: number;
   keep?: number;
+  keepSafety?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -176,6 +187,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       reset: values.reset === true,
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
+      keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),
@@ -195,6 +207,13 @@ function describeParseError(error: unknown): string {
   if (missing) return `${missing[1].replace(/^-\w, /, '')} needs a value`;
   const unexpected = /Unexpected argument '([^']+)'/.exec(message);
   if (unexpected) return `unexpected argument "${unexpected[1]}"`;
+  // A value that starts with "-" (--keep -1) reads as another flag.
+  const ambiguous = /Option '--([^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = (FLAGS as Record<string, FlagSpec | undefined>)[ambiguous[1]];
+    if (flag?.minimum !== undefined) return `--${ambiguous[1]} takes a whole number of at least ${flag.minimum}`;
+    return `--${ambiguous[1]} needs a value (one that starts with "-" is written --${ambiguous[1]}=VALUE)`;
+  }
   return message.split('\n', 1)[0] ?? message;
 }
 

@@ -8,9 +8,11 @@ export interface PruneJson {
   prefix: string;
   folder: string;
   keep: number;
+  keepSafety: number;
   dryRun: boolean;
   removed: string[];
   kept: string[];
+  keptSafety: string[];
   protected: { id: string; reason: string }[];
   /** The newest set that verifies, when prune had to look for it. */
   newestGood: { id: string; outcome: string; source: string } | null;
@@ -21,9 +23,11 @@ export function pruneJson(result: PruneResult): PruneJson {
     prefix: result.prefix,
     folder: result.folder,
     keep: result.keep,
+    keepSafety: result.keepSafety,
     dryRun: result.dryRun,
     removed: result.removed.map((set) => set.id),
     kept: result.kept.map((set) => set.id),
+    keptSafety: result.keptSafety.map((set) => set.id),
     protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),
     newestGood: result.newestGood ?? null,
   };
@@ -42,7 +46,7 @@ function protectionText(set: ProtectedSet, result: PruneResult): string {
 }
 
 export function renderPruneResult(result: PruneResult): string {
-  const total = result.kept.length + result.protected.length + result.removed.length;
+  const total = result.kept.length + result.keptSafety.length + result.protected.length + result.removed.length;
   if (total === 0) {
     const others = result.otherPrefixes;
     const hint = others.length > 0 ? ` (the folder holds sets of ${others.join(', ')}: choose one with --prefix)` : '';
@@ -53,10 +57,16 @@ export function renderPruneResult(result: PruneResult): string {
     ? { kept: 'keep', protected: 'keep', removed: 'would remove' }
     : { kept: 'kept', protected: 'kept', removed: 'removed' };
   const row = (verb: string, id: string, status: string, why: string) => `  ${verb.padEnd(12)} ${id.padEnd(44)} ${status.padEnd(11)} ${why}`.trimEnd();
-  const lines = [`${result.dryRun ? 'Dry run: keeping' : 'Keeping'} the newest ${plural(result.keep, 'set')} of ${result.prefix} in ${result.folder}`];
+  const lines = [
+    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} the newest ${plural(result.keep, 'backup')} and ${plural(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
+  ];
   for (const set of result.kept) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], `among the newest ${result.keep}`));
+  for (const set of result.keptSafety) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], `among the newest ${result.keepSafety} safety sets`));
   for (const set of result.protected) lines.push(row(verbs.protected, set.id, STATUS_WORDS[set.status], protectionText(set, result)));
-  for (const set of result.removed) lines.push(row(verbs.removed, set.id, STATUS_WORDS[set.status], `older than the newest ${result.keep}, ${formatBytes(set.totalBytes)}`));
+  for (const set of result.removed) {
+    const beyond = set.purpose === 'safety' ? `${result.keepSafety} safety sets` : String(result.keep);
+    lines.push(row(verbs.removed, set.id, STATUS_WORDS[set.status], `older than the newest ${beyond}, ${formatBytes(set.totalBytes)}`));
+  }
   for (const set of result.passedOver) lines.push(`  note: ${set.id} is not a good set: ${set.why}`);
   if (result.removed.length > 0 && !result.newestGood) {
     lines.push(`  warning: no set of ${result.prefix} verifies; the sets removed were not good either`);

@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import type { ClientConfig } from 'pg';
 import { PulseError } from './errors';
+import { redactText } from './redact';
+
+export { redactText, redactUrl } from './redact';
 
 export type ConnectionSource = 'flag' | 'PULSE_BACKUP_DB_URL' | 'DATABASE_URL' | 'PG environment' | 'default';
 
@@ -26,7 +29,16 @@ export interface ConnectionTarget {
   /** Other libpq parameters from the URL query (`sslrootcert`, `options`, ...). */
   options?: Record<string, string>;
   source: ConnectionSource;
+  /**
+   * Asks a person for the password when the server wants one and neither
+   * the target nor the password file has it (the CLI on a terminal sets
+   * it). The answer is kept in `password`, so pg_dump and psql get it too.
+   */
+  askPassword?: (target: ConnectionTarget) => Promise<string | undefined>;
 }
+
+/** Where a password goes instead of a command line, where every user of the machine can read it. */
+export const PASSWORD_ADVICE = 'set PGPASSWORD, add it to ~/.pgpass, or put the whole URL in PULSE_BACKUP_DB_URL';
 
 /** What `supabase start` listens on. */
 export const SUPABASE_LOCAL_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
@@ -40,7 +52,6 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 
 const DEFAULT_PORT = 5432;
 const DEFAULT_HOST = 'localhost';
-const REDACTED = '****';
 
 const URL_HINT =
   'use the form postgresql://user:password@host:5432/database ' +
@@ -407,69 +418,6 @@ export function describeTarget(t: ConnectionTarget): string {
   return `${t.user}@${host}:${t.port}/${t.database}`;
 }
 
-/**
- * The URL with its password replaced by ****. Works on malformed text too,
- * preferring to hide too much over showing any part of a password.
- */
-export function redactUrl(url: string): string {
-  const withoutAssignments = redactPasswordAssignments(url);
-  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(withoutAssignments);
-  const head = scheme ? scheme[0] : '';
-  const rest = withoutAssignments.slice(head.length);
-
-  const queryStart = rest.indexOf('?');
-  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
-  // An unencoded '?' in the password hides the '@' behind the query start.
-  let at = beforeQuery.lastIndexOf('@');
-  if (at === -1) at = rest.lastIndexOf('@');
-  if (at !== -1) {
-    const colon = rest.slice(0, at).indexOf(':');
-    if (colon === -1 || colon === at - 1) return head + rest;
-    return head + rest.slice(0, colon + 1) + REDACTED + rest.slice(at);
-  }
-  // Without an '@', "user:secret/x" looks like "host:port/x"; only digits are a port.
-  const authorityEnd = rest.search(/[/?]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  const colon = authority.startsWith('[') ? authority.indexOf(':', authority.indexOf(']')) : authority.indexOf(':');
-  if (colon === -1 || /^\d*$/.test(authority.slice(colon + 1))) return head + rest;
-  return head + rest.slice(0, colon + 1) + REDACTED;
-}
-
-function redactPasswordAssignments(text: string): string {
-  // Covers ?password=..., keyword/value strings (password='a b') and PGPASSWORD=... in dumped environments.
-  return text.replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`);
-}
-
-/**
- * Scrubs known secrets (raw or percent-encoded, in any mix) and any URL
- * credentials from free text such as a tool's stderr.
- */
-export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  const present = secrets.filter((secret): secret is string => secret !== undefined && secret !== '');
-  // Longest first, so a secret that contains another is removed whole.
-  for (const secret of [...present].sort((a, b) => b.length - a.length)) {
-    result = result.replace(secretPattern(secret), REDACTED);
-  }
-  result = result.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
-  return redactPasswordAssignments(result);
-}
-
-function secretPattern(secret: string): RegExp {
-  const parts = Array.from(secret, (character) => {
-    const literal = character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    const encoded = Array.from(Buffer.from(character, 'utf8'), (byte) => {
-      const hex = byte.toString(16).toUpperCase().padStart(2, '0');
-      return '%' + Array.from(hex, (digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join('');
-    }).join('');
-    return `(?:${literal}|${encoded})`;
-  });
-  return new RegExp(parts.join(''), 'g');
-}
-
-function secretsOf(t: ConnectionTarget): string[] {
-  return [t.password, t.options?.sslpassword].filter((secret): secret is string => secret !== undefined && secret !== '');
-}
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -525,10 +473,28 @@ export function pgClientConfig(t: ConnectionTarget): ClientConfig {
     connectionTimeoutMillis: connectTimeoutSeconds(t) * 1000,
     application_name: options.application_name ?? APPLICATION_NAME,
   };
-  if (t.password !== undefined) config.password = t.password;
+  // Without one, libpq's password file (~/.pgpass, PGPASSFILE), then a person if one can be asked, only
+  // when the server wants a password. Handing pg a function avoids its own (deprecated, warning on every
+  // run) lookup; it takes an undefined answer as "no password", though its types only allow a string.
+  config.password = t.password ?? ((() => passwordWhenAsked(t)) as () => Promise<string>);
   if (options.options !== undefined) config.options = options.options;
   if (options.client_encoding !== undefined) config.client_encoding = options.client_encoding;
   return config;
+}
+
+async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
+  // A second connection to the same target (a restore's later steps) has it already.
+  if (t.password !== undefined) return t.password;
+  const stored = await passfilePassword(t);
+  if (stored !== undefined || !t.askPassword) return stored;
+  const typed = await t.askPassword(t);
+  if (typed !== undefined && typed !== '') t.password = typed;
+  return t.password;
+}
+
+async function passfilePassword(t: ConnectionTarget): Promise<string | undefined> {
+  const { default: lookUp } = await import('pgpass');
+  return new Promise((resolve) => lookUp({ host: t.options?.hostaddr ?? t.host, port: t.port, database: t.database, user: t.user }, resolve));
 }
 
 function connectTimeoutSeconds(t: ConnectionTarget): number {
@@ -658,18 +624,17 @@ function serverLine(text: string, pattern: RegExp): string | undefined {
  */
 export function describeConnectionError(error: unknown, t: ConnectionTarget): PulseError {
   if (error instanceof PulseError) return error;
-  const secrets = secretsOf(t);
   const facts = factsOf(error);
   const text = facts.text;
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
   const server = describeServer(t);
-  const details = redactText(text, secrets) || undefined;
+  const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
   const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string): PulseError =>
     new PulseError(code, message, { hint, details });
   const quoted = (value: string | undefined, known: string): string =>
-    value === undefined || value === known ? known : redactText(value, secrets);
+    value === undefined || value === known ? known : redactText(value);
   const passwordPlace = passwordSetting(t);
 
   // Authentication and catalog errors come first: libpq wraps them in
@@ -678,7 +643,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
-      `put it in the URL (postgresql://${t.user}:PASSWORD@host:port/database) or set PGPASSWORD`,
+      `${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`,
     );
   }
   if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
@@ -686,7 +651,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
       t.password === undefined
-        ? 'give the password in the URL (postgresql://user:password@host:port/database) or in PGPASSWORD'
+        ? `give the password: ${PASSWORD_ADVICE}`
         : `check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`,
     );
   }
@@ -694,7 +659,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
-      'connect over TCP with a password (e.g. --db postgresql://user:password@localhost:5432/database), or run as that user',
+      `connect over TCP with a password (e.g. --db postgresql://${t.user}@localhost:5432/${t.database}; ${PASSWORD_ADVICE}), or run as that user`,
     );
   }
   if (/no pg_hba\.conf entry/i.test(text)) {
@@ -734,7 +699,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     );
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
-    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied', secrets);
+    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied');
     return make(
       'permission-denied',
       `PostgreSQL at ${server} refused user "${t.user}": ${line}`,
@@ -908,4 +873,10 @@ function passwordSetting(t: ConnectionTarget): string {
     case 'default':
       return 'the URL passed with --db';
   }
+}
+
+/** A URL for $DATABASE without a password: a socket folder as ?host=, an IPv6 address in brackets. */
+export function passwordlessUrl(host: string, port: number, user: string, database: string): string {
+  if (host.startsWith('/')) return `postgresql://${encodeURIComponent(user)}@/${encodeURIComponent(database)}?host=${encodeURIComponent(host)}`;
+  return `postgresql://${encodeURIComponent(user)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
 }

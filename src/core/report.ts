@@ -9,13 +9,13 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseConnectionUrl, redactText } from './connection';
+import { passwordlessUrl, redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
 import { lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
-import { DEFAULT_KEEP, describeProtection } from './retention';
+import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection } from './retention';
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
@@ -420,7 +420,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
     security,
   };
   report.attention = buildAttention(report);
-  return redactReport(report, configuredSecrets(options.env, manifest));
+  return redactReport(report);
 }
 
 // ---------------------------------------------------------------------------
@@ -748,10 +748,7 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
   const exampleHost = database.host ?? '127.0.0.1';
   const exampleUser = database.user ?? 'postgres';
   const exampleName = `${database.name ?? set.prefix}_restored`;
-  const authority = exampleHost.startsWith('/') ? '' : `${exampleHost.includes(':') ? `[${exampleHost}]` : exampleHost}:${database.port ?? 5432}`;
-  const exampleUrl = exampleHost.startsWith('/')
-    ? `postgresql://${encodeURIComponent(exampleUser)}@/${encodeURIComponent(exampleName)}?host=${encodeURIComponent(exampleHost)}`
-    : `postgresql://${encodeURIComponent(exampleUser)}@${authority}/${encodeURIComponent(exampleName)}`;
+  const exampleUrl = passwordlessUrl(exampleHost, database.port ?? 5432, exampleUser, exampleName);
   const notes: RichText[] = [
     [
       'The psql commands read the target from ',
@@ -923,9 +920,14 @@ export function verificationRun(report: VerificationReport | undefined, group: C
 
 function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): ReportHistory {
   const samePrefix = sets.filter((candidate) => candidate.prefix === set.prefix);
-  const index = samePrefix.findIndex((candidate) => candidate.id === set.id) + 1;
+  // Safety sets have their own count (see retention.ts): the position is among sets of the same kind.
+  const sameKind = samePrefix.filter((candidate) => (candidate.purpose === 'safety') === (set.purpose === 'safety'));
+  const index = sameKind.findIndex((candidate) => candidate.id === set.id) + 1;
   const pinned = sets.filter((candidate) => candidate.pinned).map((candidate) => candidate.id);
-  const beyond = index > DEFAULT_KEEP;
+  const safety = set.purpose === 'safety';
+  const keep = safety ? DEFAULT_KEEP_SAFETY : DEFAULT_KEEP;
+  const beyond = index > keep;
+  const kind = safety ? 'safety set' : 'backup';
   return {
     sets: sets.map((candidate) => ({
       id: candidate.id,
@@ -943,22 +945,31 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string): Report
         [
           'Each backup, and ',
           { code: `pulse-backup prune --dir ${shellCommand([folder])}` },
-          `, keep the newest N finished sets of a prefix (N is ${DEFAULT_KEEP} unless `,
+          `, keep the newest N finished backups of a prefix (N is ${DEFAULT_KEEP} unless `,
           { code: '--keep N' },
           ' says otherwise) and remove older sets whole; ',
           { code: 'prune --dry-run' },
           ' shows what would go.',
         ],
         [
+          `Safety sets (taken before a restore) do not count toward N: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept (`,
+          { code: '--keep-safety N' },
+          ' says otherwise) and older ones removed, so restores never push a backup out.',
+        ],
+        [
           'Retention never removes a pinned set (',
           { code: 'pulse-backup pin <SET_ID>' },
-          '), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+          '), the set a backup has just written, the newest backup that verifies, a set still being written, or any file that is not part of a backup set.',
         ],
       ],
-      position: { index, of: samePrefix.length, prefix: set.prefix },
+      position: { index, of: sameKind.length, prefix: set.prefix },
       summary:
-        `This set is number ${index} of ${samePrefix.length} set${samePrefix.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first` +
-        (set.pinned ? '; it is pinned, so retention keeps it.' : beyond ? `; with the default keep ${DEFAULT_KEEP}, the next prune may remove it unless it is pinned.` : '.'),
+        `This set is number ${index} of ${sameKind.length} ${kind}${sameKind.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first` +
+        (set.pinned
+          ? '; it is pinned, so retention keeps it.'
+          : beyond
+            ? `; with the default ${safety ? 'keep-safety' : 'keep'} ${keep}, the next prune may remove it unless it is pinned.`
+            : '.'),
     },
     pinned,
   };
@@ -1164,35 +1175,12 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   return items;
 }
 
-/**
- * Passwords configured in the environment this report is made in. A
- * password that is also a name the report shows openly (Supabase's local
- * postgres/postgres) is public anyway, and hiding it would blank the user and
- * database names; one shorter than four characters cannot be told apart
- * from ordinary words.
- */
-function configuredSecrets(env: NodeJS.ProcessEnv, manifest: Manifest | undefined): string[] {
-  const candidates: (string | undefined)[] = [env.PGPASSWORD];
-  for (const name of ['PULSE_BACKUP_DB_URL', 'DATABASE_URL']) {
-    const url = env[name];
-    if (!url) continue;
-    try {
-      const target = parseConnectionUrl(url, { env: {} });
-      candidates.push(target.password, target.options?.sslpassword);
-    } catch {
-      // Not a URL we understand: nothing of it is printed either.
-    }
-  }
-  const openNames = new Set([manifest?.database.user, manifest?.database.name, manifest?.database.host]);
-  return candidates.filter((secret): secret is string => secret !== undefined && secret.length >= 4 && !openNames.has(secret));
-}
-
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Every string of the model goes through the same redaction as pg_dump's output: URLs lose their password, known secrets vanish. */
-function redactReport(report: BackupReport, secrets: readonly string[]): BackupReport {
+/** Every string of the model goes through the same redaction as pg_dump's output: URLs and password settings lose their password, where they stand. */
+function redactReport(report: BackupReport): BackupReport {
   const visit = (value: Json): Json => {
-    if (typeof value === 'string') return redactText(value, secrets);
+    if (typeof value === 'string') return redactText(value);
     if (Array.isArray(value)) return value.map(visit);
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, visit(inner)]));

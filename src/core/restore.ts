@@ -28,6 +28,7 @@ import {
 import { scanDumpFile, type DumpEntry } from './dumpScan';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { psqlEndedEarlyError } from './psqlEnd';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
@@ -50,7 +51,7 @@ import { checkLockBudget, estimateLocks, type LockBudget } from './lockBudget';
 import { findLockHolders } from './lockHolders';
 import { LockWatchdog } from './lockWatchdog';
 import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
-import { replacedByClean, restoreProlog } from './restoreProlog';
+import { lockTargets, replacedByClean, restoreProlog } from './restoreProlog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
@@ -71,6 +72,8 @@ export interface RestoreOptions {
   allowRemote: boolean;
   /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
   container?: ContainerTools;
+  /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */
+  safetyBackup?: boolean;
   /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
   lockTimeoutMs?: number;
   signal?: AbortSignal;
@@ -189,6 +192,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      safetyBackup: options.safetyBackup ?? true,
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
@@ -323,8 +327,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     });
     // An idle transaction holding a lock on what the restore must change would
     // make it wait its whole lock timeout: named now, before the safety backup.
-    const lockedRelations = [...replaced, ...platform.attached].filter((object) => LOCKED_KINDS.has(object.kind)).map((object) => relationOf(object));
-    const idle = await findLockHolders(client, lockedRelations, { idleOnly: true });
+    const locks = lockTargets({ mode: options.mode, clean: options.clean, existing, platform });
+    const lockedRelations = [...locks.exclusive, ...locks.rowsOnly];
+    const idle = [
+      ...(await findLockHolders(client, locks.exclusive, { idleOnly: true })),
+      ...(await findLockHolders(client, locks.rowsOnly, { idleOnly: true, rowsOnly: true })),
+    ].filter((holder, index, all) => all.findIndex((other) => other.pid === holder.pid) === index);
     if (idle.length > 0) throw lockHeldError(idle, 'would wait for', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
 
     const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
@@ -392,14 +400,6 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** Kinds of the plan's objects that are tables the restore locks (attached triggers and policies lock theirs). */
-const LOCKED_KINDS = new Set<ExistingObject['kind']>(['table', 'foreign table', 'platform table', 'trigger', 'policy']);
-
-/** The table an object of the plan is, or is on ("trigger" ON "auth"."users" → "auth"."users"). */
-function relationOf(object: ExistingObject): string {
-  return object.kind === 'trigger' || object.kind === 'policy' ? object.dropName.slice(object.dropName.indexOf(' ON ') + ' ON '.length) : object.dropName;
 }
 
 /** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */
@@ -522,7 +522,8 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   const started = performance.now();
   // Hold the folder: retention must not remove the set while it is read,
   // and the safety backup must not race another backup.
-  const lock = await acquireFolderLock(options.folder, 'restore');
+  // Without a safety backup nothing is written into the folder: read-only or full media will do.
+  const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   try {
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {
@@ -628,9 +629,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
-  const secrets = options.target.password ? [options.target.password] : [];
   onLines(psql.stderr, (line) => {
-    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
@@ -668,6 +668,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
     });
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
+  const endedEarly = psqlEndedEarlyError(result, feedError);
+  if (endedEarly) throw endedEarly;
   if (feedError !== undefined) throw toPulseError(feedError);
   if (result.exitCode !== 0) throw await failure();
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
@@ -682,7 +684,7 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
 async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
   stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
   const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
-  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const recorded = recordedFile(restore);
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
@@ -695,6 +697,24 @@ async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, exec
   assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash.digest('hex'));
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
   await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
+}
+
+/**
+ * What the manifest recorded for the file that loads, found by its type (as
+ * verify finds it) and required to bear its name: a manifest that records
+ * the file under another name does not describe it, and the load is not
+ * trusted (undefined only for a set without a manifest).
+ */
+function recordedFile(restore: PreparedRestore): { bytes: number; sha256: string } | undefined {
+  const manifest = restore.set.manifest;
+  if (!manifest) return undefined;
+  const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
+  if (!recorded || recorded.name !== basename(restore.plan.file)) {
+    throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
+      hint: 'nothing was changed; run pulse-backup verify on the set',
+    });
+  }
+  return recorded;
 }
 
 /** COMMIT only for a whole file whose bytes are the ones recorded. */
@@ -756,7 +776,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
   });
   // The bytes that load are the bytes checked: the file's sha256, taken on
   // the way to psql, must match the manifest before COMMIT is sent.
-  const recorded = restore.set.manifest?.files.find((file) => file.name === basename(restore.plan.file));
+  const recorded = recordedFile(restore);
   const hash = recorded ? createHash('sha256') : undefined;
   let bytes = 0;
   let lastReport = 0;

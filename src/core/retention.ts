@@ -5,9 +5,12 @@
  * set a backup is still writing. It holds the folder's lock while it works,
  * so no backup starts (or is running) while files disappear.
  *
- * Which sets count toward N: every set of the prefix that is finished —
+ * Which sets count toward N: every backup of the prefix that is finished —
  * complete, legacy (the old script's, without a manifest) and incomplete
- * alike — newest first by timestamp. Incomplete sets take a place among the
+ * alike — newest first by timestamp. Safety sets (the backup a restore takes
+ * of its target first) never count toward N and are never the newest good
+ * set: they have a rule of their own (see `planSafetySets`), so three
+ * restores can never push the only real backup out. Incomplete sets take a place among the
  * newest N rather than being removed at once, because a newest "incomplete"
  * set may be the old script still writing its second file, or a set whose
  * complete dump is intact beside a lost data file; both are worth more than
@@ -16,19 +19,23 @@
  * still being written ('running') is neither counted nor touched.
  */
 import { stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
 import { PulseError, toPulseError } from './errors';
 import { recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
-import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from './lock';
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
 import { compareText } from './format';
 
 /** What `backup` keeps when no --keep is given: enough to survive a few bad backups in a row. */
 export const DEFAULT_KEEP = 10;
+
+/** Safety sets kept when no --keep-safety is given: the last few restores can each be undone. */
+export const DEFAULT_KEEP_SAFETY = 3;
 
 export interface VerifyRequest {
   folder: string;
@@ -55,6 +62,7 @@ export interface RetainedSet {
   id: string;
   status: SetStatus;
   totalBytes: number;
+  purpose: 'backup' | 'safety';
 }
 
 export interface ProtectedSet extends RetainedSet {
@@ -68,8 +76,11 @@ export interface RemovableSet extends RetainedSet {
 
 export interface RetentionPlan {
   keep: number;
-  /** The newest `keep` finished sets, newest first. */
+  keepSafety: number;
+  /** The newest `keep` finished backups (not safety sets), newest first. */
   kept: RetainedSet[];
+  /** The newest `keepSafety` finished safety sets, newest first. */
+  keptSafety: RetainedSet[];
   /** Sets that stay for a reason other than being among the newest `keep`, newest first. */
   protected: ProtectedSet[];
   /** In the order they are removed: incomplete sets first, then legacy, then complete; oldest first within each. */
@@ -103,6 +114,8 @@ export interface PruneOptions {
   folder: string;
   prefix: string;
   keep: number;
+  /** Safety sets to keep besides the `keep` backups; DEFAULT_KEEP_SAFETY when not given. */
+  keepSafety?: number;
   env: NodeJS.ProcessEnv;
   verify: VerifySetFunction;
   /** Say what would be removed and remove nothing (no history is written either). */
@@ -121,10 +134,12 @@ export interface PruneResult extends GoodSetSearch {
   folder: string;
   prefix: string;
   keep: number;
+  keepSafety: number;
   dryRun: boolean;
   /** Removed sets, or with dryRun the sets that would be removed, in removal order. */
   removed: RemovableSet[];
   kept: RetainedSet[];
+  keptSafety: RetainedSet[];
   protected: ProtectedSet[];
   /** Prefixes of the folder's other sets: a prune run from the wrong project folder can say which prefix was meant. */
   otherPrefixes: string[];
@@ -132,13 +147,15 @@ export interface PruneResult extends GoodSetSearch {
 
 export function planRetention(
   sets: readonly ListedSet[],
-  options: { prefix: string; keep: number; justWritten?: string; newestGood?: string },
+  options: { prefix: string; keep: number; keepSafety?: number; justWritten?: string; newestGood?: string },
 ): RetentionPlan {
   assertValidKeep(options.keep);
+  const keepSafety = options.keepSafety ?? DEFAULT_KEEP_SAFETY;
+  assertValidKeepSafety(keepSafety);
   const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
-  const plan: RetentionPlan = { keep: options.keep, kept: [], protected: [], remove: [] };
-  for (const set of ours) {
-    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes };
+  const plan: RetentionPlan = { keep: options.keep, keepSafety, kept: [], keptSafety: [], protected: [], remove: [] };
+  for (const set of ours.filter(isBackup)) {
+    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose };
     if (set.status === 'running') {
       plan.protected.push({ ...summary, reason: 'unfinished' });
     } else if (plan.kept.length < options.keep) {
@@ -153,8 +170,30 @@ export function planRetention(
       plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
     }
   }
+  planSafetySets(ours.filter((set) => !isBackup(set)), keepSafety, plan);
   plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || compareText(a.id, b.id));
   return plan;
+}
+
+/** A real backup, as opposed to the safety set a restore takes of its target. */
+function isBackup(set: ListedSet): boolean {
+  return set.purpose !== 'safety';
+}
+
+/**
+ * Safety sets, a rule of their own: the newest `keepSafety` are kept (the
+ * last restores can be undone), older ones go unless pinned; one being
+ * written is not touched. They never count toward the backups' N and are
+ * never the newest good set, whatever their number.
+ */
+function planSafetySets(safety: readonly ListedSet[], keepSafety: number, plan: RetentionPlan): void {
+  for (const set of safety) {
+    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose };
+    if (set.status === 'running') plan.protected.push({ ...summary, reason: 'unfinished' });
+    else if (plan.keptSafety.length < keepSafety) plan.keptSafety.push(summary);
+    else if (set.pinned) plan.protected.push({ ...summary, reason: 'pinned' });
+    else plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
+  }
 }
 
 /**
@@ -205,7 +244,8 @@ export async function findNewestGoodSet(
   },
 ): Promise<GoodSetSearch> {
   const passedOver: PassedOverSet[] = [];
-  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
+  // A safety set is the target as it was before a restore, not a backup of the project: it never stands in for one.
+  const ours = sets.filter((set) => set.prefix === options.prefix && isBackup(set)).sort((a, b) => compareText(b.timestamp, a.timestamp));
   for (const set of ours) {
     if (set.status === 'running') continue;
     if (set.status === 'incomplete') {
@@ -263,15 +303,18 @@ function firstFailure(report: VerificationReport): string {
  */
 export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
   assertValidKeep(options.keep);
+  assertValidKeepSafety(options.keepSafety ?? DEFAULT_KEEP_SAFETY);
   assertValidPrefix(options.prefix);
   const dryRun = options.dryRun ?? false;
   const empty: PruneResult = {
     folder: options.folder,
     prefix: options.prefix,
     keep: options.keep,
+    keepSafety: options.keepSafety ?? DEFAULT_KEEP_SAFETY,
     dryRun,
     removed: [],
     kept: [],
+    keptSafety: [],
     protected: [],
     passedOver: [],
     otherPrefixes: [],
@@ -294,14 +337,14 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       plan = planRetention(sets, { ...options, newestGood: search.newestGood?.id });
     }
     const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
-    const result: PruneResult = { ...empty, ...search, kept: plan.kept, protected: [...plan.protected], otherPrefixes };
+    const result: PruneResult = { ...empty, ...search, kept: plan.kept, keptSafety: plan.keptSafety, protected: [...plan.protected], otherPrefixes };
     if (dryRun) return { ...result, removed: plan.remove };
 
     for (const set of plan.remove) {
       if (options.signal?.aborted) throw cancelledError(result.removed);
       // Verifying can take a while; someone may have pinned the set meanwhile.
       if (await pinnedNow(options.folder, set)) {
-        result.protected.push({ id: set.id, status: set.status, totalBytes: set.totalBytes, reason: 'pinned' });
+        result.protected.push({ id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose, reason: 'pinned' });
         continue;
       }
       await removeSet(options.folder, set, result.removed);
@@ -348,7 +391,7 @@ async function pinnedNow(folder: string, set: RemovableSet): Promise<boolean> {
  */
 export async function pruneAfterBackup(
   backup: BackupResult,
-  options: { keep: number; env: NodeJS.ProcessEnv; verify: VerifySetFunction; onProgress?: (event: PruneProgress) => void; signal?: AbortSignal },
+  options: { keep: number; keepSafety?: number; env: NodeJS.ProcessEnv; verify: VerifySetFunction; onProgress?: (event: PruneProgress) => void; signal?: AbortSignal },
 ): Promise<PruneResult> {
   const removed: string[] = [];
   const setId = backup.manifest.id;
@@ -357,6 +400,7 @@ export async function pruneAfterBackup(
       folder: backup.folder,
       prefix: backup.manifest.prefix,
       keep: options.keep,
+      ...(options.keepSafety !== undefined ? { keepSafety: options.keepSafety } : {}),
       env: options.env,
       verify: options.verify,
       justWritten: setId,
@@ -413,7 +457,7 @@ export async function deleteSet(folder: string, setId: string): Promise<Removabl
   if (set.status === 'running') {
     throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish, then delete it' });
   }
-  const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, prefix: set.prefix, timestamp: set.timestamp };
+  const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose, prefix: set.prefix, timestamp: set.timestamp };
   const lock = await lockForPrune(folder);
   try {
     await removeSet(folder, removable, []);
@@ -471,6 +515,12 @@ function assertValidKeep(keep: number): void {
   }
 }
 
+function assertValidKeepSafety(keepSafety: number): void {
+  if (!Number.isInteger(keepSafety) || keepSafety < 0) {
+    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: 'keep 0 or more, e.g. --keep-safety 3' });
+  }
+}
+
 function assertValidPrefix(prefix: string): void {
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `invalid prefix "${prefix}"`, {
@@ -502,9 +552,10 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
   }
 }
 
-function busyError(folder: string, holder: { pid: number; startedAt: string; purpose: string }): PulseError {
+function busyError(folder: string, holder: LockOwner): PulseError {
   const what = holder.purpose === 'prune' ? 'another prune' : holder.purpose === 'backup' || holder.purpose === 'safety' ? 'another backup' : `another ${holder.purpose}`;
-  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}, started ${holder.startedAt})`, {
-    hint: `nothing was removed; try again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
+  const elsewhere = holder.host !== hostname();
+  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}${elsewhere ? ` on ${holder.host}` : ''}, started ${holder.startedAt})`, {
+    hint: `nothing was removed; try again when it has finished${elsewhere ? ` (if nothing runs there on ${holder.host}, delete the ${LOCK_FILE_NAME}.N entries in ${folder})` : ''}`,
   });
 }

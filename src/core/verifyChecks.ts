@@ -72,13 +72,40 @@ export function presenceCheck(files: readonly FileFinding[]): CheckResult {
   return check('files-present', 'pass', `schema, data and complete files present and read (${formatBytes(total)} in all)`);
 }
 
-export function manifestCheck(manifest: Manifest): CheckResult {
+/**
+ * What in a manifest does not describe the set it stands beside: another
+ * set's id, a file of another name than the set's, a file type missing or
+ * recorded twice. Sizes and checksums are only worth comparing with a
+ * manifest that names the set's own files. Empty when it describes the set.
+ */
+export function manifestMismatches(manifest: Manifest, setId: string, files: readonly { type: BackupFileType; name: string }[]): string[] {
+  const problems: string[] = [];
+  if (manifest.id !== setId) problems.push(`it is the manifest of ${manifest.id}, not of ${setId}`);
+  for (const type of ['schema', 'data', 'complete'] as const) {
+    const recorded = manifest.files.filter((entry) => entry.type === type);
+    const file = files.find((candidate) => candidate.type === type);
+    if (recorded.length === 0) problems.push(`it records no ${type} file`);
+    else if (recorded.length > 1) problems.push(`it records ${recorded.length} ${type} files`);
+    else if (file && recorded[0].name !== file.name) problems.push(`it records the ${type} file as ${recorded[0].name}, but the set's is ${file.name}`);
+  }
+  return problems;
+}
+
+export function manifestCheck(manifest: Manifest, mismatches: readonly string[] = []): CheckResult {
+  if (mismatches.length > 0) {
+    return check('manifest', 'fail', `the manifest does not describe this set: ${listProblems(mismatches)}; do not trust or restore the set until it is explained`);
+  }
   const tables = manifest.tables.length;
   return check(
     'manifest',
     'pass',
     `written by pulse-backup ${manifest.tools.pulseBackup} from ${manifest.database.name} on PostgreSQL ${manifest.server.version} with pg_dump ${manifest.tools.pgDump.version}: ${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}`,
   );
+}
+
+/** A backup died while putting the set in place: whatever the files hold, nothing vouches for them yet. */
+export function interruptedCheck(problem: string): CheckResult {
+  return check('manifest', 'fail', problem);
 }
 
 export function damagedManifestCheck(problem: string): CheckResult {
@@ -121,14 +148,19 @@ export function checksumsCheck(manifest: Manifest, files: readonly FileFinding[]
 }
 
 /** A set without a manifest (the old script's): nothing was recorded to compare with. */
-export function noChecksumsCheck(reason: 'legacy' | 'damaged-manifest'): CheckResult {
-  return reason === 'legacy'
-    ? check(
+export function noChecksumsCheck(reason: 'legacy' | 'damaged-manifest' | 'interrupted'): CheckResult {
+  switch (reason) {
+    case 'legacy':
+      return check(
         'checksums',
         'warn',
         'no checksums were recorded: the set has no manifest (made by the old backup script), so damage inside a file cannot be detected; the content is checked from the files themselves',
-      )
-    : check('checksums', 'fail', 'the manifest cannot be read, so the checksums cannot be compared');
+      );
+    case 'damaged-manifest':
+      return check('checksums', 'fail', 'the manifest cannot be read, so the checksums cannot be compared');
+    case 'interrupted':
+      return check('checksums', 'fail', 'the manifest is not in place, so the checksums cannot be compared');
+  }
 }
 
 function skipped(files: readonly FileFinding[]): string {
@@ -462,6 +494,11 @@ export function diskSpaceCheck(input: { folder: string; freeBytes: number; datab
   if (verdict === 'fail') return check('disk-space', 'fail', `${summary}: free some space or choose another folder with --dir before restoring`);
   if (verdict === 'warn') return check('disk-space', 'warn', `${summary}: it fits, but barely; free some space first to be safe`);
   return check('disk-space', 'pass', summary);
+}
+
+/** A restore without a safety backup writes nothing into the folder: read-only or full media will do. */
+export function noSafetyBackupSpaceCheck(folder: string): CheckResult {
+  return check('disk-space', 'pass', `no safety backup will be taken: nothing is written to ${folder}`);
 }
 
 export function diskSpaceUnknownCheck(folder: string, reason: string): CheckResult {

@@ -238,7 +238,7 @@ export class Commands extends Disposable {
     }
     const bytes = formatBytes(plan.removed.reduce((sum, set) => sum + set.totalBytes, 0));
     const detail = [
-      `Keeping the newest ${plan.keep} (pulseBackup.retentionKeep) of ${plan.prefix} in ${plan.folder}.`,
+      `Keeping the newest ${plan.keep} backups (pulseBackup.retentionKeep) and ${plan.keepSafety} safety backups of ${plan.prefix} in ${plan.folder}.`,
       `Removed: ${plan.removed.map((set) => set.id).join(', ')}.`,
       ...(plan.protected.length > 0 ? [`Kept although older: ${plan.protected.map((set) => `${set.id} (${set.reason})`).join(', ')}.`] : []),
     ].join('\n');

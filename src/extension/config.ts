@@ -77,18 +77,13 @@ export class Config extends Disposable {
       const stored = await this.secrets.get(passwordKey(target));
       if (stored !== undefined && stored !== '') target.password = stored;
     }
-    this.log.addSecret(target.password);
-    this.log.addSecret(target.options?.sslpassword);
     return target;
   }
 
   async storePassword(target: ConnectionTarget, password: string | undefined): Promise<void> {
     const key = passwordKey(target);
     if (password === undefined || password === '') await this.secrets.delete(key);
-    else {
-      this.log.addSecret(password);
-      await this.secrets.store(key, password);
-    }
+    else await this.secrets.store(key, password);
   }
 
   async saveConnectionUrl(folder: vscode.WorkspaceFolder, url: string | undefined): Promise<void> {

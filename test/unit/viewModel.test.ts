@@ -84,6 +84,7 @@ function listedSet(extra: Partial<ListedSet> & { hoursOld?: number } = {}): List
     hasManifest: status === 'complete',
     pinned: false,
     hasHistory: false,
+    interrupted: false,
     ...(status === 'complete' ? { manifest: manifest(id, timestamp) } : {}),
     ...rest,
   };

@@ -10,9 +10,9 @@ import { retentionProgress } from './retention';
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'json'],
+  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'keep-safety', 'lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'json'],
   positionals: [],
-  summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N sets (default 10)',
+  summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N backups (default 10) and --keep-safety N safety sets (default 3)',
   async run({ flags }, context) {
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
@@ -31,6 +31,7 @@ export const backupCommand: Command = {
         profile: flags.profile ?? 'auto',
         ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
+        ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
@@ -59,6 +60,7 @@ async function pruneAfterSuccess(backup: BackupResult, flags: Flags, context: Cl
   try {
     const result = await pruneAfterBackup(backup, {
       keep: flags.keep ?? DEFAULT_KEEP,
+      ...(flags.keepSafety !== undefined ? { keepSafety: flags.keepSafety } : {}),
       env: context.env,
       verify: verifySet,
       signal: context.signal,

@@ -5,14 +5,16 @@ import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutpu
 
 export const pruneCommand: Command = {
   name: 'prune',
-  flags: ['dir', 'prefix', 'keep', 'dry-run', 'json'],
+  flags: ['dir', 'prefix', 'keep', 'keep-safety', 'dry-run', 'json'],
   positionals: [],
-  summary: 'remove whole backup sets older than the newest --keep N (default 10); never pinned sets, the newest set that verifies, or other files',
+  summary:
+    'remove whole backup sets older than the newest --keep N backups (default 10) and --keep-safety N safety sets (default 3); never pinned sets, the newest backup that verifies, or other files',
   async run({ flags }, context) {
     const result = await pruneSets({
       folder: backupsFolder(flags, context),
       prefix: setPrefix(flags, context),
       keep: flags.keep ?? DEFAULT_KEEP,
+      ...(flags.keepSafety !== undefined ? { keepSafety: flags.keepSafety } : {}),
       dryRun: flags.dryRun,
       env: context.env,
       verify: verifySet,

@@ -15,6 +15,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, 
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
+import { runBackup } from '../../../src/core/backup';
+import { parseConnectionUrl } from '../../../src/core/connection';
 import { listSets } from '../../../src/core/listing';
 import { pruneSets } from '../../../src/core/retention';
 import type { Manifest } from '../../../src/core/manifest';
@@ -423,9 +425,11 @@ describe('Pulse Backup in a real VS Code', function () {
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('retentionKeep', 1, vscode.ConfigurationTarget.WorkspaceFolder);
     try {
+      // Safety sets have a retention of their own: a second real backup makes one to prune.
+      await runBackup({ target: parseConnectionUrl(dbUrl), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
       const plan = await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 1, env: process.env, verify: verifySet, dryRun: true });
-      assert.ok(plan.removed.length > 0, 'two sets of the prefix and keep 1: something to prune');
-      const kept = [...plan.kept, ...plan.protected].map((set) => set.id);
+      assert.ok(plan.removed.length > 0, 'two real backups of the prefix and keep 1: something to prune');
+      const kept = [...plan.kept, ...plan.keptSafety, ...plan.protected].map((set) => set.id);
       prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Remove') ? 'Remove' : undefined);
       await vscode.commands.executeCommand('pulseBackup.prune');
       assertNoErrors();
