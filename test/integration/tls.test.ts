@@ -11,7 +11,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -23,45 +23,31 @@ import type { VerificationReport } from '../../src/core/verification';
 import { assertOneLineError, runCli as runCliAnywhere, startCli as startCliAnywhere, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
+import { hasProc, processes } from '../support/proc';
+import { holdTable } from '../support/tableLock';
 import { certificatesUnavailableReason, makeCertificates, type TestCertificates } from '../support/tls';
+import { waitFor } from '../support/wait';
 import { sampleCases } from '../samples';
-
-const hasProc = existsSync('/proc/self/cmdline');
 
 interface SeenProcess {
   commandLine: string;
   environment: string[];
 }
 
-/** pg_dump and psql processes whose environment points at `port`, as /proc shows them to every user. */
-function clientToolsOf(port: number): SeenProcess[] {
-  const seen: SeenProcess[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (!/(?:^|\/)(?:pg_dump|psql) /.test(commandLine)) continue;
-      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environment.includes(`PGPORT=${port}`)) seen.push({ commandLine, environment });
-    } catch {
-      // gone already
-    }
-  }
-  return seen;
+/** The first `tool` process whose environment points at `port`, as /proc shows it to every user. */
+function clientTool(tool: 'pg_dump' | 'psql', port: number): SeenProcess | undefined {
+  const view = processes().find((candidate) => (candidate.argv[0]?.endsWith(`/${tool}`) || candidate.argv[0] === tool) && candidate.env().includes(`PGPORT=${port}`));
+  return view && { commandLine: view.argv.join(' '), environment: view.env() };
 }
 
-/** Polls until `probe` finds something; gives up when the CLI ends first, saying what it said. */
-async function waitWhileRunning<T>(cli: Promise<{ stderr: unknown }>, probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+/** Waits for `tool` to run for the CLI; when the CLI ends first, says what it said. */
+async function whileRunning(cli: Promise<{ stderr: unknown }>, tool: 'pg_dump' | 'psql', port: number): Promise<SeenProcess> {
   let ended: string | undefined;
   void cli.then((result) => (ended = String(result.stderr)));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (ended !== undefined) throw new Error(`the CLI ended before ${what}: ${ended}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitFor(`${tool} to start`, () => {
+    if (ended !== undefined) throw new Error(`the CLI ended before ${tool} started: ${ended}`);
+    return clientTool(tool, port);
+  });
 }
 
 /** Every file under `folder`, recursively, with its text. */
@@ -200,44 +186,34 @@ describe('over TLS (a hosted database)', function () {
     if (!hasProc) this.skip();
     const folder = join(parent, 'argv');
     const db = url('localhost', source, verifyFull());
-    // A lock held elsewhere keeps pg_dump waiting (its lock wait is 60 s) until we have looked at it.
-    const holder = new Client({ connectionString: server.url(source) });
-    await holder.connect();
+    // A lock held elsewhere keeps pg_dump waiting (up to the backup's --lock-timeout) until we have looked at it.
+    const held = await holdTable(server.url(source), 'public.messages');
     let manifest: Manifest;
     try {
-      await holder.query('BEGIN; LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE');
       const { subprocess } = await startCli(['backup', '--db', db, '--dir', folder, '--prefix', 'argv', '--json']);
-      const pgDump = await waitWhileRunning(subprocess, () => clientToolsOf(server.port).find((seen) => seen.commandLine.includes('pg_dump')), 60_000, 'pg_dump to start');
-      await holder.query('ROLLBACK');
+      const pgDump = await whileRunning(subprocess, 'pg_dump', server.port);
+      await held.release();
       assertSecretsOnlyInEnvironment(pgDump);
       const result = await subprocess;
       assert.equal(result.exitCode, 0, String(result.stderr));
       manifest = JSON.parse(String(result.stdout)) as Manifest;
     } finally {
-      await holder.end();
+      await held.release();
     }
 
-    // The same for psql: a restore waits (up to --lock-timeout) for a table another session holds.
+    // The same for psql: emptying a table waits (up to --lock-timeout) for a busy reader of it.
     const target = 'argv_target';
     await server.createDatabase(target, { template: source });
-    const targetHolder = new Client({ connectionString: server.url(target) });
-    await targetHolder.connect();
+    const reader = await holdTable(server.url(target), 'public.messages', { mode: 'ACCESS SHARE', busy: true });
     try {
-      // A reader that is busy, not idle (an idle holder is refused at once): the emptying of the table waits for it.
-      const pid = (await targetHolder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-      const reading = targetHolder.query('SELECT pg_sleep(120) FROM public.messages LIMIT 1').catch(() => undefined);
-      for (let held = false; !held; ) {
-        held = (await server.query(target, "SELECT 1 FROM pg_locks WHERE pid = $1 AND relation = 'public.messages'::regclass AND granted", [pid])).length > 0;
-      }
       const { subprocess } = await startCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', url('localhost', target, verifyFull()), '--dir', folder, '--yes', '--lock-timeout', '60', '--no-safety-backup']);
-      const psql = await waitWhileRunning(subprocess, () => clientToolsOf(server.port).find((seen) => seen.commandLine.includes('psql')), 60_000, 'psql to start');
-      await server.query(target, 'SELECT pg_cancel_backend($1)', [pid]);
-      await reading;
+      const psql = await whileRunning(subprocess, 'psql', server.port);
+      await reader.release();
       assertSecretsOnlyInEnvironment(psql);
       const result = await subprocess;
       assert.equal(result.exitCode, 0, String(result.stderr));
     } finally {
-      await targetHolder.end();
+      await reader.release();
     }
     await assertSameContent(server.url(source), server.url(target));
   });
