@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import type { ConnectionOptions } from 'node:tls';
+import * as path from 'node:path';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import type { ClientConfig } from 'pg';
 import { PulseError } from './errors';
 import { redactText } from './redact';
@@ -305,6 +306,13 @@ function completeTarget(
     const value = nonBlank(env[variable]);
     if (options[option] === undefined && value !== undefined) options[option] = value;
   }
+  // libpq checks the server against ~/.postgresql/root.crt when no CA is
+  // named (and with require only when that file exists); naming it here
+  // makes the pg driver check against the same file.
+  if (options.sslrootcert === undefined && sslmode !== undefined && CERTIFICATE_CHECKING_MODES.has(sslmode)) {
+    const fallback = libpqRootCertificate(env);
+    if (fallback !== undefined && fs.existsSync(fallback)) options.sslrootcert = fallback;
+  }
 
   const user = nonBlank(given.user) ?? nonBlank(env.PGUSER) ?? operatingSystemUser(env);
   const target: ConnectionTarget = {
@@ -320,6 +328,26 @@ function completeTarget(
   if (sslmode !== undefined) target.sslmode = sslmode;
   if (Object.keys(options).length > 0) target.options = options;
   return target;
+}
+
+/** Modes in which libpq checks the server's certificate when it has a CA file. */
+const CERTIFICATE_CHECKING_MODES: ReadonlySet<string> = new Set(['require', 'verify-ca', 'verify-full']);
+
+/** Where libpq looks for a CA file when none is named: ~/.postgresql/root.crt (%APPDATA%\postgresql\root.crt on Windows). */
+function libpqRootCertificate(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform === 'win32') {
+    const appData = nonBlank(env.APPDATA);
+    return appData === undefined ? undefined : path.join(appData, 'postgresql', 'root.crt');
+  }
+  let home = nonBlank(env.HOME);
+  if (home === undefined) {
+    try {
+      home = os.userInfo().homedir;
+    } catch {
+      return undefined;
+    }
+  }
+  return path.join(home, '.postgresql', 'root.crt');
 }
 
 function operatingSystemUser(env: NodeJS.ProcessEnv): string {
@@ -489,6 +517,8 @@ function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
   const rootCertificate = options.sslrootcert;
   // libpq upgrades 'require' to chain verification when it has a root certificate.
   if (mode === 'require' && rootCertificate !== undefined && rootCertificate !== 'system') mode = 'verify-ca';
+  // Node would fall back to its own list of public authorities; libpq refuses.
+  if (mode !== 'require' && rootCertificate === undefined) throw missingCertificateAuthority(mode);
 
   const tls: ConnectionOptions = { rejectUnauthorized: mode !== 'require' };
   if (rootCertificate !== undefined && rootCertificate !== 'system') tls.ca = readCertificate(rootCertificate, 'sslrootcert');
@@ -500,15 +530,27 @@ function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
   return tls;
 }
 
+function missingCertificateAuthority(mode: string): PulseError {
+  return new PulseError('usage', `sslmode=${mode} checks the server's certificate, but no CA certificate was given`, {
+    hint:
+      'add sslrootcert=/path/to/ca.crt to the URL (or set PGSSLROOTCERT, or put the file in ~/.postgresql/root.crt), ' +
+      'sslrootcert=system for a certificate from a public authority, or use sslmode=require to encrypt without checking',
+  });
+}
+
 function readCertificate(file: string, option: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it cannot be read';
-    throw new PulseError('usage', `cannot use the ${option} file ${file}: ${reason}`, {
-      hint: `fix the ${option} path in the URL (or PG${option.toUpperCase()}), or remove it`,
-    });
+    throw missingCertificateFile(file, option, reason);
   }
+}
+
+function missingCertificateFile(file: string, option: string, reason: string): PulseError {
+  return new PulseError('usage', `cannot use the ${option} file ${file}: ${reason}`, {
+    hint: `fix the ${option} path in the URL (or PG${option.toUpperCase()}), or remove it`,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -626,7 +668,9 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
       unencrypted
-        ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+        ? t.sslmode === undefined
+          ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+          : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
         : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
     );
   }
@@ -662,6 +706,8 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'connect as a role that may read everything being backed up (e.g. the database owner or postgres), or grant the missing privilege',
     );
   }
+  const tls = describeCertificateFailure(error, facts, t);
+  if (tls) return make(tls.code, tls.message, tls.hint);
   if (/server does not support SSL|does not support SSL connections/i.test(text)) {
     return make(
       'connection-refused',
@@ -732,6 +778,88 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
 }
 
 const START_HINT = 'start the database (supabase start, or your PostgreSQL service) or pass --db URL';
+
+/** Node's codes for a certificate chain that does not lead to a trusted authority. */
+const UNTRUSTED_CERTIFICATE_CODES = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+];
+
+/**
+ * A certificate check that failed, in the same words whether the pg driver
+ * (Node's codes) or libpq (its messages) found it: the engine's session
+ * connects first, but pg_dump and psql must not tell another story.
+ */
+function describeCertificateFailure(
+  error: unknown,
+  facts: ErrorFacts,
+  t: ConnectionTarget,
+): { code: 'connection-refused' | 'usage'; message: string; hint: string } | undefined {
+  const server = describeServer(t);
+  const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
+  const libpqMismatch = /server certificate for "([^"]*)"(?: \(and \d+ other names?\))? does not match host name/.exec(facts.text);
+  if (has('ERR_TLS_CERT_ALTNAME_INVALID') || libpqMismatch) {
+    const name = libpqMismatch?.[1] ?? firstCertificateName(error);
+    const certificate = name === undefined ? 'is for another host name' : `is for ${name}, not ${t.host}`;
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} ${certificate}`,
+      hint:
+        name === undefined
+          ? 'connect with the host name the server\'s certificate names (in the URL or PGHOST), or check that this is the right server'
+          : `connect to ${name}, the name in the certificate (in the URL or PGHOST), or check that this is the right server`,
+    };
+  }
+  if (has(...UNTRUSTED_CERTIFICATE_CODES) || /certificate verify failed/i.test(facts.text)) {
+    const system = t.options?.sslrootcert === 'system';
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} is not signed by ${system ? 'an authority this machine trusts' : 'the certificate authority in sslrootcert'}`,
+      hint: 'set sslrootcert to the CA certificate of this server (hosted Supabase: Database settings, SSL configuration), or check that this is the right server',
+    };
+  }
+  if (has('CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID')) {
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} ${has('CERT_HAS_EXPIRED') ? 'has expired' : 'is not valid yet'}`,
+      hint: 'renew the server\'s certificate, or check the clock of this machine',
+    };
+  }
+  const missing = /root certificate file "([^"]*)" does not exist/.exec(facts.text);
+  if (missing) {
+    if (missing[1] === 'system') {
+      return {
+        code: 'usage',
+        message: 'sslrootcert=system needs the PostgreSQL 16 client tools or newer, and these are older',
+        hint: 'give the path of the CA certificate in sslrootcert instead, or install newer client tools',
+      };
+    }
+    // The same words as the pg driver's own check (sslConfig), which usually speaks first.
+    const named = missing[1] === t.options?.sslrootcert ? missingCertificateFile(missing[1], 'sslrootcert', 'it does not exist') : missingCertificateAuthority(t.sslmode ?? 'verify-full');
+    return { code: 'usage', message: named.message, hint: named.hint ?? '' };
+  }
+  return undefined;
+}
+
+/** The first name a Node TLS error's certificate is for (its first DNS or IP subject alternative name, else its CN). */
+function firstCertificateName(error: unknown): string | undefined {
+  for (let value: unknown = error, depth = 0; value !== null && typeof value === 'object' && depth < 4; depth++) {
+    const certificate = (value as { cert?: Partial<PeerCertificate> }).cert;
+    if (certificate !== undefined) {
+      const alternative = /(?:DNS|IP Address):([^,\s]+)/.exec(certificate.subjectaltname ?? '');
+      const commonName = certificate.subject?.CN;
+      return alternative?.[1] ?? (Array.isArray(commonName) ? commonName[0] : commonName);
+    }
+    value = (value as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 function passwordSetting(t: ConnectionTarget): string {
   switch (t.source) {

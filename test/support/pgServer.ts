@@ -41,6 +41,21 @@ export interface StartServerOptions {
    * The original stays as it was.
    */
   cluster?: ExistingCluster;
+  /**
+   * Serve TLS with this certificate and refuse every TCP connection without
+   * it (pg_hba `hostssl` lines only), as a hosted database does. `url()`
+   * then names `hostName` and asks for `sslmode=verify-full` with `caFile`.
+   */
+  ssl?: ServerTls;
+}
+
+export interface ServerTls {
+  certificateFile: string;
+  keyFile: string;
+  /** The authority that signed the certificate, for the helpers' own connections and `url()`. */
+  caFile: string;
+  /** A name the certificate carries that reaches this machine's loopback (`localhost`). */
+  hostName: string;
 }
 
 export interface ExistingCluster {
@@ -63,7 +78,7 @@ export interface TestServer {
   readonly user: string;
   readonly password: string;
   readonly major: number;
-  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE; as another role (no password: for a trusting server) when given. */
+  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE (over TLS: `?sslmode=verify-full&sslrootcert=CA`); as another role (no password: for a trusting server) when given. */
   url(database?: string, role?: string): string;
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
   /** Drops the database if it exists, disconnecting anyone still using it. */
@@ -90,7 +105,12 @@ export function hasServerMajor(major: ServerMajor): boolean {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
   const externalUrl = process.env.TEST_DATABASE_URL;
-  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined || options.cluster !== undefined;
+  const custom =
+    options.superuser !== undefined ||
+    options.trustLoopback === true ||
+    options.settings !== undefined ||
+    options.cluster !== undefined ||
+    options.ssl !== undefined;
   if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
   if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
   return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
@@ -98,6 +118,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     trustLoopback: options.trustLoopback === true,
     settings: options.settings ?? {},
     cluster: options.cluster,
+    ssl: options.ssl,
   });
 }
 
@@ -107,6 +128,7 @@ interface ClusterShape {
   settings: Record<string, string>;
   /** Copied instead of made by initdb; its own superuser and authentication stay. */
   cluster?: ExistingCluster;
+  ssl?: ServerTls;
 }
 
 // ---------------------------------------------------------------------------
@@ -296,8 +318,9 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
     const dataDirectory = path.join(directory, 'data');
     if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
     else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
-    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
-    return throwawayServer(running, major, password, shape.superuser);
+    const serving = shape.ssl ? { ...shape, settings: { ...shape.settings, ...requireTls(shape.ssl, directory, dataDirectory, owner) } } : shape;
+    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, serving);
+    return throwawayServer(running, major, password, shape.superuser, shape.ssl);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
@@ -316,6 +339,25 @@ function copyCluster(from: string, to: string, owner: OsUser | undefined): void 
   execFileSync('cp', ['-a', from, to], { stdio: 'pipe' });
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, to], { stdio: 'pipe' });
   fs.rmSync(path.join(to, 'postmaster.pid'), { force: true });
+}
+
+/**
+ * Turns TLS on with a copy of the certificate and key the server user owns
+ * (PostgreSQL refuses a key others can read), and makes every TCP line of
+ * pg_hba.conf `hostssl`: a connection without TLS then finds no entry and is
+ * refused, as by a hosted database that enforces TLS.
+ */
+function requireTls(tls: ServerTls, directory: string, dataDirectory: string, owner: OsUser | undefined): Record<string, string> {
+  const certificateFile = path.join(directory, 'server.crt');
+  const keyFile = path.join(directory, 'server.key');
+  fs.copyFileSync(tls.certificateFile, certificateFile);
+  fs.copyFileSync(tls.keyFile, keyFile);
+  fs.chmodSync(keyFile, 0o600);
+  if (owner) for (const file of [certificateFile, keyFile]) fs.chownSync(file, owner.uid, owner.gid);
+  const hba = path.join(dataDirectory, 'pg_hba.conf');
+  const lines = fs.readFileSync(hba, 'utf8').split('\n');
+  fs.writeFileSync(hba, lines.map((line) => line.replace(/^(\s*)host(\s)/, '$1hostssl$2')).join('\n'));
+  return { ssl: 'on', ssl_cert_file: certificateFile, ssl_key_file: keyFile };
 }
 
 function removeTemporaryDirectory(directory: string): void {
@@ -376,7 +418,7 @@ async function startPostmaster(
     const port = await findFreePort();
     const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
     try {
-      await waitUntilAcceptingConnections(running, password, shape.superuser);
+      await waitUntilAcceptingConnections(running, password, shape.superuser, shape.ssl);
       return running;
     } catch (error) {
       await killPostmaster(running);
@@ -432,7 +474,7 @@ function spawnPostmaster(
   return running;
 }
 
-async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string): Promise<void> {
+async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string, tls: ServerTls | undefined): Promise<void> {
   const { port } = running;
   const deadline = Date.now() + startupTimeoutMs;
   let exitCode: number | null | undefined;
@@ -453,6 +495,8 @@ async function waitUntilAcceptingConnections(running: RunningServer, password: s
       password,
       database: 'postgres',
       connectionTimeoutMillis: 2_000,
+      // Only readiness matters here: the chain is checked, the name (this is 127.0.0.1) is not.
+      ssl: tls ? { ca: fs.readFileSync(tls.caFile), checkServerIdentity: () => undefined } : false,
     });
     // A server that dies while we wait must fail the wait, not crash the process.
     client.on('error', () => undefined);
@@ -486,8 +530,11 @@ async function killPostmaster(running: RunningServer): Promise<void> {
   liveServers.delete(running);
 }
 
-function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string): TestServer {
-  const baseUrl = `postgresql://${encodeURIComponent(superuser)}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
+function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string, tls: ServerTls | undefined): TestServer {
+  const credentials = `${encodeURIComponent(superuser)}:${encodeURIComponent(password)}`;
+  const baseUrl = tls
+    ? `postgresql://${credentials}@${tls.hostName}:${running.port}/postgres?sslmode=verify-full&sslrootcert=${encodeURIComponent(tls.caFile)}`
+    : `postgresql://${credentials}@${loopbackHost}:${running.port}/postgres`;
   let stopped = false;
   return new ServerConnection({
     baseUrl,

@@ -90,7 +90,8 @@ describe('connection', () => {
     });
 
     it('uses the PG* variables when no URL is given', () => {
-      const t = resolveConnection({ env: { ...everything, PULSE_BACKUP_DB_URL: undefined, DATABASE_URL: '', PGPASSWORD: 'pw', PGSSLMODE: 'require' } });
+      const env = { ...everything, PULSE_BACKUP_DB_URL: undefined, DATABASE_URL: '', PGPASSWORD: 'pw', PGSSLMODE: 'require', HOME: '/nonexistent' };
+      const t = resolveConnection({ env });
       assert.deepEqual(t, {
         host: 'pg-host',
         port: 6003,
@@ -147,6 +148,27 @@ describe('connection', () => {
 
     it('ignores blank settings', () => {
       assert.equal(resolveConnection({ url: '  ', env: { PULSE_BACKUP_DB_URL: '', DATABASE_URL: ' ', PGHOST: '' } }).source, 'default');
+    });
+
+    it('names libpq\'s own CA file (~/.postgresql/root.crt) when it exists and the mode checks certificates', () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-home-'));
+      try {
+        const url = (sslmode: string): string => `postgresql://app@db.example.com/app?sslmode=${sslmode}`;
+        assert.equal(resolveConnection({ url: url('verify-full'), env: { HOME: home } }).options, undefined, 'no file, nothing named');
+        const rootCertificate = path.join(home, '.postgresql', 'root.crt');
+        fs.mkdirSync(path.dirname(rootCertificate));
+        fs.writeFileSync(rootCertificate, 'CERTIFICATE');
+        for (const sslmode of ['require', 'verify-ca', 'verify-full']) {
+          assert.deepEqual(resolveConnection({ url: url(sslmode), env: { HOME: home } }).options, { sslrootcert: rootCertificate }, sslmode);
+        }
+        for (const sslmode of ['disable', 'allow', 'prefer']) {
+          assert.equal(resolveConnection({ url: url(sslmode), env: { HOME: home } }).options, undefined, sslmode);
+        }
+        assert.deepEqual(resolveConnection({ url: `${url('verify-full')}&sslrootcert=/mine.crt`, env: { HOME: home } }).options, { sslrootcert: '/mine.crt' });
+        assert.deepEqual(resolveConnection({ url: url('verify-full'), env: { HOME: home, PGSSLROOTCERT: '/env.crt' } }).options, { sslrootcert: '/env.crt' });
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
     });
 
     it('completes a URL from PG* variables as libpq does', () => {
@@ -467,11 +489,24 @@ describe('connection', () => {
       assert.equal(pgClientConfig(target({ sslmode: 'disable' })).ssl, false);
       assert.equal(pgClientConfig(target({ sslmode: 'prefer' })).ssl, false);
       assert.deepEqual(pgClientConfig(target({ sslmode: 'require' })).ssl, { rejectUnauthorized: false });
-      assert.deepEqual(pgClientConfig(target({ sslmode: 'verify-full' })).ssl, { rejectUnauthorized: true });
-      const verifyCa = pgClientConfig(target({ sslmode: 'verify-ca' })).ssl;
+      assert.deepEqual(pgClientConfig(target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } })).ssl, { rejectUnauthorized: true });
+      const verifyCa = pgClientConfig(target({ sslmode: 'verify-ca', options: { sslrootcert: 'system' } })).ssl;
       assert.ok(typeof verifyCa === 'object');
       assert.equal(verifyCa.rejectUnauthorized, true);
       assert.equal(typeof verifyCa.checkServerIdentity, 'function');
+    });
+
+    it('refuses to check a certificate against nothing, as libpq does, instead of Node\'s own list of authorities', () => {
+      for (const sslmode of ['verify-ca', 'verify-full']) {
+        assert.throws(
+          () => pgClientConfig(target({ sslmode })),
+          (error: unknown) =>
+            error instanceof PulseError &&
+            error.code === 'usage' &&
+            error.message === `sslmode=${sslmode} checks the server's certificate, but no CA certificate was given` &&
+            /sslrootcert=\/path\/to\/ca\.crt/.test(error.hint ?? ''),
+        );
+      }
     });
 
     it('never asks for TLS over a unix socket', () => {
@@ -677,6 +712,38 @@ describe('connection', () => {
       assert.equal(mapped(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).code, 'connection-refused');
       assert.match(mapped(new Error('The server does not support SSL connections'), target({ sslmode: 'require' })).hint ?? '', /sslmode=disable/);
       assert.match(mapped(pgError('57P03', 'the database system is starting up')).hint ?? '', /wait a moment/);
+    });
+
+    it('explains a certificate for another host name in the same words from the pg driver and from libpq', () => {
+      const t = target({ host: '10.0.0.5', port: 5432, sslmode: 'verify-full', options: { sslrootcert: '/ca.crt' } });
+      const fromDriver = Object.assign(new Error("Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: "), {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        cert: { subjectaltname: 'DNS:db.example.com, DNS:db2.example.com', subject: { CN: 'db.example.com' } },
+      });
+      const fromLibpq = new Error('pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "10.0.0.5"');
+      for (const error of [fromDriver, fromLibpq]) {
+        assert.equal(
+          formatError(mapped(error, t)),
+          'the TLS certificate of PostgreSQL at 10.0.0.5:5432 is for db.example.com, not 10.0.0.5: ' +
+            'connect to db.example.com, the name in the certificate (in the URL or PGHOST), or check that this is the right server',
+        );
+      }
+    });
+
+    it('explains an untrusted, expired or uncheckable certificate', () => {
+      const t = target({ sslmode: 'verify-full', options: { sslrootcert: '/ca.crt' } });
+      for (const error of [
+        Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+        new Error('psql: error: connection to server at "127.0.0.1", port 54322 failed: SSL error: certificate verify failed'),
+      ]) {
+        assert.equal(mapped(error, t).message, 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 is not signed by the certificate authority in sslrootcert');
+      }
+      const system = mapped(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }), target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } }));
+      assert.match(system.message, /not signed by an authority this machine trusts/);
+      const expired = mapped(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), t);
+      assert.equal(formatError(expired), 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server\'s certificate, or check the clock of this machine');
+      const oldLibpq = mapped(new Error('psql: error: connection to server at "db", port 5432 failed: root certificate file "system" does not exist\nEither provide the file or change sslmode to disable server certificate verification.'), t);
+      assert.match(oldLibpq.message, /sslrootcert=system needs the PostgreSQL 16 client tools or newer/);
     });
 
     it('keeps an unrecognised error readable but scrubbed of the password', () => {

@@ -22,10 +22,13 @@ export async function run(): Promise<void> {
   // The project's reporter: mocha's spec output and a closing "N passed, N failed, N skipped" line.
   const reporter = path.join(extension.extensionPath, 'test', 'support', 'summaryReporter.cjs');
   const mocha = new Mocha({ ui: 'bdd', reporter, color: false, timeout: 180_000, slow: 10_000 });
-  // The runner opens one window per scenario: a single project folder, or a multi-root workspace.
-  const multiRoot = (vscode.workspace.workspaceFolders ?? []).length > 1;
-  mocha.suite.emit('pre-require', globalThis, multiRoot ? 'multiRoot.test' : 'extension.test', mocha);
-  if (multiRoot) await import('./multiRoot.test');
+  // The runner opens one window per scenario: a single project folder, a
+  // multi-root workspace, or a Supabase project on the stack's container.
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const scenario = folders.length > 1 ? 'multiRoot.test' : process.env.PULSE_TEST_STACK ? 'supabaseStack.test' : 'extension.test';
+  mocha.suite.emit('pre-require', globalThis, scenario, mocha);
+  if (scenario === 'multiRoot.test') await import('./multiRoot.test');
+  else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');
   else await import('./extension.test');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);
