@@ -10,6 +10,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import { loadPg } from './pgDriver';
+import type pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { PulseError } from './errors';
 import { redactText } from './redact';
@@ -482,6 +484,43 @@ export function pgClientConfig(t: ConnectionTarget): ClientConfig {
   return config;
 }
 
+/**
+ * A connected pg client for the target: the engine's own sessions connect
+ * here, so every one of them takes the same TLS path as libpq. With
+ * sslmode=prefer to a server elsewhere, a server without TLS is asked
+ * again in plain text, as libpq does. `configure` adjusts the config (a
+ * timeout, an application name) and `onClient` sees each client before it
+ * connects (to destroy its socket on a cancel). Rejects with the driver's
+ * error, for describeConnectionError.
+ */
+export async function connectClient(
+  t: ConnectionTarget,
+  options: { configure?: (config: ClientConfig) => ClientConfig; onClient?: (client: pg.Client) => void } = {},
+): Promise<pg.Client> {
+  const { Client } = await loadPg();
+  const config = (options.configure ?? ((given) => given))(pgClientConfig(t));
+  const attempt = async (overrides: Partial<ClientConfig>): Promise<pg.Client> => {
+    const client = new Client({ ...config, ...overrides });
+    // A connection that dies later must not crash the process: its queries report it.
+    client.on('error', () => undefined);
+    options.onClient?.(client);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await attempt({});
+  } catch (error) {
+    const preferred = (t.sslmode ?? 'prefer') === 'prefer' && config.ssl !== false;
+    if (preferred && /does not support SSL/i.test(error instanceof Error ? error.message : String(error))) return attempt({ ssl: false });
+    throw error;
+  }
+}
+
 async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
   // A second connection to the same target (a restore's later steps) has it already.
   if (t.password !== undefined) return t.password;
@@ -511,8 +550,11 @@ function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
   if (isSocketPath(t.host)) return false;
   const options = t.options ?? {};
   let mode = t.sslmode ?? 'prefer';
-  // The pg driver cannot fall back from TLS to plain text, so 'prefer' and
-  // 'allow' use plain text; a server that insists says so in a clear error.
+  // 'prefer' (libpq's default) to a server elsewhere: TLS without checks
+  // first, and plain text only when the server has no TLS (connectClient
+  // tries again). Loopback traffic never leaves the machine: plain text, as
+  // 'allow' and 'disable' are.
+  if (mode === 'prefer' && !isLocalTarget(t)) return { rejectUnauthorized: false };
   if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
   const rootCertificate = options.sslrootcert;
   // libpq upgrades 'require' to chain verification when it has a root certificate.

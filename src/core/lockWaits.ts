@@ -7,8 +7,7 @@
  * says which table and which session, so a person can ask that session to
  * finish or end it.
  */
-import { loadPg } from './pgDriver';
-import { pgClientConfig, type ConnectionTarget } from './connection';
+import { connectClient, type ConnectionTarget } from './connection';
 import { PulseError } from './errors';
 import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
 
@@ -40,11 +39,8 @@ export function tableOfLockQuery(text: string): string | undefined {
  * database when it is not known; the longest-running first.
  */
 async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string): Promise<LockHolder[]> {
-  const { Client } = await loadPg();
-  const client = new Client({ ...pgClientConfig(target), query_timeout: DIAGNOSIS_TIMEOUT_MS, connectionTimeoutMillis: DIAGNOSIS_TIMEOUT_MS });
-  client.on('error', () => undefined);
+  const client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: DIAGNOSIS_TIMEOUT_MS, connectionTimeoutMillis: DIAGNOSIS_TIMEOUT_MS }) });
   try {
-    await client.connect();
     // Names come out schema-qualified (regclass leaves out a schema on the search path).
     await client.query('SET search_path = pg_catalog');
     const locked = await client.query<{ relation: string }>(

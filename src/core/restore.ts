@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
-import { loadPg } from './pgDriver';
 import { guardNewerSettings, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
+  connectClient,
   describeConnectionError,
   describeTarget,
   isLocalTarget,
@@ -165,21 +165,21 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
   // One session for the whole pre-flight: the verification's target checks
   // read their facts through it, and the plan goes on with it.
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(options.target));
-  client.on('error', () => undefined);
-  const connected = client.connect().then(
-    () => true,
-    (error: unknown) => error,
-  );
-  const targetFacts = connected.then(async (outcome) => {
-    if (outcome !== true) throw describeConnectionError(outcome, options.target);
-    const facts = await client.query<{ version_num: string; size: string }>(
+  // A target no session can reach as it is given (verify-full without a CA file) is a usage error, before anything.
+  pgClientConfig(options.target);
+  const connecting = connectClient(options.target).catch((error: unknown) => {
+    throw describeConnectionError(error, options.target);
+  });
+  connecting.catch(() => undefined);
+  const endSession = () => connecting.then((session) => session.end()).catch(() => undefined);
+  const targetFacts = connecting.then(async (session) => {
+    const facts = await session.query<{ version_num: string; size: string }>(
       `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
     );
     return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
   });
   targetFacts.catch(() => undefined);
+  let client: pg.Client;
   let verification: VerificationReport;
   try {
     // A recorded verification of unchanged files is not repeated: the file
@@ -202,10 +202,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
         hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
       });
     }
-    const connectOutcome = await connected;
-    if (connectOutcome !== true) throw describeConnectionError(connectOutcome, options.target);
+    client = await connecting;
   } catch (error) {
-    await client.end().catch(() => undefined);
+    await endSession();
     throw error;
   }
 
@@ -404,11 +403,8 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
 
 /** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */
 async function lockHoldersNow(target: ConnectionTarget, relations: readonly string[]) {
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  client.on('error', () => undefined);
+  const client = await connectClient(target);
   try {
-    await client.connect();
     return await findLockHolders(client, relations);
   } finally {
     await client.end().catch(() => undefined);

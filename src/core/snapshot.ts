@@ -5,8 +5,7 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { loadPg } from './pgDriver';
-import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { connectClient, describeConnectionError, type ConnectionTarget } from './connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
@@ -81,19 +80,17 @@ export interface SessionOptions {
 
 export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
   const signal = options.signal;
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  // A connection that dies mid-backup must not crash the process; pg_dump's
-  // own failure (it loses the snapshot) reports the problem.
-  client.on('error', () => undefined);
+  // A connection that dies mid-backup does not crash the process (connectClient
+  // listens for its errors); pg_dump's own failure (it loses the snapshot) reports the problem.
   // A cancel does not wait for a server that is slow to answer: pg's own end() waits for the
   // connection to open, but a socket destroyed with an error fails connect() at once.
-  const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
+  let connecting: pg.Client | undefined;
+  const onAbort = () => connecting?.connection.stream.destroy(new Error('cancelled'));
   signal?.addEventListener('abort', onAbort, { once: true });
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connectClient(target, { onClient: (created) => (connecting = created) });
   } catch (error) {
-    await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -47,6 +47,8 @@ export interface StartServerOptions {
    * then names `hostName` and asks for `sslmode=verify-full` with `caFile`.
    */
   ssl?: ServerTls;
+  /** Also listen on this address of the machine (not loopback), where a client looks remote; pg_hba lets it in with a password. */
+  alsoListenOn?: string;
 }
 
 export interface ServerTls {
@@ -110,7 +112,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     options.trustLoopback === true ||
     options.settings !== undefined ||
     options.cluster !== undefined ||
-    options.ssl !== undefined;
+    options.ssl !== undefined ||
+    options.alsoListenOn !== undefined;
   if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
   if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
   return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
@@ -119,6 +122,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     settings: options.settings ?? {},
     cluster: options.cluster,
     ssl: options.ssl,
+    ...(options.alsoListenOn !== undefined ? { alsoListenOn: options.alsoListenOn } : {}),
   });
 }
 
@@ -129,6 +133,7 @@ interface ClusterShape {
   /** Copied instead of made by initdb; its own superuser and authentication stay. */
   cluster?: ExistingCluster;
   ssl?: ServerTls;
+  alsoListenOn?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -318,7 +323,8 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
     const dataDirectory = path.join(directory, 'data');
     if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
     else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
-    const serving = shape.ssl ? { ...shape, settings: { ...shape.settings, ...requireTls(shape.ssl, directory, dataDirectory, owner) } } : shape;
+    const listening = shape.alsoListenOn ? { ...shape, settings: { ...shape.settings, ...listenAlsoOn(shape.alsoListenOn, dataDirectory) } } : shape;
+    const serving = listening.ssl ? { ...listening, settings: { ...listening.settings, ...requireTls(listening.ssl, directory, dataDirectory, owner) } } : listening;
     const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, serving);
     return throwawayServer(running, major, password, shape.superuser, shape.ssl);
   } catch (error) {
@@ -339,6 +345,12 @@ function copyCluster(from: string, to: string, owner: OsUser | undefined): void 
   execFileSync('cp', ['-a', from, to], { stdio: 'pipe' });
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, to], { stdio: 'pipe' });
   fs.rmSync(path.join(to, 'postmaster.pid'), { force: true });
+}
+
+/** Listens on another address of the machine too, and lets password logins in from it. */
+function listenAlsoOn(address: string, dataDirectory: string): Record<string, string> {
+  fs.appendFileSync(path.join(dataDirectory, 'pg_hba.conf'), `\nhost all all ${address}/32 scram-sha-256\n`);
+  return { listen_addresses: `${loopbackHost},${address}` };
 }
 
 /**
