@@ -25,7 +25,7 @@ export const FLAGS = {
     help: 'database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in PULSE_BACKUP_DB_URL; on a terminal you are asked) (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)',
   },
   dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
-  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
+  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: a Supabase project's project_id, else the current folder's name, in snake_case)" },
   'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
   json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
   mode: { type: 'string', value: 'MODE', choices: ['complete', 'schema', 'data'], help: 'what to restore: complete, schema (definitions only) or data (rows only)' },
@@ -222,19 +222,23 @@ function usageError(message: string, spec?: CommandSpec): PulseError {
   return new PulseError('usage', message, { hint });
 }
 
-export function helpText(commands: readonly CommandSpec[], commandName?: string): string {
+/** What a flag's default comes to in the current folder ("factory_pulse, from supabase/config.toml's project_id"), for the help. */
+export type DefaultsHere = Partial<Record<FlagName, string>>;
+
+export function helpText(commands: readonly CommandSpec[], commandName?: string, here: DefaultsHere = {}): string {
   const spec = commands.find((command) => command.name === commandName);
   if (spec) {
-    const flagLines = spec.flags.map((name) => flagHelp(name));
+    const flagLines = spec.flags.map((name) => flagHelp(name, here));
     return `${usageOf(spec)}\n\n${spec.summary}\n${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;
   }
   const lines = commands.map((command) => `  ${usageOf(command)}\n      ${command.summary}`);
-  const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name));
+  const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name, here));
   return `pulse-backup: back up and restore PostgreSQL databases\n\nCommands:\n${lines.join('\n')}\n  pulse-backup help [COMMAND]\n  pulse-backup --version\n\nFlags:\n${allFlags.join('\n')}\n`;
 }
 
-function flagHelp(name: FlagName): string {
+function flagHelp(name: FlagName, here: DefaultsHere): string {
   const flag: FlagSpec = FLAGS[name];
   const left = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
-  return `  ${left.padEnd(22)} ${flag.help}`;
+  const inThisFolder = here[name] === undefined ? '' : `; here: ${here[name]}`;
+  return `  ${left.padEnd(22)} ${flag.help}${inThisFolder}`;
 }

@@ -9,6 +9,7 @@ import { PASSWORD_ADVICE } from '../core/connection';
 import { formatError, toPulseError } from '../core/errors';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { helpText, parseCommandLine } from './args';
+import { defaultsHere } from './defaultsHere';
 import { argumentsWithoutPasswords } from './argvPasswords';
 import type { CliContext } from './command';
 import { COMMANDS } from './commands';
@@ -16,7 +17,7 @@ import { COMMANDS } from './commands';
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
   if (commandLine.command === 'help') {
-    process.stdout.write(helpText(COMMANDS, commandLine.positionals[0]));
+    process.stdout.write(helpText(COMMANDS, commandLine.positionals[0], defaultsHere(process.cwd(), process.env)));
     return 0;
   }
   if (commandLine.command === 'version') {
