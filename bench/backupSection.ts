@@ -147,14 +147,14 @@ function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** What the untimed clean-ups saw of the runs before deleting their files. */
-interface ObservedRuns {
+export interface ObservedRuns {
   plainDumpBytes?: number;
   pgDumpsRunByCli: Set<string>;
 }
 
 // pg_dump 15 does not fsync a plain dump, and the CLI fdatasyncs its three
 // files: that durability is part of what the ratio prices.
-function plainDumpCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
+export function plainDumpCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
   const env = context.toolEnv(database);
   return timedCommandWith({
     prepare: () => freshFolder(context, 'pg_dump'),
@@ -168,7 +168,7 @@ function plainDumpCommand(context: BenchContext, database: string, observed: Obs
   });
 }
 
-function backupCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
+export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
   const { url, env } = context.cliConnection(database);
   return timedCommandWith({
     prepare: async () => {
@@ -206,7 +206,7 @@ function oldScriptCommand(context: BenchContext, database: string): TimedCommand
 }
 
 /** Timing the CLI against a different pg_dump than the one it runs would compare nothing. */
-function assertCliRanOurPgDump(context: BenchContext, observed: ObservedRuns): void {
+export function assertCliRanOurPgDump(context: BenchContext, observed: ObservedRuns): void {
   const ours = context.tools.pgDump.path;
   const theirs = [...observed.pgDumpsRunByCli];
   if (theirs.length === 1 && theirs[0] === ours) return;

@@ -20,6 +20,7 @@ import { sampleCases, type SampleCase } from '../test/samples';
 import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';
 import { startServer, type TestServer } from '../test/support/pgServer';
 import { backupSection } from './backupSection';
+import { largeValueSection } from './largeValueSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
 import { restoreSection } from './restoreSection';
@@ -28,7 +29,7 @@ import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, verifySection];
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, verifySection, largeValueSection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;

@@ -33,22 +33,27 @@ export interface BenchSet {
 const PREFIX = 'bench';
 const MEBIBYTE = 1024 * 1024;
 
-const made = new WeakMap<BenchContext, Promise<BenchSet>>();
+const made = new WeakMap<BenchContext, Map<string, Promise<BenchSet>>>();
 
-export function benchSet(context: BenchContext): Promise<BenchSet> {
-  let set = made.get(context);
+/** The set of `database` (the run's own by default), made once per run. */
+export function benchSet(context: BenchContext, database = context.database.name): Promise<BenchSet> {
+  let sets = made.get(context);
+  if (!sets) {
+    sets = new Map();
+    made.set(context, sets);
+  }
+  let set = sets.get(database);
   if (!set) {
-    set = makeBenchSet(context);
-    made.set(context, set);
+    set = makeBenchSet(context, database);
+    sets.set(database, set);
   }
   return set;
 }
 
-async function makeBenchSet(context: BenchContext): Promise<BenchSet> {
-  const { database } = context;
-  context.log(`making the backup set to restore and verify (pulse-backup backup of ${database.name})…`);
+async function makeBenchSet(context: BenchContext, database: string): Promise<BenchSet> {
+  context.log(`making a backup set to restore and verify (pulse-backup backup of ${database})…`);
   const folder = join(await freshFolder(context, 'set'), 'backups');
-  const { url, env } = context.cliConnection(database.name);
+  const { url, env } = context.cliConnection(database);
   const started = performance.now();
   const result = await runTool(process.execPath, [CLI_PATH, 'backup', '--db', url, '--dir', folder, '--prefix', PREFIX], { env, cwd: REPO_ROOT });
   const backupSeconds = (performance.now() - started) / 1000;

@@ -81,7 +81,7 @@ function throughputText(bytes: number, verifySeconds: number, sha256sumSeconds: 
   return working > 0 ? `${text}  (verify ≈ ${formatThroughput(bytes, working)} after node start-up)` : text;
 }
 
-function sha256sumCommand(sha256sum: string, set: BenchSet, env: NodeJS.ProcessEnv, sums: { output?: string }): TimedCommand {
+export function sha256sumCommand(sha256sum: string, set: BenchSet, env: NodeJS.ProcessEnv, sums: { output?: string }): TimedCommand {
   return timedCommand(async () => {
     const result = await runTool(sha256sum, set.files.map((file) => file.path), { env });
     assertSucceeded(SHA256SUM, result);
@@ -102,7 +102,7 @@ function startupCommand(env: NodeJS.ProcessEnv): TimedCommand {
 }
 
 /** sha256sum must have hashed the very bytes the manifest describes, or the two commands did different work. */
-function assertSameBytes(set: BenchSet, output: string | undefined): void {
+export function assertSameBytes(set: BenchSet, output: string | undefined): void {
   const hashes = new Map<string, string>();
   for (const line of (output ?? '').split('\n')) {
     const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
@@ -115,7 +115,7 @@ function assertSameBytes(set: BenchSet, output: string | undefined): void {
 }
 
 /** Found once, as a PATH lookup would, so that the report names the sha256sum that was timed. */
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string {
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string {
   for (const folder of (env.PATH ?? '').split(delimiter)) {
     if (folder === '') continue;
     const candidate = join(folder, name);

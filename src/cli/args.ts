@@ -19,9 +19,13 @@ interface FlagSpec {
 }
 
 export const FLAGS = {
-  db: { type: 'string', value: 'URL', help: 'database URL (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)' },
+  db: {
+    type: 'string',
+    value: 'URL',
+    help: 'database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in PULSE_BACKUP_DB_URL; on a terminal you are asked) (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)',
+  },
   dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
-  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: the current folder's name in snake_case)" },
+  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: a Supabase project's project_id, else the current folder's name, in snake_case)" },
   'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
   json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
   mode: { type: 'string', value: 'MODE', choices: ['complete', 'schema', 'data'], help: 'what to restore: complete, schema (definitions only) or data (rows only)' },
@@ -30,14 +34,20 @@ export const FLAGS = {
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
-  'lock-timeout': { type: 'string', value: 'SECONDS', minimum: 1, help: 'restore: how long to wait for a lock another session holds before giving up, changing nothing (default 10)' },
-  keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N sets of this prefix (the same as --keep-last N; default 10 when no --keep-* is given)' },
-  'keep-last': { type: 'string', value: 'N', minimum: 0, help: 'keep the last N sets' },
-  'keep-hourly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N hours that have one' },
-  'keep-daily': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N days that have one' },
-  'keep-weekly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N weeks (ISO weeks) that have one' },
-  'keep-monthly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N months that have one' },
-  'keep-yearly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest set of each of the last N years that have one' },
+  'lock-timeout': {
+    type: 'string',
+    value: 'SECONDS',
+    minimum: 1,
+    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup: default 60)',
+  },
+  keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N backups of this prefix (the same as --keep-last N; default 10 when no --keep-* is given; safety sets do not count)' },
+  'keep-last': { type: 'string', value: 'N', minimum: 0, help: 'keep the last N backups' },
+  'keep-hourly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N hours that have one' },
+  'keep-daily': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N days that have one' },
+  'keep-weekly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N weeks (ISO weeks) that have one' },
+  'keep-monthly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N months that have one' },
+  'keep-yearly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N years that have one' },
+  'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -71,6 +81,7 @@ export interface Flags {
   keep?: number;
   /** --keep-last, --keep-hourly, ... by rule; absent rules were not given. */
   keepRules: Partial<Record<'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', number>>;
+  keepSafety?: number;
   dryRun: boolean;
   format?: 'md' | 'html' | 'json';
   out?: string;
@@ -191,6 +202,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       keepRules,
+      keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),
       dryRun: values['dry-run'] === true,
       format: text('format') as Flags['format'],
       out: text('out'),
@@ -210,6 +222,13 @@ function describeParseError(error: unknown): string {
   if (missing) return `${missing[1].replace(/^-\w, /, '')} needs a value`;
   const unexpected = /Unexpected argument '([^']+)'/.exec(message);
   if (unexpected) return `unexpected argument "${unexpected[1]}"`;
+  // A value that starts with "-" (--keep -1) reads as another flag.
+  const ambiguous = /Option '--([^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = (FLAGS as Record<string, FlagSpec | undefined>)[ambiguous[1]];
+    if (flag?.minimum !== undefined) return `--${ambiguous[1]} takes a whole number of at least ${flag.minimum}`;
+    return `--${ambiguous[1]} needs a value (one that starts with "-" is written --${ambiguous[1]}=VALUE)`;
+  }
   return message.split('\n', 1)[0] ?? message;
 }
 
@@ -218,19 +237,23 @@ function usageError(message: string, spec?: CommandSpec): PulseError {
   return new PulseError('usage', message, { hint });
 }
 
-export function helpText(commands: readonly CommandSpec[], commandName?: string): string {
+/** What a flag's default comes to in the current folder ("factory_pulse, from supabase/config.toml's project_id"), for the help. */
+export type DefaultsHere = Partial<Record<FlagName, string>>;
+
+export function helpText(commands: readonly CommandSpec[], commandName?: string, here: DefaultsHere = {}): string {
   const spec = commands.find((command) => command.name === commandName);
   if (spec) {
-    const flagLines = spec.flags.map((name) => flagHelp(name));
+    const flagLines = spec.flags.map((name) => flagHelp(name, here));
     return `${usageOf(spec)}\n\n${spec.summary}\n${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;
   }
   const lines = commands.map((command) => `  ${usageOf(command)}\n      ${command.summary}`);
-  const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name));
+  const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name, here));
   return `pulse-backup: back up and restore PostgreSQL databases\n\nCommands:\n${lines.join('\n')}\n  pulse-backup help [COMMAND]\n  pulse-backup --version\n\nFlags:\n${allFlags.join('\n')}\n`;
 }
 
-function flagHelp(name: FlagName): string {
+function flagHelp(name: FlagName, here: DefaultsHere): string {
   const flag: FlagSpec = FLAGS[name];
   const left = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
-  return `  ${left.padEnd(22)} ${flag.help}`;
+  const inThisFolder = here[name] === undefined ? '' : `; here: ${here[name]}`;
+  return `  ${left.padEnd(22)} ${flag.help}${inThisFolder}`;
 }

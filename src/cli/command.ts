@@ -1,11 +1,12 @@
 /** What every `pulse-backup` command is: its spec for the parser and help, and how it runs. */
 import { resolve } from 'node:path';
-import { resolveConnection, type ConnectionTarget } from '../core/connection';
+import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/naming';
 import { makePolicy, type RetentionPolicy } from '../core/retentionPolicy';
 import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
 import type { CommandLine, CommandSpec, Flags } from './args';
+import { askHidden } from './passwordPrompt';
 
 export interface CliContext {
   env: NodeJS.ProcessEnv;
@@ -43,10 +44,18 @@ export function setPrefix(flags: Flags, context: CliContext): string {
   return prefix;
 }
 
-/** --db, the environment, else the current folder's Supabase project's database, else the local Supabase default. */
+/**
+ * --db, the environment, else the current folder's Supabase project's
+ * database, else the local Supabase default. On a terminal, a password the
+ * server asks for and nobody gave is asked for, as psql does.
+ */
 export function connectionTarget(flags: Flags, context: CliContext): ConnectionTarget {
   const project = supabaseProject(context);
-  return resolveConnection({ url: flags.db, env: context.env, ...(project ? { defaultUrl: supabaseDatabaseUrl(project) } : {}) });
+  const target = resolveConnection({ url: flags.db, env: context.env, ...(project ? { defaultUrl: supabaseDatabaseUrl(project) } : {}) });
+  if (context.stdin.isTTY && context.stderr.isTTY) {
+    target.askPassword = (asked) => askHidden(context.stdin, context.stderr, `Password for user ${asked.user} at ${describeServer(asked)}: `, context.signal);
+  }
+  return target;
 }
 
 /** --keep / --keep-last and the bucket flags; none given: keep the last 10. */

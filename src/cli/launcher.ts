@@ -13,6 +13,10 @@ import { createRequire, wrap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { toolCacheFolder } from '../core/toolVersionCache';
+import { hidePasswordsFromProcessList } from './argvPasswords';
+
+// First of all: a password in the arguments leaves the process list now, not when the CLI has loaded.
+hidePasswordsFromProcessList(process.argv);
 
 type ModuleFunction = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
 

@@ -4,16 +4,20 @@
  * It parses flags, turns SIGINT/SIGTERM into cancellation, and renders the
  * engine's values and errors; it makes no backup decisions of its own.
  */
+import { killAdoptedChildren } from '../core/childProcesses';
+import { PASSWORD_ADVICE } from '../core/connection';
 import { formatError, toPulseError } from '../core/errors';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { helpText, parseCommandLine } from './args';
+import { defaultsHere } from './defaultsHere';
+import { argumentsWithoutPasswords } from './argvPasswords';
 import type { CliContext } from './command';
 import { COMMANDS } from './commands';
 
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
   if (commandLine.command === 'help') {
-    process.stdout.write(helpText(COMMANDS, commandLine.positionals[0]));
+    process.stdout.write(helpText(COMMANDS, commandLine.positionals[0], defaultsHere(process.cwd(), process.env)));
     return 0;
   }
   if (commandLine.command === 'version') {
@@ -21,11 +25,20 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === commandLine.command)!;
+  // The launcher took it out of the process list; a person at a terminal also hears where it belongs.
+  if (process.stderr.isTTY && argumentsWithoutPasswords(argv)) {
+    process.stderr.write(
+      `pulse-backup: note: a password on the command line can be read by other users of this machine while the command starts, and stays in your shell's history: ${PASSWORD_ADVICE} instead\n`,
+    );
+  }
 
   const controller = new AbortController();
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop waiting for clean-up
+    // A second Ctrl-C: stop waiting for the clean-up.
+    if (controller.signal.aborted) exitNow(`${command.name} stopped at once`);
     controller.abort();
+    // Whatever the run is waiting for, a signal ends it soon: what the clean-up did not get to, the next run that takes the folder does.
+    setTimeout(() => exitNow(`${command.name} cancelled, but its clean-up did not end within ${CLEAN_UP_LIMIT_MS / 1000} seconds`), CLEAN_UP_LIMIT_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -43,6 +56,16 @@ async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** How long a cancelled run may take to stop its tools and remove its partial files. */
+const CLEAN_UP_LIMIT_MS = 5000;
+
+/** Ends the process now, its tools with it. */
+function exitNow(what: string): never {
+  killAdoptedChildren();
+  process.stderr.write(`pulse-backup: ${what}: it stopped its tools; any hidden partial files it left are removed by the next backup, restore or prune in that folder\n`);
+  process.exit(130);
 }
 
 // A reader that stops early (`| head`) closes the pipe; that is not an error of ours.

@@ -12,6 +12,7 @@ export interface PruneJson {
   keep: number;
   /** Every rule, 0 when off. */
   policy: RetentionPolicy;
+  keepSafety: number;
   dryRun: boolean;
   removed: string[];
   /** Removals that needed a confirmation and did not get one (backup's retention): `prune` removes them. */
@@ -19,6 +20,7 @@ export interface PruneJson {
   /** Why the removals need a confirmation, when they do. */
   confirmation: string[];
   kept: string[];
+  keptSafety: string[];
   protected: { id: string; reason: string }[];
   /** The newest set that verifies, when prune had to look for it. */
   newestGood: { id: string; outcome: string; source: string } | null;
@@ -30,11 +32,13 @@ export function pruneJson(result: PruneResult): PruneJson {
     folder: result.folder,
     keep: result.keep,
     policy: result.policy,
+    keepSafety: result.keepSafety,
     dryRun: result.dryRun,
     removed: result.removed.map((set) => set.id),
     heldBack: result.heldBack.map((set) => set.id),
     confirmation: result.review.reasons,
     kept: result.kept.map((set) => set.id),
+    keptSafety: result.keptSafety.map((set) => set.id),
     protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),
     newestGood: result.newestGood ?? null,
   };
@@ -53,7 +57,7 @@ function protectionText(set: ProtectedSet, result: PruneResult): string {
 }
 
 export function renderPruneResult(result: PruneResult): string {
-  const total = result.kept.length + result.protected.length + result.removed.length;
+  const total = result.kept.length + result.keptSafety.length + result.protected.length + result.removed.length;
   if (total === 0) {
     const others = result.otherPrefixes;
     const hint = others.length > 0 ? ` (the folder holds sets of ${others.join(', ')}: choose one with --prefix)` : '';
@@ -64,10 +68,16 @@ export function renderPruneResult(result: PruneResult): string {
     ? { kept: 'keep', protected: 'keep', removed: 'would remove' }
     : { kept: 'kept', protected: 'kept', removed: 'removed' };
   const row = (verb: string, id: string, status: string, why: string) => `  ${verb.padEnd(12)} ${id.padEnd(44)} ${status.padEnd(11)} ${why}`.trimEnd();
-  const lines = [`${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} of ${result.prefix} in ${result.folder}`];
+  const lines = [
+    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${plural(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
+  ];
   for (const set of result.kept) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], keptBecause(set, result.policy)));
+  for (const set of result.keptSafety) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], `among the newest ${result.keepSafety} safety sets`));
   for (const set of result.protected) lines.push(row(verbs.protected, set.id, STATUS_WORDS[set.status], protectionText(set, result)));
-  for (const set of result.removed) lines.push(row(verbs.removed, set.id, STATUS_WORDS[set.status], `not kept by the policy, ${formatBytes(set.totalBytes)}`));
+  for (const set of result.removed) {
+    const beyond = set.purpose === 'safety' ? `older than the newest ${result.keepSafety} safety sets` : 'not kept by the policy';
+    lines.push(row(verbs.removed, set.id, STATUS_WORDS[set.status], `${beyond}, ${formatBytes(set.totalBytes)}`));
+  }
   for (const set of result.heldBack) lines.push(row('held back', set.id, STATUS_WORDS[set.status], `not confirmed, ${formatBytes(set.totalBytes)}`));
   for (const set of result.passedOver) lines.push(`  note: ${set.id} is not a good set: ${set.why}`);
   if (result.removed.length > 0 && !result.newestGood) {

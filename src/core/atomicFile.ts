@@ -10,8 +10,45 @@ export function temporaryPathFor(finalPath: string): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.partial`);
 }
 
+/**
+ * What a second writer of the same final file adds to its hidden name (a
+ * backup under a profile writes the complete file from a filtered stream
+ * while pg_dump's own output is still being read).
+ */
+export const FILTERED_VARIANT = 'filtered';
+
+export interface TemporaryName {
+  /** The name the file gets once whole. */
+  finalName: string;
+  /** The process writing it; once that process is gone, nobody finishes it. */
+  pid: number;
+  filtered: boolean;
+}
+
+/** Reads `.NAME.PID.partial` (and `.NAME.filtered.PID.partial`); undefined for any other name. */
+export function parseTemporaryName(name: string): TemporaryName | undefined {
+  const match = /^\.(.+?)(\.filtered)?\.(\d+)\.partial$/.exec(name);
+  if (!match) return undefined;
+  return { finalName: match[1], pid: Number(match[3]), filtered: match[2] !== undefined };
+}
+
 export async function writeFileAtomic(finalPath: string, contents: string | Buffer, mode = 0o600): Promise<void> {
+  const pending = await writeHiddenFile(finalPath, contents, mode);
+  await pending.commit();
+}
+
+/** A whole, durable file under its hidden name, waiting to be renamed into place. */
+export interface PendingFile {
+  readonly temporaryPath: string;
+  /** Renames it to its final name and makes the rename durable. */
+  commit(): Promise<void>;
+  /** Removes it (never the final file). */
+  discard(): Promise<void>;
+}
+
+export async function writeHiddenFile(finalPath: string, contents: string | Buffer, mode = 0o600): Promise<PendingFile> {
   const temporaryPath = temporaryPathFor(finalPath);
+  const discard = () => unlink(temporaryPath).catch(() => undefined);
   try {
     const handle = await open(temporaryPath, 'w', mode);
     try {
@@ -20,12 +57,23 @@ export async function writeFileAtomic(finalPath: string, contents: string | Buff
     } finally {
       await handle.close();
     }
-    await rename(temporaryPath, finalPath);
   } catch (error) {
-    await unlink(temporaryPath).catch(() => undefined);
+    await discard();
     throw error;
   }
-  await syncFolder(dirname(finalPath));
+  return {
+    temporaryPath,
+    async commit() {
+      try {
+        await rename(temporaryPath, finalPath);
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+      await syncFolder(dirname(finalPath));
+    },
+    discard,
+  };
 }
 
 /** Makes renames in a folder durable; a no-op where folders cannot be opened (Windows). */

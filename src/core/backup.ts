@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { childProcessEnv, describeConnectionError, redactText, type ConnectionTarget } from './connection';
-import { syncFolder, writeFileAtomic } from './atomicFile';
+import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from './atomicFile';
 import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
-import { acquireFolderLock, removeAbandonedTemporaries, type FolderLock } from './lock';
+import { acquireFolderLock, type FolderLock } from './lock';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -34,7 +34,9 @@ import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from './sql';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import { PULSE_BACKUP_VERSION } from './version';
 import { onLines } from './lines';
-import { startTool, toolStartError } from './toolProcess';
+import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from './lockWaits';
+import { lostConnectionReason } from './psqlEnd';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -61,6 +63,8 @@ export interface BackupOptions {
   profile?: ProfileChoice;
   /** Passed to pg_dump as they are: --schema, --exclude-schema, --exclude-table-data patterns. */
   filters?: DumpFilters;
+  /** How long any query waits for a table another session holds (default DEFAULT_LOCK_TIMEOUT_SECONDS). */
+  lockTimeoutSeconds?: number;
   /** Run pg_dump inside this Supabase database container (no local pg_dump is new enough). */
   container?: ContainerTools;
 }
@@ -84,14 +88,14 @@ export interface BackupResult {
  * password) travels in the child's environment only, never here, where any
  * user of the machine could read it in the process list.
  */
-export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}): string[] {
+export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}, lockTimeoutSeconds = DEFAULT_LOCK_TIMEOUT_SECONDS): string[] {
   return [
     '--format=plain',
     `--snapshot=${snapshotId}`,
     // Fail instead of prompting for a password nobody can type.
     '--no-password',
     // A table locked by a long migration fails the backup instead of hanging it.
-    '--lock-wait-timeout=60s',
+    `--lock-wait-timeout=${lockTimeoutSeconds}s`,
     // One argument each, never through a shell: a pattern is pg_dump's to read.
     ...(filters.schemas ?? []).map((pattern) => `--schema=${pattern}`),
     ...(filters.excludeSchemas ?? []).map((pattern) => `--exclude-schema=${pattern}`),
@@ -112,8 +116,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let connecting: Promise<[PromiseSettledResult<SnapshotSession>, PromiseSettledResult<ToolSet[]>]> | undefined;
   const lockFolder = async () => {
     if (options.lockHeld || lock) return;
+    // Taking the lock also finishes or removes what a killed run left here.
     lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
-    await removeAbandonedTemporaries(options.folder);
   };
   try {
     // An existing folder is locked at once, so a second backup fails at once;
@@ -122,8 +126,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // Connecting and finding pg_dump do not depend on each other, nor, in a
     // folder that exists, on the (hidden, temporary) files being created.
     connecting = Promise.allSettled([
-      openSnapshotSession(options.target),
-      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false }),
+      openSnapshotSession(options.target, { lockTimeoutSeconds: lockTimeoutOf(options), ...(options.signal ? { signal: options.signal } : {}) }),
+      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
     ]);
     if (folderExists) files = await createSetFiles(options, now);
     const [opened, found] = await connecting;
@@ -206,11 +210,11 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
-  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters);
-  const secrets = options.target.password ? [options.target.password] : [];
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
   const writers: HashedFileWriter[] = [schema, data];
   let complete: FollowedFile | undefined = set.complete;
+  let pendingManifest: PendingFile | undefined;
   try {
     const completeFile = set.complete;
     // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
@@ -236,7 +240,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       return result;
     });
     onLines(pgDump.stderr, (line) => {
-      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line, secrets));
+      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line));
     });
 
     let server: ServerFacts;
@@ -247,8 +251,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     const dumped = new DumpedTables();
     try {
       // pg_dump needs a moment to read its own catalog: read ours meanwhile,
-      // in the same snapshot.
-      server = await session.readServerFacts();
+      // in the same snapshot. Should pg_dump fail first, its error is the one
+      // that counts, not a wait for our queries to end.
+      const whileDumping = <T>(work: Promise<T>) => untilToolFails(work, exited);
+      server = await whileDumping(session.readServerFacts());
       const profile = chooseProfile(options.profile ?? 'auto', server.shape);
       // The Supabase profile leaves entries out of the complete file too:
       // pg_dump's own output is then only the source of the three files, and
@@ -259,10 +265,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       const guardTransactionTimeout = tools.pgDump.version.major >= 17 && server.versionNum < 170000;
       const filtered = profile.name === 'supabase' || guardTransactionTimeout;
       if (filtered) {
-        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.filtered`);
+        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
         writers.push(filteredComplete);
       }
-      catalog = await session.readCatalog({ platform: profile.name === 'supabase' });
+      catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
       const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
       profileRecord = {
         name: profile.name,
@@ -303,15 +309,15 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       filteredComplete?.write(rest.whole);
     } catch (error) {
       pgDump.kill();
-      await exited;
+      const ended = await exited;
+      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended);
+      if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
       throw error;
     }
     const result = await exited;
     throwIfCancelled(options.signal);
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
-    if (result.exitCode !== 0) {
-      throw pgDumpError(stderrLines, options.target, result.exitCode, result.signal);
-    }
+    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result);
     if (!splitter.complete) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
         hint: 'run the backup again; if it keeps failing, check the database server log',
@@ -336,11 +342,6 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
       { type: 'complete', name: completeWritten.name, bytes: completeWritten.bytes, sha256: completeWritten.sha256 },
     ];
-    await schema.commit();
-    await data.commit();
-    await completeWritten.commit();
-    await syncFolder(options.folder);
-
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
     const tables = dumped.manifestTables(catalog.tables, rowsByTable);
     const manifest: Manifest = {
@@ -375,11 +376,21 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       profile: profileRecord,
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
-    await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    // The manifest is written (hidden) before the first rename: should this
+    // process die among the renames, it tells the next run what the whole
+    // set is, so that run can finish it (see leftovers.ts). It is renamed
+    // into place last; until then the set lists as unfinished, never as good.
+    pendingManifest = await writeHiddenFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await schema.commit();
+    await data.commit();
+    await completeWritten.commit();
+    await syncFolder(options.folder);
+    await pendingManifest.commit();
     return { manifest, folder: options.folder, manifestPath };
   } catch (error) {
     // Remove the hidden temporaries and any file already renamed into place:
     // a set without its manifest must not be mistaken for a good one.
+    await pendingManifest?.discard();
     for (const writer of writers) await writer.discard();
     await complete?.discard();
     if (options.signal?.aborted) throw cancelledError();
@@ -523,13 +534,47 @@ function folderError(folder: string, error: unknown): PulseError {
   });
 }
 
-function pgDumpError(stderrLines: string[], target: ConnectionTarget, exitCode: number | undefined, signal: string | undefined): PulseError {
+/** Thrown into the catalog reads when pg_dump ended in failure first. */
+class ToolFailed extends Error {}
+
+/** `work`, unless the tool fails before it is done. */
+function untilToolFails<T>(work: Promise<T>, exited: Promise<ToolExit>): Promise<T> {
+  const failed = exited.then((result) => {
+    if (result.exitCode !== 0) throw new ToolFailed();
+    return new Promise<never>(() => undefined); // a tool that succeeded leaves the work to finish
+  });
+  failed.catch(() => undefined);
+  return Promise.race([work, failed]);
+}
+
+function lockTimeoutOf(options: BackupOptions): number {
+  return options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+}
+
+/** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
+async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit): Promise<PulseError> {
   const text = stderrLines.join('\n');
+  if (isLockTimeout(text)) {
+    const table = tableOfLockQuery(text);
+    return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });
+  }
+  return pgDumpError(stderrLines, options, result.exitCode, result.signal);
+}
+
+function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
+  const text = stderrLines.join('\n');
+  const target = options.target;
+  if (/No space left on device|Disk quota exceeded/i.test(text)) {
+    return new PulseError('disk-full', `the disk holding ${options.folder} is full: pg_dump could not write the dump`, {
+      hint: 'free some space or choose another backups folder with --dir; nothing was written and older backups are untouched',
+      details: text,
+    });
+  }
   const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
   // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
-  const lost = /terminating connection[^\n]*|server closed the connection unexpectedly|connection to server was lost/i.exec(text);
+  const lost = lostConnectionReason(text);
   if (lost && /Dumping the contents|PQgetResult|query failed/i.test(text)) {
-    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost[0].replace(/^FATAL:\s*/, '')})`, {
+    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost})`, {
       hint: 'nothing was written and older backups are untouched; run the backup again, and check the server log if it repeats',
       details: text,
     });

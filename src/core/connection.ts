@@ -8,9 +8,15 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import type { ConnectionOptions } from 'node:tls';
+import * as path from 'node:path';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import { loadPg } from './pgDriver';
+import type pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { PulseError } from './errors';
+import { redactText } from './redact';
+
+export { redactText, redactUrl } from './redact';
 
 export type ConnectionSource = 'flag' | 'PULSE_BACKUP_DB_URL' | 'DATABASE_URL' | 'PG environment' | 'default';
 
@@ -40,7 +46,16 @@ export interface ConnectionTarget {
   /** Other libpq parameters from the URL query (`sslrootcert`, `options`, ...). */
   options?: Record<string, string>;
   source: ConnectionSource;
+  /**
+   * Asks a person for the password when the server wants one and neither
+   * the target nor the password file has it (the CLI on a terminal sets
+   * it). The answer is kept in `password`, so pg_dump and psql get it too.
+   */
+  askPassword?: (target: ConnectionTarget) => Promise<string | undefined>;
 }
+
+/** Where a password goes instead of a command line, where every user of the machine can read it. */
+export const PASSWORD_ADVICE = 'set PGPASSWORD, add it to ~/.pgpass, or put the whole URL in PULSE_BACKUP_DB_URL';
 
 /** What `supabase start` listens on. */
 export const SUPABASE_LOCAL_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
@@ -54,7 +69,6 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 
 const DEFAULT_PORT = 5432;
 const DEFAULT_HOST = 'localhost';
-const REDACTED = '****';
 
 const URL_HINT =
   'use the form postgresql://user:password@host:5432/database ' +
@@ -342,6 +356,13 @@ function completeTarget(
     const value = nonBlank(env[variable]);
     if (options[option] === undefined && value !== undefined) options[option] = value;
   }
+  // libpq checks the server against ~/.postgresql/root.crt when no CA is
+  // named (and with require only when that file exists); naming it here
+  // makes the pg driver check against the same file.
+  if (options.sslrootcert === undefined && sslmode !== undefined && CERTIFICATE_CHECKING_MODES.has(sslmode)) {
+    const fallback = libpqRootCertificate(env);
+    if (fallback !== undefined && fs.existsSync(fallback)) options.sslrootcert = fallback;
+  }
 
   const user = nonBlank(given.user) ?? nonBlank(env.PGUSER) ?? operatingSystemUser(env);
   const target: ConnectionTarget = {
@@ -371,6 +392,26 @@ function completeTarget(
   }
   if (Object.keys(options).length > 0) target.options = options;
   return { target, origins };
+}
+
+/** Modes in which libpq checks the server's certificate when it has a CA file. */
+const CERTIFICATE_CHECKING_MODES: ReadonlySet<string> = new Set(['require', 'verify-ca', 'verify-full']);
+
+/** Where libpq looks for a CA file when none is named: ~/.postgresql/root.crt (%APPDATA%\postgresql\root.crt on Windows). */
+function libpqRootCertificate(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform === 'win32') {
+    const appData = nonBlank(env.APPDATA);
+    return appData === undefined ? undefined : path.join(appData, 'postgresql', 'root.crt');
+  }
+  let home = nonBlank(env.HOME);
+  if (home === undefined) {
+    try {
+      home = os.userInfo().homedir;
+    } catch {
+      return undefined;
+    }
+  }
+  return path.join(home, '.postgresql', 'root.crt');
 }
 
 function operatingSystemUser(env: NodeJS.ProcessEnv): string {
@@ -441,69 +482,6 @@ export function describeTarget(t: ConnectionTarget): string {
   return `${t.user}@${host}:${t.port}/${t.database}`;
 }
 
-/**
- * The URL with its password replaced by ****. Works on malformed text too,
- * preferring to hide too much over showing any part of a password.
- */
-export function redactUrl(url: string): string {
-  const withoutAssignments = redactPasswordAssignments(url);
-  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(withoutAssignments);
-  const head = scheme ? scheme[0] : '';
-  const rest = withoutAssignments.slice(head.length);
-
-  const queryStart = rest.indexOf('?');
-  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
-  // An unencoded '?' in the password hides the '@' behind the query start.
-  let at = beforeQuery.lastIndexOf('@');
-  if (at === -1) at = rest.lastIndexOf('@');
-  if (at !== -1) {
-    const colon = rest.slice(0, at).indexOf(':');
-    if (colon === -1 || colon === at - 1) return head + rest;
-    return head + rest.slice(0, colon + 1) + REDACTED + rest.slice(at);
-  }
-  // Without an '@', "user:secret/x" looks like "host:port/x"; only digits are a port.
-  const authorityEnd = rest.search(/[/?]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  const colon = authority.startsWith('[') ? authority.indexOf(':', authority.indexOf(']')) : authority.indexOf(':');
-  if (colon === -1 || /^\d*$/.test(authority.slice(colon + 1))) return head + rest;
-  return head + rest.slice(0, colon + 1) + REDACTED;
-}
-
-function redactPasswordAssignments(text: string): string {
-  // Covers ?password=..., keyword/value strings (password='a b') and PGPASSWORD=... in dumped environments.
-  return text.replace(/(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&]+)/gi, `$1${REDACTED}`);
-}
-
-/**
- * Scrubs known secrets (raw or percent-encoded, in any mix) and any URL
- * credentials from free text such as a tool's stderr.
- */
-export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  const present = secrets.filter((secret): secret is string => secret !== undefined && secret !== '');
-  // Longest first, so a secret that contains another is removed whole.
-  for (const secret of [...present].sort((a, b) => b.length - a.length)) {
-    result = result.replace(secretPattern(secret), REDACTED);
-  }
-  result = result.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
-  return redactPasswordAssignments(result);
-}
-
-function secretPattern(secret: string): RegExp {
-  const parts = Array.from(secret, (character) => {
-    const literal = character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    const encoded = Array.from(Buffer.from(character, 'utf8'), (byte) => {
-      const hex = byte.toString(16).toUpperCase().padStart(2, '0');
-      return '%' + Array.from(hex, (digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join('');
-    }).join('');
-    return `(?:${literal}|${encoded})`;
-  });
-  return new RegExp(parts.join(''), 'g');
-}
-
-function secretsOf(t: ConnectionTarget): string[] {
-  return [t.password, t.options?.sslpassword].filter((secret): secret is string => secret !== undefined && secret !== '');
-}
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -559,10 +537,65 @@ export function pgClientConfig(t: ConnectionTarget): ClientConfig {
     connectionTimeoutMillis: connectTimeoutSeconds(t) * 1000,
     application_name: options.application_name ?? APPLICATION_NAME,
   };
-  if (t.password !== undefined) config.password = t.password;
+  // Without one, libpq's password file (~/.pgpass, PGPASSFILE), then a person if one can be asked, only
+  // when the server wants a password. Handing pg a function avoids its own (deprecated, warning on every
+  // run) lookup; it takes an undefined answer as "no password", though its types only allow a string.
+  config.password = t.password ?? ((() => passwordWhenAsked(t)) as () => Promise<string>);
   if (options.options !== undefined) config.options = options.options;
   if (options.client_encoding !== undefined) config.client_encoding = options.client_encoding;
   return config;
+}
+
+/**
+ * A connected pg client for the target: the engine's own sessions connect
+ * here, so every one of them takes the same TLS path as libpq. With
+ * sslmode=prefer to a server elsewhere, a server without TLS is asked
+ * again in plain text, as libpq does. `configure` adjusts the config (a
+ * timeout, an application name) and `onClient` sees each client before it
+ * connects (to destroy its socket on a cancel). Rejects with the driver's
+ * error, for describeConnectionError.
+ */
+export async function connectClient(
+  t: ConnectionTarget,
+  options: { configure?: (config: ClientConfig) => ClientConfig; onClient?: (client: pg.Client) => void } = {},
+): Promise<pg.Client> {
+  const { Client } = await loadPg();
+  const config = (options.configure ?? ((given) => given))(pgClientConfig(t));
+  const attempt = async (overrides: Partial<ClientConfig>): Promise<pg.Client> => {
+    const client = new Client({ ...config, ...overrides });
+    // A connection that dies later must not crash the process: its queries report it.
+    client.on('error', () => undefined);
+    options.onClient?.(client);
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await attempt({});
+  } catch (error) {
+    const preferred = (t.sslmode ?? 'prefer') === 'prefer' && config.ssl !== false;
+    if (preferred && /does not support SSL/i.test(error instanceof Error ? error.message : String(error))) return attempt({ ssl: false });
+    throw error;
+  }
+}
+
+async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
+  // A second connection to the same target (a restore's later steps) has it already.
+  if (t.password !== undefined) return t.password;
+  const stored = await passfilePassword(t);
+  if (stored !== undefined || !t.askPassword) return stored;
+  const typed = await t.askPassword(t);
+  if (typed !== undefined && typed !== '') t.password = typed;
+  return t.password;
+}
+
+async function passfilePassword(t: ConnectionTarget): Promise<string | undefined> {
+  const { default: lookUp } = await import('pgpass');
+  return new Promise((resolve) => lookUp({ host: t.options?.hostaddr ?? t.host, port: t.port, database: t.database, user: t.user }, resolve));
 }
 
 function connectTimeoutSeconds(t: ConnectionTarget): number {
@@ -579,12 +612,17 @@ function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
   if (isSocketPath(t.host)) return false;
   const options = t.options ?? {};
   let mode = t.sslmode ?? 'prefer';
-  // The pg driver cannot fall back from TLS to plain text, so 'prefer' and
-  // 'allow' use plain text; a server that insists says so in a clear error.
+  // 'prefer' (libpq's default) to a server elsewhere: TLS without checks
+  // first, and plain text only when the server has no TLS (connectClient
+  // tries again). Loopback traffic never leaves the machine: plain text, as
+  // 'allow' and 'disable' are.
+  if (mode === 'prefer' && !isLocalTarget(t)) return { rejectUnauthorized: false };
   if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
   const rootCertificate = options.sslrootcert;
   // libpq upgrades 'require' to chain verification when it has a root certificate.
   if (mode === 'require' && rootCertificate !== undefined && rootCertificate !== 'system') mode = 'verify-ca';
+  // Node would fall back to its own list of public authorities; libpq refuses.
+  if (mode !== 'require' && rootCertificate === undefined) throw missingCertificateAuthority(mode);
 
   const tls: ConnectionOptions = { rejectUnauthorized: mode !== 'require' };
   if (rootCertificate !== undefined && rootCertificate !== 'system') tls.ca = readCertificate(rootCertificate, 'sslrootcert');
@@ -596,15 +634,27 @@ function sslConfig(t: ConnectionTarget): false | ConnectionOptions {
   return tls;
 }
 
+function missingCertificateAuthority(mode: string): PulseError {
+  return new PulseError('usage', `sslmode=${mode} checks the server's certificate, but no CA certificate was given`, {
+    hint:
+      'add sslrootcert=/path/to/ca.crt to the URL (or set PGSSLROOTCERT, or put the file in ~/.postgresql/root.crt), ' +
+      'sslrootcert=system for a certificate from a public authority, or use sslmode=require to encrypt without checking',
+  });
+}
+
 function readCertificate(file: string, option: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it cannot be read';
-    throw new PulseError('usage', `cannot use the ${option} file ${file}: ${reason}`, {
-      hint: `fix the ${option} path in the URL (or PG${option.toUpperCase()}), or remove it`,
-    });
+    throw missingCertificateFile(file, option, reason);
   }
+}
+
+function missingCertificateFile(file: string, option: string, reason: string): PulseError {
+  return new PulseError('usage', `cannot use the ${option} file ${file}: ${reason}`, {
+    hint: `fix the ${option} path in the URL (or PG${option.toUpperCase()}), or remove it`,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -678,18 +728,17 @@ function serverLine(text: string, pattern: RegExp): string | undefined {
  */
 export function describeConnectionError(error: unknown, t: ConnectionTarget): PulseError {
   if (error instanceof PulseError) return error;
-  const secrets = secretsOf(t);
   const facts = factsOf(error);
   const text = facts.text;
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
   const server = describeServer(t);
-  const details = redactText(text, secrets) || undefined;
+  const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
   const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string): PulseError =>
     new PulseError(code, message, { hint, details });
   const quoted = (value: string | undefined, known: string): string =>
-    value === undefined || value === known ? known : redactText(value, secrets);
+    value === undefined || value === known ? known : redactText(value);
   const passwordPlace = passwordSetting(t);
 
   // Authentication and catalog errors come first: libpq wraps them in
@@ -698,7 +747,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
-      `put it in the URL (postgresql://${t.user}:PASSWORD@host:port/database) or set PGPASSWORD`,
+      `${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`,
     );
   }
   if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
@@ -706,7 +755,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
       t.password === undefined
-        ? 'give the password in the URL (postgresql://user:password@host:port/database) or in PGPASSWORD'
+        ? `give the password: ${PASSWORD_ADVICE}`
         : `check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`,
     );
   }
@@ -714,7 +763,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
-      'connect over TCP with a password (e.g. --db postgresql://user:password@localhost:5432/database), or run as that user',
+      `connect over TCP with a password (e.g. --db postgresql://${t.user}@localhost:5432/${t.database}; ${PASSWORD_ADVICE}), or run as that user`,
     );
   }
   if (/no pg_hba\.conf entry/i.test(text)) {
@@ -723,7 +772,9 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
       unencrypted
-        ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+        ? t.sslmode === undefined
+          ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+          : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
         : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
     );
   }
@@ -752,13 +803,15 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     );
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
-    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied', secrets);
+    const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied');
     return make(
       'permission-denied',
       `PostgreSQL at ${server} refused user "${t.user}": ${line}`,
       'connect as a role that may read everything being backed up (e.g. the database owner or postgres), or grant the missing privilege',
     );
   }
+  const tls = describeCertificateFailure(error, facts, t);
+  if (tls) return make(tls.code, tls.message, tls.hint);
   if (/server does not support SSL|does not support SSL connections/i.test(text)) {
     return make(
       'connection-refused',
@@ -830,6 +883,88 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
 
 const START_HINT = 'start the database (supabase start, or your PostgreSQL service) or pass --db URL';
 
+/** Node's codes for a certificate chain that does not lead to a trusted authority. */
+const UNTRUSTED_CERTIFICATE_CODES = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+];
+
+/**
+ * A certificate check that failed, in the same words whether the pg driver
+ * (Node's codes) or libpq (its messages) found it: the engine's session
+ * connects first, but pg_dump and psql must not tell another story.
+ */
+function describeCertificateFailure(
+  error: unknown,
+  facts: ErrorFacts,
+  t: ConnectionTarget,
+): { code: 'connection-refused' | 'usage'; message: string; hint: string } | undefined {
+  const server = describeServer(t);
+  const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
+  const libpqMismatch = /server certificate for "([^"]*)"(?: \(and \d+ other names?\))? does not match host name/.exec(facts.text);
+  if (has('ERR_TLS_CERT_ALTNAME_INVALID') || libpqMismatch) {
+    const name = libpqMismatch?.[1] ?? firstCertificateName(error);
+    const certificate = name === undefined ? 'is for another host name' : `is for ${name}, not ${t.host}`;
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} ${certificate}`,
+      hint:
+        name === undefined
+          ? 'connect with the host name the server\'s certificate names (in the URL or PGHOST), or check that this is the right server'
+          : `connect to ${name}, the name in the certificate (in the URL or PGHOST), or check that this is the right server`,
+    };
+  }
+  if (has(...UNTRUSTED_CERTIFICATE_CODES) || /certificate verify failed/i.test(facts.text)) {
+    const system = t.options?.sslrootcert === 'system';
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} is not signed by ${system ? 'an authority this machine trusts' : 'the certificate authority in sslrootcert'}`,
+      hint: 'set sslrootcert to the CA certificate of this server (hosted Supabase: Database settings, SSL configuration), or check that this is the right server',
+    };
+  }
+  if (has('CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID')) {
+    return {
+      code: 'connection-refused',
+      message: `the TLS certificate of PostgreSQL at ${server} ${has('CERT_HAS_EXPIRED') ? 'has expired' : 'is not valid yet'}`,
+      hint: 'renew the server\'s certificate, or check the clock of this machine',
+    };
+  }
+  const missing = /root certificate file "([^"]*)" does not exist/.exec(facts.text);
+  if (missing) {
+    if (missing[1] === 'system') {
+      return {
+        code: 'usage',
+        message: 'sslrootcert=system needs the PostgreSQL 16 client tools or newer, and these are older',
+        hint: 'give the path of the CA certificate in sslrootcert instead, or install newer client tools',
+      };
+    }
+    // The same words as the pg driver's own check (sslConfig), which usually speaks first.
+    const named = missing[1] === t.options?.sslrootcert ? missingCertificateFile(missing[1], 'sslrootcert', 'it does not exist') : missingCertificateAuthority(t.sslmode ?? 'verify-full');
+    return { code: 'usage', message: named.message, hint: named.hint ?? '' };
+  }
+  return undefined;
+}
+
+/** The first name a Node TLS error's certificate is for (its first DNS or IP subject alternative name, else its CN). */
+function firstCertificateName(error: unknown): string | undefined {
+  for (let value: unknown = error, depth = 0; value !== null && typeof value === 'object' && depth < 4; depth++) {
+    const certificate = (value as { cert?: Partial<PeerCertificate> }).cert;
+    if (certificate !== undefined) {
+      const alternative = /(?:DNS|IP Address):([^,\s]+)/.exec(certificate.subjectaltname ?? '');
+      const commonName = certificate.subject?.CN;
+      return alternative?.[1] ?? (Array.isArray(commonName) ? commonName[0] : commonName);
+    }
+    value = (value as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 function passwordSetting(t: ConnectionTarget): string {
   switch (t.source) {
     case 'flag':
@@ -842,4 +977,10 @@ function passwordSetting(t: ConnectionTarget): string {
     case 'default':
       return 'the URL passed with --db';
   }
+}
+
+/** A URL for $DATABASE without a password: a socket folder as ?host=, an IPv6 address in brackets. */
+export function passwordlessUrl(host: string, port: number, user: string, database: string): string {
+  if (host.startsWith('/')) return `postgresql://${encodeURIComponent(user)}@/${encodeURIComponent(database)}?host=${encodeURIComponent(host)}`;
+  return `postgresql://${encodeURIComponent(user)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
 }

@@ -134,9 +134,17 @@ interface LexState {
 }
 
 export class DumpSplitter {
-  private carry: Buffer | undefined;
+  /**
+   * The unfinished end of the input, in the pieces it arrived in: an SQL line
+   * waiting for its newline (joined once, when the newline comes, so one
+   * huge line costs one copy, not one per chunk), or inside COPY rows at most
+   * the two bytes that may start the `\.` end-of-data line.
+   */
+  private carry: Buffer[] = [];
   private section: Section = 'preamble';
   private inCopy = false;
+  /** Inside COPY data, between a row's first byte and its newline: a row that spans chunks streams through. */
+  private inCopyRow = false;
   private copyTable: TableDataEvent | undefined;
   private lastProgressBytes = 0;
   /** "--" lines held back until the next line says whether a header starts. */
@@ -159,25 +167,36 @@ export class DumpSplitter {
 
   constructor(private readonly callbacks: SplitterOptions = {}) {}
 
-  /** Feeds one chunk of pg_dump output; returns the bytes for each derived file. */
+  /**
+   * Feeds one chunk of pg_dump output; returns the bytes for each derived
+   * file. The returned pieces may point into `chunk`; what is kept for the
+   * next call is copied, so the caller may reuse the chunk once it has
+   * written the pieces out.
+   */
   push(chunk: Buffer): SplitOutput {
     this.output = { schema: [], data: [], whole: [] };
+    let buffer = chunk;
     let start = 0;
-    if (this.carry) {
-      // Finish the line the previous chunk left open, copying only that line.
-      const end = chunk.indexOf(NEWLINE);
-      if (end === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return this.output;
+    if (this.carry.length > 0) {
+      if (this.inCopy) {
+        // A row or the end-of-data line begins with the carried byte or two.
+        buffer = Buffer.concat([...this.carry, chunk]);
+        this.carry = [];
+      } else {
+        const end = chunk.indexOf(NEWLINE);
+        if (end === -1) {
+          this.carry.push(Buffer.from(chunk));
+          return this.output;
+        }
+        const line = Buffer.concat([...this.carry, chunk.subarray(0, end + 1)]);
+        this.carry = [];
+        this.consume(line, 0);
+        start = end + 1;
       }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, end + 1)]);
-      this.carry = undefined;
-      this.consume(line, 0);
-      start = end + 1;
     }
-    const stop = this.consume(chunk, start);
-    // Keep the unfinished line; copy it so the caller's chunk can be reused.
-    if (stop < chunk.length) this.carry = Buffer.from(chunk.subarray(stop));
+    const stop = this.consume(buffer, start);
+    // Keep the unfinished rest; copy it so the caller's chunk can be reused.
+    if (stop < buffer.length) this.carry = [Buffer.from(buffer.subarray(stop))];
     return this.output;
   }
 
@@ -202,9 +221,9 @@ export class DumpSplitter {
   end(): SplitOutput {
     this.output = { schema: [], data: [], whole: [] };
     this.finishEntryText();
-    if (this.carry) {
-      const rest = this.carry;
-      this.carry = undefined;
+    if (this.carry.length > 0) {
+      const rest = Buffer.concat(this.carry);
+      this.carry = [];
       if (this.inCopy) this.route(rest, this.copyPart());
       else this.consumeSqlLine(rest);
     }
@@ -229,73 +248,90 @@ export class DumpSplitter {
   /**
    * Routes COPY rows until the `\.` terminator without counting them: one
    * search for the terminator line instead of a step per row. Returns where
-   * reading stopped (after the last whole line when the block goes on).
+   * reading stopped: the end of the buffer, or just before a line start that
+   * may be the beginning of the terminator.
    */
   private skipCopy(buffer: Buffer, start: number): number {
-    const table = this.copyTable;
     let end = -1; // the newline that ends the terminator line
-    if (buffer[start] === 0x5c && buffer[start + 1] === 0x2e && buffer[start + 2] === NEWLINE) end = start + 2;
+    if (!this.inCopyRow && buffer[start] === 0x5c && buffer[start + 1] === 0x2e && buffer[start + 2] === NEWLINE) end = start + 2;
     else {
       const found = buffer.indexOf(COPY_TERMINATOR_AFTER_ROW, start);
       if (found !== -1) end = found + 3;
     }
     if (end !== -1) {
-      if (table) {
-        table.bytes += end - 2 - start;
-        this.callbacks.onTableDone?.({ ...table });
-      }
-      this.route(buffer.subarray(start, end + 1), this.copyPart());
-      this.inCopy = false;
-      this.copyTable = undefined;
+      this.endCopy(buffer, start, end);
       return end + 1;
     }
-    const lastNewline = buffer.lastIndexOf(NEWLINE);
-    if (lastNewline < start) return start;
-    this.route(buffer.subarray(start, lastNewline + 1), this.copyPart());
-    if (table) {
-      table.bytes += lastNewline + 1 - start;
-      if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
-        this.lastProgressBytes = table.bytes;
-        this.callbacks.onTableProgress?.({ ...table });
-      }
-    }
-    return lastNewline + 1;
+    const stop = this.copyStop(buffer, start);
+    this.inCopyRow = stop > start && buffer[stop - 1] !== NEWLINE;
+    this.passCopyBytes(buffer, start, stop);
+    return stop;
   }
 
-  /** Routes COPY rows until the `\.` terminator; returns where reading stopped. */
+  /** Routes COPY rows until the `\.` terminator, counting them; returns where reading stopped. */
   private consumeCopy(buffer: Buffer, start: number): number {
     const table = this.copyTable;
     let position = start;
-    const runStart = start;
     while (position < buffer.length) {
-      const end = buffer.indexOf(NEWLINE, position);
-      if (end === -1) break;
-      const isTerminator =
-        end - position === 2 && buffer[position] === 0x5c /* \ */ && buffer[position + 1] === 0x2e; /* . */
-      if (isTerminator) {
-        if (table) {
-          table.bytes += position - runStart;
-          this.callbacks.onTableDone?.({ ...table });
+      if (!this.inCopyRow) {
+        if (buffer[position] === 0x5c /* \ */ && buffer[position + 1] === 0x2e /* . */ && buffer[position + 2] === NEWLINE) {
+          this.endCopy(buffer, start, position + 2);
+          return position + 3;
         }
-        this.route(buffer.subarray(runStart, end + 1), this.copyPart());
-        this.inCopy = false;
-        this.copyTable = undefined;
-        return end + 1;
+        // The start of a line that may yet be the terminator: wait for its next bytes.
+        if (mayStartTerminator(buffer, position)) break;
+        this.inCopyRow = true;
+        if (table) table.rows += 1;
       }
-      if (table) table.rows += 1;
+      const end = buffer.indexOf(NEWLINE, position);
+      if (end === -1) {
+        // A row longer than the chunk: its bytes go on now, its end comes later.
+        position = buffer.length;
+        break;
+      }
+      this.inCopyRow = false;
       position = end + 1;
     }
-    if (position > runStart) {
-      this.route(buffer.subarray(runStart, position), this.copyPart());
-      if (table) {
-        table.bytes += position - runStart;
-        if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
-          this.lastProgressBytes = table.bytes;
-          this.callbacks.onTableProgress?.({ ...table });
-        }
-      }
-    }
+    this.passCopyBytes(buffer, start, position);
     return position;
+  }
+
+  /**
+   * Where the COPY bytes from `start` can be passed on without knowing what
+   * follows: everything, except line-start bytes that may begin the
+   * terminator (a backslash, or a backslash and a dot, at the very end).
+   */
+  private copyStop(buffer: Buffer, start: number): number {
+    const lastNewline = buffer.lastIndexOf(NEWLINE);
+    const lineStart = lastNewline >= start ? lastNewline + 1 : this.inCopyRow ? -1 : start;
+    if (lineStart !== -1 && mayStartTerminator(buffer, lineStart)) return lineStart;
+    return buffer.length;
+  }
+
+  /** COPY bytes that are rows: to the data part, counted for progress. */
+  private passCopyBytes(buffer: Buffer, start: number, stop: number): void {
+    if (stop <= start) return;
+    this.route(buffer.subarray(start, stop), this.copyPart());
+    const table = this.copyTable;
+    if (!table) return;
+    table.bytes += stop - start;
+    if (table.bytes - this.lastProgressBytes >= PROGRESS_EVERY_BYTES) {
+      this.lastProgressBytes = table.bytes;
+      this.callbacks.onTableProgress?.({ ...table });
+    }
+  }
+
+  /** The terminator line ends at `terminatorEnd` (its newline): the block's last rows and that line go out. */
+  private endCopy(buffer: Buffer, start: number, terminatorEnd: number): void {
+    const table = this.copyTable;
+    if (table) {
+      table.bytes += terminatorEnd - 2 - start;
+      this.callbacks.onTableDone?.({ ...table });
+    }
+    this.route(buffer.subarray(start, terminatorEnd + 1), this.copyPart());
+    this.inCopy = false;
+    this.inCopyRow = false;
+    this.copyTable = undefined;
   }
 
   private consumeSqlLine(line: Buffer): void {
@@ -557,6 +593,14 @@ function isDataEntry(header: EntryHeader): boolean {
   if (DATA_ENTRY_TYPES.has(header.type)) return true;
   // COMMENT, ACL and SECURITY LABEL entries on a large object travel with it.
   return LARGE_OBJECT_NAME.test(header.name) && header.schema === '-';
+}
+
+/** True when the bytes from `position` to the end are `\` or `\.`: the terminator line may be starting. */
+function mayStartTerminator(buffer: Buffer, position: number): boolean {
+  const left = buffer.length - position;
+  if (left === 1) return buffer[position] === 0x5c;
+  if (left === 2) return buffer[position] === 0x5c && buffer[position + 1] === 0x2e;
+  return false;
 }
 
 function isDashLine(line: Buffer): boolean {

@@ -18,6 +18,7 @@ export type PulseErrorCode =
   | 'folder-not-a-folder'
   | 'disk-full'
   | 'backup-locked'
+  | 'lock-wait-timeout'
   | 'unknown-set'
   | 'dump-failed'
   | 'cancelled'

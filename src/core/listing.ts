@@ -5,7 +5,9 @@
  * never the dumps themselves.
  */
 import { readdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { parseTemporaryName } from './atomicFile';
 import { currentLockHolder } from './lock';
 import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from './manifest';
 import { fileNameFor, parseBackupFileName, parseTimestamp } from './naming';
@@ -15,7 +17,9 @@ import { compareText } from './format';
 /**
  * - `complete`: a manifest and every file it names, at the size it records;
  * - `legacy`: all three dump files but no manifest (the old script's sets);
- * - `incomplete`: a file missing, a size that differs from the manifest, or a damaged manifest;
+ * - `incomplete`: a file missing, a size that differs from the manifest, a
+ *   damaged manifest, or a backup that died while writing it (its hidden
+ *   files are still there);
  * - `running`: a backup is writing this set right now.
  */
 export type SetStatus = 'complete' | 'legacy' | 'incomplete' | 'running';
@@ -43,8 +47,18 @@ export interface ListedSet {
   pinned: boolean;
   /** The set has a history file (verifications, retention runs). */
   hasHistory: boolean;
+  /**
+   * A backup that no longer runs was writing this set: its hidden files
+   * (and perhaps some renamed ones) are there, its manifest is not in place.
+   * The next backup, restore or prune in the folder finishes or removes it.
+   */
+  interrupted: boolean;
   manifest?: Manifest;
 }
+
+/** The one line `list`, `show` and `verify` give for a set a killed backup left. */
+export const INTERRUPTED_PROBLEM =
+  'a backup was killed while writing this set (its hidden .partial files are still there): the next backup, restore or prune in this folder finishes or removes it';
 
 interface Group {
   prefix: string;
@@ -54,10 +68,11 @@ interface Group {
   manifestName?: string;
   pinned: boolean;
   hasHistory: boolean;
-  partial: boolean;
+  /** Processes with hidden dump or manifest files of this set. */
+  writers: Set<number>;
+  /** One of them is the set's manifest: the backup had written the whole set and was putting it in place. */
+  manifestPending: boolean;
 }
-
-const PARTIAL_PATTERN = /^\.(.+)\.(\d+)\.partial$/;
 
 export async function listSets(folder: string): Promise<ListedSet[]> {
   let names: string[];
@@ -81,17 +96,22 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
   const groupFor = (prefix: string, timestamp: string, id: string): Group => {
     let group = groups.get(id);
     if (!group) {
-      group = { prefix, timestamp, id, files: new Map(), pinned: false, hasHistory: false, partial: false };
+      group = { prefix, timestamp, id, files: new Map(), pinned: false, hasHistory: false, writers: new Set(), manifestPending: false };
       groups.set(id, group);
     }
     return group;
   };
 
   for (const name of names) {
-    const partial = PARTIAL_PATTERN.exec(name);
+    const partial = parseTemporaryName(name);
     if (partial) {
-      const parsed = parseBackupFileName(partial[1]);
-      if (parsed) groupFor(parsed.prefix, parsed.timestamp, parsed.setId).partial = true;
+      const parsed = parseBackupFileName(partial.finalName);
+      // A half-written history or pin marker says nothing about the set's own files.
+      if (parsed && parsed.kind !== 'history' && parsed.kind !== 'pin') {
+        const group = groupFor(parsed.prefix, parsed.timestamp, parsed.setId);
+        group.writers.add(partial.pid);
+        if (parsed.kind === 'manifest') group.manifestPending = true;
+      }
       continue;
     }
     const parsed = parseBackupFileName(name);
@@ -109,18 +129,26 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
     }
   }
 
-  const running = groups.size > 0 && [...groups.values()].some((group) => group.partial) ? await currentLockHolder(folder) : undefined;
+  // Whoever writes a set holds the folder's lock: a set is being written when
+  // the lock's holder is one of its writers (or holds it from another machine).
+  const holder = [...groups.values()].some((group) => group.writers.size > 0) ? await currentLockHolder(folder) : undefined;
+  const isRunning = (group: Group) => holder !== undefined && (holder.host !== hostname() || group.writers.has(holder.pid));
   const sets: ListedSet[] = [];
   for (const group of groups.values()) {
-    if (group.files.size === 0 && !group.manifestName && !group.partial) continue;
-    if (group.partial && group.files.size === 0 && !group.manifestName && !running) continue; // leftovers of a killed run
-    sets.push(await describeGroup(folder, group, Boolean(running)));
+    const running = isRunning(group);
+    if (group.files.size === 0 && !group.manifestName && group.writers.size === 0) continue;
+    // Hidden dumps of a killed run and nothing else: no set, only files the next run removes.
+    if (!running && group.files.size === 0 && !group.manifestName && !group.manifestPending) continue;
+    sets.push(await describeGroup(folder, group, running));
   }
   return sets.sort((a, b) => (a.timestamp === b.timestamp ? compareText(a.id, b.id) : compareText(b.timestamp, a.timestamp)));
 }
 
-async function describeGroup(folder: string, group: Group, backupRunning: boolean): Promise<ListedSet> {
+async function describeGroup(folder: string, group: Group, running: boolean): Promise<ListedSet> {
   const problems: string[] = [];
+  // The manifest is renamed into place last: with it there, hidden files left beside the set are only litter.
+  const interrupted = !running && group.writers.size > 0 && !group.manifestName;
+  if (interrupted) problems.push(INTERRUPTED_PROBLEM);
   let manifest: Manifest | undefined;
   if (group.manifestName) {
     try {
@@ -142,13 +170,13 @@ async function describeGroup(folder: string, group: Group, backupRunning: boolea
       else if (recorded && recorded.bytes !== present.bytes) {
         problems.push(`${present.name} is ${present.bytes} bytes, the manifest recorded ${recorded.bytes}`);
       }
-    } else if (!group.partial) {
+    } else if (!running && !interrupted) {
       problems.push(`${recorded?.name ?? fileNameFor(group.prefix, type, group.timestamp)} is missing`);
     }
   }
 
   let status: SetStatus;
-  if (group.partial && backupRunning && !manifest) status = 'running';
+  if (running && !manifest) status = 'running';
   else if (problems.length > 0) status = 'incomplete';
   else if (manifest) status = 'complete';
   else status = 'legacy';
@@ -167,6 +195,7 @@ async function describeGroup(folder: string, group: Group, backupRunning: boolea
     hasManifest: manifest !== undefined,
     pinned: group.pinned,
     hasHistory: group.hasHistory,
+    interrupted,
     ...(manifest ? { manifest } : {}),
   };
 }

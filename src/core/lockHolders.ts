@@ -22,13 +22,17 @@ export interface LockHolder {
   holds: string[];
 }
 
+/** The lock modes that conflict with ROW EXCLUSIVE (what loading rows takes); every mode conflicts with ACCESS EXCLUSIVE. */
+const CONFLICTS_WITH_ROW_EXCLUSIVE = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+
 /**
  * Sessions other than this one that hold a granted lock on any of the named
  * relations (names as regclass text; names that no longer resolve are
  * skipped). Only idle transactions when `idleOnly`: a short query in flight
- * is no reason to refuse a restore.
+ * is no reason to refuse a restore. With `rowsOnly`, only locks that would
+ * keep the restore from inserting rows.
  */
-export async function findLockHolders(client: pg.Client, relations: readonly string[], options: { idleOnly?: boolean } = {}): Promise<LockHolder[]> {
+export async function findLockHolders(client: pg.Client, relations: readonly string[], options: { idleOnly?: boolean; rowsOnly?: boolean } = {}): Promise<LockHolder[]> {
   if (relations.length === 0) return [];
   const result = await client.query<{
     pid: number;
@@ -52,9 +56,10 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
       WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
         AND ($2::boolean IS FALSE OR a.state LIKE 'idle in transaction%')
+        AND ($3::text[] IS NULL OR l.mode = ANY ($3::text[]))
       GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start, a.state_change
       ORDER BY a.xact_start NULLS LAST, a.pid`,
-    [relations, options.idleOnly === true],
+    [relations, options.idleOnly === true, options.rowsOnly ? CONFLICTS_WITH_ROW_EXCLUSIVE : null],
   );
   return result.rows.map((row) => ({
     pid: row.pid,

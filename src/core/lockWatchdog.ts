@@ -12,9 +12,8 @@
  * before that).
  */
 import type pg from 'pg';
-import { pgClientConfig, type ConnectionTarget } from './connection';
+import { connectClient, type ConnectionTarget } from './connection';
 import { findLockHolders, type LockHolder } from './lockHolders';
-import { loadPg } from './pgDriver';
 
 const POLL_MS = 250;
 
@@ -55,10 +54,7 @@ export class LockWatchdog {
 
   private async connect(target: ConnectionTarget): Promise<void> {
     try {
-      const { Client } = await loadPg();
-      const client = new Client({ ...pgClientConfig(target), application_name: 'pulse-backup lock watch' });
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await connectClient(target, { configure: (config) => ({ ...config, application_name: 'pulse-backup lock watch' }) });
       if (this.stopped) {
         await client.end().catch(() => undefined);
         return;

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PulseError } from './errors';
-import { loadExeca } from './execa';
+import { runShortTool } from './toolProcess';
 import { cachedVersionOutput } from './toolVersionCache';
 import { compareNatural } from './format';
 
@@ -45,9 +45,12 @@ export interface FindClientToolsOptions {
   runVersion?: (toolPath: string) => Promise<string>;
   /** Also read psql's and pg_restore's versions (default); a backup needs only pg_dump's. */
   withCompanions?: boolean;
+  /** Stops a `--version` that is still running (a cancel). */
+  signal?: AbortSignal;
 }
 
-const VERSION_TIMEOUT_MS = 5000;
+/** `--version` answers in milliseconds; a tool silent for this long is hung (or not a PostgreSQL client). */
+export const VERSION_TIMEOUT_MS = 5000;
 
 const BIN_DIR_HINT =
   'point --pg-bin-dir / PULSE_BACKUP_PG_BIN_DIR at the folder that holds pg_dump and psql (e.g. /usr/lib/postgresql/17/bin), or unset it';
@@ -147,7 +150,7 @@ export function forgetClientTools(): void {
 async function discoverClientTools(options: FindClientToolsOptions): Promise<ToolSet[]> {
   const platform = options.platform ?? process.platform;
   const paths = platform === 'win32' ? path.win32 : path.posix;
-  const runVersion = options.runVersion ?? ((toolPath: string) => readVersionOutput(toolPath, options.env));
+  const runVersion = options.runVersion ?? ((toolPath: string) => readVersionOutput(toolPath, options.env, options.signal));
 
   const candidates: { folder: string; source: ToolSource }[] = [];
   const explicit = nonBlank(options.pgBinDir) ?? nonBlank(options.env.PULSE_BACKUP_PG_BIN_DIR);
@@ -198,15 +201,13 @@ async function probeFolder(
     if (!withCompanions) return undefined;
     const toolPath = paths.join(folder, toolFileName(tool, platform));
     if (!(await isExecutableFile(toolPath, platform))) return undefined;
-    return readTool(toolPath, runVersion);
+    const reading = await readTool(toolPath, runVersion);
+    return 'version' in reading ? reading : undefined;
   };
   const [pgDump, psql, pgRestore] = await Promise.all([readTool(pgDumpPath, runVersion), companion('psql'), companion('pg_restore')]);
-  if (pgDump === undefined) {
-    if (source === 'explicit') {
-      throw new PulseError('tools-not-found', `${pgDumpPath} does not run or does not report a PostgreSQL version`, {
-        hint: BIN_DIR_HINT,
-      });
-    }
+  if (!('version' in pgDump)) {
+    if (pgDump.cancelled) throw pgDump.cancelled;
+    if (source === 'explicit') throw new PulseError('tools-not-found', `${pgDumpPath} ${pgDump.problem}`, { hint: BIN_DIR_HINT });
     // A broken install elsewhere on the machine is not the user's problem today.
     return undefined;
   }
@@ -216,30 +217,35 @@ async function probeFolder(
   return set;
 }
 
-async function readTool(toolPath: string, runVersion: (toolPath: string) => Promise<string>): Promise<ToolInfo | undefined> {
+/** A tool's version, or why there is none (in words that follow its path). */
+type ToolReading = ToolInfo | { problem: string; cancelled?: PulseError };
+
+async function readTool(toolPath: string, runVersion: (toolPath: string) => Promise<string>): Promise<ToolReading> {
   try {
     const version = parsePgVersion(await runVersion(toolPath));
-    return version === undefined ? undefined : { path: toolPath, version };
-  } catch {
-    return undefined;
+    return version === undefined ? { problem: 'does not report a PostgreSQL version' } : { path: toolPath, version };
+  } catch (error) {
+    if (error instanceof PulseError && error.code === 'cancelled') return { problem: error.message, cancelled: error };
+    return { problem: error instanceof PulseError ? error.message : 'does not run or does not report a PostgreSQL version' };
   }
 }
 
-function readVersionOutput(toolPath: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return cachedVersionOutput(toolPath, env, () => runVersionCommand(toolPath, env));
+function readVersionOutput(toolPath: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<string> {
+  return cachedVersionOutput(toolPath, env, () => runVersionCommand(toolPath, env, signal));
 }
 
-async function runVersionCommand(toolPath: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const execa = await loadExeca();
-  const result = await execa(toolPath, ['--version'], {
+async function runVersionCommand(toolPath: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<string> {
+  const result = await runShortTool(toolPath, ['--version'], {
     // Debian's pg_wrapper (/usr/bin/pg_dump) runs the newest installed version
     // whenever PGHOST is set, as it always is when we dump; without it, it
     // would report the default local cluster's version instead.
     env: { ...env, PGHOST: nonBlank(env.PGHOST) ?? 'localhost' },
-    extendEnv: false,
-    stdin: 'ignore',
-    timeout: VERSION_TIMEOUT_MS,
+    timeoutMs: VERSION_TIMEOUT_MS,
+    ...(signal ? { signal } : {}),
   });
+  if (signal?.aborted) throw new PulseError('cancelled', 'cancelled while looking for the client tools', { hint: 'nothing was changed' });
+  if (result.timedOut) throw new PulseError('tools-not-found', `did not answer --version within ${VERSION_TIMEOUT_MS / 1000} seconds (it was stopped)`);
+  if (result.startError || result.exitCode !== 0) throw new PulseError('tools-not-found', 'does not run or does not report a PostgreSQL version');
   return result.stdout;
 }
 

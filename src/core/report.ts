@@ -9,13 +9,13 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseConnectionUrl, redactText } from './connection';
+import { passwordlessUrl, redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
 import { currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
-import { DEFAULT_KEEP, describeProtection, planRetention } from './retention';
+import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection, planRetention } from './retention';
 import { DEFAULT_POLICY, describePolicy, describeRule, policyKey, type RetentionPolicy } from './retentionPolicy';
 import { SET_STATE_WORDS, setStateOf, type SetState } from './setState';
 import type { BackupFileType, Manifest, ManifestTable } from './manifest';
@@ -438,7 +438,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
     security,
   };
   report.attention = buildAttention(report);
-  return redactReport(report, configuredSecrets(options.env, manifest));
+  return redactReport(report);
 }
 
 // ---------------------------------------------------------------------------
@@ -767,10 +767,7 @@ function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undef
   const exampleHost = database.host ?? '127.0.0.1';
   const exampleUser = database.user ?? 'postgres';
   const exampleName = `${database.name ?? set.prefix}_restored`;
-  const authority = exampleHost.startsWith('/') ? '' : `${exampleHost.includes(':') ? `[${exampleHost}]` : exampleHost}:${database.port ?? 5432}`;
-  const exampleUrl = exampleHost.startsWith('/')
-    ? `postgresql://${encodeURIComponent(exampleUser)}@/${encodeURIComponent(exampleName)}?host=${encodeURIComponent(exampleHost)}`
-    : `postgresql://${encodeURIComponent(exampleUser)}@${authority}/${encodeURIComponent(exampleName)}`;
+  const exampleUrl = passwordlessUrl(exampleHost, database.port ?? 5432, exampleUser, exampleName);
   const notes: RichText[] = [
     [
       'The psql commands read the target from ',
@@ -944,27 +941,34 @@ export function verificationRun(report: VerificationReport | undefined, group: C
 
 function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, policy: RetentionPolicy, frontDoor: 'cli' | 'vscode'): ReportHistory {
   const samePrefix = sets.filter((candidate) => candidate.prefix === set.prefix);
-  const index = samePrefix.findIndex((candidate) => candidate.id === set.id) + 1;
+  // Safety sets have their own count (see retention.ts): the position is among sets of the same kind.
+  const sameKind = samePrefix.filter((candidate) => (candidate.purpose === 'safety') === (set.purpose === 'safety'));
+  const index = sameKind.findIndex((candidate) => candidate.id === set.id) + 1;
   const pinned = sets.filter((candidate) => candidate.pinned).map((candidate) => candidate.id);
-  const keptBy = planRetention(sets, { prefix: set.prefix, policy }).kept.find((candidate) => candidate.id === set.id)?.rules;
+  const plan = planRetention(sets, { prefix: set.prefix, policy });
+  const safety = set.purpose === 'safety';
+  const kind = safety ? 'safety set' : 'backup';
+  const keptBy = plan.kept.find((candidate) => candidate.id === set.id)?.rules;
+  const keptAsSafety = plan.keptSafety.some((candidate) => candidate.id === set.id);
   const policyText = describePolicy(policy);
   const rules: RichText[] =
     frontDoor === 'vscode'
       ? [
           [
-            `Each backup, and Prune Old Backups, keep ${policyText} finished sets of a prefix (the Retention settings: `,
+            `Each backup, and Prune Old Backups, keep ${policyText} finished backups of a prefix (the Retention settings: `,
             { code: 'pulseBackup.retention.keepLast' },
             ' and the hourly, daily, weekly, monthly and yearly rules) and remove the others whole. More than 3 sets at once, or sets the policy never kept before, are removed only after you confirm the list.',
           ],
+          [`Safety sets (taken before a restore) do not count: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept and older ones removed, so restores never push a backup out.`],
           [
-            'Retention never removes a pinned set (Pin in the Backups view), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+            'Retention never removes a pinned set (Pin in the Backups view), the set a backup has just written, the newest backup that verifies, a set still being written, or any file that is not part of a backup set.',
           ],
         ]
       : [
           [
             'Each backup, and ',
             { code: `pulse-backup prune --dir ${shellCommand([folder])}` },
-            `, keep ${policyText} finished sets of a prefix (`,
+            `, keep ${policyText} finished backups of a prefix (`,
             { code: '--keep N' },
             ' and ',
             { code: '--keep-hourly/-daily/-weekly/-monthly/-yearly N' },
@@ -973,9 +977,14 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, policy:
             ' shows what would go. After a backup, more than 3 sets at once, or sets the policy never kept before, are held back for prune.',
           ],
           [
+            `Safety sets (taken before a restore) do not count: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept (`,
+            { code: '--keep-safety N' },
+            ' says otherwise) and older ones removed, so restores never push a backup out.',
+          ],
+          [
             'Retention never removes a pinned set (',
             { code: 'pulse-backup pin <SET_ID>' },
-            '), the set a backup has just written, the newest set that verifies, a set still being written, or any file that is not part of a backup set.',
+            '), the set a backup has just written, the newest backup that verifies, a set still being written, or any file that is not part of a backup set.',
           ],
         ];
   const policyName = frontDoor === 'vscode' ? "this folder's policy" : cliPolicyName(policy);
@@ -983,9 +992,13 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, policy:
     ? '; it is pinned, so retention keeps it.'
     : set.status === 'running'
       ? '.'
-      : keptBy
-        ? `; ${policyName} keeps it (${keptBy.map((rule) => describeRule(rule, set.timestamp, policy)).join('; ')}).`
-        : `; ${policyName} does not keep it, so the next retention run may remove it unless it is pinned or the newest set that verifies.`;
+      : safety
+        ? keptAsSafety
+          ? `; it is among the newest ${DEFAULT_KEEP_SAFETY} safety sets, which retention keeps.`
+          : `; it is older than the newest ${DEFAULT_KEEP_SAFETY} safety sets, so the next retention run may remove it unless it is pinned.`
+        : keptBy
+          ? `; ${policyName} keeps it (${keptBy.map((rule) => describeRule(rule, set.timestamp, policy)).join('; ')}).`
+          : `; ${policyName} does not keep it, so the next retention run may remove it unless it is pinned or the newest backup that verifies.`;
   return {
     sets: sets.map((candidate) => ({
       id: candidate.id,
@@ -1001,8 +1014,8 @@ function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, policy:
       defaultKeep: DEFAULT_KEEP,
       policy: policyText,
       rules,
-      position: { index, of: samePrefix.length, prefix: set.prefix },
-      summary: `This set is number ${index} of ${samePrefix.length} set${samePrefix.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first${standing}`,
+      position: { index, of: sameKind.length, prefix: set.prefix },
+      summary: `This set is number ${index} of ${sameKind.length} ${kind}${sameKind.length === 1 ? '' : 's'} with prefix ${set.prefix}, newest first${standing}`,
     },
     pinned,
   };
@@ -1213,35 +1226,12 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   return items;
 }
 
-/**
- * Passwords configured in the environment this report is made in. A
- * password that is also a name the report shows openly (Supabase's local
- * postgres/postgres) is public anyway, and hiding it would blank the user and
- * database names; one shorter than four characters cannot be told apart
- * from ordinary words.
- */
-function configuredSecrets(env: NodeJS.ProcessEnv, manifest: Manifest | undefined): string[] {
-  const candidates: (string | undefined)[] = [env.PGPASSWORD];
-  for (const name of ['PULSE_BACKUP_DB_URL', 'DATABASE_URL']) {
-    const url = env[name];
-    if (!url) continue;
-    try {
-      const target = parseConnectionUrl(url, { env: {} });
-      candidates.push(target.password, target.options?.sslpassword);
-    } catch {
-      // Not a URL we understand: nothing of it is printed either.
-    }
-  }
-  const openNames = new Set([manifest?.database.user, manifest?.database.name, manifest?.database.host]);
-  return candidates.filter((secret): secret is string => secret !== undefined && secret.length >= 4 && !openNames.has(secret));
-}
-
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Every string of the model goes through the same redaction as pg_dump's output: URLs lose their password, known secrets vanish. */
-function redactReport(report: BackupReport, secrets: readonly string[]): BackupReport {
+/** Every string of the model goes through the same redaction as pg_dump's output: URLs and password settings lose their password, where they stand. */
+function redactReport(report: BackupReport): BackupReport {
   const visit = (value: Json): Json => {
-    if (typeof value === 'string') return redactText(value, secrets);
+    if (typeof value === 'string') return redactText(value);
     if (Array.isArray(value)) return value.map(visit);
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, visit(inner)]));

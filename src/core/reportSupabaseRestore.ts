@@ -13,6 +13,7 @@
  */
 import type { ListedSet } from './listing';
 import type { Manifest } from './manifest';
+import { passwordlessUrl } from './connection';
 import type { ReportCommand, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './report';
 import type { RestoreMode } from './restore';
 import { shellCommand, type ShellWord } from './shell';
@@ -72,10 +73,7 @@ export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: M
     },
   ];
   const { host, port, user, name } = manifest.database;
-  const authority = host.startsWith('/') ? '' : `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const url = host.startsWith('/')
-    ? `postgresql://${encodeURIComponent(user)}@/${encodeURIComponent(name)}?host=${encodeURIComponent(host)}`
-    : `postgresql://${encodeURIComponent(user)}@${authority}/${encodeURIComponent(name)}`;
+  const url = passwordlessUrl(host, port, user, name);
   const notes: RichText[] = [
     [
       'This set was made with the Supabase profile: it holds the application and leaves the platform (the schemas ',

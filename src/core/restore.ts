@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
-import { loadPg } from './pgDriver';
 import { guardNewerSettings, runBackup, type BackupProgress, type BackupResult } from './backup';
 import {
   childProcessEnv,
+  connectClient,
   describeConnectionError,
   describeTarget,
   isLocalTarget,
@@ -28,6 +28,7 @@ import {
 import { scanDumpFile, type DumpEntry } from './dumpScan';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
 import { startTool, toolStartError, type ToolExit } from './toolProcess';
+import { psqlEndedEarlyError } from './psqlEnd';
 import { PulseError, toPulseError } from './errors';
 import { findSet, type ListedSet } from './listing';
 import { acquireFolderLock } from './lock';
@@ -50,7 +51,7 @@ import { checkLockBudget, estimateLocks, type LockBudget } from './lockBudget';
 import { findLockHolders } from './lockHolders';
 import { LockWatchdog } from './lockWatchdog';
 import { lockHeldError, listNames, outsideDependentsError, psqlError, type ErrorLocation } from './restoreErrors';
-import { replacedByClean, restoreProlog } from './restoreProlog';
+import { lockTargets, replacedByClean, restoreProlog } from './restoreProlog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from './verification';
 import { verifySet } from './verify';
@@ -71,6 +72,8 @@ export interface RestoreOptions {
   allowRemote: boolean;
   /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
   container?: ContainerTools;
+  /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */
+  safetyBackup?: boolean;
   /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
   lockTimeoutMs?: number;
   signal?: AbortSignal;
@@ -162,21 +165,21 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
   // One session for the whole pre-flight: the verification's target checks
   // read their facts through it, and the plan goes on with it.
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(options.target));
-  client.on('error', () => undefined);
-  const connected = client.connect().then(
-    () => true,
-    (error: unknown) => error,
-  );
-  const targetFacts = connected.then(async (outcome) => {
-    if (outcome !== true) throw describeConnectionError(outcome, options.target);
-    const facts = await client.query<{ version_num: string; size: string }>(
+  // A target no session can reach as it is given (verify-full without a CA file) is a usage error, before anything.
+  pgClientConfig(options.target);
+  const connecting = connectClient(options.target).catch((error: unknown) => {
+    throw describeConnectionError(error, options.target);
+  });
+  connecting.catch(() => undefined);
+  const endSession = () => connecting.then((session) => session.end()).catch(() => undefined);
+  const targetFacts = connecting.then(async (session) => {
+    const facts = await session.query<{ version_num: string; size: string }>(
       `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
     );
     return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
   });
   targetFacts.catch(() => undefined);
+  let client: pg.Client;
   let verification: VerificationReport;
   try {
     // A recorded verification of unchanged files is not repeated: the file
@@ -189,6 +192,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       targetFacts,
       env: options.env,
       pgBinDir: options.pgBinDir,
+      safetyBackup: options.safetyBackup ?? true,
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
     });
@@ -198,10 +202,9 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
         hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
       });
     }
-    const connectOutcome = await connected;
-    if (connectOutcome !== true) throw describeConnectionError(connectOutcome, options.target);
+    client = await connecting;
   } catch (error) {
-    await client.end().catch(() => undefined);
+    await endSession();
     throw error;
   }
 
@@ -323,8 +326,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     });
     // An idle transaction holding a lock on what the restore must change would
     // make it wait its whole lock timeout: named now, before the safety backup.
-    const lockedRelations = [...replaced, ...platform.attached].filter((object) => LOCKED_KINDS.has(object.kind)).map((object) => relationOf(object));
-    const idle = await findLockHolders(client, lockedRelations, { idleOnly: true });
+    const locks = lockTargets({ mode: options.mode, clean: options.clean, existing, platform });
+    const lockedRelations = [...locks.exclusive, ...locks.rowsOnly];
+    const idle = [
+      ...(await findLockHolders(client, locks.exclusive, { idleOnly: true })),
+      ...(await findLockHolders(client, locks.rowsOnly, { idleOnly: true, rowsOnly: true })),
+    ].filter((holder, index, all) => all.findIndex((other) => other.pid === holder.pid) === index);
     if (idle.length > 0) throw lockHeldError(idle, 'would wait for', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
 
     const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
@@ -394,21 +401,10 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   }
 }
 
-/** Kinds of the plan's objects that are tables the restore locks (attached triggers and policies lock theirs). */
-const LOCKED_KINDS = new Set<ExistingObject['kind']>(['table', 'foreign table', 'platform table', 'trigger', 'policy']);
-
-/** The table an object of the plan is, or is on ("trigger" ON "auth"."users" → "auth"."users"). */
-function relationOf(object: ExistingObject): string {
-  return object.kind === 'trigger' || object.kind === 'policy' ? object.dropName.slice(object.dropName.indexOf(' ON ') + ' ON '.length) : object.dropName;
-}
-
 /** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */
 async function lockHoldersNow(target: ConnectionTarget, relations: readonly string[]) {
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  client.on('error', () => undefined);
+  const client = await connectClient(target);
   try {
-    await client.connect();
     return await findLockHolders(client, relations);
   } finally {
     await client.end().catch(() => undefined);
@@ -522,7 +518,8 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   const started = performance.now();
   // Hold the folder: retention must not remove the set while it is read,
   // and the safety backup must not race another backup.
-  const lock = await acquireFolderLock(options.folder, 'restore');
+  // Without a safety backup nothing is written into the folder: read-only or full media will do.
+  const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   try {
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {
@@ -628,9 +625,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
     if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
-  const secrets = options.target.password ? [options.target.password] : [];
   onLines(psql.stderr, (line) => {
-    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line, secrets));
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
@@ -668,6 +664,8 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
     });
   if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
+  const endedEarly = psqlEndedEarlyError(result, feedError);
+  if (endedEarly) throw endedEarly;
   if (feedError !== undefined) throw toPulseError(feedError);
   if (result.exitCode !== 0) throw await failure();
   return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));

@@ -12,6 +12,7 @@ import { parseEntryHeader, type EntryHeader } from './dumpSplitter';
 import { PulseError } from './errors';
 import { describeLockHolder, type LockHolder } from './lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
+import { lostConnectionReason, restoreConnectionLostError } from './psqlEnd';
 import { qualifiedName } from './manifest';
 import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from './profile';
 import { quoteIdentifier } from './sql';
@@ -76,6 +77,9 @@ export interface PsqlFailureContext {
 /** psql's first ERROR, explained in one line; the rest goes to the details. */
 export async function psqlError(stderrLines: readonly string[], context: PsqlFailureContext): Promise<PulseError> {
   const text = stderrLines.join('\n');
+  // The server ended a session that was under way: not a problem with the host or port.
+  const lost = lostConnectionReason(text);
+  if (lost) return restoreConnectionLostError(lost, text);
   if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
     return describeConnectionError(new Error(text), context.target);
   }

@@ -74,7 +74,7 @@ const LOCKABLE = new Set<ExistingObject['kind']>(['table', 'foreign table', 'pla
  * bounded wait: exclusively where they are dropped or emptied (or a trigger
  * or policy is put on them), for inserting where rows only load.
  */
-export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): string[] {
+export function lockTargets(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): { exclusive: string[]; rowsOnly: string[] } {
   const exclusive = new Set<string>();
   const rowsOnly = new Set<string>();
   const tables = input.existing.filter((object) => LOCKABLE.has(object.kind)).map((object) => object.dropName);
@@ -83,14 +83,16 @@ export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'exis
   if (input.mode !== 'schema') {
     for (const table of input.platform.tables) (input.clean ? exclusive : rowsOnly).add(table.dropName);
   }
-  for (const part of input.platform.attached) {
-    const table = part.dropName.slice(part.dropName.indexOf(' ON ') + ' ON '.length);
-    exclusive.add(table);
-  }
+  for (const part of input.platform.attached) exclusive.add(part.dropName.slice(part.dropName.indexOf(' ON ') + ' ON '.length));
   for (const name of exclusive) rowsOnly.delete(name);
+  return { exclusive: [...exclusive], rowsOnly: [...rowsOnly] };
+}
+
+export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): string[] {
+  const { exclusive, rowsOnly } = lockTargets(input);
   const statements: string[] = [];
-  if (exclusive.size > 0) statements.push(`LOCK TABLE ${[...exclusive].join(', ')} IN ACCESS EXCLUSIVE MODE;`);
-  if (rowsOnly.size > 0) statements.push(`LOCK TABLE ${[...rowsOnly].join(', ')} IN ROW EXCLUSIVE MODE;`);
+  if (exclusive.length > 0) statements.push(`LOCK TABLE ${exclusive.join(', ')} IN ACCESS EXCLUSIVE MODE;`);
+  if (rowsOnly.length > 0) statements.push(`LOCK TABLE ${rowsOnly.join(', ')} IN ROW EXCLUSIVE MODE;`);
   return statements;
 }
 

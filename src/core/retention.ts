@@ -13,9 +13,12 @@
  * back, untouched. What each run kept is remembered beside the sets
  * (`.pulse-backup.retention.json`) for the next run to compare with.
  *
- * Which sets count toward the last N: every set of the prefix that is finished —
+ * Which sets count toward the last N: every backup of the prefix that is finished —
  * complete, legacy (the old script's, without a manifest) and incomplete
- * alike — newest first by timestamp. Incomplete sets take a place among the
+ * alike — newest first by timestamp. Safety sets (the backup a restore takes
+ * of its target first) never count toward N and are never the newest good
+ * set: they have a rule of their own (see `planSafetySets`), so three
+ * restores can never push the only real backup out. Incomplete sets take a place among the
  * newest N rather than being removed at once, because a newest "incomplete"
  * set may be the old script still writing its second file, or a set whose
  * complete dump is intact beside a lost data file; both are worth more than
@@ -24,13 +27,14 @@
  * still being written ('running') is neither counted nor touched.
  */
 import { readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
 import { PulseError, toPulseError } from './errors';
 import { recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
-import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock } from './lock';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from './lock';
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from './verification';
 import { compareText } from './format';
@@ -52,6 +56,9 @@ export { DEFAULT_KEEP, DEFAULT_POLICY };
 /** Beside the sets: what the last retention run of each prefix kept, under which policy. */
 export const RETENTION_MEMORY_FILE = '.pulse-backup.retention.json';
 const RETENTION_MEMORY_FORMAT = 'pulse-backup-retention';
+
+/** Safety sets kept when no --keep-safety is given: the last few restores can each be undone. */
+export const DEFAULT_KEEP_SAFETY = 3;
 
 export interface VerifyRequest {
   folder: string;
@@ -78,6 +85,7 @@ export interface RetainedSet {
   id: string;
   status: SetStatus;
   totalBytes: number;
+  purpose: 'backup' | 'safety';
   /** For sets the policy keeps: every rule that keeps it. */
   rules?: PolicyRule[];
   /** YYYYMMDD_HHMMSS, for describing the rules. */
@@ -97,8 +105,11 @@ export interface RetentionPlan {
   /** The policy's `last`, as before policies had more rules. */
   keep: number;
   policy: RetentionPolicy;
-  /** The finished sets the policy keeps, newest first. */
+  keepSafety: number;
+  /** The finished backups (not safety sets) the policy keeps, newest first. */
   kept: RetainedSet[];
+  /** The newest `keepSafety` finished safety sets, newest first. */
+  keptSafety: RetainedSet[];
   /** Sets that stay for a reason other than being among the newest `keep`, newest first. */
   protected: ProtectedSet[];
   /** In the order they are removed: incomplete sets first, then legacy, then complete; oldest first within each. */
@@ -144,6 +155,8 @@ export interface PruneOptions {
   policy?: RetentionPolicy;
   /** Shorthand for a policy that keeps the last `keep` sets. */
   keep?: number;
+  /** Safety sets to keep besides the backups the policy keeps; DEFAULT_KEEP_SAFETY when not given. */
+  keepSafety?: number;
   /** Default 'all'. */
   confirmed?: ConfirmedRemovals;
   env: NodeJS.ProcessEnv;
@@ -166,6 +179,7 @@ export interface PruneResult extends GoodSetSearch {
   /** The policy's `last`. */
   keep: number;
   policy: RetentionPolicy;
+  keepSafety: number;
   dryRun: boolean;
   /** Removed sets, or with dryRun the sets that would be removed, in removal order. */
   removed: RemovableSet[];
@@ -174,6 +188,7 @@ export interface PruneResult extends GoodSetSearch {
   /** Whether the policy's removals (removed and held back together) need a person's yes, and why. */
   review: RemovalReview;
   kept: RetainedSet[];
+  keptSafety: RetainedSet[];
   protected: ProtectedSet[];
   /** Prefixes of the folder's other sets: a prune run from the wrong project folder can say which prefix was meant. */
   otherPrefixes: string[];
@@ -189,14 +204,16 @@ export function policyOf(options: { policy?: RetentionPolicy; keep?: number }): 
 
 export function planRetention(
   sets: readonly ListedSet[],
-  options: { prefix: string; policy?: RetentionPolicy; keep?: number; justWritten?: string; newestGood?: string },
+  options: { prefix: string; policy?: RetentionPolicy; keep?: number; keepSafety?: number; justWritten?: string; newestGood?: string },
 ): RetentionPlan {
   const policy = policyOf(options);
+  const keepSafety = options.keepSafety ?? DEFAULT_KEEP_SAFETY;
+  assertValidKeepSafety(keepSafety);
   const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
-  const byPolicy = keptByPolicy(ours, policy);
-  const plan: RetentionPlan = { keep: policy.last, policy, kept: [], protected: [], remove: [] };
-  for (const set of ours) {
-    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes };
+  const byPolicy = keptByPolicy(ours.filter(isBackup), policy);
+  const plan: RetentionPlan = { keep: policy.last, policy, keepSafety, kept: [], keptSafety: [], protected: [], remove: [] };
+  for (const set of ours.filter(isBackup)) {
+    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose };
     const rules = byPolicy.get(set.id);
     if (set.status === 'running') {
       plan.protected.push({ ...summary, reason: 'unfinished' });
@@ -212,6 +229,7 @@ export function planRetention(
       plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
     }
   }
+  planSafetySets(ours.filter((set) => !isBackup(set)), keepSafety, plan);
   plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || compareText(a.id, b.id));
   return plan;
 }
@@ -223,6 +241,27 @@ function keptByPolicy(sets: readonly ListedSet[], policy: RetentionPolicy): Map<
     finished.map((set) => ({ id: set.id, timestamp: set.timestamp, whole: set.status !== 'incomplete' })),
     policy,
   );
+}
+
+/** A real backup, as opposed to the safety set a restore takes of its target. */
+function isBackup(set: ListedSet): boolean {
+  return set.purpose !== 'safety';
+}
+
+/**
+ * Safety sets, a rule of their own: the newest `keepSafety` are kept (the
+ * last restores can be undone), older ones go unless pinned; one being
+ * written is not touched. They never count toward the backups' N and are
+ * never the newest good set, whatever their number.
+ */
+function planSafetySets(safety: readonly ListedSet[], keepSafety: number, plan: RetentionPlan): void {
+  for (const set of safety) {
+    const summary: RetainedSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose };
+    if (set.status === 'running') plan.protected.push({ ...summary, reason: 'unfinished' });
+    else if (plan.keptSafety.length < keepSafety) plan.keptSafety.push(summary);
+    else if (set.pinned) plan.protected.push({ ...summary, reason: 'pinned' });
+    else plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
+  }
 }
 
 /**
@@ -273,7 +312,8 @@ export async function findNewestGoodSet(
   },
 ): Promise<GoodSetSearch> {
   const passedOver: PassedOverSet[] = [];
-  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
+  // A safety set is the target as it was before a restore, not a backup of the project: it never stands in for one.
+  const ours = sets.filter((set) => set.prefix === options.prefix && isBackup(set)).sort((a, b) => compareText(b.timestamp, a.timestamp));
   for (const set of ours) {
     if (set.status === 'running') continue;
     if (set.status === 'incomplete') {
@@ -332,6 +372,7 @@ function firstFailure(report: VerificationReport): string {
  */
 export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
   const policy = policyOf(options);
+  assertValidKeepSafety(options.keepSafety ?? DEFAULT_KEEP_SAFETY);
   assertValidPrefix(options.prefix);
   const dryRun = options.dryRun ?? false;
   const empty: PruneResult = {
@@ -339,11 +380,13 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
     prefix: options.prefix,
     keep: policy.last,
     policy,
+    keepSafety: options.keepSafety ?? DEFAULT_KEEP_SAFETY,
     dryRun,
     removed: [],
     heldBack: [],
     review: { confirm: false, unseen: [], reasons: [] },
     kept: [],
+    keptSafety: [],
     protected: [],
     passedOver: [],
     otherPrefixes: [],
@@ -376,14 +419,14 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
     const toRemove = plan.remove.filter((set) => confirmed(set.id));
     const heldBack = plan.remove.filter((set) => !confirmed(set.id));
     const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
-    const result: PruneResult = { ...empty, ...search, review, heldBack, kept: plan.kept, protected: [...plan.protected], otherPrefixes };
+    const result: PruneResult = { ...empty, ...search, review, heldBack, kept: plan.kept, keptSafety: plan.keptSafety, protected: [...plan.protected], otherPrefixes };
     if (dryRun) return { ...result, removed: toRemove };
 
     for (const set of toRemove) {
       if (options.signal?.aborted) throw cancelledError(result.removed);
       // Verifying can take a while; someone may have pinned the set meanwhile.
       if (await pinnedNow(options.folder, set)) {
-        result.protected.push({ id: set.id, status: set.status, totalBytes: set.totalBytes, reason: 'pinned' });
+        result.protected.push({ id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose, reason: 'pinned' });
         continue;
       }
       await removeSet(options.folder, set, result.removed);
@@ -393,7 +436,7 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
     // What this run kept is what the next one compares with; held-back sets were not kept by anyone's decision.
     await writeRetentionMemory(options.folder, options.prefix, {
       policy: policyKey(policy),
-      kept: [...result.kept, ...result.protected].map((set) => set.id),
+      kept: [...result.kept, ...result.keptSafety, ...result.protected].map((set) => set.id),
     });
     return result;
   } finally {
@@ -485,6 +528,7 @@ export async function pruneAfterBackup(
   options: {
     policy?: RetentionPolicy;
     keep?: number;
+    keepSafety?: number;
     /** Default 'routine': a backup run by a script removes only what needs no one's yes. */
     confirmed?: ConfirmedRemovals;
     env: NodeJS.ProcessEnv;
@@ -501,6 +545,7 @@ export async function pruneAfterBackup(
       folder: backup.folder,
       prefix: backup.manifest.prefix,
       policy,
+      ...(options.keepSafety !== undefined ? { keepSafety: options.keepSafety } : {}),
       confirmed: options.confirmed ?? 'routine',
       env: options.env,
       verify: options.verify,
@@ -563,7 +608,7 @@ export async function deleteSet(folder: string, setId: string, removeFile?: Remo
   if (set.status === 'running') {
     throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish, then delete it' });
   }
-  const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, prefix: set.prefix, timestamp: set.timestamp };
+  const removable: RemovableSet = { id: set.id, status: set.status, totalBytes: set.totalBytes, purpose: set.purpose, prefix: set.prefix, timestamp: set.timestamp };
   const lock = await lockForPrune(folder);
   try {
     await removeSet(folder, removable, [], removeFile);
@@ -621,6 +666,12 @@ function assertValidKeep(keep: number): void {
   }
 }
 
+function assertValidKeepSafety(keepSafety: number): void {
+  if (!Number.isInteger(keepSafety) || keepSafety < 0) {
+    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: 'keep 0 or more, e.g. --keep-safety 3' });
+  }
+}
+
 function assertValidPrefix(prefix: string): void {
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `invalid prefix "${prefix}"`, {
@@ -652,9 +703,10 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
   }
 }
 
-function busyError(folder: string, holder: { pid: number; startedAt: string; purpose: string }): PulseError {
+function busyError(folder: string, holder: LockOwner): PulseError {
   const what = holder.purpose === 'prune' ? 'another prune' : holder.purpose === 'backup' || holder.purpose === 'safety' ? 'another backup' : `another ${holder.purpose}`;
-  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}, started ${holder.startedAt})`, {
-    hint: `nothing was removed; try again when it has finished (if none is running, delete ${join(folder, LOCK_FILE_NAME)})`,
+  const elsewhere = holder.host !== hostname();
+  return new PulseError('backup-locked', `${what} is running in ${folder} (pid ${holder.pid}${elsewhere ? ` on ${holder.host}` : ''}, started ${holder.startedAt})`, {
+    hint: `nothing was removed; try again when it has finished${elsewhere ? ` (if nothing runs there on ${holder.host}, delete the ${LOCK_FILE_NAME}.N entries in ${folder})` : ''}`,
   });
 }

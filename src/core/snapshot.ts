@@ -5,8 +5,7 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { loadPg } from './pgDriver';
-import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { connectClient, describeConnectionError, type ConnectionTarget } from './connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
@@ -72,25 +71,42 @@ const SYSTEM_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schem
 const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
-export async function openSnapshotSession(target: ConnectionTarget): Promise<SnapshotSession> {
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  // A connection that dies mid-backup must not crash the process; pg_dump's
-  // own failure (it loses the snapshot) reports the problem.
-  client.on('error', () => undefined);
+export interface SessionOptions {
+  /** Aborts a connection still being made. */
+  signal?: AbortSignal;
+  /** How long any of the session's queries waits for a table another session holds (lockWaits.ts). */
+  lockTimeoutSeconds: number;
+}
+
+export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
+  const signal = options.signal;
+  // A connection that dies mid-backup does not crash the process (connectClient
+  // listens for its errors); pg_dump's own failure (it loses the snapshot) reports the problem.
+  // A cancel does not wait for a server that is slow to answer: pg's own end() waits for the
+  // connection to open, but a socket destroyed with an error fails connect() at once.
+  let connecting: pg.Client | undefined;
+  const onAbort = () => connecting?.connection.stream.destroy(new Error('cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connectClient(target, { onClient: (created) => (connecting = created) });
   } catch (error) {
-    await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and
-    // which pg_dump to start depends only on the server's version.
-    const [, exported] = (await client.query(
+    // which pg_dump to start depends only on the server's version. A lock
+    // another session holds is waited for at most lockTimeoutSeconds (as
+    // pg_dump's own --lock-wait-timeout); a statement_timeout set for the
+    // role or database does not apply, as pg_dump does not let it either.
+    const [, , , exported] = (await client.query(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+       SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutSeconds * 1000)}ms';
+       SET LOCAL statement_timeout = 0;
        SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num`,
-    )) as unknown as [pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
+    )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
     const row = exported.rows[0];
     const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
     let closing: Promise<void> | undefined;

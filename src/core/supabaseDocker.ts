@@ -10,9 +10,9 @@
 import { basename } from 'node:path';
 import type { ConnectionTarget } from './connection';
 import { PulseError } from './errors';
-import { loadExeca } from './execa';
 import { parsePgVersion, type PgVersion, type ToolSet } from './pgTools';
 import type { ContainerTools, SupabaseProject } from './supabaseProject';
+import { runShortTool } from './toolProcess';
 
 /** The variables a tool in the container reads; forwarded by name from docker's own environment. */
 export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGAPPNAME'] as const;
@@ -73,10 +73,10 @@ export type ContainerProbe = { ok: true; container: string; pgDump: PgVersion } 
 /** Whether docker reaches the running container and which pg_dump it has. Never throws. */
 export async function probeSupabaseContainer(project: SupabaseProject, env: NodeJS.ProcessEnv): Promise<ContainerProbe> {
   const container = supabaseDbContainer(project);
-  const execa = await loadExeca();
-  const run = (args: string[]) => execa('docker', args, { env: dockerEnv(undefined, env), extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
+  const run = (args: string[]) => runShortTool('docker', args, { env: dockerEnv(undefined, env), timeoutMs: 10_000 });
   const inspect = await run(['inspect', '--format', '{{.State.Running}}', container]);
-  if ((inspect as { code?: unknown }).code === 'ENOENT') return { ok: false, container, reason: 'docker is not installed' };
+  if (inspect.startError) return { ok: false, container, reason: 'code' in inspect.startError && inspect.startError.code === 'ENOENT' ? 'docker is not installed' : inspect.startError.message };
+  if (inspect.timedOut) return { ok: false, container, reason: 'docker did not answer within 10 seconds' };
   if (inspect.exitCode !== 0) {
     const said = String(inspect.stderr).split('\n').find((line) => line.trim() !== '') ?? `docker inspect exited with ${String(inspect.exitCode)}`;
     return { ok: false, container, reason: said.trim().replace(/^Error( response from daemon)?:\s*/i, '') };

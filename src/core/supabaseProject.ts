@@ -8,6 +8,7 @@
  * these are only the defaults.
  */
 import { readFileSync } from 'node:fs';
+import { parse, TomlError } from 'smol-toml';
 import { join } from 'node:path';
 import { PulseError } from './errors';
 import { toSnakeCase } from './naming';
@@ -40,15 +41,18 @@ export function readSupabaseProject(folder: string): SupabaseProject | undefined
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, { hint: 'fix its permissions, or pass --db and --prefix' });
   }
-  const config = parseToml(text, configFile);
-  const projectId = config.get('project_id');
-  const port = config.get('db.port');
-  const major = config.get('db.major_version');
+  const config = parseSupabaseConfig(text, configFile);
+  const projectId = valueAt(config, 'project_id');
+  const port = valueAt(config, 'db.port');
+  const major = valueAt(config, 'db.major_version');
+  if (projectId !== undefined && typeof projectId !== 'string') {
+    throw new PulseError('usage', `${configFile}: project_id must be a string`, { hint: `fix project_id in ${SUPABASE_CONFIG_PATH}, or pass --prefix` });
+  }
   const dbPort = port === undefined ? SUPABASE_DEFAULT_DB_PORT : asInteger(port, 'db.port', configFile, 1, 65535);
   return {
     folder,
     configFile,
-    ...(typeof projectId === 'string' && projectId.trim() !== '' ? { projectId: projectId.trim() } : {}),
+    ...(projectId !== undefined && projectId.trim() !== '' ? { projectId: projectId.trim() } : {}),
     dbPort,
     ...(major !== undefined ? { majorVersion: asInteger(major, 'db.major_version', configFile, 9, 99) } : {}),
   };
@@ -122,107 +126,36 @@ export function describeContainerTools(tools: ContainerTools): string {
 }
 
 // ---------------------------------------------------------------------------
-// The part of TOML that supabase/config.toml uses
+// Reading supabase/config.toml (smol-toml: a maintained TOML 1.0 parser; only
+// the keys above are read, and a wrong one names the key)
 
-type TomlValue = string | number | boolean | TomlSkipped;
-/** Arrays and inline tables: present, but nothing here reads them. */
-interface TomlSkipped {
-  skipped: true;
-}
-
-/** Flat "section.key" → value. Arrays and inline tables are recognised and skipped. */
-export function parseToml(text: string, file: string): Map<string, TomlValue> {
-  const values = new Map<string, TomlValue>();
-  let section = '';
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index += 1) {
-    const line = stripComment(lines[index]).trim();
-    if (line === '') continue;
-    const header = /^\[\[?\s*([A-Za-z0-9_.\-" ]+?)\s*\]\]?$/.exec(line);
-    if (header) {
-      section = header[1].replace(/"/g, '').replace(/\s*\.\s*/g, '.');
-      continue;
-    }
-    const pair = /^([A-Za-z0-9_\-."]+)\s*=\s*(.*)$/.exec(line);
-    if (!pair) throw tomlError(file, index, 'expected "key = value" or "[section]"');
-    const key = pair[1].replace(/"/g, '');
-    let raw = pair[2];
-    // A multi-line array or inline table: read on to its closing bracket.
-    if (/^[[{]/.test(raw)) {
-      let depth = bracketDepth(raw);
-      while (depth > 0 && index + 1 < lines.length) {
-        index += 1;
-        raw += stripComment(lines[index]);
-        depth = bracketDepth(raw);
-      }
-      if (depth > 0) throw tomlError(file, index, `"${key}" is not closed`);
-      values.set(section === '' ? key : `${section}.${key}`, { skipped: true });
-      continue;
-    }
-    values.set(section === '' ? key : `${section}.${key}`, parseScalar(raw, () => tomlError(file, index, `cannot read the value of "${key}"`)));
-  }
-  return values;
-}
-
-function parseScalar(raw: string, fail: () => PulseError): TomlValue {
-  const value = raw.trim();
-  const basic = /^"((?:[^"\\]|\\.)*)"$/.exec(value);
-  if (basic) return basic[1].replace(/\\(["\\nt])/g, (_, escaped: string) => ({ n: '\n', t: '\t' })[escaped] ?? escaped);
-  const literal = /^'([^']*)'$/.exec(value);
-  if (literal) return literal[1];
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (/^[+-]?\d[\d_]*$/.test(value)) return Number(value.replace(/_/g, ''));
-  if (/^[+-]?\d[\d_]*(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return Number(value.replace(/_/g, ''));
-  throw fail();
-}
-
-/**
- * Calls `visit` for each character outside TOML strings ("…" with
- * escapes, '…' literal), in order; stops early when it returns true.
- */
-function outsideStrings(text: string, visit: (character: string, index: number) => boolean | void): void {
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index];
-    if (quote) {
-      if (character === '\\' && quote === '"') index += 1;
-      else if (character === quote) quote = undefined;
-    } else if (character === '"' || character === "'") {
-      quote = character;
-    } else if (visit(character, index) === true) {
-      return;
-    }
+/** The document's values, or one line naming the place that is not TOML. */
+export function parseSupabaseConfig(text: string, file: string): Record<string, unknown> {
+  try {
+    return parse(text);
+  } catch (error) {
+    const line = error instanceof TomlError ? error.line : undefined;
+    // The key on that line, when it has one, so the message names what to fix.
+    const key = line === undefined ? undefined : /^\s*([A-Za-z0-9_."-]+)\s*=/.exec(text.split(/\r?\n/)[line - 1] ?? '')?.[1];
+    const place = `${line === undefined ? '' : `line ${line}: `}${key === undefined ? '' : `the value of "${key.replace(/"/g, '')}": `}`;
+    const problem = (error instanceof Error ? error.message : String(error)).split('\n', 1)[0].replace(/^Invalid TOML document: /, '');
+    throw new PulseError('usage', `${file}: ${place}${problem}`, { hint: `fix ${SUPABASE_CONFIG_PATH}, or pass --db and --prefix` });
   }
 }
 
-/** The line without a # comment (a # inside a string stays). */
-function stripComment(line: string): string {
-  let end = line.length;
-  outsideStrings(line, (character, index) => {
-    if (character !== '#') return false;
-    end = index;
-    return true;
-  });
-  return line.slice(0, end);
-}
-
-/** How many [ and { are still open (outside strings). */
-function bracketDepth(text: string): number {
-  let depth = 0;
-  outsideStrings(text, (character) => {
-    if (character === '[' || character === '{') depth += 1;
-    else if (character === ']' || character === '}') depth -= 1;
-  });
-  return depth;
-}
-
-function asInteger(value: TomlValue, key: string, file: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: `fix ${key} in ${SUPABASE_CONFIG_PATH}, or pass --db` });
+/** A value at "section.key" of the parsed document. */
+function valueAt(config: Record<string, unknown>, path: string): unknown {
+  let value: unknown = config;
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[part];
   }
   return value;
 }
 
-function tomlError(file: string, index: number, problem: string): PulseError {
-  return new PulseError('usage', `${file}: line ${index + 1}: ${problem}`, { hint: `fix ${SUPABASE_CONFIG_PATH}, or pass --db and --prefix` });
+function asInteger(value: unknown, key: string, file: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: `fix ${key} in ${SUPABASE_CONFIG_PATH}, or pass --db` });
+  }
+  return value;
 }

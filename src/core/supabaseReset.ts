@@ -7,6 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { adoptChild } from './childProcesses';
 import { PulseError } from './errors';
 import { loadExeca } from './execa';
 import { onLines } from './lines';
@@ -55,6 +56,8 @@ export async function runSupabaseReset(options: ResetOptions): Promise<void> {
     forceKillAfterDelay: 5000,
     windowsHide: true,
   });
+  // It rebuilds a database: it must not go on after this process is gone.
+  adoptChild(child);
   const lastLines: string[] = [];
   onLines(child.all, (line) => {
     options.onLine?.(line);

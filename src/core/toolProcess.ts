@@ -1,14 +1,16 @@
 /**
- * The long-running client tools of a backup or restore (pg_dump, psql),
- * started straight through node:child_process. They sit on the path every
- * backup and restore waits for, and all they need is an environment, three
- * stdio choices and a cancel: a process library would cost its loading time
- * on every run for nothing more. Short helper commands (git, docker, a
- * tool's --version) still go through execa.
+ * The client tools of a backup or restore, started straight through
+ * node:child_process: the long-running ones (pg_dump, psql), which sit on
+ * the path every backup and restore waits for and need only an environment,
+ * three stdio choices and a cancel, and short ones that must answer quickly
+ * (a tool's --version, docker's), which get a time limit. A process library
+ * would cost its loading time on every run for nothing more. Every child is
+ * registered (childProcesses.ts) so that none outlives this process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { adoptChild } from './childProcesses';
 import { PulseError } from './errors';
 
 export interface ToolExit {
@@ -60,6 +62,7 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
     // The child holds its own copy of the descriptor.
     if (stdoutFd !== undefined) closeSync(stdoutFd);
   }
+  adoptChild(child);
   // A tool that ends while input is still being written makes its stdin
   // fail with EPIPE; the exit code (and the writer's own callback) report
   // that, not an unhandled error event.
@@ -110,6 +113,77 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
   });
 
   return { child, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr!, exited, kill };
+}
+
+export interface ShortToolResult extends ToolExit {
+  stdout: string;
+  stderr: string;
+  /** It did not end within the time limit and was killed, with everything it started. */
+  timedOut: boolean;
+}
+
+/**
+ * Runs a tool that should answer at once (`pg_dump --version`, `docker
+ * inspect`) and kills it — and anything it started, since it runs in a
+ * process group of its own — when it has not ended within `timeoutMs` or
+ * `signal` aborts. Its output is not waited for beyond a moment after it
+ * ends: a process it left behind cannot hold the answer up.
+ */
+export function runShortTool(
+  file: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal; cwd?: string },
+): Promise<ShortToolResult> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true });
+    } catch (error) {
+      resolve({ exitCode: undefined, signal: undefined, startError: error as Error, stdout: '', stderr: '', timedOut: false });
+      return;
+    }
+    adoptChild(child, { group: process.platform !== 'win32' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let timedOut = false;
+    let settled = false;
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // ended already
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, options.timeoutMs);
+    const onAbort = () => killGroup();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (exit: ToolExit) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ ...exit, stdout, stderr, timedOut });
+    };
+    child.once('error', (error) => {
+      if (child.pid === undefined) finish({ exitCode: undefined, signal: undefined, startError: error });
+    });
+    child.once('exit', (code, signal) => {
+      // What it started may keep the pipes open: end the group, read what came, and answer.
+      killGroup();
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish({ exitCode: code ?? undefined, signal: signal ?? undefined, startError: undefined });
+      }, STREAMS_GRACE_MS).unref();
+    });
+    child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined, startError: undefined }));
+  });
 }
 
 /** A tool that was found moments ago but could not be started (removed, not executable, out of processes). */

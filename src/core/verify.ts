@@ -12,7 +12,7 @@ import { describeConnectionError, describeServer, pgClientConfig, type Connectio
 import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
 import { PulseError, toPulseError } from './errors';
 import { recentVerification, recordVerification } from './history';
-import { findSet, type ListedSet } from './listing';
+import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from './listing';
 import { BACKUP_FILE_TYPES, readManifest, type Manifest } from './manifest';
 import { fileNameFor, manifestNameFor } from './naming';
 import { loadPg } from './pgDriver';
@@ -29,8 +29,10 @@ import {
   diskSpaceCheck,
   diskSpaceUnknownCheck,
   dumpFormatCheck,
+  interruptedCheck,
   manifestCheck,
   manifestMismatches,
+  noSafetyBackupSpaceCheck,
   noChecksumsCheck,
   permissionsCheck,
   presenceCheck,
@@ -79,6 +81,8 @@ export interface VerifySetOptions {
   reuseRecorded?: boolean;
   /** Replaceable so tests can check what Windows would say. */
   platform?: NodeJS.Platform;
+  /** Whether a restore would take a safety backup into the folder first (default true): what the disk-space check is about. */
+  safetyBackup?: boolean;
 }
 
 export interface PostBackupOptions {
@@ -123,7 +127,11 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   const target = options.target;
   const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
   const tools = target
-    ? settle(options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env }))
+    ? settle(
+        options.container
+          ? Promise.resolve([containerToolSet(options.container)])
+          : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) }),
+      )
     : undefined;
   if (target) options.onProgress?.({ kind: 'checking-target', target: describeServer(target) });
 
@@ -139,7 +147,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   }
   const groups: CheckGroup[] = [post.group];
   if (target && targetFacts && tools) {
-    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools));
+    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true));
   }
   throwIfCancelled(options.signal);
 
@@ -172,6 +180,8 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
   const checks: CheckResult[] = [presenceCheck(files)];
   if (manifest) {
     checks.push(manifestCheck(manifest, manifestMismatches(manifest, set.id, files)), sizesCheck(manifest, files), checksumsCheck(manifest, files));
+  } else if (set.interrupted) {
+    checks.push(interruptedCheck(INTERRUPTED_PROBLEM), noChecksumsCheck('interrupted'));
   } else if (manifestState.problem !== undefined) {
     checks.push(damagedManifestCheck(manifestState.problem), noChecksumsCheck('damaged-manifest'));
   } else {
@@ -343,6 +353,7 @@ async function preRestoreGroup(
   target: ConnectionTarget,
   facts: Settled<TargetFacts>,
   tools: Settled<ToolSet[]>,
+  safetyBackup: boolean,
 ): Promise<CheckGroup> {
   const described = `${describeServer(target)}/${target.database}`;
   const checks: CheckResult[] = [];
@@ -358,6 +369,10 @@ async function preRestoreGroup(
 
   if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
 
+  if (!safetyBackup) {
+    checks.push(noSafetyBackupSpaceCheck(folder));
+    return { name: 'pre-restore', title: PRE_RESTORE_TITLE, checks };
+  }
   const space = await settle(statfs(folder));
   checks.push(
     space.ok

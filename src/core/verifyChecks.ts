@@ -103,6 +103,11 @@ export function manifestCheck(manifest: Manifest, mismatches: readonly string[] 
   );
 }
 
+/** A backup died while putting the set in place: whatever the files hold, nothing vouches for them yet. */
+export function interruptedCheck(problem: string): CheckResult {
+  return check('manifest', 'fail', problem);
+}
+
 export function damagedManifestCheck(problem: string): CheckResult {
   return check('manifest', 'fail', `${problem}: sizes, checksums and recorded row counts cannot be checked; the dump files are checked on their own`);
 }
@@ -143,14 +148,19 @@ export function checksumsCheck(manifest: Manifest, files: readonly FileFinding[]
 }
 
 /** A set without a manifest (the old script's): nothing was recorded to compare with. */
-export function noChecksumsCheck(reason: 'legacy' | 'damaged-manifest'): CheckResult {
-  return reason === 'legacy'
-    ? check(
+export function noChecksumsCheck(reason: 'legacy' | 'damaged-manifest' | 'interrupted'): CheckResult {
+  switch (reason) {
+    case 'legacy':
+      return check(
         'checksums',
         'warn',
         'no checksums were recorded: the set has no manifest (made by the old backup script), so damage inside a file cannot be detected; the content is checked from the files themselves',
-      )
-    : check('checksums', 'fail', 'the manifest cannot be read, so the checksums cannot be compared');
+      );
+    case 'damaged-manifest':
+      return check('checksums', 'fail', 'the manifest cannot be read, so the checksums cannot be compared');
+    case 'interrupted':
+      return check('checksums', 'fail', 'the manifest is not in place, so the checksums cannot be compared');
+  }
 }
 
 function skipped(files: readonly FileFinding[]): string {
@@ -484,6 +494,11 @@ export function diskSpaceCheck(input: { folder: string; freeBytes: number; datab
   if (verdict === 'fail') return check('disk-space', 'fail', `${summary}: free some space or choose another folder with --dir before restoring`);
   if (verdict === 'warn') return check('disk-space', 'warn', `${summary}: it fits, but barely; free some space first to be safe`);
   return check('disk-space', 'pass', summary);
+}
+
+/** A restore without a safety backup writes nothing into the folder: read-only or full media will do. */
+export function noSafetyBackupSpaceCheck(folder: string): CheckResult {
+  return check('disk-space', 'pass', `no safety backup will be taken: nothing is written to ${folder}`);
 }
 
 export function diskSpaceUnknownCheck(folder: string, reason: string): CheckResult {

@@ -100,8 +100,6 @@ export class Config extends Disposable {
         origins.password = SECRET_STORAGE_LABEL;
       }
     }
-    this.log.addSecret(target.password);
-    this.log.addSecret(target.options?.sslpassword);
     this.log.info(`connection of ${folder.name}: ${describeTarget(target)}; ${describeOrigins(origins)}`);
     return target;
   }
@@ -115,10 +113,7 @@ export class Config extends Disposable {
   async storePassword(target: ConnectionTarget, password: string | undefined): Promise<void> {
     const key = passwordKey(target);
     if (password === undefined || password === '') await this.secrets.delete(key);
-    else {
-      this.log.addSecret(password);
-      await this.secrets.store(key, password);
-    }
+    else await this.secrets.store(key, password);
   }
 
   /** Writes the URL where the setting already lives (the folder's settings when nowhere yet), and retires the old name. */

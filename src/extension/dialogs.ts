@@ -133,8 +133,8 @@ function totalBytes(sets: readonly RemovableSet[]): number {
 
 /** One line of the list of sets to remove: which (its id carries the date and time), how big, and what kind when it is not a whole set of ours. */
 function removalLine(set: RemovableSet): string {
-  const kind = set.status === 'complete' ? '' : `, ${set.status === 'legacy' ? 'old script' : set.status}`;
-  return `${set.id} (${formatBytes(set.totalBytes)}${kind})`;
+  const kinds = [...(set.purpose === 'safety' ? ['safety backup'] : []), ...(set.status === 'complete' ? [] : [set.status === 'legacy' ? 'old script' : set.status])];
+  return `${set.id} (${[formatBytes(set.totalBytes), ...kinds].join(', ')})`;
 }
 
 /**
@@ -150,7 +150,7 @@ export function removalConfirmation(preview: PruneResult, context: { afterBackup
     `${context.afterBackup ? 'The backup is written. Retention after it' : 'Prune'} will remove these sets, which the policy does not keep:`,
     ...sets.map(removalLine),
     '',
-    `Policy: keep ${describePolicy(preview.policy)} (the Retention settings), and always pinned sets and the newest set that verifies.`,
+    `Policy: keep ${describePolicy(preview.policy)} (the Retention settings) and the newest ${preview.keepSafety} safety backups, and always pinned sets and the newest backup that verifies.`,
     ...(preview.review.reasons.length > 0 ? [`Asked because of ${preview.review.reasons.join('; ')}.`] : []),
     '',
     context.afterBackup

@@ -2,8 +2,8 @@
  * The "Pulse Backup" log (a LogOutputChannel) and the one way failures reach
  * a person: the engine's one-line message in a notification, with the action
  * that helps, and the details in the log. Everything written here passes
- * through redactText with every password the extension has handled, so no
- * secret reaches the log or a notification.
+ * through redactText, so no password in a URL or a password setting reaches
+ * the log or a notification.
  */
 import * as vscode from 'vscode';
 import { redactText } from '../core/connection';
@@ -18,7 +18,6 @@ const RECENT_LINES = 1000;
 
 export class Log extends Disposable {
   private readonly channel: vscode.LogOutputChannel;
-  private readonly secrets = new Set<string>();
   private readonly recent: string[] = [];
 
   constructor() {
@@ -26,13 +25,8 @@ export class Log extends Disposable {
     this.channel = this._register(vscode.window.createOutputChannel(LOG_NAME, { log: true }));
   }
 
-  /** A password or other secret that must never be written, however it shows up in a message. */
-  addSecret(secret: string | undefined): void {
-    if (secret !== undefined && secret !== '') this.secrets.add(secret);
-  }
-
   redact(text: string): string {
-    return redactText(text, [...this.secrets]);
+    return redactText(text);
   }
 
   info(message: string): void {

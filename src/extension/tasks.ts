@@ -326,6 +326,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       pgBinDir: config.clientToolsFolder(settings),
       clean: (definition.clean ?? false) || definition.reset === true,
       allowRemote: false,
+      safetyBackup: settings.safetyBackupBeforeRestore || definition.reset === true,
       signal: io.signal,
     });
     const reset = definition.reset ? resetProject(settings, mode) : undefined;

@@ -8,7 +8,13 @@
  *    named factory-pulse with a tasks.json that declares a pulse-backup task;
  *    and a multi-root workspace of two plants, each backing up its own
  *    database (a copy of the first).
- * 3. Runs the suite in VS Code, once per workspace, with the extension from this folder (the
+ * 3. Where a Docker engine runs (as `npm run test:stack` decides), a third
+ *    window: a Supabase project folder with Supabase's own config.toml
+ *    (major_version = 17), whose database is the stack's PostgreSQL 17 in a
+ *    real container named supabase_db_<project id>, published on loopback,
+ *    the platform loaded (test/support/stack.ts). Without Docker that
+ *    scenario is skipped with one line saying why.
+ * 4. Runs the suite in VS Code, once per workspace, with the extension from this folder (the
  *    built dist/extension.js) through one of two hosts:
  *    - `electron`: @vscode/test-electron, which downloads VS Code (needs the
  *      internet; what a developer laptop uses);
@@ -25,6 +31,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startServer, type TestServer } from '../support/pgServer';
+import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, writeSupabaseProject, type Stack } from '../support/stack';
 import { ensureCodeServer, runSuiteInCodeServer } from './hosts/codeServer';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
@@ -33,6 +40,8 @@ const DATABASE = 'factory_pulse';
 /** The second folder of the multi-root workspace backs up this copy. */
 const SECOND_DATABASE = 'factory_pulse_eu';
 const SUITE_TIMEOUT_MS = 15 * 60_000;
+/** The Supabase project of the third window; its database container is supabase_db_factory-pulse-vscode. */
+const STACK_PROJECT_ID = 'factory-pulse-vscode';
 
 type Host = 'electron' | 'code-server';
 
@@ -45,14 +54,15 @@ async function main(): Promise<number> {
   log(`host: ${host}`);
   const scratch = mkdtempSync(path.join(tmpdir(), 'pulse-backup-ext-'));
   let server: TestServer | undefined;
+  let stack: Stack | undefined;
   try {
     server = await startServer();
     await server.createDatabase(DATABASE);
     await server.loadSql(DATABASE, path.join(repositoryRoot, 'test', 'samples', 'factory.sql'));
     log(`PostgreSQL ${server.major} on ${server.host}:${server.port}, database ${DATABASE} loaded`);
 
-    // Two windows, as people use it: one project folder, then a multi-root workspace of two.
-    const allScenarios = [
+    // Windows as people use it: one project folder, a multi-root workspace of two, and folders that open with sets or a Supabase project.
+    const allScenarios: Scenario[] = [
       { name: 'one folder', workspace: makeWorkspace(scratch) },
       { name: 'multi-root', workspace: makeMultiRootWorkspace(scratch) },
       { name: 'supabase project', workspace: makeSupabaseWorkspace(scratch, server.port) },
@@ -68,21 +78,78 @@ async function main(): Promise<number> {
       PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
       ...ambientPgVariables(server),
     };
+    // And a Supabase project whose database runs in the stack's container, where Docker runs.
+    const unavailable = only && !only.includes('Supabase stack') ? 'not asked for in PULSE_TEST_SCENARIOS' : await stackUnavailableReason();
+    if (unavailable) {
+      log(`Supabase stack: skipped: the scenario needs a Docker engine and socat: ${unavailable}`);
+    } else {
+      scenarios.push({
+        name: 'Supabase stack',
+        workspace: () =>
+          startStackProject(scratch, (started) => {
+            stack = started;
+          }),
+      });
+    }
+
     const codeServer = host === 'code-server' ? await ensureCodeServer({ log }) : undefined;
     let failed = 0;
     for (const scenario of scenarios) {
-      log(`${scenario.name}: ${scenario.workspace}`);
+      let workspace: string;
+      let scenarioEnv = env;
+      try {
+        ({ workspace, env: scenarioEnv } = await prepare(scenario, env));
+      } catch (error) {
+        log(`${scenario.name}: could not be set up: ${error instanceof Error ? error.message : String(error)}`);
+        failed += 1;
+        continue;
+      }
+      log(`${scenario.name}: ${workspace}`);
       const code = codeServer
-        ? await runSuiteInCodeServer({ codeServer, extensionDevelopmentPath: repositoryRoot, extensionTestsPath: suitePath, workspaceFolder: scenario.workspace, env, timeoutMs: SUITE_TIMEOUT_MS, log })
-        : await runInElectron(scenario.workspace, env, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
+        ? await runSuiteInCodeServer({ codeServer, extensionDevelopmentPath: repositoryRoot, extensionTestsPath: suitePath, workspaceFolder: workspace, env: scenarioEnv, timeoutMs: SUITE_TIMEOUT_MS, log })
+        : await runInElectron(workspace, scenarioEnv, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
       if (code !== 0) failed += 1;
     }
     log(failed === 0 ? 'every scenario passed' : `${failed} of ${scenarios.length} scenarios failed`);
     return failed === 0 ? 0 : 1;
   } finally {
+    await stack?.stop();
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+interface Scenario {
+  name: string;
+  /** The folder or .code-workspace file to open, made now or when its turn comes (with what the suite needs to know). */
+  workspace: string | (() => Promise<{ workspace: string; env: Record<string, string> }>);
+}
+
+async function prepare(scenario: Scenario, env: Record<string, string>): Promise<{ workspace: string; env: Record<string, string> }> {
+  if (typeof scenario.workspace === 'string') return { workspace: scenario.workspace, env };
+  const made = await scenario.workspace();
+  return { workspace: made.workspace, env: { ...env, ...made.env } };
+}
+
+/**
+ * The stack's PostgreSQL 17 in its container, the platform, the application's
+ * migration and rows loaded, and a project folder pointing at it as
+ * `supabase init` leaves one (not a git repository: no .gitignore offer).
+ */
+async function startStackProject(scratch: string, started: (stack: Stack) => void): Promise<{ workspace: string; env: Record<string, string> }> {
+  const stack = await startStack({ projectId: STACK_PROJECT_ID, major: 17, log: (line) => log(`Supabase stack: ${line}`) });
+  started(stack);
+  await stack.loadPlatform();
+  await stack.sqlFile(APP_MIGRATION, { user: 'postgres' });
+  await stack.sqlFile(APP_DATA, { user: 'postgres' });
+  const workspace = path.join(scratch, 'factory-pulse-supabase');
+  mkdirSync(workspace);
+  writeSupabaseProject(workspace, STACK_PROJECT_ID, stack);
+  log(`Supabase stack: PostgreSQL ${stack.major} in ${stack.container}, published on 127.0.0.1:${stack.port}, platform loaded`);
+  return {
+    workspace,
+    env: { PULSE_TEST_STACK: JSON.stringify({ container: stack.container, port: stack.port, major: stack.major, adminUrl: stack.url('supabase_admin') }) },
+  };
 }
 
 /** factory-pulse/: a git repository (for the .gitignore offer) with a tasks.json using the task type. */

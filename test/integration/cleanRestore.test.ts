@@ -8,7 +8,7 @@
  * leaves every sequence as it was, whichever way it ends.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -17,33 +17,12 @@ import { executeRestore, planRestore } from '../../src/core/restore';
 import { parseConnectionUrl } from '../../src/core/connection';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { psqlPids, waitFor } from '../support/processes';
 import { startServer, type TestServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
 
 const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
 
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** psql processes whose environment points at this server (Linux /proc). */
-function psqlPids(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('ON_ERROR_STOP')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  return pids;
-}
 
 describe('restore --clean on real schemas', function () {
   let server: TestServer;
@@ -185,6 +164,30 @@ describe('restore --clean on real schemas', function () {
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
       } finally {
         await holder.release();
+      }
+    });
+
+    it('loading rows is held up only by locks that keep rows out: a reader\'s idle transaction is no reason to refuse, a writer\'s exclusive lock is', async function () {
+      const target = 'rows_only';
+      await server.createDatabase(target);
+      const schema = await restore(target, 'schema');
+      assert.equal(schema.code, 0, schema.stderr);
+      const reader = await holdLock(target, 'SELECT count(*) FROM catalogue.parts', false);
+      try {
+        const loaded = await restore(target, 'data');
+        assert.equal(loaded.code, 0, loaded.stderr);
+      } finally {
+        await reader.release();
+      }
+      await server.createDatabase('rows_blocked');
+      assert.equal((await restore('rows_blocked', 'schema')).code, 0);
+      const writer = await holdLock('rows_blocked', 'LOCK TABLE catalogue.assemblies IN SHARE MODE', false);
+      try {
+        const refused = await restore('rows_blocked', 'data');
+        assertOneLineError(refused);
+        assert.match(refused.stderr, new RegExp(`in an idle transaction: pid ${writer.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds ShareLock on catalogue\\.assemblies\\)`));
+      } finally {
+        await writer.release();
       }
     });
 

@@ -5,11 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
 import { hasServerMajor, startServer, type TestServer } from '../support/pgServer';
+import { silentServer } from '../support/ports';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -64,18 +65,13 @@ describe('clear errors', function () {
 
   it('a server that accepts but never answers: gives up within about 10 seconds', async function () {
     this.timeout(30_000);
-    const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const silent = await silentServer();
     try {
-      const result = await backupInto(join(folder, 'silent'), `postgresql://postgres:pw@127.0.0.1:${port}/app`);
+      const result = await backupInto(join(folder, 'silent'), `postgresql://postgres:pw@127.0.0.1:${silent.port}/app`);
       assertOneLineError(result);
       assert.match(result.stderr, /no answer within 10 seconds/);
       assert.ok(result.durationMs < 13_000, `took ${result.durationMs} ms`);
     } finally {
-      for (const socket of sockets) socket.destroy();
       silent.close();
     }
   });
@@ -195,6 +191,9 @@ describe('clear errors', function () {
     assert.match(flag.stderr, /unknown flag --dbb/);
     const missingValue = await runCli(['backup', '--db']);
     assertOneLineError(missingValue, 2);
+    const negative = await runCli(['prune', '--keep', '-1', '--dir', folder]);
+    assertOneLineError(negative, 2);
+    assert.match(negative.stderr, /^pulse-backup: --keep takes a whole number of at least 1: usage: pulse-backup prune /);
   });
 
   it('a malformed URL: usage error that does not repeat the password', async function () {

@@ -13,32 +13,10 @@ import type { Manifest } from '../../src/core/manifest';
 import type { RestoreResult } from '../../src/core/restore';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { psqlPids, waitFor } from '../support/processes';
 import { startServer, type TestServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** psql processes whose environment points at this server (Linux /proc). */
-function psqlPids(port: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!command.includes('psql') || !command.includes('ON_ERROR_STOP')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`PGPORT=${port}`)) pids.push(Number(entry));
-    } catch {
-      // gone already
-    }
-  }
-  return pids;
-}
 
 describe('restore', function () {
   let server: TestServer;

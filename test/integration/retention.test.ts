@@ -263,6 +263,37 @@ describe('retention', function () {
     assert.match(refused.stderr, /this retention policy would keep no set at all/);
   });
 
+  it('safety sets never push the only real backup out: after three restores, prune --keep 3 keeps it', async function () {
+    const folder = freshFolder();
+    const made = await runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX, '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const backupId = (JSON.parse(made.stdout) as Manifest).id;
+    await server.createDatabase('retention_restored', { template: PREFIX });
+    for (let restore = 1; restore <= 3; restore += 1) {
+      const result = await runCli(['restore', backupId, '--mode', 'complete', '--clean', '--db', server.url('retention_restored'), '--dir', folder, '--yes']);
+      assert.equal(result.code, 0, result.stderr);
+    }
+    const sets = await list(folder);
+    const safetyIds = sets.filter((set) => set.purpose === 'safety').map((set) => set.id);
+    assert.equal(safetyIds.length, 3);
+
+    const kept = await prune(folder, ['--prefix', PREFIX, '--keep', '3']);
+    assert.deepEqual(kept.removed, []);
+    assert.deepEqual(kept.kept, [backupId]);
+    assert.deepEqual(kept.keptSafety, safetyIds);
+
+    const fewer = await prune(folder, ['--prefix', PREFIX, '--keep', '1', '--keep-safety', '1']);
+    assert.deepEqual(fewer.kept, [backupId]);
+    assert.deepEqual(fewer.keptSafety, [safetyIds[0]]);
+    assert.deepEqual([...fewer.removed].sort(), safetyIds.slice(1).sort());
+    assert.deepEqual((await list(folder)).map((set) => set.id), [safetyIds[0], backupId]);
+
+    const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', '--keep-safety', '0', '--dry-run']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /keeping the newest 1 backup and 0 safety sets/);
+    assert.match(text.stdout, new RegExp(`would remove +${safetyIds[0]} .* older than the newest 0 safety sets`));
+  });
+
   it('a failed backup prunes nothing', async function () {
     const folder = freshFolder();
     for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);

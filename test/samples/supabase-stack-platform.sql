@@ -36,7 +36,9 @@ CREATE EXTENSION "uuid-ossp" WITH SCHEMA extensions;
 CREATE EXTENSION pgcrypto WITH SCHEMA extensions;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;
-ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT ALL ON FUNCTIONS TO postgres, anon, authenticated, service_role;
 -- The platform's own defaults in public, as its initial schema sets them: only
 -- a member of supabase_admin may set these again.
 ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
@@ -48,6 +50,9 @@ CREATE SCHEMA graphql_public AUTHORIZATION supabase_admin;
 CREATE SCHEMA realtime AUTHORIZATION supabase_admin;
 CREATE TABLE realtime.schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp(0));
 INSERT INTO realtime.schema_migrations VALUES (20211116024918, now()), (20211116045059, now());
+-- As the platform grants them: postgres reads realtime's tables (a backup as postgres dumps them all).
+GRANT USAGE ON SCHEMA realtime, graphql_public TO postgres, anon, authenticated, service_role;
+GRANT ALL ON ALL TABLES IN SCHEMA realtime TO postgres;
 CREATE SCHEMA supabase_migrations AUTHORIZATION postgres;
 CREATE TABLE supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, statements text[], name text);
 ALTER TABLE supabase_migrations.schema_migrations OWNER TO postgres;

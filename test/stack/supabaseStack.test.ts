@@ -9,31 +9,20 @@
  * in every mode, into the stack after major_version moved to 17.
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
 import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
-import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, supabaseCliStandIn, type Stack } from '../support/stack';
-import { REPO_ROOT, runCli } from '../support/cli';
-
-const CONFIG_TEMPLATE = readFileSync(join(REPO_ROOT, 'test', 'samples', 'supabase-config.toml'), 'utf8');
+import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, supabaseCliStandIn, writeProjectConfig, writeSupabaseProject, type Stack } from '../support/stack';
+import { runCli } from '../support/cli';
 
 /** A project folder as `supabase init` leaves it, pointing at this stack. */
 function projectFolder(projectId: string, stack: Stack): string {
   const folder = mkdtempSync(join(tmpdir(), 'pulse-stack-project-'));
-  mkdirSync(join(folder, 'supabase', 'migrations'), { recursive: true });
-  writeConfig(folder, projectId, stack);
-  writeFileSync(join(folder, 'supabase', 'migrations', '20250301000000_factory_pulse.sql'), readFileSync(APP_MIGRATION));
+  writeSupabaseProject(folder, projectId, stack);
   return folder;
-}
-
-function writeConfig(folder: string, projectId: string, stack: Stack): void {
-  const config = CONFIG_TEMPLATE.replace(/^project_id = .*$/m, `project_id = "${projectId}"`)
-    .replace(/^port = 54322$/m, `port = ${stack.port}`)
-    .replace(/^major_version = \d+$/m, `major_version = ${stack.major}`);
-  writeFileSync(join(folder, 'supabase', 'config.toml'), config);
 }
 
 /** The database a person would compare: everything, read as the platform's superuser. */
@@ -209,7 +198,7 @@ describe('the Supabase stack in Docker', function () {
       stack = await startStack({ projectId, major: 17 });
       await stack.loadPlatform();
       await stack.sqlFile(APP_MIGRATION, { user: 'postgres' });
-      writeConfig(project, projectId, stack);
+      writeProjectConfig(project, projectId, stack);
     });
 
     const modes: { title: string; steps: string[][] }[] = [

@@ -1,7 +1,10 @@
 /** Runs the built command-line tool (dist/cli.js) as a user would, and captures what it says. */
-import { resolve } from 'node:path';
+import { chmodSync, copyFileSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { loadExeca } from '../../src/core/execa';
+import { firstClosedFolder } from './paths';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const CLI_PATH = resolve(REPO_ROOT, 'dist', 'cli.js');
@@ -39,7 +42,8 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
  */
 export async function startCli(args: readonly string[], options: CliOptions = {}): Promise<{ subprocess: ResultPromise<{ reject: false; stdin: 'ignore' }> }> {
   const execa = await loadExeca();
-  const subprocess = execa(process.execPath, [CLI_PATH, ...args], {
+  const cli = options.uid === undefined ? CLI_PATH : cliReachableByOthers();
+  const subprocess = execa(process.execPath, [cli, ...args], {
     env: { ...cleanEnv(), ...options.env },
     extendEnv: false,
     cwd: options.cwd ?? REPO_ROOT,
@@ -50,6 +54,25 @@ export async function startCli(args: readonly string[], options: CliOptions = {}
     gid: options.gid,
   });
   return { subprocess };
+}
+
+let copiedCli: string | undefined;
+
+/**
+ * The CLI as another user can run it. In a clone inside a private folder
+ * (under /root, mode 0700) that user cannot reach dist/: the two bundles,
+ * which need nothing else, are copied once into the temp folder.
+ */
+function cliReachableByOthers(): string {
+  if (!firstClosedFolder(dirname(CLI_PATH))) return CLI_PATH;
+  if (!copiedCli) {
+    const folder = mkdtempSync(join(realpathSync(tmpdir()), 'pulse-backup-cli-'));
+    chmodSync(folder, 0o755);
+    for (const name of ['cli.js', 'cli-main.js']) copyFileSync(join(dirname(CLI_PATH), name), join(folder, name));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    copiedCli = join(folder, 'cli.js');
+  }
+  return copiedCli;
 }
 
 /** The test runner's environment without anything that would pick a database for the CLI. */

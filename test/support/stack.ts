@@ -233,6 +233,28 @@ export const APP_MIGRATION = path.join(ownSamples, 'supabase-stack-app.sql');
 export const APP_DATA = path.join(ownSamples, 'supabase-stack-data.sql');
 
 /**
+ * Makes `folder` a project as `supabase init` leaves it, pointing at this
+ * stack: Supabase's own config.toml (test/samples/supabase-config.toml) with
+ * the project id, the relay's port and the stack's major, and the
+ * application's migration.
+ */
+export function writeSupabaseProject(folder: string, projectId: string, stack: Pick<Stack, 'port' | 'major'>): void {
+  fs.mkdirSync(path.join(folder, 'supabase', 'migrations'), { recursive: true });
+  writeProjectConfig(folder, projectId, stack);
+  fs.copyFileSync(APP_MIGRATION, path.join(folder, 'supabase', 'migrations', '20250301000000_factory_pulse.sql'));
+}
+
+/** (Re)writes the project's supabase/config.toml for this stack (as after moving `major_version`). */
+export function writeProjectConfig(folder: string, projectId: string, stack: Pick<Stack, 'port' | 'major'>): void {
+  const template = fs.readFileSync(path.join(ownSamples, 'supabase-config.toml'), 'utf8');
+  const config = template
+    .replace(/^project_id = .*$/m, `project_id = "${projectId}"`)
+    .replace(/^port = 54322$/m, `port = ${stack.port}`)
+    .replace(/^major_version = \d+$/m, `major_version = ${stack.major}`);
+  fs.writeFileSync(path.join(folder, 'supabase', 'config.toml'), config);
+}
+
+/**
  * What `supabase db reset --local` does to the stack's database: drops and
  * recreates it, loads the platform, applies the application's migration.
  * The stand-in for the supabase CLI (the real one needs images from a

@@ -39,6 +39,8 @@ describe('command line', () => {
         'scratch',
         '--exclude-table-data',
         'public.audit_log',
+        '--keep-safety',
+        '0',
         '--json',
       ],
       COMMANDS,
@@ -58,6 +60,7 @@ describe('command line', () => {
       reset: false,
       keep: undefined,
       keepRules: {},
+      keepSafety: 0,
       lockTimeout: undefined,
       dryRun: false,
       format: undefined,
@@ -77,6 +80,14 @@ describe('command line', () => {
     assert.match(usageErrorOf(['prune', '--keep', '3', '--keep-last', '3']).message, /give --keep or --keep-last, not both/);
     assert.match(usageErrorOf(['backup', '--keep-daily', '-1']).message, /--keep-daily/);
     assert.match(usageErrorOf(['prune', '--keep', '0']).message, /--keep takes a whole number of at least 1/);
+  });
+
+  it('a value that starts with a dash gets the flag\'s own words, not the parser\'s', () => {
+    assert.equal(usageErrorOf(['prune', '--keep', '-1']).message, '--keep takes a whole number of at least 1');
+    assert.equal(usageErrorOf(['backup', '--keep-safety', '-2']).message, '--keep-safety takes a whole number of at least 0');
+    assert.equal(usageErrorOf(['backup', '--dir', '-x']).message, '--dir needs a value (one that starts with "-" is written --dir=VALUE)');
+    assert.equal(usageErrorOf(['prune', '--keep=-1']).message, '--keep takes a whole number of at least 1');
+    assert.equal(parseCommandLine(['backup', '--dir=-odd'], COMMANDS).flags.dir, '-odd');
   });
 
   it('refuses an unknown profile and an empty pattern', () => {

@@ -122,7 +122,8 @@ describe('connection', () => {
     });
 
     it('uses the PG* variables when no URL is given', () => {
-      const t = resolveConnection({ env: { ...everything, PULSE_BACKUP_DB_URL: undefined, DATABASE_URL: '', PGPASSWORD: 'pw', PGSSLMODE: 'require' } });
+      const env = { ...everything, PULSE_BACKUP_DB_URL: undefined, DATABASE_URL: '', PGPASSWORD: 'pw', PGSSLMODE: 'require', HOME: '/nonexistent' };
+      const t = resolveConnection({ env });
       assert.deepEqual(t, {
         host: 'pg-host',
         port: 6003,
@@ -179,6 +180,27 @@ describe('connection', () => {
 
     it('ignores blank settings', () => {
       assert.equal(resolveConnection({ url: '  ', env: { PULSE_BACKUP_DB_URL: '', DATABASE_URL: ' ', PGHOST: '' } }).source, 'default');
+    });
+
+    it('names libpq\'s own CA file (~/.postgresql/root.crt) when it exists and the mode checks certificates', () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-home-'));
+      try {
+        const url = (sslmode: string): string => `postgresql://app@db.example.com/app?sslmode=${sslmode}`;
+        assert.equal(resolveConnection({ url: url('verify-full'), env: { HOME: home } }).options, undefined, 'no file, nothing named');
+        const rootCertificate = path.join(home, '.postgresql', 'root.crt');
+        fs.mkdirSync(path.dirname(rootCertificate));
+        fs.writeFileSync(rootCertificate, 'CERTIFICATE');
+        for (const sslmode of ['require', 'verify-ca', 'verify-full']) {
+          assert.deepEqual(resolveConnection({ url: url(sslmode), env: { HOME: home } }).options, { sslrootcert: rootCertificate }, sslmode);
+        }
+        for (const sslmode of ['disable', 'allow', 'prefer']) {
+          assert.equal(resolveConnection({ url: url(sslmode), env: { HOME: home } }).options, undefined, sslmode);
+        }
+        assert.deepEqual(resolveConnection({ url: `${url('verify-full')}&sslrootcert=/mine.crt`, env: { HOME: home } }).options, { sslrootcert: '/mine.crt' });
+        assert.deepEqual(resolveConnection({ url: url('verify-full'), env: { HOME: home, PGSSLROOTCERT: '/env.crt' } }).options, { sslrootcert: '/env.crt' });
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
     });
 
     it('completes a URL from PG* variables as libpq does', () => {
@@ -375,20 +397,22 @@ describe('connection', () => {
       }
     });
 
-    it('scrubs a known password from any text, raw or percent-encoded in any case', () => {
-      const text = 'psql: p@ss:w/rd, p%40ss%3Aw%2Frd, p%40ss%3aw%2frd, p@ss%3Aw/rd and PGPASSWORD=other';
-      assert.equal(redactText(text, ['p@ss:w/rd']), 'psql: ****, ****, ****, **** and PGPASSWORD=****');
+    it('masks a password where it stands in text: URLs and password settings', () => {
+      const text = 'psql: postgresql://app:p%40ss@db/shop, password=hunter2 sslpassword="a b" and PGPASSWORD=other {"password": "x\\"y"}';
+      assert.equal(redactText(text), 'psql: postgresql://app:****@db/shop, password=**** sslpassword=**** and PGPASSWORD=**** {"password": "****"}');
     });
 
-    it('scrubs URLs with credentials in text, and ignores empty secrets', () => {
+    it('scrubs URLs with credentials in text', () => {
+      assert.equal(redactText('failed to use postgresql://app:hunter2@db/shop for postgres'), 'failed to use postgresql://app:****@db/shop for postgres');
+    });
+
+    it('never masks a password as a bare word: a schema, role or user of that name stays readable and gives nothing away', () => {
+      // The password is "public", and the user and the password are both "postgres" (Supabase's local default).
+      const text = 'restore into public.users as postgres: psql -d postgresql://postgres:postgres@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public';
       assert.equal(
-        redactText('failed to use postgresql://app:hunter2@db/shop for postgres', ['', undefined]),
-        'failed to use postgresql://app:****@db/shop for postgres',
+        redactText(text),
+        'restore into public.users as postgres: psql -d postgresql://postgres:****@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public',
       );
-    });
-
-    it('scrubs the longer of two overlapping secrets whole', () => {
-      assert.equal(redactText('abc abcdef', ['abc', 'abcdef']), '**** ****');
     });
   });
 
@@ -475,19 +499,46 @@ describe('connection', () => {
       });
     });
 
-    it('leaves out a password the target does not have, so ~/.pgpass can supply it', () => {
-      assert.ok(!('password' in pgClientConfig(target({ password: undefined }))));
+    it('takes a password the target does not have from the password file, only when asked', async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-pgpass-'));
+      const saved = process.env.PGPASSFILE;
+      try {
+        const file = path.join(folder, 'passfile');
+        fs.writeFileSync(file, 'db.example.com:5432:shop:app:from\\:file\n*:*:*:other:x\n', { mode: 0o600 });
+        process.env.PGPASSFILE = file;
+        const ask = (t: ConnectionTarget) => (pgClientConfig(t).password as () => Promise<string | undefined>)();
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'app', password: undefined })), 'from:file');
+        assert.equal(await ask(target({ host: 'db.example.com', port: 5432, database: 'shop', user: 'nobody', password: undefined })), undefined);
+        assert.equal(pgClientConfig(target({ password: 'given' })).password, 'given');
+      } finally {
+        if (saved === undefined) delete process.env.PGPASSFILE;
+        else process.env.PGPASSFILE = saved;
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
     });
 
     it('maps sslmode to TLS settings', () => {
       assert.equal(pgClientConfig(target({ sslmode: 'disable' })).ssl, false);
       assert.equal(pgClientConfig(target({ sslmode: 'prefer' })).ssl, false);
       assert.deepEqual(pgClientConfig(target({ sslmode: 'require' })).ssl, { rejectUnauthorized: false });
-      assert.deepEqual(pgClientConfig(target({ sslmode: 'verify-full' })).ssl, { rejectUnauthorized: true });
-      const verifyCa = pgClientConfig(target({ sslmode: 'verify-ca' })).ssl;
+      assert.deepEqual(pgClientConfig(target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } })).ssl, { rejectUnauthorized: true });
+      const verifyCa = pgClientConfig(target({ sslmode: 'verify-ca', options: { sslrootcert: 'system' } })).ssl;
       assert.ok(typeof verifyCa === 'object');
       assert.equal(verifyCa.rejectUnauthorized, true);
       assert.equal(typeof verifyCa.checkServerIdentity, 'function');
+    });
+
+    it('refuses to check a certificate against nothing, as libpq does, instead of Node\'s own list of authorities', () => {
+      for (const sslmode of ['verify-ca', 'verify-full']) {
+        assert.throws(
+          () => pgClientConfig(target({ sslmode })),
+          (error: unknown) =>
+            error instanceof PulseError &&
+            error.code === 'usage' &&
+            error.message === `sslmode=${sslmode} checks the server's certificate, but no CA certificate was given` &&
+            /sslrootcert=\/path\/to\/ca\.crt/.test(error.hint ?? ''),
+        );
+      }
     });
 
     it('never asks for TLS over a unix socket', () => {
@@ -635,7 +686,7 @@ describe('connection', () => {
     it('explains a wrong password without repeating it', () => {
       for (const error of [
         pgError('28P01', 'password authentication failed for user "postgres"'),
-        new Error(`pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (tried ${secret})`),
+        new Error(`pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (postgresql://postgres:${secret}@127.0.0.1:54322/postgres)`),
       ]) {
         const result = mapped(error);
         assert.equal(result.code, 'authentication-failed');
@@ -695,8 +746,40 @@ describe('connection', () => {
       assert.match(mapped(pgError('57P03', 'the database system is starting up')).hint ?? '', /wait a moment/);
     });
 
+    it('explains a certificate for another host name in the same words from the pg driver and from libpq', () => {
+      const t = target({ host: '10.0.0.5', port: 5432, sslmode: 'verify-full', options: { sslrootcert: '/ca.crt' } });
+      const fromDriver = Object.assign(new Error("Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: "), {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        cert: { subjectaltname: 'DNS:db.example.com, DNS:db2.example.com', subject: { CN: 'db.example.com' } },
+      });
+      const fromLibpq = new Error('pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "10.0.0.5"');
+      for (const error of [fromDriver, fromLibpq]) {
+        assert.equal(
+          formatError(mapped(error, t)),
+          'the TLS certificate of PostgreSQL at 10.0.0.5:5432 is for db.example.com, not 10.0.0.5: ' +
+            'connect to db.example.com, the name in the certificate (in the URL or PGHOST), or check that this is the right server',
+        );
+      }
+    });
+
+    it('explains an untrusted, expired or uncheckable certificate', () => {
+      const t = target({ sslmode: 'verify-full', options: { sslrootcert: '/ca.crt' } });
+      for (const error of [
+        Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+        new Error('psql: error: connection to server at "127.0.0.1", port 54322 failed: SSL error: certificate verify failed'),
+      ]) {
+        assert.equal(mapped(error, t).message, 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 is not signed by the certificate authority in sslrootcert');
+      }
+      const system = mapped(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }), target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } }));
+      assert.match(system.message, /not signed by an authority this machine trusts/);
+      const expired = mapped(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), t);
+      assert.equal(formatError(expired), 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server\'s certificate, or check the clock of this machine');
+      const oldLibpq = mapped(new Error('psql: error: connection to server at "db", port 5432 failed: root certificate file "system" does not exist\nEither provide the file or change sslmode to disable server certificate verification.'), t);
+      assert.match(oldLibpq.message, /sslrootcert=system needs the PostgreSQL 16 client tools or newer/);
+    });
+
     it('keeps an unrecognised error readable but scrubbed of the password', () => {
-      const result = mapped(new Error(`something odd happened with postgresql://postgres:${secret}@127.0.0.1:54322/postgres and ${encodeURIComponent(secret)}`));
+      const result = mapped(new Error(`something odd happened with postgresql://postgres:${secret}@127.0.0.1:54322/postgres and password=${encodeURIComponent(secret)}`));
       assert.equal(result.code, 'internal');
       assert.match(result.message, /^cannot use PostgreSQL at 127\.0\.0\.1:54322: something odd happened/);
     });
@@ -705,8 +788,8 @@ describe('connection', () => {
       const password = 'p@ss:w/rd?#';
       const t = target({ password });
       for (const error of [
-        new Error(`FATAL: password authentication failed; tried ${password}`),
-        new Error(`weird: ${password} / ${encodeURIComponent(password)}`),
+        new Error(`FATAL: password authentication failed; tried password=${password}`),
+        new Error(`weird: postgresql://u:${password}@h/d / postgresql://u:${encodeURIComponent(password)}@h/d`),
         Object.assign(new Error('x'), { stderr: `url postgresql://u:${password}@h/d` }),
       ]) {
         const text = visibleText(describeConnectionError(error, t));

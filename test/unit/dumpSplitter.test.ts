@@ -179,6 +179,66 @@ describe('dump splitter', () => {
     ]);
   });
 
+  describe('one value larger than a read chunk', () => {
+    const CHUNK = 64 * 1024;
+    // One row of 1 MiB, the way a large bytea or text value stands in COPY data.
+    const value = 'x'.repeat(1024 * 1024);
+    const copyBig = `COPY public.blobs (id, body) FROM stdin;\n1\t${value}\n2\tsmall\n\\.`;
+    const bigDump = PREAMBLE + entry('blobs', 'TABLE DATA', copyBig, true) + FOOTER;
+
+    for (const countRows of [true, false]) {
+      it(`passes a row's bytes on as they arrive instead of holding the row back${countRows ? '' : ' (without counting rows)'}`, () => {
+        const splitter = new DumpSplitter({ countRows });
+        const bytes = Buffer.from(bigDump);
+        const rowStart = bytes.indexOf('1\tx');
+        let held = 0;
+        let out = 0;
+        for (let start = 0; start < bytes.length; start += CHUNK) {
+          const chunk = bytes.subarray(start, start + CHUNK);
+          const produced = splitter.push(chunk).data.reduce((sum, piece) => sum + piece.length, 0);
+          out += produced;
+          // Every chunk that lies wholly inside the long row comes straight out again.
+          if (start > rowStart && start + CHUNK < rowStart + value.length) assert.equal(produced, chunk.length, `chunk at ${start} was held back`);
+          held = Math.max(held, start + chunk.length - out);
+        }
+        splitter.end();
+        // What stays behind between chunks is the preamble the data part does not repeat, nothing of the row.
+        assert.ok(held < 4 * 1024, `${held} bytes were held back between chunks`);
+        assert.equal(splitter.complete, true);
+        if (countRows) assert.deepEqual(splitter.tableData.map((table) => table.rows), [2]);
+      });
+    }
+
+    it('splits a dump with a long row and a long SQL line exactly as in one piece, however chunked', () => {
+      const longComment = `COMMENT ON TABLE public.blobs IS '${'y'.repeat(300 * 1024)}';`;
+      const dump = PREAMBLE + entry('TABLE blobs', 'COMMENT', longComment) + entry('blobs', 'TABLE DATA', copyBig, true) + FOOTER;
+      const once = split(dump, dump.length);
+      for (const size of [1000, 4093, CHUNK]) {
+        const result = split(dump, size);
+        assert.equal(result.schema, once.schema, `schema differs with chunks of ${size}`);
+        assert.equal(result.data, once.data, `data differs with chunks of ${size}`);
+        assert.equal(split(dump, size, { countRows: false }).data, once.data, `data differs without counting, chunks of ${size}`);
+      }
+      assert.ok(once.schema.includes(longComment));
+      assert.ok(once.data.includes(copyBig));
+    });
+
+    it('finds the end of a COPY block whose terminator is split across chunks', () => {
+      const dump = PREAMBLE + entry('blobs', 'TABLE DATA', copyBig, true) + FOOTER;
+      const terminator = Buffer.from(dump).indexOf('\n\\.\n');
+      for (const offset of [0, 1, 2, 3]) {
+        for (const countRows of [true, false]) {
+          const splitter = new DumpSplitter({ countRows });
+          const bytes = Buffer.from(dump);
+          const cut = terminator + offset + 1;
+          const data = [...splitter.push(bytes.subarray(0, cut)).data, ...splitter.push(bytes.subarray(cut)).data, ...splitter.end().data];
+          assert.equal(splitter.complete, true, `cut ${offset} after the last row's newline`);
+          assert.ok(Buffer.concat(data).toString().includes(copyBig));
+        }
+      }
+    });
+  });
+
   it('parses entry headers and COPY targets with quoted names', () => {
     assert.deepEqual(parseEntryHeader('-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -'), {
       isData: true,

@@ -81,7 +81,7 @@ function manifestFor(folder: string, prefix: string, timestamp: string, names: R
     largeObjects: 2,
     sequences: 11,
     foreignKeyCycles: [{ tables: ['public.messages', 'public.users'] }, { tables: ['public.users'] }],
-    pgDumpWarnings: [`pg_dump: warning: could not use postgresql://postgres:${SECRET}@db.example:5432/postgres`, `pg_dump: detail: ${SECRET}`],
+    pgDumpWarnings: [`pg_dump: warning: could not use postgresql://postgres:${SECRET}@db.example:5432/postgres`, `pg_dump: detail: password=${SECRET}`],
   };
 }
 
@@ -150,13 +150,13 @@ describe('the report model', () => {
     assert.equal(report.restore.targetExample, 'DATABASE=postgresql://postgres@127.0.0.1:54322/postgres_restored');
   });
 
-  it('never shows a password configured for the database, even one pg_dump printed', async () => {
+  it('never shows a password where it stands, even one pg_dump printed', async () => {
     const report = await build(undefined, { DATABASE_URL: `postgresql://postgres:${SECRET}x@127.0.0.1:54322/postgres` });
     for (const text of [JSON.stringify(report), renderReportMarkdown(report), renderReportHtml(report)]) {
       assert.ok(!text.includes(SECRET), 'the password is not in the output');
     }
     assert.match(report.warnings.pgDumpStderr[0], /postgresql:\/\/postgres:\*\*\*\*@db\.example/);
-    assert.equal(report.warnings.pgDumpStderr[1], 'pg_dump: detail: ****');
+    assert.equal(report.warnings.pgDumpStderr[1], 'pg_dump: detail: password=****');
     assert.equal(report.database.user, 'postgres');
   });
 

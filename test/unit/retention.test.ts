@@ -46,6 +46,7 @@ function listed(timestamp: string, status: SetStatus, extra: Partial<ListedSet> 
     hasManifest: status === 'complete',
     pinned: false,
     hasHistory: false,
+    interrupted: false,
     ...extra,
   };
 }
@@ -196,6 +197,32 @@ describe('retention', () => {
       assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000']);
     });
 
+    it('never lets safety sets push a backup out: they do not count toward N and keep their own newest few', () => {
+      const safety = (timestamp: string, extra: Partial<ListedSet> = {}) => listed(timestamp, 'complete', { purpose: 'safety', ...extra });
+      const sets = [
+        safety('20250106_000000'),
+        safety('20250105_000000'),
+        safety('20250104_000000'),
+        safety('20250103_000000', { pinned: true }),
+        safety('20250102_000000'),
+        listed('20250101_000000', 'complete'),
+        listed('20241231_000000', 'complete'),
+      ];
+      const plan = planRetention(sets, { prefix: PREFIX, keep: 1, keepSafety: 2 });
+      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250101_000000'], 'the newest backup is among the newest N, whatever the safety sets');
+      assert.deepEqual(plan.keptSafety.map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000']);
+      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250103_000000', 'pinned']]);
+      assert.deepEqual(plan.remove.map((set) => [set.id, set.purpose]), [
+        ['shop_20241231_000000', 'backup'],
+        ['shop_20250102_000000', 'safety'],
+        ['shop_20250104_000000', 'safety'],
+      ]);
+      // Without --keep-safety, the default; with 0, every unpinned safety set goes.
+      assert.equal(planRetention(sets, { prefix: PREFIX, keep: 3 }).keptSafety.length, 3);
+      assert.deepEqual(planRetention(sets, { prefix: PREFIX, keep: 3, keepSafety: 0 }).keptSafety, []);
+      assert.throws(() => planRetention(sets, { prefix: PREFIX, keep: 3, keepSafety: -1 }), isPulseError('usage'));
+    });
+
     it('refuses to keep fewer than one set', () => {
       for (const keep of [0, -1, 1.5, Number.NaN]) {
         assert.throws(() => planRetention([], { prefix: PREFIX, keep }), isPulseError('usage'), String(keep));
@@ -270,6 +297,17 @@ describe('retention', () => {
         await recordVerification(folder, both);
         const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify: fakeVerify({}).verify, record: false });
         assert.equal(search.newestGood?.id, id);
+      });
+
+      it('never takes a safety set for the newest good backup', async () => {
+        const backup = writeSet(folder, '20250101_000000');
+        const safety = writeSet(folder, '20250102_000000');
+        const manifestPath = join(folder, manifestNameFor(PREFIX, '20250102_000000'));
+        writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), purpose: 'safety' }));
+        const { verify, asked } = fakeVerify({ [backup]: 'pass', [safety]: 'pass' });
+        const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false });
+        assert.equal(search.newestGood?.id, backup);
+        assert.deepEqual(asked.map((request) => request.setId), [backup]);
       });
 
       it('the set a backup has just written counts as good without being read', async () => {

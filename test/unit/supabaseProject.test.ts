@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pgTools';
 import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabaseDocker';
-import { describeContainerTools, isStackTarget, parseToml, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
+import { describeContainerTools, isStackTarget, parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
 import { resolveConnection } from '../../src/core/connection';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
@@ -103,26 +103,43 @@ describe('Supabase project detection', () => {
     assert.equal(readSupabaseProject(folder), undefined);
   });
 
-  it('says which line of a broken file to fix, in one PulseError', () => {
+  it('says which line of a broken file to fix, and which key is wrong, in one PulseError', () => {
     writeConfig('project_id = "x"\n[db]\nport = fifty\n');
     assert.throws(
       () => readSupabaseProject(folder),
-      (error: unknown) => error instanceof PulseError && error.code === 'usage' && /config\.toml: line 3: cannot read the value of "port"/.test(error.message),
+      (error: unknown) => error instanceof PulseError && error.code === 'usage' && /config\.toml: line 3: /.test(error.message) && !error.message.includes('\n'),
     );
     writeConfig('[db]\nport = 70000\n');
     assert.throws(() => readSupabaseProject(folder), /db\.port must be a whole number from 1 to 65535/);
+    writeConfig('[db]\nport = "54322"\n');
+    assert.throws(() => readSupabaseProject(folder), /db\.port must be a whole number/);
+    writeConfig('project_id = 42\n');
+    assert.throws(() => readSupabaseProject(folder), /project_id must be a string/);
     writeConfig('[auth]\nadditional_redirect_urls = [\n  "a",\n');
-    assert.throws(() => readSupabaseProject(folder), /"additional_redirect_urls" is not closed/);
+    assert.throws(() => readSupabaseProject(folder), /config\.toml: line \d+: /);
   });
 
-  it('parses the TOML it needs: strings both ways, numbers with underscores, booleans, comments, dotted sections', () => {
-    const values = parseToml(INIT_CONFIG, 'config.toml');
-    assert.equal(values.get('auth.jwt_expiry'), 3600);
-    assert.equal(values.get('auth.enable_signup'), true);
-    assert.equal(values.get('auth.email.template.invite.subject'), 'You have been invited');
-    assert.equal(values.get('db.pooler.port'), 54339);
-    assert.deepEqual(values.get('api.schemas'), { skipped: true });
-    assert.equal(parseToml('a = "quote \\" and # hash" # comment\n', 'x').get('a'), 'quote " and # hash');
+  it('reads any valid TOML, not only the part it needs: multi-line strings, dates, hex, inf, inline tables', () => {
+    writeConfig(`project_id = "factory"
+notes = """
+two lines
+"""
+released = 1979-05-27T07:32:00Z
+[db]
+port = 0xD552
+major_version = 17
+[db.pooler]
+default_pool_size = inf
+[auth.external.apple]
+secret = { env = "APPLE_SECRET" }
+`);
+    const project = readSupabaseProject(folder);
+    assert.equal(project?.dbPort, 0xd552);
+    assert.equal(project?.majorVersion, 17);
+    assert.equal(project?.projectId, 'factory');
+    const config = parseSupabaseConfig(INIT_CONFIG, 'config.toml') as { auth: { jwt_expiry: number; email: { template: { invite: { subject: string } } } } };
+    assert.equal(config.auth.jwt_expiry, 3600);
+    assert.equal(config.auth.email.template.invite.subject, 'You have been invited');
   });
 
   it('checks [db].major_version against the pg_dump versions found', () => {

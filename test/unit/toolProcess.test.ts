@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTool, toolStartError } from '../../src/core/toolProcess';
+import { findClientTools, VERSION_TIMEOUT_MS } from '../../src/core/pgTools';
+import { runShortTool, startTool, toolStartError } from '../../src/core/toolProcess';
+import { processes } from '../support/proc';
 
 /** The tools here are /bin/sh scripts: real processes, started the way pg_dump and psql are. */
 describe('starting a client tool', function () {
@@ -93,5 +95,47 @@ describe('starting a client tool', function () {
     assert.equal(error.code, 'tools-not-found');
     assert.equal(error.message, `could not start ${missing}: it is not there`);
     assert.ok(!error.message.includes('\n'));
+  });
+
+  /** Processes whose command line holds `marker`: what a killed tool must not leave behind. */
+  function processesWith(marker: string): number[] {
+    return processes()
+      .filter((view) => view.argv.join(' ').includes(marker))
+      .map((view) => view.pid);
+  }
+
+  it('a short tool that never answers is killed at its time limit, with everything it started', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const marker = `${process.pid}${Date.now() % 10_000}`;
+    const started = Date.now();
+    const result = await runShortTool('/bin/sh', ['-c', `trap '' TERM INT; sleep ${marker} & wait`], { env, timeoutMs: 300 });
+    assert.equal(result.timedOut, true);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(processesWith(`sleep ${marker}`), [], 'nothing it started is left');
+  });
+
+  it('a pg_dump that never answers --version: a clear error after the time limit, and no process left', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(VERSION_TIMEOUT_MS + 10_000);
+    const marker = `${process.pid}${(Date.now() + 1) % 10_000}`;
+    // Ignores SIGTERM, and what it starts keeps its output open: the two ways a hung tool held the CLI.
+    writeFileSync(join(folder, 'pg_dump'), `#!/bin/sh\ntrap '' TERM INT\nsleep ${marker} &\nwait\n`, { mode: 0o755 });
+    const started = Date.now();
+    await assert.rejects(findClientTools({ pgBinDir: folder, env, withCompanions: false }), (error: Error) => {
+      assert.equal(error.message, `${join(folder, 'pg_dump')} did not answer --version within ${VERSION_TIMEOUT_MS / 1000} seconds (it was stopped)`);
+      return true;
+    });
+    assert.ok(Date.now() - started < VERSION_TIMEOUT_MS + 3000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(processesWith(`sleep ${marker}`), []);
+  });
+
+  it('a cancel stops a --version that hangs at once', async function () {
+    if (process.platform !== 'linux') this.skip();
+    writeFileSync(join(folder, 'pg_dump'), "#!/bin/sh\ntrap '' TERM INT\nsleep 600\n", { mode: 0o755 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await assert.rejects(findClientTools({ pgBinDir: folder, env, withCompanions: false, signal: controller.signal }), /cancelled/);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 });

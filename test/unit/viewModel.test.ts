@@ -89,6 +89,7 @@ function listedSet(extra: Partial<ListedSet> & { hoursOld?: number } = {}): List
     hasManifest: status === 'complete',
     pinned: false,
     hasHistory: false,
+    interrupted: false,
     ...(status === 'complete' ? { manifest: manifest(id, timestamp) } : {}),
     ...rest,
   };
@@ -504,12 +505,21 @@ describe('the restore confirmation', () => {
 });
 
 describe('the retention confirmation', () => {
-  const removable = (timestamp: string, bytes = 2_500_000): RemovableSet => ({ id: `factory_pulse_${timestamp}`, prefix: 'factory_pulse', timestamp, status: 'complete', totalBytes: bytes });
+  const removable = (timestamp: string, bytes = 2_500_000): RemovableSet => ({
+    id: `factory_pulse_${timestamp}`,
+    prefix: 'factory_pulse',
+    timestamp,
+    status: 'complete',
+    totalBytes: bytes,
+    purpose: 'backup',
+  });
   const preview = (removed: RemovableSet[], reasons: string[]): PruneResult => ({
     folder: '/work/factory-pulse/backups',
     prefix: 'factory_pulse',
     keep: 10,
     policy: { last: 10, hourly: 0, daily: 7, weekly: 0, monthly: 0, yearly: 0 },
+    keepSafety: 3,
+    keptSafety: [],
     dryRun: true,
     removed,
     heldBack: [],
@@ -532,7 +542,7 @@ describe('the retention confirmation', () => {
       'factory_pulse_20250731_120000 (977 KB)',
       'factory_pulse_20250730_120000 (2.4 MB, old script)',
     ]);
-    assert.match(question.detail, /Policy: keep the last 10, 7 daily \(the Retention settings\)/);
+    assert.match(question.detail, /Policy: keep the last 10, 7 daily \(the Retention settings\) and the newest 3 safety backups/);
     assert.match(question.detail, /Asked because of 3 sets this policy has not kept before \(the policy changed\)\./);
     assert.match(question.detail, /Nothing has been removed\./);
   });

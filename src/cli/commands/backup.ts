@@ -23,6 +23,8 @@ export const backupCommand: Command = {
     'keep-weekly',
     'keep-monthly',
     'keep-yearly',
+    'keep-safety',
+    'lock-timeout',
     'profile',
     'schema',
     'exclude-schema',
@@ -31,7 +33,7 @@ export const backupCommand: Command = {
   ],
   positionals: [],
   summary:
-    'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does, removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',
+    'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does (--keep-safety N safety sets, default 3, besides), removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',
   async run({ flags }, context) {
     const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
@@ -51,6 +53,7 @@ export const backupCommand: Command = {
         profile: flags.profile ?? 'auto',
         ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
+        ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
@@ -81,6 +84,7 @@ async function pruneAfterSuccess(backup: BackupResult, policy: RetentionPolicy, 
   try {
     const result = await pruneAfterBackup(backup, {
       policy,
+      ...(flags.keepSafety !== undefined ? { keepSafety: flags.keepSafety } : {}),
       confirmed: 'routine',
       env: context.env,
       verify: verifySet,

@@ -30,6 +30,7 @@ export const restoreCommand: Command = {
       // After a reset the seed may have left rows: the data restore empties the backup's tables.
       clean: flags.clean || flags.reset,
       allowRemote: flags.allowRemote,
+      safetyBackup: !flags.noSafetyBackup,
       ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       signal: context.signal,
     });

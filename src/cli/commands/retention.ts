@@ -5,15 +5,16 @@ import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutpu
 
 export const pruneCommand: Command = {
   name: 'prune',
-  flags: ['dir', 'prefix', 'keep', 'keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'dry-run', 'json'],
+  flags: ['dir', 'prefix', 'keep', 'keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'keep-safety', 'dry-run', 'json'],
   positionals: [],
   summary:
-    'remove whole backup sets the policy does not keep (the last --keep N, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N); never pinned sets, the newest set that verifies, or other files',
+    'remove whole backup sets the policy does not keep (the last --keep N backups, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N) and safety sets older than the newest --keep-safety N (default 3); never pinned sets, the newest backup that verifies, or other files',
   async run({ flags }, context) {
     const result = await pruneSets({
       folder: backupsFolder(flags, context),
       prefix: setPrefix(flags, context),
       policy: retentionPolicy(flags),
+      ...(flags.keepSafety !== undefined ? { keepSafety: flags.keepSafety } : {}),
       confirmed: 'all',
       dryRun: flags.dryRun,
       env: context.env,

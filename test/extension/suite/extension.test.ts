@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
+import { runBackup } from '../../../src/core/backup';
+import { parseConnectionUrl } from '../../../src/core/connection';
 import { listSets } from '../../../src/core/listing';
 import { pruneSets } from '../../../src/core/retention';
 import type { Manifest } from '../../../src/core/manifest';
@@ -641,9 +643,11 @@ describe('Pulse Backup in a real VS Code', function () {
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('retention.keepLast', 1, vscode.ConfigurationTarget.WorkspaceFolder);
     try {
+      // Safety sets have a retention of their own: a second real backup makes one to prune.
+      await runBackup({ target: parseConnectionUrl(dbUrl), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
       const plan = await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 1, env: process.env, verify: verifySet, dryRun: true });
-      assert.ok(plan.removed.length > 0, 'several sets of the prefix and keep 1: something to prune');
-      const kept = [...plan.kept, ...plan.protected].map((set) => set.id);
+      assert.ok(plan.removed.length > 0, 'several real backups of the prefix and keep 1: something to prune');
+      const kept = [...plan.kept, ...plan.keptSafety, ...plan.protected].map((set) => set.id);
       prompts.answerMessage = (call) => (call.modal && call.buttons.some((button) => button.startsWith('Remove ')) ? call.buttons.find((button) => button.startsWith('Remove ')) : undefined);
       await vscode.commands.executeCommand('pulseBackup.prune');
       assertNoErrors();

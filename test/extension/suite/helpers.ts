@@ -3,10 +3,12 @@
  * waiting for what the extension does asynchronously (tasks, watchers).
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Manifest } from '../../../src/core/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/naming';
+import type { PulseBackupApi } from '../../../src/extension/extension';
 
 export interface TestDatabase {
   host: string;
@@ -22,6 +24,13 @@ export function testDatabase(): TestDatabase {
   const raw = process.env.PULSE_TEST_DB;
   if (!raw) throw new Error('PULSE_TEST_DB is not set: run this suite with `npm run test:extension`');
   return JSON.parse(raw) as TestDatabase;
+}
+
+/** The extension under test, activated (a no-op when it is already), and the API it returned. */
+export async function activatedApi(): Promise<PulseBackupApi> {
+  const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
+  assert.ok(extension, 'the extension under test is loaded');
+  return extension.activate();
 }
 
 export function databaseUrl(db: TestDatabase, database: string, withPassword: boolean): string {

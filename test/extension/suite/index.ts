@@ -22,12 +22,21 @@ export async function run(): Promise<void> {
   // The project's reporter: mocha's spec output and a closing "N passed, N failed, N skipped" line.
   const reporter = path.join(extension.extensionPath, 'test', 'support', 'summaryReporter.cjs');
   const mocha = new Mocha({ ui: 'bdd', reporter, color: false, timeout: 180_000, slow: 10_000 });
-  // The runner opens one window per scenario: the project folder, a multi-root workspace, and folders that start with sets or a Supabase project.
+  // The runner opens one window per scenario: the project folder, a multi-root workspace,
+  // folders that start with sets or a Supabase project, or a Supabase project on the stack's container.
   const folders = vscode.workspace.workspaceFolders ?? [];
-  const suite = folders.length > 1 ? 'multiRoot.test' : folders[0]?.name === 'factory-pulse' ? 'extension.test' : 'startup.test';
-  mocha.suite.emit('pre-require', globalThis, suite, mocha);
-  if (suite === 'multiRoot.test') await import('./multiRoot.test');
-  else if (suite === 'extension.test') await import('./extension.test');
+  const scenario =
+    folders.length > 1
+      ? 'multiRoot.test'
+      : process.env.PULSE_TEST_STACK
+        ? 'supabaseStack.test'
+        : folders[0]?.name === 'factory-pulse'
+          ? 'extension.test'
+          : 'startup.test';
+  mocha.suite.emit('pre-require', globalThis, scenario, mocha);
+  if (scenario === 'multiRoot.test') await import('./multiRoot.test');
+  else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');
+  else if (scenario === 'extension.test') await import('./extension.test');
   else await import('./startup.test');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);

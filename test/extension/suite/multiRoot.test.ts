@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FolderNode, SetNode } from '../../../src/extension/tree';
-import { databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
+import { activatedApi, databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts } from './prompts';
 
 describe('Pulse Backup in a multi-root workspace', function () {
@@ -59,9 +59,7 @@ describe('Pulse Backup in a multi-root workspace', function () {
     );
     [berlin, porto] = folders;
     prompts.install();
-    const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
-    assert.ok(extension);
-    api = await extension.activate();
+    api = await activatedApi();
   });
 
   after(function () {

@@ -1,0 +1,139 @@
+/**
+ * A backups folder on a full disk, and on read-only media. A backup that
+ * fails for want of space leaves nothing behind — no lock that blocks the
+ * next run, no hidden file — and runs again as soon as there is room; a
+ * restore that writes nothing into the folder (--no-safety-backup) works
+ * from a full or read-only folder, as disaster recovery from such media
+ * must. The folder is a small tmpfs, which needs root to mount.
+ */
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import { assertOneLineError, runCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { skipBecause } from '../support/skip';
+
+/** What a failed run must not leave: a lock entry or a hidden temporary. */
+function leftBehind(folder: string): string[] {
+  return readdirSync(folder).filter((name) => name.startsWith('.'));
+}
+
+/** Fills the file system holding `folder` to the last byte. */
+function fill(folder: string): void {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  for (let index = 0; ; index += 1) {
+    try {
+      writeFileSync(join(folder, `filler-${index}`), chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      // The last, partly written filler takes what room was left.
+      break;
+    }
+  }
+  for (let size = 32 * 1024; size >= 1; size = Math.floor(size / 2)) {
+    try {
+      writeFileSync(join(folder, `crumb-${size}`), Buffer.alloc(size, 1));
+    } catch {
+      // no room for this one
+    }
+  }
+}
+
+function unfill(folder: string): void {
+  for (const name of readdirSync(folder)) if (/^(filler|crumb)-/.test(name)) rmSync(join(folder, name));
+}
+
+describe('a full or read-only backups folder', function () {
+  let server: TestServer;
+  let mountPoint: string | undefined;
+  let folder: string;
+  let made: Manifest;
+  const database = 'small_app';
+
+  before(async function () {
+    if (process.getuid?.() !== 0 || process.platform !== 'linux') return;
+    mountPoint = mkdtempSync(join(tmpdir(), 'pulse-backup-tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch {
+      rmSync(mountPoint, { recursive: true, force: true });
+      mountPoint = undefined;
+      return;
+    }
+    folder = join(mountPoint, 'backups');
+    server = await startServer();
+    await server.createDatabase(database);
+    await server.query(database, 'CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)');
+    await server.query(database, "INSERT INTO notes (body) SELECT 'note ' || n FROM generate_series(1, 200) AS n");
+    const first = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'small', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    made = JSON.parse(first.stdout) as Manifest;
+  });
+
+  after(async function () {
+    await server?.stop();
+    if (mountPoint) {
+      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  beforeEach(function () {
+    if (!mountPoint) skipBecause(this, process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs' : 'mounting a tmpfs failed here');
+  });
+
+  it('a backup into a full folder fails in one line, leaves no lock and no hidden file, and the next one runs once there is room', async function () {
+    fill(folder);
+    try {
+      const full = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'small']);
+      assertOneLineError(full);
+      assert.match(full.stderr, /is full/);
+      assert.deepEqual(leftBehind(folder), []);
+      // prune still works on a full disk: it only removes.
+      const prune = await runCli(['prune', '--dir', folder, '--prefix', 'small']);
+      assert.equal(prune.code, 0, prune.stderr);
+      assert.deepEqual(leftBehind(folder), []);
+    } finally {
+      unfill(folder);
+    }
+    const again = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'small', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    rmSync(join(folder, `${(JSON.parse(again.stdout) as Manifest).id}.manifest.json`));
+    for (const file of (JSON.parse(again.stdout) as Manifest).files) rmSync(join(folder, file.name));
+  });
+
+  it('restore --no-safety-backup works from a full folder; with a safety backup it refuses, changing nothing', async function () {
+    await server.dropDatabase('restored_full');
+    await server.createDatabase('restored_full');
+    fill(folder);
+    try {
+      const refused = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('restored_full'), '--dir', folder, '--yes']);
+      assertOneLineError(refused);
+      assert.deepEqual(await server.query('restored_full', "SELECT 1 FROM pg_tables WHERE tablename = 'notes'"), []);
+      const restored = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('restored_full'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.deepEqual(await server.query('restored_full', 'SELECT count(*)::int AS n FROM notes'), [{ n: 200 }]);
+      assert.deepEqual(leftBehind(folder), []);
+    } finally {
+      unfill(folder);
+    }
+  });
+
+  it('restore --no-safety-backup works from a read-only folder', async function () {
+    await server.dropDatabase('restored_ro');
+    await server.createDatabase('restored_ro');
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint!], { stdio: 'pipe' });
+    try {
+      const backup = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'small']);
+      assertOneLineError(backup);
+      const restored = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('restored_ro'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.deepEqual(await server.query('restored_ro', 'SELECT count(*)::int AS n FROM notes'), [{ n: 200 }]);
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mountPoint!], { stdio: 'pipe' });
+    }
+  });
+});

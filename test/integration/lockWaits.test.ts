@@ -1,0 +1,67 @@
+/**
+ * A table another session holds does not hang the backup: every query it
+ * runs waits a bounded time (--lock-timeout), then it stops with one line
+ * naming the table and the session that holds it, and writes nothing.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertOneLineError, runCli } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+import { holdTable } from '../support/tableLock';
+import { sampleCases } from '../samples';
+
+describe('a table another session holds', function () {
+  let server: TestServer;
+  let folder: string;
+  const database = 'locked_app';
+
+  before(async function () {
+    server = await startServer();
+    await server.createDatabase(database);
+    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-lockwait-'));
+  });
+
+  after(async function () {
+    await server?.stop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const hold = (table: string) => holdTable(server.url(database), table, { application: 'schema-migrator' });
+
+  for (const table of ['public.messages', 'public.users']) {
+    it(`stops after --lock-timeout with one line naming ${table} and the session that holds it, and writes nothing`, async function () {
+      const holder = await hold(table);
+      const dir = join(folder, table.replace('.', '_'));
+      try {
+        const result = await runCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', 'locked', '--lock-timeout', '2']);
+        assertOneLineError(result);
+        assert.match(result.stderr, new RegExp(`${table.replace('.', '\\.')} is locked by another session, pid ${holder.pid} \\(schema-migrator, postgres, idle in transaction for \\d+ s, holds AccessExclusiveLock on ${table.replace('.', '\\.')}\\)`));
+        assert.match(result.stderr, /the backup waited 2 s for it and stopped; nothing was written/);
+        assert.match(result.stderr, new RegExp(`SELECT pg_terminate_backend\\(${holder.pid}\\)`));
+        assert.ok(result.durationMs < 20_000, `took ${result.durationMs} ms`);
+      } finally {
+        await holder.release();
+      }
+      assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
+    });
+  }
+
+  it('a statement_timeout set on the database does not cut the backup short, and the lock is still what it reports', async function () {
+    await server.query(database, `ALTER DATABASE ${database} SET statement_timeout = '500ms'`);
+    const holder = await hold('public.messages');
+    try {
+      const result = await runCli(['backup', '--db', server.url(database), '--dir', join(folder, 'statement'), '--prefix', 'locked', '--lock-timeout', '2']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /public\.messages is locked by another session/);
+      assert.doesNotMatch(result.stderr, /statement timeout/);
+    } finally {
+      await holder.release();
+      await server.query(database, `ALTER DATABASE ${database} RESET statement_timeout`);
+    }
+    const after = await runCli(['backup', '--db', server.url(database), '--dir', join(folder, 'statement'), '--prefix', 'locked']);
+    assert.equal(after.code, 0, after.stderr);
+  });
+});

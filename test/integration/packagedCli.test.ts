@@ -1,0 +1,68 @@
+/**
+ * The CLI installs the way Node users install command-line tools: `npm pack`
+ * makes a tarball, and `npm install -g` of it (here into a prefix of the
+ * test's own) gives a `pulse-backup` command that works — help, and a real
+ * backup — with nothing from this repository's node_modules: the package
+ * needs no runtime dependencies, since the bundles carry what they use.
+ */
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Manifest } from '../../src/core/manifest';
+import { cleanEnv, REPO_ROOT } from '../support/cli';
+import { startServer, type TestServer } from '../support/pgServer';
+
+const run = promisify(execFile);
+
+describe('the CLI as an npm package', function () {
+  let server: TestServer;
+  let folder: string;
+  let command: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-packed-'));
+    // The bundles `npm test` built: a real `npm pack` builds them for production first (prepack).
+    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', folder], { cwd: REPO_ROOT });
+    const tarball = readdirSync(folder).find((name) => name.endsWith('.tgz'));
+    assert.ok(tarball, 'npm pack wrote a tarball');
+    const prefix = join(folder, 'prefix');
+    await run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(folder, tarball)], { cwd: folder });
+    command = join(prefix, 'bin', 'pulse-backup');
+    server = await startServer();
+    await server.createDatabase('packed');
+    await server.query('packed', "CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 25) g");
+  });
+
+  after(async function () {
+    await server?.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('installs only its own files: no dependencies come with it', function () {
+    const installed = join(folder, 'prefix', 'lib', 'node_modules', 'pulse-backup');
+    assert.ok(existsSync(join(installed, 'dist', 'cli-main.js')));
+    assert.ok(!existsSync(join(installed, 'node_modules')), 'no node_modules beside the package');
+    assert.ok(!existsSync(join(installed, 'src')), 'no sources');
+  });
+
+  it('the installed pulse-backup prints its help', async function () {
+    const { stdout } = await run(command, ['--help'], { cwd: folder, env: cleanEnv() });
+    assert.match(stdout, /^pulse-backup: back up and restore PostgreSQL databases/);
+    assert.match(stdout, /pulse-backup backup \[--db URL\]/);
+  });
+
+  it('the installed pulse-backup writes a backup set that verifies', async function () {
+    const backups = join(folder, 'backups');
+    const env = { ...cleanEnv(), PGPASSWORD: server.password, PULSE_BACKUP_CACHE_DIR: join(folder, 'cache') };
+    const url = server.url('packed').replace(`:${encodeURIComponent(server.password)}@`, '@');
+    const { stdout } = await run(command, ['backup', '--db', url, '--dir', backups, '--prefix', 'packed', '--json'], { cwd: folder, env });
+    const manifest = JSON.parse(stdout) as Manifest;
+    assert.equal(manifest.tables.find((table) => table.name === 'orders')?.rows, 25);
+    const verified = await run(command, ['verify', manifest.id, '--dir', backups], { cwd: folder, env });
+    assert.match(verified.stdout, /passed/i);
+  });
+});
