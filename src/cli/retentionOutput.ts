@@ -19,6 +19,8 @@ export interface PruneJson {
   heldBack: string[];
   /** Why the removals need a confirmation, when they do. */
   confirmation: string[];
+  /** What went wrong without stopping the run (also on stderr). */
+  warnings: string[];
   kept: string[];
   keptSafety: string[];
   protected: { id: string; reason: string }[];
@@ -37,6 +39,7 @@ export function pruneJson(result: PruneResult): PruneJson {
     removed: result.removed.map((set) => set.id),
     heldBack: result.heldBack.map((set) => set.id),
     confirmation: result.review.reasons,
+    warnings: result.warnings,
     kept: result.kept.map((set) => set.id),
     keptSafety: result.keptSafety.map((set) => set.id),
     protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),

@@ -31,7 +31,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
-import { PulseError, toPulseError } from './errors';
+import { PulseError, formatError, toPulseError } from './errors';
 import { recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from './lock';
@@ -187,6 +187,8 @@ export interface PruneResult extends GoodSetSearch {
   heldBack: RemovableSet[];
   /** Whether the policy's removals (removed and held back together) need a person's yes, and why. */
   review: RemovalReview;
+  /** What went wrong without stopping the run, one line each (the record of what was kept could not be written). */
+  warnings: string[];
   kept: RetainedSet[];
   keptSafety: RetainedSet[];
   protected: ProtectedSet[];
@@ -385,6 +387,7 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
     removed: [],
     heldBack: [],
     review: { confirm: false, unseen: [], reasons: [] },
+    warnings: [],
     kept: [],
     keptSafety: [],
     protected: [],
@@ -434,10 +437,15 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       options.onProgress?.({ kind: 'removed', set });
     }
     // What this run kept is what the next one compares with; held-back sets were not kept by anyone's decision.
-    await writeRetentionMemory(options.folder, options.prefix, {
-      policy: policyKey(policy),
-      kept: [...result.kept, ...result.keptSafety, ...result.protected].map((set) => set.id),
-    });
+    // A record that cannot be written (a full disk) fails nothing: the next run then asks before removing these sets.
+    try {
+      await writeRetentionMemory(options.folder, options.prefix, {
+        policy: policyKey(policy),
+        kept: [...result.kept, ...result.keptSafety, ...result.protected].map((set) => set.id),
+      });
+    } catch (error) {
+      result.warnings.push(formatError(error));
+    }
     return result;
   } finally {
     await lock?.release();
@@ -481,8 +489,8 @@ async function writeRetentionMemory(folder: string, prefix: string, memory: Rete
   try {
     await writeFileAtomic(join(folder, RETENTION_MEMORY_FILE), `${JSON.stringify(file, null, 2)}\n`);
   } catch (error) {
-    throw new PulseError(toPulseError(error).code, `cannot record what retention kept in ${join(folder, RETENTION_MEMORY_FILE)}`, {
-      hint: 'the sets are as listed; the next run asks before removing sets it cannot tell it kept before',
+    throw new PulseError(toPulseError(error).code, `cannot record what retention kept in ${join(folder, RETENTION_MEMORY_FILE)} (${toPulseError(error).message})`, {
+      hint: 'nothing else changed; the next run asks before removing sets it cannot tell it kept before',
       cause: error,
     });
   }

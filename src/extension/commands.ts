@@ -249,6 +249,7 @@ export class Commands extends Disposable {
           },
         }),
       );
+      for (const warning of result.warnings) log.warn(`prune: ${warning}`);
       const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
       void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} (${bytes}) of ${result.prefix}.`);
     } finally {

@@ -289,6 +289,10 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       },
     });
     for (const line of retentionLines(result)) io.line(line);
+    for (const warning of result.warnings) {
+      io.line(`Warning: ${warning}`);
+      log.warn(`retention after ${backup.manifest.id}: ${warning}`);
+    }
     return { result, declined: declinedCount };
   }
 

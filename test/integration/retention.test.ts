@@ -249,7 +249,7 @@ describe('retention', function () {
     for (const timestamp of ['20250106_090000', '20250106_180000', '20250107_090000', '20250114_090000', '20250115_090000', '20250115_180000']) copySet(folder, timestamp);
     const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep-daily', '2', '--keep-weekly', '2', '--dry-run']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^Dry run: keeping 2 daily, 2 weekly of factory_pulse in /);
+    assert.match(text.stdout, /^Dry run: keeping 2 daily, 2 weekly and the newest 3 safety sets of factory_pulse in /);
     assert.match(text.stdout, /keep +factory_pulse_20250115_180000 +ok +the newest of 2025-01-15 \(daily\); the newest of week 2025-W03 \(weekly\)/);
     assert.match(text.stdout, /keep +factory_pulse_20250114_090000 +ok +the newest of 2025-01-14 \(daily\)/);
     assert.match(text.stdout, /keep +factory_pulse_20250107_090000 +ok +the newest of week 2025-W02 \(weekly\)/);
@@ -290,7 +290,7 @@ describe('retention', function () {
 
     const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', '--keep-safety', '0', '--dry-run']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /keeping the newest 1 backup and 0 safety sets/);
+    assert.match(text.stdout, /keeping the last 1 and the newest 0 safety sets/);
     assert.match(text.stdout, new RegExp(`would remove +${safetyIds[0]} .* older than the newest 0 safety sets`));
   });
 

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
@@ -448,6 +448,16 @@ describe('retention', () => {
         assert.deepEqual(confirmed.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
         assert.deepEqual(confirmed.heldBack.map((set) => set.id), ['shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
         assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000']);
+      });
+
+      it('a record that cannot be written fails nothing: the removals stand, and a warning says so', async () => {
+        for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
+        // A folder where the record should be: writing it fails, as on a full disk.
+        mkdirSync(join(folder, '.pulse-backup.retention.json'));
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({ shop_20250103_000000: 'pass' }).verify });
+        assert.deepEqual(result.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
+        assert.equal(result.warnings.length, 1);
+        assert.match(result.warnings[0], /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
       });
 
       it('remembers what each run kept, per prefix and policy, so the next run can tell a routine removal from a new one', async () => {

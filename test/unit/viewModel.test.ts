@@ -524,6 +524,7 @@ describe('the retention confirmation', () => {
     removed,
     heldBack: [],
     review: { confirm: reasons.length > 0, unseen: removed.map((set) => set.id), reasons },
+    warnings: [],
     kept: [],
     protected: [],
     passedOver: [],

@@ -93,6 +93,7 @@ async function pruneAfterSuccess(backup: BackupResult, policy: RetentionPolicy, 
     });
     const summary = renderRetentionAfterBackup(result);
     if (summary) (flags.json ? context.stderr : context.stdout).write(summary);
+    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${warning}\n`);
   } catch (error) {
     context.stderr.write(`pulse-backup: warning: the backup succeeded, but retention did not run to the end: ${formatError(error)}\n`);
   }

@@ -24,6 +24,7 @@ export const pruneCommand: Command = {
     });
     if (flags.json) writeJson(context, pruneJson(result));
     else context.stdout.write(renderPruneResult(result));
+    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${warning}\n`);
     return 0;
   },
 };
