@@ -25,6 +25,15 @@ export interface ServerFacts extends ServerVersion {
   databaseSizeBytes: number;
   /** The schemas and roles a profile's `auto` looks at (SUPABASE_MARKER_*), those present. */
   shape: DatabaseShape;
+  /** The settings pg_dump's session gets as well, which shape how rows come out as text (digest.ts). */
+  outputSettings: OutputSettings;
+}
+
+/** Session settings, beyond those pg_dump sets itself, that decide how a row is written as COPY text. */
+export interface OutputSettings {
+  timeZone: string;
+  byteaOutput: string;
+  lcMonetary: string;
 }
 
 /**
@@ -137,8 +146,13 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     size: string;
     marker_schemas: string[] | null;
     marker_roles: string[] | null;
+    time_zone: string;
+    bytea_output: string;
+    lc_monetary: string;
   }>(
     `SELECT current_user AS current_user,
+            current_setting('TimeZone') AS time_zone, current_setting('bytea_output') AS bytea_output,
+            current_setting('lc_monetary') AS lc_monetary,
             COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
             pg_database_size(current_database())::text AS size,
             ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
@@ -152,6 +166,7 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     isSuperuser: row.is_superuser,
     databaseSizeBytes: Number(row.size),
     shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
+    outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
   };
 }
 
