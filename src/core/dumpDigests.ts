@@ -39,8 +39,10 @@ export interface CollectedTable {
 export interface DumpDigestOptions {
   /** Each schema entry as it ends, for a comparison that names the entries that differ. */
   onSchemaEntry?: (entry: SchemaEntryDigest) => void;
-  /** Each row as it ends, with its own hash (diff's row counts). */
-  onRow?: (table: CollectedTable, h1: number, h2: number) => void;
+  /** Each row as it ends, with its own hash and its key (rowDetail.ts). */
+  onRow?: (table: CollectedTable, h1: number, h2: number, key: string | undefined) => void;
+  /** A row's key, from its bytes (a row that spans chunks: from its first piece). */
+  rowKey?: (table: CollectedTable, bytes: Buffer, start: number, end: number) => string | undefined;
 }
 
 const SETVAL = /SELECT pg_catalog\.setval\('(?:[^']|'')*', (-?\d+), (true|false)\);/;
@@ -52,6 +54,8 @@ export class DumpDigests implements DigestTap {
   clientEncoding: string | undefined;
   private openEntry: { header: EntryHeader; hasher: RowHasher; bytes: number } | undefined;
   private table: CollectedTable | undefined;
+  private pieceKey: string | undefined;
+  private pieceStarted = false;
 
   constructor(private readonly options: DumpDigestOptions = {}) {}
 
@@ -95,18 +99,27 @@ export class DumpDigests implements DigestTap {
     const table = this.table;
     if (!table) return;
     table.digest.row(view, bytes, start, end);
-    this.options.onRow?.(table, table.digest.lastH1, table.digest.lastH2);
+    const onRow = this.options.onRow;
+    if (onRow) onRow(table, table.digest.lastH1, table.digest.lastH2, this.options.rowKey?.(table, bytes, start, end));
   }
 
   rowPiece(bytes: Buffer, start: number, end: number): void {
-    this.table?.digest.rowPiece(bytes, start, end);
+    const table = this.table;
+    if (!table) return;
+    if (!this.pieceStarted) {
+      this.pieceStarted = true;
+      this.pieceKey = this.options.rowKey?.(table, bytes, start, end);
+    }
+    table.digest.rowPiece(bytes, start, end);
   }
 
   rowEnd(): void {
     const table = this.table;
     if (!table) return;
     table.digest.rowEnd();
-    this.options.onRow?.(table, table.digest.lastH1, table.digest.lastH2);
+    this.options.onRow?.(table, table.digest.lastH1, table.digest.lastH2, this.pieceKey);
+    this.pieceStarted = false;
+    this.pieceKey = undefined;
   }
 
   copyEnd(): void {

@@ -237,7 +237,7 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
 }
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
-async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
+export async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   const schemas = await client.query<{ name: string }>(
     `SELECT n.nspname AS name FROM pg_namespace n
       WHERE n.nspname = ANY($1::text[])

@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
+import { proveCommand } from './prove';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
 import { summaryCommand } from './summary';
 import { verifyCommand } from './verify';
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   listCommand,
   showCommand,
   verifyCommand,
+  proveCommand,
   restoreCommand,
   pruneCommand,
   pinCommand,

@@ -1,0 +1,106 @@
+/**
+ * What a proof does, decided before anything runs: which ways of restoring
+ * it proves (the complete file; the schema file, then the data file), into
+ * which scratch database each goes, and the psql command line that loads
+ * each file — exactly the command a person restoring by hand runs
+ * (README, "Restoring by hand with plain psql"). Pure, so it is tested on
+ * plain data.
+ */
+import { join } from 'node:path';
+import type { ListedSet } from './listing';
+import type { BackupFileType, ManifestDigests } from './manifest';
+import { PROOF_PATHS, type ProofPathName } from './proofRecord';
+import { PulseError } from './errors';
+
+export interface ProofLoad {
+  type: BackupFileType;
+  /** Absolute path of the set's file. */
+  file: string;
+  bytes: number;
+  /** Recorded in the manifest; null for a set without one. */
+  sha256: string | null;
+  /** psql's arguments (no connection: that is in its environment). */
+  args: string[];
+  /** psql reads the file from its standard input (tools inside a container cannot open this machine's files). */
+  viaStdin: boolean;
+}
+
+export interface ProofPathPlan {
+  path: ProofPathName;
+  loads: ProofLoad[];
+}
+
+export interface ProofPlan {
+  setId: string;
+  paths: ProofPathPlan[];
+  /** The set's tables whose rows are read back, with the columns its COPY named. */
+  tables: { schema: string; name: string; columns: string[] }[];
+}
+
+/**
+ * `psql -X -v ON_ERROR_STOP=1 [--single-transaction] -f FILE`: one
+ * transaction when the set has no large objects (pg_dump's own BEGIN and
+ * COMMIT around large-object data would end it halfway), and stopping at the
+ * first error either way.
+ */
+export function psqlLoadArgs(file: string, options: { singleTransaction: boolean; viaStdin: boolean }): string[] {
+  return [
+    '--no-psqlrc',
+    '--no-password',
+    '--quiet',
+    '--set',
+    'ON_ERROR_STOP=1',
+    ...(options.singleTransaction ? ['--single-transaction'] : []),
+    '--file',
+    options.viaStdin ? '-' : file,
+  ];
+}
+
+const FILES_OF: Record<ProofPathName, readonly BackupFileType[]> = {
+  complete: ['complete'],
+  'schema-then-data': ['schema', 'data'],
+};
+
+export function planProof(set: ListedSet, folder: string, digests: ManifestDigests, options: { viaStdin: boolean; paths?: readonly ProofPathName[] }): ProofPlan {
+  const largeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+  const paths = (options.paths ?? PROOF_PATHS).map((path): ProofPathPlan => ({
+    path,
+    loads: FILES_OF[path].map((type): ProofLoad => {
+      const listed = set.files.find((file) => file.type === type);
+      if (!listed) {
+        throw new PulseError('restore-refused', `${set.id} has no ${type} file, so it cannot be proved`, { hint: 'prove another set' });
+      }
+      const file = join(folder, listed.name);
+      return {
+        type,
+        file,
+        bytes: listed.bytes,
+        sha256: set.manifest?.files.find((recorded) => recorded.type === type)?.sha256 ?? null,
+        args: psqlLoadArgs(file, { singleTransaction: !largeObjects, viaStdin: options.viaStdin }),
+        viaStdin: options.viaStdin,
+      };
+    }),
+  }));
+  return {
+    setId: set.id,
+    paths,
+    tables: digests.tables.map((table) => ({ schema: table.schema, name: table.name, columns: table.columns })),
+  };
+}
+
+/** The file whose schema entries a path's restore came from, and the other one that holds the same entries. */
+export function schemaFilesOf(path: ProofPathPlan, set: ListedSet, folder: string): string[] {
+  const own = path.path === 'complete' ? 'complete' : 'schema';
+  const other = own === 'complete' ? 'schema' : 'complete';
+  return [own, other].flatMap((type) => {
+    const listed = set.files.find((file) => file.type === type);
+    return listed ? [join(folder, listed.name)] : [];
+  });
+}
+
+/** The file a path's rows came from. */
+export function dataFileOf(path: ProofPathPlan): string {
+  const load = path.loads.find((candidate) => candidate.type !== 'schema');
+  if (!load) throw new PulseError('internal', `the ${path.path} path loads no rows`);
+  return load.file;
+}
