@@ -50,6 +50,6 @@ export function renderProof(record: ProofRecord): string {
   return `${lines.join('\n')}\n`;
 }
 
-function capitalise(text: string): string {
+export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

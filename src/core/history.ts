@@ -83,6 +83,20 @@ export function lastProof(history: SetHistory): ProofRecord | undefined {
   return readable[readable.length - 1];
 }
 
+/** The newest proof of each set that has one (the listing's sets; only those with a history are read). */
+export async function latestProofs(folder: string, sets: readonly ListedSet[]): Promise<Map<string, ProofRecord>> {
+  const proofs = new Map<string, ProofRecord>();
+  await Promise.all(
+    sets
+      .filter((set) => set.hasHistory)
+      .map(async (set) => {
+        const proof = lastProof(await readHistory(folder, set.id));
+        if (proof) proofs.set(set.id, proof);
+      }),
+  );
+  return proofs;
+}
+
 export async function recordRetention(folder: string, setId: string, event: RetentionEvent): Promise<void> {
   const history = await readHistory(folder, setId);
   history.retention = [...history.retention, event].slice(-MAX_VERIFICATIONS);

@@ -61,3 +61,15 @@ export function schemaDifference(changes: readonly EntryChange[]): string {
   const more = sorted.length > shown.length ? `, and ${formatCount(sorted.length - shown.length)} more` : '';
   return shown.length > 0 ? `${shown.join('; ')}${more}` : 'its digest differs, though every entry reads the same (their order or a duplicate)';
 }
+
+/** What `list` and `show` say of a set's latest proof (the whole record is in the history). */
+export interface ProofSummary {
+  outcome: ProofRecord['outcome'];
+  /** ISO 8601. */
+  provedAt: string;
+  summary: string;
+}
+
+export function proofSummaryOf(proof: ProofRecord | undefined): ProofSummary | null {
+  return proof ? { outcome: proof.outcome, provedAt: proof.provedAt, summary: proof.summary } : null;
+}

@@ -7,10 +7,13 @@ import { backupsFolder, supabaseContainerTools, connectionTarget, setPrefix, wri
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
+import { runProof } from './prove';
+import { capitalise } from '../proveOutput';
+import type { ProveOptions } from '../../core/prove';
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'keep-safety', 'lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'json'],
+  flags: ['db', 'dir', 'prefix', 'pg-bin-dir', 'keep', 'keep-safety', 'lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'prove', 'scratch-db', 'json'],
   positionals: [],
   summary: 'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then keep the newest --keep N backups (default 10) and --keep-safety N safety sets (default 3)',
   async run({ flags }, context) {
@@ -38,14 +41,37 @@ export const backupCommand: Command = {
       progress?.finish();
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
+      // Proved before retention runs: a set that fails its proof is never the newest good set.
+      const proved = flags.prove ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}) }) : true;
       await pruneAfterSuccess(result, flags, context);
-      return 0;
+      return proved ? 0 : 1;
     } finally {
       progress?.finish();
       context.signal.removeEventListener('abort', onAbort);
     }
   },
 };
+
+/**
+ * `--prove`: the new set restored into scratch databases and read back. The
+ * set stays whatever the proof says (its history records the proof, and
+ * retention then passes it over as the newest good set); a proof that fails
+ * or cannot run makes the exit code 1, since it was asked for.
+ */
+async function proveAfterBackup(backup: BackupResult, flags: Flags, context: CliContext, overrides: Partial<ProveOptions>): Promise<boolean> {
+  try {
+    const proof = await runProof(backup.manifest.id, backup.folder, flags, context, overrides);
+    if (proof.outcome === 'proved') {
+      (flags.json ? context.stderr : context.stdout).write(`${capitalise(proof.summary)}\n`);
+      return true;
+    }
+    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it could not be proved: ${formatError(error)}\n`);
+  }
+  return false;
+}
 
 /**
  * Retention runs only once the backup has succeeded (a failed backup throws
