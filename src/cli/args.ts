@@ -38,7 +38,7 @@ export const FLAGS = {
     type: 'string',
     value: 'SECONDS',
     minimum: 1,
-    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup: default 60)',
+    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
   },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'how many backups of this prefix to keep (default 10; safety sets do not count)' },
   'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },

@@ -12,10 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from './connection';
-import { DumpDigests } from './dumpDigests';
-import { DumpSplitter } from './dumpSplitter';
 import { PulseError, toPulseError } from './errors';
 import { recordProof } from './history';
 import { findSet, type ListedSet } from './listing';
@@ -26,13 +24,12 @@ import { compareMaterializedViews, compareSchemaEntries, compareSequences, compa
 import { dataFileOf, planProof, schemaFilesOf, type ProofPathPlan } from './proofPlan';
 import { PROOF_FORMAT_VERSION, type ProofDifference, type ProofPathName, type ProofPathResult, type ProofRecord } from './proofRecord';
 import { proofSummary, rowsDifference, schemaDifference } from './proofWords';
-import { openReadSession, readFacts, type ObservedFacts } from './readbackFacts';
+import { openReadSession, readFacts } from './readbackFacts';
 import { readSchema, readTables, type ReadbackSession } from './readback';
-import { compareRowSets, keyPositions, rowKey, RowSet } from './rowDetail';
 import { restoreHint } from './restoreErrors';
+import { changedRows, digestsFromCompleteFile, schemaEntriesOf } from './setContent';
 import { ScratchControl } from './scratchDatabase';
 import { supabaseEntryFilter, type ProfileName } from './profile';
-import type { OutputSettings } from './snapshot';
 import { loadPlatform, platformSql } from './supabasePlatformCopy';
 import type { ContainerTools } from './supabaseProject';
 import { onLines } from './lines';
@@ -117,7 +114,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   let outcomes: PathOutcome[];
   let digests: ManifestDigests;
   try {
-    digests = set.manifest?.digests ?? (await digestsOfSet(set, options, await control.outputSettings()));
+    digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal));
     if (digestsFrom === 'complete file') notes.push('the set recorded no digests (it was made before they were): the read-back was compared with its complete file');
     await control.assertMayCreate();
     const swept = await control.sweep();
@@ -258,7 +255,9 @@ async function compareReadBack(context: ProofContext, path: ProofPathPlan, targe
     if (comparison.state === 'columns-differ') add('missing-table', name, `has no column ${comparison.missingColumns.join(', ')} after the restore`);
   }
   if (different.length > 0) {
-    const details = await explainRows(context, path, target, different.slice(0, MAX_DIFFERENCES_PER_KIND).map((comparison) => comparison.table), facts);
+    const reader: ReadbackSession = { target, tools: context.tools, env: options.env, signal: options.signal };
+    const explained = different.slice(0, MAX_DIFFERENCES_PER_KIND).map((comparison) => comparison.table);
+    const details = await changedRows(dataFileOf(path), reader, digests.settings, explained, facts);
     for (const comparison of different) {
       if (comparison.state !== 'different') continue;
       const name = qualifiedName(comparison.table.schema, comparison.table.name);
@@ -291,37 +290,6 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, target: C
   }
 }
 
-/** For tables whose digests differ: which rows, by reading them again with their keys, and the set's own rows from its file. */
-async function explainRows(context: ProofContext, path: ProofPathPlan, target: ConnectionTarget, tables: readonly ManifestDigests['tables'][number][], facts: ObservedFacts) {
-  const { options, tools, digests } = context;
-  const wanted = new Map(tables.map((table) => [qualifiedName(table.schema, table.name), table]));
-  const positions = new Map(
-    tables.map((table) => {
-      const key = facts.tables.get(qualifiedName(table.schema, table.name))?.key ?? [];
-      return [qualifiedName(table.schema, table.name), { positions: keyPositions(table.columns, key), key }];
-    }),
-  );
-  const keyOf = (table: { schema: string; name: string }, bytes: Buffer, start: number, end: number) => {
-    const found = positions.get(qualifiedName(table.schema, table.name));
-    return found?.positions ? rowKey(bytes, start, end, found.positions, found.key) : undefined;
-  };
-  const before = new Map(tables.map((table) => [qualifiedName(table.schema, table.name), new RowSet()]));
-  const after = new Map(tables.map((table) => [qualifiedName(table.schema, table.name), new RowSet()]));
-  const reader: ReadbackSession = { target, tools, env: options.env, signal: options.signal };
-  await Promise.all([
-    readTables(reader, tables, digests.settings, { rowKey: keyOf, onRow: (table, h1, h2, key) => after.get(qualifiedName(table.schema, table.name))?.add(h1, h2, key) }),
-    rowsOfFile(dataFileOf(path), options.signal, {
-      rowKey: (table, bytes, start, end) => (wanted.has(qualifiedName(table.schema, table.name)) ? keyOf(table, bytes, start, end) : undefined),
-      onRow: (table, h1, h2, key) => before.get(qualifiedName(table.schema, table.name))?.add(h1, h2, key),
-    }),
-  ]);
-  const details = new Map<string, ReturnType<typeof compareRowSets>>();
-  for (const name of wanted.keys()) {
-    details.set(name, compareRowSets(before.get(name)!, after.get(name)!, positions.get(name)?.positions !== undefined));
-  }
-  return details;
-}
-
 /**
  * The schema entries that differ: against the set's file this path
  * restored from, or — when that file no longer holds what the backup
@@ -332,10 +300,8 @@ async function explainSchema(path: ProofPathPlan, set: ListedSet, folder: string
   let reference: SchemaEntryDigest[] | undefined;
   let note = '';
   for (const [index, file] of files.entries()) {
-    const entries: SchemaEntryDigest[] = [];
-    const collected = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
-    await readThrough(file, new DumpSplitter(collected.splitterOptions()));
-    if (collected.schema.digest === digests.schema.digest) {
+    const { entries, digest } = await schemaEntriesOf(file);
+    if (digest === digests.schema.digest) {
       reference = entries;
       if (index > 0) note = ` (${basename(files[0])} no longer holds the schema the backup recorded; compared with ${basename(file)}, which does)`;
       break;
@@ -370,25 +336,6 @@ async function loadFile(tools: ClientTools, target: ConnectionTarget, options: P
   const detail = stderr.slice(errorIndex + 1).find((candidate) => candidate.startsWith('DETAIL:'));
   const where = location ? ` (line ${location[2]} of ${basename(load.file)})` : '';
   return `does not restore: ${message}${where}; ${restoreHint(message, detail)}`;
-}
-
-/** Digests of a set made before backups recorded them: from its complete file, which holds every row and the whole schema. */
-async function digestsOfSet(set: ListedSet, options: ProveOptions, settings: OutputSettings): Promise<ManifestDigests> {
-  const complete = set.files.find((file) => file.type === 'complete');
-  if (!complete) throw new PulseError('restore-refused', `${set.id} has no complete file, so it cannot be proved`, { hint: 'prove another set' });
-  const digests = new DumpDigests();
-  await readThrough(join(options.folder, complete.name), new DumpSplitter(digests.splitterOptions()), options.signal);
-  // The file says nothing of the session's time zone and the like: the scratch server's defaults stand in.
-  return digests.record(settings);
-}
-
-async function rowsOfFile(file: string, signal: AbortSignal | undefined, options: ConstructorParameters<typeof DumpDigests>[0]): Promise<void> {
-  await readThrough(file, new DumpSplitter(new DumpDigests(options).splitterOptions()), signal);
-}
-
-async function readThrough(file: string, splitter: DumpSplitter, signal?: AbortSignal): Promise<void> {
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) splitter.push(chunk as Buffer);
-  splitter.end();
 }
 
 async function sha256Of(file: string, signal: AbortSignal | undefined): Promise<string> {

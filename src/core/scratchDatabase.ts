@@ -17,6 +17,7 @@ import { PulseError } from './errors';
 import { loadPg } from './pgDriver';
 import { quoteIdentifier, quoteLiteral } from './sql';
 import type { OutputSettings } from './snapshot';
+import { outputSettingsOf } from './setContent';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -101,12 +102,8 @@ export class ScratchControl {
   }
 
   /** The server's defaults for how rows come out as text (for a set that recorded none). */
-  async outputSettings(): Promise<OutputSettings> {
-    const result = await this.client.query<{ time_zone: string; bytea_output: string; lc_monetary: string }>(
-      "SELECT current_setting('TimeZone') AS time_zone, current_setting('bytea_output') AS bytea_output, current_setting('lc_monetary') AS lc_monetary",
-    );
-    const row = result.rows[0];
-    return { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary };
+  outputSettings(): Promise<OutputSettings> {
+    return outputSettingsOf(this.client);
   }
 
   /** Refuses, in one line naming who can, when this role may not create databases. */

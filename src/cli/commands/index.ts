@@ -1,6 +1,7 @@
 /** Every command of `pulse-backup`, in the order `help` lists them. */
 import type { Command } from '../command';
 import { backupCommand } from './backup';
+import { diffCommand } from './diff';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
 import { proveCommand } from './prove';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   showCommand,
   verifyCommand,
   proveCommand,
+  diffCommand,
   restoreCommand,
   pruneCommand,
   pinCommand,
