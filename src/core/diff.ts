@@ -21,6 +21,7 @@ import { openReadSession, readFacts } from './readbackFacts';
 import { readSchema, readTables, type ReadbackSession } from './readback';
 import type { RowChanges } from './rowDetail';
 import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
+import { filesOf } from './proofPlan';
 import type { ContainerTools } from './supabaseProject';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from './lockWaits';
 import { diffSummary, tableDiffDetail } from './diffWords';
@@ -113,7 +114,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     );
     const changed = comparisons.filter((comparison) => comparison.state === 'different').map((comparison) => comparison.table);
     options.onProgress?.({ kind: 'counting', tables: Math.min(changed.length, MAX_TABLES_COUNTED) });
-    const counted = await changedRows(setFile(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts);
+    const counted = await changedRows(filesOf(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts);
     const setSchema = schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal);
     const objects = setSchema ? compareSchemaEntries(setSchema.entries, schema.entries) : [];
     const tables = comparisons.map((comparison): TableDiff => {
@@ -123,7 +124,8 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
           return { ...base, state: 'same', rowsNow: comparison.now.rows, detail: 'unchanged' };
         case 'different': {
           const changes = counted.get(qualifiedName(base.schema, base.name));
-          return { ...base, state: 'changed', rowsNow: comparison.now.rows, ...(changes ? { rows: changes } : {}), detail: tableDiffDetail(base.rowsInSet, comparison.now.rows, changes) };
+          const detail = `${tableDiffDetail(base.rowsInSet, comparison.now.rows, changes?.changes)}${changes?.note ? ` (${changes.note})` : ''}`;
+          return { ...base, state: 'changed', rowsNow: comparison.now.rows, ...(changes ? { rows: changes.changes } : {}), detail };
         }
         case 'missing':
           return { ...base, state: 'dropped', rowsNow: null, detail: 'dropped since the set was made' };

@@ -90,17 +90,18 @@ export function planProof(set: ListedSet, folder: string, digests: ManifestDiges
 
 /** The file whose schema entries a path's restore came from, and the other one that holds the same entries. */
 export function schemaFilesOf(path: ProofPathPlan, set: ListedSet, folder: string): string[] {
-  const own = path.path === 'complete' ? 'complete' : 'schema';
-  const other = own === 'complete' ? 'schema' : 'complete';
-  return [own, other].flatMap((type) => {
+  return filesOf(set, folder, path.path === 'complete' ? ['complete', 'schema'] : ['schema', 'complete']);
+}
+
+/** The file a path's rows came from, and the other one that holds the same rows. */
+export function rowFilesOf(path: ProofPathPlan, set: ListedSet, folder: string): string[] {
+  return filesOf(set, folder, path.path === 'complete' ? ['complete', 'data'] : ['data', 'complete']);
+}
+
+/** The set's files of these types, in this order, those it has. */
+export function filesOf(set: ListedSet, folder: string, types: readonly BackupFileType[]): string[] {
+  return types.flatMap((type) => {
     const listed = set.files.find((file) => file.type === type);
     return listed ? [join(folder, listed.name)] : [];
   });
-}
-
-/** The file a path's rows came from. */
-export function dataFileOf(path: ProofPathPlan): string {
-  const load = path.loads.find((candidate) => candidate.type !== 'schema');
-  if (!load) throw new PulseError('internal', `the ${path.path} path loads no rows`);
-  return load.file;
 }

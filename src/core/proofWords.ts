@@ -3,6 +3,7 @@ import { formatCount } from './format';
 import type { ProofDifference, ProofPathName, ProofRecord } from './proofRecord';
 import type { EntryChange } from './proofCompare';
 import type { RowChanges } from './rowDetail';
+import { restoreHint } from './restoreErrors';
 
 export const PATH_TITLES: Record<ProofPathName, string> = {
   complete: 'the complete file',
@@ -72,4 +73,13 @@ export interface ProofSummary {
 
 export function proofSummaryOf(proof: ProofRecord | undefined): ProofSummary | null {
   return proof ? { outcome: proof.outcome, provedAt: proof.provedAt, summary: proof.summary } : null;
+}
+
+/** What to do about a file that does not load into a scratch database, in one line. */
+export function proofRestoreHint(message: string, detail: string | undefined): string {
+  if (/^(relation|type|function|schema) ".*" does not exist/.test(message)) {
+    return 'the file uses an object the set\'s own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out';
+  }
+  const hint = restoreHint(message, detail);
+  return hint.includes('PULSE_BACKUP_DEBUG') ? 'restore it by hand into an empty database (README: Restoring by hand with plain psql) to see all psql says' : hint;
 }

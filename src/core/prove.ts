@@ -21,12 +21,11 @@ import { qualifiedName, type Manifest, type ManifestDigests } from './manifest';
 import { clientToolsFor, startPgTool, toolName, type ClientTools } from './pgRun';
 import { parseServerVersionNum } from './pgTools';
 import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from './proofCompare';
-import { dataFileOf, planProof, schemaFilesOf, type ProofPathPlan } from './proofPlan';
+import { planProof, rowFilesOf, schemaFilesOf, type ProofPathPlan } from './proofPlan';
 import { PROOF_FORMAT_VERSION, type ProofDifference, type ProofPathName, type ProofPathResult, type ProofRecord } from './proofRecord';
-import { proofSummary, rowsDifference, schemaDifference } from './proofWords';
+import { proofRestoreHint, proofSummary, rowsDifference, schemaDifference } from './proofWords';
 import { openReadSession, readFacts } from './readbackFacts';
 import { readSchema, readTables, type ReadbackSession } from './readback';
-import { restoreHint } from './restoreErrors';
 import { changedRows, digestsFromCompleteFile, schemaEntriesOf } from './setContent';
 import { ScratchControl } from './scratchDatabase';
 import { supabaseEntryFilter, type ProfileName } from './profile';
@@ -257,11 +256,12 @@ async function compareReadBack(context: ProofContext, path: ProofPathPlan, targe
   if (different.length > 0) {
     const reader: ReadbackSession = { target, tools: context.tools, env: options.env, signal: options.signal };
     const explained = different.slice(0, MAX_DIFFERENCES_PER_KIND).map((comparison) => comparison.table);
-    const details = await changedRows(dataFileOf(path), reader, digests.settings, explained, facts);
+    const details = await changedRows(rowFilesOf(path, set, options.folder), reader, digests.settings, explained, facts);
     for (const comparison of different) {
       if (comparison.state !== 'different') continue;
       const name = qualifiedName(comparison.table.schema, comparison.table.name);
-      add('rows', name, rowsDifference(comparison.table.rows, comparison.now.rows, details.get(name), 'proof'));
+      const detail = details.get(name);
+      add('rows', name, `${rowsDifference(comparison.table.rows, comparison.now.rows, detail?.changes, 'proof')}${detail?.note ? ` (${detail.note})` : ''}`);
     }
   }
   result.schemaEqual = schema.digest === digests.schema.digest;
@@ -335,7 +335,7 @@ async function loadFile(tools: ClientTools, target: ConnectionTarget, options: P
   const message = line.replace(/^psql:.*?:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
   const detail = stderr.slice(errorIndex + 1).find((candidate) => candidate.startsWith('DETAIL:'));
   const where = location ? ` (line ${location[2]} of ${basename(load.file)})` : '';
-  return `does not restore: ${message}${where}; ${restoreHint(message, detail)}`;
+  return `does not restore: ${message}${where}; ${proofRestoreHint(message, detail)}`;
 }
 
 async function sha256Of(file: string, signal: AbortSignal | undefined): Promise<string> {

@@ -6,7 +6,7 @@
  * read again beside the set's.
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { DumpDigests, type SchemaEntryDigest } from './dumpDigests';
 import { DumpSplitter } from './dumpSplitter';
@@ -63,39 +63,71 @@ export async function schemaEntriesOf(file: string, signal?: AbortSignal): Promi
   return { entries, digest: digests.schema.digest };
 }
 
+/** Which rows of a table differ, and, where the set's first file no longer held them, which file did. */
+export interface ChangedRows {
+  changes: RowChanges;
+  note?: string;
+}
+
 /**
- * Which rows differ, table by table: the set's rows from `file`, the
- * database's read again through `reader` (in the same snapshot, for a diff),
- * each with its key where the table has one (a primary key, or a unique index
- * over NOT NULL columns).
+ * Which rows differ, table by table: the set's rows from the first of
+ * `files` that still holds them as the backup recorded them (a file edited
+ * since would agree with a database restored from it), the database's read
+ * again through `reader` (in the same snapshot, for a diff), each row with
+ * its key where the table has one (a primary key, or a unique index over NOT
+ * NULL columns).
  */
 export async function changedRows(
-  file: string,
+  files: readonly string[],
   reader: ReadbackSession,
   settings: DigestSettings,
   tables: readonly ManifestTableDigest[],
   facts: ObservedFacts,
-): Promise<Map<string, RowChanges>> {
-  const counted = new Map<string, RowChanges>();
-  if (tables.length === 0) return counted;
+): Promise<Map<string, ChangedRows>> {
+  const counted = new Map<string, ChangedRows>();
+  if (tables.length === 0 || files.length === 0) return counted;
+  const nameOf = (table: { schema: string; name: string }) => qualifiedName(table.schema, table.name);
   const keys = new Map(
     tables.map((table) => {
-      const key = facts.tables.get(qualifiedName(table.schema, table.name))?.key ?? [];
-      return [qualifiedName(table.schema, table.name), { positions: keyPositions(table.columns, key), key }] as const;
+      const key = facts.tables.get(nameOf(table))?.key ?? [];
+      return [nameOf(table), { positions: keyPositions(table.columns, key), key }] as const;
     }),
   );
   const keyOf = (table: { schema: string; name: string }, bytes: Buffer, start: number, end: number) => {
-    const found = keys.get(qualifiedName(table.schema, table.name));
+    const found = keys.get(nameOf(table));
     return found?.positions ? rowKey(bytes, start, end, found.positions, found.key) : undefined;
   };
-  const inSet = new Map(tables.map((table) => [qualifiedName(table.schema, table.name), new RowSet()]));
-  const now = new Map(tables.map((table) => [qualifiedName(table.schema, table.name), new RowSet()]));
   const collect = (sides: Map<string, RowSet>) => (table: { schema: string; name: string }, h1: number, h2: number, key: string | undefined) =>
-    sides.get(qualifiedName(table.schema, table.name))?.add(h1, h2, key);
-  await Promise.all([
-    readTables(reader, tables, settings, { rowKey: keyOf, onRow: collect(now) }),
-    readDumpFile(file, new DumpDigests({ rowKey: keyOf, onRow: collect(inSet) }), reader.signal),
-  ]);
-  for (const [name, rows] of inSet) counted.set(name, compareRowSets(rows, now.get(name)!, keys.get(name)?.positions !== undefined));
+    sides.get(nameOf(table))?.add(h1, h2, key);
+  const now = new Map(tables.map((table) => [nameOf(table), new RowSet()]));
+  const inSet = new Map<string, { rows: RowSet; file: string }>();
+  const readSet = async (file: string, wanted: readonly ManifestTableDigest[]) => {
+    const sides = new Map(wanted.map((table) => [nameOf(table), new RowSet()]));
+    const digests = new DumpDigests({ rowKey: (table, bytes, start, end) => (sides.has(nameOf(table)) ? keyOf(table, bytes, start, end) : undefined), onRow: collect(sides) });
+    await readDumpFile(file, digests, reader.signal);
+    const found = new Map(digests.tableDigests().map((table) => [nameOf(table), table.digest]));
+    // What the file holds as the backup recorded it stands; the rest is looked for in the next file.
+    for (const table of wanted) {
+      const name = nameOf(table);
+      if (found.get(name) === table.digest || !inSet.has(name)) inSet.set(name, { rows: sides.get(name)!, file });
+    }
+    return wanted.filter((table) => found.get(nameOf(table)) !== table.digest);
+  };
+  const [, unmatched] = await Promise.all([readTables(reader, tables, settings, { rowKey: keyOf, onRow: collect(now) }), readSet(files[0], tables)]);
+  let left = unmatched;
+  for (const file of files.slice(1)) {
+    if (left.length === 0) break;
+    left = await readSet(file, left);
+  }
+  for (const table of tables) {
+    const name = nameOf(table);
+    const side = inSet.get(name)!;
+    const note = left.includes(table)
+      ? 'no file of the set holds these rows as the backup recorded them'
+      : side.file !== files[0]
+        ? `${basename(files[0])} no longer holds these rows as the backup recorded them; compared with ${basename(side.file)}, which does`
+        : undefined;
+    counted.set(name, { changes: compareRowSets(side.rows, now.get(name)!, keys.get(name)?.positions !== undefined), ...(note ? { note } : {}) });
+  }
   return counted;
 }
