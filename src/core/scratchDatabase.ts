@@ -187,7 +187,7 @@ function cannotCreateError(target: ConnectionTarget, others: readonly string[]):
   const who = others.length > 0 ? `${others.join(', ')} can` : 'a role with CREATEDB (or a superuser) can';
   const example = others[0] ?? 'ROLE';
   return new PulseError('permission-denied', `${target.user} may not create databases on ${server}, and a proof restores the set into new ones it drops afterwards`, {
-    hint: `${who}: pass --scratch-db postgresql://${example}@${server}/${target.database} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${quoteIdentifier(target.user)} CREATEDB`,
+    hint: `${who}: pass --scratch-db postgresql://${example}@${server}/${target.database} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
   });
 }
 
