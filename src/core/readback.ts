@@ -22,7 +22,7 @@ import { startPgTool, toolName, type ClientTools } from './pgRun';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from './sql';
 import { lostConnectionReason } from './psqlEnd';
 import { onLines } from './lines';
-import { toolStartError } from './toolProcess';
+import { toolStartError, type ToolProcess } from './toolProcess';
 import { redactText } from './redact';
 
 /** A table to read back: the columns its COPY named, in that order. */
@@ -109,16 +109,8 @@ export async function readTables(
     stdout: 'pipe',
     signal: session.signal,
   });
-  const stderr = collectStderr(psql.stderr);
   psql.stdin?.end(readbackScript(tables, settings, session));
-  const read = (async () => {
-    for await (const chunk of psql.stdout!) splitter.push(chunk as Buffer);
-    splitter.end();
-  })();
-  const [exit, reading] = await Promise.all([psql.exited, read.then(() => undefined, (error: unknown) => error)]);
-  if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
-  if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, 'psql'));
-  if (exit.exitCode !== 0 || reading !== undefined) throw toolError('psql', 'read the tables back', session.target, stderr, exit.signal ?? exit.exitCode);
+  const stderr = await streamThrough(psql, splitter, session, 'psql', 'read the tables back');
   if (digests.tables.length !== tables.length || done !== tables.length) {
     throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: 'run again with PULSE_BACKUP_DEBUG=1 for psql\'s output', details: stderr.join('\n') });
   }
@@ -147,24 +139,26 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
     ...(session.lockTimeoutSeconds ? [`--lock-wait-timeout=${session.lockTimeoutSeconds}s`] : []),
   ];
   const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
-  const stderr = collectStderr(pgDump.stderr);
-  const read = (async () => {
-    for await (const chunk of pgDump.stdout!) splitter.push(chunk as Buffer);
-    splitter.end();
-  })();
-  const [exit, reading] = await Promise.all([pgDump.exited, read.then(() => undefined, (error: unknown) => error)]);
-  if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
-  if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, 'pg_dump'));
-  if (exit.exitCode !== 0 || reading !== undefined || !splitter.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, exit.signal ?? exit.exitCode);
+  const stderr = await streamThrough(pgDump, splitter, session, 'pg_dump', 'dump the schema');
+  if (!splitter.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, 'an unfinished dump');
   return { digest: digests.schema.digest, entries };
 }
 
-function collectStderr(stream: NodeJS.ReadableStream): string[] {
-  const lines: string[] = [];
-  onLines(stream as never, (line) => {
-    if (line.trim() !== '' && lines.length < 200) lines.push(redactText(line));
+/** Feeds a tool's output through the splitter until it ends; its stderr lines, or the one-line error it failed with. */
+async function streamThrough(tool: ToolProcess, splitter: DumpSplitter, session: ReadbackSession, name: 'psql' | 'pg_dump', what: string): Promise<string[]> {
+  const stderr: string[] = [];
+  onLines(tool.stderr, (line) => {
+    if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
   });
-  return lines;
+  const read = (async () => {
+    for await (const chunk of tool.stdout!) splitter.push(chunk as Buffer);
+    splitter.end();
+  })();
+  const [exit, reading] = await Promise.all([tool.exited, read.then(() => undefined, (error: unknown) => error)]);
+  if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
+  if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
+  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode);
+  return stderr;
 }
 
 /** A read-back tool that failed, in one line: the server's first error, or how the tool ended. */

@@ -8,9 +8,9 @@
  * of the platform.
  */
 import type pg from 'pg';
-import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { describeConnectionError, type ConnectionTarget } from './connection';
 import { qualifiedName, type ManifestSequenceValue } from './manifest';
-import { loadPg } from './pgDriver';
+import { connectClient } from './pgDriver';
 import type { PlatformFacts } from './profile';
 import { readPlatformFacts } from './snapshot';
 import { qualifiedIdentifier } from './sql';
@@ -24,19 +24,12 @@ export interface ReadSession {
 
 /** Opens the session and its snapshot; a lock another session holds is waited for at most `lockTimeoutSeconds`. */
 export async function openReadSession(target: ConnectionTarget, options: { lockTimeoutSeconds?: number; signal?: AbortSignal } = {}): Promise<ReadSession> {
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  client.on('error', () => undefined);
-  const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connectClient(target, options.signal ? { signal: options.signal } : {});
   } catch (error) {
-    await client.end().catch(() => undefined);
     if (options.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
-    throw describeConnectionError(error, target);
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    throw error;
   }
   try {
     const results = (await client.query(

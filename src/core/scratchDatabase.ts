@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { describeConnectionError, describeServer, pgClientConfig, type ConnectionTarget } from './connection';
+import { describeConnectionError, describeServer, type ConnectionTarget } from './connection';
 import { PulseError } from './errors';
-import { loadPg } from './pgDriver';
+import { connectClient } from './pgDriver';
 import { quoteIdentifier, quoteLiteral } from './sql';
 import type { OutputSettings } from './snapshot';
 import { outputSettingsOf } from './setContent';
@@ -71,19 +71,12 @@ export class ScratchControl {
   ) {}
 
   static async open(target: ConnectionTarget, signal?: AbortSignal): Promise<ScratchControl> {
-    const { Client } = await loadPg();
-    const client = new Client({ ...pgClientConfig(target), application_name: 'pulse-backup prove' });
-    client.on('error', () => undefined);
-    const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let client: pg.Client;
     try {
-      await client.connect();
+      client = await connectClient(target, { applicationName: 'pulse-backup prove', ...(signal ? { signal } : {}) });
     } catch (error) {
-      await client.end().catch(() => undefined);
       if (signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'nothing was created' });
-      throw describeConnectionError(error, target);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+      throw error;
     }
     const control = new ScratchControl(client, target);
     try {

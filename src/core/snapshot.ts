@@ -5,8 +5,8 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { loadPg } from './pgDriver';
-import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { connectClient } from './pgDriver';
+import { describeConnectionError, type ConnectionTarget } from './connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
@@ -89,24 +89,8 @@ export interface SessionOptions {
 }
 
 export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
-  const signal = options.signal;
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  // A connection that dies mid-backup must not crash the process; pg_dump's
-  // own failure (it loses the snapshot) reports the problem.
-  client.on('error', () => undefined);
-  // A cancel does not wait for a server that is slow to answer: pg's own end() waits for the
-  // connection to open, but a socket destroyed with an error fails connect() at once.
-  const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw describeConnectionError(error, target);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  // A connection that dies mid-backup is reported by pg_dump's own failure (it loses the snapshot).
+  const client = await connectClient(target, options.signal ? { signal: options.signal } : {});
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and
     // which pg_dump to start depends only on the server's version. A lock
