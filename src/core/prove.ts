@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from './connection';
 import { PulseError, toPulseError } from './errors';
-import { recordProof } from './history';
+import { recentVerification, recordProof } from './history';
 import { findSet, type ListedSet } from './listing';
 import { qualifiedName, type Manifest, type ManifestDigests } from './manifest';
 import { clientToolsFor, startPgTool, toolName, type ClientTools } from './pgRun';
@@ -86,6 +86,8 @@ interface ProofContext {
   control: ScratchControl;
   tools: ClientTools;
   platform: Buffer | undefined;
+  /** The files were checked against their sha256 by a verification newer than all of them: not read again for that. */
+  checkedAlready: boolean;
 }
 
 /** Differences of one kind kept per path: the first few say enough, the count says the rest. */
@@ -127,7 +129,10 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     }
     const platform = profile === 'supabase' ? await platformSql({ target: options.target, tools, env: options.env, signal: options.signal }) : undefined;
     const plan = planProof(set, options.folder, digests, { viaStdin: tools.container !== undefined, paths: options.paths });
-    const context: ProofContext = { options, set, digests, profile, control, tools, platform };
+    // A verification newer than every file of the set vouches for their sha256; otherwise they are hashed while they load.
+    const verified = await recentVerification(options.folder, set);
+    const checkedAlready = verified?.groups.find((group) => group.name === 'post-backup')?.checks.find((check) => check.id === 'checksums')?.status === 'pass';
+    const context: ProofContext = { options, set, digests, profile, control, tools, platform, checkedAlready };
     outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path)));
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
@@ -206,7 +211,7 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
       }
     }
     // The files are checked against their recorded sha256 while psql reads them.
-    const checksums = path.loads.map((load) => (load.sha256 ? sha256Of(load.file, options.signal) : Promise.resolve(undefined)));
+    const checksums = path.loads.map((load) => (load.sha256 && !context.checkedAlready ? sha256Of(load.file, options.signal) : Promise.resolve(undefined)));
     for (const pending of checksums) pending.catch(() => undefined);
     for (const load of path.loads) {
       options.onProgress?.({ kind: 'loading', path: path.path, file: load.file });

@@ -9,7 +9,7 @@
  * for leftovers; `backup --prove` and retention use the result.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
@@ -115,6 +115,21 @@ describe('prove', function () {
       assert.match(record.differences[0].detail, /^1 row changed \(first: id = \d+\); \d+ rows in the set, \d+ restored \(tamper_data_backup_\d+_\d+\.sql no longer holds these rows as the backup recorded them; compared with tamper_complete_backup_\d+_\d+\.sql, which does\)$/);
       assert.match(record.summary, /^NOT proved: schema then data: public\.organizations: 1 row changed/);
       assert.deepEqual(await scratchDatabases(), []);
+    });
+
+    it('a data file changed after the backup (one letter: its size is the same), its manifest not: the checksum and the row, in the way that loads it', async function () {
+      await runCli(['verify', manifest.id, '--dir', folder]);
+      const file = join(folder, manifest.files.find((candidate) => candidate.type === 'data')!.name);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const oneLetter = (name: string) => `${name.startsWith('X') ? 'Y' : 'X'}${name.slice(1)}`;
+      writeFileSync(file, editFirstRow(readFileSync(file, 'utf8'), 'public.organizations', (fields) => [fields[0], oneLetter(fields[1]), ...fields.slice(2)]));
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.deepEqual(record?.differences.map(({ path, kind, object }) => [path, kind, object]), [
+        ['schema-then-data', 'checksum', 'data file'],
+        ['schema-then-data', 'rows', 'public.organizations'],
+      ]);
+      assert.match(record.differences[0].detail, /^tamper_data_backup_\d+_\d+\.sql no longer matches the sha256 its manifest recorded: it changed after the backup$/);
     });
 
     it('a table dropped from the schema file: the load that needs it fails, naming it', async function () {
