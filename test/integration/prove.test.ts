@@ -9,7 +9,7 @@
  * for leftovers; `backup --prove` and retention use the result.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/manifest';
@@ -214,6 +214,19 @@ describe('prove', function () {
       assert.equal(next.code, 0, next.stderr);
       assert.deepEqual(await scratchDatabases(), []);
       assert.match(readFileSync(join(fastFolder, `${fastSet.id}.history.json`), 'utf8'), /"outcome": "proved"/);
+    });
+
+    it('Ctrl-C in the middle of a proof drops its scratch databases and says so in one line', async function () {
+      const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder]);
+      await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the proof to create its scratch databases');
+      subprocess.kill('SIGINT');
+      const result = await subprocess;
+      assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 }, 130);
+      assert.match(String(result.stderr), /^pulse-backup: proof cancelled: its scratch databases were dropped; the set and the database are as they were$/);
+      assert.deepEqual(await scratchDatabases(), []);
+      const history = join(slowFolder, `${slowSet.id}.history.json`);
+      const proofs = existsSync(history) ? ((JSON.parse(readFileSync(history, 'utf8')) as { proofs?: unknown[] }).proofs ?? []) : [];
+      assert.equal(proofs.length, 0, 'a cancelled proof is no proof');
     });
 
     it('a proof running on the same server at the same time keeps its scratch databases, and both prove', async function () {
