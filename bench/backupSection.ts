@@ -17,6 +17,10 @@ import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseN
 import { freshFolder, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
 
 const RATIO_GOAL = 1.3;
+/** The content digests (digest.ts) may add at most this to a backup. */
+const DIGESTS_RATIO_GOAL = 1.05;
+/** The same backup with PULSE_BACKUP_DIGESTS=off, in the same rounds: what the digests cost. */
+const WITHOUT_DIGESTS = 'pulse-backup backup, no digests';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
 const SMALL_DATABASE = 'pulse_bench_small';
 const SMALL_SCALE = '1';
@@ -44,6 +48,7 @@ export const backupSection: BenchSection = {
       {
         'pg_dump -f': plainDumpCommand(context, database.name, observed),
         'pulse-backup backup': backupCommand(context, database.name, observed),
+        [WITHOUT_DIGESTS]: backupCommand(context, database.name, observed, { digests: false }),
         'old script (3× pg_dump)': oldScriptCommand(context, database.name),
       },
       { rounds: context.rounds, warmUpRounds: 1, onSample },
@@ -74,7 +79,9 @@ export const backupSection: BenchSection = {
     const plain = full['pg_dump -f'];
     const backup = full['pulse-backup backup'];
     const oldScript = full['old script (3× pg_dump)'];
+    const withoutDigests = full[WITHOUT_DIGESTS];
     const backupRatio = backup.medianSeconds / plain.medianSeconds;
+    const digestsRatio = backup.medianSeconds / withoutDigests.medianSeconds;
     const oldScriptRatio = oldScript.medianSeconds / plain.medianSeconds;
     const peakRssBytes = maxPeakRss(backup);
     const smallPeakRssBytes = maxPeakRss(fixedCost['pulse-backup backup']);
@@ -87,6 +94,12 @@ export const backupSection: BenchSection = {
         timeLine('old script (3× pg_dump)', oldScript),
         { label: 'backup ÷ pg_dump', value: formatRatio(backupRatio), goal: { text: `≤ ${RATIO_GOAL}`, met: backupRatio <= RATIO_GOAL } },
         { label: 'old script ÷ pg_dump', value: formatRatio(oldScriptRatio) },
+        timeLine('backup without digests', withoutDigests),
+        {
+          label: 'backup ÷ without digests',
+          value: `${formatRatio(digestsRatio)}  (${formatSeconds(backup.medianSeconds - withoutDigests.medianSeconds)} for the rows' and the schema's digests)`,
+          goal: { text: `≤ ${DIGESTS_RATIO_GOAL}`, met: digestsRatio <= DIGESTS_RATIO_GOAL },
+        },
         {
           label: 'peak RSS',
           value: `${formatMegabytes(peakRssBytes)} (scale ${SMALL_SCALE}: ${formatMegabytes(smallPeakRssBytes)})`,
@@ -108,7 +121,9 @@ export const backupSection: BenchSection = {
       ],
       notes: [...noiseNotes(full), ...noiseNotes(fixedCost).map((note) => `scale ${SMALL_SCALE}: ${note}`), ...noiseNotes(nodeStart)],
       data: {
-        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES },
+        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES, digestsRatioAtMost: DIGESTS_RATIO_GOAL },
+        backupWithoutDigests: measurementSummary(withoutDigests),
+        digestsRatio,
         plainDumpBytes: observed.plainDumpBytes ?? null,
         pgDump: measurementSummary(plain),
         backup: measurementSummary(backup),
@@ -168,8 +183,10 @@ export function plainDumpCommand(context: BenchContext, database: string, observ
   });
 }
 
-export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns): TimedCommand {
-  const { url, env } = context.cliConnection(database);
+export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns, options: { digests?: boolean } = {}): TimedCommand {
+  const connection = context.cliConnection(database);
+  const url = connection.url;
+  const env = options.digests === false ? { ...connection.env, PULSE_BACKUP_DIGESTS: 'off' } : connection.env;
   return timedCommandWith({
     prepare: async () => {
       const folder = await freshFolder(context, 'backup');

@@ -23,13 +23,14 @@ import { backupSection } from './backupSection';
 import { largeValueSection } from './largeValueSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
+import { proveSection } from './proveSection';
 import { restoreSection } from './restoreSection';
 import type { BenchContext, BenchDatabase, BenchSection, SectionResult } from './section';
 import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, verifySection, largeValueSection];
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, largeValueSection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;

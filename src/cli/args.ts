@@ -32,13 +32,13 @@ export const FLAGS = {
   clean: { type: 'boolean', help: "restore: replace what the backup recreates (complete, schema) or empty the backup's tables first (data)" },
   yes: { type: 'boolean', help: 'do not ask for confirmation (needed when there is no terminal)' },
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
-  'allow-remote': { type: 'boolean', help: 'restore: allow a target that is not on this machine' },
+  'allow-remote': { type: 'boolean', help: 'restore, prove: allow a target (prove: a scratch server) that is not on this machine' },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
   'lock-timeout': {
     type: 'string',
     value: 'SECONDS',
     minimum: 1,
-    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup: default 60)',
+    help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
   },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N backups of this prefix (the same as --keep-last N; default 10 when no --keep-* is given; safety sets do not count)' },
   'keep-last': { type: 'string', value: 'N', minimum: 0, help: 'keep the last N backups' },
@@ -60,6 +60,18 @@ export const FLAGS = {
   schema: { type: 'string', value: 'PATTERN', multiple: true, help: "backup: only schemas matching PATTERN (pg_dump's --schema; may be repeated)" },
   'exclude-schema': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: leave out schemas matching PATTERN (pg_dump's --exclude-schema; may be repeated)" },
   'exclude-table-data': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: keep the definition but not the rows of tables matching PATTERN (pg_dump's --exclude-table-data; may be repeated)" },
+  prove: { type: 'boolean', help: 'backup: prove the new set restorable right after it is written (see prove)' },
+  'scratch-db': {
+    type: 'string',
+    value: 'URL',
+    help: "prove: the server (and role) for the scratch databases, as postgresql://user@host:port/database, the database being one to connect to (default: --db's server and role)",
+  },
+  only: {
+    type: 'string',
+    value: 'WAY',
+    choices: ['complete', 'schema-then-data'],
+    help: 'prove: only one way of restoring: complete (the complete file) or schema-then-data (default: both)',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -89,6 +101,9 @@ export interface Flags {
   schemas: string[];
   excludeSchemas: string[];
   excludeTableData: string[];
+  prove: boolean;
+  scratchDb?: string;
+  only?: 'complete' | 'schema-then-data';
 }
 
 export interface CommandSpec {
@@ -122,7 +137,7 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, keepRules: {}, schemas: [], excludeSchemas: [], excludeTableData: [] };
+  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, keepRules: {}, schemas: [], excludeSchemas: [], excludeTableData: [], prove: false };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };
@@ -210,6 +225,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       schemas: list('schema'),
       excludeSchemas: list('exclude-schema'),
       excludeTableData: list('exclude-table-data'),
+      prove: values.prove === true,
+      scratchDb: text('scratch-db'),
+      only: text('only') as Flags['only'],
     },
   };
 }

@@ -5,6 +5,7 @@ import type { BackupProgress } from '../core/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/listing';
 import type { Manifest } from '../core/manifest';
+import type { ProofRecord } from '../core/proofRecord';
 
 /** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
 export class BackupProgressPrinter extends TerminalPrinter {
@@ -58,14 +59,16 @@ export const STATUS_WORDS: Record<ListedSet['status'], string> = {
   running: 'running',
 };
 
-export function renderSetList(sets: readonly ListedSet[], folder: string): string {
+export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofRecord> = new Map()): string {
   if (sets.length === 0) return `No backup sets in ${folder}\n`;
   const header = `${'SET'.padEnd(44)} ${'CREATED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
   const rows = sets.map((set) => {
     const created = new Date(set.createdAt);
     const when = Number.isNaN(created.getTime()) ? set.timestamp : localDateTime(created);
+    const proof = proofs.get(set.id);
     const status =
       STATUS_WORDS[set.status] +
+      (proof ? (proof.outcome === 'proved' ? ', proved' : ', PROOF FAILED') : '') +
       (set.purpose === 'safety' ? ' (safety)' : '') +
       (set.pinned ? ' (pinned)' : '') +
       (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
@@ -79,11 +82,12 @@ function localDateTime(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-export function renderSetDetails(set: ListedSet): string {
+export function renderSetDetails(set: ListedSet, proof?: ProofRecord): string {
   const lines = [
     `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ' (safety backup taken before a restore)' : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
+    ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}`] : []),
     ...set.problems.map((problem) => `  problem   ${problem}`),
     '  files:',
     ...set.files.map((file) => `    ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),

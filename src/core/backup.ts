@@ -13,6 +13,7 @@ import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from 
 import { FollowedFile } from './followedFile';
 import { HashedFileWriter } from './hashedFileWriter';
 import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from './errors';
 import { acquireFolderLock, type FolderLock } from './lock';
 import {
@@ -67,6 +68,8 @@ export interface BackupOptions {
   lockTimeoutSeconds?: number;
   /** Run pg_dump inside this Supabase database container (no local pg_dump is new enough). */
   container?: ContainerTools;
+  /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
+  digests?: boolean;
 }
 
 /** pg_dump's own selection options, for everyone whatever the profile. */
@@ -249,6 +252,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     let profileRecord: ProfileRecord;
     let filteredComplete: HashedFileWriter | undefined;
     const dumped = new DumpedTables();
+    const digests = options.digests === false ? undefined : new DumpDigests();
     try {
       // pg_dump needs a moment to read its own catalog: read ours meanwhile,
       // in the same snapshot. Should pg_dump fail first, its error is the one
@@ -281,6 +285,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
         ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
+        ...digests?.splitterOptions(),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
@@ -374,6 +379,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       foreignKeyCycles: catalog.foreignKeyCycles,
       pgDumpWarnings: stderrLines,
       profile: profileRecord,
+      ...(digests ? { digests: digests.record(server.outputSettings) } : {}),
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
     // The manifest is written (hidden) before the first rename: should this

@@ -551,27 +551,35 @@ export function pgClientConfig(t: ConnectionTarget): ClientConfig {
  * here, so every one of them takes the same TLS path as libpq. With
  * sslmode=prefer to a server elsewhere, a server without TLS is asked
  * again in plain text, as libpq does. `configure` adjusts the config (a
- * timeout, an application name) and `onClient` sees each client before it
- * connects (to destroy its socket on a cancel). Rejects with the driver's
- * error, for describeConnectionError.
+ * timeout), `applicationName` names the session in pg_stat_activity. A
+ * cancel (`signal`) does not wait for a server that is slow to answer: pg's
+ * own end() waits for the connection to open, but a socket destroyed with
+ * an error fails connect() at once. A connection that dies later must not
+ * crash the process: whoever uses it reports the problem. Rejects with the
+ * driver's error, for describeConnectionError (openSession describes it).
  */
 export async function connectClient(
   t: ConnectionTarget,
-  options: { configure?: (config: ClientConfig) => ClientConfig; onClient?: (client: pg.Client) => void } = {},
+  options: { configure?: (config: ClientConfig) => ClientConfig; signal?: AbortSignal; applicationName?: string } = {},
 ): Promise<pg.Client> {
   const { Client } = await loadPg();
-  const config = (options.configure ?? ((given) => given))(pgClientConfig(t));
+  const named = options.applicationName ? { ...pgClientConfig(t), application_name: options.applicationName } : pgClientConfig(t);
+  const config = (options.configure ?? ((given) => given))(named);
+  const signal = options.signal;
   const attempt = async (overrides: Partial<ClientConfig>): Promise<pg.Client> => {
+    signal?.throwIfAborted();
     const client = new Client({ ...config, ...overrides });
-    // A connection that dies later must not crash the process: its queries report it.
     client.on('error', () => undefined);
-    options.onClient?.(client);
+    const onAbort = () => client.connection.stream.destroy(new Error('cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   };
   try {
@@ -580,6 +588,15 @@ export async function connectClient(
     const preferred = (t.sslmode ?? 'prefer') === 'prefer' && config.ssl !== false;
     if (preferred && /does not support SSL/i.test(error instanceof Error ? error.message : String(error))) return attempt({ ssl: false });
     throw error;
+  }
+}
+
+/** connectClient, failing as the one-line connection error a person reads. */
+export async function openSession(t: ConnectionTarget, options: { signal?: AbortSignal; applicationName?: string } = {}): Promise<pg.Client> {
+  try {
+    return await connectClient(t, options);
+  } catch (error) {
+    throw describeConnectionError(error, t);
   }
 }
 

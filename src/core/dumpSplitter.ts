@@ -17,6 +17,8 @@
  * body or a row that merely looks like a header cannot move a boundary.
  */
 
+import { viewOf } from './digest';
+
 /** Which part of the set a stretch of the dump belongs to ('none': an entry left out). */
 export type DumpPart = 'both' | 'schema' | 'data' | 'none';
 
@@ -75,6 +77,31 @@ export interface SplitterOptions {
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
+  /**
+   * Content digests of what goes past (dumpDigests.ts): every COPY row, and
+   * the lines of every kept schema entry. Rows are hashed only while they
+   * are counted (countRows, the default).
+   */
+  digests?: DigestTap;
+}
+
+/** What the splitter tells a digest collector (dumpDigests.ts); the bytes are only valid during the call. */
+export interface DigestTap {
+  /** A kept entry begins (data or schema part); `schemaPart` says which. */
+  entry(header: EntryHeader, schemaPart: boolean): void;
+  /** A top-level line of a schema entry, or any line inside a quote or body: its bytes with the newline. */
+  schemaLine(line: Buffer, atTopLevel: boolean): void;
+  /** pg_dump's preamble line (client_encoding and the like). */
+  preambleLine(line: string): void;
+  copyStart(schema: string, name: string, copyLine: string): void;
+  /** A whole row, bytes[start, end) without its newline; `view` reads the same bytes. */
+  row(view: DataView, bytes: Buffer, start: number, end: number): void;
+  /** Part of a row that spans chunks; rowEnd() follows once its newline has come. */
+  rowPiece(bytes: Buffer, start: number, end: number): void;
+  rowEnd(): void;
+  copyEnd(): void;
+  /** The dump's footer has gone past: every entry is complete. */
+  end(): void;
 }
 
 /** What one chunk of input produced for the two derived files. */
@@ -271,9 +298,13 @@ export class DumpSplitter {
   /** Routes COPY rows until the `\.` terminator, counting them; returns where reading stopped. */
   private consumeCopy(buffer: Buffer, start: number): number {
     const table = this.copyTable;
+    // Rows of a table the set keeps are hashed as they pass (a left-out entry's are not).
+    const digests = table ? this.callbacks.digests : undefined;
+    const view = digests ? viewOf(buffer) : undefined;
     let position = start;
     while (position < buffer.length) {
-      if (!this.inCopyRow) {
+      const continued = this.inCopyRow;
+      if (!continued) {
         if (buffer[position] === 0x5c /* \ */ && buffer[position + 1] === 0x2e /* . */ && buffer[position + 2] === NEWLINE) {
           this.endCopy(buffer, start, position + 2);
           return position + 3;
@@ -286,8 +317,17 @@ export class DumpSplitter {
       const end = buffer.indexOf(NEWLINE, position);
       if (end === -1) {
         // A row longer than the chunk: its bytes go on now, its end comes later.
+        digests?.rowPiece(buffer, position, buffer.length);
         position = buffer.length;
         break;
+      }
+      if (digests) {
+        if (continued) {
+          digests.rowPiece(buffer, position, end);
+          digests.rowEnd();
+        } else {
+          digests.row(view!, buffer, position, end);
+        }
       }
       this.inCopyRow = false;
       position = end + 1;
@@ -326,6 +366,7 @@ export class DumpSplitter {
     const table = this.copyTable;
     if (table) {
       table.bytes += terminatorEnd - 2 - start;
+      if (this.callbacks.countRows !== false) this.callbacks.digests?.copyEnd();
       this.callbacks.onTableDone?.({ ...table });
     }
     this.route(buffer.subarray(start, terminatorEnd + 1), this.copyPart());
@@ -348,6 +389,7 @@ export class DumpSplitter {
         if (this.callbacks.dataEpilog) this.output.data.push(Buffer.from(this.callbacks.dataEpilog));
         this.beginSection('footer');
         this.sawFooter = true;
+        this.callbacks.digests?.end();
       } else {
         const header = parseEntryHeader(text);
         if (header) this.beginEntry(header);
@@ -369,6 +411,7 @@ export class DumpSplitter {
       this.route(line, 'both');
       return;
     }
+    if (this.section === 'preamble' && atTopLevel) this.callbacks.digests?.preambleLine(line.toString('utf8'));
     if (this.section === 'preamble' && atTopLevel && this.callbacks.rewritePreambleLine) {
       const text = line.toString('utf8');
       const ending = text.endsWith('\n') ? '\n' : '';
@@ -379,6 +422,7 @@ export class DumpSplitter {
       }
     }
     const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
+    if (this.section === 'schema') this.callbacks.digests?.schemaLine(line, atTopLevel);
     this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);
@@ -403,12 +447,15 @@ export class DumpSplitter {
     this.currentEntry = header;
     if (this.callbacks.entryTextTypes?.has(header.type)) this.entryText = [];
     if (this.callbacks.keepEntry && !this.callbacks.keepEntry(header)) {
+      this.callbacks.digests?.entry(header, false);
       this.beginSection('dropped');
       return;
     }
     this.entryCount += 1;
     this.callbacks.onEntry?.(header);
-    this.beginSection(isDataEntry(header) ? 'data' : 'schema');
+    const data = isDataEntry(header);
+    this.callbacks.digests?.entry(header, !data);
+    this.beginSection(data ? 'data' : 'schema');
   }
 
   private finishEntryText(): void {
@@ -435,6 +482,7 @@ export class DumpSplitter {
       const table: TableDataEvent = { schema: name.schema, name: name.name, rows: 0, bytes: 0 };
       this.tables.push(table);
       this.copyTable = table;
+      if (this.callbacks.countRows !== false) this.callbacks.digests?.copyStart(name.schema, name.name, text);
       this.callbacks.onTableStart?.({ ...table });
     }
   }

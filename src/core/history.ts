@@ -10,6 +10,7 @@ import type { ListedSet } from './listing';
 import { historyNameFor, manifestNameFor, parseSetId } from './naming';
 import { PulseError } from './errors';
 import type { VerificationReport } from './verification';
+import { isReadableProof, type ProofRecord } from './proofRecord';
 
 export const HISTORY_FORMAT = 'pulse-backup-history';
 export const HISTORY_VERSION = 1;
@@ -38,6 +39,8 @@ export interface SetHistory {
   /** Oldest first. */
   verifications: VerificationReport[];
   retention: RetentionEvent[];
+  /** Every proof of the set (proofRecord.ts), oldest first; absent in histories written before proofs. */
+  proofs?: ProofRecord[];
 }
 
 export function historyPath(folder: string, setId: string): string {
@@ -58,7 +61,9 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
   try {
     const value = JSON.parse(text) as Partial<SetHistory>;
     if (value.format !== HISTORY_FORMAT || !Array.isArray(value.verifications)) return empty;
-    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [] };
+    // Proofs of a newer format than this version reads are kept on disk, but not read.
+    const proofs = Array.isArray(value.proofs) ? value.proofs : [];
+    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs };
   } catch {
     return empty;
   }
@@ -68,6 +73,33 @@ export async function recordVerification(folder: string, report: VerificationRep
   const history = await readHistory(folder, report.setId);
   history.verifications = [...history.verifications, report].slice(-MAX_VERIFICATIONS);
   await writeHistory(folder, history);
+}
+
+/** Appends a proof; the newest 50 are kept. */
+export async function recordProof(folder: string, proof: ProofRecord): Promise<void> {
+  const history = await readHistory(folder, proof.setId);
+  history.proofs = [...(history.proofs ?? []), proof].slice(-MAX_VERIFICATIONS);
+  await writeHistory(folder, history);
+}
+
+/** The newest proof this version can read, if any. */
+export function lastProof(history: SetHistory): ProofRecord | undefined {
+  const readable = (history.proofs ?? []).filter(isReadableProof);
+  return readable[readable.length - 1];
+}
+
+/** The newest proof of each set that has one (the listing's sets; only those with a history are read). */
+export async function latestProofs(folder: string, sets: readonly ListedSet[]): Promise<Map<string, ProofRecord>> {
+  const proofs = new Map<string, ProofRecord>();
+  await Promise.all(
+    sets
+      .filter((set) => set.hasHistory)
+      .map(async (set) => {
+        const proof = lastProof(await readHistory(folder, set.id));
+        if (proof) proofs.set(set.id, proof);
+      }),
+  );
+  return proofs;
 }
 
 export async function recordRetention(folder: string, setId: string, event: RetentionEvent): Promise<void> {

@@ -84,6 +84,53 @@ export interface Manifest {
    * objects). Absent in manifests written before profiles: plain.
    */
   profile?: ProfileRecord;
+  /**
+   * What the files hold, as digests a proof or a diff compares with
+   * (dumpDigests.ts); absent in manifests written before digests.
+   */
+  digests?: ManifestDigests;
+}
+
+/** The content digests of a set, taken from pg_dump's stream as it was written (no second read of the database). */
+export interface ManifestDigests {
+  /** How rows and entries are hashed and combined (digest.ts: ROW_HASH_ALGORITHM). */
+  algorithm: string;
+  /** How the rows were written as text: a reader must read them back the same way to get the same bytes. */
+  settings: DigestSettings;
+  /** Every archive entry of the schema part the set keeps (\restrict lines, comments and pg_dump's session settings left out). */
+  schema: { digest: string; entries: number };
+  /** One per COPY block: every table whose rows the set holds. */
+  tables: ManifestTableDigest[];
+  /** The values the set gives its sequences (its setval calls). */
+  sequences: ManifestSequenceValue[];
+}
+
+export interface DigestSettings {
+  /** pg_dump's client_encoding: the encoding of the files. */
+  clientEncoding: string;
+  timeZone: string;
+  byteaOutput: string;
+  lcMonetary: string;
+}
+
+export interface ManifestTableDigest {
+  schema: string;
+  name: string;
+  /** The columns pg_dump's COPY names, in its order (generated columns are not among them). */
+  columns: string[];
+  rows: number;
+  /** Bytes of the rows as COPY text, newlines left out. */
+  bytes: number;
+  /** The sum of the rows' hashes, 16 hex digits. */
+  digest: string;
+}
+
+export interface ManifestSequenceValue {
+  schema: string;
+  name: string;
+  /** As setval writes it (a bigint, so text). */
+  value: string;
+  called: boolean;
 }
 
 /** Reads and checks a manifest; a damaged one is an error, not a crash. */

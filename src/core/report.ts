@@ -22,6 +22,7 @@ import type { BackupFileType, Manifest, ManifestTable } from './manifest';
 import { fileNameFor, setFileNames } from './naming';
 import { shellCommand, type ShellWord } from './shell';
 import { buildSupabaseRestore } from './reportSupabaseRestore';
+import { buildProofSection, type ReportProofSection } from './reportProof';
 import { outcomeOf, type CheckGroupName, type CheckResult, type CheckStatus, type VerificationReport } from './verification';
 import { PULSE_BACKUP_VERSION } from './version';
 
@@ -244,6 +245,8 @@ export interface ReportVerification {
   verifyAdvice: RichText;
   /** How many verifications the history holds. */
   runs: number;
+  /** The latest proof (restored into scratch databases and compared), or how to run one. */
+  proof: ReportProofSection;
 }
 
 export interface ReportHistorySet {
@@ -914,6 +917,7 @@ function buildVerification(folder: string, set: ListedSet, history: SetHistory, 
     notVerified: ['not verified yet — ', ...verifyAdvice],
     verifyAdvice,
     runs: history.verifications.length,
+    proof: buildProofSection(folder, set.id, history),
   };
 }
 
@@ -1213,6 +1217,8 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   if (set.status === 'legacy') items.push({ level: 'info', text: ['Made by the old backup script: no manifest, so no checksums, row counts or server facts were recorded.'] });
   const failed = [report.verification.postBackup, report.verification.preRestore].find((run) => run?.outcome === 'fail');
   if (failed) items.push({ level: 'warn', text: [`The last ${failed.group} verification failed; see Verification.`] });
+  const proof = report.verification.proof.latest;
+  if (proof?.outcome === 'failed') items.push({ level: 'warn', text: [`The last proof failed: restored into a scratch database, the set did not read back as it was written; see Verification.`] });
   if (!report.verification.postBackup && set.status !== 'running') {
     items.push({ level: 'info', text: ['Not verified yet: ', ...report.verification.verifyAdvice, '.'] });
   }

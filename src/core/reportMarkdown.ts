@@ -6,6 +6,7 @@
  */
 import { formatBytes, formatCount, formatDuration } from './format';
 import type { BackupReport, ReportCommand, ReportVerificationRun, RichText } from './report';
+import type { ReportProofSection } from './reportProof';
 import {
   REPORT_SECTIONS,
   capitalise,
@@ -192,7 +193,31 @@ function verification(report: BackupReport): string {
     ...run('After the backup', section.postBackup),
     ...run('Before a restore', section.preRestore),
     `${formatCount(section.runs)} verification run${section.runs === 1 ? '' : 's'} recorded in this set's history.`,
+    ...proofBlocks(section.proof),
   ].join('\n\n');
+}
+
+function proofBlocks(data: ReportProofSection): string[] {
+  const proof = data.latest;
+  if (!proof) return ['### Proved restorable', rich(capitaliseRich(data.notProved))];
+  return [
+    '### Proved restorable',
+    `**${text(proof.outcomeText)}**, ${text(formatReportDate(proof.provedAt))}, in ${formatDuration(proof.durationMs)}, on ${code(proof.server)}: ${text(proof.summary)}.`,
+    table(
+      ['Way', 'Restored', 'Tables', 'Rows', 'Schema', 'Time'],
+      proof.ways.map((way) => [
+        text(way.title),
+        way.restored ? (way.equal ? 'equal' : '**differs**') : '**did not restore**',
+        formatCount(way.tables),
+        formatCount(way.rows),
+        way.schemaEqual ? 'equal' : '**differs**',
+        formatDuration(way.durationMs),
+      ]),
+    ),
+    ...(proof.differences.length > 0 ? [proof.differences.map((difference) => `- ${text(difference)}`).join('\n')] : []),
+    ...proof.notes.map((note) => text(note)),
+    `${formatCount(data.runs)} proof${data.runs === 1 ? '' : 's'} recorded in this set's history.`,
+  ];
 }
 
 function history(report: BackupReport): string {

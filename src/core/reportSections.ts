@@ -8,6 +8,7 @@
 import { formatBytes, formatCount, formatDuration } from './format';
 import { Markup, element, type Content } from './markup';
 import type { BackupReport, ReportCommand, ReportVerificationRun, RichText } from './report';
+import type { ReportProofSection } from './reportProof';
 import {
   REPORT_SECTIONS,
   capitalise,
@@ -239,7 +240,33 @@ function verification(report: BackupReport, style: SectionStyle): Html {
     verificationRun('After the backup', data.postBackup, data.notVerified),
     verificationRun('Before a restore', data.preRestore, data.notVerified),
     h('p', { class: 'muted' }, `${formatCount(data.runs)} verification run${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
+    proofContent(data.proof),
   );
+}
+
+/** The latest proof: restored into scratch databases both ways and read back. */
+export function proofContent(data: ReportProofSection): Content {
+  const proof = data.latest;
+  if (!proof) return [h('h3', {}, 'Proved restorable'), h('p', {}, badge('info', 'not proved'), ' ', rich(capitaliseRich(data.notProved)))];
+  return [
+    h('h3', {}, 'Proved restorable'),
+    h('p', {}, badge(proof.outcome === 'proved' ? 'pass' : 'fail', proof.outcomeText), ` ${formatReportDate(proof.provedAt)}, in ${formatDuration(proof.durationMs)}, on `, h('code', {}, proof.server), `: ${proof.summary}.`),
+    table(
+      ['Way', 'Restored', 'Tables', 'Rows', 'Schema', 'Time'],
+      proof.ways.map((way) => [
+        way.title,
+        way.restored ? badge(way.equal ? 'pass' : 'fail', way.equal ? 'equal' : 'differs') : badge('fail', 'did not restore'),
+        formatCount(way.tables),
+        formatCount(way.rows),
+        way.schemaEqual ? 'equal' : 'differs',
+        formatDuration(way.durationMs),
+      ]),
+      [2, 3],
+    ),
+    proof.differences.length > 0 ? h('ul', {}, proof.differences.map((difference) => h('li', {}, difference))) : '',
+    proof.notes.map((note) => h('p', { class: 'muted' }, note)),
+    h('p', { class: 'muted' }, `${formatCount(data.runs)} proof${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
+  ];
 }
 
 /** A check list with its outcome. */

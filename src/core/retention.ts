@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from './atomicFile';
 import type { BackupResult } from './backup';
 import { PulseError, formatError, toPulseError } from './errors';
-import { recentVerification, recordRetention, type RetentionEvent } from './history';
+import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from './lock';
 import { isValidPrefix, pinNameFor, setFileNames } from './naming';
@@ -295,7 +295,8 @@ export function removalOrder(prefix: string, timestamp: string): string[] {
 
 /**
  * Walks the prefix's sets newest first to the first one whose post-backup
- * verification passes or warns. A recorded verification is trusted only when
+ * verification passes or warns, and whose latest proof (prove.ts), if it
+ * has one, did not fail. A recorded verification is trusted only when
  * it is newer than every file of the set; otherwise the set is verified now.
  * A verification that cannot run at all is an error: without knowing which
  * set is good, nothing may be removed.
@@ -320,6 +321,12 @@ export async function findNewestGoodSet(
     if (set.status === 'running') continue;
     if (set.status === 'incomplete') {
       passedOver.push({ id: set.id, why: set.problems[0] ?? 'incomplete' });
+      continue;
+    }
+    // A set that was restored and did not read back as it was written is no good set, whatever its files say.
+    const proof = set.hasHistory ? lastProof(await readHistory(folder, set.id)) : undefined;
+    if (proof?.outcome === 'failed') {
+      passedOver.push({ id: set.id, why: `it failed its proof: ${proof.summary}` });
       continue;
     }
     if (set.id === options.justWritten) return { newestGood: { id: set.id, outcome: 'pass', source: 'just-written' }, passedOver };

@@ -5,7 +5,7 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { connectClient, describeConnectionError, type ConnectionTarget } from './connection';
+import { describeConnectionError, openSession, type ConnectionTarget } from './connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from './manifest';
 import { qualifiedName } from './manifest';
@@ -24,6 +24,15 @@ export interface ServerFacts extends ServerVersion {
   databaseSizeBytes: number;
   /** The schemas and roles a profile's `auto` looks at (SUPABASE_MARKER_*), those present. */
   shape: DatabaseShape;
+  /** The settings pg_dump's session gets as well, which shape how rows come out as text (digest.ts). */
+  outputSettings: OutputSettings;
+}
+
+/** Session settings, beyond those pg_dump sets itself, that decide how a row is written as COPY text. */
+export interface OutputSettings {
+  timeZone: string;
+  byteaOutput: string;
+  lcMonetary: string;
 }
 
 /**
@@ -79,22 +88,8 @@ export interface SessionOptions {
 }
 
 export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
-  const signal = options.signal;
-  // A connection that dies mid-backup does not crash the process (connectClient
-  // listens for its errors); pg_dump's own failure (it loses the snapshot) reports the problem.
-  // A cancel does not wait for a server that is slow to answer: pg's own end() waits for the
-  // connection to open, but a socket destroyed with an error fails connect() at once.
-  let connecting: pg.Client | undefined;
-  const onAbort = () => connecting?.connection.stream.destroy(new Error('cancelled'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let client: pg.Client;
-  try {
-    client = await connectClient(target, { onClient: (created) => (connecting = created) });
-  } catch (error) {
-    throw describeConnectionError(error, target);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  // A connection that dies mid-backup is reported by pg_dump's own failure (it loses the snapshot).
+  const client = await openSession(target, options.signal ? { signal: options.signal } : {});
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and
     // which pg_dump to start depends only on the server's version. A lock
@@ -134,8 +129,13 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     size: string;
     marker_schemas: string[] | null;
     marker_roles: string[] | null;
+    time_zone: string;
+    bytea_output: string;
+    lc_monetary: string;
   }>(
     `SELECT current_user AS current_user,
+            current_setting('TimeZone') AS time_zone, current_setting('bytea_output') AS bytea_output,
+            current_setting('lc_monetary') AS lc_monetary,
             COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
             pg_database_size(current_database())::text AS size,
             ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
@@ -149,6 +149,7 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     isSuperuser: row.is_superuser,
     databaseSizeBytes: Number(row.size),
     shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
+    outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
   };
 }
 
@@ -219,7 +220,7 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
 }
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
-async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
+export async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   const schemas = await client.query<{ name: string }>(
     `SELECT n.nspname AS name FROM pg_namespace n
       WHERE n.nspname = ANY($1::text[])

@@ -12,7 +12,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DiffResult } from '../../src/core/diff';
 import type { Manifest } from '../../src/core/manifest';
+import type { ProofRecord } from '../../src/core/proofRecord';
 import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/profile';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
 import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, supabaseCliStandIn, writeProjectConfig, writeSupabaseProject, type Stack } from '../support/stack';
@@ -116,6 +118,21 @@ describe('the Supabase stack in Docker', function () {
       }
       const verify = await runCli(['verify', manifest.id], { cwd: project });
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    });
+
+    it('prove with no flags restores into scratch databases in the stack with the container\'s tools, as postgres; diff finds nothing changed', async function () {
+      const result = await runCli(['prove', manifest.id, '--json'], { cwd: project });
+      assert.equal(result.code, 0, result.stderr);
+      assertSaidOnce(result.stderr, container);
+      const proof = JSON.parse(result.stdout) as ProofRecord;
+      assert.equal(proof.outcome, 'proved', JSON.stringify(proof.differences, null, 2));
+      assert.deepEqual(proof.paths.map((path) => path.equal), [true, true]);
+      assert.equal(proof.server.user, 'postgres');
+      assert.equal((await stack!.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%'")).trim(), '0');
+      const diff = await runCli(['diff', manifest.id, '--json'], { cwd: project });
+      assert.equal(diff.code, 0, diff.stderr);
+      assertSaidOnce(diff.stderr, container);
+      assert.equal((JSON.parse(diff.stdout) as DiffResult).same, true, diff.stdout);
     });
 
     it('restore --mode complete --clean over a changed database: equal to the backup, with the container\'s psql', async function () {

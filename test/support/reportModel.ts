@@ -192,6 +192,22 @@ export function handBuiltReport(): BackupReport {
       notVerified: ['not verified yet — run ', { code: `pulse-backup verify ${id}` }],
       verifyAdvice: ['run ', { code: `pulse-backup verify ${id}` }],
       runs: 1,
+      proof: {
+        latest: {
+          outcome: 'failed',
+          outcomeText: 'NOT proved',
+          provedAt: '2025-09-01T15:42:00.000Z',
+          durationMs: 4200,
+          summary: `NOT proved: the complete file: ${HOSTILE_SCHEMA}.${HOSTILE_TABLE}: 1 row changed`,
+          server: 'postgres@127.0.0.1:5432',
+          ways: [{ title: 'the complete file', restored: true, equal: false, tables: 3, rows: 40, schemaEqual: true, durationMs: 2100 }],
+          differences: [`the complete file: ${HOSTILE_SCHEMA}.${HOSTILE_TABLE}: ${HOSTILE_DETAIL}`],
+          notes: [],
+        },
+        runs: 1,
+        proveCommand: `pulse-backup prove ${id}`,
+        notProved: ['not proved yet — run ', { code: `pulse-backup prove ${id}` }],
+      },
     },
     history: {
       sets: [

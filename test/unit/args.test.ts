@@ -69,6 +69,9 @@ describe('command line', () => {
       schemas: ['public', 'app_*'],
       excludeSchemas: ['scratch'],
       excludeTableData: ['public.audit_log'],
+      prove: false,
+      scratchDb: undefined,
+      only: undefined,
     });
   });
 
@@ -80,6 +83,17 @@ describe('command line', () => {
     assert.match(usageErrorOf(['prune', '--keep', '3', '--keep-last', '3']).message, /give --keep or --keep-last, not both/);
     assert.match(usageErrorOf(['backup', '--keep-daily', '-1']).message, /--keep-daily/);
     assert.match(usageErrorOf(['prune', '--keep', '0']).message, /--keep takes a whole number of at least 1/);
+  });
+
+  it('prove takes a scratch server and one way; backup takes --prove', () => {
+    const prove = parseCommandLine(['prove', 'app_20250901_173948', '--scratch-db', 'postgresql://supabase_admin@127.0.0.1:54322/postgres', '--only', 'complete'], COMMANDS);
+    assert.equal(prove.command, 'prove');
+    assert.deepEqual(prove.positionals, ['app_20250901_173948']);
+    assert.equal(prove.flags.scratchDb, 'postgresql://supabase_admin@127.0.0.1:54322/postgres');
+    assert.equal(prove.flags.only, 'complete');
+    assert.equal(parseCommandLine(['backup', '--prove'], COMMANDS).flags.prove, true);
+    assert.equal(usageErrorOf(['prove', 'app_20250901_173948', '--only', 'data']).message, '--only must be one of complete, schema-then-data');
+    assert.equal(usageErrorOf(['list', '--prove']).message, 'list does not take --prove');
   });
 
   it('a value that starts with a dash gets the flag\'s own words, not the parser\'s', () => {

@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
-import { readHistory, recordVerification } from '../../src/core/history';
+import { readHistory, recordProof, recordVerification } from '../../src/core/history';
+import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/proofRecord';
+import { proofSummary } from '../../src/core/proofWords';
 import { listSets, type ListedSet, type SetStatus } from '../../src/core/listing';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/manifest';
 import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/naming';
@@ -60,6 +62,29 @@ function report(setId: string, status: CheckStatus, options: { checkedAt?: Date;
     groups: [{ name: group, title: group, checks: [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }] }],
     outcome: status,
   };
+}
+
+function proofOf(setId: string, outcome: ProofRecord['outcome']): ProofRecord {
+  const differences: ProofRecord['differences'] = outcome === 'failed' ? [{ path: 'schema-then-data', kind: 'rows', object: 'public.orders', detail: '1 row changed (first: id = 42)' }] : [];
+  const paths: ProofRecord['paths'] = [{ path: 'schema-then-data', files: [], restored: true, equal: outcome === 'proved', tables: 1, rows: 1, schemaEqual: true, durationMs: 1 }];
+  const record: ProofRecord = {
+    formatVersion: PROOF_FORMAT_VERSION,
+    setId,
+    provedAt: new Date().toISOString(),
+    durationMs: 1,
+    outcome,
+    summary: '',
+    server: { host: '127.0.0.1', port: 5432, user: 'postgres' },
+    profile: 'plain',
+    digestsFrom: 'manifest',
+    tables: 1,
+    rows: 1,
+    schemaEqual: true,
+    paths,
+    differences,
+    notes: [],
+  };
+  return { ...record, summary: proofSummary(record) };
 }
 
 /** A verify engine stand-in: answers from a table and remembers what it was asked. */
@@ -308,6 +333,22 @@ describe('retention', () => {
         const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false });
         assert.equal(search.newestGood?.id, backup);
         assert.deepEqual(asked.map((request) => request.setId), [backup]);
+      });
+
+      it('passes over a set whose latest proof failed, even the one a backup has just written; a later proof that passes makes it good again', async () => {
+        const older = writeSet(folder, '20250101_000000');
+        const newer = writeSet(folder, '20250102_000000');
+        await recordProof(folder, proofOf(newer, 'failed'));
+        const { verify } = fakeVerify({ [older]: 'pass' });
+        for (const justWritten of [undefined, newer]) {
+          const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false, ...(justWritten ? { justWritten } : {}) });
+          assert.equal(search.newestGood?.id, older);
+          assert.deepEqual(search.passedOver.map((set) => set.id), [newer]);
+          assert.match(search.passedOver[0].why, /failed its proof: NOT proved: schema then data: public\.orders/);
+        }
+        await recordProof(folder, proofOf(newer, 'proved'));
+        const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false, justWritten: newer });
+        assert.equal(search.newestGood?.id, newer);
       });
 
       it('the set a backup has just written counts as good without being read', async () => {

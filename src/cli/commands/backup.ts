@@ -8,6 +8,9 @@ import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolic
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
+import { runProof } from './prove';
+import { capitalise } from '../proveOutput';
+import type { ProveOptions } from '../../core/prove';
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -29,6 +32,8 @@ export const backupCommand: Command = {
     'schema',
     'exclude-schema',
     'exclude-table-data',
+    'prove',
+    'scratch-db',
     'json',
   ],
   positionals: [],
@@ -54,20 +59,45 @@ export const backupCommand: Command = {
         ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
         ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
+        // Only to price the digests (npm run bench): a set without them is proved against its complete file.
+        ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
+      // Proved before retention runs: a set that fails its proof is never the newest good set.
+      const proved = flags.prove ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}) }) : true;
       await pruneAfterSuccess(result, policy, flags, context);
-      return 0;
+      return proved ? 0 : 1;
     } finally {
       progress?.finish();
       context.signal.removeEventListener('abort', onAbort);
     }
   },
 };
+
+/**
+ * `--prove`: the new set restored into scratch databases and read back. The
+ * set stays whatever the proof says (its history records the proof, and
+ * retention then passes it over as the newest good set); a proof that fails
+ * or cannot run makes the exit code 1, since it was asked for.
+ */
+async function proveAfterBackup(backup: BackupResult, flags: Flags, context: CliContext, overrides: Partial<ProveOptions>): Promise<boolean> {
+  try {
+    const proof = await runProof(backup.manifest.id, backup.folder, flags, context, overrides);
+    if (proof.outcome === 'proved') {
+      (flags.json ? context.stderr : context.stdout).write(`${capitalise(proof.summary)}\n`);
+      return true;
+    }
+    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`);
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it could not be proved: ${formatError(error)}\n`);
+  }
+  return false;
+}
 
 /**
  * Retention runs only once the backup has succeeded (a failed backup throws

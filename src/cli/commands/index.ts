@@ -1,8 +1,10 @@
 /** Every command of `pulse-backup`, in the order `help` lists them. */
 import type { Command } from '../command';
 import { backupCommand } from './backup';
+import { diffCommand } from './diff';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
+import { proveCommand } from './prove';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
 import { summaryCommand } from './summary';
 import { verifyCommand } from './verify';
@@ -12,6 +14,8 @@ export const COMMANDS: readonly Command[] = [
   listCommand,
   showCommand,
   verifyCommand,
+  proveCommand,
+  diffCommand,
   restoreCommand,
   pruneCommand,
   pinCommand,

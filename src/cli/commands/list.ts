@@ -1,4 +1,6 @@
+import { latestProofs } from '../../core/history';
 import { findSet, listSets } from '../../core/listing';
+import { proofSummaryOf } from '../../core/proofWords';
 import { backupsFolder, writeJson, type Command } from '../command';
 import { renderSetDetails, renderSetList } from '../output';
 
@@ -10,8 +12,9 @@ export const listCommand: Command = {
   async run({ flags }, context) {
     const folder = backupsFolder(flags, context);
     const sets = await listSets(folder);
-    if (flags.json) writeJson(context, sets.map(({ manifest: _manifest, ...set }) => set));
-    else context.stdout.write(renderSetList(sets, folder));
+    const proofs = await latestProofs(folder, sets);
+    if (flags.json) writeJson(context, sets.map(({ manifest: _manifest, ...set }) => ({ ...set, proof: proofSummaryOf(proofs.get(set.id)) })));
+    else context.stdout.write(renderSetList(sets, folder, proofs));
     return 0;
   },
 };
@@ -22,9 +25,11 @@ export const showCommand: Command = {
   positionals: ['SET_ID'],
   summary: "show one set: its files, tables with row counts, and the manifest's facts",
   async run({ flags, positionals }, context) {
-    const set = await findSet(backupsFolder(flags, context), positionals[0]);
-    if (flags.json) writeJson(context, set);
-    else context.stdout.write(renderSetDetails(set));
+    const folder = backupsFolder(flags, context);
+    const set = await findSet(folder, positionals[0]);
+    const proof = (await latestProofs(folder, [set])).get(set.id);
+    if (flags.json) writeJson(context, { ...set, proof: proofSummaryOf(proof) });
+    else context.stdout.write(renderSetDetails(set, proof));
     return 0;
   },
 };

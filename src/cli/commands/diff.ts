@@ -1,0 +1,34 @@
+import { diffSet } from '../../core/diff';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
+import { DiffProgressPrinter, renderDiff } from '../diffOutput';
+
+export const diffCommand: Command = {
+  name: 'diff',
+  flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'json'],
+  positionals: ['SET_ID'],
+  summary: 'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',
+  async run({ flags, positionals }, context) {
+    const target = connectionTarget(flags, context);
+    const container = await supabaseContainerTools(target, flags, context);
+    const progress = context.stderr.isTTY && !flags.json ? new DiffProgressPrinter(context.stderr) : undefined;
+    try {
+      const result = await diffSet({
+        folder: backupsFolder(flags, context),
+        setId: positionals[0],
+        target,
+        env: context.env,
+        pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
+        ...(container ? { container } : {}),
+        ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
+        signal: context.signal,
+        onProgress: progress ? (event) => progress.update(event) : undefined,
+      });
+      progress?.finish();
+      if (flags.json) writeJson(context, result);
+      else context.stdout.write(renderDiff(result));
+      return 0;
+    } finally {
+      progress?.finish();
+    }
+  },
+};

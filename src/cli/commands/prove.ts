@@ -1,0 +1,53 @@
+import { resolveConnection } from '../../core/connection';
+import { proveSet, type ProveOptions } from '../../core/prove';
+import type { ProofRecord } from '../../core/proofRecord';
+import type { Flags } from '../args';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type CliContext, type Command } from '../command';
+import { ProveProgressPrinter, renderProof } from '../proveOutput';
+
+export const proveCommand: Command = {
+  name: 'prove',
+  flags: ['db', 'scratch-db', 'dir', 'only', 'allow-remote', 'pg-bin-dir', 'json'],
+  positionals: ['SET_ID'],
+  summary:
+    'restore a set into scratch databases (the complete file; the schema file, then the data file), read every table back and compare it with what the backup recorded, then drop them; the result goes to the set\'s history',
+  async run({ flags, positionals }, context) {
+    const record = await runProof(positionals[0], backupsFolder(flags, context), flags, context);
+    if (flags.json) writeJson(context, record);
+    else context.stdout.write(renderProof(record));
+    return record.outcome === 'proved' ? 0 : 1;
+  },
+};
+
+/** A proof as `prove` and `backup --prove` run it: progress on a terminal, the history note on stderr. */
+export async function runProof(setId: string, folder: string, flags: Flags, context: CliContext, overrides: Partial<ProveOptions> = {}): Promise<ProofRecord> {
+  const target = overrides.target ?? connectionTarget(flags, context);
+  const scratchTarget = flags.scratchDb === undefined ? undefined : resolveConnection({ url: flags.scratchDb, env: context.env });
+  const container = overrides.container ?? (await supabaseContainerTools(scratchTarget ?? target, flags, context));
+  const progress = context.stderr.isTTY && !flags.json ? new ProveProgressPrinter(context.stderr) : undefined;
+  try {
+    return await proveSet({
+      folder,
+      setId,
+      target,
+      ...(scratchTarget ? { scratchTarget } : {}),
+      env: context.env,
+      pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
+      ...(container ? { container } : {}),
+      allowRemote: flags.allowRemote,
+      ...(flags.only ? { paths: [flags.only] } : {}),
+      signal: context.signal,
+      onProgress: (event) => {
+        if (event.kind === 'not-recorded') {
+          progress?.finish();
+          context.stderr.write(`pulse-backup: note: the proof was not added to the set's history: ${event.reason}\n`);
+          return;
+        }
+        progress?.update(event);
+      },
+      ...overrides,
+    });
+  } finally {
+    progress?.finish();
+  }
+}

@@ -1,0 +1,55 @@
+/** How the CLI shows a proof: each way's steps while it runs, then the outcome and every difference. */
+import { TerminalPrinter } from './terminalPrinter';
+import { formatCount, formatDuration } from '../core/format';
+import type { ProveProgress } from '../core/prove';
+import type { ProofRecord } from '../core/proofRecord';
+import { PATH_TITLES, describeDifference } from '../core/proofWords';
+import { basename } from 'node:path';
+
+export class ProveProgressPrinter extends TerminalPrinter {
+  update(event: ProveProgress): void {
+    switch (event.kind) {
+      case 'swept':
+        if (event.dropped.length > 0) this.line(`Dropped ${event.dropped.length} scratch database${event.dropped.length === 1 ? '' : 's'} a killed proof left: ${event.dropped.join(', ')}`);
+        break;
+      case 'path-start':
+        this.line(`${capitalise(PATH_TITLES[event.path])}: restoring into ${event.database}`);
+        break;
+      case 'platform-loaded':
+        this.line(`  ${PATH_TITLES[event.path]}: the Supabase platform copied from the live database`);
+        break;
+      case 'loading':
+        this.line(`  ${PATH_TITLES[event.path]}: psql -f ${basename(event.file)}`);
+        break;
+      case 'reading':
+        this.line(`  ${PATH_TITLES[event.path]}: reading ${formatCount(event.tables)} tables and the schema back`);
+        break;
+      case 'path-done':
+        this.line(`  ${PATH_TITLES[event.path]}: ${event.equal ? 'equal' : 'DIFFERS'}`);
+        break;
+      case 'not-recorded':
+        break;
+    }
+  }
+}
+
+export function renderProof(record: ProofRecord): string {
+  const lines = [`${capitalise(record.summary)} (${formatDuration(record.durationMs)})`];
+  for (const path of record.paths) {
+    const what = path.restored
+      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
+      : 'did not restore';
+    lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
+  }
+  if (record.differences.length > 0) {
+    lines.push('Differences:');
+    for (const difference of record.differences) lines.push(`  ${describeDifference(difference)}`);
+  }
+  for (const note of record.notes) lines.push(`Note: ${note}`);
+  lines.push(`Scratch databases on ${record.server.user}@${record.server.host}:${record.server.port}, dropped again.`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,122 @@
+/**
+ * `pulse-backup diff` on real servers: right after a backup every sample's
+ * database reads the same as its set (the project's samples, the shared
+ * fixtures when present, the Supabase shape); after known changes, the diff
+ * lists exactly those — rows added, removed and changed by key, a table
+ * dropped and one added, a function changed, a sequence gone — and it never
+ * writes the database it reads.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DiffResult } from '../../src/core/diff';
+import type { Manifest } from '../../src/core/manifest';
+import { runCli } from '../support/cli';
+import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { startServer, type TestServer } from '../support/pgServer';
+import { loadSample, sampleCases } from '../samples';
+
+describe('diff', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function backup(database: string, prefix: string): Promise<{ folder: string; manifest: Manifest }> {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-diff-'));
+    folders.push(folder);
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return { folder, manifest: JSON.parse(result.stdout) as Manifest };
+  }
+
+  async function diff(setId: string, folder: string, database: string): Promise<DiffResult> {
+    const result = await runCli(['diff', setId, '--db', server.url(database), '--dir', folder, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as DiffResult;
+  }
+
+  describe('right after a backup, every sample\'s database reads as its set', function () {
+    for (const sample of sampleCases()) {
+      it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, async function () {
+        const database = `diff_${sample.name}`;
+        await server.createDatabase(database);
+        await loadSample(server, database, sample);
+        const { folder, manifest } = await backup(database, 'sample');
+        const result = await diff(manifest.id, folder, database);
+        assert.deepEqual(result.tables.filter((table) => table.state !== 'same'), []);
+        assert.deepEqual(result.objects, []);
+        assert.deepEqual(result.sequences, []);
+        assert.equal(result.same, true);
+        assert.equal(result.tables.length, manifest.digests?.tables.length);
+        assert.match(result.summary, new RegExp(`^since ${manifest.id}, ${database} has not changed`));
+      });
+    }
+  });
+
+  it('after known changes, lists exactly those, and writes nothing', async function () {
+    const database = 'diff_changes';
+    await server.createDatabase(database);
+    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    const { folder, manifest } = await backup(database, 'changes');
+    const [ids] = await server.query<{ organization: number; notifications: number[]; group: number; user: string }>(
+      database,
+      `SELECT (SELECT min(id) FROM public.organizations) AS organization,
+              ARRAY(SELECT id FROM public.notifications ORDER BY id LIMIT 2) AS notifications,
+              (SELECT coalesce(max(id), 0) + 1 FROM public."group") AS "group",
+              (SELECT min(id)::text FROM public.users) AS "user"`,
+    );
+    await server.query(
+      database,
+      `UPDATE public.organizations SET name = name || ' (renamed)' WHERE id = ${ids.organization};
+       DELETE FROM public.notifications WHERE id IN (${ids.notifications.join(', ')});
+       INSERT INTO public."group" (id, "user", "order", "select") VALUES (${ids.group}, ${ids.user}, 1, 'new');
+       DROP TABLE public.customer_returns;
+       CREATE TABLE public.added_since (id integer);
+       CREATE OR REPLACE FUNCTION "shop floor"."Fahrenheit from °C"(celsius numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT celsius * 1.8 + 32.0'`,
+    );
+    const before = await fingerprintDatabase(server.url(database));
+    const result = await diff(manifest.id, folder, database);
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(database))), [], 'diff writes nothing');
+
+    const changed = result.tables.filter((table) => table.state !== 'same').map((table) => ({ name: `${table.schema}.${table.name}`, state: table.state, rows: table.rows && { added: table.rows.added, removed: table.rows.removed, changed: table.rows.changed, exact: table.rows.exact } }));
+    assert.deepEqual(changed, [
+      { name: 'public.organizations', state: 'changed', rows: { added: 0, removed: 0, changed: 1, exact: true } },
+      { name: 'public.customer_returns', state: 'dropped', rows: undefined },
+      { name: 'public.notifications', state: 'changed', rows: { added: 0, removed: 2, changed: 0, exact: true } },
+      { name: 'public.group', state: 'changed', rows: { added: 1, removed: 0, changed: 0, exact: true } },
+    ].sort((a, b) => result.tables.findIndex((table) => `${table.schema}.${table.name}` === a.name) - result.tables.findIndex((table) => `${table.schema}.${table.name}` === b.name)));
+    const detail = (name: string) => result.tables.find((table) => `${table.schema}.${table.name}` === name)?.detail;
+    assert.match(detail('public.organizations') ?? '', new RegExp(`^1 row changed \\(first: id = ${ids.organization}\\)`));
+    assert.match(detail('public.notifications') ?? '', new RegExp(`^2 rows removed \\(first: id = (${ids.notifications.join('|')})\\)`));
+    assert.match(detail('public.group') ?? '', new RegExp(`^1 row added \\(first: id = ${ids.group}\\)`));
+
+    assert.deepEqual(
+      result.objects.map((object) => `${object.change} ${object.type} ${object.schema}.${object.name}`).sort(),
+      [
+        'added TABLE public.added_since',
+        'changed FUNCTION shop floor.Fahrenheit from °C(numeric)',
+        'dropped CONSTRAINT public.customer_returns customer_returns_pkey',
+        'dropped FK CONSTRAINT public.customer_returns customer_returns_work_order_id_fkey',
+        'dropped SEQUENCE public.customer_returns_id_seq',
+        'dropped TABLE public.customer_returns',
+      ],
+    );
+    assert.deepEqual(result.sequences, [{ name: 'public.customer_returns_id_seq', expected: '1 (not yet used)', found: 'no such sequence' }]);
+    assert.equal(result.same, false);
+
+    const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Since changes_\d+_\d+, diff_changes has changed: 4 tables of \d+ with other rows or gone; 6 schema objects added, dropped or changed; 1 sequence moved; restoring the set would undo that/);
+    assert.match(text.stdout, /^ {2}public\.organizations +1 row changed \(first: id = \d+\); /m);
+    assert.match(text.stdout, /^ {2}table public\.customer_returns: dropped since the set \(a restore brings it back\)$/m);
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * `pulse-backup prove` on real servers with the real pg_dump and psql: every
+ * sample (the project's and, when present, the shared real-world fixtures)
+ * restores both ways into scratch databases and reads back equal, while its
+ * own database is never written; a set whose restore fails, a data file
+ * edited with its checksum updated to match, and a table dropped from the
+ * schema file each fail with the exact difference; the scratch databases are
+ * gone afterwards, also after a kill -9, and a live proof's are never taken
+ * for leftovers; `backup --prove` and retention use the result.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/manifest';
+import type { ProofRecord } from '../../src/core/proofRecord';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { waitFor } from '../support/processes';
+import { startServer, type TestServer } from '../support/pgServer';
+import { editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
+import { loadSample, sampleCases } from '../samples';
+
+const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+
+describe('prove', function () {
+  let server: TestServer;
+  const folders: string[] = [];
+
+  before(async function () {
+    server = await startServer();
+  });
+
+  after(async function () {
+    await server?.stop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  function newFolder(): string {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-prove-'));
+    folders.push(folder);
+    return folder;
+  }
+
+  async function backup(database: string, folder: string, prefix: string, extra: string[] = []): Promise<Manifest> {
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as Manifest;
+  }
+
+  async function prove(setId: string, folder: string, database: string, extra: string[] = []): Promise<{ code: number; record?: ProofRecord; stderr: string }> {
+    const result = await runCli(['prove', setId, '--db', server.url(database), '--dir', folder, '--json', ...extra]);
+    return { code: result.code, stderr: result.stderr, ...(result.stdout ? { record: JSON.parse(result.stdout) as ProofRecord } : {}) };
+  }
+
+  async function scratchDatabases(on: TestServer = server): Promise<string[]> {
+    const rows = await on.query<{ name: string }>('postgres', "SELECT datname AS name FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%' ORDER BY 1");
+    return rows.map((row) => row.name);
+  }
+
+  describe('every sample proves restorable both ways, and its own database is never written', function () {
+    for (const sample of sampleCases()) {
+      it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}${sample.supabaseShaped ? ', the Supabase way' : ''}`, async function () {
+        const database = `prove_${sample.name}`;
+        await server.createDatabase(database);
+        await loadSample(server, database, sample);
+        const folder = newFolder();
+        const manifest = await backup(database, folder, 'sample');
+        assert.ok(manifest.digests, 'the manifest records digests');
+        const before = await fingerprintDatabase(server.url(database));
+
+        const { code, record, stderr } = await prove(manifest.id, folder, database);
+        assert.equal(code, 0, `${stderr}\n${JSON.stringify(record?.differences, null, 2)}`);
+        assert.equal(record?.outcome, 'proved');
+        assert.deepEqual(record.differences, []);
+        assert.deepEqual(record.paths.map((path) => [path.path, path.restored, path.equal, path.schemaEqual]), [['complete', true, true, true], ['schema-then-data', true, true, true]]);
+        const rows = manifest.digests.tables.reduce((sum, table) => sum + table.rows, 0);
+        assert.deepEqual([record.tables, record.rows], [manifest.digests.tables.length, rows]);
+        for (const path of record.paths) assert.deepEqual([path.tables, path.rows], [manifest.digests.tables.length, rows], path.path);
+        assert.ok(rows > 0, 'the sample has rows to compare');
+
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(database))), [], 'the backed-up database is unchanged');
+        assert.deepEqual(await scratchDatabases(), []);
+        const shown = await runCli(['show', manifest.id, '--dir', folder, '--json']);
+        assert.equal((JSON.parse(shown.stdout) as { proof: { outcome: string } }).proof.outcome, 'proved');
+      });
+    }
+  });
+
+  describe('a set that does not read back as it was written fails with the exact difference', function () {
+    const source = 'prove_tamper';
+    let folder: string;
+    let manifest: Manifest;
+
+    before(async function () {
+      await server.createDatabase(source);
+      await server.loadSql(source, factory.file);
+    });
+
+    beforeEach(async function () {
+      folder = newFolder();
+      manifest = await backup(source, folder, 'tamper');
+    });
+
+    it('a data file edited, its checksum updated to match: the row that changed, by its key, in the way that loads that file', async function () {
+      rewriteSetFile(folder, manifest, 'data', (text) => editFirstRow(text, 'public.organizations', (fields) => [fields[0], `${fields[1]} (edited)`, ...fields.slice(2)]));
+      const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+      assert.equal(verify.code, 0, 'the checksums agree: only the content tells');
+
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.equal(record?.outcome, 'failed');
+      assert.deepEqual(record.paths.map((path) => [path.path, path.equal]), [['complete', true], ['schema-then-data', false]]);
+      assert.deepEqual(record.differences.map(({ path, kind, object }) => ({ path, kind, object })), [{ path: 'schema-then-data', kind: 'rows', object: 'public.organizations' }]);
+      assert.match(record.differences[0].detail, /^1 row changed \(first: id = \d+\); \d+ rows in the set, \d+ restored \(tamper_data_backup_\d+_\d+\.sql no longer holds these rows as the backup recorded them; compared with tamper_complete_backup_\d+_\d+\.sql, which does\)$/);
+      assert.match(record.summary, /^NOT proved: schema then data: public\.organizations: 1 row changed/);
+      assert.deepEqual(await scratchDatabases(), []);
+    });
+
+    it('a data file changed after the backup (one letter: its size is the same), its manifest not: the checksum and the row, in the way that loads it', async function () {
+      await runCli(['verify', manifest.id, '--dir', folder]);
+      const file = join(folder, manifest.files.find((candidate) => candidate.type === 'data')!.name);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const oneLetter = (name: string) => `${name.startsWith('X') ? 'Y' : 'X'}${name.slice(1)}`;
+      writeFileSync(file, editFirstRow(readFileSync(file, 'utf8'), 'public.organizations', (fields) => [fields[0], oneLetter(fields[1]), ...fields.slice(2)]));
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.deepEqual(record?.differences.map(({ path, kind, object }) => [path, kind, object]), [
+        ['schema-then-data', 'checksum', 'data file'],
+        ['schema-then-data', 'rows', 'public.organizations'],
+      ]);
+      assert.match(record.differences[0].detail, /^tamper_data_backup_\d+_\d+\.sql no longer matches the sha256 its manifest recorded: it changed after the backup$/);
+    });
+
+    it('a table dropped from the schema file: the load that needs it fails, naming it', async function () {
+      rewriteSetFile(folder, manifest, 'schema', (text) => withoutEntries(text, (header) => /\bstock_movements\b/.test(header.name)));
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      const split = record?.differences.filter((difference) => difference.path === 'schema-then-data') ?? [];
+      assert.equal(split.length, 1, JSON.stringify(record?.differences));
+      assert.equal(split[0].kind, 'restore');
+      // A materialized view of the schema file reads the table.
+      assert.equal(split[0].object, 'schema file');
+      assert.match(split[0].detail, /^does not restore: relation "public\.stock_movements" does not exist \(line \d+ of tamper_schema_backup_\d+_\d+\.sql\); the file uses an object the set's own files do not create/);
+      assert.ok(record?.paths.find((path) => path.path === 'complete')?.equal, 'the complete file still restores equal');
+    });
+
+    it('a table dropped from the schema and data files alike: the schema entry and the rows that are missing', async function () {
+      // Nothing else in the sample refers to it.
+      const customerReturns = (header: { name: string }) => header.name.includes('customer_returns');
+      rewriteSetFile(folder, manifest, 'schema', (text) => withoutEntries(text, customerReturns));
+      rewriteSetFile(folder, manifest, 'data', (text) => withoutEntries(text, customerReturns));
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      const split = record!.differences.filter((difference) => difference.path === 'schema-then-data');
+      assert.deepEqual(split.map(({ kind, object, detail }) => [kind, object, kind === 'schema' ? '' : detail]), [
+        ['missing-table', 'public.customer_returns', 'not there after the restore'],
+        ['schema', 'schema', ''],
+        ['sequence', 'public.customer_returns_id_seq', 'expected 1 (not yet used), found no such sequence'],
+      ]);
+      assert.match(split[1].detail, /^table public\.customer_returns missing after the restore; /);
+      assert.match(split[1].detail, /no longer holds the schema the backup recorded; compared with tamper_complete_backup_\d+_\d+\.sql, which does/);
+      assert.deepEqual(record!.differences.filter((difference) => difference.path === 'complete'), []);
+    });
+
+    it('a set whose restore fails (a role the scratch server lacks): both ways, psql\'s error and what to do', async function () {
+      this.timeout(180_000);
+      const other = await startServer();
+      try {
+        const { code, record } = await prove(manifest.id, folder, source, ['--scratch-db', other.url('postgres')]);
+        assert.equal(code, 1);
+        assert.deepEqual(record?.paths.map((path) => [path.path, path.restored]), [['complete', false], ['schema-then-data', false]]);
+        assert.deepEqual(record.differences.map(({ path, kind, object }) => [path, kind, object]), [['complete', 'restore', 'complete file'], ['schema-then-data', 'restore', 'schema file']]);
+        for (const difference of record.differences) {
+          assert.match(difference.detail, /^does not restore: role "pulse_sample_reader" does not exist \(line \d+ of tamper_\w+_backup_\d+_\d+\.sql\); create the role first \(CREATE ROLE "pulse_sample_reader";\)/);
+        }
+        assert.equal(record.server.port, other.port, 'the scratch databases were on the other server');
+        assert.deepEqual(await scratchDatabases(other), []);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
+  describe('scratch databases', function () {
+    const slow = 'prove_slow';
+    const fast = 'prove_fast';
+    let slowFolder: string;
+    let slowSet: Manifest;
+    let fastFolder: string;
+    let fastSet: Manifest;
+
+    before(async function () {
+      this.timeout(300_000);
+      await server.createDatabase(slow);
+      await server.loadSql(slow, factory.file, { scale: '30' });
+      await server.createDatabase(fast);
+      await server.loadSql(fast, factory.file);
+      slowFolder = newFolder();
+      slowSet = await backup(slow, slowFolder, 'slow');
+      fastFolder = newFolder();
+      fastSet = await backup(fast, fastFolder, 'fast');
+    });
+
+    it('kill -9 in the middle of a proof leaves its scratch databases, and the next proof on the server drops them', async function () {
+      const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder]);
+      await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the proof to create its scratch databases');
+      subprocess.kill('SIGKILL');
+      await subprocess;
+      const left = await scratchDatabases();
+      assert.equal(left.length, 2, 'a killed proof cannot drop what it made');
+
+      const next = await runCli(['prove', fastSet.id, '--db', server.url(fast), '--dir', fastFolder]);
+      assert.equal(next.code, 0, next.stderr);
+      assert.deepEqual(await scratchDatabases(), []);
+      assert.match(readFileSync(join(fastFolder, `${fastSet.id}.history.json`), 'utf8'), /"outcome": "proved"/);
+    });
+
+    it('Ctrl-C in the middle of a proof drops its scratch databases and says so in one line', async function () {
+      const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder]);
+      await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the proof to create its scratch databases');
+      subprocess.kill('SIGINT');
+      const result = await subprocess;
+      assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 }, 130);
+      assert.match(String(result.stderr), /^pulse-backup: proof cancelled: its scratch databases were dropped; the set and the database are as they were$/);
+      assert.deepEqual(await scratchDatabases(), []);
+      const history = join(slowFolder, `${slowSet.id}.history.json`);
+      const proofs = existsSync(history) ? ((JSON.parse(readFileSync(history, 'utf8')) as { proofs?: unknown[] }).proofs ?? []) : [];
+      assert.equal(proofs.length, 0, 'a cancelled proof is no proof');
+    });
+
+    it('a proof running on the same server at the same time keeps its scratch databases, and both prove', async function () {
+      const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder, '--json']);
+      await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the slow proof to create its scratch databases');
+      const other = await runCli(['prove', fastSet.id, '--db', server.url(fast), '--dir', fastFolder]);
+      assert.equal(other.code, 0, other.stderr);
+      const slowResult = await subprocess;
+      assert.equal(slowResult.exitCode, 0, String(slowResult.stderr));
+      assert.equal((JSON.parse(String(slowResult.stdout)) as ProofRecord).outcome, 'proved');
+      assert.deepEqual(await scratchDatabases(), []);
+    });
+
+    it('a role that may not create databases gets one line saying which role can, and how to pass it', async function () {
+      await server.query(fast, 'CREATE ROLE pulse_prove_nobody LOGIN PASSWORD \'nobody\'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO pulse_prove_nobody');
+      try {
+        const url = new URL(server.url(fast));
+        url.username = 'pulse_prove_nobody';
+        url.password = '';
+        const result = await runCli(['prove', fastSet.id, '--db', url.href, '--dir', fastFolder], { env: { PGPASSWORD: 'nobody' } });
+        assertOneLineError(result);
+        assert.match(result.stderr, /^pulse-backup: pulse_prove_nobody may not create databases on 127\.0\.0\.1:\d+, and a proof restores the set into new ones it drops afterwards: postgres can: pass --scratch-db postgresql:\/\/postgres@127\.0\.0\.1:\d+\/prove_fast/);
+      } finally {
+        await server.query(fast, 'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM pulse_prove_nobody; DROP ROLE pulse_prove_nobody');
+      }
+    });
+  });
+
+  describe('backup --prove and retention', function () {
+    const source = 'prove_backup';
+
+    before(async function () {
+      await server.createDatabase(source);
+      await server.loadSql(source, factory.file);
+    });
+
+    it('proves the new set, lists it as proved, and the report shows the proof', async function () {
+      const folder = newFolder();
+      const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'bp', '--prove']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^Proved restorable: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema then data$/m);
+      const list = await runCli(['list', '--dir', folder]);
+      assert.match(list.stdout, /ok, proved/);
+      const [set] = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: { outcome: string } }[];
+      assert.equal(set.proof.outcome, 'proved');
+      const summary = await runCli(['summary', set.id, '--dir', folder]);
+      assert.match(summary.stdout, /### Proved restorable\n\n\*\*proved restorable\*\*/);
+    });
+
+    it('a set that fails its proof is kept, but retention does not count it as the newest good set', async function () {
+      const folder = newFolder();
+      const older = await backup(source, folder, 'ret');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const newer = await backup(source, folder, 'ret');
+      rewriteSetFile(folder, newer, 'data', (text) => editFirstRow(text, 'public.organizations', (fields) => [fields[0], 'Changed', ...fields.slice(2)]));
+      assert.equal((await prove(newer.id, folder, source)).code, 1);
+
+      const prune = await runCli(['prune', '--dir', folder, '--prefix', 'ret', '--keep', '1', '--json']);
+      assert.equal(prune.code, 0, prune.stderr);
+      const result = JSON.parse(prune.stdout) as { removed: string[]; kept: string[]; protected: { id: string; reason: string }[]; newestGood: { id: string } };
+      assert.deepEqual(result.removed, []);
+      assert.deepEqual(result.kept, [newer.id]);
+      assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [[older.id, 'newest-good']]);
+      assert.equal(result.newestGood.id, older.id);
+      assert.match((await runCli(['list', '--dir', folder])).stdout, new RegExp(`${newer.id} .*ok, PROOF FAILED`));
+    });
+  });
+});
