@@ -1,7 +1,7 @@
 // Bundles the command-line tool and the VS Code extension into single
 // CommonJS files under dist/, so the package needs no node_modules. The
 // extension host provides `vscode`; pg's optional native binding is unused,
-// and pg's WebCrypto helpers are replaced by src/core/pgCrypto.ts.
+// and pg's WebCrypto helpers are replaced by src/core/connection/pgCrypto.ts.
 // `--tests` bundles the extension-host test suite into out/test/ instead
 // (mocha stays external: it is loaded from the project's node_modules).
 const path = require('node:path');
@@ -29,7 +29,7 @@ const problemMatcherPlugin = {
 };
 
 /**
- * pg's crypto helpers become src/core/pgCrypto.ts, the same functions on
+ * pg's crypto helpers become src/core/connection/pgCrypto.ts, the same functions on
  * Node's crypto instead of WebCrypto (faster logins; see that file). Only
  * pg's own two imports of pg/lib/crypto/utils.js are redirected.
  */
@@ -39,7 +39,7 @@ const pgCryptoPlugin = {
     const pgCryptoUtils = path.join(__dirname, 'node_modules', 'pg', 'lib', 'crypto', 'utils.js');
     build.onResolve({ filter: /^\.\/(crypto\/)?utils$/ }, (args) => {
       if (path.resolve(args.resolveDir, `${args.path}.js`) !== pgCryptoUtils) return undefined;
-      return { path: path.join(__dirname, 'src', 'core', 'pgCrypto.ts') };
+      return { path: path.join(__dirname, 'src', 'core', 'connection', 'pgCrypto.ts') };
     });
   },
 };

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listSets } from '../src/core/listing';
+import { listSets } from '../src/core/sets/listing';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import { measureAlternating, timedCommand, timedCommandWith, type Measurement, type TimedCommand } from './alternating';
 import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss } from './peakRss';

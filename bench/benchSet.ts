@@ -5,8 +5,8 @@
  * folder until the end.
  */
 import { join } from 'node:path';
-import { listSets } from '../src/core/listing';
-import { BACKUP_FILE_TYPES, type BackupFileType, type Manifest } from '../src/core/manifest';
+import { listSets } from '../src/core/sets/listing';
+import { BACKUP_FILE_TYPES, type BackupFileType, type Manifest } from '../src/core/sets/manifest';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import { assertSucceeded, runTool } from './processes';
 import { formatSeconds } from './report';

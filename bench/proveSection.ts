@@ -12,8 +12,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../src/core/proofPlan';
-import type { ProofRecord } from '../src/core/proofRecord';
+import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../src/core/prove/plan';
+import type { ProofRecord } from '../src/core/prove/record';
 import { qualifiedIdentifier, quoteIdentifier } from '../src/core/sql';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';

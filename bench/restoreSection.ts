@@ -10,8 +10,8 @@
  * outside the timing. --no-safety-backup: a safety backup of an empty database
  * would time pg_dump, not the restore.
  */
-import { lastVerification, readHistory } from '../src/core/history';
-import type { Manifest } from '../src/core/manifest';
+import { lastVerification, readHistory } from '../src/core/sets/history';
+import type { Manifest } from '../src/core/sets/manifest';
 import { qualifiedIdentifier } from '../src/core/sql';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import type { TestServer } from '../test/support/pgServer';

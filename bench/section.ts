@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ToolSet } from '../src/core/pgTools';
+import type { ToolSet } from '../src/core/pg/tools';
 import type { TestServer } from '../test/support/pgServer';
 import type { PeakRssMethod } from './peakRss';
 

@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { redactUrl } from '../src/core/connection';
+import { redactUrl } from '../src/core/connection/connection';
 import { formatDuration } from '../src/core/format';
-import { listSets, type ListedSet } from '../src/core/listing';
-import { manifestNameFor } from '../src/core/naming';
+import { listSets, type ListedSet } from '../src/core/sets/listing';
+import { manifestNameFor } from '../src/core/sets/naming';
 import { startServer, type TestServer } from '../test/support/pgServer';
 
 const repositoryRoot = path.resolve(__dirname, '..');

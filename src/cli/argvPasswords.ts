@@ -4,7 +4,7 @@
  * takes it out of the visible command line at once; on a terminal, the CLI
  * also says where a password belongs instead.
  */
-import { redactText } from '../core/redact';
+import { redactText } from '../core/connection/redact';
 
 /** The arguments with every password in them shown as ****; undefined when none holds one. */
 export function argumentsWithoutPasswords(args: readonly string[]): string[] | undefined {

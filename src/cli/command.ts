@@ -1,10 +1,10 @@
 /** What every `pulse-backup` command is: its spec for the parser and help, and how it runs. */
 import { resolve } from 'node:path';
-import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection';
+import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection/connection';
 import { PulseError } from '../core/errors';
-import { defaultPrefix, isValidPrefix } from '../core/naming';
-import { makePolicy, type RetentionPolicy } from '../core/retentionPolicy';
-import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabaseProject';
+import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
+import { makePolicy, type RetentionPolicy } from '../core/retention/policy';
+import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabase/project';
 import type { CommandLine, CommandSpec, Flags } from './args';
 import { askHidden } from './passwordPrompt';
 

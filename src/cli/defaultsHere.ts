@@ -4,9 +4,9 @@
  * folder's name. Never the password; a broken config.toml leaves them out.
  */
 import { resolve } from 'node:path';
-import { describeTarget, resolveConnection, type ConnectionSource } from '../core/connection';
-import { defaultPrefix } from '../core/naming';
-import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, SUPABASE_CONFIG_PATH } from '../core/supabaseProject';
+import { describeTarget, resolveConnection, type ConnectionSource } from '../core/connection/connection';
+import { defaultPrefix } from '../core/sets/naming';
+import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, SUPABASE_CONFIG_PATH } from '../core/supabase/project';
 import type { DefaultsHere } from './args';
 
 const SOURCES: Record<ConnectionSource, string> = {

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import { createRequire, wrap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { toolCacheFolder } from '../core/toolVersionCache';
+import { toolCacheFolder } from '../core/pg/toolVersionCache';
 import { hidePasswordsFromProcessList } from './argvPasswords';
 
 // First of all: a password in the arguments leaves the process list now, not when the CLI has loaded.

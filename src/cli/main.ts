@@ -4,8 +4,8 @@
  * It parses flags, turns SIGINT/SIGTERM into cancellation, and renders the
  * engine's values and errors; it makes no backup decisions of its own.
  */
-import { killAdoptedChildren } from '../core/childProcesses';
-import { PASSWORD_ADVICE } from '../core/connection';
+import { killAdoptedChildren } from '../core/process/childProcesses';
+import { PASSWORD_ADVICE } from '../core/connection/connection';
 import { formatError, toPulseError } from '../core/errors';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { helpText, parseCommandLine } from './args';

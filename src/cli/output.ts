@@ -1,11 +1,11 @@
 /** How the CLI shows the engine's values to a person. */
 import { TerminalPrinter } from './terminalPrinter';
-import { backupDoneLines } from '../core/backupSummary';
-import type { BackupProgress } from '../core/backup';
+import { backupDoneLines } from '../core/backup/summary';
+import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { ListedSet } from '../core/listing';
-import type { Manifest } from '../core/manifest';
-import type { ProofRecord } from '../core/proofRecord';
+import type { ListedSet } from '../core/sets/listing';
+import type { Manifest } from '../core/sets/manifest';
+import type { ProofRecord } from '../core/prove/record';
 
 /** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
 export class BackupProgressPrinter extends TerminalPrinter {

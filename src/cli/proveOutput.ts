@@ -1,9 +1,9 @@
 /** How the CLI shows a proof: each way's steps while it runs, then the outcome and every difference. */
 import { TerminalPrinter } from './terminalPrinter';
 import { formatCount, formatDuration } from '../core/format';
-import type { ProveProgress } from '../core/prove';
-import type { ProofRecord } from '../core/proofRecord';
-import { PATH_TITLES, describeDifference } from '../core/proofWords';
+import type { ProveProgress } from '../core/prove/prove';
+import type { ProofRecord } from '../core/prove/record';
+import { PATH_TITLES, describeDifference } from '../core/prove/words';
 import { basename } from 'node:path';
 
 export class ProveProgressPrinter extends TerminalPrinter {

@@ -1,7 +1,7 @@
 /** How the CLI shows retention: prune's plan and outcome, pin and unpin, and the summary after a backup. */
 import { formatBytes } from '../core/format';
-import { describeProtection, type PinResult, type ProtectedSet, type PruneResult, type RetainedSet } from '../core/retention';
-import { describePolicy, describeRule, type RetentionPolicy } from '../core/retentionPolicy';
+import { describeProtection, type PinResult, type ProtectedSet, type PruneResult, type RetainedSet } from '../core/retention/retention';
+import { describePolicy, describeRule, type RetentionPolicy } from '../core/retention/policy';
 import { STATUS_WORDS } from './output';
 
 /** `prune --json`: ids only, so scripts need not know the engine's shapes. */

@@ -1,8 +1,8 @@
 /** How the CLI shows a verification: progress while files are read, then the grouped checks. */
 import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatDuration } from '../core/format';
-import type { VerifyProgress } from '../core/verify';
-import type { CheckStatus, VerificationReport } from '../core/verification';
+import type { VerifyProgress } from '../core/verify/verify';
+import type { CheckStatus, VerificationReport } from '../core/verify/results';
 
 const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', warn: '!', fail: '✘' };
 

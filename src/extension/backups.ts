@@ -8,8 +8,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
-import { currentVerification, lastVerification, readHistory } from '../core/history';
-import { listSets } from '../core/listing';
+import { currentVerification, lastVerification, readHistory } from '../core/sets/history';
+import { listSets } from '../core/sets/listing';
 import type { Config } from './config';
 import { Disposable, disposeAll } from './lifecycle';
 import type { Log } from './log';

@@ -10,10 +10,10 @@
  * configured, and the log says where each part came from.
  */
 import * as vscode from 'vscode';
-import { describeOrigins, describeTarget, explainConnection, type ConnectionTarget } from '../core/connection';
+import { describeOrigins, describeTarget, explainConnection, type ConnectionTarget } from '../core/connection/connection';
 import { PulseError } from '../core/errors';
-import { POLICY_RULES, type PolicyRule } from '../core/retentionPolicy';
-import { supabaseDatabaseUrl } from '../core/supabaseProject';
+import { POLICY_RULES, type PolicyRule } from '../core/retention/policy';
+import { supabaseDatabaseUrl } from '../core/supabase/project';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import {

@@ -6,10 +6,10 @@
  * database, at its own port.
  */
 import * as vscode from 'vscode';
-import { describeTarget, explainConnection } from '../core/connection';
+import { describeTarget, explainConnection } from '../core/connection/connection';
 import { toPulseError } from '../core/errors';
-import { probeServer } from '../core/probe';
-import { supabaseDatabaseUrl } from '../core/supabaseProject';
+import { probeServer } from '../core/connection/probe';
+import { supabaseDatabaseUrl } from '../core/supabase/project';
 import { URL_SETTING_LABEL, defaultUrlOf, pickWorkspaceFolder, type Config } from './config';
 import { forExtension } from './hints';
 import { showFailure, type Log } from './log';

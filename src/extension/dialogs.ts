@@ -4,10 +4,10 @@
  * will remove. commands.ts and tasks.ts show these in modal dialogs.
  */
 import { formatBytes, formatCount } from '../core/format';
-import type { RemovableSet, PruneResult } from '../core/retention';
-import { describePolicy } from '../core/retentionPolicy';
-import type { RestorePlan } from '../core/restore';
-import type { ExistingObject } from '../core/restoreTarget';
+import type { RemovableSet, PruneResult } from '../core/retention/retention';
+import { describePolicy } from '../core/retention/policy';
+import type { RestorePlan } from '../core/restore/restore';
+import type { ExistingObject } from '../core/restore/target';
 
 // ---------------------------------------------------------------------------
 // Restore

@@ -6,7 +6,7 @@
  * the log or a notification.
  */
 import * as vscode from 'vscode';
-import { redactText } from '../core/connection';
+import { redactText } from '../core/connection/connection';
 import { formatError, toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
 import { forExtension, sentenceOf } from './hints';

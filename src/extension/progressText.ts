@@ -2,13 +2,13 @@
  * What the task terminal says while the engine works, and the outcome lines at the end. Pure: the pseudoterminal
  * only writes these strings.
  */
-import type { BackupProgress } from '../core/backup';
+import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { RestoreProgress, RestoreResult } from '../core/restore';
-import { describeProtection, type PruneResult } from '../core/retention';
-import { describePolicy } from '../core/retentionPolicy';
-import type { CheckStatus, VerificationReport } from '../core/verification';
-import type { VerifyProgress } from '../core/verify';
+import type { RestoreProgress, RestoreResult } from '../core/restore/restore';
+import { describeProtection, type PruneResult } from '../core/retention/retention';
+import { describePolicy } from '../core/retention/policy';
+import type { CheckStatus, VerificationReport } from '../core/verify/results';
+import type { VerifyProgress } from '../core/verify/verify';
 
 /**
  * One progress event as text: `line` is printed for good, `live` replaces

@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../core/atomicFile';
+import { writeFileAtomic } from '../core/files/atomicFile';
 import { toPulseError } from '../core/errors';
-import { buildReport, type BackupReport } from '../core/report';
-import { renderReportMarkdown } from '../core/reportMarkdown';
+import { buildReport, type BackupReport } from '../core/report/model';
+import { renderReportMarkdown } from '../core/report/markdown';
 import type { BackupsStore } from './backups';
 import type { Config } from './config';
 import { Disposable } from './lifecycle';

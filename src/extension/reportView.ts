@@ -7,10 +7,10 @@
  * from the theme in media/report.css, behaviour from media/report.js.
  */
 import { Markup, element, escapeHtml, renderContent } from '../core/markup';
-import type { BackupReport } from '../core/report';
-import { attentionList, badge, code, reportSections, sectionNav } from '../core/reportSections';
-import type { SetState } from '../core/setState';
-import { formatReportDate } from '../core/reportText';
+import type { BackupReport } from '../core/report/model';
+import { attentionList, badge, code, reportSections, sectionNav } from '../core/report/sections';
+import type { SetState } from '../core/sets/state';
+import { formatReportDate } from '../core/report/text';
 
 const e = escapeHtml;
 const html = renderContent;

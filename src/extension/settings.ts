@@ -7,12 +7,12 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseConnectionUrl, type ConnectionTarget } from '../core/connection';
+import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/connection';
 import { PulseError } from '../core/errors';
-import { defaultPrefix, isValidPrefix } from '../core/naming';
-import { PROFILE_CHOICES, type ProfileChoice } from '../core/profile';
-import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabaseProject';
-import { DEFAULT_KEEP, makePolicy, POLICY_RULES, type PolicyRule, type RetentionPolicy } from '../core/retentionPolicy';
+import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
+import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
+import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
+import { DEFAULT_KEEP, makePolicy, POLICY_RULES, type PolicyRule, type RetentionPolicy } from '../core/retention/policy';
 
 export const SETTINGS_SECTION = 'pulseBackup';
 

@@ -5,9 +5,9 @@
  * yet (no connection configured and no backup made).
  */
 import { formatAge, formatBytes } from '../core/format';
-import { escapeMarkdown, markdownCode } from '../core/reportMarkdown';
-import { isRealBackup } from '../core/setState';
-import type { VerificationReport } from '../core/verification';
+import { escapeMarkdown, markdownCode } from '../core/report/markdown';
+import { isRealBackup } from '../core/sets/state';
+import type { VerificationReport } from '../core/verify/results';
 import { postBackupGroup, postBackupOutcome, verificationSummary, type SetEntry } from './viewModel';
 
 /** One workspace folder's sets, newest first, and when they count as stale. */

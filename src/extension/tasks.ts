@@ -7,17 +7,17 @@
  * gets the structured result back.
  */
 import * as vscode from 'vscode';
-import { backupDoneLines } from '../core/backupSummary';
-import { runBackup, type BackupResult } from '../core/backup';
-import { describeTarget } from '../core/connection';
+import { backupDoneLines } from '../core/backup/summary';
+import { runBackup, type BackupResult } from '../core/backup/backup';
+import { describeTarget } from '../core/connection/connection';
 import { PulseError, formatError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import type { ListedSet } from '../core/listing';
-import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore';
-import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention';
-import { latestBackup } from '../core/setState';
-import type { VerificationReport } from '../core/verification';
-import { verifySet } from '../core/verify';
+import type { ListedSet } from '../core/sets/listing';
+import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore/restore';
+import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
+import { latestBackup } from '../core/sets/state';
+import type { VerificationReport } from '../core/verify/results';
+import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backups';
 import type { Config } from './config';
 import { removalConfirmation, restoreConfirmation } from './dialogs';
@@ -27,8 +27,8 @@ import type { Log } from './log';
 import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
 import type { FolderSettings } from './settings';
 import { Declined, PulseTaskTerminal, type JobOutcome, type TaskIO } from './taskTerminal';
-import { describeContainerTools, supabaseToolRoute, type SupabaseProject } from '../core/supabaseProject';
-import { findSupabaseCli } from '../core/supabaseReset';
+import { describeContainerTools, supabaseToolRoute, type SupabaseProject } from '../core/supabase/project';
+import { findSupabaseCli } from '../core/supabase/reset';
 
 export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';

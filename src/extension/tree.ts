@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ListedFile } from '../core/listing';
+import type { ListedFile } from '../core/sets/listing';
 import type { BackupsStore, FolderListing } from './backups';
 import { Disposable } from './lifecycle';
 import {

@@ -6,11 +6,11 @@
  * covered by plain unit tests.
  */
 import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
-import type { ListedFile, ListedSet } from '../core/listing';
-import type { BackupFileType } from '../core/manifest';
-import { escapeMarkdown, markdownCode } from '../core/reportMarkdown';
-import { SET_STATE_WORDS, postBackupOutcome, setStateOf, type ProofRecord, type SetState } from '../core/setState';
-import { outcomeOf, type CheckGroup, type CheckStatus, type VerificationReport } from '../core/verification';
+import type { ListedFile, ListedSet } from '../core/sets/listing';
+import type { BackupFileType } from '../core/sets/manifest';
+import { escapeMarkdown, markdownCode } from '../core/report/markdown';
+import { SET_STATE_WORDS, postBackupOutcome, setStateOf, type ProofRecord, type SetState } from '../core/sets/state';
+import { outcomeOf, type CheckGroup, type CheckStatus, type VerificationReport } from '../core/verify/results';
 
 export { SET_STATE_WORDS, type SetState };
 

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { Manifest } from '../../src/core/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { sampleCases } from '../samples';

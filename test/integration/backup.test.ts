@@ -10,12 +10,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { Manifest } from '../../src/core/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
-import { loadExeca } from '../../src/core/execa';
+import { loadExeca } from '../../src/core/process/execa';
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMeasuringPeakRss, type PeakRssMethod } from '../../bench/peakRss';
-import type { Manifest } from '../../src/core/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
 import { CLI_PATH, cleanEnv, REPO_ROOT } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 

@@ -11,7 +11,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
-import { connectClient, parseConnectionUrl } from '../../src/core/connection';
+import { connectClient, parseConnectionUrl } from '../../src/core/connection/connection';
 import { runCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { certificatesUnavailableReason, makeCertificates, type TestCertificates } from '../support/tls';

@@ -15,11 +15,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig, type ConnectionTarget } from '../../src/core/connection';
+import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig, type ConnectionTarget } from '../../src/core/connection/connection';
 import { formatError, toPulseError } from '../../src/core/errors';
-import type { Manifest } from '../../src/core/manifest';
-import type { RestoreResult } from '../../src/core/restore';
-import type { VerificationReport } from '../../src/core/verification';
+import type { Manifest } from '../../src/core/sets/manifest';
+import type { RestoreResult } from '../../src/core/restore/restore';
+import type { VerificationReport } from '../../src/core/verify/results';
 import { assertOneLineError, runCli as runCliAnywhere, startCli as startCliAnywhere, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';

@@ -6,7 +6,7 @@
  * It answers "ready" once loaded, and ends when stdin closes.
  */
 import { createInterface } from 'node:readline';
-import { acquireFolderLock, type FolderLock } from '../../src/core/lock';
+import { acquireFolderLock, type FolderLock } from '../../src/core/files/folderLock';
 import { formatError } from '../../src/core/errors';
 
 let held: FolderLock | undefined;

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Manifest } from '../../src/core/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
 import { plainFor, sampleCases } from '../samples';
 import { runCli } from './cli';
 import { assertSameContent } from './fingerprint';

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sanitizeProjectId } from '../../src/core/supabaseDocker';
+import { sanitizeProjectId } from '../../src/core/supabase/docker';
 import { sharedFixturesFolder } from '../samples';
 
 export const STACK_PASSWORD = 'postgres';

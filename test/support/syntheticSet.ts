@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DumpSplitter } from '../../src/core/dumpSplitter';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/manifest';
-import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/naming';
+import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/sets/manifest';
+import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/sets/naming';
 
 /** A plain dump with one table per entry of `rowsByTable` (public schema), rows "N\tuser N". */
 export function syntheticDump(rowsByTable: Record<string, number>): string {

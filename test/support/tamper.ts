@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DumpSplitter, type EntryHeader } from '../../src/core/dumpSplitter';
-import { manifestNameFor } from '../../src/core/naming';
-import type { BackupFileType, Manifest } from '../../src/core/manifest';
+import { DumpSplitter, type EntryHeader } from '../../src/core/backup/dumpSplitter';
+import { manifestNameFor } from '../../src/core/sets/naming';
+import type { BackupFileType, Manifest } from '../../src/core/sets/manifest';
 
 /** Rewrites one file of a set and records its new size and sha256 in the manifest. */
 export function rewriteSetFile(folder: string, manifest: Manifest, type: BackupFileType, transform: (text: string) => string): void {

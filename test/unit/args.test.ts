@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { helpText, parseCommandLine } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
-import { buildPgDumpArgs } from '../../src/core/backup';
+import { buildPgDumpArgs } from '../../src/core/backup/backup';
 import { PulseError } from '../../src/core/errors';
 
 function usageErrorOf(argv: string[]): PulseError {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { formatError, PulseError } from '../../src/core/errors';
-import { loadExeca } from '../../src/core/execa';
+import { loadExeca } from '../../src/core/process/execa';
 import {
   childProcessEnv,
   describeConnectionError,
@@ -20,7 +20,7 @@ import {
   describeOrigins,
   SUPABASE_LOCAL_URL,
   type ConnectionTarget,
-} from '../../src/core/connection';
+} from '../../src/core/connection/connection';
 
 const osUser = os.userInfo().username;
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { RowHasher, TableDigest, viewOf } from '../../src/core/digest';
-import { DumpDigests, parseCopyColumns } from '../../src/core/dumpDigests';
-import { DumpSplitter } from '../../src/core/dumpSplitter';
+import { RowHasher, TableDigest, viewOf } from '../../src/core/backup/digest';
+import { DumpDigests, parseCopyColumns } from '../../src/core/backup/dumpDigests';
+import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
 
 /** Pseudo-random but repeatable, so a failure can be run again. */
 function random(seed: number): () => number {

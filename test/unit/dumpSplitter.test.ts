@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE, type SplitterOptions } from '../../src/core/dumpSplitter';
+import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE, type SplitterOptions } from '../../src/core/backup/dumpSplitter';
 
 const PREAMBLE = `--
 -- PostgreSQL database dump

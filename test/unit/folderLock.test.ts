@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync, u
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME } from '../../src/core/lock';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME } from '../../src/core/files/folderLock';
 
 const WORKER = resolve(__dirname, '..', 'support', 'lockWorker.ts');
 const WORKERS = 4;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { findForeignKeyCycles } from '../../src/core/foreignKeyCycles';
+import { findForeignKeyCycles } from '../../src/core/backup/foreignKeyCycles';
 
 describe('foreign-key cycles', () => {
   it('finds users ↔ messages and a table that references itself, as pg_dump warns', () => {

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { onLines } from '../../src/core/lines';
+import { onLines } from '../../src/core/process/lines';
 
 describe('output line by line', () => {
   it('joins a line cut between chunks, splits several lines in one chunk, and keeps a last line without newline', async () => {

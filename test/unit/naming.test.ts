@@ -17,7 +17,7 @@ import {
   toSnakeCase,
   historyNameFor,
   pinNameFor,
-} from '../../src/core/naming';
+} from '../../src/core/sets/naming';
 
 describe('backup-set naming', () => {
   describe('timestamps', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import * as ours from '../../src/core/pgCrypto';
+import * as ours from '../../src/core/connection/pgCrypto';
 
 /** pg's own helpers (WebCrypto), which the bundles replace with ours: every output must be the same. */
 const theirs = createRequire(__filename)('pg/lib/crypto/utils.js') as typeof ours;

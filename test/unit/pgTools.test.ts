@@ -13,7 +13,7 @@ import {
   type PgVersion,
   type ToolSet,
   type ToolSource,
-} from '../../src/core/pgTools';
+} from '../../src/core/pg/tools';
 
 function version(text: string): PgVersion {
   const parsed = parsePgVersion(text);

@@ -4,7 +4,7 @@
  * profile keeps, with what it records as left out.
  */
 import * as assert from 'node:assert/strict';
-import type { EntryHeader } from '../../src/core/dumpSplitter';
+import type { EntryHeader } from '../../src/core/backup/dumpSplitter';
 import {
   chooseProfile,
   isSupabasePlatformSchema,
@@ -12,7 +12,7 @@ import {
   supabaseAllowsSetting,
   supabaseEntryFilter,
   type PlatformFacts,
-} from '../../src/core/profile';
+} from '../../src/core/backup/profile';
 
 const FACTS: PlatformFacts = {
   platformSchemas: ['auth', 'extensions', 'storage', 'supabase_migrations'],

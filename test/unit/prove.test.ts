@@ -5,18 +5,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { TableDigest, viewOf } from '../../src/core/digest';
-import type { SchemaEntryDigest } from '../../src/core/dumpDigests';
-import { diffSummary, tableDiffDetail } from '../../src/core/diffWords';
-import type { ListedSet } from '../../src/core/listing';
-import type { Manifest, ManifestDigests } from '../../src/core/manifest';
-import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from '../../src/core/proofCompare';
-import { planProof, psqlLoadArgs } from '../../src/core/proofPlan';
-import { proofSummary, rowsDifference, schemaDifference } from '../../src/core/proofWords';
-import type { ObservedFacts } from '../../src/core/readbackFacts';
-import { readbackScript } from '../../src/core/readback';
-import { compareRowSets, keyPositions, rowKey, RowSet } from '../../src/core/rowDetail';
-import { leftoverScratchDatabases, scratchLockKey, scratchName, scratchToken } from '../../src/core/scratchDatabase';
+import { TableDigest, viewOf } from '../../src/core/backup/digest';
+import type { SchemaEntryDigest } from '../../src/core/backup/dumpDigests';
+import { diffSummary, tableDiffDetail } from '../../src/core/prove/diffWords';
+import type { ListedSet } from '../../src/core/sets/listing';
+import type { Manifest, ManifestDigests } from '../../src/core/sets/manifest';
+import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from '../../src/core/prove/compare';
+import { planProof, psqlLoadArgs } from '../../src/core/prove/plan';
+import { proofSummary, rowsDifference, schemaDifference } from '../../src/core/prove/words';
+import type { ObservedFacts } from '../../src/core/prove/readSession';
+import { readbackScript } from '../../src/core/prove/readback';
+import { compareRowSets, keyPositions, rowKey, RowSet } from '../../src/core/prove/rowDetail';
+import { leftoverScratchDatabases, scratchLockKey, scratchName, scratchToken } from '../../src/core/prove/scratchDatabase';
 
 function digestOf(rows: readonly string[]): string {
   const digest = new TableDigest();

@@ -9,12 +9,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
-import { HISTORY_FORMAT, type SetHistory } from '../../src/core/history';
-import { MANIFEST_FORMAT, type Manifest } from '../../src/core/manifest';
-import { buildReport, type BackupReport } from '../../src/core/report';
-import { renderReportHtml } from '../../src/core/reportHtml';
-import { renderReportMarkdown } from '../../src/core/reportMarkdown';
-import { richTextPlain } from '../../src/core/reportText';
+import { HISTORY_FORMAT, type SetHistory } from '../../src/core/sets/history';
+import { MANIFEST_FORMAT, type Manifest } from '../../src/core/sets/manifest';
+import { buildReport, type BackupReport } from '../../src/core/report/model';
+import { renderReportHtml } from '../../src/core/report/html';
+import { renderReportMarkdown } from '../../src/core/report/markdown';
+import { richTextPlain } from '../../src/core/report/text';
 
 const TS = '20250901_173948';
 const LEGACY_TS = '20250801_120000';

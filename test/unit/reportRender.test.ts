@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import type { BackupReport } from '../../src/core/report';
-import { verificationRun } from '../../src/core/report';
-import { escapeHtml, renderReportHtml } from '../../src/core/reportHtml';
-import { escapeMarkdown, markdownCode, markdownFence, renderReportMarkdown } from '../../src/core/reportMarkdown';
-import type { VerificationReport } from '../../src/core/verification';
+import type { BackupReport } from '../../src/core/report/model';
+import { verificationRun } from '../../src/core/report/model';
+import { escapeHtml, renderReportHtml } from '../../src/core/report/html';
+import { escapeMarkdown, markdownCode, markdownFence, renderReportMarkdown } from '../../src/core/report/markdown';
+import type { VerificationReport } from '../../src/core/verify/results';
 import { HOSTILE_DETAIL, HOSTILE_SCHEMA, HOSTILE_TABLE, handBuiltReport } from '../support/reportModel';
 
 /** Markdown outside code spans and fenced blocks: where a renderer would interpret HTML. */

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restoreErrors';
+import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restore/failures';
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {

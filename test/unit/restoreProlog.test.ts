@@ -5,11 +5,11 @@
  * restore needs against the server's room for them.
  */
 import * as assert from 'node:assert/strict';
-import { cleanGuardStatement, recreatedParts } from '../../src/core/cleanPlan';
+import { cleanGuardStatement, recreatedParts } from '../../src/core/restore/cleanPlan';
 import { dollarTag } from '../../src/core/sql';
-import { checkLockBudget, estimateLocks, recommendedLockSlots } from '../../src/core/lockBudget';
-import { lockStatements, restoreProlog, transactionalSequences, type PrologInput } from '../../src/core/restoreProlog';
-import type { ExistingObject } from '../../src/core/restoreTarget';
+import { checkLockBudget, estimateLocks, recommendedLockSlots } from '../../src/core/restore/lockBudget';
+import { lockStatements, restoreProlog, transactionalSequences, type PrologInput } from '../../src/core/restore/prolog';
+import type { ExistingObject } from '../../src/core/restore/target';
 
 const table = (name: string, kind: ExistingObject['kind'] = 'table'): ExistingObject => ({ kind, schema: 'public', name, rows: 3, dropName: `public.${name}` });
 const noPlatform: PrologInput['platform'] = { tables: [], attached: [], references: [] };

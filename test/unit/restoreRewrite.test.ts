@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { DumpSplitter } from '../../src/core/dumpSplitter';
-import { guardNewerSettings } from '../../src/core/backup';
-import { rewriteForRestore } from '../../src/core/restore';
-import { dropStatements } from '../../src/core/cleanPlan';
-import { emptyStatements, type ExistingObject } from '../../src/core/restoreTarget';
+import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
+import { guardNewerSettings } from '../../src/core/backup/backup';
+import { rewriteForRestore } from '../../src/core/restore/restore';
+import { dropStatements } from '../../src/core/restore/cleanPlan';
+import { emptyStatements, type ExistingObject } from '../../src/core/restore/target';
 
 const DUMP = [
   '--',

@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
-import { readHistory, recordProof, recordVerification } from '../../src/core/history';
-import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/proofRecord';
-import { proofSummary } from '../../src/core/proofWords';
-import { listSets, type ListedSet, type SetStatus } from '../../src/core/listing';
-import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/manifest';
-import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/naming';
+import { readHistory, recordProof, recordVerification } from '../../src/core/sets/history';
+import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/prove/record';
+import { proofSummary } from '../../src/core/prove/words';
+import { listSets, type ListedSet, type SetStatus } from '../../src/core/sets/listing';
+import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/sets/manifest';
+import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/sets/naming';
 import {
   deleteSet,
   findNewestGoodSet,
@@ -26,10 +26,10 @@ import {
   removalOrder,
   unpinSet,
   type VerifyRequest,
-} from '../../src/core/retention';
-import type { BackupResult } from '../../src/core/backup';
-import type { Manifest } from '../../src/core/manifest';
-import type { CheckStatus, VerificationReport } from '../../src/core/verification';
+} from '../../src/core/retention/retention';
+import type { BackupResult } from '../../src/core/backup/backup';
+import type { Manifest } from '../../src/core/sets/manifest';
+import type { CheckStatus, VerificationReport } from '../../src/core/verify/results';
 
 const PREFIX = 'shop';
 

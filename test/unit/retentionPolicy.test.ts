@@ -15,7 +15,7 @@ import {
   reviewRemovals,
   type PolicySet,
   type RetentionPolicy,
-} from '../../src/core/retentionPolicy';
+} from '../../src/core/retention/policy';
 
 const policy = (rules: Partial<RetentionPolicy>): RetentionPolicy => ({ last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, ...rules });
 

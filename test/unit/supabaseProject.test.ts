@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
-import type { ToolSet } from '../../src/core/pgTools';
-import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabaseDocker';
-import { describeContainerTools, isStackTarget, parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabaseProject';
-import { resolveConnection } from '../../src/core/connection';
+import type { ToolSet } from '../../src/core/pg/tools';
+import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabase/docker';
+import { describeContainerTools, isStackTarget, parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabase/project';
+import { resolveConnection } from '../../src/core/connection/connection';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
 const INIT_CONFIG = `# For detailed configuration reference documentation, visit:

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findClientTools, VERSION_TIMEOUT_MS } from '../../src/core/pgTools';
-import { runShortTool, startTool, toolStartError } from '../../src/core/toolProcess';
+import { findClientTools, VERSION_TIMEOUT_MS } from '../../src/core/pg/tools';
+import { runShortTool, startTool, toolStartError } from '../../src/core/process/toolProcess';
 import { processes } from '../support/proc';
 
 /** The tools here are /bin/sh scripts: real processes, started the way pg_dump and psql are. */

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedVersionOutput } from '../../src/core/toolVersionCache';
+import { cachedVersionOutput } from '../../src/core/pg/toolVersionCache';
 
 describe('remembered tool versions', () => {
   const folder = mkdtempSync(join(tmpdir(), 'pulse-tool-cache-'));

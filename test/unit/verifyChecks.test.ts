@@ -4,9 +4,9 @@
  * which files, and what is a warning rather than a failure.
  */
 import { strict as assert } from 'node:assert';
-import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/dumpScan';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from '../../src/core/manifest';
-import { parsePgVersion, type PgVersion } from '../../src/core/pgTools';
+import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/verify/dumpScan';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from '../../src/core/sets/manifest';
+import { parsePgVersion, type PgVersion } from '../../src/core/pg/tools';
 import {
   checksumsCheck,
   contentCheckAgainstManifest,
@@ -24,7 +24,7 @@ import {
   sizesCheck,
   type FileFinding,
   type SetContents,
-} from '../../src/core/verifyChecks';
+} from '../../src/core/verify/checks';
 
 function version(text: string): PgVersion {
   const parsed = parsePgVersion(text);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPreamble, scanDumpFile } from '../../src/core/dumpScan';
+import { readPreamble, scanDumpFile } from '../../src/core/verify/dumpScan';
 import { syntheticDump } from '../support/syntheticSet';
 
 describe('scanning a dump file', () => {

@@ -8,10 +8,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
-import { readHistory } from '../../src/core/history';
-import { historyNameFor } from '../../src/core/naming';
-import { verifySet, type VerifyProgress } from '../../src/core/verify';
-import type { CheckStatus, VerificationReport } from '../../src/core/verification';
+import { readHistory } from '../../src/core/sets/history';
+import { historyNameFor } from '../../src/core/sets/naming';
+import { verifySet, type VerifyProgress } from '../../src/core/verify/verify';
+import type { CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import { writeSyntheticSet } from '../support/syntheticSet';
 
 function statuses(report: VerificationReport): Record<string, CheckStatus> {

@@ -5,13 +5,13 @@
  * retention confirmations.
  */
 import * as assert from 'node:assert/strict';
-import type { ListedSet } from '../../src/core/listing';
-import type { Manifest } from '../../src/core/manifest';
-import type { RestorePlan } from '../../src/core/restore';
-import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verification';
+import type { ListedSet } from '../../src/core/sets/listing';
+import type { Manifest } from '../../src/core/sets/manifest';
+import type { RestorePlan } from '../../src/core/restore/restore';
+import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences } from '../../src/extension/dialogs';
 import { folderHealth, statusBarModel, type FolderBackups } from '../../src/extension/statusBarModel';
-import type { PruneResult, RemovableSet } from '../../src/core/retention';
+import type { PruneResult, RemovableSet } from '../../src/core/retention/retention';
 import {
   GROUP_ABOVE,
   groupSets,

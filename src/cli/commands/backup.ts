@@ -1,8 +1,8 @@
-import { runBackup, type BackupResult } from '../../core/backup';
+import { runBackup, type BackupResult } from '../../core/backup/backup';
 import { formatError } from '../../core/errors';
-import { pruneAfterBackup } from '../../core/retention';
-import { verifySet } from '../../core/verify';
-import type { RetentionPolicy } from '../../core/retentionPolicy';
+import { pruneAfterBackup } from '../../core/retention/retention';
+import { verifySet } from '../../core/verify/verify';
+import type { RetentionPolicy } from '../../core/retention/policy';
 import type { Flags } from '../args';
 import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
@@ -10,7 +10,7 @@ import { renderRetentionAfterBackup } from '../retentionOutput';
 import { retentionProgress } from './retention';
 import { runProof } from './prove';
 import { capitalise } from '../proveOutput';
-import type { ProveOptions } from '../../core/prove';
+import type { ProveOptions } from '../../core/prove/prove';
 
 export const backupCommand: Command = {
   name: 'backup',

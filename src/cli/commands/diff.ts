@@ -1,4 +1,4 @@
-import { diffSet } from '../../core/diff';
+import { diffSet } from '../../core/prove/diff';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { DiffProgressPrinter, renderDiff } from '../diffOutput';
 

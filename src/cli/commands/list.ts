@@ -1,6 +1,6 @@
-import { latestProofs } from '../../core/history';
-import { findSet, listSets } from '../../core/listing';
-import { proofSummaryOf } from '../../core/proofWords';
+import { latestProofs } from '../../core/sets/history';
+import { findSet, listSets } from '../../core/sets/listing';
+import { proofSummaryOf } from '../../core/prove/words';
 import { backupsFolder, writeJson, type Command } from '../command';
 import { renderSetDetails, renderSetList } from '../output';
 

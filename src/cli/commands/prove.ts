@@ -1,6 +1,6 @@
-import { resolveConnection } from '../../core/connection';
-import { proveSet, type ProveOptions } from '../../core/prove';
-import type { ProofRecord } from '../../core/proofRecord';
+import { resolveConnection } from '../../core/connection/connection';
+import { proveSet, type ProveOptions } from '../../core/prove/prove';
+import type { ProofRecord } from '../../core/prove/record';
 import type { Flags } from '../args';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type CliContext, type Command } from '../command';
 import { ProveProgressPrinter, renderProof } from '../proveOutput';

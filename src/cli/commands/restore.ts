@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { PulseError } from '../../core/errors';
-import { executeRestore, planRestore, type RestorePlan } from '../../core/restore';
-import { findSupabaseCli } from '../../core/supabaseReset';
-import type { SupabaseProject } from '../../core/supabaseProject';
+import { executeRestore, planRestore, type RestorePlan } from '../../core/restore/restore';
+import { findSupabaseCli } from '../../core/supabase/reset';
+import type { SupabaseProject } from '../../core/supabase/project';
 import type { Flags } from '../args';
 import { supabaseProject, backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';

@@ -1,5 +1,5 @@
-import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention';
-import { verifySet } from '../../core/verify';
+import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention/retention';
+import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutput';
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../core/atomicFile';
+import { writeFileAtomic } from '../../core/files/atomicFile';
 import { PulseError, toPulseError } from '../../core/errors';
-import { buildReport } from '../../core/report';
-import { renderReportHtml } from '../../core/reportHtml';
-import { renderReportMarkdown } from '../../core/reportMarkdown';
+import { buildReport } from '../../core/report/model';
+import { renderReportHtml } from '../../core/report/html';
+import { renderReportMarkdown } from '../../core/report/markdown';
 import { backupsFolder, type Command } from '../command';
 
 export const summaryCommand: Command = {

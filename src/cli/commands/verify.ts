@@ -1,4 +1,4 @@
-import { verifySet } from '../../core/verify';
+import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
 

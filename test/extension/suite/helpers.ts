@@ -6,8 +6,8 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Manifest } from '../../../src/core/manifest';
-import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/naming';
+import type { Manifest } from '../../../src/core/sets/manifest';
+import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/sets/naming';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 
 export interface TestDatabase {

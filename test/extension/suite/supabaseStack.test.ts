@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
-import type { Manifest } from '../../../src/core/manifest';
+import type { Manifest } from '../../../src/core/sets/manifest';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../../support/fingerprint';

@@ -1,0 +1,610 @@
+/**
+ * Writes one backup set: a single pg_dump run from an exported snapshot,
+ * split on the fly into the complete, schema-only and data-only files,
+ * each hashed while it is written, then a manifest. Nothing becomes visible
+ * under a backup name until every byte is on disk; a failure or a cancel
+ * leaves only what was there before.
+ */
+import { existsSync } from 'node:fs';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { childProcessEnv, describeConnectionError, redactText, type ConnectionTarget } from '../connection/connection';
+import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
+import { FollowedFile } from '../files/followedFile';
+import { HashedFileWriter } from '../files/hashedFileWriter';
+import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpDigests } from './dumpDigests';
+import { PulseError, toPulseError } from '../errors';
+import { acquireFolderLock, type FolderLock } from '../files/folderLock';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  qualifiedName,
+  type BackupFileType,
+  type Manifest,
+  type ManifestFile,
+  type ManifestTable,
+} from '../sets/manifest';
+import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from '../sets/naming';
+import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from '../pg/tools';
+import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
+import type { ContainerTools } from '../supabase/project';
+import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
+import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
+import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
+import { resetDefaultPrivilegesStatement } from '../restore/defaultPrivileges';
+import { PULSE_BACKUP_VERSION } from '../version';
+import { onLines } from '../process/lines';
+import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
+import { lostConnectionReason } from '../pg/psqlEnd';
+
+export type BackupProgress =
+  | { kind: 'connected'; serverVersion: string; target: string }
+  | { kind: 'dump-started'; setId: string; pgDump: string }
+  | { kind: 'table-start'; table: TableDataEvent }
+  | { kind: 'table-progress'; table: TableDataEvent }
+  | { kind: 'table-done'; table: TableDataEvent }
+  | { kind: 'finishing'; bytesWritten: number };
+
+export interface BackupOptions {
+  target: ConnectionTarget;
+  folder: string;
+  prefix: string;
+  env: NodeJS.ProcessEnv;
+  pgBinDir?: string;
+  purpose?: 'backup' | 'safety';
+  signal?: AbortSignal;
+  onProgress?: (event: BackupProgress) => void;
+  /** The clock, replaceable so tests can force two sets into the same second. */
+  now?: () => Date;
+  /** The caller (a restore taking its safety backup) already holds the folder's lock. */
+  lockHeld?: boolean;
+  /** What the set holds (see profile.ts); `auto` by default. */
+  profile?: ProfileChoice;
+  /** Passed to pg_dump as they are: --schema, --exclude-schema, --exclude-table-data patterns. */
+  filters?: DumpFilters;
+  /** How long any query waits for a table another session holds (default DEFAULT_LOCK_TIMEOUT_SECONDS). */
+  lockTimeoutSeconds?: number;
+  /** Run pg_dump inside this Supabase database container (no local pg_dump is new enough). */
+  container?: ContainerTools;
+  /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
+  digests?: boolean;
+}
+
+/** pg_dump's own selection options, for everyone whatever the profile. */
+export interface DumpFilters {
+  schemas?: readonly string[];
+  excludeSchemas?: readonly string[];
+  excludeTableData?: readonly string[];
+}
+
+export interface BackupResult {
+  manifest: Manifest;
+  folder: string;
+  manifestPath: string;
+}
+
+
+/**
+ * pg_dump's command line. The connection (host, port, database, user,
+ * password) travels in the child's environment only, never here, where any
+ * user of the machine could read it in the process list.
+ */
+export function buildPgDumpArgs(snapshotId: string, filters: DumpFilters = {}, lockTimeoutSeconds = DEFAULT_LOCK_TIMEOUT_SECONDS): string[] {
+  return [
+    '--format=plain',
+    `--snapshot=${snapshotId}`,
+    // Fail instead of prompting for a password nobody can type.
+    '--no-password',
+    // A table locked by a long migration fails the backup instead of hanging it.
+    `--lock-wait-timeout=${lockTimeoutSeconds}s`,
+    // One argument each, never through a shell: a pattern is pg_dump's to read.
+    ...(filters.schemas ?? []).map((pattern) => `--schema=${pattern}`),
+    ...(filters.excludeSchemas ?? []).map((pattern) => `--exclude-schema=${pattern}`),
+    ...(filters.excludeTableData ?? []).map((pattern) => `--exclude-table-data=${pattern}`),
+  ];
+}
+
+/** Order in which finished files are renamed into place; the manifest follows them. */
+const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
+
+export async function runBackup(options: BackupOptions): Promise<BackupResult> {
+  const now = options.now ?? (() => new Date());
+  throwIfCancelled(options.signal);
+  const folderExists = await checkFolder(options.folder);
+  let session: SnapshotSession | undefined;
+  let lock: FolderLock | undefined;
+  let files: SetFiles | undefined;
+  let connecting: Promise<[PromiseSettledResult<SnapshotSession>, PromiseSettledResult<ToolSet[]>]> | undefined;
+  const lockFolder = async () => {
+    if (options.lockHeld || lock) return;
+    // Taking the lock also finishes or removes what a killed run left here.
+    lock = await acquireFolderLock(options.folder, options.purpose ?? 'backup');
+  };
+  try {
+    // An existing folder is locked at once, so a second backup fails at once;
+    // a missing one is created (and locked) only once the database answered.
+    if (folderExists) await lockFolder();
+    // Connecting and finding pg_dump do not depend on each other, nor, in a
+    // folder that exists, on the (hidden, temporary) files being created.
+    connecting = Promise.allSettled([
+      openSnapshotSession(options.target, { lockTimeoutSeconds: lockTimeoutOf(options), ...(options.signal ? { signal: options.signal } : {}) }),
+      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
+    ]);
+    if (folderExists) files = await createSetFiles(options, now);
+    const [opened, found] = await connecting;
+    if (opened.status === 'fulfilled') session = opened.value;
+    else throw opened.reason;
+    if (found.status === 'rejected') throw found.reason;
+    throwIfCancelled(options.signal);
+    options.onProgress?.({
+      kind: 'connected',
+      serverVersion: session.server.version,
+      target: `${options.target.host}:${options.target.port}/${options.target.database}`,
+    });
+    const tools = chooseClientTools(found.value, parseServerVersionNum(session.server.versionNum));
+    if (!files) {
+      // Only now that there is something to write does the folder appear.
+      await createFolder(options.folder);
+      await lockFolder();
+      files = await createSetFiles(options, now);
+    }
+    const set = files;
+    files = undefined;
+    return await dumpSet(options, session, tools, set);
+  } catch (error) {
+    await files?.discard();
+    if (options.signal?.aborted) throw cancelledError();
+    throw toPulseError(error);
+  } finally {
+    // A connection still being made when something else failed is ended
+    // once it opens, without holding up the error until it does.
+    if (!session && connecting) {
+      void connecting.then(([opened]) => (opened.status === 'fulfilled' ? opened.value.close() : undefined));
+    }
+    // Ending the session and unlocking the folder do not wait for each other.
+    await Promise.all([session?.close(), lock?.release()]);
+  }
+}
+
+/**
+ * The set's name and its files, created hidden before pg_dump starts: the
+ * complete file pg_dump writes itself, and the schema and data files split
+ * off it. Nothing here is visible under a backup name until committed.
+ */
+interface SetFiles {
+  timestamp: string;
+  startedAt: Date;
+  startedClock: number;
+  setId: string;
+  completeName: string;
+  schema: HashedFileWriter;
+  data: HashedFileWriter;
+  complete: FollowedFile;
+  discard(): Promise<void>;
+}
+
+async function createSetFiles(options: BackupOptions, now: () => Date): Promise<SetFiles> {
+  const startedAt = now();
+  const startedClock = performance.now();
+  const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
+    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.map((type) => fileNameFor(options.prefix, type, candidate))].some(
+      (name) => existsSync(join(options.folder, name)),
+    ),
+  );
+  const completeName = fileNameFor(options.prefix, 'complete', timestamp);
+  const created = await Promise.allSettled([
+    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'schema', timestamp))),
+    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'data', timestamp))),
+    FollowedFile.create(join(options.folder, completeName)),
+  ]);
+  const discard = async () => {
+    for (const file of created) if (file.status === 'fulfilled') await file.value.discard();
+  };
+  const failed = created.find((file): file is PromiseRejectedResult => file.status === 'rejected');
+  if (failed) {
+    await discard();
+    throw failed.reason;
+  }
+  const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [HashedFileWriter, HashedFileWriter, FollowedFile];
+  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, discard };
+}
+
+async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
+  const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
+  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
+  const stderrLines: string[] = [];
+  const writers: HashedFileWriter[] = [schema, data];
+  let complete: FollowedFile | undefined = set.complete;
+  let pendingManifest: PendingFile | undefined;
+  try {
+    const completeFile = set.complete;
+    // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
+    const container = options.container;
+    const pgDump = startTool(
+      container ? 'docker' : tools.pgDump.path,
+      container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : [...pgDumpArgs, `--file=${completeFile.temporaryPath}`],
+      {
+        env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
+        stdin: 'ignore',
+        stdout: container ? { file: completeFile.temporaryPath } : 'ignore',
+        signal: options.signal,
+      },
+    );
+    let pgDumpExited = false;
+    // The process's own exit tells the follower the file is whole (pg_dump
+    // closed it), some milliseconds before its stderr is read to the end.
+    pgDump.child.once('exit', () => {
+      pgDumpExited = true;
+    });
+    const exited = pgDump.exited.then((result) => {
+      pgDumpExited = true;
+      return result;
+    });
+    onLines(pgDump.stderr, (line) => {
+      if (line.trim() !== '' && stderrLines.length < 500) stderrLines.push(redactText(line));
+    });
+
+    let server: ServerFacts;
+    let catalog: CatalogFacts;
+    let splitter: DumpSplitter;
+    let profileRecord: ProfileRecord;
+    let filteredComplete: HashedFileWriter | undefined;
+    const dumped = new DumpedTables();
+    const digests = options.digests === false ? undefined : new DumpDigests();
+    try {
+      // pg_dump needs a moment to read its own catalog: read ours meanwhile,
+      // in the same snapshot. Should pg_dump fail first, its error is the one
+      // that counts, not a wait for our queries to end.
+      const whileDumping = <T>(work: Promise<T>) => untilToolFails(work, exited);
+      server = await whileDumping(session.readServerFacts());
+      const profile = chooseProfile(options.profile ?? 'auto', server.shape);
+      // The Supabase profile leaves entries out of the complete file too:
+      // pg_dump's own output is then only the source of the three files, and
+      // the set's complete file is written from the filtered stream like the
+      // other two.
+      // pg_dump 17 and later write SET transaction_timeout, which an older
+      // server rejects: for a server before 17 the set's files guard it.
+      const guardTransactionTimeout = tools.pgDump.version.major >= 17 && server.versionNum < 170000;
+      const filtered = profile.name === 'supabase' || guardTransactionTimeout;
+      if (filtered) {
+        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
+        writers.push(filteredComplete);
+      }
+      catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
+      const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
+      profileRecord = {
+        name: profile.name,
+        chosen: options.profile ?? 'auto',
+        reason: profile.reason,
+        ...(filter ? filter.record : { platformData: [], attachedObjects: [], leftOut: { schemas: [], tableData: [] } }),
+      };
+      options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
+      splitter = new DumpSplitter({
+        ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
+        ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
+        ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
+        ...digests?.splitterOptions(),
+        onEntry: (header) => dumped.note(header),
+        onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
+        onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
+        onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
+      });
+      const split = splitter;
+      await completeFile.follow(
+        () => pgDumpExited,
+        // Resolves once both files hold the chunk's pieces: the reader then
+        // reuses its buffer, so memory stays bounded whatever the size.
+        async (chunk) => {
+          // pg_dump writes its first byte only after it has imported the
+          // snapshot and read its catalog, and ours is read too: the session
+          // has done its work and ends now, not at the end of the backup.
+          void session.close();
+          const parts = split.push(chunk);
+          schema.write(parts.schema);
+          data.write(parts.data);
+          filteredComplete?.write(parts.whole);
+          await Promise.all([schema.flush(), data.flush(), filteredComplete?.flush()]);
+        },
+      );
+      const rest = split.end();
+      schema.write(rest.schema);
+      data.write(rest.data);
+      filteredComplete?.write(rest.whole);
+    } catch (error) {
+      pgDump.kill();
+      const ended = await exited;
+      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended);
+      if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
+      throw error;
+    }
+    const result = await exited;
+    throwIfCancelled(options.signal);
+    if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
+    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result);
+    if (!splitter.complete) {
+      throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
+        hint: 'run the backup again; if it keeps failing, check the database server log',
+        details: stderrLines.join('\n'),
+      });
+    }
+    options.onProgress?.({ kind: 'finishing', bytesWritten: completeFile.bytes });
+
+    if (filteredComplete) {
+      await Promise.all([schema.finish(), data.finish(), filteredComplete.finish()]);
+      // pg_dump's unfiltered output was only the source of the three files.
+      await completeFile.discard();
+      complete = undefined;
+    } else {
+      await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+    }
+    // A cancel that arrived while the files were flushed still keeps nothing.
+    throwIfCancelled(options.signal);
+    const completeWritten = filteredComplete ?? completeFile;
+    const files: ManifestFile[] = [
+      { type: 'schema', name: schema.name, bytes: schema.bytes, sha256: schema.sha256 },
+      { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
+      { type: 'complete', name: completeWritten.name, bytes: completeWritten.bytes, sha256: completeWritten.sha256 },
+    ];
+    const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
+    const tables = dumped.manifestTables(catalog.tables, rowsByTable);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      formatVersion: MANIFEST_VERSION,
+      id: setId,
+      prefix: options.prefix,
+      timestamp,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - startedClock),
+      purpose: options.purpose ?? 'backup',
+      database: {
+        host: options.target.host,
+        port: options.target.port,
+        name: options.target.database,
+        user: options.target.user,
+        sizeBytes: server.databaseSizeBytes,
+      },
+      server: { version: server.version, versionNum: server.versionNum },
+      tools: {
+        pulseBackup: PULSE_BACKUP_VERSION,
+        pgDump: { path: tools.pgDump.path, version: tools.pgDump.version.text },
+      },
+      options: { method: 'single-snapshot-split', pgDumpArgs: pgDumpArgs.map((arg) => (arg.startsWith('--snapshot=') ? '--snapshot=<exported>' : arg)) },
+      files,
+      tables,
+      materializedViews: catalog.materializedViews,
+      largeObjects: catalog.largeObjects,
+      sequences: catalog.sequences,
+      foreignKeyCycles: catalog.foreignKeyCycles,
+      pgDumpWarnings: stderrLines,
+      profile: profileRecord,
+      ...(digests ? { digests: digests.record(server.outputSettings) } : {}),
+    };
+    const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
+    // The manifest is written (hidden) before the first rename: should this
+    // process die among the renames, it tells the next run what the whole
+    // set is, so that run can finish it (see leftovers.ts). It is renamed
+    // into place last; until then the set lists as unfinished, never as good.
+    pendingManifest = await writeHiddenFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await schema.commit();
+    await data.commit();
+    await completeWritten.commit();
+    await syncFolder(options.folder);
+    await pendingManifest.commit();
+    return { manifest, folder: options.folder, manifestPath };
+  } catch (error) {
+    // Remove the hidden temporaries and any file already renamed into place:
+    // a set without its manifest must not be mistaken for a good one.
+    await pendingManifest?.discard();
+    for (const writer of writers) await writer.discard();
+    await complete?.discard();
+    if (options.signal?.aborted) throw cancelledError();
+    throw error;
+  }
+}
+
+const EMPTY_PLATFORM: PlatformFacts = { platformSchemas: [], triggersOnPlatformTables: [], eventTriggers: [], platformSequences: [] };
+
+/**
+ * Which tables the set holds, from the entries that went into it: a table's
+ * definition (TABLE, FOREIGN TABLE) and its rows (TABLE DATA). The catalog
+ * lists every table of the database; a profile or pg_dump's own filters
+ * (--schema, --exclude-table-data) leave some out, and the manifest must
+ * promise only what the files hold.
+ */
+class DumpedTables {
+  private readonly defined = new Set<string>();
+  private readonly withData = new Set<string>();
+
+  note(header: EntryHeader): void {
+    const name = qualifiedName(header.schema, header.name);
+    if (header.type === 'TABLE' || header.type === 'FOREIGN TABLE') this.defined.add(name);
+    else if (header.type === 'TABLE DATA') this.withData.add(name);
+  }
+
+  manifestTables(catalog: readonly ManifestTable[], rows: ReadonlyMap<string, number>): ManifestTable[] {
+    const tables: ManifestTable[] = [];
+    for (const table of catalog) {
+      const name = qualifiedName(table.schema, table.name);
+      const defined = this.defined.has(name);
+      const hasData = this.withData.has(name);
+      if (!defined && !hasData) continue;
+      const entry: ManifestTable = { ...table, rows: table.kind === 'table' && hasData ? (rows.get(name) ?? 0) : null };
+      // A platform table whose rows the set holds, while the platform creates the table itself.
+      if (!defined) entry.definition = false;
+      if (defined && !hasData && table.kind === 'table') entry.dataLeftOut = true;
+      tables.push(entry);
+    }
+    return tables;
+  }
+}
+
+/**
+ * A Supabase set's complete file loads rows into the platform's tables
+ * (auth.users, auth.identities, storage.objects, …), which keep their own
+ * foreign keys and triggers: pg_dump orders their rows by name (identities
+ * before users), so, as the Supabase CLI's own data dump does, they load
+ * with triggers and foreign-key checks quiet. The application's own foreign
+ * keys and triggers are created after the rows, as in any complete dump.
+ */
+const SUPABASE_COMPLETE_FILE_PREAMBLE =
+  '-- Pulse Backup: the Supabase platform\'s tables keep their own foreign keys and\n' +
+  '-- triggers; their rows load with those quiet, as the Supabase CLI\'s data dump\n' +
+  '-- does (the stack lets postgres set this).\n' +
+  'SET session_replication_role = replica;\n\n';
+
+/**
+ * A line of pg_dump's preamble that only PostgreSQL 17 and later know
+ * (`SET transaction_timeout = 0;`, which pg_dump 17 writes whatever server
+ * it dumps), set only where the server has it, so the files restore into
+ * the server they came from and into newer ones, with psql as they are.
+ */
+export function guardNewerSettings(line: string): string | undefined {
+  if (line !== 'SET transaction_timeout = 0;') return undefined;
+  return "DO $$BEGIN IF pg_catalog.current_setting('server_version_num')::int >= 170000 THEN SET transaction_timeout = 0; END IF; END$$;";
+}
+
+/** What the Supabase profile adds to the splitter: which entries it keeps, and what its schema and complete files begin with. */
+function supabaseFileOptions(keepEntry: (header: EntryHeader) => boolean, platformSchemas: readonly string[]) {
+  // Objects the files create get exactly the backup's grants, even on a stack whose defaults grant more.
+  const grants = `-- Pulse Backup: the objects below get exactly the grants the backup had: the\n-- restoring role's default privileges outside the platform's schemas are\n-- the built-in ones until this file's own ALTER DEFAULT PRIVILEGES at its end.\n${resetDefaultPrivilegesStatement(platformSchemas)}\n\n`;
+  return { keepEntry, schemaProlog: grants, wholeProlog: SUPABASE_COMPLETE_FILE_PREAMBLE + grants };
+}
+
+/**
+ * CHECK constraints added NOT VALID may have rows that break them. pg_dump
+ * creates them after the data in a complete dump, but a schema-only file
+ * creates them before: the data file sets them aside while rows load and
+ * puts them back, still NOT VALID, afterwards.
+ */
+function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { dataProlog: string; dataEpilog: string } {
+  if (checks.length === 0) return { dataProlog: '', dataEpilog: '' };
+  const target = (check: UnvalidatedCheck) => `ALTER ${check.on === 'domain' ? 'DOMAIN' : 'TABLE'} ${qualifiedIdentifier(check.schema, check.name)}`;
+  const drops = checks.map((check) => `${target(check)} DROP CONSTRAINT IF EXISTS ${quoteIdentifier(check.constraint)};`);
+  const adds = checks.flatMap((check) => [
+    `${target(check)} ADD CONSTRAINT ${quoteIdentifier(check.constraint)} ${check.definition};`,
+    // Dropping the constraint dropped its comment.
+    ...(check.comment === null
+      ? []
+      : [`COMMENT ON CONSTRAINT ${quoteIdentifier(check.constraint)} ON ${check.on === 'domain' ? 'DOMAIN ' : ''}${qualifiedIdentifier(check.schema, check.name)} IS ${quoteLiteral(check.comment)};`]),
+  ]);
+  return {
+    dataProlog: `-- CHECK constraints added NOT VALID are set aside while rows load.\n${drops.join('\n')}\n\n`,
+    dataEpilog: `-- The NOT VALID CHECK constraints set aside above, back in place.\n${adds.join('\n')}\n\n`,
+  };
+}
+
+/** Fails early on a folder that can never work, without creating anything yet; says whether it exists. */
+async function checkFolder(folder: string): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw folderError(folder, error);
+  }
+  if (!info.isDirectory()) {
+    throw new PulseError('folder-not-a-folder', `the backups folder ${folder} is a file, not a folder`, {
+      hint: 'point --dir at a folder (it is created when missing)',
+    });
+  }
+  try {
+    await access(folder, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw folderError(folder, error);
+  }
+  return true;
+}
+
+/** A new backups folder is private to its owner (0700): the dumps hold the database's data. */
+async function createFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw folderError(folder, error);
+  }
+}
+
+function folderError(folder: string, error: unknown): PulseError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR') {
+    return new PulseError('folder-not-a-folder', `the backups folder ${folder} is inside a file, not a folder`, {
+      hint: 'point --dir at a folder',
+    });
+  }
+  if (code === 'ENOSPC') return toPulseError(error);
+  return new PulseError('folder-not-writable', `cannot write to the backups folder ${folder}`, {
+    hint: 'choose a folder you can write to with --dir, or fix its permissions',
+    cause: error,
+  });
+}
+
+/** Thrown into the catalog reads when pg_dump ended in failure first. */
+class ToolFailed extends Error {}
+
+/** `work`, unless the tool fails before it is done. */
+function untilToolFails<T>(work: Promise<T>, exited: Promise<ToolExit>): Promise<T> {
+  const failed = exited.then((result) => {
+    if (result.exitCode !== 0) throw new ToolFailed();
+    return new Promise<never>(() => undefined); // a tool that succeeded leaves the work to finish
+  });
+  failed.catch(() => undefined);
+  return Promise.race([work, failed]);
+}
+
+function lockTimeoutOf(options: BackupOptions): number {
+  return options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+}
+
+/** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
+async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit): Promise<PulseError> {
+  const text = stderrLines.join('\n');
+  if (isLockTimeout(text)) {
+    const table = tableOfLockQuery(text);
+    return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });
+  }
+  return pgDumpError(stderrLines, options, result.exitCode, result.signal);
+}
+
+function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
+  const text = stderrLines.join('\n');
+  const target = options.target;
+  if (/No space left on device|Disk quota exceeded/i.test(text)) {
+    return new PulseError('disk-full', `the disk holding ${options.folder} is full: pg_dump could not write the dump`, {
+      hint: 'free some space or choose another backups folder with --dir; nothing was written and older backups are untouched',
+      details: text,
+    });
+  }
+  const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
+  // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
+  const lost = lostConnectionReason(text);
+  if (lost && /Dumping the contents|PQgetResult|query failed/i.test(text)) {
+    return new PulseError('dump-failed', `pg_dump lost its connection to the server mid-dump (${lost})`, {
+      hint: 'nothing was written and older backups are untouched; run the backup again, and check the server log if it repeats',
+      details: text,
+    });
+  }
+  if (/connection to server|could not connect|password authentication|does not exist|timeout expired|could not translate host/i.test(text)) {
+    return describeConnectionError(new Error(text), target);
+  }
+  if (/server version mismatch/i.test(text)) {
+    return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
+      hint: 'install client tools of the server version or newer, or set --pg-bin-dir',
+    });
+  }
+  const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
+  return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
+    hint: 'nothing was written; older backups are untouched',
+    details: text,
+  });
+}
+
+function cancelledError(): PulseError {
+  return new PulseError('cancelled', 'backup cancelled', { hint: 'no files were kept; older backups are untouched' });
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelledError();
+}
+

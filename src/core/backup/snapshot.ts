@@ -1,0 +1,267 @@
+/**
+ * The one database session of a backup: it exports a snapshot that pg_dump
+ * then dumps from (`--snapshot`), and reads the catalog facts for the
+ * manifest inside that same snapshot, so the table list, sizes and the dump
+ * all describe the same moment.
+ */
+import type pg from 'pg';
+import { describeConnectionError, openSession, type ConnectionTarget } from '../connection/connection';
+import { findForeignKeyCycles } from './foreignKeyCycles';
+import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
+import { qualifiedName } from '../sets/manifest';
+import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
+
+/** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
+export interface ServerVersion {
+  version: string;
+  versionNum: number;
+}
+
+/** The rest of what the manifest records of the server, read inside the snapshot once pg_dump is on its way. */
+export interface ServerFacts extends ServerVersion {
+  currentUser: string;
+  isSuperuser: boolean;
+  databaseSizeBytes: number;
+  /** The schemas and roles a profile's `auto` looks at (SUPABASE_MARKER_*), those present. */
+  shape: DatabaseShape;
+  /** The settings pg_dump's session gets as well, which shape how rows come out as text (digest.ts). */
+  outputSettings: OutputSettings;
+}
+
+/** Session settings, beyond those pg_dump sets itself, that decide how a row is written as COPY text. */
+export interface OutputSettings {
+  timeZone: string;
+  byteaOutput: string;
+  lcMonetary: string;
+}
+
+/**
+ * A CHECK constraint added NOT VALID: rows that break it may exist, so it must
+ * not be active while the data file loads rows into a restored schema.
+ */
+export interface UnvalidatedCheck {
+  /** 'table' for ALTER TABLE, 'domain' for ALTER DOMAIN. */
+  on: 'table' | 'domain';
+  schema: string;
+  /** The table's or the domain's name. */
+  name: string;
+  constraint: string;
+  /** pg_get_constraintdef: "CHECK ((delta <> 0)) NOT VALID". */
+  definition: string;
+  /** Its COMMENT ON CONSTRAINT, which must come back with it. */
+  comment: string | null;
+}
+
+export interface CatalogFacts {
+  tables: ManifestTable[];
+  unvalidatedChecks: UnvalidatedCheck[];
+  materializedViews: { schema: string; name: string; populated: boolean }[];
+  foreignKeyCycles: ForeignKeyCycle[];
+  largeObjects: number;
+  sequences: number;
+  platform?: PlatformFacts;
+}
+
+export interface SnapshotSession {
+  readonly snapshotId: string;
+  readonly server: ServerVersion;
+  readServerFacts(): Promise<ServerFacts>;
+  /** With `platform`, also what the Supabase profile needs to know about the platform. */
+  readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
+  /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
+  close(): Promise<void>;
+}
+
+/** Schemas that are PostgreSQL's own, never the application's. */
+const SYSTEM_SCHEMA_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+/** Relations that belong to an extension are recreated by CREATE EXTENSION, not dumped. */
+const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend d
+  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+export interface SessionOptions {
+  /** Aborts a connection still being made. */
+  signal?: AbortSignal;
+  /** How long any of the session's queries waits for a table another session holds (lockWaits.ts). */
+  lockTimeoutSeconds: number;
+}
+
+export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
+  // A connection that dies mid-backup is reported by pg_dump's own failure (it loses the snapshot).
+  const client = await openSession(target, options.signal ? { signal: options.signal } : {});
+  try {
+    // One round trip: pg_dump can start as soon as the snapshot exists, and
+    // which pg_dump to start depends only on the server's version. A lock
+    // another session holds is waited for at most lockTimeoutSeconds (as
+    // pg_dump's own --lock-wait-timeout); a statement_timeout set for the
+    // role or database does not apply, as pg_dump does not let it either.
+    const [, , , exported] = (await client.query(
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+       SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutSeconds * 1000)}ms';
+       SET LOCAL statement_timeout = 0;
+       SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num`,
+    )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
+    const row = exported.rows[0];
+    const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
+    let closing: Promise<void> | undefined;
+    return {
+      snapshotId: row.id,
+      server,
+      readServerFacts: () => readServerFacts(client, server),
+      readCatalog: (options) => readCatalog(client, options),
+      close: () => {
+        // Ending the session ends its read-only transaction. Closing twice is closing once.
+        closing ??= client.end().catch(() => undefined);
+        return closing;
+      },
+    };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(error, target);
+  }
+}
+
+async function readServerFacts(client: pg.Client, server: ServerVersion): Promise<ServerFacts> {
+  const facts = await client.query<{
+    current_user: string;
+    is_superuser: boolean;
+    size: string;
+    marker_schemas: string[] | null;
+    marker_roles: string[] | null;
+    time_zone: string;
+    bytea_output: string;
+    lc_monetary: string;
+  }>(
+    `SELECT current_user AS current_user,
+            current_setting('TimeZone') AS time_zone, current_setting('bytea_output') AS bytea_output,
+            current_setting('lc_monetary') AS lc_monetary,
+            COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
+            pg_database_size(current_database())::text AS size,
+            ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
+            ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname = $2 ORDER BY 1) AS marker_roles`,
+    [SUPABASE_MARKER_SCHEMAS, SUPABASE_MARKER_ROLE],
+  );
+  const row = facts.rows[0];
+  return {
+    ...server,
+    currentUser: row.current_user,
+    isSuperuser: row.is_superuser,
+    databaseSizeBytes: Number(row.size),
+    shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
+    outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
+  };
+}
+
+async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {
+  const relations = await client.query<{ schema: string; name: string; kind: string; bytes: string; populated: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+            pg_total_relation_size(c.oid)::text AS bytes, c.relispopulated AS populated
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f', 'm') AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}
+      ORDER BY 1, 2`,
+  );
+  const edges = await client.query<{ from_schema: string; from_name: string; to_schema: string; to_name: string }>(
+    `SELECT fn.nspname AS from_schema, f.relname AS from_name, tn.nspname AS to_schema, t.relname AS to_name
+       FROM pg_constraint k
+       JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+       JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE k.contype = 'f' AND k.conparentid = 0`,
+  );
+  const unvalidated = await client.query<{ on: 'table' | 'domain'; schema: string; name: string; constraint: string; definition: string; comment: string | null }>(
+    `SELECT CASE WHEN k.contypid <> 0 THEN 'domain' ELSE 'table' END AS on,
+            n.nspname AS schema, COALESCE(c.relname, t.typname) AS name, k.conname AS constraint,
+            pg_get_constraintdef(k.oid) AS definition, obj_description(k.oid, 'pg_constraint') AS comment
+       FROM pg_constraint k
+       LEFT JOIN pg_class c ON c.oid = k.conrelid
+       LEFT JOIN pg_type t ON t.oid = k.contypid
+       JOIN pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
+      WHERE k.contype = 'c' AND NOT k.convalidated AND k.coninhcount = 0 AND ${SYSTEM_SCHEMA_FILTER}
+      ORDER BY 2, 3, 4`,
+  );
+  const counts = await client.query<{ large_objects: string; sequences: string }>(
+    `SELECT (SELECT count(*) FROM pg_largeobject_metadata)::text AS large_objects,
+            (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER})::text AS sequences`,
+  );
+
+  const tables: ManifestTable[] = [];
+  const materializedViews: CatalogFacts['materializedViews'] = [];
+  for (const relation of relations.rows) {
+    if (relation.kind === 'm') {
+      materializedViews.push({ schema: relation.schema, name: relation.name, populated: relation.populated });
+      continue;
+    }
+    tables.push({
+      schema: relation.schema,
+      name: relation.name,
+      kind: relation.kind === 'p' ? 'partitioned table' : relation.kind === 'f' ? 'foreign table' : 'table',
+      rows: relation.kind === 'r' ? 0 : null,
+      bytes: Number(relation.bytes),
+    });
+  }
+  const cycles = findForeignKeyCycles(
+    edges.rows.map((edge) => ({
+      from: qualifiedName(edge.from_schema, edge.from_name),
+      to: qualifiedName(edge.to_schema, edge.to_name),
+    })),
+  );
+  const countsRow = counts.rows[0];
+  const platform = options.platform ? await readPlatformFacts(client) : undefined;
+  return {
+    ...(platform ? { platform } : {}),
+    tables,
+    unvalidatedChecks: unvalidated.rows,
+    materializedViews,
+    foreignKeyCycles: cycles,
+    largeObjects: Number(countsRow.large_objects),
+    sequences: Number(countsRow.sequences),
+  };
+}
+
+/** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
+export async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
+  const schemas = await client.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[])
+         OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS prefix WHERE left(n.nspname, length(prefix)) = prefix)
+         OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      ORDER BY 1`,
+    [SUPABASE_PLATFORM_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES],
+  );
+  const platformSchemas = schemas.rows.map((row) => row.name);
+  const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema
+       FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+      WHERE NOT t.tgisinternal AND n.nspname = ANY($1::text[])
+      ORDER BY 1, 2, 3`,
+    [platformSchemas],
+  );
+  const eventTriggers = await client.query<{ name: string; function_schema: string }>(
+    `SELECT e.evtname AS name, fn.nspname AS function_schema
+       FROM pg_event_trigger e JOIN pg_proc f ON f.oid = e.evtfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace ORDER BY 1`,
+  );
+  const sequences = await client.query<{ schema: string; name: string; table_schema: string; table: string }>(
+    // Owned by a column (serial, identity), or only named in a column's
+    // default, as pg_cron's jobid_seq is: either way its value goes with the rows.
+    `SELECT DISTINCT sn.nspname AS schema, s.relname AS name, tn.nspname AS table_schema, t.relname AS table
+       FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN (SELECT d.objid AS sequence, d.refobjid AS table_oid FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             UNION ALL
+             SELECT d.refobjid, a.adrelid FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
+              WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass) uses ON uses.sequence = s.oid
+       JOIN pg_class t ON t.oid = uses.table_oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE s.relkind = 'S' AND sn.nspname = ANY($1::text[])
+      ORDER BY 1, 2`,
+    [platformSchemas],
+  );
+  return {
+    platformSchemas,
+    triggersOnPlatformTables: triggers.rows.map((row) => ({ schema: row.schema, table: row.table, trigger: row.trigger, functionSchema: row.function_schema })),
+    eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema })),
+    platformSequences: sequences.rows.map((row) => ({ schema: row.schema, name: row.name, tableSchema: row.table_schema, table: row.table })),
+  };
+}

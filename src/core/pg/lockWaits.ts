@@ -1,0 +1,95 @@
+/**
+ * Tables other sessions hold. A backup reads every table, and a session
+ * that holds one in ACCESS EXCLUSIVE mode (a migration, an ALTER TABLE left
+ * open in a transaction) makes it wait. Every query the backup runs — its
+ * own catalog queries and pg_dump's — waits for a lock at most a bounded
+ * time (`--lock-timeout`, 60 s unless told otherwise); then it stops, and
+ * says which table and which session, so a person can ask that session to
+ * finish or end it.
+ */
+import { connectClient, type ConnectionTarget } from '../connection/connection';
+import { PulseError } from '../errors';
+import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
+
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
+
+/** How long the diagnosis itself may take: it must never be the thing that hangs. */
+const DIAGNOSIS_TIMEOUT_MS = 5000;
+
+/** The server gave up waiting for a lock (lock_timeout, or pg_dump's --lock-wait-timeout). */
+export function isLockTimeout(error: unknown): boolean {
+  const record = error as { code?: unknown; message?: unknown } | undefined;
+  return record?.code === '55P03' || /canceling statement due to lock timeout|could not obtain lock/i.test(String(record?.message ?? error));
+}
+
+const IDENTIFIER = '(?:"(?:[^"]|"")*"|[^\\s,."]+)';
+const LOCK_QUERY = new RegExp(`LOCK TABLE (?:ONLY )?(${IDENTIFIER}(?:\\.${IDENTIFIER})?)[\\s,]`, 'i');
+
+/**
+ * The table pg_dump was locking when it gave up ("LOCK TABLE public.messages
+ * IN ACCESS SHARE MODE"); the first one when it locks several at once.
+ */
+export function tableOfLockQuery(text: string): string | undefined {
+  return LOCK_QUERY.exec(text)?.[1];
+}
+
+/**
+ * Sessions that hold a lock a reader must wait for (ACCESS EXCLUSIVE, the
+ * one mode that blocks reading) on `table`, or on any table of the target
+ * database when it is not known; the longest-running first.
+ */
+async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string): Promise<LockHolder[]> {
+  const client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: DIAGNOSIS_TIMEOUT_MS, connectionTimeoutMillis: DIAGNOSIS_TIMEOUT_MS }) });
+  try {
+    // Names come out schema-qualified (regclass leaves out a schema on the search path).
+    await client.query('SET search_path = pg_catalog');
+    const locked = await client.query<{ relation: string }>(
+      `SELECT DISTINCT l.relation::pg_catalog.regclass::text AS relation
+         FROM pg_catalog.pg_locks l
+        WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+          AND ($1::text IS NULL OR l.relation = pg_catalog.to_regclass($1))`,
+      [table ?? null],
+    );
+    const holders = await findLockHolders(
+      client,
+      locked.rows.map((row) => row.relation),
+    );
+    // Whoever holds it exclusively is the one in the way; other readers of the table are not.
+    return holders.filter((holder) => exclusivelyHeld(holder) !== undefined);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The one line for a backup that gave up waiting for a lock: the table, the
+ * session that holds it, and what to do. `table` when the waiting query
+ * named it (pg_dump's LOCK TABLE); otherwise whatever table a session holds.
+ */
+export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string }): Promise<PulseError> {
+  const find = (table?: string) => holdersOfExclusiveLocks(target, table).catch(() => [] as LockHolder[]);
+  // pg_dump names the first table of a batch it locks; another one may be the held one.
+  let holders = await find(options.table);
+  if (holders.length === 0 && options.table !== undefined) holders = await find();
+  const holder = holders[0];
+  const waited = `the backup waited ${options.seconds} s for it and stopped; nothing was written and older backups are untouched`;
+  const details = options.details;
+  if (!holder) {
+    return new PulseError('lock-wait-timeout', `${options.table ?? 'a table'} is locked by another session: ${waited}`, {
+      hint: `run the backup again when that session has finished (SELECT pid, query FROM pg_stat_activity shows it); --lock-timeout SECONDS waits longer`,
+      details,
+    });
+  }
+  const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
+  const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
+  return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
+    hint: `ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${holder.pid}); then run the backup again (--lock-timeout SECONDS waits longer)`,
+    details,
+  });
+}
+
+/** The table a holder holds in ACCESS EXCLUSIVE mode, as describeLockHolder names it. */
+function exclusivelyHeld(holder: LockHolder): string | undefined {
+  return holder.holds.find((hold) => hold.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
+}

@@ -1,0 +1,159 @@
+/**
+ * What changed in a database since a set was made — what restoring the set
+ * would undo: for every table whose rows the set holds, rows added, removed
+ * and changed since (by digest first; then, for the tables that differ, row
+ * by row, exact where the rows fit in memory); and tables and other objects
+ * added, dropped or changed, from the schema.
+ *
+ * Read-only, one snapshot: one read-only session exports its snapshot, in
+ * which it reads the catalog; psql reads the rows back and pg_dump the
+ * schema, both in that snapshot. Nothing is written anywhere but stdout.
+ */
+import { describeTarget, type ConnectionTarget } from '../connection/connection';
+import { PulseError, toPulseError } from '../errors';
+import { findSet } from '../sets/listing';
+import { qualifiedName } from '../sets/manifest';
+import { clientToolsFor } from '../pg/run';
+import { parseServerVersionNum } from '../pg/tools';
+import { compareSchemaEntries, compareSequences, compareTables, readableTables, type EntryChange } from './compare';
+import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
+import { openReadSession, readFacts } from './readSession';
+import { readSchema, readTables, type ReadbackSession } from './readback';
+import type { RowChanges } from './rowDetail';
+import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
+import { filesOf } from './plan';
+import type { ContainerTools } from '../supabase/project';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
+import { diffSummary, tableDiffDetail } from './diffWords';
+
+export interface DiffOptions {
+  folder: string;
+  setId: string;
+  target: ConnectionTarget;
+  env: NodeJS.ProcessEnv;
+  pgBinDir?: string;
+  container?: ContainerTools;
+  /** How long to wait for a table another session holds (default 60 s, as a backup). */
+  lockTimeoutSeconds?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: DiffProgress) => void;
+}
+
+export type DiffProgress =
+  | { kind: 'connected'; target: string }
+  | { kind: 'reading'; tables: number }
+  | { kind: 'counting'; tables: number };
+
+export interface TableDiff {
+  schema: string;
+  name: string;
+  /** `same`; `changed`: other rows; `dropped`: not there now; `columns-changed`: a column the set's rows have is gone. */
+  state: 'same' | 'changed' | 'dropped' | 'columns-changed';
+  rowsInSet: number;
+  /** Rows now; null when the table is not there or cannot be read as the set wrote it. */
+  rowsNow: number | null;
+  /** Row by row, for a changed table (undefined: not counted). */
+  rows?: RowChanges;
+  /** One line. */
+  detail: string;
+}
+
+export interface DiffResult {
+  setId: string;
+  /** ISO 8601. */
+  comparedAt: string;
+  durationMs: number;
+  /** The database compared (never a password). */
+  target: { host: string; port: number; database: string; user: string };
+  profile: ProfileName;
+  digestsFrom: 'manifest' | 'complete file';
+  /** Every table whose rows the set holds. */
+  tables: TableDiff[];
+  /** Schema objects added, dropped or changed since the set (tables among them). */
+  objects: EntryChange[];
+  /** Sequences whose value moved. */
+  sequences: { name: string; expected: string; found: string }[];
+  /** Nothing differs. */
+  same: boolean;
+  summary: string;
+}
+
+/** Changed tables counted row by row, at the most (the rest get their digests' verdict and counts). */
+const MAX_TABLES_COUNTED = 20;
+
+export async function diffSet(options: DiffOptions): Promise<DiffResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const set = await findSet(options.folder, options.setId);
+  if (set.status === 'running') throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
+  const digestsFrom: DiffResult['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
+  const profile = set.manifest?.profile?.name ?? 'plain';
+  const session = await openReadSession(options.target, { lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS, signal: options.signal });
+  try {
+    options.onProgress?.({ kind: 'connected', target: describeTarget(options.target) });
+    const version = await session.client.query<{ version: string }>("SELECT pg_catalog.current_setting('server_version_num') AS version");
+    const tools = await clientToolsFor(parseServerVersionNum(version.rows[0].version), { env: options.env, pgBinDir: options.pgBinDir, container: options.container, signal: options.signal });
+    const digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await outputSettingsOf(session.client), options.signal));
+    const facts = await readFacts(session.client, { tables: digests.tables, sequences: digests.sequences, platform: profile === 'supabase' });
+    const reader: ReadbackSession = {
+      target: options.target,
+      tools,
+      env: options.env,
+      snapshotId: session.snapshotId,
+      lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS,
+      signal: options.signal,
+    };
+    const readable = readableTables(digests, facts);
+    options.onProgress?.({ kind: 'reading', tables: readable.read.length });
+    const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
+    const [schema, rows] = await Promise.all([readSchema(reader, keep), readTables(reader, readable.read, digests.settings)]);
+    const comparisons = compareTables(
+      digests,
+      rows.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest })),
+      readable.unreadable,
+    );
+    const changed = comparisons.filter((comparison) => comparison.state === 'different').map((comparison) => comparison.table);
+    options.onProgress?.({ kind: 'counting', tables: Math.min(changed.length, MAX_TABLES_COUNTED) });
+    const counted = await changedRows(filesOf(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts);
+    const setSchema = schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal);
+    const objects = setSchema ? compareSchemaEntries(setSchema.entries, schema.entries) : [];
+    const tables = comparisons.map((comparison): TableDiff => {
+      const base = { schema: comparison.table.schema, name: comparison.table.name, rowsInSet: comparison.table.rows };
+      switch (comparison.state) {
+        case 'same':
+          return { ...base, state: 'same', rowsNow: comparison.now.rows, detail: 'unchanged' };
+        case 'different': {
+          const changes = counted.get(qualifiedName(base.schema, base.name));
+          const detail = `${tableDiffDetail(base.rowsInSet, comparison.now.rows, changes?.changes)}${changes?.note ? ` (${changes.note})` : ''}`;
+          return { ...base, state: 'changed', rowsNow: comparison.now.rows, ...(changes ? { rows: changes.changes } : {}), detail };
+        }
+        case 'missing':
+          return { ...base, state: 'dropped', rowsNow: null, detail: 'dropped since the set was made' };
+        case 'columns-differ':
+          return { ...base, state: 'columns-changed', rowsNow: null, detail: `its column${comparison.missingColumns.length === 1 ? '' : 's'} ${comparison.missingColumns.join(', ')} ${comparison.missingColumns.length === 1 ? 'is' : 'are'} gone, so its rows cannot be compared` };
+      }
+    });
+    const sequences = compareSequences(digests, facts);
+    const result: DiffResult = {
+      setId: set.id,
+      comparedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      target: { host: options.target.host, port: options.target.port, database: options.target.database, user: options.target.user },
+      profile,
+      digestsFrom,
+      tables,
+      objects,
+      sequences,
+      same: tables.every((table) => table.state === 'same') && objects.length === 0 && sequences.length === 0,
+      summary: '',
+    };
+    result.summary = diffSummary(result);
+    return result;
+  } catch (error) {
+    if (options.signal?.aborted) throw new PulseError('cancelled', 'diff cancelled', { hint: 'nothing was changed' });
+    throw toPulseError(error);
+  } finally {
+    await session.close();
+  }
+}
+

@@ -1,0 +1,174 @@
+/**
+ * Reads a database back the way a set recorded it, for a proof (a scratch
+ * database a set was restored into) or a diff (the database now): every
+ * table's rows through one `COPY … TO STDOUT` each, in one psql session and
+ * one snapshot, streamed through the same splitter and digests as a backup
+ * (the script has psql echo a `COPY … FROM stdin;` line before each table
+ * and `\.` after it, so its output reads exactly like a dump's data); and
+ * the schema through `pg_dump --schema-only`, digested entry by entry.
+ *
+ * The session writes rows as pg_dump's did: the settings pg_dump sets
+ * (DateStyle, IntervalStyle, extra_float_digits, row_security) and those
+ * the set recorded from its own session (client encoding, TimeZone,
+ * bytea_output, lc_monetary). Nothing here writes: the transaction is read
+ * only.
+ */
+import type { ConnectionTarget } from '../connection/connection';
+import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
+import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
+import { PulseError } from '../errors';
+import type { DigestSettings } from '../sets/manifest';
+import { startPgTool, toolName, type ClientTools } from '../pg/run';
+import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
+import { lostConnectionReason } from '../pg/psqlEnd';
+import { onLines } from '../process/lines';
+import { toolStartError, type ToolProcess } from '../process/toolProcess';
+import { redactText } from '../connection/redact';
+
+/** A table to read back: the columns its COPY named, in that order. */
+export interface ReadbackTable {
+  schema: string;
+  name: string;
+  columns: readonly string[];
+}
+
+export interface ReadbackSession {
+  target: ConnectionTarget;
+  tools: ClientTools;
+  env: NodeJS.ProcessEnv;
+  /** A snapshot exported by another session of the same database: read in it. */
+  snapshotId?: string;
+  /** How long to wait for a table another session holds (a diff of a live database). */
+  lockTimeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** The text psql echoes for a string: backslashes and single quotes doubled inside single quotes. */
+function echoArgument(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** `"public"."users" ("id", "name")`: a table and its columns as COPY names them. */
+export function copyTarget(table: ReadbackTable): string {
+  const columns = table.columns.length > 0 ? ` (${table.columns.map(quoteIdentifier).join(', ')})` : '';
+  return `${qualifiedIdentifier(table.schema, table.name)}${columns}`;
+}
+
+/**
+ * The psql script of a read-back: the session's settings, one read-only
+ * transaction (in the given snapshot), and per table an echoed
+ * `COPY … FROM stdin;`, the `COPY … TO STDOUT` itself and an echoed `\.`.
+ */
+export function readbackScript(tables: readonly ReadbackTable[], settings: DigestSettings, options: { snapshotId?: string; lockTimeoutSeconds?: number } = {}): string {
+  const lines = [
+    `SET client_encoding = ${quoteLiteral(settings.clientEncoding)};`,
+    'SET DateStyle = ISO;',
+    'SET IntervalStyle = postgres;',
+    'SET extra_float_digits = 3;',
+    'SET row_security = off;',
+    'SET statement_timeout = 0;',
+    `SET lock_timeout = '${Math.round((options.lockTimeoutSeconds ?? 0) * 1000)}ms';`,
+    `SET TimeZone = ${quoteLiteral(settings.timeZone)};`,
+    `SET bytea_output = ${quoteLiteral(settings.byteaOutput)};`,
+    // A locale this server lacks only changes how money is written: not worth failing for.
+    `DO $$BEGIN PERFORM pg_catalog.set_config('lc_monetary', ${quoteLiteral(settings.lcMonetary)}, false); EXCEPTION WHEN OTHERS THEN NULL; END$$;`,
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;',
+    ...(options.snapshotId ? [`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotId)};`] : []),
+  ];
+  for (const table of tables) {
+    const target = copyTarget(table);
+    lines.push(`\\echo ${echoArgument(`COPY ${target} FROM stdin;`)}`, `COPY ${target} TO STDOUT;`, `\\echo ${echoArgument('\\.')}`);
+  }
+  lines.push('COMMIT;', '');
+  return lines.join('\n');
+}
+
+/**
+ * Reads every table's rows back and digests them; the result lists them in
+ * the order asked. `onRow` sees each row's hash (and, with `rowKey`, its key).
+ */
+export async function readTables(
+  session: ReadbackSession,
+  tables: readonly ReadbackTable[],
+  settings: DigestSettings,
+  options: Pick<DumpDigestOptions, 'onRow' | 'rowKey'> & { onTable?: (index: number) => void } = {},
+): Promise<CollectedTable[]> {
+  if (tables.length === 0) return [];
+  let done = 0;
+  const digests = new DumpDigests({ ...(options.onRow ? { onRow: options.onRow } : {}), ...(options.rowKey ? { rowKey: options.rowKey } : {}) });
+  const splitter = new DumpSplitter({
+    ...digests.splitterOptions(),
+    onTableDone: () => {
+      options.onTable?.(done);
+      done += 1;
+    },
+  });
+  const psql = startPgTool(session.tools, 'psql', session.target, ['--no-psqlrc', '--no-password', '--quiet', '--set', 'ON_ERROR_STOP=1', '--file', '-'], {
+    env: session.env,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    signal: session.signal,
+  });
+  psql.stdin?.end(readbackScript(tables, settings, session));
+  const stderr = await streamThrough(psql, splitter, session, 'psql', 'read the tables back');
+  if (digests.tables.length !== tables.length || done !== tables.length) {
+    throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: 'run again with PULSE_BACKUP_DEBUG=1 for psql\'s output', details: stderr.join('\n') });
+  }
+  return digests.tables;
+}
+
+export interface SchemaReadback {
+  digest: string;
+  entries: SchemaEntryDigest[];
+}
+
+/**
+ * The database's schema as `pg_dump --schema-only` writes it, digested as a
+ * backup digests its schema part: entry by entry, the ones `keepEntry`
+ * keeps (a Supabase set's profile).
+ */
+export async function readSchema(session: ReadbackSession, keepEntry?: (header: EntryHeader) => boolean): Promise<SchemaReadback> {
+  const entries: SchemaEntryDigest[] = [];
+  const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
+  const splitter = new DumpSplitter({ ...digests.splitterOptions(), ...(keepEntry ? { keepEntry } : {}) });
+  const args = [
+    '--schema-only',
+    '--format=plain',
+    '--no-password',
+    ...(session.snapshotId ? [`--snapshot=${session.snapshotId}`] : []),
+    ...(session.lockTimeoutSeconds ? [`--lock-wait-timeout=${session.lockTimeoutSeconds}s`] : []),
+  ];
+  const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
+  const stderr = await streamThrough(pgDump, splitter, session, 'pg_dump', 'dump the schema');
+  if (!splitter.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, 'an unfinished dump');
+  return { digest: digests.schema.digest, entries };
+}
+
+/** Feeds a tool's output through the splitter until it ends; its stderr lines, or the one-line error it failed with. */
+async function streamThrough(tool: ToolProcess, splitter: DumpSplitter, session: ReadbackSession, name: 'psql' | 'pg_dump', what: string): Promise<string[]> {
+  const stderr: string[] = [];
+  onLines(tool.stderr, (line) => {
+    if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
+  });
+  const read = (async () => {
+    for await (const chunk of tool.stdout!) splitter.push(chunk as Buffer);
+    splitter.end();
+  })();
+  const [exit, reading] = await Promise.all([tool.exited, read.then(() => undefined, (error: unknown) => error)]);
+  if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
+  if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
+  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode);
+  return stderr;
+}
+
+/** A read-back tool that failed, in one line: the server's first error, or how the tool ended. */
+function toolError(tool: string, what: string, target: ConnectionTarget, stderr: readonly string[], ended: string | number | undefined): PulseError {
+  const text = stderr.join('\n');
+  const lost = lostConnectionReason(text);
+  const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
+  const said = lost ?? errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ?? (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
+  return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${said}`, {
+    hint: 'check that the server runs and the role may read every table (PULSE_BACKUP_DEBUG=1 shows the tool\'s output)',
+    details: text,
+  });
+}

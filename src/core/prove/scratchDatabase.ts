@@ -1,0 +1,192 @@
+/**
+ * The scratch databases a proof restores a set into: created under a
+ * reserved name (`pulse_prove_<token>_<path>`), dropped when the proof ends
+ * however it ends, and — should a run be killed before it could drop them —
+ * found by that name and dropped by the next proof on the server.
+ *
+ * A live proof is told from a dead one's leftovers by a session-level
+ * advisory lock its control session holds for as long as it runs, keyed by
+ * the token in the names: the server lets go of it the moment that session
+ * ends, however the process ended. A database whose lock nobody holds is a
+ * leftover.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { describeConnectionError, describeServer, openSession, type ConnectionTarget } from '../connection/connection';
+import { PulseError } from '../errors';
+import { quoteIdentifier, quoteLiteral } from '../sql';
+import type { OutputSettings } from '../backup/snapshot';
+import { outputSettingsOf } from './setContent';
+
+export const SCRATCH_PREFIX = 'pulse_prove_';
+/** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
+export const SCRATCH_LOCK_CLASS = 0x70756c73;
+
+/** A new token: 8 hex digits, the first 7 of which key the advisory lock. */
+export function newScratchToken(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** `pulse_prove_1a2b3c4d_complete`, `…_schema_then_data`: the path's name in letters and underscores. */
+export function scratchName(token: string, path: string): string {
+  return `${SCRATCH_PREFIX}${token}_${path.replace(/[^a-z]+/g, '_')}`;
+}
+
+/** The token of a scratch database's name, or undefined for any other name. */
+export function scratchToken(name: string): string | undefined {
+  return new RegExp(`^${SCRATCH_PREFIX}([0-9a-f]{8})_[a-z_]+$`).exec(name)?.[1];
+}
+
+/** The second key of a proof's advisory lock (fits a positive int4). */
+export function scratchLockKey(token: string): number {
+  return Number.parseInt(token.slice(0, 7), 16);
+}
+
+/** What the sweep found: the leftovers it dropped, and those it could not (with why). */
+export interface SweepResult {
+  dropped: string[];
+  kept: { name: string; why: string }[];
+}
+
+/**
+ * Which leftovers to drop: scratch databases whose proof holds no lock any
+ * more. Pure: the names on the server and the lock keys held.
+ */
+export function leftoverScratchDatabases(names: readonly string[], heldKeys: ReadonlySet<number>, ownToken: string): string[] {
+  return names.filter((name) => {
+    const token = scratchToken(name);
+    return token !== undefined && token !== ownToken && !heldKeys.has(scratchLockKey(token));
+  });
+}
+
+/** The one session of a proof that creates and drops its databases, and whose lock says it is alive. */
+export class ScratchControl {
+  readonly token = newScratchToken();
+  private readonly created = new Set<string>();
+
+  private constructor(
+    private readonly client: pg.Client,
+    readonly target: ConnectionTarget,
+  ) {}
+
+  static async open(target: ConnectionTarget, signal?: AbortSignal): Promise<ScratchControl> {
+    let client: pg.Client;
+    try {
+      client = await openSession(target, { applicationName: 'pulse-backup prove', ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'nothing was created' });
+      throw error;
+    }
+    const control = new ScratchControl(client, target);
+    try {
+      await client.query('SELECT pg_catalog.pg_advisory_lock($1::int4, $2::int4)', [SCRATCH_LOCK_CLASS, scratchLockKey(control.token)]);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw describeConnectionError(error, target);
+    }
+    return control;
+  }
+
+  /** The server's version, as server_version_num. */
+  async serverVersionNum(): Promise<number> {
+    const result = await this.client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
+    return Number(result.rows[0].version);
+  }
+
+  /** The server's defaults for how rows come out as text (for a set that recorded none). */
+  outputSettings(): Promise<OutputSettings> {
+    return outputSettingsOf(this.client);
+  }
+
+  /** Refuses, in one line naming who can, when this role may not create databases. */
+  async assertMayCreate(): Promise<void> {
+    const result = await this.client.query<{ may: boolean; others: string[] }>(
+      `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
+              ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
+                     ORDER BY rolsuper DESC, rolname LIMIT 3) AS others`,
+    );
+    const row = result.rows[0];
+    if (row.may) return;
+    throw cannotCreateError(this.target, row.others);
+  }
+
+  /** Drops what killed proofs left on this server; never a live proof's databases. */
+  async sweep(): Promise<SweepResult> {
+    const [databases, locks] = await Promise.all([
+      this.client.query<{ name: string }>(`SELECT datname AS name FROM pg_catalog.pg_database WHERE datname LIKE ${quoteLiteral(`${SCRATCH_PREFIX.replace(/_/g, '\\_')}%`)} ORDER BY 1`),
+      this.client.query<{ key: string }>(`SELECT objid::text AS key FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2`, [SCRATCH_LOCK_CLASS]),
+    ]);
+    const held = new Set(locks.rows.map((row) => Number(row.key)));
+    const result: SweepResult = { dropped: [], kept: [] };
+    for (const name of leftoverScratchDatabases(databases.rows.map((row) => row.name), held, this.token)) {
+      try {
+        await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+        result.dropped.push(name);
+      } catch (error) {
+        result.kept.push({ name, why: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return result;
+  }
+
+  /** Creates an empty database (from template0) for one way of restoring; `encoding` is the set's. */
+  async create(path: string, encoding: string): Promise<string> {
+    const name = scratchName(this.token, path);
+    this.created.add(name);
+    const create = (locale: string) => this.client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE template0 ENCODING ${quoteLiteral(encoding)}${locale}`);
+    try {
+      await create('');
+    } catch (error) {
+      // The server's default locale may not go with the set's encoding (a SQL_ASCII or LATIN1 database): C goes with any.
+      if (!/incompatible with|does not match locale/i.test(String((error as Error).message))) throw scratchError('create', name, this.target, error);
+      try {
+        await create(" LOCALE 'C'");
+      } catch (again) {
+        throw scratchError('create', name, this.target, again);
+      }
+    }
+    return name;
+  }
+
+  /** Drops one scratch database, ending any session still in it. */
+  async drop(name: string): Promise<void> {
+    await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+    this.created.delete(name);
+  }
+
+  /** Drops every database this proof created (what is left to drop), then ends the session; the names it could not drop. */
+  async close(): Promise<string[]> {
+    const left: string[] = [];
+    for (const name of [...this.created]) {
+      try {
+        await this.drop(name);
+      } catch {
+        left.push(name);
+      }
+    }
+    await this.client.end().catch(() => undefined);
+    return left;
+  }
+
+  /** A target for one of its databases: the same server and role. */
+  targetFor(database: string): ConnectionTarget {
+    return { ...this.target, database };
+  }
+}
+
+function cannotCreateError(target: ConnectionTarget, others: readonly string[]): PulseError {
+  const server = describeServer(target);
+  const who = others.length > 0 ? `${others.join(', ')} can` : 'a role with CREATEDB (or a superuser) can';
+  const example = others[0] ?? 'ROLE';
+  return new PulseError('permission-denied', `${target.user} may not create databases on ${server}, and a proof restores the set into new ones it drops afterwards`, {
+    hint: `${who}: pass --scratch-db postgresql://${example}@${server}/${target.database} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
+  });
+}
+
+function scratchError(what: 'create', name: string, target: ConnectionTarget, error: unknown): PulseError {
+  const said = error instanceof Error ? error.message : String(error);
+  return new PulseError('restore-failed', `cannot ${what} the scratch database ${name} on ${describeServer(target)}: ${said}`, {
+    hint: 'check that the server has room and the role may create databases, or pass --scratch-db URL to prove on another server',
+    cause: error,
+  });
+}

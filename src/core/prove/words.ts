@@ -1,0 +1,85 @@
+/** The words of a proof: its one-line summary and each difference, the same for the CLI, the report and the extension. */
+import { formatCount } from '../format';
+import type { ProofDifference, ProofPathName, ProofRecord } from './record';
+import type { EntryChange } from './compare';
+import type { RowChanges } from './rowDetail';
+import { restoreHint } from '../restore/failures';
+
+export const PATH_TITLES: Record<ProofPathName, string> = {
+  complete: 'the complete file',
+  'schema-then-data': 'schema then data',
+};
+
+function plural(count: number, word: string): string {
+  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** "proved restorable: 16 tables, 543,060 rows and the schema equal, by the complete file and by schema then data". */
+export function proofSummary(record: Pick<ProofRecord, 'outcome' | 'tables' | 'rows' | 'paths' | 'differences'>): string {
+  const ways = record.paths.map((path) => `by ${PATH_TITLES[path.path]}`).join(' and ');
+  if (record.outcome === 'proved') {
+    return `proved restorable: ${plural(record.tables, 'table')}, ${plural(record.rows, 'row')} and the schema equal, ${ways}`;
+  }
+  const first = record.differences[0];
+  const more = record.differences.length > 1 ? ` (and ${plural(record.differences.length - 1, 'more difference')})` : '';
+  return `NOT proved: ${first ? describeDifference(first) : 'the read-back differs'}${more}`;
+}
+
+export function describeDifference(difference: ProofDifference): string {
+  return `${PATH_TITLES[difference.path]}: ${difference.object}: ${difference.detail}`;
+}
+
+/** A table whose digest differs, in words: what the rows show, or the counts when rows cannot be told apart. */
+export function rowsDifference(expectedRows: number, foundRows: number, changes: RowChanges | undefined, view: 'proof' | 'diff'): string {
+  const counts = `${formatCount(expectedRows)} rows in the set, ${formatCount(foundRows)} ${view === 'proof' ? 'restored' : 'now'}`;
+  if (!changes) return `${counts}; their contents differ`;
+  if (!changes.exact) return `${counts}; too many rows to compare one by one`;
+  const parts: string[] = [];
+  const first = (keys: readonly string[]) => (keys.length > 0 ? ` (first: ${keys[0]})` : '');
+  if (changes.changed > 0) parts.push(`${plural(changes.changed, 'row')} changed${first(changes.firstChanged)}`);
+  if (view === 'proof') {
+    if (changes.removed > 0) parts.push(`${plural(changes.removed, 'row')} missing${first(changes.firstRemoved)}`);
+    if (changes.added > 0) parts.push(`${plural(changes.added, 'row')} not in the set${first(changes.firstAdded)}`);
+  } else {
+    if (changes.added > 0) parts.push(`${plural(changes.added, 'row')} added${first(changes.firstAdded)}`);
+    if (changes.removed > 0) parts.push(`${plural(changes.removed, 'row')} removed${first(changes.firstRemoved)}`);
+  }
+  return parts.length > 0 ? `${parts.join(', ')}; ${counts}` : `${counts}; their contents differ`;
+}
+
+/** "table public.users", "function public.f()": an entry as a person calls it. */
+export function entryName(change: Pick<EntryChange, 'type' | 'schema' | 'name'>): string {
+  const where = change.schema === '-' || change.schema === '' ? '' : `${change.schema}.`;
+  return `${change.type.toLowerCase()} ${where}${change.name}`;
+}
+
+/** Schema entries that differ after a restore: missing ones first, as they are what a restore lost. */
+export function schemaDifference(changes: readonly EntryChange[]): string {
+  const order = { dropped: 0, changed: 1, added: 2 } as const;
+  const words = { dropped: 'missing after the restore', changed: 'differs', added: 'not in the set' } as const;
+  const sorted = [...changes].sort((a, b) => order[a.change] - order[b.change]);
+  const shown = sorted.slice(0, 3).map((change) => `${entryName(change)} ${words[change.change]}`);
+  const more = sorted.length > shown.length ? `, and ${formatCount(sorted.length - shown.length)} more` : '';
+  return shown.length > 0 ? `${shown.join('; ')}${more}` : 'its digest differs, though every entry reads the same (their order or a duplicate)';
+}
+
+/** What `list` and `show` say of a set's latest proof (the whole record is in the history). */
+export interface ProofSummary {
+  outcome: ProofRecord['outcome'];
+  /** ISO 8601. */
+  provedAt: string;
+  summary: string;
+}
+
+export function proofSummaryOf(proof: ProofRecord | undefined): ProofSummary | null {
+  return proof ? { outcome: proof.outcome, provedAt: proof.provedAt, summary: proof.summary } : null;
+}
+
+/** What to do about a file that does not load into a scratch database, in one line. */
+export function proofRestoreHint(message: string, detail: string | undefined): string {
+  if (/^(relation|type|function|schema) ".*" does not exist/.test(message)) {
+    return 'the file uses an object the set\'s own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out';
+  }
+  const hint = restoreHint(message, detail);
+  return hint.includes('PULSE_BACKUP_DEBUG') ? 'restore it by hand into an empty database (README: Restoring by hand with plain psql) to see all psql says' : hint;
+}

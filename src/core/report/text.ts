@@ -1,0 +1,84 @@
+/**
+ * Wording and number formats the report's renderers share: the Markdown and
+ * HTML renderers here, and the extension's webview. Pure functions over the
+ * model, no Node imports, so a browser bundle can take them as they are.
+ */
+import { formatBytes, formatCount, formatDuration } from '../format';
+import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './model';
+
+export interface ReportSectionInfo {
+  /** Anchor id in the HTML, stable for links from the webview. */
+  id: string;
+  title: string;
+}
+
+/** The eight sections, in the order every renderer shows them. */
+export const REPORT_SECTIONS = {
+  overview: { id: 'overview', title: 'Overview' },
+  database: { id: 'database', title: 'Database' },
+  warnings: { id: 'warnings', title: 'pg_dump warnings' },
+  restore: { id: 'restore', title: 'Restore commands' },
+  schema: { id: 'schema', title: 'Schema overview' },
+  verification: { id: 'verification', title: 'Verification' },
+  history: { id: 'history', title: 'History and retention' },
+  security: { id: 'security', title: 'Security' },
+} as const satisfies Record<string, ReportSectionInfo>;
+
+/** "2025-09-01 17:39:48" in the reader's local time; anything unparsable comes back as it was. */
+export function formatReportDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function richTextPlain(text: RichText): string {
+  return text.map((part) => (typeof part === 'string' ? part : part.code)).join('');
+}
+
+export function formatRows(rows: number | null): string {
+  return rows === null ? '—' : formatCount(rows);
+}
+
+export function formatOptionalBytes(bytes: number | null): string {
+  return bytes === null ? '—' : formatBytes(bytes);
+}
+
+export function formatOptionalDuration(durationMs: number | null): string {
+  return durationMs === null ? 'not recorded' : formatDuration(durationMs);
+}
+
+export function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+export function readableBy(permission: ReportFilePermission): string {
+  const who = permission.readableByOthers ? 'everyone on this machine' : permission.readableByGroup ? 'owner and group' : 'owner only';
+  // Reading a folder means listing the names in it, not reading the files.
+  return permission.kind === 'folder' && who !== 'owner only' ? `${who} can list it` : who;
+}
+
+export function schemaTotals(schema: ReportSchema): string {
+  const parts = [
+    `${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`,
+    `${formatCount(schema.totalRows)} rows`,
+    formatBytes(schema.totalBytes),
+  ];
+  if (schema.sequences !== null) parts.push(`${formatCount(schema.sequences)} sequence${schema.sequences === 1 ? '' : 's'}`);
+  if (schema.largeObjects !== null) parts.push(`${formatCount(schema.largeObjects)} large object${schema.largeObjects === 1 ? '' : 's'}`);
+  parts.push(`${formatCount(schema.materializedViews.length)} materialized view${schema.materializedViews.length === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+export function schemaGroupTotals(group: ReportSchemaGroup): string {
+  return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${formatCount(group.rows)} rows, ${formatBytes(group.bytes)}`;
+}
+
+export function capitalise(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+export function capitaliseRich(value: RichText): RichText {
+  const [first, ...rest] = value;
+  return typeof first === 'string' ? [capitalise(first), ...rest] : value;
+}

@@ -1,0 +1,180 @@
+/**
+ * The words of a restore that stops: what the pre-flight refuses (objects
+ * outside the backup in the way, another session's locks) and what psql's
+ * first error means, each as one line with what to do.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { OutsideDependent } from './cleanPlan';
+import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
+import { describeConnectionError, type ConnectionTarget } from '../connection/connection';
+import { parseEntryHeader, type EntryHeader } from '../backup/dumpSplitter';
+import { PulseError } from '../errors';
+import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
+import { lockBudgetError, type LockBudget } from './lockBudget';
+import { lostConnectionReason, restoreConnectionLostError } from '../pg/psqlEnd';
+import { qualifiedName } from '../sets/manifest';
+import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from '../backup/profile';
+import { quoteIdentifier } from '../sql';
+
+/** "public.users, public.messages, … 3 more" (large objects by OID, tables with their rows when asked). */
+export function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
+  const shown = objects.slice(0, 5).map((object) => {
+    const name = object.schema === '-' ? `large object ${object.name}` : object.schema === '' ? object.name : qualifiedName(object.schema, object.name);
+    return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${object.rows} rows` : name;
+  });
+  return objects.length > 5 ? `${shown.join(', ')}, … ${objects.length - 5} more` : shown.join(', ');
+}
+
+/**
+ * Objects the backup does not have that depend on what --clean would
+ * replace (or, for a data restore, tables whose foreign keys point into the
+ * tables it would empty): refused before anything changes.
+ */
+export function outsideDependentsError(outside: readonly OutsideDependent[], action: 'replace' | 'empty'): PulseError {
+  const shown = outside.slice(0, 4).map((object) => (object.dependsOn ? `${object.description} (on ${object.dependsOn})` : object.description));
+  const more = outside.length > shown.length ? `, and ${outside.length - shown.length} more` : '';
+  const count = `${outside.length} object${outside.length === 1 ? '' : 's'} the backup does not have`;
+  const verb = action === 'replace' ? 'depend on what --clean would replace' : 'reference the tables --clean would empty';
+  return new PulseError('restore-refused', `the target has ${count} that ${verb}: ${shown.join('; ')}${more}`, {
+    hint:
+      action === 'replace'
+        ? 'drop or change them first, or restore into an empty database; nothing was changed'
+        : 'empty or drop those tables first, or restore into a copy without them; nothing was changed',
+    details: outside.map((object) => `${object.description}${object.dependsOn ? ` depends on ${object.dependsOn}` : ''}`).join('\n'),
+  });
+}
+
+/** Another session holds what the restore must lock. */
+export function lockHeldError(holders: readonly LockHolder[], when: 'would wait for' | 'waited for', timeoutMs: number, relation?: string | null): PulseError {
+  const who = holders.slice(0, 2).map(describeLockHolder).join('; ');
+  const more = holders.length > 2 ? `; and ${holders.length - 2} more` : '';
+  const seconds = Math.round(timeoutMs / 100) / 10;
+  const message =
+    when === 'would wait for'
+      ? `another session holds locks on tables this restore must change, in an idle transaction: ${who}${more}`
+      : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''} and was rolled back: ${holders.length > 0 ? `held by ${who}${more}` : 'another session held it (it has let go since)'}`;
+  const pids = holders.map((holder) => holder.pid);
+  const end = pids.length > 0 ? `end that transaction (or the session: SELECT pg_terminate_backend(${pids[0]});)` : 'let the other session finish';
+  return new PulseError(when === 'would wait for' ? 'restore-refused' : 'restore-failed', message, {
+    hint: `${end}, or give it more time with --lock-timeout SECONDS; ${when === 'would wait for' ? 'nothing was changed' : 'the target is unchanged'}`,
+  });
+}
+
+/** Where psql's "psql:SOURCE:LINE:" points in the restored file, if there. */
+export type ErrorLocation = (source: string, line: number) => number | undefined;
+
+export interface PsqlFailureContext {
+  file: string;
+  target: ConnectionTarget;
+  lineOf: ErrorLocation;
+  lockBudget: LockBudget;
+  lockTimeoutMs: number;
+  /** Who holds locks on what the restore locks, asked once psql has failed on a lock wait. */
+  findHolders: () => Promise<LockHolder[]>;
+}
+
+/** psql's first ERROR, explained in one line; the rest goes to the details. */
+export async function psqlError(stderrLines: readonly string[], context: PsqlFailureContext): Promise<PulseError> {
+  const text = stderrLines.join('\n');
+  // The server ended a session that was under way: not a problem with the host or port.
+  const lost = lostConnectionReason(text);
+  if (lost) return restoreConnectionLostError(lost, text);
+  if (/connection to server|could not connect|password authentication failed|timeout expired/i.test(text) && !/ERROR:/.test(text)) {
+    return describeConnectionError(new Error(text), context.target);
+  }
+  const errorIndex = stderrLines.findIndex((line) => /ERROR:|FATAL:/.test(line));
+  const errorLine = errorIndex >= 0 ? stderrLines[errorIndex] : (stderrLines[stderrLines.length - 1] ?? 'psql failed');
+  const location = /^psql:(.*?):(\d+):/.exec(errorLine);
+  const fileLine = location ? context.lineOf(location[1], Number(location[2])) : undefined;
+  const message = errorLine.replace(/^psql:.*?:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
+  const following = stderrLines.slice(errorIndex + 1);
+  if (/out of shared memory/.test(message) && following.some((line) => /max_locks_per_transaction/.test(line))) {
+    return lockBudgetError(context.lockBudget, 'during', text);
+  }
+  if (/canceling statement due to lock timeout/.test(message)) {
+    const holders = await context.findHolders().catch(() => []);
+    const error = lockHeldError(holders, 'waited for', context.lockTimeoutMs);
+    return new PulseError(error.code, error.message, { hint: error.hint, details: text });
+  }
+  if (message.startsWith(OUTSIDE_DEPENDENTS_MARK)) {
+    const outside = message
+      .slice(OUTSIDE_DEPENDENTS_MARK.length)
+      .split('; ')
+      .map((description) => ({ description: description.trim(), dependsOn: null }));
+    const refused = outsideDependentsError(outside, 'replace');
+    return new PulseError('restore-failed', `restore stopped and was rolled back: since the pre-flight, ${refused.message.replace(/^the target has/, 'the target has gained')}`, {
+      hint: refused.hint?.replace('nothing was changed', 'the target is unchanged'),
+      details: text,
+    });
+  }
+  const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
+  const detail = following.find((line) => line.startsWith('DETAIL:'));
+  // An ownership or permission error inside an entry of a platform schema is about the platform.
+  const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(context.file, fileLine) : undefined;
+  const hint = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
+  return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
+    hint: `${hint}; the target is unchanged`,
+    details: text,
+  });
+}
+
+/** The archive entry (its header) that a line of a dump file belongs to; read only up to that line. */
+export async function entryAtLine(file: string, line: number): Promise<EntryHeader | undefined> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let current: EntryHeader | undefined;
+  let number = 0;
+  try {
+    for await (const text of lines) {
+      number += 1;
+      if (number > line) break;
+      if (text.startsWith('-- ')) current = parseEntryHeader(text) ?? current;
+    }
+  } finally {
+    lines.close();
+  }
+  return current;
+}
+
+/** An ownership or permission error in an entry of a platform schema: the platform's object, not the application's. */
+export function platformEntryHint(entry: EntryHeader): string {
+  return `${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
+}
+
+/** What to do about psql's first error, in one line. Exported for its tests. */
+export function restoreHint(message: string, detail: string | undefined): string {
+  const platform = platformObjectHint(message);
+  if (platform) return platform;
+  const role = /role "([^"]+)" does not exist/.exec(message);
+  if (role) return `create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
+  if (/cannot drop .* because other objects depend on (it|them)/.test(message)) {
+    return `other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
+  }
+  if (/already exists/.test(message)) return 'the target already has this object and --clean does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database';
+  const setting = /permission denied to set parameter "([^"]+)"/.exec(message)?.[1];
+  if (setting && !supabaseAllowsSetting(setting)) {
+    return `only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
+  }
+  if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return 'connect as the owner of these objects or a superuser';
+  if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
+  if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
+  return 'see the log for psql\'s full output (PULSE_BACKUP_DEBUG=1)';
+}
+
+/**
+ * Errors that come from objects the Supabase platform owns: its roles, its
+ * schemas, its tables. They say what the set tried to touch and that the
+ * Supabase profile leaves those to the platform.
+ */
+function platformObjectHint(message: string): string | undefined {
+  const role = /role "([^"]+)" does not exist/.exec(message) ?? /must be member of role "([^"]+)"/.exec(message);
+  // postgres is the stack's too, but every plain PostgreSQL has it: not a sign of the platform.
+  if (role && role[1] !== 'postgres' && isSupabaseReservedRole(role[1])) {
+    return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has and only the platform may change: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
+  }
+  const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
+  if (schemaOf && SUPABASE_PLATFORM_SCHEMAS.includes(schemaOf)) {
+    return `${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
+  }
+  return undefined;
+}

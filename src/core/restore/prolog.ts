@@ -1,0 +1,120 @@
+/**
+ * What runs in the restore's transaction before the set's file: a pure
+ * decision over what the pre-flight found, unit-tested on plain data.
+ *
+ * In order:
+ * - a bounded lock wait (`lock_timeout`): the restore gives up, changing
+ *   nothing, rather than queue behind another session for ever (its queued
+ *   exclusive lock would block the application meanwhile). pg_dump's file
+ *   sets lock_timeout back to 0 in its preamble, so every existing relation
+ *   the file will touch is locked here first, under the bound.
+ * - triggers quiet where rows load into tables that have their triggers and
+ *   foreign keys already (a data restore; a Supabase set's platform rows);
+ * - for --clean, the check that nothing outside the backup depends on what
+ *   is dropped (again, now that the locks are held), then the drops — or,
+ *   for data, one TRUNCATE of the backup's tables;
+ * - sequences the file will set made transactional: `setval` is not undone
+ *   by a rollback, but a sequence given new storage in this transaction
+ *   (ALTER SEQUENCE … RESTART, then its own value back) is, so a restore
+ *   that does not commit leaves every sequence exactly as it was;
+ * - the restoring role's default privileges set to the built-in ones, so the
+ *   objects the file creates get exactly the grants the backup had.
+ */
+import { cleanGuardStatement, dropPartStatements, dropStatements, type RecreatedPart } from './cleanPlan';
+import { dollarTag } from '../sql';
+import type { RestoreMode } from './restore';
+import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './target';
+
+export interface PrologInput {
+  mode: RestoreMode;
+  clean: boolean;
+  lockTimeoutMs: number;
+  /** The backup's objects the target has (dropped by a complete or schema --clean, emptied by a data --clean). */
+  existing: readonly ExistingObject[];
+  /** The backup's objects and the parts it recreates, for the check inside the transaction. */
+  objects: readonly DumpObject[];
+  parts: readonly RecreatedPart[];
+  /** Supabase profile: platform tables the set brings rows for, the app's triggers/policies on them, their foreign keys. */
+  platform: { tables: readonly ExistingObject[]; attached: readonly ExistingObject[]; references: readonly { from: string; to: string }[] };
+  /** Load with session_replication_role = replica (triggers and foreign-key checks quiet). */
+  silenceTriggers: boolean;
+  /** Sequences (regclass text) the file sets that exist in the target and are not dropped first. */
+  sequences: readonly string[];
+  /** Statements that set the restoring role's default privileges to the built-in ones while the file creates objects (see defaultPrivileges.ts). */
+  resetDefaultPrivileges: readonly string[];
+}
+
+export function restoreProlog(input: PrologInput): string[] {
+  const statements = [`SET lock_timeout = ${Math.max(1, Math.round(input.lockTimeoutMs))};`, 'SET client_min_messages = warning;'];
+  if (input.silenceTriggers) statements.push('SET session_replication_role = replica;');
+  statements.push(...lockStatements(input));
+  if (input.mode === 'data') {
+    if (input.clean) statements.push(...emptyStatements(input.existing), ...emptyPlatformStatements(input.platform.tables, input.platform.references));
+  } else if (input.clean) {
+    statements.push(
+      cleanGuardStatement(input.objects, input.parts),
+      ...dropPartStatements(input.platform.attached),
+      ...dropStatements(replacedByClean(input)),
+      ...(input.mode === 'complete' ? emptyPlatformStatements(input.platform.tables, input.platform.references) : []),
+    );
+  }
+  statements.push(...transactionalSequences(input.sequences), ...input.resetDefaultPrivileges);
+  return statements;
+}
+
+/** What a complete or schema --clean drops: the backup's objects the target has, but never a schema (and large objects only when their data loads again). */
+export function replacedByClean(input: Pick<PrologInput, 'existing' | 'mode'>): ExistingObject[] {
+  return input.existing.filter((object) => object.kind !== 'schema' && (input.mode === 'complete' || object.kind !== 'large object'));
+}
+
+const LOCKABLE = new Set<ExistingObject['kind']>(['table', 'foreign table', 'platform table']);
+
+/**
+ * The existing tables the restore will change, locked first under the
+ * bounded wait: exclusively where they are dropped or emptied (or a trigger
+ * or policy is put on them), for inserting where rows only load.
+ */
+export function lockTargets(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): { exclusive: string[]; rowsOnly: string[] } {
+  const exclusive = new Set<string>();
+  const rowsOnly = new Set<string>();
+  const tables = input.existing.filter((object) => LOCKABLE.has(object.kind)).map((object) => object.dropName);
+  if (input.clean) tables.forEach((name) => exclusive.add(name));
+  else if (input.mode !== 'schema') tables.forEach((name) => rowsOnly.add(name));
+  if (input.mode !== 'schema') {
+    for (const table of input.platform.tables) (input.clean ? exclusive : rowsOnly).add(table.dropName);
+  }
+  for (const part of input.platform.attached) exclusive.add(part.dropName.slice(part.dropName.indexOf(' ON ') + ' ON '.length));
+  for (const name of exclusive) rowsOnly.delete(name);
+  return { exclusive: [...exclusive], rowsOnly: [...rowsOnly] };
+}
+
+export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): string[] {
+  const { exclusive, rowsOnly } = lockTargets(input);
+  const statements: string[] = [];
+  if (exclusive.length > 0) statements.push(`LOCK TABLE ${exclusive.join(', ')} IN ACCESS EXCLUSIVE MODE;`);
+  if (rowsOnly.length > 0) statements.push(`LOCK TABLE ${rowsOnly.join(', ')} IN ROW EXCLUSIVE MODE;`);
+  return statements;
+}
+
+/** Gives each sequence new storage in this transaction, keeping its value, so the file's setval rolls back with everything else. */
+export function transactionalSequences(sequences: readonly string[]): string[] {
+  if (sequences.length === 0) return [];
+  const names = sequences.map((name) => `'${name.replace(/'/g, "''")}'`).join(', ');
+  const tag = dollarTag('pulse_sequences', [names]);
+  return [
+    [
+      `DO ${tag}`,
+      'DECLARE',
+      '  sequence_name pg_catalog.regclass;',
+      '  value bigint;',
+      '  called boolean;',
+      'BEGIN',
+      `  FOR sequence_name IN SELECT pg_catalog.to_regclass(name) FROM pg_catalog.unnest(ARRAY[${names}]::text[]) AS name WHERE pg_catalog.to_regclass(name) IS NOT NULL LOOP`,
+      "    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', sequence_name) INTO value, called;",
+      "    EXECUTE pg_catalog.format('ALTER SEQUENCE %s RESTART', sequence_name);",
+      '    PERFORM pg_catalog.setval(sequence_name, value, called);',
+      '  END LOOP;',
+      `END ${tag};`,
+    ].join('\n'),
+  ];
+}

@@ -1,0 +1,359 @@
+/**
+ * What a restore would meet in the target database: which of the backup's
+ * objects already exist there (and how many rows their tables hold). Only
+ * objects the backup itself has are ever named; everything else in the
+ * target is left alone. What --clean then does with them is cleanPlan.ts.
+ *
+ * The backup's objects are named by its entry headers (type, schema, name as
+ * pg_dump wrote them) and found in the catalog in one query: a function's
+ * name is matched with its argument types written as pg_dump writes them
+ * (every type schema-qualified but pg_catalog's, which needs an empty
+ * search_path while the names are read).
+ */
+import type pg from 'pg';
+import type { DumpEntry } from '../verify/dumpScan';
+import { qualifiedIdentifier, quoteIdentifier } from '../sql';
+
+/** One of the backup's objects found in the target. */
+export interface ExistingObject {
+  kind:
+    | 'table'
+    | 'foreign table'
+    | 'view'
+    | 'materialized view'
+    | 'sequence'
+    | 'routine'
+    | 'aggregate'
+    | 'type'
+    | 'domain'
+    | 'collation'
+    | 'conversion'
+    | 'text search configuration'
+    | 'text search dictionary'
+    | 'text search parser'
+    | 'text search template'
+    | 'publication'
+    | 'event trigger'
+    | 'foreign data wrapper'
+    | 'server'
+    | 'statistics'
+    | 'operator'
+    | 'operator class'
+    | 'operator family'
+    | 'cast'
+    | 'transform'
+    | 'access method'
+    | 'schema'
+    | 'large object'
+    /** A platform table whose rows the set holds (Supabase profile): emptied, never dropped. */
+    | 'platform table'
+    /** The application's trigger or policy on a platform table (Supabase profile). */
+    | 'trigger'
+    | 'policy';
+  schema: string;
+  name: string;
+  /** Exact row count, for tables. */
+  rows: number | null;
+  /** The rows the backup holds for this table (from its manifest), for tables. */
+  backupRows?: number | null;
+  /** How to name it in DROP (routines with their argument types), schema-qualified. */
+  dropName: string;
+}
+
+/** The entry types a restore creates as whole objects (not parts of a table), with the kind they are found as. */
+const OBJECT_KINDS: Readonly<Record<string, ExistingObject['kind']>> = {
+  TABLE: 'table',
+  'FOREIGN TABLE': 'foreign table',
+  VIEW: 'view',
+  'MATERIALIZED VIEW': 'materialized view',
+  SEQUENCE: 'sequence',
+  FUNCTION: 'routine',
+  PROCEDURE: 'routine',
+  AGGREGATE: 'aggregate',
+  TYPE: 'type',
+  DOMAIN: 'domain',
+  COLLATION: 'collation',
+  CONVERSION: 'conversion',
+  'TEXT SEARCH CONFIGURATION': 'text search configuration',
+  'TEXT SEARCH DICTIONARY': 'text search dictionary',
+  'TEXT SEARCH PARSER': 'text search parser',
+  'TEXT SEARCH TEMPLATE': 'text search template',
+  PUBLICATION: 'publication',
+  'EVENT TRIGGER': 'event trigger',
+  'FOREIGN DATA WRAPPER': 'foreign data wrapper',
+  SERVER: 'server',
+  STATISTICS: 'statistics',
+  OPERATOR: 'operator',
+  'OPERATOR CLASS': 'operator class',
+  'OPERATOR FAMILY': 'operator family',
+  CAST: 'cast',
+  TRANSFORM: 'transform',
+  'ACCESS METHOD': 'access method',
+  SCHEMA: 'schema',
+  BLOB: 'large object',
+  'LARGE OBJECT': 'large object',
+  'BLOB METADATA': 'large object',
+};
+
+/** An object a dump creates, as its entry header names it. */
+export interface DumpObject {
+  type: string;
+  schema: string;
+  name: string;
+}
+
+/** The objects of a dump that a restore creates at the top level (not parts of a table). */
+export function objectsOfDump(entries: readonly DumpEntry[]): DumpObject[] {
+  return entries.filter((entry) => OBJECT_KINDS[entry.type] !== undefined).map((entry) => ({ type: entry.type, schema: entry.schema, name: entry.identity ?? entry.name }));
+}
+
+/**
+ * Objects found by their name alone (in their schema, or database-wide):
+ * pg_dump's entry type, the catalog, its name and schema columns, the kind.
+ */
+const NAMED_OBJECTS: readonly { type: string; catalog: string; name: string; namespace?: string; kind: ExistingObject['kind']; where?: string }[] = [
+  // A collation for another encoding is never the one the database uses.
+  { type: 'COLLATION', catalog: 'pg_collation', name: 'collname', namespace: 'collnamespace', kind: 'collation', where: 'o.collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))' },
+  { type: 'CONVERSION', catalog: 'pg_conversion', name: 'conname', namespace: 'connamespace', kind: 'conversion' },
+  { type: 'TEXT SEARCH CONFIGURATION', catalog: 'pg_ts_config', name: 'cfgname', namespace: 'cfgnamespace', kind: 'text search configuration' },
+  { type: 'TEXT SEARCH DICTIONARY', catalog: 'pg_ts_dict', name: 'dictname', namespace: 'dictnamespace', kind: 'text search dictionary' },
+  { type: 'TEXT SEARCH PARSER', catalog: 'pg_ts_parser', name: 'prsname', namespace: 'prsnamespace', kind: 'text search parser' },
+  { type: 'TEXT SEARCH TEMPLATE', catalog: 'pg_ts_template', name: 'tmplname', namespace: 'tmplnamespace', kind: 'text search template' },
+  { type: 'STATISTICS', catalog: 'pg_statistic_ext', name: 'stxname', namespace: 'stxnamespace', kind: 'statistics' },
+  { type: 'PUBLICATION', catalog: 'pg_publication', name: 'pubname', kind: 'publication' },
+  { type: 'EVENT TRIGGER', catalog: 'pg_event_trigger', name: 'evtname', kind: 'event trigger' },
+  { type: 'FOREIGN DATA WRAPPER', catalog: 'pg_foreign_data_wrapper', name: 'fdwname', kind: 'foreign data wrapper' },
+  { type: 'SERVER', catalog: 'pg_foreign_server', name: 'srvname', kind: 'server' },
+  { type: 'ACCESS METHOD', catalog: 'pg_am', name: 'amname', kind: 'access method' },
+  { type: 'SCHEMA', catalog: 'pg_namespace', name: 'nspname', kind: 'schema' },
+];
+
+function namedObjectSql(object: (typeof NAMED_OBJECTS)[number]): string {
+  const inSchema = object.namespace ? ` AND o.${object.namespace} = w.namespace` : '';
+  const dropName = object.namespace ? `pg_catalog.format('%I.%I', w.schema, o.${object.name})` : `pg_catalog.quote_ident(o.${object.name})`;
+  return `
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.${object.catalog}'::pg_catalog.regclass, o.oid, '${object.kind}', ${dropName}
+    FROM wanted w JOIN pg_catalog.${object.catalog} o ON o.${object.name} = w.name${inSchema}
+   WHERE w.type = '${object.type}'${object.where ? ` AND ${object.where}` : ''}`;
+}
+
+/**
+ * SQL (a CTE body, `$1` the objects as JSON: [{type, schema, name}]) that
+ * finds the given objects in the catalog: one row per object found, with its
+ * catalog address (classid, objid), the kind it is found as and its name for
+ * DROP. Run with an empty search_path. Shared by the pre-flight and the
+ * check that runs inside the restore's transaction (cleanPlan.ts).
+ */
+export const FIND_OBJECTS_SQL = `
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
+         c.oid::pg_catalog.regclass::text AS drop_name
+    FROM wanted w JOIN pg_catalog.pg_class c ON c.relnamespace = w.namespace AND c.relname = w.name
+   WHERE (w.type = 'TABLE' AND c.relkind IN ('r', 'p')) OR (w.type = 'FOREIGN TABLE' AND c.relkind = 'f')
+      OR (w.type = 'VIEW' AND c.relkind = 'v') OR (w.type = 'MATERIALIZED VIEW' AND c.relkind = 'm') OR (w.type = 'SEQUENCE' AND c.relkind = 'S')
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
+         CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE 'routine' END,
+         -- Identity arguments name procedures that differ only in OUT parameters apart; an aggregate of no arguments is name(*).
+         pg_catalog.format('%I.%I(%s)', w.schema, p.proname,
+                           CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END)
+    FROM wanted w JOIN pg_catalog.pg_proc p ON p.pronamespace = w.namespace
+   WHERE w.type IN ('FUNCTION', 'PROCEDURE', 'AGGREGATE')
+     AND p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.oidvectortypes(p.proargtypes) END || ')' = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid,
+         CASE WHEN t.typtype = 'd' THEN 'domain' ELSE 'type' END, t.oid::pg_catalog.regtype::text
+    FROM wanted w JOIN pg_catalog.pg_type t ON t.typnamespace = w.namespace AND t.typname = w.name
+   WHERE (w.type = 'DOMAIN' AND t.typtype = 'd')
+      OR (w.type = 'TYPE' AND (t.typtype IN ('b', 'e', 'r', 'p')
+          OR (t.typtype = 'c' AND (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')))
+${NAMED_OBJECTS.map(namedObjectSql).join('')}
+
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, 'operator', o.oid::pg_catalog.regoperator::text
+    FROM wanted w JOIN pg_catalog.pg_operator o ON o.oprnamespace = w.namespace
+   WHERE w.type = 'OPERATOR'
+     AND o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprleft, NULL) END
+         || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprright, NULL) END || ')' = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class', pg_catalog.format('%I.%I USING %I', w.schema, o.opcname, a.amname)
+    FROM wanted w JOIN pg_catalog.pg_opclass o ON o.opcnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opcmethod
+   WHERE w.type = 'OPERATOR CLASS' AND o.opcname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family', pg_catalog.format('%I.%I USING %I', w.schema, o.opfname, a.amname)
+    FROM wanted w JOIN pg_catalog.pg_opfamily o ON o.opfnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opfmethod
+   WHERE w.type = 'OPERATOR FAMILY' AND o.opfname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_cast'::pg_catalog.regclass, c.oid, 'cast',
+         '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')'
+    FROM wanted w JOIN pg_catalog.pg_cast c
+      ON 'CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')' = w.name
+   WHERE w.type = 'CAST'
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_transform'::pg_catalog.regclass, t.oid, 'transform',
+         'FOR ' || pg_catalog.format_type(t.trftype, NULL) || ' LANGUAGE ' || pg_catalog.quote_ident(l.lanname)
+    FROM wanted w JOIN pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+      ON 'TRANSFORM FOR ' || pg_catalog.format_type(t.trftype, NULL) || ' LANGUAGE ' || pg_catalog.quote_ident(l.lanname) = w.name
+   WHERE w.type = 'TRANSFORM'
+  UNION ALL
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_largeobject'::pg_catalog.regclass, o.oid, 'large object', o.oid::text
+    FROM wanted w JOIN pg_catalog.pg_largeobject_metadata o ON w.name ~ '^[0-9]+$' AND o.oid = w.name::pg_catalog.oid
+   WHERE w.type IN ('BLOB', 'LARGE OBJECT', 'BLOB METADATA')`;
+
+/** The CTE that reads `$1` (the objects as JSON) for FIND_OBJECTS_SQL. */
+export const WANTED_OBJECTS_SQL = `
+  SELECT w.type, w.schema, w.name, n.oid AS namespace
+    FROM pg_catalog.jsonb_to_recordset($1::pg_catalog.jsonb) AS w(type text, schema text, name text)
+    LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema`;
+
+/** The backup's objects as the JSON the catalog queries read. */
+export function objectsJson(objects: readonly DumpObject[]): string {
+  return JSON.stringify(objects.map((object) => ({ type: object.type, schema: object.schema, name: object.name })));
+}
+
+/**
+ * Looks up the backup's objects in the target, in one catalog query, then
+ * counts the rows of the tables found (the confirmation shows what a
+ * replaced table holds now). Large objects are looked up by OID, which
+ * pg_dump keeps.
+ */
+export async function findExistingObjects(client: pg.Client, objects: readonly DumpObject[]): Promise<ExistingObject[]> {
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
+  let rows: { type: string; schema: string; name: string; kind: ExistingObject['kind']; drop_name: string }[];
+  try {
+    rows = (
+      await client.query<{ type: string; schema: string; name: string; kind: ExistingObject['kind']; drop_name: string }>(
+        `WITH wanted AS (${WANTED_OBJECTS_SQL}), found AS (${FIND_OBJECTS_SQL}) SELECT type, schema, name, kind, drop_name FROM found`,
+        [objectsJson(objects)],
+      )
+    ).rows;
+  } finally {
+    await client.query('COMMIT');
+  }
+  // In the dump's order: views newest first when dropped, tables as pg_dump ordered them.
+  const position = new Map(objects.map((object, index) => [`${object.type}\u0000${object.schema}\u0000${object.name}`, index]));
+  rows.sort((first, second) => (position.get(`${first.type}\u0000${first.schema}\u0000${first.name}`) ?? 0) - (position.get(`${second.type}\u0000${second.schema}\u0000${second.name}`) ?? 0));
+  const seen = new Set<string>();
+  const existing: ExistingObject[] = [];
+  for (const row of rows) {
+    const key = `${row.kind}\u0000${row.drop_name}`;
+    if (seen.has(key)) continue; // a large object's BLOB and BLOB METADATA entries
+    seen.add(key);
+    existing.push({
+      kind: row.kind,
+      schema: row.kind === 'large object' ? '-' : row.kind === 'schema' ? row.name : row.schema,
+      name: row.name,
+      rows: null,
+      dropName: row.drop_name,
+    });
+  }
+  for (const table of existing.filter((object) => object.kind === 'table')) {
+    const result = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${table.dropName}`);
+    table.rows = Number(result.rows[0].count);
+  }
+  return existing;
+}
+
+/**
+ * SQL that empties the backup's tables for a data restore: one TRUNCATE, so
+ * tables that reference each other are emptied together. Large objects the
+ * backup brings back are unlinked first so their OIDs are free.
+ */
+export function emptyStatements(existing: readonly ExistingObject[]): string[] {
+  const statements: string[] = [];
+  const tables = existing.filter((object) => object.kind === 'table').map((object) => object.dropName);
+  if (tables.length > 0) statements.push(`TRUNCATE TABLE ${tables.join(', ')};`);
+  statements.push(...unlinkLargeObjects(existing));
+  return statements;
+}
+
+/** Frees the OIDs of the large objects the backup brings back. */
+export function unlinkLargeObjects(existing: readonly ExistingObject[]): string[] {
+  const largeObjects = existing.filter((object) => object.kind === 'large object').map((object) => object.dropName);
+  if (largeObjects.length === 0) return [];
+  return [`SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (${largeObjects.join(', ')});`];
+}
+
+// ---------------------------------------------------------------------------
+// Supabase profile: platform tables and what the application attached to them
+
+/** A trigger or policy the application put on a platform table, as its dump entry names it ("users on_auth_user_created"). */
+export interface AttachedObject {
+  type: 'TRIGGER' | 'POLICY';
+  schema: string;
+  table: string;
+  name: string;
+}
+
+/** Splits an on-table entry name, "table object" (each part quoted by pg_dump only when needed). */
+export function splitOnTableName(entryName: string): { table: string; name: string } | undefined {
+  const first = entryName.startsWith('"') ? /^"((?:[^"]|"")*)" (.+)$/.exec(entryName) : /^(\S+) (.+)$/.exec(entryName);
+  if (!first) return undefined;
+  const table = entryName.startsWith('"') ? first[1].replace(/""/g, '"') : first[1];
+  const rest = first[2];
+  const name = rest.startsWith('"') && rest.endsWith('"') ? rest.slice(1, -1).replace(/""/g, '"') : rest;
+  return { table, name };
+}
+
+/** The platform tables the set holds rows of, as found in the target, with their rows. */
+export async function findPlatformTables(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<{ present: ExistingObject[]; missing: { schema: string; name: string }[] }> {
+  const present: ExistingObject[] = [];
+  const missing: { schema: string; name: string }[] = [];
+  for (const table of tables) {
+    const found = await client.query<{ exists: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')) AS exists`,
+      [table.schema, table.name],
+    );
+    if (!found.rows[0].exists) {
+      missing.push(table);
+      continue;
+    }
+    const dropName = qualifiedIdentifier(table.schema, table.name);
+    const count = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${dropName}`);
+    present.push({ kind: 'platform table', schema: table.schema, name: table.name, rows: Number(count.rows[0].count), dropName });
+  }
+  return { present, missing };
+}
+
+/** Which of the application's triggers and policies on platform tables the target has already. */
+export async function findAttachedObjects(client: pg.Client, attached: readonly AttachedObject[]): Promise<ExistingObject[]> {
+  const existing: ExistingObject[] = [];
+  for (const object of attached) {
+    const sql =
+      object.type === 'TRIGGER'
+        ? `SELECT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3 AND NOT t.tgisinternal) AS exists`
+        : `SELECT EXISTS (SELECT 1 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relname = $2 AND p.polname = $3) AS exists`;
+    const found = await client.query<{ exists: boolean }>(sql, [object.schema, object.table, object.name]);
+    if (!found.rows[0].exists) continue;
+    existing.push({
+      kind: object.type === 'TRIGGER' ? 'trigger' : 'policy',
+      schema: object.schema,
+      name: `${object.table} ${object.name}`,
+      rows: null,
+      dropName: `${quoteIdentifier(object.name)} ON ${qualifiedIdentifier(object.schema, object.table)}`,
+    });
+  }
+  return existing;
+}
+
+/**
+ * Empties the platform tables the set brings rows for. DELETE, not TRUNCATE:
+ * the platform's other tables (sessions, tokens) reference auth.users, and
+ * TRUNCATE would need CASCADE into tables the set does not have. Referencing
+ * tables go first (identities before users, objects before buckets).
+ */
+export function emptyPlatformStatements(existing: readonly ExistingObject[], references: readonly { from: string; to: string }[]): string[] {
+  const tables = existing.filter((object) => object.kind === 'platform table');
+  const nameOf = (object: ExistingObject) => `${object.schema}.${object.name}`;
+  const ordered: ExistingObject[] = [];
+  const pending = [...tables];
+  while (pending.length > 0) {
+    // A table no remaining one references can go now; a cycle falls back to the given order.
+    const index = pending.findIndex((candidate) => !pending.some((other) => other !== candidate && references.some((edge) => edge.from === nameOf(other) && edge.to === nameOf(candidate))));
+    ordered.push(...pending.splice(index < 0 ? 0 : index, 1));
+  }
+  return ordered.map((table) => `DELETE FROM ${table.dropName};`);
+}

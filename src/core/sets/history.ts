@@ -1,0 +1,163 @@
+/**
+ * A set's history, kept beside it (<set id>.history.json): every
+ * verification of the set, and what retention removed when the set was made.
+ * Read by the report and the extension; written atomically.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicFile';
+import type { ListedSet } from './listing';
+import { historyNameFor, manifestNameFor, parseSetId } from './naming';
+import { PulseError } from '../errors';
+import type { VerificationReport } from '../verify/results';
+import { isReadableProof, type ProofRecord } from '../prove/record';
+
+export const HISTORY_FORMAT = 'pulse-backup-history';
+export const HISTORY_VERSION = 1;
+/** Older entries are dropped beyond this many, so the file stays small. */
+const MAX_VERIFICATIONS = 50;
+
+export interface RetentionEvent {
+  /** ISO 8601. */
+  at: string;
+  /** The policy's `last`. */
+  keep: number;
+  /** The whole policy in words ("the last 10, 7 daily"); absent in events written before policies had more rules. */
+  policy?: string;
+  /** Ids of the sets removed. */
+  removed: string[];
+  /** Sets kept although the policy does not keep them, with the reason (pinned, newest good set). */
+  protected: { id: string; reason: string }[];
+  /** Sets the policy would have removed that nobody confirmed, so they stayed. */
+  heldBack?: string[];
+}
+
+export interface SetHistory {
+  format: typeof HISTORY_FORMAT;
+  formatVersion: number;
+  setId: string;
+  /** Oldest first. */
+  verifications: VerificationReport[];
+  retention: RetentionEvent[];
+  /** Every proof of the set (proofRecord.ts), oldest first; absent in histories written before proofs. */
+  proofs?: ProofRecord[];
+}
+
+export function historyPath(folder: string, setId: string): string {
+  const parsed = parseSetId(setId);
+  if (!parsed) throw new PulseError('unknown-set', `${setId} is not a backup set id`, { hint: 'set ids look like factory_pulse_20250901_173948' });
+  return join(folder, historyNameFor(parsed.prefix, parsed.timestamp));
+}
+
+/** The set's history; an empty one when none was written yet or the file is damaged. */
+export async function readHistory(folder: string, setId: string): Promise<SetHistory> {
+  const empty: SetHistory = { format: HISTORY_FORMAT, formatVersion: HISTORY_VERSION, setId, verifications: [], retention: [] };
+  let text: string;
+  try {
+    text = await readFile(historyPath(folder, setId), 'utf8');
+  } catch {
+    return empty;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<SetHistory>;
+    if (value.format !== HISTORY_FORMAT || !Array.isArray(value.verifications)) return empty;
+    // Proofs of a newer format than this version reads are kept on disk, but not read.
+    const proofs = Array.isArray(value.proofs) ? value.proofs : [];
+    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs };
+  } catch {
+    return empty;
+  }
+}
+
+export async function recordVerification(folder: string, report: VerificationReport): Promise<void> {
+  const history = await readHistory(folder, report.setId);
+  history.verifications = [...history.verifications, report].slice(-MAX_VERIFICATIONS);
+  await writeHistory(folder, history);
+}
+
+/** Appends a proof; the newest 50 are kept. */
+export async function recordProof(folder: string, proof: ProofRecord): Promise<void> {
+  const history = await readHistory(folder, proof.setId);
+  history.proofs = [...(history.proofs ?? []), proof].slice(-MAX_VERIFICATIONS);
+  await writeHistory(folder, history);
+}
+
+/** The newest proof this version can read, if any. */
+export function lastProof(history: SetHistory): ProofRecord | undefined {
+  const readable = (history.proofs ?? []).filter(isReadableProof);
+  return readable[readable.length - 1];
+}
+
+/** The newest proof of each set that has one (the listing's sets; only those with a history are read). */
+export async function latestProofs(folder: string, sets: readonly ListedSet[]): Promise<Map<string, ProofRecord>> {
+  const proofs = new Map<string, ProofRecord>();
+  await Promise.all(
+    sets
+      .filter((set) => set.hasHistory)
+      .map(async (set) => {
+        const proof = lastProof(await readHistory(folder, set.id));
+        if (proof) proofs.set(set.id, proof);
+      }),
+  );
+  return proofs;
+}
+
+export async function recordRetention(folder: string, setId: string, event: RetentionEvent): Promise<void> {
+  const history = await readHistory(folder, setId);
+  history.retention = [...history.retention, event].slice(-MAX_VERIFICATIONS);
+  await writeHistory(folder, history);
+}
+
+/** The newest verification that ran the given group, if any. */
+export function lastVerification(history: SetHistory, group: 'post-backup' | 'pre-restore'): VerificationReport | undefined {
+  for (let index = history.verifications.length - 1; index >= 0; index -= 1) {
+    const report = history.verifications[index];
+    if (report.groups.some((candidate) => candidate.name === group)) return report;
+  }
+  return undefined;
+}
+
+/**
+ * Some file systems keep modification times to the second or two (FAT to
+ * two seconds), so a file changed just after a check can look older than
+ * it; a check counts only when it is clearly newer than every file.
+ */
+const MTIME_RESOLUTION_MS = 2000;
+
+/**
+ * The set's last recorded post-backup verification, when it still speaks for
+ * the files: every file of the set (and its manifest) exists and was last
+ * modified clearly before that verification. Undefined otherwise. Retention
+ * relies on it instead of reading the set again, so it leaves the margin.
+ */
+export async function recentVerification(folder: string, set: ListedSet): Promise<VerificationReport | undefined> {
+  return verificationThatHolds(folder, set, MTIME_RESOLUTION_MS);
+}
+
+/**
+ * The same for showing a set: a verification counts until a file of the set
+ * is modified after it (a file rewritten since, or damaged since), so a set
+ * verified a moment after its backup shows as verified at once.
+ */
+export async function currentVerification(folder: string, set: ListedSet, history?: SetHistory): Promise<VerificationReport | undefined> {
+  return verificationThatHolds(folder, set, 0, history);
+}
+
+async function verificationThatHolds(folder: string, set: ListedSet, marginMs: number, known?: SetHistory): Promise<VerificationReport | undefined> {
+  if (!set.hasHistory) return undefined;
+  const report = lastVerification(known ?? (await readHistory(folder, set.id)), 'post-backup');
+  if (!report) return undefined;
+  const checkedAt = Date.parse(report.checkedAt);
+  if (Number.isNaN(checkedAt)) return undefined;
+  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
+  for (const name of names) {
+    const info = await stat(join(folder, name)).catch(() => undefined);
+    // A file changed (or vanished) since the check: the recorded result says nothing about it now.
+    if (!info || info.mtimeMs > checkedAt - marginMs) return undefined;
+  }
+  return report;
+}
+
+async function writeHistory(folder: string, history: SetHistory): Promise<void> {
+  await writeFileAtomic(historyPath(folder, history.setId), `${JSON.stringify(history, null, 2)}\n`);
+}

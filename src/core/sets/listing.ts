@@ -1,0 +1,212 @@
+/**
+ * What is in a backups folder: the sets this tool wrote, the sets the team's
+ * old shell script left (no manifest), sets with a file missing, and a backup
+ * still being written. Only names, sizes and the small manifests are read,
+ * never the dumps themselves.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseTemporaryName } from '../files/atomicFile';
+import { currentLockHolder } from '../files/folderLock';
+import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from './manifest';
+import { fileNameFor, parseBackupFileName, parseTimestamp } from './naming';
+import { PulseError } from '../errors';
+import { compareText } from '../format';
+
+/**
+ * - `complete`: a manifest and every file it names, at the size it records;
+ * - `legacy`: all three dump files but no manifest (the old script's sets);
+ * - `incomplete`: a file missing, a size that differs from the manifest, a
+ *   damaged manifest, or a backup that died while writing it (its hidden
+ *   files are still there);
+ * - `running`: a backup is writing this set right now.
+ */
+export type SetStatus = 'complete' | 'legacy' | 'incomplete' | 'running';
+
+export interface ListedFile {
+  type: BackupFileType;
+  name: string;
+  bytes: number;
+}
+
+export interface ListedSet {
+  id: string;
+  prefix: string;
+  timestamp: string;
+  /** ISO 8601: the manifest's start time, or the time in the file names. */
+  createdAt: string;
+  status: SetStatus;
+  /** Why a set is incomplete, one line each. */
+  problems: string[];
+  purpose: 'backup' | 'safety';
+  files: ListedFile[];
+  totalBytes: number;
+  hasManifest: boolean;
+  /** Pinned sets are never removed by retention (a <set id>.pinned marker beside it). */
+  pinned: boolean;
+  /** The set has a history file (verifications, retention runs). */
+  hasHistory: boolean;
+  /**
+   * A backup that no longer runs was writing this set: its hidden files
+   * (and perhaps some renamed ones) are there, its manifest is not in place.
+   * The next backup, restore or prune in the folder finishes or removes it.
+   */
+  interrupted: boolean;
+  manifest?: Manifest;
+}
+
+/** The one line `list`, `show` and `verify` give for a set a killed backup left. */
+export const INTERRUPTED_PROBLEM =
+  'a backup was killed while writing this set (its hidden .partial files are still there): the next backup, restore or prune in this folder finishes or removes it';
+
+interface Group {
+  prefix: string;
+  timestamp: string;
+  id: string;
+  files: Map<BackupFileType, { name: string; bytes: number }>;
+  manifestName?: string;
+  pinned: boolean;
+  hasHistory: boolean;
+  /** Processes with hidden dump or manifest files of this set. */
+  writers: Set<number>;
+  /** One of them is the set's manifest: the backup had written the whole set and was putting it in place. */
+  manifestPending: boolean;
+}
+
+export async function listSets(folder: string): Promise<ListedSet[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') {
+      throw new PulseError('folder-not-a-folder', `the backups folder ${folder} is a file, not a folder`, {
+        hint: 'point --dir at a folder',
+      });
+    }
+    throw new PulseError('folder-not-writable', `cannot read the backups folder ${folder}`, {
+      hint: 'fix its permissions or choose another folder with --dir',
+      cause: error,
+    });
+  }
+
+  const groups = new Map<string, Group>();
+  const groupFor = (prefix: string, timestamp: string, id: string): Group => {
+    let group = groups.get(id);
+    if (!group) {
+      group = { prefix, timestamp, id, files: new Map(), pinned: false, hasHistory: false, writers: new Set(), manifestPending: false };
+      groups.set(id, group);
+    }
+    return group;
+  };
+
+  for (const name of names) {
+    const partial = parseTemporaryName(name);
+    if (partial) {
+      const parsed = parseBackupFileName(partial.finalName);
+      // A half-written history or pin marker says nothing about the set's own files.
+      if (parsed && parsed.kind !== 'history' && parsed.kind !== 'pin') {
+        const group = groupFor(parsed.prefix, parsed.timestamp, parsed.setId);
+        group.writers.add(partial.pid);
+        if (parsed.kind === 'manifest') group.manifestPending = true;
+      }
+      continue;
+    }
+    const parsed = parseBackupFileName(name);
+    if (!parsed) continue;
+    const group = groupFor(parsed.prefix, parsed.timestamp, parsed.setId);
+    if (parsed.kind === 'manifest') {
+      group.manifestName = name;
+    } else if (parsed.kind === 'pin') {
+      group.pinned = true;
+    } else if (parsed.kind === 'history') {
+      group.hasHistory = true;
+    } else if (parsed.kind === 'schema' || parsed.kind === 'data' || parsed.kind === 'complete') {
+      const info = await stat(join(folder, name)).catch(() => undefined);
+      if (info?.isFile()) group.files.set(parsed.kind, { name, bytes: info.size });
+    }
+  }
+
+  // Whoever writes a set holds the folder's lock: a set is being written when
+  // the lock's holder is one of its writers (or holds it from another machine).
+  const holder = [...groups.values()].some((group) => group.writers.size > 0) ? await currentLockHolder(folder) : undefined;
+  const isRunning = (group: Group) => holder !== undefined && (holder.host !== hostname() || group.writers.has(holder.pid));
+  const sets: ListedSet[] = [];
+  for (const group of groups.values()) {
+    const running = isRunning(group);
+    if (group.files.size === 0 && !group.manifestName && group.writers.size === 0) continue;
+    // Hidden dumps of a killed run and nothing else: no set, only files the next run removes.
+    if (!running && group.files.size === 0 && !group.manifestName && !group.manifestPending) continue;
+    sets.push(await describeGroup(folder, group, running));
+  }
+  return sets.sort((a, b) => (a.timestamp === b.timestamp ? compareText(a.id, b.id) : compareText(b.timestamp, a.timestamp)));
+}
+
+async function describeGroup(folder: string, group: Group, running: boolean): Promise<ListedSet> {
+  const problems: string[] = [];
+  // The manifest is renamed into place last: with it there, hidden files left beside the set are only litter.
+  const interrupted = !running && group.writers.size > 0 && !group.manifestName;
+  if (interrupted) problems.push(INTERRUPTED_PROBLEM);
+  let manifest: Manifest | undefined;
+  if (group.manifestName) {
+    try {
+      manifest = await readManifest(join(folder, group.manifestName));
+    } catch (error) {
+      problems.push(error instanceof PulseError ? error.message : 'the manifest cannot be read');
+    }
+  }
+
+  if (manifest && manifest.id !== group.id) problems.push(`its manifest is the manifest of ${manifest.id}`);
+  const files: ListedFile[] = [];
+  for (const type of BACKUP_FILE_TYPES) {
+    const present = group.files.get(type);
+    const recorded = manifest?.files.find((file) => file.type === type);
+    if (present) {
+      files.push({ type, name: present.name, bytes: present.bytes });
+      if (manifest && !recorded) problems.push(`the manifest records no ${type} file`);
+      else if (recorded && recorded.name !== present.name) problems.push(`the manifest records the ${type} file as ${recorded.name}`);
+      else if (recorded && recorded.bytes !== present.bytes) {
+        problems.push(`${present.name} is ${present.bytes} bytes, the manifest recorded ${recorded.bytes}`);
+      }
+    } else if (!running && !interrupted) {
+      problems.push(`${recorded?.name ?? fileNameFor(group.prefix, type, group.timestamp)} is missing`);
+    }
+  }
+
+  let status: SetStatus;
+  if (running && !manifest) status = 'running';
+  else if (problems.length > 0) status = 'incomplete';
+  else if (manifest) status = 'complete';
+  else status = 'legacy';
+  if (status === 'running') problems.length = 0;
+
+  return {
+    id: group.id,
+    prefix: group.prefix,
+    timestamp: group.timestamp,
+    createdAt: manifest?.startedAt ?? parseTimestamp(group.timestamp).toISOString(),
+    status,
+    problems,
+    purpose: manifest?.purpose ?? 'backup',
+    files,
+    totalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
+    hasManifest: manifest !== undefined,
+    pinned: group.pinned,
+    hasHistory: group.hasHistory,
+    interrupted,
+    ...(manifest ? { manifest } : {}),
+  };
+}
+
+/** Finds one set by id; an unknown id is a clear error that names what exists. */
+export async function findSet(folder: string, id: string): Promise<ListedSet> {
+  const sets = await listSets(folder);
+  const match = sets.find((set) => set.id === id);
+  if (match) return match;
+  const known = sets.slice(0, 3).map((set) => set.id);
+  throw new PulseError('unknown-set', `no backup set ${id} in ${folder}`, {
+    hint: known.length > 0 ? `run pulse-backup list --dir ${folder} to see the sets (newest: ${known.join(', ')})` : 'the folder has no backup sets; run pulse-backup backup first',
+  });
+}

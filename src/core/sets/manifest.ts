@@ -1,0 +1,189 @@
+/**
+ * The manifest: what a backup set holds, written last so that its presence
+ * means the three dump files were complete when it was written. The format
+ * is versioned; README.md documents every field.
+ */
+import { readFile } from 'node:fs/promises';
+import { PulseError } from '../errors';
+import type { ProfileRecord } from '../backup/profile';
+
+export const MANIFEST_FORMAT = 'pulse-backup-manifest';
+export const MANIFEST_VERSION = 1;
+
+export type BackupFileType = 'schema' | 'data' | 'complete';
+export const BACKUP_FILE_TYPES: readonly BackupFileType[] = ['schema', 'data', 'complete'];
+
+export interface ManifestFile {
+  type: BackupFileType;
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ManifestTable {
+  schema: string;
+  name: string;
+  /** A partitioned table's rows live in its partitions; pg_dump dumps no rows of a foreign table. */
+  kind: 'table' | 'partitioned table' | 'foreign table';
+  /** Exact rows at the snapshot, counted from the dump; null where pg_dump dumps no rows (foreign tables, parents). */
+  rows: number | null;
+  /** Bytes on disk at the snapshot, indexes and TOAST included. */
+  bytes: number;
+  /** false: the set holds the table's rows but not its definition (a platform table the platform creates). */
+  definition?: false;
+  /** true: the set holds the definition but leaves the rows out (--exclude-table-data). */
+  dataLeftOut?: true;
+}
+
+export interface ForeignKeyCycle {
+  /** Qualified table names ("public.users") in the cycle; one name for a table that references itself. */
+  tables: string[];
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: number;
+  id: string;
+  prefix: string;
+  /** The set's timestamp as it appears in its file names (YYYYMMDD_HHMMSS, local time). */
+  timestamp: string;
+  /** ISO 8601 start time of the backup. */
+  startedAt: string;
+  durationMs: number;
+  /** 'backup' for a normal set, 'safety' for one taken automatically before a restore. */
+  purpose: 'backup' | 'safety';
+  database: {
+    host: string;
+    port: number;
+    name: string;
+    user: string;
+    /** Size of the database (pg_database_size) at the snapshot. */
+    sizeBytes: number;
+  };
+  server: { version: string; versionNum: number };
+  tools: {
+    pulseBackup: string;
+    pgDump: { path: string; version: string };
+  };
+  options: {
+    /** How the three files were made: one pg_dump run, split by entry type. */
+    method: 'single-snapshot-split';
+    pgDumpArgs: string[];
+  };
+  files: ManifestFile[];
+  tables: ManifestTable[];
+  materializedViews: { schema: string; name: string; populated: boolean }[];
+  largeObjects: number;
+  sequences: number;
+  foreignKeyCycles: ForeignKeyCycle[];
+  /** What pg_dump printed on stderr, verbatim (password redacted). */
+  pgDumpWarnings: string[];
+  /**
+   * What the set holds and why (profile.ts): `plain` (everything pg_dump
+   * dumps) or `supabase` (the application, without the platform's own
+   * objects). Absent in manifests written before profiles: plain.
+   */
+  profile?: ProfileRecord;
+  /**
+   * What the files hold, as digests a proof or a diff compares with
+   * (dumpDigests.ts); absent in manifests written before digests.
+   */
+  digests?: ManifestDigests;
+}
+
+/** The content digests of a set, taken from pg_dump's stream as it was written (no second read of the database). */
+export interface ManifestDigests {
+  /** How rows and entries are hashed and combined (digest.ts: ROW_HASH_ALGORITHM). */
+  algorithm: string;
+  /** How the rows were written as text: a reader must read them back the same way to get the same bytes. */
+  settings: DigestSettings;
+  /** Every archive entry of the schema part the set keeps (\restrict lines, comments and pg_dump's session settings left out). */
+  schema: { digest: string; entries: number };
+  /** One per COPY block: every table whose rows the set holds. */
+  tables: ManifestTableDigest[];
+  /** The values the set gives its sequences (its setval calls). */
+  sequences: ManifestSequenceValue[];
+}
+
+export interface DigestSettings {
+  /** pg_dump's client_encoding: the encoding of the files. */
+  clientEncoding: string;
+  timeZone: string;
+  byteaOutput: string;
+  lcMonetary: string;
+}
+
+export interface ManifestTableDigest {
+  schema: string;
+  name: string;
+  /** The columns pg_dump's COPY names, in its order (generated columns are not among them). */
+  columns: string[];
+  rows: number;
+  /** Bytes of the rows as COPY text, newlines left out. */
+  bytes: number;
+  /** The sum of the rows' hashes, 16 hex digits. */
+  digest: string;
+}
+
+export interface ManifestSequenceValue {
+  schema: string;
+  name: string;
+  /** As setval writes it (a bigint, so text). */
+  value: string;
+  called: boolean;
+}
+
+/** Reads and checks a manifest; a damaged one is an error, not a crash. */
+export async function readManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PulseError('invalid-manifest', `cannot read manifest ${path}`, {
+      hint: 'check that the file exists and is readable',
+      cause: error,
+    });
+  }
+  return parseManifest(text, path);
+}
+
+export function parseManifest(text: string, path: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new PulseError('invalid-manifest', `manifest ${path} is not valid JSON`, {
+      hint: 'the file is damaged; the dump files of the set may still be usable',
+    });
+  }
+  const problem = manifestProblem(value);
+  if (problem) {
+    throw new PulseError('invalid-manifest', `manifest ${path} is not a Pulse Backup manifest (${problem})`, {
+      hint: 'the file is damaged or from another tool',
+    });
+  }
+  return value as Manifest;
+}
+
+function manifestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const record = value as Record<string, unknown>;
+  if (record.format !== MANIFEST_FORMAT) return 'wrong format marker';
+  if (typeof record.formatVersion !== 'number') return 'no format version';
+  if (record.formatVersion > MANIFEST_VERSION) return `format version ${record.formatVersion} is newer than this tool understands`;
+  if (typeof record.id !== 'string' || typeof record.timestamp !== 'string') return 'no set id';
+  if (!Array.isArray(record.files)) return 'no file list';
+  for (const file of record.files as unknown[]) {
+    if (typeof file !== 'object' || file === null) return 'bad file entry';
+    const entry = file as Record<string, unknown>;
+    if (typeof entry.name !== 'string' || typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string') {
+      return 'bad file entry';
+    }
+  }
+  if (!Array.isArray(record.tables)) return 'no table list';
+  return undefined;
+}
+
+export function qualifiedName(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}

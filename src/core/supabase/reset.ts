@@ -1,0 +1,81 @@
+/**
+ * `supabase db reset --local`: the Supabase CLI wipes the local database and
+ * rebuilds it from the project's migrations (and seed). A restore with
+ * `reset` runs it between the safety backup and loading the data — the
+ * team's old "reset, then restore the data" procedure in one step, with
+ * nothing lost if either part fails (the safety backup is taken first).
+ */
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { adoptChild } from '../process/childProcesses';
+import { PulseError } from '../errors';
+import { loadExeca } from '../process/execa';
+import { onLines } from '../process/lines';
+import { pathFolders } from '../pg/tools';
+import type { SupabaseProject } from './project';
+
+export const SUPABASE_RESET_ARGS: readonly string[] = ['db', 'reset', '--local'];
+
+/** The supabase CLI on PATH, or undefined: whether a reset can be offered at all. */
+export function findSupabaseCli(env: NodeJS.ProcessEnv): string | undefined {
+  const names = process.platform === 'win32' ? ['supabase.exe', 'supabase.cmd'] : ['supabase'];
+  for (const folder of pathFolders(env)) {
+    for (const name of names) {
+      const candidate = join(folder, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface ResetOptions {
+  project: SupabaseProject;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Each line the Supabase CLI prints, as it prints it. */
+  onLine?: (line: string) => void;
+}
+
+/** Runs `supabase db reset --local` in the project folder; a failure is one PulseError. */
+export async function runSupabaseReset(options: ResetOptions): Promise<void> {
+  const execa = await loadExeca();
+  const child = execa('supabase', [...SUPABASE_RESET_ARGS], {
+    cwd: options.project.folder,
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5000,
+    windowsHide: true,
+  });
+  // It rebuilds a database: it must not go on after this process is gone.
+  adoptChild(child);
+  const lastLines: string[] = [];
+  onLines(child.all, (line) => {
+    options.onLine?.(line);
+    lastLines.push(line);
+    if (lastLines.length > 20) lastLines.shift();
+  });
+  const result = await child;
+  if ((result as { code?: unknown }).code === 'ENOENT') {
+    throw new PulseError('tools-not-found', 'the supabase CLI is not installed (supabase db reset --local needs it)', {
+      hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without --reset; nothing was restored',
+    });
+  }
+  if (options.signal?.aborted) throw new PulseError('cancelled', 'supabase db reset was cancelled', { hint: 'restore the safety backup if the database was already reset' });
+  if (result.exitCode !== 0) {
+    const said = [...lastLines].reverse().find((line) => /error|failed/i.test(line)) ?? lastLines.at(-1) ?? `exit code ${String(result.exitCode)}`;
+    throw new PulseError('restore-failed', `supabase db reset --local failed: ${said.trim()}`, {
+      hint: 'nothing was restored; fix the migrations or the stack (supabase status), then run the restore again — the safety backup holds the data from before',
+      details: lastLines.join('\n'),
+    });
+  }
+}

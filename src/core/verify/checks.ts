@@ -1,0 +1,512 @@
+/**
+ * The judgments of a verification, as plain functions from what was found to
+ * a CheckResult: no file system, no database. src/core/verify.ts gathers the
+ * facts and calls these; tests call them with made-up facts.
+ */
+import type { DumpContents, DumpScan } from './dumpScan';
+import { formatBytes, formatCount } from '../format';
+import type { BackupFileType, Manifest } from '../sets/manifest';
+import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
+import type { CheckResult, CheckStatus } from './results';
+
+export type CheckId =
+  | 'files-present'
+  | 'manifest'
+  | 'sizes'
+  | 'checksums'
+  | 'permissions'
+  | 'dump-format'
+  | 'content'
+  | 'target-reachable'
+  | 'psql'
+  | 'server-version'
+  | 'disk-space';
+
+export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
+  'files-present': 'Every file of the set is present and readable',
+  manifest: 'The manifest is readable',
+  sizes: 'Files have the sizes recorded in the manifest',
+  checksums: 'Files match their recorded sha256',
+  permissions: 'Files are not open to other users',
+  'dump-format': 'Each file is a whole pg_dump (header at the start, footer at the end)',
+  content: 'Every table has its definition and its rows in the files',
+  'target-reachable': 'The target database is reachable',
+  psql: 'A psql that can read these files is available',
+  'server-version': 'The target server is not older than the one dumped',
+  'disk-space': 'Free space for a safety backup in the backups folder',
+};
+
+function check(id: CheckId, status: CheckStatus, detail: string): CheckResult {
+  return { id, title: CHECK_TITLES[id], status, detail };
+}
+
+/** How many problems a detail line names before it says "and N more". */
+const LISTED_PROBLEMS = 3;
+
+function listProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, LISTED_PROBLEMS).join('; ');
+  const more = problems.length - LISTED_PROBLEMS;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+// ---------------------------------------------------------------------------
+// Post-backup
+
+/** One dump file of the set as verification found it. */
+export interface FileFinding {
+  type: BackupFileType;
+  name: string;
+  /** Why it could not be read: 'missing', or the reason ('permission denied'). Undefined when it was read. */
+  unreadable?: string;
+  /** Permission bits (stat mode & 0o777), when the file exists. */
+  mode?: number;
+  scan?: DumpScan;
+}
+
+export function presenceCheck(files: readonly FileFinding[]): CheckResult {
+  const problems = files
+    .filter((file) => file.unreadable !== undefined)
+    .map((file) => (file.unreadable === 'missing' ? `${file.name} is missing` : `cannot read ${file.name}: ${file.unreadable}`));
+  if (problems.length > 0) return check('files-present', 'fail', `${listProblems(problems)}: the set cannot be restored as it is`);
+  const total = files.reduce((sum, file) => sum + (file.scan?.bytes ?? 0), 0);
+  return check('files-present', 'pass', `schema, data and complete files present and read (${formatBytes(total)} in all)`);
+}
+
+/**
+ * What in a manifest does not describe the set it stands beside: another
+ * set's id, a file of another name than the set's, a file type missing or
+ * recorded twice. Sizes and checksums are only worth comparing with a
+ * manifest that names the set's own files. Empty when it describes the set.
+ */
+export function manifestMismatches(manifest: Manifest, setId: string, files: readonly { type: BackupFileType; name: string }[]): string[] {
+  const problems: string[] = [];
+  if (manifest.id !== setId) problems.push(`it is the manifest of ${manifest.id}, not of ${setId}`);
+  for (const type of ['schema', 'data', 'complete'] as const) {
+    const recorded = manifest.files.filter((entry) => entry.type === type);
+    const file = files.find((candidate) => candidate.type === type);
+    if (recorded.length === 0) problems.push(`it records no ${type} file`);
+    else if (recorded.length > 1) problems.push(`it records ${recorded.length} ${type} files`);
+    else if (file && recorded[0].name !== file.name) problems.push(`it records the ${type} file as ${recorded[0].name}, but the set's is ${file.name}`);
+  }
+  return problems;
+}
+
+export function manifestCheck(manifest: Manifest, mismatches: readonly string[] = []): CheckResult {
+  if (mismatches.length > 0) {
+    return check('manifest', 'fail', `the manifest does not describe this set: ${listProblems(mismatches)}; do not trust or restore the set until it is explained`);
+  }
+  const tables = manifest.tables.length;
+  return check(
+    'manifest',
+    'pass',
+    `written by pulse-backup ${manifest.tools.pulseBackup} from ${manifest.database.name} on PostgreSQL ${manifest.server.version} with pg_dump ${manifest.tools.pgDump.version}: ${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}`,
+  );
+}
+
+/** A backup died while putting the set in place: whatever the files hold, nothing vouches for them yet. */
+export function interruptedCheck(problem: string): CheckResult {
+  return check('manifest', 'fail', problem);
+}
+
+export function damagedManifestCheck(problem: string): CheckResult {
+  return check('manifest', 'fail', `${problem}: sizes, checksums and recorded row counts cannot be checked; the dump files are checked on their own`);
+}
+
+export function sizesCheck(manifest: Manifest, files: readonly FileFinding[]): CheckResult {
+  const problems: string[] = [];
+  let compared = 0;
+  for (const file of files) {
+    if (!file.scan) continue;
+    const recorded = manifest.files.find((entry) => entry.type === file.type);
+    if (!recorded) {
+      problems.push(`the manifest records no ${file.type} file`);
+      continue;
+    }
+    compared += 1;
+    if (recorded.bytes !== file.scan.bytes) {
+      problems.push(`${file.name} is ${formatCount(file.scan.bytes)} bytes, the manifest recorded ${formatCount(recorded.bytes)}`);
+    }
+  }
+  if (problems.length > 0) return check('sizes', 'fail', `${listProblems(problems)}: the file changed after the backup`);
+  return check('sizes', 'pass', `${compared} ${compared === 1 ? 'file has its' : 'files have their'} recorded size${skipped(files)}`);
+}
+
+export function checksumsCheck(manifest: Manifest, files: readonly FileFinding[]): CheckResult {
+  const problems: string[] = [];
+  let compared = 0;
+  for (const file of files) {
+    if (!file.scan) continue;
+    const recorded = manifest.files.find((entry) => entry.type === file.type);
+    if (!recorded) continue;
+    compared += 1;
+    if (recorded.sha256.toLowerCase() !== file.scan.sha256) problems.push(`${file.name} does not match its recorded sha256`);
+  }
+  if (problems.length > 0) {
+    return check('checksums', 'fail', `${listProblems(problems)}: its bytes changed after the backup (damaged or edited); do not restore it`);
+  }
+  return check('checksums', 'pass', `${compared} ${compared === 1 ? 'file matches its' : 'files match their'} recorded sha256${skipped(files)}`);
+}
+
+/** A set without a manifest (the old script's): nothing was recorded to compare with. */
+export function noChecksumsCheck(reason: 'legacy' | 'damaged-manifest' | 'interrupted'): CheckResult {
+  switch (reason) {
+    case 'legacy':
+      return check(
+        'checksums',
+        'warn',
+        'no checksums were recorded: the set has no manifest (made by the old backup script), so damage inside a file cannot be detected; the content is checked from the files themselves',
+      );
+    case 'damaged-manifest':
+      return check('checksums', 'fail', 'the manifest cannot be read, so the checksums cannot be compared');
+    case 'interrupted':
+      return check('checksums', 'fail', 'the manifest is not in place, so the checksums cannot be compared');
+  }
+}
+
+function skipped(files: readonly FileFinding[]): string {
+  const unread = files.filter((file) => !file.scan).length;
+  return unread > 0 ? ` (${unread} unreadable or missing, not compared)` : '';
+}
+
+/**
+ * Group or other permission bits are a warning, not a failure: the files are
+ * intact and restorable, and the old script's files (pg_dump -f under umask
+ * 022) are 0644; failing would mark every one of them bad and stop
+ * retention and restore from trusting them.
+ */
+export function permissionsCheck(files: readonly FileFinding[], platform: NodeJS.Platform): CheckResult {
+  if (platform === 'win32') {
+    return check('permissions', 'warn', 'Windows has no Unix file modes, so this cannot be checked: make sure only you can open the backups folder');
+  }
+  const open = files.filter((file) => file.mode !== undefined && (file.mode & 0o077) !== 0);
+  if (open.length > 0) {
+    const modes = [...new Set(open.map((file) => modeText(file.mode ?? 0)))].join(', ');
+    const which = open.length === files.length ? `all ${open.length} files are` : `${open.map((file) => file.name).join(' and ')} ${open.length === 1 ? 'is' : 'are'}`;
+    const writable = open.some((file) => ((file.mode ?? 0) & 0o022) !== 0);
+    return check(
+      'permissions',
+      'warn',
+      `${which} ${writable ? 'readable or writable' : 'readable'} by other users (${modes}) and hold all the data: run chmod 600 on them (a warning, not a failure: the files are intact)`,
+    );
+  }
+  const checked = files.filter((file) => file.mode !== undefined).length;
+  return check('permissions', 'pass', `${checked} ${checked === 1 ? 'file is' : 'files are'} private to their owner`);
+}
+
+function modeText(mode: number): string {
+  return `mode ${(mode & 0o777).toString(8).padStart(4, '0')}`;
+}
+
+export function dumpFormatCheck(files: readonly FileFinding[]): CheckResult {
+  const problems: string[] = [];
+  let whole = 0;
+  for (const file of files) {
+    const scan = file.scan;
+    if (!scan) continue;
+    if (!scan.hasHeader) problems.push(`${file.name} does not begin with pg_dump's header (not a plain pg_dump file)`);
+    else if (!scan.hasFooter) problems.push(`${file.name} stops before pg_dump's "dump complete" footer: it was cut short`);
+    else if (!scan.endsUnrestricted) problems.push(`${file.name} stops after the footer, before its \\unrestrict line: it was cut short`);
+    else whole += 1;
+  }
+  if (problems.length > 0) return check('dump-format', 'fail', listProblems(problems));
+  return check('dump-format', 'pass', `${whole} ${whole === 1 ? 'file begins' : 'files begin'} with pg_dump's header and ${whole === 1 ? 'ends' : 'end'} with its "dump complete" footer${skipped(files)}`);
+}
+
+// ---------------------------------------------------------------------------
+// Content
+
+/** The dumps of a set by type; a missing or unreadable file is absent. */
+export type SetContents = Partial<Record<BackupFileType, DumpContents>>;
+
+const TABLE_DEFINITION_TYPES = new Set(['TABLE', 'FOREIGN TABLE']);
+
+/** pg_dump prints a name with a line break on one line in its header comments. */
+function sameLine(name: string): string {
+  return name.replace(/[\r\n]+/g, ' ');
+}
+
+function key(schema: string, name: string): string {
+  return `${sameLine(schema)}.${sameLine(name)}`;
+}
+
+function definitions(contents: DumpContents, types: ReadonlySet<string>): Set<string> {
+  return new Set(contents.entries.filter((entry) => types.has(entry.type)).map((entry) => key(entry.schema, entry.name)));
+}
+
+function rowsByTable(contents: DumpContents): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const table of contents.tableRows) {
+    const name = key(table.schema, table.name);
+    rows.set(name, (rows.get(name) ?? 0) + table.rows);
+  }
+  return rows;
+}
+
+function countEntries(contents: DumpContents, type: string): number {
+  return contents.entries.filter((entry) => entry.type === type).length;
+}
+
+/** All three files, or undefined when one could not be read. */
+function allThree(contents: SetContents): Required<SetContents> | undefined {
+  const { schema, data, complete } = contents;
+  return schema && data && complete ? { schema, data, complete } : undefined;
+}
+
+function cannotCheckContent(contents: SetContents): CheckResult {
+  const missing = (['schema', 'data', 'complete'] as const).filter((type) => contents[type] === undefined);
+  return check('content', 'fail', `cannot be checked without the ${missing.join(' and ')} ${missing.length === 1 ? 'file' : 'files'}`);
+}
+
+/**
+ * Content against the manifest: every table it lists is defined in the schema
+ * and complete files, and every table with rows has exactly the recorded rows
+ * in the data and complete files (one snapshot: the counts are exact).
+ */
+export function contentCheckAgainstManifest(manifest: Manifest, contents: SetContents): CheckResult {
+  const files = allThree(contents);
+  if (!files) return cannotCheckContent(contents);
+  const defined = { schema: definitions(files.schema, TABLE_DEFINITION_TYPES), complete: definitions(files.complete, TABLE_DEFINITION_TYPES) };
+  const rows = { data: rowsByTable(files.data), complete: rowsByTable(files.complete) };
+  const problems: string[] = [];
+  let totalRows = 0;
+  let tablesWithRows = 0;
+  for (const table of manifest.tables) {
+    const name = key(table.schema, table.name);
+    // A platform table (Supabase profile): the set holds its rows, the platform its definition.
+    for (const type of table.definition === false ? [] : (['schema', 'complete'] as const)) {
+      if (!defined[type].has(name)) problems.push(`${name} has no definition in the ${type} file`);
+    }
+    if (table.rows === null) continue;
+    tablesWithRows += 1;
+    totalRows += table.rows;
+    for (const type of ['data', 'complete'] as const) {
+      const found = rows[type].get(name);
+      // pg_dump writes an empty COPY block for an empty table; the backup records 0 for a table it saw none for.
+      if (found === undefined && table.rows === 0) continue;
+      if (found === undefined) problems.push(`${name} has no rows in the ${type} file (${formatCount(table.rows)} recorded)`);
+      else if (found !== table.rows) problems.push(`${name} has ${formatCount(found)} rows in the ${type} file, ${formatCount(table.rows)} recorded`);
+    }
+  }
+  const matviewDefinitions = {
+    schema: definitions(files.schema, new Set(['MATERIALIZED VIEW'])),
+    complete: definitions(files.complete, new Set(['MATERIALIZED VIEW'])),
+  };
+  const matviewData = {
+    data: definitions(files.data, new Set(['MATERIALIZED VIEW DATA'])),
+    complete: definitions(files.complete, new Set(['MATERIALIZED VIEW DATA'])),
+  };
+  for (const view of manifest.materializedViews) {
+    const name = key(view.schema, view.name);
+    for (const type of ['schema', 'complete'] as const) {
+      if (!matviewDefinitions[type].has(name)) problems.push(`materialized view ${name} has no definition in the ${type} file`);
+    }
+    if (!view.populated) continue;
+    for (const type of ['data', 'complete'] as const) {
+      if (!matviewData[type].has(name)) problems.push(`materialized view ${name} is not refreshed by the ${type} file`);
+    }
+  }
+  const sequences = { data: countEntries(files.data, 'SEQUENCE SET'), complete: countEntries(files.complete, 'SEQUENCE SET') };
+  if (sequences.data !== sequences.complete) {
+    problems.push(`the data file sets ${formatCount(sequences.data)} sequence values, the complete file ${formatCount(sequences.complete)}`);
+  }
+  if (problems.length > 0) return check('content', 'fail', `${listProblems(problems)}${lacksDataHint(problems)}`);
+  return check(
+    'content',
+    'pass',
+    `${formatCount(manifest.tables.length)} ${manifest.tables.length === 1 ? 'table' : 'tables'} defined in the schema and complete files; ` +
+      `${formatCount(totalRows)} rows of ${formatCount(tablesWithRows)} ${tablesWithRows === 1 ? 'table' : 'tables'} in the data and complete files, as recorded`,
+  );
+}
+
+function lacksDataHint(problems: readonly string[]): string {
+  return problems.some((problem) => problem.includes('in the complete file')) ? ' (the complete file does not hold the whole database)' : '';
+}
+
+/**
+ * Content of a set without a manifest, from the files alone: the schema and
+ * complete files define the same tables, every table with rows is defined,
+ * and the data and complete files hold rows for the same tables. The old
+ * script ran pg_dump three times, so rows written between its runs make
+ * counts differ a little: that is a warning; a file without a table's rows
+ * is a failure.
+ */
+export function contentCheckFromFiles(contents: SetContents): CheckResult {
+  const files = allThree(contents);
+  if (!files) return cannotCheckContent(contents);
+  const defined = { schema: definitions(files.schema, TABLE_DEFINITION_TYPES), complete: definitions(files.complete, TABLE_DEFINITION_TYPES) };
+  const rows = { data: rowsByTable(files.data), complete: rowsByTable(files.complete) };
+  const failures: string[] = [];
+  const drift: string[] = [];
+  for (const name of defined.schema) if (!defined.complete.has(name)) failures.push(`${name} has no definition in the complete file`);
+  for (const name of defined.complete) if (!defined.schema.has(name)) failures.push(`${name} has no definition in the schema file`);
+  const tables = new Set([...rows.data.keys(), ...rows.complete.keys()]);
+  let totalRows = 0;
+  for (const name of tables) {
+    const inData = rows.data.get(name) ?? 0;
+    const inComplete = rows.complete.get(name) ?? 0;
+    totalRows += inComplete;
+    if (!defined.schema.has(name)) failures.push(`${name} has rows but no definition in the schema file`);
+    if (inData > 0 && inComplete === 0) failures.push(`${name} has no rows in the complete file (${formatCount(inData)} in the data file)`);
+    else if (inComplete > 0 && inData === 0) failures.push(`${name} has no rows in the data file (${formatCount(inComplete)} in the complete file)`);
+    else if (inData !== inComplete) drift.push(`${name}: ${formatCount(inData)} rows in the data file, ${formatCount(inComplete)} in the complete file`);
+  }
+  if (failures.length > 0) return check('content', 'fail', `${listProblems(failures)}${lacksDataHint(failures)}`);
+  if (drift.length > 0) {
+    return check(
+      'content',
+      'warn',
+      `${listProblems(drift)}: the old script dumped each file in a separate run, so rows written in between differ; each file restores on its own, but schema + data will not equal complete`,
+    );
+  }
+  const tableCount = defined.schema.size;
+  return check(
+    'content',
+    'pass',
+    `${formatCount(tableCount)} ${tableCount === 1 ? 'table' : 'tables'} defined in both the schema and complete files; the data and complete files hold the same ${formatCount(totalRows)} rows`,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Pre-restore
+
+export interface TargetFacts {
+  version: PgVersion;
+  /** pg_database_size of the target database. */
+  databaseBytes: number;
+}
+
+export function reachableCheck(described: string, user: string, facts: TargetFacts): CheckResult {
+  return check(
+    'target-reachable',
+    'pass',
+    `PostgreSQL ${facts.version.text} at ${described}, as ${user} (database ${formatBytes(facts.databaseBytes)})`,
+  );
+}
+
+export function unreachableCheck(message: string, hint: string | undefined): CheckResult {
+  return check('target-reachable', 'fail', hint ? `${message}: ${hint}` : message);
+}
+
+export interface PsqlCandidate {
+  path: string;
+  version: PgVersion;
+}
+
+const RESTRICT_RELEASES = '13.22, 14.19, 15.14, 16.10, 17.6 or 18';
+
+/**
+ * Whether some psql here can run these files against this server. Files from
+ * pg_dump 15.14 and the other August 2025 releases start with `\restrict`,
+ * which older psql rejects; `preferred` is the psql a restore would pick
+ * (the one beside the pg_dump chosen for the server).
+ */
+export function psqlCheck(input: {
+  candidates: readonly PsqlCandidate[];
+  preferred?: PsqlCandidate;
+  /** Names of the files that contain a \restrict line. */
+  filesWithRestrict: readonly string[];
+  serverVersion?: PgVersion;
+  binDirHint: string;
+}): CheckResult {
+  const { candidates, filesWithRestrict, serverVersion } = input;
+  if (candidates.length === 0) {
+    return check('psql', 'fail', `no psql found, and a restore runs these files through psql: ${input.binDirHint}`);
+  }
+  const needsRestrict = filesWithRestrict.length > 0;
+  const canRead = (candidate: PsqlCandidate) => !needsRestrict || psqlSupportsRestrict(candidate.version);
+  const preferred = input.preferred ?? newest(candidates);
+  const readers = candidates.filter(canRead);
+  if (readers.length === 0) {
+    return check(
+      'psql',
+      'fail',
+      `psql ${describePsqls(candidates)} cannot read the \\restrict line in ${filesWithRestrict[0]}${filesWithRestrict.length > 1 ? ' and the other files' : ''}: install psql ${RESTRICT_RELEASES} or newer, and ${input.binDirHint}`,
+    );
+  }
+  if (!canRead(preferred)) {
+    const reader = newest(readers);
+    return check(
+      'psql',
+      'warn',
+      `psql ${preferred.version.text} (${preferred.path}) would be used and cannot read the \\restrict line in these files; psql ${reader.version.text} (${reader.path}) can: pass its folder with --pg-bin-dir`,
+    );
+  }
+  const what = needsRestrict ? 'reads the \\restrict line in these files' : 'can run these files';
+  if (serverVersion && preferred.version.major < serverVersion.major) {
+    return check(
+      'psql',
+      'warn',
+      `psql ${preferred.version.text} (${preferred.path}) ${what}, but is older than the PostgreSQL ${serverVersion.text} server: plain SQL loads, yet psql ${serverVersion.major} is the safe choice`,
+    );
+  }
+  return check(
+    'psql',
+    'pass',
+    `psql ${preferred.version.text} (${preferred.path}) ${what}${serverVersion ? ` against PostgreSQL ${serverVersion.text}` : ''}`,
+  );
+}
+
+/** Looking for client tools failed outright (a --pg-bin-dir that does not exist, for one). */
+export function psqlSearchFailedCheck(message: string, hint: string | undefined): CheckResult {
+  return check('psql', 'fail', hint ? `${message}: ${hint}` : message);
+}
+
+function newest(candidates: readonly PsqlCandidate[]): PsqlCandidate {
+  return [...candidates].sort((a, b) => b.version.major - a.version.major || b.version.minor - a.version.minor)[0];
+}
+
+function describePsqls(candidates: readonly PsqlCandidate[]): string {
+  return candidates.map((candidate) => `${candidate.version.text} (${candidate.path})`).join(', ');
+}
+
+/**
+ * pg_dump's output is meant to load into a server of the same or a newer
+ * major version; an older one may reject syntax it never had.
+ */
+export function serverVersionCheck(dumpedFrom: PgVersion | undefined, target: PgVersion): CheckResult {
+  if (dumpedFrom === undefined) {
+    return check('server-version', 'warn', `the files do not say which PostgreSQL version they were dumped from; the target runs ${target.text}`);
+  }
+  if (target.major < dumpedFrom.major) {
+    return check(
+      'server-version',
+      'warn',
+      `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}: an older server may reject newer syntax, so expect errors`,
+    );
+  }
+  return check('server-version', 'pass', `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}`);
+}
+
+/** Free space above the need by less than this share of it is "tight". */
+const TIGHT_MARGIN = 0.5;
+
+/**
+ * The safety backup taken before a restore is about as large as the target
+ * database, or as this set when the target is smaller or unknown.
+ */
+export function diskSpaceCheck(input: { folder: string; freeBytes: number; databaseBytes?: number; setBytes: number }): CheckResult {
+  const { freeBytes, databaseBytes, setBytes } = input;
+  const fromDatabase = databaseBytes !== undefined && databaseBytes >= setBytes;
+  const needed = fromDatabase ? databaseBytes : setBytes;
+  const basis = fromDatabase ? "the target database's size" : databaseBytes === undefined ? "this set's size; the target's is unknown" : "this set's size";
+  const summary = `${formatBytes(freeBytes)} free in ${input.folder}; a safety backup needs about ${formatBytes(needed)} (${basis})`;
+  const verdict = diskSpaceVerdict(freeBytes, needed);
+  if (verdict === 'fail') return check('disk-space', 'fail', `${summary}: free some space or choose another folder with --dir before restoring`);
+  if (verdict === 'warn') return check('disk-space', 'warn', `${summary}: it fits, but barely; free some space first to be safe`);
+  return check('disk-space', 'pass', summary);
+}
+
+/** A restore without a safety backup writes nothing into the folder: read-only or full media will do. */
+export function noSafetyBackupSpaceCheck(folder: string): CheckResult {
+  return check('disk-space', 'pass', `no safety backup will be taken: nothing is written to ${folder}`);
+}
+
+export function diskSpaceUnknownCheck(folder: string, reason: string): CheckResult {
+  return check('disk-space', 'warn', `cannot tell how much space is free in ${folder} (${reason}): make sure a copy of the target database fits there`);
+}
+
+export function diskSpaceVerdict(freeBytes: number, neededBytes: number): CheckStatus {
+  if (freeBytes < neededBytes) return 'fail';
+  if (freeBytes < neededBytes * (1 + TIGHT_MARGIN)) return 'warn';
+  return 'pass';
+}

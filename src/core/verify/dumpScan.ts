@@ -1,0 +1,240 @@
+/**
+ * Reads one plain pg_dump file once, start to end: its sha256 and size, and
+ * what it holds (entry headers, rows per COPY block, whether pg_dump's footer
+ * arrived) from the same bytes, so a multi-gigabyte set is read from disk
+ * only once however many checks look at it.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { DumpSplitter } from '../backup/dumpSplitter';
+
+/** Big reads: hashing and splitting cost far less per byte than a system call per 64 KiB. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** Enough for pg_dump's preamble (comment block, \restrict, "Dumped from/by" lines, SETs). */
+const HEAD_BYTES = 16 * 1024;
+/** Enough for the footer block and the \unrestrict line after it. */
+const TAIL_BYTES = 4 * 1024;
+/** pg_dump's preamble ends long before this line; later lines are never treated as preamble. */
+const PREAMBLE_LINES = 60;
+
+export const DUMP_HEADER_LINE = '-- PostgreSQL database dump';
+
+/** The identity of one archive entry, as its header comment names it. */
+export interface DumpEntry {
+  /** pg_dump's entry type: 'TABLE', 'TABLE DATA', 'SEQUENCE SET', 'MATERIALIZED VIEW', ... */
+  type: string;
+  /** '-' for entries outside any schema (large objects, for instance). */
+  schema: string;
+  /** As pg_dump prints it, unquoted. */
+  name: string;
+  /** The owner pg_dump names ('-' where none); for a DEFAULT ACL entry, whose defaults they are. */
+  owner?: string;
+  /**
+   * Who it is where the name alone is ambiguous, read from the entry's SQL:
+   * an operator's "=(public.money2, public.money2)", an operator class's or
+   * family's "name USING btree".
+   */
+  identity?: string;
+}
+
+export interface TableRows {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+/** What a dump holds, as far as the content checks need it. */
+export interface DumpContents {
+  entries: readonly DumpEntry[];
+  /** One per COPY block, in dump order. */
+  tableRows: readonly TableRows[];
+}
+
+export interface DumpScan extends DumpContents {
+  bytes: number;
+  sha256: string;
+  /** pg_dump's "-- PostgreSQL database dump" line opens the file. */
+  hasHeader: boolean;
+  /** pg_dump's "dump complete" footer went past, outside any COPY block. */
+  hasFooter: boolean;
+  /** The key of the `\restrict` line in the preamble (pg_dump 13.22/14.19/15.14/16.10/17.6 and later). */
+  restrictKey?: string;
+  /** The matching `\unrestrict` line closes the file (a dump without `\restrict` needs none). */
+  endsUnrestricted: boolean;
+  /** From the preamble: "-- Dumped from database version 15.18". */
+  dumpedFromVersion?: string;
+  /** From the preamble: "-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)". */
+  dumpedByVersion?: string;
+}
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk with the bytes read so far. */
+  onBytes?: (bytesRead: number) => void;
+  /** Size of each read; replaceable so tests can make reads end anywhere. */
+  chunkBytes?: number;
+}
+
+/** Entry types whose header names them ambiguously. */
+const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY']);
+
+/** An operator's argument types, an operator class's or family's access method, from what pg_dump wrote for it. */
+export function identityFromText(type: string, name: string, text: string): string | undefined {
+  if (type === 'OPERATOR') {
+    const argument = (side: 'LEFTARG' | 'RIGHTARG') => new RegExp(`^\\s*${side} = (.+?),?$`, 'm').exec(text)?.[1] ?? 'NONE';
+    return `${name}(${argument('LEFTARG')}, ${argument('RIGHTARG')})`;
+  }
+  const method = / USING ([A-Za-z0-9_"]+)/.exec(text)?.[1];
+  return method === undefined ? undefined : `${name} USING ${method}`;
+}
+
+/**
+ * Streams the file through a hash and a DumpSplitter. Rejects with the file
+ * system's error (ENOENT, EACCES, ...) or an AbortError; a file that is not a
+ * dump at all still scans, it just has no header, entries or footer.
+ */
+export async function scanDumpFile(path: string, options: ScanOptions = {}): Promise<DumpScan> {
+  const hash = createHash('sha256');
+  const entries: DumpEntry[] = [];
+  const splitter = new DumpSplitter({
+    onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }),
+    entryTextTypes: AMBIGUOUS_TYPES,
+    onEntryText: (header, text) => {
+      const entry = entries.at(-1);
+      const identity = identityFromText(header.type, header.name, text);
+      if (entry && identity !== undefined) entry.identity = identity;
+    },
+  });
+  const head = new ByteWindow(HEAD_BYTES, 'first');
+  const tail = new ByteWindow(TAIL_BYTES, 'last');
+  let bytes = 0;
+  for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) {
+    hash.update(chunk);
+    // The split output is dropped, so the read buffer can be reused: what
+    // the splitter keeps across chunks for counting (an unfinished line) it copies.
+    splitter.push(chunk);
+    head.add(chunk);
+    tail.add(chunk);
+    bytes += chunk.length;
+    options.onBytes?.(bytes);
+  }
+  splitter.end();
+  const preamble = readPreamble(head.text());
+  return {
+    bytes,
+    sha256: hash.digest('hex'),
+    entries,
+    tableRows: splitter.tableData.map((table) => ({ schema: table.schema, name: table.name, rows: table.rows })),
+    hasHeader: preamble.hasHeader,
+    hasFooter: splitter.complete,
+    ...(preamble.restrictKey !== undefined ? { restrictKey: preamble.restrictKey } : {}),
+    endsUnrestricted: preamble.restrictKey === undefined || endsWithUnrestrict(tail.text(), preamble.restrictKey),
+    ...(preamble.dumpedFromVersion !== undefined ? { dumpedFromVersion: preamble.dumpedFromVersion } : {}),
+    ...(preamble.dumpedByVersion !== undefined ? { dumpedByVersion: preamble.dumpedByVersion } : {}),
+  };
+}
+
+/**
+ * The file's bytes in order, through two buffers used in turn: the next read
+ * runs while the caller works on the current chunk, and no memory is
+ * allocated per chunk. (A fresh 1 MiB buffer per read, as a read stream
+ * makes, costs a fresh process more in page faults than the hashing.) A
+ * chunk is only valid until the loop asks for the next one.
+ */
+async function* readChunks(path: string, chunkBytes: number, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  signal?.throwIfAborted();
+  const handle = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  let current = 0;
+  let position = 0;
+  let reading = handle.read(buffers[current], 0, chunkBytes, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) return;
+      const chunk = buffers[current].subarray(0, bytesRead);
+      position += bytesRead;
+      current = 1 - current;
+      reading = handle.read(buffers[current], 0, chunkBytes, position);
+      signal?.throwIfAborted();
+      yield chunk;
+    }
+  } finally {
+    // A read still under way must finish before its file is closed.
+    await reading.catch(() => undefined);
+    await handle.close();
+  }
+}
+
+/**
+ * What pg_dump says about itself at the top of a file, read from its first
+ * bytes only: for checks that need the `\\restrict` key or the version
+ * without reading the whole file.
+ */
+export async function readDumpPreamble(path: string): Promise<Preamble> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return readPreamble(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface Preamble {
+  hasHeader: boolean;
+  restrictKey?: string;
+  dumpedFromVersion?: string;
+  dumpedByVersion?: string;
+}
+
+/** Reads what pg_dump says about itself before the first entry. */
+export function readPreamble(head: string): Preamble {
+  const lines = head.split('\n', PREAMBLE_LINES).map((line) => line.replace(/\r$/, ''));
+  const preamble: Preamble = {
+    // pg_dump opens with "--", then this line; allow a stray blank line or BOM before it.
+    hasHeader: lines.slice(0, 4).some((line) => line.replace(/^\uFEFF/, '') === DUMP_HEADER_LINE),
+  };
+  for (const line of lines) {
+    if (/^-- (Data for )?Name: /.test(line)) break;
+    const restrict = /^\\restrict (\S+)\s*$/.exec(line);
+    if (restrict) preamble.restrictKey ??= restrict[1];
+    const from = /^-- Dumped from database version (.+)$/.exec(line);
+    if (from) preamble.dumpedFromVersion ??= from[1].trim();
+    const by = /^-- Dumped by pg_dump version (.+)$/.exec(line);
+    if (by) preamble.dumpedByVersion ??= by[1].trim();
+  }
+  return preamble;
+}
+
+function endsWithUnrestrict(tail: string, key: string): boolean {
+  return tail.split('\n').some((line) => line.replace(/\r$/, '').trimEnd() === `\\unrestrict ${key}`);
+}
+
+/** Keeps the first or the last `size` bytes of a stream without holding the rest. */
+class ByteWindow {
+  private kept: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly size: number,
+    private readonly end: 'first' | 'last',
+  ) {}
+
+  add(chunk: Buffer): void {
+    if (this.end === 'first') {
+      if (this.kept.length >= this.size) return;
+      this.kept = Buffer.concat([this.kept, chunk.subarray(0, this.size - this.kept.length)]);
+      return;
+    }
+    // Copies, so that the window never pins a whole 1 MiB read buffer.
+    this.kept =
+      chunk.length >= this.size
+        ? Buffer.from(chunk.subarray(chunk.length - this.size))
+        : Buffer.concat([this.kept, chunk]).subarray(-this.size);
+  }
+
+  text(): string {
+    return this.kept.toString('utf8');
+  }
+}

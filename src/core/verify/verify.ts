@@ -1,0 +1,427 @@
+/**
+ * Verifies a backup set: are its files intact and whole, do they hold what
+ * the backup saw (post-backup), and can they be restored into a given
+ * database from this machine (pre-restore). Each file is read once, its hash
+ * and its structure from the same bytes; the judgments themselves are in
+ * verifyChecks.ts. The result is a VerificationReport, appended to the set's
+ * history unless the caller says otherwise.
+ */
+import { stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeConnectionError, describeServer, pgClientConfig, type ConnectionTarget } from '../connection/connection';
+import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
+import { PulseError, toPulseError } from '../errors';
+import { recentVerification, recordVerification } from '../sets/history';
+import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from '../sets/listing';
+import { BACKUP_FILE_TYPES, readManifest, type Manifest } from '../sets/manifest';
+import { fileNameFor, manifestNameFor } from '../sets/naming';
+import { loadPg } from '../connection/pgDriver';
+import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from '../pg/tools';
+import { containerToolSet } from '../supabase/docker';
+import type { ContainerTools } from '../supabase/project';
+import type { CheckGroup, CheckResult, VerificationReport } from './results';
+import { outcomeOf } from './results';
+import {
+  checksumsCheck,
+  contentCheckAgainstManifest,
+  contentCheckFromFiles,
+  damagedManifestCheck,
+  diskSpaceCheck,
+  diskSpaceUnknownCheck,
+  dumpFormatCheck,
+  interruptedCheck,
+  manifestCheck,
+  manifestMismatches,
+  noSafetyBackupSpaceCheck,
+  noChecksumsCheck,
+  permissionsCheck,
+  presenceCheck,
+  psqlCheck,
+  psqlSearchFailedCheck,
+  reachableCheck,
+  serverVersionCheck,
+  sizesCheck,
+  unreachableCheck,
+  type FileFinding,
+  type PsqlCandidate,
+  type SetContents,
+  type TargetFacts,
+} from './checks';
+
+export type VerifyProgress =
+  /** Reading starts: the files to read and their total size. */
+  | { kind: 'reading'; files: { name: string; bytes: number }[]; totalBytes: number }
+  | { kind: 'read-progress'; name: string; fileBytesRead: number; fileBytes: number; bytesRead: number; totalBytes: number }
+  | { kind: 'file-read'; name: string; bytes: number }
+  | { kind: 'checking-target'; target: string }
+  /** The report could not be appended to the set's history; the verification itself stands. */
+  | { kind: 'not-recorded'; reason: string };
+
+export interface VerifySetOptions {
+  folder: string;
+  setId: string;
+  /** When given, the pre-restore checks run against this database too. */
+  target?: ConnectionTarget;
+  env: NodeJS.ProcessEnv;
+  pgBinDir?: string;
+  /** The pre-restore checks judge the psql of this Supabase database container, the one a restore there runs. */
+  container?: ContainerTools;
+  signal?: AbortSignal;
+  onProgress?: (event: VerifyProgress) => void;
+  /** Append the report to the set's history (default true). */
+  record?: boolean;
+  /** The target's facts, read by the caller's own session: no second connection for the pre-restore checks. */
+  targetFacts?: Promise<TargetFacts>;
+  /**
+   * Reuse the set's last recorded post-backup verification instead of
+   * reading every file again, when it did not fail and every file is older
+   * than it (see recentVerification); permissions are checked afresh. For a
+   * restore's pre-flight, which checks the file it loads while loading it.
+   */
+  reuseRecorded?: boolean;
+  /** Replaceable so tests can check what Windows would say. */
+  platform?: NodeJS.Platform;
+  /** Whether a restore would take a safety backup into the folder first (default true): what the disk-space check is about. */
+  safetyBackup?: boolean;
+}
+
+export interface PostBackupOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: VerifyProgress) => void;
+  platform?: NodeJS.Platform;
+}
+
+/** One dump file of the set, as it was found and read. */
+export interface VerifiedFile extends FileFinding {
+  path: string;
+  /** When only the file's top was read (a reused verification): what pg_dump says there. */
+  preamble?: Preamble;
+}
+
+export interface PostBackupResult {
+  group: CheckGroup;
+  files: VerifiedFile[];
+  /** The set's manifest, when it has a readable one. */
+  manifest?: Manifest;
+}
+
+export const POST_BACKUP_TITLE = 'Post-backup checks';
+export const PRE_RESTORE_TITLE = 'Pre-restore checks';
+
+/** How long the target may take to answer once connected; connecting has its own 10 s limit (pgClientConfig). */
+const TARGET_TIMEOUT_MS = 10_000;
+
+export async function verifySet(options: VerifySetOptions): Promise<VerificationReport> {
+  const startedAt = new Date();
+  const startedClock = performance.now();
+  throwIfCancelled(options.signal);
+  const set = await findSet(options.folder, options.setId);
+  if (set.status === 'running') {
+    throw new PulseError('backup-locked', `backup set ${set.id} is still being written`, {
+      hint: 'wait for the running backup to finish, then verify it',
+    });
+  }
+
+  // The target's facts and the client tools do not depend on the files: find
+  // them while the files are read.
+  const target = options.target;
+  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
+  const tools = target
+    ? settle(
+        options.container
+          ? Promise.resolve([containerToolSet(options.container)])
+          : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) }),
+      )
+    : undefined;
+  if (target) options.onProgress?.({ kind: 'checking-target', target: describeServer(target) });
+
+  let post: PostBackupResult;
+  try {
+    const recorded = options.reuseRecorded ? await recentVerification(options.folder, set) : undefined;
+    const reusable = recorded && set.manifest && outcomeOf(recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? []) !== 'fail';
+    post = reusable && recorded && set.manifest ? await reusePostBackup(options.folder, set, set.manifest, recorded, options) : await verifyPostBackup(options.folder, set, options);
+  } catch (error) {
+    // Let the connection attempt finish before leaving, so no socket outlives the call.
+    await targetFacts;
+    throw error;
+  }
+  const groups: CheckGroup[] = [post.group];
+  if (target && targetFacts && tools) {
+    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true));
+  }
+  throwIfCancelled(options.signal);
+
+  const report: VerificationReport = {
+    setId: set.id,
+    checkedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - startedClock),
+    ...(target ? { target: { host: target.host, port: target.port, database: target.database, user: target.user } } : {}),
+    groups,
+    outcome: outcomeOf(groups.flatMap((group) => group.checks)),
+  };
+  if (options.record ?? true) {
+    try {
+      await recordVerification(options.folder, report);
+    } catch (error) {
+      options.onProgress?.({ kind: 'not-recorded', reason: toPulseError(error).message });
+    }
+  }
+  return report;
+}
+
+/**
+ * The checks that need only the set: presence, sizes and checksums against
+ * the manifest, permissions, whole dumps, and content. Reads every file once.
+ */
+export async function verifyPostBackup(folder: string, set: ListedSet, options: PostBackupOptions = {}): Promise<PostBackupResult> {
+  const manifestState = await loadManifest(folder, set);
+  const files = await readSetFiles(folder, set, options);
+  const manifest = manifestState.manifest;
+  const checks: CheckResult[] = [presenceCheck(files)];
+  if (manifest) {
+    checks.push(manifestCheck(manifest, manifestMismatches(manifest, set.id, files)), sizesCheck(manifest, files), checksumsCheck(manifest, files));
+  } else if (set.interrupted) {
+    checks.push(interruptedCheck(INTERRUPTED_PROBLEM), noChecksumsCheck('interrupted'));
+  } else if (manifestState.problem !== undefined) {
+    checks.push(damagedManifestCheck(manifestState.problem), noChecksumsCheck('damaged-manifest'));
+  } else {
+    checks.push(noChecksumsCheck('legacy'));
+  }
+  checks.push(permissionsCheck(files, options.platform ?? process.platform), dumpFormatCheck(files));
+  const contents: SetContents = {};
+  for (const file of files) if (file.scan) contents[file.type] = file.scan;
+  checks.push(manifest ? contentCheckAgainstManifest(manifest, contents) : contentCheckFromFiles(contents));
+  return {
+    group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks },
+    files,
+    ...(manifest ? { manifest } : {}),
+  };
+}
+
+/**
+ * The post-backup group of a recorded verification whose files have not
+ * changed since: its checks stand, each saying when it ran; permissions
+ * (which change without touching a file's modification time) are checked
+ * again, and each file's preamble is read for the pre-restore checks.
+ */
+async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifest, recorded: VerificationReport, options: PostBackupOptions): Promise<PostBackupResult> {
+  const files: VerifiedFile[] = await Promise.all(
+    BACKUP_FILE_TYPES.map(async (type): Promise<VerifiedFile> => {
+      const name = set.files.find((file) => file.type === type)?.name ?? fileNameFor(set.prefix, type, set.timestamp);
+      const path = join(folder, name);
+      const file: VerifiedFile = { type, name, path };
+      try {
+        file.mode = (await stat(path)).mode & 0o777;
+        file.preamble = await readDumpPreamble(path);
+      } catch (error) {
+        file.unreadable = describeReadError(error);
+      }
+      return file;
+    }),
+  );
+  const when = recorded.checkedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+  const recordedChecks = recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
+  const checks = recordedChecks.map((check) =>
+    check.id === 'permissions'
+      ? permissionsCheck(files, options.platform ?? process.platform)
+      : REUSED_NOTE.test(check.detail)
+        ? check
+        : { ...check, detail: `${check.detail} (checked ${when}; no file has changed since)` },
+  );
+  return { group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks }, files, manifest };
+}
+
+/** The note a reused check carries; a check reused again keeps the time it really ran. */
+const REUSED_NOTE = /\(checked [^()]*; no file has changed since\)$/;
+
+async function loadManifest(folder: string, set: ListedSet): Promise<{ manifest?: Manifest; problem?: string }> {
+  if (set.manifest) return { manifest: set.manifest };
+  const path = join(folder, manifestNameFor(set.prefix, set.timestamp));
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return {};
+  try {
+    // Listing could not read it a moment ago; ask again for the reason.
+    return { manifest: await readManifest(path) };
+  } catch (error) {
+    return { problem: toPulseError(error).message };
+  }
+}
+
+/** Reads the three dump files, each in one pass. */
+async function readSetFiles(folder: string, set: ListedSet, options: PostBackupOptions): Promise<VerifiedFile[]> {
+  const files: VerifiedFile[] = BACKUP_FILE_TYPES.map((type) => {
+    const name = set.files.find((file) => file.type === type)?.name ?? fileNameFor(set.prefix, type, set.timestamp);
+    return { type, name, path: join(folder, name) };
+  });
+  const sizes = new Map<VerifiedFile, number>();
+  await Promise.all(
+    files.map(async (file) => {
+      try {
+        const info = await stat(file.path);
+        file.mode = info.mode & 0o777;
+        sizes.set(file, info.size);
+      } catch (error) {
+        file.unreadable = describeReadError(error);
+      }
+    }),
+  );
+  const readable = files.filter((file) => sizes.has(file));
+  const totalBytes = readable.reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
+  options.onProgress?.({ kind: 'reading', files: readable.map((file) => ({ name: file.name, bytes: sizes.get(file) ?? 0 })), totalBytes });
+  // One file after another: each read already runs ahead of the hashing
+  // (see readChunks), and reading the files side by side measured no faster
+  // on two cores while it would make a spinning disk seek between them.
+  let bytesBefore = 0;
+  for (const file of readable) {
+    if (options.signal?.aborted) break;
+    const fileBytes = sizes.get(file) ?? 0;
+    try {
+      file.scan = await scanDumpFile(file.path, {
+        signal: options.signal,
+        onBytes: (fileBytesRead) =>
+          options.onProgress?.({ kind: 'read-progress', name: file.name, fileBytesRead, fileBytes, bytesRead: bytesBefore + fileBytesRead, totalBytes }),
+      });
+      options.onProgress?.({ kind: 'file-read', name: file.name, bytes: file.scan.bytes });
+      bytesBefore += file.scan.bytes;
+    } catch (error) {
+      if (options.signal?.aborted) break;
+      file.unreadable = describeReadError(error);
+    }
+  }
+  throwIfCancelled(options.signal);
+  return files;
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'missing';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'EIO':
+      return 'input/output error (a failing disk?)';
+  }
+  return error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
+}
+
+// ---------------------------------------------------------------------------
+// Pre-restore
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: PulseError };
+
+/** Never rejects, so a promise started early cannot become an unhandled rejection. */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error: toPulseError(error) }),
+  );
+}
+
+async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
+  const pg = await loadPg();
+  const client = new pg.Client({ ...pgClientConfig(target), query_timeout: TARGET_TIMEOUT_MS });
+  // An error after the answer (the server going away) must not crash the process.
+  client.on('error', () => undefined);
+  const onAbort = () => void client.end().catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+    const result = await client.query<{ version_num: string; size: string }>(
+      `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
+    );
+    const row = result.rows[0];
+    return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size) };
+  } catch (error) {
+    throw describeConnectionError(error, target);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function preRestoreGroup(
+  folder: string,
+  set: ListedSet,
+  post: PostBackupResult,
+  target: ConnectionTarget,
+  facts: Settled<TargetFacts>,
+  tools: Settled<ToolSet[]>,
+  safetyBackup: boolean,
+): Promise<CheckGroup> {
+  const described = `${describeServer(target)}/${target.database}`;
+  const checks: CheckResult[] = [];
+  const serverVersion = facts.ok ? facts.value.version : undefined;
+  checks.push(facts.ok ? reachableCheck(described, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
+
+  const filesWithRestrict = post.files.filter((file) => (file.scan ?? file.preamble)?.restrictKey !== undefined).map((file) => file.name);
+  checks.push(
+    tools.ok
+      ? psqlCheck({ ...psqlCandidates(tools.value, serverVersion), filesWithRestrict, serverVersion, binDirHint: BIN_DIR_HINT })
+      : psqlSearchFailedCheck(tools.error.message, tools.error.hint),
+  );
+
+  if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
+
+  if (!safetyBackup) {
+    checks.push(noSafetyBackupSpaceCheck(folder));
+    return { name: 'pre-restore', title: PRE_RESTORE_TITLE, checks };
+  }
+  const space = await settle(statfs(folder));
+  checks.push(
+    space.ok
+      ? diskSpaceCheck({
+          folder,
+          freeBytes: Number(space.value.bavail) * Number(space.value.bsize),
+          databaseBytes: facts.ok ? facts.value.databaseBytes : undefined,
+          setBytes: set.totalBytes,
+        })
+      : diskSpaceUnknownCheck(folder, space.error.message),
+  );
+  return { name: 'pre-restore', title: PRE_RESTORE_TITLE, checks };
+}
+
+const BIN_DIR_HINT = 'point --pg-bin-dir (or PULSE_BACKUP_PG_BIN_DIR) at the folder that holds psql';
+
+/** Every psql found, and the one a restore would use: the one beside the pg_dump chosen for this server. */
+function psqlCandidates(sets: readonly ToolSet[], serverVersion: PgVersion | undefined): { candidates: PsqlCandidate[]; preferred?: PsqlCandidate } {
+  const candidates = sets.flatMap((set) => (set.psql ? [{ path: set.psql.path, version: set.psql.version }] : []));
+  if (!serverVersion) return { candidates };
+  try {
+    const chosen = chooseClientTools(sets, serverVersion).psql;
+    return chosen ? { candidates, preferred: { path: chosen.path, version: chosen.version } } : { candidates };
+  } catch {
+    // No pg_dump fits this server; any psql may still load the files.
+    return { candidates };
+  }
+}
+
+/** The server version the set was dumped from: the manifest's, else the complete file's own note. */
+function dumpedFrom(post: PostBackupResult): PgVersion | undefined {
+  if (post.manifest) {
+    try {
+      return parseServerVersionNum(post.manifest.server.versionNum);
+    } catch {
+      // fall through to the files' own note
+    }
+  }
+  for (const type of ['complete', 'schema', 'data'] as const) {
+    const file = post.files.find((candidate) => candidate.type === type);
+    const said: DumpScan | Preamble | undefined = file?.scan ?? file?.preamble;
+    const version = said?.dumpedFromVersion === undefined ? undefined : parsePgVersion(said.dumpedFromVersion);
+    if (version) return version;
+  }
+  return undefined;
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new PulseError('cancelled', 'verification cancelled', { hint: 'nothing was changed; run it again to verify the set' });
+  }
+}
