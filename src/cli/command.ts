@@ -4,7 +4,9 @@ import { describeServer, resolveConnection, type ConnectionTarget } from '../cor
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { makePolicy, type RetentionPolicy } from '../core/retention/policy';
-import { describeContainerTools, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, supabaseToolRoute, type ContainerTools, type SupabaseProject } from '../core/supabase/project';
+import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
+import { type ContainerTools } from '../core/supabase/docker';
+import { describeContainerTools, supabaseToolRoute } from '../core/supabase/toolRoute';
 import type { CommandLine, CommandSpec, Flags } from './args';
 import { askHidden } from './passwordPrompt';
 

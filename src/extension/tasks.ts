@@ -13,7 +13,9 @@ import { describeTarget } from '../core/connection/connection';
 import { PulseError, formatError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
-import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore/restore';
+import { executeRestore } from '../core/restore/load';
+import { planRestore } from '../core/restore/plan';
+import { type RestoreMode, type RestoreResult } from '../core/restore/types';
 import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
 import { latestBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
@@ -27,7 +29,8 @@ import type { Log } from './log';
 import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
 import type { FolderSettings } from './settings';
 import { Declined, PulseTaskTerminal, type JobOutcome, type TaskIO } from './taskTerminal';
-import { describeContainerTools, supabaseToolRoute, type SupabaseProject } from '../core/supabase/project';
+import { type SupabaseProject } from '../core/supabase/project';
+import { describeContainerTools, supabaseToolRoute } from '../core/supabase/toolRoute';
 import { findSupabaseCli } from '../core/supabase/reset';
 
 export const TASK_TYPE = 'pulse-backup';
@@ -320,7 +323,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
     if (container) io.line(capitalise(describeContainerTools(container)));
     io.line(`Pre-flight for restoring ${setId} (${mode}) into ${describeTarget(target)}: verifying the set and looking at the target…`);
-    const plan = await planRestore({
+    const planned = await planRestore({
       folder: settings.backupsFolder,
       setId,
       mode,
@@ -333,6 +336,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       safetyBackup: settings.safetyBackupBeforeRestore || definition.reset === true,
       signal: io.signal,
     });
+    const { plan } = planned;
     const reset = definition.reset ? resetProject(settings, mode) : undefined;
     // A reset wipes the database: never without the safety backup.
     const safetyBackup = settings.safetyBackupBeforeRestore || reset !== undefined;
@@ -345,7 +349,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const confirmed = await askToRestore(confirmation, io);
     if (!confirmed) throw new Declined('restore not confirmed', 'nothing was changed');
     log.info(`restore of ${setId} (${mode}) into ${plan.target} confirmed`);
-    const result = await executeRestore(plan, {
+    const result = await executeRestore(planned, {
       safetyBackup,
       ...(reset ? { reset: { project: reset, env: process.env } } : {}),
       signal: io.signal,

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pg/tools';
 import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabase/docker';
-import { describeContainerTools, isStackTarget, parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, localPgDumpFits, type SupabaseProject } from '../../src/core/supabase/project';
+import { parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, type SupabaseProject } from '../../src/core/supabase/project';
+import { describeContainerTools, isStackTarget, localPgDumpFits } from '../../src/core/supabase/toolRoute';
 import { resolveConnection } from '../../src/core/connection/connection';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */

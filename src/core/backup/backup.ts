@@ -16,19 +16,12 @@ import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplit
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
-import {
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  qualifiedName,
-  type BackupFileType,
-  type Manifest,
-  type ManifestFile,
-  type ManifestTable,
-} from '../sets/manifest';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from '../sets/naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from '../pg/tools';
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
-import type { ContainerTools } from '../supabase/project';
+import type { ContainerTools } from '../supabase/docker';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
 import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';

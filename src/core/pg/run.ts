@@ -8,7 +8,7 @@ import { childProcessEnv, type ConnectionTarget } from '../connection/connection
 import { chooseClientTools, findClientTools, type PgVersion, type ToolSet } from './tools';
 import { PulseError } from '../errors';
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
-import type { ContainerTools } from '../supabase/project';
+import type { ContainerTools } from '../supabase/docker';
 import { startTool, type ToolProcess } from '../process/toolProcess';
 
 export interface ClientTools {

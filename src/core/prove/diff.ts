@@ -9,22 +9,22 @@
  * which it reads the catalog; psql reads the rows back and pg_dump the
  * schema, both in that snapshot. Nothing is written anywhere but stdout.
  */
-import { describeTarget, type ConnectionTarget } from '../connection/connection';
-import { PulseError, toPulseError } from '../errors';
+import { describeTarget,type ConnectionTarget } from '../connection/connection';
+import { PulseError,toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
-import { qualifiedName } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import { clientToolsFor } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
-import { compareSchemaEntries, compareSequences, compareTables, readableTables, type EntryChange } from './compare';
-import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
-import { openReadSession, readFacts } from './readSession';
-import { readSchema, readTables, type ReadbackSession } from './readback';
-import type { RowChanges } from './rowDetail';
-import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
+import { compareSchemaEntries,compareSequences,compareTables,readableTables } from './compare';
+import { supabaseEntryFilter } from '../backup/profile';
+import { openReadSession,readFacts } from './readSession';
+import { readSchema,readTables,type ReadbackSession } from './readback';
+import { changedRows,digestsFromCompleteFile,outputSettingsOf,schemaEntriesOf,setFile } from './setContent';
 import { filesOf } from './plan';
-import type { ContainerTools } from '../supabase/project';
+import type { ContainerTools } from '../supabase/docker';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
-import { diffSummary, tableDiffDetail } from './diffWords';
+import { diffSummary,tableDiffDetail } from './diffWords';
+import type { DiffResult,TableDiff } from './diffResult';
 
 export interface DiffOptions {
   folder: string;
@@ -43,40 +43,6 @@ export type DiffProgress =
   | { kind: 'connected'; target: string }
   | { kind: 'reading'; tables: number }
   | { kind: 'counting'; tables: number };
-
-export interface TableDiff {
-  schema: string;
-  name: string;
-  /** `same`; `changed`: other rows; `dropped`: not there now; `columns-changed`: a column the set's rows have is gone. */
-  state: 'same' | 'changed' | 'dropped' | 'columns-changed';
-  rowsInSet: number;
-  /** Rows now; null when the table is not there or cannot be read as the set wrote it. */
-  rowsNow: number | null;
-  /** Row by row, for a changed table (undefined: not counted). */
-  rows?: RowChanges;
-  /** One line. */
-  detail: string;
-}
-
-export interface DiffResult {
-  setId: string;
-  /** ISO 8601. */
-  comparedAt: string;
-  durationMs: number;
-  /** The database compared (never a password). */
-  target: { host: string; port: number; database: string; user: string };
-  profile: ProfileName;
-  digestsFrom: 'manifest' | 'complete file';
-  /** Every table whose rows the set holds. */
-  tables: TableDiff[];
-  /** Schema objects added, dropped or changed since the set (tables among them). */
-  objects: EntryChange[];
-  /** Sequences whose value moved. */
-  sequences: { name: string; expected: string; found: string }[];
-  /** Nothing differs. */
-  same: boolean;
-  summary: string;
-}
 
 /** Changed tables counted row by row, at the most (the rest get their digests' verdict and counts). */
 const MAX_TABLES_COUNTED = 20;

@@ -17,7 +17,8 @@ import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connect
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
 import { findSet, type ListedSet } from '../sets/listing';
-import { qualifiedName, type Manifest, type ManifestDigests } from '../sets/manifest';
+import { type Manifest, type ManifestDigests } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import { clientToolsFor, startPgTool, toolName, type ClientTools } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
 import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
@@ -30,7 +31,7 @@ import { changedRows, digestsFromCompleteFile, schemaEntriesOf } from './setCont
 import { ScratchControl } from './scratchDatabase';
 import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
 import { loadPlatform, platformSql } from '../supabase/platformCopy';
-import type { ContainerTools } from '../supabase/project';
+import type { ContainerTools } from '../supabase/docker';
 import { onLines } from '../process/lines';
 import { redactText } from '../connection/redact';
 import { toolStartError } from '../process/toolProcess';

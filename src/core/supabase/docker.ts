@@ -11,8 +11,17 @@ import { basename } from 'node:path';
 import type { ConnectionTarget } from '../connection/connection';
 import { PulseError } from '../errors';
 import { parsePgVersion, type PgVersion, type ToolSet } from '../pg/tools';
-import type { ContainerTools, SupabaseProject } from './project';
+import type { SupabaseProject } from './project';
 import { runShortTool } from '../process/toolProcess';
+
+/** pg_dump and psql from the stack's database container (this module). */
+export interface ContainerTools {
+  container: string;
+  pgDump: PgVersion;
+  /** Why the container's: the stack's [db].major_version, and the newest pg_dump here (none: undefined). */
+  wanted: number;
+  localMajor?: number;
+}
 
 /** The variables a tool in the container reads; forwarded by name from docker's own environment. */
 export const CONTAINER_ENV_NAMES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGAPPNAME'] as const;

@@ -18,7 +18,7 @@ import { fileNameFor, manifestNameFor } from '../sets/naming';
 import { loadPg } from '../connection/pgDriver';
 import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
-import type { ContainerTools } from '../supabase/project';
+import type { ContainerTools } from '../supabase/docker';
 import type { CheckGroup, CheckResult, VerificationReport } from './results';
 import { outcomeOf } from './results';
 import {
