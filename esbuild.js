@@ -4,6 +4,7 @@
 // and pg's WebCrypto helpers are replaced by src/core/connection/pgCrypto.ts.
 // `--tests` bundles the extension-host test suite into out/test/ instead
 // (mocha stays external: it is loaded from the project's node_modules).
+const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
@@ -36,9 +37,11 @@ const problemMatcherPlugin = {
 const pgCryptoPlugin = {
   name: 'pg-node-crypto',
   setup(build) {
-    const pgCryptoUtils = path.join(__dirname, 'node_modules', 'pg', 'lib', 'crypto', 'utils.js');
+    // Real paths: node_modules may be a link (a worktree sharing another's), and esbuild resolves through it.
+    const pgCryptoUtils = fs.realpathSync(path.join(__dirname, 'node_modules', 'pg', 'lib', 'crypto', 'utils.js'));
     build.onResolve({ filter: /^\.\/(crypto\/)?utils$/ }, (args) => {
-      if (path.resolve(args.resolveDir, `${args.path}.js`) !== pgCryptoUtils) return undefined;
+      const candidate = path.resolve(args.resolveDir, `${args.path}.js`);
+      if (!fs.existsSync(candidate) || fs.realpathSync(candidate) !== pgCryptoUtils) return undefined;
       return { path: path.join(__dirname, 'src', 'core', 'connection', 'pgCrypto.ts') };
     });
   },

@@ -54,7 +54,7 @@ describe('the bundles', function () {
   it('log in to PostgreSQL with Node crypto: pg’s WebCrypto helpers are replaced in both', function () {
     for (const bundle of ['cli-main.js', 'extension.js']) {
       const text = readFileSync(join(__dirname, '..', '..', 'dist', bundle), 'utf8');
-      assert.match(text, /\/\/ src\/core\/pgCrypto\.ts/, `${bundle} holds src/core/pgCrypto.ts`);
+      assert.match(text, /\/\/ src\/core\/connection\/pgCrypto\.ts/, `${bundle} holds src/core/connection/pgCrypto.ts`);
       assert.doesNotMatch(text, /subtleCrypto/, `${bundle} still holds pg's WebCrypto helpers`);
     }
   });
