@@ -1,6 +1,7 @@
 /** How the CLI shows a diff: the tables that changed with their rows, then the schema objects and sequences. */
 import { TerminalPrinter } from './terminalPrinter';
-import type { DiffProgress, DiffResult } from '../core/prove/diff';
+import type { DiffProgress } from '../core/prove/diff';
+import type { DiffResult } from '../core/prove/diffResult';
 import { describeEntryChange } from '../core/prove/diffWords';
 import { formatCount, formatDuration } from '../core/format';
 import { capitalise } from './proveOutput';

@@ -3,7 +3,7 @@
  * it would undo. The same for the CLI and, later, the extension.
  */
 import { formatCount } from '../format';
-import type { DiffResult } from './diff';
+import type { DiffResult } from './diffResult';
 import type { EntryChange } from './compare';
 import { entryName } from './words';
 import type { RowChanges } from './rowDetail';
