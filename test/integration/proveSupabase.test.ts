@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiffResult } from '../../src/core/prove/diff';
+import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
 import { assertOneLineError, runCli } from '../support/cli';

@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiffResult } from '../../src/core/prove/diff';
+import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
 import { SUPABASE_MIGRATION_HISTORIES } from '../../src/core/backup/profile';
