@@ -63,3 +63,8 @@ export function compareNatural(a: string, b: string): number {
   }
   return left.length - right.length;
 }
+
+/** The name a table goes by in manifests, digests and messages: schema.name, as the catalog spells them (unquoted). */
+export function qualifiedName(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}

@@ -17,7 +17,7 @@
  * the files. Every list of platform things lives here, in one place.
  */
 import type { EntryHeader } from './dumpSplitter';
-import { qualifiedName } from '../sets/manifest';
+import { qualifiedName } from '../format';
 
 export type ProfileChoice = 'auto' | 'supabase' | 'plain';
 export type ProfileName = 'supabase' | 'plain';

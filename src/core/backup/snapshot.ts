@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { describeConnectionError, openSession, type ConnectionTarget } from '../connection/connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
-import { qualifiedName } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 
 /** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */

@@ -6,7 +6,8 @@
  * a database.
  */
 import type { SchemaEntryDigest } from '../backup/dumpDigests';
-import { qualifiedName, type ManifestDigests, type ManifestTableDigest } from '../sets/manifest';
+import { type ManifestDigests, type ManifestTableDigest } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import type { ObservedFacts } from './readSession';
 import type { ReadbackTable } from './readback';
 

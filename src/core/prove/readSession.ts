@@ -9,7 +9,8 @@
  */
 import type pg from 'pg';
 import { describeConnectionError, openSession, type ConnectionTarget } from '../connection/connection';
-import { qualifiedName, type ManifestSequenceValue } from '../sets/manifest';
+import { type ManifestSequenceValue } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import type { PlatformFacts } from '../backup/profile';
 import { readPlatformFacts } from '../backup/snapshot';
 import { qualifiedIdentifier } from '../sql';

@@ -13,7 +13,7 @@ import { PulseError } from '../errors';
 import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
 import { lostConnectionReason, restoreConnectionLostError } from '../pg/psqlEnd';
-import { qualifiedName } from '../sets/manifest';
+import { qualifiedName } from '../format';
 import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from '../backup/profile';
 import { quoteIdentifier } from '../sql';
 

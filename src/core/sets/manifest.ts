@@ -183,7 +183,3 @@ function manifestProblem(value: unknown): string | undefined {
   if (!Array.isArray(record.tables)) return 'no table list';
   return undefined;
 }
-
-export function qualifiedName(schema: string, name: string): string {
-  return `${schema}.${name}`;
-}
