@@ -1,7 +1,7 @@
 /** How the CLI shows a restore: the plan before, progress during, the outcome after. */
 import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore/restore';
+import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore/types';
 
 const MODE_WORDS: Record<RestorePlan['mode'], string> = {
   complete: 'complete (schema and data)',

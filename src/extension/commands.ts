@@ -12,7 +12,7 @@ import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
 import { buildReport } from '../core/report/model';
-import type { RestoreMode } from '../core/restore/restore';
+import type { RestoreMode } from '../core/restore/types';
 import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import { latestBackup } from '../core/sets/state';

@@ -6,7 +6,7 @@
 import { formatBytes, formatCount } from '../core/format';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
-import type { RestorePlan } from '../core/restore/restore';
+import type { RestorePlan } from '../core/restore/types';
 import type { ExistingObject } from '../core/restore/target';
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  */
 import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { RestoreProgress, RestoreResult } from '../core/restore/restore';
+import type { RestoreProgress, RestoreResult } from '../core/restore/types';
 import { describeProtection, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import type { CheckStatus, VerificationReport } from '../core/verify/results';

@@ -18,7 +18,7 @@ import { Client } from 'pg';
 import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig, type ConnectionTarget } from '../../src/core/connection/connection';
 import { formatError, toPulseError } from '../../src/core/errors';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { RestoreResult } from '../../src/core/restore/restore';
+import type { RestoreResult } from '../../src/core/restore/types';
 import type { VerificationReport } from '../../src/core/verify/results';
 import { assertOneLineError, runCli as runCliAnywhere, startCli as startCliAnywhere, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';

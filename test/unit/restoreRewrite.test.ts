@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
 import { guardNewerSettings } from '../../src/core/backup/backup';
-import { rewriteForRestore } from '../../src/core/restore/restore';
+import { rewriteForRestore } from '../../src/core/restore/load';
 import { dropStatements } from '../../src/core/restore/cleanPlan';
 import { emptyStatements, type ExistingObject } from '../../src/core/restore/target';
 

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { RestorePlan } from '../../src/core/restore/restore';
+import type { RestorePlan } from '../../src/core/restore/types';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences } from '../../src/extension/dialogs';
 import { folderHealth, statusBarModel, type FolderBackups } from '../../src/extension/statusBarModel';

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { PulseError } from '../../core/errors';
-import { executeRestore, planRestore, type RestorePlan } from '../../core/restore/restore';
+import { executeRestore } from '../../core/restore/load';
+import { planRestore } from '../../core/restore/plan';
+import { type RestorePlan } from '../../core/restore/types';
 import { findSupabaseCli } from '../../core/supabase/reset';
 import type { SupabaseProject } from '../../core/supabase/project';
 import type { Flags } from '../args';
@@ -19,7 +21,7 @@ export const restoreCommand: Command = {
     const target = connectionTarget(flags, context);
     const reset = flags.reset ? resetProject(flags, context) : undefined;
     const container = await supabaseContainerTools(target, flags, context);
-    const plan = await planRestore({
+    const planned = await planRestore({
       folder,
       setId: positionals[0],
       mode: flags.mode,
@@ -34,6 +36,7 @@ export const restoreCommand: Command = {
       ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       signal: context.signal,
     });
+    const { plan } = planned;
     const safetyBackup = !flags.noSafetyBackup;
     // The plan goes to stdout with the outcome; stderr keeps to progress and the one-line error.
     if (!flags.json) context.stdout.write(renderRestorePlan(plan, safetyBackup));
@@ -42,7 +45,7 @@ export const restoreCommand: Command = {
 
     const progress = context.stderr.isTTY && !flags.json ? new RestoreProgressPrinter(context.stderr) : undefined;
     try {
-      const result = await executeRestore(plan, {
+      const result = await executeRestore(planned, {
         safetyBackup,
         ...(reset ? { reset: { project: reset, env: context.env } } : {}),
         signal: context.signal,

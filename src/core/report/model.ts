@@ -14,7 +14,7 @@ import { loadExeca } from '../process/execa';
 import { formatBytes } from '../format';
 import { currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
 import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
-import type { RestoreMode } from '../restore/restore';
+import type { RestoreMode } from '../restore/types';
 import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection, planRetention } from '../retention/retention';
 import { DEFAULT_POLICY, describePolicy, describeRule, policyKey, type RetentionPolicy } from '../retention/policy';
 import { SET_STATE_WORDS, setStateOf, type SetState } from '../sets/state';

@@ -15,7 +15,7 @@ import type { ListedSet } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { passwordlessUrl } from '../connection/connection';
 import type { ReportCommand, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './model';
-import type { RestoreMode } from '../restore/restore';
+import type { RestoreMode } from '../restore/types';
 import { shellCommand, type ShellWord } from '../shell';
 
 export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: Manifest, files: ReportFile[]): ReportRestore {

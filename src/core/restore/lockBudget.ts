@@ -13,7 +13,7 @@
  */
 import type { DumpEntry } from '../verify/dumpScan';
 import { PulseError } from '../errors';
-import type { RestoreMode } from './restore';
+import type { RestoreMode } from './types';
 
 /** Relations one entry of the file creates or changes (a table: itself, its TOAST table and that table's index). */
 const RELATIONS_PER_ENTRY: Readonly<Record<string, number>> = {

@@ -22,7 +22,7 @@
  */
 import { cleanGuardStatement, dropPartStatements, dropStatements, type RecreatedPart } from './cleanPlan';
 import { dollarTag } from '../sql';
-import type { RestoreMode } from './restore';
+import type { RestoreMode } from './types';
 import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './target';
 
 export interface PrologInput {

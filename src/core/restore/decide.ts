@@ -1,0 +1,109 @@
+/**
+ * What a restore will replace, or why it must not run: a pure decision over
+ * what the pre-flight found in the target (plan.ts gathers it). Every
+ * refusal here happens before anything changes, so each says "nothing was
+ * changed"; what needs one more look at the target (who depends on what
+ * --clean drops or empties) comes back as a check for the planner to run.
+ */
+import { PulseError } from '../errors';
+import { listNames } from './failures';
+import { replacedByClean } from './prolog';
+import type { DumpObject, ExistingObject } from './target';
+import type { PlatformPieces, RestoreMode } from './types';
+
+export interface ReplaceInput {
+  mode: RestoreMode;
+  clean: boolean;
+  /** The objects the set's files create. */
+  objects: readonly DumpObject[];
+  /** Those of them the target has already. */
+  existing: readonly ExistingObject[];
+  platform: PlatformPieces;
+  /** The restoring role may SET session_replication_role (a superuser, or granted it). */
+  maySilenceTriggers: boolean;
+  user: string;
+}
+
+export interface ReplaceDecision {
+  /** What the restore replaces (complete, schema) or empties (data), shown to the person confirming. */
+  replaced: ExistingObject[];
+  /** Whether the load runs with triggers and foreign-key checks quiet (session_replication_role = replica). */
+  silenceTriggers: boolean;
+  /** What --clean needs checked in the target: nothing outside the set may depend on what it empties or drops. */
+  check: 'empty' | 'replace' | undefined;
+  /** Tables a data restore with --clean empties (their drop names), for the 'empty' check. */
+  emptied: string[];
+}
+
+export function decideReplaced(input: ReplaceInput): ReplaceDecision {
+  const { mode, clean, objects, existing, platform } = input;
+  const silenceTriggers = mode === 'data' || (mode === 'complete' && platform.tables.length > 0);
+
+  if (mode === 'data') {
+    const backupTables = objects.filter((object) => object.type === 'TABLE');
+    const presentTables = existing.filter((object) => object.kind === 'table');
+    const missing = backupTables.filter((table) => !presentTables.some((present) => present.schema === table.schema && present.name === table.name));
+    if (missing.length > 0) {
+      throw new PulseError('restore-refused', `the target lacks ${missing.length} of the backup's tables (${listNames(missing)})`, {
+        hint: `a data restore needs the schema in place: restore --mode schema first, or use --mode complete; nothing was changed`,
+      });
+    }
+    const withRows = [...presentTables, ...platform.tables].filter((table) => (table.rows ?? 0) > 0);
+    const largeObjects = existing.filter((object) => object.kind === 'large object');
+    if (!clean && (withRows.length > 0 || largeObjects.length > 0)) {
+      const what =
+        withRows.length > 0
+          ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})`
+          : `the target already has ${largeObjects.length} of the backup's large objects`;
+      throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
+    }
+    return {
+      replaced: clean ? [...presentTables, ...platform.tables, ...largeObjects] : [],
+      silenceTriggers,
+      check: clean ? 'empty' : undefined,
+      emptied: clean ? presentTables.map((table) => table.dropName) : [],
+    };
+  }
+
+  const conflicting = replacedByClean({ existing, mode });
+  // A complete restore reloads the platform tables' rows: rows there now would collide.
+  const platformRows = mode === 'complete' ? platform.tables.filter((table) => (table.rows ?? 0) > 0) : [];
+  const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
+  if (inTheWay.length > 0 && !clean) {
+    throw new PulseError('restore-refused', `the target already has ${inTheWay.length} of the backup's objects (${listNames(inTheWay)})`, {
+      hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
+    });
+  }
+  // The platform's tables keep their own foreign keys while rows load, and
+  // pg_dump loads them by name (auth.identities before auth.users): they
+  // load as a data restore does, with triggers and those checks quiet.
+  if (silenceTriggers && !input.maySilenceTriggers) {
+    throw new PulseError('restore-refused', `${input.user} may not set session_replication_role, which loading the Supabase platform's rows needs`, {
+      hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user); nothing was changed',
+    });
+  }
+  return {
+    replaced: [...platform.attached, ...conflicting, ...(mode === 'complete' ? platform.tables : [])],
+    silenceTriggers,
+    check: clean && conflicting.length > 0 ? 'replace' : undefined,
+    emptied: [],
+  };
+}
+
+/**
+ * Whether psql may read the set's file itself: nothing in it needs
+ * rewriting on the way — no large objects (pg_dump's own BEGIN/COMMIT
+ * around them), no CREATE SCHEMA for a schema the target has already (a
+ * data file creates none), no newer pg_dump's settings an older server
+ * rejects, and no container between (its psql cannot read this machine's
+ * files).
+ */
+export function loadsDirectly(input: { container: boolean; hasManifest: boolean; largeObjects: number; olderServer: boolean; mode: RestoreMode; existingSchemas: number }): boolean {
+  return !input.container && input.hasManifest && input.largeObjects === 0 && !input.olderServer && (input.mode === 'data' || input.existingSchemas === 0);
+}
+
+/** pg_dump 17 writes SET transaction_timeout, which servers before 17 reject (sets made before their files guarded it). */
+export function pgDumpNewerThanServer(pgDumpVersion: string | undefined, serverVersionNum: number): boolean {
+  const setPgDumpMajor = Number(/^(\d+)/.exec(pgDumpVersion ?? '')?.[1] ?? 17);
+  return setPgDumpMajor >= 17 && serverVersionNum < 170000;
+}

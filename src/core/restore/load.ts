@@ -1,0 +1,380 @@
+/**
+ * Brings a planned restore (plan.ts) about, all or nothing: a
+ * safety backup of the target, so the restore itself can be undone. Then one
+ * psql session, one transaction, stopping at the first error: if anything
+ * fails — a missing role, a constraint, a killed process — the server rolls
+ * the whole transaction back and the target is exactly as it was.
+ */
+import { createHash,randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp,rm,writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename,join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { guardNewerSettings,runBackup,type BackupResult } from '../backup/backup';
+import {
+childProcessEnv,
+connectClient,redactText,
+type ConnectionTarget
+} from '../connection/connection';
+import { DumpSplitter,type EntryHeader,type TableDataEvent } from '../backup/dumpSplitter';
+import { startTool,toolStartError,type ToolExit } from '../process/toolProcess';
+import { psqlEndedEarlyError } from '../pg/psqlEnd';
+import { PulseError,toPulseError } from '../errors';
+import { acquireFolderLock } from '../files/folderLock';
+import { qualifiedName } from '../format';
+import { dockerEnv,dockerExecArgs } from '../supabase/docker';
+import { runSupabaseReset } from '../supabase/reset';
+import { findLockHolders } from '../pg/lockHolders';
+import { LockWatchdog } from '../pg/lockWatchdog';
+import { lockHeldError,psqlError,type ErrorLocation } from './failures';
+import { onLines } from '../process/lines';
+
+import { planRestore } from './plan';
+import { DEFAULT_LOCK_TIMEOUT_MS, FILE_FOR_MODE, type ExecuteOptions, type RestoredTable, type RestoreResult } from './types';
+import { type PlannedRestore } from './plan';
+
+export async function executeRestore(restore: PlannedRestore, execution: ExecuteOptions): Promise<RestoreResult> {
+  const { plan } = restore;
+  if (execution.reset && plan.mode !== 'data') {
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use --mode data with --reset' });
+  }
+  const { options, set } = restore;
+  const started = performance.now();
+  // Hold the folder: retention must not remove the set while it is read,
+  // and the safety backup must not race another backup.
+  // Without a safety backup nothing is written into the folder: read-only or full media will do.
+  const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
+  try {
+    let safety: BackupResult | undefined;
+    if (execution.safetyBackup) {
+      safety = await runBackup({
+        target: options.target,
+        folder: options.folder,
+        prefix: set.prefix,
+        env: options.env,
+        pgBinDir: options.pgBinDir,
+        ...(options.container ? { container: options.container } : {}),
+        purpose: 'safety',
+        lockHeld: true,
+        signal: execution.signal,
+        onProgress: (event) => execution.onProgress?.({ kind: 'safety-backup', event }),
+      });
+      execution.onProgress?.({ kind: 'safety-backup-done', setId: safety.manifest.id });
+    }
+    // supabase db reset --local, then the data into the rebuilt database,
+    // planned again: what the reset left (seed rows) is what --clean empties.
+    let loadedPlan = plan;
+    let loading = restore;
+    if (execution.reset) {
+      execution.onProgress?.({ kind: 'resetting' });
+      await runSupabaseReset({ ...execution.reset, signal: execution.signal, onLine: (line) => execution.onProgress?.({ kind: 'resetting', line }) });
+      loading = await planRestore({ ...options, clean: true });
+      loadedPlan = loading.plan;
+    }
+    const loaded = await runPsql(loading, execution);
+    execution.onProgress?.({ kind: 'checking-rows' });
+    const tables = compareWithManifest(loading, loaded);
+    return {
+      plan: loadedPlan,
+      ...(safety ? { safetyBackup: safety.manifest.id } : {}),
+      durationMs: Math.round(performance.now() - started),
+      tables,
+      rowCountsMatch: tables.every((table) => table.matches),
+    };
+  } catch (error) {
+    if (execution.signal?.aborted) {
+      throw new PulseError('cancelled', 'restore cancelled', { hint: 'the transaction was rolled back; the target is as it was' });
+    }
+    throw toPulseError(error);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Rows the server reported loading, per COPY, in the file's order. */
+interface LoadedTable {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+/** Loads the prolog and the dump file, and nothing else, in one psql transaction that COMMITs only once the file checked out. */
+async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
+  const { options, plan } = restore;
+  // No --single-transaction: it COMMITs at the end of input, and input that
+  // ends early (this process killed mid-feed) must roll back instead. The
+  // feed brings its own BEGIN and, only after the whole file, its COMMIT.
+  // Not --quiet: the server's "COPY n" tags say how many rows each table took.
+  // When nothing in the file needs rewriting, psql reads it itself (a file
+  // reads faster than a pipe feeds) between the prolog and its standard
+  // input, where COMMIT arrives only once this process has read the same
+  // file through and found it whole and matching its sha256.
+  const workFolder = restore.directLoad ? await mkdtemp(join(tmpdir(), 'pulse-backup-restore-')) : undefined;
+  const prologFile = workFolder ? join(workFolder, 'prolog.sql') : undefined;
+  if (prologFile) await writeFile(prologFile, `BEGIN;\n${restore.prolog}`, { mode: 0o600 });
+  const psqlArgs = [
+    '--no-psqlrc',
+    '--no-password',
+    '--set',
+    'ON_ERROR_STOP=1',
+    ...(prologFile ? ['--file', prologFile, '--file', plan.file] : []),
+    '--file',
+    '-',
+  ];
+  const container = options.container;
+  // Its own application name: the watchdog finds the session by it.
+  const applicationName = `pulse-backup restore ${randomBytes(4).toString('hex')}`;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const psql = startTool(
+    container ? 'docker' : restore.psqlPath,
+    container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
+    {
+      env: { ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)), PGAPPNAME: applicationName },
+      stdin: 'pipe',
+      stdout: 'pipe',
+      signal: execution.signal,
+    },
+  );
+  const watchdog = LockWatchdog.start(options.target, applicationName, lockTimeoutMs);
+  const copyTags: number[] = [];
+  const tablesFed: TableDataEvent[] = [];
+  onLines(psql.stdout!, (line) => {
+    const tag = /^COPY (\d+)$/.exec(line);
+    if (!tag) return;
+    copyTags.push(Number(tag[1]));
+    // psql reading the file itself: its tags are the progress.
+    const table = prologFile ? tablesFed[copyTags.length - 1] : undefined;
+    if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
+  });
+  const stderrLines: string[] = [];
+  onLines(psql.stderr, (line) => {
+    if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
+  });
+
+  const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
+  const lineOf: ErrorLocation = (source, line) =>
+    source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined;
+  const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed) : feedPsql(psql.stdin!, restore, execution, tablesFed)).then(
+    () => undefined,
+    (error: unknown) => {
+      // Never let psql see the end of its input after a partial feed: it would
+      // COMMIT what it got. Killing it makes the server roll the transaction back.
+      psql.kill('SIGKILL');
+      return error;
+    },
+  );
+  let result: ToolExit;
+  let feedError: unknown;
+  try {
+    result = await psql.exited;
+    feedError = await feeding;
+  } finally {
+    await watchdog.stop();
+    if (workFolder) await rm(workFolder, { recursive: true, force: true });
+  }
+  if (execution.signal?.aborted) throw new PulseError('cancelled', 'restore cancelled');
+  if (result.startError) throw toolStartError(result.startError, container ? 'docker' : restore.psqlPath);
+  const gaveUp = watchdog.gaveUp;
+  if (gaveUp) throw lockHeldError(gaveUp.holders, 'waited for', lockTimeoutMs, gaveUp.relation);
+  const failure = () =>
+    psqlError(stderrLines, {
+      file: plan.file,
+      target: options.target,
+      lineOf,
+      lockBudget: restore.lockBudget,
+      lockTimeoutMs,
+      findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
+    });
+  if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
+  const endedEarly = psqlEndedEarlyError(result, feedError);
+  if (endedEarly) throw endedEarly;
+  if (feedError !== undefined) throw toPulseError(feedError);
+  if (result.exitCode !== 0) throw await failure();
+  return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
+}
+
+/**
+ * psql reads the file itself: this reads the same file alongside, for the
+ * tables it holds, its footer and its sha256, and sends COMMIT on psql's
+ * standard input only when all is well. Anything wrong rejects, and the
+ * caller kills psql, so the server rolls back.
+ */
+async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
+  stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
+  const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
+  const recorded = recordedFile(restore);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
+    const buffer = chunk as Buffer;
+    hash.update(buffer);
+    tracker.push(buffer);
+    bytes += buffer.length;
+  }
+  tracker.end();
+  assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash.digest('hex'));
+  execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+  await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
+}
+
+/**
+ * What the manifest recorded for the file that loads, found by its type (as
+ * verify finds it) and required to bear its name: a manifest that records
+ * the file under another name does not describe it, and the load is not
+ * trusted (undefined only for a set without a manifest).
+ */
+function recordedFile(restore: PlannedRestore): { bytes: number; sha256: string } | undefined {
+  const manifest = restore.set.manifest;
+  if (!manifest) return undefined;
+  const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
+  if (!recorded || recorded.name !== basename(restore.plan.file)) {
+    throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
+      hint: 'nothing was changed; run pulse-backup verify on the set',
+    });
+  }
+  return recorded;
+}
+
+/** COMMIT only for a whole file whose bytes are the ones recorded. */
+function assertWholeAndUnchanged(restore: PlannedRestore, complete: boolean, recorded: { bytes: number; sha256: string } | undefined, bytes: number, sha256: string | undefined): void {
+  if (!complete) {
+    // A file that ends without pg_dump's footer is cut short: never commit it.
+    throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
+      hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
+    });
+  }
+  if (recorded && (bytes !== recorded.bytes || sha256 !== recorded.sha256.toLowerCase())) {
+    throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
+      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
+    });
+  }
+}
+
+async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
+  /** Writes the pieces in one go (corked: one vectored write, no copying them together). */
+  const write = (...pieces: (Buffer | string)[]) =>
+    new Promise<void>((resolve, reject) => {
+      if (stdin.destroyed || !stdin.writable) {
+        reject(new PulseError('restore-failed', 'psql stopped reading its input'));
+        return;
+      }
+      stdin.cork();
+      let roomLeft = true;
+      for (const piece of pieces) roomLeft = stdin.write(piece) && roomLeft;
+      stdin.uncork();
+      if (roomLeft) {
+        resolve();
+        return;
+      }
+      const settle = (error?: Error) => {
+        stdin.off('drain', onDrain);
+        stdin.off('error', onError);
+        stdin.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onError = (error: Error) => settle(error);
+      const onClose = () => settle(new PulseError('restore-failed', 'psql stopped reading its input'));
+      stdin.on('drain', onDrain);
+      stdin.on('error', onError);
+      stdin.on('close', onClose);
+    });
+  stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
+  await write(`BEGIN;\n${restore.prolog}`);
+  const tracker = new DumpSplitter({
+    // The server's COPY tags count the rows; the feed only needs to see where each block ends.
+    countRows: false,
+    onTableStart: (table) => {
+      tablesFed.push(table);
+      execution.onProgress?.({ kind: 'table-start', table });
+    },
+    onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
+    rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas, restore.olderServer),
+  });
+  // The bytes that load are the bytes checked: the file's sha256, taken on
+  // the way to psql, must match the manifest before COMMIT is sent.
+  const recorded = recordedFile(restore);
+  const hash = recorded ? createHash('sha256') : undefined;
+  let bytes = 0;
+  let lastReport = 0;
+  const writeAll = async (pieces: Buffer[]) => {
+    if (pieces.length > 0) await write(...pieces);
+  };
+  for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
+    const buffer = chunk as Buffer;
+    hash?.update(buffer);
+    await writeAll(tracker.push(buffer).whole);
+    bytes += buffer.length;
+    if (bytes - lastReport >= 8 * 1024 * 1024) {
+      lastReport = bytes;
+      execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+    }
+  }
+  await writeAll(tracker.end().whole);
+  assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash?.digest('hex'));
+  execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+  await write('\nCOMMIT;\n');
+  await new Promise<void>((resolve) => stdin.end(resolve));
+}
+
+/**
+ * The two statements of a dump that cannot run as they are inside the
+ * restore's one transaction:
+ * - pg_dump wraps large-object data in its own BEGIN; … COMMIT;, and that
+ *   COMMIT would end the restore's transaction halfway (a later error could
+ *   no longer roll everything back), so both become comments;
+ * - a schema the file creates may already exist in the target (holding
+ *   objects the backup never had, which are left alone), so its
+ *   CREATE SCHEMA x; becomes CREATE SCHEMA IF NOT EXISTS x;.
+ * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
+ * older (made before its files guarded it) loads into an older server with
+ * its `SET transaction_timeout` guarded the same way (see backup.ts).
+ * Only top-level lines of those entries are touched (the splitter's lexer
+ * keeps function bodies and rows out of reach).
+ */
+export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {
+  if (!entry) return olderServer ? guardNewerSettings(line) : undefined;
+  if (LARGE_OBJECT_DATA_TYPES.has(entry.type) && (line === 'BEGIN;' || line === 'COMMIT;')) {
+    return `-- ${line} (left out: the restore runs in one transaction)`;
+  }
+  if (entry.type === 'SCHEMA' && line.startsWith('CREATE SCHEMA ') && existingSchemas.has(entry.name)) {
+    return `CREATE SCHEMA IF NOT EXISTS ${line.slice('CREATE SCHEMA '.length)}`;
+  }
+  return undefined;
+}
+
+const LARGE_OBJECT_DATA_TYPES = new Set(['BLOBS', 'LARGE OBJECTS']);
+
+/**
+ * The rows the server acknowledged for each table (its COPY tags), against
+ * what the manifest recorded. The tables were new or emptied first, so what
+ * was loaded is what they now hold, and no second read of the data is needed.
+ */
+function compareWithManifest(restore: PlannedRestore, loaded: readonly LoadedTable[]): RestoredTable[] {
+  const { options, set } = restore;
+  if (options.mode === 'schema' || !set.manifest) return [];
+  const loadedRows = new Map<string, number>();
+  for (const table of loaded) {
+    const key = qualifiedName(table.schema, table.name);
+    loadedRows.set(key, (loadedRows.get(key) ?? 0) + table.rows);
+  }
+  return set.manifest.tables
+    .filter((table) => table.rows !== null)
+    .map((table) => {
+      const restored = loadedRows.get(qualifiedName(table.schema, table.name)) ?? 0;
+      return { schema: table.schema, name: table.name, expected: table.rows, restored, matches: restored === table.rows };
+    });
+}
+
+/** Who holds locks on these relations now, from a session of its own (the restore's own has ended). */
+async function lockHoldersNow(target: ConnectionTarget, relations: readonly string[]) {
+  const client = await connectClient(target);
+  try {
+    return await findLockHolders(client, relations);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+

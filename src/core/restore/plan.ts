@@ -1,0 +1,351 @@
+/**
+ * The restore's pre-flight, which changes nothing: the set must verify,
+ * the target must be on this machine (unless allowed otherwise), and what
+ * the restore would replace is read from the target, decided (decide.ts)
+ * and listed for the person confirming. One session for the whole of it.
+ */
+import { join } from 'node:path';
+import type pg from 'pg';
+import {
+connectClient,
+describeConnectionError,
+describeTarget,
+isLocalTarget,
+pgClientConfig
+} from '../connection/connection';
+import { scanDumpFile,type DumpEntry } from '../verify/dumpScan';
+import { PulseError,toPulseError } from '../errors';
+import { findSet } from '../sets/listing';
+import { type Manifest } from '../sets/manifest';
+import { qualifiedName } from '../format';
+import { chooseClientTools,findClientTools,parseServerVersionNum } from '../pg/tools';
+import { containerToolSet } from '../supabase/docker';
+import {
+findAttachedObjects,
+findExistingObjects,
+findPlatformTables,
+objectsOfDump,
+splitOnTableName,
+type AttachedObject,
+type ExistingObject,
+} from './target';
+import { checkClean,findReferencesFromOutside,recreatedParts } from './cleanPlan';
+import { checkLockBudget,estimateLocks } from './lockBudget';
+import { findLockHolders } from '../pg/lockHolders';
+import { lockHeldError,listNames,outsideDependentsError } from './failures';
+import { lockTargets,restoreProlog } from './prolog';
+import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
+import type { VerificationReport } from '../verify/results';
+import { verifySet } from '../verify/verify';
+
+import type { ListedSet } from '../sets/listing';
+import type { LockBudget } from './lockBudget';
+import { decideReplaced,loadsDirectly,pgDumpNewerThanServer } from './decide';
+import { FILE_FOR_MODE,DEFAULT_LOCK_TIMEOUT_MS,type PlatformPieces,type RestoreMode,type RestoreOptions,type RestorePlan } from './types';
+
+/**
+ * A planned restore: what the person confirming sees (`plan`), and what the
+ * load needs besides, made by planRestore and handed to executeRestore.
+ */
+export interface PlannedRestore {
+  plan: RestorePlan;
+  options: RestoreOptions;
+  set: ListedSet;
+  prolog: string;
+  /** Schemas the file creates that already exist: their CREATE SCHEMA becomes IF NOT EXISTS. */
+  existingSchemas: Set<string>;
+  fileBytes: number;
+  psqlPath: string;
+  /** psql may read the file itself: nothing in it needs rewriting on the way (see runPsql). */
+  directLoad: boolean;
+  /** The set's pg_dump (17 or later) is newer than the target server (before 17): its preamble may need guarding. */
+  olderServer: boolean;
+  /** The locks the restore is estimated to need, against the server's room for them. */
+  lockBudget: LockBudget;
+  /** The existing tables the restore locks (regclass text): whose holders a lock wait names. */
+  lockedRelations: string[];
+}
+
+export async function planRestore(options: RestoreOptions): Promise<PlannedRestore> {
+  const set = await findSet(options.folder, options.setId);
+  if (!options.allowRemote && !isLocalTarget(options.target)) {
+    throw new PulseError('remote-target', `${describeTarget(options.target)} is not on this machine`, {
+      hint: 'restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server',
+    });
+  }
+  if (set.status === 'running') {
+    throw new PulseError('restore-refused', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
+  }
+  // One session for the whole pre-flight: the verification's target checks
+  // read their facts through it, and the plan goes on with it.
+  // A target no session can reach as it is given (verify-full without a CA file) is a usage error, before anything.
+  pgClientConfig(options.target);
+  const connecting = connectClient(options.target).catch((error: unknown) => {
+    throw describeConnectionError(error, options.target);
+  });
+  connecting.catch(() => undefined);
+  const endSession = () => connecting.then((session) => session.end()).catch(() => undefined);
+  const targetFacts = connecting.then(async (session) => {
+    const facts = await session.query<{ version_num: string; size: string }>(
+      `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
+    );
+    return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
+  });
+  targetFacts.catch(() => undefined);
+  let client: pg.Client;
+  let verification: VerificationReport;
+  try {
+    // A recorded verification of unchanged files is not repeated: the file
+    // that loads is checked against its sha256 while it loads (see feedPsql).
+    verification = await verifySet({
+      folder: options.folder,
+      setId: set.id,
+      reuseRecorded: true,
+      target: options.target,
+      targetFacts,
+      env: options.env,
+      pgBinDir: options.pgBinDir,
+      safetyBackup: options.safetyBackup ?? true,
+      ...(options.container ? { container: options.container } : {}),
+      signal: options.signal,
+    });
+    if (verification.outcome === 'fail') {
+      const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+      throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
+        hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+      });
+    }
+    client = await connecting;
+  } catch (error) {
+    await endSession();
+    throw error;
+  }
+
+  const fileType = FILE_FOR_MODE[options.mode];
+  const file = set.files.find((candidate) => candidate.type === fileType);
+  if (!file) {
+    await client.end().catch(() => undefined);
+    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: 'pick another set or another --mode' });
+  }
+
+  try {
+    // has_parameter_privilege exists from PostgreSQL 15 on; naming it on 13 or 14, even in a branch never taken, fails.
+    const grantable = (await targetFacts).version.major >= 15 ? `has_parameter_privilege('session_replication_role', 'SET')` : 'false';
+    const server = await client.query<{ version: string; version_num: string; may_silence_triggers: boolean; lock_slots: string; lock_sessions: string }>(
+      `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR ${grantable} AS may_silence_triggers,
+              current_setting('max_locks_per_transaction') AS lock_slots,
+              (current_setting('max_connections')::int + current_setting('autovacuum_max_workers')::int + 1
+               + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
+               + current_setting('max_prepared_transactions')::int)::text AS lock_sessions`,
+    );
+    const serverRow = server.rows[0];
+    const found = options.container ? [containerToolSet(options.container)] : await findClientTools({ pgBinDir: options.pgBinDir, env: options.env });
+    const tools = chooseClientTools(found, parseServerVersionNum(serverRow.version_num));
+    const psql = tools.psql;
+    if (!psql) {
+      throw new PulseError('tools-not-found', `there is no psql beside ${tools.pgDump.path}`, {
+        hint: 'install the PostgreSQL client tools (psql) or set --pg-bin-dir',
+      });
+    }
+    if (options.mode === 'data' && !serverRow.may_silence_triggers) {
+      throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which a data restore needs`, {
+        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore --mode complete into an empty database',
+      });
+    }
+
+    // The objects the backup creates, read from its (small) schema file; the
+    // data file is read for large objects only when the set has any.
+    const schemaFile = set.files.find((candidate) => candidate.type === 'schema');
+    const entries: DumpEntry[] = [];
+    if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal })).entries);
+    // Which large objects the set brings matters only if the target has some
+    // already (they would collide); otherwise the data file need not be read.
+    const setHasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+    const targetHasLargeObjects = setHasLargeObjects
+      ? (await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata) AS any')).rows[0].any
+      : false;
+    const dataFile = set.files.find((candidate) => candidate.type === 'data');
+    if (options.mode !== 'schema' && targetHasLargeObjects && dataFile) {
+      const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal })).entries;
+      entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
+    }
+    const objects = objectsOfDump(entries);
+    const parts = recreatedParts(entries);
+    const existing = await findExistingObjects(client, objects);
+    // Supabase profile: the platform's tables the set brings rows for, and the
+    // application's triggers and policies on them.
+    const platform = await platformPieces(client, set.manifest, entries, options.mode);
+    const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
+    const notes: string[] = [];
+    if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
+    const decision = decideReplaced({ mode: options.mode, clean: options.clean, objects, existing, platform, maySilenceTriggers: serverRow.may_silence_triggers, user: options.target.user });
+    let relationsDropped = 0;
+    if (decision.check === 'empty') {
+      const outside = await findReferencesFromOutside(client, decision.emptied);
+      if (outside.length > 0) throw outsideDependentsError(outside, 'empty');
+    } else if (decision.check === 'replace') {
+      const check = await checkClean(client, objects, parts);
+      if (check.outside.length > 0) throw outsideDependentsError(check.outside, 'replace');
+      relationsDropped = check.relationsDropped;
+    }
+    const replaced = decision.replaced;
+    const silenceTriggers = decision.silenceTriggers;
+
+    // One transaction holds a lock on every relation it creates, empties or
+    // drops until it commits: a schema of thousands of tables can need more
+    // than the server's lock table holds. Refused here, before anything.
+    const lockBudget = checkLockBudget({
+      needed: estimateLocks(entries, options.mode) + relationsDropped,
+      slotsPerSession: Number(serverRow.lock_slots),
+      sessions: Number(serverRow.lock_sessions),
+    });
+    // An idle transaction holding a lock on what the restore must change would
+    // make it wait its whole lock timeout: named now, before the safety backup.
+    const locks = lockTargets({ mode: options.mode, clean: options.clean, existing, platform });
+    const lockedRelations = [...locks.exclusive, ...locks.rowsOnly];
+    const idle = [
+      ...(await findLockHolders(client, locks.exclusive, { idleOnly: true })),
+      ...(await findLockHolders(client, locks.rowsOnly, { idleOnly: true, rowsOnly: true })),
+    ].filter((holder, index, all) => all.findIndex((other) => other.pid === holder.pid) === index);
+    if (idle.length > 0) throw lockHeldError(idle, 'would wait for', options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+
+    const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
+    if (sequences.refused.length > 0) {
+      notes.push(`${options.target.user} may not alter ${listNames(sequences.refused.map((name) => ({ schema: '', name })))}: if this restore fails, those sequences keep the values it set`);
+    }
+    const olderServer = pgDumpNewerThanServer(set.manifest?.tools.pgDump.version, Number(serverRow.version_num));
+    const prolog = restoreProlog({
+      mode: options.mode,
+      clean: options.clean,
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      existing,
+      objects,
+      parts,
+      platform,
+      silenceTriggers,
+      sequences: sequences.protected,
+      // Objects the file creates start from the built-in privileges, as pg_dump's GRANTs expect.
+      resetDefaultPrivileges: options.mode === 'data' ? [] : [resetDefaultPrivilegesStatement((set.manifest?.profile?.leftOut.schemas ?? []).map((schema) => schema.name))],
+    });
+
+    // What each replaced table holds now against what the backup brings: the confirmation shows the difference.
+    const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(table.schema, table.name), table.rows]));
+    for (const object of replaced) {
+      if (object.kind === 'table' || object.kind === 'platform table') object.backupRows = backupRows.get(qualifiedName(object.schema, object.name)) ?? null;
+    }
+    const plan: RestorePlan = {
+      setId: set.id,
+      mode: options.mode,
+      clean: options.clean,
+      target: describeTarget(options.target),
+      serverVersion: serverRow.version.split(' ')[0] ?? serverRow.version,
+      file: join(options.folder, file.name),
+      verification,
+      replaced,
+      notes,
+      psql: { path: psql.path, version: psql.version.text },
+    };
+    return {
+      plan,
+      options,
+      set,
+      prolog: prolog.length > 0 ? `${prolog.join('\n')}\n` : '',
+      existingSchemas,
+      fileBytes: file.bytes,
+      psqlPath: psql.path,
+      lockBudget,
+      lockedRelations,
+      directLoad: loadsDirectly({
+        container: options.container !== undefined,
+        hasManifest: set.manifest !== undefined,
+        largeObjects: set.manifest?.largeObjects ?? 0,
+        olderServer,
+        mode: options.mode,
+        existingSchemas: existingSchemas.size,
+      }),
+      olderServer,
+    };
+  } catch (error) {
+    throw toPulseError(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The sequences the file sets that exist in the target and are not dropped
+ * first: a data restore's (the schema file's sequences) and the platform
+ * tables' (a Supabase set's auth.refresh_tokens_id_seq). Those this role
+ * may not ALTER (it neither owns them nor is a member of their owner) cannot
+ * be made transactional; the plan says so.
+ */
+async function sequencesToKeep(
+  client: pg.Client,
+  mode: RestoreMode,
+  clean: boolean,
+  existing: readonly ExistingObject[],
+  platformTables: readonly ExistingObject[],
+): Promise<{ protected: string[]; refused: string[] }> {
+  if (mode === 'schema') return { protected: [], refused: [] };
+  const own = mode === 'data' || !clean ? existing.filter((object) => object.kind === 'sequence').map((object) => object.dropName) : [];
+  if (own.length === 0 && platformTables.length === 0) return { protected: [], refused: [] };
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
+  try {
+    const result = await client.query<{ name: string; may_alter: boolean }>(
+      `WITH wanted AS (
+         SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name
+         UNION
+         SELECT d.objid::pg_catalog.regclass FROM pg_catalog.pg_depend d
+          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+            AND d.deptype IN ('a', 'i') AND d.refobjid IN (SELECT pg_catalog.to_regclass(name) FROM pg_catalog.unnest($2::text[]) AS name)
+            AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = d.objid) = 'S'
+       )
+       SELECT c.oid::pg_catalog.regclass::text AS name,
+              pg_catalog.pg_has_role(c.relowner, 'USAGE') OR COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may_alter
+         FROM wanted w JOIN pg_catalog.pg_class c ON c.oid = w.relation ORDER BY 1`,
+      [own, platformTables.map((table) => table.dropName)],
+    );
+    return {
+      protected: result.rows.filter((row) => row.may_alter).map((row) => row.name),
+      refused: result.rows.filter((row) => !row.may_alter).map((row) => row.name),
+    };
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
+/**
+ * A set made with the Supabase profile needs the platform in the target: its
+ * tables for the rows the set brings (auth.users, ...), which the platform
+ * creates (`supabase start`, `supabase db reset`), never the set.
+ */
+async function platformPieces(client: pg.Client, manifest: Manifest | undefined, entries: readonly DumpEntry[], mode: RestoreMode): Promise<PlatformPieces> {
+  const none: PlatformPieces = { tables: [], attached: [], references: [] };
+  if (manifest?.profile?.name !== 'supabase') return none;
+  const platformSchemas = new Set(manifest.profile.leftOut.schemas.map((schema) => schema.name));
+  const attachedInFile: AttachedObject[] = entries.flatMap((entry) => {
+    if ((entry.type !== 'TRIGGER' && entry.type !== 'POLICY') || !platformSchemas.has(entry.schema)) return [];
+    const parts = splitOnTableName(entry.name);
+    return parts ? [{ type: entry.type, schema: entry.schema, table: parts.table, name: parts.name }] : [];
+  });
+  const attached = await findAttachedObjects(client, attachedInFile);
+  if (mode === 'schema') return { ...none, attached };
+  const wanted = manifest.tables.filter((table) => table.definition === false);
+  const { present, missing } = await findPlatformTables(client, wanted);
+  if (missing.length > 0) {
+    throw new PulseError('restore-refused', `the target lacks ${missing.length} of the Supabase platform's tables this set brings rows for (${listNames(missing)})`, {
+      hint: 'restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with --profile plain for a plain PostgreSQL copy; nothing was changed',
+    });
+  }
+  const references = await client.query<{ from: string; to: string }>(
+    `SELECT fn.nspname || '.' || f.relname AS "from", tn.nspname || '.' || t.relname AS "to"
+       FROM pg_constraint k
+       JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+       JOIN pg_class t ON t.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE k.contype = 'f' AND (fn.nspname || '.' || f.relname) = ANY($1::text[]) AND (tn.nspname || '.' || t.relname) = ANY($1::text[])`,
+    [present.map((table) => `${table.schema}.${table.name}`)],
+  );
+  return { tables: present, attached, references: references.rows };
+}
+

@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, type ReplaceInput } from '../../src/core/restore/decide';
+import type { ExistingObject } from '../../src/core/restore/target';
+
+function table(schema: string, name: string, rows: number, kind: ExistingObject['kind'] = 'table'): ExistingObject {
+  return { kind, schema, name, rows, dropName: `${schema}.${name}` };
+}
+
+const orders = table('public', 'orders', 120);
+const parts = table('public', 'parts', 0);
+const NO_PLATFORM = { tables: [], attached: [], references: [] };
+
+function input(overrides: Partial<ReplaceInput>): ReplaceInput {
+  return {
+    mode: 'complete',
+    clean: false,
+    objects: [
+      { type: 'TABLE', schema: 'public', name: 'orders' },
+      { type: 'TABLE', schema: 'public', name: 'parts' },
+    ],
+    existing: [],
+    platform: NO_PLATFORM,
+    maySilenceTriggers: true,
+    user: 'app',
+    ...overrides,
+  };
+}
+
+function refusal(given: ReplaceInput): string {
+  try {
+    decideReplaced(given);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail('the restore was not refused');
+}
+
+describe('what a restore replaces, or why it must not run', () => {
+  it('complete into an empty target: nothing replaced, nothing to check', () => {
+    assert.deepEqual(decideReplaced(input({})), { replaced: [], silenceTriggers: false, check: undefined, emptied: [] });
+  });
+
+  it('complete over objects the target has: refused without --clean, replaced with it after the outside check', () => {
+    assert.match(refusal(input({ existing: [orders] })), /the target already has 1 of the backup's objects \(public\.orders\)/);
+    const decided = decideReplaced(input({ existing: [orders, table('public', 'public', 0, 'schema')], clean: true }));
+    assert.deepEqual(decided.replaced, [orders], 'a schema the target has is kept, not replaced');
+    assert.equal(decided.check, 'replace');
+  });
+
+  it('data needs every table in place, and empty ones unless --clean', () => {
+    assert.match(refusal(input({ mode: 'data', existing: [orders] })), /the target lacks 1 of the backup's tables \(public\.parts\)/);
+    assert.match(refusal(input({ mode: 'data', existing: [orders, parts] })), /1 of the backup's tables already hold rows \(public\.orders/);
+    const clean = decideReplaced(input({ mode: 'data', existing: [orders, parts], clean: true }));
+    assert.deepEqual(clean, { replaced: [orders, parts], silenceTriggers: true, check: 'empty', emptied: ['public.orders', 'public.parts'] });
+    assert.deepEqual(decideReplaced(input({ mode: 'data', existing: [parts, table('public', 'orders', 0)] })).replaced, []);
+  });
+
+  it('a Supabase complete restore loads the platform rows with triggers quiet, which the role must be allowed', () => {
+    const users = table('auth', 'users', 0, 'platform table');
+    const platform = { tables: [users], attached: [], references: [] };
+    assert.equal(decideReplaced(input({ platform })).silenceTriggers, true);
+    assert.match(refusal(input({ platform, maySilenceTriggers: false })), /app may not set session_replication_role/);
+    assert.match(refusal(input({ platform: { ...platform, tables: [{ ...users, rows: 3 }] } })), /already has 1 of the backup's objects \(auth\.users\)/);
+    assert.deepEqual(decideReplaced(input({ mode: 'schema', platform })).replaced, [], 'a schema restore leaves the platform tables alone');
+  });
+
+  it('psql reads the file itself only when nothing in it needs rewriting', () => {
+    const plain = { container: false, hasManifest: true, largeObjects: 0, olderServer: false, mode: 'complete' as const, existingSchemas: 0 };
+    assert.equal(loadsDirectly(plain), true);
+    assert.equal(loadsDirectly({ ...plain, largeObjects: 2 }), false);
+    assert.equal(loadsDirectly({ ...plain, existingSchemas: 1 }), false);
+    assert.equal(loadsDirectly({ ...plain, mode: 'data', existingSchemas: 1 }), true);
+    assert.equal(loadsDirectly({ ...plain, container: true }), false);
+    assert.equal(loadsDirectly({ ...plain, hasManifest: false }), false);
+  });
+
+  it('a set from pg_dump 17 into a server before 17 needs its newer settings guarded', () => {
+    assert.equal(pgDumpNewerThanServer('17.2', 160004), true);
+    assert.equal(pgDumpNewerThanServer('17.2', 170002), false);
+    assert.equal(pgDumpNewerThanServer('15.8', 150008), false);
+    assert.equal(pgDumpNewerThanServer(undefined, 150008), true, 'a set without a manifest may come from any pg_dump');
+  });
+});
