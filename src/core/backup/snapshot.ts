@@ -5,7 +5,7 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { describeConnectionError, openSession, type ConnectionTarget } from '../connection/connection';
+import { describeConnectionError, endOnce, openSession, type ConnectionTarget } from '../connection/connection';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
@@ -104,17 +104,12 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
     )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
     const row = exported.rows[0];
     const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
-    let closing: Promise<void> | undefined;
     return {
       snapshotId: row.id,
       server,
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
-      close: () => {
-        // Ending the session ends its read-only transaction. Closing twice is closing once.
-        closing ??= client.end().catch(() => undefined);
-        return closing;
-      },
+      close: endOnce(client),
     };
   } catch (error) {
     await client.end().catch(() => undefined);

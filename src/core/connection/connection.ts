@@ -600,6 +600,16 @@ export async function openSession(t: ConnectionTarget, options: { signal?: Abort
   }
 }
 
+/**
+ * Ends a session once, however often it is called: a session's end ends its
+ * transaction (a snapshot's read-only one), and its owners may close it from
+ * a finally and from a cancel.
+ */
+export function endOnce(client: pg.Client): () => Promise<void> {
+  let ending: Promise<void> | undefined;
+  return () => (ending ??= client.end().catch(() => undefined));
+}
+
 async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
   // A second connection to the same target (a restore's later steps) has it already.
   if (t.password !== undefined) return t.password;

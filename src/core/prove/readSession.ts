@@ -8,7 +8,7 @@
  * of the platform.
  */
 import type pg from 'pg';
-import { describeConnectionError, openSession, type ConnectionTarget } from '../connection/connection';
+import { describeConnectionError, endOnce, openSession, type ConnectionTarget } from '../connection/connection';
 import { type ManifestSequenceValue } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import type { PlatformFacts } from '../backup/profile';
@@ -40,15 +40,7 @@ export async function openReadSession(target: ConnectionTarget, options: { lockT
        SELECT pg_catalog.pg_export_snapshot() AS id`,
     )) as unknown as pg.QueryResult<{ id: string }>[];
     const snapshotId = results[results.length - 1].rows[0].id;
-    let closing: Promise<void> | undefined;
-    return {
-      client,
-      snapshotId,
-      close: () => {
-        closing ??= client.end().catch(() => undefined);
-        return closing;
-      },
-    };
+    return { client, snapshotId, close: endOnce(client) };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
