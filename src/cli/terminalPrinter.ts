@@ -28,3 +28,24 @@ export class TerminalPrinter {
     this.liveLine = false;
   }
 }
+
+/**
+ * The progress handler of a command whose result goes into the set's
+ * history (verify, prove): events to the printer on a terminal, and the one
+ * event that is not progress — the history could not be written — as a note
+ * on stderr, whether or not a terminal shows progress.
+ */
+export function progressNotingHistory<E extends { kind: string }>(
+  printer: { update(event: E): void; finish(): void } | undefined,
+  stderr: NodeJS.WritableStream,
+  what: string,
+): (event: E | { kind: 'not-recorded'; reason: string }) => void {
+  return (event) => {
+    if (event.kind === 'not-recorded') {
+      printer?.finish();
+      stderr.write(`pulse-backup: note: ${what} was not added to the set's history: ${(event as { reason: string }).reason}\n`);
+      return;
+    }
+    printer?.update(event as E);
+  };
+}

@@ -1,3 +1,4 @@
+import { progressNotingHistory } from '../terminalPrinter';
 import { resolveConnection } from '../../core/connection/connection';
 import { proveSet, type ProveOptions } from '../../core/prove/prove';
 import type { ProofRecord } from '../../core/prove/record';
@@ -37,14 +38,7 @@ export async function runProof(setId: string, folder: string, flags: Flags, cont
       allowRemote: flags.allowRemote,
       ...(flags.only ? { paths: [flags.only] } : {}),
       signal: context.signal,
-      onProgress: (event) => {
-        if (event.kind === 'not-recorded') {
-          progress?.finish();
-          context.stderr.write(`pulse-backup: note: the proof was not added to the set's history: ${event.reason}\n`);
-          return;
-        }
-        progress?.update(event);
-      },
+      onProgress: progressNotingHistory(progress, context.stderr, 'the proof'),
       ...overrides,
     });
   } finally {

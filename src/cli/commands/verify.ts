@@ -1,3 +1,4 @@
+import { progressNotingHistory } from '../terminalPrinter';
 import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
@@ -25,14 +26,7 @@ export const verifyCommand: Command = {
         pgBinDir: flags.pgBinDir,
         ...(container ? { container } : {}),
         signal: context.signal,
-        onProgress: (event) => {
-          if (event.kind === 'not-recorded') {
-            progress?.finish();
-            context.stderr.write(`pulse-backup: note: the result was not added to the set's history: ${event.reason}\n`);
-            return;
-          }
-          progress?.update(event);
-        },
+        onProgress: progressNotingHistory(progress, context.stderr, 'the result'),
       });
       progress?.finish();
       if (flags.json) writeJson(context, report);
