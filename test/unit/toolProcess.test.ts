@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import { adoptedChildren } from '../../src/core/process/childProcesses';
 import { runSupabaseReset } from '../../src/core/supabase/reset';
@@ -211,4 +211,13 @@ describe('starting a client tool', function () {
     });
   });
 
+  it('nothing outside src/core/process starts a child: one module, one policy', function () {
+    const src = resolve(__dirname, '..', '..', 'src');
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : name.endsWith('.ts') ? [join(dir, name)] : []));
+    const starters = files(src)
+      .filter((file) => !relative(src, file).startsWith(join('core', 'process')))
+      .filter((file) => /from '(node:)?child_process'|require\('(node:)?child_process'\)|from 'execa'|import\('execa'\)/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(src, file));
+    assert.deepEqual(starters, []);
+  });
 });

@@ -10,7 +10,7 @@
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { passwordlessUrl, redactText } from '../connection/connection';
-import { loadExeca } from '../process/execa';
+import { gitFacts, type GitFacts as InspectedGit } from '../files/git';
 import { formatBytes } from '../format';
 import { currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
 import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
@@ -277,7 +277,9 @@ export interface ReportHistory {
   pinned: string[];
 }
 
-export type GitState = 'git-not-installed' | 'not-in-repository' | 'ignored' | 'not-ignored' | 'unknown' | 'not-checked';
+export type GitState = InspectedGit['state'] | 'not-checked';
+
+type GitFacts = Omit<InspectedGit, 'state'> & { state: GitState };
 
 export interface ReportFilePermission {
   /** The folder's absolute path, or a file's name. */
@@ -1033,64 +1035,9 @@ function cliPolicyName(policy: RetentionPolicy): string {
 // ---------------------------------------------------------------------------
 // Security
 
-interface GitFacts {
-  state: GitState;
-  repositoryRoot: string | null;
-  trackedFiles: string[];
-  detail?: string;
-}
-
-/**
- * Whether the backups could end up in a commit. git reads the repository's
- * configuration, and an fsmonitor hook there could run a program: it is
- * switched off, and nothing git is asked here writes anything.
- */
-async function inspectGit(folder: string, set: ListedSet, env: NodeJS.ProcessEnv): Promise<GitFacts> {
-  const execa = await loadExeca();
-  const gitEnv: Record<string, string> = { GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
-  for (const name of ['PATH', 'HOME', 'SystemRoot', 'XDG_CONFIG_HOME']) {
-    const value = env[name];
-    if (value !== undefined) gitEnv[name] = value;
-  }
-  const git = (args: string[], input = '') =>
-    execa('git', ['-c', 'core.fsmonitor=false', '-C', folder, ...args], {
-      env: gitEnv,
-      extendEnv: false,
-      reject: false,
-      input,
-      timeout: 15_000,
-      windowsHide: true,
-    });
-  const top = await git(['rev-parse', '--show-toplevel']);
-  if ((top as { code?: unknown }).code === 'ENOENT') return { state: 'git-not-installed', repositoryRoot: null, trackedFiles: [] };
-  if (top.exitCode !== 0) {
-    const stderr = String(top.stderr);
-    if (/not a git repository/i.test(stderr)) return { state: 'not-in-repository', repositoryRoot: null, trackedFiles: [] };
-    return { state: 'unknown', repositoryRoot: null, trackedFiles: [], detail: firstLine(stderr) };
-  }
-  const root = String(top.stdout).trim();
-  const names = setFileNames(set.prefix, set.timestamp);
-  const setFiles = Object.values(names);
-  // Run inside the folder, git names the tracked files relative to it: just their names.
-  const tracked = await git(['ls-files', '-z', '--', ...setFiles]);
-  const trackedFiles = tracked.exitCode === 0 ? splitNul(String(tracked.stdout)) : [];
-  // The folder and the dumps both: a `*.sql` rule ignores the dumps of a folder that is not ignored itself.
-  const dumpNames = set.files.map((file) => file.name);
-  const ignored = await git(['check-ignore', '-z', '--stdin'], ['.', ...dumpNames].map((name) => `${name}\0`).join(''));
-  if (ignored.exitCode !== 0 && ignored.exitCode !== 1) {
-    return { state: 'unknown', repositoryRoot: root, trackedFiles, detail: firstLine(String(ignored.stderr)) };
-  }
-  const ignoredPaths = new Set(splitNul(String(ignored.stdout)));
-  const everythingIgnored = ignoredPaths.has('.') || (dumpNames.length > 0 && dumpNames.every((name) => ignoredPaths.has(name)));
-  return { state: everythingIgnored && trackedFiles.length === 0 ? 'ignored' : 'not-ignored', repositoryRoot: root, trackedFiles };
-}
-
-function splitNul(text: string): string[] {
-  return text.split('\0').filter((part) => part !== '');
-}
-
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0]?.trim() ?? '';
+/** Whether the backups could end up in a commit: the same question the extension's .gitignore offer asks. */
+function inspectGit(folder: string, set: ListedSet, env: NodeJS.ProcessEnv): Promise<GitFacts> {
+  return gitFacts(folder, { env, setFiles: Object.values(setFileNames(set.prefix, set.timestamp)), dumps: set.files.map((file) => file.name) });
 }
 
 async function readPermissions(folder: string, files: ReportFile[]): Promise<{ folder: ReportFilePermission | null; files: ReportFilePermission[] }> {
