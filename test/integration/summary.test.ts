@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import { formatCount } from '../../src/core/format';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { BackupReport } from '../../src/core/report/model';

@@ -1,6 +1,8 @@
 /**
- * execa is an ES module; loading it on first use keeps CommonJS callers (the
- * bundled CLI and extension, the tests) working and keeps start-up cheap.
+ * execa, for tests and the bench that run the CLI and the client tools the
+ * way a person's shell would (the engine starts its own children through
+ * src/core/process/toolProcess.ts). It is an ES module; loading it on first
+ * use keeps the CommonJS test files working.
  */
 import type { execa as ExecaFunction } from 'execa';
 
