@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
 import { formatCount } from '../../src/core/format';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { BackupReport } from '../../src/core/report/model';
+import type { BackupReport } from '../../src/core/report/types';
 import { assertOneLineError, runCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gitFacts } from '../../src/core/files/git';
-import { buildReport } from '../../src/core/report/model';
+import { buildReport } from '../../src/core/report/build';
 import { gitIgnoreState } from '../../src/extension/gitignore';
 
 const TS = '20250901_173948';
