@@ -200,6 +200,14 @@ describe('starting a client tool', function () {
     assert.equal(error.hint, 'check the client tools (--pg-bin-dir, or PATH) and run again');
   });
 
+  it('arguments Node refuses outright (a NUL byte) settle as a start error too, never a throw', async function () {
+    const tool = startTool('/bin/sh', ['-c', 'echo \0'], { env, stdin: 'ignore', stdout: 'ignore' });
+    const exit = await tool.exited;
+    assert.equal(exit.exitCode, undefined);
+    assert.ok(exit.startError instanceof Error);
+    assert.match(toolStartError(exit.startError, '/bin/sh').message, /^could not start \/bin\/sh: /);
+  });
+
   it('a missing supabase CLI: a reset fails with one line and changes nothing', async function () {
     const project = join(folder, 'project');
     mkdirSync(project);
