@@ -1,5 +1,5 @@
 /** Running the tools under measurement: argv arrays, an explicit environment, and errors that show what the tool said. */
-import { loadExeca } from '../src/core/process/execa';
+import { loadExeca } from '../test/support/execa';
 
 export interface ToolRun {
   /** The environment the tool gets, and nothing else from ours. */

@@ -11,7 +11,7 @@ import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
-import { buildReport } from '../core/report/model';
+import { buildReport } from '../core/report/build';
 import type { RestoreMode } from '../core/restore/types';
 import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';

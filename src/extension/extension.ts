@@ -81,9 +81,9 @@ export function deactivate(): void {
 async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceFolder, settings: FolderSettings, log: Log): Promise<void> {
   const key = `pulseBackup.gitIgnoreOffered:${settings.backupsFolder}`;
   if (!vscode.workspace.isTrusted || memento.get<boolean>(key)) return;
-  const state = await gitIgnoreState(settings.backupsFolder);
-  if (state.kind === 'unknown') log.warn(`could not ask git whether ${settings.backupsFolder} is ignored: ${state.reason}`);
-  if (state.kind !== 'not-ignored') return;
+  const state = await gitIgnoreState(settings.backupsFolder, process.env);
+  if (state.state === 'unknown') log.warn(`could not ask git whether ${settings.backupsFolder} is ignored: ${state.detail ?? 'no reason given'}`);
+  if (state.state !== 'not-ignored' || state.repositoryRoot === null) return;
   await memento.update(key, true);
   const add = 'Add to .gitignore';
   const choice = await vscode.window.showWarningMessage(

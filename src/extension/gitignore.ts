@@ -2,46 +2,29 @@
  * A backups folder inside a git repository that git does not ignore is one
  * `git add .` away from publishing the database. After a backup, the
  * extension asks git once per folder and, if the folder is not ignored,
- * offers to add it to the repository's .gitignore. git runs with an argv
- * array, never through a shell, and only in a trusted workspace.
+ * offers to add it to the repository's .gitignore. git runs only in a
+ * trusted workspace.
  */
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { gitFacts, type GitFacts } from '../core/files/git';
+import { listSets } from '../core/sets/listing';
+import { setFileNames } from '../core/sets/naming';
 
-export type GitIgnoreState = { kind: 'no-repository' } | { kind: 'ignored' } | { kind: 'not-ignored'; repositoryRoot: string } | { kind: 'unknown'; reason: string };
-
-interface GitResult {
-  exitCode: number;
-  stdout: string;
-}
-
-function git(args: readonly string[], cwd: string): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    execFile('git', [...args], { cwd, windowsHide: true, timeout: 10_000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout) => {
-      if (error && typeof error.code !== 'number') {
-        reject(error instanceof Error ? error : new Error('git could not be run'));
-        return;
-      }
-      resolve({ exitCode: error ? Number(error.code) : 0, stdout: String(stdout) });
-    });
+/**
+ * Asks git about an existing backups folder and its newest set, the same
+ * question the report's security section asks (core/files/git.ts), so the
+ * offer and the report never disagree.
+ */
+export async function gitIgnoreState(backupsFolder: string, env: NodeJS.ProcessEnv): Promise<GitFacts> {
+  const newest = await listSets(backupsFolder)
+    .then((sets) => sets[0])
+    .catch(() => undefined);
+  return gitFacts(backupsFolder, {
+    env,
+    setFiles: newest ? Object.values(setFileNames(newest.prefix, newest.timestamp)) : [],
+    dumps: newest ? newest.files.map((file) => file.name) : [],
   });
-}
-
-/** Asks git about an existing backups folder. */
-export async function gitIgnoreState(backupsFolder: string): Promise<GitIgnoreState> {
-  try {
-    const root = await git(['rev-parse', '--show-toplevel'], backupsFolder);
-    if (root.exitCode !== 0) return { kind: 'no-repository' };
-    const repositoryRoot = root.stdout.trim();
-    // The trailing slash asks about the folder as a folder (a `backups/` pattern).
-    const check = await git(['check-ignore', '-q', '--', `${backupsFolder}${path.sep}`], backupsFolder);
-    if (check.exitCode === 0) return { kind: 'ignored' };
-    if (check.exitCode === 1) return { kind: 'not-ignored', repositoryRoot };
-    return { kind: 'unknown', reason: `git check-ignore exited with ${check.exitCode}` };
-  } catch (error) {
-    return { kind: 'unknown', reason: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 /** The .gitignore line for the folder: anchored at the repository root, as a folder. */

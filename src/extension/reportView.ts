@@ -7,7 +7,7 @@
  * from the theme in media/report.css, behaviour from media/report.js.
  */
 import { Markup, element, escapeHtml, renderContent } from '../core/markup';
-import type { BackupReport } from '../core/report/model';
+import type { BackupReport } from '../core/report/types';
 import { attentionList, badge, code, reportSections, sectionNav } from '../core/report/sections';
 import type { SetState } from '../core/sets/state';
 import { formatReportDate } from '../core/report/text';

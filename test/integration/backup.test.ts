@@ -15,7 +15,7 @@ import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startServer, type TestServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');

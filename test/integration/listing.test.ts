@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import { assertOneLineError, CLI_PATH, cleanEnv, REPO_ROOT, runCli, startCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { commandLineOf, hasProc } from '../support/proc';

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import { REPO_ROOT } from '../support/cli';
 import { skipBecause } from '../support/skip';
 

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { BackupReport } from '../../src/core/report/model';
+import type { BackupReport } from '../../src/core/report/types';
 import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import type { SetHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verify/results';

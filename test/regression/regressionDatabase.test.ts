@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { ReportRestore } from '../../src/core/report/model';
+import type { ReportRestore } from '../../src/core/report/types';
 import type { RestoreResult } from '../../src/core/restore/types';
 import { runCli, type CliResult } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase, shortfallsAgainst, type Fingerprint } from '../support/fingerprint';

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdtempSync, realpathSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ResultPromise } from 'execa';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from './execa';
 import { firstClosedFolder } from './paths';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');

@@ -3,7 +3,7 @@
  * testing the renderers without a database. Every string that would come
  * from the database or the file system carries markup or shell syntax.
  */
-import type { BackupReport } from '../../src/core/report/model';
+import type { BackupReport } from '../../src/core/report/types';
 
 export const HOSTILE_TABLE = '<script>alert(1)</script>';
 export const HOSTILE_SCHEMA = '"a&b"';

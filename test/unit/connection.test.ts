@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { formatError, PulseError } from '../../src/core/errors';
-import { loadExeca } from '../../src/core/process/execa';
+import { loadExeca } from '../support/execa';
 import {
   childProcessEnv,
   describeConnectionError,

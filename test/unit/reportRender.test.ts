@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { BackupReport } from '../../src/core/report/model';
-import { verificationRun } from '../../src/core/report/model';
+import type { BackupReport } from '../../src/core/report/types';
+import { verificationRun } from '../../src/core/report/verification';
 import { escapeHtml, renderReportHtml } from '../../src/core/report/html';
 import { escapeMarkdown, markdownCode, markdownFence, renderReportMarkdown } from '../../src/core/report/markdown';
 import type { VerificationReport } from '../../src/core/verify/results';

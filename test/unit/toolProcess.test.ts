@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { PulseError } from '../../src/core/errors';
+import { adoptedChildren } from '../../src/core/process/childProcesses';
+import { runSupabaseReset } from '../../src/core/supabase/reset';
 import { findClientTools, VERSION_TIMEOUT_MS } from '../../src/core/pg/tools';
-import { runShortTool, startTool, toolStartError } from '../../src/core/process/toolProcess';
+import { runTool, startTool, toolStartError } from '../../src/core/process/toolProcess';
 import { processes } from '../support/proc';
 
 /** The tools here are /bin/sh scripts: real processes, started the way pg_dump and psql are. */
@@ -24,7 +27,7 @@ describe('starting a client tool', function () {
     let stderr = '';
     tool.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exit = await tool.exited;
-    assert.deepEqual(exit, { exitCode: 3, signal: undefined, startError: undefined });
+    assert.deepEqual(exit, { exitCode: 3, signal: undefined, startError: undefined, timedOut: false });
     assert.equal(stderr, 'home=none x=given\n');
   });
 
@@ -90,7 +93,7 @@ describe('starting a client tool', function () {
     assert.equal(exit.exitCode, undefined);
     const startError = exit.startError;
     assert.ok(startError instanceof Error);
-    assert.equal((startError as NodeJS.ErrnoException).code, 'ENOENT');
+    assert.equal(startError.code, 'ENOENT');
     const error = toolStartError(startError, missing);
     assert.equal(error.code, 'tools-not-found');
     assert.equal(error.message, `could not start ${missing}: it is not there`);
@@ -108,7 +111,7 @@ describe('starting a client tool', function () {
     if (process.platform !== 'linux') this.skip();
     const marker = `${process.pid}${Date.now() % 10_000}`;
     const started = Date.now();
-    const result = await runShortTool('/bin/sh', ['-c', `trap '' TERM INT; sleep ${marker} & wait`], { env, timeoutMs: 300 });
+    const result = await runTool('/bin/sh', ['-c', `trap '' TERM INT; sleep ${marker} & wait`], { env, timeoutMs: 300, forceKillAfterMs: 0 });
     assert.equal(result.timedOut, true);
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
     assert.deepEqual(processesWith(`sleep ${marker}`), [], 'nothing it started is left');
@@ -137,5 +140,92 @@ describe('starting a client tool', function () {
     const started = Date.now();
     await assert.rejects(findClientTools({ pgBinDir: folder, env, withCompanions: false, signal: controller.signal }), /cancelled/);
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+  it('a tool that overruns its time limit is stopped the same way: SIGTERM, and says it timed out', async function () {
+    const started = Date.now();
+    const tool = startTool('/bin/sh', ['-c', 'exec sleep 30'], { env, stdin: 'ignore', stdout: 'ignore', timeoutMs: 200 });
+    const exit = await tool.exited;
+    assert.equal(exit.timedOut, true);
+    assert.equal(exit.signal, 'SIGTERM');
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
+  it('a tool that ends in time is not marked as timed out, and its timer does not outlive it', async function () {
+    const exit = await startTool('/bin/sh', ['-c', 'exit 0'], { env, stdin: 'ignore', stdout: 'ignore', timeoutMs: 60_000 }).exited;
+    assert.deepEqual(exit, { exitCode: 0, signal: undefined, startError: undefined, timedOut: false });
+  });
+
+  it('every child is registered while it runs, so that the watchdog can kill it, and unregistered when it ends', async function () {
+    const before = adoptedChildren();
+    const tool = startTool('/bin/sh', ['-c', 'read line'], { env, stdin: 'pipe', stdout: 'ignore' });
+    assert.equal(adoptedChildren(), before + 1);
+    tool.stdin!.end('go\n');
+    await tool.exited;
+    assert.equal(adoptedChildren(), before);
+  });
+
+  it('runs a tool to its end: input, working folder, both outputs, and each line as it comes', async function () {
+    const lines: string[] = [];
+    const result = await runTool('/bin/sh', ['-c', 'read name; echo "hello $name in $(pwd)"; echo warned >&2; exit 2'], {
+      env,
+      cwd: realpathSync(folder),
+      input: 'world\n',
+      timeoutMs: 10_000,
+      onLine: (line) => lines.push(line),
+    });
+    assert.equal(result.exitCode, 2);
+    assert.equal(result.stdout, `hello world in ${realpathSync(folder)}\n`);
+    assert.equal(result.stderr, 'warned\n');
+    assert.deepEqual(lines.sort(), [`hello world in ${realpathSync(folder)}`, 'warned'].sort());
+  });
+
+  it('a cancel stops a run tool and everything it started', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const marker = `${process.pid}${(Date.now() + 2) % 10_000}`;
+    const controller = new AbortController();
+    const running = runTool('/bin/sh', ['-c', `sleep ${marker} & echo started; wait`], { env, signal: controller.signal, onLine: () => controller.abort() });
+    const result = await running;
+    assert.equal(result.signal, 'SIGTERM');
+    assert.equal(result.timedOut, false);
+    assert.deepEqual(processesWith(`sleep ${marker}`), [], 'nothing it started is left');
+  });
+
+  it('a missing binary: a run settles with the reason, and the client tools say so in one line', async function () {
+    const missing = join(folder, 'psql');
+    const result = await runTool(missing, ['--version'], { env, timeoutMs: 1000 });
+    assert.equal(result.startError?.code, 'ENOENT');
+    assert.equal(result.exitCode, undefined);
+    const error = toolStartError(result.startError, missing);
+    assert.equal(error.message, `could not start ${missing}: it is not there`);
+    assert.equal(error.hint, 'check the client tools (--pg-bin-dir, or PATH) and run again');
+  });
+
+  it('arguments Node refuses outright (a NUL byte) settle as a start error too, never a throw', async function () {
+    const tool = startTool('/bin/sh', ['-c', 'echo \0'], { env, stdin: 'ignore', stdout: 'ignore' });
+    const exit = await tool.exited;
+    assert.equal(exit.exitCode, undefined);
+    assert.ok(exit.startError instanceof Error);
+    assert.match(toolStartError(exit.startError, '/bin/sh').message, /^could not start \/bin\/sh: /);
+  });
+
+  it('a missing supabase CLI: a reset fails with one line and changes nothing', async function () {
+    const project = join(folder, 'project');
+    mkdirSync(project);
+    await assert.rejects(runSupabaseReset({ project: { folder: project } as never, env: { PATH: folder } }), (error: unknown) => {
+      assert.ok(error instanceof PulseError);
+      assert.equal(error.code, 'tools-not-found');
+      assert.equal(error.message, 'the supabase CLI is not installed (supabase db reset --local needs it)');
+      return true;
+    });
+  });
+
+  it('nothing outside src/core/process starts a child: one module, one policy', function () {
+    const src = resolve(__dirname, '..', '..', 'src');
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : name.endsWith('.ts') ? [join(dir, name)] : []));
+    const starters = files(src)
+      .filter((file) => !relative(src, file).startsWith(join('core', 'process')))
+      .filter((file) => /from '(node:)?child_process'|require\('(node:)?child_process'\)|from 'execa'|import\('execa'\)/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(src, file));
+    assert.deepEqual(starters, []);
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/files/atomicFile';
 import { PulseError, toPulseError } from '../../core/errors';
-import { buildReport } from '../../core/report/model';
+import { buildReport } from '../../core/report/build';
 import { renderReportHtml } from '../../core/report/html';
 import { renderReportMarkdown } from '../../core/report/markdown';
 import { backupsFolder, type Command } from '../command';

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PulseError } from '../errors';
-import { runShortTool } from '../process/toolProcess';
+import { runTool } from '../process/toolProcess';
 import { cachedVersionOutput } from './toolVersionCache';
 import { compareNatural } from '../format';
 
@@ -235,12 +235,14 @@ function readVersionOutput(toolPath: string, env: NodeJS.ProcessEnv, signal: Abo
 }
 
 async function runVersionCommand(toolPath: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<string> {
-  const result = await runShortTool(toolPath, ['--version'], {
+  const result = await runTool(toolPath, ['--version'], {
     // Debian's pg_wrapper (/usr/bin/pg_dump) runs the newest installed version
     // whenever PGHOST is set, as it always is when we dump; without it, it
     // would report the default local cluster's version instead.
     env: { ...env, PGHOST: nonBlank(env.PGHOST) ?? 'localhost' },
     timeoutMs: VERSION_TIMEOUT_MS,
+    // A --version holds nothing worth a clean end: a stop kills it at once.
+    forceKillAfterMs: 0,
     ...(signal ? { signal } : {}),
   });
   if (signal?.aborted) throw new PulseError('cancelled', 'cancelled while looking for the client tools', { hint: 'nothing was changed' });

@@ -6,7 +6,7 @@
  * named <script> can only ever be text.
  */
 import { element, escapeHtml, renderContent } from '../markup';
-import type { BackupReport } from './model';
+import type { BackupReport } from './types';
 import { attentionList, badge, code, plainCommandBlock, reportSections, sectionNav, statusTone } from './sections';
 import { formatReportDate } from './text';
 

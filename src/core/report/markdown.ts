@@ -5,8 +5,7 @@
  * are escaped; commands go into fenced blocks a person can copy.
  */
 import { formatBytes, formatCount, formatDuration } from '../format';
-import type { BackupReport, ReportCommand, ReportVerificationRun, RichText } from './model';
-import type { ReportProofSection } from './proof';
+import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
 import {
   REPORT_SECTIONS,
   capitalise,

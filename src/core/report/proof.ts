@@ -5,41 +5,10 @@
 import { describeServer } from '../connection/connection';
 import type { SetHistory } from '../sets/history';
 import { lastProof } from '../sets/history';
-import type { ProofPathResult, ProofRecord } from '../prove/record';
+import type { ProofRecord } from '../prove/record';
 import { PATH_TITLES, describeDifference } from '../prove/words';
-import type { RichText } from './model';
+import type { ReportProof, ReportProofSection } from './types';
 import { shellCommand } from '../shell';
-
-/** One way of restoring, as the proof found it. */
-export interface ReportProofWay extends Omit<ProofPathResult, 'path' | 'files'> {
-  /** "the complete file", "schema then data". */
-  title: string;
-}
-
-export interface ReportProof {
-  outcome: ProofRecord['outcome'];
-  /** "proved restorable", "NOT proved". */
-  outcomeText: string;
-  /** ISO 8601. */
-  provedAt: string;
-  durationMs: number;
-  summary: string;
-  /** Where the scratch databases were: "postgres@127.0.0.1:5432". */
-  server: string;
-  ways: ReportProofWay[];
-  /** Every difference, in words. */
-  differences: string[];
-  notes: string[];
-}
-
-export interface ReportProofSection {
-  latest: ReportProof | null;
-  /** How many proofs the history holds. */
-  runs: number;
-  proveCommand: string;
-  /** Said when the set was never proved. */
-  notProved: RichText;
-}
 
 export function buildProofSection(folder: string, setId: string, history: SetHistory): ReportProofSection {
   const proveCommand = shellCommand(['pulse-backup', 'prove', setId, '--dir', folder]);

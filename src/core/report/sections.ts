@@ -7,8 +7,7 @@
  */
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { Markup, element, type Content } from '../markup';
-import type { BackupReport, ReportCommand, ReportVerificationRun, RichText } from './model';
-import type { ReportProofSection } from './proof';
+import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
 import {
   REPORT_SECTIONS,
   capitalise,

@@ -4,7 +4,7 @@
  * model, no Node imports, so a browser bundle can take them as they are.
  */
 import { formatBytes, formatCount, formatDuration } from '../format';
-import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './model';
+import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './types';
 
 export interface ReportSectionInfo {
   /** Anchor id in the HTML, stable for links from the webview. */
@@ -81,4 +81,10 @@ export function capitalise(value: string): string {
 export function capitaliseRich(value: RichText): RichText {
   const [first, ...rest] = value;
   return typeof first === 'string' ? [capitalise(first), ...rest] : value;
+}
+
+/** host:port as a person writes it: [::1]:5432 for IPv6, the socket folder alone for a Unix socket. */
+export function serverAddress(host: string, port: number): string {
+  if (host.startsWith('/')) return host;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -12,7 +12,7 @@ import type { ConnectionTarget } from '../connection/connection';
 import { PulseError } from '../errors';
 import { parsePgVersion, type PgVersion, type ToolSet } from '../pg/tools';
 import type { SupabaseProject } from './project';
-import { runShortTool } from '../process/toolProcess';
+import { runTool } from '../process/toolProcess';
 
 /** pg_dump and psql from the stack's database container (this module). */
 export interface ContainerTools {
@@ -82,9 +82,9 @@ export type ContainerProbe = { ok: true; container: string; pgDump: PgVersion } 
 /** Whether docker reaches the running container and which pg_dump it has. Never throws. */
 export async function probeSupabaseContainer(project: SupabaseProject, env: NodeJS.ProcessEnv): Promise<ContainerProbe> {
   const container = supabaseDbContainer(project);
-  const run = (args: string[]) => runShortTool('docker', args, { env: dockerEnv(undefined, env), timeoutMs: 10_000 });
+  const run = (args: string[]) => runTool('docker', args, { env: dockerEnv(undefined, env), timeoutMs: 10_000, forceKillAfterMs: 0 });
   const inspect = await run(['inspect', '--format', '{{.State.Running}}', container]);
-  if (inspect.startError) return { ok: false, container, reason: 'code' in inspect.startError && inspect.startError.code === 'ENOENT' ? 'docker is not installed' : inspect.startError.message };
+  if (inspect.startError) return { ok: false, container, reason: inspect.startError.code === 'ENOENT' ? 'docker is not installed' : inspect.startError.message };
   if (inspect.timedOut) return { ok: false, container, reason: 'docker did not answer within 10 seconds' };
   if (inspect.exitCode !== 0) {
     const said = String(inspect.stderr).split('\n').find((line) => line.trim() !== '') ?? `docker inspect exited with ${String(inspect.exitCode)}`;

@@ -7,10 +7,8 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { adoptChild } from '../process/childProcesses';
 import { PulseError } from '../errors';
-import { loadExeca } from '../process/execa';
-import { onLines } from '../process/lines';
+import { runTool } from '../process/toolProcess';
 import { pathFolders } from '../pg/tools';
 import type { SupabaseProject } from './project';
 
@@ -43,30 +41,23 @@ export interface ResetOptions {
 
 /** Runs `supabase db reset --local` in the project folder; a failure is one PulseError. */
 export async function runSupabaseReset(options: ResetOptions): Promise<void> {
-  const execa = await loadExeca();
-  const child = execa('supabase', [...SUPABASE_RESET_ARGS], {
+  const lastLines: string[] = [];
+  // It rebuilds a database: like every child, it is registered, so it does not go on after this process is gone.
+  const result = await runTool('supabase', SUPABASE_RESET_ARGS, {
     cwd: options.project.folder,
     env: options.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    all: true,
-    buffer: false,
-    reject: false,
-    cancelSignal: options.signal,
-    forceKillAfterDelay: 5000,
-    windowsHide: true,
+    signal: options.signal,
+    // docker, started by the Supabase CLI, gets its moment to stop the containers' work cleanly.
+    forceKillAfterMs: 5000,
+    onLine: (line) => {
+      options.onLine?.(line);
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+    },
   });
-  // It rebuilds a database: it must not go on after this process is gone.
-  adoptChild(child);
-  const lastLines: string[] = [];
-  onLines(child.all, (line) => {
-    options.onLine?.(line);
-    lastLines.push(line);
-    if (lastLines.length > 20) lastLines.shift();
-  });
-  const result = await child;
-  if ((result as { code?: unknown }).code === 'ENOENT') {
-    throw new PulseError('tools-not-found', 'the supabase CLI is not installed (supabase db reset --local needs it)', {
+  if (result.startError) {
+    const missing = result.startError.code === 'ENOENT';
+    throw new PulseError('tools-not-found', missing ? 'the supabase CLI is not installed (supabase db reset --local needs it)' : `could not start the supabase CLI: ${result.startError.message.split('\n', 1)[0] ?? ''}`, {
       hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without --reset; nothing was restored',
     });
   }
