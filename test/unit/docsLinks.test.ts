@@ -43,18 +43,6 @@ function isExternal(target: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(target);
 }
 
-/** package.json's `files`, the list npm and vsce both pack: does it take this repository path? */
-function packaged(relativePath: string): boolean {
-  const files = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] }).files;
-  return files.some((pattern) => {
-    const expression = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[^/]*');
-    return new RegExp(`^${expression}(/.*)?$`).test(relativePath);
-  });
-}
-
 describe('links in the README, the changelog and docs/', () => {
   const links = DOCUMENTS.flatMap(linksOf);
 
@@ -80,15 +68,6 @@ describe('links in the README, the changelog and docs/', () => {
       }
     }
     assert.deepEqual(broken, []);
-  });
-
-  it('the README (the extension\'s details page) links only to what the package holds, so it renders from the .vsix alone', () => {
-    const outside = linksOf('README.md')
-      .filter((link) => !isExternal(link.target) && !link.target.startsWith('#'))
-      .map((link) => link.target.split('#')[0])
-      .filter((file) => !packaged(path.posix.normalize(file)));
-    assert.deepEqual(outside, []);
-    assert.ok(packaged('README.md') && packaged('media/screenshots/backups-view.png'));
   });
 
   it('the anchors are made as GitHub makes them', () => {
