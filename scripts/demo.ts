@@ -163,7 +163,7 @@ Next steps:
   (on a server that has the roles the dump names: postgres, pulse_sample_reader):
     createdb restored_factory
     psql -v ON_ERROR_STOP=1 -d restored_factory -f ${relative(complete)}
-  Back up your own database (README.md has every flag; the password goes in
+  Back up your own database (docs/cli.md has every flag; the password goes in
   PGPASSWORD or ~/.pgpass, never on the command line, and on a terminal you are asked for it):
     node dist/cli.js backup --db postgresql://USER@HOST:5432/DATABASE
 `);

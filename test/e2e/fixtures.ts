@@ -15,7 +15,8 @@ const run = promisify(execFile);
 const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', 'out', '.vscode-test', 'test', 'bench', 'backups', '.ci']);
 
 /**
- * Packages the extension as `npm run package` does (vsce, whose
+ * Packages the extension with `npm run package`'s script (scripts/package.ts:
+ * the details page's README made to stand alone, then vsce, whose
  * vscode:prepublish builds dist/ for production), but in a copy of the
  * repository: the production build minifies dist/, and the repository's
  * dist/ stays the development build the other tests use. Returns the .vsix.
@@ -29,12 +30,11 @@ export async function packageExtension(repositoryRoot: string, workDir: string):
   }
   symlinkSync(path.join(repositoryRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
   const vsix = path.join(workDir, 'pulse-backup.vsix');
-  const vsce = path.join(repositoryRoot, 'node_modules', '.bin', 'vsce');
   try {
-    await run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: copy, maxBuffer: 16 * 1024 * 1024 });
+    await run(process.execPath, ['--import', 'tsx', path.join('scripts', 'package.ts'), '-o', vsix], { cwd: copy, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`vsce package failed: ${error instanceof Error ? error.message : String(error)}\n${stdout ?? ''}${stderr ?? ''}`.trim(), { cause: error });
+    throw new Error(`npm run package failed: ${error instanceof Error ? error.message : String(error)}\n${stdout ?? ''}${stderr ?? ''}`.trim(), { cause: error });
   }
   return vsix;
 }

@@ -555,4 +555,54 @@ export const STEPS: readonly Step[] = [
       }
     },
   },
+  {
+    title: "the installed extension's details page shows the README with every picture loaded from the .vsix, and the changelog",
+    needs: [],
+    async run(scenario) {
+      const { workbench } = scenario;
+      await workbench.clearNotifications();
+      await workbench.runCommand('View: Close All Editors');
+      await workbench.runCommand('Extensions: Show Enabled Extensions');
+      await workbench.sideBar().locator('.monaco-list-row').filter({ hasText: 'Pulse Backup' }).first().click({ timeout: UI_TIMEOUT_MS });
+      const editor = workbench.page.locator('.extension-editor');
+      await editor.locator('.header .name', { hasText: 'Pulse Backup' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      // The README arrives in a webview that takes pictures from https: and data: only: they come inside the packaged README (scripts/package.ts).
+      const readme = await workbench.readWebview(
+        async (page) => {
+          await page.locator('h1', { hasText: 'Pulse Backup' }).waitFor({ timeout: UI_TIMEOUT_MS });
+          return page.locator('body').evaluate<DetailsPage, undefined>(READ_DETAILS_PAGE);
+        },
+        (read) => read.images.length > 0 && read.images.every((image) => image.complete),
+        WORK_TIMEOUT_MS,
+      );
+      console.log(`    ${readme.images.length} pictures: ${readme.images.map((image) => `${image.src.slice(0, 22)}… ${image.naturalWidth}×${image.naturalHeight}`).join(', ')}`);
+      const expected = [...readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+      assert.equal(readme.images.length, expected.length, `the page shows the README's ${expected.length} pictures`);
+      // A link the page cannot open would take a person nowhere: only the web, mail and the page's own anchors.
+      const dead = readme.links.filter((link) => !/^(https?:|mailto:|#)/.test(link.href));
+      assert.deepEqual(dead, [], 'no link on the page leads nowhere');
+      const broken = readme.images.filter((image) => image.naturalWidth === 0).map((image) => image.src.slice(0, 80));
+      assert.deepEqual(broken, [], 'every picture loaded (naturalWidth > 0)');
+      assert.ok(readme.headings.includes('Documentation'), `the whole README is there (headings: ${readme.headings.join(', ')})`);
+      await editor.locator('.navbar .action-label', { hasText: 'Changelog' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await workbench.movePointerAway();
+      await workbench.screenshot('15-extension-details');
+      await workbench.readWebview((page) => page.locator('img').first().evaluate((image: ScrollableElement) => image.scrollIntoView({ block: 'start' })));
+      await workbench.screenshot('15-extension-details-picture');
+      await workbench.runCommand('View: Close All Editors');
+    },
+  },
 ];
+
+interface DetailsPage {
+  images: { src: string; complete: boolean; naturalWidth: number; naturalHeight: number }[];
+  links: { href: string; resolved: string }[];
+  headings: string[];
+}
+
+/** Inside the details page's webview: its pictures (as the README names them, and whether they loaded), its links and its headings. */
+const READ_DETAILS_PAGE = `(() => ({
+  images: Array.from(document.images).map((image) => ({ src: image.getAttribute('src'), complete: image.complete, naturalWidth: image.naturalWidth, naturalHeight: image.naturalHeight })),
+  links: Array.from(document.querySelectorAll('a[href]')).map((link) => ({ href: link.getAttribute('href'), resolved: link.href })),
+  headings: Array.from(document.querySelectorAll('h1, h2')).map((heading) => heading.textContent.trim()),
+}))()`;

@@ -3,7 +3,7 @@
  * it proves (the complete file; the schema file, then the data file), into
  * which scratch database each goes, and the psql command line that loads
  * each file — exactly the command a person restoring by hand runs
- * (README, "Restoring by hand with plain psql"). Pure, so it is tested on
+ * (docs/backups-folder.md, "Restoring by hand with plain psql"). Pure, so it is tested on
  * plain data.
  */
 import { join } from 'node:path';

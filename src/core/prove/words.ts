@@ -81,5 +81,5 @@ export function proofRestoreHint(message: string, detail: string | undefined): s
     return 'the file uses an object the set\'s own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out';
   }
   const hint = restoreHint(message, detail);
-  return hint.includes('PULSE_BACKUP_DEBUG') ? 'restore it by hand into an empty database (README: Restoring by hand with plain psql) to see all psql says' : hint;
+  return hint.includes('PULSE_BACKUP_DEBUG') ? 'restore it by hand into an empty database (docs/backups-folder.md: Restoring by hand with plain psql) to see all psql says' : hint;
 }

@@ -1,7 +1,7 @@
 /**
  * The manifest: what a backup set holds, written last so that its presence
  * means the three dump files were complete when it was written. The format
- * is versioned; README.md documents every field.
+ * is versioned; docs/backups-folder.md documents every field.
  */
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
