@@ -12,7 +12,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { passwordlessUrl, redactText } from './connection';
 import { loadExeca } from './execa';
 import { formatBytes } from './format';
-import { currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
+import { currentProof, currentVerification, lastVerification, readHistory, type RetentionEvent, type SetHistory } from './history';
 import { findSet, listSets, type ListedSet, type SetStatus } from './listing';
 import type { RestoreMode } from './restore';
 import { DEFAULT_KEEP, DEFAULT_KEEP_SAFETY, describeProtection, planRetention } from './retention';
@@ -395,7 +395,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   ]);
   const permissions = await readPermissions(folder, files);
   const holding = await currentVerification(folder, set, history);
-  const state = setStateOf({ set, ...(holding ? { verification: holding } : {}) });
+  const proofStanding = await currentProof(folder, set, history);
+  const state = setStateOf({ set, ...(holding ? { verification: holding } : {}), ...(proofStanding.proof ? { proof: proofStanding.proof } : {}) });
 
   const overview = buildOverview(set, manifest, files, history);
   const database = buildDatabase(manifest, header);
@@ -403,7 +404,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const restore = buildRestore(folder, set, manifest, files, database);
   const schema = buildSchema(manifest);
   const frontDoor = options.frontDoor ?? 'cli';
-  const verification = buildVerification(folder, set, history, frontDoor);
+  const verification = buildVerification(folder, set, history, frontDoor, proofStanding.stale !== undefined);
   const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
   const security = buildSecurity(folder, files, git, permissions);
 
@@ -907,7 +908,7 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
   };
 }
 
-function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode'): ReportVerification {
+function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', proofOutdated: boolean): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
   const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
@@ -917,7 +918,7 @@ function buildVerification(folder: string, set: ListedSet, history: SetHistory, 
     notVerified: ['not verified yet — ', ...verifyAdvice],
     verifyAdvice,
     runs: history.verifications.length,
-    proof: buildProofSection(folder, set.id, history),
+    proof: buildProofSection(folder, set.id, history, { frontDoor, outdated: proofOutdated }),
   };
 }
 
