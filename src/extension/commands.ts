@@ -1,7 +1,8 @@
 /**
  * Every pulseBackup.* command. Commands about one set take it from the tree
  * (a SetNode), from the status bar or the report ({ folderUri, setId }), or
- * ask for it. Work a person should watch (backup, verify, restore) runs as a
+ * ask for it. Work a person should watch (backup, verify, restore, prove,
+ * compare) runs as a
  * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
  * goes through showFailure; a question answered with no is not a failure.
  */
@@ -25,6 +26,10 @@ import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './di
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
+import type { DiffDocuments } from './diffDocuments';
+import type { ProofRecord } from '../core/proofRecord';
+import { sentenceOf } from './hints';
+import { diffMessage, proofMessage, proofNotRunMessage } from './proofText';
 import { ReportPanel, type ReportPanelDependencies } from './reportPanel';
 import { SETTING } from './settings';
 import { TASK_TYPE, type PulseTasks, type TaskOutcome } from './tasks';
@@ -50,6 +55,7 @@ interface CommandDependencies {
   store: BackupsStore;
   log: Log;
   tasks: PulseTasks;
+  diffDocuments: DiffDocuments;
 }
 
 export class Commands extends Disposable {
@@ -63,6 +69,7 @@ export class Commands extends Disposable {
       store: dependencies.store,
       log: dependencies.log,
       verify: (folder, setId) => this.verify({ folderUri: folder.uri.toString(), setId }),
+      prove: (folder, setId) => this.prove({ folderUri: folder.uri.toString(), setId }),
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),
     };
     const commands: Record<string, (...args: unknown[]) => Promise<void> | void> = {
@@ -77,6 +84,8 @@ export class Commands extends Disposable {
       'pulseBackup.refresh': () => dependencies.store.refresh(),
       'pulseBackup.restore': (arg) => this.restore(arg),
       'pulseBackup.verify': (arg) => this.verify(arg),
+      'pulseBackup.prove': (arg) => this.prove(arg),
+      'pulseBackup.compareWithDatabase': (arg) => this.compareWithDatabase(arg),
       'pulseBackup.copyRestoreCommand': (arg) => this.copyRestoreCommand(arg),
       'pulseBackup.revealSet': (arg) => this.revealSet(arg),
       'pulseBackup.pin': (arg) => this.setPinned(arg, true),
@@ -121,7 +130,11 @@ export class Commands extends Disposable {
       tables: manifest.tables.length,
       removed: outcome.retention?.result.removed ?? [],
       kept: outcome.retention?.declined ?? 0,
+      ...(outcome.proof?.outcome === 'proved' ? { proved: true } : {}),
     });
+    // A proof that failed, or could not run, is a warning of its own: the backup is written and kept.
+    if (outcome.proof && outcome.proof.outcome !== 'proved') void this.showProof(folder, outcome.proof, { afterBackup: true });
+    if (outcome.proofNotRun) void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
     const choice = await vscode.window.showInformationMessage(message, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
@@ -155,6 +168,41 @@ export class Commands extends Disposable {
     const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     const choice = await show(text, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
+  }
+
+  /** Prove Restorable: the engine's proof in the task terminal; the set's state follows from its history. */
+  private async prove(arg: unknown): Promise<void> {
+    const resolved = await this.resolveSet(arg, 'Prove which backup set restorable?');
+    if (!resolved) return;
+    this.dependencies.config.requireTrust('Proving a set');
+    if (resolved.set.status === 'running') throw new PulseError('backup-locked', `${resolved.set.id} is still being written`, { hint: 'wait for the backup to finish, then prove it' });
+    const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'prove', setId: resolved.set.id }, resolved.folder);
+    if (!outcome.proof) {
+      await this.failed(outcome, 'prove');
+      return;
+    }
+    await this.showProof(resolved.folder, outcome.proof, { afterBackup: false });
+  }
+
+  private async showProof(folder: vscode.WorkspaceFolder, proof: ProofRecord, context: { afterBackup: boolean }): Promise<void> {
+    const message = proofMessage(proof, context);
+    const show = message.kind === 'information' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const choice = await show(message.text, 'Open Report');
+    if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, proof.setId);
+  }
+
+  /** Compare with Database: what changed since the set, read-only, shown as a document. */
+  private async compareWithDatabase(arg: unknown): Promise<void> {
+    const resolved = await this.resolveSet(arg, 'Compare which backup set with the database?');
+    if (!resolved) return;
+    this.dependencies.config.requireTrust('Comparing with the database');
+    const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'diff', setId: resolved.set.id }, resolved.folder);
+    if (!outcome.diff) {
+      await this.failed(outcome, 'compare with the database');
+      return;
+    }
+    await this.dependencies.diffDocuments.show(outcome.diff);
+    void vscode.window.showInformationMessage(diffMessage(outcome.diff));
   }
 
   private async restore(arg: unknown, preset?: { mode: RestoreMode }): Promise<void> {
