@@ -675,7 +675,8 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.equal(titles['pulseBackup.backup'], 'Back Up Database');
     assert.equal(titles['pulseBackup.revealSet'], 'Open Backups Folder', 'not VS Code\'s own "Reveal in File Explorer"');
     for (const [id, title] of Object.entries(titles)) {
-      for (const word of title.replace(/…$/, '').split(' ')) assert.match(word, /^[A-Z]/, `${id}: "${title}" is in Title Case`);
+      // As VS Code's own titles (Compare with Selected): short prepositions and articles stay lower case.
+      for (const word of title.replace(/…$/, '').split(' ')) assert.match(word, /^([A-Z]|(a|an|the|and|or|with|to|in|of|on|for)$)/, `${id}: "${title}" is in Title Case`);
     }
     const properties = manifest.contributes.configuration.properties;
     assert.ok(properties['pulseBackup.connectionURL'], 'VS Code titles it "Connection URL"');
