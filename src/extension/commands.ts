@@ -19,7 +19,7 @@ import { describePolicy } from '../core/retentionPolicy';
 import { latestBackup } from '../core/setState';
 import { findSupabaseCli } from '../core/supabaseReset';
 import { verifySet } from '../core/verify';
-import type { BackupsStore, FolderListing } from './backups';
+import type { BackupsStore } from './backups';
 import { pickWorkspaceFolder, type Config } from './config';
 import { configureConnection } from './connectionCommand';
 import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './dialogs';
@@ -33,21 +33,9 @@ import { diffMessage, proofMessage, proofNotRunMessage } from './proofText';
 import { ReportPanel, type ReportPanelDependencies } from './reportPanel';
 import { SETTING } from './settings';
 import { TASK_TYPE, type PulseTasks, type TaskOutcome } from './tasks';
-import type { BackupsNode, FileNode, SetNode } from './tree';
-import { SET_STATE_ICONS, SET_STATE_WORDS, setLabel, setState, type SetEntry } from './viewModel';
+import { setLabel } from './viewModel';
+import { isFileNode, noSets, resolveSet, throwIfUnusable, type ResolvedSet } from './setPicker';
 
-/** How a command names a set when it does not come from the tree. */
-export interface SetReference {
-  folderUri: string;
-  setId: string;
-}
-
-interface ResolvedSet {
-  folder: vscode.WorkspaceFolder;
-  listing: FolderListing;
-  backupsFolder: string;
-  set: ListedSet;
-}
 
 interface CommandDependencies {
   extensionUri: vscode.Uri;
@@ -369,53 +357,9 @@ export class Commands extends Disposable {
     await vscode.env.clipboard.writeText(arg.path);
   }
 
-  // -------------------------------------------------------------------------
-  // Which set
-
-  private async resolveSet(arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
-    const { config, store } = this.dependencies;
-    let folder: vscode.WorkspaceFolder | undefined;
-    let setId: string | undefined;
-    if (isSetNode(arg)) {
-      folder = arg.folder;
-      setId = arg.entry.set.id;
-    } else if (isSetReference(arg)) {
-      folder = config.folders.find((candidate) => candidate.uri.toString() === arg.folderUri);
-      setId = arg.setId;
-    } else {
-      folder = await pickWorkspaceFolder(config, placeHolder);
-    }
-    if (!folder) return undefined;
-    const listing = await store.listing(folder);
-    throwIfUnusable(listing);
-    const backupsFolder = listing.settings?.backupsFolder ?? '';
-    if (setId === undefined) {
-      if (listing.entries.length === 0) throw noSets(listing);
-      const picked = await vscode.window.showQuickPick(listing.entries.map(setPickItem), { placeHolder });
-      return picked ? { folder, listing, backupsFolder, set: picked.set } : undefined;
-    }
-    // A set just written may not be listed yet (the watcher's reload is on its way): list again once.
-    let found = listing.entries.find((entry) => entry.set.id === setId);
-    if (!found) {
-      store.refresh(folder);
-      found = (await store.listing(folder)).entries.find((entry) => entry.set.id === setId);
-    }
-    if (!found) {
-      throw new PulseError('unknown-set', `no backup set ${setId} in ${backupsFolder}`, { hint: 'it may have been removed; refresh the Backups view' });
-    }
-    return { folder, listing, backupsFolder, set: found.set };
+  private resolveSet(arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
+    return resolveSet(this.dependencies.config, this.dependencies.store, arg, placeHolder);
   }
-}
-
-/** A set in a picker: its state's icon and words, so a safety backup is never mistaken for a backup. */
-export function setPickItem(entry: SetEntry): vscode.QuickPickItem & { set: ListedSet } {
-  const state = setState(entry);
-  return {
-    label: `$(${SET_STATE_ICONS[state].id}) ${setLabel(entry.set)}`,
-    description: `${SET_STATE_WORDS[state]}${entry.set.pinned ? ', pinned' : ''}`,
-    detail: `${entry.set.id} · ${formatBytes(entry.set.totalBytes)}`,
-    set: entry.set,
-  };
 }
 
 async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mode: RestoreMode; reset: boolean } | undefined> {
@@ -442,16 +386,6 @@ async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mod
     placeHolder: 'What to restore (a pre-flight check and a confirmation come before anything changes)',
   });
   return picked ? { mode: picked.mode, reset: picked.reset } : undefined;
-}
-
-function throwIfUnusable(listing: FolderListing): void {
-  if (listing.error && !listing.settings) throw listing.error;
-}
-
-function noSets(listing: FolderListing): PulseError {
-  return new PulseError('unknown-set', `there are no backup sets in ${listing.settings?.backupsFolder ?? listing.folder.name}`, {
-    hint: 'run Pulse Backup: Back Up Database first',
-  });
 }
 
 function nothingToPrune(plan: PruneResult): string {
@@ -485,18 +419,4 @@ async function moveToTrash(file: string): Promise<void> {
     if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') throw Object.assign(new Error(`${file} does not exist`), { code: 'ENOENT' });
     throw error;
   }
-}
-
-function isSetNode(value: unknown): value is SetNode {
-  return typeof value === 'object' && value !== null && (value as BackupsNode).kind === 'set';
-}
-
-function isFileNode(value: unknown): value is FileNode {
-  return typeof value === 'object' && value !== null && (value as BackupsNode).kind === 'file';
-}
-
-function isSetReference(value: unknown): value is SetReference {
-  if (typeof value !== 'object' || value === null) return false;
-  const { folderUri, setId } = value as { folderUri?: unknown; setId?: unknown };
-  return typeof folderUri === 'string' && typeof setId === 'string';
 }
