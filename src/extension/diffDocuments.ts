@@ -1,8 +1,8 @@
 /**
  * Compare with Database's result as a read-only Markdown document (scheme
  * pulse-backup-diff): a person reads it like any file, searches it, copies
- * from it, and nothing of it is written to disk. One document per set;
- * comparing again replaces its text.
+ * from it, and nothing of it is written to disk. Each comparison is a
+ * document of its own, opened as a preview (the next one takes its tab).
  */
 import * as vscode from 'vscode';
 import type { DiffResult } from '../core/diff';
@@ -13,8 +13,6 @@ export const DIFF_SCHEME = 'pulse-backup-diff';
 
 export class DiffDocuments extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
-  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
-  readonly onDidChange = this.changed.event;
 
   constructor() {
     super();
@@ -29,9 +27,9 @@ export class DiffDocuments extends Disposable implements vscode.TextDocumentCont
 
   /** Shows the result beside the editor that is open, as a Markdown document. */
   async show(result: DiffResult): Promise<vscode.TextEditor> {
-    const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${result.setId} compared with ${result.target.database}.md` });
+    // A document per comparison: an open one would show its old text until VS Code asks again.
+    const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${result.setId} compared with ${result.target.database}.md`, query: `at=${result.comparedAt}` });
     this.texts.set(uri.toString(), diffDocument(result));
-    this.changed.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
     const markdown = document.languageId === 'markdown' ? document : await vscode.languages.setTextDocumentLanguage(document, 'markdown');
     return vscode.window.showTextDocument(markdown, { preview: true });

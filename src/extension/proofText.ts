@@ -24,10 +24,11 @@ export function proveProgressText(event: ProveProgress): ProgressText {
       return { line: `${capitalise(PATH_TITLES[event.path])}: restoring into the scratch database ${event.database}` };
     case 'platform-loaded':
       return { line: `  ${PATH_TITLES[event.path]}: the Supabase platform copied from the live database` };
+    // Passing steps: redrawn in place, so the terminal keeps what the backup before it printed in view.
     case 'loading':
-      return { line: `  ${PATH_TITLES[event.path]}: psql -f ${basename(event.file)}` };
+      return { live: `  ${PATH_TITLES[event.path]}: psql -f ${basename(event.file)}` };
     case 'reading':
-      return { line: `  ${PATH_TITLES[event.path]}: reading ${plural(event.tables, 'table')} and the schema back` };
+      return { live: `  ${PATH_TITLES[event.path]}: reading ${plural(event.tables, 'table')} and the schema back` };
     case 'path-done':
       return { line: `  ${PATH_TITLES[event.path]}: ${event.equal ? 'equal' : 'DIFFERS'}` };
     case 'not-recorded':
