@@ -16,7 +16,7 @@ import { describeContainerTools, supabaseToolRoute, type ContainerTools } from '
 import type { Config } from './config';
 import { capitalise } from './hints';
 import type { Log } from './log';
-import { diffProgressText, proveProgressText } from './proofText';
+import { diffProgressText, proofBriefLines, proveProgressText } from './proofText';
 import { proofOutcomeLines } from '../core/proofWords';
 import type { FolderSettings } from './settings';
 import type { TaskIO } from './taskTerminal';
@@ -53,7 +53,7 @@ export async function proveJob(
   const pgBinDir = config.clientToolsFolder(settings);
   // The container's tools only where the scratch databases are the container's own database server.
   const container = scratchTarget ? await toolRoute(settings, scratchTarget, pgBinDir, io) : (known ? known.container : await toolRoute(settings, target, pgBinDir, io));
-  io.line(`Proving ${setId}: restoring it into scratch databases on ${describeServer(scratchTarget ?? target)} as ${(scratchTarget ?? target).user}, reading every table back and comparing`);
+  io.line(`Proving ${setId} in scratch databases on ${describeServer(scratchTarget ?? target)} as ${(scratchTarget ?? target).user}`);
   log.info(`proof of ${setId} on ${describeTarget(scratchTarget ?? target)} started`);
   const record = await proveSet({
     folder: settings.backupsFolder,
@@ -65,9 +65,10 @@ export async function proveJob(
     ...(container ? { container } : {}),
     allowRemote: false,
     signal: io.signal,
-    onProgress: (event) => io.progress(proveProgressText(event)),
+    // After a backup (`known`), the proof says its outcome in few lines: the backup's own lines stay in view.
+    onProgress: (event) => io.progress(proveProgressText(event, { brief: known !== undefined })),
   });
-  for (const line of proofOutcomeLines(record)) io.line(line);
+  for (const line of known ? proofBriefLines(record) : proofOutcomeLines(record)) io.line(line);
   log.info(`proof of ${setId}: ${record.summary}`);
   return record;
 }

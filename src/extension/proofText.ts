@@ -16,7 +16,26 @@ import { escapeMarkdown } from '../core/reportMarkdown';
 import { capitalise } from './hints';
 import type { ProgressText } from './progressText';
 
-export function proveProgressText(event: ProveProgress): ProgressText {
+/**
+ * One progress event as text. `brief` (the proof right after a backup):
+ * each way's start and end are redrawn in place too, so the backup's table
+ * list above stays in view and the proof adds only its outcome.
+ */
+export function proveProgressText(event: ProveProgress, options: { brief?: boolean } = {}): ProgressText {
+  const text = fullProgressText(event);
+  return options.brief && (event.kind === 'path-start' || event.kind === 'path-done') && text.line !== undefined ? { live: text.line } : text;
+}
+
+/** A proof's outcome in few lines (after a backup): the summary, each difference, each note. */
+export function proofBriefLines(record: ProofRecord): string[] {
+  return [
+    `${capitalise(record.summary)} (${formatDuration(record.durationMs)})`,
+    ...record.differences.map((difference) => `  ${describeDifference(difference)}`),
+    ...record.notes.map((note) => `Note: ${note}`),
+  ];
+}
+
+function fullProgressText(event: ProveProgress): ProgressText {
   switch (event.kind) {
     case 'swept':
       return event.dropped.length > 0 ? { line: `Dropped ${plural(event.dropped.length, 'scratch database')} a stopped proof left: ${event.dropped.join(', ')}` } : {};

@@ -12,7 +12,7 @@ import type { CheckResult, CheckStatus, VerificationReport } from '../../src/cor
 import type { ProofDifference, ProofRecord } from '../../src/core/proofRecord';
 import { proofOutcomeLines, proofSummary } from '../../src/core/proofWords';
 import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences, restoreProofLine } from '../../src/extension/dialogs';
-import { diffDocument, diffMessage, proofMessage, proveProgressText } from '../../src/extension/proofText';
+import { diffDocument, diffMessage, proofBriefLines, proofMessage, proveProgressText } from '../../src/extension/proofText';
 import { provesAfterBackup } from '../../src/extension/settings';
 import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../../src/core/proofPlan';
 import type { DiffResult } from '../../src/core/diff';
@@ -702,6 +702,13 @@ describe('proofs in the extension', () => {
     assert.deepEqual(proveProgressText({ kind: 'path-start', path: 'schema-then-data', database: 'pulse_prove_1_schema' }), { line: 'Schema then data: restoring into the scratch database pulse_prove_1_schema' });
     assert.deepEqual(proveProgressText({ kind: 'platform-loaded', path: 'complete', refused: 0 }), { line: '  the complete file: the Supabase platform copied from the live database' });
     assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
+    // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
+    assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
+    assert.deepEqual(proofBriefLines(failedProof), [
+      'NOT proved: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (and 1 more difference) (1.4 s)',
+      '  the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored',
+      '  schema then data: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored',
+    ]);
     const lines = proofOutcomeLines(failedProof);
     assert.match(lines[0], /^NOT proved: the complete file: public\.users/);
     assert.ok(lines.includes('Differences:'));

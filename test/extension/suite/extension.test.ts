@@ -620,6 +620,23 @@ describe('Pulse Backup in a real VS Code', function () {
     await waitFor('the tampered copy to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === id) ? undefined : true));
   });
 
+  it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words: the setting, never --scratch-db', async function () {
+    await query("CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'");
+    const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
+    await section.update('scratchServerURL', `postgresql://pulse_prove_nobody:nobody@${db.host}:${db.port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      await vscode.commands.executeCommand('pulseBackup.prove', reference(firstSetId));
+      const failure = await prompts.waitForMessage((call) => call.kind === 'error');
+      assert.ok(!failure.message.includes('\n'), 'one line');
+      assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set pulseBackup\.scratchServerURL to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
+      assert.doesNotMatch(failure.message, /--scratch-db|PGPASSWORD/);
+      assert.deepEqual(await scratchDatabases(), []);
+    } finally {
+      await section.update('scratchServerURL', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await query('DROP ROLE pulse_prove_nobody');
+    }
+  });
+
   it('Compare with Database after known changes lists exactly those changes, read-only; once they are undone, nothing changed since this backup', async function () {
     // public."group": a table no trigger touches and no sequence numbers, with a name that needs quoting.
     type GroupRow = { id: number; user: string; order: number; select: string | null };
