@@ -620,7 +620,7 @@ describe('Pulse Backup in a real VS Code', function () {
     await waitFor('the tampered copy to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === id) ? undefined : true));
   });
 
-  it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words: the setting, never --scratch-db', async function () {
+  it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept', async function () {
     await query("CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'");
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('scratchServerURL', `postgresql://pulse_prove_nobody:nobody@${db.host}:${db.port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
@@ -631,6 +631,13 @@ describe('Pulse Backup in a real VS Code', function () {
       assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set pulseBackup\.scratchServerURL to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
       assert.doesNotMatch(failure.message, /--scratch-db|PGPASSWORD/);
       assert.deepEqual(await scratchDatabases(), []);
+      // After a backup, a proof that cannot run is a warning: the backup succeeded and its set is kept.
+      prompts.reset();
+      const { setId } = await backUp();
+      const warning = await prompts.waitForMessage((call) => call.kind === 'warning' && call.message.startsWith(`Backup ${setId} is written and kept, but it could not be proved: `));
+      assert.match(warning.message, /set pulseBackup\.scratchServerURL to /);
+      assert.ok((await listSets(backupsFolder)).some((set) => set.id === setId && set.status === 'complete'), 'the set is there, whole');
+      assert.deepEqual(proofsInHistory(setId), [], 'no proof recorded');
     } finally {
       await section.update('scratchServerURL', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
       await query('DROP ROLE pulse_prove_nobody');
