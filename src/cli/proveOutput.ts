@@ -1,9 +1,9 @@
 /** How the CLI shows a proof: each way's steps while it runs, then the outcome and every difference. */
 import { TerminalPrinter } from './terminalPrinter';
-import { formatCount, formatDuration } from '../core/format';
+import { formatCount } from '../core/format';
 import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
-import { PATH_TITLES, describeDifference } from '../core/prove/words';
+import { PATH_TITLES, proofOutcomeLines } from '../core/prove/words';
 import { basename } from 'node:path';
 
 export class ProveProgressPrinter extends TerminalPrinter {
@@ -34,20 +34,7 @@ export class ProveProgressPrinter extends TerminalPrinter {
 }
 
 export function renderProof(record: ProofRecord): string {
-  const lines = [`${capitalise(record.summary)} (${formatDuration(record.durationMs)})`];
-  for (const path of record.paths) {
-    const what = path.restored
-      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
-      : 'did not restore';
-    lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
-  }
-  if (record.differences.length > 0) {
-    lines.push('Differences:');
-    for (const difference of record.differences) lines.push(`  ${describeDifference(difference)}`);
-  }
-  for (const note of record.notes) lines.push(`Note: ${note}`);
-  lines.push(`Scratch databases on ${record.server.user}@${record.server.host}:${record.server.port}, dropped again.`);
-  return `${lines.join('\n')}\n`;
+  return `${proofOutcomeLines(record).join('\n')}\n`;
 }
 
 export function capitalise(text: string): string {

@@ -1,6 +1,6 @@
 /**
  * What each workspace folder's backups folder holds, kept fresh: the
- * engine's listing plus each set's last verification from its history,
+ * engine's listing plus each set's last verification and proof from its history,
  * loaded on first use (the tree becoming visible, the status bar after
  * activation) and again whenever a FileSystemWatcher sees the folder change.
  * The tree and the status bar read from here; neither lists on its own.
@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
-import { currentVerification, lastVerification, readHistory } from '../core/sets/history';
+import { currentProof, currentVerification, lastVerification, readHistory } from '../core/sets/history';
 import { listSets } from '../core/sets/listing';
 import type { Config } from './config';
 import { Disposable, disposeAll } from './lifecycle';
@@ -26,7 +26,7 @@ export interface FolderListing {
   error?: PulseError;
 }
 
-export type OperationKind = 'backup' | 'restore' | 'verify' | 'prune';
+export type OperationKind = 'backup' | 'restore' | 'verify' | 'prove' | 'diff' | 'prune';
 
 /** Changes that arrive together (a backup renames four files) cause one reload. */
 const RELOAD_DELAY_MS = 300;
@@ -124,10 +124,14 @@ export class BackupsStore extends Disposable {
           if (!set.hasHistory) return { set };
           const history = await readHistory(settings.backupsFolder, set.id);
           const last = lastVerification(history, 'post-backup');
-          if (!last) return { set };
-          // A verification counts until a file of the set changes after it.
-          const holding = await currentVerification(settings.backupsFolder, set, history);
-          return holding ? { set, lastVerification: holding } : { set, staleVerification: last };
+          // A verification, and a passed proof, count until a file of the set changes after them.
+          const [holding, proof] = await Promise.all([currentVerification(settings.backupsFolder, set, history), currentProof(settings.backupsFolder, set, history)]);
+          return {
+            set,
+            ...(holding ? { lastVerification: holding } : last ? { staleVerification: last } : {}),
+            ...(proof.proof ? { proof: proof.proof } : {}),
+            ...(proof.stale ? { staleProof: proof.stale } : {}),
+          };
         }),
       );
       return { folder, settings, entries };

@@ -1,7 +1,8 @@
 /**
  * Every pulseBackup.* command. Commands about one set take it from the tree
  * (a SetNode), from the status bar or the report ({ folderUri, setId }), or
- * ask for it. Work a person should watch (backup, verify, restore) runs as a
+ * ask for it. Work a person should watch (backup, verify, restore, prove,
+ * compare) runs as a
  * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
  * goes through showFailure; a question answered with no is not a failure.
  */
@@ -18,31 +19,23 @@ import { describePolicy } from '../core/retention/policy';
 import { latestBackup } from '../core/sets/state';
 import { findSupabaseCli } from '../core/supabase/reset';
 import { verifySet } from '../core/verify/verify';
-import type { BackupsStore, FolderListing } from './backups';
+import type { BackupsStore } from './backups';
 import { pickWorkspaceFolder, type Config } from './config';
 import { configureConnection } from './connectionCommand';
 import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
+import type { DiffDocuments } from './diffDocuments';
+import type { ProofRecord } from '../core/prove/record';
+import { sentenceOf } from './hints';
+import { diffMessage, proofMessage, proofNotRunMessage } from './proofText';
 import { ReportPanel, type ReportPanelDependencies } from './reportPanel';
 import { SETTING } from './settings';
 import { TASK_TYPE, type PulseTasks, type TaskOutcome } from './tasks';
-import type { BackupsNode, FileNode, SetNode } from './tree';
-import { SET_STATE_ICONS, SET_STATE_WORDS, setLabel, setState, type SetEntry } from './viewModel';
+import { setLabel } from './viewModel';
+import { isFileNode, noSets, resolveSet, throwIfUnusable, type ResolvedSet } from './setPicker';
 
-/** How a command names a set when it does not come from the tree. */
-export interface SetReference {
-  folderUri: string;
-  setId: string;
-}
-
-interface ResolvedSet {
-  folder: vscode.WorkspaceFolder;
-  listing: FolderListing;
-  backupsFolder: string;
-  set: ListedSet;
-}
 
 interface CommandDependencies {
   extensionUri: vscode.Uri;
@@ -50,6 +43,7 @@ interface CommandDependencies {
   store: BackupsStore;
   log: Log;
   tasks: PulseTasks;
+  diffDocuments: DiffDocuments;
 }
 
 export class Commands extends Disposable {
@@ -63,6 +57,7 @@ export class Commands extends Disposable {
       store: dependencies.store,
       log: dependencies.log,
       verify: (folder, setId) => this.verify({ folderUri: folder.uri.toString(), setId }),
+      prove: (folder, setId) => this.prove({ folderUri: folder.uri.toString(), setId }),
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),
     };
     const commands: Record<string, (...args: unknown[]) => Promise<void> | void> = {
@@ -77,6 +72,8 @@ export class Commands extends Disposable {
       'pulseBackup.refresh': () => dependencies.store.refresh(),
       'pulseBackup.restore': (arg) => this.restore(arg),
       'pulseBackup.verify': (arg) => this.verify(arg),
+      'pulseBackup.prove': (arg) => this.prove(arg),
+      'pulseBackup.compareWithDatabase': (arg) => this.compareWithDatabase(arg),
       'pulseBackup.copyRestoreCommand': (arg) => this.copyRestoreCommand(arg),
       'pulseBackup.revealSet': (arg) => this.revealSet(arg),
       'pulseBackup.pin': (arg) => this.setPinned(arg, true),
@@ -121,7 +118,11 @@ export class Commands extends Disposable {
       tables: manifest.tables.length,
       removed: outcome.retention?.result.removed ?? [],
       kept: outcome.retention?.declined ?? 0,
+      ...(outcome.proof?.outcome === 'proved' ? { proved: true } : {}),
     });
+    // A proof that failed, or could not run, is a warning of its own: the backup is written and kept.
+    if (outcome.proof && outcome.proof.outcome !== 'proved') void this.showProof(folder, outcome.proof, { afterBackup: true });
+    if (outcome.proofNotRun) void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
     const choice = await vscode.window.showInformationMessage(message, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
@@ -155,6 +156,41 @@ export class Commands extends Disposable {
     const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     const choice = await show(text, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
+  }
+
+  /** Prove Restorable: the engine's proof in the task terminal; the set's state follows from its history. */
+  private async prove(arg: unknown): Promise<void> {
+    const resolved = await this.resolveSet(arg, 'Prove which backup set restorable?');
+    if (!resolved) return;
+    this.dependencies.config.requireTrust('Proving a set');
+    if (resolved.set.status === 'running') throw new PulseError('backup-locked', `${resolved.set.id} is still being written`, { hint: 'wait for the backup to finish, then prove it' });
+    const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'prove', setId: resolved.set.id }, resolved.folder);
+    if (!outcome.proof) {
+      await this.failed(outcome, 'prove');
+      return;
+    }
+    await this.showProof(resolved.folder, outcome.proof, { afterBackup: false });
+  }
+
+  private async showProof(folder: vscode.WorkspaceFolder, proof: ProofRecord, context: { afterBackup: boolean }): Promise<void> {
+    const message = proofMessage(proof, context);
+    const show = message.kind === 'information' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const choice = await show(message.text, 'Open Report');
+    if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, proof.setId);
+  }
+
+  /** Compare with Database: what changed since the set, read-only, shown as a document. */
+  private async compareWithDatabase(arg: unknown): Promise<void> {
+    const resolved = await this.resolveSet(arg, 'Compare which backup set with the database?');
+    if (!resolved) return;
+    this.dependencies.config.requireTrust('Comparing with the database');
+    const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'diff', setId: resolved.set.id }, resolved.folder);
+    if (!outcome.diff) {
+      await this.failed(outcome, 'compare with the database');
+      return;
+    }
+    await this.dependencies.diffDocuments.show(outcome.diff);
+    void vscode.window.showInformationMessage(diffMessage(outcome.diff));
   }
 
   private async restore(arg: unknown, preset?: { mode: RestoreMode }): Promise<void> {
@@ -321,53 +357,9 @@ export class Commands extends Disposable {
     await vscode.env.clipboard.writeText(arg.path);
   }
 
-  // -------------------------------------------------------------------------
-  // Which set
-
-  private async resolveSet(arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
-    const { config, store } = this.dependencies;
-    let folder: vscode.WorkspaceFolder | undefined;
-    let setId: string | undefined;
-    if (isSetNode(arg)) {
-      folder = arg.folder;
-      setId = arg.entry.set.id;
-    } else if (isSetReference(arg)) {
-      folder = config.folders.find((candidate) => candidate.uri.toString() === arg.folderUri);
-      setId = arg.setId;
-    } else {
-      folder = await pickWorkspaceFolder(config, placeHolder);
-    }
-    if (!folder) return undefined;
-    const listing = await store.listing(folder);
-    throwIfUnusable(listing);
-    const backupsFolder = listing.settings?.backupsFolder ?? '';
-    if (setId === undefined) {
-      if (listing.entries.length === 0) throw noSets(listing);
-      const picked = await vscode.window.showQuickPick(listing.entries.map(setPickItem), { placeHolder });
-      return picked ? { folder, listing, backupsFolder, set: picked.set } : undefined;
-    }
-    // A set just written may not be listed yet (the watcher's reload is on its way): list again once.
-    let found = listing.entries.find((entry) => entry.set.id === setId);
-    if (!found) {
-      store.refresh(folder);
-      found = (await store.listing(folder)).entries.find((entry) => entry.set.id === setId);
-    }
-    if (!found) {
-      throw new PulseError('unknown-set', `no backup set ${setId} in ${backupsFolder}`, { hint: 'it may have been removed; refresh the Backups view' });
-    }
-    return { folder, listing, backupsFolder, set: found.set };
+  private resolveSet(arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
+    return resolveSet(this.dependencies.config, this.dependencies.store, arg, placeHolder);
   }
-}
-
-/** A set in a picker: its state's icon and words, so a safety backup is never mistaken for a backup. */
-export function setPickItem(entry: SetEntry): vscode.QuickPickItem & { set: ListedSet } {
-  const state = setState(entry);
-  return {
-    label: `$(${SET_STATE_ICONS[state].id}) ${setLabel(entry.set)}`,
-    description: `${SET_STATE_WORDS[state]}${entry.set.pinned ? ', pinned' : ''}`,
-    detail: `${entry.set.id} · ${formatBytes(entry.set.totalBytes)}`,
-    set: entry.set,
-  };
 }
 
 async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mode: RestoreMode; reset: boolean } | undefined> {
@@ -394,16 +386,6 @@ async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mod
     placeHolder: 'What to restore (a pre-flight check and a confirmation come before anything changes)',
   });
   return picked ? { mode: picked.mode, reset: picked.reset } : undefined;
-}
-
-function throwIfUnusable(listing: FolderListing): void {
-  if (listing.error && !listing.settings) throw listing.error;
-}
-
-function noSets(listing: FolderListing): PulseError {
-  return new PulseError('unknown-set', `there are no backup sets in ${listing.settings?.backupsFolder ?? listing.folder.name}`, {
-    hint: 'run Pulse Backup: Back Up Database first',
-  });
 }
 
 function nothingToPrune(plan: PruneResult): string {
@@ -437,18 +419,4 @@ async function moveToTrash(file: string): Promise<void> {
     if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') throw Object.assign(new Error(`${file} does not exist`), { code: 'ENOENT' });
     throw error;
   }
-}
-
-function isSetNode(value: unknown): value is SetNode {
-  return typeof value === 'object' && value !== null && (value as BackupsNode).kind === 'set';
-}
-
-function isFileNode(value: unknown): value is FileNode {
-  return typeof value === 'object' && value !== null && (value as BackupsNode).kind === 'file';
-}
-
-function isSetReference(value: unknown): value is SetReference {
-  if (typeof value !== 'object' || value === null) return false;
-  const { folderUri, setId } = value as { folderUri?: unknown; setId?: unknown };
-  return typeof folderUri === 'string' && typeof setId === 'string';
 }

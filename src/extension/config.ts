@@ -30,6 +30,7 @@ import {
 /** How the log and messages name the URL setting. */
 export const URL_SETTING_LABEL = 'the pulseBackup.connectionURL setting';
 const SECRET_STORAGE_LABEL = "VS Code's secret storage";
+const SCRATCH_SETTING_LABEL = 'the pulseBackup.scratchServerURL setting';
 
 export class Config extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
@@ -74,6 +75,8 @@ export class Config extends Disposable {
       staleAfterHours: section.get<number>(SETTING.staleAfterHours),
       safetyBackupBeforeRestore: section.get<boolean>(SETTING.safetyBackupBeforeRestore),
       profile: section.get<string>(SETTING.profile),
+      proveAfterBackup: section.get<string>(SETTING.proveAfterBackup),
+      scratchServerUrl: explicitValue<string>(section, SETTING.scratchServerURL),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }
@@ -101,6 +104,27 @@ export class Config extends Disposable {
       }
     }
     this.log.info(`connection of ${folder.name}: ${describeTarget(target)}; ${describeOrigins(origins)}`);
+    return target;
+  }
+
+  /**
+   * Where a proof creates its scratch databases: the pulseBackup.scratchServerURL
+   * setting (its password from secret storage, or the environment, as any
+   * URL without one), else undefined: the backed-up database's own server and role.
+   */
+  async scratchTarget(folder: vscode.WorkspaceFolder): Promise<ConnectionTarget | undefined> {
+    const url = this.settingsFor(folder).scratchServerUrl;
+    if (url === undefined) return undefined;
+    const { target, origins } = explainConnection({ url, urlLabel: SCRATCH_SETTING_LABEL, env: process.env });
+    if (origins.password === SCRATCH_SETTING_LABEL) this.warnPasswordInSettings(url, SETTING.scratchServerURL);
+    else {
+      const stored = await this.secrets.get(passwordKey(target));
+      if (stored !== undefined && stored !== '') {
+        target.password = stored;
+        origins.password = SECRET_STORAGE_LABEL;
+      }
+    }
+    this.log.info(`scratch server of ${folder.name}'s proofs: ${describeTarget(target)}; ${describeOrigins(origins)}`);
     return target;
   }
 
@@ -132,10 +156,14 @@ export class Config extends Disposable {
     });
   }
 
-  private warnPasswordInSettings(url: string): void {
+  private warnPasswordInSettings(url: string, setting: string = SETTING.connectionURL): void {
     if (this.warnedUrls.has(url)) return;
     this.warnedUrls.add(url);
-    this.log.warn('pulseBackup.connectionURL contains a password; settings are plain text. Run "Pulse Backup: Configure Connection" to move it into secret storage.');
+    this.log.warn(
+      setting === SETTING.connectionURL
+        ? 'pulseBackup.connectionURL contains a password; settings are plain text. Run "Pulse Backup: Configure Connection" to move it into secret storage.'
+        : `pulseBackup.${setting} contains a password; settings are plain text. Remove it and keep the password in ~/.pgpass instead.`,
+    );
   }
 }
 

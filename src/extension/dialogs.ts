@@ -3,7 +3,9 @@
  * what a restore changes (first, in one line), and what a retention run
  * will remove. commands.ts and tasks.ts show these in modal dialogs.
  */
-import { formatBytes, formatCount } from '../core/format';
+import { formatAge, formatBytes, formatCount } from '../core/format';
+import type { ProofStanding } from '../core/sets/history';
+import { describeDifference } from '../core/prove/words';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import type { RestorePlan } from '../core/restore/types';
@@ -82,16 +84,34 @@ export function restoreConsequences(plan: RestorePlan): string[] {
 }
 
 /**
- * The modal's title and text: what changes first, then the target and the
- * safety backup, the pre-flight's warnings and notes. The long object list
- * is kept for Show Details.
+ * Whether the set was proved restorable, and when, in one line: what a
+ * person wants to know before relying on it.
  */
-export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFacts, safetyBackup: boolean): RestoreConfirmation {
+export function restoreProofLine(standing: ProofStanding, now: Date): string {
+  const { proof, stale } = standing;
+  if (proof?.outcome === 'proved') {
+    return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: a test restore read back ${plural(proof.tables, 'table')} and ${plural(proof.rows, 'row')} equal.`;
+  }
+  if (proof?.outcome === 'failed') {
+    const first = proof.differences[0];
+    return `This set FAILED its proof ${formatAge(new Date(proof.provedAt), now)}: ${first ? describeDifference(first) : proof.summary}.`;
+  }
+  if (stale) return `Proved ${formatAge(new Date(stale.provedAt), now)}, but a file of the set changed since: that proof no longer speaks for it.`;
+  return 'Never proved: Prove Restorable test-restores a set into a scratch database first.';
+}
+
+/**
+ * The modal's title and text: what changes first and whether the set was
+ * proved, then the target and the safety backup, the pre-flight's warnings
+ * and notes. The long object list is kept for Show Details.
+ */
+export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFacts, safetyBackup: boolean, proof: { standing: ProofStanding; now: Date } = { standing: {}, now: new Date() }): RestoreConfirmation {
   const message = `Restore ${plan.setId} (${RESTORE_MODE_WORDS[plan.mode]}) into database "${target.database}" on ${target.host}:${target.port}?`;
   const checks = plan.verification.groups.flatMap((group) => group.checks);
   const warnings = checks.filter((check) => check.status === 'warn');
   const lines = [
     ...restoreConsequences(plan),
+    restoreProofLine(proof.standing, proof.now),
     '',
     `Target: ${plan.target}, PostgreSQL ${plan.serverVersion}.`,
     safetyBackup
@@ -160,9 +180,9 @@ export function removalConfirmation(preview: PruneResult, context: { afterBackup
   return { message, detail: lines.join('\n'), remove: `Remove ${count}` };
 }
 
-/** The toast after a backup: the set, and every removal counted. */
-export function backupDoneMessage(input: { setId: string; bytes: number; tables: number; removed: readonly RemovableSet[]; kept: number }): string {
-  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')}).`;
+/** The toast after a backup: the set, whether it was proved, and every removal counted. */
+export function backupDoneMessage(input: { setId: string; bytes: number; tables: number; removed: readonly RemovableSet[]; kept: number; proved?: boolean }): string {
+  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')})${input.proved ? ' and proved restorable' : ''}.`;
   const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
   const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;

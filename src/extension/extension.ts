@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import { BackupsStore } from './backups';
 import { Commands } from './commands';
+import { DiffDocuments } from './diffDocuments';
 import { Config } from './config';
 import { addToGitIgnore, gitIgnoreState } from './gitignore';
 import { Log } from './log';
@@ -44,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
     log,
     afterBackup: (folder, settings) => void offerGitIgnore(context.workspaceState, folder, settings, log),
   });
-  const commands = new Commands({ extensionUri: context.extensionUri, config, store, log, tasks });
+  const diffDocuments = new DiffDocuments();
+  const commands = new Commands({ extensionUri: context.extensionUri, config, store, log, tasks, diffDocuments });
 
   const tree = new BackupsTreeProvider(store);
   const treeView = vscode.window.createTreeView(BACKUPS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
@@ -57,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
     config,
     store,
     tasks,
+    diffDocuments,
     commands,
     tree,
     treeView,

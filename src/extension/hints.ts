@@ -13,6 +13,14 @@ const CONFIGURE = 'Pulse Backup: Configure Connection';
 const REWRITES: readonly (readonly [RegExp, string])[] = [
   [/\brun pulse-backup list --dir \S+ to see the sets\b/g, 'see the sets in the Backups view'],
   [/\brun pulse-backup backup first\b/g, 'run Pulse Backup: Back Up Database first'],
+  // Proofs: the scratch server is a setting in VS Code.
+  [/\bpass --scratch-db (\S+) \(its password in PGPASSWORD or ~\/\.pgpass\)/g, 'set pulseBackup.scratchServerURL to $1 (its password in ~/.pgpass)'],
+  [/\bor pass --scratch-db URL to prove on another server\b/g, 'or set pulseBackup.scratchServerURL to prove on another server'],
+  [
+    /^prove on a local server \(loopback or a local socket; --scratch-db URL names one\), or pass --allow-remote if you really mean that server$/g,
+    'set pulseBackup.scratchServerURL to a server on this machine; to prove on another server use the CLI: pulse-backup prove … --scratch-db URL --allow-remote',
+  ],
+  [/\(pulse-backup verify tells which file\)/g, '(Verify on the set tells which file)'],
   [/\bpass --allow-remote if you really mean that server\b/g, 'Pulse Backup restores from VS Code only into a local database; for another server use the CLI: pulse-backup restore … --allow-remote'],
   // Passwords: whatever the engine names (the --db URL, PGPASSWORD), in VS Code it is entered again there.
   [/^check the password in .*$/g, `run ${CONFIGURE} and enter the password again`],

@@ -35,12 +35,13 @@ export interface ReportPanelDependencies {
   log: Log;
   /** The buttons that run engine work go through the commands, so they behave the same everywhere. */
   verify(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
+  prove(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
   restore(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
 }
 
 type WebviewMessage =
   | { type: 'copy'; text: string }
-  | { type: 'verify' | 'restore' | 'exportMarkdown' | 'refresh' | 'showLog' };
+  | { type: 'verify' | 'prove' | 'restore' | 'exportMarkdown' | 'refresh' | 'showLog' };
 
 /** The longest text a Copy button may put on the clipboard; commands are far shorter. */
 const MAX_COPY_LENGTH = 100_000;
@@ -49,7 +50,7 @@ function parseMessage(value: unknown): WebviewMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { type, text } = value as { type?: unknown; text?: unknown };
   if (type === 'copy') return typeof text === 'string' && text.length <= MAX_COPY_LENGTH ? { type, text } : undefined;
-  if (type === 'verify' || type === 'restore' || type === 'exportMarkdown' || type === 'refresh' || type === 'showLog') return { type };
+  if (type === 'verify' || type === 'prove' || type === 'restore' || type === 'exportMarkdown' || type === 'refresh' || type === 'showLog') return { type };
   return undefined;
 }
 
@@ -184,10 +185,11 @@ export class ReportPanel extends Disposable {
           await this.exportMarkdown();
           return;
         case 'verify':
+        case 'prove':
         case 'restore': {
           const folder = this.folder();
           if (!folder) return;
-          await (message.type === 'verify' ? this.dependencies.verify(folder, this.state.setId) : this.dependencies.restore(folder, this.state.setId));
+          await this.dependencies[message.type](folder, this.state.setId);
           return;
         }
       }

@@ -32,7 +32,7 @@ function commandBlock(text: string, title?: string): Markup {
 }
 
 export interface ReportViewOptions {
-  /** Restricted Mode: no Verify or Restore button, since both would run tools. */
+  /** Restricted Mode: no Verify, Prove or Restore button, since they would run tools. */
   trusted: boolean;
 }
 
@@ -43,6 +43,7 @@ export function renderReportBody(report: BackupReport, options: ReportViewOption
     'div',
     { class: 'actions', role: 'toolbar', 'aria-label': 'Actions' },
     options.trusted ? el('button', { type: 'button', 'data-action': 'verify' }, 'Verify Now') : null,
+    options.trusted && set.status !== 'running' && set.status !== 'incomplete' ? el('button', { type: 'button', class: 'secondary', 'data-action': 'prove' }, 'Prove Now') : null,
     options.trusted && set.status !== 'running' ? el('button', { type: 'button', 'data-action': 'restore' }, 'Restore…') : null,
     el('button', { type: 'button', class: 'secondary', 'data-action': 'exportMarkdown' }, 'Export Markdown'),
   );

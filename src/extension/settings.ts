@@ -11,6 +11,8 @@ import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/co
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
+import type { Manifest } from '../core/sets/manifest';
+import { provesAutomatically } from '../core/prove/plan';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
 import { DEFAULT_KEEP, makePolicy, POLICY_RULES, type PolicyRule, type RetentionPolicy } from '../core/retention/policy';
 
@@ -29,7 +31,20 @@ export const SETTING = {
   staleAfterHours: 'staleAfterHours',
   safetyBackupBeforeRestore: 'safetyBackupBeforeRestore',
   profile: 'profile',
+  proveAfterBackup: 'proveAfterBackup',
+  scratchServerURL: 'scratchServerURL',
 } as const;
+
+/** When Back Up Database proves the new set: under the engine's size threshold (auto), every time, or never. */
+export type ProveAfterBackup = 'auto' | 'always' | 'never';
+export const PROVE_AFTER_BACKUP_CHOICES: readonly ProveAfterBackup[] = ['auto', 'always', 'never'];
+
+/** Whether a backup just written is proved before retention runs. */
+export function provesAfterBackup(choice: ProveAfterBackup, manifest: Pick<Manifest, 'files'>): boolean {
+  if (choice === 'always') return true;
+  if (choice === 'never') return false;
+  return provesAutomatically(manifest);
+}
 
 /** The retention rules' settings: pulseBackup.retention.keepLast, .keepHourly, ... */
 export const RETENTION_SETTINGS: Readonly<Record<PolicyRule, string>> = {
@@ -62,6 +77,8 @@ export interface RawFolderSettings {
   staleAfterHours?: number;
   safetyBackupBeforeRestore?: boolean;
   profile?: string;
+  proveAfterBackup?: string;
+  scratchServerUrl?: string;
 }
 
 /** One workspace folder's settings, checked and with every path absolute. */
@@ -80,6 +97,9 @@ export interface FolderSettings {
   profile: ProfileChoice;
   /** The folder's Supabase project (supabase/config.toml), whose database and project_id are the defaults. */
   supabase: SupabaseProject | undefined;
+  proveAfterBackup: ProveAfterBackup;
+  /** Where proofs create their scratch databases, when not on the backed-up database's server as its role (a role with CREATEDB). */
+  scratchServerUrl: string | undefined;
 }
 
 export interface ExpandContext {
@@ -122,6 +142,8 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     safetyBackupBeforeRestore: raw.safetyBackupBeforeRestore ?? true,
     profile: (PROFILE_CHOICES as readonly string[]).includes(raw.profile ?? '') ? (raw.profile as ProfileChoice) : 'auto',
     supabase,
+    proveAfterBackup: (PROVE_AFTER_BACKUP_CHOICES as readonly string[]).includes(raw.proveAfterBackup ?? '') ? (raw.proveAfterBackup as ProveAfterBackup) : 'auto',
+    scratchServerUrl: nonBlank(raw.scratchServerUrl),
   };
 }
 

@@ -1,14 +1,16 @@
 /**
  * What the status bar item says, decided without VS Code: the age of the
  * last good backup, in the warning colour when it is stale or the last
- * verification failed, and neutral while there is nothing to warn about
- * yet (no connection configured and no backup made).
+ * verification (or the newest backup's proof) failed, and neutral while
+ * there is nothing to warn about yet (no connection configured and no
+ * backup made).
  */
 import { formatAge, formatBytes } from '../core/format';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
+import type { ProofRecord } from '../core/prove/record';
 import { isRealBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
-import { postBackupGroup, postBackupOutcome, verificationSummary, type SetEntry } from './viewModel';
+import { SET_STATE_ICONS, postBackupGroup, postBackupOutcome, proofSummaryLine, verificationSummary, type SetEntry } from './viewModel';
 
 /** One workspace folder's sets, newest first, and when they count as stale. */
 export interface FolderBackups {
@@ -25,13 +27,15 @@ export interface FolderBackups {
 export interface FolderHealth {
   key: string;
   name: string;
-  /** The newest set of a real backup that is whole and did not fail verification. */
+  /** The newest set of a real backup that is whole and failed neither its verification nor its proof. */
   lastGood?: SetEntry;
   stale: boolean;
   /** Nothing to warn about yet: no connection configured and no backup made. */
   fresh: boolean;
   /** The most recent verification in the folder, when it failed. */
   failedVerification?: { setId: string; report: VerificationReport };
+  /** The newest whole backup failed its proof (it is kept; the last good one is older). */
+  failedProof?: { setId: string; proof: ProofRecord };
 }
 
 export interface StatusBarModel {
@@ -45,12 +49,14 @@ export interface StatusBarModel {
   command: 'pulseBackup.openReport' | 'pulseBackup.backup' | 'pulseBackup.configureConnection';
 }
 
-/** A set a restore can rely on: a real backup, whole, and not failed when last verified. */
+/** A whole set of a real backup: what "the last backup" means. */
+function isWholeBackup(entry: SetEntry): boolean {
+  return isRealBackup(entry.set) && (entry.set.status === 'complete' || entry.set.status === 'legacy');
+}
+
+/** A set a restore can rely on: a real backup, whole, not failed when last verified, and not failed when last proved (as retention counts it). */
 export function isGoodBackup(entry: SetEntry): boolean {
-  const { set } = entry;
-  if (!isRealBackup(set)) return false;
-  if (set.status !== 'complete' && set.status !== 'legacy') return false;
-  return postBackupOutcome(entry.lastVerification) !== 'fail';
+  return isWholeBackup(entry) && postBackupOutcome(entry.lastVerification) !== 'fail' && entry.proof?.outcome !== 'failed';
 }
 
 export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
@@ -63,19 +69,30 @@ export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
     if (report && postBackupGroup(report) && (!newest || report.checkedAt > newest.report.checkedAt)) newest = { setId: entry.set.id, report };
   }
   const failed = newest && postBackupOutcome(newest.report) === 'fail' ? newest : undefined;
-  return { key: folder.key, name: folder.name, ...(lastGood ? { lastGood } : {}), stale, fresh, ...(failed ? { failedVerification: failed } : {}) };
+  const newestBackup = folder.entries.find(isWholeBackup);
+  const failedProof = newestBackup?.proof?.outcome === 'failed' ? { setId: newestBackup.set.id, proof: newestBackup.proof } : undefined;
+  return {
+    key: folder.key,
+    name: folder.name,
+    ...(lastGood ? { lastGood } : {}),
+    stale,
+    fresh,
+    ...(failed ? { failedVerification: failed } : {}),
+    ...(failedProof ? { failedProof } : {}),
+  };
 }
 
 /**
  * `$(database) 2h ago`, in the warning colour when the last good backup is
  * older than staleAfterHours (or there is none although a connection is
- * configured) or the most recent verification failed. With several
+ * configured), the most recent verification failed, or the newest backup
+ * failed its proof. With several
  * workspace folders the one that needs attention most speaks; the tooltip
  * lists them all.
  */
 export function statusBarModel(folders: readonly FolderBackups[], now: Date): StatusBarModel {
   const healths = folders.map((folder) => folderHealth(folder, now));
-  const needsAttention = (health: FolderHealth) => health.stale || health.failedVerification !== undefined;
+  const needsAttention = (health: FolderHealth) => health.stale || health.failedVerification !== undefined || health.failedProof !== undefined;
   const goodTime = (health: FolderHealth) => (health.lastGood ? new Date(health.lastGood.set.createdAt).getTime() : -Infinity);
   // The folder shown: one that needs attention if any, and among those the longest without a good backup.
   const shown = [...healths].sort((a, b) => Number(needsAttention(b)) - Number(needsAttention(a)) || goodTime(a) - goodTime(b))[0];
@@ -104,7 +121,8 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
       lines.push(
         `Last good backup: ${markdownCode(set.id)}  `,
         `${escapeMarkdown(formatAge(new Date(set.createdAt), now))}, ${escapeMarkdown(formatBytes(set.totalBytes))}  `,
-        `Checks: ${escapeMarkdown(verificationSummary(health.lastGood, now))}`,
+        `Checks: ${escapeMarkdown(verificationSummary(health.lastGood, now))}  `,
+        `Proof: ${escapeMarkdown(proofSummaryLine(health.lastGood, now))}`,
       );
     } else if (health.fresh) {
       lines.push('No backup yet. Configure the connection, then back up the database.');
@@ -120,6 +138,10 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
         '',
         `$(error) The last verification, of ${markdownCode(health.failedVerification.setId)}, failed: ${escapeMarkdown(failed.map((check) => `${check.title}: ${check.detail}`).join('; '))}`,
       );
+    }
+    if (health.failedProof) {
+      const { setId, proof } = health.failedProof;
+      lines.push('', `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`);
     }
     lines.push('');
   });

@@ -81,6 +81,11 @@ export class PulseTaskTerminal<Outcome extends JobOutcome> implements vscode.Pse
         outcome = { exitCode: 0, declined: true, error: pulseError };
         this.writeLine(this.log.redact(sentenceOf(pulseError)));
         this.log.info(`${this.title}: ${this.log.redact(sentenceOf(pulseError))}`);
+      } else if (pulseError.code === 'cancelled') {
+        // Stopped on purpose: said plainly, not in red, and logged as what it is.
+        outcome = { exitCode: pulseError.exitCode, error: pulseError };
+        this.writeLine(`\x1b[33m${this.log.redact(sentenceOf(pulseError))}\x1b[0m`);
+        this.log.info(`${this.title}: ${this.log.redact(sentenceOf(pulseError))}`);
       } else {
         outcome = { exitCode: pulseError.exitCode, error: pulseError };
         this.writeLine(`\x1b[31m${this.log.redact(sentenceOf(pulseError))}\x1b[0m`);

@@ -1,5 +1,5 @@
 /**
- * Backup, verify and restore run as VS Code tasks of type `pulse-backup`:
+ * Backup, verify, restore, prove and diff run as VS Code tasks of type `pulse-backup`:
  * from the commands, and from a tasks.json a person writes (a pre-launch
  * backup, say). Each run is a CustomExecution whose terminal
  * (taskTerminal.ts) is the one place its progress shows; all of them share
@@ -12,13 +12,17 @@ import { runBackup, type BackupResult } from '../core/backup/backup';
 import { describeTarget } from '../core/connection/connection';
 import { PulseError, formatError } from '../core/errors';
 import { formatBytes } from '../core/format';
-import type { ListedSet } from '../core/sets/listing';
+import { currentProof } from '../core/sets/history';
+import { findSet, type ListedSet } from '../core/sets/listing';
 import { executeRestore } from '../core/restore/load';
 import { planRestore } from '../core/restore/plan';
 import { type RestoreMode, type RestoreResult } from '../core/restore/types';
 import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
 import { latestBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
+import type { DiffResult } from '../core/prove/diffResult';
+import type { ProofRecord } from '../core/prove/record';
+import { diffJob, proveJob, type KnownConnection } from './proofJobs';
 import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backups';
 import type { Config } from './config';
@@ -27,34 +31,16 @@ import { capitalise, forExtension, type HintContext } from './hints';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
-import type { FolderSettings } from './settings';
+import { provesAfterBackup, type FolderSettings } from './settings';
 import { Declined, PulseTaskTerminal, type JobOutcome, type TaskIO } from './taskTerminal';
+import { TASK_TYPE, checkTaskDefinition, isPulseTaskDefinition, taskName, type PulseTaskDefinition } from './taskDefinition';
+
+export { TASK_TYPE, type PulseTaskDefinition };
 import { type SupabaseProject } from '../core/supabase/project';
 import { describeContainerTools, supabaseToolRoute } from '../core/supabase/toolRoute';
 import { findSupabaseCli } from '../core/supabase/reset';
 
-export const TASK_TYPE = 'pulse-backup';
 const TASK_SOURCE = 'Pulse Backup';
-
-export type TaskAction = 'backup' | 'restore' | 'verify';
-const ACTIONS: readonly TaskAction[] = ['backup', 'restore', 'verify'];
-const MODES: readonly RestoreMode[] = ['complete', 'schema', 'data'];
-
-/** As declared in package.json's taskDefinitions. */
-export interface PulseTaskDefinition extends vscode.TaskDefinition {
-  type: typeof TASK_TYPE;
-  action: TaskAction;
-  /** verify and restore: the set; without it, the newest real backup. */
-  setId?: string;
-  /** restore: complete (default), schema or data. */
-  mode?: RestoreMode;
-  /** restore: drop (complete, schema) or empty (data) the backup's objects in the target first. */
-  clean?: boolean;
-  /** Multi-root: the workspace folder's name, when the task is not defined inside that folder. */
-  folder?: string;
-  /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
-  reset?: boolean;
-}
 
 /** What retention did after a backup, and how many sets the person chose to keep. */
 export interface RetentionOutcome {
@@ -69,6 +55,11 @@ export interface TaskOutcome extends JobOutcome {
   retention?: RetentionOutcome;
   verification?: VerificationReport;
   restore?: RestoreResult;
+  /** prove, and a backup proved after it was written. */
+  proof?: ProofRecord;
+  /** A backup whose proof could not run (the backup is written either way). */
+  proofNotRun?: PulseError;
+  diff?: DiffResult;
 }
 
 interface TaskDependencies {
@@ -77,45 +68,6 @@ interface TaskDependencies {
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
-}
-
-export function isPulseTaskDefinition(definition: vscode.TaskDefinition): definition is PulseTaskDefinition {
-  return definition.type === TASK_TYPE;
-}
-
-/** Checks a definition from tasks.json; the message names the property to fix. */
-export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTaskDefinition {
-  const action = definition.action as unknown;
-  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
-    throw new PulseError('usage', `a ${TASK_TYPE} task needs "action": "backup", "restore" or "verify"`, { hint: 'fix the task in tasks.json' });
-  }
-  const mode = definition.mode as unknown;
-  if (mode !== undefined && (typeof mode !== 'string' || !(MODES as readonly string[]).includes(mode))) {
-    throw new PulseError('usage', `"mode" of a ${TASK_TYPE} task must be "complete", "schema" or "data"`, { hint: 'fix the task in tasks.json' });
-  }
-  for (const name of ['setId', 'folder'] as const) {
-    const value = definition[name] as unknown;
-    if (value !== undefined && typeof value !== 'string') {
-      throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be a string`, { hint: 'fix the task in tasks.json' });
-    }
-  }
-  for (const name of ['clean', 'reset'] as const) {
-    if (definition[name] !== undefined && typeof definition[name] !== 'boolean') {
-      throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be true or false`, { hint: 'fix the task in tasks.json' });
-    }
-  }
-  return definition as PulseTaskDefinition;
-}
-
-export function taskName(definition: PulseTaskDefinition): string {
-  switch (definition.action) {
-    case 'backup':
-      return 'backup';
-    case 'verify':
-      return definition.setId ? `verify ${definition.setId}` : 'verify latest';
-    case 'restore':
-      return `restore ${definition.setId ?? 'latest'} (${definition.reset ? 'reset, then ' : ''}${definition.mode ?? 'complete'}${definition.clean ? ', clean' : ''})`;
-  }
 }
 
 export class PulseTasks extends Disposable implements vscode.TaskProvider {
@@ -215,6 +167,15 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
           return await this.verify(folder, settings, definition, io);
         case 'restore':
           return await this.restore(folder, settings, definition, io);
+        case 'prove': {
+          const setId = definition.setId ?? (await this.latest(folder, settings)).id;
+          const proof = await proveJob(this.dependencies, folder, settings, setId, io);
+          return { exitCode: proof.outcome === 'proved' ? 0 : 1, proof };
+        }
+        case 'diff': {
+          const setId = definition.setId ?? (await this.latest(folder, settings)).id;
+          return { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io) };
+        }
       }
     } catch (error) {
       throw forExtension(error, context);
@@ -246,6 +207,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     for (const line of backupDoneLines(backup.manifest, settings.backupsFolder)) io.line(line);
     log.info(`backup ${backup.manifest.id} written`);
     this.dependencies.afterBackup?.(folder, settings);
+    // Proved before retention runs, so a set that fails its proof is never the newest good set.
+    const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest) ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) }) : {};
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
     let retention: RetentionOutcome | undefined;
     try {
@@ -254,7 +217,32 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(forExtension(error))}`);
       log.error('retention after the backup', error);
     }
-    return { exitCode: 0, backup, ...(retention ? { retention } : {}) };
+    return { exitCode: 0, backup, ...proved, ...(retention ? { retention } : {}) };
+  }
+
+  /**
+   * The pulseBackup.proveAfterBackup setting's proof, in the same task: a
+   * proof that fails, or cannot run, is a warning about a set that is kept,
+   * never a failed backup. A cancel stops the task (the set is written).
+   */
+  private async proveAfterBackup(
+    folder: vscode.WorkspaceFolder,
+    settings: FolderSettings,
+    backup: BackupResult,
+    io: TaskIO,
+    known: KnownConnection,
+  ): Promise<Pick<TaskOutcome, 'proof' | 'proofNotRun'>> {
+    try {
+      return { proof: await proveJob(this.dependencies, folder, settings, backup.manifest.id, io, known) };
+    } catch (error) {
+      const pulseError = forExtension(error, { supabase: settings.supabase !== undefined });
+      if (io.signal.aborted) {
+        throw new PulseError('cancelled', `the proof of ${backup.manifest.id} was cancelled`, { hint: 'the backup is written and kept; the scratch databases were dropped, and retention did not run' });
+      }
+      io.line(`Warning: the backup succeeded and its set is kept, but it could not be proved: ${formatError(pulseError)}`);
+      this.dependencies.log.error(`proof after the backup ${backup.manifest.id}`, pulseError);
+      return { proofNotRun: pulseError };
+    }
   }
 
   /**
@@ -340,7 +328,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const reset = definition.reset ? resetProject(settings, mode) : undefined;
     // A reset wipes the database: never without the safety backup.
     const safetyBackup = settings.safetyBackupBeforeRestore || reset !== undefined;
-    const confirmation = restoreConfirmation(plan, { host: target.host, port: target.port, database: target.database }, safetyBackup);
+    const proof = await currentProof(settings.backupsFolder, await findSet(settings.backupsFolder, setId));
+    const confirmation = restoreConfirmation(plan, { host: target.host, port: target.port, database: target.database }, safetyBackup, { standing: proof, now: new Date() });
     if (reset) {
       confirmation.message = `Reset the local database, then restore ${setId} (data only) into database "${target.database}" on ${target.host}:${target.port}?`;
       confirmation.detail = `First: supabase db reset --local in ${reset.folder}, after the safety backup: it wipes the database and rebuilds it from the migrations.\n${confirmation.detail}`;

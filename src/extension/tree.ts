@@ -2,7 +2,7 @@
  * The Backups view: the sets of each workspace folder's backups folder,
  * newest first (a long list in groups, as the Timeline has them: Today,
  * Yesterday, This Week, Older), and under each set its files, which open on
- * a click, and its last verification. Wording, icons and tooltips come from
+ * a click, its last verification and its last proof. Wording, icons and tooltips come from
  * viewModel.ts; this file turns them into TreeItems. An empty folder yields
  * no items, so the view's welcome content shows instead.
  *
@@ -226,7 +226,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         tooltip: model.tooltip,
         icon: model.icon,
         contextValue: model.kind,
-        ...(model.kind === 'verification'
+        ...(model.kind === 'verification' || model.kind === 'proof'
           ? { command: { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [node] } }
           : {}),
       };

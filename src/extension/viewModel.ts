@@ -9,7 +9,9 @@ import { formatAge, formatBytes, formatCount, formatDuration } from '../core/for
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
-import { SET_STATE_WORDS, postBackupOutcome, setStateOf, type ProofRecord, type SetState } from '../core/sets/state';
+import type { ProofRecord } from '../core/prove/record';
+import { describeDifference } from '../core/prove/words';
+import { SET_STATE_WORDS, postBackupOutcome, setStateOf, type SetState } from '../core/sets/state';
 import { outcomeOf, type CheckGroup, type CheckStatus, type VerificationReport } from '../core/verify/results';
 
 export { SET_STATE_WORDS, type SetState };
@@ -21,8 +23,10 @@ export interface SetEntry {
   lastVerification?: VerificationReport;
   /** A verification that no longer holds: a file changed after it. */
   staleVerification?: VerificationReport;
-  /** A record that the set was restored and came back equal. */
+  /** The set's last proof while it speaks for the files (a failed one always): see history.ts's currentProof. */
   proof?: ProofRecord;
+  /** A passed proof that no longer holds: a file changed after it. */
+  staleProof?: ProofRecord;
 }
 
 /** A codicon and a theme colour id. */
@@ -36,6 +40,7 @@ export const SET_STATE_ICONS: Readonly<Record<SetState, IconModel>> = {
   running: { id: 'loading~spin' },
   incomplete: { id: 'circle-slash', color: 'list.warningForeground' },
   failed: { id: 'error', color: 'testing.iconFailed' },
+  'proof-failed': { id: 'warning', color: 'problemsWarningIcon.foreground' },
   safety: { id: 'shield', color: 'charts.purple' },
   'old-script': { id: 'archive', color: 'charts.yellow' },
   proved: { id: 'verified-filled', color: 'charts.green' },
@@ -111,7 +116,32 @@ export function setDescription(entry: SetEntry, now: Date, options: { folderPref
   if (set.pinned) parts.push('pinned');
   if (set.purpose === 'safety' && setState(entry) !== 'safety') parts.push('safety backup');
   if (!options.grouped) parts.push(formatAge(new Date(set.createdAt), now));
+  const proof = proofDescription(entry, now);
+  if (proof) parts.push(proof);
   return parts.join(' · ');
+}
+
+/** The proof in a few words for the row: "proved 2h ago", "proof failed"; nothing before a first proof. */
+function proofDescription(entry: Pick<SetEntry, 'proof' | 'staleProof'>, now: Date): string | undefined {
+  if (entry.proof?.outcome === 'proved') return `proved ${formatAge(new Date(entry.proof.provedAt), now)}`;
+  if (entry.proof?.outcome === 'failed') return 'proof failed';
+  return entry.staleProof ? 'proof out of date' : undefined;
+}
+
+/**
+ * The last proof in one line: "Proved restorable 2h ago: 16 tables, …",
+ * "Failed its proof 2h ago: the complete file: public.users: …" (the first
+ * difference), or why there is none that counts.
+ */
+export function proofSummaryLine(entry: Pick<SetEntry, 'proof' | 'staleProof'>, now: Date): string {
+  const { proof, staleProof } = entry;
+  if (proof?.outcome === 'proved') return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: ${proof.summary.replace(/^proved restorable: /, '')}`;
+  if (proof?.outcome === 'failed') {
+    const first = proof.differences[0];
+    return `Failed its proof ${formatAge(new Date(proof.provedAt), now)}: ${first ? describeDifference(first) : proof.summary}`;
+  }
+  if (staleProof) return `Proved ${formatAge(new Date(staleProof.provedAt), now)}, but a file changed since: prove it again`;
+  return 'Not proved yet: Prove Restorable restores it into a scratch database and compares every table';
 }
 
 /** What a screen reader says for a set's row: everything the row shows, in words. */
@@ -169,7 +199,10 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date): string {
   }
   // An incomplete set's old verification says nothing about the files it has now.
   if (set.status !== 'running' && set.status !== 'incomplete') fact('Checks', escapeMarkdown(verificationSummary(entry, now)));
-  if (entry.proof) fact('Proved', escapeMarkdown(`restored and compared equal ${formatAge(new Date(entry.proof.provedAt), now)}`));
+  if (set.status !== 'running' && set.status !== 'incomplete') {
+    const icon = entry.proof?.outcome === 'failed' ? `$(${SET_STATE_ICONS['proof-failed'].id}) ` : '';
+    fact('Proof', `${icon}${escapeMarkdown(proofSummaryLine(entry, now))}`);
+  }
   if (set.pinned) fact('Pinned', 'retention never removes it');
   if (set.purpose === 'safety') fact('Purpose', 'safety backup, taken automatically before a restore');
   if (set.problems.length > 0) {
@@ -185,7 +218,8 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date): string {
 export type SetChildModel =
   | { kind: 'file'; file: ListedFile; label: string; description: string; tooltip: string; icon: IconModel }
   | { kind: 'missing'; label: string; description: string; tooltip: string; icon: IconModel }
-  | { kind: 'verification'; label: string; description: string; tooltip: string; icon: IconModel };
+  | { kind: 'verification'; label: string; description: string; tooltip: string; icon: IconModel }
+  | { kind: 'proof'; label: string; description: string; tooltip: string; icon: IconModel };
 
 export function setChildren(entry: SetEntry, now: Date): SetChildModel[] {
   const { set } = entry;
@@ -205,8 +239,35 @@ export function setChildren(entry: SetEntry, now: Date): SetChildModel[] {
       });
     }
   }
-  if (set.status !== 'running' && set.status !== 'incomplete') children.push(verificationChild(entry, now));
+  if (set.status !== 'running' && set.status !== 'incomplete') children.push(verificationChild(entry, now), proofChild(entry, now));
   return children;
+}
+
+/** The last proof under the set: a click opens the report, whose Verification section has every difference. */
+function proofChild(entry: SetEntry, now: Date): SetChildModel {
+  const { proof, staleProof } = entry;
+  const tooltip = proofSummaryLine(entry, now);
+  if (proof?.outcome === 'proved') {
+    return { kind: 'proof', label: `Proved restorable ${formatAge(new Date(proof.provedAt), now)}`, description: `${formatCount(proof.tables)} tables, ${formatCount(proof.rows)} rows equal`, tooltip, icon: SET_STATE_ICONS.proved };
+  }
+  if (proof?.outcome === 'failed') {
+    const more = proof.differences.length > 1 ? ` (+${proof.differences.length - 1} more)` : '';
+    const first = proof.differences[0];
+    return {
+      kind: 'proof',
+      label: `Proof failed ${formatAge(new Date(proof.provedAt), now)}`,
+      description: `${first ? `${first.object}: ${first.detail}` : proof.summary}${more}`,
+      tooltip: [tooltip, ...proof.differences.slice(1).map(describeDifference)].join('\n'),
+      icon: SET_STATE_ICONS['proof-failed'],
+    };
+  }
+  return {
+    kind: 'proof',
+    label: staleProof ? 'Proof out of date' : 'Not proved yet',
+    description: staleProof ? 'a file changed since' : '',
+    tooltip,
+    icon: { id: 'beaker' },
+  };
 }
 
 function verificationChild(entry: SetEntry, now: Date): SetChildModel {

@@ -214,7 +214,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'typing "backup database" in the palette finds Back Up Database: terminal progress, a notification, the set in the tree with its size whole at the default width, "just now" in the status bar',
+    title: 'typing "backup database" in the palette finds Back Up Database: terminal progress and the proof that follows, a notification, the set in the tree as proved with its size whole at the default width, "just now" and the proof in the status bar',
     needs: [1],
     async run(scenario) {
       const { workbench, server } = scenario;
@@ -225,7 +225,8 @@ export const STEPS: readonly Step[] = [
       await workbench.pickQuickPickItem('Pulse Backup: Back Up Database');
 
       const message = await workbench.waitForNotification(/^Backup \S+ written \(/, WORK_TIMEOUT_MS);
-      const written = /^Backup (\S+) written \(.+, (\d+) tables\)\.$/.exec(message);
+      // pulseBackup.proveAfterBackup is auto: a set this small is proved in the same task.
+      const written = /^Backup (\S+) written \(.+, (\d+) tables\) and proved restorable\.$/.exec(message);
       assert.ok(written, `the notification names the set: ${message}`);
       const setId = written[1];
       const timestamp = setId.slice(-15);
@@ -243,6 +244,9 @@ export const STEPS: readonly Step[] = [
         assert.match(terminal, new RegExp(`^\\s+${table.replace('.', '\\.')}\\s+${rows} rows\\s`, 'm'), `the terminal lists ${table} with ${rows} rows`);
       }
       assert.ok(terminal.includes(`Backup set ${setId} written to`), `the terminal sums up the set:\n${terminal}`);
+      assert.match(terminal, /^Proving \S+ in scratch databases on /m, `the proof follows in the same terminal:\n${terminal}`);
+      // The terminal wraps long lines: the summary's start says enough.
+      assert.match(terminal, /^Proved restorable: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema/m);
       assert.match(terminal, /^Done\.$/m);
       await workbench.clearNotifications();
       await workbench.movePointerAway();
@@ -252,13 +256,21 @@ export const STEPS: readonly Step[] = [
       await workbench.hidePanel();
       const label = treeLabelOf(timestamp);
       // The tree relists the folder once the task has ended: wait for the set's final state.
-      const row = workbench.treeRow(`Backup set ${label}, not verified yet, `);
+      const row = workbench.treeRow(`Backup set ${label}, proved by a test restore, `);
       await row.waitFor({ timeout: UI_TIMEOUT_MS });
       const description = await workbench.descriptionFits(row);
-      assert.match(description.text, /^[\d.]+ (KB|MB) · just now$/);
+      assert.match(description.text, /^[\d.]+ (KB|MB) · just now · proved just now$/);
       assert.ok(description.fits, `the description is not cut at the default side bar width: "${description.text}"`);
       assertThreeDumpFiles(await expandSet(workbench, label), 'factory_pulse', timestamp);
       await workbench.statusBarItem().filter({ hasText: 'just now' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      const setHover = await workbench.hoverText(row, 'Proof');
+      assert.match(setHover, /Proof:\s*Proved restorable just now: \d+ tables/, `the set's tooltip says when it was proved:\n${setHover}`);
+      await workbench.screenshot('03-set-tooltip-proof');
+      await workbench.movePointerAway();
+      // Found by what only the status bar's tooltip says: the tree's hover may still be fading.
+      const statusHover = await workbench.hoverText(workbench.statusBarItem(), 'Last good backup');
+      assert.match(statusHover, /Proof: Proved restorable just now/, `the status bar's tooltip says the last backup was proved:\n${statusHover}`);
+      await workbench.screenshot('03-status-bar-proof');
       await workbench.movePointerAway();
       await workbench.screenshot('03-tree-and-status-bar');
 
@@ -267,7 +279,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'the report shows the tables with their row counts, the circular foreign keys and, after Verify Now, the passed checks; it speaks VS Code, not the CLI',
+    title: 'the report shows the tables with their row counts, the circular foreign keys, after Verify Now the passed checks, and the proof with Prove Now beside Verify Now; it speaks VS Code, not the CLI',
     needs: [2],
     async run(scenario) {
       const { workbench } = scenario;
@@ -317,8 +329,23 @@ export const STEPS: readonly Step[] = [
       }, (read) => read.length === Number(checks[1]));
       assert.equal(statuses.length, Number(checks[1]), `the report lists the ${checks[1]} checks`);
       assert.ok(statuses.every((status) => status === 'passed'), `every check passed in the report: ${JSON.stringify(statuses)}`);
+      // Proved beats verified: the header keeps the proof's state.
       await workbench.readWebview(async (report) => {
-        await report.locator('header .badge.state-verified', { hasText: 'verified' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        await report.locator('header .badge.state-proved', { hasText: 'proved by a test restore' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      });
+      // The Verification section shows the proof; Prove Now, beside Verify Now, runs one again.
+      const proofText = await workbench.readWebview(async (report) => {
+        await report.locator('#verification h3', { hasText: 'Proved restorable' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        await report.getByRole('button', { name: 'Prove Now' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        return report.locator('#verification').innerText();
+      });
+      assert.match(proofText, /proved restorable .*: proved restorable: \d+ tables, [\d,]+ rows and the schema equal/i, `the report shows the proof:\n${proofText}`);
+      assert.match(proofText, /1 proof recorded in this set's history/);
+      await workbench.clearNotifications();
+      await workbench.readWebview((report) => report.getByRole('button', { name: 'Prove Now' }).click({ timeout: UI_TIMEOUT_MS }));
+      await workbench.waitForNotification(`${setId} is proved restorable:`, WORK_TIMEOUT_MS);
+      await workbench.readWebview(async (report) => {
+        await report.locator('#verification p', { hasText: "2 proofs recorded in this set's history" }).waitFor({ timeout: UI_TIMEOUT_MS });
       });
 
       await workbench.clearNotifications();
@@ -336,7 +363,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'Restore… from the context menu, Data only: the modal leads with what changes; confirmed, the changed rows are back and the toast offers Undo',
+    title: 'Restore… from the context menu (beside Prove Restorable and Compare with Database), Data only: the modal leads with what changes and names the proof; confirmed, the changed rows are back and the toast offers Undo',
     needs: [2],
     async run(scenario) {
       const { workbench, server, database } = scenario;
@@ -350,7 +377,7 @@ export const STEPS: readonly Step[] = [
       await workbench.runCommand('View: Close All Editors');
       await workbench.clearNotifications();
       const entries = await workbench.contextMenu(workbench.treeRow(`Backup set ${treeLabelOf(timestamp)},`), 'Restore…');
-      for (const entry of ['Restore…', 'Verify', 'Open Backup Report', 'Copy Restore Command', 'Open Backups Folder', 'Delete']) {
+      for (const entry of ['Restore…', 'Verify', 'Prove Restorable', 'Compare with Database', 'Open Backup Report', 'Copy Restore Command', 'Open Backups Folder', 'Delete']) {
         assert.ok(entries.includes(entry), `the set's context menu offers ${entry} (got ${JSON.stringify(entries)})`);
       }
       assert.ok(!entries.includes('Reveal in File Explorer'), 'VS Code\'s own name is not borrowed');
@@ -364,6 +391,7 @@ export const STEPS: readonly Step[] = [
       const deleted = before - (damaged ?? 0);
       assert.ok(question.includes(`1 table will get back ${formatCount(deleted)} rows removed since the backup.`), `it leads with what changes:\n${question}`);
       assert.match(question, /A safety backup of the target is taken first/);
+      assert.match(question, /Proved restorable (just now|\d+ min ago): a test restore read back \d+ tables and [\d,]+ rows equal\./, `the dialog names the proof:\n${question}`);
       assert.ok(await dialog.getByRole('button', { name: 'Show Details', exact: true }).isVisible(), 'the object list waits behind Show Details');
       await workbench.movePointerAway();
       await workbench.screenshot('08-restore-confirmation');

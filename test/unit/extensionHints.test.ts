@@ -36,6 +36,17 @@ describe('extension hints', () => {
     assert.match(hintOf('restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server') ?? '', /only into a local database; for another server use the CLI/);
   });
 
+  it('words a role that may not create scratch databases with the pulseBackup.scratchServerURL setting, never --scratch-db', () => {
+    // The engine's hint (scratchDatabase.ts) when the role lacks CREATEDB.
+    const hint = hintOf('supabase_admin can: pass --scratch-db postgresql://supabase_admin@127.0.0.1:54322/postgres (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE app CREATEDB');
+    assert.equal(hint, 'supabase_admin can: set pulseBackup.scratchServerURL to postgresql://supabase_admin@127.0.0.1:54322/postgres (its password in ~/.pgpass), or ALTER ROLE app CREATEDB');
+    assert.equal(
+      hintOf('check that the server has room and the role may create databases, or pass --scratch-db URL to prove on another server'),
+      'check that the server has room and the role may create databases, or set pulseBackup.scratchServerURL to prove on another server',
+    );
+    assert.doesNotMatch(hintOf('prove on a local server (loopback or a local socket; --scratch-db URL names one), or pass --allow-remote if you really mean that server') ?? '', /^prove on a local server|restores/);
+  });
+
   it('words a rejected password, a missing one and a missing user for Configure Connection, never for the --db URL', () => {
     assert.equal(
       hintOf('check the password in the --db URL (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD'),

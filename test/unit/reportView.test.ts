@@ -59,6 +59,16 @@ describe('the report panel page', () => {
     assert.match(restricted, /data-action="exportMarkdown"/);
   });
 
+  it('offers Prove Now right after Verify Now for a whole set; none for an incomplete set or in Restricted Mode', () => {
+    const whole = handBuiltReport();
+    whole.set.status = 'complete';
+    const actions = /<div class="actions"[^>]*>(.*?)<\/div>/s.exec(renderReportBody(whole, { trusted: true }))?.[1] ?? '';
+    assert.deepEqual([...actions.matchAll(/data-action="(\w+)"/g)].map((match) => match[1]), ['verify', 'prove', 'restore', 'exportMarkdown']);
+    assert.match(actions, />Prove Now</);
+    assert.doesNotMatch(body, /data-action="prove"/, 'an incomplete set cannot be proved');
+    assert.doesNotMatch(renderReportBody(whole, { trusted: false }), /data-action="prove"/);
+  });
+
   it('allows only the nonce script and the stylesheet from the webview, starting from default-src none', () => {
     const page = renderReportDocument({
       title: 'Backup <x>',

@@ -9,7 +9,14 @@ import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestorePlan } from '../../src/core/restore/types';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
-import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences } from '../../src/extension/dialogs';
+import type { ProofDifference, ProofRecord } from '../../src/core/prove/record';
+import { proofOutcomeLines, proofSummary } from '../../src/core/prove/words';
+import { backupDoneMessage, removalConfirmation, replacedObjectLines, restoreConfirmation, restoreConsequences, restoreProofLine } from '../../src/extension/dialogs';
+import { diffDocument, diffMessage, proofBriefLines, proofMessage, proveProgressText } from '../../src/extension/proofText';
+import { provesAfterBackup } from '../../src/extension/settings';
+import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../../src/core/prove/plan';
+import type { DiffResult } from '../../src/core/prove/diffResult';
+import { diffSummary, tableDiffDetail } from '../../src/core/prove/diffWords';
 import { folderHealth, statusBarModel, type FolderBackups } from '../../src/extension/statusBarModel';
 import type { PruneResult, RemovableSet } from '../../src/core/retention/retention';
 import {
@@ -112,6 +119,32 @@ function verification(setId: string, checks: CheckResult[], checkedHoursAgo = 1,
   };
 }
 
+/** A proof record as proveSet writes it, started `hours` before NOW. */
+function proofOf(setId: string, outcome: ProofRecord['outcome'], hours = 1, differences: ProofDifference[] = []): ProofRecord {
+  const paths = (['complete', 'schema-then-data'] as const).map((path) => ({ path, files: [], restored: true, equal: outcome === 'proved', tables: 16, rows: 35_200, schemaEqual: true, durationMs: 900 }));
+  const record: ProofRecord = {
+    formatVersion: 1,
+    setId,
+    provedAt: hoursAgo(hours),
+    durationMs: 1400,
+    outcome,
+    summary: '',
+    server: { host: '127.0.0.1', port: 54322, user: 'postgres' },
+    profile: 'plain',
+    digestsFrom: 'manifest',
+    tables: 16,
+    rows: 35_200,
+    schemaEqual: true,
+    paths,
+    differences,
+    notes: [],
+  };
+  record.summary = proofSummary(record);
+  return record;
+}
+
+const CHANGED_ROW: ProofDifference = { path: 'complete', kind: 'rows', object: 'public.users', detail: '1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored' };
+
 function entry(set: ListedSet, lastVerification?: VerificationReport): SetEntry {
   return lastVerification ? { set, lastVerification } : { set };
 }
@@ -160,7 +193,8 @@ describe('the Backups tree', () => {
       ['a whole set nobody verified yet', entry(listedSet()), 'new', 'circle-large-outline', 'charts.blue'],
       ['a set whose verification passed', entry(set, passed), 'verified', 'pass', 'testing.iconPassed'],
       ['a set whose verification warned', entry(set, verification(set.id, [check('warn', 'Permissions')])), 'verified', 'pass', 'testing.iconPassed'],
-      ['a set restored and compared equal', { set, lastVerification: passed, proof: { provedAt: hoursAgo(1) } }, 'proved', 'verified-filled', 'charts.green'],
+      ['a set restored and compared equal', { set, lastVerification: passed, proof: proofOf(set.id, 'proved') }, 'proved', 'verified-filled', 'charts.green'],
+      ['a set whose proof found a difference', { set, lastVerification: passed, proof: proofOf(set.id, 'failed', 1, [CHANGED_ROW]) }, 'proof-failed', 'warning', 'problemsWarningIcon.foreground'],
       ['a set whose verification failed', entry(set, verification(set.id, [check('fail', 'Sizes')])), 'failed', 'error', 'testing.iconFailed'],
       ['a set with a file missing', entry(listedSet({ status: 'incomplete', problems: ['x is missing'] })), 'incomplete', 'circle-slash', 'list.warningForeground'],
       ['a set of the old script', entry(listedSet({ status: 'legacy' })), 'old-script', 'archive', 'charts.yellow'],
@@ -246,7 +280,7 @@ describe('the Backups tree', () => {
   });
 
   describe("a set's children", () => {
-    it('lists the complete, schema and data files with their sizes, then the last verification', () => {
+    it('lists the complete, schema and data files with their sizes, then the last verification and the last proof', () => {
       const set = listedSet();
       const children = setChildren(entry(set, verification(set.id, [check('pass'), check('pass', 'Sizes')])), NOW);
       assert.deepEqual(
@@ -256,6 +290,7 @@ describe('the Backups tree', () => {
           ['file', 'Schema-only dump', '37.2 KB'],
           ['file', 'Data-only dump', '879 KB'],
           ['verification', 'Verified 1h ago', 'passed, 2 checks'],
+          ['proof', 'Not proved yet', ''],
         ],
       );
     });
@@ -272,9 +307,10 @@ describe('the Backups tree', () => {
     });
 
     it('says a set was not verified yet, or that its verification is out of date, and offers nothing while it is written', () => {
-      assert.equal(setChildren(entry(listedSet()), NOW).at(-1)?.label, 'Not verified yet');
+      const verificationRow = (value: SetEntry) => setChildren(value, NOW).find((child) => child.kind === 'verification')?.label;
+      assert.equal(verificationRow(entry(listedSet())), 'Not verified yet');
       const set = listedSet();
-      assert.equal(setChildren({ set, staleVerification: verification(set.id, [check('pass')]) }, NOW).at(-1)?.label, 'Verification out of date');
+      assert.equal(verificationRow({ set, staleVerification: verification(set.id, [check('pass')]) }), 'Verification out of date');
       const running = listedSet({ status: 'running', files: [], totalBytes: 0 });
       assert.deepEqual(setChildren(entry(running), NOW), []);
     });
@@ -563,5 +599,158 @@ describe('the retention confirmation', () => {
       backupDoneMessage({ setId: 'x_20250902_100000', bytes: 10, tables: 1, removed: [], kept: 31 }),
       'Backup x_20250902_100000 written (10 B, 1 table). Retention kept 31 sets it would remove, as you chose.',
     );
+  });
+});
+
+describe('proofs in the extension', () => {
+  const set = listedSet();
+  const passed = verification(set.id, [check('pass')]);
+  const failedProof = proofOf(set.id, 'failed', 1, [CHANGED_ROW, { ...CHANGED_ROW, path: 'schema-then-data' }]);
+
+  it('a failed proof is a warning on the set: below a failed verification, above what kind of set it is', () => {
+    assert.equal(setState({ set, lastVerification: verification(set.id, [check('fail')]), proof: failedProof }), 'failed');
+    assert.equal(setState({ set: listedSet({ purpose: 'safety' }), proof: failedProof }), 'proof-failed');
+    assert.equal(setState({ set: listedSet({ purpose: 'safety' }), proof: proofOf(set.id, 'proved') }), 'safety');
+    // A passed proof that a changed file outdated proves nothing now.
+    assert.equal(setState({ set, lastVerification: passed, staleProof: proofOf(set.id, 'proved') }), 'verified');
+  });
+
+  it('says in the row and the tooltip when the set was proved restorable, or its first difference', () => {
+    const proved = { set, lastVerification: passed, proof: proofOf(set.id, 'proved', 2) };
+    assert.equal(setDescription(proved, NOW), '1.2 MB · 2h ago · proved 2h ago');
+    assert.match(setTooltipMarkdown(proved, NOW), /Proof: Proved restorable 2h ago: 16 tables, 35,200 rows and the schema equal, by the complete file and by schema then data/);
+    const failed = { set, proof: failedProof };
+    assert.equal(setDescription(failed, NOW), '1.2 MB · 2h ago · proof failed');
+    const tooltip = setTooltipMarkdown(failed, NOW);
+    assert.match(tooltip, /Status: \$\(warning\) failed its proof/);
+    assert.match(tooltip, /Proof: \$\(warning\) Failed its proof 1h ago: the complete file: public\.users: 1 row changed \(first: id = 42\)/);
+    assert.match(setTooltipMarkdown({ set, staleProof: proofOf(set.id, 'proved', 3) }, NOW), /Proof: Proved 3h ago, but a file changed since: prove it again/);
+    assert.match(setTooltipMarkdown({ set }, NOW), /Proof: Not proved yet: Prove Restorable/);
+  });
+
+  it('shows the proof under the set: tables and rows equal, or the first difference and how many more', () => {
+    const provedRow = setChildren({ set, proof: proofOf(set.id, 'proved', 2) }, NOW).at(-1);
+    assert.deepEqual([provedRow?.kind, provedRow?.label, provedRow?.description, provedRow?.icon.id], ['proof', 'Proved restorable 2h ago', '16 tables, 35,200 rows equal', 'verified-filled']);
+    const failedRow = setChildren({ set, proof: failedProof }, NOW).at(-1);
+    assert.equal(failedRow?.label, 'Proof failed 1h ago');
+    assert.equal(failedRow?.description, 'public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (+1 more)');
+    assert.deepEqual(failedRow?.icon, { id: 'warning', color: 'problemsWarningIcon.foreground' });
+  });
+
+  it("the status bar's tooltip says whether the last good backup was proved, and when", () => {
+    const folderOf = (entries: SetEntry[]): FolderBackups => ({ key: 'file:///work/factory-pulse', name: 'factory-pulse', entries, staleAfterHours: 24, configured: true });
+    const proved = statusBarModel([folderOf([{ set, lastVerification: passed, proof: proofOf(set.id, 'proved', 1) }])], NOW);
+    assert.equal(proved.warning, false);
+    assert.match(proved.tooltip, /Proof: Proved restorable 1h ago: 16 tables/);
+    assert.match(statusBarModel([folderOf([entry(set)])], NOW).tooltip, /Proof: Not proved yet/);
+  });
+
+  it('warns in the status bar when the newest backup failed its proof, and counts the one before as the last good backup, as retention does', () => {
+    const newest = listedSet({ timestamp: '20250902_110000', hoursOld: 1 });
+    const older = listedSet({ timestamp: '20250902_080000', hoursOld: 4 });
+    const model = statusBarModel(
+      [{ key: 'k', name: 'factory-pulse', entries: [{ set: newest, proof: proofOf(newest.id, 'failed', 0.5, [CHANGED_ROW]) }, entry(older)], staleAfterHours: 24, configured: true }],
+      NOW,
+    );
+    assert.equal(model.warning, true);
+    assert.equal(model.target?.setId, older.id);
+    assert.match(model.tooltip, /\$\(warning\) The newest backup, `factory_pulse_20250902_110000`, is kept but failed its proof 30 min ago: the complete file: public\.users: 1 row changed/);
+    // A newer backup that proved puts the warning away.
+    const healed = folderHealth({ key: 'k', name: 'f', entries: [{ set: listedSet({ timestamp: '20250902_115000', hoursOld: 0.1 }), proof: proofOf('x', 'proved', 0.05) }, { set: newest, proof: proofOf(newest.id, 'failed') }], staleAfterHours: 24, configured: true }, NOW);
+    assert.equal(healed.failedProof, undefined);
+  });
+
+  it("the restore confirmation names the proof in its first lines: when it proved, that it failed, that it is out of date, or that it never ran", () => {
+    const plan = {
+      setId: set.id,
+      mode: 'complete',
+      target: 'postgres@127.0.0.1:54322/postgres',
+      serverVersion: '15.18',
+      verification: verification(set.id, [check('pass')]),
+      replaced: [],
+      notes: [],
+    } as unknown as RestorePlan;
+    const target = { host: '127.0.0.1', port: 54322, database: 'postgres' };
+    const firstBlock = (standing: Parameters<typeof restoreProofLine>[0]) => restoreConfirmation(plan, target, true, { standing, now: NOW }).detail.split('\n\n')[0].split('\n');
+    assert.deepEqual(firstBlock({ proof: proofOf(set.id, 'proved', 2) }), [
+      "The backup's objects are created; nothing in the target is replaced.",
+      'Proved restorable 2h ago: a test restore read back 16 tables and 35,200 rows equal.',
+    ]);
+    assert.equal(firstBlock({ proof: failedProof })[1], 'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.');
+    assert.equal(firstBlock({ stale: proofOf(set.id, 'proved', 5) })[1], 'Proved 5h ago, but a file of the set changed since: that proof no longer speaks for it.');
+    assert.equal(firstBlock({})[1], 'Never proved: Prove Restorable test-restores a set into a scratch database first.');
+  });
+
+  it('says in the backup toast that the set was proved, and words a failed proof as a warning about a set that is kept', () => {
+    assert.equal(backupDoneMessage({ setId: set.id, bytes: 1_258_062, tables: 16, removed: [], kept: 0, proved: true }), `Backup ${set.id} written (1.2 MB, 16 tables) and proved restorable.`);
+    assert.deepEqual(proofMessage(failedProof, { afterBackup: true }), {
+      kind: 'warning',
+      text: 'The backup is written and kept, but it did not prove restorable: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (and 1 more difference: see the report).',
+    });
+    assert.equal(proofMessage(proofOf(set.id, 'proved'), { afterBackup: false }).text, `${set.id} is proved restorable: 16 tables, 35,200 rows and the schema equal, by the complete file and by schema then data.`);
+  });
+
+  it('proves after a backup by the setting: auto up to the engine\'s threshold, always, never', () => {
+    const withComplete = (bytes: number) => ({ files: [{ type: 'complete' as const, name: 'c.sql', bytes, sha256: 'x' }] });
+    assert.equal(provesAfterBackup('auto', withComplete(PROVE_AUTOMATICALLY_UP_TO_BYTES)), true);
+    assert.equal(provesAfterBackup('auto', withComplete(PROVE_AUTOMATICALLY_UP_TO_BYTES + 1)), false);
+    assert.equal(provesAfterBackup('always', withComplete(PROVE_AUTOMATICALLY_UP_TO_BYTES + 1)), true);
+    assert.equal(provesAfterBackup('never', withComplete(10)), false);
+  });
+
+  it('the terminal shows each way of a proof, and a proof of a Supabase set says where the platform came from', () => {
+    assert.deepEqual(proveProgressText({ kind: 'path-start', path: 'schema-then-data', database: 'pulse_prove_1_schema' }), { line: 'Schema then data: restoring into the scratch database pulse_prove_1_schema' });
+    assert.deepEqual(proveProgressText({ kind: 'platform-loaded', path: 'complete', refused: 0 }), { line: '  the complete file: the Supabase platform copied from the live database' });
+    assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
+    // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
+    assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
+    assert.deepEqual(proofBriefLines(failedProof), [
+      'NOT proved: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (and 1 more difference) (1.4 s)',
+      '  the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored',
+      '  schema then data: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored',
+    ]);
+    const lines = proofOutcomeLines(failedProof);
+    assert.match(lines[0], /^NOT proved: the complete file: public\.users/);
+    assert.ok(lines.includes('Differences:'));
+    assert.equal(lines.at(-1), 'Scratch databases on postgres@127.0.0.1:54322, dropped again.');
+  });
+});
+
+describe('Compare with Database, as a document', () => {
+  const base: DiffResult = {
+    setId: 'factory_pulse_20250902_100000',
+    comparedAt: '2025-09-02T12:00:00.000Z',
+    durationMs: 640,
+    target: { host: '127.0.0.1', port: 54322, database: 'factory_pulse', user: 'postgres' },
+    profile: 'plain',
+    digestsFrom: 'manifest',
+    tables: [{ schema: 'public', name: 'users', state: 'same', rowsInSet: 1200, rowsNow: 1200, detail: 'unchanged' }],
+    objects: [],
+    sequences: [],
+    same: true,
+    summary: '',
+  };
+
+  it('says nothing changed since this backup when the database equals the set', () => {
+    const result = { ...base, summary: diffSummary(base) };
+    assert.match(diffDocument(result), /\*\*Nothing changed since this backup\*\*: 1 table, the schema and the sequences are as the set holds them/);
+    assert.match(diffMessage(result), /^Nothing changed since this backup: /);
+  });
+
+  it('lists each changed table with its rows added, removed and changed, then the schema objects and sequences', () => {
+    const changes = { exact: true, added: 2, removed: 1, changed: 1, firstAdded: ['id = 1201'], firstRemoved: ['id = 7'], firstChanged: ['id = 42'] };
+    const tables: DiffResult['tables'] = [
+      { schema: 'public', name: 'users', state: 'changed', rowsInSet: 1200, rowsNow: 1201, rows: changes, detail: tableDiffDetail(1200, 1201, changes) },
+      { schema: 'public', name: 'audit_log', state: 'dropped', rowsInSet: 30, rowsNow: null, detail: 'dropped since the set was made' },
+      { schema: 'public', name: 'projects', state: 'same', rowsInSet: 60, rowsNow: 60, detail: 'unchanged' },
+    ];
+    const changed: DiffResult = { ...base, same: false, tables, objects: [{ type: 'INDEX', schema: 'public', name: 'users_email_lower', change: 'added' }], sequences: [{ name: 'public.users_id_seq', expected: '1200', found: '1201' }] };
+    const text = diffDocument({ ...changed, summary: diffSummary(changed) });
+    assert.match(text, /\| public\.users \| 1,200 \| 1,201 \| 2 \| 1 \| 1 \| 2 rows added \(first: id = 1201\), 1 row removed \(first: id = 7\), 1 row changed \(first: id = 42\); 1,200 rows in the set, 1,201 now \|/);
+    assert.match(text, /\| public\.audit_log \| 30 \| — \| {2}\| {2}\| {2}\| dropped since the set was made \|/);
+    assert.match(text, /1 other table unchanged\./);
+    assert.match(text, /- \*\*index public\.users_email_lower\*\*: added since the set \(a restore leaves it in place\)/);
+    assert.match(text, /- public\.users_id_seq: 1200 in the set, 1201 now/);
+    assert.doesNotMatch(text, /--clean/, 'no CLI flags in VS Code');
   });
 });

@@ -1,5 +1,5 @@
 /** The words of a proof: its one-line summary and each difference, the same for the CLI, the report and the extension. */
-import { formatCount } from '../format';
+import { formatCount, formatDuration } from '../format';
 import type { ProofDifference, ProofPathName, ProofRecord } from './record';
 import type { EntryChange } from './compare';
 import type { RowChanges } from './rowDetail';
@@ -45,6 +45,25 @@ export function rowsDifference(expectedRows: number, foundRows: number, changes:
     if (changes.removed > 0) parts.push(`${plural(changes.removed, 'row')} removed${first(changes.firstRemoved)}`);
   }
   return parts.length > 0 ? `${parts.join(', ')}; ${counts}` : `${counts}; their contents differ`;
+}
+
+/** A finished proof as a terminal shows it (the CLI's and the extension's task terminal): the outcome, each way, every difference and note, where it ran. */
+export function proofOutcomeLines(record: ProofRecord): string[] {
+  const summary = record.summary.charAt(0).toUpperCase() + record.summary.slice(1);
+  const lines = [`${summary} (${formatDuration(record.durationMs)})`];
+  for (const path of record.paths) {
+    const what = path.restored
+      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
+      : 'did not restore';
+    lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
+  }
+  if (record.differences.length > 0) {
+    lines.push('Differences:');
+    for (const difference of record.differences) lines.push(`  ${describeDifference(difference)}`);
+  }
+  for (const note of record.notes) lines.push(`Note: ${note}`);
+  lines.push(`Scratch databases on ${record.server.user}@${record.server.host}:${record.server.port}, dropped again.`);
+  return lines;
 }
 
 /** "table public.users", "function public.f()": an entry as a person calls it. */

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { formatBytes } from '../format';
-import { currentVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
+import { currentProof, currentVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
 import { findSet, listSets, type ListedSet } from '../sets/listing';
 import { describeProtection } from '../retention/retention';
 import { DEFAULT_POLICY, type RetentionPolicy } from '../retention/policy';
@@ -72,7 +72,8 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   ]);
   const permissions = await readPermissions(folder, files);
   const holding = await currentVerification(folder, set, history);
-  const state = setStateOf({ set, ...(holding ? { verification: holding } : {}) });
+  const proofStanding = await currentProof(folder, set, history);
+  const state = setStateOf({ set, ...(holding ? { verification: holding } : {}), ...(proofStanding.proof ? { proof: proofStanding.proof } : {}) });
 
   const overview = buildOverview(set, manifest, files, history);
   const database = buildDatabase(manifest, header);
@@ -80,7 +81,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const restore = buildRestore(folder, set, manifest, files, database);
   const schema = buildSchema(manifest);
   const frontDoor = options.frontDoor ?? 'cli';
-  const verification = buildVerification(folder, set, history, frontDoor);
+  const verification = buildVerification(folder, set, history, frontDoor, proofStanding.stale !== undefined);
   const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
   const security = buildSecurity(folder, files, git, permissions);
 

@@ -7,17 +7,27 @@ import type { SetHistory } from '../sets/history';
 import { lastProof } from '../sets/history';
 import type { ProofRecord } from '../prove/record';
 import { PATH_TITLES, describeDifference } from '../prove/words';
-import type { ReportProof, ReportProofSection } from './types';
+import type { ReportProof, ReportProofSection, RichText } from './types';
 import { shellCommand } from '../shell';
 
-export function buildProofSection(folder: string, setId: string, history: SetHistory): ReportProofSection {
+export interface ProofSectionOptions {
+  /** Which front door words the advice: a command line, or the report panel's Prove Now. */
+  frontDoor?: 'cli' | 'vscode';
+  /** A file of the set changed after the (passed) latest proof, so it no longer speaks for the files. */
+  outdated?: boolean;
+}
+
+export function buildProofSection(folder: string, setId: string, history: SetHistory, options: ProofSectionOptions = {}): ReportProofSection {
   const proveCommand = shellCommand(['pulse-backup', 'prove', setId, '--dir', folder]);
   const proof = lastProof(history);
+  const advice: RichText = options.frontDoor === 'vscode' ? ['use Prove Now above (or Prove Restorable on the set in the Backups view)'] : ['run ', { code: proveCommand }];
+  const latest = proof ? reportProof(proof) : null;
+  if (latest && options.outdated) latest.notes = [...latest.notes, 'a file of the set changed after this proof, so it no longer speaks for the files: prove the set again'];
   return {
-    latest: proof ? reportProof(proof) : null,
+    latest,
     runs: (history.proofs ?? []).length,
     proveCommand,
-    notProved: ['not proved yet — run ', { code: proveCommand }, ' to restore it into scratch databases and compare every table'],
+    notProved: ['not proved yet — ', ...advice, ' to restore it into scratch databases and compare every table'],
   };
 }
 

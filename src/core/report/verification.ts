@@ -10,7 +10,7 @@ import { buildProofSection } from './proof';
 import { serverAddress } from './text';
 import { CHECK_STATUS_TEXT, type ReportVerification, type ReportVerificationRun, type RichText } from './types';
 
-export function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode'): ReportVerification {
+export function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', proofOutdated: boolean): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
   const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
@@ -20,7 +20,7 @@ export function buildVerification(folder: string, set: ListedSet, history: SetHi
     notVerified: ['not verified yet — ', ...verifyAdvice],
     verifyAdvice,
     runs: history.verifications.length,
-    proof: buildProofSection(folder, set.id, history),
+    proof: buildProofSection(folder, set.id, history, { frontDoor, outdated: proofOutdated }),
   };
 }
 

@@ -143,19 +143,40 @@ export async function currentVerification(folder: string, set: ListedSet, histor
   return verificationThatHolds(folder, set, 0, history);
 }
 
+/** The set's last proof as a view shows it: `proof` while it speaks for the files, `stale` for a passed one a changed file outdated. */
+export interface ProofStanding {
+  proof?: ProofRecord;
+  stale?: ProofRecord;
+}
+
+/**
+ * A failed proof stays a warning until a proof passes (changing a file does
+ * not make it good); a passed proof counts until a file of the set (or its
+ * manifest) is modified after it started, as a verification does.
+ */
+export async function currentProof(folder: string, set: ListedSet, history?: SetHistory): Promise<ProofStanding> {
+  if (!set.hasHistory) return {};
+  const proof = lastProof(history ?? (await readHistory(folder, set.id)));
+  if (!proof || proof.outcome === 'failed') return proof ? { proof } : {};
+  return (await filesUnchangedSince(folder, set, Date.parse(proof.provedAt))) ? { proof } : { stale: proof };
+}
+
+async function filesUnchangedSince(folder: string, set: ListedSet, since: number): Promise<boolean> {
+  if (Number.isNaN(since)) return false;
+  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
+  for (const name of names) {
+    const info = await stat(join(folder, name)).catch(() => undefined);
+    if (!info || info.mtimeMs > since) return false;
+  }
+  return true;
+}
+
 async function verificationThatHolds(folder: string, set: ListedSet, marginMs: number, known?: SetHistory): Promise<VerificationReport | undefined> {
   if (!set.hasHistory) return undefined;
   const report = lastVerification(known ?? (await readHistory(folder, set.id)), 'post-backup');
   if (!report) return undefined;
-  const checkedAt = Date.parse(report.checkedAt);
-  if (Number.isNaN(checkedAt)) return undefined;
-  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
-  for (const name of names) {
-    const info = await stat(join(folder, name)).catch(() => undefined);
-    // A file changed (or vanished) since the check: the recorded result says nothing about it now.
-    if (!info || info.mtimeMs > checkedAt - marginMs) return undefined;
-  }
-  return report;
+  // A file changed (or vanished) since the check: the recorded result says nothing about it now.
+  return (await filesUnchangedSince(folder, set, Date.parse(report.checkedAt) - marginMs)) ? report : undefined;
 }
 
 async function writeHistory(folder: string, history: SetHistory): Promise<void> {

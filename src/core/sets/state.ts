@@ -5,21 +5,26 @@
  * decide, nothing is read here.
  *
  * Most important first: a set still being written, then anything wrong with
- * it, then what kind of set it is (a safety backup, the old script's), then
- * how far it has been proved good.
+ * it (a failed verification, then a failed proof: a warning, the set is
+ * kept), then what kind of set it is (a safety backup, the old script's),
+ * then how far it has been proved good.
  */
 import type { ListedSet } from './listing';
+import type { ProofRecord } from '../prove/record';
 import { outcomeOf, type VerificationReport } from '../verify/results';
 
-export type SetState = 'running' | 'incomplete' | 'failed' | 'safety' | 'old-script' | 'proved' | 'verified' | 'new';
+export type { ProofRecord };
 
-export const SET_STATES: readonly SetState[] = ['running', 'incomplete', 'failed', 'safety', 'old-script', 'proved', 'verified', 'new'];
+export type SetState = 'running' | 'incomplete' | 'failed' | 'proof-failed' | 'safety' | 'old-script' | 'proved' | 'verified' | 'new';
+
+export const SET_STATES: readonly SetState[] = ['running', 'incomplete', 'failed', 'proof-failed', 'safety', 'old-script', 'proved', 'verified', 'new'];
 
 /** The words for a state, as a person reads them after "this set is". */
 export const SET_STATE_WORDS: Readonly<Record<SetState, string>> = {
   running: 'being written',
   incomplete: 'incomplete',
   failed: 'failed verification',
+  'proof-failed': 'failed its proof',
   safety: 'safety backup',
   'old-script': 'from the old script (no manifest)',
   proved: 'proved by a test restore',
@@ -27,20 +32,15 @@ export const SET_STATE_WORDS: Readonly<Record<SetState, string>> = {
   new: 'not verified yet',
 };
 
-/**
- * A record that a set was restored somewhere and came back equal (kept by
- * the prove capability, a later part of the tool). A set shows as proved
- * only when it has one.
- */
-export interface ProofRecord {
-  /** ISO 8601. */
-  provedAt: string;
-}
-
 export interface SetEvidence {
   set: ListedSet;
   /** The newest post-backup verification that still speaks for the files (none changed since). */
   verification?: VerificationReport;
+  /**
+   * The set's last proof (proofRecord.ts), when it still speaks for the set:
+   * a failed one always (a warning stays until a proof passes), a passed
+   * one while no file of the set changed after it (history.ts, currentProof).
+   */
   proof?: ProofRecord;
 }
 
@@ -49,9 +49,10 @@ export function setStateOf(evidence: SetEvidence): SetState {
   if (set.status === 'running') return 'running';
   if (set.status === 'incomplete') return 'incomplete';
   if (postBackupOutcome(evidence.verification) === 'fail') return 'failed';
+  if (evidence.proof?.outcome === 'failed') return 'proof-failed';
   if (set.purpose === 'safety') return 'safety';
   if (set.status === 'legacy') return 'old-script';
-  if (evidence.proof) return 'proved';
+  if (evidence.proof?.outcome === 'proved') return 'proved';
   if (evidence.verification && postBackupOutcome(evidence.verification) !== undefined) return 'verified';
   return 'new';
 }

@@ -26,6 +26,7 @@ import { verifySet } from '../../../src/core/verify/verify';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
+import { editFirstRow, rewriteSetFile } from '../../support/tamper';
 import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
@@ -52,6 +53,16 @@ describe('Pulse Backup in a real VS Code', function () {
   /** A copy of the first set's files, for making many sets later. */
   const keptCopy = mkdtempSync(path.join(tmpdir(), 'pulse-ext-first-set-'));
   let keptManifest: Manifest;
+
+  async function queryRows<Row>(sql: string, values: unknown[] = []): Promise<Row[]> {
+    const client = new Client({ connectionString: dbUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, values)).rows as Row[];
+    } finally {
+      await client.end();
+    }
+  }
 
   async function query(sql: string): Promise<void> {
     const client = new Client({ connectionString: dbUrl });
@@ -207,7 +218,7 @@ describe('Pulse Backup in a real VS Code', function () {
     await prompts.waitForMessage((call) => call.kind === 'information' && /Connected: PostgreSQL/.test(call.message));
   });
 
-  it('Back Up Database writes a set at once (no question), shows progress only in its terminal, and the set appears as new', async function () {
+  it('Back Up Database writes a set at once (no question), shows progress only in its terminal, and proves it (the default for a small set): it appears as proved', async function () {
     // The folder is a git repository: after the first backup the extension offers to ignore the backups folder.
     prompts.answerMessage = (call) => (call.buttons.includes('Add to .gitignore') ? 'Add to .gitignore' : undefined);
     const { setId, toast } = await backUp();
@@ -215,6 +226,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.deepEqual(prompts.progress, [], 'no progress notification besides the task terminal');
     assert.ok(toast.buttons.includes('Open Report'));
     assert.ok(setId && /^[a-z0-9_]+_\d{8}_\d{6}$/.test(setId), toast.message);
+    assert.match(toast.message, / and proved restorable\.$/, 'pulseBackup.proveAfterBackup is auto: a small set is proved in the same task, before retention');
     firstSetId = setId;
     firstSetContent = await fingerprintDatabase(dbUrl);
 
@@ -227,13 +239,13 @@ describe('Pulse Backup in a real VS Code', function () {
     for (const file of [...manifest.files.map((entry) => entry.name), `${setId}.manifest.json`]) copyFileSync(path.join(backupsFolder, file), path.join(keptCopy, file));
     keptManifest = manifest;
 
-    // The tree: the set, newest first, and under it its files and its (not yet run) verification.
+    // The tree: the set, newest first, and under it its files, its (not yet run) verification and its proof.
     const node = await setNode(setId);
     const item = api.backupsTree.getTreeItem(node) as vscode.TreeItem;
     assert.match(labelOf(item), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    assert.match(String(item.description), /^[\d.]+ (B|KB|MB) · just now$/, 'the size first, so a narrow view cuts the age, not the size');
-    assert.deepEqual(iconOf(node), new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('charts.blue')));
-    assert.match(String(item.accessibilityInformation?.label), /, not verified yet, /);
+    assert.match(String(item.description), /^[\d.]+ (B|KB|MB) · just now · proved just now$/, 'the size first, so a narrow view cuts the age, not the size');
+    assert.deepEqual(iconOf(node), new vscode.ThemeIcon('verified-filled', new vscode.ThemeColor('charts.green')));
+    assert.match(String(item.accessibilityInformation?.label), /, proved by a test restore, /);
     assert.match(String(item.contextValue), /\brestorable\b/);
     const children = (await api.backupsTree.getChildren(node)) ?? [];
     const files = children.filter((child): child is FileNode => child.kind === 'file');
@@ -242,6 +254,7 @@ describe('Pulse Backup in a real VS Code', function () {
       ['Complete dump', 'Schema-only dump', 'Data-only dump'],
     );
     assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Not verified yet'));
+    assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'), JSON.stringify(children.map((child) => child.kind === 'info' && child.label)));
 
     // The status bar: the age of the last good backup, its report on click.
     const status = await waitFor('the status bar to show the new backup', () => {
@@ -251,6 +264,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.equal(status.warning, false);
     assert.equal(status.command, 'pulseBackup.openReport');
     assert.ok(status.tooltip.includes(setId), status.tooltip);
+    assert.match(status.tooltip, /Proof: Proved restorable just now: \d+ tables/);
 
     // The .gitignore offer, accepted.
     await prompts.waitForMessage((call) => call.buttons.includes('Add to .gitignore'));
@@ -307,7 +321,7 @@ describe('Pulse Backup in a real VS Code', function () {
     }
   });
 
-  it('Verify gives the engine\'s result, records it, and the set shows as verified, with its own icon', async function () {
+  it('Verify gives the engine\'s result and records it; the set stays proved, which says more than verified', async function () {
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     assertNoErrors();
     const engine = await verifySet({ folder: backupsFolder, setId: firstSetId, env: process.env });
@@ -315,7 +329,7 @@ describe('Pulse Backup in a real VS Code', function () {
     const checks = engine.groups.flatMap((group) => group.checks).length;
     await prompts.waitForMessage((call) => call.kind === 'information' && call.message === `${firstSetId} verifies: all ${checks} checks passed.`);
     assert.ok(existsSync(path.join(backupsFolder, `${firstSetId}.history.json`)), 'the verification is kept with the set');
-    assert.equal((await iconOfSet(firstSetId, 'pass')).color?.id, 'testing.iconPassed');
+    assert.equal((await iconOfSet(firstSetId, 'verified-filled')).color?.id, 'charts.green');
     const node = await setNode(firstSetId);
     const verification = await waitFor('the tree to show the verification', async () =>
       ((await api.backupsTree.getChildren(node)) ?? []).find((child) => child.kind === 'info' && child.label.startsWith('Verified ')),
@@ -323,7 +337,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(verification.kind === 'info' && verification.description?.startsWith('passed'), JSON.stringify(verification));
   });
 
-  it('Verify of a damaged file: the set shows as failed and the status bar warns; once the file changes back, the old result no longer counts', async function () {
+  it('Verify of a damaged file: the set shows as failed and the status bar warns; once the file changes back, neither the old result nor the proof counts, and a verification shows as verified', async function () {
     const dataFile = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.startsWith(firstSetId.replace(/_\d{8}_\d{6}$/, '_data_backup_') + firstSetId.slice(-15))) ?? '');
     const original = readFileSync(dataFile);
     const damaged = Buffer.from(original);
@@ -484,6 +498,196 @@ describe('Pulse Backup in a real VS Code', function () {
     assertNoErrors();
     // Backups, verifications and restores of several sets and modes ran before this: one terminal for all of them.
     assert.equal(vscode.window.terminals.length, 1, `terminals: ${JSON.stringify(vscode.window.terminals.map((terminal) => terminal.name))}`);
+  });
+
+  /** A bigger set of a database of its own, made by the engine: a proof of it takes long enough to stop halfway. */
+  let bigSet: { id: string; database: string } | undefined;
+
+  async function scratchDatabases(): Promise<string[]> {
+    const rows = await queryRows<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%' ORDER BY 1");
+    return rows.map((row) => row.name);
+  }
+
+  function proofsInHistory(setId: string): { outcome: string }[] {
+    const file = path.join(backupsFolder, `${setId}.history.json`);
+    return existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { proofs?: { outcome: string }[] }).proofs ?? []) : [];
+  }
+
+  it('Prove Restorable stopped halfway (the task terminated) drops its scratch databases, records nothing, and is no error', async function () {
+    const database = 'factory_pulse_big';
+    await query(`CREATE DATABASE ${database}`);
+    const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
+    const made = await runBackup({ target: parseConnectionUrl(databaseUrl(db, database, true)), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
+    bigSet = { id: made.manifest.id, database };
+    const node = await setNode(bigSet.id);
+    const status = await waitFor('the status bar to speak of the new set', () => (api.statusBar().tooltip.includes(made.manifest.id) ? api.statusBar() : undefined));
+    assert.match(status.tooltip, /Proof: Not proved yet/);
+
+    const command = vscode.commands.executeCommand('pulseBackup.prove', node);
+    await waitFor('the proof to create its scratch databases', async () => ((await scratchDatabases()).length > 0 ? true : undefined), 60_000);
+    const execution = vscode.tasks.taskExecutions.find((candidate) => candidate.task.name === `prove ${made.manifest.id}`);
+    assert.ok(execution, `the proof runs as a task (running: ${JSON.stringify(vscode.tasks.taskExecutions.map((candidate) => candidate.task.name))})`);
+    execution.terminate();
+    await command;
+    await waitFor('no scratch database left', async () => ((await scratchDatabases()).length === 0 ? true : undefined), 20_000);
+    assert.deepEqual(proofsInHistory(made.manifest.id), [], 'a cancelled proof is no proof');
+    assertNoErrors();
+    const said = await prompts.waitForMessage((call) => /cancelled|stopped/.test(call.message));
+    assert.equal(said.kind, 'information', said.message);
+    assert.equal(iconOf(await setNode(made.manifest.id)).id, 'circle-large-outline', 'still not proved');
+  });
+
+  it('Prove Restorable from the tree restores the set into scratch databases; the set turns proved: icon, description, proof row, status bar tooltip', async function () {
+    assert.ok(bigSet, 'the set of the test before');
+    const { id } = bigSet;
+    await vscode.commands.executeCommand('pulseBackup.prove', await setNode(id));
+    assertNoErrors();
+    const toast = await prompts.waitForMessage((call) => call.message.startsWith(`${id} is proved restorable: `));
+    assert.equal(toast.kind, 'information');
+    assert.ok(toast.buttons.includes('Open Report'));
+    assert.deepEqual(await scratchDatabases(), [], 'the scratch databases are dropped');
+    assert.deepEqual(proofsInHistory(id).map((proof) => proof.outcome), ['proved']);
+    const icon = await iconOfSet(id, 'verified-filled');
+    assert.equal(icon.color?.id, 'charts.green');
+    const node = await setNode(id);
+    const item = api.backupsTree.getTreeItem(node) as vscode.TreeItem;
+    assert.match(String(item.description), / · proved just now$/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /Proof: Proved restorable just now: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema then data/);
+    const children = (await api.backupsTree.getChildren(node)) ?? [];
+    assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'));
+    await waitFor('the status bar tooltip to say the last backup was proved', () => (/Proof: Proved restorable just now/.test(api.statusBar().tooltip) ? true : undefined));
+    // The pickers say the same.
+    prompts.reset();
+    await vscode.commands.executeCommand('pulseBackup.prove');
+    assert.ok(prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(verified-filled) ')), JSON.stringify(prompts.quickPicks));
+    assert.ok(prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')), 'safety backups marked, as the other pickers do');
+  });
+
+  it('the restore confirmation names the proof in its first lines: proved and when, or out of date since a file changed', async function () {
+    assert.ok(bigSet);
+    for (const [setId, expected] of [
+      [bigSet.id, /^Proved restorable just now: a test restore read back \d+ tables and [\d,]+ rows equal\.$/],
+      // The first set's files were rewritten (the damaged-file test) after the proof its backup made.
+      [firstSetId, /^Proved (just now|.* ago), but a file of the set changed since: that proof no longer speaks for it\.$/],
+    ] as const) {
+      prompts.reset();
+      prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Schema only' : undefined);
+      await vscode.commands.executeCommand('pulseBackup.restore', reference(setId));
+      const confirmation = prompts.messages.find((call) => call.modal);
+      assert.ok(confirmation, `a confirmation for ${setId}`);
+      const firstBlock = (confirmation.detail ?? '').split('\n\n')[0].split('\n');
+      assert.match(firstBlock[firstBlock.length - 1], expected, confirmation.detail);
+    }
+    // Done with the bigger set: it goes, with its database.
+    const big = bigSet;
+    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(big.id.slice(-15)))) rmSync(path.join(backupsFolder, name));
+    await query(`DROP DATABASE ${big.database}`);
+    await waitFor('the bigger set to leave the tree', async () => ((await setNodes()).some((node) => node.entry.set.id === big.id) ? undefined : true));
+  });
+
+  it('a tampered set (a data file edited, its manifest checksum updated to match) fails its proof: a warning state, never deleted, with the difference', async function () {
+    const yesterday = new Date(Date.now() - 26 * 3_600_000);
+    const id = copySetAs({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(yesterday), yesterday);
+    const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${id}.manifest.json`), 'utf8')) as Manifest;
+    let firstId = '';
+    rewriteSetFile(backupsFolder, manifest, 'data', (text) =>
+      editFirstRow(text, 'public."group"', (fields) => {
+        firstId = fields[0];
+        return [fields[0], fields[1], '99', ...fields.slice(3)];
+      }),
+    );
+    // The checksums agree: only the content tells.
+    assert.equal((await verifySet({ folder: backupsFolder, setId: id, env: process.env })).groups.flatMap((group) => group.checks).find((check) => check.id === 'checksums')?.status, 'pass');
+    await vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    assertNoErrors();
+    const warning = await prompts.waitForMessage((call) => call.message.startsWith(`${id} did not prove restorable: `));
+    assert.equal(warning.kind, 'warning', 'a failed proof is a warning about the set, not an error');
+    assert.match(warning.message, new RegExp(`schema then data: public\\.group: 1 row changed \\(first: id = ${firstId}\\)`));
+    const icon = await iconOfSet(id, 'warning');
+    assert.equal(icon.color?.id, 'problemsWarningIcon.foreground');
+    const node = await setNode(id);
+    const item = api.backupsTree.getTreeItem(node) as vscode.TreeItem;
+    assert.match(String(item.description), / · proof failed$/);
+    const tooltip = (item.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /Status: \$\(warning\) failed its proof/);
+    assert.match(tooltip, /Failed its proof just now: schema then data: public\.group: 1 row changed \(first: id = \d+\)/);
+    const row = ((await api.backupsTree.getChildren(node)) ?? []).find((child) => child.kind === 'info' && child.label === 'Proof failed just now');
+    assert.ok(row && row.kind === 'info' && row.description?.startsWith('public.group: 1 row changed'), JSON.stringify(row));
+    assert.ok(existsSync(path.join(backupsFolder, `${id}.manifest.json`)), 'the set is kept');
+    assert.deepEqual(await scratchDatabases(), []);
+    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(id.slice(-15)))) rmSync(path.join(backupsFolder, name));
+    await waitFor('the tampered copy to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === id) ? undefined : true));
+  });
+
+  it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept', async function () {
+    await query("CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'");
+    const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
+    await section.update('scratchServerURL', `postgresql://pulse_prove_nobody:nobody@${db.host}:${db.port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      await vscode.commands.executeCommand('pulseBackup.prove', reference(firstSetId));
+      const failure = await prompts.waitForMessage((call) => call.kind === 'error');
+      assert.ok(!failure.message.includes('\n'), 'one line');
+      assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set pulseBackup\.scratchServerURL to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
+      assert.doesNotMatch(failure.message, /--scratch-db|PGPASSWORD/);
+      assert.deepEqual(await scratchDatabases(), []);
+      // After a backup, a proof that cannot run is a warning: the backup succeeded and its set is kept.
+      prompts.reset();
+      const { setId } = await backUp();
+      const warning = await prompts.waitForMessage((call) => call.kind === 'warning' && call.message.startsWith(`Backup ${setId} is written and kept, but it could not be proved: `));
+      assert.match(warning.message, /set pulseBackup\.scratchServerURL to /);
+      assert.ok((await listSets(backupsFolder)).some((set) => set.id === setId && set.status === 'complete'), 'the set is there, whole');
+      assert.deepEqual(proofsInHistory(setId), [], 'no proof recorded');
+    } finally {
+      await section.update('scratchServerURL', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await query('DROP ROLE pulse_prove_nobody');
+    }
+  });
+
+  it('Compare with Database after known changes lists exactly those changes, read-only; once they are undone, nothing changed since this backup', async function () {
+    // public."group": a table no trigger touches and no sequence numbers, with a name that needs quoting.
+    type GroupRow = { id: number; user: string; order: number; select: string | null };
+    const rows = await queryRows<GroupRow>('SELECT id, "user", "order", "select" FROM public."group" ORDER BY id');
+    assert.ok(rows.length >= 2, 'public."group" has rows');
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    await queryRows('INSERT INTO public."group" (id, "user", "order", "select") VALUES (900001, $1, 0, $2)', [first.user, 'added after the backup']);
+    await queryRows('UPDATE public."group" SET "select" = $1 WHERE id = $2', ['changed after the backup', first.id]);
+    await queryRows('DELETE FROM public."group" WHERE id = $1', [last.id]);
+    await query('CREATE INDEX group_order_idx ON public."group" ("order")');
+    const changed = await fingerprintDatabase(dbUrl);
+    const compare = async (): Promise<{ text: string; toast: MessageCall }> => {
+      prompts.reset();
+      await vscode.commands.executeCommand('pulseBackup.compareWithDatabase', await setNode(firstSetId));
+      assertNoErrors();
+      const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^(Since|Nothing changed)/.test(call.message));
+      const editor = await waitFor('the comparison document', () => (vscode.window.activeTextEditor?.document.uri.scheme === 'pulse-backup-diff' ? vscode.window.activeTextEditor : undefined));
+      assert.equal(editor.document.languageId, 'markdown');
+      return { text: editor.document.getText(), toast };
+    };
+    try {
+      const { text, toast } = await compare();
+      assert.match(toast.message, /has changed: 1 table of \d+ with other rows or gone; 1 schema object added, dropped or changed; restoring the set would undo that\.$/);
+      const tableRows = text.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Table') && !line.startsWith('| ---'));
+      assert.equal(tableRows.length, 1, text);
+      const [name, inSet, now, added, removed, rowsChanged] = tableRows[0].slice(2).split(' | ');
+      assert.deepEqual([name, inSet === now, added, removed, rowsChanged], ['public.group', true, '1', '1', '1'], tableRows[0]);
+      assert.match(tableRows[0], new RegExp(`1 row added \\(first: id = 900001\\), 1 row removed \\(first: id = ${last.id}\\), 1 row changed \\(first: id = ${first.id}\\)`));
+      const objects = text.split('\n').filter((line) => line.startsWith('- **'));
+      assert.deepEqual(objects, ['- **index public.group_order_idx**: added since the set (a restore leaves it in place)'], text);
+      assert.doesNotMatch(text, /## Sequences/, 'no sequence moved: the row was added with its own id');
+      assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(dbUrl)), [], 'read-only: the database is as it was');
+    } finally {
+      await queryRows('DELETE FROM public."group" WHERE id = 900001');
+      await queryRows('UPDATE public."group" SET "select" = $1 WHERE id = $2', [first.select, first.id]);
+      await queryRows('INSERT INTO public."group" (id, "user", "order", "select") VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [last.id, last.user, last.order, last.select]);
+      await query('DROP INDEX IF EXISTS public.group_order_idx');
+    }
+    assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), [], 'the changes were undone');
+    const again = await compare();
+    assert.match(again.toast.message, /^Nothing changed since this backup: /);
+    assert.match(again.text, /\*\*Nothing changed since this backup\*\*/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('terminating a running backup task cancels it: no new set, no temporary files, no pg_dump left', async function () {
@@ -675,7 +879,8 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.equal(titles['pulseBackup.backup'], 'Back Up Database');
     assert.equal(titles['pulseBackup.revealSet'], 'Open Backups Folder', 'not VS Code\'s own "Reveal in File Explorer"');
     for (const [id, title] of Object.entries(titles)) {
-      for (const word of title.replace(/…$/, '').split(' ')) assert.match(word, /^[A-Z]/, `${id}: "${title}" is in Title Case`);
+      // As VS Code's own titles (Compare with Selected): short prepositions and articles stay lower case.
+      for (const word of title.replace(/…$/, '').split(' ')) assert.match(word, /^([A-Z]|(a|an|the|and|or|with|to|in|of|on|for)$)/, `${id}: "${title}" is in Title Case`);
     }
     const properties = manifest.contributes.configuration.properties;
     assert.ok(properties['pulseBackup.connectionURL'], 'VS Code titles it "Connection URL"');
