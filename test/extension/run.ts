@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startServer, type TestServer } from '../support/pgServer';
 import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, writeSupabaseProject, type Stack } from '../support/stack';
-import { ensureCodeServer, runSuiteInCodeServer } from './hosts/codeServer';
+import { ensureCodeServer, runSuiteInCodeServer } from '../support/codeServer';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 const suitePath = path.join(repositoryRoot, 'out', 'test', 'extension', 'suite.js');
