@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the extension tests in a real VS Code need
-# (test/extension/hosts/codeServer.ts):
+# (test/support/codeServer.ts):
 #   - code-server's npm install builds native modules: libkrb5-dev (the
 #     `kerberos` module's headers), and a C/C++ toolchain with python3 for
 #     node-gyp (build-essential, python3);

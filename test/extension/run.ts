@@ -32,7 +32,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startServer, type TestServer } from '../support/pgServer';
 import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, writeSupabaseProject, type Stack } from '../support/stack';
-import { ensureCodeServer, runSuiteInCodeServer } from './hosts/codeServer';
+import { ensureCodeServer, runSuiteInCodeServer } from '../support/codeServer';
+import { describeTestOrder, parseTestOrder } from './suite/order';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 const suitePath = path.join(repositoryRoot, 'out', 'test', 'extension', 'suite.js');
@@ -77,6 +78,7 @@ async function main(): Promise<number> {
       // The tool --version cache goes to the scratch folder, not the user's cache.
       PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
       ...ambientPgVariables(server),
+      ...testOrderVariable(),
     };
     // And a Supabase project whose database runs in the stack's container, where Docker runs.
     const unavailable = only && !only.includes('Supabase stack') ? 'not asked for in PULSE_TEST_SCENARIOS' : await stackUnavailableReason();
@@ -123,6 +125,19 @@ interface Scenario {
   name: string;
   /** The folder or .code-workspace file to open, made now or when its turn comes (with what the suite needs to know). */
   workspace: string | (() => Promise<{ workspace: string; env: Record<string, string> }>);
+}
+
+/**
+ * PULSE_TEST_ORDER=reverse|shuffle|shuffle:SEED runs each window's tests in
+ * that order (test/extension/suite/order.ts); `shuffle` gets its seed here,
+ * printed, so that every window uses it and a failing order can be repeated.
+ */
+function testOrderVariable(): Record<string, string> {
+  const asked = process.env.PULSE_TEST_ORDER;
+  if (asked === undefined || asked.trim() === '') return {};
+  const order = parseTestOrder(asked);
+  log(`test order: ${describeTestOrder(order)}`);
+  return { PULSE_TEST_ORDER: order.kind === 'shuffle' ? `shuffle:${order.seed}` : order.kind };
 }
 
 async function prepare(scenario: Scenario, env: Record<string, string>): Promise<{ workspace: string; env: Record<string, string> }> {

@@ -6,13 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 import { sampleCases } from '../samples';
 
 /** Every file in the folder with its sha256: what "left untouched" means. */
@@ -78,28 +77,23 @@ function pgDumpsOfThisServer(port: number): number[] {
 }
 
 describe('nothing lost', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-atomic-');
   let folder: string;
   let initialState: Record<string, string>;
   const big = 'big';
 
   before(async function () {
     this.timeout(300_000);
-    server = await startServer();
     await server.createDatabase(big);
     const factory = sampleCases().find((sample) => sample.name === 'factory')!;
     // Large enough that a backup runs for a while (about 80 MB of database),
     // so a signal sent once the dump is under way lands before it ends.
     await server.loadSql(big, factory.file, { scale: '100' });
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-atomic-'));
+    folder = newFolder();
     const first = await runCli(['backup', '--db', server.url(big), '--dir', folder, '--prefix', big, '--json']);
     assert.equal(first.code, 0, first.stderr);
     initialState = folderState(folder);
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   const backupArgs = () => ['backup', '--db', server.url(big), '--dir', folder, '--prefix', big];

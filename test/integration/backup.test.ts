@@ -6,14 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
-import { runCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { plainFor, sampleCases, loadSample } from '../samples';
 import { loadExeca } from '../support/execa';
 
@@ -26,16 +24,10 @@ function quoteIdent(name: string): string {
 }
 
 describe('backup sets restore with plain psql and equal the source', function () {
-  let server: TestServer;
-  const folders: string[] = [];
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-test-');
 
   before(async function () {
-    server = await startServer();
-  });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 
   for (const sample of sampleCases()) {
@@ -48,12 +40,8 @@ describe('backup sets restore with plain psql and equal the source', function ()
       before(async function () {
         await server.createDatabase(source);
         await loadSample(server, source, sample);
-        const parent = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
-        folders.push(parent);
-        folder = join(parent, 'backups');
-        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', sample.name, '--json', ...plainFor(sample)]);
-        assert.equal(result.code, 0, result.stderr);
-        manifest = JSON.parse(result.stdout) as Manifest;
+        folder = join(newFolder(), 'backups');
+        manifest = await backupSet(server, source, folder, sample.name, plainFor(sample));
       });
 
       it('writes the three files under the old script\'s names, and the manifest', function () {
@@ -149,8 +137,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
       const sample = sampleCases().find((candidate) => candidate.name === 'factory')!;
       await server.createDatabase(source);
       await server.loadSql(source, sample.file, { scale: '20' });
-      const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-test-'));
-      folders.push(folder);
+      const folder = newFolder();
 
       // A writer that changes users, messages (whose trigger rewrites users)
       // and a sequence, committing many small transactions during the dump.
@@ -170,9 +157,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
         }
       })();
       try {
-        const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'busy', '--json']);
-        assert.equal(result.code, 0, result.stderr);
-        const manifest = JSON.parse(result.stdout) as Manifest;
+        const manifest = await backupSet(server, source, folder, 'busy');
         writing = false;
         await writing$;
         assert.ok(commits > 0, 'the writer committed while the backup ran');

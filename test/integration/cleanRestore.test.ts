@@ -8,9 +8,6 @@
  * leaves every sequence as it was, whichever way it ends.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { executeRestore } from '../../src/core/restore/load';
@@ -19,46 +16,28 @@ import { parseConnectionUrl } from '../../src/core/connection/connection';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { startServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
 
 const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
 
 
 describe('restore --clean on real schemas', function () {
-  let server: TestServer;
-  const folders: string[] = [];
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-clean-');
   const source = 'clean_src';
   let folder: string;
   let manifest: Manifest;
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(source);
     await loadSample(server, source, sample('dependencies'));
     folder = newFolder();
-    manifest = await backup(source, folder, 'deps');
+    manifest = await backupSet(server, source, folder, 'deps');
   });
 
-  after(async function () {
-    await server?.stop();
-    for (const path of folders) rmSync(path, { recursive: true, force: true });
-  });
-
-  function newFolder(): string {
-    const path = mkdtempSync(join(tmpdir(), 'pulse-backup-clean-'));
-    folders.push(path);
-    return path;
-  }
-
-  async function backup(database: string, into: string, prefix: string): Promise<Manifest> {
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', into, '--prefix', prefix, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as Manifest;
-  }
-
-  const restore = (target: string, mode: string, extra: string[] = []) =>
-    runCli(['restore', manifest.id, '--mode', mode, '--db', server.url(target), '--dir', folder, '--yes', '--json', '--no-safety-backup', ...extra]);
+  const restore = (target: string, mode: string, extra: string[] = []) => restoreSet(server, manifest.id, folder, target, mode, ['--no-safety-backup', ...extra]);
 
   async function copyOfSource(name: string): Promise<string> {
     await server.createDatabase(name, { template: source });
@@ -269,25 +248,18 @@ describe('restore --clean on real schemas', function () {
   });
 
   describe('a schema larger than the server\'s lock table', function () {
-    let small: TestServer;
+    // 10 lock slots × 32 backends: room for about 620 locks in one transaction, as 64 × 122 is for about 12,850.
+    const small = useServer({ settings: { max_connections: '10', max_locks_per_transaction: '10', superuser_reserved_connections: '2' } });
     let wide: Manifest;
     let wideFolder: string;
 
     before(async function () {
-      // 10 lock slots × 32 backends: room for about 620 locks in one transaction, as 64 × 122 is for about 12,850.
-      small = await startServer({ settings: { max_connections: '10', max_locks_per_transaction: '10', superuser_reserved_connections: '2' } });
       await small.createDatabase('wide');
       for (let batch = 0; batch < 3; batch += 1) {
         await small.query('wide', `DO $$ BEGIN FOR i IN ${batch * 50 + 1}..${batch * 50 + 50} LOOP EXECUTE format('CREATE TABLE public.t%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$`);
       }
       wideFolder = newFolder();
-      const result = await runCli(['backup', '--db', small.url('wide'), '--dir', wideFolder, '--prefix', 'wide', '--json']);
-      assert.equal(result.code, 0, result.stderr);
-      wide = JSON.parse(result.stdout) as Manifest;
-    });
-
-    after(async function () {
-      await small?.stop();
+      wide = await backupSet(small, 'wide', wideFolder, 'wide');
     });
 
     it('is refused before anything changes, naming the setting and the value that lets it through, which does', async function () {
@@ -314,9 +286,7 @@ describe('restore --clean on real schemas', function () {
       const narrow = newFolder();
       await small.createDatabase('narrow');
       await small.query('narrow', "DO $$ BEGIN FOR i IN 1..80 LOOP EXECUTE format('CREATE TABLE public.n%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$");
-      const made = await runCli(['backup', '--db', small.url('narrow'), '--dir', narrow, '--prefix', 'narrow', '--json']);
-      assert.equal(made.code, 0, made.stderr);
-      const set = (JSON.parse(made.stdout) as Manifest).id;
+      const set = (await backupSet(small, 'narrow', narrow, 'narrow')).id;
       await small.createDatabase('narrow_target');
       await small.createDatabase('crowded');
       await small.query('crowded', "DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TABLE public.c%s (id int)', i); END LOOP; END $$");

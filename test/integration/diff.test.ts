@@ -7,35 +7,20 @@
  * writes the database it reads.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { loadSample, sampleCases } from '../samples';
 
 describe('diff', function () {
-  let server: TestServer;
-  const folders: string[] = [];
-
-  before(async function () {
-    server = await startServer();
-  });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-diff-');
 
   async function backup(database: string, prefix: string): Promise<{ folder: string; manifest: Manifest }> {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-diff-'));
-    folders.push(folder);
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return { folder, manifest: JSON.parse(result.stdout) as Manifest };
+    const folder = newFolder();
+    return { folder, manifest: await backupSet(server, database, folder, prefix) };
   }
 
   async function diff(setId: string, folder: string, database: string): Promise<DiffResult> {

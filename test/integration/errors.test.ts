@@ -4,12 +4,13 @@
  * against real servers, real ports and the real client tools.
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
-import { hasServerMajor, startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
+import { hasServerMajor, startServer } from '../support/pgServer';
 import { silentServer } from '../support/ports';
 
 async function freePort(): Promise<number> {
@@ -34,19 +35,14 @@ function unprivilegedUser(): { uid: number; gid: number } | undefined {
 }
 
 describe('clear errors', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-errors-');
   let folder: string;
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase('app');
     await server.query('app', 'CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)');
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-errors-'));
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
   });
 
   const backupInto = (dir: string, db: string, extra: string[] = []) =>

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { sampleCases, type SampleCase, loadSample } from '../samples';
 import { assertSameContent, diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
-import { hasServerMajor, startServer, type TestServer } from '../support/pgServer';
+import { useServer } from '../support/integration';
+import { hasServerMajor, startServer } from '../support/pgServer';
 
 function factorySample(): SampleCase {
   const sample = sampleCases().find((candidate) => candidate.name === 'factory');
@@ -17,13 +18,12 @@ function dataFacts(fingerprint: Fingerprint): Map<string, string> {
 }
 
 describe('database fingerprints', function () {
-  let server: TestServer;
+  const server = useServer();
   let original: Fingerprint;
   const first = 'fingerprint_first';
   const second = 'fingerprint_second';
 
   before(async function () {
-    server = await startServer();
     for (const database of [first, second]) {
       // An external TEST_DATABASE_URL server may still hold them from an aborted run.
       await server.dropDatabase(database);
@@ -31,10 +31,6 @@ describe('database fingerprints', function () {
       await server.loadSql(database, factorySample().file);
     }
     original = await fingerprintDatabase(server.url(first));
-  });
-
-  after(async function () {
-    await server?.stop();
   });
 
   it('two loads of factory.sql hold the same content', async function () {

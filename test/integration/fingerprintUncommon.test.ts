@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer } from '../support/integration';
 
 /** One of each kind fingerprintUncommon.ts compares, as PostgreSQL's regression database has them. */
 const uncommonObjects = `
@@ -28,18 +28,13 @@ const uncommonObjects = `
 `;
 
 describe('database fingerprints of uncommon objects (uncommonObjects)', function () {
-  let server: TestServer;
+  const server = useServer();
   const database = 'fingerprint_uncommon';
 
   before(async function () {
-    server = await startServer();
     await server.dropDatabase(database);
     await server.createDatabase(database, { template: 'template0' });
     await server.query(database, uncommonObjects);
-  });
-
-  after(async function () {
-    await server?.stop();
   });
 
   it('names each kind, unless turned off', async function () {

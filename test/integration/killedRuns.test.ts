@@ -7,18 +7,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, watch } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, renameSync, truncateSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor } from '../../src/core/sets/naming';
 import { runCli, startCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, listSets, useServer, useTempFolders, type ListedJson } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 import { sampleCases } from '../samples';
 
-type ListedJson = Omit<ListedSet, 'manifest'>;
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
@@ -31,32 +28,14 @@ function hiddenFiles(folder: string): string[] {
 }
 
 describe('what a killed run leaves', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-killed-');
   const database = 'killed_runs';
-  const folders: string[] = [];
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(database);
     await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
   });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
-
-  function newFolder(): string {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-killed-'));
-    folders.push(folder);
-    return folder;
-  }
-
-  async function list(folder: string): Promise<ListedJson[]> {
-    const result = await runCli(['list', '--dir', folder, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as ListedJson[];
-  }
 
   async function verify(folder: string, id: string): Promise<{ code: number; outcome?: string; text: string }> {
     const result = await runCli(['verify', id, '--dir', folder, '--json']);
@@ -64,15 +43,11 @@ describe('what a killed run leaves', function () {
     return { code: result.code, outcome: report?.outcome, text: result.stdout + result.stderr };
   }
 
-  async function backup(folder: string): Promise<Manifest> {
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'kill', '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as Manifest;
-  }
+  const backup = (folder: string): Promise<Manifest> => backupSet(server, database, folder, 'kill');
 
   /** Nothing a killed run left may pass for a good set: a set with hidden files is incomplete, and fails verification. */
   async function assertNothingPassesForGood(folder: string): Promise<ListedJson[]> {
-    const sets = await list(folder);
+    const sets = await listSets(folder);
     for (const set of sets) {
       const written = readdirSync(folder).filter((name) => name.includes(set.timestamp));
       if (written.some((name) => name.endsWith('.partial'))) {
@@ -106,7 +81,7 @@ describe('what a killed run leaves', function () {
 
       const next = await backup(folder);
       assert.deepEqual(hiddenFiles(folder), [], 'the next backup left no hidden files behind');
-      const after = await list(folder);
+      const after = await listSets(folder);
       for (const set of after) {
         assert.equal(set.status, 'complete', `${set.id} after the next backup`);
         const verified = await verify(folder, set.id);
@@ -150,7 +125,7 @@ describe('what a killed run leaves', function () {
         const prune = await runCli(['prune', '--dir', folder, '--prefix', made.prefix, '--json']);
         assert.equal(prune.code, 0, prune.stderr);
         assert.deepEqual(hiddenFiles(folder), []);
-        const [finished] = await list(folder);
+        const [finished] = await listSets(folder);
         assert.equal(finished?.status, 'complete');
         assert.equal((await verify(folder, made.id)).outcome, 'pass');
       });
@@ -166,7 +141,7 @@ describe('what a killed run leaves', function () {
       const restore = await runCli(['restore', other.id, '--mode', 'complete', '--db', server.url(restoreTarget), '--dir', folder, '--yes', '--no-safety-backup']);
       assert.equal(restore.code, 0, restore.stderr);
       assert.deepEqual(hiddenFiles(folder), []);
-      assert.deepEqual((await list(folder)).map((set) => set.id), [other.id]);
+      assert.deepEqual((await listSets(folder)).map((set) => set.id), [other.id]);
       assert.ok(!readdirSync(folder).some((name) => name.includes(made.timestamp)), 'nothing of the broken set is left');
     });
   });
@@ -192,7 +167,7 @@ describe('what a killed run leaves', function () {
         await blocker.release();
       }
       assert.ok(hiddenFiles(folder).length > 0, 'the killed safety backup left hidden files');
-      assert.deepEqual((await list(folder)).map((listed) => listed.id), [set.id], 'they are not listed as a set');
+      assert.deepEqual((await listSets(folder)).map((listed) => listed.id), [set.id], 'they are not listed as a set');
 
       const run =
         cleaner === 'prune'

@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { runMeasuringPeakRss, type PeakRssMethod } from '../../bench/peakRss';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { CLI_PATH, cleanEnv, REPO_ROOT } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 
 const VALUE_BYTES = 100 * 1024 * 1024;
 const PEAK_RSS_LIMIT = 150 * 1024 * 1024;
 
 describe('one value of 100 MB', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-large-value-');
   let folder: string;
   let method: PeakRssMethod;
   const source = 'one_large_value';
@@ -26,18 +27,12 @@ describe('one value of 100 MB', function () {
     this.timeout(300_000);
     // Our own process: pg_dump holds a whole row in memory whatever we do, and GNU time would report the larger of the two.
     method = existsSync('/proc/self/status') ? '/proc VmHWM' : 'unavailable';
-    server = await startServer();
     await server.createDatabase(source);
     await server.query(source, 'CREATE TABLE blobs (id integer PRIMARY KEY, body text)');
     // Not compressible to nothing on disk, and one line of COPY data in the dump.
     await server.query(source, `INSERT INTO blobs SELECT 1, repeat(md5('pulse'), $1 / 32)`, [VALUE_BYTES]);
     await server.query(source, `INSERT INTO blobs VALUES (2, 'small')`);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-large-value-'));
-  });
-
-  after(async function () {
-    await server?.stop();
-    if (folder) rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
   });
 
   /** Runs the CLI, measuring its peak memory (GNU time, else /proc). */

@@ -11,21 +11,21 @@ import { loadExeca } from '../support/execa';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { sampleCases } from '../samples';
 
 type ListedJson = Omit<ListedSet, 'manifest'>;
 
 describe('listing a backups folder', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-list-');
   let folder: string;
   let made: Manifest;
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase('factory_pulse');
     await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-list-'));
+    folder = newFolder();
 
     // The old script: three separate pg_dump runs, no manifest.
     const execa = await loadExeca();
@@ -41,14 +41,7 @@ describe('listing a backups folder', function () {
     writeFileSync(join(folder, 'seed.sql'), 'select 1;');
     writeFileSync(join(folder, 'factory_pulse_complete_backup_20250830_120000.sql.gz'), 'zipped');
 
-    const result = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', folder, '--prefix', 'factory_pulse', '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    made = JSON.parse(result.stdout) as Manifest;
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    made = await backupSet(server, 'factory_pulse', folder, 'factory_pulse');
   });
 
   async function list(): Promise<ListedJson[]> {

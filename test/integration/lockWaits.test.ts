@@ -4,29 +4,23 @@
  * naming the table and the session that holds it, and writes nothing.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 import { sampleCases } from '../samples';
 
 describe('a table another session holds', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-lockwait-');
   let folder: string;
   const database = 'locked_app';
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(database);
     await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-lockwait-'));
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
   });
 
   const hold = (table: string) => holdTable(server.url(database), table, { application: 'schema-migrator' });

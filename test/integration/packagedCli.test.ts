@@ -7,24 +7,24 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { cleanEnv, REPO_ROOT } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 
 const run = promisify(execFile);
 
 describe('the CLI as an npm package', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-packed-');
   let folder: string;
   let command: string;
 
   before(async function () {
     this.timeout(300_000);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-packed-'));
+    folder = newFolder();
     // The bundles `npm test` built: a real `npm pack` builds them for production first (prepack).
     await run('npm', ['pack', '--ignore-scripts', '--pack-destination', folder], { cwd: REPO_ROOT });
     const tarball = readdirSync(folder).find((name) => name.endsWith('.tgz'));
@@ -32,14 +32,8 @@ describe('the CLI as an npm package', function () {
     const prefix = join(folder, 'prefix');
     await run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(folder, tarball)], { cwd: folder });
     command = join(prefix, 'bin', 'pulse-backup');
-    server = await startServer();
     await server.createDatabase('packed');
     await server.query('packed', "CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 25) g");
-  });
-
-  after(async function () {
-    await server?.stop();
-    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   it('installs only its own files: no dependencies come with it', function () {

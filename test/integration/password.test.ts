@@ -5,33 +5,27 @@
  * password file or PULSE_BACKUP_DB_URL rather than to the command line.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
 import { assertOneLineError, CLI_PATH, cleanEnv, REPO_ROOT, runCli, startCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 import { commandLineOf, hasProc } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
 
 
 describe('the password', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-password-');
   let folder: string;
   const database = 'secret_app';
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(database);
     await server.query(database, 'CREATE TABLE notes (id int PRIMARY KEY, body text)');
     await server.query(database, "INSERT INTO notes VALUES (1, 'one'), (2, 'two')");
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-password-'));
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
   });
 
   /** The server's URL without its password: what a person should put on a command line. */

@@ -9,14 +9,14 @@
  * for leftovers; `backup --prove` and retention use the result.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { waitFor } from '../support/processes';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { startServer, type TestServer } from '../support/pgServer';
 import { editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
 import { loadSample, sampleCases } from '../samples';
@@ -24,29 +24,8 @@ import { loadSample, sampleCases } from '../samples';
 const factory = sampleCases().find((sample) => sample.name === 'factory')!;
 
 describe('prove', function () {
-  let server: TestServer;
-  const folders: string[] = [];
-
-  before(async function () {
-    server = await startServer();
-  });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
-
-  function newFolder(): string {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-prove-'));
-    folders.push(folder);
-    return folder;
-  }
-
-  async function backup(database: string, folder: string, prefix: string, extra: string[] = []): Promise<Manifest> {
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as Manifest;
-  }
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-prove-');
 
   async function prove(setId: string, folder: string, database: string, extra: string[] = []): Promise<{ code: number; record?: ProofRecord; stderr: string }> {
     const result = await runCli(['prove', setId, '--db', server.url(database), '--dir', folder, '--json', ...extra]);
@@ -65,7 +44,7 @@ describe('prove', function () {
         await server.createDatabase(database);
         await loadSample(server, database, sample);
         const folder = newFolder();
-        const manifest = await backup(database, folder, 'sample');
+        const manifest = await backupSet(server, database, folder, 'sample');
         assert.ok(manifest.digests, 'the manifest records digests');
         const before = await fingerprintDatabase(server.url(database));
 
@@ -99,7 +78,7 @@ describe('prove', function () {
 
     beforeEach(async function () {
       folder = newFolder();
-      manifest = await backup(source, folder, 'tamper');
+      manifest = await backupSet(server, source, folder, 'tamper');
     });
 
     it('a data file edited, its checksum updated to match: the row that changed, by its key, in the way that loads that file', async function () {
@@ -197,9 +176,9 @@ describe('prove', function () {
       await server.createDatabase(fast);
       await server.loadSql(fast, factory.file);
       slowFolder = newFolder();
-      slowSet = await backup(slow, slowFolder, 'slow');
+      slowSet = await backupSet(server, slow, slowFolder, 'slow');
       fastFolder = newFolder();
-      fastSet = await backup(fast, fastFolder, 'fast');
+      fastSet = await backupSet(server, fast, fastFolder, 'fast');
     });
 
     it('kill -9 in the middle of a proof leaves its scratch databases, and the next proof on the server drops them', async function () {
@@ -278,9 +257,9 @@ describe('prove', function () {
 
     it('a set that fails its proof is kept, but retention does not count it as the newest good set', async function () {
       const folder = newFolder();
-      const older = await backup(source, folder, 'ret');
+      const older = await backupSet(server, source, folder, 'ret');
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const newer = await backup(source, folder, 'ret');
+      const newer = await backupSet(server, source, folder, 'ret');
       rewriteSetFile(folder, newer, 'data', (text) => editFirstRow(text, 'public.organizations', (fields) => [fields[0], 'Changed', ...fields.slice(2)]));
       assert.equal((await prove(newer.id, folder, source)).code, 1);
 

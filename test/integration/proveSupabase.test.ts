@@ -14,12 +14,14 @@ import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
 import { assertOneLineError, runCli } from '../support/cli';
+import { useTempFolders } from '../support/integration';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../support/tamper';
 import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
 
 describe('proving and diffing a Supabase set as the stack\'s own postgres', function () {
   let stack: SupabaseLikeServer;
+  const newFolder = useTempFolders('pulse-backup-prove-supabase-');
   let folder: string;
   let manifest: Manifest;
   const source = 'app';
@@ -28,7 +30,7 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
     this.timeout(300_000);
     stack = await startSupabaseLikeServer();
     await stack.withApplication(source, true);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-prove-supabase-'));
+    folder = newFolder();
     const result = await runCli(['backup', '--db', stack.asPostgres(source), '--dir', folder, '--prefix', 'app', '--json']);
     assert.equal(result.code, 0, result.stderr);
     manifest = JSON.parse(result.stdout) as Manifest;
@@ -36,7 +38,6 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
 
   after(async function () {
     await stack?.server.stop();
-    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   async function prove(extra: string[] = [], env: NodeJS.ProcessEnv = {}) {

@@ -6,46 +6,21 @@
  * role, a killed psql, a killed CLI — leaves the target exactly as it was.
  */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { startServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
 
 
 describe('restore', function () {
-  let server: TestServer;
-  const folders: string[] = [];
-
-  before(async function () {
-    server = await startServer();
-  });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
-
-  function newFolder(): string {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-restore-'));
-    folders.push(folder);
-    return folder;
-  }
-
-  async function backup(database: string, folder: string, prefix: string, extra: string[] = []): Promise<Manifest> {
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as Manifest;
-  }
-
-  async function restore(setId: string, folder: string, database: string, mode: string, extra: string[] = []) {
-    return runCli(['restore', setId, '--mode', mode, '--db', server.url(database), '--dir', folder, '--yes', '--json', ...extra]);
-  }
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-restore-');
 
   for (const sample of sampleCases()) {
     describe(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, function () {
@@ -57,13 +32,13 @@ describe('restore', function () {
         await server.createDatabase(source);
         await loadSample(server, source, sample);
         folder = newFolder();
-        manifest = await backup(source, folder, sample.name, plainFor(sample));
+        manifest = await backupSet(server, source, folder, sample.name, plainFor(sample));
       });
 
       it('--mode complete into an empty database equals the source, row counts checked against the manifest', async function () {
         const target = `rc_${sample.name}`;
         await server.createDatabase(target);
-        const result = await restore(manifest.id, folder, target, 'complete', ['--no-safety-backup']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--no-safety-backup']);
         assert.equal(result.code, 0, result.stderr);
         const report = JSON.parse(result.stdout) as RestoreResult;
         assert.equal(report.rowCountsMatch, true);
@@ -74,9 +49,9 @@ describe('restore', function () {
       it('--mode schema then --mode data into an empty database equals the source', async function () {
         const target = `rsd_${sample.name}`;
         await server.createDatabase(target);
-        const schema = await restore(manifest.id, folder, target, 'schema', ['--no-safety-backup']);
+        const schema = await restoreSet(server, manifest.id, folder, target, 'schema', ['--no-safety-backup']);
         assert.equal(schema.code, 0, schema.stderr);
-        const data = await restore(manifest.id, folder, target, 'data', ['--no-safety-backup']);
+        const data = await restoreSet(server, manifest.id, folder, target, 'data', ['--no-safety-backup']);
         assert.equal(data.code, 0, data.stderr);
         assert.equal((JSON.parse(data.stdout) as RestoreResult).rowCountsMatch, true);
         await assertSameContent(server.url(source), server.url(target));
@@ -85,7 +60,7 @@ describe('restore', function () {
       it('--mode complete --clean over an identical copy equals the source', async function () {
         const target = `rci_${sample.name}`;
         await server.createDatabase(target, { template: source });
-        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
         assert.equal(result.code, 0, result.stderr);
         await assertSameContent(server.url(source), server.url(target));
       });
@@ -96,9 +71,9 @@ describe('restore', function () {
         const tables = manifest.tables.filter((table) => table.rows !== null && table.rows > 0);
         const victim = tables[tables.length - 1];
         await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
-        const schema = await restore(manifest.id, folder, target, 'schema', ['--clean', '--no-safety-backup']);
+        const schema = await restoreSet(server, manifest.id, folder, target, 'schema', ['--clean', '--no-safety-backup']);
         assert.equal(schema.code, 0, schema.stderr);
-        const data = await restore(manifest.id, folder, target, 'data', ['--clean', '--no-safety-backup']);
+        const data = await restoreSet(server, manifest.id, folder, target, 'data', ['--clean', '--no-safety-backup']);
         assert.equal(data.code, 0, data.stderr);
         assert.equal((JSON.parse(data.stdout) as RestoreResult).rowCountsMatch, true);
         await assertSameContent(server.url(source), server.url(target));
@@ -113,7 +88,7 @@ describe('restore', function () {
         await server.query(target, `TRUNCATE "${victim.schema.replace(/"/g, '""')}"."${victim.name.replace(/"/g, '""')}" CASCADE`);
         await server.query(target, 'CREATE TABLE public.pulse_not_in_backup (id int); INSERT INTO public.pulse_not_in_backup VALUES (1)');
         const before = new Set(readdirSync(folder));
-        const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean']);
         assert.equal(result.code, 0, result.stderr);
         const report = JSON.parse(result.stdout) as RestoreResult;
         assert.ok(report.safetyBackup, 'a safety backup was taken');
@@ -138,7 +113,7 @@ describe('restore', function () {
       await server.createDatabase(source);
       await server.loadSql(source, sampleCases().find((sample) => sample.name === 'factory')!.file, { scale: '30' });
       folder = newFolder();
-      manifest = await backup(source, folder, 'factory');
+      manifest = await backupSet(server, source, folder, 'factory');
     });
 
     const fileOf = (type: string) => join(folder, manifest.files.find((file) => file.type === type)!.name);
@@ -155,7 +130,7 @@ describe('restore', function () {
         damage();
         const verify = await runCli(['verify', manifest.id, '--dir', folder]);
         assert.equal(verify.code, 1, verify.stdout + verify.stderr);
-        const result = await restore(manifest.id, folder, target, 'complete', ['--clean']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean']);
         assertOneLineError(result);
         assert.match(result.stderr, /failed verification/);
         assert.match(result.stderr, expected);
@@ -200,7 +175,7 @@ describe('restore', function () {
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
       const target = `reused_${Math.random().toString(36).slice(2, 8)}`;
       await server.createDatabase(target);
-      const result = await restore(manifest.id, folder, target, 'complete', ['--no-safety-backup']);
+      const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--no-safety-backup']);
       assert.equal(result.code, 0, result.stderr);
       const restored = JSON.parse(result.stdout) as RestoreResult;
       const checks = restored.plan.verification.groups.find((group) => group.name === 'post-backup')?.checks ?? [];
@@ -230,7 +205,7 @@ describe('restore', function () {
         bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
         writeFileSync(complete, bytes);
         utimesSync(complete, atime, mtime);
-        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
         assertOneLineError(result);
         assert.match(result.stderr, /changed after it was verified: it no longer matches its recorded sha256/);
         assert.match(result.stderr, /rolled back and the target is unchanged/);
@@ -271,7 +246,7 @@ describe('restore', function () {
         assert.match(verified.stdout, /the manifest does not describe this set: it records the complete file as \S+_full_backup_/);
         const listed = await runCli(['list', '--dir', folder, '--json']);
         assert.equal((JSON.parse(listed.stdout) as { id: string; status: string }[]).find((set) => set.id === manifest.id)?.status, 'incomplete');
-        const result = await restore(manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
+        const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);
         assertOneLineError(result);
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
       } finally {
@@ -283,7 +258,7 @@ describe('restore', function () {
     it('complete into a database that has the backup\'s objects is refused without --clean', async function () {
       const target = 'has_objects';
       await server.createDatabase(target, { template: source });
-      const result = await restore(manifest.id, folder, target, 'complete');
+      const result = await restoreSet(server, manifest.id, folder, target, 'complete');
       assertOneLineError(result);
       assert.match(result.stderr, /already has \d+ of the backup's objects/);
       assert.match(result.stderr, /--clean/);
@@ -292,7 +267,7 @@ describe('restore', function () {
     it('data into a database without the schema is refused', async function () {
       const target = 'no_schema';
       await server.createDatabase(target);
-      const result = await restore(manifest.id, folder, target, 'data');
+      const result = await restoreSet(server, manifest.id, folder, target, 'data');
       assertOneLineError(result);
       assert.match(result.stderr, /lacks \d+ of the backup's tables/);
     });
@@ -371,7 +346,7 @@ describe('restore', function () {
         await server.createDatabase(direct, { template: source });
         await server.query(direct, 'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata');
         directFolder = newFolder();
-        directManifest = await backup(direct, directFolder, 'direct');
+        directManifest = await backupSet(server, direct, directFolder, 'direct');
         assert.equal(directManifest.largeObjects, 0);
       });
 

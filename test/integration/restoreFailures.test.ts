@@ -5,13 +5,11 @@
  * committed.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
-import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertOneLineError, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
+import { startServer } from '../support/pgServer';
 import { hasProc, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
@@ -19,24 +17,17 @@ import { waitFor } from '../support/wait';
 import { sampleCases } from '../samples';
 
 describe('a restore cut off mid-way', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-cut-');
   let folder: string;
   let set: Manifest;
   const source = 'cut_source';
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(source);
     await server.loadSql(source, sampleCases().find((sample) => sample.name === 'factory')!.file);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-cut-'));
-    const backup = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'cut', '--json']);
-    assert.equal(backup.code, 0, backup.stderr);
-    set = JSON.parse(backup.stdout) as Manifest;
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
+    set = await backupSet(server, source, folder, 'cut');
   });
 
   beforeEach(function () {

@@ -9,20 +9,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readHistory } from '../../src/core/sets/history';
-import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, parseBackupFileName, setIdFor } from '../../src/core/sets/naming';
 import type { PruneJson } from '../../src/cli/retentionOutput';
 import { assertOneLineError, runCli } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, listSets, useServer, useTempFolders } from '../support/integration';
 import { sampleCases } from '../samples';
 import { closedPort } from '../support/ports';
 
-type ListedJson = Omit<ListedSet, 'manifest'>;
 
 const PREFIX = 'factory_pulse';
 
@@ -35,32 +33,17 @@ function folderState(folder: string): Record<string, string> {
 
 
 describe('retention', function () {
-  let server: TestServer;
+  const server = useServer();
+  const freshFolder = useTempFolders('pulse-retention-');
   let sourceFolder: string;
   let original: Manifest;
-  const folders: string[] = [];
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(PREFIX);
     await server.loadSql(PREFIX, sampleCases().find((sample) => sample.name === 'factory')!.file);
-    sourceFolder = mkdtempSync(join(tmpdir(), 'pulse-retention-source-'));
-    folders.push(sourceFolder);
-    const result = await runCli(['backup', '--db', server.url(PREFIX), '--dir', sourceFolder, '--prefix', PREFIX, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    original = JSON.parse(result.stdout) as Manifest;
+    sourceFolder = freshFolder();
+    original = await backupSet(server, PREFIX, sourceFolder, PREFIX);
   });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
-
-  function freshFolder(): string {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-retention-'));
-    folders.push(folder);
-    return folder;
-  }
 
   /** The real set under another timestamp (and prefix), its manifest rewritten to name the copies. */
   function copySet(folder: string, timestamp: string, options: { prefix?: string; legacy?: boolean } = {}): string {
@@ -77,11 +60,6 @@ describe('retention', function () {
     return setIdFor(prefix, timestamp);
   }
 
-  async function list(folder: string): Promise<ListedJson[]> {
-    const result = await runCli(['list', '--dir', folder, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as ListedJson[];
-  }
 
   async function prune(folder: string, args: string[], cwd?: string): Promise<PruneJson> {
     const result = await runCli(['prune', '--dir', folder, ...args, '--json'], cwd ? { cwd } : {});
@@ -125,7 +103,7 @@ describe('retention', function () {
       else assert.equal(after[name], hash, `${name} is untouched`);
     }
     assert.deepEqual(
-      (await list(folder)).map((set) => [set.id, set.status, set.pinned]),
+      (await listSets(folder)).map((set) => [set.id, set.status, set.pinned]),
       [
         ['factory_pulse_20250105_000000', 'complete', false],
         ['factory_pulse_20250104_000000', 'complete', false],
@@ -161,7 +139,7 @@ describe('retention', function () {
     assert.deepEqual(result.protected, [{ id: 'factory_pulse_20250102_000000', reason: 'newest-good' }]);
     assert.deepEqual(result.removed, ['factory_pulse_20250101_000000', 'factory_pulse_20250103_000000']);
     assert.deepEqual(
-      (await list(folder)).map((set) => [set.id, set.status]),
+      (await listSets(folder)).map((set) => [set.id, set.status]),
       [
         ['factory_pulse_20250104_000000', 'incomplete'],
         ['factory_pulse_20250102_000000', 'complete'],
@@ -206,7 +184,7 @@ describe('retention', function () {
 
     const firstId = (JSON.parse(first.stdout) as Manifest).id;
     const secondId = (JSON.parse(second.stdout) as Manifest).id;
-    const sets = await list(folder);
+    const sets = await listSets(folder);
     assert.equal(sets.length, 2);
     assert.equal(sets[1].id, secondId);
     assert.ok(sets.every((set) => set.status === 'complete'));
@@ -226,14 +204,14 @@ describe('retention', function () {
     assert.match(result.stderr, /Retention held back 2 sets \([^)]+\) it would remove, because that needs a confirmation \(2 sets this policy has not kept before \(retention has not run in this folder yet\)\): factory_pulse_20250101_000000, factory_pulse_20250102_000000\./);
     assert.match(result.stderr, /Run pulse-backup prune with the same --keep flags to remove them/);
     for (const name of Object.keys(before)) assert.ok(readdirSync(folder).includes(name), `${name} is still there`);
-    assert.equal((await list(folder)).length, 12);
+    assert.equal((await listSets(folder)).length, 12);
 
     const dryRun = await prune(folder, ['--prefix', PREFIX, '--dry-run']);
     assert.deepEqual(dryRun.removed, ['factory_pulse_20250101_000000', 'factory_pulse_20250102_000000']);
     assert.equal(dryRun.confirmation.length, 1);
     const pruned = await prune(folder, ['--prefix', PREFIX]);
     assert.deepEqual(pruned.removed, dryRun.removed);
-    const ids = (await list(folder)).map((set) => set.id);
+    const ids = (await listSets(folder)).map((set) => set.id);
     assert.equal(ids.length, 10);
     assert.equal(ids[0], manifest.id);
 
@@ -256,7 +234,7 @@ describe('retention', function () {
     const result = await prune(folder, ['--prefix', PREFIX, '--keep-daily', '2', '--keep-weekly', '2']);
     assert.deepEqual(result.policy, { last: 0, hourly: 0, daily: 2, weekly: 2, monthly: 0, yearly: 0 });
     assert.deepEqual([...result.removed].sort(), ['factory_pulse_20250106_090000', 'factory_pulse_20250106_180000', 'factory_pulse_20250115_090000']);
-    assert.deepEqual((await list(folder)).map((set) => set.id), ['factory_pulse_20250115_180000', 'factory_pulse_20250114_090000', 'factory_pulse_20250107_090000']);
+    assert.deepEqual((await listSets(folder)).map((set) => set.id), ['factory_pulse_20250115_180000', 'factory_pulse_20250114_090000', 'factory_pulse_20250107_090000']);
 
     const refused = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep-last', '0']);
     assertOneLineError(refused, 2);
@@ -273,7 +251,7 @@ describe('retention', function () {
       const result = await runCli(['restore', backupId, '--mode', 'complete', '--clean', '--db', server.url('retention_restored'), '--dir', folder, '--yes']);
       assert.equal(result.code, 0, result.stderr);
     }
-    const sets = await list(folder);
+    const sets = await listSets(folder);
     const safetyIds = sets.filter((set) => set.purpose === 'safety').map((set) => set.id);
     assert.equal(safetyIds.length, 3);
 
@@ -286,7 +264,7 @@ describe('retention', function () {
     assert.deepEqual(fewer.kept, [backupId]);
     assert.deepEqual(fewer.keptSafety, [safetyIds[0]]);
     assert.deepEqual([...fewer.removed].sort(), safetyIds.slice(1).sort());
-    assert.deepEqual((await list(folder)).map((set) => set.id), [safetyIds[0], backupId]);
+    assert.deepEqual((await listSets(folder)).map((set) => set.id), [safetyIds[0], backupId]);
 
     const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', '--keep-safety', '0', '--dry-run']);
     assert.equal(text.code, 0, text.stderr);
@@ -315,7 +293,7 @@ describe('retention', function () {
     const again = await runCli(['pin', id, '--dir', folder, '--json']);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout), { id, pinned: true, changed: false });
-    assert.deepEqual((await list(folder)).map((set) => [set.id, set.pinned]), [
+    assert.deepEqual((await listSets(folder)).map((set) => [set.id, set.pinned]), [
       ['factory_pulse_20250102_000000', false],
       [id, true],
     ]);
@@ -328,7 +306,7 @@ describe('retention', function () {
     assert.match(unpinned.stdout, new RegExp(`^Unpinned ${id}`));
     const twice = await runCli(['unpin', id, '--dir', folder]);
     assert.match(twice.stdout, /is not pinned; nothing changed/);
-    assert.equal((await list(folder)).find((set) => set.id === id)?.pinned, false);
+    assert.equal((await listSets(folder)).find((set) => set.id === id)?.pinned, false);
 
     const unknown = await runCli(['pin', 'factory_pulse_20240101_000000', '--dir', folder]);
     assertOneLineError(unknown);

@@ -4,13 +4,12 @@
  * outlives the CLI — not even after kill -9 of the CLI itself.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer, useTempFolders } from '../support/integration';
 import { silentServer } from '../support/ports';
 import { hasProc, processes, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
@@ -24,20 +23,15 @@ function running(...argv: string[]): boolean {
 }
 
 describe('signals and stuck tools', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-signals-');
   let folder: string;
   const database = 'signals_app';
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase(database);
     await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-signals-'));
-  });
-
-  after(async function () {
-    await server?.stop();
-    rmSync(folder, { recursive: true, force: true });
+    folder = newFolder();
   });
 
   beforeEach(function () {

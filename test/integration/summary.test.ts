@@ -5,8 +5,7 @@
  * restore commands it prints are run as printed, through a shell.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
 import { formatCount } from '../../src/core/format';
@@ -14,7 +13,7 @@ import type { Manifest } from '../../src/core/sets/manifest';
 import type { BackupReport } from '../../src/core/report/types';
 import { assertOneLineError, runCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { sampleCases } from '../samples';
 
 const HOSTILE_TABLE = '<img src=x onerror=alert(1)>';
@@ -23,7 +22,8 @@ const SCRIPT_TABLE = '<script>alert(1)</script>';
 const LEGACY_TS = '20250901_173948';
 
 describe('pulse-backup summary', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-summary-');
   let parent: string;
   let folder: string;
   let manifest: Manifest;
@@ -37,19 +37,16 @@ describe('pulse-backup summary', function () {
   }
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase('factory_pulse');
     await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
     await server.query('factory_pulse', `CREATE TABLE "${HOSTILE_TABLE}" (id int)`);
     await server.query('factory_pulse', `CREATE SCHEMA "${HOSTILE_SCHEMA.replace(/"/g, '""')}"`);
     await server.query('factory_pulse', `CREATE TABLE "${HOSTILE_SCHEMA.replace(/"/g, '""')}"."${SCRIPT_TABLE}" AS SELECT generate_series(1, 3) AS id`);
-    parent = mkdtempSync(join(tmpdir(), 'pulse-summary-'));
+    parent = newFolder();
     // A space and a quote: every path in the printed commands has to be quoted.
     folder = join(parent, "team's backups");
 
-    const backup = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', folder, '--prefix', 'factory_pulse', '--json']);
-    assert.equal(backup.code, 0, backup.stderr);
-    manifest = JSON.parse(backup.stdout) as Manifest;
+    manifest = await backupSet(server, 'factory_pulse', folder, 'factory_pulse');
 
     // The old script's way: three pg_dump runs, no manifest. Its split files
     // cannot restore a CHECK constraint added NOT VALID over rows that break
@@ -62,11 +59,6 @@ describe('pulse-backup summary', function () {
     await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${LEGACY_TS}.sql`)], { env });
     await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${LEGACY_TS}.sql`)], { env });
     await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${LEGACY_TS}.sql`)], { env });
-  });
-
-  after(async function () {
-    await server?.stop();
-    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   describe('in Markdown', function () {

@@ -7,14 +7,13 @@
  * the source in full content. A plain database stays whole under `auto`.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { SUPABASE_DATA_SCHEMAS, SUPABASE_MIGRATION_HISTORIES } from '../../src/core/backup/profile';
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { sampleCases, loadSample } from '../samples';
 
 /** Top-level entry headers of a dump file: "Type Schema.Name". */
@@ -40,24 +39,15 @@ function copyRows(file: string): Map<string, number> {
 }
 
 describe('the Supabase profile', function () {
-  let server: TestServer;
-  const folders: string[] = [];
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-supabase-');
 
   before(async function () {
-    server = await startServer();
-  });
-
-  after(async function () {
-    await server?.stop();
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 
   async function backup(database: string, prefix: string, extra: string[] = []): Promise<{ folder: string; manifest: Manifest }> {
-    const folder = mkdtempSync(join(tmpdir(), 'pulse-backup-supabase-'));
-    folders.push(folder);
-    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra]);
-    assert.equal(result.code, 0, result.stderr);
-    return { folder, manifest: JSON.parse(result.stdout) as Manifest };
+    const folder = newFolder();
+    return { folder, manifest: await backupSet(server, database, folder, prefix, extra) };
   }
 
   for (const sample of sampleCases().filter((candidate) => candidate.supabaseShaped)) {

@@ -13,21 +13,16 @@ import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { startServer, type TestServer } from '../support/pgServer';
+import { useServer } from '../support/integration';
 import { sampleCases } from '../samples';
 
 describe('a Supabase project folder', function () {
-  let server: TestServer;
+  // The stack's own credentials: user postgres, password postgres, database postgres.
+  const server = useServer({ password: 'postgres' });
   let project: string;
 
   before(async function () {
-    // The stack's own credentials: user postgres, password postgres, database postgres.
-    server = await startServer({ password: 'postgres' });
     await server.query('postgres', 'CREATE TABLE public.todos (id int PRIMARY KEY, task text); INSERT INTO public.todos VALUES (1, $$ship it$$), (2, $$back it up$$)');
-  });
-
-  after(async function () {
-    await server?.stop();
   });
 
   beforeEach(function () {

@@ -12,18 +12,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { BackupReport } from '../../src/core/report/types';
 import { runCli } from '../support/cli';
+import { useTempFolders } from '../support/integration';
 import { assertSameContent } from '../support/fingerprint';
 import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
 
 describe('Supabase restores as the stack\'s own postgres', function () {
   let stack: SupabaseLikeServer;
+  const newFolder = useTempFolders('pulse-backup-supabase-restore-');
   let folder: string;
   let manifest: Manifest;
   const source = 'app';
@@ -33,7 +34,7 @@ describe('Supabase restores as the stack\'s own postgres', function () {
     this.timeout(300_000);
     stack = await startSupabaseLikeServer();
     await stack.withApplication(source, true);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-supabase-restore-'));
+    folder = newFolder();
     const result = await runCli(['backup', '--db', stack.asPostgres(source), '--dir', folder, '--prefix', 'app', '--json']);
     assert.equal(result.code, 0, result.stderr);
     manifest = JSON.parse(result.stdout) as Manifest;
@@ -41,7 +42,6 @@ describe('Supabase restores as the stack\'s own postgres', function () {
 
   after(async function () {
     await stack?.server.stop();
-    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   const restore = (target: string, mode: string, extra: string[] = []) =>

@@ -5,15 +5,14 @@
  * pg_dump runs; damage is done to copies, so each case starts from a good set.
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
 import type { SetHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verify/results';
 import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
-import { startServer, type TestServer } from '../support/pgServer';
+import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { closedPort } from '../support/ports';
 import { sampleCases, loadSample } from '../samples';
 
@@ -21,21 +20,18 @@ const LEGACY_TIMESTAMP = '20250901_173948';
 const LEGACY_ID = `factory_pulse_${LEGACY_TIMESTAMP}`;
 
 describe('verifying backup sets', function () {
-  let server: TestServer;
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-verify-');
   /** Holds one good set of this tool and one of the old script; never damaged. */
   let folder: string;
   let made: Manifest;
-  const scratch: string[] = [];
 
   before(async function () {
-    server = await startServer();
     await server.createDatabase('factory_pulse');
     await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
-    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-'));
+    folder = newFolder();
 
-    const backup = await runCli(['backup', '--db', server.url('factory_pulse'), '--dir', folder, '--prefix', 'factory_pulse', '--json']);
-    assert.equal(backup.code, 0, backup.stderr);
-    made = JSON.parse(backup.stdout) as Manifest;
+    made = await backupSet(server, 'factory_pulse', folder, 'factory_pulse');
 
     // The old script: three separate pg_dump runs, files as pg_dump -f makes them, no manifest.
     const execa = await loadExeca();
@@ -45,15 +41,9 @@ describe('verifying backup sets', function () {
     await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
   });
 
-  after(async function () {
-    await server?.stop();
-    for (const path of [folder, ...scratch]) if (path) rmSync(path, { recursive: true, force: true });
-  });
-
   /** A fresh folder holding a copy of one set's files, modes kept. */
   function copyOfSet(setId: string): string {
-    const copy = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-copy-'));
-    scratch.push(copy);
+    const copy = newFolder();
     const [prefix, timestamp] = [setId.slice(0, -16), setId.slice(-15)];
     for (const name of readdirSync(folder)) {
       if (!name.startsWith(`${prefix}_`) || !name.includes(timestamp) || name.endsWith('.history.json')) continue;
@@ -259,11 +249,8 @@ describe('verifying backup sets', function () {
         const database = `verify_${sample.name}`;
         await server.createDatabase(database);
         await loadSample(server, database, sample);
-        const dir = mkdtempSync(join(tmpdir(), 'pulse-backup-verify-sample-'));
-        scratch.push(dir);
-        const backup = await runCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', sample.name, '--json']);
-        assert.equal(backup.code, 0, backup.stderr);
-        const manifest = JSON.parse(backup.stdout) as Manifest;
+        const dir = newFolder();
+        const manifest = await backupSet(server, database, dir, sample.name);
         const { result, report } = await verify(manifest.id, dir, ['--db', server.url(database)]);
         assert.equal(report.outcome, 'pass', result.stdout);
         assert.equal(result.code, 0);

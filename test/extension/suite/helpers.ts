@@ -99,6 +99,16 @@ export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskEx
   return { execution: started, ended };
 }
 
+/**
+ * Waits until no task runs any more, terminals closed: a test leaves none
+ * still ending for the next one's run of the same task to be joined to
+ * (the extension waits for such a run only a few seconds, which a loaded
+ * machine can take).
+ */
+export async function tasksEnded(): Promise<void> {
+  await waitFor('the tasks of the test to end', () => (vscode.tasks.taskExecutions.length === 0 ? true : undefined), 60_000);
+}
+
 export { closedPort } from '../../support/ports';
 
 /** `date +%Y%m%d_%H%M%S` in local time, as set names carry it. */

@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
+import { applyTestOrder, describeTestOrder, parseTestOrder } from './order';
 
 export async function run(): Promise<void> {
   const extension = vscode.extensions.getExtension('pulse-backup.pulse-backup');
@@ -38,6 +39,10 @@ export async function run(): Promise<void> {
   else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');
   else if (scenario === 'extension.test') await import('./extension.test');
   else await import('./startup.test');
+  // PULSE_TEST_ORDER: the runner resolves `shuffle` to one seed for every window.
+  const order = parseTestOrder(process.env.PULSE_TEST_ORDER);
+  applyTestOrder(mocha.suite, order);
+  if (order.kind !== 'written') console.log(`Test order: ${describeTestOrder(order)}`);
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);
 }

@@ -5,12 +5,12 @@
  * folder it speaks of, and a task says which folder it is for.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FolderNode, SetNode } from '../../../src/extension/tree';
-import { activatedApi, databaseUrl, labelOf, startTask, testDatabase, waitFor } from './helpers';
+import { activatedApi, databaseUrl, labelOf, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts } from './prompts';
 
 describe('Pulse Backup in a multi-root workspace', function () {
@@ -51,6 +51,32 @@ describe('Pulse Backup in a multi-root workspace', function () {
     return /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
   }
 
+  const databaseOf = (folder: vscode.WorkspaceFolder) => (folder === berlin ? db.database : db.secondDatabase);
+
+  /** Each folder's connection as Configure Connection leaves it, unless it is so already. */
+  async function ensureConnections(): Promise<void> {
+    for (const folder of [berlin, porto]) {
+      if (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionURL') !== databaseUrl(db, databaseOf(folder), false)) await configure(folder, databaseOf(folder));
+    }
+    prompts.reset();
+  }
+
+  /** A set in the folder's backups folder: one there already, else a new one. */
+  async function ensureSet(folder: vscode.WorkspaceFolder): Promise<void> {
+    await ensureConnections();
+    const there = existsSync(backupsOf(folder)) && readdirSync(backupsOf(folder)).some((name) => name.endsWith('.manifest.json'));
+    if (!there) await backUp(folder);
+    await tasksEnded();
+    await waitFor(`a set under ${folder.name} in the view`, async () => ((await setsUnder(folder)).length > 0 ? true : undefined));
+    prompts.reset();
+  }
+
+  /** Neither folder has backups, and the view knows it. */
+  async function removeBackups(): Promise<void> {
+    for (const folder of [berlin, porto]) rmSync(backupsOf(folder), { recursive: true, force: true });
+    await waitFor('no sets in the view', async () => ((await folderNodes()).length === 0 && ((await api.backupsTree.getChildren(undefined)) ?? []).length === 0 ? true : undefined));
+  }
+
   before(async function () {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.deepEqual(
@@ -66,13 +92,20 @@ describe('Pulse Backup in a multi-root workspace', function () {
     prompts.dispose();
   });
 
+  afterEach(async function () {
+    await tasksEnded();
+  });
+
   it('each folder has its own connection: Configure connection asks which folder', async function () {
+    await removeBackups();
     await configure(berlin, db.database);
     await configure(porto, db.secondDatabase);
     assert.deepEqual(await api.backupsTree.getChildren(undefined), [], 'no backups anywhere yet: the welcome view');
   });
 
   it('backs up each folder into its own backups folder, with its own prefix, and the view groups the sets by folder', async function () {
+    await ensureConnections();
+    await removeBackups();
     const berlinSet = await backUp(berlin);
     assert.match(berlinSet, /^plant_berlin_\d{8}_\d{6}$/);
     const nodes = await waitFor('a folder node per workspace folder', async () => ((await folderNodes()).length === 2 ? folderNodes() : undefined));
@@ -99,6 +132,10 @@ describe('Pulse Backup in a multi-root workspace', function () {
   });
 
   it('the status bar names the folder it speaks of', async function () {
+    // A set just made in each folder: both are fresh, and the one shown is named.
+    await ensureConnections();
+    await backUp(berlin);
+    await backUp(porto);
     const state = await waitFor('the status bar', () => {
       const current = api.statusBar();
       return /^\$\(database\) plant-(berlin|porto): just now$/.test(current.text) ? current : undefined;
@@ -108,6 +145,8 @@ describe('Pulse Backup in a multi-root workspace', function () {
   });
 
   it('a task from the workspace file runs for the folder it names', async function () {
+    await ensureSet(berlin);
+    await ensureSet(porto);
     const task = (await vscode.tasks.fetchTasks({ type: 'pulse-backup' })).find((candidate) => candidate.name === 'verify porto');
     assert.ok(task, 'the workspace file declares "verify porto"');
     assert.equal(await startTask(task).ended, 0);

@@ -19,7 +19,13 @@ describe('Pulse Backup in a folder that has backups or a Supabase project', func
   const prompts = new ScriptedPrompts();
   const folder = (vscode.workspace.workspaceFolders ?? [])[0];
   const supabase = folder !== undefined && existsSync(path.join(folder.uri.fsPath, 'supabase', 'config.toml'));
-  let api: PulseBackupApi;
+  /** The API of the extension as it started by itself with the window (no command is run here). */
+  async function startedApi(): Promise<PulseBackupApi> {
+    const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
+    assert.ok(extension);
+    await waitFor('the extension to start by itself', () => (extension.isActive ? true : undefined), 20_000);
+    return extension.exports;
+  }
 
   before(function () {
     prompts.install();
@@ -30,10 +36,7 @@ describe('Pulse Backup in a folder that has backups or a Supabase project', func
   });
 
   it('starts with the window, without any command, and shows the status bar', async function () {
-    const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
-    assert.ok(extension);
-    await waitFor('the extension to start by itself', () => (extension.isActive ? true : undefined), 20_000);
-    api = extension.exports;
+    const api = await startedApi();
     const status = await waitFor('the status bar', () => (api.statusBar().visible ? api.statusBar() : undefined));
     if (supabase) {
       assert.equal(status.text, '$(database) no backup');
@@ -53,6 +56,7 @@ describe('Pulse Backup in a folder that has backups or a Supabase project', func
 
   supabaseIt('in a Supabase project: the view names the project and its own port, and Configure Connection offers that database', async function () {
     const db = testDatabase();
+    const api = await startedApi();
     const view = await waitFor('the Backups view message', async () => {
       // The message is set when the listing is known; the tree asks for it.
       await api.backupsTree.getChildren(undefined);
@@ -72,6 +76,7 @@ describe('Pulse Backup in a folder that has backups or a Supabase project', func
   });
 
   setsIt('in a folder with sets: the set shows in the tree as the CLI wrote it', async function () {
+    const api = await startedApi();
     const roots = await api.backupsTree.getChildren(undefined);
     assert.equal(roots?.length, 1);
     const [node] = roots ?? [];

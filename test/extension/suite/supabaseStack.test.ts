@@ -17,7 +17,7 @@ import type { Manifest } from '../../../src/core/sets/manifest';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../../support/fingerprint';
-import { activatedApi, waitFor } from './helpers';
+import { activatedApi, tasksEnded, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 interface TestStack {
@@ -40,7 +40,7 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
   let folder: vscode.WorkspaceFolder;
   let backupsFolder: string;
   let api: PulseBackupApi;
-  let setId: string;
+  let keptSetId: string | undefined;
   let backedUp: Fingerprint;
 
   async function asAdmin(sql: string): Promise<void> {
@@ -71,6 +71,26 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
     );
   }
 
+  /** Back Up Database; the set's id and the database's content at it are kept for the tests that restore. */
+  async function backUpProject(): Promise<string> {
+    await vscode.commands.executeCommand('pulseBackup.backup');
+    assertNoErrors();
+    const done = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
+    const setId = /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
+    backedUp = await fingerprintDatabase(stack.adminUrl);
+    keptSetId = setId;
+    return setId;
+  }
+
+  /** A set of the project's database: the one kept while it is still there, else a new one. */
+  async function ensureSet(): Promise<string> {
+    if (keptSetId && existsSync(path.join(backupsFolder, `${keptSetId}.manifest.json`))) return keptSetId;
+    const setId = await backUpProject();
+    await tasksEnded();
+    prompts.reset();
+    return setId;
+  }
+
   before(async function () {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, 'the runner opens the project folder alone');
@@ -85,6 +105,10 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
     prompts.dispose();
   });
 
+  afterEach(async function () {
+    await tasksEnded();
+  });
+
   beforeEach(function () {
     prompts.reset();
   });
@@ -96,12 +120,8 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
   });
 
   it("Back Up Database runs pg_dump 17 inside the stack's container (the host's 15 cannot dump 17) and writes a Supabase set", async function () {
-    await vscode.commands.executeCommand('pulseBackup.backup');
-    assertNoErrors();
-    const done = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
-    setId = /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
+    const setId = await backUpProject();
     assert.match(setId, /^factory_pulse_vscode_\d{8}_\d{6}$/, 'the prefix is the project_id');
-    backedUp = await fingerprintDatabase(stack.adminUrl);
 
     const manifest = manifestOf(setId);
     assert.equal(manifest.tools.pgDump.path, `docker exec ${stack.container} pg_dump`, "the container's pg_dump made the set");
@@ -116,6 +136,7 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
   });
 
   it("Restore… data only, after the modal, brings every row back into the container's database with the container's psql", async function () {
+    const setId = await ensureSet();
     await asAdmin(`
       SET session_replication_role = replica;
       UPDATE auth.users SET email = 'changed-' || email;
