@@ -27,6 +27,8 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   folder?: string;
   /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
   reset?: boolean;
+  /** Set by the extension's own commands: each run its own task, never taken for another that is still ending. */
+  run?: number;
 }
 
 export function isPulseTaskDefinition(definition: vscode.TaskDefinition): definition is PulseTaskDefinition {

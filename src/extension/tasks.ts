@@ -71,6 +71,8 @@ interface TaskDependencies {
 }
 
 export class PulseTasks extends Disposable implements vscode.TaskProvider {
+  private runs = 0;
+
   constructor(private readonly dependencies: TaskDependencies) {
     super();
     this._register(vscode.tasks.registerTaskProvider(TASK_TYPE, this));
@@ -101,7 +103,9 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       settled = true;
       resolveOutcome(value);
     };
-    const task = this.createTask(definition, folder, settle);
+    // A run of its own: VS Code takes a task whose definition equals an active one's for that
+    // one (it ignores the new start), and our caller would then get the other run's end.
+    const task = this.createTask({ ...definition, run: ++this.runs }, folder, settle);
     await this.previousRunEnded(task);
     let execution: vscode.TaskExecution | undefined;
     // A task that ends without its terminal ever opening (terminated at once) still answers.
