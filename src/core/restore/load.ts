@@ -99,6 +99,12 @@ interface LoadedTable {
   rows: number;
 }
 
+/** What psql echoes once it has run everything before COMMIT, and the promise of seeing it (rejected if psql ends first). */
+interface CommitGate {
+  marker: string;
+  loaded: Promise<void>;
+}
+
 /** Loads the prolog and the dump file, and nothing else, in one psql transaction that COMMITs only once the file checked out. */
 async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const { options, plan } = restore;
@@ -139,7 +145,27 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const watchdog = LockWatchdog.start(options.target, applicationName, lockTimeoutMs);
   const copyTags: number[] = [];
   const tablesFed: TableDataEvent[] = [];
+  // COMMIT goes to psql only once psql has run everything before it (it
+  // echoes this line when it gets there): a COMMIT waiting in the pipe while
+  // psql waits for a lock would still run after this process was killed.
+  const loadedMarker = `pulse-backup: loaded ${randomBytes(6).toString('hex')}`;
+  let markLoaded: () => void = () => undefined;
+  const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  const commitGate: CommitGate = {
+    marker: `\\echo ${loadedMarker}\n`,
+    loaded: Promise.race([
+      loaded,
+      psql.exited.then(() => {
+        throw new PulseError('restore-failed', 'psql ended before it had loaded the whole file');
+      }),
+    ]),
+  };
+  commitGate.loaded.catch(() => undefined);
   onLines(psql.stdout!, (line) => {
+    if (line === loadedMarker) {
+      markLoaded();
+      return;
+    }
     const tag = /^COPY (\d+)$/.exec(line);
     if (!tag) return;
     copyTags.push(Number(tag[1]));
@@ -155,7 +181,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
   const lineOf: ErrorLocation = (source, line) =>
     source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined;
-  const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed) : feedPsql(psql.stdin!, restore, execution, tablesFed)).then(
+  const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed, commitGate) : feedPsql(psql.stdin!, restore, execution, tablesFed, commitGate)).then(
     () => undefined,
     (error: unknown) => {
       // Never let psql see the end of its input after a partial feed: it would
@@ -200,7 +226,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
  * standard input only when all is well. Anything wrong rejects, and the
  * caller kills psql, so the server rolls back.
  */
-async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
+async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[], gate: CommitGate): Promise<void> {
   stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
   const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
   const recorded = recordedFile(restore);
@@ -215,6 +241,8 @@ async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execu
   tracker.end();
   assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash.digest('hex'));
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
+  await new Promise<void>((resolve) => stdin.write(gate.marker, () => resolve()));
+  await gate.loaded;
   await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
 }
 
@@ -251,7 +279,7 @@ function assertWholeAndUnchanged(restore: PlannedRestore, complete: boolean, rec
   }
 }
 
-async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
+async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[], gate: CommitGate): Promise<void> {
   /** Writes the pieces in one go (corked: one vectored write, no copying them together). */
   const write = (...pieces: (Buffer | string)[]) =>
     new Promise<void>((resolve, reject) => {
@@ -315,7 +343,9 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
   await writeAll(tracker.end().whole);
   assertWholeAndUnchanged(restore, tracker.complete, recorded, bytes, hash?.digest('hex'));
   execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });
-  await write('\nCOMMIT;\n');
+  await write(`\n${gate.marker}`);
+  await gate.loaded;
+  await write('COMMIT;\n');
   await new Promise<void>((resolve) => stdin.end(resolve));
 }
 
