@@ -5,6 +5,8 @@
  * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
  * goes through showFailure; a question answered with no is not a failure.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionLine, extensionWords } from './hints';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PulseError } from '../core/errors';
@@ -151,7 +153,7 @@ export class Commands extends Disposable {
     const text =
       report.outcome === 'pass'
         ? `${report.setId} verifies: all ${checks.length} checks passed.`
-        : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${check.detail}`).join('; ')}`;
+        : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}`;
     const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     const choice = await show(text, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
@@ -249,7 +251,7 @@ export class Commands extends Disposable {
           },
         }),
       );
-      for (const warning of result.warnings) log.warn(`prune: ${warning}`);
+      for (const warning of result.warnings) log.warn(`prune: ${extensionLine(warning)}`);
       const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
       void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} (${bytes}) of ${result.prefix}.`);
     } finally {

@@ -3,6 +3,8 @@
  * what a restore changes (first, in one line), and what a retention run
  * will remove. commands.ts and tasks.ts show these in modal dialogs.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import { formatBytes, formatCount } from '../core/format';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
@@ -99,7 +101,7 @@ export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFact
       : 'No safety backup will be taken (pulseBackup.safetyBackupBeforeRestore is off): this cannot be undone from a backup.',
     warnings.length === 0
       ? `Pre-flight: the set verifies (${plural(checks.length, 'check')} passed).`
-      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${check.detail}`).join('; ')}.`,
+      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}.`,
     ...plan.notes.map((note) => `Note: ${note}.`),
     'All or nothing: one transaction; on any error the target stays as it was.',
   ];
@@ -167,3 +169,4 @@ export function backupDoneMessage(input: { setId: string; bytes: number; tables:
   const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;
 }
+

@@ -17,7 +17,7 @@ import type { Config } from './config';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
-import { forExtension, sentenceOf } from './hints';
+import { extensionWords, forExtension, sentenceOf } from './hints';
 
 export const REPORT_VIEW_TYPE = 'pulseBackup.report';
 
@@ -139,6 +139,7 @@ export class ReportPanel extends Disposable {
         env: process.env,
         git: vscode.workspace.isTrusted,
         frontDoor: 'vscode',
+        words: extensionWords(),
         policy: settings.retention,
       });
       return renderReportBody(this.report, { trusted: vscode.workspace.isTrusted });

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { backupDoneLines } from '../core/backup/summary';
 import { runBackup, type BackupResult } from '../core/backup/backup';
 import { describeTarget } from '../core/connection/connection';
-import { PulseError, formatError } from '../core/errors';
+import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore/restore';
@@ -21,7 +21,7 @@ import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backups';
 import type { Config } from './config';
 import { removalConfirmation, restoreConfirmation } from './dialogs';
-import { capitalise, forExtension, type HintContext } from './hints';
+import { capitalise, extensionLine, forExtension, type HintContext } from './hints';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
@@ -248,7 +248,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     try {
       retention = await this.retainAfterBackup(folder, settings, backup, io);
     } catch (error) {
-      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(forExtension(error))}`);
+      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${extensionLine(error)}`);
       log.error('retention after the backup', error);
     }
     return { exitCode: 0, backup, ...(retention ? { retention } : {}) };
@@ -289,7 +289,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       },
     });
     for (const line of retentionLines(result)) io.line(line);
-    for (const warning of result.warnings) {
+    for (const warning of result.warnings.map((error) => extensionLine(error))) {
       io.line(`Warning: ${warning}`);
       log.warn(`retention after ${backup.manifest.id}: ${warning}`);
     }

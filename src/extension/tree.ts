@@ -9,6 +9,8 @@
  * File rows carry no resourceUri: decorations keyed on the file (git's
  * grey for an ignored backups folder) would make every row look disabled.
  */
+import { extensionWords } from './hints';
+import { wordHint } from '../core/hint';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ListedFile } from '../core/sets/listing';
@@ -189,7 +191,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         kind: 'info',
         id: `error:${listing.folder.uri.toString()}`,
         label: listing.error.message,
-        tooltip: listing.error.hint,
+        tooltip: listing.error.hint && wordHint(listing.error.hint, extensionWords()),
         icon: { id: 'error', color: 'list.errorForeground' },
         command: { title: 'Show Log', command: 'pulseBackup.showLog' },
       });

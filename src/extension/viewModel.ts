@@ -5,6 +5,8 @@
  * only copies these values into TreeItems, so everything a person reads is
  * covered by plain unit tests.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
@@ -224,7 +226,7 @@ function verificationChild(entry: SetEntry, now: Date): SetChildModel {
   }
   const outcome = outcomeOf(group.checks);
   const flagged = group.checks.filter((check) => check.status !== 'pass');
-  const tooltip = group.checks.map((check) => `${CHECK_STATUS_WORDS[check.status]}: ${check.title} — ${check.detail}`).join('\n');
+  const tooltip = group.checks.map((check) => `${CHECK_STATUS_WORDS[check.status]}: ${check.title} — ${checkLine(check, extensionWords())}`).join('\n');
   return {
     kind: 'verification',
     label: `Verified ${formatAge(new Date(report.checkedAt), now)}`,

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PulseError } from '../../src/core/errors';
+import { PulseError, formatError } from '../../src/core/errors';
+import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import { readHistory, recordProof, recordVerification } from '../../src/core/sets/history';
 import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/prove/record';
 import { proofSummary } from '../../src/core/prove/words';
@@ -125,7 +126,7 @@ function folderState(folder: string): Record<string, string> {
 }
 
 function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {
-  return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${error.hint ?? ''}`));
+  return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${cliHint(error.hint ?? [])}`));
 }
 
 describe('retention', () => {
@@ -498,7 +499,7 @@ describe('retention', () => {
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({ shop_20250103_000000: 'pass' }).verify });
         assert.deepEqual(result.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
         assert.equal(result.warnings.length, 1);
-        assert.match(result.warnings[0], /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
+        assert.match(formatError(result.warnings[0], commandLineWords), /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
       });
 
       it('remembers what each run kept, per prefix and policy, so the next run can tell a routine removal from a new one', async () => {

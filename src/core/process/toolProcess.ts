@@ -7,6 +7,7 @@
  * would cost its loading time on every run for nothing more. Every child is
  * registered (childProcesses.ts) so that none outlives this process.
  */
+import { hint, option } from '../hint';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -191,7 +192,7 @@ export function toolStartError(error: Error, file: string): PulseError {
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'it is not there' : code === 'EACCES' ? 'it is not executable' : firstLine(error.message);
   return new PulseError('tools-not-found', `could not start ${file}: ${why}`, {
-    hint: 'check the client tools (--pg-bin-dir, or PATH) and run again',
+    hint: hint`check the client tools (${option('clientToolsFolder')}, or PATH) and run again`,
     cause: error,
   });
 }

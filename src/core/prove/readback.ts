@@ -13,6 +13,7 @@
  * bytea_output, lc_monetary). Nothing here writes: the transaction is read
  * only.
  */
+import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/connection';
 import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
 import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
@@ -112,7 +113,7 @@ export async function readTables(
   psql.stdin?.end(readbackScript(tables, settings, session));
   const stderr = await streamThrough(psql, splitter, session, 'psql', 'read the tables back');
   if (digests.tables.length !== tables.length || done !== tables.length) {
-    throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: 'run again with PULSE_BACKUP_DEBUG=1 for psql\'s output', details: stderr.join('\n') });
+    throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: [seeDetails("psql's output")], details: stderr.join('\n') });
   }
   return digests.tables;
 }
@@ -168,7 +169,7 @@ function toolError(tool: string, what: string, target: ConnectionTarget, stderr:
   const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
   const said = lost ?? errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ?? (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
   return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${said}`, {
-    hint: 'check that the server runs and the role may read every table (PULSE_BACKUP_DEBUG=1 shows the tool\'s output)',
+    hint: hint`check that the server runs and the role may read every table, or ${seeDetails("the tool's output")}`,
     details: text,
   });
 }

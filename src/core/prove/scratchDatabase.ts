@@ -10,6 +10,7 @@
  * ends, however the process ended. A database whose lock nobody holds is a
  * leftover.
  */
+import { hint, option } from '../hint';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { describeConnectionError, describeServer, openSession, type ConnectionTarget } from '../connection/connection';
@@ -179,14 +180,14 @@ function cannotCreateError(target: ConnectionTarget, others: readonly string[]):
   const who = others.length > 0 ? `${others.join(', ')} can` : 'a role with CREATEDB (or a superuser) can';
   const example = others[0] ?? 'ROLE';
   return new PulseError('permission-denied', `${target.user} may not create databases on ${server}, and a proof restores the set into new ones it drops afterwards`, {
-    hint: `${who}: pass --scratch-db postgresql://${example}@${server}/${target.database} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
+    hint: hint`${who}: pass ${option('scratchDatabase', `postgresql://${example}@${server}/${target.database}`)} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
   });
 }
 
 function scratchError(what: 'create', name: string, target: ConnectionTarget, error: unknown): PulseError {
   const said = error instanceof Error ? error.message : String(error);
   return new PulseError('restore-failed', `cannot ${what} the scratch database ${name} on ${describeServer(target)}: ${said}`, {
-    hint: 'check that the server has room and the role may create databases, or pass --scratch-db URL to prove on another server',
+    hint: hint`check that the server has room and the role may create databases, or pass ${option('scratchDatabase', 'URL')} to prove on another server`,
     cause: error,
   });
 }

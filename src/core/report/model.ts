@@ -7,6 +7,9 @@
  * Every sentence a person reads is in the model, so all front doors say the
  * same thing; renderers only add headings and layout.
  */
+import { checkLine } from '../verify/results';
+import { commandLineWords } from '../commandLineWords';
+import type { ActionWords } from '../hint';
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { passwordlessUrl, redactText } from '../connection/connection';
@@ -351,6 +354,8 @@ export interface BuildReportOptions {
   git?: boolean;
   /** Whose words the advice uses: the CLI's commands and flags (default), or VS Code's commands and settings. */
   frontDoor?: 'cli' | 'vscode';
+  /** How the front door words a check's advice (default: the command line's). */
+  words?: ActionWords;
   /** The retention policy in force for this folder (default: the CLI's default, keep the last 10). */
   policy?: RetentionPolicy;
 }
@@ -403,7 +408,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const restore = buildRestore(folder, set, manifest, files, database);
   const schema = buildSchema(manifest);
   const frontDoor = options.frontDoor ?? 'cli';
-  const verification = buildVerification(folder, set, history, frontDoor);
+  const verification = buildVerification(folder, set, history, frontDoor, options.words ?? commandLineWords);
   const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
   const security = buildSecurity(folder, files, git, permissions);
 
@@ -907,12 +912,12 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
   };
 }
 
-function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode'): ReportVerification {
+function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', words: ActionWords): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
   const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
-    postBackup: verificationRun(lastVerification(history, 'post-backup'), 'post-backup'),
-    preRestore: verificationRun(lastVerification(history, 'pre-restore'), 'pre-restore'),
+    postBackup: verificationRun(lastVerification(history, 'post-backup'), 'post-backup', words),
+    preRestore: verificationRun(lastVerification(history, 'pre-restore'), 'pre-restore', words),
     verifyCommand,
     notVerified: ['not verified yet — ', ...verifyAdvice],
     verifyAdvice,
@@ -922,7 +927,7 @@ function buildVerification(folder: string, set: ListedSet, history: SetHistory, 
 }
 
 /** One group's checks from a verification report: the piece a webview or a renderer shows as a check list. */
-export function verificationRun(report: VerificationReport | undefined, group: CheckGroupName): ReportVerificationRun | null {
+export function verificationRun(report: VerificationReport | undefined, group: CheckGroupName, words: ActionWords = commandLineWords): ReportVerificationRun | null {
   const checkGroup = report?.groups.find((candidate) => candidate.name === group);
   if (!report || !checkGroup) return null;
   // The group's own outcome: a failed pre-restore check says nothing about the files.
@@ -939,7 +944,7 @@ export function verificationRun(report: VerificationReport | undefined, group: C
       group === 'pre-restore' && report.target
         ? `${report.target.user}@${serverAddress(report.target.host, report.target.port)}/${report.target.database}`
         : null,
-    checks: checkGroup.checks.map((check) => ({ ...check, statusText: CHECK_STATUS_TEXT[check.status] })),
+    checks: checkGroup.checks.map(({ hint: _advice, ...check }) => ({ ...check, detail: checkLine({ ...check, ...(_advice ? { hint: _advice } : {}) }, words), statusText: CHECK_STATUS_TEXT[check.status] })),
   };
 }
 

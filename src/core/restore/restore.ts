@@ -7,6 +7,7 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
+import { hint, option, setOption, run, commandLineOnly } from '../hint';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -157,7 +158,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   const set = await findSet(options.folder, options.setId);
   if (!options.allowRemote && !isLocalTarget(options.target)) {
     throw new PulseError('remote-target', `${describeTarget(options.target)} is not on this machine`, {
-      hint: 'restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server',
+      hint: hint`restores go to a local database (loopback or a local socket)${commandLineOnly(hint`; pass ${option('allowRemote')} if you really mean that server`, hint`; for another server use the command line (pulse-backup restore)`)}`,
     });
   }
   if (set.status === 'running') {
@@ -199,7 +200,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-        hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+        hint: hint`nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
     }
     client = await connecting;
@@ -212,7 +213,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
   const file = set.files.find((candidate) => candidate.type === fileType);
   if (!file) {
     await client.end().catch(() => undefined);
-    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: 'pick another set or another --mode' });
+    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: hint`pick another set or another ${option('restoreMode')}` });
   }
 
   try {
@@ -232,12 +233,12 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     const psql = tools.psql;
     if (!psql) {
       throw new PulseError('tools-not-found', `there is no psql beside ${tools.pgDump.path}`, {
-        hint: 'install the PostgreSQL client tools (psql) or set --pg-bin-dir',
+        hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}`,
       });
     }
     if (options.mode === 'data' && !serverRow.may_silence_triggers) {
       throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which a data restore needs`, {
-        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore --mode complete into an empty database',
+        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore complete into an empty database',
       });
     }
 
@@ -276,14 +277,14 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       const missing = backupTables.filter((table) => !presentTables.some((present) => present.schema === table.schema && present.name === table.name));
       if (missing.length > 0) {
         throw new PulseError('restore-refused', `the target lacks ${missing.length} of the backup's tables (${listNames(missing)})`, {
-          hint: `a data restore needs the schema in place: restore --mode schema first, or use --mode complete; nothing was changed`,
+          hint: hint`a data restore needs the schema in place: restore with ${option('restoreMode', 'schema')} first, or with ${option('restoreMode', 'complete')}; nothing was changed`,
         });
       }
       const withRows = [...presentTables, ...platform.tables].filter((table) => (table.rows ?? 0) > 0);
       const largeObjects = existing.filter((object) => object.kind === 'large object');
       if (!options.clean && (withRows.length > 0 || largeObjects.length > 0)) {
         const what = withRows.length > 0 ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})` : `the target already has ${largeObjects.length} of the backup's large objects`;
-        throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
+        throw new PulseError('restore-refused', what, { hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed` });
       }
       if (options.clean) {
         const outside = await findReferencesFromOutside(client, presentTables.map((table) => table.dropName));
@@ -297,7 +298,7 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
       const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
       if (inTheWay.length > 0 && !options.clean) {
         throw new PulseError('restore-refused', `the target already has ${inTheWay.length} of the backup's objects (${listNames(inTheWay)})`, {
-          hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
+          hint: hint`${commandLineOnly(hint`pass ${option('clean')} to replace them (a safety backup is taken before), or `)}restore into an empty database; nothing was changed`,
         });
       }
       if (options.clean && conflicting.length > 0) {
@@ -482,7 +483,7 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
   const { present, missing } = await findPlatformTables(client, wanted);
   if (missing.length > 0) {
     throw new PulseError('restore-refused', `the target lacks ${missing.length} of the Supabase platform's tables this set brings rows for (${listNames(missing)})`, {
-      hint: 'restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with --profile plain for a plain PostgreSQL copy; nothing was changed',
+      hint: hint`restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with ${option('profile', 'plain')} for a plain PostgreSQL copy; nothing was changed`,
     });
   }
   const references = await client.query<{ from: string; to: string }>(
@@ -512,7 +513,7 @@ export async function executeRestore(plan: RestorePlan, execution: ExecuteOption
   const restore = prepared.get(plan);
   if (!restore) throw new PulseError('internal', 'this restore plan was not made by planRestore', { hint: 'plan the restore again' });
   if (execution.reset && plan.mode !== 'data') {
-    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use --mode data with --reset' });
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: hint`use ${option('restoreMode', 'data')} with ${option('reset')}` });
   }
   const { options, set } = restore;
   const started = performance.now();
@@ -707,7 +708,7 @@ function recordedFile(restore: PreparedRestore): { bytes: number; sha256: string
   const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
   if (!recorded || recorded.name !== basename(restore.plan.file)) {
     throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
-      hint: 'nothing was changed; run pulse-backup verify on the set',
+      hint: hint`nothing was changed; ${run('verify')} on the set`,
     });
   }
   return recorded;
@@ -723,7 +724,7 @@ function assertWholeAndUnchanged(restore: PreparedRestore, complete: boolean, re
   }
   if (recorded && (bytes !== recorded.bytes || sha256 !== recorded.sha256.toLowerCase())) {
     throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
-      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
+      hint: hint`the transaction was rolled back and the target is unchanged; ${run('verify')} on the set`,
     });
   }
 }

@@ -26,12 +26,13 @@
  * `removalPriority`), and they never count as the newest good set. A set
  * still being written ('running') is neither counted nor touched.
  */
+import { hint, option } from '../hint';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from '../files/atomicFile';
 import type { BackupResult } from '../backup/backup';
-import { PulseError, formatError, toPulseError } from '../errors';
+import { PulseError, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
 import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
@@ -187,8 +188,8 @@ export interface PruneResult extends GoodSetSearch {
   heldBack: RemovableSet[];
   /** Whether the policy's removals (removed and held back together) need a person's yes, and why. */
   review: RemovalReview;
-  /** What went wrong without stopping the run, one line each (the record of what was kept could not be written). */
-  warnings: string[];
+  /** What went wrong without stopping the run (the record of what was kept could not be written); each front door words it. */
+  warnings: PulseError[];
   kept: RetainedSet[];
   keptSafety: RetainedSet[];
   protected: ProtectedSet[];
@@ -354,7 +355,7 @@ async function verifyForRetention(verify: VerifySetFunction, request: VerifyRequ
     const cause = toPulseError(error);
     if (cause.code === 'cancelled') throw cancelledError([]);
     throw new PulseError(cause.code, `cannot verify ${request.setId}, so the newest good set is unknown: ${cause.message}`, {
-      hint: `nothing was removed${cause.hint ? `; ${cause.hint}` : ''}`,
+      hint: cause.hint ? hint`nothing was removed; ${cause.hint}` : 'nothing was removed',
       details: cause.details,
       cause: error,
     });
@@ -451,7 +452,7 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
         kept: [...result.kept, ...result.keptSafety, ...result.protected].map((set) => set.id),
       });
     } catch (error) {
-      result.warnings.push(formatError(error));
+      result.warnings.push(toPulseError(error));
     }
     return result;
   } finally {
@@ -677,20 +678,20 @@ function cancelledError(removed: readonly RemovableSet[]): PulseError {
 
 function assertValidKeep(keep: number): void {
   if (!Number.isInteger(keep) || keep < 1) {
-    throw new PulseError('usage', `cannot keep ${keep} sets`, { hint: 'keep at least 1 set, e.g. --keep 10' });
+    throw new PulseError('usage', `cannot keep ${keep} sets`, { hint: hint`keep at least 1 set, e.g. ${option('keepLast', '10')}` });
   }
 }
 
 function assertValidKeepSafety(keepSafety: number): void {
   if (!Number.isInteger(keepSafety) || keepSafety < 0) {
-    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: 'keep 0 or more, e.g. --keep-safety 3' });
+    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: hint`keep 0 or more, e.g. ${option('keepSafety', '3')}` });
   }
 }
 
 function assertValidPrefix(prefix: string): void {
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `invalid prefix "${prefix}"`, {
-      hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
+      hint: hint`use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. ${option('filePrefix', 'factory_pulse')}`,
     });
   }
 }
@@ -712,7 +713,7 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
     if (error instanceof PulseError && error.code === 'backup-locked') {
       const holder = await currentLockHolder(folder);
       if (holder) throw busyError(folder, holder);
-      throw new PulseError('backup-locked', error.message, { hint: `nothing was removed; ${error.hint ?? 'try again'}` });
+      throw new PulseError('backup-locked', error.message, { hint: hint`nothing was removed; ${error.hint ?? 'try again'}` });
     }
     throw toPulseError(error);
   }

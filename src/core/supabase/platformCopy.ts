@@ -14,6 +14,7 @@
  * supabase_realtime publication, the roles — is there, so the set then
  * restores exactly as into a stack.
  */
+import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/connection';
 import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
 import { PulseError } from '../errors';
@@ -104,7 +105,7 @@ export async function loadPlatform(tools: ClientTools, target: ConnectionTarget,
   if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
   if (fatal !== undefined || (exit.exitCode !== 0 && exit.exitCode !== 3)) {
     throw new PulseError('restore-failed', `psql could not load the Supabase platform into ${target.database}: ${fatal ?? `it ended with ${String(exit.signal ?? exit.exitCode)}`}`, {
-      hint: 'check that the server runs; PULSE_BACKUP_DEBUG=1 shows psql\'s output',
+      hint: hint`check that the server runs, or ${seeDetails("psql's output")}`,
     });
   }
   const byCount = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3);

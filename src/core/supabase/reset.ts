@@ -5,6 +5,7 @@
  * team's old "reset, then restore the data" procedure in one step, with
  * nothing lost if either part fails (the safety backup is taken first).
  */
+import { hint, option } from '../hint';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { adoptChild } from '../process/childProcesses';
@@ -67,7 +68,7 @@ export async function runSupabaseReset(options: ResetOptions): Promise<void> {
   const result = await child;
   if ((result as { code?: unknown }).code === 'ENOENT') {
     throw new PulseError('tools-not-found', 'the supabase CLI is not installed (supabase db reset --local needs it)', {
-      hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without --reset; nothing was restored',
+      hint: hint`install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without ${option('reset')}; nothing was restored`,
     });
   }
   if (options.signal?.aborted) throw new PulseError('cancelled', 'supabase db reset was cancelled', { hint: 'restore the safety backup if the database was already reset' });
