@@ -15,7 +15,7 @@ import type { ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
 import { buildReport } from '../core/report/model';
 import type { RestoreMode } from '../core/restore/restore';
-import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
+import { confirmedRemovals, deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import { latestBackup } from '../core/sets/state';
 import { findSupabaseCli } from '../core/supabase/reset';
@@ -23,7 +23,7 @@ import { verifySet } from '../core/verify/verify';
 import type { BackupsStore, FolderListing } from './backups';
 import { pickWorkspaceFolder, type Config } from './config';
 import { configureConnection } from './connectionCommand';
-import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './dialogs';
+import { RESTORE_MODE_WORDS, backupDoneMessage, prunedMessage, removalConfirmation } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
@@ -244,7 +244,7 @@ export class Commands extends Disposable {
       const result = await withCancellableProgress('Pruning old backups…', (signal) =>
         pruneSets({
           ...options,
-          confirmed: new Set(plan.removed.map((set) => set.id)),
+          confirmed: confirmedRemovals(plan),
           signal,
           onProgress: (event) => {
             if (event.kind === 'removed') log.info(`prune removed ${event.set.id} (${formatBytes(event.set.totalBytes)})`);
@@ -252,8 +252,7 @@ export class Commands extends Disposable {
         }),
       );
       for (const warning of result.warnings) log.warn(`prune: ${extensionLine(warning)}`);
-      const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
-      void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} (${bytes}) of ${result.prefix}.`);
+      void vscode.window.showInformationMessage(prunedMessage(result));
     } finally {
       operation.dispose();
       store.refresh(folder);

@@ -170,3 +170,14 @@ export function backupDoneMessage(input: { setId: string; bytes: number; tables:
   return `${base}${removed}${kept}`;
 }
 
+/**
+ * What a prune did, counted from what was really removed: a set that
+ * appeared or changed after the question was held back, and is named as
+ * such so the next prune asks about it.
+ */
+export function prunedMessage(result: Pick<PruneResult, 'removed' | 'heldBack' | 'prefix'>): string {
+  const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
+  const removed = `Removed ${plural(result.removed.length, 'backup set')} (${bytes}) of ${result.prefix}.`;
+  if (result.heldBack.length === 0) return removed;
+  return `${removed} Kept ${plural(result.heldBack.length, 'set')} that changed or became due after you were asked (${result.heldBack.map((set) => set.id).join(', ')}); prune again to be asked about ${result.heldBack.length === 1 ? 'it' : 'them'}.`;
+}

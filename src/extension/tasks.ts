@@ -14,7 +14,7 @@ import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { executeRestore, planRestore, type RestoreMode, type RestoreResult } from '../core/restore/restore';
-import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
+import { confirmedRemovals, pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
 import { latestBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
 import { verifySet } from '../core/verify/verify';
@@ -272,7 +272,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       const keep = 'Keep Them';
       const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove, keep);
       if (choice === question.remove) {
-        confirmed = new Set(preview.removed.map((set) => set.id));
+        confirmed = confirmedRemovals(preview);
       } else {
         confirmed = new Set();
         declinedCount = preview.removed.length;

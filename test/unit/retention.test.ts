@@ -3,9 +3,10 @@
  * order files go in, how the newest good set is found, and what a prune does
  * to a real folder of small hand-made sets.
  */
+import { prunedMessage } from '../../src/extension/dialogs';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError, formatError } from '../../src/core/errors';
@@ -23,6 +24,7 @@ import {
   planRetention,
   pruneAfterBackup,
   pruneSets,
+  confirmedRemovals,
   readRetentionMemory,
   removalOrder,
   unpinSet,
@@ -490,6 +492,21 @@ describe('retention', () => {
         assert.deepEqual(confirmed.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
         assert.deepEqual(confirmed.heldBack.map((set) => set.id), ['shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
         assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000']);
+      });
+
+      it('removes exactly what the person confirmed: a set that became due or changed after the question stays, and the toast counts what went', async () => {
+        for (const day of ['01', '02', '03', '04']) writeSet(folder, `202501${day}_000000`);
+        const verify = fakeVerify({ shop_20250104_000000: 'pass', shop_20250105_000000: 'pass' }).verify;
+        const preview = await pruneSets({ folder, prefix: PREFIX, keep: 2, dryRun: true, env: {}, verify });
+        assert.deepEqual(preview.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
+        // While the dialog is open: a backup lands (so 03 falls out of the last 2), and 02 grows.
+        writeSet(folder, '20250105_000000');
+        appendFileSync(join(folder, fileNameFor(PREFIX, 'complete', '20250102_000000')), '-- more\n');
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 2, confirmed: confirmedRemovals(preview), env: {}, verify });
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(result.heldBack.map((set) => set.id).sort(), ['shop_20250102_000000', 'shop_20250103_000000']);
+        assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000', 'shop_20250102_000000']);
+        assert.match(prunedMessage(result), /^Removed 1 backup set \(\d+ B\) of shop\. Kept 2 sets that changed or became due after you were asked \(shop_20250102_000000, shop_20250103_000000\)/);
       });
 
       it('a record that cannot be written fails nothing: the removals stand, and a warning says so', async () => {

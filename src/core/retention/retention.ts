@@ -145,9 +145,22 @@ export type PruneProgress =
  * - `all`: every one (`prune`: the person asked for it);
  * - `routine`: only a run that needs no confirmation (`backup` in a script);
  *   otherwise nothing is removed and everything is held back;
- * - a set of ids: exactly those (what a dialog listed and the person accepted).
+ * - a set of ids: exactly those (what a dialog listed and the person accepted);
+ * - what a dialog showed (`confirmedRemovals(preview)`): exactly those sets,
+ *   and only while each is as it was shown (same status, same size), so a set
+ *   that changed between the question and the answer stays until asked again.
  */
-export type ConfirmedRemovals = 'all' | 'routine' | ReadonlySet<string>;
+export type ConfirmedRemovals = 'all' | 'routine' | ReadonlySet<string> | ReadonlyMap<string, string>;
+
+/** What a person saw of a set in a removal question; a change to any of it means they did not see this set. */
+function shownAs(set: RetainedSet): string {
+  return `${set.status}:${set.totalBytes}`;
+}
+
+/** The removals a dry run listed, as the person confirms them: each set as it was shown. */
+export function confirmedRemovals(preview: { removed: readonly RetainedSet[] }): ReadonlyMap<string, string> {
+  return new Map(preview.removed.map((set) => [set.id, shownAs(set)]));
+}
 
 export interface PruneOptions {
   folder: string;
@@ -427,8 +440,8 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       memory,
     );
     const confirmed = isConfirmed(options.confirmed ?? 'all', review);
-    const toRemove = plan.remove.filter((set) => confirmed(set.id));
-    const heldBack = plan.remove.filter((set) => !confirmed(set.id));
+    const toRemove = plan.remove.filter((set) => confirmed(set));
+    const heldBack = plan.remove.filter((set) => !confirmed(set));
     const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
     const result: PruneResult = { ...empty, ...search, review, heldBack, kept: plan.kept, keptSafety: plan.keptSafety, protected: [...plan.protected], otherPrefixes };
     if (dryRun) return { ...result, removed: toRemove };
@@ -460,10 +473,11 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
   }
 }
 
-function isConfirmed(confirmed: ConfirmedRemovals, review: RemovalReview): (id: string) => boolean {
+function isConfirmed(confirmed: ConfirmedRemovals, review: RemovalReview): (set: RetainedSet) => boolean {
   if (confirmed === 'all') return () => true;
   if (confirmed === 'routine') return () => !review.confirm;
-  return (id) => confirmed.has(id);
+  if (confirmed instanceof Map) return (set) => confirmed.get(set.id) === shownAs(set);
+  return (set) => confirmed.has(set.id);
 }
 
 interface RetentionMemoryFile {
