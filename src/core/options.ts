@@ -47,6 +47,7 @@ export const OPTIONS = {
     command: 'chooseClientToolsFolder',
   },
   profile: { flag: 'profile', value: 'PROFILE', setting: { key: 'profile', title: 'Profile' } },
+  safetyBackup: { flag: 'no-safety-backup', setting: { key: 'safetyBackupBeforeRestore', title: 'Safety Backup Before Restore' } },
   keepLast: { flag: 'keep-last', value: 'N', setting: { key: 'retention.keepLast', title: 'Retention: Keep Last' } },
   keepHourly: { flag: 'keep-hourly', value: 'N', setting: { key: 'retention.keepHourly', title: 'Retention: Keep Hourly' } },
   keepDaily: { flag: 'keep-daily', value: 'N', setting: { key: 'retention.keepDaily', title: 'Retention: Keep Daily' } },
@@ -83,6 +84,16 @@ export function settingOptions(): { name: OptionName; spec: OptionSpec; settingK
   return (Object.entries(OPTIONS) as [OptionName, OptionSpec][]).flatMap(([name, spec]) =>
     spec.setting ? [{ name, spec, settingKey: `pulseBackup.${spec.setting.key}` }] : [],
   );
+}
+
+/**
+ * The sentence that ends a setting's description in package.json, naming
+ * what sets the same on the command line; a unit test holds package.json to it.
+ */
+export function commandLineNote(spec: OptionSpec): string {
+  const flag = spec.flag === undefined ? undefined : `\`--${spec.flag}${spec.value ? ` ${spec.value}` : ''}\``;
+  const env = spec.env === undefined ? undefined : `\`${spec.env}\``;
+  return `On the command line: ${[flag, env].filter((part) => part !== undefined).join(' or ')}.`;
 }
 
 /** The option a CLI flag sets, if the table has it. */
