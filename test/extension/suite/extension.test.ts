@@ -566,7 +566,7 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.answerOpenDialog = (options) => (options?.canSelectFolders ? [vscode.Uri.file(chosen)] : undefined);
       await vscode.commands.executeCommand('pulseBackup.backup');
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
-      assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the pulseBackup\.backupsFolder setting at a folder/);
+      assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the setting "Pulse Backup: Backups Folder" at a folder/);
       await waitFor('the chosen folder in the settings', () => (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('backupsFolder') === '${workspaceFolder}/elsewhere' ? true : undefined));
       const inspected = vscode.workspace.getConfiguration('pulseBackup', folder.uri).inspect('backupsFolder');
       assert.equal(inspected?.globalValue, undefined, 'the user settings are not touched');
