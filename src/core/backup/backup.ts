@@ -13,7 +13,7 @@ import { childProcessEnv, describeConnectionError, redactText, type ConnectionTa
 import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { FollowedFile } from '../files/followedFile';
 import { HashedFileWriter } from '../files/hashedFileWriter';
-import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
@@ -249,7 +249,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
 
     let server: ServerFacts;
     let catalog: CatalogFacts;
-    let splitter: DumpSplitter;
+    let splitter: DumpReader;
     let profileRecord: ProfileRecord;
     let filteredComplete: HashedFileWriter | undefined;
     const dumped = new DumpedTables();
@@ -282,11 +282,11 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         ...(filter ? filter.record : { platformData: [], attachedObjects: [], leftOut: { schemas: [], tableData: [] } }),
       };
       options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
-      splitter = new DumpSplitter({
+      splitter = new DumpReader({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
         ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
-        ...digests?.splitterOptions(),
+        ...digests?.readerOptions(),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
 import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
 import { describeConnectionError, type ConnectionTarget } from '../connection/connection';
-import { parseEntryHeader, type EntryHeader } from '../backup/dumpSplitter';
+import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';

@@ -27,7 +27,7 @@ import {
   type ConnectionTarget,
 } from '../connection/connection';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
-import { DumpSplitter, type EntryHeader, type TableDataEvent } from '../backup/dumpSplitter';
+import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { psqlEndedEarlyError } from '../pg/psqlEnd';
 import { PulseError, toPulseError } from '../errors';
@@ -680,7 +680,7 @@ async function runPsql(restore: PreparedRestore, execution: ExecuteOptions): Pro
  */
 async function checkWhileLoading(stdin: Writable, restore: PreparedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[]): Promise<void> {
   stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
-  const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
+  const tracker = new DumpReader({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
   const recorded = recordedFile(restore);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -761,7 +761,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
     });
   stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
   await write(`BEGIN;\n${restore.prolog}`);
-  const tracker = new DumpSplitter({
+  const tracker = new DumpReader({
     // The server's COPY tags count the rows; the feed only needs to see where each block ends.
     countRows: false,
     onTableStart: (table) => {
@@ -809,7 +809,7 @@ async function feedPsql(stdin: Writable, restore: PreparedRestore, execution: Ex
  * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
  * older (made before its files guarded it) loads into an older server with
  * its `SET transaction_timeout` guarded the same way (see backup.ts).
- * Only top-level lines of those entries are touched (the splitter's lexer
+ * Only top-level lines of those entries are touched (the reader's lexer
  * keeps function bodies and rows out of reach).
  */
 export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {

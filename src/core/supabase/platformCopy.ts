@@ -16,7 +16,7 @@
  */
 import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/connection';
-import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
+import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { supabaseEntryFilter } from '../backup/profile';
@@ -78,10 +78,10 @@ export async function platformSql(live: { target: ConnectionTarget; tools: Clien
 /** The dump with only the entries `keep` keeps (pg_dump's preamble and footer stay). */
 function filtered(dump: readonly Buffer[], keep: (header: EntryHeader) => boolean): { sql: Buffer; complete: boolean } {
   const pieces: Buffer[] = [];
-  const splitter = new DumpSplitter({ keepEntry: keep });
-  for (const chunk of dump) pieces.push(...splitter.push(chunk).whole);
-  pieces.push(...splitter.end().whole);
-  return { sql: Buffer.concat(pieces), complete: splitter.complete };
+  const reader = new DumpReader({ keepEntry: keep });
+  for (const chunk of dump) pieces.push(...reader.push(chunk).whole);
+  pieces.push(...reader.end().whole);
+  return { sql: Buffer.concat(pieces), complete: reader.complete };
 }
 
 /** Loads the platform into a scratch database, statement by statement, going on past what the role may not do. */
