@@ -20,8 +20,8 @@ import { describePolicy } from '../core/retention/policy';
 import { latestBackup } from '../core/sets/state';
 import { findSupabaseCli } from '../core/supabase/reset';
 import { verifySet } from '../core/verify/verify';
-import type { BackupsStore, FolderListing } from './backups';
-import { pickWorkspaceFolder, type Config } from './config';
+import type { BackupsStore, FolderListing } from './backupsStore';
+import { pickWorkspaceFolder, type SettingsStore } from './settingsStore';
 import { configureConnection } from './connectionCommand';
 import { RESTORE_MODE_WORDS, backupDoneMessage, prunedMessage, removalConfirmation } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
@@ -48,7 +48,7 @@ interface ResolvedSet {
 
 interface CommandDependencies {
   extensionUri: vscode.Uri;
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   tasks: PulseTasks;

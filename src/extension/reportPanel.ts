@@ -12,8 +12,8 @@ import { writeFileAtomic } from '../core/files/atomicFile';
 import { toPulseError } from '../core/errors';
 import { buildReport, type BackupReport } from '../core/report/model';
 import { renderReportMarkdown } from '../core/report/markdown';
-import type { BackupsStore } from './backups';
-import type { Config } from './config';
+import type { BackupsStore } from './backupsStore';
+import type { SettingsStore } from './settingsStore';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
@@ -29,7 +29,7 @@ export interface ReportPanelState {
 
 export interface ReportPanelDependencies {
   extensionUri: vscode.Uri;
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   /** The buttons that run engine work go through the commands, so they behave the same everywhere. */

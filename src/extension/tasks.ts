@@ -18,8 +18,8 @@ import { confirmedRemovals, pruneAfterBackup, pruneSets, type ConfirmedRemovals,
 import { latestBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
 import { verifySet } from '../core/verify/verify';
-import type { BackupsStore } from './backups';
-import type { Config } from './config';
+import type { BackupsStore } from './backupsStore';
+import type { SettingsStore } from './settingsStore';
 import { removalConfirmation, restoreConfirmation } from './dialogs';
 import { capitalise, extensionLine, forExtension, type HintContext } from './hints';
 import { Disposable } from './lifecycle';
@@ -69,7 +69,7 @@ export interface TaskOutcome extends JobOutcome {
 }
 
 interface TaskDependencies {
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */

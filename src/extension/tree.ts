@@ -14,7 +14,7 @@ import { wordHint } from '../core/hint';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ListedFile } from '../core/sets/listing';
-import type { BackupsStore, FolderListing } from './backups';
+import type { BackupsStore, FolderListing } from './backupsStore';
 import { Disposable } from './lifecycle';
 import {
   SET_GROUP_TITLES,
