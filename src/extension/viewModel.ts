@@ -121,12 +121,16 @@ export function setAccessibleLabel(entry: SetEntry, now: Date, folderPrefix?: st
   return `Backup set ${setLabel(entry.set)}, ${SET_STATE_WORDS[setState(entry)]}, ${setDescription(entry, now, folderPrefix === undefined ? {} : { folderPrefix })}`;
 }
 
-/** Words for a tree item's contextValue: menus match them with `viewItem =~ /\bword\b/`. */
+/**
+ * Words for a tree item's contextValue: menus match them with `viewItem =~
+ * /\bword\b/`. `running` is a set still being written; `finished` any other
+ * (complete, incomplete or the old script's), which the set's actions need.
+ */
 export function setContextValue(entry: SetEntry): string {
   const { set } = entry;
   const words = ['set', set.pinned ? 'pinned' : 'unpinned'];
   if (set.status === 'running') words.push('running');
-  else words.push('restorable');
+  else words.push('finished');
   if (set.hasManifest) words.push('manifest');
   if (set.purpose === 'safety') words.push('safety');
   return words.join(' ');

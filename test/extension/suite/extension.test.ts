@@ -234,7 +234,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.match(String(item.description), /^[\d.]+ (B|KB|MB) · just now$/, 'the size first, so a narrow view cuts the age, not the size');
     assert.deepEqual(iconOf(node), new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('charts.blue')));
     assert.match(String(item.accessibilityInformation?.label), /, not verified yet, /);
-    assert.match(String(item.contextValue), /\brestorable\b/);
+    assert.match(String(item.contextValue), /\bfinished\b/);
     const children = (await api.backupsTree.getChildren(node)) ?? [];
     const files = children.filter((child): child is FileNode => child.kind === 'file');
     assert.deepEqual(
