@@ -3,7 +3,7 @@
  * environment variable and the VS Code setting that mean the same thing.
  * The CLI's help (src/cli/args.ts), the settings' descriptions (package.json,
  * checked by test/unit/options.test.ts) and the hints each front door words
- * (src/cli/words.ts, src/extension/hints.ts) read it from here, so they
+ * (core/commandLineWords.ts, src/extension/hints.ts) read it from here, so they
  * cannot disagree.
  */
 

@@ -208,7 +208,7 @@ async function probeFolder(
   if (!('version' in pgDump)) {
     if (pgDump.cancelled) throw pgDump.cancelled;
     if (source === 'explicit') throw new PulseError('tools-not-found', `${pgDumpPath} ${pgDump.problem}`, { hint: BIN_DIR_HINT });
-    // A broken install elsewhere on the machine is not the user's problem today.
+    // A broken install the person did not point at must not stop a run that other tools can serve: skip it.
     return undefined;
   }
   const set: ToolSet = { folder, pgDump, source };

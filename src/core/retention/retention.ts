@@ -103,7 +103,7 @@ export interface RemovableSet extends RetainedSet {
 }
 
 export interface RetentionPlan {
-  /** The policy's `last`, as before policies had more rules. */
+  /** The policy's `last` rule alone: the one number `--keep`, the messages and the JSON's `keep` speak of. */
   keep: number;
   policy: RetentionPolicy;
   keepSafety: number;
