@@ -1,3 +1,4 @@
+import { extensionWords } from '../../src/extension/hints';
 import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -32,7 +33,7 @@ function target(overrides: Partial<ConnectionTarget> = {}): ConnectionTarget {
 /** Everything a person or a log could see of an error. */
 function visibleText(error: unknown): string {
   assert.ok(error instanceof PulseError, `expected a PulseError, got ${String(error)}`);
-  return [formatError(error, commandLineWords), error.message, error.hint, error.details, error.stack].join('\n');
+  return [formatError(error, commandLineWords), formatError(error, extensionWords()), error.message, error.details, error.stack].join('\n');
 }
 
 function assertNoSecret(text: string, secret: string): void {
