@@ -38,7 +38,8 @@ export function extensionWords(context: HintContext = {}): ActionWords {
         return settingOf(OPTIONS[action.option], action.value);
       case 'set': {
         const spec: OptionSpec = OPTIONS[action.option];
-        return spec.preferCommand && spec.command ? `run ${commandTitle(spec.command)}` : `set ${settingOf(spec)}`;
+        if (spec.preferCommand && spec.command) return `run ${commandTitle(spec.command)}`;
+        return spec.setting ? `set "Pulse Backup: ${spec.setting.title}" in the settings` : `set ${settingOf(spec)}`;
       }
       case 'run':
         return `run ${commandTitle(action.command)}${action.on === undefined ? '' : ` on ${action.on}`}`;

@@ -53,7 +53,7 @@ describe('hints: actions as data, worded by each front door', () => {
   it('says the client tools folder as --pg-bin-dir DIR / PULSE_BACKUP_PG_BIN_DIR on the command line and as the setting in VS Code', () => {
     const advice = hint`install the PostgreSQL 17 client tools or ${setOption('clientToolsFolder')}`;
     assert.equal(wordHint(advice, commandLineWords), 'install the PostgreSQL 17 client tools or pass --pg-bin-dir DIR (or set PULSE_BACKUP_PG_BIN_DIR)');
-    assert.equal(wordHint(advice, vscodeWords), 'install the PostgreSQL 17 client tools or set the setting "Pulse Backup: Client Tools Folder"');
+    assert.equal(wordHint(advice, vscodeWords), 'install the PostgreSQL 17 client tools or set "Pulse Backup: Client Tools Folder" in the settings');
     const example = hint`keep at least 1 set, e.g. ${option('keepLast', '10')}`;
     assert.equal(wordHint(example, commandLineWords), 'keep at least 1 set, e.g. --keep-last 10');
     assert.equal(wordHint(example, vscodeWords), 'keep at least 1 set, e.g. the setting "Pulse Backup: Retention: Keep Last" set to 10');

@@ -45,7 +45,7 @@ export function psqlEndedEarlyError(result: ToolExit, feedError: unknown): Pulse
   }
   if (feedError === undefined) return undefined;
   return new PulseError('restore-failed', `psql ended (exit code ${result.exitCode ?? '?'}) before it had read the whole file, so nothing was committed`, {
-    hint: hint`${seeDetails('what psql said')}, then run the restore again; the target is unchanged`,
+    hint: hint`${seeDetails('what psql said')}; the target is unchanged`,
   });
 }
 
