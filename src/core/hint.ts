@@ -88,6 +88,11 @@ export function actionsOf(advice: Hint): Action[] {
   });
 }
 
+/** Hints one after another, `separator` between them. */
+export function joinHints(hints: readonly Hint[], separator: string): Hint {
+  return joinWords(hints.flatMap((advice, index) => (index === 0 ? [...advice] : [separator, ...advice])));
+}
+
 /** Every string part replaced (e.g. "nothing was changed" by "the target is unchanged"), the actions kept. */
 export function mapWords(advice: Hint, change: (text: string) => string): Hint {
   return advice.map((part) => (typeof part === 'string' ? change(part) : part));

@@ -7,7 +7,7 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
-import { hint, option, setOption, run, commandLineOnly } from '../hint';
+import { commandLineOnly, hint, joinHints, option, run, setOption } from '../hint';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -199,8 +199,10 @@ export async function planRestore(options: RestoreOptions): Promise<RestorePlan>
     });
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+      // What the failed checks advise comes first (a connection's fix), still as data for each front door to word.
+      const advice = joinHints(failed.flatMap((check) => (check.hint ? [check.hint] : [])), '; ');
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-        hint: hint`nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
+        hint: hint`${advice.length > 0 ? hint`${advice}; ` : ''}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
     }
     client = await connecting;
