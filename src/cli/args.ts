@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PulseError } from '../core/errors';
+import { OPTIONS, optionOfFlag } from '../core/options';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -21,12 +22,12 @@ interface FlagSpec {
 export const FLAGS = {
   db: {
     type: 'string',
-    value: 'URL',
-    help: 'database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in PULSE_BACKUP_DB_URL; on a terminal you are asked) (default: PULSE_BACKUP_DB_URL, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)',
+    value: OPTIONS.connection.value,
+    help: `database URL, without the password (give that in PGPASSWORD or ~/.pgpass, or the whole URL in ${OPTIONS.connection.env}; on a terminal you are asked) (default: ${OPTIONS.connection.env}, DATABASE_URL, PG* variables, then postgresql://postgres:postgres@127.0.0.1:54322/postgres)`,
   },
-  dir: { type: 'string', value: 'DIR', help: 'backups folder (default: PULSE_BACKUP_DIR or ./backups)' },
-  prefix: { type: 'string', value: 'NAME', help: "file name prefix (default: a Supabase project's project_id, else the current folder's name, in snake_case)" },
-  'pg-bin-dir': { type: 'string', value: 'DIR', help: 'folder with pg_dump and psql (default: PULSE_BACKUP_PG_BIN_DIR, PATH, the usual install places)' },
+  dir: { type: 'string', value: OPTIONS.backupsFolder.value, help: `backups folder (default: ${OPTIONS.backupsFolder.env} or ./backups)` },
+  prefix: { type: 'string', value: OPTIONS.filePrefix.value, help: "file name prefix (default: a Supabase project's project_id, else the current folder's name, in snake_case)" },
+  'pg-bin-dir': { type: 'string', value: OPTIONS.clientToolsFolder.value, help: `folder with pg_dump and psql (default: ${OPTIONS.clientToolsFolder.env}, PATH, the usual install places)` },
   json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
   mode: { type: 'string', value: 'MODE', choices: ['complete', 'schema', 'data'], help: 'what to restore: complete, schema (definitions only) or data (rows only)' },
   clean: { type: 'boolean', help: "restore: replace what the backup recreates (complete, schema) or empty the backup's tables first (data)" },
@@ -41,13 +42,13 @@ export const FLAGS = {
     help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
   },
   keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N backups of this prefix (the same as --keep-last N; default 10 when no --keep-* is given; safety sets do not count)' },
-  'keep-last': { type: 'string', value: 'N', minimum: 0, help: 'keep the last N backups' },
-  'keep-hourly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N hours that have one' },
-  'keep-daily': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N days that have one' },
-  'keep-weekly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N weeks (ISO weeks) that have one' },
-  'keep-monthly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N months that have one' },
-  'keep-yearly': { type: 'string', value: 'N', minimum: 0, help: 'keep the newest backup of each of the last N years that have one' },
-  'keep-safety': { type: 'string', value: 'N', minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
+  'keep-last': { type: 'string', value: OPTIONS.keepLast.value, minimum: 0, help: 'keep the last N backups' },
+  'keep-hourly': { type: 'string', value: OPTIONS.keepHourly.value, minimum: 0, help: 'keep the newest backup of each of the last N hours that have one' },
+  'keep-daily': { type: 'string', value: OPTIONS.keepDaily.value, minimum: 0, help: 'keep the newest backup of each of the last N days that have one' },
+  'keep-weekly': { type: 'string', value: OPTIONS.keepWeekly.value, minimum: 0, help: 'keep the newest backup of each of the last N weeks (ISO weeks) that have one' },
+  'keep-monthly': { type: 'string', value: OPTIONS.keepMonthly.value, minimum: 0, help: 'keep the newest backup of each of the last N months that have one' },
+  'keep-yearly': { type: 'string', value: OPTIONS.keepYearly.value, minimum: 0, help: 'keep the newest backup of each of the last N years that have one' },
+  'keep-safety': { type: 'string', value: OPTIONS.keepSafety.value, minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -273,5 +274,7 @@ function flagHelp(name: FlagName, here: DefaultsHere): string {
   const flag: FlagSpec = FLAGS[name];
   const left = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
   const inThisFolder = here[name] === undefined ? '' : `; here: ${here[name]}`;
-  return `  ${left.padEnd(22)} ${flag.help}${inThisFolder}`;
+  const setting = optionOfFlag(name)?.setting;
+  const inVsCode = setting === undefined ? '' : `; in VS Code: the setting "Pulse Backup: ${setting.title}"`;
+  return `  ${left.padEnd(22)} ${flag.help}${inThisFolder}${inVsCode}`;
 }

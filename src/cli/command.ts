@@ -1,4 +1,6 @@
 /** What every `pulse-backup` command is: its spec for the parser and help, and how it runs. */
+import { commandLineWords } from '../core/commandLineWords';
+import { checkLine, type CheckResult } from '../core/verify/results';
 import { resolve } from 'node:path';
 import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection/connection';
 import { PulseError } from '../core/errors';
@@ -86,5 +88,12 @@ export async function supabaseContainerTools(target: ConnectionTarget, flags: Fl
 }
 
 export function writeJson(context: CliContext, value: unknown): void {
-  context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  context.stdout.write(`${JSON.stringify(value, wordedChecks, 2)}\n`);
+}
+
+/** A check's advice travels as data; JSON readers get it worded into the detail line, as the CLI prints it. */
+function wordedChecks(this: unknown, _key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !('hint' in value) || !('detail' in value) || !('status' in value)) return value;
+  const check = value as CheckResult;
+  return { id: check.id, title: check.title, status: check.status, detail: checkLine(check, commandLineWords) };
 }

@@ -6,7 +6,8 @@
  */
 import { killAdoptedChildren } from '../core/process/childProcesses';
 import { PASSWORD_ADVICE } from '../core/connection/connection';
-import { formatError, toPulseError } from '../core/errors';
+import { toPulseError } from '../core/errors';
+import { cliError } from '../core/commandLineWords';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { helpText, parseCommandLine } from './args';
 import { defaultsHere } from './defaultsHere';
@@ -82,7 +83,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const pulseError = toPulseError(error);
-    process.stderr.write(`pulse-backup: ${formatError(pulseError)}\n`);
+    process.stderr.write(`pulse-backup: ${cliError(pulseError)}\n`);
     if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${pulseError.details}\n`);
     process.exitCode = pulseError.exitCode;
   },

@@ -1,4 +1,6 @@
 /** How the CLI shows a restore: the plan before, progress during, the outcome after. */
+import { commandLineWords } from '../core/commandLineWords';
+import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore/types';
@@ -18,7 +20,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     `  checked  ${plan.verification.outcome === 'pass' ? 'the set verifies' : 'the set verifies with warnings'} (${plan.verification.groups.flatMap((group) => group.checks).length} checks)`,
   ];
   for (const check of plan.verification.groups.flatMap((group) => group.checks).filter((candidate) => candidate.status === 'warn')) {
-    lines.push(`  warning  ${check.title}: ${check.detail}`);
+    lines.push(`  warning  ${check.title}: ${checkLine(check, commandLineWords)}`);
   }
   if (plan.replaced.length === 0) {
     lines.push('  replaces nothing: none of the backup\'s objects exist in the target');

@@ -1,4 +1,5 @@
 /** How the CLI shows retention: prune's plan and outcome, pin and unpin, and the summary after a backup. */
+import { cliError } from '../core/commandLineWords';
 import { formatBytes } from '../core/format';
 import { describeProtection, type PinResult, type ProtectedSet, type PruneResult, type RetainedSet } from '../core/retention/retention';
 import { describePolicy, describeRule, type RetentionPolicy } from '../core/retention/policy';
@@ -39,7 +40,7 @@ export function pruneJson(result: PruneResult): PruneJson {
     removed: result.removed.map((set) => set.id),
     heldBack: result.heldBack.map((set) => set.id),
     confirmation: result.review.reasons,
-    warnings: result.warnings,
+    warnings: result.warnings.map((warning) => cliError(warning)),
     kept: result.kept.map((set) => set.id),
     keptSafety: result.keptSafety.map((set) => set.id),
     protected: result.protected.map((set) => ({ id: set.id, reason: set.reason })),

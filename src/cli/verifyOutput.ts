@@ -1,4 +1,6 @@
 /** How the CLI shows a verification: progress while files are read, then the grouped checks. */
+import { commandLineWords } from '../core/commandLineWords';
+import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatDuration } from '../core/format';
 import type { VerifyProgress } from '../core/verify/verify';
@@ -46,7 +48,7 @@ export function renderVerificationReport(report: VerificationReport): string {
     const target = group.name === 'pre-restore' && report.target ? ` (${describeReportTarget(report.target)})` : '';
     lines.push('', `${group.title}${target}`);
     for (const check of group.checks) {
-      lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${check.detail}`);
+      lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${checkLine(check, commandLineWords)}`);
     }
   }
   lines.push('', outcomeLine(report));

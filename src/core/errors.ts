@@ -1,8 +1,9 @@
 /**
  * Errors are values: a one-line message saying what happened and a hint saying
- * what to do. The CLI and the extension render them the same way (see
- * `formatError`); neither invents its own wording.
+ * what to do. The hint's actions are data (src/core/hint.ts): each front door
+ * words them (`formatError` with its words), neither invents its own advice.
  */
+import { seeDetails, hint as hintOf, option, toHint, wordHint, type ActionWords, type Hint } from './hint';
 
 export type PulseErrorCode =
   | 'usage'
@@ -32,15 +33,16 @@ export type PulseErrorCode =
 
 export class PulseError extends Error {
   readonly code: PulseErrorCode;
-  readonly hint: string | undefined;
+  /** What to do, its actions as data; a front door words it (`formatError`). */
+  readonly hint: Hint | undefined;
   /** Extra lines for a log (never shown as the one-line message). */
   readonly details: string | undefined;
 
-  constructor(code: PulseErrorCode, message: string, options: { hint?: string; details?: string; cause?: unknown } = {}) {
+  constructor(code: PulseErrorCode, message: string, options: { hint?: string | Hint; details?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PulseError';
     this.code = code;
-    this.hint = options.hint;
+    this.hint = toHint(options.hint);
     this.details = options.details;
   }
 
@@ -56,10 +58,11 @@ export function isPulseError(value: unknown): value is PulseError {
   return value instanceof PulseError;
 }
 
-/** The single line a person sees: "message: hint" (no stack, no newlines). */
-export function formatError(error: unknown): string {
+/** The single line a person sees: "message: hint" (no stack, no newlines), the hint in a front door's words. */
+export function formatError(error: unknown, words: ActionWords): string {
   const pulse = toPulseError(error);
-  const line = pulse.hint ? `${pulse.message}: ${pulse.hint}` : pulse.message;
+  const advice = pulse.hint === undefined ? '' : wordHint(pulse.hint, words);
+  const line = advice ? `${pulse.message}: ${advice}` : pulse.message;
   return line.replace(/\s*\n\s*/g, ' ');
 }
 
@@ -72,26 +75,26 @@ export function toPulseError(error: unknown): PulseError {
     switch (nodeError.code) {
       case 'ENOSPC':
         return new PulseError('disk-full', `the disk is full${path}`, {
-          hint: 'free some space or choose another backups folder with --dir',
+          hint: hintOf`free some space or choose another backups folder with ${option('backupsFolder')}`,
           cause: error,
         });
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
         return new PulseError('folder-not-writable', `permission denied${path}`, {
-          hint: 'choose a folder you can write to with --dir, or fix its permissions',
+          hint: hintOf`choose a folder you can write to with ${option('backupsFolder')}, or fix its permissions`,
           cause: error,
         });
       case 'ENOTDIR':
         return new PulseError('folder-not-a-folder', `not a folder${path}`, {
-          hint: 'point --dir at a folder, not a file',
+          hint: hintOf`point ${option('backupsFolder')} at a folder, not a file`,
           cause: error,
         });
     }
   }
   const message = error instanceof Error ? error.message : String(error);
   return new PulseError('internal', `unexpected error: ${firstLine(message)}`, {
-    hint: 'run again with PULSE_BACKUP_DEBUG=1 for details and report it',
+    hint: hintOf`${seeDetails()} and report it`,
     details: error instanceof Error ? error.stack : undefined,
     cause: error,
   });

@@ -6,6 +6,8 @@
  * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
  * goes through showFailure; a question answered with no is not a failure.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionLine, extensionWords } from './hints';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PulseError } from '../core/errors';
@@ -14,15 +16,15 @@ import type { ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
 import { buildReport } from '../core/report/build';
 import type { RestoreMode } from '../core/restore/types';
-import { deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
+import { confirmedRemovals, deleteSet, pinSet, pruneSets, unpinSet, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import { latestBackup } from '../core/sets/state';
 import { findSupabaseCli } from '../core/supabase/reset';
 import { verifySet } from '../core/verify/verify';
-import type { BackupsStore } from './backups';
-import { pickWorkspaceFolder, type Config } from './config';
+import type { BackupsStore } from './backupsStore';
+import { pickWorkspaceFolder, type SettingsStore } from './settingsStore';
 import { configureConnection } from './connectionCommand';
-import { RESTORE_MODE_WORDS, backupDoneMessage, removalConfirmation } from './dialogs';
+import { RESTORE_MODE_WORDS, backupDoneMessage, prunedMessage, removalConfirmation } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
@@ -39,7 +41,7 @@ import { isFileNode, noSets, resolveSet, throwIfUnusable, type ResolvedSet } fro
 
 interface CommandDependencies {
   extensionUri: vscode.Uri;
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   tasks: PulseTasks;
@@ -152,7 +154,7 @@ export class Commands extends Disposable {
     const text =
       report.outcome === 'pass'
         ? `${report.setId} verifies: all ${checks.length} checks passed.`
-        : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${check.detail}`).join('; ')}`;
+        : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}`;
     const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     const choice = await show(text, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
@@ -278,16 +280,15 @@ export class Commands extends Disposable {
       const result = await withCancellableProgress('Pruning old backups…', (signal) =>
         pruneSets({
           ...options,
-          confirmed: new Set(plan.removed.map((set) => set.id)),
+          confirmed: confirmedRemovals(plan),
           signal,
           onProgress: (event) => {
             if (event.kind === 'removed') log.info(`prune removed ${event.set.id} (${formatBytes(event.set.totalBytes)})`);
           },
         }),
       );
-      for (const warning of result.warnings) log.warn(`prune: ${warning}`);
-      const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
-      void vscode.window.showInformationMessage(`Removed ${result.removed.length} backup set${result.removed.length === 1 ? '' : 's'} (${bytes}) of ${result.prefix}.`);
+      for (const warning of result.warnings) log.warn(`prune: ${extensionLine(warning)}`);
+      void vscode.window.showInformationMessage(prunedMessage(result));
     } finally {
       operation.dispose();
       store.refresh(folder);

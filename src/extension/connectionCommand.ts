@@ -10,12 +10,12 @@ import { describeTarget, explainConnection } from '../core/connection/connection
 import { toPulseError } from '../core/errors';
 import { probeServer } from '../core/connection/probe';
 import { supabaseDatabaseUrl } from '../core/supabase/project';
-import { URL_SETTING_LABEL, defaultUrlOf, pickWorkspaceFolder, type Config } from './config';
+import { URL_SETTING_LABEL, defaultUrlOf, pickWorkspaceFolder, type SettingsStore } from './settingsStore';
 import { forExtension } from './hints';
 import { showFailure, type Log } from './log';
 import { splitPassword } from './settings';
 
-export async function configureConnection(config: Config, log: Log): Promise<void> {
+export async function configureConnection(config: SettingsStore, log: Log): Promise<void> {
   const folder = await pickWorkspaceFolder(config, 'Configure the database of which folder?');
   if (!folder) return;
   const settings = config.settingsFor(folder);
@@ -73,7 +73,7 @@ export async function configureConnection(config: Config, log: Log): Promise<voi
 }
 
 /** Logs in with what is configured now; the result joins the "saved" message, a failure offers to configure again. */
-async function testConnection(config: Config, log: Log, folder: vscode.WorkspaceFolder, saved: string): Promise<void> {
+async function testConnection(config: SettingsStore, log: Log, folder: vscode.WorkspaceFolder, saved: string): Promise<void> {
   const settings = config.settingsFor(folder);
   try {
     const target = await config.connectionTarget(folder);

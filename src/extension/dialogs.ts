@@ -3,6 +3,8 @@
  * what a restore changes (first, in one line), and what a retention run
  * will remove. commands.ts and tasks.ts show these in modal dialogs.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount } from '../core/format';
 import type { ProofStanding } from '../core/sets/history';
 import { describeDifference } from '../core/prove/words';
@@ -119,7 +121,7 @@ export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFact
       : 'No safety backup will be taken (pulseBackup.safetyBackupBeforeRestore is off): this cannot be undone from a backup.',
     warnings.length === 0
       ? `Pre-flight: the set verifies (${plural(checks.length, 'check')} passed).`
-      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${check.detail}`).join('; ')}.`,
+      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}.`,
     ...plan.notes.map((note) => `Note: ${note}.`),
     'All or nothing: one transaction; on any error the target stays as it was.',
   ];
@@ -186,4 +188,16 @@ export function backupDoneMessage(input: { setId: string; bytes: number; tables:
   const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
   const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;
+}
+
+/**
+ * What a prune did, counted from what was really removed: a set that
+ * appeared or changed after the question was held back, and is named as
+ * such so the next prune asks about it.
+ */
+export function prunedMessage(result: Pick<PruneResult, 'removed' | 'heldBack' | 'prefix'>): string {
+  const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
+  const removed = `Removed ${plural(result.removed.length, 'backup set')} (${bytes}) of ${result.prefix}.`;
+  if (result.heldBack.length === 0) return removed;
+  return `${removed} Kept ${plural(result.heldBack.length, 'set')} that changed or became due after you were asked (${result.heldBack.map((set) => set.id).join(', ')}); prune again to be asked about ${result.heldBack.length === 1 ? 'it' : 'them'}.`;
 }

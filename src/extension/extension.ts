@@ -7,10 +7,10 @@
  * project (package.json's activationEvents), so the status bar is there.
  */
 import * as vscode from 'vscode';
-import { BackupsStore } from './backups';
+import { BackupsStore } from './backupsStore';
 import { Commands } from './commands';
 import { DiffDocuments } from './diffDocuments';
-import { Config } from './config';
+import { SettingsStore } from './settingsStore';
 import { addToGitIgnore, gitIgnoreState } from './gitignore';
 import { Log } from './log';
 import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
@@ -37,7 +37,7 @@ export interface PulseBackupApi {
 
 export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const log = new Log();
-  const config = new Config(context.secrets, log);
+  const config = new SettingsStore(context.secrets, log);
   const store = new BackupsStore(config, log);
   const tasks = new PulseTasks({
     config,

@@ -5,7 +5,7 @@
  * the user settings), so the new value is the one that applies.
  */
 import * as vscode from 'vscode';
-import { pickWorkspaceFolder, scopeHolding, type Config } from './config';
+import { pickWorkspaceFolder, scopeHolding, type SettingsStore } from './settingsStore';
 import { SETTINGS_SECTION, SETTING, settingValue } from './settings';
 
 type FolderSettingKey = typeof SETTING.backupsFolder | typeof SETTING.clientToolsFolder;
@@ -16,7 +16,7 @@ const SCOPE_WORDS: Readonly<Record<vscode.ConfigurationTarget, string>> = {
   [vscode.ConfigurationTarget.WorkspaceFolder]: 'folder settings',
 };
 
-export async function chooseFolderSetting(config: Config, key: FolderSettingKey): Promise<void> {
+export async function chooseFolderSetting(config: SettingsStore, key: FolderSettingKey): Promise<void> {
   const what = key === SETTING.backupsFolder ? 'backups folder' : 'client tools folder (pg_dump and psql)';
   const folder = await pickWorkspaceFolder(config, `Choose the ${what} of which folder?`);
   if (!folder) return;

@@ -1,47 +1,15 @@
 /**
- * The engine's messages speak to a command line ("point --dir at a
- * folder", "start the database (supabase start …)"); in VS Code the same
- * advice names the setting or the command that does it, fits the folder
- * (no `supabase start` where there is no Supabase project), and starts
- * with a capital letter as VS Code's own messages do. Pure, so unit tests
- * cover every rewrite without VS Code.
+ * The extension's words for a hint's actions: a setting by the title the
+ * Settings editor shows ("Pulse Backup: Client Tools Folder"), a command by
+ * its palette title, the log instead of PULSE_BACKUP_DEBUG, and nothing of
+ * the command line's flags. Advice that fits the folder (no `supabase start`
+ * where there is no Supabase project) and sentences that start with a
+ * capital letter, as VS Code's own messages do. Pure, so unit tests cover
+ * every action without VS Code.
  */
 import { PulseError, formatError, toPulseError } from '../core/errors';
-
-const CONFIGURE = 'Pulse Backup: Configure Connection';
-
-const REWRITES: readonly (readonly [RegExp, string])[] = [
-  [/\brun pulse-backup list --dir \S+ to see the sets\b/g, 'see the sets in the Backups view'],
-  [/\brun pulse-backup backup first\b/g, 'run Pulse Backup: Back Up Database first'],
-  // Proofs: the scratch server is a setting in VS Code.
-  [/\bpass --scratch-db (\S+) \(its password in PGPASSWORD or ~\/\.pgpass\)/g, 'set pulseBackup.scratchServerURL to $1 (its password in ~/.pgpass)'],
-  [/\bor pass --scratch-db URL to prove on another server\b/g, 'or set pulseBackup.scratchServerURL to prove on another server'],
-  [
-    /^prove on a local server \(loopback or a local socket; --scratch-db URL names one\), or pass --allow-remote if you really mean that server$/g,
-    'set pulseBackup.scratchServerURL to a server on this machine; to prove on another server use the CLI: pulse-backup prove … --scratch-db URL --allow-remote',
-  ],
-  [/\(pulse-backup verify tells which file\)/g, '(Verify on the set tells which file)'],
-  [/\bpass --allow-remote if you really mean that server\b/g, 'Pulse Backup restores from VS Code only into a local database; for another server use the CLI: pulse-backup restore … --allow-remote'],
-  // Passwords: whatever the engine names (the --db URL, PGPASSWORD), in VS Code it is entered again there.
-  [/^check the password in .*$/g, `run ${CONFIGURE} and enter the password again`],
-  [/^give the password in the URL .*$/g, `run ${CONFIGURE} and enter the password`],
-  [/^put it in the URL .*$/g, `run ${CONFIGURE} and enter the password`],
-  [/^connect over TCP with a password \(e\.g\. --db [^)]*\), or run as that user$/g, `connect over TCP with a password (${CONFIGURE}: host 127.0.0.1), or run VS Code as that user`],
-  [/\bcheck the user name in the URL \(or PGUSER\)/g, `check the user name (${CONFIGURE})`],
-  [/\bcheck the user name and password in .*$/g, `check the user name and password (${CONFIGURE})`],
-  [/\bpick another with --db\b/g, `pick another with ${CONFIGURE}`],
-  [/\badd \?sslmode=require to the URL\b/g, `add ?sslmode=require to the URL (${CONFIGURE})`],
-  [/\bor pass --db \S+/g, `or run ${CONFIGURE}`],
-  [/\(--db URL\)/g, `(${CONFIGURE})`],
-  [/\brun again with PULSE_BACKUP_DEBUG=1 for details\b/g, 'see Pulse Backup: Show Log for details'],
-  [/\brestore --mode schema first, or use --mode complete\b/g, 'restore it schema-only first, or restore complete'],
-  [/\banother --mode\b/g, 'another restore mode'],
-  [/\bpoint --dir at\b/g, 'point the pulseBackup.backupsFolder setting at'],
-  [/\bwith --dir\b/g, 'with the pulseBackup.backupsFolder setting'],
-  [/\bset --pg-bin-dir\b/g, 'set pulseBackup.clientToolsFolder'],
-  [/\be\.g\. --keep (\d+)/g, 'e.g. pulseBackup.retention.keepLast: $1'],
-  [/\be\.g\. --prefix (\S+)/g, 'e.g. pulseBackup.filePrefix: $1'],
-];
+import { wordHint, type Action, type ActionWords } from '../core/hint';
+import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from '../core/options';
 
 /** What the folder an error is about is like, where the advice depends on it. */
 export interface HintContext {
@@ -49,27 +17,61 @@ export interface HintContext {
   supabase?: boolean;
 }
 
-/** The hint for a server that does not answer: start what this folder has. */
-function startHint(context: HintContext): string {
-  return context.supabase
-    ? `start the Supabase stack (supabase start), or run ${CONFIGURE} if the database runs elsewhere`
-    : `start the PostgreSQL server, or run ${CONFIGURE} if it runs elsewhere`;
+/** "Pulse Backup: Configure Connection", as the palette shows it. */
+export function commandTitle(command: CommandName): string {
+  const vscodeCommand: { vscode?: { title: string } } = COMMANDS[command];
+  return `Pulse Backup: ${vscodeCommand.vscode?.title ?? command}`;
 }
 
-/** The same error, its hint in the extension's words. */
+/** 'the setting "Pulse Backup: Client Tools Folder"', or the command that sets it where that is how it is set. */
+function settingOf(spec: OptionSpec, value?: string): string {
+  if (spec.preferCommand && spec.command) return commandTitle(spec.command);
+  if (!spec.setting) return spec.vscodeName === undefined ? 'the command line' : `${spec.vscodeName}${value === undefined ? '' : ` ${value}`}`;
+  const named = `the setting "Pulse Backup: ${spec.setting.title}"`;
+  return value === undefined ? named : `${named} set to ${value}`;
+}
+
+export function extensionWords(context: HintContext = {}): ActionWords {
+  const words = (action: Action): string => {
+    switch (action.kind) {
+      case 'option':
+        return settingOf(OPTIONS[action.option], action.value);
+      case 'set': {
+        const spec: OptionSpec = OPTIONS[action.option];
+        if (spec.preferCommand && spec.command) return `run ${commandTitle(spec.command)}`;
+        return spec.setting ? `set "Pulse Backup: ${spec.setting.title}" in the settings` : `set ${settingOf(spec)}`;
+      }
+      case 'run':
+        return `run ${commandTitle(action.command)}${action.on === undefined ? '' : ` on ${action.on}`}`;
+      case 'see-sets':
+        return 'see the sets in the Backups view';
+      case 'start-server':
+        return context.supabase ? 'start the Supabase stack (supabase start)' : 'start the PostgreSQL server';
+      case 'details':
+        return `see ${commandTitle('showLog')} for ${action.of ?? 'details'}`;
+      case 'command-line':
+        return action.otherwise === undefined ? '' : wordHint(action.otherwise, words);
+    }
+  };
+  return words;
+}
+
+/** The same error, its hint worded for VS Code (a plain line from here on). */
 export function forExtension(error: unknown, context: HintContext = {}): PulseError {
   const pulseError = toPulseError(error);
-  const hint = pulseError.hint;
-  if (hint === undefined) return pulseError;
-  const started = /^start the database \(supabase start, or your PostgreSQL service\)/.test(hint) ? startHint(context) : hint;
-  const rewritten = REWRITES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), started);
-  if (rewritten === hint) return pulseError;
-  return new PulseError(pulseError.code, pulseError.message, { hint: rewritten, ...(pulseError.details !== undefined ? { details: pulseError.details } : {}), cause: pulseError });
+  if (pulseError.hint === undefined || pulseError.hint.every((part) => typeof part === 'string')) return pulseError;
+  const hint = wordHint(pulseError.hint, extensionWords(context));
+  return new PulseError(pulseError.code, pulseError.message, { hint, ...(pulseError.details !== undefined ? { details: pulseError.details } : {}), cause: pulseError });
+}
+
+/** An error's one line in the extension's words. */
+export function extensionLine(error: unknown, context: HintContext = {}): string {
+  return formatError(error, extensionWords(context));
 }
 
 /** "Cannot connect to …: start …": the one line, as a sentence, the way VS Code's messages read. */
-export function sentenceOf(error: PulseError): string {
-  return capitalise(formatError(error));
+export function sentenceOf(error: PulseError, context: HintContext = {}): string {
+  return capitalise(extensionLine(error, context));
 }
 
 export function capitalise(text: string): string {

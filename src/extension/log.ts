@@ -7,9 +7,9 @@
  */
 import * as vscode from 'vscode';
 import { redactText } from '../core/connection/connection';
-import { formatError, toPulseError, type PulseErrorCode } from '../core/errors';
+import { toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
-import { forExtension, sentenceOf } from './hints';
+import { extensionLine, forExtension, sentenceOf } from './hints';
 
 export const LOG_NAME = 'Pulse Backup';
 
@@ -40,7 +40,7 @@ export class Log extends Disposable {
   /** The one-line message, then whatever the engine kept for the log (a tool's stderr, a stack). */
   error(context: string, error: unknown): void {
     const pulseError = toPulseError(error);
-    this.write('error', this.redact(`${context}: ${formatError(pulseError)}`));
+    this.write('error', this.redact(`${context}: ${extensionLine(pulseError)}`));
     if (pulseError.details) this.write('error', this.redact(pulseError.details));
   }
 
@@ -101,7 +101,7 @@ export async function showFailure(log: Log, context: string, error: unknown, opt
   const pulseError = forExtension(error);
   const line = `${options.prefix ?? ''}${log.redact(sentenceOf(pulseError))}`;
   if (pulseError.code === 'cancelled') {
-    if (!options.logged) log.info(`${context}: ${log.redact(formatError(pulseError))}`);
+    if (!options.logged) log.info(`${context}: ${log.redact(extensionLine(pulseError))}`);
     void vscode.window.showInformationMessage(line);
     return;
   }

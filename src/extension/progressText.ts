@@ -2,6 +2,8 @@
  * What the task terminal says while the engine works, and the outcome lines at the end. Pure: the pseudoterminal
  * only writes these strings.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { RestoreProgress, RestoreResult } from '../core/restore/types';
@@ -97,7 +99,7 @@ export function verificationLines(report: VerificationReport): string[] {
   const lines = [`Verification of ${report.setId}`];
   for (const group of report.groups) {
     lines.push('', group.title);
-    for (const check of group.checks) lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${check.detail}`);
+    for (const check of group.checks) lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${checkLine(check, extensionWords())}`);
   }
   lines.push('', verificationOutcome(report));
   return lines;

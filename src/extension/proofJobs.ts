@@ -15,7 +15,7 @@ import { proveSet } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
 import { type ContainerTools } from '../core/supabase/docker';
 import { describeContainerTools, supabaseToolRoute } from '../core/supabase/toolRoute';
-import type { Config } from './config';
+import type { SettingsStore } from './settingsStore';
 import { capitalise } from './hints';
 import type { Log } from './log';
 import { diffProgressText, proofBriefLines, proveProgressText } from './proofText';
@@ -24,7 +24,7 @@ import type { FolderSettings } from './settings';
 import type { TaskIO } from './taskTerminal';
 
 export interface ProofJobDependencies {
-  config: Config;
+  config: SettingsStore;
   log: Log;
 }
 

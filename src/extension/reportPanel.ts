@@ -13,12 +13,12 @@ import { toPulseError } from '../core/errors';
 import { buildReport } from '../core/report/build';
 import type { BackupReport } from '../core/report/types';
 import { renderReportMarkdown } from '../core/report/markdown';
-import type { BackupsStore } from './backups';
-import type { Config } from './config';
+import type { BackupsStore } from './backupsStore';
+import type { SettingsStore } from './settingsStore';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
-import { forExtension, sentenceOf } from './hints';
+import { extensionWords, forExtension, sentenceOf } from './hints';
 
 export const REPORT_VIEW_TYPE = 'pulseBackup.report';
 
@@ -30,7 +30,7 @@ export interface ReportPanelState {
 
 export interface ReportPanelDependencies {
   extensionUri: vscode.Uri;
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   /** The buttons that run engine work go through the commands, so they behave the same everywhere. */
@@ -141,6 +141,7 @@ export class ReportPanel extends Disposable {
         env: process.env,
         git: vscode.workspace.isTrusted,
         frontDoor: 'vscode',
+        words: extensionWords(),
         policy: settings.retention,
       });
       return renderReportBody(this.report, { trusted: vscode.workspace.isTrusted });

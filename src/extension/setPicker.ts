@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
-import type { BackupsStore, FolderListing } from './backups';
-import { pickWorkspaceFolder, type Config } from './config';
+import type { BackupsStore, FolderListing } from './backupsStore';
+import { pickWorkspaceFolder, type SettingsStore } from './settingsStore';
 import type { BackupsNode, FileNode, SetNode } from './tree';
 import { SET_STATE_ICONS, SET_STATE_WORDS, setLabel, setState, type SetEntry } from './viewModel';
 
@@ -26,7 +26,7 @@ export interface ResolvedSet {
   set: ListedSet;
 }
 
-export async function resolveSet(config: Config, store: BackupsStore, arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
+export async function resolveSet(config: SettingsStore, store: BackupsStore, arg: unknown, placeHolder: string): Promise<ResolvedSet | undefined> {
   let folder: vscode.WorkspaceFolder | undefined;
   let setId: string | undefined;
   if (isSetNode(arg)) {

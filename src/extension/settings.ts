@@ -1,9 +1,9 @@
 /**
  * What the pulseBackup.* settings mean, without VS Code: their names and
  * defaults, how a folder setting's variables expand, the prefix and keep
- * rules, and how a connection URL is written without its password. config.ts
- * reads the values; this module decides what they say, so it can be tested
- * in plain Node.
+ * rules, and how a connection URL is written without its password.
+ * settingsStore.ts reads the values from VS Code; this module decides what
+ * they say, so it can be tested in plain Node.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';

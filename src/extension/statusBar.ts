@@ -6,7 +6,7 @@
  * backup shows in its task terminal, not here.
  */
 import * as vscode from 'vscode';
-import type { BackupsStore } from './backups';
+import type { BackupsStore } from './backupsStore';
 import { Disposable } from './lifecycle';
 import { statusBarModel, type FolderBackups } from './statusBarModel';
 

@@ -5,6 +5,8 @@
  * there is nothing to warn about yet (no connection configured and no
  * backup made).
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import { formatAge, formatBytes } from '../core/format';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
@@ -136,7 +138,7 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
       const failed = postBackupGroup(health.failedVerification.report)?.checks.filter((check) => check.status === 'fail') ?? [];
       lines.push(
         '',
-        `$(error) The last verification, of ${markdownCode(health.failedVerification.setId)}, failed: ${escapeMarkdown(failed.map((check) => `${check.title}: ${check.detail}`).join('; '))}`,
+        `$(error) The last verification, of ${markdownCode(health.failedVerification.setId)}, failed: ${escapeMarkdown(failed.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; '))}`,
       );
     }
     if (health.failedProof) {

@@ -10,24 +10,24 @@ import * as vscode from 'vscode';
 import { backupDoneLines } from '../core/backup/summary';
 import { runBackup, type BackupResult } from '../core/backup/backup';
 import { describeTarget } from '../core/connection/connection';
-import { PulseError, formatError } from '../core/errors';
+import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import { currentProof } from '../core/sets/history';
 import { findSet, type ListedSet } from '../core/sets/listing';
 import { executeRestore } from '../core/restore/load';
 import { planRestore } from '../core/restore/plan';
 import { type RestoreMode, type RestoreResult } from '../core/restore/types';
-import { pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
+import { confirmedRemovals, pruneAfterBackup, pruneSets, type ConfirmedRemovals, type PruneResult } from '../core/retention/retention';
 import { latestBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
 import type { DiffResult } from '../core/prove/diffResult';
 import type { ProofRecord } from '../core/prove/record';
 import { diffJob, proveJob, type KnownConnection } from './proofJobs';
 import { verifySet } from '../core/verify/verify';
-import type { BackupsStore } from './backups';
-import type { Config } from './config';
+import type { BackupsStore } from './backupsStore';
+import type { SettingsStore } from './settingsStore';
 import { removalConfirmation, restoreConfirmation } from './dialogs';
-import { capitalise, forExtension, type HintContext } from './hints';
+import { capitalise, extensionLine, forExtension, type HintContext } from './hints';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
 import { backupProgressText, restoreDoneLines, restoreProgressText, retentionLines, verificationLines, verifyProgressText } from './progressText';
@@ -63,7 +63,7 @@ export interface TaskOutcome extends JobOutcome {
 }
 
 interface TaskDependencies {
-  config: Config;
+  config: SettingsStore;
   store: BackupsStore;
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */
@@ -218,7 +218,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     try {
       retention = await this.retainAfterBackup(folder, settings, backup, io);
     } catch (error) {
-      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${formatError(forExtension(error))}`);
+      io.line(`Warning: the backup succeeded, but retention did not run to the end: ${extensionLine(error)}`);
       log.error('retention after the backup', error);
     }
     return { exitCode: 0, backup, ...proved, ...(retention ? { retention } : {}) };
@@ -243,7 +243,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       if (io.signal.aborted) {
         throw new PulseError('cancelled', `the proof of ${backup.manifest.id} was cancelled`, { hint: 'the backup is written and kept; the scratch databases were dropped, and retention did not run' });
       }
-      io.line(`Warning: the backup succeeded and its set is kept, but it could not be proved: ${formatError(pulseError)}`);
+      io.line(`Warning: the backup succeeded and its set is kept, but it could not be proved: ${extensionLine(pulseError, { supabase: settings.supabase !== undefined })}`);
       this.dependencies.log.error(`proof after the backup ${backup.manifest.id}`, pulseError);
       return { proofNotRun: pulseError };
     }
@@ -267,7 +267,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       const keep = 'Keep Them';
       const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove, keep);
       if (choice === question.remove) {
-        confirmed = new Set(preview.removed.map((set) => set.id));
+        confirmed = confirmedRemovals(preview);
       } else {
         confirmed = new Set();
         declinedCount = preview.removed.length;
@@ -284,7 +284,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       },
     });
     for (const line of retentionLines(result)) io.line(line);
-    for (const warning of result.warnings) {
+    for (const warning of result.warnings.map((error) => extensionLine(error))) {
       io.line(`Warning: ${warning}`);
       log.warn(`retention after ${backup.manifest.id}: ${warning}`);
     }

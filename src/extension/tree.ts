@@ -9,10 +9,12 @@
  * File rows carry no resourceUri: decorations keyed on the file (git's
  * grey for an ignored backups folder) would make every row look disabled.
  */
+import { extensionWords } from './hints';
+import { wordHint } from '../core/hint';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ListedFile } from '../core/sets/listing';
-import type { BackupsStore, FolderListing } from './backups';
+import type { BackupsStore, FolderListing } from './backupsStore';
 import { Disposable } from './lifecycle';
 import {
   SET_GROUP_TITLES,
@@ -189,7 +191,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         kind: 'info',
         id: `error:${listing.folder.uri.toString()}`,
         label: listing.error.message,
-        tooltip: listing.error.hint,
+        tooltip: listing.error.hint && wordHint(listing.error.hint, extensionWords()),
         icon: { id: 'error', color: 'list.errorForeground' },
         command: { title: 'Show Log', command: 'pulseBackup.showLog' },
       });

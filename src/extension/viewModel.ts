@@ -5,6 +5,8 @@
  * only copies these values into TreeItems, so everything a person reads is
  * covered by plain unit tests.
  */
+import { checkLine } from '../core/verify/results';
+import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
@@ -149,12 +151,16 @@ export function setAccessibleLabel(entry: SetEntry, now: Date, folderPrefix?: st
   return `Backup set ${setLabel(entry.set)}, ${SET_STATE_WORDS[setState(entry)]}, ${setDescription(entry, now, folderPrefix === undefined ? {} : { folderPrefix })}`;
 }
 
-/** Words for a tree item's contextValue: menus match them with `viewItem =~ /\bword\b/`. */
+/**
+ * Words for a tree item's contextValue: menus match them with `viewItem =~
+ * /\bword\b/`. `running` is a set still being written; `finished` any other
+ * (complete, incomplete or the old script's), which the set's actions need.
+ */
 export function setContextValue(entry: SetEntry): string {
   const { set } = entry;
   const words = ['set', set.pinned ? 'pinned' : 'unpinned'];
   if (set.status === 'running') words.push('running');
-  else words.push('restorable');
+  else words.push('finished');
   if (set.hasManifest) words.push('manifest');
   if (set.purpose === 'safety') words.push('safety');
   return words.join(' ');
@@ -285,7 +291,7 @@ function verificationChild(entry: SetEntry, now: Date): SetChildModel {
   }
   const outcome = outcomeOf(group.checks);
   const flagged = group.checks.filter((check) => check.status !== 'pass');
-  const tooltip = group.checks.map((check) => `${CHECK_STATUS_WORDS[check.status]}: ${check.title} — ${check.detail}`).join('\n');
+  const tooltip = group.checks.map((check) => `${CHECK_STATUS_WORDS[check.status]}: ${check.title} — ${checkLine(check, extensionWords())}`).join('\n');
   return {
     kind: 'verification',
     label: `Verified ${formatAge(new Date(report.checkedAt), now)}`,

@@ -9,6 +9,7 @@
  * own session (the pg driver) accept and refuse the same servers; the
  * password and the CA never reach a command line or a file.
  */
+import { commandLineWords } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -323,7 +324,7 @@ describe('over TLS (a hosted database)', function () {
           await client.end().catch(() => undefined);
         }
       } catch (error) {
-        return formatError(target === undefined ? toPulseError(error) : describeConnectionError(error, target));
+        return formatError(target === undefined ? toPulseError(error) : describeConnectionError(error, target), commandLineWords);
       }
     }
 
@@ -332,7 +333,7 @@ describe('over TLS (a hosted database)', function () {
       const target = parseConnectionUrl(db, { env });
       const result = spawnSync('psql', ['-X', '-q', '-A', '-t', '-c', 'SELECT 1'], { env: childProcessEnv(target, { PATH: process.env.PATH, ...env }), encoding: 'utf8' });
       if (result.status === 0) return 'connected';
-      return formatError(describeConnectionError(Object.assign(new Error(result.stderr), { stderr: result.stderr }), target));
+      return formatError(describeConnectionError(Object.assign(new Error(result.stderr), { stderr: result.stderr }), target), commandLineWords);
     }
 
     const cases: { name: string; db: () => string; env?: () => NodeJS.ProcessEnv; connects: boolean }[] = [

@@ -5,6 +5,7 @@
  *   release     give the lock back; answers "released"
  * It answers "ready" once loaded, and ends when stdin closes.
  */
+import { commandLineWords } from '../../src/core/commandLineWords';
 import { createInterface } from 'node:readline';
 import { acquireFolderLock, type FolderLock } from '../../src/core/files/folderLock';
 import { formatError } from '../../src/core/errors';
@@ -20,7 +21,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         held = await acquireFolderLock(rest.join(' '), 'backup');
         say('won');
       } catch (error) {
-        say(`lost ${formatError(error)}`);
+        say(`lost ${formatError(error, commandLineWords)}`);
       }
     } else if (command === 'release') {
       await held?.release();

@@ -1,12 +1,12 @@
 /**
  * Small hand-made backup sets for unit tests of verification: a plain dump in
- * pg_dump's shape, split by the real DumpSplitter, hashed, with a manifest,
+ * pg_dump's shape, split by the real DumpReader, hashed, with a manifest,
  * exactly as the backup writes them (no database needed).
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
+import { DumpReader } from '../../src/core/pg/dumpReader';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/sets/naming';
 
@@ -49,9 +49,9 @@ export function writeSyntheticSet(
   const timestamp = options.timestamp ?? '20250901_120000';
   const rows = options.rows ?? { users: 3, orders: 0 };
   const complete = Buffer.from(syntheticDump(rows));
-  const splitter = new DumpSplitter();
-  const first = splitter.push(complete);
-  const rest = splitter.end();
+  const reader = new DumpReader();
+  const first = reader.push(complete);
+  const rest = reader.end();
   const contents: Record<BackupFileType, Buffer> = {
     schema: Buffer.concat([...first.schema, ...rest.schema]),
     data: Buffer.concat([...first.data, ...rest.data]),

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DumpSplitter, type EntryHeader } from '../../src/core/backup/dumpSplitter';
+import { DumpReader, type EntryHeader } from '../../src/core/pg/dumpReader';
 import { manifestNameFor } from '../../src/core/sets/naming';
 import type { BackupFileType, Manifest } from '../../src/core/sets/manifest';
 
@@ -24,8 +24,8 @@ export function rewriteSetFile(folder: string, manifest: Manifest, type: BackupF
 
 /** A dump without the archive entries `drop` names (their headers, SQL and rows). */
 export function withoutEntries(text: string, drop: (header: EntryHeader) => boolean): string {
-  const splitter = new DumpSplitter({ keepEntry: (header) => !drop(header) });
-  const pieces = [...splitter.push(Buffer.from(text)).whole, ...splitter.end().whole];
+  const reader = new DumpReader({ keepEntry: (header) => !drop(header) });
+  const pieces = [...reader.push(Buffer.from(text)).whole, ...reader.end().whole];
   return Buffer.concat(pieces).toString('utf8');
 }
 

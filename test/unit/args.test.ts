@@ -1,3 +1,4 @@
+import { cliHint } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
 import { helpText, parseCommandLine } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
@@ -121,7 +122,7 @@ describe('command line', () => {
     assert.match(usageErrorOf(['backup', '--dir', '']).message, /--dir needs a value/);
     assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
     assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
-    assert.match(usageErrorOf(['show']).hint ?? '', /usage: pulse-backup show <SET_ID>/);
+    assert.match(cliHint(usageErrorOf(['show']).hint ?? []), /usage: pulse-backup show <SET_ID>/);
   });
 
   it('treats no arguments, help and --help as a request for help', () => {

@@ -1,3 +1,5 @@
+import { extensionWords } from '../../src/extension/hints';
+import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -31,7 +33,7 @@ function target(overrides: Partial<ConnectionTarget> = {}): ConnectionTarget {
 /** Everything a person or a log could see of an error. */
 function visibleText(error: unknown): string {
   assert.ok(error instanceof PulseError, `expected a PulseError, got ${String(error)}`);
-  return [formatError(error), error.message, error.hint, error.details, error.stack].join('\n');
+  return [formatError(error, commandLineWords), formatError(error, extensionWords()), error.message, error.details, error.stack].join('\n');
 }
 
 function assertNoSecret(text: string, secret: string): void {
@@ -314,7 +316,7 @@ describe('connection', () => {
             (error: unknown) => {
               assert.ok(error instanceof PulseError);
               assert.equal(error.code, 'usage');
-              assert.match(error.hint ?? '', /postgresql:\/\/user:password@host:5432\/database/);
+              assert.match(cliHint(error.hint ?? []), /postgresql:\/\/user:password@host:5432\/database/);
               assertNoSecret(visibleText(error), secret);
               return true;
             },
@@ -328,7 +330,7 @@ describe('connection', () => {
           (error: unknown) => {
             assert.ok(error instanceof PulseError);
             assert.equal(error.code, 'usage');
-            assert.equal(formatError(error), 'the --db URL has an unknown sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full');
+            assert.equal(formatError(error, commandLineWords), 'the --db URL has an unknown sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full');
             assertNoSecret(visibleText(error), secret);
             return true;
           },
@@ -536,7 +538,7 @@ describe('connection', () => {
             error instanceof PulseError &&
             error.code === 'usage' &&
             error.message === `sslmode=${sslmode} checks the server's certificate, but no CA certificate was given` &&
-            /sslrootcert=\/path\/to\/ca\.crt/.test(error.hint ?? ''),
+            /sslrootcert=\/path\/to\/ca\.crt/.test(cliHint(error.hint ?? [])),
         );
       }
     });
@@ -607,8 +609,8 @@ describe('connection', () => {
       const error = mapped(await connectionFailure(pgClientConfig(t)), t);
       assert.equal(error.code, 'connection-refused');
       assert.equal(
-        formatError(error),
-        `cannot connect to PostgreSQL at 127.0.0.1:${port}: connection refused: start the database (supabase start, or your PostgreSQL service) or pass --db URL`,
+        formatError(error, commandLineWords),
+        `cannot connect to PostgreSQL at 127.0.0.1:${port}: connection refused: start the database (supabase start, or your PostgreSQL service), or pass --db URL (or set PULSE_BACKUP_DB_URL) if it runs elsewhere`,
       );
     });
 
@@ -691,11 +693,11 @@ describe('connection', () => {
         const result = mapped(error);
         assert.equal(result.code, 'authentication-failed');
         assert.equal(result.message, 'PostgreSQL at 127.0.0.1:54322 rejected the password for user "postgres"');
-        assert.match(result.hint ?? '', /password in the --db URL/);
-        assert.match(result.hint ?? '', /PGPASSWORD/);
+        assert.match(cliHint(result.hint ?? []), /password in the --db URL/);
+        assert.match(cliHint(result.hint ?? []), /PGPASSWORD/);
       }
       const fromEnv = mapped(pgError('28P01', 'password authentication failed for user "postgres"'), target({ source: 'DATABASE_URL' }));
-      assert.match(fromEnv.hint ?? '', /password in DATABASE_URL/);
+      assert.match(cliHint(fromEnv.hint ?? []), /password in DATABASE_URL/);
     });
 
     it('explains a missing password', () => {
@@ -706,7 +708,7 @@ describe('connection', () => {
         const result = mapped(error, target({ password: undefined }));
         assert.equal(result.code, 'authentication-failed');
         assert.match(result.message, /asked for a password for user "postgres" and none was given/);
-        assert.match(result.hint ?? '', /PGPASSWORD/);
+        assert.match(cliHint(result.hint ?? []), /PGPASSWORD/);
       }
     });
 
@@ -716,7 +718,7 @@ describe('connection', () => {
       assert.equal(role.message, 'PostgreSQL at 127.0.0.1:54322 has no user (role) "ghost"');
       const hba = mapped(pgError('28000', 'no pg_hba.conf entry for host "1.2.3.4", user "app", database "shop", no encryption'));
       assert.equal(hba.code, 'authentication-failed');
-      assert.match(hba.hint ?? '', /sslmode=require/);
+      assert.match(cliHint(hba.hint ?? []), /sslmode=require/);
     });
 
     it('explains a database that does not exist', () => {
@@ -727,7 +729,7 @@ describe('connection', () => {
         const result = mapped(error, target({ database: 'shop' }));
         assert.equal(result.code, 'database-not-found');
         assert.equal(
-          formatError(result),
+          formatError(result, commandLineWords),
           'database "shop" does not exist at 127.0.0.1:54322: create it (CREATE DATABASE "shop") or pick another with --db',
         );
       }
@@ -742,8 +744,8 @@ describe('connection', () => {
 
     it('explains a server that closes the connection or cannot speak SSL', () => {
       assert.equal(mapped(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).code, 'connection-refused');
-      assert.match(mapped(new Error('The server does not support SSL connections'), target({ sslmode: 'require' })).hint ?? '', /sslmode=disable/);
-      assert.match(mapped(pgError('57P03', 'the database system is starting up')).hint ?? '', /wait a moment/);
+      assert.match(cliHint(mapped(new Error('The server does not support SSL connections'), target({ sslmode: 'require' })).hint ?? []), /sslmode=disable/);
+      assert.match(cliHint(mapped(pgError('57P03', 'the database system is starting up')).hint ?? []), /wait a moment/);
     });
 
     it('explains a certificate for another host name in the same words from the pg driver and from libpq', () => {
@@ -755,7 +757,7 @@ describe('connection', () => {
       const fromLibpq = new Error('pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "10.0.0.5"');
       for (const error of [fromDriver, fromLibpq]) {
         assert.equal(
-          formatError(mapped(error, t)),
+          formatError(mapped(error, t), commandLineWords),
           'the TLS certificate of PostgreSQL at 10.0.0.5:5432 is for db.example.com, not 10.0.0.5: ' +
             'connect to db.example.com, the name in the certificate (in the URL or PGHOST), or check that this is the right server',
         );
@@ -773,7 +775,7 @@ describe('connection', () => {
       const system = mapped(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }), target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } }));
       assert.match(system.message, /not signed by an authority this machine trusts/);
       const expired = mapped(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), t);
-      assert.equal(formatError(expired), 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server\'s certificate, or check the clock of this machine');
+      assert.equal(formatError(expired, commandLineWords), 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server\'s certificate, or check the clock of this machine');
       const oldLibpq = mapped(new Error('psql: error: connection to server at "db", port 5432 failed: root certificate file "system" does not exist\nEither provide the file or change sslmode to disable server certificate verification.'), t);
       assert.match(oldLibpq.message, /sslrootcert=system needs the PostgreSQL 16 client tools or newer/);
     });

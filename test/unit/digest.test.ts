@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { RowHasher, TableDigest, viewOf } from '../../src/core/backup/digest';
+import { RowHasher, TableDigest } from '../../src/core/backup/digest';
+import { viewOf } from '../../src/core/pg/dumpReader';
 import { DumpDigests, parseCopyColumns } from '../../src/core/backup/dumpDigests';
-import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
+import { DumpReader } from '../../src/core/pg/dumpReader';
 
 /** Pseudo-random but repeatable, so a failure can be run again. */
 function random(seed: number): () => number {
@@ -85,16 +86,16 @@ SELECT pg_catalog.setval('public.users_id_seq', 42, true);
 
 function digestsOf(text: string, chunkSizes?: () => number): DumpDigests {
   const digests = new DumpDigests();
-  const splitter = new DumpSplitter(digests.splitterOptions());
+  const reader = new DumpReader(digests.readerOptions());
   const bytes = Buffer.from(text);
   let position = 0;
   while (position < bytes.length) {
     const size = chunkSizes ? Math.max(1, chunkSizes()) : bytes.length;
     // A copy, as a reader reuses its buffer: nothing may point into it afterwards.
-    splitter.push(Buffer.from(bytes.subarray(position, position + size)));
+    reader.push(Buffer.from(bytes.subarray(position, position + size)));
     position += size;
   }
-  splitter.end();
+  reader.end();
   return digests;
 }
 
@@ -200,9 +201,9 @@ describe('a dump\'s digests', function () {
 
   it('the rows of an entry a profile leaves out are not digested', function () {
     const digests = new DumpDigests();
-    const splitter = new DumpSplitter({ ...digests.splitterOptions(), keepEntry: (header) => header.type !== 'TABLE DATA' });
-    splitter.push(Buffer.from(DUMP));
-    splitter.end();
+    const reader = new DumpReader({ ...digests.readerOptions(), keepEntry: (header) => header.type !== 'TABLE DATA' });
+    reader.push(Buffer.from(DUMP));
+    reader.end();
     assert.deepEqual(digests.tableDigests(), []);
     assert.equal(digests.schema.count, 2);
   });

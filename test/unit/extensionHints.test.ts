@@ -1,82 +1,158 @@
 /**
- * The engine's CLI-worded hints, reworded for VS Code: every flag a hint can
- * name becomes the setting or command that does the same there.
+ * A hint's actions are data, and each front door words them: the CLI names
+ * the flag and the environment variable of the one table, VS Code the
+ * setting or the command. Nothing VS Code shows names a CLI flag.
  */
 import * as assert from 'node:assert/strict';
-import { formatError, PulseError } from '../../src/core/errors';
-import { forExtension, sentenceOf } from '../../src/extension/hints';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandLineWords } from '../../src/core/commandLineWords';
+import { formatError, PulseError, toPulseError } from '../../src/core/errors';
+import { actionsOf, commandLineOnly, hint, option, run, seeDetails, seeSets, setOption, startServer, wordHint, type Action } from '../../src/core/hint';
+import { COMMANDS, OPTIONS, type CommandName, type OptionName } from '../../src/core/options';
+import { restoreHint } from '../../src/core/restore/failures';
+import { diskSpaceCheck, psqlCheck } from '../../src/core/verify/checks';
+import { checkLine } from '../../src/core/verify/results';
+import { parsePgVersion } from '../../src/core/pg/tools';
+import { extensionLine, extensionWords, forExtension, sentenceOf } from '../../src/extension/hints';
 
-function hintOf(hint: string): string | undefined {
-  return forExtension(new PulseError('usage', 'something happened', { hint })).hint;
+const FLAG = /(^|[^\w-])--[a-z]/;
+const vscodeWords = extensionWords();
+
+/** Every action the table and the commands allow, each kind once at least. */
+function everyAction(): Action[] {
+  const options = Object.keys(OPTIONS) as OptionName[];
+  const commands = Object.keys(COMMANDS) as CommandName[];
+  return [
+    ...options.flatMap((name) => [option(name), option(name, '10'), setOption(name)]),
+    ...commands.map((name) => run(name)),
+    run('verify', 'shop_20250101_000000'),
+    seeSets('/tmp/backups'),
+    startServer(),
+    seeDetails(),
+    seeDetails("psql's output"),
+    commandLineOnly(hint`; ${option('lockTimeout', 'SECONDS')} waits longer`),
+    commandLineOnly(hint`pass ${option('allowRemote')}`, hint`use the command line`),
+  ];
 }
 
-describe('extension hints', () => {
-  it('names the setting instead of the flag', () => {
-    assert.equal(hintOf('point --dir at a folder'), 'point the pulseBackup.backupsFolder setting at a folder');
-    assert.equal(hintOf('free some space or choose another backups folder with --dir'), 'free some space or choose another backups folder with the pulseBackup.backupsFolder setting');
-    assert.equal(hintOf('install client tools of the server version or newer, or set --pg-bin-dir'), 'install client tools of the server version or newer, or set pulseBackup.clientToolsFolder');
-    assert.equal(hintOf('keep at least 1 set, e.g. --keep 10'), 'keep at least 1 set, e.g. pulseBackup.retention.keepLast: 10');
-    assert.equal(
-      hintOf('use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse'),
-      'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. pulseBackup.filePrefix: factory_pulse',
-    );
+describe('hints: actions as data, worded by each front door', () => {
+  it('words every option of the table as its flag (and variable) on the command line, and never as a flag in VS Code', () => {
+    for (const action of everyAction()) {
+      const vscode = wordHint([action], vscodeWords);
+      assert.ok(!FLAG.test(vscode), `${JSON.stringify(action)} reads "${vscode}" in VS Code`);
+      if (action.kind === 'option' || action.kind === 'set') {
+        const spec: { flag?: string; env?: string } = OPTIONS[action.option];
+        const cli = wordHint([action], commandLineWords);
+        if (spec.flag) assert.ok(cli.includes(`--${spec.flag}`), `${action.option}: ${cli}`);
+        else assert.ok(cli.includes(spec.env ?? '?'), `${action.option}: ${cli}`);
+      }
+    }
   });
 
-  it('names the command instead of the CLI', () => {
-    assert.equal(hintOf('set PGHOST to one host, or pass --db postgresql://user@host:5432/database'), 'set PGHOST to one host, or run Pulse Backup: Configure Connection');
-    assert.equal(
-      hintOf('check the connection settings (--db URL) and run again with PULSE_BACKUP_DEBUG=1 for details'),
-      'check the connection settings (Pulse Backup: Configure Connection) and see Pulse Backup: Show Log for details',
-    );
-    assert.equal(hintOf('the folder has no backup sets; run pulse-backup backup first'), 'the folder has no backup sets; run Pulse Backup: Back Up Database first');
-    assert.equal(
-      hintOf('run pulse-backup list --dir /tmp/b to see the sets (newest: a_20250101_000000)'),
-      'see the sets in the Backups view (newest: a_20250101_000000)',
-    );
-    assert.match(hintOf('restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server') ?? '', /only into a local database; for another server use the CLI/);
+  it('says the client tools folder as --pg-bin-dir DIR / PULSE_BACKUP_PG_BIN_DIR on the command line and as the setting in VS Code', () => {
+    const advice = hint`install the PostgreSQL 17 client tools or ${setOption('clientToolsFolder')}`;
+    assert.equal(wordHint(advice, commandLineWords), 'install the PostgreSQL 17 client tools or pass --pg-bin-dir DIR (or set PULSE_BACKUP_PG_BIN_DIR)');
+    assert.equal(wordHint(advice, vscodeWords), 'install the PostgreSQL 17 client tools or set "Pulse Backup: Client Tools Folder" in the settings');
+    const example = hint`keep at least 1 set, e.g. ${option('keepLast', '10')}`;
+    assert.equal(wordHint(example, commandLineWords), 'keep at least 1 set, e.g. --keep-last 10');
+    assert.equal(wordHint(example, vscodeWords), 'keep at least 1 set, e.g. the setting "Pulse Backup: Retention: Keep Last" set to 10');
   });
 
-  it('words a role that may not create scratch databases with the pulseBackup.scratchServerURL setting, never --scratch-db', () => {
-    // The engine's hint (scratchDatabase.ts) when the role lacks CREATEDB.
-    const hint = hintOf('supabase_admin can: pass --scratch-db postgresql://supabase_admin@127.0.0.1:54322/postgres (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE app CREATEDB');
-    assert.equal(hint, 'supabase_admin can: set pulseBackup.scratchServerURL to postgresql://supabase_admin@127.0.0.1:54322/postgres (its password in ~/.pgpass), or ALTER ROLE app CREATEDB');
-    assert.equal(
-      hintOf('check that the server has room and the role may create databases, or pass --scratch-db URL to prove on another server'),
-      'check that the server has room and the role may create databases, or set pulseBackup.scratchServerURL to prove on another server',
-    );
-    assert.doesNotMatch(hintOf('prove on a local server (loopback or a local socket; --scratch-db URL names one), or pass --allow-remote if you really mean that server') ?? '', /^prove on a local server|restores/);
+  it('names the command in VS Code and pulse-backup on the command line', () => {
+    const advice = hint`the folder has no backup sets; ${run('backup')} first`;
+    assert.equal(wordHint(advice, commandLineWords), 'the folder has no backup sets; run pulse-backup backup first');
+    assert.equal(wordHint(advice, vscodeWords), 'the folder has no backup sets; run Pulse Backup: Back Up Database first');
+    assert.equal(wordHint([seeSets('/tmp/my backups')], commandLineWords), "run pulse-backup list --dir '/tmp/my backups' to see the sets");
+    assert.equal(wordHint([seeSets('/tmp/b')], vscodeWords), 'see the sets in the Backups view');
+    assert.equal(wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, vscodeWords), 'check the connection (Pulse Backup: Configure Connection), or see Pulse Backup: Show Log for details');
+    assert.equal(wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, commandLineWords), 'check the connection (--db), or run again with PULSE_BACKUP_DEBUG=1 for details');
   });
 
-  it('words a rejected password, a missing one and a missing user for Configure Connection, never for the --db URL', () => {
-    assert.equal(
-      hintOf('check the password in the --db URL (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD'),
-      'run Pulse Backup: Configure Connection and enter the password again',
-    );
-    assert.equal(hintOf('give the password in the URL (postgresql://user:password@host:port/database) or in PGPASSWORD'), 'run Pulse Backup: Configure Connection and enter the password');
-    assert.equal(hintOf('check the user name in the URL (or PGUSER), or create the role'), 'check the user name (Pulse Backup: Configure Connection), or create the role');
-    assert.equal(hintOf('create it (CREATE DATABASE "shop") or pick another with --db'), 'create it (CREATE DATABASE "shop") or pick another with Pulse Backup: Configure Connection');
+  it('words a role that may not create scratch databases with the Scratch Server URL setting in VS Code, --scratch-db on the command line', () => {
+    const url = 'postgresql://supabase_admin@127.0.0.1:54322/postgres';
+    const advice = hint`supabase_admin can: ${commandLineOnly(hint`pass ${option('scratchDatabase', url)} (its password in PGPASSWORD or ~/.pgpass)`, hint`${setOption('scratchDatabase')} to ${url} (its password in ~/.pgpass)`)}, or ALTER ROLE app CREATEDB`;
+    assert.equal(wordHint(advice, vscodeWords), `supabase_admin can: set "Pulse Backup: Scratch Server URL" in the settings to ${url} (its password in ~/.pgpass), or ALTER ROLE app CREATEDB`);
+    assert.equal(wordHint(advice, commandLineWords), `supabase_admin can: pass --scratch-db ${url} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE app CREATEDB`);
+  });
+
+  it('leaves command-line-only advice out of VS Code, punctuation and all', () => {
+    const advice = hint`run the backup again when that session has finished${commandLineOnly(hint`; ${option('lockTimeout', 'SECONDS')} waits longer`)}`;
+    assert.equal(wordHint(advice, commandLineWords), 'run the backup again when that session has finished; --lock-timeout SECONDS waits longer');
+    assert.equal(wordHint(advice, vscodeWords), 'run the backup again when that session has finished');
   });
 
   it('tells a plain folder to start its PostgreSQL server, and only a Supabase project to run supabase start', () => {
     const refused = new PulseError('connection-refused', 'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused', {
-      hint: 'start the database (supabase start, or your PostgreSQL service) or pass --db URL',
+      hint: hint`${startServer()}, or ${setOption('connection')} if it runs elsewhere`,
     });
-    assert.equal(forExtension(refused).hint, 'start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere');
-    assert.equal(forExtension(refused, { supabase: true }).hint, 'start the Supabase stack (supabase start), or run Pulse Backup: Configure Connection if the database runs elsewhere');
-    assert.equal(sentenceOf(forExtension(refused)), 'Cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere');
+    assert.equal(extensionLine(refused), 'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere');
+    assert.match(extensionLine(refused, { supabase: true }), /start the Supabase stack \(supabase start\), or run Pulse Backup: Configure Connection/);
+    assert.equal(sentenceOf(forExtension(refused)).charAt(0), 'C');
+    assert.match(formatError(refused, commandLineWords), /start the database \(supabase start, or your PostgreSQL service\), or pass --db URL \(or set PULSE_BACKUP_DB_URL\) if it runs elsewhere$/);
   });
 
-  it('leaves hints without a flag, the message, the code and the details alone', () => {
-    const error = new PulseError('connection-refused', 'could not connect to 127.0.0.1:1', { hint: 'is the server running?', details: 'ECONNREFUSED' });
-    assert.equal(forExtension(error), error);
-    const reworded = forExtension(new PulseError('disk-full', 'the disk is full', { hint: 'choose another backups folder with --dir', details: 'ENOSPC' }));
+  it("words the engine's own errors, checks and restore advice in both front doors, with no flag in VS Code", () => {
+    const errors = [
+      toPulseError(Object.assign(new Error('no space'), { code: 'ENOSPC', path: '/b' })),
+      toPulseError(Object.assign(new Error('denied'), { code: 'EACCES', path: '/b' })),
+      toPulseError(Object.assign(new Error('not a dir'), { code: 'ENOTDIR', path: '/b' })),
+      toPulseError(new Error('boom')),
+    ];
+    for (const error of errors) {
+      assert.ok(!FLAG.test(extensionLine(error)), extensionLine(error));
+      assert.notEqual(formatError(error, commandLineWords), extensionLine(error));
+    }
+    assert.match(formatError(errors[0], commandLineWords), /with --dir$/);
+    assert.match(extensionLine(errors[0]), /with the setting "Pulse Backup: Backups Folder"$/);
+
+    const old = { path: '/opt/pg15.13/bin/psql', version: parsePgVersion('psql (PostgreSQL) 15.13')! };
+    const newer = { path: '/usr/lib/postgresql/17/bin/psql', version: parsePgVersion('psql (PostgreSQL) 17.6')! };
+    const checks = [
+      psqlCheck({ candidates: [old, newer], preferred: old, filesWithRestrict: ['a.sql'], serverVersion: newer.version, binDirHint: hint`point ${option('clientToolsFolder')} at it` }),
+      psqlCheck({ candidates: [], filesWithRestrict: [], binDirHint: hint`point ${option('clientToolsFolder')} at it` }),
+      diskSpaceCheck({ folder: '/b', freeBytes: 1, setBytes: 1000 }),
+    ];
+    for (const check of checks) {
+      assert.ok(check.hint, check.id);
+      assert.ok(FLAG.test(checkLine(check, commandLineWords)), checkLine(check, commandLineWords));
+      assert.ok(!FLAG.test(checkLine(check, vscodeWords)), checkLine(check, vscodeWords));
+    }
+    assert.match(checkLine(checks[0], vscodeWords), /can: give its folder as the setting "Pulse Backup: Client Tools Folder"$/);
+
+    for (const message of ['operator === already exists', 'duplicate key value violates unique constraint', 'invalid command \\restrict', 'role "supabase_auth_admin" does not exist', 'syntax error']) {
+      const advice = restoreHint(message, undefined);
+      assert.ok(!FLAG.test(wordHint(advice, vscodeWords)), wordHint(advice, vscodeWords));
+      assert.ok(actionsOf(advice).length > 0, message);
+    }
+  });
+
+  it('keeps the message, the code and the details when it rewords, and leaves plain hints alone', () => {
+    const plain = new PulseError('connection-refused', 'could not connect to 127.0.0.1:1', { hint: 'is the server running?', details: 'ECONNREFUSED' });
+    assert.equal(forExtension(plain), plain);
+    const reworded = forExtension(new PulseError('disk-full', 'the disk is full', { hint: hint`choose another backups folder with ${option('backupsFolder')}`, details: 'ENOSPC' }));
     assert.equal(reworded.code, 'disk-full');
     assert.equal(reworded.details, 'ENOSPC');
-    assert.equal(formatError(reworded), 'the disk is full: choose another backups folder with the pulseBackup.backupsFolder setting');
-    assert.ok(!/--[a-z]/.test(formatError(reworded)));
+    assert.equal(formatError(reworded, commandLineWords), 'the disk is full: choose another backups folder with the setting "Pulse Backup: Backups Folder"');
+    assert.ok(forExtension(new Error('boom')) instanceof PulseError);
   });
 
-  it('turns anything thrown into a PulseError', () => {
-    assert.ok(forExtension(new Error('boom')) instanceof PulseError);
+  it('has no flag written into the prose of an engine hint: flags are actions', () => {
+    const files: string[] = [];
+    const walk = (folder: string): void => {
+      for (const name of readdirSync(folder)) {
+        const path = join(folder, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (name.endsWith('.ts') && name !== 'commandLineWords.ts') files.push(path);
+      }
+    };
+    walk(join(__dirname, '../../src/core'));
+    const offenders = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line, index) => ({ line, where: `${file}:${index + 1}` }))
+        .filter(({ line }) => /\bhint:\s*['`"][^'`"]*(--[a-z]|PULSE_BACKUP_)/.test(line) || /\bhint`[^`]*?(?<!\$\{[^}]*)--[a-z]/.test(line)),
+    );
+    assert.deepEqual(offenders.map(({ where, line }) => `${where}: ${line.trim()}`), []);
   });
 });

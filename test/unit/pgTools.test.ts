@@ -1,3 +1,4 @@
+import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -129,9 +130,9 @@ describe('PostgreSQL client tools', () => {
           assert.ok(error instanceof PulseError);
           assert.equal(error.code, 'tools-too-old');
           assert.equal(
-            formatError(error),
+            formatError(error, commandLineWords),
             'pg_dump 15.18 (/usr/bin) cannot dump a PostgreSQL 18.4 server: install the PostgreSQL 18 client tools ' +
-              '(e.g. apt install postgresql-client-18, brew install libpq) or set --pg-bin-dir / PULSE_BACKUP_PG_BIN_DIR',
+              '(e.g. apt install postgresql-client-18, brew install libpq) or pass --pg-bin-dir DIR (or set PULSE_BACKUP_PG_BIN_DIR)',
           );
           return true;
         },
@@ -157,10 +158,10 @@ describe('PostgreSQL client tools', () => {
           assert.ok(error instanceof PulseError);
           assert.equal(error.code, 'tools-not-found');
           assert.equal(error.message, 'no PostgreSQL client tools found (pg_dump, psql)');
-          assert.match(error.hint ?? '', /postgresql-client-17/);
-          assert.match(error.hint ?? '', /brew install libpq/);
-          assert.match(error.hint ?? '', /--pg-bin-dir/);
-          assert.match(error.hint ?? '', /PULSE_BACKUP_PG_BIN_DIR/);
+          assert.match(cliHint(error.hint ?? []), /postgresql-client-17/);
+          assert.match(cliHint(error.hint ?? []), /brew install libpq/);
+          assert.match(cliHint(error.hint ?? []), /--pg-bin-dir/);
+          assert.match(cliHint(error.hint ?? []), /PULSE_BACKUP_PG_BIN_DIR/);
           return true;
         },
       );
@@ -313,7 +314,7 @@ describe('PostgreSQL client tools', () => {
         assert.ok(error instanceof PulseError);
         assert.equal(error.code, 'tools-not-found');
         assert.equal(error.message, `the PostgreSQL bin folder ${missing} does not exist`);
-        assert.match(error.hint ?? '', /--pg-bin-dir \/ PULSE_BACKUP_PG_BIN_DIR/);
+        assert.match(cliHint(error.hint ?? []), /point --pg-bin-dir at the folder that holds pg_dump and psql/);
         return true;
       });
     });

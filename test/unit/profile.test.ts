@@ -4,7 +4,7 @@
  * profile keeps, with what it records as left out.
  */
 import * as assert from 'node:assert/strict';
-import type { EntryHeader } from '../../src/core/backup/dumpSplitter';
+import type { EntryHeader } from '../../src/core/pg/dumpReader';
 import {
   chooseProfile,
   isSupabasePlatformSchema,

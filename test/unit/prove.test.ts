@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { TableDigest, viewOf } from '../../src/core/backup/digest';
+import { TableDigest } from '../../src/core/backup/digest';
+import { viewOf } from '../../src/core/pg/dumpReader';
 import type { SchemaEntryDigest } from '../../src/core/backup/dumpDigests';
 import { diffSummary, tableDiffDetail } from '../../src/core/prove/diffWords';
 import type { ListedSet } from '../../src/core/sets/listing';

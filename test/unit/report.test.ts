@@ -3,6 +3,7 @@
  * history and pin, the old script's sets, broken sets, and folders inside
  * and outside git. No database: the model reads only files.
  */
+import { cliHint } from '../../src/core/commandLineWords';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -277,7 +278,7 @@ describe('the report model', () => {
     await assert.rejects(build('factory_pulse_20200101_000000'), (error: unknown) => {
       assert.ok(error instanceof PulseError);
       assert.equal(error.code, 'unknown-set');
-      assert.match(error.hint ?? '', /factory_pulse_20250901_173948/);
+      assert.match(cliHint(error.hint ?? []), /factory_pulse_20250901_173948/);
       return true;
     });
   });

@@ -3,6 +3,7 @@
  * errors about the Supabase platform's roles and schemas are explained as
  * such; others keep their general advice.
  */
+import { cliHint } from '../../src/core/commandLineWords';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,32 +12,32 @@ import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/rest
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {
-    const hint = restoreHint('role "supabase_auth_admin" does not exist', undefined);
+    const hint = cliHint(restoreHint('role "supabase_auth_admin" does not exist', undefined));
     assert.match(hint, /^this set holds Supabase platform objects \(owned by supabase_auth_admin\)/);
     assert.match(hint, /--profile supabase/);
   });
 
   it('explains a platform schema the user may not touch', () => {
-    assert.match(restoreHint('permission denied for schema auth', undefined), /^auth belongs to the Supabase platform/);
-    assert.match(restoreHint('must be owner of schema storage', undefined), /^storage belongs to the Supabase platform/);
+    assert.match(cliHint(restoreHint('permission denied for schema auth', undefined)), /^auth belongs to the Supabase platform/);
+    assert.match(cliHint(restoreHint('must be owner of schema storage', undefined)), /^storage belongs to the Supabase platform/);
   });
 
   it("keeps the general advice for the application's own objects", () => {
-    assert.match(restoreHint('role "app_writer" does not exist', undefined), /^create the role first \(CREATE ROLE "app_writer";\)/);
-    assert.match(restoreHint('permission denied for schema app', undefined), /^connect as the owner of these objects or a superuser/);
-    assert.match(restoreHint('operator === already exists', undefined), /--clean does not replace its kind/);
+    assert.match(cliHint(restoreHint('role "app_writer" does not exist', undefined)), /^create the role first \(CREATE ROLE "app_writer";\)/);
+    assert.match(cliHint(restoreHint('permission denied for schema app', undefined)), /^connect as the owner of these objects or a superuser/);
+    assert.match(cliHint(restoreHint('operator === already exists', undefined)), /--clean does not replace its kind/);
   });
 
   it('names the platform for any role the Supabase CLI reserves, but not for postgres, which every server has', () => {
     for (const role of ['supabase_etl_admin', 'cli_login_postgres', 'pgtle_admin']) {
-      assert.match(restoreHint(`role "${role}" does not exist`, undefined), /Supabase platform objects/, role);
+      assert.match(cliHint(restoreHint(`role "${role}" does not exist`, undefined)), /Supabase platform objects/, role);
     }
-    assert.match(restoreHint('role "postgres" does not exist', undefined), /^create the role first/);
+    assert.match(cliHint(restoreHint('role "postgres" does not exist', undefined)), /^create the role first/);
   });
 
   it('says which settings the stack lets postgres set when a restore sets another', () => {
     assert.match(
-      restoreHint('permission denied to set parameter "log_statement"', undefined),
+      cliHint(restoreHint('permission denied to set parameter "log_statement"', undefined)),
       /^only a superuser may set log_statement \(on a Supabase stack, postgres may set only pgaudit\.\*, pgrst\.\*, session_replication_role, statement_timeout, track_io_timing\)/,
     );
   });
@@ -64,7 +65,7 @@ describe('the entry a failing line belongs to', () => {
       );
       const entry = await entryAtLine(file, 6);
       assert.deepEqual(entry && { type: entry.type, schema: entry.schema, name: entry.name }, { type: 'TABLE', schema: 'auth', name: 'users' });
-      assert.match(platformEntryHint(entry!), /^auth\.users \(table\) belongs to the Supabase platform/);
+      assert.match(cliHint(platformEntryHint(entry!)), /^auth\.users \(table\) belongs to the Supabase platform/);
       assert.equal((await entryAtLine(file, 10))?.schema, 'public');
     } finally {
       rmSync(folder, { recursive: true, force: true });

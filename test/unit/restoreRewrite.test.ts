@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DumpSplitter } from '../../src/core/backup/dumpSplitter';
+import { DumpReader } from '../../src/core/pg/dumpReader';
 import { guardNewerSettings } from '../../src/core/backup/backup';
 import { rewriteForRestore } from '../../src/core/restore/load';
 import { dropStatements } from '../../src/core/restore/cleanPlan';
@@ -42,8 +42,8 @@ const DUMP = [
 
 function restoreStream(existingSchemas: string[]): string {
   const schemas = new Set(existingSchemas);
-  const splitter = new DumpSplitter({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, schemas) });
-  const pieces = [...splitter.push(Buffer.from(DUMP)).whole, ...splitter.end().whole];
+  const reader = new DumpReader({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, schemas) });
+  const pieces = [...reader.push(Buffer.from(DUMP)).whole, ...reader.end().whole];
   return Buffer.concat(pieces).toString();
 }
 
@@ -120,10 +120,10 @@ describe('a setting only newer servers know', () => {
     assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, new Set(), false), undefined);
   });
 
-  it('the splitter guards it in all three files', () => {
+  it('the reader guards it in all three files', () => {
     const dump = ['SET statement_timeout = 0;', 'SET transaction_timeout = 0;', '', '--', '-- Name: t; Type: TABLE; Schema: public; Owner: -', '--', '', 'CREATE TABLE public.t (a int);', '', '--', '-- PostgreSQL database dump complete', '--', ''].join('\n');
-    const splitter = new DumpSplitter({ rewritePreambleLine: guardNewerSettings });
-    const parts = [splitter.push(Buffer.from(dump)), splitter.end()];
+    const reader = new DumpReader({ rewritePreambleLine: guardNewerSettings });
+    const parts = [reader.push(Buffer.from(dump)), reader.end()];
     for (const part of ['schema', 'data', 'whole'] as const) {
       const text = Buffer.concat(parts.flatMap((output) => output[part])).toString();
       assert.ok(text.includes('THEN SET transaction_timeout = 0; END IF;'), part);

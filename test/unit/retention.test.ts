@@ -3,12 +3,14 @@
  * order files go in, how the newest good set is found, and what a prune does
  * to a real folder of small hand-made sets.
  */
+import { prunedMessage } from '../../src/extension/dialogs';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PulseError } from '../../src/core/errors';
+import { PulseError, formatError } from '../../src/core/errors';
+import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import { readHistory, recordProof, recordVerification } from '../../src/core/sets/history';
 import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/prove/record';
 import { proofSummary } from '../../src/core/prove/words';
@@ -22,6 +24,7 @@ import {
   planRetention,
   pruneAfterBackup,
   pruneSets,
+  confirmedRemovals,
   readRetentionMemory,
   removalOrder,
   unpinSet,
@@ -125,7 +128,7 @@ function folderState(folder: string): Record<string, string> {
 }
 
 function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {
-  return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${error.hint ?? ''}`));
+  return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${cliHint(error.hint ?? [])}`));
 }
 
 describe('retention', () => {
@@ -491,6 +494,21 @@ describe('retention', () => {
         assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000']);
       });
 
+      it('removes exactly what the person confirmed: a set that became due or changed after the question stays, and the toast counts what went', async () => {
+        for (const day of ['01', '02', '03', '04']) writeSet(folder, `202501${day}_000000`);
+        const verify = fakeVerify({ shop_20250104_000000: 'pass', shop_20250105_000000: 'pass' }).verify;
+        const preview = await pruneSets({ folder, prefix: PREFIX, keep: 2, dryRun: true, env: {}, verify });
+        assert.deepEqual(preview.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
+        // While the dialog is open: a backup lands (so 03 falls out of the last 2), and 02 grows.
+        writeSet(folder, '20250105_000000');
+        appendFileSync(join(folder, fileNameFor(PREFIX, 'complete', '20250102_000000')), '-- more\n');
+        const result = await pruneSets({ folder, prefix: PREFIX, keep: 2, confirmed: confirmedRemovals(preview), env: {}, verify });
+        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(result.heldBack.map((set) => set.id).sort(), ['shop_20250102_000000', 'shop_20250103_000000']);
+        assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000', 'shop_20250102_000000']);
+        assert.match(prunedMessage(result), /^Removed 1 backup set \(\d+ B\) of shop\. Kept 2 sets that changed or became due after you were asked \(shop_20250102_000000, shop_20250103_000000\)/);
+      });
+
       it('a record that cannot be written fails nothing: the removals stand, and a warning says so', async () => {
         for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
         // A folder where the record should be: writing it fails, as on a full disk.
@@ -498,7 +516,7 @@ describe('retention', () => {
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({ shop_20250103_000000: 'pass' }).verify });
         assert.deepEqual(result.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
         assert.equal(result.warnings.length, 1);
-        assert.match(result.warnings[0], /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
+        assert.match(formatError(result.warnings[0], commandLineWords), /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
       });
 
       it('remembers what each run kept, per prefix and policy, so the next run can tell a routine removal from a new one', async () => {

@@ -1,3 +1,5 @@
+import { commandLineWords } from '../../src/core/commandLineWords';
+import { wordHint } from '../../src/core/hint';
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,7 +199,7 @@ describe('starting a client tool', function () {
     assert.equal(result.exitCode, undefined);
     const error = toolStartError(result.startError, missing);
     assert.equal(error.message, `could not start ${missing}: it is not there`);
-    assert.equal(error.hint, 'check the client tools (--pg-bin-dir, or PATH) and run again');
+    assert.equal(wordHint(error.hint ?? [], commandLineWords), 'check the client tools (--pg-bin-dir, or PATH) and run again');
   });
 
   it('arguments Node refuses outright (a NUL byte) settle as a start error too, never a throw', async function () {

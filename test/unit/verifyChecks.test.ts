@@ -3,6 +3,8 @@
  * complete set's content, when free space is too little, which psql can read
  * which files, and what is a warning rather than a failure.
  */
+import { commandLineWords } from '../../src/core/commandLineWords';
+import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
 import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/verify/dumpScan';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from '../../src/core/sets/manifest';
@@ -241,7 +243,7 @@ describe('verification checks', () => {
       assert.match(byDatabase.detail, /about 120 MB \(the target database's size\)/);
       const bySet = diskSpaceCheck({ folder: '/b', freeBytes: 5 * 2 ** 20, databaseBytes: 1 * 2 ** 20, setBytes: 10 * 2 ** 20 });
       assert.equal(bySet.status, 'fail');
-      assert.match(bySet.detail, /about 10\.0 MB \(this set's size\).*free some space/);
+      assert.match(checkLine(bySet, commandLineWords), /about 10\.0 MB \(this set's size\).*free some space/);
       const unknownTarget = diskSpaceCheck({ folder: '/b', freeBytes: 2 ** 30, setBytes: 10 * 2 ** 20 });
       assert.equal(unknownTarget.status, 'pass');
       assert.match(unknownTarget.detail, /the target's is unknown/);
@@ -252,7 +254,7 @@ describe('verification checks', () => {
     const old = { path: '/opt/pg15.13/bin/psql', version: version('15.13') };
     const fixed = { path: '/usr/lib/postgresql/15/bin/psql', version: version('15.14') };
     const newer = { path: '/usr/lib/postgresql/17/bin/psql', version: version('17.6') };
-    const hint = 'use --pg-bin-dir';
+    const hint = ['use the folder'];
 
     it('fails when files contain \\restrict and no psql here understands it', () => {
       const result = psqlCheck({ candidates: [old], filesWithRestrict: ['a.sql'], binDirHint: hint });
@@ -285,7 +287,7 @@ describe('verification checks', () => {
     it('fails without any psql', () => {
       const result = psqlCheck({ candidates: [], filesWithRestrict: [], binDirHint: hint });
       assert.equal(result.status, 'fail');
-      assert.match(result.detail, /no psql found.*use --pg-bin-dir/);
+      assert.match(checkLine(result, commandLineWords), /no psql found.*: use the folder$/);
     });
   });
 

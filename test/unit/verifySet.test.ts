@@ -3,6 +3,7 @@
  * for a good set, a set whose manifest is damaged, a set it cannot record
  * into, and how it refuses an unknown id or a cancelled run.
  */
+import { cliHint } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,7 +112,7 @@ describe('verifySet without a database', () => {
     await assert.rejects(verifySet({ folder, setId: 'shop_20990101_000000', env: {} }), (error: unknown) => {
       assert.ok(error instanceof PulseError);
       assert.equal(error.code, 'unknown-set');
-      assert.match(error.hint ?? '', /shop_20250901_120000/);
+      assert.match(cliHint(error.hint ?? []), /shop_20250901_120000/);
       return true;
     });
   });

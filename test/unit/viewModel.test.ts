@@ -237,10 +237,10 @@ describe('the Backups tree', () => {
     });
 
     it('marks context values so menus can tell pinned, unpinned, running and safety sets apart', () => {
-      assert.equal(setContextValue(entry(listedSet())), 'set unpinned restorable manifest');
-      assert.equal(setContextValue(entry(listedSet({ pinned: true, status: 'legacy' }))), 'set pinned restorable');
+      assert.equal(setContextValue(entry(listedSet())), 'set unpinned finished manifest');
+      assert.equal(setContextValue(entry(listedSet({ pinned: true, status: 'legacy' }))), 'set pinned finished');
       assert.equal(setContextValue(entry(listedSet({ status: 'running' }))), 'set unpinned running');
-      assert.equal(setContextValue(entry(listedSet({ purpose: 'safety' }))), 'set unpinned restorable manifest safety');
+      assert.equal(setContextValue(entry(listedSet({ purpose: 'safety' }))), 'set unpinned finished manifest safety');
     });
   });
 

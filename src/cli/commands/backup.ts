@@ -1,5 +1,5 @@
 import { runBackup, type BackupResult } from '../../core/backup/backup';
-import { formatError } from '../../core/errors';
+import { cliError } from '../../core/commandLineWords';
 import { pruneAfterBackup } from '../../core/retention/retention';
 import { verifySet } from '../../core/verify/verify';
 import type { RetentionPolicy } from '../../core/retention/policy';
@@ -94,7 +94,7 @@ async function proveAfterBackup(backup: BackupResult, flags: Flags, context: Cli
     context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`);
   } catch (error) {
     if (context.signal.aborted) throw error;
-    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it could not be proved: ${formatError(error)}\n`);
+    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it could not be proved: ${cliError(error)}\n`);
   }
   return false;
 }
@@ -123,8 +123,8 @@ async function pruneAfterSuccess(backup: BackupResult, policy: RetentionPolicy, 
     });
     const summary = renderRetentionAfterBackup(result);
     if (summary) (flags.json ? context.stderr : context.stdout).write(summary);
-    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${warning}\n`);
+    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${cliError(warning)}\n`);
   } catch (error) {
-    context.stderr.write(`pulse-backup: warning: the backup succeeded, but retention did not run to the end: ${formatError(error)}\n`);
+    context.stderr.write(`pulse-backup: warning: the backup succeeded, but retention did not run to the end: ${cliError(error)}\n`);
   }
 }

@@ -1,3 +1,4 @@
+import { cliError } from '../../core/commandLineWords';
 import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention/retention';
 import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
@@ -24,7 +25,7 @@ export const pruneCommand: Command = {
     });
     if (flags.json) writeJson(context, pruneJson(result));
     else context.stdout.write(renderPruneResult(result));
-    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${warning}\n`);
+    for (const warning of result.warnings) context.stderr.write(`pulse-backup: warning: ${cliError(warning)}\n`);
     return 0;
   },
 };

@@ -5,6 +5,7 @@
  * under a backup name until every byte is on disk; a failure or a cancel
  * leaves only what was there before.
  */
+import { hint, option, setOption } from '../hint';
 import { existsSync } from 'node:fs';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { childProcessEnv, describeConnectionError, redactText, type ConnectionTa
 import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { FollowedFile } from '../files/followedFile';
 import { HashedFileWriter } from '../files/hashedFileWriter';
-import { DumpSplitter, type EntryHeader, type TableDataEvent } from './dumpSplitter';
+import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
@@ -241,7 +242,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
 
     let server: ServerFacts;
     let catalog: CatalogFacts;
-    let splitter: DumpSplitter;
+    let splitter: DumpReader;
     let profileRecord: ProfileRecord;
     let filteredComplete: HashedFileWriter | undefined;
     const dumped = new DumpedTables();
@@ -274,11 +275,11 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         ...(filter ? filter.record : { platformData: [], attachedObjects: [], leftOut: { schemas: [], tableData: [] } }),
       };
       options.onProgress?.({ kind: 'dump-started', setId, pgDump: tools.pgDump.path });
-      splitter = new DumpSplitter({
+      splitter = new DumpReader({
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
         ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
-        ...digests?.splitterOptions(),
+        ...digests?.readerOptions(),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
         onTableProgress: (table) => options.onProgress?.({ kind: 'table-progress', table }),
@@ -499,7 +500,7 @@ async function checkFolder(folder: string): Promise<boolean> {
   }
   if (!info.isDirectory()) {
     throw new PulseError('folder-not-a-folder', `the backups folder ${folder} is a file, not a folder`, {
-      hint: 'point --dir at a folder (it is created when missing)',
+      hint: hint`point ${option('backupsFolder')} at a folder (it is created when missing)`,
     });
   }
   try {
@@ -523,12 +524,12 @@ function folderError(folder: string, error: unknown): PulseError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOTDIR') {
     return new PulseError('folder-not-a-folder', `the backups folder ${folder} is inside a file, not a folder`, {
-      hint: 'point --dir at a folder',
+      hint: hint`point ${option('backupsFolder')} at a folder`,
     });
   }
   if (code === 'ENOSPC') return toPulseError(error);
   return new PulseError('folder-not-writable', `cannot write to the backups folder ${folder}`, {
-    hint: 'choose a folder you can write to with --dir, or fix its permissions',
+    hint: hint`choose a folder you can write to with ${option('backupsFolder')}, or fix its permissions`,
     cause: error,
   });
 }
@@ -565,7 +566,7 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   const target = options.target;
   if (/No space left on device|Disk quota exceeded/i.test(text)) {
     return new PulseError('disk-full', `the disk holding ${options.folder} is full: pg_dump could not write the dump`, {
-      hint: 'free some space or choose another backups folder with --dir; nothing was written and older backups are untouched',
+      hint: hint`free some space or choose another backups folder with ${option('backupsFolder')}; nothing was written and older backups are untouched`,
       details: text,
     });
   }
@@ -583,7 +584,7 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   }
   if (/server version mismatch/i.test(text)) {
     return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
-      hint: 'install client tools of the server version or newer, or set --pg-bin-dir',
+      hint: hint`install client tools of the server version or newer, or ${setOption('clientToolsFolder')}`,
     });
   }
   const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;

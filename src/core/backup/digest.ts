@@ -14,7 +14,7 @@
  * sample (543,060 rows, 55 MB of COPY data, Node 20, 2 cores), a native hash
  * per row costs what one call into OpenSSL costs — `createHash('md5')` per
  * row 2.2 s, `crypto.hash('sha1', row)` 1.3 s — against 0.5–0.8 s for the
- * whole pg_dump; the rows' bytes are in a Buffer the splitter already
+ * whole pg_dump; the rows' bytes are in a Buffer the dump reader already
  * holds, and a two-lane hash over them (the block mixing and finalisation
  * of MurmurHash3's 128-bit x86 variant, two lanes, 8 bytes a step, read
  * through a DataView) costs 10–20 ms for the same rows. It is no
@@ -22,6 +22,7 @@
  * that did not, not a forgery from the truth (the manifest beside the files
  * would be forged with them).
  */
+import { viewOf } from '../pg/dumpReader';
 
 /** Names the row hash and the way digests combine, recorded beside them (manifest, proofs). */
 export const ROW_HASH_ALGORITHM = 'pulse-row64-sum/1';
@@ -52,10 +53,6 @@ function fmix(h: number): number {
   return h;
 }
 
-/** A view over a buffer's bytes, for reading them four at a time. */
-export function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 /**
  * Hashes byte strings to 64 bits (two 32-bit lanes, `h1` and `h2` after

@@ -1,5 +1,5 @@
 /**
- * Collects a dump's content digests while the splitter walks it: each COPY
+ * Collects a dump's content digests while the reader walks it: each COPY
  * block's rows (digest.ts), each kept schema entry's normalised text, and
  * the values its setval calls give sequences. A backup collects them from
  * pg_dump's stream into the manifest; a proof and a diff collect the same
@@ -14,7 +14,7 @@
  * their order does not matter either.
  */
 import { MultisetDigest, RowHasher, TableDigest, hex64 } from './digest';
-import type { DigestTap, EntryHeader, SplitterOptions } from './dumpSplitter';
+import type { DigestTap, EntryHeader, DumpReaderOptions } from '../pg/dumpReader';
 import type { DigestSettings, ManifestDigests, ManifestSequenceValue, ManifestTableDigest } from '../sets/manifest';
 import { ROW_HASH_ALGORITHM } from './digest';
 
@@ -59,8 +59,8 @@ export class DumpDigests implements DigestTap {
 
   constructor(private readonly options: DumpDigestOptions = {}) {}
 
-  /** The splitter options that feed this collector (setval values come as entry text). */
-  splitterOptions(): Pick<SplitterOptions, 'digests' | 'entryTextTypes' | 'onEntryText'> {
+  /** The reader options that feed this collector (setval values come as entry text). */
+  readerOptions(): Pick<DumpReaderOptions, 'digests' | 'entryTextTypes' | 'onEntryText'> {
     return {
       digests: this,
       entryTextTypes: SEQUENCE_SET,

@@ -16,7 +16,7 @@
  * the profile decides, entry by entry (see `entryFilter`), what goes into
  * the files. Every list of platform things lives here, in one place.
  */
-import type { EntryHeader } from './dumpSplitter';
+import type { EntryHeader } from '../pg/dumpReader';
 import { qualifiedName } from '../format';
 
 export type ProfileChoice = 'auto' | 'supabase' | 'plain';

@@ -5,6 +5,7 @@
  * queries can never end up on two different servers.
  */
 
+import { commandLineOnly, hint, option, setOption, seeDetails, startServer, type Hint } from '../hint';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -334,7 +335,7 @@ function completeTarget(
   const envHost = nonBlank(env.PGHOST);
   if (given.host === undefined && envHost?.includes(',')) {
     throw new PulseError('usage', 'PGHOST names several hosts, which is not supported', {
-      hint: 'set PGHOST to one host, or pass --db postgresql://user@host:5432/database',
+      hint: hint`set PGHOST to one host, or ${setOption('connection')}`,
     });
   }
   let port = given.port;
@@ -762,7 +763,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
-  const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string): PulseError =>
+  const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string | Hint): PulseError =>
     new PulseError(code, message, { hint, details });
   const quoted = (value: string | undefined, known: string): string =>
     value === undefined || value === known ? known : redactText(value);
@@ -774,7 +775,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
-      `${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`,
+      hint`${commandLineOnly(hint`${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`, hint`${setOption('connection')} and enter the password`)}`,
     );
   }
   if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
@@ -782,15 +783,18 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
       t.password === undefined
-        ? `give the password: ${PASSWORD_ADVICE}`
-        : `check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`,
+        ? hint`${commandLineOnly(hint`give the password: ${PASSWORD_ADVICE}`, hint`${setOption('connection')} and enter the password`)}`
+        : hint`${commandLineOnly(hint`check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`, hint`${setOption('connection')} and enter the password again`)}`,
     );
   }
   if (/(peer|ident) authentication failed/i.test(text)) {
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
-      `connect over TCP with a password (e.g. --db postgresql://${t.user}@localhost:5432/${t.database}; ${PASSWORD_ADVICE}), or run as that user`,
+      hint`${commandLineOnly(
+        hint`connect over TCP with a password (e.g. ${option('connection', `postgresql://${t.user}@localhost:5432/${t.database}`)}; ${PASSWORD_ADVICE}), or run as that user`,
+        hint`connect over TCP with a password (${option('connection')}: host 127.0.0.1), or run VS Code as that user`,
+      )}`,
     );
   }
   if (/no pg_hba\.conf entry/i.test(text)) {
@@ -800,7 +804,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
       unencrypted
         ? t.sslmode === undefined
-          ? 'add ?sslmode=require to the URL, or allow the connection in pg_hba.conf'
+          ? hint`add ?sslmode=require to the URL${commandLineOnly([], hint` (${option('connection')})`)}, or allow the connection in pg_hba.conf`
           : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
         : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
     );
@@ -810,14 +814,14 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} has no user (role) "${quoted(role[1], t.user)}"`,
-      'check the user name in the URL (or PGUSER), or create the role',
+      hint`check the user name ${commandLineOnly(['in the URL (or PGUSER)'], hint`(${option('connection')})`)}, or create the role`,
     );
   }
   if (facts.sqlState === '28000') {
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} refused to log in user "${t.user}"`,
-      `check the user name and password in ${passwordPlace}`,
+      hint`check the user name and password in ${passwordPlace}`,
     );
   }
   const missingDatabase = /database "([^"]*)" does not exist/i.exec(text);
@@ -826,7 +830,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'database-not-found',
       `database "${name}" does not exist at ${server}`,
-      `create it (CREATE DATABASE "${name}") or pick another with --db`,
+      hint`create it (CREATE DATABASE "${name}") or pick another with ${option('connection')}`,
     );
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
@@ -871,7 +875,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'connection-timeout',
       `cannot connect to PostgreSQL at ${server}: no answer within ${connectTimeoutSeconds(t) || CONNECT_TIMEOUT_SECONDS} seconds`,
-      'check the host and port, and that no firewall or VPN blocks the connection, or pass --db URL',
+      hint`check the host and port, and that no firewall or VPN blocks the connection, or ${setOption('connection')}`,
     );
   }
   if (
@@ -891,7 +895,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'connection-timeout',
       `cannot reach PostgreSQL at ${server}: the network has no route to it`,
-      'check your network connection, VPN and firewall, or pass --db URL',
+      hint`check your network connection, VPN and firewall, or ${setOption('connection')}`,
     );
   }
   if (has('ECONNRESET', 'EPIPE') || /closed the connection unexpectedly|terminated unexpectedly|connection terminated/i.test(text)) {
@@ -903,12 +907,12 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   }
   const firstLine = (details ?? 'unknown error').split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
   return new PulseError('internal', `cannot use PostgreSQL at ${server}: ${firstLine.trim()}`, {
-    hint: 'check the connection settings (--db URL) and run again with PULSE_BACKUP_DEBUG=1 for details',
+    hint: hint`check the connection settings (${option('connection')}), or ${seeDetails()}`,
     details,
   });
 }
 
-const START_HINT = 'start the database (supabase start, or your PostgreSQL service) or pass --db URL';
+const START_HINT = hint`${startServer()}, or ${setOption('connection')} if it runs elsewhere`;
 
 /** Node's codes for a certificate chain that does not lead to a trusted authority. */
 const UNTRUSTED_CERTIFICATE_CODES = [
@@ -931,7 +935,7 @@ function describeCertificateFailure(
   error: unknown,
   facts: ErrorFacts,
   t: ConnectionTarget,
-): { code: 'connection-refused' | 'usage'; message: string; hint: string } | undefined {
+): { code: 'connection-refused' | 'usage'; message: string; hint: string | Hint } | undefined {
   const server = describeServer(t);
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
   const libpqMismatch = /server certificate for "([^"]*)"(?: \(and \d+ other names?\))? does not match host name/.exec(facts.text);
@@ -992,17 +996,17 @@ function firstCertificateName(error: unknown): string | undefined {
   return undefined;
 }
 
-function passwordSetting(t: ConnectionTarget): string {
+function passwordSetting(t: ConnectionTarget): Hint {
   switch (t.source) {
     case 'flag':
-      return 'the --db URL';
+      return hint`the ${option('connection')} URL`;
     case 'PULSE_BACKUP_DB_URL':
     case 'DATABASE_URL':
-      return t.source;
+      return [t.source];
     case 'PG environment':
-      return 'PGPASSWORD';
+      return ['PGPASSWORD'];
     case 'default':
-      return 'the URL passed with --db';
+      return hint`the URL passed with ${option('connection')}`;
   }
 }
 

@@ -7,6 +7,7 @@
  * says which table and which session, so a person can ask that session to
  * finish or end it.
  */
+import { hint, option, commandLineOnly } from '../hint';
 import { connectClient, type ConnectionTarget } from '../connection/connection';
 import { PulseError } from '../errors';
 import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
@@ -77,14 +78,14 @@ export async function lockWaitError(target: ConnectionTarget, options: { seconds
   const details = options.details;
   if (!holder) {
     return new PulseError('lock-wait-timeout', `${options.table ?? 'a table'} is locked by another session: ${waited}`, {
-      hint: `run the backup again when that session has finished (SELECT pid, query FROM pg_stat_activity shows it); --lock-timeout SECONDS waits longer`,
+      hint: hint`run the backup again when that session has finished (SELECT pid, query FROM pg_stat_activity shows it)${commandLineOnly(hint`; ${option('lockTimeout', 'SECONDS')} waits longer`)}`,
       details,
     });
   }
   const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
   const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
   return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
-    hint: `ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${holder.pid}); then run the backup again (--lock-timeout SECONDS waits longer)`,
+    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${String(holder.pid)}); then run the backup again${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
     details,
   });
 }

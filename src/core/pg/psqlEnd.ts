@@ -5,6 +5,7 @@
  * (which is not a problem with the host or port, as a failure to connect
  * would be). Until COMMIT, PostgreSQL keeps nothing of the transaction.
  */
+import { hint, seeDetails } from '../hint';
 import { PulseError } from '../errors';
 import type { ToolExit } from '../process/toolProcess';
 
@@ -44,7 +45,7 @@ export function psqlEndedEarlyError(result: ToolExit, feedError: unknown): Pulse
   }
   if (feedError === undefined) return undefined;
   return new PulseError('restore-failed', `psql ended (exit code ${result.exitCode ?? '?'}) before it had read the whole file, so nothing was committed`, {
-    hint: 'run the restore again (PULSE_BACKUP_DEBUG=1 shows what psql said); the target is unchanged',
+    hint: hint`${seeDetails('what psql said')}; the target is unchanged`,
   });
 }
 

@@ -4,6 +4,7 @@
  * (supabaseDocker.ts), against any database of the server. The connection
  * goes in the child's environment, never on its command line.
  */
+import { hint, setOption } from '../hint';
 import { childProcessEnv, type ConnectionTarget } from '../connection/connection';
 import { chooseClientTools, findClientTools, type PgVersion, type ToolSet } from './tools';
 import { PulseError } from '../errors';
@@ -60,7 +61,7 @@ export async function clientToolsFor(
 
 function fromToolSet(set: ToolSet, container?: ContainerTools): ClientTools {
   if (!set.psql) {
-    throw new PulseError('tools-not-found', `there is no psql beside ${set.pgDump.path}`, { hint: 'install the PostgreSQL client tools (psql) or set --pg-bin-dir' });
+    throw new PulseError('tools-not-found', `there is no psql beside ${set.pgDump.path}`, { hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}` });
   }
   return { pgDump: { path: set.pgDump.path, version: set.pgDump.version }, psql: { path: set.psql.path, version: set.psql.version }, ...(container ? { container } : {}) };
 }

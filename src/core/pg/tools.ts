@@ -6,6 +6,7 @@
  * version and the choice is a pure function over that list.
  */
 
+import { hint, option, setOption, type Hint } from '../hint';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PulseError } from '../errors';
@@ -52,8 +53,7 @@ export interface FindClientToolsOptions {
 /** `--version` answers in milliseconds; a tool silent for this long is hung (or not a PostgreSQL client). */
 export const VERSION_TIMEOUT_MS = 5000;
 
-const BIN_DIR_HINT =
-  'point --pg-bin-dir / PULSE_BACKUP_PG_BIN_DIR at the folder that holds pg_dump and psql (e.g. /usr/lib/postgresql/17/bin), or unset it';
+const BIN_DIR_HINT = hint`point ${option('clientToolsFolder')} at the folder that holds pg_dump and psql (e.g. /usr/lib/postgresql/17/bin), or unset it`;
 
 // ---------------------------------------------------------------------------
 // Versions
@@ -208,7 +208,7 @@ async function probeFolder(
   if (!('version' in pgDump)) {
     if (pgDump.cancelled) throw pgDump.cancelled;
     if (source === 'explicit') throw new PulseError('tools-not-found', `${pgDumpPath} ${pgDump.problem}`, { hint: BIN_DIR_HINT });
-    // A broken install elsewhere on the machine is not the user's problem today.
+    // A broken install the person did not point at must not stop a run that other tools can serve: skip it.
     return undefined;
   }
   const set: ToolSet = { folder, pgDump, source };
@@ -394,11 +394,11 @@ export function chooseClientTools(found: readonly ToolSet[], serverVersion: PgVe
   });
 }
 
-function installAdvice(serverVersion: PgVersion): string {
+function installAdvice(serverVersion: PgVersion): Hint {
   const major = serverVersion.major >= 10 ? String(serverVersion.major) : undefined;
   const tools = major === undefined ? 'a current PostgreSQL client' : `the PostgreSQL ${major} client tools`;
   const apt = major === undefined ? 'apt install postgresql-client' : `apt install postgresql-client-${major}`;
-  return `install ${tools} (e.g. ${apt}, brew install libpq) or set --pg-bin-dir / PULSE_BACKUP_PG_BIN_DIR`;
+  return hint`install ${tools} (e.g. ${apt}, brew install libpq) or ${setOption('clientToolsFolder')}`;
 }
 
 function compareRanks(a: readonly number[], b: readonly number[]): number {

@@ -27,6 +27,7 @@
  * a hung wrapper script leaves behind, and a clean-up on exit that a kill -9
  * skips; the policy above does both, in one place, in about as many lines.
  */
+import { hint, option } from '../hint';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
@@ -238,7 +239,7 @@ export function toolStartError(error: Error, file: string): PulseError {
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'it is not there' : code === 'EACCES' ? 'it is not executable' : firstLine(error.message);
   return new PulseError('tools-not-found', `could not start ${file}: ${why}`, {
-    hint: 'check the client tools (--pg-bin-dir, or PATH) and run again',
+    hint: hint`check the client tools (${option('clientToolsFolder')}, or PATH) and run again`,
     cause: error,
   });
 }

@@ -10,6 +10,7 @@
  *
  * The result is a ProofRecord, appended to the set's history.
  */
+import { hint, option } from '../hint';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
@@ -106,7 +107,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   const scratchTarget = options.scratchTarget ?? options.target;
   if (!options.allowRemote && !isLocalTarget(scratchTarget)) {
     throw new PulseError('remote-target', `${describeTarget(scratchTarget)} is not on this machine, and a proof restores the whole set there`, {
-      hint: 'prove on a local server (loopback or a local socket; --scratch-db URL names one), or pass --allow-remote if you really mean that server',
+      hint: hint`prove on a local server (loopback or a local socket; ${option('scratchDatabase', 'URL')} names one), or pass ${option('allowRemote')} if you really mean that server`,
     });
   }
   const profile = set.manifest?.profile?.name ?? 'plain';

@@ -2,7 +2,7 @@
  * Reads a database back the way a set recorded it, for a proof (a scratch
  * database a set was restored into) or a diff (the database now): every
  * table's rows through one `COPY … TO STDOUT` each, in one psql session and
- * one snapshot, streamed through the same splitter and digests as a backup
+ * one snapshot, streamed through the same reader and digests as a backup
  * (the script has psql echo a `COPY … FROM stdin;` line before each table
  * and `\.` after it, so its output reads exactly like a dump's data); and
  * the schema through `pg_dump --schema-only`, digested entry by entry.
@@ -13,9 +13,10 @@
  * bytea_output, lc_monetary). Nothing here writes: the transaction is read
  * only.
  */
+import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/connection';
 import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
-import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
+import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import type { DigestSettings } from '../sets/manifest';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
@@ -96,8 +97,8 @@ export async function readTables(
   if (tables.length === 0) return [];
   let done = 0;
   const digests = new DumpDigests({ ...(options.onRow ? { onRow: options.onRow } : {}), ...(options.rowKey ? { rowKey: options.rowKey } : {}) });
-  const splitter = new DumpSplitter({
-    ...digests.splitterOptions(),
+  const reader = new DumpReader({
+    ...digests.readerOptions(),
     onTableDone: () => {
       options.onTable?.(done);
       done += 1;
@@ -110,9 +111,9 @@ export async function readTables(
     signal: session.signal,
   });
   psql.stdin?.end(readbackScript(tables, settings, session));
-  const stderr = await streamThrough(psql, splitter, session, 'psql', 'read the tables back');
+  const stderr = await streamThrough(psql, reader, session, 'psql', 'read the tables back');
   if (digests.tables.length !== tables.length || done !== tables.length) {
-    throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: 'run again with PULSE_BACKUP_DEBUG=1 for psql\'s output', details: stderr.join('\n') });
+    throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: [seeDetails("psql's output")], details: stderr.join('\n') });
   }
   return digests.tables;
 }
@@ -130,7 +131,7 @@ export interface SchemaReadback {
 export async function readSchema(session: ReadbackSession, keepEntry?: (header: EntryHeader) => boolean): Promise<SchemaReadback> {
   const entries: SchemaEntryDigest[] = [];
   const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
-  const splitter = new DumpSplitter({ ...digests.splitterOptions(), ...(keepEntry ? { keepEntry } : {}) });
+  const reader = new DumpReader({ ...digests.readerOptions(), ...(keepEntry ? { keepEntry } : {}) });
   const args = [
     '--schema-only',
     '--format=plain',
@@ -139,20 +140,20 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
     ...(session.lockTimeoutSeconds ? [`--lock-wait-timeout=${session.lockTimeoutSeconds}s`] : []),
   ];
   const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
-  const stderr = await streamThrough(pgDump, splitter, session, 'pg_dump', 'dump the schema');
-  if (!splitter.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, 'an unfinished dump');
+  const stderr = await streamThrough(pgDump, reader, session, 'pg_dump', 'dump the schema');
+  if (!reader.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, 'an unfinished dump');
   return { digest: digests.schema.digest, entries };
 }
 
-/** Feeds a tool's output through the splitter until it ends; its stderr lines, or the one-line error it failed with. */
-async function streamThrough(tool: ToolProcess, splitter: DumpSplitter, session: ReadbackSession, name: 'psql' | 'pg_dump', what: string): Promise<string[]> {
+/** Feeds a tool's output through the reader until it ends; its stderr lines, or the one-line error it failed with. */
+async function streamThrough(tool: ToolProcess, reader: DumpReader, session: ReadbackSession, name: 'psql' | 'pg_dump', what: string): Promise<string[]> {
   const stderr: string[] = [];
   onLines(tool.stderr, (line) => {
     if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
   });
   const read = (async () => {
-    for await (const chunk of tool.stdout!) splitter.push(chunk as Buffer);
-    splitter.end();
+    for await (const chunk of tool.stdout!) reader.push(chunk as Buffer);
+    reader.end();
   })();
   const [exit, reading] = await Promise.all([tool.exited, read.then(() => undefined, (error: unknown) => error)]);
   if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
@@ -168,7 +169,7 @@ function toolError(tool: string, what: string, target: ConnectionTarget, stderr:
   const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
   const said = lost ?? errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ?? (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
   return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${said}`, {
-    hint: 'check that the server runs and the role may read every table (PULSE_BACKUP_DEBUG=1 shows the tool\'s output)',
+    hint: hint`check that the server runs and the role may read every table, or ${seeDetails("the tool's output")}`,
     details: text,
   });
 }

@@ -10,6 +10,7 @@
  * ends, however the process ended. A database whose lock nobody holds is a
  * leftover.
  */
+import { commandLineOnly, hint, option, setOption } from '../hint';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { describeConnectionError, describeServer, openSession, type ConnectionTarget } from '../connection/connection';
@@ -178,15 +179,19 @@ function cannotCreateError(target: ConnectionTarget, others: readonly string[]):
   const server = describeServer(target);
   const who = others.length > 0 ? `${others.join(', ')} can` : 'a role with CREATEDB (or a superuser) can';
   const example = others[0] ?? 'ROLE';
+  const url = `postgresql://${example}@${server}/${target.database}`;
   return new PulseError('permission-denied', `${target.user} may not create databases on ${server}, and a proof restores the set into new ones it drops afterwards`, {
-    hint: `${who}: pass --scratch-db postgresql://${example}@${server}/${target.database} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
+    hint: hint`${who}: ${commandLineOnly(
+      hint`pass ${option('scratchDatabase', url)} (its password in PGPASSWORD or ~/.pgpass)`,
+      hint`${setOption('scratchDatabase')} to ${url} (its password in ~/.pgpass)`,
+    )}, or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
   });
 }
 
 function scratchError(what: 'create', name: string, target: ConnectionTarget, error: unknown): PulseError {
   const said = error instanceof Error ? error.message : String(error);
   return new PulseError('restore-failed', `cannot ${what} the scratch database ${name} on ${describeServer(target)}: ${said}`, {
-    hint: 'check that the server has room and the role may create databases, or pass --scratch-db URL to prove on another server',
+    hint: hint`check that the server has room and the role may create databases, or ${setOption('scratchDatabase')} to prove on another server`,
     cause: error,
   });
 }

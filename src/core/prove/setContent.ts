@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { DumpDigests, type SchemaEntryDigest } from '../backup/dumpDigests';
-import { DumpSplitter } from '../backup/dumpSplitter';
+import { DumpReader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import type { ListedSet } from '../sets/listing';
 import { type DigestSettings, type ManifestDigests, type ManifestTableDigest } from '../sets/manifest';
@@ -20,11 +20,11 @@ import { compareRowSets, keyPositions, rowKey, RowSet, type RowChanges } from '.
 import type { OutputSettings } from '../backup/snapshot';
 
 /** Feeds a dump file through a digest collector. */
-export async function readDumpFile(file: string, digests: DumpDigests, signal?: AbortSignal): Promise<DumpSplitter> {
-  const splitter = new DumpSplitter(digests.splitterOptions());
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) splitter.push(chunk as Buffer);
-  splitter.end();
-  return splitter;
+export async function readDumpFile(file: string, digests: DumpDigests, signal?: AbortSignal): Promise<DumpReader> {
+  const reader = new DumpReader(digests.readerOptions());
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) reader.push(chunk as Buffer);
+  reader.end();
+  return reader;
 }
 
 /** A set's file of that type; the first of `types` it has. */

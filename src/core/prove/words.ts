@@ -1,4 +1,6 @@
 /** The words of a proof: its one-line summary and each difference, the same for the CLI, the report and the extension. */
+import { commandLineWords } from '../commandLineWords';
+import { wordHint } from '../hint';
 import { formatCount, formatDuration } from '../format';
 import type { ProofDifference, ProofPathName, ProofRecord } from './record';
 import type { EntryChange } from './compare';
@@ -99,6 +101,9 @@ export function proofRestoreHint(message: string, detail: string | undefined): s
   if (/^(relation|type|function|schema) ".*" does not exist/.test(message)) {
     return 'the file uses an object the set\'s own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out';
   }
-  const hint = restoreHint(message, detail);
-  return hint.includes('PULSE_BACKUP_DEBUG') ? 'restore it by hand into an empty database (docs/backups-folder.md: Restoring by hand with plain psql) to see all psql says' : hint;
+  const advice = restoreHint(message, detail);
+  // Proofs run from the command line, so what they record is worded for it.
+  return advice.some((part) => typeof part !== 'string' && part.kind === 'details')
+    ? 'restore it by hand into an empty database (docs/backups-folder.md: Restoring by hand with plain psql) to see all psql says'
+    : wordHint(advice, commandLineWords);
 }

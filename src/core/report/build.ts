@@ -5,6 +5,8 @@
  * verification.ts, history.ts, security.ts); the small ones are built here.
  * Every string passes redact.ts on the way out.
  */
+import { commandLineWords } from '../commandLineWords';
+import type { ActionWords } from '../hint';
 import { resolve } from 'node:path';
 import { formatBytes } from '../format';
 import { currentProof, currentVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
@@ -40,6 +42,8 @@ import {
 import { buildVerification } from './verification';
 
 export interface BuildReportOptions {
+  /** How the front door words a check's advice (default: the command line's). */
+  words?: ActionWords;
   folder: string;
   setId: string;
   /** For git's PATH, and for passwords configured here that must never show up in the report. */
@@ -81,7 +85,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const restore = buildRestore(folder, set, manifest, files, database);
   const schema = buildSchema(manifest);
   const frontDoor = options.frontDoor ?? 'cli';
-  const verification = buildVerification(folder, set, history, frontDoor, proofStanding.stale !== undefined);
+  const verification = buildVerification(folder, set, history, frontDoor, proofStanding.stale !== undefined, options.words ?? commandLineWords);
   const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
   const security = buildSecurity(folder, files, git, permissions);
 

@@ -2,6 +2,9 @@
  * The report's Verification section: the latest post-backup and pre-restore
  * checks from the set's history, the latest proof, and how to run them.
  */
+import { checkLine } from '../verify/results';
+import { commandLineWords } from '../commandLineWords';
+import type { ActionWords } from '../hint';
 import { lastVerification, type SetHistory } from '../sets/history';
 import type { ListedSet } from '../sets/listing';
 import { shellCommand } from '../shell';
@@ -10,12 +13,12 @@ import { buildProofSection } from './proof';
 import { serverAddress } from './text';
 import { CHECK_STATUS_TEXT, type ReportVerification, type ReportVerificationRun, type RichText } from './types';
 
-export function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', proofOutdated: boolean): ReportVerification {
+export function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', proofOutdated: boolean, words: ActionWords = commandLineWords): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
   const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
-    postBackup: verificationRun(lastVerification(history, 'post-backup'), 'post-backup'),
-    preRestore: verificationRun(lastVerification(history, 'pre-restore'), 'pre-restore'),
+    postBackup: verificationRun(lastVerification(history, 'post-backup'), 'post-backup', words),
+    preRestore: verificationRun(lastVerification(history, 'pre-restore'), 'pre-restore', words),
     verifyCommand,
     notVerified: ['not verified yet — ', ...verifyAdvice],
     verifyAdvice,
@@ -25,7 +28,7 @@ export function buildVerification(folder: string, set: ListedSet, history: SetHi
 }
 
 /** One group's checks from a verification report: the piece a webview or a renderer shows as a check list. */
-export function verificationRun(report: VerificationReport | undefined, group: CheckGroupName): ReportVerificationRun | null {
+export function verificationRun(report: VerificationReport | undefined, group: CheckGroupName, words: ActionWords = commandLineWords): ReportVerificationRun | null {
   const checkGroup = report?.groups.find((candidate) => candidate.name === group);
   if (!report || !checkGroup) return null;
   // The group's own outcome: a failed pre-restore check says nothing about the files.
@@ -42,6 +45,6 @@ export function verificationRun(report: VerificationReport | undefined, group: C
       group === 'pre-restore' && report.target
         ? `${report.target.user}@${serverAddress(report.target.host, report.target.port)}/${report.target.database}`
         : null,
-    checks: checkGroup.checks.map((check) => ({ ...check, statusText: CHECK_STATUS_TEXT[check.status] })),
+    checks: checkGroup.checks.map(({ hint: _advice, ...check }) => ({ ...check, detail: checkLine({ ...check, ...(_advice ? { hint: _advice } : {}) }, words), statusText: CHECK_STATUS_TEXT[check.status] })),
   };
 }

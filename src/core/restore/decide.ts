@@ -6,6 +6,7 @@
  * --clean drops or empties) comes back as a check for the planner to run.
  */
 import { PulseError } from '../errors';
+import { commandLineOnly, hint, option } from '../hint';
 import { listNames } from './failures';
 import { replacedByClean } from './prolog';
 import type { DumpObject, ExistingObject } from './target';
@@ -45,7 +46,7 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
     const missing = backupTables.filter((table) => !presentTables.some((present) => present.schema === table.schema && present.name === table.name));
     if (missing.length > 0) {
       throw new PulseError('restore-refused', `the target lacks ${missing.length} of the backup's tables (${listNames(missing)})`, {
-        hint: `a data restore needs the schema in place: restore --mode schema first, or use --mode complete; nothing was changed`,
+        hint: hint`a data restore needs the schema in place: restore with ${option('restoreMode', 'schema')} first, or with ${option('restoreMode', 'complete')}; nothing was changed`,
       });
     }
     const withRows = [...presentTables, ...platform.tables].filter((table) => (table.rows ?? 0) > 0);
@@ -55,7 +56,7 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
         withRows.length > 0
           ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})`
           : `the target already has ${largeObjects.length} of the backup's large objects`;
-      throw new PulseError('restore-refused', what, { hint: 'pass --clean to empty them first (a safety backup is taken before), or restore into an empty copy; nothing was changed' });
+      throw new PulseError('restore-refused', what, { hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed` });
     }
     return {
       replaced: clean ? [...presentTables, ...platform.tables, ...largeObjects] : [],
@@ -71,7 +72,7 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
   const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
   if (inTheWay.length > 0 && !clean) {
     throw new PulseError('restore-refused', `the target already has ${inTheWay.length} of the backup's objects (${listNames(inTheWay)})`, {
-      hint: 'pass --clean to replace them (a safety backup is taken before), or restore into an empty database; nothing was changed',
+      hint: hint`${commandLineOnly(hint`pass ${option('clean')} to replace them (a safety backup is taken before), or `)}restore into an empty database; nothing was changed`,
     });
   }
   // The platform's tables keep their own foreign keys while rows load, and

@@ -3,12 +3,13 @@
  * outside the backup in the way, another session's locks) and what psql's
  * first error means, each as one line with what to do.
  */
+import { commandLineOnly, hint, mapWords, option, seeDetails, type Hint } from '../hint';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
 import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
 import { describeConnectionError, type ConnectionTarget } from '../connection/connection';
-import { parseEntryHeader, type EntryHeader } from '../backup/dumpSplitter';
+import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
@@ -57,7 +58,7 @@ export function lockHeldError(holders: readonly LockHolder[], when: 'would wait 
   const pids = holders.map((holder) => holder.pid);
   const end = pids.length > 0 ? `end that transaction (or the session: SELECT pg_terminate_backend(${pids[0]});)` : 'let the other session finish';
   return new PulseError(when === 'would wait for' ? 'restore-refused' : 'restore-failed', message, {
-    hint: `${end}, or give it more time with --lock-timeout SECONDS; ${when === 'would wait for' ? 'nothing was changed' : 'the target is unchanged'}`,
+    hint: hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}; ${when === 'would wait for' ? 'nothing was changed' : 'the target is unchanged'}`,
   });
 }
 
@@ -104,7 +105,7 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
       .map((description) => ({ description: description.trim(), dependsOn: null }));
     const refused = outsideDependentsError(outside, 'replace');
     return new PulseError('restore-failed', `restore stopped and was rolled back: since the pre-flight, ${refused.message.replace(/^the target has/, 'the target has gained')}`, {
-      hint: refused.hint?.replace('nothing was changed', 'the target is unchanged'),
+      hint: refused.hint && mapWords(refused.hint, (text) => text.replace('nothing was changed', 'the target is unchanged')),
       details: text,
     });
   }
@@ -112,9 +113,9 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
   const detail = following.find((line) => line.startsWith('DETAIL:'));
   // An ownership or permission error inside an entry of a platform schema is about the platform.
   const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(context.file, fileLine) : undefined;
-  const hint = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
+  const advice = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
   return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
-    hint: `${hint}; the target is unchanged`,
+    hint: hint`${advice}; the target is unchanged`,
     details: text,
   });
 }
@@ -137,28 +138,28 @@ export async function entryAtLine(file: string, line: number): Promise<EntryHead
 }
 
 /** An ownership or permission error in an entry of a platform schema: the platform's object, not the application's. */
-export function platformEntryHint(entry: EntryHeader): string {
-  return `${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
+export function platformEntryHint(entry: EntryHeader): Hint {
+  return hint`${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
 }
 
 /** What to do about psql's first error, in one line. Exported for its tests. */
-export function restoreHint(message: string, detail: string | undefined): string {
+export function restoreHint(message: string, detail: string | undefined): Hint {
   const platform = platformObjectHint(message);
   if (platform) return platform;
   const role = /role "([^"]+)" does not exist/.exec(message);
-  if (role) return `create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
+  if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
   if (/cannot drop .* because other objects depend on (it|them)/.test(message)) {
-    return `other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
+    return hint`other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
   }
-  if (/already exists/.test(message)) return 'the target already has this object and --clean does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database';
+  if (/already exists/.test(message)) return hint`the target already has this object and ${option('clean')} does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database`;
   const setting = /permission denied to set parameter "([^"]+)"/.exec(message)?.[1];
   if (setting && !supabaseAllowsSetting(setting)) {
-    return `only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
+    return hint`only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
   }
-  if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return 'connect as the owner of these objects or a superuser';
-  if (/violates|duplicate key/.test(message)) return 'the data does not fit what is in the target: pass --clean to replace it, or restore into an empty database';
-  if (/invalid command \\restrict/.test(message)) return 'this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (--pg-bin-dir)';
-  return 'see the log for psql\'s full output (PULSE_BACKUP_DEBUG=1)';
+  if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return ['connect as the owner of these objects or a superuser'];
+  if (/violates|duplicate key/.test(message)) return hint`the data does not fit what is in the target: ${commandLineOnly(hint`pass ${option('clean')} to replace it, or `)}restore into an empty database`;
+  if (/invalid command \\restrict/.test(message)) return hint`this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (${option('clientToolsFolder')})`;
+  return [seeDetails("psql's full output")];
 }
 
 /**
@@ -166,15 +167,15 @@ export function restoreHint(message: string, detail: string | undefined): string
  * schemas, its tables. They say what the set tried to touch and that the
  * Supabase profile leaves those to the platform.
  */
-function platformObjectHint(message: string): string | undefined {
+function platformObjectHint(message: string): Hint | undefined {
   const role = /role "([^"]+)" does not exist/.exec(message) ?? /must be member of role "([^"]+)"/.exec(message);
   // postgres is the stack's too, but every plain PostgreSQL has it: not a sign of the platform.
   if (role && role[1] !== 'postgres' && isSupabaseReservedRole(role[1])) {
-    return `this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has and only the platform may change: restore into one (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform's objects to the platform`;
+    return hint`this set holds Supabase platform objects (owned by ${role[1]}), which only a Supabase database has and only the platform may change: restore into one (supabase start), or back up with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves the platform's objects to the platform`;
   }
   const schemaOf = /(?:permission denied for schema|must be owner of schema) "?([A-Za-z0-9_]+)/.exec(message)?.[1];
   if (schemaOf && SUPABASE_PLATFORM_SCHEMAS.includes(schemaOf)) {
-    return `${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with --profile supabase (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
+    return hint`${schemaOf} belongs to the Supabase platform, and its roles own what is in it: restore a set made with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
+import { hint, option, run } from '../hint';
 import { createHash,randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp,rm,writeFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ childProcessEnv,
 connectClient,redactText,
 type ConnectionTarget
 } from '../connection/connection';
-import { DumpSplitter,type EntryHeader,type TableDataEvent } from '../backup/dumpSplitter';
+import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { startTool,toolStartError,type ToolExit } from '../process/toolProcess';
 import { psqlEndedEarlyError } from '../pg/psqlEnd';
 import { PulseError,toPulseError } from '../errors';
@@ -37,7 +38,7 @@ import { type PlannedRestore } from './plan';
 export async function executeRestore(restore: PlannedRestore, execution: ExecuteOptions): Promise<RestoreResult> {
   const { plan } = restore;
   if (execution.reset && plan.mode !== 'data') {
-    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use --mode data with --reset' });
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: hint`use ${option('restoreMode', 'data')} with ${option('reset')}` });
   }
   const { options, set } = restore;
   const started = performance.now();
@@ -228,7 +229,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
  */
 async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[], gate: CommitGate): Promise<void> {
   stdin.on('error', () => undefined); // psql stopped at an error: reported from its exit
-  const tracker = new DumpSplitter({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
+  const tracker = new DumpReader({ countRows: false, onTableStart: (table) => tablesFed.push(table) });
   const recorded = recordedFile(restore);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -258,7 +259,7 @@ function recordedFile(restore: PlannedRestore): { bytes: number; sha256: string 
   const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
   if (!recorded || recorded.name !== basename(restore.plan.file)) {
     throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
-      hint: 'nothing was changed; run pulse-backup verify on the set',
+      hint: hint`nothing was changed; ${run('verify')} on the set`,
     });
   }
   return recorded;
@@ -274,7 +275,7 @@ function assertWholeAndUnchanged(restore: PlannedRestore, complete: boolean, rec
   }
   if (recorded && (bytes !== recorded.bytes || sha256 !== recorded.sha256.toLowerCase())) {
     throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
-      hint: 'the transaction was rolled back and the target is unchanged; run pulse-backup verify on the set',
+      hint: hint`the transaction was rolled back and the target is unchanged; ${run('verify')} on the set`,
     });
   }
 }
@@ -311,7 +312,7 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
     });
   stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
   await write(`BEGIN;\n${restore.prolog}`);
-  const tracker = new DumpSplitter({
+  const tracker = new DumpReader({
     // The server's COPY tags count the rows; the feed only needs to see where each block ends.
     countRows: false,
     onTableStart: (table) => {
@@ -361,7 +362,7 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
  * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
  * older (made before its files guarded it) loads into an older server with
  * its `SET transaction_timeout` guarded the same way (see backup.ts).
- * Only top-level lines of those entries are touched (the splitter's lexer
+ * Only top-level lines of those entries are touched (the reader's lexer
  * keeps function bodies and rows out of reach).
  */
 export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {

@@ -4,6 +4,7 @@
  * the restore would replace is read from the target, decided (decide.ts)
  * and listed for the person confirming. One session for the whole of it.
  */
+import { commandLineOnly, hint, joinHints, option, run, setOption } from '../hint';
 import { join } from 'node:path';
 import type pg from 'pg';
 import {
@@ -70,7 +71,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   const set = await findSet(options.folder, options.setId);
   if (!options.allowRemote && !isLocalTarget(options.target)) {
     throw new PulseError('remote-target', `${describeTarget(options.target)} is not on this machine`, {
-      hint: 'restores go to a local database (loopback or a local socket); pass --allow-remote if you really mean that server',
+      hint: hint`restores go to a local database (loopback or a local socket)${commandLineOnly(hint`; pass ${option('allowRemote')} if you really mean that server`, hint`; for another server use the command line (pulse-backup restore)`)}`,
     });
   }
   if (set.status === 'running') {
@@ -111,8 +112,10 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     });
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+      // What the failed checks advise comes first (a connection's fix), still as data for each front door to word.
+      const advice = joinHints(failed.flatMap((check) => (check.hint ? [check.hint] : [])), '; ');
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-        hint: `nothing was changed; run pulse-backup verify ${set.id} for details, or restore another set`,
+        hint: hint`${advice.length > 0 ? hint`${advice}; ` : ''}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
     }
     client = await connecting;
@@ -125,7 +128,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   const file = set.files.find((candidate) => candidate.type === fileType);
   if (!file) {
     await client.end().catch(() => undefined);
-    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: 'pick another set or another --mode' });
+    throw new PulseError('restore-refused', `${set.id} has no ${fileType} file`, { hint: hint`pick another set or another ${option('restoreMode')}` });
   }
 
   try {
@@ -145,12 +148,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const psql = tools.psql;
     if (!psql) {
       throw new PulseError('tools-not-found', `there is no psql beside ${tools.pgDump.path}`, {
-        hint: 'install the PostgreSQL client tools (psql) or set --pg-bin-dir',
+        hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}`,
       });
     }
     if (options.mode === 'data' && !serverRow.may_silence_triggers) {
       throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which a data restore needs`, {
-        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore --mode complete into an empty database',
+        hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore complete into an empty database',
       });
     }
 
@@ -335,7 +338,7 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
   const { present, missing } = await findPlatformTables(client, wanted);
   if (missing.length > 0) {
     throw new PulseError('restore-refused', `the target lacks ${missing.length} of the Supabase platform's tables this set brings rows for (${listNames(missing)})`, {
-      hint: 'restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with --profile plain for a plain PostgreSQL copy; nothing was changed',
+      hint: hint`restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with ${option('profile', 'plain')} for a plain PostgreSQL copy; nothing was changed`,
     });
   }
   const references = await client.query<{ from: string; to: string }>(

@@ -8,7 +8,7 @@ import { type BackupProgress } from '../backup/backup';
 import {
 type ConnectionTarget
 } from '../connection/connection';
-import { type TableDataEvent } from '../backup/dumpSplitter';
+import { type TableDataEvent } from '../pg/dumpReader';
 import { type BackupFileType } from '../sets/manifest';
 import type { SupabaseProject } from '../supabase/project';
 import type { ContainerTools } from '../supabase/docker';

@@ -26,12 +26,13 @@
  * `removalPriority`), and they never count as the newest good set. A set
  * still being written ('running') is neither counted nor touched.
  */
+import { hint, option } from '../hint';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from '../files/atomicFile';
 import type { BackupResult } from '../backup/backup';
-import { PulseError, formatError, toPulseError } from '../errors';
+import { PulseError, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
 import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
@@ -102,7 +103,7 @@ export interface RemovableSet extends RetainedSet {
 }
 
 export interface RetentionPlan {
-  /** The policy's `last`, as before policies had more rules. */
+  /** The policy's `last` rule alone: the one number `--keep`, the messages and the JSON's `keep` speak of. */
   keep: number;
   policy: RetentionPolicy;
   keepSafety: number;
@@ -144,9 +145,22 @@ export type PruneProgress =
  * - `all`: every one (`prune`: the person asked for it);
  * - `routine`: only a run that needs no confirmation (`backup` in a script);
  *   otherwise nothing is removed and everything is held back;
- * - a set of ids: exactly those (what a dialog listed and the person accepted).
+ * - a set of ids: exactly those (what a dialog listed and the person accepted);
+ * - what a dialog showed (`confirmedRemovals(preview)`): exactly those sets,
+ *   and only while each is as it was shown (same status, same size), so a set
+ *   that changed between the question and the answer stays until asked again.
  */
-export type ConfirmedRemovals = 'all' | 'routine' | ReadonlySet<string>;
+export type ConfirmedRemovals = 'all' | 'routine' | ReadonlySet<string> | ReadonlyMap<string, string>;
+
+/** What a person saw of a set in a removal question; a change to any of it means they did not see this set. */
+function shownAs(set: RetainedSet): string {
+  return `${set.status}:${set.totalBytes}`;
+}
+
+/** The removals a dry run listed, as the person confirms them: each set as it was shown. */
+export function confirmedRemovals(preview: { removed: readonly RetainedSet[] }): ReadonlyMap<string, string> {
+  return new Map(preview.removed.map((set) => [set.id, shownAs(set)]));
+}
 
 export interface PruneOptions {
   folder: string;
@@ -187,8 +201,8 @@ export interface PruneResult extends GoodSetSearch {
   heldBack: RemovableSet[];
   /** Whether the policy's removals (removed and held back together) need a person's yes, and why. */
   review: RemovalReview;
-  /** What went wrong without stopping the run, one line each (the record of what was kept could not be written). */
-  warnings: string[];
+  /** What went wrong without stopping the run (the record of what was kept could not be written); each front door words it. */
+  warnings: PulseError[];
   kept: RetainedSet[];
   keptSafety: RetainedSet[];
   protected: ProtectedSet[];
@@ -354,7 +368,7 @@ async function verifyForRetention(verify: VerifySetFunction, request: VerifyRequ
     const cause = toPulseError(error);
     if (cause.code === 'cancelled') throw cancelledError([]);
     throw new PulseError(cause.code, `cannot verify ${request.setId}, so the newest good set is unknown: ${cause.message}`, {
-      hint: `nothing was removed${cause.hint ? `; ${cause.hint}` : ''}`,
+      hint: cause.hint ? hint`nothing was removed; ${cause.hint}` : 'nothing was removed',
       details: cause.details,
       cause: error,
     });
@@ -426,8 +440,8 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       memory,
     );
     const confirmed = isConfirmed(options.confirmed ?? 'all', review);
-    const toRemove = plan.remove.filter((set) => confirmed(set.id));
-    const heldBack = plan.remove.filter((set) => !confirmed(set.id));
+    const toRemove = plan.remove.filter((set) => confirmed(set));
+    const heldBack = plan.remove.filter((set) => !confirmed(set));
     const otherPrefixes = [...new Set(sets.map((set) => set.prefix))].filter((prefix) => prefix !== options.prefix).sort();
     const result: PruneResult = { ...empty, ...search, review, heldBack, kept: plan.kept, keptSafety: plan.keptSafety, protected: [...plan.protected], otherPrefixes };
     if (dryRun) return { ...result, removed: toRemove };
@@ -451,7 +465,7 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
         kept: [...result.kept, ...result.keptSafety, ...result.protected].map((set) => set.id),
       });
     } catch (error) {
-      result.warnings.push(formatError(error));
+      result.warnings.push(toPulseError(error));
     }
     return result;
   } finally {
@@ -459,10 +473,11 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
   }
 }
 
-function isConfirmed(confirmed: ConfirmedRemovals, review: RemovalReview): (id: string) => boolean {
+function isConfirmed(confirmed: ConfirmedRemovals, review: RemovalReview): (set: RetainedSet) => boolean {
   if (confirmed === 'all') return () => true;
   if (confirmed === 'routine') return () => !review.confirm;
-  return (id) => confirmed.has(id);
+  if (confirmed instanceof Map) return (set) => confirmed.get(set.id) === shownAs(set);
+  return (set) => confirmed.has(set.id);
 }
 
 interface RetentionMemoryFile {
@@ -677,20 +692,20 @@ function cancelledError(removed: readonly RemovableSet[]): PulseError {
 
 function assertValidKeep(keep: number): void {
   if (!Number.isInteger(keep) || keep < 1) {
-    throw new PulseError('usage', `cannot keep ${keep} sets`, { hint: 'keep at least 1 set, e.g. --keep 10' });
+    throw new PulseError('usage', `cannot keep ${keep} sets`, { hint: hint`keep at least 1 set, e.g. ${option('keepLast', '10')}` });
   }
 }
 
 function assertValidKeepSafety(keepSafety: number): void {
   if (!Number.isInteger(keepSafety) || keepSafety < 0) {
-    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: 'keep 0 or more, e.g. --keep-safety 3' });
+    throw new PulseError('usage', `cannot keep ${keepSafety} safety sets`, { hint: hint`keep 0 or more, e.g. ${option('keepSafety', '3')}` });
   }
 }
 
 function assertValidPrefix(prefix: string): void {
   if (!isValidPrefix(prefix)) {
     throw new PulseError('usage', `invalid prefix "${prefix}"`, {
-      hint: 'use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. --prefix factory_pulse',
+      hint: hint`use letters, digits, underscores and hyphens, starting and ending with a letter or digit, e.g. ${option('filePrefix', 'factory_pulse')}`,
     });
   }
 }
@@ -712,7 +727,7 @@ async function lockForPrune(folder: string): Promise<FolderLock> {
     if (error instanceof PulseError && error.code === 'backup-locked') {
       const holder = await currentLockHolder(folder);
       if (holder) throw busyError(folder, holder);
-      throw new PulseError('backup-locked', error.message, { hint: `nothing was removed; ${error.hint ?? 'try again'}` });
+      throw new PulseError('backup-locked', error.message, { hint: hint`nothing was removed; ${error.hint ?? 'try again'}` });
     }
     throw toPulseError(error);
   }

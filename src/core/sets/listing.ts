@@ -4,6 +4,7 @@
  * still being written. Only names, sizes and the small manifests are read,
  * never the dumps themselves.
  */
+import { hint, option, run, seeSets } from '../hint';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -83,11 +84,11 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
     if (code === 'ENOENT') return [];
     if (code === 'ENOTDIR') {
       throw new PulseError('folder-not-a-folder', `the backups folder ${folder} is a file, not a folder`, {
-        hint: 'point --dir at a folder',
+        hint: hint`point ${option('backupsFolder')} at a folder`,
       });
     }
     throw new PulseError('folder-not-writable', `cannot read the backups folder ${folder}`, {
-      hint: 'fix its permissions or choose another folder with --dir',
+      hint: hint`fix its permissions or choose another folder with ${option('backupsFolder')}`,
       cause: error,
     });
   }
@@ -207,6 +208,6 @@ export async function findSet(folder: string, id: string): Promise<ListedSet> {
   if (match) return match;
   const known = sets.slice(0, 3).map((set) => set.id);
   throw new PulseError('unknown-set', `no backup set ${id} in ${folder}`, {
-    hint: known.length > 0 ? `run pulse-backup list --dir ${folder} to see the sets (newest: ${known.join(', ')})` : 'the folder has no backup sets; run pulse-backup backup first',
+    hint: known.length > 0 ? hint`${seeSets(folder)} (newest: ${known.join(', ')})` : hint`the folder has no backup sets; ${run('backup')} first`,
   });
 }

@@ -14,8 +14,9 @@
  * supabase_realtime publication, the roles — is there, so the set then
  * restores exactly as into a stack.
  */
+import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/connection';
-import { DumpSplitter, type EntryHeader } from '../backup/dumpSplitter';
+import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { supabaseEntryFilter } from '../backup/profile';
@@ -77,10 +78,10 @@ export async function platformSql(live: { target: ConnectionTarget; tools: Clien
 /** The dump with only the entries `keep` keeps (pg_dump's preamble and footer stay). */
 function filtered(dump: readonly Buffer[], keep: (header: EntryHeader) => boolean): { sql: Buffer; complete: boolean } {
   const pieces: Buffer[] = [];
-  const splitter = new DumpSplitter({ keepEntry: keep });
-  for (const chunk of dump) pieces.push(...splitter.push(chunk).whole);
-  pieces.push(...splitter.end().whole);
-  return { sql: Buffer.concat(pieces), complete: splitter.complete };
+  const reader = new DumpReader({ keepEntry: keep });
+  for (const chunk of dump) pieces.push(...reader.push(chunk).whole);
+  pieces.push(...reader.end().whole);
+  return { sql: Buffer.concat(pieces), complete: reader.complete };
 }
 
 /** Loads the platform into a scratch database, statement by statement, going on past what the role may not do. */
@@ -104,7 +105,7 @@ export async function loadPlatform(tools: ClientTools, target: ConnectionTarget,
   if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
   if (fatal !== undefined || (exit.exitCode !== 0 && exit.exitCode !== 3)) {
     throw new PulseError('restore-failed', `psql could not load the Supabase platform into ${target.database}: ${fatal ?? `it ended with ${String(exit.signal ?? exit.exitCode)}`}`, {
-      hint: 'check that the server runs; PULSE_BACKUP_DEBUG=1 shows psql\'s output',
+      hint: hint`check that the server runs, or ${seeDetails("psql's output")}`,
     });
   }
   const byCount = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3);

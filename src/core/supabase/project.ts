@@ -7,6 +7,7 @@
  * connects. Flags, settings and the usual environment variables still win:
  * these are only the defaults.
  */
+import { hint, option, setOption } from '../hint';
 import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { join } from 'node:path';
@@ -36,14 +37,14 @@ export function readSupabaseProject(folder: string): SupabaseProject | undefined
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, { hint: 'fix its permissions, or pass --db and --prefix' });
+    throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, { hint: hint`fix its permissions, or give ${option('connection')} and ${option('filePrefix')}` });
   }
   const config = parseSupabaseConfig(text, configFile);
   const projectId = valueAt(config, 'project_id');
   const port = valueAt(config, 'db.port');
   const major = valueAt(config, 'db.major_version');
   if (projectId !== undefined && typeof projectId !== 'string') {
-    throw new PulseError('usage', `${configFile}: project_id must be a string`, { hint: `fix project_id in ${SUPABASE_CONFIG_PATH}, or pass --prefix` });
+    throw new PulseError('usage', `${configFile}: project_id must be a string`, { hint: hint`fix project_id in ${SUPABASE_CONFIG_PATH}, or give ${option('filePrefix')}` });
   }
   const dbPort = port === undefined ? SUPABASE_DEFAULT_DB_PORT : asInteger(port, 'db.port', configFile, 1, 65535);
   return {
@@ -79,7 +80,7 @@ export function parseSupabaseConfig(text: string, file: string): Record<string, 
     const key = line === undefined ? undefined : /^\s*([A-Za-z0-9_."-]+)\s*=/.exec(text.split(/\r?\n/)[line - 1] ?? '')?.[1];
     const place = `${line === undefined ? '' : `line ${line}: `}${key === undefined ? '' : `the value of "${key.replace(/"/g, '')}": `}`;
     const problem = (error instanceof Error ? error.message : String(error)).split('\n', 1)[0].replace(/^Invalid TOML document: /, '');
-    throw new PulseError('usage', `${file}: ${place}${problem}`, { hint: `fix ${SUPABASE_CONFIG_PATH}, or pass --db and --prefix` });
+    throw new PulseError('usage', `${file}: ${place}${problem}`, { hint: hint`fix ${SUPABASE_CONFIG_PATH}, or give ${option('connection')} and ${option('filePrefix')}` });
   }
 }
 
@@ -95,7 +96,7 @@ function valueAt(config: Record<string, unknown>, path: string): unknown {
 
 function asInteger(value: unknown, key: string, file: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: `fix ${key} in ${SUPABASE_CONFIG_PATH}, or pass --db` });
+    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: hint`fix ${key} in ${SUPABASE_CONFIG_PATH}, or ${setOption('connection')}` });
   }
   return value;
 }

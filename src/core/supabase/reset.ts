@@ -5,6 +5,7 @@
  * team's old "reset, then restore the data" procedure in one step, with
  * nothing lost if either part fails (the safety backup is taken first).
  */
+import { hint, option } from '../hint';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { PulseError } from '../errors';
@@ -58,7 +59,7 @@ export async function runSupabaseReset(options: ResetOptions): Promise<void> {
   if (result.startError) {
     const missing = result.startError.code === 'ENOENT';
     throw new PulseError('tools-not-found', missing ? 'the supabase CLI is not installed (supabase db reset --local needs it)' : `could not start the supabase CLI: ${result.startError.message.split('\n', 1)[0] ?? ''}`, {
-      hint: 'install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without --reset; nothing was restored',
+      hint: hint`install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without ${option('reset')}; nothing was restored`,
     });
   }
   if (options.signal?.aborted) throw new PulseError('cancelled', 'supabase db reset was cancelled', { hint: 'restore the safety backup if the database was already reset' });

@@ -3,6 +3,7 @@
  * a CheckResult: no file system, no database. src/core/verify.ts gathers the
  * facts and calls these; tests call them with made-up facts.
  */
+import { hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpScan } from './dumpScan';
 import { formatBytes, formatCount } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
@@ -36,8 +37,9 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
-function check(id: CheckId, status: CheckStatus, detail: string): CheckResult {
-  return { id, title: CHECK_TITLES[id], status, detail };
+/** A check's result; `advice` (what to do, its actions as data) is kept apart from what was found so each front door words it. */
+function check(id: CheckId, status: CheckStatus, detail: string, advice?: Hint): CheckResult {
+  return advice === undefined ? { id, title: CHECK_TITLES[id], status, detail } : { id, title: CHECK_TITLES[id], status, detail, hint: advice };
 }
 
 /** How many problems a detail line names before it says "and N more". */
@@ -383,8 +385,8 @@ export function reachableCheck(described: string, user: string, facts: TargetFac
   );
 }
 
-export function unreachableCheck(message: string, hint: string | undefined): CheckResult {
-  return check('target-reachable', 'fail', hint ? `${message}: ${hint}` : message);
+export function unreachableCheck(message: string, advice: Hint | undefined): CheckResult {
+  return check('target-reachable', 'fail', message, advice);
 }
 
 export interface PsqlCandidate {
@@ -406,11 +408,11 @@ export function psqlCheck(input: {
   /** Names of the files that contain a \restrict line. */
   filesWithRestrict: readonly string[];
   serverVersion?: PgVersion;
-  binDirHint: string;
+  binDirHint: Hint;
 }): CheckResult {
   const { candidates, filesWithRestrict, serverVersion } = input;
   if (candidates.length === 0) {
-    return check('psql', 'fail', `no psql found, and a restore runs these files through psql: ${input.binDirHint}`);
+    return check('psql', 'fail', 'no psql found, and a restore runs these files through psql', input.binDirHint);
   }
   const needsRestrict = filesWithRestrict.length > 0;
   const canRead = (candidate: PsqlCandidate) => !needsRestrict || psqlSupportsRestrict(candidate.version);
@@ -420,7 +422,8 @@ export function psqlCheck(input: {
     return check(
       'psql',
       'fail',
-      `psql ${describePsqls(candidates)} cannot read the \\restrict line in ${filesWithRestrict[0]}${filesWithRestrict.length > 1 ? ' and the other files' : ''}: install psql ${RESTRICT_RELEASES} or newer, and ${input.binDirHint}`,
+      `psql ${describePsqls(candidates)} cannot read the \\restrict line in ${filesWithRestrict[0]}${filesWithRestrict.length > 1 ? ' and the other files' : ''}`,
+      hint`install psql ${RESTRICT_RELEASES} or newer, and ${input.binDirHint}`,
     );
   }
   if (!canRead(preferred)) {
@@ -428,7 +431,8 @@ export function psqlCheck(input: {
     return check(
       'psql',
       'warn',
-      `psql ${preferred.version.text} (${preferred.path}) would be used and cannot read the \\restrict line in these files; psql ${reader.version.text} (${reader.path}) can: pass its folder with --pg-bin-dir`,
+      `psql ${preferred.version.text} (${preferred.path}) would be used and cannot read the \\restrict line in these files; psql ${reader.version.text} (${reader.path}) can`,
+      hint`give its folder as ${option('clientToolsFolder')}`,
     );
   }
   const what = needsRestrict ? 'reads the \\restrict line in these files' : 'can run these files';
@@ -446,9 +450,9 @@ export function psqlCheck(input: {
   );
 }
 
-/** Looking for client tools failed outright (a --pg-bin-dir that does not exist, for one). */
-export function psqlSearchFailedCheck(message: string, hint: string | undefined): CheckResult {
-  return check('psql', 'fail', hint ? `${message}: ${hint}` : message);
+/** Looking for client tools failed outright (a client tools folder that does not exist, for one). */
+export function psqlSearchFailedCheck(message: string, advice: Hint | undefined): CheckResult {
+  return check('psql', 'fail', message, advice);
 }
 
 function newest(candidates: readonly PsqlCandidate[]): PsqlCandidate {
@@ -491,7 +495,7 @@ export function diskSpaceCheck(input: { folder: string; freeBytes: number; datab
   const basis = fromDatabase ? "the target database's size" : databaseBytes === undefined ? "this set's size; the target's is unknown" : "this set's size";
   const summary = `${formatBytes(freeBytes)} free in ${input.folder}; a safety backup needs about ${formatBytes(needed)} (${basis})`;
   const verdict = diskSpaceVerdict(freeBytes, needed);
-  if (verdict === 'fail') return check('disk-space', 'fail', `${summary}: free some space or choose another folder with --dir before restoring`);
+  if (verdict === 'fail') return check('disk-space', 'fail', summary, hint`free some space or choose another folder with ${option('backupsFolder')} before restoring`);
   if (verdict === 'warn') return check('disk-space', 'warn', `${summary}: it fits, but barely; free some space first to be safe`);
   return check('disk-space', 'pass', summary);
 }

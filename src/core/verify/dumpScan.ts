@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { DumpSplitter } from '../backup/dumpSplitter';
+import { DumpReader } from '../pg/dumpReader';
 
 /** Big reads: hashing and splitting cost far less per byte than a system call per 64 KiB. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -89,14 +89,14 @@ export function identityFromText(type: string, name: string, text: string): stri
 }
 
 /**
- * Streams the file through a hash and a DumpSplitter. Rejects with the file
+ * Streams the file through a hash and a DumpReader. Rejects with the file
  * system's error (ENOENT, EACCES, ...) or an AbortError; a file that is not a
  * dump at all still scans, it just has no header, entries or footer.
  */
 export async function scanDumpFile(path: string, options: ScanOptions = {}): Promise<DumpScan> {
   const hash = createHash('sha256');
   const entries: DumpEntry[] = [];
-  const splitter = new DumpSplitter({
+  const reader = new DumpReader({
     onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }),
     entryTextTypes: AMBIGUOUS_TYPES,
     onEntryText: (header, text) => {
@@ -111,22 +111,22 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
   for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) {
     hash.update(chunk);
     // The split output is dropped, so the read buffer can be reused: what
-    // the splitter keeps across chunks for counting (an unfinished line) it copies.
-    splitter.push(chunk);
+    // the reader keeps across chunks for counting (an unfinished line) it copies.
+    reader.push(chunk);
     head.add(chunk);
     tail.add(chunk);
     bytes += chunk.length;
     options.onBytes?.(bytes);
   }
-  splitter.end();
+  reader.end();
   const preamble = readPreamble(head.text());
   return {
     bytes,
     sha256: hash.digest('hex'),
     entries,
-    tableRows: splitter.tableData.map((table) => ({ schema: table.schema, name: table.name, rows: table.rows })),
+    tableRows: reader.tableData.map((table) => ({ schema: table.schema, name: table.name, rows: table.rows })),
     hasHeader: preamble.hasHeader,
-    hasFooter: splitter.complete,
+    hasFooter: reader.complete,
     ...(preamble.restrictKey !== undefined ? { restrictKey: preamble.restrictKey } : {}),
     endsUnrestricted: preamble.restrictKey === undefined || endsWithUnrestrict(tail.text(), preamble.restrictKey),
     ...(preamble.dumpedFromVersion !== undefined ? { dumpedFromVersion: preamble.dumpedFromVersion } : {}),

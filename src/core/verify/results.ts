@@ -2,6 +2,7 @@
  * The values a verification produces. The CLI, the report and the extension
  * all render these; none of them re-derives a result.
  */
+import { wordHint, type ActionWords, type Hint } from '../hint';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -11,8 +12,15 @@ export interface CheckResult {
   /** What is checked, for people: "Files match their recorded sha256". */
   title: string;
   status: CheckStatus;
-  /** One line: what was found, and for warn/fail what to do. */
+  /** One line: what was found. */
   detail: string;
+  /** For warn/fail, what to do, its actions as data (see checkLine). */
+  hint?: Hint;
+}
+
+/** "what was found: what to do", in a front door's words. */
+export function checkLine(check: CheckResult, words: ActionWords): string {
+  return check.hint === undefined ? check.detail : `${check.detail}: ${wordHint(check.hint, words)}`;
 }
 
 export type CheckGroupName = 'post-backup' | 'pre-restore';

@@ -6,6 +6,7 @@
  * verifyChecks.ts. The result is a VerificationReport, appended to the set's
  * history unless the caller says otherwise.
  */
+import { hint, option } from '../hint';
 import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeConnectionError, describeServer, pgClientConfig, type ConnectionTarget } from '../connection/connection';
@@ -387,7 +388,7 @@ async function preRestoreGroup(
   return { name: 'pre-restore', title: PRE_RESTORE_TITLE, checks };
 }
 
-const BIN_DIR_HINT = 'point --pg-bin-dir (or PULSE_BACKUP_PG_BIN_DIR) at the folder that holds psql';
+const BIN_DIR_HINT = hint`point ${option('clientToolsFolder')} at the folder that holds psql`;
 
 /** Every psql found, and the one a restore would use: the one beside the pg_dump chosen for this server. */
 function psqlCandidates(sets: readonly ToolSet[], serverVersion: PgVersion | undefined): { candidates: PsqlCandidate[]; preferred?: PsqlCandidate } {

@@ -341,7 +341,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.match(String(item.description), /^[\d.]+ (B|KB|MB) · just now · proved just now$/, 'the size first, so a narrow view cuts the age, not the size');
     assert.deepEqual(iconOf(node), new vscode.ThemeIcon('verified-filled', new vscode.ThemeColor('charts.green')));
     assert.match(String(item.accessibilityInformation?.label), /, proved by a test restore, /);
-    assert.match(String(item.contextValue), /\brestorable\b/);
+    assert.match(String(item.contextValue), /\bfinished\b/);
     const children = (await api.backupsTree.getChildren(node)) ?? [];
     const files = children.filter((child): child is FileNode => child.kind === 'file');
     assert.deepEqual(
@@ -763,14 +763,14 @@ describe('Pulse Backup in a real VS Code', function () {
       await vscode.commands.executeCommand('pulseBackup.prove', reference(firstSetId));
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.ok(!failure.message.includes('\n'), 'one line');
-      assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set pulseBackup\.scratchServerURL to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
+      assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set "Pulse Backup: Scratch Server URL" in the settings to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
       assert.doesNotMatch(failure.message, /--scratch-db|PGPASSWORD/);
       assert.deepEqual(await scratchDatabases(), []);
       // After a backup, a proof that cannot run is a warning: the backup succeeded and its set is kept.
       prompts.reset();
       const { setId } = await backUp();
       const warning = await prompts.waitForMessage((call) => call.kind === 'warning' && call.message.startsWith(`Backup ${setId} is written and kept, but it could not be proved: `));
-      assert.match(warning.message, /set pulseBackup\.scratchServerURL to /);
+      assert.match(warning.message, /set "Pulse Backup: Scratch Server URL" in the settings to /);
       assert.ok((await listSets(backupsFolder)).some((set) => set.id === setId && set.status === 'complete'), 'the set is there, whole');
       assert.deepEqual(proofsInHistory(setId), [], 'no proof recorded');
     } finally {
@@ -909,7 +909,7 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.answerOpenDialog = (options) => (options?.canSelectFolders ? [vscode.Uri.file(chosen)] : undefined);
       await vscode.commands.executeCommand('pulseBackup.backup');
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
-      assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the pulseBackup\.backupsFolder setting at a folder/);
+      assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the setting "Pulse Backup: Backups Folder" at a folder/);
       await waitFor('the chosen folder in the settings', () => (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('backupsFolder') === '${workspaceFolder}/elsewhere' ? true : undefined));
       const inspected = vscode.workspace.getConfiguration('pulseBackup', folder.uri).inspect('backupsFolder');
       assert.equal(inspected?.globalValue, undefined, 'the user settings are not touched');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DATA_FILE_PREAMBLE, DumpSplitter, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE, type SplitterOptions } from '../../src/core/backup/dumpSplitter';
+import { DATA_FILE_PREAMBLE, DumpReader, parseCopyTarget, parseEntryHeader, SCHEMA_FILE_PREAMBLE, type DumpReaderOptions } from '../../src/core/pg/dumpReader';
 
 const PREAMBLE = `--
 -- PostgreSQL database dump
@@ -65,23 +65,23 @@ const DUMP =
   entry('mv', 'MATERIALIZED VIEW DATA', 'REFRESH MATERIALIZED VIEW public.mv;') +
   FOOTER;
 
-function split(input: string, chunkSize: number, options: SplitterOptions = {}) {
-  const splitter = new DumpSplitter(options);
+function split(input: string, chunkSize: number, options: DumpReaderOptions = {}) {
+  const reader = new DumpReader(options);
   const schema: Buffer[] = [];
   const data: Buffer[] = [];
   const bytes = Buffer.from(input);
   for (let start = 0; start < bytes.length; start += chunkSize) {
-    const out = splitter.push(bytes.subarray(start, start + chunkSize));
+    const out = reader.push(bytes.subarray(start, start + chunkSize));
     schema.push(...out.schema);
     data.push(...out.data);
   }
-  const rest = splitter.end();
+  const rest = reader.end();
   schema.push(...rest.schema);
   data.push(...rest.data);
-  return { splitter, schema: Buffer.concat(schema).toString(), data: Buffer.concat(data).toString() };
+  return { reader, schema: Buffer.concat(schema).toString(), data: Buffer.concat(data).toString() };
 }
 
-describe('dump splitter', () => {
+describe('dump reader', () => {
   const whole = split(DUMP, DUMP.length);
 
   it('puts definitions in the schema part and leaves data out of it', () => {
@@ -121,13 +121,13 @@ describe('dump splitter', () => {
 
   it('counts rows per table, not lines that look like headers', () => {
     assert.deepEqual(
-      whole.splitter.tableData.map((table) => [table.schema, table.name, table.rows]),
+      whole.reader.tableData.map((table) => [table.schema, table.name, table.rows]),
       [
         ['public', 'users', 3],
         ['Odd "Schema"', 'Table With Space', 1],
       ],
     );
-    assert.equal(whole.splitter.complete, true);
+    assert.equal(whole.reader.complete, true);
   });
 
   it('gives the same result however the stream is chunked', () => {
@@ -145,26 +145,26 @@ describe('dump splitter', () => {
       const result = split(DUMP, size, { countRows: false, onTableDone: (table) => ended.push(`${table.schema}.${table.name}`) });
       assert.equal(result.schema, whole.schema, `schema differs with chunks of ${size}`);
       assert.equal(result.data, whole.data, `data differs with chunks of ${size}`);
-      assert.equal(result.splitter.complete, true);
-      assert.deepEqual(ended, whole.splitter.tableData.map((table) => `${table.schema}.${table.name}`), `every COPY block ends, chunks of ${size}`);
-      assert.ok(result.splitter.tableData.every((table) => table.rows === 0), 'no rows counted');
+      assert.equal(result.reader.complete, true);
+      assert.deepEqual(ended, whole.reader.tableData.map((table) => `${table.schema}.${table.name}`), `every COPY block ends, chunks of ${size}`);
+      assert.ok(result.reader.tableData.every((table) => table.rows === 0), 'no rows counted');
     }
     // A block cut short is still not complete.
     const cut = DUMP.slice(0, DUMP.indexOf('\\.\n'));
-    assert.equal(split(cut, 7, { countRows: false }).splitter.complete, false);
+    assert.equal(split(cut, 7, { countRows: false }).reader.complete, false);
   });
 
   it('reports a dump cut short as not complete', () => {
     const cut = DUMP.slice(0, DUMP.indexOf('2\t--'));
-    assert.equal(split(cut, 100).splitter.complete, false);
-    assert.equal(split(DUMP.slice(0, DUMP.indexOf('-- PostgreSQL database dump complete')), 100).splitter.complete, false);
+    assert.equal(split(cut, 100).reader.complete, false);
+    assert.equal(split(DUMP.slice(0, DUMP.indexOf('-- PostgreSQL database dump complete')), 100).reader.complete, false);
   });
 
   it('reports each entry header once, in dump order, but not header-like text inside a body', () => {
     const seen: string[] = [];
-    const splitter = new DumpSplitter({ onEntry: (header) => seen.push(`${header.type}:${header.name}`) });
-    splitter.push(Buffer.from(DUMP));
-    splitter.end();
+    const reader = new DumpReader({ onEntry: (header) => seen.push(`${header.type}:${header.name}`) });
+    reader.push(Buffer.from(DUMP));
+    reader.end();
     assert.deepEqual(seen, [
       'TABLE:users',
       'FUNCTION:f()',
@@ -188,24 +188,24 @@ describe('dump splitter', () => {
 
     for (const countRows of [true, false]) {
       it(`passes a row's bytes on as they arrive instead of holding the row back${countRows ? '' : ' (without counting rows)'}`, () => {
-        const splitter = new DumpSplitter({ countRows });
+        const reader = new DumpReader({ countRows });
         const bytes = Buffer.from(bigDump);
         const rowStart = bytes.indexOf('1\tx');
         let held = 0;
         let out = 0;
         for (let start = 0; start < bytes.length; start += CHUNK) {
           const chunk = bytes.subarray(start, start + CHUNK);
-          const produced = splitter.push(chunk).data.reduce((sum, piece) => sum + piece.length, 0);
+          const produced = reader.push(chunk).data.reduce((sum, piece) => sum + piece.length, 0);
           out += produced;
           // Every chunk that lies wholly inside the long row comes straight out again.
           if (start > rowStart && start + CHUNK < rowStart + value.length) assert.equal(produced, chunk.length, `chunk at ${start} was held back`);
           held = Math.max(held, start + chunk.length - out);
         }
-        splitter.end();
+        reader.end();
         // What stays behind between chunks is the preamble the data part does not repeat, nothing of the row.
         assert.ok(held < 4 * 1024, `${held} bytes were held back between chunks`);
-        assert.equal(splitter.complete, true);
-        if (countRows) assert.deepEqual(splitter.tableData.map((table) => table.rows), [2]);
+        assert.equal(reader.complete, true);
+        if (countRows) assert.deepEqual(reader.tableData.map((table) => table.rows), [2]);
       });
     }
 
@@ -228,11 +228,11 @@ describe('dump splitter', () => {
       const terminator = Buffer.from(dump).indexOf('\n\\.\n');
       for (const offset of [0, 1, 2, 3]) {
         for (const countRows of [true, false]) {
-          const splitter = new DumpSplitter({ countRows });
+          const reader = new DumpReader({ countRows });
           const bytes = Buffer.from(dump);
           const cut = terminator + offset + 1;
-          const data = [...splitter.push(bytes.subarray(0, cut)).data, ...splitter.push(bytes.subarray(cut)).data, ...splitter.end().data];
-          assert.equal(splitter.complete, true, `cut ${offset} after the last row's newline`);
+          const data = [...reader.push(bytes.subarray(0, cut)).data, ...reader.push(bytes.subarray(cut)).data, ...reader.end().data];
+          assert.equal(reader.complete, true, `cut ${offset} after the last row's newline`);
           assert.ok(Buffer.concat(data).toString().includes(copyBig));
         }
       }

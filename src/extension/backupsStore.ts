@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
 import { currentProof, currentVerification, lastVerification, readHistory } from '../core/sets/history';
 import { listSets } from '../core/sets/listing';
-import type { Config } from './config';
+import type { SettingsStore } from './settingsStore';
 import { Disposable, disposeAll } from './lifecycle';
 import type { Log } from './log';
 import type { FolderSettings } from './settings';
@@ -43,7 +43,7 @@ export class BackupsStore extends Disposable {
   private nextOperation = 1;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: SettingsStore,
     private readonly log: Log,
   ) {
     super();

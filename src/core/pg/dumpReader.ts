@@ -1,7 +1,10 @@
 /**
- * Splits one plain-format pg_dump stream into the schema-only and data-only
- * parts of a backup set while it flows past, so a single pg_dump run (one
- * snapshot, one pass over the database) yields all three files.
+ * Reads a plain-format pg_dump stream entry by entry as it flows past, and
+ * does with it what its caller asks: a backup splits it into the schema-only
+ * and data-only parts of a set (so one pg_dump run, one snapshot, yields all
+ * three files); verify counts rows and checks the footer; a restore rewrites
+ * top-level lines; a proof and a diff digest what psql or pg_dump read back;
+ * the Supabase platform copy keeps only some entries.
  *
  * pg_dump writes each archive entry behind a header comment:
  *
@@ -17,7 +20,11 @@
  * body or a row that merely looks like a header cannot move a boundary.
  */
 
-import { viewOf } from './digest';
+
+/** A view over a buffer's bytes, for reading them four at a time (the row digests do). */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /** Which part of the set a stretch of the dump belongs to ('none': an entry left out). */
 export type DumpPart = 'both' | 'schema' | 'data' | 'none';
@@ -30,7 +37,7 @@ export interface TableDataEvent {
   bytes: number;
 }
 
-export interface SplitterOptions {
+export interface DumpReaderOptions {
   /** SQL for the data file, after pg_dump's preamble and before the first row. */
   dataProlog?: string;
   /** SQL for the data file, after the last entry and before the footer. */
@@ -85,7 +92,7 @@ export interface SplitterOptions {
   digests?: DigestTap;
 }
 
-/** What the splitter tells a digest collector (dumpDigests.ts); the bytes are only valid during the call. */
+/** What the dump reader tells a digest collector (dumpDigests.ts); the bytes are only valid during the call. */
 export interface DigestTap {
   /** A kept entry begins (data or schema part); `schemaPart` says which. */
   entry(header: EntryHeader, schemaPart: boolean): void;
@@ -160,7 +167,7 @@ interface LexState {
   blockCommentDepth: number;
 }
 
-export class DumpSplitter {
+export class DumpReader {
   /**
    * The unfinished end of the input, in the pieces it arrived in: an SQL line
    * waiting for its newline (joined once, when the newline comes, so one
@@ -192,7 +199,7 @@ export class DumpSplitter {
   private sawFooter = false;
   private entryCount = 0;
 
-  constructor(private readonly callbacks: SplitterOptions = {}) {}
+  constructor(private readonly callbacks: DumpReaderOptions = {}) {}
 
   /**
    * Feeds one chunk of pg_dump output; returns the bytes for each derived

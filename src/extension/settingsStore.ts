@@ -1,5 +1,7 @@
 /**
- * Settings and secrets, per workspace folder. The connection URL in the
+ * The settings and secrets as VS Code holds them, per workspace folder:
+ * read (through settings.ts, which decides what they mean), watched, and
+ * written by the commands that change them. The connection URL in the
  * settings carries no password; the password lives in SecretStorage and
  * joins the target only in memory, on its way to the engine (which hands it
  * to pg_dump and psql in their environment, never in argv).
@@ -32,7 +34,7 @@ export const URL_SETTING_LABEL = 'the pulseBackup.connectionURL setting';
 const SECRET_STORAGE_LABEL = "VS Code's secret storage";
 const SCRATCH_SETTING_LABEL = 'the pulseBackup.scratchServerURL setting';
 
-export class Config extends Disposable {
+export class SettingsStore extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** Fires when a pulseBackup.* setting, the folders or the stored password change. */
   readonly onDidChange = this.changed.event;
@@ -193,7 +195,7 @@ export function defaultUrlOf(settings: FolderSettings): { defaultUrl?: string } 
 }
 
 /** The folder a command is about: the only one, or the one the person picks. */
-export async function pickWorkspaceFolder(config: Config, placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
+export async function pickWorkspaceFolder(config: SettingsStore, placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = config.folders;
   if (folders.length === 0) {
     throw new PulseError('usage', 'no folder is open', { hint: 'open the project folder whose database you want to back up' });

@@ -1,0 +1,105 @@
+/**
+ * The one table of what a person can set: for each option, the CLI flag, the
+ * environment variable and the VS Code setting that mean the same thing.
+ * The CLI's help (src/cli/args.ts), the settings' descriptions (package.json,
+ * checked by test/unit/options.test.ts) and the hints each front door words
+ * (core/commandLineWords.ts, src/extension/hints.ts) read it from here, so they
+ * cannot disagree.
+ */
+
+export interface OptionSpec {
+  /** The CLI flag without its dashes ("pg-bin-dir"); absent when only the environment sets it. */
+  flag?: string;
+  /** What the flag's value is, in the help ("DIR"). */
+  value?: string;
+  /** The environment variable that gives the same value when the flag is not passed. */
+  env?: string;
+  /** The VS Code setting under pulseBackup. ("clientToolsFolder"), with its title as the Settings editor shows it. */
+  setting?: { key: string; title: string };
+  /**
+   * The VS Code command that sets it for a person (a picker, or one that also
+   * keeps a secret); hints in VS Code name it instead of the setting when
+   * `preferCommand` is set.
+   */
+  command?: CommandName;
+  /** How VS Code names it where it has no setting (a choice in a dialog, "the restore mode"). */
+  vscodeName?: string;
+  /** In VS Code, name the command rather than the setting (the connection: its password lives in secret storage). */
+  preferCommand?: boolean;
+}
+
+export const OPTIONS = {
+  connection: {
+    flag: 'db',
+    value: 'URL',
+    env: 'PULSE_BACKUP_DB_URL',
+    setting: { key: 'connectionURL', title: 'Connection URL' },
+    command: 'configureConnection',
+    preferCommand: true,
+  },
+  backupsFolder: { flag: 'dir', value: 'DIR', env: 'PULSE_BACKUP_DIR', setting: { key: 'backupsFolder', title: 'Backups Folder' }, command: 'chooseBackupsFolder' },
+  filePrefix: { flag: 'prefix', value: 'NAME', setting: { key: 'filePrefix', title: 'File Prefix' } },
+  clientToolsFolder: {
+    flag: 'pg-bin-dir',
+    value: 'DIR',
+    env: 'PULSE_BACKUP_PG_BIN_DIR',
+    setting: { key: 'clientToolsFolder', title: 'Client Tools Folder' },
+    command: 'chooseClientToolsFolder',
+  },
+  profile: { flag: 'profile', value: 'PROFILE', setting: { key: 'profile', title: 'Profile' } },
+  safetyBackup: { flag: 'no-safety-backup', setting: { key: 'safetyBackupBeforeRestore', title: 'Safety Backup Before Restore' } },
+  keepLast: { flag: 'keep-last', value: 'N', setting: { key: 'retention.keepLast', title: 'Retention: Keep Last' } },
+  keepHourly: { flag: 'keep-hourly', value: 'N', setting: { key: 'retention.keepHourly', title: 'Retention: Keep Hourly' } },
+  keepDaily: { flag: 'keep-daily', value: 'N', setting: { key: 'retention.keepDaily', title: 'Retention: Keep Daily' } },
+  keepWeekly: { flag: 'keep-weekly', value: 'N', setting: { key: 'retention.keepWeekly', title: 'Retention: Keep Weekly' } },
+  keepMonthly: { flag: 'keep-monthly', value: 'N', setting: { key: 'retention.keepMonthly', title: 'Retention: Keep Monthly' } },
+  keepYearly: { flag: 'keep-yearly', value: 'N', setting: { key: 'retention.keepYearly', title: 'Retention: Keep Yearly' } },
+  keepSafety: { flag: 'keep-safety', value: 'N' },
+  lockTimeout: { flag: 'lock-timeout', value: 'SECONDS' },
+  scratchDatabase: { flag: 'scratch-db', value: 'URL', setting: { key: 'scratchServerURL', title: 'Scratch Server URL' } },
+  proveAfterBackup: { flag: 'prove', setting: { key: 'proveAfterBackup', title: 'Prove After Backup' } },
+  allowRemote: { flag: 'allow-remote' },
+  restoreMode: { flag: 'mode', value: 'MODE', vscodeName: 'the restore mode' },
+  clean: { flag: 'clean', vscodeName: 'a clean restore' },
+  reset: { flag: 'reset', vscodeName: 'the reset' },
+  yes: { flag: 'yes' },
+  debug: { env: 'PULSE_BACKUP_DEBUG' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The things a person can run, by front-door-neutral name; each front door says how it runs them. */
+export const COMMANDS = {
+  backup: { cli: 'backup', vscode: { id: 'pulseBackup.backup', title: 'Back Up Database' } },
+  verify: { cli: 'verify', vscode: { id: 'pulseBackup.verify', title: 'Verify' } },
+  prove: { cli: 'prove', vscode: { id: 'pulseBackup.prove', title: 'Prove Restorable' } },
+  diff: { cli: 'diff', vscode: { id: 'pulseBackup.compareWithDatabase', title: 'Compare with Database' } },
+  configureConnection: { vscode: { id: 'pulseBackup.configureConnection', title: 'Configure Connection' } },
+  chooseBackupsFolder: { vscode: { id: 'pulseBackup.chooseBackupsFolder', title: 'Choose Backups Folder' } },
+  chooseClientToolsFolder: { vscode: { id: 'pulseBackup.chooseClientToolsFolder', title: 'Choose Client Tools Folder' } },
+  showLog: { vscode: { id: 'pulseBackup.showLog', title: 'Show Log' } },
+} as const satisfies Record<string, { cli?: string; vscode?: { id: string; title: string } }>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** The options that have a VS Code setting, with the setting's full key (pulseBackup.clientToolsFolder). */
+export function settingOptions(): { name: OptionName; spec: OptionSpec; settingKey: string }[] {
+  return (Object.entries(OPTIONS) as [OptionName, OptionSpec][]).flatMap(([name, spec]) =>
+    spec.setting ? [{ name, spec, settingKey: `pulseBackup.${spec.setting.key}` }] : [],
+  );
+}
+
+/**
+ * The sentence that ends a setting's description in package.json, naming
+ * what sets the same on the command line; a unit test holds package.json to it.
+ */
+export function commandLineNote(spec: OptionSpec): string {
+  const flag = spec.flag === undefined ? undefined : `\`--${spec.flag}${spec.value ? ` ${spec.value}` : ''}\``;
+  const env = spec.env === undefined ? undefined : `\`${spec.env}\``;
+  return `On the command line: ${[flag, env].filter((part) => part !== undefined).join(' or ')}.`;
+}
+
+/** The option a CLI flag sets, if the table has it. */
+export function optionOfFlag(flag: string): OptionSpec | undefined {
+  return (Object.values(OPTIONS) as OptionSpec[]).find((spec) => spec.flag === flag);
+}
