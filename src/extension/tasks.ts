@@ -105,12 +105,15 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     };
     // A run of its own: VS Code takes a task whose definition equals an active one's for that
     // one (it ignores the new start), and our caller would then get the other run's end.
-    const task = this.createTask({ ...definition, run: ++this.runs }, folder, settle);
+    let started = false;
+    const task = this.createTask({ ...definition, run: ++this.runs }, folder, settle, () => (started = true));
     await this.previousRunEnded(task);
     let execution: vscode.TaskExecution | undefined;
-    // A task that ends without its terminal ever opening (terminated at once) still answers.
+    // A task that ends without its terminal ever opening (terminated at once) still answers. Once
+    // the job has started, its terminal reports the outcome, a stopped one too (closing the terminal
+    // aborts the job): VS Code can report the task ended while the job still runs, and that is no stop.
     const ended = vscode.tasks.onDidEndTask((event) => {
-      if (execution === undefined || event.execution !== execution) return;
+      if (execution === undefined || event.execution !== execution || started) return;
       setTimeout(() => settle({ exitCode: 130, error: new PulseError('cancelled', `${taskName(definition)} was stopped`, { hint: 'nothing was changed' }) }), 0);
     });
     try {
@@ -144,9 +147,17 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     });
   }
 
-  private createTask(definition: PulseTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined, onOutcome?: (outcome: TaskOutcome) => void): vscode.Task {
+  private createTask(
+    definition: PulseTaskDefinition,
+    scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined,
+    onOutcome?: (outcome: TaskOutcome) => void,
+    onStart?: () => void,
+  ): vscode.Task {
     const execution = new vscode.CustomExecution((resolved) => {
-      const run = (io: TaskIO) => this.runJob(resolved, scope, io);
+      const run = (io: TaskIO) => {
+        onStart?.();
+        return this.runJob(resolved, scope, io);
+      };
       return Promise.resolve(new PulseTaskTerminal<TaskOutcome>(taskName(definition), run, this.dependencies.log, (outcome) => onOutcome?.(outcome)));
     });
     // No problem matchers: the engine's outcome is the result, there is nothing to scan.
