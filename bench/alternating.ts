@@ -69,10 +69,7 @@ export interface SampleEvent {
   sample: Sample;
 }
 
-export async function measureAlternating<Name extends string>(
-  commands: Readonly<Record<Name, TimedCommand>>,
-  options: AlternatingOptions,
-): Promise<Record<Name, Measurement>> {
+export async function measureAlternating<Name extends string>(commands: Readonly<Record<Name, TimedCommand>>, options: AlternatingOptions): Promise<Record<Name, Measurement>> {
   if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`rounds must be a positive integer, not ${options.rounds}`);
   const names = Object.keys(commands) as Name[];
   const samples = new Map<Name, Sample[]>(names.map((name) => [name, []]));

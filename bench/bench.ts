@@ -144,8 +144,7 @@ async function main(): Promise<void> {
 
     const loadAfter = os.loadavg()[0];
     const header = [
-      `database  ${sample.name} at scale ${scale}${sample.shared ? ' (shared fixture)' : ' (our own sample)'}: ` +
-        `${formatMegabytes(database.sizeBytes)} (pg_database_size)`,
+      `database  ${sample.name} at scale ${scale}${sample.shared ? ' (shared fixture)' : ' (our own sample)'}: ` + `${formatMegabytes(database.sizeBytes)} (pg_database_size)`,
       `tools     pg_dump ${tools.pgDump.version.text} (${tools.pgDump.path}), ` +
         `psql ${tools.psql ? `${tools.psql.version.text} (${tools.psql.path})` : 'not found'}, PostgreSQL ${serverVersion.text} server; ` +
         `peak RSS by ${describePeakRssMethod(peakRssMethod)}`,

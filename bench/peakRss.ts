@@ -45,12 +45,7 @@ export async function choosePeakRssMethod(): Promise<PeakRssMethod> {
 }
 
 /** Runs `file args` to completion and reports its peak RSS; `scratchFolder` receives GNU time's report. */
-export async function runMeasuringPeakRss(
-  method: PeakRssMethod,
-  file: string,
-  args: readonly string[],
-  options: ToolRun & { scratchFolder: string },
-): Promise<MeasuredProcess> {
+export async function runMeasuringPeakRss(method: PeakRssMethod, file: string, args: readonly string[], options: ToolRun & { scratchFolder: string }): Promise<MeasuredProcess> {
   switch (method) {
     case 'GNU time':
       return runUnderGnuTime(file, args, options);

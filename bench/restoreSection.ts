@@ -61,7 +61,7 @@ export const restoreSection: BenchSection = {
         { label: 'peak RSS (restore)', value: formatMegabytes(peakRssBytes) },
       ],
       notes: [
-        'besides loading, the CLI checks the set (a recent recorded verification of unchanged files stands; the loaded file is hashed as it loads), looks at the target and checks each table\'s rows against the manifest; psql -1 -f does none of that',
+        "besides loading, the CLI checks the set (a recent recorded verification of unchanged files stands; the loaded file is hashed as it loads), looks at the target and checks each table's rows against the manifest; psql -1 -f does none of that",
         ...noiseNotes(measured),
       ],
       data: {
@@ -197,9 +197,7 @@ async function describeRestored(server: TestServer, database: string, manifest: 
       ? []
       : await server.query<{ position: number; count: string }>(
           database,
-          counted
-            .map((table, position) => `SELECT ${position} AS position, count(*)::text AS count FROM ${qualifiedIdentifier(table.schema, table.name)}`)
-            .join('\nUNION ALL\n'),
+          counted.map((table, position) => `SELECT ${position} AS position, count(*)::text AS count FROM ${qualifiedIdentifier(table.schema, table.name)}`).join('\nUNION ALL\n'),
         );
   const rows = counted.map((_table, position) => Number(counts.find((row) => row.position === position)?.count ?? Number.NaN));
   return { relations: Number(relations?.count), rows, totalRows: rows.reduce((sum, count) => sum + count, 0) };

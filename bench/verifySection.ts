@@ -83,7 +83,11 @@ function throughputText(bytes: number, verifySeconds: number, sha256sumSeconds: 
 
 export function sha256sumCommand(sha256sum: string, set: BenchSet, env: NodeJS.ProcessEnv, sums: { output?: string }): TimedCommand {
   return timedCommand(async () => {
-    const result = await runTool(sha256sum, set.files.map((file) => file.path), { env });
+    const result = await runTool(
+      sha256sum,
+      set.files.map((file) => file.path),
+      { env },
+    );
     assertSucceeded(SHA256SUM, result);
     sums.output = result.stdout;
   });

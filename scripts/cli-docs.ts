@@ -37,7 +37,8 @@ export function renderCliDocs(current: string, commands: readonly CommandSpec[] 
     }
   }
   const missing = ['reference', ...commands.map((command) => `usage ${command.name}`)].filter((name) => !seen.has(name));
-  if (missing.length > 0) throw new Error(`docs/cli.md lacks the generated block${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"<!-- cli-docs:begin ${name} -->"`).join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`docs/cli.md lacks the generated block${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"<!-- cli-docs:begin ${name} -->"`).join(', ')}`);
 
   return current.replace(BLOCK, (_whole, begin: string, name: string, _body: string, end: string) => {
     const trimmed = name.trim();
@@ -47,7 +48,11 @@ export function renderCliDocs(current: string, commands: readonly CommandSpec[] 
 }
 
 function reference(commands: readonly CommandSpec[], sections: Map<string, string>): string {
-  const synopsis = [...commands.map((command) => wrapUsage(usageOf(command))), 'pulse-backup help [COMMAND]        (also: -h, --help, COMMAND --help)', 'pulse-backup --version             (also: -V, version)'];
+  const synopsis = [
+    ...commands.map((command) => wrapUsage(usageOf(command))),
+    'pulse-backup help [COMMAND]        (also: -h, --help, COMMAND --help)',
+    'pulse-backup --version             (also: -V, version)',
+  ];
   const commandRows = commands.map((command) => {
     const name = `\`${command.name}${command.positionals.map((positional) => ` ${positional}`).join('')}\``;
     return `| [${name}](#${sections.get(command.name) ?? ''}) | ${cell(command.summary)} |`;

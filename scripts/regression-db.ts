@@ -49,7 +49,9 @@ async function main(): Promise<number> {
   const pinned = wantedRegressionVersion();
   const cached = pinned ? readRegressionBuild(pinned) : newestRegressionBuild();
   if (cached) {
-    say(`reusing PostgreSQL ${cached.serverVersion} (Debian ${cached.debianVersion}) with the regression database in ${path.relative(process.cwd(), versionDirectory(cached.debianVersion))}`);
+    say(
+      `reusing PostgreSQL ${cached.serverVersion} (Debian ${cached.debianVersion}) with the regression database in ${path.relative(process.cwd(), versionDirectory(cached.debianVersion))}`,
+    );
     return 0;
   }
   fs.mkdirSync(REGRESSION_CACHE, { recursive: true });
@@ -136,9 +138,7 @@ export function debSrcEntriesFor(files: { name: string; text: string }[]): strin
         const match = /^deb\s+(\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s+(.+)$/.exec(line.trim());
         if (!match || !debian.test(match[2])) continue;
         const signedBy = /signed-by=(\S+?)\s*[\]\s]/.exec(match[1] ?? '')?.[1];
-        stanzas.push(
-          ['Types: deb-src', `URIs: ${match[2]}`, `Suites: ${match[3]}`, `Components: ${match[4].trim()}`, ...(signedBy ? [`Signed-By: ${signedBy}`] : [])].join('\n'),
-        );
+        stanzas.push(['Types: deb-src', `URIs: ${match[2]}`, `Suites: ${match[3]}`, `Components: ${match[4].trim()}`, ...(signedBy ? [`Signed-By: ${signedBy}`] : [])].join('\n'));
       }
     }
   }
@@ -167,7 +167,10 @@ function ensureSourceIndex(): void {
   ];
   const stanzas = debSrcEntriesFor(files);
   if (stanzas.length === 0) throw new BuildError(`apt's sources name no Debian mirror to add a deb-src entry for: add one for ${sourcePackage} by hand`);
-  fs.writeFileSync(debSrcFile, `# Added by pulse-backup's scripts/regression-db.ts: the source of ${sourcePackage} for PostgreSQL's regression database.\n${stanzas.join('\n\n')}\n`);
+  fs.writeFileSync(
+    debSrcFile,
+    `# Added by pulse-backup's scripts/regression-db.ts: the source of ${sourcePackage} for PostgreSQL's regression database.\n${stanzas.join('\n\n')}\n`,
+  );
   say(`added ${debSrcFile}`);
   // Only the new file: the machine's other lists stay as apt last saw them.
   run('apt-get', ['update', '-qq', '-o', `Dir::Etc::sourcelist=${debSrcFile}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0']);
@@ -248,9 +251,7 @@ async function buildCluster(debianVersion: string, timed: Timed): Promise<Regres
     const dsc = path.join(downloads, `${sourcePackage}_${debianVersion.replace(/^\d+:/, '')}.dsc`);
     run('dpkg-source', ['--no-copy', '-x', dsc, sourceDirectory], { ...asOwner, cwd: directory });
   });
-  await timed('configure', () =>
-    run('./configure', [`--prefix=${prefix}`, '--without-readline', '--without-zlib', '--without-icu'], { ...asOwner, cwd: sourceDirectory }),
-  );
+  await timed('configure', () => run('./configure', [`--prefix=${prefix}`, '--without-readline', '--without-zlib', '--without-icu'], { ...asOwner, cwd: sourceDirectory }));
   await timed(`make -j${jobs}`, () => run('make', [`-j${jobs}`], { ...asOwner, cwd: sourceDirectory }));
   await timed('make install', () => run('make', ['install'], { ...asOwner, cwd: sourceDirectory }));
 
@@ -307,12 +308,7 @@ async function buildCluster(debianVersion: string, timed: Timed): Promise<Regres
  * Runs the core suite. Failed tests are recorded, not fatal: a test whose
  * output differs (a platform quirk) still leaves its objects in the database.
  */
-function runRegressionSuite(
-  sourceDirectory: string,
-  clientEnv: Record<string, string>,
-  owner: OsUser | undefined,
-  directory: string,
-): RegressionBuild['regressionSuite'] {
+function runRegressionSuite(sourceDirectory: string, clientEnv: Record<string, string>, owner: OsUser | undefined, directory: string): RegressionBuild['regressionSuite'] {
   const logFile = path.join(directory, 'installcheck.log');
   const exitCode = runAllowingFailure('make', ['-C', path.join(sourceDirectory, 'src', 'test', 'regress'), 'installcheck-parallel'], {
     cwd: sourceDirectory,
@@ -341,11 +337,11 @@ function startBuildServer(binDirectory: string, dataDirectory: string, socketDir
   try {
     // Unix socket only: no TCP port to collide with anyone's. fsync is
     // pointless here: the cluster is stopped cleanly before it is kept.
-    const server = spawn(
-      path.join(binDirectory, 'postgres'),
-      ['-D', dataDirectory, '-k', socketDirectory, '-p', '5432', '-c', 'listen_addresses=', '-c', 'fsync=off'],
-      { env: toolEnvironment(), stdio: ['ignore', log, log], ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) },
-    );
+    const server = spawn(path.join(binDirectory, 'postgres'), ['-D', dataDirectory, '-k', socketDirectory, '-p', '5432', '-c', 'listen_addresses=', '-c', 'fsync=off'], {
+      env: toolEnvironment(),
+      stdio: ['ignore', log, log],
+      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+    });
     if (runningServers.size === 0) process.once('exit', killServersAtExit);
     runningServers.add(server);
     server.once('exit', () => runningServers.delete(server));

@@ -27,7 +27,11 @@ export const FLAGS = {
   },
   dir: { type: 'string', value: OPTIONS.backupsFolder.value, help: `backups folder (default: ${OPTIONS.backupsFolder.env} or ./backups)` },
   prefix: { type: 'string', value: OPTIONS.filePrefix.value, help: "file name prefix (default: a Supabase project's project_id, else the current folder's name, in snake_case)" },
-  'pg-bin-dir': { type: 'string', value: OPTIONS.clientToolsFolder.value, help: `folder with pg_dump and psql (default: ${OPTIONS.clientToolsFolder.env}, PATH, the usual install places)` },
+  'pg-bin-dir': {
+    type: 'string',
+    value: OPTIONS.clientToolsFolder.value,
+    help: `folder with pg_dump and psql (default: ${OPTIONS.clientToolsFolder.env}, PATH, the usual install places)`,
+  },
   json: { type: 'boolean', help: 'machine-readable output on stdout, nothing else there' },
   mode: { type: 'string', value: 'MODE', choices: ['complete', 'schema', 'data'], help: 'what to restore: complete, schema (definitions only) or data (rows only)' },
   clean: { type: 'boolean', help: "restore: replace what the backup recreates (complete, schema) or empty the backup's tables first (data)" },
@@ -41,14 +45,24 @@ export const FLAGS = {
     minimum: 1,
     help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
   },
-  keep: { type: 'string', value: 'N', minimum: 1, help: 'keep the last N backups of this prefix (the same as --keep-last N; default 10 when no --keep-* is given; safety sets do not count)' },
+  keep: {
+    type: 'string',
+    value: 'N',
+    minimum: 1,
+    help: 'keep the last N backups of this prefix (the same as --keep-last N; default 10 when no --keep-* is given; safety sets do not count)',
+  },
   'keep-last': { type: 'string', value: OPTIONS.keepLast.value, minimum: 0, help: 'keep the last N backups' },
   'keep-hourly': { type: 'string', value: OPTIONS.keepHourly.value, minimum: 0, help: 'keep the newest backup of each of the last N hours that have one' },
   'keep-daily': { type: 'string', value: OPTIONS.keepDaily.value, minimum: 0, help: 'keep the newest backup of each of the last N days that have one' },
   'keep-weekly': { type: 'string', value: OPTIONS.keepWeekly.value, minimum: 0, help: 'keep the newest backup of each of the last N weeks (ISO weeks) that have one' },
   'keep-monthly': { type: 'string', value: OPTIONS.keepMonthly.value, minimum: 0, help: 'keep the newest backup of each of the last N months that have one' },
   'keep-yearly': { type: 'string', value: OPTIONS.keepYearly.value, minimum: 0, help: 'keep the newest backup of each of the last N years that have one' },
-  'keep-safety': { type: 'string', value: OPTIONS.keepSafety.value, minimum: 0, help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)' },
+  'keep-safety': {
+    type: 'string',
+    value: OPTIONS.keepSafety.value,
+    minimum: 0,
+    help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)',
+  },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
   out: { type: 'string', value: 'FILE', help: 'summary: write to FILE instead of stdout' },
@@ -56,11 +70,16 @@ export const FLAGS = {
     type: 'string',
     value: 'PROFILE',
     choices: ['auto', 'supabase', 'plain'],
-    help: 'backup: what the set holds: supabase (the application without the platform\'s own schemas), plain (everything), auto (supabase when the database has the Supabase platform; default)',
+    help: "backup: what the set holds: supabase (the application without the platform's own schemas), plain (everything), auto (supabase when the database has the Supabase platform; default)",
   },
   schema: { type: 'string', value: 'PATTERN', multiple: true, help: "backup: only schemas matching PATTERN (pg_dump's --schema; may be repeated)" },
   'exclude-schema': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: leave out schemas matching PATTERN (pg_dump's --exclude-schema; may be repeated)" },
-  'exclude-table-data': { type: 'string', value: 'PATTERN', multiple: true, help: "backup: keep the definition but not the rows of tables matching PATTERN (pg_dump's --exclude-table-data; may be repeated)" },
+  'exclude-table-data': {
+    type: 'string',
+    value: 'PATTERN',
+    multiple: true,
+    help: "backup: keep the definition but not the rows of tables matching PATTERN (pg_dump's --exclude-table-data; may be repeated)",
+  },
   prove: { type: 'boolean', help: 'backup: prove the new set restorable right after it is written (see prove)' },
   'scratch-db': {
     type: 'string',
@@ -138,7 +157,20 @@ export function usageOf(spec: CommandSpec): string {
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
-  const empty: Flags = { json: false, clean: false, yes: false, noSafetyBackup: false, allowRemote: false, reset: false, dryRun: false, keepRules: {}, schemas: [], excludeSchemas: [], excludeTableData: [], prove: false };
+  const empty: Flags = {
+    json: false,
+    clean: false,
+    yes: false,
+    noSafetyBackup: false,
+    allowRemote: false,
+    reset: false,
+    dryRun: false,
+    keepRules: {},
+    schemas: [],
+    excludeSchemas: [],
+    excludeTableData: [],
+    prove: false,
+  };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     return { command: 'help', positionals: argv.slice(1), flags: empty };

@@ -100,7 +100,8 @@ export function renderSetDetails(set: ListedSet, proof?: ProofRecord): string {
       `  duration  ${formatDuration(manifest.durationMs)}`,
       '  tables:',
       ...manifest.tables.map(
-        (table) => `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatBytes(table.bytes).padStart(10)}`,
+        (table) =>
+          `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatBytes(table.bytes).padStart(10)}`,
       ),
     );
     for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${cycle.tables.join(' ↔ ')}`);

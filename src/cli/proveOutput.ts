@@ -10,7 +10,8 @@ export class ProveProgressPrinter extends TerminalPrinter {
   update(event: ProveProgress): void {
     switch (event.kind) {
       case 'swept':
-        if (event.dropped.length > 0) this.line(`Dropped ${event.dropped.length} scratch database${event.dropped.length === 1 ? '' : 's'} a killed proof left: ${event.dropped.join(', ')}`);
+        if (event.dropped.length > 0)
+          this.line(`Dropped ${event.dropped.length} scratch database${event.dropped.length === 1 ? '' : 's'} a killed proof left: ${event.dropped.join(', ')}`);
         break;
       case 'path-start':
         this.line(`${capitalise(PATH_TITLES[event.path])}: restoring into ${event.database}`);

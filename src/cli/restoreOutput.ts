@@ -23,7 +23,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     lines.push(`  warning  ${check.title}: ${checkLine(check, commandLineWords)}`);
   }
   if (plan.replaced.length === 0) {
-    lines.push('  replaces nothing: none of the backup\'s objects exist in the target');
+    lines.push("  replaces nothing: none of the backup's objects exist in the target");
   } else {
     const verb = plan.mode === 'data' ? 'empties' : 'replaces';
     lines.push(`  ${verb.padEnd(8)} ${plan.replaced.length} object${plan.replaced.length === 1 ? '' : 's'} the backup has:`);
@@ -87,7 +87,9 @@ export function renderRestoreDone(result: RestoreResult): string {
     );
     for (const table of result.tables) {
       const mark = table.matches ? ' ' : '!';
-      lines.push(`  ${mark} ${`${table.schema}.${table.name}`.padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`);
+      lines.push(
+        `  ${mark} ${`${table.schema}.${table.name}`.padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

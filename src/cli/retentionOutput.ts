@@ -68,9 +68,7 @@ export function renderPruneResult(result: PruneResult): string {
     return `No backup sets of ${result.prefix} in ${result.folder}; nothing to prune${hint}.\n`;
   }
 
-  const verbs = result.dryRun
-    ? { kept: 'keep', protected: 'keep', removed: 'would remove' }
-    : { kept: 'kept', protected: 'kept', removed: 'removed' };
+  const verbs = result.dryRun ? { kept: 'keep', protected: 'keep', removed: 'would remove' } : { kept: 'kept', protected: 'kept', removed: 'removed' };
   const row = (verb: string, id: string, status: string, why: string) => `  ${verb.padEnd(12)} ${id.padEnd(44)} ${status.padEnd(11)} ${why}`.trimEnd();
   const lines = [
     `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${plural(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
@@ -132,11 +130,7 @@ export function renderRetentionAfterBackup(result: PruneResult): string {
 
 export function renderPinResult(result: PinResult): string {
   if (result.pinned) {
-    return result.changed
-      ? `Pinned ${result.id}: retention will not remove it.\n`
-      : `${result.id} is already pinned; nothing changed.\n`;
+    return result.changed ? `Pinned ${result.id}: retention will not remove it.\n` : `${result.id} is already pinned; nothing changed.\n`;
   }
-  return result.changed
-    ? `Unpinned ${result.id}: retention removes it once the policy no longer keeps it.\n`
-    : `${result.id} is not pinned; nothing changed.\n`;
+  return result.changed ? `Unpinned ${result.id}: retention removes it once the policy no longer keeps it.\n` : `${result.id} is not pinned; nothing changed.\n`;
 }

@@ -15,7 +15,6 @@ const REDRAW_EVERY_MS = 100;
 export class VerifyProgressPrinter extends TerminalPrinter {
   private lastDrawn = 0;
 
-
   update(event: VerifyProgress): void {
     switch (event.kind) {
       case 'checking-target':

@@ -84,9 +84,7 @@ export type CommandName = keyof typeof COMMANDS;
 
 /** The options that have a VS Code setting, with the setting's full key (pulseBackup.clientToolsFolder). */
 export function settingOptions(): { name: OptionName; spec: OptionSpec; settingKey: string }[] {
-  return (Object.entries(OPTIONS) as [OptionName, OptionSpec][]).flatMap(([name, spec]) =>
-    spec.setting ? [{ name, spec, settingKey: `pulseBackup.${spec.setting.key}` }] : [],
-  );
+  return (Object.entries(OPTIONS) as [OptionName, OptionSpec][]).flatMap(([name, spec]) => (spec.setting ? [{ name, spec, settingKey: `pulseBackup.${spec.setting.key}` }] : []));
 }
 
 /**

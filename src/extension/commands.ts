@@ -38,7 +38,6 @@ import { TASK_TYPE, type PulseTasks, type TaskOutcome } from './tasks';
 import { setLabel } from './viewModel';
 import { isFileNode, noSets, resolveSet, throwIfUnusable, type ResolvedSet } from './setPicker';
 
-
 interface CommandDependencies {
   extensionUri: vscode.Uri;
   config: SettingsStore;
@@ -124,7 +123,8 @@ export class Commands extends Disposable {
     });
     // A proof that failed, or could not run, is a warning of its own: the backup is written and kept.
     if (outcome.proof && outcome.proof.outcome !== 'proved') void this.showProof(folder, outcome.proof, { afterBackup: true });
-    if (outcome.proofNotRun) void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
+    if (outcome.proofNotRun)
+      void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
     const choice = await vscode.window.showInformationMessage(message, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
@@ -165,7 +165,8 @@ export class Commands extends Disposable {
     const resolved = await this.resolveSet(arg, 'Prove which backup set restorable?');
     if (!resolved) return;
     this.dependencies.config.requireTrust('Proving a set');
-    if (resolved.set.status === 'running') throw new PulseError('backup-locked', `${resolved.set.id} is still being written`, { hint: 'wait for the backup to finish, then prove it' });
+    if (resolved.set.status === 'running')
+      throw new PulseError('backup-locked', `${resolved.set.id} is still being written`, { hint: 'wait for the backup to finish, then prove it' });
     const outcome = await this.dependencies.tasks.run({ type: TASK_TYPE, action: 'prove', setId: resolved.set.id }, resolved.folder);
     if (!outcome.proof) {
       await this.failed(outcome, 'prove');
@@ -366,9 +367,27 @@ export class Commands extends Disposable {
 async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mode: RestoreMode; reset: boolean } | undefined> {
   const has = (type: BackupFileType) => set.files.some((file) => file.type === type);
   const items: (vscode.QuickPickItem & { mode: RestoreMode; reset: boolean })[] = [
-    { label: 'Complete', description: 'schema and data', detail: "Drops the backup's objects that exist in the target and recreates everything from the complete file.", mode: 'complete' as const, reset: false },
-    { label: 'Schema only', description: 'definitions, no rows', detail: "Drops the backup's objects that exist in the target and recreates them empty.", mode: 'schema' as const, reset: false },
-    { label: 'Data only', description: 'rows into the existing schema', detail: "Empties the backup's tables in the target and loads the rows, triggers off.", mode: 'data' as const, reset: false },
+    {
+      label: 'Complete',
+      description: 'schema and data',
+      detail: "Drops the backup's objects that exist in the target and recreates everything from the complete file.",
+      mode: 'complete' as const,
+      reset: false,
+    },
+    {
+      label: 'Schema only',
+      description: 'definitions, no rows',
+      detail: "Drops the backup's objects that exist in the target and recreates them empty.",
+      mode: 'schema' as const,
+      reset: false,
+    },
+    {
+      label: 'Data only',
+      description: 'rows into the existing schema',
+      detail: "Empties the backup's tables in the target and loads the rows, triggers off.",
+      mode: 'data' as const,
+      reset: false,
+    },
     ...(canReset
       ? [
           {

@@ -77,7 +77,9 @@ async function testConnection(config: SettingsStore, log: Log, folder: vscode.Wo
   const settings = config.settingsFor(folder);
   try {
     const target = await config.connectionTarget(folder);
-    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${describeTarget(target)}…` }, () => probeServer(target));
+    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${describeTarget(target)}…` }, () =>
+      probeServer(target),
+    );
     log.info(`connection of ${folder.name} tested: PostgreSQL ${probe.serverVersion} at ${describeTarget(target)}`);
     void vscode.window.showInformationMessage(`${saved} Connected: PostgreSQL ${probe.serverVersion} at ${describeTarget(target)}.`);
   } catch (error) {

@@ -58,7 +58,11 @@ export function restoreConsequences(plan: RestorePlan): string[] {
   const others = plan.replaced.length - tables.length;
   const lines: string[] = [];
   if (plan.replaced.length === 0) {
-    return [plan.mode === 'data' ? "The backup's rows are loaded into its empty tables; nothing in the target is replaced." : "The backup's objects are created; nothing in the target is replaced."];
+    return [
+      plan.mode === 'data'
+        ? "The backup's rows are loaded into its empty tables; nothing in the target is replaced."
+        : "The backup's objects are created; nothing in the target is replaced.",
+    ];
   }
   const withRows = tables.filter((table) => (table.rows ?? 0) > 0);
   const rowsNow = withRows.reduce((sum, table) => sum + (table.rows ?? 0), 0);
@@ -107,7 +111,12 @@ export function restoreProofLine(standing: ProofStanding, now: Date): string {
  * proved, then the target and the safety backup, the pre-flight's warnings
  * and notes. The long object list is kept for Show Details.
  */
-export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFacts, safetyBackup: boolean, proof: { standing: ProofStanding; now: Date } = { standing: {}, now: new Date() }): RestoreConfirmation {
+export function restoreConfirmation(
+  plan: RestorePlan,
+  target: RestoreTargetFacts,
+  safetyBackup: boolean,
+  proof: { standing: ProofStanding; now: Date } = { standing: {}, now: new Date() },
+): RestoreConfirmation {
   const message = `Restore ${plan.setId} (${RESTORE_MODE_WORDS[plan.mode]}) into database "${target.database}" on ${target.host}:${target.port}?`;
   const checks = plan.verification.groups.flatMap((group) => group.checks);
   const warnings = checks.filter((check) => check.status === 'warn');
@@ -130,7 +139,7 @@ export function restoreConfirmation(plan: RestorePlan, target: RestoreTargetFact
 
 /** Every object the restore replaces, tables with their rows now and in the backup. */
 export function replacedObjectLines(plan: RestorePlan): string[] {
-  const verb = plan.mode === 'data' ? 'emptied, then loaded' : plan.mode === 'schema' ? 'dropped, recreated empty' : 'dropped, recreated with the backup\'s rows';
+  const verb = plan.mode === 'data' ? 'emptied, then loaded' : plan.mode === 'schema' ? 'dropped, recreated empty' : "dropped, recreated with the backup's rows";
   return plan.replaced.map((object) => {
     const name = `${object.kind} ${objectName(object)}`;
     if (object.rows === null) return `${name}: ${verb}`;

@@ -83,7 +83,6 @@ export function restoreProgressText(event: RestoreProgress): ProgressText {
   }
 }
 
-
 export function retentionLines(result: PruneResult): string[] {
   if (result.removed.length === 0 && result.protected.length === 0 && result.heldBack.length === 0) return [];
   const lines = [`Retention (keep ${describePolicy(result.policy)}):`];

@@ -54,7 +54,7 @@ export async function proveJob(
   const scratchTarget = await config.scratchTarget(folder);
   const pgBinDir = config.clientToolsFolder(settings);
   // The container's tools only where the scratch databases are the container's own database server.
-  const container = scratchTarget ? await toolRoute(settings, scratchTarget, pgBinDir, io) : (known ? known.container : await toolRoute(settings, target, pgBinDir, io));
+  const container = scratchTarget ? await toolRoute(settings, scratchTarget, pgBinDir, io) : known ? known.container : await toolRoute(settings, target, pgBinDir, io);
   io.line(`Proving ${setId} in scratch databases on ${describeServer(scratchTarget ?? target)} as ${(scratchTarget ?? target).user}`);
   log.info(`proof of ${setId} on ${describeTarget(scratchTarget ?? target)} started`);
   const record = await proveSet({

@@ -101,7 +101,9 @@ export function diffDocument(result: DiffResult): string {
     '',
   ];
   if (result.same) {
-    lines.push(`**Nothing changed since this backup**: ${plural(result.tables.length, 'table')}, the schema and the sequences are as the set holds them. Restoring it would change nothing.`);
+    lines.push(
+      `**Nothing changed since this backup**: ${plural(result.tables.length, 'table')}, the schema and the sequences are as the set holds them. Restoring it would change nothing.`,
+    );
     return `${lines.join('\n')}\n`;
   }
   lines.push(`${capitalise(result.summary)}.`, '');

@@ -39,9 +39,7 @@ export interface ReportPanelDependencies {
   restore(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
 }
 
-type WebviewMessage =
-  | { type: 'copy'; text: string }
-  | { type: 'verify' | 'prove' | 'restore' | 'exportMarkdown' | 'refresh' | 'showLog' };
+type WebviewMessage = { type: 'copy'; text: string } | { type: 'verify' | 'prove' | 'restore' | 'exportMarkdown' | 'refresh' | 'showLog' };
 
 /** The longest text a Copy button may put on the clipboard; commands are far shorter. */
 const MAX_COPY_LENGTH = 100_000;

@@ -51,7 +51,13 @@ export function renderReportBody(report: BackupReport, options: ReportViewOption
     'header',
     {},
     el('h1', {}, 'Backup set ', code(set.id)),
-    el('p', {}, stateBadge(set.state, set.stateText), set.pinned ? [' ', badge('info', 'pinned')] : null, set.purpose === 'safety' && set.state !== 'safety' ? [' ', stateBadge('safety', 'safety backup')] : null),
+    el(
+      'p',
+      {},
+      stateBadge(set.state, set.stateText),
+      set.pinned ? [' ', badge('info', 'pinned')] : null,
+      set.purpose === 'safety' && set.state !== 'safety' ? [' ', stateBadge('safety', 'safety backup')] : null,
+    ),
     el('p', { class: 'muted' }, `Generated ${formatReportDate(report.generatedAt)} by ${report.generatedBy}.`),
     actions,
   );
@@ -74,7 +80,12 @@ export function renderReportError(setId: string, message: string): string {
       {},
       el('h1', {}, 'Backup set ', code(setId)),
       el('p', {}, badge('fail', 'cannot build the report'), ' ', message),
-      el('div', { class: 'actions' }, el('button', { type: 'button', 'data-action': 'refresh' }, 'Try Again'), el('button', { type: 'button', class: 'secondary', 'data-action': 'showLog' }, 'Show Log')),
+      el(
+        'div',
+        { class: 'actions' },
+        el('button', { type: 'button', 'data-action': 'refresh' }, 'Try Again'),
+        el('button', { type: 'button', class: 'secondary', 'data-action': 'showLog' }, 'Show Log'),
+      ),
     ),
   );
 }

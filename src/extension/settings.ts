@@ -188,9 +188,7 @@ export function splitPassword(url: string): { url: string; password?: string } {
     const colon = userInfo.indexOf(':');
     authority = `${colon === -1 ? userInfo : userInfo.slice(0, colon)}@${beforeQuery.slice(at + 1)}`;
   }
-  const keptQuery = query
-    ?.split('&')
-    .filter((pair) => pair !== '' && safeDecode(pair.slice(0, pair.indexOf('=') === -1 ? pair.length : pair.indexOf('='))) !== 'password');
+  const keptQuery = query?.split('&').filter((pair) => pair !== '' && safeDecode(pair.slice(0, pair.indexOf('=') === -1 ? pair.length : pair.indexOf('='))) !== 'password');
   const queryText = keptQuery && keptQuery.length > 0 ? `?${keptQuery.join('&')}` : '';
   return { url: `${scheme[0]}${authority}${queryText}`, ...(parsed.password !== undefined ? { password: parsed.password } : {}) };
 }

@@ -18,16 +18,7 @@ import { POLICY_RULES, type PolicyRule } from '../core/retention/policy';
 import { supabaseDatabaseUrl } from '../core/supabase/project';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
-import {
-  DEPRECATED_SETTING,
-  RETENTION_SETTINGS,
-  SETTINGS_SECTION,
-  SETTING,
-  passwordKey,
-  readFolderSettings,
-  type FolderSettings,
-  type RawFolderSettings,
-} from './settings';
+import { DEPRECATED_SETTING, RETENTION_SETTINGS, SETTINGS_SECTION, SETTING, passwordKey, readFolderSettings, type FolderSettings, type RawFolderSettings } from './settings';
 
 /** How the log and messages name the URL setting. */
 export const URL_SETTING_LABEL = 'the pulseBackup.connectionURL setting';

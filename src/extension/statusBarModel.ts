@@ -143,7 +143,10 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
     }
     if (health.failedProof) {
       const { setId, proof } = health.failedProof;
-      lines.push('', `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`);
+      lines.push(
+        '',
+        `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`,
+      );
     }
     lines.push('');
   });

@@ -80,9 +80,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
 
   /** The tasks offered in "Run Task": backup and verify-latest, per folder. */
   provideTasks(): vscode.Task[] {
-    return this.dependencies.config.folders.flatMap((folder) =>
-      (['backup', 'verify'] as const).map((action) => this.createTask({ type: TASK_TYPE, action }, folder)),
-    );
+    return this.dependencies.config.folders.flatMap((folder) => (['backup', 'verify'] as const).map((action) => this.createTask({ type: TASK_TYPE, action }, folder)));
   }
 
   /** A task from tasks.json: same definition, our execution. */
@@ -223,7 +221,9 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     log.info(`backup ${backup.manifest.id} written`);
     this.dependencies.afterBackup?.(folder, settings);
     // Proved before retention runs, so a set that fails its proof is never the newest good set.
-    const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest) ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) }) : {};
+    const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest)
+      ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) })
+      : {};
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
     let retention: RetentionOutcome | undefined;
     try {
@@ -252,7 +252,9 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     } catch (error) {
       const pulseError = forExtension(error, { supabase: settings.supabase !== undefined });
       if (io.signal.aborted) {
-        throw new PulseError('cancelled', `the proof of ${backup.manifest.id} was cancelled`, { hint: 'the backup is written and kept; the scratch databases were dropped, and retention did not run' });
+        throw new PulseError('cancelled', `the proof of ${backup.manifest.id} was cancelled`, {
+          hint: 'the backup is written and kept; the scratch databases were dropped, and retention did not run',
+        });
       }
       io.line(`Warning: the backup succeeded and its set is kept, but it could not be proved: ${extensionLine(pulseError, { supabase: settings.supabase !== undefined })}`);
       this.dependencies.log.error(`proof after the backup ${backup.manifest.id}`, pulseError);
@@ -408,7 +410,11 @@ async function askToRestore(confirmation: { message: string; detail: string; obj
   io.line('');
   io.line(`What the restore replaces (${confirmation.objects.length}):`);
   for (const line of confirmation.objects) io.line(`  ${line}`);
-  const again = await vscode.window.showWarningMessage(`${confirmation.message} The ${confirmation.objects.length} objects it replaces are listed in the terminal.`, restore, 'Cancel');
+  const again = await vscode.window.showWarningMessage(
+    `${confirmation.message} The ${confirmation.objects.length} objects it replaces are listed in the terminal.`,
+    restore,
+    'Cancel',
+  );
   return again === restore;
 }
 
@@ -417,9 +423,12 @@ function resetProject(settings: FolderSettings, mode: RestoreMode): SupabaseProj
   if (!settings.supabase) {
     throw new PulseError('usage', `"reset" needs a Supabase project: ${settings.workspaceFolder} has no supabase/config.toml`, { hint: 'remove "reset" from the task' });
   }
-  if (mode !== 'data') throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use "mode": "data" with "reset"' });
+  if (mode !== 'data')
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: 'use "mode": "data" with "reset"' });
   if (!findSupabaseCli(process.env)) {
-    throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', { hint: 'install it, or run supabase db reset yourself and restore data only' });
+    throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', {
+      hint: 'install it, or run supabase db reset yourself and restore data only',
+    });
   }
   return settings.supabase;
 }

@@ -228,9 +228,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         tooltip: model.tooltip,
         icon: model.icon,
         contextValue: model.kind,
-        ...(model.kind === 'verification' || model.kind === 'proof'
-          ? { command: { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [node] } }
-          : {}),
+        ...(model.kind === 'verification' || model.kind === 'proof' ? { command: { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [node] } } : {}),
       };
     });
   }

@@ -254,7 +254,13 @@ function proofChild(entry: SetEntry, now: Date): SetChildModel {
   const { proof, staleProof } = entry;
   const tooltip = proofSummaryLine(entry, now);
   if (proof?.outcome === 'proved') {
-    return { kind: 'proof', label: `Proved restorable ${formatAge(new Date(proof.provedAt), now)}`, description: `${formatCount(proof.tables)} tables, ${formatCount(proof.rows)} rows equal`, tooltip, icon: SET_STATE_ICONS.proved };
+    return {
+      kind: 'proof',
+      label: `Proved restorable ${formatAge(new Date(proof.provedAt), now)}`,
+      description: `${formatCount(proof.tables)} tables, ${formatCount(proof.rows)} rows equal`,
+      tooltip,
+      icon: SET_STATE_ICONS.proved,
+    };
   }
   if (proof?.outcome === 'failed') {
     const more = proof.differences.length > 1 ? ` (+${proof.differences.length - 1} more)` : '';

@@ -225,7 +225,11 @@ async function setUp(teardown: Teardown): Promise<Scenario> {
     startTimeoutMs: 60_000,
     log: (line) => diagnose(`[code-server] ${line}`),
   });
-  teardown.add('code-server', () => running.stop(), () => running.killNow());
+  teardown.add(
+    'code-server',
+    () => running.stop(),
+    () => running.killNow(),
+  );
 
   const browser: Browser = await launchChromium({ scratchDir: scratch });
   teardown.add('chromium', () => browser.close());
@@ -259,7 +263,7 @@ async function setUp(teardown: Teardown): Promise<Scenario> {
  */
 function ambientPgVariables(server: TestServer): Record<string, string> {
   if (process.env.PULSE_TEST_AMBIENT_PG !== '1') return {};
-  say('with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in code-server\'s environment');
+  say("with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in code-server's environment");
   return { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: 'ambient-wrong-password' };
 }
 

@@ -214,7 +214,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'typing "backup database" in the palette finds Back Up Database: terminal progress and the proof that follows, a notification, the set in the tree as proved with its size whole at the default width, "just now" and the proof in the status bar',
+    title:
+      'typing "backup database" in the palette finds Back Up Database: terminal progress and the proof that follows, a notification, the set in the tree as proved with its size whole at the default width, "just now" and the proof in the status bar',
     needs: [1],
     async run(scenario) {
       const { workbench, server } = scenario;
@@ -232,7 +233,11 @@ export const STEPS: readonly Step[] = [
       const timestamp = setId.slice(-15);
       assert.equal(setId, `factory_pulse_${timestamp}`, 'the set is named after the folder (factory-pulse → factory_pulse)');
       assert.equal(await workbench.notification(message).getByRole('button', { name: 'Open Report', exact: true }).count(), 1, 'the notification offers Open Report');
-      assert.equal(await workbench.page.locator('.notifications-toasts .notification-toast .monaco-progress-container.active').count(), 0, 'no progress notification: the terminal shows it');
+      assert.equal(
+        await workbench.page.locator('.notifications-toasts .notification-toast .monaco-progress-container.active').count(),
+        0,
+        'no progress notification: the terminal shows it',
+      );
 
       await workbench.waitForTerminalText(/^Done\.$/m, WORK_TIMEOUT_MS);
       // The task terminal over the editor area: the whole run on screen, beside the tree.
@@ -279,7 +284,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'the report shows the tables with their row counts, the circular foreign keys, after Verify Now the passed checks, and the proof with Prove Now beside Verify Now; it speaks VS Code, not the CLI',
+    title:
+      'the report shows the tables with their row counts, the circular foreign keys, after Verify Now the passed checks, and the proof with Prove Now beside Verify Now; it speaks VS Code, not the CLI',
     needs: [2],
     async run(scenario) {
       const { workbench } = scenario;
@@ -288,24 +294,30 @@ export const STEPS: readonly Step[] = [
       await workbench.inlineAction(workbench.treeRow(`Backup set ${treeLabelOf(timestamp)},`), 'Open Backup Report');
       // The report redraws whenever the set's files change (a verification adds to its history),
       // which replaces the webview's frame: every read goes through readWebview, which reads again then.
-      const before = await workbench.readWebview(async (report) => {
-        await report.locator('h1', { hasText: setId }).waitFor({ timeout: UI_TIMEOUT_MS });
-        // Long sections are folded: a person opens them with a click on the heading.
-        for (const section of ['schema', 'warnings']) {
-          const details = report.locator(`#${section} > details`);
-          if ((await details.getAttribute('open')) === null) await report.locator(`#${section} summary`).click();
-        }
-        const rows = new Map<string, string>();
-        for (const table of COUNTED_TABLES) {
-          const [schema, name] = table.split('.');
-          await report.locator('#schema h3', { has: report.locator('code', { hasText: exactly(schema) }) }).waitFor({ timeout: UI_TIMEOUT_MS });
-          const cells = report.locator('#schema tr').filter({ has: report.locator('td:first-child code', { hasText: exactly(name) }) }).locator('td');
-          rows.set(table, (await cells.nth(2).innerText()).trim());
-        }
-        await report.locator('#warnings h3', { hasText: 'Circular foreign keys' }).waitFor({ timeout: UI_TIMEOUT_MS });
-        const cycles = (await report.locator('#warnings ul.cycles li').allInnerTexts()).map((text) => text.trim());
-        return { rows, cycles, verification: await report.locator('#verification').innerText(), page: await report.locator('main').innerText() };
-      }, (read) => read.cycles.length > 0);
+      const before = await workbench.readWebview(
+        async (report) => {
+          await report.locator('h1', { hasText: setId }).waitFor({ timeout: UI_TIMEOUT_MS });
+          // Long sections are folded: a person opens them with a click on the heading.
+          for (const section of ['schema', 'warnings']) {
+            const details = report.locator(`#${section} > details`);
+            if ((await details.getAttribute('open')) === null) await report.locator(`#${section} summary`).click();
+          }
+          const rows = new Map<string, string>();
+          for (const table of COUNTED_TABLES) {
+            const [schema, name] = table.split('.');
+            await report.locator('#schema h3', { has: report.locator('code', { hasText: exactly(schema) }) }).waitFor({ timeout: UI_TIMEOUT_MS });
+            const cells = report
+              .locator('#schema tr')
+              .filter({ has: report.locator('td:first-child code', { hasText: exactly(name) }) })
+              .locator('td');
+            rows.set(table, (await cells.nth(2).innerText()).trim());
+          }
+          await report.locator('#warnings h3', { hasText: 'Circular foreign keys' }).waitFor({ timeout: UI_TIMEOUT_MS });
+          const cycles = (await report.locator('#warnings ul.cycles li').allInnerTexts()).map((text) => text.trim());
+          return { rows, cycles, verification: await report.locator('#verification').innerText(), page: await report.locator('main').innerText() };
+        },
+        (read) => read.cycles.length > 0,
+      );
       await workbench.page.locator('.part.editor .tab', { hasText: `Backup ${setId}` }).waitFor({ timeout: UI_TIMEOUT_MS });
       for (const table of COUNTED_TABLES) {
         const rows = formatCount(scenario.rowCounts.get(table) ?? Number.NaN);
@@ -322,13 +334,22 @@ export const STEPS: readonly Step[] = [
       const verified = await workbench.waitForNotification(`${setId} verifies:`, WORK_TIMEOUT_MS);
       const checks = /all (\d+) checks passed\.$/.exec(verified);
       assert.ok(checks, `the notification says every check passed: ${verified}`);
-      const statuses = await workbench.readWebview(async (report) => {
-        await report.locator('#verification p', { has: report.locator('.badge.pass', { hasText: 'passed' }) }).first().waitFor({ timeout: UI_TIMEOUT_MS });
-        const checkRows = report.locator('#verification table').first().locator('tbody tr');
-        return (await checkRows.locator('td:nth-child(2)').allInnerTexts()).map((text) => text.trim());
-      }, (read) => read.length === Number(checks[1]));
+      const statuses = await workbench.readWebview(
+        async (report) => {
+          await report
+            .locator('#verification p', { has: report.locator('.badge.pass', { hasText: 'passed' }) })
+            .first()
+            .waitFor({ timeout: UI_TIMEOUT_MS });
+          const checkRows = report.locator('#verification table').first().locator('tbody tr');
+          return (await checkRows.locator('td:nth-child(2)').allInnerTexts()).map((text) => text.trim());
+        },
+        (read) => read.length === Number(checks[1]),
+      );
       assert.equal(statuses.length, Number(checks[1]), `the report lists the ${checks[1]} checks`);
-      assert.ok(statuses.every((status) => status === 'passed'), `every check passed in the report: ${JSON.stringify(statuses)}`);
+      assert.ok(
+        statuses.every((status) => status === 'passed'),
+        `every check passed in the report: ${JSON.stringify(statuses)}`,
+      );
       // Proved beats verified: the header keeps the proof's state.
       await workbench.readWebview(async (report) => {
         await report.locator('header .badge.state-proved', { hasText: 'proved by a test restore' }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -363,7 +384,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'Restore… from the context menu (beside Prove Restorable and Compare with Database), Data only: the modal leads with what changes and names the proof; confirmed, the changed rows are back and the toast offers Undo',
+    title:
+      'Restore… from the context menu (beside Prove Restorable and Compare with Database), Data only: the modal leads with what changes and names the proof; confirmed, the changed rows are back and the toast offers Undo',
     needs: [2],
     async run(scenario) {
       const { workbench, server, database } = scenario;
@@ -380,14 +402,17 @@ export const STEPS: readonly Step[] = [
       for (const entry of ['Restore…', 'Verify', 'Prove Restorable', 'Compare with Database', 'Open Backup Report', 'Copy Restore Command', 'Open Backups Folder', 'Delete']) {
         assert.ok(entries.includes(entry), `the set's context menu offers ${entry} (got ${JSON.stringify(entries)})`);
       }
-      assert.ok(!entries.includes('Reveal in File Explorer'), 'VS Code\'s own name is not borrowed');
+      assert.ok(!entries.includes('Reveal in File Explorer'), "VS Code's own name is not borrowed");
       assert.deepEqual(await workbench.quickPickLabels(`Restore ${setId}`), ['Complete', 'Schema only', 'Data only']);
       await workbench.pickQuickPickItem('Data only');
 
       const dialog = workbench.dialog();
       await dialog.waitFor({ state: 'visible', timeout: WORK_TIMEOUT_MS });
       const question = (await dialog.innerText()).trim();
-      assert.ok(question.includes(`Restore ${setId} (data only) into database "${database}" on ${target(scenario)}?`), `the modal names the set, the mode and the target:\n${question}`);
+      assert.ok(
+        question.includes(`Restore ${setId} (data only) into database "${database}" on ${target(scenario)}?`),
+        `the modal names the set, the mode and the target:\n${question}`,
+      );
       const deleted = before - (damaged ?? 0);
       assert.ok(question.includes(`1 table will get back ${formatCount(deleted)} rows removed since the backup.`), `it leads with what changes:\n${question}`);
       assert.match(question, /A safety backup of the target is taken first/);
@@ -424,13 +449,19 @@ export const STEPS: readonly Step[] = [
       assert.match(question, /Remove \d+ backup sets \([\d.]+ (KB|MB)\) from factory-pulse\?/);
       assert.match(question, /The backup is written\. Retention after it will remove these sets, which the policy does not keep:/);
       for (const id of copies.slice(-3)) assert.ok(question.includes(id), `the list names ${id}`);
-      assert.ok(before.every((name) => backupFiles(scenario).includes(name)), 'nothing removed while the question is open');
+      assert.ok(
+        before.every((name) => backupFiles(scenario).includes(name)),
+        'nothing removed while the question is open',
+      );
       await workbench.movePointerAway();
       await workbench.screenshot('15-retention-question');
       await dialog.getByRole('button', { name: 'Keep Them', exact: true }).click();
       const toast = await workbench.waitForNotification(/^Backup \S+ written/, WORK_TIMEOUT_MS);
       assert.match(toast, /Retention kept \d+ sets it would remove, as you chose\.$/);
-      assert.ok(before.every((name) => backupFiles(scenario).includes(name)), 'Keep Them removed nothing');
+      assert.ok(
+        before.every((name) => backupFiles(scenario).includes(name)),
+        'Keep Them removed nothing',
+      );
       // More than eight sets: groups, as the Timeline has them.
       await workbench.treeRow('Today,').waitFor({ timeout: UI_TIMEOUT_MS });
       await workbench.movePointerAway();
@@ -458,7 +489,12 @@ export const STEPS: readonly Step[] = [
       await toast.waitFor({ state: 'visible', timeout: WORK_TIMEOUT_MS });
       const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
       assert.ok(!message.includes('\n'), `one line: ${JSON.stringify(message)}`);
-      assert.match(message, new RegExp(`^Cannot connect to PostgreSQL at ${target(scenario).replace(/\./g, '\\.')}: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere$`));
+      assert.match(
+        message,
+        new RegExp(
+          `^Cannot connect to PostgreSQL at ${target(scenario).replace(/\./g, '\\.')}: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere$`,
+        ),
+      );
       for (const button of ['Configure Connection', 'Show Log']) {
         assert.equal(await toast.getByRole('button', { name: button, exact: true }).count(), 1, `the error offers ${button}`);
       }
@@ -510,9 +546,17 @@ export const STEPS: readonly Step[] = [
       const titles = workbench.page.locator('.settings-editor .setting-item-title');
       await titles.filter({ hasText: 'Connection URL' }).first().waitFor({ timeout: UI_TIMEOUT_MS });
       // "Pulse Backup: Connection URL (Modified in Workspace)", "Pulse Backup › Retention: Keep Last": the extension's name, then the title.
-      const shown = (await titles.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').replace(/ \(Modified in [^)]*\)$/, '').trim());
+      const shown = (await titles.allInnerTexts()).map((text) =>
+        text
+          .replace(/\s+/g, ' ')
+          .replace(/ \(Modified in [^)]*\)$/, '')
+          .trim(),
+      );
       for (const title of ['Connection URL', 'Retention: Keep Last', 'Backups Folder']) {
-        assert.ok(shown.some((text) => text === `Pulse Backup: ${title}` || text === `Pulse Backup › ${title}`), `the Settings editor shows "${title}" (got ${JSON.stringify(shown)})`);
+        assert.ok(
+          shown.some((text) => text === `Pulse Backup: ${title}` || text === `Pulse Backup › ${title}`),
+          `the Settings editor shows "${title}" (got ${JSON.stringify(shown)})`,
+        );
       }
       await workbench.movePointerAway();
       await workbench.screenshot('11-settings');
@@ -536,21 +580,29 @@ export const STEPS: readonly Step[] = [
             await workbench.runCommand('View: Close All Editors');
             await workbench.inlineAction(workbench.treeRow(`Backup set ${treeLabelOf(timestamp)},`), 'Open Backup Report');
             // Every section open, so everything is measured.
-            const measured = await workbench.readWebview(async (report) => {
-              await report.locator('h1', { hasText: setId }).waitFor({ timeout: UI_TIMEOUT_MS });
-              await report.locator('body').evaluate<void, undefined>(OPEN_EVERY_SECTION);
-              const contrast = await report.locator('body').evaluate<ContrastEntry[], undefined>(MEASURE_CONTRAST);
-              const overflow = await report.locator('body').evaluate<Overflow, undefined>(MEASURE_OVERFLOW);
-              return { contrast, overflow };
-            }, (read) => read.contrast.length > 20);
+            const measured = await workbench.readWebview(
+              async (report) => {
+                await report.locator('h1', { hasText: setId }).waitFor({ timeout: UI_TIMEOUT_MS });
+                await report.locator('body').evaluate<void, undefined>(OPEN_EVERY_SECTION);
+                const contrast = await report.locator('body').evaluate<ContrastEntry[], undefined>(MEASURE_CONTRAST);
+                const overflow = await report.locator('body').evaluate<Overflow, undefined>(MEASURE_OVERFLOW);
+                return { contrast, overflow };
+              },
+              (read) => read.contrast.length > 20,
+            );
             const weak = measured.contrast.filter((entry) => entry.ratio < AA_TEXT);
             const badges = measured.contrast.filter((entry) => entry.what.startsWith('span.badge'));
             assert.ok(badges.length >= 3, `the badges were measured (${theme.name}, ${width} px)`);
             const lowest = [...measured.contrast].sort((a, b) => a.ratio - b.ratio)[0];
-            findings.push(`${theme.name} ${width} px: ${measured.contrast.length} texts, lowest ${lowest.ratio}:1 (${lowest.what} "${lowest.text}"), badges ≥ ${Math.min(...badges.map((badge) => badge.ratio))}:1; panel ${measured.overflow.width} px`);
+            findings.push(
+              `${theme.name} ${width} px: ${measured.contrast.length} texts, lowest ${lowest.ratio}:1 (${lowest.what} "${lowest.text}"), badges ≥ ${Math.min(...badges.map((badge) => badge.ratio))}:1; panel ${measured.overflow.width} px`,
+            );
             assert.deepEqual(weak, [], `every text at AA (${AA_TEXT}:1) in ${theme.name} at ${width} px`);
             assert.deepEqual(measured.overflow.cut, [], `nothing cut in the report (${theme.name}, ${width} px, panel ${measured.overflow.width} px)`);
-            assert.ok(measured.overflow.pageWidth <= measured.overflow.width + 1, `no sideways scrolling: page ${measured.overflow.pageWidth} px in a ${measured.overflow.width} px panel`);
+            assert.ok(
+              measured.overflow.pageWidth <= measured.overflow.width + 1,
+              `no sideways scrolling: page ${measured.overflow.pageWidth} px in a ${measured.overflow.width} px panel`,
+            );
             await workbench.movePointerAway();
             await workbench.screenshot(`12-report-${theme.file}-${width}`);
             await workbench.readWebview((report) => report.locator('#schema h2').evaluate((heading: ScrollableElement) => heading.scrollIntoView({ block: 'start' })));
@@ -615,7 +667,12 @@ export const STEPS: readonly Step[] = [
       await editor.locator('.navbar .action-label', { hasText: 'Changelog' }).waitFor({ timeout: UI_TIMEOUT_MS });
       await workbench.movePointerAway();
       await workbench.screenshot('15-extension-details');
-      await workbench.readWebview((page) => page.locator('img').first().evaluate((image: ScrollableElement) => image.scrollIntoView({ block: 'start' })));
+      await workbench.readWebview((page) =>
+        page
+          .locator('img')
+          .first()
+          .evaluate((image: ScrollableElement) => image.scrollIntoView({ block: 'start' })),
+      );
       await workbench.screenshot('15-extension-details-picture');
       await workbench.runCommand('View: Close All Editors');
     },

@@ -86,7 +86,9 @@ export class Workbench {
 
   /** Opens the activity bar's container unless the side bar shows it already. */
   async openActivityBarItem(title: string): Promise<void> {
-    const header = this.sideBar().locator('.composite.title').filter({ hasText: new RegExp(title, 'i') });
+    const header = this.sideBar()
+      .locator('.composite.title')
+      .filter({ hasText: new RegExp(title, 'i') });
     if (!(await header.isVisible())) await this.activityBarItem(title).click();
     await header.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   }
@@ -169,7 +171,9 @@ export class Workbench {
 
   /** The quick pick titled so: its item labels, in order. */
   async quickPickLabels(title: string): Promise<string[]> {
-    await this.quickInput().locator('.quick-input-title', { hasText: exactly(title) }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await this.quickInput()
+      .locator('.quick-input-title', { hasText: exactly(title) })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     await this.quickInput().locator('.monaco-list-row').first().waitFor({ timeout: UI_TIMEOUT_MS });
     const labels = await this.quickInput().locator(`.monaco-list-row ${ITEM_LABEL}`).allTextContents();
     return labels.map((label) => label.trim());
@@ -212,9 +216,7 @@ export class Workbench {
 
   /** A notification toast that contains the text. */
   notification(text: string | RegExp): Locator {
-    return this.page
-      .locator('.notifications-toasts .notification-toast')
-      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: text }) });
+    return this.page.locator('.notifications-toasts .notification-toast').filter({ has: this.page.locator('.notification-list-item-message', { hasText: text }) });
   }
 
   errorNotifications(): Locator {

@@ -70,7 +70,9 @@ async function main(): Promise<number> {
       { name: 'folder with sets', workspace: makeWorkspaceWithSets(scratch, server) },
     ];
     // PULSE_TEST_SCENARIOS="one folder" runs some of them (while working on one); CI runs all.
-    const only = process.env.PULSE_TEST_SCENARIOS?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const only = process.env.PULSE_TEST_SCENARIOS?.split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const scenarios = only ? allScenarios.filter((scenario) => only.includes(scenario.name)) : allScenarios;
     await server.createDatabase(SECOND_DATABASE, { template: DATABASE });
     const env: Record<string, string> = {
@@ -108,7 +110,15 @@ async function main(): Promise<number> {
       }
       log(`${scenario.name}: ${workspace}`);
       const code = codeServer
-        ? await runSuiteInCodeServer({ codeServer, extensionDevelopmentPath: repositoryRoot, extensionTestsPath: suitePath, workspaceFolder: workspace, env: scenarioEnv, timeoutMs: SUITE_TIMEOUT_MS, log })
+        ? await runSuiteInCodeServer({
+            codeServer,
+            extensionDevelopmentPath: repositoryRoot,
+            extensionTestsPath: suitePath,
+            workspaceFolder: workspace,
+            env: scenarioEnv,
+            timeoutMs: SUITE_TIMEOUT_MS,
+            log,
+          })
         : await runInElectron(workspace, scenarioEnv, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
       if (code !== 0) failed += 1;
     }
@@ -187,7 +197,7 @@ function makeWorkspace(scratch: string): string {
  */
 function ambientPgVariables(server: TestServer): Record<string, string> {
   if (process.env.PULSE_TEST_AMBIENT_PG !== '1') return {};
-  log('with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in the extension host\'s environment');
+  log("with PGHOST, PGPORT, PGUSER and PGPASSWORD (a wrong one) in the extension host's environment");
   return { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: 'ambient-wrong-password' };
 }
 

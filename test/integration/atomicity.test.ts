@@ -18,7 +18,9 @@ import { sampleCases } from '../samples';
 function folderState(folder: string): Record<string, string> {
   const state: Record<string, string> = {};
   for (const name of readdirSync(folder).sort()) {
-    state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+    state[name] = createHash('sha256')
+      .update(readFileSync(join(folder, name)))
+      .digest('hex');
   }
   return state;
 }
@@ -118,11 +120,7 @@ describe('nothing lost', function () {
   it('pg_dump losing its connection mid-dump fails cleanly and keeps the older set', async function () {
     const { subprocess: backup } = await startCli(backupArgs());
     await waitFor(() => dumpUnderWay(folder, 64 * 1024), 60_000, 'the dump to start');
-    await server.query(
-      'postgres',
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-      [big],
-    );
+    await server.query('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [big]);
     const result = await backup;
     const stderr = String(result.stderr);
     assert.equal(result.exitCode, 1, stderr);
@@ -175,7 +173,10 @@ describe('nothing lost', function () {
     running = false;
     await watching;
     assert.equal(result.exitCode, 0, String(result.stderr));
-    assert.ok(seen.some((line) => line.includes('pg_dump') && line.includes('--snapshot=')), 'pg_dump was seen running');
+    assert.ok(
+      seen.some((line) => line.includes('pg_dump') && line.includes('--snapshot=')),
+      'pg_dump was seen running',
+    );
     // pg_dump's never holds it (the CLI's own command line is checked in password.test.ts).
     for (const line of seen.filter((candidate) => candidate.includes('pg_dump'))) {
       assert.ok(!line.includes(server.password), `password on a command line: ${line.replace(server.password, '****')}`);

@@ -27,8 +27,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-test-');
 
-  before(async function () {
-  });
+  before(async function () {});
 
   for (const sample of sampleCases()) {
     describe(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, function () {
@@ -44,7 +43,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
         manifest = await backupSet(server, source, folder, sample.name, plainFor(sample));
       });
 
-      it('writes the three files under the old script\'s names, and the manifest', function () {
+      it("writes the three files under the old script's names, and the manifest", function () {
         const ts = manifest.timestamp;
         assert.match(ts, /^\d{8}_\d{6}$/);
         assert.equal(manifest.id, `${sample.name}_${ts}`);
@@ -73,7 +72,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
         await assertSameContent(server.url(source), server.url(target));
       });
 
-      it('records each file\'s size and sha256, and keeps the files private (0600)', function () {
+      it("records each file's size and sha256, and keeps the files private (0600)", function () {
         for (const file of manifest.files) {
           const path = join(folder, file.name);
           assert.equal(statSync(path).size, file.bytes, file.name);
@@ -149,9 +148,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
         while (writing) {
           await writer.query(`BEGIN`);
           await writer.query(`UPDATE users SET full_name = full_name || '.' WHERE id = (SELECT min(id) FROM users)`);
-          await writer.query(
-            `INSERT INTO messages (sender_id, body, sent_at) SELECT id, 'during backup', now() FROM users ORDER BY id LIMIT 1`,
-          );
+          await writer.query(`INSERT INTO messages (sender_id, body, sent_at) SELECT id, 'during backup', now() FROM users ORDER BY id LIMIT 1`);
           await writer.query(`COMMIT`);
           commits += 1;
         }

@@ -22,7 +22,6 @@ import { loadSample, sampleCases } from '../samples';
 
 const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
 
-
 describe('restore --clean on real schemas', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-clean-');
@@ -71,16 +70,25 @@ describe('restore --clean on real schemas', function () {
       await server.query(target, 'CREATE VIEW public.released_names AS SELECT code FROM catalogue.released_heavy');
       const result = await restore(target, 'schema', ['--clean']);
       assertOneLineError(result);
-      assert.match(result.stderr, /the target has 1 object the backup does not have that depend on what --clean would replace: view public\.released_names \(on view catalogue\.released_heavy\):/);
+      assert.match(
+        result.stderr,
+        /the target has 1 object the backup does not have that depend on what --clean would replace: view public\.released_names \(on view catalogue\.released_heavy\):/,
+      );
     });
 
     it('stop a data --clean when a table outside the backup references one it would empty', async function () {
       const target = await copyOfSource('outside_data');
-      await server.query(target, 'CREATE TABLE public.inspections (id int PRIMARY KEY, part_id bigint REFERENCES catalogue.parts (id)); INSERT INTO public.inspections VALUES (1, 3)');
+      await server.query(
+        target,
+        'CREATE TABLE public.inspections (id int PRIMARY KEY, part_id bigint REFERENCES catalogue.parts (id)); INSERT INTO public.inspections VALUES (1, 3)',
+      );
       const before = await fingerprintDatabase(server.url(target));
       const result = await restore(target, 'data', ['--clean']);
       assertOneLineError(result);
-      assert.match(result.stderr, /the target has 1 object the backup does not have that reference the tables --clean would empty: constraint inspections_part_id_fkey on table public\.inspections \(on table catalogue\.parts\)/);
+      assert.match(
+        result.stderr,
+        /the target has 1 object the backup does not have that reference the tables --clean would empty: constraint inspections_part_id_fkey on table public\.inspections \(on table catalogue\.parts\)/,
+      );
       assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
     });
 
@@ -138,7 +146,12 @@ describe('restore --clean on real schemas', function () {
         const started = Date.now();
         const result = await restore(target, 'complete', ['--clean']);
         assertOneLineError(result);
-        assert.match(result.stderr, new RegExp(`another session holds locks on tables this restore must change, in an idle transaction: pid ${holder.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds AccessShareLock on catalogue\\.assemblies\\)`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `another session holds locks on tables this restore must change, in an idle transaction: pid ${holder.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds AccessShareLock on catalogue\\.assemblies\\)`,
+          ),
+        );
         assert.match(result.stderr, new RegExp(`pg_terminate_backend\\(${holder.pid}\\)`));
         assert.ok(Date.now() - started < 8_000, 'refused without waiting for the lock');
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
@@ -147,7 +160,7 @@ describe('restore --clean on real schemas', function () {
       }
     });
 
-    it('loading rows is held up only by locks that keep rows out: a reader\'s idle transaction is no reason to refuse, a writer\'s exclusive lock is', async function () {
+    it("loading rows is held up only by locks that keep rows out: a reader's idle transaction is no reason to refuse, a writer's exclusive lock is", async function () {
       const target = 'rows_only';
       await server.createDatabase(target);
       const schema = await restore(target, 'schema');
@@ -165,7 +178,10 @@ describe('restore --clean on real schemas', function () {
       try {
         const refused = await restore('rows_blocked', 'data');
         assertOneLineError(refused);
-        assert.match(refused.stderr, new RegExp(`in an idle transaction: pid ${writer.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds ShareLock on catalogue\\.assemblies\\)`));
+        assert.match(
+          refused.stderr,
+          new RegExp(`in an idle transaction: pid ${writer.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds ShareLock on catalogue\\.assemblies\\)`),
+        );
       } finally {
         await writer.release();
       }
@@ -209,7 +225,10 @@ describe('restore --clean on real schemas', function () {
       {
         name: 'the server ends its session',
         end: async () => {
-          await server.query('postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pulse-backup restore %' AND wait_event_type = 'Lock'");
+          await server.query(
+            'postgres',
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pulse-backup restore %' AND wait_event_type = 'Lock'",
+          );
         },
       },
     ];
@@ -217,16 +236,38 @@ describe('restore --clean on real schemas', function () {
       it(`when ${ending.name}`, async function () {
         const target = await copyOfSource(`sequences_${endings.indexOf(ending)}`);
         // The application moved on since the backup: its sequences are ahead.
-        await server.query(target, "INSERT INTO catalogue.assemblies (part_id, component_id) SELECT 1, 2 FROM generate_series(1, 50); INSERT INTO catalogue.parts (code) VALUES ('P-NEW')");
+        await server.query(
+          target,
+          "INSERT INTO catalogue.assemblies (part_id, component_id) SELECT 1, 2 FROM generate_series(1, 50); INSERT INTO catalogue.parts (code) VALUES ('P-NEW')",
+        );
         const before = await fingerprintDatabase(server.url(target));
         const holder = new Client({ connectionString: server.url(target), application_name: 'report-reader' });
         await holder.connect();
         try {
           await holder.query('BEGIN; SELECT count(*) FROM catalogue.released_counts');
-          const { subprocess } = await startCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup', ...(ending.args ?? [])]);
+          const { subprocess } = await startCli([
+            'restore',
+            manifest.id,
+            '--mode',
+            'data',
+            '--clean',
+            '--db',
+            server.url(target),
+            '--dir',
+            folder,
+            '--yes',
+            '--no-safety-backup',
+            ...(ending.args ?? []),
+          ]);
           // psql waits on the view's lock once every sequence is set.
           await waitFor(
-            async () => (await server.query<{ waiting: boolean }>('postgres', "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'REFRESH MATERIALIZED VIEW%') AS waiting"))[0].waiting,
+            async () =>
+              (
+                await server.query<{ waiting: boolean }>(
+                  'postgres',
+                  "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'REFRESH MATERIALIZED VIEW%') AS waiting",
+                )
+              )[0].waiting,
             60_000,
             'the restore to wait on the materialized view',
           );
@@ -247,7 +288,7 @@ describe('restore --clean on real schemas', function () {
     }
   });
 
-  describe('a schema larger than the server\'s lock table', function () {
+  describe("a schema larger than the server's lock table", function () {
     // 10 lock slots × 32 backends: room for about 620 locks in one transaction, as 64 × 122 is for about 12,850.
     const small = useServer({ settings: { max_connections: '10', max_locks_per_transaction: '10', superuser_reserved_connections: '2' } });
     let wide: Manifest;
@@ -256,7 +297,10 @@ describe('restore --clean on real schemas', function () {
     before(async function () {
       await small.createDatabase('wide');
       for (let batch = 0; batch < 3; batch += 1) {
-        await small.query('wide', `DO $$ BEGIN FOR i IN ${batch * 50 + 1}..${batch * 50 + 50} LOOP EXECUTE format('CREATE TABLE public.t%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$`);
+        await small.query(
+          'wide',
+          `DO $$ BEGIN FOR i IN ${batch * 50 + 1}..${batch * 50 + 50} LOOP EXECUTE format('CREATE TABLE public.t%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$`,
+        );
       }
       wideFolder = newFolder();
       wide = await backupSet(small, 'wide', wideFolder, 'wide');
@@ -266,7 +310,10 @@ describe('restore --clean on real schemas', function () {
       await small.createDatabase('wide_target');
       const result = await runCli(['restore', wide.id, '--mode', 'complete', '--db', small.url('wide_target'), '--dir', wideFolder, '--yes', '--no-safety-backup']);
       assertOneLineError(result);
-      const match = /would lock about ([\d,]+) tables, indexes and sequences in one transaction, more than the server has room for \(max_locks_per_transaction = 10\): set max_locks_per_transaction to at least (\d+) \(ALTER SYSTEM SET max_locks_per_transaction = \d+; as a superuser, then restart the server\)/.exec(result.stderr);
+      const match =
+        /would lock about ([\d,]+) tables, indexes and sequences in one transaction, more than the server has room for \(max_locks_per_transaction = 10\): set max_locks_per_transaction to at least (\d+) \(ALTER SYSTEM SET max_locks_per_transaction = \d+; as a superuser, then restart the server\)/.exec(
+          result.stderr,
+        );
       assert.ok(match, result.stderr);
       const [{ count }] = await small.query<{ count: string }>('wide_target', "SELECT count(*)::text AS count FROM pg_tables WHERE schemaname = 'public'");
       assert.equal(count, '0');

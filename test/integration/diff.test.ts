@@ -29,7 +29,7 @@ describe('diff', function () {
     return JSON.parse(result.stdout) as DiffResult;
   }
 
-  describe('right after a backup, every sample\'s database reads as its set', function () {
+  describe("right after a backup, every sample's database reads as its set", function () {
     for (const sample of sampleCases()) {
       it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, async function () {
         const database = `diff_${sample.name}`;
@@ -37,7 +37,10 @@ describe('diff', function () {
         await loadSample(server, database, sample);
         const { folder, manifest } = await backup(database, 'sample');
         const result = await diff(manifest.id, folder, database);
-        assert.deepEqual(result.tables.filter((table) => table.state !== 'same'), []);
+        assert.deepEqual(
+          result.tables.filter((table) => table.state !== 'same'),
+          [],
+        );
         assert.deepEqual(result.objects, []);
         assert.deepEqual(result.sequences, []);
         assert.equal(result.same, true);
@@ -72,35 +75,46 @@ describe('diff', function () {
     const result = await diff(manifest.id, folder, database);
     assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(database))), [], 'diff writes nothing');
 
-    const changed = result.tables.filter((table) => table.state !== 'same').map((table) => ({ name: `${table.schema}.${table.name}`, state: table.state, rows: table.rows && { added: table.rows.added, removed: table.rows.removed, changed: table.rows.changed, exact: table.rows.exact } }));
-    assert.deepEqual(changed, [
-      { name: 'public.organizations', state: 'changed', rows: { added: 0, removed: 0, changed: 1, exact: true } },
-      { name: 'public.customer_returns', state: 'dropped', rows: undefined },
-      { name: 'public.notifications', state: 'changed', rows: { added: 0, removed: 2, changed: 0, exact: true } },
-      { name: 'public.group', state: 'changed', rows: { added: 1, removed: 0, changed: 0, exact: true } },
-    ].sort((a, b) => result.tables.findIndex((table) => `${table.schema}.${table.name}` === a.name) - result.tables.findIndex((table) => `${table.schema}.${table.name}` === b.name)));
+    const changed = result.tables
+      .filter((table) => table.state !== 'same')
+      .map((table) => ({
+        name: `${table.schema}.${table.name}`,
+        state: table.state,
+        rows: table.rows && { added: table.rows.added, removed: table.rows.removed, changed: table.rows.changed, exact: table.rows.exact },
+      }));
+    assert.deepEqual(
+      changed,
+      [
+        { name: 'public.organizations', state: 'changed', rows: { added: 0, removed: 0, changed: 1, exact: true } },
+        { name: 'public.customer_returns', state: 'dropped', rows: undefined },
+        { name: 'public.notifications', state: 'changed', rows: { added: 0, removed: 2, changed: 0, exact: true } },
+        { name: 'public.group', state: 'changed', rows: { added: 1, removed: 0, changed: 0, exact: true } },
+      ].sort(
+        (a, b) => result.tables.findIndex((table) => `${table.schema}.${table.name}` === a.name) - result.tables.findIndex((table) => `${table.schema}.${table.name}` === b.name),
+      ),
+    );
     const detail = (name: string) => result.tables.find((table) => `${table.schema}.${table.name}` === name)?.detail;
     assert.match(detail('public.organizations') ?? '', new RegExp(`^1 row changed \\(first: id = ${ids.organization}\\)`));
     assert.match(detail('public.notifications') ?? '', new RegExp(`^2 rows removed \\(first: id = (${ids.notifications.join('|')})\\)`));
     assert.match(detail('public.group') ?? '', new RegExp(`^1 row added \\(first: id = ${ids.group}\\)`));
 
-    assert.deepEqual(
-      result.objects.map((object) => `${object.change} ${object.type} ${object.schema}.${object.name}`).sort(),
-      [
-        'added TABLE public.added_since',
-        'changed FUNCTION shop floor.Fahrenheit from °C(numeric)',
-        'dropped CONSTRAINT public.customer_returns customer_returns_pkey',
-        'dropped FK CONSTRAINT public.customer_returns customer_returns_work_order_id_fkey',
-        'dropped SEQUENCE public.customer_returns_id_seq',
-        'dropped TABLE public.customer_returns',
-      ],
-    );
+    assert.deepEqual(result.objects.map((object) => `${object.change} ${object.type} ${object.schema}.${object.name}`).sort(), [
+      'added TABLE public.added_since',
+      'changed FUNCTION shop floor.Fahrenheit from °C(numeric)',
+      'dropped CONSTRAINT public.customer_returns customer_returns_pkey',
+      'dropped FK CONSTRAINT public.customer_returns customer_returns_work_order_id_fkey',
+      'dropped SEQUENCE public.customer_returns_id_seq',
+      'dropped TABLE public.customer_returns',
+    ]);
     assert.deepEqual(result.sequences, [{ name: 'public.customer_returns_id_seq', expected: '1 (not yet used)', found: 'no such sequence' }]);
     assert.equal(result.same, false);
 
     const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^Since changes_\d+_\d+, diff_changes has changed: 4 tables of \d+ with other rows or gone; 6 schema objects added, dropped or changed; 1 sequence moved; restoring the set would undo that/);
+    assert.match(
+      text.stdout,
+      /^Since changes_\d+_\d+, diff_changes has changed: 4 tables of \d+ with other rows or gone; 6 schema objects added, dropped or changed; 1 sequence moved; restoring the set would undo that/,
+    );
     assert.match(text.stdout, /^ {2}public\.organizations +1 row changed \(first: id = \d+\); /m);
     assert.match(text.stdout, /^ {2}table public\.customer_returns: dropped since the set \(a restore brings it back\)$/m);
   });

@@ -45,8 +45,7 @@ describe('clear errors', function () {
     folder = newFolder();
   });
 
-  const backupInto = (dir: string, db: string, extra: string[] = []) =>
-    runCli(['backup', '--db', db, '--dir', dir, '--prefix', 'app', ...extra]);
+  const backupInto = (dir: string, db: string, extra: string[] = []) => runCli(['backup', '--db', db, '--dir', dir, '--prefix', 'app', ...extra]);
 
   it('a server that is down: connection refused, fast, and nothing written', async function () {
     const dir = join(folder, 'down');

@@ -12,8 +12,7 @@ function factorySample(): SampleCase {
 
 /** Facts that must not depend on the server version: the data itself. */
 function dataFacts(fingerprint: Fingerprint): Map<string, string> {
-  const isData = (key: string): boolean =>
-    key.startsWith('rows of ') || key.startsWith('value of sequence ') || /^large object \d+$/.test(key);
+  const isData = (key: string): boolean => key.startsWith('rows of ') || key.startsWith('value of sequence ') || /^large object \d+$/.test(key);
   return new Map([...fingerprint.facts].filter(([key]) => isData(key)));
 }
 
@@ -144,9 +143,7 @@ describe('database fingerprints', function () {
         try {
           await loadSample(server, database, sample);
           const fingerprint = await fingerprintDatabase(server.url(database));
-          const tablesWithRows = [...fingerprint.facts].filter(
-            ([key, value]) => key.startsWith('rows of table ') && !value.startsWith('0 rows'),
-          );
+          const tablesWithRows = [...fingerprint.facts].filter(([key, value]) => key.startsWith('rows of table ') && !value.startsWith('0 rows'));
           assert.ok(tablesWithRows.length > 0, `${sample.file} loaded without error but no table has rows`);
         } finally {
           await server.dropDatabase(database);

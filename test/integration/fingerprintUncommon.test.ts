@@ -65,7 +65,10 @@ describe('database fingerprints of uncommon objects (uncommonObjects)', function
       else assert.match(fact, value, key);
       assert.equal(everyday.facts.has(key), false, `"${key}" is in the everyday fingerprint`);
     }
-    assert.ok([...full.facts.keys()].some((key) => key.startsWith('user mapping postgres on server plain_server')), 'the user mapping');
+    assert.ok(
+      [...full.facts.keys()].some((key) => key.startsWith('user mapping postgres on server plain_server')),
+      'the user mapping',
+    );
   });
 
   it('sees an operator, a cast and a publication go', async function () {

@@ -16,7 +16,6 @@ import { backupSet, listSets, useServer, useTempFolders, type ListedJson } from 
 import { holdTable } from '../support/tableLock';
 import { sampleCases } from '../samples';
 
-
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
   assert.ok(child.pid);
@@ -141,7 +140,10 @@ describe('what a killed run leaves', function () {
       const restore = await runCli(['restore', other.id, '--mode', 'complete', '--db', server.url(restoreTarget), '--dir', folder, '--yes', '--no-safety-backup']);
       assert.equal(restore.code, 0, restore.stderr);
       assert.deepEqual(hiddenFiles(folder), []);
-      assert.deepEqual((await listSets(folder)).map((set) => set.id), [other.id]);
+      assert.deepEqual(
+        (await listSets(folder)).map((set) => set.id),
+        [other.id],
+      );
       assert.ok(!readdirSync(folder).some((name) => name.includes(made.timestamp)), 'nothing of the broken set is left');
     });
   });
@@ -167,7 +169,11 @@ describe('what a killed run leaves', function () {
         await blocker.release();
       }
       assert.ok(hiddenFiles(folder).length > 0, 'the killed safety backup left hidden files');
-      assert.deepEqual((await listSets(folder)).map((listed) => listed.id), [set.id], 'they are not listed as a set');
+      assert.deepEqual(
+        (await listSets(folder)).map((listed) => listed.id),
+        [set.id],
+        'they are not listed as a set',
+      );
 
       const run =
         cleaner === 'prune'

@@ -50,7 +50,7 @@ describe('listing a backups folder', function () {
     return JSON.parse(result.stdout) as ListedJson[];
   }
 
-  it('lists this tool\'s set, the old script\'s set and the broken one, newest first, and nothing else', async function () {
+  it("lists this tool's set, the old script's set and the broken one, newest first, and nothing else", async function () {
     const sets = await list();
     assert.deepEqual(
       sets.map((set) => [set.id, set.status]),

@@ -32,7 +32,12 @@ describe('a table another session holds', function () {
       try {
         const result = await runCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', 'locked', '--lock-timeout', '2']);
         assertOneLineError(result);
-        assert.match(result.stderr, new RegExp(`${table.replace('.', '\\.')} is locked by another session, pid ${holder.pid} \\(schema-migrator, postgres, idle in transaction for \\d+ s, holds AccessExclusiveLock on ${table.replace('.', '\\.')}\\)`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `${table.replace('.', '\\.')} is locked by another session, pid ${holder.pid} \\(schema-migrator, postgres, idle in transaction for \\d+ s, holds AccessExclusiveLock on ${table.replace('.', '\\.')}\\)`,
+          ),
+        );
         assert.match(result.stderr, /the backup waited 2 s for it and stopped; nothing was written/);
         assert.match(result.stderr, new RegExp(`SELECT pg_terminate_backend\\(${holder.pid}\\)`));
         assert.ok(result.durationMs < 20_000, `took ${result.durationMs} ms`);

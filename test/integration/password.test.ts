@@ -14,7 +14,6 @@ import { commandLineOf, hasProc } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
 
-
 describe('the password', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-password-');
@@ -31,8 +30,8 @@ describe('the password', function () {
   /** The server's URL without its password: what a person should put on a command line. */
   const urlWithoutPassword = () => `postgresql://${server.user}@${server.host}:${server.port}/${database}`;
 
-  it('given in --db, leaves the CLI\'s visible command line before the CLI does anything', async function () {
-    if (!hasProc) skipBecause(this, 'needs /proc to read a process\'s command line');
+  it("given in --db, leaves the CLI's visible command line before the CLI does anything", async function () {
+    if (!hasProc) skipBecause(this, "needs /proc to read a process's command line");
     const dir = join(folder, 'argv');
     // Hold the table, so the backup waits for it while its command line is read.
     const blocker = await holdTable(server.url(database), 'notes');
@@ -81,7 +80,14 @@ describe('the password', function () {
     async function onTerminal(args: string[], typed?: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | undefined; output: string }> {
       const execa = await loadExeca();
       const quoted = [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
-      const child = execa('script', ['-qec', quoted, '/dev/null'], { cwd: REPO_ROOT, env: { ...cleanEnv(), TERM: 'xterm', ...env }, extendEnv: false, reject: false, stdin: 'pipe', timeout: 60_000 });
+      const child = execa('script', ['-qec', quoted, '/dev/null'], {
+        cwd: REPO_ROOT,
+        env: { ...cleanEnv(), TERM: 'xterm', ...env },
+        extendEnv: false,
+        reject: false,
+        stdin: 'pipe',
+        timeout: 60_000,
+      });
       let output = '';
       let answered = false;
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -112,7 +118,10 @@ describe('the password', function () {
     it('a password on the command line brings a note on where it belongs, and the backup runs', async function () {
       const result = await onTerminal(['backup', '--db', server.url(database), '--dir', join(folder, 'tty-argv'), '--prefix', 'ttyargv']);
       assert.equal(result.code, 0, result.output);
-      assert.match(result.output, /pulse-backup: note: a password on the command line can be read by other users of this machine .*: set PGPASSWORD, add it to ~\/\.pgpass, or put the whole URL in PULSE_BACKUP_DB_URL instead/);
+      assert.match(
+        result.output,
+        /pulse-backup: note: a password on the command line can be read by other users of this machine .*: set PGPASSWORD, add it to ~\/\.pgpass, or put the whole URL in PULSE_BACKUP_DB_URL instead/,
+      );
     });
   });
 });

@@ -23,7 +23,7 @@ function outsideAddress(): string | undefined {
     .find((address) => address !== undefined && address.family === 'IPv4' && !address.internal)?.address;
 }
 
-describe('sslmode=prefer (no sslmode given) for the engine\'s own session', function () {
+describe("sslmode=prefer (no sslmode given) for the engine's own session", function () {
   const address = outsideAddress();
   const unavailable = address === undefined ? 'this machine has no IPv4 address besides loopback' : certificatesUnavailableReason();
   let certificates: TestCertificates | undefined;
@@ -36,7 +36,10 @@ describe('sslmode=prefer (no sslmode given) for the engine\'s own session', func
       this.skip();
     }
     certificates = makeCertificates(['localhost']);
-    tlsServer = await startServer({ alsoListenOn: address, ssl: { certificateFile: certificates.certificateFile, keyFile: certificates.keyFile, caFile: certificates.caFile, hostName: 'localhost' } });
+    tlsServer = await startServer({
+      alsoListenOn: address,
+      ssl: { certificateFile: certificates.certificateFile, keyFile: certificates.keyFile, caFile: certificates.caFile, hostName: 'localhost' },
+    });
     plainServer = await startServer({ alsoListenOn: address });
   });
 
@@ -60,7 +63,7 @@ describe('sslmode=prefer (no sslmode given) for the engine\'s own session', func
     }
   }
 
-  it('is encrypted when the server speaks TLS, as pg_dump\'s connection is', async function () {
+  it("is encrypted when the server speaks TLS, as pg_dump's connection is", async function () {
     assert.equal(await usesTls(outsideUrl(tlsServer!)), true);
   });
 

@@ -52,7 +52,13 @@ describe('prove', function () {
         assert.equal(code, 0, `${stderr}\n${JSON.stringify(record?.differences, null, 2)}`);
         assert.equal(record?.outcome, 'proved');
         assert.deepEqual(record.differences, []);
-        assert.deepEqual(record.paths.map((path) => [path.path, path.restored, path.equal, path.schemaEqual]), [['complete', true, true, true], ['schema-then-data', true, true, true]]);
+        assert.deepEqual(
+          record.paths.map((path) => [path.path, path.restored, path.equal, path.schemaEqual]),
+          [
+            ['complete', true, true, true],
+            ['schema-then-data', true, true, true],
+          ],
+        );
         const rows = manifest.digests.tables.reduce((sum, table) => sum + table.rows, 0);
         assert.deepEqual([record.tables, record.rows], [manifest.digests.tables.length, rows]);
         for (const path of record.paths) assert.deepEqual([path.tables, path.rows], [manifest.digests.tables.length, rows], path.path);
@@ -89,9 +95,21 @@ describe('prove', function () {
       const { code, record } = await prove(manifest.id, folder, source);
       assert.equal(code, 1);
       assert.equal(record?.outcome, 'failed');
-      assert.deepEqual(record.paths.map((path) => [path.path, path.equal]), [['complete', true], ['schema-then-data', false]]);
-      assert.deepEqual(record.differences.map(({ path, kind, object }) => ({ path, kind, object })), [{ path: 'schema-then-data', kind: 'rows', object: 'public.organizations' }]);
-      assert.match(record.differences[0].detail, /^1 row changed \(first: id = \d+\); \d+ rows in the set, \d+ restored \(tamper_data_backup_\d+_\d+\.sql no longer holds these rows as the backup recorded them; compared with tamper_complete_backup_\d+_\d+\.sql, which does\)$/);
+      assert.deepEqual(
+        record.paths.map((path) => [path.path, path.equal]),
+        [
+          ['complete', true],
+          ['schema-then-data', false],
+        ],
+      );
+      assert.deepEqual(
+        record.differences.map(({ path, kind, object }) => ({ path, kind, object })),
+        [{ path: 'schema-then-data', kind: 'rows', object: 'public.organizations' }],
+      );
+      assert.match(
+        record.differences[0].detail,
+        /^1 row changed \(first: id = \d+\); \d+ rows in the set, \d+ restored \(tamper_data_backup_\d+_\d+\.sql no longer holds these rows as the backup recorded them; compared with tamper_complete_backup_\d+_\d+\.sql, which does\)$/,
+      );
       assert.match(record.summary, /^NOT proved: schema then data: public\.organizations: 1 row changed/);
       assert.deepEqual(await scratchDatabases(), []);
     });
@@ -101,13 +119,19 @@ describe('prove', function () {
       const file = join(folder, manifest.files.find((candidate) => candidate.type === 'data')!.name);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const oneLetter = (name: string) => `${name.startsWith('X') ? 'Y' : 'X'}${name.slice(1)}`;
-      writeFileSync(file, editFirstRow(readFileSync(file, 'utf8'), 'public.organizations', (fields) => [fields[0], oneLetter(fields[1]), ...fields.slice(2)]));
+      writeFileSync(
+        file,
+        editFirstRow(readFileSync(file, 'utf8'), 'public.organizations', (fields) => [fields[0], oneLetter(fields[1]), ...fields.slice(2)]),
+      );
       const { code, record } = await prove(manifest.id, folder, source);
       assert.equal(code, 1);
-      assert.deepEqual(record?.differences.map(({ path, kind, object }) => [path, kind, object]), [
-        ['schema-then-data', 'checksum', 'data file'],
-        ['schema-then-data', 'rows', 'public.organizations'],
-      ]);
+      assert.deepEqual(
+        record?.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [
+          ['schema-then-data', 'checksum', 'data file'],
+          ['schema-then-data', 'rows', 'public.organizations'],
+        ],
+      );
       assert.match(record.differences[0].detail, /^tamper_data_backup_\d+_\d+\.sql no longer matches the sha256 its manifest recorded: it changed after the backup$/);
     });
 
@@ -120,7 +144,10 @@ describe('prove', function () {
       assert.equal(split[0].kind, 'restore');
       // A materialized view of the schema file reads the table.
       assert.equal(split[0].object, 'schema file');
-      assert.match(split[0].detail, /^does not restore: relation "public\.stock_movements" does not exist \(line \d+ of tamper_schema_backup_\d+_\d+\.sql\); the file uses an object the set's own files do not create/);
+      assert.match(
+        split[0].detail,
+        /^does not restore: relation "public\.stock_movements" does not exist \(line \d+ of tamper_schema_backup_\d+_\d+\.sql\); the file uses an object the set's own files do not create/,
+      );
       assert.ok(record?.paths.find((path) => path.path === 'complete')?.equal, 'the complete file still restores equal');
     });
 
@@ -132,26 +159,47 @@ describe('prove', function () {
       const { code, record } = await prove(manifest.id, folder, source);
       assert.equal(code, 1);
       const split = record!.differences.filter((difference) => difference.path === 'schema-then-data');
-      assert.deepEqual(split.map(({ kind, object, detail }) => [kind, object, kind === 'schema' ? '' : detail]), [
-        ['missing-table', 'public.customer_returns', 'not there after the restore'],
-        ['schema', 'schema', ''],
-        ['sequence', 'public.customer_returns_id_seq', 'expected 1 (not yet used), found no such sequence'],
-      ]);
+      assert.deepEqual(
+        split.map(({ kind, object, detail }) => [kind, object, kind === 'schema' ? '' : detail]),
+        [
+          ['missing-table', 'public.customer_returns', 'not there after the restore'],
+          ['schema', 'schema', ''],
+          ['sequence', 'public.customer_returns_id_seq', 'expected 1 (not yet used), found no such sequence'],
+        ],
+      );
       assert.match(split[1].detail, /^table public\.customer_returns missing after the restore; /);
       assert.match(split[1].detail, /no longer holds the schema the backup recorded; compared with tamper_complete_backup_\d+_\d+\.sql, which does/);
-      assert.deepEqual(record!.differences.filter((difference) => difference.path === 'complete'), []);
+      assert.deepEqual(
+        record!.differences.filter((difference) => difference.path === 'complete'),
+        [],
+      );
     });
 
-    it('a set whose restore fails (a role the scratch server lacks): both ways, psql\'s error and what to do', async function () {
+    it("a set whose restore fails (a role the scratch server lacks): both ways, psql's error and what to do", async function () {
       this.timeout(180_000);
       const other = await startServer();
       try {
         const { code, record } = await prove(manifest.id, folder, source, ['--scratch-db', other.url('postgres')]);
         assert.equal(code, 1);
-        assert.deepEqual(record?.paths.map((path) => [path.path, path.restored]), [['complete', false], ['schema-then-data', false]]);
-        assert.deepEqual(record.differences.map(({ path, kind, object }) => [path, kind, object]), [['complete', 'restore', 'complete file'], ['schema-then-data', 'restore', 'schema file']]);
+        assert.deepEqual(
+          record?.paths.map((path) => [path.path, path.restored]),
+          [
+            ['complete', false],
+            ['schema-then-data', false],
+          ],
+        );
+        assert.deepEqual(
+          record.differences.map(({ path, kind, object }) => [path, kind, object]),
+          [
+            ['complete', 'restore', 'complete file'],
+            ['schema-then-data', 'restore', 'schema file'],
+          ],
+        );
         for (const difference of record.differences) {
-          assert.match(difference.detail, /^does not restore: role "pulse_sample_reader" does not exist \(line \d+ of tamper_\w+_backup_\d+_\d+\.sql\); create the role first \(CREATE ROLE "pulse_sample_reader";\)/);
+          assert.match(
+            difference.detail,
+            /^does not restore: role "pulse_sample_reader" does not exist \(line \d+ of tamper_\w+_backup_\d+_\d+\.sql\); create the role first \(CREATE ROLE "pulse_sample_reader";\)/,
+          );
         }
         assert.equal(record.server.port, other.port, 'the scratch databases were on the other server');
         assert.deepEqual(await scratchDatabases(other), []);
@@ -220,14 +268,17 @@ describe('prove', function () {
     });
 
     it('a role that may not create databases gets one line saying which role can, and how to pass it', async function () {
-      await server.query(fast, 'CREATE ROLE pulse_prove_nobody LOGIN PASSWORD \'nobody\'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO pulse_prove_nobody');
+      await server.query(fast, "CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO pulse_prove_nobody");
       try {
         const url = new URL(server.url(fast));
         url.username = 'pulse_prove_nobody';
         url.password = '';
         const result = await runCli(['prove', fastSet.id, '--db', url.href, '--dir', fastFolder], { env: { PGPASSWORD: 'nobody' } });
         assertOneLineError(result);
-        assert.match(result.stderr, /^pulse-backup: pulse_prove_nobody may not create databases on 127\.0\.0\.1:\d+, and a proof restores the set into new ones it drops afterwards: postgres can: pass --scratch-db postgresql:\/\/postgres@127\.0\.0\.1:\d+\/prove_fast/);
+        assert.match(
+          result.stderr,
+          /^pulse-backup: pulse_prove_nobody may not create databases on 127\.0\.0\.1:\d+, and a proof restores the set into new ones it drops afterwards: postgres can: pass --scratch-db postgresql:\/\/postgres@127\.0\.0\.1:\d+\/prove_fast/,
+        );
       } finally {
         await server.query(fast, 'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM pulse_prove_nobody; DROP ROLE pulse_prove_nobody');
       }
@@ -268,7 +319,10 @@ describe('prove', function () {
       const result = JSON.parse(prune.stdout) as { removed: string[]; kept: string[]; protected: { id: string; reason: string }[]; newestGood: { id: string } };
       assert.deepEqual(result.removed, []);
       assert.deepEqual(result.kept, [newer.id]);
-      assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [[older.id, 'newest-good']]);
+      assert.deepEqual(
+        result.protected.map((set) => [set.id, set.reason]),
+        [[older.id, 'newest-good']],
+      );
       assert.equal(result.newestGood.id, older.id);
       assert.match((await runCli(['list', '--dir', folder])).stdout, new RegExp(`${newer.id} .*ok, PROOF FAILED`));
     });

@@ -19,7 +19,7 @@ import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../support/tamper';
 import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
 
-describe('proving and diffing a Supabase set as the stack\'s own postgres', function () {
+describe("proving and diffing a Supabase set as the stack's own postgres", function () {
   let stack: SupabaseLikeServer;
   const newFolder = useTempFolders('pulse-backup-prove-supabase-');
   let folder: string;
@@ -49,7 +49,10 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
     const [role] = await stack.server.query<{ rolsuper: boolean; rolcreatedb: boolean }>(source, "SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = 'postgres'");
     assert.deepEqual(role, { rolsuper: false, rolcreatedb: true });
     assert.equal(manifest.profile?.name, 'supabase');
-    assert.ok(manifest.digests?.tables.some((table) => table.schema === 'auth' && table.name === 'users' && table.rows > 0), 'the set holds auth.users rows');
+    assert.ok(
+      manifest.digests?.tables.some((table) => table.schema === 'auth' && table.name === 'users' && table.rows > 0),
+      'the set holds auth.users rows',
+    );
   });
 
   it('restores into scratch databases with the platform, both ways, and reads back equal; the live database is not written', async function () {
@@ -59,7 +62,10 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
     assert.equal(record?.outcome, 'proved');
     assert.equal(record.profile, 'supabase');
     assert.equal(record.server.user, 'postgres');
-    assert.deepEqual(record.paths.map((path) => path.equal), [true, true]);
+    assert.deepEqual(
+      record.paths.map((path) => path.equal),
+      [true, true],
+    );
     assert.equal(record.tables, manifest.digests?.tables.length);
     assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(stack.server.url(source))), []);
     const left = await stack.server.query<{ name: string }>(source, "SELECT datname AS name FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%'");
@@ -73,11 +79,16 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
       const set = JSON.parse(backup.stdout) as Manifest;
       const columns = set.digests!.tables.find((table) => table.schema === 'auth' && table.name === 'users')!.columns;
       const email = columns.indexOf('email');
-      rewriteSetFile(copy, set, 'data', (text) => editFirstRow(text, 'auth.users', (fields) => fields.map((field, index) => (index === email ? 'someone.else@example.test' : field))));
+      rewriteSetFile(copy, set, 'data', (text) =>
+        editFirstRow(text, 'auth.users', (fields) => fields.map((field, index) => (index === email ? 'someone.else@example.test' : field))),
+      );
       const result = await runCli(['prove', set.id, '--db', stack.asPostgres(source), '--dir', copy, '--json']);
       assert.equal(result.code, 1, result.stderr);
       const record = JSON.parse(result.stdout) as ProofRecord;
-      assert.deepEqual(record.differences.map(({ path, kind, object }) => [path, kind, object]), [['schema-then-data', 'rows', 'auth.users']]);
+      assert.deepEqual(
+        record.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [['schema-then-data', 'rows', 'auth.users']],
+      );
       assert.match(record.differences[0].detail, /^1 row changed \(first: id = [0-9a-f-]{36}\)/);
     } finally {
       rmSync(copy, { recursive: true, force: true });
@@ -92,13 +103,22 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
       const backup = await runCli(['backup', '--db', stack.asPostgres(copy), '--dir', changedFolder, '--prefix', 'app', '--json']);
       assert.equal(backup.code, 0, backup.stderr);
       const set = JSON.parse(backup.stdout) as Manifest;
-      await stack.server.query(copy, "INSERT INTO public.posts (author_id, slug, title) SELECT id, 'after-the-backup', 'After the backup' FROM public.profiles ORDER BY id LIMIT 1");
+      await stack.server.query(
+        copy,
+        "INSERT INTO public.posts (author_id, slug, title) SELECT id, 'after-the-backup', 'After the backup' FROM public.profiles ORDER BY id LIMIT 1",
+      );
       const result = await runCli(['diff', set.id, '--db', stack.asPostgres(copy), '--dir', changedFolder, '--json']);
       assert.equal(result.code, 0, result.stderr);
       const diff = JSON.parse(result.stdout) as DiffResult;
-      assert.deepEqual(diff.tables.filter((table) => table.state !== 'same').map((table) => [`${table.schema}.${table.name}`, table.rows?.added]), [['public.posts', 1]]);
+      assert.deepEqual(
+        diff.tables.filter((table) => table.state !== 'same').map((table) => [`${table.schema}.${table.name}`, table.rows?.added]),
+        [['public.posts', 1]],
+      );
       assert.deepEqual(diff.objects, []);
-      assert.deepEqual(diff.sequences.map((sequence) => sequence.name), ['public.posts_id_seq']);
+      assert.deepEqual(
+        diff.sequences.map((sequence) => sequence.name),
+        ['public.posts_id_seq'],
+      );
     } finally {
       rmSync(changedFolder, { recursive: true, force: true });
     }
@@ -109,7 +129,10 @@ describe('proving and diffing a Supabase set as the stack\'s own postgres', func
     try {
       const refused = await runCli(['prove', manifest.id, '--db', stack.asPostgres(source), '--dir', folder]);
       assertOneLineError(refused);
-      assert.match(refused.stderr, /^pulse-backup: postgres may not create databases on 127\.0\.0\.1:\d+, and a proof restores the set into new ones it drops afterwards: supabase_admin can: pass --scratch-db postgresql:\/\/supabase_admin@127\.0\.0\.1:\d+\/app \(its password in PGPASSWORD or ~\/\.pgpass\), or ALTER ROLE postgres CREATEDB$/);
+      assert.match(
+        refused.stderr,
+        /^pulse-backup: postgres may not create databases on 127\.0\.0\.1:\d+, and a proof restores the set into new ones it drops afterwards: supabase_admin can: pass --scratch-db postgresql:\/\/supabase_admin@127\.0\.0\.1:\d+\/app \(its password in PGPASSWORD or ~\/\.pgpass\), or ALTER ROLE postgres CREATEDB$/,
+      );
       const { code, record, stderr } = await prove(['--scratch-db', stack.server.url(source, 'supabase_admin')]);
       assert.equal(code, 0, `${stderr}\n${JSON.stringify(record?.differences, null, 2)}`);
       assert.equal(record?.server.user, 'supabase_admin');

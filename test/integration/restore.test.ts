@@ -17,7 +17,6 @@ import { backupSet, restoreSet, useServer, useTempFolders } from '../support/int
 import { startServer } from '../support/pgServer';
 import { plainFor, sampleCases, loadSample } from '../samples';
 
-
 describe('restore', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-restore-');
@@ -255,7 +254,7 @@ describe('restore', function () {
       }
     });
 
-    it('complete into a database that has the backup\'s objects is refused without --clean', async function () {
+    it("complete into a database that has the backup's objects is refused without --clean", async function () {
       const target = 'has_objects';
       await server.createDatabase(target, { template: source });
       const result = await restoreSet(server, manifest.id, folder, target, 'complete');

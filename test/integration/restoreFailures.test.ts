@@ -77,7 +77,10 @@ describe('a restore cut off mid-way', function () {
       const result = await subprocess;
       const stderr = String(result.stderr);
       assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr, durationMs: 0 });
-      assert.match(stderr, /the server ended the restore's session before it finished \(terminating connection due to administrator command\), so nothing was committed: check that the database server runs/);
+      assert.match(
+        stderr,
+        /the server ended the restore's session before it finished \(terminating connection due to administrator command\), so nothing was committed: check that the database server runs/,
+      );
       assert.doesNotMatch(stderr, /API or pooler|host and port/);
     } finally {
       await other.stop();

@@ -21,16 +21,17 @@ import { backupSet, listSets, useServer, useTempFolders } from '../support/integ
 import { sampleCases } from '../samples';
 import { closedPort } from '../support/ports';
 
-
 const PREFIX = 'factory_pulse';
 
 /** Every file in the folder with its sha256: what "left untouched" means. */
 function folderState(folder: string): Record<string, string> {
   const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort()) state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+  for (const name of readdirSync(folder).sort())
+    state[name] = createHash('sha256')
+      .update(readFileSync(join(folder, name)))
+      .digest('hex');
   return state;
 }
-
 
 describe('retention', function () {
   const server = useServer();
@@ -59,7 +60,6 @@ describe('retention', function () {
     }
     return setIdFor(prefix, timestamp);
   }
-
 
   async function prune(folder: string, args: string[], cwd?: string): Promise<PruneJson> {
     const result = await runCli(['prune', '--dir', folder, ...args, '--json'], cwd ? { cwd } : {});
@@ -190,7 +190,10 @@ describe('retention', function () {
     assert.ok(sets.every((set) => set.status === 'complete'));
     assert.match(third.stdout, new RegExp(`Retention \\(keep 2\\): removed 1 older set \\([^)]+\\): ${firstId}`));
     const history = await readHistory(folder, sets[0].id);
-    assert.deepEqual(history.retention.map((event) => [event.keep, event.removed]), [[2, [firstId]]]);
+    assert.deepEqual(
+      history.retention.map((event) => [event.keep, event.removed]),
+      [[2, [firstId]]],
+    );
   });
 
   it('backup without --keep into a folder of eleven sets it never kept removes nothing, says so, and prune removes them', async function () {
@@ -201,7 +204,10 @@ describe('retention', function () {
     assert.equal(result.code, 0, result.stderr);
     const manifest = JSON.parse(result.stdout) as Manifest;
     assert.match(result.stderr, /Retention \(keep 10\): removed nothing/);
-    assert.match(result.stderr, /Retention held back 2 sets \([^)]+\) it would remove, because that needs a confirmation \(2 sets this policy has not kept before \(retention has not run in this folder yet\)\): factory_pulse_20250101_000000, factory_pulse_20250102_000000\./);
+    assert.match(
+      result.stderr,
+      /Retention held back 2 sets \([^)]+\) it would remove, because that needs a confirmation \(2 sets this policy has not kept before \(retention has not run in this folder yet\)\): factory_pulse_20250101_000000, factory_pulse_20250102_000000\./,
+    );
     assert.match(result.stderr, /Run pulse-backup prune with the same --keep flags to remove them/);
     for (const name of Object.keys(before)) assert.ok(readdirSync(folder).includes(name), `${name} is still there`);
     assert.equal((await listSets(folder)).length, 12);
@@ -234,7 +240,10 @@ describe('retention', function () {
     const result = await prune(folder, ['--prefix', PREFIX, '--keep-daily', '2', '--keep-weekly', '2']);
     assert.deepEqual(result.policy, { last: 0, hourly: 0, daily: 2, weekly: 2, monthly: 0, yearly: 0 });
     assert.deepEqual([...result.removed].sort(), ['factory_pulse_20250106_090000', 'factory_pulse_20250106_180000', 'factory_pulse_20250115_090000']);
-    assert.deepEqual((await listSets(folder)).map((set) => set.id), ['factory_pulse_20250115_180000', 'factory_pulse_20250114_090000', 'factory_pulse_20250107_090000']);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      ['factory_pulse_20250115_180000', 'factory_pulse_20250114_090000', 'factory_pulse_20250107_090000'],
+    );
 
     const refused = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep-last', '0']);
     assertOneLineError(refused, 2);
@@ -264,7 +273,10 @@ describe('retention', function () {
     assert.deepEqual(fewer.kept, [backupId]);
     assert.deepEqual(fewer.keptSafety, [safetyIds[0]]);
     assert.deepEqual([...fewer.removed].sort(), safetyIds.slice(1).sort());
-    assert.deepEqual((await listSets(folder)).map((set) => set.id), [safetyIds[0], backupId]);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [safetyIds[0], backupId],
+    );
 
     const text = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1', '--keep-safety', '0', '--dry-run']);
     assert.equal(text.code, 0, text.stderr);
@@ -293,10 +305,13 @@ describe('retention', function () {
     const again = await runCli(['pin', id, '--dir', folder, '--json']);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout), { id, pinned: true, changed: false });
-    assert.deepEqual((await listSets(folder)).map((set) => [set.id, set.pinned]), [
-      ['factory_pulse_20250102_000000', false],
-      [id, true],
-    ]);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => [set.id, set.pinned]),
+      [
+        ['factory_pulse_20250102_000000', false],
+        [id, true],
+      ],
+    );
     const table = await runCli(['list', '--dir', folder]);
     assert.match(table.stdout, new RegExp(`${id} .* ok \\(pinned\\)`));
     assert.deepEqual((await prune(folder, ['--prefix', PREFIX, '--keep', '1'])).protected, [{ id, reason: 'pinned' }]);

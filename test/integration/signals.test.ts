@@ -61,7 +61,19 @@ describe('signals and stuck tools', function () {
     // psql waits at the first DROP for a table the target's other session holds.
     const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE', busy: true });
     try {
-      const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', server.url(target), '--dir', join(folder, 'kill-psql'), '--yes']);
+      const { subprocess } = await startCli([
+        'restore',
+        set.id,
+        '--mode',
+        'complete',
+        '--clean',
+        '--no-safety-backup',
+        '--db',
+        server.url(target),
+        '--dir',
+        join(folder, 'kill-psql'),
+        '--yes',
+      ]);
       await waitFor('psql to run', () => toolProcessesOf('psql', server.port).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       subprocess.kill('SIGKILL');
@@ -93,7 +105,15 @@ describe('signals and stuck tools', function () {
   it('SIGTERM while connecting to a server that never answers ends the run within seconds, not at the connect timeout', async function () {
     const silent = await silentServer();
     try {
-      const { subprocess } = await startCli(['backup', '--db', `postgresql://postgres@127.0.0.1:${silent.port}/app?connect_timeout=60`, '--dir', join(folder, 'silent'), '--prefix', 's']);
+      const { subprocess } = await startCli([
+        'backup',
+        '--db',
+        `postgresql://postgres@127.0.0.1:${silent.port}/app?connect_timeout=60`,
+        '--dir',
+        join(folder, 'silent'),
+        '--prefix',
+        's',
+      ]);
       await waitFor('the CLI to connect', () => silent.connections > 0);
       const sent = Date.now();
       process.kill(subprocess.pid!, 'SIGTERM');

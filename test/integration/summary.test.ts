@@ -92,7 +92,11 @@ describe('pulse-backup summary', function () {
       for (const mode of ['complete', 'schema', 'data']) {
         assert.ok(markdown.includes(`\`\`\`sh\npulse-backup restore ${manifest.id} --mode ${mode} --dir '${folder.replace(/'/g, "'\\''")}'\n\`\`\``), mode);
       }
-      assert.ok(markdown.includes(`psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f '${join(folder, manifest.files.find((file) => file.type === 'complete')!.name).replace(/'/g, "'\\''")}'`));
+      assert.ok(
+        markdown.includes(
+          `psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f '${join(folder, manifest.files.find((file) => file.type === 'complete')!.name).replace(/'/g, "'\\''")}'`,
+        ),
+      );
     });
 
     it('shows the figures of the manifest: server, sizes, duration', function () {

@@ -42,8 +42,7 @@ describe('the Supabase profile', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-supabase-');
 
-  before(async function () {
-  });
+  before(async function () {});
 
   async function backup(database: string, prefix: string, extra: string[] = []): Promise<{ folder: string; manifest: Manifest }> {
     const folder = newFolder();
@@ -74,8 +73,14 @@ describe('the Supabase profile', function () {
         assert.ok(historiesHere.length >= 2, JSON.stringify(profile.leftOut.tableData));
         for (const table of historiesHere) assert.match(table.why, /migration history/);
         assert.ok(profile.platformData.includes('auth.users'));
-        assert.ok(profile.attachedObjects.some((object) => object.startsWith('TRIGGER auth.users ')), 'the profile trigger on auth.users');
-        assert.ok(profile.attachedObjects.some((object) => object.startsWith('POLICY storage.objects ')), 'the policies on storage.objects');
+        assert.ok(
+          profile.attachedObjects.some((object) => object.startsWith('TRIGGER auth.users ')),
+          'the profile trigger on auth.users',
+        );
+        assert.ok(
+          profile.attachedObjects.some((object) => object.startsWith('POLICY storage.objects ')),
+          'the policies on storage.objects',
+        );
       });
 
       it('leaves the platform schemas out of the schema file, except the application objects attached to platform tables', function () {

@@ -72,7 +72,10 @@ describe('a Supabase project folder', function () {
     const result = await runCli(['backup'], { cwd: project });
     assertOneLineError(result);
     // No container of that name (or no docker at all): both ways out are named.
-    assert.match(result.stderr, /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+, and docker cannot use the stack's database container supabase_db_Shop_Floor \(.+\)/);
+    assert.match(
+      result.stderr,
+      /supabase\/config\.toml says the database runs PostgreSQL 99, but the newest pg_dump here is \d+, and docker cannot use the stack's database container supabase_db_Shop_Floor \(.+\)/,
+    );
     assert.match(result.stderr, /install the PostgreSQL 99 client tools .*, or start the Supabase stack \(supabase start\) so pg_dump and psql run inside its container/);
     assert.deepEqual(readdirSync(project), ['supabase'], 'no backups folder');
     // An explicit URL to the stack's published port is the stack's server all the same.

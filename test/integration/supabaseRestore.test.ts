@@ -22,7 +22,7 @@ import { useTempFolders } from '../support/integration';
 import { assertSameContent } from '../support/fingerprint';
 import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
 
-describe('Supabase restores as the stack\'s own postgres', function () {
+describe("Supabase restores as the stack's own postgres", function () {
   let stack: SupabaseLikeServer;
   const newFolder = useTempFolders('pulse-backup-supabase-restore-');
   let folder: string;
@@ -89,7 +89,10 @@ describe('Supabase restores as the stack\'s own postgres', function () {
   it('schema --clean then data --clean over a changed copy equals the source', async function () {
     await stack.withApplication('schema_then_data', true);
     // The storage service refuses direct deletes with a trigger; a session in replica mode, as a restore's, goes past it.
-    await stack.server.query('schema_then_data', "UPDATE public.profiles SET username = username || '-renamed'; SET session_replication_role = replica; DELETE FROM storage.objects");
+    await stack.server.query(
+      'schema_then_data',
+      "UPDATE public.profiles SET username = username || '-renamed'; SET session_replication_role = replica; DELETE FROM storage.objects",
+    );
     for (const mode of ['schema', 'data']) {
       const result = await restore('schema_then_data', mode, ['--clean']);
       assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
@@ -150,7 +153,7 @@ describe('Supabase restores as the stack\'s own postgres', function () {
       await sameAsSource('psql_split');
     });
 
-    it('the data file after a reset whose migrations left no rows in the set\'s tables', async function () {
+    it("the data file after a reset whose migrations left no rows in the set's tables", async function () {
       await stack.withApplication('psql_after_reset', false);
       await stack.server.query('psql_after_reset', 'SET session_replication_role = replica; DELETE FROM storage.buckets');
       await run('data: with psql, after supabase db reset', 'psql_after_reset');

@@ -64,7 +64,10 @@ function filesUnder(folder: string): { file: string; text: string }[] {
 
 /** The body of a PEM file: what would show if the certificate itself were copied somewhere. */
 function pemBody(file: string): string {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('-----'))
+    .join('');
 }
 
 /**
@@ -96,10 +99,7 @@ describe('over TLS (a hosted database)', function () {
     certificates = makeCertificates(['localhost']);
     // Another authority, with a certificate for the same name: what a server in the middle would show.
     strangerCertificates = makeCertificates(['localhost'], 'Someone else');
-    [server, plainServer] = await Promise.all([
-      startServer({ ssl: { ...certificates, hostName: 'localhost' } }),
-      startServer(),
-    ]);
+    [server, plainServer] = await Promise.all([startServer({ ssl: { ...certificates, hostName: 'localhost' } }), startServer()]);
     await server.createDatabase(source);
     await server.loadSql(source, factory.file);
     await plainServer.createDatabase(source);
@@ -128,7 +128,10 @@ describe('over TLS (a hosted database)', function () {
   /** Neither the password nor the CA (its path or its text) is in any file under `folder`. */
   function assertNoSecretsIn(folder: string): void {
     const files = filesUnder(folder);
-    assert.ok(files.some((entry) => entry.file.endsWith('.manifest.json')), 'the folder holds a set');
+    assert.ok(
+      files.some((entry) => entry.file.endsWith('.manifest.json')),
+      'the folder holds a set',
+    );
     for (const { file, text } of files) {
       assert.ok(!text.includes(server.password), `${file} holds the password`);
       assert.ok(!text.includes(certificates.caFile) && !text.includes(certificates.folder), `${file} names the CA file`);
@@ -207,7 +210,21 @@ describe('over TLS (a hosted database)', function () {
     await server.createDatabase(target, { template: source });
     const reader = await holdTable(server.url(target), 'public.messages', { mode: 'ACCESS SHARE', busy: true });
     try {
-      const { subprocess } = await startCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', url('localhost', target, verifyFull()), '--dir', folder, '--yes', '--lock-timeout', '60', '--no-safety-backup']);
+      const { subprocess } = await startCli([
+        'restore',
+        manifest.id,
+        '--mode',
+        'data',
+        '--clean',
+        '--db',
+        url('localhost', target, verifyFull()),
+        '--dir',
+        folder,
+        '--yes',
+        '--lock-timeout',
+        '60',
+        '--no-safety-backup',
+      ]);
       const psql = await whileRunning(subprocess, 'psql', server.port);
       await reader.release();
       assertSecretsOnlyInEnvironment(psql);
@@ -243,7 +260,10 @@ describe('over TLS (a hosted database)', function () {
      * says: backup's and restore's one-line error, verify's failed target check.
      */
     async function allFail(db: string, env: NodeJS.ProcessEnv = {}, exitCode = 1): Promise<string[]> {
-      const unchanged = (): string[] => readdirSync(folder).filter((name) => !name.endsWith('.history.json')).sort();
+      const unchanged = (): string[] =>
+        readdirSync(folder)
+          .filter((name) => !name.endsWith('.history.json'))
+          .sort();
       const before = unchanged();
       const [backup, verify, restore] = await Promise.all([
         runCli(['backup', '--db', db, '--dir', folder, '--prefix', 'failing'], { env }),
@@ -308,7 +328,7 @@ describe('over TLS (a hosted database)', function () {
     });
   });
 
-  describe('pg_dump and psql (libpq) accept and refuse the same servers as the engine\'s own session', function () {
+  describe("pg_dump and psql (libpq) accept and refuse the same servers as the engine's own session", function () {
     /** Connects as the engine does: the pg driver with pgClientConfig. */
     async function throughDriver(db: string, env: NodeJS.ProcessEnv): Promise<string> {
       let target: ConnectionTarget | undefined;
@@ -341,12 +361,29 @@ describe('over TLS (a hosted database)', function () {
       { name: 'sslmode=require to 127.0.0.1 (no certificate check)', db: () => url('127.0.0.1', source, 'sslmode=require'), connects: true },
       { name: 'verify-full, the right CA, localhost', db: () => url('localhost', source, verifyFull()), connects: true },
       { name: 'verify-full, the right CA, 127.0.0.1', db: () => url('127.0.0.1', source, verifyFull()), connects: false },
-      { name: 'verify-ca, the right CA, 127.0.0.1 (the name is not checked)', db: () => url('127.0.0.1', source, `sslmode=verify-ca&sslrootcert=${encodeURIComponent(certificates.caFile)}`), connects: true },
-      { name: 'verify-full, another authority', db: () => url('localhost', source, `sslmode=verify-full&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`), connects: false },
+      {
+        name: 'verify-ca, the right CA, 127.0.0.1 (the name is not checked)',
+        db: () => url('127.0.0.1', source, `sslmode=verify-ca&sslrootcert=${encodeURIComponent(certificates.caFile)}`),
+        connects: true,
+      },
+      {
+        name: 'verify-full, another authority',
+        db: () => url('localhost', source, `sslmode=verify-full&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`),
+        connects: false,
+      },
       // libpq: with a CA file, require checks the chain as verify-ca does.
-      { name: 'require with the CA of another authority', db: () => url('localhost', source, `sslmode=require&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`), connects: false },
+      {
+        name: 'require with the CA of another authority',
+        db: () => url('localhost', source, `sslmode=require&sslrootcert=${encodeURIComponent(strangerCertificates.caFile)}`),
+        connects: false,
+      },
       { name: 'verify-full without a CA file', db: () => url('localhost', source, 'sslmode=verify-full'), connects: false },
-      { name: 'verify-full with the CA in ~/.postgresql/root.crt', db: () => url('localhost', source, 'sslmode=verify-full'), env: () => ({ HOME: certificates.folder }), connects: true },
+      {
+        name: 'verify-full with the CA in ~/.postgresql/root.crt',
+        db: () => url('localhost', source, 'sslmode=verify-full'),
+        env: () => ({ HOME: certificates.folder }),
+        connects: true,
+      },
       { name: 'verify-full through PGSSLROOTCERT', db: () => url('localhost', source, 'sslmode=verify-full'), env: () => ({ PGSSLROOTCERT: certificates.caFile }), connects: true },
       { name: 'sslmode=disable', db: () => url('localhost', source, 'sslmode=disable'), connects: false },
     ];

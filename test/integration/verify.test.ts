@@ -71,7 +71,11 @@ describe('verifying backup sets', function () {
   }
 
   function failing(report: VerificationReport): string[] {
-    return report.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail').map((check) => check.id).sort();
+    return report.groups
+      .flatMap((group) => group.checks)
+      .filter((check) => check.status === 'fail')
+      .map((check) => check.id)
+      .sort();
   }
 
   it('a good set made by backup passes every check, exits 0, and its history holds the report', async function () {
@@ -95,7 +99,10 @@ describe('verifying backup sets', function () {
   it('prints the checks grouped with their marks and details, then the outcome', async function () {
     const result = await runCli(['verify', made.id, '--dir', copyOfSet(made.id)]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^Verification of factory_pulse_\d{8}_\d{6}\n\nPost-backup checks\n {2}✔ Every file of the set is present and readable\n {6}schema, data and complete files present/);
+    assert.match(
+      result.stdout,
+      /^Verification of factory_pulse_\d{8}_\d{6}\n\nPost-backup checks\n {2}✔ Every file of the set is present and readable\n {6}schema, data and complete files present/,
+    );
     assert.match(result.stdout, / {2}✔ Files match their recorded sha256\n {6}3 files match their recorded sha256\n/);
     assert.match(result.stdout, /\nPassed: all 7 checks passed \(\d+(\.\d)? m?s\)$/);
   });
@@ -258,4 +265,3 @@ describe('verifying backup sets', function () {
     }
   });
 });
-

@@ -24,14 +24,7 @@ import type { RestoreResult } from '../../src/core/restore/types';
 import { runCli, type CliResult } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase, shortfallsAgainst, type Fingerprint } from '../support/fingerprint';
 import type { TestServer } from '../support/pgServer';
-import {
-  REGRESSION_CACHE,
-  newestRegressionBuild,
-  readRegressionBuild,
-  startRegressionServer,
-  wantedRegressionVersion,
-  type RegressionBuild,
-} from '../support/regressionCluster';
+import { REGRESSION_CACHE, newestRegressionBuild, readRegressionBuild, startRegressionServer, wantedRegressionVersion, type RegressionBuild } from '../support/regressionCluster';
 import { knownShortfalls } from './knownShortfalls';
 import { connectionFor, plainDumpAndLoad, runPrintedCommand, type PsqlError, type PsqlRun } from './plainTools';
 
@@ -204,7 +197,11 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     assert.equal(barRun.exitCode, 0, 'psql could not read the dump to its end');
     const tables = [...source.facts.keys()].filter((key) => /^(table|partitioned table) /.test(key));
     assert.ok(tables.length > 100, `only ${tables.length} tables in the source: is this the regression database?`);
-    assert.deepEqual(tables.filter((key) => !bar.facts.has(key)), [], 'tables the bar did not load');
+    assert.deepEqual(
+      tables.filter((key) => !bar.facts.has(key)),
+      [],
+      'tables the bar did not load',
+    );
   });
 
   it('backup --profile plain writes a set with every table, and the set verifies', async function () {
@@ -254,7 +251,7 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     },
     {
       name: 'clean_identical',
-      title: 'restore --mode complete --clean over an identical copy (the built-in family\'s extra members dropped first)',
+      title: "restore --mode complete --clean over an identical copy (the built-in family's extra members dropped first)",
       run: async (target) => {
         await changedCopy(target, dropBuiltInFamilyMembers);
         return restore(target, 'complete', '--clean');
@@ -262,7 +259,7 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     },
     {
       name: 'clean_changed',
-      title: 'restore --mode complete --clean over a changed copy (the built-in family\'s extra members dropped first)',
+      title: "restore --mode complete --clean over a changed copy (the built-in family's extra members dropped first)",
       changed: true,
       run: async (target) => {
         await changedCopy(target, rowChanges + schemaChanges + dropBuiltInFamilyMembers);
@@ -271,7 +268,7 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     },
     {
       name: 'clean_schema_data',
-      title: 'restore --mode schema --clean, then --mode data --clean, over a changed copy (the built-in family\'s extra members dropped first)',
+      title: "restore --mode schema --clean, then --mode data --clean, over a changed copy (the built-in family's extra members dropped first)",
       changed: true,
       run: async (target) => {
         await changedCopy(target, rowChanges + schemaChanges + dropBuiltInFamilyMembers);

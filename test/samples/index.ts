@@ -45,7 +45,10 @@ export function sampleCases(): SampleCase[] {
   }
   const realWorldFolder = path.join(sharedFixturesFolder, 'realworld');
   if (fs.existsSync(realWorldFolder)) {
-    for (const fileName of fs.readdirSync(realWorldFolder).filter((name) => name.endsWith('.sql')).sort()) {
+    for (const fileName of fs
+      .readdirSync(realWorldFolder)
+      .filter((name) => name.endsWith('.sql'))
+      .sort()) {
       const file = loadableIntoAnyDatabase(path.join(realWorldFolder, fileName));
       cases.push({ name: path.basename(fileName, '.sql'), file, shared: true });
     }
@@ -58,7 +61,11 @@ export function sampleCases(): SampleCase[] {
 }
 
 /** Loads a sample into a database: its file, then the files that follow it. */
-export async function loadSample(server: { loadSql(database: string, file: string, variables?: Record<string, string>): Promise<void> }, database: string, sample: SampleCase): Promise<void> {
+export async function loadSample(
+  server: { loadSql(database: string, file: string, variables?: Record<string, string>): Promise<void> },
+  database: string,
+  sample: SampleCase,
+): Promise<void> {
   await server.loadSql(database, sample.file, sample.variables);
   for (const file of sample.followedBy ?? []) await server.loadSql(database, file, sample.variables);
 }

@@ -63,7 +63,10 @@ function withoutMaintain(fingerprint: Fingerprint): Fingerprint {
 function assertSaidOnce(stderr: string, container: string): void {
   const notes = stderr.split('\n').filter((line) => /using pg_dump and psql/.test(line));
   assert.equal(notes.length, 1, stderr);
-  assert.match(notes[0], new RegExp(`^pulse-backup: note: using pg_dump and psql 17\\.\\d+ inside the container ${container}: the stack runs PostgreSQL 17 and the newest pg_dump here is 1[0-6]$`));
+  assert.match(
+    notes[0],
+    new RegExp(`^pulse-backup: note: using pg_dump and psql 17\\.\\d+ inside the container ${container}: the stack runs PostgreSQL 17 and the newest pg_dump here is 1[0-6]$`),
+  );
   assert.doesNotMatch(stderr, /warning|older than the server|cannot dump/i, stderr);
 }
 
@@ -120,13 +123,16 @@ describe('the Supabase stack in Docker', function () {
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     });
 
-    it('prove with no flags restores into scratch databases in the stack with the container\'s tools, as postgres; diff finds nothing changed', async function () {
+    it("prove with no flags restores into scratch databases in the stack with the container's tools, as postgres; diff finds nothing changed", async function () {
       const result = await runCli(['prove', manifest.id, '--json'], { cwd: project });
       assert.equal(result.code, 0, result.stderr);
       assertSaidOnce(result.stderr, container);
       const proof = JSON.parse(result.stdout) as ProofRecord;
       assert.equal(proof.outcome, 'proved', JSON.stringify(proof.differences, null, 2));
-      assert.deepEqual(proof.paths.map((path) => path.equal), [true, true]);
+      assert.deepEqual(
+        proof.paths.map((path) => path.equal),
+        [true, true],
+      );
       assert.equal(proof.server.user, 'postgres');
       assert.equal((await stack!.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%'")).trim(), '0');
       const diff = await runCli(['diff', manifest.id, '--json'], { cwd: project });
@@ -135,7 +141,7 @@ describe('the Supabase stack in Docker', function () {
       assert.equal((JSON.parse(diff.stdout) as DiffResult).same, true, diff.stdout);
     });
 
-    it('restore --mode complete --clean over a changed database: equal to the backup, with the container\'s psql', async function () {
+    it("restore --mode complete --clean over a changed database: equal to the backup, with the container's psql", async function () {
       await stack!.sql(
         "SET session_replication_role = replica; UPDATE auth.users SET email = 'changed-' || email; DELETE FROM public.work_orders WHERE id < 20; DELETE FROM cron.job WHERE jobname = 'purge-drafts'",
         { user: 'postgres' },
@@ -158,11 +164,15 @@ describe('the Supabase stack in Docker', function () {
       await assertEqualTo(source, admin(stack!));
     });
 
-    it('restore --mode data --reset: the stand-in supabase db reset rebuilds the container\'s database, then every row comes back', async function () {
+    it("restore --mode data --reset: the stand-in supabase db reset rebuilds the container's database, then every row comes back", async function () {
       await stack!.sql("DELETE FROM pgmq.q_work_order_events; DELETE FROM public.work_orders WHERE status = 'done'", { user: 'postgres' });
       const bin = supabaseCliStandIn(stack!);
       folders.push(bin);
-      const result = await runCli(['restore', manifest.id, '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, timeoutMs: 600_000 });
+      const result = await runCli(['restore', manifest.id, '--mode', 'data', '--reset', '--yes'], {
+        cwd: project,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+        timeoutMs: 600_000,
+      });
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n'), [`${project}|db reset --local`]);
       assert.match(result.stderr, /^supabase: Finished supabase db reset on branch main\.$/m);
@@ -170,7 +180,7 @@ describe('the Supabase stack in Docker', function () {
       await assertEqualTo(source, admin(stack!));
     });
 
-    it('an explicit --db URL to the stack\'s published port takes the container\'s tools too', async function () {
+    it("an explicit --db URL to the stack's published port takes the container's tools too", async function () {
       const result = await runCli(['backup', '--db', `postgresql://postgres:postgres@localhost:${stack!.port}/postgres`, '--json'], { cwd: project });
       assert.equal(result.code, 0, result.stderr);
       assertSaidOnce(result.stderr, container);
@@ -183,7 +193,12 @@ describe('the Supabase stack in Docker', function () {
       const result = await runCli(['backup'], { cwd: project });
       assert.equal(result.code, 1, result.stderr);
       assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-      assert.match(result.stderr, new RegExp(`says the database runs PostgreSQL 17, but the newest pg_dump here is \\d+, and docker cannot use the stack's database container ${container} \\(.*\\): install the PostgreSQL 17 client tools .*, or start the Supabase stack`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `says the database runs PostgreSQL 17, but the newest pg_dump here is \\d+, and docker cannot use the stack's database container ${container} \\(.*\\): install the PostgreSQL 17 client tools .*, or start the Supabase stack`,
+        ),
+      );
     });
   });
 
@@ -219,9 +234,15 @@ describe('the Supabase stack in Docker', function () {
     });
 
     const modes: { title: string; steps: string[][] }[] = [
-      { title: 'data, with --db naming the stack\'s port', steps: [['--mode', 'data', '--clean', '--db', 'STACK_URL']] },
+      { title: "data, with --db naming the stack's port", steps: [['--mode', 'data', '--clean', '--db', 'STACK_URL']] },
       { title: 'complete --clean', steps: [['--mode', 'complete', '--clean']] },
-      { title: 'schema --clean, then data --clean', steps: [['--mode', 'schema', '--clean'], ['--mode', 'data', '--clean']] },
+      {
+        title: 'schema --clean, then data --clean',
+        steps: [
+          ['--mode', 'schema', '--clean'],
+          ['--mode', 'data', '--clean'],
+        ],
+      },
     ];
     for (const mode of modes) {
       it(`restore ${mode.title}: equal in full content to the 15 source`, async function () {
@@ -238,7 +259,11 @@ describe('the Supabase stack in Docker', function () {
     it('restore --mode data --reset: equal in full content to the 15 source', async function () {
       const bin = supabaseCliStandIn(stack!);
       folders.push(bin);
-      const result = await runCli(['restore', setId, '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, timeoutMs: 600_000 });
+      const result = await runCli(['restore', setId, '--mode', 'data', '--reset', '--yes'], {
+        cwd: project,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+        timeoutMs: 600_000,
+      });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /^supabase: Finished supabase db reset on branch main\.$/m);
       await assertEqualTo(source, admin(stack!), { acrossMajors: true });

@@ -86,15 +86,7 @@ const RIPGREP_PACKAGE_VERSION = '1.15.11';
 const RIPGREP_TAG = 'v13.0.0-10';
 
 /** Dependencies of code-server's lib/vscode whose install scripts build what the server needs on Linux. */
-const VSCODE_SCRIPTS_ALLOWED = [
-  '@parcel/watcher',
-  '@vscode/deviceid',
-  '@vscode/ripgrep',
-  '@vscode/spdlog',
-  'kerberos',
-  'native-watchdog',
-  'node-pty',
-];
+const VSCODE_SCRIPTS_ALLOWED = ['@parcel/watcher', '@vscode/deviceid', '@vscode/ripgrep', '@vscode/spdlog', 'kerberos', 'native-watchdog', 'node-pty'];
 
 /** The nearest folder above this file with a package.json: the repository (also when this file is bundled elsewhere in it). */
 function repositoryRoot(): string {
@@ -258,7 +250,12 @@ function npmEnvironment(): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     // `npm run` exports its own package's settings; none of them is for this install.
     if (/^npm_(package_|lifecycle_)/i.test(key) || key === 'INIT_CWD') continue;
-    if (/^npm_config_(local_prefix|global_prefix|prefix|global|location|ignore_scripts|allow_scripts|dangerously_allow_all_scripts|workspaces?|include_workspace_root|dry_run|omit|include|production)$/i.test(key)) continue;
+    if (
+      /^npm_config_(local_prefix|global_prefix|prefix|global|location|ignore_scripts|allow_scripts|dangerously_allow_all_scripts|workspaces?|include_workspace_root|dry_run|omit|include|production)$/i.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   // node-gyp is fetched by npx in install scripts: without a prompt.
@@ -775,10 +772,14 @@ export async function installExtensionIntoCodeServer(options: InstallExtensionOp
   await mkdir(options.userDataDir, { recursive: true });
   await mkdir(options.extensionsDir, { recursive: true });
   const args = [
-    '--config', await writeCodeServerConfig(options.userDataDir),
-    '--user-data-dir', options.userDataDir,
-    '--extensions-dir', options.extensionsDir,
-    '--install-extension', path.resolve(options.vsix),
+    '--config',
+    await writeCodeServerConfig(options.userDataDir),
+    '--user-data-dir',
+    options.userDataDir,
+    '--extensions-dir',
+    options.extensionsDir,
+    '--install-extension',
+    path.resolve(options.vsix),
   ];
   const viaNode = await isNodeScript(options.codeServer);
   await runLogged(
@@ -877,11 +878,16 @@ async function writeCodeServerConfig(userDataDir: string): Promise<string> {
 /** code-server's command line for a test run: no auth on loopback, its own folders, nothing phoning home. */
 function serverArgs(run: { configFile: string; authority: string; userDataDir: string; extensionsDir: string }): string[] {
   return [
-    '--config', run.configFile,
-    '--auth', 'none',
-    '--bind-addr', run.authority,
-    '--user-data-dir', run.userDataDir,
-    '--extensions-dir', run.extensionsDir,
+    '--config',
+    run.configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    run.authority,
+    '--user-data-dir',
+    run.userDataDir,
+    '--extensions-dir',
+    run.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

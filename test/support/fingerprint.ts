@@ -120,15 +120,8 @@ export function shortfallsAgainst(source: Fingerprint, bar: Fingerprint, result:
 }
 
 /** Throws an AssertionError listing the first differences when the two databases differ in content. */
-export async function assertSameContent(
-  firstUrl: string,
-  secondUrl: string,
-  options: FingerprintOptions = {},
-): Promise<void> {
-  const [first, second] = await Promise.all([
-    fingerprintDatabase(firstUrl, options),
-    fingerprintDatabase(secondUrl, options),
-  ]);
+export async function assertSameContent(firstUrl: string, secondUrl: string, options: FingerprintOptions = {}): Promise<void> {
+  const [first, second] = await Promise.all([fingerprintDatabase(firstUrl, options), fingerprintDatabase(secondUrl, options)]);
   const differences = diffFingerprints(first, second);
   if (differences.length === 0) return;
   const shown = 20;
@@ -350,10 +343,7 @@ class CatalogReader {
       const result = await this.client.query<CatalogRow>(`SELECT last_value::text AS last_value, is_called::text AS is_called FROM ${name}`);
       const value = result.rows[0];
       if (!value) continue;
-      facts.add(
-        `value of sequence ${name}`,
-        `last_value ${text(value.last_value)}, ${value.is_called === 'true' ? 'called' : 'not called yet'}`,
-      );
+      facts.add(`value of sequence ${name}`, `last_value ${text(value.last_value)}, ${value.is_called === 'true' ? 'called' : 'not called yet'}`);
     }
   }
 
@@ -383,11 +373,7 @@ class CatalogReader {
       WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 't.oid')}
       ORDER BY 1`);
     for (const row of rows) {
-      const flags = [
-        row.clustered === 'true' ? 'clustered' : '',
-        row.valid === 'true' ? '' : 'invalid',
-        row.replica_identity === 'true' ? 'replica identity' : '',
-      ].filter(Boolean);
+      const flags = [row.clustered === 'true' ? 'clustered' : '', row.valid === 'true' ? '' : 'invalid', row.replica_identity === 'true' ? 'replica identity' : ''].filter(Boolean);
       facts.add(`index ${text(row.name)}`, [text(row.definition), ...flags].join('; '));
     }
   }
@@ -432,10 +418,7 @@ class CatalogReader {
       WHERE r.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'c.oid')}
       ORDER BY 2, 1`);
     for (const row of rows) {
-      facts.add(
-        `rule ${text(row.name)} on ${text(row.table_name)}`,
-        `${text(row.definition)}; ${triggerStates[text(row.state)] ?? text(row.state)}`,
-      );
+      facts.add(`rule ${text(row.name)} on ${text(row.table_name)}`, `${text(row.definition)}; ${triggerStates[text(row.state)] ?? text(row.state)}`);
     }
   }
 
@@ -460,10 +443,7 @@ class CatalogReader {
     for (const row of rows) {
       const using = row.using_expression ? ` using (${row.using_expression})` : '';
       const check = row.check_expression ? ` with check (${row.check_expression})` : '';
-      facts.add(
-        `policy ${text(row.name)} on ${text(row.table_name)}`,
-        `${text(row.mode)} for ${text(row.command)} to ${text(row.roles)}${using}${check}`,
-      );
+      facts.add(`policy ${text(row.name)} on ${text(row.table_name)}`, `${text(row.mode)} for ${text(row.command)} to ${text(row.roles)}${using}${check}`);
     }
   }
 
@@ -527,10 +507,7 @@ class CatalogReader {
       WHERE n.nspname IS NULL OR ${isUserSchema('n.nspname')}
       ORDER BY 1, 2, 3`);
     for (const row of rows) {
-      facts.add(
-        `default privileges of ${text(row.role_name)} on ${text(row.object_type)} in ${text(row.scope)}`,
-        text(row.privileges),
-      );
+      facts.add(`default privileges of ${text(row.role_name)} on ${text(row.object_type)} in ${text(row.scope)}`, text(row.privileges));
     }
   }
 

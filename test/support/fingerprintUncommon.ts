@@ -47,9 +47,12 @@ function objectDetails(versionNum: number): string {
            'columns ' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
                           FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = r.prrelid AND a.attnum = ANY (r.prattrs)))`
       : "''";
-  const publicationSchemas = versionNum >= 150000 ? `
+  const publicationSchemas =
+    versionNum >= 150000
+      ? `
   UNION ALL
-  SELECT 'pg_publication_namespace'::regclass, n.oid, 'schema' FROM pg_catalog.pg_publication_namespace AS n` : '';
+  SELECT 'pg_publication_namespace'::regclass, n.oid, 'schema' FROM pg_catalog.pg_publication_namespace AS n`
+      : '';
   return `
   SELECT 'pg_operator'::regclass AS catalog, o.oid AS object_id, pg_catalog.concat_ws('; ',
            'function ' || o.oprcode::regprocedure, 'commutator ' || nullif(o.oprcom, 0)::regoperator,

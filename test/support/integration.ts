@@ -38,7 +38,7 @@ class SuiteServer implements TestServer {
   started: TestServer | undefined;
 
   private get server(): TestServer {
-    if (!this.started) throw new Error('the suite\'s PostgreSQL server is not running: use it inside a test or hook of the describe that called useServer()');
+    if (!this.started) throw new Error("the suite's PostgreSQL server is not running: use it inside a test or hook of the describe that called useServer()");
     return this.started;
   }
 

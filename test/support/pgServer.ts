@@ -244,8 +244,10 @@ async function initializeCluster(
   if (owner) fs.chownSync(passwordFile, owner.uid, owner.gid);
   try {
     const args = [
-      '--pgdata', dataDirectory,
-      '--username', shape.superuser,
+      '--pgdata',
+      dataDirectory,
+      '--username',
+      shape.superuser,
       `--pwfile=${passwordFile}`,
       `--auth-host=${shape.trustLoopback ? 'trust' : 'scram-sha-256'}`,
       '--auth-local=trust',
@@ -299,15 +301,23 @@ function spawnPostmaster(
   const logFile = path.join(directory, `server-${port}.log`);
   const logDescriptor = fs.openSync(logFile, 'a');
   const args = [
-    '-D', dataDirectory,
-    '-p', String(port),
-    '-h', loopbackHost,
-    '-k', directory,
+    '-D',
+    dataDirectory,
+    '-p',
+    String(port),
+    '-h',
+    loopbackHost,
+    '-k',
+    directory,
     // Durability is worthless for a server that is deleted after the run.
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'max_wal_size=1GB',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_wal_size=1GB',
     ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   let child: ChildProcess;
@@ -343,9 +353,7 @@ async function waitUntilAcceptingConnections(running: RunningServer, password: s
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(
-        `PostgreSQL exited during startup (exit code ${String(exitCode)}); server log:\n${readLogTail(running.logFile)}`,
-      );
+      throw new Error(`PostgreSQL exited during startup (exit code ${String(exitCode)}); server log:\n${readLogTail(running.logFile)}`);
     }
     const client = new Client({
       host: loopbackHost,

@@ -16,7 +16,9 @@ export function processes(): ProcessView[] {
   const found: ProcessView[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const argv = readOrEmpty(`/proc/${entry}/cmdline`).split('\0').filter((arg) => arg !== '');
+    const argv = readOrEmpty(`/proc/${entry}/cmdline`)
+      .split('\0')
+      .filter((arg) => arg !== '');
     found.push({ pid: Number(entry), argv, env: () => readOrEmpty(`/proc/${entry}/environ`).split('\0') });
   }
   return found;

@@ -212,7 +212,16 @@ export function handBuiltReport(): BackupReport {
     history: {
       sets: [
         { id, createdAt: '2025-09-01T15:39:48.000Z', totalBytes: 1_234_567, status: 'incomplete', statusText: 'incomplete', purpose: 'backup', pinned: true, isThisSet: true },
-        { id: 'factory_pulse_20250801_120000', createdAt: '2025-08-01T10:00:00.000Z', totalBytes: 1_000_000, status: 'legacy', statusText: 'legacy', purpose: 'safety', pinned: false, isThisSet: false },
+        {
+          id: 'factory_pulse_20250801_120000',
+          createdAt: '2025-08-01T10:00:00.000Z',
+          totalBytes: 1_000_000,
+          status: 'legacy',
+          statusText: 'legacy',
+          purpose: 'safety',
+          pinned: false,
+          isThisSet: false,
+        },
       ],
       retention: {
         defaultKeep: 10,

@@ -114,18 +114,13 @@ function ensureSystemUser(name: string): OsUser {
   if (existing) return existing;
   const shell = ['/usr/sbin/nologin', '/sbin/nologin'].find((candidate) => fs.existsSync(candidate));
   try {
-    execFileSync(
-      'useradd',
-      ['--system', '--no-create-home', '--user-group', ...(shell ? ['--shell', shell] : []), name],
-      { stdio: 'pipe' },
-    );
+    execFileSync('useradd', ['--system', '--no-create-home', '--user-group', ...(shell ? ['--shell', shell] : []), name], { stdio: 'pipe' });
   } catch (error) {
     // Another test process may have created it a moment ago.
     const createdMeanwhile = lookUpOsUser(name);
     if (createdMeanwhile) return createdMeanwhile;
     throw new Error(
-      `PostgreSQL cannot run as root and creating the system user ${name} failed (${describeError(error)}): ` +
-        'run the tests as an ordinary user, or set TEST_DATABASE_URL',
+      `PostgreSQL cannot run as root and creating the system user ${name} failed (${describeError(error)}): ` + 'run the tests as an ordinary user, or set TEST_DATABASE_URL',
       { cause: error },
     );
   }
@@ -148,10 +143,7 @@ function lookUpOsUser(name: string): OsUser | undefined {
 export function assertTraversableByOthers(directory: string): void {
   const closed = firstClosedFolder(directory);
   if (closed) {
-    throw new Error(
-      `the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${closed}: ` +
-        'point TMPDIR at a folder every user can traverse, such as /tmp',
-    );
+    throw new Error(`the PostgreSQL test server runs as user ${serverOsUser} and cannot enter ${closed}: ` + 'point TMPDIR at a folder every user can traverse, such as /tmp');
   }
 }
 

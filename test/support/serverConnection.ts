@@ -145,29 +145,16 @@ export class ServerConnection implements TestServer {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a psql variable name: ${JSON.stringify(name)}`);
       variableArgs.push('-v', `${name}=${value}`);
     }
-    const args = [
-      '-X',
-      '-q',
-      '-v', 'ON_ERROR_STOP=1',
-      ...variableArgs,
-      '-d', this.urlWithoutPassword(database, role),
-      '-f', file,
-    ];
+    const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...variableArgs, '-d', this.urlWithoutPassword(database, role), '-f', file];
     const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pulse-backup-tests' };
     if (this.password) env.PGPASSWORD = this.password;
     const result = await runToCompletion('psql', args, { env, discardStdout: true });
     if (result.exitCode !== 0) {
-      throw new Error(
-        `psql could not load ${file} into database ${database} (exit code ${String(result.exitCode)}):\n${tail(result.output, 30)}`,
-      );
+      throw new Error(`psql could not load ${file} into database ${database} (exit code ${String(result.exitCode)}):\n${tail(result.output, 30)}`);
     }
   }
 
-  async query<Row extends QueryResultRow = QueryResultRow>(
-    database: string,
-    sql: string,
-    params: unknown[] = [],
-  ): Promise<Row[]> {
+  async query<Row extends QueryResultRow = QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<Row[]> {
     const client = new Client({ connectionString: this.url(database) });
     // The query's own promise reports a dropped connection; without a listener it would crash the process.
     client.on('error', () => undefined);
@@ -213,11 +200,7 @@ export function runToCompletion(
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(`${command} was not found on PATH: install the PostgreSQL client tools`)
-          : error,
-      );
+      reject(error.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install the PostgreSQL client tools`) : error);
     });
     child.once('close', (exitCode) => resolve({ exitCode, output }));
   });

@@ -58,7 +58,10 @@ function recipe(major: ImageMajor): { suite: string; packages: string[]; entry: 
 }
 
 export function imageTag(major: ImageMajor): string {
-  const hash = createHash('sha256').update(JSON.stringify(recipe(major))).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(JSON.stringify(recipe(major)))
+    .digest('hex')
+    .slice(0, 12);
   return `pulse-backup-test/postgres:${major}-${hash}`;
 }
 
@@ -70,7 +73,7 @@ export async function stackUnavailableReason(): Promise<string | undefined> {
   const version = await run('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 });
   if (version.notFound) return 'docker is not installed';
   if (version.code !== 0) return `the Docker engine does not answer (${firstLine(version.stderr) || `docker exited with ${version.code}`})`;
-  if ((await run('socat', ['-V'], { timeoutMs: 5_000 })).notFound) return 'socat is not installed (it relays the stack\'s port to the host)';
+  if ((await run('socat', ['-V'], { timeoutMs: 5_000 })).notFound) return "socat is not installed (it relays the stack's port to the host)";
   return undefined;
 }
 
@@ -167,7 +170,9 @@ export async function startStack(options: { projectId: string; major: ImageMajor
   const socketFolder = path.join(folder, 'sock');
   fs.mkdirSync(socketFolder, { mode: 0o777 });
   fs.chmodSync(socketFolder, 0o777);
-  const started = await run('docker', ['run', '-d', '--name', container, '--network', 'none', '-v', `${socketFolder}:/sock`, image, '/usr/local/bin/pulse-stack-entry'], { timeoutMs: 60_000 });
+  const started = await run('docker', ['run', '-d', '--name', container, '--network', 'none', '-v', `${socketFolder}:/sock`, image, '/usr/local/bin/pulse-stack-entry'], {
+    timeoutMs: 60_000,
+  });
   if (started.code !== 0) throw new Error(`docker run failed: ${started.stderr}`);
   const port = await freePort();
   const relay = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${path.join(socketFolder, `.s.PGSQL.5432`)}`], { stdio: 'ignore' });
@@ -202,7 +207,26 @@ export async function startStack(options: { projectId: string; major: ImageMajor
 /** psql as the stack's own tools run it: inside the container, on its 127.0.0.1:5432, trusted. */
 export async function psqlInContainer(container: string, options: { sql?: string; file?: string; user?: string; database?: string }): Promise<string> {
   const { sql, file, user = 'supabase_admin', database = 'postgres' } = options;
-  const args = ['exec', '-i', container, 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', '5432', '-U', user, '-d', database, ...(sql !== undefined ? ['-c', sql] : ['-f', '-'])];
+  const args = [
+    'exec',
+    '-i',
+    container,
+    'psql',
+    '-X',
+    '-q',
+    '-At',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    '5432',
+    '-U',
+    user,
+    '-d',
+    database,
+    ...(sql !== undefined ? ['-c', sql] : ['-f', '-']),
+  ];
   const result = await run('docker', args, { input: file ? fs.readFileSync(file) : undefined, timeoutMs: 300_000 });
   if (result.code !== 0) throw new Error(`psql in ${container} failed: ${result.stderr.slice(-3000)}`);
   return result.stdout;
@@ -346,7 +370,9 @@ export async function clientToolsFolder(major: ImageMajor, log?: (line: string) 
   const container = `pulse-backup-tools-${major}-${process.pid}`;
   await run('docker', ['rm', '-f', container]);
   const temporary = fs.realpathSync(os.tmpdir());
-  const started = await run('docker', ['run', '-d', '--name', container, '--network', 'host', '-v', `${temporary}:${temporary}`, image, 'sleep', 'infinity'], { timeoutMs: 60_000 });
+  const started = await run('docker', ['run', '-d', '--name', container, '--network', 'host', '-v', `${temporary}:${temporary}`, image, 'sleep', 'infinity'], {
+    timeoutMs: 60_000,
+  });
   if (started.code !== 0) throw new Error(`docker run failed: ${started.stderr}`);
   const folder = fs.mkdtempSync(path.join(temporary, `pulse-tools-${major}-`));
   const forwarded = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME', 'PGOPTIONS'];
@@ -384,18 +410,28 @@ interface RunResult {
 
 export function run(command: string, args: string[], options: { timeoutMs?: number; input?: Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env }, (error, stdout, stderr) => {
-      const notFound = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? Number((error as { code?: unknown }).code) : 1) : 0;
-      resolve({ code, stdout, stderr, notFound });
-    });
+    const child = execFile(
+      command,
+      args,
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env },
+      (error, stdout, stderr) => {
+        const notFound = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? Number((error as { code?: unknown }).code) : 1) : 0;
+        resolve({ code, stdout, stderr, notFound });
+      },
+    );
     if (options.input) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 function freePort(): Promise<number> {

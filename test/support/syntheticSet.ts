@@ -41,10 +41,7 @@ export interface WrittenSet {
 }
 
 /** Writes the three files (mode 0600) and, unless `withManifest` is false, the manifest. */
-export function writeSyntheticSet(
-  folder: string,
-  options: { prefix?: string; timestamp?: string; rows?: Record<string, number>; withManifest?: boolean } = {},
-): WrittenSet {
+export function writeSyntheticSet(folder: string, options: { prefix?: string; timestamp?: string; rows?: Record<string, number>; withManifest?: boolean } = {}): WrittenSet {
   const prefix = options.prefix ?? 'shop';
   const timestamp = options.timestamp ?? '20250901_120000';
   const rows = options.rows ?? { users: 3, orders: 0 };

@@ -94,7 +94,8 @@ describe('the layers', () => {
       assert.ok(existsSync(readme), `src/core/${folder}/README.md`);
       const text = readFileSync(readme, 'utf8');
       assert.ok(text.length > 80, `src/core/${folder}/README.md says what the folder owns`);
-      for (const [, file] of text.matchAll(/`([A-Za-z]+\.ts)`/g)) assert.ok(existsSync(join(SRC, 'core', folder, file)), `src/core/${folder}/README.md names ${file}, which is not there`);
+      for (const [, file] of text.matchAll(/`([A-Za-z]+\.ts)`/g))
+        assert.ok(existsSync(join(SRC, 'core', folder, file)), `src/core/${folder}/README.md names ${file}, which is not there`);
     }
   });
 });

@@ -80,7 +80,11 @@ describe('command line', () => {
     const parsed = parseCommandLine(['prune', '--keep-daily', '7', '--keep-weekly', '4', '--keep-last', '0'], COMMANDS);
     assert.deepEqual(parsed.flags.keepRules, { last: 0, daily: 7, weekly: 4 });
     assert.equal(parsed.flags.keep, undefined);
-    assert.deepEqual(parseCommandLine(['backup', '--keep-monthly', '12', '--keep-yearly', '3', '--keep-hourly', '24'], COMMANDS).flags.keepRules, { hourly: 24, monthly: 12, yearly: 3 });
+    assert.deepEqual(parseCommandLine(['backup', '--keep-monthly', '12', '--keep-yearly', '3', '--keep-hourly', '24'], COMMANDS).flags.keepRules, {
+      hourly: 24,
+      monthly: 12,
+      yearly: 3,
+    });
     assert.match(usageErrorOf(['prune', '--keep', '3', '--keep-last', '3']).message, /give --keep or --keep-last, not both/);
     assert.match(usageErrorOf(['backup', '--keep-daily', '-1']).message, /--keep-daily/);
     assert.match(usageErrorOf(['prune', '--keep', '0']).message, /--keep takes a whole number of at least 1/);
@@ -97,7 +101,7 @@ describe('command line', () => {
     assert.equal(usageErrorOf(['list', '--prove']).message, 'list does not take --prove');
   });
 
-  it('a value that starts with a dash gets the flag\'s own words, not the parser\'s', () => {
+  it("a value that starts with a dash gets the flag's own words, not the parser's", () => {
     assert.equal(usageErrorOf(['prune', '--keep', '-1']).message, '--keep takes a whole number of at least 1');
     assert.equal(usageErrorOf(['backup', '--keep-safety', '-2']).message, '--keep-safety takes a whole number of at least 0');
     assert.equal(usageErrorOf(['backup', '--dir', '-x']).message, '--dir needs a value (one that starts with "-" is written --dir=VALUE)');

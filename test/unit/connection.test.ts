@@ -81,7 +81,7 @@ describe('connection', () => {
       assert.equal(describeTarget(t), 'flag@flag-host:6000/flag_db');
     });
 
-    it('says where each part came from: the URL, the PG* variables filling what it leaves out, or libpq\'s defaults', () => {
+    it("says where each part came from: the URL, the PG* variables filling what it leaves out, or libpq's defaults", () => {
       const env = { PGHOST: 'ambient-host', PGPORT: '6009', PGUSER: 'ambient', PGPASSWORD: 'ambient-pw', PGSSLMODE: 'require' };
       const full = explainConnection({ url: 'postgresql://app@db:5433/shop', env, urlLabel: 'the pulseBackup.connectionURL setting' });
       assert.equal(describeTarget(full.target), 'app@db:5433/shop');
@@ -93,10 +93,7 @@ describe('connection', () => {
         password: 'PGPASSWORD',
         sslmode: 'PGSSLMODE',
       });
-      assert.equal(
-        describeOrigins(full.origins),
-        'host, port, user and database from the pulseBackup.connectionURL setting; password from PGPASSWORD; sslmode from PGSSLMODE',
-      );
+      assert.equal(describeOrigins(full.origins), 'host, port, user and database from the pulseBackup.connectionURL setting; password from PGPASSWORD; sslmode from PGSSLMODE');
       const partial = explainConnection({ url: 'postgresql:///shop', env: { PGUSER: 'ambient' } });
       assert.deepEqual(partial.origins, { host: "libpq's default", port: "libpq's default", user: 'PGUSER', database: 'the --db URL' });
       assert.match(describeOrigins(partial.origins), /; no password \(libpq may use ~\/\.pgpass\)$/);
@@ -184,7 +181,7 @@ describe('connection', () => {
       assert.equal(resolveConnection({ url: '  ', env: { PULSE_BACKUP_DB_URL: '', DATABASE_URL: ' ', PGHOST: '' } }).source, 'default');
     });
 
-    it('names libpq\'s own CA file (~/.postgresql/root.crt) when it exists and the mode checks certificates', () => {
+    it("names libpq's own CA file (~/.postgresql/root.crt) when it exists and the mode checks certificates", () => {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-home-'));
       try {
         const url = (sslmode: string): string => `postgresql://app@db.example.com/app?sslmode=${sslmode}`;
@@ -349,7 +346,10 @@ describe('connection', () => {
       });
 
       it('rejects a PGPORT that is not a port', () => {
-        assert.throws(() => resolveConnection({ env: { PGHOST: 'h', PGPORT: 'abc' } }), (error: unknown) => error instanceof PulseError && error.code === 'usage');
+        assert.throws(
+          () => resolveConnection({ env: { PGHOST: 'h', PGPORT: 'abc' } }),
+          (error: unknown) => error instanceof PulseError && error.code === 'usage',
+        );
       });
     });
   });
@@ -411,10 +411,7 @@ describe('connection', () => {
     it('never masks a password as a bare word: a schema, role or user of that name stays readable and gives nothing away', () => {
       // The password is "public", and the user and the password are both "postgres" (Supabase's local default).
       const text = 'restore into public.users as postgres: psql -d postgresql://postgres:postgres@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public';
-      assert.equal(
-        redactText(text),
-        'restore into public.users as postgres: psql -d postgresql://postgres:****@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public',
-      );
+      assert.equal(redactText(text), 'restore into public.users as postgres: psql -d postgresql://postgres:****@127.0.0.1:54322/postgres; GRANT USAGE ON SCHEMA public TO public');
     });
   });
 
@@ -459,10 +456,7 @@ describe('connection', () => {
     });
 
     it('passes sslmode and URL options through their libpq variables', () => {
-      const env = childProcessEnv(
-        target({ sslmode: 'verify-full', options: { sslrootcert: '/certs/root.crt', connect_timeout: '3', prisma_schema: 'x' } }),
-        {},
-      );
+      const env = childProcessEnv(target({ sslmode: 'verify-full', options: { sslrootcert: '/certs/root.crt', connect_timeout: '3', prisma_schema: 'x' } }), {});
       assert.equal(env.PGSSLMODE, 'verify-full');
       assert.equal(env.PGSSLROOTCERT, '/certs/root.crt');
       assert.equal(env.PGCONNECT_TIMEOUT, '3');
@@ -480,7 +474,7 @@ describe('connection', () => {
       assert.equal(overridden.LC_MESSAGES, 'C');
     });
 
-    it('leaves the caller\'s environment untouched', () => {
+    it("leaves the caller's environment untouched", () => {
       const copy = { ...base };
       childProcessEnv(target(), base);
       assert.deepEqual(base, copy);
@@ -530,7 +524,7 @@ describe('connection', () => {
       assert.equal(typeof verifyCa.checkServerIdentity, 'function');
     });
 
-    it('refuses to check a certificate against nothing, as libpq does, instead of Node\'s own list of authorities', () => {
+    it("refuses to check a certificate against nothing, as libpq does, instead of Node's own list of authorities", () => {
       for (const sslmode of ['verify-ca', 'verify-full']) {
         assert.throws(
           () => pgClientConfig(target({ sslmode })),
@@ -614,7 +608,7 @@ describe('connection', () => {
       );
     });
 
-    it('explains the refusal psql reports against a real closed port, whatever the user\'s locale', async () => {
+    it("explains the refusal psql reports against a real closed port, whatever the user's locale", async () => {
       const port = await closedPort();
       const t = target({ port });
       const execa = await loadExeca();
@@ -650,10 +644,9 @@ describe('connection', () => {
       }
     });
 
-    it('explains libpq\'s refused-connection message from psql or pg_dump', () => {
+    it("explains libpq's refused-connection message from psql or pg_dump", () => {
       const stderr =
-        'pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: Connection refused\n' +
-        '\tIs the server running on that host and accepting TCP/IP connections?';
+        'pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: Connection refused\n' + '\tIs the server running on that host and accepting TCP/IP connections?';
       const error = mapped(Object.assign(new Error('Command failed with exit code 1'), { stderr }));
       assert.equal(error.code, 'connection-refused');
       assert.equal(error.message, 'cannot connect to PostgreSQL at 127.0.0.1:54322: connection refused');
@@ -688,7 +681,9 @@ describe('connection', () => {
     it('explains a wrong password without repeating it', () => {
       for (const error of [
         pgError('28P01', 'password authentication failed for user "postgres"'),
-        new Error(`pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (postgresql://postgres:${secret}@127.0.0.1:54322/postgres)`),
+        new Error(
+          `pg_dump: error: connection to server at "127.0.0.1", port 54322 failed: FATAL:  password authentication failed for user "postgres" (postgresql://postgres:${secret}@127.0.0.1:54322/postgres)`,
+        ),
       ]) {
         const result = mapped(error);
         assert.equal(result.code, 'authentication-failed');
@@ -728,10 +723,7 @@ describe('connection', () => {
       ]) {
         const result = mapped(error, target({ database: 'shop' }));
         assert.equal(result.code, 'database-not-found');
-        assert.equal(
-          formatError(result, commandLineWords),
-          'database "shop" does not exist at 127.0.0.1:54322: create it (CREATE DATABASE "shop") or pick another with --db',
-        );
+        assert.equal(formatError(result, commandLineWords), 'database "shop" does not exist at 127.0.0.1:54322: create it (CREATE DATABASE "shop") or pick another with --db');
       }
     });
 
@@ -754,7 +746,9 @@ describe('connection', () => {
         code: 'ERR_TLS_CERT_ALTNAME_INVALID',
         cert: { subjectaltname: 'DNS:db.example.com, DNS:db2.example.com', subject: { CN: 'db.example.com' } },
       });
-      const fromLibpq = new Error('pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "10.0.0.5"');
+      const fromLibpq = new Error(
+        'pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: server certificate for "db.example.com" (and 2 other names) does not match host name "10.0.0.5"',
+      );
       for (const error of [fromDriver, fromLibpq]) {
         assert.equal(
           formatError(mapped(error, t), commandLineWords),
@@ -772,11 +766,22 @@ describe('connection', () => {
       ]) {
         assert.equal(mapped(error, t).message, 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 is not signed by the certificate authority in sslrootcert');
       }
-      const system = mapped(Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }), target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } }));
+      const system = mapped(
+        Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }),
+        target({ sslmode: 'verify-full', options: { sslrootcert: 'system' } }),
+      );
       assert.match(system.message, /not signed by an authority this machine trusts/);
       const expired = mapped(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), t);
-      assert.equal(formatError(expired, commandLineWords), 'the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server\'s certificate, or check the clock of this machine');
-      const oldLibpq = mapped(new Error('psql: error: connection to server at "db", port 5432 failed: root certificate file "system" does not exist\nEither provide the file or change sslmode to disable server certificate verification.'), t);
+      assert.equal(
+        formatError(expired, commandLineWords),
+        "the TLS certificate of PostgreSQL at 127.0.0.1:54322 has expired: renew the server's certificate, or check the clock of this machine",
+      );
+      const oldLibpq = mapped(
+        new Error(
+          'psql: error: connection to server at "db", port 5432 failed: root certificate file "system" does not exist\nEither provide the file or change sslmode to disable server certificate verification.',
+        ),
+        t,
+      );
       assert.match(oldLibpq.message, /sslrootcert=system needs the PostgreSQL 16 client tools or newer/);
     });
 

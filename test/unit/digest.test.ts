@@ -158,7 +158,7 @@ describe('row digests', function () {
   });
 });
 
-describe('a dump\'s digests', function () {
+describe("a dump's digests", function () {
   it('are the same whatever chunks the dump arrives in', function () {
     const whole = digestsOf(DUMP);
     const next = random(11);
@@ -172,7 +172,10 @@ describe('a dump\'s digests', function () {
   it('record every COPY block with its columns, rows and bytes, and every setval', function () {
     const digests = digestsOf(DUMP);
     const [users] = digests.tableDigests();
-    assert.deepEqual({ ...users, digest: undefined }, { schema: 'public', name: 'users', columns: ['id', 'Full Name'], rows: 3, bytes: '1\tAda2\t\\N3\tGrace'.length, digest: undefined });
+    assert.deepEqual(
+      { ...users, digest: undefined },
+      { schema: 'public', name: 'users', columns: ['id', 'Full Name'], rows: 3, bytes: '1\tAda2\t\\N3\tGrace'.length, digest: undefined },
+    );
     assert.equal(users.digest, rowsDigest(['1\tAda', '2\t\\N', '3\tGrace']).digest);
     assert.deepEqual(digests.sequences, [{ schema: 'public', name: 'users_id_seq', value: '42', called: true }]);
     assert.equal(digests.clientEncoding, 'UTF8');
@@ -188,12 +191,12 @@ describe('a dump\'s digests', function () {
     assert.equal(digestsOf(reworded).schema.digest, original);
   });
 
-  it('the schema digest changes with an entry\'s text, its owner, or a function body\'s comment', function () {
+  it("the schema digest changes with an entry's text, its owner, or a function body's comment", function () {
     const original = digestsOf(DUMP).schema.digest;
     for (const changed of [
       DUMP.replace('name text', 'name character varying'),
       DUMP.replace('Schema: public; Owner: postgres\n--\n\nCREATE TABLE', 'Schema: public; Owner: app\n--\n\nCREATE TABLE'),
-      DUMP.replace('-- a comment inside the body is the function\'s own', '-- another comment inside the body'),
+      DUMP.replace("-- a comment inside the body is the function's own", '-- another comment inside the body'),
     ]) {
       assert.notEqual(digestsOf(changed).schema.digest, original);
     }

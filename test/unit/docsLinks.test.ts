@@ -4,7 +4,13 @@ import * as path from 'node:path';
 import { headingSlug } from '../../scripts/cli-docs';
 
 const root = path.resolve(__dirname, '..', '..');
-const DOCUMENTS = ['README.md', 'CHANGELOG.md', ...readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOCUMENTS = [
+  'README.md',
+  'CHANGELOG.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** The text outside fenced code blocks and code spans: what a Markdown renderer reads links and headings from. */
 function prose(markdown: string): string {
@@ -71,11 +77,9 @@ describe('links in the README, the changelog and docs/', () => {
   });
 
   it('the anchors are made as GitHub makes them', () => {
-    assert.deepEqual([...anchorsOf('# What `--clean` replaces\n## Over TLS (hosted Supabase)\n## Known limits\n## Known limits\n```sh\n# not a heading\n```\n')], [
-      'what---clean-replaces',
-      'over-tls-hosted-supabase',
-      'known-limits',
-      'known-limits-1',
-    ]);
+    assert.deepEqual(
+      [...anchorsOf('# What `--clean` replaces\n## Over TLS (hosted Supabase)\n## Known limits\n## Known limits\n```sh\n# not a heading\n```\n')],
+      ['what---clean-replaces', 'over-tls-hosted-supabase', 'known-limits', 'known-limits-1'],
+    );
   });
 });

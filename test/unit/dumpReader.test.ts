@@ -55,7 +55,7 @@ const DUMP =
   entry('users', 'TABLE', 'CREATE TABLE public.users (id integer, name text);') +
   entry('f()', 'FUNCTION', TRICKY_FUNCTION) +
   entry('TABLE users', 'COMMENT', TRICKY_STRING) +
-  'SET default_tablespace = \'\';\n\n' +
+  "SET default_tablespace = '';\n\n" +
   entry('users', 'TABLE DATA', COPY_USERS, true) +
   entry('Table With Space', 'TABLE DATA', COPY_ODD, true) +
   entry('users_id_seq', 'SEQUENCE SET', "SELECT pg_catalog.setval('public.users_id_seq', 10, true);") +
@@ -146,8 +146,15 @@ describe('dump reader', () => {
       assert.equal(result.schema, whole.schema, `schema differs with chunks of ${size}`);
       assert.equal(result.data, whole.data, `data differs with chunks of ${size}`);
       assert.equal(result.reader.complete, true);
-      assert.deepEqual(ended, whole.reader.tableData.map((table) => `${table.schema}.${table.name}`), `every COPY block ends, chunks of ${size}`);
-      assert.ok(result.reader.tableData.every((table) => table.rows === 0), 'no rows counted');
+      assert.deepEqual(
+        ended,
+        whole.reader.tableData.map((table) => `${table.schema}.${table.name}`),
+        `every COPY block ends, chunks of ${size}`,
+      );
+      assert.ok(
+        result.reader.tableData.every((table) => table.rows === 0),
+        'no rows counted',
+      );
     }
     // A block cut short is still not complete.
     const cut = DUMP.slice(0, DUMP.indexOf('\\.\n'));
@@ -205,7 +212,11 @@ describe('dump reader', () => {
         // What stays behind between chunks is the preamble the data part does not repeat, nothing of the row.
         assert.ok(held < 4 * 1024, `${held} bytes were held back between chunks`);
         assert.equal(reader.complete, true);
-        if (countRows) assert.deepEqual(reader.tableData.map((table) => table.rows), [2]);
+        if (countRows)
+          assert.deepEqual(
+            reader.tableData.map((table) => table.rows),
+            [2],
+          );
       });
     }
 

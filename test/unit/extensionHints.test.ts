@@ -65,14 +65,23 @@ describe('hints: actions as data, worded by each front door', () => {
     assert.equal(wordHint(advice, vscodeWords), 'the folder has no backup sets; run Pulse Backup: Back Up Database first');
     assert.equal(wordHint([seeSets('/tmp/my backups')], commandLineWords), "run pulse-backup list --dir '/tmp/my backups' to see the sets");
     assert.equal(wordHint([seeSets('/tmp/b')], vscodeWords), 'see the sets in the Backups view');
-    assert.equal(wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, vscodeWords), 'check the connection (Pulse Backup: Configure Connection), or see Pulse Backup: Show Log for details');
-    assert.equal(wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, commandLineWords), 'check the connection (--db), or run again with PULSE_BACKUP_DEBUG=1 for details');
+    assert.equal(
+      wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, vscodeWords),
+      'check the connection (Pulse Backup: Configure Connection), or see Pulse Backup: Show Log for details',
+    );
+    assert.equal(
+      wordHint(hint`check the connection (${option('connection')}), or ${seeDetails()}`, commandLineWords),
+      'check the connection (--db), or run again with PULSE_BACKUP_DEBUG=1 for details',
+    );
   });
 
   it('words a role that may not create scratch databases with the Scratch Server URL setting in VS Code, --scratch-db on the command line', () => {
     const url = 'postgresql://supabase_admin@127.0.0.1:54322/postgres';
     const advice = hint`supabase_admin can: ${commandLineOnly(hint`pass ${option('scratchDatabase', url)} (its password in PGPASSWORD or ~/.pgpass)`, hint`${setOption('scratchDatabase')} to ${url} (its password in ~/.pgpass)`)}, or ALTER ROLE app CREATEDB`;
-    assert.equal(wordHint(advice, vscodeWords), `supabase_admin can: set "Pulse Backup: Scratch Server URL" in the settings to ${url} (its password in ~/.pgpass), or ALTER ROLE app CREATEDB`);
+    assert.equal(
+      wordHint(advice, vscodeWords),
+      `supabase_admin can: set "Pulse Backup: Scratch Server URL" in the settings to ${url} (its password in ~/.pgpass), or ALTER ROLE app CREATEDB`,
+    );
     assert.equal(wordHint(advice, commandLineWords), `supabase_admin can: pass --scratch-db ${url} (its password in PGPASSWORD or ~/.pgpass), or ALTER ROLE app CREATEDB`);
   });
 
@@ -86,10 +95,16 @@ describe('hints: actions as data, worded by each front door', () => {
     const refused = new PulseError('connection-refused', 'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused', {
       hint: hint`${startServer()}, or ${setOption('connection')} if it runs elsewhere`,
     });
-    assert.equal(extensionLine(refused), 'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere');
+    assert.equal(
+      extensionLine(refused),
+      'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere',
+    );
     assert.match(extensionLine(refused, { supabase: true }), /start the Supabase stack \(supabase start\), or run Pulse Backup: Configure Connection/);
     assert.equal(sentenceOf(forExtension(refused)).charAt(0), 'C');
-    assert.match(formatError(refused, commandLineWords), /start the database \(supabase start, or your PostgreSQL service\), or pass --db URL \(or set PULSE_BACKUP_DB_URL\) if it runs elsewhere$/);
+    assert.match(
+      formatError(refused, commandLineWords),
+      /start the database \(supabase start, or your PostgreSQL service\), or pass --db URL \(or set PULSE_BACKUP_DB_URL\) if it runs elsewhere$/,
+    );
   });
 
   it("words the engine's own errors, checks and restore advice in both front doors, with no flag in VS Code", () => {
@@ -109,7 +124,13 @@ describe('hints: actions as data, worded by each front door', () => {
     const old = { path: '/opt/pg15.13/bin/psql', version: parsePgVersion('psql (PostgreSQL) 15.13')! };
     const newer = { path: '/usr/lib/postgresql/17/bin/psql', version: parsePgVersion('psql (PostgreSQL) 17.6')! };
     const checks = [
-      psqlCheck({ candidates: [old, newer], preferred: old, filesWithRestrict: ['a.sql'], serverVersion: newer.version, binDirHint: hint`point ${option('clientToolsFolder')} at it` }),
+      psqlCheck({
+        candidates: [old, newer],
+        preferred: old,
+        filesWithRestrict: ['a.sql'],
+        serverVersion: newer.version,
+        binDirHint: hint`point ${option('clientToolsFolder')} at it`,
+      }),
       psqlCheck({ candidates: [], filesWithRestrict: [], binDirHint: hint`point ${option('clientToolsFolder')} at it` }),
       diskSpaceCheck({ folder: '/b', freeBytes: 1, setBytes: 1000 }),
     ];
@@ -120,7 +141,13 @@ describe('hints: actions as data, worded by each front door', () => {
     }
     assert.match(checkLine(checks[0], vscodeWords), /can: give its folder as the setting "Pulse Backup: Client Tools Folder"$/);
 
-    for (const message of ['operator === already exists', 'duplicate key value violates unique constraint', 'invalid command \\restrict', 'role "supabase_auth_admin" does not exist', 'syntax error']) {
+    for (const message of [
+      'operator === already exists',
+      'duplicate key value violates unique constraint',
+      'invalid command \\restrict',
+      'role "supabase_auth_admin" does not exist',
+      'syntax error',
+    ]) {
       const advice = restoreHint(message, undefined);
       assert.ok(!FLAG.test(wordHint(advice, vscodeWords)), wordHint(advice, vscodeWords));
       assert.ok(actionsOf(advice).length > 0, message);
@@ -130,7 +157,9 @@ describe('hints: actions as data, worded by each front door', () => {
   it('keeps the message, the code and the details when it rewords, and leaves plain hints alone', () => {
     const plain = new PulseError('connection-refused', 'could not connect to 127.0.0.1:1', { hint: 'is the server running?', details: 'ECONNREFUSED' });
     assert.equal(forExtension(plain), plain);
-    const reworded = forExtension(new PulseError('disk-full', 'the disk is full', { hint: hint`choose another backups folder with ${option('backupsFolder')}`, details: 'ENOSPC' }));
+    const reworded = forExtension(
+      new PulseError('disk-full', 'the disk is full', { hint: hint`choose another backups folder with ${option('backupsFolder')}`, details: 'ENOSPC' }),
+    );
     assert.equal(reworded.code, 'disk-full');
     assert.equal(reworded.details, 'ENOSPC');
     assert.equal(formatError(reworded, commandLineWords), 'the disk is full: choose another backups folder with the setting "Pulse Backup: Backups Folder"');
@@ -153,6 +182,9 @@ describe('hints: actions as data, worded by each front door', () => {
         .map((line, index) => ({ line, where: `${file}:${index + 1}` }))
         .filter(({ line }) => /\bhint:\s*['`"][^'`"]*(--[a-z]|PULSE_BACKUP_)/.test(line) || /\bhint`[^`]*?(?<!\$\{[^}]*)--[a-z]/.test(line)),
     );
-    assert.deepEqual(offenders.map(({ where, line }) => `${where}: ${line.trim()}`), []);
+    assert.deepEqual(
+      offenders.map(({ where, line }) => `${where}: ${line.trim()}`),
+      [],
+    );
   });
 });

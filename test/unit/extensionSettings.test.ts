@@ -54,7 +54,10 @@ describe('extension settings', () => {
 
   it('refuses a prefix that is not one, naming the setting', () => {
     assert.equal(folderPrefix('  shop-db ', WORKSPACE), 'shop-db');
-    assert.throws(() => folderPrefix('../etc', WORKSPACE), (error: unknown) => error instanceof PulseError && /pulseBackup\.filePrefix/.test(error.message));
+    assert.throws(
+      () => folderPrefix('../etc', WORKSPACE),
+      (error: unknown) => error instanceof PulseError && /pulseBackup\.filePrefix/.test(error.message),
+    );
   });
 
   it('reads the retention policy from the settings a person set; a bucket alone keeps the last 10 too', () => {

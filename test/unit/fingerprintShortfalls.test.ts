@@ -25,10 +25,7 @@ describe('shortfalls of a restore against a bar (test support)', function () {
 
   it('names a fact the bar has and the result lost or changed', function () {
     const result = fingerprint({ 'table public.a': 'exists', 'rows of table public.a': '2 rows, hash bbb', 'column public.child.a': 'column 1 text' });
-    assert.deepEqual(shortfallsAgainst(source, bar, result), [
-      'column public.a.x: missing (column 1 integer)',
-      'rows of table public.a: 3 rows, hash aaa ≠ 2 rows, hash bbb',
-    ]);
+    assert.deepEqual(shortfallsAgainst(source, bar, result), ['column public.a.x: missing (column 1 integer)', 'rows of table public.a: 3 rows, hash aaa ≠ 2 rows, hash bbb']);
   });
 
   it('names a fact the result has that neither the source nor the bar has', function () {

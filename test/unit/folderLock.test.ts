@@ -87,7 +87,11 @@ describe('the folder lock', function () {
     assert.equal(winners.length, 1, `${what}: ${winners.length} processes hold the lock at once (${answers.join(' | ')})`);
     const [winner] = winners;
     for (const answer of answers) {
-      if (answer !== 'won') assert.equal(answer, `lost another backup is running in ${folder} (pid ${winner.process.pid}, started ${answer.split(', started ')[1]?.split(')')[0]}): wait for it to finish and try again`);
+      if (answer !== 'won')
+        assert.equal(
+          answer,
+          `lost another backup is running in ${folder} (pid ${winner.process.pid}, started ${answer.split(', started ')[1]?.split(')')[0]}): wait for it to finish and try again`,
+        );
     }
     const holder = await currentLockHolder(folder);
     assert.equal(holder?.pid, winner.process.pid, 'the lock names the winner');
@@ -97,18 +101,27 @@ describe('the folder lock', function () {
   }
 
   const staleLocks: [string, (folder: string) => void][] = [
-    ["an earlier version's lock file whose process is gone", (folder) => {
-      writeFileSync(join(folder, LOCK_FILE_NAME), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
-    }],
-    ['an empty lock file left by a full disk', (folder) => {
-      const path = join(folder, LOCK_FILE_NAME);
-      writeFileSync(path, '');
-      const past = new Date(Date.now() - 60_000);
-      utimesSync(path, past, past);
-    }],
-    ["a lock whose process is gone", (folder) => {
-      symlinkSync(`v1 ${deadPid()} - backup ${Date.now()} ${hostname()}`, join(folder, `${LOCK_FILE_NAME}.7`));
-    }],
+    [
+      "an earlier version's lock file whose process is gone",
+      (folder) => {
+        writeFileSync(join(folder, LOCK_FILE_NAME), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: new Date().toISOString(), purpose: 'backup' }));
+      },
+    ],
+    [
+      'an empty lock file left by a full disk',
+      (folder) => {
+        const path = join(folder, LOCK_FILE_NAME);
+        writeFileSync(path, '');
+        const past = new Date(Date.now() - 60_000);
+        utimesSync(path, past, past);
+      },
+    ],
+    [
+      'a lock whose process is gone',
+      (folder) => {
+        symlinkSync(`v1 ${deadPid()} - backup ${Date.now()} ${hostname()}`, join(folder, `${LOCK_FILE_NAME}.7`));
+      },
+    ],
   ];
 
   for (const [what, makeStale] of staleLocks) {

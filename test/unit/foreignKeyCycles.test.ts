@@ -10,11 +10,7 @@ describe('foreign-key cycles', () => {
       { from: 'public.document_categories', to: 'public.document_categories' },
       { from: 'public.orders', to: 'public.users' },
     ]);
-    assert.deepEqual(cycles, [
-      { tables: ['public.document_categories'] },
-      { tables: ['public.messages'] },
-      { tables: ['public.messages', 'public.users'] },
-    ]);
+    assert.deepEqual(cycles, [{ tables: ['public.document_categories'] }, { tables: ['public.messages'] }, { tables: ['public.messages', 'public.users'] }]);
   });
 
   it('finds no cycle in a chain of references', () => {

@@ -13,6 +13,9 @@ describe('comparing names without the ICU collator', () => {
   it('orders by code point, and digit runs as numbers when asked', () => {
     assert.deepEqual(['b', 'a', 'B', 'a_2'].sort(compareText), ['B', 'a', 'a_2', 'b']);
     assert.deepEqual(['postgresql@9', 'postgresql@17', 'postgresql@15', 'postgresql'].sort(compareNatural), ['postgresql', 'postgresql@9', 'postgresql@15', 'postgresql@17']);
-    assert.deepEqual(['15', '9.6', '18', '10'].sort((a, b) => compareNatural(b, a)), ['18', '15', '10', '9.6']);
+    assert.deepEqual(
+      ['15', '9.6', '18', '10'].sort((a, b) => compareNatural(b, a)),
+      ['18', '15', '10', '9.6'],
+    );
   });
 });

@@ -83,7 +83,9 @@ describe('asking git whether the backups are kept out of commits', function () {
     writeFileSync(hook, `#!/bin/sh\n: > '${mark}'\n`, { mode: 0o755 });
     execFileSync('git', ['-C', join(root, 'project'), 'config', 'core.fsmonitor', hook], { env: cleanEnv() });
     // Something tracked, so that git has an index to refresh.
-    execFileSync('git', ['-C', join(root, 'project'), 'add', '-f', `backups/factory_pulse_schema_backup_${TS}.sql`], { env: { ...cleanEnv(), GIT_CONFIG_PARAMETERS: "'core.fsmonitor'=''" } });
+    execFileSync('git', ['-C', join(root, 'project'), 'add', '-f', `backups/factory_pulse_schema_backup_${TS}.sql`], {
+      env: { ...cleanEnv(), GIT_CONFIG_PARAMETERS: "'core.fsmonitor'=''" },
+    });
     const facts = await gitFacts(folder, { env: cleanEnv(), setFiles: [`factory_pulse_schema_backup_${TS}.sql`], dumps: [`factory_pulse_schema_backup_${TS}.sql`] });
     assert.equal(facts.state, 'not-ignored');
     assert.deepEqual(facts.trackedFiles, [`factory_pulse_schema_backup_${TS}.sql`]);

@@ -35,7 +35,10 @@ describe('backup-set naming', () => {
     it('rejects timestamps that name no real moment', () => {
       for (const bad of ['20250230_120000', '20251301_120000', '20250901_240000', '20250901_126000', '2025091_173948', 'yesterday']) {
         assert.equal(isValidTimestamp(bad), false, bad);
-        assert.throws(() => parseTimestamp(bad), (error: unknown) => error instanceof PulseError && error.code === 'usage');
+        assert.throws(
+          () => parseTimestamp(bad),
+          (error: unknown) => error instanceof PulseError && error.code === 'usage',
+        );
       }
       assert.equal(isValidTimestamp('20240229_235959'), true, 'leap day');
       assert.equal(isValidTimestamp('20250229_000000'), false, 'no leap day in 2025');
@@ -54,11 +57,7 @@ describe('backup-set naming', () => {
     });
 
     it('recognises the files the old script wrote as one set', () => {
-      const names = [
-        'factory_pulse_schema_backup_20250901_173948.sql',
-        'factory_pulse_data_backup_20250901_173948.sql',
-        'factory_pulse_complete_backup_20250901_173948.sql',
-      ];
+      const names = ['factory_pulse_schema_backup_20250901_173948.sql', 'factory_pulse_data_backup_20250901_173948.sql', 'factory_pulse_complete_backup_20250901_173948.sql'];
       const parsed = names.map(parseBackupFileName);
       assert.deepEqual(
         parsed.map((entry) => entry?.kind),
@@ -187,7 +186,10 @@ describe('backup-set naming', () => {
 
   describe('collisions', () => {
     it('keeps the timestamp of the moment when it is free', () => {
-      assert.equal(nextFreeTimestamp(new Date(2025, 8, 1, 17, 39, 48), () => false), '20250901_173948');
+      assert.equal(
+        nextFreeTimestamp(new Date(2025, 8, 1, 17, 39, 48), () => false),
+        '20250901_173948',
+      );
     });
 
     it('moves a second forward until two sets started together have distinct names', () => {
@@ -200,7 +202,10 @@ describe('backup-set naming', () => {
 
     it('rolls over minutes, days and years', () => {
       const taken = new Set(['20251231_235959']);
-      assert.equal(nextFreeTimestamp(new Date(2025, 11, 31, 23, 59, 59), (ts) => taken.has(ts)), '20260101_000000');
+      assert.equal(
+        nextFreeTimestamp(new Date(2025, 11, 31, 23, 59, 59), (ts) => taken.has(ts)),
+        '20260101_000000',
+      );
     });
 
     it('gives up with an error instead of looping forever', () => {

@@ -58,8 +58,14 @@ describe('the one table of settings, flags and environment variables', () => {
       .filter(([, property]) => property.markdownDeprecationMessage === undefined)
       .map(([key]) => key)
       .filter((key) => !VSCODE_ONLY.includes(key));
-    assert.deepEqual(declared.filter((key) => !inTable.has(key)), []);
-    assert.deepEqual([...inTable].filter((key) => !(key in properties)), []);
+    assert.deepEqual(
+      declared.filter((key) => !inTable.has(key)),
+      [],
+    );
+    assert.deepEqual(
+      [...inTable].filter((key) => !(key in properties)),
+      [],
+    );
   });
 
   it("titles each setting as VS Code's Settings editor does, from its key", () => {
@@ -79,8 +85,11 @@ describe('the one table of settings, flags and environment variables', () => {
         const declared = manifest.contributes.commands.find((candidate) => candidate.command === command.vscode?.id);
         assert.equal(declared?.title, command.vscode.title, name);
       }
-      if (command.cli) assert.ok(CLI_COMMANDS.some((candidate) => candidate.name === command.cli), `${name}: pulse-backup ${command.cli}`);
+      if (command.cli)
+        assert.ok(
+          CLI_COMMANDS.some((candidate) => candidate.name === command.cli),
+          `${name}: pulse-backup ${command.cli}`,
+        );
     }
   });
-
 });

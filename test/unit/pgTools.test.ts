@@ -239,7 +239,7 @@ describe('PostgreSQL client tools', () => {
       fs.rmSync(root, { recursive: true, force: true });
     });
 
-    it('finds the PostgreSQL 15 client tools installed on this machine, past Debian\'s wrapper script', async function () {
+    it("finds the PostgreSQL 15 client tools installed on this machine, past Debian's wrapper script", async function () {
       if (!fs.existsSync('/usr/lib/postgresql/15/bin/pg_dump')) this.skip();
       const found = await findClientTools({ env: process.env });
       const debian = found.find((set) => set.folder === '/usr/lib/postgresql/15/bin');
@@ -267,16 +267,25 @@ describe('PostgreSQL client tools', () => {
       assert.equal(onPath[0]?.psql, undefined, 'a folder without psql has none');
       assert.equal(onPath[1]?.pgRestore?.path, path.join(second, 'pg_restore'));
       const withExplicit = await findInRoot({ pgBinDir: explicit, env: { PATH: `${first}:${second}` }, runVersion });
-      assert.deepEqual(withExplicit.map((set) => [set.folder, set.source]), [[explicit, 'explicit']]);
+      assert.deepEqual(
+        withExplicit.map((set) => [set.folder, set.source]),
+        [[explicit, 'explicit']],
+      );
     });
 
     it('reads the explicit folder from PULSE_BACKUP_PG_BIN_DIR, and --pg-bin-dir wins over it', async () => {
       const fromEnv = makeFolder('from-env', { pg_dump: '16.4' });
       const fromFlag = makeFolder('from-flag', { pg_dump: '17.2' });
       const viaEnv = await findInRoot({ env: { PULSE_BACKUP_PG_BIN_DIR: fromEnv, PATH: '' }, runVersion });
-      assert.deepEqual(viaEnv.map((set) => [set.folder, set.source]), [[fromEnv, 'explicit']]);
+      assert.deepEqual(
+        viaEnv.map((set) => [set.folder, set.source]),
+        [[fromEnv, 'explicit']],
+      );
       const viaFlag = await findInRoot({ pgBinDir: fromFlag, env: { PULSE_BACKUP_PG_BIN_DIR: fromEnv, PATH: '' }, runVersion });
-      assert.deepEqual(viaFlag.map((set) => [set.folder, set.source]), [[fromFlag, 'explicit']]);
+      assert.deepEqual(
+        viaFlag.map((set) => [set.folder, set.source]),
+        [[fromFlag, 'explicit']],
+      );
     });
 
     it('lists the same pg_dump reached through a symlinked folder once', async () => {
@@ -284,7 +293,10 @@ describe('PostgreSQL client tools', () => {
       const linked = path.join(root, 'opt-libpq-bin');
       fs.symlinkSync(real, linked);
       const found = await findInRoot({ env: { PATH: `${linked}:${real}:${linked}` }, runVersion });
-      assert.deepEqual(found.map((set) => set.folder), [linked]);
+      assert.deepEqual(
+        found.map((set) => set.folder),
+        [linked],
+      );
     });
 
     it('skips folders whose pg_dump does not run, and folders without pg_dump', async () => {
@@ -293,7 +305,10 @@ describe('PostgreSQL client tools', () => {
       const psqlOnly = makeFolder('psql-only', { psql: '17.2' });
       const good = makeFolder('good', { pg_dump: '16.4' });
       const found = await findInRoot({ env: { PATH: [broken, psqlOnly, good].join(':') }, runVersion });
-      assert.deepEqual(found.map((set) => set.folder), [good]);
+      assert.deepEqual(
+        found.map((set) => set.folder),
+        [good],
+      );
     });
 
     it('never runs a pg_dump from the current folder through empty or relative PATH entries', async () => {
@@ -338,7 +353,10 @@ describe('PostgreSQL client tools', () => {
     it('accepts the path of pg_dump itself as the explicit folder', async () => {
       const folder = makeFolder('bin', { pg_dump: '17.2' });
       const found = await findInRoot({ pgBinDir: path.join(folder, 'pg_dump'), env: {}, runVersion });
-      assert.deepEqual(found.map((set) => [set.folder, set.source]), [[folder, 'explicit']]);
+      assert.deepEqual(
+        found.map((set) => [set.folder, set.source]),
+        [[folder, 'explicit']],
+      );
     });
 
     it('runs each tool with --version when no reader is injected', async () => {

@@ -5,14 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { EntryHeader } from '../../src/core/pg/dumpReader';
-import {
-  chooseProfile,
-  isSupabasePlatformSchema,
-  isSupabaseReservedRole,
-  supabaseAllowsSetting,
-  supabaseEntryFilter,
-  type PlatformFacts,
-} from '../../src/core/backup/profile';
+import { chooseProfile, isSupabasePlatformSchema, isSupabaseReservedRole, supabaseAllowsSetting, supabaseEntryFilter, type PlatformFacts } from '../../src/core/backup/profile';
 
 const FACTS: PlatformFacts = {
   platformSchemas: ['auth', 'extensions', 'storage', 'supabase_migrations'],
@@ -53,7 +46,7 @@ describe('backup profiles', () => {
     assert.ok(kept('TABLE DATA', 'public', 'operators'));
     assert.ok(kept('FUNCTION', 'public', 'create_operator_for_new_user()'));
     assert.ok(kept('ACL', 'public', 'TABLE operators'));
-    assert.ok(kept('EXTENSION', '-', 'citext'), 'an extension the application installed, into extensions as Supabase\'s docs say');
+    assert.ok(kept('EXTENSION', '-', 'citext'), "an extension the application installed, into extensions as Supabase's docs say");
     assert.ok(kept('COMMENT', '-', 'EXTENSION pg_trgm'));
     assert.ok(keep(entry('DEFAULT ACL', 'public', 'DEFAULT PRIVILEGES FOR TABLES', 'postgres')), "the application's own default privileges");
     assert.ok(kept('EVENT TRIGGER', '-', 'audit_ddl'));
@@ -85,24 +78,48 @@ describe('backup profiles', () => {
     }
     // A platform role's default privileges: postgres may not set them.
     assert.equal(keep(entry('DEFAULT ACL', 'public', 'DEFAULT PRIVILEGES FOR TABLES', 'supabase_admin')), false);
-    assert.deepEqual(record.leftOut.entries?.map((left) => `${left.type} ${left.owner}`), ['DEFAULT ACL supabase_admin']);
+    assert.deepEqual(
+      record.leftOut.entries?.map((left) => `${left.type} ${left.owner}`),
+      ['DEFAULT ACL supabase_admin'],
+    );
     assert.deepEqual(record.platformData, ['auth.users', 'storage.objects']);
     assert.deepEqual(record.attachedObjects, ['TRIGGER auth.users create_operator', 'POLICY storage.objects "badge photos by their owner"']);
     assert.deepEqual(
       record.leftOut.tableData.map((table) => `${table.schema}.${table.name}: ${table.why}`),
-      ['auth.schema_migrations: a migration history: the platform and supabase db reset rebuild it', 'supabase_migrations.schema_migrations: a migration history: the platform and supabase db reset rebuild it'],
+      [
+        'auth.schema_migrations: a migration history: the platform and supabase db reset rebuild it',
+        'supabase_migrations.schema_migrations: a migration history: the platform and supabase db reset rebuild it',
+      ],
     );
-    assert.deepEqual(record.leftOut.schemas.map((schema) => schema.name), FACTS.platformSchemas);
+    assert.deepEqual(
+      record.leftOut.schemas.map((schema) => schema.name),
+      FACTS.platformSchemas,
+    );
   });
 
-  it('treats as the platform\'s the schemas the Supabase CLI does (InternalSchemas), etl, dbdev, repack and TimescaleDB\'s among them', () => {
-    for (const schema of ['auth', 'storage', 'etl', 'dbdev', 'repack', 'timescaledb_information', 'timescaledb_experimental', '_timescaledb_catalog', 'cron', 'pgmq', 'net', 'vault', 'supabase_functions', '_supavisor']) {
+  it("treats as the platform's the schemas the Supabase CLI does (InternalSchemas), etl, dbdev, repack and TimescaleDB's among them", () => {
+    for (const schema of [
+      'auth',
+      'storage',
+      'etl',
+      'dbdev',
+      'repack',
+      'timescaledb_information',
+      'timescaledb_experimental',
+      '_timescaledb_catalog',
+      'cron',
+      'pgmq',
+      'net',
+      'vault',
+      'supabase_functions',
+      '_supavisor',
+    ]) {
       assert.ok(isSupabasePlatformSchema(schema), schema);
     }
     for (const schema of ['public', 'app', 'etl_staging', 'crontab', 'my_timescaledb_copy']) assert.equal(isSupabasePlatformSchema(schema), false, schema);
   });
 
-  it('keeps, as the CLI\'s data dump does, the rows of cron, pgmq, net and supabase_functions, but not their histories or pg_cron\'s policies', () => {
+  it("keeps, as the CLI's data dump does, the rows of cron, pgmq, net and supabase_functions, but not their histories or pg_cron's policies", () => {
     const { keep, record } = supabaseEntryFilter({
       platformSchemas: ['auth', 'cron', 'net', 'pgmq', 'supabase_functions', 'vault', 'etl'],
       triggersOnPlatformTables: [],
@@ -115,7 +132,15 @@ describe('backup profiles', () => {
       ],
     });
     const kept = (type: string, schema: string, name: string) => keep(entry(type, schema, name));
-    for (const [schema, name] of [['cron', 'job'], ['cron', 'job_run_details'], ['pgmq', 'meta'], ['pgmq', 'q_orders'], ['pgmq', 'a_orders'], ['net', 'http_request_queue'], ['supabase_functions', 'hooks']]) {
+    for (const [schema, name] of [
+      ['cron', 'job'],
+      ['cron', 'job_run_details'],
+      ['pgmq', 'meta'],
+      ['pgmq', 'q_orders'],
+      ['pgmq', 'a_orders'],
+      ['net', 'http_request_queue'],
+      ['supabase_functions', 'hooks'],
+    ]) {
       assert.ok(kept('TABLE DATA', schema, name), `${schema}.${name} rows`);
     }
     for (const name of ['jobid_seq', 'runid_seq']) assert.ok(kept('SEQUENCE SET', 'cron', name), name);
@@ -125,19 +150,34 @@ describe('backup profiles', () => {
     assert.equal(kept('TABLE DATA', 'vault', 'secrets'), false);
     assert.equal(kept('TABLE DATA', 'etl', 'replication_state'), false);
     assert.equal(kept('TABLE', 'cron', 'job'), false, 'the extension creates the table');
-    assert.equal(kept('POLICY', 'cron', 'job cron_job_policy'), false, 'pg_cron\'s own policy');
+    assert.equal(kept('POLICY', 'cron', 'job cron_job_policy'), false, "pg_cron's own policy");
     assert.equal(kept('POLICY', 'cron', 'job_run_details cron_job_run_details_policy'), false);
     assert.ok(kept('POLICY', 'cron', 'job "ops may read jobs"'), 'a policy of the application');
-    assert.deepEqual(record.leftOut.tableData.map((table) => `${table.schema}.${table.name}`), ['supabase_functions.migrations', 'vault.secrets', 'etl.replication_state']);
+    assert.deepEqual(
+      record.leftOut.tableData.map((table) => `${table.schema}.${table.name}`),
+      ['supabase_functions.migrations', 'vault.secrets', 'etl.replication_state'],
+    );
     assert.match(record.leftOut.tableData[0].why, /migration history/);
   });
 
-  it('knows the CLI\'s reserved roles and the settings the stack lets postgres set', () => {
-    for (const role of ['anon', 'authenticated', 'service_role', 'supabase_admin', 'supabase_auth_admin', 'supabase_etl_admin', 'cli_login_postgres', 'pgtle_admin', 'pgsodium_keymaker', 'postgres']) {
+  it("knows the CLI's reserved roles and the settings the stack lets postgres set", () => {
+    for (const role of [
+      'anon',
+      'authenticated',
+      'service_role',
+      'supabase_admin',
+      'supabase_auth_admin',
+      'supabase_etl_admin',
+      'cli_login_postgres',
+      'pgtle_admin',
+      'pgsodium_keymaker',
+      'postgres',
+    ]) {
       assert.ok(isSupabaseReservedRole(role), role);
     }
     for (const role of ['app_reader', 'supabase', 'anonymous', 'my_supabase_admin']) assert.equal(isSupabaseReservedRole(role), false, role);
-    for (const setting of ['session_replication_role', 'statement_timeout', 'pgrst.db_schemas', 'pgaudit.log', 'track_io_timing']) assert.ok(supabaseAllowsSetting(setting), setting);
+    for (const setting of ['session_replication_role', 'statement_timeout', 'pgrst.db_schemas', 'pgaudit.log', 'track_io_timing'])
+      assert.ok(supabaseAllowsSetting(setting), setting);
     for (const setting of ['log_statement', 'pgaudit', 'work_mem_x']) assert.equal(supabaseAllowsSetting(setting), false, setting);
   });
 });

@@ -87,18 +87,36 @@ const FILES: ListedSet['files'] = [
 
 describe('proof plan', function () {
   it('loads each file with psql as a person does: ON_ERROR_STOP, one transaction, the file by name', function () {
-    assert.deepEqual(psqlLoadArgs('/b/c.sql', { singleTransaction: true, viaStdin: false }), ['--no-psqlrc', '--no-password', '--quiet', '--set', 'ON_ERROR_STOP=1', '--single-transaction', '--file', '/b/c.sql']);
+    assert.deepEqual(psqlLoadArgs('/b/c.sql', { singleTransaction: true, viaStdin: false }), [
+      '--no-psqlrc',
+      '--no-password',
+      '--quiet',
+      '--set',
+      'ON_ERROR_STOP=1',
+      '--single-transaction',
+      '--file',
+      '/b/c.sql',
+    ]);
     assert.deepEqual(psqlLoadArgs('/b/c.sql', { singleTransaction: false, viaStdin: true }).slice(-2), ['--file', '-']);
   });
 
   it('proves both ways by default, the complete file alone and the schema file then the data file', function () {
     const plan = planProof(listed(FILES, { files: [{ type: 'data', name: FILES[1].name, bytes: 20, sha256: 'ab' }] }), '/backups', DIGESTS, { viaStdin: false });
-    assert.deepEqual(plan.paths.map((path) => [path.path, path.loads.map((load) => load.type)]), [['complete', ['complete']], ['schema-then-data', ['schema', 'data']]]);
+    assert.deepEqual(
+      plan.paths.map((path) => [path.path, path.loads.map((load) => load.type)]),
+      [
+        ['complete', ['complete']],
+        ['schema-then-data', ['schema', 'data']],
+      ],
+    );
     const data = plan.paths[1].loads[1];
     assert.equal(data.file, join('/backups', FILES[1].name));
     assert.equal(data.sha256, 'ab');
     assert.ok(data.args.includes('--single-transaction'));
-    assert.deepEqual(plan.tables.map((table) => table.name), ['users', 'orders', 'It\'s "odd"']);
+    assert.deepEqual(
+      plan.tables.map((table) => table.name),
+      ['users', 'orders', 'It\'s "odd"'],
+    );
   });
 
   it('does not wrap a set with large objects (or an unknown number: no manifest) in one transaction, which their own COMMIT would end', function () {
@@ -121,7 +139,7 @@ describe('scratch databases', function () {
     for (const name of ['pulse_prove_1a2b3c4d', 'pulse_prove_xyz_complete', 'my_pulse_prove_1a2b3c4d_complete', 'postgres']) assert.equal(scratchToken(name), undefined, name);
   });
 
-  it('a leftover is a scratch database whose proof holds no lock, never a live proof\'s nor our own', function () {
+  it("a leftover is a scratch database whose proof holds no lock, never a live proof's nor our own", function () {
     const names = ['pulse_prove_aaaaaaaa_complete', 'pulse_prove_aaaaaaaa_schema_then_data', 'pulse_prove_bbbbbbbb_complete', 'pulse_prove_cccccccc_complete', 'app'];
     const held = new Set([scratchLockKey('bbbbbbbb')]);
     assert.deepEqual(leftoverScratchDatabases(names, held, 'cccccccc'), ['pulse_prove_aaaaaaaa_complete', 'pulse_prove_aaaaaaaa_schema_then_data']);
@@ -130,7 +148,7 @@ describe('scratch databases', function () {
 });
 
 describe('reading back', function () {
-  it('the script reads every table in one read-only snapshot, with the set\'s settings, each between a COPY line and \\.', function () {
+  it("the script reads every table in one read-only snapshot, with the set's settings, each between a COPY line and \\.", function () {
     const script = readbackScript(DIGESTS.tables, DIGESTS.settings, { snapshotId: '00000003-1', lockTimeoutSeconds: 60 });
     assert.match(script, /^SET TimeZone = 'Europe\/Berlin';$/m);
     assert.match(script, /^SET extra_float_digits = 3;$/m);
@@ -145,7 +163,7 @@ describe('reading back', function () {
 });
 
 describe('comparing with what a set recorded', function () {
-  it('reads back a table with the set\'s columns; one that is gone, or lost a column, is named', function () {
+  it("reads back a table with the set's columns; one that is gone, or lost a column, is named", function () {
     const observed = facts({
       tables: new Map([
         ['public.users', { columns: ['id', 'name'], generated: [], key: ['id'] }],
@@ -153,10 +171,22 @@ describe('comparing with what a set recorded', function () {
       ]),
     });
     const { read, unreadable } = readableTables(DIGESTS, observed);
-    assert.deepEqual(read.map((table) => table.name), ['users']);
-    assert.deepEqual(unreadable.map((entry) => [entry.table.name, entry.state, entry.state === 'columns-differ' ? entry.missingColumns : []]), [['orders', 'columns-differ', ['user_id']], ['It\'s "odd"', 'missing', []]]);
+    assert.deepEqual(
+      read.map((table) => table.name),
+      ['users'],
+    );
+    assert.deepEqual(
+      unreadable.map((entry) => [entry.table.name, entry.state, entry.state === 'columns-differ' ? entry.missingColumns : []]),
+      [
+        ['orders', 'columns-differ', ['user_id']],
+        ['It\'s "odd"', 'missing', []],
+      ],
+    );
     const comparisons = compareTables(DIGESTS, [{ schema: 'public', name: 'users', rows: 2, bytes: 10, digest: digestOf(['2\tGrace', '1\tAda']) }], unreadable);
-    assert.deepEqual(comparisons.map((comparison) => comparison.state), ['same', 'columns-differ', 'missing']);
+    assert.deepEqual(
+      comparisons.map((comparison) => comparison.state),
+      ['same', 'columns-differ', 'missing'],
+    );
     const changed = compareTables(DIGESTS, [{ schema: 'public', name: 'users', rows: 2, bytes: 10, digest: digestOf(['1\tAda', '2\tGrace Hopper']) }], unreadable);
     assert.equal(changed[0].state, 'different');
   });
@@ -175,14 +205,31 @@ describe('comparing with what a set recorded', function () {
 
   it('sequences and materialized views: a value that moved, one not yet used, one this role may not read', function () {
     assert.deepEqual(compareSequences(DIGESTS, facts()), []);
-    const moved = facts({ sequences: new Map([['public.users_id_seq', { value: '7', called: true }], ['public.orders_id_seq', null]]) });
+    const moved = facts({
+      sequences: new Map([
+        ['public.users_id_seq', { value: '7', called: true }],
+        ['public.orders_id_seq', null],
+      ]),
+    });
     assert.deepEqual(compareSequences(DIGESTS, moved), [{ name: 'public.users_id_seq', expected: '2', found: '7' }]);
     const unused = facts({ sequences: new Map([['public.users_id_seq', { value: '2', called: false }]]) });
-    assert.deepEqual(compareSequences(DIGESTS, unused).map((difference) => difference.found), ['2 (not yet used)', 'no such sequence']);
-    assert.deepEqual(compareMaterializedViews([{ schema: 'public', name: 'overview', populated: true }, { schema: 'public', name: 'gone', populated: false }], facts({ materializedViews: new Map([['public.overview', false]]) })), [
-      { name: 'public.overview', expected: 'populated', found: 'not populated' },
-      { name: 'public.gone', expected: 'not populated', found: 'no such materialized view' },
-    ]);
+    assert.deepEqual(
+      compareSequences(DIGESTS, unused).map((difference) => difference.found),
+      ['2 (not yet used)', 'no such sequence'],
+    );
+    assert.deepEqual(
+      compareMaterializedViews(
+        [
+          { schema: 'public', name: 'overview', populated: true },
+          { schema: 'public', name: 'gone', populated: false },
+        ],
+        facts({ materializedViews: new Map([['public.overview', false]]) }),
+      ),
+      [
+        { name: 'public.overview', expected: 'populated', found: 'not populated' },
+        { name: 'public.gone', expected: 'not populated', found: 'no such materialized view' },
+      ],
+    );
   });
 });
 
@@ -235,17 +282,26 @@ describe('the words', function () {
       { path: 'complete' as const, files: [], restored: true, equal: true, tables: 2, rows: 1234, schemaEqual: true, durationMs: 1 },
       { path: 'schema-then-data' as const, files: [], restored: true, equal: true, tables: 2, rows: 1234, schemaEqual: true, durationMs: 1 },
     ];
-    assert.equal(proofSummary({ outcome: 'proved', tables: 2, rows: 1234, paths, differences: [] }), 'proved restorable: 2 tables, 1,234 rows and the schema equal, by the complete file and by schema then data');
+    assert.equal(
+      proofSummary({ outcome: 'proved', tables: 2, rows: 1234, paths, differences: [] }),
+      'proved restorable: 2 tables, 1,234 rows and the schema equal, by the complete file and by schema then data',
+    );
     const differences = [
       { path: 'schema-then-data' as const, kind: 'rows' as const, object: 'public.users', detail: '1 row changed (first: id = 2); 2 rows in the set, 2 restored' },
       { path: 'complete' as const, kind: 'schema' as const, object: 'schema', detail: 'table public.x missing after the restore' },
     ];
-    assert.equal(proofSummary({ outcome: 'failed', tables: 2, rows: 1234, paths, differences }), 'NOT proved: schema then data: public.users: 1 row changed (first: id = 2); 2 rows in the set, 2 restored (and 1 more difference)');
+    assert.equal(
+      proofSummary({ outcome: 'failed', tables: 2, rows: 1234, paths, differences }),
+      'NOT proved: schema then data: public.users: 1 row changed (first: id = 2); 2 rows in the set, 2 restored (and 1 more difference)',
+    );
   });
 
-  it('rows and schema entries that differ, in a person\'s words', function () {
+  it("rows and schema entries that differ, in a person's words", function () {
     const changes = { exact: true, added: 1, removed: 2, changed: 1, firstAdded: ['id = 9'], firstRemoved: ['id = 3'], firstChanged: ['id = 2'] };
-    assert.equal(rowsDifference(600, 599, changes, 'proof'), '1 row changed (first: id = 2), 2 rows missing (first: id = 3), 1 row not in the set (first: id = 9); 600 rows in the set, 599 restored');
+    assert.equal(
+      rowsDifference(600, 599, changes, 'proof'),
+      '1 row changed (first: id = 2), 2 rows missing (first: id = 3), 1 row not in the set (first: id = 9); 600 rows in the set, 599 restored',
+    );
     assert.equal(rowsDifference(600, 600, undefined, 'proof'), '600 rows in the set, 600 restored; their contents differ');
     assert.equal(tableDiffDetail(600, 599, changes), '1 row added (first: id = 9), 2 rows removed (first: id = 3), 1 row changed (first: id = 2); 600 rows in the set, 599 now');
     assert.equal(
@@ -261,9 +317,24 @@ describe('the words', function () {
 
   it('a diff says nothing changed, or how much did and that a restore would undo it', function () {
     const target = { host: 'h', port: 1, database: 'app', user: 'u' };
-    const same = { setId: 'shop_1', target, tables: [{ schema: 'public', name: 'users', state: 'same' as const, rowsInSet: 1, rowsNow: 1, detail: '' }], objects: [], sequences: [], same: true };
+    const same = {
+      setId: 'shop_1',
+      target,
+      tables: [{ schema: 'public', name: 'users', state: 'same' as const, rowsInSet: 1, rowsNow: 1, detail: '' }],
+      objects: [],
+      sequences: [],
+      same: true,
+    };
     assert.equal(diffSummary(same), 'since shop_1, app has not changed: 1 table, the schema and the sequences as the set holds them');
-    const changed = { ...same, same: false, tables: [{ ...same.tables[0], state: 'changed' as const }], objects: [{ type: 'TABLE', schema: 'public', name: 'x', change: 'added' as const }] };
-    assert.equal(diffSummary(changed), 'since shop_1, app has changed: 1 table of 1 with other rows or gone; 1 schema object added, dropped or changed; restoring the set would undo that');
+    const changed = {
+      ...same,
+      same: false,
+      tables: [{ ...same.tables[0], state: 'changed' as const }],
+      objects: [{ type: 'TABLE', schema: 'public', name: 'x', change: 'added' as const }],
+    };
+    assert.equal(
+      diffSummary(changed),
+      'since shop_1, app has changed: 1 table of 1 with other rows or gone; 1 schema object added, dropped or changed; restoring the set would undo that',
+    );
   });
 });

@@ -35,8 +35,12 @@ describe('the deb-src entry for the regression database build', function () {
       'deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main',
     ].join('\n');
     const disabled = 'Types: deb\nURIs: http://ftp.de.debian.org/debian/\nSuites: bookworm\nComponents: main\nEnabled: no\n';
-    assert.deepEqual(debSrcEntriesFor([{ name: 'sources.list', text: list }, { name: 'mirror.sources', text: disabled }]), [
-      'Types: deb-src\nURIs: http://snapshot.debian.org/archive/debian/20250520T000000Z\nSuites: bookworm\nComponents: main contrib\nSigned-By: /usr/share/keyrings/debian.gpg',
-    ]);
+    assert.deepEqual(
+      debSrcEntriesFor([
+        { name: 'sources.list', text: list },
+        { name: 'mirror.sources', text: disabled },
+      ]),
+      ['Types: deb-src\nURIs: http://snapshot.debian.org/archive/debian/20250520T000000Z\nSuites: bookworm\nComponents: main contrib\nSigned-By: /usr/share/keyrings/debian.gpg'],
+    );
   });
 });

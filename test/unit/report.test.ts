@@ -148,7 +148,10 @@ describe('the report model', () => {
     assert.equal(complete.pulseBackup.command, `pulse-backup restore factory_pulse_${TS} --mode complete --dir '${folder}'`);
     assert.equal(complete.psql[0].command, `psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f '${folder}/factory_pulse_complete_backup_${TS}.sql'`);
     const data = report.restore.options.find((option) => option.mode === 'data')!;
-    assert.equal(data.psql[1].command, `psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f '${folder}/factory_pulse_schema_backup_${TS}.sql' -f '${folder}/factory_pulse_data_backup_${TS}.sql'`);
+    assert.equal(
+      data.psql[1].command,
+      `psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f '${folder}/factory_pulse_schema_backup_${TS}.sql' -f '${folder}/factory_pulse_data_backup_${TS}.sql'`,
+    );
     assert.equal(report.restore.targetExample, 'DATABASE=postgresql://postgres@127.0.0.1:54322/postgres_restored');
   });
 
@@ -201,7 +204,10 @@ describe('the report model', () => {
     );
     assert.equal(report.verification.preRestore, null);
     assert.equal(report.verification.runs, 2);
-    assert.deepEqual(report.overview.retentionAtCreation.map((event) => event.removed), [['factory_pulse_20240101_000000']]);
+    assert.deepEqual(
+      report.overview.retentionAtCreation.map((event) => event.removed),
+      [['factory_pulse_20240101_000000']],
+    );
     assert.match(report.overview.retentionAtCreation[0].summary, /removed 1 set/);
     assert.equal(report.set.pinned, true);
     assert.deepEqual(report.history.pinned, [`factory_pulse_${TS}`]);
@@ -242,7 +248,10 @@ describe('the report model', () => {
       (['complete', 'schema', 'data'] as const).map((kind) => [`factory_pulse_${kind}_backup_${LEGACY_TS}.sql`, '0644', true]),
     );
     assert.equal(report.security.folderPermission?.mode, '0700');
-    assert.equal(report.security.permissionFix, `chmod 600 '${folder}/factory_pulse_complete_backup_${LEGACY_TS}.sql' '${folder}/factory_pulse_schema_backup_${LEGACY_TS}.sql' '${folder}/factory_pulse_data_backup_${LEGACY_TS}.sql'`);
+    assert.equal(
+      report.security.permissionFix,
+      `chmod 600 '${folder}/factory_pulse_complete_backup_${LEGACY_TS}.sql' '${folder}/factory_pulse_schema_backup_${LEGACY_TS}.sql' '${folder}/factory_pulse_data_backup_${LEGACY_TS}.sql'`,
+    );
     assert.ok(report.attention.some((item) => item.level === 'warn' && /every user/.test(richTextPlain(item.text))));
 
     const mine = await build();
@@ -294,7 +303,10 @@ describe('the report model', () => {
       const report = await build();
       assert.equal(report.security.git.state, 'not-ignored');
       assert.equal(report.security.git.repositoryRoot, repository);
-      assert.deepEqual(report.security.git.advice?.find((part) => typeof part !== 'string'), { code: '/My Backups/' });
+      assert.deepEqual(
+        report.security.git.advice?.find((part) => typeof part !== 'string'),
+        { code: '/My Backups/' },
+      );
       assert.ok(report.attention.some((item) => item.level === 'warn' && /does not ignore/.test(richTextPlain(item.text))));
     });
 

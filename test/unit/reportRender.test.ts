@@ -8,9 +8,7 @@ import { HOSTILE_DETAIL, HOSTILE_SCHEMA, HOSTILE_TABLE, handBuiltReport } from '
 
 /** Markdown outside code spans and fenced blocks: where a renderer would interpret HTML. */
 function markdownProse(markdown: string): string {
-  return markdown
-    .replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '')
-    .replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, '');
+  return markdown.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '').replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, '');
 }
 
 /** Every element name the document opens. */
@@ -41,7 +39,40 @@ describe('rendering a report', () => {
     });
 
     it('opens only the elements the renderer itself writes', () => {
-      const allowed = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'header', 'nav', 'ol', 'ul', 'li', 'a', 'h1', 'h2', 'h3', 'p', 'section', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'pre', 'span', 'strong', 'dl', 'dt', 'dd']);
+      const allowed = new Set([
+        'html',
+        'head',
+        'meta',
+        'title',
+        'style',
+        'body',
+        'main',
+        'header',
+        'nav',
+        'ol',
+        'ul',
+        'li',
+        'a',
+        'h1',
+        'h2',
+        'h3',
+        'p',
+        'section',
+        'div',
+        'table',
+        'thead',
+        'tbody',
+        'tr',
+        'th',
+        'td',
+        'code',
+        'pre',
+        'span',
+        'strong',
+        'dl',
+        'dt',
+        'dd',
+      ]);
       const unexpected = [...tagNames(renderReportHtml(report))].filter((name) => !allowed.has(name));
       assert.deepEqual(unexpected, []);
     });
@@ -68,7 +99,11 @@ describe('rendering a report', () => {
 
     it('puts every command in a pre/code block, escaped', () => {
       const html = renderReportHtml(report);
-      assert.ok(html.includes('<pre class="command"><code>pulse-backup restore factory_pulse_20250901_173948 --mode complete --dir &#39;/home/ana/My &quot;Backups&quot; &lt;b&gt;&#39;</code></pre>'));
+      assert.ok(
+        html.includes(
+          '<pre class="command"><code>pulse-backup restore factory_pulse_20250901_173948 --mode complete --dir &#39;/home/ana/My &quot;Backups&quot; &lt;b&gt;&#39;</code></pre>',
+        ),
+      );
       assert.ok(html.includes('-d &quot;$DATABASE&quot;'));
     });
 

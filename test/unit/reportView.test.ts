@@ -45,7 +45,7 @@ describe('the report panel page', () => {
     assert.match(body, /<td class="num" data-label="Rows">2<\/td>/);
   });
 
-  it('shows the set\'s one state as the tree does, its words in the theme\'s text colour', () => {
+  it("shows the set's one state as the tree does, its words in the theme's text colour", () => {
     assert.match(body, /<span class="badge state state-incomplete">incomplete<\/span>/);
   });
 
@@ -63,7 +63,10 @@ describe('the report panel page', () => {
     const whole = handBuiltReport();
     whole.set.status = 'complete';
     const actions = /<div class="actions"[^>]*>(.*?)<\/div>/s.exec(renderReportBody(whole, { trusted: true }))?.[1] ?? '';
-    assert.deepEqual([...actions.matchAll(/data-action="(\w+)"/g)].map((match) => match[1]), ['verify', 'prove', 'restore', 'exportMarkdown']);
+    assert.deepEqual(
+      [...actions.matchAll(/data-action="(\w+)"/g)].map((match) => match[1]),
+      ['verify', 'prove', 'restore', 'exportMarkdown'],
+    );
     assert.match(actions, />Prove Now</);
     assert.doesNotMatch(body, /data-action="prove"/, 'an incomplete set cannot be proved');
     assert.doesNotMatch(renderReportBody(whole, { trusted: false }), /data-action="prove"/);

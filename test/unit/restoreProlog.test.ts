@@ -39,7 +39,11 @@ describe('the restore prolog', () => {
   });
 
   it('complete --clean: locks the tables, checks for outside dependents, then drops with CASCADE', () => {
-    const statements = prolog({ clean: true, existing: [table('users'), table('status_view', 'view'), table('app', 'schema')], objects: [{ type: 'TABLE', schema: 'public', name: 'users' }] });
+    const statements = prolog({
+      clean: true,
+      existing: [table('users'), table('status_view', 'view'), table('app', 'schema')],
+      objects: [{ type: 'TABLE', schema: 'public', name: 'users' }],
+    });
     assert.equal(statements[2], 'LOCK TABLE public.users IN ACCESS EXCLUSIVE MODE;');
     assert.match(statements[3], /^DO \$pulse_guard\$/);
     assert.deepEqual(statements.slice(4), ['DROP VIEW IF EXISTS public.status_view CASCADE;', 'DROP TABLE IF EXISTS public.users CASCADE;']);
@@ -71,7 +75,7 @@ describe('the restore prolog', () => {
 
   it('gives each sequence the file sets new storage in the transaction, keeping its value', () => {
     assert.deepEqual(transactionalSequences([]), []);
-    const [block] = transactionalSequences(['public.users_id_seq', "public.\"o'dd\""]);
+    const [block] = transactionalSequences(['public.users_id_seq', 'public."o\'dd"']);
     assert.match(block, /unnest\(ARRAY\['public\.users_id_seq', 'public\."o''dd"'\]::text\[\]\)/);
     assert.match(block, /ALTER SEQUENCE %s RESTART/);
     assert.match(block, /pg_catalog\.setval\(sequence_name, value, called\)/);

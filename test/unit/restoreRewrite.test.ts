@@ -69,15 +69,15 @@ describe('restore stream', () => {
     const out = restoreStream(['shop floor']);
     const expected = DUMP.replace('CREATE SCHEMA "shop floor";', 'CREATE SCHEMA IF NOT EXISTS "shop floor";')
       .replace('\nBEGIN;\n\nSELECT', '\n-- BEGIN; (left out: the restore runs in one transaction)\n\nSELECT')
-      .replace("131072);\nCOMMIT;", "131072);\n-- COMMIT; (left out: the restore runs in one transaction)");
+      .replace('131072);\nCOMMIT;', '131072);\n-- COMMIT; (left out: the restore runs in one transaction)');
     assert.equal(out, expected);
   });
 });
 
-describe('setting the backup\'s objects aside', () => {
+describe("setting the backup's objects aside", () => {
   const object = (kind: ExistingObject['kind'], name: string, dropName = `"public"."${name}"`): ExistingObject => ({ kind, schema: 'public', name, rows: null, dropName });
 
-  it('drops each kind in one statement, IF EXISTS and CASCADE (what depends on them was checked to be the backup\'s), never a schema', () => {
+  it("drops each kind in one statement, IF EXISTS and CASCADE (what depends on them was checked to be the backup's), never a schema", () => {
     const statements = dropStatements([
       object('table', 'users'),
       object('table', 'messages'),
@@ -104,10 +104,10 @@ describe('setting the backup\'s objects aside', () => {
   });
 
   it('empties the tables together in one TRUNCATE and frees the large objects the backup brings', () => {
-    assert.deepEqual(emptyStatements([object('table', 'users'), object('table', 'messages'), { kind: 'large object', schema: '-', name: '424242', rows: null, dropName: '424242' }]), [
-      'TRUNCATE TABLE "public"."users", "public"."messages";',
-      'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (424242);',
-    ]);
+    assert.deepEqual(
+      emptyStatements([object('table', 'users'), object('table', 'messages'), { kind: 'large object', schema: '-', name: '424242', rows: null, dropName: '424242' }]),
+      ['TRUNCATE TABLE "public"."users", "public"."messages";', 'SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (424242);'],
+    );
   });
 });
 
@@ -121,7 +121,21 @@ describe('a setting only newer servers know', () => {
   });
 
   it('the reader guards it in all three files', () => {
-    const dump = ['SET statement_timeout = 0;', 'SET transaction_timeout = 0;', '', '--', '-- Name: t; Type: TABLE; Schema: public; Owner: -', '--', '', 'CREATE TABLE public.t (a int);', '', '--', '-- PostgreSQL database dump complete', '--', ''].join('\n');
+    const dump = [
+      'SET statement_timeout = 0;',
+      'SET transaction_timeout = 0;',
+      '',
+      '--',
+      '-- Name: t; Type: TABLE; Schema: public; Owner: -',
+      '--',
+      '',
+      'CREATE TABLE public.t (a int);',
+      '',
+      '--',
+      '-- PostgreSQL database dump complete',
+      '--',
+      '',
+    ].join('\n');
     const reader = new DumpReader({ rewritePreambleLine: guardNewerSettings });
     const parts = [reader.push(Buffer.from(dump)), reader.end()];
     for (const part of ['schema', 'data', 'whole'] as const) {

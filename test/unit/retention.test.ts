@@ -62,13 +62,16 @@ function report(setId: string, status: CheckStatus, options: { checkedAt?: Date;
     setId,
     checkedAt: (options.checkedAt ?? new Date()).toISOString(),
     durationMs: 1,
-    groups: [{ name: group, title: group, checks: [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }] }],
+    groups: [
+      { name: group, title: group, checks: [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }] },
+    ],
     outcome: status,
   };
 }
 
 function proofOf(setId: string, outcome: ProofRecord['outcome']): ProofRecord {
-  const differences: ProofRecord['differences'] = outcome === 'failed' ? [{ path: 'schema-then-data', kind: 'rows', object: 'public.orders', detail: '1 row changed (first: id = 42)' }] : [];
+  const differences: ProofRecord['differences'] =
+    outcome === 'failed' ? [{ path: 'schema-then-data', kind: 'rows', object: 'public.orders', detail: '1 row changed (first: id = 42)' }] : [];
   const paths: ProofRecord['paths'] = [{ path: 'schema-then-data', files: [], restored: true, equal: outcome === 'proved', tables: 1, rows: 1, schemaEqual: true, durationMs: 1 }];
   const record: ProofRecord = {
     formatVersion: PROOF_FORMAT_VERSION,
@@ -123,7 +126,10 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
 
 function folderState(folder: string): Record<string, string> {
   const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort()) state[name] = createHash('sha256').update(readFileSync(join(folder, name))).digest('hex');
+  for (const name of readdirSync(folder).sort())
+    state[name] = createHash('sha256')
+      .update(readFileSync(join(folder, name)))
+      .digest('hex');
   return state;
 }
 
@@ -142,8 +148,14 @@ describe('retention', () => {
         listed('20250101_000000', 'complete', { prefix: 'shop_archive' }),
       ];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 2 });
-      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000']);
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_000000', 'shop_20250103_000000']);
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        ['shop_20250105_000000', 'shop_20250104_000000'],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250102_000000', 'shop_20250103_000000'],
+      );
       assert.deepEqual(plan.protected, []);
     });
 
@@ -166,8 +178,17 @@ describe('retention', () => {
           ['shop_20250103_080000', ['weekly']],
         ],
       );
-      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250111_080000', 'pinned'], ['shop_20241220_080000', 'newest-good']]);
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_080000', 'shop_20250112_080000']);
+      assert.deepEqual(
+        plan.protected.map((set) => [set.id, set.reason]),
+        [
+          ['shop_20250111_080000', 'pinned'],
+          ['shop_20241220_080000', 'newest-good'],
+        ],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250102_080000', 'shop_20250112_080000'],
+      );
       assert.equal(plan.keep, 1);
     });
 
@@ -181,11 +202,17 @@ describe('retention', () => {
         listed('20250101_000000', 'complete'),
       ];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 2 });
-      assert.deepEqual(plan.kept.map((set) => [set.id, set.status]), [
-        ['shop_20250106_000000', 'incomplete'],
-        ['shop_20250105_000000', 'legacy'],
-      ]);
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250102_000000', 'shop_20250103_000000', 'shop_20250101_000000', 'shop_20250104_000000']);
+      assert.deepEqual(
+        plan.kept.map((set) => [set.id, set.status]),
+        [
+          ['shop_20250106_000000', 'incomplete'],
+          ['shop_20250105_000000', 'legacy'],
+        ],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250102_000000', 'shop_20250103_000000', 'shop_20250101_000000', 'shop_20250104_000000'],
+      );
     });
 
     it('keeps pinned sets, the set just written and the newest good set beyond N, and says why', () => {
@@ -198,7 +225,10 @@ describe('retention', () => {
         listed('20250101_000000', 'complete'),
       ];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 1, justWritten: 'shop_20250105_000000', newestGood: 'shop_20250103_000000' });
-      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20991231_000000']);
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        ['shop_20991231_000000'],
+      );
       assert.deepEqual(
         plan.protected.map((set) => [set.id, set.reason]),
         [
@@ -207,22 +237,40 @@ describe('retention', () => {
           ['shop_20250103_000000', 'newest-good'],
         ],
       );
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250101_000000', 'shop_20250102_000000'],
+      );
     });
 
     it('a pinned set among the newest N takes its place there', () => {
       const sets = [listed('20250103_000000', 'complete', { pinned: true }), listed('20250102_000000', 'complete'), listed('20250101_000000', 'complete')];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 1 });
-      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250103_000000']);
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        ['shop_20250103_000000'],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250101_000000', 'shop_20250102_000000'],
+      );
     });
 
     it('never counts or removes a set that is still being written', () => {
       const sets = [listed('20250103_000000', 'running'), listed('20250102_000000', 'complete'), listed('20250101_000000', 'complete')];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 1 });
-      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250102_000000']);
-      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250103_000000', 'unfinished']]);
-      assert.deepEqual(plan.remove.map((set) => set.id), ['shop_20250101_000000']);
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        ['shop_20250102_000000'],
+      );
+      assert.deepEqual(
+        plan.protected.map((set) => [set.id, set.reason]),
+        [['shop_20250103_000000', 'unfinished']],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => set.id),
+        ['shop_20250101_000000'],
+      );
     });
 
     it('never lets safety sets push a backup out: they do not count toward N and keep their own newest few', () => {
@@ -237,14 +285,27 @@ describe('retention', () => {
         listed('20241231_000000', 'complete'),
       ];
       const plan = planRetention(sets, { prefix: PREFIX, keep: 1, keepSafety: 2 });
-      assert.deepEqual(plan.kept.map((set) => set.id), ['shop_20250101_000000'], 'the newest backup is among the newest N, whatever the safety sets');
-      assert.deepEqual(plan.keptSafety.map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000']);
-      assert.deepEqual(plan.protected.map((set) => [set.id, set.reason]), [['shop_20250103_000000', 'pinned']]);
-      assert.deepEqual(plan.remove.map((set) => [set.id, set.purpose]), [
-        ['shop_20241231_000000', 'backup'],
-        ['shop_20250102_000000', 'safety'],
-        ['shop_20250104_000000', 'safety'],
-      ]);
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        ['shop_20250101_000000'],
+        'the newest backup is among the newest N, whatever the safety sets',
+      );
+      assert.deepEqual(
+        plan.keptSafety.map((set) => set.id),
+        ['shop_20250106_000000', 'shop_20250105_000000'],
+      );
+      assert.deepEqual(
+        plan.protected.map((set) => [set.id, set.reason]),
+        [['shop_20250103_000000', 'pinned']],
+      );
+      assert.deepEqual(
+        plan.remove.map((set) => [set.id, set.purpose]),
+        [
+          ['shop_20241231_000000', 'backup'],
+          ['shop_20250102_000000', 'safety'],
+          ['shop_20250104_000000', 'safety'],
+        ],
+      );
       // Without --keep-safety, the default; with 0, every unpinned safety set goes.
       assert.equal(planRetention(sets, { prefix: PREFIX, keep: 3 }).keptSafety.length, 3);
       assert.deepEqual(planRetention(sets, { prefix: PREFIX, keep: 3, keepSafety: 0 }).keptSafety, []);
@@ -291,9 +352,16 @@ describe('retention', () => {
         const { verify, asked } = fakeVerify({ shop_20250103_000000: 'fail', shop_20250102_000000: 'warn' });
         const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false });
         assert.deepEqual(search.newestGood, { id: 'shop_20250102_000000', outcome: 'warn', source: 'verified' });
-        assert.deepEqual(search.passedOver.map((set) => set.id), ['shop_20250104_000000', 'shop_20250103_000000']);
+        assert.deepEqual(
+          search.passedOver.map((set) => set.id),
+          ['shop_20250104_000000', 'shop_20250103_000000'],
+        );
         assert.match(search.passedOver[1].why, /data file differs/);
-        assert.deepEqual(asked.map((request) => request.setId), ['shop_20250103_000000', 'shop_20250102_000000'], 'incomplete sets are never verified; the search stops at the first good one');
+        assert.deepEqual(
+          asked.map((request) => request.setId),
+          ['shop_20250103_000000', 'shop_20250102_000000'],
+          'incomplete sets are never verified; the search stops at the first good one',
+        );
       });
 
       it('trusts a recorded verification newer than the files, and checks again when a file changed since', async () => {
@@ -335,7 +403,10 @@ describe('retention', () => {
         const { verify, asked } = fakeVerify({ [backup]: 'pass', [safety]: 'pass' });
         const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false });
         assert.equal(search.newestGood?.id, backup);
-        assert.deepEqual(asked.map((request) => request.setId), [backup]);
+        assert.deepEqual(
+          asked.map((request) => request.setId),
+          [backup],
+        );
       });
 
       it('passes over a set whose latest proof failed, even the one a backup has just written; a later proof that passes makes it good again', async () => {
@@ -346,7 +417,10 @@ describe('retention', () => {
         for (const justWritten of [undefined, newer]) {
           const search = await findNewestGoodSet(folder, await listSets(folder), { prefix: PREFIX, env: {}, verify, record: false, ...(justWritten ? { justWritten } : {}) });
           assert.equal(search.newestGood?.id, older);
-          assert.deepEqual(search.passedOver.map((set) => set.id), [newer]);
+          assert.deepEqual(
+            search.passedOver.map((set) => set.id),
+            [newer],
+          );
           assert.match(search.passedOver[0].why, /failed its proof: NOT proved: schema then data: public\.orders/);
         }
         await recordProof(folder, proofOf(newer, 'proved'));
@@ -378,12 +452,23 @@ describe('retention', () => {
 
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 2, env: {}, verify });
 
-        assert.deepEqual(result.kept.map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000']);
-        assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [['shop_20250102_000000', 'pinned']]);
-        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250103_000000']);
+        assert.deepEqual(
+          result.kept.map((set) => set.id),
+          ['shop_20250105_000000', 'shop_20250104_000000'],
+        );
+        assert.deepEqual(
+          result.protected.map((set) => [set.id, set.reason]),
+          [['shop_20250102_000000', 'pinned']],
+        );
+        assert.deepEqual(
+          result.removed.map((set) => set.id),
+          ['shop_20250101_000000', 'shop_20250103_000000'],
+        );
         const after = folderState(folder);
         for (const name of foreign) assert.equal(after[name], before[name], name);
-        assert.ok(!Object.keys(after).some((name) => name.includes('20250103') || /^shop_(schema|data|complete)_backup_20250101_000000\.sql$|^shop_20250101_000000\.manifest/.test(name)));
+        assert.ok(
+          !Object.keys(after).some((name) => name.includes('20250103') || /^shop_(schema|data|complete)_backup_20250101_000000\.sql$|^shop_20250101_000000\.manifest/.test(name)),
+        );
         assert.ok(after['shop_archive_20250101_000000.manifest.json']);
         assert.ok(!existsSync(join(folder, '.pulse-backup.lock')), 'the lock is released');
       });
@@ -394,7 +479,10 @@ describe('retention', () => {
         const { verify, asked } = fakeVerify({ shop_20250103_000000: 'pass' });
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify, dryRun: true });
         assert.equal(result.dryRun, true);
-        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
+        assert.deepEqual(
+          result.removed.map((set) => set.id),
+          ['shop_20250101_000000', 'shop_20250102_000000'],
+        );
         assert.deepEqual(folderState(folder), before);
         assert.equal(asked[0]?.record, false, 'a dry run records no verification');
       });
@@ -416,7 +504,10 @@ describe('retention', () => {
         for (const day of ['01', '02']) writeSet(folder, `202501${day}_000000`);
         const before = folderState(folder);
         const verify = () => Promise.reject(new PulseError('tools-not-found', 'psql was not found', { hint: 'install the PostgreSQL client tools' }));
-        await assert.rejects(pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify }), isPulseError('tools-not-found', /cannot verify shop_20250102_000000.*nothing was removed/));
+        await assert.rejects(
+          pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify }),
+          isPulseError('tools-not-found', /cannot verify shop_20250102_000000.*nothing was removed/),
+        );
         assert.deepEqual(folderState(folder), before);
         assert.ok(!existsSync(join(folder, '.pulse-backup.lock')));
       });
@@ -429,7 +520,10 @@ describe('retention', () => {
         };
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify });
         assert.deepEqual(result.removed, []);
-        assert.deepEqual(result.protected.map((set) => [set.id, set.reason]), [['shop_20250101_000000', 'pinned']]);
+        assert.deepEqual(
+          result.protected.map((set) => [set.id, set.reason]),
+          [['shop_20250101_000000', 'pinned']],
+        );
         assert.ok(existsSync(join(folder, manifestNameFor(PREFIX, '20250101_000000'))));
       });
 
@@ -440,7 +534,7 @@ describe('retention', () => {
         assert.ok(!existsSync(missing));
       });
 
-      it('after a backup, records what it removed in the new set\'s history, and nothing when it removed nothing', async () => {
+      it("after a backup, records what it removed in the new set's history, and nothing when it removed nothing", async () => {
         for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
         const backup = (timestamp: string): BackupResult => ({
           folder,
@@ -456,7 +550,10 @@ describe('retention', () => {
         const { verify, asked } = fakeVerify({});
         const result = await pruneAfterBackup(backup('20250104_000000'), { keep: 3, env: {}, verify });
         assert.equal(asked.length, 0, 'the new set is not read again');
-        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(
+          result.removed.map((set) => set.id),
+          ['shop_20250101_000000'],
+        );
         assert.deepEqual(result.heldBack, []);
         const history = await readHistory(folder, 'shop_20250104_000000');
         assert.equal(history.retention.length, 1);
@@ -476,7 +573,13 @@ describe('retention', () => {
         // Retention never ran here: none of the five older sets was kept under this policy.
         const held = await pruneAfterBackup(backup, { keep: 1, env: {}, verify: fakeVerify({}).verify });
         assert.deepEqual(held.removed, []);
-        assert.deepEqual(held.heldBack.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000', 'shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
+        assert.deepEqual(held.heldBack.map((set) => set.id).sort(), [
+          'shop_20250101_000000',
+          'shop_20250102_000000',
+          'shop_20250103_000000',
+          'shop_20250104_000000',
+          'shop_20250105_000000',
+        ]);
         assert.equal(held.review.confirm, true);
         assert.match(held.review.reasons.join('; '), /5 sets at once/);
         assert.match(held.review.reasons.join('; '), /5 sets this policy has not kept before \(retention has not run in this folder yet\)/);
@@ -489,9 +592,18 @@ describe('retention', () => {
           env: {},
           verify: fakeVerify({}).verify,
         });
-        assert.deepEqual(confirmed.removed.map((set) => set.id), ['shop_20250101_000000', 'shop_20250102_000000']);
-        assert.deepEqual(confirmed.heldBack.map((set) => set.id), ['shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000']);
-        assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000']);
+        assert.deepEqual(
+          confirmed.removed.map((set) => set.id),
+          ['shop_20250101_000000', 'shop_20250102_000000'],
+        );
+        assert.deepEqual(
+          confirmed.heldBack.map((set) => set.id),
+          ['shop_20250103_000000', 'shop_20250104_000000', 'shop_20250105_000000'],
+        );
+        assert.deepEqual(
+          (await listSets(folder)).map((set) => set.id),
+          ['shop_20250106_000000', 'shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000'],
+        );
       });
 
       it('removes exactly what the person confirmed: a set that became due or changed after the question stays, and the toast counts what went', async () => {
@@ -503,10 +615,19 @@ describe('retention', () => {
         writeSet(folder, '20250105_000000');
         appendFileSync(join(folder, fileNameFor(PREFIX, 'complete', '20250102_000000')), '-- more\n');
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 2, confirmed: confirmedRemovals(preview), env: {}, verify });
-        assert.deepEqual(result.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(
+          result.removed.map((set) => set.id),
+          ['shop_20250101_000000'],
+        );
         assert.deepEqual(result.heldBack.map((set) => set.id).sort(), ['shop_20250102_000000', 'shop_20250103_000000']);
-        assert.deepEqual((await listSets(folder)).map((set) => set.id), ['shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000', 'shop_20250102_000000']);
-        assert.match(prunedMessage(result), /^Removed 1 backup set \(\d+ B\) of shop\. Kept 2 sets that changed or became due after you were asked \(shop_20250102_000000, shop_20250103_000000\)/);
+        assert.deepEqual(
+          (await listSets(folder)).map((set) => set.id),
+          ['shop_20250105_000000', 'shop_20250104_000000', 'shop_20250103_000000', 'shop_20250102_000000'],
+        );
+        assert.match(
+          prunedMessage(result),
+          /^Removed 1 backup set \(\d+ B\) of shop\. Kept 2 sets that changed or became due after you were asked \(shop_20250102_000000, shop_20250103_000000\)/,
+        );
       });
 
       it('a record that cannot be written fails nothing: the removals stand, and a warning says so', async () => {
@@ -516,14 +637,20 @@ describe('retention', () => {
         const result = await pruneSets({ folder, prefix: PREFIX, keep: 1, env: {}, verify: fakeVerify({ shop_20250103_000000: 'pass' }).verify });
         assert.deepEqual(result.removed.map((set) => set.id).sort(), ['shop_20250101_000000', 'shop_20250102_000000']);
         assert.equal(result.warnings.length, 1);
-        assert.match(formatError(result.warnings[0], commandLineWords), /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/);
+        assert.match(
+          formatError(result.warnings[0], commandLineWords),
+          /^cannot record what retention kept in .*\.pulse-backup\.retention\.json .*: nothing else changed; the next run asks before removing sets it cannot tell it kept before$/,
+        );
       });
 
       it('remembers what each run kept, per prefix and policy, so the next run can tell a routine removal from a new one', async () => {
         for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
         writeSet(folder, '20250101_000000', { prefix: 'other' });
         await pruneSets({ folder, prefix: PREFIX, keep: 3, env: {}, verify: fakeVerify({}).verify });
-        assert.deepEqual(await readRetentionMemory(folder, PREFIX), { policy: 'last=3,hourly=0,daily=0,weekly=0,monthly=0,yearly=0', kept: ['shop_20250103_000000', 'shop_20250102_000000', 'shop_20250101_000000'] });
+        assert.deepEqual(await readRetentionMemory(folder, PREFIX), {
+          policy: 'last=3,hourly=0,daily=0,weekly=0,monthly=0,yearly=0',
+          kept: ['shop_20250103_000000', 'shop_20250102_000000', 'shop_20250101_000000'],
+        });
         assert.equal(await readRetentionMemory(folder, 'other'), undefined);
         assert.ok(!(await listSets(folder)).some((set) => set.id.includes('retention')), 'the record is not a set');
 
@@ -531,7 +658,10 @@ describe('retention', () => {
         const verify = fakeVerify({ shop_20250104_000000: 'pass' }).verify;
         const routine = await pruneSets({ folder, prefix: PREFIX, keep: 3, confirmed: 'routine', dryRun: true, env: {}, verify });
         assert.deepEqual(routine.review, { confirm: false, unseen: [], reasons: [] });
-        assert.deepEqual(routine.removed.map((set) => set.id), ['shop_20250101_000000']);
+        assert.deepEqual(
+          routine.removed.map((set) => set.id),
+          ['shop_20250101_000000'],
+        );
 
         const changed = await pruneSets({ folder, prefix: PREFIX, keep: 2, confirmed: 'routine', dryRun: true, env: {}, verify });
         assert.equal(changed.review.confirm, true);
@@ -555,7 +685,7 @@ describe('retention', () => {
         assert.ok(!readdirSync(folder).some((name) => name.endsWith('.partial')));
       });
 
-      it('an unknown set is the listing\'s error', async () => {
+      it("an unknown set is the listing's error", async () => {
         writeSet(folder, '20250101_000000');
         await assert.rejects(pinSet(folder, 'shop_20240101_000000'), isPulseError('unknown-set', /no backup set shop_20240101_000000/));
         await assert.rejects(unpinSet(folder, 'nonsense'), isPulseError('unknown-set'));
@@ -575,7 +705,10 @@ describe('retention', () => {
         const after = folderState(folder);
         const expected = Object.fromEntries(Object.entries(before).filter(([name]) => !name.startsWith(`${PREFIX}_`) || !name.includes('20250102_000000')));
         assert.deepEqual(after, expected);
-        assert.deepEqual((await listSets(folder)).map((set) => set.id), [keep]);
+        assert.deepEqual(
+          (await listSets(folder)).map((set) => set.id),
+          [keep],
+        );
         assert.ok(!existsSync(join(folder, '.pulse-backup.lock')), 'the lock is released');
       });
 

@@ -21,7 +21,10 @@ const policy = (rules: Partial<RetentionPolicy>): RetentionPolicy => ({ last: 0,
 
 /** Sets named by their timestamps, newest first, as the planner hands them over. */
 function sets(...timestamps: string[]): PolicySet[] {
-  return [...timestamps].sort().reverse().map((timestamp) => ({ id: `shop_${timestamp}`, timestamp, whole: true }));
+  return [...timestamps]
+    .sort()
+    .reverse()
+    .map((timestamp) => ({ id: `shop_${timestamp}`, timestamp, whole: true }));
 }
 
 function kept(list: PolicySet[], rules: Partial<RetentionPolicy>): string[] {
@@ -88,8 +91,14 @@ describe('the retention policy', () => {
     });
 
     it('refuses a policy that keeps nothing, and numbers that are not whole and at least 0, naming the flag', () => {
-      assert.throws(() => makePolicy({ last: 0 }), (error: unknown) => error instanceof PulseError && error.code === 'usage' && /would keep no set/.test(error.message));
-      assert.throws(() => makePolicy({ daily: -1 }), (error: unknown) => error instanceof PulseError && /--keep-daily must be a whole number/.test(error.message));
+      assert.throws(
+        () => makePolicy({ last: 0 }),
+        (error: unknown) => error instanceof PulseError && error.code === 'usage' && /would keep no set/.test(error.message),
+      );
+      assert.throws(
+        () => makePolicy({ daily: -1 }),
+        (error: unknown) => error instanceof PulseError && /--keep-daily must be a whole number/.test(error.message),
+      );
       assert.throws(
         () => makePolicy({ weekly: 1.5 }, (rule) => `pulseBackup.retention.keep${rule[0].toUpperCase()}${rule.slice(1)}`),
         (error: unknown) => error instanceof PulseError && /pulseBackup\.retention\.keepWeekly must be/.test(error.message),

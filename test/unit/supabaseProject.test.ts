@@ -184,13 +184,44 @@ describe('client tools from the Supabase container', () => {
 
   it('streams through docker exec -i, forwarding the connection by name only: no password on the command line', () => {
     const args = dockerExecArgs('supabase_db_x', 'pg_dump', ['--format=plain', '--snapshot=00000003-1']);
-    assert.deepEqual(args, ['exec', '-i', '-e', 'PGHOST', '-e', 'PGPORT', '-e', 'PGUSER', '-e', 'PGPASSWORD', '-e', 'PGDATABASE', '-e', 'PGAPPNAME', 'supabase_db_x', 'pg_dump', '--format=plain', '--snapshot=00000003-1']);
-    const env = dockerEnv({ user: 'postgres', database: 'postgres', password: 'Hunter2' }, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', DATABASE_URL: 'postgresql://x' });
-    assert.deepEqual(env, { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: 'postgres', PGDATABASE: 'postgres', PGPASSWORD: 'Hunter2' });
+    assert.deepEqual(args, [
+      'exec',
+      '-i',
+      '-e',
+      'PGHOST',
+      '-e',
+      'PGPORT',
+      '-e',
+      'PGUSER',
+      '-e',
+      'PGPASSWORD',
+      '-e',
+      'PGDATABASE',
+      '-e',
+      'PGAPPNAME',
+      'supabase_db_x',
+      'pg_dump',
+      '--format=plain',
+      '--snapshot=00000003-1',
+    ]);
+    const env = dockerEnv(
+      { user: 'postgres', database: 'postgres', password: 'Hunter2' },
+      { PATH: '/usr/bin', HOME: '/root', DOCKER_HOST: 'unix:///run/docker.sock', DATABASE_URL: 'postgresql://x' },
+    );
+    assert.deepEqual(env, {
+      PATH: '/usr/bin',
+      HOME: '/root',
+      DOCKER_HOST: 'unix:///run/docker.sock',
+      PGHOST: '127.0.0.1',
+      PGPORT: '5432',
+      PGUSER: 'postgres',
+      PGDATABASE: 'postgres',
+      PGPASSWORD: 'Hunter2',
+    });
     assert.ok(!args.join(' ').includes('Hunter2'));
   });
 
-  it('takes the stack\'s server to be the project default, or any local URL at its published port', () => {
+  it("takes the stack's server to be the project default, or any local URL at its published port", () => {
     const at = (url: string) => resolveConnection({ url, env: {} });
     const stack = { ...project, dbPort: 54322 };
     assert.ok(isStackTarget(stack, resolveConnection({ env: {}, defaultUrl: 'postgresql://postgres:postgres@127.0.0.1:54322/postgres' })));

@@ -5,12 +5,15 @@ function suite(tests: string[], suites: OrderableSuite[] = []): OrderableSuite {
   return { tests: [...tests], suites };
 }
 
-describe('the extension suite\'s test order (PULSE_TEST_ORDER)', function () {
+describe("the extension suite's test order (PULSE_TEST_ORDER)", function () {
   it('reverses the tests of every describe, and the describes among themselves', function () {
     const root = suite(['a', 'b', 'c'], [suite(['d', 'e']), suite(['f'])]);
     applyTestOrder(root, { kind: 'reverse' });
     assert.deepEqual(root.tests, ['c', 'b', 'a']);
-    assert.deepEqual(root.suites.map((child) => child.tests), [['f'], ['e', 'd']]);
+    assert.deepEqual(
+      root.suites.map((child) => child.tests),
+      [['f'], ['e', 'd']],
+    );
   });
 
   it('shuffles the same way for the same seed, keeps every test, and another seed gives another order', function () {

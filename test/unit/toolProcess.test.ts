@@ -223,7 +223,8 @@ describe('starting a client tool', function () {
 
   it('nothing outside src/core/process starts a child: one module, one policy', function () {
     const src = resolve(__dirname, '..', '..', 'src');
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : name.endsWith('.ts') ? [join(dir, name)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : name.endsWith('.ts') ? [join(dir, name)] : []));
     const starters = files(src)
       .filter((file) => !relative(src, file).startsWith(join('core', 'process')))
       .filter((file) => /from '(node:)?child_process'|require\('(node:)?child_process'\)|from 'execa'|import\('execa'\)/.test(readFileSync(file, 'utf8')))

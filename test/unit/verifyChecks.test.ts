@@ -126,7 +126,9 @@ describe('a manifest that does not describe its set', () => {
     assert.match(result.detail, /^the manifest does not describe this set: /);
     const renamed = manifestFor(TABLES);
     renamed.files[2] = { ...renamed.files[2], name: 'other.sql' };
-    assert.deepEqual(manifestMismatches(renamed, 'shop_20250901_120000', files), ["it records the complete file as other.sql, but the set's is shop_complete_backup_20250901_120000.sql"]);
+    assert.deepEqual(manifestMismatches(renamed, 'shop_20250901_120000', files), [
+      "it records the complete file as other.sql, but the set's is shop_complete_backup_20250901_120000.sql",
+    ]);
   });
 });
 
@@ -211,7 +213,7 @@ describe('verification checks', () => {
       assert.match(result.detail, /public\.users has no rows in the complete file \(3 in the data file\)/);
     });
 
-    it('only warns when counts drifted between the old script\'s separate pg_dump runs', () => {
+    it("only warns when counts drifted between the old script's separate pg_dump runs", () => {
       const contents = healthyContents();
       const complete = { ...contents.complete, tableRows: contents.complete.tableRows.map((rows) => (rows.name === 'users' ? { ...rows, rows: 4 } : rows)) };
       const result = contentCheckFromFiles({ ...contents, complete });
@@ -323,7 +325,11 @@ describe('verification checks', () => {
     });
 
     it('presence: a missing or unreadable file fails and is named', () => {
-      const result = presenceCheck([finding('schema'), finding('data', { unreadable: 'missing', scan: undefined }), finding('complete', { unreadable: 'permission denied', scan: undefined })]);
+      const result = presenceCheck([
+        finding('schema'),
+        finding('data', { unreadable: 'missing', scan: undefined }),
+        finding('complete', { unreadable: 'permission denied', scan: undefined }),
+      ]);
       assert.equal(result.status, 'fail');
       assert.match(result.detail, /shop_data_backup_20250901_120000\.sql is missing; cannot read shop_complete_backup_20250901_120000\.sql: permission denied/);
     });

@@ -36,12 +36,20 @@ describe('verifySet without a database', () => {
     const report = await verifySet({ folder, setId: set.id, env: {}, onProgress: (event) => events.push(event) });
     assert.equal(report.outcome, 'pass', JSON.stringify(report, null, 2));
     assert.equal(report.setId, set.id);
-    assert.deepEqual(report.groups.map((group) => [group.name, group.title]), [['post-backup', 'Post-backup checks']]);
+    assert.deepEqual(
+      report.groups.map((group) => [group.name, group.title]),
+      [['post-backup', 'Post-backup checks']],
+    );
     assert.deepEqual(Object.keys(statuses(report)), ['files-present', 'manifest', 'sizes', 'checksums', 'permissions', 'dump-format', 'content']);
     assert.equal(report.target, undefined);
     assert.deepEqual(
-      events.filter((event) => event.kind === 'file-read').map((event) => event.name).sort(),
-      Object.values(set.paths).map((path) => path.slice(folder.length + 1)).sort(),
+      events
+        .filter((event) => event.kind === 'file-read')
+        .map((event) => event.name)
+        .sort(),
+      Object.values(set.paths)
+        .map((path) => path.slice(folder.length + 1))
+        .sort(),
     );
     const history = await readHistory(folder, set.id);
     assert.deepEqual(history.verifications, [report]);
@@ -94,7 +102,10 @@ describe('verifySet without a database', () => {
     const events: VerifyProgress[] = [];
     const report = await verifySet({ folder, setId: set.id, env: {}, onProgress: (event) => events.push(event) });
     assert.equal(report.outcome, 'pass');
-    assert.ok(events.some((event) => event.kind === 'not-recorded'), JSON.stringify(events));
+    assert.ok(
+      events.some((event) => event.kind === 'not-recorded'),
+      JSON.stringify(events),
+    );
   });
 
   it('names a file it may not read', async function () {
@@ -107,7 +118,7 @@ describe('verifySet without a database', () => {
     assert.match(presence?.detail ?? '', /cannot read shop_data_backup_20250901_120000\.sql: permission denied/);
   });
 
-  it('an unknown set id is the listing\'s error, naming what exists', async () => {
+  it("an unknown set id is the listing's error, naming what exists", async () => {
     writeSyntheticSet(folder);
     await assert.rejects(verifySet({ folder, setId: 'shop_20990101_000000', env: {} }), (error: unknown) => {
       assert.ok(error instanceof PulseError);

@@ -121,7 +121,16 @@ function verification(setId: string, checks: CheckResult[], checkedHoursAgo = 1,
 
 /** A proof record as proveSet writes it, started `hours` before NOW. */
 function proofOf(setId: string, outcome: ProofRecord['outcome'], hours = 1, differences: ProofDifference[] = []): ProofRecord {
-  const paths = (['complete', 'schema-then-data'] as const).map((path) => ({ path, files: [], restored: true, equal: outcome === 'proved', tables: 16, rows: 35_200, schemaEqual: true, durationMs: 900 }));
+  const paths = (['complete', 'schema-then-data'] as const).map((path) => ({
+    path,
+    files: [],
+    restored: true,
+    equal: outcome === 'proved',
+    tables: 16,
+    rows: 35_200,
+    schemaEqual: true,
+    durationMs: 900,
+  }));
   const record: ProofRecord = {
     formatVersion: 1,
     setId,
@@ -194,7 +203,13 @@ describe('the Backups tree', () => {
       ['a set whose verification passed', entry(set, passed), 'verified', 'pass', 'testing.iconPassed'],
       ['a set whose verification warned', entry(set, verification(set.id, [check('warn', 'Permissions')])), 'verified', 'pass', 'testing.iconPassed'],
       ['a set restored and compared equal', { set, lastVerification: passed, proof: proofOf(set.id, 'proved') }, 'proved', 'verified-filled', 'charts.green'],
-      ['a set whose proof found a difference', { set, lastVerification: passed, proof: proofOf(set.id, 'failed', 1, [CHANGED_ROW]) }, 'proof-failed', 'warning', 'problemsWarningIcon.foreground'],
+      [
+        'a set whose proof found a difference',
+        { set, lastVerification: passed, proof: proofOf(set.id, 'failed', 1, [CHANGED_ROW]) },
+        'proof-failed',
+        'warning',
+        'problemsWarningIcon.foreground',
+      ],
       ['a set whose verification failed', entry(set, verification(set.id, [check('fail', 'Sizes')])), 'failed', 'error', 'testing.iconFailed'],
       ['a set with a file missing', entry(listedSet({ status: 'incomplete', problems: ['x is missing'] })), 'incomplete', 'circle-slash', 'list.warningForeground'],
       ['a set of the old script', entry(listedSet({ status: 'legacy' })), 'old-script', 'archive', 'charts.yellow'],
@@ -265,7 +280,7 @@ describe('the Backups tree', () => {
       assert.match(text, /- \\<img src=x onerror=alert\(1\)\\> is \\\[missing\\\]\(command:x\)/);
     });
 
-    it("says a set of the old script has no checksums or row counts, and that it was not verified yet", () => {
+    it('says a set of the old script has no checksums or row counts, and that it was not verified yet', () => {
       const text = setTooltipMarkdown(entry(listedSet({ status: 'legacy' })), NOW);
       assert.match(text, /old backup script: no manifest/);
       assert.match(text, /Checks: not verified yet/);
@@ -342,8 +357,14 @@ describe('the Backups tree', () => {
       const groups = groupSets(entries, NOW);
       assert.ok(groups);
       assert.deepEqual(groups.map((group) => group.group)[0], 'today');
-      assert.equal(groups.reduce((sum, group) => sum + group.entries.length, 0), entries.length);
-      assert.deepEqual(groups.map((group) => group.group), [...new Set(groups.map((group) => group.group))]);
+      assert.equal(
+        groups.reduce((sum, group) => sum + group.entries.length, 0),
+        entries.length,
+      );
+      assert.deepEqual(
+        groups.map((group) => group.group),
+        [...new Set(groups.map((group) => group.group))],
+      );
       assert.equal(groupSets(entries.slice(0, GROUP_ABOVE), NOW), undefined);
     });
 
@@ -404,10 +425,7 @@ describe('the status bar', () => {
   it('warns when the most recent verification failed, although the backup is fresh', () => {
     const newest = listedSet({ timestamp: '20250902_100000', hoursOld: 2 });
     const older = listedSet({ timestamp: '20250902_080000', hoursOld: 4 });
-    const model = statusBarModel(
-      [folder([entry(newest), entry(older, verification(older.id, [check('fail', 'Checksums', 'data file differs')], 0.5))])],
-      NOW,
-    );
+    const model = statusBarModel([folder([entry(newest), entry(older, verification(older.id, [check('fail', 'Checksums', 'data file differs')], 0.5))])], NOW);
     assert.equal(model.text, '$(database) 2h ago');
     assert.equal(model.warning, true);
     assert.match(model.tooltip, /The last verification, of `factory_pulse_20250902_080000`, failed: Checksums: data file differs/);
@@ -416,10 +434,7 @@ describe('the status bar', () => {
   it('forgets an old failed verification once a newer one passed', () => {
     const newest = listedSet({ timestamp: '20250902_100000', hoursOld: 2 });
     const older = listedSet({ timestamp: '20250902_080000', hoursOld: 4 });
-    const health = folderHealth(
-      folder([entry(newest, verification(newest.id, [check('pass')], 0.5)), entry(older, verification(older.id, [check('fail')], 3))]),
-      NOW,
-    );
+    const health = folderHealth(folder([entry(newest, verification(newest.id, [check('pass')], 0.5)), entry(older, verification(older.id, [check('fail')], 3))]), NOW);
     assert.equal(health.failedVerification, undefined);
     assert.equal(health.stale, false);
   });
@@ -499,8 +514,13 @@ describe('the restore confirmation', () => {
     assert.match(detail, /Pre-flight: the set verifies \(2 checks passed\)\./);
   });
 
-  it('schema only: leads with the tables it empties and how many rows go, although their rows now equal the backup\'s', () => {
-    const replaced = [table('activity_log', 6000, 6000), table('users', 1200, 1200), table('empty_one', 0, 0), { kind: 'view' as const, schema: 'public', name: 'active_users', rows: null, dropName: 'public.active_users' }];
+  it("schema only: leads with the tables it empties and how many rows go, although their rows now equal the backup's", () => {
+    const replaced = [
+      table('activity_log', 6000, 6000),
+      table('users', 1200, 1200),
+      table('empty_one', 0, 0),
+      { kind: 'view' as const, schema: 'public', name: 'active_users', rows: null, dropName: 'public.active_users' },
+    ];
     const { detail } = restoreConfirmation(plan({ mode: 'schema', replaced }), target, true);
     const lines = detail.split('\n');
     assert.equal(lines[0], '2 tables will be emptied: 7,200 rows.');
@@ -574,11 +594,7 @@ describe('the retention confirmation', () => {
     assert.equal(question.remove, 'Remove 3 backup sets');
     const lines = question.detail.split('\n');
     assert.equal(lines[0], 'The backup is written. Retention after it will remove these sets, which the policy does not keep:');
-    assert.deepEqual(lines.slice(1, 4), [
-      'factory_pulse_20250801_120000 (2.4 MB)',
-      'factory_pulse_20250731_120000 (977 KB)',
-      'factory_pulse_20250730_120000 (2.4 MB, old script)',
-    ]);
+    assert.deepEqual(lines.slice(1, 4), ['factory_pulse_20250801_120000 (2.4 MB)', 'factory_pulse_20250731_120000 (977 KB)', 'factory_pulse_20250730_120000 (2.4 MB, old script)']);
     assert.match(question.detail, /Policy: keep the last 10, 7 daily \(the Retention settings\) and the newest 3 safety backups/);
     assert.match(question.detail, /Asked because of 3 sets this policy has not kept before \(the policy changed\)\./);
     assert.match(question.detail, /Nothing has been removed\./);
@@ -590,7 +606,7 @@ describe('the retention confirmation', () => {
     assert.doesNotMatch(question.detail, /Removed/);
   });
 
-  it('counts every removal in the backup\'s toast, and the sets a person chose to keep', () => {
+  it("counts every removal in the backup's toast, and the sets a person chose to keep", () => {
     assert.equal(
       backupDoneMessage({ setId: 'factory_pulse_20250902_100000', bytes: 1_258_062, tables: 18, removed: [removable('20250801_120000'), removable('20250731_120000')], kept: 0 }),
       'Backup factory_pulse_20250902_100000 written (1.2 MB, 18 tables). Retention removed 2 old sets (4.8 MB).',
@@ -630,7 +646,10 @@ describe('proofs in the extension', () => {
 
   it('shows the proof under the set: tables and rows equal, or the first difference and how many more', () => {
     const provedRow = setChildren({ set, proof: proofOf(set.id, 'proved', 2) }, NOW).at(-1);
-    assert.deepEqual([provedRow?.kind, provedRow?.label, provedRow?.description, provedRow?.icon.id], ['proof', 'Proved restorable 2h ago', '16 tables, 35,200 rows equal', 'verified-filled']);
+    assert.deepEqual(
+      [provedRow?.kind, provedRow?.label, provedRow?.description, provedRow?.icon.id],
+      ['proof', 'Proved restorable 2h ago', '16 tables, 35,200 rows equal', 'verified-filled'],
+    );
     const failedRow = setChildren({ set, proof: failedProof }, NOW).at(-1);
     assert.equal(failedRow?.label, 'Proof failed 1h ago');
     assert.equal(failedRow?.description, 'public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (+1 more)');
@@ -649,18 +668,41 @@ describe('proofs in the extension', () => {
     const newest = listedSet({ timestamp: '20250902_110000', hoursOld: 1 });
     const older = listedSet({ timestamp: '20250902_080000', hoursOld: 4 });
     const model = statusBarModel(
-      [{ key: 'k', name: 'factory-pulse', entries: [{ set: newest, proof: proofOf(newest.id, 'failed', 0.5, [CHANGED_ROW]) }, entry(older)], staleAfterHours: 24, configured: true }],
+      [
+        {
+          key: 'k',
+          name: 'factory-pulse',
+          entries: [{ set: newest, proof: proofOf(newest.id, 'failed', 0.5, [CHANGED_ROW]) }, entry(older)],
+          staleAfterHours: 24,
+          configured: true,
+        },
+      ],
       NOW,
     );
     assert.equal(model.warning, true);
     assert.equal(model.target?.setId, older.id);
-    assert.match(model.tooltip, /\$\(warning\) The newest backup, `factory_pulse_20250902_110000`, is kept but failed its proof 30 min ago: the complete file: public\.users: 1 row changed/);
+    assert.match(
+      model.tooltip,
+      /\$\(warning\) The newest backup, `factory_pulse_20250902_110000`, is kept but failed its proof 30 min ago: the complete file: public\.users: 1 row changed/,
+    );
     // A newer backup that proved puts the warning away.
-    const healed = folderHealth({ key: 'k', name: 'f', entries: [{ set: listedSet({ timestamp: '20250902_115000', hoursOld: 0.1 }), proof: proofOf('x', 'proved', 0.05) }, { set: newest, proof: proofOf(newest.id, 'failed') }], staleAfterHours: 24, configured: true }, NOW);
+    const healed = folderHealth(
+      {
+        key: 'k',
+        name: 'f',
+        entries: [
+          { set: listedSet({ timestamp: '20250902_115000', hoursOld: 0.1 }), proof: proofOf('x', 'proved', 0.05) },
+          { set: newest, proof: proofOf(newest.id, 'failed') },
+        ],
+        staleAfterHours: 24,
+        configured: true,
+      },
+      NOW,
+    );
     assert.equal(healed.failedProof, undefined);
   });
 
-  it("the restore confirmation names the proof in its first lines: when it proved, that it failed, that it is out of date, or that it never ran", () => {
+  it('the restore confirmation names the proof in its first lines: when it proved, that it failed, that it is out of date, or that it never ran', () => {
     const plan = {
       setId: set.id,
       mode: 'complete',
@@ -676,21 +718,30 @@ describe('proofs in the extension', () => {
       "The backup's objects are created; nothing in the target is replaced.",
       'Proved restorable 2h ago: a test restore read back 16 tables and 35,200 rows equal.',
     ]);
-    assert.equal(firstBlock({ proof: failedProof })[1], 'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.');
+    assert.equal(
+      firstBlock({ proof: failedProof })[1],
+      'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.',
+    );
     assert.equal(firstBlock({ stale: proofOf(set.id, 'proved', 5) })[1], 'Proved 5h ago, but a file of the set changed since: that proof no longer speaks for it.');
     assert.equal(firstBlock({})[1], 'Never proved: Prove Restorable test-restores a set into a scratch database first.');
   });
 
   it('says in the backup toast that the set was proved, and words a failed proof as a warning about a set that is kept', () => {
-    assert.equal(backupDoneMessage({ setId: set.id, bytes: 1_258_062, tables: 16, removed: [], kept: 0, proved: true }), `Backup ${set.id} written (1.2 MB, 16 tables) and proved restorable.`);
+    assert.equal(
+      backupDoneMessage({ setId: set.id, bytes: 1_258_062, tables: 16, removed: [], kept: 0, proved: true }),
+      `Backup ${set.id} written (1.2 MB, 16 tables) and proved restorable.`,
+    );
     assert.deepEqual(proofMessage(failedProof, { afterBackup: true }), {
       kind: 'warning',
       text: 'The backup is written and kept, but it did not prove restorable: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored (and 1 more difference: see the report).',
     });
-    assert.equal(proofMessage(proofOf(set.id, 'proved'), { afterBackup: false }).text, `${set.id} is proved restorable: 16 tables, 35,200 rows and the schema equal, by the complete file and by schema then data.`);
+    assert.equal(
+      proofMessage(proofOf(set.id, 'proved'), { afterBackup: false }).text,
+      `${set.id} is proved restorable: 16 tables, 35,200 rows and the schema equal, by the complete file and by schema then data.`,
+    );
   });
 
-  it('proves after a backup by the setting: auto up to the engine\'s threshold, always, never', () => {
+  it("proves after a backup by the setting: auto up to the engine's threshold, always, never", () => {
     const withComplete = (bytes: number) => ({ files: [{ type: 'complete' as const, name: 'c.sql', bytes, sha256: 'x' }] });
     assert.equal(provesAfterBackup('auto', withComplete(PROVE_AUTOMATICALLY_UP_TO_BYTES)), true);
     assert.equal(provesAfterBackup('auto', withComplete(PROVE_AUTOMATICALLY_UP_TO_BYTES + 1)), false);
@@ -699,8 +750,12 @@ describe('proofs in the extension', () => {
   });
 
   it('the terminal shows each way of a proof, and a proof of a Supabase set says where the platform came from', () => {
-    assert.deepEqual(proveProgressText({ kind: 'path-start', path: 'schema-then-data', database: 'pulse_prove_1_schema' }), { line: 'Schema then data: restoring into the scratch database pulse_prove_1_schema' });
-    assert.deepEqual(proveProgressText({ kind: 'platform-loaded', path: 'complete', refused: 0 }), { line: '  the complete file: the Supabase platform copied from the live database' });
+    assert.deepEqual(proveProgressText({ kind: 'path-start', path: 'schema-then-data', database: 'pulse_prove_1_schema' }), {
+      line: 'Schema then data: restoring into the scratch database pulse_prove_1_schema',
+    });
+    assert.deepEqual(proveProgressText({ kind: 'platform-loaded', path: 'complete', refused: 0 }), {
+      line: '  the complete file: the Supabase platform copied from the live database',
+    });
     assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
     // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
     assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
@@ -744,9 +799,18 @@ describe('Compare with Database, as a document', () => {
       { schema: 'public', name: 'audit_log', state: 'dropped', rowsInSet: 30, rowsNow: null, detail: 'dropped since the set was made' },
       { schema: 'public', name: 'projects', state: 'same', rowsInSet: 60, rowsNow: 60, detail: 'unchanged' },
     ];
-    const changed: DiffResult = { ...base, same: false, tables, objects: [{ type: 'INDEX', schema: 'public', name: 'users_email_lower', change: 'added' }], sequences: [{ name: 'public.users_id_seq', expected: '1200', found: '1201' }] };
+    const changed: DiffResult = {
+      ...base,
+      same: false,
+      tables,
+      objects: [{ type: 'INDEX', schema: 'public', name: 'users_email_lower', change: 'added' }],
+      sequences: [{ name: 'public.users_id_seq', expected: '1200', found: '1201' }],
+    };
     const text = diffDocument({ ...changed, summary: diffSummary(changed) });
-    assert.match(text, /\| public\.users \| 1,200 \| 1,201 \| 2 \| 1 \| 1 \| 2 rows added \(first: id = 1201\), 1 row removed \(first: id = 7\), 1 row changed \(first: id = 42\); 1,200 rows in the set, 1,201 now \|/);
+    assert.match(
+      text,
+      /\| public\.users \| 1,200 \| 1,201 \| 2 \| 1 \| 1 \| 2 rows added \(first: id = 1201\), 1 row removed \(first: id = 7\), 1 row changed \(first: id = 42\); 1,200 rows in the set, 1,201 now \|/,
+    );
     assert.match(text, /\| public\.audit_log \| 30 \| — \| {2}\| {2}\| {2}\| dropped since the set was made \|/);
     assert.match(text, /1 other table unchanged\./);
     assert.match(text, /- \*\*index public\.users_email_lower\*\*: added since the set \(a restore leaves it in place\)/);

@@ -91,7 +91,9 @@ async function proveAfterBackup(backup: BackupResult, flags: Flags, context: Cli
       (flags.json ? context.stderr : context.stdout).write(`${capitalise(proof.summary)}\n`);
       return true;
     }
-    context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`);
+    context.stderr.write(
+      `pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`,
+    );
   } catch (error) {
     if (context.signal.aborted) throw error;
     context.stderr.write(`pulse-backup: warning: the backup succeeded and its set is kept, but it could not be proved: ${cliError(error)}\n`);

@@ -6,7 +6,8 @@ export const diffCommand: Command = {
   name: 'diff',
   flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
-  summary: 'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',
+  summary:
+    'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',
   async run({ flags, positionals }, context) {
     const target = connectionTarget(flags, context);
     const container = await supabaseContainerTools(target, flags, context);

@@ -13,7 +13,11 @@ export const listCommand: Command = {
     const folder = backupsFolder(flags, context);
     const sets = await listSets(folder);
     const proofs = await latestProofs(folder, sets);
-    if (flags.json) writeJson(context, sets.map(({ manifest: _manifest, ...set }) => ({ ...set, proof: proofSummaryOf(proofs.get(set.id)) })));
+    if (flags.json)
+      writeJson(
+        context,
+        sets.map(({ manifest: _manifest, ...set }) => ({ ...set, proof: proofSummaryOf(proofs.get(set.id)) })),
+      );
     else context.stdout.write(renderSetList(sets, folder, proofs));
     return 0;
   },

@@ -40,7 +40,8 @@ export const restoreCommand: Command = {
     const safetyBackup = !flags.noSafetyBackup;
     // The plan goes to stdout with the outcome; stderr keeps to progress and the one-line error.
     if (!flags.json) context.stdout.write(renderRestorePlan(plan, safetyBackup));
-    if (reset && !flags.json) context.stdout.write(`  first   supabase db reset --local in ${reset.folder} (after the safety backup): it wipes the database and rebuilds it from the migrations\n`);
+    if (reset && !flags.json)
+      context.stdout.write(`  first   supabase db reset --local in ${reset.folder} (after the safety backup): it wipes the database and rebuilds it from the migrations\n`);
     if (!flags.yes) await confirm(plan, context);
 
     const progress = context.stderr.isTTY && !flags.json ? new RestoreProgressPrinter(context.stderr) : undefined;
@@ -86,8 +87,12 @@ async function confirm(plan: RestorePlan, context: CliContext): Promise<void> {
 /** --reset: a Supabase project here, the supabase CLI on PATH, a data restore, and a safety backup first. */
 function resetProject(flags: Flags, context: CliContext): SupabaseProject {
   const project = supabaseProject(context);
-  if (!project) throw new PulseError('usage', '--reset needs a Supabase project: no supabase/config.toml in the current folder', { hint: 'run it in the project folder, or restore without --reset' });
-  if (flags.mode !== 'data') throw new PulseError('usage', '--reset rebuilds the schema from the migrations, so only --mode data can follow it', { hint: 'use --mode data --reset' });
+  if (!project)
+    throw new PulseError('usage', '--reset needs a Supabase project: no supabase/config.toml in the current folder', {
+      hint: 'run it in the project folder, or restore without --reset',
+    });
+  if (flags.mode !== 'data')
+    throw new PulseError('usage', '--reset rebuilds the schema from the migrations, so only --mode data can follow it', { hint: 'use --mode data --reset' });
   if (flags.noSafetyBackup) throw new PulseError('usage', '--reset wipes the database, so it needs the safety backup', { hint: 'drop --no-safety-backup' });
   if (!findSupabaseCli(context.env)) {
     throw new PulseError('tools-not-found', 'the supabase CLI is not on PATH (supabase db reset --local needs it)', {

@@ -16,8 +16,7 @@ export const summaryCommand: Command = {
   async run({ flags, positionals }, context) {
     const report = await buildReport({ folder: backupsFolder(flags, context), setId: positionals[0], env: context.env });
     const format = flags.format ?? formatForFile(flags.out);
-    const text =
-      format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? renderReportHtml(report) : renderReportMarkdown(report);
+    const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? renderReportHtml(report) : renderReportMarkdown(report);
     if (flags.out === undefined) {
       context.stdout.write(text);
       return 0;

@@ -79,7 +79,6 @@ export interface BackupResult {
   manifestPath: string;
 }
 
-
 /**
  * pg_dump's command line. The connection (host, port, database, user,
  * password) travels in the child's environment only, never here, where any
@@ -124,7 +123,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     // folder that exists, on the (hidden, temporary) files being created.
     connecting = Promise.allSettled([
       openSnapshotSession(options.target, { lockTimeoutSeconds: lockTimeoutOf(options), ...(options.signal ? { signal: options.signal } : {}) }),
-      options.container ? Promise.resolve([containerToolSet(options.container)]) : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
+      options.container
+        ? Promise.resolve([containerToolSet(options.container)])
+        : findClientTools({ pgBinDir: options.pgBinDir, env: options.env, withCompanions: false, ...(options.signal ? { signal: options.signal } : {}) }),
     ]);
     if (folderExists) files = await createSetFiles(options, now);
     const [opened, found] = await connecting;
@@ -183,9 +184,7 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
   const startedAt = now();
   const startedClock = performance.now();
   const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
-    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.map((type) => fileNameFor(options.prefix, type, candidate))].some(
-      (name) => existsSync(join(options.folder, name)),
-    ),
+    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.map((type) => fileNameFor(options.prefix, type, candidate))].some((name) => existsSync(join(options.folder, name))),
   );
   const completeName = fileNameFor(options.prefix, 'complete', timestamp);
   const created = await Promise.allSettled([
@@ -443,8 +442,8 @@ class DumpedTables {
  * keys and triggers are created after the rows, as in any complete dump.
  */
 const SUPABASE_COMPLETE_FILE_PREAMBLE =
-  '-- Pulse Backup: the Supabase platform\'s tables keep their own foreign keys and\n' +
-  '-- triggers; their rows load with those quiet, as the Supabase CLI\'s data dump\n' +
+  "-- Pulse Backup: the Supabase platform's tables keep their own foreign keys and\n" +
+  "-- triggers; their rows load with those quiet, as the Supabase CLI's data dump\n" +
   '-- does (the stack lets postgres set this).\n' +
   'SET session_replication_role = replica;\n\n';
 
@@ -481,7 +480,9 @@ function unvalidatedCheckStatements(checks: readonly UnvalidatedCheck[]): { data
     // Dropping the constraint dropped its comment.
     ...(check.comment === null
       ? []
-      : [`COMMENT ON CONSTRAINT ${quoteIdentifier(check.constraint)} ON ${check.on === 'domain' ? 'DOMAIN ' : ''}${qualifiedIdentifier(check.schema, check.name)} IS ${quoteLiteral(check.comment)};`]),
+      : [
+          `COMMENT ON CONSTRAINT ${quoteIdentifier(check.constraint)} ON ${check.on === 'domain' ? 'DOMAIN ' : ''}${qualifiedIdentifier(check.schema, check.name)} IS ${quoteLiteral(check.comment)};`,
+        ]),
   ]);
   return {
     dataProlog: `-- CHECK constraints added NOT VALID are set aside while rows load.\n${drops.join('\n')}\n\n`,
@@ -601,4 +602,3 @@ function cancelledError(): PulseError {
 function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError();
 }
-

@@ -53,7 +53,6 @@ function fmix(h: number): number {
   return h;
 }
 
-
 /**
  * Hashes byte strings to 64 bits (two 32-bit lanes, `h1` and `h2` after
  * each call), whole (`hash`) or arriving in pieces (`piece` … `finish`),

@@ -154,16 +154,7 @@ export function supabaseAllowsSetting(name: string): boolean {
  * where Supabase's docs tell people to put them — and the set keeps its
  * CREATE EXTENSION (pg_dump writes IF NOT EXISTS).
  */
-export const SUPABASE_PLATFORM_EXTENSIONS: readonly string[] = [
-  'plpgsql',
-  'pgcrypto',
-  'uuid-ossp',
-  'pgjwt',
-  'pg_graphql',
-  'pgsodium',
-  'supabase_vault',
-  'pg_stat_statements',
-];
+export const SUPABASE_PLATFORM_EXTENSIONS: readonly string[] = ['plpgsql', 'pgcrypto', 'uuid-ossp', 'pgjwt', 'pg_graphql', 'pgsodium', 'supabase_vault', 'pg_stat_statements'];
 
 /** A Supabase database has these schemas and this role; `auto` then chooses the Supabase profile. */
 export const SUPABASE_MARKER_SCHEMAS: readonly string[] = ['auth', 'storage'];
@@ -214,7 +205,10 @@ export function chooseProfile(choice: ProfileChoice, shape: DatabaseShape): { na
   const isSupabase = schemas.length === SUPABASE_MARKER_SCHEMAS.length && hasRole;
   if (choice === 'plain') return { name: 'plain', reason: 'asked for (--profile plain): everything pg_dump dumps' };
   if (choice === 'supabase') {
-    return { name: 'supabase', reason: isSupabase ? 'asked for (--profile supabase)' : 'asked for (--profile supabase), although the Supabase platform schemas or role are missing' };
+    return {
+      name: 'supabase',
+      reason: isSupabase ? 'asked for (--profile supabase)' : 'asked for (--profile supabase), although the Supabase platform schemas or role are missing',
+    };
   }
   if (isSupabase) {
     return { name: 'supabase', reason: `auto: the database has the Supabase platform schemas (${SUPABASE_MARKER_SCHEMAS.join(', ')}) and role ${SUPABASE_MARKER_ROLE}` };
@@ -276,7 +270,13 @@ export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: Entr
           // A platform role's defaults (supabase_admin's in public) are the
           // platform's, and only a member of that role may set them.
           if (header.owner !== 'postgres' && isSupabaseReservedRole(header.owner)) {
-            record.leftOut.entries?.push({ type, schema, name, owner: header.owner, why: `the default privileges of the platform role ${header.owner}: the stack sets them, and postgres may not` });
+            record.leftOut.entries?.push({
+              type,
+              schema,
+              name,
+              owner: header.owner,
+              why: `the default privileges of the platform role ${header.owner}: the stack sets them, and postgres may not`,
+            });
             return false;
           }
           return true;

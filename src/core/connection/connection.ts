@@ -71,9 +71,7 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 const DEFAULT_PORT = 5432;
 const DEFAULT_HOST = 'localhost';
 
-const URL_HINT =
-  'use the form postgresql://user:password@host:5432/database ' +
-  '(percent-encode special characters in the password, e.g. @ as %40, : as %3A, / as %2F)';
+const URL_HINT = 'use the form postgresql://user:password@host:5432/database ' + '(percent-encode special characters in the password, e.g. @ as %40, : as %3A, / as %2F)';
 
 /** libpq parameters that have an environment variable, so pg_dump and psql can receive them without argv. */
 const LIBPQ_OPTION_VARIABLES: Readonly<Record<string, string>> = {
@@ -200,10 +198,7 @@ export function describeOrigins(origins: ConnectionOrigins): string {
  * strict but the intent is unambiguous, an unencoded `@`, `:` or `/` in the
  * password is accepted (the last `@` before the query ends the credentials).
  */
-export function parseConnectionUrl(
-  url: string,
-  context: { source?: ConnectionSource; env?: NodeJS.ProcessEnv } = {},
-): ConnectionTarget {
+export function parseConnectionUrl(url: string, context: { source?: ConnectionSource; env?: NodeJS.ProcessEnv } = {}): ConnectionTarget {
   return parseExplained(url, context.source ?? 'flag', context.env ?? {}).target;
 }
 
@@ -211,8 +206,7 @@ function parseExplained(url: string, source: ConnectionSource, env: NodeJS.Proce
   const label = urlLabel ?? sourceLabel(source);
   // Nothing from the URL itself goes into these messages: a malformed URL can
   // put a piece of the password anywhere.
-  const invalid = (problem: string): PulseError =>
-    new PulseError('usage', `${label} is not a valid PostgreSQL URL: ${problem}`, { hint: URL_HINT });
+  const invalid = (problem: string): PulseError => new PulseError('usage', `${label} is not a valid PostgreSQL URL: ${problem}`, { hint: URL_HINT });
 
   const text = url.trim();
   const scheme = /^postgres(?:ql)?:\/\//i.exec(text);
@@ -482,7 +476,6 @@ export function describeTarget(t: ConnectionTarget): string {
   const host = isSocketPath(t.host) ? t.host : t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${t.user}@${host}:${t.port}/${t.database}`;
 }
-
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -763,10 +756,8 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
-  const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string | Hint): PulseError =>
-    new PulseError(code, message, { hint, details });
-  const quoted = (value: string | undefined, known: string): string =>
-    value === undefined || value === known ? known : redactText(value);
+  const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string | Hint): PulseError => new PulseError(code, message, { hint, details });
+  const quoted = (value: string | undefined, known: string): string => (value === undefined || value === known ? known : redactText(value));
   const passwordPlace = passwordSetting(t);
 
   // Authentication and catalog errors come first: libpq wraps them in
@@ -806,7 +797,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
         ? t.sslmode === undefined
           ? hint`add ?sslmode=require to the URL${commandLineOnly([], hint` (${option('connection')})`)}, or allow the connection in pg_hba.conf`
           : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
-        : 'allow the connection in the server\'s pg_hba.conf, or connect as another user',
+        : "allow the connection in the server's pg_hba.conf, or connect as another user",
     );
   }
   const role = /role "([^"]*)" does not exist/i.exec(text);
@@ -818,20 +809,12 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     );
   }
   if (facts.sqlState === '28000') {
-    return make(
-      'authentication-failed',
-      `PostgreSQL at ${server} refused to log in user "${t.user}"`,
-      hint`check the user name and password in ${passwordPlace}`,
-    );
+    return make('authentication-failed', `PostgreSQL at ${server} refused to log in user "${t.user}"`, hint`check the user name and password in ${passwordPlace}`);
   }
   const missingDatabase = /database "([^"]*)" does not exist/i.exec(text);
   if (facts.sqlState === '3D000' || missingDatabase) {
     const name = quoted(missingDatabase?.[1], t.database);
-    return make(
-      'database-not-found',
-      `database "${name}" does not exist at ${server}`,
-      hint`create it (CREATE DATABASE "${name}") or pick another with ${option('connection')}`,
-    );
+    return make('database-not-found', `database "${name}" does not exist at ${server}`, hint`create it (CREATE DATABASE "${name}") or pick another with ${option('connection')}`);
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
     const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied');
@@ -851,18 +834,10 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     );
   }
   if (facts.sqlState === '57P03' || /the database system is (starting up|shutting down|in recovery mode|not yet accepting)/i.test(text)) {
-    return make(
-      'connection-refused',
-      `PostgreSQL at ${server} is not accepting connections yet (starting up, shutting down or recovering)`,
-      'wait a moment and try again',
-    );
+    return make('connection-refused', `PostgreSQL at ${server} is not accepting connections yet (starting up, shutting down or recovering)`, 'wait a moment and try again');
   }
   if (facts.sqlState === '53300' || /too many clients|remaining connection slots/i.test(text)) {
-    return make(
-      'connection-refused',
-      `PostgreSQL at ${server} has no free connection slots`,
-      'close idle connections (or raise max_connections) and try again',
-    );
+    return make('connection-refused', `PostgreSQL at ${server} has no free connection slots`, 'close idle connections (or raise max_connections) and try again');
   }
 
   if (has('ECONNREFUSED') || /connection refused/i.test(text)) {
@@ -885,9 +860,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     const temporary = has('EAI_AGAIN') || /temporary failure/i.test(text);
     return make(
       'host-not-found',
-      temporary
-        ? `cannot look up the host "${t.host}": the name server did not answer`
-        : `cannot connect to PostgreSQL: the host "${t.host}" was not found`,
+      temporary ? `cannot look up the host "${t.host}": the name server did not answer` : `cannot connect to PostgreSQL: the host "${t.host}" was not found`,
       temporary ? 'check your network connection and DNS, then try again' : 'check the host in the URL (or PGHOST) and your network',
     );
   }
@@ -947,7 +920,7 @@ function describeCertificateFailure(
       message: `the TLS certificate of PostgreSQL at ${server} ${certificate}`,
       hint:
         name === undefined
-          ? 'connect with the host name the server\'s certificate names (in the URL or PGHOST), or check that this is the right server'
+          ? "connect with the host name the server's certificate names (in the URL or PGHOST), or check that this is the right server"
           : `connect to ${name}, the name in the certificate (in the URL or PGHOST), or check that this is the right server`,
     };
   }
@@ -963,7 +936,7 @@ function describeCertificateFailure(
     return {
       code: 'connection-refused',
       message: `the TLS certificate of PostgreSQL at ${server} ${has('CERT_HAS_EXPIRED') ? 'has expired' : 'is not valid yet'}`,
-      hint: 'renew the server\'s certificate, or check the clock of this machine',
+      hint: "renew the server's certificate, or check the clock of this machine",
     };
   }
   const missing = /root certificate file "([^"]*)" does not exist/.exec(facts.text);
@@ -976,7 +949,8 @@ function describeCertificateFailure(
       };
     }
     // The same words as the pg driver's own check (sslConfig), which usually speaks first.
-    const named = missing[1] === t.options?.sslrootcert ? missingCertificateFile(missing[1], 'sslrootcert', 'it does not exist') : missingCertificateAuthority(t.sslmode ?? 'verify-full');
+    const named =
+      missing[1] === t.options?.sslrootcert ? missingCertificateFile(missing[1], 'sslrootcert', 'it does not exist') : missingCertificateAuthority(t.sslmode ?? 'verify-full');
     return { code: 'usage', message: named.message, hint: named.hint ?? '' };
   }
   return undefined;

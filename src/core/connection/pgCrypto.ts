@@ -21,8 +21,14 @@ export function md5(text: string | Buffer): Promise<string> {
 
 /** AuthenticationMD5Password: 'md5' + md5(md5(password + user) + salt). */
 export function postgresMd5PasswordHash(user: string, password: string, salt: Buffer): Promise<string> {
-  const inner = createHash('md5').update(password + user, 'utf8').digest('hex');
-  return Promise.resolve(`md5${createHash('md5').update(Buffer.concat([Buffer.from(inner), salt])).digest('hex')}`);
+  const inner = createHash('md5')
+    .update(password + user, 'utf8')
+    .digest('hex');
+  return Promise.resolve(
+    `md5${createHash('md5')
+      .update(Buffer.concat([Buffer.from(inner), salt]))
+      .digest('hex')}`,
+  );
 }
 
 export function deriveKey(password: string, salt: Bytes, iterations: number): Promise<Buffer> {

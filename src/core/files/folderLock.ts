@@ -272,9 +272,7 @@ function lockedError(folder: string, entry: LockEntry, state: EntryState): Pulse
   const who = ` (pid ${holder.pid}${elsewhere ? ` on ${holder.host}` : ''}, started ${holder.startedAt})`;
   const what = holder.purpose === 'restore' || holder.purpose === 'prune' ? `a ${holder.purpose}` : 'another backup';
   return new PulseError('backup-locked', `${what} is running in ${folder}${who}`, {
-    hint: elsewhere
-      ? `wait for it to finish and try again; if nothing runs there on ${holder.host}, delete ${path}`
-      : 'wait for it to finish and try again',
+    hint: elsewhere ? `wait for it to finish and try again; if nothing runs there on ${holder.host}, delete ${path}` : 'wait for it to finish and try again',
   });
 }
 

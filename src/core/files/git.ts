@@ -71,7 +71,12 @@ export async function gitFacts(folder: string, question: GitQuestion): Promise<G
   // The folder and the dumps both: a `*.sql` rule ignores the dumps of a folder that is not ignored itself.
   const ignored = await git(['check-ignore', '-z', '--stdin'], ['.', ...question.dumps].map((name) => `${name}\0`).join(''));
   if (ignored.exitCode !== 0 && ignored.exitCode !== 1) {
-    return { state: 'unknown', repositoryRoot: root, trackedFiles, detail: ignored.timedOut ? `git did not answer within ${GIT_TIMEOUT_MS / 1000} seconds` : firstLine(ignored.stderr) };
+    return {
+      state: 'unknown',
+      repositoryRoot: root,
+      trackedFiles,
+      detail: ignored.timedOut ? `git did not answer within ${GIT_TIMEOUT_MS / 1000} seconds` : firstLine(ignored.stderr),
+    };
   }
   const ignoredPaths = new Set(splitNul(ignored.stdout));
   const everythingIgnored = ignoredPaths.has('.') || (question.dumps.length > 0 && question.dumps.every((name) => ignoredPaths.has(name)));

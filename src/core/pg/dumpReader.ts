@@ -20,7 +20,6 @@
  * body or a row that merely looks like a header cannot move a boundary.
  */
 
-
 /** A view over a buffer's bytes, for reading them four at a time (the row digests do). */
 export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -124,16 +123,7 @@ export interface SplitOutput {
  * Large-object metadata and its comments/ACLs belong with the data: a
  * schema-only dump has no large objects at all (names across pg_dump 15–18).
  */
-const DATA_ENTRY_TYPES = new Set([
-  'TABLE DATA',
-  'SEQUENCE SET',
-  'BLOBS',
-  'BLOB',
-  'BLOB METADATA',
-  'LARGE OBJECT',
-  'LARGE OBJECTS',
-  'MATERIALIZED VIEW DATA',
-]);
+const DATA_ENTRY_TYPES = new Set(['TABLE DATA', 'SEQUENCE SET', 'BLOBS', 'BLOB', 'BLOB METADATA', 'LARGE OBJECT', 'LARGE OBJECTS', 'MATERIALIZED VIEW DATA']);
 
 /** Types of entries that describe a large object (COMMENT, ACL, SECURITY LABEL on one). */
 const LARGE_OBJECT_NAME = /^LARGE OBJECTS? /;
@@ -659,10 +649,7 @@ function mayStartTerminator(buffer: Buffer, position: number): boolean {
 }
 
 function isDashLine(line: Buffer): boolean {
-  return (
-    (line.length === 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === NEWLINE) ||
-    (line.length === 2 && line[0] === 0x2d && line[1] === 0x2d)
-  );
+  return (line.length === 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === NEWLINE) || (line.length === 2 && line[0] === 0x2d && line[1] === 0x2d);
 }
 
 function isSessionSetting(line: Buffer): boolean {
@@ -677,14 +664,7 @@ function startsWithComment(line: Buffer): boolean {
 
 function isIdentifierByte(byte: number | undefined): boolean {
   if (byte === undefined) return false;
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x41 && byte <= 0x5a) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    byte === 0x5f ||
-    byte === 0x24 ||
-    byte >= 0x80
-  );
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x24 || byte >= 0x80;
 }
 
 /** Reads `$tag$` at `start` (the tag may be empty); undefined when it is not a dollar quote. */

@@ -71,7 +71,10 @@ export class LockWatchdog {
   private schedule(client: pg.Client, since: string): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      void this.check(client, since).then(() => this.schedule(client, since), () => undefined);
+      void this.check(client, since).then(
+        () => this.schedule(client, since),
+        () => undefined,
+      );
     }, POLL_MS);
   }
 

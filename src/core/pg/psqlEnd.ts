@@ -16,7 +16,8 @@ import type { ToolExit } from '../process/toolProcess';
  * opened, for one).
  */
 export function lostConnectionReason(text: string): string | undefined {
-  const said = /FATAL:\s*(terminating connection[^\n]*)|(server closed the connection unexpectedly)|(connection to server was lost)|(could not receive data from server[^\n]*)/i.exec(text);
+  const said =
+    /FATAL:\s*(terminating connection[^\n]*)|(server closed the connection unexpectedly)|(connection to server was lost)|(could not receive data from server[^\n]*)/i.exec(text);
   if (!said) return undefined;
   return (said[1] ?? said[2] ?? said[3] ?? said[4] ?? '').trim();
 }
@@ -36,7 +37,8 @@ export function restoreConnectionLostError(reason: string, details: string): Pul
  * restore itself, which is reported as it is).
  */
 export function psqlEndedEarlyError(result: ToolExit, feedError: unknown): PulseError | undefined {
-  const stoppedReading = feedError instanceof PulseError ? /psql stopped reading its input/.test(feedError.message) : STREAM_GONE.has((feedError as NodeJS.ErrnoException | undefined)?.code ?? '');
+  const stoppedReading =
+    feedError instanceof PulseError ? /psql stopped reading its input/.test(feedError.message) : STREAM_GONE.has((feedError as NodeJS.ErrnoException | undefined)?.code ?? '');
   if (feedError !== undefined && !stoppedReading) return undefined;
   if (result.signal) {
     return new PulseError('restore-failed', `psql was stopped (${result.signal}) before the restore finished, so nothing was committed`, {

@@ -55,13 +55,16 @@ export async function clientToolsFor(
 ): Promise<ClientTools> {
   if (options.container) return fromToolSet(containerToolSet(options.container), options.container);
   const found = await findClientTools({ pgBinDir: options.pgBinDir, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
-  const preferred = options.preferMajor === undefined ? [] : found.filter((set) => set.pgDump.version.major === options.preferMajor && set.pgDump.version.major >= server.major && set.psql);
+  const preferred =
+    options.preferMajor === undefined ? [] : found.filter((set) => set.pgDump.version.major === options.preferMajor && set.pgDump.version.major >= server.major && set.psql);
   return fromToolSet(preferred[0] ?? chooseClientTools(found, server));
 }
 
 function fromToolSet(set: ToolSet, container?: ContainerTools): ClientTools {
   if (!set.psql) {
-    throw new PulseError('tools-not-found', `there is no psql beside ${set.pgDump.path}`, { hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}` });
+    throw new PulseError('tools-not-found', `there is no psql beside ${set.pgDump.path}`, {
+      hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}`,
+    });
   }
   return { pgDump: { path: set.pgDump.path, version: set.pgDump.version }, psql: { path: set.psql.path, version: set.psql.version }, ...(container ? { container } : {}) };
 }

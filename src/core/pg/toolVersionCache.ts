@@ -54,13 +54,15 @@ export async function cachedVersionOutput(toolPath: string, env: NodeJS.ProcessE
 }
 
 function load(folder: string): Promise<Map<string, Entry>> {
-  loaded ??= readFile(join(folder, CACHE_FILE), 'utf8').then(
-    (text) => {
-      const value = JSON.parse(text) as Record<string, Entry>;
-      return new Map(Object.entries(value).filter(([, entry]) => typeof entry?.output === 'string'));
-    },
-    () => new Map<string, Entry>(),
-  ).catch(() => new Map<string, Entry>());
+  loaded ??= readFile(join(folder, CACHE_FILE), 'utf8')
+    .then(
+      (text) => {
+        const value = JSON.parse(text) as Record<string, Entry>;
+        return new Map(Object.entries(value).filter(([, entry]) => typeof entry?.output === 'string'));
+      },
+      () => new Map<string, Entry>(),
+    )
+    .catch(() => new Map<string, Entry>());
   return loaded;
 }
 

@@ -262,7 +262,10 @@ async function explicitFolder(folder: string, platform: NodeJS.Platform): Promis
   }
   if (stats.isDirectory()) return resolved;
   // People often paste the path of pg_dump itself; its folder is what they mean.
-  const name = paths.basename(resolved).toLowerCase().replace(/\.exe$/, '');
+  const name = paths
+    .basename(resolved)
+    .toLowerCase()
+    .replace(/\.exe$/, '');
   if (['pg_dump', 'psql', 'pg_restore'].includes(name)) return paths.dirname(resolved);
   throw new PulseError('tools-not-found', `the PostgreSQL bin folder ${resolved} is not a folder`, { hint: BIN_DIR_HINT });
 }
@@ -297,12 +300,7 @@ export function installLocations(platform: NodeJS.Platform, env: NodeJS.ProcessE
       '/Applications/Postgres.app/Contents/Versions/*/bin',
     ];
   }
-  return [
-    '/usr/lib/postgresql/*/bin',
-    '/usr/pgsql-*/bin',
-    '/home/linuxbrew/.linuxbrew/opt/libpq/bin',
-    '/usr/local/pgsql/bin',
-  ];
+  return ['/usr/lib/postgresql/*/bin', '/usr/pgsql-*/bin', '/home/linuxbrew/.linuxbrew/opt/libpq/bin', '/usr/local/pgsql/bin'];
 }
 
 /** Expands `*` in any path segment by listing the parent folder; newest-looking names first. */
@@ -367,9 +365,7 @@ export function describeToolSet(set: ToolSet): string {
  * folder so a dump and its verification use matching versions.
  */
 export function chooseClientTools(found: readonly ToolSet[], serverVersion: PgVersion): ToolSet {
-  const fitting = found
-    .map((set, index) => ({ set, index }))
-    .filter(({ set }) => set.pgDump.version.major >= serverVersion.major);
+  const fitting = found.map((set, index) => ({ set, index })).filter(({ set }) => set.pgDump.version.major >= serverVersion.major);
   if (fitting.length > 0) {
     const rank = ({ set, index }: { set: ToolSet; index: number }): number[] => [
       set.pgDump.version.major === serverVersion.major ? 0 : 1,

@@ -118,7 +118,10 @@ export function compareSequences(digests: ManifestDigests, facts: ObservedFacts)
 }
 
 /** Materialized views whose populated state differs from the set's (a populated one left empty by a restore). */
-export function compareMaterializedViews(views: readonly { schema: string; name: string; populated: boolean }[], facts: ObservedFacts): { name: string; expected: string; found: string }[] {
+export function compareMaterializedViews(
+  views: readonly { schema: string; name: string; populated: boolean }[],
+  facts: ObservedFacts,
+): { name: string; expected: string; found: string }[] {
   const differences: { name: string; expected: string; found: string }[] = [];
   for (const view of views) {
     const name = qualifiedName(view.schema, view.name);

@@ -9,22 +9,22 @@
  * which it reads the catalog; psql reads the rows back and pg_dump the
  * schema, both in that snapshot. Nothing is written anywhere but stdout.
  */
-import { describeTarget,type ConnectionTarget } from '../connection/connection';
-import { PulseError,toPulseError } from '../errors';
+import { describeTarget, type ConnectionTarget } from '../connection/connection';
+import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
 import { qualifiedName } from '../format';
 import { clientToolsFor } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
-import { compareSchemaEntries,compareSequences,compareTables,readableTables } from './compare';
+import { compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
 import { supabaseEntryFilter } from '../backup/profile';
-import { openReadSession,readFacts } from './readSession';
-import { readSchema,readTables,type ReadbackSession } from './readback';
-import { changedRows,digestsFromCompleteFile,outputSettingsOf,schemaEntriesOf,setFile } from './setContent';
+import { openReadSession, readFacts } from './readSession';
+import { readSchema, readTables, type ReadbackSession } from './readback';
+import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
 import { filesOf } from './plan';
 import type { ContainerTools } from '../supabase/docker';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
-import { diffSummary,tableDiffDetail } from './diffWords';
-import type { DiffResult,TableDiff } from './diffResult';
+import { diffSummary, tableDiffDetail } from './diffWords';
+import type { DiffResult, TableDiff } from './diffResult';
 
 export interface DiffOptions {
   folder: string;
@@ -39,10 +39,7 @@ export interface DiffOptions {
   onProgress?: (event: DiffProgress) => void;
 }
 
-export type DiffProgress =
-  | { kind: 'connected'; target: string }
-  | { kind: 'reading'; tables: number }
-  | { kind: 'counting'; tables: number };
+export type DiffProgress = { kind: 'connected'; target: string } | { kind: 'reading'; tables: number } | { kind: 'counting'; tables: number };
 
 /** Changed tables counted row by row, at the most (the rest get their digests' verdict and counts). */
 const MAX_TABLES_COUNTED = 20;
@@ -58,7 +55,12 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
   try {
     options.onProgress?.({ kind: 'connected', target: describeTarget(options.target) });
     const version = await session.client.query<{ version: string }>("SELECT pg_catalog.current_setting('server_version_num') AS version");
-    const tools = await clientToolsFor(parseServerVersionNum(version.rows[0].version), { env: options.env, pgBinDir: options.pgBinDir, container: options.container, signal: options.signal });
+    const tools = await clientToolsFor(parseServerVersionNum(version.rows[0].version), {
+      env: options.env,
+      pgBinDir: options.pgBinDir,
+      container: options.container,
+      signal: options.signal,
+    });
     const digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await outputSettingsOf(session.client), options.signal));
     const facts = await readFacts(session.client, { tables: digests.tables, sequences: digests.sequences, platform: profile === 'supabase' });
     const reader: ReadbackSession = {
@@ -96,7 +98,12 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
         case 'missing':
           return { ...base, state: 'dropped', rowsNow: null, detail: 'dropped since the set was made' };
         case 'columns-differ':
-          return { ...base, state: 'columns-changed', rowsNow: null, detail: `its column${comparison.missingColumns.length === 1 ? '' : 's'} ${comparison.missingColumns.join(', ')} ${comparison.missingColumns.length === 1 ? 'is' : 'are'} gone, so its rows cannot be compared` };
+          return {
+            ...base,
+            state: 'columns-changed',
+            rowsNow: null,
+            detail: `its column${comparison.missingColumns.length === 1 ? '' : 's'} ${comparison.missingColumns.join(', ')} ${comparison.missingColumns.length === 1 ? 'is' : 'are'} gone, so its rows cannot be compared`,
+          };
       }
     });
     const sequences = compareSequences(digests, facts);
@@ -122,4 +129,3 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     await session.close();
   }
 }
-

@@ -29,7 +29,7 @@ export function tableDiffDetail(rowsInSet: number, rowsNow: number, changes: Row
 export const ENTRY_CHANGE_WORDS: Record<EntryChange['change'], string> = {
   added: 'added since the set (a restore leaves it; --clean does not drop it)',
   dropped: 'dropped since the set (a restore brings it back)',
-  changed: 'changed since the set (a restore puts the set\'s back)',
+  changed: "changed since the set (a restore puts the set's back)",
 };
 
 export function describeEntryChange(change: EntryChange): string {

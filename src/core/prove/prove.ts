@@ -127,7 +127,9 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     const preferMajor = pgDumpMajor(set.manifest);
     const tools = await clientToolsFor(server, { env: options.env, pgBinDir: options.pgBinDir, container: options.container, preferMajor, signal: options.signal });
     if (preferMajor !== undefined && tools.pgDump.version.major !== preferMajor) {
-      notes.push(`the set was dumped with pg_dump ${preferMajor}, the proof's schema with pg_dump ${tools.pgDump.version.major}: where their text differs, the schema reads as different`);
+      notes.push(
+        `the set was dumped with pg_dump ${preferMajor}, the proof's schema with pg_dump ${tools.pgDump.version.major}: where their text differs, the schema reads as different`,
+      );
     }
     const platform = profile === 'supabase' ? await platformSql({ target: options.target, tools, env: options.env, signal: options.signal }) : undefined;
     const plan = planProof(set, options.folder, digests, { viaStdin: tools.container !== undefined, paths: options.paths });
@@ -209,7 +211,9 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
       const loaded = await loadPlatform(tools, target, options.env, context.platform, options.signal);
       options.onProgress?.({ kind: 'platform-loaded', path: path.path, refused: loaded.refused });
       if (loaded.refused > 0) {
-        notes.push(`the Supabase platform was copied from the live database as far as ${target.user} may: ${loaded.refused} of its statements failed (${loaded.reasons.join('; ')}), none of them part of the set, which then loaded as a person's restore does`);
+        notes.push(
+          `the Supabase platform was copied from the live database as far as ${target.user} may: ${loaded.refused} of its statements failed (${loaded.reasons.join('; ')}), none of them part of the set, which then loaded as a person's restore does`,
+        );
       }
     }
     // The files are checked against their recorded sha256 while psql reads them.
@@ -227,7 +231,12 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
     for (const [index, load] of path.loads.entries()) {
       const sha256 = await checksums[index];
       if (sha256 !== undefined && load.sha256 && sha256 !== load.sha256.toLowerCase()) {
-        differences.push({ path: path.path, kind: 'checksum', object: `${load.type} file`, detail: `${basename(load.file)} no longer matches the sha256 its manifest recorded: it changed after the backup` });
+        differences.push({
+          path: path.path,
+          kind: 'checksum',
+          object: `${load.type} file`,
+          detail: `${basename(load.file)} no longer matches the sha256 its manifest recorded: it changed after the backup`,
+        });
       }
     }
     await compareReadBack(context, path, target, result, differences);

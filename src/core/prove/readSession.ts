@@ -107,7 +107,9 @@ export async function readFacts(client: pg.Client, wanted: WantedFacts): Promise
   const allowed = readable.rows.filter((row) => row.oid !== null && row.may);
   for (const row of readable.rows) if (row.oid !== null && !row.may) facts.sequences.set(qualifiedName(row.schema, row.name), null);
   if (allowed.length > 0) {
-    const union = allowed.map((row, index) => `SELECT ${index} AS i, last_value::text AS value, is_called AS called FROM ${qualifiedIdentifier(row.schema, row.name)}`).join(' UNION ALL ');
+    const union = allowed
+      .map((row, index) => `SELECT ${index} AS i, last_value::text AS value, is_called AS called FROM ${qualifiedIdentifier(row.schema, row.name)}`)
+      .join(' UNION ALL ');
     const values = await client.query<{ i: number; value: string; called: boolean }>(union);
     for (const value of values.rows) {
       const row = allowed[value.i];

@@ -155,7 +155,13 @@ async function streamThrough(tool: ToolProcess, reader: DumpReader, session: Rea
     for await (const chunk of tool.stdout!) reader.push(chunk as Buffer);
     reader.end();
   })();
-  const [exit, reading] = await Promise.all([tool.exited, read.then(() => undefined, (error: unknown) => error)]);
+  const [exit, reading] = await Promise.all([
+    tool.exited,
+    read.then(
+      () => undefined,
+      (error: unknown) => error,
+    ),
+  ]);
   if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
   if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
   if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode);
@@ -167,7 +173,10 @@ function toolError(tool: string, what: string, target: ConnectionTarget, stderr:
   const text = stderr.join('\n');
   const lost = lostConnectionReason(text);
   const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
-  const said = lost ?? errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ?? (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
+  const said =
+    lost ??
+    errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ??
+    (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
   return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${said}`, {
     hint: hint`check that the server runs and the role may read every table, or ${seeDetails("the tool's output")}`,
     details: text,

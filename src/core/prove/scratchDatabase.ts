@@ -114,12 +114,20 @@ export class ScratchControl {
   /** Drops what killed proofs left on this server; never a live proof's databases. */
   async sweep(): Promise<SweepResult> {
     const [databases, locks] = await Promise.all([
-      this.client.query<{ name: string }>(`SELECT datname AS name FROM pg_catalog.pg_database WHERE datname LIKE ${quoteLiteral(`${SCRATCH_PREFIX.replace(/_/g, '\\_')}%`)} ORDER BY 1`),
-      this.client.query<{ key: string }>(`SELECT objid::text AS key FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2`, [SCRATCH_LOCK_CLASS]),
+      this.client.query<{ name: string }>(
+        `SELECT datname AS name FROM pg_catalog.pg_database WHERE datname LIKE ${quoteLiteral(`${SCRATCH_PREFIX.replace(/_/g, '\\_')}%`)} ORDER BY 1`,
+      ),
+      this.client.query<{ key: string }>(`SELECT objid::text AS key FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objsubid = 2`, [
+        SCRATCH_LOCK_CLASS,
+      ]),
     ]);
     const held = new Set(locks.rows.map((row) => Number(row.key)));
     const result: SweepResult = { dropped: [], kept: [] };
-    for (const name of leftoverScratchDatabases(databases.rows.map((row) => row.name), held, this.token)) {
+    for (const name of leftoverScratchDatabases(
+      databases.rows.map((row) => row.name),
+      held,
+      this.token,
+    )) {
       try {
         await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
         result.dropped.push(name);

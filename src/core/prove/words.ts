@@ -54,9 +54,7 @@ export function proofOutcomeLines(record: ProofRecord): string[] {
   const summary = record.summary.charAt(0).toUpperCase() + record.summary.slice(1);
   const lines = [`${summary} (${formatDuration(record.durationMs)})`];
   for (const path of record.paths) {
-    const what = path.restored
-      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
-      : 'did not restore';
+    const what = path.restored ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}` : 'did not restore';
     lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
   }
   if (record.differences.length > 0) {
@@ -99,7 +97,7 @@ export function proofSummaryOf(proof: ProofRecord | undefined): ProofSummary | n
 /** What to do about a file that does not load into a scratch database, in one line. */
 export function proofRestoreHint(message: string, detail: string | undefined): string {
   if (/^(relation|type|function|schema) ".*" does not exist/.test(message)) {
-    return 'the file uses an object the set\'s own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out';
+    return "the file uses an object the set's own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out";
   }
   const advice = restoreHint(message, detail);
   // Proofs run from the command line, so what they record is worded for it.

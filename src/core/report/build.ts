@@ -211,18 +211,18 @@ function buildWarnings(manifest: Manifest | undefined): ReportWarnings {
     return {
       recorded: false,
       foreignKeyCycles: [],
-      summary: ['Not recorded: the old script kept no manifest, so the circular foreign keys and pg_dump\'s warnings were not saved.'],
+      summary: ["Not recorded: the old script kept no manifest, so the circular foreign keys and pg_dump's warnings were not saved."],
       meaning: [
         [
           'If the database has circular foreign keys (two tables that reference each other, or a table that references itself), ',
           { code: 'pg_dump --data-only' },
-          ' warned about them on its terminal, and this set\'s data-only file cannot be loaded in any table order with the foreign keys checked.',
+          " warned about them on its terminal, and this set's data-only file cannot be loaded in any table order with the foreign keys checked.",
         ],
       ],
       handling: [
         ['The complete file creates foreign keys after the data, so it restores without that problem.'],
         [
-          'This set\'s data-only file is plain ',
+          "This set's data-only file is plain ",
           { code: 'pg_dump --data-only' },
           ' output and leaves triggers on. Load it with ',
           { code: "PGOPTIONS='-c session_replication_role=replica'" },
@@ -261,12 +261,7 @@ function buildWarnings(manifest: Manifest | undefined): ReportWarnings {
             [
               'A data-only load cannot order these tables: whichever loads first points at rows that are not there yet (for a table that references itself, at rows further down the same table), so a foreign-key check fails.',
             ],
-            [
-              { code: 'pg_dump --data-only' },
-              ' prints a warning for each cycle and suggests ',
-              { code: '--disable-triggers' },
-              ' or dropping the constraints while loading.',
-            ],
+            [{ code: 'pg_dump --data-only' }, ' prints a warning for each cycle and suggests ', { code: '--disable-triggers' }, ' or dropping the constraints while loading.'],
           ],
     handling: [
       [
@@ -330,7 +325,9 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
           leftOut: [
             ...manifest.profile.leftOut.schemas.map((schema) => ({ what: `schema ${schema.name}`, why: schema.why })),
             ...manifest.profile.leftOut.tableData.map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: table.why })),
-            ...manifest.tables.filter((table) => table.dataLeftOut).map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: 'left out on request (--exclude-table-data)' })),
+            ...manifest.tables
+              .filter((table) => table.dataLeftOut)
+              .map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: 'left out on request (--exclude-table-data)' })),
           ],
         }
       : null,
@@ -346,14 +343,18 @@ function buildAttention(report: BackupReport): ReportAttention[] {
   const failed = [report.verification.postBackup, report.verification.preRestore].find((run) => run?.outcome === 'fail');
   if (failed) items.push({ level: 'warn', text: [`The last ${failed.group} verification failed; see Verification.`] });
   const proof = report.verification.proof.latest;
-  if (proof?.outcome === 'failed') items.push({ level: 'warn', text: [`The last proof failed: restored into a scratch database, the set did not read back as it was written; see Verification.`] });
+  if (proof?.outcome === 'failed')
+    items.push({ level: 'warn', text: [`The last proof failed: restored into a scratch database, the set did not read back as it was written; see Verification.`] });
   if (!report.verification.postBackup && set.status !== 'running') {
     items.push({ level: 'info', text: ['Not verified yet: ', ...report.verification.verifyAdvice, '.'] });
   }
   if (security.git.state === 'not-ignored') items.push({ level: 'warn', text: [security.git.summary] });
   const exposedFiles = security.permissions.filter((entry) => entry.readableByOthers).map((entry) => entry.name);
   if (exposedFiles.length > 0) {
-    items.push({ level: 'warn', text: [`${exposedFiles.length} file${exposedFiles.length === 1 ? '' : 's'} of this set can be read by every user of this machine; see Security.`] });
+    items.push({
+      level: 'warn',
+      text: [`${exposedFiles.length} file${exposedFiles.length === 1 ? '' : 's'} of this set can be read by every user of this machine; see Security.`],
+    });
   } else if (security.folderPermission?.readableByOthers) {
     items.push({ level: 'info', text: ['Every user of this machine can list the backups folder (the files themselves are private); see Security.'] });
   }

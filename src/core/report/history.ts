@@ -29,7 +29,9 @@ export function buildHistory(sets: ListedSet[], set: ListedSet, folder: string, 
             { code: 'pulseBackup.retention.keepLast' },
             ' and the hourly, daily, weekly, monthly and yearly rules) and remove the others whole. More than 3 sets at once, or sets the policy never kept before, are removed only after you confirm the list.',
           ],
-          [`Safety sets (taken before a restore) do not count: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept and older ones removed, so restores never push a backup out.`],
+          [
+            `Safety sets (taken before a restore) do not count: the newest ${DEFAULT_KEEP_SAFETY} of the prefix are kept and older ones removed, so restores never push a backup out.`,
+          ],
           [
             'Retention never removes a pinned set (Pin in the Backups view), the set a backup has just written, the newest backup that verifies, a set still being written, or any file that is not part of a backup set.',
           ],

@@ -59,12 +59,7 @@ function overview(report: BackupReport): string {
   );
   const files = table(
     ['File', 'Type', 'Size', 'What it is for'],
-    section.files.map((file) => [
-      code(file.name),
-      text(file.label),
-      file.present ? formatOptionalBytes(file.bytes) : '**missing**',
-      text(file.description),
-    ]),
+    section.files.map((file) => [code(file.name), text(file.label), file.present ? formatOptionalBytes(file.bytes) : '**missing**', text(file.description)]),
     ['left', 'left', 'right', 'left'],
   );
   const retention =
@@ -116,11 +111,7 @@ function warnings(report: BackupReport): string {
 
 function restore(report: BackupReport): string {
   const section = report.restore;
-  const blocks = [
-    heading(2, 'restore'),
-    `Set the target database first (the psql commands read ${code(`$${section.targetVariable}`)}):`,
-    fence(section.targetExample, 'sh'),
-  ];
+  const blocks = [heading(2, 'restore'), `Set the target database first (the psql commands read ${code(`$${section.targetVariable}`)}):`, fence(section.targetExample, 'sh')];
   for (const option of section.options) {
     blocks.push(`### ${text(option.title)}`, rich(option.description));
     if (!option.available) blocks.push(`**The file this needs is missing** (${code(option.file)}).`);
@@ -148,7 +139,14 @@ function schema(report: BackupReport): string {
     blocks.push(`Profile: **${text(profile.name)}** (${text(profile.reason)}).`);
     if (profile.platformData.length > 0) blocks.push(`Platform tables whose rows the set holds: ${profile.platformData.map(code).join(', ')}.`);
     if (profile.attachedObjects.length > 0) blocks.push(`Your objects on platform tables, kept with the set: ${profile.attachedObjects.map(code).join(', ')}.`);
-    if (profile.leftOut.length > 0) blocks.push('### Left out', table(['What', 'Why'], profile.leftOut.map((entry) => [text(entry.what), text(entry.why)])));
+    if (profile.leftOut.length > 0)
+      blocks.push(
+        '### Left out',
+        table(
+          ['What', 'Why'],
+          profile.leftOut.map((entry) => [text(entry.what), text(entry.why)]),
+        ),
+      );
   }
   for (const group of section.schemas) {
     blocks.push(

@@ -19,24 +19,14 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
   const schema = fileOf('schema');
   const data = fileOf('data');
   const target: ShellWord = { variable: 'DATABASE' };
-  const psql = (...files: string[]): ShellWord[] => [
-    'psql',
-    '-X',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '--single-transaction',
-    '-d',
-    target,
-    ...files.flatMap((file) => ['-f', file]),
-  ];
+  const psql = (...files: string[]): ShellWord[] => ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', target, ...files.flatMap((file) => ['-f', file])];
   const pulseBackup = (mode: RestoreMode): ReportCommand => ({
     title: `with Pulse Backup (safety backup of the target first, asks before changing anything)`,
     command: shellCommand(['pulse-backup', 'restore', set.id, '--mode', mode, '--dir', folder]),
   });
   // The old script's data file leaves triggers on; the same setting our data
   // file makes can be given to its session from outside.
-  const dataPsql = (...paths: string[]): string =>
-    manifest ? shellCommand(psql(...paths)) : `PGOPTIONS='-c session_replication_role=replica' ${shellCommand(psql(...paths))}`;
+  const dataPsql = (...paths: string[]): string => (manifest ? shellCommand(psql(...paths)) : `PGOPTIONS='-c session_replication_role=replica' ${shellCommand(psql(...paths))}`);
 
   // pg_dump wraps large-object data in its own BEGIN/COMMIT, which ends psql's
   // --single-transaction early; only pulse-backup restore neutralises it.
@@ -95,11 +85,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
       { code: '~/.pgpass' },
       ', never from the command line.',
     ],
-    [
-      'Complete and schema-only restores expect an empty database, e.g. ',
-      { code: `createdb -T template0 ${exampleName}` },
-      '.',
-    ],
+    ['Complete and schema-only restores expect an empty database, e.g. ', { code: `createdb -T template0 ${exampleName}` }, '.'],
     [
       { code: '-v ON_ERROR_STOP=1' },
       ' stops at the first error instead of carrying on; ',
@@ -119,7 +105,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
             { code: 'BEGIN;' },
             ' and ',
             { code: 'COMMIT;' },
-            ', which ends psql\'s single transaction early, so an error after them leaves a partial restore. ',
+            ", which ends psql's single transaction early, so an error after them leaves a partial restore. ",
             { code: 'pulse-backup restore' },
             ' leaves those two lines out and stays all or nothing.',
           ] satisfies RichText,

@@ -64,7 +64,15 @@ export function attentionList(report: BackupReport): Content {
 
 /** Links to the sections. */
 export function sectionNav(): Markup {
-  return h('nav', { 'aria-label': 'Sections' }, h('ol', {}, Object.values(REPORT_SECTIONS).map((info) => h('li', {}, h('a', { href: `#${info.id}` }, info.title)))));
+  return h(
+    'nav',
+    { 'aria-label': 'Sections' },
+    h(
+      'ol',
+      {},
+      Object.values(REPORT_SECTIONS).map((info) => h('li', {}, h('a', { href: `#${info.id}` }, info.title))),
+    ),
+  );
 }
 
 export function statusTone(status: BackupReport['set']['status']): Tone {
@@ -83,7 +91,6 @@ export function rich(value: RichText): Content {
   return value.map((part) => (typeof part === 'string' ? part : code(part.code)));
 }
 
-
 function section(style: SectionStyle, key: keyof typeof REPORT_SECTIONS, ...children: Content[]): Html {
   const info = REPORT_SECTIONS[key];
   const order = Object.keys(REPORT_SECTIONS).indexOf(key) + 1;
@@ -94,7 +101,9 @@ function section(style: SectionStyle, key: keyof typeof REPORT_SECTIONS, ...chil
 
 function overview(report: BackupReport, style: SectionStyle): Html {
   const { set, overview: data } = report;
-  return section(style, 'overview',
+  return section(
+    style,
+    'overview',
     facts([
       ['Status', [badge(statusTone(set.status), set.statusText), set.problems.length > 0 ? ` ${set.problems.join('; ')}` : '']],
       ['Purpose', set.purposeText],
@@ -108,12 +117,7 @@ function overview(report: BackupReport, style: SectionStyle): Html {
     h('h3', {}, 'Files'),
     table(
       ['File', 'Type', 'Size', 'What it is for'],
-      data.files.map((file) => [
-        h('code', {}, file.name),
-        file.label,
-        file.present ? formatOptionalBytes(file.bytes) : badge('fail', 'missing'),
-        file.description,
-      ]),
+      data.files.map((file) => [h('code', {}, file.name), file.label, file.present ? formatOptionalBytes(file.bytes) : badge('fail', 'missing'), file.description]),
       [2],
     ),
     h('h3', {}, 'Retention when this set was made'),
@@ -138,7 +142,9 @@ function overview(report: BackupReport, style: SectionStyle): Html {
 function database(report: BackupReport, style: SectionStyle): Html {
   const data = report.database;
   const known = (value: string | null, asCode = true): Content => (value === null ? h('span', { class: 'muted' }, 'not recorded') : asCode ? h('code', {}, value) : value);
-  return section(style, 'database',
+  return section(
+    style,
+    'database',
     facts([
       ['PostgreSQL version', [known(data.serverVersion, false), data.serverVersionSource === 'dump header' ? ' (from the dump header)' : '']],
       ['Server', known(data.address)],
@@ -155,20 +161,31 @@ function database(report: BackupReport, style: SectionStyle): Html {
 function warnings(report: BackupReport, style: SectionStyle): Html {
   const data = report.warnings;
   const showMeaning = data.foreignKeyCycles.length > 0 || !data.recorded;
-  return section(style, 'warnings',
+  return section(
+    style,
+    'warnings',
     h('p', {}, rich(data.summary)),
     data.foreignKeyCycles.length > 0
-      ? [h('h3', {}, 'Circular foreign keys'), h('ul', { class: 'cycles' }, data.foreignKeyCycles.map((cycle) => h('li', {}, h('code', {}, cycle.text))))]
+      ? [
+          h('h3', {}, 'Circular foreign keys'),
+          h(
+            'ul',
+            { class: 'cycles' },
+            data.foreignKeyCycles.map((cycle) => h('li', {}, h('code', {}, cycle.text))),
+          ),
+        ]
       : '',
     showMeaning ? data.meaning.map((paragraph) => h('p', {}, rich(paragraph))) : '',
     h('h3', {}, 'How this set handles them'),
-    h('ul', {}, data.handling.map((item) => h('li', {}, rich(item)))),
+    h(
+      'ul',
+      {},
+      data.handling.map((item) => h('li', {}, rich(item))),
+    ),
     data.recorded
       ? [
           h('h3', {}, "pg_dump's own messages"),
-          data.pgDumpStderr.length === 0
-            ? h('p', {}, 'pg_dump printed nothing on stderr while making this set.')
-            : h('pre', {}, h('code', {}, data.pgDumpStderr.join('\n'))),
+          data.pgDumpStderr.length === 0 ? h('p', {}, 'pg_dump printed nothing on stderr while making this set.') : h('pre', {}, h('code', {}, data.pgDumpStderr.join('\n'))),
         ]
       : '',
   );
@@ -176,7 +193,9 @@ function warnings(report: BackupReport, style: SectionStyle): Html {
 
 function restore(report: BackupReport, style: SectionStyle): Html {
   const data = report.restore;
-  return section(style, 'restore',
+  return section(
+    style,
+    'restore',
     h('p', {}, 'Set the target database first (the psql commands read ', h('code', {}, `$${data.targetVariable}`), '):'),
     style.commandBlock(data.targetExample),
     data.options.map((option) =>
@@ -191,7 +210,11 @@ function restore(report: BackupReport, style: SectionStyle): Html {
       ),
     ),
     h('h3', {}, 'Notes'),
-    h('ul', {}, data.notes.map((note) => h('li', {}, rich(note)))),
+    h(
+      'ul',
+      {},
+      data.notes.map((note) => h('li', {}, rich(note))),
+    ),
   );
 }
 
@@ -202,7 +225,9 @@ function command(entry: ReportCommand, style: SectionStyle): Content {
 function schema(report: BackupReport, style: SectionStyle): Html {
   const data = report.schema;
   if (!data.recorded) return section(style, 'schema', h('p', {}, data.note ?? 'Not recorded.'));
-  return section(style, 'schema',
+  return section(
+    style,
+    'schema',
     h('p', {}, `${schemaTotals(data)}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`),
     data.note ? h('p', { class: 'muted' }, data.note) : '',
     data.profile
@@ -210,7 +235,15 @@ function schema(report: BackupReport, style: SectionStyle): Html {
           h('p', {}, 'Profile: ', h('strong', {}, data.profile.name), ` (${data.profile.reason}).`),
           data.profile.platformData.length > 0 ? h('p', {}, 'Platform tables whose rows the set holds: ', joinCodes(data.profile.platformData), '.') : '',
           data.profile.attachedObjects.length > 0 ? h('p', {}, 'Your objects on platform tables, kept with the set: ', joinCodes(data.profile.attachedObjects), '.') : '',
-          data.profile.leftOut.length > 0 ? [h('h3', {}, 'Left out'), table(['What', 'Why'], data.profile.leftOut.map((entry) => [entry.what, entry.why]))] : '',
+          data.profile.leftOut.length > 0
+            ? [
+                h('h3', {}, 'Left out'),
+                table(
+                  ['What', 'Why'],
+                  data.profile.leftOut.map((entry) => [entry.what, entry.why]),
+                ),
+              ]
+            : '',
         ]
       : '',
     data.schemas.map((group) => [
@@ -235,7 +268,9 @@ function schema(report: BackupReport, style: SectionStyle): Html {
 
 function verification(report: BackupReport, style: SectionStyle): Html {
   const data = report.verification;
-  return section(style, 'verification',
+  return section(
+    style,
+    'verification',
     verificationRun('After the backup', data.postBackup, data.notVerified),
     verificationRun('Before a restore', data.preRestore, data.notVerified),
     h('p', { class: 'muted' }, `${formatCount(data.runs)} verification run${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
@@ -249,7 +284,14 @@ export function proofContent(data: ReportProofSection): Content {
   if (!proof) return [h('h3', {}, 'Proved restorable'), h('p', {}, badge('info', 'not proved'), ' ', rich(capitaliseRich(data.notProved)))];
   return [
     h('h3', {}, 'Proved restorable'),
-    h('p', {}, badge(proof.outcome === 'proved' ? 'pass' : 'fail', proof.outcomeText), ` ${formatReportDate(proof.provedAt)}, in ${formatDuration(proof.durationMs)}, on `, h('code', {}, proof.server), `: ${proof.summary}.`),
+    h(
+      'p',
+      {},
+      badge(proof.outcome === 'proved' ? 'pass' : 'fail', proof.outcomeText),
+      ` ${formatReportDate(proof.provedAt)}, in ${formatDuration(proof.durationMs)}, on `,
+      h('code', {}, proof.server),
+      `: ${proof.summary}.`,
+    ),
     table(
       ['Way', 'Restored', 'Tables', 'Rows', 'Schema', 'Time'],
       proof.ways.map((way) => [
@@ -262,7 +304,13 @@ export function proofContent(data: ReportProofSection): Content {
       ]),
       [2, 3],
     ),
-    proof.differences.length > 0 ? h('ul', {}, proof.differences.map((difference) => h('li', {}, difference))) : '',
+    proof.differences.length > 0
+      ? h(
+          'ul',
+          {},
+          proof.differences.map((difference) => h('li', {}, difference)),
+        )
+      : '',
     proof.notes.map((note) => h('p', { class: 'muted' }, note)),
     h('p', { class: 'muted' }, `${formatCount(data.runs)} proof${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
   ];
@@ -292,7 +340,9 @@ function verificationRun(title: string, run: ReportVerificationRun | null, notVe
 
 function history(report: BackupReport, style: SectionStyle): Html {
   const data = report.history;
-  return section(style, 'history',
+  return section(
+    style,
+    'history',
     h('p', {}, 'Sets in the folder, newest first:'),
     table(
       ['Set', 'Created', 'Size', 'Status', 'Pinned'],
@@ -307,17 +357,29 @@ function history(report: BackupReport, style: SectionStyle): Html {
       data.sets.map((entry) => entry.isThisSet),
     ),
     h('h3', {}, 'Retention'),
-    h('ul', {}, data.retention.rules.map((rule) => h('li', {}, rich(rule)))),
+    h(
+      'ul',
+      {},
+      data.retention.rules.map((rule) => h('li', {}, rich(rule))),
+    ),
     h('p', {}, data.retention.summary),
     h('h3', {}, 'Pinned sets'),
-    data.pinned.length === 0 ? h('p', {}, 'No set is pinned.') : h('ul', {}, data.pinned.map((id) => h('li', {}, h('code', {}, id)))),
+    data.pinned.length === 0
+      ? h('p', {}, 'No set is pinned.')
+      : h(
+          'ul',
+          {},
+          data.pinned.map((id) => h('li', {}, h('code', {}, id))),
+        ),
   );
 }
 
 function security(report: BackupReport, style: SectionStyle): Html {
   const data = report.security;
   const entries = [...(data.folderPermission ? [data.folderPermission] : []), ...data.permissions];
-  return section(style, 'security',
+  return section(
+    style,
+    'security',
     h('p', {}, 'Backups folder: ', h('code', {}, data.folder)),
     h('h3', {}, 'Git'),
     h(
@@ -344,9 +406,17 @@ function security(report: BackupReport, style: SectionStyle): Html {
     data.permissionFix ? style.commandBlock(data.permissionFix, 'Only the owner should read them:') : '',
     h('h3', {}, 'Encryption'),
     h('p', {}, badge('warn', 'not encrypted'), ' ', data.encryption.summary),
-    h('ul', {}, data.encryption.advice.map((item) => h('li', {}, rich(item)))),
+    h(
+      'ul',
+      {},
+      data.encryption.advice.map((item) => h('li', {}, rich(item))),
+    ),
     h('h3', {}, 'Notes'),
-    h('ul', {}, data.notes.map((item) => h('li', {}, rich(item)))),
+    h(
+      'ul',
+      {},
+      data.notes.map((item) => h('li', {}, rich(item))),
+    ),
   );
 }
 
@@ -357,10 +427,12 @@ function gitTone(state: BackupReport['security']['git']['state']): Tone {
   return state === 'not-ignored' ? 'fail' : state === 'unknown' || state === 'not-checked' ? 'warn' : 'pass';
 }
 
-
-
 function facts(rows: [string, Content][]): Html {
-  return h('dl', { class: 'facts' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
 }
 
 /**
@@ -377,8 +449,26 @@ function table(headers: string[], rows: Content[][], numeric: number[] = [], hig
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, headers.map((header, index) => cell('th', index, header)))),
-      h('tbody', {}, rows.map((row, rowIndex) => h('tr', highlight[rowIndex] ? { class: 'current' } : {}, row.map((content, index) => cell('td', index, content))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((header, index) => cell('th', index, header)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((row, rowIndex) =>
+          h(
+            'tr',
+            highlight[rowIndex] ? { class: 'current' } : {},
+            row.map((content, index) => cell('td', index, content)),
+          ),
+        ),
+      ),
     ),
   );
 }

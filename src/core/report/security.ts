@@ -40,8 +40,12 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
               ? `The folder is inside the git repository ${git.repositoryRoot ?? ''}, and git already tracks ${git.trackedFiles.length} file${git.trackedFiles.length === 1 ? '' : 's'} of this set: the database's contents are in its history.`
               : `The folder is inside the git repository ${git.repositoryRoot ?? ''}, and git does not ignore it: the next "git add ." commits the whole database.`,
           advice: [
-            ...(pattern ? ['Add ', { code: pattern }, ' to the repository\'s ', { code: '.gitignore' }] : ['Move the backups folder out of the repository, or ignore the backup files in ', { code: '.gitignore' }]),
-            ...(git.trackedFiles.length > 0 ? ['; remove the committed files with ', { code: 'git rm --cached' }, ' (they stay in older commits until the history is rewritten).'] : ['.']),
+            ...(pattern
+              ? ['Add ', { code: pattern }, " to the repository's ", { code: '.gitignore' }]
+              : ['Move the backups folder out of the repository, or ignore the backup files in ', { code: '.gitignore' }]),
+            ...(git.trackedFiles.length > 0
+              ? ['; remove the committed files with ', { code: 'git rm --cached' }, ' (they stay in older commits until the history is rewritten).']
+              : ['.']),
           ],
         };
       }
@@ -62,8 +66,7 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
     permissionSummary = 'File permissions were not checked (this platform has no Unix permission bits).';
   } else if (exposedFiles > 0) {
     permissionSummary =
-      `${exposedFiles} of ${permissions.files.length} files of this set can be read by every user of this machine.` +
-      (folderListable ? ' Everyone can list the folder, too.' : '');
+      `${exposedFiles} of ${permissions.files.length} files of this set can be read by every user of this machine.` + (folderListable ? ' Everyone can list the folder, too.' : '');
   } else if (folderListable) {
     permissionSummary = 'The files are private to their owner, but every user of this machine can list the folder and see which backups exist.';
   } else if (groupOnly.length > 0) {
@@ -73,10 +76,7 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
   }
   const looseFolder = permissions.folder !== null && (permissions.folder.readableByOthers || permissions.folder.readableByGroup);
   const looseFiles = permissions.files.filter((entry) => entry.readableByOthers || entry.readableByGroup).map((entry) => join(folder, entry.name));
-  const fixes = [
-    ...(looseFolder ? [shellCommand(['chmod', '700', folder])] : []),
-    ...(looseFiles.length > 0 ? [shellCommand(['chmod', '600', ...looseFiles])] : []),
-  ];
+  const fixes = [...(looseFolder ? [shellCommand(['chmod', '700', folder])] : []), ...(looseFiles.length > 0 ? [shellCommand(['chmod', '600', ...looseFiles])] : [])];
   const permissionFix = fixes.length > 0 ? fixes.join(' && ') : null;
 
   return {
@@ -102,7 +102,13 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
     },
     notes: [
       ['The dumps hold everything the database holds: user emails, password hashes, API tokens, personal data. Treat them like the production database.'],
-      ['No database password is stored in the set: the manifest records host, port, user and database name only. Keep it that way: pass passwords through ', { code: 'PGPASSWORD' }, ' or ', { code: '~/.pgpass' }, ', not in scripts.'],
+      [
+        'No database password is stored in the set: the manifest records host, port, user and database name only. Keep it that way: pass passwords through ',
+        { code: 'PGPASSWORD' },
+        ' or ',
+        { code: '~/.pgpass' },
+        ', not in scripts.',
+      ],
     ],
   };
 }

@@ -59,11 +59,7 @@ export function readableBy(permission: ReportFilePermission): string {
 }
 
 export function schemaTotals(schema: ReportSchema): string {
-  const parts = [
-    `${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`,
-    `${formatCount(schema.totalRows)} rows`,
-    formatBytes(schema.totalBytes),
-  ];
+  const parts = [`${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`, `${formatCount(schema.totalRows)} rows`, formatBytes(schema.totalBytes)];
   if (schema.sequences !== null) parts.push(`${formatCount(schema.sequences)} sequence${schema.sequences === 1 ? '' : 's'}`);
   if (schema.largeObjects !== null) parts.push(`${formatCount(schema.largeObjects)} large object${schema.largeObjects === 1 ? '' : 's'}`);
   parts.push(`${formatCount(schema.materializedViews.length)} materialized view${schema.materializedViews.length === 1 ? '' : 's'}`);

@@ -13,7 +13,14 @@ import { buildProofSection } from './proof';
 import { serverAddress } from './text';
 import { CHECK_STATUS_TEXT, type ReportVerification, type ReportVerificationRun, type RichText } from './types';
 
-export function buildVerification(folder: string, set: ListedSet, history: SetHistory, frontDoor: 'cli' | 'vscode', proofOutdated: boolean, words: ActionWords = commandLineWords): ReportVerification {
+export function buildVerification(
+  folder: string,
+  set: ListedSet,
+  history: SetHistory,
+  frontDoor: 'cli' | 'vscode',
+  proofOutdated: boolean,
+  words: ActionWords = commandLineWords,
+): ReportVerification {
   const verifyCommand = shellCommand(['pulse-backup', 'verify', set.id, '--dir', folder]);
   const verifyAdvice: RichText = frontDoor === 'vscode' ? ['use Verify Now above (or Verify on the set in the Backups view)'] : ['run ', { code: verifyCommand }];
   return {
@@ -41,10 +48,11 @@ export function verificationRun(report: VerificationReport | undefined, group: C
     outcome,
     outcomeText: CHECK_STATUS_TEXT[outcome],
     // Post-backup checks read only the files, whatever database the same run also checked.
-    target:
-      group === 'pre-restore' && report.target
-        ? `${report.target.user}@${serverAddress(report.target.host, report.target.port)}/${report.target.database}`
-        : null,
-    checks: checkGroup.checks.map(({ hint: _advice, ...check }) => ({ ...check, detail: checkLine({ ...check, ...(_advice ? { hint: _advice } : {}) }, words), statusText: CHECK_STATUS_TEXT[check.status] })),
+    target: group === 'pre-restore' && report.target ? `${report.target.user}@${serverAddress(report.target.host, report.target.port)}/${report.target.database}` : null,
+    checks: checkGroup.checks.map(({ hint: _advice, ...check }) => ({
+      ...check,
+      detail: checkLine({ ...check, ...(_advice ? { hint: _advice } : {}) }, words),
+      statusText: CHECK_STATUS_TEXT[check.status],
+    })),
   };
 }

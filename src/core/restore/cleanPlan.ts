@@ -58,7 +58,9 @@ export function recreatedParts(entries: readonly DumpEntry[]): RecreatedPart[] {
     if (!parts) return [];
     const type = entry.type as RecreatedPart['type'];
     // "supabase_realtime posts": the publication first, then the table (or, for a schema's tables, the schema).
-    return [type.startsWith('PUBLICATION') ? { type, schema: entry.schema, table: parts.name, name: parts.table } : { type, schema: entry.schema, table: parts.table, name: parts.name }];
+    return [
+      type.startsWith('PUBLICATION') ? { type, schema: entry.schema, table: parts.name, name: parts.table } : { type, schema: entry.schema, table: parts.table, name: parts.name },
+    ];
   });
 }
 
@@ -90,9 +92,11 @@ const PARENT_SQL = `
   UNION ALL SELECT 1, CASE WHEN k.conrelid <> 0 THEN 'pg_catalog.pg_class'::pg_catalog.regclass ELSE 'pg_catalog.pg_type'::pg_catalog.regclass END,
                    CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
     FROM pg_catalog.pg_constraint k WHERE x.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND k.oid = x.objid AND (k.conrelid <> 0 OR k.contypid <> 0)
-${PARTS_ON_TABLES.map(([catalog, column]) => `
+${PARTS_ON_TABLES.map(
+  ([catalog, column]) => `
   UNION ALL SELECT 1, 'pg_catalog.pg_class'::pg_catalog.regclass, p.${column} FROM pg_catalog.${catalog} p
-   WHERE x.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND p.oid = x.objid`).join('')}
+   WHERE x.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND p.oid = x.objid`,
+).join('')}
 
   UNION ALL SELECT 1, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, m.amopfamily FROM pg_catalog.pg_amop m
    WHERE x.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND m.oid = x.objid
@@ -212,16 +216,18 @@ export async function checkClean(client: pg.Client, objects: readonly DumpObject
 export async function findReferencesFromOutside(client: pg.Client, tables: readonly string[]): Promise<OutsideDependent[]> {
   if (tables.length === 0) return [];
   await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
-  const result = await client.query<{ description: string; depends_on: string }>(
-    `WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name)
+  const result = await client
+    .query<{ description: string; depends_on: string }>(
+      `WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name)
      SELECT pg_catalog.pg_describe_object('pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 0) AS description,
             pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, k.confrelid, 0) AS depends_on
        FROM pg_catalog.pg_constraint k
       WHERE k.contype = 'f' AND k.confrelid IN (SELECT relation FROM emptied) AND k.conrelid NOT IN (SELECT relation FROM emptied)
         AND k.conparentid = 0
       ORDER BY 1`,
-    [tables],
-  ).finally(() => client.query('COMMIT'));
+      [tables],
+    )
+    .finally(() => client.query('COMMIT'));
   return result.rows.map((row) => ({ description: row.description, dependsOn: row.depends_on }));
 }
 

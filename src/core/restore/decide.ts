@@ -56,7 +56,9 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
         withRows.length > 0
           ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})`
           : `the target already has ${largeObjects.length} of the backup's large objects`;
-      throw new PulseError('restore-refused', what, { hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed` });
+      throw new PulseError('restore-refused', what, {
+        hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed`,
+      });
     }
     return {
       replaced: clean ? [...presentTables, ...platform.tables, ...largeObjects] : [],
@@ -99,7 +101,14 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
  * rejects, and no container between (its psql cannot read this machine's
  * files).
  */
-export function loadsDirectly(input: { container: boolean; hasManifest: boolean; largeObjects: number; olderServer: boolean; mode: RestoreMode; existingSchemas: number }): boolean {
+export function loadsDirectly(input: {
+  container: boolean;
+  hasManifest: boolean;
+  largeObjects: number;
+  olderServer: boolean;
+  mode: RestoreMode;
+  existingSchemas: number;
+}): boolean {
   return !input.container && input.hasManifest && input.largeObjects === 0 && !input.olderServer && (input.mode === 'data' || input.existingSchemas === 0);
 }
 

@@ -151,14 +151,17 @@ export function restoreHint(message: string, detail: string | undefined): Hint {
   if (/cannot drop .* because other objects depend on (it|them)/.test(message)) {
     return hint`other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
   }
-  if (/already exists/.test(message)) return hint`the target already has this object and ${option('clean')} does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database`;
+  if (/already exists/.test(message))
+    return hint`the target already has this object and ${option('clean')} does not replace its kind (operators, casts, operator classes and families, languages, access methods, transforms, user mappings): drop it first, or restore into an empty database`;
   const setting = /permission denied to set parameter "([^"]+)"/.exec(message)?.[1];
   if (setting && !supabaseAllowsSetting(setting)) {
     return hint`only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
   }
   if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return ['connect as the owner of these objects or a superuser'];
-  if (/violates|duplicate key/.test(message)) return hint`the data does not fit what is in the target: ${commandLineOnly(hint`pass ${option('clean')} to replace it, or `)}restore into an empty database`;
-  if (/invalid command \\restrict/.test(message)) return hint`this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (${option('clientToolsFolder')})`;
+  if (/violates|duplicate key/.test(message))
+    return hint`the data does not fit what is in the target: ${commandLineOnly(hint`pass ${option('clean')} to replace it, or `)}restore into an empty database`;
+  if (/invalid command \\restrict/.test(message))
+    return hint`this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (${option('clientToolsFolder')})`;
   return [seeDetails("psql's full output")];
 }
 

@@ -6,29 +6,25 @@
  * the whole transaction back and the target is exactly as it was.
  */
 import { hint, option, run } from '../hint';
-import { createHash,randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp,rm,writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename,join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { guardNewerSettings,runBackup,type BackupResult } from '../backup/backup';
-import {
-childProcessEnv,
-connectClient,redactText,
-type ConnectionTarget
-} from '../connection/connection';
+import { guardNewerSettings, runBackup, type BackupResult } from '../backup/backup';
+import { childProcessEnv, connectClient, redactText, type ConnectionTarget } from '../connection/connection';
 import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
-import { startTool,toolStartError,type ToolExit } from '../process/toolProcess';
+import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { psqlEndedEarlyError } from '../pg/psqlEnd';
-import { PulseError,toPulseError } from '../errors';
+import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock } from '../files/folderLock';
 import { qualifiedName } from '../format';
-import { dockerEnv,dockerExecArgs } from '../supabase/docker';
+import { dockerEnv, dockerExecArgs } from '../supabase/docker';
 import { runSupabaseReset } from '../supabase/reset';
 import { findLockHolders } from '../pg/lockHolders';
 import { LockWatchdog } from '../pg/lockWatchdog';
-import { lockHeldError,psqlError,type ErrorLocation } from './failures';
+import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 
 import { planRestore } from './plan';
@@ -38,7 +34,9 @@ import { type PlannedRestore } from './plan';
 export async function executeRestore(restore: PlannedRestore, execution: ExecuteOptions): Promise<RestoreResult> {
   const { plan } = restore;
   if (execution.reset && plan.mode !== 'data') {
-    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', { hint: hint`use ${option('restoreMode', 'data')} with ${option('reset')}` });
+    throw new PulseError('usage', 'a reset rebuilds the schema from the migrations, so only a data restore can follow it', {
+      hint: hint`use ${option('restoreMode', 'data')} with ${option('reset')}`,
+    });
   }
   const { options, set } = restore;
   const started = performance.now();
@@ -120,29 +118,17 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const workFolder = restore.directLoad ? await mkdtemp(join(tmpdir(), 'pulse-backup-restore-')) : undefined;
   const prologFile = workFolder ? join(workFolder, 'prolog.sql') : undefined;
   if (prologFile) await writeFile(prologFile, `BEGIN;\n${restore.prolog}`, { mode: 0o600 });
-  const psqlArgs = [
-    '--no-psqlrc',
-    '--no-password',
-    '--set',
-    'ON_ERROR_STOP=1',
-    ...(prologFile ? ['--file', prologFile, '--file', plan.file] : []),
-    '--file',
-    '-',
-  ];
+  const psqlArgs = ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', ...(prologFile ? ['--file', prologFile, '--file', plan.file] : []), '--file', '-'];
   const container = options.container;
   // Its own application name: the watchdog finds the session by it.
   const applicationName = `pulse-backup restore ${randomBytes(4).toString('hex')}`;
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const psql = startTool(
-    container ? 'docker' : restore.psqlPath,
-    container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs,
-    {
-      env: { ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)), PGAPPNAME: applicationName },
-      stdin: 'pipe',
-      stdout: 'pipe',
-      signal: execution.signal,
-    },
-  );
+  const psql = startTool(container ? 'docker' : restore.psqlPath, container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs, {
+    env: { ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)), PGAPPNAME: applicationName },
+    stdin: 'pipe',
+    stdout: 'pipe',
+    signal: execution.signal,
+  });
   const watchdog = LockWatchdog.start(options.target, applicationName, lockTimeoutMs);
   const copyTags: number[] = [];
   const tablesFed: TableDataEvent[] = [];
@@ -180,8 +166,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   });
 
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
-  const lineOf: ErrorLocation = (source, line) =>
-    source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined;
+  const lineOf: ErrorLocation = (source, line) => (source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined);
   const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed, commitGate) : feedPsql(psql.stdin!, restore, execution, tablesFed, commitGate)).then(
     () => undefined,
     (error: unknown) => {
@@ -266,7 +251,13 @@ function recordedFile(restore: PlannedRestore): { bytes: number; sha256: string 
 }
 
 /** COMMIT only for a whole file whose bytes are the ones recorded. */
-function assertWholeAndUnchanged(restore: PlannedRestore, complete: boolean, recorded: { bytes: number; sha256: string } | undefined, bytes: number, sha256: string | undefined): void {
+function assertWholeAndUnchanged(
+  restore: PlannedRestore,
+  complete: boolean,
+  recorded: { bytes: number; sha256: string } | undefined,
+  bytes: number,
+  sha256: string | undefined,
+): void {
   if (!complete) {
     // A file that ends without pg_dump's footer is cut short: never commit it.
     throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
@@ -408,4 +399,3 @@ async function lockHoldersNow(target: ConnectionTarget, relations: readonly stri
     await client.end().catch(() => undefined);
   }
 }
-

@@ -7,42 +7,28 @@
 import { commandLineOnly, hint, joinHints, option, run, setOption } from '../hint';
 import { join } from 'node:path';
 import type pg from 'pg';
-import {
-connectClient,
-describeConnectionError,
-describeTarget,
-isLocalTarget,
-pgClientConfig
-} from '../connection/connection';
-import { scanDumpFile,type DumpEntry } from '../verify/dumpScan';
-import { PulseError,toPulseError } from '../errors';
+import { connectClient, describeConnectionError, describeTarget, isLocalTarget, pgClientConfig } from '../connection/connection';
+import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
+import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
 import { type Manifest } from '../sets/manifest';
 import { qualifiedName } from '../format';
-import { chooseClientTools,findClientTools,parseServerVersionNum } from '../pg/tools';
+import { chooseClientTools, findClientTools, parseServerVersionNum } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
-import {
-findAttachedObjects,
-findExistingObjects,
-findPlatformTables,
-objectsOfDump,
-splitOnTableName,
-type AttachedObject,
-type ExistingObject,
-} from './target';
-import { checkClean,findReferencesFromOutside,recreatedParts } from './cleanPlan';
-import { checkLockBudget,estimateLocks } from './lockBudget';
+import { findAttachedObjects, findExistingObjects, findPlatformTables, objectsOfDump, splitOnTableName, type AttachedObject, type ExistingObject } from './target';
+import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
+import { checkLockBudget, estimateLocks } from './lockBudget';
 import { findLockHolders } from '../pg/lockHolders';
-import { lockHeldError,listNames,outsideDependentsError } from './failures';
-import { lockTargets,restoreProlog } from './prolog';
+import { lockHeldError, listNames, outsideDependentsError } from './failures';
+import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from '../verify/results';
 import { verifySet } from '../verify/verify';
 
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
-import { decideReplaced,loadsDirectly,pgDumpNewerThanServer } from './decide';
-import { FILE_FOR_MODE,DEFAULT_LOCK_TIMEOUT_MS,type PlatformPieces,type RestoreMode,type RestoreOptions,type RestorePlan } from './types';
+import { decideReplaced, loadsDirectly, pgDumpNewerThanServer } from './decide';
+import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
 /**
  * A planned restore: what the person confirming sees (`plan`), and what the
@@ -113,7 +99,10 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
       // What the failed checks advise comes first (a connection's fix), still as data for each front door to word.
-      const advice = joinHints(failed.flatMap((check) => (check.hint ? [check.hint] : [])), '; ');
+      const advice = joinHints(
+        failed.flatMap((check) => (check.hint ? [check.hint] : [])),
+        '; ',
+      );
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
         hint: hint`${advice.length > 0 ? hint`${advice}; ` : ''}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
@@ -182,7 +171,15 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
     const notes: string[] = [];
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
-    const decision = decideReplaced({ mode: options.mode, clean: options.clean, objects, existing, platform, maySilenceTriggers: serverRow.may_silence_triggers, user: options.target.user });
+    const decision = decideReplaced({
+      mode: options.mode,
+      clean: options.clean,
+      objects,
+      existing,
+      platform,
+      maySilenceTriggers: serverRow.may_silence_triggers,
+      user: options.target.user,
+    });
     let relationsDropped = 0;
     if (decision.check === 'empty') {
       const outside = await findReferencesFromOutside(client, decision.emptied);
@@ -215,7 +212,9 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
 
     const sequences = await sequencesToKeep(client, options.mode, options.clean, existing, platform.tables);
     if (sequences.refused.length > 0) {
-      notes.push(`${options.target.user} may not alter ${listNames(sequences.refused.map((name) => ({ schema: '', name })))}: if this restore fails, those sequences keep the values it set`);
+      notes.push(
+        `${options.target.user} may not alter ${listNames(sequences.refused.map((name) => ({ schema: '', name })))}: if this restore fails, those sequences keep the values it set`,
+      );
     }
     const olderServer = pgDumpNewerThanServer(set.manifest?.tools.pgDump.version, Number(serverRow.version_num));
     const prolog = restoreProlog({
@@ -351,4 +350,3 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
   );
   return { tables: present, attached, references: references.rows };
 }
-

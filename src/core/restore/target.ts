@@ -113,7 +113,14 @@ export function objectsOfDump(entries: readonly DumpEntry[]): DumpObject[] {
  */
 const NAMED_OBJECTS: readonly { type: string; catalog: string; name: string; namespace?: string; kind: ExistingObject['kind']; where?: string }[] = [
   // A collation for another encoding is never the one the database uses.
-  { type: 'COLLATION', catalog: 'pg_collation', name: 'collname', namespace: 'collnamespace', kind: 'collation', where: 'o.collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))' },
+  {
+    type: 'COLLATION',
+    catalog: 'pg_collation',
+    name: 'collname',
+    namespace: 'collnamespace',
+    kind: 'collation',
+    where: 'o.collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))',
+  },
   { type: 'CONVERSION', catalog: 'pg_conversion', name: 'conname', namespace: 'connamespace', kind: 'conversion' },
   { type: 'TEXT SEARCH CONFIGURATION', catalog: 'pg_ts_config', name: 'cfgname', namespace: 'cfgnamespace', kind: 'text search configuration' },
   { type: 'TEXT SEARCH DICTIONARY', catalog: 'pg_ts_dict', name: 'dictname', namespace: 'dictnamespace', kind: 'text search dictionary' },
@@ -233,7 +240,10 @@ export async function findExistingObjects(client: pg.Client, objects: readonly D
   }
   // In the dump's order: views newest first when dropped, tables as pg_dump ordered them.
   const position = new Map(objects.map((object, index) => [`${object.type}\u0000${object.schema}\u0000${object.name}`, index]));
-  rows.sort((first, second) => (position.get(`${first.type}\u0000${first.schema}\u0000${first.name}`) ?? 0) - (position.get(`${second.type}\u0000${second.schema}\u0000${second.name}`) ?? 0));
+  rows.sort(
+    (first, second) =>
+      (position.get(`${first.type}\u0000${first.schema}\u0000${first.name}`) ?? 0) - (position.get(`${second.type}\u0000${second.schema}\u0000${second.name}`) ?? 0),
+  );
   const seen = new Set<string>();
   const existing: ExistingObject[] = [];
   for (const row of rows) {
@@ -297,7 +307,10 @@ export function splitOnTableName(entryName: string): { table: string; name: stri
 }
 
 /** The platform tables the set holds rows of, as found in the target, with their rows. */
-export async function findPlatformTables(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<{ present: ExistingObject[]; missing: { schema: string; name: string }[] }> {
+export async function findPlatformTables(
+  client: pg.Client,
+  tables: readonly { schema: string; name: string }[],
+): Promise<{ present: ExistingObject[]; missing: { schema: string; name: string }[] }> {
   const present: ExistingObject[] = [];
   const missing: { schema: string; name: string }[] = [];
   for (const table of tables) {
@@ -352,7 +365,9 @@ export function emptyPlatformStatements(existing: readonly ExistingObject[], ref
   const pending = [...tables];
   while (pending.length > 0) {
     // A table no remaining one references can go now; a cycle falls back to the given order.
-    const index = pending.findIndex((candidate) => !pending.some((other) => other !== candidate && references.some((edge) => edge.from === nameOf(other) && edge.to === nameOf(candidate))));
+    const index = pending.findIndex(
+      (candidate) => !pending.some((other) => other !== candidate && references.some((edge) => edge.from === nameOf(other) && edge.to === nameOf(candidate))),
+    );
     ordered.push(...pending.splice(index < 0 ? 0 : index, 1));
   }
   return ordered.map((table) => `DELETE FROM ${table.dropName};`);

@@ -5,18 +5,13 @@
  * when it is done.
  */
 import { type BackupProgress } from '../backup/backup';
-import {
-type ConnectionTarget
-} from '../connection/connection';
+import { type ConnectionTarget } from '../connection/connection';
 import { type TableDataEvent } from '../pg/dumpReader';
 import { type BackupFileType } from '../sets/manifest';
 import type { SupabaseProject } from '../supabase/project';
 import type { ContainerTools } from '../supabase/docker';
-import {
-type ExistingObject
-} from './target';
+import { type ExistingObject } from './target';
 import type { VerificationReport } from '../verify/results';
-
 
 export type RestoreMode = 'complete' | 'schema' | 'data';
 
@@ -112,5 +107,3 @@ export interface PlatformPieces {
   /** Foreign keys among those tables ("auth.identities" → "auth.users"), for the order they are emptied in. */
   references: { from: string; to: string }[];
 }
-
-

@@ -136,9 +136,7 @@ export interface GoodSetSearch {
   passedOver: PassedOverSet[];
 }
 
-export type PruneProgress =
-  | { kind: 'verifying'; setId: string }
-  | { kind: 'removed'; set: RemovableSet };
+export type PruneProgress = { kind: 'verifying'; setId: string } | { kind: 'removed'; set: RemovableSet };
 
 /**
  * Which removals a person has confirmed:
@@ -245,7 +243,11 @@ export function planRetention(
       plan.remove.push({ ...summary, prefix: set.prefix, timestamp: set.timestamp });
     }
   }
-  planSafetySets(ours.filter((set) => !isBackup(set)), keepSafety, plan);
+  planSafetySets(
+    ours.filter((set) => !isBackup(set)),
+    keepSafety,
+    plan,
+  );
   plan.remove.sort((a, b) => removalPriority(a.status) - removalPriority(b.status) || compareText(a.id, b.id));
   return plan;
 }

@@ -60,15 +60,7 @@ export function formatTimestamp(date: Date): string {
       hint: 'check the system clock and run again',
     });
   }
-  return (
-    pad(date.getFullYear(), 4) +
-    pad(date.getMonth() + 1, 2) +
-    pad(date.getDate(), 2) +
-    '_' +
-    pad(date.getHours(), 2) +
-    pad(date.getMinutes(), 2) +
-    pad(date.getSeconds(), 2)
-  );
+  return pad(date.getFullYear(), 4) + pad(date.getMonth() + 1, 2) + pad(date.getDate(), 2) + '_' + pad(date.getHours(), 2) + pad(date.getMinutes(), 2) + pad(date.getSeconds(), 2);
 }
 
 /** True for a well-formed `YYYYMMDD_HHMMSS` naming a real calendar date and time of day. */

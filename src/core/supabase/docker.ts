@@ -87,12 +87,22 @@ export async function probeSupabaseContainer(project: SupabaseProject, env: Node
   if (inspect.startError) return { ok: false, container, reason: inspect.startError.code === 'ENOENT' ? 'docker is not installed' : inspect.startError.message };
   if (inspect.timedOut) return { ok: false, container, reason: 'docker did not answer within 10 seconds' };
   if (inspect.exitCode !== 0) {
-    const said = String(inspect.stderr).split('\n').find((line) => line.trim() !== '') ?? `docker inspect exited with ${String(inspect.exitCode)}`;
+    const said =
+      String(inspect.stderr)
+        .split('\n')
+        .find((line) => line.trim() !== '') ?? `docker inspect exited with ${String(inspect.exitCode)}`;
     return { ok: false, container, reason: said.trim().replace(/^Error( response from daemon)?:\s*/i, '') };
   }
   if (String(inspect.stdout).trim() !== 'true') return { ok: false, container, reason: `the container ${container} is not running` };
   const version = await run(['exec', container, 'pg_dump', '--version']);
-  const parsed = version.exitCode === 0 ? parsePgVersion(String(version.stdout).replace(/^.*?\)\s*/, '').trim()) : undefined;
+  const parsed =
+    version.exitCode === 0
+      ? parsePgVersion(
+          String(version.stdout)
+            .replace(/^.*?\)\s*/, '')
+            .trim(),
+        )
+      : undefined;
   if (!parsed) return { ok: false, container, reason: `pg_dump --version did not answer in ${container}` };
   return { ok: true, container, pgDump: parsed };
 }

@@ -39,7 +39,7 @@ export async function platformSql(live: { target: ConnectionTarget; tools: Clien
     const catalog = await session.readCatalog({ platform: true });
     if (!catalog.platform || catalog.platform.platformSchemas.length === 0) {
       throw new PulseError('restore-refused', `${live.target.database} has no Supabase platform to give the scratch database`, {
-        hint: 'prove a Supabase set against the project\'s Supabase database (supabase start), where its platform is',
+        hint: "prove a Supabase set against the project's Supabase database (supabase start), where its platform is",
       });
     }
     const filter = supabaseEntryFilter(catalog.platform);
@@ -86,7 +86,12 @@ function filtered(dump: readonly Buffer[], keep: (header: EntryHeader) => boolea
 
 /** Loads the platform into a scratch database, statement by statement, going on past what the role may not do. */
 export async function loadPlatform(tools: ClientTools, target: ConnectionTarget, env: NodeJS.ProcessEnv, sql: Buffer, signal?: AbortSignal): Promise<PlatformLoad> {
-  const psql = startPgTool(tools, 'psql', target, ['--no-psqlrc', '--no-password', '--quiet', '--set', 'ON_ERROR_STOP=0', '--file', '-'], { env, stdin: 'pipe', stdout: 'ignore', signal });
+  const psql = startPgTool(tools, 'psql', target, ['--no-psqlrc', '--no-password', '--quiet', '--set', 'ON_ERROR_STOP=0', '--file', '-'], {
+    env,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    signal,
+  });
   const reasons = new Map<string, number>();
   let refused = 0;
   let fatal: string | undefined;
@@ -104,9 +109,13 @@ export async function loadPlatform(tools: ClientTools, target: ConnectionTarget,
   if (signal?.aborted) throw new PulseError('cancelled', 'proof cancelled');
   if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
   if (fatal !== undefined || (exit.exitCode !== 0 && exit.exitCode !== 3)) {
-    throw new PulseError('restore-failed', `psql could not load the Supabase platform into ${target.database}: ${fatal ?? `it ended with ${String(exit.signal ?? exit.exitCode)}`}`, {
-      hint: hint`check that the server runs, or ${seeDetails("psql's output")}`,
-    });
+    throw new PulseError(
+      'restore-failed',
+      `psql could not load the Supabase platform into ${target.database}: ${fatal ?? `it ended with ${String(exit.signal ?? exit.exitCode)}`}`,
+      {
+        hint: hint`check that the server runs, or ${seeDetails("psql's output")}`,
+      },
+    );
   }
   const byCount = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3);
   return { refused, reasons: byCount.map(([reason, count]) => `${reason} (${count}×)`) };

@@ -37,7 +37,9 @@ export function readSupabaseProject(folder: string): SupabaseProject | undefined
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, { hint: hint`fix its permissions, or give ${option('connection')} and ${option('filePrefix')}` });
+    throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, {
+      hint: hint`fix its permissions, or give ${option('connection')} and ${option('filePrefix')}`,
+    });
   }
   const config = parseSupabaseConfig(text, configFile);
   const projectId = valueAt(config, 'project_id');
@@ -96,7 +98,9 @@ function valueAt(config: Record<string, unknown>, path: string): unknown {
 
 function asInteger(value: unknown, key: string, file: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, { hint: hint`fix ${key} in ${SUPABASE_CONFIG_PATH}, or ${setOption('connection')}` });
+    throw new PulseError('usage', `${file}: ${key} must be a whole number from ${min} to ${max}`, {
+      hint: hint`fix ${key} in ${SUPABASE_CONFIG_PATH}, or ${setOption('connection')}`,
+    });
   }
   return value;
 }

@@ -58,9 +58,13 @@ export async function runSupabaseReset(options: ResetOptions): Promise<void> {
   });
   if (result.startError) {
     const missing = result.startError.code === 'ENOENT';
-    throw new PulseError('tools-not-found', missing ? 'the supabase CLI is not installed (supabase db reset --local needs it)' : `could not start the supabase CLI: ${result.startError.message.split('\n', 1)[0] ?? ''}`, {
-      hint: hint`install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without ${option('reset')}; nothing was restored`,
-    });
+    throw new PulseError(
+      'tools-not-found',
+      missing ? 'the supabase CLI is not installed (supabase db reset --local needs it)' : `could not start the supabase CLI: ${result.startError.message.split('\n', 1)[0] ?? ''}`,
+      {
+        hint: hint`install it (https://supabase.com/docs/guides/local-development/cli/getting-started) or restore without ${option('reset')}; nothing was restored`,
+      },
+    );
   }
   if (options.signal?.aborted) throw new PulseError('cancelled', 'supabase db reset was cancelled', { hint: 'restore the safety backup if the database was already reset' });
   if (result.exitCode !== 0) {

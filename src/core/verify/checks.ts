@@ -11,17 +11,7 @@ import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
 import type { CheckResult, CheckStatus } from './results';
 
 export type CheckId =
-  | 'files-present'
-  | 'manifest'
-  | 'sizes'
-  | 'checksums'
-  | 'permissions'
-  | 'dump-format'
-  | 'content'
-  | 'target-reachable'
-  | 'psql'
-  | 'server-version'
-  | 'disk-space';
+  'files-present' | 'manifest' | 'sizes' | 'checksums' | 'permissions' | 'dump-format' | 'content' | 'target-reachable' | 'psql' | 'server-version' | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'files-present': 'Every file of the set is present and readable',
@@ -211,7 +201,11 @@ export function dumpFormatCheck(files: readonly FileFinding[]): CheckResult {
     else whole += 1;
   }
   if (problems.length > 0) return check('dump-format', 'fail', listProblems(problems));
-  return check('dump-format', 'pass', `${whole} ${whole === 1 ? 'file begins' : 'files begin'} with pg_dump's header and ${whole === 1 ? 'ends' : 'end'} with its "dump complete" footer${skipped(files)}`);
+  return check(
+    'dump-format',
+    'pass',
+    `${whole} ${whole === 1 ? 'file begins' : 'files begin'} with pg_dump's header and ${whole === 1 ? 'ends' : 'end'} with its "dump complete" footer${skipped(files)}`,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -378,11 +372,7 @@ export interface TargetFacts {
 }
 
 export function reachableCheck(described: string, user: string, facts: TargetFacts): CheckResult {
-  return check(
-    'target-reachable',
-    'pass',
-    `PostgreSQL ${facts.version.text} at ${described}, as ${user} (database ${formatBytes(facts.databaseBytes)})`,
-  );
+  return check('target-reachable', 'pass', `PostgreSQL ${facts.version.text} at ${described}, as ${user} (database ${formatBytes(facts.databaseBytes)})`);
 }
 
 export function unreachableCheck(message: string, advice: Hint | undefined): CheckResult {
@@ -443,11 +433,7 @@ export function psqlCheck(input: {
       `psql ${preferred.version.text} (${preferred.path}) ${what}, but is older than the PostgreSQL ${serverVersion.text} server: plain SQL loads, yet psql ${serverVersion.major} is the safe choice`,
     );
   }
-  return check(
-    'psql',
-    'pass',
-    `psql ${preferred.version.text} (${preferred.path}) ${what}${serverVersion ? ` against PostgreSQL ${serverVersion.text}` : ''}`,
-  );
+  return check('psql', 'pass', `psql ${preferred.version.text} (${preferred.path}) ${what}${serverVersion ? ` against PostgreSQL ${serverVersion.text}` : ''}`);
 }
 
 /** Looking for client tools failed outright (a client tools folder that does not exist, for one). */
@@ -472,11 +458,7 @@ export function serverVersionCheck(dumpedFrom: PgVersion | undefined, target: Pg
     return check('server-version', 'warn', `the files do not say which PostgreSQL version they were dumped from; the target runs ${target.text}`);
   }
   if (target.major < dumpedFrom.major) {
-    return check(
-      'server-version',
-      'warn',
-      `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}: an older server may reject newer syntax, so expect errors`,
-    );
+    return check('server-version', 'warn', `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}: an older server may reject newer syntax, so expect errors`);
   }
   return check('server-version', 'pass', `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}`);
 }

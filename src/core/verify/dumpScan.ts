@@ -228,10 +228,7 @@ class ByteWindow {
       return;
     }
     // Copies, so that the window never pins a whole 1 MiB read buffer.
-    this.kept =
-      chunk.length >= this.size
-        ? Buffer.from(chunk.subarray(chunk.length - this.size))
-        : Buffer.concat([this.kept, chunk]).subarray(-this.size);
+    this.kept = chunk.length >= this.size ? Buffer.from(chunk.subarray(chunk.length - this.size)) : Buffer.concat([this.kept, chunk]).subarray(-this.size);
   }
 
   text(): string {

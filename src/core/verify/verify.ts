@@ -140,7 +140,8 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   try {
     const recorded = options.reuseRecorded ? await recentVerification(options.folder, set) : undefined;
     const reusable = recorded && set.manifest && outcomeOf(recorded.groups.find((group) => group.name === 'post-backup')?.checks ?? []) !== 'fail';
-    post = reusable && recorded && set.manifest ? await reusePostBackup(options.folder, set, set.manifest, recorded, options) : await verifyPostBackup(options.folder, set, options);
+    post =
+      reusable && recorded && set.manifest ? await reusePostBackup(options.folder, set, set.manifest, recorded, options) : await verifyPostBackup(options.folder, set, options);
   } catch (error) {
     // Let the connection attempt finish before leaving, so no socket outlives the call.
     await targetFacts;
@@ -282,8 +283,7 @@ async function readSetFiles(folder: string, set: ListedSet, options: PostBackupO
     try {
       file.scan = await scanDumpFile(file.path, {
         signal: options.signal,
-        onBytes: (fileBytesRead) =>
-          options.onProgress?.({ kind: 'read-progress', name: file.name, fileBytesRead, fileBytes, bytesRead: bytesBefore + fileBytesRead, totalBytes }),
+        onBytes: (fileBytesRead) => options.onProgress?.({ kind: 'read-progress', name: file.name, fileBytesRead, fileBytes, bytesRead: bytesBefore + fileBytesRead, totalBytes }),
       });
       options.onProgress?.({ kind: 'file-read', name: file.name, bytes: file.scan.bytes });
       bytesBefore += file.scan.bytes;

@@ -122,7 +122,11 @@ describe('Pulse Backup in a real VS Code', function () {
   }
 
   function setFilesOnDisk(): string[] {
-    return existsSync(backupsFolder) ? readdirSync(backupsFolder).filter((name) => !name.startsWith('.')).sort() : [];
+    return existsSync(backupsFolder)
+      ? readdirSync(backupsFolder)
+          .filter((name) => !name.startsWith('.'))
+          .sort()
+      : [];
   }
 
   /** The extension's API; the first time, activated as a person activates it: with one of its commands. */
@@ -228,7 +232,13 @@ describe('Pulse Backup in a real VS Code', function () {
     await tasksEnded();
     if (this.currentTest?.state !== 'failed' || !api) return;
     // What the extension said meanwhile: the log and the prompts, for the failure's reader.
-    console.log(`    log (last 40 lines):\n${api.logLines().slice(-40).map((line) => `      ${line}`).join('\n')}`);
+    console.log(
+      `    log (last 40 lines):\n${api
+        .logLines()
+        .slice(-40)
+        .map((line) => `      ${line}`)
+        .join('\n')}`,
+    );
     console.log(`    prompts: ${JSON.stringify(prompts.messages.map((call) => [call.kind, call.modal, call.message, call.buttons]))}`);
   });
 
@@ -268,7 +278,10 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(!settingsText.includes(db.password), 'the password must not reach settings.json');
     const done = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('secret storage'));
     assert.match(done.message, /Connected: PostgreSQL \d+\.\d+ at /, 'the connection is tried at once, with the server version shown');
-    assert.ok(prompts.progress.some((entry) => entry.title?.startsWith('Connecting to')), 'a progress while it connects');
+    assert.ok(
+      prompts.progress.some((entry) => entry.title?.startsWith('Connecting to')),
+      'a progress while it connects',
+    );
     assertNoErrors();
   });
 
@@ -287,7 +300,7 @@ describe('Pulse Backup in a real VS Code', function () {
     }
   });
 
-  it('a wrong password entered through Configure Connection is told so in VS Code words, never the CLI\'s', async function () {
+  it("a wrong password entered through Configure Connection is told so in VS Code words, never the CLI's", async function () {
     prompts.answerInput = (call) => (call.password ? 'not-the-password' : urlWithoutPassword);
     await vscode.commands.executeCommand('pulseBackup.configureConnection');
     // The saved password is now wrong: the test says so at once.
@@ -349,7 +362,10 @@ describe('Pulse Backup in a real VS Code', function () {
       ['Complete dump', 'Schema-only dump', 'Data-only dump'],
     );
     assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Not verified yet'));
-    assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'), JSON.stringify(children.map((child) => child.kind === 'info' && child.label)));
+    assert.ok(
+      children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'),
+      JSON.stringify(children.map((child) => child.kind === 'info' && child.label)),
+    );
 
     // The status bar: the age of the last good backup, its report on click.
     const status = await waitFor('the status bar to show the new backup', () => {
@@ -418,7 +434,7 @@ describe('Pulse Backup in a real VS Code', function () {
     }
   });
 
-  it('Verify gives the engine\'s result and records it; the set stays proved, which says more than verified', async function () {
+  it("Verify gives the engine's result and records it; the set stays proved, which says more than verified", async function () {
     const firstSetId = await ensureFirstSet();
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     assertNoErrors();
@@ -437,7 +453,10 @@ describe('Pulse Backup in a real VS Code', function () {
 
   it('Verify of a damaged file: the set shows as failed and the status bar warns; once the file changes back, neither the old result nor the proof counts, and a verification shows as verified', async function () {
     const firstSetId = await ensureFirstSet();
-    const dataFile = path.join(backupsFolder, readdirSync(backupsFolder).find((name) => name.startsWith(firstSetId.replace(/_\d{8}_\d{6}$/, '_data_backup_') + firstSetId.slice(-15))) ?? '');
+    const dataFile = path.join(
+      backupsFolder,
+      readdirSync(backupsFolder).find((name) => name.startsWith(firstSetId.replace(/_\d{8}_\d{6}$/, '_data_backup_') + firstSetId.slice(-15))) ?? '',
+    );
     const original = readFileSync(dataFile);
     const damaged = Buffer.from(original);
     damaged[Math.floor(damaged.length / 2)] ^= 0x20;
@@ -556,7 +575,10 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(pick, 'Verify without a set asks which one');
     const safety = pick.labels.filter((label) => label.startsWith('$(shield) '));
     assert.ok(safety.length >= 1, JSON.stringify(pick.labels));
-    assert.ok(pick.labels.some((label) => label.startsWith('$(pass) ')), JSON.stringify(pick.labels));
+    assert.ok(
+      pick.labels.some((label) => label.startsWith('$(pass) ')),
+      JSON.stringify(pick.labels),
+    );
   });
 
   it('Restore… schema only names the rows that will be lost; declining it changes nothing, is no error, and the task ends with exit code 0', async function () {
@@ -585,7 +607,10 @@ describe('Pulse Backup in a real VS Code', function () {
     );
     const lines = api.logLines().slice(before);
     assert.ok(!lines.some((line) => line.startsWith('[error]')), lines.join('\n'));
-    assert.ok(lines.some((line) => line.startsWith('[info]') && /restore not confirmed/i.test(line)), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.startsWith('[info]') && /restore not confirmed/i.test(line)),
+      lines.join('\n'),
+    );
     assert.deepEqual(diffFingerprints(firstSetContent, await fingerprintDatabase(dbUrl)), []);
     assert.deepEqual(setFilesOnDisk(), files, 'no safety backup before a confirmation');
   });
@@ -673,21 +698,33 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.equal(toast.kind, 'information');
     assert.ok(toast.buttons.includes('Open Report'));
     assert.deepEqual(await scratchDatabases(), [], 'the scratch databases are dropped');
-    assert.deepEqual(proofsInHistory(id).map((proof) => proof.outcome), ['proved']);
+    assert.deepEqual(
+      proofsInHistory(id).map((proof) => proof.outcome),
+      ['proved'],
+    );
     const icon = await iconOfSet(id, 'verified-filled');
     assert.equal(icon.color?.id, 'charts.green');
     const node = await setNode(id);
     const item = api.backupsTree.getTreeItem(node) as vscode.TreeItem;
     assert.match(String(item.description), / · proved just now$/);
-    assert.match((item.tooltip as vscode.MarkdownString).value, /Proof: Proved restorable just now: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema then data/);
+    assert.match(
+      (item.tooltip as vscode.MarkdownString).value,
+      /Proof: Proved restorable just now: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema then data/,
+    );
     const children = (await api.backupsTree.getChildren(node)) ?? [];
     assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'));
     await waitFor('the status bar tooltip to say the last backup was proved', () => (/Proof: Proved restorable just now/.test(api.statusBar().tooltip) ? true : undefined));
     // The pickers say the same.
     prompts.reset();
     await vscode.commands.executeCommand('pulseBackup.prove');
-    assert.ok(prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(verified-filled) ')), JSON.stringify(prompts.quickPicks));
-    assert.ok(prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')), 'safety backups marked, as the other pickers do');
+    assert.ok(
+      prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(verified-filled) ')),
+      JSON.stringify(prompts.quickPicks),
+    );
+    assert.ok(
+      prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')),
+      'safety backups marked, as the other pickers do',
+    );
   });
 
   it('the restore confirmation names the proof in its first lines: proved and when, or out of date since a file changed', async function () {
@@ -732,7 +769,10 @@ describe('Pulse Backup in a real VS Code', function () {
       }),
     );
     // The checksums agree: only the content tells.
-    assert.equal((await verifySet({ folder: backupsFolder, setId: id, env: process.env })).groups.flatMap((group) => group.checks).find((check) => check.id === 'checksums')?.status, 'pass');
+    assert.equal(
+      (await verifySet({ folder: backupsFolder, setId: id, env: process.env })).groups.flatMap((group) => group.checks).find((check) => check.id === 'checksums')?.status,
+      'pass',
+    );
     await vscode.commands.executeCommand('pulseBackup.prove', reference(id));
     assertNoErrors();
     const warning = await prompts.waitForMessage((call) => call.message.startsWith(`${id} did not prove restorable: `));
@@ -754,7 +794,7 @@ describe('Pulse Backup in a real VS Code', function () {
     await waitFor('the tampered copy to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === id) ? undefined : true));
   });
 
-  it('a scratch server role that may not create databases gets the engine\'s one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept', async function () {
+  it("a scratch server role that may not create databases gets the engine's one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept", async function () {
     const firstSetId = await ensureFirstSet();
     await query("CREATE ROLE pulse_prove_nobody LOGIN PASSWORD 'nobody'");
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
@@ -763,15 +803,23 @@ describe('Pulse Backup in a real VS Code', function () {
       await vscode.commands.executeCommand('pulseBackup.prove', reference(firstSetId));
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.ok(!failure.message.includes('\n'), 'one line');
-      assert.match(failure.message, /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set "Pulse Backup: Scratch Server URL" in the settings to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/);
+      assert.match(
+        failure.message,
+        /^Pulse_prove_nobody may not create databases on .*: [\w, ]+ can: set "Pulse Backup: Scratch Server URL" in the settings to postgresql:\/\/\w+@.* \(its password in ~\/\.pgpass\), or ALTER ROLE pulse_prove_nobody CREATEDB$/,
+      );
       assert.doesNotMatch(failure.message, /--scratch-db|PGPASSWORD/);
       assert.deepEqual(await scratchDatabases(), []);
       // After a backup, a proof that cannot run is a warning: the backup succeeded and its set is kept.
       prompts.reset();
       const { setId } = await backUp();
-      const warning = await prompts.waitForMessage((call) => call.kind === 'warning' && call.message.startsWith(`Backup ${setId} is written and kept, but it could not be proved: `));
+      const warning = await prompts.waitForMessage(
+        (call) => call.kind === 'warning' && call.message.startsWith(`Backup ${setId} is written and kept, but it could not be proved: `),
+      );
       assert.match(warning.message, /set "Pulse Backup: Scratch Server URL" in the settings to /);
-      assert.ok((await listSets(backupsFolder)).some((set) => set.id === setId && set.status === 'complete'), 'the set is there, whole');
+      assert.ok(
+        (await listSets(backupsFolder)).some((set) => set.id === setId && set.status === 'complete'),
+        'the set is there, whole',
+      );
       assert.deepEqual(proofsInHistory(setId), [], 'no proof recorded');
     } finally {
       await section.update('scratchServerURL', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
@@ -797,7 +845,9 @@ describe('Pulse Backup in a real VS Code', function () {
       await vscode.commands.executeCommand('pulseBackup.compareWithDatabase', await setNode(firstSetId));
       assertNoErrors();
       const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^(Since|Nothing changed)/.test(call.message));
-      const editor = await waitFor('the comparison document', () => (vscode.window.activeTextEditor?.document.uri.scheme === 'pulse-backup-diff' ? vscode.window.activeTextEditor : undefined));
+      const editor = await waitFor('the comparison document', () =>
+        vscode.window.activeTextEditor?.document.uri.scheme === 'pulse-backup-diff' ? vscode.window.activeTextEditor : undefined,
+      );
       assert.equal(editor.document.languageId, 'markdown');
       return { text: editor.document.getText(), toast };
     };
@@ -849,10 +899,16 @@ describe('Pulse Backup in a real VS Code', function () {
           await watcher.end();
         }
       });
-      assert.ok(readdirSync(backupsFolder).some((name) => name.startsWith('.')), 'the backup holds the folder (lock, temporary files)');
+      assert.ok(
+        readdirSync(backupsFolder).some((name) => name.startsWith('.')),
+        'the backup holds the folder (lock, temporary files)',
+      );
       // While pg_dump runs: no process on this machine has the password in its command line.
       const lines = commandLines();
-      assert.ok(lines.some((line) => line.includes('pg_dump')), 'pg_dump was running');
+      assert.ok(
+        lines.some((line) => line.includes('pg_dump')),
+        'pg_dump was running',
+      );
       for (const line of lines) assert.ok(!line.includes(db.password), 'the password is on a command line');
       execution.terminate();
       await run.ended;
@@ -862,21 +918,27 @@ describe('Pulse Backup in a real VS Code', function () {
     }
     await waitFor('the folder to be as it was', () => (JSON.stringify(setFilesOnDisk()) === JSON.stringify(before) ? true : undefined), 10_000);
     // Other work on this machine may run its own pg_dump: only ours (it reaches this server's port) counts.
-    const ours = await waitFor('our pg_dump to be gone', () => {
-      const pids = execFileSync('sh', ['-c', 'pgrep -x pg_dump || true'], { encoding: 'utf8' }).split('\n').filter((pid) => pid.trim() !== '');
-      const left = pids.filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid.trim()}/environ`, 'utf8').split('\0').includes(`PGPORT=${db.port}`);
-        } catch {
-          return false;
-        }
-      });
-      return left.length === 0 ? left : undefined;
-    }, 10_000);
+    const ours = await waitFor(
+      'our pg_dump to be gone',
+      () => {
+        const pids = execFileSync('sh', ['-c', 'pgrep -x pg_dump || true'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((pid) => pid.trim() !== '');
+        const left = pids.filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid.trim()}/environ`, 'utf8').split('\0').includes(`PGPORT=${db.port}`);
+          } catch {
+            return false;
+          }
+        });
+        return left.length === 0 ? left : undefined;
+      },
+      10_000,
+    );
     assert.deepEqual(ours, [], 'no pg_dump of ours left running');
   });
 
-  it('a dead server gives the engine\'s one line as a sentence, advice that fits a plain folder, and no new set', async function () {
+  it("a dead server gives the engine's one line as a sentence, advice that fits a plain folder, and no new set", async function () {
     await ensureConnection();
     const before = setFilesOnDisk();
     const port = await closedPort();
@@ -887,7 +949,12 @@ describe('Pulse Backup in a real VS Code', function () {
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.ok(!failure.message.includes('\n'), 'one line');
       assert.ok(!/\bat .+:\d+:\d+/.test(failure.message), 'no stack trace');
-      assert.match(failure.message, new RegExp(`^Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere$`));
+      assert.match(
+        failure.message,
+        new RegExp(
+          `^Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused: start the PostgreSQL server, or run Pulse Backup: Configure Connection if it runs elsewhere$`,
+        ),
+      );
       assert.doesNotMatch(failure.message, /supabase/i, 'this folder has no Supabase project');
       assert.ok(failure.buttons.includes('Configure Connection'), `an action that helps (got ${JSON.stringify(failure.buttons)})`);
     } finally {
@@ -910,7 +977,9 @@ describe('Pulse Backup in a real VS Code', function () {
       await vscode.commands.executeCommand('pulseBackup.backup');
       const failure = await prompts.waitForMessage((call) => call.kind === 'error');
       assert.match(failure.message, /^The backups folder .* is a file, not a folder: point the setting "Pulse Backup: Backups Folder" at a folder/);
-      await waitFor('the chosen folder in the settings', () => (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('backupsFolder') === '${workspaceFolder}/elsewhere' ? true : undefined));
+      await waitFor('the chosen folder in the settings', () =>
+        vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('backupsFolder') === '${workspaceFolder}/elsewhere' ? true : undefined,
+      );
       const inspected = vscode.workspace.getConfiguration('pulseBackup', folder.uri).inspect('backupsFolder');
       assert.equal(inspected?.globalValue, undefined, 'the user settings are not touched');
       assert.match(readFileSync(path.join(folder.uri.fsPath, '.vscode', 'settings.json'), 'utf8'), /"pulseBackup\.backupsFolder": "\$\{workspaceFolder\}\/elsewhere"/);
@@ -955,7 +1024,11 @@ describe('Pulse Backup in a real VS Code', function () {
     await vscode.commands.executeCommand('pulseBackup.openReport', reference(firstSetId));
     const reportTabs = () =>
       vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('pulseBackup.report'));
-    await waitFor(`a report tab (tabs: ${JSON.stringify(vscode.window.tabGroups.all.flatMap((group) => group.tabs.map((tab) => tab.label)))})`, () => reportTabs().length > 0 || undefined, 10_000);
+    await waitFor(
+      `a report tab (tabs: ${JSON.stringify(vscode.window.tabGroups.all.flatMap((group) => group.tabs.map((tab) => tab.label)))})`,
+      () => reportTabs().length > 0 || undefined,
+      10_000,
+    );
     // Both commands were for the same set: one panel, revealed again.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(reportTabs().length, 1, 'one report panel per set');
@@ -976,7 +1049,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assertNoErrors();
   });
 
-  it("Prune Old Backups says what it will remove, removes exactly that after the confirmation, and counts it", async function () {
+  it('Prune Old Backups says what it will remove, removes exactly that after the confirmation, and counts it', async function () {
     await ensureFirstSet();
     const section = vscode.workspace.getConfiguration('pulseBackup', folder.uri);
     await section.update('retention.keepLast', 1, vscode.ConfigurationTarget.WorkspaceFolder);
@@ -986,7 +1059,8 @@ describe('Pulse Backup in a real VS Code', function () {
       const plan = await pruneSets({ folder: backupsFolder, prefix: 'factory_pulse', keep: 1, env: process.env, verify: verifySet, dryRun: true });
       assert.ok(plan.removed.length > 0, 'several real backups of the prefix and keep 1: something to prune');
       const kept = [...plan.kept, ...plan.keptSafety, ...plan.protected].map((set) => set.id);
-      prompts.answerMessage = (call) => (call.modal && call.buttons.some((button) => button.startsWith('Remove ')) ? call.buttons.find((button) => button.startsWith('Remove ')) : undefined);
+      prompts.answerMessage = (call) =>
+        call.modal && call.buttons.some((button) => button.startsWith('Remove ')) ? call.buttons.find((button) => button.startsWith('Remove ')) : undefined;
       await vscode.commands.executeCommand('pulseBackup.prune');
       assertNoErrors();
       const confirmation = prompts.messages.find((call) => call.modal);
@@ -1005,9 +1079,12 @@ describe('Pulse Backup in a real VS Code', function () {
     }
   });
 
-  it('names its commands in Title Case with VS Code\'s verbs, and titles its settings Connection URL and Retention: Keep Last with links and a warning', function () {
+  it("names its commands in Title Case with VS Code's verbs, and titles its settings Connection URL and Retention: Keep Last with links and a warning", function () {
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
-      contributes: { commands: { command: string; title: string; category: string }[]; configuration: { properties: Record<string, { markdownDescription?: string; markdownDeprecationMessage?: string }> } };
+      contributes: {
+        commands: { command: string; title: string; category: string }[];
+        configuration: { properties: Record<string, { markdownDescription?: string; markdownDeprecationMessage?: string }> };
+      };
     };
     const titles = Object.fromEntries(manifest.contributes.commands.map((command) => [command.command, command.title]));
     assert.equal(titles['pulseBackup.backup'], 'Back Up Database');
@@ -1051,10 +1128,16 @@ describe('Pulse Backup in a real VS Code', function () {
       return roots.length > 0 && grouped.length === roots.length ? grouped : undefined;
     });
     const titles = groups.map((node) => labelOf(api.backupsTree.getTreeItem(node) as vscode.TreeItem));
-    assert.deepEqual(titles.filter((title) => !['Today', 'Yesterday', 'This Week', 'Older'].includes(title)), []);
+    assert.deepEqual(
+      titles.filter((title) => !['Today', 'Yesterday', 'This Week', 'Older'].includes(title)),
+      [],
+    );
     assert.equal(titles[0], 'Today');
     assert.ok(titles.includes('Older'));
-    assert.equal(groups.reduce((sum, node) => sum + node.entries.length, 0), 40);
+    assert.equal(
+      groups.reduce((sum, node) => sum + node.entries.length, 0),
+      40,
+    );
     const older = groups.find((node) => node.group === 'older');
     assert.ok(older);
     assert.equal((api.backupsTree.getTreeItem(older) as vscode.TreeItem).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
@@ -1092,9 +1175,15 @@ describe('Pulse Backup in a real VS Code', function () {
     const count = Number(/^Remove (\d+) backup sets/.exec(second.message)?.[1]);
     assert.equal(count, 32, second.message);
     assert.match(removed.toast.message, new RegExp(`Retention removed ${count} old sets \\([\\d.]+ MB\\)\\.$`));
-    const removals = api.logLines().slice(logFrom).filter((line) => /^\[info\] retention removed factory_pulse_\d{8}_\d{6} \(/.test(line));
+    const removals = api
+      .logLines()
+      .slice(logFrom)
+      .filter((line) => /^\[info\] retention removed factory_pulse_\d{8}_\d{6} \(/.test(line));
     assert.equal(removals.length, count);
     assert.equal((await listSets(backupsFolder)).length, 10);
-    assert.ok(made.slice(-10).every((id) => !existsSync(path.join(backupsFolder, `${id}.manifest.json`))), 'the oldest went');
+    assert.ok(
+      made.slice(-10).every((id) => !existsSync(path.join(backupsFolder, `${id}.manifest.json`))),
+      'the oldest went',
+    );
   });
 });

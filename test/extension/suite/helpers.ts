@@ -48,7 +48,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-
 /** Every process's command line (Linux /proc), arguments joined by spaces. */
 export function commandLines(): string[] {
   const lines: string[] = [];

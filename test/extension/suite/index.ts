@@ -27,13 +27,7 @@ export async function run(): Promise<void> {
   // folders that start with sets or a Supabase project, or a Supabase project on the stack's container.
   const folders = vscode.workspace.workspaceFolders ?? [];
   const scenario =
-    folders.length > 1
-      ? 'multiRoot.test'
-      : process.env.PULSE_TEST_STACK
-        ? 'supabaseStack.test'
-        : folders[0]?.name === 'factory-pulse'
-          ? 'extension.test'
-          : 'startup.test';
+    folders.length > 1 ? 'multiRoot.test' : process.env.PULSE_TEST_STACK ? 'supabaseStack.test' : folders[0]?.name === 'factory-pulse' ? 'extension.test' : 'startup.test';
   mocha.suite.emit('pre-require', globalThis, scenario, mocha);
   if (scenario === 'multiRoot.test') await import('./multiRoot.test');
   else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');

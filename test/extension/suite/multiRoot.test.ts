@@ -46,7 +46,10 @@ describe('Pulse Backup in a multi-root workspace', function () {
     prompts.reset();
     prompts.answerFolderPick = (folders) => folders.find((candidate) => candidate.name === folder.name);
     await vscode.commands.executeCommand('pulseBackup.backup');
-    assert.deepEqual(prompts.messages.filter((call) => call.kind === 'error').map((call) => call.message), []);
+    assert.deepEqual(
+      prompts.messages.filter((call) => call.kind === 'error').map((call) => call.message),
+      [],
+    );
     const done = await prompts.waitForMessage((call) => /^Backup \S+ written/.test(call.message));
     return /^Backup (\S+) written/.exec(done.message)?.[1] ?? '';
   }
@@ -56,7 +59,8 @@ describe('Pulse Backup in a multi-root workspace', function () {
   /** Each folder's connection as Configure Connection leaves it, unless it is so already. */
   async function ensureConnections(): Promise<void> {
     for (const folder of [berlin, porto]) {
-      if (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionURL') !== databaseUrl(db, databaseOf(folder), false)) await configure(folder, databaseOf(folder));
+      if (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get('connectionURL') !== databaseUrl(db, databaseOf(folder), false))
+        await configure(folder, databaseOf(folder));
     }
     prompts.reset();
   }
@@ -74,7 +78,9 @@ describe('Pulse Backup in a multi-root workspace', function () {
   /** Neither folder has backups, and the view knows it. */
   async function removeBackups(): Promise<void> {
     for (const folder of [berlin, porto]) rmSync(backupsOf(folder), { recursive: true, force: true });
-    await waitFor('no sets in the view', async () => ((await folderNodes()).length === 0 && ((await api.backupsTree.getChildren(undefined)) ?? []).length === 0 ? true : undefined));
+    await waitFor('no sets in the view', async () =>
+      (await folderNodes()).length === 0 && ((await api.backupsTree.getChildren(undefined)) ?? []).length === 0 ? true : undefined,
+    );
   }
 
   before(async function () {
@@ -126,8 +132,14 @@ describe('Pulse Backup in a multi-root workspace', function () {
     const portoSet = await backUp(porto);
     assert.match(portoSet, /^plant_porto_\d{8}_\d{6}$/);
     await waitFor('the porto set under plant-porto', async () => ((await setsUnder(porto)).some((node) => node.entry.set.id === portoSet) ? true : undefined));
-    assert.ok(readdirSync(backupsOf(berlin)).every((name) => !name.startsWith('plant_porto_')), 'nothing of porto in berlin/backups');
-    assert.ok(readdirSync(backupsOf(porto)).every((name) => !name.startsWith('plant_berlin_')), 'nothing of berlin in porto/backups');
+    assert.ok(
+      readdirSync(backupsOf(berlin)).every((name) => !name.startsWith('plant_porto_')),
+      'nothing of porto in berlin/backups',
+    );
+    assert.ok(
+      readdirSync(backupsOf(porto)).every((name) => !name.startsWith('plant_berlin_')),
+      'nothing of berlin in porto/backups',
+    );
     assert.ok(existsSync(path.join(backupsOf(porto), `${portoSet}.manifest.json`)));
   });
 
@@ -152,15 +164,19 @@ describe('Pulse Backup in a multi-root workspace', function () {
     assert.equal(await startTask(task).ended, 0);
     const porto1 = (await setsUnder(porto))[0];
     await waitFor('porto to show its verification', async () => {
-      const children = (await api.backupsTree.getChildren(await waitFor('porto set', async () => (await setsUnder(porto)).find((node) => node.entry.set.id === porto1.entry.set.id)))) ?? [];
+      const children =
+        (await api.backupsTree.getChildren(await waitFor('porto set', async () => (await setsUnder(porto)).find((node) => node.entry.set.id === porto1.entry.set.id)))) ?? [];
       return children.some((child) => child.kind === 'info' && child.label.startsWith('Verified ')) || undefined;
     });
     const berlinSet = (await setsUnder(berlin))[0];
     const berlinChildren = (await api.backupsTree.getChildren(berlinSet)) ?? [];
-    assert.ok(berlinChildren.some((child) => child.kind === 'info' && child.label === 'Not verified yet'), 'berlin was not verified');
+    assert.ok(
+      berlinChildren.some((child) => child.kind === 'info' && child.label === 'Not verified yet'),
+      'berlin was not verified',
+    );
   });
 
-  it('Choose Backups Folder writes the scope that holds the value: the workspace file\'s setting stays in the workspace file', async function () {
+  it("Choose Backups Folder writes the scope that holds the value: the workspace file's setting stays in the workspace file", async function () {
     const workspaceFile = vscode.workspace.workspaceFile;
     assert.ok(workspaceFile, 'a multi-root workspace has a workspace file');
     const shared = path.join(path.dirname(workspaceFile.fsPath), 'shared-backups');
@@ -181,7 +197,10 @@ describe('Pulse Backup in a multi-root workspace', function () {
       assert.equal(inspected?.globalValue, undefined, 'the user settings are untouched');
       assert.equal(vscode.workspace.getConfiguration('pulseBackup', berlin.uri).get('backupsFolder'), chosen, 'a workspace setting applies to every folder');
       assert.ok(readFileSync(workspaceFile.fsPath, 'utf8').includes(JSON.stringify(chosen)));
-      assert.ok(!existsSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json')) || !readFileSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json'), 'utf8').includes('backupsFolder'));
+      assert.ok(
+        !existsSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json')) ||
+          !readFileSync(path.join(porto.uri.fsPath, '.vscode', 'settings.json'), 'utf8').includes('backupsFolder'),
+      );
     } finally {
       await section().update('backupsFolder', undefined, vscode.ConfigurationTarget.Workspace);
     }

@@ -86,10 +86,10 @@ export class ScriptedPrompts implements vscode.Disposable {
     window.showWarningMessage = message('warning');
     window.showErrorMessage = message('error');
     window.showQuickPick = ((items: unknown, options?: vscode.QuickPickOptions) => this.onQuickPick(items, options)) as typeof window.showQuickPick;
-    window.showInputBox = ((options?: vscode.InputBoxOptions) => this.onInput(options));
-    window.showWorkspaceFolderPick = (() => Promise.resolve(this.answerFolderPick(vscode.workspace.workspaceFolders ?? [])));
-    window.showSaveDialog = ((options?: vscode.SaveDialogOptions) => Promise.resolve(this.answerSaveDialog(options)));
-    window.showOpenDialog = ((options?: vscode.OpenDialogOptions) => Promise.resolve(this.answerOpenDialog(options)));
+    window.showInputBox = (options?: vscode.InputBoxOptions) => this.onInput(options);
+    window.showWorkspaceFolderPick = () => Promise.resolve(this.answerFolderPick(vscode.workspace.workspaceFolders ?? []));
+    window.showSaveDialog = (options?: vscode.SaveDialogOptions) => Promise.resolve(this.answerSaveDialog(options));
+    window.showOpenDialog = (options?: vscode.OpenDialogOptions) => Promise.resolve(this.answerOpenDialog(options));
     window.withProgress = ((options: vscode.ProgressOptions, task: Parameters<typeof window.withProgress>[1]) => {
       const location = typeof options.location === 'object' ? `view:${options.location.viewId}` : vscode.ProgressLocation[options.location];
       this.progress.push({ location, ...(options.title !== undefined ? { title: options.title } : {}) });

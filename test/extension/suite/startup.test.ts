@@ -69,7 +69,7 @@ describe('Pulse Backup in a folder that has backups or a Supabase project', func
     const box = prompts.inputs[0];
     assert.ok(box);
     const projectUrl = `postgresql://postgres@127.0.0.1:${db.port}/postgres`;
-    assert.equal(box.value, projectUrl, 'the project\'s own database, ready to accept');
+    assert.equal(box.value, projectUrl, "the project's own database, ready to accept");
     assert.ok(box.prompt?.includes(`e.g. ${projectUrl}`), box.prompt);
     assert.ok(box.prompt?.includes("Empty: this Supabase project's local database"), box.prompt);
     assert.ok(!box.prompt?.includes('54322'), 'not the default port of other projects');
