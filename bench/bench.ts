@@ -14,7 +14,8 @@
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { childProcessEnv, resolveConnection } from '../src/core/connection/connection';
+import { resolveConnection } from '../src/core/connection/target';
+import { childProcessEnv } from '../src/core/connection/session';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from '../src/core/pg/tools';
 import { sampleCases, type SampleCase } from '../test/samples';
 import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { redactUrl } from '../src/core/connection/connection';
+import { redactUrl } from '../src/core/connection/redact';
 import { formatDuration } from '../src/core/format';
 import { listSets, type ListedSet } from '../src/core/sets/listing';
 import { manifestNameFor } from '../src/core/sets/naming';

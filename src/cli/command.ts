@@ -2,7 +2,7 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine, type CheckResult } from '../core/verify/results';
 import { resolve } from 'node:path';
-import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection/connection';
+import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { makePolicy, type RetentionPolicy } from '../core/retention/policy';

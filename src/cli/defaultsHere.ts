@@ -4,7 +4,7 @@
  * folder's name. Never the password; a broken config.toml leaves them out.
  */
 import { resolve } from 'node:path';
-import { describeTarget, resolveConnection, type ConnectionSource } from '../core/connection/connection';
+import { describeTarget, resolveConnection, type ConnectionSource } from '../core/connection/target';
 import { defaultPrefix } from '../core/sets/naming';
 import { readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, SUPABASE_CONFIG_PATH } from '../core/supabase/project';
 import type { DefaultsHere } from './args';

@@ -5,7 +5,7 @@
  * engine's values and errors; it makes no backup decisions of its own.
  */
 import { killAdoptedChildren } from '../core/process/childProcesses';
-import { PASSWORD_ADVICE } from '../core/connection/connection';
+import { PASSWORD_ADVICE } from '../core/connection/target';
 import { toPulseError } from '../core/errors';
 import { cliError } from '../core/commandLineWords';
 import { PULSE_BACKUP_VERSION } from '../core/version';

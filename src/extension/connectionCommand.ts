@@ -6,7 +6,7 @@
  * database, at its own port.
  */
 import * as vscode from 'vscode';
-import { describeTarget, explainConnection } from '../core/connection/connection';
+import { describeTarget, explainConnection } from '../core/connection/target';
 import { toPulseError } from '../core/errors';
 import { probeServer } from '../core/connection/probe';
 import { supabaseDatabaseUrl } from '../core/supabase/project';

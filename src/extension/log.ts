@@ -6,7 +6,7 @@
  * the log or a notification.
  */
 import * as vscode from 'vscode';
-import { redactText } from '../core/connection/connection';
+import { redactText } from '../core/connection/redact';
 import { toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
 import { extensionLine, forExtension, sentenceOf } from './hints';

@@ -8,7 +8,7 @@
  * terminal; the structured result goes back to the command.
  */
 import type * as vscode from 'vscode';
-import { describeServer, describeTarget, type ConnectionTarget } from '../core/connection/connection';
+import { describeServer, describeTarget, type ConnectionTarget } from '../core/connection/target';
 import { diffSet } from '../core/prove/diff';
 import { type DiffResult } from '../core/prove/diffResult';
 import { proveSet } from '../core/prove/prove';

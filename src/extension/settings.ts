@@ -7,7 +7,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/connection';
+import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';

@@ -12,7 +12,7 @@
  * configured, and the log says where each part came from.
  */
 import * as vscode from 'vscode';
-import { describeOrigins, describeTarget, explainConnection, type ConnectionTarget } from '../core/connection/connection';
+import { describeOrigins, describeTarget, explainConnection, type ConnectionTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
 import { POLICY_RULES, type PolicyRule } from '../core/retention/policy';
 import { supabaseDatabaseUrl } from '../core/supabase/project';

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { backupDoneLines } from '../core/backup/summary';
 import { runBackup, type BackupResult } from '../core/backup/backup';
-import { describeTarget } from '../core/connection/connection';
+import { describeTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
 import { formatBytes } from '../core/format';
 import { currentProof } from '../core/sets/history';

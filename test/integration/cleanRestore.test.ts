@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { executeRestore } from '../../src/core/restore/load';
 import { planRestore } from '../../src/core/restore/plan';
-import { parseConnectionUrl } from '../../src/core/connection/connection';
+import { parseConnectionUrl } from '../../src/core/connection/target';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';

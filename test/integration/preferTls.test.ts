@@ -11,7 +11,8 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
-import { connectClient, parseConnectionUrl } from '../../src/core/connection/connection';
+import { parseConnectionUrl } from '../../src/core/connection/target';
+import { connectClient } from '../../src/core/connection/session';
 import { runCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { certificatesUnavailableReason, makeCertificates, type TestCertificates } from '../support/tls';

@@ -16,7 +16,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { childProcessEnv, describeConnectionError, parseConnectionUrl, pgClientConfig, type ConnectionTarget } from '../../src/core/connection/connection';
+import { parseConnectionUrl, type ConnectionTarget } from '../../src/core/connection/target';
+import { describeConnectionError } from '../../src/core/connection/failures';
+import { childProcessEnv, pgClientConfig } from '../../src/core/connection/session';
 import { formatError, toPulseError } from '../../src/core/errors';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';

@@ -9,20 +9,18 @@ import pg from 'pg';
 import { formatError, PulseError } from '../../src/core/errors';
 import { loadExeca } from '../support/execa';
 import {
-  childProcessEnv,
-  describeConnectionError,
   describeTarget,
   isLocalTarget,
   parseConnectionUrl,
-  pgClientConfig,
-  redactText,
-  redactUrl,
   resolveConnection,
   explainConnection,
   describeOrigins,
   SUPABASE_LOCAL_URL,
   type ConnectionTarget,
-} from '../../src/core/connection/connection';
+} from '../../src/core/connection/target';
+import { redactText, redactUrl } from '../../src/core/connection/redact';
+import { describeConnectionError } from '../../src/core/connection/failures';
+import { childProcessEnv, pgClientConfig } from '../../src/core/connection/session';
 
 const osUser = os.userInfo().username;
 

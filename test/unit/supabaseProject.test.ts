@@ -12,7 +12,7 @@ import type { ToolSet } from '../../src/core/pg/tools';
 import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabase/docker';
 import { parseSupabaseConfig, readSupabaseProject, supabaseDatabaseUrl, supabasePrefix, type SupabaseProject } from '../../src/core/supabase/project';
 import { describeContainerTools, isStackTarget, localPgDumpFits } from '../../src/core/supabase/toolRoute';
-import { resolveConnection } from '../../src/core/connection/connection';
+import { resolveConnection } from '../../src/core/connection/target';
 
 /** The shape of the file `supabase init` writes, trimmed, with its comments and arrays. */
 const INIT_CONFIG = `# For detailed configuration reference documentation, visit:

@@ -1,5 +1,5 @@
 import { progressNotingHistory } from '../terminalPrinter';
-import { resolveConnection } from '../../core/connection/connection';
+import { resolveConnection } from '../../core/connection/target';
 import { proveSet, type ProveOptions } from '../../core/prove/prove';
 import type { ProofRecord } from '../../core/prove/record';
 import type { Flags } from '../args';

@@ -5,7 +5,9 @@
  * all describe the same moment.
  */
 import type pg from 'pg';
-import { describeConnectionError, endOnce, openSession, type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
+import { describeConnectionError } from '../connection/failures';
+import { endOnce, openSession } from '../connection/session';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';

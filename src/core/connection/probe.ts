@@ -4,7 +4,9 @@
  * a person configured the connection, so a wrong password shows then, not
  * at the first backup.
  */
-import { describeConnectionError, pgClientConfig, type ConnectionTarget } from './connection';
+import { type ConnectionTarget } from './target';
+import { describeConnectionError } from './failures';
+import { pgClientConfig } from './session';
 import { loadPg } from './pgDriver';
 
 export interface ServerProbe {

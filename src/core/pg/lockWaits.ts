@@ -8,7 +8,8 @@
  * finish or end it.
  */
 import { hint, option, commandLineOnly } from '../hint';
-import { connectClient, type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
+import { connectClient } from '../connection/session';
 import { PulseError } from '../errors';
 import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
 

@@ -12,7 +12,8 @@
  * before that).
  */
 import type pg from 'pg';
-import { connectClient, type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
+import { connectClient } from '../connection/session';
 import { findLockHolders, type LockHolder } from './lockHolders';
 
 const POLL_MS = 250;

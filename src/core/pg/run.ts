@@ -5,7 +5,8 @@
  * goes in the child's environment, never on its command line.
  */
 import { hint, setOption } from '../hint';
-import { childProcessEnv, type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
+import { childProcessEnv } from '../connection/session';
 import { chooseClientTools, findClientTools, type PgVersion, type ToolSet } from './tools';
 import { PulseError } from '../errors';
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';

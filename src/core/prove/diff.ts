@@ -9,7 +9,7 @@
  * which it reads the catalog; psql reads the rows back and pg_dump the
  * schema, both in that snapshot. Nothing is written anywhere but stdout.
  */
-import { describeTarget, type ConnectionTarget } from '../connection/connection';
+import { describeTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
 import { qualifiedName } from '../format';

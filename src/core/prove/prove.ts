@@ -14,7 +14,7 @@ import { hint, option } from '../hint';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/connection';
+import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
 import { findSet, type ListedSet } from '../sets/listing';

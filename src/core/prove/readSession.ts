@@ -8,7 +8,9 @@
  * of the platform.
  */
 import type pg from 'pg';
-import { describeConnectionError, endOnce, openSession, type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
+import { describeConnectionError } from '../connection/failures';
+import { endOnce, openSession } from '../connection/session';
 import { type ManifestSequenceValue } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import type { PlatformFacts } from '../backup/profile';

@@ -14,7 +14,7 @@
  * only.
  */
 import { hint, seeDetails } from '../hint';
-import type { ConnectionTarget } from '../connection/connection';
+import type { ConnectionTarget } from '../connection/target';
 import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
 import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';

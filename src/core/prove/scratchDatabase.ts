@@ -13,7 +13,9 @@
 import { commandLineOnly, hint, option, setOption } from '../hint';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { describeConnectionError, describeServer, openSession, type ConnectionTarget } from '../connection/connection';
+import { describeServer, type ConnectionTarget } from '../connection/target';
+import { describeConnectionError } from '../connection/failures';
+import { openSession } from '../connection/session';
 import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';

@@ -2,7 +2,7 @@
  * The report's account of the set's latest proof (prove.ts): part of the
  * Verification section, with the words every front door shows.
  */
-import { describeServer } from '../connection/connection';
+import { describeServer } from '../connection/target';
 import type { SetHistory } from '../sets/history';
 import { lastProof } from '../sets/history';
 import type { ProofRecord } from '../prove/record';

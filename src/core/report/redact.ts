@@ -2,7 +2,7 @@
  * The last word on secrets: every string of a finished report goes through
  * the same redaction as pg_dump's output, wherever it stands.
  */
-import { redactText } from '../connection/connection';
+import { redactText } from '../connection/redact';
 import type { BackupReport } from './types';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -4,7 +4,7 @@
  * person needs to run them safely. A set made with the Supabase profile gets
  * its own commands (supabaseRestore.ts).
  */
-import { passwordlessUrl } from '../connection/connection';
+import { passwordlessUrl } from '../connection/target';
 import type { RestoreMode } from '../restore/types';
 import type { ListedSet } from '../sets/listing';
 import type { BackupFileType, Manifest } from '../sets/manifest';

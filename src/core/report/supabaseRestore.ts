@@ -13,7 +13,7 @@
  */
 import type { ListedSet } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
-import { passwordlessUrl } from '../connection/connection';
+import { passwordlessUrl } from '../connection/target';
 import type { ReportCommand, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './types';
 import type { RestoreMode } from '../restore/types';
 import { shellCommand, type ShellWord } from '../shell';

@@ -7,7 +7,9 @@
 import { commandLineOnly, hint, joinHints, option, run, setOption } from '../hint';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { connectClient, describeConnectionError, describeTarget, isLocalTarget, pgClientConfig } from '../connection/connection';
+import { describeTarget, isLocalTarget } from '../connection/target';
+import { describeConnectionError } from '../connection/failures';
+import { connectClient, pgClientConfig } from '../connection/session';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
 import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';

@@ -5,7 +5,7 @@
  * when it is done.
  */
 import { type BackupProgress } from '../backup/backup';
-import { type ConnectionTarget } from '../connection/connection';
+import { type ConnectionTarget } from '../connection/target';
 import { type TableDataEvent } from '../pg/dumpReader';
 import { type BackupFileType } from '../sets/manifest';
 import type { SupabaseProject } from '../supabase/project';

@@ -8,7 +8,7 @@
  * listens on its own port 5432.
  */
 import { basename } from 'node:path';
-import type { ConnectionTarget } from '../connection/connection';
+import type { ConnectionTarget } from '../connection/target';
 import { PulseError } from '../errors';
 import { parsePgVersion, type PgVersion, type ToolSet } from '../pg/tools';
 import type { SupabaseProject } from './project';

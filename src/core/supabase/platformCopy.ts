@@ -15,7 +15,7 @@
  * restores exactly as into a stack.
  */
 import { hint, seeDetails } from '../hint';
-import type { ConnectionTarget } from '../connection/connection';
+import type { ConnectionTarget } from '../connection/target';
 import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';

@@ -3,7 +3,7 @@
  * one is new enough for the project's [db].major_version, else the stack's
  * container's (docker.ts), else one error naming both ways out.
  */
-import { isLocalTarget, isSocketPath, type ConnectionTarget } from '../connection/connection';
+import { isLocalTarget, isSocketPath, type ConnectionTarget } from '../connection/target';
 import { findClientTools, type ToolSet } from '../pg/tools';
 import { noClientToolsError, probeSupabaseContainer, type ContainerTools } from './docker';
 import type { SupabaseProject } from './project';

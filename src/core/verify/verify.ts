@@ -9,7 +9,9 @@
 import { hint, option } from '../hint';
 import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeConnectionError, describeServer, pgClientConfig, type ConnectionTarget } from '../connection/connection';
+import { describeServer, type ConnectionTarget } from '../connection/target';
+import { describeConnectionError } from '../connection/failures';
+import { pgClientConfig } from '../connection/session';
 import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordVerification } from '../sets/history';

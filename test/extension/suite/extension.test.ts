@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
-import { parseConnectionUrl } from '../../../src/core/connection/connection';
+import { parseConnectionUrl } from '../../../src/core/connection/target';
 import { listSets } from '../../../src/core/sets/listing';
 import { pruneSets } from '../../../src/core/retention/retention';
 import type { Manifest } from '../../../src/core/sets/manifest';
