@@ -557,17 +557,8 @@ async function pinnedNow(folder: string, set: RemovableSet): Promise<boolean> {
  */
 export async function pruneAfterBackup(
   backup: BackupResult,
-  options: {
-    policy?: RetentionPolicy;
-    keep?: number;
-    keepSafety?: number;
-    /** Default 'routine': a backup run by a script removes only what needs no one's yes. */
-    confirmed?: ConfirmedRemovals;
-    env: NodeJS.ProcessEnv;
-    verify: VerifySetFunction;
-    onProgress?: (event: PruneProgress) => void;
-    signal?: AbortSignal;
-  },
+  // confirmed defaults to 'routine' here: a backup run by a script removes only what needs no one's yes.
+  options: Pick<PruneOptions, 'policy' | 'keep' | 'keepSafety' | 'confirmed' | 'env' | 'verify' | 'onProgress' | 'signal'>,
 ): Promise<PruneResult> {
   const removed: string[] = [];
   const setId = backup.manifest.id;
