@@ -17,7 +17,7 @@ import { assertOneLineError, runCli } from '../support/cli';
 import { useTempFolders } from '../support/integration';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../support/tamper';
-import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
+import { useSupabaseAppSet, type SupabaseLikeServer } from '../support/supabasePlatform';
 
 describe("proving and diffing a Supabase set as the stack's own postgres", function () {
   let stack: SupabaseLikeServer;
@@ -26,18 +26,9 @@ describe("proving and diffing a Supabase set as the stack's own postgres", funct
   let manifest: Manifest;
   const source = 'app';
 
-  before(async function () {
-    this.timeout(300_000);
-    stack = await startSupabaseLikeServer();
-    await stack.withApplication(source, true);
-    folder = newFolder();
-    const result = await runCli(['backup', '--db', stack.asPostgres(source), '--dir', folder, '--prefix', 'app', '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    manifest = JSON.parse(result.stdout) as Manifest;
-  });
-
-  after(async function () {
-    await stack?.server.stop();
+  const appSet = useSupabaseAppSet(source, newFolder);
+  before(function () {
+    ({ stack, folder, manifest } = appSet);
   });
 
   async function prove(extra: string[] = [], env: NodeJS.ProcessEnv = {}) {

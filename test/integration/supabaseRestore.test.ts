@@ -20,7 +20,7 @@ import type { BackupReport } from '../../src/core/report/types';
 import { runCli } from '../support/cli';
 import { useTempFolders } from '../support/integration';
 import { assertSameContent } from '../support/fingerprint';
-import { startSupabaseLikeServer, type SupabaseLikeServer } from '../support/supabasePlatform';
+import { useSupabaseAppSet, type SupabaseLikeServer } from '../support/supabasePlatform';
 
 describe("Supabase restores as the stack's own postgres", function () {
   let stack: SupabaseLikeServer;
@@ -30,18 +30,9 @@ describe("Supabase restores as the stack's own postgres", function () {
   const source = 'app';
   const fileOf = (type: string) => join(folder, manifest.files.find((file) => file.type === type)!.name);
 
-  before(async function () {
-    this.timeout(300_000);
-    stack = await startSupabaseLikeServer();
-    await stack.withApplication(source, true);
-    folder = newFolder();
-    const result = await runCli(['backup', '--db', stack.asPostgres(source), '--dir', folder, '--prefix', 'app', '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    manifest = JSON.parse(result.stdout) as Manifest;
-  });
-
-  after(async function () {
-    await stack?.server.stop();
+  const appSet = useSupabaseAppSet(source, newFolder);
+  before(function () {
+    ({ stack, folder, manifest } = appSet);
   });
 
   const restore = (target: string, mode: string, extra: string[] = []) =>

@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sharedFixturesFolder } from '../samples';
 import { startServer, type TestServer } from './pgServer';
+import { strict as assert } from 'node:assert';
+import type { Manifest } from '../../src/core/sets/manifest';
+import { runCli } from './cli';
 
 const samples = join(__dirname, '..', 'samples');
 export const SUPABASE_APP_SAMPLE = join(samples, 'supabase-app.sql');
@@ -57,4 +60,33 @@ export async function startSupabaseLikeServer(): Promise<SupabaseLikeServer> {
     await server.stop();
     throw error;
   }
+}
+
+export interface SupabaseAppSet {
+  stack: SupabaseLikeServer;
+  folder: string;
+  manifest: Manifest;
+}
+
+/**
+ * Mocha hooks for the suites that work on a Supabase set as the stack's own
+ * postgres: a Supabase-like server with the application loaded into
+ * `source`, one set of it made by the CLI, and the server stopped after.
+ * The fields are filled in by the time the suite's own before hooks run.
+ */
+export function useSupabaseAppSet(source: string, newFolder: () => string): SupabaseAppSet {
+  const set = {} as SupabaseAppSet;
+  before(async function () {
+    this.timeout(300_000);
+    set.stack = await startSupabaseLikeServer();
+    await set.stack.withApplication(source, true);
+    set.folder = newFolder();
+    const result = await runCli(['backup', '--db', set.stack.asPostgres(source), '--dir', set.folder, '--prefix', 'app', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    set.manifest = JSON.parse(result.stdout) as Manifest;
+  });
+  after(async function () {
+    await set.stack?.server.stop();
+  });
+  return set;
 }
