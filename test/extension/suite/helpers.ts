@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Manifest } from '../../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/sets/naming';
 import type { PulseBackupApi } from '../../../src/extension/extension';
+import type { ScriptedPrompts } from './prompts';
 
 export interface TestDatabase {
   host: string;
@@ -31,6 +32,24 @@ export async function activatedApi(): Promise<PulseBackupApi> {
   const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
   assert.ok(extension, 'the extension under test is loaded');
   return extension.activate();
+}
+
+/**
+ * The hooks of a window's suite, registered after its own `before`: the
+ * prompts scripted for the whole describe, the extension activated (its API
+ * handed to `activated`), and no task left running after a test.
+ */
+export function useActivatedExtension(prompts: ScriptedPrompts, activated: (api: PulseBackupApi) => void): void {
+  before(async function () {
+    prompts.install();
+    activated(await activatedApi());
+  });
+  after(function () {
+    prompts.dispose();
+  });
+  afterEach(async function () {
+    await tasksEnded();
+  });
 }
 
 export function databaseUrl(db: TestDatabase, database: string, withPassword: boolean): string {
