@@ -33,6 +33,7 @@ import {
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckStatus, VerificationReport } from '../../src/core/verify/results';
+import { folderState } from '../support/folderState';
 
 const PREFIX = 'shop';
 
@@ -122,15 +123,6 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
     writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), JSON.stringify(manifest));
   }
   return id;
-}
-
-function folderState(folder: string): Record<string, string> {
-  const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort())
-    state[name] = createHash('sha256')
-      .update(readFileSync(join(folder, name)))
-      .digest('hex');
-  return state;
 }
 
 function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {
