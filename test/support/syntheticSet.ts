@@ -1,8 +1,8 @@
 /**
  * Small hand-made backup sets for unit tests: a plain dump in pg_dump's
  * shape, split by the real DumpReader, hashed, with a manifest, exactly as
- * the backup writes them (no database needed); and manifests alone, for
- * tests of what is read from one.
+ * the backup writes them (no database needed); and manifests and
+ * verifications alone, for tests of what is read from them.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DumpReader } from '../../src/core/pg/dumpReader';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/sets/naming';
+import { outcomeOf, type VerificationReport } from '../../src/core/verify/results';
 
 /** A plain dump with one table per entry of `rowsByTable` (public schema), rows "N\tuser N". */
 export function syntheticDump(rowsByTable: Record<string, number>): string {
@@ -100,4 +101,9 @@ export function syntheticManifest(fields: Partial<Manifest> = {}): Manifest {
     pgDumpWarnings: [],
     ...fields,
   };
+}
+
+/** A verification as verifySet records it: the given groups, their outcome, and `fields` in place of the defaults. */
+export function syntheticVerification(setId: string, groups: VerificationReport['groups'], fields: Partial<VerificationReport> = {}): VerificationReport {
+  return { setId, checkedAt: '2025-09-01T10:01:00.000Z', durationMs: 1, groups, outcome: outcomeOf(groups.flatMap((group) => group.checks)), ...fields };
 }

@@ -17,7 +17,7 @@ import type { BackupReport } from '../../src/core/report/types';
 import { renderReportHtml } from '../../src/core/report/html';
 import { renderReportMarkdown } from '../../src/core/report/markdown';
 import { richTextPlain } from '../../src/core/report/text';
-import { syntheticManifest } from '../support/syntheticSet';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 
 const TS = '20250901_173948';
 const LEGACY_TS = '20250801_120000';
@@ -171,20 +171,19 @@ describe('the report model', () => {
       formatVersion: 1,
       setId: `factory_pulse_${TS}`,
       verifications: [
-        {
-          setId: `factory_pulse_${TS}`,
-          checkedAt: '2025-09-01T16:00:00.000Z',
-          durationMs: 900,
-          groups: [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'fail', detail: 'old' }] }],
-          outcome: 'fail',
-        },
-        {
-          setId: `factory_pulse_${TS}`,
-          checkedAt: '2025-09-01T17:00:00.000Z',
-          durationMs: 700,
-          groups: [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'pass', detail: '3 files match' }] }],
-          outcome: 'pass',
-        },
+        syntheticVerification(
+          `factory_pulse_${TS}`,
+          [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'fail', detail: 'old' }] }],
+          {
+            checkedAt: '2025-09-01T16:00:00.000Z',
+            durationMs: 900,
+          },
+        ),
+        syntheticVerification(
+          `factory_pulse_${TS}`,
+          [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'pass', detail: '3 files match' }] }],
+          { checkedAt: '2025-09-01T17:00:00.000Z', durationMs: 700 },
+        ),
       ],
       retention: [{ at: '2025-09-01T15:40:00.000Z', keep: 10, removed: ['factory_pulse_20240101_000000'], protected: [] }],
     };

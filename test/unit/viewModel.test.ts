@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
-import { syntheticManifest } from '../support/syntheticSet';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 import type { RestorePlan } from '../../src/core/restore/types';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import type { ProofDifference, ProofRecord } from '../../src/core/prove/record';
@@ -100,14 +100,7 @@ function check(status: CheckStatus, title = 'Files match their recorded sha256',
 function verification(setId: string, checks: CheckResult[], checkedHoursAgo = 1, preRestore?: CheckResult[]): VerificationReport {
   const groups: VerificationReport['groups'] = [{ name: 'post-backup', title: 'Post-backup checks', checks }];
   if (preRestore) groups.push({ name: 'pre-restore', title: 'Pre-restore checks', checks: preRestore });
-  const all = groups.flatMap((group) => group.checks);
-  return {
-    setId,
-    checkedAt: hoursAgo(checkedHoursAgo),
-    durationMs: 850,
-    groups,
-    outcome: all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass',
-  };
+  return syntheticVerification(setId, groups, { checkedAt: hoursAgo(checkedHoursAgo), durationMs: 850 });
 }
 
 /** A proof record as proveSet writes it, started `hours` before NOW. */
