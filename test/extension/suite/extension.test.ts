@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
+import { acquireFolderLock } from '../../../src/core/files/folderLock';
 import { parseConnectionUrl } from '../../../src/core/connection/target';
 import { listSets } from '../../../src/core/sets/listing';
 import { pruneSets } from '../../../src/core/retention/retention';
@@ -28,7 +29,7 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../../support/tamper';
-import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
+import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, stageSetCopy, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
@@ -173,6 +174,12 @@ describe('Pulse Backup in a real VS Code', function () {
     await tasksEnded();
     prompts.reset();
     return setId;
+  }
+
+  /** Removes a set's files (those of its timestamp) and waits for the view to let it go. */
+  async function removeSet(setId: string, what: string): Promise<void> {
+    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(setId.slice(-15)))) rmSync(path.join(backupsFolder, name));
+    await waitFor(`${what} to leave the tree`, async () => ((await setNodes()).some((node) => node.entry.set.id === setId) ? undefined : true));
   }
 
   /** A new safety backup of the test database (what a restore takes first), the newest set of the folder. */
@@ -725,6 +732,39 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')),
       'safety backups marked, as the other pickers do',
     );
+  });
+
+  it('a set that a backup outside VS Code has just put in place proves at once, while the view still shows it being written', async function () {
+    // What a backup in another process (the CLI, a scheduled job) leaves just before its last step: the folder
+    // locked, the set's files under their hidden names. The view lists the set as being written.
+    await ensureFirstSet();
+    const when = new Date(Date.now() - 5 * 3_600_000);
+    const lock = await acquireFolderLock(backupsFolder, 'backup');
+    let id: string;
+    try {
+      const staged = stageSetCopy({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(when), when);
+      id = staged.id;
+      await waitFor('the view to show the set being written', async () => (await setNodes()).find((node) => node.entry.set.id === id && node.entry.set.status === 'running'));
+      // Its last step: the files renamed into place, the manifest last, the folder let go.
+      staged.putInPlace();
+    } finally {
+      await lock.release();
+    }
+    try {
+      // At once: the watcher's reload comes a few hundred milliseconds after the last change.
+      assert.equal((await setNode(id)).entry.set.status, 'running', 'the view has not caught up yet');
+      await vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+      assertNoErrors();
+      const toast = await prompts.waitForMessage((call) => call.message.startsWith(`${id} is proved restorable: `));
+      assert.equal(toast.kind, 'information');
+      assert.deepEqual(
+        proofsInHistory(id).map((proof) => proof.outcome),
+        ['proved'],
+      );
+      await iconOfSet(id, 'verified-filled');
+    } finally {
+      await removeSet(id, 'the staged set');
+    }
   });
 
   it('the restore confirmation names the proof in its first lines: proved and when, or out of date since a file changed', async function () {
