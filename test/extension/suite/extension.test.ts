@@ -694,6 +694,8 @@ describe('Pulse Backup in a real VS Code', function () {
    * place of the last.
    */
   async function ensureBigSet(fresh = false): Promise<{ id: string; database: string }> {
+    // Its proofs run on the configured connection's server.
+    await ensureConnection();
     const kept = bigSet && existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`)) ? bigSet : undefined;
     if (kept && !fresh) return kept;
     if (kept) await removeSet(kept.id, 'the last bigger set');
@@ -769,6 +771,28 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')),
       'safety backups marked, as the other pickers do',
     );
+  });
+
+  it('Prove Restorable of a set that is still being proved is a run of its own: both run to the end, neither is taken for the other', async function () {
+    // The bigger set: its proof runs long enough for the second to start meanwhile.
+    const { id } = await ensureBigSet();
+    const before = proofsInHistory(id).length;
+    const running = () => vscode.tasks.taskExecutions.filter((execution) => execution.task.name === `prove ${id}`).length;
+    const first = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('the first proof to run', () => (running() === 1 ? true : undefined));
+    const second = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('both proofs to run at once', () => (running() === 2 ? true : undefined));
+    await Promise.all([first, second]);
+    assertNoErrors();
+    const toasts = prompts.messages.filter((call) => call.message.startsWith(`${id} is proved restorable: `));
+    assert.equal(toasts.length, 2, JSON.stringify(prompts.messages.map((call) => call.message)));
+    assert.deepEqual(
+      proofsInHistory(id)
+        .slice(before)
+        .map((proof) => proof.outcome),
+      ['proved', 'proved'],
+    );
+    assert.deepEqual(await scratchDatabases(), []);
   });
 
   it('a set that a backup outside VS Code has just put in place proves at once, while the view still shows it being written', async function () {
