@@ -12,10 +12,11 @@
  * (or reverse) runs them so (test/extension/suite/order.ts).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
@@ -236,6 +237,9 @@ describe('Pulse Backup in a real VS Code', function () {
   async function backUp(): Promise<{ setId: string; toast: MessageCall }> {
     await vscode.commands.executeCommand('pulseBackup.backup');
     assertNoErrors();
+    // Said at once, where a toast would never come: fail now rather than wait for it.
+    const refused = prompts.messages.find((call) => /^A backup of .* is already running\.$/.test(call.message));
+    assert.equal(refused, undefined, 'no backup of an earlier test is still running');
     const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
     const setId = /^Backup (\S+) written/.exec(toast.message)?.[1];
     assert.ok(setId, toast.message);
@@ -704,7 +708,10 @@ describe('Pulse Backup in a real VS Code', function () {
       await query(`DROP DATABASE IF EXISTS ${database}`);
       await query(`CREATE DATABASE ${database}`);
       const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
-      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
+      // Not execFileSync: the extension host's event loop (the watcher, the tasks) runs on meanwhile; the password in the environment, never in argv.
+      await promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, false)], {
+        env: { ...process.env, PGPASSWORD: db.password },
+      });
     }
     const made = await runBackup({ target: parseConnectionUrl(databaseUrl(db, database, true)), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
     bigSet = { id: made.manifest.id, database };
