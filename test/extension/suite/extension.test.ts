@@ -12,10 +12,11 @@
  * (or reverse) runs them so (test/extension/suite/order.ts).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
@@ -236,6 +237,9 @@ describe('Pulse Backup in a real VS Code', function () {
   async function backUp(): Promise<{ setId: string; toast: MessageCall }> {
     await vscode.commands.executeCommand('pulseBackup.backup');
     assertNoErrors();
+    // Said at once, where a toast would never come: fail now rather than wait for it.
+    const refused = prompts.messages.find((call) => /^A backup of .* is already running\.$/.test(call.message));
+    assert.equal(refused, undefined, 'no backup of an earlier test is still running');
     const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
     const setId = /^Backup (\S+) written/.exec(toast.message)?.[1];
     assert.ok(setId, toast.message);
@@ -694,6 +698,8 @@ describe('Pulse Backup in a real VS Code', function () {
    * place of the last.
    */
   async function ensureBigSet(fresh = false): Promise<{ id: string; database: string }> {
+    // Its proofs run on the configured connection's server.
+    await ensureConnection();
     const kept = bigSet && existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`)) ? bigSet : undefined;
     if (kept && !fresh) return kept;
     if (kept) await removeSet(kept.id, 'the last bigger set');
@@ -702,7 +708,10 @@ describe('Pulse Backup in a real VS Code', function () {
       await query(`DROP DATABASE IF EXISTS ${database}`);
       await query(`CREATE DATABASE ${database}`);
       const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
-      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
+      // Not execFileSync: the extension host's event loop (the watcher, the tasks) runs on meanwhile; the password in the environment, never in argv.
+      await promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, false)], {
+        env: { ...process.env, PGPASSWORD: db.password },
+      });
     }
     const made = await runBackup({ target: parseConnectionUrl(databaseUrl(db, database, true)), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
     bigSet = { id: made.manifest.id, database };
@@ -769,6 +778,28 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')),
       'safety backups marked, as the other pickers do',
     );
+  });
+
+  it('Prove Restorable of a set that is still being proved is a run of its own: both run to the end, neither is taken for the other', async function () {
+    // The bigger set: its proof runs long enough for the second to start meanwhile.
+    const { id } = await ensureBigSet();
+    const before = proofsInHistory(id).length;
+    const running = () => vscode.tasks.taskExecutions.filter((execution) => execution.task.name === `prove ${id}`).length;
+    const first = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('the first proof to run', () => (running() === 1 ? true : undefined));
+    const second = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('both proofs to run at once', () => (running() === 2 ? true : undefined));
+    await Promise.all([first, second]);
+    assertNoErrors();
+    const toasts = prompts.messages.filter((call) => call.message.startsWith(`${id} is proved restorable: `));
+    assert.equal(toasts.length, 2, JSON.stringify(prompts.messages.map((call) => call.message)));
+    assert.deepEqual(
+      proofsInHistory(id)
+        .slice(before)
+        .map((proof) => proof.outcome),
+      ['proved', 'proved'],
+    );
+    assert.deepEqual(await scratchDatabases(), []);
   });
 
   it('a set that a backup outside VS Code has just put in place proves at once, while the view still shows it being written', async function () {

@@ -120,9 +120,9 @@ export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskEx
 
 /**
  * Waits until no task runs any more, terminals closed: a test leaves none
- * still ending for the next one's run of the same task to be joined to
- * (the extension waits for such a run only a few seconds, which a loaded
- * machine can take).
+ * still ending for the next one's run of the same task to be joined to (a
+ * task the extension offers, or tasks.json's, has no run number of its own),
+ * nor a terminal that the next runs could not reuse.
  */
 export async function tasksEnded(): Promise<void> {
   await waitFor('the tasks of the test to end', () => (vscode.tasks.taskExecutions.length === 0 ? true : undefined), 60_000);
