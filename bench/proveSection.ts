@@ -21,12 +21,12 @@ import { benchSet, setFile, type BenchSet } from './benchSet';
 import { assertSucceeded, runTool } from './processes';
 import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
 import type { BenchContext, BenchSection, SectionResult } from './section';
+import { SMALL_DATABASE, smallDatabase } from './smallDatabase';
 
 const RATIO_GOAL = 1.3;
 const BY_HAND = 'psql -1 -f + COPY TO';
 const PROVE = 'pulse-backup prove';
 const PROVE_COMPLETE = 'pulse-backup prove --only complete';
-const SMALL_DATABASE = 'pulse_bench_small';
 
 export const proveSection: BenchSection = {
   name: 'prove',
@@ -48,7 +48,8 @@ export const proveSection: BenchSection = {
     const failed = proofs.find((proof) => proof.outcome !== 'proved');
     if (failed) throw new Error(`the benchmark's set did not prove: ${failed.summary}`);
 
-    // The scale-1 database the backup section made: a small set's proof is its fixed cost.
+    // The scale-1 database: a small set's proof is its fixed cost.
+    await smallDatabase(context);
     const small = await benchSet(context, SMALL_DATABASE);
     context.log(`the same on ${SMALL_DATABASE}:`);
     const smallMeasured = await measureAlternating({ [PROVE]: proveCommand(context, small, [], proofs) }, { rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, rounds) });
