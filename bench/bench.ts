@@ -7,7 +7,7 @@
  *   BENCH_SCALE=10   a smaller database, for a quick run
  *   BENCH_ROUNDS=3   measured rounds per command (default 5, after one warm-up)
  *   BENCH_RESTORE_ROUNDS=2
- *                    measured rounds of the restore section (default BENCH_ROUNDS,
+ *                    measured rounds of the restore and prove sections (default BENCH_ROUNDS,
  *                    at most 3: each round restores the whole database twice)
  *   BENCH_SECTIONS=prove,verify
  *                    only these sections (default all: backup, restore, prove,
