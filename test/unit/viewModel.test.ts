@@ -722,6 +722,12 @@ describe('proofs in the extension', () => {
       firstBlock({ proof: failedProof })[1],
       'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.',
     );
+    // Schema then data alone reads back only the tables whose rows could differ from the data file's.
+    const bySplitFiles = proofOf(set.id, 'proved', 2);
+    bySplitFiles.paths = [{ ...bySplitFiles.paths[1], tablesReadBack: 3 }];
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore compared 16 tables and 35,200 rows equal.');
+    bySplitFiles.paths.unshift({ ...bySplitFiles.paths[0], path: 'complete', tablesReadBack: 16 });
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore read back 16 tables and 35,200 rows equal.');
     assert.equal(firstBlock({ stale: proofOf(set.id, 'proved', 5) })[1], 'Proved 5h ago, but a file of the set changed since: that proof no longer speaks for it.');
     assert.equal(firstBlock({})[1], 'Never proved: Prove Restorable test-restores a set into a scratch database first.');
   });
