@@ -5,8 +5,6 @@
  * while it did.
  */
 import type pg from 'pg';
-import type { ConnectionTarget } from '../connection/target';
-import { openSession } from '../connection/session';
 import { qualifiedName } from '../format';
 import { qualifiedIdentifier } from '../sql';
 
@@ -17,15 +15,14 @@ const TABLES_PER_QUERY = 500;
 
 /**
  * The set's tables that hold rows now (by qualified name), asked between
- * the schema file and the data file; a message instead when the role may
- * not tell (row security applying to it, a table it may not read).
+ * the schema file and the data file, in a transaction of its own; a message
+ * instead when the role may not tell (row security applying to it, a table
+ * it may not read).
  */
-export async function tablesWithRows(target: ConnectionTarget, tables: readonly TableName[], signal?: AbortSignal): Promise<ReadonlySet<string> | { unknown: string }> {
-  let client: pg.Client | undefined;
+export async function tablesWithRows(client: pg.Client, tables: readonly TableName[]): Promise<ReadonlySet<string> | { unknown: string }> {
   try {
-    client = await openSession(target, signal ? { signal } : {});
     // Row security would hide rows: off, a table it applies to fails to be read instead.
-    await client.query('SET row_security = off');
+    await client.query('BEGIN READ ONLY; SET LOCAL row_security = off');
     const found = await client.query<{ schema: string; name: string }>(
       `SELECT w.schema, w.name FROM unnest($1::text[], $2::text[]) AS w(schema, name)
          JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema
@@ -43,7 +40,7 @@ export async function tablesWithRows(target: ConnectionTarget, tables: readonly 
   } catch (error) {
     return { unknown: error instanceof Error ? error.message : String(error) };
   } finally {
-    await client?.end().catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => undefined);
   }
 }
 

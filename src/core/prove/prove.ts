@@ -11,6 +11,8 @@
  * The result is a ProofRecord, appended to the set's history.
  */
 import { hint, option } from '../hint';
+import type pg from 'pg';
+import { openSession } from '../connection/session';
 import { basename } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
@@ -138,6 +140,11 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     options.onProgress?.({ kind: 'swept', ...swept });
     for (const kept of swept.kept) notes.push(`a scratch database a killed proof left, ${kept.name}, could not be dropped (${kept.why}): drop it as its owner`);
     const server = parseServerVersionNum(await control.serverVersionNum());
+    // Tools inside a container read the files from stdin (clientToolsFor gives them that container).
+    const plan = planProof(set, options.folder, digests, { viaStdin: options.container !== undefined, paths: options.paths });
+    // Copying template0 is the slow part of a scratch database: it goes on while the tools are found and the platform is read.
+    const databases = new Map(plan.paths.map((path) => [path.path, control.create(path.path, digests.settings.clientEncoding)] as const));
+    for (const pending of databases.values()) pending.catch(() => undefined);
     const preferMajor = pgDumpMajor(set.manifest);
     const tools = await clientToolsFor(server, { env: options.env, pgBinDir: options.pgBinDir, container: options.container, preferMajor, signal: options.signal });
     if (preferMajor !== undefined && tools.pgDump.version.major !== preferMajor) {
@@ -146,14 +153,13 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
       );
     }
     const platform = profile === 'supabase' ? await platformSql({ target: options.target, tools, env: options.env, signal: options.signal }) : undefined;
-    const plan = planProof(set, options.folder, digests, { viaStdin: tools.container !== undefined, paths: options.paths });
     // A verification newer than every file of the set vouches for their sha256; otherwise they are hashed while they load.
     const verified = await recentVerification(options.folder, set);
     const checkedAlready = verified?.groups.find((group) => group.name === 'post-backup')?.checks.find((check) => check.id === 'checksums')?.status === 'pass';
     const readings = readPlannedFiles(plan, { sha256: !checkedAlready, clientEncoding: digests.settings.clientEncoding, signal: options.signal });
     const bothWays = plan.paths.length > 1;
     const context: ProofContext = { options, set, digests, profile, control, tools, platform, readings, completeSchemaEqual: bothWays ? settleable() : undefined };
-    outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path)));
+    outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path, databases.get(path.path)!)));
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
     throw toPulseError(error);
@@ -197,13 +203,17 @@ function pgDumpMajor(manifest: Manifest | undefined): number | undefined {
   return major === undefined ? undefined : Number(major);
 }
 
-/** One way of restoring, into a scratch database of its own, read back and compared. */
-async function provePath(context: ProofContext, path: ProofPathPlan): Promise<PathOutcome> {
+/** One way of restoring, into the scratch database of its own (`created`: being made), read back and compared. */
+async function provePath(context: ProofContext, path: ProofPathPlan, created: Promise<string>): Promise<PathOutcome> {
   const { options, digests, control, tools } = context;
   const started = performance.now();
-  const database = await control.create(path.path, digests.settings.clientEncoding);
+  const database = await created;
   options.onProgress?.({ kind: 'path-start', path: path.path, database });
   const target = control.targetFor(database);
+  // Connected while the files load: the read-back (and, before the data file, the question of which tables hold rows) starts at once.
+  const connected = openSession(target, options.signal ? { signal: options.signal } : {});
+  connected.catch(() => undefined);
+  let connectionHandedOver = false;
   const notes: string[] = [];
   const differences: ProofDifference[] = [];
   const result: ProofPathResult = {
@@ -235,7 +245,7 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
     let rowsBeforeData: DataLoadRows['rowsBeforeData'] | undefined;
     for (const load of path.loads) {
       // A data-only load into tables that already hold rows adds to them: which do is asked first.
-      if (load.type === 'data') rowsBeforeData = await tablesWithRows(target, digests.tables, options.signal);
+      if (load.type === 'data') rowsBeforeData = await tablesWithRows(await connected, digests.tables);
       options.onProgress?.({ kind: 'loading', path: path.path, file: load.file });
       const failure = await loadSetFile(tools, target, options, load);
       if (failure) {
@@ -259,13 +269,15 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
       }
     }
     const dataLoad = dataFile && rowsBeforeData ? { file: dataFile, rowsBeforeData, sameSchemaStatements: await schemaFileRunsComplete(context) } : undefined;
-    const note = await compareReadBack(context, path, target, result, differences, dataLoad);
+    connectionHandedOver = true;
+    const note = await compareReadBack(context, path, { target, connected }, result, differences, dataLoad);
     if (note) notes.push(note);
   } catch (error) {
     if (options.signal?.aborted) throw error;
     throw toPulseError(error);
   } finally {
     if (path.path === 'complete') context.completeSchemaEqual?.settle(false);
+    if (!connectionHandedOver) await connected.then((client) => client.end()).catch(() => undefined);
     await control.drop(database).catch(() => undefined);
   }
   return finish();
@@ -275,6 +287,12 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
 async function schemaFileRunsComplete(context: ProofContext): Promise<boolean> {
   const [schemaFile, completeFile] = await Promise.all([context.readings.get('schema'), context.readings.get('complete')]);
   return schemaFile?.schema !== undefined && completeFile?.schema !== undefined && sameSchemaStatements(schemaFile.schema, completeFile.schema);
+}
+
+/** A scratch database, and the session to it opened while its files loaded (the read-back's from then on, closed with it). */
+interface ScratchSession {
+  target: ConnectionTarget;
+  connected: Promise<pg.Client>;
 }
 
 /**
@@ -296,7 +314,7 @@ interface DataLoadRows {
 async function compareReadBack(
   context: ProofContext,
   path: ProofPathPlan,
-  target: ConnectionTarget,
+  scratch: ScratchSession,
   result: ProofPathResult,
   differences: ProofDifference[],
   dataLoad: DataLoadRows | undefined,
@@ -305,7 +323,8 @@ async function compareReadBack(
   const add = (kind: ProofDifference['kind'], object: string, detail: string) => {
     if (differences.filter((difference) => difference.kind === kind).length < MAX_DIFFERENCES_PER_KIND) differences.push({ path: path.path, kind, object, detail });
   };
-  const { facts, read, schema, tables, byFile, plan, schemaFromComplete } = await readScratch(context, path, target, dataLoad);
+  const { target } = scratch;
+  const { facts, read, schema, tables, byFile, plan, schemaFromComplete } = await readScratch(context, path, scratch, dataLoad);
   const readBack = tables.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest }));
   const comparisons = compareTables(digests, [...readBack, ...byFile], read.unreadable);
   result.tables = comparisons.filter((comparison) => comparison.state === 'same').length;
@@ -343,9 +362,9 @@ async function compareReadBack(
  * facts, schema, rows — after a data-only load, the rows of the tables the
  * plan reads (and the plan, from the catalog and the data file).
  */
-async function readScratch(context: ProofContext, path: ProofPathPlan, target: ConnectionTarget, dataLoad: DataLoadRows | undefined) {
+async function readScratch(context: ProofContext, path: ProofPathPlan, { target, connected }: ScratchSession, dataLoad: DataLoadRows | undefined) {
   const { options, digests, tools } = context;
-  const session = await openReadSession(target, { signal: options.signal });
+  const session = await openReadSession(target, { connected, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const facts = await readFacts(session.client, { tables: digests.tables, sequences: digests.sequences, platform: context.profile === 'supabase' });
     const read = readableTables(digests, facts);

@@ -66,8 +66,8 @@ export function leftoverScratchDatabases(names: readonly string[], heldKeys: Rea
 export class ScratchControl {
   readonly token = newScratchToken();
   private readonly created = new Set<string>();
-  /** CREATE DATABASE statements under way. */
-  private creating = 0;
+  /** CREATE DATABASE statements under way: close() waits for them, so that none ends after it has dropped what there was. */
+  private readonly creating = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly client: pg.Client,
@@ -152,9 +152,19 @@ export class ScratchControl {
   async create(path: string, encoding: string): Promise<string> {
     const name = scratchName(this.token, path);
     this.created.add(name);
-    const helper = this.creating > 0 ? await openSession(this.target, { applicationName: 'pulse-backup prove' }) : undefined;
+    const creating = this.createOn(name, encoding, this.creating.size > 0);
+    this.creating.add(creating);
+    try {
+      await creating;
+    } finally {
+      this.creating.delete(creating);
+    }
+    return name;
+  }
+
+  private async createOn(name: string, encoding: string, ownSession: boolean): Promise<void> {
+    const helper = ownSession ? await openSession(this.target, { applicationName: 'pulse-backup prove' }) : undefined;
     const client = helper ?? this.client;
-    this.creating += 1;
     const create = (locale: string) => client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE template0 ENCODING ${quoteLiteral(encoding)}${locale}`);
     try {
       await create('');
@@ -167,10 +177,8 @@ export class ScratchControl {
         throw scratchError('create', name, this.target, again);
       }
     } finally {
-      this.creating -= 1;
       await helper?.end().catch(() => undefined);
     }
-    return name;
   }
 
   /** Drops one scratch database, ending any session still in it. */
@@ -181,6 +189,7 @@ export class ScratchControl {
 
   /** Drops every database this proof created (what is left to drop), then ends the session; the names it could not drop. */
   async close(): Promise<string[]> {
+    await Promise.allSettled([...this.creating]);
     const left: string[] = [];
     for (const name of [...this.created]) {
       try {
