@@ -763,6 +763,11 @@ describe('proofs in the extension', () => {
       line: '  the complete file: the Supabase platform copied from the live database',
     });
     assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'complete', tables: 16, schema: true }), { live: '  the complete file: reading 16 tables and the schema back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 1, schema: false }), { live: '  schema then data: reading 1 table back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 0, schema: false }), {
+      live: "  schema then data: nothing to read back (the data file's rows and the complete file's schema stand)",
+    });
     // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
     assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
     assert.deepEqual(proofBriefLines(failedProof), [

@@ -70,7 +70,8 @@ export type ProveProgress =
   | { kind: 'path-start'; path: ProofPathName; database: string }
   | { kind: 'platform-loaded'; path: ProofPathName; refused: number }
   | { kind: 'loading'; path: ProofPathName; file: string }
-  | { kind: 'reading'; path: ProofPathName; tables: number }
+  /** `schema`: its schema is dumped too (schema then data may take the complete file's way's). */
+  | { kind: 'reading'; path: ProofPathName; tables: number; schema: boolean }
   | { kind: 'path-done'; path: ProofPathName; equal: boolean }
   | { kind: 'not-recorded'; reason: string };
 
@@ -380,8 +381,8 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, { target,
     const toRead = read.read.filter((table) => !known.has(qualifiedName(table.schema, table.name)));
     const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
     const reader: ReadbackSession = { target, tools, env: options.env, snapshotId: session.snapshotId, signal: options.signal };
-    options.onProgress?.({ kind: 'reading', path: path.path, tables: toRead.length });
     const fromComplete = schemaOfComplete(context, dataLoad, plan);
+    void fromComplete.then((same) => options.onProgress?.({ kind: 'reading', path: path.path, tables: toRead.length, schema: !same }));
     const schema = fromComplete.then(async (same) => {
       if (same) return { digest: digests.schema.digest, entries: [] };
       const dumped = await readSchema(reader, keep);

@@ -79,6 +79,12 @@ export function readEveryTableBack(record: Pick<ProofRecord, 'paths' | 'tables'>
   return record.paths.some((path) => path.restored && (path.tablesReadBack === undefined || path.tablesReadBack >= record.tables));
 }
 
+/** What a way reads back, as its progress line says it: "reading 16 tables and the schema back", "nothing to read back". */
+export function readingWords(tables: number, schema: boolean): string {
+  const what = [...(tables > 0 ? [plural(tables, 'table')] : []), ...(schema ? ['the schema'] : [])];
+  return what.length > 0 ? `reading ${what.join(' and ')} back` : "nothing to read back (the data file's rows and the complete file's schema stand)";
+}
+
 /** "table public.users", "function public.f()": an entry as a person calls it. */
 export function entryName(change: Pick<EntryChange, 'type' | 'schema' | 'name'>): string {
   const where = change.schema === '-' || change.schema === '' ? '' : `${change.schema}.`;
