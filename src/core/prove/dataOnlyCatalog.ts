@@ -15,7 +15,9 @@ const TABLES_PER_QUERY = 500;
 
 /**
  * The set's tables that hold rows now (by qualified name), asked between
- * the schema file and the data file, in a transaction of its own; a message
+ * the schema file and the data file, in a transaction of its own — and
+ * those that are there as something else than a plain table (a foreign or
+ * partitioned table, a view), whose rows COPY sends elsewhere; a message
  * instead when the role may not tell (row security applying to it, a table
  * it may not read).
  */
@@ -23,15 +25,16 @@ export async function tablesWithRows(client: pg.Client, tables: readonly TableNa
   try {
     // Row security would hide rows: off, a table it applies to fails to be read instead.
     await client.query('BEGIN READ ONLY; SET LOCAL row_security = off');
-    const found = await client.query<{ schema: string; name: string }>(
-      `SELECT w.schema, w.name FROM unnest($1::text[], $2::text[]) AS w(schema, name)
+    const found = await client.query<{ schema: string; name: string; plain: boolean }>(
+      `SELECT w.schema, w.name, c.relkind = 'r' AS plain FROM unnest($1::text[], $2::text[]) AS w(schema, name)
          JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema
-         JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind = 'r'`,
+         JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name`,
       [tables.map((table) => table.schema), tables.map((table) => table.name)],
     );
-    const withRows = new Set<string>();
-    for (let start = 0; start < found.rows.length; start += TABLES_PER_QUERY) {
-      const chunk = found.rows.slice(start, start + TABLES_PER_QUERY);
+    const withRows = new Set(found.rows.filter((table) => !table.plain).map((table) => qualifiedName(table.schema, table.name)));
+    const plain = found.rows.filter((table) => table.plain);
+    for (let start = 0; start < plain.length; start += TABLES_PER_QUERY) {
+      const chunk = plain.slice(start, start + TABLES_PER_QUERY);
       const union = chunk.map((table, index) => `SELECT ${index} AS i WHERE EXISTS (SELECT FROM ONLY ${qualifiedIdentifier(table.schema, table.name)})`).join(' UNION ALL ');
       const result = await client.query<{ i: number }>(union);
       for (const row of result.rows) withRows.add(qualifiedName(chunk[row.i].schema, chunk[row.i].name));

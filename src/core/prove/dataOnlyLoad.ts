@@ -6,7 +6,8 @@
  * file's rows for it — which the proof digests as psql loads the file and
  * compares with the set's — when
  *
- * - it was empty once the schema file had loaded (catalog, before the data);
+ * - it is a plain table, and was empty once the schema file had loaded
+ *   (catalog, before the data);
  * - the data file holds nothing else that could write a row: only the
  *   statements of a data-only dump (dataFileStatements.ts), each table's
  *   COPY once;
