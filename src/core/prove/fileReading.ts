@@ -56,7 +56,7 @@ export function readPlannedFiles(
       ...(load.type === 'data' ? { data: { clientEncoding: options.clientEncoding } } : { schema: bothWays }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    // Awaited when its way gets there, if it does: a way that fails first leaves it unread.
+    // Awaited when its way gets there: a way that fails first never does.
     reading.catch(() => undefined);
     readings.set(load.type, reading);
   }
