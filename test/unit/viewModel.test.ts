@@ -706,6 +706,12 @@ describe('proofs in the extension', () => {
       firstBlock({ proof: failedProof })[1],
       'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.',
     );
+    // Schema then data alone reads back only the tables whose rows could differ from the data file's.
+    const bySplitFiles = proofOf(set.id, 'proved', 2);
+    bySplitFiles.paths = [{ ...bySplitFiles.paths[1], tablesReadBack: 3 }];
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore compared 16 tables and 35,200 rows equal.');
+    bySplitFiles.paths.unshift({ ...bySplitFiles.paths[0], path: 'complete', tablesReadBack: 16 });
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore read back 16 tables and 35,200 rows equal.');
     assert.equal(firstBlock({ stale: proofOf(set.id, 'proved', 5) })[1], 'Proved 5h ago, but a file of the set changed since: that proof no longer speaks for it.');
     assert.equal(firstBlock({})[1], 'Never proved: Prove Restorable test-restores a set into a scratch database first.');
   });
@@ -741,6 +747,11 @@ describe('proofs in the extension', () => {
       line: '  the complete file: the Supabase platform copied from the live database',
     });
     assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'complete', tables: 16, schema: true }), { live: '  the complete file: reading 16 tables and the schema back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 1, schema: false }), { live: '  schema then data: reading 1 table back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 0, schema: false }), {
+      live: "  schema then data: nothing to read back (the data file's rows and the complete file's schema stand)",
+    });
     // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
     assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
     assert.deepEqual(proofBriefLines(failedProof), [
