@@ -33,10 +33,29 @@ async function askPassphrase(context: CliContext, purpose: 'encrypt' | 'decrypt'
 
 /** What `backup --encrypt` encrypts to; undefined without --encrypt. */
 export async function cliEncryption(flags: Flags, context: CliContext): Promise<Encryption | undefined> {
+  if (!flags.encrypt && (flags.recipients.length > 0 || flags.recipientsFile !== undefined)) {
+    throw new PulseError('usage', `${flags.recipients.length > 0 ? '--recipient' : '--recipients-file'} says whom to encrypt to: it needs --encrypt`, {
+      hint: 'add --encrypt, or leave it out for a plain set',
+    });
+  }
   return flags.encrypt ? encryptionFrom(keySources(flags, context)) : undefined;
+}
+
+/** What decrypts the set a backup just wrote (for --prove): its own passphrase, or the identity given. */
+export async function keysForNewSet(encryption: Encryption | undefined, flags: Flags, context: CliContext): Promise<AgeKeys> {
+  if (encryption?.to.kind === 'passphrase') return { passphrase: encryption.to.passphrase };
+  return cliDecryptionKeys(flags, context);
 }
 
 /** What decrypts a set's files, asked for only when a file needs it. */
 export function cliDecryptionKeys(flags: Flags, context: CliContext): Promise<AgeKeys> {
   return decryptionKeysFrom(keySources(flags, context));
+}
+
+/** The keys given without asking (a summary reads an encrypted file's top only when they are). */
+export async function cliDecryptionKeysIfGiven(flags: Flags, context: CliContext): Promise<AgeKeys | undefined> {
+  if (flags.passphraseFile === undefined && flags.identityFile === undefined && context.passphrase === undefined) return undefined;
+  const sources = keySources(flags, context);
+  delete sources.askPassphrase;
+  return decryptionKeysFrom(sources);
 }

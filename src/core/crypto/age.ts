@@ -45,6 +45,13 @@ export function ageEncrypter(to: AgeEncryptTo): Transform {
   return new AgeEncryptStream(to);
 }
 
+/** An encrypter whose header is already made (a passphrase's scrypt done): its first write goes straight through. */
+export async function readyAgeEncrypter(to: AgeEncryptTo): Promise<Transform> {
+  const encrypter = new AgeEncryptStream(to);
+  await encrypter.start();
+  return encrypter;
+}
+
 /** Decrypts an age file; `fileName` names it in errors. Reuse one keyring for a set's files: it asks for the passphrase once and remembers file keys. */
 export function ageDecrypter(keyring: AgeKeyring, fileName: string): Transform {
   return new AgeDecryptStream(keyring, fileName);
@@ -64,7 +71,7 @@ class AgeEncryptStream extends Transform {
     super();
   }
 
-  private start(): Promise<ChunkCounter> {
+  start(): Promise<ChunkCounter> {
     this.sealer ??= (async () => {
       const fileKey = randomBytes(FILE_KEY_BYTES);
       const to = this.to;
