@@ -29,6 +29,10 @@ export type PulseErrorCode =
   | 'restore-refused'
   | 'restore-failed'
   | 'confirmation-required'
+  | 'invalid-key'
+  | 'key-missing'
+  | 'wrong-key'
+  | 'encrypted-file-damaged'
   | 'internal';
 
 export class PulseError extends Error {

@@ -63,6 +63,11 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
+  encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
+  passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
+  recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
+  recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
+  identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -73,6 +73,11 @@ describe('command line', () => {
       prove: false,
       scratchDb: undefined,
       only: undefined,
+      encrypt: false,
+      passphraseFile: undefined,
+      recipients: [],
+      recipientsFile: undefined,
+      identityFile: undefined,
     });
   });
 
