@@ -63,6 +63,9 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
+  passwordFile: { flag: 'password-file', value: 'FILE' },
+  runIfBackupFails: { flag: 'run-if-backup-fails' },
+  schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
 } as const satisfies Record<string, OptionSpec>;
 
