@@ -4,7 +4,7 @@ import { DiffProgressPrinter, renderDiff } from '../diffOutput';
 
 export const diffCommand: Command = {
   name: 'diff',
-  flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'json'],
+  flags: ['db', 'password-file', 'dir', 'lock-timeout', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   summary:
     'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',

@@ -11,7 +11,7 @@ import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '..
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'json'],
+  flags: ['mode', 'db', 'password-file', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',

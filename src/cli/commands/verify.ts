@@ -5,7 +5,7 @@ import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput
 
 export const verifyCommand: Command = {
   name: 'verify',
-  flags: ['dir', 'db', 'pg-bin-dir', 'json'],
+  flags: ['dir', 'db', 'password-file', 'pg-bin-dir', 'json'],
   positionals: ['SET_ID'],
   summary: 'check a backup set (files, sizes, checksums, whole dumps, content); with --db also whether it can be restored there',
   async run({ flags, positionals }, context) {
