@@ -210,14 +210,15 @@ describe('guard', function () {
     assert.equal(readFileSync(log, 'utf8'), '1');
   });
 
-  it('Ctrl-C in a terminal goes to the command (once), not to guard', async function () {
-    if (!(existsSync('/usr/bin/script') || existsSync('/bin/script'))) skipBecause(this, 'needs util-linux script for a pseudo-terminal');
-    const project = newFolder();
-    const log = join(project, 'signals');
-    const ready = join(project, 'ready');
-    const command = [process.execPath, CLI_PATH, 'guard', '--db', url(), '--dir', join(project, 'backups'), '--prefix', 'ctrlc', '--', ...counting('SIGINT', ready, log)];
+  /**
+   * guard in a pseudo-terminal (util-linux `script`), as a person runs it:
+   * what is written to `terminal.stdin` is typed. Wrapped, since awaiting the
+   * subprocess itself would wait for it to end.
+   */
+  async function inTerminal(project: string, prefix: string, command: readonly string[]) {
     const execa = await loadExeca();
-    const quoted = command.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
+    const argv = [process.execPath, CLI_PATH, 'guard', '--db', url(), '--dir', join(project, 'backups'), '--prefix', prefix, '--', ...command];
+    const quoted = argv.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
     const terminal = execa('script', ['-qec', quoted, '/dev/null'], {
       cwd: REPO_ROOT,
       env: { ...cleanEnv(), ...env(), TERM: 'xterm' },
@@ -226,10 +227,37 @@ describe('guard', function () {
       stdin: 'pipe',
       timeout: 60_000,
     });
-    await waitFor('the command to start', () => existsSync(ready));
-    terminal.stdin?.write('\x03');
-    const result = await terminal;
-    assert.equal(result.exitCode, 3, String(result.stdout));
-    assert.equal(readFileSync(log, 'utf8'), '1', 'one SIGINT: the terminal sent it, guard did not send another');
+    return { terminal };
+  }
+
+  describe('in a terminal', function () {
+    before(function () {
+      if (!(existsSync('/usr/bin/script') || existsSync('/bin/script'))) skipBecause(this, 'needs util-linux script for a pseudo-terminal');
+    });
+
+    it('Ctrl-C goes to the command (once), not to guard', async function () {
+      const project = newFolder();
+      const log = join(project, 'signals');
+      const ready = join(project, 'ready');
+      const { terminal } = await inTerminal(project, 'ctrlc', counting('SIGINT', ready, log));
+      await waitFor('the command to start', () => existsSync(ready));
+      terminal.stdin?.write('\x03');
+      const result = await terminal;
+      assert.equal(result.exitCode, 3, String(result.stdout));
+      assert.equal(readFileSync(log, 'utf8'), '1', 'one SIGINT: the terminal sent it, guard did not send another');
+    });
+
+    it("the command's question reaches the person, and their answer the command (as prisma migrate reset asks)", async function () {
+      const project = newFolder();
+      const { terminal } = await inTerminal(project, 'asks', ['sh', '-c', 'printf "Reset the database? "; read answer; echo "answered [$answer]"; [ "$answer" = yes ]']);
+      let output = '';
+      terminal.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.endsWith('Reset the database? ')) terminal.stdin?.write('yes\r');
+      });
+      const result = await terminal;
+      assert.equal(result.exitCode, 0, output);
+      assert.match(output, /answered \[yes\]/);
+    });
   });
 });
