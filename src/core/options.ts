@@ -68,6 +68,9 @@ export const OPTIONS = {
   recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
   recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
+  passwordFile: { flag: 'password-file', value: 'FILE' },
+  runIfBackupFails: { flag: 'run-if-backup-fails' },
+  schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -2,6 +2,8 @@
 import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { diffCommand } from './diff';
+import { guardCommand } from './guard';
+import { scheduleCommand } from './schedule';
 import { listCommand, showCommand } from './list';
 import { restoreCommand } from './restore';
 import { proveCommand } from './prove';
@@ -17,6 +19,8 @@ export const COMMANDS: readonly Command[] = [
   proveCommand,
   diffCommand,
   restoreCommand,
+  guardCommand,
+  scheduleCommand,
   pruneCommand,
   pinCommand,
   unpinCommand,

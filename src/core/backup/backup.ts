@@ -53,6 +53,8 @@ export interface BackupOptions {
   env: NodeJS.ProcessEnv;
   pgBinDir?: string;
   purpose?: 'backup' | 'safety';
+  /** A safety set `guard` takes: the command it is taken before, in words without a secret (process/guardedCommand.ts: commandSummary). */
+  takenBefore?: string;
   signal?: AbortSignal;
   onProgress?: (event: BackupProgress) => void;
   /** The clock, replaceable so tests can force two sets into the same second. */
@@ -370,6 +372,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - startedClock),
       purpose: options.purpose ?? 'backup',
+      ...(options.purpose === 'safety' && options.takenBefore !== undefined ? { takenBefore: options.takenBefore } : {}),
       database: {
         host: options.target.host,
         port: options.target.port,
