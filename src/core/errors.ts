@@ -29,6 +29,16 @@ export type PulseErrorCode =
   | 'restore-refused'
   | 'restore-failed'
   | 'confirmation-required'
+  | 'offsite-no-credentials'
+  | 'offsite-access-denied'
+  | 'offsite-bucket-not-found'
+  | 'offsite-wrong-region'
+  | 'offsite-clock-skew'
+  | 'offsite-unreachable'
+  | 'offsite-checksum-mismatch'
+  | 'offsite-set-not-found'
+  | 'offsite-set-conflict'
+  | 'offsite-failed'
   | 'internal';
 
 export class PulseError extends Error {
