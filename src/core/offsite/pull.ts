@@ -54,7 +54,8 @@ export interface PullResult {
 export async function pullSet(options: PullOptions): Promise<PullResult> {
   const started = performance.now();
   const parsed = parseSetId(options.setId);
-  if (!parsed) throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
+  if (!parsed)
+    throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
   const remote = await openRemote(options);
   try {
     options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(options.setId) });
