@@ -120,6 +120,27 @@ export const FLAGS = {
     choices: ['complete', 'schema-then-data'],
     help: 'prove: only one way of restoring: complete (the complete file) or schema-then-data (default: both)',
   },
+  encrypt: {
+    type: 'boolean',
+    help: `backup: write the set's files encrypted in the age format (….sql.age), with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
+  },
+  'passphrase-file': {
+    type: 'string',
+    value: OPTIONS.passphrase.value,
+    help: `the encryption passphrase: the first line of FILE (default: ${OPTIONS.passphrase.env}, else asked on a terminal; never on the command line)`,
+  },
+  recipient: {
+    type: 'string',
+    value: OPTIONS.recipient.value,
+    multiple: true,
+    help: 'backup --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
+  },
+  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
+  'identity-file': {
+    type: 'string',
+    value: OPTIONS.identityFile.value,
+    help: 'the age identity (AGE-SECRET-KEY-1…, in a file as age-keygen writes it) that decrypts a set encrypted to its recipient',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -160,6 +181,11 @@ export interface Flags {
   region?: string;
   pathStyle: boolean;
   awsProfile?: string;
+  encrypt: boolean;
+  passphraseFile?: string;
+  recipients: string[];
+  recipientsFile?: string;
+  identityFile?: string;
 }
 
 export interface CommandSpec {
@@ -207,6 +233,8 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     excludeTableData: [],
     prove: false,
     pathStyle: false,
+    encrypt: false,
+    recipients: [],
   };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
@@ -306,6 +334,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       region: text('region'),
       pathStyle: values['path-style'] === true,
       awsProfile: text('aws-profile'),
+      encrypt: values.encrypt === true,
+      passphraseFile: text('passphrase-file'),
+      recipients: list('recipient'),
+      recipientsFile: text('recipients-file'),
+      identityFile: text('identity-file'),
     },
   };
 }

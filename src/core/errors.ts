@@ -39,6 +39,10 @@ export type PulseErrorCode =
   | 'offsite-set-not-found'
   | 'offsite-set-conflict'
   | 'offsite-failed'
+  | 'invalid-key'
+  | 'key-missing'
+  | 'wrong-key'
+  | 'encrypted-file-damaged'
   | 'internal';
 
 export class PulseError extends Error {

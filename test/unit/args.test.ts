@@ -90,6 +90,11 @@ describe('command line', () => {
       region: 'eu-central-1',
       pathStyle: true,
       awsProfile: 'backups',
+      encrypt: false,
+      passphraseFile: undefined,
+      recipients: [],
+      recipientsFile: undefined,
+      identityFile: undefined,
     });
   });
 

@@ -13,6 +13,7 @@ import { pushAfterBackup, REMOTE_FLAGS } from './offsite';
 import { parseRemoteUrl } from '../../core/offsite/remote';
 import { capitalise } from '../proveOutput';
 import type { ProveOptions } from '../../core/prove/prove';
+import { cliEncryption, keysForNewSet } from '../encryptionKeys';
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -29,6 +30,11 @@ export const backupCommand: Command = {
     'exclude-table-data',
     'prove',
     'scratch-db',
+    'encrypt',
+    'passphrase-file',
+    'recipient',
+    'recipients-file',
+    'identity-file',
     'offsite',
     ...REMOTE_FLAGS,
     'json',
@@ -43,6 +49,8 @@ export const backupCommand: Command = {
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
+    // The passphrase is asked (or read) before anything starts, never halfway through a dump.
+    const encryption = await cliEncryption(flags, context);
     const container = await supabaseContainerTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
@@ -57,6 +65,7 @@ export const backupCommand: Command = {
         profile: flags.profile ?? 'auto',
         ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
+        ...(encryption ? { encoding: { encryption } } : {}),
         ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
         // Only to price the digests (npm run bench): a set without them is proved against its complete file.
         ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
@@ -67,7 +76,9 @@ export const backupCommand: Command = {
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
       // Proved before retention runs: a set that fails its proof is never the newest good set.
-      const proved = flags.prove ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}) }) : true;
+      const proved = flags.prove
+        ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
+        : true;
       if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
