@@ -86,6 +86,34 @@ export const FLAGS = {
     value: 'URL',
     help: "prove: the server (and role) for the scratch databases, as postgresql://user@host:port/database, the database being one to connect to (default: --db's server and role)",
   },
+  to: { type: 'string', value: OPTIONS.offsiteTarget.value, help: 'push: where the copy goes, as s3://BUCKET/PREFIX (the set is stored under PREFIX/SET_ID/)' },
+  from: { type: 'string', value: OPTIONS.offsiteSource.value, help: 'pull: the remote the set is copied from, as s3://BUCKET/PREFIX' },
+  remote: {
+    type: 'string',
+    value: OPTIONS.remoteListing.value,
+    help: 'list, prune: the remote sets under s3://BUCKET/PREFIX instead of the local ones (prune: keeps the newest --keep N complete sets there)',
+  },
+  offsite: {
+    type: 'string',
+    value: OPTIONS.offsiteAfterBackup.value,
+    help: 'backup: push the new set to s3://BUCKET/PREFIX once it is written (a failed push is a warning; the local set stays)',
+  },
+  endpoint: {
+    type: 'string',
+    value: OPTIONS.offsiteEndpoint.value,
+    help: `S3-compatible storage other than AWS S3: its endpoint URL, e.g. https://ACCOUNT_ID.r2.cloudflarestorage.com (default: ${OPTIONS.offsiteEndpoint.env}, AWS_ENDPOINT_URL, else AWS S3)`,
+  },
+  region: {
+    type: 'string',
+    value: OPTIONS.offsiteRegion.value,
+    help: `the bucket's region (default: ${OPTIONS.offsiteRegion.env}, AWS_DEFAULT_REGION, the profile's; us-east-1 with --endpoint)`,
+  },
+  'path-style': { type: 'boolean', help: 'put the bucket in the URL path, not the host name (default: on with --endpoint, off for AWS S3)' },
+  'aws-profile': {
+    type: 'string',
+    value: OPTIONS.awsProfile.value,
+    help: `the profile of ~/.aws/config and ~/.aws/credentials whose keys to use (default: ${OPTIONS.awsProfile.env}, else the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the default profile)`,
+  },
   only: {
     type: 'string',
     value: 'WAY',
@@ -161,6 +189,14 @@ export interface Flags {
   prove: boolean;
   scratchDb?: string;
   only?: 'complete' | 'schema-then-data';
+  to?: string;
+  from?: string;
+  remote?: string;
+  offsite?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle: boolean;
+  awsProfile?: string;
   encrypt: boolean;
   passphraseFile?: string;
   recipients: string[];
@@ -234,6 +270,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     excludeSchemas: [],
     excludeTableData: [],
     prove: false,
+    pathStyle: false,
     encrypt: false,
     recipients: [],
     runIfBackupFails: false,
@@ -353,6 +390,14 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       prove: values.prove === true,
       scratchDb: text('scratch-db'),
       only: text('only') as Flags['only'],
+      to: text('to'),
+      from: text('from'),
+      remote: text('remote'),
+      offsite: text('offsite'),
+      endpoint: text('endpoint'),
+      region: text('region'),
+      pathStyle: values['path-style'] === true,
+      awsProfile: text('aws-profile'),
       encrypt: values.encrypt === true,
       passphraseFile: text('passphrase-file'),
       recipients: list('recipient'),

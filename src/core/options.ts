@@ -72,6 +72,14 @@ export const OPTIONS = {
   runIfBackupFails: { flag: 'run-if-backup-fails' },
   schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
+  offsiteTarget: { flag: 'to', value: 'URL' },
+  offsiteSource: { flag: 'from', value: 'URL' },
+  remoteListing: { flag: 'remote', value: 'URL' },
+  offsiteAfterBackup: { flag: 'offsite', value: 'URL' },
+  offsiteEndpoint: { flag: 'endpoint', value: 'URL', env: 'AWS_ENDPOINT_URL_S3' },
+  offsiteRegion: { flag: 'region', value: 'REGION', env: 'AWS_REGION' },
+  offsitePathStyle: { flag: 'path-style' },
+  awsProfile: { flag: 'aws-profile', value: 'NAME', env: 'AWS_PROFILE' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

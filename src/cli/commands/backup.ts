@@ -8,8 +8,10 @@ import type { FlagName, Flags } from '../args';
 import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
-import { retentionProgress } from './retention';
+import { RETENTION_FLAGS, retentionProgress } from './retention';
 import { runProof } from './prove';
+import { pushAfterBackup, REMOTE_FLAGS } from './offsite';
+import { parseRemoteUrl } from '../../core/offsite/remote';
 import { capitalise } from '../proveOutput';
 import type { ProveOptions } from '../../core/prove/prove';
 import { cliEncryption, keysForNewSet } from '../encryptionKeys';
@@ -22,11 +24,13 @@ export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema'
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: [...BACKUP_PLACE_FLAGS, 'keep', 'keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'keep-safety', ...DUMP_FLAGS, 'encrypt', 'passphrase-file', 'recipient', 'recipients-file', 'identity-file', 'json'],
+  flags: [...BACKUP_PLACE_FLAGS, ...RETENTION_FLAGS, ...DUMP_FLAGS, 'encrypt', 'passphrase-file', 'recipient', 'recipients-file', 'identity-file', 'offsite', ...REMOTE_FLAGS, 'json'],
   positionals: [],
   summary:
     'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does (--keep-safety N safety sets, default 3, besides), removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',
   async run({ flags }, context) {
+    // A URL that cannot be right fails before the backup, not after it.
+    if (flags.offsite !== undefined) parseRemoteUrl(flags.offsite);
     const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
     // The passphrase is asked (or read) before anything starts, never halfway through a dump.
@@ -50,6 +54,7 @@ export const backupCommand: Command = {
       const proved = flags.prove
         ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
         : true;
+      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
     } finally {

@@ -5,6 +5,7 @@ import { diffCommand } from './diff';
 import { guardCommand } from './guard';
 import { scheduleCommand } from './schedule';
 import { listCommand, showCommand } from './list';
+import { pullCommand, pushCommand } from './offsite';
 import { restoreCommand } from './restore';
 import { proveCommand } from './prove';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
@@ -21,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   restoreCommand,
   guardCommand,
   scheduleCommand,
+  pushCommand,
+  pullCommand,
   pruneCommand,
   pinCommand,
   unpinCommand,
