@@ -54,7 +54,7 @@ export const backupCommand: Command = {
       const proved = flags.prove
         ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
         : true;
-      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, folder, flags, context);
+      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, options.folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
     } finally {
