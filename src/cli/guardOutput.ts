@@ -12,7 +12,9 @@ export function safetySetWritten(manifest: Manifest, command: string): string {
   return `pulse-backup: safety set ${manifest.id} written (${formatBytes(bytes)}, ${formatCount(manifest.tables.length)} tables, ${formatDuration(manifest.durationMs)}); running ${command}\n`;
 }
 
-export function runningWithoutSafetySet(problem: string, command: string): string {
+/** The command runs anyway: without a safety set, or with one that did not prove restorable. */
+export function runningWithoutSafetySet(problem: string, command: string, unproved: Manifest | undefined): string {
+  if (unproved !== undefined) return `pulse-backup: warning: ${problem}; running ${command} all the same, as --run-if-backup-fails asks\n`;
   return `pulse-backup: warning: no safety backup (${problem}); running ${command} without one, as --run-if-backup-fails asks\n`;
 }
 

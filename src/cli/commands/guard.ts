@@ -75,7 +75,7 @@ async function takeSafetySet(argv: readonly string[], shown: string, target: Con
         cause: error,
       });
     }
-    context.stderr.write(runningWithoutSafetySet(cliError(failure), shown));
+    context.stderr.write(runningWithoutSafetySet(cliError(failure), shown, manifest));
     return manifest;
   }
 }

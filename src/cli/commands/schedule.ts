@@ -8,14 +8,14 @@ import { systemdText } from '../../core/schedule/systemd';
 import { DEFAULT_EVERY, parseEvery } from '../../core/schedule/when';
 import type { CommandLine, FlagName } from '../args';
 import { backupsFolder, connectionTarget, retentionPolicy, setPrefix, type CliContext, type Command } from '../command';
-import { backupCommand } from './backup';
+import { BACKUP_PLACE_FLAGS, backupCommand } from './backup';
 
-/** Backup's flags a schedule passes on as given; the connection, folders and tools are resolved here first. */
-const PASSED_ON: readonly FlagName[] = backupCommand.flags.filter((name) => !['db', 'password-file', 'dir', 'prefix', 'pg-bin-dir', 'json'].includes(name));
+/** Backup's flags a schedule passes on as given; where it reads from and writes to is resolved here first. */
+const PASSED_ON: readonly FlagName[] = backupCommand.flags.filter((name) => !(BACKUP_PLACE_FLAGS as readonly FlagName[]).includes(name) && name !== 'json');
 
 export const scheduleCommand: Command = {
   name: 'schedule print',
-  flags: ['cron', 'systemd', 'every', 'db', 'dir', 'prefix', 'pg-bin-dir', 'password-file', ...PASSED_ON],
+  flags: ['cron', 'systemd', 'every', ...BACKUP_PLACE_FLAGS, ...PASSED_ON],
   positionals: [],
   summary:
     'print a crontab line (--cron) or a systemd user service and timer (--systemd) that run backup --every hourly, daily@HH:MM or a cron expression, for this folder and connection as they resolve here: absolute paths to node and this CLI, the connection without its password (read when it runs: --password-file, ~/.pgpass or PGPASSFILE, or for systemd PGPASSWORD in the environment file the service names), and the backup flags given',
@@ -33,6 +33,7 @@ export const scheduleCommand: Command = {
 /** The schedule, and whether a password given here (in the URL, PGPASSWORD) stays behind. */
 function scheduledBackup({ flags, given }: CommandLine, context: CliContext): { backup: ScheduledBackup; passwordLeftOut: boolean } {
   const times = parseEvery(flags.every ?? DEFAULT_EVERY);
+  // Checked now, as backup would check it: a schedule of a backup that refuses its flags fails every run, unseen.
   retentionPolicy(flags);
   const target = connectionTarget({ ...flags, passwordFile: undefined }, context);
   const folder = backupsFolder(flags, context);
