@@ -47,9 +47,31 @@ const pgCryptoPlugin = {
   },
 };
 
+/**
+ * The AWS SDK (src/core/offsite/sdk.ts) is a bundle of its own,
+ * dist/offsite-sdk.js, that the CLI and the extension load from beside
+ * themselves when an offsite command runs: it is as large as the rest of
+ * the CLI, and a plain backup, the CLI's start and the extension's
+ * activation must not pay for it.
+ */
+const offsiteSdkPlugin = {
+  name: 'offsite-sdk-apart',
+  setup(build) {
+    const sdkModule = path.join(__dirname, 'src', 'core', 'offsite', 'sdk.ts');
+    // `import('./sdk')` becomes a module that requires the SDK's bundle when first imported: a plain
+    // require, since the launcher runs the CLI's bundle in a vm.Script, where import() cannot load files.
+    build.onResolve({ filter: /^\.\/sdk$/ }, (args) => {
+      if (path.resolve(args.resolveDir, `${args.path}.ts`) !== sdkModule) return undefined;
+      return { path: 'offsite-sdk', namespace: 'offsite-sdk' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'offsite-sdk' }, () => ({ contents: "module.exports = require('./offsite-sdk.js');", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/offsite-sdk\.js$/ }, () => ({ path: './offsite-sdk.js', external: true }));
+  },
+};
+
 const entryPoints = tests
   ? { 'extension/suite': 'test/extension/suite/index.ts' }
-  : { cli: 'src/cli/launcher.ts', 'cli-main': 'src/cli/main.ts', extension: 'src/extension/extension.ts' };
+  : { cli: 'src/cli/launcher.ts', 'cli-main': 'src/cli/main.ts', extension: 'src/extension/extension.ts', 'offsite-sdk': 'src/core/offsite/sdk.ts' };
 
 async function main() {
   const context = await esbuild.context({
@@ -64,7 +86,7 @@ async function main() {
     sourcemap: !production,
     sourcesContent: false,
     logLevel: 'silent',
-    plugins: [problemMatcherPlugin, pgCryptoPlugin],
+    plugins: [problemMatcherPlugin, pgCryptoPlugin, offsiteSdkPlugin],
   });
   if (watch) {
     await context.watch();

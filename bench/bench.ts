@@ -11,7 +11,7 @@
  *                    at most 3: each round restores the whole database twice)
  *   BENCH_SECTIONS=prove,verify
  *                    only these sections (default all: backup, restore, prove,
- *                    verify, large value); each makes what it needs itself
+ *                    verify, push, large value); each makes what it needs itself
  *   BENCH_DEBUG=1    print the stack trace of an error, not just its message
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
@@ -28,13 +28,14 @@ import { largeValueSection } from './largeValueSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
 import { proveSection } from './proveSection';
+import { pushSection } from './pushSection';
 import { restoreSection } from './restoreSection';
 import type { BenchContext, BenchDatabase, BenchSection, SectionResult } from './section';
 import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, largeValueSection];
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, pushSection, largeValueSection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;

@@ -63,7 +63,23 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
+  encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
+  passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
+  recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
+  recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
+  identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
+  passwordFile: { flag: 'password-file', value: 'FILE' },
+  runIfBackupFails: { flag: 'run-if-backup-fails' },
+  schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
+  offsiteTarget: { flag: 'to', value: 'URL' },
+  offsiteSource: { flag: 'from', value: 'URL' },
+  remoteListing: { flag: 'remote', value: 'URL' },
+  offsiteAfterBackup: { flag: 'offsite', value: 'URL' },
+  offsiteEndpoint: { flag: 'endpoint', value: 'URL', env: 'AWS_ENDPOINT_URL_S3' },
+  offsiteRegion: { flag: 'region', value: 'REGION', env: 'AWS_REGION' },
+  offsitePathStyle: { flag: 'path-style' },
+  awsProfile: { flag: 'aws-profile', value: 'NAME', env: 'AWS_PROFILE' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

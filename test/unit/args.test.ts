@@ -1,6 +1,6 @@
 import { cliHint } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
-import { helpText, parseCommandLine } from '../../src/cli/args';
+import { helpText, parseCommandLine, usageOf } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
 import { buildPgDumpArgs } from '../../src/core/backup/backup';
 import { PulseError } from '../../src/core/errors';
@@ -42,6 +42,15 @@ describe('command line', () => {
         'public.audit_log',
         '--keep-safety',
         '0',
+        '--offsite',
+        's3://team-backups/factory',
+        '--endpoint',
+        'http://127.0.0.1:9000',
+        '--region',
+        'eu-central-1',
+        '--path-style',
+        '--aws-profile',
+        'backups',
         '--json',
       ],
       COMMANDS,
@@ -73,7 +82,37 @@ describe('command line', () => {
       prove: false,
       scratchDb: undefined,
       only: undefined,
+      to: undefined,
+      from: undefined,
+      remote: undefined,
+      offsite: 's3://team-backups/factory',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-central-1',
+      pathStyle: true,
+      awsProfile: 'backups',
+      encrypt: false,
+      passphraseFile: undefined,
+      recipients: [],
+      recipientsFile: undefined,
+      identityFile: undefined,
+      passwordFile: undefined,
+      runIfBackupFails: false,
+      every: undefined,
+      cron: false,
+      systemd: false,
     });
+  });
+
+  it('push needs --to and pull needs --from; list and prune take --remote; the storage flags are theirs alone', () => {
+    const push = parseCommandLine(['push', 'app_20250901_173948', '--to', 's3://b-1/p', '--keep', '3'], COMMANDS);
+    assert.deepEqual([push.command, push.positionals, push.flags.to, push.flags.keep, push.flags.pathStyle], ['push', ['app_20250901_173948'], 's3://b-1/p', 3, false]);
+    const pull = parseCommandLine(['pull', 'app_20250901_173948', '--from', 's3://b-1/p', '--endpoint', 'https://s.example'], COMMANDS);
+    assert.deepEqual([pull.flags.from, pull.flags.endpoint], ['s3://b-1/p', 'https://s.example']);
+    assert.equal(parseCommandLine(['list', '--remote', 's3://b-1'], COMMANDS).flags.remote, 's3://b-1');
+    assert.equal(parseCommandLine(['prune', '--remote', 's3://b-1', '--keep', '2'], COMMANDS).flags.remote, 's3://b-1');
+    assert.match(usageErrorOf(['push', 'app_20250901_173948']).message, /push needs --to/);
+    assert.match(usageErrorOf(['pull', 'app_20250901_173948', '--to', 's3://b-1']).message, /pull does not take --to/);
+    assert.match(usageErrorOf(['restore', 'app_20250901_173948', '--endpoint', 'https://s.example']).message, /restore does not take --endpoint/);
   });
 
   it('reads the retention rules of backup and prune, and refuses --keep with --keep-last, or a rule below 0', () => {
@@ -127,6 +166,35 @@ describe('command line', () => {
     assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
     assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
     assert.match(cliHint(usageErrorOf(['show']).hint ?? []), /usage: pulse-backup show <SET_ID>/);
+  });
+
+  it("guard takes everything after -- as its command, flags of the command's own included, and needs one", () => {
+    const parsed = parseCommandLine(['guard', '--prefix', 'app', '--run-if-backup-fails', '--', 'supabase', 'db', 'reset', '--debug', '--', 'x'], COMMANDS);
+    assert.equal(parsed.command, 'guard');
+    assert.deepEqual(parsed.rest, ['supabase', 'db', 'reset', '--debug', '--', 'x']);
+    assert.deepEqual(parsed.positionals, []);
+    assert.equal(parsed.flags.prefix, 'app');
+    assert.equal(parsed.flags.runIfBackupFails, true);
+    assert.equal(usageErrorOf(['guard', '--prefix', 'app']).message, 'guard needs the command to run after --, e.g. pulse-backup guard -- supabase db reset');
+    assert.equal(usageErrorOf(['guard', 'supabase', 'db', 'reset']).message, 'unexpected argument "supabase"');
+    assert.equal(usageErrorOf(['guard', '--keep', '3', '--', 'true']).message, 'guard does not take --keep');
+    assert.equal(usageErrorOf(['backup', '--', 'true']).message, 'unexpected argument "true"');
+    assert.match(usageOf(COMMANDS.find((command) => command.name === 'guard')!), / -- COMMAND\.\.\.$/);
+  });
+
+  it('reads schedule print as one command of two words, and keeps the flags as given to pass them on', () => {
+    const parsed = parseCommandLine(['schedule', 'print', '--cron', '--every', '*/30 * * * *', '--schema', 'public', '--schema', 'app', '--prove', '--keep-daily', '7'], COMMANDS);
+    assert.equal(parsed.command, 'schedule print');
+    assert.equal(parsed.flags.cron, true);
+    assert.equal(parsed.flags.every, '*/30 * * * *');
+    assert.deepEqual(parsed.given, { cron: true, every: '*/30 * * * *', schema: ['public', 'app'], prove: true, 'keep-daily': '7' });
+    assert.equal(usageErrorOf(['schedule']).message, 'schedule needs print');
+    assert.match(cliHint(usageErrorOf(['schedule']).hint ?? []), /usage: pulse-backup schedule print \[--cron\] \[--systemd\]/);
+    assert.equal(usageErrorOf(['schedule', 'show']).message, 'schedule needs print');
+    assert.equal(usageErrorOf(['schedule', 'print', '--json']).message, 'schedule print does not take --json');
+    assert.deepEqual(parseCommandLine(['schedule', 'print', '--help'], COMMANDS).positionals, ['schedule print']);
+    assert.match(helpText(COMMANDS, 'schedule print'), /^pulse-backup schedule print \[--cron\]/);
+    assert.match(helpText(COMMANDS, 'schedule'), /^pulse-backup schedule print /);
   });
 
   it('treats no arguments, help and --help as a request for help', () => {

@@ -2,7 +2,10 @@
 import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { diffCommand } from './diff';
+import { guardCommand } from './guard';
+import { scheduleCommand } from './schedule';
 import { listCommand, showCommand } from './list';
+import { pullCommand, pushCommand } from './offsite';
 import { restoreCommand } from './restore';
 import { proveCommand } from './prove';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
@@ -17,6 +20,10 @@ export const COMMANDS: readonly Command[] = [
   proveCommand,
   diffCommand,
   restoreCommand,
+  guardCommand,
+  scheduleCommand,
+  pushCommand,
+  pullCommand,
   pruneCommand,
   pinCommand,
   unpinCommand,

@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DumpDigests } from '../backup/dumpDigests';
 import { DumpReader } from '../pg/dumpReader';
+import type { SetKeys } from '../codecs/codecs';
+import { readSetFile as readStoredSetFile } from '../codecs/setFileReader';
 import type { BackupFileType, ManifestTableDigest } from '../sets/manifest';
 import type { ProofPlan } from './plan';
 import { DataFileStatementCheck, type DataFileStatements } from './dataFileStatements';
@@ -35,6 +37,8 @@ export interface FileReadingOptions {
   /** Collect the statements that make its schema (schemaStatements.ts). */
   schema?: boolean;
   signal?: AbortSignal;
+  /** What decrypts an encrypted file: its sha256 is of the bytes as stored, the rest of what they hold. */
+  keys?: SetKeys;
 }
 
 /**
@@ -45,7 +49,7 @@ export interface FileReadingOptions {
  */
 export function readPlannedFiles(
   plan: ProofPlan,
-  options: { sha256: boolean; clientEncoding: string; signal: AbortSignal | undefined },
+  options: { sha256: boolean; clientEncoding: string; signal: AbortSignal | undefined; keys?: SetKeys | undefined },
 ): Map<BackupFileType, Promise<FileReading>> {
   const bothWays = plan.paths.length > 1;
   const readings = new Map<BackupFileType, Promise<FileReading>>();
@@ -55,6 +59,7 @@ export function readPlannedFiles(
       sha256: options.sha256 && load.sha256 !== null,
       ...(load.type === 'data' ? { data: { clientEncoding: options.clientEncoding } } : { schema: bothWays }),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.keys ? { keys: options.keys } : {}),
     });
     // Awaited when its way gets there: a way that fails first never does.
     reading.catch(() => undefined);
@@ -76,11 +81,13 @@ export async function readSetFile(file: string, options: FileReadingOptions): Pr
       : schema
         ? new DumpReader(schema.readerOptions())
         : undefined;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal: options.signal })) {
-    hash?.update(chunk as Buffer);
-    reader?.push(chunk as Buffer);
+  if (reader) {
+    // Decrypted on the way, for an encrypted file; the sha256 is of the bytes as stored.
+    for await (const chunk of readStoredSetFile(file, { keys: options.keys, signal: options.signal, onStored: hash ? (stored) => hash.update(stored) : undefined })) reader.push(chunk);
+    reader.end();
+  } else if (hash) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal: options.signal })) hash.update(chunk as Buffer);
   }
-  reader?.end();
   return {
     ...(hash ? { sha256: hash.digest('hex') } : {}),
     ...(digests && statements ? { data: { tables: digests.tableDigests(), statements: statements.end() } } : {}),

@@ -13,7 +13,7 @@
 import { hint, option } from '../hint';
 import type pg from 'pg';
 import { openSession } from '../connection/session';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
@@ -39,6 +39,8 @@ import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
 import { loadPlatform, platformSql } from '../supabase/platformCopy';
 import type { ContainerTools } from '../supabase/docker';
 import type { SchemaEntryDigest } from '../backup/dumpDigests';
+import type { SetKeys } from '../codecs/codecs';
+import { unlockSetFiles } from '../codecs/setFileReader';
 
 export interface ProveOptions {
   folder: string;
@@ -63,6 +65,8 @@ export interface ProveOptions {
   record?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ProveProgress) => void;
+  /** What decrypts an encrypted set (proved on its files' headers before any scratch database is made). */
+  keys?: SetKeys;
 }
 
 export type ProveProgress =
@@ -127,6 +131,12 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
       hint: hint`prove on a local server (loopback or a local socket; ${option('scratchDatabase', 'URL')} names one), or pass ${option('allowRemote')} if you really mean that server`,
     });
   }
+  // A wrong passphrase is one line before any scratch database is made; a damaged file is the proof's finding.
+  await unlockSetFiles(
+    set.files.map((file) => join(options.folder, file.name)),
+    options.keys ?? {},
+    { damagedIsAFinding: true },
+  );
   const profile = set.manifest?.profile?.name ?? 'plain';
   const digestsFrom: ProofRecord['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
   const control = await ScratchControl.open(scratchTarget, options.signal);
@@ -134,7 +144,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   let outcomes: PathOutcome[];
   let digests: ManifestDigests;
   try {
-    digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal));
+    digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal, options.keys));
     if (digestsFrom === 'complete file') notes.push('the set recorded no digests (it was made before they were): the read-back was compared with its complete file');
     await control.assertMayCreate();
     const swept = await control.sweep();
@@ -157,7 +167,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     // A verification newer than every file of the set vouches for their sha256; otherwise they are hashed while they load.
     const verified = await recentVerification(options.folder, set);
     const checkedAlready = verified?.groups.find((group) => group.name === 'post-backup')?.checks.find((check) => check.id === 'checksums')?.status === 'pass';
-    const readings = readPlannedFiles(plan, { sha256: !checkedAlready, clientEncoding: digests.settings.clientEncoding, signal: options.signal });
+    const readings = readPlannedFiles(plan, { sha256: !checkedAlready, clientEncoding: digests.settings.clientEncoding, signal: options.signal, keys: options.keys });
     const bothWays = plan.paths.length > 1;
     const context: ProofContext = { options, set, digests, profile, control, tools, platform, readings, completeSchemaEqual: bothWays ? settleable() : undefined };
     outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path, databases.get(path.path)!)));
@@ -340,7 +350,7 @@ async function compareReadBack(
   if (different.length > 0) {
     const reader: ReadbackSession = { target, tools: context.tools, env: options.env, signal: options.signal };
     const explained = different.slice(0, MAX_DIFFERENCES_PER_KIND).map((comparison) => comparison.table);
-    const details = await changedRows(rowFilesOf(path, set, options.folder), reader, digests.settings, explained, facts);
+    const details = await changedRows(rowFilesOf(path, set, options.folder), reader, digests.settings, explained, facts, options.keys);
     for (const comparison of different) {
       if (comparison.state !== 'different') continue;
       const name = qualifiedName(comparison.table.schema, comparison.table.name);
@@ -349,7 +359,7 @@ async function compareReadBack(
     }
   }
   result.schemaEqual = schema.digest === digests.schema.digest;
-  if (!result.schemaEqual) add('schema', 'schema', await explainSchema(path, set, options.folder, digests, schema.entries));
+  if (!result.schemaEqual) add('schema', 'schema', await explainSchema(path, set, options.folder, digests, schema.entries, options.keys));
   for (const sequence of compareSequences(digests, facts)) add('sequence', sequence.name, `expected ${sequence.expected}, found ${sequence.found}`);
   for (const view of compareMaterializedViews(set.manifest?.materializedViews ?? [], facts)) add('materialized-view', view.name, `expected ${view.expected}, found ${view.found}`);
   if (set.manifest && facts.largeObjects !== set.manifest.largeObjects) {
@@ -414,12 +424,19 @@ async function schemaOfComplete(context: ProofContext, dataLoad: DataLoadRows | 
  * restored from, or — when that file no longer holds what the backup
  * recorded — against the set's other file that still does.
  */
-async function explainSchema(path: ProofPathPlan, set: ListedSet, folder: string, digests: ManifestDigests, observed: readonly SchemaEntryDigest[]): Promise<string> {
+async function explainSchema(
+  path: ProofPathPlan,
+  set: ListedSet,
+  folder: string,
+  digests: ManifestDigests,
+  observed: readonly SchemaEntryDigest[],
+  keys: SetKeys | undefined,
+): Promise<string> {
   const files = schemaFilesOf(path, set, folder);
   let reference: SchemaEntryDigest[] | undefined;
   let note = '';
   for (const [index, file] of files.entries()) {
-    const { entries, digest } = await schemaEntriesOf(file);
+    const { entries, digest } = await schemaEntriesOf(file, undefined, keys);
     if (digest === digests.schema.digest) {
       reference = entries;
       if (index > 0) note = ` (${basename(files[0])} no longer holds the schema the backup recorded; compared with ${basename(file)}, which does)`;

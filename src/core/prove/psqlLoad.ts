@@ -3,11 +3,12 @@
  * command line a person runs (plan.ts): nothing when it loaded, else psql's
  * first error in one line, with what to do.
  */
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { ConnectionTarget } from '../connection/target';
 import { redactText } from '../connection/redact';
-import { PulseError } from '../errors';
+import { PulseError, toPulseError } from '../errors';
+import type { SetKeys } from '../codecs/codecs';
+import { setFileStream } from '../codecs/setFileReader';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { onLines } from '../process/lines';
 import { toolStartError } from '../process/toolProcess';
@@ -17,7 +18,7 @@ import { proofRestoreHint } from './words';
 export async function loadSetFile(
   tools: ClientTools,
   target: ConnectionTarget,
-  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal },
+  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal; keys?: SetKeys },
   load: ProofLoad,
 ): Promise<string | undefined> {
   const psql = startPgTool(tools, 'psql', target, load.args, { env: options.env, stdin: load.viaStdin ? 'pipe' : 'ignore', stdout: 'ignore', signal: options.signal });
@@ -25,13 +26,20 @@ export async function loadSetFile(
   onLines(psql.stderr, (line) => {
     if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
   });
+  let unreadable: string | undefined;
   if (load.viaStdin && psql.stdin) {
-    const input = createReadStream(load.file, { highWaterMark: 1024 * 1024 });
-    input.on('error', () => psql.kill('SIGKILL'));
+    // Decrypted on the way, for an encrypted file: psql reads SQL only.
+    const input = setFileStream(load.file, { keys: options.keys });
+    input.on('error', (error: Error) => {
+      unreadable = toPulseError(error).message;
+      psql.kill('SIGKILL');
+    });
+    psql.stdin.on('error', () => undefined);
     input.pipe(psql.stdin);
   }
   const exit = await psql.exited;
   throwIfCancelled(options.signal);
+  if (unreadable !== undefined) return `cannot be read: ${unreadable}`;
   if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
   if (exit.exitCode === 0) return undefined;
   const errorIndex = stderr.findIndex((line) => /ERROR:|FATAL:/.test(line));

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
 import type { ProfileRecord } from '../backup/profile';
+import type { EncryptionRecord } from '../crypto/keySources';
 
 export const MANIFEST_FORMAT = 'pulse-backup-manifest';
 export const MANIFEST_VERSION = 1;
@@ -50,8 +51,14 @@ export interface Manifest {
   /** ISO 8601 start time of the backup. */
   startedAt: string;
   durationMs: number;
-  /** 'backup' for a normal set, 'safety' for one taken automatically before a restore. */
+  /** 'backup' for a normal set, 'safety' for one taken automatically before a restore, or by `guard` before a command. */
   purpose: 'backup' | 'safety';
+  /**
+   * A safety set taken by `guard`: the command it was taken before, as its
+   * program and first plain words (`supabase db reset`, never an option or a
+   * URL). Absent for a restore's safety set.
+   */
+  takenBefore?: string;
   database: {
     host: string;
     port: number;
@@ -89,6 +96,13 @@ export interface Manifest {
    * (dumpDigests.ts); absent in manifests written before digests.
    */
   digests?: ManifestDigests;
+  /**
+   * The files are encrypted (`….sql.age`), and how: with a passphrase, or to
+   * these age recipients (public keys). Never a secret. Absent: plain SQL.
+   * The files' sizes and sha256 are of the encrypted files; the digests are
+   * of the SQL inside.
+   */
+  encryption?: EncryptionRecord;
 }
 
 /** The content digests of a set, taken from pg_dump's stream as it was written (no second read of the database). */
@@ -131,6 +145,11 @@ export interface ManifestSequenceValue {
   /** As setval writes it (a bigint, so text). */
   value: string;
   called: boolean;
+}
+
+/** Why a safety set was taken, for every view: "before supabase db reset", "before a restore". */
+export function safetySetOccasion(manifest: Pick<Manifest, 'takenBefore'> | undefined): string {
+  return manifest?.takenBefore === undefined ? 'before a restore' : `before ${manifest.takenBefore}`;
 }
 
 /** Reads and checks a manifest; a damaged one is an error, not a crash. */

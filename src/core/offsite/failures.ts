@@ -1,0 +1,162 @@
+/**
+ * What the storage's answers mean, in one line that names the bucket and
+ * the key and says what to do: no credentials, wrong ones, access denied,
+ * no such bucket, the wrong region, a clock too far off, no way to reach
+ * the endpoint. Pure: it reads the SDK's error as data (its name, code,
+ * HTTP status and headers, a network error's code), so every case is
+ * unit-tested without a server. Nothing the SDK says is passed on without
+ * `redactRemoteText`: a signed URL or a secret never reaches a person.
+ */
+import { PulseError, type PulseErrorCode } from '../errors';
+import { hint, option, seeDetails, type Hint } from '../hint';
+
+export interface FailureContext {
+  bucket: string;
+  key?: string;
+  /** The endpoint as `describeEndpoint` words it. */
+  where: string;
+  region?: string;
+  profile?: string;
+  /** Secrets to blank wherever they appear. */
+  secrets: readonly string[];
+}
+
+interface ErrorFacts {
+  name: string;
+  code: string;
+  status: number | undefined;
+  message: string;
+  /** x-amz-bucket-region: where the bucket really is. */
+  bucketRegion: string | undefined;
+  /** The network error's code (ECONNREFUSED, ENOTFOUND, …), where it is one. */
+  networkCode: string | undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  TimeoutError: 'timed out',
+};
+
+export function remoteFailure(error: unknown, context: FailureContext): PulseError {
+  if (error instanceof PulseError) return error;
+  const facts = factsOf(error);
+  const object = `s3://${context.bucket}${context.key ? `/${context.key}` : ''}`;
+  const make = (code: PulseErrorCode, message: string, advice: Hint) =>
+    new PulseError(code, redactRemoteText(message, context.secrets), {
+      hint: advice,
+      details: redactRemoteText(`${facts.name} ${facts.code} HTTP ${facts.status ?? '-'}: ${facts.message}`, context.secrets),
+      cause: error,
+    });
+
+  if (facts.name === 'CredentialsProviderError' || /could not load credentials|credential is missing|resolved credential object is not valid/i.test(facts.message)) {
+    const profile = context.profile ? `the profile "${context.profile}" has no usable keys` : 'no AWS credentials were found';
+    return make('offsite-no-credentials', `cannot sign in to ${context.where} for s3://${context.bucket}: ${profile}`, credentialsAdvice());
+  }
+  if (/region is missing/i.test(facts.message)) {
+    return make('offsite-wrong-region', `no region for s3://${context.bucket}`, hint`pass ${option('offsiteRegion', 'REGION')} (the bucket's region, e.g. eu-west-1)`);
+  }
+  if (facts.networkCode !== undefined || facts.name === 'TimeoutError' || /socket hang up|getaddrinfo/i.test(facts.message)) {
+    const why = NETWORK_WORDS[facts.networkCode ?? facts.name] ?? 'no answer';
+    return make(
+      'offsite-unreachable',
+      `cannot reach ${context.where} (${why}) for ${object}`,
+      hint`check the network and ${option('offsiteEndpoint')}, then run it again; nothing was changed there`,
+    );
+  }
+  if (facts.code === 'RequestTimeTooSkewed') {
+    return make(
+      'offsite-clock-skew',
+      `${context.where} refused ${object}: this machine's clock is too far off`,
+      hint`set the clock right (turn on network time), then run it again`,
+    );
+  }
+  const wrongRegion =
+    facts.bucketRegion !== undefined && facts.bucketRegion !== context.region
+      ? facts.bucketRegion
+      : /^(PermanentRedirect|AuthorizationHeaderMalformed|IllegalLocationConstraintException)$/.test(facts.code) || facts.status === 301
+        ? ([...facts.message.matchAll(/'([a-z]{2}(?:-[a-z]+)+-\d)'/g)]
+            .map((match) => match[1])
+            .filter((region) => region !== context.region)
+            .pop() ?? '')
+        : undefined;
+  if (wrongRegion !== undefined) {
+    const inRegion = wrongRegion === '' ? 'in another region' : `in ${wrongRegion}`;
+    return make(
+      'offsite-wrong-region',
+      `the bucket ${context.bucket} is ${inRegion}, not ${context.region ?? 'the one given'}`,
+      hint`pass ${option('offsiteRegion', wrongRegion === '' ? 'REGION' : wrongRegion)}`,
+    );
+  }
+  if (facts.code === 'NoSuchBucket' || (facts.status === 404 && context.key === undefined)) {
+    return make(
+      'offsite-bucket-not-found',
+      `the bucket ${context.bucket} does not exist at ${context.where}`,
+      hint`create it, or check the bucket's name in the s3:// URL and ${option('offsiteEndpoint')}`,
+    );
+  }
+  if (/^(InvalidAccessKeyId|SignatureDoesNotMatch|InvalidToken|ExpiredToken|TokenRefreshRequired|InvalidClientTokenId|UnrecognizedClientException)$/.test(facts.code)) {
+    return make(
+      'offsite-access-denied',
+      `${context.where} rejected the credentials for ${object} (${facts.code})`,
+      hint`check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the keys of the profile named with ${option('awsProfile')}) are this storage's and current`,
+    );
+  }
+  if (facts.code === 'AccessDenied' || facts.code === 'AllAccessDisabled' || facts.status === 403) {
+    return make(
+      'offsite-access-denied',
+      `access denied to ${object} at ${context.where}`,
+      hint`give these credentials s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload on the bucket, or use other credentials`,
+    );
+  }
+  const answer = [facts.code || facts.name, facts.status ? `HTTP ${facts.status}` : ''].filter(Boolean).join(', ');
+  return make('offsite-failed', `${context.where} answered ${answer || 'with an error'} for ${object}`, hint`run it again; if it keeps failing, ${seeDetails()}`);
+}
+
+function credentialsAdvice(first = 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'): Hint {
+  return hint`${first}, or name a profile of ~/.aws/credentials with ${option('awsProfile', 'NAME')}`;
+}
+
+function factsOf(error: unknown): ErrorFacts {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const metadata = (record.$metadata ?? {}) as { httpStatusCode?: unknown };
+  const response = (record.$response ?? {}) as { statusCode?: unknown; headers?: Record<string, unknown> };
+  const headers = response.headers ?? {};
+  const status = typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : typeof response.statusCode === 'number' ? response.statusCode : undefined;
+  const ownCode = text(record.code) ?? text(record.errno);
+  const cause = record.cause as Record<string, unknown> | undefined;
+  const causeCode = cause && typeof cause === 'object' ? text(cause.code) : undefined;
+  const networkCode = [ownCode, causeCode].find((code) => code !== undefined && NETWORK_CODES.has(code));
+  return {
+    name: text(record.name) ?? 'Error',
+    code: text(record.Code) ?? (ownCode && !NETWORK_CODES.has(ownCode) ? ownCode : undefined) ?? text(record.name) ?? '',
+    status,
+    message: text(record.message) ?? String(error),
+    bucketRegion: text(headers['x-amz-bucket-region']) ?? text(record.BucketRegion) ?? text(record.Region),
+    networkCode,
+  };
+}
+
+/**
+ * Text from the SDK or a server made safe to print: a signed URL's query
+ * (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token), an
+ * Authorization header's signature, credentials in a URL, and every known
+ * secret, blanked.
+ */
+export function redactRemoteText(text: string, secrets: readonly string[] = []): string {
+  let safe = text
+    .replace(/(https?:\/\/[^\s"'<>]*?)\?[^\s"'<>]*X-Amz-[^\s"'<>]*/gi, '$1?****')
+    .replace(/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"'<>]+/gi, '$1****')
+    .replace(/(Signature=)[0-9a-f]{16,}/gi, '$1****')
+    .replace(/(Credential=)[^,\s]+/gi, '$1****')
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1****@');
+  for (const secret of secrets) if (secret.length >= 4) safe = safe.split(secret).join('****');
+  return safe;
+}

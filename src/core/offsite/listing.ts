@@ -1,0 +1,148 @@
+/**
+ * The sets of a remote, newest first, each with a status read from the
+ * objects themselves: `complete` (its manifest, written last, is there and
+ * every object it names is there at its size), `incomplete` (objects but no
+ * manifest: a push that died or is still under way — never counted as
+ * good), `damaged` (a manifest that cannot be read, or an object missing or
+ * of another size).
+ */
+import type { _Object } from '@aws-sdk/client-s3';
+import { parseSetId, parseTimestamp } from '../sets/naming';
+import type { Remote } from './client';
+import { keyPrefix, manifestKey, setOfKey } from './remote';
+import { parseRemoteManifest, type RemoteManifest, type StoredFile } from './remoteManifest';
+
+export type RemoteSetStatus = 'complete' | 'incomplete' | 'damaged';
+
+export interface RemoteSet {
+  id: string;
+  prefix: string;
+  timestamp: string;
+  /** ISO 8601: the backup's start, or the time in the set's name. */
+  createdAt: string;
+  status: RemoteSetStatus;
+  /** Why it is not complete, one line each. */
+  problems: string[];
+  /** What is stored (from the manifest; for a set without one, the objects there are). */
+  files: StoredFile[];
+  totalBytes: number;
+  purpose: 'backup' | 'safety';
+  /** When its manifest was written. */
+  pushedAt?: string;
+  /** When the newest of its objects was written (what tells a push that died from one under way). */
+  lastWrittenAt?: string;
+  /** `s3://…` of the set's folder. */
+  url: string;
+  manifest?: RemoteManifest;
+}
+
+export interface RemoteObject {
+  key: string;
+  bytes: number;
+  lastModified?: Date;
+}
+
+/** Every object under the remote's prefix (one ListObjectsV2 page per 1,000). */
+export async function listObjects(remote: Remote, under = keyPrefix(remote.location), signal?: AbortSignal): Promise<RemoteObject[]> {
+  const objects: RemoteObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await remote.s3
+      .send(new remote.sdk.ListObjectsV2Command({ Bucket: remote.location.bucket, Prefix: under, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal: signal })
+      .catch((error: unknown) => {
+        throw remote.failure(error);
+      });
+    for (const item of page.Contents ?? ([] as _Object[])) {
+      if (item.Key !== undefined) objects.push({ key: item.Key, bytes: item.Size ?? 0, ...(item.LastModified ? { lastModified: item.LastModified } : {}) });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+export async function listRemoteSets(remote: Remote, signal?: AbortSignal): Promise<RemoteSet[]> {
+  const groups = new Map<string, RemoteObject[]>();
+  for (const object of await listObjects(remote, undefined, signal)) {
+    const inSet = setOfKey(remote.location, object.key);
+    if (!inSet) continue;
+    groups.set(inSet.setId, [...(groups.get(inSet.setId) ?? []), object]);
+  }
+  const sets: RemoteSet[] = [];
+  for (const [id, objects] of groups) sets.push(await describeSet(remote, id, objects, signal));
+  return sets.sort((first, second) => second.timestamp.localeCompare(first.timestamp) || second.id.localeCompare(first.id));
+}
+
+async function describeSet(remote: Remote, id: string, objects: RemoteObject[], signal?: AbortSignal): Promise<RemoteSet> {
+  const parsed = parseSetId(id)!;
+  const key = manifestKey(remote.location, id);
+  const base = {
+    id,
+    prefix: parsed.prefix,
+    timestamp: parsed.timestamp,
+    createdAt: parseTimestamp(parsed.timestamp).toISOString(),
+    purpose: 'backup' as const,
+    url: remote.url(id),
+    ...lastWritten(objects),
+  };
+  const byName = new Map(objects.map((object) => [object.key.slice(object.key.lastIndexOf('/') + 1), object]));
+  const asStored = (): StoredFile[] =>
+    objects
+      .filter((object) => object.key !== key)
+      .map((object) => ({ type: 'complete', name: object.key.slice(object.key.lastIndexOf('/') + 1), bytes: object.bytes, sha256: '' }));
+  if (!objects.some((object) => object.key === key)) {
+    const files = asStored();
+    return { ...base, status: 'incomplete', problems: ['no manifest: a push that did not finish (or is still under way)'], files, totalBytes: sum(files) };
+  }
+  let manifest: RemoteManifest;
+  try {
+    manifest = parseRemoteManifest(await readText(remote, key, signal), remote.url(id, key.slice(key.lastIndexOf('/') + 1)));
+  } catch (error) {
+    const files = asStored();
+    return { ...base, status: 'damaged', problems: [`its manifest cannot be read: ${error instanceof Error ? error.message : String(error)}`], files, totalBytes: sum(files) };
+  }
+  const problems = manifest.offsite.stored.flatMap((file) => {
+    const object = byName.get(file.name);
+    if (!object) return [`${file.name} is missing`];
+    if (object.bytes !== file.bytes) return [`${file.name} has ${object.bytes} bytes, not ${file.bytes}`];
+    return [];
+  });
+  return {
+    ...base,
+    createdAt: manifest.startedAt,
+    purpose: manifest.purpose,
+    status: problems.length === 0 ? 'complete' : 'damaged',
+    problems,
+    files: manifest.offsite.stored,
+    totalBytes: sum(manifest.offsite.stored),
+    pushedAt: manifest.offsite.pushedAt,
+    manifest,
+  };
+}
+
+/** A small object (a manifest) as text. */
+export async function readText(remote: Remote, key: string, signal?: AbortSignal): Promise<string> {
+  const text = await readTextIfThere(remote, key, signal);
+  if (text === undefined) throw remote.failure(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', Code: 'NoSuchKey' }), key);
+  return text;
+}
+
+/** A small object as text; undefined when there is no such key. */
+export async function readTextIfThere(remote: Remote, key: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const answer = await remote.s3.send(new remote.sdk.GetObjectCommand({ Bucket: remote.location.bucket, Key: key }), { abortSignal: signal });
+    return (await answer.Body?.transformToString('utf8')) ?? '';
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw remote.failure(error, key);
+  }
+}
+
+function lastWritten(objects: readonly RemoteObject[]): { lastWrittenAt?: string } {
+  const times = objects.flatMap((object) => (object.lastModified ? [object.lastModified.getTime()] : []));
+  return times.length === 0 ? {} : { lastWrittenAt: new Date(Math.max(...times)).toISOString() };
+}
+
+function sum(files: readonly { bytes: number }[]): number {
+  return files.reduce((total, file) => total + file.bytes, 0);
+}

@@ -1,0 +1,139 @@
+/**
+ * `pull`: a remote copy brought into the backups folder, all or nothing.
+ * Under the folder's lock (as a backup holds it), each object is streamed
+ * into a hidden file and checked against the remote manifest's size and
+ * SHA-256 (transfer.ts); only when every one matches is the set's own
+ * manifest written (hidden), the files renamed into place and the manifest
+ * last — the same order a backup uses, so a pull killed among the renames
+ * is finished or removed by the next run that takes the folder
+ * (sets/leftovers.ts). A damaged object leaves nothing behind. A set that is
+ * already in the folder is left alone: the same one is "already here", a
+ * different one under the same id is an error, never overwritten.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PulseError } from '../errors';
+import { syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
+import { acquireFolderLock } from '../files/folderLock';
+import type { HashedFileWriter } from '../files/hashedFileWriter';
+import { hint, option } from '../hint';
+import { listSets } from '../sets/listing';
+import type { Manifest } from '../sets/manifest';
+import { manifestNameFor, parseSetId } from '../sets/naming';
+import { openRemote, type Remote, type RemoteConnection } from './client';
+import { readTextIfThere } from './listing';
+import { manifestKey, objectKey } from './remote';
+import { localManifestOf, parseRemoteManifest, type RemoteManifest } from './remoteManifest';
+import { downloadFile } from './transfer';
+
+export type PullProgress =
+  | { kind: 'connected'; where: string; url: string }
+  | { kind: 'file-start'; name: string; bytes: number }
+  | { kind: 'file-progress'; name: string; received: number; bytes: number }
+  | { kind: 'file-done'; name: string; bytes: number }
+  | { kind: 'placing' };
+
+export interface PullOptions extends RemoteConnection {
+  folder: string;
+  setId: string;
+  signal?: AbortSignal;
+  onProgress?: (event: PullProgress) => void;
+}
+
+export interface PullResult {
+  setId: string;
+  folder: string;
+  manifest: Manifest;
+  bytes: number;
+  durationMs: number;
+  /** The same set was in the folder already: nothing was downloaded. */
+  alreadyHere: boolean;
+}
+
+export async function pullSet(options: PullOptions): Promise<PullResult> {
+  const started = performance.now();
+  const parsed = parseSetId(options.setId);
+  if (!parsed)
+    throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
+  const remote = await openRemote(options);
+  try {
+    options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(options.setId) });
+    const remoteManifest = await remoteManifestFor(remote, options.setId, options.signal);
+    const manifest = localManifestOf(remoteManifest);
+    const bytes = remoteManifest.offsite.stored.reduce((sum, file) => sum + file.bytes, 0);
+    await mkdir(options.folder, { recursive: true });
+    const lock = await acquireFolderLock(options.folder, 'pull');
+    try {
+      if (await alreadyHere(options.folder, manifest))
+        return { setId: options.setId, folder: options.folder, manifest, bytes, durationMs: performance.now() - started, alreadyHere: true };
+      await placeSet(remote, options, remoteManifest, manifest);
+    } finally {
+      await lock.release();
+    }
+    return { setId: options.setId, folder: options.folder, manifest, bytes, durationMs: performance.now() - started, alreadyHere: false };
+  } finally {
+    remote.s3.destroy();
+  }
+}
+
+async function remoteManifestFor(remote: Remote, setId: string, signal?: AbortSignal): Promise<RemoteManifest> {
+  const key = manifestKey(remote.location, setId);
+  const text = await readTextIfThere(remote, key, signal);
+  if (text === undefined) {
+    throw new PulseError('offsite-set-not-found', `no complete set ${setId} at ${remote.url()}`, {
+      hint: hint`list the remote's sets with list and ${option('remoteListing', remote.url())}`,
+    });
+  }
+  return parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
+}
+
+/** The same set in the folder: true; a different one, or files of one, under its names: an error. */
+async function alreadyHere(folder: string, manifest: Manifest): Promise<boolean> {
+  const local = (await listSets(folder)).find((set) => set.id === manifest.id);
+  const names = [...manifest.files.map((file) => file.name), manifestNameFor(manifest.prefix, manifest.timestamp)];
+  if (!local && !names.some((name) => existsSync(join(folder, name)))) return false;
+  const same =
+    local?.status === 'complete' &&
+    local.manifest !== undefined &&
+    manifest.files.every((file) => local.manifest!.files.some((mine) => mine.name === file.name && mine.sha256 === file.sha256 && mine.bytes === file.bytes));
+  if (same) return true;
+  throw new PulseError(
+    'offsite-set-conflict',
+    `${folder} already holds ${local ? `a ${local.status === 'complete' ? 'different' : local.status} set` : 'files'} named ${manifest.id}`,
+    {
+      hint: hint`it stays as it is; pull into another folder with ${option('backupsFolder')}`,
+    },
+  );
+}
+
+async function placeSet(remote: Remote, options: PullOptions, remoteManifest: RemoteManifest, manifest: Manifest): Promise<void> {
+  const writers: HashedFileWriter[] = [];
+  let pendingManifest: PendingFile | undefined;
+  try {
+    for (const file of remoteManifest.offsite.stored) {
+      options.onProgress?.({ kind: 'file-start', name: file.name, bytes: file.bytes });
+      writers.push(
+        await downloadFile(remote, {
+          key: objectKey(remote.location, options.setId, file.name),
+          path: join(options.folder, file.name),
+          bytes: file.bytes,
+          sha256: file.sha256,
+          signal: options.signal,
+          onBytes: (received) => options.onProgress?.({ kind: 'file-progress', name: file.name, received, bytes: file.bytes }),
+        }),
+      );
+      options.onProgress?.({ kind: 'file-done', name: file.name, bytes: file.bytes });
+    }
+    options.onProgress?.({ kind: 'placing' });
+    pendingManifest = await writeHiddenFile(join(options.folder, manifestNameFor(manifest.prefix, manifest.timestamp)), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const writer of writers) await writer.commit();
+    await syncFolder(options.folder);
+    await pendingManifest.commit();
+  } catch (error) {
+    await pendingManifest?.discard();
+    for (const writer of writers) await writer.discard();
+    if (options.signal?.aborted) throw new PulseError('cancelled', `pull of ${options.setId} cancelled`, { hint: 'nothing of it was left in the folder' });
+    throw error;
+  }
+}

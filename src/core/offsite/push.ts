@@ -1,0 +1,138 @@
+/**
+ * `push`: a local set copied to the remote, in the one layout (remote.ts):
+ * the abandoned multipart uploads under the prefix aborted first
+ * (uploads.ts), each file streamed up and checked (transfer.ts), the
+ * manifest written last, so the copy is listed as good only once every
+ * object is there. A copy that is already there, the same, is left as it
+ * is; a different set under the same id is never overwritten. A push that
+ * fails or is stopped aborts its upload and removes the objects it wrote.
+ */
+import { join } from 'node:path';
+import { PulseError } from '../errors';
+import { hint, run } from '../hint';
+import { findSet } from '../sets/listing';
+import { readManifest } from '../sets/manifest';
+import { openRemote, type Remote, type RemoteConnection } from './client';
+import { readTextIfThere } from './listing';
+import { manifestKey, objectKey } from './remote';
+import { parseRemoteManifest, remoteManifestOf, sameStoredSet, type RemoteManifest, type StoredFile } from './remoteManifest';
+import { pruneRemoteSets, type RemotePruneResult } from './retention';
+import { uploadFile } from './transfer';
+import { abortAbandonedUploads } from './uploads';
+
+export type PushProgress =
+  | { kind: 'connected'; where: string; url: string }
+  | { kind: 'cleaned'; keys: string[] }
+  | { kind: 'file-start'; name: string; bytes: number }
+  | { kind: 'file-progress'; name: string; sent: number; bytes: number }
+  | { kind: 'file-done'; name: string; bytes: number }
+  | { kind: 'manifest'; name: string };
+
+export interface PushOptions extends RemoteConnection {
+  folder: string;
+  setId: string;
+  /** Remote retention once the copy is there: keep the newest N complete sets of the prefix. */
+  keep?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: PushProgress) => void;
+}
+
+export interface PushResult {
+  setId: string;
+  /** s3://… of the set's folder. */
+  url: string;
+  bytes: number;
+  durationMs: number;
+  /** The same copy was there already: nothing was sent. */
+  alreadyThere: boolean;
+  /** Keys of abandoned multipart uploads that were aborted. */
+  cleanedUploads: string[];
+  retention?: RemotePruneResult;
+}
+
+export async function pushSet(options: PushOptions): Promise<PushResult> {
+  const started = performance.now();
+  const set = await findSet(options.folder, options.setId);
+  if (set.status !== 'complete' || !set.hasManifest) {
+    throw new PulseError(
+      'usage',
+      `the set ${set.id} is ${set.status === 'legacy' ? 'from the old script (no manifest)' : set.status}: only a complete set with its manifest can be pushed`,
+      {
+        hint:
+          set.status === 'legacy' ? 'its files have no checksums to check a copy against; take a new backup and push that' : hint`${run('verify', set.id)} to see what is wrong`,
+      },
+    );
+  }
+  const manifest = await readManifest(join(options.folder, `${set.id}.manifest.json`));
+  const remote = await openRemote(options);
+  try {
+    options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(set.id) });
+    const cleanedUploads = await abortAbandonedUploads(remote, set.id, options.signal);
+    if (cleanedUploads.length > 0) options.onProgress?.({ kind: 'cleaned', keys: cleanedUploads });
+    const stored: StoredFile[] = manifest.files.map((file) => ({ type: file.type, name: file.name, bytes: file.bytes, sha256: file.sha256 }));
+    const remoteManifest = remoteManifestOf(manifest, stored, new Date());
+    const result = { setId: set.id, url: remote.url(set.id), bytes: stored.reduce((sum, file) => sum + file.bytes, 0), cleanedUploads };
+    const existing = await existingCopy(remote, set.id, options.signal);
+    if (existing && !sameStoredSet(existing, remoteManifest)) {
+      throw new PulseError('offsite-set-conflict', `${remote.url(set.id)} already holds another set named ${set.id}`, {
+        hint: 'it stays as it is; push to another prefix, or remove that copy first',
+      });
+    }
+    if (!existing) await sendSet(remote, options, stored, remoteManifest);
+    const retention = options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id });
+    return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
+  } finally {
+    remote.s3.destroy();
+  }
+}
+
+async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal): Promise<RemoteManifest | undefined> {
+  const key = manifestKey(remote.location, setId);
+  const text = await readTextIfThere(remote, key, signal);
+  return text === undefined ? undefined : parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
+}
+
+async function sendSet(remote: Remote, options: PushOptions, stored: readonly StoredFile[], remoteManifest: RemoteManifest): Promise<void> {
+  const written: string[] = [];
+  try {
+    for (const file of stored) {
+      const key = objectKey(remote.location, options.setId, file.name);
+      options.onProgress?.({ kind: 'file-start', name: file.name, bytes: file.bytes });
+      written.push(key);
+      await uploadFile(remote, {
+        key,
+        path: join(options.folder, file.name),
+        bytes: file.bytes,
+        sha256: file.sha256,
+        signal: options.signal,
+        onBytes: (sent) => options.onProgress?.({ kind: 'file-progress', name: file.name, sent, bytes: file.bytes }),
+      });
+      if (options.signal?.aborted) throw cancelled(options.setId);
+      options.onProgress?.({ kind: 'file-done', name: file.name, bytes: file.bytes });
+    }
+    const key = manifestKey(remote.location, options.setId);
+    options.onProgress?.({ kind: 'manifest', name: key.slice(key.lastIndexOf('/') + 1) });
+    await remote.s3
+      .send(new remote.sdk.PutObjectCommand({ Bucket: remote.location.bucket, Key: key, Body: `${JSON.stringify(remoteManifest, null, 2)}\n`, ContentType: 'application/json' }), {
+        abortSignal: options.signal,
+      })
+      .catch((error: unknown) => {
+        throw remote.failure(error, key);
+      });
+  } catch (error) {
+    // Nothing of a push that did not finish may stay: its uploads aborted, the objects it wrote removed (best effort: what a dead network keeps, the next push or prune cleans).
+    await removeQuietly(remote, options.setId, written);
+    if (options.signal?.aborted) throw cancelled(options.setId);
+    throw error;
+  }
+}
+
+async function removeQuietly(remote: Remote, setId: string, keys: readonly string[]): Promise<void> {
+  const deadline = AbortSignal.timeout(5000);
+  await abortAbandonedUploads(remote, setId, deadline).catch(() => undefined);
+  for (const key of keys) await remote.s3.send(new remote.sdk.DeleteObjectCommand({ Bucket: remote.location.bucket, Key: key }), { abortSignal: deadline }).catch(() => undefined);
+}
+
+function cancelled(setId: string): PulseError {
+  return new PulseError('cancelled', `push of ${setId} cancelled`, { hint: 'its upload was aborted and nothing of it is listed on the remote; the local set is unchanged' });
+}

@@ -1,0 +1,69 @@
+/**
+ * The manifest of a remote copy: the set's own manifest, whole, plus an
+ * `offsite` record of what is stored — each object's name, size and SHA-256
+ * as stored (the set's files themselves, or their encrypted form) and when
+ * it was pushed. `pull` checks every object against it and writes the set's
+ * own manifest back, so a pulled set is the set that was pushed.
+ */
+import { PulseError } from '../errors';
+import { parseManifest, type BackupFileType, type Manifest } from '../sets/manifest';
+import { PULSE_BACKUP_VERSION } from '../version';
+
+export interface StoredFile {
+  type: BackupFileType;
+  /** The object's name in the set's folder. */
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface OffsiteRecord {
+  pushedAt: string;
+  /** The pulse-backup version that pushed it. */
+  pushedBy: string;
+  /** What is stored, one object per file of the set. */
+  stored: StoredFile[];
+}
+
+export interface RemoteManifest extends Manifest {
+  offsite: OffsiteRecord;
+}
+
+export function remoteManifestOf(manifest: Manifest, stored: StoredFile[], pushedAt: Date): RemoteManifest {
+  const own: Manifest & { offsite?: unknown } = { ...manifest };
+  delete own.offsite;
+  return { ...own, offsite: { pushedAt: pushedAt.toISOString(), pushedBy: PULSE_BACKUP_VERSION, stored } };
+}
+
+/** The set's own manifest, as it was before it was pushed. */
+export function localManifestOf(remote: RemoteManifest): Manifest {
+  const own: Manifest & { offsite?: OffsiteRecord } = { ...remote };
+  delete own.offsite;
+  return own;
+}
+
+export function parseRemoteManifest(text: string, where: string): RemoteManifest {
+  const manifest = parseManifest(text, where) as Manifest & { offsite?: unknown };
+  const offsite = manifest.offsite as Partial<OffsiteRecord> | undefined;
+  const stored = offsite?.stored;
+  const valid =
+    Array.isArray(stored) &&
+    stored.length === manifest.files.length &&
+    stored.every((file: Partial<StoredFile>) => typeof file.name === 'string' && typeof file.bytes === 'number' && typeof file.sha256 === 'string' && /^[^/\\]+$/.test(file.name));
+  if (!valid) {
+    throw new PulseError('invalid-manifest', `${where} is not the manifest of a pushed set (no record of what is stored)`, {
+      hint: 'the object is damaged or was not written by pulse-backup push',
+    });
+  }
+  return manifest as RemoteManifest;
+}
+
+/** The same set: every stored object and every file of the set equal, by size and SHA-256. */
+export function sameStoredSet(first: RemoteManifest, second: RemoteManifest): boolean {
+  const key = (files: readonly { name: string; bytes: number; sha256: string }[]) =>
+    files
+      .map((file) => `${file.name} ${file.bytes} ${file.sha256}`)
+      .sort()
+      .join('\n');
+  return key(first.offsite.stored) === key(second.offsite.stored) && key(first.files) === key(second.files);
+}
