@@ -16,11 +16,11 @@ import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../src/core/prove/plan';
 import type { ProofRecord } from '../src/core/prove/record';
 import { qualifiedIdentifier, quoteIdentifier } from '../src/core/sql';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
-import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';
-import { benchSet, setFile, type BenchSet } from './benchSet';
+import { timedCommandWith, type TimedCommand } from './alternating';
+import { benchSet, onTheSet, setFile, type BenchSet } from './benchSet';
 import { assertSucceeded, runTool } from './processes';
-import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
-import type { BenchContext, BenchSection, SectionResult } from './section';
+import { formatMegabytes, formatRatio, formatSeconds, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
+import { psqlOf, type BenchContext, type BenchSection, type SectionResult } from './section';
 
 const RATIO_GOAL = 1.3;
 const BY_HAND = 'psql -1 -f + COPY TO';
@@ -30,28 +30,23 @@ const SMALL_DATABASE = 'pulse_bench_small';
 
 export const proveSection: BenchSection = {
   name: 'prove',
-  async run(context: BenchContext): Promise<SectionResult> {
-    const set = await benchSet(context);
+  run: onTheSet(async (context: BenchContext, set: BenchSet): Promise<SectionResult> => {
     const complete = setFile(set, 'complete');
-    const psql = context.tools.psql;
-    if (!psql) throw new Error(`there is no psql beside ${context.tools.pgDump.path}, so the CLI could not prove either`);
+    const psql = psqlOf(context, 'prove');
     const rounds = context.restoreRounds;
     const proofs: ProofRecord[] = [];
-    const measured = await measureAlternating(
-      {
-        [BY_HAND]: byHandCommand(context, set, psql.path, complete.path),
-        [PROVE]: proveCommand(context, set, [], proofs),
-        [PROVE_COMPLETE]: proveCommand(context, set, ['--only', 'complete'], proofs),
-      },
-      { rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, rounds) },
-    );
+    const measured = await measureRounds(context.log, rounds, {
+      [BY_HAND]: byHandCommand(context, set, psql.path, complete.path),
+      [PROVE]: proveCommand(context, set, [], proofs),
+      [PROVE_COMPLETE]: proveCommand(context, set, ['--only', 'complete'], proofs),
+    });
     const failed = proofs.find((proof) => proof.outcome !== 'proved');
     if (failed) throw new Error(`the benchmark's set did not prove: ${failed.summary}`);
 
     // The scale-1 database the backup section made: a small set's proof is its fixed cost.
     const small = await benchSet(context, SMALL_DATABASE);
     context.log(`the same on ${SMALL_DATABASE}:`);
-    const smallMeasured = await measureAlternating({ [PROVE]: proveCommand(context, small, [], proofs) }, { rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, rounds) });
+    const smallMeasured = await measureRounds(context.log, rounds, { [PROVE]: proveCommand(context, small, [], proofs) });
 
     const byHand = measured[BY_HAND];
     const both = measured[PROVE];
@@ -97,7 +92,7 @@ export const proveSection: BenchSection = {
         automaticallyUpToBytes: PROVE_AUTOMATICALLY_UP_TO_BYTES,
       },
     };
-  },
+  }),
 };
 
 /** The restore and the read a person would do by hand, each into a new empty database. */

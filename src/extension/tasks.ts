@@ -368,7 +368,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
 
   /** The newest real backup, whole: what "latest" means everywhere. */
   private async latest(folder: vscode.WorkspaceFolder, settings: FolderSettings): Promise<ListedSet> {
-    const listing = await this.dependencies.store.listing(folder);
+    const listing = await this.dependencies.store.currentListing(folder);
     const entry = latestBackup(listing.entries);
     if (!entry) {
       throw new PulseError('unknown-set', `there is no backup set to use in ${settings.backupsFolder}`, { hint: 'run Pulse Backup: Back Up Database first' });

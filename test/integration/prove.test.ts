@@ -19,9 +19,9 @@ import { waitFor } from '../support/processes';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { startServer, type TestServer } from '../support/pgServer';
 import { editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
-import { loadSample, sampleCases } from '../samples';
+import { factorySample, loadSample, sampleCases } from '../samples';
 
-const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+const factory = factorySample();
 
 describe('prove', function () {
   const server = useServer();

@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 import type { RestorePlan } from '../../src/core/restore/types';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import type { ProofDifference, ProofRecord } from '../../src/core/prove/record';
@@ -44,31 +45,21 @@ function hoursAgo(hours: number): string {
 }
 
 function manifest(id: string, timestamp: string, extra: Partial<Manifest> = {}): Manifest {
-  return {
-    format: 'pulse-backup-manifest',
-    formatVersion: 1,
+  return syntheticManifest({
     id,
     prefix: 'factory_pulse',
     timestamp,
     startedAt: hoursAgo(2),
     durationMs: 407,
-    purpose: 'backup',
     database: { host: '127.0.0.1', port: 54322, name: 'postgres', user: 'postgres', sizeBytes: 10_141_031 },
-    server: { version: '15.18', versionNum: 150018 },
     tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/lib/postgresql/15/bin/pg_dump', version: '15.18' } },
-    options: { method: 'single-snapshot-split', pgDumpArgs: ['--format=plain'] },
-    files: [],
     tables: [
       { schema: 'public', name: 'users', kind: 'table', rows: 1200, bytes: 65_536 },
       { schema: 'public', name: 'messages', kind: 'table', rows: 34_000, bytes: 204_800 },
     ],
-    materializedViews: [],
-    largeObjects: 0,
     sequences: 3,
-    foreignKeyCycles: [],
-    pgDumpWarnings: [],
     ...extra,
-  };
+  });
 }
 
 /** A complete set made two hours before NOW, unless told otherwise. */
@@ -109,14 +100,7 @@ function check(status: CheckStatus, title = 'Files match their recorded sha256',
 function verification(setId: string, checks: CheckResult[], checkedHoursAgo = 1, preRestore?: CheckResult[]): VerificationReport {
   const groups: VerificationReport['groups'] = [{ name: 'post-backup', title: 'Post-backup checks', checks }];
   if (preRestore) groups.push({ name: 'pre-restore', title: 'Pre-restore checks', checks: preRestore });
-  const all = groups.flatMap((group) => group.checks);
-  return {
-    setId,
-    checkedAt: hoursAgo(checkedHoursAgo),
-    durationMs: 850,
-    groups,
-    outcome: all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass',
-  };
+  return syntheticVerification(setId, groups, { checkedAt: hoursAgo(checkedHoursAgo), durationMs: 850 });
 }
 
 /** A proof record as proveSet writes it, started `hours` before NOW. */
