@@ -348,8 +348,8 @@ describe('a copy encrypted for the remote only (push --encrypt)', function () {
       sampleCases().find((sample) => sample.name === 'factory')!,
     );
     const manifest = await backupSet(server, 'offsite_age', folder, 'sealed');
-    execFileSync('age-keygen', ['-o', join(folder, '..', 'sealed-identity.txt')], { stdio: 'pipe' });
-    const identity = join(folder, '..', 'sealed-identity.txt');
+    const identity = join(newFolder(), 'identity.txt');
+    execFileSync('age-keygen', ['-o', identity], { stdio: 'pipe' });
     const recipient = /# public key: (age1\w+)/.exec(readFileSync(identity, 'utf8'))![1];
 
     const pushed = await runCli(['push', manifest.id, '--dir', folder, '--to', s3.url('sealed'), ...s3.flags(), '--encrypt', '--recipient', recipient], { env: s3.env() });
@@ -390,7 +390,7 @@ describe('a copy encrypted for the remote only (push --encrypt)', function () {
       readdirSync(withoutKey).filter((name) => !name.startsWith('.pulse-backup.lock')),
       [],
     );
-    const otherIdentity = join(withoutKey, '..', 'other-identity.txt');
+    const otherIdentity = join(newFolder(), 'other-identity.txt');
     execFileSync('age-keygen', ['-o', otherIdentity], { stdio: 'pipe' });
     const wrongKey = await runCli(['pull', manifest.id, '--dir', withoutKey, '--from', s3.url('sealed'), ...s3.flags(), '--identity-file', otherIdentity], { env: s3.env() });
     assertOneLineError(wrongKey);

@@ -89,7 +89,7 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
     if (existing && !sameSet(existing, manifest, options.encryption !== undefined)) {
       const what = sameSet(existing, manifest, options.encryption === undefined) ? `this set ${options.encryption ? 'unencrypted' : 'encrypted'}` : `another set named ${set.id}`;
       throw new PulseError('offsite-set-conflict', `${remote.url(set.id)} already holds ${what}`, {
-        hint: 'it stays as it is; push to another prefix, or remove that copy first (prune --remote)',
+        hint: 'it stays as it is; push to another prefix, or remove that copy first',
       });
     }
     if (!existing) await sendSet(remote, options, manifest);
