@@ -122,7 +122,7 @@ export const FLAGS = {
   },
   encrypt: {
     type: 'boolean',
-    help: `backup: write the set's files encrypted in the age format (….sql.age), with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
+    help: `backup: write the set's files encrypted in the age format (….sql.age); push: encrypt only the remote copy so; with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
   },
   'passphrase-file': {
     type: 'string',
@@ -133,9 +133,9 @@ export const FLAGS = {
     type: 'string',
     value: OPTIONS.recipient.value,
     multiple: true,
-    help: 'backup --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
+    help: 'backup --encrypt, push --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
   },
-  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
+  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt, push --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
   'identity-file': {
     type: 'string',
     value: OPTIONS.identityFile.value,

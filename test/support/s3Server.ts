@@ -59,10 +59,15 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     } catch {
       return [];
     }
-    return ids.map((uploadId) => {
+    return ids.flatMap((uploadId) => {
       const folder = join(uploadsFolder(name), uploadId);
-      const parts = readdirSync(folder).filter((file) => /^\d+$/.test(file)).length;
-      return { key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime };
+      try {
+        const parts = readdirSync(folder).filter((file) => /^\d+$/.test(file)).length;
+        return [{ key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime }];
+      } catch {
+        // One being begun (its key not written yet) or just completed.
+        return [];
+      }
     });
   };
   // Before s3rver's router (the last of its middleware): the two calls it lacks, and the slowing down.
