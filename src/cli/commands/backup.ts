@@ -24,7 +24,19 @@ export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema'
 
 export const backupCommand: Command = {
   name: 'backup',
-  flags: [...BACKUP_PLACE_FLAGS, ...RETENTION_FLAGS, ...DUMP_FLAGS, 'encrypt', 'passphrase-file', 'recipient', 'recipients-file', 'identity-file', 'offsite', ...REMOTE_FLAGS, 'json'],
+  flags: [
+    ...BACKUP_PLACE_FLAGS,
+    ...RETENTION_FLAGS,
+    ...DUMP_FLAGS,
+    'encrypt',
+    'passphrase-file',
+    'recipient',
+    'recipients-file',
+    'identity-file',
+    'offsite',
+    ...REMOTE_FLAGS,
+    'json',
+  ],
   positionals: [],
   summary:
     'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does (--keep-safety N safety sets, default 3, besides), removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',

@@ -137,7 +137,12 @@ export async function downloadFile(remote: Remote, file: ObjectToDownload): Prom
     const answer = await remote.s3.send(new remote.sdk.GetObjectCommand({ Bucket: remote.location.bucket, Key: file.key }), { abortSignal: file.signal });
     const body = answer.Body as NodeJS.ReadableStream | undefined;
     if (!body) throw new PulseError('offsite-failed', `${remote.url()} sent no content for ${file.key}`, { hint: 'run the pull again' });
-    const stored: HashingStream = new HashingStream(file.sha256, file.bytes, (): PulseError => checksumMismatch(`${where} does not match its manifest (${stored.result().bytes === file.bytes ? 'its SHA-256 differs' : `${stored.result().bytes} bytes, not ${file.bytes}`})`, damagedCopy));
+    const stored: HashingStream = new HashingStream(file.sha256, file.bytes, (): PulseError =>
+      checksumMismatch(
+        `${where} does not match its manifest (${stored.result().bytes === file.bytes ? 'its SHA-256 differs' : `${stored.result().bytes} bytes, not ${file.bytes}`})`,
+        damagedCopy,
+      ),
+    );
     let received = 0;
     const output: NodeJS.ReadableStream = file.decoder ? stored.pipe(file.decoder.transform) : stored;
     (body as NodeJS.ReadableStream & { on(event: 'error', listener: (error: Error) => void): unknown }).on('error', (error: Error) => stored.destroy(error));

@@ -83,7 +83,8 @@ export async function readSetFile(file: string, options: FileReadingOptions): Pr
         : undefined;
   if (reader) {
     // Decrypted on the way, for an encrypted file; the sha256 is of the bytes as stored.
-    for await (const chunk of readStoredSetFile(file, { keys: options.keys, signal: options.signal, onStored: hash ? (stored) => hash.update(stored) : undefined })) reader.push(chunk);
+    for await (const chunk of readStoredSetFile(file, { keys: options.keys, signal: options.signal, onStored: hash ? (stored) => hash.update(stored) : undefined }))
+      reader.push(chunk);
     reader.end();
   } else if (hash) {
     for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal: options.signal })) hash.update(chunk as Buffer);
