@@ -23,6 +23,7 @@ import type { Manifest } from '../sets/manifest';
 import { manifestNameFor, parseSetId } from '../sets/naming';
 import { openRemote, type Remote, type RemoteConnection } from './client';
 import { readTextIfThere } from './listing';
+import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
 import { localManifestOf, parseRemoteManifest, type RemoteManifest } from './remoteManifest';
 import { downloadFile } from './transfer';
@@ -54,7 +55,8 @@ export interface PullResult {
 export async function pullSet(options: PullOptions): Promise<PullResult> {
   const started = performance.now();
   const parsed = parseSetId(options.setId);
-  if (!parsed) throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
+  if (!parsed)
+    throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
   const remote = await openRemote(options);
   try {
     options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(options.setId) });
@@ -67,6 +69,7 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
       if (await alreadyHere(options.folder, manifest))
         return { setId: options.setId, folder: options.folder, manifest, bytes, durationMs: performance.now() - started, alreadyHere: true };
       await placeSet(remote, options, remoteManifest, manifest);
+      await recordCopy(options.folder, remote, options.setId, remoteManifest, 'pulled');
     } finally {
       await lock.release();
     }

@@ -14,6 +14,7 @@ import { findSet } from '../sets/listing';
 import { readManifest } from '../sets/manifest';
 import { openRemote, type Remote, type RemoteConnection } from './client';
 import { readTextIfThere } from './listing';
+import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
 import { parseRemoteManifest, remoteManifestOf, sameStoredSet, type RemoteManifest, type StoredFile } from './remoteManifest';
 import { pruneRemoteSets, type RemotePruneResult } from './retention';
@@ -79,6 +80,7 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
       });
     }
     if (!existing) await sendSet(remote, options, stored, remoteManifest);
+    await recordCopy(options.folder, remote, set.id, existing ?? remoteManifest, 'pushed');
     const retention = options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id });
     return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
   } finally {
