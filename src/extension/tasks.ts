@@ -1,5 +1,5 @@
 /**
- * Backup, verify, restore, prove and diff run as VS Code tasks of type `pulse-backup`:
+ * Backup, verify, restore, prove, diff, push and pull run as VS Code tasks of type `pulse-backup`:
  * from the commands, and from a tasks.json a person writes (a pre-launch
  * backup, say). Each run is a CustomExecution whose terminal
  * (taskTerminal.ts) is the one place its progress shows; all of them share
@@ -23,6 +23,10 @@ import type { VerificationReport } from '../core/verify/results';
 import type { DiffResult } from '../core/prove/diffResult';
 import type { ProofRecord } from '../core/prove/record';
 import { diffJob, proveJob, type KnownConnection } from './proofJobs';
+import { pullJob, pushAfterBackup, pushJob } from './offsiteJobs';
+import type { OffsiteStore } from './offsiteStore';
+import type { PullResult } from '../core/offsite/pull';
+import type { PushResult } from '../core/offsite/push';
 import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backupsStore';
 import type { SettingsStore } from './settingsStore';
@@ -60,11 +64,17 @@ export interface TaskOutcome extends JobOutcome {
   /** A backup whose proof could not run (the backup is written either way). */
   proofNotRun?: PulseError;
   diff?: DiffResult;
+  /** push, and a backup pushed after it was written (pulseBackup.offsite.pushAfterBackup). */
+  push?: PushResult;
+  /** A backup whose push could not be made (the backup is written either way). */
+  pushNotMade?: PulseError;
+  pull?: PullResult;
 }
 
 interface TaskDependencies {
   config: SettingsStore;
   store: BackupsStore;
+  offsite: OffsiteStore;
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
@@ -189,6 +199,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
           return { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io) };
         }
+        case 'push': {
+          const setId = definition.setId ?? (await this.latest(folder, settings)).id;
+          return { exitCode: 0, push: await pushJob(this.dependencies, folder, settings, setId, io) };
+        }
+        case 'pull':
+          return { exitCode: 0, pull: await pullJob(this.dependencies, folder, settings, definition.setId ?? '', io) };
       }
     } catch (error) {
       throw forExtension(error, context);
@@ -224,6 +240,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest)
       ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) })
       : {};
+    // Pushed before retention, as the CLI's backup --offsite: a set that failed its proof is pushed all the same (it is kept here too).
+    const pushed = settings.offsite?.pushAfterBackup ? await pushAfterBackup(this.dependencies, folder, settings, backup.manifest.id, io) : {};
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
     let retention: RetentionOutcome | undefined;
     try {
@@ -232,7 +250,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       io.line(`Warning: the backup succeeded, but retention did not run to the end: ${extensionLine(error)}`);
       log.error('retention after the backup', error);
     }
-    return { exitCode: 0, backup, ...proved, ...(retention ? { retention } : {}) };
+    return { exitCode: 0, backup, ...proved, ...pushed, ...(retention ? { retention } : {}) };
   }
 
   /**
