@@ -21,6 +21,8 @@ const RATIO_GOAL = 1.3;
 const DIGESTS_RATIO_GOAL = 1.05;
 /** The same backup with PULSE_BACKUP_DIGESTS=off, in the same rounds: what the digests cost. */
 const WITHOUT_DIGESTS = 'pulse-backup backup, no digests';
+/** The same backup encrypted with a passphrase (age, work factor 18: three scrypts), in the same rounds: what encryption costs. */
+const ENCRYPTED = 'pulse-backup backup --encrypt';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
 const SMALL_DATABASE = 'pulse_bench_small';
 const SMALL_SCALE = '1';
@@ -49,6 +51,7 @@ export const backupSection: BenchSection = {
         'pg_dump -f': plainDumpCommand(context, database.name, observed),
         'pulse-backup backup': backupCommand(context, database.name, observed),
         [WITHOUT_DIGESTS]: backupCommand(context, database.name, observed, { digests: false }),
+        [ENCRYPTED]: backupCommand(context, database.name, observed, { encrypt: true }),
         'old script (3× pg_dump)': oldScriptCommand(context, database.name),
       },
       { rounds: context.rounds, warmUpRounds: 1, onSample },
@@ -80,6 +83,8 @@ export const backupSection: BenchSection = {
     const backup = full['pulse-backup backup'];
     const oldScript = full['old script (3× pg_dump)'];
     const withoutDigests = full[WITHOUT_DIGESTS];
+    const encrypted = full[ENCRYPTED];
+    const encryptedRatio = encrypted.medianSeconds / backup.medianSeconds;
     const backupRatio = backup.medianSeconds / plain.medianSeconds;
     const digestsRatio = backup.medianSeconds / withoutDigests.medianSeconds;
     const oldScriptRatio = oldScript.medianSeconds / plain.medianSeconds;
@@ -99,6 +104,11 @@ export const backupSection: BenchSection = {
           label: 'backup ÷ without digests',
           value: `${formatRatio(digestsRatio)}  (${formatSeconds(backup.medianSeconds - withoutDigests.medianSeconds)} for the rows' and the schema's digests)`,
           goal: { text: `≤ ${DIGESTS_RATIO_GOAL}`, met: digestsRatio <= DIGESTS_RATIO_GOAL },
+        },
+        timeLine('backup --encrypt', encrypted),
+        {
+          label: 'backup --encrypt ÷ backup',
+          value: `${formatRatio(encryptedRatio)}  (${formatSeconds(encrypted.medianSeconds - backup.medianSeconds)} for age: a passphrase's scrypt per file, ChaCha20-Poly1305 on every byte; peak RSS ${formatMegabytes(maxPeakRss(encrypted))}, scrypt's 256 MiB included)`,
         },
         {
           label: 'peak RSS',
@@ -124,6 +134,9 @@ export const backupSection: BenchSection = {
         goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES, digestsRatioAtMost: DIGESTS_RATIO_GOAL },
         backupWithoutDigests: measurementSummary(withoutDigests),
         digestsRatio,
+        backupEncrypted: measurementSummary(encrypted),
+        encryptedRatio,
+        encryptedPeakRssBytes: maxPeakRss(encrypted) ?? null,
         plainDumpBytes: observed.plainDumpBytes ?? null,
         pgDump: measurementSummary(plain),
         backup: measurementSummary(backup),
@@ -183,10 +196,14 @@ export function plainDumpCommand(context: BenchContext, database: string, observ
   });
 }
 
-export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns, options: { digests?: boolean } = {}): TimedCommand {
+export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns, options: { digests?: boolean; encrypt?: boolean } = {}): TimedCommand {
   const connection = context.cliConnection(database);
   const url = connection.url;
-  const env = options.digests === false ? { ...connection.env, PULSE_BACKUP_DIGESTS: 'off' } : connection.env;
+  const env = {
+    ...connection.env,
+    ...(options.digests === false ? { PULSE_BACKUP_DIGESTS: 'off' } : {}),
+    ...(options.encrypt ? { PULSE_BACKUP_PASSPHRASE: 'bench passphrase' } : {}),
+  };
   return timedCommandWith({
     prepare: async () => {
       const folder = await freshFolder(context, 'backup');
@@ -194,7 +211,7 @@ export function backupCommand(context: BenchContext, database: string, observed:
       return { folder, backupFolder: join(folder, 'backups') };
     },
     run: async ({ folder, backupFolder }) => {
-      const args = [CLI_PATH, 'backup', '--db', url, '--dir', backupFolder, '--prefix', PREFIX];
+      const args = [CLI_PATH, 'backup', '--db', url, '--dir', backupFolder, '--prefix', PREFIX, ...(options.encrypt ? ['--encrypt'] : [])];
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
       assertSucceeded('pulse-backup backup', result);
       return result.peakRssBytes === undefined ? undefined : { peakRssBytes: result.peakRssBytes };

@@ -9,6 +9,8 @@
  *   BENCH_RESTORE_ROUNDS=2
  *                    measured rounds of the restore section (default BENCH_ROUNDS,
  *                    at most 3: each round restores the whole database twice)
+ *   BENCH_SECTIONS=push,verify
+ *                    only these sections (default: all)
  *   BENCH_DEBUG=1    print the stack trace of an error, not just its message
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
@@ -25,13 +27,14 @@ import { largeValueSection } from './largeValueSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
 import { proveSection } from './proveSection';
+import { pushSection } from './pushSection';
 import { restoreSection } from './restoreSection';
 import type { BenchContext, BenchDatabase, BenchSection, SectionResult } from './section';
 import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, largeValueSection];
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, pushSection, largeValueSection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;
@@ -135,7 +138,10 @@ async function main(): Promise<void> {
 
     const results: Record<string, SectionResult> = {};
     const sectionSeconds: Record<string, number> = {};
-    for (const section of SECTIONS) {
+    const only = process.env.BENCH_SECTIONS?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    for (const section of SECTIONS.filter((candidate) => !only?.length || only.includes(candidate.name))) {
       log(`\n${section.name}:`);
       const sectionStarted = performance.now();
       results[section.name] = await section.run(context);

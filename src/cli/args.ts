@@ -86,11 +86,60 @@ export const FLAGS = {
     value: 'URL',
     help: "prove: the server (and role) for the scratch databases, as postgresql://user@host:port/database, the database being one to connect to (default: --db's server and role)",
   },
+  to: { type: 'string', value: OPTIONS.offsiteTarget.value, help: 'push: where the copy goes, as s3://BUCKET/PREFIX (the set is stored under PREFIX/SET_ID/)' },
+  from: { type: 'string', value: OPTIONS.offsiteSource.value, help: 'pull: the remote the set is copied from, as s3://BUCKET/PREFIX' },
+  remote: {
+    type: 'string',
+    value: OPTIONS.remoteListing.value,
+    help: 'list, prune: the remote sets under s3://BUCKET/PREFIX instead of the local ones (prune: keeps the newest --keep N complete sets there)',
+  },
+  offsite: {
+    type: 'string',
+    value: OPTIONS.offsiteAfterBackup.value,
+    help: 'backup: push the new set to s3://BUCKET/PREFIX once it is written (a failed push is a warning; the local set stays)',
+  },
+  endpoint: {
+    type: 'string',
+    value: OPTIONS.offsiteEndpoint.value,
+    help: `S3-compatible storage other than AWS S3: its endpoint URL, e.g. https://ACCOUNT_ID.r2.cloudflarestorage.com (default: ${OPTIONS.offsiteEndpoint.env}, AWS_ENDPOINT_URL, else AWS S3)`,
+  },
+  region: {
+    type: 'string',
+    value: OPTIONS.offsiteRegion.value,
+    help: `the bucket's region (default: ${OPTIONS.offsiteRegion.env}, AWS_DEFAULT_REGION, the profile's; us-east-1 with --endpoint)`,
+  },
+  'path-style': { type: 'boolean', help: 'put the bucket in the URL path, not the host name (default: on with --endpoint, off for AWS S3)' },
+  'aws-profile': {
+    type: 'string',
+    value: OPTIONS.awsProfile.value,
+    help: `the profile of ~/.aws/config and ~/.aws/credentials whose keys to use (default: ${OPTIONS.awsProfile.env}, else the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the default profile)`,
+  },
   only: {
     type: 'string',
     value: 'WAY',
     choices: ['complete', 'schema-then-data'],
     help: 'prove: only one way of restoring: complete (the complete file) or schema-then-data (default: both)',
+  },
+  encrypt: {
+    type: 'boolean',
+    help: `backup: write the set's files encrypted in the age format (….sql.age), with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
+  },
+  'passphrase-file': {
+    type: 'string',
+    value: OPTIONS.passphrase.value,
+    help: `the encryption passphrase: the first line of FILE (default: ${OPTIONS.passphrase.env}, else asked on a terminal; never on the command line)`,
+  },
+  recipient: {
+    type: 'string',
+    value: OPTIONS.recipient.value,
+    multiple: true,
+    help: 'backup --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
+  },
+  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
+  'identity-file': {
+    type: 'string',
+    value: OPTIONS.identityFile.value,
+    help: 'the age identity (AGE-SECRET-KEY-1…, in a file as age-keygen writes it) that decrypts a set encrypted to its recipient',
   },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -124,6 +173,19 @@ export interface Flags {
   prove: boolean;
   scratchDb?: string;
   only?: 'complete' | 'schema-then-data';
+  to?: string;
+  from?: string;
+  remote?: string;
+  offsite?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle: boolean;
+  awsProfile?: string;
+  encrypt: boolean;
+  passphraseFile?: string;
+  recipients: string[];
+  recipientsFile?: string;
+  identityFile?: string;
 }
 
 export interface CommandSpec {
@@ -170,6 +232,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     excludeSchemas: [],
     excludeTableData: [],
     prove: false,
+    pathStyle: false,
+    encrypt: false,
+    recipients: [],
   };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
@@ -261,6 +326,19 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       prove: values.prove === true,
       scratchDb: text('scratch-db'),
       only: text('only') as Flags['only'],
+      to: text('to'),
+      from: text('from'),
+      remote: text('remote'),
+      offsite: text('offsite'),
+      endpoint: text('endpoint'),
+      region: text('region'),
+      pathStyle: values['path-style'] === true,
+      awsProfile: text('aws-profile'),
+      encrypt: values.encrypt === true,
+      passphraseFile: text('passphrase-file'),
+      recipients: list('recipient'),
+      recipientsFile: text('recipients-file'),
+      identityFile: text('identity-file'),
     },
   };
 }

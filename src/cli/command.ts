@@ -20,6 +20,8 @@ export interface CliContext {
   stdin: NodeJS.ReadStream;
   /** Aborted on SIGINT or SIGTERM. */
   signal: AbortSignal;
+  /** PULSE_BACKUP_PASSPHRASE, taken out of the environment at start: no tool the CLI runs inherits it. */
+  passphrase?: string;
 }
 
 export interface Command extends CommandSpec {

@@ -9,6 +9,7 @@ import { PASSWORD_ADVICE } from '../core/connection/target';
 import { toPulseError } from '../core/errors';
 import { cliError } from '../core/commandLineWords';
 import { PULSE_BACKUP_VERSION } from '../core/version';
+import { OPTIONS } from '../core/options';
 import { helpText, parseCommandLine } from './args';
 import { defaultsHere } from './defaultsHere';
 import { argumentsWithoutPasswords } from './argvPasswords';
@@ -43,6 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const passphrase = process.env[PASSPHRASE_VARIABLE];
+  delete process.env[PASSPHRASE_VARIABLE];
   const context: CliContext = {
     env: process.env,
     cwd: process.cwd(),
@@ -50,6 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
     stderr: process.stderr,
     stdin: process.stdin,
     signal: controller.signal,
+    ...(passphrase !== undefined ? { passphrase } : {}),
   };
   try {
     return await command.run(commandLine, context);
@@ -58,6 +62,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 }
+
+const PASSPHRASE_VARIABLE = OPTIONS.passphrase.env;
 
 /** How long a cancelled run may take to stop its tools and remove its partial files. */
 const CLEAN_UP_LIMIT_MS = 5000;

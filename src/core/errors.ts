@@ -40,6 +40,10 @@ export type PulseErrorCode =
   | 'offsite-set-conflict'
   | 'offsite-failed'
   | 'offsite-not-configured'
+  | 'invalid-key'
+  | 'key-missing'
+  | 'wrong-key'
+  | 'encrypted-file-damaged'
   | 'internal';
 
 export class PulseError extends Error {

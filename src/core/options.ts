@@ -66,6 +66,11 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
+  encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
+  passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
+  recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
+  recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
+  identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
   // Push's --to, pull's --from, list's --remote and backup's --offsite name one remote: in VS Code, the folder's one setting.
   offsiteTarget: { flag: 'to', value: 'URL', setting: OFFSITE_URL },

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { cleanEnv, REPO_ROOT } from '../support/cli';
 import { useServer, useTempFolders } from '../support/integration';
+import { closedPort } from '../support/ports';
 
 const run = promisify(execFile);
 
@@ -39,6 +40,7 @@ describe('the CLI as an npm package', function () {
   it('installs only its own files: no dependencies come with it', function () {
     const installed = join(folder, 'prefix', 'lib', 'node_modules', 'pulse-backup');
     assert.ok(existsSync(join(installed, 'dist', 'cli-main.js')));
+    assert.ok(existsSync(join(installed, 'dist', 'offsite-sdk.js')), 'the AWS SDK bundle the offsite commands load');
     assert.ok(!existsSync(join(installed, 'node_modules')), 'no node_modules beside the package');
     assert.ok(!existsSync(join(installed, 'src')), 'no sources');
   });
@@ -47,6 +49,17 @@ describe('the CLI as an npm package', function () {
     const { stdout } = await run(command, ['--help'], { cwd: folder, env: cleanEnv() });
     assert.match(stdout, /^pulse-backup: back up and restore PostgreSQL databases/);
     assert.match(stdout, /pulse-backup backup \[--db URL\]/);
+  });
+
+  it('the installed pulse-backup loads the AWS SDK from its own bundle for the offsite commands', async function () {
+    const env = { ...cleanEnv(), AWS_ACCESS_KEY_ID: 'AKIAPACKAGETEST', AWS_SECRET_ACCESS_KEY: 'package-test-secret', AWS_EC2_METADATA_DISABLED: 'true' };
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const listed = await run(command, ['list', '--remote', 's3://pulse-packed/x', '--endpoint', endpoint], { cwd: folder, env }).then(
+      () => assert.fail('no storage answers there'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(listed.code, 1);
+    assert.match(listed.stderr, /^pulse-backup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection refused\) for s3:\/\/pulse-packed: check the network/);
   });
 
   it('the installed pulse-backup writes a backup set that verifies', async function () {

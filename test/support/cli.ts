@@ -68,18 +68,18 @@ function cliReachableByOthers(): string {
   if (!copiedCli) {
     const folder = mkdtempSync(join(realpathSync(tmpdir()), 'pulse-backup-cli-'));
     chmodSync(folder, 0o755);
-    for (const name of ['cli.js', 'cli-main.js']) copyFileSync(join(dirname(CLI_PATH), name), join(folder, name));
+    for (const name of ['cli.js', 'cli-main.js', 'offsite-sdk.js']) copyFileSync(join(dirname(CLI_PATH), name), join(folder, name));
     process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
     copiedCli = join(folder, 'cli.js');
   }
   return copiedCli;
 }
 
-/** The test runner's environment without anything that would pick a database for the CLI. */
+/** The test runner's environment without anything that would pick a database (or storage credentials) for the CLI. */
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^PG|^DATABASE_URL$|^PULSE_BACKUP_/.test(key)) continue;
+    if (/^PG|^DATABASE_URL$|^PULSE_BACKUP_|^AWS_/.test(key)) continue;
     env[key] = value;
   }
   return env;

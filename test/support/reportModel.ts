@@ -246,7 +246,7 @@ export function handBuiltReport(): BackupReport {
       readableByOthers: [folder, 'factory_pulse_complete_backup_20250901_173948.sql'],
       permissionSummary: '1 of 1 files can be read by every user of this machine.',
       permissionFix: `chmod 700 '/home/ana/My "Backups" <b>'`,
-      encryption: { encrypted: false, summary: 'The dump files are plain SQL, not encrypted.', advice: [['Encrypt copies with ', { code: 'gpg --symmetric' }, '.']] },
+      encryption: { encrypted: false, method: null, summary: 'The dump files are plain SQL, not encrypted.', advice: [['Encrypt copies with ', { code: 'gpg --symmetric' }, '.']] },
       notes: [['Treat the dumps like the production database.']],
     },
   };

@@ -42,6 +42,15 @@ describe('command line', () => {
         'public.audit_log',
         '--keep-safety',
         '0',
+        '--offsite',
+        's3://team-backups/factory',
+        '--endpoint',
+        'http://127.0.0.1:9000',
+        '--region',
+        'eu-central-1',
+        '--path-style',
+        '--aws-profile',
+        'backups',
         '--json',
       ],
       COMMANDS,
@@ -73,7 +82,32 @@ describe('command line', () => {
       prove: false,
       scratchDb: undefined,
       only: undefined,
+      to: undefined,
+      from: undefined,
+      remote: undefined,
+      offsite: 's3://team-backups/factory',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-central-1',
+      pathStyle: true,
+      awsProfile: 'backups',
+      encrypt: false,
+      passphraseFile: undefined,
+      recipients: [],
+      recipientsFile: undefined,
+      identityFile: undefined,
     });
+  });
+
+  it('push needs --to and pull needs --from; list and prune take --remote; the storage flags are theirs alone', () => {
+    const push = parseCommandLine(['push', 'app_20250901_173948', '--to', 's3://b-1/p', '--keep', '3'], COMMANDS);
+    assert.deepEqual([push.command, push.positionals, push.flags.to, push.flags.keep, push.flags.pathStyle], ['push', ['app_20250901_173948'], 's3://b-1/p', 3, false]);
+    const pull = parseCommandLine(['pull', 'app_20250901_173948', '--from', 's3://b-1/p', '--endpoint', 'https://s.example'], COMMANDS);
+    assert.deepEqual([pull.flags.from, pull.flags.endpoint], ['s3://b-1/p', 'https://s.example']);
+    assert.equal(parseCommandLine(['list', '--remote', 's3://b-1'], COMMANDS).flags.remote, 's3://b-1');
+    assert.equal(parseCommandLine(['prune', '--remote', 's3://b-1', '--keep', '2'], COMMANDS).flags.remote, 's3://b-1');
+    assert.match(usageErrorOf(['push', 'app_20250901_173948']).message, /push needs --to/);
+    assert.match(usageErrorOf(['pull', 'app_20250901_173948', '--to', 's3://b-1']).message, /pull does not take --to/);
+    assert.match(usageErrorOf(['restore', 'app_20250901_173948', '--endpoint', 'https://s.example']).message, /restore does not take --endpoint/);
   });
 
   it('reads the retention rules of backup and prune, and refuses --keep with --keep-last, or a rule below 0', () => {

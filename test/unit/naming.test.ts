@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import {
+  codecsOfFileName,
   defaultPrefix,
   fileNameFor,
   formatTimestamp,
@@ -76,6 +77,7 @@ describe('backup-set naming', () => {
         timestamp: '20250901_173948',
         setId: 'factory_pulse_20250901_173948',
         kind: 'manifest',
+        codecs: [],
       });
       assert.equal(parseBackupFileName('factory_pulse_20250901_173948.history.json')?.kind, 'history');
       assert.equal(parseBackupFileName('factory_pulse_20250901_173948.pinned')?.kind, 'pin');
@@ -89,8 +91,20 @@ describe('backup-set naming', () => {
           timestamp: '20251231_235959',
           setId: 'my_app_20251231_235959',
           kind,
+          codecs: [],
         });
       }
+    });
+
+    it('names an encrypted dump ….sql.age and reads its codec back; an unknown or doubled extension is not ours', () => {
+      const name = fileNameFor('my_app', 'data', '20251231_235959', ['age']);
+      assert.equal(name, 'my_app_data_backup_20251231_235959.sql.age');
+      assert.deepEqual(parseBackupFileName(name), { prefix: 'my_app', timestamp: '20251231_235959', setId: 'my_app_20251231_235959', kind: 'data', codecs: ['age'] });
+      assert.deepEqual(codecsOfFileName(name), ['age']);
+      assert.deepEqual(codecsOfFileName('my_app_data_backup_20251231_235959.sql'), []);
+      assert.equal(parseBackupFileName('my_app_data_backup_20251231_235959.sql.age.age'), undefined);
+      assert.equal(parseBackupFileName('my_app_data_backup_20251231_235959.sql.gpg'), undefined);
+      assert.equal(parseBackupFileName('my_app_20251231_235959.manifest.json.age'), undefined);
     });
 
     it('keeps underscores and the words schema/data inside a prefix', () => {

@@ -72,6 +72,7 @@ describe('what a restore replaces, or why it must not run', () => {
     assert.equal(loadsDirectly({ ...plain, mode: 'data', existingSchemas: 1 }), true);
     assert.equal(loadsDirectly({ ...plain, container: true }), false);
     assert.equal(loadsDirectly({ ...plain, hasManifest: false }), false);
+    assert.equal(loadsDirectly({ ...plain, encoded: true }), false, 'psql reads SQL only: an encrypted file is decrypted on the way');
   });
 
   it('a set from pg_dump 17 into a server before 17 needs its newer settings guarded', () => {

@@ -19,6 +19,7 @@ import {
   manifestCheck,
   manifestMismatches,
   noChecksumsCheck,
+  notDecryptedCheck,
   permissionsCheck,
   presenceCheck,
   psqlCheck,
@@ -322,6 +323,21 @@ describe('verification checks', () => {
       assert.match(noFooter.detail, /shop_data_backup_20250901_120000\.sql stops before pg_dump's "dump complete" footer/);
       assert.match(dumpFormatCheck([finding('data', { scan: scan({ hasHeader: false }) })]).detail, /does not begin with pg_dump's header/);
       assert.match(dumpFormatCheck([finding('data', { scan: scan({ endsUnrestricted: false }) })]).detail, /before its \\unrestrict line/);
+    });
+
+    it('an encrypted file that does not decrypt fails; one read without a key is a warning that says what was not checked', () => {
+      const damaged = dumpFormatCheck([
+        finding('schema'),
+        finding('data', { scan: scan({ notDecoded: 'shop_data_backup_20250901_120000.sql.age is damaged or cut short: chunk 3 does not authenticate' }) }),
+      ]);
+      assert.equal(damaged.status, 'fail');
+      assert.match(damaged.detail, /chunk 3 does not authenticate: do not restore it/);
+      const locked = dumpFormatCheck([finding('schema', { scan: scan({ notDecoded: 'no-key' }) }), finding('data', { scan: scan({ notDecoded: 'no-key' }) })]);
+      assert.equal(locked.status, 'warn');
+      assert.match(locked.detail, /^2 files are encrypted and no key was given: pg_dump's header and footer were not checked/);
+      const content = notDecryptedCheck('content', ['shop_data_backup_20250901_120000.sql.age']);
+      assert.equal(content.status, 'warn');
+      assert.equal(checkLine(content, commandLineWords).includes('verify with the passphrase or identity'), true);
     });
 
     it('presence: a missing or unreadable file fails and is named', () => {

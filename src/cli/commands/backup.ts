@@ -7,10 +7,13 @@ import type { Flags } from '../args';
 import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
-import { retentionProgress } from './retention';
+import { RETENTION_FLAGS, retentionProgress } from './retention';
 import { runProof } from './prove';
+import { pushAfterBackup, REMOTE_FLAGS } from './offsite';
+import { parseRemoteUrl } from '../../core/offsite/remote';
 import { capitalise } from '../proveOutput';
 import type { ProveOptions } from '../../core/prove/prove';
+import { cliEncryption, keysForNewSet } from '../encryptionKeys';
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -19,14 +22,7 @@ export const backupCommand: Command = {
     'dir',
     'prefix',
     'pg-bin-dir',
-    'keep',
-    'keep-last',
-    'keep-hourly',
-    'keep-daily',
-    'keep-weekly',
-    'keep-monthly',
-    'keep-yearly',
-    'keep-safety',
+    ...RETENTION_FLAGS,
     'lock-timeout',
     'profile',
     'schema',
@@ -34,16 +30,27 @@ export const backupCommand: Command = {
     'exclude-table-data',
     'prove',
     'scratch-db',
+    'encrypt',
+    'passphrase-file',
+    'recipient',
+    'recipients-file',
+    'identity-file',
+    'offsite',
+    ...REMOTE_FLAGS,
     'json',
   ],
   positionals: [],
   summary:
     'write a backup set (schema, data, complete, manifest) from one consistent snapshot, then apply retention as prune does (--keep-safety N safety sets, default 3, besides), removing only what needs no confirmation (more than 3 sets, or sets the policy never kept before, are held back for prune)',
   async run({ flags }, context) {
+    // A URL that cannot be right fails before the backup, not after it.
+    if (flags.offsite !== undefined) parseRemoteUrl(flags.offsite);
     const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
     const prefix = setPrefix(flags, context);
     const folder = backupsFolder(flags, context);
+    // The passphrase is asked (or read) before anything starts, never halfway through a dump.
+    const encryption = await cliEncryption(flags, context);
     const container = await supabaseContainerTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
@@ -58,6 +65,7 @@ export const backupCommand: Command = {
         profile: flags.profile ?? 'auto',
         ...(container ? { container } : {}),
         filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
+        ...(encryption ? { encoding: { encryption } } : {}),
         ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
         // Only to price the digests (npm run bench): a set without them is proved against its complete file.
         ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
@@ -68,7 +76,10 @@ export const backupCommand: Command = {
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, folder));
       // Proved before retention runs: a set that fails its proof is never the newest good set.
-      const proved = flags.prove ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}) }) : true;
+      const proved = flags.prove
+        ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
+        : true;
+      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
     } finally {

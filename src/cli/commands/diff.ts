@@ -1,10 +1,11 @@
 import { diffSet } from '../../core/prove/diff';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { DiffProgressPrinter, renderDiff } from '../diffOutput';
+import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const diffCommand: Command = {
   name: 'diff',
-  flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'json'],
+  flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary:
     'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',
@@ -22,6 +23,7 @@ export const diffCommand: Command = {
         ...(container ? { container } : {}),
         ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
         signal: context.signal,
+        keys: await cliDecryptionKeys(flags, context),
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();

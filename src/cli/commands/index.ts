@@ -3,6 +3,7 @@ import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { diffCommand } from './diff';
 import { listCommand, showCommand } from './list';
+import { pullCommand, pushCommand } from './offsite';
 import { restoreCommand } from './restore';
 import { proveCommand } from './prove';
 import { pinCommand, pruneCommand, unpinCommand } from './retention';
@@ -17,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   proveCommand,
   diffCommand,
   restoreCommand,
+  pushCommand,
+  pullCommand,
   pruneCommand,
   pinCommand,
   unpinCommand,

@@ -3,13 +3,15 @@ import { findSet, listSets } from '../../core/sets/listing';
 import { proofSummaryOf } from '../../core/prove/words';
 import { backupsFolder, writeJson, type Command } from '../command';
 import { renderSetDetails, renderSetList } from '../output';
+import { listRemote, REMOTE_FLAGS } from './offsite';
 
 export const listCommand: Command = {
   name: 'list',
-  flags: ['dir', 'json'],
+  flags: ['dir', 'remote', ...REMOTE_FLAGS, 'json'],
   positionals: [],
-  summary: 'list the backup sets in the folder, newest first',
+  summary: 'list the backup sets in the folder, newest first; with --remote, the sets at s3://BUCKET/PREFIX and whether each is complete there',
   async run({ flags }, context) {
+    if (flags.remote !== undefined) return listRemote(flags.remote, flags, context);
     const folder = backupsFolder(flags, context);
     const sets = await listSets(folder);
     const proofs = await latestProofs(folder, sets);

@@ -5,10 +5,11 @@ import type { ProofRecord } from '../../core/prove/record';
 import type { Flags } from '../args';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type CliContext, type Command } from '../command';
 import { ProveProgressPrinter, renderProof } from '../proveOutput';
+import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const proveCommand: Command = {
   name: 'prove',
-  flags: ['db', 'scratch-db', 'dir', 'only', 'allow-remote', 'pg-bin-dir', 'json'],
+  flags: ['db', 'scratch-db', 'dir', 'only', 'allow-remote', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary:
     "restore a set into scratch databases (the complete file; the schema file, then the data file), read every table back and compare it with what the backup recorded, then drop them; the result goes to the set's history",
@@ -38,6 +39,7 @@ export async function runProof(setId: string, folder: string, flags: Flags, cont
       allowRemote: flags.allowRemote,
       ...(flags.only ? { paths: [flags.only] } : {}),
       signal: context.signal,
+      keys: await cliDecryptionKeys(flags, context),
       onProgress: progressNotingHistory(progress, context.stderr, 'the proof'),
       ...overrides,
     });

@@ -8,10 +8,11 @@ import type { SupabaseProject } from '../../core/supabase/project';
 import type { Flags } from '../args';
 import { supabaseProject, backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';
+import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'json'],
+  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',
@@ -35,6 +36,7 @@ export const restoreCommand: Command = {
       safetyBackup: !flags.noSafetyBackup,
       ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       signal: context.signal,
+      keys: await cliDecryptionKeys(flags, context),
     });
     const { plan } = planned;
     const safetyBackup = !flags.noSafetyBackup;

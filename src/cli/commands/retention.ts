@@ -3,14 +3,29 @@ import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/rete
 import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutput';
+import { pruneRemote, REMOTE_FLAGS } from './offsite';
+import type { FlagName } from '../args';
+
+/** The retention policy's flags, as backup and prune take them. */
+export const RETENTION_FLAGS = [
+  'keep',
+  'keep-last',
+  'keep-hourly',
+  'keep-daily',
+  'keep-weekly',
+  'keep-monthly',
+  'keep-yearly',
+  'keep-safety',
+] as const satisfies readonly FlagName[];
 
 export const pruneCommand: Command = {
   name: 'prune',
-  flags: ['dir', 'prefix', 'keep', 'keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly', 'keep-safety', 'dry-run', 'json'],
+  flags: ['dir', 'prefix', ...RETENTION_FLAGS, 'dry-run', 'remote', ...REMOTE_FLAGS, 'json'],
   positionals: [],
   summary:
-    'remove whole backup sets the policy does not keep (the last --keep N backups, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N) and safety sets older than the newest --keep-safety N (default 3); never pinned sets, the newest backup that verifies, or other files',
+    'remove whole backup sets the policy does not keep (the last --keep N backups, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N) and safety sets older than the newest --keep-safety N (default 3); never pinned sets, the newest backup that verifies, or other files. With --remote: the newest --keep N complete sets at s3://BUCKET/PREFIX stay (never fewer than the newest), and what pushes that died left a day ago goes',
   async run({ flags }, context) {
+    if (flags.remote !== undefined) return pruneRemote(flags.remote, flags, context);
     const result = await pruneSets({
       folder: backupsFolder(flags, context),
       prefix: setPrefix(flags, context),

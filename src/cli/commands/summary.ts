@@ -5,16 +5,18 @@ import { buildReport } from '../../core/report/build';
 import { renderReportHtml } from '../../core/report/html';
 import { renderReportMarkdown } from '../../core/report/markdown';
 import { backupsFolder, type Command } from '../command';
+import { cliDecryptionKeysIfGiven } from '../encryptionKeys';
 
 export const summaryCommand: Command = {
   name: 'summary',
-  flags: ['dir', 'format', 'out'],
+  flags: ['dir', 'format', 'out', 'passphrase-file', 'identity-file'],
   positionals: ['SET_ID'],
   summary:
     'describe one set: files, database, pg_dump warnings, restore commands, tables with row counts, verification, history, security ' +
     '(Markdown unless --format or the --out file name says html or json)',
   async run({ flags, positionals }, context) {
-    const report = await buildReport({ folder: backupsFolder(flags, context), setId: positionals[0], env: context.env });
+    const keys = await cliDecryptionKeysIfGiven(flags, context);
+    const report = await buildReport({ folder: backupsFolder(flags, context), setId: positionals[0], env: context.env, ...(keys ? { keys } : {}) });
     const format = flags.format ?? formatForFile(flags.out);
     const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? renderReportHtml(report) : renderReportMarkdown(report);
     if (flags.out === undefined) {

@@ -2,10 +2,11 @@ import { progressNotingHistory } from '../terminalPrinter';
 import { verifySet } from '../../core/verify/verify';
 import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
 import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
+import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const verifyCommand: Command = {
   name: 'verify',
-  flags: ['dir', 'db', 'pg-bin-dir', 'json'],
+  flags: ['dir', 'db', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary: 'check a backup set (files, sizes, checksums, whole dumps, content); with --db also whether it can be restored there',
   async run({ flags, positionals }, context) {
@@ -26,6 +27,7 @@ export const verifyCommand: Command = {
         pgBinDir: flags.pgBinDir,
         ...(container ? { container } : {}),
         signal: context.signal,
+        keys: await cliDecryptionKeys(flags, context),
         onProgress: progressNotingHistory(progress, context.stderr, 'the result'),
       });
       progress?.finish();

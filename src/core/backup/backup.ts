@@ -16,13 +16,15 @@ import { childProcessEnv } from '../connection/session';
 import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { FollowedFile } from '../files/followedFile';
 import { HashedFileWriter } from '../files/hashedFileWriter';
+import { codecsFor, type SetEncoding } from '../codecs/codecs';
+import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWriter';
 import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
-import { fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from '../sets/naming';
+import { FILE_CODECS, fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor, type FileCodec } from '../sets/naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from '../pg/tools';
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
@@ -67,6 +69,8 @@ export interface BackupOptions {
   container?: ContainerTools;
   /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
   digests?: boolean;
+  /** How the files are stored: encrypted (`….sql.age`) when it has an encryption; plain SQL otherwise. */
+  encoding?: SetEncoding;
 }
 
 /** pg_dump's own selection options, for everyone whatever the profile. */
@@ -177,24 +181,30 @@ interface SetFiles {
   startedClock: number;
   setId: string;
   completeName: string;
-  schema: HashedFileWriter;
-  data: HashedFileWriter;
-  complete: FollowedFile;
+  /** The codecs every file goes through (encrypted: age); none for plain SQL. */
+  codecs: FileCodec[];
+  schema: SetFileWriter;
+  data: SetFileWriter;
+  /** pg_dump's own file, for a plain set; an encoded set's complete file is written from pg_dump's standard output, never in clear. */
+  complete: FollowedFile | SetFileWriter;
   discard(): Promise<void>;
 }
 
 async function createSetFiles(options: BackupOptions, now: () => Date): Promise<SetFiles> {
   const startedAt = now();
   const startedClock = performance.now();
+  const codecs = codecsFor(options.encoding);
+  // A timestamp is taken when any set's file has it, plain or stored through a codec.
+  const variants: FileCodec[][] = [[], ...FILE_CODECS.map((codec) => [codec])];
   const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
-    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.map((type) => fileNameFor(options.prefix, type, candidate))].some((name) => existsSync(join(options.folder, name))),
+    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.flatMap((type) => variants.map((variant) => fileNameFor(options.prefix, type, candidate, variant)))].some((name) =>
+      existsSync(join(options.folder, name)),
+    ),
   );
-  const completeName = fileNameFor(options.prefix, 'complete', timestamp);
-  const created = await Promise.allSettled([
-    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'schema', timestamp))),
-    HashedFileWriter.create(join(options.folder, fileNameFor(options.prefix, 'data', timestamp))),
-    FollowedFile.create(join(options.folder, completeName)),
-  ]);
+  const completeName = fileNameFor(options.prefix, 'complete', timestamp, codecs);
+  const writer = (type: 'schema' | 'data' | 'complete') =>
+    createSetFileWriter(join(options.folder, fileNameFor(options.prefix, type, timestamp, codecs)), codecs, options.encoding ?? {});
+  const created = await Promise.allSettled([writer('schema'), writer('data'), codecs.length === 0 ? FollowedFile.create(join(options.folder, completeName)) : writer('complete')]);
   const discard = async () => {
     for (const file of created) if (file.status === 'fulfilled') await file.value.discard();
   };
@@ -203,28 +213,31 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
     await discard();
     throw failed.reason;
   }
-  const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [HashedFileWriter, HashedFileWriter, FollowedFile];
-  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, discard };
+  const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [SetFileWriter, SetFileWriter, FollowedFile | SetFileWriter];
+  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, codecs, schema, data, complete, discard };
 }
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
   const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
-  const writers: HashedFileWriter[] = [schema, data];
-  let complete: FollowedFile | undefined = set.complete;
+  const writers: SetFileWriter[] = [schema, data];
+  // A plain set's complete file is pg_dump's own; an encoded set's is written here, from pg_dump's standard output.
+  const completeFile = set.complete instanceof FollowedFile ? set.complete : undefined;
+  const encodedComplete = set.complete instanceof FollowedFile ? undefined : set.complete;
+  if (encodedComplete) writers.push(encodedComplete);
+  let complete: FollowedFile | undefined = completeFile;
   let pendingManifest: PendingFile | undefined;
   try {
-    const completeFile = set.complete;
     // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
     const container = options.container;
     const pgDump = startTool(
       container ? 'docker' : tools.pgDump.path,
-      container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : [...pgDumpArgs, `--file=${completeFile.temporaryPath}`],
+      container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : completeFile ? [...pgDumpArgs, `--file=${completeFile.temporaryPath}`] : pgDumpArgs,
       {
         env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
         stdin: 'ignore',
-        stdout: container ? { file: completeFile.temporaryPath } : 'ignore',
+        stdout: !completeFile ? 'pipe' : container ? { file: completeFile.temporaryPath } : 'ignore',
         signal: options.signal,
       },
     );
@@ -246,7 +259,9 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     let catalog: CatalogFacts;
     let splitter: DumpReader;
     let profileRecord: ProfileRecord;
-    let filteredComplete: HashedFileWriter | undefined;
+    /** The complete file when it is written here: from the filtered stream, or encoded. */
+    let writtenComplete: SetFileWriter | undefined = encodedComplete;
+    let filtered = false;
     const dumped = new DumpedTables();
     const digests = options.digests === false ? undefined : new DumpDigests();
     try {
@@ -263,10 +278,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       // pg_dump 17 and later write SET transaction_timeout, which an older
       // server rejects: for a server before 17 the set's files guard it.
       const guardTransactionTimeout = tools.pgDump.version.major >= 17 && server.versionNum < 170000;
-      const filtered = profile.name === 'supabase' || guardTransactionTimeout;
-      if (filtered) {
-        filteredComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
-        writers.push(filteredComplete);
+      filtered = profile.name === 'supabase' || guardTransactionTimeout;
+      if (filtered && !writtenComplete) {
+        writtenComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
+        writers.push(writtenComplete);
       }
       catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
       const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
@@ -288,26 +303,27 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         onTableDone: (table) => options.onProgress?.({ kind: 'table-done', table }),
       });
       const split = splitter;
-      await completeFile.follow(
-        () => pgDumpExited,
-        // Resolves once both files hold the chunk's pieces: the reader then
-        // reuses its buffer, so memory stays bounded whatever the size.
-        async (chunk) => {
-          // pg_dump writes its first byte only after it has imported the
-          // snapshot and read its catalog, and ours is read too: the session
-          // has done its work and ends now, not at the end of the backup.
-          void session.close();
-          const parts = split.push(chunk);
-          schema.write(parts.schema);
-          data.write(parts.data);
-          filteredComplete?.write(parts.whole);
-          await Promise.all([schema.flush(), data.flush(), filteredComplete?.flush()]);
-        },
-      );
+      const completeWriter = writtenComplete;
+      const wholeStream = filtered;
+      // Resolves once every file holds the chunk's pieces: the reader then
+      // reuses its buffer, so memory stays bounded whatever the size.
+      const onChunk = async (chunk: Buffer) => {
+        // pg_dump writes its first byte only after it has imported the
+        // snapshot and read its catalog, and ours is read too: the session
+        // has done its work and ends now, not at the end of the backup.
+        void session.close();
+        const parts = split.push(chunk);
+        schema.write(parts.schema);
+        data.write(parts.data);
+        completeWriter?.write(wholeStream ? parts.whole : [chunk]);
+        await Promise.all([schema.flush(), data.flush(), completeWriter?.flush()]);
+      };
+      if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk);
+      else for await (const chunk of pgDump.stdout!) await onChunk(chunk as Buffer);
       const rest = split.end();
       schema.write(rest.schema);
       data.write(rest.data);
-      filteredComplete?.write(rest.whole);
+      if (wholeStream) completeWriter?.write(rest.whole);
     } catch (error) {
       pgDump.kill();
       const ended = await exited;
@@ -325,19 +341,19 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         details: stderrLines.join('\n'),
       });
     }
-    options.onProgress?.({ kind: 'finishing', bytesWritten: completeFile.bytes });
+    options.onProgress?.({ kind: 'finishing', bytesWritten: (completeFile ?? writtenComplete)?.bytes ?? 0 });
 
-    if (filteredComplete) {
-      await Promise.all([schema.finish(), data.finish(), filteredComplete.finish()]);
+    if (writtenComplete) {
+      await Promise.all([schema.finish(), data.finish(), writtenComplete.finish()]);
       // pg_dump's unfiltered output was only the source of the three files.
-      await completeFile.discard();
+      await completeFile?.discard();
       complete = undefined;
     } else {
-      await Promise.all([schema.finish(), data.finish(), completeFile.finish()]);
+      await Promise.all([schema.finish(), data.finish(), completeFile!.finish()]);
     }
     // A cancel that arrived while the files were flushed still keeps nothing.
     throwIfCancelled(options.signal);
-    const completeWritten = filteredComplete ?? completeFile;
+    const completeWritten = writtenComplete ?? completeFile!;
     const files: ManifestFile[] = [
       { type: 'schema', name: schema.name, bytes: schema.bytes, sha256: schema.sha256 },
       { type: 'data', name: data.name, bytes: data.bytes, sha256: data.sha256 },
@@ -376,6 +392,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       pgDumpWarnings: stderrLines,
       profile: profileRecord,
       ...(digests ? { digests: digests.record(server.outputSettings) } : {}),
+      ...(options.encoding?.encryption ? { encryption: options.encoding.encryption.record } : {}),
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));
     // The manifest is written (hidden) before the first rename: should this

@@ -12,6 +12,14 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
+  const encryption = manifest.encryption;
+  if (encryption) {
+    lines.push(
+      encryption.method === 'passphrase'
+        ? '  encrypted with age, with a passphrase: keep it apart from the backups, without it the set cannot be restored'
+        : `  encrypted with age to ${encryption.recipients.join(', ')}: their identities decrypt it`,
+    );
+  }
   if (manifest.foreignKeyCycles.length > 0) {
     const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
     lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);

@@ -34,7 +34,7 @@ export function childProcessEnv(t: ConnectionTarget, baseEnv: NodeJS.ProcessEnv)
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(baseEnv)) {
     const name = key.toUpperCase();
-    if (name === 'DATABASE_URL' || name === 'PULSE_BACKUP_DB_URL') continue;
+    if (name === 'DATABASE_URL' || name === 'PULSE_BACKUP_DB_URL' || name === 'PULSE_BACKUP_PASSPHRASE') continue;
     if (name.startsWith('PG') && !KEPT_PG_VARIABLES.has(name)) continue;
     env[key] = value;
   }

@@ -81,7 +81,10 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     facts.bucketRegion !== undefined && facts.bucketRegion !== context.region
       ? facts.bucketRegion
       : /^(PermanentRedirect|AuthorizationHeaderMalformed|IllegalLocationConstraintException)$/.test(facts.code) || facts.status === 301
-        ? (/'([a-z]{2}-[a-z]+-\d)'/.exec(facts.message)?.[1] ?? '')
+        ? ([...facts.message.matchAll(/'([a-z]{2}(?:-[a-z]+)+-\d)'/g)]
+            .map((match) => match[1])
+            .filter((region) => region !== context.region)
+            .pop() ?? '')
         : undefined;
   if (wrongRegion !== undefined) {
     const inRegion = wrongRegion === '' ? 'in another region' : `in ${wrongRegion}`;

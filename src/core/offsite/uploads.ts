@@ -35,8 +35,11 @@ export async function listPendingUploads(remote: Remote, under = keyPrefix(remot
         { abortSignal: signal },
       )
       .catch((error: unknown) => {
+        // A storage that cannot list them (its lifecycle rule cleans them instead): nothing to abort from here.
+        if (isNotImplemented(error)) return undefined;
         throw remote.failure(error);
       });
+    if (page === undefined) return [];
     for (const upload of page.Uploads ?? []) {
       if (upload.Key !== undefined && upload.UploadId !== undefined)
         uploads.push({ key: upload.Key, uploadId: upload.UploadId, ...(upload.Initiated ? { initiated: upload.Initiated } : {}) });
@@ -72,4 +75,9 @@ export async function abortUpload(remote: Remote, upload: PendingUpload, signal?
       if ((error as { name?: string }).name === 'NoSuchUpload') return;
       throw remote.failure(error, upload.key);
     });
+}
+
+function isNotImplemented(error: unknown): boolean {
+  const record = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return record.name === 'NotImplemented' || record.Code === 'NotImplemented' || record.$metadata?.httpStatusCode === 501;
 }

@@ -25,6 +25,9 @@ import type { ContainerTools } from '../supabase/docker';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
 import { diffSummary, tableDiffDetail } from './diffWords';
 import type { DiffResult, TableDiff } from './diffResult';
+import type { SetKeys } from '../codecs/codecs';
+import { unlockSetFiles } from '../codecs/setFileReader';
+import { join } from 'node:path';
 
 export interface DiffOptions {
   folder: string;
@@ -37,6 +40,8 @@ export interface DiffOptions {
   lockTimeoutSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (event: DiffProgress) => void;
+  /** What decrypts an encrypted set (proved on its files' headers first). */
+  keys?: SetKeys;
 }
 
 export type DiffProgress = { kind: 'connected'; target: string } | { kind: 'reading'; tables: number } | { kind: 'counting'; tables: number };
@@ -51,6 +56,11 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
   if (set.status === 'running') throw new PulseError('backup-locked', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
   const digestsFrom: DiffResult['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
   const profile = set.manifest?.profile?.name ?? 'plain';
+  const keys = options.keys ?? {};
+  await unlockSetFiles(
+    set.files.map((file) => join(options.folder, file.name)),
+    keys,
+  );
   const session = await openReadSession(options.target, { lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS, signal: options.signal });
   try {
     options.onProgress?.({ kind: 'connected', target: describeTarget(options.target) });
@@ -61,7 +71,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
       container: options.container,
       signal: options.signal,
     });
-    const digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await outputSettingsOf(session.client), options.signal));
+    const digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await outputSettingsOf(session.client), options.signal, keys));
     const facts = await readFacts(session.client, { tables: digests.tables, sequences: digests.sequences, platform: profile === 'supabase' });
     const reader: ReadbackSession = {
       target: options.target,
@@ -82,8 +92,8 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     );
     const changed = comparisons.filter((comparison) => comparison.state === 'different').map((comparison) => comparison.table);
     options.onProgress?.({ kind: 'counting', tables: Math.min(changed.length, MAX_TABLES_COUNTED) });
-    const counted = await changedRows(filesOf(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts);
-    const setSchema = schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal);
+    const counted = await changedRows(filesOf(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts, keys);
+    const setSchema = schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal, keys);
     const objects = setSchema ? compareSchemaEntries(setSchema.entries, schema.entries) : [];
     const tables = comparisons.map((comparison): TableDiff => {
       const base = { schema: comparison.table.schema, name: comparison.table.name, rowsInSet: comparison.table.rows };

@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { ListedSet } from '../sets/listing';
+import { codecsOfFileName } from '../sets/naming';
 import type { BackupFileType, Manifest, ManifestDigests } from '../sets/manifest';
 import { PROOF_PATHS, type ProofPathName } from './record';
 import { PulseError } from '../errors';
@@ -78,6 +79,8 @@ const FILES_OF: Record<ProofPathName, readonly BackupFileType[]> = {
 };
 
 export function planProof(set: ListedSet, folder: string, digests: ManifestDigests, options: { viaStdin: boolean; paths?: readonly ProofPathName[] }): ProofPlan {
+  // An encrypted file reaches psql decrypted, on its standard input.
+  const viaStdin = (name: string) => options.viaStdin || codecsOfFileName(name).length > 0;
   const largeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
   const paths = (options.paths ?? PROOF_PATHS).map((path): ProofPathPlan => ({
     path,
@@ -92,8 +95,8 @@ export function planProof(set: ListedSet, folder: string, digests: ManifestDiges
         file,
         bytes: listed.bytes,
         sha256: set.manifest?.files.find((recorded) => recorded.type === type)?.sha256 ?? null,
-        args: psqlLoadArgs(file, { singleTransaction: !largeObjects, viaStdin: options.viaStdin }),
-        viaStdin: options.viaStdin,
+        args: psqlLoadArgs(file, { singleTransaction: !largeObjects, viaStdin: viaStdin(listed.name) }),
+        viaStdin: viaStdin(listed.name),
       };
     }),
   }));

@@ -37,6 +37,9 @@ import { onLines } from '../process/lines';
 import { redactText } from '../connection/redact';
 import { toolStartError } from '../process/toolProcess';
 import type { SchemaEntryDigest } from '../backup/dumpDigests';
+import type { SetKeys } from '../codecs/codecs';
+import { setFileStream, unlockSetFiles } from '../codecs/setFileReader';
+import { join } from 'node:path';
 
 export interface ProveOptions {
   folder: string;
@@ -61,6 +64,8 @@ export interface ProveOptions {
   record?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ProveProgress) => void;
+  /** What decrypts an encrypted set (proved on its files' headers before any scratch database is made). */
+  keys?: SetKeys;
 }
 
 export type ProveProgress =
@@ -110,6 +115,12 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
       hint: hint`prove on a local server (loopback or a local socket; ${option('scratchDatabase', 'URL')} names one), or pass ${option('allowRemote')} if you really mean that server`,
     });
   }
+  // A wrong passphrase is one line before any scratch database is made; a damaged file is the proof's finding.
+  await unlockSetFiles(
+    set.files.map((file) => join(options.folder, file.name)),
+    options.keys ?? {},
+    { damagedIsAFinding: true },
+  );
   const profile = set.manifest?.profile?.name ?? 'plain';
   const digestsFrom: ProofRecord['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
   const control = await ScratchControl.open(scratchTarget, options.signal);
@@ -117,7 +128,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   let outcomes: PathOutcome[];
   let digests: ManifestDigests;
   try {
-    digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal));
+    digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal, options.keys));
     if (digestsFrom === 'complete file') notes.push('the set recorded no digests (it was made before they were): the read-back was compared with its complete file');
     await control.assertMayCreate();
     const swept = await control.sweep();
@@ -272,7 +283,7 @@ async function compareReadBack(context: ProofContext, path: ProofPathPlan, targe
   if (different.length > 0) {
     const reader: ReadbackSession = { target, tools: context.tools, env: options.env, signal: options.signal };
     const explained = different.slice(0, MAX_DIFFERENCES_PER_KIND).map((comparison) => comparison.table);
-    const details = await changedRows(rowFilesOf(path, set, options.folder), reader, digests.settings, explained, facts);
+    const details = await changedRows(rowFilesOf(path, set, options.folder), reader, digests.settings, explained, facts, options.keys);
     for (const comparison of different) {
       if (comparison.state !== 'different') continue;
       const name = qualifiedName(comparison.table.schema, comparison.table.name);
@@ -281,7 +292,7 @@ async function compareReadBack(context: ProofContext, path: ProofPathPlan, targe
     }
   }
   result.schemaEqual = schema.digest === digests.schema.digest;
-  if (!result.schemaEqual) add('schema', 'schema', await explainSchema(path, set, options.folder, digests, schema.entries));
+  if (!result.schemaEqual) add('schema', 'schema', await explainSchema(path, set, options.folder, digests, schema.entries, options.keys));
   for (const sequence of compareSequences(digests, facts)) add('sequence', sequence.name, `expected ${sequence.expected}, found ${sequence.found}`);
   for (const view of compareMaterializedViews(set.manifest?.materializedViews ?? [], facts)) add('materialized-view', view.name, `expected ${view.expected}, found ${view.found}`);
   if (set.manifest && facts.largeObjects !== set.manifest.largeObjects) {
@@ -311,12 +322,19 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, target: C
  * restored from, or — when that file no longer holds what the backup
  * recorded — against the set's other file that still does.
  */
-async function explainSchema(path: ProofPathPlan, set: ListedSet, folder: string, digests: ManifestDigests, observed: readonly SchemaEntryDigest[]): Promise<string> {
+async function explainSchema(
+  path: ProofPathPlan,
+  set: ListedSet,
+  folder: string,
+  digests: ManifestDigests,
+  observed: readonly SchemaEntryDigest[],
+  keys: SetKeys | undefined,
+): Promise<string> {
   const files = schemaFilesOf(path, set, folder);
   let reference: SchemaEntryDigest[] | undefined;
   let note = '';
   for (const [index, file] of files.entries()) {
-    const { entries, digest } = await schemaEntriesOf(file);
+    const { entries, digest } = await schemaEntriesOf(file, undefined, keys);
     if (digest === digests.schema.digest) {
       reference = entries;
       if (index > 0) note = ` (${basename(files[0])} no longer holds the schema the backup recorded; compared with ${basename(file)}, which does)`;
@@ -335,13 +353,20 @@ async function loadFile(tools: ClientTools, target: ConnectionTarget, options: P
   onLines(psql.stderr, (line) => {
     if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
   });
+  let unreadable: string | undefined;
   if (load.viaStdin && psql.stdin) {
-    const input = createReadStream(load.file, { highWaterMark: 1024 * 1024 });
-    input.on('error', () => psql.kill('SIGKILL'));
+    // Decrypted on the way, for an encrypted file: psql reads SQL only.
+    const input = setFileStream(load.file, { keys: options.keys });
+    input.on('error', (error: Error) => {
+      unreadable = toPulseError(error).message;
+      psql.kill('SIGKILL');
+    });
+    psql.stdin.on('error', () => undefined);
     input.pipe(psql.stdin);
   }
   const exit = await psql.exited;
   throwIfCancelled(options.signal);
+  if (unreadable !== undefined) return `cannot be read: ${unreadable}`;
   if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
   if (exit.exitCode === 0) return undefined;
   const errorIndex = stderr.findIndex((line) => /ERROR:|FATAL:/.test(line));

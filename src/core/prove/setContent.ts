@@ -5,7 +5,6 @@
  * tables whose digests differ — which rows differ, with the database's rows
  * read again beside the set's.
  */
-import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { DumpDigests, type SchemaEntryDigest } from '../backup/dumpDigests';
@@ -18,11 +17,13 @@ import type { ObservedFacts } from './readSession';
 import { readTables, type ReadbackSession } from './readback';
 import { compareRowSets, keyPositions, rowKey, RowSet, type RowChanges } from './rowDetail';
 import type { OutputSettings } from '../backup/snapshot';
+import type { SetKeys } from '../codecs/codecs';
+import { readSetFile } from '../codecs/setFileReader';
 
-/** Feeds a dump file through a digest collector. */
-export async function readDumpFile(file: string, digests: DumpDigests, signal?: AbortSignal): Promise<DumpReader> {
+/** Feeds a dump file (decrypted, when it is encrypted) through a digest collector. */
+export async function readDumpFile(file: string, digests: DumpDigests, signal?: AbortSignal, keys?: SetKeys): Promise<DumpReader> {
   const reader = new DumpReader(digests.readerOptions());
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) reader.push(chunk as Buffer);
+  for await (const chunk of readSetFile(file, { keys, signal })) reader.push(chunk);
   reader.end();
   return reader;
 }
@@ -41,9 +42,9 @@ export function setFile(set: ListedSet, folder: string, types: readonly ('schema
  * file, which holds every row and the whole schema. The file says nothing of
  * the session's time zone and the like: the server's defaults stand in.
  */
-export async function digestsFromCompleteFile(set: ListedSet, folder: string, settings: OutputSettings, signal?: AbortSignal): Promise<ManifestDigests> {
+export async function digestsFromCompleteFile(set: ListedSet, folder: string, settings: OutputSettings, signal?: AbortSignal, keys?: SetKeys): Promise<ManifestDigests> {
   const digests = new DumpDigests();
-  await readDumpFile(setFile(set, folder, ['complete']), digests, signal);
+  await readDumpFile(setFile(set, folder, ['complete']), digests, signal, keys);
   return digests.record(settings);
 }
 
@@ -57,10 +58,10 @@ export async function outputSettingsOf(client: pg.Client): Promise<OutputSetting
 }
 
 /** A file's schema entries and their digest. */
-export async function schemaEntriesOf(file: string, signal?: AbortSignal): Promise<{ entries: SchemaEntryDigest[]; digest: string }> {
+export async function schemaEntriesOf(file: string, signal?: AbortSignal, keys?: SetKeys): Promise<{ entries: SchemaEntryDigest[]; digest: string }> {
   const entries: SchemaEntryDigest[] = [];
   const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
-  await readDumpFile(file, digests, signal);
+  await readDumpFile(file, digests, signal, keys);
   return { entries, digest: digests.schema.digest };
 }
 
@@ -84,6 +85,7 @@ export async function changedRows(
   settings: DigestSettings,
   tables: readonly ManifestTableDigest[],
   facts: ObservedFacts,
+  setKeys?: SetKeys,
 ): Promise<Map<string, ChangedRows>> {
   const counted = new Map<string, ChangedRows>();
   if (tables.length === 0 || files.length === 0) return counted;
@@ -105,7 +107,7 @@ export async function changedRows(
   const readSet = async (file: string, wanted: readonly ManifestTableDigest[]) => {
     const sides = new Map(wanted.map((table) => [nameOf(table), new RowSet()]));
     const digests = new DumpDigests({ rowKey: (table, bytes, start, end) => (sides.has(nameOf(table)) ? keyOf(table, bytes, start, end) : undefined), onRow: collect(sides) });
-    await readDumpFile(file, digests, reader.signal);
+    await readDumpFile(file, digests, reader.signal, setKeys);
     const found = new Map(digests.tableDigests().map((table) => [nameOf(table), table.digest]));
     // What the file holds as the backup recorded it stands; the rest is looked for in the next file.
     for (const table of wanted) {

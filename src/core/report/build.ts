@@ -5,6 +5,7 @@
  * verification.ts, history.ts, security.ts); the small ones are built here.
  * Every string passes redact.ts on the way out.
  */
+import type { SetKeys } from '../codecs/codecs';
 import { commandLineWords } from '../commandLineWords';
 import type { ActionWords } from '../hint';
 import { resolve } from 'node:path';
@@ -59,6 +60,8 @@ export interface BuildReportOptions {
   frontDoor?: 'cli' | 'vscode';
   /** The retention policy in force for this folder (default: the CLI's default, keep the last 10). */
   policy?: RetentionPolicy;
+  /** What decrypts an encrypted set's files, to read pg_dump's own words at their top; without it the manifest's stand. */
+  keys?: SetKeys;
 }
 
 export async function buildReport(options: BuildReportOptions): Promise<BackupReport> {
@@ -71,7 +74,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const [history, files, header, git] = await Promise.all([
     readHistory(folder, set.id),
     describeFiles(folder, set),
-    readDumpHeader(folder, set),
+    readDumpHeader(folder, set, options.keys),
     options.git === false ? Promise.resolve<ReportGitFacts>({ state: 'not-checked', repositoryRoot: null, trackedFiles: [] }) : inspectGit(folder, set, options.env),
   ]);
   const permissions = await readPermissions(folder, files);
@@ -87,7 +90,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
   const frontDoor = options.frontDoor ?? 'cli';
   const verification = buildVerification(folder, set, history, frontDoor, proofStanding.stale !== undefined, options.words ?? commandLineWords);
   const historySection = buildHistory(sets, set, folder, options.policy ?? DEFAULT_POLICY, frontDoor);
-  const security = buildSecurity(folder, files, git, permissions);
+  const security = buildSecurity(folder, files, git, permissions, manifest?.encryption);
 
   const report: BackupReport = {
     format: REPORT_FORMAT,

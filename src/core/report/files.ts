@@ -9,6 +9,9 @@ import type { ListedSet } from '../sets/listing';
 import type { BackupFileType } from '../sets/manifest';
 import { fileNameFor, setFileNames } from '../sets/naming';
 import type { ReportFile, ReportFileKind, ReportFilePermission } from './types';
+import type { SetKeys } from '../codecs/codecs';
+import { isEncodedFile } from '../codecs/setFileReader';
+import { readDumpPreamble } from '../verify/dumpScan';
 
 const FILE_LABELS: Readonly<Record<ReportFileKind, string>> = {
   complete: 'Complete dump',
@@ -86,11 +89,24 @@ export interface DumpHeader {
   usesRestrict: boolean;
 }
 
-/** The version comments pg_dump writes at the top of every plain dump: the only facts a set without a manifest has. */
-export async function readDumpHeader(folder: string, set: ListedSet): Promise<DumpHeader> {
+/**
+ * The version comments pg_dump writes at the top of every plain dump: the
+ * only facts a set without a manifest has. An encrypted file's top is read
+ * decrypted with `keys`; without them, what its manifest's pg_dump writes.
+ */
+export async function readDumpHeader(folder: string, set: ListedSet, keys?: SetKeys): Promise<DumpHeader> {
   const file = set.files.find((candidate) => candidate.type === 'complete') ?? set.files[0];
   if (!file) return { usesRestrict: false };
   let text: string;
+  if (isEncodedFile(file.name)) {
+    if (keys === undefined) return { usesRestrict: writesRestrict(set.manifest?.tools.pgDump.version) };
+    const preamble = await readDumpPreamble(join(folder, file.name), keys).catch(() => undefined);
+    return {
+      ...(preamble?.dumpedFromVersion ? { serverVersion: preamble.dumpedFromVersion } : {}),
+      ...(preamble?.dumpedByVersion ? { pgDumpVersion: preamble.dumpedByVersion } : {}),
+      usesRestrict: preamble ? preamble.restrictKey !== undefined : writesRestrict(set.manifest?.tools.pgDump.version),
+    };
+  }
   try {
     const handle = await open(join(folder, file.name), 'r');
     try {
@@ -108,6 +124,15 @@ export async function readDumpHeader(folder: string, set: ListedSet): Promise<Du
     pgDumpVersion: /^-- Dumped by pg_dump version (.+)$/m.exec(text)?.[1]?.trim(),
     usesRestrict: /^\\restrict /m.test(text),
   };
+}
+
+/** Whether this pg_dump writes `\restrict` (13.22, 14.19, 15.14, 16.10, 17.6 and later releases of each major, and 18). */
+export function writesRestrict(pgDumpVersion: string | undefined): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(pgDumpVersion ?? '');
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  const firstMinor: Record<number, number> = { 13: 22, 14: 19, 15: 14, 16: 10, 17: 6 };
+  return major >= 18 || (firstMinor[major] !== undefined && minor >= firstMinor[major]);
 }
 
 export interface SetPermissions {

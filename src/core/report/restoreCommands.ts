@@ -8,8 +8,9 @@ import { passwordlessUrl } from '../connection/target';
 import type { RestoreMode } from '../restore/types';
 import type { ListedSet } from '../sets/listing';
 import type { BackupFileType, Manifest } from '../sets/manifest';
-import { shellCommand, type ShellWord } from '../shell';
+import { shellCommand } from '../shell';
 import { buildSupabaseRestore } from './supabaseRestore';
+import { encryptionNotes, psqlLoadCommand, TARGET_VARIABLE } from './psqlCommands';
 import type { ReportCommand, ReportDatabase, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './types';
 
 export function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undefined, files: ReportFile[], database: ReportDatabase): ReportRestore {
@@ -18,15 +19,14 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
   const complete = fileOf('complete');
   const schema = fileOf('schema');
   const data = fileOf('data');
-  const target: ShellWord = { variable: 'DATABASE' };
-  const psql = (...files: string[]): ShellWord[] => ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', target, ...files.flatMap((file) => ['-f', file])];
+  const psql = (...paths: string[]): string => psqlLoadCommand(paths, manifest?.encryption);
   const pulseBackup = (mode: RestoreMode): ReportCommand => ({
     title: `with Pulse Backup (safety backup of the target first, asks before changing anything)`,
     command: shellCommand(['pulse-backup', 'restore', set.id, '--mode', mode, '--dir', folder]),
   });
   // The old script's data file leaves triggers on; the same setting our data
   // file makes can be given to its session from outside.
-  const dataPsql = (...paths: string[]): string => (manifest ? shellCommand(psql(...paths)) : `PGOPTIONS='-c session_replication_role=replica' ${shellCommand(psql(...paths))}`);
+  const dataPsql = (...paths: string[]): string => (manifest ? psql(...paths) : `PGOPTIONS='-c session_replication_role=replica' ${psql(...paths)}`);
 
   // pg_dump wraps large-object data in its own BEGIN/COMMIT, which ends psql's
   // --single-transaction early; only pulse-backup restore neutralises it.
@@ -40,7 +40,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
       available: complete.present,
       file: complete.path,
       pulseBackup: pulseBackup('complete'),
-      psql: [{ title: `with psql, into an empty database, ${atomically}`, command: shellCommand(psql(complete.path)) }],
+      psql: [{ title: `with psql, into an empty database, ${atomically}`, command: psql(complete.path) }],
     },
     {
       mode: 'schema',
@@ -49,7 +49,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
       available: schema.present,
       file: schema.path,
       pulseBackup: pulseBackup('schema'),
-      psql: [{ title: 'with psql, into an empty database, all or nothing', command: shellCommand(psql(schema.path)) }],
+      psql: [{ title: 'with psql, into an empty database, all or nothing', command: psql(schema.path) }],
     },
     {
       mode: 'data',
@@ -76,6 +76,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
   const exampleName = `${database.name ?? set.prefix}_restored`;
   const exampleUrl = passwordlessUrl(exampleHost, database.port ?? 5432, exampleUser, exampleName);
   const notes: RichText[] = [
+    ...encryptionNotes(manifest),
     [
       'The psql commands read the target from ',
       { code: '$DATABASE' },
@@ -148,5 +149,5 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
   if (set.status === 'incomplete') {
     notes.unshift([`This set is incomplete (${set.problems.join('; ')}): restore from another set if you can.`]);
   }
-  return { options, targetVariable: 'DATABASE', targetExample: `DATABASE=${shellCommand([exampleUrl])}`, notes };
+  return { options, targetVariable: TARGET_VARIABLE, targetExample: `${TARGET_VARIABLE}=${shellCommand([exampleUrl])}`, notes };
 }

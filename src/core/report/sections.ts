@@ -405,7 +405,7 @@ function security(report: BackupReport, style: SectionStyle): Html {
       : '',
     data.permissionFix ? style.commandBlock(data.permissionFix, 'Only the owner should read them:') : '',
     h('h3', {}, 'Encryption'),
-    h('p', {}, badge('warn', 'not encrypted'), ' ', data.encryption.summary),
+    h('p', {}, data.encryption.encrypted ? badge('pass', 'encrypted') : badge('warn', 'not encrypted'), ' ', data.encryption.summary),
     h(
       'ul',
       {},

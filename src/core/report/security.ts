@@ -11,6 +11,7 @@ import { setFileNames } from '../sets/naming';
 import { shellCommand } from '../shell';
 import type { SetPermissions } from './files';
 import type { GitState, ReportFile, ReportSecurity } from './types';
+import type { EncryptionRecord } from '../crypto/keySources';
 
 /** git's answer, or that git was not asked. */
 export type ReportGitFacts = Omit<GitFacts, 'state'> & { state: GitState };
@@ -20,7 +21,7 @@ export function inspectGit(folder: string, set: ListedSet, env: NodeJS.ProcessEn
   return gitFacts(folder, { env, setFiles: Object.values(setFileNames(set.prefix, set.timestamp)), dumps: set.files.map((file) => file.name) });
 }
 
-export function buildSecurity(folder: string, files: ReportFile[], git: ReportGitFacts, permissions: SetPermissions): ReportSecurity {
+export function buildSecurity(folder: string, files: ReportFile[], git: ReportGitFacts, permissions: SetPermissions, encryption?: EncryptionRecord): ReportSecurity {
   const gitSection = ((): ReportSecurity['git'] => {
     const base = { state: git.state, repositoryRoot: git.repositoryRoot, trackedFiles: git.trackedFiles };
     switch (git.state) {
@@ -87,19 +88,7 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
     readableByOthers: exposed,
     permissionSummary,
     permissionFix,
-    encryption: {
-      encrypted: false,
-      summary: 'The dump files are plain SQL, not encrypted: anyone who can read them can read every row of the database.',
-      advice: [
-        ['Keep the backups folder out of git and out of folders that sync to the cloud (Dropbox, iCloud, OneDrive, Google Drive).'],
-        ['Use full-disk encryption on this machine (FileVault, BitLocker, LUKS).'],
-        [
-          'Encrypt copies that leave the machine, e.g. ',
-          { code: `gpg --symmetric --cipher-algo AES256 ${shellCommand([files.find((file) => file.kind === 'complete')?.path ?? join(folder, 'FILE')])}` },
-          ', and keep the passphrase somewhere else than the copy.',
-        ],
-      ],
-    },
+    encryption: encryption ? encryptedSection(encryption) : plainSection(folder, files),
     notes: [
       ['The dumps hold everything the database holds: user emails, password hashes, API tokens, personal data. Treat them like the production database.'],
       [
@@ -108,6 +97,45 @@ export function buildSecurity(folder: string, files: ReportFile[], git: ReportGi
         ' or ',
         { code: '~/.pgpass' },
         ', not in scripts.',
+      ],
+    ],
+  };
+}
+
+/** "Encryption: age (passphrase)": how the files are encrypted, and what keeps them so. */
+function encryptedSection(encryption: EncryptionRecord): ReportSecurity['encryption'] {
+  const method = encryption.method === 'passphrase' ? 'age (passphrase)' : `age (${encryption.recipients.length} recipient${encryption.recipients.length === 1 ? '' : 's'})`;
+  return {
+    encrypted: true,
+    method,
+    summary:
+      encryption.method === 'passphrase'
+        ? `Encryption: ${method}. The dump files are encrypted with a passphrase (….sql.age): without it nobody can read them, you included.`
+        : `Encryption: ${method}. The dump files are encrypted to ${encryption.recipients.join(', ')} (….sql.age): only the holders of the matching identities can read them.`,
+    advice: [
+      encryption.method === 'passphrase'
+        ? ['Keep the passphrase apart from the backups (a password manager): with it the files are as open as plain SQL, without it the set cannot be restored.']
+        : ['Keep the identity files (AGE-SECRET-KEY-1…) apart from the backups: with one the files are as open as plain SQL, without all of them the set cannot be restored.'],
+      ['The manifest, the history and the report are not encrypted: they name the tables and their row counts, never a row.'],
+      ['Verify the set now and then with its key: that proves the key still opens every file.'],
+    ],
+  };
+}
+
+function plainSection(folder: string, files: ReportFile[]): ReportSecurity['encryption'] {
+  return {
+    encrypted: false,
+    method: null,
+    summary: 'The dump files are plain SQL, not encrypted: anyone who can read them can read every row of the database.',
+    advice: [
+      ['Keep the backups folder out of git and out of folders that sync to the cloud (Dropbox, iCloud, OneDrive, Google Drive).'],
+      ['Use full-disk encryption on this machine (FileVault, BitLocker, LUKS).'],
+      [
+        'Encrypt the backups: ',
+        { code: 'pulse-backup backup --encrypt' },
+        ' writes every file in the age format, with a passphrase or to age recipients. A copy of a plain set that leaves the machine can be encrypted by hand, e.g. ',
+        { code: `age -p -o COPY.age ${shellCommand([files.find((file) => file.kind === 'complete')?.path ?? join(folder, 'FILE')])}` },
+        '; keep the passphrase somewhere else than the copy.',
       ],
     ],
   };

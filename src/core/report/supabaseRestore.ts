@@ -16,13 +16,13 @@ import type { Manifest } from '../sets/manifest';
 import { passwordlessUrl } from '../connection/target';
 import type { ReportCommand, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './types';
 import type { RestoreMode } from '../restore/types';
-import { shellCommand, type ShellWord } from '../shell';
+import { shellCommand } from '../shell';
+import { encryptionNotes, psqlLoadCommand } from './psqlCommands';
 
 export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: Manifest, files: ReportFile[]): ReportRestore {
   const fileOf = (type: RestoreMode): ReportFile => files.find((file) => file.kind === type)!;
   const [complete, schema, data] = [fileOf('complete'), fileOf('schema'), fileOf('data')];
-  const psql = (...paths: string[]): string =>
-    shellCommand(['psql', '-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', { variable: 'DATABASE' }, ...paths.flatMap((path): ShellWord[] => ['-f', path])]);
+  const psql = (...paths: string[]): string => psqlLoadCommand(paths, manifest.encryption);
   const pulseBackup = (mode: RestoreMode, title: string, extra: string[]): ReportCommand => ({
     title,
     command: shellCommand(['pulse-backup', 'restore', set.id, '--mode', mode, ...extra, '--dir', folder]),
@@ -79,6 +79,7 @@ export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: M
   const { host, port, user, name } = manifest.database;
   const url = passwordlessUrl(host, port, user, name);
   const notes: RichText[] = [
+    ...encryptionNotes(manifest),
     [
       'This set was made with the Supabase profile: it holds the application and leaves the platform (the schemas ',
       { code: 'auth' },

@@ -298,7 +298,10 @@ export interface ReportSecurity {
   permissionSummary: string;
   permissionFix: string | null;
   encryption: {
-    encrypted: false;
+    /** The files are encrypted (age): with a passphrase, or to recipients' public keys. */
+    encrypted: boolean;
+    /** "age (passphrase)", "age (2 recipients)"; null for plain files. */
+    method: string | null;
     summary: string;
     advice: RichText[];
   };

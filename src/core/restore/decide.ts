@@ -98,18 +98,20 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
  * rewriting on the way — no large objects (pg_dump's own BEGIN/COMMIT
  * around them), no CREATE SCHEMA for a schema the target has already (a
  * data file creates none), no newer pg_dump's settings an older server
- * rejects, and no container between (its psql cannot read this machine's
- * files).
+ * rejects, no container between (its psql cannot read this machine's
+ * files), and no encryption (psql reads SQL only).
  */
 export function loadsDirectly(input: {
   container: boolean;
+  /** Stored encrypted: psql cannot read it, the restore decrypts it on the way. */
+  encoded?: boolean;
   hasManifest: boolean;
   largeObjects: number;
   olderServer: boolean;
   mode: RestoreMode;
   existingSchemas: number;
 }): boolean {
-  return !input.container && input.hasManifest && input.largeObjects === 0 && !input.olderServer && (input.mode === 'data' || input.existingSchemas === 0);
+  return !input.container && !input.encoded && input.hasManifest && input.largeObjects === 0 && !input.olderServer && (input.mode === 'data' || input.existingSchemas === 0);
 }
 
 /** pg_dump 17 writes SET transaction_timeout, which servers before 17 reject (sets made before their files guarded it). */

@@ -4,7 +4,8 @@
  * first error means, each as one line with what to do.
  */
 import { commandLineOnly, hint, mapWords, option, seeDetails, type Hint } from '../hint';
-import { createReadStream } from 'node:fs';
+import type { SetKeys } from '../codecs/codecs';
+import { setFileStream } from '../codecs/setFileReader';
 import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
 import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
@@ -68,6 +69,8 @@ export type ErrorLocation = (source: string, line: number) => number | undefined
 
 export interface PsqlFailureContext {
   file: string;
+  /** What decrypts the file, when it is encrypted. */
+  keys?: SetKeys | undefined;
   target: ConnectionTarget;
   lineOf: ErrorLocation;
   lockBudget: LockBudget;
@@ -113,7 +116,7 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
   const detail = following.find((line) => line.startsWith('DETAIL:'));
   // An ownership or permission error inside an entry of a platform schema is about the platform.
-  const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(context.file, fileLine) : undefined;
+  const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(context.file, fileLine, context.keys) : undefined;
   const advice = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
   return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
     hint: hint`${advice}; the target is unchanged`,
@@ -122,8 +125,10 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
 }
 
 /** The archive entry (its header) that a line of a dump file belongs to; read only up to that line. */
-export async function entryAtLine(file: string, line: number): Promise<EntryHeader | undefined> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+export async function entryAtLine(file: string, line: number, keys?: SetKeys): Promise<EntryHeader | undefined> {
+  const input = setFileStream(file, { keys });
+  input.setEncoding('utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let current: EntryHeader | undefined;
   let number = 0;
   try {
@@ -134,6 +139,7 @@ export async function entryAtLine(file: string, line: number): Promise<EntryHead
     }
   } finally {
     lines.close();
+    input.destroy();
   }
   return current;
 }

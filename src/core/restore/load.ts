@@ -28,6 +28,7 @@ import { findLockHolders } from '../pg/lockHolders';
 import { LockWatchdog } from '../pg/lockWatchdog';
 import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
+import { readSetFile } from '../codecs/setFileReader';
 
 import { planRestore } from './plan';
 import { DEFAULT_LOCK_TIMEOUT_MS, FILE_FOR_MODE, type ExecuteOptions, type RestoredTable, type RestoreResult } from './types';
@@ -194,6 +195,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const failure = () =>
     psqlError(stderrLines, {
       file: plan.file,
+      keys: options.keys,
       target: options.target,
       lineOf,
       lockBudget: restore.lockBudget,
@@ -324,11 +326,13 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
   const writeAll = async (pieces: Buffer[]) => {
     if (pieces.length > 0) await write(...pieces);
   };
-  for await (const chunk of createReadStream(restore.plan.file, { highWaterMark: 1024 * 1024, signal: execution.signal })) {
-    const buffer = chunk as Buffer;
-    hash?.update(buffer);
-    await writeAll(tracker.push(buffer).whole);
-    bytes += buffer.length;
+  // The sha256 and the size are of the file as stored; an encrypted one reaches psql decrypted.
+  const stored = (chunk: Buffer) => {
+    hash?.update(chunk);
+    bytes += chunk.length;
+  };
+  for await (const chunk of readSetFile(restore.plan.file, { keys: restore.options.keys, signal: execution.signal, onStored: stored })) {
+    await writeAll(tracker.push(chunk).whole);
     if (bytes - lastReport >= 8 * 1024 * 1024) {
       lastReport = bytes;
       execution.onProgress?.({ kind: 'loading', bytes, totalBytes: restore.fileBytes });

@@ -26,6 +26,7 @@ import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from '../verify/results';
 import { verifySet } from '../verify/verify';
+import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
@@ -65,6 +66,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   if (set.status === 'running') {
     throw new PulseError('restore-refused', `${set.id} is still being written`, { hint: 'wait for the backup to finish' });
   }
+  // An encrypted set's keys are proved on its files' headers (age's MAC) first:
+  // a wrong passphrase is one line before any connection, check or safety backup.
+  await unlockSetFiles(
+    set.files.map((file) => join(options.folder, file.name)),
+    options.keys ?? {},
+  );
   // One session for the whole pre-flight: the verification's target checks
   // read their facts through it, and the plan goes on with it.
   // A target no session can reach as it is given (verify-full without a CA file) is a usage error, before anything.
@@ -97,6 +104,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       safetyBackup: options.safetyBackup ?? true,
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
+      keys: options.keys ?? {},
     });
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
@@ -152,7 +160,8 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // data file is read for large objects only when the set has any.
     const schemaFile = set.files.find((candidate) => candidate.type === 'schema');
     const entries: DumpEntry[] = [];
-    if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal })).entries);
+    const keys = options.keys ?? {};
+    if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal, keys })).entries);
     // Which large objects the set brings matters only if the target has some
     // already (they would collide); otherwise the data file need not be read.
     const setHasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
@@ -161,7 +170,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       : false;
     const dataFile = set.files.find((candidate) => candidate.type === 'data');
     if (options.mode !== 'schema' && targetHasLargeObjects && dataFile) {
-      const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal })).entries;
+      const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal, keys })).entries;
       entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
     }
     const objects = objectsOfDump(entries);
@@ -262,6 +271,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       lockedRelations,
       directLoad: loadsDirectly({
         container: options.container !== undefined,
+        encoded: isEncodedFile(file.name),
         hasManifest: set.manifest !== undefined,
         largeObjects: set.manifest?.largeObjects ?? 0,
         olderServer,

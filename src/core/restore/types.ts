@@ -4,6 +4,7 @@
  * (RestorePlan, inside a PlannedRestore), what it reports while it runs and
  * when it is done.
  */
+import type { SetKeys } from '../codecs/codecs';
 import { type BackupProgress } from '../backup/backup';
 import { type ConnectionTarget } from '../connection/target';
 import { type TableDataEvent } from '../pg/dumpReader';
@@ -33,6 +34,8 @@ export interface RestoreOptions {
   /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
   lockTimeoutMs?: number;
   signal?: AbortSignal;
+  /** What decrypts an encrypted set; proved on its files' headers before anything else (a wrong passphrase changes nothing). */
+  keys?: SetKeys;
 }
 
 /** A restore waits this long for another session's lock, then gives up: its queued lock would block the application meanwhile. */

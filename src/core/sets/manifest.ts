@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
 import type { ProfileRecord } from '../backup/profile';
+import type { EncryptionRecord } from '../crypto/keySources';
 
 export const MANIFEST_FORMAT = 'pulse-backup-manifest';
 export const MANIFEST_VERSION = 1;
@@ -89,6 +90,13 @@ export interface Manifest {
    * (dumpDigests.ts); absent in manifests written before digests.
    */
   digests?: ManifestDigests;
+  /**
+   * The files are encrypted (`….sql.age`), and how: with a passphrase, or to
+   * these age recipients (public keys). Never a secret. Absent: plain SQL.
+   * The files' sizes and sha256 are of the encrypted files; the digests are
+   * of the SQL inside.
+   */
+  encryption?: EncryptionRecord;
 }
 
 /** The content digests of a set, taken from pg_dump's stream as it was written (no second read of the database). */

@@ -8,6 +8,8 @@
  *   P_schema_backup_TS.sql, P_data_backup_TS.sql, P_complete_backup_TS.sql,
  *   P_TS.manifest.json, its history P_TS.history.json (verifications and
  *   retention runs) and, while pinned, P_TS.pinned; its id is P_TS.
+ * A dump stored through codecs carries each one's extension after `.sql`,
+ * innermost first: `.sql.age` is encrypted (src/core/codecs).
  */
 
 import * as path from 'node:path';
@@ -18,11 +20,17 @@ export type BackupFileKind = DumpType | 'manifest' | 'history' | 'pin';
 
 export const DUMP_TYPES: readonly DumpType[] = ['schema', 'data', 'complete'];
 
+/** The ways a dump file is stored besides plain SQL, by the extension each adds (src/core/codecs reads and writes them). */
+export const FILE_CODECS = ['age'] as const;
+export type FileCodec = (typeof FILE_CODECS)[number];
+
 export interface ParsedBackupFileName {
   prefix: string;
   timestamp: string;
   setId: string;
   kind: BackupFileKind;
+  /** A dump's codecs, innermost first (`.sql.age`: ['age']); empty for plain SQL and for the other files. */
+  codecs: FileCodec[];
 }
 
 export interface ParsedSetId {
@@ -41,7 +49,7 @@ const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/;
 
 // The prefix is matched greedily so that only the last `_<type>_backup_` before
 // the timestamp counts: `my_data_app_data_backup_TS.sql` has prefix `my_data_app`.
-const DUMP_FILE_PATTERN = /^(.+)_(schema|data|complete)_backup_(\d{8}_\d{6})\.sql$/;
+const DUMP_FILE_PATTERN = new RegExp(`^(.+)_(schema|data|complete)_backup_(\\d{8}_\\d{6})\\.sql((?:\\.(?:${FILE_CODECS.join('|')}))*)$`);
 const SIDE_FILE_PATTERN = /^(.+)_(\d{8}_\d{6})\.(manifest\.json|history\.json|pinned)$/;
 const SET_ID_PATTERN = /^(.+)_(\d{8}_\d{6})$/;
 
@@ -93,8 +101,13 @@ export function parseTimestamp(timestamp: string): Date {
   return date;
 }
 
-export function fileNameFor(prefix: string, type: DumpType, timestamp: string): string {
-  return `${prefix}_${type}_backup_${timestamp}.sql`;
+export function fileNameFor(prefix: string, type: DumpType, timestamp: string, codecs: readonly FileCodec[] = []): string {
+  return `${prefix}_${type}_backup_${timestamp}.sql${codecs.map((codec) => `.${codec}`).join('')}`;
+}
+
+/** The codecs a dump file's name says it is stored through, innermost first; empty for plain SQL. */
+export function codecsOfFileName(name: string): FileCodec[] {
+  return parseBackupFileName(name)?.codecs ?? [];
 }
 
 export function manifestNameFor(prefix: string, timestamp: string): string {
@@ -134,8 +147,11 @@ export function setFileNames(prefix: string, timestamp: string): Record<BackupFi
 export function parseBackupFileName(name: string): ParsedBackupFileName | undefined {
   const dump = DUMP_FILE_PATTERN.exec(name);
   if (dump) {
-    const [, prefix, kind, timestamp] = dump;
-    return accept(prefix, timestamp, kind as DumpType);
+    const [, prefix, kind, timestamp, extensions] = dump;
+    const codecs = extensions.split('.').filter((extension) => extension !== '') as FileCodec[];
+    // One codec applied twice is not a file we write.
+    if (new Set(codecs).size !== codecs.length) return undefined;
+    return accept(prefix, timestamp, kind as DumpType, codecs);
   }
   const side = SIDE_FILE_PATTERN.exec(name);
   if (side) {
@@ -146,9 +162,9 @@ export function parseBackupFileName(name: string): ParsedBackupFileName | undefi
   return undefined;
 }
 
-function accept(prefix: string, timestamp: string, kind: BackupFileKind): ParsedBackupFileName | undefined {
+function accept(prefix: string, timestamp: string, kind: BackupFileKind, codecs: FileCodec[] = []): ParsedBackupFileName | undefined {
   if (!isValidPrefix(prefix) || !isValidTimestamp(timestamp)) return undefined;
-  return { prefix, timestamp, setId: setIdFor(prefix, timestamp), kind };
+  return { prefix, timestamp, setId: setIdFor(prefix, timestamp), kind, codecs };
 }
 
 export function parseSetId(id: string): ParsedSetId | undefined {

@@ -191,21 +191,37 @@ function modeText(mode: number): string {
 
 export function dumpFormatCheck(files: readonly FileFinding[]): CheckResult {
   const problems: string[] = [];
+  const locked: string[] = [];
   let whole = 0;
   for (const file of files) {
     const scan = file.scan;
     if (!scan) continue;
-    if (!scan.hasHeader) problems.push(`${file.name} does not begin with pg_dump's header (not a plain pg_dump file)`);
+    if (scan.notDecoded === 'no-key') locked.push(file.name);
+    else if (scan.notDecoded !== undefined) problems.push(`${scan.notDecoded}: do not restore it`);
+    else if (!scan.hasHeader) problems.push(`${file.name} does not begin with pg_dump's header (not a plain pg_dump file)`);
     else if (!scan.hasFooter) problems.push(`${file.name} stops before pg_dump's "dump complete" footer: it was cut short`);
     else if (!scan.endsUnrestricted) problems.push(`${file.name} stops after the footer, before its \\unrestrict line: it was cut short`);
     else whole += 1;
   }
   if (problems.length > 0) return check('dump-format', 'fail', listProblems(problems));
+  if (locked.length > 0) return notDecryptedCheck('dump-format', locked);
   return check(
     'dump-format',
     'pass',
     `${whole} ${whole === 1 ? 'file begins' : 'files begin'} with pg_dump's header and ${whole === 1 ? 'ends' : 'end'} with its "dump complete" footer${skipped(files)}`,
   );
+}
+
+/**
+ * Encrypted files read without a key: their sizes and sha256 are checked (on
+ * the encrypted bytes), the SQL inside is not. A warning, not a failure:
+ * nothing says they are damaged, only that this run could not look inside.
+ */
+export function notDecryptedCheck(id: 'dump-format' | 'content', names: readonly string[]): CheckResult {
+  const which = names.length === 1 ? `${names[0]} is` : `${names.length} files are`;
+  return check(id, 'warn', `${which} encrypted and no key was given: ${id === 'content' ? 'the tables and rows inside' : "pg_dump's header and footer"} were not checked`, [
+    'verify with the passphrase or identity to check inside',
+  ]);
 }
 
 // ---------------------------------------------------------------------------

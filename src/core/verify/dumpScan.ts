@@ -7,6 +7,9 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { DumpReader } from '../pg/dumpReader';
+import type { SetKeys } from '../codecs/codecs';
+import { isEncodedFile, readSetFile } from '../codecs/setFileReader';
+import { isPulseError } from '../errors';
 
 /** Big reads: hashing and splitting cost far less per byte than a system call per 64 KiB. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -65,6 +68,12 @@ export interface DumpScan extends DumpContents {
   dumpedFromVersion?: string;
   /** From the preamble: "-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)". */
   dumpedByVersion?: string;
+  /**
+   * An encoded (encrypted) file whose SQL was not read through: `no-key`
+   * when no key was given (its size and sha256 are still checked), else
+   * why it cannot be decoded (damaged, cut short), in one line.
+   */
+  notDecoded?: string;
 }
 
 export interface ScanOptions {
@@ -73,6 +82,8 @@ export interface ScanOptions {
   onBytes?: (bytesRead: number) => void;
   /** Size of each read; replaceable so tests can make reads end anywhere. */
   chunkBytes?: number;
+  /** What decrypts an encrypted file; without it one is only hashed (`notDecoded: 'no-key'`). */
+  keys?: SetKeys;
 }
 
 /** Entry types whose header names them ambiguously. */
@@ -108,17 +119,41 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
   const head = new ByteWindow(HEAD_BYTES, 'first');
   const tail = new ByteWindow(TAIL_BYTES, 'last');
   let bytes = 0;
-  for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) {
+  const stored = (chunk: Buffer) => {
     hash.update(chunk);
+    bytes += chunk.length;
+    options.onBytes?.(bytes);
+  };
+  const plain = (chunk: Buffer) => {
     // The split output is dropped, so the read buffer can be reused: what
     // the reader keeps across chunks for counting (an unfinished line) it copies.
     reader.push(chunk);
     head.add(chunk);
     tail.add(chunk);
-    bytes += chunk.length;
-    options.onBytes?.(bytes);
+  };
+  const encoded = isEncodedFile(path);
+  let notDecoded: string | undefined;
+  if (encoded && options.keys === undefined) {
+    notDecoded = 'no-key';
+    for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) stored(chunk);
+  } else if (encoded) {
+    try {
+      for await (const chunk of readSetFile(path, { keys: options.keys, signal: options.signal, onStored: stored })) plain(chunk);
+    } catch (error) {
+      // A damaged file is a finding, not a failure to read: the rest of it is hashed, as the checksums check needs.
+      if (!isPulseError(error) || error.code !== 'encrypted-file-damaged') throw error;
+      notDecoded = error.message;
+      const whole = await hashWholeFile(path, options.signal);
+      return { ...emptyScan(), bytes: whole.bytes, sha256: whole.sha256, notDecoded };
+    }
+  } else {
+    for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) {
+      stored(chunk);
+      plain(chunk);
+    }
   }
   reader.end();
+  if (notDecoded !== undefined) return { ...emptyScan(), bytes, sha256: hash.digest('hex'), notDecoded };
   const preamble = readPreamble(head.text());
   return {
     bytes,
@@ -132,6 +167,21 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
     ...(preamble.dumpedFromVersion !== undefined ? { dumpedFromVersion: preamble.dumpedFromVersion } : {}),
     ...(preamble.dumpedByVersion !== undefined ? { dumpedByVersion: preamble.dumpedByVersion } : {}),
   };
+}
+
+/** What a scan found in a file whose SQL it could not read. */
+function emptyScan(): Omit<DumpScan, 'bytes' | 'sha256'> {
+  return { entries: [], tableRows: [], hasHeader: false, hasFooter: false, endsUnrestricted: false };
+}
+
+async function hashWholeFile(path: string, signal: AbortSignal | undefined): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of readChunks(path, READ_CHUNK_BYTES, signal)) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /**
@@ -171,7 +221,19 @@ async function* readChunks(path: string, chunkBytes: number, signal: AbortSignal
  * bytes only: for checks that need the `\\restrict` key or the version
  * without reading the whole file.
  */
-export async function readDumpPreamble(path: string): Promise<Preamble> {
+export async function readDumpPreamble(path: string, keys?: SetKeys): Promise<Preamble | undefined> {
+  if (isEncodedFile(path)) {
+    // Its top, decrypted; without a key nothing can be said of it.
+    if (keys === undefined) return undefined;
+    const head = new ByteWindow(HEAD_BYTES, 'first');
+    let read = 0;
+    for await (const chunk of readSetFile(path, { keys })) {
+      head.add(chunk);
+      read += chunk.length;
+      if (read >= HEAD_BYTES) break;
+    }
+    return readPreamble(head.text());
+  }
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);

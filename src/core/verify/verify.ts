@@ -13,6 +13,8 @@ import { describeServer, type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { pgClientConfig } from '../connection/session';
 import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
+import type { SetKeys } from '../codecs/codecs';
+import { unlockSetFiles } from '../codecs/setFileReader';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordVerification } from '../sets/history';
 import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from '../sets/listing';
@@ -37,6 +39,7 @@ import {
   manifestMismatches,
   noSafetyBackupSpaceCheck,
   noChecksumsCheck,
+  notDecryptedCheck,
   permissionsCheck,
   presenceCheck,
   psqlCheck,
@@ -86,12 +89,20 @@ export interface VerifySetOptions {
   platform?: NodeJS.Platform;
   /** Whether a restore would take a safety backup into the folder first (default true): what the disk-space check is about. */
   safetyBackup?: boolean;
+  /**
+   * What decrypts an encrypted set (its keys are proved on the files'
+   * headers first: a wrong one is an error before anything is read).
+   * Without it an encrypted set's files are checked by size and sha256
+   * only, and the checks of the SQL inside warn that they could not run.
+   */
+  keys?: SetKeys;
 }
 
 export interface PostBackupOptions {
   signal?: AbortSignal;
   onProgress?: (event: VerifyProgress) => void;
   platform?: NodeJS.Platform;
+  keys?: SetKeys;
 }
 
 /** One dump file of the set, as it was found and read. */
@@ -193,8 +204,10 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
   }
   checks.push(permissionsCheck(files, options.platform ?? process.platform), dumpFormatCheck(files));
   const contents: SetContents = {};
-  for (const file of files) if (file.scan) contents[file.type] = file.scan;
-  checks.push(manifest ? contentCheckAgainstManifest(manifest, contents) : contentCheckFromFiles(contents));
+  for (const file of files) if (file.scan && file.scan.notDecoded === undefined) contents[file.type] = file.scan;
+  const locked = files.filter((file) => file.scan?.notDecoded === 'no-key').map((file) => file.name);
+  if (locked.length > 0) checks.push(notDecryptedCheck('content', locked));
+  else checks.push(manifest ? contentCheckAgainstManifest(manifest, contents) : contentCheckFromFiles(contents));
   return {
     group: { name: 'post-backup', title: POST_BACKUP_TITLE, checks },
     files,
@@ -216,7 +229,8 @@ async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifes
       const file: VerifiedFile = { type, name, path };
       try {
         file.mode = (await stat(path)).mode & 0o777;
-        file.preamble = await readDumpPreamble(path);
+        const preamble = await readDumpPreamble(path, options.keys);
+        if (preamble) file.preamble = preamble;
       } catch (error) {
         file.unreadable = describeReadError(error);
       }
@@ -273,6 +287,13 @@ async function readSetFiles(folder: string, set: ListedSet, options: PostBackupO
     }),
   );
   const readable = files.filter((file) => sizes.has(file));
+  // A wrong key is one line before any file is read through; a damaged header is the scan's finding.
+  if (options.keys)
+    await unlockSetFiles(
+      readable.map((file) => file.path),
+      options.keys,
+      { damagedIsAFinding: true },
+    );
   const totalBytes = readable.reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
   options.onProgress?.({ kind: 'reading', files: readable.map((file) => ({ name: file.name, bytes: sizes.get(file) ?? 0 })), totalBytes });
   // One file after another: each read already runs ahead of the hashing
@@ -285,6 +306,7 @@ async function readSetFiles(folder: string, set: ListedSet, options: PostBackupO
     try {
       file.scan = await scanDumpFile(file.path, {
         signal: options.signal,
+        ...(options.keys ? { keys: options.keys } : {}),
         onBytes: (fileBytesRead) => options.onProgress?.({ kind: 'read-progress', name: file.name, fileBytesRead, fileBytes, bytesRead: bytesBefore + fileBytesRead, totalBytes }),
       });
       options.onProgress?.({ kind: 'file-read', name: file.name, bytes: file.scan.bytes });

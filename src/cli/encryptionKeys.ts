@@ -1,0 +1,61 @@
+/**
+ * The keys of an encrypted set on the command line: --recipient and
+ * --recipients-file, --passphrase-file, PULSE_BACKUP_PASSPHRASE (taken out
+ * of the environment when the CLI starts, so no tool it runs inherits it),
+ * and on a terminal the passphrase asked as a password is (a new one twice).
+ */
+import { decryptionKeysFrom, encryptionFrom, type Encryption, type KeySources } from '../core/crypto/keySources';
+import type { AgeKeys } from '../core/crypto/age';
+import { PulseError } from '../core/errors';
+import type { Flags } from './args';
+import type { CliContext } from './command';
+import { askHidden } from './passwordPrompt';
+
+export function keySources(flags: Flags, context: CliContext): KeySources {
+  const sources: KeySources = {
+    ...(flags.passphraseFile !== undefined ? { passphraseFile: flags.passphraseFile } : {}),
+    ...(context.passphrase !== undefined ? { passphrase: context.passphrase } : {}),
+    recipients: flags.recipients,
+    ...(flags.recipientsFile !== undefined ? { recipientsFile: flags.recipientsFile } : {}),
+    ...(flags.identityFile !== undefined ? { identityFile: flags.identityFile } : {}),
+  };
+  if (context.stdin.isTTY && context.stderr.isTTY) sources.askPassphrase = (purpose) => askPassphrase(context, purpose);
+  return sources;
+}
+
+async function askPassphrase(context: CliContext, purpose: 'encrypt' | 'decrypt'): Promise<string> {
+  if (purpose === 'decrypt') return askHidden(context.stdin, context.stderr, 'Passphrase of the backup set: ', context.signal);
+  const first = await askHidden(context.stdin, context.stderr, 'Passphrase to encrypt the backup set: ', context.signal);
+  const again = await askHidden(context.stdin, context.stderr, 'The same passphrase again: ', context.signal);
+  if (first !== again) throw new PulseError('usage', 'the two passphrases differ', { hint: 'nothing was written: run it again' });
+  return first;
+}
+
+/** What `backup --encrypt` encrypts to; undefined without --encrypt. */
+export async function cliEncryption(flags: Flags, context: CliContext): Promise<Encryption | undefined> {
+  if (!flags.encrypt && (flags.recipients.length > 0 || flags.recipientsFile !== undefined)) {
+    throw new PulseError('usage', `${flags.recipients.length > 0 ? '--recipient' : '--recipients-file'} says whom to encrypt to: it needs --encrypt`, {
+      hint: 'add --encrypt, or leave it out for a plain set',
+    });
+  }
+  return flags.encrypt ? encryptionFrom(keySources(flags, context)) : undefined;
+}
+
+/** What decrypts the set a backup just wrote (for --prove): its own passphrase, or the identity given. */
+export async function keysForNewSet(encryption: Encryption | undefined, flags: Flags, context: CliContext): Promise<AgeKeys> {
+  if (encryption?.to.kind === 'passphrase') return { passphrase: encryption.to.passphrase };
+  return cliDecryptionKeys(flags, context);
+}
+
+/** What decrypts a set's files, asked for only when a file needs it. */
+export function cliDecryptionKeys(flags: Flags, context: CliContext): Promise<AgeKeys> {
+  return decryptionKeysFrom(keySources(flags, context));
+}
+
+/** The keys given without asking (a summary reads an encrypted file's top only when they are). */
+export async function cliDecryptionKeysIfGiven(flags: Flags, context: CliContext): Promise<AgeKeys | undefined> {
+  if (flags.passphraseFile === undefined && flags.identityFile === undefined && context.passphrase === undefined) return undefined;
+  const sources = keySources(flags, context);
+  delete sources.askPassphrase;
+  return decryptionKeysFrom(sources);
+}

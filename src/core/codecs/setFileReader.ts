@@ -1,0 +1,91 @@
+/**
+ * A set's dump file read as the SQL it holds, whatever it is stored as:
+ * plain files straight from the disk, others through their codecs' decoders
+ * (outermost first), streaming, with every stored byte shown to the caller
+ * first so the file's sha256 is taken on the bytes as they are on disk.
+ */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { Readable, Transform, pipeline } from 'node:stream';
+import { codecsOfFileName } from '../sets/naming';
+import { loadCodec, type SetKeys } from './codecs';
+import { isPulseError } from '../errors';
+
+/** Big reads: decoding, hashing and splitting cost far less per byte than a system call per 64 KiB. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** No keys: an encrypted file then says in one line which key it needs. */
+const NO_KEYS: SetKeys = {};
+
+export interface ReadSetFileOptions {
+  keys?: SetKeys | undefined;
+  signal?: AbortSignal | undefined;
+  /** Sees the stored bytes, in order, before they are decoded: for the file's sha256 and size as on disk. */
+  onStored?: (chunk: Buffer) => void;
+}
+
+/** True when the file's name says it is stored through a codec (encrypted): psql cannot read it as it is. */
+export function isEncodedFile(path: string): boolean {
+  return codecsOfFileName(basename(path)).length > 0;
+}
+
+/**
+ * The plain SQL of a set's file, chunk by chunk. A chunk is the caller's to
+ * keep. Rejects with the file system's error, or a codec's one line (a wrong
+ * key, a damaged file) — where a damaged file stops, nothing after its last
+ * good chunk came out.
+ */
+export async function* readSetFile(path: string, options: ReadSetFileOptions = {}): AsyncGenerator<Buffer> {
+  const source = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(options.signal ? { signal: options.signal } : {}) });
+  const codecs = codecsOfFileName(basename(path));
+  if (codecs.length === 0) {
+    for await (const chunk of source) {
+      options.onStored?.(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    return;
+  }
+  const onStored = options.onStored;
+  const stages: NodeJS.ReadWriteStream[] = onStored
+    ? [
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            onStored(chunk);
+            callback(null, chunk);
+          },
+        }),
+      ]
+    : [];
+  const keys = options.keys ?? NO_KEYS;
+  for (const codec of [...codecs].reverse()) stages.push((await loadCodec(codec)).decoder(basename(path), keys));
+  const plain = (pipeline as (...streams: unknown[]) => Readable)(source, ...stages, () => undefined);
+  try {
+    for await (const chunk of plain) yield chunk as Buffer;
+  } finally {
+    source.destroy();
+  }
+}
+
+/** The same, as a stream (for a child's standard input). */
+export function setFileStream(path: string, options: ReadSetFileOptions = {}): Readable {
+  return Readable.from(readSetFile(path, options), { objectMode: false });
+}
+
+/**
+ * Proves the keys open each encoded file from its first bytes alone (age's
+ * header and its MAC): a wrong passphrase is one line before anything is
+ * read through, restored or changed. Plain files pass as they are.
+ */
+export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | undefined, options: { damagedIsAFinding?: boolean } = {}): Promise<void> {
+  for (const path of paths) {
+    const codecs = codecsOfFileName(basename(path));
+    const outermost = codecs.at(-1);
+    if (outermost === undefined) continue;
+    try {
+      await (await loadCodec(outermost)).unlock(path, basename(path), keys ?? NO_KEYS);
+    } catch (error) {
+      // A damaged file is left for the reading that follows to report as what it found (a failed check, a failed proof).
+      if (!(options.damagedIsAFinding && isPulseError(error) && error.code === 'encrypted-file-damaged')) throw error;
+    }
+  }
+}

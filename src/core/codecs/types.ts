@@ -1,0 +1,28 @@
+/**
+ * What the codecs share: the keys a read may need, how a new set is stored,
+ * and what one codec implements (codecs.ts loads them).
+ */
+import type { Transform } from 'node:stream';
+import type { AgeKeys } from '../crypto/age';
+import type { Encryption } from '../crypto/keySources';
+
+/**
+ * What reading a set's files may need: the keys of an encrypted set. Keep
+ * one object for a whole run (a restore's checks, then its load): the
+ * passphrase is asked once and each file's key found once for it.
+ */
+export type SetKeys = AgeKeys;
+
+/** How a new set's files are stored; an empty object writes plain SQL. */
+export interface SetEncoding {
+  encryption?: Encryption;
+}
+
+export interface CodecImplementation {
+  /** From the stored bytes to the plain ones; `fileName` names the file in errors. */
+  decoder(fileName: string, keys: SetKeys): Transform;
+  /** Proves the keys open the file, from its first bytes, before anything depends on it. */
+  unlock(path: string, fileName: string, keys: SetKeys): Promise<void>;
+  /** From the plain bytes to the stored ones, ready to write (anything slow, as a passphrase's key, done). */
+  encoder(encoding: SetEncoding): Promise<Transform>;
+}

@@ -1,0 +1,342 @@
+/**
+ * Encrypted sets (`backup --encrypt`, the age format) against a real server
+ * with the real pg_dump and psql: no plain SQL on disk, the manifest saying
+ * how (never a secret), every restore mode equal to the source, verify and
+ * prove passing, Debian's `age` decrypting the files and the report's psql
+ * commands restoring by hand, a wrong passphrase changing nothing, and a
+ * tampered file failing verify. The passphrase is age's work factor (18):
+ * the CLI has no other.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../../src/core/sets/manifest';
+import type { RestoreResult } from '../../src/core/restore/types';
+import type { VerificationReport } from '../../src/core/verify/results';
+import type { ProofRecord } from '../../src/core/prove/record';
+import type { BackupReport } from '../../src/core/report/types';
+import { generateIdentity } from '../../src/core/crypto/keys';
+import { ageMissing, agePassphraseMissing, runAgeOnTerminal } from '../support/ageCli';
+import { assertOneLineError, runCli, type CliOptions } from '../support/cli';
+import { assertSameContent, fingerprintDatabase, diffFingerprints } from '../support/fingerprint';
+import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { skipBecause } from '../support/skip';
+import { loadSample, sampleCases } from '../samples';
+
+const PASSPHRASE = 'correct horse battery staple 17';
+const withPassphrase: CliOptions = { env: { PULSE_BACKUP_PASSPHRASE: PASSPHRASE } };
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Copies a set's files into another folder (a set to damage without touching the suite's). */
+function copySet(from: string, to: string, manifest: Manifest): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(from, name), join(to, name));
+}
+
+describe('encrypted sets (age)', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-age-');
+  const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+  const source = 'enc_factory';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase(source);
+    await loadSample(server, source, factory);
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'factory', ['--encrypt'], withPassphrase);
+  });
+
+  it('backup --encrypt writes the three files as ….sql.age, no SQL in clear, and a manifest that says how and never the passphrase', function () {
+    const names = readdirSync(folder).sort();
+    assert.deepEqual(
+      names.filter((name) => !name.startsWith('.')),
+      [
+        `factory_${manifest.timestamp}.manifest.json`,
+        `factory_complete_backup_${manifest.timestamp}.sql.age`,
+        `factory_data_backup_${manifest.timestamp}.sql.age`,
+        `factory_schema_backup_${manifest.timestamp}.sql.age`,
+      ],
+    );
+    assert.deepEqual(manifest.encryption, { format: 'age', method: 'passphrase' });
+    for (const file of manifest.files) {
+      const bytes = readFileSync(join(folder, file.name));
+      assert.equal(bytes.toString('latin1', 0, 22), 'age-encryption.org/v1\n', file.name);
+      assert.match(bytes.toString('latin1', 0, 100), /^age-encryption\.org\/v1\n-> scrypt \S+ 18\n/, `${file.name}: age's work factor`);
+      assert.ok(!bytes.includes('PostgreSQL database dump'), `${file.name} holds no SQL in clear`);
+      assert.equal(file.bytes, bytes.length, `${file.name}: the size as stored`);
+      assert.equal(file.sha256, sha256(join(folder, file.name)), `${file.name}: the sha256 as stored`);
+    }
+    assert.ok(manifest.digests && manifest.digests.tables.length > 0, 'content digests of the SQL inside');
+    const manifestText = readFileSync(join(folder, `factory_${manifest.timestamp}.manifest.json`), 'utf8');
+    assert.ok(!manifestText.includes(PASSPHRASE), 'the manifest does not hold the passphrase');
+  });
+
+  it('lists as a complete set', async function () {
+    const [set] = await listSets(folder);
+    assert.equal(set.status, 'complete', set.problems.join('; '));
+    assert.deepEqual(
+      set.files.map((file) => file.name),
+      manifest.files.map((file) => file.name),
+    );
+  });
+
+  it('restores equal to the source in every mode', async function () {
+    await server.createDatabase('enc_complete');
+    const complete = await runCli(
+      ['restore', manifest.id, '--mode', 'complete', '--db', server.url('enc_complete'), '--dir', folder, '--yes', '--json', '--no-safety-backup'],
+      withPassphrase,
+    );
+    assert.equal(complete.code, 0, complete.stderr);
+    assert.equal((JSON.parse(complete.stdout) as RestoreResult).rowCountsMatch, true);
+    await assertSameContent(server.url(source), server.url('enc_complete'));
+
+    await server.createDatabase('enc_split');
+    for (const mode of ['schema', 'data']) {
+      const result = await runCli(
+        ['restore', manifest.id, '--mode', mode, '--db', server.url('enc_split'), '--dir', folder, '--yes', '--json', '--no-safety-backup'],
+        withPassphrase,
+      );
+      assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
+    }
+    await assertSameContent(server.url(source), server.url('enc_split'));
+
+    // Over a changed copy, with the safety backup (plain, of the target) first.
+    await server.createDatabase('enc_changed', { template: source });
+    await server.query('enc_changed', 'DELETE FROM public.stock_movements WHERE id % 3 = 0');
+    const data = await runCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url('enc_changed'), '--dir', folder, '--yes', '--json'], withPassphrase);
+    assert.equal(data.code, 0, data.stderr);
+    assert.ok((JSON.parse(data.stdout) as RestoreResult).safetyBackup, 'a safety backup was taken');
+    await assertSameContent(server.url(source), server.url('enc_changed'));
+    const cleaned = await runCli(
+      ['restore', manifest.id, '--mode', 'complete', '--clean', '--db', server.url('enc_changed'), '--dir', folder, '--yes', '--no-safety-backup'],
+      withPassphrase,
+    );
+    assert.equal(cleaned.code, 0, cleaned.stderr);
+    await assertSameContent(server.url(source), server.url('enc_changed'));
+  });
+
+  it('verify and prove pass, reading the files decrypted', async function () {
+    const verify = await runCli(['verify', manifest.id, '--dir', folder, '--json'], withPassphrase);
+    assert.equal(verify.code, 0, verify.stderr);
+    const report = JSON.parse(verify.stdout) as VerificationReport;
+    const checks = report.groups.flatMap((group) => group.checks);
+    assert.deepEqual(
+      checks.filter((check) => check.status !== 'pass').map((check) => `${check.id}: ${check.detail}`),
+      [],
+    );
+    assert.match(checks.find((check) => check.id === 'content')!.detail, /rows of \d+ tables in the data and complete files, as recorded/);
+    const prove = await runCli(['prove', manifest.id, '--db', server.url(source), '--dir', folder, '--json'], withPassphrase);
+    assert.equal(prove.code, 0, prove.stderr);
+    assert.equal((JSON.parse(prove.stdout) as ProofRecord).outcome, 'proved');
+  });
+
+  it('diff reads the set decrypted: after known changes, exactly those', async function () {
+    await server.createDatabase('enc_diff', { template: source });
+    await server.query('enc_diff', 'DELETE FROM public.stock_movements WHERE id IN (SELECT id FROM public.stock_movements ORDER BY id LIMIT 2)');
+    const result = await runCli(['diff', manifest.id, '--db', server.url('enc_diff'), '--dir', folder, '--json'], withPassphrase);
+    assert.equal(result.code, 0, result.stderr);
+    const diff = JSON.parse(result.stdout) as { tables: { schema: string; name: string; state: string; rows?: { removed: number } }[] };
+    const changed = diff.tables.filter((table) => table.state !== 'same');
+    assert.deepEqual(
+      changed.map((table) => `${table.schema}.${table.name}: ${table.state}, ${table.rows?.removed} removed`),
+      ['public.stock_movements: changed, 2 removed'],
+    );
+  });
+
+  it('without the passphrase, verify and restore say in one line what they need, and change nothing', async function () {
+    const verify = await runCli(['verify', manifest.id, '--dir', folder]);
+    assertOneLineError(verify);
+    assert.match(verify.stderr, /encrypted with a passphrase: give it: pass --passphrase-file FILE \(or set PULSE_BACKUP_PASSPHRASE\)/);
+    await server.createDatabase('enc_nokey');
+    const restore = await restoreSet(server, manifest.id, folder, 'enc_nokey', 'complete');
+    assertOneLineError(restore);
+    assert.equal((await server.query('enc_nokey', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
+  });
+
+  it('a wrong passphrase is one line before anything is restored, and changes nothing: no safety backup, the target as it was', async function () {
+    await server.createDatabase('enc_wrong', { template: source });
+    await server.query('enc_wrong', 'DELETE FROM public.stock_movements WHERE id % 2 = 0');
+    const before = await fingerprintDatabase(server.url('enc_wrong'));
+    const setsBefore = (await listSets(folder)).map((set) => set.id);
+    const passphraseFile = join(newFolder(), 'wrong.txt');
+    writeFileSync(passphraseFile, 'not the passphrase\n', { mode: 0o600 });
+    const attempts: { extra: string[]; options: CliOptions }[] = [
+      { extra: [], options: { env: { PULSE_BACKUP_PASSPHRASE: 'not it' } } },
+      { extra: ['--passphrase-file', passphraseFile], options: {} },
+    ];
+    for (const attempt of attempts) {
+      const result = await runCli(
+        ['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url('enc_wrong'), '--dir', folder, '--yes', ...attempt.extra],
+        attempt.options,
+      );
+      assertOneLineError(result);
+      assert.match(result.stderr, /^pulse-backup: the passphrase does not decrypt factory_\w+_backup_\d{8}_\d{6}\.sql\.age: give the passphrase it was encrypted with/);
+    }
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('enc_wrong'))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      setsBefore,
+      'no safety backup was taken',
+    );
+    const verify = await runCli(['verify', manifest.id, '--dir', folder], { env: { PULSE_BACKUP_PASSPHRASE: 'not it' } });
+    assertOneLineError(verify);
+  });
+
+  it('a tampered .age file fails verify (checksum and decryption), and no restore loads it', async function () {
+    const damaged = newFolder();
+    copySet(folder, damaged, manifest);
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const path = join(damaged, data.name);
+    const bytes = readFileSync(path);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    writeFileSync(path, bytes);
+    const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json'], withPassphrase);
+    assert.equal(verify.code, 1, verify.stderr);
+    const checks = (JSON.parse(verify.stdout) as VerificationReport).groups.flatMap((group) => group.checks);
+    const status = (id: string) => checks.find((check) => check.id === id);
+    assert.equal(status('checksums')?.status, 'fail');
+    assert.equal(status('dump-format')?.status, 'fail');
+    assert.match(status('dump-format')!.detail, new RegExp(`${data.name.replace(/\./g, '\\.')} is damaged or cut short: chunk \\d+ does not authenticate`));
+    await server.createDatabase('enc_tampered');
+    const restore = await runCli(['restore', manifest.id, '--mode', 'data', '--db', server.url('enc_tampered'), '--dir', damaged, '--yes', '--no-safety-backup'], withPassphrase);
+    assertOneLineError(restore);
+    assert.match(restore.stderr, /failed verification/);
+  });
+
+  it("Debian's age decrypts the files with the passphrase, and the report's psql command restores the complete file by hand", async function () {
+    const why = agePassphraseMissing();
+    if (why) skipBecause(this, why);
+    const complete = manifest.files.find((file) => file.type === 'complete')!;
+    const out = join(newFolder(), 'complete.sql');
+    await runAgeOnTerminal(['-d', '-o', out, join(folder, complete.name)], `${PASSPHRASE}\n`);
+    assert.match(readFileSync(out, 'utf8').slice(0, 200), /-- PostgreSQL database dump/);
+
+    const summary = await runCli(['summary', manifest.id, '--dir', folder, '--format', 'json']);
+    assert.equal(summary.code, 0, summary.stderr);
+    const report = JSON.parse(summary.stdout) as BackupReport;
+    assert.equal(report.security.encryption.encrypted, true);
+    assert.match(report.security.encryption.summary, /^Encryption: age \(passphrase\)\./);
+    const command = report.restore.options.find((option) => option.mode === 'complete')!.psql[0].command;
+    assert.match(command, /^\{ echo 'BEGIN;'; age -d \S+\.sql\.age && echo 'COMMIT;'; \} \| psql /);
+    await server.createDatabase('enc_by_hand', { template: 'template0' });
+    await runOnTerminal(command, 'enc_by_hand', `${PASSPHRASE}\n`);
+    await assertSameContent(server.url(source), server.url('enc_by_hand'));
+
+    // A wrong passphrase typed there: age fails, psql never gets COMMIT, the database stays empty.
+    await server.createDatabase('enc_by_hand_wrong', { template: 'template0' });
+    await assert.rejects(runOnTerminal(command, 'enc_by_hand_wrong', 'wrong\n'));
+    assert.equal((await server.query('enc_by_hand_wrong', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
+  });
+
+  /** Runs a printed command line in a pseudo-terminal (age asks there), typing `typed`; the target in $DATABASE, its password in PGPASSWORD. */
+  function runOnTerminal(command: string, database: string, typed: string): Promise<void> {
+    const target = new URL(server.url(database));
+    target.password = '';
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH, SHELL: '/bin/sh', PGPASSWORD: server.password, DATABASE: target.href },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 && !/ERROR|error:/.test(output) ? resolve() : reject(new Error(`${command} exited with ${code}: ${output.trim()}`))));
+      child.stdin.end(typed);
+    });
+  }
+
+  describe('to age recipients', function () {
+    const key = generateIdentity();
+    let keyFolder: string;
+    let keyFile: string;
+    let recipientsFolder: string;
+    let set: Manifest;
+
+    before(async function () {
+      keyFolder = newFolder();
+      keyFile = join(keyFolder, 'key.txt');
+      writeFileSync(keyFile, `# created by the test\n# public key: ${key.identity.recipient.text}\n${key.text}\n`, { mode: 0o600 });
+      recipientsFolder = newFolder();
+      const other = generateIdentity().identity.recipient.text;
+      set = await backupSet(server, source, recipientsFolder, 'factory', ['--encrypt', '--recipient', key.identity.recipient.text, '--recipient', other]);
+    });
+
+    it('records the recipients, public keys only, and restores equal with an identity file', async function () {
+      assert.equal(set.encryption?.method, 'recipients');
+      assert.deepEqual(set.encryption?.method === 'recipients' ? set.encryption.recipients.length : 0, 2);
+      const manifestText = readFileSync(join(recipientsFolder, `${set.id}.manifest.json`), 'utf8');
+      assert.ok(!manifestText.includes(key.text), 'no identity in the manifest');
+      await server.createDatabase('enc_r_complete');
+      const result = await restoreSet(server, set.id, recipientsFolder, 'enc_r_complete', 'complete', ['--no-safety-backup', '--identity-file', keyFile]);
+      assert.equal(result.code, 0, result.stderr);
+      await assertSameContent(server.url(source), server.url('enc_r_complete'));
+      const prove = await runCli(['prove', set.id, '--db', server.url(source), '--dir', recipientsFolder, '--identity-file', keyFile, '--json']);
+      assert.equal(prove.code, 0, prove.stderr);
+    });
+
+    it('without a matching identity, one line and nothing changed', async function () {
+      const otherKey = join(keyFolder, 'other.txt');
+      writeFileSync(otherKey, `${generateIdentity().text}\n`, { mode: 0o600 });
+      await server.createDatabase('enc_r_wrong');
+      const wrong = await restoreSet(server, set.id, recipientsFolder, 'enc_r_wrong', 'complete', ['--identity-file', otherKey]);
+      assertOneLineError(wrong);
+      assert.match(wrong.stderr, /the identity given does not decrypt/);
+      const none = await restoreSet(server, set.id, recipientsFolder, 'enc_r_wrong', 'complete');
+      assertOneLineError(none);
+      assert.match(none.stderr, /is encrypted to age recipients: give a matching identity: pass --identity-file FILE/);
+      assert.equal((await server.query('enc_r_wrong', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
+    });
+
+    it("Debian's age decrypts them with the identity, and the report's schema-then-data command restores by hand", async function () {
+      const why = ageMissing();
+      if (why) skipBecause(this, why);
+      const summary = await runCli(['summary', set.id, '--dir', recipientsFolder, '--format', 'json']);
+      const report = JSON.parse(summary.stdout) as BackupReport;
+      assert.match(report.security.encryption.summary, /^Encryption: age \(2 recipients\)\./);
+      const command = report.restore.options.find((option) => option.mode === 'data')!.psql[1].command;
+      assert.match(command, /age -d -i "\$AGE_IDENTITY_FILE" \S+schema\S+ && age -d -i "\$AGE_IDENTITY_FILE" \S+data\S+ && echo 'COMMIT;'/);
+      await server.createDatabase('enc_r_by_hand', { template: 'template0' });
+      const target = new URL(server.url('enc_r_by_hand'));
+      target.password = '';
+      const { execa } = await import('execa');
+      const result = await execa('sh', ['-c', command], {
+        env: { PATH: process.env.PATH, PGPASSWORD: server.password, DATABASE: target.href, AGE_IDENTITY_FILE: keyFile },
+        extendEnv: false,
+        reject: false,
+      });
+      assert.equal(result.exitCode, 0, String(result.stderr));
+      await assertSameContent(server.url(source), server.url('enc_r_by_hand'));
+    });
+  });
+
+  it('backup --encrypt with no passphrase to be had (no terminal) is one line, and writes nothing', async function () {
+    const empty = newFolder();
+    const result = await runCli(['backup', '--db', server.url(source), '--dir', empty, '--prefix', 'factory', '--encrypt']);
+    assertOneLineError(result);
+    assert.match(result.stderr, /encrypting needs a passphrase or age recipients: pass --passphrase-file FILE \(or set PULSE_BACKUP_PASSPHRASE\), or give --recipient/);
+    assert.deepEqual(readdirSync(empty), []);
+  });
+
+  it('a Supabase-profile set encrypts its filtered complete file too, and verifies', async function () {
+    const supabase = sampleCases().find((sample) => sample.name === 'supabase')!;
+    await server.createDatabase('enc_supabase');
+    await loadSample(server, 'enc_supabase', supabase);
+    const supabaseFolder = newFolder();
+    const set = await backupSet(server, 'enc_supabase', supabaseFolder, 'shop', ['--encrypt'], withPassphrase);
+    assert.equal(set.profile?.name, 'supabase');
+    assert.deepEqual(
+      readdirSync(supabaseFolder).filter((name) => name.endsWith('.sql')),
+      [],
+    );
+    const verify = await runCli(['verify', set.id, '--dir', supabaseFolder, '--json'], withPassphrase);
+    assert.equal(verify.code, 0, verify.stderr);
+  });
+});

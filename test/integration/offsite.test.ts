@@ -1,0 +1,322 @@
+/**
+ * Offsite copies against a real S3-protocol server (s3rver, started by the
+ * tests) through the real AWS SDK and the built CLI: a set pushed, listed
+ * and pulled back restores equal to its source; a damaged remote object, a
+ * local file changed since the backup, a push killed midway and the
+ * storage's refusals each end as the docs say, leaving nothing that passes
+ * for a good copy; remote retention keeps the newest complete set.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RemoteSet } from '../../src/core/offsite/listing';
+import type { PushResult } from '../../src/core/offsite/push';
+import type { RemotePruneResult } from '../../src/core/offsite/retention';
+import type { Manifest } from '../../src/core/sets/manifest';
+import { assertOneLineError, runCli, startCli, type CliResult } from '../support/cli';
+import { assertSameContent } from '../support/fingerprint';
+import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { closedPort } from '../support/ports';
+import { startS3Server, type S3TestServer } from '../support/s3Server';
+import { waitFor } from '../support/wait';
+import { loadSample, sampleCases } from '../samples';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('offsite copies in S3-compatible storage', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-offsite-');
+  let s3: S3TestServer;
+  let folder: string;
+  let manifest: Manifest;
+  const source = 'offsite_source';
+
+  const offsite = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => runCli(args, { env: s3.env(env) });
+  const remoteSets = async (prefix: string): Promise<RemoteSet[]> => {
+    const listed = await offsite(['list', '--remote', s3.url(prefix), ...s3.flags(), '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    return JSON.parse(listed.stdout) as RemoteSet[];
+  };
+
+  before(async function () {
+    s3 = await startS3Server();
+    await server.createDatabase(source);
+    await loadSample(
+      server,
+      source,
+      sampleCases().find((sample) => sample.name === 'factory')!,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'factory');
+  });
+
+  after(async function () {
+    await s3?.stop();
+  });
+
+  it('push, list --remote and pull: the pulled set is the pushed one, and restores equal to the source', async function () {
+    const pushed = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('round-trip'), ...s3.flags(), '--json']);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal((JSON.parse(pushed.stdout) as PushResult).alreadyThere, false);
+    assert.deepEqual(
+      await s3.keys('round-trip/'),
+      [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`].map((name) => `round-trip/${manifest.id}/${name}`).sort(),
+    );
+    for (const file of manifest.files)
+      assert.equal(
+        createHash('sha256')
+          .update(await s3.getObject(`round-trip/${manifest.id}/${file.name}`))
+          .digest('hex'),
+        file.sha256,
+      );
+
+    const [listed, ...others] = await remoteSets('round-trip');
+    assert.deepEqual(others, []);
+    assert.equal(listed.id, manifest.id);
+    assert.equal(listed.status, 'complete');
+    assert.equal(
+      listed.totalBytes,
+      manifest.files.reduce((sum, file) => sum + file.bytes, 0),
+    );
+
+    const target = newFolder();
+    const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('round-trip'), ...s3.flags()]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, /^Pulled factory_\d{8}_\d{6} into .+ \(.+\), every file checked against its SHA-256$/);
+    for (const file of manifest.files) assert.equal(sha256(join(target, file.name)), file.sha256, file.name);
+    assert.deepEqual(JSON.parse(readFileSync(join(target, `${manifest.id}.manifest.json`), 'utf8')), manifest);
+    assert.deepEqual(
+      readdirSync(target).sort(),
+      readdirSync(folder)
+        .filter((name) => !name.endsWith('.history.json') && !name.startsWith('.'))
+        .sort(),
+    );
+    assert.equal((await listSets(target))[0].status, 'complete');
+
+    await server.createDatabase('offsite_restored');
+    const restored = await restoreSet(server, manifest.id, target, 'offsite_restored', 'complete', ['--no-safety-backup']);
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), server.url('offsite_restored'));
+  });
+
+  it('pushing or pulling the same set again sends nothing, and a different set under the same id is never overwritten', async function () {
+    const again = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('round-trip'), ...s3.flags()]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /is already at s3:\/\/pulse-offsite\/round-trip\/factory_\d{8}_\d{6}, the same: nothing was sent/);
+    const target = newFolder();
+    for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(folder, name), join(target, name));
+    const same = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('round-trip'), ...s3.flags()]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /is already in .*, the same: nothing was downloaded/);
+
+    // The local set changed (its data file and manifest rewritten): a pull must not replace it.
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    writeFileSync(join(target, data.name), `${readFileSync(join(target, data.name), 'utf8')}-- a local edit\n`);
+    const edited = {
+      ...manifest,
+      files: manifest.files.map((file) => (file === data ? { ...file, bytes: statSync(join(target, data.name)).size, sha256: sha256(join(target, data.name)) } : file)),
+    };
+    writeFileSync(join(target, `${manifest.id}.manifest.json`), JSON.stringify(edited, null, 2));
+    const refused = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('round-trip'), ...s3.flags()]);
+    assertOneLineError(refused);
+    assert.match(refused.stderr, /already holds a different set named factory_\d{8}_\d{6}: it stays as it is; pull into another folder with --dir/);
+    assert.match(readFileSync(join(target, data.name), 'utf8'), /-- a local edit\n$/);
+
+    // And the edited set cannot replace the copy on the remote either.
+    const conflict = await offsite(['push', manifest.id, '--dir', target, '--to', s3.url('round-trip'), ...s3.flags()]);
+    assertOneLineError(conflict);
+    assert.match(conflict.stderr, /s3:\/\/pulse-offsite\/round-trip\/factory_\d{8}_\d{6} already holds another set named/);
+    assert.equal(
+      createHash('sha256')
+        .update(await s3.getObject(`round-trip/${manifest.id}/${data.name}`))
+        .digest('hex'),
+      data.sha256,
+    );
+  });
+
+  it('a damaged remote object fails the pull with one line, and leaves no set and no hidden file in the folder', async function () {
+    const pushed = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('damaged'), ...s3.flags()]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const key = `damaged/${manifest.id}/${data.name}`;
+    const bytes = await s3.getObject(key);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20; // one bit flipped: same size, other bytes
+    await s3.putObject(key, bytes);
+    assert.equal((await remoteSets('damaged'))[0].status, 'complete', 'the listing checks sizes only');
+
+    const target = newFolder();
+    const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('damaged'), ...s3.flags()]);
+    assertOneLineError(pulled);
+    assert.match(pulled.stderr, new RegExp(`s3://pulse-offsite/${key} does not match its manifest \\(its SHA-256 differs\\): the remote copy is damaged`));
+    assert.deepEqual(
+      readdirSync(target).filter((name) => !name.startsWith('.pulse-backup.lock')),
+      [],
+    );
+  });
+
+  it('a local file that changed since the backup is not pushed: one line, and no object or upload left', async function () {
+    const changed = newFolder();
+    for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(folder, name), join(changed, name));
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const bytes = readFileSync(join(changed, data.name));
+    bytes[10] ^= 0x01;
+    writeFileSync(join(changed, data.name), bytes);
+    const pushed = await offsite(['push', manifest.id, '--dir', changed, '--to', s3.url('changed'), ...s3.flags()]);
+    assertOneLineError(pushed);
+    assert.match(pushed.stderr, /the file .* no longer matches its manifest: it changed since the backup/);
+    assert.deepEqual(await s3.keys('changed/'), []);
+    assert.deepEqual(s3.pendingUploads(), []);
+  });
+
+  it("the storage's refusals are one line naming the bucket and what to do, never a secret", async function () {
+    const secret = 'Wr0ng-Secret-Never-Printed-0123456789';
+    const cases: { env?: NodeJS.ProcessEnv; args?: string[]; url?: string; expected: RegExp }[] = [
+      {
+        env: { AWS_ACCESS_KEY_ID: 'AKIAWRONGKEY', AWS_SECRET_ACCESS_KEY: secret },
+        expected:
+          /^pulse-backup: http:\/\/127\.0\.0\.1:\d+ rejected the credentials for s3:\/\/pulse-offsite(\/\S+)? \(InvalidAccessKeyId\): check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+      },
+      { url: 's3://no-such-bucket/x', expected: /^pulse-backup: the bucket no-such-bucket does not exist at http:\/\/127\.0\.0\.1:\d+: create it, or check the bucket's name/ },
+      {
+        env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+        expected:
+          /^pulse-backup: cannot sign in to http:\/\/127\.0\.0\.1:\d+ for s3:\/\/pulse-offsite: no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile/,
+      },
+      {
+        args: ['--endpoint', `http://127.0.0.1:${await closedPort()}`],
+        env: { AWS_SECRET_ACCESS_KEY: secret },
+        expected: /^pulse-backup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection refused\) for s3:\/\/pulse-offsite(\/\S+)?: check the network and --endpoint/,
+      },
+    ];
+    for (const [index, refusal] of cases.entries()) {
+      const url = refusal.url ?? s3.url('refusals');
+      for (const args of [
+        ['list', '--remote', url],
+        ['push', manifest.id, '--dir', folder, '--to', url],
+        ['pull', manifest.id, '--dir', newFolder(), '--from', url],
+      ]) {
+        const result = await offsite([...args, ...(refusal.args ?? s3.flags())], { ...refusal.env, PULSE_BACKUP_DEBUG: index % 2 === 0 ? '1' : '' });
+        assert.equal(result.code, 1, `${args[0]}: ${result.stderr}`);
+        assert.match(result.stderr.split('\n')[0], refusal.expected, `${args[0]}: ${result.stderr}`);
+        if (index % 2 === 1) assertOneLineError(result);
+        assert.ok(!result.stderr.includes(secret) && !result.stdout.includes(secret), `${args[0]} printed the secret: ${result.stderr}`);
+        assert.doesNotMatch(result.stderr, /X-Amz-Signature=[0-9a-f]|Signature=[0-9a-f]{16}/);
+      }
+    }
+    assert.deepEqual(await s3.keys('refusals/'), []);
+  });
+
+  it('remote retention keeps the newest N complete sets, never the newest good one, and leaves a push under way alone', async function () {
+    const sets = [manifest];
+    for (let count = 0; count < 2; count += 1) sets.push(await backupSet(server, source, folder, 'factory', ['--keep', '100']));
+    const ids = sets.map((set) => set.id);
+    assert.equal(new Set(ids).size, 3);
+    for (const id of ids) {
+      const pushed = await offsite(['push', id, '--dir', folder, '--to', s3.url('kept'), ...s3.flags(), '--keep', '2']);
+      assert.equal(pushed.code, 0, pushed.stderr);
+    }
+    assert.deepEqual(
+      (await remoteSets('kept')).map((set) => set.id),
+      [ids[2], ids[1]],
+    );
+    // A newer set whose push is under way (objects, no manifest yet) is neither good nor removed.
+    await s3.putObject(`kept/factory_29991231_235959/factory_schema_backup_29991231_235959.sql`, 'SELECT 1;\n');
+    const pruned = await offsite(['prune', '--remote', s3.url('kept'), ...s3.flags(), '--keep', '1', '--json']);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual((JSON.parse(pruned.stdout) as RemotePruneResult).removed, [ids[1]]);
+    const left = await remoteSets('kept');
+    assert.deepEqual(
+      left.map((set) => [set.id, set.status]),
+      [
+        ['factory_29991231_235959', 'incomplete'],
+        [ids[2], 'complete'],
+      ],
+    );
+    assert.deepEqual(await s3.keys(`kept/${ids[1]}/`), []);
+  });
+
+  it('backup --offsite pushes the new set; a push that fails is a warning, the exit code the backup’s, the set kept', async function () {
+    const local = newFolder();
+    const backedUp = await offsite(['backup', '--db', server.url(source), '--dir', local, '--prefix', 'nightly', '--offsite', s3.url('nightly'), ...s3.flags(), '--json']);
+    assert.equal(backedUp.code, 0, backedUp.stderr);
+    const set = JSON.parse(backedUp.stdout) as Manifest;
+    assert.match(backedUp.stderr, new RegExp(`Pushed ${set.id} to s3://pulse-offsite/nightly/${set.id}`));
+    assert.deepEqual(
+      (await remoteSets('nightly')).map((remote) => [remote.id, remote.status]),
+      [[set.id, 'complete']],
+    );
+
+    const unreachable = await offsite([
+      'backup',
+      '--db',
+      server.url(source),
+      '--dir',
+      local,
+      '--prefix',
+      'nightly',
+      '--offsite',
+      s3.url('nightly'),
+      '--endpoint',
+      `http://127.0.0.1:${await closedPort()}`,
+    ]);
+    assert.equal(unreachable.code, 0, unreachable.stderr);
+    assert.match(
+      unreachable.stderr,
+      /^pulse-backup: warning: the backup succeeded and its set is kept here, but it was not copied offsite: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection refused\) for s3:\/\/pulse-offsite: .*; push it later with pulse-backup push nightly_\d{8}_\d{6} --to s3:\/\/pulse-offsite\/nightly$/,
+    );
+    assert.deepEqual(
+      (await listSets(local)).map((listed) => listed.status),
+      ['complete', 'complete'],
+    );
+  });
+});
+
+describe('a push killed midway', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-offsite-killed-');
+  let s3: S3TestServer;
+
+  before(async function () {
+    // Each part waits a moment at the server, so the push is surely midway when it is killed.
+    s3 = await startS3Server({ slowParts: 400 });
+    await server.createDatabase('offsite_big');
+    await server.query(
+      'offsite_big',
+      'CREATE TABLE readings (id bigint PRIMARY KEY, note text); INSERT INTO readings SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 300000) g',
+    );
+  });
+
+  after(async function () {
+    await s3?.stop();
+  });
+
+  it('leaves nothing listed as good, and the next push aborts its multipart upload and completes the copy', async function () {
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'offsite_big', folder, 'big');
+    assert.ok(
+      manifest.files.some((file) => file.bytes > 2 * 8 * 1024 * 1024),
+      'a file of several parts',
+    );
+    const { subprocess } = await startCli(['push', manifest.id, '--dir', folder, '--to', s3.url('killed'), ...s3.flags()], { env: s3.env() });
+    await waitFor('a part of the upload to reach the server', () => s3.pendingUploads().some((upload) => upload.parts >= 1), 60_000);
+    subprocess.kill('SIGKILL');
+    await subprocess;
+    assert.ok(s3.pendingUploads().length > 0, 'the killed push left its multipart upload');
+
+    const listed = await runCli(['list', '--remote', s3.url('killed'), ...s3.flags(), '--json'], { env: s3.env() });
+    assert.equal(listed.code, 0, listed.stderr);
+    const sets = JSON.parse(listed.stdout) as RemoteSet[];
+    assert.ok(!sets.some((set) => set.status === 'complete'), `nothing complete: ${listed.stdout}`);
+    assert.ok(!(await s3.keys('killed/')).some((key) => key.endsWith('.manifest.json')));
+
+    const again = await runCli(['push', manifest.id, '--dir', folder, '--to', s3.url('killed'), ...s3.flags()], { env: s3.env() });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(s3.pendingUploads(), [], 'no incomplete multipart upload after the next run');
+    const after = JSON.parse((await runCli(['list', '--remote', s3.url('killed'), ...s3.flags(), '--json'], { env: s3.env() })).stdout) as RemoteSet[];
+    assert.deepEqual(
+      after.map((set) => [set.id, set.status]),
+      [[manifest.id, 'complete']],
+    );
+  });
+});

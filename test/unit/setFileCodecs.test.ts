@@ -1,0 +1,179 @@
+/**
+ * A set's file through its codecs (src/core/codecs): written encrypted and
+ * hashed as stored, read back as the SQL it holds with the stored bytes seen
+ * on the way, a key proved from the header alone, the scanner that verify
+ * uses on an encrypted file with and without its key, and the report's
+ * words and psql commands for an encrypted set.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSetFileWriter } from '../../src/core/codecs/encodedFileWriter';
+import { isEncodedFile, readSetFile, unlockSetFiles } from '../../src/core/codecs/setFileReader';
+import type { SetEncoding } from '../../src/core/codecs/codecs';
+import { PulseError } from '../../src/core/errors';
+import { psqlLoadCommand } from '../../src/core/report/psqlCommands';
+import { buildSecurity } from '../../src/core/report/security';
+import { scanDumpFile } from '../../src/core/verify/dumpScan';
+
+/** A passphrase at a low work factor: the tests' own, never the CLI's (age's 18 costs about a second each). */
+const encoding: SetEncoding = {
+  encryption: { to: { kind: 'passphrase', passphrase: () => Promise.resolve('pp'), workFactor: 10 }, record: { format: 'age', method: 'passphrase' } },
+};
+const keys = { passphrase: () => Promise.resolve('pp') };
+
+const DUMP = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  '',
+  '-- Dumped from database version 15.8',
+  '-- Dumped by pg_dump version 15.8',
+  '',
+  'SET statement_timeout = 0;',
+  '',
+  '--',
+  '-- Name: t; Type: TABLE; Schema: public; Owner: app',
+  '--',
+  '',
+  'CREATE TABLE public.t (id integer);',
+  '',
+  '--',
+  '-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: app',
+  '--',
+  '',
+  'COPY public.t (id) FROM stdin;',
+  ...Array.from({ length: 30_000 }, (_, index) => String(index)),
+  '\\.',
+  '',
+  '--',
+  '-- PostgreSQL database dump complete',
+  '--',
+  '',
+].join('\n');
+
+async function readAll(path: string, options: Parameters<typeof readSetFile>[1] = {}): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of readSetFile(path, options)) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+describe("a set's files through their codecs", () => {
+  let folder: string;
+  let path: string;
+  before(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'pulse-codecs-'));
+    path = join(folder, 'shop_complete_backup_20250901_120000.sql.age');
+    const writer = await createSetFileWriter(path, ['age'], encoding);
+    // In pieces, as the splitter hands them over, reusing one buffer between flushes.
+    const buffer = Buffer.alloc(1000);
+    const dump = Buffer.from(DUMP);
+    for (let start = 0; start < dump.length; start += 1000) {
+      const piece = dump.subarray(start, start + 1000);
+      piece.copy(buffer);
+      writer.write([buffer.subarray(0, piece.length)]);
+      await writer.flush();
+      buffer.fill(0);
+    }
+    await writer.finish();
+    await writer.commit();
+    assert.equal(writer.bytes, readFileSync(path).length);
+    assert.equal(writer.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('writes the file encrypted, hashed as stored, nothing hidden left behind', () => {
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.includes('backup')),
+      ['shop_complete_backup_20250901_120000.sql.age'],
+    );
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.startsWith('.')),
+      [],
+    );
+    assert.equal(isEncodedFile(path), true);
+    const stored = readFileSync(path);
+    assert.equal(stored.toString('latin1', 0, 22), 'age-encryption.org/v1\n');
+    assert.ok(!stored.includes('PostgreSQL database dump'));
+  });
+
+  it('reads back the SQL it holds, showing every stored byte on the way', async () => {
+    const seen = createHash('sha256');
+    let storedBytes = 0;
+    const plain = await readAll(path, {
+      keys,
+      onStored: (chunk) => {
+        seen.update(chunk);
+        storedBytes += chunk.length;
+      },
+    });
+    assert.equal(plain.toString(), DUMP);
+    assert.equal(storedBytes, readFileSync(path).length);
+    assert.equal(seen.digest('hex'), createHash('sha256').update(readFileSync(path)).digest('hex'));
+  });
+
+  it('reads a plain file as it is', async () => {
+    const plainFolder = mkdtempSync(join(folder, 'plain-'));
+    const file = join(plainFolder, 'shop_schema_backup_20250901_120000.sql');
+    writeFileSync(file, DUMP);
+    assert.equal(isEncodedFile(file), false);
+    assert.equal((await readAll(file)).toString(), DUMP);
+    await unlockSetFiles([file], undefined);
+  });
+
+  it('proves the key from the header alone; a wrong one is one line, and so is no key', async () => {
+    await unlockSetFiles([path], keys);
+    await assert.rejects(unlockSetFiles([path], { passphrase: () => Promise.resolve('nope') }), (error: PulseError) => error.code === 'wrong-key');
+    await assert.rejects(readAll(path), (error: PulseError) => error.code === 'key-missing' && /is encrypted with a passphrase/.test(error.message));
+  });
+
+  it("verify's scan: the SQL read with the key, only size and sha256 without it, and a damaged file's whole sha256 with what is wrong", async () => {
+    const withKey = await scanDumpFile(path, { keys });
+    assert.equal(withKey.notDecoded, undefined);
+    assert.equal(withKey.hasHeader && withKey.hasFooter, true);
+    assert.deepEqual(withKey.tableRows, [{ schema: 'public', name: 't', rows: 30_000 }]);
+    assert.equal(withKey.bytes, readFileSync(path).length);
+    const withoutKey = await scanDumpFile(path);
+    assert.equal(withoutKey.notDecoded, 'no-key');
+    assert.equal(withoutKey.sha256, withKey.sha256);
+    const damaged = join(mkdtempSync(join(folder, 'damaged-')), 'shop_data_backup_20250901_120000.sql.age');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 100] ^= 1;
+    writeFileSync(damaged, bytes);
+    await unlockSetFiles([damaged], keys, { damagedIsAFinding: true });
+    const scan = await scanDumpFile(damaged, { keys });
+    assert.match(scan.notDecoded ?? '', /^shop_data_backup_20250901_120000\.sql\.age is damaged or cut short: /);
+    assert.equal(scan.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(scan.bytes, bytes.length);
+  });
+});
+
+describe('the report of an encrypted set', () => {
+  it('restores by hand through age -d, sending COMMIT only when every file decrypted', () => {
+    assert.equal(
+      psqlLoadCommand(['/b/s.sql.age', '/b/d.sql.age'], { format: 'age', method: 'passphrase' }),
+      `{ echo 'BEGIN;'; age -d /b/s.sql.age && age -d /b/d.sql.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.equal(
+      psqlLoadCommand(['/b/c.sql.age'], { format: 'age', method: 'recipients', recipients: ['age1x'] }),
+      `{ echo 'BEGIN;'; age -d -i "$AGE_IDENTITY_FILE" /b/c.sql.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.equal(psqlLoadCommand(['/b/c.sql'], undefined), 'psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f /b/c.sql');
+  });
+
+  it('says "Encryption: age (passphrase)" or names the recipients, and "not encrypted" for plain files', () => {
+    const git = { state: 'not-in-repository' as const, repositoryRoot: null, trackedFiles: [] };
+    const permissions = { folder: null, files: [] };
+    const byPassphrase = buildSecurity('/b', [], git, permissions, { format: 'age', method: 'passphrase' }).encryption;
+    assert.equal(byPassphrase.encrypted, true);
+    assert.equal(byPassphrase.method, 'age (passphrase)');
+    assert.match(byPassphrase.summary, /^Encryption: age \(passphrase\)\. /);
+    const toRecipients = buildSecurity('/b', [], git, permissions, { format: 'age', method: 'recipients', recipients: ['age1one', 'age1two'] }).encryption;
+    assert.match(toRecipients.summary, /^Encryption: age \(2 recipients\)\. The dump files are encrypted to age1one, age1two/);
+    const plain = buildSecurity('/b', [], git, permissions).encryption;
+    assert.equal(plain.encrypted, false);
+    assert.match(plain.summary, /not encrypted/);
+  });
+});
