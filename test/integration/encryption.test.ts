@@ -87,7 +87,8 @@ describe('encrypted sets (age)', function () {
     );
   });
 
-  it('restores equal to the source in every mode', async function () {
+  // Every mode, each in a test of its own: a restore of an encrypted set runs three scrypts at age's work factor.
+  it('restores complete into an empty database equal to the source, row counts as recorded', async function () {
     await server.createDatabase('enc_complete');
     const complete = await runCli(
       ['restore', manifest.id, '--mode', 'complete', '--db', server.url('enc_complete'), '--dir', folder, '--yes', '--json', '--no-safety-backup'],
@@ -96,7 +97,9 @@ describe('encrypted sets (age)', function () {
     assert.equal(complete.code, 0, complete.stderr);
     assert.equal((JSON.parse(complete.stdout) as RestoreResult).rowCountsMatch, true);
     await assertSameContent(server.url(source), server.url('enc_complete'));
+  });
 
+  it('restores schema then data into an empty database equal to the source', async function () {
     await server.createDatabase('enc_split');
     for (const mode of ['schema', 'data']) {
       const result = await runCli(
@@ -106,23 +109,29 @@ describe('encrypted sets (age)', function () {
       assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
     }
     await assertSameContent(server.url(source), server.url('enc_split'));
+  });
 
-    // Over a changed copy, with the safety backup (plain, of the target) first.
+  it('restores data --clean over a changed copy, after a safety backup, equal to the source', async function () {
     await server.createDatabase('enc_changed', { template: source });
     await server.query('enc_changed', 'DELETE FROM public.stock_movements WHERE id % 3 = 0');
     const data = await runCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url('enc_changed'), '--dir', folder, '--yes', '--json'], withPassphrase);
     assert.equal(data.code, 0, data.stderr);
     assert.ok((JSON.parse(data.stdout) as RestoreResult).safetyBackup, 'a safety backup was taken');
     await assertSameContent(server.url(source), server.url('enc_changed'));
+  });
+
+  it('restores complete --clean over a changed copy equal to the source', async function () {
+    await server.createDatabase('enc_changed_complete', { template: source });
+    await server.query('enc_changed_complete', 'DELETE FROM public.stock_movements WHERE id % 2 = 1');
     const cleaned = await runCli(
-      ['restore', manifest.id, '--mode', 'complete', '--clean', '--db', server.url('enc_changed'), '--dir', folder, '--yes', '--no-safety-backup'],
+      ['restore', manifest.id, '--mode', 'complete', '--clean', '--db', server.url('enc_changed_complete'), '--dir', folder, '--yes', '--no-safety-backup'],
       withPassphrase,
     );
     assert.equal(cleaned.code, 0, cleaned.stderr);
-    await assertSameContent(server.url(source), server.url('enc_changed'));
+    await assertSameContent(server.url(source), server.url('enc_changed_complete'));
   });
 
-  it('verify and prove pass, reading the files decrypted', async function () {
+  it('verify passes every check, reading the files decrypted', async function () {
     const verify = await runCli(['verify', manifest.id, '--dir', folder, '--json'], withPassphrase);
     assert.equal(verify.code, 0, verify.stderr);
     const report = JSON.parse(verify.stdout) as VerificationReport;
@@ -132,6 +141,9 @@ describe('encrypted sets (age)', function () {
       [],
     );
     assert.match(checks.find((check) => check.id === 'content')!.detail, /rows of \d+ tables in the data and complete files, as recorded/);
+  });
+
+  it('prove passes, both ways, loading the files decrypted', async function () {
     const prove = await runCli(['prove', manifest.id, '--db', server.url(source), '--dir', folder, '--json'], withPassphrase);
     assert.equal(prove.code, 0, prove.stderr);
     assert.equal((JSON.parse(prove.stdout) as ProofRecord).outcome, 'proved');

@@ -181,8 +181,6 @@ interface SetFiles {
   startedClock: number;
   setId: string;
   completeName: string;
-  /** The codecs every file goes through (encrypted: age); none for plain SQL. */
-  codecs: FileCodec[];
   schema: SetFileWriter;
   data: SetFileWriter;
   /** pg_dump's own file, for a plain set; an encoded set's complete file is written from pg_dump's standard output, never in clear. */
@@ -214,7 +212,7 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
     throw failed.reason;
   }
   const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [SetFileWriter, SetFileWriter, FollowedFile | SetFileWriter];
-  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, codecs, schema, data, complete, discard };
+  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, discard };
 }
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
