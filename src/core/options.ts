@@ -67,7 +67,15 @@ export const OPTIONS = {
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
   encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
-  passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
+  // VS Code keeps the passphrase in its secret storage: the command that stores it stands for the file and the variable there.
+  passphrase: {
+    flag: 'passphrase-file',
+    value: 'FILE',
+    env: 'PULSE_BACKUP_PASSPHRASE',
+    vscodeName: 'the encryption passphrase',
+    command: 'setEncryptionPassphrase',
+    preferCommand: true,
+  },
   recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
   recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
@@ -97,6 +105,7 @@ export const COMMANDS = {
   chooseClientToolsFolder: { vscode: { id: 'pulseBackup.chooseClientToolsFolder', title: 'Choose Client Tools Folder' } },
   showLog: { vscode: { id: 'pulseBackup.showLog', title: 'Show Log' } },
   setOffsiteCredentials: { vscode: { id: 'pulseBackup.setOffsiteCredentials', title: 'Set Offsite Credentials…' } },
+  setEncryptionPassphrase: { vscode: { id: 'pulseBackup.setEncryptionPassphrase', title: 'Set Encryption Passphrase…' } },
 } as const satisfies Record<string, { cli?: string; vscode?: { id: string; title: string } }>;
 
 export type CommandName = keyof typeof COMMANDS;

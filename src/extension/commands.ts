@@ -31,6 +31,7 @@ import { showFailure, showWarningWithActions, type Log } from './log';
 import { pushNotMadeMessage } from './offsiteText';
 import type { DiffDocuments } from './diffDocuments';
 import type { OffsiteStore } from './offsiteStore';
+import type { Passphrases } from './passphrases';
 import type { ProofRecord } from '../core/prove/record';
 import { sentenceOf } from './hints';
 import { diffMessage, proofMessage, proofNotRunMessage } from './proofText';
@@ -45,6 +46,7 @@ interface CommandDependencies {
   config: SettingsStore;
   store: BackupsStore;
   offsite: OffsiteStore;
+  passphrases: Passphrases;
   log: Log;
   tasks: PulseTasks;
   diffDocuments: DiffDocuments;
@@ -60,6 +62,7 @@ export class Commands extends Disposable {
       config: dependencies.config,
       store: dependencies.store,
       log: dependencies.log,
+      passphrases: dependencies.passphrases,
       verify: (folder, setId) => this.verify({ folderUri: folder.uri.toString(), setId }),
       prove: (folder, setId) => this.prove({ folderUri: folder.uri.toString(), setId }),
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),

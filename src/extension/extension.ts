@@ -16,6 +16,8 @@ import { addToGitIgnore, gitIgnoreState } from './gitignore';
 import { Log } from './log';
 import { OffsiteCommands } from './offsiteCommands';
 import { OffsiteStore } from './offsiteStore';
+import { EncryptionCommands } from './encryptionCommands';
+import { Passphrases } from './passphrases';
 import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
 import type { FolderSettings } from './settings';
 import { BackupStatusBar, type StatusBarState } from './statusBar';
@@ -43,15 +45,18 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const config = new SettingsStore(context.secrets, log);
   const store = new BackupsStore(config, log);
   const offsite = new OffsiteStore(config, context.secrets, log);
+  const passphrases = new Passphrases(context.secrets, log);
   const tasks = new PulseTasks({
     config,
     store,
     offsite,
+    passphrases,
     log,
     afterBackup: (folder, settings) => void offerGitIgnore(context.workspaceState, folder, settings, log),
   });
   const diffDocuments = new DiffDocuments();
-  const commands = new Commands({ extensionUri: context.extensionUri, config, store, offsite, log, tasks, diffDocuments });
+  const commands = new Commands({ extensionUri: context.extensionUri, config, store, offsite, passphrases, log, tasks, diffDocuments });
+  const encryptionCommands = new EncryptionCommands(config, passphrases, log);
   const offsiteCommands = new OffsiteCommands({ config, store, offsite, log, tasks, restore: (folder, setId) => commands.reportDependencies.restore(folder, setId) });
 
   const tree = new BackupsTreeProvider(store, offsite);
@@ -69,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
     diffDocuments,
     commands,
     offsiteCommands,
+    encryptionCommands,
     tree,
     treeView,
     treeView.onDidChangeVisibility((event) => tree.setVisible(event.visible)),

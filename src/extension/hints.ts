@@ -86,6 +86,7 @@ export const FAILURE_ACTIONS = {
   backupsFolder: { title: 'Choose Backups Folder', command: 'pulseBackup.chooseBackupsFolder' },
   offsiteCredentials: { title: 'Set Offsite Credentials…', command: 'pulseBackup.setOffsiteCredentials' },
   offsiteSettings: { title: 'Open Offsite Settings', command: 'pulseBackup.openOffsiteSettings' },
+  passphrase: { title: 'Set Encryption Passphrase…', command: 'pulseBackup.setEncryptionPassphrase' },
   showLog: { title: 'Show Log', command: 'pulseBackup.showLog' },
 } as const;
 
@@ -110,6 +111,7 @@ export function actionsFor(code: PulseErrorCode): FailureAction[] {
   if (code === 'offsite-no-credentials' || code === 'offsite-access-denied') actions.push(FAILURE_ACTIONS.offsiteCredentials);
   if (code === 'offsite-not-configured' || code === 'offsite-bucket-not-found' || code === 'offsite-wrong-region' || code === 'offsite-unreachable')
     actions.push(FAILURE_ACTIONS.offsiteSettings);
+  if (code === 'wrong-key' || code === 'key-missing') actions.push(FAILURE_ACTIONS.passphrase);
   actions.push(FAILURE_ACTIONS.showLog);
   return actions;
 }

@@ -25,6 +25,8 @@ import type { ProofRecord } from '../core/prove/record';
 import { diffJob, proveJob, type KnownConnection } from './proofJobs';
 import { pullJob, pushAfterBackup, pushJob } from './offsiteJobs';
 import type { OffsiteStore } from './offsiteStore';
+import type { Passphrases, RunKeys } from './passphrases';
+import type { SetKeys } from '../core/codecs/types';
 import type { PullResult } from '../core/offsite/pull';
 import type { PushResult } from '../core/offsite/push';
 import { verifySet } from '../core/verify/verify';
@@ -75,6 +77,7 @@ interface TaskDependencies {
   config: SettingsStore;
   store: BackupsStore;
   offsite: OffsiteStore;
+  passphrases: Passphrases;
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
@@ -182,22 +185,24 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const settings = config.settingsFor(folder);
     const context: HintContext = { supabase: settings.supabase !== undefined };
     const operation = store.trackOperation(folder, definition.action);
+    // An encrypted set's passphrase: from secret storage, else asked once, only when a file of the set needs it.
+    const run = this.dependencies.passphrases.forRun(folder, definition.setId ?? `the latest set of ${folder.name}`);
     try {
       switch (definition.action) {
         case 'backup':
           return await this.backup(folder, settings, io);
         case 'verify':
-          return await this.verify(folder, settings, definition, io);
+          return rememberAfter(run, await this.verify(folder, settings, definition, io, run.keys));
         case 'restore':
-          return await this.restore(folder, settings, definition, io);
+          return rememberAfter(run, await this.restore(folder, settings, definition, io, run.keys));
         case 'prove': {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
-          const proof = await proveJob(this.dependencies, folder, settings, setId, io);
-          return { exitCode: proof.outcome === 'proved' ? 0 : 1, proof };
+          const proof = await proveJob(this.dependencies, folder, settings, setId, io, { keys: run.keys });
+          return rememberAfter(run, { exitCode: proof.outcome === 'proved' ? 0 : 1, proof });
         }
         case 'diff': {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
-          return { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io) };
+          return rememberAfter(run, { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io, run.keys) });
         }
         case 'push': {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
@@ -322,12 +327,13 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { result, declined: declinedCount };
   }
 
-  private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+  private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO, keys: SetKeys): Promise<TaskOutcome> {
     const setId = definition.setId ?? (await this.latest(folder, settings)).id;
     io.line(`Verifying ${setId} in ${settings.backupsFolder}`);
     const report = await verifySet({
       folder: settings.backupsFolder,
       setId,
+      keys,
       env: process.env,
       pgBinDir: this.dependencies.config.clientToolsFolder(settings),
       signal: io.signal,
@@ -337,7 +343,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { exitCode: report.outcome === 'fail' ? 1 : 0, verification: report };
   }
 
-  private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+  private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO, keys: SetKeys): Promise<TaskOutcome> {
     const { config, log } = this.dependencies;
     config.requireTrust('Restoring');
     const setId = definition.setId ?? (await this.latest(folder, settings)).id;
@@ -350,6 +356,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       folder: settings.backupsFolder,
       setId,
       mode,
+      keys,
       target,
       ...(container ? { container } : {}),
       env: process.env,
@@ -412,6 +419,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       hint: `add "folder": one of ${folders.map((folder) => `"${folder.name}"`).join(', ')} to the task`,
     });
   }
+}
+
+/** A run that read an encrypted set with a passphrase typed in for it offers to remember it, once the run is over. */
+function rememberAfter(run: RunKeys, outcome: TaskOutcome): TaskOutcome {
+  if (outcome.exitCode === 0 || outcome.verification !== undefined || outcome.proof !== undefined) void run.offerToRemember();
+  return outcome;
 }
 
 /**

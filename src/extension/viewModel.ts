@@ -121,6 +121,7 @@ export function setDescription(entry: SetEntry, now: Date, options: { folderPref
   const { set } = entry;
   const parts: string[] = [];
   if (set.status !== 'running') parts.push(formatBytes(set.totalBytes));
+  if (set.manifest?.encryption) parts.push('encrypted');
   if (options.offsite) parts.push(OFFSITE_MARK_TEXT);
   if (options.folderPrefix !== undefined && set.prefix !== options.folderPrefix) parts.push(set.prefix);
   if (set.pinned) parts.push('pinned');
@@ -213,6 +214,15 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date, options: { offsit
     const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
     fact('Tables', `${formatCount(manifest.tables.length)}, ${formatCount(rows)} rows`);
     fact('Took', escapeMarkdown(formatDuration(manifest.durationMs)));
+    const encryption = manifest.encryption;
+    if (encryption) {
+      fact(
+        'Encrypted',
+        encryption.method === 'passphrase'
+          ? '$(lock) age, with a passphrase: verify, restore and prove ask for it, or take the one Pulse Backup: Set Encryption Passphrase… keeps'
+          : `$(lock) age, to ${encryption.recipients.length} age recipient${encryption.recipients.length === 1 ? '' : 's'}: their identity file decrypts it, on the command line`,
+      );
+    }
   } else if (set.status === 'legacy') {
     fact('Made by', 'the old backup script: no manifest, so no checksums or row counts');
   }
