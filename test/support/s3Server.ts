@@ -12,7 +12,7 @@
  * `slowParts` holds each UploadPart back, so a test can kill a push while
  * it is surely midway.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -59,10 +59,12 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     } catch {
       return [];
     }
-    return ids.map((uploadId) => {
+    return ids.flatMap((uploadId) => {
       const folder = join(uploadsFolder(name), uploadId);
+      // A folder without its key is no upload: a part s3rver stored after the upload was aborted (see below).
+      if (!existsSync(join(folder, 'key'))) return [];
       const parts = readdirSync(folder).filter((file) => /^\d+$/.test(file)).length;
-      return { key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime };
+      return [{ key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime }];
     });
   };
   // Before s3rver's router (the last of its middleware): the two calls it lacks, and the slowing down.
@@ -71,6 +73,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     const key = decodeURIComponent(keyParts.join('/'));
     if (options.slowParts && context.method === 'PUT' && 'uploadId' in context.query && 'partNumber' in context.query) {
       await new Promise((resolve) => setTimeout(resolve, options.slowParts));
+      // Aborted meanwhile: S3 refuses the part (s3rver would store it in a folder of its own, an upload without a key).
+      if (name && typeof context.query.uploadId === 'string' && !existsSync(join(uploadsFolder(name), context.query.uploadId, 'key'))) {
+        context.status = 404;
+        context.type = 'application/xml';
+        context.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`;
+        return;
+      }
     }
     const calls =
       (context.method === 'GET' && key === '' && 'uploads' in context.query) || (context.method === 'DELETE' && key !== '' && typeof context.query.uploadId === 'string');
