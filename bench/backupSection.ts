@@ -15,6 +15,7 @@ import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss } from './peakRss';
 import { assertSucceeded, runTool } from './processes';
 import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
 import { freshFolder, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
+import { SMALL_DATABASE, SMALL_SCALE, smallDatabase } from './smallDatabase';
 
 const RATIO_GOAL = 1.3;
 /** The content digests (digest.ts) may add at most this to a backup. */
@@ -24,8 +25,6 @@ const WITHOUT_DIGESTS = 'pulse-backup backup, no digests';
 /** The same backup encrypted with a passphrase (age, work factor 18: three scrypts), in the same rounds: what encryption costs. */
 const ENCRYPTED = 'pulse-backup backup --encrypt';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
-const SMALL_DATABASE = 'pulse_bench_small';
-const SMALL_SCALE = '1';
 const PREFIX = 'bench';
 const OLD_SCRIPT_DUMPS: readonly (readonly [file: string, only: readonly string[]])[] = [
   ['schema.sql', ['--schema-only']],
@@ -38,11 +37,7 @@ export const backupSection: BenchSection = {
   async run(context: BenchContext): Promise<SectionResult> {
     const { database } = context;
     // Loaded first, so that nothing but the commands under test runs between rounds.
-    context.log(`loading ${database.sample} at scale ${SMALL_SCALE} into ${SMALL_DATABASE} for the fixed cost and memory comparison…`);
-    await context.server.createDatabase(SMALL_DATABASE);
-    await context.server.loadSql(SMALL_DATABASE, database.sampleFile, { scale: SMALL_SCALE });
-    const [small] = await context.server.query<{ bytes: string }>(SMALL_DATABASE, 'SELECT pg_database_size(current_database()) AS bytes');
-    const smallDatabaseBytes = Number(small?.bytes);
+    const smallDatabaseBytes = await smallDatabase(context);
 
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
     const onSample = sampleLogger(context.log, context.rounds);

@@ -10,7 +10,7 @@ import { BACKUP_FILE_TYPES, type BackupFileType, type Manifest } from '../src/co
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import { assertSucceeded, runTool } from './processes';
 import { formatSeconds } from './report';
-import { freshFolder, type BenchContext } from './section';
+import { freshFolder, type BenchContext, type SectionResult } from './section';
 
 export interface BenchSetFile {
   type: BackupFileType;
@@ -34,6 +34,11 @@ const PREFIX = 'bench';
 const MEBIBYTE = 1024 * 1024;
 
 const made = new WeakMap<BenchContext, Map<string, Promise<BenchSet>>>();
+
+/** A section's run over the run's set: the first section that needs it makes it, the others find it made. */
+export function onTheSet(measure: (context: BenchContext, set: BenchSet) => Promise<SectionResult>): (context: BenchContext) => Promise<SectionResult> {
+  return async (context) => measure(context, await benchSet(context));
+}
 
 /** The set of `database` (the run's own by default), made once per run. */
 export function benchSet(context: BenchContext, database = context.database.name): Promise<BenchSet> {

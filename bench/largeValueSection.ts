@@ -9,12 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';
-import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';
+import { timedCommandWith, type TimedCommand } from './alternating';
 import { assertCliRanOurPgDump, backupCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
 import { benchSet, type BenchSet } from './benchSet';
 import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss, type PeakRssMethod } from './peakRss';
 import { assertSucceeded } from './processes';
-import { formatMegabytes, formatRatio, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
+import { formatMegabytes, formatRatio, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
 import { freshFolder, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
 import { assertSameBytes, findOnPath, sha256sumCommand } from './verifySection';
 
@@ -37,26 +37,19 @@ export const largeValueSection: BenchSection = {
     const nodeOnly: PeakRssMethod = existsSync('/proc/self/status') ? '/proc VmHWM' : 'unavailable';
     const ownMemory: BenchContext = { ...context, peakRssMethod: nodeOnly };
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
-    const onSample = sampleLogger(context.log, context.rounds);
-    const backups = await measureAlternating(
-      {
-        'pg_dump -f': plainDumpCommand(context, DATABASE, observed),
-        'pulse-backup backup': backupCommand(ownMemory, DATABASE, observed),
-      },
-      { rounds: context.rounds, warmUpRounds: 1, onSample },
-    );
+    const backups = await measureRounds(context.log, context.rounds, {
+      'pg_dump -f': plainDumpCommand(context, DATABASE, observed),
+      'pulse-backup backup': backupCommand(ownMemory, DATABASE, observed),
+    });
     assertCliRanOurPgDump(context, observed);
 
     const set = await benchSet(context, DATABASE);
     const env = cleanEnv();
     const sums: { output?: string } = {};
-    const verifies = await measureAlternating(
-      {
-        sha256sum: sha256sumCommand(findOnPath('sha256sum', env), set, env, sums),
-        'pulse-backup verify': measuredVerifyCommand(context, set, env, nodeOnly),
-      },
-      { rounds: context.rounds, warmUpRounds: 1, onSample },
-    );
+    const verifies = await measureRounds(context.log, context.rounds, {
+      sha256sum: sha256sumCommand(findOnPath('sha256sum', env), set, env, sums),
+      'pulse-backup verify': measuredVerifyCommand(context, set, env, nodeOnly),
+    });
     assertSameBytes(set, sums.output);
 
     const plain = backups['pg_dump -f'];

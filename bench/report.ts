@@ -1,7 +1,7 @@
 /** The table at the end of a run, and the JSON beside it. */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Measurement, SampleEvent } from './alternating';
+import { measureAlternating, type Measurement, type SampleEvent, type TimedCommand } from './alternating';
 import type { ReportLine, SectionResult } from './section';
 
 const MEBIBYTE = 1024 * 1024;
@@ -80,6 +80,15 @@ export function noiseNotes(measurements: Readonly<Record<string, Measurement>>):
     }
   }
   return notes;
+}
+
+/** The commands measured in alternating rounds after one warm-up round, each run logged as it ends. */
+export function measureRounds<Name extends string>(
+  log: (line: string) => void,
+  rounds: number,
+  commands: Readonly<Record<Name, TimedCommand>>,
+): Promise<Record<Name, Measurement>> {
+  return measureAlternating(commands, { rounds, warmUpRounds: 1, onSample: sampleLogger(log, rounds) });
 }
 
 /** One progress line per run, so a slow or stuck round shows while the benchmark runs. */

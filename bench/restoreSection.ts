@@ -15,12 +15,12 @@ import type { Manifest } from '../src/core/sets/manifest';
 import { qualifiedIdentifier } from '../src/core/sql';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import type { TestServer } from '../test/support/pgServer';
-import { measureAlternating, timedCommandWith, type TimedCommand } from './alternating';
-import { benchSet, setFile, type BenchSet } from './benchSet';
+import { timedCommandWith, type TimedCommand } from './alternating';
+import { onTheSet, setFile, type BenchSet } from './benchSet';
 import { maxPeakRss, peakRssPerRound, runMeasuringPeakRss } from './peakRss';
 import { assertSucceeded, runTool } from './processes';
-import { formatMegabytes, formatRatio, formatSeconds, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
-import { freshFolder, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
+import { formatMegabytes, formatRatio, formatSeconds, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
+import { freshFolder, psqlOf, removeFolder, type BenchContext, type BenchSection, type SectionResult } from './section';
 
 const RATIO_GOAL = 1.15;
 const PSQL = 'psql -1 -f';
@@ -28,21 +28,16 @@ const CLI = 'pulse-backup restore';
 
 export const restoreSection: BenchSection = {
   name: 'restore',
-  async run(context: BenchContext): Promise<SectionResult> {
-    const set = await benchSet(context);
+  run: onTheSet(async (context: BenchContext, set: BenchSet): Promise<SectionResult> => {
     const complete = setFile(set, 'complete');
-    const psql = context.tools.psql;
-    if (!psql) throw new Error(`there is no psql beside ${context.tools.pgDump.path}, so the CLI could not restore either`);
+    const psql = psqlOf(context, 'restore');
     const rounds = context.restoreRounds;
     const targets = new TargetDatabases(context, set);
 
-    const measured = await measureAlternating(
-      {
-        [PSQL]: psqlCommand(context, targets, psql.path, complete.path),
-        [CLI]: restoreCommand(context, targets, set),
-      },
-      { rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, rounds) },
-    );
+    const measured = await measureRounds(context.log, rounds, {
+      [PSQL]: psqlCommand(context, targets, psql.path, complete.path),
+      [CLI]: restoreCommand(context, targets, set),
+    });
     const restored = targets.assertBothRestoredTheSet();
     await assertCliChoseOurPsql(set, psql.path);
 
@@ -77,7 +72,7 @@ export const restoreSection: BenchSection = {
         restored: { relations: restored.relations, rows: restored.totalRows },
       },
     };
-  },
+  }),
 };
 
 /**

@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ToolSet } from '../src/core/pg/tools';
+import type { ToolInfo, ToolSet } from '../src/core/pg/tools';
 import type { TestServer } from '../test/support/pgServer';
 import type { PeakRssMethod } from './peakRss';
 
@@ -63,6 +63,12 @@ export interface SectionResult {
 export interface BenchSection {
   name: string;
   run(context: BenchContext): Promise<SectionResult>;
+}
+
+/** The psql the CLI would choose, for the sections that load the complete file with it by hand. */
+export function psqlOf(context: BenchContext, doing: string): ToolInfo {
+  if (!context.tools.psql) throw new Error(`there is no psql beside ${context.tools.pgDump.path}, so the CLI could not ${doing} either`);
+  return context.tools.psql;
 }
 
 /** A new empty folder under the run's work folder, for one run of one command. */

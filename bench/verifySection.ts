@@ -11,10 +11,10 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';
-import { measureAlternating, timedCommand, type TimedCommand } from './alternating';
-import { benchSet, type BenchSet } from './benchSet';
+import { timedCommand, type TimedCommand } from './alternating';
+import { onTheSet, type BenchSet } from './benchSet';
 import { assertSucceeded, runTool } from './processes';
-import { formatMegabytes, formatRatio, formatSeconds, formatThroughput, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
+import { formatMegabytes, formatRatio, formatSeconds, formatThroughput, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
 import type { BenchContext, BenchSection, SectionResult } from './section';
 
 const RATIO_GOAL = 1.5;
@@ -24,8 +24,7 @@ const STARTUP = 'pulse-backup --version';
 
 export const verifySection: BenchSection = {
   name: 'verify',
-  async run(context: BenchContext): Promise<SectionResult> {
-    const set = await benchSet(context);
+  run: onTheSet(async (context: BenchContext, set: BenchSet): Promise<SectionResult> => {
     // Without --db, verify never connects: nothing of the database's belongs in its environment.
     const env = cleanEnv();
     const sha256sum = findOnPath(SHA256SUM, env);
@@ -33,14 +32,11 @@ export const verifySection: BenchSection = {
     const totalBytes = set.files.reduce((sum, file) => sum + file.bytes, 0);
     const sums: { output?: string } = {};
 
-    const measured = await measureAlternating(
-      {
-        [SHA256SUM]: sha256sumCommand(sha256sum, set, env, sums),
-        [CLI]: verifyCommand(set, env),
-        [STARTUP]: startupCommand(env),
-      },
-      { rounds: context.rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, context.rounds) },
-    );
+    const measured = await measureRounds(context.log, context.rounds, {
+      [SHA256SUM]: sha256sumCommand(sha256sum, set, env, sums),
+      [CLI]: verifyCommand(set, env),
+      [STARTUP]: startupCommand(env),
+    });
     assertSameBytes(set, sums.output);
 
     const plain = measured[SHA256SUM];
@@ -71,7 +67,7 @@ export const verifySection: BenchSection = {
         throughputBytesPerSecond: { verify: totalBytes / cli.medianSeconds, sha256sum: totalBytes / plain.medianSeconds },
       },
     };
-  },
+  }),
 };
 
 function throughputText(bytes: number, verifySeconds: number, sha256sumSeconds: number, startupSeconds: number): string {

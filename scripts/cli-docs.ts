@@ -28,7 +28,7 @@ export function renderCliDocs(current: string, commands: readonly CommandSpec[] 
     const name = match[2].trim();
     if (seen.has(name)) throw new Error(`docs/cli.md has the block "${name}" twice`);
     seen.add(name);
-    const usage = /^usage (\S+)$/.exec(name);
+    const usage = /^usage (\S+(?: \S+)?)$/.exec(name);
     if (usage) {
       if (!commands.some((command) => command.name === usage[1])) throw new Error(`docs/cli.md has a usage block for "${usage[1]}", which is no command`);
       sections.set(usage[1], headingSlugBefore(current, match.index));
@@ -49,7 +49,7 @@ export function renderCliDocs(current: string, commands: readonly CommandSpec[] 
 
 function reference(commands: readonly CommandSpec[], sections: Map<string, string>): string {
   const synopsis = [
-    ...commands.map((command) => wrapUsage(usageOf(command))),
+    ...commands.map((command) => wrapUsage(usageOf(command), command.name)),
     'pulse-backup help [COMMAND]        (also: -h, --help, COMMAND --help)',
     'pulse-backup --version             (also: -V, version)',
   ];
@@ -78,7 +78,7 @@ function reference(commands: readonly CommandSpec[], sections: Map<string, strin
 }
 
 function usageBlock(command: CommandSpec): string {
-  return ['```text', wrapUsage(usageOf(command)), '```', '', `${capitalise(command.summary)}.`, ''].join('\n');
+  return ['```text', wrapUsage(usageOf(command), command.name), '```', '', `${capitalise(command.summary)}.`, ''].join('\n');
 }
 
 /** `--mode MODE`, or with `choices` the values themselves: `--mode complete|schema|data`. */
@@ -89,10 +89,10 @@ function flagText(name: FlagName): string {
 }
 
 /** A usage line broken before a flag at about 100 columns, continued under the command's first argument. */
-function wrapUsage(usage: string, width = 100): string {
+function wrapUsage(usage: string, name: string, width = 100): string {
   const parts = usage.split(/ (?=\[?--)/);
   const head = parts.shift() ?? '';
-  const indent = ' '.repeat('pulse-backup '.length + (/^pulse-backup (\S+)/.exec(head)?.[1].length ?? 0) + 1);
+  const indent = ' '.repeat('pulse-backup '.length + name.length + 1);
   const lines = [head];
   for (const part of parts) {
     const last = lines.length - 1;

@@ -61,7 +61,7 @@ export const FLAGS = {
     type: 'string',
     value: OPTIONS.keepSafety.value,
     minimum: 0,
-    help: 'how many safety sets (taken before a restore) of this prefix to keep besides them (default 3)',
+    help: 'how many safety sets (taken before a restore, or by guard before its command) of this prefix to keep besides them (default 3)',
   },
   'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
   format: { type: 'string', value: 'FORMAT', choices: ['md', 'html', 'json'], help: 'summary: md, html or json (default: from the --out file name, else md)' },
@@ -80,7 +80,7 @@ export const FLAGS = {
     multiple: true,
     help: "backup: keep the definition but not the rows of tables matching PATTERN (pg_dump's --exclude-table-data; may be repeated)",
   },
-  prove: { type: 'boolean', help: 'backup: prove the new set restorable right after it is written (see prove)' },
+  prove: { type: 'boolean', help: 'backup: prove the new set restorable right after it is written (see prove); guard: its command runs only once the safety set is proved' },
   'scratch-db': {
     type: 'string',
     value: 'URL',
@@ -122,7 +122,7 @@ export const FLAGS = {
   },
   encrypt: {
     type: 'boolean',
-    help: `backup: write the set's files encrypted in the age format (….sql.age), with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
+    help: `backup: write the set's files encrypted in the age format (….sql.age); push: encrypt only the remote copy so; with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
   },
   'passphrase-file': {
     type: 'string',
@@ -133,14 +133,30 @@ export const FLAGS = {
     type: 'string',
     value: OPTIONS.recipient.value,
     multiple: true,
-    help: 'backup --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
+    help: 'backup --encrypt, push --encrypt: encrypt to this age public key (age1…, from age-keygen) instead of a passphrase (may be repeated)',
   },
-  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
+  'recipients-file': { type: 'string', value: OPTIONS.recipientsFile.value, help: 'backup --encrypt, push --encrypt: encrypt to the age public keys in FILE (age1…, one a line)' },
   'identity-file': {
     type: 'string',
     value: OPTIONS.identityFile.value,
     help: 'the age identity (AGE-SECRET-KEY-1…, in a file as age-keygen writes it) that decrypts a set encrypted to its recipient',
   },
+  'password-file': {
+    type: 'string',
+    value: OPTIONS.passwordFile.value,
+    help: 'read the database password from the first line of FILE (which only you may read: chmod 600 FILE) instead of the URL, PGPASSWORD or ~/.pgpass; schedule print: the scheduled backup reads it each time it runs',
+  },
+  'run-if-backup-fails': {
+    type: 'boolean',
+    help: 'guard: run the command even when the safety backup (or, with --prove, its proof) fails; without it the command does not run',
+  },
+  every: {
+    type: 'string',
+    value: OPTIONS.schedule.value,
+    help: "schedule print: when to back up: hourly, daily@HH:MM (local time) or a five-field cron expression such as '30 2 * * 1-5' (default: daily@03:00)",
+  },
+  cron: { type: 'boolean', help: 'schedule print: a crontab line' },
+  systemd: { type: 'boolean', help: 'schedule print: a systemd user service and timer' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -186,9 +202,18 @@ export interface Flags {
   recipients: string[];
   recipientsFile?: string;
   identityFile?: string;
+  passwordFile?: string;
+  runIfBackupFails: boolean;
+  every?: string;
+  cron: boolean;
+  systemd: boolean;
 }
 
+/** A flag's value as it was given: a string, true, or every value of a flag given more than once. */
+export type GivenValue = string | true | string[];
+
 export interface CommandSpec {
+  /** One word, or a command and its action ("schedule print"). */
   name: string;
   /** Flags this command accepts. */
   flags: readonly FlagName[];
@@ -196,6 +221,8 @@ export interface CommandSpec {
   positionals: readonly string[];
   /** Flags that must be given (shown without brackets in the usage). */
   requiredFlags?: readonly FlagName[];
+  /** The name of what follows `--`, taken as it is (guard's COMMAND); required when set. */
+  rest?: string;
   summary: string;
 }
 
@@ -203,7 +230,11 @@ export interface CommandLine {
   /** A command's name, or 'help' / 'version'. */
   command: string;
   positionals: string[];
+  /** Everything after `--`, for a command that takes it. */
+  rest: string[];
   flags: Flags;
+  /** The flags given, by name, as given: what a command passes on to another command line (schedule print). */
+  given: Partial<Record<FlagName, GivenValue>>;
 }
 
 export function usageOf(spec: CommandSpec): string {
@@ -215,7 +246,14 @@ export function usageOf(spec: CommandSpec): string {
       return spec.requiredFlags?.includes(name) ? ` ${text}` : ` [${text}]`;
     })
     .join('');
-  return `pulse-backup ${spec.name}${positionals}${flags}`;
+  const rest = spec.rest === undefined ? '' : ` -- ${spec.rest}...`;
+  return `pulse-backup ${spec.name}${positionals}${flags}${rest}`;
+}
+
+/** The command a command line names: the longest name whose words start it ("schedule print" before "schedule"). */
+function findCommand(argv: readonly string[], commands: readonly CommandSpec[]): CommandSpec | undefined {
+  const matching = commands.filter((command) => command.name.split(' ').every((word, index) => argv[index] === word));
+  return matching.sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)[0];
 }
 
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandSpec[]): CommandLine {
@@ -235,29 +273,44 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     pathStyle: false,
     encrypt: false,
     recipients: [],
+    runIfBackupFails: false,
+    cron: false,
+    systemd: false,
   };
   const first = argv[0];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
-    return { command: 'help', positionals: argv.slice(1), flags: empty };
+    return { command: 'help', positionals: argv.slice(1), rest: [], flags: empty, given: {} };
   }
   if (first === '--version' || first === '-V' || first === 'version') {
-    return { command: 'version', positionals: [], flags: empty };
+    return { command: 'version', positionals: [], rest: [], flags: empty, given: {} };
   }
-  const spec = commands.find((command) => command.name === first);
+  const spec = findCommand(argv, commands);
   if (!spec) {
+    const actions = commands.filter((command) => command.name.startsWith(`${first} `));
+    if (actions.length > 0) {
+      const names = actions.map((command) => command.name.slice(first.length + 1));
+      throw usageError(`${first} needs ${names.join(' or ')}`, actions[0]);
+    }
     throw usageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
   }
+  const words = spec.name.split(' ').length;
 
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, flag] of Object.entries(FLAGS) as [string, FlagSpec][]) options[name] = { type: flag.type, ...(flag.multiple ? { multiple: true } : {}) };
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  let rest: string[] = [];
   try {
-    parsed = parseArgs({ args: argv.slice(1), options, allowPositionals: true, strict: true });
+    const all = parseArgs({ args: argv.slice(words), options, allowPositionals: true, strict: true, tokens: true });
+    // What follows `--` is the command's own (guard's COMMAND): never read as flags or positionals of ours.
+    const terminator = all.tokens.find((token) => token.kind === 'option-terminator');
+    const before = terminator === undefined ? all.tokens : all.tokens.filter((token) => token.index < terminator.index);
+    parsed = { values: all.values, positionals: before.flatMap((token) => (token.kind === 'positional' ? [token.value] : [])) };
+    if (terminator !== undefined) rest = argv.slice(words + terminator.index + 1);
   } catch (error) {
     throw usageError(describeParseError(error), spec);
   }
   const values = parsed.values;
-  if (values.help === true) return { command: 'help', positionals: [spec.name], flags: empty };
+  if (values.help === true) return { command: 'help', positionals: [spec.name], rest: [], flags: empty, given: {} };
   for (const name of Object.keys(values)) {
     if (name !== 'help' && !(spec.flags as readonly string[]).includes(name)) throw usageError(`${spec.name} does not take --${name}`, spec);
   }
@@ -270,6 +323,10 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   for (const name of spec.requiredFlags ?? []) {
     if (values[name] === undefined) throw usageError(`${spec.name} needs --${name}`, spec);
   }
+  if (spec.rest !== undefined && rest.length === 0) {
+    throw usageError(`${spec.name} needs the ${spec.rest.toLowerCase()} to run after --, e.g. pulse-backup ${spec.name} -- supabase db reset`, spec);
+  }
+  if (spec.rest === undefined && rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, spec);
   for (const [name, given] of Object.entries(values)) {
     const flag = (FLAGS as Record<string, FlagSpec | undefined>)[name];
     for (const value of Array.isArray(given) ? given : [given]) {
@@ -297,9 +354,16 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const value = values[name];
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   };
+  const given: CommandLine['given'] = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name === 'help' || value === undefined || value === false) continue;
+    given[name as FlagName] = Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : value;
+  }
   return {
     command: spec.name,
     positionals: parsed.positionals,
+    rest,
+    given,
     flags: {
       db: text('db'),
       dir: text('dir'),
@@ -339,6 +403,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       recipients: list('recipient'),
       recipientsFile: text('recipients-file'),
       identityFile: text('identity-file'),
+      passwordFile: text('password-file'),
+      runIfBackupFails: values['run-if-backup-fails'] === true,
+      every: text('every'),
+      cron: values.cron === true,
+      systemd: values.systemd === true,
     },
   };
 }
@@ -370,7 +439,7 @@ function usageError(message: string, spec?: CommandSpec): PulseError {
 export type DefaultsHere = Partial<Record<FlagName, string>>;
 
 export function helpText(commands: readonly CommandSpec[], commandName?: string, here: DefaultsHere = {}): string {
-  const spec = commands.find((command) => command.name === commandName);
+  const spec = commands.find((command) => command.name === commandName) ?? commands.find((command) => command.name.startsWith(`${commandName} `));
   if (spec) {
     const flagLines = spec.flags.map((name) => flagHelp(name, here));
     return `${usageOf(spec)}\n\n${spec.summary}\n${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;

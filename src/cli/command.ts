@@ -11,10 +11,13 @@ import { type ContainerTools } from '../core/supabase/docker';
 import { describeContainerTools, supabaseToolRoute } from '../core/supabase/toolRoute';
 import type { CommandLine, CommandSpec, Flags } from './args';
 import { askHidden } from './passwordPrompt';
+import { readPasswordFile } from '../core/connection/passwordFile';
 
 export interface CliContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** How this CLI was started: Node's own path and the script's (dist/cli.js), both absolute, for a command line that runs it again (schedule print). */
+  launch: { node: string; script: string };
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
@@ -22,6 +25,12 @@ export interface CliContext {
   signal: AbortSignal;
   /** PULSE_BACKUP_PASSPHRASE, taken out of the environment at start: no tool the CLI runs inherits it. */
   passphrase?: string;
+  /**
+   * From now until the returned function is called, SIGINT, SIGTERM, SIGHUP
+   * and SIGQUIT go to `relay` instead of cancelling the run: guard's command
+   * is running, and what they mean is the command's business.
+   */
+  relaySignals(relay: (signal: NodeJS.Signals) => void): () => void;
 }
 
 export interface Command extends CommandSpec {
@@ -58,6 +67,8 @@ export function setPrefix(flags: Flags, context: CliContext): string {
 export function connectionTarget(flags: Flags, context: CliContext): ConnectionTarget {
   const project = supabaseProject(context);
   const target = resolveConnection({ url: flags.db, env: context.env, ...(project ? { defaultUrl: supabaseDatabaseUrl(project) } : {}) });
+  // Given on purpose for this run, the file wins over a password from the environment.
+  if (flags.passwordFile !== undefined) target.password = readPasswordFile(resolve(context.cwd, flags.passwordFile));
   if (context.stdin.isTTY && context.stderr.isTTY) {
     target.askPassword = (asked) => askHidden(context.stdin, context.stderr, `Password for user ${asked.user} at ${describeServer(asked)}: `, context.signal);
   }

@@ -4,6 +4,8 @@
  * It parses flags, turns SIGINT/SIGTERM into cancellation, and renders the
  * engine's values and errors; it makes no backup decisions of its own.
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { killAdoptedChildren } from '../core/process/childProcesses';
 import { PASSWORD_ADVICE } from '../core/connection/target';
 import { toPulseError } from '../core/errors';
@@ -19,7 +21,7 @@ import { COMMANDS } from './commands';
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
   if (commandLine.command === 'help') {
-    process.stdout.write(helpText(COMMANDS, commandLine.positionals[0], defaultsHere(process.cwd(), process.env)));
+    process.stdout.write(helpText(COMMANDS, commandLine.positionals.join(' ') || undefined, defaultsHere(process.cwd(), process.env)));
     return 0;
   }
   if (commandLine.command === 'version') {
@@ -35,7 +37,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  const onSignal = () => {
+  let relay: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (relay) return relay(signal);
     // A second Ctrl-C: stop waiting for the clean-up.
     if (controller.signal.aborted) exitNow(`${command.name} stopped at once`);
     controller.abort();
@@ -46,14 +50,25 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const passphrase = process.env[PASSPHRASE_VARIABLE];
   delete process.env[PASSPHRASE_VARIABLE];
+  const relayed: NodeJS.Signals[] = ['SIGHUP', 'SIGQUIT'];
   const context: CliContext = {
     env: process.env,
     cwd: process.cwd(),
+    launch: { node: process.execPath, script: scriptPath() },
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     signal: controller.signal,
     ...(passphrase !== undefined ? { passphrase } : {}),
+    relaySignals(to) {
+      relay = to;
+      // Without a listener these would end this process and leave the command behind.
+      for (const name of relayed) process.on(name, onSignal);
+      return () => {
+        relay = undefined;
+        for (const name of relayed) process.off(name, onSignal);
+      };
+    },
   };
   try {
     return await command.run(commandLine, context);
@@ -64,6 +79,15 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 const PASSPHRASE_VARIABLE = OPTIONS.passphrase.env;
+/** The script that was started (dist/cli.js, through whatever link `pulse-backup` is on PATH), as a path that stays when the link moves. */
+function scriptPath(): string {
+  const started = process.argv[1] ?? __filename;
+  try {
+    return realpathSync(started);
+  } catch {
+    return resolve(started);
+  }
+}
 
 /** How long a cancelled run may take to stop its tools and remove its partial files. */
 const CLEAN_UP_LIMIT_MS = 5000;

@@ -38,14 +38,16 @@ export class TransferProgressPrinter extends TerminalPrinter {
 export function renderPushDone(result: PushResult): string {
   const lines = result.alreadyThere
     ? [`${result.setId} is already at ${result.url}, the same: nothing was sent`]
-    : [`Pushed ${result.setId} to ${result.url} (${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}), every object checked against its SHA-256`];
+    : [
+        `Pushed ${result.setId} to ${result.url}${result.encrypted ? ', encrypted' : ''} (${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}), every object checked against its SHA-256`,
+      ];
   if (result.retention) lines.push(...renderRemotePrune(result.retention, false));
   return `${lines.join('\n')}\n`;
 }
 
 export function renderPullDone(result: PullResult): string {
   if (result.alreadyHere) return `${result.setId} is already in ${result.folder}, the same: nothing was downloaded\n`;
-  return `Pulled ${result.setId} into ${result.folder} (${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}), every file checked against its SHA-256\n`;
+  return `Pulled ${result.setId} into ${result.folder}${result.decrypted ? ', decrypted' : ''} (${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}), every file checked against its SHA-256\n`;
 }
 
 const REMOTE_STATUS_WORDS: Record<RemoteSet['status'], string> = { complete: 'ok', incomplete: 'INCOMPLETE', damaged: 'DAMAGED' };
@@ -55,7 +57,11 @@ export function renderRemoteList(sets: readonly RemoteSet[], url: string): strin
   const header = `${'SET'.padEnd(44)} ${'PUSHED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
   const rows = sets.map((set) => {
     const pushed = set.pushedAt ?? set.lastWrittenAt;
-    const status = REMOTE_STATUS_WORDS[set.status] + (set.purpose === 'safety' ? ' (safety)' : '') + (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
+    const status =
+      REMOTE_STATUS_WORDS[set.status] +
+      (set.encrypted ? ', encrypted' : '') +
+      (set.purpose === 'safety' ? ' (safety)' : '') +
+      (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
     return `${set.id.padEnd(44)} ${(pushed ? pushed.replace('T', ' ').slice(0, 19) : '-').padEnd(19)} ${formatBytes(set.totalBytes).padStart(9)}  ${status}`;
   });
   return `${[header, ...rows].join('\n')}\n`;

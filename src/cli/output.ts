@@ -4,7 +4,7 @@ import { backupDoneLines } from '../core/backup/summary';
 import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
-import type { Manifest } from '../core/sets/manifest';
+import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
 import type { ProofRecord } from '../core/prove/record';
 
 /** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
@@ -84,7 +84,7 @@ function localDateTime(date: Date): string {
 
 export function renderSetDetails(set: ListedSet, proof?: ProofRecord): string {
   const lines = [
-    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ' (safety backup taken before a restore)' : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
+    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ` (safety backup taken ${safetySetOccasion(set.manifest)})` : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
     ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}`] : []),

@@ -1,9 +1,8 @@
 /** How the CLI shows a proof: each way's steps while it runs, then the outcome and every difference. */
 import { TerminalPrinter } from './terminalPrinter';
-import { formatCount } from '../core/format';
 import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
-import { PATH_TITLES, proofOutcomeLines } from '../core/prove/words';
+import { PATH_TITLES, proofOutcomeLines, readingWords } from '../core/prove/words';
 import { basename } from 'node:path';
 
 export class ProveProgressPrinter extends TerminalPrinter {
@@ -23,7 +22,7 @@ export class ProveProgressPrinter extends TerminalPrinter {
         this.line(`  ${PATH_TITLES[event.path]}: psql -f ${basename(event.file)}`);
         break;
       case 'reading':
-        this.line(`  ${PATH_TITLES[event.path]}: reading ${formatCount(event.tables)} tables and the schema back`);
+        this.line(`  ${PATH_TITLES[event.path]}: ${readingWords(event.tables, event.schema)}`);
         break;
       case 'path-done':
         this.line(`  ${PATH_TITLES[event.path]}: ${event.equal ? 'equal' : 'DIFFERS'}`);

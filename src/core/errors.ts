@@ -52,17 +52,21 @@ export class PulseError extends Error {
   readonly hint: Hint | undefined;
   /** Extra lines for a log (never shown as the one-line message). */
   readonly details: string | undefined;
+  /** An exit code of its own, where a command's codes say more (guard: 125 when its command never ran). */
+  private readonly ownExitCode: number | undefined;
 
-  constructor(code: PulseErrorCode, message: string, options: { hint?: string | Hint; details?: string; cause?: unknown } = {}) {
+  constructor(code: PulseErrorCode, message: string, options: { hint?: string | Hint; details?: string; cause?: unknown; exitCode?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PulseError';
     this.code = code;
     this.hint = toHint(options.hint);
     this.details = options.details;
+    this.ownExitCode = options.exitCode;
   }
 
-  /** Process exit code: 2 for a usage error, 130 when cancelled, 1 otherwise. */
+  /** Process exit code: its own when it has one, else 2 for a usage error, 130 when cancelled, 1 otherwise. */
   get exitCode(): number {
+    if (this.ownExitCode !== undefined) return this.ownExitCode;
     if (this.code === 'usage') return 2;
     if (this.code === 'cancelled') return 130;
     return 1;

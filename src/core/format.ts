@@ -1,4 +1,4 @@
-/** Human-readable sizes, durations and ages, shared by the CLI, the report and the extension. */
+/** Human-readable sizes, durations, dates and ages, shared by the CLI, the report and the extension. */
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -20,6 +20,28 @@ export function formatDuration(milliseconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+/** "2025-09-01 17:39:48" in the reader's local time; anything unparsable comes back as it was. */
+export function formatReportDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** A size that may not be recorded: '—' then. */
+export function formatOptionalBytes(bytes: number | null): string {
+  return bytes === null ? '—' : formatBytes(bytes);
+}
+
+export function formatOptionalDuration(durationMs: number | null): string {
+  return durationMs === null ? 'not recorded' : formatDuration(durationMs);
+}
+
+/** A row count that may not be known (a partitioned parent, a set without a manifest): '—' then. */
+export function formatRows(rows: number | null): string {
+  return rows === null ? '—' : formatCount(rows);
 }
 
 /** "just now", "5 min ago", "2h ago", "3d ago" — the status bar's and the tree's wording. */

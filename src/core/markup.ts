@@ -37,9 +37,41 @@ export function renderContent(content: Content): string {
 
 /** An element; tag and attribute names are the caller's own, attribute values and content are escaped. */
 export function element(tag: string, attributes: Record<string, string | undefined>, ...children: Content[]): Markup {
-  const attributeText = Object.entries(attributes)
+  return new Markup(`<${tag}${attributeText(attributes)}>${children.map(renderContent).join('')}</${tag}>`);
+}
+
+function attributeText(attributes: Record<string, string | undefined>): string {
+  return Object.entries(attributes)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)
     .join('');
-  return new Markup(`<${tag}${attributeText}>${children.map(renderContent).join('')}</${tag}>`);
+}
+
+export interface HtmlPage {
+  /** The page's Content-Security-Policy: what it may load and run. */
+  csp: string;
+  title: string;
+  /** Markup for the head after the title: the page's styles. */
+  head: string[];
+  bodyAttributes?: Record<string, string>;
+  /** The body's markup. */
+  body: string;
+}
+
+/** A whole page: UTF-8, its Content-Security-Policy, a viewport for narrow panels and its title (escaped), then its own head and body. */
+export function htmlPage(page: HtmlPage): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(page.csp)}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(page.title)}</title>`,
+    ...page.head,
+    '</head>',
+    `<body${attributeText(page.bodyAttributes ?? {})}>${page.body}</body>`,
+    '</html>',
+    '',
+  ].join('\n');
 }

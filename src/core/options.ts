@@ -79,6 +79,9 @@ export const OPTIONS = {
   recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
   recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
+  passwordFile: { flag: 'password-file', value: 'FILE' },
+  runIfBackupFails: { flag: 'run-if-backup-fails' },
+  schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
   // Push's --to, pull's --from, list's --remote and backup's --offsite name one remote: in VS Code, the folder's one setting.
   offsiteTarget: { flag: 'to', value: 'URL', setting: OFFSITE_URL },

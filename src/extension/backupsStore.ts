@@ -72,6 +72,24 @@ export class BackupsStore extends Disposable {
     return listing;
   }
 
+  /**
+   * The listing a command acts on. The cached one is as old as the
+   * watcher's last reload, which comes a few hundred milliseconds after the
+   * folder's last change: a backup run outside the extension (the CLI, a
+   * scheduled job) may since have put in place a set it shows as being
+   * written, or written one it does not show yet (`setId`). Then the folder
+   * is listed again, so that a command never refuses a finished set as
+   * still being written, nor misses a new one.
+   */
+  async currentListing(folder: vscode.WorkspaceFolder, setId?: string): Promise<FolderListing> {
+    const listing = await this.listing(folder);
+    const entries = listing.entries;
+    const behind = entries.some((entry) => entry.set.status === 'running') || (setId !== undefined && !entries.some((entry) => entry.set.id === setId));
+    if (!behind) return listing;
+    this.refresh(folder);
+    return this.listing(folder);
+  }
+
   async allListings(): Promise<FolderListing[]> {
     return Promise.all(this.folders.map((folder) => this.listing(folder)));
   }

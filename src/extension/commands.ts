@@ -134,7 +134,7 @@ export class Commands extends Disposable {
   private async verifyLatest(): Promise<void> {
     const folder = await pickWorkspaceFolder(this.dependencies.config, 'Verify the latest backup of which folder?');
     if (!folder) return;
-    const listing = await this.dependencies.store.listing(folder);
+    const listing = await this.dependencies.store.currentListing(folder);
     throwIfUnusable(listing);
     const latest = latestBackup(listing.entries);
     if (!latest) throw noSets(listing);

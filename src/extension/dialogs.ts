@@ -7,7 +7,7 @@ import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount } from '../core/format';
 import type { ProofStanding } from '../core/sets/history';
-import { describeDifference } from '../core/prove/words';
+import { describeDifference, readEveryTableBack } from '../core/prove/words';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import type { RestorePlan } from '../core/restore/types';
@@ -96,7 +96,8 @@ export function restoreConsequences(plan: RestorePlan): string[] {
 export function restoreProofLine(standing: ProofStanding, now: Date): string {
   const { proof, stale } = standing;
   if (proof?.outcome === 'proved') {
-    return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: a test restore read back ${plural(proof.tables, 'table')} and ${plural(proof.rows, 'row')} equal.`;
+    const how = readEveryTableBack(proof) ? 'read back' : 'compared';
+    return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: a test restore ${how} ${plural(proof.tables, 'table')} and ${plural(proof.rows, 'row')} equal.`;
   }
   if (proof?.outcome === 'failed') {
     const first = proof.differences[0];

@@ -12,7 +12,7 @@ import { formatCount, formatDuration } from '../core/format';
 import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
 import type { EntryChange } from '../core/prove/compare';
-import { PATH_TITLES, describeDifference, entryName } from '../core/prove/words';
+import { PATH_TITLES, describeDifference, entryName, readingWords } from '../core/prove/words';
 import { escapeMarkdown } from '../core/report/markdown';
 import { capitalise } from './hints';
 import type { ProgressText } from './progressText';
@@ -48,7 +48,7 @@ function fullProgressText(event: ProveProgress): ProgressText {
     case 'loading':
       return { live: `  ${PATH_TITLES[event.path]}: psql -f ${basename(event.file)}` };
     case 'reading':
-      return { live: `  ${PATH_TITLES[event.path]}: reading ${plural(event.tables, 'table')} and the schema back` };
+      return { live: `  ${PATH_TITLES[event.path]}: ${readingWords(event.tables, event.schema)}` };
     case 'path-done':
       return { line: `  ${PATH_TITLES[event.path]}: ${event.equal ? 'equal' : 'DIFFERS'}` };
     case 'not-recorded':

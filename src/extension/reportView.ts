@@ -6,11 +6,11 @@
  * there is no inline style or script (the CSP forbids both), colours come
  * from the theme in media/report.css, behaviour from media/report.js.
  */
-import { Markup, element, escapeHtml, renderContent } from '../core/markup';
+import { formatReportDate } from '../core/format';
+import { Markup, element, escapeHtml, htmlPage, renderContent } from '../core/markup';
 import type { BackupReport } from '../core/report/types';
 import { attentionList, badge, code, reportSections, sectionNav } from '../core/report/sections';
 import type { SetState } from '../core/sets/state';
-import { formatReportDate } from '../core/report/text';
 
 const e = escapeHtml;
 const html = renderContent;
@@ -105,21 +105,11 @@ export interface ReportDocumentParts {
 /** The whole page: a CSP that starts at default-src 'none', the stylesheet and the nonce'd script from media/. */
 export function renderReportDocument(parts: ReportDocumentParts): string {
   const csp = [`default-src 'none'`, `style-src ${parts.cspSource}`, `script-src 'nonce-${parts.nonce}'`, `img-src ${parts.cspSource}`, `font-src ${parts.cspSource}`].join('; ');
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${e(csp)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(parts.title)}</title>`,
-    `<link rel="stylesheet" href="${e(parts.styleUri)}">`,
-    '</head>',
-    `<body data-folder-uri="${e(parts.state.folderUri)}" data-set-id="${e(parts.state.setId)}">`,
-    parts.body,
-    `<script nonce="${e(parts.nonce)}" src="${e(parts.scriptUri)}"></script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({
+    csp,
+    title: parts.title,
+    head: [`<link rel="stylesheet" href="${e(parts.styleUri)}">`],
+    bodyAttributes: { 'data-folder-uri': parts.state.folderUri, 'data-set-id': parts.state.setId },
+    body: `\n${parts.body}\n<script nonce="${e(parts.nonce)}" src="${e(parts.scriptUri)}"></script>\n`,
+  });
 }

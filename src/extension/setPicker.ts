@@ -39,7 +39,7 @@ export async function resolveSet(config: SettingsStore, store: BackupsStore, arg
     folder = await pickWorkspaceFolder(config, placeHolder);
   }
   if (!folder) return undefined;
-  const listing = await store.listing(folder);
+  const listing = await store.currentListing(folder, setId);
   throwIfUnusable(listing);
   const backupsFolder = listing.settings?.backupsFolder ?? '';
   if (setId === undefined) {
@@ -47,12 +47,7 @@ export async function resolveSet(config: SettingsStore, store: BackupsStore, arg
     const picked = await vscode.window.showQuickPick(listing.entries.map(setPickItem), { placeHolder });
     return picked ? { folder, listing, backupsFolder, set: picked.set } : undefined;
   }
-  // A set just written may not be listed yet (the watcher's reload is on its way): list again once.
-  let found = listing.entries.find((entry) => entry.set.id === setId);
-  if (!found) {
-    store.refresh(folder);
-    found = (await store.listing(folder)).entries.find((entry) => entry.set.id === setId);
-  }
+  const found = listing.entries.find((entry) => entry.set.id === setId);
   if (!found) {
     throw new PulseError('unknown-set', `no backup set ${setId} in ${backupsFolder}`, { hint: 'it may have been removed; refresh the Backups view' });
   }

@@ -27,7 +27,12 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   folder?: string;
   /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
   reset?: boolean;
-  /** Set by the extension's own commands: each run its own task, never taken for another that is still ending. */
+  /**
+   * Set by the extension's own commands: each run its own task, never taken
+   * for another that is still running or for the one the provider offers.
+   * Declared in package.json, as VS Code keeps only declared properties in a
+   * task's identity.
+   */
   run?: number;
 }
 

@@ -114,11 +114,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       settled = true;
       resolveOutcome(value);
     };
-    // A run of its own: VS Code takes a task whose definition equals an active one's for that
-    // one (it ignores the new start), and our caller would then get the other run's end.
+    // A run of its own: VS Code takes a task whose identity (its definition's declared
+    // properties, `run` among them) equals an active or provided one's for that one: it
+    // would ignore this start, or run the other task's execution, and our caller would
+    // then hear nothing of this run.
     let started = false;
     const task = this.createTask({ ...definition, run: ++this.runs }, folder, settle, () => (started = true));
-    await this.previousRunEnded(task);
     let execution: vscode.TaskExecution | undefined;
     // A task that ends without its terminal ever opening (terminated at once) still answers. Once
     // the job has started, its terminal reports the outcome, a stopped one too (closing the terminal
@@ -133,29 +134,6 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     } finally {
       ended.dispose();
     }
-  }
-
-  /**
-   * A task whose previous run (same name) is still ending would be joined to
-   * that run by VS Code, and reported as stopped when it ends: wait for it
-   * first (a few seconds at most; its terminal is closing).
-   */
-  private async previousRunEnded(task: vscode.Task): Promise<void> {
-    const running = vscode.tasks.taskExecutions.filter((execution) => execution.task.source === task.source && execution.task.name === task.name);
-    if (running.length === 0) return;
-    await new Promise<void>((resolve) => {
-      const pending = new Set(running);
-      const timer = setTimeout(done, 5000);
-      const listener = vscode.tasks.onDidEndTask((event) => {
-        pending.delete(event.execution);
-        if (pending.size === 0) done();
-      });
-      function done(): void {
-        clearTimeout(timer);
-        listener.dispose();
-        resolve();
-      }
-    });
   }
 
   private createTask(
@@ -393,7 +371,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
 
   /** The newest real backup, whole: what "latest" means everywhere. */
   private async latest(folder: vscode.WorkspaceFolder, settings: FolderSettings): Promise<ListedSet> {
-    const listing = await this.dependencies.store.listing(folder);
+    const listing = await this.dependencies.store.currentListing(folder);
     const entry = latestBackup(listing.entries);
     if (!entry) {
       throw new PulseError('unknown-set', `there is no backup set to use in ${settings.backupsFolder}`, { hint: 'run Pulse Backup: Back Up Database first' });

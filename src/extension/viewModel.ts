@@ -9,7 +9,7 @@ import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
-import type { BackupFileType } from '../core/sets/manifest';
+import { safetySetOccasion, type BackupFileType } from '../core/sets/manifest';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
 import type { OffsiteCopyRecord } from '../core/sets/history';
@@ -234,7 +234,7 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date, options: { offsit
   }
   if (options.offsiteLine !== undefined) lines.push(`${options.offsiteLine}  `);
   if (set.pinned) fact('Pinned', 'retention never removes it');
-  if (set.purpose === 'safety') fact('Purpose', 'safety backup, taken automatically before a restore');
+  if (set.purpose === 'safety') fact('Purpose', escapeMarkdown(`safety backup, taken automatically ${safetySetOccasion(set.manifest)}`));
   if (set.problems.length > 0) {
     lines.push('', 'Problems:', '');
     for (const problem of set.problems) lines.push(`- ${escapeMarkdown(problem)}`);

@@ -1,7 +1,7 @@
 /**
  * What the end-to-end run sets up around VS Code: the packaged extension, the
- * workspace folder a person would open, and backup sets made the way the
- * team's old shell script made them.
+ * workspace folder a person would open, the old script's timestamps and the
+ * rows it counts (the old script's sets come from test/support/oldScript.ts).
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -69,28 +69,6 @@ export function treeLabelOf(timestamp: string): string {
   if (!match) throw new Error(`not a YYYYMMDD_HHMMSS timestamp: ${timestamp}`);
   const [, year, month, day, hour, minute, second] = match;
   return `${year}-${month}-${day} ${hour}:${minute}:${second}`;
-}
-
-/**
- * What the team's old backup script left for one run: three real pg_dump
- * outputs (--schema-only, --data-only, and a plain full dump) named
- * PREFIX_{schema,data,complete}_backup_TIMESTAMP.sql, and no manifest.
- * The password goes to pg_dump in its environment, never in argv.
- */
-export async function writeOldScriptSet(server: TestServer, database: string, folder: string, prefix: string, timestamp: string): Promise<string[]> {
-  mkdirSync(folder, { recursive: true });
-  const env = { ...process.env, PGPASSWORD: server.password };
-  const files: string[] = [];
-  for (const [kind, flags] of [
-    ['schema', ['--schema-only']],
-    ['data', ['--data-only']],
-    ['complete', []],
-  ] as const) {
-    const file = path.join(folder, `${prefix}_${kind}_backup_${timestamp}.sql`);
-    await run('pg_dump', [...flags, '-f', file, '-d', urlWithoutPassword(server, database)], { env });
-    files.push(file);
-  }
-  return files;
 }
 
 /** Exact row counts, read with SQL. */

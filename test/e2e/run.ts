@@ -19,7 +19,8 @@ import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/pgServer';
 import { assertChromiumInstalled, launchChromium } from '../support/chromium';
 import { CODE_SERVER_VERSION, ensureCodeServer, installExtensionIntoCodeServer, startCodeServer, type StartedCodeServer } from '../support/codeServer';
-import { countRows, makeWorkspace, packageExtension, scriptTimestamp, urlWithoutPassword, writeOldScriptSet } from './fixtures';
+import { countRows, makeWorkspace, packageExtension, scriptTimestamp, urlWithoutPassword } from './fixtures';
+import { writeOldScriptSet } from '../support/oldScript';
 import { COUNTED_TABLES, STEPS, type Scenario } from './steps';
 import { Workbench } from './workbench';
 

@@ -5,25 +5,14 @@
  * process's command line.
  */
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { useServer, useTempFolders } from '../support/integration';
-import { sampleCases } from '../samples';
-
-/** Every file in the folder with its sha256: what "left untouched" means. */
-function folderState(folder: string): Record<string, string> {
-  const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort()) {
-    state[name] = createHash('sha256')
-      .update(readFileSync(join(folder, name)))
-      .digest('hex');
-  }
-  return state;
-}
+import { factorySample } from '../samples';
+import { folderState } from '../support/folderState';
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -88,7 +77,7 @@ describe('nothing lost', function () {
   before(async function () {
     this.timeout(300_000);
     await server.createDatabase(big);
-    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    const factory = factorySample();
     // Large enough that a backup runs for a while (about 80 MB of database),
     // so a signal sent once the dump is under way lands before it ends.
     await server.loadSql(big, factory.file, { scale: '100' });

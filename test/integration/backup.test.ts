@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
-import { plainFor, sampleCases, loadSample } from '../samples';
+import { factorySample, loadSample, plainFor, sampleCases } from '../samples';
 import { loadExeca } from '../support/execa';
 
 function sha256(file: string): string {
@@ -133,7 +133,7 @@ describe('backup sets restore with plain psql and equal the source', function ()
   describe('consistency', function () {
     it('all three files come from one snapshot while the database is being written to', async function () {
       const source = 'busy';
-      const sample = sampleCases().find((candidate) => candidate.name === 'factory')!;
+      const sample = factorySample();
       await server.createDatabase(source);
       await server.loadSql(source, sample.file, { scale: '20' });
       const folder = newFolder();

@@ -16,7 +16,7 @@ import { parseConnectionUrl } from '../../src/core/connection/target';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { backupSet, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
 
@@ -245,20 +245,7 @@ describe('restore --clean on real schemas', function () {
         await holder.connect();
         try {
           await holder.query('BEGIN; SELECT count(*) FROM catalogue.released_counts');
-          const { subprocess } = await startCli([
-            'restore',
-            manifest.id,
-            '--mode',
-            'data',
-            '--clean',
-            '--db',
-            server.url(target),
-            '--dir',
-            folder,
-            '--yes',
-            '--no-safety-backup',
-            ...(ending.args ?? []),
-          ]);
+          const { subprocess } = await startCli(restoreArgs(manifest.id, 'data', server.url(target), folder, ['--clean', '--no-safety-backup', ...(ending.args ?? [])]));
           // psql waits on the view's lock once every sequence is set.
           await waitFor(
             async () =>

@@ -11,7 +11,7 @@ import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { backupSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { loadSample, sampleCases } from '../samples';
 
 describe('diff', function () {
@@ -52,8 +52,7 @@ describe('diff', function () {
 
   it('after known changes, lists exactly those, and writes nothing', async function () {
     const database = 'diff_changes';
-    await server.createDatabase(database);
-    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, database);
     const { folder, manifest } = await backup(database, 'changes');
     const [ids] = await server.query<{ organization: number; notifications: number[]; group: number; user: string }>(
       database,

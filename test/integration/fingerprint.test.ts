@@ -1,14 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { sampleCases, type SampleCase, loadSample } from '../samples';
+import { loadSample, sampleCases } from '../samples';
 import { assertSameContent, diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
-import { useServer } from '../support/integration';
+import { createFactoryDatabase, useServer } from '../support/integration';
 import { hasServerMajor, startServer } from '../support/pgServer';
-
-function factorySample(): SampleCase {
-  const sample = sampleCases().find((candidate) => candidate.name === 'factory');
-  if (!sample) throw new Error('test/samples/factory.sql is not among the sample cases');
-  return sample;
-}
 
 /** Facts that must not depend on the server version: the data itself. */
 function dataFacts(fingerprint: Fingerprint): Map<string, string> {
@@ -26,8 +20,7 @@ describe('database fingerprints', function () {
     for (const database of [first, second]) {
       // An external TEST_DATABASE_URL server may still hold them from an aborted run.
       await server.dropDatabase(database);
-      await server.createDatabase(database);
-      await server.loadSql(database, factorySample().file);
+      await createFactoryDatabase(server, database);
     }
     original = await fingerprintDatabase(server.url(first));
   });
@@ -157,8 +150,7 @@ describe('database fingerprints', function () {
       if (!hasServerMajor(18)) this.skip();
       const server18 = await startServer({ major: 18 });
       try {
-        await server18.createDatabase('factory');
-        await server18.loadSql('factory', factorySample().file);
+        await createFactoryDatabase(server18, 'factory');
         const on18 = await fingerprintDatabase(server18.url('factory'));
         assert.deepEqual(dataFacts(on18), dataFacts(original));
       } finally {

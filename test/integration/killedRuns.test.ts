@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor } from '../../src/core/sets/naming';
 import { runCli, startCli } from '../support/cli';
-import { backupSet, listSets, useServer, useTempFolders, type ListedJson } from '../support/integration';
+import { backupSet, createFactoryDatabase, type ListedJson, listSets, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
-import { sampleCases } from '../samples';
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
@@ -32,8 +31,7 @@ describe('what a killed run leaves', function () {
   const database = 'killed_runs';
 
   before(async function () {
-    await server.createDatabase(database);
-    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, database);
   });
 
   async function verify(folder: string, id: string): Promise<{ code: number; outcome?: string; text: string }> {

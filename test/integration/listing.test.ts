@@ -11,8 +11,8 @@ import { loadExeca } from '../support/execa';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
-import { backupSet, useServer, useTempFolders } from '../support/integration';
-import { sampleCases } from '../samples';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { writeOldScriptSet } from '../support/oldScript';
 
 type ListedJson = Omit<ListedSet, 'manifest'>;
 
@@ -23,17 +23,12 @@ describe('listing a backups folder', function () {
   let made: Manifest;
 
   before(async function () {
-    await server.createDatabase('factory_pulse');
-    await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, 'factory_pulse');
     folder = newFolder();
 
     // The old script: three separate pg_dump runs, no manifest.
-    const execa = await loadExeca();
-    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'factory_pulse' };
     const ts = '20250901_173948';
-    await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${ts}.sql`)], { env });
-    await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${ts}.sql`)], { env });
-    await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${ts}.sql`)], { env });
+    await writeOldScriptSet(server, 'factory_pulse', folder, 'factory_pulse', ts);
     // An older run of the script that died after the schema file.
     copyFileSync(join(folder, `factory_pulse_schema_backup_${ts}.sql`), join(folder, 'factory_pulse_schema_backup_20250831_090000.sql'));
     // Other people's files.

@@ -7,9 +7,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
-import { useServer, useTempFolders } from '../support/integration';
+import { createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
-import { sampleCases } from '../samples';
 
 describe('a table another session holds', function () {
   const server = useServer();
@@ -18,8 +17,7 @@ describe('a table another session holds', function () {
   const database = 'locked_app';
 
   before(async function () {
-    await server.createDatabase(database);
-    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, database);
     folder = newFolder();
   });
 

@@ -7,13 +7,16 @@
  * for a good copy; remote retention keeps the newest complete set.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RemoteSet } from '../../src/core/offsite/listing';
+import type { RemoteManifest } from '../../src/core/offsite/remoteManifest';
 import type { PushResult } from '../../src/core/offsite/push';
 import type { RemotePruneResult } from '../../src/core/offsite/retention';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { ageMissing, runAge } from '../support/ageCli';
 import { assertOneLineError, runCli, startCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
@@ -318,5 +321,93 @@ describe('a push killed midway', function () {
       after.map((set) => [set.id, set.status]),
       [[manifest.id, 'complete']],
     );
+  });
+});
+
+describe('a copy encrypted for the remote only (push --encrypt)', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-offsite-age-');
+  let s3: S3TestServer;
+
+  before(async function () {
+    s3 = await startS3Server();
+  });
+
+  after(async function () {
+    await s3?.stop();
+  });
+
+  it('stores ….sql.age objects the age command decrypts to the set, and pull decrypts them back to a set that restores equal', async function () {
+    const missing = ageMissing();
+    if (missing) this.skip();
+    const folder = newFolder();
+    await server.createDatabase('offsite_age');
+    await loadSample(
+      server,
+      'offsite_age',
+      sampleCases().find((sample) => sample.name === 'factory')!,
+    );
+    const manifest = await backupSet(server, 'offsite_age', folder, 'sealed');
+    const identity = join(newFolder(), 'identity.txt');
+    execFileSync('age-keygen', ['-o', identity], { stdio: 'pipe' });
+    const recipient = /# public key: (age1\w+)/.exec(readFileSync(identity, 'utf8'))![1];
+
+    const pushed = await runCli(['push', manifest.id, '--dir', folder, '--to', s3.url('sealed'), ...s3.flags(), '--encrypt', '--recipient', recipient], { env: s3.env() });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stdout, /^Pushed sealed_\d{8}_\d{6} to s3:\/\/pulse-offsite\/sealed\/sealed_\d{8}_\d{6}, encrypted/);
+    assert.deepEqual(
+      await s3.keys('sealed/'),
+      [...manifest.files.map((file) => `${file.name}.age`), `${manifest.id}.manifest.json`].map((name) => `sealed/${manifest.id}/${name}`).sort(),
+    );
+    const remoteManifest = JSON.parse((await s3.getObject(`sealed/${manifest.id}/${manifest.id}.manifest.json`)).toString('utf8')) as RemoteManifest;
+    assert.deepEqual(remoteManifest.offsite.encryption, { format: 'age', method: 'recipients', recipients: [recipient] });
+    assert.deepEqual(remoteManifest.files, manifest.files, 'the set itself is described as it is');
+    for (const file of manifest.files) {
+      const stored = await s3.getObject(`sealed/${manifest.id}/${file.name}.age`);
+      assert.ok(!stored.includes(Buffer.from('CREATE TABLE')), `${file.name}.age holds no SQL in clear`);
+      const record = remoteManifest.offsite.stored.find((entry) => entry.type === file.type)!;
+      assert.deepEqual([record.name, record.bytes, record.sha256], [`${file.name}.age`, stored.length, createHash('sha256').update(stored).digest('hex')]);
+      assert.equal(
+        createHash('sha256')
+          .update(runAge(['-d', '-i', identity], stored))
+          .digest('hex'),
+        file.sha256,
+        `age -d gives back ${file.name}`,
+      );
+    }
+    assert.deepEqual(
+      (await runCli(['list', '--remote', s3.url('sealed'), ...s3.flags(), '--json'], { env: s3.env() }).then((listed) => JSON.parse(listed.stdout) as RemoteSet[])).map((set) => [
+        set.status,
+        set.encrypted,
+      ]),
+      [['complete', true]],
+    );
+
+    const withoutKey = newFolder();
+    const refused = await runCli(['pull', manifest.id, '--dir', withoutKey, '--from', s3.url('sealed'), ...s3.flags()], { env: s3.env() });
+    assertOneLineError(refused);
+    assert.deepEqual(
+      readdirSync(withoutKey).filter((name) => !name.startsWith('.pulse-backup.lock')),
+      [],
+    );
+    const otherIdentity = join(newFolder(), 'other-identity.txt');
+    execFileSync('age-keygen', ['-o', otherIdentity], { stdio: 'pipe' });
+    const wrongKey = await runCli(['pull', manifest.id, '--dir', withoutKey, '--from', s3.url('sealed'), ...s3.flags(), '--identity-file', otherIdentity], { env: s3.env() });
+    assertOneLineError(wrongKey);
+    assert.deepEqual(
+      readdirSync(withoutKey).filter((name) => !name.startsWith('.pulse-backup.lock')),
+      [],
+    );
+
+    const target = newFolder();
+    const pulled = await runCli(['pull', manifest.id, '--dir', target, '--from', s3.url('sealed'), ...s3.flags(), '--identity-file', identity], { env: s3.env() });
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, /, decrypted \(/);
+    for (const file of manifest.files) assert.equal(sha256(join(target, file.name)), file.sha256, file.name);
+    assert.deepEqual(JSON.parse(readFileSync(join(target, `${manifest.id}.manifest.json`), 'utf8')), manifest);
+    await server.createDatabase('offsite_age_restored');
+    const restored = await restoreSet(server, manifest.id, target, 'offsite_age_restored', 'complete', ['--no-safety-backup']);
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('offsite_age'), server.url('offsite_age_restored'));
   });
 });

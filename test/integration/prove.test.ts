@@ -18,10 +18,10 @@ import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { waitFor } from '../support/processes';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { startServer, type TestServer } from '../support/pgServer';
-import { editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
-import { loadSample, sampleCases } from '../samples';
+import { beforeFooter, editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
+import { factorySample, loadSample, sampleCases } from '../samples';
 
-const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+const factory = factorySample();
 
 describe('prove', function () {
   const server = useServer();
@@ -62,6 +62,11 @@ describe('prove', function () {
         const rows = manifest.digests.tables.reduce((sum, table) => sum + table.rows, 0);
         assert.deepEqual([record.tables, record.rows], [manifest.digests.tables.length, rows]);
         for (const path of record.paths) assert.deepEqual([path.tables, path.rows], [manifest.digests.tables.length, rows], path.path);
+        assert.equal(record.paths[0].tablesReadBack, manifest.digests.tables.length, 'the complete way reads every table back');
+        assert.ok(
+          record.notes.some((note) => note.startsWith('schema then data: ')),
+          `a note says how schema then data compared its rows: ${record.notes.join('; ')}`,
+        );
         assert.ok(rows > 0, 'the sample has rows to compare');
 
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(database))), [], 'the backed-up database is unchanged');
@@ -175,6 +180,40 @@ describe('prove', function () {
       );
     });
 
+    it('a data file with a statement added that deletes a row, its checksum updated: schema then data reads every table back and finds the row missing', async function () {
+      const [first] = await server.query<{ id: number }>(source, 'SELECT min(id) AS id FROM public.organizations');
+      rewriteSetFile(folder, manifest, 'data', (text) => beforeFooter(text, `DELETE FROM public.organizations WHERE id = ${first.id};`));
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.deepEqual(
+        record?.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [['schema-then-data', 'rows', 'public.organizations']],
+      );
+      assert.match(record.differences[0].detail, new RegExp(`^1 row missing \\(first: id = ${first.id}\\); \\d+ rows in the set, \\d+ restored$`));
+      const way = record.paths.find((path) => path.path === 'schema-then-data');
+      assert.equal(way?.tablesReadBack, manifest.digests?.tables.length, 'every table was read back');
+      assert.ok(
+        record.notes.includes(
+          `schema then data: every table was read back, as the data file holds a statement a data-only dump does not (DELETE FROM public.organizations WHERE id = ${first.id};)`,
+        ),
+        record.notes.join('\n'),
+      );
+    });
+
+    it('a schema file with a row added to a table, its checksum updated: schema then data reads that table back and finds the row', async function () {
+      rewriteSetFile(folder, manifest, 'schema', (text) =>
+        beforeFooter(text, "INSERT INTO public.organizations OVERRIDING SYSTEM VALUE VALUES (999999, 'Not in the set', 'not-in-the-set', '2020-01-01');"),
+      );
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.deepEqual(
+        record?.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [['schema-then-data', 'rows', 'public.organizations']],
+      );
+      assert.match(record.differences[0].detail, /^1 row not in the set \(first: id = 999999\); \d+ rows in the set, \d+ restored$/);
+      assert.equal(record.paths.find((path) => path.path === 'schema-then-data')?.tablesReadBack, 1, 'only the table that had rows before the data file');
+    });
+
     it("a set whose restore fails (a role the scratch server lacks): both ways, psql's error and what to do", async function () {
       this.timeout(180_000);
       const other = await startServer();
@@ -206,6 +245,75 @@ describe('prove', function () {
       } finally {
         await other.stop();
       }
+    });
+  });
+
+  describe("what schema then data does not take from the complete file's way", function () {
+    /** A database of one table with two rows, and what the test adds to it; backed up. */
+    async function notesSet(database: string, more: readonly string[]): Promise<{ folder: string; manifest: Manifest }> {
+      await server.createDatabase(database);
+      for (const sql of ['CREATE TABLE public.notes (id integer PRIMARY KEY, body text NOT NULL)', "INSERT INTO public.notes VALUES (1, 'first'), (2, 'second')", ...more]) {
+        await server.query(database, sql);
+      }
+      const folder = newFolder();
+      return { folder, manifest: await backupSet(server, database, folder, 'notes') };
+    }
+
+    it('a set with nothing in the way proves schema then data without reading a table back or dumping its schema again', async function () {
+      const { folder, manifest } = await notesSet('prove_notes_plain', []);
+      const { code, record } = await prove(manifest.id, folder, 'prove_notes_plain');
+      assert.equal(code, 0, JSON.stringify(record?.differences));
+      assert.deepEqual(
+        record?.paths.map((path) => [path.path, path.tables, path.tablesReadBack, path.schemaEqual]),
+        [
+          ['complete', 1, 1, true],
+          ['schema-then-data', 1, 0, true],
+        ],
+      );
+      assert.ok(
+        record.notes.some((note) =>
+          /^schema then data: 0 of 1 tables read back; .*; its schema was not dumped again: the schema file runs the complete file's schema statements/.test(note),
+        ),
+        record.notes.join('\n'),
+      );
+    });
+
+    it("a schema file with a grant added, its checksum updated: schema then data dumps its own schema, not the complete file's, and finds the grant", async function () {
+      const { folder, manifest } = await notesSet('prove_notes_grant', []);
+      rewriteSetFile(folder, manifest, 'schema', (text) => beforeFooter(text, 'GRANT SELECT ON TABLE public.notes TO PUBLIC;'));
+      const { code, record } = await prove(manifest.id, folder, 'prove_notes_grant');
+      assert.equal(code, 1);
+      assert.deepEqual(
+        record?.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [['schema-then-data', 'schema', 'schema']],
+      );
+      assert.match(record.differences[0].detail, /^acl public\.TABLE notes not in the set \(notes_schema_backup_\d+_\d+\.sql no longer holds the schema the backup recorded/);
+    });
+
+    it('a trigger that fires during a data-only load (ENABLE ALWAYS), rewriting rows: schema then data reads every table back and finds the rows it changed, the complete file proves', async function () {
+      const database = 'prove_always_trigger';
+      const { folder, manifest } = await notesSet(database, [
+        "CREATE FUNCTION public.mark_loaded() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.body := NEW.body || ' (loaded)'; RETURN NEW; END$$",
+        'CREATE TRIGGER notes_mark_loaded BEFORE INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION public.mark_loaded()',
+        'ALTER TABLE public.notes ENABLE ALWAYS TRIGGER notes_mark_loaded',
+      ]);
+      const { code, record } = await prove(manifest.id, folder, database);
+      assert.equal(code, 1);
+      assert.deepEqual(
+        record?.paths.map((path) => [path.path, path.restored, path.equal]),
+        [
+          ['complete', true, true],
+          ['schema-then-data', true, false],
+        ],
+      );
+      assert.deepEqual(
+        record.differences.map(({ path, kind, object, detail }) => [path, kind, object, detail]),
+        [['schema-then-data', 'rows', 'public.notes', '2 rows changed (first: id = 1); 2 rows in the set, 2 restored']],
+      );
+      assert.ok(
+        record.notes.includes('schema then data: every table was read back, as trigger notes_mark_loaded on public.notes could change rows while the data file loads'),
+        record.notes.join('\n'),
+      );
     });
   });
 

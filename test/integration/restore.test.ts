@@ -13,9 +13,9 @@ import type { RestoreResult } from '../../src/core/restore/types';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { backupSet, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
-import { plainFor, sampleCases, loadSample } from '../samples';
+import { loadSample, plainFor, sampleCases } from '../samples';
 
 describe('restore', function () {
   const server = useServer();
@@ -109,8 +109,7 @@ describe('restore', function () {
     const source = 'refuse_src';
 
     before(async function () {
-      await server.createDatabase(source);
-      await server.loadSql(source, sampleCases().find((sample) => sample.name === 'factory')!.file, { scale: '30' });
+      await createFactoryDatabase(server, source, { scale: '30' });
       folder = newFolder();
       manifest = await backupSet(server, source, folder, 'factory');
     });

@@ -8,13 +8,12 @@ import { strict as assert } from 'node:assert';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { backupSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
 import { hasProc, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
 import { waitFor } from '../support/wait';
-import { sampleCases } from '../samples';
 
 describe('a restore cut off mid-way', function () {
   const server = useServer();
@@ -24,8 +23,7 @@ describe('a restore cut off mid-way', function () {
   const source = 'cut_source';
 
   before(async function () {
-    await server.createDatabase(source);
-    await server.loadSql(source, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, source);
     folder = newFolder();
     set = await backupSet(server, source, folder, 'cut');
   });
@@ -67,8 +65,7 @@ describe('a restore cut off mid-way', function () {
     this.timeout(180_000);
     const other = await startServer();
     try {
-      await other.createDatabase('target');
-      await other.loadSql('target', sampleCases().find((sample) => sample.name === 'factory')!.file);
+      await createFactoryDatabase(other, 'target');
       const blocker = await holdTable(other.url('target'), 'public.users', { mode: 'ACCESS SHARE', busy: true });
       const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--no-safety-backup', '--db', other.url('target'), '--dir', folder, '--yes']);
       await waitFor('psql to run', () => toolProcessesOf('psql', other.port).length > 0);

@@ -8,7 +8,6 @@
  * (its manifest rewritten to match), so every copy verifies like the original.
  */
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -17,21 +16,11 @@ import type { Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, parseBackupFileName, setIdFor } from '../../src/core/sets/naming';
 import type { PruneJson } from '../../src/cli/retentionOutput';
 import { assertOneLineError, runCli } from '../support/cli';
-import { backupSet, listSets, useServer, useTempFolders } from '../support/integration';
-import { sampleCases } from '../samples';
+import { backupSet, createFactoryDatabase, listSets, useServer, useTempFolders } from '../support/integration';
 import { closedPort } from '../support/ports';
+import { folderState } from '../support/folderState';
 
 const PREFIX = 'factory_pulse';
-
-/** Every file in the folder with its sha256: what "left untouched" means. */
-function folderState(folder: string): Record<string, string> {
-  const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort())
-    state[name] = createHash('sha256')
-      .update(readFileSync(join(folder, name)))
-      .digest('hex');
-  return state;
-}
 
 describe('retention', function () {
   const server = useServer();
@@ -40,8 +29,7 @@ describe('retention', function () {
   let original: Manifest;
 
   before(async function () {
-    await server.createDatabase(PREFIX);
-    await server.loadSql(PREFIX, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, PREFIX);
     sourceFolder = freshFolder();
     original = await backupSet(server, PREFIX, sourceFolder, PREFIX);
   });

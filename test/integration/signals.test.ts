@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { useServer, useTempFolders } from '../support/integration';
+import { createFactoryDatabase, restoreArgs, useServer, useTempFolders } from '../support/integration';
 import { silentServer } from '../support/ports';
 import { hasProc, processes, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { holdTable } from '../support/tableLock';
 import { waitFor } from '../support/wait';
-import { sampleCases } from '../samples';
 
 /** Whether a process runs whose command line is `argv` exactly. */
 function running(...argv: string[]): boolean {
@@ -29,8 +28,7 @@ describe('signals and stuck tools', function () {
   const database = 'signals_app';
 
   before(async function () {
-    await server.createDatabase(database);
-    await server.loadSql(database, sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, database);
     folder = newFolder();
   });
 
@@ -61,19 +59,7 @@ describe('signals and stuck tools', function () {
     // psql waits at the first DROP for a table the target's other session holds.
     const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE', busy: true });
     try {
-      const { subprocess } = await startCli([
-        'restore',
-        set.id,
-        '--mode',
-        'complete',
-        '--clean',
-        '--no-safety-backup',
-        '--db',
-        server.url(target),
-        '--dir',
-        join(folder, 'kill-psql'),
-        '--yes',
-      ]);
+      const { subprocess } = await startCli(restoreArgs(set.id, 'complete', server.url(target), join(folder, 'kill-psql'), ['--clean', '--no-safety-backup']));
       await waitFor('psql to run', () => toolProcessesOf('psql', server.port).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       subprocess.kill('SIGKILL');

@@ -13,8 +13,8 @@ import type { Manifest } from '../../src/core/sets/manifest';
 import type { BackupReport } from '../../src/core/report/types';
 import { assertOneLineError, runCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
-import { backupSet, useServer, useTempFolders } from '../support/integration';
-import { sampleCases } from '../samples';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { writeOldScriptSet } from '../support/oldScript';
 
 const HOSTILE_TABLE = '<img src=x onerror=alert(1)>';
 const HOSTILE_SCHEMA = '"a&b"';
@@ -37,8 +37,7 @@ describe('pulse-backup summary', function () {
   }
 
   before(async function () {
-    await server.createDatabase('factory_pulse');
-    await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, 'factory_pulse');
     await server.query('factory_pulse', `CREATE TABLE "${HOSTILE_TABLE}" (id int)`);
     await server.query('factory_pulse', `CREATE SCHEMA "${HOSTILE_SCHEMA.replace(/"/g, '""')}"`);
     await server.query('factory_pulse', `CREATE TABLE "${HOSTILE_SCHEMA.replace(/"/g, '""')}"."${SCRIPT_TABLE}" AS SELECT generate_series(1, 3) AS id`);
@@ -54,11 +53,7 @@ describe('pulse-backup summary', function () {
     // so its source is the sample without that one constraint.
     await server.createDatabase('factory_legacy', { template: 'factory_pulse' });
     await server.query('factory_legacy', 'ALTER TABLE public.stock_movements DROP CONSTRAINT stock_movements_delta_not_zero');
-    const execa = await loadExeca();
-    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'factory_legacy' };
-    await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${LEGACY_TS}.sql`)], { env });
-    await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${LEGACY_TS}.sql`)], { env });
-    await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${LEGACY_TS}.sql`)], { env });
+    await writeOldScriptSet(server, 'factory_legacy', folder, 'factory_pulse', LEGACY_TS);
   });
 
   describe('in Markdown', function () {

@@ -14,7 +14,7 @@ import { SUPABASE_DATA_SCHEMAS, SUPABASE_MIGRATION_HISTORIES } from '../../src/c
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
-import { sampleCases, loadSample } from '../samples';
+import { factorySample, loadSample, sampleCases } from '../samples';
 
 /** Top-level entry headers of a dump file: "Type Schema.Name". */
 function entries(file: string): string[] {
@@ -228,7 +228,7 @@ describe('the Supabase profile', function () {
   }
 
   it('a plain database is backed up whole under auto', async function () {
-    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    const factory = factorySample();
     await server.createDatabase('plain_factory');
     await server.loadSql('plain_factory', factory.file, factory.variables);
     const { manifest } = await backup('plain_factory', 'plain_factory');
@@ -244,7 +244,7 @@ describe('the Supabase profile', function () {
   });
 
   it('--exclude-table-data keeps the definition without the rows, and the set still verifies; --exclude-schema leaves a schema out', async function () {
-    const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+    const factory = factorySample();
     await server.createDatabase('filtered_factory');
     await server.loadSql('filtered_factory', factory.file, factory.variables);
     const { folder, manifest } = await backup('filtered_factory', 'filtered', ['--exclude-table-data', 'public.activity_log', '--exclude-schema', '"shop floor"']);

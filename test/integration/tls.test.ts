@@ -25,12 +25,13 @@ import type { RestoreResult } from '../../src/core/restore/types';
 import type { VerificationReport } from '../../src/core/verify/results';
 import { assertOneLineError, runCli as runCliAnywhere, startCli as startCliAnywhere, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
+import { restoreArgs } from '../support/integration';
 import { startServer, type TestServer } from '../support/pgServer';
 import { hasProc, processes } from '../support/proc';
 import { holdTable } from '../support/tableLock';
 import { certificatesUnavailableReason, makeCertificates, type TestCertificates } from '../support/tls';
 import { waitFor } from '../support/wait';
-import { sampleCases } from '../samples';
+import { factorySample } from '../samples';
 
 interface SeenProcess {
   commandLine: string;
@@ -90,7 +91,7 @@ describe('over TLS (a hosted database)', function () {
   let plainServer: TestServer;
   let parent: string;
   const source = 'app';
-  const factory = sampleCases().find((sample) => sample.name === 'factory')!;
+  const factory = factorySample();
 
   before(async function () {
     const unavailable = certificatesUnavailableReason();
@@ -212,21 +213,9 @@ describe('over TLS (a hosted database)', function () {
     await server.createDatabase(target, { template: source });
     const reader = await holdTable(server.url(target), 'public.messages', { mode: 'ACCESS SHARE', busy: true });
     try {
-      const { subprocess } = await startCli([
-        'restore',
-        manifest.id,
-        '--mode',
-        'data',
-        '--clean',
-        '--db',
-        url('localhost', target, verifyFull()),
-        '--dir',
-        folder,
-        '--yes',
-        '--lock-timeout',
-        '60',
-        '--no-safety-backup',
-      ]);
+      const { subprocess } = await startCli(
+        restoreArgs(manifest.id, 'data', url('localhost', target, verifyFull()), folder, ['--clean', '--lock-timeout', '60', '--no-safety-backup']),
+      );
       const psql = await whileRunning(subprocess, 'psql', server.port);
       await reader.release();
       assertSecretsOnlyInEnvironment(psql);

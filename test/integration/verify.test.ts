@@ -12,9 +12,10 @@ import type { SetHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verify/results';
 import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
-import { backupSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { writeOldScriptSet } from '../support/oldScript';
 import { closedPort } from '../support/ports';
-import { sampleCases, loadSample } from '../samples';
+import { loadSample, sampleCases } from '../samples';
 
 const LEGACY_TIMESTAMP = '20250901_173948';
 const LEGACY_ID = `factory_pulse_${LEGACY_TIMESTAMP}`;
@@ -27,18 +28,13 @@ describe('verifying backup sets', function () {
   let made: Manifest;
 
   before(async function () {
-    await server.createDatabase('factory_pulse');
-    await server.loadSql('factory_pulse', sampleCases().find((sample) => sample.name === 'factory')!.file);
+    await createFactoryDatabase(server, 'factory_pulse');
     folder = newFolder();
 
     made = await backupSet(server, 'factory_pulse', folder, 'factory_pulse');
 
     // The old script: three separate pg_dump runs, files as pg_dump -f makes them, no manifest.
-    const execa = await loadExeca();
-    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: 'factory_pulse' };
-    await execa('pg_dump', ['--schema-only', '-f', join(folder, `factory_pulse_schema_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
-    await execa('pg_dump', ['--data-only', '-f', join(folder, `factory_pulse_data_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
-    await execa('pg_dump', ['-f', join(folder, `factory_pulse_complete_backup_${LEGACY_TIMESTAMP}.sql`)], { env });
+    await writeOldScriptSet(server, 'factory_pulse', folder, 'factory_pulse', LEGACY_TIMESTAMP);
   });
 
   /** A fresh folder holding a copy of one set's files, modes kept. */

@@ -88,6 +88,31 @@ const dropBuiltInFamilyMembers = `
   $drop$;
 `;
 
+/** One restore: `restore` with flags, or the report's psql command whose title matches `printed`. */
+interface RestoreStep {
+  mode: string;
+  flags: string[];
+  printed?: RegExp;
+}
+
+function restoreStep(mode: string, ...flags: string[]): RestoreStep {
+  return { mode, flags };
+}
+
+function printedStep(mode: string, title: RegExp): RestoreStep {
+  return { mode, flags: [], printed: title };
+}
+
+interface RestoreCase {
+  name: string;
+  title: string;
+  /** Into a copy of the source changed by this SQL; without it, into an empty database. */
+  copyChangedBy?: string;
+  /** The copy has the table the backup never had, which the restore must leave alone. */
+  changed?: boolean;
+  steps: RestoreStep[];
+}
+
 interface Outcome {
   title: string;
   /** Errors and facts by which it falls short of the bar; empty: it meets the bar. */
@@ -231,90 +256,62 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     await server.dropDatabase(target);
   });
 
-  const cases: { name: string; title: string; changed?: boolean; run: (target: string) => Promise<string[]> }[] = [
-    {
-      name: 'complete',
-      title: 'restore --mode complete into an empty database',
-      run: async (target) => {
-        await server.createDatabase(target, { template: 'template0' });
-        return restore(target, 'complete', '--no-safety-backup');
-      },
-    },
+  const cases: RestoreCase[] = [
+    { name: 'complete', title: 'restore --mode complete into an empty database', steps: [restoreStep('complete', '--no-safety-backup')] },
     {
       name: 'schema_data',
       title: 'restore --mode schema, then --mode data, into an empty database',
-      run: async (target) => {
-        await server.createDatabase(target, { template: 'template0' });
-        const schema = await restore(target, 'schema', '--no-safety-backup');
-        return schema.length > 0 ? schema : restore(target, 'data', '--no-safety-backup');
-      },
+      steps: [restoreStep('schema', '--no-safety-backup'), restoreStep('data', '--no-safety-backup')],
     },
     {
       name: 'clean_identical',
       title: "restore --mode complete --clean over an identical copy (the built-in family's extra members dropped first)",
-      run: async (target) => {
-        await changedCopy(target, dropBuiltInFamilyMembers);
-        return restore(target, 'complete', '--clean');
-      },
+      copyChangedBy: dropBuiltInFamilyMembers,
+      steps: [restoreStep('complete', '--clean')],
     },
     {
       name: 'clean_changed',
       title: "restore --mode complete --clean over a changed copy (the built-in family's extra members dropped first)",
+      copyChangedBy: rowChanges + schemaChanges + dropBuiltInFamilyMembers,
       changed: true,
-      run: async (target) => {
-        await changedCopy(target, rowChanges + schemaChanges + dropBuiltInFamilyMembers);
-        return restore(target, 'complete', '--clean');
-      },
+      steps: [restoreStep('complete', '--clean')],
     },
     {
       name: 'clean_schema_data',
       title: "restore --mode schema --clean, then --mode data --clean, over a changed copy (the built-in family's extra members dropped first)",
+      copyChangedBy: rowChanges + schemaChanges + dropBuiltInFamilyMembers,
       changed: true,
-      run: async (target) => {
-        await changedCopy(target, rowChanges + schemaChanges + dropBuiltInFamilyMembers);
-        const schema = await restore(target, 'schema', '--clean');
-        return schema.length > 0 ? schema : restore(target, 'data', '--clean');
-      },
+      steps: [restoreStep('schema', '--clean'), restoreStep('data', '--clean')],
     },
-    {
-      name: 'data_clean',
-      title: 'restore --mode data --clean over a copy whose rows changed',
-      run: async (target) => {
-        await changedCopy(target, rowChanges);
-        return restore(target, 'data', '--clean');
-      },
-    },
-    {
-      name: 'psql_complete',
-      title: "the report's psql command for the complete file, into an empty database",
-      run: async (target) => {
-        await server.createDatabase(target, { template: 'template0' });
-        return runPrinted('complete', /empty database/, target);
-      },
-    },
+    { name: 'data_clean', title: 'restore --mode data --clean over a copy whose rows changed', copyChangedBy: rowChanges, steps: [restoreStep('data', '--clean')] },
+    { name: 'psql_complete', title: "the report's psql command for the complete file, into an empty database", steps: [printedStep('complete', /empty database/)] },
     {
       name: 'psql_schema_then_data',
       title: "the report's psql commands for the schema file, then the data file, into an empty database",
-      run: async (target) => {
-        await server.createDatabase(target, { template: 'template0' });
-        const schema = await runPrinted('schema', /empty database/, target);
-        return schema.length > 0 ? schema : runPrinted('data', /has the schema/, target);
-      },
+      steps: [printedStep('schema', /empty database/), printedStep('data', /has the schema/)],
     },
     {
       name: 'psql_schema_and_data',
       title: "the report's psql command for schema and data files in one run, into an empty database",
-      run: async (target) => {
-        await server.createDatabase(target, { template: 'template0' });
-        return runPrinted('data', /schema then data/, target);
-      },
+      steps: [printedStep('data', /schema then data/)],
     },
   ];
+
+  /** The case's target made (empty, or a copy of the source changed), then its steps in order until one fails: that one's problems. */
+  async function runCase(restoreCase: RestoreCase, target: string): Promise<string[]> {
+    if (restoreCase.copyChangedBy === undefined) await server.createDatabase(target, { template: 'template0' });
+    else await changedCopy(target, restoreCase.copyChangedBy);
+    for (const step of restoreCase.steps) {
+      const problems = step.printed ? await runPrinted(step.mode, step.printed, target) : await restore(target, step.mode, ...step.flags);
+      if (problems.length > 0) return problems;
+    }
+    return [];
+  }
 
   for (const restoreCase of cases) {
     it(`${restoreCase.title} does at least what the bar does`, async function () {
       const target = `restored_${restoreCase.name}`;
-      const problems = await restoreCase.run(target);
+      const problems = await runCase(restoreCase, target);
       const shortfalls = await judge(target, problems, restoreCase.changed === true);
       outcomes.push({ title: restoreCase.title, shortfalls });
       await server.dropDatabase(target);

@@ -291,10 +291,6 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER messages_note_sender_activity
-  AFTER INSERT ON public.messages
-  FOR EACH ROW EXECUTE FUNCTION public.note_sender_activity();
-
 CREATE FUNCTION public.record_activity() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -303,10 +299,6 @@ BEGIN
   RETURN NEW;
 END
 $$;
-
-CREATE TRIGGER work_orders_record_activity
-  AFTER INSERT OR UPDATE ON public.work_orders
-  FOR EACH ROW EXECUTE FUNCTION public.record_activity();
 
 CREATE FUNCTION public.warn_when_stock_runs_low() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -320,9 +312,13 @@ BEGIN
 END
 $$;
 
--- Switched off by the factory's admins: a restore must bring it back switched off.
-CREATE TRIGGER inventory_items_warn_when_stock_runs_low
-  AFTER UPDATE OF on_hand ON public.inventory_items
+-- Which table fires which function. The last one was switched off by the
+-- factory's admins: a restore must bring it back switched off.
+CREATE TRIGGER messages_note_sender_activity AFTER INSERT ON public.messages
+  FOR EACH ROW EXECUTE FUNCTION public.note_sender_activity();
+CREATE TRIGGER work_orders_record_activity AFTER INSERT OR UPDATE ON public.work_orders
+  FOR EACH ROW EXECUTE FUNCTION public.record_activity();
+CREATE TRIGGER inventory_items_warn_when_stock_runs_low AFTER UPDATE OF on_hand ON public.inventory_items
   FOR EACH ROW EXECUTE FUNCTION public.warn_when_stock_runs_low();
 ALTER TABLE public.inventory_items DISABLE TRIGGER inventory_items_warn_when_stock_runs_low;
 

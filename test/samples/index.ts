@@ -31,9 +31,14 @@ export const sharedFixturesFolder = path.resolve(repositoryRoot, '..', 'shared',
 /** Adjusted copies of shared fixtures; gitignored. */
 const preparedFixturesFolder = path.join(repositoryRoot, 'test', '.cache', 'samples');
 
+/** Our own sample database, Factory Pulse (`-v scale=N` grows it). */
+export function factorySample(): SampleCase {
+  return { name: 'factory', file: path.join(ownSamplesFolder, 'factory.sql'), shared: false };
+}
+
 export function sampleCases(): SampleCase[] {
   const cases: SampleCase[] = [
-    { name: 'factory', file: path.join(ownSamplesFolder, 'factory.sql'), shared: false },
+    factorySample(),
     { name: 'supabase', file: path.join(ownSamplesFolder, 'supabase.sql'), shared: false, supabaseShaped: true },
     { name: 'dependencies', file: path.join(ownSamplesFolder, 'dependencies.sql'), shared: false },
   ];

@@ -1,7 +1,8 @@
 -- The Factory Pulse application as a Supabase project's migration
 -- (supabase/migrations/*.sql): applied as `postgres`, which on a stack is
 -- not a superuser, on top of the platform. Used by the Docker stack suite,
--- where the stand-in for `supabase db reset` applies it again.
+-- where the stand-in for `supabase db reset` applies it again, and by
+-- supabase.sql, which adds to it.
 
 CREATE TABLE public.operators (
   id uuid NOT NULL PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,

@@ -9,7 +9,8 @@
 -- the cron, pgmq and supabase_functions schemas with their tables, sequences,
 -- and pg_cron's own policies; the application schedules jobs, queues
 -- messages and registers a hook, whose rows a reset would lose.
--- The application part: tables in public that reference auth.users, row-level
+-- The application part (the stack suite's migration, supabase-stack-app.sql,
+-- and a little more): tables in public that reference auth.users, row-level
 -- security calling auth.uid(), an "operator profile for every new user"
 -- trigger on auth.users (it would insert a second profile if a data restore
 -- left triggers on), and policies the application put on storage.objects.
@@ -122,44 +123,14 @@ ALTER TABLE supabase_migrations.schema_migrations OWNER TO supabase_admin;
 
 -- Application ------------------------------------------------------------
 
-CREATE TABLE public.operators (
-  id uuid NOT NULL PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
-  display_name text,
-  shift text NOT NULL DEFAULT 'day' CHECK (shift IN ('day', 'night')),
-  badge_photo text,
-  joined_at timestamptz
-);
-CREATE TABLE public.work_orders (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  title text NOT NULL,
-  assigned_to uuid REFERENCES auth.users (id),
-  drawing uuid REFERENCES storage.objects (id),
-  status text NOT NULL DEFAULT 'open',
-  opened_at timestamptz NOT NULL
-);
+-- The project's migration, as the stack suite applies it; then what this
+-- sample has on top: a column added later, a sequence, one more policy on
+-- each of its tables and on storage.objects, and the grant on the schema.
+\ir supabase-stack-app.sql
+ALTER TABLE public.operators ADD COLUMN badge_photo text;
 CREATE SEQUENCE public.ticket_numbers START 9000;
-ALTER TABLE public.operators ENABLE ROW LEVEL SECURITY;
-ALTER TABLE public.work_orders ENABLE ROW LEVEL SECURITY;
-CREATE POLICY "operators read everyone" ON public.operators FOR SELECT TO authenticated USING (true);
 CREATE POLICY "operators edit themselves" ON public.operators FOR UPDATE TO authenticated USING (auth.uid() = id);
-CREATE POLICY "assignees see their orders" ON public.work_orders FOR SELECT TO authenticated USING (auth.uid() = assigned_to);
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
-GRANT SELECT ON public.operators TO anon;
-GRANT ALL ON public.operators, public.work_orders TO authenticated, service_role;
-
-CREATE FUNCTION public.create_operator_for_new_user() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $fn$
-BEGIN
-  INSERT INTO public.operators (id, display_name, joined_at)
-  VALUES (NEW.id, coalesce(NEW.raw_user_meta_data ->> 'name', NEW.email), NEW.created_at);
-  RETURN NEW;
-END
-$fn$;
-CREATE TRIGGER create_operator AFTER INSERT ON auth.users
-  FOR EACH ROW EXECUTE FUNCTION public.create_operator_for_new_user();
-
--- The application's rules on the platform's storage table.
-CREATE POLICY "drawings readable by operators" ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'drawings');
 CREATE POLICY "badge photos by their owner" ON storage.objects FOR INSERT TO authenticated
   WITH CHECK (bucket_id = 'badges' AND owner = auth.uid());
 

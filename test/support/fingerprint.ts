@@ -165,6 +165,11 @@ const triggerStates: Record<string, string> = {
   A: 'enabled always',
 };
 
+/** Whether a trigger or rule fires, in words (pg_trigger.tgenabled, pg_rewrite.ev_enabled, pg_event_trigger.evtenabled). */
+function firingState(state: string | null | undefined): string {
+  return triggerStates[text(state)] ?? text(state);
+}
+
 /**
  * SQL that is true for a schema we compare. $1 is the caller's list of
  * excluded schemas in every query.
@@ -180,6 +185,17 @@ function isUserSchema(schemaName: string): string {
 function isNotExtensionMember(catalog: string, objectId: string): string {
   return `NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS membership
     WHERE membership.classid = '${catalog}'::regclass AND membership.objid = ${objectId} AND membership.deptype = 'e')`;
+}
+
+/**
+ * FROM a catalog of objects that hang on a table (triggers, rules, policies)
+ * joined to that table as `c`, keeping those on tables we compare.
+ */
+function onComparedTables(catalog: string, alias: string, tableColumn: string, condition?: string): string {
+  return `FROM pg_catalog.${catalog} AS ${alias}
+      JOIN pg_catalog.pg_class AS c ON c.oid = ${alias}.${tableColumn}
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+      WHERE ${condition ? `${condition} AND ` : ''}${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'c.oid')}`;
 }
 
 /** An ACL as sorted text; a NULL ACL is spelt out as the owner's defaults so both forms compare equal. */
@@ -378,19 +394,21 @@ class CatalogReader {
     }
   }
 
-  async addTriggers(facts: FactList): Promise<void> {
-    const rows = await this.rows(`
-      SELECT pg_catalog.quote_ident(tg.tgname) AS name, tg.tgrelid::pg_catalog.regclass::text AS table_name,
-             pg_catalog.pg_get_triggerdef(tg.oid) AS definition, tg.tgenabled AS state
-      FROM pg_catalog.pg_trigger AS tg
-      JOIN pg_catalog.pg_class AS c ON c.oid = tg.tgrelid
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-      WHERE NOT tg.tgisinternal AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'c.oid')}
+  /** Triggers and rules alike: each on a table, with its definition and whether it fires, by table then name. */
+  private firingObjects(catalog: string, alias: string, columns: { name: string; table: string; definition: string; state: string }, condition: string): Promise<CatalogRow[]> {
+    return this.rows(`
+      SELECT pg_catalog.quote_ident(${alias}.${columns.name}) AS name, ${alias}.${columns.table}::pg_catalog.regclass::text AS table_name,
+             pg_catalog.${columns.definition}(${alias}.oid) AS definition, ${alias}.${columns.state} AS state
+      ${onComparedTables(catalog, alias, columns.table, condition)}
       ORDER BY 2, 1`);
+  }
+
+  async addTriggers(facts: FactList): Promise<void> {
+    const rows = await this.firingObjects('pg_trigger', 'tg', { name: 'tgname', table: 'tgrelid', definition: 'pg_get_triggerdef', state: 'tgenabled' }, 'NOT tg.tgisinternal');
     for (const row of rows) {
       const trigger = `trigger ${text(row.name)} on ${text(row.table_name)}`;
       facts.add(trigger, text(row.definition));
-      facts.add(`state of ${trigger}`, triggerStates[text(row.state)] ?? text(row.state));
+      facts.add(`state of ${trigger}`, firingState(row.state));
     }
     const eventTriggers = await this.rows(`
       SELECT pg_catalog.quote_ident(e.evtname) AS name, e.evtevent AS event, e.evtfoid::pg_catalog.regproc::text AS function_name,
@@ -401,24 +419,14 @@ class CatalogReader {
       ORDER BY 1`);
     for (const row of eventTriggers) {
       const tags = row.tags ? ` for ${row.tags}` : '';
-      facts.add(
-        `event trigger ${text(row.name)}`,
-        `on ${text(row.event)}${tags} execute ${text(row.function_name)}; owner ${text(row.owner)}; ${triggerStates[text(row.state)] ?? text(row.state)}`,
-      );
+      facts.add(`event trigger ${text(row.name)}`, `on ${text(row.event)}${tags} execute ${text(row.function_name)}; owner ${text(row.owner)}; ${firingState(row.state)}`);
     }
   }
 
   async addRules(facts: FactList): Promise<void> {
-    const rows = await this.rows(`
-      SELECT pg_catalog.quote_ident(r.rulename) AS name, r.ev_class::pg_catalog.regclass::text AS table_name,
-             pg_catalog.pg_get_ruledef(r.oid) AS definition, r.ev_enabled AS state
-      FROM pg_catalog.pg_rewrite AS r
-      JOIN pg_catalog.pg_class AS c ON c.oid = r.ev_class
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-      WHERE r.rulename <> '_RETURN' AND ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'c.oid')}
-      ORDER BY 2, 1`);
+    const rows = await this.firingObjects('pg_rewrite', 'r', { name: 'rulename', table: 'ev_class', definition: 'pg_get_ruledef', state: 'ev_enabled' }, "r.rulename <> '_RETURN'");
     for (const row of rows) {
-      facts.add(`rule ${text(row.name)} on ${text(row.table_name)}`, `${text(row.definition)}; ${triggerStates[text(row.state)] ?? text(row.state)}`);
+      facts.add(`rule ${text(row.name)} on ${text(row.table_name)}`, `${text(row.definition)}; ${firingState(row.state)}`);
     }
   }
 
@@ -435,10 +443,7 @@ class CatalogReader {
                ORDER BY role_name COLLATE "C"), ', ') AS roles,
              pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS using_expression,
              pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS check_expression
-      FROM pg_catalog.pg_policy AS pol
-      JOIN pg_catalog.pg_class AS c ON c.oid = pol.polrelid
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-      WHERE ${isUserSchema('n.nspname')} AND ${isNotExtensionMember('pg_class', 'c.oid')}
+      ${onComparedTables('pg_policy', 'pol', 'polrelid')}
       ORDER BY 2, 1`);
     for (const row of rows) {
       const using = row.using_expression ? ` using (${row.using_expression})` : '';

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { QueryResultRow } from 'pg';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { factorySample } from '../samples';
 import { runCli, type CliOptions, type CliResult } from './cli';
 import { startServer, type CreateDatabaseOptions, type StartServerOptions, type TestServer } from './pgServer';
 
@@ -93,6 +94,12 @@ export function useTempFolders(prefix: string): () => string {
   };
 }
 
+/** A new database holding the Factory Pulse sample (`-v scale=N` in `variables` grows it). */
+export async function createFactoryDatabase(server: Pick<TestServer, 'createDatabase' | 'loadSql'>, database: string, variables: Record<string, string> = {}): Promise<void> {
+  await server.createDatabase(database);
+  await server.loadSql(database, factorySample().file, variables);
+}
+
 /** `backup --json` of a database into a folder; fails the test with the CLI's stderr unless it succeeded. */
 export async function backupSet(server: TestServer, database: string, folder: string, prefix: string, extra: readonly string[] = [], options: CliOptions = {}): Promise<Manifest> {
   const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra], options);
@@ -100,9 +107,14 @@ export async function backupSet(server: TestServer, database: string, folder: st
   return JSON.parse(result.stdout) as Manifest;
 }
 
+/** The command line of a restore that asks nothing: `restore ID --mode MODE --db URL --dir FOLDER --yes`, then `extra`. */
+export function restoreArgs(setId: string, mode: string, db: string, folder: string, extra: readonly string[] = []): string[] {
+  return ['restore', setId, '--mode', mode, '--db', db, '--dir', folder, '--yes', ...extra];
+}
+
 /** `restore --yes --json` of a set into a database; the result is the test's to judge. */
 export function restoreSet(server: TestServer, setId: string, folder: string, database: string, mode: string, extra: readonly string[] = []): Promise<CliResult> {
-  return runCli(['restore', setId, '--mode', mode, '--db', server.url(database), '--dir', folder, '--yes', '--json', ...extra]);
+  return runCli(restoreArgs(setId, mode, server.url(database), folder, ['--json', ...extra]));
 }
 
 /** A set as `list --json` prints it: the listing without the manifest. */

@@ -168,11 +168,12 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
   try {
     if (owner) fs.chownSync(directory, owner.uid, owner.gid);
     const dataDirectory = path.join(directory, 'data');
+    const place: ClusterPlace = { binaries, directory, dataDirectory, password, owner };
     if (shape.cluster) copyCluster(shape.cluster.dataDirectory, dataDirectory, owner);
-    else await initializeCluster(binaries, directory, dataDirectory, password, owner, shape, major);
+    else await initializeCluster(place, shape, major);
     const listening = shape.alsoListenOn ? { ...shape, settings: { ...shape.settings, ...listenAlsoOn(shape.alsoListenOn, dataDirectory) } } : shape;
     const serving = listening.ssl ? { ...listening, settings: { ...listening.settings, ...requireTls(listening.ssl, directory, dataDirectory, owner) } } : listening;
-    const running = await startPostmaster(binaries, directory, dataDirectory, password, owner, serving);
+    const running = await startPostmaster(place, serving);
     return throwawayServer(running, major, password, shape.superuser, shape.ssl);
   } catch (error) {
     removeTemporaryDirectory(directory);
@@ -229,15 +230,17 @@ function serverEnvironment(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
 }
 
-async function initializeCluster(
-  binaries: ServerBinaries,
-  directory: string,
-  dataDirectory: string,
-  password: string,
-  owner: OsUser | undefined,
-  shape: ClusterShape,
-  major: ServerMajor,
-): Promise<void> {
+/** Where a throwaway cluster lives, which binaries run it, as whom, and its superuser's password. */
+interface ClusterPlace {
+  binaries: ServerBinaries;
+  /** The cluster's temporary folder: its data directory, socket and logs. */
+  directory: string;
+  dataDirectory: string;
+  password: string;
+  owner: OsUser | undefined;
+}
+
+async function initializeCluster({ binaries, directory, dataDirectory, password, owner }: ClusterPlace, shape: ClusterShape, major: ServerMajor): Promise<void> {
   // The password reaches initdb through a file, never through argv.
   const passwordFile = path.join(directory, 'superuser-password');
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
@@ -266,20 +269,13 @@ async function initializeCluster(
   }
 }
 
-async function startPostmaster(
-  binaries: ServerBinaries,
-  directory: string,
-  dataDirectory: string,
-  password: string,
-  owner: OsUser | undefined,
-  shape: ClusterShape,
-): Promise<RunningServer> {
+async function startPostmaster(place: ClusterPlace, shape: ClusterShape): Promise<RunningServer> {
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
     const port = await closedPort();
-    const running = spawnPostmaster(binaries, directory, dataDirectory, port, owner, shape.settings);
+    const running = spawnPostmaster(place, port, shape.settings);
     try {
-      await waitUntilAcceptingConnections(running, password, shape.superuser, shape.ssl);
+      await waitUntilAcceptingConnections(running, place.password, shape.superuser, shape.ssl);
       return running;
     } catch (error) {
       await killPostmaster(running);
@@ -290,14 +286,7 @@ async function startPostmaster(
   }
 }
 
-function spawnPostmaster(
-  binaries: ServerBinaries,
-  directory: string,
-  dataDirectory: string,
-  port: number,
-  owner: OsUser | undefined,
-  settings: Record<string, string>,
-): RunningServer {
+function spawnPostmaster({ binaries, directory, dataDirectory, owner }: ClusterPlace, port: number, settings: Record<string, string>): RunningServer {
   const logFile = path.join(directory, `server-${port}.log`);
   const logDescriptor = fs.openSync(logFile, 'a');
   const args = [

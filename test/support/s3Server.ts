@@ -61,10 +61,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     }
     return ids.flatMap((uploadId) => {
       const folder = join(uploadsFolder(name), uploadId);
-      // A folder without its key is no upload: a part s3rver stored after the upload was aborted (see below).
-      if (!existsSync(join(folder, 'key'))) return [];
-      const parts = readdirSync(folder).filter((file) => /^\d+$/.test(file)).length;
-      return [{ key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime }];
+      try {
+        const parts = readdirSync(folder).filter((file) => /^\d+$/.test(file)).length;
+        return [{ key: readFileSync(join(folder, 'key'), 'utf8'), uploadId, parts, initiated: statSync(join(folder, 'key')).mtime }];
+      } catch {
+        // One being begun (its key not written yet) or just completed.
+        return [];
+      }
     });
   };
   // Before s3rver's router (the last of its middleware): the two calls it lacks, and the slowing down.

@@ -1,7 +1,8 @@
 /**
- * Small hand-made backup sets for unit tests of verification: a plain dump in
- * pg_dump's shape, split by the real DumpReader, hashed, with a manifest,
- * exactly as the backup writes them (no database needed).
+ * Small hand-made backup sets for unit tests: a plain dump in pg_dump's
+ * shape, split by the real DumpReader, hashed, with a manifest, exactly as
+ * the backup writes them (no database needed); and manifests and
+ * verifications alone, for tests of what is read from them.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { DumpReader } from '../../src/core/pg/dumpReader';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../src/core/sets/naming';
+import { outcomeOf, type VerificationReport } from '../../src/core/verify/results';
 
 /** A plain dump with one table per entry of `rowsByTable` (public schema), rows "N\tuser N". */
 export function syntheticDump(rowsByTable: Record<string, number>): string {
@@ -62,7 +64,22 @@ export function writeSyntheticSet(folder: string, options: { prefix?: string; ti
     writeFileSync(paths[type], contents[type], { mode: 0o600 });
     files.push({ type, name, bytes: contents[type].length, sha256: createHash('sha256').update(contents[type]).digest('hex') });
   }
-  const manifest: Manifest = {
+  const tables = Object.entries(rows).map(([name, count]): Manifest['tables'][number] => ({ schema: 'public', name, kind: 'table', rows: count, bytes: 8192 }));
+  const manifest = syntheticManifest({ prefix, timestamp, files, tables });
+  const manifestPath = join(folder, manifestNameFor(prefix, timestamp));
+  if (options.withManifest ?? true) writeFileSync(manifestPath, JSON.stringify(manifest, null, 2), { mode: 0o600 });
+  return { id: manifest.id, prefix, timestamp, paths, manifestPath, manifest };
+}
+
+/**
+ * A manifest as a backup of the database `shop` on a local PostgreSQL 15
+ * writes it: `fields` replace the defaults, and the id follows the prefix
+ * and timestamp unless given.
+ */
+export function syntheticManifest(fields: Partial<Manifest> = {}): Manifest {
+  const prefix = fields.prefix ?? 'shop';
+  const timestamp = fields.timestamp ?? '20250901_120000';
+  return {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_VERSION,
     id: setIdFor(prefix, timestamp),
@@ -75,15 +92,18 @@ export function writeSyntheticSet(folder: string, options: { prefix?: string; ti
     server: { version: '15.18', versionNum: 150018 },
     tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/bin/pg_dump', version: '15.18' } },
     options: { method: 'single-snapshot-split', pgDumpArgs: ['--format=plain'] },
-    files,
-    tables: Object.entries(rows).map(([name, count]) => ({ schema: 'public', name, kind: 'table', rows: count, bytes: 8192 })),
+    files: [],
+    tables: [],
     materializedViews: [],
     largeObjects: 0,
     sequences: 0,
     foreignKeyCycles: [],
     pgDumpWarnings: [],
+    ...fields,
   };
-  const manifestPath = join(folder, manifestNameFor(prefix, timestamp));
-  if (options.withManifest ?? true) writeFileSync(manifestPath, JSON.stringify(manifest, null, 2), { mode: 0o600 });
-  return { id: manifest.id, prefix, timestamp, paths, manifestPath, manifest };
+}
+
+/** A verification as verifySet records it: the given groups, their outcome, and `fields` in place of the defaults. */
+export function syntheticVerification(setId: string, groups: VerificationReport['groups'], fields: Partial<VerificationReport> = {}): VerificationReport {
+  return { setId, checkedAt: '2025-09-01T10:01:00.000Z', durationMs: 1, groups, outcome: outcomeOf(groups.flatMap((group) => group.checks)), ...fields };
 }

@@ -37,3 +37,10 @@ export function editFirstRow(text: string, table: string, edit: (fields: string[
   lines[copy + 1] = edit(lines[copy + 1].split('\t')).join('\t');
   return lines.join('\n');
 }
+
+/** A dump with `sql` added after its last entry, where pg_dump's footer begins. */
+export function beforeFooter(text: string, sql: string): string {
+  const footer = text.lastIndexOf('--\n-- PostgreSQL database dump complete');
+  if (footer < 0) throw new Error('no footer in the file');
+  return `${text.slice(0, footer)}${sql}\n\n${text.slice(footer)}`;
+}

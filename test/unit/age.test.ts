@@ -234,6 +234,23 @@ describe('age files', () => {
     assert.deepEqual(Buffer.concat(out), data.subarray(0, CHUNK), 'only the chunk before the tampered one');
   });
 
+  it("a header against the spec's rules is refused: a short X25519 share, a passphrase beside another key, padded base64", async () => {
+    const identity = generateIdentity().identity;
+    const toKey = await encrypt(Buffer.from('x'), { kind: 'recipients', recipients: [identity.recipient] });
+    const text = toKey.toString('latin1');
+    const share = /-> X25519 (\S+)\n/.exec(text)![1];
+    const shortShare = Buffer.from(text.replace(share, share.slice(0, 40)), 'latin1');
+    assert.match((await rejection(decrypt(shortShare, { identities: [identity] }))).message, /its age header is not valid/);
+    const byPassphrase = (await encrypt(Buffer.from('x'), toPassphrase('pp'))).toString('latin1');
+    const mixed = Buffer.from(byPassphrase.replace('\n---', `\n-> X25519 ${share}\n${'A'.repeat(43)}\n---`), 'latin1');
+    assert.match((await rejection(decrypt(mixed, { passphrase: passphrase('pp') }))).message, /mixes a passphrase with other keys/);
+    const padded = Buffer.from(
+      text.replace(/\n--- (\S+)\n/, (_line, mac: string) => `\n--- ${mac}=\n`),
+      'latin1',
+    );
+    assert.match((await rejection(decrypt(padded, { identities: [identity] }))).message, /its age header is not valid/);
+  });
+
   it('a plain file is not taken for an age file', async () => {
     const error = await rejection(decrypt(Buffer.from('-- PostgreSQL database dump\n'), { passphrase: passphrase('pp') }));
     assert.equal(cliError(error).split(':')[0], 'set.sql.age is damaged or cut short');

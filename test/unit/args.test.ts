@@ -1,6 +1,6 @@
 import { cliHint } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
-import { helpText, parseCommandLine } from '../../src/cli/args';
+import { helpText, parseCommandLine, usageOf } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
 import { buildPgDumpArgs } from '../../src/core/backup/backup';
 import { PulseError } from '../../src/core/errors';
@@ -95,6 +95,11 @@ describe('command line', () => {
       recipients: [],
       recipientsFile: undefined,
       identityFile: undefined,
+      passwordFile: undefined,
+      runIfBackupFails: false,
+      every: undefined,
+      cron: false,
+      systemd: false,
     });
   });
 
@@ -161,6 +166,35 @@ describe('command line', () => {
     assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
     assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
     assert.match(cliHint(usageErrorOf(['show']).hint ?? []), /usage: pulse-backup show <SET_ID>/);
+  });
+
+  it("guard takes everything after -- as its command, flags of the command's own included, and needs one", () => {
+    const parsed = parseCommandLine(['guard', '--prefix', 'app', '--run-if-backup-fails', '--', 'supabase', 'db', 'reset', '--debug', '--', 'x'], COMMANDS);
+    assert.equal(parsed.command, 'guard');
+    assert.deepEqual(parsed.rest, ['supabase', 'db', 'reset', '--debug', '--', 'x']);
+    assert.deepEqual(parsed.positionals, []);
+    assert.equal(parsed.flags.prefix, 'app');
+    assert.equal(parsed.flags.runIfBackupFails, true);
+    assert.equal(usageErrorOf(['guard', '--prefix', 'app']).message, 'guard needs the command to run after --, e.g. pulse-backup guard -- supabase db reset');
+    assert.equal(usageErrorOf(['guard', 'supabase', 'db', 'reset']).message, 'unexpected argument "supabase"');
+    assert.equal(usageErrorOf(['guard', '--keep', '3', '--', 'true']).message, 'guard does not take --keep');
+    assert.equal(usageErrorOf(['backup', '--', 'true']).message, 'unexpected argument "true"');
+    assert.match(usageOf(COMMANDS.find((command) => command.name === 'guard')!), / -- COMMAND\.\.\.$/);
+  });
+
+  it('reads schedule print as one command of two words, and keeps the flags as given to pass them on', () => {
+    const parsed = parseCommandLine(['schedule', 'print', '--cron', '--every', '*/30 * * * *', '--schema', 'public', '--schema', 'app', '--prove', '--keep-daily', '7'], COMMANDS);
+    assert.equal(parsed.command, 'schedule print');
+    assert.equal(parsed.flags.cron, true);
+    assert.equal(parsed.flags.every, '*/30 * * * *');
+    assert.deepEqual(parsed.given, { cron: true, every: '*/30 * * * *', schema: ['public', 'app'], prove: true, 'keep-daily': '7' });
+    assert.equal(usageErrorOf(['schedule']).message, 'schedule needs print');
+    assert.match(cliHint(usageErrorOf(['schedule']).hint ?? []), /usage: pulse-backup schedule print \[--cron\] \[--systemd\]/);
+    assert.equal(usageErrorOf(['schedule', 'show']).message, 'schedule needs print');
+    assert.equal(usageErrorOf(['schedule', 'print', '--json']).message, 'schedule print does not take --json');
+    assert.deepEqual(parseCommandLine(['schedule', 'print', '--help'], COMMANDS).positionals, ['schedule print']);
+    assert.match(helpText(COMMANDS, 'schedule print'), /^pulse-backup schedule print \[--cron\]/);
+    assert.match(helpText(COMMANDS, 'schedule'), /^pulse-backup schedule print /);
   });
 
   it('treats no arguments, help and --help as a request for help', () => {

@@ -167,6 +167,36 @@ describe('dump reader', () => {
     assert.equal(split(DUMP.slice(0, DUMP.indexOf('-- PostgreSQL database dump complete')), 100).reader.complete, false);
   });
 
+  it('offers every line but COPY rows, in order and however chunked, with where it stands', () => {
+    const lines = (chunkSize: number) => {
+      const seen: string[] = [];
+      const reader = new DumpReader({ onSqlLine: (line, place) => seen.push(`${place} ${line.toString().trimEnd()}`) });
+      const bytes = Buffer.from(DUMP);
+      for (let start = 0; start < bytes.length; start += chunkSize) reader.push(bytes.subarray(start, start + chunkSize));
+      reader.end();
+      return seen;
+    };
+    const seen = lines(7);
+    assert.deepEqual(lines(100_000), seen);
+    const statements = seen.filter((line) => !/^\w+ (--.*)?$/.test(line));
+    assert.deepEqual(statements.slice(0, 4), [
+      'preamble \\restrict abc123',
+      'preamble SET statement_timeout = 0;',
+      "preamble SET client_encoding = 'UTF8';",
+      'schema CREATE TABLE public.users (id integer, name text);',
+    ]);
+    assert.ok(statements.includes("setting SET default_tablespace = '';"));
+    assert.ok(statements.includes('data COPY public.users (id, name) FROM stdin;'));
+    assert.ok(statements.includes('data REFRESH MATERIALIZED VIEW public.mv;'));
+    assert.equal(statements.at(-1), 'footer \\unrestrict abc123');
+    // A function body and a comment's text are lines of their entry; the rows and the end of their COPY are no lines of SQL.
+    assert.ok(seen.includes('schema -- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -'));
+    assert.deepEqual(
+      seen.filter((line) => /\tAda|^data \\\.$/.test(line)),
+      [],
+    );
+  });
+
   it('reports each entry header once, in dump order, but not header-like text inside a body', () => {
     const seen: string[] = [];
     const reader = new DumpReader({ onEntry: (header) => seen.push(`${header.type}:${header.name}`) });

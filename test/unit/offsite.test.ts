@@ -57,10 +57,11 @@ describe('offsite: the remote and its layout', () => {
     assert.equal(describeEndpoint('https://abc.supabase.co/storage/v1/s3', 'eu-central-1'), 'https://abc.supabase.co/storage/v1/s3');
   });
 
-  it('uploads in 8 MiB parts, larger only where 10,000 of them would not hold the file', () => {
+  it('uploads in 5 MiB parts, larger only where 10,000 of them would not hold the file', () => {
     assert.equal(partSizeFor(1), PART_SIZE);
     assert.equal(partSizeFor(10_000 * PART_SIZE), PART_SIZE);
     assert.equal(partSizeFor(200 * 1024 * 1024 * 1024), 21 * 1024 * 1024);
+    assert.equal(PART_SIZE, 5 * 1024 * 1024);
   });
 });
 
@@ -96,6 +97,7 @@ describe('offsite: stopped uploads and remote retention', () => {
     totalBytes: 0,
     purpose: 'backup',
     url: `s3://team-backups/${id}`,
+    encrypted: false,
     ...extra,
   });
 

@@ -93,6 +93,7 @@ function remoteCopy(set: ListedSet, pushedHoursAgo: number, extra: Partial<Remot
     purpose: 'backup',
     pushedAt: ago(pushedHoursAgo),
     url: `s3://team-backups/factory-pulse/${set.id}`,
+    encrypted: false,
     manifest,
     ...extra,
   };
@@ -252,7 +253,15 @@ describe('offsite copies in the extension', () => {
     });
 
     it("says what was sent, or that the same copy was there, and what the remote's retention removed", () => {
-      const result: PushResult = { setId: 's_20250902_100000', url: 's3://b/p/s_20250902_100000', bytes: 2048, durationMs: 1500, alreadyThere: false, cleanedUploads: [] };
+      const result: PushResult = {
+        setId: 's_20250902_100000',
+        url: 's3://b/p/s_20250902_100000',
+        bytes: 2048,
+        durationMs: 1500,
+        alreadyThere: false,
+        encrypted: false,
+        cleanedUploads: [],
+      };
       assert.deepEqual(pushDoneLines(result), ['Pushed s_20250902_100000 to s3://b/p/s_20250902_100000: 2.0 KB in 1.5 s, every file checked against its SHA-256.']);
       const pruned = { ...result, retention: { removed: ['s_20250801_100000'], removedLeftovers: [], kept: ['s_20250902_100000'], cleanedUploads: [] } };
       assert.deepEqual(pushDoneLines(pruned).slice(1), ['Offsite retention removed 1 older set there: s_20250801_100000.']);

@@ -13,7 +13,7 @@ import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest, ManifestDigests } from '../../src/core/sets/manifest';
 import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from '../../src/core/prove/compare';
 import { planProof, psqlLoadArgs } from '../../src/core/prove/plan';
-import { proofSummary, rowsDifference, schemaDifference } from '../../src/core/prove/words';
+import { proofOutcomeLines, proofSummary, readEveryTableBack, rowsDifference, schemaDifference } from '../../src/core/prove/words';
 import type { ObservedFacts } from '../../src/core/prove/readSession';
 import { readbackScript } from '../../src/core/prove/readback';
 import { compareRowSets, keyPositions, rowKey, RowSet } from '../../src/core/prove/rowDetail';
@@ -294,6 +294,38 @@ describe('the words', function () {
       proofSummary({ outcome: 'failed', tables: 2, rows: 1234, paths, differences }),
       'NOT proved: schema then data: public.users: 1 row changed (first: id = 2); 2 rows in the set, 2 restored (and 1 more difference)',
     );
+  });
+
+  it('each way in a terminal: what it found equal, and how many tables it read back when not all', function () {
+    const way = { files: [], restored: true, equal: true, tables: 16, rows: 1234, schemaEqual: true, durationMs: 1500 };
+    const record = {
+      formatVersion: 1,
+      setId: 'shop_1',
+      provedAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 2000,
+      outcome: 'proved' as const,
+      summary: 'proved restorable: 16 tables, 1,234 rows and the schema equal, by the complete file and by schema then data',
+      server: { host: '127.0.0.1', port: 5432, user: 'postgres' },
+      profile: 'plain' as const,
+      digestsFrom: 'manifest' as const,
+      tables: 16,
+      rows: 1234,
+      schemaEqual: true,
+      paths: [
+        { ...way, path: 'complete' as const, tablesReadBack: 16 },
+        { ...way, path: 'schema-then-data' as const, tablesReadBack: 1 },
+      ],
+      differences: [],
+      notes: [],
+    };
+    assert.deepEqual(proofOutcomeLines(record).slice(1, 3), [
+      '  the complete file  16 tables, 1,234 rows equal; schema equal (1.5 s)',
+      "  schema then data   16 tables, 1,234 rows equal (1 of them read back, the rest by the data file's digests); schema equal (1.5 s)",
+    ]);
+    assert.equal(readEveryTableBack(record), true);
+    assert.equal(readEveryTableBack({ ...record, paths: record.paths.slice(1) }), false);
+    // Records made before tablesReadBack read every table back.
+    assert.equal(readEveryTableBack({ ...record, paths: [{ ...way, path: 'schema-then-data' as const }] }), true);
   });
 
   it("rows and schema entries that differ, in a person's words", function () {

@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import { HISTORY_FORMAT, type SetHistory } from '../../src/core/sets/history';
-import { MANIFEST_FORMAT, type Manifest } from '../../src/core/sets/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
 import { buildReport } from '../../src/core/report/build';
 import type { BackupReport } from '../../src/core/report/types';
 import { renderReportHtml } from '../../src/core/report/html';
 import { renderReportMarkdown } from '../../src/core/report/markdown';
 import { richTextPlain } from '../../src/core/report/text';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 
 const TS = '20250901_173948';
 const LEGACY_TS = '20250801_120000';
@@ -54,19 +55,12 @@ function writeDumps(folder: string, prefix: string, timestamp: string, mode: num
 }
 
 function manifestFor(folder: string, prefix: string, timestamp: string, names: Record<'schema' | 'data' | 'complete', string>): Manifest {
-  return {
-    format: MANIFEST_FORMAT,
-    formatVersion: 1,
-    id: `${prefix}_${timestamp}`,
+  return syntheticManifest({
     prefix,
     timestamp,
     startedAt: '2025-09-01T15:39:48.000Z',
     durationMs: 1234,
-    purpose: 'backup',
     database: { host: '127.0.0.1', port: 54322, name: 'postgres', user: 'postgres', sizeBytes: 10_485_760 },
-    server: { version: '15.18', versionNum: 150018 },
-    tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/bin/pg_dump', version: '15.18' } },
-    options: { method: 'single-snapshot-split', pgDumpArgs: ['--format=plain'] },
     files: (['schema', 'data', 'complete'] as const).map((type) => ({
       type,
       name: names[type],
@@ -84,7 +78,7 @@ function manifestFor(folder: string, prefix: string, timestamp: string, names: R
     sequences: 11,
     foreignKeyCycles: [{ tables: ['public.messages', 'public.users'] }, { tables: ['public.users'] }],
     pgDumpWarnings: [`pg_dump: warning: could not use postgresql://postgres:${SECRET}@db.example:5432/postgres`, `pg_dump: detail: password=${SECRET}`],
-  };
+  });
 }
 
 describe('the report model', () => {
@@ -177,20 +171,19 @@ describe('the report model', () => {
       formatVersion: 1,
       setId: `factory_pulse_${TS}`,
       verifications: [
-        {
-          setId: `factory_pulse_${TS}`,
-          checkedAt: '2025-09-01T16:00:00.000Z',
-          durationMs: 900,
-          groups: [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'fail', detail: 'old' }] }],
-          outcome: 'fail',
-        },
-        {
-          setId: `factory_pulse_${TS}`,
-          checkedAt: '2025-09-01T17:00:00.000Z',
-          durationMs: 700,
-          groups: [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'pass', detail: '3 files match' }] }],
-          outcome: 'pass',
-        },
+        syntheticVerification(
+          `factory_pulse_${TS}`,
+          [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'fail', detail: 'old' }] }],
+          {
+            checkedAt: '2025-09-01T16:00:00.000Z',
+            durationMs: 900,
+          },
+        ),
+        syntheticVerification(
+          `factory_pulse_${TS}`,
+          [{ name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'pass', detail: '3 files match' }] }],
+          { checkedAt: '2025-09-01T17:00:00.000Z', durationMs: 700 },
+        ),
       ],
       retention: [{ at: '2025-09-01T15:40:00.000Z', keep: 10, removed: ['factory_pulse_20240101_000000'], protected: [] }],
     };

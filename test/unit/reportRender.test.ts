@@ -3,7 +3,7 @@ import type { BackupReport } from '../../src/core/report/types';
 import { verificationRun } from '../../src/core/report/verification';
 import { escapeHtml, renderReportHtml } from '../../src/core/report/html';
 import { escapeMarkdown, markdownCode, markdownFence, renderReportMarkdown } from '../../src/core/report/markdown';
-import type { VerificationReport } from '../../src/core/verify/results';
+import { syntheticVerification } from '../support/syntheticSet';
 import { HOSTILE_DETAIL, HOSTILE_SCHEMA, HOSTILE_TABLE, handBuiltReport } from '../support/reportModel';
 
 /** Markdown outside code spans and fenced blocks: where a renderer would interpret HTML. */
@@ -86,7 +86,9 @@ describe('rendering a report', () => {
       for (const match of links) assert.match(match[1], /^#[a-z-]+$/, match[0]);
       assert.doesNotMatch(html, /@import|url\(/i);
       assert.doesNotMatch(html, /<link/i);
-      assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/);
+      // Attribute values are escaped; the browser reads &#39; as a quote.
+      const csp = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1].replace(/&#39;/g, "'");
+      assert.equal(csp, "default-src 'none'; style-src 'unsafe-inline'");
     });
 
     it('is one document with its styles inline, for light and dark', () => {
@@ -185,12 +187,9 @@ describe('rendering a report', () => {
   });
 
   describe('the verification piece of the model', () => {
-    const verification: VerificationReport = {
-      setId: 'factory_pulse_20250901_173948',
-      checkedAt: '2025-09-01T15:41:00.000Z',
-      durationMs: 1200,
-      target: { host: '::1', port: 5432, database: 'restored', user: 'postgres' },
-      groups: [
+    const verification = syntheticVerification(
+      'factory_pulse_20250901_173948',
+      [
         { name: 'post-backup', title: 'After the backup', checks: [{ id: 'checksums', title: 'Checksums', status: 'pass', detail: 'ok' }] },
         {
           name: 'pre-restore',
@@ -201,8 +200,8 @@ describe('rendering a report', () => {
           ],
         },
       ],
-      outcome: 'warn',
-    };
+      { checkedAt: '2025-09-01T15:41:00.000Z', durationMs: 1200, target: { host: '::1', port: 5432, database: 'restored', user: 'postgres' } },
+    );
 
     it("takes one group's checks with words for their status and the group's own outcome", () => {
       const run = verificationRun(verification, 'pre-restore');

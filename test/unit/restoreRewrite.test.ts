@@ -5,40 +5,34 @@ import { rewriteForRestore } from '../../src/core/restore/load';
 import { dropStatements } from '../../src/core/restore/cleanPlan';
 import { emptyStatements, type ExistingObject } from '../../src/core/restore/target';
 
-const DUMP = [
-  '--',
-  '-- PostgreSQL database dump',
-  '--',
-  '',
-  '--',
-  '-- Name: shop floor; Type: SCHEMA; Schema: -; Owner: postgres',
-  '--',
-  '',
+/** The comment pg_dump writes above an entry, with the blank line after it. */
+function entry(header: string): string[] {
+  return ['--', `-- ${header}`, '--', ''];
+}
+
+/** A plain dump as pg_dump lays it out: `lines`, then the footer that says it is whole. */
+function plainDump(lines: string[]): string {
+  return [...lines, ...entry('PostgreSQL database dump complete')].join('\n');
+}
+
+const DUMP = plainDump([
+  ...entry('PostgreSQL database dump'),
+  ...entry('Name: shop floor; Type: SCHEMA; Schema: -; Owner: postgres'),
   'CREATE SCHEMA "shop floor";',
   '',
-  '--',
-  '-- Name: f(); Type: FUNCTION; Schema: public; Owner: postgres',
-  '--',
-  '',
+  ...entry('Name: f(); Type: FUNCTION; Schema: public; Owner: postgres'),
   'CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $$',
   'BEGIN;',
   'COMMIT;',
   '$$;',
   '',
-  '--',
-  '-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -',
-  '--',
-  '',
+  ...entry('Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -'),
   'BEGIN;',
   '',
   "SELECT pg_catalog.lo_open('16400', 131072);",
   'COMMIT;',
   '',
-  '--',
-  '-- PostgreSQL database dump complete',
-  '--',
-  '',
-].join('\n');
+]);
 
 function restoreStream(existingSchemas: string[]): string {
   const schemas = new Set(existingSchemas);
@@ -121,21 +115,14 @@ describe('a setting only newer servers know', () => {
   });
 
   it('the reader guards it in all three files', () => {
-    const dump = [
+    const dump = plainDump([
       'SET statement_timeout = 0;',
       'SET transaction_timeout = 0;',
       '',
-      '--',
-      '-- Name: t; Type: TABLE; Schema: public; Owner: -',
-      '--',
-      '',
+      ...entry('Name: t; Type: TABLE; Schema: public; Owner: -'),
       'CREATE TABLE public.t (a int);',
       '',
-      '--',
-      '-- PostgreSQL database dump complete',
-      '--',
-      '',
-    ].join('\n');
+    ]);
     const reader = new DumpReader({ rewritePreambleLine: guardNewerSettings });
     const parts = [reader.push(Buffer.from(dump)), reader.end()];
     for (const part of ['schema', 'data', 'whole'] as const) {

@@ -32,7 +32,9 @@ import {
 } from '../../src/core/retention/retention';
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { Manifest } from '../../src/core/sets/manifest';
-import type { CheckStatus, VerificationReport } from '../../src/core/verify/results';
+import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
+import { syntheticVerification } from '../support/syntheticSet';
+import { folderState } from '../support/folderState';
 
 const PREFIX = 'shop';
 
@@ -58,15 +60,8 @@ function listed(timestamp: string, status: SetStatus, extra: Partial<ListedSet> 
 
 function report(setId: string, status: CheckStatus, options: { checkedAt?: Date; group?: 'post-backup' | 'pre-restore' } = {}): VerificationReport {
   const group = options.group ?? 'post-backup';
-  return {
-    setId,
-    checkedAt: (options.checkedAt ?? new Date()).toISOString(),
-    durationMs: 1,
-    groups: [
-      { name: group, title: group, checks: [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }] },
-    ],
-    outcome: status,
-  };
+  const checks: CheckResult[] = [{ id: 'checksums', title: 'Files match their recorded sha256', status, detail: status === 'fail' ? 'data file differs' : 'ok' }];
+  return syntheticVerification(setId, [{ name: group, title: group, checks }], { checkedAt: (options.checkedAt ?? new Date()).toISOString() });
 }
 
 function proofOf(setId: string, outcome: ProofRecord['outcome']): ProofRecord {
@@ -122,15 +117,6 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
     writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), JSON.stringify(manifest));
   }
   return id;
-}
-
-function folderState(folder: string): Record<string, string> {
-  const state: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort())
-    state[name] = createHash('sha256')
-      .update(readFileSync(join(folder, name)))
-      .digest('hex');
-  return state;
 }
 
 function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {

@@ -7,7 +7,8 @@ import { commandLineWords } from '../../src/core/commandLineWords';
 import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
 import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/verify/dumpScan';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from '../../src/core/sets/manifest';
+import type { Manifest } from '../../src/core/sets/manifest';
+import { syntheticManifest } from '../support/syntheticSet';
 import { parsePgVersion, type PgVersion } from '../../src/core/pg/tools';
 import {
   checksumsCheck,
@@ -60,18 +61,9 @@ function healthyContents(): Required<SetContents> {
 }
 
 function manifestFor(tables: Manifest['tables'], extra: Partial<Manifest> = {}): Manifest {
-  return {
-    format: MANIFEST_FORMAT,
-    formatVersion: MANIFEST_VERSION,
-    id: 'shop_20250901_120000',
-    prefix: 'shop',
-    timestamp: '20250901_120000',
-    startedAt: '2025-09-01T10:00:00.000Z',
+  return syntheticManifest({
     durationMs: 100,
-    purpose: 'backup',
     database: { host: 'localhost', port: 5432, name: 'shop', user: 'postgres', sizeBytes: 1000 },
-    server: { version: '15.18', versionNum: 150018 },
-    tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/bin/pg_dump', version: '15.18' } },
     options: { method: 'single-snapshot-split', pgDumpArgs: [] },
     files: [
       { type: 'schema', name: 'shop_schema_backup_20250901_120000.sql', bytes: 10, sha256: 'a'.repeat(64) },
@@ -80,12 +72,9 @@ function manifestFor(tables: Manifest['tables'], extra: Partial<Manifest> = {}):
     ],
     tables,
     materializedViews: [{ schema: 'public', name: 'v', populated: true }],
-    largeObjects: 0,
     sequences: 1,
-    foreignKeyCycles: [],
-    pgDumpWarnings: [],
     ...extra,
-  };
+  });
 }
 
 const TABLES: Manifest['tables'] = [

@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 import type { RestorePlan } from '../../src/core/restore/types';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
 import type { ProofDifference, ProofRecord } from '../../src/core/prove/record';
@@ -44,31 +45,21 @@ function hoursAgo(hours: number): string {
 }
 
 function manifest(id: string, timestamp: string, extra: Partial<Manifest> = {}): Manifest {
-  return {
-    format: 'pulse-backup-manifest',
-    formatVersion: 1,
+  return syntheticManifest({
     id,
     prefix: 'factory_pulse',
     timestamp,
     startedAt: hoursAgo(2),
     durationMs: 407,
-    purpose: 'backup',
     database: { host: '127.0.0.1', port: 54322, name: 'postgres', user: 'postgres', sizeBytes: 10_141_031 },
-    server: { version: '15.18', versionNum: 150018 },
     tools: { pulseBackup: '0.1.0', pgDump: { path: '/usr/lib/postgresql/15/bin/pg_dump', version: '15.18' } },
-    options: { method: 'single-snapshot-split', pgDumpArgs: ['--format=plain'] },
-    files: [],
     tables: [
       { schema: 'public', name: 'users', kind: 'table', rows: 1200, bytes: 65_536 },
       { schema: 'public', name: 'messages', kind: 'table', rows: 34_000, bytes: 204_800 },
     ],
-    materializedViews: [],
-    largeObjects: 0,
     sequences: 3,
-    foreignKeyCycles: [],
-    pgDumpWarnings: [],
     ...extra,
-  };
+  });
 }
 
 /** A complete set made two hours before NOW, unless told otherwise. */
@@ -109,14 +100,7 @@ function check(status: CheckStatus, title = 'Files match their recorded sha256',
 function verification(setId: string, checks: CheckResult[], checkedHoursAgo = 1, preRestore?: CheckResult[]): VerificationReport {
   const groups: VerificationReport['groups'] = [{ name: 'post-backup', title: 'Post-backup checks', checks }];
   if (preRestore) groups.push({ name: 'pre-restore', title: 'Pre-restore checks', checks: preRestore });
-  const all = groups.flatMap((group) => group.checks);
-  return {
-    setId,
-    checkedAt: hoursAgo(checkedHoursAgo),
-    durationMs: 850,
-    groups,
-    outcome: all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass',
-  };
+  return syntheticVerification(setId, groups, { checkedAt: hoursAgo(checkedHoursAgo), durationMs: 850 });
 }
 
 /** A proof record as proveSet writes it, started `hours` before NOW. */
@@ -722,6 +706,12 @@ describe('proofs in the extension', () => {
       firstBlock({ proof: failedProof })[1],
       'This set FAILED its proof 1h ago: the complete file: public.users: 1 row changed (first: id = 42); 1,200 rows in the set, 1,200 restored.',
     );
+    // Schema then data alone reads back only the tables whose rows could differ from the data file's.
+    const bySplitFiles = proofOf(set.id, 'proved', 2);
+    bySplitFiles.paths = [{ ...bySplitFiles.paths[1], tablesReadBack: 3 }];
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore compared 16 tables and 35,200 rows equal.');
+    bySplitFiles.paths.unshift({ ...bySplitFiles.paths[0], path: 'complete', tablesReadBack: 16 });
+    assert.equal(firstBlock({ proof: bySplitFiles })[1], 'Proved restorable 2h ago: a test restore read back 16 tables and 35,200 rows equal.');
     assert.equal(firstBlock({ stale: proofOf(set.id, 'proved', 5) })[1], 'Proved 5h ago, but a file of the set changed since: that proof no longer speaks for it.');
     assert.equal(firstBlock({})[1], 'Never proved: Prove Restorable test-restores a set into a scratch database first.');
   });
@@ -757,6 +747,11 @@ describe('proofs in the extension', () => {
       line: '  the complete file: the Supabase platform copied from the live database',
     });
     assert.deepEqual(proveProgressText({ kind: 'swept', dropped: [], kept: [] }), {});
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'complete', tables: 16, schema: true }), { live: '  the complete file: reading 16 tables and the schema back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 1, schema: false }), { live: '  schema then data: reading 1 table back' });
+    assert.deepEqual(proveProgressText({ kind: 'reading', path: 'schema-then-data', tables: 0, schema: false }), {
+      live: "  schema then data: nothing to read back (the data file's rows and the complete file's schema stand)",
+    });
     // Right after a backup, each way's start and end are redrawn in place: the backup's lines stay in view.
     assert.deepEqual(proveProgressText({ kind: 'path-done', path: 'complete', equal: true }, { brief: true }), { live: '  the complete file: equal' });
     assert.deepEqual(proofBriefLines(failedProof), [

@@ -1,9 +1,10 @@
-import { runBackup, type BackupResult } from '../../core/backup/backup';
+import { runBackup, type BackupOptions, type BackupResult } from '../../core/backup/backup';
+import type { ConnectionTarget } from '../../core/connection/target';
 import { cliError } from '../../core/commandLineWords';
 import { pruneAfterBackup } from '../../core/retention/retention';
 import { verifySet } from '../../core/verify/verify';
 import type { RetentionPolicy } from '../../core/retention/policy';
-import type { Flags } from '../args';
+import type { FlagName, Flags } from '../args';
 import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
@@ -15,21 +16,18 @@ import { capitalise } from '../proveOutput';
 import type { ProveOptions } from '../../core/prove/prove';
 import { cliEncryption, keysForNewSet } from '../encryptionKeys';
 
+/** Where a backup reads from and writes to: what guard's safety backup takes too. */
+export const BACKUP_PLACE_FLAGS = ['db', 'password-file', 'dir', 'prefix', 'pg-bin-dir'] as const satisfies readonly FlagName[];
+
+/** How the dump is made (and proved): what guard's safety backup takes too. */
+export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'prove', 'scratch-db'] as const satisfies readonly FlagName[];
+
 export const backupCommand: Command = {
   name: 'backup',
   flags: [
-    'db',
-    'dir',
-    'prefix',
-    'pg-bin-dir',
+    ...BACKUP_PLACE_FLAGS,
     ...RETENTION_FLAGS,
-    'lock-timeout',
-    'profile',
-    'schema',
-    'exclude-schema',
-    'exclude-table-data',
-    'prove',
-    'scratch-db',
+    ...DUMP_FLAGS,
     'encrypt',
     'passphrase-file',
     'recipient',
@@ -47,39 +45,28 @@ export const backupCommand: Command = {
     if (flags.offsite !== undefined) parseRemoteUrl(flags.offsite);
     const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
-    const prefix = setPrefix(flags, context);
-    const folder = backupsFolder(flags, context);
     // The passphrase is asked (or read) before anything starts, never halfway through a dump.
     const encryption = await cliEncryption(flags, context);
+    const options = backupOptions(target, flags, context);
     const container = await supabaseContainerTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
     const onAbort = () => progress?.note('cancelling: stopping pg_dump and removing partial files…');
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await runBackup({
-        target,
-        folder,
-        prefix,
-        env: context.env,
-        pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
-        profile: flags.profile ?? 'auto',
+        ...options,
         ...(container ? { container } : {}),
-        filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
         ...(encryption ? { encoding: { encryption } } : {}),
-        ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
-        // Only to price the digests (npm run bench): a set without them is proved against its complete file.
-        ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
-        signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();
       if (flags.json) writeJson(context, result.manifest);
-      else context.stdout.write(renderBackupDone(result.manifest, folder));
+      else context.stdout.write(renderBackupDone(result.manifest, options.folder));
       // Proved before retention runs: a set that fails its proof is never the newest good set.
       const proved = flags.prove
         ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
         : true;
-      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, folder, flags, context);
+      if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, options.folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
     } finally {
@@ -88,6 +75,23 @@ export const backupCommand: Command = {
     }
   },
 };
+
+/** The backup as the flags ask for it (the stack's tools aside): backup's, and guard's safety backup. */
+export function backupOptions(target: ConnectionTarget, flags: Flags, context: CliContext): BackupOptions {
+  return {
+    target,
+    folder: backupsFolder(flags, context),
+    prefix: setPrefix(flags, context),
+    env: context.env,
+    pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,
+    profile: flags.profile ?? 'auto',
+    filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
+    ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
+    // Only to price the digests (npm run bench): a set without them is proved against its complete file.
+    ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
+    signal: context.signal,
+  };
+}
 
 /**
  * `--prove`: the new set restored into scratch databases and read back. The

@@ -5,7 +5,7 @@ import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const diffCommand: Command = {
   name: 'diff',
-  flags: ['db', 'dir', 'lock-timeout', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
+  flags: ['db', 'password-file', 'dir', 'lock-timeout', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary:
     'what changed in the database since a set was made — what restoring it would undo: rows added, removed and changed per table, and tables and other objects added, dropped or changed; read-only, one snapshot',

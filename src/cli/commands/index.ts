@@ -2,6 +2,8 @@
 import type { Command } from '../command';
 import { backupCommand } from './backup';
 import { diffCommand } from './diff';
+import { guardCommand } from './guard';
+import { scheduleCommand } from './schedule';
 import { listCommand, showCommand } from './list';
 import { pullCommand, pushCommand } from './offsite';
 import { restoreCommand } from './restore';
@@ -18,6 +20,8 @@ export const COMMANDS: readonly Command[] = [
   proveCommand,
   diffCommand,
   restoreCommand,
+  guardCommand,
+  scheduleCommand,
   pushCommand,
   pullCommand,
   pruneCommand,

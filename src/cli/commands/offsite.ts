@@ -8,6 +8,7 @@ import { parseRemoteUrl } from '../../core/offsite/remote';
 import { pruneRemoteSets } from '../../core/offsite/retention';
 import type { FlagName, Flags } from '../args';
 import { backupsFolder, writeJson, type CliContext, type Command } from '../command';
+import { cliDecryptionKeys, cliEncryption } from '../encryptionKeys';
 import { renderPullDone, renderPushDone, renderRemoteList, renderRemotePrune, TransferProgressPrinter } from '../offsiteOutput';
 
 /** The flags every command that reaches the remote takes besides its URL. */
@@ -31,12 +32,13 @@ function progressPrinter(flags: Flags, context: CliContext): TransferProgressPri
 
 export const pushCommand: Command = {
   name: 'push',
-  flags: ['to', 'dir', ...REMOTE_FLAGS, 'keep', 'json'],
+  flags: ['to', 'dir', ...REMOTE_FLAGS, 'keep', 'encrypt', 'passphrase-file', 'recipient', 'recipients-file', 'json'],
   requiredFlags: ['to'],
   positionals: ['SET_ID'],
   summary:
-    'copy a set to S3-compatible storage (AWS S3, R2, B2, MinIO, Supabase Storage) under PREFIX/SET_ID/, streaming, each object checked against its SHA-256, the manifest last; --keep N then keeps the newest N complete sets there',
+    'copy a set to S3-compatible storage (AWS S3, R2, B2, MinIO, Supabase Storage) under PREFIX/SET_ID/, streaming, each object checked against its SHA-256, the manifest last; --encrypt stores the copy in the age format (the local set stays as it is); --keep N then keeps the newest N complete sets there',
   async run({ flags, positionals }, context) {
+    const encryption = await cliEncryption(flags, context);
     const progress = progressPrinter(flags, context);
     try {
       const result = await pushSet({
@@ -44,6 +46,7 @@ export const pushCommand: Command = {
         folder: backupsFolder(flags, context),
         setId: positionals[0],
         ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
+        ...(encryption ? { encryption } : {}),
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
@@ -59,7 +62,7 @@ export const pushCommand: Command = {
 
 export const pullCommand: Command = {
   name: 'pull',
-  flags: ['from', 'dir', ...REMOTE_FLAGS, 'json'],
+  flags: ['from', 'dir', ...REMOTE_FLAGS, 'passphrase-file', 'identity-file', 'json'],
   requiredFlags: ['from'],
   positionals: ['SET_ID'],
   summary:
@@ -71,11 +74,20 @@ export const pullCommand: Command = {
         ...remoteConnection(flags.from!, flags, context),
         folder: backupsFolder(flags, context),
         setId: positionals[0],
+        keys: () => cliDecryptionKeys(flags, context),
         signal: context.signal,
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();
-      if (flags.json) writeJson(context, { setId: result.setId, folder: result.folder, bytes: result.bytes, durationMs: result.durationMs, alreadyHere: result.alreadyHere });
+      if (flags.json)
+        writeJson(context, {
+          setId: result.setId,
+          folder: result.folder,
+          bytes: result.bytes,
+          durationMs: result.durationMs,
+          alreadyHere: result.alreadyHere,
+          decrypted: result.decrypted,
+        });
       else context.stdout.write(renderPullDone(result));
       return 0;
     } finally {

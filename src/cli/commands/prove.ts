@@ -9,10 +9,10 @@ import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const proveCommand: Command = {
   name: 'prove',
-  flags: ['db', 'scratch-db', 'dir', 'only', 'allow-remote', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
+  flags: ['db', 'password-file', 'scratch-db', 'dir', 'only', 'allow-remote', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary:
-    "restore a set into scratch databases (the complete file; the schema file, then the data file), read every table back and compare it with what the backup recorded, then drop them; the result goes to the set's history",
+    "restore a set into scratch databases (the complete file; the schema file, then the data file), compare every table and the schema with what the backup recorded, then drop them; the result goes to the set's history",
   async run({ flags, positionals }, context) {
     const record = await runProof(positionals[0], backupsFolder(flags, context), flags, context);
     if (flags.json) writeJson(context, record);

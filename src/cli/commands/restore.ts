@@ -12,7 +12,22 @@ import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const restoreCommand: Command = {
   name: 'restore',
-  flags: ['mode', 'db', 'dir', 'clean', 'reset', 'yes', 'no-safety-backup', 'allow-remote', 'lock-timeout', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
+  flags: [
+    'mode',
+    'db',
+    'password-file',
+    'dir',
+    'clean',
+    'reset',
+    'yes',
+    'no-safety-backup',
+    'allow-remote',
+    'lock-timeout',
+    'pg-bin-dir',
+    'passphrase-file',
+    'identity-file',
+    'json',
+  ],
   positionals: ['SET_ID'],
   requiredFlags: ['mode'],
   summary: 'restore a set (complete, schema or data) in one transaction, after a pre-flight check and a safety backup',

@@ -6,7 +6,7 @@ import { cliDecryptionKeys } from '../encryptionKeys';
 
 export const verifyCommand: Command = {
   name: 'verify',
-  flags: ['dir', 'db', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
+  flags: ['dir', 'db', 'password-file', 'pg-bin-dir', 'passphrase-file', 'identity-file', 'json'],
   positionals: ['SET_ID'],
   summary: 'check a backup set (files, sizes, checksums, whole dumps, content); with --db also whether it can be restored there',
   async run({ flags, positionals }, context) {

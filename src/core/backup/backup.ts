@@ -53,6 +53,8 @@ export interface BackupOptions {
   env: NodeJS.ProcessEnv;
   pgBinDir?: string;
   purpose?: 'backup' | 'safety';
+  /** A safety set `guard` takes: the command it is taken before, in words without a secret (process/guardedCommand.ts: commandSummary). */
+  takenBefore?: string;
   signal?: AbortSignal;
   onProgress?: (event: BackupProgress) => void;
   /** The clock, replaceable so tests can force two sets into the same second. */
@@ -368,6 +370,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - startedClock),
       purpose: options.purpose ?? 'backup',
+      ...(options.purpose === 'safety' && options.takenBefore !== undefined ? { takenBefore: options.takenBefore } : {}),
       database: {
         host: options.target.host,
         port: options.target.port,
@@ -472,9 +475,11 @@ const SUPABASE_COMPLETE_FILE_PREAMBLE =
  * the server they came from and into newer ones, with psql as they are.
  */
 export function guardNewerSettings(line: string): string | undefined {
-  if (line !== 'SET transaction_timeout = 0;') return undefined;
-  return "DO $$BEGIN IF pg_catalog.current_setting('server_version_num')::int >= 170000 THEN SET transaction_timeout = 0; END IF; END$$;";
+  return line === 'SET transaction_timeout = 0;' ? TRANSACTION_TIMEOUT_GUARD : undefined;
 }
+
+/** What `SET transaction_timeout = 0;` becomes in the files of a set dumped from a server before 17. */
+export const TRANSACTION_TIMEOUT_GUARD = "DO $$BEGIN IF pg_catalog.current_setting('server_version_num')::int >= 170000 THEN SET transaction_timeout = 0; END IF; END$$;";
 
 /** What the Supabase profile adds to the splitter: which entries it keeps, and what its schema and complete files begin with. */
 function supabaseFileOptions(keepEntry: (header: EntryHeader) => boolean, platformSchemas: readonly string[]) {

@@ -499,6 +499,21 @@ export function passwordlessUrl(host: string, port: number, user: string, databa
   return `postgresql://${encodeURIComponent(user)}@${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
 }
 
+/**
+ * The target as a URL without its password: the parts passwordlessUrl
+ * names, then sslmode and the other libpq parameters as its query, so that
+ * a command line given it (a schedule's) reaches the same server the same way.
+ */
+export function urlWithoutPassword(t: ConnectionTarget): string {
+  const base = passwordlessUrl(t.host, t.port, t.user, t.database);
+  const query = Object.entries({ ...(t.sslmode === undefined ? {} : { sslmode: t.sslmode }), ...(t.options ?? {}) })
+    .filter(([name]) => name !== 'password' && name !== 'sslpassword')
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  // A socket's URL has its host in the query already, and no place for the port but there.
+  if (isSocketPath(t.host)) return [base, `port=${t.port}`, ...query].join('&');
+  return query.length === 0 ? base : `${base}?${query.join('&')}`;
+}
+
 export function connectTimeoutSeconds(t: ConnectionTarget): number {
   const configured = t.options?.connect_timeout;
   if (configured === undefined || !/^-?\d+$/.test(configured.trim())) return CONNECT_TIMEOUT_SECONDS;

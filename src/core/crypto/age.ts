@@ -20,7 +20,17 @@ import { hint, option, setOption } from '../hint';
 import { MAX_HEADER_BYTES, macMatches, parseHeader, serializeHeader, type AgeHeader, type HeaderProblem } from './header';
 import { type AgeIdentity, type AgeRecipient } from './keys';
 import { CHUNK_BYTES, ChunkCounter, PAYLOAD_NONCE_BYTES, SEALED_CHUNK_BYTES, TAG_BYTES, payloadKey } from './payload';
-import { DEFAULT_WORK_FACTOR, FILE_KEY_BYTES, MAX_WORK_FACTOR, openScryptStanza, openX25519Stanza, scryptStanza, scryptWorkFactor, x25519Stanza } from './stanzas';
+import {
+  DEFAULT_WORK_FACTOR,
+  FILE_KEY_BYTES,
+  MAX_WORK_FACTOR,
+  isWellFormedX25519,
+  openScryptStanza,
+  openX25519Stanza,
+  scryptStanza,
+  scryptWorkFactor,
+  x25519Stanza,
+} from './stanzas';
 
 /** A secret given when it is needed: from the environment, a file, a prompt, or the extension's secret storage. */
 export type SecretSource = () => Promise<string>;
@@ -170,6 +180,7 @@ export class AgeKeyring {
       return fileKey;
     }
     const x25519 = header.stanzas.filter((stanza) => stanza.type === 'X25519');
+    if (!x25519.every(isWellFormedX25519)) throw damaged(fileName, 'its age header is not valid');
     if (x25519.length === 0) {
       const types = [...new Set(header.stanzas.map((stanza) => stanza.type))].join(', ');
       throw new PulseError('wrong-key', `${fileName} is encrypted to keys of a kind Pulse Backup does not use (${types})`, { hint: 'decrypt it with the age command' });

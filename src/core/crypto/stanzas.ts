@@ -46,10 +46,15 @@ export function x25519Stanza(fileKey: Buffer, recipient: AgeRecipient): Stanza {
   return { type: 'X25519', args: [encodeBase64(share)], body: seal(x25519WrapKey(shared, share, recipient.publicKey), fileKey) };
 }
 
+/** An X25519 stanza as the spec has it: one argument, a 32-byte share, a 32-byte body (anything else is rejected, not skipped). */
+export function isWellFormedX25519(stanza: Stanza): boolean {
+  return stanza.args.length === 1 && decodeBase64(stanza.args[0])?.length === 32 && stanza.body.length === FILE_KEY_BYTES + 16;
+}
+
 /** The file key if this identity opens this X25519 stanza; undefined when it is someone else's. */
 export function openX25519Stanza(stanza: Stanza, identity: AgeIdentity): Buffer | undefined {
-  const share = stanza.args.length === 1 ? decodeBase64(stanza.args[0]) : undefined;
-  if (share === undefined || share.length !== 32 || stanza.body.length !== FILE_KEY_BYTES + 16) return undefined;
+  const share = isWellFormedX25519(stanza) ? decodeBase64(stanza.args[0]) : undefined;
+  if (share === undefined) return undefined;
   const shared = sharedSecret(identity.privateKey, publicKeyObject(share));
   if (shared === undefined) return undefined;
   return open(x25519WrapKey(shared, share, identity.recipient.publicKey), stanza.body);

@@ -33,6 +33,8 @@ export interface RemoteSet {
   lastWrittenAt?: string;
   /** `s3://…` of the set's folder. */
   url: string;
+  /** Its objects are encrypted: the set itself was (backup --encrypt), or only its remote copy (push --encrypt). */
+  encrypted: boolean;
   manifest?: RemoteManifest;
 }
 
@@ -82,6 +84,7 @@ async function describeSet(remote: Remote, id: string, objects: RemoteObject[], 
     createdAt: parseTimestamp(parsed.timestamp).toISOString(),
     purpose: 'backup' as const,
     url: remote.url(id),
+    encrypted: objects.some((object) => object.key.endsWith('.age')),
     ...lastWritten(objects),
   };
   const byName = new Map(objects.map((object) => [object.key.slice(object.key.lastIndexOf('/') + 1), object]));
@@ -115,6 +118,7 @@ async function describeSet(remote: Remote, id: string, objects: RemoteObject[], 
     files: manifest.offsite.stored,
     totalBytes: sum(manifest.offsite.stored),
     pushedAt: manifest.offsite.pushedAt,
+    encrypted: manifest.encryption !== undefined || manifest.offsite.encryption !== undefined,
     manifest,
   };
 }

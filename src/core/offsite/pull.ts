@@ -17,7 +17,8 @@ import { PulseError } from '../errors';
 import { syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { acquireFolderLock } from '../files/folderLock';
 import type { HashedFileWriter } from '../files/hashedFileWriter';
-import { commandLineOnly, hint, option } from '../hint';
+import { commandLineOnly, hint, option, setOption } from '../hint';
+import { loadCodec, type SetKeys } from '../codecs/codecs';
 import { listSets } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { manifestNameFor, parseSetId } from '../sets/naming';
@@ -38,6 +39,8 @@ export type PullProgress =
 export interface PullOptions extends RemoteConnection {
   folder: string;
   setId: string;
+  /** What decrypts a copy that only the remote holds encrypted (push --encrypt); asked for only then. */
+  keys?: () => Promise<SetKeys>;
   signal?: AbortSignal;
   onProgress?: (event: PullProgress) => void;
 }
@@ -50,6 +53,8 @@ export interface PullResult {
   durationMs: number;
   /** The same set was in the folder already: nothing was downloaded. */
   alreadyHere: boolean;
+  /** The remote copy was encrypted for the remote only, and decrypted on the way. */
+  decrypted: boolean;
 }
 
 export async function pullSet(options: PullOptions): Promise<PullResult> {
@@ -67,15 +72,15 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
     const bytes = remoteManifest.offsite.stored.reduce((sum, file) => sum + file.bytes, 0);
     await mkdir(options.folder, { recursive: true });
     const lock = await acquireFolderLock(options.folder, 'pull');
+    const result = { setId: options.setId, folder: options.folder, manifest, bytes };
     try {
-      if (await alreadyHere(options.folder, manifest))
-        return { setId: options.setId, folder: options.folder, manifest, bytes, durationMs: performance.now() - started, alreadyHere: true };
+      if (await alreadyHere(options.folder, manifest)) return { ...result, durationMs: performance.now() - started, alreadyHere: true, decrypted: false };
       await placeSet(remote, options, remoteManifest, manifest);
       await recordCopy(options.folder, remote, options.setId, remoteManifest, 'pulled');
+      return { ...result, durationMs: performance.now() - started, alreadyHere: false, decrypted: remoteManifest.offsite.encryption !== undefined };
     } finally {
       await lock.release();
     }
-    return { setId: options.setId, folder: options.folder, manifest, bytes, durationMs: performance.now() - started, alreadyHere: false };
   } finally {
     remote.s3.destroy();
   }
@@ -114,15 +119,23 @@ async function alreadyHere(folder: string, manifest: Manifest): Promise<boolean>
 async function placeSet(remote: Remote, options: PullOptions, remoteManifest: RemoteManifest, manifest: Manifest): Promise<void> {
   const writers: HashedFileWriter[] = [];
   let pendingManifest: PendingFile | undefined;
+  // A copy encrypted for the remote only is decrypted on the way, each file then checked against the set's own checksum.
+  const decoding = remoteManifest.offsite.encryption ? { codec: await loadCodec('age'), keys: await keysFor(options) } : undefined;
   try {
     for (const file of remoteManifest.offsite.stored) {
+      const own = manifest.files.find((candidate) => candidate.type === file.type);
+      if (!own)
+        throw new PulseError('invalid-manifest', `the manifest of ${remote.url(options.setId)} names ${file.name}, which is not one of the set's files`, {
+          hint: 'the copy is damaged: pull another set',
+        });
       options.onProgress?.({ kind: 'file-start', name: file.name, bytes: file.bytes });
       writers.push(
         await downloadFile(remote, {
           key: objectKey(remote.location, options.setId, file.name),
-          path: join(options.folder, file.name),
+          path: join(options.folder, decoding ? own.name : file.name),
           bytes: file.bytes,
           sha256: file.sha256,
+          ...(decoding ? { decoder: { transform: decoding.codec.decoder(file.name, decoding.keys), plain: { bytes: own.bytes, sha256: own.sha256 } } } : {}),
           signal: options.signal,
           onBytes: (received) => options.onProgress?.({ kind: 'file-progress', name: file.name, received, bytes: file.bytes }),
         }),
@@ -140,4 +153,13 @@ async function placeSet(remote: Remote, options: PullOptions, remoteManifest: Re
     if (options.signal?.aborted) throw new PulseError('cancelled', `pull of ${options.setId} cancelled`, { hint: 'nothing of it was left in the folder' });
     throw error;
   }
+}
+
+async function keysFor(options: PullOptions): Promise<SetKeys> {
+  if (!options.keys) {
+    throw new PulseError('key-missing', `the remote copy of ${options.setId} is encrypted`, {
+      hint: hint`give its passphrase (${setOption('passphrase')}) or ${option('identityFile')}`,
+    });
+  }
+  return options.keys();
 }

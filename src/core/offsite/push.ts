@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { PulseError } from '../errors';
 import { hint, run } from '../hint';
 import { findSet } from '../sets/listing';
-import { readManifest } from '../sets/manifest';
+import { loadCodec } from '../codecs/codecs';
+import type { Encryption } from '../crypto/keySources';
+import { readManifest, type Manifest, type ManifestFile } from '../sets/manifest';
 import { openRemote, type Remote, type RemoteConnection } from './client';
 import { readTextIfThere } from './listing';
 import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
-import { parseRemoteManifest, remoteManifestOf, sameStoredSet, type RemoteManifest, type StoredFile } from './remoteManifest';
+import { parseRemoteManifest, remoteManifestOf, type RemoteManifest, type StoredFile } from './remoteManifest';
 import { pruneRemoteSets, type RemotePruneResult } from './retention';
 import { uploadFile } from './transfer';
 import { abortAbandonedUploads } from './uploads';
@@ -32,6 +34,8 @@ export type PushProgress =
 export interface PushOptions extends RemoteConnection {
   folder: string;
   setId: string;
+  /** Encrypt the remote copy (the local set stays as it is): its files are stored as `….sql.age`. */
+  encryption?: Encryption;
   /** Remote retention once the copy is there: keep the newest N complete sets of the prefix. */
   keep?: number;
   signal?: AbortSignal;
@@ -46,6 +50,8 @@ export interface PushResult {
   durationMs: number;
   /** The same copy was there already: nothing was sent. */
   alreadyThere: boolean;
+  /** The copy is encrypted (the set itself, or only its remote copy). */
+  encrypted: boolean;
   /** Keys of abandoned multipart uploads that were aborted. */
   cleanedUploads: string[];
   retention?: RemotePruneResult;
@@ -70,22 +76,40 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
     options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(set.id) });
     const cleanedUploads = await abortAbandonedUploads(remote, set.id, options.signal);
     if (cleanedUploads.length > 0) options.onProgress?.({ kind: 'cleaned', keys: cleanedUploads });
-    const stored: StoredFile[] = manifest.files.map((file) => ({ type: file.type, name: file.name, bytes: file.bytes, sha256: file.sha256 }));
-    const remoteManifest = remoteManifestOf(manifest, stored, new Date());
-    const result = { setId: set.id, url: remote.url(set.id), bytes: stored.reduce((sum, file) => sum + file.bytes, 0), cleanedUploads };
+    if (options.encryption && manifest.encryption) {
+      throw new PulseError('usage', `the set ${set.id} is encrypted already`, { hint: 'push it as it is, without encrypting it again' });
+    }
+    const result = {
+      setId: set.id,
+      url: remote.url(set.id),
+      bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0),
+      cleanedUploads,
+      encrypted: Boolean(options.encryption ?? manifest.encryption),
+    };
     const existing = await existingCopy(remote, set.id, options.signal);
-    if (existing && !sameStoredSet(existing, remoteManifest)) {
-      throw new PulseError('offsite-set-conflict', `${remote.url(set.id)} already holds another set named ${set.id}`, {
+    if (existing && !sameSet(existing, manifest, options.encryption !== undefined)) {
+      const what = sameSet(existing, manifest, options.encryption === undefined) ? `this set ${options.encryption ? 'unencrypted' : 'encrypted'}` : `another set named ${set.id}`;
+      throw new PulseError('offsite-set-conflict', `${remote.url(set.id)} already holds ${what}`, {
         hint: 'it stays as it is; push to another prefix, or remove that copy first',
       });
     }
-    if (!existing) await sendSet(remote, options, stored, remoteManifest);
-    await recordCopy(options.folder, remote, set.id, existing ?? remoteManifest, 'pushed');
+    const copy = existing ?? (await sendSet(remote, options, manifest));
+    await recordCopy(options.folder, remote, set.id, copy, 'pushed');
     const retention = options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id });
     return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
   } finally {
     remote.s3.destroy();
   }
+}
+
+/** The copy holds this set (its own files, by size and SHA-256), stored the way asked (encrypted for the remote only, or not). */
+function sameSet(existing: RemoteManifest, manifest: Manifest, encryptedForRemote: boolean): boolean {
+  const key = (files: readonly ManifestFile[]) =>
+    files
+      .map((file) => `${file.name} ${file.bytes} ${file.sha256}`)
+      .sort()
+      .join('\n');
+  return key(existing.files) === key(manifest.files) && (existing.offsite.encryption !== undefined) === encryptedForRemote;
 }
 
 async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal): Promise<RemoteManifest | undefined> {
@@ -94,24 +118,30 @@ async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal)
   return text === undefined ? undefined : parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
 }
 
-async function sendSet(remote: Remote, options: PushOptions, stored: readonly StoredFile[], remoteManifest: RemoteManifest): Promise<void> {
+async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest): Promise<RemoteManifest> {
   const written: string[] = [];
+  const stored: StoredFile[] = [];
+  const encoding = options.encryption ? await loadCodec('age') : undefined;
   try {
-    for (const file of stored) {
-      const key = objectKey(remote.location, options.setId, file.name);
-      options.onProgress?.({ kind: 'file-start', name: file.name, bytes: file.bytes });
+    for (const file of manifest.files) {
+      const name = options.encryption ? `${file.name}.age` : file.name;
+      const key = objectKey(remote.location, options.setId, name);
+      options.onProgress?.({ kind: 'file-start', name, bytes: file.bytes });
       written.push(key);
-      await uploadFile(remote, {
+      const object = await uploadFile(remote, {
         key,
         path: join(options.folder, file.name),
         bytes: file.bytes,
         sha256: file.sha256,
+        ...(encoding && options.encryption ? { encoder: await encoding.encoder({ encryption: options.encryption }) } : {}),
         signal: options.signal,
-        onBytes: (sent) => options.onProgress?.({ kind: 'file-progress', name: file.name, sent, bytes: file.bytes }),
+        onBytes: (sent) => options.onProgress?.({ kind: 'file-progress', name, sent, bytes: file.bytes }),
       });
+      stored.push({ type: file.type, name, ...object });
       if (options.signal?.aborted) throw cancelled(options.setId);
-      options.onProgress?.({ kind: 'file-done', name: file.name, bytes: file.bytes });
+      options.onProgress?.({ kind: 'file-done', name, bytes: object.bytes });
     }
+    const remoteManifest = remoteManifestOf(manifest, stored, new Date(), options.encryption?.record);
     const key = manifestKey(remote.location, options.setId);
     options.onProgress?.({ kind: 'manifest', name: key.slice(key.lastIndexOf('/') + 1) });
     await remote.s3
@@ -121,6 +151,7 @@ async function sendSet(remote: Remote, options: PushOptions, stored: readonly St
       .catch((error: unknown) => {
         throw remote.failure(error, key);
       });
+    return remoteManifest;
   } catch (error) {
     // Nothing of a push that did not finish may stay: its uploads aborted, the objects it wrote removed (best effort: what a dead network keeps, the next push or prune cleans).
     await removeQuietly(remote, options.setId, written);

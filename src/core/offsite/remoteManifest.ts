@@ -8,6 +8,7 @@
 import { PulseError } from '../errors';
 import { parseManifest, type BackupFileType, type Manifest } from '../sets/manifest';
 import { PULSE_BACKUP_VERSION } from '../version';
+import type { EncryptionRecord } from '../crypto/keySources';
 
 export interface StoredFile {
   type: BackupFileType;
@@ -23,16 +24,23 @@ export interface OffsiteRecord {
   pushedBy: string;
   /** What is stored, one object per file of the set. */
   stored: StoredFile[];
+  /**
+   * Only the remote copy is encrypted (push --encrypt): each object is the
+   * set's file in the age format (`….sql.age`), and how it was encrypted.
+   * Absent: the objects are the set's files as they are (which may be
+   * encrypted themselves: the manifest's own `encryption`).
+   */
+  encryption?: EncryptionRecord;
 }
 
 export interface RemoteManifest extends Manifest {
   offsite: OffsiteRecord;
 }
 
-export function remoteManifestOf(manifest: Manifest, stored: StoredFile[], pushedAt: Date): RemoteManifest {
+export function remoteManifestOf(manifest: Manifest, stored: StoredFile[], pushedAt: Date, encryption?: EncryptionRecord): RemoteManifest {
   const own: Manifest & { offsite?: unknown } = { ...manifest };
   delete own.offsite;
-  return { ...own, offsite: { pushedAt: pushedAt.toISOString(), pushedBy: PULSE_BACKUP_VERSION, stored } };
+  return { ...own, offsite: { pushedAt: pushedAt.toISOString(), pushedBy: PULSE_BACKUP_VERSION, stored, ...(encryption ? { encryption } : {}) } };
 }
 
 /** The set's own manifest, as it was before it was pushed. */
@@ -56,14 +64,4 @@ export function parseRemoteManifest(text: string, where: string): RemoteManifest
     });
   }
   return manifest as RemoteManifest;
-}
-
-/** The same set: every stored object and every file of the set equal, by size and SHA-256. */
-export function sameStoredSet(first: RemoteManifest, second: RemoteManifest): boolean {
-  const key = (files: readonly { name: string; bytes: number; sha256: string }[]) =>
-    files
-      .map((file) => `${file.name} ${file.bytes} ${file.sha256}`)
-      .sort()
-      .join('\n');
-  return key(first.offsite.stored) === key(second.offsite.stored) && key(first.files) === key(second.files);
 }

@@ -75,6 +75,13 @@ export interface DumpReaderOptions {
    */
   keepEntry?(header: EntryHeader): boolean;
   /**
+   * Every line of SQL text as it goes past, in order: all but COPY rows and
+   * the `\.` line that ends them (a proof checks which statements a file
+   * holds besides its rows), with where it stands. The bytes are only valid
+   * during the call.
+   */
+  onSqlLine?(line: Buffer, place: SqlLinePlace): void;
+  /**
    * Count the rows of each COPY block (default true). A restore takes the
    * counts from the server instead; without counting, a COPY block is passed
    * over by searching for its end, not line by line.
@@ -109,6 +116,13 @@ export interface DigestTap {
   /** The dump's footer has gone past: every entry is complete. */
   end(): void;
 }
+
+/**
+ * Where a line of SQL text stands: before the first entry, inside a schema
+ * or data entry (or one `keepEntry` left out), after the footer, or a SET
+ * that pg_dump puts between entries, which belongs to none of them.
+ */
+export type SqlLinePlace = 'preamble' | 'schema' | 'data' | 'dropped' | 'footer' | 'setting';
 
 /** What one chunk of input produced for the two derived files. */
 export interface SplitOutput {
@@ -374,6 +388,10 @@ export class DumpReader {
 
   private consumeSqlLine(line: Buffer): void {
     const atTopLevel = this.isTopLevel();
+    if (this.callbacks.onSqlLine) {
+      const setting = atTopLevel && this.section !== 'preamble' && this.section !== 'footer' && isSessionSetting(line);
+      this.callbacks.onSqlLine(line, setting ? 'setting' : this.section);
+    }
     if (atTopLevel && isDashLine(line)) {
       // Copied: the caller may reuse the chunk's memory before the line is routed.
       this.heldDashLines.push(Buffer.from(line));
@@ -634,7 +652,8 @@ export function parseEntryHeader(line: string): EntryHeader | undefined {
   return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '', owner: match[5] ?? '' };
 }
 
-function isDataEntry(header: EntryHeader): boolean {
+/** Whether an entry belongs to the data part of a set (as `pg_dump --data-only` would select it). */
+export function isDataEntry(header: EntryHeader): boolean {
   if (DATA_ENTRY_TYPES.has(header.type)) return true;
   // COMMENT, ACL and SECURITY LABEL entries on a large object travel with it.
   return LARGE_OBJECT_NAME.test(header.name) && header.schema === '-';

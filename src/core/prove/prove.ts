@@ -11,35 +11,36 @@
  * The result is a ProofRecord, appended to the set's history.
  */
 import { hint, option } from '../hint';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import type pg from 'pg';
+import { openSession } from '../connection/session';
+import { basename, join } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
 import { findSet, type ListedSet } from '../sets/listing';
-import { type Manifest, type ManifestDigests } from '../sets/manifest';
+import { type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
 import { qualifiedName } from '../format';
-import { clientToolsFor, startPgTool, toolName, type ClientTools } from '../pg/run';
+import { clientToolsFor, type ClientTools } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
 import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
 import { planProof, rowFilesOf, schemaFilesOf, type ProofPathPlan } from './plan';
 import { PROOF_FORMAT_VERSION, type ProofDifference, type ProofPathName, type ProofPathResult, type ProofRecord } from './record';
-import { proofRestoreHint, proofSummary, rowsDifference, schemaDifference } from './words';
+import { proofSummary, rowsDifference, schemaDifference } from './words';
+import { loadSetFile, throwIfCancelled } from './psqlLoad';
 import { openReadSession, readFacts } from './readSession';
 import { readSchema, readTables, type ReadbackSession } from './readback';
+import { readPlannedFiles, type DataFileContent, type FileReading } from './fileReading';
+import { sameSchemaStatements } from './schemaStatements';
+import { planReadBack, readBackNote, type ReadBackPlan } from './dataOnlyLoad';
+import { rowChangers, tablesWithRows } from './dataOnlyCatalog';
 import { changedRows, digestsFromCompleteFile, schemaEntriesOf } from './setContent';
 import { ScratchControl } from './scratchDatabase';
 import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
 import { loadPlatform, platformSql } from '../supabase/platformCopy';
 import type { ContainerTools } from '../supabase/docker';
-import { onLines } from '../process/lines';
-import { redactText } from '../connection/redact';
-import { toolStartError } from '../process/toolProcess';
 import type { SchemaEntryDigest } from '../backup/dumpDigests';
 import type { SetKeys } from '../codecs/codecs';
-import { setFileStream, unlockSetFiles } from '../codecs/setFileReader';
-import { join } from 'node:path';
+import { unlockSetFiles } from '../codecs/setFileReader';
 
 export interface ProveOptions {
   folder: string;
@@ -73,7 +74,8 @@ export type ProveProgress =
   | { kind: 'path-start'; path: ProofPathName; database: string }
   | { kind: 'platform-loaded'; path: ProofPathName; refused: number }
   | { kind: 'loading'; path: ProofPathName; file: string }
-  | { kind: 'reading'; path: ProofPathName; tables: number }
+  /** `schema`: its schema is dumped too (schema then data may take the complete file's way's). */
+  | { kind: 'reading'; path: ProofPathName; tables: number; schema: boolean }
   | { kind: 'path-done'; path: ProofPathName; equal: boolean }
   | { kind: 'not-recorded'; reason: string };
 
@@ -93,8 +95,22 @@ interface ProofContext {
   control: ScratchControl;
   tools: ClientTools;
   platform: Buffer | undefined;
-  /** The files were checked against their sha256 by a verification newer than all of them: not read again for that. */
-  checkedAlready: boolean;
+  /** Each file the plan loads, read once (fileReading.ts) from the start of the proof. */
+  readings: ReadonlyMap<BackupFileType, Promise<FileReading>>;
+  /** With both ways: whether the complete way's schema read back equal, once it has (false when it could not). */
+  completeSchemaEqual: Settleable<boolean> | undefined;
+}
+
+/** A promise its holder settles once; later calls do nothing. */
+interface Settleable<T> {
+  promise: Promise<T>;
+  settle(value: T): void;
+}
+
+function settleable<T>(): Settleable<T> {
+  let settle!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (settle = resolve));
+  return { promise, settle };
 }
 
 /** Differences of one kind kept per path: the first few say enough, the count says the rest. */
@@ -135,6 +151,11 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     options.onProgress?.({ kind: 'swept', ...swept });
     for (const kept of swept.kept) notes.push(`a scratch database a killed proof left, ${kept.name}, could not be dropped (${kept.why}): drop it as its owner`);
     const server = parseServerVersionNum(await control.serverVersionNum());
+    // Tools inside a container read the files from stdin (clientToolsFor gives them that container).
+    const plan = planProof(set, options.folder, digests, { viaStdin: options.container !== undefined, paths: options.paths });
+    // Copying template0 is the slow part of a scratch database: it goes on while the tools are found and the platform is read.
+    const databases = new Map(plan.paths.map((path) => [path.path, control.create(path.path, digests.settings.clientEncoding)] as const));
+    for (const pending of databases.values()) pending.catch(() => undefined);
     const preferMajor = pgDumpMajor(set.manifest);
     const tools = await clientToolsFor(server, { env: options.env, pgBinDir: options.pgBinDir, container: options.container, preferMajor, signal: options.signal });
     if (preferMajor !== undefined && tools.pgDump.version.major !== preferMajor) {
@@ -143,12 +164,13 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
       );
     }
     const platform = profile === 'supabase' ? await platformSql({ target: options.target, tools, env: options.env, signal: options.signal }) : undefined;
-    const plan = planProof(set, options.folder, digests, { viaStdin: tools.container !== undefined, paths: options.paths });
     // A verification newer than every file of the set vouches for their sha256; otherwise they are hashed while they load.
     const verified = await recentVerification(options.folder, set);
     const checkedAlready = verified?.groups.find((group) => group.name === 'post-backup')?.checks.find((check) => check.id === 'checksums')?.status === 'pass';
-    const context: ProofContext = { options, set, digests, profile, control, tools, platform, checkedAlready };
-    outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path)));
+    const readings = readPlannedFiles(plan, { sha256: !checkedAlready, clientEncoding: digests.settings.clientEncoding, signal: options.signal, keys: options.keys });
+    const bothWays = plan.paths.length > 1;
+    const context: ProofContext = { options, set, digests, profile, control, tools, platform, readings, completeSchemaEqual: bothWays ? settleable() : undefined };
+    outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path, databases.get(path.path)!)));
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
     throw toPulseError(error);
@@ -192,13 +214,17 @@ function pgDumpMajor(manifest: Manifest | undefined): number | undefined {
   return major === undefined ? undefined : Number(major);
 }
 
-/** One way of restoring, into a scratch database of its own, read back and compared. */
-async function provePath(context: ProofContext, path: ProofPathPlan): Promise<PathOutcome> {
+/** One way of restoring, into the scratch database of its own (`created`: being made), read back and compared. */
+async function provePath(context: ProofContext, path: ProofPathPlan, created: Promise<string>): Promise<PathOutcome> {
   const { options, digests, control, tools } = context;
   const started = performance.now();
-  const database = await control.create(path.path, digests.settings.clientEncoding);
+  const database = await created;
   options.onProgress?.({ kind: 'path-start', path: path.path, database });
   const target = control.targetFor(database);
+  // Connected while the files load: the read-back (and, before the data file, the question of which tables hold rows) starts at once.
+  const connected = openSession(target, options.signal ? { signal: options.signal } : {});
+  connected.catch(() => undefined);
+  let connectionHandedOver = false;
   const notes: string[] = [];
   const differences: ProofDifference[] = [];
   const result: ProofPathResult = {
@@ -227,20 +253,23 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
         );
       }
     }
-    // The files are checked against their recorded sha256 while psql reads them.
-    const checksums = path.loads.map((load) => (load.sha256 && !context.checkedAlready ? sha256Of(load.file, options.signal) : Promise.resolve(undefined)));
-    for (const pending of checksums) pending.catch(() => undefined);
+    let rowsBeforeData: DataLoadRows['rowsBeforeData'] | undefined;
     for (const load of path.loads) {
+      // A data-only load into tables that already hold rows adds to them: which do is asked first.
+      if (load.type === 'data') rowsBeforeData = await tablesWithRows(await connected, digests.tables);
       options.onProgress?.({ kind: 'loading', path: path.path, file: load.file });
-      const failure = await loadFile(tools, target, options, load);
+      const failure = await loadSetFile(tools, target, options, load);
       if (failure) {
         differences.push({ path: path.path, kind: 'restore', object: `${load.type} file`, detail: failure });
         return finish();
       }
     }
     result.restored = true;
-    for (const [index, load] of path.loads.entries()) {
-      const sha256 = await checksums[index];
+    let dataFile: DataFileContent | undefined;
+    for (const load of path.loads) {
+      const reading = (await context.readings.get(load.type)) ?? {};
+      dataFile ??= reading.data;
+      const sha256 = reading.sha256;
       if (sha256 !== undefined && load.sha256 && sha256 !== load.sha256.toLowerCase()) {
         differences.push({
           path: path.path,
@@ -250,29 +279,67 @@ async function provePath(context: ProofContext, path: ProofPathPlan): Promise<Pa
         });
       }
     }
-    await compareReadBack(context, path, target, result, differences);
+    const dataLoad = dataFile && rowsBeforeData ? { file: dataFile, rowsBeforeData, sameSchemaStatements: await schemaFileRunsComplete(context) } : undefined;
+    connectionHandedOver = true;
+    const note = await compareReadBack(context, path, { target, connected }, result, differences, dataLoad);
+    if (note) notes.push(note);
   } catch (error) {
     if (options.signal?.aborted) throw error;
     throw toPulseError(error);
   } finally {
+    if (path.path === 'complete') context.completeSchemaEqual?.settle(false);
+    if (!connectionHandedOver) await connected.then((client) => client.end()).catch(() => undefined);
     await control.drop(database).catch(() => undefined);
   }
   return finish();
 }
 
-/** Reads the scratch database back in one snapshot and compares it with the set's digests. */
-async function compareReadBack(context: ProofContext, path: ProofPathPlan, target: ConnectionTarget, result: ProofPathResult, differences: ProofDifference[]): Promise<void> {
+/** Whether the schema file runs the complete file's schema statements, one for one (schemaStatements.ts). */
+async function schemaFileRunsComplete(context: ProofContext): Promise<boolean> {
+  const [schemaFile, completeFile] = await Promise.all([context.readings.get('schema'), context.readings.get('complete')]);
+  return schemaFile?.schema !== undefined && completeFile?.schema !== undefined && sameSchemaStatements(schemaFile.schema, completeFile.schema);
+}
+
+/** A scratch database, and the session to it opened while its files loaded (the read-back's from then on, closed with it). */
+interface ScratchSession {
+  target: ConnectionTarget;
+  connected: Promise<pg.Client>;
+}
+
+/**
+ * What a schema-then-data proof knows of its data-only load besides the
+ * database: the data file's content, which tables held rows before it, and
+ * whether the schema file runs the complete file's schema statements.
+ */
+interface DataLoadRows {
+  file: DataFileContent;
+  rowsBeforeData: ReadonlySet<string> | { unknown: string };
+  sameSchemaStatements: boolean;
+}
+
+/**
+ * Reads the scratch database back in one snapshot and compares it with the
+ * set's digests; after a data-only load, only the tables whose rows could
+ * differ from the data file's (dataOnlyLoad.ts), and the note that says so.
+ */
+async function compareReadBack(
+  context: ProofContext,
+  path: ProofPathPlan,
+  scratch: ScratchSession,
+  result: ProofPathResult,
+  differences: ProofDifference[],
+  dataLoad: DataLoadRows | undefined,
+): Promise<string | undefined> {
   const { options, digests, set } = context;
   const add = (kind: ProofDifference['kind'], object: string, detail: string) => {
     if (differences.filter((difference) => difference.kind === kind).length < MAX_DIFFERENCES_PER_KIND) differences.push({ path: path.path, kind, object, detail });
   };
-  const { facts, read, schema, tables } = await readScratch(context, path, target);
-  const comparisons = compareTables(
-    digests,
-    tables.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest })),
-    read.unreadable,
-  );
+  const { target } = scratch;
+  const { facts, read, schema, tables, byFile, plan, schemaFromComplete } = await readScratch(context, path, scratch, dataLoad);
+  const readBack = tables.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest }));
+  const comparisons = compareTables(digests, [...readBack, ...byFile], read.unreadable);
   result.tables = comparisons.filter((comparison) => comparison.state === 'same').length;
+  result.tablesReadBack = readBack.length;
   result.rows = comparisons.reduce((sum, comparison) => sum + (comparison.state === 'same' ? comparison.now.rows : 0), 0);
   const different = comparisons.filter((comparison) => comparison.state === 'different');
   for (const comparison of comparisons) {
@@ -298,23 +365,58 @@ async function compareReadBack(context: ProofContext, path: ProofPathPlan, targe
   if (set.manifest && facts.largeObjects !== set.manifest.largeObjects) {
     add('large-objects', 'large objects', `expected ${set.manifest.largeObjects}, found ${facts.largeObjects}`);
   }
+  return plan ? readBackNote(plan, digests.tables.length, schemaFromComplete) : undefined;
 }
 
-/** Everything of a scratch database the comparison needs, in one snapshot: facts, schema, rows. */
-async function readScratch(context: ProofContext, path: ProofPathPlan, target: ConnectionTarget) {
+/**
+ * Everything of a scratch database the comparison needs, in one snapshot:
+ * facts, schema, rows — after a data-only load, the rows of the tables the
+ * plan reads (and the plan, from the catalog and the data file).
+ */
+async function readScratch(context: ProofContext, path: ProofPathPlan, { target, connected }: ScratchSession, dataLoad: DataLoadRows | undefined) {
   const { options, digests, tools } = context;
-  const session = await openReadSession(target, { signal: options.signal });
+  const session = await openReadSession(target, { connected, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const facts = await readFacts(session.client, { tables: digests.tables, sequences: digests.sequences, platform: context.profile === 'supabase' });
     const read = readableTables(digests, facts);
+    let plan: ReadBackPlan | undefined;
+    if (dataLoad) {
+      const { statements } = dataLoad.file;
+      const changers = await rowChangers(session.client, { tables: digests.tables, replica: statements.replicaBeforeRows, refreshes: statements.refreshes > 0 });
+      plan = planReadBack(digests.tables, { ...dataLoad, changers });
+    }
+    // The data file's rows stand for a table's only where it is there with the set's columns.
+    const known = new Map((plan && !plan.every ? plan.byFile : []).map((table) => [qualifiedName(table.schema, table.name), table]));
+    const byFile = read.read.flatMap((table) => known.get(qualifiedName(table.schema, table.name)) ?? []);
+    const toRead = read.read.filter((table) => !known.has(qualifiedName(table.schema, table.name)));
     const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
     const reader: ReadbackSession = { target, tools, env: options.env, snapshotId: session.snapshotId, signal: options.signal };
-    options.onProgress?.({ kind: 'reading', path: path.path, tables: read.read.length });
-    const [schema, tables] = await Promise.all([readSchema(reader, keep), readTables(reader, read.read, digests.settings)]);
-    return { facts, read, schema, tables };
+    const fromComplete = schemaOfComplete(context, dataLoad, plan);
+    void fromComplete.then((same) => options.onProgress?.({ kind: 'reading', path: path.path, tables: toRead.length, schema: !same }));
+    const schema = fromComplete.then(async (same) => {
+      if (same) return { digest: digests.schema.digest, entries: [] };
+      const dumped = await readSchema(reader, keep);
+      if (path.path === 'complete') context.completeSchemaEqual?.settle(dumped.digest === digests.schema.digest);
+      return dumped;
+    });
+    const [schemaRead, tables, schemaFromComplete] = await Promise.all([schema, readTables(reader, toRead, digests.settings), fromComplete]);
+    return { facts, read, schema: schemaRead, tables, byFile, plan, schemaFromComplete };
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Whether a data-only load's schema is the complete way's, which read back
+ * equal, so that it need not be dumped again: the schema file runs the
+ * complete file's schema statements one for one, the data file changes no
+ * schema object, and nothing ran during its load that could (the read-back
+ * plan found no trigger or function that fires, and no statement of another
+ * kind). Waits for the complete way's comparison.
+ */
+async function schemaOfComplete(context: ProofContext, dataLoad: DataLoadRows | undefined, plan: ReadBackPlan | undefined): Promise<boolean> {
+  if (!dataLoad || !plan || plan.every || !dataLoad.sameSchemaStatements || dataLoad.file.statements.changesSchema || !context.completeSchemaEqual) return false;
+  return context.completeSchemaEqual.promise;
 }
 
 /**
@@ -344,47 +446,4 @@ async function explainSchema(
   }
   if (reference === undefined) return 'its digest differs from the one the backup recorded';
   return `${schemaDifference(compareSchemaEntries(reference, observed))}${note}`;
-}
-
-/** Loads one of the set's files with psql; undefined when it loaded, else psql's first error in one line. */
-async function loadFile(tools: ClientTools, target: ConnectionTarget, options: ProveOptions, load: ProofPathPlan['loads'][number]): Promise<string | undefined> {
-  const psql = startPgTool(tools, 'psql', target, load.args, { env: options.env, stdin: load.viaStdin ? 'pipe' : 'ignore', stdout: 'ignore', signal: options.signal });
-  const stderr: string[] = [];
-  onLines(psql.stderr, (line) => {
-    if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
-  });
-  let unreadable: string | undefined;
-  if (load.viaStdin && psql.stdin) {
-    // Decrypted on the way, for an encrypted file: psql reads SQL only.
-    const input = setFileStream(load.file, { keys: options.keys });
-    input.on('error', (error: Error) => {
-      unreadable = toPulseError(error).message;
-      psql.kill('SIGKILL');
-    });
-    psql.stdin.on('error', () => undefined);
-    input.pipe(psql.stdin);
-  }
-  const exit = await psql.exited;
-  throwIfCancelled(options.signal);
-  if (unreadable !== undefined) return `cannot be read: ${unreadable}`;
-  if (exit.startError) throw toolStartError(exit.startError, toolName(tools, 'psql'));
-  if (exit.exitCode === 0) return undefined;
-  const errorIndex = stderr.findIndex((line) => /ERROR:|FATAL:/.test(line));
-  if (errorIndex < 0) return `psql ended with ${String(exit.signal ?? exit.exitCode)}${stderr.length > 0 ? `: ${stderr[stderr.length - 1]}` : ''}`;
-  const line = stderr[errorIndex];
-  const location = /^psql:(.*?):(\d+):/.exec(line);
-  const message = line.replace(/^psql:.*?:\d+:\s*/, '').replace(/^(ERROR|FATAL):\s*/, '');
-  const detail = stderr.slice(errorIndex + 1).find((candidate) => candidate.startsWith('DETAIL:'));
-  const where = location ? ` (line ${location[2]} of ${basename(load.file)})` : '';
-  return `does not restore: ${message}${where}; ${proofRestoreHint(message, detail)}`;
-}
-
-async function sha256Of(file: string, signal: AbortSignal | undefined): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
 }

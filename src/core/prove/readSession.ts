@@ -24,11 +24,19 @@ export interface ReadSession {
   close(): Promise<void>;
 }
 
-/** Opens the session and its snapshot; a lock another session holds is waited for at most `lockTimeoutSeconds`. */
-export async function openReadSession(target: ConnectionTarget, options: { lockTimeoutSeconds?: number; signal?: AbortSignal } = {}): Promise<ReadSession> {
+/**
+ * Opens the session and its snapshot; a lock another session holds is
+ * waited for at most `lockTimeoutSeconds`. `connected` is a session to the
+ * same database opened beforehand (a proof connects while its files load),
+ * which becomes this one and closes with it.
+ */
+export async function openReadSession(
+  target: ConnectionTarget,
+  options: { lockTimeoutSeconds?: number; signal?: AbortSignal; connected?: Promise<pg.Client> } = {},
+): Promise<ReadSession> {
   let client: pg.Client;
   try {
-    client = await openSession(target, options.signal ? { signal: options.signal } : {});
+    client = await (options.connected ?? openSession(target, options.signal ? { signal: options.signal } : {}));
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
     throw error;

@@ -2,7 +2,7 @@
 import { commandLineWords } from '../commandLineWords';
 import { wordHint } from '../hint';
 import { formatCount, formatDuration } from '../format';
-import type { ProofDifference, ProofPathName, ProofRecord } from './record';
+import type { ProofDifference, ProofPathName, ProofPathResult, ProofRecord } from './record';
 import type { EntryChange } from './compare';
 import type { RowChanges } from './rowDetail';
 import { restoreHint } from '../restore/failures';
@@ -54,7 +54,9 @@ export function proofOutcomeLines(record: ProofRecord): string[] {
   const summary = record.summary.charAt(0).toUpperCase() + record.summary.slice(1);
   const lines = [`${summary} (${formatDuration(record.durationMs)})`];
   for (const path of record.paths) {
-    const what = path.restored ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}` : 'did not restore';
+    const what = path.restored
+      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal${readBackWords(path)}; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
+      : 'did not restore';
     lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
   }
   if (record.differences.length > 0) {
@@ -64,6 +66,23 @@ export function proofOutcomeLines(record: ProofRecord): string[] {
   for (const note of record.notes) lines.push(`Note: ${note}`);
   lines.push(`Scratch databases on ${record.server.user}@${record.server.host}:${record.server.port}, dropped again.`);
   return lines;
+}
+
+/** " (0 of them read back, the rest by the data file's digests)" for a way that read back fewer tables than it found equal; "" otherwise. */
+function readBackWords(path: ProofPathResult): string {
+  if (path.tablesReadBack === undefined || path.tablesReadBack >= path.tables) return '';
+  return ` (${formatCount(path.tablesReadBack)} of them read back, the rest by the data file's digests)`;
+}
+
+/** Whether a way of the proof read every table of the set back (the complete file's does; schema then data only those that could differ). */
+export function readEveryTableBack(record: Pick<ProofRecord, 'paths' | 'tables'>): boolean {
+  return record.paths.some((path) => path.restored && (path.tablesReadBack === undefined || path.tablesReadBack >= record.tables));
+}
+
+/** What a way reads back, as its progress line says it: "reading 16 tables and the schema back", "nothing to read back". */
+export function readingWords(tables: number, schema: boolean): string {
+  const what = [...(tables > 0 ? [plural(tables, 'table')] : []), ...(schema ? ['the schema'] : [])];
+  return what.length > 0 ? `reading ${what.join(' and ')} back` : "nothing to read back (the data file's rows and the complete file's schema stand)";
 }
 
 /** "table public.users", "function public.f()": an entry as a person calls it. */

@@ -15,7 +15,7 @@ import { findSet, listSets, type ListedSet } from '../sets/listing';
 import { describeProtection } from '../retention/retention';
 import { DEFAULT_POLICY, type RetentionPolicy } from '../retention/policy';
 import { SET_STATE_WORDS, setStateOf } from '../sets/state';
-import type { Manifest } from '../sets/manifest';
+import { safetySetOccasion, type Manifest } from '../sets/manifest';
 import { PULSE_BACKUP_VERSION } from '../version';
 import { describeFiles, readDumpHeader, readPermissions, type DumpHeader } from './files';
 import { buildHistory } from './history';
@@ -107,7 +107,7 @@ export async function buildReport(options: BuildReportOptions): Promise<BackupRe
       statusText: SET_STATUS_TEXT[set.status],
       problems: set.problems,
       purpose: set.purpose,
-      purposeText: set.purpose === 'safety' ? 'safety backup, taken automatically before a restore' : 'backup',
+      purposeText: set.purpose === 'safety' ? `safety backup, taken automatically ${safetySetOccasion(set.manifest)}` : 'backup',
       pinned: set.pinned,
       hasManifest: set.hasManifest,
       hasHistory: set.hasHistory,

@@ -5,10 +5,10 @@
  * Content-Security-Policy forbids scripts and remote loads, so a table
  * named <script> can only ever be text.
  */
-import { element, escapeHtml, renderContent } from '../markup';
+import { formatReportDate } from '../format';
+import { element, escapeHtml, htmlPage, renderContent } from '../markup';
 import type { BackupReport } from './types';
 import { attentionList, badge, code, plainCommandBlock, reportSections, sectionNav, statusTone } from './sections';
-import { formatReportDate } from './text';
 
 export { escapeHtml };
 
@@ -28,22 +28,13 @@ export function renderReportHtml(report: BackupReport): string {
     sectionNav(),
     ...reportSections(report, { numbered: true, commandBlock: plainCommandBlock }),
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
+  return htmlPage({
     // Defence in depth: even a value that escaped escaping could not run or load anything.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light dark">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    `<body>${renderContent(h('main', {}, body))}</body>`,
-    '</html>',
-    '',
-  ].join('\n');
+    csp: "default-src 'none'; style-src 'unsafe-inline'",
+    title,
+    head: ['<meta name="color-scheme" content="light dark">', `<style>${STYLE}</style>`],
+    body: renderContent(h('main', {}, body)),
+  });
 }
 
 const STYLE = `

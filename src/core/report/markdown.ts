@@ -4,45 +4,30 @@
  * Markdown renderer, so a table called <script> stays text); other values
  * are escaped; commands go into fenced blocks a person can copy.
  */
-import { formatBytes, formatCount, formatDuration } from '../format';
+import { formatBytes, formatCount, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
 import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
-import {
-  REPORT_SECTIONS,
-  capitalise,
-  capitaliseRich,
-  formatOptionalBytes,
-  formatOptionalDuration,
-  formatReportDate,
-  formatRows,
-  readableBy,
-  schemaGroupTotals,
-  schemaTotals,
-  yesNo,
-} from './text';
+import { REPORT_SECTION_KEYS, capitalise, capitaliseRich, readableBy, recordedInHistory, schemaGroupTotals, schemaSummary, sectionTitle, yesNo } from './text';
+import type { ReportSectionKey } from './text';
 
 export function renderReportMarkdown(report: BackupReport): string {
   const blocks: string[] = [
     `# Backup set ${code(report.set.id)}`,
     `Summary generated ${text(formatReportDate(report.generatedAt))} by ${text(report.generatedBy)}.`,
     ...attention(report),
-    overview(report),
-    database(report),
-    warnings(report),
-    restore(report),
-    schema(report),
-    verification(report),
-    history(report),
-    security(report),
+    ...REPORT_SECTION_KEYS.map((key) => [`## ${sectionTitle(key, true)}`, ...SECTIONS[key](report)].join('\n\n')),
   ];
-  return `${blocks.filter((block) => block !== '').join('\n\n')}\n`;
+  return `${blocks.join('\n\n')}\n`;
 }
+
+/** Each section's blocks under its heading. */
+const SECTIONS: Record<ReportSectionKey, (report: BackupReport) => string[]> = { overview, database, warnings, restore, schema, verification, history, security };
 
 function attention(report: BackupReport): string[] {
   if (report.attention.length === 0) return [];
   return [report.attention.map((item) => `> **${item.level === 'warn' ? 'Warning' : 'Note'}:** ${rich(item.text)}`).join('\n>\n')];
 }
 
-function overview(report: BackupReport): string {
+function overview(report: BackupReport): string[] {
   const { set, overview: section } = report;
   const facts = table(
     ['Item', 'Value'],
@@ -73,10 +58,10 @@ function overview(report: BackupReport): string {
               (event.protected.length > 0 ? `. Kept: ${event.protected.map((entry) => `${code(entry.id)} (${text(entry.reasonText)})`).join(', ')}` : ''),
           ),
         );
-  return [heading(2, 'overview'), facts, '### Files', files, '### Retention when this set was made', retention].join('\n\n');
+  return [facts, '### Files', files, '### Retention when this set was made', retention];
 }
 
-function database(report: BackupReport): string {
+function database(report: BackupReport): string[] {
   const section = report.database;
   const rows: string[][] = [
     ['PostgreSQL version', section.serverVersion ? text(section.serverVersion) + (section.serverVersionSource === 'dump header' ? ' (from the dump header)' : '') : 'not recorded'],
@@ -87,12 +72,12 @@ function database(report: BackupReport): string {
     ['pg_dump', section.pgDumpVersion ? text(section.pgDumpVersion) + (section.pgDumpPath ? ` (${code(section.pgDumpPath)})` : '') : 'not recorded'],
     ['Made with', section.pulseBackupVersion ? `pulse-backup ${text(section.pulseBackupVersion)}` : 'the old backup script'],
   ];
-  return [heading(2, 'database'), table(['Item', 'Value'], rows), ...(section.note ? [text(section.note)] : [])].join('\n\n');
+  return [table(['Item', 'Value'], rows), ...(section.note ? [text(section.note)] : [])];
 }
 
-function warnings(report: BackupReport): string {
+function warnings(report: BackupReport): string[] {
   const section = report.warnings;
-  const blocks = [heading(2, 'warnings'), rich(section.summary)];
+  const blocks = [rich(section.summary)];
   if (section.foreignKeyCycles.length > 0) {
     blocks.push('### Circular foreign keys', list(section.foreignKeyCycles.map((cycle) => code(cycle.text))));
     blocks.push(...section.meaning.map(rich));
@@ -106,33 +91,29 @@ function warnings(report: BackupReport): string {
       section.pgDumpStderr.length === 0 ? 'pg_dump printed nothing on stderr while making this set.' : fence(section.pgDumpStderr.join('\n'), 'text'),
     );
   }
-  return blocks.join('\n\n');
+  return blocks;
 }
 
-function restore(report: BackupReport): string {
+function restore(report: BackupReport): string[] {
   const section = report.restore;
-  const blocks = [heading(2, 'restore'), `Set the target database first (the psql commands read ${code(`$${section.targetVariable}`)}):`, fence(section.targetExample, 'sh')];
+  const blocks = [`Set the target database first (the psql commands read ${code(`$${section.targetVariable}`)}):`, fence(section.targetExample, 'sh')];
   for (const option of section.options) {
     blocks.push(`### ${text(option.title)}`, rich(option.description));
     if (!option.available) blocks.push(`**The file this needs is missing** (${code(option.file)}).`);
     blocks.push(...command(option.pulseBackup), ...option.psql.flatMap(command));
   }
   blocks.push('### Notes', list(section.notes.map(rich)));
-  return blocks.join('\n\n');
+  return blocks;
 }
 
 function command(entry: ReportCommand): string[] {
   return [`${capitalise(text(entry.title))}:`, fence(entry.command, 'sh')];
 }
 
-function schema(report: BackupReport): string {
+function schema(report: BackupReport): string[] {
   const section = report.schema;
-  const blocks = [heading(2, 'schema')];
-  if (!section.recorded) {
-    blocks.push(text(section.note ?? 'Not recorded.'));
-    return blocks.join('\n\n');
-  }
-  blocks.push(`${text(schemaTotals(section))}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`);
+  if (!section.recorded) return [text(section.note ?? 'Not recorded.')];
+  const blocks = [text(schemaSummary(section))];
   if (section.note) blocks.push(text(section.note));
   const profile = section.profile;
   if (profile) {
@@ -167,10 +148,10 @@ function schema(report: BackupReport): string {
       ),
     );
   }
-  return blocks.join('\n\n');
+  return blocks;
 }
 
-function verification(report: BackupReport): string {
+function verification(report: BackupReport): string[] {
   const section = report.verification;
   const run = (title: string, entry: ReportVerificationRun | null): string[] => {
     if (!entry) return [`### ${title}`, rich(capitaliseRich(section.notVerified))];
@@ -186,12 +167,11 @@ function verification(report: BackupReport): string {
     ];
   };
   return [
-    heading(2, 'verification'),
     ...run('After the backup', section.postBackup),
     ...run('Before a restore', section.preRestore),
-    `${formatCount(section.runs)} verification run${section.runs === 1 ? '' : 's'} recorded in this set's history.`,
+    recordedInHistory(section.runs, 'verification run'),
     ...proofBlocks(section.proof),
-  ].join('\n\n');
+  ];
 }
 
 function proofBlocks(data: ReportProofSection): string[] {
@@ -213,11 +193,11 @@ function proofBlocks(data: ReportProofSection): string[] {
     ),
     ...(proof.differences.length > 0 ? [proof.differences.map((difference) => `- ${text(difference)}`).join('\n')] : []),
     ...proof.notes.map((note) => text(note)),
-    `${formatCount(data.runs)} proof${data.runs === 1 ? '' : 's'} recorded in this set's history.`,
+    recordedInHistory(data.runs, 'proof'),
   ];
 }
 
-function history(report: BackupReport): string {
+function history(report: BackupReport): string[] {
   const section = report.history;
   const sets = table(
     ['Set', 'Created', 'Size', 'Status', 'Pinned'],
@@ -231,7 +211,6 @@ function history(report: BackupReport): string {
     ['left', 'left', 'right', 'left', 'left'],
   );
   return [
-    heading(2, 'history'),
     `Sets in the folder, newest first:`,
     sets,
     '### Retention',
@@ -239,13 +218,12 @@ function history(report: BackupReport): string {
     text(section.retention.summary),
     '### Pinned sets',
     section.pinned.length === 0 ? 'No set is pinned.' : list(section.pinned.map(code)),
-  ].join('\n\n');
+  ];
 }
 
-function security(report: BackupReport): string {
+function security(report: BackupReport): string[] {
   const section = report.security;
   const blocks = [
-    heading(2, 'security'),
     `Backups folder: ${code(section.folder)}`,
     '### Git',
     text(section.git.summary) + (section.git.trackedFiles.length > 0 ? ` Tracked: ${section.git.trackedFiles.map(code).join(', ')}.` : ''),
@@ -268,16 +246,11 @@ function security(report: BackupReport): string {
   if (section.permissionFix) blocks.push('Only the owner should read them:', fence(section.permissionFix, 'sh'));
   blocks.push('### Encryption', text(section.encryption.summary), list(section.encryption.advice.map(rich)));
   blocks.push('### Notes', list(section.notes.map(rich)));
-  return blocks.join('\n\n');
+  return blocks;
 }
 
 // ---------------------------------------------------------------------------
 // Markdown pieces
-
-function heading(level: number, section: keyof typeof REPORT_SECTIONS): string {
-  const order = Object.keys(REPORT_SECTIONS).indexOf(section) + 1;
-  return `${'#'.repeat(level)} ${order}. ${REPORT_SECTIONS[section].title}`;
-}
 
 /**
  * Escapes text for Markdown: the characters that start emphasis, links,

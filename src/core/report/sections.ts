@@ -5,22 +5,11 @@
  * buttons to commands and its own page around them. Every value goes
  * through the escaping builder of markup.ts.
  */
-import { formatBytes, formatCount, formatDuration } from '../format';
+import { formatBytes, formatCount, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
 import { Markup, element, type Content } from '../markup';
 import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
-import {
-  REPORT_SECTIONS,
-  capitalise,
-  capitaliseRich,
-  formatOptionalBytes,
-  formatOptionalDuration,
-  formatReportDate,
-  formatRows,
-  readableBy,
-  schemaGroupTotals,
-  schemaTotals,
-  yesNo,
-} from './text';
+import { REPORT_SECTIONS, REPORT_SECTION_KEYS, capitalise, capitaliseRich, readableBy, recordedInHistory, schemaGroupTotals, schemaSummary, sectionTitle, yesNo } from './text';
+import type { ReportSectionKey } from './text';
 
 const h = element;
 type Html = Markup;
@@ -38,7 +27,7 @@ export interface SectionStyle {
    * heading stays, a click opens it), false open but foldable; without it,
    * a plain section (a document to print).
    */
-  folded?(key: keyof typeof REPORT_SECTIONS): boolean;
+  folded?(key: ReportSectionKey): boolean;
 }
 
 /** A command as preformatted text, its title above: for pages without scripts. */
@@ -49,8 +38,12 @@ export function plainCommandBlock(text: string, title?: string): Content {
 
 /** The eight sections, in the report's order. */
 export function reportSections(report: BackupReport, style: SectionStyle): Markup[] {
-  return [overview, database, warnings, restore, schema, verification, history, security].map((build) => build(report, style));
+  return REPORT_SECTION_KEYS.map((key) => section(style, key, SECTIONS[key](report, style)));
 }
+
+/** Each section's content under its heading. */
+type SectionContent = (report: BackupReport, style: SectionStyle) => Content[];
+const SECTIONS: Record<ReportSectionKey, SectionContent> = { overview, database, warnings, restore, schema, verification, history, security };
 
 /** The few things to act on, or nothing. */
 export function attentionList(report: BackupReport): Content {
@@ -91,19 +84,16 @@ export function rich(value: RichText): Content {
   return value.map((part) => (typeof part === 'string' ? part : code(part.code)));
 }
 
-function section(style: SectionStyle, key: keyof typeof REPORT_SECTIONS, ...children: Content[]): Html {
-  const info = REPORT_SECTIONS[key];
-  const order = Object.keys(REPORT_SECTIONS).indexOf(key) + 1;
-  const heading = h('h2', {}, style.numbered ? `${order}. ${info.title}` : info.title);
-  if (!style.folded) return h('section', { id: info.id }, heading, ...children);
-  return h('section', { id: info.id }, h('details', style.folded(key) ? {} : { open: 'open' }, h('summary', {}, heading), ...children));
+function section(style: SectionStyle, key: ReportSectionKey, content: Content[]): Html {
+  const id = REPORT_SECTIONS[key].id;
+  const heading = h('h2', {}, sectionTitle(key, style.numbered));
+  if (!style.folded) return h('section', { id }, heading, ...content);
+  return h('section', { id }, h('details', style.folded(key) ? {} : { open: 'open' }, h('summary', {}, heading), ...content));
 }
 
-function overview(report: BackupReport, style: SectionStyle): Html {
+function overview(report: BackupReport): Content[] {
   const { set, overview: data } = report;
-  return section(
-    style,
-    'overview',
+  return [
     facts([
       ['Status', [badge(statusTone(set.status), set.statusText), set.problems.length > 0 ? ` ${set.problems.join('; ')}` : '']],
       ['Purpose', set.purposeText],
@@ -136,15 +126,13 @@ function overview(report: BackupReport, style: SectionStyle): Html {
             ),
           ),
         ),
-  );
+  ];
 }
 
-function database(report: BackupReport, style: SectionStyle): Html {
+function database(report: BackupReport): Content[] {
   const data = report.database;
   const known = (value: string | null, asCode = true): Content => (value === null ? h('span', { class: 'muted' }, 'not recorded') : asCode ? h('code', {}, value) : value);
-  return section(
-    style,
-    'database',
+  return [
     facts([
       ['PostgreSQL version', [known(data.serverVersion, false), data.serverVersionSource === 'dump header' ? ' (from the dump header)' : '']],
       ['Server', known(data.address)],
@@ -155,15 +143,13 @@ function database(report: BackupReport, style: SectionStyle): Html {
       ['Made with', data.pulseBackupVersion ? `pulse-backup ${data.pulseBackupVersion}` : 'the old backup script'],
     ]),
     data.note ? h('p', { class: 'muted' }, data.note) : '',
-  );
+  ];
 }
 
-function warnings(report: BackupReport, style: SectionStyle): Html {
+function warnings(report: BackupReport): Content[] {
   const data = report.warnings;
   const showMeaning = data.foreignKeyCycles.length > 0 || !data.recorded;
-  return section(
-    style,
-    'warnings',
+  return [
     h('p', {}, rich(data.summary)),
     data.foreignKeyCycles.length > 0
       ? [
@@ -188,14 +174,12 @@ function warnings(report: BackupReport, style: SectionStyle): Html {
           data.pgDumpStderr.length === 0 ? h('p', {}, 'pg_dump printed nothing on stderr while making this set.') : h('pre', {}, h('code', {}, data.pgDumpStderr.join('\n'))),
         ]
       : '',
-  );
+  ];
 }
 
-function restore(report: BackupReport, style: SectionStyle): Html {
+function restore(report: BackupReport, style: SectionStyle): Content[] {
   const data = report.restore;
-  return section(
-    style,
-    'restore',
+  return [
     h('p', {}, 'Set the target database first (the psql commands read ', h('code', {}, `$${data.targetVariable}`), '):'),
     style.commandBlock(data.targetExample),
     data.options.map((option) =>
@@ -215,20 +199,18 @@ function restore(report: BackupReport, style: SectionStyle): Html {
       {},
       data.notes.map((note) => h('li', {}, rich(note))),
     ),
-  );
+  ];
 }
 
 function command(entry: ReportCommand, style: SectionStyle): Content {
   return style.commandBlock(entry.command, `${capitalise(entry.title)}:`);
 }
 
-function schema(report: BackupReport, style: SectionStyle): Html {
+function schema(report: BackupReport): Content[] {
   const data = report.schema;
-  if (!data.recorded) return section(style, 'schema', h('p', {}, data.note ?? 'Not recorded.'));
-  return section(
-    style,
-    'schema',
-    h('p', {}, `${schemaTotals(data)}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`),
+  if (!data.recorded) return [h('p', {}, data.note ?? 'Not recorded.')];
+  return [
+    h('p', {}, schemaSummary(data)),
     data.note ? h('p', { class: 'muted' }, data.note) : '',
     data.profile
       ? [
@@ -263,19 +245,17 @@ function schema(report: BackupReport, style: SectionStyle): Html {
           ),
         ]
       : '',
-  );
+  ];
 }
 
-function verification(report: BackupReport, style: SectionStyle): Html {
+function verification(report: BackupReport): Content[] {
   const data = report.verification;
-  return section(
-    style,
-    'verification',
+  return [
     verificationRun('After the backup', data.postBackup, data.notVerified),
     verificationRun('Before a restore', data.preRestore, data.notVerified),
-    h('p', { class: 'muted' }, `${formatCount(data.runs)} verification run${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
+    h('p', { class: 'muted' }, recordedInHistory(data.runs, 'verification run')),
     proofContent(data.proof),
-  );
+  ];
 }
 
 /** The latest proof: restored into scratch databases both ways and read back. */
@@ -312,7 +292,7 @@ export function proofContent(data: ReportProofSection): Content {
         )
       : '',
     proof.notes.map((note) => h('p', { class: 'muted' }, note)),
-    h('p', { class: 'muted' }, `${formatCount(data.runs)} proof${data.runs === 1 ? '' : 's'} recorded in this set's history.`),
+    h('p', { class: 'muted' }, recordedInHistory(data.runs, 'proof')),
   ];
 }
 
@@ -338,11 +318,9 @@ function verificationRun(title: string, run: ReportVerificationRun | null, notVe
   return [h('h3', {}, title), run ? verificationRunContent(run) : h('p', {}, badge('info', 'not verified'), ' ', rich(capitaliseRich(notVerified)))];
 }
 
-function history(report: BackupReport, style: SectionStyle): Html {
+function history(report: BackupReport): Content[] {
   const data = report.history;
-  return section(
-    style,
-    'history',
+  return [
     h('p', {}, 'Sets in the folder, newest first:'),
     table(
       ['Set', 'Created', 'Size', 'Status', 'Pinned'],
@@ -371,15 +349,13 @@ function history(report: BackupReport, style: SectionStyle): Html {
           {},
           data.pinned.map((id) => h('li', {}, h('code', {}, id))),
         ),
-  );
+  ];
 }
 
-function security(report: BackupReport, style: SectionStyle): Html {
+function security(report: BackupReport, style: SectionStyle): Content[] {
   const data = report.security;
   const entries = [...(data.folderPermission ? [data.folderPermission] : []), ...data.permissions];
-  return section(
-    style,
-    'security',
+  return [
     h('p', {}, 'Backups folder: ', h('code', {}, data.folder)),
     h('h3', {}, 'Git'),
     h(
@@ -417,7 +393,7 @@ function security(report: BackupReport, style: SectionStyle): Html {
       {},
       data.notes.map((item) => h('li', {}, rich(item))),
     ),
-  );
+  ];
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 /**
- * Wording and number formats the report's renderers share: the Markdown and
- * HTML renderers here, and the extension's webview. Pure functions over the
- * model, no Node imports, so a browser bundle can take them as they are.
+ * Wording the report's renderers share: the Markdown and HTML renderers here,
+ * and the extension's webview. Pure functions over the model, no Node
+ * imports, so a browser bundle can take them as they are.
  */
-import { formatBytes, formatCount, formatDuration } from '../format';
+import { formatBytes, formatCount } from '../format';
 import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './types';
 
 export interface ReportSectionInfo {
@@ -24,28 +24,19 @@ export const REPORT_SECTIONS = {
   security: { id: 'security', title: 'Security' },
 } as const satisfies Record<string, ReportSectionInfo>;
 
-/** "2025-09-01 17:39:48" in the reader's local time; anything unparsable comes back as it was. */
-export function formatReportDate(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+export type ReportSectionKey = keyof typeof REPORT_SECTIONS;
+
+/** The sections' keys in the report's order: every renderer walks them. */
+export const REPORT_SECTION_KEYS = Object.keys(REPORT_SECTIONS) as ReportSectionKey[];
+
+/** A section's heading: "1. Overview" in a document to print, "Overview" in a panel. */
+export function sectionTitle(key: ReportSectionKey, numbered: boolean): string {
+  const title = REPORT_SECTIONS[key].title;
+  return numbered ? `${REPORT_SECTION_KEYS.indexOf(key) + 1}. ${title}` : title;
 }
 
 export function richTextPlain(text: RichText): string {
   return text.map((part) => (typeof part === 'string' ? part : part.code)).join('');
-}
-
-export function formatRows(rows: number | null): string {
-  return rows === null ? '—' : formatCount(rows);
-}
-
-export function formatOptionalBytes(bytes: number | null): string {
-  return bytes === null ? '—' : formatBytes(bytes);
-}
-
-export function formatOptionalDuration(durationMs: number | null): string {
-  return durationMs === null ? 'not recorded' : formatDuration(durationMs);
 }
 
 export function yesNo(value: boolean): string {
@@ -58,7 +49,12 @@ export function readableBy(permission: ReportFilePermission): string {
   return permission.kind === 'folder' && who !== 'owner only' ? `${who} can list it` : who;
 }
 
-export function schemaTotals(schema: ReportSchema): string {
+/** The Schema section's first sentence: the totals, and what the figures mean. */
+export function schemaSummary(schema: ReportSchema): string {
+  return `${schemaTotals(schema)}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`;
+}
+
+function schemaTotals(schema: ReportSchema): string {
   const parts = [`${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`, `${formatCount(schema.totalRows)} rows`, formatBytes(schema.totalBytes)];
   if (schema.sequences !== null) parts.push(`${formatCount(schema.sequences)} sequence${schema.sequences === 1 ? '' : 's'}`);
   if (schema.largeObjects !== null) parts.push(`${formatCount(schema.largeObjects)} large object${schema.largeObjects === 1 ? '' : 's'}`);
@@ -68,6 +64,11 @@ export function schemaTotals(schema: ReportSchema): string {
 
 export function schemaGroupTotals(group: ReportSchemaGroup): string {
   return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${formatCount(group.rows)} rows, ${formatBytes(group.bytes)}`;
+}
+
+/** "3 proofs recorded in this set's history." */
+export function recordedInHistory(count: number, what: 'verification run' | 'proof'): string {
+  return `${formatCount(count)} ${what}${count === 1 ? '' : 's'} recorded in this set's history.`;
 }
 
 export function capitalise(value: string): string {

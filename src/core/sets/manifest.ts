@@ -51,8 +51,14 @@ export interface Manifest {
   /** ISO 8601 start time of the backup. */
   startedAt: string;
   durationMs: number;
-  /** 'backup' for a normal set, 'safety' for one taken automatically before a restore. */
+  /** 'backup' for a normal set, 'safety' for one taken automatically before a restore, or by `guard` before a command. */
   purpose: 'backup' | 'safety';
+  /**
+   * A safety set taken by `guard`: the command it was taken before, as its
+   * program and first plain words (`supabase db reset`, never an option or a
+   * URL). Absent for a restore's safety set.
+   */
+  takenBefore?: string;
   database: {
     host: string;
     port: number;
@@ -139,6 +145,11 @@ export interface ManifestSequenceValue {
   /** As setval writes it (a bigint, so text). */
   value: string;
   called: boolean;
+}
+
+/** Why a safety set was taken, for every view: "before supabase db reset", "before a restore". */
+export function safetySetOccasion(manifest: Pick<Manifest, 'takenBefore'> | undefined): string {
+  return manifest?.takenBefore === undefined ? 'before a restore' : `before ${manifest.takenBefore}`;
 }
 
 /** Reads and checks a manifest; a damaged one is an error, not a crash. */

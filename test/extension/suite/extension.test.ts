@@ -12,15 +12,18 @@
  * (or reverse) runs them so (test/extension/suite/order.ts).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
+import { acquireFolderLock } from '../../../src/core/files/folderLock';
 import { parseConnectionUrl } from '../../../src/core/connection/target';
-import { listSets } from '../../../src/core/sets/listing';
+import { currentProof } from '../../../src/core/sets/history';
+import { findSet, listSets } from '../../../src/core/sets/listing';
 import { pruneSets } from '../../../src/core/retention/retention';
 import type { Manifest } from '../../../src/core/sets/manifest';
 import { verifySet } from '../../../src/core/verify/verify';
@@ -28,7 +31,7 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../../support/tamper';
-import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
+import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, stageSetCopy, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
@@ -175,6 +178,36 @@ describe('Pulse Backup in a real VS Code', function () {
     return setId;
   }
 
+  /**
+   * The first set with a proof that still speaks for it: proved again
+   * through Prove Restorable when an earlier test changed one of its files
+   * after its proof (a damaged file put back, a file rewritten).
+   */
+  async function ensureProvedFirstSet(): Promise<string> {
+    const setId = await ensureFirstSet();
+    const standing = await currentProof(backupsFolder, await findSet(backupsFolder, setId));
+    if (standing.proof?.outcome === 'proved') return setId;
+    await vscode.commands.executeCommand('pulseBackup.prove', reference(setId));
+    assertNoErrors();
+    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`${setId} is proved restorable: `));
+    await tasksEnded();
+    prompts.reset();
+    return setId;
+  }
+
+  /** A copy of the first set dated some hours ago: a set of its own, never verified or proved. */
+  async function copyOfFirstSet(hoursAgo: number): Promise<string> {
+    await ensureFirstSet();
+    const when = new Date(Date.now() - hoursAgo * 3_600_000);
+    return copySetAs({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(when), when);
+  }
+
+  /** Removes a set's files (those of its timestamp) and waits for the view to let it go. */
+  async function removeSet(setId: string, what: string): Promise<void> {
+    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(setId.slice(-15)))) rmSync(path.join(backupsFolder, name));
+    await waitFor(`${what} to leave the tree`, async () => ((await setNodes()).some((node) => node.entry.set.id === setId) ? undefined : true));
+  }
+
   /** A new safety backup of the test database (what a restore takes first), the newest set of the folder. */
   async function newSafetySet(): Promise<string> {
     await ensureFirstSet();
@@ -204,6 +237,9 @@ describe('Pulse Backup in a real VS Code', function () {
   async function backUp(): Promise<{ setId: string; toast: MessageCall }> {
     await vscode.commands.executeCommand('pulseBackup.backup');
     assertNoErrors();
+    // Said at once, where a toast would never come: fail now rather than wait for it.
+    const refused = prompts.messages.find((call) => /^A backup of .* is already running\.$/.test(call.message));
+    assert.equal(refused, undefined, 'no backup of an earlier test is still running');
     const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message));
     const setId = /^Backup (\S+) written/.exec(toast.message)?.[1];
     assert.ok(setId, toast.message);
@@ -435,7 +471,7 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it("Verify gives the engine's result and records it; the set stays proved, which says more than verified", async function () {
-    const firstSetId = await ensureFirstSet();
+    const firstSetId = await ensureProvedFirstSet();
     await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
     assertNoErrors();
     const engine = await verifySet({ folder: backupsFolder, setId: firstSetId, env: process.env });
@@ -563,22 +599,26 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('pickers mark safety backups, with the same icons and words as the tree', async function () {
-    // A set that verifies and a safety backup to pick from.
-    const firstSetId = await ensureFirstSet();
-    await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
-    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('verifies'));
-    await iconOfSet(firstSetId, 'pass');
-    await newSafetySet();
-    prompts.reset();
-    await vscode.commands.executeCommand('pulseBackup.verify');
-    const pick = prompts.quickPicks[0];
-    assert.ok(pick, 'Verify without a set asks which one');
-    const safety = pick.labels.filter((label) => label.startsWith('$(shield) '));
-    assert.ok(safety.length >= 1, JSON.stringify(pick.labels));
-    assert.ok(
-      pick.labels.some((label) => label.startsWith('$(pass) ')),
-      JSON.stringify(pick.labels),
-    );
+    // A set that verifies (a copy never proved: a proof outranks a verification) and a safety backup to pick from.
+    const verifiedId = await copyOfFirstSet(26);
+    try {
+      await vscode.commands.executeCommand('pulseBackup.verify', reference(verifiedId));
+      await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`${verifiedId} verifies`));
+      await iconOfSet(verifiedId, 'pass');
+      await newSafetySet();
+      prompts.reset();
+      await vscode.commands.executeCommand('pulseBackup.verify');
+      const pick = prompts.quickPicks[0];
+      assert.ok(pick, 'Verify without a set asks which one');
+      const safety = pick.labels.filter((label) => label.startsWith('$(shield) '));
+      assert.ok(safety.length >= 1, JSON.stringify(pick.labels));
+      assert.ok(
+        pick.labels.some((label) => label.startsWith('$(pass) ')),
+        JSON.stringify(pick.labels),
+      );
+    } finally {
+      await removeSet(verifiedId, 'the verified copy');
+    }
   });
 
   it('Restore… schema only names the rows that will be lost; declining it changes nothing, is no error, and the task ends with exit code 0', async function () {
@@ -652,18 +692,26 @@ describe('Pulse Backup in a real VS Code', function () {
     return existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { proofs?: { outcome: string }[] }).proofs ?? []) : [];
   }
 
-  /** The bigger set, made once and kept until the restore-confirmation test removes it; `fresh` makes a new one (never proved). */
+  /**
+   * The bigger set, made once and kept until the restore-confirmation test
+   * removes it; `fresh` makes a new one (never proved, the newest backup) in
+   * place of the last.
+   */
   async function ensureBigSet(fresh = false): Promise<{ id: string; database: string }> {
-    if (bigSet && !fresh && existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`))) return bigSet;
+    // Its proofs run on the configured connection's server.
+    await ensureConnection();
+    const kept = bigSet && existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`)) ? bigSet : undefined;
+    if (kept && !fresh) return kept;
+    if (kept) await removeSet(kept.id, 'the last bigger set');
     const database = 'factory_pulse_big';
     if (!bigSet) {
       await query(`DROP DATABASE IF EXISTS ${database}`);
       await query(`CREATE DATABASE ${database}`);
       const sample = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test', 'samples', 'factory.sql');
-      execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, true)], { stdio: 'pipe' });
-    } else if (existsSync(path.join(backupsFolder, `${bigSet.id}.manifest.json`))) {
-      // Set names go by the second: a fresh set must not share one with the last.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      // Not execFileSync: the extension host's event loop (the watcher, the tasks) runs on meanwhile; the password in the environment, never in argv.
+      await promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'scale=30', '-f', sample, databaseUrl(db, database, false)], {
+        env: { ...process.env, PGPASSWORD: db.password },
+      });
     }
     const made = await runBackup({ target: parseConnectionUrl(databaseUrl(db, database, true)), folder: backupsFolder, prefix: 'factory_pulse', env: process.env });
     bigSet = { id: made.manifest.id, database };
@@ -691,7 +739,10 @@ describe('Pulse Backup in a real VS Code', function () {
   });
 
   it('Prove Restorable from the tree restores the set into scratch databases; the set turns proved: icon, description, proof row, status bar tooltip', async function () {
-    const { id } = await ensureBigSet();
+    // A safety backup for the pickers to mark.
+    await newSafetySet();
+    // A new one, so that it is the newest backup, the one the status bar speaks of, and has no proof yet.
+    const { id } = await ensureBigSet(true);
     await vscode.commands.executeCommand('pulseBackup.prove', await setNode(id));
     assertNoErrors();
     const toast = await prompts.waitForMessage((call) => call.message.startsWith(`${id} is proved restorable: `));
@@ -713,7 +764,9 @@ describe('Pulse Backup in a real VS Code', function () {
     );
     const children = (await api.backupsTree.getChildren(node)) ?? [];
     assert.ok(children.some((child) => child.kind === 'info' && child.label === 'Proved restorable just now'));
-    await waitFor('the status bar tooltip to say the last backup was proved', () => (/Proof: Proved restorable just now/.test(api.statusBar().tooltip) ? true : undefined));
+    await waitFor('the status bar tooltip to say the last backup was proved', () =>
+      api.statusBar().tooltip.includes(id) && /Proof: Proved restorable just now/.test(api.statusBar().tooltip) ? true : undefined,
+    );
     // The pickers say the same.
     prompts.reset();
     await vscode.commands.executeCommand('pulseBackup.prove');
@@ -725,6 +778,61 @@ describe('Pulse Backup in a real VS Code', function () {
       prompts.quickPicks[0]?.labels.some((label) => label.startsWith('$(shield) ')),
       'safety backups marked, as the other pickers do',
     );
+  });
+
+  it('Prove Restorable of a set that is still being proved is a run of its own: both run to the end, neither is taken for the other', async function () {
+    // The bigger set: its proof runs long enough for the second to start meanwhile.
+    const { id } = await ensureBigSet();
+    const before = proofsInHistory(id).length;
+    const running = () => vscode.tasks.taskExecutions.filter((execution) => execution.task.name === `prove ${id}`).length;
+    const first = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('the first proof to run', () => (running() === 1 ? true : undefined));
+    const second = vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+    await waitFor('both proofs to run at once', () => (running() === 2 ? true : undefined));
+    await Promise.all([first, second]);
+    assertNoErrors();
+    const toasts = prompts.messages.filter((call) => call.message.startsWith(`${id} is proved restorable: `));
+    assert.equal(toasts.length, 2, JSON.stringify(prompts.messages.map((call) => call.message)));
+    assert.deepEqual(
+      proofsInHistory(id)
+        .slice(before)
+        .map((proof) => proof.outcome),
+      ['proved', 'proved'],
+    );
+    assert.deepEqual(await scratchDatabases(), []);
+  });
+
+  it('a set that a backup outside VS Code has just put in place proves at once, while the view still shows it being written', async function () {
+    // What a backup in another process (the CLI, a scheduled job) leaves just before its last step: the folder
+    // locked, the set's files under their hidden names. The view lists the set as being written.
+    await ensureFirstSet();
+    const when = new Date(Date.now() - 5 * 3_600_000);
+    const lock = await acquireFolderLock(backupsFolder, 'backup');
+    let id: string;
+    try {
+      const staged = stageSetCopy({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(when), when);
+      id = staged.id;
+      await waitFor('the view to show the set being written', async () => (await setNodes()).find((node) => node.entry.set.id === id && node.entry.set.status === 'running'));
+      // Its last step: the files renamed into place, the manifest last, the folder let go.
+      staged.putInPlace();
+    } finally {
+      await lock.release();
+    }
+    try {
+      // At once: the watcher's reload comes a few hundred milliseconds after the last change.
+      assert.equal((await setNode(id)).entry.set.status, 'running', 'the view has not caught up yet');
+      await vscode.commands.executeCommand('pulseBackup.prove', reference(id));
+      assertNoErrors();
+      const toast = await prompts.waitForMessage((call) => call.message.startsWith(`${id} is proved restorable: `));
+      assert.equal(toast.kind, 'information');
+      assert.deepEqual(
+        proofsInHistory(id).map((proof) => proof.outcome),
+        ['proved'],
+      );
+      await iconOfSet(id, 'verified-filled');
+    } finally {
+      await removeSet(id, 'the staged set');
+    }
   });
 
   it('the restore confirmation names the proof in its first lines: proved and when, or out of date since a file changed', async function () {
@@ -752,14 +860,12 @@ describe('Pulse Backup in a real VS Code', function () {
     }
     // Done with the bigger set: it goes, with its database.
     bigSet = undefined;
-    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(big.id.slice(-15)))) rmSync(path.join(backupsFolder, name));
     await query(`DROP DATABASE ${big.database}`);
-    await waitFor('the bigger set to leave the tree', async () => ((await setNodes()).some((node) => node.entry.set.id === big.id) ? undefined : true));
+    await removeSet(big.id, 'the bigger set');
   });
 
   it('a tampered set (a data file edited, its manifest checksum updated to match) fails its proof: a warning state, never deleted, with the difference', async function () {
-    const yesterday = new Date(Date.now() - 26 * 3_600_000);
-    const id = copySetAs({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(yesterday), yesterday);
+    const id = await copyOfFirstSet(26);
     const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${id}.manifest.json`), 'utf8')) as Manifest;
     let firstId = '';
     rewriteSetFile(backupsFolder, manifest, 'data', (text) =>
@@ -790,8 +896,7 @@ describe('Pulse Backup in a real VS Code', function () {
     assert.ok(row && row.kind === 'info' && row.description?.startsWith('public.group: 1 row changed'), JSON.stringify(row));
     assert.ok(existsSync(path.join(backupsFolder, `${id}.manifest.json`)), 'the set is kept');
     assert.deepEqual(await scratchDatabases(), []);
-    for (const name of setFilesOnDisk().filter((candidate) => candidate.includes(id.slice(-15)))) rmSync(path.join(backupsFolder, name));
-    await waitFor('the tampered copy to leave the tree', async () => ((await setNodes()).some((candidate) => candidate.entry.set.id === id) ? undefined : true));
+    await removeSet(id, 'the tampered copy');
   });
 
   it("a scratch server role that may not create databases gets the engine's one line in VS Code words (the setting, never --scratch-db); after a backup that is a warning, and the set is kept", async function () {
@@ -879,6 +984,7 @@ describe('Pulse Backup in a real VS Code', function () {
   it('terminating a running backup task cancels it: no new set, no temporary files, no pg_dump left', async function () {
     await ensureConnection();
     const before = setFilesOnDisk();
+    const logFrom = api.logLines().length;
     // A transaction holding a lock on a table keeps pg_dump waiting, so the task is surely still running when terminated.
     const blocker = new Client({ connectionString: dbUrl });
     await blocker.connect();
@@ -936,6 +1042,17 @@ describe('Pulse Backup in a real VS Code', function () {
       10_000,
     );
     assert.deepEqual(ours, [], 'no pg_dump of ours left running');
+    // VS Code reports the task ended once its terminal closes; the backup stops a moment later, and its last
+    // word is this line: until then the folder is still taken and Back Up Database says a backup is running.
+    await waitFor(
+      'the log to say the backup was cancelled',
+      () =>
+        api
+          .logLines()
+          .slice(logFrom)
+          .find((line) => line.startsWith('[info] backup: Backup cancelled: no files were kept')),
+      10_000,
+    );
   });
 
   it("a dead server gives the engine's one line as a sentence, advice that fits a plain folder, and no new set", async function () {

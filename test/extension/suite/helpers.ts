@@ -2,13 +2,15 @@
  * What the extension-host tests share: the database the runner started, and
  * waiting for what the extension does asynchronously (tasks, watchers).
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { temporaryPathFor } from '../../../src/core/files/atomicFile';
 import type { Manifest } from '../../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, setIdFor } from '../../../src/core/sets/naming';
 import type { PulseBackupApi } from '../../../src/extension/extension';
+import type { ScriptedPrompts } from './prompts';
 
 export interface TestDatabase {
   host: string;
@@ -31,6 +33,24 @@ export async function activatedApi(): Promise<PulseBackupApi> {
   const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
   assert.ok(extension, 'the extension under test is loaded');
   return extension.activate();
+}
+
+/**
+ * The hooks of a window's suite, registered after its own `before`: the
+ * prompts scripted for the whole describe, the extension activated (its API
+ * handed to `activated`), and no task left running after a test.
+ */
+export function useActivatedExtension(prompts: ScriptedPrompts, activated: (api: PulseBackupApi) => void): void {
+  before(async function () {
+    prompts.install();
+    activated(await activatedApi());
+  });
+  after(function () {
+    prompts.dispose();
+  });
+  afterEach(async function () {
+    await tasksEnded();
+  });
 }
 
 export function databaseUrl(db: TestDatabase, database: string, withPassword: boolean): string {
@@ -100,9 +120,9 @@ export function startTask(task: vscode.Task): { execution: Promise<vscode.TaskEx
 
 /**
  * Waits until no task runs any more, terminals closed: a test leaves none
- * still ending for the next one's run of the same task to be joined to
- * (the extension waits for such a run only a few seconds, which a loaded
- * machine can take).
+ * still ending for the next one's run of the same task to be joined to (a
+ * task the extension offers, or tasks.json's, has no run number of its own),
+ * nor a terminal that the next runs could not reuse.
  */
 export async function tasksEnded(): Promise<void> {
   await waitFor('the tasks of the test to end', () => (vscode.tasks.taskExecutions.length === 0 ? true : undefined), 60_000);
@@ -122,15 +142,33 @@ export function localTimestamp(date: Date): string {
  * like the original, made without a database.
  */
 export function copySetAs(source: { folder: string; manifest: Manifest }, folder: string, timestamp: string, when: Date): string {
+  const staged = stageSetCopy(source, folder, timestamp, when);
+  staged.putInPlace();
+  return staged.id;
+}
+
+/**
+ * The same copy as a backup leaves it just before it puts the set in place:
+ * every file, the manifest too, under the hidden name this process writes it
+ * under (temporaryPathFor). `putInPlace` renames them, the manifest last, as
+ * the engine does.
+ */
+export function stageSetCopy(source: { folder: string; manifest: Manifest }, folder: string, timestamp: string, when: Date): { id: string; putInPlace(): void } {
   const { manifest } = source;
   mkdirSync(folder, { recursive: true });
   const files = manifest.files.map((file) => {
     const name = fileNameFor(manifest.prefix, file.type, timestamp);
-    copyFileSync(path.join(source.folder, file.name), path.join(folder, name));
+    copyFileSync(path.join(source.folder, file.name), temporaryPathFor(path.join(folder, name)));
     return { ...file, name };
   });
   const id = setIdFor(manifest.prefix, timestamp);
   const copy: Manifest = { ...manifest, id, timestamp, startedAt: when.toISOString(), files };
-  writeFileSync(path.join(folder, manifestNameFor(manifest.prefix, timestamp)), `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
-  return id;
+  const manifestPath = path.join(folder, manifestNameFor(manifest.prefix, timestamp));
+  writeFileSync(temporaryPathFor(manifestPath), `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
+  return {
+    id,
+    putInPlace: () => {
+      for (const final of [...files.map((file) => path.join(folder, file.name)), manifestPath]) renameSync(temporaryPathFor(final), final);
+    },
+  };
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FolderNode, SetNode } from '../../../src/extension/tree';
-import { activatedApi, databaseUrl, labelOf, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
+import { databaseUrl, labelOf, startTask, tasksEnded, testDatabase, useActivatedExtension, waitFor } from './helpers';
 import { ScriptedPrompts } from './prompts';
 
 describe('Pulse Backup in a multi-root workspace', function () {
@@ -83,24 +83,15 @@ describe('Pulse Backup in a multi-root workspace', function () {
     );
   }
 
-  before(async function () {
+  before(function () {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.deepEqual(
       folders.map((folder) => folder.name),
       ['plant-berlin', 'plant-porto'],
     );
     [berlin, porto] = folders;
-    prompts.install();
-    api = await activatedApi();
   });
-
-  after(function () {
-    prompts.dispose();
-  });
-
-  afterEach(async function () {
-    await tasksEnded();
-  });
+  useActivatedExtension(prompts, (activated) => (api = activated));
 
   it('each folder has its own connection: Configure connection asks which folder', async function () {
     await removeBackups();

@@ -17,7 +17,7 @@ import type { Manifest } from '../../../src/core/sets/manifest';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../../support/fingerprint';
-import { activatedApi, tasksEnded, waitFor } from './helpers';
+import { tasksEnded, useActivatedExtension, waitFor } from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 interface TestStack {
@@ -91,23 +91,14 @@ describe("Pulse Backup on a Supabase project whose database runs in the stack's 
     return setId;
   }
 
-  before(async function () {
+  before(function () {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, 'the runner opens the project folder alone');
     folder = folders[0];
     assert.ok(existsSync(path.join(folder.uri.fsPath, 'supabase', 'config.toml')), 'the folder is a Supabase project');
     backupsFolder = path.join(folder.uri.fsPath, 'backups');
-    prompts.install();
-    api = await activatedApi();
   });
-
-  after(function () {
-    prompts.dispose();
-  });
-
-  afterEach(async function () {
-    await tasksEnded();
-  });
+  useActivatedExtension(prompts, (activated) => (api = activated));
 
   beforeEach(function () {
     prompts.reset();

@@ -1,0 +1,46 @@
+/**
+ * A scheduled backup as a crontab line. cron runs the part after the five
+ * fields with `/bin/sh -c`, in the home folder, with little more than HOME
+ * and PATH=/usr/bin:/bin, and turns every unescaped `%` into a line break:
+ * so the line names everything itself (absolute paths, the project folder,
+ * the backups folder, the connection without its password), quotes each
+ * word for sh, and escapes each `%` (percent-encoded URLs have them).
+ * Its output is appended to a log in the backups folder, each run after a
+ * `date` line; nothing is printed, so cron mails nothing.
+ */
+import { join } from 'node:path';
+import { PulseError } from '../errors';
+import { quoteShellArgument, shellCommand } from '../shell';
+import { localMinute, type ScheduledBackup } from './plan';
+import { nextRuns } from './when';
+
+export const CRON_LOG_NAME = 'pulse-backup.log';
+
+/** The line, then nothing else: what goes into `crontab -e`. */
+export function crontabLine(backup: ScheduledBackup): string {
+  const words = [backup.folder, backup.backupsFolder, ...backup.command, ...Object.values(backup.environment)];
+  if (words.some((word) => /[\r\n]/.test(word))) {
+    throw new PulseError('usage', 'a path or value with a line break cannot stand in a crontab line', { hint: 'use a folder whose name has none' });
+  }
+  const assignments = Object.entries(backup.environment).map(([name, value]) => `${name}=${quoteShellArgument(value)} `);
+  const log = join(backup.backupsFolder, CRON_LOG_NAME);
+  const q = quoteShellArgument;
+  const shell = `mkdir -p ${q(backup.backupsFolder)} && { date; cd ${q(backup.folder)} && ${assignments.join('')}${shellCommand(backup.command)}; } >> ${q(log)} 2>&1`;
+  return `${backup.times.cron} ${shell.replace(/%/g, '\\%')}`;
+}
+
+/** The line with comments above it saying what it does, when it next runs, where its output and the password are. */
+export function crontabText(backup: ScheduledBackup, now: Date = new Date()): string {
+  const next = nextRuns(backup.times, 1, now)[0];
+  const password =
+    backup.password.kind === 'file'
+      ? `from ${backup.password.path} (its first line)`
+      : `from ${backup.password.passfile ?? '~/.pgpass'} (a line host:port:database:user:password, chmod 600) if the server asks for one`;
+  return [
+    `# ${backup.name}: back up ${backup.what} ${backup.times.description}${next ? ` (next: ${localMinute(next)})` : ''}.`,
+    `# The password is not in this line: each time it runs, the backup reads it ${password}.`,
+    `# Output is appended to ${join(backup.backupsFolder, CRON_LOG_NAME)}. Add the line with crontab -e.`,
+    crontabLine(backup),
+    '',
+  ].join('\n');
+}

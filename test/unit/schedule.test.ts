@@ -1,0 +1,179 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliError } from '../../src/core/commandLineWords';
+import { PulseError } from '../../src/core/errors';
+import { CRON_LOG_NAME, crontabLine, crontabText } from '../../src/core/schedule/crontab';
+import type { ScheduledBackup } from '../../src/core/schedule/plan';
+import { systemdText, systemdUnits } from '../../src/core/schedule/systemd';
+import { nextRuns, parseEvery } from '../../src/core/schedule/when';
+import { cronCommand, crontabLineOf, environmentOf, execStartWords, unitFilesOf, unitSettings } from '../support/schedule';
+
+function everyError(text: string): string {
+  try {
+    parseEvery(text);
+  } catch (error) {
+    assert.ok(error instanceof PulseError);
+    assert.equal(error.exitCode, 2);
+    return cliError(error);
+  }
+  assert.fail(`--every ${text} was accepted`);
+}
+
+/** The next `count` times systemd's calendars fire after `from`, as `systemd-analyze calendar` says (merged, as a timer with several OnCalendar= fires). */
+function systemdRuns(calendars: readonly string[], count: number, from: Date): Date[] | undefined {
+  const base = `${from.getFullYear()}-${String(from.getMonth() + 1).padStart(2, '0')}-${String(from.getDate()).padStart(2, '0')} 00:00:00`;
+  const times: number[] = [];
+  for (const calendar of calendars) {
+    const result = spawnSync('systemd-analyze', ['calendar', `--iterations=${count}`, `--base-time=${base}`, calendar], { encoding: 'utf8' });
+    if (result.error) return undefined;
+    assert.equal(result.status, 0, result.stderr);
+    for (const match of result.stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)/g)) times.push(new Date(`${match[1]}T${match[2]}`).getTime());
+  }
+  return [...new Set(times)]
+    .sort((a, b) => a - b)
+    .slice(0, count)
+    .map((time) => new Date(time));
+}
+
+describe('schedule: --every', () => {
+  it('reads hourly, daily@HH:MM and five-field cron expressions with names, ranges, steps and lists', () => {
+    assert.deepEqual(parseEvery('hourly'), { cron: '0 * * * *', description: 'every hour, on the hour', onCalendar: ['*-*-* *:00:00'] });
+    assert.deepEqual(parseEvery('daily@3:05'), { cron: '5 3 * * *', description: 'every day at 03:05', onCalendar: ['*-*-* 03:05:00'] });
+    assert.deepEqual(parseEvery('*/15 9-17 * * mon-fri').onCalendar, ['Mon..Fri *-*-* 09..17:00,15,30,45:00']);
+    assert.deepEqual(parseEvery('5 4 * * 7').onCalendar, ['Sun *-*-* 04:05:00']);
+    assert.deepEqual(parseEvery('0 0 1,15 * 5').onCalendar, ['*-*-01,15 00:00:00', 'Fri *-*-* 00:00:00'], "cron's day of the month OR of the week: two calendars");
+    assert.deepEqual(parseEvery('30 2 */2 * 1').onCalendar.length, 1, 'a field that starts with * makes it AND, as Vixie cron reads it');
+  });
+
+  it('refuses, in one line with examples, what cron would not read', () => {
+    assert.equal(
+      everyError('daily'),
+      `--every "daily" is not hourly, daily@HH:MM or a cron expression: say the time too, as daily@HH:MM (e.g. daily@03:30): e.g. --every daily@03:30, or --every '30 3 * * 1-5' (minute hour day-of-month month day-of-week)`,
+    );
+    assert.match(everyError('daily@24:00'), /the time must be HH:MM from 00:00 to 23:59/);
+    assert.match(everyError('* * * *'), /a cron expression has five fields \(minute hour day-of-month month day-of-week\), not 4/);
+    assert.match(everyError('0 0 * * * *'), /five fields .*, not 6/);
+    assert.match(everyError('61 * * * *'), /invalid value for minute: 61/);
+    for (const extension of ['0 0 L * *', '0 0 * * mon#2', '0 0 * * 5L', '0 0 ? * *', '0 0 15W * *', '@reboot'])
+      assert.match(everyError(extension), /is not (a|an) .* cron understands|five fields/, extension);
+    assert.match(everyError('0 0 * * january'), /"january" is not a day of the week cron understands/);
+    assert.match(everyError('0 0 * mon *'), /"mon" is not a month cron understands/);
+    assert.ok(!everyError('*/0 * * * *').includes('\n'));
+  });
+
+  it("fires at the same minutes in the crontab and in systemd's calendars (systemd-analyze calendar)", function () {
+    const from = new Date(2026, 0, 1);
+    const expressions = [
+      'hourly',
+      'daily@03:30',
+      '*/20 9-17 * * mon-fri',
+      '0 0 1,15 * 5',
+      '30 2 */2 * 1',
+      '0 0 1-31/2 jan,mar *',
+      '5 4 * * 7',
+      '0 12 * 2-11/3 sat,sun',
+      '45 23 31 * *',
+    ];
+    let compared = 0;
+    for (const expression of expressions) {
+      const times = parseEvery(expression);
+      const systemd = systemdRuns(times.onCalendar, 12, from);
+      if (systemd === undefined) {
+        if (this.test) this.test.title += ' (skipped: systemd-analyze is not installed here)';
+        this.skip();
+      }
+      assert.deepEqual(
+        systemd.map((date) => date.toISOString()),
+        nextRuns(times, 12, from).map((date) => date.toISOString()),
+        expression,
+      );
+      compared++;
+    }
+    assert.equal(compared, expressions.length);
+  });
+});
+
+describe('schedule: the crontab line and the systemd units', () => {
+  let root: string;
+  const weird = 'it\'s 100% $HOME \\ "quoted"';
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'pulse-backup-schedule-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  /** A plan whose "backup" is node printing where it runs, its arguments and PGPASSFILE: what the shell or systemd gave it. */
+  function plan(folder: string): ScheduledBackup {
+    return {
+      name: 'pulse-backup-plant',
+      what: 'plant from postgres@127.0.0.1:5432/plant',
+      folder,
+      backupsFolder: join(folder, 'back ups'),
+      command: [
+        process.execPath,
+        '-e',
+        'console.log(JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(1), passfile: process.env.PGPASSFILE }))',
+        weird,
+        '--db',
+        'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1',
+      ],
+      environment: { PGPASSFILE: join(folder, 'pass % file') },
+      password: { kind: 'libpq', passfile: join(folder, 'pass % file') },
+      times: parseEvery('*/10 * * * *'),
+    };
+  }
+
+  it('runs as cron runs it (sh -c, from the home folder, almost no environment) with every word as given, and appends its output to the log', () => {
+    const folder = join(root, "project 1% 'x'");
+    mkdirSync(folder);
+    const backup = plan(folder);
+    const line = crontabLineOf(crontabText(backup, new Date(2026, 0, 1)));
+    assert.equal(line, crontabLine(backup));
+    assert.match(line, /^\*\/10 \* \* \* \* mkdir -p /);
+    const result = spawnSync('env', ['-i', `HOME=${root}`, 'PATH=/usr/bin:/bin', 'sh', '-c', cronCommand(line)], { cwd: root, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout + result.stderr, '', 'cron mails nothing');
+    const log = readFileSync(join(folder, 'back ups', CRON_LOG_NAME), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(log.length, 2, 'a date line, then the output');
+    assert.deepEqual(JSON.parse(log[1]), { cwd: folder, argv: [weird, '--db', 'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1'], passfile: join(folder, 'pass % file') });
+  });
+
+  it('says in comments when it runs next and where the password and the output are, never the password', () => {
+    const text = crontabText(plan('/srv/plant'), new Date(2026, 0, 1, 8, 3));
+    assert.match(text, /^# pulse-backup-plant: back up plant from postgres@127\.0\.0\.1:5432\/plant when cron's "\*\/10 \* \* \* \*" says \(next: 2026-01-01 08:10\)\.$/m);
+    assert.match(text, /^# The password is not in this line: each time it runs, the backup reads it from \/srv\/plant\/pass % file /m);
+    assert.match(text, /^# Output is appended to \/srv\/plant\/back ups\/pulse-backup\.log\./m);
+  });
+
+  it("writes ExecStart's words so that systemd reads them back as given, and the timer catches up (Persistent=true)", () => {
+    const backup = plan('/srv/100% plant');
+    const { service, timer } = systemdUnits(backup);
+    const settings = unitSettings(service.text, 'Service');
+    assert.deepEqual(execStartWords(settings.get('ExecStart')![0], '/home/me'), backup.command);
+    assert.deepEqual(environmentOf(settings.get('Environment') ?? [], '/home/me'), { PGPASSFILE: join('/srv/100% plant', 'pass % file') });
+    assert.deepEqual(settings.get('WorkingDirectory'), ['/srv/100%% plant']);
+    assert.deepEqual(settings.get('EnvironmentFile'), ['-%h/.config/pulse-backup/pulse-backup-plant.env']);
+    assert.deepEqual(settings.get('Type'), ['oneshot']);
+    const timerSettings = unitSettings(timer.text, 'Timer');
+    assert.deepEqual(timerSettings.get('OnCalendar'), ['*-*-* *:00,10,20,30,40,50:00']);
+    assert.deepEqual(timerSettings.get('Persistent'), ['true']);
+    assert.deepEqual(unitSettings(timer.text, 'Install').get('WantedBy'), ['timers.target']);
+    const printed = unitFilesOf(systemdText(backup, new Date(2026, 0, 1)));
+    assert.deepEqual([...printed.keys()], ['pulse-backup-plant.service', 'pulse-backup-plant.timer']);
+    assert.equal(printed.get('pulse-backup-plant.service'), `${service.text}\n`);
+  });
+
+  it('names no environment file when the password is in a file of its own', () => {
+    const backup: ScheduledBackup = { ...plan('/srv/plant'), password: { kind: 'file', path: '/srv/plant/db.password' } };
+    assert.equal(unitSettings(systemdUnits(backup).service.text, 'Service').get('EnvironmentFile'), undefined);
+    assert.match(systemdText(backup), /the backup reads it from \/srv\/plant\/db\.password \(its first line\)/);
+  });
+
+  it('refuses a folder whose name has a line break, which no crontab line can hold', () => {
+    assert.throws(() => crontabLine(plan('/srv/two\nlines')), /a path or value with a line break cannot stand in a crontab line/);
+  });
+});
