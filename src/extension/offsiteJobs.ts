@@ -14,6 +14,10 @@ import { pullSet, type PullResult } from '../core/offsite/pull';
 import { pushSet, type PushResult } from '../core/offsite/push';
 import type { Log } from './log';
 import type { OffsiteStore } from './offsiteStore';
+import type { Passphrases } from './passphrases';
+import type { Encryption } from '../core/crypto/keySources';
+import type { SetKeys } from '../core/codecs/types';
+import { findSet } from '../core/sets/listing';
 import { requireOffsite } from './offsiteStore';
 import { pullDoneLines, pullProgressText, pushDoneLines, pushProgressText } from './offsiteText';
 import type { FolderSettings } from './settings';
@@ -23,6 +27,7 @@ import type { TaskIO } from './taskTerminal';
 export interface OffsiteJobDependencies {
   config: SettingsStore;
   offsite: OffsiteStore;
+  passphrases: Passphrases;
   log: Log;
 }
 
@@ -30,9 +35,12 @@ export interface OffsiteJobDependencies {
 export async function pushJob(dependencies: OffsiteJobDependencies, folder: vscode.WorkspaceFolder, settings: FolderSettings, setId: string, io: TaskIO): Promise<PushResult> {
   const { config, offsite, log } = dependencies;
   config.requireTrust('Pushing offsite');
-  const keep = requireOffsite(settings, folder).keep;
+  const { keep, encrypt } = requireOffsite(settings, folder);
   const connection = await offsite.connection(folder, settings);
-  io.line(`Pushing ${setId} to ${connection.url}${connection.storedKeys ? ' with the keys in secret storage' : ''}`);
+  const encryption = encrypt ? await remoteEncryption(dependencies, folder, settings, setId) : undefined;
+  io.line(
+    `Pushing ${setId} to ${connection.url}${connection.storedKeys ? ' with the keys in secret storage' : ''}${encryption ? ', encrypted there (age) with the passphrase in secret storage' : ''}`,
+  );
   log.info(`push of ${setId} to ${connection.url} started`);
   try {
     const result = await pushSet({
@@ -40,6 +48,7 @@ export async function pushJob(dependencies: OffsiteJobDependencies, folder: vsco
       folder: settings.backupsFolder,
       setId,
       ...(keep !== undefined ? { keep } : {}),
+      ...(encryption ? { encryption } : {}),
       signal: io.signal,
       onProgress: (event) => io.progress(pushProgressText(event)),
     });
@@ -51,6 +60,23 @@ export async function pushJob(dependencies: OffsiteJobDependencies, folder: vsco
     // Pushed, or stopped halfway: what the remote holds may have changed.
     offsite.invalidate(folder);
   }
+}
+
+/**
+ * Offsite: Encrypt's key: the folder's stored passphrase, never asked in the
+ * middle of a task (a typo there would lock the copy away). A set that is
+ * encrypted already goes as it is.
+ */
+async function remoteEncryption(dependencies: OffsiteJobDependencies, folder: vscode.WorkspaceFolder, settings: FolderSettings, setId: string): Promise<Encryption | undefined> {
+  const set = await findSet(settings.backupsFolder, setId);
+  if (set.manifest?.encryption) return undefined;
+  const passphrase = await dependencies.passphrases.stored(folder);
+  if (passphrase === undefined) {
+    throw new PulseError('key-missing', `Offsite: Encrypt is on, but no passphrase of ${folder.name}'s encrypted sets is stored: nothing was pushed`, {
+      hint: 'run Pulse Backup: Set Encryption Passphrase…, or turn the setting off',
+    });
+  }
+  return { to: { kind: 'passphrase', passphrase: () => Promise.resolve(passphrase) }, record: { format: 'age', method: 'passphrase' } };
 }
 
 /**
@@ -82,7 +108,14 @@ export async function pushAfterBackup(
 }
 
 /** Copies a remote set into the backups folder, all or nothing, every file checked against the remote manifest. */
-export async function pullJob(dependencies: OffsiteJobDependencies, folder: vscode.WorkspaceFolder, settings: FolderSettings, setId: string, io: TaskIO): Promise<PullResult> {
+export async function pullJob(
+  dependencies: OffsiteJobDependencies,
+  folder: vscode.WorkspaceFolder,
+  settings: FolderSettings,
+  setId: string,
+  io: TaskIO,
+  keys: SetKeys,
+): Promise<PullResult> {
   const { config, offsite, log } = dependencies;
   config.requireTrust('Pulling from offsite storage');
   const connection = await offsite.connection(folder, settings);
@@ -92,6 +125,8 @@ export async function pullJob(dependencies: OffsiteJobDependencies, folder: vsco
     ...connection,
     folder: settings.backupsFolder,
     setId,
+    // A copy encrypted for the remote only (Offsite: Encrypt) is decrypted on the way with the folder's passphrase.
+    keys: () => Promise.resolve(keys),
     signal: io.signal,
     onProgress: (event) => io.progress(pullProgressText(event)),
   });

@@ -40,6 +40,7 @@ export const SETTING = {
   offsitePathStyle: 'offsite.pathStyle',
   offsitePushAfterBackup: 'offsite.pushAfterBackup',
   offsiteKeep: 'offsite.keep',
+  offsiteEncrypt: 'offsite.encrypt',
 } as const;
 
 /** When Back Up Database proves the new set: under the engine's size threshold (auto), every time, or never. */
@@ -96,6 +97,7 @@ export interface RawOffsiteSettings {
   pathStyle?: string;
   pushAfterBackup?: boolean;
   keep?: number;
+  encrypt?: boolean;
 }
 
 /**
@@ -113,6 +115,8 @@ export interface OffsiteSettings {
   pushAfterBackup: boolean;
   /** Remote retention after a push: keep the newest N complete sets there; undefined: remove nothing. */
   keep: number | undefined;
+  /** The remote copy in the age format with the folder's passphrase (the local set stays as it is). */
+  encrypt: boolean;
 }
 
 /** One workspace folder's settings, checked and with every path absolute. */
@@ -194,6 +198,7 @@ export function readOffsiteSettings(raw: RawOffsiteSettings): OffsiteSettings | 
     pathStyle: raw.pathStyle === 'on' ? true : raw.pathStyle === 'off' ? false : undefined,
     pushAfterBackup: raw.pushAfterBackup === true,
     keep: typeof raw.keep === 'number' && Number.isInteger(raw.keep) && raw.keep >= 1 ? raw.keep : undefined,
+    encrypt: raw.encrypt === true,
   };
 }
 

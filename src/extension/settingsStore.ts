@@ -77,6 +77,7 @@ export class SettingsStore extends Disposable {
         pathStyle: section.get<string>(SETTING.offsitePathStyle),
         pushAfterBackup: section.get<boolean>(SETTING.offsitePushAfterBackup),
         keep: section.get<number>(SETTING.offsiteKeep),
+        encrypt: section.get<boolean>(SETTING.offsiteEncrypt),
       },
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });

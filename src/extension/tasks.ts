@@ -187,7 +187,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
           return { exitCode: 0, push: await pushJob(this.dependencies, folder, settings, setId, io) };
         }
         case 'pull':
-          return { exitCode: 0, pull: await pullJob(this.dependencies, folder, settings, definition.setId ?? '', io) };
+          return rememberAfter(run, { exitCode: 0, pull: await pullJob(this.dependencies, folder, settings, definition.setId ?? '', io, run.keys) });
       }
     } catch (error) {
       throw forExtension(error, context);

@@ -119,7 +119,7 @@ describe('extension settings', () => {
     assert.equal(withGitIgnoreLine('/backups/\n', '/backups/'), '/backups/\n');
   });
 
-  it('has no offsite storage until its URL is set; then reads the endpoint, region, path style, push after backup and remote retention', () => {
+  it('has no offsite storage until its URL is set; then reads the endpoint, region, path style, push after backup, remote retention and remote encryption', () => {
     assert.equal(readFolderSettings({}, context).offsite, undefined);
     assert.equal(readOffsiteSettings({ url: '  ', endpoint: 'https://x' }), undefined, 'an endpoint alone sets nothing up');
     assert.deepEqual(readOffsiteSettings({ url: 's3://team-backups/factory-pulse' }), {
@@ -129,9 +129,10 @@ describe('extension settings', () => {
       pathStyle: undefined,
       pushAfterBackup: false,
       keep: undefined,
+      encrypt: false,
     });
-    const full = readOffsiteSettings({ url: 's3://b1/p', endpoint: ' http://127.0.0.1:9000 ', region: 'auto', pathStyle: 'off', pushAfterBackup: true, keep: 5 });
-    assert.deepEqual(full, { url: 's3://b1/p', endpoint: 'http://127.0.0.1:9000', region: 'auto', pathStyle: false, pushAfterBackup: true, keep: 5 });
+    const full = readOffsiteSettings({ url: 's3://b1/p', endpoint: ' http://127.0.0.1:9000 ', region: 'auto', pathStyle: 'off', pushAfterBackup: true, keep: 5, encrypt: true });
+    assert.deepEqual(full, { url: 's3://b1/p', endpoint: 'http://127.0.0.1:9000', region: 'auto', pathStyle: false, pushAfterBackup: true, keep: 5, encrypt: true });
     assert.equal(readOffsiteSettings({ url: 's3://b1/p', pathStyle: 'on' })?.pathStyle, true);
     assert.equal(readOffsiteSettings({ url: 's3://b1/p', keep: 0 })?.keep, undefined, '0 removes nothing there');
   });
