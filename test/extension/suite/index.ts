@@ -34,6 +34,7 @@ export async function run(): Promise<void> {
   else if (scenario === 'extension.test') {
     await import('./extension.test');
     await import('./offsite.test');
+    await import('./encryption.test');
   } else await import('./startup.test');
   // PULSE_TEST_ORDER: the runner resolves `shuffle` to one seed for every window.
   const order = parseTestOrder(process.env.PULSE_TEST_ORDER);

@@ -13,10 +13,9 @@
  * other tests see the folder as they left it.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Client } from 'pg';
 import * as vscode from 'vscode';
 import { runBackup } from '../../../src/core/backup/backup';
 import { parseConnectionUrl } from '../../../src/core/connection/target';
@@ -27,7 +26,8 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, InfoNode, RemoteGroupNode, RemoteSetNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { rewriteSetFile } from '../../support/tamper';
-import { activatedApi, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, tasksEnded, testDatabase, waitFor } from './helpers';
+import { commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, tasksEnded, testDatabase, waitFor } from './helpers';
+import { deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, startDrill, useDrillHooks, wholeSetNode } from './drill';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 interface TestS3 {
@@ -92,14 +92,7 @@ describe('Offsite copies in a real VS Code', function () {
     return (await api.backupsTree.getChildren(undefined)) ?? [];
   }
 
-  /** The set's row once the view lists it whole (a listing made while the set was written shows it as being written). */
-  async function setNode(setId: string): Promise<SetNode> {
-    return waitFor(`set ${setId} in the Backups view, whole`, async () => {
-      const roots = await rootNodes();
-      const nested = await Promise.all(roots.filter((node) => node.kind === 'group').map(async (node) => (await api.backupsTree.getChildren(node)) ?? []));
-      return [...roots, ...nested.flat()].find((node): node is SetNode => node.kind === 'set' && node.entry.set.id === setId && node.entry.set.status === 'complete');
-    });
-  }
+  const setNode = (setId: string): Promise<SetNode> => wholeSetNode(api, setId);
 
   async function remoteGroup(): Promise<RemoteGroupNode> {
     return waitFor('the Remote group in the Backups view', async () => (await rootNodes()).find((node): node is RemoteGroupNode => node.kind === 'remote'));
@@ -138,14 +131,7 @@ describe('Offsite copies in a real VS Code', function () {
     assert.equal(answer.kind, 'information', answer.message);
   }
 
-  /** The database as Configure Connection leaves it (the project window's other tests do the same). */
-  async function ensureConnection(): Promise<void> {
-    if (settings().get<string>('connectionURL') === urlWithoutPassword) return;
-    prompts.answerInput = (call) => (call.password ? undefined : dbUrl);
-    await vscode.commands.executeCommand('pulseBackup.configureConnection');
-    await prompts.waitForMessage((call) => call.kind === 'information' && /Connected: PostgreSQL/.test(call.message));
-    prompts.reset();
-  }
+  const ensureConnection = () => ensureConnectionAs(prompts, folder, { withPassword: dbUrl, withoutPassword: urlWithoutPassword });
 
   /** A new set of the test database, made by the engine under this suite's own prefix, shown in the tree. */
   async function newSet(): Promise<string> {
@@ -167,13 +153,7 @@ describe('Offsite copies in a real VS Code', function () {
   }
 
   before(async function () {
-    const folders = vscode.workspace.workspaceFolders;
-    assert.ok(folders && folders.length === 1, 'the runner opens exactly one workspace folder');
-    folder = folders[0];
-    backupsFolder = path.join(folder.uri.fsPath, 'backups');
-    filesAtStart = new Set(existsSync(backupsFolder) ? readdirSync(backupsFolder) : []);
-    prompts.install();
-    api = await activatedApi();
+    ({ folder, backupsFolder, filesAtStart, api } = await startDrill(prompts));
     await settings().update('offsite.URL', remoteUrl, vscode.ConfigurationTarget.Workspace);
     await settings().update('offsite.endpoint', s3.endpoint, vscode.ConfigurationTarget.Workspace);
     // Everything a window shows at start with offsite storage set up: the tree, its Remote group (folded), the status bar.
@@ -186,22 +166,15 @@ describe('Offsite copies in a real VS Code', function () {
     await tasksEnded();
     prompts.reset();
     await vscode.commands.executeCommand('pulseBackup.clearOffsiteCredentials');
-    for (const key of ['offsite.URL', 'offsite.endpoint', 'offsite.pushAfterBackup', 'offsite.keep']) await settings().update(key, undefined, vscode.ConfigurationTarget.Workspace);
-    for (const name of existsSync(backupsFolder) ? readdirSync(backupsFolder) : []) if (!filesAtStart.has(name)) rmSync(path.join(backupsFolder, name), { force: true });
+    for (const key of ['offsite.URL', 'offsite.endpoint', 'offsite.pushAfterBackup', 'offsite.keep', 'offsite.encrypt'])
+      await settings().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    removeFilesAddedSince(backupsFolder, filesAtStart);
     for (const key of await remoteKeys()) await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
     prompts.dispose();
     client.destroy();
   });
 
-  beforeEach(function () {
-    prompts.reset();
-  });
-
-  afterEach(async function () {
-    await tasksEnded();
-    if (this.currentTest?.state !== 'failed') return;
-    console.log(`    log (last 30 lines):\n${api.logLines().slice(-30).join('\n')}\n    messages: ${JSON.stringify(prompts.messages.map((call) => call.message))}`);
-  });
+  useDrillHooks(prompts, () => api);
 
   it('lists the remote only when its group is expanded: activation, the tree and the status bar load no AWS SDK', async function () {
     assert.equal(sdkLoadedBeforeTheRemoteGroup, false, 'the SDK was loaded before anything asked for the remote');
@@ -284,14 +257,7 @@ describe('Offsite copies in a real VS Code', function () {
     // The set is gone from here, and the database changed since.
     removeLocalSet(setId);
     await waitFor('the set to leave the tree', async () => ((await rootNodes()).some((node) => node.kind === 'set' && node.entry.set.id === setId) ? undefined : true));
-    const database = new Client({ connectionString: dbUrl });
-    await database.connect();
-    try {
-      await database.query('SET session_replication_role = replica');
-      await database.query('DELETE FROM users WHERE id % 3 = 0');
-    } finally {
-      await database.end();
-    }
+    await deleteUsers(dbUrl, 'id % 3 = 0');
     assert.ok(diffFingerprints(atBackup, await fingerprintDatabase(dbUrl)).length > 0, 'the database changed after the backup');
     const remote = await remoteSetNode(setId);
     assert.equal(remote.here, 'absent');
@@ -334,6 +300,60 @@ describe('Offsite copies in a real VS Code', function () {
     const [local] = (await listSets(backupsFolder)).filter((set) => set.id === big);
     assert.equal(local?.status, 'complete');
     assert.doesNotMatch(String(item(await setNode(big)).description), /☁/);
+  });
+
+  it('Offsite: Encrypt stores the copy as ….sql.age with the stored passphrase (none stored: one message, nothing pushed); Pull and Restore… decrypts it and restores equal', async function () {
+    const passphrase = 'offsite passphrase 0815 never shown';
+    await ensureKeys();
+    await ensureConnection();
+    await settings().update('offsite.encrypt', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('pulseBackup.clearEncryptionPassphrase');
+      await prompts.waitForMessage((call) => /passphrase/.test(call.message));
+      const setId = await newSet();
+      const atBackup = await fingerprintDatabase(dbUrl);
+      prompts.reset();
+      await vscode.commands.executeCommand('pulseBackup.pushOffsite', await setNode(setId));
+      const refused = await prompts.waitForMessage((call) => call.kind === 'error');
+      assert.match(
+        refused.message,
+        /^Offsite: Encrypt is on, but no passphrase of \S+ encrypted sets is stored: nothing was pushed: run Pulse Backup: Set Encryption Passphrase…, or turn the setting off$/,
+      );
+      assert.ok(refused.buttons.includes('Set Encryption Passphrase…'), JSON.stringify(refused.buttons));
+      assert.deepEqual(await remoteKeys(`${REMOTE_PREFIX}/${setId}/`), []);
+
+      prompts.reset();
+      prompts.answerInput = (call) => (call.password ? passphrase : undefined);
+      await vscode.commands.executeCommand('pulseBackup.setEncryptionPassphrase');
+      await prompts.waitForMessage((call) => call.message.startsWith('Saved the passphrase'));
+      prompts.reset();
+      await push(setId);
+      const manifest = JSON.parse(readFileSync(path.join(backupsFolder, `${setId}.manifest.json`), 'utf8')) as Manifest;
+      assert.deepEqual(
+        await remoteKeys(`${REMOTE_PREFIX}/${setId}/`),
+        [...manifest.files.map((file) => `${REMOTE_PREFIX}/${setId}/${file.name}.age`), `${REMOTE_PREFIX}/${setId}/${setId}.manifest.json`].sort(),
+        'the files are stored encrypted there',
+      );
+      assert.ok(!manifest.encryption, 'the local set stays as it was');
+
+      removeLocalSet(setId);
+      await waitFor('the set to leave the tree', async () => ((await rootNodes()).some((node) => node.kind === 'set' && node.entry.set.id === setId) ? undefined : true));
+      await deleteUsers(dbUrl, 'id % 5 = 0');
+      prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Complete' : undefined);
+      prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
+      await vscode.commands.executeCommand('pulseBackup.pullAndRestore', await remoteSetNode(setId));
+      await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`Restored ${setId} (schema and data)`), 120_000);
+      assertNoErrors();
+      assert.deepEqual(prompts.inputs, [], 'the stored passphrase decrypted the copy: nothing was asked');
+      const [pulled] = (await listSets(backupsFolder)).filter((set) => set.id === setId);
+      assert.deepEqual(pulled?.files.map((file) => file.name).sort(), manifest.files.map((file) => file.name).sort(), 'the set came back plain, as it was here');
+      assert.deepEqual(diffFingerprints(atBackup, await fingerprintDatabase(dbUrl)), [], 'the database equals the set, in full content');
+      assert.ok(!api.logLines().some((line) => line.includes(passphrase)), 'the log never holds the passphrase');
+      assert.ok(!commandLines().some((line) => line.includes(passphrase)), 'nor a command line');
+    } finally {
+      await settings().update('offsite.encrypt', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('pulseBackup.clearEncryptionPassphrase');
+    }
   });
 
   it("Back Up Database pushes the new set when Offsite: Push After Backup is on, then applies the remote's retention", async function () {
