@@ -140,6 +140,7 @@ const REMOTE_STATUS_ICONS: Readonly<Record<RemoteSet['status'], IconModel>> = {
  */
 export function remoteSetModel(set: RemoteSet, now: Date, context: { folderPrefix?: string; here: 'same' | 'different' | 'absent' }): RemoteSetModel {
   const parts = [formatBytes(set.totalBytes)];
+  if (set.encrypted) parts.push('encrypted');
   if (context.folderPrefix !== undefined && set.prefix !== context.folderPrefix) parts.push(set.prefix);
   if (set.purpose === 'safety') parts.push('safety backup');
   if (set.status === 'complete') parts.push(`pushed ${formatAge(new Date(set.pushedAt ?? set.createdAt), now)}`);
@@ -154,6 +155,16 @@ export function remoteSetModel(set: RemoteSet, now: Date, context: { folderPrefi
   const database = set.manifest?.database;
   if (database) fact('Database', markdownCode(`${database.user}@${database.host}:${database.port}/${database.name}`));
   fact('At', markdownCode(set.url));
+  if (set.encrypted) {
+    fact(
+      'Encrypted',
+      (set.manifest?.encryption ?? set.manifest?.offsite.encryption)?.method === 'recipients'
+        ? '$(lock) age, to age recipients: their identity file decrypts it, on the command line'
+        : set.manifest?.encryption
+          ? '$(lock) age, with a passphrase: the set itself is encrypted'
+          : '$(lock) age, with a passphrase, for the remote only: Pull and Restore… decrypts it on the way with the folder’s passphrase',
+    );
+  }
   fact(
     'Here',
     context.here === 'same'

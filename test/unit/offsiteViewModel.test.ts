@@ -200,6 +200,24 @@ describe('offsite copies in the extension', () => {
       const otherProject = remoteSetModel({ ...copy, prefix: 'plant_porto', id: 'plant_porto_20250902_100000' }, NOW, { folderPrefix: 'factory_pulse', here: 'absent' });
       assert.match(otherProject.description, /· plant_porto ·/);
     });
+
+    it('says a remote copy is encrypted, and whether only there (pulled, it is decrypted with the folder’s passphrase) or the set itself', () => {
+      const set = localSet('20250902_100000');
+      const copy = remoteCopy(set, 1);
+      assert.doesNotMatch(remoteSetModel(copy, NOW, { here: 'same' }).tooltip, /Encrypted/);
+      const remoteOnly = {
+        ...copy,
+        encrypted: true,
+        manifest: { ...copy.manifest!, offsite: { ...copy.manifest!.offsite, encryption: { format: 'age', method: 'passphrase' } } },
+      } as RemoteSet;
+      const model = remoteSetModel(remoteOnly, NOW, { folderPrefix: 'factory_pulse', here: 'absent' });
+      assert.equal(model.description, '5.9 KB · encrypted · pushed 1h ago');
+      assert.match(model.tooltip, /Encrypted: \$\(lock\) age, with a passphrase, for the remote only: Pull and Restore… decrypts it on the way/);
+      const itself = { ...copy, encrypted: true, manifest: { ...copy.manifest!, encryption: { format: 'age', method: 'passphrase' } } } as RemoteSet;
+      assert.match(remoteSetModel(itself, NOW, { here: 'absent' }).tooltip, /Encrypted: \$\(lock\) age, with a passphrase: the set itself is encrypted/);
+      const toRecipients = { ...copy, encrypted: true, manifest: { ...copy.manifest!, encryption: { format: 'age', method: 'recipients', recipients: ['age1x'] } } } as RemoteSet;
+      assert.match(remoteSetModel(toRecipients, NOW, { here: 'absent' }).tooltip, /age, to age recipients: their identity file decrypts it, on the command line/);
+    });
   });
 
   describe("the status bar's tooltip", () => {
