@@ -39,6 +39,7 @@ export type PulseErrorCode =
   | 'offsite-set-not-found'
   | 'offsite-set-conflict'
   | 'offsite-failed'
+  | 'offsite-not-configured'
   | 'invalid-key'
   | 'key-missing'
   | 'wrong-key'

@@ -28,6 +28,9 @@ export interface OptionSpec {
   preferCommand?: boolean;
 }
 
+/** The remote of a folder's offsite copies, as VS Code's settings hold it. */
+const OFFSITE_URL = { key: 'offsite.URL', title: 'Offsite: URL' };
+
 export const OPTIONS = {
   connection: {
     flag: 'db',
@@ -64,7 +67,15 @@ export const OPTIONS = {
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
   encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
-  passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
+  // VS Code keeps the passphrase in its secret storage: the command that stores it stands for the file and the variable there.
+  passphrase: {
+    flag: 'passphrase-file',
+    value: 'FILE',
+    env: 'PULSE_BACKUP_PASSPHRASE',
+    vscodeName: 'the encryption passphrase',
+    command: 'setEncryptionPassphrase',
+    preferCommand: true,
+  },
   recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },
   recipientsFile: { flag: 'recipients-file', value: 'FILE', vscodeName: 'a file of age recipients' },
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
@@ -72,14 +83,16 @@ export const OPTIONS = {
   runIfBackupFails: { flag: 'run-if-backup-fails' },
   schedule: { flag: 'every', value: 'WHEN' },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
-  offsiteTarget: { flag: 'to', value: 'URL' },
-  offsiteSource: { flag: 'from', value: 'URL' },
-  remoteListing: { flag: 'remote', value: 'URL' },
-  offsiteAfterBackup: { flag: 'offsite', value: 'URL' },
-  offsiteEndpoint: { flag: 'endpoint', value: 'URL', env: 'AWS_ENDPOINT_URL_S3' },
-  offsiteRegion: { flag: 'region', value: 'REGION', env: 'AWS_REGION' },
-  offsitePathStyle: { flag: 'path-style' },
-  awsProfile: { flag: 'aws-profile', value: 'NAME', env: 'AWS_PROFILE' },
+  // Push's --to, pull's --from, list's --remote and backup's --offsite name one remote: in VS Code, the folder's one setting.
+  offsiteTarget: { flag: 'to', value: 'URL', setting: OFFSITE_URL },
+  offsiteSource: { flag: 'from', value: 'URL', setting: OFFSITE_URL },
+  remoteListing: { flag: 'remote', value: 'URL', setting: OFFSITE_URL },
+  offsiteAfterBackup: { flag: 'offsite', value: 'URL', setting: OFFSITE_URL },
+  offsiteEndpoint: { flag: 'endpoint', value: 'URL', env: 'AWS_ENDPOINT_URL_S3', setting: { key: 'offsite.endpoint', title: 'Offsite: Endpoint' } },
+  offsiteRegion: { flag: 'region', value: 'REGION', env: 'AWS_REGION', setting: { key: 'offsite.region', title: 'Offsite: Region' } },
+  offsitePathStyle: { flag: 'path-style', setting: { key: 'offsite.pathStyle', title: 'Offsite: Path Style' } },
+  // VS Code keeps the keys in its secret storage: the command that stores them stands for a profile there.
+  awsProfile: { flag: 'aws-profile', value: 'NAME', env: 'AWS_PROFILE', command: 'setOffsiteCredentials', preferCommand: true },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -94,6 +107,8 @@ export const COMMANDS = {
   chooseBackupsFolder: { vscode: { id: 'pulseBackup.chooseBackupsFolder', title: 'Choose Backups Folder' } },
   chooseClientToolsFolder: { vscode: { id: 'pulseBackup.chooseClientToolsFolder', title: 'Choose Client Tools Folder' } },
   showLog: { vscode: { id: 'pulseBackup.showLog', title: 'Show Log' } },
+  setOffsiteCredentials: { vscode: { id: 'pulseBackup.setOffsiteCredentials', title: 'Set Offsite Credentials…' } },
+  setEncryptionPassphrase: { vscode: { id: 'pulseBackup.setEncryptionPassphrase', title: 'Set Encryption Passphrase…' } },
 } as const satisfies Record<string, { cli?: string; vscode?: { id: string; title: string } }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -105,12 +120,20 @@ export function settingOptions(): { name: OptionName; spec: OptionSpec; settingK
 
 /**
  * The sentence that ends a setting's description in package.json, naming
- * what sets the same on the command line; a unit test holds package.json to it.
+ * what sets the same on the command line (every flag of the options that
+ * share the setting, as the offsite URL's do); a unit test holds
+ * package.json to it.
  */
-export function commandLineNote(spec: OptionSpec): string {
-  const flag = spec.flag === undefined ? undefined : `\`--${spec.flag}${spec.value ? ` ${spec.value}` : ''}\``;
-  const env = spec.env === undefined ? undefined : `\`${spec.env}\``;
-  return `On the command line: ${[flag, env].filter((part) => part !== undefined).join(' or ')}.`;
+export function commandLineNote(settingKey: string): string {
+  const specs = settingOptions()
+    .filter((candidate) => candidate.settingKey === settingKey)
+    .map((candidate) => candidate.spec);
+  const parts = specs.flatMap((spec) => [
+    ...(spec.flag === undefined ? [] : [`\`--${spec.flag}${spec.value ? ` ${spec.value}` : ''}\``]),
+    ...(spec.env === undefined ? [] : [`\`${spec.env}\``]),
+  ]);
+  const listed = parts.length <= 2 ? parts.join(' or ') : `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
+  return `On the command line: ${listed}.`;
 }
 
 /** The option a CLI flag sets, if the table has it. */

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
-import { currentProof, currentVerification, lastVerification, readHistory } from '../core/sets/history';
+import { currentProof, currentVerification, lastVerification, offsiteCopiesOf, readHistory } from '../core/sets/history';
 import { listSets } from '../core/sets/listing';
 import type { SettingsStore } from './settingsStore';
 import { Disposable, disposeAll } from './lifecycle';
@@ -26,7 +26,7 @@ export interface FolderListing {
   error?: PulseError;
 }
 
-export type OperationKind = 'backup' | 'restore' | 'verify' | 'prove' | 'diff' | 'prune';
+export type OperationKind = 'backup' | 'restore' | 'verify' | 'prove' | 'diff' | 'prune' | 'push' | 'pull';
 
 /** Changes that arrive together (a backup renames four files) cause one reload. */
 const RELOAD_DELAY_MS = 300;
@@ -144,11 +144,13 @@ export class BackupsStore extends Disposable {
           const last = lastVerification(history, 'post-backup');
           // A verification, and a passed proof, count until a file of the set changes after them.
           const [holding, proof] = await Promise.all([currentVerification(settings.backupsFolder, set, history), currentProof(settings.backupsFolder, set, history)]);
+          const copies = set.manifest ? offsiteCopiesOf(history, set.manifest.files) : [];
           return {
             set,
             ...(holding ? { lastVerification: holding } : last ? { staleVerification: last } : {}),
             ...(proof.proof ? { proof: proof.proof } : {}),
             ...(proof.stale ? { staleProof: proof.stale } : {}),
+            ...(copies.length > 0 ? { offsiteCopies: copies } : {}),
           };
         }),
       );

@@ -27,8 +27,11 @@ import { configureConnection } from './connectionCommand';
 import { RESTORE_MODE_WORDS, backupDoneMessage, prunedMessage, removalConfirmation } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
-import { showFailure, type Log } from './log';
+import { showFailure, showWarningWithActions, type Log } from './log';
+import { pushNotMadeMessage } from './offsiteText';
 import type { DiffDocuments } from './diffDocuments';
+import type { OffsiteStore } from './offsiteStore';
+import type { Passphrases } from './passphrases';
 import type { ProofRecord } from '../core/prove/record';
 import { sentenceOf } from './hints';
 import { diffMessage, proofMessage, proofNotRunMessage } from './proofText';
@@ -42,6 +45,8 @@ interface CommandDependencies {
   extensionUri: vscode.Uri;
   config: SettingsStore;
   store: BackupsStore;
+  offsite: OffsiteStore;
+  passphrases: Passphrases;
   log: Log;
   tasks: PulseTasks;
   diffDocuments: DiffDocuments;
@@ -57,6 +62,7 @@ export class Commands extends Disposable {
       config: dependencies.config,
       store: dependencies.store,
       log: dependencies.log,
+      passphrases: dependencies.passphrases,
       verify: (folder, setId) => this.verify({ folderUri: folder.uri.toString(), setId }),
       prove: (folder, setId) => this.prove({ folderUri: folder.uri.toString(), setId }),
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),
@@ -70,7 +76,10 @@ export class Commands extends Disposable {
       'pulseBackup.chooseBackupsFolder': () => chooseFolderSetting(dependencies.config, SETTING.backupsFolder),
       'pulseBackup.chooseClientToolsFolder': () => chooseFolderSetting(dependencies.config, SETTING.clientToolsFolder),
       'pulseBackup.showLog': () => dependencies.log.show(),
-      'pulseBackup.refresh': () => dependencies.store.refresh(),
+      'pulseBackup.refresh': () => {
+        dependencies.store.refresh();
+        dependencies.offsite.forget();
+      },
       'pulseBackup.restore': (arg) => this.restore(arg),
       'pulseBackup.verify': (arg) => this.verify(arg),
       'pulseBackup.prove': (arg) => this.prove(arg),
@@ -83,17 +92,7 @@ export class Commands extends Disposable {
       'pulseBackup.openFile': (arg) => this.openFile(arg),
       'pulseBackup.copyPath': (arg) => this.copyPath(arg),
     };
-    for (const [id, run] of Object.entries(commands)) {
-      this._register(
-        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-          try {
-            await run(...args);
-          } catch (error) {
-            await showFailure(dependencies.log, id, error);
-          }
-        }),
-      );
-    }
+    for (const registration of registerCommands(commands, dependencies.log)) this._register(registration);
   }
 
   // -------------------------------------------------------------------------
@@ -120,11 +119,13 @@ export class Commands extends Disposable {
       removed: outcome.retention?.result.removed ?? [],
       kept: outcome.retention?.declined ?? 0,
       ...(outcome.proof?.outcome === 'proved' ? { proved: true } : {}),
+      ...(outcome.push ? { pushed: true } : {}),
     });
-    // A proof that failed, or could not run, is a warning of its own: the backup is written and kept.
+    // A proof that failed, or could not run, is a warning of its own: the backup is written and kept; so is a push that could not be made.
     if (outcome.proof && outcome.proof.outcome !== 'proved') void this.showProof(folder, outcome.proof, { afterBackup: true });
     if (outcome.proofNotRun)
       void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
+    if (outcome.pushNotMade) void showWarningWithActions(pushNotMadeMessage(manifest.id, sentenceOf(outcome.pushNotMade)), outcome.pushNotMade);
     const choice = await vscode.window.showInformationMessage(message, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
@@ -224,13 +225,8 @@ export class Commands extends Disposable {
     }
   }
 
-  /** A failed or cancelled run: its one line (with actions) as a notification. True when it did not succeed. */
-  private async failed(outcome: TaskOutcome, what: string): Promise<boolean> {
-    if (outcome.declined) return true;
-    if (!outcome.error) return false;
-    // The task's terminal has logged it already.
-    await showFailure(this.dependencies.log, what, outcome.error, { logged: true });
-    return true;
+  private failed(outcome: TaskOutcome, what: string): Promise<boolean> {
+    return reportFailedRun(this.dependencies.log, outcome, what);
   }
 
   // -------------------------------------------------------------------------
@@ -406,6 +402,28 @@ async function pickRestoreMode(set: ListedSet, canReset: boolean): Promise<{ mod
     placeHolder: 'What to restore (a pre-flight check and a confirmation come before anything changes)',
   });
   return picked ? { mode: picked.mode, reset: picked.reset } : undefined;
+}
+
+/** A failed or cancelled run: its one line (with actions) as a notification. True when it did not succeed. */
+export async function reportFailedRun(log: Log, outcome: TaskOutcome, what: string): Promise<boolean> {
+  if (outcome.declined) return true;
+  if (!outcome.error) return false;
+  // The task's terminal has logged it already.
+  await showFailure(log, what, outcome.error, { logged: true });
+  return true;
+}
+
+/** Registers commands whose failures reach a person the one way (showFailure): a one-line notification with what helps. */
+export function registerCommands(commands: Record<string, (...args: unknown[]) => Promise<void> | void>, log: Log): vscode.Disposable[] {
+  return Object.entries(commands).map(([id, run]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await run(...args);
+      } catch (error) {
+        await showFailure(log, id, error);
+      }
+    }),
+  );
 }
 
 function nothingToPrune(plan: PruneResult): string {

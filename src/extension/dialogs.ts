@@ -192,9 +192,19 @@ export function removalConfirmation(preview: PruneResult, context: { afterBackup
   return { message, detail: lines.join('\n'), remove: `Remove ${count}` };
 }
 
-/** The toast after a backup: the set, whether it was proved, and every removal counted. */
-export function backupDoneMessage(input: { setId: string; bytes: number; tables: number; removed: readonly RemovableSet[]; kept: number; proved?: boolean }): string {
-  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')})${input.proved ? ' and proved restorable' : ''}.`;
+/** The toast after a backup: the set, whether it was proved and copied offsite, and every removal counted. */
+export function backupDoneMessage(input: {
+  setId: string;
+  bytes: number;
+  tables: number;
+  removed: readonly RemovableSet[];
+  kept: number;
+  proved?: boolean;
+  pushed?: boolean;
+}): string {
+  const done = [...(input.proved ? ['proved restorable'] : []), ...(input.pushed ? ['copied offsite'] : [])];
+  const what = done.length === 0 ? '' : done.length === 1 ? ` and ${done[0]}` : `, ${done.join(' and ')}`;
+  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')})${what}.`;
   const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
   const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;

@@ -1,7 +1,8 @@
 /**
  * The extension's front door: builds the pieces once and hands each to its
- * owner. Activation is cheap: nothing here touches a database or reads a
- * dump; the Backups view lists its folder when it becomes visible, and the
+ * owner. Activation is cheap: nothing here touches a database, reads a dump
+ * or loads the AWS SDK; the Backups view lists its folder when it becomes
+ * visible (the offsite storage when its Remote group is expanded), and the
  * status bar lists (names, sizes, small manifests) once activation is done.
  * It activates at start-up in a folder that has backup sets or a Supabase
  * project (package.json's activationEvents), so the status bar is there.
@@ -13,6 +14,10 @@ import { DiffDocuments } from './diffDocuments';
 import { SettingsStore } from './settingsStore';
 import { addToGitIgnore, gitIgnoreState } from './gitignore';
 import { Log } from './log';
+import { OffsiteCommands } from './offsiteCommands';
+import { OffsiteStore } from './offsiteStore';
+import { EncryptionCommands } from './encryptionCommands';
+import { Passphrases } from './passphrases';
 import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
 import type { FolderSettings } from './settings';
 import { BackupStatusBar, type StatusBarState } from './statusBar';
@@ -39,28 +44,37 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const log = new Log();
   const config = new SettingsStore(context.secrets, log);
   const store = new BackupsStore(config, log);
+  const offsite = new OffsiteStore(config, context.secrets, log);
+  const passphrases = new Passphrases(context.secrets, log);
   const tasks = new PulseTasks({
     config,
     store,
+    offsite,
+    passphrases,
     log,
     afterBackup: (folder, settings) => void offerGitIgnore(context.workspaceState, folder, settings, log),
   });
   const diffDocuments = new DiffDocuments();
-  const commands = new Commands({ extensionUri: context.extensionUri, config, store, log, tasks, diffDocuments });
+  const commands = new Commands({ extensionUri: context.extensionUri, config, store, offsite, passphrases, log, tasks, diffDocuments });
+  const encryptionCommands = new EncryptionCommands(config, passphrases, log);
+  const offsiteCommands = new OffsiteCommands({ config, store, offsite, log, tasks, restore: (folder, setId) => commands.reportDependencies.restore(folder, setId) });
 
-  const tree = new BackupsTreeProvider(store);
+  const tree = new BackupsTreeProvider(store, offsite);
   const treeView = vscode.window.createTreeView(BACKUPS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(treeView.visible);
-  const statusBar = new BackupStatusBar(store);
+  const statusBar = new BackupStatusBar(store, offsite);
   const describeFolders = () => void describeSupabaseFolders(store, treeView);
 
   context.subscriptions.push(
     log,
     config,
     store,
+    offsite,
     tasks,
     diffDocuments,
     commands,
+    offsiteCommands,
+    encryptionCommands,
     tree,
     treeView,
     treeView.onDidChangeVisibility((event) => tree.setVisible(event.visible)),

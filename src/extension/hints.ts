@@ -5,9 +5,10 @@
  * the command line's flags. Advice that fits the folder (no `supabase start`
  * where there is no Supabase project) and sentences that start with a
  * capital letter, as VS Code's own messages do. Pure, so unit tests cover
- * every action without VS Code.
+ * every action without VS Code. And the commands a failure's notification
+ * offers for its kind (Configure Connection, Set Offsite Credentials…).
  */
-import { PulseError, formatError, toPulseError } from '../core/errors';
+import { PulseError, formatError, toPulseError, type PulseErrorCode } from '../core/errors';
 import { wordHint, type Action, type ActionWords } from '../core/hint';
 import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from '../core/options';
 
@@ -76,4 +77,41 @@ export function sentenceOf(error: PulseError, context: HintContext = {}): string
 
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Command ids the failure notification can offer; registered in commands.ts and offsiteCommands.ts. */
+export const FAILURE_ACTIONS = {
+  configureConnection: { title: 'Configure Connection', command: 'pulseBackup.configureConnection' },
+  clientTools: { title: 'Choose Client Tools Folder', command: 'pulseBackup.chooseClientToolsFolder' },
+  backupsFolder: { title: 'Choose Backups Folder', command: 'pulseBackup.chooseBackupsFolder' },
+  offsiteCredentials: { title: 'Set Offsite Credentials…', command: 'pulseBackup.setOffsiteCredentials' },
+  offsiteSettings: { title: 'Open Offsite Settings', command: 'pulseBackup.openOffsiteSettings' },
+  passphrase: { title: 'Set Encryption Passphrase…', command: 'pulseBackup.setEncryptionPassphrase' },
+  showLog: { title: 'Show Log', command: 'pulseBackup.showLog' },
+} as const;
+
+type FailureAction = (typeof FAILURE_ACTIONS)[keyof typeof FAILURE_ACTIONS];
+
+const CONNECTION_CODES: ReadonlySet<PulseErrorCode> = new Set([
+  'connection-refused',
+  'connection-timeout',
+  'host-not-found',
+  'authentication-failed',
+  'database-not-found',
+  'permission-denied',
+  'remote-target',
+]);
+
+/** The action that helps with an error of this kind, then always the log. */
+export function actionsFor(code: PulseErrorCode): FailureAction[] {
+  const actions: FailureAction[] = [];
+  if (CONNECTION_CODES.has(code)) actions.push(FAILURE_ACTIONS.configureConnection);
+  if (code === 'tools-not-found' || code === 'tools-too-old') actions.push(FAILURE_ACTIONS.clientTools);
+  if (code === 'folder-not-writable' || code === 'folder-not-a-folder' || code === 'disk-full') actions.push(FAILURE_ACTIONS.backupsFolder);
+  if (code === 'offsite-no-credentials' || code === 'offsite-access-denied') actions.push(FAILURE_ACTIONS.offsiteCredentials);
+  if (code === 'offsite-not-configured' || code === 'offsite-bucket-not-found' || code === 'offsite-wrong-region' || code === 'offsite-unreachable')
+    actions.push(FAILURE_ACTIONS.offsiteSettings);
+  if (code === 'wrong-key' || code === 'key-missing') actions.push(FAILURE_ACTIONS.passphrase);
+  actions.push(FAILURE_ACTIONS.showLog);
+  return actions;
 }

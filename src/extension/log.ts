@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { redactText } from '../core/connection/redact';
 import { toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
-import { extensionLine, forExtension, sentenceOf } from './hints';
+import { actionsFor, extensionLine, forExtension, sentenceOf } from './hints';
 
 export const LOG_NAME = 'Pulse Backup';
 
@@ -19,6 +19,8 @@ const RECENT_LINES = 1000;
 export class Log extends Disposable {
   private readonly channel: vscode.LogOutputChannel;
   private readonly recent: string[] = [];
+  /** Secrets of this session (offsite keys) to blank wherever they would appear. */
+  private readonly secrets = new Set<string>();
 
   constructor() {
     super();
@@ -26,7 +28,14 @@ export class Log extends Disposable {
   }
 
   redact(text: string): string {
-    return redactText(text);
+    let safe = redactText(text);
+    for (const secret of this.secrets) safe = safe.split(secret).join('****');
+    return safe;
+  }
+
+  /** A secret in use from now on (a secret access key): never written to the log, a terminal or a notification. */
+  addSecret(secret: string): void {
+    if (secret.length >= 4) this.secrets.add(secret);
   }
 
   info(message: string): void {
@@ -62,36 +71,6 @@ export class Log extends Disposable {
   }
 }
 
-/** Command ids the failure notification can offer; registered in commands.ts. */
-export const FAILURE_ACTIONS = {
-  configureConnection: { title: 'Configure Connection', command: 'pulseBackup.configureConnection' },
-  clientTools: { title: 'Choose Client Tools Folder', command: 'pulseBackup.chooseClientToolsFolder' },
-  backupsFolder: { title: 'Choose Backups Folder', command: 'pulseBackup.chooseBackupsFolder' },
-  showLog: { title: 'Show Log', command: 'pulseBackup.showLog' },
-} as const;
-
-type FailureAction = (typeof FAILURE_ACTIONS)[keyof typeof FAILURE_ACTIONS];
-
-const CONNECTION_CODES: ReadonlySet<PulseErrorCode> = new Set([
-  'connection-refused',
-  'connection-timeout',
-  'host-not-found',
-  'authentication-failed',
-  'database-not-found',
-  'permission-denied',
-  'remote-target',
-]);
-
-/** The action that helps with an error of this kind, then always the log. */
-export function actionsFor(code: PulseErrorCode): FailureAction[] {
-  const actions: FailureAction[] = [];
-  if (CONNECTION_CODES.has(code)) actions.push(FAILURE_ACTIONS.configureConnection);
-  if (code === 'tools-not-found' || code === 'tools-too-old') actions.push(FAILURE_ACTIONS.clientTools);
-  if (code === 'folder-not-writable' || code === 'folder-not-a-folder' || code === 'disk-full') actions.push(FAILURE_ACTIONS.backupsFolder);
-  actions.push(FAILURE_ACTIONS.showLog);
-  return actions;
-}
-
 /**
  * Logs the failure (unless the task terminal already did) and shows its one
  * line, as a sentence. A cancel is not a failure: an information message
@@ -106,8 +85,17 @@ export async function showFailure(log: Log, context: string, error: unknown, opt
     return;
   }
   if (!options.logged) log.error(context, pulseError);
-  const actions = actionsFor(pulseError.code);
-  const chosen = await vscode.window.showErrorMessage(line, ...actions.map((action) => action.title));
+  await offerActions(vscode.window.showErrorMessage, line, pulseError);
+}
+
+/** A warning about something that went wrong beside a success (a push after a backup), with the actions that help. */
+export async function showWarningWithActions(line: string, error: unknown): Promise<void> {
+  await offerActions(vscode.window.showWarningMessage, line, toPulseError(error));
+}
+
+async function offerActions(show: typeof vscode.window.showErrorMessage, line: string, error: { code: PulseErrorCode }): Promise<void> {
+  const actions = actionsFor(error.code);
+  const chosen = await show(line, ...actions.map((action) => action.title));
   const action = actions.find((candidate) => candidate.title === chosen);
   if (action) await vscode.commands.executeCommand(action.command);
 }

@@ -22,6 +22,7 @@ import { diffProgressText, proofBriefLines, proveProgressText } from './proofTex
 import { proofOutcomeLines } from '../core/prove/words';
 import type { FolderSettings } from './settings';
 import type { TaskIO } from './taskTerminal';
+import type { SetKeys } from '../core/codecs/types';
 
 export interface ProofJobDependencies {
   config: SettingsStore;
@@ -46,15 +47,16 @@ export async function proveJob(
   settings: FolderSettings,
   setId: string,
   io: TaskIO,
-  known?: KnownConnection,
+  known?: Partial<KnownConnection> & { keys?: SetKeys },
 ): Promise<ProofRecord> {
   const { config, log } = dependencies;
   config.requireTrust('Proving a set');
+  const afterBackup = known?.target !== undefined;
   const target = known?.target ?? (await config.connectionTarget(folder));
   const scratchTarget = await config.scratchTarget(folder);
   const pgBinDir = config.clientToolsFolder(settings);
   // The container's tools only where the scratch databases are the container's own database server.
-  const container = scratchTarget ? await toolRoute(settings, scratchTarget, pgBinDir, io) : known ? known.container : await toolRoute(settings, target, pgBinDir, io);
+  const container = scratchTarget ? await toolRoute(settings, scratchTarget, pgBinDir, io) : afterBackup ? known?.container : await toolRoute(settings, target, pgBinDir, io);
   io.line(`Proving ${setId} in scratch databases on ${describeServer(scratchTarget ?? target)} as ${(scratchTarget ?? target).user}`);
   log.info(`proof of ${setId} on ${describeTarget(scratchTarget ?? target)} started`);
   const record = await proveSet({
@@ -66,17 +68,25 @@ export async function proveJob(
     ...(pgBinDir !== undefined ? { pgBinDir } : {}),
     ...(container ? { container } : {}),
     allowRemote: false,
+    ...(known?.keys ? { keys: known.keys } : {}),
     signal: io.signal,
-    // After a backup (`known`), the proof says its outcome in few lines: the backup's own lines stay in view.
-    onProgress: (event) => io.progress(proveProgressText(event, { brief: known !== undefined })),
+    // After a backup (`known` with a target), the proof says its outcome in few lines: the backup's own lines stay in view.
+    onProgress: (event) => io.progress(proveProgressText(event, { brief: afterBackup })),
   });
-  for (const line of known ? proofBriefLines(record) : proofOutcomeLines(record)) io.line(line);
+  for (const line of afterBackup ? proofBriefLines(record) : proofOutcomeLines(record)) io.line(line);
   log.info(`proof of ${setId}: ${record.summary}`);
   return record;
 }
 
 /** What changed in the database since the set, read-only in one snapshot. */
-export async function diffJob(dependencies: ProofJobDependencies, folder: vscode.WorkspaceFolder, settings: FolderSettings, setId: string, io: TaskIO): Promise<DiffResult> {
+export async function diffJob(
+  dependencies: ProofJobDependencies,
+  folder: vscode.WorkspaceFolder,
+  settings: FolderSettings,
+  setId: string,
+  io: TaskIO,
+  keys?: SetKeys,
+): Promise<DiffResult> {
   const { config, log } = dependencies;
   config.requireTrust('Comparing with the database');
   const target = await config.connectionTarget(folder);
@@ -90,6 +100,7 @@ export async function diffJob(dependencies: ProofJobDependencies, folder: vscode
     env: process.env,
     ...(pgBinDir !== undefined ? { pgBinDir } : {}),
     ...(container ? { container } : {}),
+    ...(keys ? { keys } : {}),
     signal: io.signal,
     onProgress: (event) => io.progress(diffProgressText(event)),
   });

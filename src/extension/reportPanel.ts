@@ -19,6 +19,8 @@ import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { renderReportBody, renderReportDocument, renderReportError } from './reportView';
 import { extensionWords, forExtension, sentenceOf } from './hints';
+import type { Passphrases } from './passphrases';
+import type { SetKeys } from '../core/codecs/types';
 
 export const REPORT_VIEW_TYPE = 'pulseBackup.report';
 
@@ -33,6 +35,8 @@ export interface ReportPanelDependencies {
   config: SettingsStore;
   store: BackupsStore;
   log: Log;
+  /** An encrypted set's report reads its files' tops with the stored passphrase, never asking for one. */
+  passphrases: Passphrases;
   /** The buttons that run engine work go through the commands, so they behave the same everywhere. */
   verify(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
   prove(folder: vscode.WorkspaceFolder, setId: string): Promise<void>;
@@ -126,6 +130,11 @@ export class ReportPanel extends Disposable {
     });
   }
 
+  private async storedKeys(folder: vscode.WorkspaceFolder): Promise<{ keys?: SetKeys }> {
+    const keys = await this.dependencies.passphrases.storedKeys(folder);
+    return keys ? { keys } : {};
+  }
+
   private async build(): Promise<string> {
     const { config, log } = this.dependencies;
     const folder = this.folder();
@@ -141,6 +150,7 @@ export class ReportPanel extends Disposable {
         frontDoor: 'vscode',
         words: extensionWords(),
         policy: settings.retention,
+        ...(await this.storedKeys(folder)),
       });
       return renderReportBody(this.report, { trusted: vscode.workspace.isTrusted });
     } catch (error) {

@@ -8,7 +8,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/target';
-import { PulseError } from '../core/errors';
+import { PulseError, toPulseError } from '../core/errors';
+import { parseRemoteUrl, type RemoteLocation } from '../core/offsite/remote';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
 import type { Manifest } from '../core/sets/manifest';
@@ -33,6 +34,13 @@ export const SETTING = {
   profile: 'profile',
   proveAfterBackup: 'proveAfterBackup',
   scratchServerURL: 'scratchServerURL',
+  offsiteURL: 'offsite.URL',
+  offsiteEndpoint: 'offsite.endpoint',
+  offsiteRegion: 'offsite.region',
+  offsitePathStyle: 'offsite.pathStyle',
+  offsitePushAfterBackup: 'offsite.pushAfterBackup',
+  offsiteKeep: 'offsite.keep',
+  offsiteEncrypt: 'offsite.encrypt',
 } as const;
 
 /** When Back Up Database proves the new set: under the engine's size threshold (auto), every time, or never. */
@@ -79,6 +87,36 @@ export interface RawFolderSettings {
   profile?: string;
   proveAfterBackup?: string;
   scratchServerUrl?: string;
+  offsite?: RawOffsiteSettings;
+}
+
+export interface RawOffsiteSettings {
+  url?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle?: string;
+  pushAfterBackup?: boolean;
+  keep?: number;
+  encrypt?: boolean;
+}
+
+/**
+ * Where a folder's offsite copies go (the pulseBackup.offsite.* settings),
+ * present once the URL is set. The URL is checked when it is used, so a
+ * wrong one shows on the Remote group and never hides the local sets.
+ */
+export interface OffsiteSettings {
+  /** s3://BUCKET/PREFIX, as written. */
+  url: string;
+  endpoint: string | undefined;
+  region: string | undefined;
+  /** undefined: auto (in the path for an endpoint, in the host name for AWS S3). */
+  pathStyle: boolean | undefined;
+  pushAfterBackup: boolean;
+  /** Remote retention after a push: keep the newest N complete sets there; undefined: remove nothing. */
+  keep: number | undefined;
+  /** The remote copy in the age format with the folder's passphrase (the local set stays as it is). */
+  encrypt: boolean;
 }
 
 /** One workspace folder's settings, checked and with every path absolute. */
@@ -100,6 +138,8 @@ export interface FolderSettings {
   proveAfterBackup: ProveAfterBackup;
   /** Where proofs create their scratch databases, when not on the backed-up database's server as its role (a role with CREATEDB). */
   scratchServerUrl: string | undefined;
+  /** Undefined while pulseBackup.offsite.URL is empty: no offsite copies. */
+  offsite: OffsiteSettings | undefined;
 }
 
 export interface ExpandContext {
@@ -144,7 +184,44 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     supabase,
     proveAfterBackup: (PROVE_AFTER_BACKUP_CHOICES as readonly string[]).includes(raw.proveAfterBackup ?? '') ? (raw.proveAfterBackup as ProveAfterBackup) : 'auto',
     scratchServerUrl: nonBlank(raw.scratchServerUrl),
+    offsite: readOffsiteSettings(raw.offsite ?? {}),
   };
+}
+
+export function readOffsiteSettings(raw: RawOffsiteSettings): OffsiteSettings | undefined {
+  const url = nonBlank(raw.url)?.trim();
+  if (url === undefined) return undefined;
+  return {
+    url,
+    endpoint: nonBlank(raw.endpoint)?.trim(),
+    region: nonBlank(raw.region)?.trim(),
+    pathStyle: raw.pathStyle === 'on' ? true : raw.pathStyle === 'off' ? false : undefined,
+    pushAfterBackup: raw.pushAfterBackup === true,
+    keep: typeof raw.keep === 'number' && Number.isInteger(raw.keep) && raw.keep >= 1 ? raw.keep : undefined,
+    encrypt: raw.encrypt === true,
+  };
+}
+
+/** The folder's remote, parsed: a URL that is not s3://BUCKET/PREFIX is an error naming the setting. */
+export function offsiteLocation(offsite: Pick<OffsiteSettings, 'url'>): RemoteLocation {
+  try {
+    return parseRemoteUrl(offsite.url);
+  } catch (error) {
+    const pulseError = toPulseError(error);
+    throw new PulseError('offsite-not-configured', `the setting pulseBackup.${SETTING.offsiteURL}: ${pulseError.message}`, pulseError.hint ? { hint: pulseError.hint } : {});
+  }
+}
+
+/**
+ * Where a folder's offsite keys are kept in SecretStorage: one entry per
+ * endpoint and bucket, so that keys stored for one storage are never sent
+ * to another (a workspace that names another endpoint gets none of them).
+ * The endpoint is the one requests go to: the setting, else the
+ * environment's, else AWS S3.
+ */
+export function offsiteCredentialsKey(offsite: Pick<OffsiteSettings, 'url' | 'endpoint'>, env: NodeJS.ProcessEnv): string {
+  const endpoint = offsite.endpoint ?? nonBlank(env.AWS_ENDPOINT_URL_S3) ?? nonBlank(env.AWS_ENDPOINT_URL);
+  return `pulseBackup.offsiteCredentials:${endpoint === undefined ? 'aws' : endpoint.trim().replace(/\/+$/, '').toLowerCase()}/${offsiteLocation(offsite).bucket}`;
 }
 
 /** The file prefix: the setting, else a Supabase project's project_id, else the workspace folder's name, in snake_case, as the CLI does for its folder. */

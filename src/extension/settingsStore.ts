@@ -70,6 +70,15 @@ export class SettingsStore extends Disposable {
       profile: section.get<string>(SETTING.profile),
       proveAfterBackup: section.get<string>(SETTING.proveAfterBackup),
       scratchServerUrl: explicitValue<string>(section, SETTING.scratchServerURL),
+      offsite: {
+        url: section.get<string>(SETTING.offsiteURL),
+        endpoint: section.get<string>(SETTING.offsiteEndpoint),
+        region: section.get<string>(SETTING.offsiteRegion),
+        pathStyle: section.get<string>(SETTING.offsitePathStyle),
+        pushAfterBackup: section.get<boolean>(SETTING.offsitePushAfterBackup),
+        keep: section.get<number>(SETTING.offsiteKeep),
+        encrypt: section.get<boolean>(SETTING.offsiteEncrypt),
+      },
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }

@@ -1,13 +1,16 @@
 /**
  * `$(database) 2h ago`: the age of the last good backup, in the warning
  * colour when it is stale or the last verification failed, neutral while
- * there is nothing to warn about yet. The decision is statusBarModel's; a
+ * there is nothing to warn about yet; its tooltip says when the last
+ * offsite copy was made. The decision is statusBarModel's; a
  * click opens that set's report (or backs up, or configures). A running
  * backup shows in its task terminal, not here.
  */
 import * as vscode from 'vscode';
 import type { BackupsStore } from './backupsStore';
 import { Disposable } from './lifecycle';
+import { remoteFacts, type OffsiteStore } from './offsiteStore';
+import { offsiteMark, offsiteSummary } from './offsiteViewModel';
 import { statusBarModel, type FolderBackups } from './statusBarModel';
 
 /** What the item shows at this moment. */
@@ -30,11 +33,15 @@ export class BackupStatusBar extends Disposable {
   private updateAgain = false;
   private visible = false;
 
-  constructor(private readonly store: BackupsStore) {
+  constructor(
+    private readonly store: BackupsStore,
+    private readonly offsite: OffsiteStore,
+  ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('pulseBackup.status', vscode.StatusBarAlignment.Left, 10));
     this.item.name = 'Pulse Backup';
     this._register(store.onDidChange(() => this.update()));
+    this._register(offsite.onDidChange(() => this.update()));
     const timer = setInterval(() => this.update(), REDRAW_MS);
     this._register({ dispose: () => clearInterval(timer) });
   }
@@ -75,13 +82,19 @@ export class BackupStatusBar extends Disposable {
       this.visible = false;
       return;
     }
-    const folders: FolderBackups[] = listings.map((listing) => ({
-      key: listing.folder.uri.toString(),
-      name: listing.folder.name,
-      entries: listing.entries,
-      staleAfterHours: listing.settings?.staleAfterHours ?? 24,
-      configured: listing.settings?.connectionUrl !== undefined,
-    }));
+    const folders: FolderBackups[] = listings.map((listing) => {
+      // What the remote's listing says where it was listed, else what the pushes recorded: the status bar never lists a remote itself.
+      const remote = remoteFacts(this.offsite.peek(listing.folder));
+      const marks = listing.entries.map((entry) => ({ setId: entry.set.id, mark: offsiteMark(entry, remote) }));
+      return {
+        key: listing.folder.uri.toString(),
+        name: listing.folder.name,
+        entries: listing.entries,
+        staleAfterHours: listing.settings?.staleAfterHours ?? 24,
+        configured: listing.settings?.connectionUrl !== undefined,
+        offsite: offsiteSummary(listing.settings?.offsite?.url, marks, remote, listing.settings?.prefix),
+      };
+    });
     const model = statusBarModel(folders, new Date());
     this.item.text = model.text;
     // Read aloud as words: no icon syntax, no Markdown from the tooltip.

@@ -12,6 +12,7 @@ import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
 import { isRealBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
+import { offsiteStatusLine, type OffsiteSummary } from './offsiteViewModel';
 import { SET_STATE_ICONS, postBackupGroup, postBackupOutcome, proofSummaryLine, verificationSummary, type SetEntry } from './viewModel';
 
 /** One workspace folder's sets, newest first, and when they count as stale. */
@@ -24,6 +25,8 @@ export interface FolderBackups {
   staleAfterHours: number;
   /** A connection is configured for the folder (the URL setting). With no backup either, nothing is overdue yet. */
   configured: boolean;
+  /** Its offsite storage and newest copy there; absent: not shown (an older caller). */
+  offsite?: OffsiteSummary;
 }
 
 export interface FolderHealth {
@@ -131,6 +134,7 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
     } else {
       lines.push('No good backup yet.');
     }
+    if (folder.offsite) lines.push('', offsiteStatusLine(folder.offsite, now));
     if (health.lastGood && health.stale) {
       lines.push('', `$(warning) Older than ${folder.staleAfterHours} h (pulseBackup.staleAfterHours): back up again.`);
     }

@@ -9,15 +9,15 @@ import type { RestoreMode } from '../core/restore/types';
 
 export const TASK_TYPE = 'pulse-backup';
 
-export type TaskAction = 'backup' | 'restore' | 'verify' | 'prove' | 'diff';
-const ACTIONS: readonly TaskAction[] = ['backup', 'restore', 'verify', 'prove', 'diff'];
+export type TaskAction = 'backup' | 'restore' | 'verify' | 'prove' | 'diff' | 'push' | 'pull';
+const ACTIONS: readonly TaskAction[] = ['backup', 'restore', 'verify', 'prove', 'diff', 'push', 'pull'];
 const MODES: readonly RestoreMode[] = ['complete', 'schema', 'data'];
 
 /** As declared in package.json's taskDefinitions. */
 export interface PulseTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
   action: TaskAction;
-  /** verify, restore, prove, diff: the set; without it, the newest real backup. */
+  /** verify, restore, prove, diff, push: the set; without it, the newest real backup. pull: the remote set (needed). */
   setId?: string;
   /** restore: complete (default), schema or data. */
   mode?: RestoreMode;
@@ -44,7 +44,10 @@ export function isPulseTaskDefinition(definition: vscode.TaskDefinition): defini
 export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTaskDefinition {
   const action = definition.action as unknown;
   if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
-    throw new PulseError('usage', `a ${TASK_TYPE} task needs "action": "backup", "restore", "verify", "prove" or "diff"`, { hint: 'fix the task in tasks.json' });
+    throw new PulseError('usage', `a ${TASK_TYPE} task needs "action": "backup", "restore", "verify", "prove", "diff", "push" or "pull"`, { hint: 'fix the task in tasks.json' });
+  }
+  if (action === 'pull' && typeof definition.setId !== 'string') {
+    throw new PulseError('usage', `a ${TASK_TYPE} task with "action": "pull" needs "setId": the remote set to copy here`, { hint: 'fix the task in tasks.json' });
   }
   const mode = definition.mode as unknown;
   if (mode !== undefined && (typeof mode !== 'string' || !(MODES as readonly string[]).includes(mode))) {
@@ -76,5 +79,9 @@ export function taskName(definition: PulseTaskDefinition): string {
       return definition.setId ? `prove ${definition.setId}` : 'prove latest';
     case 'diff':
       return `compare ${definition.setId ?? 'latest'} with the database`;
+    case 'push':
+      return `push ${definition.setId ?? 'latest'} offsite`;
+    case 'pull':
+      return `pull ${definition.setId ?? ''}`;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Backup, verify, restore, prove and diff run as VS Code tasks of type `pulse-backup`:
+ * Backup, verify, restore, prove, diff, push and pull run as VS Code tasks of type `pulse-backup`:
  * from the commands, and from a tasks.json a person writes (a pre-launch
  * backup, say). Each run is a CustomExecution whose terminal
  * (taskTerminal.ts) is the one place its progress shows; all of them share
@@ -23,6 +23,12 @@ import type { VerificationReport } from '../core/verify/results';
 import type { DiffResult } from '../core/prove/diffResult';
 import type { ProofRecord } from '../core/prove/record';
 import { diffJob, proveJob, type KnownConnection } from './proofJobs';
+import { pullJob, pushAfterBackup, pushJob } from './offsiteJobs';
+import type { OffsiteStore } from './offsiteStore';
+import type { Passphrases, RunKeys } from './passphrases';
+import type { SetKeys } from '../core/codecs/types';
+import type { PullResult } from '../core/offsite/pull';
+import type { PushResult } from '../core/offsite/push';
 import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backupsStore';
 import type { SettingsStore } from './settingsStore';
@@ -60,11 +66,18 @@ export interface TaskOutcome extends JobOutcome {
   /** A backup whose proof could not run (the backup is written either way). */
   proofNotRun?: PulseError;
   diff?: DiffResult;
+  /** push, and a backup pushed after it was written (pulseBackup.offsite.pushAfterBackup). */
+  push?: PushResult;
+  /** A backup whose push could not be made (the backup is written either way). */
+  pushNotMade?: PulseError;
+  pull?: PullResult;
 }
 
 interface TaskDependencies {
   config: SettingsStore;
   store: BackupsStore;
+  offsite: OffsiteStore;
+  passphrases: Passphrases;
   log: Log;
   /** Called after a backup was written (the .gitignore offer hangs off it). */
   afterBackup?: (folder: vscode.WorkspaceFolder, settings: FolderSettings) => void;
@@ -150,23 +163,31 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const settings = config.settingsFor(folder);
     const context: HintContext = { supabase: settings.supabase !== undefined };
     const operation = store.trackOperation(folder, definition.action);
+    // An encrypted set's passphrase: from secret storage, else asked once, only when a file of the set needs it.
+    const run = this.dependencies.passphrases.forRun(folder, definition.setId ?? `the latest set of ${folder.name}`);
     try {
       switch (definition.action) {
         case 'backup':
           return await this.backup(folder, settings, io);
         case 'verify':
-          return await this.verify(folder, settings, definition, io);
+          return rememberAfter(run, await this.verify(folder, settings, definition, io, run.keys));
         case 'restore':
-          return await this.restore(folder, settings, definition, io);
+          return rememberAfter(run, await this.restore(folder, settings, definition, io, run.keys));
         case 'prove': {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
-          const proof = await proveJob(this.dependencies, folder, settings, setId, io);
-          return { exitCode: proof.outcome === 'proved' ? 0 : 1, proof };
+          const proof = await proveJob(this.dependencies, folder, settings, setId, io, { keys: run.keys });
+          return rememberAfter(run, { exitCode: proof.outcome === 'proved' ? 0 : 1, proof });
         }
         case 'diff': {
           const setId = definition.setId ?? (await this.latest(folder, settings)).id;
-          return { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io) };
+          return rememberAfter(run, { exitCode: 0, diff: await diffJob(this.dependencies, folder, settings, setId, io, run.keys) });
         }
+        case 'push': {
+          const setId = definition.setId ?? (await this.latest(folder, settings)).id;
+          return { exitCode: 0, push: await pushJob(this.dependencies, folder, settings, setId, io) };
+        }
+        case 'pull':
+          return rememberAfter(run, { exitCode: 0, pull: await pullJob(this.dependencies, folder, settings, definition.setId ?? '', io, run.keys) });
       }
     } catch (error) {
       throw forExtension(error, context);
@@ -202,6 +223,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest)
       ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) })
       : {};
+    // Pushed before retention, as the CLI's backup --offsite: a set that failed its proof is pushed all the same (it is kept here too).
+    const pushed = settings.offsite?.pushAfterBackup ? await pushAfterBackup(this.dependencies, folder, settings, backup.manifest.id, io) : {};
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
     let retention: RetentionOutcome | undefined;
     try {
@@ -210,7 +233,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       io.line(`Warning: the backup succeeded, but retention did not run to the end: ${extensionLine(error)}`);
       log.error('retention after the backup', error);
     }
-    return { exitCode: 0, backup, ...proved, ...(retention ? { retention } : {}) };
+    return { exitCode: 0, backup, ...proved, ...pushed, ...(retention ? { retention } : {}) };
   }
 
   /**
@@ -282,12 +305,13 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { result, declined: declinedCount };
   }
 
-  private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+  private async verify(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO, keys: SetKeys): Promise<TaskOutcome> {
     const setId = definition.setId ?? (await this.latest(folder, settings)).id;
     io.line(`Verifying ${setId} in ${settings.backupsFolder}`);
     const report = await verifySet({
       folder: settings.backupsFolder,
       setId,
+      keys,
       env: process.env,
       pgBinDir: this.dependencies.config.clientToolsFolder(settings),
       signal: io.signal,
@@ -297,7 +321,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return { exitCode: report.outcome === 'fail' ? 1 : 0, verification: report };
   }
 
-  private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO): Promise<TaskOutcome> {
+  private async restore(folder: vscode.WorkspaceFolder, settings: FolderSettings, definition: PulseTaskDefinition, io: TaskIO, keys: SetKeys): Promise<TaskOutcome> {
     const { config, log } = this.dependencies;
     config.requireTrust('Restoring');
     const setId = definition.setId ?? (await this.latest(folder, settings)).id;
@@ -310,6 +334,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       folder: settings.backupsFolder,
       setId,
       mode,
+      keys,
       target,
       ...(container ? { container } : {}),
       env: process.env,
@@ -372,6 +397,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       hint: `add "folder": one of ${folders.map((folder) => `"${folder.name}"`).join(', ')} to the task`,
     });
   }
+}
+
+/** A run that read an encrypted set with a passphrase typed in for it offers to remember it, once the run is over. */
+function rememberAfter(run: RunKeys, outcome: TaskOutcome): TaskOutcome {
+  if (outcome.exitCode === 0 || outcome.verification !== undefined || outcome.proof !== undefined) void run.offerToRemember();
+  return outcome;
 }
 
 /**

@@ -2,9 +2,12 @@
  * The Backups view: the sets of each workspace folder's backups folder,
  * newest first (a long list in groups, as the Timeline has them: Today,
  * Yesterday, This Week, Older), and under each set its files, which open on
- * a click, its last verification and its last proof. Wording, icons and tooltips come from
- * viewModel.ts; this file turns them into TreeItems. An empty folder yields
- * no items, so the view's welcome content shows instead.
+ * a click, its last verification and its last proof; where offsite storage
+ * is set up, a cloud mark on the sets copied there and a Remote group that
+ * lists the remote's sets when it is expanded. Wording, icons and tooltips
+ * come from viewModel.ts and offsiteViewModel.ts; this file turns them into
+ * TreeItems. An empty folder yields no items, so the view's welcome content
+ * shows instead.
  *
  * File rows carry no resourceUri: decorations keyed on the file (git's
  * grey for an ignored backups folder) would make every row look disabled.
@@ -15,7 +18,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ListedFile } from '../core/sets/listing';
 import type { BackupsStore, FolderListing } from './backupsStore';
+import type { RemoteSet } from '../core/offsite/listing';
+import { actionsFor, sentenceOf } from './hints';
 import { Disposable } from './lifecycle';
+import { localCounterpart, offsiteMark, offsiteTooltipLine, remoteGroupModel, remoteSetModel } from './offsiteViewModel';
+import { remoteFacts, type OffsiteStore, type RemoteListing } from './offsiteStore';
 import {
   SET_GROUP_TITLES,
   groupSets,
@@ -56,6 +63,26 @@ export interface SetNode {
   entry: SetEntry;
   /** The group the set is shown under, when the list is grouped. */
   group?: SetGroup;
+  /** The folder has offsite storage set up (Push Offsite applies). */
+  offsiteSetUp: boolean;
+}
+
+/** The folder's offsite storage: its sets, listed when the group is expanded. */
+export interface RemoteGroupNode {
+  kind: 'remote';
+  listing: FolderListing;
+  /** s3://BUCKET/PREFIX as set. */
+  url: string;
+}
+
+export interface RemoteSetNode {
+  kind: 'remoteSet';
+  folder: vscode.WorkspaceFolder;
+  backupsFolder: string;
+  prefix: string;
+  set: RemoteSet;
+  /** Whether the backups folder has the set too. */
+  here: 'same' | 'different' | 'absent';
 }
 
 export interface FileNode {
@@ -77,7 +104,7 @@ export interface InfoNode {
   command?: vscode.Command;
 }
 
-export type BackupsNode = FolderNode | GroupNode | SetNode | FileNode | InfoNode;
+export type BackupsNode = FolderNode | GroupNode | SetNode | FileNode | InfoNode | RemoteGroupNode | RemoteSetNode;
 
 /** Ages in descriptions ("5 min ago") are redrawn this often while the view is visible. */
 const AGE_REDRAW_MS = 60_000;
@@ -87,9 +114,13 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
   readonly onDidChangeTreeData = this.changed.event;
   private redrawTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: BackupsStore) {
+  constructor(
+    private readonly store: BackupsStore,
+    private readonly offsite: OffsiteStore,
+  ) {
     super();
     this._register(store.onDidChange(() => this.changed.fire(undefined)));
+    this._register(offsite.onDidChange(() => this.changed.fire(undefined)));
     this._register({ dispose: () => this.setVisible(false) });
   }
 
@@ -108,6 +139,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
     if (node.kind === 'folder') return this.folderChildren(node.listing, true);
     if (node.kind === 'group') return node.entries.map((entry) => this.setNode(node.listing, entry, node.group)).filter((child) => child !== undefined);
     if (node.kind === 'set') return this.setChildren(node);
+    if (node.kind === 'remote') return this.remoteChildren(node);
     return [];
   }
 
@@ -141,13 +173,40 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
         const { entry } = node;
         const item = new vscode.TreeItem(setLabelIn(entry.set, node.group), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `set:${node.folder.uri.toString()}:${entry.set.id}`;
-        item.description = setDescription(entry, now, { folderPrefix: node.prefix, grouped: node.group !== undefined });
-        const tooltip = new vscode.MarkdownString(setTooltipMarkdown(entry, now));
+        const mark = offsiteMark(entry, remoteFacts(this.offsite.peek(node.folder)));
+        item.description = setDescription(entry, now, { folderPrefix: node.prefix, grouped: node.group !== undefined, offsite: mark !== undefined });
+        const offsiteLine = node.offsiteSetUp || mark ? offsiteTooltipLine(mark, now) : undefined;
+        const tooltip = new vscode.MarkdownString(setTooltipMarkdown(entry, now, offsiteLine === undefined ? {} : { offsiteLine }));
         tooltip.supportThemeIcons = true;
         item.tooltip = tooltip;
         item.iconPath = themeIcon(setIcon(entry));
-        item.contextValue = setContextValue(entry);
-        item.accessibilityInformation = { label: setAccessibleLabel(entry, now, node.prefix) };
+        item.contextValue = setContextValue(entry, { offsiteSetUp: node.offsiteSetUp });
+        item.accessibilityInformation = { label: setAccessibleLabel(entry, now, node.prefix, mark !== undefined) };
+        return item;
+      }
+      case 'remote': {
+        const model = remoteGroupModel(node.url, this.offsite.peek(node.listing.folder));
+        // Folded: the remote is listed (and the SDK loaded) only when a person opens it.
+        const item = new vscode.TreeItem(model.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `remote:${node.listing.folder.uri.toString()}`;
+        item.description = model.description;
+        item.tooltip = model.tooltip;
+        item.iconPath = themeIcon(model.icon);
+        item.contextValue = 'remote';
+        item.accessibilityInformation = { label: `Remote, offsite copies at ${model.description}` };
+        return item;
+      }
+      case 'remoteSet': {
+        const model = remoteSetModel(node.set, now, { folderPrefix: node.prefix, here: node.here });
+        const item = new vscode.TreeItem(model.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `remoteSet:${node.folder.uri.toString()}:${node.set.id}`;
+        item.description = model.description;
+        const tooltip = new vscode.MarkdownString(model.tooltip);
+        tooltip.supportThemeIcons = true;
+        item.tooltip = tooltip;
+        item.iconPath = themeIcon(model.icon);
+        item.contextValue = model.contextValue;
+        item.accessibilityInformation = { label: model.accessibleLabel };
         return item;
       }
       case 'file': {
@@ -180,7 +239,7 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
     const listings = await this.store.allListings();
     if (listings.length === 1) return this.folderChildren(listings[0], false);
     // Every folder empty and fine: no items, so the welcome content shows.
-    if (listings.every((listing) => listing.entries.length === 0 && !listing.error)) return [];
+    if (listings.every((listing) => listing.entries.length === 0 && !listing.error && !listing.settings?.offsite)) return [];
     return listings.map((listing): FolderNode => ({ kind: 'folder', listing }));
   }
 
@@ -204,13 +263,45 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
     if (nodes.length === 0 && underFolderNode) {
       nodes.push({ kind: 'info', id: `empty:${listing.folder.uri.toString()}`, label: 'No backups yet', icon: { id: 'info' } });
     }
+    if (listing.settings?.offsite) nodes.push({ kind: 'remote', listing, url: listing.settings.offsite.url });
     return nodes;
+  }
+
+  /** The remote's sets, newest first; a failure is one item that says what to do, and a click does it. */
+  private async remoteChildren(node: RemoteGroupNode): Promise<BackupsNode[]> {
+    const folder = node.listing.folder;
+    const remote = await this.offsite.list(folder);
+    const id = `remote:${folder.uri.toString()}`;
+    if (remote.kind === 'failed') {
+      const line = sentenceOf(remote.error, { supabase: node.listing.settings?.supabase !== undefined });
+      return [{ kind: 'info', id: `${id}:error`, label: line, tooltip: line, icon: { id: 'error', color: 'list.errorForeground' }, command: remoteFailureCommand(remote) }];
+    }
+    const settings = node.listing.settings;
+    if (remote.sets.length === 0 || !settings) {
+      return [{ kind: 'info', id: `${id}:empty`, label: 'No sets there yet', description: 'Push Offsite on a set copies it', icon: { id: 'info' } }];
+    }
+    return remote.sets.map((set): RemoteSetNode => ({
+      kind: 'remoteSet',
+      folder,
+      backupsFolder: settings.backupsFolder,
+      prefix: settings.prefix,
+      set,
+      here: localCounterpart(set, node.listing.entries),
+    }));
   }
 
   private setNode(listing: FolderListing, entry: SetEntry, group: SetGroup | undefined): SetNode | undefined {
     const settings = listing.settings;
     if (!settings) return undefined;
-    return { kind: 'set', folder: listing.folder, backupsFolder: settings.backupsFolder, prefix: settings.prefix, entry, ...(group ? { group } : {}) };
+    return {
+      kind: 'set',
+      folder: listing.folder,
+      backupsFolder: settings.backupsFolder,
+      prefix: settings.prefix,
+      entry,
+      ...(group ? { group } : {}),
+      offsiteSetUp: settings.offsite !== undefined,
+    };
   }
 
   private setChildren(node: SetNode): BackupsNode[] {
@@ -232,6 +323,12 @@ export class BackupsTreeProvider extends Disposable implements vscode.TreeDataPr
       };
     });
   }
+}
+
+/** A click on a failed listing does what helps: store the keys, open the settings, or read the log (as the failure's notification offers). */
+function remoteFailureCommand(listing: Extract<RemoteListing, { kind: 'failed' }>): vscode.Command {
+  const [action] = actionsFor(listing.error.code);
+  return { title: action.title, command: action.command };
 }
 
 function themeIcon(icon: IconModel): vscode.ThemeIcon {

@@ -12,6 +12,7 @@ import type { ListedFile, ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type BackupFileType } from '../core/sets/manifest';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
+import type { OffsiteCopyRecord } from '../core/sets/history';
 import { describeDifference } from '../core/prove/words';
 import { SET_STATE_WORDS, postBackupOutcome, setStateOf, type SetState } from '../core/sets/state';
 import { outcomeOf, type CheckGroup, type CheckStatus, type VerificationReport } from '../core/verify/results';
@@ -29,6 +30,8 @@ export interface SetEntry {
   proof?: ProofRecord;
   /** A passed proof that no longer holds: a file changed after it. */
   staleProof?: ProofRecord;
+  /** Copies of these very files in object storage, as pushes (and pulls) recorded them, newest first (history.ts's offsiteCopiesOf). */
+  offsiteCopies?: OffsiteCopyRecord[];
 }
 
 /** A codicon and a theme colour id. */
@@ -104,16 +107,22 @@ export function setLabelIn(set: Pick<ListedSet, 'timestamp' | 'id'>, group: SetG
   return `${weekday} ${time}`;
 }
 
+/** The cloud mark of a set with an offsite copy, in its row (see offsiteViewModel.ts). */
+export const OFFSITE_MARK_TEXT = '☁ offsite';
+
 /**
  * "1.2 MB · 2 h ago": the size first, so a narrow view cuts the age, not
- * the size; then what the icon does not say: another prefix than the
- * folder's own, pinned, a safety set whose state is something else. Under
- * a group the heading and label say when, and the age is left out.
+ * the size; then the cloud mark of a set copied offsite, and what the icon
+ * does not say: another prefix than the folder's own, pinned, a safety set
+ * whose state is something else. Under a group the heading and label say
+ * when, and the age is left out.
  */
-export function setDescription(entry: SetEntry, now: Date, options: { folderPrefix?: string; grouped?: boolean } = {}): string {
+export function setDescription(entry: SetEntry, now: Date, options: { folderPrefix?: string; grouped?: boolean; offsite?: boolean } = {}): string {
   const { set } = entry;
   const parts: string[] = [];
   if (set.status !== 'running') parts.push(formatBytes(set.totalBytes));
+  if (set.manifest?.encryption) parts.push('encrypted');
+  if (options.offsite) parts.push(OFFSITE_MARK_TEXT);
   if (options.folderPrefix !== undefined && set.prefix !== options.folderPrefix) parts.push(set.prefix);
   if (set.pinned) parts.push('pinned');
   if (set.purpose === 'safety' && setState(entry) !== 'safety') parts.push('safety backup');
@@ -147,22 +156,26 @@ export function proofSummaryLine(entry: Pick<SetEntry, 'proof' | 'staleProof'>, 
 }
 
 /** What a screen reader says for a set's row: everything the row shows, in words. */
-export function setAccessibleLabel(entry: SetEntry, now: Date, folderPrefix?: string): string {
-  return `Backup set ${setLabel(entry.set)}, ${SET_STATE_WORDS[setState(entry)]}, ${setDescription(entry, now, folderPrefix === undefined ? {} : { folderPrefix })}`;
+export function setAccessibleLabel(entry: SetEntry, now: Date, folderPrefix?: string, offsite?: boolean): string {
+  const description = setDescription(entry, now, { ...(folderPrefix === undefined ? {} : { folderPrefix }), ...(offsite ? { offsite } : {}) });
+  return `Backup set ${setLabel(entry.set)}, ${SET_STATE_WORDS[setState(entry)]}, ${description.replace(OFFSITE_MARK_TEXT, 'copied offsite')}`;
 }
 
 /**
  * Words for a tree item's contextValue: menus match them with `viewItem =~
  * /\bword\b/`. `running` is a set still being written; `finished` any other
- * (complete, incomplete or the old script's), which the set's actions need.
+ * (complete, incomplete or the old script's), which the set's actions need;
+ * `pushable` a complete set with its manifest in a folder that has offsite
+ * storage set up.
  */
-export function setContextValue(entry: SetEntry): string {
+export function setContextValue(entry: SetEntry, options: { offsiteSetUp?: boolean } = {}): string {
   const { set } = entry;
   const words = ['set', set.pinned ? 'pinned' : 'unpinned'];
   if (set.status === 'running') words.push('running');
   else words.push('finished');
   if (set.hasManifest) words.push('manifest');
   if (set.purpose === 'safety') words.push('safety');
+  if (options.offsiteSetUp && set.status === 'complete' && set.hasManifest) words.push('pushable');
   return words.join(' ');
 }
 
@@ -182,7 +195,8 @@ export function verificationSummary(entry: Pick<SetEntry, 'lastVerification' | '
   return `verified ${when}: ${CHECK_STATUS_WORDS[outcome]} (${flagged.map((check) => check.title).join('; ')})`;
 }
 
-export function setTooltipMarkdown(entry: SetEntry, now: Date): string {
+/** `offsiteLine`: the set's offsite copy in a line (offsiteViewModel.ts), where offsite storage is set up. */
+export function setTooltipMarkdown(entry: SetEntry, now: Date, options: { offsiteLine?: string } = {}): string {
   const { set } = entry;
   const state = setState(entry);
   const created = new Date(set.createdAt);
@@ -200,6 +214,15 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date): string {
     const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
     fact('Tables', `${formatCount(manifest.tables.length)}, ${formatCount(rows)} rows`);
     fact('Took', escapeMarkdown(formatDuration(manifest.durationMs)));
+    const encryption = manifest.encryption;
+    if (encryption) {
+      fact(
+        'Encrypted',
+        encryption.method === 'passphrase'
+          ? '$(lock) age, with a passphrase: verify, restore and prove ask for it, or take the one Pulse Backup: Set Encryption Passphrase… keeps'
+          : `$(lock) age, to ${encryption.recipients.length} age recipient${encryption.recipients.length === 1 ? '' : 's'}: their identity file decrypts it, on the command line`,
+      );
+    }
   } else if (set.status === 'legacy') {
     fact('Made by', 'the old backup script: no manifest, so no checksums or row counts');
   }
@@ -209,6 +232,7 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date): string {
     const icon = entry.proof?.outcome === 'failed' ? `$(${SET_STATE_ICONS['proof-failed'].id}) ` : '';
     fact('Proof', `${icon}${escapeMarkdown(proofSummaryLine(entry, now))}`);
   }
+  if (options.offsiteLine !== undefined) lines.push(`${options.offsiteLine}  `);
   if (set.pinned) fact('Pinned', 'retention never removes it');
   if (set.purpose === 'safety') fact('Purpose', escapeMarkdown(`safety backup, taken automatically ${safetySetOccasion(set.manifest)}`));
   if (set.problems.length > 0) {

@@ -8,13 +8,18 @@
  *    named factory-pulse with a tasks.json that declares a pulse-backup task;
  *    and a multi-root workspace of two plants, each backing up its own
  *    database (a copy of the first).
- * 3. Where a Docker engine runs (as `npm run test:stack` decides), a third
+ * 3. Starts a real S3-protocol server (s3rver, test/support/s3Server.ts) for
+ *    the offsite tests of the project folder's window; its keys reach the
+ *    extension only through its Set Offsite Credentials… command, as a
+ *    person's would (the extension host gets no AWS variables and no
+ *    ~/.aws files).
+ * 4. Where a Docker engine runs (as `npm run test:stack` decides), a third
  *    window: a Supabase project folder with Supabase's own config.toml
  *    (major_version = 17), whose database is the stack's PostgreSQL 17 in a
  *    real container named supabase_db_<project id>, published on loopback,
  *    the platform loaded (test/support/stack.ts). Without Docker that
  *    scenario is skipped with one line saying why.
- * 4. Runs the suite in VS Code, once per workspace, with the extension from this folder (the
+ * 5. Runs the suite in VS Code, once per workspace, with the extension from this folder (the
  *    built dist/extension.js) through one of two hosts:
  *    - `electron`: @vscode/test-electron, which downloads VS Code (needs the
  *      internet; what a developer laptop uses);
@@ -31,6 +36,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startServer, type TestServer } from '../support/pgServer';
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from '../support/s3Server';
 import { APP_DATA, APP_MIGRATION, stackUnavailableReason, startStack, writeSupabaseProject, type Stack } from '../support/stack';
 import { ensureCodeServer, runSuiteInCodeServer } from '../support/codeServer';
 import { describeTestOrder, parseTestOrder } from './suite/order';
@@ -43,6 +49,8 @@ const SECOND_DATABASE = 'factory_pulse_eu';
 const SUITE_TIMEOUT_MS = 15 * 60_000;
 /** The Supabase project of the third window; its database container is supabase_db_factory-pulse-vscode. */
 const STACK_PROJECT_ID = 'factory-pulse-vscode';
+/** Each multipart upload's part waits this long at the S3 server: long enough to stop a push while it is surely midway. */
+const SLOW_PARTS_MS = 1500;
 
 type Host = 'electron' | 'code-server';
 
@@ -56,6 +64,7 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'pulse-backup-ext-'));
   let server: TestServer | undefined;
   let stack: Stack | undefined;
+  let s3: S3TestServer | undefined;
   try {
     server = await startServer();
     await server.createDatabase(DATABASE);
@@ -75,10 +84,20 @@ async function main(): Promise<number> {
       .filter((name) => name !== '');
     const scenarios = only ? allScenarios.filter((scenario) => only.includes(scenario.name)) : allScenarios;
     await server.createDatabase(SECOND_DATABASE, { template: DATABASE });
+    s3 = await startS3Server({ slowParts: SLOW_PARTS_MS });
+    log(`S3 server (s3rver) at ${s3.endpoint}, bucket ${s3.bucket}`);
     const env: Record<string, string> = {
       PULSE_TEST_DB: JSON.stringify({ host: server.host, port: server.port, user: server.user, password: server.password, database: DATABASE, secondDatabase: SECOND_DATABASE }),
       // The tool --version cache goes to the scratch folder, not the user's cache.
       PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache'),
+      PULSE_TEST_S3: JSON.stringify({ endpoint: s3.endpoint, bucket: s3.bucket, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY }),
+      // No keys but those stored with the command: no AWS variables, no shared files, no instance metadata.
+      AWS_CONFIG_FILE: path.join(scratch, 'no-aws', 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, 'no-aws', 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...Object.fromEntries(
+        ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'].map((name) => [name, '']),
+      ),
       ...ambientPgVariables(server),
       ...testOrderVariable(),
     };
@@ -126,6 +145,7 @@ async function main(): Promise<number> {
     return failed === 0 ? 0 : 1;
   } finally {
     await stack?.stop();
+    await s3?.stop();
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }

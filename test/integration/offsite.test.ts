@@ -16,6 +16,7 @@ import type { RemoteManifest } from '../../src/core/offsite/remoteManifest';
 import type { PushResult } from '../../src/core/offsite/push';
 import type { RemotePruneResult } from '../../src/core/offsite/retention';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { readHistory } from '../../src/core/sets/history';
 import { ageMissing, runAge } from '../support/ageCli';
 import { assertOneLineError, runCli, startCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
@@ -89,12 +90,14 @@ describe('offsite copies in S3-compatible storage', function () {
     assert.match(pulled.stdout, /^Pulled factory_\d{8}_\d{6} into .+ \(.+\), every file checked against its SHA-256$/);
     for (const file of manifest.files) assert.equal(sha256(join(target, file.name)), file.sha256, file.name);
     assert.deepEqual(JSON.parse(readFileSync(join(target, `${manifest.id}.manifest.json`), 'utf8')), manifest);
+    // The set's files, and its history noting where the copy came from (the source's history holds the push).
+    const setFiles = (names: string[]) => names.filter((name) => !name.endsWith('.history.json') && !name.startsWith('.')).sort();
+    assert.deepEqual(setFiles(readdirSync(target)), setFiles(readdirSync(folder)));
     assert.deepEqual(
-      readdirSync(target).sort(),
-      readdirSync(folder)
-        .filter((name) => !name.endsWith('.history.json') && !name.startsWith('.'))
-        .sort(),
+      (await readHistory(target, manifest.id)).offsite?.map((copy) => [copy.how, copy.url]),
+      [['pulled', `${s3.url('round-trip')}/${manifest.id}`]],
     );
+    assert.equal((await readHistory(folder, manifest.id)).offsite?.[0]?.how, 'pushed');
     assert.equal((await listSets(target))[0].status, 'complete');
 
     await server.createDatabase('offsite_restored');

@@ -12,7 +12,7 @@
  * `slowParts` holds each UploadPart back, so a test can kill a push while
  * it is surely midway.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -76,6 +76,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     const key = decodeURIComponent(keyParts.join('/'));
     if (options.slowParts && context.method === 'PUT' && 'uploadId' in context.query && 'partNumber' in context.query) {
       await new Promise((resolve) => setTimeout(resolve, options.slowParts));
+      // Aborted meanwhile: S3 refuses the part (s3rver would store it in a folder of its own, an upload without a key).
+      if (name && typeof context.query.uploadId === 'string' && !existsSync(join(uploadsFolder(name), context.query.uploadId, 'key'))) {
+        context.status = 404;
+        context.type = 'application/xml';
+        context.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`;
+        return;
+      }
     }
     const calls =
       (context.method === 'GET' && key === '' && 'uploads' in context.query) || (context.method === 'DELETE' && key !== '' && typeof context.query.uploadId === 'string');

@@ -14,7 +14,9 @@ import { restoreHint } from '../../src/core/restore/failures';
 import { diskSpaceCheck, psqlCheck } from '../../src/core/verify/checks';
 import { checkLine } from '../../src/core/verify/results';
 import { parsePgVersion } from '../../src/core/pg/tools';
-import { extensionLine, extensionWords, forExtension, sentenceOf } from '../../src/extension/hints';
+import { actionsFor, extensionLine, extensionWords, forExtension, sentenceOf } from '../../src/extension/hints';
+import { cliError } from '../../src/core/commandLineWords';
+import { remoteFailure, type FailureContext } from '../../src/core/offsite/failures';
 
 const FLAG = /(^|[^\w-])--[a-z]/;
 const vscodeWords = extensionWords();
@@ -186,5 +188,62 @@ describe('hints: actions as data, worded by each front door', () => {
       offenders.map(({ where, line }) => `${where}: ${line.trim()}`),
       [],
     );
+  });
+
+  describe('offsite storage', () => {
+    const context: FailureContext = { bucket: 'team-backups', key: 'factory/app_1/app.sql', where: 'http://127.0.0.1:9000', region: 'us-east-1', secrets: [] };
+    const sdkError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
+      Object.assign(new Error(name), { name, Code: name, $metadata: { httpStatusCode: status }, ...extra });
+    const failures = {
+      'no credentials': remoteFailure(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), context),
+      'rejected keys': remoteFailure(sdkError('InvalidAccessKeyId', 403), context),
+      'access denied': remoteFailure(sdkError('AccessDenied', 403), context),
+      'no bucket': remoteFailure(sdkError('NoSuchBucket', 404), context),
+      'wrong region': remoteFailure(sdkError('PermanentRedirect', 301, { $response: { statusCode: 301, headers: { 'x-amz-bucket-region': 'eu-west-1' } } }), context),
+      'no region': remoteFailure(new Error('Region is missing'), context),
+      'clock skew': remoteFailure(sdkError('RequestTimeTooSkewed', 403), context),
+      unreachable: remoteFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), context),
+    };
+
+    it("words every failure of the storage in VS Code's words: settings and commands, never a flag or the CLI's variables", () => {
+      for (const [what, failure] of Object.entries(failures)) {
+        const line = extensionLine(failure);
+        assert.ok(!FLAG.test(line), `${what}: ${line}`);
+        assert.ok(!/AWS_[A-Z_]+|~\/\.aws/.test(line), `${what}: ${line}`);
+      }
+      assert.equal(
+        extensionLine(failures['no credentials']),
+        'cannot sign in to http://127.0.0.1:9000 for s3://team-backups: no AWS credentials were found: run Pulse Backup: Set Offsite Credentials…',
+      );
+      assert.match(extensionLine(failures['rejected keys']), /\(InvalidAccessKeyId\): run Pulse Backup: Set Offsite Credentials… with this storage's current keys$/);
+      assert.match(extensionLine(failures['wrong region']), /: set "Pulse Backup: Offsite: Region" in the settings to eu-west-1$/);
+      assert.match(extensionLine(failures['no bucket']), /check the bucket's name in the s3:\/\/ URL and the setting "Pulse Backup: Offsite: Endpoint"$/);
+    });
+
+    it('keeps the command line its own words: the environment, profiles and flags', () => {
+      assert.match(cliError(failures['no credentials']), /: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile of ~\/\.aws\/credentials with --aws-profile NAME$/);
+      assert.match(
+        cliError(failures['rejected keys']),
+        /: check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(or the keys of the profile named with --aws-profile\) are this storage's and current$/,
+      );
+      assert.match(cliError(failures['wrong region']), /: pass --region eu-west-1$/);
+      assert.match(cliError(failures['no region']), /: pass --region REGION \(the bucket's region, e\.g\. eu-west-1\)$/);
+    });
+
+    it('offers the command that helps: the keys for credentials, the offsite settings for the bucket, region and endpoint', () => {
+      assert.deepEqual(
+        actionsFor(failures['no credentials'].code).map((action) => action.title),
+        ['Set Offsite Credentials…', 'Show Log'],
+      );
+      assert.deepEqual(
+        actionsFor(failures['rejected keys'].code).map((action) => action.title),
+        ['Set Offsite Credentials…', 'Show Log'],
+      );
+      for (const failure of [failures['no bucket'], failures['wrong region'], failures.unreachable])
+        assert.deepEqual(
+          actionsFor(failure.code).map((action) => action.title),
+          ['Open Offsite Settings', 'Show Log'],
+        );
+    });
   });
 });

@@ -9,7 +9,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import { gitIgnoreLine, withGitIgnoreLine } from '../../src/extension/gitignore';
-import { expandFolderPath, folderPrefix, passwordKey, readFolderSettings, retentionPolicy, settingValue, splitPassword } from '../../src/extension/settings';
+import {
+  expandFolderPath,
+  folderPrefix,
+  offsiteCredentialsKey,
+  offsiteLocation,
+  passwordKey,
+  readFolderSettings,
+  readOffsiteSettings,
+  retentionPolicy,
+  settingValue,
+  splitPassword,
+} from '../../src/extension/settings';
 
 const WORKSPACE = path.resolve('/work/Factory Pulse');
 
@@ -106,5 +117,45 @@ describe('extension settings', () => {
     assert.equal(withGitIgnoreLine('node_modules/', '/backups/'), 'node_modules/\n/backups/\n');
     assert.equal(withGitIgnoreLine('', '/backups/'), '/backups/\n');
     assert.equal(withGitIgnoreLine('/backups/\n', '/backups/'), '/backups/\n');
+  });
+
+  it('has no offsite storage until its URL is set; then reads the endpoint, region, path style, push after backup, remote retention and remote encryption', () => {
+    assert.equal(readFolderSettings({}, context).offsite, undefined);
+    assert.equal(readOffsiteSettings({ url: '  ', endpoint: 'https://x' }), undefined, 'an endpoint alone sets nothing up');
+    assert.deepEqual(readOffsiteSettings({ url: 's3://team-backups/factory-pulse' }), {
+      url: 's3://team-backups/factory-pulse',
+      endpoint: undefined,
+      region: undefined,
+      pathStyle: undefined,
+      pushAfterBackup: false,
+      keep: undefined,
+      encrypt: false,
+    });
+    const full = readOffsiteSettings({ url: 's3://b1/p', endpoint: ' http://127.0.0.1:9000 ', region: 'auto', pathStyle: 'off', pushAfterBackup: true, keep: 5, encrypt: true });
+    assert.deepEqual(full, { url: 's3://b1/p', endpoint: 'http://127.0.0.1:9000', region: 'auto', pathStyle: false, pushAfterBackup: true, keep: 5, encrypt: true });
+    assert.equal(readOffsiteSettings({ url: 's3://b1/p', pathStyle: 'on' })?.pathStyle, true);
+    assert.equal(readOffsiteSettings({ url: 's3://b1/p', keep: 0 })?.keep, undefined, '0 removes nothing there');
+  });
+
+  it('refuses an offsite URL that is not s3://BUCKET/PREFIX when it is used, naming the setting', () => {
+    assert.deepEqual(offsiteLocation({ url: 's3://team-backups/factory-pulse/' }), { bucket: 'team-backups', prefix: 'factory-pulse' });
+    assert.throws(
+      () => offsiteLocation({ url: 'https://team-backups.s3.amazonaws.com' }),
+      (error: unknown) => error instanceof PulseError && error.code === 'offsite-not-configured' && error.message.startsWith('the setting pulseBackup.offsite.URL: '),
+    );
+  });
+
+  it('keeps the offsite keys per endpoint and bucket, so they are never sent to another storage', () => {
+    const aws = offsiteCredentialsKey({ url: 's3://team-backups/a', endpoint: undefined }, {});
+    assert.equal(aws, 'pulseBackup.offsiteCredentials:aws/team-backups');
+    assert.equal(offsiteCredentialsKey({ url: 's3://team-backups/b', endpoint: undefined }, {}), aws, 'another prefix of the bucket: the same keys');
+    assert.notEqual(offsiteCredentialsKey({ url: 's3://other-bucket/a', endpoint: undefined }, {}), aws);
+    const minio = offsiteCredentialsKey({ url: 's3://team-backups/a', endpoint: 'http://127.0.0.1:9000/' }, {});
+    assert.equal(minio, 'pulseBackup.offsiteCredentials:http://127.0.0.1:9000/team-backups');
+    assert.equal(
+      offsiteCredentialsKey({ url: 's3://team-backups/a', endpoint: undefined }, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' }),
+      minio,
+      "the environment's endpoint is where the keys would go",
+    );
   });
 });

@@ -170,6 +170,18 @@ describe('the Backups tree', () => {
       assert.equal(setDescription(entry(listedSet({ purpose: 'safety' })), NOW), '1.2 MB · 2h ago', 'the state already says safety backup');
     });
 
+    it('says a set is encrypted, and how, so a person knows verify and restore need its key', () => {
+      const timestamp = '20250902_100000';
+      const id = `factory_pulse_${timestamp}`;
+      const withPassphrase = listedSet({ manifest: manifest(id, timestamp, { encryption: { format: 'age', method: 'passphrase' } }) });
+      assert.equal(setDescription(entry(withPassphrase), NOW), '1.2 MB · encrypted · 2h ago');
+      assert.match(setTooltipMarkdown(entry(withPassphrase), NOW), /^Encrypted: \$\(lock\) age, with a passphrase: .*Set Encryption Passphrase…/m);
+      const toRecipients = listedSet({ manifest: manifest(id, timestamp, { encryption: { format: 'age', method: 'recipients', recipients: ['age1a', 'age1b'] } }) });
+      assert.match(setTooltipMarkdown(entry(toRecipients), NOW), /age, to 2 age recipients: their identity file decrypts it, on the command line/);
+      assert.equal(setDescription(entry(listedSet()), NOW), '1.2 MB · 2h ago', 'a plain set says nothing of encryption');
+      assert.doesNotMatch(setTooltipMarkdown(entry(listedSet()), NOW), /Encrypted/);
+    });
+
     it('shows no size for a set still being written', () => {
       assert.equal(setDescription(entry(listedSet({ status: 'running', files: [], totalBytes: 0 })), NOW), '2h ago');
     });

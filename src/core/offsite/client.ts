@@ -9,7 +9,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PulseError } from '../errors';
-import { hint, option } from '../hint';
+import { commandLineOnly, hint, option, run } from '../hint';
 import { describeEndpoint, remoteUrl, type RemoteLocation } from './remote';
 import { remoteFailure } from './failures';
 
@@ -119,7 +119,7 @@ function resolveEndpoint(endpoint: string | undefined): string | undefined {
   }
   if (url.username !== '' || url.password !== '') {
     throw new PulseError('usage', 'the endpoint URL holds credentials', {
-      hint: 'give the endpoint without them, and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile',
+      hint: hint`give the endpoint without them, ${commandLineOnly(hint`and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile`, hint`and keep the keys in secret storage: ${run('setOffsiteCredentials')}`)}`,
     });
   }
   return endpoint.replace(/\/+$/, '');

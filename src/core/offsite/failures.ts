@@ -8,7 +8,7 @@
  * `redactRemoteText`: a signed URL or a secret never reaches a person.
  */
 import { PulseError, type PulseErrorCode } from '../errors';
-import { hint, option, seeDetails, type Hint } from '../hint';
+import { commandLineOnly, hint, option, run, seeDetails, setOption, type Hint } from '../hint';
 
 export interface FailureContext {
   bucket: string;
@@ -60,7 +60,7 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     return make('offsite-no-credentials', `cannot sign in to ${context.where} for s3://${context.bucket}: ${profile}`, credentialsAdvice());
   }
   if (/region is missing/i.test(facts.message)) {
-    return make('offsite-wrong-region', `no region for s3://${context.bucket}`, hint`pass ${option('offsiteRegion', 'REGION')} (the bucket's region, e.g. eu-west-1)`);
+    return make('offsite-wrong-region', `no region for s3://${context.bucket}`, hint`${regionAdvice('REGION')} (the bucket's region, e.g. eu-west-1)`);
   }
   if (facts.networkCode !== undefined || facts.name === 'TimeoutError' || /socket hang up|getaddrinfo/i.test(facts.message)) {
     const why = NETWORK_WORDS[facts.networkCode ?? facts.name] ?? 'no answer';
@@ -91,7 +91,7 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     return make(
       'offsite-wrong-region',
       `the bucket ${context.bucket} is ${inRegion}, not ${context.region ?? 'the one given'}`,
-      hint`pass ${option('offsiteRegion', wrongRegion === '' ? 'REGION' : wrongRegion)}`,
+      regionAdvice(wrongRegion === '' ? 'REGION' : wrongRegion),
     );
   }
   if (facts.code === 'NoSuchBucket' || (facts.status === 404 && context.key === undefined)) {
@@ -105,7 +105,10 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     return make(
       'offsite-access-denied',
       `${context.where} rejected the credentials for ${object} (${facts.code})`,
-      hint`check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the keys of the profile named with ${option('awsProfile')}) are this storage's and current`,
+      hint`${commandLineOnly(
+        hint`check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the keys of the profile named with ${option('awsProfile')}) are this storage's and current`,
+        hint`${run('setOffsiteCredentials')} with this storage's current keys`,
+      )}`,
     );
   }
   if (facts.code === 'AccessDenied' || facts.code === 'AllAccessDisabled' || facts.status === 403) {
@@ -119,8 +122,14 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
   return make('offsite-failed', `${context.where} answered ${answer || 'with an error'} for ${object}`, hint`run it again; if it keeps failing, ${seeDetails()}`);
 }
 
+/** The environment and profiles on the command line; in VS Code, the keys it keeps in secret storage. */
 function credentialsAdvice(first = 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'): Hint {
-  return hint`${first}, or name a profile of ~/.aws/credentials with ${option('awsProfile', 'NAME')}`;
+  return hint`${commandLineOnly(hint`${first}, or name a profile of ~/.aws/credentials with ${option('awsProfile', 'NAME')}`, hint`${run('setOffsiteCredentials')}`)}`;
+}
+
+/** "pass --region eu-west-1" on the command line; in VS Code, the setting. */
+function regionAdvice(region: string): Hint {
+  return hint`${commandLineOnly(hint`pass ${option('offsiteRegion', region)}`, hint`${setOption('offsiteRegion')}${region === 'REGION' ? '' : ` to ${region}`}`)}`;
 }
 
 function factsOf(error: unknown): ErrorFacts {

@@ -17,13 +17,14 @@ import { PulseError } from '../errors';
 import { syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { acquireFolderLock } from '../files/folderLock';
 import type { HashedFileWriter } from '../files/hashedFileWriter';
-import { hint, option, setOption } from '../hint';
+import { commandLineOnly, hint, option, setOption } from '../hint';
 import { loadCodec, type SetKeys } from '../codecs/codecs';
 import { listSets } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { manifestNameFor, parseSetId } from '../sets/naming';
 import { openRemote, type Remote, type RemoteConnection } from './client';
 import { readTextIfThere } from './listing';
+import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
 import { localManifestOf, parseRemoteManifest, type RemoteManifest } from './remoteManifest';
 import { downloadFile } from './transfer';
@@ -60,7 +61,9 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
   const started = performance.now();
   const parsed = parseSetId(options.setId);
   if (!parsed)
-    throw new PulseError('usage', `"${options.setId}" is not a set id`, { hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, as list with ${option('remoteListing')} shows it` });
+    throw new PulseError('usage', `"${options.setId}" is not a set id`, {
+      hint: hint`a set id is PREFIX_YYYYMMDD_HHMMSS, ${commandLineOnly(hint`as list with ${option('remoteListing')} shows it`, hint`as the Remote group of the Backups view shows it`)}`,
+    });
   const remote = await openRemote(options);
   try {
     options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(options.setId) });
@@ -73,6 +76,7 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
     try {
       if (await alreadyHere(options.folder, manifest)) return { ...result, durationMs: performance.now() - started, alreadyHere: true, decrypted: false };
       await placeSet(remote, options, remoteManifest, manifest);
+      await recordCopy(options.folder, remote, options.setId, remoteManifest, 'pulled');
       return { ...result, durationMs: performance.now() - started, alreadyHere: false, decrypted: remoteManifest.offsite.encryption !== undefined };
     } finally {
       await lock.release();
@@ -87,7 +91,7 @@ async function remoteManifestFor(remote: Remote, setId: string, signal?: AbortSi
   const text = await readTextIfThere(remote, key, signal);
   if (text === undefined) {
     throw new PulseError('offsite-set-not-found', `no complete set ${setId} at ${remote.url()}`, {
-      hint: hint`list the remote's sets with list and ${option('remoteListing', remote.url())}`,
+      hint: hint`${commandLineOnly(hint`list the remote's sets with list and ${option('remoteListing', remote.url())}`, hint`refresh the Remote group of the Backups view to see its sets`)}`,
     });
   }
   return parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));

@@ -16,6 +16,7 @@ import type { Encryption } from '../crypto/keySources';
 import { readManifest, type Manifest, type ManifestFile } from '../sets/manifest';
 import { openRemote, type Remote, type RemoteConnection } from './client';
 import { readTextIfThere } from './listing';
+import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
 import { parseRemoteManifest, remoteManifestOf, type RemoteManifest, type StoredFile } from './remoteManifest';
 import { pruneRemoteSets, type RemotePruneResult } from './retention';
@@ -92,7 +93,8 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
         hint: 'it stays as it is; push to another prefix, or remove that copy first',
       });
     }
-    if (!existing) await sendSet(remote, options, manifest);
+    const copy = existing ?? (await sendSet(remote, options, manifest));
+    await recordCopy(options.folder, remote, set.id, copy, 'pushed');
     const retention = options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id });
     return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
   } finally {
@@ -116,7 +118,7 @@ async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal)
   return text === undefined ? undefined : parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
 }
 
-async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest): Promise<void> {
+async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest): Promise<RemoteManifest> {
   const written: string[] = [];
   const stored: StoredFile[] = [];
   const encoding = options.encryption ? await loadCodec('age') : undefined;
@@ -149,6 +151,7 @@ async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest)
       .catch((error: unknown) => {
         throw remote.failure(error, key);
       });
+    return remoteManifest;
   } catch (error) {
     // Nothing of a push that did not finish may stay: its uploads aborted, the objects it wrote removed (best effort: what a dead network keeps, the next push or prune cleans).
     await removeQuietly(remote, options.setId, written);

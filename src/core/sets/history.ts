@@ -1,6 +1,7 @@
 /**
  * A set's history, kept beside it (<set id>.history.json): every
- * verification of the set, and what retention removed when the set was made.
+ * verification of the set, what retention removed when the set was made,
+ * and the copies of it in object storage (push and pull record them).
  * Read by the report and the extension; written atomically.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -41,7 +42,33 @@ export interface SetHistory {
   retention: RetentionEvent[];
   /** Every proof of the set (proofRecord.ts), oldest first; absent in histories written before proofs. */
   proofs?: ProofRecord[];
+  /** Its copies in object storage, one per remote (the newest record of each), oldest first; absent before the first push. */
+  offsite?: OffsiteCopyRecord[];
 }
+
+/**
+ * A copy of the set in object storage, as a push that finished (or a pull)
+ * found it: where, when it was pushed, and the set's files it holds by
+ * name, size and SHA-256 — the set's own manifest as the remote manifest
+ * holds it, so a view can tell whether the copy is of these very files
+ * without asking the remote. Never a credential.
+ */
+export interface OffsiteCopyRecord {
+  /** s3://BUCKET/PREFIX/SET_ID: the set's folder on the remote. */
+  url: string;
+  /** The endpoint in words ("AWS S3 (eu-west-1)", "https://….r2.cloudflarestorage.com"). */
+  where: string;
+  /** When the copy's manifest was written there (ISO 8601). */
+  pushedAt: string;
+  /** When this record was written. */
+  recordedAt: string;
+  /** A push from here, or a pull that brought the set here from there. */
+  how: 'pushed' | 'pulled';
+  files: { name: string; bytes: number; sha256: string }[];
+}
+
+/** A history keeps this many offsite copies: one per remote, the newest ones. */
+const MAX_OFFSITE_COPIES = 20;
 
 export function historyPath(folder: string, setId: string): string {
   const parsed = parseSetId(setId);
@@ -63,7 +90,8 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
     if (value.format !== HISTORY_FORMAT || !Array.isArray(value.verifications)) return empty;
     // Proofs of a newer format than this version reads are kept on disk, but not read.
     const proofs = Array.isArray(value.proofs) ? value.proofs : [];
-    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs };
+    const offsite = Array.isArray(value.offsite) ? value.offsite.filter(isOffsiteCopyRecord) : undefined;
+    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs, ...(offsite ? { offsite } : {}) };
   } catch {
     return empty;
   }
@@ -80,6 +108,40 @@ export async function recordProof(folder: string, proof: ProofRecord): Promise<v
   const history = await readHistory(folder, proof.setId);
   history.proofs = [...(history.proofs ?? []), proof].slice(-MAX_VERIFICATIONS);
   await writeHistory(folder, history);
+}
+
+/** Records a copy of the set in object storage; it replaces an older record of the same remote. */
+export async function recordOffsiteCopy(folder: string, setId: string, copy: OffsiteCopyRecord): Promise<void> {
+  const history = await readHistory(folder, setId);
+  history.offsite = [...(history.offsite ?? []).filter((known) => known.url !== copy.url), copy].slice(-MAX_OFFSITE_COPIES);
+  await writeHistory(folder, history);
+}
+
+/**
+ * The copies whose files are the set's as its manifest lists them now (each
+ * file by name, size and SHA-256), newest push first: a copy of a set whose
+ * files were since replaced is no copy of it.
+ */
+export function offsiteCopiesOf(history: Pick<SetHistory, 'offsite'>, files: readonly { name: string; bytes: number; sha256: string }[]): OffsiteCopyRecord[] {
+  const key = (list: readonly { name: string; bytes: number; sha256: string }[]) =>
+    list
+      .map((file) => `${file.name} ${file.bytes} ${file.sha256}`)
+      .sort()
+      .join('\n');
+  const mine = key(files);
+  return (history.offsite ?? []).filter((copy) => key(copy.files) === mine).sort((first, second) => second.pushedAt.localeCompare(first.pushedAt));
+}
+
+function isOffsiteCopyRecord(value: unknown): value is OffsiteCopyRecord {
+  const copy = value as Partial<OffsiteCopyRecord> | null;
+  return (
+    typeof copy === 'object' &&
+    copy !== null &&
+    typeof copy.url === 'string' &&
+    typeof copy.pushedAt === 'string' &&
+    Array.isArray(copy.files) &&
+    copy.files.every((file: unknown) => typeof (file as { sha256?: unknown }).sha256 === 'string')
+  );
 }
 
 /** The newest proof this version can read, if any. */

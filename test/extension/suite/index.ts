@@ -31,12 +31,17 @@ export async function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, scenario, mocha);
   if (scenario === 'multiRoot.test') await import('./multiRoot.test');
   else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');
-  else if (scenario === 'extension.test') await import('./extension.test');
-  else await import('./startup.test');
+  else if (scenario === 'extension.test') {
+    await import('./extension.test');
+    await import('./offsite.test');
+    await import('./encryption.test');
+  } else await import('./startup.test');
   // PULSE_TEST_ORDER: the runner resolves `shuffle` to one seed for every window.
   const order = parseTestOrder(process.env.PULSE_TEST_ORDER);
   applyTestOrder(mocha.suite, order);
   if (order.kind !== 'written') console.log(`Test order: ${describeTestOrder(order)}`);
+  // PULSE_TEST_GREP="Offsite" runs the tests whose titles match (while working on some).
+  if (process.env.PULSE_TEST_GREP) mocha.grep(process.env.PULSE_TEST_GREP);
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);
 }

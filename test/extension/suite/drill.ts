@@ -1,0 +1,88 @@
+/**
+ * What the project window's drills share (offsite.test.ts,
+ * encryption.test.ts): each makes sets of its own under a prefix of its own
+ * and takes them away when it ends, finds a set's row once the view lists
+ * it whole, configures the connection as a person does, and changes the
+ * database behind the extension's back so a restore has something to undo.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import * as vscode from 'vscode';
+import type { PulseBackupApi } from '../../../src/extension/extension';
+import type { BackupsNode, SetNode } from '../../../src/extension/tree';
+import { activatedApi, tasksEnded, waitFor } from './helpers';
+import type { ScriptedPrompts } from './prompts';
+
+/**
+ * The hooks every drill has: the prompts reset before each test, no task
+ * left running after one, and a failed test's log and messages printed.
+ */
+export function useDrillHooks(prompts: ScriptedPrompts, api: () => PulseBackupApi): void {
+  beforeEach(function () {
+    prompts.reset();
+  });
+  afterEach(async function () {
+    await tasksEnded();
+    if (this.currentTest?.state !== 'failed') return;
+    console.log(`    log (last 30 lines):\n${api().logLines().slice(-30).join('\n')}\n    messages: ${JSON.stringify(prompts.messages.map((call) => call.message))}`);
+  });
+}
+
+/** The files of the backups folder as a drill found it, to take away what it added when it ends. */
+function filesOf(folder: string): Set<string> {
+  return new Set(existsSync(folder) ? readdirSync(folder) : []);
+}
+
+export function removeFilesAddedSince(folder: string, atStart: ReadonlySet<string>): void {
+  for (const name of [...filesOf(folder)].filter((file) => !atStart.has(file))) rmSync(path.join(folder, name), { force: true });
+}
+
+/** The set's row once the view lists it whole (a listing made while the set was written shows it as being written). */
+export async function wholeSetNode(api: PulseBackupApi, setId: string): Promise<SetNode> {
+  return waitFor(`set ${setId} in the Backups view, whole`, async () => {
+    const roots = (await api.backupsTree.getChildren(undefined)) ?? [];
+    const nested = await Promise.all(roots.filter((node) => node.kind === 'group').map(async (node) => (await api.backupsTree.getChildren(node)) ?? []));
+    return [...roots, ...nested.flat()].find((node: BackupsNode): node is SetNode => node.kind === 'set' && node.entry.set.id === setId && node.entry.set.status === 'complete');
+  });
+}
+
+/** The database as Configure Connection leaves it, answered as a person types the URL (the window's other tests do the same). */
+export async function ensureConnection(prompts: ScriptedPrompts, folder: vscode.WorkspaceFolder, urls: { withPassword: string; withoutPassword: string }): Promise<void> {
+  if (vscode.workspace.getConfiguration('pulseBackup', folder.uri).get<string>('connectionURL') === urls.withoutPassword) return;
+  prompts.answerInput = (call) => (call.password ? undefined : urls.withPassword);
+  await vscode.commands.executeCommand('pulseBackup.configureConnection');
+  await prompts.waitForMessage((call) => call.kind === 'information' && /Connected: PostgreSQL/.test(call.message));
+  prompts.reset();
+}
+
+/** Deletes the users matching `where`, their foreign keys not in the way: a change a restore must undo. */
+export async function deleteUsers(dbUrl: string, where: string): Promise<void> {
+  const database = new Client({ connectionString: dbUrl });
+  await database.connect();
+  try {
+    await database.query('SET session_replication_role = replica');
+    await database.query(`DELETE FROM users WHERE ${where}`);
+  } finally {
+    await database.end();
+  }
+}
+
+export interface DrillStart {
+  folder: vscode.WorkspaceFolder;
+  backupsFolder: string;
+  /** The backups folder's files before the drill, which it leaves there. */
+  filesAtStart: Set<string>;
+  api: PulseBackupApi;
+}
+
+/** A drill's start in the project window: its one folder, the prompts scripted, the extension activated. */
+export async function startDrill(prompts: ScriptedPrompts): Promise<DrillStart> {
+  const folders = vscode.workspace.workspaceFolders;
+  assert.ok(folders && folders.length === 1, 'the runner opens exactly one workspace folder');
+  const backupsFolder = path.join(folders[0].uri.fsPath, 'backups');
+  const filesAtStart = filesOf(backupsFolder);
+  prompts.install();
+  return { folder: folders[0], backupsFolder, filesAtStart, api: await activatedApi() };
+}
