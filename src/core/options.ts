@@ -70,7 +70,7 @@ export const OPTIONS = {
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
   passwordFile: { flag: 'password-file', value: 'FILE' },
   runIfBackupFails: { flag: 'run-if-backup-fails' },
-  schedule: { flag: 'every', value: 'WHEN' },
+  schedule: { flag: 'every', value: 'WHEN', setting: { key: 'schedule', title: 'Schedule' } },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
   offsiteTarget: { flag: 'to', value: 'URL' },
   offsiteSource: { flag: 'from', value: 'URL' },

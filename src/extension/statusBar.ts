@@ -30,7 +30,11 @@ export class BackupStatusBar extends Disposable {
   private updateAgain = false;
   private visible = false;
 
-  constructor(private readonly store: BackupsStore) {
+  constructor(
+    private readonly store: BackupsStore,
+    /** The schedule's line for a folder (scheduler.ts). */
+    private readonly scheduleOf: (folder: vscode.WorkspaceFolder) => string = () => '',
+  ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('pulseBackup.status', vscode.StatusBarAlignment.Left, 10));
     this.item.name = 'Pulse Backup';
@@ -81,6 +85,7 @@ export class BackupStatusBar extends Disposable {
       entries: listing.entries,
       staleAfterHours: listing.settings?.staleAfterHours ?? 24,
       configured: listing.settings?.connectionUrl !== undefined,
+      schedule: this.scheduleOf(listing.folder),
     }));
     const model = statusBarModel(folders, new Date());
     this.item.text = model.text;

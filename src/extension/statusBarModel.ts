@@ -24,6 +24,8 @@ export interface FolderBackups {
   staleAfterHours: number;
   /** A connection is configured for the folder (the URL setting). With no backup either, nothing is overdue yet. */
   configured: boolean;
+  /** The schedule's line: the next scheduled backup, or "Schedule: off". */
+  schedule?: string;
 }
 
 export interface FolderHealth {
@@ -148,6 +150,7 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
         `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`,
       );
     }
+    if (folder.schedule) lines.push('', escapeMarkdown(folder.schedule));
     lines.push('');
   });
   if (healths.some((health) => health.lastGood)) lines.push('Click to open its report.');

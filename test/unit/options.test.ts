@@ -21,7 +21,7 @@ const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 
 const properties = manifest.contributes.configuration.properties;
 
 /** Settings that only VS Code has: nothing on the command line means the same. */
-const VSCODE_ONLY = ['pulseBackup.staleAfterHours'];
+const VSCODE_ONLY = ['pulseBackup.staleAfterHours', 'pulseBackup.guard'];
 
 describe('the one table of settings, flags and environment variables', () => {
   it('names only flags the CLI has, with the value the CLI shows', () => {
