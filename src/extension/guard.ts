@@ -32,6 +32,8 @@ const GUARDED_TASK_SOURCE = 'Pulse Backup (guarded)';
 export class CommandGuard extends Disposable {
   /** Warnings given, newest last (the extension's tests read them through the API). */
   readonly warnings: string[] = [];
+  /** Guarded resets running now: their own reset, seen by shell integration in its terminal, is no cause for a warning. */
+  private guardedRuns = 0;
 
   constructor(
     private readonly config: SettingsStore,
@@ -74,7 +76,7 @@ export class CommandGuard extends Disposable {
   private async started(commandLine: string, where: string, cwd: vscode.Uri | undefined): Promise<void> {
     if (!this.config.guardEnabled) return;
     const command = destructiveCommandIn(commandLine);
-    if (!command) return;
+    if (!command || (command === RESET && this.guardedRuns > 0)) return;
     const folder = (cwd && vscode.workspace.getWorkspaceFolder(cwd)) ?? this.config.folders[0];
     if (!folder) return;
     let newest = 'there is no backup of it yet';
@@ -131,14 +133,13 @@ export class CommandGuard extends Disposable {
     );
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: true, panel: vscode.TaskPanelKind.Dedicated };
     this.log.info(`${RESET.command} in ${folder.name} after the safety set ${setId}`);
-    const execution = await vscode.tasks.executeTask(task);
-    const exitCode = await new Promise<number | undefined>((resolve) => {
-      const ended = vscode.tasks.onDidEndTaskProcess((event) => {
-        if (event.execution !== execution) return;
-        ended.dispose();
-        resolve(event.exitCode);
-      });
-    });
+    this.guardedRuns += 1;
+    let exitCode: number | undefined;
+    try {
+      exitCode = await runToEnd(task);
+    } finally {
+      this.guardedRuns -= 1;
+    }
     this.store.refresh(folder);
     if (exitCode !== 0) {
       void vscode.window.showWarningMessage(
@@ -146,6 +147,33 @@ export class CommandGuard extends Disposable {
       );
     }
   }
+}
+
+/** Starts a task and resolves with its exit code (listening first: a quick one can end before executeTask settles). */
+function runToEnd(task: vscode.Task): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    let execution: vscode.TaskExecution | undefined;
+    const early: vscode.TaskProcessEndEvent[] = [];
+    const ended = vscode.tasks.onDidEndTaskProcess((event) => {
+      if (execution === undefined) early.push(event);
+      else if (event.execution === execution) finish(event.exitCode);
+    });
+    const finish = (code: number | undefined) => {
+      ended.dispose();
+      resolve(code);
+    };
+    vscode.tasks.executeTask(task).then(
+      (started) => {
+        execution = started;
+        const before = early.find((event) => event.execution === started);
+        if (before) finish(before.exitCode);
+      },
+      (error: unknown) => {
+        ended.dispose();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 /** The line a task runs, as a shell would read it; undefined for our own executions. */
