@@ -2,7 +2,7 @@
  * A backup before the commands that wipe or rewrite the local database
  * (the engine's list, src/core/destructiveCommands.ts).
  *
- * What is guaranteed, and what is not. **Reset Database (Guarded)** takes a
+ * What is guaranteed, and what is not. **Back Up and Reset Database** takes a
  * safety set first and starts `supabase db reset` only once that set is
  * written, as `pulse-backup guard` does: the database as it was is in the
  * set. A command typed into a terminal, or a task of someone else's, VS Code
@@ -86,7 +86,7 @@ export class CommandGuard extends Disposable {
     } catch {
       // An unreadable folder: the warning still goes out.
     }
-    const message = `${command.command} started in ${where} without a backup first: it ${command.effect}. It is already running, so a backup now may miss what it changes; ${newest}. Next time, run it guarded (Pulse Backup: Reset Database (Guarded), or pulse-backup guard -- ${command.command}).`;
+    const message = `${command.command} started in ${where} without a backup first: it ${command.effect}. It is already running, so a backup now may miss what it changes; ${newest}. Next time, run it guarded (Pulse Backup: Back Up and Reset Database, or pulse-backup guard -- ${command.command}).`;
     this.warnings.push(message);
     this.log.warn(message);
     const backUp = 'Back Up Now';

@@ -27,7 +27,7 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   folder?: string;
   /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
   reset?: boolean;
-  /** backup: a safety set taken before this command (Reset Database (Guarded)): no proof, no retention, as `pulse-backup guard`. */
+  /** backup: a safety set taken before this command (Back Up and Reset Database): no proof, no retention, as `pulse-backup guard`. */
   before?: string;
   /** backup: started by pulseBackup.schedule: its terminal is not revealed and it asks nothing. */
   scheduled?: boolean;

@@ -170,7 +170,7 @@ describe('scheduled backups and the guard', function () {
     assert.match(warning.message, /It is already running, so a backup now may miss what it changes/);
   });
 
-  it('Reset Database (Guarded) in a Supabase project: the safety set is whole before supabase db reset starts, and its own reset is not warned about', async function () {
+  it('Back Up and Reset Database in a Supabase project: the safety set is whole before supabase db reset starts, and its own reset is not warned about', async function () {
     const project = path.join(folder.uri.fsPath, 'supabase');
     const seen = path.join(mkdtempSync(path.join(tmpdir(), 'pulse-guarded-')), 'backups-at-start.txt');
     const bin = fakeSupabase({ backups, into: seen });
