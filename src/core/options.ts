@@ -81,7 +81,7 @@ export const OPTIONS = {
   identityFile: { flag: 'identity-file', value: 'FILE', vscodeName: 'an age identity file' },
   passwordFile: { flag: 'password-file', value: 'FILE' },
   runIfBackupFails: { flag: 'run-if-backup-fails' },
-  schedule: { flag: 'every', value: 'WHEN' },
+  schedule: { flag: 'every', value: 'WHEN', setting: { key: 'schedule', title: 'Schedule' } },
   debug: { env: 'PULSE_BACKUP_DEBUG' },
   // Push's --to, pull's --from, list's --remote and backup's --offsite name one remote: in VS Code, the folder's one setting.
   offsiteTarget: { flag: 'to', value: 'URL', setting: OFFSITE_URL },

@@ -21,6 +21,9 @@ import { Passphrases } from './passphrases';
 import { REPORT_VIEW_TYPE, ReportPanelSerializer } from './reportPanel';
 import type { FolderSettings } from './settings';
 import { BackupStatusBar, type StatusBarState } from './statusBar';
+import { CommandGuard } from './guard';
+import { BackupScheduler } from './scheduler';
+import type { SlotOutcome } from '../core/schedule/runner';
 import { PulseTasks } from './tasks';
 import { BACKUPS_VIEW_ID, BackupsTreeProvider, type BackupsNode } from './tree';
 
@@ -38,6 +41,14 @@ export interface PulseBackupApi {
   logLines(): readonly string[];
   /** The line the Backups view shows above its content, if any. */
   viewMessage(): string | undefined;
+  /**
+   * pulseBackup.schedule's decision for a folder (by name) at a moment, as
+   * its timer makes it; `now` lets a test stand for a machine waking from
+   * sleep. What it did: ran, skipped (unchanged), covered, busy, wait, failed.
+   */
+  runSchedule(folderName: string, now?: Date): Promise<SlotOutcome | undefined>;
+  /** The guard's warnings so far, newest last. */
+  guardWarnings(): readonly string[];
 }
 
 export function activate(context: vscode.ExtensionContext): PulseBackupApi {
@@ -62,7 +73,9 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   const tree = new BackupsTreeProvider(store, offsite);
   const treeView = vscode.window.createTreeView(BACKUPS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(treeView.visible);
-  const statusBar = new BackupStatusBar(store, offsite);
+  const scheduler = new BackupScheduler(config, store, tasks, log);
+  const guard = new CommandGuard(config, store, tasks, log);
+  const statusBar = new BackupStatusBar(store, offsite, (folder) => scheduler.describe(folder));
   const describeFolders = () => void describeSupabaseFolders(store, treeView);
 
   context.subscriptions.push(
@@ -79,6 +92,9 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
     treeView,
     treeView.onDidChangeVisibility((event) => tree.setVisible(event.visible)),
     statusBar,
+    scheduler,
+    scheduler.onDidChange(() => statusBar.update()),
+    guard,
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, new ReportPanelSerializer(commands.reportDependencies)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => store.refresh()),
     store.onDidChange(describeFolders),
@@ -86,7 +102,17 @@ export function activate(context: vscode.ExtensionContext): PulseBackupApi {
   describeFolders();
   // After activation has returned: listing never delays the extension host.
   setTimeout(() => statusBar.update(), 0);
-  return { backupsTree: tree, statusBar: () => statusBar.state(), logLines: () => log.lines(), viewMessage: () => treeView.message || undefined };
+  return {
+    backupsTree: tree,
+    statusBar: () => statusBar.state(),
+    logLines: () => log.lines(),
+    viewMessage: () => treeView.message || undefined,
+    runSchedule: (folderName, now) => {
+      const folder = config.folders.find((candidate) => candidate.name === folderName);
+      return folder ? scheduler.runDue(folder, now) : Promise.resolve(undefined);
+    },
+    guardWarnings: () => guard.warnings,
+  };
 }
 
 export function deactivate(): void {

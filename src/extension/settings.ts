@@ -15,6 +15,7 @@ import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
 import type { Manifest } from '../core/sets/manifest';
 import { provesAutomatically } from '../core/prove/plan';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
+import { parseEvery, type BackupTimes } from '../core/schedule/when';
 import { DEFAULT_KEEP, makePolicy, POLICY_RULES, type PolicyRule, type RetentionPolicy } from '../core/retention/policy';
 
 export const SETTINGS_SECTION = 'pulseBackup';
@@ -41,7 +42,30 @@ export const SETTING = {
   offsitePushAfterBackup: 'offsite.pushAfterBackup',
   offsiteKeep: 'offsite.keep',
   offsiteEncrypt: 'offsite.encrypt',
+  schedule: 'schedule',
+  guard: 'guard',
 } as const;
+
+/** pulseBackup.schedule, read: off, a schedule the engine understands, or a value it does not (with why). */
+export type ScheduleSetting = { kind: 'off' } | { kind: 'on'; text: string; times: BackupTimes } | { kind: 'invalid'; text: string; error: PulseError };
+
+/** Off (the default, and an empty value), hourly, daily@HH:MM or a cron expression, read by the engine's own parser (as `--every`). */
+export function readScheduleSetting(value: string | undefined): ScheduleSetting {
+  const text = (value ?? '').trim();
+  if (text === '' || text.toLowerCase() === 'off') return { kind: 'off' };
+  try {
+    return { kind: 'on', text, times: parseEvery(text) };
+  } catch (error) {
+    const pulseError = error instanceof PulseError ? error : new PulseError('usage', String(error));
+    // The engine words it as the CLI's flag; here it is the setting.
+    const message = pulseError.message.replace(/^--every "[^"]*" is not hourly/, `the setting pulseBackup.schedule ("${text}") is not off, hourly`);
+    return {
+      kind: 'invalid',
+      text,
+      error: new PulseError('usage', message, { hint: 'e.g. "hourly", "daily@03:30" or "30 3 * * 1-5" (minute hour day-of-month month day-of-week), or "off"' }),
+    };
+  }
+}
 
 /** When Back Up Database proves the new set: under the engine's size threshold (auto), every time, or never. */
 export type ProveAfterBackup = 'auto' | 'always' | 'never';
@@ -88,6 +112,7 @@ export interface RawFolderSettings {
   proveAfterBackup?: string;
   scratchServerUrl?: string;
   offsite?: RawOffsiteSettings;
+  schedule?: string;
 }
 
 export interface RawOffsiteSettings {
@@ -140,6 +165,8 @@ export interface FolderSettings {
   scratchServerUrl: string | undefined;
   /** Undefined while pulseBackup.offsite.URL is empty: no offsite copies. */
   offsite: OffsiteSettings | undefined;
+  /** When backups run by themselves while the window is open. */
+  schedule: ScheduleSetting;
 }
 
 export interface ExpandContext {
@@ -185,6 +212,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     proveAfterBackup: (PROVE_AFTER_BACKUP_CHOICES as readonly string[]).includes(raw.proveAfterBackup ?? '') ? (raw.proveAfterBackup as ProveAfterBackup) : 'auto',
     scratchServerUrl: nonBlank(raw.scratchServerUrl),
     offsite: readOffsiteSettings(raw.offsite ?? {}),
+    schedule: readScheduleSetting(raw.schedule),
   };
 }
 

@@ -79,8 +79,14 @@ export class SettingsStore extends Disposable {
         keep: section.get<number>(SETTING.offsiteKeep),
         encrypt: section.get<boolean>(SETTING.offsiteEncrypt),
       },
+      schedule: section.get<string>(SETTING.schedule),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
+  }
+
+  /** pulseBackup.guard: whether destructive commands started in terminals and tasks are watched (window-wide). */
+  get guardEnabled(): boolean {
+    return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(SETTING.guard) ?? true;
   }
 
   /** Where pg_dump and psql are looked for: the setting, else what the CLI reads. */

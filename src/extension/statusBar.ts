@@ -36,6 +36,8 @@ export class BackupStatusBar extends Disposable {
   constructor(
     private readonly store: BackupsStore,
     private readonly offsite: OffsiteStore,
+    /** The schedule's line for a folder (scheduler.ts). */
+    private readonly scheduleOf: (folder: vscode.WorkspaceFolder) => string = () => '',
   ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('pulseBackup.status', vscode.StatusBarAlignment.Left, 10));
@@ -93,6 +95,7 @@ export class BackupStatusBar extends Disposable {
         staleAfterHours: listing.settings?.staleAfterHours ?? 24,
         configured: listing.settings?.connectionUrl !== undefined,
         offsite: offsiteSummary(listing.settings?.offsite?.url, marks, remote, listing.settings?.prefix),
+        schedule: this.scheduleOf(listing.folder),
       };
     });
     const model = statusBarModel(folders, new Date());

@@ -27,6 +27,8 @@ export interface FolderBackups {
   configured: boolean;
   /** Its offsite storage and newest copy there; absent: not shown (an older caller). */
   offsite?: OffsiteSummary;
+  /** The schedule's line: the next scheduled backup, or "Schedule: off". */
+  schedule?: string;
 }
 
 export interface FolderHealth {
@@ -152,6 +154,7 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
         `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`,
       );
     }
+    if (folder.schedule) lines.push('', escapeMarkdown(folder.schedule));
     lines.push('');
   });
   if (healths.some((health) => health.lastGood)) lines.push('Click to open its report.');

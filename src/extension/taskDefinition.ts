@@ -27,6 +27,10 @@ export interface PulseTaskDefinition extends vscode.TaskDefinition {
   folder?: string;
   /** restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup. */
   reset?: boolean;
+  /** backup: a safety set taken before this command (Back Up and Reset Database): no proof, no retention, as `pulse-backup guard`. */
+  before?: string;
+  /** backup: started by pulseBackup.schedule: its terminal is not revealed and it asks nothing. */
+  scheduled?: boolean;
   /**
    * Set by the extension's own commands: each run its own task, never taken
    * for another that is still running or for the one the provider offers.
@@ -53,13 +57,13 @@ export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTas
   if (mode !== undefined && (typeof mode !== 'string' || !(MODES as readonly string[]).includes(mode))) {
     throw new PulseError('usage', `"mode" of a ${TASK_TYPE} task must be "complete", "schema" or "data"`, { hint: 'fix the task in tasks.json' });
   }
-  for (const name of ['setId', 'folder'] as const) {
+  for (const name of ['setId', 'folder', 'before'] as const) {
     const value = definition[name] as unknown;
     if (value !== undefined && typeof value !== 'string') {
       throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be a string`, { hint: 'fix the task in tasks.json' });
     }
   }
-  for (const name of ['clean', 'reset'] as const) {
+  for (const name of ['clean', 'reset', 'scheduled'] as const) {
     if (definition[name] !== undefined && typeof definition[name] !== 'boolean') {
       throw new PulseError('usage', `"${name}" of a ${TASK_TYPE} task must be true or false`, { hint: 'fix the task in tasks.json' });
     }
@@ -70,7 +74,8 @@ export function checkTaskDefinition(definition: vscode.TaskDefinition): PulseTas
 export function taskName(definition: PulseTaskDefinition): string {
   switch (definition.action) {
     case 'backup':
-      return 'backup';
+      if (definition.before) return `safety backup before ${definition.before}`;
+      return definition.scheduled ? 'scheduled backup' : 'backup';
     case 'verify':
       return definition.setId ? `verify ${definition.setId}` : 'verify latest';
     case 'restore':

@@ -152,7 +152,9 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     // No problem matchers: the engine's outcome is the result, there is nothing to scan.
     const task = new vscode.Task(definition, scope ?? vscode.TaskScope.Workspace, taskName(definition), TASK_SOURCE, execution, []);
     // One terminal for every run, reused once the previous one has finished, instead of one per set and mode.
-    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: false, panel: vscode.TaskPanelKind.Shared, clear: true };
+    // A scheduled backup runs where a person can look (the terminal list), never in front of their work.
+    const reveal = definition.scheduled ? vscode.TaskRevealKind.Never : vscode.TaskRevealKind.Always;
+    task.presentationOptions = { reveal, focus: false, panel: vscode.TaskPanelKind.Shared, clear: true };
     return task;
   }
 
@@ -168,7 +170,8 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     try {
       switch (definition.action) {
         case 'backup':
-          return await this.backup(folder, settings, io);
+          if (definition.before !== undefined) return await this.safetyBackup(folder, settings, definition.before, io);
+          return await this.backup(folder, settings, io, definition.scheduled === true);
         case 'verify':
           return rememberAfter(run, await this.verify(folder, settings, definition, io, run.keys));
         case 'restore':
@@ -197,28 +200,12 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     }
   }
 
-  private async backup(folder: vscode.WorkspaceFolder, settings: FolderSettings, io: TaskIO): Promise<TaskOutcome> {
-    const { config, log } = this.dependencies;
-    config.requireTrust('Backing up');
-    const target = await config.connectionTarget(folder);
-    const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
-    if (container) io.line(capitalise(describeContainerTools(container)));
-    io.line(`Backing up ${describeTarget(target)} into ${settings.backupsFolder}`);
-    log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
-    const backup = await runBackup({
-      target,
-      folder: settings.backupsFolder,
-      prefix: settings.prefix,
-      env: process.env,
-      pgBinDir: config.clientToolsFolder(settings),
-      profile: settings.profile,
-      ...(container ? { container } : {}),
-      signal: io.signal,
-      onProgress: (event) => io.progress(backupProgressText(event)),
-    });
-    for (const line of backupDoneLines(backup.manifest, settings.backupsFolder)) io.line(line);
+  private async backup(folder: vscode.WorkspaceFolder, settings: FolderSettings, io: TaskIO, scheduled: boolean): Promise<TaskOutcome> {
+    const { log } = this.dependencies;
+    const { backup, target, container } = await this.writeSet(folder, settings, io);
     log.info(`backup ${backup.manifest.id} written`);
-    this.dependencies.afterBackup?.(folder, settings);
+    // A scheduled backup offers nothing: the offer waits for a backup a person starts.
+    if (!scheduled) this.dependencies.afterBackup?.(folder, settings);
     // Proved before retention runs, so a set that fails its proof is never the newest good set.
     const proved = provesAfterBackup(settings.proveAfterBackup, backup.manifest)
       ? await this.proveAfterBackup(folder, settings, backup, io, { target, ...(container ? { container } : {}) })
@@ -228,12 +215,44 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     // As in the CLI: the set is written whatever retention does, so its failure is a warning.
     let retention: RetentionOutcome | undefined;
     try {
-      retention = await this.retainAfterBackup(folder, settings, backup, io);
+      retention = await this.retainAfterBackup(folder, settings, backup, io, scheduled);
     } catch (error) {
       io.line(`Warning: the backup succeeded, but retention did not run to the end: ${extensionLine(error)}`);
       log.error('retention after the backup', error);
     }
     return { exitCode: 0, backup, ...proved, ...pushed, ...(retention ? { retention } : {}) };
+  }
+
+  /** A safety set before a destructive command, as `pulse-backup guard` takes it: kept as restore keeps its own, not proved, no retention. */
+  private async safetyBackup(folder: vscode.WorkspaceFolder, settings: FolderSettings, before: string, io: TaskIO): Promise<TaskOutcome> {
+    const { backup } = await this.writeSet(folder, settings, io, before);
+    this.dependencies.log.info(`safety set ${backup.manifest.id} written before ${before}`);
+    return { exitCode: 0, backup };
+  }
+
+  /** One set written, a real backup or (`before` a command) a safety set, its lines in the terminal. */
+  private async writeSet(folder: vscode.WorkspaceFolder, settings: FolderSettings, io: TaskIO, before?: string) {
+    const { config, log } = this.dependencies;
+    config.requireTrust('Backing up');
+    const target = await config.connectionTarget(folder);
+    const container = await supabaseToolRoute(settings.supabase, target, { pgBinDir: config.clientToolsFolder(settings), env: process.env });
+    if (container) io.line(capitalise(describeContainerTools(container)));
+    io.line(`${before ? 'Safety backup of' : 'Backing up'} ${describeTarget(target)} into ${settings.backupsFolder}${before ? `, before ${before}` : ''}`);
+    log.info(`backup of ${describeTarget(target)} into ${settings.backupsFolder} started`);
+    const backup = await runBackup({
+      target,
+      folder: settings.backupsFolder,
+      prefix: settings.prefix,
+      env: process.env,
+      pgBinDir: config.clientToolsFolder(settings),
+      profile: settings.profile,
+      ...(container ? { container } : {}),
+      ...(before !== undefined ? { purpose: 'safety' as const, takenBefore: before } : {}),
+      signal: io.signal,
+      onProgress: (event) => io.progress(backupProgressText(event)),
+    });
+    for (const line of backupDoneLines(backup.manifest, settings.backupsFolder)) io.line(line);
+    return { backup, target, container };
   }
 
   /**
@@ -269,13 +288,21 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
    * never kept before, a modal lists them with their size and nothing goes
    * until the person answers. Every removal is written to the log.
    */
-  private async retainAfterBackup(folder: vscode.WorkspaceFolder, settings: FolderSettings, backup: BackupResult, io: TaskIO): Promise<RetentionOutcome> {
+  private async retainAfterBackup(folder: vscode.WorkspaceFolder, settings: FolderSettings, backup: BackupResult, io: TaskIO, scheduled: boolean): Promise<RetentionOutcome> {
     const { log } = this.dependencies;
     const common = { policy: settings.retention, env: process.env, verify: verifySet, signal: io.signal };
     const preview = await pruneSets({ ...common, folder: backup.folder, prefix: backup.manifest.prefix, justWritten: backup.manifest.id, dryRun: true });
     let confirmed: ConfirmedRemovals = 'routine';
     let declinedCount = 0;
-    if (preview.removed.length > 0 && preview.review.confirm) {
+    if (preview.removed.length > 0 && preview.review.confirm && scheduled) {
+      // Nobody is asked during a scheduled backup: what needs an answer stays until a backup by hand asks.
+      confirmed = new Set();
+      declinedCount = preview.removed.length;
+      io.line(`Retention would remove ${preview.removed.length} sets and needs your answer for that: kept them until the next backup you start.`);
+      log.info(
+        `retention after the scheduled ${backup.manifest.id}: kept ${preview.removed.length} sets the policy would remove (${preview.review.reasons.join('; ')}) until a backup by hand asks`,
+      );
+    } else if (preview.removed.length > 0 && preview.review.confirm) {
       const question = removalConfirmation(preview, { afterBackup: true, folderName: folder.name });
       io.line(`Retention would remove ${preview.removed.length} sets (${formatBytes(preview.removed.reduce((sum, set) => sum + set.totalBytes, 0))}): waiting for your answer.`);
       const keep = 'Keep Them';

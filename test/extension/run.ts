@@ -46,6 +46,8 @@ const suitePath = path.join(repositoryRoot, 'out', 'test', 'extension', 'suite.j
 const DATABASE = 'factory_pulse';
 /** The second folder of the multi-root workspace backs up this copy. */
 const SECOND_DATABASE = 'factory_pulse_eu';
+/** The scheduled backups' window backs up this copy. */
+const SCHEDULE_DATABASE = 'night_shift';
 const SUITE_TIMEOUT_MS = 15 * 60_000;
 /** The Supabase project of the third window; its database container is supabase_db_factory-pulse-vscode. */
 const STACK_PROJECT_ID = 'factory-pulse-vscode';
@@ -67,6 +69,7 @@ async function main(): Promise<number> {
   let s3: S3TestServer | undefined;
   try {
     server = await startServer();
+    const started = server;
     await server.createDatabase(DATABASE);
     await server.loadSql(DATABASE, path.join(repositoryRoot, 'test', 'samples', 'factory.sql'));
     log(`PostgreSQL ${server.major} on ${server.host}:${server.port}, database ${DATABASE} loaded`);
@@ -77,6 +80,7 @@ async function main(): Promise<number> {
       { name: 'multi-root', workspace: makeMultiRootWorkspace(scratch) },
       { name: 'supabase project', workspace: makeSupabaseWorkspace(scratch, server.port) },
       { name: 'folder with sets', workspace: makeWorkspaceWithSets(scratch, server) },
+      { name: 'scheduled backups', workspace: () => makeScheduleWorkspace(scratch, started) },
     ];
     // PULSE_TEST_SCENARIOS="one folder" runs some of them (while working on one); CI runs all.
     const only = process.env.PULSE_TEST_SCENARIOS?.split(',')
@@ -239,6 +243,20 @@ function makeWorkspaceWithSets(scratch: string, server: TestServer): string {
     stdio: 'pipe',
   });
   return workspace;
+}
+
+/**
+ * night-shift/: a folder whose settings name its own copy of the sample
+ * (the URL without its password; the password in the environment, as a
+ * shell's PGPASSWORD), for pulseBackup.schedule and the guard.
+ */
+async function makeScheduleWorkspace(scratch: string, server: TestServer): Promise<{ workspace: string; env: Record<string, string> }> {
+  const workspace = path.join(scratch, 'night-shift');
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  await server.createDatabase(SCHEDULE_DATABASE, { template: DATABASE });
+  const url = `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${SCHEDULE_DATABASE}`;
+  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), `${JSON.stringify({ 'pulseBackup.connectionURL': url }, null, 2)}\n`);
+  return { workspace, env: { PGPASSWORD: server.password, PULSE_TEST_SCHEDULE_DB: SCHEDULE_DATABASE } };
 }
 
 /** shop-floor.code-workspace: two folders, each with its own database and backups. */

@@ -25,7 +25,7 @@ const properties = manifest.contributes.configuration.properties;
  * (pushing after each backup is `backup --offsite URL`, the remote's
  * retention `prune --remote URL --keep N`: flags of the URL and of prune).
  */
-const VSCODE_ONLY = ['pulseBackup.staleAfterHours', 'pulseBackup.offsite.pushAfterBackup', 'pulseBackup.offsite.keep', 'pulseBackup.offsite.encrypt'];
+const VSCODE_ONLY = ['pulseBackup.staleAfterHours', 'pulseBackup.offsite.pushAfterBackup', 'pulseBackup.offsite.keep', 'pulseBackup.offsite.encrypt', 'pulseBackup.guard'];
 
 describe('the one table of settings, flags and environment variables', () => {
   it('names only flags the CLI has, with the value the CLI shows', () => {

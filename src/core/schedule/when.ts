@@ -57,9 +57,17 @@ export function parseEvery(text: string): BackupTimes {
 
 /** The next `count` times the schedule fires after `from`, as cron would (day of the month or of the week, Vixie's rule). */
 export function nextRuns(times: BackupTimes, count: number, from: Date = new Date()): Date[] {
+  return cronJob(times).nextRuns(count, from);
+}
+
+/** The latest time the schedule fired at or before `at`. */
+export function previousRun(times: BackupTimes, at: Date): Date | undefined {
+  return cronJob(times).previousRuns(1, new Date(at.getTime() + 1))[0];
+}
+
+function cronJob(times: BackupTimes): Cron {
   const [, , dayOfMonth, , dayOfWeek] = times.cron.split(' ');
-  const job = new Cron(times.cron, { paused: true, mode: '5-part', domAndDow: dayOfMonth.startsWith('*') || dayOfWeek.startsWith('*') });
-  return job.nextRuns(count, from);
+  return new Cron(times.cron, { paused: true, mode: '5-part', domAndDow: dayOfMonth.startsWith('*') || dayOfWeek.startsWith('*') });
 }
 
 function timesOf(cron: string, description: string): BackupTimes {

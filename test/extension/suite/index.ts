@@ -27,7 +27,15 @@ export async function run(): Promise<void> {
   // folders that start with sets or a Supabase project, or a Supabase project on the stack's container.
   const folders = vscode.workspace.workspaceFolders ?? [];
   const scenario =
-    folders.length > 1 ? 'multiRoot.test' : process.env.PULSE_TEST_STACK ? 'supabaseStack.test' : folders[0]?.name === 'factory-pulse' ? 'extension.test' : 'startup.test';
+    folders.length > 1
+      ? 'multiRoot.test'
+      : process.env.PULSE_TEST_STACK
+        ? 'supabaseStack.test'
+        : folders[0]?.name === 'factory-pulse'
+          ? 'extension.test'
+          : folders[0]?.name === 'night-shift'
+            ? 'schedule.test'
+            : 'startup.test';
   mocha.suite.emit('pre-require', globalThis, scenario, mocha);
   if (scenario === 'multiRoot.test') await import('./multiRoot.test');
   else if (scenario === 'supabaseStack.test') await import('./supabaseStack.test');
@@ -35,7 +43,8 @@ export async function run(): Promise<void> {
     await import('./extension.test');
     await import('./offsite.test');
     await import('./encryption.test');
-  } else await import('./startup.test');
+  } else if (scenario === 'schedule.test') await import('./schedule.test');
+  else await import('./startup.test');
   // PULSE_TEST_ORDER: the runner resolves `shuffle` to one seed for every window.
   const order = parseTestOrder(process.env.PULSE_TEST_ORDER);
   applyTestOrder(mocha.suite, order);
