@@ -63,7 +63,7 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
-  compress: { flag: 'compress', value: 'METHOD' },
+  compress: { flag: 'compress', value: 'METHOD', setting: { key: 'compress', title: 'Compress' } },
   encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
   passphrase: { flag: 'passphrase-file', value: 'FILE', env: 'PULSE_BACKUP_PASSPHRASE', vscodeName: 'the encryption passphrase' },
   recipient: { flag: 'recipient', value: 'RECIPIENT', vscodeName: 'an age recipient' },

@@ -11,6 +11,7 @@ import { parseConnectionUrl, type ConnectionTarget } from '../core/connection/ta
 import { PulseError } from '../core/errors';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
+import { COMPRESSIONS, type Compression } from '../core/codecs/types';
 import type { Manifest } from '../core/sets/manifest';
 import { provesAutomatically } from '../core/prove/plan';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
@@ -33,6 +34,7 @@ export const SETTING = {
   profile: 'profile',
   proveAfterBackup: 'proveAfterBackup',
   scratchServerURL: 'scratchServerURL',
+  compress: 'compress',
 } as const;
 
 /** When Back Up Database proves the new set: under the engine's size threshold (auto), every time, or never. */
@@ -79,6 +81,7 @@ export interface RawFolderSettings {
   profile?: string;
   proveAfterBackup?: string;
   scratchServerUrl?: string;
+  compress?: string;
 }
 
 /** One workspace folder's settings, checked and with every path absolute. */
@@ -100,6 +103,8 @@ export interface FolderSettings {
   proveAfterBackup: ProveAfterBackup;
   /** Where proofs create their scratch databases, when not on the backed-up database's server as its role (a role with CREATEDB). */
   scratchServerUrl: string | undefined;
+  /** How backups store their dump files: compressed, or plain SQL when undefined ("none"). */
+  compress: Compression | undefined;
 }
 
 export interface ExpandContext {
@@ -144,6 +149,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     supabase,
     proveAfterBackup: (PROVE_AFTER_BACKUP_CHOICES as readonly string[]).includes(raw.proveAfterBackup ?? '') ? (raw.proveAfterBackup as ProveAfterBackup) : 'auto',
     scratchServerUrl: nonBlank(raw.scratchServerUrl),
+    compress: (COMPRESSIONS as readonly string[]).includes(raw.compress ?? '') ? (raw.compress as Compression) : undefined,
   };
 }
 

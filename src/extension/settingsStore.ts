@@ -70,6 +70,7 @@ export class SettingsStore extends Disposable {
       profile: section.get<string>(SETTING.profile),
       proveAfterBackup: section.get<string>(SETTING.proveAfterBackup),
       scratchServerUrl: explicitValue<string>(section, SETTING.scratchServerURL),
+      compress: section.get<string>(SETTING.compress),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }

@@ -191,6 +191,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
       profile: settings.profile,
+      ...(settings.compress ? { encoding: { compression: { method: settings.compress } } } : {}),
       ...(container ? { container } : {}),
       signal: io.signal,
       onProgress: (event) => io.progress(backupProgressText(event)),
