@@ -240,7 +240,7 @@ describe('compressed sets (gzip)', function () {
       await assertSameContent(server.url(source), server.url('gz_age_complete'));
     });
 
-    it('verifies with every check passing, and the report decrypts then decompresses by hand', async function () {
+    it("verifies with every check passing, and the report's psql command pipes age -d into gunzip -c", async function () {
       const verify = await runCli(['verify', set.id, '--dir', encryptedFolder, '--json'], passphrase);
       assert.equal(verify.code, 0, verify.stderr);
       assert.deepEqual([...failedChecks(verify.stdout)], []);

@@ -4,14 +4,14 @@
  * of queueing behind them. A file it writes is a plain gzip file:
  * `gunzip -c FILE | psql` restores it by hand.
  */
-import { constants, createGzip, createGunzip } from 'node:zlib';
+import { createGzip, createGunzip } from 'node:zlib';
 import { isPulseError, PulseError } from '../errors';
 import type { CodecImplementation } from './types';
 
 /**
- * Chosen by measurement (docs/development.md, Benchmark): at scale 200 the
- * backup stays within 1.5× one plain pg_dump while the files shrink to
- * about a fifth; higher levels cost more time than they save space.
+ * Chosen by measurement (docs/backups-folder.md, "Size and time"): level 1
+ * shrinks a dump to about a fifth; higher levels buy a few percent of size
+ * for up to twice the work, and a set compresses its dump twice.
  */
 export const DEFAULT_GZIP_LEVEL = 1;
 
@@ -36,5 +36,5 @@ export const GZIP_CODEC: CodecImplementation = {
   },
   // Nothing to prove before reading: gzip has no key.
   unlock: () => Promise.resolve(),
-  encoder: (encoding) => Promise.resolve(createGzip({ level: encoding.compression?.level ?? DEFAULT_GZIP_LEVEL, chunkSize: CHUNK_BYTES, strategy: constants.Z_DEFAULT_STRATEGY })),
+  encoder: (encoding) => Promise.resolve(createGzip({ level: encoding.compression?.level ?? DEFAULT_GZIP_LEVEL, chunkSize: CHUNK_BYTES })),
 };
