@@ -25,6 +25,20 @@ const WITHOUT_DIGESTS = 'pulse-backup backup, no digests';
 /** The same backup encrypted with a passphrase (age, work factor 18: three scrypts), in the same rounds: what encryption costs. */
 const ENCRYPTED = 'pulse-backup backup --encrypt';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
+/** The same backup compressed (gzip at the codec's default level), in the same rounds: what compression costs and saves. */
+const COMPRESSED = 'pulse-backup backup --compress gzip';
+const COMPRESSED_RATIO_GOAL = 1.5;
+/**
+ * Other gzip levels to measure beside the default, in the same rounds
+ * (BENCH_GZIP_LEVELS=1,3,6): how the level was chosen.
+ */
+function extraGzipLevels(): number[] {
+  return (process.env.BENCH_GZIP_LEVELS ?? '')
+    .split(',')
+    .map((text) => Number(text.trim()))
+    .filter((level) => Number.isInteger(level) && level >= 1 && level <= 9);
+}
+const atLevel = (level: number) => `${COMPRESSED}, level ${level}`;
 const PREFIX = 'bench';
 const OLD_SCRIPT_DUMPS: readonly (readonly [file: string, only: readonly string[]])[] = [
   ['schema.sql', ['--schema-only']],
@@ -41,12 +55,14 @@ export const backupSection: BenchSection = {
 
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
     const onSample = sampleLogger(context.log, context.rounds);
-    const full = await measureAlternating(
+    const full: Record<string, Measurement> = await measureAlternating<string>(
       {
         'pg_dump -f': plainDumpCommand(context, database.name, observed),
         'pulse-backup backup': backupCommand(context, database.name, observed),
         [WITHOUT_DIGESTS]: backupCommand(context, database.name, observed, { digests: false }),
         [ENCRYPTED]: backupCommand(context, database.name, observed, { encrypt: true }),
+        [COMPRESSED]: backupCommand(context, database.name, observed, { compress: true }),
+        ...Object.fromEntries(extraGzipLevels().map((level) => [atLevel(level), backupCommand(context, database.name, observed, { compress: true, gzipLevel: level })])),
         'old script (3× pg_dump)': oldScriptCommand(context, database.name),
       },
       { rounds: context.rounds, warmUpRounds: 1, onSample },
@@ -84,6 +100,23 @@ export const backupSection: BenchSection = {
     const digestsRatio = backup.medianSeconds / withoutDigests.medianSeconds;
     const oldScriptRatio = oldScript.medianSeconds / plain.medianSeconds;
     const peakRssBytes = maxPeakRss(backup);
+    const compressed = full[COMPRESSED];
+    const compressedRatio = compressed.medianSeconds / plain.medianSeconds;
+    const compressedPeakRssBytes = maxPeakRss(compressed);
+    const sizeRatio = (command: string): number | undefined => {
+      const stored = observed.setBytes?.[command];
+      const plainSet = observed.setBytes?.['pulse-backup backup'];
+      return stored === undefined || plainSet === undefined ? undefined : stored / plainSet;
+    };
+    const compressionLine = (label: string, command: string) => {
+      const ratio = full[command].medianSeconds / plain.medianSeconds;
+      const size = sizeRatio(command);
+      const rss = maxPeakRss(full[command]);
+      return {
+        label,
+        value: `${formatRatio(ratio)} of pg_dump (${formatSeconds(full[command].medianSeconds)}); set ${size === undefined ? '?' : `${formatRatio(size)} of a plain set's size`} (${formatMegabytes(observed.setBytes?.[command] ?? 0)}); peak RSS ${formatMegabytes(rss)}`,
+      };
+    };
     const smallPeakRssBytes = maxPeakRss(fixedCost['pulse-backup backup']);
 
     return {
@@ -105,6 +138,15 @@ export const backupSection: BenchSection = {
           label: 'backup --encrypt ÷ backup',
           value: `${formatRatio(encryptedRatio)}  (${formatSeconds(encrypted.medianSeconds - backup.medianSeconds)} for age: a passphrase's scrypt per file, ChaCha20-Poly1305 on every byte; peak RSS ${formatMegabytes(maxPeakRss(encrypted))}, scrypt's 256 MiB included)`,
         },
+        timeLine('backup --compress gzip', compressed),
+        {
+          ...compressionLine('--compress gzip ÷ pg_dump', COMPRESSED),
+          goal: {
+            text: `≤ ${COMPRESSED_RATIO_GOAL}, RSS < ${formatMegabytes(PEAK_RSS_GOAL_BYTES)}`,
+            met: compressedRatio <= COMPRESSED_RATIO_GOAL && (compressedPeakRssBytes ?? 0) < PEAK_RSS_GOAL_BYTES,
+          },
+        },
+        ...extraGzipLevels().map((level) => compressionLine(`  gzip level ${level}`, atLevel(level))),
         {
           label: 'peak RSS',
           value: `${formatMegabytes(peakRssBytes)} (scale ${SMALL_SCALE}: ${formatMegabytes(smallPeakRssBytes)})`,
@@ -126,12 +168,23 @@ export const backupSection: BenchSection = {
       ],
       notes: [...noiseNotes(full), ...noiseNotes(fixedCost).map((note) => `scale ${SMALL_SCALE}: ${note}`), ...noiseNotes(nodeStart)],
       data: {
-        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES, digestsRatioAtMost: DIGESTS_RATIO_GOAL },
+        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES, digestsRatioAtMost: DIGESTS_RATIO_GOAL, compressedRatioAtMost: COMPRESSED_RATIO_GOAL },
         backupWithoutDigests: measurementSummary(withoutDigests),
         digestsRatio,
         backupEncrypted: measurementSummary(encrypted),
         encryptedRatio,
         encryptedPeakRssBytes: maxPeakRss(encrypted) ?? null,
+        backupCompressed: measurementSummary(compressed),
+        compressedRatio,
+        compressedPeakRssBytes: compressedPeakRssBytes ?? null,
+        compressedSizeRatio: sizeRatio(COMPRESSED) ?? null,
+        setBytes: observed.setBytes ?? {},
+        gzipLevels: Object.fromEntries(
+          extraGzipLevels().map((level) => [
+            level,
+            { backup: measurementSummary(full[atLevel(level)]), ratio: full[atLevel(level)].medianSeconds / plain.medianSeconds, sizeRatio: sizeRatio(atLevel(level)) ?? null },
+          ]),
+        ),
         plainDumpBytes: observed.plainDumpBytes ?? null,
         pgDump: measurementSummary(plain),
         backup: measurementSummary(backup),
@@ -172,6 +225,8 @@ function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** What the untimed clean-ups saw of the runs before deleting their files. */
 export interface ObservedRuns {
   plainDumpBytes?: number;
+  /** The size of the set each backup command wrote (its dump files as stored), by the command's label. */
+  setBytes?: Record<string, number>;
   pgDumpsRunByCli: Set<string>;
 }
 
@@ -191,13 +246,26 @@ export function plainDumpCommand(context: BenchContext, database: string, observ
   });
 }
 
-export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns, options: { digests?: boolean; encrypt?: boolean } = {}): TimedCommand {
+export function backupCommand(
+  context: BenchContext,
+  database: string,
+  observed: ObservedRuns,
+  options: { digests?: boolean; encrypt?: boolean; compress?: boolean; gzipLevel?: number } = {},
+): TimedCommand {
+  const label = options.compress
+    ? options.gzipLevel === undefined
+      ? COMPRESSED
+      : atLevel(options.gzipLevel)
+    : options.encrypt || options.digests === false
+      ? undefined
+      : 'pulse-backup backup';
   const connection = context.cliConnection(database);
   const url = connection.url;
   const env = {
     ...connection.env,
     ...(options.digests === false ? { PULSE_BACKUP_DIGESTS: 'off' } : {}),
     ...(options.encrypt ? { PULSE_BACKUP_PASSPHRASE: 'bench passphrase' } : {}),
+    ...(options.gzipLevel !== undefined ? { PULSE_BACKUP_GZIP_LEVEL: String(options.gzipLevel) } : {}),
   };
   return timedCommandWith({
     prepare: async () => {
@@ -206,7 +274,18 @@ export function backupCommand(context: BenchContext, database: string, observed:
       return { folder, backupFolder: join(folder, 'backups') };
     },
     run: async ({ folder, backupFolder }) => {
-      const args = [CLI_PATH, 'backup', '--db', url, '--dir', backupFolder, '--prefix', PREFIX, ...(options.encrypt ? ['--encrypt'] : [])];
+      const args = [
+        CLI_PATH,
+        'backup',
+        '--db',
+        url,
+        '--dir',
+        backupFolder,
+        '--prefix',
+        PREFIX,
+        ...(options.encrypt ? ['--encrypt'] : []),
+        ...(options.compress ? ['--compress', 'gzip'] : []),
+      ];
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
       assertSucceeded('pulse-backup backup', result);
       return result.peakRssBytes === undefined ? undefined : { peakRssBytes: result.peakRssBytes };
@@ -214,6 +293,7 @@ export function backupCommand(context: BenchContext, database: string, observed:
     cleanUp: async ({ folder, backupFolder }) => {
       const sets = await listSets(backupFolder).catch(() => []);
       for (const set of sets) if (set.manifest) observed.pgDumpsRunByCli.add(set.manifest.tools.pgDump.path);
+      if (label !== undefined && database === context.database.name && sets[0]) observed.setBytes = { ...observed.setBytes, [label]: sets[0].totalBytes };
       await removeFolder(folder);
     },
   });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { PulseError } from '../core/errors';
 import { OPTIONS, optionOfFlag } from '../core/options';
+import { COMPRESSIONS, type Compression } from '../core/codecs/types';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -120,6 +121,12 @@ export const FLAGS = {
     choices: ['complete', 'schema-then-data'],
     help: 'prove: only one way of restoring: complete (the complete file) or schema-then-data (default: both)',
   },
+  compress: {
+    type: 'string',
+    value: OPTIONS.compress.value,
+    choices: COMPRESSIONS,
+    help: "backup: write the set's files compressed with gzip (….sql.gz; with --encrypt compressed, then encrypted: ….sql.gz.age): they restore by hand with gunzip -c FILE | psql (default: plain SQL)",
+  },
   encrypt: {
     type: 'boolean',
     help: `backup: write the set's files encrypted in the age format (….sql.age); push: encrypt only the remote copy so; with a passphrase (${OPTIONS.passphrase.env}, --passphrase-file, or asked on a terminal) or to --recipient / --recipients-file`,
@@ -197,6 +204,7 @@ export interface Flags {
   region?: string;
   pathStyle: boolean;
   awsProfile?: string;
+  compress?: Compression;
   encrypt: boolean;
   passphraseFile?: string;
   recipients: string[];
@@ -398,6 +406,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       region: text('region'),
       pathStyle: values['path-style'] === true,
       awsProfile: text('aws-profile'),
+      compress: text('compress') as Flags['compress'],
       encrypt: values.encrypt === true,
       passphraseFile: text('passphrase-file'),
       recipients: list('recipient'),

@@ -43,7 +43,7 @@ export type PulseErrorCode =
   | 'invalid-key'
   | 'key-missing'
   | 'wrong-key'
-  | 'encrypted-file-damaged'
+  | 'stored-file-damaged'
   | 'internal';
 
 export class PulseError extends Error {

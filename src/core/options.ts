@@ -66,6 +66,7 @@ export const OPTIONS = {
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },
   yes: { flag: 'yes' },
+  compress: { flag: 'compress', value: 'METHOD', setting: { key: 'compress', title: 'Compress' } },
   encrypt: { flag: 'encrypt', vscodeName: 'encryption' },
   // VS Code keeps the passphrase in its secret storage: the command that stores it stands for the file and the variable there.
   passphrase: {

@@ -12,6 +12,7 @@ import { PulseError, toPulseError } from '../core/errors';
 import { parseRemoteUrl, type RemoteLocation } from '../core/offsite/remote';
 import { defaultPrefix, isValidPrefix } from '../core/sets/naming';
 import { PROFILE_CHOICES, type ProfileChoice } from '../core/backup/profile';
+import { COMPRESSIONS, type Compression } from '../core/codecs/types';
 import type { Manifest } from '../core/sets/manifest';
 import { provesAutomatically } from '../core/prove/plan';
 import { readSupabaseProject, supabasePrefix, type SupabaseProject } from '../core/supabase/project';
@@ -44,6 +45,7 @@ export const SETTING = {
   offsiteEncrypt: 'offsite.encrypt',
   schedule: 'schedule',
   guard: 'guard',
+  compress: 'compress',
 } as const;
 
 /** pulseBackup.schedule, read: off, a schedule the engine understands, or a value it does not (with why). */
@@ -113,6 +115,7 @@ export interface RawFolderSettings {
   scratchServerUrl?: string;
   offsite?: RawOffsiteSettings;
   schedule?: string;
+  compress?: string;
 }
 
 export interface RawOffsiteSettings {
@@ -167,6 +170,8 @@ export interface FolderSettings {
   offsite: OffsiteSettings | undefined;
   /** When backups run by themselves while the window is open. */
   schedule: ScheduleSetting;
+  /** How backups store their dump files: compressed, or plain SQL when undefined ("none"). */
+  compress: Compression | undefined;
 }
 
 export interface ExpandContext {
@@ -213,6 +218,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     scratchServerUrl: nonBlank(raw.scratchServerUrl),
     offsite: readOffsiteSettings(raw.offsite ?? {}),
     schedule: readScheduleSetting(raw.schedule),
+    compress: (COMPRESSIONS as readonly string[]).includes(raw.compress ?? '') ? (raw.compress as Compression) : undefined,
   };
 }
 

@@ -80,6 +80,7 @@ export class SettingsStore extends Disposable {
         encrypt: section.get<boolean>(SETTING.offsiteEncrypt),
       },
       schedule: section.get<string>(SETTING.schedule),
+      compress: section.get<string>(SETTING.compress),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }

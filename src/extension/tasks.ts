@@ -246,6 +246,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       env: process.env,
       pgBinDir: config.clientToolsFolder(settings),
       profile: settings.profile,
+      ...(settings.compress ? { encoding: { compression: { method: settings.compress } } } : {}),
       ...(container ? { container } : {}),
       ...(before !== undefined ? { purpose: 'safety' as const, takenBefore: before } : {}),
       signal: io.signal,

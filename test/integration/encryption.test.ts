@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';
@@ -21,7 +21,7 @@ import { generateIdentity } from '../../src/core/crypto/keys';
 import { ageMissing, agePassphraseMissing, runAgeOnTerminal } from '../support/ageCli';
 import { assertOneLineError, runCli, type CliOptions } from '../support/cli';
 import { assertSameContent, fingerprintDatabase, diffFingerprints } from '../support/fingerprint';
-import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, copySetFiles, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { skipBecause } from '../support/skip';
 import { loadSample, sampleCases } from '../samples';
 
@@ -30,12 +30,6 @@ const withPassphrase: CliOptions = { env: { PULSE_BACKUP_PASSPHRASE: PASSPHRASE 
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-/** Copies a set's files into another folder (a set to damage without touching the suite's). */
-function copySet(from: string, to: string, manifest: Manifest): void {
-  mkdirSync(to, { recursive: true });
-  for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(from, name), join(to, name));
 }
 
 describe('encrypted sets (age)', function () {
@@ -203,7 +197,7 @@ describe('encrypted sets (age)', function () {
 
   it('a tampered .age file fails verify (checksum and decryption), and no restore loads it', async function () {
     const damaged = newFolder();
-    copySet(folder, damaged, manifest);
+    copySetFiles(folder, damaged, manifest);
     const data = manifest.files.find((file) => file.type === 'data')!;
     const path = join(damaged, data.name);
     const bytes = readFileSync(path);

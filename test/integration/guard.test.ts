@@ -139,7 +139,7 @@ describe('guard', function () {
     assert.equal(existsSync(marker), true, 'the command ran');
   });
 
-  it('--prove proves the safety set before the command starts', async function () {
+  it('--prove proves the safety set before the command starts; --compress gzip writes it compressed', async function () {
     const project = newFolder();
     const folder = join(project, 'backups');
     const seen = join(project, 'proof.txt');
@@ -153,6 +153,8 @@ describe('guard', function () {
         '--prefix',
         'proved',
         '--prove',
+        '--compress',
+        'gzip',
         '--',
         'sh',
         '-c',
@@ -166,6 +168,11 @@ describe('guard', function () {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^pulse-backup: the safety set proved_\S+ proved restorable$/m);
     assert.match(readFileSync(seen, 'utf8'), /^ {2}proof {5}.*proved restorable/m, 'the proof was recorded before the command ran');
+    const [set] = await listSets(folder);
+    assert.deepEqual(
+      set.files.map((file) => file.name.replace(/^.*\.sql/, '.sql')),
+      ['.sql.gz', '.sql.gz', '.sql.gz'],
+    );
   });
 
   it("the command gets the person's environment without PULSE_BACKUP_DB_URL, in the same folder, and our words stay off its stdout", async function () {

@@ -34,7 +34,7 @@ describe('listing a backups folder', function () {
     // Other people's files.
     writeFileSync(join(folder, 'README.txt'), 'notes');
     writeFileSync(join(folder, 'seed.sql'), 'select 1;');
-    writeFileSync(join(folder, 'factory_pulse_complete_backup_20250830_120000.sql.gz'), 'zipped');
+    writeFileSync(join(folder, 'factory_pulse_complete_backup_20250830_120000.sql.bz2'), 'zipped');
 
     made = await backupSet(server, 'factory_pulse', folder, 'factory_pulse');
   });

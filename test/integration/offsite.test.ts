@@ -414,3 +414,48 @@ describe('a copy encrypted for the remote only (push --encrypt)', function () {
     await assertSameContent(server.url('offsite_age'), server.url('offsite_age_restored'));
   });
 });
+
+describe('a compressed set offsite', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-offsite-gzip-');
+  let s3: S3TestServer;
+
+  before(async function () {
+    s3 = await startS3Server();
+  });
+
+  after(async function () {
+    await s3?.stop();
+  });
+
+  it('pushes its ….sql.gz files as they are, lists complete, and pulls back a set that verifies and restores equal', async function () {
+    const folder = newFolder();
+    await server.createDatabase('offsite_gzip');
+    await loadSample(
+      server,
+      'offsite_gzip',
+      sampleCases().find((sample) => sample.name === 'factory')!,
+    );
+    const manifest = await backupSet(server, 'offsite_gzip', folder, 'packed', ['--compress', 'gzip']);
+    const pushed = await runCli(['push', manifest.id, '--dir', folder, '--to', s3.url('packed'), ...s3.flags()], { env: s3.env() });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.deepEqual(await s3.keys('packed/'), [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`].map((name) => `packed/${manifest.id}/${name}`).sort());
+    assert.ok(manifest.files.every((file) => file.name.endsWith('.sql.gz')));
+    const listed = JSON.parse((await runCli(['list', '--remote', s3.url('packed'), ...s3.flags(), '--json'], { env: s3.env() })).stdout) as RemoteSet[];
+    assert.deepEqual(
+      listed.map((set) => [set.id, set.status]),
+      [[manifest.id, 'complete']],
+    );
+
+    const target = newFolder();
+    const pulled = await runCli(['pull', manifest.id, '--dir', target, '--from', s3.url('packed'), ...s3.flags()], { env: s3.env() });
+    assert.equal(pulled.code, 0, pulled.stderr);
+    for (const file of manifest.files) assert.equal(sha256(join(target, file.name)), file.sha256, file.name);
+    const verify = await runCli(['verify', manifest.id, '--dir', target]);
+    assert.equal(verify.code, 0, verify.stderr);
+    await server.createDatabase('offsite_gzip_restored');
+    const restored = await restoreSet(server, manifest.id, target, 'offsite_gzip_restored', 'complete', ['--no-safety-backup']);
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('offsite_gzip'), server.url('offsite_gzip_restored'));
+  });
+});

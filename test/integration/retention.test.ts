@@ -66,7 +66,7 @@ describe('retention', function () {
     const foreign = {
       'notes.txt': 'restore drills every Friday',
       'seed.sql': 'insert into users values (1);',
-      'factory_pulse_complete_backup_20250101_000000.sql.gz': 'compressed copy',
+      'factory_pulse_complete_backup_20250101_000000.sql.bz2': 'compressed copy',
       'factory_pulse_20250103_000000.manifest.json~': 'an editor backup',
       'factory_pulse_schema_backup_20250103.sql': 'a hand-named dump',
     };

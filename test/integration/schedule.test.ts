@@ -42,7 +42,9 @@ describe('schedule print', function () {
 
   it('--cron: the line, run by sh -c as cron runs it (env -i HOME PATH=/usr/bin:/bin), makes a set; the password stays in ~/.pgpass', async function () {
     const folder = project();
-    const printed = await runCli(['schedule', 'print', '--cron', '--db', server.url(database), '--every', '*/5 * * * *', '--keep-daily', '7'], { cwd: folder });
+    const printed = await runCli(['schedule', 'print', '--cron', '--db', server.url(database), '--every', '*/5 * * * *', '--keep-daily', '7', '--compress', 'gzip'], {
+      cwd: folder,
+    });
     assert.equal(printed.code, 0, printed.stderr);
     assertNoPassword(printed.stdout + printed.stderr);
     assert.match(printed.stderr, /^pulse-backup: note: the password given here is left out of the schedule, so the scheduled backup will not have it: put it in ~\/\.pgpass/m);
@@ -50,7 +52,7 @@ describe('schedule print', function () {
     assert.ok(line.startsWith(`*/5 * * * * mkdir -p `), line);
     assert.ok(line.includes(`${process.execPath} ${CLI_PATH} backup`), 'absolute paths to node and the CLI');
     assert.ok(line.includes(`--db postgresql://${server.user}@${server.host}:${server.port}/${database} `), 'the connection without its password');
-    assert.ok(line.includes('--keep-daily 7'), 'the backup flags given');
+    assert.ok(line.includes('--keep-daily 7') && line.includes('--compress gzip'), 'the backup flags given');
 
     const cronHome = home(true);
     const run = spawnSync('env', ['-i', `HOME=${cronHome}`, 'PATH=/usr/bin:/bin', 'sh', '-c', cronCommand(line)], { cwd: cronHome, encoding: 'utf8', timeout: 120_000 });
@@ -61,6 +63,10 @@ describe('schedule print', function () {
     assert.equal(sets[0].status, 'complete');
     assert.equal(sets[0].purpose, 'backup');
     assert.match(sets[0].id, /^plant_1_north_\d{8}_\d{6}$/);
+    assert.ok(
+      sets[0].files.every((file) => file.name.endsWith('.sql.gz')),
+      'compressed, as asked',
+    );
     const log = readFileSync(join(folder, 'backups', 'pulse-backup.log'), 'utf8');
     assert.match(log, new RegExp(`^Backup set ${sets[0].id} written to `, 'm'));
     assertNoPassword(log);

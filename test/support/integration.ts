@@ -8,7 +8,7 @@
  * register that block's `before`/`after` hooks, in the order called.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueryResultRow } from 'pg';
@@ -105,6 +105,12 @@ export async function backupSet(server: TestServer, database: string, folder: st
   const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra], options);
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout) as Manifest;
+}
+
+/** Copies a set's dump files and manifest into another folder: a set to damage without touching the suite's. */
+export function copySetFiles(from: string, to: string, manifest: Manifest): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(from, name), join(to, name));
 }
 
 /** The command line of a restore that asks nothing: `restore ID --mode MODE --db URL --dir FOLDER --yes`, then `extra`. */

@@ -189,11 +189,11 @@ describe('age files', () => {
     };
     for (const [where, length] of Object.entries(cuts)) {
       const error = await rejection(decrypt(file.subarray(0, length), { passphrase: passphrase('pp') }));
-      assert.equal(error.code, 'encrypted-file-damaged', `cut ${where}: ${error.message}`);
+      assert.equal(error.code, 'stored-file-damaged', `cut ${where}: ${error.message}`);
       assert.match(error.message, /^set\.sql\.age is damaged or cut short: /, where);
     }
     const emptyFile = await rejection(decrypt(Buffer.alloc(0), { passphrase: passphrase('pp') }));
-    assert.equal(emptyFile.code, 'encrypted-file-damaged');
+    assert.equal(emptyFile.code, 'stored-file-damaged');
   });
 
   it('a tampered byte in the payload or the MAC, or bytes added at the end, fail; the plaintext before the bad chunk is all that came out', async () => {
@@ -214,7 +214,7 @@ describe('age files', () => {
       'appended bytes': Buffer.concat([file, Buffer.from('x')]),
     })) {
       const error = await rejection(decrypt(damaged, { passphrase: passphrase('pp') }));
-      assert.equal(error.code, 'encrypted-file-damaged', `${where}: ${error.message}`);
+      assert.equal(error.code, 'stored-file-damaged', `${where}: ${error.message}`);
     }
     const out: Buffer[] = [];
     const broken = flipped(start + (CHUNK + 16) + 5);

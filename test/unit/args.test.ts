@@ -40,6 +40,8 @@ describe('command line', () => {
         'scratch',
         '--exclude-table-data',
         'public.audit_log',
+        '--compress',
+        'gzip',
         '--keep-safety',
         '0',
         '--offsite',
@@ -90,6 +92,7 @@ describe('command line', () => {
       region: 'eu-central-1',
       pathStyle: true,
       awsProfile: 'backups',
+      compress: 'gzip',
       encrypt: false,
       passphraseFile: undefined,
       recipients: [],
@@ -150,6 +153,7 @@ describe('command line', () => {
 
   it('refuses an unknown profile and an empty pattern', () => {
     assert.match(usageErrorOf(['backup', '--profile', 'firebase']).message, /--profile must be one of auto, supabase, plain/);
+    assert.equal(usageErrorOf(['backup', '--compress', 'bzip2']).message, '--compress must be one of gzip');
     assert.match(usageErrorOf(['backup', '--schema', 'public', '--schema', '']).message, /--schema needs a value/);
   });
 

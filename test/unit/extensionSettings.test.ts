@@ -39,6 +39,9 @@ describe('extension settings', () => {
     assert.equal(settings.profile, 'auto');
     assert.equal(readFolderSettings({ profile: 'plain' }, context).profile, 'plain');
     assert.equal(readFolderSettings({ profile: 'firebase' }, context).profile, 'auto', 'an unknown value falls back to auto');
+    assert.equal(settings.compress, undefined, 'plain SQL by default');
+    assert.equal(readFolderSettings({ compress: 'gzip' }, context).compress, 'gzip');
+    assert.equal(readFolderSettings({ compress: 'none' }, context).compress, undefined);
   });
 
   it('in a Supabase project folder, names backups after project_id unless the setting says otherwise', () => {

@@ -107,6 +107,24 @@ describe('backup-set naming', () => {
       assert.equal(parseBackupFileName('my_app_20251231_235959.manifest.json.age'), undefined);
     });
 
+    it('names compressed dumps ….sql.gz, compressed then encrypted ….sql.gz.age, and reads their codecs back innermost first', () => {
+      assert.equal(fileNameFor('my_app', 'complete', '20251231_235959', ['gz']), 'my_app_complete_backup_20251231_235959.sql.gz');
+      assert.equal(fileNameFor('my_app', 'data', '20251231_235959', ['gz', 'age']), 'my_app_data_backup_20251231_235959.sql.gz.age');
+      assert.deepEqual(parseBackupFileName('my_app_data_backup_20251231_235959.sql.gz.age'), {
+        prefix: 'my_app',
+        timestamp: '20251231_235959',
+        setId: 'my_app_20251231_235959',
+        kind: 'data',
+        codecs: ['gz', 'age'],
+      });
+      assert.deepEqual(codecsOfFileName('my_app_complete_backup_20251231_235959.sql.gz'), ['gz']);
+      assert.deepEqual(codecsOfFileName('my_app_complete_backup_20251231_235959.sql.gz.age'), ['gz', 'age']);
+      // Encrypted bytes do not compress, and one compression is enough: no backup writes these.
+      for (const name of ['my_app_data_backup_20251231_235959.sql.age.gz', 'my_app_data_backup_20251231_235959.sql.zst', 'my_app_data_backup_20251231_235959.sql.gz.gz']) {
+        assert.equal(parseBackupFileName(name), undefined, name);
+      }
+    });
+
     it('keeps underscores and the words schema/data inside a prefix', () => {
       assert.equal(parseBackupFileName('my_data_app_data_backup_20250901_173948.sql')?.prefix, 'my_data_app');
       assert.equal(parseBackupFileName('my_data_app_data_backup_20250901_173948.sql')?.kind, 'data');
@@ -117,7 +135,10 @@ describe('backup-set naming', () => {
 
     it('ignores files that are not exactly ours', () => {
       for (const name of [
-        'factory_pulse_schema_backup_20250901_173948.sql.gz',
+        'factory_pulse_schema_backup_20250901_173948.sql.bz2',
+        'factory_pulse_schema_backup_20250901_173948.sql.gz.gz',
+        'factory_pulse_schema_backup_20250901_173948.sql.age.gz',
+        'factory_pulse_schema_backup_20250901_173948.sql.zst',
         'factory_pulse_schema_backup_20250901_173948.SQL',
         '.factory_pulse_schema_backup_20250901_173948.sql',
         '.factory_pulse_schema_backup_20250901_173948.sql.tmp',

@@ -430,9 +430,9 @@ describe('retention', () => {
         writeFileSync(join(folder, pinNameFor(PREFIX, '20250102_000000')), '{}');
         writeFileSync(join(folder, 'notes.txt'), 'keep me');
         writeFileSync(join(folder, 'seed.sql'), 'select 1;');
-        writeFileSync(join(folder, 'shop_complete_backup_20250101_000000.sql.gz'), 'zipped');
+        writeFileSync(join(folder, 'shop_complete_backup_20250101_000000.sql.bz2'), 'zipped');
         writeFileSync(join(folder, 'shop_20250101_000000.history.json.bak'), 'backup of a history');
-        const foreign = ['notes.txt', 'seed.sql', 'shop_complete_backup_20250101_000000.sql.gz', 'shop_20250101_000000.history.json.bak'];
+        const foreign = ['notes.txt', 'seed.sql', 'shop_complete_backup_20250101_000000.sql.bz2', 'shop_20250101_000000.history.json.bak'];
         const before = folderState(folder);
         const { verify } = fakeVerify({ shop_20250105_000000: 'pass' });
 

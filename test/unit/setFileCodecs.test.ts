@@ -14,7 +14,7 @@ import { createSetFileWriter } from '../../src/core/codecs/encodedFileWriter';
 import { isEncodedFile, readSetFile, unlockSetFiles } from '../../src/core/codecs/setFileReader';
 import type { SetEncoding } from '../../src/core/codecs/codecs';
 import { PulseError } from '../../src/core/errors';
-import { psqlLoadCommand } from '../../src/core/report/psqlCommands';
+import { compressionNotes, psqlLoadCommand } from '../../src/core/report/psqlCommands';
 import { buildSecurity } from '../../src/core/report/security';
 import { scanDumpFile } from '../../src/core/verify/dumpScan';
 
@@ -152,15 +152,36 @@ describe("a set's files through their codecs", () => {
 
 describe('the report of an encrypted set', () => {
   it('restores by hand through age -d, sending COMMIT only when every file decrypted', () => {
+    const [schema, data, complete] = ['schema', 'data', 'complete'].map((type) => `/b/shop_${type}_backup_20250901_120000.sql`);
     assert.equal(
-      psqlLoadCommand(['/b/s.sql.age', '/b/d.sql.age'], { format: 'age', method: 'passphrase' }),
-      `{ echo 'BEGIN;'; age -d /b/s.sql.age && age -d /b/d.sql.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+      psqlLoadCommand([`${schema}.age`, `${data}.age`], { format: 'age', method: 'passphrase' }),
+      `{ echo 'BEGIN;'; age -d ${schema}.age && age -d ${data}.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
     );
     assert.equal(
-      psqlLoadCommand(['/b/c.sql.age'], { format: 'age', method: 'recipients', recipients: ['age1x'] }),
-      `{ echo 'BEGIN;'; age -d -i "$AGE_IDENTITY_FILE" /b/c.sql.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+      psqlLoadCommand([`${complete}.age`], { format: 'age', method: 'recipients', recipients: ['age1x'] }),
+      `{ echo 'BEGIN;'; age -d -i "$AGE_IDENTITY_FILE" ${complete}.age && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
     );
-    assert.equal(psqlLoadCommand(['/b/c.sql'], undefined), 'psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f /b/c.sql');
+    assert.equal(psqlLoadCommand([complete], undefined), `psql -X -v ON_ERROR_STOP=1 --single-transaction -d "$DATABASE" -f ${complete}`);
+  });
+
+  it('restores a compressed set by hand through gunzip -c, after age -d when it is encrypted too', () => {
+    const [schema, data] = ['schema', 'data'].map((type) => `/b/shop_${type}_backup_20250901_120000.sql`);
+    assert.equal(
+      psqlLoadCommand([`${schema}.gz`, `${data}.gz`], undefined),
+      `{ echo 'BEGIN;'; gunzip -c ${schema}.gz && gunzip -c ${data}.gz && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.equal(
+      psqlLoadCommand([`${data}.gz.age`], { format: 'age', method: 'recipients', recipients: ['age1x'] }),
+      `{ echo 'BEGIN;'; age -d -i "$AGE_IDENTITY_FILE" ${data}.gz.age | gunzip -c && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.deepEqual(compressionNotes([`${data}.age`]), []);
+    assert.match(
+      compressionNotes([`${data}.gz`])
+        .flat()
+        .map((part) => (typeof part === 'string' ? part : part.code))
+        .join(''),
+      /^The files are compressed with gzip: gunzip -c decompresses each/,
+    );
   });
 
   it('says "Encryption: age (passphrase)" or names the recipients, and "not encrypted" for plain files', () => {

@@ -20,7 +20,7 @@ import { cliEncryption, keysForNewSet } from '../encryptionKeys';
 export const BACKUP_PLACE_FLAGS = ['db', 'password-file', 'dir', 'prefix', 'pg-bin-dir'] as const satisfies readonly FlagName[];
 
 /** How the dump is made (and proved): what guard's safety backup takes too. */
-export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'prove', 'scratch-db'] as const satisfies readonly FlagName[];
+export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'compress', 'prove', 'scratch-db'] as const satisfies readonly FlagName[];
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -56,7 +56,7 @@ export const backupCommand: Command = {
       const result = await runBackup({
         ...options,
         ...(container ? { container } : {}),
-        ...(encryption ? { encoding: { encryption } } : {}),
+        ...(encryption ? { encoding: { ...options.encoding, encryption } } : {}),
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();
@@ -87,10 +87,17 @@ export function backupOptions(target: ConnectionTarget, flags: Flags, context: C
     profile: flags.profile ?? 'auto',
     filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
     ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
+    ...(flags.compress ? { encoding: { compression: { method: flags.compress, ...gzipLevelForBench(context.env) } } } : {}),
     // Only to price the digests (npm run bench): a set without them is proved against its complete file.
     ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
     signal: context.signal,
   };
+}
+
+/** Only to choose the level by measurement (npm run bench): the codec's own default otherwise. */
+function gzipLevelForBench(env: NodeJS.ProcessEnv): { level?: number } {
+  const level = Number(env.PULSE_BACKUP_GZIP_LEVEL);
+  return Number.isInteger(level) && level >= 1 && level <= 9 ? { level } : {};
 }
 
 /**

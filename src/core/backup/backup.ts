@@ -24,7 +24,7 @@ import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
-import { FILE_CODECS, fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor, type FileCodec } from '../sets/naming';
+import { WRITTEN_CODEC_CHAINS, fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from '../sets/naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from '../pg/tools';
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
@@ -71,7 +71,7 @@ export interface BackupOptions {
   container?: ContainerTools;
   /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
   digests?: boolean;
-  /** How the files are stored: encrypted (`….sql.age`) when it has an encryption; plain SQL otherwise. */
+  /** How the files are stored: compressed (`….sql.gz`), encrypted (`….sql.age`), both (`….sql.gz.age`), or plain SQL. */
   encoding?: SetEncoding;
 }
 
@@ -195,11 +195,11 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
   const startedClock = performance.now();
   const codecs = codecsFor(options.encoding);
   // A timestamp is taken when any set's file has it, plain or stored through a codec.
-  const variants: FileCodec[][] = [[], ...FILE_CODECS.map((codec) => [codec])];
   const timestamp = nextFreeTimestamp(startedAt, (candidate) =>
-    [manifestNameFor(options.prefix, candidate), ...FILE_ORDER.flatMap((type) => variants.map((variant) => fileNameFor(options.prefix, type, candidate, variant)))].some((name) =>
-      existsSync(join(options.folder, name)),
-    ),
+    [
+      manifestNameFor(options.prefix, candidate),
+      ...FILE_ORDER.flatMap((type) => WRITTEN_CODEC_CHAINS.map((variant) => fileNameFor(options.prefix, type, candidate, variant))),
+    ].some((name) => existsSync(join(options.folder, name))),
   );
   const completeName = fileNameFor(options.prefix, 'complete', timestamp, codecs);
   const writer = (type: 'schema' | 'data' | 'complete') =>

@@ -4,20 +4,23 @@
  * and an encoder back, as Node Transforms. Each is loaded on first use: a
  * backup or a restore of plain sets never loads one.
  */
-import type { FileCodec } from '../sets/naming';
-import type { CodecImplementation, SetEncoding } from './types';
+import type { CompressionCodec, FileCodec } from '../sets/naming';
+import type { CodecImplementation, Compression, SetEncoding } from './types';
 
-export type { CodecImplementation, SetEncoding, SetKeys } from './types';
+export { COMPRESSIONS, type CodecImplementation, type Compression, type SetEncoding, type SetKeys } from './types';
 
 const LOADERS: Record<FileCodec, () => Promise<CodecImplementation>> = {
+  gz: () => import('./gzipCodec').then((module) => module.GZIP_CODEC),
   age: () => import('./ageCodec').then((module) => module.AGE_CODEC),
 };
+
+const COMPRESSION_CODEC: Record<Compression, CompressionCodec> = { gzip: 'gz' };
 
 export function loadCodec(codec: FileCodec): Promise<CodecImplementation> {
   return LOADERS[codec]();
 }
 
-/** The codecs a new set's files go through, innermost first. */
+/** The codecs a new set's files go through, innermost first: compressed, then encrypted. */
 export function codecsFor(encoding: SetEncoding | undefined): FileCodec[] {
-  return encoding?.encryption ? ['age'] : [];
+  return [...(encoding?.compression ? [COMPRESSION_CODEC[encoding.compression.method]] : []), ...(encoding?.encryption ? (['age'] as const) : [])];
 }

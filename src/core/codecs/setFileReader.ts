@@ -1,6 +1,6 @@
 /**
- * A set's dump file read as the SQL it holds, whatever it is stored as:
- * plain files straight from the disk, others through their codecs' decoders
+ * A set's dump file read as the SQL it holds, whatever it is stored as
+ * (compressed, encrypted): plain files straight from the disk, others through their codecs' decoders
  * (outermost first), streaming, with every stored byte shown to the caller
  * first so the file's sha256 is taken on the bytes as they are on disk.
  */
@@ -24,9 +24,14 @@ export interface ReadSetFileOptions {
   onStored?: (chunk: Buffer) => void;
 }
 
-/** True when the file's name says it is stored through a codec (encrypted): psql cannot read it as it is. */
+/** True when the file's name says it is stored through a codec (compressed, encrypted): psql cannot read it as it is. */
 export function isEncodedFile(path: string): boolean {
   return codecsOfFileName(basename(path)).length > 0;
+}
+
+/** True when reading the file needs keys (it is encrypted); a compressed file reads without any. */
+export function isEncryptedFile(path: string): boolean {
+  return codecsOfFileName(basename(path)).includes('age');
 }
 
 /**
@@ -85,7 +90,7 @@ export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | u
       await (await loadCodec(outermost)).unlock(path, basename(path), keys ?? NO_KEYS);
     } catch (error) {
       // A damaged file is left for the reading that follows to report as what it found (a failed check, a failed proof).
-      if (!(options.damagedIsAFinding && isPulseError(error) && error.code === 'encrypted-file-damaged')) throw error;
+      if (!(options.damagedIsAFinding && isPulseError(error) && error.code === 'stored-file-damaged')) throw error;
     }
   }
 }

@@ -13,8 +13,13 @@ import type { Encryption } from '../crypto/keySources';
  */
 export type SetKeys = AgeKeys;
 
-/** How a new set's files are stored; an empty object writes plain SQL. */
+/** The compressions a backup can write: gzip (`….sql.gz`). */
+export const COMPRESSIONS = ['gzip'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** How a new set's files are stored; an empty object writes plain SQL. Compressed first, then encrypted. */
 export interface SetEncoding {
+  compression?: { method: Compression; /** 1 (fastest) to 9 (smallest); the codec's measured default otherwise. */ level?: number };
   encryption?: Encryption;
 }
 

@@ -124,7 +124,7 @@ class AgeEncryptStream extends Transform {
 }
 
 function damaged(fileName: string, why: string): PulseError {
-  return new PulseError('encrypted-file-damaged', `${fileName} is damaged or cut short: ${why}`, {
+  return new PulseError('stored-file-damaged', `${fileName} is damaged or cut short: ${why}`, {
     hint: 'it cannot be decrypted: use another backup set, or a copy of this file from elsewhere',
   });
 }
@@ -164,7 +164,7 @@ export class AgeKeyring {
       const workFactor = scryptWorkFactor(scrypt[0]);
       if (workFactor === undefined) throw damaged(fileName, 'its age header is not valid');
       if (workFactor > MAX_WORK_FACTOR) {
-        throw new PulseError('encrypted-file-damaged', `${fileName} asks for a passphrase work factor of ${workFactor}, more than age's limit of ${MAX_WORK_FACTOR}`, {
+        throw new PulseError('stored-file-damaged', `${fileName} asks for a passphrase work factor of ${workFactor}, more than age's limit of ${MAX_WORK_FACTOR}`, {
           hint: 'decrypt it with the age command if you trust it',
         });
       }

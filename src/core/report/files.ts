@@ -10,7 +10,7 @@ import type { BackupFileType } from '../sets/manifest';
 import { fileNameFor, setFileNames } from '../sets/naming';
 import type { ReportFile, ReportFileKind, ReportFilePermission } from './types';
 import type { SetKeys } from '../codecs/codecs';
-import { isEncodedFile } from '../codecs/setFileReader';
+import { isEncodedFile, isEncryptedFile } from '../codecs/setFileReader';
 import { readDumpPreamble } from '../verify/dumpScan';
 
 const FILE_LABELS: Readonly<Record<ReportFileKind, string>> = {
@@ -99,7 +99,7 @@ export async function readDumpHeader(folder: string, set: ListedSet, keys?: SetK
   if (!file) return { usesRestrict: false };
   let text: string;
   if (isEncodedFile(file.name)) {
-    if (keys === undefined) return { usesRestrict: writesRestrict(set.manifest?.tools.pgDump.version) };
+    if (keys === undefined && isEncryptedFile(file.name)) return { usesRestrict: writesRestrict(set.manifest?.tools.pgDump.version) };
     const preamble = await readDumpPreamble(join(folder, file.name), keys).catch(() => undefined);
     return {
       ...(preamble?.dumpedFromVersion ? { serverVersion: preamble.dumpedFromVersion } : {}),

@@ -1,14 +1,16 @@
 /**
  * The psql command line that restores a set's files by hand, all or
  * nothing, into the database `$DATABASE` names: psql reads plain files
- * itself; an encrypted set's files are decrypted by `age -d` on the way
- * (never written to disk in clear), and psql gets its COMMIT only once age
- * has decrypted every file whole, so a wrong passphrase or a damaged file
- * leaves the database as it was.
+ * itself; a compressed set's files are decompressed by `gunzip -c` and an
+ * encrypted set's decrypted by `age -d` on the way (never written to disk
+ * in clear), and psql gets its COMMIT only once every file was read whole,
+ * so a wrong passphrase or a damaged file leaves the database as it was.
  */
+import { basename } from 'node:path';
 import type { EncryptionRecord } from '../crypto/keySources';
 import { shellCommand, type ShellWord } from '../shell';
 import type { Manifest } from '../sets/manifest';
+import { codecsOfFileName } from '../sets/naming';
 import type { RichText } from './types';
 
 export const TARGET_VARIABLE = 'DATABASE';
@@ -18,10 +20,35 @@ export const IDENTITY_VARIABLE = 'AGE_IDENTITY_FILE';
 export function psqlLoadCommand(paths: readonly string[], encryption: EncryptionRecord | undefined): string {
   const psql: ShellWord[] = ['psql', '-X', '-v', 'ON_ERROR_STOP=1'];
   const target: ShellWord[] = ['-d', { variable: TARGET_VARIABLE }];
-  if (!encryption) return shellCommand([...psql, '--single-transaction', ...target, ...paths.flatMap((path): ShellWord[] => ['-f', path])]);
-  const identity: ShellWord[] = encryption.method === 'recipients' ? ['-i', { variable: IDENTITY_VARIABLE }] : [];
-  const decrypt = paths.map((path) => shellCommand(['age', '-d', ...identity, path])).join(' && ');
-  return `{ echo 'BEGIN;'; ${decrypt} && echo 'COMMIT;'; } | ${shellCommand([...psql, ...target])}`;
+  const plain = paths.every((path) => codecsOfFileName(basename(path)).length === 0);
+  if (plain) return shellCommand([...psql, '--single-transaction', ...target, ...paths.flatMap((path): ShellWord[] => ['-f', path])]);
+  const identity: ShellWord[] = encryption?.method === 'recipients' ? ['-i', { variable: IDENTITY_VARIABLE }] : [];
+  // Each file read outermost codec first: `age -d FILE | gunzip -c` for a compressed, then encrypted one.
+  const read = (path: string): string => {
+    const codecs = [...codecsOfFileName(basename(path))].reverse();
+    if (codecs.length === 0) return shellCommand(['cat', path]);
+    return codecs
+      .map((codec, index) => {
+        const file: ShellWord[] = index === 0 ? [path] : [];
+        return codec === 'age' ? shellCommand(['age', '-d', ...identity, ...file]) : shellCommand(['gunzip', '-c', ...file]);
+      })
+      .join(' | ');
+  };
+  return `{ echo 'BEGIN;'; ${paths.map(read).join(' && ')} && echo 'COMMIT;'; } | ${shellCommand([...psql, ...target])}`;
+}
+
+/** How the psql commands of a compressed set read its files. */
+export function compressionNotes(paths: readonly string[]): RichText[] {
+  if (!paths.some((path) => codecsOfFileName(basename(path)).includes('gz'))) return [];
+  return [
+    [
+      'The files are compressed with gzip: ',
+      { code: 'gunzip -c' },
+      ' decompresses each on its way into psql; nothing decompressed is written to disk. psql gets ',
+      { code: 'COMMIT;' },
+      ' only once every file was read whole: a damaged or cut-short file leaves the database as it was.',
+    ],
+  ];
 }
 
 /** How the psql commands of an encrypted set read its files. */

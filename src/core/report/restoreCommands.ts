@@ -10,7 +10,7 @@ import type { ListedSet } from '../sets/listing';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { shellCommand } from '../shell';
 import { buildSupabaseRestore } from './supabaseRestore';
-import { encryptionNotes, psqlLoadCommand, TARGET_VARIABLE } from './psqlCommands';
+import { compressionNotes, encryptionNotes, psqlLoadCommand, TARGET_VARIABLE } from './psqlCommands';
 import type { ReportCommand, ReportDatabase, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './types';
 
 export function buildRestore(folder: string, set: ListedSet, manifest: Manifest | undefined, files: ReportFile[], database: ReportDatabase): ReportRestore {
@@ -76,6 +76,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
   const exampleName = `${database.name ?? set.prefix}_restored`;
   const exampleUrl = passwordlessUrl(exampleHost, database.port ?? 5432, exampleUser, exampleName);
   const notes: RichText[] = [
+    ...compressionNotes(files.map((file) => file.name)),
     ...encryptionNotes(manifest),
     [
       'The psql commands read the target from ',

@@ -17,7 +17,7 @@ import { passwordlessUrl } from '../connection/target';
 import type { ReportCommand, ReportFile, ReportRestore, ReportRestoreOption, RichText } from './types';
 import type { RestoreMode } from '../restore/types';
 import { shellCommand } from '../shell';
-import { encryptionNotes, psqlLoadCommand } from './psqlCommands';
+import { compressionNotes, encryptionNotes, psqlLoadCommand } from './psqlCommands';
 
 export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: Manifest, files: ReportFile[]): ReportRestore {
   const fileOf = (type: RestoreMode): ReportFile => files.find((file) => file.kind === type)!;
@@ -79,6 +79,7 @@ export function buildSupabaseRestore(folder: string, set: ListedSet, manifest: M
   const { host, port, user, name } = manifest.database;
   const url = passwordlessUrl(host, port, user, name);
   const notes: RichText[] = [
+    ...compressionNotes(files.map((file) => file.name)),
     ...encryptionNotes(manifest),
     [
       'This set was made with the Supabase profile: it holds the application and leaves the platform (the schemas ',

@@ -65,7 +65,8 @@ interface Group {
   prefix: string;
   timestamp: string;
   id: string;
-  files: Map<BackupFileType, { name: string; bytes: number }>;
+  /** Each type's files: more than one when a dump is there both as stored and as a copy (`gunzip -k` of a `.sql.gz`). */
+  files: Map<BackupFileType, { name: string; bytes: number }[]>;
   manifestName?: string;
   pinned: boolean;
   hasHistory: boolean;
@@ -126,7 +127,7 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
       group.hasHistory = true;
     } else if (parsed.kind === 'schema' || parsed.kind === 'data' || parsed.kind === 'complete') {
       const info = await stat(join(folder, name)).catch(() => undefined);
-      if (info?.isFile()) group.files.set(parsed.kind, { name, bytes: info.size });
+      if (info?.isFile()) group.files.set(parsed.kind, [...(group.files.get(parsed.kind) ?? []), { name, bytes: info.size }]);
     }
   }
 
@@ -162,8 +163,10 @@ async function describeGroup(folder: string, group: Group, running: boolean): Pr
   if (manifest && manifest.id !== group.id) problems.push(`its manifest is the manifest of ${manifest.id}`);
   const files: ListedFile[] = [];
   for (const type of BACKUP_FILE_TYPES) {
-    const present = group.files.get(type);
     const recorded = manifest?.files.find((file) => file.type === type);
+    // The file the manifest records, else the plainest (a copy beside it is the person's own).
+    const candidates = [...(group.files.get(type) ?? [])].sort((a, b) => a.name.length - b.name.length);
+    const present = candidates.find((candidate) => candidate.name === recorded?.name) ?? candidates[0];
     if (present) {
       files.push({ type, name: present.name, bytes: present.bytes });
       if (manifest && !recorded) problems.push(`the manifest records no ${type} file`);

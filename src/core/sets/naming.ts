@@ -9,7 +9,8 @@
  *   P_TS.manifest.json, its history P_TS.history.json (verifications and
  *   retention runs) and, while pinned, P_TS.pinned; its id is P_TS.
  * A dump stored through codecs carries each one's extension after `.sql`,
- * innermost first: `.sql.age` is encrypted (src/core/codecs).
+ * innermost first: `.sql.gz` is compressed with gzip, `.sql.age`
+ * encrypted, `.sql.gz.age` compressed then encrypted (src/core/codecs).
  */
 
 import * as path from 'node:path';
@@ -21,8 +22,15 @@ export type BackupFileKind = DumpType | 'manifest' | 'history' | 'pin';
 export const DUMP_TYPES: readonly DumpType[] = ['schema', 'data', 'complete'];
 
 /** The ways a dump file is stored besides plain SQL, by the extension each adds (src/core/codecs reads and writes them). */
-export const FILE_CODECS = ['age'] as const;
+export const FILE_CODECS = ['gz', 'age'] as const;
 export type FileCodec = (typeof FILE_CODECS)[number];
+
+/** The codecs that compress (one, gzip, for now), one of which may come first; encryption (age) comes last, as compressed bytes no longer compress. */
+export const COMPRESSION_CODECS = ['gz'] as const satisfies readonly FileCodec[];
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+
+/** Every way a backup stores a dump file, innermost first: what a new set's timestamp must not meet in the folder. */
+export const WRITTEN_CODEC_CHAINS: readonly (readonly FileCodec[])[] = [[], ['age'], ...COMPRESSION_CODECS.flatMap((codec): FileCodec[][] => [[codec], [codec, 'age']])];
 
 export interface ParsedBackupFileName {
   prefix: string;
@@ -141,16 +149,17 @@ export function setFileNames(prefix: string, timestamp: string): Record<BackupFi
 
 /**
  * Recognises exactly the names this module produces. Anything else in a
- * backups folder (compressed copies, notes, editor and temp files, other
- * tools' dumps) is not ours and comes back undefined.
+ * backups folder (notes, editor and temp files, other tools' dumps, a
+ * dump compressed twice or encrypted before compressing) is not ours and
+ * comes back undefined.
  */
 export function parseBackupFileName(name: string): ParsedBackupFileName | undefined {
   const dump = DUMP_FILE_PATTERN.exec(name);
   if (dump) {
     const [, prefix, kind, timestamp, extensions] = dump;
     const codecs = extensions.split('.').filter((extension) => extension !== '') as FileCodec[];
-    // One codec applied twice is not a file we write.
-    if (new Set(codecs).size !== codecs.length) return undefined;
+    // Only the chains a backup writes: one compression at most, first; encryption last.
+    if (!WRITTEN_CODEC_CHAINS.some((chain) => chain.join('.') === codecs.join('.'))) return undefined;
     return accept(prefix, timestamp, kind as DumpType, codecs);
   }
   const side = SIDE_FILE_PATTERN.exec(name);

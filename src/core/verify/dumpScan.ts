@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { DumpReader } from '../pg/dumpReader';
 import type { SetKeys } from '../codecs/codecs';
-import { isEncodedFile, readSetFile } from '../codecs/setFileReader';
+import { isEncodedFile, isEncryptedFile, readSetFile } from '../codecs/setFileReader';
 import { isPulseError } from '../errors';
 
 /** Big reads: hashing and splitting cost far less per byte than a system call per 64 KiB. */
@@ -133,7 +133,7 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
   };
   const encoded = isEncodedFile(path);
   let notDecoded: string | undefined;
-  if (encoded && options.keys === undefined) {
+  if (encoded && options.keys === undefined && isEncryptedFile(path)) {
     notDecoded = 'no-key';
     for await (const chunk of readChunks(path, options.chunkBytes ?? READ_CHUNK_BYTES, options.signal)) stored(chunk);
   } else if (encoded) {
@@ -141,7 +141,7 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
       for await (const chunk of readSetFile(path, { keys: options.keys, signal: options.signal, onStored: stored })) plain(chunk);
     } catch (error) {
       // A damaged file is a finding, not a failure to read: the rest of it is hashed, as the checksums check needs.
-      if (!isPulseError(error) || error.code !== 'encrypted-file-damaged') throw error;
+      if (!isPulseError(error) || error.code !== 'stored-file-damaged') throw error;
       notDecoded = error.message;
       const whole = await hashWholeFile(path, options.signal);
       return { ...emptyScan(), bytes: whole.bytes, sha256: whole.sha256, notDecoded };
@@ -223,8 +223,8 @@ async function* readChunks(path: string, chunkBytes: number, signal: AbortSignal
  */
 export async function readDumpPreamble(path: string, keys?: SetKeys): Promise<Preamble | undefined> {
   if (isEncodedFile(path)) {
-    // Its top, decrypted; without a key nothing can be said of it.
-    if (keys === undefined) return undefined;
+    // Its top, decoded; an encrypted one without a key says nothing.
+    if (keys === undefined && isEncryptedFile(path)) return undefined;
     const head = new ByteWindow(HEAD_BYTES, 'first');
     let read = 0;
     for await (const chunk of readSetFile(path, { keys })) {
