@@ -31,7 +31,21 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, FileNode, GroupNode, SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { editFirstRow, rewriteSetFile } from '../../support/tamper';
-import { closedPort, commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, stageSetCopy, startTask, tasksEnded, testDatabase, waitFor } from './helpers';
+import {
+  activatedApi,
+  closedPort,
+  commandLines,
+  copySetAs,
+  databaseUrl,
+  firstActivatedByCommand,
+  labelOf,
+  localTimestamp,
+  stageSetCopy,
+  startTask,
+  tasksEnded,
+  testDatabase,
+  waitFor,
+} from './helpers';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 const EXTENSION_ID = 'pulse-backup.pulse-backup';
@@ -59,7 +73,6 @@ describe('Pulse Backup in a real VS Code', function () {
   let keptManifest: Manifest;
   /** Read when the suite loads, before any test or hook has run. */
   const activeAtStart = vscode.extensions.getExtension(EXTENSION_ID)?.isActive;
-  let activatedByCommand = false;
   const LEGACY_STAMP = '20250901_173948';
   const legacyId = `factory_pulse_${LEGACY_STAMP}`;
 
@@ -130,17 +143,6 @@ describe('Pulse Backup in a real VS Code', function () {
           .filter((name) => !name.startsWith('.'))
           .sort()
       : [];
-  }
-
-  /** The extension's API; the first time, activated as a person activates it: with one of its commands. */
-  async function activeApi(): Promise<PulseBackupApi> {
-    const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    if (!extension.isActive) {
-      await vscode.commands.executeCommand('pulseBackup.refresh');
-      activatedByCommand = extension.isActive;
-    }
-    return extension.exports;
   }
 
   function folderSettings(): vscode.WorkspaceConfiguration {
@@ -261,7 +263,7 @@ describe('Pulse Backup in a real VS Code', function () {
 
   beforeEach(async function () {
     prompts.reset();
-    api = await activeApi();
+    api = await activatedApi();
   });
 
   afterEach(async function () {
@@ -282,9 +284,9 @@ describe('Pulse Backup in a real VS Code', function () {
     const extension = vscode.extensions.getExtension<PulseBackupApi>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
     assert.equal(activeAtStart, false, 'a folder without sets or a Supabase project does not ask for Pulse Backup');
-    // The first test's beforeEach ran the suite's first command (Refresh): that, and nothing before it, activated it.
+    // The window's first test to ask for the API ran Refresh (helpers.ts): that, and nothing before it, activated it.
     assert.equal(extension.isActive, true);
-    assert.ok(activatedByCommand, 'Refresh activated it');
+    assert.ok(firstActivatedByCommand(), 'Refresh activated it');
     assert.ok(api?.backupsTree, 'activate() returns the API');
   });
 

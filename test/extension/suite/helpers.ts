@@ -28,10 +28,27 @@ export function testDatabase(): TestDatabase {
   return JSON.parse(raw) as TestDatabase;
 }
 
-/** The extension under test, activated (a no-op when it is already), and the API it returned. */
+/** How the extension was first activated in this window by a test: by one of its commands, as a person activates it. */
+let activatedByCommand = false;
+
+/** Whether the window's first activation came from a command (Refresh), whichever test of the window asked first. */
+export function firstActivatedByCommand(): boolean {
+  return activatedByCommand;
+}
+
+/**
+ * The extension under test, activated as a person activates it (its first
+ * command, Refresh: a no-op when it is active already), and the API it
+ * returned. Every describe of a window gets it here, so the window's first
+ * activation is a command's whatever order its tests run in.
+ */
 export async function activatedApi(): Promise<PulseBackupApi> {
   const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
   assert.ok(extension, 'the extension under test is loaded');
+  if (!extension.isActive) {
+    await vscode.commands.executeCommand('pulseBackup.refresh');
+    activatedByCommand = extension.isActive;
+  }
   return extension.activate();
 }
 
