@@ -196,7 +196,12 @@ describe('restore --clean on real schemas', function () {
         const result = await restore(target, 'complete', ['--clean', '--lock-timeout', '1']);
         assertOneLineError(result);
         // The relation is named when the server's error names it (it does when the wait was on locking that table).
-        assert.match(result.stderr, new RegExp(`restore gave up after waiting 1 s for a lock( on catalogue\\.assemblies)? and was rolled back: held by pid ${holder.pid} \\(warehouse-sync, postgres, active`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `restore gave up after waiting 1 s for a lock( on catalogue\\.assemblies)? and was rolled back: held by pid ${holder.pid} \\(warehouse-sync, postgres, active`,
+          ),
+        );
         assert.match(result.stderr, /RowExclusiveLock on catalogue\.assemblies/);
         assert.match(result.stderr, /--lock-timeout SECONDS; the target is unchanged/);
         assert.ok(Date.now() - started < 15_000);
