@@ -226,7 +226,9 @@ describe('guard', function () {
     const execa = await loadExeca();
     const argv = [process.execPath, CLI_PATH, 'guard', '--db', url(), '--dir', join(project, 'backups'), '--prefix', prefix, '--', ...command];
     const quoted = argv.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
-    const terminal = execa('script', ['-qec', quoted, '/dev/null'], {
+    // exec: guard is the terminal's foreground job on its own, as an interactive shell starts it; a shell left waiting
+    // (dash, when SHELL is unset) would be in that job too and die of the Ctrl-C meant for the command.
+    const terminal = execa('script', ['-qec', `exec ${quoted}`, '/dev/null'], {
       cwd: REPO_ROOT,
       env: { ...cleanEnv(), ...env(), TERM: 'xterm' },
       extendEnv: false,

@@ -61,7 +61,7 @@ export function readPlannedFiles(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.keys ? { keys: options.keys } : {}),
     });
-    // Awaited when its way gets there: a way that fails first never does.
+    // Awaited when its way gets there, if it does: a way that fails first leaves it unread.
     reading.catch(() => undefined);
     readings.set(load.type, reading);
   }
