@@ -25,6 +25,8 @@ export function useDrillHooks(prompts: ScriptedPrompts, api: () => PulseBackupAp
   });
   afterEach(async function () {
     await tasksEnded();
+    // A test that failed before its restore leaves users deleted; the next test must find the database whole.
+    await putBackDeletedUsers();
     if (this.currentTest?.state !== 'failed') return;
     console.log(`    log (last 30 lines):\n${api().logLines().slice(-30).join('\n')}\n    messages: ${JSON.stringify(prompts.messages.map((call) => call.message))}`);
   });
@@ -39,13 +41,21 @@ export function removeFilesAddedSince(folder: string, atStart: ReadonlySet<strin
   for (const name of [...filesOf(folder)].filter((file) => !atStart.has(file))) rmSync(path.join(folder, name), { force: true });
 }
 
+/** Every set row of the view, also those inside a group (after many sets the view groups them like the Timeline). */
+async function setRows(api: PulseBackupApi): Promise<SetNode[]> {
+  const roots = (await api.backupsTree.getChildren(undefined)) ?? [];
+  const nested = await Promise.all(roots.filter((node) => node.kind === 'group').map(async (node) => (await api.backupsTree.getChildren(node)) ?? []));
+  return [...roots, ...nested.flat()].filter((node: BackupsNode): node is SetNode => node.kind === 'set');
+}
+
 /** The set's row once the view lists it whole (a listing made while the set was written shows it as being written). */
 export async function wholeSetNode(api: PulseBackupApi, setId: string): Promise<SetNode> {
-  return waitFor(`set ${setId} in the Backups view, whole`, async () => {
-    const roots = (await api.backupsTree.getChildren(undefined)) ?? [];
-    const nested = await Promise.all(roots.filter((node) => node.kind === 'group').map(async (node) => (await api.backupsTree.getChildren(node)) ?? []));
-    return [...roots, ...nested.flat()].find((node: BackupsNode): node is SetNode => node.kind === 'set' && node.entry.set.id === setId && node.entry.set.status === 'complete');
-  });
+  return waitFor(`set ${setId} in the Backups view, whole`, async () => (await setRows(api)).find((node) => node.entry.set.id === setId && node.entry.set.status === 'complete'));
+}
+
+/** Returns once the view no longer lists the set, in any group. */
+export async function setLeftView(api: PulseBackupApi, setId: string): Promise<void> {
+  await waitFor(`set ${setId} to leave the Backups view`, async () => ((await setRows(api)).some((node) => node.entry.set.id === setId) ? undefined : true));
 }
 
 /** The database as Configure Connection leaves it, answered as a person types the URL (the window's other tests do the same). */
@@ -57,13 +67,33 @@ export async function ensureConnection(prompts: ScriptedPrompts, folder: vscode.
   prompts.reset();
 }
 
+/** Users a drill deleted, kept until its test ends so a test that fails before its restore does not leave them missing. */
+const deletedUsers: { dbUrl: string; rows: unknown[] }[] = [];
+
 /** Deletes the users matching `where`, their foreign keys not in the way: a change a restore must undo. */
 export async function deleteUsers(dbUrl: string, where: string): Promise<void> {
+  await withDatabase(dbUrl, async (database) => {
+    await database.query('SET session_replication_role = replica');
+    const deleted = await database.query(`DELETE FROM users WHERE ${where} RETURNING *`);
+    deletedUsers.push({ dbUrl, rows: deleted.rows });
+  });
+}
+
+/** Puts back the deleted users a restore did not bring back, as they were (a restore that did leaves nothing to do). */
+async function putBackDeletedUsers(): Promise<void> {
+  for (const { dbUrl, rows } of deletedUsers.splice(0)) {
+    await withDatabase(dbUrl, async (database) => {
+      await database.query('SET session_replication_role = replica');
+      await database.query('INSERT INTO users OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_recordset(NULL::users, $1) ON CONFLICT DO NOTHING', [JSON.stringify(rows)]);
+    });
+  }
+}
+
+async function withDatabase(dbUrl: string, use: (database: Client) => Promise<void>): Promise<void> {
   const database = new Client({ connectionString: dbUrl });
   await database.connect();
   try {
-    await database.query('SET session_replication_role = replica');
-    await database.query(`DELETE FROM users WHERE ${where}`);
+    await use(database);
   } finally {
     await database.end();
   }

@@ -27,7 +27,7 @@ import type { BackupsNode, InfoNode, RemoteGroupNode, RemoteSetNode, SetNode } f
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { rewriteSetFile } from '../../support/tamper';
 import { commandLines, copySetAs, databaseUrl, labelOf, localTimestamp, tasksEnded, testDatabase, waitFor } from './helpers';
-import { deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, startDrill, useDrillHooks, wholeSetNode } from './drill';
+import { deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, setLeftView, startDrill, useDrillHooks, wholeSetNode } from './drill';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 interface TestS3 {
@@ -256,7 +256,7 @@ describe('Offsite copies in a real VS Code', function () {
     await push(setId);
     // The set is gone from here, and the database changed since.
     removeLocalSet(setId);
-    await waitFor('the set to leave the tree', async () => ((await rootNodes()).some((node) => node.kind === 'set' && node.entry.set.id === setId) ? undefined : true));
+    await setLeftView(api, setId);
     await deleteUsers(dbUrl, 'id % 3 = 0');
     assert.ok(diffFingerprints(atBackup, await fingerprintDatabase(dbUrl)).length > 0, 'the database changed after the backup');
     const remote = await remoteSetNode(setId);
@@ -337,7 +337,7 @@ describe('Offsite copies in a real VS Code', function () {
       assert.ok(!manifest.encryption, 'the local set stays as it was');
 
       removeLocalSet(setId);
-      await waitFor('the set to leave the tree', async () => ((await rootNodes()).some((node) => node.kind === 'set' && node.entry.set.id === setId) ? undefined : true));
+      await setLeftView(api, setId);
       await deleteUsers(dbUrl, 'id % 5 = 0');
       prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Complete' : undefined);
       prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
