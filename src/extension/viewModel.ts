@@ -10,6 +10,7 @@ import { extensionWords } from './hints';
 import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type BackupFileType } from '../core/sets/manifest';
+import { codecsOfFileName, type FileCodec } from '../core/sets/naming';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
 import type { OffsiteCopyRecord } from '../core/sets/history';
@@ -58,6 +59,9 @@ export const FILE_TYPE_WORDS: Readonly<Record<BackupFileType, string>> = {
   schema: 'Schema-only dump',
   data: 'Data-only dump',
 };
+
+/** How a dump file is stored, after its size: "313 KB · gzip · encrypted" (its name's extensions, in words). */
+const CODEC_WORDS: Record<FileCodec, string> = { gz: 'gzip', age: 'encrypted' };
 
 const FILE_TYPE_ICONS: Readonly<Record<BackupFileType, IconModel>> = {
   complete: { id: 'database' },
@@ -258,7 +262,9 @@ export function setChildren(entry: SetEntry, now: Date): SetChildModel[] {
   for (const type of order) {
     const file = set.files.find((candidate) => candidate.type === type);
     if (file) {
-      children.push({ kind: 'file', file, label: FILE_TYPE_WORDS[type], description: formatBytes(file.bytes), tooltip: file.name, icon: FILE_TYPE_ICONS[type] });
+      const stored = codecsOfFileName(file.name).map((codec) => CODEC_WORDS[codec]);
+      const description = [formatBytes(file.bytes), ...stored].join(' · ');
+      children.push({ kind: 'file', file, label: FILE_TYPE_WORDS[type], description, tooltip: file.name, icon: FILE_TYPE_ICONS[type] });
     } else if (set.status !== 'running') {
       children.push({
         kind: 'missing',
