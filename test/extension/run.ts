@@ -238,10 +238,14 @@ function makeWorkspaceWithSets(scratch: string, server: TestServer): string {
   const workspace = path.join(scratch, 'old-backups');
   mkdirSync(workspace, { recursive: true });
   const url = `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${DATABASE}`;
-  execFileSync(process.execPath, [path.join(repositoryRoot, 'dist', 'cli.js'), 'backup', '--db', url, '--dir', path.join(workspace, 'backups'), '--prefix', 'old_backups'], {
-    env: { ...process.env, PGPASSWORD: server.password, PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache') },
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(repositoryRoot, 'dist', 'cli.js'), 'backup', '--db', url, '--dir', path.join(workspace, 'backups'), '--prefix', 'old_backups', '--compress', 'gzip'],
+    {
+      env: { ...process.env, PGPASSWORD: server.password, PULSE_BACKUP_CACHE_DIR: path.join(scratch, 'cache') },
+      stdio: 'pipe',
+    },
+  );
   return workspace;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Folders that open with something to show: a Supabase project without
  * backups yet (plant-lisbon), and a plain folder whose backups folder
- * already holds a set (old-backups). In both the extension starts with the
+ * already holds a set (old-backups; compressed, ….sql.gz, so the start-up
+ * globs are seen to match stored sets as well as plain ones). In both the extension starts with the
  * window, so the status bar is there without any command; in the Supabase
  * project it speaks of the project, at its own port.
  */
