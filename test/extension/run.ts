@@ -27,6 +27,9 @@
  *      npm registry, opened in headless Chromium — works offline.
  *    PULSE_BACKUP_TEST_HOST=electron|code-server chooses; by default
  *    electron when VS Code's download server answers, else code-server.
+ *    In code-server the scheduled backups' folder opens in two windows at
+ *    once, each with its own extension host, as a person with two windows
+ *    has it; the second only watches (suite/index.ts, secondWindow).
  *
  * Exits with 0 when every test passed, 1 otherwise.
  */
@@ -80,7 +83,7 @@ async function main(): Promise<number> {
       { name: 'multi-root', workspace: makeMultiRootWorkspace(scratch) },
       { name: 'supabase project', workspace: makeSupabaseWorkspace(scratch, server.port) },
       { name: 'folder with sets', workspace: makeWorkspaceWithSets(scratch, server) },
-      { name: 'scheduled backups', workspace: () => makeScheduleWorkspace(scratch, started) },
+      { name: 'scheduled backups', workspace: () => makeScheduleWorkspace(scratch, started), secondWindow: 'secondWindow' },
     ];
     // PULSE_TEST_SCENARIOS="one folder" runs some of them (while working on one); CI runs all.
     const only = process.env.PULSE_TEST_SCENARIOS?.split(',')
@@ -141,6 +144,7 @@ async function main(): Promise<number> {
             env: scenarioEnv,
             timeoutMs: SUITE_TIMEOUT_MS,
             log,
+            ...(scenario.secondWindow !== undefined ? { secondWindow: scenario.secondWindow } : {}),
           })
         : await runInElectron(workspace, scenarioEnv, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
       if (code !== 0) failed += 1;
@@ -159,6 +163,8 @@ interface Scenario {
   name: string;
   /** The folder or .code-workspace file to open, made now or when its turn comes (with what the suite needs to know). */
   workspace: string | (() => Promise<{ workspace: string; env: Record<string, string> }>);
+  /** A second window on the same folder runs this export of the suite (code-server host only). */
+  secondWindow?: string;
 }
 
 /**
@@ -260,7 +266,8 @@ async function makeScheduleWorkspace(scratch: string, server: TestServer): Promi
   await server.createDatabase(SCHEDULE_DATABASE, { template: DATABASE });
   const url = `postgresql://${encodeURIComponent(server.user)}@${server.host}:${server.port}/${SCHEDULE_DATABASE}`;
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), `${JSON.stringify({ 'pulseBackup.connectionURL': url }, null, 2)}\n`);
-  return { workspace, env: { PGPASSWORD: server.password, PULSE_TEST_SCHEDULE_DB: SCHEDULE_DATABASE } };
+  // The second window on the folder mirrors its extension's log there, for the first window's tests to read.
+  return { workspace, env: { PGPASSWORD: server.password, PULSE_TEST_SCHEDULE_DB: SCHEDULE_DATABASE, PULSE_TEST_SECOND_WINDOW_LOG: path.join(scratch, 'second-window.log') } };
 }
 
 /** shop-floor.code-workspace: two folders, each with its own database and backups. */

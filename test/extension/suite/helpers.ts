@@ -189,3 +189,6 @@ export function stageSetCopy(source: { folder: string; manifest: Manifest }, fol
     },
   };
 }
+
+/** The second window's log (index.ts, secondWindow) starts with this line once its extension is active. */
+export const SECOND_WINDOW_READY = '[second window] the extension is active';

@@ -8,9 +8,12 @@
  * extension's folder: there `require('vscode')` yields the extension's own
  * API object, which prompts.ts relies on to answer dialogs.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
+import type { PulseBackupApi } from '../../../src/extension/extension';
+import { SECOND_WINDOW_READY } from './helpers';
 import { applyTestOrder, describeTestOrder, parseTestOrder } from './order';
 
 export async function run(): Promise<void> {
@@ -54,4 +57,24 @@ export async function run(): Promise<void> {
   if (process.env.PULSE_TEST_GREP) mocha.grep(process.env.PULSE_TEST_GREP);
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension test${failures === 1 ? '' : 's'} failed`);
+}
+
+/**
+ * A second window on the scheduled backups' folder (run.ts): the extension
+ * started in its own extension host, its log mirrored twice a second to
+ * PULSE_TEST_SECOND_WINDOW_LOG (written whole), which the first window's
+ * tests read to see what this one decided. It runs until the run ends.
+ */
+export async function secondWindow(): Promise<void> {
+  const file = process.env.PULSE_TEST_SECOND_WINDOW_LOG;
+  const extension = vscode.extensions.getExtension<PulseBackupApi>('pulse-backup.pulse-backup');
+  if (!file || !extension) return;
+  const api = await extension.activate();
+  const mirror = () => {
+    writeFileSync(`${file}.partial`, [SECOND_WINDOW_READY, ...api.logLines()].join('\n'));
+    renameSync(`${file}.partial`, file);
+  };
+  mirror();
+  setInterval(mirror, 500);
+  await new Promise(() => undefined);
 }

@@ -3,10 +3,11 @@
  * server (night-shift/, its own copy of the sample). The first test waits
  * for the timer itself (a schedule of every minute); the others drive the
  * same decision the timer makes through the API with a time of their own,
- * which is how "the machine slept for three days" is simulated. The runner
- * opens one window per folder, so "two windows on one folder" is two
- * schedulers deciding at once in this window's extension host, through the
- * same folder lock two windows would use.
+ * which is how "the machine slept for three days" is simulated. In
+ * code-server the runner opens this folder in a second window as well: the
+ * first test sees its scheduler stand back for the one set the two windows
+ * take (through the log it mirrors); another test has two schedulers of
+ * this window decide at the very same moment.
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { readScheduleState, SCHEDULE_FOLDER, type SlotOutcome } from '../../../s
 import { listSets } from '../../../src/core/sets/listing';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { BackupsNode, SetNode } from '../../../src/extension/tree';
-import { databaseUrl, startTask, testDatabase, useActivatedExtension, waitFor } from './helpers';
+import { databaseUrl, SECOND_WINDOW_READY, startTask, testDatabase, useActivatedExtension, waitFor } from './helpers';
 import { ScriptedPrompts } from './prompts';
 
 describe('scheduled backups and the guard', function () {
@@ -85,8 +86,21 @@ describe('scheduled backups and the guard', function () {
     prompts.messages.length = 0;
   });
 
-  it('a schedule of every minute, set by the test, backs up by itself: the set shows up in the tree, nothing is asked or said', async function () {
-    this.timeout(150_000);
+  /**
+   * The second window on this folder (run.ts, code-server only): its log's
+   * lines so far, once its extension is active; undefined without one.
+   */
+  async function secondWindowLog(): Promise<(() => string[]) | undefined> {
+    const file = process.env.PULSE_TEST_SECOND_WINDOW_LOG;
+    if (!file) return undefined;
+    const read = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
+    await waitFor("the second window's extension", () => (read()[0] === SECOND_WINDOW_READY ? true : undefined), 90_000);
+    return read;
+  }
+
+  it('a schedule of every minute, set by the test, backs up by itself: the set shows up in the tree, nothing is asked or said; with a second window open on the folder, one of the two takes it', async function () {
+    this.timeout(240_000);
+    const secondWindow = await secondWindowLog();
     const before = setIds();
     await scheduleFromNow('* * * * *');
     const status = await waitFor('the next time in the status bar', () =>
@@ -104,6 +118,32 @@ describe('scheduled backups and the guard', function () {
     await waitFor('the schedule to record the set', () => readScheduleState(backups).then((state) => state?.seen?.setId === added.entry.set.id || undefined));
     assert.deepEqual(prompts.messages, [], 'no question, no notification');
     assert.deepEqual(prompts.quickPicks, []);
+    if (secondWindow) {
+      // Both windows' timers woke for that time: one wrote the set; the other found the folder taken, or the time covered by it.
+      const setId = added.entry.set.id;
+      const wrote = (lines: readonly string[]) => lines.some((line) => line.includes(`scheduled backup of ${folder.name} for `) && line.includes(` wrote ${setId}`));
+      const stoodBack = (lines: readonly string[]) =>
+        lines.some(
+          (line) =>
+            line.includes(`scheduled backup of ${folder.name}: another window (or a backup) holds the backups folder`) ||
+            line.includes(`: ${setId} was written since, nothing to do`) ||
+            line.includes(`written no row since ${setId}`),
+        );
+      const logs = await waitFor(
+        'the other window to stand back',
+        () => {
+          const both = { first: api.logLines(), second: secondWindow() };
+          return (wrote(both.first) && stoodBack(both.second)) || (wrote(both.second) && stoodBack(both.first)) ? both : undefined;
+        },
+        90_000,
+      );
+      assert.ok(!(wrote(logs.first) && wrote(logs.second)), 'only one window wrote the set');
+      assert.deepEqual(
+        setIds().filter((id) => !before.includes(id)),
+        [setId],
+        'one set for the two windows',
+      );
+    }
     await settings().update('schedule', 'off', vscode.ConfigurationTarget.WorkspaceFolder);
     await waitFor('"Schedule: off" in the tooltip', () => (api.statusBar().tooltip.includes('Schedule: off (pulseBackup.schedule)') ? true : undefined));
   });
