@@ -175,4 +175,36 @@ describe('backup sets restore with plain psql and equal the source', function ()
       }
     });
   });
+
+  describe('sizes on disk', function () {
+    it("records each table's size as pg_total_relation_size and the database's as pg_database_size", async function () {
+      const source = 'sizes_source';
+      await server.createDatabase(source);
+      // Autovacuum off, and vacuumed first: nothing changes a file's size between the backup and the check.
+      await server.query(
+        source,
+        `CREATE TABLE plain (id integer PRIMARY KEY, note text) WITH (autovacuum_enabled = off);
+         CREATE TABLE wide (id integer PRIMARY KEY, body text) WITH (autovacuum_enabled = off, toast.autovacuum_enabled = off);
+         CREATE TABLE parent (id integer, at date) PARTITION BY RANGE (at);
+         CREATE TABLE parent_2025 PARTITION OF parent FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') WITH (autovacuum_enabled = off);
+         INSERT INTO plain SELECT g, 'note ' || g FROM generate_series(1, 2000) g;
+         INSERT INTO wide SELECT g, string_agg(md5(g::text || h::text), '') FROM generate_series(1, 20) g, generate_series(1, 400) h GROUP BY g;
+         INSERT INTO parent SELECT g, date '2025-01-01' + g FROM generate_series(1, 300) g;`,
+      );
+      await server.query(source, 'VACUUM');
+      const manifest = await backupSet(server, source, join(newFolder(), 'backups'), 'sizes');
+      const sizes = await server.query<{ name: string; bytes: string }>(
+        source,
+        `SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c
+          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1`,
+      );
+      assert.deepEqual(
+        manifest.tables.map((table) => ({ name: table.name, bytes: table.bytes })).sort((a, b) => a.name.localeCompare(b.name)),
+        sizes.map((row) => ({ name: row.name, bytes: Number(row.bytes) })),
+      );
+      assert.ok(manifest.tables.find((table) => table.name === 'wide')!.bytes > 200_000, 'the TOAST table counts');
+      const [database] = await server.query<{ bytes: string }>(source, 'SELECT pg_database_size(current_database())::text AS bytes');
+      assert.equal(manifest.database.sizeBytes, Number(database.bytes));
+    });
+  });
 });

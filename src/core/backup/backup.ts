@@ -29,7 +29,7 @@ import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet
 import { containerToolSet, dockerEnv, dockerExecArgs } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
 import { chooseProfile, supabaseEntryFilter, type PlatformFacts, type ProfileChoice, type ProfileRecord } from './profile';
-import { openSnapshotSession, type CatalogFacts, type ServerFacts, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
+import { openSnapshotSession, type CatalogFacts, type CatalogTable, type ServerFacts, type Sizes, type SnapshotSession, type UnvalidatedCheck } from './snapshot';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
 import { resetDefaultPrivilegesStatement } from '../restore/defaultPrivileges';
 import { PULSE_BACKUP_VERSION } from '../version';
@@ -257,6 +257,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
 
     let server: ServerFacts;
     let catalog: CatalogFacts;
+    let sizes: Sizes;
     let splitter: DumpReader;
     let profileRecord: ProfileRecord;
     /** The complete file when it is written here: from the filtered stream, or encoded. */
@@ -284,6 +285,10 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         writers.push(writtenComplete);
       }
       catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
+      // Read on the session while the stream is split; only the manifest waits for them.
+      const readingSizes = whileDumping(session.readSizes(catalog.tables));
+      readingSizes.catch(() => undefined); // awaited after the stream
+      let sessionEnding = false;
       const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
       profileRecord = {
         name: profile.name,
@@ -308,10 +313,14 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       // Resolves once every file holds the chunk's pieces: the reader then
       // reuses its buffer, so memory stays bounded whatever the size.
       const onChunk = async (chunk: Buffer) => {
-        // pg_dump writes its first byte only after it has imported the
-        // snapshot and read its catalog, and ours is read too: the session
-        // has done its work and ends now, not at the end of the backup.
-        void session.close();
+        if (!sessionEnding) {
+          // pg_dump writes its first byte only after it has imported the
+          // snapshot: once the sizes are read too, the session has done its
+          // work and ends, not at the end of the backup.
+          sessionEnding = true;
+          const endSession = () => session.close();
+          void readingSizes.then(endSession, endSession);
+        }
         const parts = split.push(chunk);
         schema.write(parts.schema);
         data.write(parts.data);
@@ -324,6 +333,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       schema.write(rest.schema);
       data.write(rest.data);
       if (wholeStream) completeWriter?.write(rest.whole);
+      sizes = await readingSizes;
     } catch (error) {
       pgDump.kill();
       const ended = await exited;
@@ -360,7 +370,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       { type: 'complete', name: completeWritten.name, bytes: completeWritten.bytes, sha256: completeWritten.sha256 },
     ];
     const rowsByTable = new Map(splitter.tableData.map((table) => [qualifiedName(table.schema, table.name), table.rows]));
-    const tables = dumped.manifestTables(catalog.tables, rowsByTable);
+    const tables = dumped.manifestTables(catalog.tables, rowsByTable, sizes.tableBytes);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       formatVersion: MANIFEST_VERSION,
@@ -376,7 +386,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         port: options.target.port,
         name: options.target.database,
         user: options.target.user,
-        sizeBytes: server.databaseSizeBytes,
+        sizeBytes: sizes.databaseBytes,
       },
       server: { version: server.version, versionNum: server.versionNum },
       tools: {
@@ -437,14 +447,20 @@ class DumpedTables {
     else if (header.type === 'TABLE DATA') this.withData.add(name);
   }
 
-  manifestTables(catalog: readonly ManifestTable[], rows: ReadonlyMap<string, number>): ManifestTable[] {
+  manifestTables(catalog: readonly CatalogTable[], rows: ReadonlyMap<string, number>, bytes: ReadonlyMap<number, number>): ManifestTable[] {
     const tables: ManifestTable[] = [];
     for (const table of catalog) {
       const name = qualifiedName(table.schema, table.name);
       const defined = this.defined.has(name);
       const hasData = this.withData.has(name);
       if (!defined && !hasData) continue;
-      const entry: ManifestTable = { ...table, rows: table.kind === 'table' && hasData ? (rows.get(name) ?? 0) : null };
+      const entry: ManifestTable = {
+        schema: table.schema,
+        name: table.name,
+        kind: table.kind,
+        rows: table.kind === 'table' && hasData ? (rows.get(name) ?? 0) : null,
+        bytes: bytes.get(table.oid) ?? 0,
+      };
       // A platform table whose rows the set holds, while the platform creates the table itself.
       if (!defined) entry.definition = false;
       if (defined && !hasData && table.kind === 'table') entry.dataLeftOut = true;

@@ -65,6 +65,8 @@ export class RowHasher {
   private b = SEED2;
   private length = 0;
   private readonly pending = new Uint8Array(8);
+  /** Made once: a view per call cost more than hashing a short line. */
+  private readonly pendingView = viewOf(this.pending);
   private pendingCount = 0;
 
   /** Hashes `bytes[start, end)` in one go; `view` is `viewOf(bytes)`. */
@@ -96,7 +98,7 @@ export class RowHasher {
     if (this.pendingCount > 0) {
       while (this.pendingCount < 8 && i < end) this.pending[this.pendingCount++] = bytes[i++];
       if (this.pendingCount < 8) return;
-      this.block(viewOf(this.pending), 0);
+      this.block(this.pendingView, 0);
       this.pendingCount = 0;
     }
     const lastBlock = end - 7;

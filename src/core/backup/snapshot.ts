@@ -1,8 +1,11 @@
 /**
  * The one database session of a backup: it exports a snapshot that pg_dump
  * then dumps from (`--snapshot`), and reads the catalog facts for the
- * manifest inside that same snapshot, so the table list, sizes and the dump
- * all describe the same moment.
+ * manifest inside that same snapshot, so the table list and the dump
+ * describe the same moment. Sizes on disk are read last, while the dump is
+ * split: they are no part of any snapshot, and opening every table for its
+ * size is the dearest read of a big catalog, which nothing waits for but the
+ * manifest.
  */
 import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
@@ -23,7 +26,6 @@ export interface ServerVersion {
 export interface ServerFacts extends ServerVersion {
   currentUser: string;
   isSuperuser: boolean;
-  databaseSizeBytes: number;
   /** The schemas and roles a profile's `auto` looks at (SUPABASE_MARKER_*), those present. */
   shape: DatabaseShape;
   /** The settings pg_dump's session gets as well, which shape how rows come out as text (digest.ts). */
@@ -54,8 +56,14 @@ export interface UnvalidatedCheck {
   comment: string | null;
 }
 
+/** A table of the catalog, as the manifest lists it before its size is read. */
+export interface CatalogTable extends Omit<ManifestTable, 'bytes' | 'definition' | 'dataLeftOut'> {
+  /** For reading its size (readSizes). */
+  oid: number;
+}
+
 export interface CatalogFacts {
-  tables: ManifestTable[];
+  tables: CatalogTable[];
   unvalidatedChecks: UnvalidatedCheck[];
   materializedViews: { schema: string; name: string; populated: boolean }[];
   foreignKeyCycles: ForeignKeyCycle[];
@@ -64,12 +72,20 @@ export interface CatalogFacts {
   platform?: PlatformFacts;
 }
 
+export interface Sizes {
+  databaseBytes: number;
+  /** By the table's oid; a table dropped since the snapshot has none. */
+  tableBytes: ReadonlyMap<number, number>;
+}
+
 export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerVersion;
   readServerFacts(): Promise<ServerFacts>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
+  /** Bytes on disk of the database and of each of `tables` (indexes and TOAST included), by oid. */
+  readSizes(tables: readonly CatalogTable[]): Promise<Sizes>;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -111,6 +127,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       server,
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
+      readSizes: (tables) => readSizes(client, tables),
       close: endOnce(client),
     };
   } catch (error) {
@@ -123,7 +140,6 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
   const facts = await client.query<{
     current_user: string;
     is_superuser: boolean;
-    size: string;
     marker_schemas: string[] | null;
     marker_roles: string[] | null;
     time_zone: string;
@@ -134,7 +150,6 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
             current_setting('TimeZone') AS time_zone, current_setting('bytea_output') AS bytea_output,
             current_setting('lc_monetary') AS lc_monetary,
             COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) AS is_superuser,
-            pg_database_size(current_database())::text AS size,
             ARRAY(SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1) AS marker_schemas,
             ARRAY(SELECT rolname::text FROM pg_roles WHERE rolname = $2 ORDER BY 1) AS marker_roles`,
     [SUPABASE_MARKER_SCHEMAS, SUPABASE_MARKER_ROLE],
@@ -144,16 +159,14 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     ...server,
     currentUser: row.current_user,
     isSuperuser: row.is_superuser,
-    databaseSizeBytes: Number(row.size),
     shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
     outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
   };
 }
 
 async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {
-  const relations = await client.query<{ schema: string; name: string; kind: string; bytes: string; populated: boolean }>(
-    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-            pg_total_relation_size(c.oid)::text AS bytes, c.relispopulated AS populated
+  const relations = await client.query<{ oid: number; schema: string; name: string; kind: string; populated: boolean }>(
+    `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relispopulated AS populated
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f', 'm') AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}
       ORDER BY 1, 2`,
@@ -182,7 +195,7 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
               WHERE c.relkind = 'S' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER})::text AS sequences`,
   );
 
-  const tables: ManifestTable[] = [];
+  const tables: CatalogTable[] = [];
   const materializedViews: CatalogFacts['materializedViews'] = [];
   for (const relation of relations.rows) {
     if (relation.kind === 'm') {
@@ -190,11 +203,11 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
       continue;
     }
     tables.push({
+      oid: relation.oid,
       schema: relation.schema,
       name: relation.name,
       kind: relation.kind === 'p' ? 'partitioned table' : relation.kind === 'f' ? 'foreign table' : 'table',
       rows: relation.kind === 'r' ? 0 : null,
-      bytes: Number(relation.bytes),
     });
   }
   const cycles = findForeignKeyCycles(
@@ -214,6 +227,20 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
     largeObjects: Number(countsRow.large_objects),
     sequences: Number(countsRow.sequences),
   };
+}
+
+/**
+ * One query for every table: pg_total_relation_size opens each table, its
+ * indexes and its TOAST table (thousands of them in a big catalog), and
+ * pg_database_size reads the size of every file of the database.
+ */
+async function readSizes(client: pg.Client, tables: readonly CatalogTable[]): Promise<Sizes> {
+  const database = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes');
+  const sizes = await client.query<{ oid: number; bytes: string | null }>('SELECT t.oid, pg_total_relation_size(t.oid)::text AS bytes FROM unnest($1::oid[]) AS t(oid)', [
+    tables.map((table) => table.oid),
+  ]);
+  // A table dropped since the snapshot has no size left (null): 0.
+  return { databaseBytes: Number(database.rows[0].bytes), tableBytes: new Map(sizes.rows.map((row) => [Number(row.oid), Number(row.bytes)])) };
 }
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */

@@ -14,8 +14,13 @@ import { temporaryPathFor } from './atomicFile';
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** Ask the kernel to write out what pg_dump wrote every so often, so the final flush is short. */
 const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
-/** How long to wait for more bytes when the reader has caught up with pg_dump. */
-const CATCH_UP_PAUSE_MS = 2;
+/**
+ * How long to wait for more bytes when the reader has caught up with pg_dump:
+ * the least at first, doubled while reads stay short, back to the least after
+ * a long one. A dump of thousands of small tables trickles out of pg_dump for
+ * seconds, and reading it every 2 ms cost more than splitting it.
+ */
+const CATCH_UP_PAUSE_MS = { least: 2, most: 16 };
 
 export class FollowedFile {
   readonly name: string;
@@ -58,16 +63,18 @@ export class FollowedFile {
     const released: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
     let turn = 0;
     let caughtUp = false;
+    let pause = CATCH_UP_PAUSE_MS.least;
     for (;;) {
       // Reading just behind pg_dump would take its bytes a few kilobytes at a
       // time: every read, hash update and write has its own cost and wakes a
       // thread. After a short read, wait for a larger piece to build up.
-      if (caughtUp && !writerDone()) await sleep(CATCH_UP_PAUSE_MS);
+      if (caughtUp && !writerDone()) await sleep(pause);
       const doneBeforeRead = writerDone();
       await released[turn];
       const buffer = buffers[turn];
       const { bytesRead } = await reader.read(buffer, 0, buffer.length, this.bytes);
       caughtUp = bytesRead < buffer.length / 2;
+      pause = caughtUp ? Math.min(pause * 2, CATCH_UP_PAUSE_MS.most) : CATCH_UP_PAUSE_MS.least;
       if (bytesRead === 0) {
         if (doneBeforeRead) {
           await Promise.all(released);

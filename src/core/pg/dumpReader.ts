@@ -414,7 +414,7 @@ export class DumpReader {
       return;
     }
     this.flushHeldDashLines();
-    if (atTopLevel && line.length > 5 && line.toString('latin1', 0, 5) === 'COPY ') {
+    if (atTopLevel && startsWithCopy(line)) {
       this.startCopy(line);
       this.route(line, this.partFor(this.section));
       return;
@@ -671,8 +671,13 @@ function isDashLine(line: Buffer): boolean {
   return (line.length === 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === NEWLINE) || (line.length === 2 && line[0] === 0x2d && line[1] === 0x2d);
 }
 
+/** `COPY ` and more: compared byte by byte, as every line of the dump goes through here. */
+function startsWithCopy(line: Buffer): boolean {
+  return line.length > 5 && line[0] === 0x43 && line[1] === 0x4f && line[2] === 0x50 && line[3] === 0x59 && line[4] === 0x20;
+}
+
 function isSessionSetting(line: Buffer): boolean {
-  if (line.length < 5 || line.toString('latin1', 0, 4) !== 'SET ') return false;
+  if (line.length < 5 || line[0] !== 0x53 || line[1] !== 0x45 || line[2] !== 0x54 || line[3] !== 0x20) return false;
   const text = line.toString('utf8');
   return /^SET [^;']*(?:'[^']*'[^;']*)*;\s*$/.test(text);
 }

@@ -1,0 +1,80 @@
+/**
+ * A big catalog: 5,000 small tables, each with a primary key (so an index and
+ * a TOAST table beside it) and three rows. Here the dump is small and the work
+ * is per object: pg_dump's own catalog queries and one COPY per table, and the
+ * CLI's catalog reading (sizes of every table), splitting of 15,000 entries and
+ * manifest of 5,000 tables. backup ÷ pg_dump says whether that costs more than
+ * pg_dump's own catalog work; the CLI's peak memory is measured as well.
+ */
+import { assertCliRanOurPgDump, backupCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
+import { maxPeakRss, peakRssPerRound } from './peakRss';
+import { formatMegabytes, formatRatio, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
+import type { BenchContext, BenchSection, SectionResult } from './section';
+
+const DATABASE = 'pulse_bench_catalog';
+export const CATALOG_TABLES = 5000;
+/** Tables created per transaction: one transaction for all would need more locks than a default server has. */
+const TABLES_PER_TRANSACTION = 250;
+const ROWS_PER_TABLE = 3;
+const RATIO_GOAL = 1.2;
+const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
+
+export const catalogSection: BenchSection = {
+  name: 'catalog',
+  async run(context: BenchContext): Promise<SectionResult> {
+    await loadManyTables(context);
+    const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
+    const measured = await measureRounds(context.log, context.rounds, {
+      'pg_dump -f': plainDumpCommand(context, DATABASE, observed),
+      'pulse-backup backup': backupCommand(context, DATABASE, observed),
+    });
+    assertCliRanOurPgDump(context, observed);
+    const plain = measured['pg_dump -f'];
+    const backup = measured['pulse-backup backup'];
+    const ratio = backup.medianSeconds / plain.medianSeconds;
+    const peakRssBytes = maxPeakRss(backup);
+    return {
+      title: `Big catalog: ${CATALOG_TABLES.toLocaleString('en')} tables of ${ROWS_PER_TABLE} rows, ${context.rounds} rounds, medians`,
+      lines: [
+        timeLine('pg_dump -f FILE', plain),
+        timeLine('pulse-backup backup', backup),
+        { label: 'backup ÷ pg_dump', value: formatRatio(ratio), goal: { text: `≤ ${RATIO_GOAL}`, met: ratio <= RATIO_GOAL } },
+        {
+          label: 'peak RSS',
+          value: formatMegabytes(peakRssBytes),
+          goal: { text: `< ${formatMegabytes(PEAK_RSS_GOAL_BYTES)}`, met: peakRssBytes === undefined ? undefined : peakRssBytes < PEAK_RSS_GOAL_BYTES },
+        },
+      ],
+      notes: noiseNotes(measured),
+      data: {
+        goals: { backupRatioAtMost: RATIO_GOAL, peakRssBytesBelow: PEAK_RSS_GOAL_BYTES },
+        tables: CATALOG_TABLES,
+        rowsPerTable: ROWS_PER_TABLE,
+        plainDumpBytes: observed.plainDumpBytes ?? null,
+        pgDump: measurementSummary(plain),
+        backup: measurementSummary(backup),
+        backupRatio: ratio,
+        peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(backup) },
+      },
+    };
+  },
+};
+
+async function loadManyTables(context: BenchContext): Promise<void> {
+  context.log(`creating ${CATALOG_TABLES} tables in ${DATABASE}…`);
+  await context.server.createDatabase(DATABASE);
+  for (let first = 1; first <= CATALOG_TABLES; first += TABLES_PER_TRANSACTION) {
+    const last = Math.min(first + TABLES_PER_TRANSACTION - 1, CATALOG_TABLES);
+    await context.server.query(
+      DATABASE,
+      `DO $$BEGIN
+         FOR i IN ${first}..${last} LOOP
+           EXECUTE format('CREATE TABLE public.%I (id integer PRIMARY KEY, label text NOT NULL, made timestamptz NOT NULL DEFAULT now())', 'table_' || lpad(i::text, 4, '0'));
+           EXECUTE format('INSERT INTO public.%I (id, label) SELECT g, ''row '' || g FROM generate_series(1, ${ROWS_PER_TABLE}) g', 'table_' || lpad(i::text, 4, '0'));
+         END LOOP;
+       END$$`,
+    );
+  }
+  // Statistics and visibility maps as a database in use has them.
+  await context.server.query(DATABASE, 'VACUUM ANALYZE');
+}
