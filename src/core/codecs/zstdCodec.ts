@@ -69,7 +69,7 @@ function damaged(fileName: string, stderr: string, exit: ToolExit): PulseError {
 
 function compressFailed(stderr: string, exit: ToolExit): PulseError {
   return new PulseError('internal', `zstd could not compress the file: ${lastWords(stderr) || exitWords(exit)}`, {
-    hint: 'check that the zstd command works (zstd --version) and run again',
+    hint: 'check that the zstd command works and run again',
   });
 }
 
