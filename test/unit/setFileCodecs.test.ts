@@ -197,6 +197,20 @@ describe("a set's files through the zstd command", () => {
     assert.doesNotMatch(cut.message, /\n/);
   });
 
+  it('without zstd on PATH, unlocking a .zst or a .zst.age file says which file needs it, before anything is read', async () => {
+    const both = await writeZstd('shop_data_backup_20250901_120003.sql.zst.age', ['zst', 'age'], { compression: { method: 'zstd' }, ...encoding });
+    const path = process.env.PATH;
+    process.env.PATH = folder;
+    try {
+      const refused = (await unlockSetFiles([both.path], keys).catch((error: unknown) => error)) as PulseError;
+      assert.equal(refused.code, 'tools-not-found');
+      assert.equal(refused.message, 'shop_data_backup_20250901_120003.sql.zst.age is compressed with zstd, which is not installed');
+    } finally {
+      process.env.PATH = path;
+    }
+    await unlockSetFiles([both.path], keys);
+  });
+
   it('a reader that stops early ends the zstd child', async () => {
     // Far more SQL than the pipes between here and zstd hold: a zstd left running would wait on its stdout for ever.
     const written = await writeZstd('shop_complete_backup_20250901_120002.sql.zst', ['zst'], { compression: { method: 'zstd' } }, DUMP.repeat(40));
