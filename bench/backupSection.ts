@@ -8,6 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { COMPRESSIONS, type Compression } from '../src/core/codecs/codecs';
 import { listSets } from '../src/core/sets/listing';
 import { CLI_PATH, REPO_ROOT } from '../test/support/cli';
 import { measureAlternating, timedCommand, timedCommandWith, type Measurement, type TimedCommand } from './alternating';
@@ -25,20 +26,23 @@ const WITHOUT_DIGESTS = 'pulse-backup backup, no digests';
 /** The same backup encrypted with a passphrase (age, work factor 18: three scrypts), in the same rounds: what encryption costs. */
 const ENCRYPTED = 'pulse-backup backup --encrypt';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
-/** The same backup compressed (gzip at the codec's default level), in the same rounds: what compression costs and saves. */
+/** The same backup compressed (gzip, and zstd, each at the codec's default level), in the same rounds: what compression costs and saves. */
 const COMPRESSED = 'pulse-backup backup --compress gzip';
+const COMPRESSED_ZSTD = 'pulse-backup backup --compress zstd';
 const COMPRESSED_RATIO_GOAL = 1.5;
+const COMPRESSED_COMMANDS: Record<Compression, string> = { gzip: COMPRESSED, zstd: COMPRESSED_ZSTD };
 /**
- * Other gzip levels to measure beside the default, in the same rounds
- * (BENCH_GZIP_LEVELS=1,3,6): how the level was chosen.
+ * Other levels to measure beside each default, in the same rounds
+ * (BENCH_GZIP_LEVELS=1,3,6, BENCH_ZSTD_LEVELS=1,3): how the levels were chosen.
  */
-function extraGzipLevels(): number[] {
-  return (process.env.BENCH_GZIP_LEVELS ?? '')
+function extraLevels(method: Compression): number[] {
+  const [text, highest] = method === 'gzip' ? [process.env.BENCH_GZIP_LEVELS, 9] : [process.env.BENCH_ZSTD_LEVELS, 19];
+  return (text ?? '')
     .split(',')
-    .map((text) => Number(text.trim()))
-    .filter((level) => Number.isInteger(level) && level >= 1 && level <= 9);
+    .map((level) => Number(level.trim()))
+    .filter((level) => Number.isInteger(level) && level >= 1 && level <= highest);
 }
-const atLevel = (level: number) => `${COMPRESSED}, level ${level}`;
+const atLevel = (method: Compression, level: number) => `${COMPRESSED_COMMANDS[method]}, level ${level}`;
 const PREFIX = 'bench';
 const OLD_SCRIPT_DUMPS: readonly (readonly [file: string, only: readonly string[]])[] = [
   ['schema.sql', ['--schema-only']],
@@ -61,8 +65,12 @@ export const backupSection: BenchSection = {
         'pulse-backup backup': backupCommand(context, database.name, observed),
         [WITHOUT_DIGESTS]: backupCommand(context, database.name, observed, { digests: false }),
         [ENCRYPTED]: backupCommand(context, database.name, observed, { encrypt: true }),
-        [COMPRESSED]: backupCommand(context, database.name, observed, { compress: true }),
-        ...Object.fromEntries(extraGzipLevels().map((level) => [atLevel(level), backupCommand(context, database.name, observed, { compress: true, gzipLevel: level })])),
+        ...Object.fromEntries(
+          COMPRESSIONS.flatMap((method): [string, TimedCommand][] => [
+            [COMPRESSED_COMMANDS[method], backupCommand(context, database.name, observed, { compress: method })],
+            ...extraLevels(method).map((level): [string, TimedCommand] => [atLevel(method, level), backupCommand(context, database.name, observed, { compress: method, level })]),
+          ]),
+        ),
         'old script (3× pg_dump)': oldScriptCommand(context, database.name),
       },
       { rounds: context.rounds, warmUpRounds: 1, onSample },
@@ -146,7 +154,10 @@ export const backupSection: BenchSection = {
             met: compressedRatio <= COMPRESSED_RATIO_GOAL && (compressedPeakRssBytes ?? 0) < PEAK_RSS_GOAL_BYTES,
           },
         },
-        ...extraGzipLevels().map((level) => compressionLine(`  gzip level ${level}`, atLevel(level))),
+        ...extraLevels('gzip').map((level) => compressionLine(`  gzip level ${level}`, atLevel('gzip', level))),
+        timeLine('backup --compress zstd', full[COMPRESSED_ZSTD]),
+        compressionLine('--compress zstd ÷ pg_dump', COMPRESSED_ZSTD),
+        ...extraLevels('zstd').map((level) => compressionLine(`  zstd level ${level}`, atLevel('zstd', level))),
         {
           label: 'peak RSS',
           value: `${formatMegabytes(peakRssBytes)} (scale ${SMALL_SCALE}: ${formatMegabytes(smallPeakRssBytes)})`,
@@ -179,10 +190,23 @@ export const backupSection: BenchSection = {
         compressedPeakRssBytes: compressedPeakRssBytes ?? null,
         compressedSizeRatio: sizeRatio(COMPRESSED) ?? null,
         setBytes: observed.setBytes ?? {},
-        gzipLevels: Object.fromEntries(
-          extraGzipLevels().map((level) => [
-            level,
-            { backup: measurementSummary(full[atLevel(level)]), ratio: full[atLevel(level)].medianSeconds / plain.medianSeconds, sizeRatio: sizeRatio(atLevel(level)) ?? null },
+        backupZstd: measurementSummary(full[COMPRESSED_ZSTD]),
+        zstdRatio: full[COMPRESSED_ZSTD].medianSeconds / plain.medianSeconds,
+        zstdPeakRssBytes: maxPeakRss(full[COMPRESSED_ZSTD]) ?? null,
+        zstdSizeRatio: sizeRatio(COMPRESSED_ZSTD) ?? null,
+        ...Object.fromEntries(
+          COMPRESSIONS.map((method) => [
+            `${method}Levels`,
+            Object.fromEntries(
+              extraLevels(method).map((level) => [
+                level,
+                {
+                  backup: measurementSummary(full[atLevel(method, level)]),
+                  ratio: full[atLevel(method, level)].medianSeconds / plain.medianSeconds,
+                  sizeRatio: sizeRatio(atLevel(method, level)) ?? null,
+                },
+              ]),
+            ),
           ]),
         ),
         plainDumpBytes: observed.plainDumpBytes ?? null,
@@ -250,12 +274,12 @@ export function backupCommand(
   context: BenchContext,
   database: string,
   observed: ObservedRuns,
-  options: { digests?: boolean; encrypt?: boolean; compress?: boolean; gzipLevel?: number } = {},
+  options: { digests?: boolean; encrypt?: boolean; compress?: Compression; level?: number } = {},
 ): TimedCommand {
   const label = options.compress
-    ? options.gzipLevel === undefined
-      ? COMPRESSED
-      : atLevel(options.gzipLevel)
+    ? options.level === undefined
+      ? COMPRESSED_COMMANDS[options.compress]
+      : atLevel(options.compress, options.level)
     : options.encrypt || options.digests === false
       ? undefined
       : 'pulse-backup backup';
@@ -265,7 +289,7 @@ export function backupCommand(
     ...connection.env,
     ...(options.digests === false ? { PULSE_BACKUP_DIGESTS: 'off' } : {}),
     ...(options.encrypt ? { PULSE_BACKUP_PASSPHRASE: 'bench passphrase' } : {}),
-    ...(options.gzipLevel !== undefined ? { PULSE_BACKUP_GZIP_LEVEL: String(options.gzipLevel) } : {}),
+    ...(options.compress && options.level !== undefined ? { [options.compress === 'gzip' ? 'PULSE_BACKUP_GZIP_LEVEL' : 'PULSE_BACKUP_ZSTD_LEVEL']: String(options.level) } : {}),
   };
   return timedCommandWith({
     prepare: async () => {
@@ -284,7 +308,7 @@ export function backupCommand(
         '--prefix',
         PREFIX,
         ...(options.encrypt ? ['--encrypt'] : []),
-        ...(options.compress ? ['--compress', 'gzip'] : []),
+        ...(options.compress ? ['--compress', options.compress] : []),
       ];
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
       assertSucceeded('pulse-backup backup', result);

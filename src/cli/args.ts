@@ -125,7 +125,7 @@ export const FLAGS = {
     type: 'string',
     value: OPTIONS.compress.value,
     choices: COMPRESSIONS,
-    help: "backup: write the set's files compressed with gzip (….sql.gz; with --encrypt compressed, then encrypted: ….sql.gz.age): they restore by hand with gunzip -c FILE | psql (default: plain SQL)",
+    help: "backup: write the set's files compressed with gzip (….sql.gz) or zstd (….sql.zst; needs the zstd command installed); with --encrypt compressed, then encrypted (….sql.gz.age): they restore by hand with gunzip -c FILE | psql or zstd -dc FILE | psql (default: plain SQL)",
   },
   encrypt: {
     type: 'boolean',

@@ -61,7 +61,7 @@ export const FILE_TYPE_WORDS: Readonly<Record<BackupFileType, string>> = {
 };
 
 /** How a dump file is stored, after its size: "313 KB · gzip · encrypted" (its name's extensions, in words). */
-const CODEC_WORDS: Record<FileCodec, string> = { gz: 'gzip', age: 'encrypted' };
+const CODEC_WORDS: Record<FileCodec, string> = { gz: 'gzip', zst: 'zstd', age: 'encrypted' };
 
 const FILE_TYPE_ICONS: Readonly<Record<BackupFileType, IconModel>> = {
   complete: { id: 'database' },

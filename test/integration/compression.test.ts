@@ -7,7 +7,6 @@
  * file failing verify, and compressed then encrypted (`….sql.gz.age`).
  */
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,17 +17,8 @@ import type { ProofRecord } from '../../src/core/prove/record';
 import type { BackupReport } from '../../src/core/report/types';
 import { assertOneLineError, runCli, type CliOptions } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
-import { backupSet, copySetFiles, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, copySetFiles, failedChecks, fileSha256, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { loadSample, sampleCases } from '../samples';
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function failedChecks(stdout: string): Map<string, string> {
-  const checks = (JSON.parse(stdout) as VerificationReport).groups.flatMap((group) => group.checks);
-  return new Map(checks.filter((check) => check.status !== 'pass').map((check) => [check.id, check.detail]));
-}
 
 describe('compressed sets (gzip)', function () {
   const server = useServer();
@@ -63,7 +53,7 @@ describe('compressed sets (gzip)', function () {
       const path = join(folder, file.name);
       const bytes = readFileSync(path);
       assert.equal(file.bytes, bytes.length, `${file.name}: the size as stored`);
-      assert.equal(file.sha256, sha256(path), `${file.name}: the sha256 as stored`);
+      assert.equal(file.sha256, fileSha256(path), `${file.name}: the sha256 as stored`);
       const sql = gunzipSync(bytes);
       assert.match(sql.toString('utf8', 0, 200), /-- PostgreSQL database dump/, file.name);
       const plainFile = plain.files.find((candidate) => candidate.type === file.type)!;
@@ -229,7 +219,7 @@ describe('compressed sets (gzip)', function () {
         assert.match(file.name, /\.sql\.gz\.age$/);
         const bytes = readFileSync(join(encryptedFolder, file.name));
         assert.equal(bytes.toString('latin1', 0, 22), 'age-encryption.org/v1\n', file.name);
-        assert.equal(file.sha256, sha256(join(encryptedFolder, file.name)));
+        assert.equal(file.sha256, fileSha256(join(encryptedFolder, file.name)));
       }
       await server.createDatabase('gz_age_complete');
       const result = await runCli(

@@ -8,10 +8,12 @@
  * register that block's `before`/`after` hooks, in the order called.
  */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueryResultRow } from 'pg';
+import type { VerificationReport } from '../../src/core/verify/results';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { factorySample } from '../samples';
@@ -105,6 +107,17 @@ export async function backupSet(server: TestServer, database: string, folder: st
   const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', prefix, '--json', ...extra], options);
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout) as Manifest;
+}
+
+/** The sha256 of a file as it is on disk, as a manifest records it. */
+export function fileSha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** The checks of `verify --json` that did not pass, by id, with their detail. */
+export function failedChecks(stdout: string): Map<string, string> {
+  const checks = (JSON.parse(stdout) as VerificationReport).groups.flatMap((group) => group.checks);
+  return new Map(checks.filter((check) => check.status !== 'pass').map((check) => [check.id, check.detail]));
 }
 
 /** Copies a set's dump files and manifest into another folder: a set to damage without touching the suite's. */

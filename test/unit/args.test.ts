@@ -153,7 +153,7 @@ describe('command line', () => {
 
   it('refuses an unknown profile and an empty pattern', () => {
     assert.match(usageErrorOf(['backup', '--profile', 'firebase']).message, /--profile must be one of auto, supabase, plain/);
-    assert.equal(usageErrorOf(['backup', '--compress', 'bzip2']).message, '--compress must be one of gzip');
+    assert.equal(usageErrorOf(['backup', '--compress', 'bzip2']).message, '--compress must be one of gzip, zstd');
     assert.match(usageErrorOf(['backup', '--schema', 'public', '--schema', '']).message, /--schema needs a value/);
   });
 

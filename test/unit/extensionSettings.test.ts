@@ -41,6 +41,7 @@ describe('extension settings', () => {
     assert.equal(readFolderSettings({ profile: 'firebase' }, context).profile, 'auto', 'an unknown value falls back to auto');
     assert.equal(settings.compress, undefined, 'plain SQL by default');
     assert.equal(readFolderSettings({ compress: 'gzip' }, context).compress, 'gzip');
+    assert.equal(readFolderSettings({ compress: 'zstd' }, context).compress, 'zstd');
     assert.equal(readFolderSettings({ compress: 'none' }, context).compress, undefined);
   });
 

@@ -120,9 +120,20 @@ describe('backup-set naming', () => {
       assert.deepEqual(codecsOfFileName('my_app_complete_backup_20251231_235959.sql.gz'), ['gz']);
       assert.deepEqual(codecsOfFileName('my_app_complete_backup_20251231_235959.sql.gz.age'), ['gz', 'age']);
       // Encrypted bytes do not compress, and one compression is enough: no backup writes these.
-      for (const name of ['my_app_data_backup_20251231_235959.sql.age.gz', 'my_app_data_backup_20251231_235959.sql.zst', 'my_app_data_backup_20251231_235959.sql.gz.gz']) {
+      for (const name of [
+        'my_app_data_backup_20251231_235959.sql.age.gz',
+        'my_app_data_backup_20251231_235959.sql.age.zst',
+        'my_app_data_backup_20251231_235959.sql.gz.zst',
+        'my_app_data_backup_20251231_235959.sql.gz.gz',
+      ]) {
         assert.equal(parseBackupFileName(name), undefined, name);
       }
+    });
+
+    it('names zstd-compressed dumps ….sql.zst, compressed then encrypted ….sql.zst.age', () => {
+      assert.equal(fileNameFor('my_app', 'schema', '20251231_235959', ['zst']), 'my_app_schema_backup_20251231_235959.sql.zst');
+      assert.deepEqual(codecsOfFileName('my_app_complete_backup_20251231_235959.sql.zst'), ['zst']);
+      assert.deepEqual(parseBackupFileName('my_app_data_backup_20251231_235959.sql.zst.age')?.codecs, ['zst', 'age']);
     });
 
     it('keeps underscores and the words schema/data inside a prefix', () => {
@@ -138,7 +149,7 @@ describe('backup-set naming', () => {
         'factory_pulse_schema_backup_20250901_173948.sql.bz2',
         'factory_pulse_schema_backup_20250901_173948.sql.gz.gz',
         'factory_pulse_schema_backup_20250901_173948.sql.age.gz',
-        'factory_pulse_schema_backup_20250901_173948.sql.zst',
+        'factory_pulse_schema_backup_20250901_173948.sql.zst.zst',
         'factory_pulse_schema_backup_20250901_173948.SQL',
         '.factory_pulse_schema_backup_20250901_173948.sql',
         '.factory_pulse_schema_backup_20250901_173948.sql.tmp',

@@ -3,9 +3,11 @@
  * hashed as stored, read back as the SQL it holds with the stored bytes seen
  * on the way, a key proved from the header alone, the scanner that verify
  * uses on an encrypted file with and without its key, and the report's
- * words and psql commands for an encrypted set.
+ * words and psql commands for an encrypted set; the same through the real
+ * zstd command (written, read back, damaged, stopped early).
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +56,21 @@ const DUMP = [
   '',
 ].join('\n');
 
+/** Writes SQL through a set file writer in pieces, as the splitter hands them over, reusing one buffer between flushes; then commits it. */
+async function writeInPieces(writer: Awaited<ReturnType<typeof createSetFileWriter>>, sql: string, pieceBytes: number): Promise<void> {
+  const buffer = Buffer.alloc(pieceBytes);
+  const dump = Buffer.from(sql);
+  for (let start = 0; start < dump.length; start += pieceBytes) {
+    const piece = dump.subarray(start, start + pieceBytes);
+    piece.copy(buffer);
+    writer.write([buffer.subarray(0, piece.length)]);
+    await writer.flush();
+    buffer.fill(0);
+  }
+  await writer.finish();
+  await writer.commit();
+}
+
 async function readAll(path: string, options: Parameters<typeof readSetFile>[1] = {}): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of readSetFile(path, options)) parts.push(chunk);
@@ -67,18 +84,7 @@ describe("a set's files through their codecs", () => {
     folder = mkdtempSync(join(tmpdir(), 'pulse-codecs-'));
     path = join(folder, 'shop_complete_backup_20250901_120000.sql.age');
     const writer = await createSetFileWriter(path, ['age'], encoding);
-    // In pieces, as the splitter hands them over, reusing one buffer between flushes.
-    const buffer = Buffer.alloc(1000);
-    const dump = Buffer.from(DUMP);
-    for (let start = 0; start < dump.length; start += 1000) {
-      const piece = dump.subarray(start, start + 1000);
-      piece.copy(buffer);
-      writer.write([buffer.subarray(0, piece.length)]);
-      await writer.flush();
-      buffer.fill(0);
-    }
-    await writer.finish();
-    await writer.commit();
+    await writeInPieces(writer, DUMP, 1000);
     assert.equal(writer.bytes, readFileSync(path).length);
     assert.equal(writer.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
   });
@@ -150,6 +156,77 @@ describe("a set's files through their codecs", () => {
   });
 });
 
+describe("a set's files through the zstd command", () => {
+  let folder: string;
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'pulse-zstd-'));
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  async function writeZstd(name: string, codecs: ('zst' | 'age')[], setEncoding: SetEncoding, sql = DUMP): Promise<{ path: string; sha256: string; bytes: number }> {
+    const path = join(folder, name);
+    const writer = await createSetFileWriter(path, codecs, setEncoding);
+    await writeInPieces(writer, sql, 4096);
+    return { path, sha256: writer.sha256, bytes: writer.bytes };
+  }
+
+  it('writes a zstd frame hashed as stored, and reads it back as the SQL it holds, alone and under age', async () => {
+    const zstd = { compression: { method: 'zstd' as const } };
+    const written = await writeZstd('shop_complete_backup_20250901_120000.sql.zst', ['zst'], zstd);
+    const stored = readFileSync(written.path);
+    assert.equal(stored.subarray(0, 4).toString('hex'), '28b52ffd', "zstd's magic number");
+    assert.ok(stored.length < DUMP.length / 2, `${stored.length} bytes`);
+    assert.equal(written.sha256, createHash('sha256').update(stored).digest('hex'));
+    assert.equal((await readAll(written.path)).toString(), DUMP);
+    const both = await writeZstd('shop_complete_backup_20250901_120001.sql.zst.age', ['zst', 'age'], { ...zstd, ...encoding });
+    assert.equal(readFileSync(both.path).toString('latin1', 0, 22), 'age-encryption.org/v1\n');
+    assert.equal((await readAll(both.path, { keys })).toString(), DUMP);
+  });
+
+  it('a file that is not zstd, or is cut short, is stored-file-damaged in one line', async () => {
+    const notZstd = join(folder, 'shop_data_backup_20250901_120000.sql.zst');
+    writeFileSync(notZstd, 'plain words, not a zstd frame');
+    const invalid = (await readAll(notZstd).catch((error: unknown) => error)) as PulseError;
+    assert.equal(invalid.code, 'stored-file-damaged');
+    assert.match(invalid.message, /^shop_data_backup_20250901_120000\.sql\.zst is damaged or cut short: its zstd stream is not valid \(/);
+    const written = await writeZstd('shop_schema_backup_20250901_120000.sql.zst', ['zst'], { compression: { method: 'zstd' } });
+    writeFileSync(written.path, readFileSync(written.path).subarray(0, Math.floor(written.bytes / 2)));
+    const cut = (await readAll(written.path).catch((error: unknown) => error)) as PulseError;
+    assert.equal(cut.code, 'stored-file-damaged');
+    assert.equal(cut.message, 'shop_schema_backup_20250901_120000.sql.zst is damaged or cut short: it ends in the middle of its zstd stream');
+    assert.doesNotMatch(cut.message, /\n/);
+  });
+
+  it('without zstd on PATH, unlocking a .zst or a .zst.age file says which file needs it, before anything is read', async () => {
+    const both = await writeZstd('shop_data_backup_20250901_120003.sql.zst.age', ['zst', 'age'], { compression: { method: 'zstd' }, ...encoding });
+    const path = process.env.PATH;
+    process.env.PATH = folder;
+    try {
+      const refused = (await unlockSetFiles([both.path], keys).catch((error: unknown) => error)) as PulseError;
+      assert.equal(refused.code, 'tools-not-found');
+      assert.equal(refused.message, 'shop_data_backup_20250901_120003.sql.zst.age is compressed with zstd, which is not installed');
+    } finally {
+      process.env.PATH = path;
+    }
+    await unlockSetFiles([both.path], keys);
+  });
+
+  it('a reader that stops early ends the zstd child', async () => {
+    // Far more SQL than the pipes between here and zstd hold: a zstd left running would wait on its stdout for ever.
+    const written = await writeZstd('shop_complete_backup_20250901_120002.sql.zst', ['zst'], { compression: { method: 'zstd' } }, DUMP.repeat(40));
+    for await (const chunk of readSetFile(written.path)) {
+      assert.ok(chunk.length > 0);
+      break;
+    }
+    const decompressing = () =>
+      spawnSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((line) => /zstd -d/.test(line));
+    for (let waited = 0; decompressing().length > 0 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(decompressing(), []);
+  });
+});
+
 describe('the report of an encrypted set', () => {
   it('restores by hand through age -d, sending COMMIT only when every file decrypted', () => {
     const [schema, data, complete] = ['schema', 'data', 'complete'].map((type) => `/b/shop_${type}_backup_20250901_120000.sql`);
@@ -181,6 +258,25 @@ describe('the report of an encrypted set', () => {
         .map((part) => (typeof part === 'string' ? part : part.code))
         .join(''),
       /^The files are compressed with gzip: gunzip -c decompresses each/,
+    );
+  });
+
+  it('restores a zstd set by hand through zstd -dc, after age -d when it is encrypted too', () => {
+    const [schema, data] = ['schema', 'data'].map((type) => `/b/shop_${type}_backup_20250901_120000.sql`);
+    assert.equal(
+      psqlLoadCommand([`${schema}.zst`, `${data}.zst`], undefined),
+      `{ echo 'BEGIN;'; zstd -dc ${schema}.zst && zstd -dc ${data}.zst && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.equal(
+      psqlLoadCommand([`${data}.zst.age`], { format: 'age', method: 'passphrase' }),
+      `{ echo 'BEGIN;'; age -d ${data}.zst.age | zstd -dc && echo 'COMMIT;'; } | psql -X -v ON_ERROR_STOP=1 -d "$DATABASE"`,
+    );
+    assert.match(
+      compressionNotes([`${data}.zst.age`])
+        .flat()
+        .map((part) => (typeof part === 'string' ? part : part.code))
+        .join(''),
+      /^The files are compressed with zstd: zstd -dc decompresses each/,
     );
   });
 

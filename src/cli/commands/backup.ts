@@ -1,5 +1,6 @@
 import { runBackup, type BackupOptions, type BackupResult } from '../../core/backup/backup';
 import type { ConnectionTarget } from '../../core/connection/target';
+import type { Compression } from '../../core/codecs/codecs';
 import { cliError } from '../../core/commandLineWords';
 import { pruneAfterBackup } from '../../core/retention/retention';
 import { verifySet } from '../../core/verify/verify';
@@ -87,7 +88,7 @@ export function backupOptions(target: ConnectionTarget, flags: Flags, context: C
     profile: flags.profile ?? 'auto',
     filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
     ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
-    ...(flags.compress ? { encoding: { compression: { method: flags.compress, ...gzipLevelForBench(context.env) } } } : {}),
+    ...(flags.compress ? { encoding: { compression: { method: flags.compress, ...levelForBench(flags.compress, context.env) } } } : {}),
     // Only to price the digests (npm run bench): a set without them is proved against its complete file.
     ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
     signal: context.signal,
@@ -95,9 +96,10 @@ export function backupOptions(target: ConnectionTarget, flags: Flags, context: C
 }
 
 /** Only to choose the level by measurement (npm run bench): the codec's own default otherwise. */
-function gzipLevelForBench(env: NodeJS.ProcessEnv): { level?: number } {
-  const level = Number(env.PULSE_BACKUP_GZIP_LEVEL);
-  return Number.isInteger(level) && level >= 1 && level <= 9 ? { level } : {};
+function levelForBench(method: Compression, env: NodeJS.ProcessEnv): { level?: number } {
+  const [text, highest] = method === 'gzip' ? [env.PULSE_BACKUP_GZIP_LEVEL, 9] : [env.PULSE_BACKUP_ZSTD_LEVEL, 19];
+  const level = Number(text);
+  return Number.isInteger(level) && level >= 1 && level <= highest ? { level } : {};
 }
 
 /**

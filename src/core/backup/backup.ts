@@ -16,7 +16,7 @@ import { childProcessEnv } from '../connection/session';
 import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { FollowedFile } from '../files/followedFile';
 import { HashedFileWriter } from '../files/hashedFileWriter';
-import { codecsFor, type SetEncoding } from '../codecs/codecs';
+import { checkCodecsReady, codecsFor, type SetEncoding } from '../codecs/codecs';
 import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWriter';
 import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
@@ -71,7 +71,7 @@ export interface BackupOptions {
   container?: ContainerTools;
   /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
   digests?: boolean;
-  /** How the files are stored: compressed (`….sql.gz`), encrypted (`….sql.age`), both (`….sql.gz.age`), or plain SQL. */
+  /** How the files are stored: compressed (`….sql.gz`, `….sql.zst`), encrypted (`….sql.age`), both (`….sql.gz.age`), or plain SQL. */
   encoding?: SetEncoding;
 }
 
@@ -114,6 +114,8 @@ const FILE_ORDER: readonly BackupFileType[] = ['schema', 'data', 'complete'];
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
   throwIfCancelled(options.signal);
+  // A compression whose command is not installed (zstd) fails before the folder is locked or anything written.
+  await checkCodecsReady(options.encoding);
   const folderExists = await checkFolder(options.folder);
   let session: SnapshotSession | undefined;
   let lock: FolderLock | undefined;

@@ -1,7 +1,7 @@
 /**
  * The codecs a dump file can be stored through, each one extension after
  * `.sql` (sets/naming.ts): a decoder from the stored bytes to the plain SQL
- * and an encoder back, as Node Transforms. Each is loaded on first use: a
+ * and an encoder back, as Node streams. Each is loaded on first use: a
  * backup or a restore of plain sets never loads one.
  */
 import type { CompressionCodec, FileCodec } from '../sets/naming';
@@ -11,10 +11,11 @@ export { COMPRESSIONS, type CodecImplementation, type Compression, type SetEncod
 
 const LOADERS: Record<FileCodec, () => Promise<CodecImplementation>> = {
   gz: () => import('./gzipCodec').then((module) => module.GZIP_CODEC),
+  zst: () => import('./zstdCodec').then((module) => module.ZSTD_CODEC),
   age: () => import('./ageCodec').then((module) => module.AGE_CODEC),
 };
 
-const COMPRESSION_CODEC: Record<Compression, CompressionCodec> = { gzip: 'gz' };
+const COMPRESSION_CODEC: Record<Compression, CompressionCodec> = { gzip: 'gz', zstd: 'zst' };
 
 export function loadCodec(codec: FileCodec): Promise<CodecImplementation> {
   return LOADERS[codec]();
@@ -23,4 +24,9 @@ export function loadCodec(codec: FileCodec): Promise<CodecImplementation> {
 /** The codecs a new set's files go through, innermost first: compressed, then encrypted. */
 export function codecsFor(encoding: SetEncoding | undefined): FileCodec[] {
   return [...(encoding?.compression ? [COMPRESSION_CODEC[encoding.compression.method]] : []), ...(encoding?.encryption ? (['age'] as const) : [])];
+}
+
+/** Fails with the one line of a codec the new set needs that cannot work here (zstd not installed), before anything is written. */
+export async function checkCodecsReady(encoding: SetEncoding | undefined): Promise<void> {
+  for (const codec of codecsFor(encoding)) (await loadCodec(codec)).ready?.();
 }

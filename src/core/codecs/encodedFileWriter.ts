@@ -5,7 +5,7 @@
  * manifest's sha256 and size are those of the file as stored. The plain
  * bytes never touch the disk.
  */
-import type { Transform } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { HashedFileWriter } from '../files/hashedFileWriter';
 import type { FileCodec } from '../sets/naming';
 import { loadCodec, type SetEncoding } from './codecs';
@@ -15,21 +15,27 @@ export type SetFileWriter = Pick<HashedFileWriter, 'name' | 'bytes' | 'sha256' |
 
 export async function createSetFileWriter(finalPath: string, codecs: readonly FileCodec[], encoding: SetEncoding, temporaryName?: string): Promise<SetFileWriter> {
   if (codecs.length === 0) return HashedFileWriter.create(finalPath, temporaryName);
-  const encoders: Transform[] = [];
-  for (const codec of codecs) encoders.push(await (await loadCodec(codec)).encoder(encoding));
-  const file = await HashedFileWriter.create(finalPath, temporaryName);
-  return new EncodedFileWriter(file, encoders);
+  const encoders: Duplex[] = [];
+  try {
+    for (const codec of codecs) encoders.push(await (await loadCodec(codec)).encoder(encoding));
+    const file = await HashedFileWriter.create(finalPath, temporaryName);
+    return new EncodedFileWriter(file, encoders);
+  } catch (error) {
+    // An encoder may be a child process (zstd): none is left waiting for input that never comes.
+    for (const encoder of encoders) encoder.destroy();
+    throw error;
+  }
 }
 
 class EncodedFileWriter implements SetFileWriter {
-  private readonly first: Transform;
-  private readonly last: Transform;
+  private readonly first: Duplex;
+  private readonly last: Duplex;
   private failure: Error | undefined;
   private ended: Promise<void>;
 
   constructor(
     private readonly file: HashedFileWriter,
-    encoders: Transform[],
+    encoders: Duplex[],
   ) {
     this.first = encoders[0];
     this.last = encoders[encoders.length - 1];

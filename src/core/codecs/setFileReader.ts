@@ -79,7 +79,8 @@ export function setFileStream(path: string, options: ReadSetFileOptions = {}): R
 /**
  * Proves the keys open each encoded file from its first bytes alone (age's
  * header and its MAC): a wrong passphrase is one line before anything is
- * read through, restored or changed. Plain files pass as they are.
+ * read through, restored or changed; and that a compression inside can be
+ * read here (zstd installed). Plain files pass as they are.
  */
 export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | undefined, options: { damagedIsAFinding?: boolean } = {}): Promise<void> {
   for (const path of paths) {
@@ -88,6 +89,8 @@ export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | u
     if (outermost === undefined) continue;
     try {
       await (await loadCodec(outermost)).unlock(path, basename(path), keys ?? NO_KEYS);
+      // An inner codec's bytes lie behind the outer one's: it proves only that it can work here (zstd installed).
+      for (const inner of codecs.slice(0, -1)) await (await loadCodec(inner)).unlock(path, basename(path), keys ?? NO_KEYS);
     } catch (error) {
       // A damaged file is left for the reading that follows to report as what it found (a failed check, a failed proof).
       if (!(options.damagedIsAFinding && isPulseError(error) && error.code === 'stored-file-damaged')) throw error;

@@ -1,8 +1,10 @@
 /**
  * What the codecs share: the keys a read may need, how a new set is stored,
- * and what one codec implements (codecs.ts loads them).
+ * and what one codec implements (codecs.ts loads them): streams from the stored
+ * bytes to the plain ones and back (a Transform in this process, or a
+ * child process's pipes).
  */
-import type { Transform } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { AgeKeys } from '../crypto/age';
 import type { Encryption } from '../crypto/keySources';
 
@@ -13,21 +15,23 @@ import type { Encryption } from '../crypto/keySources';
  */
 export type SetKeys = AgeKeys;
 
-/** The compressions a backup can write: gzip (`….sql.gz`). */
-export const COMPRESSIONS = ['gzip'] as const;
+/** The compressions a backup can write: gzip (`….sql.gz`), and zstd (`….sql.zst`) where the zstd command is installed. */
+export const COMPRESSIONS = ['gzip', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /** How a new set's files are stored; an empty object writes plain SQL. Compressed first, then encrypted. */
 export interface SetEncoding {
-  compression?: { method: Compression; /** 1 (fastest) to 9 (smallest); the codec's measured default otherwise. */ level?: number };
+  compression?: { method: Compression; /** 1 (fastest) to 9 for gzip, to 19 for zstd; the codec's measured default otherwise. */ level?: number };
   encryption?: Encryption;
 }
 
 export interface CodecImplementation {
   /** From the stored bytes to the plain ones; `fileName` names the file in errors. */
-  decoder(fileName: string, keys: SetKeys): Transform;
+  decoder(fileName: string, keys: SetKeys): Duplex;
   /** Proves the keys open the file, from its first bytes, before anything depends on it. */
   unlock(path: string, fileName: string, keys: SetKeys): Promise<void>;
   /** From the plain bytes to the stored ones, ready to write (anything slow, as a passphrase's key, done). */
-  encoder(encoding: SetEncoding): Promise<Transform>;
+  encoder(encoding: SetEncoding): Promise<Duplex>;
+  /** Throws the one line of a codec that cannot work here (its command not installed), before a backup writes anything. */
+  ready?(): void;
 }

@@ -23,7 +23,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { PulseError } from '../errors';
 import { HashedFileWriter } from '../files/hashedFileWriter';
 import type { Remote } from './client';
@@ -48,7 +48,7 @@ export interface ObjectToUpload {
   bytes: number;
   sha256: string;
   /** Turns the file into what is stored (age encryption); absent: stored as it is. */
-  encoder?: Transform;
+  encoder?: Duplex;
   /** Bytes read of the file so far. */
   onBytes?: (sent: number) => void;
   signal?: AbortSignal;
@@ -65,7 +65,7 @@ export async function uploadFile(remote: Remote, file: ObjectToUpload): Promise<
     checksumMismatch(`the file ${file.path} no longer matches its manifest`, 'it changed since the backup; push another set, or run verify on this one'),
   );
   const source = createReadStream(file.path, { highWaterMark: MIB });
-  const stages: Transform[] = [plain, ...(file.encoder ? [file.encoder, new HashingStream()] : [])];
+  const stages: Duplex[] = [plain, ...(file.encoder ? [file.encoder, new HashingStream()] : [])];
   stages.forEach((stage, index) => {
     const before: NodeJS.ReadableStream = index === 0 ? source : stages[index - 1];
     before.on('error', (error: Error) => stage.destroy(error));
@@ -122,7 +122,7 @@ export interface ObjectToDownload {
   bytes: number;
   sha256: string;
   /** Turns what is stored back into the set's file (age decryption), which must then have `plain`'s size and SHA-256. */
-  decoder?: { transform: Transform; plain: StoredObject };
+  decoder?: { transform: Duplex; plain: StoredObject };
   onBytes?: (received: number) => void;
   signal?: AbortSignal;
 }

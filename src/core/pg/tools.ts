@@ -7,6 +7,7 @@
  */
 
 import { hint, option, setOption, type Hint } from '../hint';
+import { accessSync, constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PulseError } from '../errors';
@@ -268,6 +269,22 @@ async function explicitFolder(folder: string, platform: NodeJS.Platform): Promis
     .replace(/\.exe$/, '');
   if (['pg_dump', 'psql', 'pg_restore'].includes(name)) return paths.dirname(resolved);
   throw new PulseError('tools-not-found', `the PostgreSQL bin folder ${resolved} is not a folder`, { hint: BIN_DIR_HINT });
+}
+
+/** The first of `names` that is an executable file in a folder of PATH, or undefined. */
+export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (const folder of pathFolders(env)) {
+    for (const name of names) {
+      const candidate = path.join(folder, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
 }
 
 export function pathFolders(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string[] {

@@ -1,7 +1,8 @@
 /**
  * The psql command line that restores a set's files by hand, all or
  * nothing, into the database `$DATABASE` names: psql reads plain files
- * itself; a compressed set's files are decompressed by `gunzip -c` and an
+ * itself; a compressed set's files are decompressed by `gunzip -c` (or
+ * `zstd -dc`) and an
  * encrypted set's decrypted by `age -d` on the way (never written to disk
  * in clear), and psql gets its COMMIT only once every file was read whole,
  * so a wrong passphrase or a damaged file leaves the database as it was.
@@ -10,7 +11,7 @@ import { basename } from 'node:path';
 import type { EncryptionRecord } from '../crypto/keySources';
 import { shellCommand, type ShellWord } from '../shell';
 import type { Manifest } from '../sets/manifest';
-import { codecsOfFileName } from '../sets/naming';
+import { COMPRESSION_CODECS, codecsOfFileName, type CompressionCodec, type FileCodec } from '../sets/naming';
 import type { RichText } from './types';
 
 export const TARGET_VARIABLE = 'DATABASE';
@@ -30,20 +31,27 @@ export function psqlLoadCommand(paths: readonly string[], encryption: Encryption
     return codecs
       .map((codec, index) => {
         const file: ShellWord[] = index === 0 ? [path] : [];
-        return codec === 'age' ? shellCommand(['age', '-d', ...identity, ...file]) : shellCommand(['gunzip', '-c', ...file]);
+        return shellCommand([...DECODE_COMMANDS[codec], ...(codec === 'age' ? identity : []), ...file]);
       })
       .join(' | ');
   };
   return `{ echo 'BEGIN;'; ${paths.map(read).join(' && ')} && echo 'COMMIT;'; } | ${shellCommand([...psql, ...target])}`;
 }
 
+/** The command that reads a file stored through each codec to its standard output (age's identity added where needed). */
+const DECODE_COMMANDS: Record<FileCodec, readonly string[]> = { gz: ['gunzip', '-c'], zst: ['zstd', '-dc'], age: ['age', '-d'] };
+
+const COMPRESSION_NAMES: Record<CompressionCodec, string> = { gz: 'gzip', zst: 'zstd' };
+
 /** How the psql commands of a compressed set read its files. */
 export function compressionNotes(paths: readonly string[]): RichText[] {
-  if (!paths.some((path) => codecsOfFileName(basename(path)).includes('gz'))) return [];
+  const codecs = new Set(paths.flatMap((path) => codecsOfFileName(basename(path))));
+  const compression = COMPRESSION_CODECS.find((codec) => codecs.has(codec));
+  if (compression === undefined) return [];
   return [
     [
-      'The files are compressed with gzip: ',
-      { code: 'gunzip -c' },
+      `The files are compressed with ${COMPRESSION_NAMES[compression]}: `,
+      { code: DECODE_COMMANDS[compression].join(' ') },
       ' decompresses each on its way into psql; nothing decompressed is written to disk. psql gets ',
       { code: 'COMMIT;' },
       ' only once every file was read whole: a damaged or cut-short file leaves the database as it was.',

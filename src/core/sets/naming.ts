@@ -9,8 +9,8 @@
  *   P_TS.manifest.json, its history P_TS.history.json (verifications and
  *   retention runs) and, while pinned, P_TS.pinned; its id is P_TS.
  * A dump stored through codecs carries each one's extension after `.sql`,
- * innermost first: `.sql.gz` is compressed with gzip, `.sql.age`
- * encrypted, `.sql.gz.age` compressed then encrypted (src/core/codecs).
+ * innermost first: `.sql.gz` is compressed with gzip, `.sql.zst` with
+ * zstd, `.sql.age` encrypted, `.sql.gz.age` compressed then encrypted (src/core/codecs).
  */
 
 import * as path from 'node:path';
@@ -22,11 +22,11 @@ export type BackupFileKind = DumpType | 'manifest' | 'history' | 'pin';
 export const DUMP_TYPES: readonly DumpType[] = ['schema', 'data', 'complete'];
 
 /** The ways a dump file is stored besides plain SQL, by the extension each adds (src/core/codecs reads and writes them). */
-export const FILE_CODECS = ['gz', 'age'] as const;
+export const FILE_CODECS = ['gz', 'zst', 'age'] as const;
 export type FileCodec = (typeof FILE_CODECS)[number];
 
-/** The codecs that compress (one, gzip, for now), one of which may come first; encryption (age) comes last, as compressed bytes no longer compress. */
-export const COMPRESSION_CODECS = ['gz'] as const satisfies readonly FileCodec[];
+/** The codecs that compress (gzip, zstd), one of which may come first; encryption (age) comes last, as compressed bytes no longer compress. */
+export const COMPRESSION_CODECS = ['gz', 'zst'] as const satisfies readonly FileCodec[];
 export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
 
 /** Every way a backup stores a dump file, innermost first: what a new set's timestamp must not meet in the folder. */

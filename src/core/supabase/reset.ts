@@ -6,30 +6,16 @@
  * nothing lost if either part fails (the safety backup is taken first).
  */
 import { hint, option } from '../hint';
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import { PulseError } from '../errors';
 import { runTool } from '../process/toolProcess';
-import { pathFolders } from '../pg/tools';
+import { findOnPath } from '../pg/tools';
 import type { SupabaseProject } from './project';
 
 export const SUPABASE_RESET_ARGS: readonly string[] = ['db', 'reset', '--local'];
 
 /** The supabase CLI on PATH, or undefined: whether a reset can be offered at all. */
 export function findSupabaseCli(env: NodeJS.ProcessEnv): string | undefined {
-  const names = process.platform === 'win32' ? ['supabase.exe', 'supabase.cmd'] : ['supabase'];
-  for (const folder of pathFolders(env)) {
-    for (const name of names) {
-      const candidate = join(folder, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
+  return findOnPath(process.platform === 'win32' ? ['supabase.exe', 'supabase.cmd'] : ['supabase'], env);
 }
 
 export interface ResetOptions {
