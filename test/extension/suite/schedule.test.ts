@@ -165,21 +165,31 @@ describe('scheduled backups and the guard', function () {
   it('an unchanged database is skipped; a row written makes the next time back up', async function () {
     await scheduleFromNow('0 3 1 1 *');
     const before = setIds();
-    const nextYear = new Date().getFullYear() + 1;
-    const first = await decide(new Date(nextYear, 0, 1, 3, 0, 30));
+    let year = new Date().getFullYear() + 1;
+    const first = await decide(new Date(year++, 0, 1, 3, 0, 30));
     assert.equal(first?.kind, 'ran');
-    const unchanged = await decide(new Date(nextYear + 1, 0, 1, 3, 0, 30));
-    assert.deepEqual(unchanged?.kind === 'unchanged' && unchanged.setId, first?.kind === 'ran' && first.setId);
-    assert.equal(setIds().length, before.length + 1);
+    // The counters are the whole database's, system catalogs included: should anything reach them after a set
+    // (the server's own work counts too: autovacuum's ANALYZE writes pg_statistic), the next time backs up
+    // again; the time after that, with nothing written, is skipped for the newest set.
+    const ran = [first];
+    const unchanged = await waitFor('a time skipped as unchanged', async () => {
+      const outcome = await decide(new Date(year++, 0, 1, 3, 0, 30));
+      if (outcome?.kind === 'ran') ran.push(outcome);
+      else assert.equal(outcome?.kind, 'unchanged', JSON.stringify(outcome));
+      return outcome?.kind === 'unchanged' ? outcome : undefined;
+    });
+    assert.ok(ran.length <= 3, `a database nobody writes to is skipped from the second or third time: ${ran.length} sets`);
+    const newest = ran[ran.length - 1];
+    assert.equal(unchanged.setId, newest?.kind === 'ran' ? newest.setId : undefined);
+    assert.equal(setIds().length, before.length + ran.length);
     await write(`UPDATE organizations SET name = name || ' (night)' WHERE id = (SELECT min(id) FROM organizations)`);
     // Its statistics reach the server as its session ends; should a time come before they do, it is skipped and the next one backs up.
-    let year = nextYear + 2;
     const changed = await waitFor('the write to be seen', async () => {
       const outcome = await decide(new Date(year++, 0, 1, 3, 0, 30));
       return outcome?.kind === 'ran' ? outcome : undefined;
     });
     assert.equal(changed.kind, 'ran');
-    assert.equal(setIds().length, before.length + 2);
+    assert.equal(setIds().length, before.length + ran.length + 1);
     assert.ok(api.logLines().some((line) => line.includes('skipped: the database has written no row since')));
   });
 
