@@ -18,6 +18,7 @@ import { FollowedFile } from '../files/followedFile';
 import { HashedFileWriter } from '../files/hashedFileWriter';
 import { checkCodecsReady, codecsFor, type SetEncoding } from '../codecs/codecs';
 import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWriter';
+import type { GzipMembers } from '../codecs/gzipMembers';
 import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
@@ -189,6 +190,8 @@ interface SetFiles {
   data: SetFileWriter;
   /** pg_dump's own file, for a plain set; an encoded set's complete file is written from pg_dump's standard output, never in clear. */
   complete: FollowedFile | SetFileWriter;
+  /** A gzip set's files take their bytes through this: what they share is compressed once (the writers above store what comes after gzip). */
+  members?: GzipMembers;
   discard(): Promise<void>;
 }
 
@@ -204,8 +207,10 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
     ].some((name) => existsSync(join(options.folder, name))),
   );
   const completeName = fileNameFor(options.prefix, 'complete', timestamp, codecs);
+  // gzip is applied by GzipMembers, before the codecs after it (age).
+  const sharedGzip = codecs[0] === 'gz';
   const writer = (type: 'schema' | 'data' | 'complete') =>
-    createSetFileWriter(join(options.folder, fileNameFor(options.prefix, type, timestamp, codecs)), codecs, options.encoding ?? {});
+    createSetFileWriter(join(options.folder, fileNameFor(options.prefix, type, timestamp, codecs)), sharedGzip ? codecs.slice(1) : codecs, options.encoding ?? {});
   const created = await Promise.allSettled([writer('schema'), writer('data'), codecs.length === 0 ? FollowedFile.create(join(options.folder, completeName)) : writer('complete')]);
   const discard = async () => {
     for (const file of created) if (file.status === 'fulfilled') await file.value.discard();
@@ -216,11 +221,12 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
     throw failed.reason;
   }
   const [schema, data, complete] = created.map((file) => (file as PromiseFulfilledResult<unknown>).value) as [SetFileWriter, SetFileWriter, FollowedFile | SetFileWriter];
-  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, discard };
+  const members = sharedGzip ? (await import('../codecs/gzipMembers')).gzipMembers([schema, data, complete as SetFileWriter], options.encoding ?? {}) : undefined;
+  return { timestamp, startedAt, startedClock, setId: setIdFor(options.prefix, timestamp), completeName, schema, data, complete, members, discard };
 }
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
-  const { timestamp, startedAt, startedClock, setId, completeName, schema, data } = set;
+  const { timestamp, startedAt, startedClock, setId, completeName, schema, data, members } = set;
   const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
   const writers: SetFileWriter[] = [schema, data];
@@ -324,6 +330,11 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
           void readingSizes.then(endSession, endSession);
         }
         const parts = split.push(chunk);
+        if (members) {
+          members.push(chunk, [parts.schema, parts.data, wholeStream ? parts.whole : [chunk]]);
+          await members.flush();
+          return;
+        }
         schema.write(parts.schema);
         data.write(parts.data);
         completeWriter?.write(wholeStream ? parts.whole : [chunk]);
@@ -332,9 +343,14 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk);
       else for await (const chunk of pgDump.stdout!) await onChunk(chunk as Buffer);
       const rest = split.end();
-      schema.write(rest.schema);
-      data.write(rest.data);
-      if (wholeStream) completeWriter?.write(rest.whole);
+      if (members) {
+        members.push(undefined, [rest.schema, rest.data, wholeStream ? rest.whole : []]);
+        await members.finish();
+      } else {
+        schema.write(rest.schema);
+        data.write(rest.data);
+        if (wholeStream) completeWriter?.write(rest.whole);
+      }
       sizes = await readingSizes;
     } catch (error) {
       pgDump.kill();
