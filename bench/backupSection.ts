@@ -274,13 +274,13 @@ export function backupCommand(
   context: BenchContext,
   database: string,
   observed: ObservedRuns,
-  options: { digests?: boolean; encrypt?: boolean; compress?: Compression; level?: number } = {},
+  options: { digests?: boolean; encrypt?: boolean; compress?: Compression; level?: number; exactSizes?: boolean } = {},
 ): TimedCommand {
   const label = options.compress
     ? options.level === undefined
       ? COMPRESSED_COMMANDS[options.compress]
       : atLevel(options.compress, options.level)
-    : options.encrypt || options.digests === false
+    : options.encrypt || options.digests === false || options.exactSizes
       ? undefined
       : 'pulse-backup backup';
   const connection = context.cliConnection(database);
@@ -289,6 +289,8 @@ export function backupCommand(
     ...connection.env,
     ...(options.digests === false ? { PULSE_BACKUP_DIGESTS: 'off' } : {}),
     ...(options.encrypt ? { PULSE_BACKUP_PASSPHRASE: 'bench passphrase' } : {}),
+    // Every table's size read from its files, however many: what the estimates of a big catalog save.
+    ...(options.exactSizes ? { PULSE_BACKUP_EXACT_SIZES_UP_TO: String(Number.MAX_SAFE_INTEGER) } : {}),
     ...(options.compress && options.level !== undefined ? { [options.compress === 'gzip' ? 'PULSE_BACKUP_GZIP_LEVEL' : 'PULSE_BACKUP_ZSTD_LEVEL']: String(options.level) } : {}),
   };
   return timedCommandWith({

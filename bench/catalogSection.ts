@@ -4,7 +4,9 @@
  * is per object: pg_dump's own catalog queries and one COPY per table, and the
  * CLI's catalog reading (sizes of every table), splitting of 15,000 entries and
  * manifest of 5,000 tables. backup ÷ pg_dump says whether that costs more than
- * pg_dump's own catalog work; the CLI's peak memory is measured as well.
+ * pg_dump's own catalog work; the CLI's peak memory is measured as well. The
+ * same backup reading every table's exact size (PULSE_BACKUP_EXACT_SIZES_UP_TO),
+ * in the same rounds, prices what the catalog's estimates save.
  */
 import { assertCliRanOurPgDump, backupCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
 import { maxPeakRss, peakRssPerRound } from './peakRss';
@@ -17,6 +19,7 @@ export const CATALOG_TABLES = 5000;
 const TABLES_PER_TRANSACTION = 250;
 const ROWS_PER_TABLE = 3;
 const RATIO_GOAL = 1.2;
+const EXACT_SIZES = 'pulse-backup backup, exact sizes';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
 
 export const catalogSection: BenchSection = {
@@ -27,18 +30,23 @@ export const catalogSection: BenchSection = {
     const measured = await measureRounds(context.log, context.rounds, {
       'pg_dump -f': plainDumpCommand(context, DATABASE, observed),
       'pulse-backup backup': backupCommand(context, DATABASE, observed),
+      [EXACT_SIZES]: backupCommand(context, DATABASE, observed, { exactSizes: true }),
     });
     assertCliRanOurPgDump(context, observed);
     const plain = measured['pg_dump -f'];
     const backup = measured['pulse-backup backup'];
+    const exact = measured[EXACT_SIZES];
     const ratio = backup.medianSeconds / plain.medianSeconds;
+    const exactRatio = exact.medianSeconds / plain.medianSeconds;
     const peakRssBytes = maxPeakRss(backup);
     return {
       title: `Big catalog: ${CATALOG_TABLES.toLocaleString('en')} tables of ${ROWS_PER_TABLE} rows, ${context.rounds} rounds, medians`,
       lines: [
         timeLine('pg_dump -f FILE', plain),
         timeLine('pulse-backup backup', backup),
+        timeLine('backup, exact sizes', exact),
         { label: 'backup ÷ pg_dump', value: formatRatio(ratio), goal: { text: `≤ ${RATIO_GOAL}`, met: ratio <= RATIO_GOAL } },
+        { label: 'exact sizes ÷ pg_dump', value: formatRatio(exactRatio) },
         {
           label: 'peak RSS',
           value: formatMegabytes(peakRssBytes),
@@ -54,6 +62,8 @@ export const catalogSection: BenchSection = {
         pgDump: measurementSummary(plain),
         backup: measurementSummary(backup),
         backupRatio: ratio,
+        backupExactSizes: measurementSummary(exact),
+        exactSizesRatio: exactRatio,
         peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(backup) },
       },
     };

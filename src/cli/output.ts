@@ -2,7 +2,7 @@
 import { TerminalPrinter } from './terminalPrinter';
 import { backupDoneLines } from '../core/backup/summary';
 import type { BackupProgress } from '../core/backup/backup';
-import { formatBytes, formatCount, formatDuration } from '../core/format';
+import { formatBytes, formatCount, formatDiskBytes, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
 import type { ProofRecord } from '../core/prove/record';
@@ -94,14 +94,15 @@ export function renderSetDetails(set: ListedSet, proof?: ProofRecord): string {
   ];
   const manifest = set.manifest;
   if (manifest) {
+    const estimated = manifest.sizes === 'estimated';
     lines.push(
-      `  database  ${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name} (PostgreSQL ${manifest.server.version}, ${formatBytes(manifest.database.sizeBytes)})`,
+      `  database  ${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name} (PostgreSQL ${manifest.server.version}, ${formatDiskBytes(manifest.database.sizeBytes, estimated)}${estimated ? ', sizes estimated from the catalog' : ''})`,
       `  pg_dump   ${manifest.tools.pgDump.version} (${manifest.tools.pgDump.path})`,
       `  duration  ${formatDuration(manifest.durationMs)}`,
       '  tables:',
       ...manifest.tables.map(
         (table) =>
-          `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatBytes(table.bytes).padStart(10)}`,
+          `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
       ),
     );
     for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${cycle.tables.join(' ↔ ')}`);

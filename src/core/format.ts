@@ -31,8 +31,13 @@ export function formatReportDate(iso: string): string {
 }
 
 /** A size that may not be recorded: '—' then. */
-export function formatOptionalBytes(bytes: number | null): string {
-  return bytes === null ? '—' : formatBytes(bytes);
+export function formatOptionalBytes(bytes: number | null, estimated = false): string {
+  return bytes === null ? '—' : formatDiskBytes(bytes, estimated);
+}
+
+/** A size on disk as a manifest recorded it: "≈ 12 KB" where it is the catalog's estimate (manifest `sizes`); nothing is nothing (a partitioned table). */
+export function formatDiskBytes(bytes: number, estimated: boolean): string {
+  return estimated && bytes > 0 ? `≈ ${formatBytes(bytes)}` : formatBytes(bytes);
 }
 
 export function formatOptionalDuration(durationMs: number | null): string {

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
+import { runCli } from '../support/cli';
 import { factorySample, loadSample, plainFor, sampleCases } from '../samples';
 import { loadExeca } from '../support/execa';
 
@@ -177,10 +178,9 @@ describe('backup sets restore with plain psql and equal the source', function ()
   });
 
   describe('sizes on disk', function () {
-    it("records each table's size as pg_total_relation_size and the database's as pg_database_size", async function () {
-      const source = 'sizes_source';
+    /** A table with an index, one with TOAST, a partitioned one: autovacuum off, and vacuumed, so nothing changes a file's size between the backup and the check. */
+    async function createSizedTables(source: string): Promise<void> {
       await server.createDatabase(source);
-      // Autovacuum off, and vacuumed first: nothing changes a file's size between the backup and the check.
       await server.query(
         source,
         `CREATE TABLE plain (id integer PRIMARY KEY, note text) WITH (autovacuum_enabled = off);
@@ -191,7 +191,12 @@ describe('backup sets restore with plain psql and equal the source', function ()
          INSERT INTO wide SELECT g, string_agg(md5(g::text || h::text), '') FROM generate_series(1, 20) g, generate_series(1, 400) h GROUP BY g;
          INSERT INTO parent SELECT g, date '2025-01-01' + g FROM generate_series(1, 300) g;`,
       );
-      await server.query(source, 'VACUUM');
+      await server.query(source, 'VACUUM ANALYZE');
+    }
+
+    it("records each table's size as pg_total_relation_size and the database's as pg_database_size", async function () {
+      const source = 'sizes_source';
+      await createSizedTables(source);
       const manifest = await backupSet(server, source, join(newFolder(), 'backups'), 'sizes');
       const sizes = await server.query<{ name: string; bytes: string }>(
         source,
@@ -205,6 +210,65 @@ describe('backup sets restore with plain psql and equal the source', function ()
       assert.ok(manifest.tables.find((table) => table.name === 'wide')!.bytes > 200_000, 'the TOAST table counts');
       const [database] = await server.query<{ bytes: string }>(source, 'SELECT pg_database_size(current_database())::text AS bytes');
       assert.equal(manifest.database.sizeBytes, Number(database.bytes));
+      assert.equal(manifest.sizes, undefined, 'a small database gets exact sizes');
+    });
+
+    it("above the threshold records the catalog's estimates, says so, and reads a table never analyzed from its files", async function () {
+      const source = 'estimated_sizes_source';
+      await createSizedTables(source);
+      // Created after the VACUUM: the catalog has no statistics of it (reltuples -1), whatever its rows.
+      await server.query(source, `CREATE TABLE fresh (id integer PRIMARY KEY) WITH (autovacuum_enabled = off); INSERT INTO fresh SELECT generate_series(1, 5000);`);
+      const folder = join(newFolder(), 'backups');
+      const manifest = await backupSet(server, source, folder, 'estimated', [], { env: { ...process.env, PULSE_BACKUP_EXACT_SIZES_UP_TO: '2' } });
+      assert.equal(manifest.sizes, 'estimated');
+      const exact = new Map(
+        (
+          await server.query<{ name: string; bytes: string }>(
+            source,
+            `SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c
+              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')`,
+          )
+        ).map((row) => [row.name, Number(row.bytes)]),
+      );
+      const recorded = new Map(manifest.tables.map((table) => [table.name, table.bytes]));
+      assert.deepEqual([...recorded.keys()].sort(), [...exact.keys()].sort());
+      // Vacuumed: the catalog counts the pages of the table, its TOAST table
+      // and their indexes (an index VACUUM had nothing to clean in may keep an
+      // older count); the free space and visibility maps are left out.
+      const mainForks = new Map(
+        (
+          await server.query<{ name: string; bytes: string }>(
+            source,
+            `SELECT c.relname AS name,
+                    (pg_relation_size(c.oid) + COALESCE(pg_relation_size(NULLIF(c.reltoastrelid, 0)), 0)
+                     + (SELECT COALESCE(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i WHERE i.indrelid IN (c.oid, c.reltoastrelid)))::text AS bytes
+               FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname IN ('plain', 'wide', 'parent_2025')`,
+          )
+        ).map((row) => [row.name, Number(row.bytes)]),
+      );
+      for (const [name, bytes] of mainForks) {
+        const estimate = recorded.get(name)!;
+        assert.ok(estimate <= bytes && estimate >= bytes * 0.9, `${name}: ${estimate} against ${bytes} in the main forks`);
+      }
+      assert.ok(recorded.get('wide')! > 200_000, 'the TOAST table counts');
+      assert.equal(recorded.get('parent'), 0, 'a partitioned table has no storage of its own');
+      assert.equal(recorded.get('fresh'), exact.get('fresh'), 'a table never analyzed is read from its files');
+      const [database] = await server.query<{ bytes: string }>(source, 'SELECT pg_database_size(current_database())::text AS bytes');
+      const databaseBytes = Number(database.bytes);
+      assert.ok(
+        manifest.database.sizeBytes <= databaseBytes && manifest.database.sizeBytes >= databaseBytes * 0.5,
+        `database: ${manifest.database.sizeBytes} against ${databaseBytes} on disk`,
+      );
+
+      // What the user reads says the sizes are estimates.
+      const shown = await runCli(['show', manifest.id, '--dir', folder]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /sizes estimated from the catalog/);
+      assert.match(shown.stdout, /public\.plain +2,000 rows +≈ \d/);
+      const summary = await runCli(['summary', manifest.id, '--dir', folder]);
+      assert.equal(summary.code, 0, summary.stderr);
+      assert.match(summary.stdout, /sizes \(≈\) are the catalog's estimates/);
+      assert.match(summary.stdout, /Size at backup time \| ≈ \d/);
     });
   });
 });

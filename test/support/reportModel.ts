@@ -66,7 +66,14 @@ export function handBuiltReport(): BackupReport {
       dumpBytes: 1_234_567,
       totalBytes: 1_240_000,
       durationMs: 1_500,
-      databaseAtBackup: { recorded: true, reachable: true, serverVersion: '15.18', sizeBytes: 9_700_000, summary: 'reachable: pg_dump connected to PostgreSQL 15.18' },
+      databaseAtBackup: {
+        recorded: true,
+        reachable: true,
+        serverVersion: '15.18',
+        sizeBytes: 9_700_000,
+        sizeEstimated: false,
+        summary: 'reachable: pg_dump connected to PostgreSQL 15.18',
+      },
       retentionAtCreation: [
         {
           at: '2025-09-01T15:40:00.000Z',
@@ -87,6 +94,7 @@ export function handBuiltReport(): BackupReport {
       user: '<u>postgres</u>',
       name: 'db"><script>alert(5)</script>',
       sizeBytes: 9_700_000,
+      sizeEstimated: false,
       pgDumpVersion: '15.18',
       pgDumpPath: '/usr/bin/pg_dump',
       pulseBackupVersion: '0.1.0',
@@ -152,6 +160,7 @@ export function handBuiltReport(): BackupReport {
         leftOut: [{ what: 'schema auth', why: HOSTILE_DETAIL }],
       },
       recorded: true,
+      sizesEstimated: false,
       schemas: [
         {
           name: HOSTILE_SCHEMA,

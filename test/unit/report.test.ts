@@ -136,6 +136,27 @@ describe('the report model', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(report)) as unknown, report, 'the model is plain JSON');
   });
 
+  it("says where sizes are the catalog's estimates, in the model, the Markdown and the HTML, and nowhere else", async () => {
+    const exact = await build();
+    assert.equal(exact.database.sizeEstimated, false);
+    assert.equal(exact.schema.sizesEstimated, false);
+    assert.doesNotMatch(renderReportMarkdown(exact), /≈|estimate/);
+    writeFileSync(join(folder, `factory_pulse_${TS}.manifest.json`), JSON.stringify({ ...manifest, sizes: 'estimated' }), { mode: 0o600 });
+    const estimated = await build();
+    assert.equal(estimated.database.sizeEstimated, true);
+    assert.equal(estimated.overview.databaseAtBackup.sizeEstimated, true);
+    assert.equal(estimated.schema.sizesEstimated, true);
+    assert.match(estimated.overview.databaseAtBackup.summary, /\(≈ 10\.0 MB on disk, estimated\)/);
+    const markdown = renderReportMarkdown(estimated);
+    assert.match(markdown, /Size at backup time \| ≈ 10\.0 MB/);
+    assert.match(markdown, /sizes \(≈\) are the catalog's estimates/);
+    assert.match(markdown, /\| `users` \| table \| 40 \| ≈ 160 KB \|/);
+    assert.match(markdown, /2 tables, 640 rows, ≈ 360 KB/);
+    const html = renderReportHtml(estimated);
+    assert.match(html, /≈ 160 KB/);
+    assert.match(html, /sizes \(≈\) are the catalog&#39;s estimates|sizes \(≈\) are the catalog's estimates/);
+  });
+
   it('quotes the restore commands for the shell and points them at absolute paths', async () => {
     const report = await build();
     const complete = report.restore.options.find((option) => option.mode === 'complete')!;

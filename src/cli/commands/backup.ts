@@ -91,8 +91,15 @@ export function backupOptions(target: ConnectionTarget, flags: Flags, context: C
     ...(flags.compress ? { encoding: { compression: { method: flags.compress, ...levelForBench(flags.compress, context.env) } } } : {}),
     // Only to price the digests (npm run bench): a set without them is proved against its complete file.
     ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
+    ...exactSizesForTests(context.env),
     signal: context.signal,
   };
+}
+
+/** Only for the tests, to take estimated sizes without creating a thousand tables: PULSE_BACKUP_EXACT_SIZES_UP_TO. */
+function exactSizesForTests(env: NodeJS.ProcessEnv): { exactSizesUpTo?: number } {
+  const limit = Number(env.PULSE_BACKUP_EXACT_SIZES_UP_TO);
+  return env.PULSE_BACKUP_EXACT_SIZES_UP_TO !== undefined && Number.isInteger(limit) && limit >= 0 ? { exactSizesUpTo: limit } : {};
 }
 
 /** Only to choose the level by measurement (npm run bench): the codec's own default otherwise. */

@@ -72,6 +72,8 @@ export interface BackupOptions {
   container?: ContainerTools;
   /** Record content digests in the manifest (default true; the benchmark turns them off to price them). */
   digests?: boolean;
+  /** Up to how many tables the sizes on disk are read exactly (EXACT_SIZES_UP_TO_TABLES); the tests lower it to price nothing. */
+  exactSizesUpTo?: number;
   /** How the files are stored: compressed (`….sql.gz`, `….sql.zst`), encrypted (`….sql.age`), both (`….sql.gz.age`), or plain SQL. */
   encoding?: SetEncoding;
 }
@@ -294,7 +296,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       }
       catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
       // Read on the session while the stream is split; only the manifest waits for them.
-      const readingSizes = whileDumping(session.readSizes(catalog.tables));
+      const readingSizes = whileDumping(session.readSizes(catalog.tables, options.exactSizesUpTo));
       readingSizes.catch(() => undefined); // awaited after the stream
       let sessionEnding = false;
       const filter = profile.name === 'supabase' ? supabaseEntryFilter(catalog.platform ?? EMPTY_PLATFORM) : undefined;
@@ -406,6 +408,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         user: options.target.user,
         sizeBytes: sizes.databaseBytes,
       },
+      ...(sizes.estimated ? { sizes: 'estimated' as const } : {}),
       server: { version: server.version, versionNum: server.versionNum },
       tools: {
         pulseBackup: PULSE_BACKUP_VERSION,

@@ -5,7 +5,8 @@
  * describe the same moment. Sizes on disk are read last, while the dump is
  * split: they are no part of any snapshot, and opening every table for its
  * size is the dearest read of a big catalog, which nothing waits for but the
- * manifest.
+ * manifest. Above EXACT_SIZES_UP_TO_TABLES tables they are the catalog's
+ * own estimates instead (relpages), and the manifest says so.
  */
 import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
@@ -76,7 +77,17 @@ export interface Sizes {
   databaseBytes: number;
   /** By the table's oid; a table dropped since the snapshot has none. */
   tableBytes: ReadonlyMap<number, number>;
+  /** The catalog's estimates (pages as of the last VACUUM or ANALYZE), not the files' sizes. */
+  estimated: boolean;
 }
+
+/**
+ * Up to this many tables, sizes are the files' own (pg_total_relation_size,
+ * pg_database_size); above it, the catalog's estimates. Measured on 2 cores:
+ * the exact sizes of 5,000 tables cost the server 1.5–2.5 s of its CPU
+ * beside pg_dump's own 3.7 s, those of 1,000 tables about 0.3 s.
+ */
+export const EXACT_SIZES_UP_TO_TABLES = 1000;
 
 export interface SnapshotSession {
   readonly snapshotId: string;
@@ -84,8 +95,11 @@ export interface SnapshotSession {
   readServerFacts(): Promise<ServerFacts>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
-  /** Bytes on disk of the database and of each of `tables` (indexes and TOAST included), by oid. */
-  readSizes(tables: readonly CatalogTable[]): Promise<Sizes>;
+  /**
+   * Bytes on disk of the database and of each of `tables` (indexes and TOAST
+   * included), by oid: exact up to `exactUpTo` tables (EXACT_SIZES_UP_TO_TABLES), estimated above.
+   */
+  readSizes(tables: readonly CatalogTable[], exactUpTo?: number): Promise<Sizes>;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -127,7 +141,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       server,
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
-      readSizes: (tables) => readSizes(client, tables),
+      readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),
       close: endOnce(client),
     };
   } catch (error) {
@@ -240,7 +254,48 @@ async function readSizes(client: pg.Client, tables: readonly CatalogTable[]): Pr
     tables.map((table) => table.oid),
   ]);
   // A table dropped since the snapshot has no size left (null): 0.
-  return { databaseBytes: Number(database.rows[0].bytes), tableBytes: new Map(sizes.rows.map((row) => [Number(row.oid), Number(row.bytes)])) };
+  return {
+    databaseBytes: Number(database.rows[0].bytes),
+    tableBytes: new Map(sizes.rows.map((row) => [Number(row.oid), Number(row.bytes)])),
+    estimated: false,
+  };
+}
+
+/**
+ * The sizes of a big catalog, from what the catalog says of its own
+ * relations in one set-based read, no file opened: each table's pages, its
+ * TOAST table's and those of their indexes (relpages, as the last VACUUM,
+ * ANALYZE or CREATE INDEX left it) times the block size; the database's, the
+ * pages of all its relations. A table the statistics have never seen
+ * (reltuples < 0: never vacuumed nor analyzed, whatever its rows) has no
+ * estimate worth the name: its size is read from its files.
+ */
+async function estimateSizes(client: pg.Client, tables: readonly CatalogTable[]): Promise<Sizes> {
+  const sizes = await client.query<{ oid: number; bytes: string }>(
+    `WITH wanted AS (SELECT c.oid, c.relkind, c.reltuples, c.relpages, c.reltoastrelid
+                       FROM unnest($1::oid[]) AS t(oid) JOIN pg_class c ON c.oid = t.oid),
+          parts AS (SELECT w.oid AS owner, w.relpages FROM wanted w
+                    UNION ALL
+                    SELECT w.oid, r.relpages FROM wanted w JOIN pg_class r ON r.oid = w.reltoastrelid
+                    UNION ALL
+                    SELECT w.oid, x.relpages FROM wanted w
+                      JOIN pg_index i ON i.indrelid IN (w.oid, w.reltoastrelid) JOIN pg_class x ON x.oid = i.indexrelid)
+     SELECT w.oid,
+            (CASE WHEN w.relkind = 'r' AND w.reltuples < 0 THEN pg_total_relation_size(w.oid)
+                  ELSE p.pages * current_setting('block_size')::bigint END)::text AS bytes
+       FROM wanted w
+       JOIN (SELECT owner, sum(GREATEST(relpages, 0))::bigint AS pages FROM parts GROUP BY owner) p ON p.owner = w.oid`,
+    [tables.map((table) => table.oid)],
+  );
+  const database = await client.query<{ bytes: string }>(
+    `SELECT (sum(GREATEST(relpages, 0))::bigint * current_setting('block_size')::bigint)::text AS bytes
+       FROM pg_class WHERE relkind IN ('r', 'i', 't', 'm', 'S') AND NOT relisshared`,
+  );
+  return {
+    databaseBytes: Number(database.rows[0].bytes ?? 0),
+    tableBytes: new Map(sizes.rows.map((row) => [Number(row.oid), Number(row.bytes)])),
+    estimated: true,
+  };
 }
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */

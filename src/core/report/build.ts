@@ -9,7 +9,7 @@ import type { SetKeys } from '../codecs/codecs';
 import { commandLineWords } from '../commandLineWords';
 import type { ActionWords } from '../hint';
 import { resolve } from 'node:path';
-import { formatBytes } from '../format';
+import { formatDiskBytes } from '../format';
 import { currentProof, currentVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
 import { findSet, listSets, type ListedSet } from '../sets/listing';
 import { describeProtection } from '../retention/retention';
@@ -138,13 +138,15 @@ function buildOverview(set: ListedSet, manifest: Manifest | undefined, files: Re
         reachable: true,
         serverVersion: manifest.server.version,
         sizeBytes: manifest.database.sizeBytes,
-        summary: `reachable: pg_dump connected to PostgreSQL ${manifest.server.version} and dumped the database (${formatBytes(manifest.database.sizeBytes)} on disk)`,
+        sizeEstimated: manifest.sizes === 'estimated',
+        summary: `reachable: pg_dump connected to PostgreSQL ${manifest.server.version} and dumped the database (${formatDiskBytes(manifest.database.sizeBytes, manifest.sizes === 'estimated')} on disk${manifest.sizes === 'estimated' ? ', estimated' : ''})`,
       }
     : {
         recorded: false,
         reachable: null,
         serverVersion: null,
         sizeBytes: null,
+        sizeEstimated: false,
         summary: 'not recorded: this set has no manifest, so the database size and server facts at backup time are unknown',
       };
   return {
@@ -184,6 +186,7 @@ function buildDatabase(manifest: Manifest | undefined, header: DumpHeader): Repo
       user,
       name,
       sizeBytes,
+      sizeEstimated: manifest.sizes === 'estimated',
       pgDumpVersion: manifest.tools.pgDump.version,
       pgDumpPath: manifest.tools.pgDump.path,
       pulseBackupVersion: manifest.tools.pulseBackup,
@@ -201,6 +204,7 @@ function buildDatabase(manifest: Manifest | undefined, header: DumpHeader): Repo
     user: null,
     name: null,
     sizeBytes: null,
+    sizeEstimated: false,
     pgDumpVersion: header.pgDumpVersion ?? null,
     pgDumpPath: null,
     pulseBackupVersion: null,
@@ -287,6 +291,7 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
       tableCount: 0,
       totalRows: 0,
       totalBytes: 0,
+      sizesEstimated: false,
       materializedViews: [],
       largeObjects: null,
       sequences: null,
@@ -315,6 +320,7 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
     tableCount: manifest.tables.length,
     totalRows: schemas.reduce((sum, group) => sum + group.rows, 0),
     totalBytes: schemas.reduce((sum, group) => sum + group.bytes, 0),
+    sizesEstimated: manifest.sizes === 'estimated',
     materializedViews: manifest.materializedViews ?? [],
     largeObjects: manifest.largeObjects ?? null,
     sequences: manifest.sequences ?? null,

@@ -4,7 +4,7 @@
  * Markdown renderer, so a table called <script> stays text); other values
  * are escaped; commands go into fenced blocks a person can copy.
  */
-import { formatBytes, formatCount, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
+import { formatBytes, formatCount, formatDiskBytes, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
 import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
 import { REPORT_SECTION_KEYS, capitalise, capitaliseRich, readableBy, recordedInHistory, schemaGroupTotals, schemaSummary, sectionTitle, yesNo } from './text';
 import type { ReportSectionKey } from './text';
@@ -68,7 +68,7 @@ function database(report: BackupReport): string[] {
     ['Server', section.address ? code(section.address) : 'not recorded'],
     ['User', section.user ? code(section.user) : 'not recorded'],
     ['Database', section.name ? code(section.name) : 'not recorded'],
-    ['Size at backup time', formatOptionalBytes(section.sizeBytes)],
+    ['Size at backup time', formatOptionalBytes(section.sizeBytes, section.sizeEstimated)],
     ['pg_dump', section.pgDumpVersion ? text(section.pgDumpVersion) + (section.pgDumpPath ? ` (${code(section.pgDumpPath)})` : '') : 'not recorded'],
     ['Made with', section.pulseBackupVersion ? `pulse-backup ${text(section.pulseBackupVersion)}` : 'the old backup script'],
   ];
@@ -131,10 +131,10 @@ function schema(report: BackupReport): string[] {
   }
   for (const group of section.schemas) {
     blocks.push(
-      `### Schema ${code(group.name)} (${text(schemaGroupTotals(group))})`,
+      `### Schema ${code(group.name)} (${text(schemaGroupTotals(group, section.sizesEstimated))})`,
       table(
         ['Table', 'Kind', 'Rows', 'Size'],
-        group.tables.map((entry) => [code(entry.name), text(entry.kind), formatRows(entry.rows), formatBytes(entry.bytes)]),
+        group.tables.map((entry) => [code(entry.name), text(entry.kind), formatRows(entry.rows), formatDiskBytes(entry.bytes, section.sizesEstimated)]),
         ['left', 'left', 'right', 'right'],
       ),
     );

@@ -5,7 +5,7 @@
  * buttons to commands and its own page around them. Every value goes
  * through the escaping builder of markup.ts.
  */
-import { formatBytes, formatCount, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
+import { formatBytes, formatCount, formatDiskBytes, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
 import { Markup, element, type Content } from '../markup';
 import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
 import { REPORT_SECTIONS, REPORT_SECTION_KEYS, capitalise, capitaliseRich, readableBy, recordedInHistory, schemaGroupTotals, schemaSummary, sectionTitle, yesNo } from './text';
@@ -138,7 +138,7 @@ function database(report: BackupReport): Content[] {
       ['Server', known(data.address)],
       ['User', known(data.user)],
       ['Database', known(data.name)],
-      ['Size at backup time', formatOptionalBytes(data.sizeBytes)],
+      ['Size at backup time', formatOptionalBytes(data.sizeBytes, data.sizeEstimated)],
       ['pg_dump', [known(data.pgDumpVersion, false), data.pgDumpPath ? [' (', h('code', {}, data.pgDumpPath), ')'] : '']],
       ['Made with', data.pulseBackupVersion ? `pulse-backup ${data.pulseBackupVersion}` : 'the old backup script'],
     ]),
@@ -229,10 +229,10 @@ function schema(report: BackupReport): Content[] {
         ]
       : '',
     data.schemas.map((group) => [
-      h('h3', {}, 'Schema ', h('code', {}, group.name), ' ', h('span', { class: 'muted' }, `(${schemaGroupTotals(group)})`)),
+      h('h3', {}, 'Schema ', h('code', {}, group.name), ' ', h('span', { class: 'muted' }, `(${schemaGroupTotals(group, data.sizesEstimated)})`)),
       table(
         ['Table', 'Kind', 'Rows', 'Size'],
-        group.tables.map((entry) => [h('code', {}, entry.name), entry.kind, formatRows(entry.rows), formatBytes(entry.bytes)]),
+        group.tables.map((entry) => [h('code', {}, entry.name), entry.kind, formatRows(entry.rows), formatDiskBytes(entry.bytes, data.sizesEstimated)]),
         [2, 3],
       ),
     ]),

@@ -3,7 +3,7 @@
  * and the extension's webview. Pure functions over the model, no Node
  * imports, so a browser bundle can take them as they are.
  */
-import { formatBytes, formatCount } from '../format';
+import { formatCount, formatDiskBytes } from '../format';
 import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './types';
 
 export interface ReportSectionInfo {
@@ -51,19 +51,26 @@ export function readableBy(permission: ReportFilePermission): string {
 
 /** The Schema section's first sentence: the totals, and what the figures mean. */
 export function schemaSummary(schema: ReportSchema): string {
-  return `${schemaTotals(schema)}. Row counts are exact, counted from the dump; sizes are on disk at the snapshot, indexes included.`;
+  const sizes = schema.sizesEstimated
+    ? "sizes (≈) are the catalog's estimates, as of each table's last VACUUM or ANALYZE, indexes included: with more than 1,000 tables the backup does not read every file's size"
+    : 'sizes are on disk at the snapshot, indexes included';
+  return `${schemaTotals(schema)}. Row counts are exact, counted from the dump; ${sizes}.`;
 }
 
 function schemaTotals(schema: ReportSchema): string {
-  const parts = [`${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`, `${formatCount(schema.totalRows)} rows`, formatBytes(schema.totalBytes)];
+  const parts = [
+    `${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`,
+    `${formatCount(schema.totalRows)} rows`,
+    formatDiskBytes(schema.totalBytes, schema.sizesEstimated),
+  ];
   if (schema.sequences !== null) parts.push(`${formatCount(schema.sequences)} sequence${schema.sequences === 1 ? '' : 's'}`);
   if (schema.largeObjects !== null) parts.push(`${formatCount(schema.largeObjects)} large object${schema.largeObjects === 1 ? '' : 's'}`);
   parts.push(`${formatCount(schema.materializedViews.length)} materialized view${schema.materializedViews.length === 1 ? '' : 's'}`);
   return parts.join(', ');
 }
 
-export function schemaGroupTotals(group: ReportSchemaGroup): string {
-  return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${formatCount(group.rows)} rows, ${formatBytes(group.bytes)}`;
+export function schemaGroupTotals(group: ReportSchemaGroup, sizesEstimated: boolean): string {
+  return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${formatCount(group.rows)} rows, ${formatDiskBytes(group.bytes, sizesEstimated)}`;
 }
 
 /** "3 proofs recorded in this set's history." */

@@ -91,6 +91,8 @@ export interface ReportOverview {
     reachable: boolean | null;
     serverVersion: string | null;
     sizeBytes: number | null;
+    /** The size is the catalog's estimate (manifest `sizes`), not the files'. */
+    sizeEstimated: boolean;
     summary: string;
   };
   /** What retention did when this set was made. */
@@ -110,6 +112,8 @@ export interface ReportDatabase {
   user: string | null;
   name: string | null;
   sizeBytes: number | null;
+  /** The size is the catalog's estimate (manifest `sizes`), not the files'. */
+  sizeEstimated: boolean;
   pgDumpVersion: string | null;
   pgDumpPath: string | null;
   pulseBackupVersion: string | null;
@@ -189,6 +193,8 @@ export interface ReportSchema {
   tableCount: number;
   totalRows: number;
   totalBytes: number;
+  /** The tables' sizes are the catalog's estimates (manifest `sizes`), not their files'. */
+  sizesEstimated: boolean;
   materializedViews: { schema: string; name: string; populated: boolean }[];
   largeObjects: number | null;
   sequences: number | null;

@@ -67,6 +67,13 @@ export interface Manifest {
     /** Size of the database (pg_database_size) at the snapshot. */
     sizeBytes: number;
   };
+  /**
+   * 'estimated': the sizes on disk (the database's, each table's) are the
+   * catalog's estimates (pages as of the last VACUUM or ANALYZE), not the
+   * files' sizes; a backup of more than 1,000 tables records them so.
+   * Absent: exact (pg_database_size, pg_total_relation_size).
+   */
+  sizes?: 'estimated';
   server: { version: string; versionNum: number };
   tools: {
     pulseBackup: string;
