@@ -84,6 +84,8 @@ export function assignTables(tables: readonly Pick<ManifestTable, 'schema' | 'na
 
 interface Session {
   label: string;
+  /** The server's application_name: the restore's own, so its sessions can be ended after a failure. */
+  applicationName: string;
   keep: (place: EntryPlace) => boolean;
   /** SQL sent first; with `transaction`, inside BEGIN, and COMMIT only once the whole file checked out. */
   prolog: string;
@@ -97,16 +99,24 @@ export async function loadInParallel(restore: PlannedRestore, execution: Execute
   execution.signal?.addEventListener('abort', onCancel, { once: true });
   if (execution.signal?.aborted) stop.abort();
   const assignment = assignTables(restore.set.manifest?.tables ?? [], jobs);
+  const applicationName = `pulse-backup restore ${randomBytes(4).toString('hex')}`;
   const sessions = (label: string, keep: (place: EntryPlace, session: number) => boolean, transaction: boolean, count = jobs): Session[] =>
     Array.from({ length: count }, (_, session) => ({
       label: `${label} ${session + 1}`,
+      applicationName: `${applicationName} ${label} ${session + 1}`,
       keep: (place) => keep(place, session),
       prolog: 'SET client_min_messages = warning;\n',
       transaction,
     }));
   let created = false;
   try {
-    await together([{ label: 'definitions', keep: (place) => place.phase === 'pre', prolog: restore.prolog, transaction: true }], restore, execution, assignment, stop);
+    await together(
+      [{ label: 'definitions', applicationName: `${applicationName} definitions`, keep: (place) => place.phase === 'pre', prolog: restore.prolog, transaction: true }],
+      restore,
+      execution,
+      assignment,
+      stop,
+    );
     created = true;
     const loaded = await together(
       sessions('rows', (place, session) => place.phase === 'data' && place.session === session, true),
@@ -131,10 +141,11 @@ export async function loadInParallel(restore: PlannedRestore, execution: Execute
     );
     return loaded.flat();
   } catch (error) {
-    const failure = execution.signal?.aborted ? new PulseError('cancelled', 'restore cancelled') : toPulseError(error);
+    const cancelled = execution.signal?.aborted === true;
     // Step 1 is one transaction: its failure rolled back, and nothing was created.
-    if (!created) throw failure;
-    throw await emptiedAfter(failure, restore);
+    if (!created)
+      throw cancelled ? new PulseError('cancelled', 'restore cancelled', { hint: 'the definitions were rolled back; the database is as empty as it was' }) : toPulseError(error);
+    throw await emptiedAfter(cancelled ? new PulseError('cancelled', 'restore cancelled') : toPulseError(error), restore, applicationName);
   } finally {
     execution.signal?.removeEventListener('abort', onCancel);
   }
@@ -178,7 +189,7 @@ async function runSession(
   const psql = startTool(container ? 'docker' : restore.psqlPath, container ? dockerExecArgs(container.container, 'psql', psqlArgs) : psqlArgs, {
     env: {
       ...(container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env)),
-      PGAPPNAME: `pulse-backup restore ${session.label} ${randomBytes(4).toString('hex')}`,
+      PGAPPNAME: session.applicationName,
     },
     stdin: 'pipe',
     stdout: 'pipe',
@@ -259,13 +270,18 @@ async function feed(
 }
 
 /** The failure, once what the restore created has been dropped again (or what could not be, said plainly). */
-async function emptiedAfter(failure: PulseError, restore: PlannedRestore): Promise<PulseError> {
+async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applicationName: string): Promise<PulseError> {
   const jobs = restore.jobs;
   const message = failure.message.replace(/^restore failed and was rolled back: /, `restore with ${jobs} jobs failed: `);
   let left: { kind: string; count: number }[];
   try {
     const client = await connectClient(restore.options.target);
     try {
+      // A backend whose psql was killed may still be building an index: ended first, so the drops need not wait for it.
+      await client.query(
+        `SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() AND starts_with(application_name, $1)`,
+        [`${applicationName} `],
+      );
       left = await emptyAgain(client, restore.publicBefore);
     } finally {
       await client.end().catch(() => undefined);
