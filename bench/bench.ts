@@ -10,8 +10,8 @@
  *                    measured rounds of the restore and prove sections (default BENCH_ROUNDS,
  *                    at most 3: each round restores the whole database twice)
  *   BENCH_SECTIONS=prove,verify
- *                    only these sections (default all: backup, restore, prove,
- *                    verify, push, large value, catalog); each makes what it needs itself
+ *                    only these sections (default all: backup, restore, restore-jobs,
+ *                    prove, verify, push, large value, catalog); each makes what it needs itself
  *   BENCH_DEBUG=1    print the stack trace of an error, not just its message
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
@@ -30,13 +30,13 @@ import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
 import { proveSection } from './proveSection';
 import { pushSection } from './pushSection';
-import { restoreSection } from './restoreSection';
+import { restoreJobsSection, restoreSection } from './restoreSection';
 import type { BenchContext, BenchDatabase, BenchSection, SectionResult } from './section';
 import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, proveSection, verifySection, pushSection, largeValueSection, catalogSection];
+const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, restoreJobsSection, proveSection, verifySection, pushSection, largeValueSection, catalogSection];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;

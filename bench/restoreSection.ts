@@ -9,7 +9,12 @@
  * Every run gets a fresh empty database, made before and dropped after it,
  * outside the timing. --no-safety-backup: a safety backup of an empty database
  * would time pg_dump, not the restore.
+ *
+ * The restore-jobs section measures `restore --jobs 2` the same way: rows
+ * and indexes in two sessions side by side, not one transaction, against the
+ * same one-transaction `psql -1 -f`.
  */
+import * as os from 'node:os';
 import { lastVerification, readHistory } from '../src/core/sets/history';
 import type { Manifest } from '../src/core/sets/manifest';
 import { qualifiedIdentifier } from '../src/core/sql';
@@ -24,56 +29,71 @@ import { freshFolder, psqlOf, removeFolder, type BenchContext, type BenchSection
 
 const RATIO_GOAL = 1.15;
 const PSQL = 'psql -1 -f';
-const CLI = 'pulse-backup restore';
+const JOBS = 2;
 
-export const restoreSection: BenchSection = {
-  name: 'restore',
-  run: onTheSet(async (context: BenchContext, set: BenchSet): Promise<SectionResult> => {
-    const complete = setFile(set, 'complete');
-    const psql = psqlOf(context, 'restore');
-    const rounds = context.restoreRounds;
-    const targets = new TargetDatabases(context, set);
+export const restoreSection = restoreAgainstPsql('restore', 1);
+export const restoreJobsSection = restoreAgainstPsql('restore-jobs', JOBS);
 
-    const measured = await measureRounds(context.log, rounds, {
-      [PSQL]: psqlCommand(context, targets, psql.path, complete.path),
-      [CLI]: restoreCommand(context, targets, set),
-    });
-    const restored = targets.assertBothRestoredTheSet();
-    await assertCliChoseOurPsql(set, psql.path);
+function restoreAgainstPsql(name: string, jobs: number): BenchSection {
+  const cli = jobs > 1 ? `pulse-backup restore --jobs ${jobs}` : 'pulse-backup restore';
+  const ratioLabel = jobs > 1 ? `restore --jobs ${jobs} ÷ psql` : 'restore ÷ psql';
+  return {
+    name,
+    run: onTheSet(async (context: BenchContext, set: BenchSet): Promise<SectionResult> => {
+      const complete = setFile(set, 'complete');
+      const psql = psqlOf(context, 'restore');
+      const rounds = context.restoreRounds;
+      const targets = new TargetDatabases(context, set, name);
 
-    const plain = measured[PSQL];
-    const cli = measured[CLI];
-    const ratio = cli.medianSeconds / plain.medianSeconds;
-    const peakRssBytes = maxPeakRss(cli);
+      const measured = await measureRounds(context.log, rounds, {
+        [PSQL]: psqlCommand(context, targets, psql.path, complete.path),
+        [cli]: restoreCommand(context, targets, set, cli, jobs),
+      });
+      const restored = targets.assertBothRestoredTheSet(cli);
+      await assertCliChoseOurPsql(set, psql.path);
 
-    return {
-      title: `Restore: ${set.id}, complete file ${formatMegabytes(complete.bytes)}, into a fresh empty database, ${rounds} rounds, medians`,
-      lines: [
-        timeLine('psql -1 -f FILE', plain),
-        timeLine('pulse-backup restore', cli),
-        { label: 'restore ÷ psql', value: formatRatio(ratio), goal: { text: `≤ ${RATIO_GOAL}`, met: ratio <= RATIO_GOAL } },
-        { label: 'restore − psql', value: `${formatSeconds(cli.medianSeconds - plain.medianSeconds)} per restore` },
-        { label: 'peak RSS (restore)', value: formatMegabytes(peakRssBytes) },
-      ],
-      notes: [
-        "besides loading, the CLI checks the set (a recent recorded verification of unchanged files stands; the loaded file is hashed as it loads), looks at the target and checks each table's rows against the manifest; psql -1 -f does none of that",
-        ...noiseNotes(measured),
-      ],
-      data: {
-        goals: { restoreRatioAtMost: RATIO_GOAL },
-        rounds,
-        setId: set.id,
-        completeFileBytes: complete.bytes,
-        psql: { path: psql.path, version: psql.version.text },
-        plainPsql: measurementSummary(plain),
-        restore: measurementSummary(cli),
-        restoreRatio: ratio,
-        peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(cli) },
-        restored: { relations: restored.relations, rows: restored.totalRows },
-      },
-    };
-  }),
-};
+      const plain = measured[PSQL];
+      const restore = measured[cli];
+      const ratio = restore.medianSeconds / plain.medianSeconds;
+      const peakRssBytes = maxPeakRss(restore);
+
+      return {
+        title: `Restore${jobs > 1 ? ` --jobs ${jobs}` : ''}: ${set.id}, complete file ${formatMegabytes(complete.bytes)}, into a fresh empty database, ${rounds} rounds, medians`,
+        lines: [
+          timeLine('psql -1 -f FILE', plain),
+          timeLine(cli, restore),
+          // One transaction against sessions side by side: no goal, the ratio is what --jobs buys here.
+          jobs > 1
+            ? { label: ratioLabel, value: formatRatio(ratio) }
+            : { label: ratioLabel, value: formatRatio(ratio), goal: { text: `≤ ${RATIO_GOAL}`, met: ratio <= RATIO_GOAL } },
+          { label: `${jobs > 1 ? `restore --jobs ${jobs}` : 'restore'} − psql`, value: `${formatSeconds(restore.medianSeconds - plain.medianSeconds)} per restore` },
+          { label: `peak RSS (${jobs > 1 ? `restore --jobs ${jobs}` : 'restore'})`, value: formatMegabytes(peakRssBytes) },
+        ],
+        notes: [
+          "besides loading, the CLI checks the set (a recent recorded verification of unchanged files stands; the loaded file is hashed as it loads), looks at the target and checks each table's rows against the manifest; psql -1 -f does none of that",
+          ...(jobs > 1
+            ? [
+                `--jobs ${jobs}: each session reads the whole file (and hashes it) to keep its own entries; it is not one transaction, and on ${os.cpus().length} cores shared with the server`,
+              ]
+            : []),
+          ...noiseNotes(measured),
+        ],
+        data: {
+          ...(jobs > 1 ? { jobs } : { goals: { restoreRatioAtMost: RATIO_GOAL } }),
+          rounds,
+          setId: set.id,
+          completeFileBytes: complete.bytes,
+          psql: { path: psql.path, version: psql.version.text },
+          plainPsql: measurementSummary(plain),
+          restore: measurementSummary(restore),
+          restoreRatio: ratio,
+          peakRss: { method: context.peakRssMethod, maxBytes: peakRssBytes ?? null, perRoundBytes: peakRssPerRound(restore) },
+          restored: { relations: restored.relations, rows: restored.totalRows },
+        },
+      };
+    }),
+  };
+}
 
 /**
  * The psql the CLI ran is not in its output, but the verification its
@@ -104,11 +124,12 @@ class TargetDatabases {
   constructor(
     private readonly context: BenchContext,
     private readonly set: BenchSet,
+    private readonly label: string,
   ) {}
 
   async make(): Promise<Target> {
     this.made += 1;
-    const database = `pulse_bench_restore_${this.made}`;
+    const database = `pulse_bench_${this.label.replace(/-/g, '_')}_${this.made}`;
     await this.context.server.createDatabase(database);
     return { database, succeeded: false };
   }
@@ -122,12 +143,12 @@ class TargetDatabases {
     }
   }
 
-  assertBothRestoredTheSet(): RestoredDatabase {
+  assertBothRestoredTheSet(cli: string): RestoredDatabase {
     const byPsql = this.seen.get(PSQL);
-    const byCli = this.seen.get(CLI);
+    const byCli = this.seen.get(cli);
     if (!byPsql || !byCli) throw new Error('no restored database was inspected: the comparison cannot be trusted');
     const problem = sameRestored(byPsql, byCli, this.set.manifest);
-    if (problem !== undefined) throw new Error(`psql and pulse-backup restore did not restore the same thing: ${problem}`);
+    if (problem !== undefined) throw new Error(`psql and ${cli} did not restore the same thing: ${problem}`);
     return byCli;
   }
 }
@@ -145,7 +166,7 @@ function psqlCommand(context: BenchContext, targets: TargetDatabases, psqlPath: 
   });
 }
 
-function restoreCommand(context: BenchContext, targets: TargetDatabases, set: BenchSet): TimedCommand {
+function restoreCommand(context: BenchContext, targets: TargetDatabases, set: BenchSet, label: string, jobs: number): TimedCommand {
   return timedCommandWith({
     prepare: async () => {
       // GNU time's report needs a folder of its own, outside the backups folder the CLI reads.
@@ -155,14 +176,15 @@ function restoreCommand(context: BenchContext, targets: TargetDatabases, set: Be
     run: async (target) => {
       const { url, env } = context.cliConnection(target.database);
       const args = [CLI_PATH, 'restore', set.id, '--mode', 'complete', '--no-safety-backup', '--yes', '--db', url, '--dir', set.folder];
+      if (jobs > 1) args.push('--jobs', String(jobs));
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: target.scratchFolder });
-      assertSucceeded('pulse-backup restore', result);
+      assertSucceeded(label, result);
       target.succeeded = true;
       return result.peakRssBytes === undefined ? undefined : { peakRssBytes: result.peakRssBytes };
     },
     cleanUp: async (target) => {
       try {
-        await targets.drop(CLI, target);
+        await targets.drop(label, target);
       } finally {
         await removeFolder(target.scratchFolder);
       }

@@ -46,6 +46,12 @@ export const FLAGS = {
     minimum: 1,
     help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
   },
+  jobs: {
+    type: 'string',
+    value: OPTIONS.jobs.value,
+    minimum: 1,
+    help: 'restore --mode complete into an empty database: load rows and build indexes in N sessions side by side; not one transaction, so a failure drops what it created and the database is empty again (default 1: one transaction)',
+  },
   keep: {
     type: 'string',
     value: 'N',
@@ -182,6 +188,7 @@ export interface Flags {
   allowRemote: boolean;
   reset: boolean;
   lockTimeout?: number;
+  jobs?: number;
   keep?: number;
   /** --keep-last, --keep-hourly, ... by rule; absent rules were not given. */
   keepRules: Partial<Record<'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', number>>;
@@ -385,6 +392,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       allowRemote: values['allow-remote'] === true,
       reset: values.reset === true,
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
+      jobs: text('jobs') === undefined ? undefined : Number(text('jobs')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       keepRules,
       keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),

@@ -3,7 +3,7 @@ import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
 import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { RestorePlan, RestoreProgress, RestoreResult } from '../core/restore/types';
+import { PARALLEL_RESTORE_TERMS, type RestorePlan, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 
 const MODE_WORDS: Record<RestorePlan['mode'], string> = {
   complete: 'complete (schema and data)',
@@ -78,6 +78,7 @@ export function renderRestoreDone(result: RestoreResult): string {
   const { plan } = result;
   const lines = [`Restored ${plan.setId} — ${MODE_WORDS[plan.mode]} — into ${plan.target} in ${formatDuration(result.durationMs)}`];
   if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
+  if (result.jobs !== undefined) lines.push(`  restored with ${result.jobs} jobs: ${PARALLEL_RESTORE_TERMS}`);
   if (result.tables.length > 0) {
     const mismatched = result.tables.filter((table) => !table.matches);
     lines.push(

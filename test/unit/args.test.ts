@@ -98,6 +98,7 @@ describe('command line', () => {
       recipients: [],
       recipientsFile: undefined,
       identityFile: undefined,
+      jobs: undefined,
       passwordFile: undefined,
       runIfBackupFails: false,
       every: undefined,

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DumpReader } from '../../src/core/pg/dumpReader';
 import { guardNewerSettings } from '../../src/core/backup/backup';
-import { rewriteForRestore } from '../../src/core/restore/load';
+import { rewriteForRestore } from '../../src/core/restore/feed';
 import { dropStatements } from '../../src/core/restore/cleanPlan';
 import { emptyStatements, type ExistingObject } from '../../src/core/restore/target';
 

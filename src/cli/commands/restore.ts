@@ -23,6 +23,7 @@ export const restoreCommand: Command = {
     'no-safety-backup',
     'allow-remote',
     'lock-timeout',
+    'jobs',
     'pg-bin-dir',
     'passphrase-file',
     'identity-file',
@@ -50,6 +51,7 @@ export const restoreCommand: Command = {
       allowRemote: flags.allowRemote,
       safetyBackup: !flags.noSafetyBackup,
       ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
+      ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
       signal: context.signal,
       keys: await cliDecryptionKeys(flags, context),
     });

@@ -5,20 +5,19 @@
  * fails — a missing role, a constraint, a killed process — the server rolls
  * the whole transaction back and the target is exactly as it was.
  */
-import { hint, option, run } from '../hint';
+import { hint, option } from '../hint';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { guardNewerSettings, runBackup, type BackupResult } from '../backup/backup';
+import { runBackup, type BackupResult } from '../backup/backup';
 import { type ConnectionTarget } from '../connection/target';
 import { redactText } from '../connection/redact';
 import { childProcessEnv, connectClient } from '../connection/session';
-import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
+import { DumpReader, type TableDataEvent } from '../pg/dumpReader';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
-import { psqlEndedEarlyError } from '../pg/psqlEnd';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock } from '../files/folderLock';
 import { qualifiedName } from '../format';
@@ -29,9 +28,11 @@ import { LockWatchdog } from '../pg/lockWatchdog';
 import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
+import { loadInParallel } from './parallel';
+import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 
 import { planRestore } from './plan';
-import { DEFAULT_LOCK_TIMEOUT_MS, FILE_FOR_MODE, type ExecuteOptions, type RestoredTable, type RestoreResult } from './types';
+import { DEFAULT_LOCK_TIMEOUT_MS, type ExecuteOptions, type RestoredTable, type RestoreResult } from './types';
 import { type PlannedRestore } from './plan';
 
 export async function executeRestore(restore: PlannedRestore, execution: ExecuteOptions): Promise<RestoreResult> {
@@ -74,17 +75,20 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
       loading = await planRestore({ ...options, clean: true });
       loadedPlan = loading.plan;
     }
-    const loaded = await runPsql(loading, execution);
+    const loaded = loading.jobs > 1 ? await loadInParallel(loading, execution) : await runPsql(loading, execution);
     execution.onProgress?.({ kind: 'checking-rows' });
     const tables = compareWithManifest(loading, loaded);
     return {
       plan: loadedPlan,
       ...(safety ? { safetyBackup: safety.manifest.id } : {}),
       durationMs: Math.round(performance.now() - started),
+      ...(loading.jobs > 1 ? { jobs: loading.jobs } : {}),
       tables,
       rowCountsMatch: tables.every((table) => table.matches),
     };
   } catch (error) {
+    // With jobs, the failure says itself what became of the database (parallel.ts).
+    if (restore.jobs > 1 && error instanceof PulseError) throw error;
     if (execution.signal?.aborted) {
       throw new PulseError('cancelled', 'restore cancelled', { hint: 'the transaction was rolled back; the target is as it was' });
     }
@@ -92,13 +96,6 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   } finally {
     await lock.release();
   }
-}
-
-/** Rows the server reported loading, per COPY, in the file's order. */
-interface LoadedTable {
-  schema: string;
-  name: string;
-  rows: number;
 }
 
 /** What psql echoes once it has run everything before COMMIT, and the promise of seeing it (rejected if psql ends first). */
@@ -202,12 +199,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
       lockTimeoutMs,
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
     });
-  if (result.exitCode !== 0 && stderrLines.some((line) => /ERROR:|FATAL:|error:/.test(line))) throw await failure();
-  const endedEarly = psqlEndedEarlyError(result, feedError);
-  if (endedEarly) throw endedEarly;
-  if (feedError !== undefined) throw toPulseError(feedError);
-  if (result.exitCode !== 0) throw await failure();
-  return tablesFed.map((table, index) => ({ schema: table.schema, name: table.name, rows: copyTags[index] ?? 0 }));
+  return sessionOutcome({ result, feedError, stderrLines, failure, tablesFed, copyTags });
 }
 
 /**
@@ -236,76 +228,8 @@ async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execu
   await new Promise<void>((resolve) => stdin.end('COMMIT;\n', resolve));
 }
 
-/**
- * What the manifest recorded for the file that loads, found by its type (as
- * verify finds it) and required to bear its name: a manifest that records
- * the file under another name does not describe it, and the load is not
- * trusted (undefined only for a set without a manifest).
- */
-function recordedFile(restore: PlannedRestore): { bytes: number; sha256: string } | undefined {
-  const manifest = restore.set.manifest;
-  if (!manifest) return undefined;
-  const recorded = manifest.files.find((file) => file.type === FILE_FOR_MODE[restore.options.mode]);
-  if (!recorded || recorded.name !== basename(restore.plan.file)) {
-    throw new PulseError('verification-failed', `the manifest of ${restore.set.id} does not record ${basename(restore.plan.file)}`, {
-      hint: hint`nothing was changed; ${run('verify')} on the set`,
-    });
-  }
-  return recorded;
-}
-
-/** COMMIT only for a whole file whose bytes are the ones recorded. */
-function assertWholeAndUnchanged(
-  restore: PlannedRestore,
-  complete: boolean,
-  recorded: { bytes: number; sha256: string } | undefined,
-  bytes: number,
-  sha256: string | undefined,
-): void {
-  if (!complete) {
-    // A file that ends without pg_dump's footer is cut short: never commit it.
-    throw new PulseError('restore-failed', `${restore.plan.file} ends before pg_dump's "dump complete" footer`, {
-      hint: 'the file is truncated; the transaction was rolled back and the target is unchanged',
-    });
-  }
-  if (recorded && (bytes !== recorded.bytes || sha256 !== recorded.sha256.toLowerCase())) {
-    throw new PulseError('verification-failed', `${restore.plan.file} changed after it was verified: it no longer matches its recorded sha256`, {
-      hint: hint`the transaction was rolled back and the target is unchanged; ${run('verify')} on the set`,
-    });
-  }
-}
-
 async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[], gate: CommitGate): Promise<void> {
-  /** Writes the pieces in one go (corked: one vectored write, no copying them together). */
-  const write = (...pieces: (Buffer | string)[]) =>
-    new Promise<void>((resolve, reject) => {
-      if (stdin.destroyed || !stdin.writable) {
-        reject(new PulseError('restore-failed', 'psql stopped reading its input'));
-        return;
-      }
-      stdin.cork();
-      let roomLeft = true;
-      for (const piece of pieces) roomLeft = stdin.write(piece) && roomLeft;
-      stdin.uncork();
-      if (roomLeft) {
-        resolve();
-        return;
-      }
-      const settle = (error?: Error) => {
-        stdin.off('drain', onDrain);
-        stdin.off('error', onError);
-        stdin.off('close', onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = () => settle();
-      const onError = (error: Error) => settle(error);
-      const onClose = () => settle(new PulseError('restore-failed', 'psql stopped reading its input'));
-      stdin.on('drain', onDrain);
-      stdin.on('error', onError);
-      stdin.on('close', onClose);
-    });
-  stdin.on('error', () => undefined); // reported through the pending write, or by psql itself
+  const write = pipeWriter(stdin);
   await write(`BEGIN;\n${restore.prolog}`);
   const tracker = new DumpReader({
     // The server's COPY tags count the rows; the feed only needs to see where each block ends.
@@ -346,34 +270,6 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
   await write('COMMIT;\n');
   await new Promise<void>((resolve) => stdin.end(resolve));
 }
-
-/**
- * The two statements of a dump that cannot run as they are inside the
- * restore's one transaction:
- * - pg_dump wraps large-object data in its own BEGIN; … COMMIT;, and that
- *   COMMIT would end the restore's transaction halfway (a later error could
- *   no longer roll everything back), so both become comments;
- * - a schema the file creates may already exist in the target (holding
- *   objects the backup never had, which are left alone), so its
- *   CREATE SCHEMA x; becomes CREATE SCHEMA IF NOT EXISTS x;.
- * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
- * older (made before its files guarded it) loads into an older server with
- * its `SET transaction_timeout` guarded the same way (see backup.ts).
- * Only top-level lines of those entries are touched (the reader's lexer
- * keeps function bodies and rows out of reach).
- */
-export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {
-  if (!entry) return olderServer ? guardNewerSettings(line) : undefined;
-  if (LARGE_OBJECT_DATA_TYPES.has(entry.type) && (line === 'BEGIN;' || line === 'COMMIT;')) {
-    return `-- ${line} (left out: the restore runs in one transaction)`;
-  }
-  if (entry.type === 'SCHEMA' && line.startsWith('CREATE SCHEMA ') && existingSchemas.has(entry.name)) {
-    return `CREATE SCHEMA IF NOT EXISTS ${line.slice('CREATE SCHEMA '.length)}`;
-  }
-  return undefined;
-}
-
-const LARGE_OBJECT_DATA_TYPES = new Set(['BLOBS', 'LARGE OBJECTS']);
 
 /**
  * The rows the server acknowledged for each table (its COPY tags), against

@@ -31,7 +31,8 @@ import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
 import { decideReplaced, loadsDirectly, pgDumpNewerThanServer } from './decide';
-import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
+import { describeUserObjects, publicSchemaState, userObjects, type PublicSchemaState } from './emptyTarget';
+import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
 /**
  * A planned restore: what the person confirming sees (`plan`), and what the
@@ -54,6 +55,10 @@ export interface PlannedRestore {
   lockBudget: LockBudget;
   /** The existing tables the restore locks (regclass text): whose holders a lock wait names. */
   lockedRelations: string[];
+  /** Sessions side by side (1: one transaction); more only into an empty database (parallel.ts). */
+  jobs: number;
+  /** With jobs: the empty target's `public` schema, as a failure puts it back. */
+  publicBefore?: PublicSchemaState;
 }
 
 export async function planRestore(options: RestoreOptions): Promise<PlannedRestore> {
@@ -150,11 +155,16 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
         hint: hint`install the PostgreSQL client tools (psql) or ${setOption('clientToolsFolder')}`,
       });
     }
+    const notes: string[] = [];
     if (options.mode === 'data' && !serverRow.may_silence_triggers) {
       throw new PulseError('restore-refused', `${options.target.user} may not set session_replication_role, which a data restore needs`, {
         hint: 'connect as a superuser (or GRANT SET ON PARAMETER session_replication_role TO the user), or restore complete into an empty database',
       });
     }
+
+    const jobs = options.jobs ?? 1;
+    const publicBefore = jobs > 1 ? await checkEmptyForJobs(client, options) : undefined;
+    if (jobs > 1) notes.push(`with ${jobs} jobs: ${PARALLEL_RESTORE_TERMS}`);
 
     // The objects the backup creates, read from its (small) schema file; the
     // data file is read for large objects only when the set has any.
@@ -180,7 +190,6 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // application's triggers and policies on them.
     const platform = await platformPieces(client, set.manifest, entries, options.mode);
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
-    const notes: string[] = [];
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
     const decision = decideReplaced({
       mode: options.mode,
@@ -279,12 +288,40 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
         existingSchemas: existingSchemas.size,
       }),
       olderServer,
+      jobs,
+      ...(publicBefore ? { publicBefore } : {}),
     };
   } catch (error) {
     throw toPulseError(error);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * A restore with jobs is not one transaction: only a complete one, into a
+ * database with nothing of its own, which a failure can leave as empty as it
+ * was. Refused here, before anything changes; returns what `public` is.
+ */
+async function checkEmptyForJobs(client: pg.Client, options: RestoreOptions): Promise<PublicSchemaState | undefined> {
+  const jobs = options.jobs ?? 1;
+  const oneTransaction = hint`restore without ${option('jobs', 'N')} (one transaction, the default)`;
+  if (options.mode !== 'complete' || options.clean) {
+    throw new PulseError('usage', `a restore with ${jobs} jobs is only a complete one without clean, into an empty database`, {
+      hint: hint`${oneTransaction}; nothing was changed`,
+    });
+  }
+  const found = await userObjects(client);
+  if (found.length > 0) {
+    throw new PulseError(
+      'restore-refused',
+      `the target is not empty (${describeUserObjects(found)}): a restore with jobs is not one transaction, so it goes only into an empty database`,
+      {
+        hint: hint`${oneTransaction}, or restore into a new database; nothing was changed`,
+      },
+    );
+  }
+  return publicSchemaState(client);
 }
 
 /**

@@ -33,6 +33,8 @@ export interface RestoreOptions {
   safetyBackup?: boolean;
   /** How long the restore waits for a lock another session holds before it gives up, changing nothing (default 10 s). */
   lockTimeoutMs?: number;
+  /** Sessions side by side (parallel.ts): only a complete restore into an empty database, not one transaction (default 1). */
+  jobs?: number;
   signal?: AbortSignal;
   /** What decrypts an encrypted set; proved on its files' headers before anything else (a wrong passphrase changes nothing). */
   keys?: SetKeys;
@@ -73,6 +75,8 @@ export interface RestoreResult {
   /** The set taken of the target before it changed, when one was. */
   safetyBackup?: string;
   durationMs: number;
+  /** Sessions side by side, when more than one: the restore was not one transaction. */
+  jobs?: number;
   tables: RestoredTable[];
   /** True when every restored table holds the rows the manifest recorded. */
   rowCountsMatch: boolean;
@@ -99,6 +103,9 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   onProgress?: (event: RestoreProgress) => void;
 }
+
+/** What a restore with jobs gives up and keeps, in the words every front door uses. */
+export const PARALLEL_RESTORE_TERMS = 'not one transaction; a failure would have emptied the database again';
 
 export const FILE_FOR_MODE: Record<RestoreMode, BackupFileType> = { complete: 'complete', schema: 'schema', data: 'data' };
 

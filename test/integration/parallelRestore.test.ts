@@ -1,0 +1,144 @@
+/**
+ * `restore --jobs N` into an empty database: rows and indexes loaded by
+ * sessions side by side. The result must equal the source in full content,
+ * as the one-transaction restore's does; it is refused over a database that
+ * has anything of its own; and since it is not one transaction, a failure
+ * or a cancel must leave the database empty again. A SIGKILL of the CLI
+ * cannot clean up: the next restore with jobs says the database is not empty.
+ */
+import { strict as assert } from 'node:assert';
+import type { Manifest } from '../../src/core/sets/manifest';
+import type { RestoreResult } from '../../src/core/restore/types';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { backupSet, copySetFiles, createFactoryDatabase, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { hasProc, toolProcessesOf } from '../support/proc';
+import { skipBecause } from '../support/skip';
+import { editFirstRow, rewriteSetFile } from '../support/tamper';
+import { waitFor } from '../support/wait';
+import { loadSample, plainFor, sampleCases } from '../samples';
+
+describe('restore --jobs', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-jobs-restore-');
+
+  for (const sample of sampleCases()) {
+    it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}: --jobs 2 into an empty database equals the source`, async function () {
+      const source = `pj_${sample.name}`;
+      await server.createDatabase(source);
+      await loadSample(server, source, sample);
+      const folder = newFolder();
+      const manifest = await backupSet(server, source, folder, sample.name, plainFor(sample));
+      const target = `pjt_${sample.name}`;
+      await server.createDatabase(target);
+      const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as RestoreResult;
+      assert.equal(report.jobs, 2);
+      assert.equal(report.rowCountsMatch, true);
+      assert.equal(report.tables.length, manifest.tables.filter((table) => table.rows !== null).length);
+      await assertSameContent(server.url(source), server.url(target));
+    });
+  }
+
+  describe('on the factory sample', function () {
+    const source = 'pj_source';
+    let folder: string;
+    let set: Manifest;
+
+    before(async function () {
+      await createFactoryDatabase(server, source);
+      // One table big enough that its rows take a while to load: time to cancel or kill mid-way.
+      await server.query(
+        source,
+        `CREATE TABLE public.bulk (id bigint PRIMARY KEY, note text); INSERT INTO public.bulk SELECT g, repeat('x', 100) || g FROM generate_series(1, 1500000) g`,
+      );
+      folder = newFolder();
+      set = await backupSet(server, source, folder, 'pj');
+    });
+
+    it('says plainly what it gives up and keeps, and loads in parallel sessions', async function () {
+      const target = 'pj_words';
+      await server.createDatabase(target);
+      const result = await runCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '3']));
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /with 3 jobs: not one transaction; a failure would have emptied the database again/);
+      assert.match(result.stdout, /restored with 3 jobs: not one transaction; a failure would have emptied the database again/);
+      await assertSameContent(server.url(source), server.url(target));
+    });
+
+    it('is refused over a database that has objects of its own, changing nothing', async function () {
+      const target = 'pj_full';
+      await server.createDatabase(target);
+      await server.query(target, 'CREATE TABLE public.mine (id int); INSERT INTO public.mine VALUES (1)');
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restoreSet(server, set.id, folder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        /the target is not empty \(1 relation\): a restore with jobs is not one transaction.*without --jobs N \(one transaction, the default\).*nothing was changed/,
+      );
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    it('is refused for a data or --clean restore', async function () {
+      const target = 'pj_modes';
+      await server.createDatabase(target);
+      for (const extra of [['--mode', 'data'], ['--clean']]) {
+        const mode = extra[0] === '--mode' ? 'data' : 'complete';
+        const result = await restoreSet(server, set.id, folder, target, mode, ['--no-safety-backup', '--jobs', '2', ...(extra[0] === '--clean' ? ['--clean'] : [])]);
+        assertOneLineError(result, 2);
+        assert.match(result.stderr, /only a complete one without clean, into an empty database/);
+      }
+    });
+
+    it('a constraint failing after the rows loaded leaves the database empty again, and says so', async function () {
+      const damaged = newFolder();
+      copySetFiles(folder, damaged, set);
+      // The first organization takes the second one's id: rows load, the primary key then fails.
+      rewriteSetFile(damaged, set, 'complete', (text) => editFirstRow(text, 'public.organizations', (fields) => [String(Number(fields[0]) + 1), ...fields.slice(1)]));
+      const target = 'pj_fails';
+      await server.createDatabase(target);
+      const empty = await fingerprintDatabase(server.url(target));
+      const result = await restoreSet(server, set.id, damaged, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        /restore with 2 jobs failed: could not create unique index .*not one transaction: what it had created was dropped, and the database is empty again/,
+      );
+      assert.deepEqual(diffFingerprints(empty, await fingerprintDatabase(server.url(target))), []);
+      // Empty again means a restore can go in now.
+      const again = await restoreSet(server, set.id, folder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assert.equal(again.code, 0, again.stderr);
+      await assertSameContent(server.url(source), server.url(target));
+    });
+
+    it('a cancel (SIGTERM) while rows load leaves the database empty again', async function () {
+      if (!hasProc) skipBecause(this, 'needs /proc to see the sessions start');
+      const target = 'pj_cancel';
+      await server.createDatabase(target);
+      const empty = await fingerprintDatabase(server.url(target));
+      const { subprocess } = await startCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '2']));
+      // Two psql sessions at once: the definitions have committed and the rows are loading.
+      await waitFor('the row sessions', () => (toolProcessesOf('psql', server.port).length >= 2 ? true : undefined));
+      subprocess.kill('SIGTERM');
+      const result = await subprocess;
+      assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 }, 130);
+      assert.match(String(result.stderr), /cancelled.*the database is empty again/);
+      assert.deepEqual(diffFingerprints(empty, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    it('a SIGKILL of the CLI cannot clean up: the next restore with jobs says the database is not empty', async function () {
+      if (!hasProc) skipBecause(this, 'needs /proc to see the sessions start');
+      const target = 'pj_killed';
+      await server.createDatabase(target);
+      const { subprocess } = await startCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '2']));
+      await waitFor('the row sessions', () => (toolProcessesOf('psql', server.port).length >= 2 ? true : undefined));
+      subprocess.kill('SIGKILL');
+      await subprocess;
+      const again = await restoreSet(server, set.id, folder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assertOneLineError(again);
+      assert.match(again.stderr, /the target is not empty \(.*\d+ relations.*\): a restore with jobs is not one transaction/);
+    });
+  });
+});
