@@ -67,6 +67,18 @@ describe('restore --jobs', function () {
       await assertSameContent(server.url(source), server.url(target));
     });
 
+    it('restores a gzip set the same way, each session reading the compressed file', async function () {
+      const gzipFolder = newFolder();
+      const gzipSet = await backupSet(server, source, gzipFolder, 'pjgz', ['--compress', 'gzip']);
+      assert.ok(gzipSet.files.every((file) => file.name.endsWith('.sql.gz')));
+      const target = 'pj_gzip';
+      await server.createDatabase(target);
+      const result = await restoreSet(server, gzipSet.id, gzipFolder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((JSON.parse(result.stdout) as RestoreResult).jobs, 2);
+      await assertSameContent(server.url(source), server.url(target));
+    });
+
     it('is refused over a database that has objects of its own, changing nothing', async function () {
       const target = 'pj_full';
       await server.createDatabase(target);
