@@ -34,7 +34,7 @@
  * Exits with 0 when every test passed, 1 otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -123,18 +123,24 @@ async function main(): Promise<number> {
     }
 
     const codeServer = host === 'code-server' ? await ensureCodeServer({ log }) : undefined;
+    const outcomes: string[] = [];
     let failed = 0;
-    for (const scenario of scenarios) {
+    for (const [index, scenario] of scenarios.entries()) {
       let workspace: string;
       let scenarioEnv = env;
       try {
         ({ workspace, env: scenarioEnv } = await prepare(scenario, env));
       } catch (error) {
-        log(`${scenario.name}: could not be set up: ${error instanceof Error ? error.message : String(error)}`);
+        const reason = `could not be set up: ${error instanceof Error ? error.message : String(error)}`;
+        log(`${scenario.name}: ${reason}`);
+        outcomes.push(`${scenario.name}: ${reason}`);
         failed += 1;
         continue;
       }
       log(`${scenario.name}: ${workspace}`);
+      // The suite's reporter appends each failed test here (test/support/summaryReporter.cjs).
+      const failuresFile = path.join(scratch, `failures-${index}.jsonl`);
+      scenarioEnv = { ...scenarioEnv, PULSE_TEST_FAILURES_FILE: failuresFile };
       const code = codeServer
         ? await runSuiteInCodeServer({
             codeServer,
@@ -148,7 +154,10 @@ async function main(): Promise<number> {
           })
         : await runInElectron(workspace, scenarioEnv, path.join(scratch, `user-data-${scenarios.indexOf(scenario)}`));
       if (code !== 0) failed += 1;
+      outcomes.push(describeOutcome(scenario.name, code, failuresFile));
     }
+    // Said again at the very end, where a CI log's tail shows it: each window's result and the tests that failed in it.
+    for (const outcome of outcomes) log(outcome);
     log(failed === 0 ? 'every scenario passed' : `${failed} of ${scenarios.length} scenarios failed`);
     return failed === 0 ? 0 : 1;
   } finally {
@@ -157,6 +166,19 @@ async function main(): Promise<number> {
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** One line per window: passed, or failed with each failed test's title and the first line of its error. */
+function describeOutcome(name: string, code: number, failuresFile: string): string {
+  const failures = existsSync(failuresFile)
+    ? readFileSync(failuresFile, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { title: string; message: string })
+    : [];
+  if (code === 0 && failures.length === 0) return `${name}: passed`;
+  if (failures.length === 0) return `${name}: failed (exit code ${code}, no test reported a failure: the window did not start or the suite did not load)`;
+  return [`${name}: failed`, ...failures.map((failure) => `  ✗ ${failure.title}: ${failure.message}`)].join('\n[test:extension] ');
 }
 
 interface Scenario {
