@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { PulseError } from '../core/errors';
 import { OPTIONS, optionOfFlag } from '../core/options';
+import { PARALLEL_MIN_TABLE_BYTES } from '../core/backup/parallel';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -44,6 +45,12 @@ export const FLAGS = {
     value: 'SECONDS',
     minimum: 1,
     help: 'how long to wait for a lock another session holds before giving up, changing nothing (restore: default 10; backup, diff: default 60)',
+  },
+  jobs: {
+    type: 'string',
+    value: OPTIONS.jobs.value,
+    minimum: 1,
+    help: `backup: pg_dump sessions that dump the rows of big tables side by side, all from the one snapshot (default: the cores, at most 4; tables under ${PARALLEL_MIN_TABLE_BYTES / 1024 / 1024} MB stay with the main session, so a small database takes one)`,
   },
   keep: {
     type: 'string',
@@ -175,6 +182,7 @@ export interface Flags {
   allowRemote: boolean;
   reset: boolean;
   lockTimeout?: number;
+  jobs?: number;
   keep?: number;
   /** --keep-last, --keep-hourly, ... by rule; absent rules were not given. */
   keepRules: Partial<Record<'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', number>>;
@@ -377,6 +385,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       allowRemote: values['allow-remote'] === true,
       reset: values.reset === true,
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
+      jobs: text('jobs') === undefined ? undefined : Number(text('jobs')),
       keep: text('keep') === undefined ? undefined : Number(text('keep')),
       keepRules,
       keepSafety: text('keep-safety') === undefined ? undefined : Number(text('keep-safety')),

@@ -95,6 +95,7 @@ describe('command line', () => {
       recipients: [],
       recipientsFile: undefined,
       identityFile: undefined,
+      jobs: undefined,
       passwordFile: undefined,
       runIfBackupFails: false,
       every: undefined,

@@ -64,12 +64,21 @@ export interface CatalogFacts {
   platform?: PlatformFacts;
 }
 
+/** An ordinary table and the bytes its rows take on disk (heap and TOAST, no indexes). */
+export interface TableDataSize {
+  schema: string;
+  name: string;
+  bytes: number;
+}
+
 export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerVersion;
   readServerFacts(): Promise<ServerFacts>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
+  /** Ordinary tables whose rows pg_dump dumps, with the size of those rows on disk (a parallel backup shares them out). */
+  readTableDataSizes(): Promise<TableDataSize[]>;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -111,6 +120,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       server,
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
+      readTableDataSizes: () => readTableDataSizes(client),
       close: endOnce(client),
     };
   } catch (error) {
@@ -148,6 +158,15 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
     outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
   };
+}
+
+async function readTableDataSizes(client: pg.Client): Promise<TableDataSize[]> {
+  const result = await client.query<{ schema: string; name: string; bytes: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}`,
+  );
+  return result.rows.map((row) => ({ schema: row.schema, name: row.name, bytes: Number(row.bytes) }));
 }
 
 async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {
