@@ -191,7 +191,12 @@ export function plainDumpCommand(context: BenchContext, database: string, observ
   });
 }
 
-export function backupCommand(context: BenchContext, database: string, observed: ObservedRuns, options: { digests?: boolean; encrypt?: boolean } = {}): TimedCommand {
+export function backupCommand(
+  context: BenchContext,
+  database: string,
+  observed: ObservedRuns,
+  options: { digests?: boolean; encrypt?: boolean; jobs?: number } = {},
+): TimedCommand {
   const connection = context.cliConnection(database);
   const url = connection.url;
   const env = {
@@ -206,7 +211,18 @@ export function backupCommand(context: BenchContext, database: string, observed:
       return { folder, backupFolder: join(folder, 'backups') };
     },
     run: async ({ folder, backupFolder }) => {
-      const args = [CLI_PATH, 'backup', '--db', url, '--dir', backupFolder, '--prefix', PREFIX, ...(options.encrypt ? ['--encrypt'] : [])];
+      const args = [
+        CLI_PATH,
+        'backup',
+        '--db',
+        url,
+        '--dir',
+        backupFolder,
+        '--prefix',
+        PREFIX,
+        ...(options.encrypt ? ['--encrypt'] : []),
+        ...(options.jobs !== undefined ? ['--jobs', String(options.jobs)] : []),
+      ];
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
       assertSucceeded('pulse-backup backup', result);
       return result.peakRssBytes === undefined ? undefined : { peakRssBytes: result.peakRssBytes };
