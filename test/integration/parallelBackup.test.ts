@@ -18,6 +18,7 @@ import { runCli, startCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { hasProc, toolProcessesOf } from '../support/proc';
+import { holdTable } from '../support/tableLock';
 import { waitFor } from '../support/wait';
 
 /** Every table, however small, gets a session of its own: the samples are small. */
@@ -139,6 +140,25 @@ describe('parallel backup (--jobs)', function () {
         assert.deepEqual(hiddenFiles(folder), [], 'the next backup removed what the killed one left');
       }
       assert.ok(killedMidway > 0, 'the kill never landed while the pieces were dumped');
+    });
+
+    it('a table held past --lock-timeout fails the parallel backup in one line naming it, and leaves nothing', async function () {
+      this.timeout(120_000);
+      const folder = newFolder();
+      const blocker = await holdTable(server.url(database), 'public.ledger');
+      try {
+        const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'held', '--jobs', '3', '--lock-timeout', '1'], { env: EVERY_TABLE });
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+        assert.match(result.stderr, /public\.ledger/);
+        assert.deepEqual(
+          readdirSync(folder).filter((name) => !name.startsWith('.pulse-backup')),
+          [],
+          'no file of the set, hidden or not',
+        );
+      } finally {
+        await blocker.release();
+      }
     });
 
     it('SIGTERM while the pieces are dumped: the backup is cancelled and nothing is left', async function () {

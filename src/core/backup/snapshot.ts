@@ -64,7 +64,7 @@ export interface CatalogFacts {
   platform?: PlatformFacts;
 }
 
-/** An ordinary table and the bytes its rows take on disk (heap and TOAST, no indexes). */
+/** An ordinary table and the bytes its rows take on disk (heap and TOAST, no indexes), as the statistics have it. */
 export interface TableDataSize {
   schema: string;
   name: string;
@@ -160,10 +160,18 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
   };
 }
 
+/**
+ * From the planner's statistics (pages as of the last VACUUM or ANALYZE), as
+ * `pg_dump -j` orders its tables: reading the files' sizes would lock every
+ * table, and wait behind any session holding one, before pg_dump even starts.
+ * A table never vacuumed nor analyzed counts as empty.
+ */
 async function readTableDataSizes(client: pg.Client): Promise<TableDataSize[]> {
   const result = await client.query<{ schema: string; name: string; bytes: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes
+    `SELECT n.nspname AS schema, c.relname AS name,
+            ((c.relpages::bigint + COALESCE(t.relpages, 0)) * current_setting('block_size')::bigint)::text AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
       WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}`,
   );
   return result.rows.map((row) => ({ schema: row.schema, name: row.name, bytes: Number(row.bytes) }));
