@@ -22,7 +22,7 @@ import { holdTable } from '../support/tableLock';
 import { waitFor } from '../support/wait';
 
 /** Every table, however small, gets a session of its own: the samples are small. */
-const EVERY_TABLE = { ...process.env, PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' };
+const EVERY_TABLE = { PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' };
 
 /** A file's text without pg_dump's random \restrict key, which differs between any two runs. */
 function withoutRestrictKey(path: string): string {
@@ -79,6 +79,24 @@ describe('parallel backup (--jobs)', function () {
       await server.dropDatabase(database);
     });
   }
+
+  it('an encrypted set keeps one session, since pieces would hold rows on disk in clear, and restores to what the database holds', async function () {
+    this.timeout(240_000);
+    const database = 'jobs_encrypted';
+    await server.dropDatabase(database);
+    await createFactoryDatabase(server, database);
+    const folder = newFolder();
+    const withPassphrase = { PULSE_BACKUP_PASSPHRASE: 'parallel and private' };
+    const set = await backupSet(server, database, folder, 'secret', ['--jobs', '3', '--encrypt'], { env: { ...EVERY_TABLE, ...withPassphrase } });
+    assert.equal(set.options.parallelTables, undefined);
+    assert.ok(set.files.every((file) => file.name.endsWith('.sql.age')));
+    const target = `${database}_restored`;
+    await server.dropDatabase(target);
+    await server.createDatabase(target);
+    const restored = await runCli(['restore', set.id, '--mode', 'complete', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup'], { env: withPassphrase });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(database), server.url(target));
+  });
 
   describe('one snapshot, nothing half', function () {
     const database = 'jobs_snapshot';

@@ -631,14 +631,16 @@ function untilToolFails<T>(work: Promise<T>, exited: Promise<ToolExit>): Promise
 
 /**
  * How many sessions dump, and which big tables get one of their own. pg_dump's
- * own filters (whose patterns only pg_dump reads) and a pg_dump inside a
- * container keep the one-session dump.
+ * own filters (whose patterns only pg_dump reads), a pg_dump inside a
+ * container, and an encrypted set (whose rows never touch the disk in clear,
+ * as the pieces would) keep the one-session dump.
  */
 async function parallelJobs(options: BackupOptions, session: SnapshotSession) {
   const jobs = options.jobs ?? defaultJobs();
   const filters = options.filters ?? {};
   const filtered = (filters.schemas?.length ?? 0) + (filters.excludeSchemas?.length ?? 0) + (filters.excludeTableData?.length ?? 0) > 0;
-  if (jobs <= 1 || filtered || options.container) return { jobs: 1, plan: { workers: [] } };
+  const encoded = codecsFor(options.encoding).length > 0;
+  if (jobs <= 1 || filtered || options.container || encoded) return { jobs: 1, plan: { workers: [] } };
   return { jobs, plan: planPieces(await session.readTableDataSizes(), jobs, options.parallelMinTableBytes) };
 }
 
