@@ -274,13 +274,13 @@ export function backupCommand(
   context: BenchContext,
   database: string,
   observed: ObservedRuns,
-  options: { digests?: boolean; encrypt?: boolean; compress?: Compression; level?: number; exactSizes?: boolean } = {},
+  options: { digests?: boolean; encrypt?: boolean; compress?: Compression; level?: number; exactSizes?: boolean; jobs?: number } = {},
 ): TimedCommand {
   const label = options.compress
     ? options.level === undefined
       ? COMPRESSED_COMMANDS[options.compress]
       : atLevel(options.compress, options.level)
-    : options.encrypt || options.digests === false || options.exactSizes
+    : options.encrypt || options.digests === false || options.exactSizes || options.jobs !== undefined
       ? undefined
       : 'pulse-backup backup';
   const connection = context.cliConnection(database);
@@ -311,6 +311,7 @@ export function backupCommand(
         PREFIX,
         ...(options.encrypt ? ['--encrypt'] : []),
         ...(options.compress ? ['--compress', options.compress] : []),
+        ...(options.jobs !== undefined ? ['--jobs', String(options.jobs)] : []),
       ];
       const result = await runMeasuringPeakRss(context.peakRssMethod, process.execPath, args, { env, cwd: REPO_ROOT, scratchFolder: folder });
       assertSucceeded('pulse-backup backup', result);

@@ -10,7 +10,7 @@
  *                    measured rounds of the restore and prove sections (default BENCH_ROUNDS,
  *                    at most 3: each round restores the whole database twice)
  *   BENCH_SECTIONS=prove,verify
- *                    only these sections (default all: backup, restore, restore-jobs,
+ *                    only these sections (default all: backup, jobs, restore, restore-jobs,
  *                    prove, verify, push, large value, catalog); each makes what it needs itself
  *   BENCH_DEBUG=1    print the stack trace of an error, not just its message
  */
@@ -25,6 +25,7 @@ import { CLI_PATH, REPO_ROOT, cleanEnv } from '../test/support/cli';
 import { startServer, type TestServer } from '../test/support/pgServer';
 import { backupSection } from './backupSection';
 import { catalogSection } from './catalogSection';
+import { jobsSection } from './jobsSection';
 import { largeValueSection } from './largeValueSection';
 import { choosePeakRssMethod, describePeakRssMethod } from './peakRss';
 import { formatMegabytes, formatSeconds, renderReport, writeJsonReport } from './report';
@@ -36,7 +37,17 @@ import { verifySection } from './verifySection';
 
 // Restore before verify: restoring reads every file, so verify's warm-up
 // starts from a page cache that already holds them.
-const SECTIONS: readonly BenchSection[] = [backupSection, restoreSection, restoreJobsSection, proveSection, verifySection, pushSection, largeValueSection, catalogSection];
+const SECTIONS: readonly BenchSection[] = [
+  backupSection,
+  jobsSection,
+  restoreSection,
+  restoreJobsSection,
+  proveSection,
+  verifySection,
+  pushSection,
+  largeValueSection,
+  catalogSection,
+];
 
 const DATABASE = 'pulse_bench';
 const DEFAULT_ROUNDS = 5;

@@ -21,7 +21,17 @@ import { cliEncryption, keysForNewSet } from '../encryptionKeys';
 export const BACKUP_PLACE_FLAGS = ['db', 'password-file', 'dir', 'prefix', 'pg-bin-dir'] as const satisfies readonly FlagName[];
 
 /** How the dump is made (and proved): what guard's safety backup takes too. */
-export const DUMP_FLAGS = ['lock-timeout', 'profile', 'schema', 'exclude-schema', 'exclude-table-data', 'compress', 'prove', 'scratch-db'] as const satisfies readonly FlagName[];
+export const DUMP_FLAGS = [
+  'lock-timeout',
+  'jobs',
+  'profile',
+  'schema',
+  'exclude-schema',
+  'exclude-table-data',
+  'compress',
+  'prove',
+  'scratch-db',
+] as const satisfies readonly FlagName[];
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -89,6 +99,9 @@ export function backupOptions(target: ConnectionTarget, flags: Flags, context: C
     filters: { schemas: flags.schemas, excludeSchemas: flags.excludeSchemas, excludeTableData: flags.excludeTableData },
     ...(flags.lockTimeout !== undefined ? { lockTimeoutSeconds: flags.lockTimeout } : {}),
     ...(flags.compress ? { encoding: { compression: { method: flags.compress, ...levelForBench(flags.compress, context.env) } } } : {}),
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+    // Only for tests and the benchmark: give small tables a session of their own.
+    ...(context.env.PULSE_BACKUP_PARALLEL_MIN_BYTES !== undefined ? { parallelMinTableBytes: Number(context.env.PULSE_BACKUP_PARALLEL_MIN_BYTES) } : {}),
     // Only to price the digests (npm run bench): a set without them is proved against its complete file.
     ...(context.env.PULSE_BACKUP_DIGESTS === 'off' ? { digests: false } : {}),
     ...exactSizesForTests(context.env),

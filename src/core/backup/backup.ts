@@ -19,7 +19,7 @@ import { HashedFileWriter } from '../files/hashedFileWriter';
 import { checkCodecsReady, codecsFor, type SetEncoding } from '../codecs/codecs';
 import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWriter';
 import type { GzipMembers } from '../codecs/gzipMembers';
-import { DumpReader, type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
+import { DumpReader, type EntryHeader, type SplitOutput, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
@@ -38,6 +38,8 @@ import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
 import { lostConnectionReason } from '../pg/psqlEnd';
+import { defaultJobs, exactTablePattern, planPieces } from './parallel';
+import { TablePieces } from './tablePieces';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -76,6 +78,10 @@ export interface BackupOptions {
   exactSizesUpTo?: number;
   /** How the files are stored: compressed (`….sql.gz`, `….sql.zst`), encrypted (`….sql.age`), both (`….sql.gz.age`), or plain SQL. */
   encoding?: SetEncoding;
+  /** How many pg_dump sessions share the rows of big tables (parallel.ts); default defaultJobs(). */
+  jobs?: number;
+  /** The size from which a table gets its own session (default PARALLEL_MIN_TABLE_BYTES; tests and the benchmark lower it). */
+  parallelMinTableBytes?: number;
 }
 
 /** pg_dump's own selection options, for everyone whatever the profile. */
@@ -229,8 +235,26 @@ async function createSetFiles(options: BackupOptions, now: () => Date): Promise<
 
 async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: ToolSet, set: SetFiles): Promise<BackupResult> {
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data, members } = set;
-  const pgDumpArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
+  const baseArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
+  const jobs = await parallelJobs(options, session);
+  // Each big table's rows go to a session of their own; the main pg_dump leaves them out.
+  let mainDump: { kill(): void } | undefined;
+  const pieces =
+    jobs.plan.workers.length === 0
+      ? undefined
+      : new TablePieces(jobs.plan, {
+          pgDump: tools.pgDump.path,
+          baseArgs,
+          env: childProcessEnv(options.target, options.env),
+          folder: options.folder,
+          fileStem: completeName,
+          ...(options.signal ? { signal: options.signal } : {}),
+          warnings: stderrLines,
+          describeFailure: (stderr, exit) => pgDumpFailure(stderr, options, exit),
+          onFailure: () => mainDump?.kill(),
+        });
+  const pgDumpArgs = pieces ? [...baseArgs, ...pieces.tables.map((table) => `--exclude-table-data=${exactTablePattern(table)}`)] : baseArgs;
   const writers: SetFileWriter[] = [schema, data];
   // A plain set's complete file is pg_dump's own; an encoded set's is written here, from pg_dump's standard output.
   const completeFile = set.complete instanceof FollowedFile ? set.complete : undefined;
@@ -251,6 +275,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         signal: options.signal,
       },
     );
+    mainDump = pgDump;
     let pgDumpExited = false;
     // The process's own exit tells the follower the file is whole (pg_dump
     // closed it), some milliseconds before its stderr is read to the end.
@@ -289,7 +314,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       // pg_dump 17 and later write SET transaction_timeout, which an older
       // server rejects: for a server before 17 the set's files guard it.
       const guardTransactionTimeout = tools.pgDump.version.major >= 17 && server.versionNum < 170000;
-      filtered = profile.name === 'supabase' || guardTransactionTimeout;
+      // A parallel set's complete file is assembled too: pg_dump's own output lacks the big tables' rows.
+      filtered = profile.name === 'supabase' || guardTransactionTimeout || pieces !== undefined;
       if (filtered && !writtenComplete) {
         writtenComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
         writers.push(writtenComplete);
@@ -311,6 +337,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         ...unvalidatedCheckStatements(catalog.unvalidatedChecks),
         ...(filter ? supabaseFileOptions(filter.keep, catalog.platform?.platformSchemas ?? []) : {}),
         ...(guardTransactionTimeout ? { rewritePreambleLine: guardNewerSettings } : {}),
+        ...(pieces ? { pauseBefore: (header: EntryHeader | undefined) => pieces.pauseBefore(header) } : {}),
         ...digests?.readerOptions(),
         onEntry: (header) => dumped.note(header),
         onTableStart: (table) => options.onProgress?.({ kind: 'table-start', table }),
@@ -322,16 +349,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       const wholeStream = filtered;
       // Resolves once every file holds the chunk's pieces: the reader then
       // reuses its buffer, so memory stays bounded whatever the size.
-      const onChunk = async (chunk: Buffer) => {
-        if (!sessionEnding) {
-          // pg_dump writes its first byte only after it has imported the
-          // snapshot: once the sizes are read too, the session has done its
-          // work and ends, not at the end of the backup.
-          sessionEnding = true;
-          const endSession = () => session.close();
-          void readingSizes.then(endSession, endSession);
-        }
-        const parts = split.push(chunk);
+      const write = async (parts: SplitOutput, chunk: Buffer) => {
         if (members) {
           members.push(chunk, [parts.schema, parts.data, wholeStream ? parts.whole : [chunk]]);
           await members.flush();
@@ -342,9 +360,42 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         completeWriter?.write(wholeStream ? parts.whole : [chunk]);
         await Promise.all([schema.flush(), data.flush(), completeWriter?.flush()]);
       };
+      const onChunk = async (chunk: Buffer) => {
+        if (!sessionEnding && !pieces) {
+          // pg_dump writes its first byte only after it has imported the
+          // snapshot: once the sizes are read too, the session has done its
+          // work and ends, not at the end of the backup (unless sessions
+          // still to start import its snapshot: then at the end).
+          sessionEnding = true;
+          const endSession = () => session.close();
+          void readingSizes.then(endSession, endSession);
+        }
+        // The follower reads the next chunk while this one is written: it waits while pieces are fed in.
+        while (feeding) await feeding;
+        const parts = split.push(chunk);
+        if (!split.paused) return write(parts, chunk);
+        const fed = feedPieces(parts, chunk);
+        // Its failure is this call's to report; the chunk waiting behind it only waits.
+        feeding = fed
+          .catch(() => undefined)
+          .finally(() => {
+            feeding = undefined;
+          });
+        await fed;
+      };
+      let feeding: Promise<void> | undefined;
+      // Where a big table's rows belong, its piece goes in before the main dump goes on.
+      const feedPieces = async (parts: SplitOutput, chunk: Buffer) => {
+        await write(parts, chunk);
+        while (split.paused) {
+          await pieces!.feedDue((piece) => write(split.push(piece), piece));
+          await write(split.resume(), chunk);
+        }
+      };
       if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk);
       else for await (const chunk of pgDump.stdout!) await onChunk(chunk as Buffer);
       const rest = split.end();
+      if (split.paused) throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', { hint: 'run the backup again' });
       if (members) {
         members.push(undefined, [rest.schema, rest.data, wholeStream ? rest.whole : []]);
         await members.finish();
@@ -357,15 +408,17 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     } catch (error) {
       pgDump.kill();
       const ended = await exited;
+      if (pieces?.failure) throw pieces.failure;
       if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended);
       if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
       throw error;
     }
     const result = await exited;
     throwIfCancelled(options.signal);
+    if (pieces?.failure) throw pieces.failure;
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
     if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result);
-    if (!splitter.complete) {
+    if (!splitter.complete || (pieces?.unfed ?? 0) > 0) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
         hint: 'run the backup again; if it keeps failing, check the database server log',
         details: stderrLines.join('\n'),
@@ -414,7 +467,11 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         pulseBackup: PULSE_BACKUP_VERSION,
         pgDump: { path: tools.pgDump.path, version: tools.pgDump.version.text },
       },
-      options: { method: 'single-snapshot-split', pgDumpArgs: pgDumpArgs.map((arg) => (arg.startsWith('--snapshot=') ? '--snapshot=<exported>' : arg)) },
+      options: {
+        method: 'single-snapshot-split',
+        pgDumpArgs: pgDumpArgs.map((arg) => (arg.startsWith('--snapshot=') ? '--snapshot=<exported>' : arg)),
+        ...(pieces ? { jobs: jobs.jobs, parallelTables: pieces.size } : {}),
+      },
       files,
       tables,
       materializedViews: catalog.materializedViews,
@@ -444,6 +501,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     await pendingManifest?.discard();
     for (const writer of writers) await writer.discard();
     await complete?.discard();
+    await pieces?.discard();
     if (options.signal?.aborted) throw cancelledError();
     throw error;
   }
@@ -606,6 +664,22 @@ function untilToolFails<T>(work: Promise<T>, exited: Promise<ToolExit>): Promise
   });
   failed.catch(() => undefined);
   return Promise.race([work, failed]);
+}
+
+/**
+ * How many sessions dump, and which big tables get one of their own. pg_dump's
+ * own filters (whose patterns only pg_dump reads), a pg_dump inside a
+ * container, an encrypted set (whose rows never touch the disk in clear,
+ * as the pieces would) and a compressed set (whose rows the data and complete
+ * files share as gzip members, codecs/gzipMembers.ts) keep the one-session dump.
+ */
+async function parallelJobs(options: BackupOptions, session: SnapshotSession) {
+  const jobs = options.jobs ?? defaultJobs();
+  const filters = options.filters ?? {};
+  const filtered = (filters.schemas?.length ?? 0) + (filters.excludeSchemas?.length ?? 0) + (filters.excludeTableData?.length ?? 0) > 0;
+  const encoded = codecsFor(options.encoding).length > 0;
+  if (jobs <= 1 || filtered || options.container || encoded) return { jobs: 1, plan: { workers: [] } };
+  return { jobs, plan: planPieces(await session.readTableDataSizes(), jobs, options.parallelMinTableBytes) };
 }
 
 function lockTimeoutOf(options: BackupOptions): number {

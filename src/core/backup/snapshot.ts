@@ -89,6 +89,13 @@ export interface Sizes {
  */
 export const EXACT_SIZES_UP_TO_TABLES = 1000;
 
+/** An ordinary table and the bytes its rows take on disk (heap and TOAST, no indexes), as the statistics have it. */
+export interface TableDataSize {
+  schema: string;
+  name: string;
+  bytes: number;
+}
+
 export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerVersion;
@@ -100,6 +107,8 @@ export interface SnapshotSession {
    * included), by oid: exact up to `exactUpTo` tables (EXACT_SIZES_UP_TO_TABLES), estimated above.
    */
   readSizes(tables: readonly CatalogTable[], exactUpTo?: number): Promise<Sizes>;
+  /** Ordinary tables whose rows pg_dump dumps, with the size of those rows on disk (a parallel backup shares them out). */
+  readTableDataSizes(): Promise<TableDataSize[]>;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -142,6 +151,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
       readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),
+      readTableDataSizes: () => readTableDataSizes(client),
       close: endOnce(client),
     };
   } catch (error) {
@@ -176,6 +186,23 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
     shape: { schemas: row.marker_schemas ?? [], roles: row.marker_roles ?? [] },
     outputSettings: { timeZone: row.time_zone, byteaOutput: row.bytea_output, lcMonetary: row.lc_monetary },
   };
+}
+
+/**
+ * From the planner's statistics (pages as of the last VACUUM or ANALYZE), as
+ * `pg_dump -j` orders its tables: reading the files' sizes would lock every
+ * table, and wait behind any session holding one, before pg_dump even starts.
+ * A table never vacuumed nor analyzed counts as empty.
+ */
+async function readTableDataSizes(client: pg.Client): Promise<TableDataSize[]> {
+  const result = await client.query<{ schema: string; name: string; bytes: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name,
+            ((c.relpages::bigint + COALESCE(t.relpages, 0)) * current_setting('block_size')::bigint)::text AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+      WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}`,
+  );
+  return result.rows.map((row) => ({ schema: row.schema, name: row.name, bytes: Number(row.bytes) }));
 }
 
 async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {

@@ -87,6 +87,15 @@ export interface DumpReaderOptions {
    * over by searching for its end, not line by line.
    */
   countRows?: boolean;
+  /**
+   * Asked at each entry header, and at the footer (undefined), before any of
+   * its bytes go out: true stops the reader just there (`paused`), so the
+   * caller can feed other entries in (a parallel backup's table pieces)
+   * before `resume()` goes on with the stream. Setting it also passes the
+   * stream through as `SplitOutput.whole`. Not with `onSqlLine`, which
+   * would see the header's lines twice.
+   */
+  pauseBefore?(header: EntryHeader | undefined): boolean;
   onTableStart?(table: TableDataEvent): void;
   onTableProgress?(table: TableDataEvent): void;
   onTableDone?(table: TableDataEvent): void;
@@ -200,10 +209,32 @@ export class DumpReader {
   private entryText: string[] | undefined;
   private readonly tables: TableDataEvent[] = [];
   private sawHeader = false;
+  /** Where a pause stopped: the header's lines, then the rest of the chunk, to go on with at resume(). */
+  private pausedAt: Buffer[] | undefined;
+  /** Set by the line that stops the reader, until push() has kept the rest of its chunk. */
+  private stopping: Buffer[] | undefined;
+  /** The header resume() starts with was asked about already. */
+  private resuming = false;
   private sawFooter = false;
   private entryCount = 0;
 
-  constructor(private readonly callbacks: DumpReaderOptions = {}) {}
+  constructor(private readonly callbacks: DumpReaderOptions = {}) {
+    if (callbacks.pauseBefore && callbacks.onSqlLine) throw new Error('DumpReader: pauseBefore and onSqlLine do not go together');
+  }
+
+  /** True while stopped before an entry `pauseBefore` asked for: feed other entries with push(), then resume(). */
+  get paused(): boolean {
+    return this.pausedAt !== undefined;
+  }
+
+  /** Goes on with the stream where the pause stopped; it may pause again before a later entry. */
+  resume(): SplitOutput {
+    const held = this.pausedAt;
+    if (!held) throw new Error('DumpReader: resume() without a pause');
+    this.pausedAt = undefined;
+    this.resuming = true;
+    return this.push(Buffer.concat(held));
+  }
 
   /**
    * Feeds one chunk of pg_dump output; returns the bytes for each derived
@@ -230,9 +261,19 @@ export class DumpReader {
         this.carry = [];
         this.consume(line, 0);
         start = end + 1;
+        if (this.stopping) {
+          this.pausedAt = [...this.stopping, Buffer.from(chunk.subarray(start))];
+          this.stopping = undefined;
+          return this.output;
+        }
       }
     }
     const stop = this.consume(buffer, start);
+    if (this.stopping) {
+      this.pausedAt = [...this.stopping, Buffer.from(buffer.subarray(stop))];
+      this.stopping = undefined;
+      return this.output;
+    }
     // Keep the unfinished rest; copy it so the caller's chunk can be reused.
     if (stop < buffer.length) this.carry = [Buffer.from(buffer.subarray(stop))];
     return this.output;
@@ -251,6 +292,7 @@ export class DumpReader {
       if (end === -1) break;
       this.consumeSqlLine(buffer.subarray(position, end + 1));
       position = end + 1;
+      if (this.stopping) break;
     }
     return position;
   }
@@ -264,6 +306,12 @@ export class DumpReader {
       this.carry = [];
       if (this.inCopy) this.route(rest, this.copyPart());
       else this.consumeSqlLine(rest);
+    }
+    if (this.stopping) {
+      // A last line without its newline asked for a pause: the caller sees `paused` after the end.
+      this.pausedAt = this.stopping;
+      this.stopping = undefined;
+      return this.output;
     }
     this.flushHeldDashLines();
     return this.output;
@@ -400,14 +448,20 @@ export class DumpReader {
     }
     if (atTopLevel && this.heldDashLines.length > 0 && startsWithComment(line)) {
       const text = line.toString('utf8').replace(/\r?\n$/, '');
-      if (text === FOOTER_LINE) {
+      const footer = text === FOOTER_LINE;
+      const header = footer ? undefined : parseEntryHeader(text);
+      if ((footer || header) && this.pausesBefore(header)) {
+        this.stopping = [...this.heldDashLines, Buffer.from(line)];
+        this.heldDashLines = [];
+        return;
+      }
+      if (footer) {
         if (this.callbacks.dataEpilog) this.output.data.push(Buffer.from(this.callbacks.dataEpilog));
         this.beginSection('footer');
         this.sawFooter = true;
         this.callbacks.digests?.end();
-      } else {
-        const header = parseEntryHeader(text);
-        if (header) this.beginEntry(header);
+      } else if (header) {
+        this.beginEntry(header);
       }
       this.flushHeldDashLines();
       this.route(line, this.partFor(this.section));
@@ -441,6 +495,16 @@ export class DumpReader {
     this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);
+  }
+
+  private pausesBefore(header: EntryHeader | undefined): boolean {
+    // While paused, what is fed in (other entries) never pauses the reader again.
+    if (!this.callbacks.pauseBefore || this.pausedAt) return false;
+    if (this.resuming) {
+      this.resuming = false;
+      return false;
+    }
+    return this.callbacks.pauseBefore(header);
   }
 
   private rewrite(line: Buffer): Buffer | undefined {
@@ -532,7 +596,12 @@ export class DumpReader {
 
   /** Whether the stream itself is passed through (rewritten or filtered) as `SplitOutput.whole`. */
   private get passesWhole(): boolean {
-    return this.callbacks.rewriteLine !== undefined || this.callbacks.keepEntry !== undefined || this.callbacks.rewritePreambleLine !== undefined;
+    return (
+      this.callbacks.rewriteLine !== undefined ||
+      this.callbacks.keepEntry !== undefined ||
+      this.callbacks.rewritePreambleLine !== undefined ||
+      this.callbacks.pauseBefore !== undefined
+    );
   }
 
   private isTopLevel(): boolean {

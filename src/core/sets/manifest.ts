@@ -82,7 +82,11 @@ export interface Manifest {
   options: {
     /** How the three files were made: one pg_dump run, split by entry type. */
     method: 'single-snapshot-split';
+    /** The main pg_dump's arguments (a parallel set's leave out the rows the other sessions dumped). */
     pgDumpArgs: string[];
+    /** A parallel set (`--jobs`): how many sessions shared the dump, and how many tables had one of their own. */
+    jobs?: number;
+    parallelTables?: number;
   };
   files: ManifestFile[];
   tables: ManifestTable[];

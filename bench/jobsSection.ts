@@ -1,0 +1,56 @@
+/**
+ * backup --jobs N ÷ pg_dump: the same set written by 1, 2 and (with four
+ * cores or more) 4 pg_dump sessions sharing the big tables' rows, next to the
+ * single plain pg_dump, in the same rounds. The issue's goal is set for the
+ * factory_pulse sample at scale 1000 (about 0.5 GB: BENCH_SCALE=1000) on two
+ * cores; a smaller scale has fewer tables past the size that earns a session.
+ */
+import { availableParallelism } from 'node:os';
+import { measureAlternating, type Measurement, type TimedCommand } from './alternating';
+import { assertCliRanOurPgDump, backupCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
+import { maxPeakRss } from './peakRss';
+import { formatMegabytes, formatRatio, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
+import type { BenchContext, BenchSection, ReportLine, SectionResult } from './section';
+
+/** backup --jobs 2 ÷ pg_dump on two cores. */
+const JOBS_2_RATIO_GOAL = 0.75;
+
+export const jobsSection: BenchSection = {
+  name: 'jobs',
+  async run(context: BenchContext): Promise<SectionResult> {
+    const { database } = context;
+    const cores = availableParallelism();
+    const jobCounts = cores >= 4 ? [1, 2, 4] : [1, 2];
+    const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
+    const commands: Record<string, TimedCommand> = { 'pg_dump -f': plainDumpCommand(context, database.name, observed) };
+    for (const jobs of jobCounts) commands[`backup --jobs ${jobs}`] = backupCommand(context, database.name, observed, { jobs });
+    const measured = await measureAlternating(commands, { rounds: context.rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, context.rounds) });
+    assertCliRanOurPgDump(context, observed);
+
+    const plain = measured['pg_dump -f'];
+    const lines: ReportLine[] = [timeLine('pg_dump -f FILE', plain)];
+    const ratios: Record<string, number> = {};
+    for (const jobs of jobCounts) {
+      const backup: Measurement = measured[`backup --jobs ${jobs}`];
+      const ratio = backup.medianSeconds / plain.medianSeconds;
+      ratios[jobs] = ratio;
+      lines.push(timeLine(`backup --jobs ${jobs}`, backup));
+      lines.push({
+        label: `--jobs ${jobs} ÷ pg_dump`,
+        value: `${formatRatio(ratio)}  (peak RSS ${formatMegabytes(maxPeakRss(backup))})`,
+        ...(jobs === 2 ? { goal: { text: `≤ ${JOBS_2_RATIO_GOAL}`, met: ratio <= JOBS_2_RATIO_GOAL } } : {}),
+      });
+    }
+    return {
+      title: `Parallel backup: ${database.sample}, scale ${database.scale}, ${formatMegabytes(database.sizeBytes)} database, ${cores} cores, ${context.rounds} rounds, medians`,
+      lines,
+      notes: [...noiseNotes(measured), ...(cores < 4 ? [`${cores} cores here: --jobs 4 is measured only with four or more`] : [])],
+      data: {
+        cores,
+        goals: { jobs2RatioAtMost: JOBS_2_RATIO_GOAL },
+        pgDump: measurementSummary(plain),
+        backups: Object.fromEntries(jobCounts.map((jobs) => [jobs, { ...measurementSummary(measured[`backup --jobs ${jobs}`]), ratio: ratios[jobs] }])),
+      },
+    };
+  },
+};
