@@ -80,23 +80,34 @@ describe('parallel backup (--jobs)', function () {
     });
   }
 
-  it('an encrypted set keeps one session, since pieces would hold rows on disk in clear, and restores to what the database holds', async function () {
-    this.timeout(240_000);
-    const database = 'jobs_encrypted';
-    await server.dropDatabase(database);
-    await createFactoryDatabase(server, database);
-    const folder = newFolder();
-    const withPassphrase = { PULSE_BACKUP_PASSPHRASE: 'parallel and private' };
-    const set = await backupSet(server, database, folder, 'secret', ['--jobs', '3', '--encrypt'], { env: { ...EVERY_TABLE, ...withPassphrase } });
-    assert.equal(set.options.parallelTables, undefined);
-    assert.ok(set.files.every((file) => file.name.endsWith('.sql.age')));
-    const target = `${database}_restored`;
-    await server.dropDatabase(target);
-    await server.createDatabase(target);
-    const restored = await runCli(['restore', set.id, '--mode', 'complete', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup'], { env: withPassphrase });
-    assert.equal(restored.code, 0, restored.stderr);
-    await assertSameContent(server.url(database), server.url(target));
-  });
+  const oneSessionSets = [
+    {
+      kind: 'an encrypted set',
+      why: 'pieces would hold rows on disk in clear',
+      flags: ['--encrypt'],
+      suffix: '.sql.age',
+      env: { PULSE_BACKUP_PASSPHRASE: 'parallel and private' },
+    },
+    { kind: 'a gzip set', why: 'its data and complete files share their rows as gzip members', flags: ['--compress', 'gzip'], suffix: '.sql.gz', env: {} },
+  ];
+  for (const { kind, why, flags, suffix, env } of oneSessionSets) {
+    it(`${kind} keeps one session, since ${why}, and restores to what the database holds`, async function () {
+      this.timeout(240_000);
+      const database = `jobs_${suffix.replace(/\W/g, '_')}`;
+      await server.dropDatabase(database);
+      await createFactoryDatabase(server, database);
+      const folder = newFolder();
+      const set = await backupSet(server, database, folder, 'one', ['--jobs', '3', ...flags], { env: { ...EVERY_TABLE, ...env } });
+      assert.equal(set.options.parallelTables, undefined);
+      assert.ok(set.files.every((file) => file.name.endsWith(suffix)));
+      const target = `${database}_restored`;
+      await server.dropDatabase(target);
+      await server.createDatabase(target);
+      const restored = await runCli(['restore', set.id, '--mode', 'complete', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup'], { env });
+      assert.equal(restored.code, 0, restored.stderr);
+      await assertSameContent(server.url(database), server.url(target));
+    });
+  }
 
   describe('one snapshot, nothing half', function () {
     const database = 'jobs_snapshot';
