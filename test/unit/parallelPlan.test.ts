@@ -20,6 +20,21 @@ describe('parallel backup plan', function () {
     );
   });
 
+  it('counts the small tables, read as one sum (otherBytes), in what the main session has to do', function () {
+    // Sessions: main (starts with 250 MB of small tables), w1. a→w1 (250 < 0 is false), b→main (250 < 400).
+    const plan = planPieces([table('a', 400), table('b', 100)], 2, 32 * MB, 250 * MB);
+    assert.deepEqual(
+      plan.workers.map((tables) => tables.map((entry) => entry.name)),
+      [['a']],
+    );
+    // With 500 MB of small tables: a→w1, b→w1 (400 < 500).
+    const busyMain = planPieces([table('a', 400), table('b', 100)], 2, 32 * MB, 500 * MB);
+    assert.deepEqual(
+      busyMain.workers.map((tables) => tables.map((entry) => entry.name)),
+      [['a', 'b']],
+    );
+  });
+
   it('gives an extra session a tie, so the main one keeps its schema to write', function () {
     const plan = planPieces([table('a', 100), table('b', 100)], 2);
     assert.deepEqual(

@@ -38,7 +38,7 @@ import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
 import { lostConnectionReason } from '../pg/psqlEnd';
-import { defaultJobs, exactTablePattern, planPieces } from './parallel';
+import { PARALLEL_MIN_TABLE_BYTES, defaultJobs, exactTablePattern, planPieces } from './parallel';
 import { TablePieces } from './tablePieces';
 
 export type BackupProgress =
@@ -679,7 +679,9 @@ async function parallelJobs(options: BackupOptions, session: SnapshotSession) {
   const filtered = (filters.schemas?.length ?? 0) + (filters.excludeSchemas?.length ?? 0) + (filters.excludeTableData?.length ?? 0) > 0;
   const encoded = codecsFor(options.encoding).length > 0;
   if (jobs <= 1 || filtered || options.container || encoded) return { jobs: 1, plan: { workers: [] } };
-  return { jobs, plan: planPieces(await session.readTableDataSizes(), jobs, options.parallelMinTableBytes) };
+  const minTableBytes = options.parallelMinTableBytes ?? PARALLEL_MIN_TABLE_BYTES;
+  const sizes = await session.readTableDataSizes(minTableBytes);
+  return { jobs, plan: planPieces(sizes.tables, jobs, minTableBytes, sizes.otherBytes) };
 }
 
 function lockTimeoutOf(options: BackupOptions): number {

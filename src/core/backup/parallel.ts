@@ -33,14 +33,15 @@ export interface PiecePlan {
  * Shares the big tables out among `jobs` sessions, biggest first, each to
  * the session with the least to do so far (the main session starts with the
  * small tables and the schema), so the biggest table never starts last.
+ * `otherBytes`: the small tables not listed, which the main session dumps too.
  */
-export function planPieces(tables: readonly TableDataSize[], jobs: number, minTableBytes: number = PARALLEL_MIN_TABLE_BYTES): PiecePlan {
+export function planPieces(tables: readonly TableDataSize[], jobs: number, minTableBytes: number = PARALLEL_MIN_TABLE_BYTES, otherBytes = 0): PiecePlan {
   if (jobs <= 1) return { workers: [] };
   const big = tables.filter((table) => table.bytes >= minTableBytes).sort((a, b) => b.bytes - a.bytes || compareDumpOrder(a, b));
   if (big.length === 0) return { workers: [] };
   const bins: TableDataSize[][] = Array.from({ length: jobs }, () => []);
   const loads = bins.map(() => 0);
-  loads[0] = tables.filter((table) => table.bytes < minTableBytes).reduce((sum, table) => sum + table.bytes, 0);
+  loads[0] = tables.filter((table) => table.bytes < minTableBytes).reduce((sum, table) => sum + table.bytes, otherBytes);
   for (const table of big) {
     // Ties go to an extra session, leaving the main one its schema to write.
     let least = jobs - 1;

@@ -96,6 +96,13 @@ export interface TableDataSize {
   bytes: number;
 }
 
+export interface TableDataSizes {
+  /** The tables of at least the size asked for. */
+  tables: TableDataSize[];
+  /** The bytes of every other table, together. */
+  otherBytes: number;
+}
+
 export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerVersion;
@@ -107,8 +114,8 @@ export interface SnapshotSession {
    * included), by oid: exact up to `exactUpTo` tables (EXACT_SIZES_UP_TO_TABLES), estimated above.
    */
   readSizes(tables: readonly CatalogTable[], exactUpTo?: number): Promise<Sizes>;
-  /** Ordinary tables whose rows pg_dump dumps, with the size of those rows on disk (a parallel backup shares them out). */
-  readTableDataSizes(): Promise<TableDataSize[]>;
+  /** Ordinary tables of at least `minBytes` whose rows pg_dump dumps, with the size of those rows on disk (a parallel backup shares them out), and the other tables' bytes together. */
+  readTableDataSizes(minBytes: number): Promise<TableDataSizes>;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -151,7 +158,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
       readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),
-      readTableDataSizes: () => readTableDataSizes(client),
+      readTableDataSizes: (minBytes) => readTableDataSizes(client, minBytes),
       close: endOnce(client),
     };
   } catch (error) {
@@ -192,17 +199,32 @@ async function readServerFacts(client: pg.Client, server: ServerVersion): Promis
  * From the planner's statistics (pages as of the last VACUUM or ANALYZE), as
  * `pg_dump -j` orders its tables: reading the files' sizes would lock every
  * table, and wait behind any session holding one, before pg_dump even starts.
- * A table never vacuumed nor analyzed counts as empty.
+ * A table never vacuumed nor analyzed counts as empty. Only the tables of at
+ * least `minBytes` come back one by one, the others as one sum: this runs
+ * before pg_dump starts, and a catalog of thousands of small tables then
+ * costs one row, not thousands.
  */
-async function readTableDataSizes(client: pg.Client): Promise<TableDataSize[]> {
-  const result = await client.query<{ schema: string; name: string; bytes: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name,
-            ((c.relpages::bigint + COALESCE(t.relpages, 0)) * current_setting('block_size')::bigint)::text AS bytes
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-      WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}`,
+async function readTableDataSizes(client: pg.Client, minBytes: number): Promise<TableDataSizes> {
+  const result = await client.query<{ schema: string | null; name: string | null; bytes: string }>(
+    `WITH sized AS (
+       SELECT n.nspname AS schema, c.relname AS name,
+              (c.relpages::bigint + COALESCE(t.relpages, 0)) * current_setting('block_size')::bigint AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+        WHERE c.relkind = 'r' AND ${SYSTEM_SCHEMA_FILTER} AND ${NOT_EXTENSION_MEMBER}
+     )
+     SELECT schema, name, bytes::text FROM sized WHERE bytes >= $1
+     UNION ALL
+     SELECT NULL, NULL, COALESCE(sum(bytes), 0)::text FROM sized WHERE bytes < $1`,
+    [minBytes],
   );
-  return result.rows.map((row) => ({ schema: row.schema, name: row.name, bytes: Number(row.bytes) }));
+  const tables: TableDataSize[] = [];
+  let otherBytes = 0;
+  for (const row of result.rows) {
+    if (row.schema === null || row.name === null) otherBytes += Number(row.bytes);
+    else tables.push({ schema: row.schema, name: row.name, bytes: Number(row.bytes) });
+  }
+  return { tables, otherBytes };
 }
 
 async function readCatalog(client: pg.Client, options: { platform?: boolean } = {}): Promise<CatalogFacts> {
