@@ -66,9 +66,11 @@ describe('parallel backup plan', function () {
     assert.equal(exactTablePattern({ schema: 'shop floor', name: 'Shift "Notes"*' }), '"shop floor"."Shift ""Notes""*"');
   });
 
-  it('defaults to the cores, at most four, at least one', function () {
+  it('defaults to half the cores, at most four, at least one', function () {
     assert.equal(defaultJobs(1), 1);
-    assert.equal(defaultJobs(2), 2);
+    assert.equal(defaultJobs(2), 1);
+    assert.equal(defaultJobs(3), 1);
+    assert.equal(defaultJobs(4), 2);
     assert.equal(defaultJobs(64), 4);
   });
 });

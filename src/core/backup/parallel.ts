@@ -19,9 +19,15 @@ export const PARALLEL_MIN_TABLE_BYTES = 32 * 1024 * 1024;
 /** At most this many sessions by default: more only helps on a server with cores and disks to spare, which `--jobs` can say. */
 const DEFAULT_JOBS_CAP = 4;
 
-/** The default `--jobs`: the cores this process may use, at most DEFAULT_JOBS_CAP. */
+/**
+ * The default `--jobs`: half the cores this process may use, at most
+ * DEFAULT_JOBS_CAP, at least one. Each session keeps three processes busy
+ * (a server backend, its pg_dump, and this process splicing and hashing its
+ * rows); measured on 2 cores at scale 1000 (527 MB), `--jobs 2` took 1.37×
+ * one pg_dump against `--jobs 1`'s 1.16×, so two cores get one session.
+ */
 export function defaultJobs(cores: number = availableParallelism()): number {
-  return Math.max(1, Math.min(DEFAULT_JOBS_CAP, cores));
+  return Math.max(1, Math.min(DEFAULT_JOBS_CAP, Math.floor(cores / 2)));
 }
 
 export interface PiecePlan {
