@@ -67,17 +67,23 @@ describe('restore --jobs', function () {
       await assertSameContent(server.url(source), server.url(target));
     });
 
-    it('restores a gzip set the same way, each session reading the compressed file', async function () {
-      const gzipFolder = newFolder();
-      const gzipSet = await backupSet(server, source, gzipFolder, 'pjgz', ['--compress', 'gzip']);
-      assert.ok(gzipSet.files.every((file) => file.name.endsWith('.sql.gz')));
-      const target = 'pj_gzip';
-      await server.createDatabase(target);
-      const result = await restoreSet(server, gzipSet.id, gzipFolder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal((JSON.parse(result.stdout) as RestoreResult).jobs, 2);
-      await assertSameContent(server.url(source), server.url(target));
-    });
+    const storedSets = [
+      { kind: 'a gzip set', how: 'reading the compressed file', flags: ['--compress', 'gzip'], suffix: '.sql.gz', env: {} },
+      { kind: 'an encrypted set', how: 'decrypting the file with the passphrase', flags: ['--encrypt'], suffix: '.sql.age', env: { PULSE_BACKUP_PASSPHRASE: 'jobs and secrets' } },
+    ];
+    for (const [index, { kind, how, flags, suffix, env }] of storedSets.entries()) {
+      it(`restores ${kind} the same way, each session ${how}`, async function () {
+        const storedFolder = newFolder();
+        const stored = await backupSet(server, source, storedFolder, `pjst${index}`, flags, { env });
+        assert.ok(stored.files.every((file) => file.name.endsWith(suffix)));
+        const target = `pj_stored_${index}`;
+        await server.createDatabase(target);
+        const result = await runCli(restoreArgs(stored.id, 'complete', server.url(target), storedFolder, ['--json', '--no-safety-backup', '--jobs', '2']), { env });
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal((JSON.parse(result.stdout) as RestoreResult).jobs, 2);
+        await assertSameContent(server.url(source), server.url(target));
+      });
+    }
 
     it('is refused over a database that has objects of its own, changing nothing', async function () {
       const target = 'pj_full';
@@ -123,6 +129,44 @@ describe('restore --jobs', function () {
       const again = await restoreSet(server, set.id, folder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
       assert.equal(again.code, 0, again.stderr);
       await assertSameContent(server.url(source), server.url(target));
+    });
+
+    it('a failure after the default privileges went in undoes them too, leaving the database empty again', async function () {
+      // A source whose owner changed its default privileges, globally and in two schemas: pg_dump writes them at the very end.
+      const withDefaults = 'pj_defaults_source';
+      await server.dropDatabase(withDefaults);
+      await createFactoryDatabase(server, withDefaults);
+      await server.query(
+        withDefaults,
+        `ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;
+         CREATE SCHEMA reports;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA reports GRANT USAGE ON SEQUENCES TO PUBLIC;`,
+      );
+      const defaultsFolder = newFolder();
+      const defaultsSet = await backupSet(server, withDefaults, defaultsFolder, 'pjdef');
+      const damaged = newFolder();
+      copySetFiles(defaultsFolder, damaged, defaultsSet);
+      // One more entry after them, a grant on a table that does not exist: the last statement fails once the default privileges are in.
+      const failingLast = '--\n-- Name: TABLE gone; Type: ACL; Schema: public; Owner: -\n--\n\nGRANT SELECT ON TABLE public.gone TO PUBLIC;\n\n\n';
+      rewriteSetFile(damaged, defaultsSet, 'complete', (text) => {
+        const footer = text.lastIndexOf('--\n-- PostgreSQL database dump complete');
+        assert.ok(footer > text.lastIndexOf('DEFAULT PRIVILEGES'), 'the default privileges come before the footer');
+        return text.slice(0, footer) + failingLast + text.slice(footer);
+      });
+      const target = 'pj_defaults';
+      await server.createDatabase(target);
+      const empty = await fingerprintDatabase(server.url(target));
+      const result = await restoreSet(server, defaultsSet.id, damaged, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /relation "public\.gone" does not exist.*what it had created was dropped, and the database is empty again/);
+      const [{ count }] = await server.query<{ count: string }>(target, 'SELECT count(*)::text AS count FROM pg_catalog.pg_default_acl');
+      assert.equal(count, '0', 'no default privileges are left');
+      assert.deepEqual(diffFingerprints(empty, await fingerprintDatabase(server.url(target))), []);
+      // And the whole set goes in now, default privileges and all.
+      const again = await restoreSet(server, defaultsSet.id, defaultsFolder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
+      assert.equal(again.code, 0, again.stderr);
+      await assertSameContent(server.url(withDefaults), server.url(target));
     });
 
     it('a cancel (SIGTERM) while rows load leaves the database empty again', async function () {
