@@ -138,6 +138,32 @@ describe('dump reader', () => {
     }
   });
 
+  it('keeps what it holds across chunks when the caller reuses the chunk memory, as the backup does', () => {
+    // A rewrite makes the reader pass the whole stream too, the third output.
+    const options: DumpReaderOptions = { rewriteLine: (line) => (line.startsWith('SET client_encoding') ? `${line} -- kept` : undefined) };
+    const expected = split(DUMP, DUMP.length, options);
+    const input = Buffer.from(DUMP);
+    for (const size of [1, 2, 3, 5, 7, 64, 1000]) {
+      const reader = new DumpReader(options);
+      const chunk = Buffer.alloc(size);
+      const parts = { schema: [] as Buffer[], data: [] as Buffer[], whole: [] as Buffer[] };
+      const keep = (out: { schema: Buffer[]; data: Buffer[]; whole: Buffer[] }) => {
+        for (const name of ['schema', 'data', 'whole'] as const) parts[name].push(Buffer.concat(out[name]));
+      };
+      for (let start = 0; start < input.length; start += size) {
+        const length = input.copy(chunk, 0, start, start + size);
+        keep(reader.push(chunk.subarray(0, length)));
+        // What the files got is written; the next read overwrites the same memory.
+        chunk.fill(0x21);
+      }
+      keep(reader.end());
+      assert.equal(Buffer.concat(parts.schema).toString(), expected.schema, `schema differs with a reused chunk of ${size}`);
+      assert.equal(Buffer.concat(parts.data).toString(), expected.data, `data differs with a reused chunk of ${size}`);
+      assert.ok(Buffer.concat(parts.whole).toString().includes("SET client_encoding = 'UTF8'; -- kept\n"), `whole stream lacks the rewrite with chunks of ${size}`);
+      assert.equal(Buffer.concat(parts.whole).toString().replace(' -- kept', ''), DUMP, `whole stream differs with a reused chunk of ${size}`);
+    }
+  });
+
   it('without counting rows, passes COPY blocks over by their end and splits exactly the same, however chunked', () => {
     const ended: string[] = [];
     for (const size of [1, 2, 3, 5, 64, 1000, DUMP.length]) {

@@ -22,7 +22,6 @@
  * that did not, not a forgery from the truth (the manifest beside the files
  * would be forged with them).
  */
-import { viewOf } from '../pg/dumpReader';
 
 /** Names the row hash and the way digests combine, recorded beside them (manifest, proofs). */
 export const ROW_HASH_ALGORITHM = 'pulse-row64-sum/1';
@@ -64,9 +63,14 @@ export class RowHasher {
   private a = SEED1;
   private b = SEED2;
   private length = 0;
-  private readonly pending = new Uint8Array(8);
-  /** Made once: a view per call cost more than hashing a short line. */
-  private readonly pendingView = viewOf(this.pending);
+  /**
+   * Bytes of a piece that did not fill a block, little-endian in two words
+   * (no typed array or DataView per hasher or per piece: a schema entry's
+   * hasher lives for a few short lines, where those allocations cost more
+   * than the hashing).
+   */
+  private pendingLow = 0;
+  private pendingHigh = 0;
   private pendingCount = 0;
 
   /** Hashes `bytes[start, end)` in one go; `view` is `viewOf(bytes)`. */
@@ -96,38 +100,43 @@ export class RowHasher {
     let i = start;
     this.length += end - start;
     if (this.pendingCount > 0) {
-      while (this.pendingCount < 8 && i < end) this.pending[this.pendingCount++] = bytes[i++];
+      while (this.pendingCount < 8 && i < end) this.addPending(bytes[i++]);
       if (this.pendingCount < 8) return;
-      this.block(this.pendingView, 0);
+      this.block(this.pendingLow, this.pendingHigh);
+      this.pendingLow = 0;
+      this.pendingHigh = 0;
       this.pendingCount = 0;
     }
     const lastBlock = end - 7;
-    if (i < lastBlock) {
-      const view = viewOf(bytes);
-      for (; i < lastBlock; i += 8) this.block(view, i);
+    for (; i < lastBlock; i += 8) {
+      this.block(bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24), bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24));
     }
-    while (i < end) this.pending[this.pendingCount++] = bytes[i++];
+    while (i < end) this.addPending(bytes[i++]);
   }
 
   /** Ends a byte string given in pieces: `h1` and `h2` hold its hash, and the hasher is ready for the next. */
   finish(): void {
-    let k = 0;
-    let m = 0;
-    for (let j = 0; j < this.pendingCount; j += 1) {
-      if (j < 4) k |= this.pending[j] << (8 * j);
-      else m |= this.pending[j] << (8 * (j - 4));
-    }
-    this.finishWith(this.a, this.b, k, m, this.pendingCount, this.length);
+    this.finishWith(this.a, this.b, this.pendingLow, this.pendingHigh, this.pendingCount, this.length);
     this.a = SEED1;
     this.b = SEED2;
     this.length = 0;
+    this.pendingLow = 0;
+    this.pendingHigh = 0;
     this.pendingCount = 0;
   }
 
-  private block(view: DataView, i: number): void {
-    let a = this.a ^ mixK(view.getInt32(i, true));
+  private addPending(byte: number): void {
+    const count = this.pendingCount;
+    if (count < 4) this.pendingLow |= byte << (8 * count);
+    else this.pendingHigh |= byte << (8 * (count - 4));
+    this.pendingCount = count + 1;
+  }
+
+  /** One 8-byte block, as two little-endian 32-bit words. */
+  private block(low: number, high: number): void {
+    let a = this.a ^ mixK(low);
     a = (Math.imul(rotl(a, 19) + this.b, 5) + 0x561ccd1b) | 0;
-    let b = this.b ^ mixM(view.getInt32(i + 4, true));
+    let b = this.b ^ mixM(high);
     b = (Math.imul(rotl(b, 17) + a, 5) + 0x0bcaa747) | 0;
     this.a = a;
     this.b = b;

@@ -203,7 +203,7 @@ export class DumpReader {
     dollarTag: undefined,
     blockCommentDepth: 0,
   };
-  private output: SplitOutput = { schema: [], data: [], whole: [] };
+  private output = new OutputPieces();
   private currentEntry: EntryHeader | undefined;
   /** The lines of the current entry, while one of entryTextTypes is being read. */
   private entryText: string[] | undefined;
@@ -217,9 +217,15 @@ export class DumpReader {
   private resuming = false;
   private sawFooter = false;
   private entryCount = 0;
+  private chunkView: DataView | undefined;
+
+  /** Whether the stream itself is passed through (rewritten or filtered) as `SplitOutput.whole`. */
+  private readonly passesWhole: boolean;
 
   constructor(private readonly callbacks: DumpReaderOptions = {}) {
     if (callbacks.pauseBefore && callbacks.onSqlLine) throw new Error('DumpReader: pauseBefore and onSqlLine do not go together');
+    this.passesWhole =
+      callbacks.rewriteLine !== undefined || callbacks.keepEntry !== undefined || callbacks.rewritePreambleLine !== undefined || callbacks.pauseBefore !== undefined;
   }
 
   /** True while stopped before an entry `pauseBefore` asked for: feed other entries with push(), then resume(). */
@@ -243,7 +249,14 @@ export class DumpReader {
    * written the pieces out.
    */
   push(chunk: Buffer): SplitOutput {
-    this.output = { schema: [], data: [], whole: [] };
+    this.output = new OutputPieces();
+    this.read(chunk);
+    // "--" lines still waiting for the next line are kept past this call: copied, as the chunk may be reused.
+    if (this.heldDashLines.length > 0) this.heldDashLines = this.heldDashLines.map((line) => Buffer.from(line));
+    return this.output.done();
+  }
+
+  private read(chunk: Buffer): void {
     let buffer = chunk;
     let start = 0;
     if (this.carry.length > 0) {
@@ -255,7 +268,7 @@ export class DumpReader {
         const end = chunk.indexOf(NEWLINE);
         if (end === -1) {
           this.carry.push(Buffer.from(chunk));
-          return this.output;
+          return;
         }
         const line = Buffer.concat([...this.carry, chunk.subarray(0, end + 1)]);
         this.carry = [];
@@ -264,7 +277,7 @@ export class DumpReader {
         if (this.stopping) {
           this.pausedAt = [...this.stopping, Buffer.from(chunk.subarray(start))];
           this.stopping = undefined;
-          return this.output;
+          return;
         }
       }
     }
@@ -272,11 +285,10 @@ export class DumpReader {
     if (this.stopping) {
       this.pausedAt = [...this.stopping, Buffer.from(buffer.subarray(stop))];
       this.stopping = undefined;
-      return this.output;
+      return;
     }
     // Keep the unfinished rest; copy it so the caller's chunk can be reused.
     if (stop < buffer.length) this.carry = [Buffer.from(buffer.subarray(stop))];
-    return this.output;
   }
 
   /** Processes every complete line from `start`; returns where the unfinished rest begins. */
@@ -299,7 +311,7 @@ export class DumpReader {
 
   /** Signals the end of the stream; returns whatever was still held back. */
   end(): SplitOutput {
-    this.output = { schema: [], data: [], whole: [] };
+    this.output = new OutputPieces();
     this.finishEntryText();
     if (this.carry.length > 0) {
       const rest = Buffer.concat(this.carry);
@@ -311,10 +323,10 @@ export class DumpReader {
       // A last line without its newline asked for a pause: the caller sees `paused` after the end.
       this.pausedAt = this.stopping;
       this.stopping = undefined;
-      return this.output;
+      return this.output.done();
     }
     this.flushHeldDashLines();
-    return this.output;
+    return this.output.done();
   }
 
   /** Row counts and COPY bytes per table, in dump order. */
@@ -359,7 +371,7 @@ export class DumpReader {
     const table = this.copyTable;
     // Rows of a table the set keeps are hashed as they pass (a left-out entry's are not).
     const digests = table ? this.callbacks.digests : undefined;
-    const view = digests ? viewOf(buffer) : undefined;
+    const view = digests ? this.viewOfChunk(buffer) : undefined;
     let position = start;
     while (position < buffer.length) {
       const continued = this.inCopyRow;
@@ -393,6 +405,13 @@ export class DumpReader {
     }
     this.passCopyBytes(buffer, start, position);
     return position;
+  }
+
+  /** One DataView per chunk, however many COPY blocks it holds: making one costs more than a short table's rows. */
+  private viewOfChunk(buffer: Buffer): DataView {
+    if (this.chunkView?.buffer !== buffer.buffer || this.chunkView.byteOffset !== buffer.byteOffset || this.chunkView.byteLength !== buffer.byteLength)
+      this.chunkView = viewOf(buffer);
+    return this.chunkView;
   }
 
   /**
@@ -441,8 +460,8 @@ export class DumpReader {
       this.callbacks.onSqlLine(line, setting ? 'setting' : this.section);
     }
     if (atTopLevel && isDashLine(line)) {
-      // Copied: the caller may reuse the chunk's memory before the line is routed.
-      this.heldDashLines.push(Buffer.from(line));
+      // Held as it is: push() copies what is still held when it returns.
+      this.heldDashLines.push(line);
       // A third "--" closes a header; the middle line was inspected already.
       return;
     }
@@ -451,12 +470,12 @@ export class DumpReader {
       const footer = text === FOOTER_LINE;
       const header = footer ? undefined : parseEntryHeader(text);
       if ((footer || header) && this.pausesBefore(header)) {
-        this.stopping = [...this.heldDashLines, Buffer.from(line)];
+        this.stopping = [...this.heldDashLines, line].map((held) => Buffer.from(held));
         this.heldDashLines = [];
         return;
       }
       if (footer) {
-        if (this.callbacks.dataEpilog) this.output.data.push(Buffer.from(this.callbacks.dataEpilog));
+        if (this.callbacks.dataEpilog) this.output.data.add(Buffer.from(this.callbacks.dataEpilog));
         this.beginSection('footer');
         this.sawFooter = true;
         this.callbacks.digests?.end();
@@ -518,9 +537,9 @@ export class DumpReader {
     if (!this.sawHeader) {
       this.sawHeader = true;
       // pg_dump's preamble (the \restrict line and SET commands) ends here.
-      this.output.schema.push(Buffer.from(SCHEMA_FILE_PREAMBLE + (this.callbacks.schemaProlog ?? '')));
-      this.output.data.push(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
-      if (this.callbacks.wholeProlog && this.passesWhole) this.output.whole.push(Buffer.from(this.callbacks.wholeProlog));
+      this.output.schema.add(Buffer.from(SCHEMA_FILE_PREAMBLE + (this.callbacks.schemaProlog ?? '')));
+      this.output.data.add(Buffer.from(DATA_FILE_PREAMBLE + (this.callbacks.dataProlog ?? '')));
+      if (this.callbacks.wholeProlog && this.passesWhole) this.output.whole.add(Buffer.from(this.callbacks.wholeProlog));
     }
     this.finishEntryText();
     this.currentEntry = header;
@@ -589,19 +608,9 @@ export class DumpReader {
 
   private route(bytes: Buffer, part: DumpPart, rewritten?: Buffer): void {
     if (part === 'none') return;
-    if (part !== 'data') this.output.schema.push(bytes);
-    if (part !== 'schema') this.output.data.push(bytes);
-    if (this.passesWhole) this.output.whole.push(rewritten ?? bytes);
-  }
-
-  /** Whether the stream itself is passed through (rewritten or filtered) as `SplitOutput.whole`. */
-  private get passesWhole(): boolean {
-    return (
-      this.callbacks.rewriteLine !== undefined ||
-      this.callbacks.keepEntry !== undefined ||
-      this.callbacks.rewritePreambleLine !== undefined ||
-      this.callbacks.pauseBefore !== undefined
-    );
+    if (part !== 'data') this.output.schema.add(bytes);
+    if (part !== 'schema') this.output.data.add(bytes);
+    if (this.passesWhole) this.output.whole.add(rewritten ?? bytes);
   }
 
   private isTopLevel(): boolean {
@@ -726,6 +735,52 @@ export function isDataEntry(header: EntryHeader): boolean {
   if (DATA_ENTRY_TYPES.has(header.type)) return true;
   // COMMENT, ACL and SECURITY LABEL entries on a large object travel with it.
   return LARGE_OBJECT_NAME.test(header.name) && header.schema === '-';
+}
+
+/**
+ * One derived file's pieces from one input chunk. Bytes that follow the
+ * last ones in the same memory (consecutive lines of one chunk) extend it
+ * instead of becoming a piece of their own: a chunk of thousands of short
+ * lines leaves as a few pieces, not one hash update and one write vector
+ * per line, and without a Buffer made per line to join them.
+ */
+class PieceList {
+  private readonly pieces: Buffer[] = [];
+  private run: Buffer | undefined;
+  private runLength = 0;
+
+  add(bytes: Buffer): void {
+    const run = this.run;
+    if (run !== undefined && run.buffer === bytes.buffer && run.byteOffset + this.runLength === bytes.byteOffset) {
+      this.runLength += bytes.length;
+      return;
+    }
+    this.closeRun();
+    this.run = bytes;
+    this.runLength = bytes.length;
+  }
+
+  done(): Buffer[] {
+    this.closeRun();
+    return this.pieces;
+  }
+
+  private closeRun(): void {
+    const run = this.run;
+    if (run === undefined) return;
+    this.pieces.push(this.runLength === run.length ? run : Buffer.from(run.buffer, run.byteOffset, this.runLength));
+    this.run = undefined;
+  }
+}
+
+class OutputPieces {
+  readonly schema = new PieceList();
+  readonly data = new PieceList();
+  readonly whole = new PieceList();
+
+  done(): SplitOutput {
+    return { schema: this.schema.done(), data: this.data.done(), whole: this.whole.done() };
+  }
 }
 
 /** True when the bytes from `position` to the end are `\` or `\.`: the terminator line may be starting. */
