@@ -279,9 +279,12 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     let pgDumpExited = false;
     // The process's own exit tells the follower the file is whole (pg_dump
     // closed it), some milliseconds before its stderr is read to the end.
-    pgDump.child.once('exit', () => {
-      pgDumpExited = true;
-    });
+    const processExit = new Promise<void>((resolve) =>
+      pgDump.child.once('exit', () => {
+        pgDumpExited = true;
+        resolve();
+      }),
+    );
     const exited = pgDump.exited.then((result) => {
       pgDumpExited = true;
       return result;
@@ -392,7 +395,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
           await write(split.resume(), chunk);
         }
       };
-      if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk);
+      if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk, processExit);
       else for await (const chunk of pgDump.stdout!) await onChunk(chunk as Buffer);
       const rest = split.end();
       if (split.paused) throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', { hint: 'run the backup again' });

@@ -53,7 +53,7 @@ export class FollowedFile {
    * writer has exited; bytes written before that are never missed, because
    * the last read happens after it was seen done.
    */
-  async follow(writerDone: () => boolean, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+  async follow(writerDone: () => boolean, onChunk: (chunk: Buffer) => Promise<void>, writerExit?: Promise<unknown>): Promise<void> {
     const reader = this.reader!;
     // Two buffers, used in turn: a fresh megabyte per read made the garbage
     // collector and page faults cost more than the reading. `onChunk` resolves
@@ -64,12 +64,19 @@ export class FollowedFile {
     let turn = 0;
     let caughtUp = false;
     let pause = CATCH_UP_PAUSE_MS.least;
+    let flushingWhole = false;
     for (;;) {
       // Reading just behind pg_dump would take its bytes a few kilobytes at a
       // time: every read, hash update and write has its own cost and wakes a
       // thread. After a short read, wait for a larger piece to build up.
-      if (caughtUp && !writerDone()) await sleep(pause);
+      // The writer's exit ends the wait at once: the rest is read without delay.
+      if (caughtUp && !writerDone()) await (writerExit ? Promise.race([sleep(pause), writerExit]) : sleep(pause));
       const doneBeforeRead = writerDone();
+      if (doneBeforeRead && !flushingWhole) {
+        // The file is whole: the disk starts on it while the rest is split, so finish() waits less.
+        flushingWhole = true;
+        this.backgroundFlush = this.backgroundFlush.then(() => reader.datasync()).catch(() => undefined);
+      }
       await released[turn];
       const buffer = buffers[turn];
       const { bytesRead } = await reader.read(buffer, 0, buffer.length, this.bytes);
