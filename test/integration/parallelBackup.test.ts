@@ -80,6 +80,32 @@ describe('parallel backup (--jobs)', function () {
     });
   }
 
+  it('a big table first in pg_dump order is split while its session still dumps it, into the files --jobs 1 writes', async function () {
+    this.timeout(600_000);
+    const database = 'jobs_first_big';
+    await server.dropDatabase(database);
+    await createFactoryDatabase(server, database);
+    // About 40 MB of rows, first of all TABLE DATA entries: the main dump
+    // reaches it at once and reads its piece as it grows, many reads ahead
+    // of the end that is held back until its pg_dump has ended.
+    await server.query(database, `CREATE TABLE public.aaa_first AS SELECT n AS id, repeat(md5(n::text), 8) AS note, n % 7 AS bucket FROM generate_series(1, 150000) AS n`);
+    await server.query(database, `CREATE TABLE public.zzz_last AS SELECT n AS id, md5(n::text) AS note FROM generate_series(1, 100000) AS n`);
+    await server.query(database, 'VACUUM ANALYZE');
+    const folder = newFolder();
+    const one = await backupSet(server, database, folder, 'one', ['--jobs', '1']);
+    const two = await backupSet(server, database, folder, 'two', ['--jobs', '2'], { env: { PULSE_BACKUP_PARALLEL_MIN_BYTES: String(1024 * 1024) } });
+    assert.equal(two.options.parallelTables, 1, 'the biggest table had a session of its own');
+    for (const type of ['schema', 'data', 'complete'] as const) {
+      const name = (manifest: Manifest) => manifest.files.find((file) => file.type === type)!.name;
+      assert.equal(withoutRestrictKey(join(folder, name(two))), withoutRestrictKey(join(folder, name(one))), `the ${type} files are the same`);
+    }
+    assert.deepEqual(two.digests?.tables, one.digests?.tables, 'the same rows, by digest');
+    assert.deepEqual(hiddenFiles(folder), [], 'no piece is left behind');
+    const verified = await runCli(['verify', two.id, '--dir', folder, '--json']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    await server.dropDatabase(database);
+  });
+
   const oneSessionSets = [
     {
       kind: 'an encrypted set',

@@ -7,10 +7,17 @@
  * out as a single pg_dump would have written them. pg_dump's preamble and
  * footer around the entry, and the SEQUENCE SET of the table's own
  * sequences (the main dump has those), are left out.
+ *
+ * A piece is read while its pg_dump still writes it, as the main dump is:
+ * when the reader reaches a table whose rows are still being dumped (the
+ * biggest table may well come first in pg_dump's order), its rows are split,
+ * hashed and written as they come, not after the whole table. The last
+ * EDGE_BYTES stay unread until that pg_dump has ended well: only then is it
+ * known where the entry ends, and both ends are checked as before.
  */
-import { createReadStream } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { temporaryPathFor } from '../files/atomicFile';
 import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit, type ToolProcess } from '../process/toolProcess';
@@ -41,12 +48,17 @@ export interface PieceRunOptions {
 interface Piece {
   table: TableDataSize;
   path: string;
-  /** Where the TABLE DATA entry lies in the piece's file, once its pg_dump has ended well. */
-  done: Promise<{ start: number; end: number }>;
-  settle(result: { start: number; end: number } | Error): void;
+  /** Resolves once the piece's file exists (its pg_dump is about to start); rejects if it never will. */
+  created: Promise<void>;
+  markCreated(): void;
+  /** Resolves once its pg_dump has ended well; rejects when it failed or was never run. */
+  done: Promise<void>;
+  settle(result: Error | undefined): void;
 }
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** How long to wait for a piece to grow, as the follower of the main dump does (followedFile.ts). */
+const GROW_PAUSE_MS = { least: 2, most: 16 };
 /** pg_dump's preamble before the entry, and the footer after it, are this small. */
 const EDGE_BYTES = 64 * 1024;
 const ENTRY_START = Buffer.from('\n--\n-- Data for Name: ');
@@ -94,13 +106,11 @@ export class TablePieces {
     return true;
   }
 
-  /** Streams every piece due where the reader paused, waiting for each to be dumped; each file is removed once read. */
+  /** Streams every piece due where the reader paused, as it is dumped; each file is removed once read. */
   async feedDue(feed: (chunk: Buffer) => Promise<void>): Promise<void> {
     while (this.queue.length > 0 && pieceGoesBefore(this.queue[0].table, this.pausedFor)) {
       const piece = this.queue.shift()!;
-      const range = await piece.done;
-      const stream = createReadStream(piece.path, { start: range.start, end: range.end - 1, highWaterMark: READ_CHUNK_BYTES });
-      for await (const chunk of stream) await feed(chunk as Buffer);
+      await followPiece(piece, feed);
       await unlink(piece.path).catch(() => undefined);
     }
   }
@@ -126,7 +136,8 @@ export class TablePieces {
         continue;
       }
       try {
-        piece.settle(await this.dump(piece));
+        await this.dump(piece);
+        piece.settle(undefined);
       } catch (error) {
         piece.settle(error instanceof Error ? error : new Error(String(error)));
         if (!this.failure && !this.options.signal?.aborted) {
@@ -137,9 +148,10 @@ export class TablePieces {
     }
   }
 
-  private async dump(piece: Piece): Promise<{ start: number; end: number }> {
+  private async dump(piece: Piece): Promise<void> {
     // Created here, private to its owner, before pg_dump writes into it.
     await (await open(piece.path, 'wx', 0o600)).close();
+    piece.markCreated();
     const stderr: string[] = [];
     const tool = startTool(this.options.pgDump, [...this.options.baseArgs, '--data-only', `--table=${exactTablePattern(piece.table)}`, `--file=${piece.path}`], {
       env: this.options.env,
@@ -157,29 +169,116 @@ export class TablePieces {
     this.running.delete(tool);
     if (exit.startError) throw toolStartError(exit.startError, this.options.pgDump);
     if (exit.exitCode !== 0) throw await this.options.describeFailure(stderr, exit);
-    return entryRange(piece.path, piece.table);
   }
+}
+
+/**
+ * Streams a piece's TABLE DATA entry while its pg_dump writes it: from the
+ * entry's header on, all but the last EDGE_BYTES as they arrive; the rest
+ * once that pg_dump has ended well and entryRange has checked both ends.
+ * A failed pg_dump fails this too (the backup then keeps nothing).
+ */
+async function followPiece(piece: Piece, feed: (chunk: Buffer) => Promise<void>): Promise<void> {
+  let ended: 'well' | 'failed' | undefined;
+  const end = piece.done.then(
+    () => {
+      ended = 'well';
+    },
+    () => {
+      ended = 'failed';
+    },
+  );
+  // Its file exists once its session has come to it (or never, if the backup fails first).
+  await Promise.race([piece.created, end]);
+  if (ended === 'failed') await piece.done;
+  const file = await open(piece.path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let start: number | undefined;
+    let position = 0;
+    let pause = GROW_PAUSE_MS.least;
+    // What is in the file before its pg_dump was seen ending is all it will hold.
+    while (ended === undefined) {
+      const size = (await file.stat()).size;
+      start ??= await entryStart(file, size, piece.table);
+      const safeEnd = size - EDGE_BYTES;
+      if (start !== undefined && safeEnd - Math.max(position, start) >= READ_CHUNK_BYTES / 4) {
+        position = await streamRange(file, buffer, Math.max(position, start), safeEnd, feed);
+        pause = GROW_PAUSE_MS.least;
+        continue;
+      }
+      await Promise.race([sleep(pause), end]);
+      pause = Math.min(pause * 2, GROW_PAUSE_MS.most);
+    }
+    await piece.done;
+    const range = await entryRange(piece.path, piece.table);
+    if (start !== undefined && start !== range.start) throw layoutError(piece.table, 'a rows entry that moved');
+    await streamRange(file, buffer, Math.max(position, range.start), range.end, feed);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Feeds `file[from, to)` in chunks of the buffer (each fed chunk written before the buffer is read into again); returns `to`. */
+async function streamRange(file: FileHandle, buffer: Buffer, from: number, to: number, feed: (chunk: Buffer) => Promise<void>): Promise<number> {
+  let position = from;
+  while (position < to) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, to - position), position);
+    if (bytesRead === 0) throw new PulseError('dump-failed', 'a parallel dump file ended before its rows did', { hint: 'run the backup again' });
+    await feed(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return position;
+}
+
+/**
+ * Where the piece's TABLE DATA entry starts (its header's first line), once
+ * pg_dump has written that far; undefined while the header is still to come.
+ */
+async function entryStart(file: FileHandle, size: number, table: { schema: string; name: string }): Promise<number | undefined> {
+  const head = Buffer.alloc(Math.min(size, EDGE_BYTES));
+  const { bytesRead } = await file.read(head, 0, head.length, 0);
+  const headerAt = head.subarray(0, bytesRead).indexOf(ENTRY_START);
+  const headerEnd = headerAt === -1 ? -1 : head.subarray(0, bytesRead).indexOf(0x0a, headerAt + 4);
+  if (headerEnd === -1) {
+    if (bytesRead >= EDGE_BYTES) throw layoutError(table, 'no rows entry for the table');
+    return undefined;
+  }
+  const header = parseEntryHeader(head.toString('utf8', headerAt + 4, headerEnd));
+  if (!header || header.type !== 'TABLE DATA' || header.schema !== table.schema || header.name !== table.name) throw layoutError(table, 'no rows entry for the table');
+  return headerAt + 1;
 }
 
 function newPiece(table: TableDataSize, path: string): Piece {
   let settled = false;
-  let resolve!: (range: { start: number; end: number }) => void;
+  let resolve!: () => void;
   let reject!: (error: Error) => void;
-  const done = new Promise<{ start: number; end: number }>((yes, no) => {
+  const done = new Promise<void>((yes, no) => {
     resolve = yes;
     reject = no;
   });
+  let markCreated!: () => void;
+  let neverCreated!: (error: Error) => void;
+  const created = new Promise<void>((yes, no) => {
+    markCreated = yes;
+    neverCreated = no;
+  });
   // A piece nobody waits for (the backup failed first) must not be an unhandled rejection.
   done.catch(() => undefined);
+  created.catch(() => undefined);
   return {
     table,
     path,
+    created,
+    markCreated,
     done,
-    settle: (result) => {
+    settle: (error) => {
       if (settled) return;
       settled = true;
-      if (result instanceof Error) reject(result);
-      else resolve(result);
+      if (error) {
+        neverCreated(error);
+        reject(error);
+      } else resolve();
     },
   };
 }
