@@ -270,6 +270,24 @@ export function plainDumpCommand(context: BenchContext, database: string, observ
   });
 }
 
+/**
+ * pg_dump's own parallel dump (`-Fd -j N`, uncompressed, so it does no work a
+ * plain set does not): one file per table, no plain-SQL files, no
+ * checksums or digests. It shows what N sessions can gain on this machine at
+ * all, beside what `backup --jobs N` gains.
+ */
+export function directoryDumpCommand(context: BenchContext, database: string, jobs: number): TimedCommand {
+  const env = context.toolEnv(database);
+  return timedCommandWith({
+    prepare: () => freshFolder(context, 'pg_dump-directory'),
+    run: async (folder) => {
+      const args = ['--format=directory', `--jobs=${jobs}`, '--compress=0', '-f', join(folder, 'dump')];
+      assertSucceeded('pg_dump --format=directory', await runTool(context.tools.pgDump.path, args, { env }));
+    },
+    cleanUp: removeFolder,
+  });
+}
+
 export function backupCommand(
   context: BenchContext,
   database: string,

@@ -4,13 +4,18 @@
  * single plain pg_dump, in the same rounds. The issue's goal is set for the
  * factory_pulse sample at scale 1000 (about 0.5 GB: BENCH_SCALE=1000) on two
  * cores; a smaller scale has fewer tables past the size that earns a session.
+ * pg_dump's own parallel dump (`-Fd -j 2 -Z0`) runs in the same rounds: it
+ * writes one uncompressed file per table and nothing else, so it is what two
+ * sessions can gain on this machine before any set is written.
  */
 import { availableParallelism } from 'node:os';
 import { measureAlternating, type Measurement, type TimedCommand } from './alternating';
-import { assertCliRanOurPgDump, backupCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
+import { assertCliRanOurPgDump, backupCommand, directoryDumpCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
 import { maxPeakRss } from './peakRss';
 import { formatMegabytes, formatRatio, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
 import type { BenchContext, BenchSection, ReportLine, SectionResult } from './section';
+
+const DIRECTORY_DUMP = 'pg_dump -Fd -j 2 -Z0';
 
 /** backup --jobs 2 ÷ pg_dump on two cores. */
 const JOBS_2_RATIO_GOAL = 0.75;
@@ -24,6 +29,8 @@ export const jobsSection: BenchSection = {
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
     const commands: Record<string, TimedCommand> = { 'pg_dump -f': plainDumpCommand(context, database.name, observed) };
     for (const jobs of jobCounts) commands[`backup --jobs ${jobs}`] = backupCommand(context, database.name, observed, { jobs });
+    // What pg_dump's own sessions gain here: the floor a set of plain-SQL files works against.
+    commands[DIRECTORY_DUMP] = directoryDumpCommand(context, database.name, 2);
     const measured = await measureAlternating(commands, { rounds: context.rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, context.rounds) });
     assertCliRanOurPgDump(context, observed);
 
@@ -41,6 +48,11 @@ export const jobsSection: BenchSection = {
         ...(jobs === 2 ? { goal: { text: `≤ ${JOBS_2_RATIO_GOAL}`, met: ratio <= JOBS_2_RATIO_GOAL } } : {}),
       });
     }
+    const directory = measured[DIRECTORY_DUMP];
+    const directoryRatio = directory.medianSeconds / plain.medianSeconds;
+    lines.push(timeLine(DIRECTORY_DUMP, directory));
+    lines.push({ label: `pg_dump -Fd -j 2 ÷ pg_dump`, value: `${formatRatio(directoryRatio)}  (directory format: one file per table, no checksums)` });
+    lines.push({ label: '--jobs 2 ÷ pg_dump -Fd -j 2', value: formatRatio(ratios[2] / directoryRatio) });
     return {
       title: `Parallel backup: ${database.sample}, scale ${database.scale}, ${formatMegabytes(database.sizeBytes)} database, ${cores} cores, ${context.rounds} rounds, medians`,
       lines,
@@ -49,6 +61,7 @@ export const jobsSection: BenchSection = {
         cores,
         goals: { jobs2RatioAtMost: JOBS_2_RATIO_GOAL },
         pgDump: measurementSummary(plain),
+        directoryDump: { ...measurementSummary(directory), jobs: 2, ratio: directoryRatio },
         backups: Object.fromEntries(jobCounts.map((jobs) => [jobs, { ...measurementSummary(measured[`backup --jobs ${jobs}`]), ratio: ratios[jobs] }])),
       },
     };
