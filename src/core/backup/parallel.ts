@@ -23,8 +23,9 @@ const DEFAULT_JOBS_CAP = 4;
  * The default `--jobs`: half the cores this process may use, at most
  * DEFAULT_JOBS_CAP, at least one. Each session keeps three processes busy
  * (a server backend, its pg_dump, and this process splicing and hashing its
- * rows); measured on 2 cores at scale 1000 (527 MB), `--jobs 2` took 1.37×
- * one pg_dump against `--jobs 1`'s 1.16×, so two cores get one session.
+ * rows); measured on 2 cores at scale 1000 (527 MB), `--jobs 2` took 1.34×
+ * one pg_dump against `--jobs 1`'s 1.17× (and pg_dump's own `-Fd -j 2`
+ * 0.87×), so two cores get one session.
  */
 export function defaultJobs(cores: number = availableParallelism()): number {
   return Math.max(1, Math.min(DEFAULT_JOBS_CAP, Math.floor(cores / 2)));
