@@ -98,6 +98,42 @@ describe("Supabase restores as the stack's own postgres", function () {
     await sameAsSource('fresh_complete');
   });
 
+  it('a parallel set (--jobs 3, every table a session of its own) holds the files of the one-session set and restores equal', async function () {
+    this.timeout(300_000);
+    const parallelFolder = newFolder();
+    const made = await runCli(['backup', '--db', stack.asPostgres(source), '--dir', parallelFolder, '--prefix', 'app', '--jobs', '3', '--json'], {
+      env: { PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' },
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const parallel = JSON.parse(made.stdout) as Manifest;
+    assert.equal(parallel.profile?.name, 'supabase');
+    assert.equal(manifest.options.parallelTables, undefined, 'the set it is compared with is a one-session set');
+    assert.ok((parallel.options.parallelTables ?? 0) > 0, 'some tables had a session of their own');
+    // pg_dump's \restrict key differs between any two runs.
+    const text = (path: string) => readFileSync(path, 'utf8').replace(/^\\(un)?restrict \S+$/gm, '\\$1restrict KEY');
+    for (const type of ['schema', 'data', 'complete'] as const) {
+      const parallelFile = join(parallelFolder, parallel.files.find((file) => file.type === type)!.name);
+      assert.equal(text(parallelFile), text(fileOf(type)), `the ${type} files are the same`);
+    }
+    assert.deepEqual(parallel.digests?.tables, manifest.digests?.tables);
+    await stack.freshStack('fresh_parallel');
+    const result = await runCli([
+      'restore',
+      parallel.id,
+      '--mode',
+      'complete',
+      '--db',
+      stack.asPostgres('fresh_parallel'),
+      '--dir',
+      parallelFolder,
+      '--yes',
+      '--json',
+      '--no-safety-backup',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    await sameAsSource('fresh_parallel');
+  });
+
   it('schema then data into a fresh stack equals the source', async function () {
     await stack.freshStack('fresh_split');
     for (const mode of ['schema', 'data']) {
