@@ -197,7 +197,7 @@ async function followPiece(piece: Piece, feed: (chunk: Buffer) => Promise<void>)
     let start: number | undefined;
     let position = 0;
     let pause = GROW_PAUSE_MS.least;
-    // What is in the file before its pg_dump was seen ending is all it will hold.
+    // Until its pg_dump is seen ending; the file then holds all it ever will.
     while (ended === undefined) {
       const size = (await file.stat()).size;
       start ??= await entryStart(file, size, piece.table);
