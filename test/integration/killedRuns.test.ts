@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, truncateSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
-import { fileNameFor, manifestNameFor } from '../../src/core/sets/naming';
+import { parseTemporaryName } from '../../src/core/files/atomicFile';
+import { DUMP_TYPES, fileNameFor, manifestNameFor, parseBackupFileName } from '../../src/core/sets/naming';
 import { runCli, startCli } from '../support/cli';
 import { backupSet, createFactoryDatabase, type ListedJson, listSets, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
@@ -159,8 +160,15 @@ describe('what a killed run leaves', function () {
       const blocker = await holdTable(server.url(target), 'public.only_in_target');
       try {
         const { subprocess } = await startCli(['restore', set.id, '--mode', 'complete', '--clean', '--db', server.url(target), '--dir', folder, '--yes']);
+        // Mid-dump: its dump files are there under their hidden names, and its pg_dump waits for the
+        // held table. (The restore writes the set's history before that: a hidden file of its own.)
+        const midDump = async (): Promise<boolean> =>
+          hiddenFiles(folder).some((name) => (DUMP_TYPES as readonly string[]).includes(parseBackupFileName(parseTemporaryName(name)?.finalName ?? '')?.kind ?? '')) &&
+          Number((await server.query<{ n: string }>(target, `SELECT count(*)::text AS n FROM pg_locks WHERE NOT granted AND relation = 'public.only_in_target'::regclass`))[0].n) >
+            0;
         const deadline = Date.now() + 60_000;
-        while (hiddenFiles(folder).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (!(await midDump()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.ok(await midDump(), 'the safety backup did not reach the held table within a minute');
         subprocess.kill('SIGKILL');
         await subprocess;
       } finally {
