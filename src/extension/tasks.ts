@@ -292,7 +292,14 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
   private async retainAfterBackup(folder: vscode.WorkspaceFolder, settings: FolderSettings, backup: BackupResult, io: TaskIO, scheduled: boolean): Promise<RetentionOutcome> {
     const { log } = this.dependencies;
     const common = { policy: settings.retention, env: process.env, verify: verifySet, signal: io.signal };
-    const preview = await pruneSets({ ...common, folder: backup.folder, prefix: backup.manifest.prefix, justWritten: backup.manifest.id, dryRun: true });
+    const preview = await pruneSets({
+      ...common,
+      folder: backup.folder,
+      prefix: backup.manifest.prefix,
+      justWritten: backup.manifest.id,
+      justWrittenManifest: backup.manifest,
+      dryRun: true,
+    });
     let confirmed: ConfirmedRemovals = 'routine';
     let declinedCount = 0;
     if (preview.removed.length > 0 && preview.review.confirm && scheduled) {

@@ -119,6 +119,12 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
   return id;
 }
 
+/** What a backup that wrote the set at `timestamp` (writeSet) returns. */
+function justWritten(folder: string, timestamp: string): BackupResult {
+  const manifestPath = join(folder, manifestNameFor(PREFIX, timestamp));
+  return { folder, manifestPath, manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest };
+}
+
 function isPulseError(code: string, message?: RegExp): (error: unknown) => boolean {
   return (error: unknown) => error instanceof PulseError && error.code === code && (!message || message.test(`${error.message}: ${cliHint(error.hint ?? [])}`));
 }
@@ -522,11 +528,7 @@ describe('retention', () => {
 
       it("after a backup, records what it removed in the new set's history, and nothing when it removed nothing", async () => {
         for (const day of ['01', '02', '03']) writeSet(folder, `202501${day}_000000`);
-        const backup = (timestamp: string): BackupResult => ({
-          folder,
-          manifestPath: join(folder, manifestNameFor(PREFIX, timestamp)),
-          manifest: { id: setIdFor(PREFIX, timestamp), prefix: PREFIX, timestamp } as Manifest,
-        });
+        const backup = (timestamp: string): BackupResult => justWritten(folder, timestamp);
         const quiet = await pruneAfterBackup(backup('20250103_000000'), { keep: 3, env: {}, verify: fakeVerify({}).verify });
         assert.deepEqual(quiet.removed, []);
         assert.ok(!existsSync(join(folder, 'shop_20250103_000000.history.json')));
@@ -548,13 +550,24 @@ describe('retention', () => {
         assert.equal(history.retention[0].policy, 'the last 3');
       });
 
+      it("after a backup, the listing takes the new set's manifest from the backup, not from the folder, and reads the others' from their files", async () => {
+        for (const day of ['01', '02']) writeSet(folder, `202501${day}_000000`);
+        const backup = justWritten(folder, '20250102_000000');
+        // Spoil both manifests on disk: only the older one is read back, and its set is then incomplete.
+        for (const day of ['01', '02']) writeFileSync(join(folder, manifestNameFor(PREFIX, `202501${day}_000000`)), '{');
+        const result = await pruneAfterBackup(backup, { keep: 5, env: {}, verify: fakeVerify({}).verify });
+        assert.deepEqual(
+          result.kept.map((set) => [set.id, set.status]),
+          [
+            ['shop_20250102_000000', 'complete'],
+            ['shop_20250101_000000', 'incomplete'],
+          ],
+        );
+      });
+
       it('after a backup, holds back removals that need a confirmation and records them; a confirmed list removes exactly that', async () => {
         for (const day of ['01', '02', '03', '04', '05', '06']) writeSet(folder, `202501${day}_000000`);
-        const backup: BackupResult = {
-          folder,
-          manifestPath: join(folder, manifestNameFor(PREFIX, '20250106_000000')),
-          manifest: { id: setIdFor(PREFIX, '20250106_000000'), prefix: PREFIX, timestamp: '20250106_000000' } as Manifest,
-        };
+        const backup = justWritten(folder, '20250106_000000');
         const before = folderState(folder);
         // Retention never ran here: none of the five older sets was kept under this policy.
         const held = await pruneAfterBackup(backup, { keep: 1, env: {}, verify: fakeVerify({}).verify });

@@ -35,8 +35,9 @@ import type { BackupResult } from '../backup/backup';
 import { PulseError, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
 import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
+import type { Manifest } from '../sets/manifest';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
-import { isValidPrefix, pinNameFor, setFileNames } from '../sets/naming';
+import { isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from '../verify/results';
 import { compareText } from '../format';
 import {
@@ -180,6 +181,8 @@ export interface PruneOptions {
    * computed while writing, so it counts as good without being read again.
    */
   justWritten?: string;
+  /** That set's manifest, as the backup wrote it: the folder's listing does not read it back. */
+  justWrittenManifest?: Manifest;
   onProgress?: (event: PruneProgress) => void;
   /** Stops between sets: a set is removed whole or not at all. */
   signal?: AbortSignal;
@@ -427,7 +430,8 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
       const holder = await currentLockHolder(options.folder);
       if (holder) throw busyError(options.folder, holder);
     }
-    const sets = await listSets(options.folder);
+    const written = options.justWrittenManifest;
+    const sets = await listSets(options.folder, written ? { manifests: new Map([[manifestNameFor(written.prefix, written.timestamp), written]]) } : {});
     const planOptions = { ...options, policy };
     let plan = planRetention(sets, planOptions);
     let search: GoodSetSearch = { passedOver: [] };
@@ -573,6 +577,7 @@ export async function pruneAfterBackup(
       env: options.env,
       verify: options.verify,
       justWritten: setId,
+      justWrittenManifest: backup.manifest,
       signal: options.signal,
       onProgress: (event) => {
         if (event.kind === 'removed') removed.push(event.set.id);

@@ -76,7 +76,16 @@ interface Group {
   manifestPending: boolean;
 }
 
-export async function listSets(folder: string): Promise<ListedSet[]> {
+export interface ListOptions {
+  /**
+   * Manifests the caller already holds, by file name, as they were written:
+   * not read again (a backup's retention lists the folder it has just
+   * written, and a big catalog's manifest is megabytes of JSON).
+   */
+  manifests?: ReadonlyMap<string, Manifest>;
+}
+
+export async function listSets(folder: string, options: ListOptions = {}): Promise<ListedSet[]> {
   let names: string[];
   try {
     names = await readdir(folder);
@@ -141,12 +150,12 @@ export async function listSets(folder: string): Promise<ListedSet[]> {
     if (group.files.size === 0 && !group.manifestName && group.writers.size === 0) continue;
     // Hidden dumps of a killed run and nothing else: no set, only files the next run removes.
     if (!running && group.files.size === 0 && !group.manifestName && !group.manifestPending) continue;
-    sets.push(await describeGroup(folder, group, running));
+    sets.push(await describeGroup(folder, group, running, options.manifests));
   }
   return sets.sort((a, b) => (a.timestamp === b.timestamp ? compareText(a.id, b.id) : compareText(b.timestamp, a.timestamp)));
 }
 
-async function describeGroup(folder: string, group: Group, running: boolean): Promise<ListedSet> {
+async function describeGroup(folder: string, group: Group, running: boolean, known?: ReadonlyMap<string, Manifest>): Promise<ListedSet> {
   const problems: string[] = [];
   // The manifest is renamed into place last: with it there, hidden files left beside the set are only litter.
   const interrupted = !running && group.writers.size > 0 && !group.manifestName;
@@ -154,7 +163,7 @@ async function describeGroup(folder: string, group: Group, running: boolean): Pr
   let manifest: Manifest | undefined;
   if (group.manifestName) {
     try {
-      manifest = await readManifest(join(folder, group.manifestName));
+      manifest = known?.get(group.manifestName) ?? (await readManifest(join(folder, group.manifestName)));
     } catch (error) {
       problems.push(error instanceof PulseError ? error.message : 'the manifest cannot be read');
     }
