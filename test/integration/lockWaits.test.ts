@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertOneLineError, runCli } from '../support/cli';
+import { assertOneLineError, cleanEnv, runCli } from '../support/cli';
 import { createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 
@@ -45,6 +45,24 @@ describe('a table another session holds', function () {
       assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
     });
   }
+
+  it("when only pg_dump waits for the table (sizes estimated: the backup's own session locks nothing), pg_dump's own timeout names it the same way", async function () {
+    // Estimates need statistics: a table never analyzed has its size read from its files, which waits too.
+    await server.query(database, 'ANALYZE');
+    const holder = await hold('public.messages');
+    try {
+      const result = await runCli(['backup', '--db', server.url(database), '--dir', join(folder, 'only-pg-dump'), '--prefix', 'locked', '--lock-timeout', '2'], {
+        env: { ...cleanEnv(), PULSE_BACKUP_EXACT_SIZES_UP_TO: '0' },
+      });
+      assertOneLineError(result);
+      assert.match(result.stderr, new RegExp(`public\\.messages is locked by another session, pid ${holder.pid} \\(schema-migrator`));
+      assert.match(result.stderr, /the backup waited 2 s for it and stopped; nothing was written/);
+      assert.doesNotMatch(result.stderr, /statement timeout/);
+    } finally {
+      await holder.release();
+    }
+    assert.ok(!existsSync(join(folder, 'only-pg-dump')) || readdirSync(join(folder, 'only-pg-dump')).length === 0, 'nothing was written');
+  });
 
   it('a statement_timeout set on the database does not cut the backup short, and the lock is still what it reports', async function () {
     await server.query(database, `ALTER DATABASE ${database} SET statement_timeout = '500ms'`);

@@ -18,14 +18,24 @@ export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
 /** How long the diagnosis itself may take: it must never be the thing that hangs. */
 const DIAGNOSIS_TIMEOUT_MS = 5000;
 
-/** The server gave up waiting for a lock (lock_timeout, or pg_dump's --lock-wait-timeout). */
-export function isLockTimeout(error: unknown): boolean {
-  const record = error as { code?: unknown; message?: unknown } | undefined;
-  return record?.code === '55P03' || /canceling statement due to lock timeout|could not obtain lock/i.test(String(record?.message ?? error));
-}
-
 const IDENTIFIER = '(?:"(?:[^"]|"")*"|[^\\s,."]+)';
 const LOCK_QUERY = new RegExp(`LOCK TABLE (?:ONLY )?(${IDENTIFIER}(?:\\.${IDENTIFIER})?)[\\s,]`, 'i');
+
+/**
+ * The server gave up waiting for a lock: lock_timeout (SQLSTATE 55P03), or
+ * pg_dump's --lock-wait-timeout, which pg_dump sets as statement_timeout
+ * around its LOCK TABLE statements, so that its error is a statement timeout
+ * whose "Query was:" detail is a LOCK TABLE.
+ */
+export function isLockTimeout(error: unknown): boolean {
+  const record = error as { code?: unknown; message?: unknown } | undefined;
+  const text = String(record?.message ?? error);
+  return (
+    record?.code === '55P03' ||
+    /canceling statement due to lock timeout|could not obtain lock/i.test(text) ||
+    (/canceling statement due to statement timeout/i.test(text) && /Query was: LOCK TABLE /i.test(text))
+  );
+}
 
 /**
  * The table pg_dump was locking when it gave up ("LOCK TABLE public.messages
