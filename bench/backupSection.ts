@@ -234,7 +234,7 @@ export const backupSection: BenchSection = {
 const NODE_ALONE = 'node -e 0';
 const NODE_ALONE_WITHOUT_CA_CERTS = 'node -e 0 without NODE_EXTRA_CA_CERTS';
 
-function nodeAloneCommand(env: NodeJS.ProcessEnv): TimedCommand {
+export function nodeAloneCommand(env: NodeJS.ProcessEnv): TimedCommand {
   return timedCommand(async () => {
     assertSucceeded(NODE_ALONE, await runTool(process.execPath, ['-e', '0'], { env }));
   });
