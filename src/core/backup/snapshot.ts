@@ -350,7 +350,6 @@ async function estimateSizes(client: pg.Client, tables: readonly CatalogTable[])
   };
 }
 
-/** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
 /**
  * The rows of a query of one row per table, as one JSON array the server
  * builds (`SELECT json_agg(json_build_array(…)) …`): in a process that lives
@@ -364,6 +363,7 @@ async function jsonRows<Row extends unknown[]>(client: pg.Client, text: string, 
   return json === null ? [] : (JSON.parse(json) as Row[]);
 }
 
+/** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
 export async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
   const schemas = await client.query<{ name: string }>(
     `SELECT n.nspname AS name FROM pg_namespace n
