@@ -12,6 +12,11 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
+  const { jobs, parallelTables } = manifest.options;
+  if (jobs !== undefined && parallelTables !== undefined) {
+    const tables = parallelTables === 1 ? "1 big table's rows dumped in a session of its own" : `${formatCount(parallelTables)} big tables' rows dumped in sessions of their own`;
+    lines.push(`  ${jobs} jobs: ${tables}, from the same snapshot`);
+  }
   const encryption = manifest.encryption;
   if (encryption) {
     lines.push(
