@@ -51,7 +51,8 @@ export const FLAGS = {
     type: 'string',
     value: OPTIONS.jobs.value,
     minimum: 1,
-    help: `backup: pg_dump sessions that dump the rows of big tables side by side, all from the one snapshot (default: half the cores, at most 4; tables under ${PARALLEL_MIN_TABLE_BYTES / 1024 / 1024} MB stay with the main session, so a small database takes one; a compressed or encrypted set takes one); restore --mode complete into an empty database: load rows and build indexes in N sessions side by side; not one transaction, so a failure drops what it created and the database is empty again (default 1: one transaction)`,
+    // The backup's part last: the VS Code setting the help appends is the backup's.
+    help: `restore --mode complete into an empty database: load rows and build indexes in N sessions side by side; not one transaction, so a failure drops what it created and the database is empty again (default 1: one transaction); backup: pg_dump sessions that dump the rows of big tables side by side, all from the one snapshot (default: half the cores, at most 4; tables under ${PARALLEL_MIN_TABLE_BYTES / 1024 / 1024} MB stay with the main session, so a small database takes one; a compressed or encrypted set takes one)`,
   },
   keep: {
     type: 'string',

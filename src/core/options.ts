@@ -59,7 +59,7 @@ export const OPTIONS = {
   keepYearly: { flag: 'keep-yearly', value: 'N', setting: { key: 'retention.keepYearly', title: 'Retention: Keep Yearly' } },
   keepSafety: { flag: 'keep-safety', value: 'N' },
   lockTimeout: { flag: 'lock-timeout', value: 'SECONDS' },
-  jobs: { flag: 'jobs', value: 'N' },
+  jobs: { flag: 'jobs', value: 'N', setting: { key: 'jobs', title: 'Jobs' } },
   scratchDatabase: { flag: 'scratch-db', value: 'URL', setting: { key: 'scratchServerURL', title: 'Scratch Server URL' } },
   proveAfterBackup: { flag: 'prove', setting: { key: 'proveAfterBackup', title: 'Prove After Backup' } },
   allowRemote: { flag: 'allow-remote' },

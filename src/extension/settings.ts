@@ -46,6 +46,7 @@ export const SETTING = {
   schedule: 'schedule',
   guard: 'guard',
   compress: 'compress',
+  jobs: 'jobs',
 } as const;
 
 /** pulseBackup.schedule, read: off, a schedule the engine understands, or a value it does not (with why). */
@@ -98,6 +99,8 @@ export const DEPRECATED_SETTING = {
 
 export const DEFAULT_BACKUPS_FOLDER = '${workspaceFolder}/backups';
 export const DEFAULT_STALE_AFTER_HOURS = 24;
+/** pulseBackup.jobs' maximum in package.json: a larger value typed into settings.json is read as this. */
+export const MAX_JOBS_SETTING = 16;
 export { DEFAULT_KEEP };
 
 /** The raw values of one workspace folder's settings, as VS Code returns them (undefined: not set by anyone). */
@@ -116,6 +119,7 @@ export interface RawFolderSettings {
   offsite?: RawOffsiteSettings;
   schedule?: string;
   compress?: string;
+  jobs?: number;
 }
 
 export interface RawOffsiteSettings {
@@ -172,6 +176,8 @@ export interface FolderSettings {
   schedule: ScheduleSetting;
   /** How backups store their dump files: compressed, or plain SQL when undefined ("none"). */
   compress: Compression | undefined;
+  /** pg_dump sessions a backup may use (`--jobs N`); undefined (the setting's 0): the engine's default, half the cores. */
+  jobs: number | undefined;
 }
 
 export interface ExpandContext {
@@ -219,6 +225,7 @@ export function readFolderSettings(raw: RawFolderSettings, context: ExpandContex
     offsite: readOffsiteSettings(raw.offsite ?? {}),
     schedule: readScheduleSetting(raw.schedule),
     compress: (COMPRESSIONS as readonly string[]).includes(raw.compress ?? '') ? (raw.compress as Compression) : undefined,
+    jobs: typeof raw.jobs === 'number' && Number.isInteger(raw.jobs) && raw.jobs >= 1 ? Math.min(raw.jobs, MAX_JOBS_SETTING) : undefined,
   };
 }
 

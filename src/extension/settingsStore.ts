@@ -81,6 +81,7 @@ export class SettingsStore extends Disposable {
       },
       schedule: section.get<string>(SETTING.schedule),
       compress: section.get<string>(SETTING.compress),
+      jobs: section.get<number>(SETTING.jobs),
     };
     return readFolderSettings(raw, { workspaceFolder: folder.uri.fsPath, env: process.env });
   }

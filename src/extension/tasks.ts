@@ -247,6 +247,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       pgBinDir: config.clientToolsFolder(settings),
       profile: settings.profile,
       ...(settings.compress ? { encoding: { compression: { method: settings.compress } } } : {}),
+      ...(settings.jobs !== undefined ? { jobs: settings.jobs } : {}),
       ...(container ? { container } : {}),
       ...(before !== undefined ? { purpose: 'safety' as const, takenBefore: before } : {}),
       signal: io.signal,

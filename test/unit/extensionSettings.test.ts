@@ -4,7 +4,7 @@
  * into the settings, and the .gitignore line for a backups folder.
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PulseError } from '../../src/core/errors';
@@ -12,6 +12,7 @@ import { gitIgnoreLine, withGitIgnoreLine } from '../../src/extension/gitignore'
 import {
   expandFolderPath,
   folderPrefix,
+  MAX_JOBS_SETTING,
   offsiteCredentialsKey,
   offsiteLocation,
   passwordKey,
@@ -23,6 +24,10 @@ import {
 } from '../../src/extension/settings';
 
 const WORKSPACE = path.resolve('/work/Factory Pulse');
+
+interface PackageJson {
+  contributes: { configuration: { properties: Record<string, { maximum?: number; default?: unknown }> } };
+}
 
 describe('extension settings', () => {
   const context = { workspaceFolder: WORKSPACE, env: { BACKUP_ROOT: '/srv/backups' }, homeDir: '/home/ana' };
@@ -43,6 +48,19 @@ describe('extension settings', () => {
     assert.equal(readFolderSettings({ compress: 'gzip' }, context).compress, 'gzip');
     assert.equal(readFolderSettings({ compress: 'zstd' }, context).compress, 'zstd');
     assert.equal(readFolderSettings({ compress: 'none' }, context).compress, undefined);
+  });
+
+  it('reads pulseBackup.jobs: 0 (its default) and values that are not whole numbers leave the engine its default; more than the maximum is the maximum', () => {
+    assert.equal(readFolderSettings({}, context).jobs, undefined);
+    assert.equal(readFolderSettings({ jobs: 0 }, context).jobs, undefined);
+    assert.equal(readFolderSettings({ jobs: 1 }, context).jobs, 1);
+    assert.equal(readFolderSettings({ jobs: 3 }, context).jobs, 3);
+    assert.equal(readFolderSettings({ jobs: 2.5 }, context).jobs, undefined);
+    assert.equal(readFolderSettings({ jobs: -1 }, context).jobs, undefined);
+    assert.equal(readFolderSettings({ jobs: 99 }, context).jobs, MAX_JOBS_SETTING);
+    const declared = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as PackageJson).contributes.configuration.properties['pulseBackup.jobs'];
+    assert.equal(declared.maximum, MAX_JOBS_SETTING, "package.json's maximum is the one settings.ts reads to");
+    assert.equal(declared.default, 0);
   });
 
   it('in a Supabase project folder, names backups after project_id unless the setting says otherwise', () => {

@@ -16,7 +16,7 @@ import type { Manifest } from '../../../src/core/sets/manifest';
 import type { PulseBackupApi } from '../../../src/extension/extension';
 import { diffFingerprints, fingerprintDatabase } from '../../support/fingerprint';
 import { databaseUrl, tasksEnded, testDatabase } from './helpers';
-import { deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, startDrill, useDrillHooks, wholeSetNode } from './drill';
+import { backUpFromPalette, deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, restoreComplete, startDrill, useDrillHooks, wholeSetNode } from './drill';
 import { ScriptedPrompts } from './prompts';
 
 describe('Compressed sets in a real VS Code', function () {
@@ -63,10 +63,7 @@ describe('Compressed sets in a real VS Code', function () {
   useDrillHooks(prompts, () => api);
 
   it('Compress: gzip makes Back Up Database write ….sql.gz files, listed by those names; Verify and Restore… read them and restore equal', async function () {
-    await vscode.commands.executeCommand('pulseBackup.backup');
-    const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message), 180_000);
-    assert.deepEqual(errors(), []);
-    const setId = /^Backup (\S+) written/.exec(toast.message)?.[1] ?? '';
+    const setId = await backUpFromPalette(prompts);
     const atBackup = await fingerprintDatabase(dbUrl);
     await tasksEnded();
 
@@ -97,9 +94,7 @@ describe('Compressed sets in a real VS Code', function () {
     await deleteUsers(dbUrl, 'id % 5 = 2');
     assert.ok(diffFingerprints(atBackup, await fingerprintDatabase(dbUrl)).length > 0, 'the database changed after the backup');
     prompts.reset();
-    prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Complete' : undefined);
-    prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
-    await vscode.commands.executeCommand('pulseBackup.restore', reference(setId));
+    await restoreComplete(prompts, folder, setId);
     const restored = await prompts.waitForMessage((call) => call.kind === 'information' && call.message.startsWith(`Restored ${setId} (schema and data)`), 120_000);
     assert.match(restored.message, /Safety backup: \S+\./);
     assert.deepEqual(errors(), []);

@@ -70,6 +70,24 @@ export async function ensureConnection(prompts: ScriptedPrompts, folder: vscode.
 /** Users a drill deleted, kept until its test ends so a test that fails before its restore does not leave them missing. */
 const deletedUsers: { dbUrl: string; rows: unknown[] }[] = [];
 
+/** Back Up Database from the palette: the new set's id, from the toast that says it is written (no error shown before it). */
+export async function backUpFromPalette(prompts: ScriptedPrompts): Promise<string> {
+  await vscode.commands.executeCommand('pulseBackup.backup');
+  const toast = await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message), 180_000);
+  assert.deepEqual(
+    prompts.messages.filter((call) => call.kind === 'error').map((call) => call.message),
+    [],
+  );
+  return /^Backup (\S+) written/.exec(toast.message)?.[1] ?? '';
+}
+
+/** Restore… of a set in complete mode, its confirmation answered Restore. */
+export async function restoreComplete(prompts: ScriptedPrompts, folder: vscode.WorkspaceFolder, setId: string): Promise<void> {
+  prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Complete' : undefined);
+  prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
+  await vscode.commands.executeCommand('pulseBackup.restore', { folderUri: folder.uri.toString(), setId });
+}
+
 /** Deletes the users matching `where`, their foreign keys not in the way: a change a restore must undo. */
 export async function deleteUsers(dbUrl: string, where: string): Promise<void> {
   await withDatabase(dbUrl, async (database) => {
@@ -89,7 +107,7 @@ async function putBackDeletedUsers(): Promise<void> {
   }
 }
 
-async function withDatabase(dbUrl: string, use: (database: Client) => Promise<void>): Promise<void> {
+export async function withDatabase(dbUrl: string, use: (database: Client) => Promise<void>): Promise<void> {
   const database = new Client({ connectionString: dbUrl });
   await database.connect();
   try {

@@ -20,7 +20,15 @@ import type { PulseBackupApi } from '../../../src/extension/extension';
 import type { SetNode } from '../../../src/extension/tree';
 import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../../support/fingerprint';
 import { commandLines, databaseUrl, tasksEnded, testDatabase, waitFor } from './helpers';
-import { deleteUsers, ensureConnection as ensureConnectionAs, removeFilesAddedSince, startDrill, useDrillHooks, wholeSetNode } from './drill';
+import {
+  deleteUsers,
+  ensureConnection as ensureConnectionAs,
+  removeFilesAddedSince,
+  restoreComplete as restoreSetComplete,
+  startDrill,
+  useDrillHooks,
+  wholeSetNode,
+} from './drill';
 import { ScriptedPrompts, type MessageCall } from './prompts';
 
 describe('Encrypted sets in a real VS Code', function () {
@@ -66,12 +74,7 @@ describe('Encrypted sets in a real VS Code', function () {
     assert.ok(diffFingerprints(atBackup, await fingerprintDatabase(dbUrl)).length > 0, 'the database changed after the backup');
   }
 
-  /** Restore… of the set in complete mode, its confirmation answered Restore. */
-  async function restoreComplete(setId: string): Promise<void> {
-    prompts.answerQuickPick = (call) => (call.title === `Restore ${setId}` ? 'Complete' : undefined);
-    prompts.answerMessage = (call) => (call.modal && call.buttons.includes('Restore') ? 'Restore' : undefined);
-    await vscode.commands.executeCommand('pulseBackup.restore', reference(setId));
-  }
+  const restoreComplete = (setId: string) => restoreSetComplete(prompts, folder, setId);
 
   before(async function () {
     ({ folder, backupsFolder, filesAtStart, api } = await startDrill(prompts));

@@ -47,6 +47,7 @@ export async function run(): Promise<void> {
     await import('./offsite.test');
     await import('./encryption.test');
     await import('./compression.test');
+    await import('./parallel.test');
   } else if (scenario === 'schedule.test') await import('./schedule.test');
   else await import('./startup.test');
   // PULSE_TEST_ORDER: the runner resolves `shuffle` to one seed for every window.
