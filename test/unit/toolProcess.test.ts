@@ -1,7 +1,7 @@
 import { commandLineWords } from '../../src/core/commandLineWords';
 import { wordHint } from '../../src/core/hint';
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { PulseError } from '../../src/core/errors';
@@ -39,6 +39,20 @@ describe('starting a client tool', function () {
     const tool = startTool('/bin/sh', ['-c', 'echo dumped'], { env, stdin: 'ignore', stdout: { file } });
     assert.equal((await tool.exited).exitCode, 0);
     assert.equal(readFileSync(file, 'utf8'), 'dumped\n');
+  });
+
+  it('sends stdout into an empty file its creator made private, which stays so; a missing file settles as a start error and is not created', async function () {
+    const file = join(folder, 'piece.sql');
+    writeFileSync(file, '', { mode: 0o600 });
+    const tool = startTool('/bin/sh', ['-c', 'echo rows'], { env, stdin: 'ignore', stdout: { file } });
+    assert.equal((await tool.exited).exitCode, 0);
+    assert.equal(readFileSync(file, 'utf8'), 'rows\n');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    const missing = join(folder, 'missing.sql');
+    const exit = await startTool('/bin/sh', ['-c', 'echo rows'], { env, stdin: 'ignore', stdout: { file: missing } }).exited;
+    assert.equal(toolStartError(exit.startError!, 'pg_dump').message, `could not start pg_dump: cannot write its output to ${missing}: ENOENT`);
+    assert.equal(existsSync(missing), false);
   });
 
   it('feeds stdin, and a tool that stops reading early does not crash the writer', async function () {

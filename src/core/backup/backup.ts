@@ -263,18 +263,18 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   let complete: FollowedFile | undefined = completeFile;
   let pendingManifest: PendingFile | undefined;
   try {
-    // Inside a container pg_dump cannot reach this file: it writes to stdout, which goes to the file.
+    // pg_dump writes to its standard output, which goes to the file (or, for
+    // an encoded set, to this process): never --file, which would truncate
+    // the file and make ext4 write out, on close, a file that is then only
+    // read and removed (see ToolOptions.stdout). Inside a container pg_dump
+    // could not reach the file anyway.
     const container = options.container;
-    const pgDump = startTool(
-      container ? 'docker' : tools.pgDump.path,
-      container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : completeFile ? [...pgDumpArgs, `--file=${completeFile.temporaryPath}`] : pgDumpArgs,
-      {
-        env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
-        stdin: 'ignore',
-        stdout: !completeFile ? 'pipe' : container ? { file: completeFile.temporaryPath } : 'ignore',
-        signal: options.signal,
-      },
-    );
+    const pgDump = startTool(container ? 'docker' : tools.pgDump.path, container ? dockerExecArgs(container.container, 'pg_dump', pgDumpArgs) : pgDumpArgs, {
+      env: container ? dockerEnv(options.target, options.env) : childProcessEnv(options.target, options.env),
+      stdin: 'ignore',
+      stdout: completeFile ? { file: completeFile.temporaryPath } : 'pipe',
+      signal: options.signal,
+    });
     mainDump = pgDump;
     let pgDumpExited = false;
     // The process's own exit tells the follower the file is whole (pg_dump
@@ -323,6 +323,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
         writtenComplete = await HashedFileWriter.create(join(options.folder, completeName), `${completeName}.${FILTERED_VARIANT}`);
         writers.push(writtenComplete);
       }
+      // pg_dump's own file is then only read: no hash, no flush, so the disk need not hold it twice.
+      if (filtered) completeFile?.readAsSourceOnly();
       catalog = await whileDumping(session.readCatalog({ platform: profile.name === 'supabase' }));
       // Read on the session while the stream is split; only the manifest waits for them.
       const readingSizes = whileDumping(session.readSizes(catalog.tables, options.exactSizesUpTo));

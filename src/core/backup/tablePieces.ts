@@ -153,10 +153,11 @@ export class TablePieces {
     await (await open(piece.path, 'wx', 0o600)).close();
     piece.markCreated();
     const stderr: string[] = [];
-    const tool = startTool(this.options.pgDump, [...this.options.baseArgs, '--data-only', `--table=${exactTablePattern(piece.table)}`, `--file=${piece.path}`], {
+    // Its standard output, not --file: pg_dump would truncate the file, and ext4 then writes it out on close (see ToolOptions.stdout).
+    const tool = startTool(this.options.pgDump, [...this.options.baseArgs, '--data-only', `--table=${exactTablePattern(piece.table)}`], {
       env: this.options.env,
       stdin: 'ignore',
-      stdout: 'ignore',
+      stdout: { file: piece.path },
       signal: this.options.signal,
     });
     this.running.add(tool);

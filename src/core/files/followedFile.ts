@@ -1,7 +1,8 @@
 /**
- * The complete dump file, written by pg_dump itself (`--file`) under a hidden
- * temporary name and read back while it grows: the bytes go from pg_dump
- * straight to the page cache, and this process reads them in large chunks
+ * The complete dump file, written by pg_dump itself (its standard output
+ * goes to it) under a hidden temporary name and read back while it grows:
+ * the bytes go from pg_dump straight to the page cache, and this process
+ * reads them in large chunks
  * to hash them and split off the schema and data files. That is cheaper
  * than piping every byte through this process and writing it out again.
  */
@@ -32,6 +33,7 @@ export class FollowedFile {
   private committed = false;
   private flushedUpTo = 0;
   private backgroundFlush: Promise<void> = Promise.resolve();
+  private sourceOnly = false;
 
   private constructor(private readonly finalPath: string) {
     this.name = basename(finalPath);
@@ -45,6 +47,17 @@ export class FollowedFile {
     await created.close();
     file.reader = await open(file.temporaryPath, 'r');
     return file;
+  }
+
+  /**
+   * The file will only be read, then discarded: the set's complete file is
+   * written from the filtered stream instead (a profile that leaves entries
+   * out, a parallel set). It is then neither hashed nor flushed, so what the
+   * kernel has not written out by the time it is removed never reaches the
+   * disk. Call before follow().
+   */
+  readAsSourceOnly(): void {
+    this.sourceOnly = true;
   }
 
   /**
@@ -72,7 +85,7 @@ export class FollowedFile {
       // The writer's exit ends the wait at once: the rest is read without delay.
       if (caughtUp && !writerDone()) await (writerExit ? Promise.race([sleep(pause), writerExit]) : sleep(pause));
       const doneBeforeRead = writerDone();
-      if (doneBeforeRead && !flushingWhole) {
+      if (doneBeforeRead && !flushingWhole && !this.sourceOnly) {
         // The file is whole: the disk starts on it while the rest is split, so finish() waits less.
         flushingWhole = true;
         this.backgroundFlush = this.backgroundFlush.then(() => reader.datasync()).catch(() => undefined);
@@ -90,9 +103,9 @@ export class FollowedFile {
         continue;
       }
       const chunk = buffer.subarray(0, bytesRead);
-      this.hash.update(chunk);
+      if (!this.sourceOnly) this.hash.update(chunk);
       this.bytes += bytesRead;
-      if (this.bytes - this.flushedUpTo >= FLUSH_EVERY_BYTES) {
+      if (!this.sourceOnly && this.bytes - this.flushedUpTo >= FLUSH_EVERY_BYTES) {
         this.flushedUpTo = this.bytes;
         // Not awaited: the disk catches up while reading goes on; finish() waits for it.
         this.backgroundFlush = this.backgroundFlush.then(() => reader.datasync()).catch(() => undefined);
@@ -110,6 +123,7 @@ export class FollowedFile {
 
   /** Makes the file durable; pg_dump does not flush what it writes. */
   async finish(): Promise<void> {
+    if (this.sourceOnly) throw new Error('a file read as a source only is discarded, never finished');
     this.digest = this.hash.digest('hex');
     await this.backgroundFlush;
     const handle = await open(this.temporaryPath, 'r+');

@@ -29,7 +29,7 @@
  */
 import { hint, option } from '../hint';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { adoptChild } from './childProcesses';
@@ -66,7 +66,12 @@ export interface ToolOptions extends StopPolicy {
   env: NodeJS.ProcessEnv;
   cwd?: string;
   stdin: 'ignore' | 'pipe';
-  /** 'pipe', nothing, or a file (an existing one, truncated) that receives it. */
+  /**
+   * 'pipe', nothing, or a file that receives it: an existing one, empty (the
+   * caller creates it, private to its owner), opened without O_TRUNC. A
+   * truncation would make ext4 write the file out when the tool closes it
+   * (its auto_da_alloc), even one removed right after it has been read.
+   */
   stdout: 'ignore' | 'pipe' | { file: string };
 }
 
@@ -88,11 +93,31 @@ export const DEFAULT_FORCE_KILL_AFTER_MS = 3000;
 const STREAMS_GRACE_MS = 1000;
 const GROUPS = process.platform !== 'win32';
 
+/** Opens an existing file to write from its start; one that is not empty is truncated (the rare case: see ToolOptions.stdout). */
+function openEmptyForWriting(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY);
+  } catch (error) {
+    // Not the tool's own ENOENT: its message must not say the tool is missing.
+    throw new Error(`cannot write its output to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  try {
+    if (fstatSync(fd).size > 0) ftruncateSync(fd, 0);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
 export function startTool(file: string, args: readonly string[], options: ToolOptions): ToolProcess {
   const group = GROUPS && options.group === true;
-  const stdoutFd = typeof options.stdout === 'object' ? openSync(options.stdout.file, 'w') : undefined;
+  let stdoutFd: number | undefined;
   let child: ChildProcess;
   try {
+    // A file that is not there is not created here: it would get the default mode, not the owner-only one its creator gives it.
+    stdoutFd = typeof options.stdout === 'object' ? openEmptyForWriting(options.stdout.file) : undefined;
     child = spawn(file, args, {
       env: options.env,
       cwd: options.cwd,
