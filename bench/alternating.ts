@@ -23,7 +23,8 @@ export interface Sample {
 
 /** A command ready to be timed; its context type stays inside. */
 export interface TimedCommand {
-  runOnce(): Promise<Sample>;
+  /** `beforeCleanUp`: untimed, after the run and before its clean-up (which may remove what it wrote). */
+  runOnce(options?: { beforeCleanUp?: () => Promise<void> }): Promise<Sample>;
 }
 
 export function timedCommand(run: () => Promise<Observations | void>): TimedCommand {
@@ -32,12 +33,13 @@ export function timedCommand(run: () => Promise<Observations | void>): TimedComm
 
 export function timedCommandWith<Context>(spec: TimedCommandSpec<Context>): TimedCommand {
   return {
-    async runOnce(): Promise<Sample> {
+    async runOnce(options = {}): Promise<Sample> {
       const context = await spec.prepare();
       try {
         const started = performance.now();
         const observations = await spec.run(context);
         const seconds = (performance.now() - started) / 1000;
+        await options.beforeCleanUp?.();
         return { seconds, observations: observations ?? {} };
       } finally {
         await spec.cleanUp?.(context);

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { measureAlternating, type Measurement, type TimedCommand } from './alternating';
 import { assertCliRanOurPgDump, backupCommand, directoryDumpCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
+import { diskBytesWritten, diskOf } from './diskWrites';
 import { maxPeakRss } from './peakRss';
 import { formatMegabytes, formatRatio, measurementSummary, noiseNotes, sampleLogger, timeLine } from './report';
 import type { BenchContext, BenchSection, ReportLine, SectionResult } from './section';
@@ -33,6 +34,10 @@ export const jobsSection: BenchSection = {
     commands[DIRECTORY_DUMP] = directoryDumpCommand(context, database.name, 2);
     const measured = await measureAlternating(commands, { rounds: context.rounds, warmUpRounds: 1, onSample: sampleLogger(context.log, context.rounds) });
     assertCliRanOurPgDump(context, observed);
+    // Whether the pieces cost the disk a second copy of the big tables: one flushed run each, apart from the timed rounds.
+    const disk = diskOf(context.workFolder);
+    const written: Record<string, number> = {};
+    if (!('unavailable' in disk)) for (const [name, command] of Object.entries(commands)) written[name] = await diskBytesWritten(command, disk);
 
     const plain = measured['pg_dump -f'];
     const lines: ReportLine[] = [timeLine('pg_dump -f FILE', plain)];
@@ -53,16 +58,29 @@ export const jobsSection: BenchSection = {
     lines.push(timeLine(DIRECTORY_DUMP, directory));
     lines.push({ label: `pg_dump -Fd -j 2 ÷ pg_dump`, value: `${formatRatio(directoryRatio)}  (directory format: one file per table, no checksums)` });
     lines.push({ label: '--jobs 2 ÷ pg_dump -Fd -j 2', value: formatRatio(ratios[2] / directoryRatio) });
+    if (!('unavailable' in disk)) {
+      lines.push({
+        label: `written to ${disk.name}, one run each`,
+        value: Object.entries(written)
+          .map(([name, bytes]) => `${name} ${formatMegabytes(bytes)}`)
+          .join(' · '),
+      });
+    }
     return {
       title: `Parallel backup: ${database.sample}, scale ${database.scale}, ${formatMegabytes(database.sizeBytes)} database, ${cores} cores, ${context.rounds} rounds, medians`,
       lines,
-      notes: [...noiseNotes(measured), ...(cores < 4 ? [`${cores} cores here: --jobs 4 is measured only with four or more`] : [])],
+      notes: [
+        ...noiseNotes(measured),
+        ...(cores < 4 ? [`${cores} cores here: --jobs 4 is measured only with four or more`] : []),
+        ...('unavailable' in disk ? [`disk writes not measured: ${disk.unavailable}`] : []),
+      ],
       data: {
         cores,
         goals: { jobs2RatioAtMost: JOBS_2_RATIO_GOAL },
         pgDump: measurementSummary(plain),
         directoryDump: { ...measurementSummary(directory), jobs: 2, ratio: directoryRatio },
         backups: Object.fromEntries(jobCounts.map((jobs) => [jobs, { ...measurementSummary(measured[`backup --jobs ${jobs}`]), ratio: ratios[jobs] }])),
+        diskBytesWritten: written,
       },
     };
   },
