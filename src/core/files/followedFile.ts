@@ -2,9 +2,9 @@
  * The complete dump file, written by pg_dump itself (its standard output
  * goes to it) under a hidden temporary name and read back while it grows:
  * the bytes go from pg_dump straight to the page cache, and this process
- * reads them in large chunks
- * to hash them and split off the schema and data files. That is cheaper
- * than piping every byte through this process and writing it out again.
+ * reads them in large chunks to hash them and split off the schema and data
+ * files. That is cheaper than piping every byte through this process and
+ * writing it out again.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
