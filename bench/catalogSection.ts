@@ -9,8 +9,14 @@
  * in the same rounds, prices what the catalog's estimates save; Node's own
  * start, in the same rounds, is the part of the backup's time no code of the
  * project can shorten.
+ *
+ * pg_dump and the backup are timed twice: as the machine is, and with one
+ * core kept busy by another process (busyCore.ts). On a machine whose idle
+ * cores are slow to wake, the first flatters the backup, which keeps a core
+ * awake itself; the goal counts as met only when both ratios meet it.
  */
 import { assertCliRanOurPgDump, backupCommand, nodeAloneCommand, plainDumpCommand, type ObservedRuns } from './backupSection';
+import { withOneCoreBusy } from './busyCore';
 import { maxPeakRss, peakRssPerRound } from './peakRss';
 import { formatMegabytes, formatRatio, measureRounds, measurementSummary, noiseNotes, timeLine } from './report';
 import type { BenchContext, BenchSection, SectionResult } from './section';
@@ -21,6 +27,10 @@ export const CATALOG_TABLES = 5000;
 const TABLES_PER_TRANSACTION = 250;
 const ROWS_PER_TABLE = 3;
 const RATIO_GOAL = 1.2;
+const PLAIN = 'pg_dump -f';
+const BACKUP = 'pulse-backup backup';
+const PLAIN_BUSY = 'pg_dump -f, one core busy';
+const BACKUP_BUSY = 'backup, one core busy';
 const EXACT_SIZES = 'pulse-backup backup, exact sizes';
 const NODE_START = 'node -e 0';
 const PEAK_RSS_GOAL_BYTES = 150 * 1024 * 1024;
@@ -31,17 +41,23 @@ export const catalogSection: BenchSection = {
     await loadManyTables(context);
     const observed: ObservedRuns = { pgDumpsRunByCli: new Set() };
     const measured = await measureRounds(context.log, context.rounds, {
-      'pg_dump -f': plainDumpCommand(context, DATABASE, observed),
-      'pulse-backup backup': backupCommand(context, DATABASE, observed),
+      [PLAIN]: plainDumpCommand(context, DATABASE, observed),
+      [BACKUP]: backupCommand(context, DATABASE, observed),
+      [PLAIN_BUSY]: withOneCoreBusy(plainDumpCommand(context, DATABASE, observed)),
+      [BACKUP_BUSY]: withOneCoreBusy(backupCommand(context, DATABASE, observed)),
       [EXACT_SIZES]: backupCommand(context, DATABASE, observed, { exactSizes: true }),
       [NODE_START]: nodeAloneCommand(context.cliConnection(DATABASE).env),
     });
     assertCliRanOurPgDump(context, observed);
-    const plain = measured['pg_dump -f'];
-    const backup = measured['pulse-backup backup'];
+    const plain = measured[PLAIN];
+    const backup = measured[BACKUP];
+    const plainBusy = measured[PLAIN_BUSY];
+    const backupBusy = measured[BACKUP_BUSY];
     const exact = measured[EXACT_SIZES];
     const nodeStart = measured[NODE_START];
     const ratio = backup.medianSeconds / plain.medianSeconds;
+    const busyRatio = backupBusy.medianSeconds / plainBusy.medianSeconds;
+    const goalMet = ratio <= RATIO_GOAL && busyRatio <= RATIO_GOAL;
     const exactRatio = exact.medianSeconds / plain.medianSeconds;
     const peakRssBytes = maxPeakRss(backup);
     return {
@@ -49,9 +65,16 @@ export const catalogSection: BenchSection = {
       lines: [
         timeLine('pg_dump -f FILE', plain),
         timeLine('pulse-backup backup', backup),
+        timeLine('pg_dump, one core busy', plainBusy),
+        timeLine('backup, one core busy', backupBusy),
         timeLine('backup, exact sizes', exact),
         timeLine("node -e 0 (Node's own start)", nodeStart),
-        { label: 'backup ÷ pg_dump', value: formatRatio(ratio), goal: { text: `≤ ${RATIO_GOAL}`, met: ratio <= RATIO_GOAL } },
+        { label: 'backup ÷ pg_dump', value: formatRatio(ratio) },
+        {
+          label: 'the same, one core busy',
+          value: formatRatio(busyRatio),
+          goal: { text: `both ≤ ${RATIO_GOAL}`, met: goalMet },
+        },
         { label: 'exact sizes ÷ pg_dump', value: formatRatio(exactRatio) },
         {
           label: 'peak RSS',
@@ -73,6 +96,8 @@ export const catalogSection: BenchSection = {
         pgDump: measurementSummary(plain),
         backup: measurementSummary(backup),
         backupRatio: ratio,
+        oneCoreBusy: { pgDump: measurementSummary(plainBusy), backup: measurementSummary(backupBusy), backupRatio: busyRatio },
+        goalMet,
         backupExactSizes: measurementSummary(exact),
         exactSizesRatio: exactRatio,
         nodeStart: measurementSummary(nodeStart),
