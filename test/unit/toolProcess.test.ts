@@ -51,7 +51,11 @@ describe('starting a client tool', function () {
 
     const missing = join(folder, 'missing.sql');
     const exit = await startTool('/bin/sh', ['-c', 'echo rows'], { env, stdin: 'ignore', stdout: { file: missing } }).exited;
-    assert.equal(toolStartError(exit.startError!, 'pg_dump').message, `could not start pg_dump: cannot write its output to ${missing}: ENOENT`);
+    const error = toolStartError(exit.startError!, 'pg_dump');
+    // Not "pg_dump is not there", and not the client tools' hint: the tool was fine, its file was gone.
+    assert.equal(error.message, `could not start pg_dump: its output file ${missing} was removed as soon as it was created`);
+    assert.equal(error.code, 'folder-not-writable');
+    assert.equal(wordHint(error.hint ?? [], commandLineWords), `check what else deletes files in ${folder} and run again`);
     assert.equal(existsSync(missing), false);
   });
 

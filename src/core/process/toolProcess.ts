@@ -30,6 +30,7 @@
 import { hint, option } from '../hint';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { adoptChild } from './childProcesses';
@@ -93,6 +94,18 @@ export const DEFAULT_FORCE_KILL_AFTER_MS = 3000;
 const STREAMS_GRACE_MS = 1000;
 const GROUPS = process.platform !== 'win32';
 
+/** The file a tool's output was to go to could not be opened: the tool itself was never the problem. */
+class OutputFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly errorCode: string | undefined,
+    cause: unknown,
+  ) {
+    super(`cannot write its output to ${path}: ${errorCode ?? String(cause)}`, { cause });
+    this.name = 'OutputFileError';
+  }
+}
+
 /** Opens an existing file to write from its start; one that is not empty is truncated (the rare case: see ToolOptions.stdout). */
 function openEmptyForWriting(path: string): number {
   let fd: number;
@@ -100,7 +113,7 @@ function openEmptyForWriting(path: string): number {
     fd = openSync(path, constants.O_WRONLY);
   } catch (error) {
     // Not the tool's own ENOENT: its message must not say the tool is missing.
-    throw new Error(`cannot write its output to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new OutputFileError(path, (error as NodeJS.ErrnoException).code, error);
   }
   try {
     if (fstatSync(fd).size > 0) ftruncateSync(fd, 0);
@@ -261,12 +274,31 @@ export async function runTool(file: string, args: readonly string[], options: Ru
 
 /** A tool that was found moments ago but could not be started (removed, not executable, out of processes). */
 export function toolStartError(error: Error, file: string): PulseError {
+  if (error instanceof OutputFileError) return outputFileError(error, file);
   const code = (error as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'it is not there' : code === 'EACCES' ? 'it is not executable' : firstLine(error.message);
   return new PulseError('tools-not-found', `could not start ${file}: ${why}`, {
     hint: hint`check the client tools (${option('clientToolsFolder')}, or PATH) and run again`,
     cause: error,
   });
+}
+
+/**
+ * The tool's output file, created a moment before, could not be opened: the
+ * caller made it, so it is gone (something else removes files from that
+ * folder) or the folder's permissions changed in between.
+ */
+function outputFileError(error: OutputFileError, file: string): PulseError {
+  const folder = dirname(error.path);
+  return error.errorCode === 'ENOENT'
+    ? new PulseError('folder-not-writable', `could not start ${file}: its output file ${error.path} was removed as soon as it was created`, {
+        hint: `check what else deletes files in ${folder} and run again`,
+        cause: error,
+      })
+    : new PulseError('folder-not-writable', `could not start ${file}: ${error.message}`, {
+        hint: `check that ${folder} is writable and run again`,
+        cause: error,
+      });
 }
 
 function firstLine(text: string): string {
