@@ -106,6 +106,38 @@ describe('a full or read-only backups folder', function () {
     for (const file of (JSON.parse(again.stdout) as Manifest).files) rmSync(join(folder, file.name));
   });
 
+  it('a parallel backup whose disk fills while its sessions write fails in one line and leaves nothing behind; the folder is as it was', async function () {
+    const big = 'jobs_app';
+    await server.createDatabase(big);
+    // Two tables of about 1.5 MB of rows each: together more than the room left.
+    for (const table of ['readings', 'events']) {
+      await server.query(big, `CREATE TABLE ${table} (id integer PRIMARY KEY, body text NOT NULL)`);
+      await server.query(big, `INSERT INTO ${table} SELECT n, repeat(md5(n::text), 3) FROM generate_series(1, 15000) AS n`);
+    }
+    const before = readdirSync(folder).sort();
+    fill(folder);
+    // About 1 MB of room: the dump starts, then the disk runs out under the sessions.
+    const fillers = readdirSync(folder).filter((name) => name.startsWith('filler-'));
+    for (const name of fillers.slice(0, 16)) rmSync(join(folder, name));
+    try {
+      const full = await runCli(['backup', '--db', server.url(big), '--dir', folder, '--prefix', 'jobs', '--jobs', '3'], { env: { PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' } });
+      assertOneLineError(full);
+      assert.match(full.stderr, /is full: .*older backups are untouched/);
+      assert.deepEqual(leftBehind(folder), []);
+      assert.deepEqual(
+        readdirSync(folder)
+          .filter((name) => !/^(filler|crumb)-/.test(name))
+          .sort(),
+        before,
+      );
+      // "Untouched" holds: the set already there still verifies.
+      const verify = await runCli(['verify', made.id, '--dir', folder]);
+      assert.equal(verify.code, 0, verify.stderr);
+    } finally {
+      unfill(folder);
+    }
+  });
+
   it('restore --no-safety-backup works from a full folder; with a safety backup it refuses, changing nothing', async function () {
     await server.dropDatabase('restored_full');
     await server.createDatabase('restored_full');
