@@ -17,7 +17,7 @@ import { loadSample, plainFor, sampleCases } from '../samples';
 import { runCli, startCli } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
-import { hasProc, toolProcessesOf } from '../support/proc';
+import { commandLineOf, hasProc, toolProcessesOf } from '../support/proc';
 import { holdTable } from '../support/tableLock';
 import { waitFor } from '../support/wait';
 
@@ -214,6 +214,57 @@ describe('parallel backup (--jobs)', function () {
       } finally {
         await blocker.release();
       }
+    });
+
+    it("a piece's session ended by the server while it dumps: the backup fails in one line and leaves nothing", async function () {
+      this.timeout(240_000);
+      const folder = newFolder();
+      const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'ended', '--jobs', '3'], { env: EVERY_TABLE });
+      // Only the piece copies public.ledger: the main pg_dump leaves its rows out.
+      const ended = async () =>
+        (
+          await server.query<{ pid: number }>(
+            database,
+            `SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY public.ledger %' AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)`,
+          )
+        ).length > 0;
+      let tries = 0;
+      while (!(await ended()) && subprocess.exitCode === null) {
+        assert.ok((tries += 1) < 30_000, 'the piece of public.ledger was never seen');
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      const result = await subprocess;
+      if (readdirSync(folder).some((name) => name.endsWith('.manifest.json'))) this.skip(); // it finished before the session was ended
+      assert.equal(result.exitCode, 1, String(result.stderr));
+      assert.equal(String(result.stderr).trim().split('\n').length, 1, String(result.stderr));
+      assert.match(String(result.stderr), /pg_dump lost its connection to the server mid-dump \(terminating connection .*\): nothing was written/);
+      assert.deepEqual(
+        readdirSync(folder).filter((name) => !name.startsWith('.pulse-backup')),
+        [],
+        'no file of the set, hidden or not',
+      );
+      if (hasProc) await waitFor('every pg_dump to end', () => toolProcessesOf('pg_dump', server.port).length === 0, 5000);
+    });
+
+    it("a piece's pg_dump killed (kill -9) while it dumps: the backup fails in one line and leaves nothing", async function () {
+      if (!hasProc) this.skip(); // finding the piece's process needs /proc
+      this.timeout(240_000);
+      const folder = newFolder();
+      const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'piece', '--jobs', '3'], { env: EVERY_TABLE });
+      // The first piece's: the sessions start on their tables at once, before the main dump's rows.
+      const piece = await waitFor('the pg_dump of a piece', () => toolProcessesOf('pg_dump', server.port).find((pid) => / --data-only --table=/.test(commandLineOf(pid) ?? '')));
+      process.kill(piece, 'SIGKILL');
+      const result = await subprocess;
+      if (readdirSync(folder).some((name) => name.endsWith('.manifest.json'))) this.skip(); // it finished before the kill landed
+      assert.equal(result.exitCode, 1, String(result.stderr));
+      assert.equal(String(result.stderr).trim().split('\n').length, 1, String(result.stderr));
+      assert.match(String(result.stderr), /pg_dump failed: killed by SIGKILL: nothing was written; older backups are untouched/);
+      assert.deepEqual(
+        readdirSync(folder).filter((name) => !name.startsWith('.pulse-backup')),
+        [],
+        'no file of the set, hidden or not',
+      );
+      await waitFor('every pg_dump to end', () => toolProcessesOf('pg_dump', server.port).length === 0, 5000);
     });
 
     it('SIGTERM while the pieces are dumped: the backup is cancelled and nothing is left', async function () {
