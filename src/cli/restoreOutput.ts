@@ -40,7 +40,11 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
       ? '  first    a safety backup of the target, so this restore can be undone'
       : '  no safety backup (--no-safety-backup): this restore cannot be undone from a backup',
   );
-  lines.push('  all or nothing: one transaction; on any error the target stays as it is');
+  lines.push(
+    plan.jobs === undefined
+      ? '  all or nothing: one transaction; on any error the target stays as it is'
+      : `  all or nothing, in ${plan.jobs} sessions: on any error what they created is dropped and the database is empty again`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

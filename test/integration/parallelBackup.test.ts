@@ -106,6 +106,34 @@ describe('parallel backup (--jobs)', function () {
     await server.dropDatabase(database);
   });
 
+  it('many sessions (--jobs 16 on a database of 16 or more tables): nothing on stderr, and the set verifies', async function () {
+    this.timeout(240_000);
+    const database = 'jobs_many';
+    await server.dropDatabase(database);
+    await createFactoryDatabase(server, database);
+    // Ordinary tables: a partitioned table's rows are its partitions'.
+    const tables = (
+      await server.query<{ n: number }>(
+        database,
+        "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+      )
+    )[0].n;
+    assert.ok(tables >= 16, `the sample has ${tables} tables`);
+    const folder = newFolder();
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'many', '--jobs', '16', '--json'], { env: EVERY_TABLE });
+    assert.equal(result.code, 0, result.stderr);
+    // Not even a warning of Node's about the listeners sixteen sessions put on one cancel signal.
+    assert.equal(result.stderr, '');
+    const manifest = JSON.parse(result.stdout) as Manifest;
+    assert.equal(manifest.options.jobs, 16);
+    // Fifteen extra sessions, each with one table at least; the main session may keep some of the smallest.
+    const parallelTables = manifest.options.parallelTables ?? 0;
+    assert.ok(parallelTables >= 15 && parallelTables <= tables, `${parallelTables} of ${tables} tables in sessions of their own`);
+    const verified = await runCli(['verify', manifest.id, '--dir', folder]);
+    assert.equal(verified.code, 0, verified.stderr);
+    await server.dropDatabase(database);
+  });
+
   const oneSessionSets = [
     {
       kind: 'an encrypted set',
@@ -285,5 +313,31 @@ describe('parallel backup (--jobs)', function () {
       );
       if (hasProc) await waitFor('every pg_dump to end', () => toolProcessesOf('pg_dump', server.port).length === 0, 5000);
     });
+  });
+});
+
+describe('parallel backup on a server with few connection slots', function () {
+  const server = useServer({ settings: { max_connections: '6', superuser_reserved_connections: '0' } });
+  const newFolder = useTempFolders('pulse-backup-slots-');
+
+  it("more sessions than free slots: one line that names the backup's sessions and --jobs, and nothing written", async function () {
+    this.timeout(120_000);
+    const database = 'few_slots';
+    await server.createDatabase(database);
+    for (const table of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) await server.query(database, `CREATE TABLE ${table} AS SELECT n FROM generate_series(1, 20000) AS n`);
+    await server.query(database, 'VACUUM ANALYZE');
+    const folder = newFolder();
+    const result = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'slots', '--jobs', '9'], { env: EVERY_TABLE });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /has no free connection slots for the backup's 9 pg_dump sessions: run with a smaller --jobs/);
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => !name.startsWith('.pulse-backup')),
+      [],
+      'no file of the set, hidden or not',
+    );
+    // With as many sessions as the server has room for, the same backup runs.
+    const fewer = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'slots', '--jobs', '2'], { env: EVERY_TABLE });
+    assert.equal(fewer.code, 0, fewer.stderr);
   });
 });

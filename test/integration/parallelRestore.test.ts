@@ -57,13 +57,25 @@ describe('restore --jobs', function () {
       set = await backupSet(server, source, folder, 'pj');
     });
 
-    it('says plainly what it gives up and keeps, and loads in parallel sessions', async function () {
+    it('says plainly what it gives up and keeps, before and after, and loads in parallel sessions', async function () {
       const target = 'pj_words';
       await server.createDatabase(target);
       const result = await runCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '3']));
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /with 3 jobs: not one transaction; a failure would have emptied the database again/);
+      assert.match(result.stdout, /note {5}with 3 jobs: not one transaction; a failure drops what it created, so the database is empty again\n/);
+      assert.match(result.stdout, /all or nothing, in 3 sessions: on any error what they created is dropped and the database is empty again\n/);
+      // Not the one-transaction promise, which a restore with jobs does not keep.
+      assert.doesNotMatch(result.stdout, /one transaction; on any error the target stays as it is/);
       assert.match(result.stdout, /restored with 3 jobs: not one transaction; a failure would have emptied the database again/);
+      await assertSameContent(server.url(source), server.url(target));
+    });
+
+    it('16 sessions: nothing on stderr, not even a warning of Node about the listeners on their one stop signal', async function () {
+      const target = 'pj_sixteen';
+      await server.createDatabase(target);
+      const result = await runCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '16']));
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
       await assertSameContent(server.url(source), server.url(target));
     });
 

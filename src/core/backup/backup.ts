@@ -9,7 +9,7 @@ import { hint, option, setOption } from '../hint';
 import { existsSync } from 'node:fs';
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ConnectionTarget } from '../connection/target';
+import { describeServer, type ConnectionTarget } from '../connection/target';
 import { redactText } from '../connection/redact';
 import { describeConnectionError } from '../connection/failures';
 import { childProcessEnv } from '../connection/session';
@@ -238,6 +238,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   const baseArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
   const jobs = await parallelJobs(options, session);
+  /** pg_dump sessions side by side: the main one and one per worker. */
+  const sessions = 1 + jobs.plan.workers.length;
   // Each big table's rows go to a session of their own; the main pg_dump leaves them out.
   let mainDump: { kill(): void } | undefined;
   const pieces =
@@ -251,7 +253,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
           fileStem: completeName,
           ...(options.signal ? { signal: options.signal } : {}),
           warnings: stderrLines,
-          describeFailure: (stderr, exit) => pgDumpFailure(stderr, options, exit),
+          describeFailure: (stderr, exit) => pgDumpFailure(stderr, options, exit, sessions),
           onFailure: () => mainDump?.kill(),
         });
   const pgDumpArgs = pieces ? [...baseArgs, ...pieces.tables.map((table) => `--exclude-table-data=${exactTablePattern(table)}`)] : baseArgs;
@@ -414,7 +416,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       pgDump.kill();
       const ended = await exited;
       if (pieces?.failure) throw pieces.failure;
-      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended);
+      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended, sessions);
       if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
       throw error;
     }
@@ -422,7 +424,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     throwIfCancelled(options.signal);
     if (pieces?.failure) throw pieces.failure;
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
-    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result);
+    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result, sessions);
     if (!splitter.complete || (pieces?.unfed ?? 0) > 0) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
         hint: 'run the backup again; if it keeps failing, check the database server log',
@@ -694,14 +696,24 @@ function lockTimeoutOf(options: BackupOptions): number {
 }
 
 /** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
-async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit): Promise<PulseError> {
+async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit, sessions: number): Promise<PulseError> {
   const text = stderrLines.join('\n');
   if (isLockTimeout(text)) {
     const table = tableOfLockQuery(text);
     return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });
   }
+  // The backup's own sessions may be what filled the server's slots: fewer of them is the first thing to try.
+  if (sessions > 1 && OUT_OF_CONNECTION_SLOTS.test(text)) {
+    return new PulseError('connection-refused', `PostgreSQL at ${describeServer(options.target)} has no free connection slots for the backup's ${sessions} pg_dump sessions`, {
+      hint: hint`run with a smaller ${option('jobs')} (each job is one more connection), or close idle connections or raise max_connections; nothing was written and older backups are untouched`,
+      details: text,
+    });
+  }
   return pgDumpError(stderrLines, options, result.exitCode, result.signal);
 }
+
+/** What PostgreSQL says when every connection slot is taken (SQLSTATE 53300). */
+const OUT_OF_CONNECTION_SLOTS = /too many clients already|remaining connection slots are reserved/i;
 
 function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
   const text = stderrLines.join('\n');

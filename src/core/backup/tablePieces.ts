@@ -15,6 +15,7 @@
  * EDGE_BYTES stay unread until that pg_dump has ended well: only then is it
  * known where the entry ends, and both ends are checked as before.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,6 +86,9 @@ export class TablePieces {
     const byWorker = plan.workers.map((tables) => tables.map((table) => newPiece(table, temporaryPathFor(join(options.folder, `${options.fileStem}.piece${(index += 1)}`)))));
     this.all = byWorker.flat();
     this.queue = [...this.all].sort((a, b) => compareDumpOrder(a.table, b.table));
+    // Each session's pg_dump listens for the cancel while it runs: at --jobs 10
+    // and up, more listeners than the number Node warns about on stderr.
+    if (options.signal) setMaxListeners(getMaxListeners(options.signal) + plan.workers.length, options.signal);
     this.workers = byWorker.map((pieces) => this.work(pieces));
   }
 

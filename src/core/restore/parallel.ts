@@ -17,6 +17,7 @@
  * (emptyTarget.ts), so the database is empty again. A killed CLI cannot do
  * that; the next restore's check then finds the database not empty.
  */
+import { setMaxListeners } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { commandLineOnly, hint, option } from '../hint';
 import { connectClient, childProcessEnv } from '../connection/session';
@@ -95,6 +96,10 @@ interface Session {
 export async function loadInParallel(restore: PlannedRestore, execution: ExecuteOptions): Promise<LoadedTable[]> {
   const jobs = restore.jobs;
   const stop = new AbortController();
+  // Every session's psql, file reader and feed listen for it: at 16 jobs, some
+  // dozens, more than the number Node warns about on stderr. It is this
+  // restore's own, and ends with it.
+  setMaxListeners(0, stop.signal);
   const onCancel = () => stop.abort();
   execution.signal?.addEventListener('abort', onCancel, { once: true });
   if (execution.signal?.aborted) stop.abort();

@@ -32,7 +32,7 @@ import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
 import { decideReplaced, loadsDirectly, pgDumpNewerThanServer } from './decide';
 import { describeUserObjects, publicSchemaState, userObjects, type PublicSchemaState } from './emptyTarget';
-import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
+import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_PLAN_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
 /**
  * A planned restore: what the person confirming sees (`plan`), and what the
@@ -164,7 +164,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
 
     const jobs = options.jobs ?? 1;
     const publicBefore = jobs > 1 ? await checkEmptyForJobs(client, options) : undefined;
-    if (jobs > 1) notes.push(`with ${jobs} jobs: ${PARALLEL_RESTORE_TERMS}`);
+    if (jobs > 1) notes.push(`with ${jobs} jobs: ${PARALLEL_RESTORE_PLAN_TERMS}`);
 
     // The objects the backup creates, read from its (small) schema file; the
     // data file is read for large objects only when the set has any.
@@ -267,6 +267,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       replaced,
       notes,
       psql: { path: psql.path, version: psql.version.text },
+      ...(jobs > 1 ? { jobs } : {}),
     };
     return {
       plan,

@@ -59,6 +59,8 @@ export interface RestorePlan {
   /** Notes for the person confirming (e.g. no manifest, so row counts cannot be checked). */
   notes: string[];
   psql: { path: string; version: string };
+  /** Sessions side by side, when more than one: not one transaction (PARALLEL_RESTORE_PLAN_TERMS). */
+  jobs?: number;
 }
 
 export interface RestoredTable {
@@ -106,6 +108,8 @@ export interface ExecuteOptions {
 
 /** What a restore with jobs gives up and keeps, in the words every front door uses. */
 export const PARALLEL_RESTORE_TERMS = 'not one transaction; a failure would have emptied the database again';
+/** The same, before it runs. */
+export const PARALLEL_RESTORE_PLAN_TERMS = 'not one transaction; a failure drops what it created, so the database is empty again';
 
 export const FILE_FOR_MODE: Record<RestoreMode, BackupFileType> = { complete: 'complete', schema: 'schema', data: 'data' };
 
