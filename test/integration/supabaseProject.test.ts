@@ -34,6 +34,29 @@ describe('a Supabase project folder', function () {
     rmSync(project, { recursive: true, force: true });
   });
 
+  /**
+   * A stand-in for the supabase CLI that does what `db reset --local` does to
+   * the data (the real one needs Docker): wipes the rows, keeps the
+   * migrations; `alsoRun` is more SQL for the reset to run.
+   */
+  function fakeSupabaseCli(alsoRun = ''): { bin: string; calls: string } {
+    const bin = mkdtempSync(join(tmpdir(), 'pulse-fake-supabase-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(
+      join(bin, 'supabase'),
+      [
+        '#!/bin/sh',
+        `printf '%s|%s\\n' "$PWD" "$*" >> '${calls}'`,
+        '[ "$*" = "db reset --local" ] || exit 3',
+        'echo "Resetting local database..."',
+        `psql -X -q -v ON_ERROR_STOP=1 'postgresql://postgres:postgres@127.0.0.1:${server.port}/postgres' -c "SET session_replication_role = replica; DELETE FROM public.work_orders; DELETE FROM public.operators; DELETE FROM auth.identities; DELETE FROM auth.sessions; DELETE FROM storage.objects; DELETE FROM storage.buckets; DELETE FROM auth.users; ${alsoRun}" || exit 1`,
+        'echo "Finished supabase db reset on branch main."',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return { bin, calls };
+  }
+
   function writeConfig(extra = '', port = server.port): void {
     writeFileSync(join(project, 'supabase', 'config.toml'), `project_id = "Shop Floor"\n\n[api]\nport = 54321\n\n[db]\nport = ${port}\n${extra}`);
   }
@@ -100,20 +123,7 @@ describe('a Supabase project folder', function () {
     const before = await fingerprintDatabase(server.url('postgres'));
     await server.query('postgres', "UPDATE auth.users SET email = 'changed-' || email; DELETE FROM public.work_orders WHERE id % 2 = 0");
 
-    const bin = mkdtempSync(join(tmpdir(), 'pulse-fake-supabase-'));
-    const calls = join(bin, 'calls');
-    writeFileSync(
-      join(bin, 'supabase'),
-      [
-        '#!/bin/sh',
-        `printf '%s|%s\\n' "$PWD" "$*" >> '${calls}'`,
-        '[ "$*" = "db reset --local" ] || exit 3',
-        'echo "Resetting local database..."',
-        `psql -X -q -v ON_ERROR_STOP=1 'postgresql://postgres:postgres@127.0.0.1:${server.port}/postgres' -c "SET session_replication_role = replica; DELETE FROM public.work_orders; DELETE FROM public.operators; DELETE FROM auth.identities; DELETE FROM auth.sessions; DELETE FROM storage.objects; DELETE FROM storage.buckets; DELETE FROM auth.users;" || exit 1`,
-        'echo "Finished supabase db reset on branch main."',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
+    const { bin, calls } = fakeSupabaseCli();
     try {
       const restore = await runCli(['restore', manifest.id, '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
       assert.equal(restore.code, 0, restore.stderr);
@@ -127,6 +137,40 @@ describe('a Supabase project folder', function () {
       const safetyData = readFileSync(join(project, 'backups', `shop_floor_data_backup_${safety.slice(-15)}.sql`), 'utf8');
       assert.match(safetyData, /changed-operator1@plant\.test/);
     } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('restore --reset whose load fails after the reset: one line that says the reset is not undone and names the safety backup, never "unchanged"', async function () {
+    writeConfig('major_version = 15\n');
+    if ((await server.query('postgres', "SELECT 1 FROM pg_namespace WHERE nspname = 'auth'")).length === 0) {
+      await server.loadSql('postgres', sampleCases().find((candidate) => candidate.name === 'supabase')!.file);
+    }
+    const backup = await runCli(['backup', '--json'], { cwd: project });
+    assert.equal(backup.code, 0, backup.stderr);
+    const manifest = JSON.parse(backup.stdout) as Manifest;
+    const before = await fingerprintDatabase(server.url('postgres'));
+    // The migrations this time bring a check that no row passes: the data cannot go back in.
+    const { bin } = fakeSupabaseCli('ALTER TABLE public.work_orders ADD CONSTRAINT refuses_rows CHECK (false) NOT VALID;');
+    try {
+      const restore = await runCli(['restore', manifest.id, '--mode', 'data', '--reset', '--yes'], { cwd: project, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      assert.equal(restore.code, 1, restore.stderr);
+      // The Supabase CLI's own lines come first, as they came; then the one line of the failure.
+      const ours = restore.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('supabase: '));
+      assert.equal(ours.length, 1, restore.stderr);
+      assert.match(ours[0], /^pulse-backup: restore failed and was rolled back: .*refuses_rows/);
+      const safety = /restore the safety backup (\S+) to go back to what it held before/.exec(restore.stderr)?.[1];
+      assert.ok(safety, restore.stderr);
+      assert.match(restore.stderr, /the reset is not undone: the database is as supabase db reset left it, without the set's rows/);
+      assert.doesNotMatch(restore.stderr, /unchanged|as it was|nothing was changed/);
+      assert.equal((await server.query<{ n: number }>('postgres', 'SELECT count(*)::int AS n FROM public.work_orders'))[0].n, 0, 'what the reset left');
+      // The way back the message names works.
+      await server.query('postgres', 'ALTER TABLE public.work_orders DROP CONSTRAINT refuses_rows');
+      const back = await runCli(['restore', safety, '--mode', 'data', '--clean', '--yes', '--no-safety-backup'], { cwd: project });
+      assert.equal(back.code, 0, back.stderr);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('postgres'))), [], 'the safety backup brought every row back');
+    } finally {
+      await server.query('postgres', 'ALTER TABLE public.work_orders DROP CONSTRAINT IF EXISTS refuses_rows');
       rmSync(bin, { recursive: true, force: true });
     }
   });

@@ -48,6 +48,8 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   // and the safety backup must not race another backup.
   // Without a safety backup nothing is written into the folder: read-only or full media will do.
   const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
+  // Once supabase db reset has run, no failure leaves the target as it was.
+  let reset: { safetySet: string | undefined } | undefined;
   try {
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {
@@ -72,6 +74,7 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
     if (execution.reset) {
       execution.onProgress?.({ kind: 'resetting' });
       await runSupabaseReset({ ...execution.reset, signal: execution.signal, onLine: (line) => execution.onProgress?.({ kind: 'resetting', line }) });
+      reset = { safetySet: safety?.manifest.id };
       loading = await planRestore({ ...options, clean: true });
       loadedPlan = loading.plan;
     }
@@ -87,6 +90,7 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
       rowCountsMatch: tables.every((table) => table.matches),
     };
   } catch (error) {
+    if (reset) throw failedAfterReset(error, reset.safetySet, execution.signal?.aborted === true);
     // With jobs, the failure says itself what became of the database (parallel.ts).
     if (restore.jobs > 1 && error instanceof PulseError) throw error;
     if (execution.signal?.aborted) {
@@ -96,6 +100,22 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * A failure after supabase db reset: the load (or the plan made again) went
+ * back, the reset did not. Its own words said "unchanged"; here the database
+ * is what the migrations and the seed made, and the safety backup is the way
+ * back.
+ */
+function failedAfterReset(error: unknown, safetySet: string | undefined, cancelled: boolean): PulseError {
+  const failure = cancelled ? new PulseError('cancelled', 'restore cancelled after supabase db reset') : error instanceof PulseError ? error : toPulseError(error);
+  const back = safetySet === undefined ? '' : `; restore the safety backup ${safetySet} to go back to what it held before`;
+  return new PulseError(failure.code, failure.message, {
+    hint: `the reset is not undone: the database is as supabase db reset left it, without the set's rows${back}`,
+    details: failure.details,
+    cause: error,
+  });
 }
 
 /** What psql echoes once it has run everything before COMMIT, and the promise of seeing it (rejected if psql ends first). */
