@@ -210,3 +210,30 @@ describe('restore --jobs', function () {
     });
   });
 });
+
+describe('restore --jobs on a server with few connection slots', function () {
+  const server = useServer({ settings: { max_connections: '6', superuser_reserved_connections: '0' } });
+  const newFolder = useTempFolders('pulse-backup-restore-slots-');
+
+  it("more sessions than free slots: one line that names the restore's sessions and --jobs, and the database is empty again", async function () {
+    this.timeout(120_000);
+    const source = 'slots_source';
+    await server.createDatabase(source);
+    for (const table of ['a', 'b', 'c', 'd']) await server.query(source, `CREATE TABLE ${table} (n int PRIMARY KEY); INSERT INTO ${table} SELECT generate_series(1, 20000)`);
+    const folder = newFolder();
+    const set = await backupSet(server, source, folder, 'slots');
+    await server.createDatabase('slots_target');
+    const result = await runCli(restoreArgs(set.id, 'complete', server.url('slots_target'), folder, ['--no-safety-backup', '--jobs', '8']));
+    assertOneLineError(result);
+    assert.match(
+      result.stderr,
+      /has no free connection slots for the restore's 8 sessions: not one transaction: what it had created was dropped, and the database is empty again; run with a smaller --jobs \(each job is one more connection\)/,
+    );
+    const left = await server.query<{ n: number }>('slots_target', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace");
+    assert.equal(left[0].n, 0, 'nothing of the restore is left');
+    // As many sessions as the server has room for: the same restore goes through.
+    const fewer = await runCli(restoreArgs(set.id, 'complete', server.url('slots_target'), folder, ['--no-safety-backup', '--jobs', '2']));
+    assert.equal(fewer.code, 0, fewer.stderr);
+    await assertSameContent(server.url(source), server.url('slots_target'));
+  });
+});

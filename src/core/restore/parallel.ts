@@ -303,8 +303,18 @@ async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applic
       details: failure.details,
     });
   }
+  // The restore's own sessions may be what took the server's last slots: fewer of them is the first thing to try.
+  if (NO_FREE_SLOTS.test(failure.message)) {
+    return new PulseError(failure.code, `${failure.message} for the restore's ${jobs} sessions`, {
+      hint: hint`not one transaction: what it had created was dropped, and the database is empty again; run with a smaller ${option('jobs')} (each job is one more connection)${commandLineOnly(hint`, or without ${option('jobs', 'N')} (one session, one transaction)`)}`,
+      details: failure.details,
+    });
+  }
   return new PulseError(failure.code, message, {
     hint: hint`not one transaction: what it had created was dropped, and the database is empty again${commandLineOnly(hint`; without ${option('jobs', 'N')} the restore is one transaction`)}`,
     details: failure.details,
   });
 }
+
+/** How connection/failures.ts words a server whose connection slots are all taken. */
+const NO_FREE_SLOTS = /^PostgreSQL at .* has no free connection slots$/;
