@@ -170,6 +170,10 @@ describe('parallel backup (--jobs)', function () {
       await createFactoryDatabase(server, database);
       // Big enough that its piece takes a moment to dump.
       await server.query(database, `CREATE TABLE public.ledger AS SELECT n AS id, repeat(md5(n::text), 8) AS note FROM generate_series(1, 200000) AS n`);
+      // The session plan goes by the planner's statistics: analyzed, the ledger is the biggest table and
+      // the first of a session of its own, and the main pg_dump leaves its rows out (never so by chance,
+      // whenever autovacuum gets to it).
+      await server.query(database, 'ANALYZE public.ledger');
       await server.query(database, 'CREATE TABLE public.audit (id int)');
     });
 
@@ -279,9 +283,18 @@ describe('parallel backup (--jobs)', function () {
       this.timeout(240_000);
       const folder = newFolder();
       const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'piece', '--jobs', '3'], { env: EVERY_TABLE });
-      // The first piece's: the sessions start on their tables at once, before the main dump's rows.
-      const piece = await waitFor('the pg_dump of a piece', () => toolProcessesOf('pg_dump', server.port).find((pid) => / --data-only --table=/.test(commandLineOf(pid) ?? '')));
-      process.kill(piece, 'SIGKILL');
+      // The ledger's: a session starts on it at once, and its 50 MB of rows take a while.
+      await waitFor('the pg_dump of the ledger', () =>
+        toolProcessesOf('pg_dump', server.port).some((pid) => {
+          if (!/ --data-only --table="public"\."ledger"/.test(commandLineOf(pid) ?? '')) return false;
+          try {
+            process.kill(pid, 'SIGKILL');
+            return true;
+          } catch {
+            return false; // ended meanwhile
+          }
+        }),
+      );
       const result = await subprocess;
       if (readdirSync(folder).some((name) => name.endsWith('.manifest.json'))) this.skip(); // it finished before the kill landed
       assert.equal(result.exitCode, 1, String(result.stderr));
