@@ -11,7 +11,7 @@ import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeServer, type ConnectionTarget } from '../connection/target';
 import { redactText } from '../connection/redact';
-import { describeConnectionError } from '../connection/failures';
+import { OUT_OF_CONNECTION_SLOTS, describeConnectionError } from '../connection/failures';
 import { childProcessEnv } from '../connection/session';
 import { FILTERED_VARIANT, syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { FollowedFile } from '../files/followedFile';
@@ -711,9 +711,6 @@ async function pgDumpFailure(stderrLines: string[], options: BackupOptions, resu
   }
   return pgDumpError(stderrLines, options, result.exitCode, result.signal);
 }
-
-/** What PostgreSQL says when every connection slot is taken (SQLSTATE 53300). */
-const OUT_OF_CONNECTION_SLOTS = /too many clients already|remaining connection slots are reserved/i;
 
 function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
   const text = stderrLines.join('\n');

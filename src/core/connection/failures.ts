@@ -52,6 +52,9 @@ function serverLine(text: string, pattern: RegExp): string | undefined {
   return undefined;
 }
 
+/** What PostgreSQL says when every connection slot is taken (SQLSTATE 53300), as a client prints it. */
+export const OUT_OF_CONNECTION_SLOTS = /too many clients|remaining connection slots/i;
+
 /**
  * Turns whatever connecting (or running pg_dump/psql) failed with into one
  * PulseError a person can act on. The password never appears in it.
@@ -145,7 +148,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   if (facts.sqlState === '57P03' || /the database system is (starting up|shutting down|in recovery mode|not yet accepting)/i.test(text)) {
     return make('connection-refused', `PostgreSQL at ${server} is not accepting connections yet (starting up, shutting down or recovering)`, 'wait a moment and try again');
   }
-  if (facts.sqlState === '53300' || /too many clients|remaining connection slots/i.test(text)) {
+  if (facts.sqlState === '53300' || OUT_OF_CONNECTION_SLOTS.test(text)) {
     return make('connection-refused', `PostgreSQL at ${server} has no free connection slots`, 'close idle connections (or raise max_connections) and try again');
   }
 
