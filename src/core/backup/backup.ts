@@ -510,6 +510,8 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     await complete?.discard();
     await pieces?.discard();
     if (options.signal?.aborted) throw cancelledError();
+    // This process's own writes ran out of room (pg_dump's are read from its stderr): the same words, the folder named.
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC') throw diskFullError(options.folder, String(error));
     throw error;
   }
 }
@@ -715,12 +717,7 @@ async function pgDumpFailure(stderrLines: string[], options: BackupOptions, resu
 function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: number | undefined, signal: string | undefined): PulseError {
   const text = stderrLines.join('\n');
   const target = options.target;
-  if (/No space left on device|Disk quota exceeded/i.test(text)) {
-    return new PulseError('disk-full', `the disk holding ${options.folder} is full: pg_dump could not write the dump`, {
-      hint: hint`free some space or choose another backups folder with ${option('backupsFolder')}; nothing was written and older backups are untouched`,
-      details: text,
-    });
-  }
+  if (/No space left on device|Disk quota exceeded/i.test(text)) return diskFullError(options.folder, text, 'pg_dump could not write the dump');
   const errorLine = stderrLines.find((line) => /error:|FATAL:/i.test(line)) ?? stderrLines[stderrLines.length - 1];
   // Lost mid-dump (the server restarted, or someone ended the session): not a connection setup problem.
   const lost = lostConnectionReason(text);
@@ -742,6 +739,14 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
     hint: 'nothing was written; older backups are untouched',
     details: text,
+  });
+}
+
+/** The backups folder's disk ran out of room; every file of the set was removed again. */
+function diskFullError(folder: string, details: string, what?: string): PulseError {
+  return new PulseError('disk-full', `the disk holding ${folder} is full${what === undefined ? '' : `: ${what}`}`, {
+    hint: hint`free some space or choose another backups folder with ${option('backupsFolder')}; nothing was written and older backups are untouched`,
+    details,
   });
 }
 
