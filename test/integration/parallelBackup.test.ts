@@ -15,6 +15,7 @@ import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { loadSample, plainFor, sampleCases } from '../samples';
 import { runCli, startCli } from '../support/cli';
+import { dumpTextWithoutRestrictKey } from '../support/dumpText';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { commandLineOf, hasProc, toolProcessesOf } from '../support/proc';
@@ -23,11 +24,6 @@ import { waitFor } from '../support/wait';
 
 /** Every table, however small, gets a session of its own: the samples are small. */
 const EVERY_TABLE = { PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' };
-
-/** A file's text without pg_dump's random \restrict key, which differs between any two runs. */
-function withoutRestrictKey(path: string): string {
-  return readFileSync(path, 'utf8').replace(/^\\(un)?restrict \S+$/gm, '\\$1restrict KEY');
-}
 
 function hiddenFiles(folder: string): string[] {
   return readdirSync(folder).filter((name) => name.startsWith('.') && name.endsWith('.partial'));
@@ -54,7 +50,7 @@ describe('parallel backup (--jobs)', function () {
 
       for (const type of ['schema', 'data', 'complete'] as const) {
         const name = (manifest: Manifest) => manifest.files.find((file) => file.type === type)!.name;
-        assert.equal(withoutRestrictKey(join(folder, name(three))), withoutRestrictKey(join(folder, name(one))), `the ${type} files are the same`);
+        assert.equal(dumpTextWithoutRestrictKey(join(folder, name(three))), dumpTextWithoutRestrictKey(join(folder, name(one))), `the ${type} files are the same`);
       }
       assert.deepEqual(three.digests?.tables, one.digests?.tables, 'the same rows, by digest');
       assert.deepEqual(
@@ -97,7 +93,7 @@ describe('parallel backup (--jobs)', function () {
     assert.equal(two.options.parallelTables, 1, 'the biggest table had a session of its own');
     for (const type of ['schema', 'data', 'complete'] as const) {
       const name = (manifest: Manifest) => manifest.files.find((file) => file.type === type)!.name;
-      assert.equal(withoutRestrictKey(join(folder, name(two))), withoutRestrictKey(join(folder, name(one))), `the ${type} files are the same`);
+      assert.equal(dumpTextWithoutRestrictKey(join(folder, name(two))), dumpTextWithoutRestrictKey(join(folder, name(one))), `the ${type} files are the same`);
     }
     assert.deepEqual(two.digests?.tables, one.digests?.tables, 'the same rows, by digest');
     assert.deepEqual(hiddenFiles(folder), [], 'no piece is left behind');

@@ -15,13 +15,14 @@
  * (scripts/regression-db.ts); everything runs as the cluster's superuser.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ReportRestore } from '../../src/core/report/types';
 import type { RestoreResult } from '../../src/core/restore/types';
 import { runCli, type CliResult } from '../support/cli';
+import { dumpTextWithoutRestrictKey, firstDifferentLine } from '../support/dumpText';
 import { diffFingerprints, fingerprintDatabase, shortfallsAgainst, type Fingerprint } from '../support/fingerprint';
 import type { TestServer } from '../support/pgServer';
 import { REGRESSION_CACHE, newestRegressionBuild, readRegressionBuild, startRegressionServer, wantedRegressionVersion, type RegressionBuild } from '../support/regressionCluster';
@@ -164,9 +165,9 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     if (build && source) writeLastRun(build, source, bar, barRun, outcomes);
   });
 
-  function cli(args: string[]): Promise<CliResult> {
+  function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     // PULSE_BACKUP_DEBUG: a failed restore also prints psql's own error, naming the statement.
-    return runCli(args, { env: { PGPASSWORD: server.password, PULSE_BACKUP_DEBUG: '1' }, timeoutMs: restoreTimeoutMs });
+    return runCli(args, { env: { PGPASSWORD: server.password, PULSE_BACKUP_DEBUG: '1', ...env }, timeoutMs: restoreTimeoutMs });
   }
 
   function theSet(): Manifest {
@@ -241,6 +242,35 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
     assert.equal(againstTarget.code, 0, againstTarget.stdout + againstTarget.stderr);
   });
 
+  it('backup --jobs 3, every table in a session of its own, writes the files --jobs 1 writes, and the set verifies', async function () {
+    const one = theSet();
+    // The source is never changed here (the copies are other databases), so both sets hold the same snapshot's content.
+    const parallel = await cli(
+      ['backup', '--db', connectionFor(server, sourceDatabase).url, '--dir', folder, '--prefix', 'regression_jobs', '--profile', 'plain', '--jobs', '3', '--json'],
+      {
+        PULSE_BACKUP_PARALLEL_MIN_BYTES: '0',
+      },
+    );
+    assert.equal(parallel.code, 0, parallel.stderr);
+    const three = JSON.parse(parallel.stdout) as Manifest;
+    assert.equal(three.options.jobs, 3);
+    const withRows = one.tables.filter((table) => table.rows !== null).length;
+    assert.ok((three.options.parallelTables ?? 0) >= withRows / 2, `only ${three.options.parallelTables ?? 0} of ${withRows} tables had a session of their own`);
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.endsWith('.partial')),
+      [],
+      'no piece is left behind',
+    );
+    for (const type of ['schema', 'data', 'complete'] as const) {
+      const file = (set: Manifest) => join(folder, set.files.find((candidate) => candidate.type === type)!.name);
+      const differing = firstDifferentLine(dumpTextWithoutRestrictKey(file(three)), dumpTextWithoutRestrictKey(file(one)));
+      assert.equal(differing, undefined, `the ${type} files differ: ${differing}`);
+    }
+    assert.deepEqual(three.digests?.tables, one.digests?.tables, 'the same rows, by digest');
+    const verified = await cli(['verify', three.id, '--dir', folder, '--json']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+
   it('--clean over a copy is refused, naming the members of the built-in family integer_ops that no dump can carry, and changes nothing', async function () {
     const target = 'clean_refused';
     await server.createDatabase(target, { template: sourceDatabase });
@@ -258,6 +288,11 @@ describe("PostgreSQL's regression database: every restore mode does at least wha
 
   const cases: RestoreCase[] = [
     { name: 'complete', title: 'restore --mode complete into an empty database', steps: [restoreStep('complete', '--no-safety-backup')] },
+    {
+      name: 'complete_jobs',
+      title: 'restore --mode complete --jobs 2 (rows and indexes in two sessions, not one transaction) into an empty database',
+      steps: [restoreStep('complete', '--no-safety-backup', '--jobs', '2')],
+    },
     {
       name: 'schema_data',
       title: 'restore --mode schema, then --mode data, into an empty database',
