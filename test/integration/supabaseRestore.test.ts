@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { BackupReport } from '../../src/core/report/types';
-import { runCli } from '../support/cli';
+import { assertOneLineError, runCli } from '../support/cli';
 import { dumpTextWithoutRestrictKey } from '../support/dumpText';
 import { useTempFolders } from '../support/integration';
-import { assertSameContent } from '../support/fingerprint';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { useSupabaseAppSet, type SupabaseLikeServer } from '../support/supabasePlatform';
 
 describe("Supabase restores as the stack's own postgres", function () {
@@ -97,6 +97,27 @@ describe("Supabase restores as the stack's own postgres", function () {
     const result = await restore('fresh_complete', 'complete');
     assert.equal(result.code, 0, result.stderr);
     await sameAsSource('fresh_complete');
+  });
+
+  it('restore --jobs 2 of the set is refused at once, into a stack (never empty) or an empty database (no platform), and changes nothing', async function () {
+    await stack.freshStack('fresh_jobs');
+    const before = await fingerprintDatabase(stack.server.url('fresh_jobs'));
+    await stack.server.createDatabase('empty_jobs');
+    for (const url of [stack.asPostgres('fresh_jobs'), stack.server.url('empty_jobs')]) {
+      const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', url, '--dir', folder, '--yes', '--no-safety-backup', '--jobs', '2']);
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        /this set was made with the Supabase profile: it restores only into a database with the Supabase platform, which is never empty, and a restore with 2 jobs goes only into an empty one: restore without --jobs N \(one transaction, the default\); nothing was changed/,
+      );
+    }
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(stack.server.url('fresh_jobs'))), []);
+    const empty = await fingerprintDatabase(stack.server.url('empty_jobs'));
+    assert.deepEqual(
+      [...empty.facts.keys()].filter((key) => key.startsWith('table ') || key.startsWith('rows of table ')),
+      [],
+      'the empty database stays empty',
+    );
   });
 
   it('a parallel set (--jobs 3, every table a session of its own) holds the files of the one-session set and restores equal', async function () {

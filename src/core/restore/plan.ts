@@ -163,7 +163,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     }
 
     const jobs = options.jobs ?? 1;
-    const publicBefore = jobs > 1 ? await checkEmptyForJobs(client, options) : undefined;
+    const publicBefore = jobs > 1 ? await checkEmptyForJobs(client, options, set.manifest) : undefined;
     if (jobs > 1) notes.push(`with ${jobs} jobs: ${PARALLEL_RESTORE_PLAN_TERMS}`);
 
     // The objects the backup creates, read from its (small) schema file; the
@@ -304,13 +304,23 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
  * database with nothing of its own, which a failure can leave as empty as it
  * was. Refused here, before anything changes; returns what `public` is.
  */
-async function checkEmptyForJobs(client: pg.Client, options: RestoreOptions): Promise<PublicSchemaState | undefined> {
+async function checkEmptyForJobs(client: pg.Client, options: RestoreOptions, manifest: Manifest | undefined): Promise<PublicSchemaState | undefined> {
   const jobs = options.jobs ?? 1;
   const oneTransaction = hint`restore without ${option('jobs', 'N')} (one transaction, the default)`;
   if (options.mode !== 'complete' || options.clean) {
     throw new PulseError('usage', `a restore with ${jobs} jobs is only a complete one without clean, into an empty database`, {
       hint: hint`${oneTransaction}; nothing was changed`,
     });
+  }
+  // Its rows for auth.users and the like need the platform's tables in the
+  // target, and a database with the platform is never empty: no target
+  // could take it with jobs, so neither "empty" nor "the platform" is asked for.
+  if (manifest?.profile?.name === 'supabase') {
+    throw new PulseError(
+      'restore-refused',
+      `this set was made with the Supabase profile: it restores only into a database with the Supabase platform, which is never empty, and a restore with ${jobs} jobs goes only into an empty one`,
+      { hint: hint`${oneTransaction}; nothing was changed` },
+    );
   }
   const found = await userObjects(client);
   if (found.length > 0) {
