@@ -6,7 +6,7 @@
  * findings in them. The extension has its own (src/extension/hints.ts).
  */
 import { formatError } from './errors';
-import { wordHint, type Action, type Hint } from './hint';
+import { nestedWords, wordHint, type Action, type Hint } from './hint';
 import { COMMANDS, OPTIONS, type OptionName, type OptionSpec } from './options';
 import { shellCommand } from './shell';
 
@@ -38,7 +38,7 @@ export function commandLineWords(action: Action): string {
     case 'details':
       return `run again with ${OPTIONS.debug.env}=1 for ${action.of ?? 'details'}`;
     case 'command-line':
-      return wordHint(action.hint, commandLineWords);
+      return nestedWords(action.hint, commandLineWords);
   }
 }
 

@@ -70,13 +70,20 @@ export const commandLineOnly = (advice: Hint, otherwise?: Hint): Action =>
 
 /** The hint as one line in a front door's words. */
 export function wordHint(advice: Hint, words: ActionWords): string {
-  return advice
-    .map((part) => (typeof part === 'string' ? part : words(part)))
-    .join('')
+  return nestedWords(advice, words)
     .replace(/\s*\n\s*/g, ' ')
     .replace(/ {2,}/g, ' ')
     .replace(/\(\s*\)|\s+([,;)])/g, (_match, mark: string | undefined) => mark ?? '')
     .trim();
+}
+
+/**
+ * A hint inside another (command-line-only advice) in a front door's words,
+ * its edges kept: " with --jobs 1" must not lose the space that parts it
+ * from the words before it. The outer hint's wordHint tidies the line.
+ */
+export function nestedWords(advice: Hint, words: ActionWords): string {
+  return advice.map((part) => (typeof part === 'string' ? part : words(part))).join('');
 }
 
 /** The actions a hint names, nested ones included: what a test walks to word every one. */

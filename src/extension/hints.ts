@@ -9,7 +9,7 @@
  * offers for its kind (Configure Connection, Set Offsite Credentials…).
  */
 import { PulseError, formatError, toPulseError, type PulseErrorCode } from '../core/errors';
-import { wordHint, type Action, type ActionWords } from '../core/hint';
+import { nestedWords, wordHint, type Action, type ActionWords } from '../core/hint';
 import { COMMANDS, OPTIONS, type CommandName, type OptionSpec } from '../core/options';
 
 /** What the folder an error is about is like, where the advice depends on it. */
@@ -51,7 +51,7 @@ export function extensionWords(context: HintContext = {}): ActionWords {
       case 'details':
         return `see ${commandTitle('showLog')} for ${action.of ?? 'details'}`;
       case 'command-line':
-        return action.otherwise === undefined ? '' : wordHint(action.otherwise, words);
+        return action.otherwise === undefined ? '' : nestedWords(action.otherwise, words);
     }
   };
   return words;

@@ -93,6 +93,31 @@ describe('hints: actions as data, worded by each front door', () => {
     assert.equal(wordHint(advice, vscodeWords), 'run the backup again when that session has finished');
   });
 
+  it('keeps the space at the edges of command-line-only advice, so it never runs into the words beside it', () => {
+    const cases: [ReturnType<typeof hint>, string, string][] = [
+      [
+        hint`run the backup again${commandLineOnly(hint` with ${option('jobs', '1')}`)}, and report this`,
+        'run the backup again with --jobs 1, and report this',
+        'run the backup again, and report this',
+      ],
+      [
+        hint`${commandLineOnly(hint`pass ${option('clean')} to replace them, or `)}restore into an empty database`,
+        'pass --clean to replace them, or restore into an empty database',
+        'restore into an empty database',
+      ],
+      [
+        hint`wait${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}; nothing was changed`,
+        'wait (--lock-timeout SECONDS waits longer); nothing was changed',
+        'wait; nothing was changed',
+      ],
+      [hint`try again${commandLineOnly(hint` with ${option('allowRemote')}`, hint` from the command line`)}`, 'try again with --allow-remote', 'try again from the command line'],
+    ];
+    for (const [advice, cli, vscode] of cases) {
+      assert.equal(wordHint(advice, commandLineWords), cli);
+      assert.equal(wordHint(advice, vscodeWords), vscode);
+    }
+  });
+
   it('tells a plain folder to start its PostgreSQL server, and only a Supabase project to run supabase start', () => {
     const refused = new PulseError('connection-refused', 'cannot connect to PostgreSQL at 127.0.0.1:5432: connection refused', {
       hint: hint`${startServer()}, or ${setOption('connection')} if it runs elsewhere`,
