@@ -170,6 +170,27 @@ describe('clear errors', function () {
     }
   });
 
+  it('a restore whose target is missing, refuses the password or is down: blames the target, not the set', async function () {
+    const sets = join(folder, 'restore-target');
+    const made = await backupInto(sets, server.url('app'), ['--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const setId = (JSON.parse(made.stdout) as { id: string }).id;
+    const downPort = await freePort();
+    const targets: [string, string, RegExp][] = [
+      [server.url('no_such_db'), `${server.host}:${server.port}/no_such_db`, /database "no_such_db" does not exist.*CREATE DATABASE/],
+      [`postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, `${server.host}:${server.port}/app`, /rejected the password for user "postgres"/],
+      [`postgresql://postgres:pw@127.0.0.1:${downPort}/app`, `127.0.0.1:${downPort}/app`, /connection refused/],
+    ];
+    for (const [url, described, why] of targets) {
+      const result = await runCli(['restore', setId, '--mode', 'complete', '--db', url, '--dir', sets, '--yes']);
+      assertOneLineError(result);
+      assert.ok(result.stderr.startsWith(`pulse-backup: cannot restore ${setId} into ${described}: `), result.stderr);
+      assert.match(result.stderr, why);
+      assert.match(result.stderr, /; nothing was changed$/m);
+      assert.doesNotMatch(result.stderr, /failed verification|restore another set|Wrong-Pass-123/);
+    }
+  });
+
   it('an unknown set id: names it and points at the list', async function () {
     const result = await runCli(['show', 'nope_20250101_000000', '--dir', folder]);
     assertOneLineError(result);

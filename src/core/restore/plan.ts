@@ -113,13 +113,22 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     });
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
+      const setFailures = verification.groups.filter((group) => group.name === 'post-backup').flatMap((group) => group.checks.filter((check) => check.status === 'fail'));
       // What the failed checks advise comes first (a connection's fix), still as data for each front door to word.
       const advice = joinHints(
         failed.flatMap((check) => (check.hint ? [check.hint] : [])),
         '; ',
       );
+      const first = advice.length > 0 ? hint`${advice}; ` : [];
+      if (setFailures.length === 0) {
+        // The set is whole; the target, psql or the folder's disk is not ready: the set is not to blame.
+        const into = `${options.target.host}:${options.target.port}/${options.target.database}`;
+        throw new PulseError('restore-refused', `cannot restore ${set.id} into ${into}: ${failed.map((check) => check.detail).join('; ')}`, {
+          hint: hint`${first}nothing was changed`,
+        });
+      }
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-        hint: hint`${advice.length > 0 ? hint`${advice}; ` : ''}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
+        hint: hint`${first}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
     }
     client = await connecting;
