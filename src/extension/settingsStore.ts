@@ -126,6 +126,7 @@ export class SettingsStore extends Disposable {
     const url = this.settingsFor(folder).scratchServerUrl;
     if (url === undefined) return undefined;
     const { target, origins } = explainConnection({ url, urlLabel: SCRATCH_SETTING_LABEL, env: process.env });
+    target.setBy = 'scratchDatabase';
     if (origins.password === SCRATCH_SETTING_LABEL) this.warnPasswordInSettings(url, SETTING.scratchServerURL);
     else {
       const stored = await this.secrets.get(passwordKey(target));

@@ -5,22 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
 import { useServer, useTempFolders } from '../support/integration';
 import { hasServerMajor, startServer } from '../support/pgServer';
-import { silentServer } from '../support/ports';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { closedPort, silentServer } from '../support/ports';
 
 /** An operating-system user without root's powers, for permission tests run as root. */
 function unprivilegedUser(): { uid: number; gid: number } | undefined {
@@ -49,7 +39,7 @@ describe('clear errors', function () {
 
   it('a server that is down: connection refused, fast, and nothing written', async function () {
     const dir = join(folder, 'down');
-    const result = await backupInto(dir, `postgresql://postgres:secret-pw@127.0.0.1:${await freePort()}/app`);
+    const result = await backupInto(dir, `postgresql://postgres:secret-pw@127.0.0.1:${await closedPort()}/app`);
     assertOneLineError(result);
     assert.match(result.stderr, /connection refused/i);
     assert.match(result.stderr, /start the database|--db/);
@@ -131,7 +121,7 @@ describe('clear errors', function () {
     const emptyBin = join(folder, 'empty-bin-existing');
     mkdirSync(emptyBin);
     const failures: [string, string, string[]][] = [
-      ['connection refused', `postgresql://postgres:pw@127.0.0.1:${await freePort()}/app`, []],
+      ['connection refused', `postgresql://postgres:pw@127.0.0.1:${await closedPort()}/app`, []],
       ['wrong password', `postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, []],
       ['no such database', server.url('no_such_db'), []],
       ['no pg_dump', server.url('app'), ['--pg-bin-dir', emptyBin]],
@@ -175,7 +165,7 @@ describe('clear errors', function () {
     const made = await backupInto(sets, server.url('app'), ['--json']);
     assert.equal(made.code, 0, made.stderr);
     const setId = (JSON.parse(made.stdout) as { id: string }).id;
-    const downPort = await freePort();
+    const downPort = await closedPort();
     const targets: [string, string, RegExp][] = [
       [server.url('no_such_db'), `${server.host}:${server.port}/no_such_db`, /database "no_such_db" does not exist.*CREATE DATABASE/],
       [`postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, `${server.host}:${server.port}/app`, /rejected the password for user "postgres"/],

@@ -18,6 +18,7 @@ import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { waitFor } from '../support/processes';
 import { backupSet, useServer, useTempFolders } from '../support/integration';
 import { startServer, type TestServer } from '../support/pgServer';
+import { closedPort } from '../support/ports';
 import { beforeFooter, editFirstRow, rewriteSetFile, withoutEntries } from '../support/tamper';
 import { factorySample, loadSample, sampleCases } from '../samples';
 
@@ -372,6 +373,23 @@ describe('prove', function () {
       const slowResult = await subprocess;
       assert.equal(slowResult.exitCode, 0, String(slowResult.stderr));
       assert.equal((JSON.parse(String(slowResult.stdout)) as ProofRecord).outcome, 'proved');
+      assert.deepEqual(await scratchDatabases(), []);
+    });
+
+    it('a scratch server that is down or refuses the password: the advice names --scratch-db, not --db', async function () {
+      const down = `postgresql://postgres@127.0.0.1:${await closedPort()}/postgres`;
+      const wrong = new URL(server.url('postgres'));
+      wrong.password = 'Wrong-Pass-123';
+      const cases: [string, RegExp][] = [
+        [down, /connection refused: start the database \(supabase start, or your PostgreSQL service\), or pass --scratch-db URL if it runs elsewhere$/m],
+        [wrong.href, /rejected the password for user "postgres": check the password in the --scratch-db URL/],
+      ];
+      for (const [scratch, expected] of cases) {
+        const result = await runCli(['prove', fastSet.id, '--db', server.url(fast), '--dir', fastFolder, '--scratch-db', scratch]);
+        assertOneLineError(result);
+        assert.match(result.stderr, expected);
+        assert.doesNotMatch(result.stderr, /--db|PULSE_BACKUP_DB_URL|Wrong-Pass-123/);
+      }
       assert.deepEqual(await scratchDatabases(), []);
     });
 

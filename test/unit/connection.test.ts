@@ -606,6 +606,21 @@ describe('connection', () => {
       );
     });
 
+    it("names --scratch-db (in VS Code, the Scratch Server URL setting) when the proof's scratch server fails, never --db", async () => {
+      const port = await closedPort();
+      const scratch: ConnectionTarget = { ...target({ port }), setBy: 'scratchDatabase' };
+      const refused = mapped(await connectionFailure(pgClientConfig(scratch)), scratch);
+      assert.equal(
+        formatError(refused, commandLineWords),
+        `cannot connect to PostgreSQL at 127.0.0.1:${port}: connection refused: start the database (supabase start, or your PostgreSQL service), or pass --scratch-db URL if it runs elsewhere`,
+      );
+      assert.match(formatError(refused, extensionWords()), /set "Pulse Backup: Scratch Server URL" in the settings if it runs elsewhere$/);
+      const unanswered = mapped(pgError('08001', 'fe_sendauth: no password supplied'), { ...scratch, password: undefined });
+      assert.doesNotMatch(formatError(unanswered, commandLineWords), /PULSE_BACKUP_DB_URL|--db\b/);
+      const missing = mapped(pgError('3D000', 'database "scratch" does not exist'), scratch);
+      assert.match(formatError(missing, commandLineWords), /pick another with --scratch-db$/);
+    });
+
     it("explains the refusal psql reports against a real closed port, whatever the user's locale", async () => {
       const port = await closedPort();
       const t = target({ port });

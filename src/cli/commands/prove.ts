@@ -24,7 +24,7 @@ export const proveCommand: Command = {
 /** A proof as `prove` and `backup --prove` run it: progress on a terminal, the history note on stderr. */
 export async function runProof(setId: string, folder: string, flags: Flags, context: CliContext, overrides: Partial<ProveOptions> = {}): Promise<ProofRecord> {
   const target = overrides.target ?? connectionTarget(flags, context);
-  const scratchTarget = flags.scratchDb === undefined ? undefined : resolveConnection({ url: flags.scratchDb, env: context.env });
+  const scratchTarget = flags.scratchDb === undefined ? undefined : { ...resolveConnection({ url: flags.scratchDb, env: context.env }), setBy: 'scratchDatabase' as const };
   const container = overrides.container ?? (await supabaseContainerTools(scratchTarget ?? target, flags, context));
   const progress = context.stderr.isTTY && !flags.json ? new ProveProgressPrinter(context.stderr) : undefined;
   try {

@@ -71,6 +71,9 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   const make = (code: ConstructorParameters<typeof PulseError>[0], message: string, hint: string | Hint): PulseError => new PulseError(code, message, { hint, details });
   const quoted = (value: string | undefined, known: string): string => (value === undefined || value === known ? known : redactText(value));
   const passwordPlace = passwordSetting(t);
+  // The option to change: --db, or --scratch-db for a proof's scratch server.
+  const by = t.setBy ?? 'connection';
+  const passwordAdvice = by === 'connection' ? PASSWORD_ADVICE : 'set PGPASSWORD or add it to ~/.pgpass';
 
   // Authentication and catalog errors come first: libpq wraps them in
   // "connection to server ... failed", which must not read as a network problem.
@@ -78,7 +81,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} asked for a password for user "${t.user}" and none was given`,
-      hint`${commandLineOnly(hint`${PASSWORD_ADVICE} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`, hint`${setOption('connection')} and enter the password`)}`,
+      hint`${commandLineOnly(hint`${passwordAdvice} (not on the command line, where other users can read it), or run it on a terminal to be asked for it`, hint`${setOption(by)} and enter the password`)}`,
     );
   }
   if (facts.sqlState === '28P01' || /password authentication failed/i.test(text)) {
@@ -86,8 +89,8 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} rejected the password for user "${t.user}"`,
       t.password === undefined
-        ? hint`${commandLineOnly(hint`give the password: ${PASSWORD_ADVICE}`, hint`${setOption('connection')} and enter the password`)}`
-        : hint`${commandLineOnly(hint`check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`, hint`${setOption('connection')} and enter the password again`)}`,
+        ? hint`${commandLineOnly(hint`give the password: ${passwordAdvice}`, hint`${setOption(by)} and enter the password`)}`
+        : hint`${commandLineOnly(hint`check the password in ${passwordPlace} (percent-encode special characters such as @ : / as %40 %3A %2F) or in PGPASSWORD`, hint`${setOption(by)} and enter the password again`)}`,
     );
   }
   if (/(peer|ident) authentication failed/i.test(text)) {
@@ -95,8 +98,8 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       'authentication-failed',
       `PostgreSQL at ${server} only lets the operating-system user "${t.user}" log in as "${t.user}"`,
       hint`${commandLineOnly(
-        hint`connect over TCP with a password (e.g. ${option('connection', `postgresql://${t.user}@localhost:5432/${t.database}`)}; ${PASSWORD_ADVICE}), or run as that user`,
-        hint`connect over TCP with a password (${option('connection')}: host 127.0.0.1), or run VS Code as that user`,
+        hint`connect over TCP with a password (e.g. ${option(by, `postgresql://${t.user}@localhost:5432/${t.database}`)}; ${passwordAdvice}), or run as that user`,
+        hint`connect over TCP with a password (${option(by)}: host 127.0.0.1), or run VS Code as that user`,
       )}`,
     );
   }
@@ -107,7 +110,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
       `PostgreSQL at ${server} does not accept ${unencrypted ? 'unencrypted ' : ''}connections from this machine for user "${t.user}"`,
       unencrypted
         ? t.sslmode === undefined
-          ? hint`add ?sslmode=require to the URL${commandLineOnly([], hint` (${option('connection')})`)}, or allow the connection in pg_hba.conf`
+          ? hint`add ?sslmode=require to the URL${commandLineOnly([], hint` (${option(by)})`)}, or allow the connection in pg_hba.conf`
           : `use sslmode=require instead of sslmode=${t.sslmode} (in the URL or PGSSLMODE), or allow the connection in pg_hba.conf`
         : "allow the connection in the server's pg_hba.conf, or connect as another user",
     );
@@ -117,7 +120,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'authentication-failed',
       `PostgreSQL at ${server} has no user (role) "${quoted(role[1], t.user)}"`,
-      hint`check the user name ${commandLineOnly(['in the URL (or PGUSER)'], hint`(${option('connection')})`)}, or create the role`,
+      hint`check the user name ${commandLineOnly(['in the URL (or PGUSER)'], hint`(${option(by)})`)}, or create the role`,
     );
   }
   if (facts.sqlState === '28000') {
@@ -126,7 +129,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   const missingDatabase = /database "([^"]*)" does not exist/i.exec(text);
   if (facts.sqlState === '3D000' || missingDatabase) {
     const name = quoted(missingDatabase?.[1], t.database);
-    return make('database-not-found', `database "${name}" does not exist at ${server}`, hint`create it (CREATE DATABASE "${name}") or pick another with ${option('connection')}`);
+    return make('database-not-found', `database "${name}" does not exist at ${server}`, hint`create it (CREATE DATABASE "${name}") or pick another with ${option(by)}`);
   }
   if (facts.sqlState === '42501' || /permission denied/i.test(text) || has('EACCES')) {
     const line = redactText(serverLine(text, /permission denied.*/i) ?? 'permission denied');
@@ -153,16 +156,16 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   }
 
   if (has('ECONNREFUSED') || /connection refused/i.test(text)) {
-    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: connection refused`, START_HINT);
+    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: connection refused`, startHint(by));
   }
   if (isSocketPath(t.host) && (has('ENOENT') || /no such file or directory/i.test(text))) {
-    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: no server is listening on that socket`, START_HINT);
+    return make('connection-refused', `cannot connect to PostgreSQL at ${server}: no server is listening on that socket`, startHint(by));
   }
   if (has('ETIMEDOUT') || /timeout expired|connection timeout|timed out/i.test(text)) {
     return make(
       'connection-timeout',
       `cannot connect to PostgreSQL at ${server}: no answer within ${connectTimeoutSeconds(t) || CONNECT_TIMEOUT_SECONDS} seconds`,
-      hint`check the host and port, and that no firewall or VPN blocks the connection, or ${setOption('connection')}`,
+      hint`check the host and port, and that no firewall or VPN blocks the connection, or ${setOption(by)}`,
     );
   }
   if (
@@ -180,7 +183,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
     return make(
       'connection-timeout',
       `cannot reach PostgreSQL at ${server}: the network has no route to it`,
-      hint`check your network connection, VPN and firewall, or ${setOption('connection')}`,
+      hint`check your network connection, VPN and firewall, or ${setOption(by)}`,
     );
   }
   if (has('ECONNRESET', 'EPIPE') || /closed the connection unexpectedly|terminated unexpectedly|connection terminated/i.test(text)) {
@@ -192,12 +195,14 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   }
   const firstLine = (details ?? 'unknown error').split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
   return new PulseError('internal', `cannot use PostgreSQL at ${server}: ${firstLine.trim()}`, {
-    hint: hint`check the connection settings (${option('connection')}), or ${seeDetails()}`,
+    hint: hint`check the connection settings (${option(by)}), or ${seeDetails()}`,
     details,
   });
 }
 
-const START_HINT = hint`${startServer()}, or ${setOption('connection')} if it runs elsewhere`;
+function startHint(by: 'connection' | 'scratchDatabase'): Hint {
+  return hint`${startServer()}, or ${setOption(by)} if it runs elsewhere`;
+}
 
 /** Node's codes for a certificate chain that does not lead to a trusted authority. */
 const UNTRUSTED_CERTIFICATE_CODES = [
@@ -285,7 +290,7 @@ function firstCertificateName(error: unknown): string | undefined {
 function passwordSetting(t: ConnectionTarget): Hint {
   switch (t.source) {
     case 'flag':
-      return hint`the ${option('connection')} URL`;
+      return hint`the ${option(t.setBy ?? 'connection')} URL`;
     case 'PULSE_BACKUP_DB_URL':
     case 'DATABASE_URL':
       return [t.source];

@@ -43,6 +43,11 @@ export interface ConnectionTarget {
   options?: Record<string, string>;
   source: ConnectionSource;
   /**
+   * The option whose URL this target is, so advice after a failure names it:
+   * `scratchDatabase` for a proof's scratch server; by default `connection`.
+   */
+  setBy?: 'connection' | 'scratchDatabase';
+  /**
    * Asks a person for the password when the server wants one and neither
    * the target nor the password file has it (the CLI on a terminal sets
    * it). The answer is kept in `password`, so pg_dump and psql get it too.
