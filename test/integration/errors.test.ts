@@ -186,6 +186,11 @@ describe('clear errors', function () {
     assertOneLineError(result);
     assert.match(result.stderr, /no backup set nope_20250101_000000/);
     assert.match(result.stderr, /pulse-backup (list|backup)/);
+    const missing = join(folder, 'no-such-folder');
+    const inMissing = await runCli(['show', 'nope_20250101_000000', '--dir', missing]);
+    assertOneLineError(inMissing);
+    assert.equal(inMissing.stderr.trim(), `pulse-backup: no backup set nope_20250101_000000: the folder ${missing} does not exist: check --dir and run again`);
+    assert.ok(!existsSync(missing));
   });
 
   it('an unknown command or flag: usage error, exit code 2', async function () {

@@ -5,6 +5,7 @@
  * never the dumps themselves.
  */
 import { hint, option, run, seeSets } from '../hint';
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,12 @@ export async function findSet(folder: string, id: string): Promise<ListedSet> {
   const match = sets.find((set) => set.id === id);
   if (match) return match;
   const known = sets.slice(0, 3).map((set) => set.id);
+  if (known.length === 0 && !existsSync(folder)) {
+    // A mistyped folder, most likely: "run backup first" would write the first set into it.
+    throw new PulseError('unknown-set', `no backup set ${id}: the folder ${folder} does not exist`, {
+      hint: hint`check ${option('backupsFolder')} and run again`,
+    });
+  }
   throw new PulseError('unknown-set', `no backup set ${id} in ${folder}`, {
     hint: known.length > 0 ? hint`${seeSets(folder)} (newest: ${known.join(', ')})` : hint`the folder has no backup sets; ${run('backup')} first`,
   });
