@@ -7,7 +7,7 @@
  * the source in full content. A plain database stays whole under `auto`.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { SUPABASE_DATA_SCHEMAS, SUPABASE_MIGRATION_HISTORIES } from '../../src/core/backup/profile';
@@ -256,5 +256,14 @@ describe('the Supabase profile', function () {
     assert.ok(manifest.options.pgDumpArgs.includes('--exclude-table-data=public.activity_log'));
     const verify = await runCli(['verify', manifest.id, '--dir', folder]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    // --schema patterns that match nothing ("shop floor" exists, but in double quotes the case must match).
+    const before = readdirSync(folder).sort();
+    const result = await runCli(['backup', '--db', server.url('filtered_factory'), '--dir', folder, '--prefix', 'filtered', '--schema', '"Shop floor"', '--schema', 'nomatch*']);
+    assertOneLineError(result);
+    assert.equal(
+      result.stderr.trim(),
+      `pulse-backup: no schema of filtered_factory matches the patterns "Shop floor", nomatch*: check the schema pattern (pg_dump's rules: * and ? are wildcards, letters outside double quotes are folded to lower case); nothing was written; older backups are untouched`,
+    );
+    assert.deepEqual(readdirSync(folder).sort(), before, 'the folder is as it was');
   });
 });

@@ -730,6 +730,13 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   if (/connection to server|could not connect|password authentication|does not exist|timeout expired|could not translate host/i.test(text)) {
     return describeConnectionError(new Error(text), target);
   }
+  if (/no matching schemas were found/i.test(text) && (options.filters?.schemas?.length ?? 0) > 0) {
+    const patterns = options.filters!.schemas!;
+    return new PulseError('dump-failed', `no schema of ${target.database} matches ${patterns.length === 1 ? 'the pattern' : 'the patterns'} ${patterns.join(', ')}`, {
+      hint: "check the schema pattern (pg_dump's rules: * and ? are wildcards, letters outside double quotes are folded to lower case); nothing was written; older backups are untouched",
+      details: text,
+    });
+  }
   if (/server version mismatch/i.test(text)) {
     return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
       hint: hint`install client tools of the server version or newer, or ${setOption('clientToolsFolder')}`,
