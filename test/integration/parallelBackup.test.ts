@@ -13,6 +13,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
+import type { BackupReport } from '../../src/core/report/types';
 import { loadSample, plainFor, sampleCases } from '../samples';
 import { runCli, startCli } from '../support/cli';
 import { dumpTextWithoutRestrictKey } from '../support/dumpText';
@@ -60,6 +61,14 @@ describe('parallel backup (--jobs)', function () {
 
       const verified = await runCli(['verify', three.id, '--dir', folder, '--json']);
       assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+      // The summary says how each was dumped.
+      const dumped = async (set: Manifest) => {
+        const summary = await runCli(['summary', set.id, '--dir', folder, '--format', 'json']);
+        assert.equal(summary.code, 0, summary.stderr);
+        return (JSON.parse(summary.stdout) as BackupReport).overview.dumpedText;
+      };
+      assert.equal(await dumped(one), 'one pg_dump, from one snapshot');
+      assert.match((await dumped(three)) ?? '', /^3 jobs: \d+ big tables' rows dumped in sessions of their own, from the same snapshot$/);
 
       const restored: string[] = [];
       for (const set of [one, three]) {

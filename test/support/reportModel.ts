@@ -66,6 +66,7 @@ export function handBuiltReport(): BackupReport {
       dumpBytes: 1_234_567,
       totalBytes: 1_240_000,
       durationMs: 1_500,
+      dumpedText: "2 jobs: 1 big table's rows <b>dumped</b> in a session of its own, from the same snapshot",
       databaseAtBackup: {
         recorded: true,
         reachable: true,

@@ -118,6 +118,7 @@ describe('rendering a report', () => {
       assert.ok(html.includes(escapeHtml(HOSTILE_DETAIL)));
       assert.match(html, /not verified yet — run|Not verified yet — run/);
       assert.match(html, /1,234,567/);
+      assert.ok(html.includes(`<dt>Dumped</dt><dd>${escapeHtml(report.overview.dumpedText ?? '')}</dd>`), 'how pg_dump ran, escaped');
     });
   });
 
@@ -132,6 +133,7 @@ describe('rendering a report', () => {
       const prose = markdownProse(renderReportMarkdown(report));
       assert.doesNotMatch(prose, /(^|[^\\])</m);
       assert.ok(prose.includes('\\<img src=x onerror=alert(1)\\>'), 'a check detail is escaped text');
+      assert.ok(prose.includes("| Dumped | 2 jobs: 1 big table's rows \\<b\\>dumped\\</b\\> in a session of its own, from the same snapshot |"), 'how pg_dump ran');
     });
 
     it('keeps a | in a table name inside its cell', () => {

@@ -12,11 +12,8 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
-  const { jobs, parallelTables } = manifest.options;
-  if (jobs !== undefined && parallelTables !== undefined) {
-    const tables = parallelTables === 1 ? "1 big table's rows dumped in a session of its own" : `${formatCount(parallelTables)} big tables' rows dumped in sessions of their own`;
-    lines.push(`  ${jobs} jobs: ${tables}, from the same snapshot`);
-  }
+  const parallel = parallelDumpText(manifest);
+  if (parallel !== undefined) lines.push(`  ${parallel}`);
   const encryption = manifest.encryption;
   if (encryption) {
     lines.push(
@@ -30,4 +27,12 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
   }
   return lines;
+}
+
+/** How a parallel set (`--jobs`) was dumped, in the words the CLI, the task terminal and the report share; undefined for one session. */
+export function parallelDumpText(manifest: Manifest): string | undefined {
+  const { jobs, parallelTables } = manifest.options;
+  if (jobs === undefined || parallelTables === undefined) return undefined;
+  const tables = parallelTables === 1 ? "1 big table's rows dumped in a session of its own" : `${formatCount(parallelTables)} big tables' rows dumped in sessions of their own`;
+  return `${jobs} jobs: ${tables}, from the same snapshot`;
 }

@@ -5,6 +5,7 @@
  * verification.ts, history.ts, security.ts); the small ones are built here.
  * Every string passes redact.ts on the way out.
  */
+import { parallelDumpText } from '../backup/summary';
 import type { SetKeys } from '../codecs/codecs';
 import { commandLineWords } from '../commandLineWords';
 import type { ActionWords } from '../hint';
@@ -154,6 +155,7 @@ function buildOverview(set: ListedSet, manifest: Manifest | undefined, files: Re
     dumpBytes,
     totalBytes,
     durationMs: manifest?.durationMs ?? null,
+    dumpedText: manifest === undefined ? null : (parallelDumpText(manifest) ?? 'one pg_dump, from one snapshot'),
     databaseAtBackup,
     retentionAtCreation: history.retention.map(retentionEvent),
   };

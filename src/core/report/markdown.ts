@@ -39,6 +39,7 @@ function overview(report: BackupReport): string[] {
       ['Folder', code(set.folder)],
       ['Total size', `${formatBytes(section.totalBytes)} (dump files ${formatBytes(section.dumpBytes)})`],
       ['Duration', text(formatOptionalDuration(section.durationMs))],
+      ['Dumped', text(section.dumpedText ?? 'not recorded (no manifest)')],
       ['Database at backup time', text(section.databaseAtBackup.summary)],
     ],
   );

@@ -102,6 +102,7 @@ function overview(report: BackupReport): Content[] {
       ['Folder', h('code', {}, set.folder)],
       ['Total size', `${formatBytes(data.totalBytes)} (dump files ${formatBytes(data.dumpBytes)})`],
       ['Duration', formatOptionalDuration(data.durationMs)],
+      ['Dumped', data.dumpedText ?? 'not recorded (no manifest)'],
       ['Database at backup time', data.databaseAtBackup.summary],
     ]),
     h('h3', {}, 'Files'),

@@ -85,6 +85,8 @@ export interface ReportOverview {
   totalBytes: number;
   /** How long the backup took; null when not recorded. */
   durationMs: number | null;
+  /** How pg_dump ran: one session, or a parallel set's sessions, all from one snapshot; null when not recorded. */
+  dumpedText: string | null;
   databaseAtBackup: {
     recorded: boolean;
     /** True when the backup connected and dumped it; null when not recorded. */
