@@ -88,18 +88,24 @@ export function formatError(error: unknown, words: ActionWords): string {
 /** Wraps anything thrown into a PulseError, keeping PulseErrors as they are. */
 export function toPulseError(error: unknown): PulseError {
   if (error instanceof PulseError) return error;
-  const nodeError = error as NodeJS.ErrnoException | undefined;
+  const nodeError = error as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   if (nodeError && typeof nodeError === 'object' && typeof nodeError.code === 'string') {
-    const path = nodeError.path ? ` (${nodeError.path})` : '';
+    // symlink(target, path) and link(existing, path) fail on their second path, which Node keeps as dest.
+    const where = (nodeError.syscall === 'symlink' || nodeError.syscall === 'link') && nodeError.dest ? nodeError.dest : nodeError.path;
+    const path = where ? ` (${where})` : '';
     switch (nodeError.code) {
       case 'ENOSPC':
         return new PulseError('disk-full', `the disk is full${path}`, {
           hint: hintOf`free some space or choose another backups folder with ${option('backupsFolder')}`,
           cause: error,
         });
+      case 'EROFS':
+        return new PulseError('folder-not-writable', `the file system is read-only${path}`, {
+          hint: hintOf`choose a backups folder on a disk you can write to with ${option('backupsFolder')}`,
+          cause: error,
+        });
       case 'EACCES':
       case 'EPERM':
-      case 'EROFS':
         return new PulseError('folder-not-writable', `permission denied${path}`, {
           hint: hintOf`choose a folder you can write to with ${option('backupsFolder')}, or fix its permissions`,
           cause: error,

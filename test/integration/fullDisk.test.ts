@@ -162,6 +162,17 @@ describe('a full or read-only backups folder', function () {
     try {
       const backup = await runCli(['backup', '--db', server.url(database), '--dir', folder, '--prefix', 'small']);
       assertOneLineError(backup);
+      assert.equal(
+        backup.stderr.trim(),
+        `pulse-backup: cannot write to the backups folder ${folder}: its file system is read-only: choose a backups folder on a disk you can write to with --dir`,
+      );
+      // prune takes the folder's lock before anything else: that is what cannot be written.
+      const prune = await runCli(['prune', '--dir', folder]);
+      assertOneLineError(prune);
+      assert.equal(
+        prune.stderr.trim(),
+        `pulse-backup: cannot lock the backups folder ${folder} for the prune: its file system is read-only: choose a backups folder on a disk you can write to with --dir`,
+      );
       const restored = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('restored_ro'), '--dir', folder, '--yes', '--no-safety-backup']);
       assert.equal(restored.code, 0, restored.stderr);
       assert.deepEqual(await server.query('restored_ro', 'SELECT count(*)::int AS n FROM notes'), [{ n: 200 }]);

@@ -147,6 +147,11 @@ describe('hints: actions as data, worded by each front door', () => {
     }
     assert.match(formatError(errors[0], commandLineWords), /with --dir$/);
     assert.match(extensionLine(errors[0]), /with the setting "Pulse Backup: Backups Folder"$/);
+    // A symbolic link the folder would not take (the lock's entry) is named by the link, never by what it points to.
+    const symlinkRefused = toPulseError(Object.assign(new Error('denied'), { code: 'EACCES', syscall: 'symlink', path: 'v1 4242 pid-record', dest: '/b/.pulse-backup.lock.1' }));
+    assert.equal(symlinkRefused.message, 'permission denied (/b/.pulse-backup.lock.1)');
+    const readOnly = toPulseError(Object.assign(new Error('read-only'), { code: 'EROFS', syscall: 'open', path: '/b/x' }));
+    assert.equal(formatError(readOnly, commandLineWords), 'the file system is read-only (/b/x): choose a backups folder on a disk you can write to with --dir');
 
     const old = { path: '/opt/pg15.13/bin/psql', version: parsePgVersion('psql (PostgreSQL) 15.13')! };
     const newer = { path: '/usr/lib/postgresql/17/bin/psql', version: parsePgVersion('psql (PostgreSQL) 17.6')! };

@@ -656,6 +656,12 @@ function folderError(folder: string, error: unknown): PulseError {
     });
   }
   if (code === 'ENOSPC') return toPulseError(error);
+  if (code === 'EROFS') {
+    return new PulseError('folder-not-writable', `cannot write to the backups folder ${folder}: its file system is read-only`, {
+      hint: hint`choose a backups folder on a disk you can write to with ${option('backupsFolder')}`,
+      cause: error,
+    });
+  }
   return new PulseError('folder-not-writable', `cannot write to the backups folder ${folder}`, {
     hint: hint`choose a folder you can write to with ${option('backupsFolder')}, or fix its permissions`,
     cause: error,

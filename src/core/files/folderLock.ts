@@ -113,7 +113,7 @@ async function takeFolder(folder: string, purpose: string): Promise<FolderLock> 
       await createEntry(path, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // another run took this generation: look again
-      throw toPulseError(error);
+      throw cannotLockError(folder, purpose, error);
     }
     // A run that judged an older entry stale a moment ago may have created a
     // generation above ours: the highest entry holds the folder.
@@ -129,6 +129,17 @@ async function takeFolder(folder: string, purpose: string): Promise<FolderLock> 
   }
   if (lastSeen) throw lockedError(folder, lastSeen.entry, lastSeen.state);
   throw new PulseError('backup-locked', `other runs keep taking the folder ${folder}`, { hint: 'wait for them to finish and try again' });
+}
+
+/** The folder cannot take the lock entry: it is read-only or not ours to write (a prune or restore writes nothing else first). */
+function cannotLockError(folder: string, purpose: string, error: unknown): PulseError {
+  const mapped = toPulseError(error);
+  if (mapped.code !== 'folder-not-writable') return mapped;
+  const why = (error as NodeJS.ErrnoException).code === 'EROFS' ? 'its file system is read-only' : 'permission denied';
+  return new PulseError('folder-not-writable', `cannot lock the backups folder ${folder} for the ${purpose}: ${why}`, {
+    hint: mapped.hint,
+    cause: error,
+  });
 }
 
 function heldLock(path: string): FolderLock {
