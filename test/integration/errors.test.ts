@@ -167,9 +167,9 @@ describe('clear errors', function () {
     const setId = (JSON.parse(made.stdout) as { id: string }).id;
     const downPort = await closedPort();
     const targets: [string, string, RegExp][] = [
-      [server.url('no_such_db'), `${server.host}:${server.port}/no_such_db`, /database "no_such_db" does not exist.*CREATE DATABASE/],
-      [`postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, `${server.host}:${server.port}/app`, /rejected the password for user "postgres"/],
-      [`postgresql://postgres:pw@127.0.0.1:${downPort}/app`, `127.0.0.1:${downPort}/app`, /connection refused/],
+      [server.url('no_such_db'), `postgres@${server.host}:${server.port}/no_such_db`, /database "no_such_db" does not exist.*CREATE DATABASE/],
+      [`postgresql://postgres:Wrong-Pass-123@${server.host}:${server.port}/app`, `postgres@${server.host}:${server.port}/app`, /rejected the password for user "postgres"/],
+      [`postgresql://postgres:pw@127.0.0.1:${downPort}/app`, `postgres@127.0.0.1:${downPort}/app`, /connection refused/],
     ];
     for (const [url, described, why] of targets) {
       const result = await runCli(['restore', setId, '--mode', 'complete', '--db', url, '--dir', sets, '--yes']);

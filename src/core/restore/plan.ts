@@ -122,8 +122,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       const first = advice.length > 0 ? hint`${advice}; ` : [];
       if (setFailures.length === 0) {
         // The set is whole; the target, psql or the folder's disk is not ready: the set is not to blame.
-        const into = `${options.target.host}:${options.target.port}/${options.target.database}`;
-        throw new PulseError('restore-refused', `cannot restore ${set.id} into ${into}: ${failed.map((check) => check.detail).join('; ')}`, {
+        throw new PulseError('restore-refused', `cannot restore ${set.id} into ${describeTarget(options.target)}: ${failed.map((check) => check.detail).join('; ')}`, {
           hint: hint`${first}nothing was changed`,
         });
       }
