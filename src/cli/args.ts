@@ -258,13 +258,18 @@ export function usageOf(spec: CommandSpec): string {
   const positionals = spec.positionals.map((name) => ` <${name}>`).join('');
   const flags = spec.flags
     .map((name) => {
-      const flag: FlagSpec = FLAGS[name];
-      const text = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
+      const text = flagUsage(name);
       return spec.requiredFlags?.includes(name) ? ` ${text}` : ` [${text}]`;
     })
     .join('');
   const rest = spec.rest === undefined ? '' : ` -- ${spec.rest}...`;
   return `pulse-backup ${spec.name}${positionals}${flags}${rest}`;
+}
+
+/** How a flag reads in a usage line: --dir DIR, --yes. */
+function flagUsage(name: FlagName): string {
+  const flag: FlagSpec = FLAGS[name];
+  return flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
 }
 
 /** The command a command line names: the longest name whose words start it ("schedule print" before "schedule"). */
@@ -308,7 +313,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       const names = actions.map((command) => command.name.slice(first.length + 1));
       throw usageError(`${first} needs ${names.join(' or ')}`, actions[0]);
     }
-    throw usageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
+    if (first.startsWith('-')) throw usageError(`expected a command before ${first}`);
+    const guess = nearest(first, [...new Set(commands.map((command) => command.name.split(' ')[0]))]);
+    throw usageError(`unknown command "${first}"${guess === undefined ? '' : ` (did you mean ${guess}?)`}`);
   }
   const words = spec.name.split(' ').length;
 
@@ -324,7 +331,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     parsed = { values: all.values, positionals: before.flatMap((token) => (token.kind === 'positional' ? [token.value] : [])) };
     if (terminator !== undefined) rest = argv.slice(words + terminator.index + 1);
   } catch (error) {
-    throw usageError(describeParseError(error), spec);
+    throw usageError(describeParseError(error, spec), spec);
   }
   const values = parsed.values;
   if (values.help === true) return { command: 'help', positionals: [spec.name], rest: [], flags: empty, given: {} };
@@ -350,10 +357,10 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       if (!flag || typeof value !== 'string') continue;
       if (value === '') throw usageError(`--${name} needs a value`, spec);
       if (flag.choices && !flag.choices.includes(value)) {
-        throw usageError(`--${name} must be one of ${flag.choices.join(', ')}`, spec);
+        throw usageError(`--${name} must be one of ${flag.choices.join(', ')}, not "${value}"`, spec);
       }
       if (flag.minimum !== undefined && !(/^\d+$/.test(value) && Number(value) >= flag.minimum)) {
-        throw usageError(`--${name} takes a whole number of at least ${flag.minimum}`, spec);
+        throw usageError(`--${name} takes a whole number of at least ${flag.minimum}, not "${value}"`, spec);
       }
     }
   }
@@ -431,10 +438,13 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   };
 }
 
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, spec: CommandSpec): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown flag ${unknown[1]}`;
+  if (unknown) {
+    const guess = unknown[1].startsWith('--') ? nearest(unknown[1].slice(2), spec.flags) : undefined;
+    return `unknown flag ${unknown[1]}${guess === undefined ? '' : ` (did you mean --${guess}?)`}`;
+  }
   const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
   if (missing) return `${missing[1].replace(/^-\w, /, '')} needs a value`;
   const unexpected = /Unexpected argument '([^']+)'/.exec(message);
@@ -449,9 +459,39 @@ function describeParseError(error: unknown): string {
   return message.split('\n', 1)[0] ?? message;
 }
 
+/** Past this many characters a usage line is no help on one line: the message gives the command's shape and points to its help. */
+const LONGEST_USAGE = 160;
+
 function usageError(message: string, spec?: CommandSpec): PulseError {
-  const hint = spec ? `usage: ${usageOf(spec)}` : 'run pulse-backup help to see the commands';
-  return new PulseError('usage', message, { hint });
+  if (!spec) return new PulseError('usage', message, { hint: 'run pulse-backup help to see the commands' });
+  const full = usageOf(spec);
+  if (full.length <= LONGEST_USAGE) return new PulseError('usage', message, { hint: `usage: ${full}` });
+  const required = (spec.requiredFlags ?? []).map((name) => ` ${flagUsage(name)}`).join('');
+  const shape = `pulse-backup ${spec.name}${spec.positionals.map((name) => ` <${name}>`).join('')}${required} [FLAGS]${spec.rest === undefined ? '' : ` -- ${spec.rest}...`}`;
+  return new PulseError('usage', message, { hint: `usage: ${shape}; pulse-backup help ${spec.name} lists the flags` });
+}
+
+/**
+ * The one candidate a mistyped word most likely meant: within two edits of it (one for words of up to four letters),
+ * and nearer than any other; undefined when none is, or when two are as near.
+ */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const limit = word.length <= 4 ? 1 : 2;
+  const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(word.toLowerCase(), candidate) })).filter((entry) => entry.distance <= limit);
+  scored.sort((a, b) => a.distance - b.distance);
+  if (scored.length === 0 || (scored.length > 1 && scored[1].distance === scored[0].distance)) return undefined;
+  return scored[0].candidate;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions of one character each count one. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** What a flag's default comes to in the current folder ("factory_pulse, from supabase/config.toml's project_id"), for the help. */

@@ -204,7 +204,7 @@ describe('clear errors', function () {
     assertOneLineError(missingValue, 2);
     const negative = await runCli(['prune', '--keep', '-1', '--dir', folder]);
     assertOneLineError(negative, 2);
-    assert.match(negative.stderr, /^pulse-backup: --keep takes a whole number of at least 1: usage: pulse-backup prune /);
+    assert.match(negative.stderr, /^pulse-backup: --keep takes a whole number of at least 1: usage: pulse-backup prune \[FLAGS\]; pulse-backup help prune lists the flags$/m);
   });
 
   it('a malformed URL: usage error that does not repeat the password', async function () {

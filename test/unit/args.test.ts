@@ -1,6 +1,6 @@
 import { cliHint } from '../../src/core/commandLineWords';
 import { strict as assert } from 'node:assert';
-import { helpText, parseCommandLine, usageOf } from '../../src/cli/args';
+import { helpText, nearest, parseCommandLine, usageOf } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
 import { buildPgDumpArgs } from '../../src/core/backup/backup';
 import { PulseError } from '../../src/core/errors';
@@ -140,7 +140,7 @@ describe('command line', () => {
     assert.equal(prove.flags.scratchDb, 'postgresql://supabase_admin@127.0.0.1:54322/postgres');
     assert.equal(prove.flags.only, 'complete');
     assert.equal(parseCommandLine(['backup', '--prove'], COMMANDS).flags.prove, true);
-    assert.equal(usageErrorOf(['prove', 'app_20250901_173948', '--only', 'data']).message, '--only must be one of complete, schema-then-data');
+    assert.equal(usageErrorOf(['prove', 'app_20250901_173948', '--only', 'data']).message, '--only must be one of complete, schema-then-data, not "data"');
     assert.equal(usageErrorOf(['list', '--prove']).message, 'list does not take --prove');
   });
 
@@ -148,13 +148,13 @@ describe('command line', () => {
     assert.equal(usageErrorOf(['prune', '--keep', '-1']).message, '--keep takes a whole number of at least 1');
     assert.equal(usageErrorOf(['backup', '--keep-safety', '-2']).message, '--keep-safety takes a whole number of at least 0');
     assert.equal(usageErrorOf(['backup', '--dir', '-x']).message, '--dir needs a value (one that starts with "-" is written --dir=VALUE)');
-    assert.equal(usageErrorOf(['prune', '--keep=-1']).message, '--keep takes a whole number of at least 1');
+    assert.equal(usageErrorOf(['prune', '--keep=-1']).message, '--keep takes a whole number of at least 1, not "-1"');
     assert.equal(parseCommandLine(['backup', '--dir=-odd'], COMMANDS).flags.dir, '-odd');
   });
 
   it('refuses an unknown profile and an empty pattern', () => {
     assert.match(usageErrorOf(['backup', '--profile', 'firebase']).message, /--profile must be one of auto, supabase, plain/);
-    assert.equal(usageErrorOf(['backup', '--compress', 'bzip2']).message, '--compress must be one of gzip, zstd');
+    assert.equal(usageErrorOf(['backup', '--compress', 'bzip2']).message, '--compress must be one of gzip, zstd, not "bzip2"');
     assert.match(usageErrorOf(['backup', '--schema', 'public', '--schema', '']).message, /--schema needs a value/);
   });
 
@@ -171,6 +171,30 @@ describe('command line', () => {
     assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
     assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
     assert.match(cliHint(usageErrorOf(['show']).hint ?? []), /usage: pulse-backup show <SET_ID>/);
+  });
+
+  it('names the command or flag a typo most likely meant, and only when one is clearly nearest', () => {
+    assert.equal(usageErrorOf(['bakup']).message, 'unknown command "bakup" (did you mean backup?)');
+    assert.equal(usageErrorOf(['restor', 'x']).message, 'unknown command "restor" (did you mean restore?)');
+    assert.equal(usageErrorOf(['frobnicate']).message, 'unknown command "frobnicate"');
+    assert.equal(usageErrorOf(['backup', '--job', '2']).message, 'unknown flag --job (did you mean --jobs?)');
+    assert.equal(usageErrorOf(['schedule', 'print', '--evry', 'daily']).message, 'unknown flag --evry (did you mean --every?)');
+    // A flag of another command is named as such, not guessed at.
+    assert.equal(usageErrorOf(['list', '--keep', '3']).message, 'list does not take --keep');
+    assert.equal(nearest('keep-dayly', ['keep-daily', 'keep-weekly']), 'keep-daily');
+    assert.equal(nearest('pul', ['pull', 'pulp']), undefined);
+    assert.equal(nearest('x', ['pin', 'list']), undefined);
+  });
+
+  it('gives a short usage line with a pointer to the help for commands with many flags, the whole line for the rest', () => {
+    const backup = cliHint(usageErrorOf(['backup', '--keep', '0']).hint ?? []);
+    assert.equal(backup, 'usage: pulse-backup backup [FLAGS]; pulse-backup help backup lists the flags');
+    assert.equal(
+      cliHint(usageErrorOf(['restore', 'x', '--mode', 'all']).hint ?? []),
+      'usage: pulse-backup restore <SET_ID> --mode MODE [FLAGS]; pulse-backup help restore lists the flags',
+    );
+    assert.equal(cliHint(usageErrorOf(['guard']).hint ?? []), 'usage: pulse-backup guard [FLAGS] -- COMMAND...; pulse-backup help guard lists the flags');
+    assert.equal(cliHint(usageErrorOf(['pin']).hint ?? []), 'usage: pulse-backup pin <SET_ID> [--dir DIR] [--json]');
   });
 
   it("guard takes everything after -- as its command, flags of the command's own included, and needs one", () => {
@@ -194,7 +218,7 @@ describe('command line', () => {
     assert.equal(parsed.flags.every, '*/30 * * * *');
     assert.deepEqual(parsed.given, { cron: true, every: '*/30 * * * *', schema: ['public', 'app'], prove: true, 'keep-daily': '7' });
     assert.equal(usageErrorOf(['schedule']).message, 'schedule needs print');
-    assert.match(cliHint(usageErrorOf(['schedule']).hint ?? []), /usage: pulse-backup schedule print \[--cron\] \[--systemd\]/);
+    assert.match(cliHint(usageErrorOf(['schedule']).hint ?? []), /usage: pulse-backup schedule print \[FLAGS\]; pulse-backup help schedule print lists the flags/);
     assert.equal(usageErrorOf(['schedule', 'show']).message, 'schedule needs print');
     assert.equal(usageErrorOf(['schedule', 'print', '--json']).message, 'schedule print does not take --json');
     assert.deepEqual(parseCommandLine(['schedule', 'print', '--help'], COMMANDS).positionals, ['schedule print']);
