@@ -338,7 +338,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   for (const name of Object.keys(values)) {
     if (name !== 'help' && !(spec.flags as readonly string[]).includes(name)) throw usageError(`${spec.name} does not take --${name}`, spec);
   }
-  if (parsed.positionals.length < spec.positionals.length) {
+  if (parsed.positionals.length < spec.positionals.length || parsed.positionals.some((value) => value.trim() === '')) {
     throw usageError(`${spec.name} needs ${spec.positionals.map((name) => `<${name}>`).join(' ')}`, spec);
   }
   if (parsed.positionals.length > spec.positionals.length) {

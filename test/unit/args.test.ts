@@ -170,6 +170,7 @@ describe('command line', () => {
     assert.match(usageErrorOf(['backup', '--dir', '']).message, /--dir needs a value/);
     assert.match(usageErrorOf(['list', 'extra']).message, /unexpected argument "extra"/);
     assert.match(usageErrorOf(['show']).message, /show needs <SET_ID>/);
+    assert.match(usageErrorOf(['restore', '', '--mode', 'complete']).message, /restore needs <SET_ID>/);
     assert.match(cliHint(usageErrorOf(['show']).hint ?? []), /usage: pulse-backup show <SET_ID>/);
   });
 
