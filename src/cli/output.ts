@@ -5,7 +5,7 @@ import type { BackupProgress } from '../core/backup/backup';
 import { formatBytes, formatCount, formatDiskBytes, formatDuration } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
-import type { ProofRecord } from '../core/prove/record';
+import type { ProofStanding } from '../core/sets/history';
 
 /** Table-by-table progress on a terminal: one line per finished table, a live line for the current one. */
 export class BackupProgressPrinter extends TerminalPrinter {
@@ -59,16 +59,16 @@ export const STATUS_WORDS: Record<ListedSet['status'], string> = {
   running: 'running',
 };
 
-export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofRecord> = new Map()): string {
+export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofStanding> = new Map()): string {
   if (sets.length === 0) return `No backup sets in ${folder}\n`;
   const header = `${'SET'.padEnd(44)} ${'CREATED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
   const rows = sets.map((set) => {
     const created = new Date(set.createdAt);
     const when = Number.isNaN(created.getTime()) ? set.timestamp : localDateTime(created);
-    const proof = proofs.get(set.id);
+    const standing = proofs.get(set.id);
     const status =
       STATUS_WORDS[set.status] +
-      (proof ? (proof.outcome === 'proved' ? ', proved' : ', PROOF FAILED') : '') +
+      proofWords(set, standing) +
       (set.purpose === 'safety' ? ' (safety)' : '') +
       (set.pinned ? ' (pinned)' : '') +
       (set.problems.length > 0 ? `: ${set.problems.join('; ')}` : '');
@@ -82,12 +82,21 @@ function localDateTime(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-export function renderSetDetails(set: ListedSet, proof?: ProofRecord): string {
+/** ", proved", ", PROOF FAILED", or ", proved earlier" for a proof of files that changed or went since. */
+function proofWords(set: ListedSet, standing: ProofStanding | undefined): string {
+  if (standing?.proof?.outcome === 'failed') return ', PROOF FAILED';
+  if (standing?.proof && set.status !== 'incomplete') return ', proved';
+  return standing?.proof || standing?.stale ? ', proved earlier' : '';
+}
+
+export function renderSetDetails(set: ListedSet, standing?: ProofStanding): string {
+  const proof = standing?.proof ?? standing?.stale;
+  const since = standing?.stale ? ' (a file of the set changed or went since: it no longer speaks for them)' : '';
   const lines = [
     `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ` (safety backup taken ${safetySetOccasion(set.manifest)})` : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
-    ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}`] : []),
+    ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}${since}`] : []),
     ...set.problems.map((problem) => `  problem   ${problem}`),
     '  files:',
     ...set.files.map((file) => `    ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),

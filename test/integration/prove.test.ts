@@ -9,7 +9,7 @@
  * for leftovers; `backup --prove` and retention use the result.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
@@ -426,10 +426,29 @@ describe('prove', function () {
       assert.match(result.stdout, /^Proved restorable: \d+ tables, [\d,]+ rows and the schema equal, by the complete file and by schema then data$/m);
       const list = await runCli(['list', '--dir', folder]);
       assert.match(list.stdout, /ok, proved/);
-      const [set] = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: { outcome: string } }[];
-      assert.equal(set.proof.outcome, 'proved');
+      const [set] = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as {
+        id: string;
+        proof: { outcome: string; current: boolean };
+        files: { type: string; name: string }[];
+      }[];
+      assert.deepEqual([set.proof.outcome, set.proof.current], ['proved', true]);
       const summary = await runCli(['summary', set.id, '--dir', folder]);
       assert.match(summary.stdout, /### Proved restorable\n\n\*\*proved restorable\*\*/);
+
+      // A set changed or damaged after its proof is not listed as proved, as if the proof were of what is there now.
+      const data = set.files.find((file) => file.type === 'data');
+      assert.ok(data);
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(folder, data.name), later, later);
+      const changed = await runCli(['list', '--dir', folder]);
+      assert.match(changed.stdout, new RegExp(`${set.id} .* ok, proved earlier$`, 'm'));
+      const shown = await runCli(['show', set.id, '--dir', folder]);
+      assert.match(shown.stdout, /^ {2}proof {5}.*proved restorable.* \(a file of the set changed or went since: it no longer speaks for them\)$/m);
+      const [listed] = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { proof: { outcome: string; current: boolean } }[];
+      assert.deepEqual([listed.proof.outcome, listed.proof.current], ['proved', false]);
+      rmSync(join(folder, data.name));
+      const damaged = await runCli(['list', '--dir', folder]);
+      assert.match(damaged.stdout, new RegExp(`${set.id} .* INCOMPLETE, proved earlier: ${data.name} is missing$`, 'm'));
     });
 
     it('a set that fails its proof is kept, but retention does not count it as the newest good set', async function () {

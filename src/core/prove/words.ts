@@ -107,10 +107,13 @@ export interface ProofSummary {
   /** ISO 8601. */
   provedAt: string;
   summary: string;
+  /** false for a passed proof of files that changed (or went) since: it no longer speaks for what is there. */
+  current: boolean;
 }
 
-export function proofSummaryOf(proof: ProofRecord | undefined): ProofSummary | null {
-  return proof ? { outcome: proof.outcome, provedAt: proof.provedAt, summary: proof.summary } : null;
+export function proofSummaryOf(standing: { proof?: ProofRecord; stale?: ProofRecord } | undefined): ProofSummary | null {
+  const proof = standing?.proof ?? standing?.stale;
+  return proof ? { outcome: proof.outcome, provedAt: proof.provedAt, summary: proof.summary, current: standing?.proof !== undefined } : null;
 }
 
 /** What to do about a file that does not load into a scratch database, in one line. */

@@ -151,17 +151,16 @@ export function lastProof(history: SetHistory): ProofRecord | undefined {
 }
 
 /** The newest proof of each set that has one (the listing's sets; only those with a history are read). */
-export async function latestProofs(folder: string, sets: readonly ListedSet[]): Promise<Map<string, ProofRecord>> {
-  const proofs = new Map<string, ProofRecord>();
+/** Each set's last proof, and whether it still speaks for the files (currentProof); sets never proved are left out. */
+export async function latestProofs(folder: string, sets: readonly ListedSet[]): Promise<Map<string, ProofStanding>> {
+  const standings = new Map<string, ProofStanding>();
   await Promise.all(
-    sets
-      .filter((set) => set.hasHistory)
-      .map(async (set) => {
-        const proof = lastProof(await readHistory(folder, set.id));
-        if (proof) proofs.set(set.id, proof);
-      }),
+    sets.map(async (set) => {
+      const standing = await currentProof(folder, set);
+      if (standing.proof ?? standing.stale) standings.set(set.id, standing);
+    }),
   );
-  return proofs;
+  return standings;
 }
 
 export async function recordRetention(folder: string, setId: string, event: RetentionEvent): Promise<void> {
