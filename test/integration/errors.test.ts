@@ -110,6 +110,47 @@ describe('clear errors', function () {
     assert.deepEqual(readdirSync(readOnly), []);
   });
 
+  it('a role that may not read a table or its schema: names what and the GRANT that lets it, and writes nothing', async function () {
+    this.timeout(60_000);
+    await server.createDatabase('guarded');
+    await server.query(
+      'guarded',
+      `CREATE SCHEMA "Private Area"; CREATE TABLE "Private Area".ledger (id int PRIMARY KEY); CREATE TABLE public.open_data (id int);
+       CREATE ROLE reader_role LOGIN PASSWORD 'Reader-Pass-77'; GRANT USAGE ON SCHEMA public TO reader_role; GRANT SELECT ON public.open_data TO reader_role`,
+    );
+    const dir = join(folder, 'guarded');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'keep me\n');
+    const before = folderListing(dir);
+    const asReader = (extra: string[] = []) =>
+      runCli(['backup', '--db', server.url('guarded', 'reader_role'), '--dir', dir, '--prefix', 'guarded', ...extra], { env: { PGPASSWORD: 'Reader-Pass-77' } });
+
+    const noSchema = await asReader();
+    assertOneLineError(noSchema);
+    assert.match(
+      noSchema.stderr,
+      /^pulse-backup: user "reader_role" may not read the schema Private Area \(of "Private Area".ledger\), and pg_dump reads everything it backs up: back up as the database owner or a superuser, or let the owner run GRANT USAGE ON SCHEMA "Private Area" TO "reader_role"; nothing was written; older backups are untouched$/m,
+    );
+    assert.deepEqual(folderListing(dir), before);
+
+    await server.query('guarded', 'GRANT USAGE ON SCHEMA "Private Area" TO reader_role');
+    for (const extra of [[], ['--jobs', '2']]) {
+      const noTable = await asReader(extra);
+      assertOneLineError(noTable);
+      assert.match(
+        noTable.stderr,
+        /may not read the table "Private Area".ledger, .*or let the owner run GRANT SELECT ON "Private Area".ledger TO "reader_role"; nothing was written/,
+      );
+      assert.ok(!noTable.stderr.includes('Reader-Pass-77'));
+      assert.deepEqual(folderListing(dir), before, `a refused backup with ${extra.join(' ') || 'no flags'} changed the folder`);
+    }
+
+    // The GRANT the message names is all the role lacked.
+    await server.query('guarded', 'GRANT SELECT ON "Private Area".ledger TO reader_role');
+    const granted = await asReader();
+    assert.equal(granted.code, 0, granted.stderr);
+  });
+
   it('failures into a backups folder that exists leave it exactly as it was, hidden files included', async function () {
     this.timeout(60_000);
     const dir = join(folder, 'existing');

@@ -743,6 +743,8 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
       details: text,
     });
   }
+  const denied = permissionDenied(text, target.user);
+  if (denied) return denied;
   if (/server version mismatch/i.test(text)) {
     return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
       hint: hint`install client tools of the server version or newer, or ${setOption('clientToolsFolder')}`,
@@ -751,6 +753,29 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
   return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
     hint: 'nothing was written; older backups are untouched',
+    details: text,
+  });
+}
+
+/**
+ * pg_dump reads, and first locks, every table whose definition it dumps: a
+ * role without SELECT on one (or USAGE on its schema) stops the whole dump.
+ * Which table is known from the LOCK TABLE query pg_dump reports.
+ */
+function permissionDenied(text: string, user: string): PulseError | undefined {
+  const denied = /permission denied for (table|schema|sequence|large object|function) ([^\n]+)/i.exec(text);
+  if (!denied) return undefined;
+  const [, kind, name] = denied;
+  const table = tableOfLockQuery(text);
+  const role = quoteIdentifier(user);
+  const [what, grant] =
+    kind === 'schema'
+      ? [`the schema ${name}${table ? ` (of ${table})` : ''}`, `GRANT USAGE ON SCHEMA ${quoteIdentifier(name)} TO ${role}`]
+      : kind === 'table' && table
+        ? [`the table ${table}`, `GRANT SELECT ON ${table} TO ${role}`]
+        : [`the ${kind} ${name}`, undefined];
+  return new PulseError('permission-denied', `user "${user}" may not read ${what}, and pg_dump reads everything it backs up`, {
+    hint: `back up as the database owner or a superuser${grant ? `, or let the owner run ${grant}` : ', or grant the missing privilege'}; nothing was written; older backups are untouched`,
     details: text,
   });
 }
