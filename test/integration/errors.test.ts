@@ -147,8 +147,18 @@ describe('clear errors', function () {
 
     // The GRANT the message names is all the role lacked.
     await server.query('guarded', 'GRANT SELECT ON "Private Area".ledger TO reader_role');
-    const granted = await asReader();
+    const granted = await asReader(['--json']);
     assert.equal(granted.code, 0, granted.stderr);
+
+    // diff reads the live database as the same role: the same words, with what it does instead of backing up.
+    await server.query('guarded', 'REVOKE SELECT ON "Private Area".ledger FROM reader_role');
+    const setId = (JSON.parse(granted.stdout) as { id: string }).id;
+    const diff = await runCli(['diff', setId, '--db', server.url('guarded', 'reader_role'), '--dir', dir], { env: { PGPASSWORD: 'Reader-Pass-77' } });
+    assertOneLineError(diff);
+    assert.match(
+      diff.stderr,
+      /^pulse-backup: user "reader_role" may not read the table "Private Area".ledger, .*: connect as the database owner or a superuser, or let the owner run GRANT SELECT ON "Private Area".ledger TO "reader_role"$/m,
+    );
   });
 
   it('failures into a backups folder that exists leave it exactly as it was, hidden files included', async function () {

@@ -38,6 +38,7 @@ import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
 import { lostConnectionReason } from '../pg/psqlEnd';
+import { readPermissionError } from '../pg/readPermission';
 import { PARALLEL_MIN_TABLE_BYTES, defaultJobs, exactTablePattern, planPieces } from './parallel';
 import { TablePieces } from './tablePieces';
 
@@ -743,7 +744,11 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
       details: text,
     });
   }
-  const denied = permissionDenied(text, target.user);
+  const denied = readPermissionError(text, target.user, {
+    because: 'pg_dump reads everything it backs up',
+    runAs: 'back up as',
+    unchanged: 'nothing was written; older backups are untouched',
+  });
   if (denied) return denied;
   if (/server version mismatch/i.test(text)) {
     return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
@@ -753,29 +758,6 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
   return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
     hint: 'nothing was written; older backups are untouched',
-    details: text,
-  });
-}
-
-/**
- * pg_dump reads, and first locks, every table whose definition it dumps: a
- * role without SELECT on one (or USAGE on its schema) stops the whole dump.
- * Which table is known from the LOCK TABLE query pg_dump reports.
- */
-function permissionDenied(text: string, user: string): PulseError | undefined {
-  const denied = /permission denied for (table|schema|sequence|large object|function) ([^\n]+)/i.exec(text);
-  if (!denied) return undefined;
-  const [, kind, name] = denied;
-  const table = tableOfLockQuery(text);
-  const role = quoteIdentifier(user);
-  const [what, grant] =
-    kind === 'schema'
-      ? [`the schema ${name}${table ? ` (of ${table})` : ''}`, `GRANT USAGE ON SCHEMA ${quoteIdentifier(name)} TO ${role}`]
-      : kind === 'table' && table
-        ? [`the table ${table}`, `GRANT SELECT ON ${table} TO ${role}`]
-        : [`the ${kind} ${name}`, undefined];
-  return new PulseError('permission-denied', `user "${user}" may not read ${what}, and pg_dump reads everything it backs up`, {
-    hint: `back up as the database owner or a superuser${grant ? `, or let the owner run ${grant}` : ', or grant the missing privilege'}; nothing was written; older backups are untouched`,
     details: text,
   });
 }

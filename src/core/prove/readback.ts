@@ -21,6 +21,7 @@ import { PulseError } from '../errors';
 import type { DigestSettings } from '../sets/manifest';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
+import { readPermissionError } from '../pg/readPermission';
 import { lostConnectionReason } from '../pg/psqlEnd';
 import { onLines } from '../process/lines';
 import { toolStartError, type ToolProcess } from '../process/toolProcess';
@@ -171,6 +172,8 @@ async function streamThrough(tool: ToolProcess, reader: DumpReader, session: Rea
 /** A read-back tool that failed, in one line: the server's first error, or how the tool ended. */
 function toolError(tool: string, what: string, target: ConnectionTarget, stderr: readonly string[], ended: string | number | undefined): PulseError {
   const text = stderr.join('\n');
+  const denied = readPermissionError(text, target.user, { because: `${tool} must read every table to ${what}`, runAs: 'connect as' });
+  if (denied) return denied;
   const lost = lostConnectionReason(text);
   const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
   const said =
