@@ -13,6 +13,7 @@ import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
 import type { EntryChange } from '../core/prove/compare';
 import { PATH_TITLES, describeDifference, entryName, readingWords } from '../core/prove/words';
+import { entryChangeWords } from '../core/prove/diffWords';
 import { escapeMarkdown } from '../core/report/markdown';
 import { capitalise } from './hints';
 import type { ProgressText } from './progressText';
@@ -123,7 +124,7 @@ export function diffDocument(result: DiffResult): string {
   }
   if (result.objects.length > 0) {
     lines.push('## Schema objects', '');
-    for (const change of result.objects) lines.push(`- **${escapeMarkdown(entryName(change))}**: ${ENTRY_CHANGE_WORDS[change.change]}`);
+    for (const change of result.objects) lines.push(`- **${escapeMarkdown(entryName(change))}**: ${escapeMarkdown(entryChangeWords(change, ENTRY_CHANGE_WORDS))}`);
     lines.push('');
   }
   if (result.sequences.length > 0) {

@@ -117,4 +117,32 @@ describe('diff', function () {
     assert.match(text.stdout, /^ {2}public\.organizations +1 row changed \(first: id = \d+\); /m);
     assert.match(text.stdout, /^ {2}table public\.customer_returns: dropped since the set \(a restore brings it back\)$/m);
   });
+
+  it("says what changed in a table's definition: columns, constraints, the owner", async function () {
+    const database = 'diff_definitions';
+    await createFactoryDatabase(server, database);
+    const { folder, manifest } = await backup(database, 'definitions');
+    await server.query(
+      database,
+      `ALTER TABLE "shop floor"."Shift Notes" ADD COLUMN "Shift No" smallint DEFAULT 1;
+       ALTER TABLE "shop floor"."Shift Notes" ALTER COLUMN note TYPE character varying(500);
+       ALTER TABLE public."group" DROP COLUMN "select";
+       ALTER TABLE public.organizations ADD CONSTRAINT name_not_blank CHECK (name <> '');
+       ALTER TABLE public.documents OWNER TO pulse_sample_reader`,
+    );
+    const result = await diff(manifest.id, folder, database);
+    const tableChanges = result.objects
+      .filter((object) => object.type === 'TABLE')
+      .map((object) => `${object.schema}.${object.name}: ${object.detail ?? '(no detail)'}`)
+      .sort();
+    assert.deepEqual(tableChanges, [
+      'public.documents: owner postgres in the set, pulse_sample_reader now',
+      'public.group: column "select" dropped',
+      'public.organizations: constraint name_not_blank added',
+      'shop floor.Shift Notes: column note: text NOT NULL in the set, character varying(500) NOT NULL now; column "Shift No" added',
+    ]);
+    const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^ {2}table public\.group: changed since the set: column "select" dropped \(a restore puts the set's back\)$/m);
+  });
 });

@@ -810,7 +810,10 @@ describe('Compare with Database, as a document', () => {
       ...base,
       same: false,
       tables,
-      objects: [{ type: 'INDEX', schema: 'public', name: 'users_email_lower', change: 'added' }],
+      objects: [
+        { type: 'INDEX', schema: 'public', name: 'users_email_lower', change: 'added' },
+        { type: 'TABLE', schema: 'public', name: 'projects', change: 'changed', detail: 'column "due date" added' },
+      ],
       sequences: [{ name: 'public.users_id_seq', expected: '1200', found: '1201' }],
     };
     const text = diffDocument({ ...changed, summary: diffSummary(changed) });
@@ -821,6 +824,7 @@ describe('Compare with Database, as a document', () => {
     assert.match(text, /\| public\.audit_log \| 30 \| — \| {2}\| {2}\| {2}\| dropped since the set was made \|/);
     assert.match(text, /1 other table unchanged\./);
     assert.match(text, /- \*\*index public\.users_email_lower\*\*: added since the set \(a restore leaves it in place\)/);
+    assert.match(text, /- \*\*table public\.projects\*\*: changed since the set: column "due date" added \(a restore puts the set's back\)/);
     assert.match(text, /- public\.users_id_seq: 1200 in the set, 1201 now/);
     assert.doesNotMatch(text, /--clean/, 'no CLI flags in VS Code');
   });

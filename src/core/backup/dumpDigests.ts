@@ -43,6 +43,8 @@ export interface DumpDigestOptions {
   onRow?: (table: CollectedTable, h1: number, h2: number, key: string | undefined) => void;
   /** A row's key, from its bytes (a row that spans chunks: from its first piece). */
   rowKey?: (table: CollectedTable, bytes: Buffer, start: number, end: number) => string | undefined;
+  /** Each TABLE entry's text (CREATE TABLE and its owner), for a diff that says what changed in a table. */
+  onTableText?: (header: EntryHeader, text: string) => void;
 }
 
 const SETVAL = /SELECT pg_catalog\.setval\('(?:[^']|'')*', (-?\d+), (true|false)\);/;
@@ -61,10 +63,11 @@ export class DumpDigests implements DigestTap {
 
   /** The reader options that feed this collector (setval values come as entry text). */
   readerOptions(): Pick<DumpReaderOptions, 'digests' | 'entryTextTypes' | 'onEntryText'> {
+    const onTableText = this.options.onTableText;
     return {
       digests: this,
-      entryTextTypes: SEQUENCE_SET,
-      onEntryText: (header, text) => this.sequenceText(header, text),
+      entryTextTypes: onTableText ? SEQUENCE_SET_AND_TABLE : SEQUENCE_SET,
+      onEntryText: (header, text) => (header.type === 'TABLE' ? onTableText?.(header, text) : this.sequenceText(header, text)),
     };
   }
 
@@ -170,6 +173,7 @@ export class DumpDigests implements DigestTap {
 }
 
 const SEQUENCE_SET: ReadonlySet<string> = new Set(['SEQUENCE SET']);
+const SEQUENCE_SET_AND_TABLE: ReadonlySet<string> = new Set(['SEQUENCE SET', 'TABLE']);
 
 function isBlankOrComment(line: Buffer): boolean {
   let i = 0;

@@ -67,6 +67,8 @@ export interface EntryChange {
   schema: string;
   name: string;
   change: 'added' | 'dropped' | 'changed';
+  /** For a changed table: what changed in its definition ("column rating added"), where its CREATE TABLE tells. */
+  detail?: string;
 }
 
 /**

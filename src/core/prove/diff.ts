@@ -24,6 +24,7 @@ import { filesOf } from './plan';
 import type { ContainerTools } from '../supabase/docker';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
 import { diffSummary, tableDiffDetail } from './diffWords';
+import { tableChangeDetail, tableKey } from './tableChanges';
 import type { DiffResult, TableDiff } from './diffResult';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
@@ -84,7 +85,8 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     const readable = readableTables(digests, facts);
     options.onProgress?.({ kind: 'reading', tables: readable.read.length });
     const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
-    const [schema, rows] = await Promise.all([readSchema(reader, keep), readTables(reader, readable.read, digests.settings)]);
+    const tablesNow = new Map<string, string>();
+    const [schema, rows] = await Promise.all([readSchema(reader, keep, tablesNow), readTables(reader, readable.read, digests.settings)]);
     const comparisons = compareTables(
       digests,
       rows.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest })),
@@ -93,8 +95,15 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     const changed = comparisons.filter((comparison) => comparison.state === 'different').map((comparison) => comparison.table);
     options.onProgress?.({ kind: 'counting', tables: Math.min(changed.length, MAX_TABLES_COUNTED) });
     const counted = await changedRows(filesOf(set, options.folder, ['data', 'complete']), reader, digests.settings, changed.slice(0, MAX_TABLES_COUNTED), facts, keys);
-    const setSchema = schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal, keys);
-    const objects = setSchema ? compareSchemaEntries(setSchema.entries, schema.entries) : [];
+    const tablesInSet = new Map<string, string>();
+    const setSchema =
+      schema.digest === digests.schema.digest ? undefined : await schemaEntriesOf(setFile(set, options.folder, ['schema', 'complete']), options.signal, keys, tablesInSet);
+    const objects = (setSchema ? compareSchemaEntries(setSchema.entries, schema.entries) : []).map((change) => {
+      if (change.type !== 'TABLE' || change.change !== 'changed') return change;
+      const [inSet, now] = [tablesInSet, tablesNow].map((texts) => texts.get(tableKey(change.schema, change.name)));
+      const detail = inSet !== undefined && now !== undefined ? tableChangeDetail(inSet, now) : undefined;
+      return detail === undefined ? change : { ...change, detail };
+    });
     const tables = comparisons.map((comparison): TableDiff => {
       const base = { schema: comparison.table.schema, name: comparison.table.name, rowsInSet: comparison.table.rows };
       switch (comparison.state) {

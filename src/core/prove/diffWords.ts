@@ -33,7 +33,15 @@ export const ENTRY_CHANGE_WORDS: Record<EntryChange['change'], string> = {
 };
 
 export function describeEntryChange(change: EntryChange): string {
-  return `${entryName(change)}: ${ENTRY_CHANGE_WORDS[change.change]}`;
+  return `${entryName(change)}: ${entryChangeWords(change, ENTRY_CHANGE_WORDS)}`;
+}
+
+/** "changed since the set: column rating added (a restore puts the set's back)", the detail where a changed table has one. */
+export function entryChangeWords(change: EntryChange, words: Readonly<Record<EntryChange['change'], string>>): string {
+  const said = words[change.change];
+  if (change.detail === undefined) return said;
+  const open = said.indexOf(' (');
+  return open < 0 ? `${said}: ${change.detail}` : `${said.slice(0, open)}: ${change.detail}${said.slice(open)}`;
 }
 
 /** One line: nothing changed, or how much did. */

@@ -16,6 +16,7 @@
 import { hint, seeDetails } from '../hint';
 import type { ConnectionTarget } from '../connection/target';
 import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
+import { collectTableTexts } from './tableChanges';
 import { DumpReader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import type { DigestSettings } from '../sets/manifest';
@@ -129,9 +130,9 @@ export interface SchemaReadback {
  * backup digests its schema part: entry by entry, the ones `keepEntry`
  * keeps (a Supabase set's profile).
  */
-export async function readSchema(session: ReadbackSession, keepEntry?: (header: EntryHeader) => boolean): Promise<SchemaReadback> {
+export async function readSchema(session: ReadbackSession, keepEntry?: (header: EntryHeader) => boolean, tableTexts?: Map<string, string>): Promise<SchemaReadback> {
   const entries: SchemaEntryDigest[] = [];
-  const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
+  const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry), ...collectTableTexts(tableTexts) });
   const reader = new DumpReader({ ...digests.readerOptions(), ...(keepEntry ? { keepEntry } : {}) });
   const args = [
     '--schema-only',

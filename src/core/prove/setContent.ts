@@ -8,6 +8,7 @@
 import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { DumpDigests, type SchemaEntryDigest } from '../backup/dumpDigests';
+import { collectTableTexts } from './tableChanges';
 import { DumpReader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import type { ListedSet } from '../sets/listing';
@@ -58,9 +59,14 @@ export async function outputSettingsOf(client: pg.Client): Promise<OutputSetting
 }
 
 /** A file's schema entries and their digest. */
-export async function schemaEntriesOf(file: string, signal?: AbortSignal, keys?: SetKeys): Promise<{ entries: SchemaEntryDigest[]; digest: string }> {
+export async function schemaEntriesOf(
+  file: string,
+  signal?: AbortSignal,
+  keys?: SetKeys,
+  tableTexts?: Map<string, string>,
+): Promise<{ entries: SchemaEntryDigest[]; digest: string }> {
   const entries: SchemaEntryDigest[] = [];
-  const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry) });
+  const digests = new DumpDigests({ onSchemaEntry: (entry) => entries.push(entry), ...collectTableTexts(tableTexts) });
   await readDumpFile(file, digests, signal, keys);
   return { entries, digest: digests.schema.digest };
 }
