@@ -7,6 +7,8 @@
  * cannot clean up: the next restore with jobs says the database is not empty.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
@@ -127,6 +129,9 @@ describe('restore --jobs', function () {
       copySetFiles(folder, damaged, set);
       // The first organization takes the second one's id: rows load, the primary key then fails.
       rewriteSetFile(damaged, set, 'complete', (text) => editFirstRow(text, 'public.organizations', (fields) => [String(Number(fields[0]) + 1), ...fields.slice(1)]));
+      const complete = set.files.find((file) => file.type === 'complete');
+      assert.ok(complete);
+      assert.match(readFileSync(join(damaged, complete.name), 'utf8'), /^COPY public\.organizations [^\n]*\n2\t[^\n]*\n2\t/m, 'the damaged file gives two rows one id');
       const target = 'pj_fails';
       await server.createDatabase(target);
       const empty = await fingerprintDatabase(server.url(target));

@@ -89,7 +89,8 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 export function assertOneLineError(result: CliResult, expectedCode = 1): void {
   const lines = result.stderr.trim().split('\n');
   if (result.code !== expectedCode) {
-    throw new Error(`expected exit code ${expectedCode}, got ${result.code}; stderr: ${result.stderr}`);
+    // What the run said on stdout tells what it did instead (a restore that went through prints what it restored).
+    throw new Error(`expected exit code ${expectedCode}, got ${result.code}; stderr: ${result.stderr}; stdout: ${result.stdout.slice(0, 4000)}`);
   }
   if (lines.length !== 1 || /\n\s+at /.test(result.stderr) || !result.stderr.startsWith('pulse-backup: ')) {
     throw new Error(`expected one line on stderr, got:\n${result.stderr}`);
