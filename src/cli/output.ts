@@ -59,8 +59,8 @@ export const STATUS_WORDS: Record<ListedSet['status'], string> = {
   running: 'running',
 };
 
-export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofStanding> = new Map()): string {
-  if (sets.length === 0) return `No backup sets in ${folder}\n`;
+export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofStanding> = new Map(), folderExists = true): string {
+  if (sets.length === 0) return `No backup sets in ${folder}${folderExists ? '' : ' (there is no such folder yet: a backup creates it)'}\n`;
   const header = `${'SET'.padEnd(44)} ${'CREATED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
   const rows = sets.map((set) => {
     const created = new Date(set.createdAt);

@@ -117,6 +117,17 @@ describe('listing a backups folder', function () {
     assert.match(result.stdout, /factory_pulse_20250831_090000 .* INCOMPLETE/);
   });
 
+  it('says whether an empty listing is an empty folder or one that does not exist yet, and creates neither', async function () {
+    const empty = newFolder();
+    const missing = join(empty, 'not-yet');
+    assert.equal((await runCli(['list', '--dir', empty])).stdout, `No backup sets in ${empty}`);
+    const result = await runCli(['list', '--dir', missing]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `No backup sets in ${missing} (there is no such folder yet: a backup creates it)`);
+    assert.ok(!existsSync(missing), 'list creates no folder');
+    assert.equal((await runCli(['list', '--dir', missing, '--json'])).stdout.trim(), '[]');
+  });
+
   it('shows progress table by table on a terminal, and only the manifest on stdout with --json', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-backup-tty-'));
     try {

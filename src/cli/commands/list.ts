@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { latestProofs } from '../../core/sets/history';
 import { findSet, listSets } from '../../core/sets/listing';
 import { proofSummaryOf } from '../../core/prove/words';
@@ -20,7 +21,7 @@ export const listCommand: Command = {
         context,
         sets.map(({ manifest: _manifest, ...set }) => ({ ...set, proof: proofSummaryOf(proofs.get(set.id)) })),
       );
-    else context.stdout.write(renderSetList(sets, folder, proofs));
+    else context.stdout.write(renderSetList(sets, folder, proofs, sets.length > 0 || existsSync(folder)));
     return 0;
   },
 };
