@@ -494,6 +494,9 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
+const SET_ID_HELP = 'SET_ID: a set as pulse-backup list shows it (e.g. factory_pulse_20250901_173948), or latest: the newest finished backup in the folder, not a safety set';
+const SET_ID_REMOTE_HELP = 'SET_ID: a set as pulse-backup list --remote URL shows it (e.g. factory_pulse_20250901_173948)';
+
 /** What a flag's default comes to in the current folder ("factory_pulse, from supabase/config.toml's project_id"), for the help. */
 export type DefaultsHere = Partial<Record<FlagName, string>>;
 
@@ -501,7 +504,8 @@ export function helpText(commands: readonly CommandSpec[], commandName?: string,
   const spec = commands.find((command) => command.name === commandName) ?? commands.find((command) => command.name.startsWith(`${commandName} `));
   if (spec) {
     const flagLines = spec.flags.map((name) => flagHelp(name, here));
-    return `${usageOf(spec)}\n\n${spec.summary}\n${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;
+    const setId = spec.positionals.includes('SET_ID') ? `\n${spec.name === 'pull' ? SET_ID_REMOTE_HELP : SET_ID_HELP}\n` : '';
+    return `${usageOf(spec)}\n\n${spec.summary}\n${setId}${flagLines.length > 0 ? `\nFlags:\n${flagLines.join('\n')}\n` : ''}`;
   }
   const lines = commands.map((command) => `  ${usageOf(command)}\n      ${command.summary}`);
   const allFlags = (Object.keys(FLAGS) as FlagName[]).map((name) => flagHelp(name, here));

@@ -1,6 +1,7 @@
 /** What every `pulse-backup` command is: its spec for the parser and help, and how it runs. */
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine, type CheckResult } from '../core/verify/results';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeServer, resolveConnection, type ConnectionTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
@@ -12,6 +13,8 @@ import { describeContainerTools, supabaseToolRoute } from '../core/supabase/tool
 import type { CommandLine, CommandSpec, Flags } from './args';
 import { askHidden } from './passwordPrompt';
 import { readPasswordFile } from '../core/connection/passwordFile';
+import { listSets } from '../core/sets/listing';
+import { latestBackup } from '../core/sets/state';
 
 export interface CliContext {
   env: NodeJS.ProcessEnv;
@@ -41,6 +44,28 @@ export interface Command extends CommandSpec {
 export function backupsFolder(flags: Flags, context: CliContext): string {
   const fromEnv = context.env.PULSE_BACKUP_DIR?.trim();
   return resolve(context.cwd, flags.dir ?? (fromEnv ? fromEnv : 'backups'));
+}
+
+/** The word a command line may give instead of a set id. */
+export const LATEST_SET = 'latest';
+
+/**
+ * The set a command line names: its id, or `latest` for the newest backup in
+ * the folder that is finished and whole (not a safety set, not one being
+ * written; the old script's sets count), whatever its prefix.
+ */
+export async function namedSetId(id: string, folder: string): Promise<string> {
+  if (id !== LATEST_SET) return id;
+  const latest = latestBackup((await listSets(folder)).map((set) => ({ set })));
+  if (!latest && !existsSync(folder)) {
+    throw new PulseError('unknown-set', `no backup to call latest: the folder ${folder} does not exist`, { hint: 'check --dir and run again' });
+  }
+  if (!latest) {
+    throw new PulseError('unknown-set', `no backup in ${folder} to call latest`, {
+      hint: 'it has no finished, whole backup set (safety backups and sets being written do not count): run pulse-backup backup first, or name a set (pulse-backup list)',
+    });
+  }
+  return latest.set.id;
 }
 
 /**

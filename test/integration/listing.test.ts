@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
-import { runCli } from '../support/cli';
-import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { assertOneLineError, runCli } from '../support/cli';
+import { backupSet, createFactoryDatabase, listSets, useServer, useTempFolders } from '../support/integration';
 import { writeOldScriptSet } from '../support/oldScript';
 
 type ListedJson = Omit<ListedSet, 'manifest'>;
@@ -40,9 +40,7 @@ describe('listing a backups folder', function () {
   });
 
   async function list(): Promise<ListedJson[]> {
-    const result = await runCli(['list', '--dir', folder, '--json']);
-    assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as ListedJson[];
+    return listSets(folder);
   }
 
   it("lists this tool's set, the old script's set and the broken one, newest first, and nothing else", async function () {
@@ -115,6 +113,32 @@ describe('listing a backups folder', function () {
     assert.match(result.stdout, new RegExp(`${made.id} .* ok`));
     assert.match(result.stdout, /factory_pulse_20250901_173948 .* no manifest/);
     assert.match(result.stdout, /factory_pulse_20250831_090000 .* INCOMPLETE/);
+  });
+
+  it("takes latest for the newest finished backup: not a safety set, and the old script's when it is the newest", async function () {
+    const here = newFolder();
+    await writeOldScriptSet(server, 'factory_pulse', here, 'factory_pulse', '20250901_173948');
+    const oldScript = await runCli(['show', 'latest', '--dir', here, '--json']);
+    assert.equal(oldScript.code, 0, oldScript.stderr);
+    assert.equal((JSON.parse(oldScript.stdout) as ListedJson).id, 'factory_pulse_20250901_173948');
+
+    const newest = await backupSet(server, 'factory_pulse', here, 'factory_pulse');
+    // guard's safety set is newer still, but a safety backup is not what latest means.
+    const guard = await runCli(['guard', '--db', server.url('factory_pulse'), '--dir', here, '--prefix', 'factory_pulse', '--', 'true']);
+    assert.equal(guard.code, 0, guard.stderr);
+    assert.equal((await listSets(here))[0].purpose, 'safety');
+    for (const command of [['show'], ['verify'], ['summary'], ['pin'], ['unpin'], ['diff', '--db', server.url('factory_pulse')]]) {
+      const result = await runCli([command[0], 'latest', '--dir', here, ...command.slice(1)]);
+      assert.equal(result.code, 0, `${command[0]}: ${result.stderr}`);
+      assert.match(result.stdout, new RegExp(newest.id), `${command[0]} latest names ${newest.id}`);
+    }
+
+    const empty = await runCli(['verify', 'latest', '--dir', newFolder()]);
+    assertOneLineError(empty);
+    assert.match(empty.stderr, /^pulse-backup: no backup in .* to call latest: it has no finished, whole backup set/);
+    const missing = await runCli(['restore', 'latest', '--mode', 'complete', '--dir', join(here, 'nope'), '--db', server.url('factory_pulse'), '--yes']);
+    assertOneLineError(missing);
+    assert.match(missing.stderr, /no backup to call latest: the folder .*nope does not exist/);
   });
 
   it('says whether an empty listing is an empty folder or one that does not exist yet, and creates neither', async function () {

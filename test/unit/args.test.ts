@@ -187,6 +187,13 @@ describe('command line', () => {
     assert.equal(nearest('x', ['pin', 'list']), undefined);
   });
 
+  it("says in a command's help what its SET_ID may be: latest too, except for pull, whose sets are the remote's", () => {
+    assert.match(helpText(COMMANDS, 'verify'), /\nSET_ID: .* or latest: the newest finished backup in the folder, not a safety set\n/);
+    assert.match(helpText(COMMANDS, 'pull'), /\nSET_ID: a set as pulse-backup list --remote URL shows it/);
+    assert.doesNotMatch(helpText(COMMANDS, 'pull'), /latest/);
+    assert.doesNotMatch(helpText(COMMANDS, 'backup'), /SET_ID:/);
+  });
+
   it('gives a short usage line with a pointer to the help for commands with many flags, the whole line for the rest', () => {
     const backup = cliHint(usageErrorOf(['backup', '--keep', '0']).hint ?? []);
     assert.equal(backup, 'usage: pulse-backup backup [FLAGS]; pulse-backup help backup lists the flags');

@@ -1,5 +1,5 @@
 import { diffSet } from '../../core/prove/diff';
-import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command, namedSetId } from '../command';
 import { DiffProgressPrinter, renderDiff } from '../diffOutput';
 import { cliDecryptionKeys } from '../encryptionKeys';
 
@@ -16,7 +16,7 @@ export const diffCommand: Command = {
     try {
       const result = await diffSet({
         folder: backupsFolder(flags, context),
-        setId: positionals[0],
+        setId: await namedSetId(positionals[0], backupsFolder(flags, context)),
         target,
         env: context.env,
         pgBinDir: flags.pgBinDir ?? context.env.PULSE_BACKUP_PG_BIN_DIR,

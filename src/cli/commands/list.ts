@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { latestProofs } from '../../core/sets/history';
 import { findSet, listSets } from '../../core/sets/listing';
 import { proofSummaryOf } from '../../core/prove/words';
-import { backupsFolder, writeJson, type Command } from '../command';
+import { backupsFolder, writeJson, type Command, namedSetId } from '../command';
 import { renderSetDetails, renderSetList } from '../output';
 import { listRemote, REMOTE_FLAGS } from './offsite';
 
@@ -33,7 +33,7 @@ export const showCommand: Command = {
   summary: "show one set: its files, tables with row counts, and the manifest's facts",
   async run({ flags, positionals }, context) {
     const folder = backupsFolder(flags, context);
-    const set = await findSet(folder, positionals[0]);
+    const set = await findSet(folder, await namedSetId(positionals[0], folder));
     const proof = (await latestProofs(folder, [set])).get(set.id);
     if (flags.json) writeJson(context, { ...set, proof: proofSummaryOf(proof) });
     else context.stdout.write(renderSetDetails(set, proof));

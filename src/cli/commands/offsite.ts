@@ -7,7 +7,7 @@ import { pushSet } from '../../core/offsite/push';
 import { parseRemoteUrl } from '../../core/offsite/remote';
 import { pruneRemoteSets } from '../../core/offsite/retention';
 import type { FlagName, Flags } from '../args';
-import { backupsFolder, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, writeJson, type CliContext, type Command, namedSetId } from '../command';
 import { cliDecryptionKeys, cliEncryption } from '../encryptionKeys';
 import { renderPullDone, renderPushDone, renderRemoteList, renderRemotePrune, TransferProgressPrinter } from '../offsiteOutput';
 
@@ -41,10 +41,11 @@ export const pushCommand: Command = {
     const encryption = await cliEncryption(flags, context);
     const progress = progressPrinter(flags, context);
     try {
+      const folder = backupsFolder(flags, context);
       const result = await pushSet({
         ...remoteConnection(flags.to!, flags, context),
-        folder: backupsFolder(flags, context),
-        setId: positionals[0],
+        folder,
+        setId: await namedSetId(positionals[0], folder),
         ...(flags.keep !== undefined ? { keep: flags.keep } : {}),
         ...(encryption ? { encryption } : {}),
         signal: context.signal,

@@ -3,7 +3,7 @@ import { resolveConnection } from '../../core/connection/target';
 import { proveSet, type ProveOptions } from '../../core/prove/prove';
 import type { ProofRecord } from '../../core/prove/record';
 import type { Flags } from '../args';
-import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type CliContext, type Command, namedSetId } from '../command';
 import { ProveProgressPrinter, renderProof } from '../proveOutput';
 import { cliDecryptionKeys } from '../encryptionKeys';
 
@@ -14,7 +14,8 @@ export const proveCommand: Command = {
   summary:
     "restore a set into scratch databases (the complete file; the schema file, then the data file), compare every table and the schema with what the backup recorded, then drop them; the result goes to the set's history",
   async run({ flags, positionals }, context) {
-    const record = await runProof(positionals[0], backupsFolder(flags, context), flags, context);
+    const folder = backupsFolder(flags, context);
+    const record = await runProof(await namedSetId(positionals[0], folder), folder, flags, context);
     if (flags.json) writeJson(context, record);
     else context.stdout.write(renderProof(record));
     return record.outcome === 'proved' ? 0 : 1;

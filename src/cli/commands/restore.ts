@@ -6,7 +6,7 @@ import { type RestorePlan } from '../../core/restore/types';
 import { findSupabaseCli } from '../../core/supabase/reset';
 import type { SupabaseProject } from '../../core/supabase/project';
 import type { Flags } from '../args';
-import { supabaseProject, backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command } from '../command';
+import { supabaseProject, backupsFolder, supabaseContainerTools, connectionTarget, writeJson, type CliContext, type Command, namedSetId } from '../command';
 import { RestoreProgressPrinter, renderRestoreDone, renderRestorePlan } from '../restoreOutput';
 import { cliDecryptionKeys } from '../encryptionKeys';
 
@@ -40,7 +40,7 @@ export const restoreCommand: Command = {
     const container = await supabaseContainerTools(target, flags, context);
     const planned = await planRestore({
       folder,
-      setId: positionals[0],
+      setId: await namedSetId(positionals[0], folder),
       mode: flags.mode,
       target,
       ...(container ? { container } : {}),

@@ -1,7 +1,7 @@
 import { cliError } from '../../core/commandLineWords';
 import { pinSet, pruneSets, unpinSet, type PruneProgress } from '../../core/retention/retention';
 import { verifySet } from '../../core/verify/verify';
-import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command } from '../command';
+import { backupsFolder, retentionPolicy, setPrefix, writeJson, type CliContext, type Command, namedSetId } from '../command';
 import { pruneJson, renderPinResult, renderPruneResult } from '../retentionOutput';
 import { pruneRemote, REMOTE_FLAGS } from './offsite';
 import type { FlagName } from '../args';
@@ -59,7 +59,8 @@ export const pinCommand: Command = {
   positionals: ['SET_ID'],
   summary: 'pin a set: retention (prune, and after a backup) never removes it',
   async run({ flags, positionals }, context) {
-    const result = await pinSet(backupsFolder(flags, context), positionals[0]);
+    const folder = backupsFolder(flags, context);
+    const result = await pinSet(folder, await namedSetId(positionals[0], folder));
     if (flags.json) writeJson(context, result);
     else context.stdout.write(renderPinResult(result));
     return 0;
@@ -72,7 +73,8 @@ export const unpinCommand: Command = {
   positionals: ['SET_ID'],
   summary: 'unpin a set: retention treats it like any other again',
   async run({ flags, positionals }, context) {
-    const result = await unpinSet(backupsFolder(flags, context), positionals[0]);
+    const folder = backupsFolder(flags, context);
+    const result = await unpinSet(folder, await namedSetId(positionals[0], folder));
     if (flags.json) writeJson(context, result);
     else context.stdout.write(renderPinResult(result));
     return 0;

@@ -4,7 +4,7 @@ import { PulseError, toPulseError } from '../../core/errors';
 import { buildReport } from '../../core/report/build';
 import { renderReportHtml } from '../../core/report/html';
 import { renderReportMarkdown } from '../../core/report/markdown';
-import { backupsFolder, type Command } from '../command';
+import { backupsFolder, type Command, namedSetId } from '../command';
 import { cliDecryptionKeysIfGiven } from '../encryptionKeys';
 
 export const summaryCommand: Command = {
@@ -16,7 +16,8 @@ export const summaryCommand: Command = {
     '(Markdown unless --format or the --out file name says html or json)',
   async run({ flags, positionals }, context) {
     const keys = await cliDecryptionKeysIfGiven(flags, context);
-    const report = await buildReport({ folder: backupsFolder(flags, context), setId: positionals[0], env: context.env, ...(keys ? { keys } : {}) });
+    const folder = backupsFolder(flags, context);
+    const report = await buildReport({ folder, setId: await namedSetId(positionals[0], folder), env: context.env, ...(keys ? { keys } : {}) });
     const format = flags.format ?? formatForFile(flags.out);
     const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'html' ? renderReportHtml(report) : renderReportMarkdown(report);
     if (flags.out === undefined) {

@@ -1,6 +1,6 @@
 import { progressNotingHistory } from '../terminalPrinter';
 import { verifySet } from '../../core/verify/verify';
-import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command } from '../command';
+import { backupsFolder, connectionTarget, supabaseContainerTools, writeJson, type Command, namedSetId } from '../command';
 import { renderVerificationReport, VerifyProgressPrinter } from '../verifyOutput';
 import { cliDecryptionKeys } from '../encryptionKeys';
 
@@ -21,7 +21,7 @@ export const verifyCommand: Command = {
     try {
       const report = await verifySet({
         folder,
-        setId: positionals[0],
+        setId: await namedSetId(positionals[0], folder),
         target,
         env: context.env,
         pgBinDir: flags.pgBinDir,
