@@ -1,5 +1,5 @@
 /** What every `pulse-backup` command is: its spec for the parser and help, and how it runs. */
-import { commandLineWords } from '../core/commandLineWords';
+import { cliHint, commandLineWords } from '../core/commandLineWords';
 import { checkLine, type CheckResult } from '../core/verify/results';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -125,8 +125,27 @@ export async function supabaseContainerTools(target: ConnectionTarget, flags: Fl
   return tools;
 }
 
+let jsonWritten = false;
+
 export function writeJson(context: CliContext, value: unknown): void {
+  jsonWritten = true;
   context.stdout.write(`${JSON.stringify(value, wordedChecks, 2)}\n`);
+}
+
+/** Whether this run has put its result on stdout as JSON: an error after it must not add a second document. */
+export function wroteJson(): boolean {
+  return jsonWritten;
+}
+
+/** --json among our own arguments (what follows `--` is guard's command's). */
+export function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** A failure as `--json` prints it: `{ "error": { code, message, hint, exitCode } }`, the hint worded as stderr's. */
+export function jsonError(error: PulseError): { code: string; message: string; hint: string | null; exitCode: number } {
+  return { code: error.code, message: error.message, hint: error.hint === undefined ? null : cliHint(error.hint), exitCode: error.exitCode };
 }
 
 /** A check's advice travels as data; JSON readers get it worded into the detail line, as the CLI prints it. */

@@ -15,7 +15,7 @@ import { OPTIONS } from '../core/options';
 import { helpText, parseCommandLine } from './args';
 import { defaultsHere } from './defaultsHere';
 import { argumentsWithoutPasswords } from './argvPasswords';
-import type { CliContext } from './command';
+import { asksForJson, jsonError, wroteJson, type CliContext } from './command';
 import { COMMANDS } from './commands';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -114,6 +114,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const pulseError = toPulseError(error);
     process.stderr.write(`pulse-backup: ${cliError(pulseError)}\n`);
+    // A script that asked for JSON gets the failure as JSON too, where no result was written.
+    if (asksForJson(process.argv.slice(2)) && !wroteJson()) process.stdout.write(`${JSON.stringify({ error: jsonError(pulseError) }, null, 2)}\n`);
     if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${pulseError.details}\n`);
     process.exitCode = pulseError.exitCode;
   },

@@ -258,6 +258,27 @@ describe('clear errors', function () {
     assert.match(negative.stderr, /^pulse-backup: --keep takes a whole number of at least 1: usage: pulse-backup prune \[FLAGS\]; pulse-backup help prune lists the flags$/m);
   });
 
+  it('with --json, a failure is also a JSON document on stdout, with the code, the line and the exit code', async function () {
+    const unknown = await runCli(['verify', 'no_such_20250101_000000', '--dir', folder, '--json']);
+    assertOneLineError(unknown);
+    assert.deepEqual(JSON.parse(unknown.stdout), {
+      error: { code: 'unknown-set', message: `no backup set no_such_20250101_000000 in ${folder}`, hint: unknown.stderr.replace(/^pulse-backup: [^:]*: /, '').trim(), exitCode: 1 },
+    });
+    const down = await runCli(['backup', '--db', `postgresql://postgres:Secret-Pw-9@127.0.0.1:${await closedPort()}/app`, '--dir', join(folder, 'json-down'), '--json']);
+    assertOneLineError(down);
+    const error = (JSON.parse(down.stdout) as { error: { code: string; message: string; exitCode: number } }).error;
+    assert.deepEqual([error.code, error.exitCode], ['connection-refused', 1]);
+    assert.ok(!down.stdout.includes('Secret-Pw-9'));
+    const usage = await runCli(['list', '--json', '--bogus']);
+    assertOneLineError(usage, 2);
+    assert.deepEqual((JSON.parse(usage.stdout) as { error: { code: string; exitCode: number } }).error.exitCode, 2);
+    // Without --json, stdout stays empty; guard's --json after -- is its command's, not ours.
+    assert.equal((await runCli(['verify', 'no_such_20250101_000000', '--dir', folder])).stdout, '');
+    const guard = await runCli(['guard', '--db', `postgresql://postgres:pw@127.0.0.1:${await closedPort()}/app`, '--dir', join(folder, 'json-guard'), '--', 'echo', '--json']);
+    assert.equal(guard.code, 125, guard.stderr);
+    assert.equal(guard.stdout, '');
+  });
+
   it('a malformed URL: usage error that does not repeat the password', async function () {
     const result = await runCli(['backup', '--db', 'postgresql://postgres:Hunter2-Secret@host:notaport/db', '--dir', folder]);
     assert.ok(result.code === 2 || result.code === 1, result.stderr);
