@@ -14,6 +14,8 @@ export interface ReadPermissionWords {
   runAs: string;
   /** What the failure left as it was, after the advice: "nothing was written; older backups are untouched". */
   unchanged?: string;
+  /** The SQL name of a table the server named without its schema, where the caller knows which it read. */
+  qualify?: (name: string) => string | undefined;
 }
 
 /** The tool's stderr as one refused read, or undefined when it says nothing of a privilege. */
@@ -21,7 +23,8 @@ export function readPermissionError(stderr: string, user: string, words: ReadPer
   const denied = /permission denied for (table|schema|sequence|large object|function) ([^\n]+)/i.exec(stderr);
   if (!denied) return undefined;
   const [, kind, name] = denied;
-  const table = tableOfLockQuery(stderr);
+  // pg_dump reports the LOCK TABLE query, with the schema; psql only the server's words.
+  const table = tableOfLockQuery(stderr) ?? (kind === 'table' ? words.qualify?.(name) : undefined);
   const role = quoteIdentifier(user);
   const [what, grant] =
     kind === 'schema'

@@ -113,7 +113,7 @@ export async function readTables(
     signal: session.signal,
   });
   psql.stdin?.end(readbackScript(tables, settings, session));
-  const stderr = await streamThrough(psql, reader, session, 'psql', 'read the tables back');
+  const stderr = await streamThrough(psql, reader, session, 'psql', 'read the tables back', tables);
   if (digests.tables.length !== tables.length || done !== tables.length) {
     throw new PulseError('internal', `psql read ${done} of ${tables.length} tables back`, { hint: [seeDetails("psql's output")], details: stderr.join('\n') });
   }
@@ -148,7 +148,14 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
 }
 
 /** Feeds a tool's output through the reader until it ends; its stderr lines, or the one-line error it failed with. */
-async function streamThrough(tool: ToolProcess, reader: DumpReader, session: ReadbackSession, name: 'psql' | 'pg_dump', what: string): Promise<string[]> {
+async function streamThrough(
+  tool: ToolProcess,
+  reader: DumpReader,
+  session: ReadbackSession,
+  name: 'psql' | 'pg_dump',
+  what: string,
+  tables?: readonly ReadbackTable[],
+): Promise<string[]> {
   const stderr: string[] = [];
   onLines(tool.stderr, (line) => {
     if (line.trim() !== '' && stderr.length < 200) stderr.push(redactText(line));
@@ -166,14 +173,26 @@ async function streamThrough(tool: ToolProcess, reader: DumpReader, session: Rea
   ]);
   if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
   if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
-  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode);
+  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode, tables);
   return stderr;
 }
 
 /** A read-back tool that failed, in one line: the server's first error, or how the tool ended. */
-function toolError(tool: string, what: string, target: ConnectionTarget, stderr: readonly string[], ended: string | number | undefined): PulseError {
+function toolError(
+  tool: string,
+  what: string,
+  target: ConnectionTarget,
+  stderr: readonly string[],
+  ended: string | number | undefined,
+  tables?: readonly ReadbackTable[],
+): PulseError {
   const text = stderr.join('\n');
-  const denied = readPermissionError(text, target.user, { because: `${tool} must read every table to ${what}`, runAs: 'connect as' });
+  // psql names a table it may not read without its schema: the one of that name it was reading, when only one has it.
+  const qualify = (name: string) => {
+    const named = tables?.filter((table) => table.name === name) ?? [];
+    return named.length === 1 ? qualifiedIdentifier(named[0].schema, named[0].name) : undefined;
+  };
+  const denied = readPermissionError(text, target.user, { because: 'every table is read to compare it with the set', runAs: 'connect as', qualify });
   if (denied) return denied;
   const lost = lostConnectionReason(text);
   const errorLine = stderr.find((line) => /ERROR:|FATAL:|error:/.test(line));
