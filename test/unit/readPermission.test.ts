@@ -4,13 +4,18 @@ import { cliHint } from '../../src/core/commandLineWords';
 
 const WORDS = { because: 'pg_dump reads everything it backs up', runAs: 'back up as', unchanged: 'nothing was written' };
 
+/** pg_dump's stderr when the server refuses its LOCK TABLE of `table`. */
+function pgDumpRefused(refused: string, table: string) {
+  return readPermissionError(
+    `pg_dump: error: query failed: ERROR:  permission denied for ${refused}\npg_dump: detail: Query was: LOCK TABLE ${table} IN ACCESS SHARE MODE`,
+    'reader',
+    WORDS,
+  );
+}
+
 describe('a read the role may not make', () => {
   it("takes the table from pg_dump's LOCK TABLE query, with its schema, and names the GRANT", () => {
-    const error = readPermissionError(
-      'pg_dump: error: query failed: ERROR:  permission denied for table ledger\npg_dump: detail: Query was: LOCK TABLE "Private Area".ledger IN ACCESS SHARE MODE',
-      'reader',
-      WORDS,
-    );
+    const error = pgDumpRefused('table ledger', '"Private Area".ledger');
     assert.equal(error?.code, 'permission-denied');
     assert.equal(error?.message, 'user "reader" may not read the table "Private Area".ledger, and pg_dump reads everything it backs up');
     assert.equal(
@@ -20,11 +25,7 @@ describe('a read the role may not make', () => {
   });
 
   it('names the schema and GRANT USAGE when the schema is what is refused', () => {
-    const error = readPermissionError(
-      'pg_dump: error: query failed: ERROR:  permission denied for schema shop floor\npg_dump: detail: Query was: LOCK TABLE "shop floor".machine_events IN ACCESS SHARE MODE',
-      'reader',
-      WORDS,
-    );
+    const error = pgDumpRefused('schema shop floor', '"shop floor".machine_events');
     assert.equal(error?.message, 'user "reader" may not read the schema shop floor (of "shop floor".machine_events), and pg_dump reads everything it backs up');
     assert.match(cliHint(error?.hint ?? []), /GRANT USAGE ON SCHEMA "shop floor" TO "reader"/);
   });
