@@ -110,7 +110,7 @@ describe('clear errors', function () {
     assert.deepEqual(readdirSync(readOnly), []);
   });
 
-  it('a role that may not read a table or its schema: names what and the GRANT that lets it, and writes nothing', async function () {
+  it('a role without SELECT on a table or USAGE on its schema: names which and the GRANT that lets it, and writes nothing', async function () {
     this.timeout(60_000);
     await server.createDatabase('guarded');
     await server.query(
