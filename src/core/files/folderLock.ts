@@ -2,7 +2,8 @@
  * One run at a time per backups folder. A backup, a restore or a prune that
  * finds the folder taken fails at once (it does not wait): cron jobs and
  * editors should not pile up behind a long dump, and a person can simply run
- * it again.
+ * it again. The same entries, named after one file, let short updates of
+ * that file (a set's history) take turns; those wait (withFileUpdateLock).
  *
  * How the lock works, and why this way. Node has no flock or fcntl lock
  * without a native addon, and checking "is the lock stale?" and then
@@ -32,14 +33,13 @@
 import { link, lstat, open, readdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { PulseError, toPulseError } from '../errors';
+import { isPulseError, PulseError, toPulseError } from '../errors';
 import { finishOrRemoveLeftovers } from '../sets/leftovers';
 import { isAlive, processStartOf } from '../process/processInfo';
 
 /** The name earlier versions used for their single lock file; the numbered entries start with it. */
 export const LOCK_FILE_NAME = '.pulse-backup.lock';
 
-const ENTRY_PATTERN = /^\.pulse-backup\.lock(?:\.(\d{1,15}))?$/;
 /** An entry that cannot be read yet may be one being written: it counts as held for this long. */
 const UNREADABLE_GRACE_MS = 2000;
 /** Runs that keep taking the folder between our looks: after this many tries, report whoever holds it. */
@@ -82,42 +82,105 @@ type EntryState =
 
 export async function acquireFolderLock(folder: string, purpose: string, options: AcquireOptions = {}): Promise<FolderLock> {
   try {
-    const lock = await takeFolder(folder, purpose);
+    const taken = await takeEntry(folder, LOCK_FILE_NAME, purpose);
+    if ('held' in taken) throw lockedError(folder, taken.held.entry, taken.held.state);
     // Whatever a run that died left (hidden partial files, a set it was
     // putting in place) is finished or removed by the next one to hold the folder.
     await finishOrRemoveLeftovers(folder).catch(() => undefined);
-    return lock;
+    return taken.lock;
   } catch (error) {
     if (options.unlessReadOnly && isReadOnlyError(error)) return { path: join(folder, LOCK_FILE_NAME), release: () => Promise.resolve() };
-    throw error;
+    if (isPulseError(error)) throw error;
+    throw cannotLockError(folder, purpose, error);
   }
 }
 
-async function takeFolder(folder: string, purpose: string): Promise<FolderLock> {
+/** Updates of one file that wait for each other in this process: the next starts when the last settled. */
+const updatesInProcess = new Map<string, Promise<unknown>>();
+/** How often a waiting update looks again whether another process is done. */
+const UPDATE_POLL_MS = 25;
+
+/**
+ * Runs a short read-modify-write of one file in the folder (a set's
+ * history) while no other process, and no other call of this one, updates
+ * it: a writer that read the file before ours was renamed in would
+ * otherwise put it back without our record. It takes entries named after
+ * the file (`.NAME.lock.<generation>`), as the folder lock does, but waits
+ * its turn, up to `waitMs`, instead of failing at once: such updates take
+ * milliseconds.
+ */
+export async function withFileUpdateLock<T>(folder: string, fileName: string, update: () => Promise<T>, waitMs = 10_000): Promise<T> {
+  const key = join(folder, fileName);
+  const mine = (updatesInProcess.get(key) ?? Promise.resolve()).then(() => underFileLock(folder, fileName, update, waitMs));
+  const settled = mine.catch(() => undefined);
+  updatesInProcess.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (updatesInProcess.get(key) === settled) updatesInProcess.delete(key);
+  }
+}
+
+async function underFileLock<T>(folder: string, fileName: string, update: () => Promise<T>, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let taken: Awaited<ReturnType<typeof takeEntry>>;
+    try {
+      taken = await takeEntry(folder, `.${fileName}.lock`, 'update');
+    } catch (error) {
+      throw toPulseError(error);
+    }
+    if ('lock' in taken) {
+      try {
+        return await update();
+      } finally {
+        await taken.lock.release();
+      }
+    }
+    if (Date.now() >= deadline) {
+      const { entry, state } = taken.held;
+      const holder = state.kind === 'owner' ? ` by pid ${state.owner.pid}${state.owner.host === hostname() ? '' : ` on ${state.owner.host}`}` : '';
+      throw new PulseError(
+        'backup-locked',
+        `${fileName} in ${folder} has been held for an update${holder} for over ${waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`}`,
+        {
+          hint: `try again; if nothing else runs, delete ${join(folder, entry.name)}`,
+        },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, UPDATE_POLL_MS));
+  }
+}
+
+/**
+ * Creates the next entry `BASE.<generation>` when no live run holds the
+ * highest one, or says who holds it. `base` names the folder's lock, or
+ * one file's.
+ */
+async function takeEntry(folder: string, base: string, purpose: string): Promise<{ lock: FolderLock } | { held: { entry: LockEntry; state: EntryState } }> {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose };
   const start = processStartOf(process.pid);
   if (start !== undefined) owner.processStart = start;
   let lastSeen: { entry: LockEntry; state: EntryState } | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const [top] = await lockEntries(folder);
+    const [top] = await lockEntries(folder, base);
     if (top) {
       const state = await readEntry(join(folder, top.name));
       if (state.kind === 'gone') continue; // released while we looked
       lastSeen = { entry: top, state };
-      if (!isTakeable(state)) throw lockedError(folder, top, state);
+      if (!isTakeable(state)) return { held: lastSeen };
     }
     const generation = (top?.generation ?? 0) + 1;
-    const name = `${LOCK_FILE_NAME}.${generation}`;
-    const path = join(folder, name);
+    const path = join(folder, `${base}.${generation}`);
     try {
       await createEntry(path, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // another run took this generation: look again
-      throw cannotLockError(folder, purpose, error);
+      throw error;
     }
     // A run that judged an older entry stale a moment ago may have created a
-    // generation above ours: the highest entry holds the folder.
-    const after = await lockEntries(folder);
+    // generation above ours: the highest entry holds the lock.
+    const after = await lockEntries(folder, base);
     if (after.some((entry) => entry.generation > generation)) {
       await unlink(path).catch(() => undefined);
       continue;
@@ -125,9 +188,9 @@ async function takeFolder(folder: string, purpose: string): Promise<FolderLock> 
     for (const entry of after) {
       if (entry.generation < generation) await unlink(join(folder, entry.name)).catch(() => undefined);
     }
-    return heldLock(path);
+    return { lock: heldLock(path) };
   }
-  if (lastSeen) throw lockedError(folder, lastSeen.entry, lastSeen.state);
+  if (lastSeen) return { held: lastSeen };
   throw new PulseError('backup-locked', `other runs keep taking the folder ${folder}`, { hint: 'wait for them to finish and try again' });
 }
 
@@ -163,7 +226,8 @@ export async function currentLockHolder(folder: string): Promise<LockOwner | und
 }
 
 /** The folder's lock entries, highest generation first (the single file of earlier versions is generation 0). */
-async function lockEntries(folder: string): Promise<LockEntry[]> {
+async function lockEntries(folder: string, base = LOCK_FILE_NAME): Promise<LockEntry[]> {
+  const pattern = new RegExp(`^${escapeRegExp(base)}(?:\\.(\\d{1,15}))?$`);
   let names: string[];
   try {
     names = await readdir(folder);
@@ -173,10 +237,14 @@ async function lockEntries(folder: string): Promise<LockEntry[]> {
   }
   const entries: LockEntry[] = [];
   for (const name of names) {
-    const match = ENTRY_PATTERN.exec(name);
+    const match = pattern.exec(name);
     if (match) entries.push({ name, generation: match[1] === undefined ? 0 : Number(match[1]) });
   }
   return entries.sort((a, b) => b.generation - a.generation);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function createEntry(path: string, owner: LockOwner): Promise<void> {

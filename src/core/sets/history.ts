@@ -2,11 +2,13 @@
  * A set's history, kept beside it (<set id>.history.json): every
  * verification of the set, what retention removed when the set was made,
  * and the copies of it in object storage (push and pull record them).
- * Read by the report and the extension; written atomically.
+ * Read by the report and the extension; written atomically, one writer at
+ * a time (withFileUpdateLock).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicFile';
+import { withFileUpdateLock } from '../files/folderLock';
 import type { ListedSet } from './listing';
 import { historyNameFor, manifestNameFor, parseSetId } from './naming';
 import { PulseError } from '../errors';
@@ -98,23 +100,23 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
 }
 
 export async function recordVerification(folder: string, report: VerificationReport): Promise<void> {
-  const history = await readHistory(folder, report.setId);
-  history.verifications = [...history.verifications, report].slice(-MAX_VERIFICATIONS);
-  await writeHistory(folder, history);
+  await updateHistory(folder, report.setId, (history) => {
+    history.verifications = [...history.verifications, report].slice(-MAX_VERIFICATIONS);
+  });
 }
 
 /** Appends a proof; the newest 50 are kept. */
 export async function recordProof(folder: string, proof: ProofRecord): Promise<void> {
-  const history = await readHistory(folder, proof.setId);
-  history.proofs = [...(history.proofs ?? []), proof].slice(-MAX_VERIFICATIONS);
-  await writeHistory(folder, history);
+  await updateHistory(folder, proof.setId, (history) => {
+    history.proofs = [...(history.proofs ?? []), proof].slice(-MAX_VERIFICATIONS);
+  });
 }
 
 /** Records a copy of the set in object storage; it replaces an older record of the same remote. */
 export async function recordOffsiteCopy(folder: string, setId: string, copy: OffsiteCopyRecord): Promise<void> {
-  const history = await readHistory(folder, setId);
-  history.offsite = [...(history.offsite ?? []).filter((known) => known.url !== copy.url), copy].slice(-MAX_OFFSITE_COPIES);
-  await writeHistory(folder, history);
+  await updateHistory(folder, setId, (history) => {
+    history.offsite = [...(history.offsite ?? []).filter((known) => known.url !== copy.url), copy].slice(-MAX_OFFSITE_COPIES);
+  });
 }
 
 /**
@@ -164,9 +166,9 @@ export async function latestProofs(folder: string, sets: readonly ListedSet[]): 
 }
 
 export async function recordRetention(folder: string, setId: string, event: RetentionEvent): Promise<void> {
-  const history = await readHistory(folder, setId);
-  history.retention = [...history.retention, event].slice(-MAX_VERIFICATIONS);
-  await writeHistory(folder, history);
+  await updateHistory(folder, setId, (history) => {
+    history.retention = [...history.retention, event].slice(-MAX_VERIFICATIONS);
+  });
 }
 
 /** The newest verification that ran the given group, if any. */
@@ -240,6 +242,16 @@ async function verificationThatHolds(folder: string, set: ListedSet, marginMs: n
   return (await filesUnchangedSince(folder, set, Date.parse(report.checkedAt) - marginMs)) ? report : undefined;
 }
 
-async function writeHistory(folder: string, history: SetHistory): Promise<void> {
-  await writeFileAtomic(historyPath(folder, history.setId), `${JSON.stringify(history, null, 2)}\n`);
+/**
+ * Reads, changes and writes the history while no other writer (another
+ * process, or another call of this one) does: each reads what the one
+ * before it wrote, so no record is lost.
+ */
+async function updateHistory(folder: string, setId: string, change: (history: SetHistory) => void): Promise<void> {
+  const path = historyPath(folder, setId);
+  await withFileUpdateLock(folder, basename(path), async () => {
+    const history = await readHistory(folder, setId);
+    change(history);
+    await writeFileAtomic(path, `${JSON.stringify(history, null, 2)}\n`);
+  });
 }
