@@ -32,9 +32,31 @@ export function parseTemporaryName(name: string): TemporaryName | undefined {
   return { finalName: match[1], pid: Number(match[3]), filtered: match[2] !== undefined };
 }
 
+/** Writes of one final path in this process: they share the hidden name, so they take turns. */
+const writesInProcess = new Map<string, Promise<unknown>>();
+
+/** Writes the whole file and renames it into place; two calls for one path in this process take turns (the later one's contents win). */
 export async function writeFileAtomic(finalPath: string, contents: string | Buffer, mode = 0o600): Promise<void> {
-  const pending = await writeHiddenFile(finalPath, contents, mode);
-  await pending.commit();
+  await inTurn(writesInProcess, finalPath, async () => {
+    const pending = await writeHiddenFile(finalPath, contents, mode);
+    await pending.commit();
+  });
+}
+
+/**
+ * Runs `run` once every earlier call with the same key in `queue` has
+ * settled (succeeded or failed), so calls of this process on one thing go
+ * one after another.
+ */
+export async function inTurn<T>(queue: Map<string, Promise<unknown>>, key: string, run: () => Promise<T>): Promise<T> {
+  const mine = (queue.get(key) ?? Promise.resolve()).then(run);
+  const settled = mine.catch(() => undefined);
+  queue.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (queue.get(key) === settled) queue.delete(key);
+  }
 }
 
 /** A whole, durable file under its hidden name, waiting to be renamed into place. */

@@ -33,6 +33,7 @@
 import { link, lstat, open, readdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { inTurn } from './atomicFile';
 import { isPulseError, PulseError, toPulseError } from '../errors';
 import { finishOrRemoveLeftovers } from '../sets/leftovers';
 import { isAlive, processStartOf } from '../process/processInfo';
@@ -110,15 +111,7 @@ const UPDATE_POLL_MS = 25;
  * milliseconds.
  */
 export async function withFileUpdateLock<T>(folder: string, fileName: string, update: () => Promise<T>, waitMs = 10_000): Promise<T> {
-  const key = join(folder, fileName);
-  const mine = (updatesInProcess.get(key) ?? Promise.resolve()).then(() => underFileLock(folder, fileName, update, waitMs));
-  const settled = mine.catch(() => undefined);
-  updatesInProcess.set(key, settled);
-  try {
-    return await mine;
-  } finally {
-    if (updatesInProcess.get(key) === settled) updatesInProcess.delete(key);
-  }
+  return inTurn(updatesInProcess, join(folder, fileName), () => underFileLock(folder, fileName, update, waitMs));
 }
 
 async function underFileLock<T>(folder: string, fileName: string, update: () => Promise<T>, waitMs: number): Promise<T> {
