@@ -176,6 +176,10 @@ describe('a full or read-only backups folder', function () {
       const restored = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('restored_ro'), '--dir', folder, '--yes', '--no-safety-backup']);
       assert.equal(restored.code, 0, restored.stderr);
       assert.deepEqual(await server.query('restored_ro', 'SELECT count(*)::int AS n FROM notes'), [{ n: 200 }]);
+      // A verification of read-only media passes; only its record cannot be kept, and it says so in one line.
+      const verified = await runCli(['verify', made.id, '--dir', folder]);
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.equal(verified.stderr, `pulse-backup: note: the result was not added to the set's history: the file system is read-only (${join(folder, `${made.id}.history.json`)})`);
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mountPoint!], { stdio: 'pipe' });
     }

@@ -121,7 +121,11 @@ async function underFileLock<T>(folder: string, fileName: string, update: () => 
     try {
       taken = await takeEntry(folder, `.${fileName}.lock`, 'update');
     } catch (error) {
-      throw toPulseError(error);
+      // The lock entry is ours to know of: a person is told about the file it guards.
+      const failure = error as NodeJS.ErrnoException & { dest?: string };
+      if (typeof failure.path === 'string') failure.path = join(folder, fileName);
+      delete failure.dest;
+      throw toPulseError(failure);
     }
     if ('lock' in taken) {
       try {
