@@ -3,13 +3,14 @@
  * `pulse-backup:`, so that the command's output on stdout stays the
  * command's alone (`pulse-backup guard -- psql -c '…' > out.txt`).
  */
-import { formatBytes, formatCount, formatDuration } from '../core/format';
+import { tableCountText } from '../core/backup/summary';
+import { formatBytes, formatDuration } from '../core/format';
 import type { Manifest } from '../core/sets/manifest';
 import { shellCommand } from '../core/shell';
 
 export function safetySetWritten(manifest: Manifest, command: string): string {
   const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-  return `pulse-backup: safety set ${manifest.id} written (${formatBytes(bytes)}, ${formatCount(manifest.tables.length)} tables, ${formatDuration(manifest.durationMs)}); running ${command}\n`;
+  return `pulse-backup: safety set ${manifest.id} written (${formatBytes(bytes)}, ${tableCountText(manifest.tables)}, ${formatDuration(manifest.durationMs)}); running ${command}\n`;
 }
 
 /** The command runs anyway: without a safety set, or with one that did not prove restorable. */

@@ -11,6 +11,7 @@ import { extensionLine, extensionWords } from './hints';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PulseError } from '../core/errors';
+import { tableCountText } from '../core/backup/summary';
 import { formatBytes } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import type { BackupFileType } from '../core/sets/manifest';
@@ -115,7 +116,7 @@ export class Commands extends Disposable {
     const message = backupDoneMessage({
       setId: manifest.id,
       bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0),
-      tables: manifest.tables.length,
+      tables: tableCountText(manifest.tables),
       removed: outcome.retention?.result.removed ?? [],
       kept: outcome.retention?.declined ?? 0,
       ...(outcome.proof?.outcome === 'proved' ? { proved: true } : {}),

@@ -196,7 +196,8 @@ export function removalConfirmation(preview: PruneResult, context: { afterBackup
 export function backupDoneMessage(input: {
   setId: string;
   bytes: number;
-  tables: number;
+  /** The set's tables in words (tableCountText): "16 tables". */
+  tables: string;
   removed: readonly RemovableSet[];
   kept: number;
   proved?: boolean;
@@ -204,7 +205,7 @@ export function backupDoneMessage(input: {
 }): string {
   const done = [...(input.proved ? ['proved restorable'] : []), ...(input.pushed ? ['copied offsite'] : [])];
   const what = done.length === 0 ? '' : done.length === 1 ? ` and ${done[0]}` : `, ${done.join(' and ')}`;
-  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${plural(input.tables, 'table')})${what}.`;
+  const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${input.tables})${what}.`;
   const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
   const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;

@@ -11,6 +11,8 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableCountText } from '../../src/core/backup/summary';
+import { formatCount } from '../../src/core/format';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { ProofRecord } from '../../src/core/prove/record';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
@@ -64,6 +66,11 @@ describe('prove', function () {
         assert.deepEqual([record.tables, record.rows], [manifest.digests.tables.length, rows]);
         for (const path of record.paths) assert.deepEqual([path.tables, path.rows], [manifest.digests.tables.length, rows], path.path);
         assert.equal(record.paths[0].tablesReadBack, manifest.digests.tables.length, 'the complete way reads every table back');
+        // The backup's own words count the tables as the proof does: a partitioned parent, a foreign table are named apart.
+        assert.ok(
+          tableCountText(manifest.tables).startsWith(`${formatCount(record.tables)} table${record.tables === 1 ? '' : 's'}`),
+          `the backup says ${tableCountText(manifest.tables)}, the proof ${record.tables} tables`,
+        );
         assert.ok(
           record.notes.some((note) => note.startsWith('schema then data: ')),
           `a note says how schema then data compared its rows: ${record.notes.join('; ')}`,

@@ -291,10 +291,10 @@ describe('offsite copies in the extension', () => {
     });
 
     it("says in the backup's toast that the set was copied offsite", () => {
-      const message = backupDoneMessage({ setId: 's_20250902_100000', bytes: 2048, tables: 3, removed: [], kept: 0, proved: true, pushed: true });
+      const message = backupDoneMessage({ setId: 's_20250902_100000', bytes: 2048, tables: '3 tables', removed: [], kept: 0, proved: true, pushed: true });
       assert.equal(message, 'Backup s_20250902_100000 written (2.0 KB, 3 tables), proved restorable and copied offsite.');
       assert.equal(
-        backupDoneMessage({ setId: 's_20250902_100000', bytes: 2048, tables: 3, removed: [], kept: 0, pushed: true }),
+        backupDoneMessage({ setId: 's_20250902_100000', bytes: 2048, tables: '3 tables', removed: [], kept: 0, pushed: true }),
         'Backup s_20250902_100000 written (2.0 KB, 3 tables) and copied offsite.',
       );
     });

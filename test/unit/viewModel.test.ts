@@ -604,11 +604,17 @@ describe('the retention confirmation', () => {
 
   it("counts every removal in the backup's toast, and the sets a person chose to keep", () => {
     assert.equal(
-      backupDoneMessage({ setId: 'factory_pulse_20250902_100000', bytes: 1_258_062, tables: 18, removed: [removable('20250801_120000'), removable('20250731_120000')], kept: 0 }),
+      backupDoneMessage({
+        setId: 'factory_pulse_20250902_100000',
+        bytes: 1_258_062,
+        tables: '18 tables',
+        removed: [removable('20250801_120000'), removable('20250731_120000')],
+        kept: 0,
+      }),
       'Backup factory_pulse_20250902_100000 written (1.2 MB, 18 tables). Retention removed 2 old sets (4.8 MB).',
     );
     assert.equal(
-      backupDoneMessage({ setId: 'x_20250902_100000', bytes: 10, tables: 1, removed: [], kept: 31 }),
+      backupDoneMessage({ setId: 'x_20250902_100000', bytes: 10, tables: '1 table', removed: [], kept: 31 }),
       'Backup x_20250902_100000 written (10 B, 1 table). Retention kept 31 sets it would remove, as you chose.',
     );
   });
@@ -730,7 +736,7 @@ describe('proofs in the extension', () => {
 
   it('says in the backup toast that the set was proved, and words a failed proof as a warning about a set that is kept', () => {
     assert.equal(
-      backupDoneMessage({ setId: set.id, bytes: 1_258_062, tables: 16, removed: [], kept: 0, proved: true }),
+      backupDoneMessage({ setId: set.id, bytes: 1_258_062, tables: '16 tables', removed: [], kept: 0, proved: true }),
       `Backup ${set.id} written (1.2 MB, 16 tables) and proved restorable.`,
     );
     assert.deepEqual(proofMessage(failedProof, { afterBackup: true }), {

@@ -3,13 +3,13 @@
  * extension's task terminal so both say the same.
  */
 import { formatBytes, formatCount, formatDuration } from '../format';
-import type { Manifest } from '../sets/manifest';
+import type { Manifest, ManifestTable } from '../sets/manifest';
 
 export function backupDoneLines(manifest: Manifest, folder: string): string[] {
   const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
   const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
   const lines = [
-    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${formatCount(manifest.tables.length)} tables, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
+    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${tableCountText(manifest.tables)}, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
   const parallel = parallelDumpText(manifest);
@@ -27,6 +27,28 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
   }
   return lines;
+}
+
+/**
+ * The set's tables counted as a proof or a diff of it counts them: those
+ * whose rows it holds ("4 tables"); the others by what they are ("4 tables
+ * and 1 partitioned table"), so a parent whose rows live in its
+ * partitions does not make a proof's count look one short.
+ */
+export function tableCountText(tables: readonly Pick<ManifestTable, 'kind' | 'rows' | 'dataLeftOut'>[], options: { noun?: boolean } = {}): string {
+  const count = (number: number, one: string, many: string) => `${formatCount(number)} ${number === 1 ? one : many}`;
+  const partitioned = tables.filter((table) => table.kind === 'partitioned table').length;
+  const foreign = tables.filter((table) => table.kind === 'foreign table').length;
+  const leftOut = tables.filter((table) => table.kind === 'table' && table.dataLeftOut === true).length;
+  const withRows = tables.length - partitioned - foreign - leftOut;
+  const others = [
+    ...(partitioned > 0 ? [count(partitioned, 'partitioned table', 'partitioned tables')] : []),
+    ...(foreign > 0 ? [count(foreign, 'foreign table', 'foreign tables')] : []),
+    ...(leftOut > 0 ? [count(leftOut, 'table whose rows were left out', 'tables whose rows were left out')] : []),
+  ];
+  // A view whose label already says "Tables" gives the first count bare ("Tables: 4 and 1 partitioned table").
+  const parts = [options.noun === false ? formatCount(withRows) : count(withRows, 'table', 'tables'), ...others];
+  return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
 /** How a parallel set (`--jobs`) was dumped, in the words the CLI, the task terminal and the report share; undefined for one session. */
