@@ -3,7 +3,7 @@ import { TerminalPrinter } from './terminalPrinter';
 import type { DiffProgress } from '../core/prove/diff';
 import type { DiffResult } from '../core/prove/diffResult';
 import { describeEntryChange } from '../core/prove/diffWords';
-import { formatCount, formatDuration } from '../core/format';
+import { countOf, formatCount, formatDuration } from '../core/format';
 import { capitalise } from './proveOutput';
 
 export class DiffProgressPrinter extends TerminalPrinter {
@@ -13,7 +13,7 @@ export class DiffProgressPrinter extends TerminalPrinter {
         this.line(`Comparing with ${event.target} (read-only, one snapshot)`);
         break;
       case 'reading':
-        this.live(`Reading ${formatCount(event.tables)} tables and the schema`);
+        this.live(`Reading ${countOf(event.tables, 'table')} and the schema`);
         break;
       case 'counting':
         if (event.tables > 0) this.live(`Counting the rows of ${formatCount(event.tables)} changed tables one by one`);

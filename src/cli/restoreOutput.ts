@@ -2,8 +2,8 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
-import { formatBytes, formatCount, formatDuration } from '../core/format';
-import { PARALLEL_RESTORE_TERMS, type RestorePlan, type RestoreProgress, type RestoreResult } from '../core/restore/types';
+import { countOf, formatBytes, formatCount, formatDuration } from '../core/format';
+import { PARALLEL_RESTORE_TERMS, rowCountsWords, type RestorePlan, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 
 const MODE_WORDS: Record<RestorePlan['mode'], string> = {
   complete: 'complete (schema and data)',
@@ -87,8 +87,11 @@ export function renderRestoreDone(result: RestoreResult): string {
     const mismatched = result.tables.filter((table) => !table.matches);
     lines.push(
       mismatched.length === 0
-        ? `  row counts: all ${result.tables.length} tables match the manifest (${formatCount(result.tables.reduce((sum, table) => sum + table.restored, 0))} rows)`
-        : `  row counts: ${mismatched.length} of ${result.tables.length} tables differ from the manifest`,
+        ? `  row counts: ${rowCountsWords(result.tables)} (${countOf(
+            result.tables.reduce((sum, table) => sum + table.restored, 0),
+            'row',
+          )})`
+        : `  row counts: ${rowCountsWords(result.tables)}`,
     );
     for (const table of result.tables) {
       const mark = table.matches ? ' ' : '!';

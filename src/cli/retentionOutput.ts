@@ -1,6 +1,6 @@
 /** How the CLI shows retention: prune's plan and outcome, pin and unpin, and the summary after a backup. */
 import { cliError } from '../core/commandLineWords';
-import { formatBytes } from '../core/format';
+import { countOf, formatBytes } from '../core/format';
 import { describeProtection, type PinResult, type ProtectedSet, type PruneResult, type RetainedSet } from '../core/retention/retention';
 import { describePolicy, describeRule, type RetentionPolicy } from '../core/retention/policy';
 import { STATUS_WORDS } from './output';
@@ -48,10 +48,6 @@ export function pruneJson(result: PruneResult): PruneJson {
   };
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 function protectionText(set: ProtectedSet, result: PruneResult): string {
   const reason = describeProtection(set.reason);
   const good = result.newestGood;
@@ -71,7 +67,7 @@ export function renderPruneResult(result: PruneResult): string {
   const verbs = result.dryRun ? { kept: 'keep', protected: 'keep', removed: 'would remove' } : { kept: 'kept', protected: 'kept', removed: 'removed' };
   const row = (verb: string, id: string, status: string, why: string) => `  ${verb.padEnd(12)} ${id.padEnd(44)} ${status.padEnd(11)} ${why}`.trimEnd();
   const lines = [
-    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${plural(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
+    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${countOf(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
   ];
   for (const set of result.kept) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], keptBecause(set, result.policy)));
   for (const set of result.keptSafety) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], `among the newest ${result.keepSafety} safety sets`));
@@ -88,8 +84,8 @@ export function renderPruneResult(result: PruneResult): string {
 
   const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
   if (result.removed.length === 0) lines.push('Nothing to remove.');
-  else if (result.dryRun) lines.push(`Would remove ${plural(result.removed.length, 'set')} (${bytes}); nothing was removed. Run without --dry-run to remove them.`);
-  else lines.push(`Removed ${plural(result.removed.length, 'set')} (${bytes}).`);
+  else if (result.dryRun) lines.push(`Would remove ${countOf(result.removed.length, 'set')} (${bytes}); nothing was removed. Run without --dry-run to remove them.`);
+  else lines.push(`Removed ${countOf(result.removed.length, 'set')} (${bytes}).`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -112,7 +108,7 @@ export function renderRetentionAfterBackup(result: PruneResult): string {
   const parts: string[] = [];
   if (result.removed.length > 0) {
     const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
-    parts.push(`removed ${plural(result.removed.length, 'older set')} (${bytes}): ${result.removed.map((set) => set.id).join(', ')}`);
+    parts.push(`removed ${countOf(result.removed.length, 'older set')} (${bytes}): ${result.removed.map((set) => set.id).join(', ')}`);
   }
   if (result.protected.length > 0) {
     parts.push(`kept besides the policy's: ${result.protected.map((set) => `${set.id} (${describeProtection(set.reason)})`).join(', ')}`);
@@ -121,7 +117,7 @@ export function renderRetentionAfterBackup(result: PruneResult): string {
   if (result.heldBack.length > 0) {
     const bytes = formatBytes(result.heldBack.reduce((sum, set) => sum + set.totalBytes, 0));
     lines.push(
-      `Retention held back ${plural(result.heldBack.length, 'set')} (${bytes}) it would remove, because that needs a confirmation (${result.review.reasons.join('; ')}): ${result.heldBack.map((set) => set.id).join(', ')}.`,
+      `Retention held back ${countOf(result.heldBack.length, 'set')} (${bytes}) it would remove, because that needs a confirmation (${result.review.reasons.join('; ')}): ${result.heldBack.map((set) => set.id).join(', ')}.`,
       `Run pulse-backup prune with the same --keep flags to remove them (add --dry-run to see the list first), or pin the ones to keep.`,
     );
   }

@@ -2,7 +2,7 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
-import { formatBytes, formatDuration } from '../core/format';
+import { countOf, formatBytes, formatDuration } from '../core/format';
 import type { VerifyProgress } from '../core/verify/verify';
 import type { CheckStatus, VerificationReport } from '../core/verify/results';
 
@@ -62,14 +62,13 @@ function describeReportTarget(target: NonNullable<VerificationReport['target']>)
 export function outcomeLine(report: VerificationReport): string {
   const checks = report.groups.flatMap((group) => group.checks);
   const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const failed = count('fail');
   const warned = count('warn');
   const passed = count('pass');
   const duration = formatDuration(report.durationMs);
   if (report.outcome === 'fail') {
-    return `FAILED: ${plural(failed, 'check')} failed${warned > 0 ? `, ${plural(warned, 'warning')}` : ''}, ${passed} passed (${duration})`;
+    return `FAILED: ${countOf(failed, 'check')} failed${warned > 0 ? `, ${countOf(warned, 'warning')}` : ''}, ${passed} passed (${duration})`;
   }
-  if (report.outcome === 'warn') return `Passed with ${plural(warned, 'warning')}: ${passed} of ${checks.length} checks passed (${duration})`;
-  return `Passed: all ${plural(checks.length, 'check')} passed (${duration})`;
+  if (report.outcome === 'warn') return `Passed with ${countOf(warned, 'warning')}: ${passed} of ${checks.length} checks passed (${duration})`;
+  return `Passed: all ${countOf(checks.length, 'check')} passed (${duration})`;
 }

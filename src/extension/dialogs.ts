@@ -5,7 +5,7 @@
  */
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
-import { formatAge, formatBytes, formatCount } from '../core/format';
+import { countOf, formatAge, formatBytes, formatCount } from '../core/format';
 import type { ProofStanding } from '../core/sets/history';
 import { describeDifference, readEveryTableBack } from '../core/prove/words';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
@@ -37,8 +37,6 @@ export interface RestoreConfirmation {
   objects: string[];
 }
 
-const plural = (count: number, one: string, many = `${one}s`) => `${formatCount(count)} ${count === 1 ? one : many}`;
-
 function isTable(object: ExistingObject): boolean {
   return object.rows !== null && (object.kind === 'table' || object.kind === 'platform table');
 }
@@ -67,25 +65,25 @@ export function restoreConsequences(plan: RestorePlan): string[] {
   const withRows = tables.filter((table) => (table.rows ?? 0) > 0);
   const rowsNow = withRows.reduce((sum, table) => sum + (table.rows ?? 0), 0);
   if (plan.mode === 'schema') {
-    if (withRows.length > 0) lines.push(`${plural(withRows.length, 'table')} will be emptied: ${plural(rowsNow, 'row')}.`);
+    if (withRows.length > 0) lines.push(`${countOf(withRows.length, 'table')} will be emptied: ${countOf(rowsNow, 'row')}.`);
   } else {
     const known = tables.filter((table) => table.backupRows !== undefined && table.backupRows !== null);
     const gaining = known.filter((table) => (table.rows ?? 0) > (table.backupRows ?? 0));
     const losing = known.filter((table) => (table.rows ?? 0) < (table.backupRows ?? 0));
     const lost = gaining.reduce((sum, table) => sum + (table.rows ?? 0) - (table.backupRows ?? 0), 0);
     const back = losing.reduce((sum, table) => sum + (table.backupRows ?? 0) - (table.rows ?? 0), 0);
-    if (gaining.length > 0) lines.push(`${plural(gaining.length, 'table')} will lose ${plural(lost, 'row')} added since the backup.`);
-    if (losing.length > 0) lines.push(`${plural(losing.length, 'table')} will get back ${plural(back, 'row')} removed since the backup.`);
+    if (gaining.length > 0) lines.push(`${countOf(gaining.length, 'table')} will lose ${countOf(lost, 'row')} added since the backup.`);
+    if (losing.length > 0) lines.push(`${countOf(losing.length, 'table')} will get back ${countOf(back, 'row')} removed since the backup.`);
     // With a manifest, a table without recorded rows is a partitioned parent (its rows are its partitions') or a foreign table.
     const unknown = known.length > 0 ? [] : tables.filter((table) => (table.rows ?? 0) > 0);
     if (unknown.length > 0) {
       const rows = unknown.reduce((sum, table) => sum + (table.rows ?? 0), 0);
-      lines.push(`${plural(unknown.length, 'table')} will have ${plural(rows, 'row')} replaced by the backup's (the set records no row counts).`);
+      lines.push(`${countOf(unknown.length, 'table')} will have ${countOf(rows, 'row')} replaced by the backup's (the set records no row counts).`);
     }
     const same = known.length - gaining.length - losing.length;
-    if (same > 0) lines.push(`${plural(same, 'table')} ${same === 1 ? 'keeps its' : 'keep their'} row count; rows changed since the backup go back to the backup's.`);
+    if (same > 0) lines.push(`${countOf(same, 'table')} ${same === 1 ? 'keeps its' : 'keep their'} row count; rows changed since the backup go back to the backup's.`);
   }
-  if (others > 0) lines.push(`${plural(others, 'other object')} (views, functions, types, …) will be replaced.`);
+  if (others > 0) lines.push(`${countOf(others, 'other object')} (views, functions, types, …) will be replaced.`);
   return lines;
 }
 
@@ -97,7 +95,7 @@ export function restoreProofLine(standing: ProofStanding, now: Date): string {
   const { proof, stale } = standing;
   if (proof?.outcome === 'proved') {
     const how = readEveryTableBack(proof) ? 'read back' : 'compared';
-    return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: a test restore ${how} ${plural(proof.tables, 'table')} and ${plural(proof.rows, 'row')} equal.`;
+    return `Proved restorable ${formatAge(new Date(proof.provedAt), now)}: a test restore ${how} ${countOf(proof.tables, 'table')} and ${countOf(proof.rows, 'row')} equal.`;
   }
   if (proof?.outcome === 'failed') {
     const first = proof.differences[0];
@@ -130,8 +128,8 @@ export function restoreConfirmation(
       ? 'A safety backup of the target is taken first, so this restore can be undone.'
       : 'No safety backup will be taken (pulseBackup.safetyBackupBeforeRestore is off): this cannot be undone from a backup.',
     warnings.length === 0
-      ? `Pre-flight: the set verifies (${plural(checks.length, 'check')} passed).`
-      : `Pre-flight: the set verifies with ${plural(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}.`,
+      ? `Pre-flight: the set verifies (${countOf(checks.length, 'check')} passed).`
+      : `Pre-flight: the set verifies with ${countOf(warnings.length, 'warning')}: ${warnings.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}.`,
     ...plan.notes.map((note) => `Note: ${note}.`),
     'All or nothing: one transaction; on any error the target stays as it was.',
   ];
@@ -176,7 +174,7 @@ function removalLine(set: RemovableSet): string {
  */
 export function removalConfirmation(preview: PruneResult, context: { afterBackup: boolean; folderName: string }): RemovalConfirmation {
   const sets = [...preview.removed, ...preview.heldBack];
-  const count = plural(sets.length, 'backup set');
+  const count = countOf(sets.length, 'backup set');
   const message = `Remove ${count} (${formatBytes(totalBytes(sets))}) from ${context.folderName}?`;
   const lines = [
     `${context.afterBackup ? 'The backup is written. Retention after it' : 'Prune'} will remove these sets, which the policy does not keep:`,
@@ -206,8 +204,8 @@ export function backupDoneMessage(input: {
   const done = [...(input.proved ? ['proved restorable'] : []), ...(input.pushed ? ['copied offsite'] : [])];
   const what = done.length === 0 ? '' : done.length === 1 ? ` and ${done[0]}` : `, ${done.join(' and ')}`;
   const base = `Backup ${input.setId} written (${formatBytes(input.bytes)}, ${input.tables})${what}.`;
-  const removed = input.removed.length > 0 ? ` Retention removed ${plural(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
-  const kept = input.kept > 0 ? ` Retention kept ${plural(input.kept, 'set')} it would remove, as you chose.` : '';
+  const removed = input.removed.length > 0 ? ` Retention removed ${countOf(input.removed.length, 'old set')} (${formatBytes(totalBytes(input.removed))}).` : '';
+  const kept = input.kept > 0 ? ` Retention kept ${countOf(input.kept, 'set')} it would remove, as you chose.` : '';
   return `${base}${removed}${kept}`;
 }
 
@@ -218,7 +216,7 @@ export function backupDoneMessage(input: {
  */
 export function prunedMessage(result: Pick<PruneResult, 'removed' | 'heldBack' | 'prefix'>): string {
   const bytes = formatBytes(result.removed.reduce((sum, set) => sum + set.totalBytes, 0));
-  const removed = `Removed ${plural(result.removed.length, 'backup set')} (${bytes}) of ${result.prefix}.`;
+  const removed = `Removed ${countOf(result.removed.length, 'backup set')} (${bytes}) of ${result.prefix}.`;
   if (result.heldBack.length === 0) return removed;
-  return `${removed} Kept ${plural(result.heldBack.length, 'set')} that changed or became due after you were asked (${result.heldBack.map((set) => set.id).join(', ')}); prune again to be asked about ${result.heldBack.length === 1 ? 'it' : 'them'}.`;
+  return `${removed} Kept ${countOf(result.heldBack.length, 'set')} that changed or became due after you were asked (${result.heldBack.map((set) => set.id).join(', ')}); prune again to be asked about ${result.heldBack.length === 1 ? 'it' : 'them'}.`;
 }

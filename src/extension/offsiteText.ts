@@ -4,12 +4,10 @@
  * lines, and the toasts. Pure, like progressText.ts: the pseudoterminal and
  * the commands only show these strings.
  */
-import { formatBytes, formatDuration } from '../core/format';
+import { countOf, formatBytes, formatDuration } from '../core/format';
 import type { PullProgress, PullResult } from '../core/offsite/pull';
 import type { PushProgress, PushResult } from '../core/offsite/push';
 import type { ProgressText } from './progressText';
-
-const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
 /** A file on its way: "  NAME  25%  4.0 MB of 16.0 MB", redrawn in place. */
 function fileOnItsWay(name: string, done: number, bytes: number): ProgressText {
@@ -27,7 +25,7 @@ export function pushProgressText(event: PushProgress): ProgressText {
     case 'connected':
       return { line: `Connected to ${event.where}: copying to ${event.url}` };
     case 'cleaned':
-      return { line: `Aborted ${plural(event.keys.length, 'unfinished upload')} a stopped push had left` };
+      return { line: `Aborted ${countOf(event.keys.length, 'unfinished upload')} a stopped push had left` };
     case 'file-start':
       return fileOnItsWay(event.name, 0, event.bytes);
     case 'file-progress':
@@ -63,10 +61,10 @@ export function pushDoneLines(result: PushResult): string[] {
   ];
   const retention = result.retention;
   if (retention) {
-    if (retention.removed.length > 0) lines.push(`Offsite retention removed ${plural(retention.removed.length, 'older set')} there: ${retention.removed.join(', ')}.`);
+    if (retention.removed.length > 0) lines.push(`Offsite retention removed ${countOf(retention.removed.length, 'older set')} there: ${retention.removed.join(', ')}.`);
     if (retention.removedLeftovers.length > 0)
-      lines.push(`It also removed what ${plural(retention.removedLeftovers.length, 'push')} that died had left: ${retention.removedLeftovers.join(', ')}.`);
-    if (retention.removed.length === 0 && retention.removedLeftovers.length === 0) lines.push(`Offsite retention removed nothing: ${plural(retention.kept.length, 'set')} there.`);
+      lines.push(`It also removed what ${countOf(retention.removedLeftovers.length, 'push')} that died had left: ${retention.removedLeftovers.join(', ')}.`);
+    if (retention.removed.length === 0 && retention.removedLeftovers.length === 0) lines.push(`Offsite retention removed nothing: ${countOf(retention.kept.length, 'set')} there.`);
   }
   return lines;
 }
@@ -77,7 +75,7 @@ export function pushedMessage(result: PushResult): string {
     ? `${result.setId} was already copied to ${result.url}: nothing was sent.`
     : `Pushed ${result.setId} to ${result.url} (${formatBytes(result.bytes)}), every file checked against its SHA-256.`;
   const removed = result.retention?.removed.length ?? 0;
-  return removed > 0 ? `${copy} Offsite retention removed ${plural(removed, 'older set')} there.` : copy;
+  return removed > 0 ? `${copy} Offsite retention removed ${countOf(removed, 'older set')} there.` : copy;
 }
 
 export function pullDoneLines(result: PullResult): string[] {

@@ -5,8 +5,8 @@
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import type { BackupProgress } from '../core/backup/backup';
-import { formatBytes, formatCount, formatDuration } from '../core/format';
-import type { RestoreProgress, RestoreResult } from '../core/restore/types';
+import { countOf, formatBytes, formatCount, formatDuration } from '../core/format';
+import { rowCountsWords, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 import { describeProtection, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
 import type { CheckStatus, VerificationReport } from '../core/verify/results';
@@ -107,11 +107,10 @@ export function verificationLines(report: VerificationReport): string[] {
 export function verificationOutcome(report: VerificationReport): string {
   const checks = report.groups.flatMap((group) => group.checks);
   const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const duration = formatDuration(report.durationMs);
-  if (report.outcome === 'fail') return `FAILED: ${plural(count('fail'), 'check')} failed, ${count('pass')} passed (${duration})`;
-  if (report.outcome === 'warn') return `Passed with ${plural(count('warn'), 'warning')}: ${count('pass')} of ${checks.length} checks passed (${duration})`;
-  return `Passed: all ${plural(checks.length, 'check')} passed (${duration})`;
+  if (report.outcome === 'fail') return `FAILED: ${countOf(count('fail'), 'check')} failed, ${count('pass')} passed (${duration})`;
+  if (report.outcome === 'warn') return `Passed with ${countOf(count('warn'), 'warning')}: ${count('pass')} of ${checks.length} checks passed (${duration})`;
+  return `Passed: all ${countOf(checks.length, 'check')} passed (${duration})`;
 }
 
 export function restoreDoneLines(result: RestoreResult): string[] {
@@ -120,11 +119,7 @@ export function restoreDoneLines(result: RestoreResult): string[] {
   if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
   if (result.tables.length > 0) {
     const mismatched = result.tables.filter((table) => !table.matches);
-    lines.push(
-      mismatched.length === 0
-        ? `  row counts: all ${result.tables.length} tables match the manifest`
-        : `  row counts: ${mismatched.length} of ${result.tables.length} tables differ from the manifest`,
-    );
+    lines.push(mismatched.length === 0 ? `  row counts: ${rowCountsWords(result.tables)}` : `  row counts: ${rowCountsWords(result.tables)}`);
     for (const table of mismatched) {
       lines.push(`  ! ${tableName(table)}: ${formatCount(table.restored)} rows (manifest: ${formatCount(table.expected ?? 0)})`);
     }

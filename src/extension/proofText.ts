@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import type { DiffProgress } from '../core/prove/diff';
 import type { DiffResult } from '../core/prove/diffResult';
-import { formatCount, formatDuration } from '../core/format';
+import { countOf, formatCount, formatDuration } from '../core/format';
 import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
 import type { EntryChange } from '../core/prove/compare';
@@ -40,7 +40,7 @@ export function proofBriefLines(record: ProofRecord): string[] {
 function fullProgressText(event: ProveProgress): ProgressText {
   switch (event.kind) {
     case 'swept':
-      return event.dropped.length > 0 ? { line: `Dropped ${plural(event.dropped.length, 'scratch database')} a stopped proof left: ${event.dropped.join(', ')}` } : {};
+      return event.dropped.length > 0 ? { line: `Dropped ${countOf(event.dropped.length, 'scratch database')} a stopped proof left: ${event.dropped.join(', ')}` } : {};
     case 'path-start':
       return { line: `${capitalise(PATH_TITLES[event.path])}: restoring into the scratch database ${event.database}` };
     case 'platform-loaded':
@@ -64,7 +64,7 @@ export function proofMessage(record: ProofRecord, context: { afterBackup: boolea
   }
   const kept = context.afterBackup ? 'The backup is written and kept, but it' : `${record.setId}`;
   const first = record.differences[0];
-  const more = record.differences.length > 1 ? ` (and ${plural(record.differences.length - 1, 'more difference')}: see the report)` : '';
+  const more = record.differences.length > 1 ? ` (and ${countOf(record.differences.length - 1, 'more difference')}: see the report)` : '';
   return { kind: 'warning', text: `${kept} did not prove restorable: ${first ? describeDifference(first) : record.summary}${more}.` };
 }
 
@@ -78,9 +78,9 @@ export function diffProgressText(event: DiffProgress): ProgressText {
     case 'connected':
       return { line: `Comparing with ${event.target} (read-only, one snapshot)` };
     case 'reading':
-      return { line: `Reading ${plural(event.tables, 'table')} and the schema` };
+      return { line: `Reading ${countOf(event.tables, 'table')} and the schema` };
     case 'counting':
-      return event.tables > 0 ? { line: `Counting the rows of ${plural(event.tables, 'changed table')} one by one` } : {};
+      return event.tables > 0 ? { line: `Counting the rows of ${countOf(event.tables, 'changed table')} one by one` } : {};
   }
 }
 
@@ -103,7 +103,7 @@ export function diffDocument(result: DiffResult): string {
   ];
   if (result.same) {
     lines.push(
-      `**Nothing changed since this backup**: ${plural(result.tables.length, 'table')}, the schema and the sequences are as the set holds them. Restoring it would change nothing.`,
+      `**Nothing changed since this backup**: ${countOf(result.tables.length, 'table')}, the schema and the sequences are as the set holds them. Restoring it would change nothing.`,
     );
     return `${lines.join('\n')}\n`;
   }
@@ -119,7 +119,7 @@ export function diffDocument(result: DiffResult): string {
       );
     }
     const same = result.tables.length - changed.length;
-    if (same > 0) lines.push('', `${plural(same, 'other table')} unchanged.`);
+    if (same > 0) lines.push('', `${countOf(same, 'other table')} unchanged.`);
     lines.push('');
   }
   if (result.objects.length > 0) {
@@ -142,7 +142,3 @@ const ENTRY_CHANGE_WORDS: Readonly<Record<EntryChange['change'], string>> = {
   dropped: 'dropped since the set (a restore brings it back)',
   changed: "changed since the set (a restore puts the set's back)",
 };
-
-function plural(count: number, word: string): string {
-  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
-}

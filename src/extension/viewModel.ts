@@ -8,7 +8,7 @@
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import { tableCountText } from '../core/backup/summary';
-import { formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
+import { countOf, formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type BackupFileType } from '../core/sets/manifest';
 import { codecsOfFileName, type FileCodec } from '../core/sets/naming';
@@ -288,7 +288,7 @@ function proofChild(entry: SetEntry, now: Date): SetChildModel {
     return {
       kind: 'proof',
       label: `Proved restorable ${formatAge(new Date(proof.provedAt), now)}`,
-      description: `${formatCount(proof.tables)} tables, ${formatCount(proof.rows)} rows equal`,
+      description: `${countOf(proof.tables, 'table')}, ${countOf(proof.rows, 'row')} equal`,
       tooltip,
       icon: SET_STATE_ICONS.proved,
     };

@@ -280,7 +280,7 @@ describe('prove', function () {
       );
       assert.ok(
         record.notes.some((note) =>
-          /^schema then data: 0 of 1 tables read back; .*; its schema was not dumped again: the schema file runs the complete file's schema statements/.test(note),
+          /^schema then data: 0 of 1 table read back; .*; its schema was not dumped again: the schema file runs the complete file's schema statements/.test(note),
         ),
         record.notes.join('\n'),
       );

@@ -2,7 +2,7 @@
  * The words a finished backup is summed up in, shared by the CLI and the
  * extension's task terminal so both say the same.
  */
-import { formatBytes, formatCount, formatDuration } from '../format';
+import { countOf, formatBytes, formatCount, formatDuration } from '../format';
 import type { Manifest, ManifestTable } from '../sets/manifest';
 
 export function backupDoneLines(manifest: Manifest, folder: string): string[] {
@@ -36,18 +36,17 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
  * partitions does not make a proof's count look one short.
  */
 export function tableCountText(tables: readonly Pick<ManifestTable, 'kind' | 'rows' | 'dataLeftOut'>[], options: { noun?: boolean } = {}): string {
-  const count = (number: number, one: string, many: string) => `${formatCount(number)} ${number === 1 ? one : many}`;
   const partitioned = tables.filter((table) => table.kind === 'partitioned table').length;
   const foreign = tables.filter((table) => table.kind === 'foreign table').length;
   const leftOut = tables.filter((table) => table.kind === 'table' && table.dataLeftOut === true).length;
   const withRows = tables.length - partitioned - foreign - leftOut;
   const others = [
-    ...(partitioned > 0 ? [count(partitioned, 'partitioned table', 'partitioned tables')] : []),
-    ...(foreign > 0 ? [count(foreign, 'foreign table', 'foreign tables')] : []),
-    ...(leftOut > 0 ? [count(leftOut, 'table whose rows were left out', 'tables whose rows were left out')] : []),
+    ...(partitioned > 0 ? [countOf(partitioned, 'partitioned table')] : []),
+    ...(foreign > 0 ? [countOf(foreign, 'foreign table')] : []),
+    ...(leftOut > 0 ? [countOf(leftOut, 'table whose rows were left out', 'tables whose rows were left out')] : []),
   ];
   // A view whose label already says "Tables" gives the first count bare ("Tables: 4 and 1 partitioned table").
-  const parts = [options.noun === false ? formatCount(withRows) : count(withRows, 'table', 'tables'), ...others];
+  const parts = [options.noun === false ? formatCount(withRows) : countOf(withRows, 'table'), ...others];
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 

@@ -25,7 +25,7 @@
  * whole. Pure: the evidence in, the plan and its words out.
  */
 import type { ManifestTableDigest } from '../sets/manifest';
-import { formatCount, qualifiedName } from '../format';
+import { countOf, formatCount, qualifiedName } from '../format';
 import type { DataFileContent } from './fileReading';
 
 export interface DataLoadEvidence {
@@ -89,8 +89,8 @@ export function readBackNote(plan: ReadBackPlan, tables: number, schemaFromCompl
   if (plan.byFile.length === 0) return schema === '' ? undefined : `schema then data: every table was read back${schema}`;
   const rows = plan.byFile.reduce((sum, table) => sum + table.rows, 0);
   return (
-    `schema then data: ${formatCount(plan.read.length)} of ${formatCount(tables)} tables read back; the other ${formatCount(plan.byFile.length)} ` +
-    `(${formatCount(rows)} rows) hold the data file's rows, digested as psql loaded it and equal to the set's: each was empty before that file, ` +
+    `schema then data: ${formatCount(plan.read.length)} of ${countOf(tables, 'table')} read back; the other ${formatCount(plan.byFile.length)} ` +
+    `(${countOf(rows, 'row')}) ${plan.byFile.length === 1 ? 'holds' : 'hold'} the data file's rows, digested as psql loaded it and equal to the set's: each was empty before that file, ` +
     `which holds nothing else that writes rows, and no trigger or function of the database could change a row while it loaded${schema}`
   );
 }

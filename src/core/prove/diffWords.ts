@@ -2,15 +2,11 @@
  * The words of a diff: what changed since the set, said as what restoring
  * it would undo. The same for the CLI and, later, the extension.
  */
-import { formatCount } from '../format';
+import { countOf, formatCount } from '../format';
 import type { DiffResult } from './diffResult';
 import type { EntryChange } from './compare';
 import { entryName } from './words';
 import type { RowChanges } from './rowDetail';
-
-function plural(count: number, word: string): string {
-  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /** "3 rows added (first: id = 601), 1 changed (first: id = 42); 600 rows in the set, 602 now". */
 export function tableDiffDetail(rowsInSet: number, rowsNow: number, changes: RowChanges | undefined): string {
@@ -19,9 +15,9 @@ export function tableDiffDetail(rowsInSet: number, rowsNow: number, changes: Row
   if (!changes.exact) return `other rows (too many to count one by one): ${counts}`;
   const first = (keys: readonly string[]) => (keys.length > 0 ? ` (first: ${keys[0]})` : '');
   const parts = [
-    ...(changes.added > 0 ? [`${plural(changes.added, 'row')} added${first(changes.firstAdded)}`] : []),
-    ...(changes.removed > 0 ? [`${plural(changes.removed, 'row')} removed${first(changes.firstRemoved)}`] : []),
-    ...(changes.changed > 0 ? [`${plural(changes.changed, 'row')} changed${first(changes.firstChanged)}`] : []),
+    ...(changes.added > 0 ? [`${countOf(changes.added, 'row')} added${first(changes.firstAdded)}`] : []),
+    ...(changes.removed > 0 ? [`${countOf(changes.removed, 'row')} removed${first(changes.firstRemoved)}`] : []),
+    ...(changes.changed > 0 ? [`${countOf(changes.changed, 'row')} changed${first(changes.firstChanged)}`] : []),
   ];
   return `${parts.join(', ')}; ${counts}`;
 }
@@ -47,12 +43,12 @@ export function entryChangeWords(change: EntryChange, words: Readonly<Record<Ent
 /** One line: nothing changed, or how much did. */
 export function diffSummary(result: Pick<DiffResult, 'setId' | 'tables' | 'objects' | 'sequences' | 'same' | 'target'>): string {
   const since = `since ${result.setId}, ${result.target.database}`;
-  if (result.same) return `${since} has not changed: ${plural(result.tables.length, 'table')}, the schema and the sequences as the set holds them`;
+  if (result.same) return `${since} has not changed: ${countOf(result.tables.length, 'table')}, the schema and the sequences as the set holds them`;
   const changed = result.tables.filter((table) => table.state !== 'same');
   const parts = [
-    ...(changed.length > 0 ? [`${plural(changed.length, 'table')} of ${formatCount(result.tables.length)} with other rows or gone`] : []),
-    ...(result.objects.length > 0 ? [`${plural(result.objects.length, 'schema object')} added, dropped or changed`] : []),
-    ...(result.sequences.length > 0 ? [`${plural(result.sequences.length, 'sequence')} moved`] : []),
+    ...(changed.length > 0 ? [`${countOf(changed.length, 'table')} of ${formatCount(result.tables.length)} with other rows or gone`] : []),
+    ...(result.objects.length > 0 ? [`${countOf(result.objects.length, 'schema object')} added, dropped or changed`] : []),
+    ...(result.sequences.length > 0 ? [`${countOf(result.sequences.length, 'sequence')} moved`] : []),
   ];
   return `${since} has changed: ${parts.join('; ')}; restoring the set would undo that`;
 }

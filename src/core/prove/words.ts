@@ -1,7 +1,7 @@
 /** The words of a proof: its one-line summary and each difference, the same for the CLI, the report and the extension. */
 import { commandLineWords } from '../commandLineWords';
 import { wordHint } from '../hint';
-import { formatCount, formatDuration } from '../format';
+import { countOf, formatCount, formatDuration } from '../format';
 import type { ProofDifference, ProofPathName, ProofPathResult, ProofRecord } from './record';
 import type { EntryChange } from './compare';
 import type { RowChanges } from './rowDetail';
@@ -12,18 +12,14 @@ export const PATH_TITLES: Record<ProofPathName, string> = {
   'schema-then-data': 'schema then data',
 };
 
-function plural(count: number, word: string): string {
-  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** "proved restorable: 16 tables, 543,060 rows and the schema equal, by the complete file and by schema then data". */
 export function proofSummary(record: Pick<ProofRecord, 'outcome' | 'tables' | 'rows' | 'paths' | 'differences'>): string {
   const ways = record.paths.map((path) => `by ${PATH_TITLES[path.path]}`).join(' and ');
   if (record.outcome === 'proved') {
-    return `proved restorable: ${plural(record.tables, 'table')}, ${plural(record.rows, 'row')} and the schema equal, ${ways}`;
+    return `proved restorable: ${countOf(record.tables, 'table')}, ${countOf(record.rows, 'row')} and the schema equal, ${ways}`;
   }
   const first = record.differences[0];
-  const more = record.differences.length > 1 ? ` (and ${plural(record.differences.length - 1, 'more difference')})` : '';
+  const more = record.differences.length > 1 ? ` (and ${countOf(record.differences.length - 1, 'more difference')})` : '';
   return `NOT proved: ${first ? describeDifference(first) : 'the read-back differs'}${more}`;
 }
 
@@ -38,13 +34,13 @@ export function rowsDifference(expectedRows: number, foundRows: number, changes:
   if (!changes.exact) return `${counts}; too many rows to compare one by one`;
   const parts: string[] = [];
   const first = (keys: readonly string[]) => (keys.length > 0 ? ` (first: ${keys[0]})` : '');
-  if (changes.changed > 0) parts.push(`${plural(changes.changed, 'row')} changed${first(changes.firstChanged)}`);
+  if (changes.changed > 0) parts.push(`${countOf(changes.changed, 'row')} changed${first(changes.firstChanged)}`);
   if (view === 'proof') {
-    if (changes.removed > 0) parts.push(`${plural(changes.removed, 'row')} missing${first(changes.firstRemoved)}`);
-    if (changes.added > 0) parts.push(`${plural(changes.added, 'row')} not in the set${first(changes.firstAdded)}`);
+    if (changes.removed > 0) parts.push(`${countOf(changes.removed, 'row')} missing${first(changes.firstRemoved)}`);
+    if (changes.added > 0) parts.push(`${countOf(changes.added, 'row')} not in the set${first(changes.firstAdded)}`);
   } else {
-    if (changes.added > 0) parts.push(`${plural(changes.added, 'row')} added${first(changes.firstAdded)}`);
-    if (changes.removed > 0) parts.push(`${plural(changes.removed, 'row')} removed${first(changes.firstRemoved)}`);
+    if (changes.added > 0) parts.push(`${countOf(changes.added, 'row')} added${first(changes.firstAdded)}`);
+    if (changes.removed > 0) parts.push(`${countOf(changes.removed, 'row')} removed${first(changes.firstRemoved)}`);
   }
   return parts.length > 0 ? `${parts.join(', ')}; ${counts}` : `${counts}; their contents differ`;
 }
@@ -55,7 +51,7 @@ export function proofOutcomeLines(record: ProofRecord): string[] {
   const lines = [`${summary} (${formatDuration(record.durationMs)})`];
   for (const path of record.paths) {
     const what = path.restored
-      ? `${formatCount(path.tables)} tables, ${formatCount(path.rows)} rows equal${readBackWords(path)}; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
+      ? `${countOf(path.tables, 'table')}, ${countOf(path.rows, 'row')} equal${readBackWords(path)}; schema ${path.schemaEqual ? 'equal' : 'DIFFERS'}`
       : 'did not restore';
     lines.push(`  ${PATH_TITLES[path.path].padEnd(18)} ${what} (${formatDuration(path.durationMs)})`);
   }
@@ -81,7 +77,7 @@ export function readEveryTableBack(record: Pick<ProofRecord, 'paths' | 'tables'>
 
 /** What a way reads back, as its progress line says it: "reading 16 tables and the schema back", "nothing to read back". */
 export function readingWords(tables: number, schema: boolean): string {
-  const what = [...(tables > 0 ? [plural(tables, 'table')] : []), ...(schema ? ['the schema'] : [])];
+  const what = [...(tables > 0 ? [countOf(tables, 'table')] : []), ...(schema ? ['the schema'] : [])];
   return what.length > 0 ? `reading ${what.join(' and ')} back` : "nothing to read back (the data file's rows and the complete file's schema stand)";
 }
 

@@ -5,6 +5,7 @@
  * when it is done.
  */
 import type { SetKeys } from '../codecs/codecs';
+import { countOf, formatCount } from '../format';
 import { type BackupProgress } from '../backup/backup';
 import { type ConnectionTarget } from '../connection/target';
 import { type TableDataEvent } from '../pg/dumpReader';
@@ -110,6 +111,13 @@ export interface ExecuteOptions {
 export const PARALLEL_RESTORE_TERMS = 'not one transaction; a failure would have emptied the database again';
 /** The same, before it runs. */
 export const PARALLEL_RESTORE_PLAN_TERMS = 'not one transaction; a failure drops what it created, so the database is empty again';
+
+/** The restored row counts against the manifest, in the words every front door uses: "all 3 tables match the manifest". */
+export function rowCountsWords(tables: readonly { matches: boolean }[]): string {
+  const mismatched = tables.filter((table) => !table.matches).length;
+  if (mismatched > 0) return `${formatCount(mismatched)} of ${countOf(tables.length, 'table')} ${mismatched === 1 ? 'differs' : 'differ'} from the manifest`;
+  return tables.length === 1 ? 'the 1 table matches the manifest' : `all ${countOf(tables.length, 'table')} match the manifest`;
+}
 
 export const FILE_FOR_MODE: Record<RestoreMode, BackupFileType> = { complete: 'complete', schema: 'schema', data: 'data' };
 
