@@ -29,7 +29,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     lines.push(`  ${verb.padEnd(8)} ${plan.replaced.length} object${plan.replaced.length === 1 ? '' : 's'} the backup has:`);
     for (const object of plan.replaced.slice(0, 20)) {
       const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
-      const rows = object.rows === null ? '' : ` (${formatCount(object.rows)} rows now${backup})`;
+      const rows = object.rows === null ? '' : ` (${countOf(object.rows, 'row')} now${backup})`;
       lines.push(`    ${object.kind} ${object.schema === '-' ? object.name : `${object.schema}.${object.name}`}${rows}`);
     }
     if (plan.replaced.length > 20) lines.push(`    … and ${plan.replaced.length - 20} more`);

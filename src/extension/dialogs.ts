@@ -143,7 +143,7 @@ export function replacedObjectLines(plan: RestorePlan): string[] {
     const name = `${object.kind} ${objectName(object)}`;
     if (object.rows === null) return `${name}: ${verb}`;
     const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
-    return `${name}: ${formatCount(object.rows)} rows now${plan.mode === 'schema' ? '' : backup}; ${verb}`;
+    return `${name}: ${countOf(object.rows, 'row')} now${plan.mode === 'schema' ? '' : backup}; ${verb}`;
   });
 }
 

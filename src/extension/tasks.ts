@@ -11,7 +11,7 @@ import { backupDoneLines } from '../core/backup/summary';
 import { runBackup, type BackupResult } from '../core/backup/backup';
 import { describeTarget } from '../core/connection/target';
 import { PulseError } from '../core/errors';
-import { formatBytes } from '../core/format';
+import { countOf, formatBytes } from '../core/format';
 import { currentProof } from '../core/sets/history';
 import { findSet, type ListedSet } from '../core/sets/listing';
 import { executeRestore } from '../core/restore/load';
@@ -307,13 +307,15 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
       // Nobody is asked during a scheduled backup: what needs an answer stays until a backup by hand asks.
       confirmed = new Set();
       declinedCount = preview.removed.length;
-      io.line(`Retention would remove ${preview.removed.length} sets and needs your answer for that: kept them until the next backup you start.`);
+      io.line(`Retention would remove ${countOf(preview.removed.length, 'set')} and needs your answer for that: kept them until the next backup you start.`);
       log.info(
-        `retention after the scheduled ${backup.manifest.id}: kept ${preview.removed.length} sets the policy would remove (${preview.review.reasons.join('; ')}) until a backup by hand asks`,
+        `retention after the scheduled ${backup.manifest.id}: kept ${countOf(preview.removed.length, 'set')} the policy would remove (${preview.review.reasons.join('; ')}) until a backup by hand asks`,
       );
     } else if (preview.removed.length > 0 && preview.review.confirm) {
       const question = removalConfirmation(preview, { afterBackup: true, folderName: folder.name });
-      io.line(`Retention would remove ${preview.removed.length} sets (${formatBytes(preview.removed.reduce((sum, set) => sum + set.totalBytes, 0))}): waiting for your answer.`);
+      io.line(
+        `Retention would remove ${countOf(preview.removed.length, 'set')} (${formatBytes(preview.removed.reduce((sum, set) => sum + set.totalBytes, 0))}): waiting for your answer.`,
+      );
       const keep = 'Keep Them';
       const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove, keep);
       if (choice === question.remove) {
@@ -322,7 +324,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
         confirmed = new Set();
         declinedCount = preview.removed.length;
         io.line(`Kept them: retention removed nothing (${preview.review.reasons.join('; ')}).`);
-        log.info(`retention after ${backup.manifest.id}: kept ${preview.removed.length} sets the policy would remove, as the person chose`);
+        log.info(`retention after ${backup.manifest.id}: kept ${countOf(preview.removed.length, 'set')} the policy would remove, as the person chose`);
       }
     }
     const result = await pruneAfterBackup(backup, {

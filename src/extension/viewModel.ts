@@ -8,7 +8,7 @@
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import { tableCountText } from '../core/backup/summary';
-import { countOf, formatAge, formatBytes, formatCount, formatDuration } from '../core/format';
+import { countOf, formatAge, formatBytes, formatDuration } from '../core/format';
 import type { ListedFile, ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type BackupFileType } from '../core/sets/manifest';
 import { codecsOfFileName, type FileCodec } from '../core/sets/naming';
@@ -217,7 +217,7 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date, options: { offsit
     const database = `${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name}`;
     fact('Database', `${markdownCode(database)}, PostgreSQL ${escapeMarkdown(manifest.server.version)}`);
     const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
-    fact('Tables', escapeMarkdown(`${tableCountText(manifest.tables, { noun: false })}, ${formatCount(rows)} rows`));
+    fact('Tables', escapeMarkdown(`${tableCountText(manifest.tables, { noun: false })}, ${countOf(rows, 'row')}`));
     fact('Took', escapeMarkdown(formatDuration(manifest.durationMs)));
     const encryption = manifest.encryption;
     if (encryption) {

@@ -9,7 +9,7 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
   const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
   const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
   const lines = [
-    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${tableCountText(manifest.tables)}, ${formatCount(rows)} rows, ${formatDuration(manifest.durationMs)})`,
+    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${tableCountText(manifest.tables)}, ${countOf(rows, 'row')}, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
   const parallel = parallelDumpText(manifest);

@@ -10,7 +10,7 @@ import type { RowChanges } from './rowDetail';
 
 /** "3 rows added (first: id = 601), 1 changed (first: id = 42); 600 rows in the set, 602 now". */
 export function tableDiffDetail(rowsInSet: number, rowsNow: number, changes: RowChanges | undefined): string {
-  const counts = `${formatCount(rowsInSet)} rows in the set, ${formatCount(rowsNow)} now`;
+  const counts = `${countOf(rowsInSet, 'row')} in the set, ${formatCount(rowsNow)} now`;
   if (!changes) return `other rows: ${counts}`;
   if (!changes.exact) return `other rows (too many to count one by one): ${counts}`;
   const first = (keys: readonly string[]) => (keys.length > 0 ? ` (first: ${keys[0]})` : '');

@@ -29,7 +29,7 @@ export function describeDifference(difference: ProofDifference): string {
 
 /** A table whose digest differs, in words: what the rows show, or the counts when rows cannot be told apart. */
 export function rowsDifference(expectedRows: number, foundRows: number, changes: RowChanges | undefined, view: 'proof' | 'diff'): string {
-  const counts = `${formatCount(expectedRows)} rows in the set, ${formatCount(foundRows)} ${view === 'proof' ? 'restored' : 'now'}`;
+  const counts = `${countOf(expectedRows, 'row')} in the set, ${formatCount(foundRows)} ${view === 'proof' ? 'restored' : 'now'}`;
   if (!changes) return `${counts}; their contents differ`;
   if (!changes.exact) return `${counts}; too many rows to compare one by one`;
   const parts: string[] = [];

@@ -16,7 +16,7 @@ import { PulseError } from '../errors';
 import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
 import { lostConnectionReason, restoreConnectionLostError } from '../pg/psqlEnd';
-import { qualifiedName } from '../format';
+import { countOf, qualifiedName } from '../format';
 import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SCHEMAS, supabaseAllowsSetting } from '../backup/profile';
 import { quoteIdentifier } from '../sql';
 
@@ -24,7 +24,7 @@ import { quoteIdentifier } from '../sql';
 export function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
   const shown = objects.slice(0, 5).map((object) => {
     const name = object.schema === '-' ? `large object ${object.name}` : object.schema === '' ? object.name : qualifiedName(object.schema, object.name);
-    return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${object.rows} rows` : name;
+    return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${countOf(object.rows, 'row')}` : name;
   });
   return objects.length > 5 ? `${shown.join(', ')}, … ${objects.length - 5} more` : shown.join(', ');
 }

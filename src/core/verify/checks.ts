@@ -5,7 +5,7 @@
  */
 import { hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpScan } from './dumpScan';
-import { formatBytes, formatCount } from '../format';
+import { countOf, formatBytes, formatCount } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
 import type { CheckResult, CheckStatus } from './results';
@@ -296,7 +296,7 @@ export function contentCheckAgainstManifest(manifest: Manifest, contents: SetCon
       // pg_dump writes an empty COPY block for an empty table; the backup records 0 for a table it saw none for.
       if (found === undefined && table.rows === 0) continue;
       if (found === undefined) problems.push(`${name} has no rows in the ${type} file (${formatCount(table.rows)} recorded)`);
-      else if (found !== table.rows) problems.push(`${name} has ${formatCount(found)} rows in the ${type} file, ${formatCount(table.rows)} recorded`);
+      else if (found !== table.rows) problems.push(`${name} has ${countOf(found, 'row')} in the ${type} file, ${formatCount(table.rows)} recorded`);
     }
   }
   const matviewDefinitions = {
