@@ -203,7 +203,10 @@ describe('verifying backup sets', function () {
       preRestore.checks.map((check) => `${check.id}:${check.status}`),
       ['target-reachable:pass', 'psql:pass', 'server-version:pass', 'disk-space:pass'],
     );
-    assert.match(checkOf(report, 'target-reachable').detail, new RegExp(`PostgreSQL 15\\.\\d+ at 127\\.0\\.0\\.1:${server.port}/factory_pulse`));
+    assert.match(
+      checkOf(report, 'target-reachable').detail,
+      new RegExp(`^PostgreSQL 15\\.\\d+ at 127\\.0\\.0\\.1:${server.port}, as postgres: database factory_pulse, [\\d.]+ [KMG]?B$`),
+    );
     // pg_dump 15.18 writes \restrict; the psql found here reads it.
     assert.match(checkOf(report, 'psql').detail, /psql 15\.\d+ .* reads the \\restrict line/);
     assert.deepEqual(report.target, { host: '127.0.0.1', port: server.port, database: 'factory_pulse', user: 'postgres' });

@@ -387,8 +387,9 @@ export interface TargetFacts {
   databaseBytes: number;
 }
 
-export function reachableCheck(described: string, user: string, facts: TargetFacts): CheckResult {
-  return check('target-reachable', 'pass', `PostgreSQL ${facts.version.text} at ${described}, as ${user} (database ${formatBytes(facts.databaseBytes)})`);
+/** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
+export function reachableCheck(server: string, database: string, user: string, facts: TargetFacts): CheckResult {
+  return check('target-reachable', 'pass', `PostgreSQL ${facts.version.text} at ${server}, as ${user}: database ${database}, ${formatBytes(facts.databaseBytes)}`);
 }
 
 export function unreachableCheck(message: string, advice: Hint | undefined): CheckResult {

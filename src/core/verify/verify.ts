@@ -380,10 +380,9 @@ async function preRestoreGroup(
   tools: Settled<ToolSet[]>,
   safetyBackup: boolean,
 ): Promise<CheckGroup> {
-  const described = `${describeServer(target)}/${target.database}`;
   const checks: CheckResult[] = [];
   const serverVersion = facts.ok ? facts.value.version : undefined;
-  checks.push(facts.ok ? reachableCheck(described, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
+  checks.push(facts.ok ? reachableCheck(describeServer(target), target.database, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
 
   const filesWithRestrict = post.files.filter((file) => (file.scan ?? file.preamble)?.restrictKey !== undefined).map((file) => file.name);
   checks.push(
