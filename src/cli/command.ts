@@ -47,7 +47,7 @@ export function backupsFolder(flags: Flags, context: CliContext): string {
 }
 
 /** The word a command line may give instead of a set id. */
-export const LATEST_SET = 'latest';
+const LATEST_SET = 'latest';
 
 /**
  * The set a command line names: its id, or `latest` for the newest backup in

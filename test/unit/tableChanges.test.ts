@@ -37,6 +37,11 @@ describe('what changed in a table', () => {
 
   it('says "its options" for a change outside the columns, and names three changes at most', () => {
     assert.equal(tableChangeDetail(entry(BASE), entry(BASE, { tail: ' WITH (fillfactor=80)' })), 'its options');
+    assert.equal(
+      tableChangeDetail(entry(BASE), entry(BASE, { owner: 'app_owner', tail: ' WITH (fillfactor=80)' })),
+      'owner postgres in the set, app_owner now; its options',
+      'a new owner does not hide the other change',
+    );
     const many = tableChangeDetail(entry(BASE), entry(['id bigint NOT NULL', 'a int', 'b int', 'c int']));
     assert.equal(many, 'column id: integer NOT NULL in the set, bigint NOT NULL now; column written_by dropped; column "Note Text" dropped; and 4 more changes');
   });

@@ -30,7 +30,8 @@ export function tableChangeDetail(inSet: string, now: string): string | undefine
   }
   for (const [name, item] of after.items) if (!before.items.has(name)) changes.push(`${item.kind} ${name} added`);
   if (before.owner !== after.owner && before.owner !== undefined && after.owner !== undefined) changes.push(`owner ${before.owner} in the set, ${after.owner} now`);
-  else if (before.rest !== after.rest) changes.push('its options');
+  // The rest is compared without the OWNER line: a difference there is a change of its own, beside any new owner.
+  if (before.rest !== after.rest) changes.push('its options');
   if (changes.length === 0) return undefined;
   const named = changes.slice(0, MOST_NAMED);
   const more = changes.length - named.length;
