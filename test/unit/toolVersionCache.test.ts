@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedVersionOutput } from '../../src/core/pg/toolVersionCache';
@@ -26,6 +26,16 @@ describe('remembered tool versions', () => {
     utimesSync(tool, new Date(), new Date(Date.now() + 5000));
     assert.equal(await cachedVersionOutput(tool, env, read), 'pg_dump (PostgreSQL) 15.2');
     assert.equal(asked, 2);
+  });
+
+  it('keeps every binary asked at once: the cache file is written in turns', async () => {
+    const tools = ['psql', 'pg_restore', 'pg_dump.exe'].map((name) => join(folder, 'at-once', name));
+    mkdirSync(join(folder, 'at-once'));
+    for (const tool of tools) writeFileSync(tool, `binary ${tool}`);
+    const outputs = await Promise.all(tools.map((tool, index) => cachedVersionOutput(tool, env, () => Promise.resolve(`tool ${index}`))));
+    assert.deepEqual(outputs, ['tool 0', 'tool 1', 'tool 2']);
+    const saved = JSON.parse(readFileSync(join(folder, 'cache', 'tool-versions.json'), 'utf8')) as Record<string, { output: string }>;
+    for (const [index, tool] of tools.entries()) assert.equal(saved[realpathSync(tool)]?.output, `tool ${index}`);
   });
 
   it('never caches a wrapper script, whose answer depends on the environment', async () => {

@@ -21,7 +21,6 @@ const CACHE_FILE = 'tool-versions.json';
 const CACHEABLE = /^(pg_dump|psql|pg_restore)(\.exe)?$/i;
 
 let loaded: Promise<Map<string, Entry>> | undefined;
-let saving: Promise<void> = Promise.resolve();
 
 export function toolCacheFolder(env: NodeJS.ProcessEnv): string {
   if (env.PULSE_BACKUP_CACHE_DIR) return env.PULSE_BACKUP_CACHE_DIR;
@@ -48,8 +47,8 @@ export async function cachedVersionOutput(toolPath: string, env: NodeJS.ProcessE
   if (known && known.size === size && known.mtimeMs === mtimeMs) return known.output;
   const output = await read();
   entries.set(key, { size, mtimeMs, output });
-  saving = saving.then(() => save(folder, entries)).catch(() => undefined);
-  await saving;
+  // Writes of one file from one process take turns in writeFileAtomic; a cache that cannot be written is not used.
+  await save(folder, entries).catch(() => undefined);
   return output;
 }
 
