@@ -28,6 +28,13 @@ describe('restore failure hints', () => {
     assert.match(cliHint(restoreHint('operator === already exists', undefined)), /--clean does not replace its kind/);
   });
 
+  it('names another session changing the same definitions at once, not the data, when the server says so', () => {
+    for (const message of ['tuple concurrently updated', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"']) {
+      assert.match(cliHint(restoreHint(message, undefined)), /^another session changed the same definitions at the same moment/, message);
+    }
+    assert.match(cliHint(restoreHint('duplicate key value violates unique constraint "users_pkey"', undefined)), /^the data does not fit what is in the target/);
+  });
+
   it('names the platform for any role the Supabase CLI reserves, but not for postgres, which every server has', () => {
     for (const role of ['supabase_etl_admin', 'cli_login_postgres', 'pgtle_admin']) {
       assert.match(cliHint(restoreHint(`role "${role}" does not exist`, undefined)), /Supabase platform objects/, role);

@@ -165,6 +165,10 @@ export function restoreHint(message: string, detail: string | undefined): Hint {
     return hint`only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
   }
   if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return ['connect as the owner of these objects or a superuser'];
+  // Two sessions changing one catalog row at once: the server fails the later one instead of making it wait.
+  if (/tuple concurrently (updated|deleted)/.test(message) || /duplicate key value violates unique constraint "pg_\w+_index"/.test(message)) {
+    return ['another session changed the same definitions at the same moment (a migration, or a restore by another tool): let it finish, check the database and run again'];
+  }
   if (/violates|duplicate key/.test(message))
     return hint`the data does not fit what is in the target: ${commandLineOnly(hint`pass ${option('clean')} to replace it, or `)}restore into an empty database`;
   if (/invalid command \\restrict/.test(message))

@@ -29,6 +29,7 @@ import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
 import { loadInParallel } from './parallel';
+import { takeRestoreTurn, type RestoreTurn } from './restoreTurn';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 
 import { planRestore } from './plan';
@@ -50,7 +51,12 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   // Once supabase db reset has run, no failure leaves the target as it was.
   let reset: { safetySet: string | undefined } | undefined;
+  // One restore at a time into the database (restoreTurn.ts): taken before
+  // the safety backup, so a second restore stops at once; with a reset,
+  // after it, as supabase db reset rebuilds the database and ends its sessions.
+  let turn: RestoreTurn | undefined;
   try {
+    if (!execution.reset) turn = await takeRestoreTurn(options.target, { signal: execution.signal });
     let safety: BackupResult | undefined;
     if (execution.safetyBackup) {
       safety = await runBackup({
@@ -77,6 +83,7 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
       reset = { safetySet: safety?.manifest.id };
       loading = await planRestore({ ...options, clean: true });
       loadedPlan = loading.plan;
+      turn = await takeRestoreTurn(options.target, { signal: execution.signal });
     }
     const loaded = loading.jobs > 1 ? await loadInParallel(loading, execution) : await runPsql(loading, execution);
     execution.onProgress?.({ kind: 'checking-rows' });
@@ -98,6 +105,7 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
     }
     throw toPulseError(error);
   } finally {
+    await turn?.release();
     await lock.release();
   }
 }

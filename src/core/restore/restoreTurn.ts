@@ -1,0 +1,73 @@
+/**
+ * One restore at a time into a database. Two restores into one database at
+ * once (two terminals, the editor and a script, two people on a shared
+ * server) gain nothing and can lose work: both pre-flights find the
+ * database empty, and when a restore with jobs fails it empties the
+ * database again, dropping what the other restore loaded. So a restore
+ * holds a session-level advisory lock in the target database for as long
+ * as it loads, in a session of its own, and a second restore that finds it
+ * held stops before it changes anything, naming the first. The server lets
+ * go of the lock when that session ends, a killed process's too, so it
+ * never outlives the restore that took it.
+ */
+import type pg from 'pg';
+import type { ConnectionTarget } from '../connection/target';
+import { openSession } from '../connection/session';
+import { PulseError } from '../errors';
+
+/** The advisory lock's two keys ("PULS", "REST"): advisory locks belong to one database, so the keys need not name it. */
+const KEYS = [0x50554c53, 0x52455354] as const;
+
+export interface RestoreTurn {
+  release(): Promise<void>;
+}
+
+/** The turn to restore into the target's database, or a one-line refusal naming the restore that has it. */
+export async function takeRestoreTurn(target: ConnectionTarget, options: { signal?: AbortSignal } = {}): Promise<RestoreTurn> {
+  const client = await openSession(target, { applicationName: `pulse-backup restore, pid ${process.pid}`, signal: options.signal });
+  try {
+    const taken = await client.query<{ taken: boolean }>('SELECT pg_catalog.pg_try_advisory_lock($1, $2) AS taken', [...KEYS]);
+    if (!taken.rows[0]?.taken) throw (await restoreRunning(client, target.database)) ?? restoreRunningError(target.database, 'its session ended a moment ago');
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return {
+    // Ending the session lets go of the lock.
+    release: () => client.end().catch(() => undefined),
+  };
+}
+
+/**
+ * The refusal, when another restore has the turn in the session's database
+ * (pg_locks, which every role may read): the pre-flight asks first, as it
+ * would otherwise wait behind the running restore's locks to count rows.
+ */
+export async function restoreRunning(client: pg.Client, database: string): Promise<PulseError | undefined> {
+  // What a role may see of another role's session varies: pid and user always, the rest when visible.
+  const result = await client.query<{ pid: number; user: string | null; application_name: string | null; since: string | null }>(
+    `SELECT a.pid, a.usename AS "user", a.application_name, to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS since
+       FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+        AND l.pid <> pg_catalog.pg_backend_pid()`,
+    [...KEYS],
+  );
+  const holder = result.rows[0];
+  if (!holder) return undefined;
+  const who = [
+    holder.application_name || undefined,
+    `server session ${holder.pid}`,
+    holder.user ? `as ${holder.user}` : undefined,
+    holder.since ? `since ${holder.since}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return restoreRunningError(database, who);
+}
+
+function restoreRunningError(database: string, who: string): PulseError {
+  return new PulseError('restore-refused', `another restore into database ${database} is running (${who})`, {
+    hint: 'wait for it to finish, then check the database and run again; nothing was changed',
+  });
+}
