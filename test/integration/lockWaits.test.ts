@@ -6,7 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertOneLineError, cleanEnv, runCli } from '../support/cli';
+import { Client } from 'pg';
+import { assertOneLineError, cleanEnv, runCli, startCli } from '../support/cli';
 import { createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 
@@ -62,6 +63,44 @@ describe('a table another session holds', function () {
       await holder.release();
     }
     assert.ok(!existsSync(join(folder, 'only-pg-dump')) || readdirSync(join(folder, 'only-pg-dump')).length === 0, 'nothing was written');
+  });
+
+  it('a table dropped and made again while pg_dump waits for it: one line saying the schema changed meanwhile, and nothing written', async function () {
+    // The race every pg_dump has: its snapshot still lists the old table's
+    // index, which the server can no longer look up once the new table is
+    // there. Made certain by holding the table until pg_dump waits for it.
+    await server.query(database, 'CREATE TABLE public.replaced (id integer PRIMARY KEY)');
+    const migrator = new Client({ connectionString: server.url(database), application_name: 'schema-migrator' });
+    migrator.on('error', () => undefined);
+    await migrator.connect();
+    const dir = join(folder, 'replaced');
+    try {
+      await migrator.query('BEGIN');
+      await migrator.query('LOCK TABLE public.replaced IN ACCESS EXCLUSIVE MODE');
+      // Sizes estimated, so that only pg_dump waits for the table (as above).
+      const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', 'replaced', '--lock-timeout', '60'], {
+        env: { ...cleanEnv(), PULSE_BACKUP_EXACT_SIZES_UP_TO: '0' },
+      });
+      for (;;) {
+        const waiting = await server.query(database, `SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'public.replaced'::regclass`);
+        if (waiting.length > 0) break;
+        if (subprocess.exitCode !== null) assert.fail(`the backup ended before pg_dump waited for the table: ${String((await subprocess).stderr)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await migrator.query('DROP TABLE public.replaced');
+      await migrator.query('CREATE TABLE public.replaced (id integer PRIMARY KEY)');
+      await migrator.query('COMMIT');
+      const result = await subprocess;
+      assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 });
+      assert.match(
+        String(result.stderr),
+        /pg_dump failed: another session changed the schema while the backup read it \(cache lookup failed for index \d+\): .*run the backup again once that is done; nothing was written; older backups are untouched/,
+      );
+    } finally {
+      await migrator.end().catch(() => undefined);
+      await server.query(database, 'DROP TABLE IF EXISTS public.replaced');
+    }
+    assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
   });
 
   it('a statement_timeout set on the database does not cut the backup short, and the lock is still what it reports', async function () {
