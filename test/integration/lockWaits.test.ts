@@ -2,13 +2,16 @@
  * A table another session holds does not hang the backup: every query it
  * runs waits a bounded time (--lock-timeout), then it stops with one line
  * naming the table and the session that holds it, and writes nothing.
+ * A table dropped and made again while pg_dump waits for it fails pg_dump
+ * (its snapshot still lists the old index): that is said as a schema change
+ * meanwhile, with what to do.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { assertOneLineError, cleanEnv, runCli, startCli } from '../support/cli';
-import { createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 
 describe('a table another session holds', function () {
@@ -65,42 +68,59 @@ describe('a table another session holds', function () {
     assert.ok(!existsSync(join(folder, 'only-pg-dump')) || readdirSync(join(folder, 'only-pg-dump')).length === 0, 'nothing was written');
   });
 
-  it('a table dropped and made again while pg_dump waits for it: one line saying the schema changed meanwhile, and nothing written', async function () {
-    // The race every pg_dump has: its snapshot still lists the old table's
-    // index, which the server can no longer look up once the new table is
-    // there. Made certain by holding the table until pg_dump waits for it.
+  /**
+   * The race every pg_dump has: its snapshot still lists the old table's
+   * index, which the server can no longer look up once the new table is
+   * there. Made certain by holding the table until pg_dump waits for it,
+   * then dropping and making it again.
+   */
+  async function replacedWhileWaited(args: readonly string[]) {
     await server.query(database, 'CREATE TABLE public.replaced (id integer PRIMARY KEY)');
     const migrator = new Client({ connectionString: server.url(database), application_name: 'schema-migrator' });
     migrator.on('error', () => undefined);
     await migrator.connect();
-    const dir = join(folder, 'replaced');
     try {
       await migrator.query('BEGIN');
       await migrator.query('LOCK TABLE public.replaced IN ACCESS EXCLUSIVE MODE');
       // Sizes estimated, so that only pg_dump waits for the table (as above).
-      const { subprocess } = await startCli(['backup', '--db', server.url(database), '--dir', dir, '--prefix', 'replaced', '--lock-timeout', '60'], {
-        env: { ...cleanEnv(), PULSE_BACKUP_EXACT_SIZES_UP_TO: '0' },
-      });
+      const { subprocess } = await startCli([...args, '--db', server.url(database), '--lock-timeout', '60'], { env: { ...cleanEnv(), PULSE_BACKUP_EXACT_SIZES_UP_TO: '0' } });
       for (;;) {
         const waiting = await server.query(database, `SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'public.replaced'::regclass`);
         if (waiting.length > 0) break;
-        if (subprocess.exitCode !== null) assert.fail(`the backup ended before pg_dump waited for the table: ${String((await subprocess).stderr)}`);
+        if (subprocess.exitCode !== null) assert.fail(`${args[0]} ended before pg_dump waited for the table: ${String((await subprocess).stderr)}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await migrator.query('DROP TABLE public.replaced');
       await migrator.query('CREATE TABLE public.replaced (id integer PRIMARY KEY)');
       await migrator.query('COMMIT');
       const result = await subprocess;
-      assertOneLineError({ code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 });
-      assert.match(
-        String(result.stderr),
-        /pg_dump failed: another session changed the schema while the backup read it \(cache lookup failed for index \d+\): .*run the backup again once that is done; nothing was written; older backups are untouched/,
-      );
+      const outcome = { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 };
+      assertOneLineError(outcome);
+      return outcome;
     } finally {
       await migrator.end().catch(() => undefined);
       await server.query(database, 'DROP TABLE IF EXISTS public.replaced');
     }
+  }
+
+  it('a table dropped and made again while pg_dump waits for it: one line saying the schema changed meanwhile, and nothing written', async function () {
+    const dir = join(folder, 'replaced');
+    const result = await replacedWhileWaited(['backup', '--dir', dir, '--prefix', 'replaced']);
+    assert.match(
+      result.stderr,
+      /pg_dump failed: another session changed the schema while it was read \(cache lookup failed for index \d+\): a table or index was dropped or replaced meanwhile .*run the backup again once that is done; nothing was written; older backups are untouched/,
+    );
     assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
+  });
+
+  it('the same race in diff, which reads the schema with pg_dump too: the same words', async function () {
+    const dir = join(folder, 'diffed');
+    const set = await backupSet(server, database, dir, 'diffed');
+    const result = await replacedWhileWaited(['diff', set.id, '--dir', dir]);
+    assert.match(
+      result.stderr,
+      /could not .* of locked_app: another session changed the schema while it was read \(cache lookup failed for index \d+\): .*run it again once that is done/,
+    );
   });
 
   it('a statement_timeout set on the database does not cut the backup short, and the lock is still what it reports', async function () {

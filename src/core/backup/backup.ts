@@ -21,6 +21,7 @@ import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWr
 import type { GzipMembers } from '../codecs/gzipMembers';
 import { DumpReader, type EntryHeader, type SplitOutput, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
+import { schemaChangedMeanwhile, schemaChangedHint, SCHEMA_CHANGED_WORDS } from '../pg/schemaChanged';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
@@ -704,9 +705,6 @@ function lockTimeoutOf(options: BackupOptions): number {
   return options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
 }
 
-/** What the server says when pg_dump looks up an object another session dropped after the backup's snapshot. */
-const SCHEMA_CHANGED_MEANWHILE = /cache lookup failed for|could not open relation with OID|relation with OID \d+ does not exist|could not find parent table of/i;
-
 /** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
 async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit, sessions: number): Promise<PulseError> {
   const text = stderrLines.join('\n');
@@ -759,12 +757,9 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
     });
   }
   const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
-  // pg_dump reads the catalog in its snapshot, but some server functions
-  // (pg_get_indexdef and the like) read it as it is now: an object dropped
-  // since the snapshot is a failed lookup. The same happens to a plain pg_dump.
-  if (SCHEMA_CHANGED_MEANWHILE.test(text)) {
-    return new PulseError('dump-failed', `pg_dump failed: another session changed the schema while the backup read it (${why.replace(/^query failed:\s*(ERROR:\s*)?/, '')})`, {
-      hint: 'a table or index was dropped or replaced after the backup began (a migration, or DDL running alongside): run the backup again once that is done; nothing was written; older backups are untouched',
+  if (schemaChangedMeanwhile(text)) {
+    return new PulseError('dump-failed', `pg_dump failed: ${SCHEMA_CHANGED_WORDS} (${why.replace(/^query failed:\s*(ERROR:\s*)?/, '')})`, {
+      hint: `${schemaChangedHint('the backup')}; nothing was written; older backups are untouched`,
       details: text,
     });
   }

@@ -18,6 +18,7 @@ import type { ConnectionTarget } from '../connection/target';
 import { DumpDigests, type CollectedTable, type DumpDigestOptions, type SchemaEntryDigest } from '../backup/dumpDigests';
 import { collectTableTexts } from './tableChanges';
 import { DumpReader, type EntryHeader } from '../pg/dumpReader';
+import { schemaChangedMeanwhile, schemaChangedHint, SCHEMA_CHANGED_WORDS } from '../pg/schemaChanged';
 import { PulseError } from '../errors';
 import type { DigestSettings } from '../sets/manifest';
 import { startPgTool, toolName, type ClientTools } from '../pg/run';
@@ -200,6 +201,9 @@ function toolError(
     lost ??
     errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ??
     (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
+  if (lost === undefined && schemaChangedMeanwhile(text)) {
+    return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${SCHEMA_CHANGED_WORDS} (${said})`, { hint: [schemaChangedHint('it')], details: text });
+  }
   return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${said}`, {
     hint: hint`check that the server runs and the role may read every table, or ${seeDetails("the tool's output")}`,
     details: text,
