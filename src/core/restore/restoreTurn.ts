@@ -27,7 +27,10 @@ export async function takeRestoreTurn(target: ConnectionTarget, options: { signa
   const client = await openSession(target, { applicationName: `pulse-backup restore, pid ${process.pid}`, signal: options.signal });
   try {
     const taken = await client.query<{ taken: boolean }>('SELECT pg_catalog.pg_try_advisory_lock($1, $2) AS taken', [...KEYS]);
-    if (!taken.rows[0]?.taken) throw (await restoreRunning(client, target.database)) ?? restoreRunningError(target.database, 'its session ended a moment ago');
+    if (!taken.rows[0]?.taken) {
+      const running = await restoreRunning(client, target.database).catch(() => undefined);
+      throw running ?? restoreRunningError(target.database, 'its session ended a moment ago');
+    }
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
