@@ -1,11 +1,13 @@
 /**
  * One restore at a time into a database: a second restore, from another
  * backups folder (so the folder lock does not stop it), finds the first one
- * running and stops before it changes anything, naming it; the first goes on
- * and finishes; once it has, the database takes a restore again.
+ * running and stops before it changes anything, naming it; so does a backup
+ * of that database; the first goes on and finishes; once it has, the
+ * database takes a restore again.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
@@ -69,6 +71,18 @@ describe('one restore at a time into a database', function () {
       // database cannot be read meanwhile: readers queue behind the first
       // restore's lock; it is compared once the first has finished.)
       assert.deepEqual(readdirSync(otherFolder).sort(), otherBefore);
+
+      // A backup meanwhile stops too: with jobs, it would hold half a restore.
+      const backupFolder = join(newFolder(), 'during');
+      const backup = await runCli(['backup', '--db', server.url(target), '--dir', backupFolder, '--prefix', 'during']);
+      assertOneLineError(backup);
+      assert.match(
+        backup.stderr,
+        new RegExp(
+          `a restore into database ${target} is running \\(pulse-backup restore, pid ${first.subprocess.pid}, .*\\), and a backup now could hold what it has loaded so far: back up once it has finished; nothing was written and older backups are untouched`,
+        ),
+      );
+      assert.ok(!existsSync(backupFolder) || readdirSync(backupFolder).length === 0, 'the backup wrote nothing');
     } finally {
       await blocker.release();
     }

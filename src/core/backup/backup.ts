@@ -21,6 +21,7 @@ import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWr
 import type { GzipMembers } from '../codecs/gzipMembers';
 import { DumpReader, type EntryHeader, type SplitOutput, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
+import { backupDuringRestoreError } from '../pg/restoreTurn';
 import { schemaChangedMeanwhile, schemaChangedHint, SCHEMA_CHANGED_WORDS } from '../pg/schemaChanged';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
@@ -155,6 +156,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     else throw opened.reason;
     if (found.status === 'rejected') throw found.reason;
     throwIfCancelled(options.signal);
+    // A restore with jobs commits as it goes: a backup meanwhile would be a
+    // whole-looking set of half a database. The restore's own safety backup
+    // is taken before it loads anything.
+    if (session.restoreRunning && options.purpose !== 'safety') {
+      throw backupDuringRestoreError(options.target.database, await session.describeRunningRestore().catch(() => undefined));
+    }
     options.onProgress?.({
       kind: 'connected',
       serverVersion: session.server.version,

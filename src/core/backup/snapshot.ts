@@ -8,6 +8,7 @@
  * manifest. Above EXACT_SIZES_UP_TO_TABLES tables they are the catalog's
  * own estimates instead (relpages), and the manifest says so.
  */
+import { RESTORE_RUNNING_SQL, runningRestore } from '../pg/restoreTurn';
 import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
@@ -107,6 +108,10 @@ export interface SnapshotSession {
   readonly snapshotId: string;
   readonly server: ServerVersion;
   readServerFacts(): Promise<ServerFacts>;
+  /** Whether a restore was loading into the database as the snapshot was taken (pg/restoreTurn.ts). */
+  restoreRunning: boolean;
+  /** Who that restore is, as far as this role may see. */
+  describeRunningRestore(): Promise<string | undefined>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
   readCatalog(options?: { platform?: boolean }): Promise<CatalogFacts>;
   /**
@@ -148,13 +153,16 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
        SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutSeconds * 1000)}ms';
        SET LOCAL statement_timeout = 0;
-       SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num`,
-    )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string }>];
+       SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
+              ${RESTORE_RUNNING_SQL} AS restore_running`,
+    )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string; restore_running: boolean }>];
     const row = exported.rows[0];
     const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
     return {
       snapshotId: row.id,
       server,
+      restoreRunning: row.restore_running,
+      describeRunningRestore: () => runningRestore(client),
       readServerFacts: () => readServerFacts(client, server),
       readCatalog: (options) => readCatalog(client, options),
       readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),

@@ -29,7 +29,7 @@ import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
 import { loadInParallel } from './parallel';
-import { takeRestoreTurn, type RestoreTurn } from './restoreTurn';
+import { takeRestoreTurn, type RestoreTurn } from '../pg/restoreTurn';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 
 import { planRestore } from './plan';
@@ -51,7 +51,7 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
   // Once supabase db reset has run, no failure leaves the target as it was.
   let reset: { safetySet: string | undefined } | undefined;
-  // One restore at a time into the database (restoreTurn.ts): taken before
+  // One restore at a time into the database (../pg/restoreTurn.ts): taken before
   // the safety backup, so a second restore stops at once; with a reset,
   // after it, as supabase db reset rebuilds the database and ends its sessions.
   let turn: RestoreTurn | undefined;

@@ -11,7 +11,7 @@ import { describeTarget, isLocalTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { connectClient, pgClientConfig } from '../connection/session';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
-import { restoreRunning } from './restoreTurn';
+import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
 import { type Manifest } from '../sets/manifest';
@@ -94,7 +94,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
   });
   targetFacts.catch(() => undefined);
-  // Another restore loading into the database (restoreTurn.ts) is a refusal
+  // Another restore loading into the database (../pg/restoreTurn.ts) is a refusal
   // before anything reads the target. A session that cannot connect is the
   // verification's to report.
   const running = await connecting.then(
