@@ -8,8 +8,8 @@
  * manifest. Above EXACT_SIZES_UP_TO_TABLES tables they are the catalog's
  * own estimates instead (relpages), and the manifest says so.
  */
-import { RESTORE_RUNNING_SQL, runningRestore } from '../pg/restoreTurn';
 import type pg from 'pg';
+import { RESTORE_RUNNING_SQL, runningRestore } from '../pg/restoreTurn';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { endOnce, openSession } from '../connection/session';
@@ -109,7 +109,7 @@ export interface SnapshotSession {
   readonly server: ServerVersion;
   readServerFacts(): Promise<ServerFacts>;
   /** Whether a restore was loading into the database as the snapshot was taken (pg/restoreTurn.ts). */
-  restoreRunning: boolean;
+  readonly restoreRunning: boolean;
   /** Who that restore is, as far as this role may see. */
   describeRunningRestore(): Promise<string | undefined>;
   /** With `platform`, also what the Supabase profile needs to know about the platform. */
