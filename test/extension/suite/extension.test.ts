@@ -1234,9 +1234,13 @@ describe('Pulse Backup in a real VS Code', function () {
     await removeBackupsFolder();
     prompts.reset();
     const now = Date.now();
+    // The newest an hour ago, or halfway back to midnight when that is nearer: between
+    // midnight and one o'clock an hour ago is yesterday, and the first group is then Yesterday.
+    const midnight = new Date(now).setHours(0, 0, 0, 0);
+    const newestAgo = Math.min(3_600_000, Math.floor((now - midnight) / 2));
     const made: string[] = [];
     for (let index = 0; index < 40; index++) {
-      const when = new Date(now - (index * 12 + 1) * 3_600_000);
+      const when = new Date(now - newestAgo - index * 12 * 3_600_000);
       made.push(copySetAs({ folder: keptCopy, manifest: keptManifest }, backupsFolder, localTimestamp(when), when));
     }
     // What forty `pulse-backup backup --keep 100` runs leave behind: their retention kept every set under that policy.
