@@ -3,8 +3,9 @@
  * runs waits a bounded time (--lock-timeout), then it stops with one line
  * naming the table and the session that holds it, and writes nothing.
  * A table dropped and made again while pg_dump waits for it fails pg_dump
- * (its snapshot still lists the old index): that is said as a schema change
- * meanwhile, with what to do.
+ * (its snapshot still lists the old index), and so does one dropped for good
+ * (its name is not found): both are said as a schema change meanwhile, with
+ * what to do.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
@@ -74,7 +75,7 @@ describe('a table another session holds', function () {
    * there. Made certain by holding the table until pg_dump waits for it,
    * then dropping and making it again.
    */
-  async function replacedWhileWaited(args: readonly string[]) {
+  async function replacedWhileWaited(args: readonly string[], change: 'replace' | 'drop' = 'replace') {
     await server.query(database, 'CREATE TABLE public.replaced (id integer PRIMARY KEY)');
     const migrator = new Client({ connectionString: server.url(database), application_name: 'schema-migrator' });
     migrator.on('error', () => undefined);
@@ -91,7 +92,7 @@ describe('a table another session holds', function () {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await migrator.query('DROP TABLE public.replaced');
-      await migrator.query('CREATE TABLE public.replaced (id integer PRIMARY KEY)');
+      if (change === 'replace') await migrator.query('CREATE TABLE public.replaced (id integer PRIMARY KEY)');
       await migrator.query('COMMIT');
       const result = await subprocess;
       const outcome = { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), durationMs: 0 };
@@ -120,6 +121,28 @@ describe('a table another session holds', function () {
     assert.match(
       result.stderr,
       /could not .* of locked_app: another session changed the schema while it was read \(cache lookup failed for index \d+\): .*run it again once that is done/,
+    );
+  });
+
+  // Dropped for good: pg_dump's LOCK TABLE no longer finds the name. It once said "cannot use PostgreSQL … check the connection settings".
+  it('a table dropped while pg_dump waits for it: the same words, not a connection problem, and nothing written', async function () {
+    const dir = join(folder, 'dropped');
+    const result = await replacedWhileWaited(['backup', '--dir', dir, '--prefix', 'dropped'], 'drop');
+    assert.match(
+      result.stderr,
+      /pg_dump failed: another session changed the schema while it was read \(relation "public\.replaced" does not exist\): a table or index was dropped or replaced meanwhile .*run the backup again once that is done; nothing was written; older backups are untouched/,
+    );
+    assert.doesNotMatch(result.stderr, /connection/);
+    assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
+  });
+
+  it('the same drop in diff: the same words', async function () {
+    const dir = join(folder, 'diffed-drop');
+    const set = await backupSet(server, database, dir, 'diffed-drop');
+    const result = await replacedWhileWaited(['diff', set.id, '--dir', dir], 'drop');
+    assert.match(
+      result.stderr,
+      /could not .* of locked_app: another session changed the schema while it was read \(.*relation "public\.replaced" does not exist\): .*run it again once that is done/,
     );
   });
 

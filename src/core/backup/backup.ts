@@ -742,6 +742,14 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
       details: text,
     });
   }
+  const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
+  // Before the connection words: a table dropped meanwhile "does not exist" too.
+  if (schemaChangedMeanwhile(text)) {
+    return new PulseError('dump-failed', `pg_dump failed: ${SCHEMA_CHANGED_WORDS} (${why.replace(/^query failed:\s*(ERROR:\s*)?/, '')})`, {
+      hint: `${schemaChangedHint('the backup')}; nothing was written; older backups are untouched`,
+      details: text,
+    });
+  }
   if (/connection to server|could not connect|password authentication|does not exist|timeout expired|could not translate host/i.test(text)) {
     return describeConnectionError(new Error(text), target);
   }
@@ -761,13 +769,6 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   if (/server version mismatch/i.test(text)) {
     return new PulseError('tools-too-old', errorLine ?? 'pg_dump refused the server version', {
       hint: hint`install client tools of the server version or newer, or ${setOption('clientToolsFolder')}`,
-    });
-  }
-  const why = errorLine ? errorLine.replace(/^pg_dump:\s*(error:\s*)?/, '') : signal ? `killed by ${signal}` : `exit code ${exitCode ?? '?'}`;
-  if (schemaChangedMeanwhile(text)) {
-    return new PulseError('dump-failed', `pg_dump failed: ${SCHEMA_CHANGED_WORDS} (${why.replace(/^query failed:\s*(ERROR:\s*)?/, '')})`, {
-      hint: `${schemaChangedHint('the backup')}; nothing was written; older backups are untouched`,
-      details: text,
     });
   }
   return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
