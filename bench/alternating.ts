@@ -5,6 +5,8 @@
  * ignores the odd round that a neighbour's test run slowed down.
  */
 
+import { busyTicks, ticksToSeconds } from './machineCpu';
+
 /** Numbers a run reports about itself besides its duration, e.g. `{ peakRssBytes }`. */
 export type Observations = Readonly<Record<string, number>>;
 
@@ -18,6 +20,8 @@ export interface TimedCommandSpec<Context> {
 
 export interface Sample {
   seconds: number;
+  /** The whole machine's busy CPU time during the run (machineCpu.ts); undefined without /proc/stat. */
+  busyCoreSeconds?: number;
   observations: Observations;
 }
 
@@ -36,11 +40,14 @@ export function timedCommandWith<Context>(spec: TimedCommandSpec<Context>): Time
     async runOnce(options = {}): Promise<Sample> {
       const context = await spec.prepare();
       try {
+        const ticksBefore = busyTicks();
         const started = performance.now();
         const observations = await spec.run(context);
         const seconds = (performance.now() - started) / 1000;
+        const ticksAfter = busyTicks();
         await options.beforeCleanUp?.();
-        return { seconds, observations: observations ?? {} };
+        const busy = ticksBefore === undefined || ticksAfter === undefined ? {} : { busyCoreSeconds: ticksToSeconds(ticksAfter - ticksBefore) };
+        return { seconds, ...busy, observations: observations ?? {} };
       } finally {
         await spec.cleanUp?.(context);
       }
@@ -52,6 +59,8 @@ export interface Measurement {
   /** Every measured round in order; warm-up runs are not included. */
   samples: Sample[];
   medianSeconds: number;
+  /** The median of the rounds' busyCoreSeconds, when every round has one. */
+  medianBusyCoreSeconds?: number;
   minSeconds: number;
   maxSeconds: number;
 }
@@ -91,9 +100,11 @@ export async function measureAlternating<Name extends string>(commands: Readonly
 
 function summarize(samples: Sample[]): Measurement {
   const seconds = samples.map((sample) => sample.seconds);
+  const busy = samples.map((sample) => sample.busyCoreSeconds).filter((value) => value !== undefined);
   return {
     samples,
     medianSeconds: median(seconds),
+    ...(busy.length === samples.length && busy.length > 0 ? { medianBusyCoreSeconds: median(busy) } : {}),
     minSeconds: Math.min(...seconds),
     maxSeconds: Math.max(...seconds),
   };

@@ -7,6 +7,10 @@
  * pg_dump's own parallel dump (`-Fd -j 2 -Z0`) runs in the same rounds: it
  * writes one uncompressed file per table and nothing else, so it is what two
  * sessions can gain on this machine before any set is written.
+ *
+ * Each command's machine CPU (every core's busy time, the server's too) is
+ * measured in the same runs: `--jobs 2`'s divided by the cores is the
+ * fastest the same work could be on this machine, its floor against the goal.
  */
 import { availableParallelism } from 'node:os';
 import { measureAlternating, type Measurement, type TimedCommand } from './alternating';
@@ -57,6 +61,15 @@ export const jobsSection: BenchSection = {
         ...(jobs === 2 ? { goal: { text: `≤ ${JOBS_2_RATIO_GOAL}`, met: ratio <= JOBS_2_RATIO_GOAL } } : {}),
       });
     }
+    // What the CPU alone allows: a run that kept every core busy from start to end would take its busy core-seconds ÷ cores.
+    const backup2 = measured['backup --jobs 2'];
+    const cpuFloor = backup2.medianBusyCoreSeconds === undefined ? undefined : backup2.medianBusyCoreSeconds / cores / plain.medianSeconds;
+    if (cpuFloor !== undefined) {
+      lines.push({
+        label: '--jobs 2, CPU-bound floor',
+        value: `${formatRatio(cpuFloor)}  (its machine CPU ÷ ${cores} cores ÷ pg_dump's time: no schedule of the same work on ${cores} cores is faster)`,
+      });
+    }
     const directory = measured[DIRECTORY_DUMP];
     const directoryRatio = directory.medianSeconds / plain.medianSeconds;
     lines.push(timeLine(DIRECTORY_DUMP, directory));
@@ -84,6 +97,7 @@ export const jobsSection: BenchSection = {
         pgDump: measurementSummary(plain),
         directoryDump: { ...measurementSummary(directory), jobs: 2, ratio: directoryRatio },
         backups: Object.fromEntries(jobCounts.map((jobs) => [jobs, { ...measurementSummary(measured[`backup --jobs ${jobs}`]), ratio: ratios[jobs] }])),
+        jobs2CpuFloorRatio: cpuFloor ?? null,
         diskBytesWritten: written,
       },
     };

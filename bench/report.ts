@@ -56,9 +56,10 @@ export async function writeJsonReport(file: string, report: Record<string, unkno
 
 /** Median and range, as every timed command shows them in the table. */
 export function timeLine(label: string, measurement: Measurement): ReportLine {
+  const cpu = measurement.medianBusyCoreSeconds === undefined ? '' : `  · machine CPU ${formatSeconds(measurement.medianBusyCoreSeconds, ' core-s')}`;
   return {
     label,
-    value: `${formatSeconds(measurement.medianSeconds)}  (${formatSeconds(measurement.minSeconds, '')}–${formatSeconds(measurement.maxSeconds)})`,
+    value: `${formatSeconds(measurement.medianSeconds)}  (${formatSeconds(measurement.minSeconds, '')}–${formatSeconds(measurement.maxSeconds)})${cpu}`,
   };
 }
 
@@ -68,6 +69,9 @@ export function measurementSummary(measurement: Measurement) {
     minSeconds: measurement.minSeconds,
     maxSeconds: measurement.maxSeconds,
     seconds: measurement.samples.map((sample) => sample.seconds),
+    ...(measurement.medianBusyCoreSeconds === undefined
+      ? {}
+      : { medianBusyCoreSeconds: measurement.medianBusyCoreSeconds, busyCoreSeconds: measurement.samples.map((sample) => sample.busyCoreSeconds) }),
   };
 }
 
