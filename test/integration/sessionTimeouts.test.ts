@@ -1,0 +1,131 @@
+/**
+ * A role whose sessions the server ends when they wait (as a production
+ * database often sets for its application's role): idle in a transaction
+ * for more than 100 ms, or idle at all for more than 100 ms. The tool's own
+ * sessions that wait on purpose are not ended: a parallel backup's snapshot
+ * session, which its later pg_dump sessions import the snapshot from (it
+ * failed with "invalid snapshot identifier"), a restore's turn, held for
+ * the whole restore, and the read session of diff (and prove). Where a
+ * PostgreSQL 17 server is installed, its transaction_timeout too.
+ */
+import { strict as assert } from 'node:assert';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openSnapshotSession } from '../../src/core/backup/snapshot';
+import { resolveConnection } from '../../src/core/connection/target';
+import { runCli, startCli, type CliOptions } from '../support/cli';
+import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { backupSet, createFactoryDatabase, restoreArgs, useServer, useTempFolders } from '../support/integration';
+import { hasServerMajor, startServer } from '../support/pgServer';
+import { holdTable } from '../support/tableLock';
+
+const ROLE = 'pulse_impatient';
+const PASSWORD = 'Impatient-Pass-42';
+const TIMEOUT = '100ms';
+/** The turn's advisory lock ("PULS", "REST"), held in the target database. */
+const TURN_HELD = `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ${0x50554c53} AND objid = ${0x52455354}`;
+
+describe('server timeouts that end waiting sessions', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-timeouts-');
+  const source = 'impatient_source';
+  let folder: string;
+  const asRole: CliOptions = { env: { PGPASSWORD: PASSWORD } };
+  const url = (database: string) => server.url(database, ROLE);
+
+  before(async function () {
+    await createFactoryDatabase(server, source);
+    await server.query(
+      'postgres',
+      `CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}';
+       ALTER ROLE ${ROLE} SET idle_in_transaction_session_timeout = '${TIMEOUT}';
+       ALTER ROLE ${ROLE} SET idle_session_timeout = '${TIMEOUT}'`,
+    );
+    folder = newFolder();
+  });
+
+  it('a parallel backup: its later pg_dump sessions still import the snapshot, and the set restores equal to the source', async function () {
+    this.timeout(120_000);
+    // Every table in a session of its own: each worker's later tables start well after 100 ms.
+    const result = await runCli(['backup', '--db', url(source), '--dir', folder, '--prefix', 'impatient', '--jobs', '2', '--json'], {
+      env: { ...asRole.env, PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const set = JSON.parse(result.stdout) as { id: string };
+    await server.createDatabase('impatient_copy');
+    const restored = await runCli(restoreArgs(set.id, 'complete', server.url('impatient_copy'), folder, ['--no-safety-backup']));
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(diffFingerprints(await fingerprintDatabase(server.url(source)), await fingerprintDatabase(server.url('impatient_copy'))), []);
+  });
+
+  it("a restore keeps the database's turn while it waits far longer than the timeout, and finishes", async function () {
+    this.timeout(120_000);
+    const target = 'impatient_target';
+    await server.createDatabase(target, { template: source });
+    const setFolder = newFolder();
+    const set = await backupSet(server, source, setFolder, 'turn');
+    // Its psql waits at the first DROP for a table a busy session reads.
+    const blocker = await holdTable(server.url(target), 'public.users', { mode: 'ACCESS SHARE', busy: true });
+    let restore;
+    try {
+      restore = await startCli(restoreArgs(set.id, 'complete', url(target), setFolder, ['--clean', '--no-safety-backup', '--lock-timeout', '60']), asRole);
+      const deadline = Date.now() + 30_000;
+      while ((await server.query<{ held: number }>(target, TURN_HELD))[0].held === 0) {
+        if (Date.now() > deadline) assert.fail('the restore never took its turn');
+        await sleep(20);
+      }
+      // Ten times the timeout: the turn's session is idle all that time.
+      await sleep(1000);
+      assert.equal((await server.query<{ held: number }>(target, TURN_HELD))[0].held, 1, "the restore's turn was let go while it waited");
+    } finally {
+      await blocker.release();
+    }
+    const result = await restore.subprocess;
+    assert.equal(result.exitCode, 0, String(result.stderr));
+    assert.deepEqual(diffFingerprints(await fingerprintDatabase(server.url(source)), await fingerprintDatabase(server.url(target))), []);
+  });
+
+  it('diff reads the database in full, after its reads waited for a table far longer than the timeout', async function () {
+    this.timeout(120_000);
+    const setFolder = newFolder();
+    const set = await backupSet(server, source, setFolder, 'diff');
+    // A table changed since: its rows are counted afterwards, in another session that imports the snapshot once the reads are done.
+    await server.query(source, 'DELETE FROM public.notifications WHERE id = (SELECT min(id) FROM public.notifications)');
+    // Its read session exported the snapshot, then waits idle while pg_dump and psql wait for the table.
+    const holder = await holdTable(server.url(source), 'public.users');
+    let run;
+    try {
+      run = await startCli(['diff', set.id, '--db', url(source), '--dir', setFolder], asRole);
+      const deadline = Date.now() + 30_000;
+      while ((await server.query(source, `SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'public.users'::regclass`)).length === 0) {
+        if (Date.now() > deadline) assert.fail('diff never waited for the table');
+        await sleep(20);
+      }
+      await sleep(500);
+    } finally {
+      await holder.release();
+    }
+    const result = await run.subprocess;
+    assert.equal(result.exitCode, 0, String(result.stderr) + String(result.stdout));
+    assert.match(String(result.stdout), /public\.notifications.*1 row (deleted|removed|fewer)/);
+  });
+
+  it('PostgreSQL 17: a transaction_timeout does not end the snapshot session while it waits', async function () {
+    this.timeout(120_000);
+    if (!hasServerMajor(17)) this.skip();
+    const newer = await startServer({ major: 17 });
+    try {
+      await newer.query('postgres', `CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}'; ALTER ROLE ${ROLE} SET transaction_timeout = '${TIMEOUT}'`);
+      const target = resolveConnection({ url: newer.url('postgres', ROLE), env: { PGPASSWORD: PASSWORD } });
+      const session = await openSnapshotSession(target, { lockTimeoutSeconds: 10 });
+      try {
+        await sleep(500);
+        const facts = await session.readServerFacts();
+        assert.equal(facts.currentUser, ROLE);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await newer.stop();
+    }
+  });
+});
