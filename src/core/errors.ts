@@ -9,6 +9,7 @@ export type PulseErrorCode =
   | 'usage'
   | 'connection-refused'
   | 'connection-timeout'
+  | 'connection-lost'
   | 'host-not-found'
   | 'authentication-failed'
   | 'database-not-found'
@@ -118,11 +119,32 @@ export function toPulseError(error: unknown): PulseError {
     }
   }
   const message = error instanceof Error ? error.message : String(error);
+  const lost = lostSessionReason(error, message);
+  if (lost !== undefined) {
+    return new PulseError('connection-lost', `the database server ended the session, or the connection to it broke (${lost})`, {
+      hint: 'check that the server runs (its log says why the session ended), then run again',
+      details: error instanceof Error ? error.stack : undefined,
+      cause: error,
+    });
+  }
   return new PulseError('internal', `unexpected error: ${firstLine(message)}`, {
     hint: hintOf`${seeDetails()} and report it`,
     details: error instanceof Error ? error.stack : undefined,
     cause: error,
   });
+}
+
+/**
+ * A session of the pg driver that the server ended or that broke under way
+ * (a restart, pg_terminate_backend, a timeout the tool did not switch off):
+ * the driver's words, or the server's when they came as an error.
+ */
+function lostSessionReason(error: unknown, message: string): string | undefined {
+  // SQLSTATE class 57P (operator intervention) and 25P03 (idle-in-transaction timeout) end the session.
+  const state = (error as { code?: unknown } | undefined)?.code;
+  if (typeof state === 'string' && /^(57P0[1-5]|25P03)$/.test(state)) return firstLine(message);
+  if (/^(Client has encountered a connection error and is not queryable|Connection terminated( unexpectedly)?)$/.test(firstLine(message))) return firstLine(message);
+  return undefined;
 }
 
 function firstLine(text: string): string {

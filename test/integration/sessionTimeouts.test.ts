@@ -1,17 +1,21 @@
 /**
  * A role whose sessions the server ends when they wait (as a production
  * database often sets for its application's role): idle in a transaction
- * for more than 100 ms, or idle at all for more than 100 ms. The tool's own
- * sessions that wait on purpose are not ended: a parallel backup's snapshot
- * session, which its later pg_dump sessions import the snapshot from (it
- * failed with "invalid snapshot identifier"), a restore's turn, held for
- * the whole restore, and the read session of diff (and prove). Where a
- * PostgreSQL 17 server is installed, its transaction_timeout too.
+ * for more than 100 ms, or idle at all for more than 100 ms. The tool's
+ * sessions are not ended, however long they wait: a parallel backup's
+ * snapshot session, which its later pg_dump sessions import the snapshot
+ * from (it failed with "invalid snapshot identifier"), a restore's turn,
+ * held for the whole restore, the read session of diff (and prove), and any
+ * session idle between two queries. Where a PostgreSQL 17 server is
+ * installed, its transaction_timeout too.
  */
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openSnapshotSession } from '../../src/core/backup/snapshot';
 import { resolveConnection } from '../../src/core/connection/target';
+import { connectClient } from '../../src/core/connection/session';
+import { commandLineWords } from '../../src/core/commandLineWords';
+import { formatError } from '../../src/core/errors';
 import { runCli, startCli, type CliOptions } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, restoreArgs, useServer, useTempFolders } from '../support/integration';
@@ -107,6 +111,41 @@ describe('server timeouts that end waiting sessions', function () {
     const result = await run.subprocess;
     assert.equal(result.exitCode, 0, String(result.stderr) + String(result.stdout));
     assert.match(String(result.stdout), /public\.notifications.*1 row (deleted|removed|fewer)/);
+  });
+
+  // The pre-flight's session, for one, waits while the set's files are checked: minutes for a big set.
+  it('every session the tool opens outlives the timeouts: idle, and idle in a transaction, for three times as long', async function () {
+    const client = await connectClient(resolveConnection({ url: url(source), env: { PGPASSWORD: PASSWORD } }));
+    try {
+      await sleep(300);
+      await client.query('BEGIN');
+      await client.query('SELECT 1');
+      await sleep(300);
+      await client.query('COMMIT');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+
+  it('a session the server ends anyway (pg_terminate_backend) is said in one line, not as an unexpected error to report', async function () {
+    const client = await connectClient(resolveConnection({ url: server.url(source), env: {} }));
+    try {
+      const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      await server.query('postgres', `SELECT pg_terminate_backend(${pid}, 5000)`);
+      await sleep(100);
+      const error = await client.query('SELECT 1').then(
+        () => assert.fail('the ended session still answered'),
+        (caught: unknown) => caught,
+      );
+      const line = formatError(error, commandLineWords);
+      assert.match(
+        line,
+        /^the database server ended the session, or the connection to it broke \((Client has encountered a connection error and is not queryable|Connection terminated unexpectedly|terminating connection due to administrator command)\): check that the server runs/,
+      );
+      assert.doesNotMatch(line, /unexpected error|report it/);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   });
 
   it('PostgreSQL 17: a transaction_timeout does not end the snapshot session while it waits', async function () {

@@ -10,7 +10,6 @@
  */
 import type pg from 'pg';
 import { RESTORE_RUNNING_SQL, runningRestore } from '../pg/restoreTurn';
-import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { endOnce, openSession } from '../connection/session';
@@ -149,23 +148,15 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
     // which pg_dump to start depends only on the server's version. A lock
     // another session holds is waited for at most lockTimeoutSeconds (as
     // pg_dump's own --lock-wait-timeout); a statement_timeout set for the
-    // role or database does not apply, as pg_dump does not let it either,
-    // nor one that would end the session while it waits for pg_dump
-    // (sessionTimeouts.ts).
-    const [, , , , exported] = (await client.query(
+    // role or database does not apply, as pg_dump does not let it either
+    // (nor do the timeouts that end a waiting session: connectClient).
+    const [, , , exported] = (await client.query(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
        SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutSeconds * 1000)}ms';
        SET LOCAL statement_timeout = 0;
-       ${noWaitTimeoutsSql('transaction')};
        SELECT pg_export_snapshot() AS id, current_setting('server_version') AS version, current_setting('server_version_num') AS version_num,
               ${RESTORE_RUNNING_SQL} AS restore_running`,
-    )) as unknown as [
-      pg.QueryResult,
-      pg.QueryResult,
-      pg.QueryResult,
-      pg.QueryResult,
-      pg.QueryResult<{ id: string; version: string; version_num: string; restore_running: boolean }>,
-    ];
+    )) as unknown as [pg.QueryResult, pg.QueryResult, pg.QueryResult, pg.QueryResult<{ id: string; version: string; version_num: string; restore_running: boolean }>];
     const row = exported.rows[0];
     const server: ServerVersion = { version: row.version.split(' ')[0] ?? row.version, versionNum: Number(row.version_num) };
     return {

@@ -21,6 +21,7 @@ import {
   type ConnectionTarget,
 } from './target';
 import { describeConnectionError, missingCertificateAuthority, missingCertificateFile } from './failures';
+import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -113,6 +114,8 @@ export async function connectClient(
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
+      // Sessions here wait on purpose (sessionTimeouts.ts). Should the server refuse, the session's work says how.
+      await client.query(noWaitTimeoutsSql()).catch(() => undefined);
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);

@@ -15,7 +15,6 @@ import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
 import { connectClient } from '../connection/session';
 import { findLockHolders, type LockHolder } from './lockHolders';
-import { noWaitTimeoutsSql } from './sessionTimeouts';
 
 const POLL_MS = 250;
 
@@ -62,11 +61,7 @@ export class LockWatchdog {
         return;
       }
       this.client = client;
-      // Idle between its looks: no idle_session_timeout may end it (sessionTimeouts.ts).
-      const [, version] = (await client.query(`${noWaitTimeoutsSql('session')}; SELECT current_setting('server_version_num') AS version`)) as unknown as [
-        pg.QueryResult,
-        pg.QueryResult<{ version: string }>,
-      ];
+      const version = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
       const since = Number(version.rows[0].version) >= 140000 ? 'l.waitstart' : 'a.query_start';
       this.schedule(client, since);
     } catch {

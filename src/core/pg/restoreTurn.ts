@@ -14,7 +14,6 @@ import type pg from 'pg';
 import type { ConnectionTarget } from '../connection/target';
 import { openSession } from '../connection/session';
 import { PulseError } from '../errors';
-import { noWaitTimeoutsSql } from './sessionTimeouts';
 
 /** The advisory lock's two keys ("PULS", "REST"): advisory locks belong to one database, so the keys need not name it. */
 const KEYS = [0x50554c53, 0x52455354] as const;
@@ -34,12 +33,8 @@ export interface RestoreTurn {
 export async function takeRestoreTurn(target: ConnectionTarget, options: { signal?: AbortSignal } = {}): Promise<RestoreTurn> {
   const client = await openSession(target, { applicationName: `pulse-backup restore, pid ${process.pid}`, signal: options.signal });
   try {
-    // The session then waits, idle, for the whole restore: no timeout of the server's may end it (sessionTimeouts.ts).
-    const results = (await client.query(`${noWaitTimeoutsSql('session')}; SELECT pg_catalog.pg_try_advisory_lock(${KEYS[0]}, ${KEYS[1]}) AS taken`)) as unknown as [
-      pg.QueryResult,
-      pg.QueryResult<{ taken: boolean }>,
-    ];
-    const taken = results[1];
+    // The session then waits, idle, for the whole restore (no timeout of the server's ends it: connectClient).
+    const taken = await client.query<{ taken: boolean }>(`SELECT pg_catalog.pg_try_advisory_lock(${KEYS[0]}, ${KEYS[1]}) AS taken`);
     if (!taken.rows[0]?.taken) {
       const running = await restoreRunning(client, target.database).catch(() => undefined);
       throw running ?? restoreRunningError(target.database, 'its session ended a moment ago');

@@ -8,8 +8,14 @@
  * ends that session, and the next pg_dump fails with "invalid snapshot
  * identifier". A restore's turn is held by a session idle outside any
  * transaction, which `idle_session_timeout` (14 and later) would end, and
- * the lock with it. pg_dump switches the same timeouts off for its own
- * sessions; the plain dumps it writes do so for psql.
+ * the lock with it. A parallel restore's psql sessions wait, outside any
+ * transaction, while the file is read up to the entries they run. pg_dump
+ * switches the same timeouts off for its own sessions, and its plain dumps
+ * do so for psql, but not idle_session_timeout (which pg_dump 15 does not
+ * know). So every session of this tool switches them off as it connects
+ * (connectClient), and every psql session a restore runs does in its first
+ * line: a wait that takes minutes on a big database (a checksum, a
+ * pre-flight that reads the whole file) is never a reason to fail.
  */
 
 /** Each timeout and the first server version that has it (an older server rejects the name). */
@@ -19,13 +25,9 @@ const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
   ['transaction_timeout', 170000],
 ];
 
-/**
- * One statement that switches every timeout this server has off: for the
- * transaction (`local`: a snapshot session's, sent inside it) or for the
- * session. It goes in a round trip the session makes anyway.
- */
-export function noWaitTimeoutsSql(scope: 'transaction' | 'session'): string {
+/** One statement that switches every timeout this server has off, for the session (outside a transaction, or in one that commits). */
+export function noWaitTimeoutsSql(): string {
   const values = TIMEOUTS.map(([name, since]) => `('${name}', ${since})`).join(', ');
-  return `SELECT pg_catalog.set_config(t.name, '0', ${scope === 'transaction'}) FROM (VALUES ${values}) AS t(name, since)
-     WHERE pg_catalog.current_setting('server_version_num')::int >= t.since`;
+  // One line: a restore's psql counts the lines before the set's file.
+  return `SELECT pg_catalog.set_config(t.name, '0', false) FROM (VALUES ${values}) AS t(name, since) WHERE pg_catalog.current_setting('server_version_num')::int >= t.since`;
 }

@@ -11,7 +11,6 @@ import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { endOnce, openSession } from '../connection/session';
-import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
 import { type ManifestSequenceValue } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import type { PlatformFacts } from '../backup/profile';
@@ -47,7 +46,6 @@ export async function openReadSession(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
        SET LOCAL lock_timeout = '${Math.round((options.lockTimeoutSeconds ?? 0) * 1000)}ms';
        SET LOCAL statement_timeout = 0;
-       ${noWaitTimeoutsSql('transaction')};
        SET LOCAL search_path = '';
        SELECT pg_catalog.pg_export_snapshot() AS id`,
     )) as unknown as pg.QueryResult<{ id: string }>[];

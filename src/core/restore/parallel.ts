@@ -33,6 +33,7 @@ import type { ManifestTable } from '../sets/manifest';
 import { describeUserObjects, emptyAgain } from './emptyTarget';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 import { psqlError } from './failures';
+import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
 import type { PlannedRestore } from './plan';
 import { DEFAULT_LOCK_TIMEOUT_MS, type ExecuteOptions } from './types';
 
@@ -247,7 +248,8 @@ async function feed(
   signal: AbortSignal,
 ): Promise<void> {
   const write = pipeWriter(stdin);
-  await write(session.transaction ? `BEGIN;\n${session.prolog}` : session.prolog);
+  // Each session waits while the file is read up to its entries: no server timeout may end it (on psql's first line, which line numbers count from).
+  await write(session.transaction ? `BEGIN; ${noWaitTimeoutsSql()};\n${session.prolog}` : `${noWaitTimeoutsSql()}; ${session.prolog}`);
   const place = entryPlacer(assignment, restore.jobs);
   const reader = new DumpReader({
     countRows: false,
