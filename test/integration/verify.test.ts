@@ -11,7 +11,7 @@ import { loadExeca } from '../support/execa';
 import type { SetHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verify/results';
-import { CLI_PATH, REPO_ROOT, runCli, type CliResult } from '../support/cli';
+import { CLI_PATH, REPO_ROOT, runCli, type CliOptions, type CliResult } from '../support/cli';
 import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { writeOldScriptSet } from '../support/oldScript';
 import { closedPort } from '../support/ports';
@@ -54,8 +54,8 @@ describe('verifying backup sets', function () {
     return join(dir, `factory_pulse_${type}_backup_${timestamp}.sql`);
   }
 
-  async function verify(setId: string, dir: string, extra: string[] = []): Promise<{ result: CliResult; report: VerificationReport }> {
-    const result = await runCli(['verify', setId, '--dir', dir, '--json', ...extra]);
+  async function verify(setId: string, dir: string, extra: string[] = [], options: CliOptions = {}): Promise<{ result: CliResult; report: VerificationReport }> {
+    const result = await runCli(['verify', setId, '--dir', dir, '--json', ...extra], options);
     assert.ok(result.code === 0 || result.code === 1, `exit ${result.code}: ${result.stderr}`);
     return { result, report: JSON.parse(result.stdout) as VerificationReport };
   }
@@ -201,7 +201,7 @@ describe('verifying backup sets', function () {
     assert.equal(preRestore.title, 'Pre-restore checks');
     assert.deepEqual(
       preRestore.checks.map((check) => `${check.id}:${check.status}`),
-      ['target-reachable:pass', 'psql:pass', 'server-version:pass', 'disk-space:pass'],
+      ['target-reachable:pass', 'target-writable:pass', 'psql:pass', 'server-version:pass', 'disk-space:pass'],
     );
     assert.match(
       checkOf(report, 'target-reachable').detail,
@@ -211,6 +211,28 @@ describe('verifying backup sets', function () {
     assert.match(checkOf(report, 'psql').detail, /psql 15\.\d+ .* reads the \\restrict line/);
     assert.deepEqual(report.target, { host: '127.0.0.1', port: server.port, database: 'factory_pulse', user: 'postgres' });
     assert.ok(!result.stdout.includes(server.password), 'the password stays out of the report');
+  });
+
+  it('with --db as a role whose transactions are read-only, the target takes no changes: the check fails, and a restore is refused before its safety backup', async function () {
+    await server.query('postgres', `CREATE ROLE pulse_read_only LOGIN SUPERUSER PASSWORD 'Read-Only-12'; ALTER ROLE pulse_read_only SET default_transaction_read_only = on`);
+    const dir = copyOfSet(made.id);
+    const env = { PGPASSWORD: 'Read-Only-12' };
+    const target = server.url('factory_pulse', 'pulse_read_only');
+    const { result, report } = await verify(made.id, dir, ['--db', target], { env });
+    assert.equal(result.code, 1, result.stdout);
+    assert.deepEqual(failing(report), ['target-writable']);
+    assert.match(
+      checkOf(report, 'target-writable').detail,
+      /^transactions of pulse_read_only in factory_pulse are read-only \(default_transaction_read_only is on for the role or the database\): restore as a role that may write/,
+    );
+    const before = readdirSync(dir).sort();
+    const restore = await runCli(['restore', made.id, '--mode', 'data', '--clean', '--db', target, '--dir', dir, '--yes'], { env });
+    assert.equal(restore.code, 1);
+    assert.match(
+      restore.stderr,
+      /^pulse-backup: cannot restore \S+ into pulse_read_only@127\.0\.0\.1:\d+\/factory_pulse: transactions of pulse_read_only in factory_pulse are read-only .*: restore as a role that may write, or, if the setting is not there on purpose, turn it off \(ALTER ROLE "pulse_read_only" SET default_transaction_read_only = off, or the same with ALTER DATABASE "factory_pulse"\); nothing was changed$/,
+    );
+    assert.deepEqual(readdirSync(dir).sort(), before, 'no safety backup was written');
   });
 
   it('with --db against a closed port, the target check fails with a clear detail and exit 1', async function () {

@@ -26,6 +26,7 @@ import {
   psqlCheck,
   serverVersionCheck,
   sizesCheck,
+  writableCheck,
   type FileFinding,
   type SetContents,
 } from '../../src/core/verify/checks';
@@ -239,6 +240,31 @@ describe('verification checks', () => {
       const unknownTarget = diskSpaceCheck({ folder: '/b', freeBytes: 2 ** 30, setBytes: 10 * 2 ** 20 });
       assert.equal(unknownTarget.status, 'pass');
       assert.match(unknownTarget.detail, /the target's is unknown/);
+    });
+  });
+
+  describe('a target that takes changes', () => {
+    const version = parsePgVersion('15.18');
+    it('passes a primary whose transactions may write', () => {
+      assert.equal(writableCheck('shop', 'app', { version, databaseBytes: 1 }).status, 'pass');
+    });
+
+    it('fails a standby, and says to restore into the primary', () => {
+      const standby = writableCheck('shop', 'app', { version, databaseBytes: 1, readOnly: 'standby' });
+      assert.equal(standby.status, 'fail');
+      assert.equal(
+        checkLine(standby, commandLineWords),
+        'the server is a standby (in recovery), which takes no changes: restore into the primary server: point --db at its host and port',
+      );
+    });
+
+    it('fails read-only transactions by default, naming the role and the database', () => {
+      const readOnly = writableCheck('shop', 'app', { version, databaseBytes: 1, readOnly: 'read-only-default' });
+      assert.equal(readOnly.status, 'fail');
+      assert.match(
+        checkLine(readOnly, commandLineWords),
+        /^transactions of app in shop are read-only .*ALTER ROLE "app" SET default_transaction_read_only = off, or the same with ALTER DATABASE "shop"\)$/,
+      );
     });
   });
 

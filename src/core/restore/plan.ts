@@ -26,7 +26,7 @@ import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { VerificationReport } from '../verify/results';
-import { verifySet } from '../verify/verify';
+import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
@@ -88,10 +88,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   connecting.catch(() => undefined);
   const endSession = () => connecting.then((session) => session.end()).catch(() => undefined);
   const targetFacts = connecting.then(async (session) => {
-    const facts = await session.query<{ version_num: string; size: string }>(
-      `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
-    );
-    return { version: parseServerVersionNum(facts.rows[0].version_num), databaseBytes: Number(facts.rows[0].size) };
+    return targetFactsOf((await session.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
   });
   targetFacts.catch(() => undefined);
   // Another restore loading into the database (../pg/restoreTurn.ts) is a refusal

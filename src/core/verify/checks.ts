@@ -11,7 +11,18 @@ import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
 import type { CheckResult, CheckStatus } from './results';
 
 export type CheckId =
-  'files-present' | 'manifest' | 'sizes' | 'checksums' | 'permissions' | 'dump-format' | 'content' | 'target-reachable' | 'psql' | 'server-version' | 'disk-space';
+  | 'files-present'
+  | 'manifest'
+  | 'sizes'
+  | 'checksums'
+  | 'permissions'
+  | 'dump-format'
+  | 'content'
+  | 'target-reachable'
+  | 'target-writable'
+  | 'psql'
+  | 'server-version'
+  | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'files-present': 'Every file of the set is present and readable',
@@ -22,6 +33,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'dump-format': 'Each file is a whole pg_dump (header at the start, footer at the end)',
   content: 'Every table has its definition and its rows in the files',
   'target-reachable': 'The target database is reachable',
+  'target-writable': 'The target database takes changes',
   psql: 'A psql that can read these files is available',
   'server-version': 'The target server is not older than the one dumped',
   'disk-space': 'Free space for a safety backup in the backups folder',
@@ -385,11 +397,35 @@ export interface TargetFacts {
   version: PgVersion;
   /** pg_database_size of the target database. */
   databaseBytes: number;
+  /** Why the target takes no changes: a standby server, or read-only transactions by default (the role's or database's setting); undefined when it does. */
+  readOnly?: 'standby' | 'read-only-default';
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
 export function reachableCheck(server: string, database: string, user: string, facts: TargetFacts): CheckResult {
   return check('target-reachable', 'pass', `PostgreSQL ${facts.version.text} at ${server}, as ${user}: database ${database}, ${formatBytes(facts.databaseBytes)}`);
+}
+
+/** A restore writes: a standby, or a role or database whose transactions are read-only by default, is refused before anything is done. */
+export function writableCheck(database: string, user: string, facts: TargetFacts): CheckResult {
+  switch (facts.readOnly) {
+    case undefined:
+      return check('target-writable', 'pass', `${database} takes changes`);
+    case 'standby':
+      return check(
+        'target-writable',
+        'fail',
+        `the server is a standby (in recovery), which takes no changes`,
+        hint`restore into the primary server: point ${option('connection')} at its host and port`,
+      );
+    case 'read-only-default':
+      return check(
+        'target-writable',
+        'fail',
+        `transactions of ${user} in ${database} are read-only (default_transaction_read_only is on for the role or the database)`,
+        hint`restore as a role that may write, or, if the setting is not there on purpose, turn it off (ALTER ROLE "${user}" SET default_transaction_read_only = off, or the same with ALTER DATABASE "${database}")`,
+      );
+  }
 }
 
 export function unreachableCheck(message: string, advice: Hint | undefined): CheckResult {

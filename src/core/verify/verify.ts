@@ -48,6 +48,7 @@ import {
   serverVersionCheck,
   sizesCheck,
   unreachableCheck,
+  writableCheck,
   type FileFinding,
   type PsqlCandidate,
   type SetContents,
@@ -349,6 +350,22 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   );
 }
 
+/** What the pre-restore checks read of the target, in one query (a restore's pre-flight asks it on its own session). */
+export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::text AS size,
+  pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only`;
+
+export interface TargetFactsRow {
+  version_num: string;
+  size: string;
+  in_recovery: boolean;
+  read_only: string;
+}
+
+export function targetFactsOf(row: TargetFactsRow): TargetFacts {
+  const readOnly = row.in_recovery ? 'standby' : row.read_only === 'on' ? 'read-only-default' : undefined;
+  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}) };
+}
+
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
   const pg = await loadPg();
   const client = new pg.Client({ ...pgClientConfig(target), query_timeout: TARGET_TIMEOUT_MS });
@@ -358,11 +375,7 @@ async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undef
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
-    const result = await client.query<{ version_num: string; size: string }>(
-      `SELECT current_setting('server_version_num') AS version_num, pg_database_size(current_database())::text AS size`,
-    );
-    const row = result.rows[0];
-    return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size) };
+    return targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
   } catch (error) {
     throw describeConnectionError(error, target);
   } finally {
@@ -383,6 +396,7 @@ async function preRestoreGroup(
   const checks: CheckResult[] = [];
   const serverVersion = facts.ok ? facts.value.version : undefined;
   checks.push(facts.ok ? reachableCheck(describeServer(target), target.database, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
+  if (facts.ok) checks.push(writableCheck(target.database, target.user, facts.value));
 
   const filesWithRestrict = post.files.filter((file) => (file.scan ?? file.preamble)?.restrictKey !== undefined).map((file) => file.name);
   checks.push(
