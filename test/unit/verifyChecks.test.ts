@@ -244,13 +244,13 @@ describe('verification checks', () => {
   });
 
   describe('a target that takes changes', () => {
-    const version = parsePgVersion('15.18');
+    const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version, databaseBytes: 1 }).status, 'pass');
+      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1 }).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version, databaseBytes: 1, readOnly: 'standby' });
+      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby' });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -259,7 +259,7 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', { version, databaseBytes: 1, readOnly: 'read-only-default' });
+      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default' });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),
