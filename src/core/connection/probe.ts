@@ -6,8 +6,7 @@
  */
 import { type ConnectionTarget } from './target';
 import { describeConnectionError } from './failures';
-import { pgClientConfig } from './session';
-import { loadPg } from './pgDriver';
+import { connectClient } from './session';
 
 export interface ServerProbe {
   /** `15.18`, as the server reports it. */
@@ -16,16 +15,14 @@ export interface ServerProbe {
 
 /** Logs in and reads the version; every failure is the engine's connection error, in one line. */
 export async function probeServer(target: ConnectionTarget): Promise<ServerProbe> {
-  const { Client } = await loadPg();
-  const client = new Client(pgClientConfig(target));
-  client.on('error', () => undefined);
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   try {
-    await client.connect();
-    const result = await client.query<{ version: string }>(`SELECT current_setting('server_version') AS version`);
+    client = await connectClient(target);
+    const result = await client.query<{ version: string }>(`SELECT pg_catalog.current_setting('server_version') AS version`);
     return { serverVersion: result.rows[0].version.split(' ')[0] };
   } catch (error) {
     throw describeConnectionError(error, target);
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }

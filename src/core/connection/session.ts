@@ -21,7 +21,7 @@ import {
   type ConnectionTarget,
 } from './target';
 import { describeConnectionError, missingCertificateAuthority, missingCertificateFile } from './failures';
-import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
+import { ownSessionSql } from '../pg/sessionSettings';
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -114,8 +114,8 @@ export async function connectClient(
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
-      // Sessions here wait on purpose (sessionTimeouts.ts). Should the server refuse, the session's work says how.
-      await client.query(noWaitTimeoutsSql()).catch(() => undefined);
+      // An empty search_path, and no timeout that ends a waiting session (sessionSettings.ts), before the session does anything.
+      await client.query(ownSessionSql());
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);

@@ -25,7 +25,7 @@ import { dockerEnv, dockerExecArgs } from '../supabase/docker';
 import { runSupabaseReset } from '../supabase/reset';
 import { findLockHolders } from '../pg/lockHolders';
 import { LockWatchdog } from '../pg/lockWatchdog';
-import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
+import { ownSessionSql } from '../pg/sessionSettings';
 import { lockHeldError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
@@ -146,7 +146,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   // file through and found it whole and matching its sha256.
   const workFolder = restore.directLoad ? await mkdtemp(join(tmpdir(), 'pulse-backup-restore-')) : undefined;
   const prologFile = workFolder ? join(workFolder, 'prolog.sql') : undefined;
-  if (prologFile) await writeFile(prologFile, `BEGIN; ${noWaitTimeoutsSql()};\n${restore.prolog}`, { mode: 0o600 });
+  if (prologFile) await writeFile(prologFile, `BEGIN; ${ownSessionSql()};\n${restore.prolog}`, { mode: 0o600 });
   const psqlArgs = ['--no-psqlrc', '--no-password', '--set', 'ON_ERROR_STOP=1', ...(prologFile ? ['--file', prologFile, '--file', plan.file] : []), '--file', '-'];
   const container = options.container;
   // Its own application name: the watchdog finds the session by it.
@@ -259,7 +259,7 @@ async function checkWhileLoading(stdin: Writable, restore: PlannedRestore, execu
 
 async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: ExecuteOptions, tablesFed: TableDataEvent[], gate: CommitGate): Promise<void> {
   const write = pipeWriter(stdin);
-  await write(`BEGIN; ${noWaitTimeoutsSql()};\n${restore.prolog}`);
+  await write(`BEGIN; ${ownSessionSql()};\n${restore.prolog}`);
   const tracker = new DumpReader({
     // The server's COPY tags count the rows; the feed only needs to see where each block ends.
     countRows: false,

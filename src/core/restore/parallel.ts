@@ -33,7 +33,7 @@ import type { ManifestTable } from '../sets/manifest';
 import { describeUserObjects, emptyAgain } from './emptyTarget';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 import { psqlError } from './failures';
-import { noWaitTimeoutsSql } from '../pg/sessionTimeouts';
+import { ownSessionSql } from '../pg/sessionSettings';
 import type { PlannedRestore } from './plan';
 import { DEFAULT_LOCK_TIMEOUT_MS, type ExecuteOptions } from './types';
 
@@ -249,7 +249,7 @@ async function feed(
 ): Promise<void> {
   const write = pipeWriter(stdin);
   // Each session waits while the file is read up to its entries: no server timeout may end it (on psql's first line, which line numbers count from).
-  await write(session.transaction ? `BEGIN; ${noWaitTimeoutsSql()};\n${session.prolog}` : `${noWaitTimeoutsSql()}; ${session.prolog}`);
+  await write(session.transaction ? `BEGIN; ${ownSessionSql()};\n${session.prolog}` : `${ownSessionSql()}; ${session.prolog}`);
   const place = entryPlacer(assignment, restore.jobs);
   const reader = new DumpReader({
     countRows: false,

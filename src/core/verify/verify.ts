@@ -11,7 +11,7 @@ import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeServer, type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
-import { pgClientConfig } from '../connection/session';
+import { connectClient } from '../connection/session';
 import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
@@ -20,7 +20,7 @@ import { recentVerification, recordVerification } from '../sets/history';
 import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from '../sets/listing';
 import { BACKUP_FILE_TYPES, readManifest, type Manifest } from '../sets/manifest';
 import { fileNameFor, manifestNameFor } from '../sets/naming';
-import { loadPg } from '../connection/pgDriver';
+import type pg from 'pg';
 import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
@@ -351,7 +351,7 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 }
 
 /** What the pre-restore checks read of the target, in one query (a restore's pre-flight asks it on its own session). */
-export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::text AS size,
+export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::pg_catalog.text AS size,
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only`;
 
 export interface TargetFactsRow {
@@ -367,20 +367,17 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
 }
 
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
-  const pg = await loadPg();
-  const client = new pg.Client({ ...pgClientConfig(target), query_timeout: TARGET_TIMEOUT_MS });
-  // An error after the answer (the server going away) must not crash the process.
-  client.on('error', () => undefined);
-  const onAbort = () => void client.end().catch(() => undefined);
+  let client: pg.Client | undefined;
+  const onAbort = () => void client?.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await client.connect();
+    client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: TARGET_TIMEOUT_MS }), ...(signal ? { signal } : {}) });
     return targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
   } catch (error) {
     throw describeConnectionError(error, target);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 

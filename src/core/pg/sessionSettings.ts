@@ -1,0 +1,51 @@
+/**
+ * What every session of this tool sets first, as pg_dump does for its own.
+ *
+ * An empty search_path, before anything else runs. Any name a query does
+ * not qualify (a function, an operator, a type in a cast) is otherwise
+ * looked up in the schemas the role's or database's search_path names,
+ * which a database's owner may set (`ALTER DATABASE … SET search_path =
+ * public, pg_catalog`) and fill: a `public.current_setting` of theirs would
+ * run with the rights of whoever backs up or restores, often a superuser.
+ * With the path empty, only pg_catalog is searched.
+ *
+ * The server's timeouts for sessions that wait, switched off. A backup's
+ * snapshot session sits idle in its transaction while pg_dump runs, and
+ * the extra pg_dump sessions of a parallel backup import its snapshot
+ * later, some minutes later on a big database:
+ * `idle_in_transaction_session_timeout` (or, from PostgreSQL 17,
+ * `transaction_timeout`) set for the role or the database ends that
+ * session, and the next pg_dump fails with "invalid snapshot identifier".
+ * A restore's turn is held by a session idle outside any transaction, which
+ * `idle_session_timeout` (14 and later) would end, and the lock with it. A
+ * parallel restore's psql sessions wait, outside any transaction, while the
+ * file is read up to the entries they run. pg_dump switches the same
+ * timeouts off for its own sessions, and its plain dumps do so for psql,
+ * but not idle_session_timeout (which pg_dump 15 does not know). A wait
+ * that takes minutes on a big database (a checksum, a pre-flight that reads
+ * the whole file) is never a reason to fail.
+ *
+ * Every session of this tool sends these as it connects (connectClient),
+ * and every psql session a restore runs in its first line.
+ */
+
+/** Each timeout and the first server version that has it (an older server rejects the name). */
+const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
+  ['idle_in_transaction_session_timeout', 90600],
+  ['idle_session_timeout', 140000],
+  ['transaction_timeout', 170000],
+];
+
+/**
+ * The statements, for the session (outside a transaction, or in one that
+ * commits). One line: a restore's psql counts the lines before the set's
+ * file. The search_path goes first and names nothing it could look up; the
+ * timeouts' statement, with its operator and cast, runs after it.
+ */
+export function ownSessionSql(): string {
+  const values = TIMEOUTS.map(([name, since]) => `('${name}', ${since})`).join(', ');
+  return (
+    `SELECT pg_catalog.set_config('search_path', '', false); ` +
+    `SELECT pg_catalog.set_config(t.name, '0', false) FROM (VALUES ${values}) AS t(name, since) WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) t.since`
+  );
+}
