@@ -1,13 +1,14 @@
 /**
  * A role whose sessions the server ends when they wait (as a production
  * database often sets for its application's role): idle in a transaction
- * for more than 100 ms, or idle at all for more than 100 ms. The tool's
- * sessions are not ended, however long they wait: a parallel backup's
- * snapshot session, which its later pg_dump sessions import the snapshot
- * from (it failed with "invalid snapshot identifier"), a restore's turn,
- * held for the whole restore, the read session of diff (and prove), and any
- * session idle between two queries. Where a PostgreSQL 17 server is
- * installed, its transaction_timeout too.
+ * for more than 100 ms, idle at all for more than 100 ms, or running one
+ * statement for more than 100 ms. The tool's sessions are not ended or cut
+ * short, however long they wait: a parallel backup's snapshot session,
+ * which its later pg_dump sessions import the snapshot from (it failed with
+ * "invalid snapshot identifier"), a restore's turn, held for the whole
+ * restore, the read session of diff (and prove), and any session idle
+ * between two queries. Where a PostgreSQL 17 server is installed, its
+ * transaction_timeout too.
  */
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,7 +43,8 @@ describe('server timeouts that end waiting sessions', function () {
       'postgres',
       `CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}';
        ALTER ROLE ${ROLE} SET idle_in_transaction_session_timeout = '${TIMEOUT}';
-       ALTER ROLE ${ROLE} SET idle_session_timeout = '${TIMEOUT}'`,
+       ALTER ROLE ${ROLE} SET idle_session_timeout = '${TIMEOUT}';
+       ALTER ROLE ${ROLE} SET statement_timeout = '${TIMEOUT}'`,
     );
     folder = newFolder();
   });
@@ -114,12 +116,12 @@ describe('server timeouts that end waiting sessions', function () {
   });
 
   // The pre-flight's session, for one, waits while the set's files are checked: minutes for a big set.
-  it('every session the tool opens outlives the timeouts: idle, and idle in a transaction, for three times as long', async function () {
+  it('every session the tool opens outlives the timeouts: idle, a statement, and idle in a transaction, each three times as long', async function () {
     const client = await connectClient(resolveConnection({ url: url(source), env: { PGPASSWORD: PASSWORD } }));
     try {
       await sleep(300);
       await client.query('BEGIN');
-      await client.query('SELECT 1');
+      await client.query('SELECT pg_catalog.pg_sleep(0.3)');
       await sleep(300);
       await client.query('COMMIT');
     } finally {

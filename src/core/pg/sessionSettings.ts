@@ -9,7 +9,9 @@
  * run with the rights of whoever backs up or restores, often a superuser.
  * With the path empty, only pg_catalog is searched.
  *
- * The server's timeouts for sessions that wait, switched off. A backup's
+ * The server's timeouts, switched off. A statement_timeout set for the
+ * role or database (an application's guard against slow queries) would cut
+ * short the tool's own reading of a big catalog. A backup's
  * snapshot session sits idle in its transaction while pg_dump runs, and
  * the extra pg_dump sessions of a parallel backup import its snapshot
  * later, some minutes later on a big database:
@@ -31,6 +33,7 @@
 
 /** Each timeout and the first server version that has it (an older server rejects the name). */
 const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
+  ['statement_timeout', 0],
   ['idle_in_transaction_session_timeout', 90600],
   ['idle_session_timeout', 140000],
   ['transaction_timeout', 170000],
