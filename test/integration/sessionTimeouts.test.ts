@@ -11,6 +11,7 @@
  * transaction_timeout too.
  */
 import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openSnapshotSession } from '../../src/core/backup/snapshot';
 import { resolveConnection } from '../../src/core/connection/target';
@@ -22,6 +23,8 @@ import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, restoreArgs, useServer, useTempFolders } from '../support/integration';
 import { hasServerMajor, startServer } from '../support/pgServer';
 import { holdTable } from '../support/tableLock';
+import { gatedPgDump } from '../support/gatedPgDump';
+import { waitFor } from '../support/wait';
 
 const ROLE = 'pulse_impatient';
 const PASSWORD = 'Impatient-Pass-42';
@@ -148,6 +151,35 @@ describe('server timeouts that end waiting sessions', function () {
     } finally {
       await client.end().catch(() => undefined);
     }
+  });
+
+  it('a snapshot session the server ends before pg_dump imports its snapshot: one line saying so, not pg_dump\'s "invalid snapshot identifier", and nothing written', async function () {
+    this.timeout(120_000);
+    const gate = await gatedPgDump(newFolder());
+    const target = newFolder();
+    const run = await startCli(['backup', '--db', server.url(source), '--dir', target, '--prefix', 'ended', '--pg-bin-dir', gate.bin]);
+    await waitFor('pg_dump to wait at the gate', () => existsSync(gate.waiting));
+    // The backup's own session, once it has read the catalog: idle in the transaction that exported the snapshot.
+    const snapshotSession = async () =>
+      (
+        await server.query<{ pid: number }>('postgres', `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction' AND pid <> pg_backend_pid()`, [
+          source,
+        ])
+      ).map((row) => row.pid);
+    const deadline = Date.now() + 30_000;
+    let pids = await snapshotSession();
+    while (pids.length === 0 && Date.now() < deadline) pids = await sleep(20).then(snapshotSession);
+    assert.equal(pids.length, 1, 'the snapshot session, idle in its transaction');
+    await server.query('postgres', 'SELECT pg_terminate_backend($1, 5000)', [pids[0]]);
+    gate.open();
+    const result = await run.subprocess;
+    const stderr = String(result.stderr);
+    assert.equal(result.exitCode, 1, stderr);
+    assert.match(
+      stderr,
+      /^pulse-backup: the server ended the backup's snapshot session before pg_dump could use its snapshot \(terminating connection due to administrator command\): run the backup again, and check the server log \(it says why the session ended\) if it repeats; nothing was written; older backups are untouched$/,
+    );
+    assert.deepEqual(existsSync(target) ? readdirSync(target) : [], []);
   });
 
   it('PostgreSQL 17: a transaction_timeout does not end the snapshot session while it waits', async function () {

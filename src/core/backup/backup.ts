@@ -40,6 +40,7 @@ import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
 import { lostConnectionReason } from '../pg/psqlEnd';
+import { isRecoveryConflict, isSnapshotGone, recoveryConflictError } from '../pg/recoveryConflict';
 import { readPermissionError } from '../pg/readPermission';
 import { PARALLEL_MIN_TABLE_BYTES, defaultJobs, exactTablePattern, planPieces } from './parallel';
 import { TablePieces } from './tablePieces';
@@ -262,7 +263,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
           fileStem: completeName,
           ...(options.signal ? { signal: options.signal } : {}),
           warnings: stderrLines,
-          describeFailure: (stderr, exit) => pgDumpFailure(stderr, options, exit, sessions),
+          describeFailure: (stderr, exit) => pgDumpFailure(stderr, options, exit, sessions, session),
           onFailure: () => mainDump?.kill(),
         });
   const pgDumpArgs = pieces ? [...baseArgs, ...pieces.tables.map((table) => `--exclude-table-data=${exactTablePattern(table)}`)] : baseArgs;
@@ -425,7 +426,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       pgDump.kill();
       const ended = await exited;
       if (pieces?.failure) throw pieces.failure;
-      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended, sessions);
+      if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended, sessions, session);
       if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
       throw error;
     }
@@ -433,7 +434,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     throwIfCancelled(options.signal);
     if (pieces?.failure) throw pieces.failure;
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
-    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result, sessions);
+    if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result, sessions, session);
     if (!splitter.complete || (pieces?.unfed ?? 0) > 0) {
       throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
         hint: 'run the backup again; if it keeps failing, check the database server log',
@@ -713,8 +714,19 @@ function lockTimeoutOf(options: BackupOptions): number {
 }
 
 /** pg_dump's failure, in one line; a lock it waited for too long names the table and the session holding it. */
-async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit, sessions: number): Promise<PulseError> {
+async function pgDumpFailure(stderrLines: string[], options: BackupOptions, result: ToolExit, sessions: number, session: SnapshotSession): Promise<PulseError> {
   const text = stderrLines.join('\n');
+  const snapshotLost = session.lostReason();
+  // On a standby, replay may end the snapshot's session or cancel pg_dump's query.
+  if (isRecoveryConflict(text) || (isSnapshotGone(text) && isRecoveryConflict(snapshotLost))) {
+    return recoveryConflictError('dump-failed', 'the backup', 'nothing was written; older backups are untouched', [text, snapshotLost].filter(Boolean).join('\n'));
+  }
+  if (isSnapshotGone(text) && snapshotLost !== undefined) {
+    return new PulseError('dump-failed', `the server ended the backup's snapshot session before pg_dump could use its snapshot (${snapshotLost})`, {
+      hint: 'run the backup again, and check the server log (it says why the session ended) if it repeats; nothing was written; older backups are untouched',
+      details: text,
+    });
+  }
   if (isLockTimeout(text)) {
     const table = tableOfLockQuery(text);
     return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });

@@ -121,6 +121,8 @@ export interface SnapshotSession {
   readSizes(tables: readonly CatalogTable[], exactUpTo?: number): Promise<Sizes>;
   /** Ordinary tables of at least `minBytes` whose rows pg_dump dumps, with the size of those rows on disk (a parallel backup shares them out), and the other tables' bytes together. */
   readTableDataSizes(minBytes: number): Promise<TableDataSizes>;
+  /** Why the server ended the session, if it did (a standby's replay, pg_terminate_backend): pg_dump then finds no snapshot to import. */
+  lostReason(): string | undefined;
   /** Ends the session (and its snapshot, which a pg_dump that already imported it keeps); safe to call again. */
   close(): Promise<void>;
 }
@@ -143,6 +145,11 @@ export interface SessionOptions {
 export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
   // A connection that dies mid-backup is reported by pg_dump's own failure (it loses the snapshot).
   const client = await openSession(target, options.signal ? { signal: options.signal } : {});
+  // The server's own words come first; "Connection terminated unexpectedly" follows them.
+  let lost: string | undefined;
+  client.on('error', (error: Error) => {
+    lost ??= error.message;
+  });
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and
     // which pg_dump to start depends only on the server's version. A lock
@@ -168,6 +175,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       readCatalog: (options) => readCatalog(client, options),
       readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),
       readTableDataSizes: (minBytes) => readTableDataSizes(client, minBytes),
+      lostReason: () => lost,
       close: endOnce(client),
     };
   } catch (error) {

@@ -23,6 +23,7 @@ import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf
 import { filesOf } from './plan';
 import type { ContainerTools } from '../supabase/docker';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../pg/lockWaits';
+import { isRecoveryConflict, recoveryConflictError } from '../pg/recoveryConflict';
 import { diffSummary, tableDiffDetail } from './diffWords';
 import { tableChangeDetail, tableKey } from './tableChanges';
 import type { DiffResult, TableDiff } from './diffResult';
@@ -79,6 +80,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
       tools,
       env: options.env,
       snapshotId: session.snapshotId,
+      snapshotLost: () => session.lostReason(),
       lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS,
       signal: options.signal,
     };
@@ -143,6 +145,11 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     return result;
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'diff cancelled', { hint: 'nothing was changed' });
+    // A standby that ended the session for replay: said as that, not as a connection that broke.
+    const lost = session.lostReason();
+    if (isRecoveryConflict(lost) && !(error instanceof PulseError && error.code === 'dump-failed')) {
+      throw recoveryConflictError('dump-failed', `the read of ${options.target.database}`, 'nothing was changed', lost ?? '');
+    }
     throw toPulseError(error);
   } finally {
     await session.close();

@@ -21,6 +21,8 @@ import { PulseError } from '../errors';
 export interface ReadSession {
   readonly client: pg.Client;
   readonly snapshotId: string;
+  /** Why the server ended the session, if it did (a standby's replay, pg_terminate_backend). */
+  lostReason(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,11 @@ export async function openReadSession(
     if (options.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
     throw error;
   }
+  // The server's own words come first; "Connection terminated unexpectedly" follows them.
+  let lost: string | undefined;
+  client.on('error', (error: Error) => {
+    lost ??= error.message;
+  });
   try {
     const results = (await client.query(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
@@ -50,7 +57,7 @@ export async function openReadSession(
        SELECT pg_catalog.pg_export_snapshot() AS id`,
     )) as unknown as pg.QueryResult<{ id: string }>[];
     const snapshotId = results[results.length - 1].rows[0].id;
-    return { client, snapshotId, close: endOnce(client) };
+    return { client, snapshotId, lostReason: () => lost, close: endOnce(client) };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);

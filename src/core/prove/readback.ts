@@ -25,6 +25,7 @@ import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
 import { readPermissionError } from '../pg/readPermission';
 import { lostConnectionReason } from '../pg/psqlEnd';
+import { isRecoveryConflict, isSnapshotGone, recoveryConflictError } from '../pg/recoveryConflict';
 import { onLines } from '../process/lines';
 import { toolStartError, type ToolProcess } from '../process/toolProcess';
 import { redactText } from '../connection/redact';
@@ -42,6 +43,8 @@ export interface ReadbackSession {
   env: NodeJS.ProcessEnv;
   /** A snapshot exported by another session of the same database: read in it. */
   snapshotId?: string;
+  /** Why the server ended that session, if it did: a tool then finds no snapshot to import. */
+  snapshotLost?: () => string | undefined;
   /** How long to wait for a table another session holds (a diff of a live database). */
   lockTimeoutSeconds?: number;
   signal?: AbortSignal;
@@ -144,7 +147,7 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
   ];
   const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
   const stderr = await streamThrough(pgDump, reader, session, 'pg_dump', 'dump the schema');
-  if (!reader.complete) throw toolError('pg_dump', 'dump the schema', session.target, stderr, 'an unfinished dump');
+  if (!reader.complete) throw toolError('pg_dump', 'dump the schema', session, stderr, 'an unfinished dump');
   return { digest: digests.schema.digest, entries };
 }
 
@@ -174,7 +177,7 @@ async function streamThrough(
   ]);
   if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
   if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
-  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session.target, stderr, exit.signal ?? exit.exitCode, tables);
+  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session, stderr, exit.signal ?? exit.exitCode, tables);
   return stderr;
 }
 
@@ -182,12 +185,18 @@ async function streamThrough(
 function toolError(
   tool: string,
   what: string,
-  target: ConnectionTarget,
+  session: ReadbackSession,
   stderr: readonly string[],
   ended: string | number | undefined,
   tables?: readonly ReadbackTable[],
 ): PulseError {
+  const target = session.target;
   const text = stderr.join('\n');
+  const snapshotLost = session.snapshotLost?.();
+  // On a standby, replay may end the snapshot's session or cancel the tool's query.
+  if (isRecoveryConflict(text) || (isSnapshotGone(text) && isRecoveryConflict(snapshotLost))) {
+    return recoveryConflictError('dump-failed', `the read of ${target.database}`, 'nothing was changed', [text, snapshotLost].filter(Boolean).join('\n'));
+  }
   // psql names a table it may not read without its schema: the one of that name it was reading, when only one has it.
   const qualify = (name: string) => {
     const named = tables?.filter((table) => table.name === name) ?? [];

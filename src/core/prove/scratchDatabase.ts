@@ -103,14 +103,17 @@ export class ScratchControl {
     return outputSettingsOf(this.client);
   }
 
-  /** Refuses, in one line naming who can, when this role may not create databases. */
+  /** Refuses, in one line naming who can, when this role may not create databases, or the server takes no changes at all. */
   async assertMayCreate(): Promise<void> {
-    const result = await this.client.query<{ may: boolean; others: string[] }>(
+    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
-                     ORDER BY rolsuper DESC, rolname LIMIT 3) AS others`,
+                     ORDER BY rolsuper DESC, rolname LIMIT 3) AS others,
+              pg_catalog.pg_is_in_recovery() AS standby,
+              pg_catalog.current_setting('default_transaction_read_only') = 'on' AS read_only`,
     );
     const row = result.rows[0];
+    if (row.standby || row.read_only) throw takesNoChangesError(this.target, row.standby);
     if (row.may) return;
     throw cannotCreateError(this.target, row.others);
   }
@@ -218,6 +221,20 @@ function cannotCreateError(target: ConnectionTarget, others: readonly string[]):
       hint`pass ${option('scratchDatabase', url)} (its password in PGPASSWORD or ~/.pgpass)`,
       hint`${setOption('scratchDatabase')} to ${url} (its password in ~/.pgpass)`,
     )}, or ALTER ROLE ${/^[a-z_][a-z0-9_]*$/.test(target.user) ? target.user : quoteIdentifier(target.user)} CREATEDB`,
+  });
+}
+
+/** A standby, or a role whose transactions are read-only by default: CREATE DATABASE is refused whatever the role may do. */
+function takesNoChangesError(target: ConnectionTarget, standby: boolean): PulseError {
+  const server = describeServer(target);
+  const why = standby
+    ? `${server} is a standby server (in recovery), which takes no changes`
+    : `transactions of ${target.user} on ${server} are read-only (default_transaction_read_only is on)`;
+  return new PulseError('restore-refused', `${why}, and a proof restores the set into new databases it drops afterwards`, {
+    hint: hint`prove on a server that takes changes: ${commandLineOnly(
+      hint`pass ${option('scratchDatabase', 'URL')} naming one (a local throwaway server, or the primary)`,
+      hint`${setOption('scratchDatabase')} to one (a local throwaway server, or the primary)`,
+    )}`,
   });
 }
 
