@@ -10,6 +10,7 @@ export type PulseErrorCode =
   | 'connection-refused'
   | 'connection-timeout'
   | 'connection-lost'
+  | 'transaction-pooler'
   | 'host-not-found'
   | 'authentication-failed'
   | 'database-not-found'

@@ -22,6 +22,7 @@ import {
 } from './target';
 import { describeConnectionError, missingCertificateAuthority, missingCertificateFile } from './failures';
 import { ownSessionSql } from '../pg/sessionSettings';
+import { keyBackendPid, servesAnotherClient, transactionPoolerError } from './pooler';
 
 // ---------------------------------------------------------------------------
 // Handing the target to pg_dump, psql and the pg driver
@@ -114,8 +115,9 @@ export async function connectClient(
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
-      // An empty search_path, and no timeout that ends a waiting session (sessionSettings.ts), before the session does anything.
-      await client.query(ownSessionSql());
+      // An empty search_path, and no timeout that ends a waiting session (sessionSettings.ts), before the session does anything;
+      // through a pooler in transaction mode, nothing at all (pooler.ts).
+      await setUpSession(client, () => new Client({ ...config, ...overrides }), t);
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -131,6 +133,25 @@ export async function connectClient(
     if (preferred && /does not support SSL/i.test(error instanceof Error ? error.message : String(error))) return attempt({ ssl: false });
     throw error;
   }
+}
+
+/**
+ * Sets the session up (sessionSettings.ts), unless a connection pooler in
+ * transaction mode serves it: that is refused before anything is set.
+ * `another` makes a second client with the same settings.
+ */
+async function setUpSession(client: pg.Client, another: () => pg.Client, t: ConnectionTarget): Promise<void> {
+  const key = keyBackendPid(client);
+  if (key === null) {
+    await client.query(ownSessionSql());
+    return;
+  }
+  const results = (await client.query(ownSessionSql(key))) as unknown as pg.QueryResult<{ pid: number }>[];
+  const backend = results[results.length - 1].rows[0].pid;
+  if (backend === key) return;
+  // A pooler: in transaction mode the idle first client's server connection serves the second one too.
+  if (await servesAnotherClient(backend, another)) throw transactionPoolerError(t);
+  await client.query(ownSessionSql());
 }
 
 /** connectClient, failing as the one-line connection error a person reads. */

@@ -44,11 +44,19 @@ const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
  * commits). One line: a restore's psql counts the lines before the set's
  * file. The search_path goes first and names nothing it could look up; the
  * timeouts' statement, with its operator and cast, runs after it.
+ *
+ * With `onlyOnBackend`, each setting is made only in that server session,
+ * and a last statement reports the session's backend pid: a connection
+ * pooler in transaction mode would keep the settings for its other clients
+ * (connection/pooler.ts), so a client that may be pooled sets nothing until
+ * it knows.
  */
-export function ownSessionSql(): string {
+export function ownSessionSql(onlyOnBackend?: number): string {
   const values = TIMEOUTS.map(([name, since]) => `('${name}', ${since})`).join(', ');
+  const onBackend = onlyOnBackend === undefined ? '' : `pg_catalog.pg_backend_pid() OPERATOR(pg_catalog.=) ${Math.trunc(onlyOnBackend)}`;
   return (
-    `SELECT pg_catalog.set_config('search_path', '', false); ` +
-    `SELECT pg_catalog.set_config(t.name, '0', false) FROM (VALUES ${values}) AS t(name, since) WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) t.since`
+    `SELECT pg_catalog.set_config('search_path', '', false)${onBackend ? ` WHERE ${onBackend}` : ''}; ` +
+    `SELECT pg_catalog.set_config(t.name, '0', false) FROM (VALUES ${values}) AS t(name, since) WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) t.since${onBackend ? ` AND ${onBackend}` : ''}` +
+    (onBackend ? '; SELECT pg_catalog.pg_backend_pid() AS pid' : '')
   );
 }
