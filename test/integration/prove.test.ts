@@ -359,6 +359,31 @@ describe('prove', function () {
       assert.match(readFileSync(join(fastFolder, `${fastSet.id}.history.json`), 'utf8'), /"outcome": "proved"/);
     });
 
+    it("a subscriber's set (a subscription restored disabled, with its slot's name): the proof drops its scratch databases without reaching the publisher, and says so truly", async function () {
+      this.timeout(120_000);
+      const subscriber = 'prove_subscriber';
+      await server.createDatabase(subscriber, { template: fast });
+      // As pg_dump writes it back: no connection made now; the slot is the one the real subscriber uses at the publisher (here a port nothing answers on).
+      await server.query(
+        subscriber,
+        "CREATE SUBSCRIPTION orders_feed CONNECTION 'host=127.0.0.1 port=1 dbname=upstream connect_timeout=2' PUBLICATION orders WITH (connect = false, slot_name = 'orders_feed_slot')",
+      );
+      try {
+        const folder = newFolder();
+        const set = await backupSet(server, subscriber, folder, 'subscriber');
+        const result = await runCli(['prove', set.id, '--db', server.url(subscriber), '--dir', folder]);
+        assert.equal(result.code, 0, result.stderr + result.stdout);
+        assert.match(result.stdout, /^Proved restorable/);
+        assert.doesNotMatch(result.stdout, /could not drop/);
+        assert.match(result.stdout, /, dropped again\.$/m);
+        assert.deepEqual(await scratchDatabases(), []);
+      } finally {
+        await server.query(subscriber, 'ALTER SUBSCRIPTION orders_feed SET (slot_name = NONE)');
+        await server.query(subscriber, 'DROP SUBSCRIPTION orders_feed');
+        await server.dropDatabase(subscriber);
+      }
+    });
+
     it('Ctrl-C in the middle of a proof drops its scratch databases and says so in one line', async function () {
       const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder]);
       await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the proof to create its scratch databases');

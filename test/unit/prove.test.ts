@@ -322,6 +322,12 @@ describe('the words', function () {
       '  the complete file  16 tables, 1,234 rows equal; schema equal (1.5 s)',
       "  schema then data   16 tables, 1,234 rows equal (1 of them read back, the rest by the data file's digests); schema equal (1.5 s)",
     ]);
+    assert.match(proofOutcomeLines(record).at(-1)!, /^Scratch databases on \S+, dropped again\.$/);
+    // Scratch databases it could not drop are not said to be dropped.
+    assert.match(
+      proofOutcomeLines({ ...record, scratchLeft: ['pulse_prove_0a1b2c3d_complete'] }).at(-1)!,
+      /^Scratch databases on \S+: not all dropped again \(see the note above\)\.$/,
+    );
     assert.equal(readEveryTableBack(record), true);
     assert.equal(readEveryTableBack({ ...record, paths: record.paths.slice(1) }), false);
     // Records made before tablesReadBack read every table back.

@@ -26,8 +26,8 @@ export function isSnapshotGone(text: string): boolean {
 }
 
 /**
- * `what` ("the backup", "the diff") was cancelled by the standby it read from;
- * `unchanged` says what stays as it was.
+ * `what` ("the backup", "the read of app") was cancelled by the standby it
+ * read from; `unchanged` says what stays as it was.
  */
 export function recoveryConflictError(code: PulseErrorCode, what: string, unchanged: string, details: string): PulseError {
   return new PulseError(code, `the standby server cancelled ${what}: replaying the primary's changes removed row versions its snapshot still needed`, {

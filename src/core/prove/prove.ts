@@ -141,6 +141,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   const digestsFrom: ProofRecord['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
   const control = await ScratchControl.open(scratchTarget, options.signal);
   const notes: string[] = [];
+  let left: string[];
   let outcomes: PathOutcome[];
   let digests: ManifestDigests;
   try {
@@ -175,7 +176,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
     throw toPulseError(error);
   } finally {
-    const left = await control.close();
+    left = await control.close();
     if (left.length > 0) notes.push(`could not drop ${left.join(', ')}: the next proof on this server drops ${left.length === 1 ? 'it' : 'them'}`);
   }
   throwIfCancelled(options.signal);
@@ -197,6 +198,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     paths,
     differences,
     notes: [...notes, ...new Set(outcomes.flatMap((outcome) => outcome.notes))],
+    ...(left.length > 0 ? { scratchLeft: left } : {}),
   };
   record.summary = proofSummary(record);
   if (options.record ?? true) {

@@ -85,6 +85,8 @@ export interface ProofRecord {
   differences: ProofDifference[];
   /** Things worth knowing that are no failure (the platform loaded as far as postgres may). */
   notes: string[];
+  /** Scratch databases the proof could not drop (the next proof on that server drops them); absent when it dropped all. */
+  scratchLeft?: string[];
 }
 
 /** A record this version can read: a known version and the fields its readers rely on. */

@@ -136,7 +136,7 @@ export class ScratchControl {
       this.token,
     )) {
       try {
-        await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+        await this.dropDatabase(name);
         result.dropped.push(name);
       } catch (error) {
         result.kept.push({ name, why: error instanceof Error ? error.message : String(error) });
@@ -186,8 +186,37 @@ export class ScratchControl {
 
   /** Drops one scratch database, ending any session still in it. */
   async drop(name: string): Promise<void> {
-    await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+    await this.dropDatabase(name);
     this.created.delete(name);
+  }
+
+  /**
+   * A subscription the set held is restored as pg_dump writes it: disabled,
+   * with its slot's name, and a database with a subscription cannot be
+   * dropped. Each is first detached from its slot, so that dropping it never
+   * reaches the publisher, where that slot is the real subscriber's.
+   */
+  private async dropDatabase(name: string): Promise<void> {
+    const subscriptions = await this.client.query<{ name: string }>(
+      `SELECT s.subname AS name FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.subdbid
+        WHERE d.datname OPERATOR(pg_catalog.=) $1 ORDER BY 1`,
+      [name],
+    );
+    if (subscriptions.rows.length > 0) {
+      // ALTER and DROP SUBSCRIPTION work only in the subscription's own database.
+      const session = await openSession(this.targetFor(name), { applicationName: 'pulse-backup prove' });
+      try {
+        for (const subscription of subscriptions.rows) {
+          const id = quoteIdentifier(subscription.name);
+          await session.query(`ALTER SUBSCRIPTION ${id} DISABLE`);
+          await session.query(`ALTER SUBSCRIPTION ${id} SET (slot_name = NONE)`);
+          await session.query(`DROP SUBSCRIPTION ${id}`);
+        }
+      } finally {
+        await session.end().catch(() => undefined);
+      }
+    }
+    await this.client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
   }
 
   /** Drops every database this proof created (what is left to drop), then ends the session; the names it could not drop. */

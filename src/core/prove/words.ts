@@ -60,7 +60,8 @@ export function proofOutcomeLines(record: ProofRecord): string[] {
     for (const difference of record.differences) lines.push(`  ${describeDifference(difference)}`);
   }
   for (const note of record.notes) lines.push(`Note: ${note}`);
-  lines.push(`Scratch databases on ${record.server.user}@${record.server.host}:${record.server.port}, dropped again.`);
+  const where = `${record.server.user}@${record.server.host}:${record.server.port}`;
+  lines.push(record.scratchLeft?.length ? `Scratch databases on ${where}: not all dropped again (see the note above).` : `Scratch databases on ${where}, dropped again.`);
   return lines;
 }
 
