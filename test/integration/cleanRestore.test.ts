@@ -16,7 +16,7 @@ import { parseConnectionUrl } from '../../src/core/connection/target';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { backupSet, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, listSets, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
 
@@ -345,6 +345,58 @@ describe('restore --clean on real schemas', function () {
       }
       const [{ count }] = await small.query<{ count: string }>('narrow_target', "SELECT count(*)::text AS count FROM pg_tables WHERE schemaname = 'public'");
       assert.equal(count, '0');
+    });
+  });
+
+  describe("a subscriber's set restored over its own database", function () {
+    const subscriber = 'clean_subscriber';
+    let subscriberFolder: string;
+    let subscriberSet: Manifest;
+
+    before(async function () {
+      await server.createDatabase(subscriber);
+      // A publication and a subscription, as pg_dump writes the latter back: no connection now, the slot named as at the publisher (a port nothing answers on).
+      await server.query(
+        subscriber,
+        `CREATE TABLE public.readings (id int PRIMARY KEY, value numeric);
+         INSERT INTO public.readings SELECT g, g / 10.0 FROM generate_series(1, 50) g;
+         CREATE PUBLICATION readings_out FOR TABLE public.readings;
+         CREATE SUBSCRIPTION readings_in CONNECTION 'host=127.0.0.1 port=1 dbname=upstream connect_timeout=2' PUBLICATION upstream_pub WITH (connect = false, slot_name = 'readings_in_slot');`,
+      );
+      subscriberFolder = newFolder();
+      subscriberSet = await backupSet(server, subscriber, subscriberFolder, 'subscriber');
+    });
+
+    after(async function () {
+      await server.query(subscriber, 'ALTER SUBSCRIPTION readings_in SET (slot_name = NONE)').catch(() => undefined);
+      await server.query(subscriber, 'DROP SUBSCRIPTION IF EXISTS readings_in');
+      await server.dropDatabase(subscriber);
+    });
+
+    it('is refused before anything, with or without --clean, naming the subscription and how to drop it without its slot; no safety backup is taken', async function () {
+      const before = await fingerprintDatabase(server.url(subscriber));
+      for (const extra of [[], ['--clean']]) {
+        const result = await runCli(restoreArgs(subscriberSet.id, 'complete', server.url(subscriber), subscriberFolder, extra));
+        assertOneLineError(result);
+        assert.match(
+          result.stderr,
+          /^pulse-backup: the target already has the backup's subscription readings_in, which a restore does not replace: dropping a subscription drops its replication slot at the publisher: drop it yourself first if you mean to \(ALTER SUBSCRIPTION "readings_in" DISABLE; ALTER SUBSCRIPTION "readings_in" SET \(slot_name = NONE\) keeps the slot; DROP SUBSCRIPTION "readings_in"\), or restore into another database; nothing was changed$/,
+        );
+      }
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(subscriber))), []);
+      assert.deepEqual(
+        (await listSets(subscriberFolder)).map((set) => set.id),
+        [subscriberSet.id],
+        'no safety set',
+      );
+    });
+
+    it('once the subscription is gone, what is in the way is named with its kind: a publication, not a large object', async function () {
+      await server.query(subscriber, 'ALTER SUBSCRIPTION readings_in SET (slot_name = NONE)');
+      await server.query(subscriber, 'DROP SUBSCRIPTION readings_in');
+      const result = await runCli(restoreArgs(subscriberSet.id, 'complete', server.url(subscriber), subscriberFolder));
+      assertOneLineError(result);
+      assert.match(result.stderr, /the target already has 2 of the backup's objects \(public\.readings, publication readings_out\)/);
     });
   });
 });

@@ -8,6 +8,7 @@
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option } from '../hint';
 import { listNames } from './failures';
+import { quoteIdentifier } from '../sql';
 import { replacedByClean } from './prolog';
 import type { DumpObject, ExistingObject } from './target';
 import type { PlatformPieces, RestoreMode } from './types';
@@ -72,6 +73,8 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
   // A complete restore reloads the platform tables' rows: rows there now would collide.
   const platformRows = mode === 'complete' ? platform.tables.filter((table) => (table.rows ?? 0) > 0) : [];
   const inTheWay = [...platform.attached, ...conflicting, ...platformRows];
+  const subscriptions = conflicting.filter((object) => object.kind === 'subscription');
+  if (subscriptions.length > 0) throw subscriptionInTheWayError(subscriptions);
   if (inTheWay.length > 0 && !clean) {
     throw new PulseError('restore-refused', `the target already has ${inTheWay.length} of the backup's objects (${listNames(inTheWay)})`, {
       hint: hint`${commandLineOnly(hint`pass ${option('clean')} to replace them (a safety backup is taken before), or `)}restore into an empty database; nothing was changed`,
@@ -118,4 +121,24 @@ export function loadsDirectly(input: {
 export function pgDumpNewerThanServer(pgDumpVersion: string | undefined, serverVersionNum: number): boolean {
   const setPgDumpMajor = Number(/^(\d+)/.exec(pgDumpVersion ?? '')?.[1] ?? 17);
   return setPgDumpMajor >= 17 && serverVersionNum < 170000;
+}
+
+/**
+ * A subscription of the backup's name is there already (a subscriber's set
+ * restored into its own database). A restore never replaces one: dropping
+ * a subscription drops its replication slot at the publisher, which may be
+ * the one this subscription still streams from, and it cannot be done in
+ * the restore's transaction.
+ */
+function subscriptionInTheWayError(subscriptions: readonly ExistingObject[]): PulseError {
+  const one = subscriptions.length === 1;
+  const names = subscriptions.map((subscription) => subscription.name).join(', ');
+  const example = quoteIdentifier(subscriptions[0].name);
+  return new PulseError(
+    'restore-refused',
+    `the target already has the backup's subscription${one ? '' : 's'} ${names}, which a restore does not replace: dropping a subscription drops its replication slot at the publisher`,
+    {
+      hint: `drop ${one ? 'it' : 'them'} yourself first if you mean to (ALTER SUBSCRIPTION ${example} DISABLE; ALTER SUBSCRIPTION ${example} SET (slot_name = NONE) keeps the slot; DROP SUBSCRIPTION ${example}), or restore into another database; nothing was changed`,
+    },
+  );
 }

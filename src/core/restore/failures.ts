@@ -21,9 +21,10 @@ import { isSupabaseReservedRole, SUPABASE_ALLOWED_SETTINGS, SUPABASE_PLATFORM_SC
 import { quoteIdentifier } from '../sql';
 
 /** "public.users, public.messages, … 3 more" (large objects by OID, tables with their rows when asked). */
-export function listNames(objects: readonly { schema: string; name: string; rows?: number | null }[], withRows = false): string {
+export function listNames(objects: readonly { schema: string; name: string; rows?: number | null; kind?: string }[], withRows = false): string {
   const shown = objects.slice(0, 5).map((object) => {
-    const name = object.schema === '-' ? `large object ${object.name}` : object.schema === '' ? object.name : qualifiedName(object.schema, object.name);
+    // pg_dump's "-" schema: an object of no schema (a large object, a publication), named with its kind.
+    const name = object.schema === '-' ? `${object.kind ?? 'large object'} ${object.name}` : object.schema === '' ? object.name : qualifiedName(object.schema, object.name);
     return withRows && object.rows !== undefined && object.rows !== null ? `${name}: ${countOf(object.rows, 'row')}` : name;
   });
   return objects.length > 5 ? `${shown.join(', ')}, … ${objects.length - 5} more` : shown.join(', ');

@@ -33,6 +33,8 @@ export interface ExistingObject {
     | 'text search parser'
     | 'text search template'
     | 'publication'
+    /** Never replaced: dropping one drops its replication slot at the publisher (decide.ts refuses). */
+    | 'subscription'
     | 'event trigger'
     | 'foreign data wrapper'
     | 'server'
@@ -79,6 +81,7 @@ const OBJECT_KINDS: Readonly<Record<string, ExistingObject['kind']>> = {
   'TEXT SEARCH PARSER': 'text search parser',
   'TEXT SEARCH TEMPLATE': 'text search template',
   PUBLICATION: 'publication',
+  SUBSCRIPTION: 'subscription',
   'EVENT TRIGGER': 'event trigger',
   'FOREIGN DATA WRAPPER': 'foreign data wrapper',
   SERVER: 'server',
@@ -128,6 +131,14 @@ const NAMED_OBJECTS: readonly { type: string; catalog: string; name: string; nam
   { type: 'TEXT SEARCH TEMPLATE', catalog: 'pg_ts_template', name: 'tmplname', namespace: 'tmplnamespace', kind: 'text search template' },
   { type: 'STATISTICS', catalog: 'pg_statistic_ext', name: 'stxname', namespace: 'stxnamespace', kind: 'statistics' },
   { type: 'PUBLICATION', catalog: 'pg_publication', name: 'pubname', kind: 'publication' },
+  // pg_subscription is shared by the cluster: the target database's own.
+  {
+    type: 'SUBSCRIPTION',
+    catalog: 'pg_subscription',
+    name: 'subname',
+    kind: 'subscription',
+    where: 'o.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())',
+  },
   { type: 'EVENT TRIGGER', catalog: 'pg_event_trigger', name: 'evtname', kind: 'event trigger' },
   { type: 'FOREIGN DATA WRAPPER', catalog: 'pg_foreign_data_wrapper', name: 'fdwname', kind: 'foreign data wrapper' },
   { type: 'SERVER', catalog: 'pg_foreign_server', name: 'srvname', kind: 'server' },
