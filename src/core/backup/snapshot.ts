@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { RESTORE_RUNNING_SQL, runningRestore } from '../pg/restoreTurn';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
-import { endOnce, openSession } from '../connection/session';
+import { endOnce, openSession, rememberEnd } from '../connection/session';
 import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
@@ -145,11 +145,7 @@ export interface SessionOptions {
 export async function openSnapshotSession(target: ConnectionTarget, options: SessionOptions): Promise<SnapshotSession> {
   // A connection that dies mid-backup is reported by pg_dump's own failure (it loses the snapshot).
   const client = await openSession(target, options.signal ? { signal: options.signal } : {});
-  // The server's own words come first; "Connection terminated unexpectedly" follows them.
-  let lost: string | undefined;
-  client.on('error', (error: Error) => {
-    lost ??= error.message;
-  });
+  const lostReason = rememberEnd(client);
   try {
     // One round trip: pg_dump can start as soon as the snapshot exists, and
     // which pg_dump to start depends only on the server's version. A lock
@@ -175,7 +171,7 @@ export async function openSnapshotSession(target: ConnectionTarget, options: Ses
       readCatalog: (options) => readCatalog(client, options),
       readSizes: (tables, exactUpTo = EXACT_SIZES_UP_TO_TABLES) => (tables.length > exactUpTo ? estimateSizes(client, tables) : readSizes(client, tables)),
       readTableDataSizes: (minBytes) => readTableDataSizes(client, minBytes),
-      lostReason: () => lost,
+      lostReason,
       close: endOnce(client),
     };
   } catch (error) {

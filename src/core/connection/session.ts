@@ -173,6 +173,20 @@ export function endOnce(client: pg.Client): () => Promise<void> {
   return () => (ending ??= client.end().catch(() => undefined));
 }
 
+/**
+ * Why the server ended a session, if it did (a standby's replay,
+ * pg_terminate_backend, a restart): its own words, which come before the
+ * driver's "Connection terminated unexpectedly". A tool that relied on the
+ * session (a pg_dump importing its snapshot) says less than that.
+ */
+export function rememberEnd(client: pg.Client): () => string | undefined {
+  let ended: string | undefined;
+  client.on('error', (error: Error) => {
+    ended ??= error.message;
+  });
+  return () => ended;
+}
+
 async function passwordWhenAsked(t: ConnectionTarget): Promise<string | undefined> {
   // A second connection to the same target (a restore's later steps) has it already.
   if (t.password !== undefined) return t.password;

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
-import { endOnce, openSession } from '../connection/session';
+import { endOnce, openSession, rememberEnd } from '../connection/session';
 import { type ManifestSequenceValue } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import type { PlatformFacts } from '../backup/profile';
@@ -43,11 +43,7 @@ export async function openReadSession(
     if (options.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
     throw error;
   }
-  // The server's own words come first; "Connection terminated unexpectedly" follows them.
-  let lost: string | undefined;
-  client.on('error', (error: Error) => {
-    lost ??= error.message;
-  });
+  const lostReason = rememberEnd(client);
   try {
     const results = (await client.query(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
@@ -57,7 +53,7 @@ export async function openReadSession(
        SELECT pg_catalog.pg_export_snapshot() AS id`,
     )) as unknown as pg.QueryResult<{ id: string }>[];
     const snapshotId = results[results.length - 1].rows[0].id;
-    return { client, snapshotId, lostReason: () => lost, close: endOnce(client) };
+    return { client, snapshotId, lostReason, close: endOnce(client) };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw describeConnectionError(error, target);
