@@ -348,7 +348,7 @@ describe('restore --clean on real schemas', function () {
     });
   });
 
-  describe("a subscriber's set restored over its own database", function () {
+  describe("a subscriber's set", function () {
     const subscriber = 'clean_subscriber';
     let subscriberFolder: string;
     let subscriberSet: Manifest;
@@ -389,6 +389,36 @@ describe('restore --clean on real schemas', function () {
         [subscriberSet.id],
         'no safety set',
       );
+    });
+
+    it('into another database it comes back disabled with its slot, and the plan says what enabling or dropping it there would do; a data restore says nothing of it', async function () {
+      const copy = 'clean_subscriber_copy';
+      await server.createDatabase(copy);
+      try {
+        const result = await runCli(restoreArgs(subscriberSet.id, 'complete', server.url(copy), subscriberFolder));
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(
+          result.stdout.includes(
+            '  note     the backup has the subscription readings_in, which comes back disabled and still names the replication slot at its publisher that the backed-up database streams from: enable it only where that stream should now arrive; otherwise first detach it (ALTER SUBSCRIPTION "readings_in" SET (slot_name = NONE)), then drop it or give it a slot of its own\n',
+          ),
+          result.stdout,
+        );
+        // What the note says is so: disabled, and the slot the subscriber streams from.
+        const rows = await server.query<{ enabled: boolean; slot: string }>(
+          copy,
+          `SELECT subenabled AS enabled, subslotname::text AS slot FROM pg_subscription
+            WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        assert.deepEqual(rows, [{ enabled: false, slot: 'readings_in_slot' }]);
+        const data = await runCli(restoreArgs(subscriberSet.id, 'data', server.url(copy), subscriberFolder, ['--clean']));
+        assert.equal(data.code, 0, data.stderr);
+        assert.doesNotMatch(data.stdout, /subscription/);
+      } finally {
+        await server
+          .query(copy, 'ALTER SUBSCRIPTION readings_in DISABLE; ALTER SUBSCRIPTION readings_in SET (slot_name = NONE); DROP SUBSCRIPTION readings_in')
+          .catch(() => undefined);
+        await server.dropDatabase(copy);
+      }
     });
 
     it('once the subscription is gone, what is in the way is named with its kind: a publication, not a large object', async function () {

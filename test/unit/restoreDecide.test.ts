@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, type ReplaceInput } from '../../src/core/restore/decide';
+import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote, type ReplaceInput } from '../../src/core/restore/decide';
 import type { ExistingObject } from '../../src/core/restore/target';
 
 function table(schema: string, name: string, rows: number, kind: ExistingObject['kind'] = 'table'): ExistingObject {
@@ -80,5 +80,15 @@ describe('what a restore replaces, or why it must not run', () => {
     assert.equal(pgDumpNewerThanServer('17.2', 170002), false);
     assert.equal(pgDumpNewerThanServer('15.8', 150008), false);
     assert.equal(pgDumpNewerThanServer(undefined, 150008), true, 'a set without a manifest may come from any pg_dump');
+  });
+
+  it("a set's subscriptions get a note on what enabling or dropping them where they are restored would do; a set without any, none", () => {
+    const table = { type: 'TABLE', schema: 'public', name: 'readings' };
+    assert.equal(restoredSubscriptionsNote([table, { type: 'PUBLICATION', schema: '-', name: 'readings_out' }]), undefined);
+    assert.equal(
+      restoredSubscriptionsNote([table, { type: 'SUBSCRIPTION', schema: '-', name: 'Feed In' }, { type: 'SUBSCRIPTION', schema: '-', name: 'orders_in' }]),
+      'the backup has the subscriptions Feed In, orders_in, which come back disabled and still name the replication slots at their publishers that the backed-up database streams from: ' +
+        'enable them only where that stream should now arrive; otherwise first detach each (ALTER SUBSCRIPTION "Feed In" SET (slot_name = NONE)), then drop them or give each a slot of its own',
+    );
   });
 });

@@ -124,6 +124,26 @@ export function pgDumpNewerThanServer(pgDumpVersion: string | undefined, serverV
 }
 
 /**
+ * The note a restore that creates subscriptions gives (complete and schema;
+ * none when `objects` has none). pg_dump writes a subscription back disabled
+ * and naming the replication slot it streamed from at its publisher: the
+ * slot the database the set was made of may still stream from. Enabled
+ * where it was restored, it would take that stream's changes away from it;
+ * dropped there, it would drop that slot.
+ */
+export function restoredSubscriptionsNote(objects: readonly DumpObject[]): string | undefined {
+  const subscriptions = objects.filter((object) => object.type === 'SUBSCRIPTION');
+  if (subscriptions.length === 0) return undefined;
+  const one = subscriptions.length === 1;
+  const example = quoteIdentifier(subscriptions[0].name);
+  return (
+    `the backup has the ${one ? 'subscription' : 'subscriptions'} ${subscriptions.map((subscription) => subscription.name).join(', ')}, ` +
+    `which ${one ? 'comes back disabled and still names the replication slot at its publisher' : 'come back disabled and still name the replication slots at their publishers'} that the backed-up database streams from: ` +
+    `enable ${one ? 'it' : 'them'} only where that stream should now arrive; otherwise first detach ${one ? 'it' : 'each'} (ALTER SUBSCRIPTION ${example} SET (slot_name = NONE)), then drop ${one ? 'it or give it' : 'them or give each'} a slot of its own`
+  );
+}
+
+/**
  * A subscription of the backup's name is there already (a subscriber's set
  * restored into its own database). A restore never replaces one: dropping
  * a subscription drops its replication slot at the publisher, which may be

@@ -31,7 +31,7 @@ import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
-import { decideReplaced, loadsDirectly, pgDumpNewerThanServer } from './decide';
+import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote } from './decide';
 import { describeUserObjects, publicSchemaState, userObjects, type PublicSchemaState } from './emptyTarget';
 import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_PLAN_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
@@ -208,6 +208,8 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const platform = await platformPieces(client, set.manifest, entries, options.mode);
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
+    const subscriptionsNote = options.mode === 'data' ? undefined : restoredSubscriptionsNote(objects);
+    if (subscriptionsNote) notes.push(subscriptionsNote);
     const decision = decideReplaced({
       mode: options.mode,
       clean: options.clean,
