@@ -162,6 +162,58 @@ describe('clear errors', function () {
     );
   });
 
+  it('row-level security that applies to the role: names the table and what lets the role read every row, writes nothing; the owner a table forces its policies on is told of NO FORCE', async function () {
+    this.timeout(60_000);
+    await server.createDatabase('policed');
+    await server.query(
+      'policed',
+      `CREATE ROLE ledger_owner LOGIN PASSWORD 'Owner-Pass-61'; CREATE ROLE ledger_reader LOGIN PASSWORD 'Reader-Pass-62';
+       GRANT CREATE, USAGE ON SCHEMA public TO ledger_owner; GRANT USAGE ON SCHEMA public TO ledger_reader;
+       CREATE TABLE public."Shop Ledger" (id int PRIMARY KEY, site text NOT NULL);
+       INSERT INTO public."Shop Ledger" VALUES (1, 'north'), (2, 'south'), (3, 'south');
+       ALTER TABLE public."Shop Ledger" OWNER TO ledger_owner;
+       ALTER TABLE public."Shop Ledger" ENABLE ROW LEVEL SECURITY; ALTER TABLE public."Shop Ledger" FORCE ROW LEVEL SECURITY;
+       CREATE POLICY own_site ON public."Shop Ledger" USING (site = current_user);
+       GRANT SELECT ON public."Shop Ledger" TO ledger_reader`,
+    );
+    const dir = join(folder, 'policed');
+    mkdirSync(dir);
+    const as = (role: string, password: string, args: string[]) => runCli([...args, '--db', server.url('policed', role), '--dir', dir], { env: { PGPASSWORD: password } });
+    for (const extra of [[], ['--jobs', '2']]) {
+      const reader = await as('ledger_reader', 'Reader-Pass-62', ['backup', '--prefix', 'policed', ...extra]);
+      assertOneLineError(reader);
+      assert.match(
+        reader.stderr,
+        /^pulse-backup: row-level security keeps user "ledger_reader" from reading every row of the table public\."Shop Ledger", and pg_dump reads everything it backs up: back up as the table's owner, a superuser or a role with BYPASSRLS \(a superuser may run ALTER ROLE "ledger_reader" BYPASSRLS\); nothing was written; older backups are untouched$/m,
+      );
+      const owner = await as('ledger_owner', 'Owner-Pass-61', ['backup', '--prefix', 'policed', ...extra]);
+      assertOneLineError(owner);
+      assert.match(
+        owner.stderr,
+        /^pulse-backup: row-level security keeps user "ledger_owner" from reading every row of the table public\."Shop Ledger", and pg_dump reads everything it backs up: back up as a superuser or a role with BYPASSRLS, or, as "ledger_owner" owns the table, stop forcing its policies on its owner: ALTER TABLE public\."Shop Ledger" NO FORCE ROW LEVEL SECURITY; nothing was written; older backups are untouched$/m,
+      );
+      assert.deepEqual(readdirSync(dir), [], `a refused backup with ${extra.join(' ') || 'no flags'} wrote something`);
+    }
+
+    // What the line names is all the owner lacked: then every row is in the set, not only those the policy lets through.
+    await server.query('policed', 'ALTER TABLE public."Shop Ledger" NO FORCE ROW LEVEL SECURITY');
+    const owned = await as('ledger_owner', 'Owner-Pass-61', ['backup', '--prefix', 'policed', '--json']);
+    assert.equal(owned.code, 0, owned.stderr);
+    const manifest = JSON.parse(owned.stdout) as { id: string; tables: { name: string; rows: number }[] };
+    assert.deepEqual(
+      manifest.tables.map((table) => [table.name, table.rows]),
+      [['Shop Ledger', 3]],
+    );
+
+    // diff reads the live database as the role: the same words, with what it does instead of backing up.
+    const diff = await as('ledger_reader', 'Reader-Pass-62', ['diff', manifest.id]);
+    assertOneLineError(diff);
+    assert.match(
+      diff.stderr,
+      /^pulse-backup: row-level security keeps user "ledger_reader" from reading every row of the table "?public"?\."Shop Ledger", and every table is read to compare it with the set: connect as the table's owner, a superuser or a role with BYPASSRLS \(a superuser may run ALTER ROLE "ledger_reader" BYPASSRLS\)$/m,
+    );
+  });
+
   it('failures into a backups folder that exists leave it exactly as it was, hidden files included', async function () {
     this.timeout(60_000);
     const dir = join(folder, 'existing');

@@ -20,6 +20,7 @@ const DIAGNOSIS_TIMEOUT_MS = 5000;
 
 const IDENTIFIER = '(?:"(?:[^"]|"")*"|[^\\s,."]+)';
 const LOCK_QUERY = new RegExp(`LOCK TABLE (?:ONLY )?(${IDENTIFIER}(?:\\.${IDENTIFIER})?)[\\s,]`, 'i');
+const COPY_QUERY = new RegExp(`Query was: COPY (${IDENTIFIER}\\.${IDENTIFIER}) `);
 
 /**
  * The server gave up waiting for a lock: lock_timeout (SQLSTATE 55P03), or
@@ -43,6 +44,11 @@ export function isLockTimeout(error: unknown): boolean {
  */
 export function tableOfLockQuery(text: string): string | undefined {
   return LOCK_QUERY.exec(text)?.[1];
+}
+
+/** The table of pg_dump's `COPY schema.table (columns) TO stdout` query in its stderr, as pg_dump quoted it. */
+export function tableOfCopyQuery(text: string): string | undefined {
+  return COPY_QUERY.exec(text)?.[1];
 }
 
 /**
