@@ -27,6 +27,8 @@ import {
   serverVersionCheck,
   sizesCheck,
   writableCheck,
+  extensionsCheck,
+  extensionsOf,
   type FileFinding,
   type SetContents,
 } from '../../src/core/verify/checks';
@@ -243,14 +245,45 @@ describe('verification checks', () => {
     });
   });
 
+  describe('the extensions a set creates', () => {
+    it('are its EXTENSION entries, by name', () => {
+      assert.deepEqual(
+        extensionsOf([
+          { type: 'EXTENSION', name: 'postgis' },
+          { type: 'COMMENT', name: 'EXTENSION postgis' },
+          { type: 'TABLE', name: 'sites' },
+          { type: 'EXTENSION', name: 'pg_trgm' },
+        ]),
+        ['postgis', 'pg_trgm'],
+      );
+    });
+
+    it('pass when the server has each, or when there are none', () => {
+      assert.deepEqual(
+        [extensionsCheck(['pg_trgm'], ['plpgsql', 'pg_trgm']).status, extensionsCheck(['pg_trgm'], ['plpgsql', 'pg_trgm']).detail],
+        ['pass', 'the server has pg_trgm'],
+      );
+      assert.equal(extensionsCheck([], []).detail, 'the set creates no extension');
+    });
+
+    it('fail naming every one the server lacks and what to install', () => {
+      const missing = extensionsCheck(['postgis', 'pg_trgm', 'pg_graphql'], ['pg_trgm']);
+      assert.equal(missing.status, 'fail');
+      assert.equal(
+        checkLine(missing, commandLineWords),
+        'the server has no extension postgis, pg_graphql, which a complete or schema restore of the set creates (CREATE EXTENSION): install them on the target server (the package that puts postgis.control in its extension folder), or restore into a server that has them',
+      );
+    });
+  });
+
   describe('a target that takes changes', () => {
     const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1 }).status, 'pass');
+      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [] }).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby' });
+      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [] });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -259,7 +292,7 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default' });
+      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [] });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),

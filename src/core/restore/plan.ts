@@ -4,10 +4,10 @@
  * the restore would replace is read from the target, decided (decide.ts)
  * and listed for the person confirming. One session for the whole of it.
  */
-import { commandLineOnly, hint, joinHints, option, run, setOption } from '../hint';
+import { commandLineOnly, hint, joinHints, option, run, setOption, type Hint } from '../hint';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { describeTarget, isLocalTarget } from '../connection/target';
+import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { connectClient, pgClientConfig } from '../connection/session';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
@@ -25,7 +25,8 @@ import { findLockHolders } from '../pg/lockHolders';
 import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
-import type { VerificationReport } from '../verify/results';
+import type { CheckResult, VerificationReport } from '../verify/results';
+import { extensionsCheck, extensionsOf } from '../verify/checks';
 import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
@@ -116,6 +117,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       env: options.env,
       pgBinDir: options.pgBinDir,
       safetyBackup: options.safetyBackup ?? true,
+      restoreMode: options.mode,
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
       keys: options.keys ?? {},
@@ -123,20 +125,10 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     if (verification.outcome === 'fail') {
       const failed = verification.groups.flatMap((group) => group.checks).filter((check) => check.status === 'fail');
       const setFailures = verification.groups.filter((group) => group.name === 'post-backup').flatMap((group) => group.checks.filter((check) => check.status === 'fail'));
-      // What the failed checks advise comes first (a connection's fix), still as data for each front door to word.
-      const advice = joinHints(
-        failed.flatMap((check) => (check.hint ? [check.hint] : [])),
-        '; ',
-      );
-      const first = advice.length > 0 ? hint`${advice}; ` : [];
-      if (setFailures.length === 0) {
-        // The set is whole; the target, psql or the folder's disk is not ready: the set is not to blame.
-        throw new PulseError('restore-refused', `cannot restore ${set.id} into ${describeTarget(options.target)}: ${failed.map((check) => check.detail).join('; ')}`, {
-          hint: hint`${first}nothing was changed`,
-        });
-      }
+      // The set is whole; the target, psql or the folder's disk is not ready: the set is not to blame.
+      if (setFailures.length === 0) throw targetNotReadyError(set.id, options.target, failed);
       throw new PulseError('verification-failed', `${set.id} failed verification (${failed.map((check) => `${check.title}: ${check.detail}`).join('; ')})`, {
-        hint: hint`${first}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
+        hint: hint`${adviceFirst(failed)}nothing was changed; ${run('verify', set.id)} for details, or restore another set`,
       });
     }
     client = await connecting;
@@ -199,6 +191,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     if (options.mode !== 'schema' && targetHasLargeObjects && dataFile) {
       const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal, keys })).entries;
       entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
+    }
+    // A reused verification read no file through: the extensions the file creates are checked here, from the schema file.
+    const checkedExtensions = verification.groups.some((group) => group.checks.some((check) => check.id === 'extensions'));
+    if (options.mode !== 'data' && !checkedExtensions) {
+      const extensions = extensionsCheck(extensionsOf(entries), (await targetFacts).extensions);
+      if (extensions.status === 'fail') throw targetNotReadyError(set.id, options.target, [extensions]);
     }
     const objects = objectsOfDump(entries);
     const parts = recreatedParts(entries);
@@ -428,4 +426,20 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
     [present.map((table) => `${table.schema}.${table.name}`)],
   );
   return { tables: present, attached, references: references.rows };
+}
+
+/** The set is whole, but the target, psql or the folder's disk is not ready for it: what each failed check found. */
+function targetNotReadyError(setId: string, target: ConnectionTarget, failed: readonly CheckResult[]): PulseError {
+  return new PulseError('restore-refused', `cannot restore ${setId} into ${describeTarget(target)}: ${failed.map((check) => check.detail).join('; ')}`, {
+    hint: hint`${adviceFirst(failed)}nothing was changed`,
+  });
+}
+
+/** What the failed checks advise, to come first (a connection's fix), still as data for each front door to word. */
+function adviceFirst(failed: readonly CheckResult[]): Hint {
+  const advice = joinHints(
+    failed.flatMap((check) => (check.hint ? [check.hint] : [])),
+    '; ',
+  );
+  return advice.length > 0 ? hint`${advice}; ` : [];
 }

@@ -22,6 +22,7 @@ export type CheckId =
   | 'target-writable'
   | 'psql'
   | 'server-version'
+  | 'extensions'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -36,6 +37,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'target-writable': 'The target database takes changes',
   psql: 'A psql that can read these files is available',
   'server-version': 'The target server is not older than the one dumped',
+  extensions: 'The target server has the extensions the set creates',
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -399,6 +401,8 @@ export interface TargetFacts {
   databaseBytes: number;
   /** Why the target takes no changes: a standby server, or read-only transactions by default (the role's or database's setting); undefined when it does. */
   readOnly?: 'standby' | 'read-only-default';
+  /** The extensions the server can create (pg_available_extensions) and those the target database has. */
+  extensions: readonly string[];
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -514,6 +518,30 @@ export function serverVersionCheck(dumpedFrom: PgVersion | undefined, target: Pg
     return check('server-version', 'warn', `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}: an older server may reject newer syntax, so expect errors`);
   }
   return check('server-version', 'pass', `dumped from PostgreSQL ${dumpedFrom.text}, the target runs ${target.text}`);
+}
+
+/** The extensions a set's entries create (pg_dump's CREATE EXTENSION IF NOT EXISTS), by name. */
+export function extensionsOf(entries: readonly { type: string; name: string }[]): string[] {
+  return entries.filter((entry) => entry.type === 'EXTENSION').map((entry) => entry.name);
+}
+
+/**
+ * A complete or schema restore runs the set's CREATE EXTENSION statements: an
+ * extension whose files the target server lacks (PostGIS, or a Supabase
+ * stack's pg_graphql on a plain PostgreSQL) fails there, after the safety
+ * backup, with the server's "extension … is not available".
+ */
+export function extensionsCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+  if (needed.length === 0) return check('extensions', 'pass', 'the set creates no extension');
+  const missing = needed.filter((name) => !available.includes(name));
+  if (missing.length === 0) return check('extensions', 'pass', `the server has ${needed.join(', ')}`);
+  const one = missing.length === 1;
+  return check(
+    'extensions',
+    'fail',
+    `the server has no extension ${missing.join(', ')}, which a complete or schema restore of the set creates (CREATE EXTENSION)`,
+    hint`install ${one ? 'it' : 'them'} on the target server (the package that puts ${missing[0]}.control in its extension folder), or restore into a server that has ${one ? 'it' : 'them'}`,
+  );
 }
 
 /** Free space above the need by less than this share of it is "tight". */

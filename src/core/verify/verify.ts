@@ -24,6 +24,7 @@ import type pg from 'pg';
 import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
+import type { RestoreMode } from '../restore/types';
 import type { CheckGroup, CheckResult, VerificationReport } from './results';
 import { outcomeOf } from './results';
 import {
@@ -34,6 +35,8 @@ import {
   diskSpaceCheck,
   diskSpaceUnknownCheck,
   dumpFormatCheck,
+  extensionsCheck,
+  extensionsOf,
   interruptedCheck,
   manifestCheck,
   manifestMismatches,
@@ -90,6 +93,8 @@ export interface VerifySetOptions {
   platform?: NodeJS.Platform;
   /** Whether a restore would take a safety backup into the folder first (default true): what the disk-space check is about. */
   safetyBackup?: boolean;
+  /** The restore the pre-restore checks are for, when known: a data restore creates no extension. */
+  restoreMode?: RestoreMode;
   /**
    * What decrypts an encrypted set (its keys are proved on the files'
    * headers first: a wrong one is an error before anything is read).
@@ -163,7 +168,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   }
   const groups: CheckGroup[] = [post.group];
   if (target && targetFacts && tools) {
-    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true));
+    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true, options.restoreMode));
   }
   throwIfCancelled(options.signal);
 
@@ -352,18 +357,20 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 
 /** What the pre-restore checks read of the target, in one query (a restore's pre-flight asks it on its own session). */
 export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::pg_catalog.text AS size,
-  pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only`;
+  pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
+  ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions`;
 
 export interface TargetFactsRow {
   version_num: string;
   size: string;
   in_recovery: boolean;
   read_only: string;
+  extensions: string[];
 }
 
 export function targetFactsOf(row: TargetFactsRow): TargetFacts {
   const readOnly = row.in_recovery ? 'standby' : row.read_only === 'on' ? 'read-only-default' : undefined;
-  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}) };
+  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}), extensions: row.extensions };
 }
 
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
@@ -389,6 +396,7 @@ async function preRestoreGroup(
   facts: Settled<TargetFacts>,
   tools: Settled<ToolSet[]>,
   safetyBackup: boolean,
+  restoreMode: RestoreMode | undefined,
 ): Promise<CheckGroup> {
   const checks: CheckResult[] = [];
   const serverVersion = facts.ok ? facts.value.version : undefined;
@@ -403,6 +411,9 @@ async function preRestoreGroup(
   );
 
   if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
+  // From the files' scans; a reused verification has none (a restore's pre-flight then checks the schema file it reads).
+  const created = createdExtensions(post);
+  if (facts.ok && created && restoreMode !== 'data') checks.push(extensionsCheck(created, facts.value.extensions));
 
   if (!safetyBackup) {
     checks.push(noSafetyBackupSpaceCheck(folder));
@@ -435,6 +446,15 @@ function psqlCandidates(sets: readonly ToolSet[], serverVersion: PgVersion | und
     // No pg_dump fits this server; any psql may still load the files.
     return { candidates };
   }
+}
+
+/** The extensions the set's files create, from the schema file's scan (else the complete file's); undefined when neither was read through. */
+function createdExtensions(post: PostBackupResult): string[] | undefined {
+  for (const type of ['schema', 'complete'] as const) {
+    const scan = post.files.find((candidate) => candidate.type === type)?.scan;
+    if (scan && scan.notDecoded === undefined && scan.hasFooter) return extensionsOf(scan.entries);
+  }
+  return undefined;
 }
 
 /** The server version the set was dumped from: the manifest's, else the complete file's own note. */

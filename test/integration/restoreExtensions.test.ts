@@ -1,0 +1,99 @@
+/**
+ * A set that creates an extension the target server does not have (PostGIS
+ * not installed there, a Supabase stack's set on a plain PostgreSQL): a
+ * complete or schema restore would take its safety backup and then fail in
+ * psql at CREATE EXTENSION. The pre-restore checks name the extension, and
+ * a restore stops before anything. Here the extension is pg_walinspect,
+ * which PostgreSQL 15 ships and 14 does not: a set of a 15 database,
+ * restored into a real 14 server.
+ */
+import { strict as assert } from 'node:assert';
+import { assertOneLineError, runCli } from '../support/cli';
+import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
+import { backupSet, failedChecks, listSets, restoreArgs, useServer, useTempFolders } from '../support/integration';
+import { hasServerMajor, startServer } from '../support/pgServer';
+import type { TestServer } from '../support/serverConnection';
+import type { Manifest } from '../../src/core/sets/manifest';
+
+describe('a set whose extension the target server lacks', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-extensions-');
+  const source = 'ext_source';
+  let older: TestServer | undefined;
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    if (!hasServerMajor(14)) {
+      console.log('    skipped: no PostgreSQL 14 server binaries (pg-server-14 is not installed: npm run test-servers)');
+      this.skip();
+    }
+    older = await startServer({ major: 14 });
+    await server.createDatabase(source);
+    await server.query(
+      source,
+      `CREATE EXTENSION pg_walinspect;
+       CREATE TABLE public.shifts (id int PRIMARY KEY, line text NOT NULL);
+       INSERT INTO public.shifts SELECT g, 'line ' || (g % 3) FROM generate_series(1, 40) g;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'ext');
+  });
+
+  after(async function () {
+    await older?.stop();
+  });
+
+  const missingWords =
+    'the server has no extension pg_walinspect, which a complete or schema restore of the set creates (CREATE EXTENSION): install it on the target server (the package that puts pg_walinspect.control in its extension folder), or restore into a server that has it';
+
+  it('verify --db names the extension the target server lacks, and passes a server that has it', async function () {
+    await older!.createDatabase('verify_target');
+    const lacking = await runCli(['verify', manifest.id, '--dir', folder, '--db', older!.url('verify_target'), '--json']);
+    assert.equal(lacking.code, 1, lacking.stderr);
+    const failed = failedChecks(lacking.stdout);
+    assert.equal(failed.get('extensions'), missingWords);
+    const human = await runCli(['verify', manifest.id, '--dir', folder, '--db', older!.url('verify_target')]);
+    assert.ok(human.stdout.includes(`✘ The target server has the extensions the set creates\n      ${missingWords}\n`), human.stdout);
+
+    await server.createDatabase('verify_same');
+    const having = await runCli(['verify', manifest.id, '--dir', folder, '--db', server.url('verify_same'), '--json']);
+    assert.equal(having.code, 0, having.stdout);
+    const report = JSON.parse(having.stdout) as { groups: { checks: { id: string; status: string; detail: string }[] }[] };
+    const check = report.groups.flatMap((group) => group.checks).find((candidate) => candidate.id === 'extensions');
+    assert.deepEqual(check && [check.status, check.detail], ['pass', 'the server has pg_walinspect']);
+  });
+
+  for (const mode of ['complete', 'schema']) {
+    it(`a ${mode} restore is refused before anything: no safety backup, the target unchanged`, async function () {
+      const target = `${mode}_target`;
+      await older!.createDatabase(target);
+      await older!.query(target, 'CREATE TABLE public.kept (id int PRIMARY KEY); INSERT INTO public.kept VALUES (1), (2)');
+      const before = await fingerprintDatabase(older!.url(target));
+      const result = await runCli(restoreArgs(manifest.id, mode, older!.url(target), folder));
+      assertOneLineError(result);
+      assert.equal(
+        result.stderr.trim(),
+        `pulse-backup: cannot restore ${manifest.id} into ${older!.user}@127.0.0.1:${older!.port}/${target}: ${missingWords}; nothing was changed`,
+      );
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(older!.url(target))), []);
+      assert.deepEqual(
+        (await listSets(folder)).map((set) => set.id),
+        [manifest.id],
+        'no safety set',
+      );
+    });
+  }
+
+  it('a data restore creates no extension: it goes ahead into the schema already there, equal to the source', async function () {
+    await older!.createDatabase('data_target');
+    await older!.query('data_target', 'CREATE TABLE public.shifts (id int PRIMARY KEY, line text NOT NULL)');
+    const result = await runCli(restoreArgs(manifest.id, 'data', older!.url('data_target'), folder, ['--no-safety-backup']));
+    assert.equal(result.code, 0, result.stderr);
+    // The source without its extension is what a data restore brings: the rows. Its schema public as
+    // PostgreSQL 14 makes it (owned by the bootstrap superuser, CREATE for everyone; 15 changed both).
+    await server.createDatabase('source_rows', { template: source });
+    await server.query('source_rows', 'DROP EXTENSION pg_walinspect; ALTER SCHEMA public OWNER TO postgres; GRANT CREATE ON SCHEMA public TO PUBLIC');
+    await assertSameContent(server.url('source_rows'), older!.url('data_target'));
+  });
+});
