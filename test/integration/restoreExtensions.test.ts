@@ -45,7 +45,7 @@ describe('a set whose extension the target server lacks', function () {
   });
 
   const missingWords =
-    'the server has no extension pg_walinspect, which a complete or schema restore of the set creates (CREATE EXTENSION): install it on the target server (the package that puts pg_walinspect.control in its extension folder), or restore into a server that has it';
+    'the server has no extension pg_walinspect, which a complete or schema restore of the set creates (CREATE EXTENSION): install it on the server (the package that puts pg_walinspect.control in its extension folder), or restore into a server that has it';
 
   it('verify --db names the extension the target server lacks, and passes a server that has it', async function () {
     await older!.createDatabase('verify_target');
@@ -84,6 +84,24 @@ describe('a set whose extension the target server lacks', function () {
       );
     });
   }
+
+  it('a proof on a server without it is refused in one line before any scratch database, and records no failed proof; on one with it, the set proves', async function () {
+    const before = await older!.query<{ name: string }>('postgres', 'SELECT datname AS name FROM pg_database ORDER BY 1');
+    const refused = await runCli(['prove', manifest.id, '--dir', folder, '--db', server.url(source), '--scratch-db', older!.url('postgres')]);
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: 127.0.0.1:${older!.port} has no extension pg_walinspect, which the set creates, so a proof there could not restore the set, sound or not: prove on a server that has it: pass --scratch-db URL naming one, or install it on the server (the package that puts pg_walinspect.control in its extension folder)`,
+    );
+    assert.deepEqual(await older!.query<{ name: string }>('postgres', 'SELECT datname AS name FROM pg_database ORDER BY 1'), before, 'no scratch database made');
+    const listed = async () =>
+      (JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: { outcome: string } | null }[]).find((set) => set.id === manifest.id);
+    assert.equal((await listed())?.proof, null);
+
+    const proved = await runCli(['prove', manifest.id, '--dir', folder, '--db', server.url(source)]);
+    assert.equal(proved.code, 0, proved.stderr + proved.stdout);
+    assert.equal((await listed())?.proof?.outcome, 'proved');
+  });
 
   it('a data restore creates no extension: it goes ahead into the schema already there, equal to the source', async function () {
     await older!.createDatabase('data_target');

@@ -271,7 +271,7 @@ describe('verification checks', () => {
       assert.equal(missing.status, 'fail');
       assert.equal(
         checkLine(missing, commandLineWords),
-        'the server has no extension postgis, pg_graphql, which a complete or schema restore of the set creates (CREATE EXTENSION): install them on the target server (the package that puts postgis.control in its extension folder), or restore into a server that has them',
+        'the server has no extension postgis, pg_graphql, which a complete or schema restore of the set creates (CREATE EXTENSION): install them on the server (the package that puts postgis.control in its extension folder), or restore into a server that has them',
       );
     });
   });

@@ -41,6 +41,8 @@ import type { ContainerTools } from '../supabase/docker';
 import type { SchemaEntryDigest } from '../backup/dumpDigests';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
+import { scanDumpFile } from '../verify/dumpScan';
+import { extensionsOf } from '../verify/checks';
 
 export interface ProveOptions {
   folder: string;
@@ -116,6 +118,23 @@ function settleable<T>(): Settleable<T> {
 /** Differences of one kind kept per path: the first few say enough, the count says the rest. */
 const MAX_DIFFERENCES_PER_KIND = 5;
 
+/**
+ * The extensions the set's files create, from its schema file (small: no
+ * rows). None known when the set has no schema file, or it cannot be read
+ * through: the proof then finds what it finds.
+ */
+async function extensionsCreated(set: ListedSet, options: ProveOptions): Promise<string[]> {
+  const schema = set.files.find((file) => file.type === 'schema');
+  if (!schema) return [];
+  try {
+    const scan = await scanDumpFile(join(options.folder, schema.name), { signal: options.signal, keys: options.keys ?? {} });
+    return scan.notDecoded === undefined ? extensionsOf(scan.entries) : [];
+  } catch {
+    throwIfCancelled(options.signal);
+    return [];
+  }
+}
+
 export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   const startedAt = new Date();
   const started = performance.now();
@@ -147,7 +166,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   try {
     digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal, options.keys));
     if (digestsFrom === 'complete file') notes.push('the set recorded no digests (it was made before they were): the read-back was compared with its complete file');
-    await control.assertMayCreate();
+    await control.assertMayCreate(await extensionsCreated(set, options));
     const swept = await control.sweep();
     options.onProgress?.({ kind: 'swept', ...swept });
     for (const kept of swept.kept) notes.push(`a scratch database a killed proof left, ${kept.name}, could not be dropped (${kept.why}): drop it as its owner`);

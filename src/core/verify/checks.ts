@@ -525,6 +525,16 @@ export function extensionsOf(entries: readonly { type: string; name: string }[])
   return entries.filter((entry) => entry.type === 'EXTENSION').map((entry) => entry.name);
 }
 
+/** Those of `needed` a server whose extension files are `available` cannot create. */
+export function missingExtensions(needed: readonly string[], available: readonly string[]): string[] {
+  return needed.filter((name) => !available.includes(name));
+}
+
+/** Where to get an extension's files, in the words of the check and of a proof's refusal. */
+export function installExtensionsAdvice(missing: readonly string[]): string {
+  return `install ${missing.length === 1 ? 'it' : 'them'} on the server (the package that puts ${missing[0]}.control in its extension folder)`;
+}
+
 /**
  * A complete or schema restore runs the set's CREATE EXTENSION statements: an
  * extension whose files the target server lacks (PostGIS, or a Supabase
@@ -533,14 +543,14 @@ export function extensionsOf(entries: readonly { type: string; name: string }[])
  */
 export function extensionsCheck(needed: readonly string[], available: readonly string[]): CheckResult {
   if (needed.length === 0) return check('extensions', 'pass', 'the set creates no extension');
-  const missing = needed.filter((name) => !available.includes(name));
+  const missing = missingExtensions(needed, available);
   if (missing.length === 0) return check('extensions', 'pass', `the server has ${needed.join(', ')}`);
   const one = missing.length === 1;
   return check(
     'extensions',
     'fail',
     `the server has no extension ${missing.join(', ')}, which a complete or schema restore of the set creates (CREATE EXTENSION)`,
-    hint`install ${one ? 'it' : 'them'} on the target server (the package that puts ${missing[0]}.control in its extension folder), or restore into a server that has ${one ? 'it' : 'them'}`,
+    hint`${installExtensionsAdvice(missing)}, or restore into a server that has ${one ? 'it' : 'them'}`,
   );
 }
 
