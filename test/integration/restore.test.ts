@@ -287,20 +287,43 @@ describe('restore', function () {
       assert.equal(count, '0');
     });
 
-    it('a role the target server lacks fails the restore and rolls it back completely', async function () {
+    it('a role the target server lacks stops the restore before anything, naming it and the CREATE ROLE that makes it', async function () {
       const other = await startServer();
       try {
         await other.createDatabase('empty');
         const before = await fingerprintDatabase(other.url('empty'));
         const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', other.url('empty'), '--dir', folder, '--yes', '--no-safety-backup']);
         assertOneLineError(result);
-        assert.match(result.stderr, /rolled back: role "pulse_sample_reader" does not exist/);
-        assert.match(result.stderr, /CREATE ROLE/);
+        assert.match(
+          result.stderr,
+          /: the server has no role pulse_sample_reader, which the set names as owner, grantee or policy role: create it first \(CREATE ROLE "pulse_sample_reader" NOLOGIN;\), or restore on the server the backup came from; nothing was changed$/m,
+        );
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(other.url('empty'))), []);
         assert.ok(!result.stderr.includes(other.password));
       } finally {
         await other.stop();
       }
+    });
+
+    it('psql stopping at an error halfway through the file rolls the restore back completely', async function () {
+      const target = 'refuses_midway';
+      await server.createDatabase(target);
+      // An event trigger of the target's own refuses one table of the set: everything before it in the file has run by then.
+      await server.query(
+        target,
+        `CREATE FUNCTION public.refuse_messages() RETURNS event_trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE object_identity = 'public.messages') THEN
+             RAISE EXCEPTION 'no messages table in this database';
+           END IF;
+         END $$;
+         CREATE EVENT TRIGGER refuse_messages ON ddl_command_end EXECUTE FUNCTION public.refuse_messages();`,
+      );
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await runCli(['restore', manifest.id, '--mode', 'complete', '--db', server.url(target), '--dir', folder, '--yes', '--no-safety-backup']);
+      assertOneLineError(result);
+      assert.match(result.stderr, /^pulse-backup: restore failed and was rolled back: no messages table in this database \(line \d+ of /m);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
     });
 
     /**

@@ -29,6 +29,8 @@ import {
   writableCheck,
   extensionsCheck,
   extensionsOf,
+  rolesCheck,
+  rolesOf,
   type FileFinding,
   type SetContents,
 } from '../../src/core/verify/checks';
@@ -276,14 +278,41 @@ describe('verification checks', () => {
     });
   });
 
+  describe('the roles a set names', () => {
+    it("are its entries' owners and the roles their SQL names, but not an extension's owner nor PostgreSQL's own", () => {
+      assert.deepEqual(
+        rolesOf([
+          { type: 'EXTENSION', owner: 'supabase_admin' },
+          { type: 'SCHEMA', owner: 'pg_database_owner' },
+          { type: 'TABLE', owner: 'shift_lead' },
+          { type: 'ACL', owner: 'shift_lead', roles: ['Floor Reader', 'pg_read_all_data'] },
+          { type: 'CAST', owner: '-' },
+          { type: 'COMMENT', owner: '' },
+        ]),
+        ['shift_lead', 'Floor Reader'],
+      );
+    });
+
+    it('pass when the server has each; fail naming the first five and the statements that make them', () => {
+      assert.equal(rolesCheck(['a', 'b'], ['a', 'b', 'c']).detail, 'the server has all 2 roles the set names as owner, grantee or policy role');
+      assert.equal(rolesCheck([], []).detail, 'the set names no role');
+      const missing = rolesCheck(['r1', 'r2', 'r3', 'r4', 'r5', 'Road Crew', 'r7'], ['r1']);
+      assert.equal(missing.status, 'fail');
+      assert.equal(
+        checkLine(missing, commandLineWords),
+        'the server has no role r2, r3, r4, r5, Road Crew and 1 more, which the set names as owner, grantee or policy role: create them first (CREATE ROLE "r2" NOLOGIN; CREATE ROLE "r3" NOLOGIN; CREATE ROLE "r4" NOLOGIN; CREATE ROLE "r5" NOLOGIN; CREATE ROLE "Road Crew" NOLOGIN; …), or restore on the server the backup came from',
+      );
+    });
+  });
+
   describe('a target that takes changes', () => {
     const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [] }).status, 'pass');
+      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [] }).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [] });
+      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [] });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -292,7 +321,7 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [] });
+      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [], roles: [] });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),

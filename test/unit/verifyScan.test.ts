@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPreamble, scanDumpFile } from '../../src/core/verify/dumpScan';
+import { readPreamble, rolesFromText, scanDumpFile } from '../../src/core/verify/dumpScan';
 import { syntheticDump } from '../support/syntheticSet';
 
 describe('scanning a dump file', () => {
@@ -102,5 +102,31 @@ describe('scanning a dump file', () => {
     ].join('\n');
     assert.deepEqual(readPreamble(head), { hasHeader: true, dumpedFromVersion: '16.4 (Ubuntu 16.4-1)' });
     assert.equal(readPreamble('--\n-- PostgreSQL database dump\n--\n\n\\restrict abc\n').restrictKey, 'abc');
+  });
+});
+
+describe('the roles an entry names besides its owner', () => {
+  it('grantees, quoted or not, and a grantor pg_dump switches to; PUBLIC is no role', () => {
+    assert.deepEqual(
+      rolesFromText(
+        [
+          'REVOKE ALL ON TABLE public.shifts FROM PUBLIC;',
+          'SET SESSION AUTHORIZATION shift_lead;',
+          'GRANT SELECT(line),UPDATE(line) ON TABLE public.shifts TO "Floor Reader", auditor WITH GRANT OPTION;',
+          'RESET SESSION AUTHORIZATION;',
+          'GRANT ALL ON FUNCTION public.add(a integer, "to" text) TO "say ""hi""";',
+        ].join('\n'),
+      ),
+      ['shift_lead', 'Floor Reader', 'auditor', 'say "hi"'],
+    );
+  });
+
+  it("a default privilege's role and grantees", () => {
+    assert.deepEqual(rolesFromText('ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT SELECT ON TABLES  TO app_reader;'), ['app_reader', 'app_owner']);
+  });
+
+  it("a policy's roles, not words of its expression", () => {
+    assert.deepEqual(rolesFromText(`CREATE POLICY audit ON public."A TO B" FOR SELECT TO auditor, "Floor Reader" USING ((line <> 'x TO y'::text));`), ['auditor', 'Floor Reader']);
+    assert.deepEqual(rolesFromText('CREATE POLICY everyone ON public.shifts USING (true);'), []);
   });
 });

@@ -34,7 +34,7 @@ import { sameSchemaStatements } from './schemaStatements';
 import { planReadBack, readBackNote, type ReadBackPlan } from './dataOnlyLoad';
 import { rowChangers, tablesWithRows } from './dataOnlyCatalog';
 import { changedRows, digestsFromCompleteFile, schemaEntriesOf } from './setContent';
-import { ScratchControl } from './scratchDatabase';
+import { ScratchControl, type SetNeeds } from './scratchDatabase';
 import { supabaseEntryFilter, type ProfileName } from '../backup/profile';
 import { loadPlatform, platformSql } from '../supabase/platformCopy';
 import type { ContainerTools } from '../supabase/docker';
@@ -42,7 +42,7 @@ import type { SchemaEntryDigest } from '../backup/dumpDigests';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { scanDumpFile } from '../verify/dumpScan';
-import { extensionsOf } from '../verify/checks';
+import { extensionsOf, rolesOf } from '../verify/checks';
 
 export interface ProveOptions {
   folder: string;
@@ -119,19 +119,21 @@ function settleable<T>(): Settleable<T> {
 const MAX_DIFFERENCES_PER_KIND = 5;
 
 /**
- * The extensions the set's files create, from its schema file (small: no
- * rows). None known when the set has no schema file, or it cannot be read
- * through: the proof then finds what it finds.
+ * What the set's files need of a server (the extensions they create, the
+ * roles they name), from its schema file (small: no rows). Nothing known
+ * when the set has no schema file, or it cannot be read through: the proof
+ * then finds what it finds.
  */
-async function extensionsCreated(set: ListedSet, options: ProveOptions): Promise<string[]> {
+async function setNeeds(set: ListedSet, options: ProveOptions): Promise<SetNeeds> {
   const schema = set.files.find((file) => file.type === 'schema');
-  if (!schema) return [];
+  const none = { extensions: [], roles: [] };
+  if (!schema) return none;
   try {
     const scan = await scanDumpFile(join(options.folder, schema.name), { signal: options.signal, keys: options.keys ?? {} });
-    return scan.notDecoded === undefined ? extensionsOf(scan.entries) : [];
+    return scan.notDecoded === undefined && scan.hasFooter ? { extensions: extensionsOf(scan.entries), roles: rolesOf(scan.entries) } : none;
   } catch {
     throwIfCancelled(options.signal);
-    return [];
+    return none;
   }
 }
 
@@ -166,7 +168,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   try {
     digests = set.manifest?.digests ?? (await digestsFromCompleteFile(set, options.folder, await control.outputSettings(), options.signal, options.keys));
     if (digestsFrom === 'complete file') notes.push('the set recorded no digests (it was made before they were): the read-back was compared with its complete file');
-    await control.assertMayCreate(await extensionsCreated(set, options));
+    await control.assertMayCreate(await setNeeds(set, options));
     const swept = await control.sweep();
     options.onProgress?.({ kind: 'swept', ...swept });
     for (const kept of swept.kept) notes.push(`a scratch database a killed proof left, ${kept.name}, could not be dropped (${kept.why}): drop it as its owner`);

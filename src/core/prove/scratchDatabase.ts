@@ -20,7 +20,7 @@ import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
 import { outputSettingsOf } from './setContent';
-import { installExtensionsAdvice, missingExtensions } from '../verify/checks';
+import { createRolesAdvice, installExtensionsAdvice, listRoles, missingNames } from '../verify/checks';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -106,24 +106,25 @@ export class ScratchControl {
 
   /**
    * Refuses, in one line naming who can, when this role may not create
-   * databases, or the server takes no changes at all, or it has no files for
-   * an extension the set creates (`extensions`): a new database could not
-   * hold the set, whatever the set is like.
+   * databases, or the server takes no changes at all, or it lacks an
+   * extension the set creates or a role it names (`needs`): a new database
+   * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(extensions: readonly string[] = []): Promise<void> {
-    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean; available: string[] }>(
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [] }): Promise<void> {
+    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean; extensions: string[]; roles: string[] }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
                      ORDER BY rolsuper DESC, rolname LIMIT 3) AS others,
               pg_catalog.pg_is_in_recovery() AS standby,
               pg_catalog.current_setting('default_transaction_read_only') = 'on' AS read_only,
-              ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions) AS available`,
+              ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions) AS extensions,
+              ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles`,
     );
     const row = result.rows[0];
     if (row.standby || row.read_only) throw takesNoChangesError(this.target, row.standby);
     if (!row.may) throw cannotCreateError(this.target, row.others);
-    const missing = missingExtensions(extensions, row.available);
-    if (missing.length > 0) throw lacksExtensionsError(this.target, missing);
+    const missing = { extensions: missingNames(needs.extensions, row.extensions), roles: missingNames(needs.roles, row.roles) };
+    if (missing.extensions.length + missing.roles.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
   }
 
   /** Drops what killed proofs left on this server; never a live proof's databases. */
@@ -275,19 +276,26 @@ function takesNoChangesError(target: ConnectionTarget, standby: boolean): PulseE
   });
 }
 
-/** The set creates an extension this server has no files for: the proof would fail on the server, not on the set. */
-function lacksExtensionsError(target: ConnectionTarget, missing: readonly string[]): PulseError {
-  const one = missing.length === 1;
-  return new PulseError(
-    'restore-refused',
-    `${describeServer(target)} has no extension ${missing.join(', ')}, which the set creates, so a proof there could not restore the set, sound or not`,
-    {
-      hint: hint`prove on a server that has ${one ? 'it' : 'them'}: ${commandLineOnly(
-        hint`pass ${option('scratchDatabase', 'URL')} naming one`,
-        hint`${setOption('scratchDatabase')} to one`,
-      )}, or ${installExtensionsAdvice(missing)}`,
-    },
-  );
+/** What a set's files need of the server they load into: the extensions they create, the roles they name. */
+export interface SetNeeds {
+  extensions: readonly string[];
+  roles: readonly string[];
+}
+
+/** The server lacks what the set needs: the proof would fail on the server, not on the set. */
+function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: SetNeeds): PulseError {
+  const lacks = [
+    ...(missing.extensions.length > 0 ? [`no extension ${missing.extensions.join(', ')}`] : []),
+    ...(missing.roles.length > 0 ? [`no role ${listRoles(missing.roles)}`] : []),
+  ];
+  const advice = [...(missing.extensions.length > 0 ? [installExtensionsAdvice(missing.extensions)] : []), ...(missing.roles.length > 0 ? [createRolesAdvice(missing.roles)] : [])];
+  const one = missing.extensions.length + missing.roles.length === 1;
+  return new PulseError('restore-refused', `${describeServer(target)} has ${lacks.join(' and ')}, which the set needs, so a proof there could not restore the set, sound or not`, {
+    hint: hint`prove on a server that has ${one ? 'it' : 'them'}: ${commandLineOnly(
+      hint`pass ${option('scratchDatabase', 'URL')} naming one`,
+      hint`${setOption('scratchDatabase')} to one`,
+    )}, or ${advice.join(' and ')}`,
+  });
 }
 
 function scratchError(what: 'create', name: string, target: ConnectionTarget, error: unknown): PulseError {

@@ -26,7 +26,7 @@ import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { CheckResult, VerificationReport } from '../verify/results';
-import { extensionsCheck, extensionsOf } from '../verify/checks';
+import { targetNeedsChecks } from '../verify/checks';
 import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
@@ -192,11 +192,11 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       const dataEntries = (await scanDumpFile(join(options.folder, dataFile.name), { signal: options.signal, keys })).entries;
       entries.push(...dataEntries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT' || entry.type === 'BLOB METADATA'));
     }
-    // A reused verification read no file through: the extensions the file creates are checked here, from the schema file.
-    const checkedExtensions = verification.groups.some((group) => group.checks.some((check) => check.id === 'extensions'));
-    if (options.mode !== 'data' && !checkedExtensions) {
-      const extensions = extensionsCheck(extensionsOf(entries), (await targetFacts).extensions);
-      if (extensions.status === 'fail') throw targetNotReadyError(set.id, options.target, [extensions]);
+    // A reused verification read no file through: what the file needs of the target (extensions, roles) is checked here, from the schema file.
+    const checkedNeeds = verification.groups.some((group) => group.checks.some((check) => check.id === 'extensions'));
+    if (options.mode !== 'data' && !checkedNeeds) {
+      const unmet = targetNeedsChecks(entries, await targetFacts).filter((check) => check.status === 'fail');
+      if (unmet.length > 0) throw targetNotReadyError(set.id, options.target, unmet);
     }
     const objects = objectsOfDump(entries);
     const parts = recreatedParts(entries);

@@ -4,7 +4,8 @@
  * facts and calls these; tests call them with made-up facts.
  */
 import { hint, option, type Hint } from '../hint';
-import type { DumpContents, DumpScan } from './dumpScan';
+import type { DumpContents, DumpEntry, DumpScan } from './dumpScan';
+import { quoteIdentifier } from '../sql';
 import { countOf, formatBytes, formatCount } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
@@ -23,6 +24,7 @@ export type CheckId =
   | 'psql'
   | 'server-version'
   | 'extensions'
+  | 'roles'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -38,6 +40,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   psql: 'A psql that can read these files is available',
   'server-version': 'The target server is not older than the one dumped',
   extensions: 'The target server has the extensions the set creates',
+  roles: 'The target server has the roles the set names',
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -403,6 +406,8 @@ export interface TargetFacts {
   readOnly?: 'standby' | 'read-only-default';
   /** The extensions the server can create (pg_available_extensions) and those the target database has. */
   extensions: readonly string[];
+  /** The server's roles, by name. */
+  roles: readonly string[];
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -525,9 +530,10 @@ export function extensionsOf(entries: readonly { type: string; name: string }[])
   return entries.filter((entry) => entry.type === 'EXTENSION').map((entry) => entry.name);
 }
 
-/** Those of `needed` a server whose extension files are `available` cannot create. */
-export function missingExtensions(needed: readonly string[], available: readonly string[]): string[] {
-  return needed.filter((name) => !available.includes(name));
+/** Those of `needed` (extensions, roles) that are not among what a server has. */
+export function missingNames(needed: readonly string[], available: readonly string[]): string[] {
+  const have = new Set(available);
+  return needed.filter((name) => !have.has(name));
 }
 
 /** Where to get an extension's files, in the words of the check and of a proof's refusal. */
@@ -543,7 +549,7 @@ export function installExtensionsAdvice(missing: readonly string[]): string {
  */
 export function extensionsCheck(needed: readonly string[], available: readonly string[]): CheckResult {
   if (needed.length === 0) return check('extensions', 'pass', 'the set creates no extension');
-  const missing = missingExtensions(needed, available);
+  const missing = missingNames(needed, available);
   if (missing.length === 0) return check('extensions', 'pass', `the server has ${needed.join(', ')}`);
   const one = missing.length === 1;
   return check(
@@ -552,6 +558,66 @@ export function extensionsCheck(needed: readonly string[], available: readonly s
     `the server has no extension ${missing.join(', ')}, which a complete or schema restore of the set creates (CREATE EXTENSION)`,
     hint`${installExtensionsAdvice(missing)}, or restore into a server that has ${one ? 'it' : 'them'}`,
   );
+}
+
+/**
+ * The roles a set's entries name: owners (not an extension's, which no
+ * statement names) and what their grants and policies name. PostgreSQL's own
+ * (pg_*, the owner of schema public among them) are left out: no statement
+ * of pg_dump's names one a server may lack, bar a grant to a newer one.
+ */
+export function rolesOf(entries: readonly { type: string; owner?: string; roles?: readonly string[] }[]): string[] {
+  const roles = new Set<string>();
+  for (const entry of entries) {
+    if (entry.owner && entry.owner !== '-' && entry.type !== 'EXTENSION') roles.add(entry.owner);
+    for (const role of entry.roles ?? []) roles.add(role);
+  }
+  return [...roles].filter((role) => !role.startsWith('pg_'));
+}
+
+/**
+ * A complete or schema restore runs the set's ALTER … OWNER TO, GRANT and
+ * CREATE POLICY … TO statements: a role the target server lacks (a Supabase
+ * set's anon and authenticated on a plain PostgreSQL, production's
+ * application role on a laptop) fails there after the safety backup.
+ */
+export function rolesCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+  const missing = missingNames(needed, available);
+  if (missing.length === 0) {
+    return check(
+      'roles',
+      'pass',
+      needed.length === 0
+        ? 'the set names no role'
+        : `the server has ${needed.length === 1 ? 'the role' : `all ${formatCount(needed.length)} roles`} the set names as owner, grantee or policy role`,
+    );
+  }
+  return check(
+    'roles',
+    'fail',
+    `the server has no role ${listRoles(missing)}, which the set names as owner, grantee or policy role`,
+    hint`${createRolesAdvice(missing)}, or restore on the server the backup came from`,
+  );
+}
+
+/** How many missing roles a line names before it says "and N more". */
+const LISTED_ROLES = 5;
+
+/** Missing roles, the first few by name. */
+export function listRoles(missing: readonly string[]): string {
+  const more = missing.length - LISTED_ROLES;
+  return `${missing.slice(0, LISTED_ROLES).join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}`;
+}
+
+/** The statements that make missing roles, in the words of the check and of a proof's refusal. */
+export function createRolesAdvice(missing: readonly string[]): string {
+  const statements = missing.slice(0, LISTED_ROLES).map((role) => `CREATE ROLE ${quoteIdentifier(role)} NOLOGIN;`);
+  return `create ${missing.length === 1 ? 'it' : 'them'} first (${statements.join(' ')}${missing.length > LISTED_ROLES ? ' …' : ''})`;
+}
+
+/** What the target must have for the set's files to load, checked from their entries (schema or complete file). */
+export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts): CheckResult[] {
+  return [extensionsCheck(extensionsOf(entries), facts.extensions), rolesCheck(rolesOf(entries), facts.roles)];
 }
 
 /** Free space above the need by less than this share of it is "tight". */

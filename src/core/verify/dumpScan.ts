@@ -38,6 +38,8 @@ export interface DumpEntry {
    * family's "name USING btree".
    */
   identity?: string;
+  /** The roles its SQL names besides its owner: grantees and grantors (ACL, DEFAULT ACL), a policy's roles. */
+  roles?: string[];
 }
 
 export interface TableRows {
@@ -88,6 +90,44 @@ export interface ScanOptions {
 
 /** Entry types whose header names them ambiguously. */
 const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY']);
+/** Entry types whose SQL names roles besides the owner in the header. */
+const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'POLICY']);
+const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES]);
+
+/** A role's name as pg_dump writes it: quoted where it must be. */
+const ROLE = '(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)';
+const ROLE_LIST = `${ROLE}(?:, ${ROLE})*`;
+/** GRANT … TO list / REVOKE … FROM list at the end of a statement (a default privilege's too). */
+const GRANTEES = new RegExp(`^(?:GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .* (?:TO|FROM) (${ROLE_LIST})(?: WITH GRANT OPTION)?(?: GRANTED BY (${ROLE}))?;$`);
+const DEFAULTS_FOR = new RegExp(`^ALTER DEFAULT PRIVILEGES FOR ROLE (${ROLE}) `);
+/** pg_dump switches to the grantor where it is not the owner. */
+const SESSION_ROLE = new RegExp(`^SET SESSION AUTHORIZATION (${ROLE});$`);
+const POLICY_ROLES = new RegExp(`^CREATE POLICY .* TO (${ROLE_LIST})(?= USING \\(| WITH CHECK \\(|;$)`);
+
+/**
+ * The roles an ACL, DEFAULT ACL or POLICY entry's SQL names, unquoted;
+ * PUBLIC (everyone, not a role) left out.
+ */
+export function rolesFromText(text: string): string[] {
+  const roles = new Set<string>();
+  const add = (list: string | undefined) => {
+    if (list === undefined) return;
+    for (const name of list.match(new RegExp(ROLE, 'g')) ?? []) {
+      if (name !== 'PUBLIC') roles.add(name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name);
+    }
+  };
+  for (const line of text.split('\n')) {
+    const grant = GRANTEES.exec(line);
+    if (grant) {
+      add(grant[1]);
+      add(grant[2]);
+    }
+    add(DEFAULTS_FOR.exec(line)?.[1]);
+    add(SESSION_ROLE.exec(line)?.[1]);
+    add(POLICY_ROLES.exec(line)?.[1]);
+  }
+  return [...roles];
+}
 
 /** An operator's argument types, an operator class's or family's access method, from what pg_dump wrote for it. */
 export function identityFromText(type: string, name: string, text: string): string | undefined {
@@ -109,11 +149,17 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
   const entries: DumpEntry[] = [];
   const reader = new DumpReader({
     onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }),
-    entryTextTypes: AMBIGUOUS_TYPES,
+    entryTextTypes: TEXT_TYPES,
     onEntryText: (header, text) => {
       const entry = entries.at(-1);
+      if (!entry) return;
+      if (ROLE_NAMING_TYPES.has(header.type)) {
+        const roles = rolesFromText(text);
+        if (roles.length > 0) entry.roles = roles;
+        return;
+      }
       const identity = identityFromText(header.type, header.name, text);
-      if (entry && identity !== undefined) entry.identity = identity;
+      if (identity !== undefined) entry.identity = identity;
     },
   });
   const head = new ByteWindow(HEAD_BYTES, 'first');

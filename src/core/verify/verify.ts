@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describeServer, type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { connectClient } from '../connection/session';
-import { readDumpPreamble, scanDumpFile, type DumpScan, type Preamble } from './dumpScan';
+import { readDumpPreamble, scanDumpFile, type DumpEntry, type DumpScan, type Preamble } from './dumpScan';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { PulseError, toPulseError } from '../errors';
@@ -35,8 +35,6 @@ import {
   diskSpaceCheck,
   diskSpaceUnknownCheck,
   dumpFormatCheck,
-  extensionsCheck,
-  extensionsOf,
   interruptedCheck,
   manifestCheck,
   manifestMismatches,
@@ -49,6 +47,7 @@ import {
   psqlSearchFailedCheck,
   reachableCheck,
   serverVersionCheck,
+  targetNeedsChecks,
   sizesCheck,
   unreachableCheck,
   writableCheck,
@@ -358,7 +357,8 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 /** What the pre-restore checks read of the target, in one query (a restore's pre-flight asks it on its own session). */
 export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::pg_catalog.text AS size,
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
-  ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions`;
+  ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions,
+  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles`;
 
 export interface TargetFactsRow {
   version_num: string;
@@ -366,11 +366,12 @@ export interface TargetFactsRow {
   in_recovery: boolean;
   read_only: string;
   extensions: string[];
+  roles: string[];
 }
 
 export function targetFactsOf(row: TargetFactsRow): TargetFacts {
   const readOnly = row.in_recovery ? 'standby' : row.read_only === 'on' ? 'read-only-default' : undefined;
-  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}), extensions: row.extensions };
+  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}), extensions: row.extensions, roles: row.roles };
 }
 
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
@@ -412,8 +413,8 @@ async function preRestoreGroup(
 
   if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
   // From the files' scans; a reused verification has none (a restore's pre-flight then checks the schema file it reads).
-  const created = createdExtensions(post);
-  if (facts.ok && created && restoreMode !== 'data') checks.push(extensionsCheck(created, facts.value.extensions));
+  const entries = scannedEntries(post);
+  if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value));
 
   if (!safetyBackup) {
     checks.push(noSafetyBackupSpaceCheck(folder));
@@ -448,11 +449,11 @@ function psqlCandidates(sets: readonly ToolSet[], serverVersion: PgVersion | und
   }
 }
 
-/** The extensions the set's files create, from the schema file's scan (else the complete file's); undefined when neither was read through. */
-function createdExtensions(post: PostBackupResult): string[] | undefined {
+/** The entries of the set's schema file as its scan found them (else the complete file's); undefined when neither was read through. */
+function scannedEntries(post: PostBackupResult): readonly DumpEntry[] | undefined {
   for (const type of ['schema', 'complete'] as const) {
     const scan = post.files.find((candidate) => candidate.type === type)?.scan;
-    if (scan && scan.notDecoded === undefined && scan.hasFooter) return extensionsOf(scan.entries);
+    if (scan && scan.notDecoded === undefined && scan.hasFooter) return scan.entries;
   }
   return undefined;
 }

@@ -1,11 +1,11 @@
 /**
- * A set that creates an extension the target server does not have (PostGIS
- * not installed there, a Supabase stack's set on a plain PostgreSQL): a
- * complete or schema restore would take its safety backup and then fail in
- * psql at CREATE EXTENSION. The pre-restore checks name the extension, and
- * a restore stops before anything. Here the extension is pg_walinspect,
- * which PostgreSQL 15 ships and 14 does not: a set of a 15 database,
- * restored into a real 14 server.
+ * What a set's files need of the server they load into: the extensions they
+ * create and the roles they name. A target server without them (PostGIS not
+ * installed there, a Supabase stack's set on a plain PostgreSQL, production's
+ * roles missing on a laptop) made a complete or schema restore take its
+ * safety backup and then fail in psql, and a proof there record the set as
+ * failed. The pre-restore checks name what is missing, and a restore or a
+ * proof stops before anything.
  */
 import { strict as assert } from 'node:assert';
 import { assertOneLineError, runCli } from '../support/cli';
@@ -15,6 +15,10 @@ import { hasServerMajor, startServer } from '../support/pgServer';
 import type { TestServer } from '../support/serverConnection';
 import type { Manifest } from '../../src/core/sets/manifest';
 
+/**
+ * The extension is pg_walinspect, which PostgreSQL 15 ships and 14 does
+ * not: a set of a 15 database, restored into a real 14 server.
+ */
 describe('a set whose extension the target server lacks', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-extensions-');
@@ -91,7 +95,7 @@ describe('a set whose extension the target server lacks', function () {
     assertOneLineError(refused);
     assert.equal(
       refused.stderr.trim(),
-      `pulse-backup: 127.0.0.1:${older!.port} has no extension pg_walinspect, which the set creates, so a proof there could not restore the set, sound or not: prove on a server that has it: pass --scratch-db URL naming one, or install it on the server (the package that puts pg_walinspect.control in its extension folder)`,
+      `pulse-backup: 127.0.0.1:${older!.port} has no extension pg_walinspect, which the set needs, so a proof there could not restore the set, sound or not: prove on a server that has it: pass --scratch-db URL naming one, or install it on the server (the package that puts pg_walinspect.control in its extension folder)`,
     );
     assert.deepEqual(await older!.query<{ name: string }>('postgres', 'SELECT datname AS name FROM pg_database ORDER BY 1'), before, 'no scratch database made');
     const listed = async () =>
@@ -113,5 +117,67 @@ describe('a set whose extension the target server lacks', function () {
     await server.createDatabase('source_rows', { template: source });
     await server.query('source_rows', 'DROP EXTENSION pg_walinspect; ALTER SCHEMA public OWNER TO postgres; GRANT CREATE ON SCHEMA public TO PUBLIC');
     await assertSameContent(server.url('source_rows'), older!.url('data_target'));
+  });
+});
+
+describe('a set that names roles the target server lacks', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-roles-');
+  const source = 'roles_source';
+  let fresh: TestServer | undefined;
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    fresh = await startServer();
+    await server.createDatabase(source);
+    // An owner, a grantee whose name needs quotes, and a policy's role: each a statement of its own kind in the set.
+    await server.query(
+      source,
+      `CREATE ROLE shift_lead NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN; CREATE ROLE auditor NOLOGIN;
+       CREATE TABLE public.shifts (id int PRIMARY KEY, line text NOT NULL);
+       INSERT INTO public.shifts SELECT g, 'line ' || (g % 3) FROM generate_series(1, 40) g;
+       ALTER TABLE public.shifts OWNER TO shift_lead;
+       GRANT SELECT ON public.shifts TO "Floor Reader";
+       ALTER TABLE public.shifts ENABLE ROW LEVEL SECURITY;
+       CREATE POLICY audit_all ON public.shifts FOR SELECT TO auditor USING (line <> 'hidden TO x');`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'roles');
+  });
+
+  after(async function () {
+    await fresh?.stop();
+  });
+
+  const missingWords =
+    'the server has no role shift_lead, auditor, Floor Reader, which the set names as owner, grantee or policy role: create them first (CREATE ROLE "shift_lead" NOLOGIN; CREATE ROLE "auditor" NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN;), or restore on the server the backup came from';
+
+  it('verify --db and a complete restore name every missing role and the statements that make them; made as said, the restore equals the source', async function () {
+    await fresh!.createDatabase('roles_target');
+    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', fresh!.url('roles_target'), '--json']);
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.deepEqual([...failedChecks(verified.stdout)], [['roles', missingWords]]);
+
+    const before = await fingerprintDatabase(fresh!.url('roles_target'));
+    const refused = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('roles_target'), folder));
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot restore ${manifest.id} into ${fresh!.user}@127.0.0.1:${fresh!.port}/roles_target: ${missingWords}; nothing was changed`,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(fresh!.url('roles_target'))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [manifest.id],
+      'no safety set',
+    );
+
+    // The statements the line gives are all the server lacked.
+    const statements = /\((CREATE ROLE .*;)\)/.exec(missingWords)![1];
+    await fresh!.query('postgres', statements);
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('roles_target'), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), fresh!.url('roles_target'));
   });
 });
