@@ -181,3 +181,42 @@ describe('a set that names roles the target server lacks', function () {
     await assertSameContent(server.url(source), fresh!.url('roles_target'));
   });
 });
+
+describe('a target database in an encoding that cannot hold every character of the set', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-encoding-');
+
+  it('is warned of before, and a character it lacks fails the restore in one line saying what database to make; the target unchanged', async function () {
+    await server.createDatabase('encoding_source');
+    await server.query('encoding_source', "CREATE TABLE public.prices (id int PRIMARY KEY, label text NOT NULL); INSERT INTO public.prices VALUES (1, 'café'), (2, '5 € a piece')");
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'encoding_source', folder, 'prices');
+    await server.query('postgres', "CREATE DATABASE encoding_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    const before = await fingerprintDatabase(server.url('encoding_latin1'));
+    const result = await runCli(restoreArgs(manifest.id, 'complete', server.url('encoding_latin1'), folder, ['--no-safety-backup']));
+    assertOneLineError(result);
+    const warning =
+      "the set's text is UTF8, the target database's encoding LATIN1: a character LATIN1 has no room for fails the restore, which then changes nothing: to be sure, restore into a database made in UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)";
+    assert.ok(result.stdout.includes(`  warning  The target database's encoding holds the set's text: ${warning}\n`), result.stdout);
+    assert.match(
+      result.stderr.trim(),
+      /^pulse-backup: restore failed and was rolled back: character with byte sequence 0xe2 0x82 0xac in encoding "UTF8" has no equivalent in encoding "LATIN1" \(line \d+ of .*\): the target database's encoding, LATIN1, cannot hold every character of the set \(UTF8\): restore into a database made in UTF8 \(CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0\); the target is unchanged$/,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('encoding_latin1'))), []);
+
+    // Every character the set holds has room in LATIN1: the warning stands, the restore goes through, equal to the source.
+    await server.query('encoding_source', "UPDATE public.prices SET label = '5 EUR a piece' WHERE id = 2");
+    const fitting = await backupSet(server, 'encoding_source', folder, 'fitting');
+    const restored = await runCli(restoreArgs(fitting.id, 'complete', server.url('encoding_latin1'), folder, ['--no-safety-backup']));
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.ok(restored.stdout.includes(`  warning  The target database's encoding holds the set's text: ${warning}\n`), restored.stdout);
+    // (The fingerprint hashes rows as the server encodes them, so it differs between encodings: the rows are compared as text.)
+    const labels = async (database: string) =>
+      (await server.query<{ id: number; label: string }>(database, 'SELECT id, label FROM public.prices ORDER BY id')).map((row) => [row.id, row.label]);
+    assert.deepEqual(await labels('encoding_latin1'), await labels('encoding_source'));
+    assert.deepEqual(await labels('encoding_latin1'), [
+      [1, 'café'],
+      [2, '5 EUR a piece'],
+    ]);
+  });
+});

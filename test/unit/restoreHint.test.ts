@@ -22,6 +22,13 @@ describe('restore failure hints', () => {
     assert.match(cliHint(restoreHint('must be owner of schema storage', undefined)), /^storage belongs to the Supabase platform/);
   });
 
+  it('names the encoding a target database cannot hold the set in, and what to make instead', () => {
+    assert.equal(
+      cliHint(restoreHint('character with byte sequence 0xe2 0x82 0xac in encoding "UTF8" has no equivalent in encoding "LATIN1"', undefined)),
+      "the target database's encoding, LATIN1, cannot hold every character of the set (UTF8): restore into a database made in UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)",
+    );
+  });
+
   it("keeps the general advice for the application's own objects", () => {
     assert.match(cliHint(restoreHint('role "app_writer" does not exist', undefined)), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(cliHint(restoreHint('permission denied for schema app', undefined)), /^connect as the owner of these objects or a superuser/);

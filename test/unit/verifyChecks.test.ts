@@ -27,6 +27,7 @@ import {
   serverVersionCheck,
   sizesCheck,
   writableCheck,
+  encodingCheck,
   extensionsCheck,
   extensionsOf,
   rolesCheck,
@@ -293,6 +294,19 @@ describe('verification checks', () => {
       );
     });
 
+    it('roles of the Supabase platform point at a Supabase database, and at the Supabase profile where the platform owns objects', () => {
+      const api = rolesCheck(['app_owner', 'anon', 'authenticated'], ['app_owner', 'postgres']);
+      assert.equal(
+        checkLine(api, commandLineWords),
+        'the server has no role anon, authenticated, which the set names as owner, grantee or policy role: anon, authenticated are roles of the Supabase platform: restore into a Supabase database (supabase start); or create them first (CREATE ROLE "anon" NOLOGIN; CREATE ROLE "authenticated" NOLOGIN;)',
+      );
+      const owners = rolesCheck(['supabase_auth_admin'], ['postgres']);
+      assert.equal(
+        checkLine(owners, commandLineWords),
+        'the server has no role supabase_auth_admin, which the set names as owner, grantee or policy role: supabase_auth_admin is a role of the Supabase platform: restore into a Supabase database (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform\'s objects to the platform; or create it first (CREATE ROLE "supabase_auth_admin" NOLOGIN;)',
+      );
+    });
+
     it('pass when the server has each; fail naming the first five and the statements that make them', () => {
       assert.equal(rolesCheck(['a', 'b'], ['a', 'b', 'c']).detail, 'the server has all 2 roles the set names as owner, grantee or policy role');
       assert.equal(rolesCheck([], []).detail, 'the set names no role');
@@ -305,14 +319,30 @@ describe('verification checks', () => {
     });
   });
 
+  describe("the target database's encoding", () => {
+    it('passes the same encoding, UTF8 and SQL_ASCII; warns of another, saying what database to make; says nothing of a set whose encoding is unknown', () => {
+      assert.equal(encodingCheck('UTF8', 'UTF8')?.status, 'pass');
+      assert.equal(encodingCheck('LATIN1', 'UTF8')?.status, 'pass');
+      assert.equal(encodingCheck('UTF8', 'SQL_ASCII')?.status, 'pass');
+      const latin = encodingCheck('UTF8', 'LATIN1');
+      assert.equal(latin?.status, 'warn');
+      assert.equal(
+        checkLine(latin, commandLineWords),
+        "the set's text is UTF8, the target database's encoding LATIN1: a character LATIN1 has no room for fails the restore, which then changes nothing: to be sure, restore into a database made in UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)",
+      );
+      assert.match(checkLine(encodingCheck('WIN1252', 'LATIN1')!, commandLineWords), /made in WIN1252 or UTF8 \(CREATE DATABASE … ENCODING 'WIN1252'/);
+      assert.equal(encodingCheck(undefined, 'LATIN1'), undefined);
+    });
+  });
+
   describe('a target that takes changes', () => {
     const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [] }).status, 'pass');
+      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], encoding: 'UTF8' }).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [] });
+      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [], encoding: 'UTF8' });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -321,7 +351,7 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [], roles: [] });
+      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [], roles: [], encoding: 'UTF8' });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),

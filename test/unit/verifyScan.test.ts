@@ -102,6 +102,7 @@ describe('scanning a dump file', () => {
     ].join('\n');
     assert.deepEqual(readPreamble(head), { hasHeader: true, dumpedFromVersion: '16.4 (Ubuntu 16.4-1)' });
     assert.equal(readPreamble('--\n-- PostgreSQL database dump\n--\n\n\\restrict abc\n').restrictKey, 'abc');
+    assert.equal(readPreamble("--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSET client_encoding = 'LATIN1';\n").clientEncoding, 'LATIN1');
   });
 });
 

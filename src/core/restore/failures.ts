@@ -156,6 +156,12 @@ export function restoreHint(message: string, detail: string | undefined): Hint {
   if (platform) return platform;
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
+  // The set's text (client_encoding) holds a character the target database's encoding has no room for.
+  const encodings = /in encoding "([^"]+)" has no equivalent in encoding "([^"]+)"/.exec(message);
+  if (encodings) {
+    const [, from, to] = encodings;
+    return hint`the target database's encoding, ${to}, cannot hold every character of the set (${from}): restore into a database made in ${from === 'UTF8' ? from : `${from} or UTF8`} (CREATE DATABASE … ENCODING '${from}' TEMPLATE template0)`;
+  }
   if (/cannot drop .* because other objects depend on (it|them)/.test(message)) {
     return hint`other objects depend on it${detail ? ` (${detail.replace(/^DETAIL:\s*/, '').split('\n')[0]})` : ''}: drop or move them first, or restore into an empty database`;
   }

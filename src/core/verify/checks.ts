@@ -6,6 +6,7 @@
 import { hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpEntry, DumpScan } from './dumpScan';
 import { quoteIdentifier } from '../sql';
+import { isSupabaseReservedRole } from '../backup/profile';
 import { countOf, formatBytes, formatCount } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
@@ -25,6 +26,7 @@ export type CheckId =
   | 'server-version'
   | 'extensions'
   | 'roles'
+  | 'encoding'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -41,6 +43,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'server-version': 'The target server is not older than the one dumped',
   extensions: 'The target server has the extensions the set creates',
   roles: 'The target server has the roles the set names',
+  encoding: "The target database's encoding holds the set's text",
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -408,6 +411,8 @@ export interface TargetFacts {
   extensions: readonly string[];
   /** The server's roles, by name. */
   roles: readonly string[];
+  /** The target database's encoding (getdatabaseencoding). */
+  encoding: string;
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -592,12 +597,25 @@ export function rolesCheck(needed: readonly string[], available: readonly string
         : `the server has ${needed.length === 1 ? 'the role' : `all ${formatCount(needed.length)} roles`} the set names as owner, grantee or policy role`,
     );
   }
-  return check(
-    'roles',
-    'fail',
-    `the server has no role ${listRoles(missing)}, which the set names as owner, grantee or policy role`,
-    hint`${createRolesAdvice(missing)}, or restore on the server the backup came from`,
-  );
+  return check('roles', 'fail', `the server has no role ${listRoles(missing)}, which the set names as owner, grantee or policy role`, missingRolesAdvice(missing));
+}
+
+/** The roles every Supabase database has and an application's own grants and policies name. */
+const SUPABASE_API_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 'service_role']);
+
+/**
+ * Roles of the Supabase platform (postgres aside, which every PostgreSQL
+ * has) point at a Supabase database; a platform role other than the API's
+ * ones owns platform objects, which a set made with the Supabase profile
+ * leaves out. Other roles are made, or the set goes back where it came from.
+ */
+function missingRolesAdvice(missing: readonly string[]): Hint {
+  const platform = missing.filter((role) => role !== 'postgres' && isSupabaseReservedRole(role));
+  if (platform.length === 0) return hint`${createRolesAdvice(missing)}, or restore on the server the backup came from`;
+  const owners = platform.some((role) => !SUPABASE_API_ROLES.has(role));
+  return hint`${platform.length === 1 ? `${platform[0]} is a role` : `${platform.join(', ')} are roles`} of the Supabase platform: restore into a Supabase database (supabase start)${
+    owners ? hint`, or back up with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves the platform's objects to the platform` : ''
+  }; or ${createRolesAdvice(missing)}`;
 }
 
 /** How many missing roles a line names before it says "and N more". */
@@ -618,6 +636,25 @@ export function createRolesAdvice(missing: readonly string[]): string {
 /** What the target must have for the set's files to load, checked from their entries (schema or complete file). */
 export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts): CheckResult[] {
   return [extensionsCheck(extensionsOf(entries), facts.extensions), rolesCheck(rolesOf(entries), facts.roles)];
+}
+
+/**
+ * psql converts the set's text (its client_encoding) into the target
+ * database's encoding as it loads: UTF8 and SQL_ASCII (bytes kept as they
+ * are) take anything; another encoding takes only the characters it has,
+ * and one it lacks fails the restore halfway (rolled back). Whether the set
+ * holds any is known only by loading it: a warning, not a refusal.
+ */
+export function encodingCheck(setEncoding: string | undefined, targetEncoding: string): CheckResult | undefined {
+  if (setEncoding === undefined) return undefined;
+  const summary = `the set's text is ${setEncoding}, the target database's encoding ${targetEncoding}`;
+  if (setEncoding === targetEncoding || targetEncoding === 'UTF8' || targetEncoding === 'SQL_ASCII') return check('encoding', 'pass', summary);
+  return check(
+    'encoding',
+    'warn',
+    `${summary}: a character ${targetEncoding} has no room for fails the restore, which then changes nothing`,
+    hint`to be sure, restore into a database made in ${setEncoding === 'UTF8' ? setEncoding : `${setEncoding} or UTF8`} (CREATE DATABASE … ENCODING '${setEncoding}' TEMPLATE template0)`,
+  );
 }
 
 /** Free space above the need by less than this share of it is "tight". */

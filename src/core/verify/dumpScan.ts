@@ -70,6 +70,8 @@ export interface DumpScan extends DumpContents {
   dumpedFromVersion?: string;
   /** From the preamble: "-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)". */
   dumpedByVersion?: string;
+  /** From the preamble: "SET client_encoding = 'UTF8';". */
+  clientEncoding?: string;
   /**
    * An encoded (encrypted) file whose SQL was not read through: `no-key`
    * when no key was given (its size and sha256 are still checked), else
@@ -212,6 +214,7 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
     endsUnrestricted: preamble.restrictKey === undefined || endsWithUnrestrict(tail.text(), preamble.restrictKey),
     ...(preamble.dumpedFromVersion !== undefined ? { dumpedFromVersion: preamble.dumpedFromVersion } : {}),
     ...(preamble.dumpedByVersion !== undefined ? { dumpedByVersion: preamble.dumpedByVersion } : {}),
+    ...(preamble.clientEncoding !== undefined ? { clientEncoding: preamble.clientEncoding } : {}),
   };
 }
 
@@ -295,6 +298,8 @@ export interface Preamble {
   restrictKey?: string;
   dumpedFromVersion?: string;
   dumpedByVersion?: string;
+  /** The encoding of the file's text: its `SET client_encoding = '…';`. */
+  clientEncoding?: string;
 }
 
 /** Reads what pg_dump says about itself before the first entry. */
@@ -312,6 +317,8 @@ export function readPreamble(head: string): Preamble {
     if (from) preamble.dumpedFromVersion ??= from[1].trim();
     const by = /^-- Dumped by pg_dump version (.+)$/.exec(line);
     if (by) preamble.dumpedByVersion ??= by[1].trim();
+    const encoding = /^SET client_encoding = '([^']+)';$/.exec(line);
+    if (encoding) preamble.clientEncoding ??= encoding[1];
   }
   return preamble;
 }

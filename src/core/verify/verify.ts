@@ -48,6 +48,7 @@ import {
   reachableCheck,
   serverVersionCheck,
   targetNeedsChecks,
+  encodingCheck,
   sizesCheck,
   unreachableCheck,
   writableCheck,
@@ -358,7 +359,7 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::pg_catalog.text AS size,
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
   ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions,
-  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles`;
+  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, pg_catalog.getdatabaseencoding() AS encoding`;
 
 export interface TargetFactsRow {
   version_num: string;
@@ -367,11 +368,19 @@ export interface TargetFactsRow {
   read_only: string;
   extensions: string[];
   roles: string[];
+  encoding: string;
 }
 
 export function targetFactsOf(row: TargetFactsRow): TargetFacts {
   const readOnly = row.in_recovery ? 'standby' : row.read_only === 'on' ? 'read-only-default' : undefined;
-  return { version: parseServerVersionNum(row.version_num), databaseBytes: Number(row.size), ...(readOnly ? { readOnly } : {}), extensions: row.extensions, roles: row.roles };
+  return {
+    version: parseServerVersionNum(row.version_num),
+    databaseBytes: Number(row.size),
+    ...(readOnly ? { readOnly } : {}),
+    extensions: row.extensions,
+    roles: row.roles,
+    encoding: row.encoding,
+  };
 }
 
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
@@ -415,6 +424,8 @@ async function preRestoreGroup(
   // From the files' scans; a reused verification has none (a restore's pre-flight then checks the schema file it reads).
   const entries = scannedEntries(post);
   if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value));
+  const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
+  if (encoding) checks.push(encoding);
 
   if (!safetyBackup) {
     checks.push(noSafetyBackupSpaceCheck(folder));
@@ -454,6 +465,15 @@ function scannedEntries(post: PostBackupResult): readonly DumpEntry[] | undefine
   for (const type of ['schema', 'complete'] as const) {
     const scan = post.files.find((candidate) => candidate.type === type)?.scan;
     if (scan && scan.notDecoded === undefined && scan.hasFooter) return scan.entries;
+  }
+  return undefined;
+}
+
+/** The encoding of the set's text, from the preamble of whichever file was read (they share it). */
+function setEncoding(post: PostBackupResult): string | undefined {
+  for (const file of post.files) {
+    const encoding = (file.scan ?? file.preamble)?.clientEncoding;
+    if (encoding !== undefined) return encoding;
   }
   return undefined;
 }
