@@ -220,3 +220,69 @@ describe('a target database in an encoding that cannot hold every character of t
     ]);
   });
 });
+
+describe('a data restore into tables whose columns changed since the backup', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-columns-');
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase('columns_source');
+    await server.query(
+      'columns_source',
+      `CREATE TABLE public.machines (id int PRIMARY KEY, name text NOT NULL, legacy_code text);
+       INSERT INTO public.machines VALUES (1, 'press', 'A1'), (2, 'lathe', 'B2');
+       CREATE TABLE public.retired (id int PRIMARY KEY, legacy_code text);`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, 'columns_source', folder, 'columns');
+  });
+
+  /** The source's schema without its rows, then `migration` run on it. */
+  async function migrated(database: string, migration: string): Promise<string> {
+    await server.createDatabase(database, { template: 'columns_source' });
+    await server.query(database, `TRUNCATE public.machines; ${migration}`);
+    return database;
+  }
+
+  it('refuses before anything, naming each column the rows would not fit: gone (even from a table without rows), generated now, required now', async function () {
+    const target = await migrated(
+      'columns_changed',
+      `ALTER TABLE public.machines DROP COLUMN legacy_code;
+       ALTER TABLE public.machines ADD COLUMN site text NOT NULL;
+       ALTER TABLE public.machines DROP COLUMN name, ADD COLUMN name text GENERATED ALWAYS AS ('m' || id) STORED;
+       ALTER TABLE public.retired DROP COLUMN legacy_code;`,
+    );
+    const before = await fingerprintDatabase(server.url(target));
+    const result = await runCli(restoreArgs(manifest.id, 'data', server.url(target), folder, ['--clean']));
+    assertOneLineError(result);
+    assert.equal(
+      result.stderr.trim(),
+      "pulse-backup: the target's tables differ from the backup's: public.machines has no column legacy_code, which the rows hold; public.machines.name is a generated column now; public.machines.site is NOT NULL without a default, and the rows have no value for it; and 1 more: the target's schema changed since the backup (a migration?): restore --mode complete into an empty database, or bring the target's schema back to the backup's first; nothing was changed",
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [manifest.id],
+      'no safety set',
+    );
+  });
+
+  it('goes ahead where a migration only added what the rows need not fill (a nullable column, one with a default)', async function () {
+    const target = await migrated(
+      'columns_added',
+      "ALTER TABLE public.machines ADD COLUMN notes text; ALTER TABLE public.machines ADD COLUMN site text NOT NULL DEFAULT 'main'; ALTER TABLE public.machines ADD COLUMN serial bigint GENERATED ALWAYS AS IDENTITY",
+    );
+    const result = await runCli(restoreArgs(manifest.id, 'data', server.url(target), folder, ['--no-safety-backup']));
+    assert.equal(result.code, 0, result.stderr);
+    const rows = await server.query<{ id: number; name: string; legacy_code: string; notes: string | null; site: string }>(
+      target,
+      'SELECT id, name, legacy_code, notes, site FROM public.machines ORDER BY id',
+    );
+    assert.deepEqual(rows, [
+      { id: 1, name: 'press', legacy_code: 'A1', notes: null, site: 'main' },
+      { id: 2, name: 'lathe', legacy_code: 'B2', notes: null, site: 'main' },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote, type ReplaceInput } from '../../src/core/restore/decide';
+import { columnMismatches, decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote, type ReplaceInput } from '../../src/core/restore/decide';
 import type { ExistingObject } from '../../src/core/restore/target';
 
 function table(schema: string, name: string, rows: number, kind: ExistingObject['kind'] = 'table'): ExistingObject {
@@ -80,6 +80,42 @@ describe('what a restore replaces, or why it must not run', () => {
     assert.equal(pgDumpNewerThanServer('17.2', 170002), false);
     assert.equal(pgDumpNewerThanServer('15.8', 150008), false);
     assert.equal(pgDumpNewerThanServer(undefined, 150008), true, 'a set without a manifest may come from any pg_dump');
+  });
+
+  it('names the columns a data restore would not fit: gone, generated, required and left empty; a table without rows needs no value', () => {
+    const target = new Map([
+      [
+        'public.machines',
+        [
+          { name: 'id', required: true, generated: false },
+          { name: 'name', required: false, generated: true },
+          { name: 'site', required: true, generated: false },
+          { name: 'notes', required: false, generated: false },
+        ],
+      ],
+      [
+        'public.retired',
+        [
+          { name: 'id', required: true, generated: false },
+          { name: 'site', required: true, generated: false },
+        ],
+      ],
+    ]);
+    assert.deepEqual(
+      columnMismatches(
+        [
+          { schema: 'public', name: 'machines', columns: ['id', 'name', 'legacy_code'], rows: 2 },
+          { schema: 'public', name: 'retired', columns: ['id'], rows: 0 },
+          { schema: 'public', name: 'absent', columns: ['id'], rows: 5 },
+        ],
+        target,
+      ),
+      [
+        'public.machines has no column legacy_code, which the rows hold',
+        'public.machines.name is a generated column now',
+        'public.machines.site is NOT NULL without a default, and the rows have no value for it',
+      ],
+    );
   });
 
   it("a set's subscriptions get a note on what enabling or dropping them where they are restored would do; a set without any, none", () => {

@@ -29,6 +29,17 @@ describe('restore failure hints', () => {
     );
   });
 
+  it("says a data restore's rows no longer fit a table whose columns changed, not to pass --clean", () => {
+    assert.equal(
+      cliHint(restoreHint('column "legacy_code" of relation "machines" does not exist', undefined)),
+      "the target's table machines has no column legacy_code, which the backup's rows hold: the target's schema changed since the backup (a migration?): restore --mode complete into an empty database, or bring the target's schema back to the backup's first",
+    );
+    assert.equal(
+      cliHint(restoreHint('null value in column "site" of relation "machines" violates not-null constraint', undefined)),
+      "the target's table machines requires site, which a row of the backup leaves empty: the target's schema changed since the backup (a migration?): restore --mode complete into an empty database, or bring the target's schema back to the backup's first",
+    );
+  });
+
   it("keeps the general advice for the application's own objects", () => {
     assert.match(cliHint(restoreHint('role "app_writer" does not exist', undefined)), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(cliHint(restoreHint('permission denied for schema app', undefined)), /^connect as the owner of these objects or a superuser/);

@@ -17,6 +17,7 @@ import { findForeignKeyCycles } from './foreignKeyCycles';
 import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
+import { jsonRows } from '../pg/jsonRows';
 
 /** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
 export interface ServerVersion {
@@ -361,19 +362,6 @@ async function estimateSizes(client: pg.Client, tables: readonly CatalogTable[])
     tableBytes: new Map(sizes),
     estimated: true,
   };
-}
-
-/**
- * The rows of a query of one row per table, as one JSON array the server
- * builds (`SELECT json_agg(json_build_array(…)) …`): in a process that lives
- * for one backup, decoding thousands of rows field by field costs the CLI
- * several times what one JSON.parse does (measured: 5,000 tables, about
- * 60 ms of CPU against 13 ms), and that CPU is taken beside pg_dump.
- */
-async function jsonRows<Row extends unknown[]>(client: pg.Client, text: string, values?: unknown[]): Promise<Row[]> {
-  const result = await client.query<[string | null]>({ text: `SELECT (${text})::text`, values, rowMode: 'array' });
-  const json = result.rows[0][0];
-  return json === null ? [] : (JSON.parse(json) as Row[]);
 }
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */

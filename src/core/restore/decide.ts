@@ -7,10 +7,11 @@
  */
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option } from '../hint';
-import { listNames } from './failures';
+import { listNames, SCHEMA_CHANGED_ADVICE } from './failures';
 import { quoteIdentifier } from '../sql';
 import { replacedByClean } from './prolog';
-import type { DumpObject, ExistingObject } from './target';
+import type { DumpObject, ExistingObject, TargetColumn } from './target';
+import { qualifiedName } from '../format';
 import type { PlatformPieces, RestoreMode } from './types';
 
 export interface ReplaceInput {
@@ -159,6 +160,59 @@ function subscriptionInTheWayError(subscriptions: readonly ExistingObject[]): Pu
     `the target already has the backup's subscription${one ? '' : 's'} ${names}, which a restore does not replace: dropping a subscription drops its replication slot at the publisher`,
     {
       hint: `drop ${one ? 'it' : 'them'} yourself first if you mean to (ALTER SUBSCRIPTION ${example} DISABLE; ALTER SUBSCRIPTION ${example} SET (slot_name = NONE) keeps the slot; DROP SUBSCRIPTION ${example}), or restore into another database; nothing was changed`,
+    },
+  );
+}
+
+/** A table whose rows a data restore loads, as the set's COPY names its columns (the manifest's digests). */
+export interface RowsToLoad {
+  schema: string;
+  name: string;
+  columns: readonly string[];
+  rows: number;
+}
+
+/**
+ * What a data restore's COPY statements would meet in the target's tables,
+ * changed since the backup (a migration dropped, renamed or added a column;
+ * a newer Supabase stack's auth tables): a column the rows hold that the
+ * table no longer has, a generated one they would write, a NOT NULL one
+ * without a default they leave empty. Each fails the load in psql; named
+ * here, first few of each table, before anything. A table the target lacks
+ * is not judged here.
+ */
+export function columnMismatches(tables: readonly RowsToLoad[], target: ReadonlyMap<string, readonly TargetColumn[]>): string[] {
+  const found: string[] = [];
+  for (const table of tables) {
+    const columns = target.get(qualifiedName(table.schema, table.name));
+    if (!columns) continue;
+    const label = qualifiedName(table.schema, table.name);
+    const byName = new Map(columns.map((column) => [column.name, column]));
+    const missing = table.columns.filter((name) => !byName.has(name));
+    const generated = table.columns.filter((name) => byName.get(name)?.generated);
+    // COPY names its columns even for no rows; only rows leave a required column empty.
+    const required = table.rows === 0 ? [] : columns.filter((column) => column.required && !table.columns.includes(column.name)).map((column) => column.name);
+    if (missing.length > 0) found.push(`${label} has no column ${missing.join(', ')}, which the rows hold`);
+    if (generated.length > 0) found.push(`${label}.${generated.join(', ')} ${generated.length === 1 ? 'is a generated column' : 'are generated columns'} now`);
+    if (required.length > 0)
+      found.push(
+        `${label}.${required.join(', ')} ${required.length === 1 ? 'is' : 'are'} NOT NULL without a default, and the rows have no value for ${required.length === 1 ? 'it' : 'them'}`,
+      );
+  }
+  return found;
+}
+
+/** How many mismatches a line names before it says "and N more". */
+const LISTED_MISMATCHES = 3;
+
+/** The target's tables changed since the backup, in what a data restore's rows would meet: refused before anything. */
+export function columnMismatchError(mismatches: readonly string[]): PulseError {
+  const more = mismatches.length - LISTED_MISMATCHES;
+  return new PulseError(
+    'restore-refused',
+    `the target's tables differ from the backup's: ${mismatches.slice(0, LISTED_MISMATCHES).join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+    {
+      hint: hint`${SCHEMA_CHANGED_ADVICE}; nothing was changed`,
     },
   );
 }

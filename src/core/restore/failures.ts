@@ -150,12 +150,20 @@ export function platformEntryHint(entry: EntryHeader): Hint {
   return hint`${entry.schema}.${entry.name} (${entry.type.toLowerCase()}) belongs to the Supabase platform, and its roles own it: restore a set made with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves the platform's objects alone, or connect as a superuser`;
 }
 
+/** What to do when a data restore's rows no longer fit the target's tables: before (decide.ts) and in psql's failure alike. */
+export const SCHEMA_CHANGED_ADVICE = hint`the target's schema changed since the backup (a migration?): restore ${option('restoreMode', 'complete')} into an empty database, or bring the target's schema back to the backup's first`;
+
 /** What to do about psql's first error, in one line. Exported for its tests. */
 export function restoreHint(message: string, detail: string | undefined): Hint {
   const platform = platformObjectHint(message);
   if (platform) return platform;
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
+  // A data restore's rows into tables whose columns changed since the backup (sets without digests are not checked before).
+  const noColumn = /column "([^"]+)" of relation "([^"]+)" does not exist/.exec(message);
+  if (noColumn) return hint`the target's table ${noColumn[2]} has no column ${noColumn[1]}, which the backup's rows hold: ${SCHEMA_CHANGED_ADVICE}`;
+  const emptyRequired = /null value in column "([^"]+)" of relation "([^"]+)" violates not-null constraint/.exec(message);
+  if (emptyRequired) return hint`the target's table ${emptyRequired[2]} requires ${emptyRequired[1]}, which a row of the backup leaves empty: ${SCHEMA_CHANGED_ADVICE}`;
   // The set's text (client_encoding) holds a character the target database's encoding has no room for.
   const encodings = /in encoding "([^"]+)" has no equivalent in encoding "([^"]+)"/.exec(message);
   if (encodings) {

@@ -18,7 +18,16 @@ import { type Manifest } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
-import { findAttachedObjects, findExistingObjects, findPlatformTables, objectsOfDump, splitOnTableName, type AttachedObject, type ExistingObject } from './target';
+import {
+  findAttachedObjects,
+  findExistingObjects,
+  findPlatformTables,
+  findTargetColumns,
+  objectsOfDump,
+  splitOnTableName,
+  type AttachedObject,
+  type ExistingObject,
+} from './target';
 import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
 import { checkLockBudget, estimateLocks } from './lockBudget';
 import { findLockHolders } from '../pg/lockHolders';
@@ -32,7 +41,7 @@ import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
-import { decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote } from './decide';
+import { columnMismatchError, columnMismatches, decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote } from './decide';
 import { describeUserObjects, publicSchemaState, userObjects, type PublicSchemaState } from './emptyTarget';
 import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_PLAN_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
@@ -217,6 +226,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       maySilenceTriggers: serverRow.may_silence_triggers,
       user: options.target.user,
     });
+    // A data restore's rows meet the target's columns as they are now: what changed since the backup is named before anything.
+    if (options.mode === 'data' && set.manifest?.digests) {
+      const loaded = set.manifest.digests.tables;
+      const mismatches = columnMismatches(loaded, await findTargetColumns(client, loaded));
+      if (mismatches.length > 0) throw columnMismatchError(mismatches);
+    }
     let relationsDropped = 0;
     if (decision.check === 'empty') {
       const outside = await findReferencesFromOutside(client, decision.emptied);

@@ -11,6 +11,8 @@
  * search_path while the names are read).
  */
 import type pg from 'pg';
+import { jsonRows } from '../pg/jsonRows';
+import { qualifiedName } from '../format';
 import type { DumpEntry } from '../verify/dumpScan';
 import { qualifiedIdentifier, quoteIdentifier } from '../sql';
 
@@ -382,4 +384,33 @@ export function emptyPlatformStatements(existing: readonly ExistingObject[], ref
     ordered.push(...pending.splice(index < 0 ? 0 : index, 1));
   }
   return ordered.map((table) => `DELETE FROM ${table.dropName};`);
+}
+
+/** A column of a target table as a data restore's COPY meets it. */
+export interface TargetColumn {
+  name: string;
+  /** NOT NULL, with no default, not generated, not an identity: a row must bring its value. */
+  required: boolean;
+  /** GENERATED ALWAYS AS (…) STORED: COPY may not name it. */
+  generated: boolean;
+}
+
+/** The columns of `tables` in the target, by qualifiedName; a table the target lacks is absent. */
+export async function findTargetColumns(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<Map<string, TargetColumn[]>> {
+  const rows = await jsonRows<[schema: string, table: string, column: string, required: boolean, generated: boolean]>(
+    client,
+    `SELECT json_agg(json_build_array(n.nspname, c.relname, a.attname,
+                     a.attnotnull AND NOT a.atthasdef AND a.attgenerated = '' AND a.attidentity = '', a.attgenerated <> '') ORDER BY n.nspname, c.relname, a.attnum)
+       FROM unnest($1::text[], $2::text[]) AS wanted(schema, name)
+       JOIN pg_catalog.pg_namespace n ON n.nspname = wanted.schema
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = wanted.name
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped`,
+    [tables.map((table) => table.schema), tables.map((table) => table.name)],
+  );
+  const columns = new Map<string, TargetColumn[]>();
+  for (const [schema, table, name, required, generated] of rows) {
+    const key = qualifiedName(schema, table);
+    columns.set(key, [...(columns.get(key) ?? []), { name, required, generated }]);
+  }
+  return columns;
 }
