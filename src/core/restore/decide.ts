@@ -177,9 +177,8 @@ export interface RowsToLoad {
  * changed since the backup (a migration dropped, renamed or added a column;
  * a newer Supabase stack's auth tables): a column the rows hold that the
  * table no longer has, a generated one they would write, a NOT NULL one
- * without a default they leave empty. Each fails the load in psql; named
- * here, first few of each table, before anything. A table the target lacks
- * is not judged here.
+ * without a default they leave empty. Each fails the load in psql; all are
+ * named here, before anything. A table the target lacks is not judged here.
  */
 export function columnMismatches(tables: readonly RowsToLoad[], target: ReadonlyMap<string, readonly TargetColumn[]>): string[] {
   const found: string[] = [];
