@@ -141,6 +141,40 @@ describe('listing a backups folder', function () {
     assert.match(missing.stderr, /no backup to call latest: the folder .*nope does not exist/);
   });
 
+  it("takes the set made last for the newest, not the one whose name carries the latest local time: a backup after the clock's time zone changed", async function () {
+    // A laptop taken from Tokyo to Los Angeles, or a cron job in a UTC container beside an editor on local time.
+    const here = newFolder();
+    await server.createDatabase('clock_zones');
+    await server.query('clock_zones', 'CREATE TABLE readings (id integer PRIMARY KEY); INSERT INTO readings VALUES (1)');
+    const east = await backupSet(server, 'clock_zones', here, 'zones', [], { env: { TZ: 'Asia/Tokyo' } });
+    await server.query('clock_zones', 'INSERT INTO readings VALUES (2)');
+    const west = await backupSet(server, 'clock_zones', here, 'zones', [], { env: { TZ: 'America/Los_Angeles' } });
+    assert.ok(west.timestamp < east.timestamp, `the set made later carries the earlier name: ${west.timestamp} < ${east.timestamp}`);
+
+    for (const TZ of ['UTC', 'Asia/Tokyo', 'America/Los_Angeles']) {
+      const listed = await runCli(['list', '--dir', here, '--json'], { env: { TZ } });
+      assert.deepEqual(
+        (JSON.parse(listed.stdout) as ListedJson[]).map((set) => set.id),
+        [west.id, east.id],
+        `list in ${TZ}`,
+      );
+      const latest = await runCli(['show', 'latest', '--dir', here, '--json'], { env: { TZ } });
+      assert.equal((JSON.parse(latest.stdout) as ListedJson).id, west.id, `latest in ${TZ}`);
+    }
+    const diff = await runCli(['diff', 'latest', '--dir', here, '--db', server.url('clock_zones')]);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, new RegExp(`${west.id}`));
+    assert.doesNotMatch(diff.stdout, /readings/, 'latest holds both rows: nothing differs');
+
+    const prune = await runCli(['prune', '--dir', here, '--prefix', 'zones', '--keep-last', '1'], { env: { TZ: 'UTC' } });
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.match(prune.stdout, new RegExp(`kept +${west.id}`));
+    assert.deepEqual(
+      (await listSets(here)).map((set) => set.id),
+      [west.id],
+    );
+  });
+
   it('says whether an empty listing is an empty folder or one that does not exist yet, and creates neither', async function () {
     const empty = newFolder();
     const missing = join(empty, 'not-yet');

@@ -14,9 +14,9 @@ import { cliHint, commandLineWords } from '../../src/core/commandLineWords';
 import { readHistory, recordProof, recordVerification } from '../../src/core/sets/history';
 import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/prove/record';
 import { proofSummary } from '../../src/core/prove/words';
-import { listSets, type ListedSet, type SetStatus } from '../../src/core/sets/listing';
+import { listSets, newestFirst, type ListedSet, type SetStatus } from '../../src/core/sets/listing';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/sets/manifest';
-import { fileNameFor, manifestNameFor, pinNameFor, setIdFor, type DumpType } from '../../src/core/sets/naming';
+import { fileNameFor, manifestNameFor, parseTimestamp, pinNameFor, setIdFor, type DumpType } from '../../src/core/sets/naming';
 import {
   deleteSet,
   findNewestGoodSet,
@@ -44,7 +44,7 @@ function listed(timestamp: string, status: SetStatus, extra: Partial<ListedSet> 
     id: setIdFor(prefix, timestamp),
     prefix,
     timestamp,
-    createdAt: new Date().toISOString(),
+    createdAt: parseTimestamp(timestamp).toISOString(),
     status,
     problems: status === 'incomplete' ? ['a file is missing'] : [],
     purpose: 'backup',
@@ -113,7 +113,7 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
       return { type, name, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
     });
   if (options.manifest !== false) {
-    const manifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, prefix, timestamp, startedAt: new Date().toISOString(), files, tables: [] };
+    const manifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, prefix, timestamp, startedAt: parseTimestamp(timestamp).toISOString(), files, tables: [] };
     writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), JSON.stringify(manifest));
   }
   return id;
@@ -182,6 +182,28 @@ describe('retention', () => {
         ['shop_20250102_080000', 'shop_20250112_080000'],
       );
       assert.equal(plan.keep, 1);
+    });
+
+    it('takes the set made last for the newest, whatever local time its name carries (another time zone, a repeated hour)', () => {
+      // Made under UTC+9 at 01:00 UTC, then under UTC-8 at 02:00 UTC: the newer set's name is the earlier.
+      const tokyo = listed('20250105_100000', 'complete', { createdAt: '2025-01-05T01:00:00.000Z' });
+      const losAngeles = listed('20250104_180000', 'complete', { createdAt: '2025-01-05T02:00:00.000Z' });
+      const older = listed('20250104_200000', 'legacy', { createdAt: '2025-01-04T11:00:00.000Z' });
+      assert.deepEqual(
+        [tokyo, older, losAngeles].sort(newestFirst).map((set) => set.id),
+        [losAngeles.id, tokyo.id, older.id],
+      );
+      const plan = planRetention([tokyo, older, losAngeles], { prefix: PREFIX, keep: 1 });
+      assert.deepEqual(
+        plan.kept.map((set) => set.id),
+        [losAngeles.id],
+      );
+      assert.deepEqual(plan.remove.map((set) => set.id).sort(), [older.id, tokyo.id].sort());
+      // Equal times: the later name first, then by name.
+      const same = '2025-01-05T03:00:00.000Z';
+      const first = listed('20250105_030000', 'complete', { createdAt: same });
+      const second = listed('20250105_030001', 'complete', { createdAt: same });
+      assert.deepEqual([first, second].sort(newestFirst), [second, first]);
     });
 
     it('counts legacy and incomplete sets toward N, and removes incomplete ones first, then legacy, then complete', () => {

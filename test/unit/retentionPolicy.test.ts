@@ -69,6 +69,15 @@ describe('the retention policy', () => {
       assert.equal(result.size, 3);
     });
 
+    it("keeps one set of a day whose sets do not follow each other: one made later under another time zone's clock", () => {
+      // Newest first by when each was made: the newest carries an earlier
+      // name (its clock was 17 hours behind), and the day between sits
+      // between two sets of one day.
+      const list: PolicySet[] = ['20250103_010000', '20250102_230000', '20250103_180000'].map((timestamp) => ({ id: `shop_${timestamp}`, timestamp, whole: true }));
+      assert.deepEqual(kept(list, { daily: 3 }), ['20250102_230000', '20250103_010000']);
+      assert.deepEqual(kept(list, { daily: 1 }), ['20250103_010000']);
+    });
+
     it('never lets an incomplete set take a day from a whole one, but counts it among the last N', () => {
       const list = sets('20250101_100000', '20250101_200000');
       list[0] = { ...list[0], whole: false };

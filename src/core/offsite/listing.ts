@@ -8,6 +8,7 @@
  */
 import type { _Object } from '@aws-sdk/client-s3';
 import { parseSetId, parseTimestamp } from '../sets/naming';
+import { newestFirst } from '../sets/listing';
 import type { Remote } from './client';
 import { keyPrefix, manifestKey, setOfKey } from './remote';
 import { parseRemoteManifest, type RemoteManifest, type StoredFile } from './remoteManifest';
@@ -71,7 +72,7 @@ export async function listRemoteSets(remote: Remote, signal?: AbortSignal): Prom
   }
   const sets: RemoteSet[] = [];
   for (const [id, objects] of groups) sets.push(await describeSet(remote, id, objects, signal));
-  return sets.sort((first, second) => second.timestamp.localeCompare(first.timestamp) || second.id.localeCompare(first.id));
+  return sets.sort(newestFirst);
 }
 
 async function describeSet(remote: Remote, id: string, objects: RemoteObject[], signal?: AbortSignal): Promise<RemoteSet> {

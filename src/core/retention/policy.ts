@@ -86,9 +86,10 @@ export interface PolicySet {
 
 /**
  * The sets the policy keeps, with every rule that keeps each. `sets` must be
- * newest first. As restic does: `last` keeps the first N; each bucket rule
- * walks the sets newest first and keeps the first set of each new bucket,
- * until it has kept its number of buckets.
+ * newest first by when they were made (listing.ts newestFirst). As restic
+ * does: `last` keeps the first N; each bucket rule walks the sets newest
+ * first and keeps the first set of each bucket it has not met yet, until it
+ * has kept its number of buckets.
  */
 export function applyPolicy(sets: readonly PolicySet[], policy: RetentionPolicy): Map<string, PolicyRule[]> {
   const kept = new Map<string, PolicyRule[]>();
@@ -97,13 +98,16 @@ export function applyPolicy(sets: readonly PolicySet[], policy: RetentionPolicy)
   for (const rule of POLICY_RULES) {
     if (rule === 'last' || policy[rule] === 0) continue;
     let remaining = policy[rule];
-    let lastBucket: string | undefined;
+    // Every bucket already kept, not only the last one: a set made later can
+    // carry an earlier name (another time zone's clock), so one bucket's sets
+    // need not follow each other in this order.
+    const seen = new Set<string>();
     for (const set of sets) {
       if (remaining === 0) break;
       if (!set.whole) continue;
       const bucket = bucketOf(rule, set.timestamp);
-      if (bucket === lastBucket) continue;
-      lastBucket = bucket;
+      if (seen.has(bucket)) continue;
+      seen.add(bucket);
       remaining -= 1;
       keep(set.id, rule);
     }

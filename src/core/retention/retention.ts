@@ -15,7 +15,7 @@
  *
  * Which sets count toward the last N: every backup of the prefix that is finished —
  * complete, legacy (the old script's, without a manifest) and incomplete
- * alike — newest first by timestamp. Safety sets (the backup a restore takes
+ * alike — newest first by when they were made (listing.ts newestFirst). Safety sets (the backup a restore takes
  * of its target first) never count toward N and are never the newest good
  * set: they have a rule of their own (see `planSafetySets`), so three
  * restores can never push the only real backup out. Incomplete sets take a place among the
@@ -34,7 +34,7 @@ import { syncFolder, writeFileAtomic } from '../files/atomicFile';
 import type { BackupResult } from '../backup/backup';
 import { PulseError, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
-import { findSet, listSets, type ListedSet, type SetStatus } from '../sets/listing';
+import { findSet, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
 import { isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
@@ -226,7 +226,7 @@ export function planRetention(
   const policy = policyOf(options);
   const keepSafety = options.keepSafety ?? DEFAULT_KEEP_SAFETY;
   assertValidKeepSafety(keepSafety);
-  const ours = sets.filter((set) => set.prefix === options.prefix).sort((a, b) => compareText(b.timestamp, a.timestamp));
+  const ours = sets.filter((set) => set.prefix === options.prefix).sort(newestFirst);
   const byPolicy = keptByPolicy(ours.filter(isBackup), policy);
   const plan: RetentionPlan = { keep: policy.last, policy, keepSafety, kept: [], keptSafety: [], protected: [], remove: [] };
   for (const set of ours.filter(isBackup)) {
@@ -335,7 +335,7 @@ export async function findNewestGoodSet(
 ): Promise<GoodSetSearch> {
   const passedOver: PassedOverSet[] = [];
   // A safety set is the target as it was before a restore, not a backup of the project: it never stands in for one.
-  const ours = sets.filter((set) => set.prefix === options.prefix && isBackup(set)).sort((a, b) => compareText(b.timestamp, a.timestamp));
+  const ours = sets.filter((set) => set.prefix === options.prefix && isBackup(set)).sort(newestFirst);
   for (const set of ours) {
     if (set.status === 'running') continue;
     if (set.status === 'incomplete') {

@@ -153,7 +153,26 @@ export async function listSets(folder: string, options: ListOptions = {}): Promi
     if (!running && group.files.size === 0 && !group.manifestName && !group.manifestPending) continue;
     sets.push(await describeGroup(folder, group, running, options.manifests));
   }
-  return sets.sort((a, b) => (a.timestamp === b.timestamp ? compareText(a.id, b.id) : compareText(b.timestamp, a.timestamp)));
+  return sets.sort(newestFirst);
+}
+
+/**
+ * Newest first by when each set was made (its manifest's start; a set
+ * without one, by the local time its name carries), then by name. Not by
+ * the names alone: they carry the local time of the clock that wrote them,
+ * and that changes under a set's feet: a laptop taken to another time zone,
+ * a cron job in a container on UTC beside an editor on local time, the hour
+ * a daylight-saving change repeats. A set made after another can carry an
+ * earlier name, and `latest`, retention and the views must still know it
+ * for the newer.
+ */
+export function newestFirst(a: Pick<ListedSet, 'id' | 'timestamp' | 'createdAt'>, b: Pick<ListedSet, 'id' | 'timestamp' | 'createdAt'>): number {
+  return madeAt(b) - madeAt(a) || compareText(b.timestamp, a.timestamp) || compareText(a.id, b.id);
+}
+
+function madeAt(set: Pick<ListedSet, 'timestamp' | 'createdAt'>): number {
+  const time = Date.parse(set.createdAt);
+  return Number.isNaN(time) ? parseTimestamp(set.timestamp).getTime() : time;
 }
 
 async function describeGroup(folder: string, group: Group, running: boolean, known?: ReadonlyMap<string, Manifest>): Promise<ListedSet> {
