@@ -269,6 +269,36 @@ describe('a data restore into tables whose columns changed since the backup', fu
     );
   });
 
+  it('a column type, check or unique index changed since the backup fails the load in one line that says so, not to pass --clean; the target unchanged', async function () {
+    const cases = [
+      {
+        migration: 'ALTER TABLE public.machines ALTER COLUMN legacy_code TYPE integer USING NULL',
+        says: /: invalid input syntax for type integer: "A1" \(line \d+ of .*\): the target's column machines\.legacy_code does not take the backup's values: the target's schema changed since the backup \(a migration\?\): restore --mode complete into an empty database, or bring the target's schema back to the backup's first; the target is unchanged$/,
+      },
+      {
+        migration: 'ALTER TABLE public.machines ALTER COLUMN name TYPE varchar(3)',
+        says: /: value too long for type character varying\(3\) \(line \d+ of .*\): the target's column machines\.name does not take the backup's values: the target's schema changed/,
+      },
+      {
+        migration: 'ALTER TABLE public.machines ADD CONSTRAINT short_name CHECK (length(name) < 5)',
+        says: /: new row for relation "machines" violates check constraint "short_name" \(line \d+ of .*\): the target's table machines has a check, short_name, that a row of the backup breaks: the target's schema changed/,
+      },
+      {
+        migration: 'CREATE UNIQUE INDEX one_machine ON public.machines ((id % 1))',
+        says: /: duplicate key value violates unique constraint "one_machine" \(line \d+ of .*\): the tables it loads were empty first, so a constraint or unique index added since the backup \(a migration\?\), or rows a trigger or another session added as it loaded, clash with the backup's: restore --mode complete/,
+      },
+    ];
+    for (const [index, { migration, says }] of cases.entries()) {
+      const target = await migrated(`columns_retyped_${index}`, migration);
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await runCli(restoreArgs(manifest.id, 'data', server.url(target), folder, ['--clean', '--no-safety-backup']));
+      assertOneLineError(result);
+      assert.match(result.stderr.trim(), says, `${migration}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /pass --clean|PULSE_BACKUP_DEBUG/, migration);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), [], migration);
+    }
+  });
+
   it('goes ahead where a migration only added what the rows need not fill (a nullable column, one with a default)', async function () {
     const target = await migrated(
       'columns_added',

@@ -40,6 +40,46 @@ describe('restore failure hints', () => {
     );
   });
 
+  it("says a data restore's values no longer fit a column, a check or a unique index that changed since the backup, and never to pass --clean it gave", () => {
+    const data = { mode: 'data', clean: true } as const;
+    const changed =
+      "the target's schema changed since the backup (a migration?): restore --mode complete into an empty database, or bring the target's schema back to the backup's first";
+    assert.equal(
+      cliHint(restoreHint('invalid input syntax for type integer: "A-1"', undefined, { ...data, context: 'CONTEXT:  COPY machines, line 1, column code: "A-1"' })),
+      `the target's column machines.code does not take the backup's values: ${changed}`,
+    );
+    for (const message of [
+      'value too long for type character varying(5)',
+      'invalid input value for enum status: "gone"',
+      'value "99999999999" is out of range for type integer',
+      'numeric field overflow',
+    ]) {
+      assert.match(
+        cliHint(restoreHint(message, undefined, { ...data, context: 'CONTEXT:  COPY "Machines", line 7, column name: "Lathe"' })),
+        /^the target's column "Machines"\.name does not take/,
+        message,
+      );
+    }
+    assert.equal(
+      cliHint(restoreHint('new row for relation "machines" violates check constraint "short_name"', undefined, { ...data, context: 'CONTEXT:  COPY machines, line 1: "1\tA-1"' })),
+      `the target's table machines has a check, short_name, that a row of the backup breaks: ${changed}`,
+    );
+    assert.match(
+      cliHint(restoreHint('duplicate key value violates unique constraint "machines_code_key"', undefined, data)),
+      /^the tables it loads were empty first, so a constraint or unique index added since the backup/,
+    );
+    assert.match(
+      cliHint(restoreHint('insert or update on table "orders" violates foreign key constraint "orders_machine_fkey"', undefined, data)),
+      /^a row of the backup refers to one the target does not have/,
+    );
+    // A complete restore with --clean: no --clean to pass; without it, the advice stays.
+    assert.equal(
+      cliHint(restoreHint('duplicate key value violates unique constraint "users_pkey"', undefined, { mode: 'complete', clean: true })),
+      'the data does not fit what is in the target: restore into an empty database',
+    );
+    assert.match(cliHint(restoreHint('duplicate key value violates unique constraint "users_pkey"', undefined, { mode: 'complete', clean: false })), /pass --clean to replace it/);
+  });
+
   it("keeps the general advice for the application's own objects", () => {
     assert.match(cliHint(restoreHint('role "app_writer" does not exist', undefined)), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(cliHint(restoreHint('permission denied for schema app', undefined)), /^connect as the owner of these objects or a superuser/);

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
 import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
 import { type ConnectionTarget } from '../connection/target';
+import type { RestoreMode } from './types';
 import { describeConnectionError } from '../connection/failures';
 import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
@@ -78,6 +79,17 @@ export interface PsqlFailureContext {
   lockTimeoutMs: number;
   /** Who holds locks on what the restore locks, asked once psql has failed on a lock wait. */
   findHolders: () => Promise<LockHolder[]>;
+  /** How the restore meets what the target has: what psql's error can mean, and what helps, depend on it. */
+  restore: RestoreFailureFacts;
+}
+
+/** What a failed restore was doing, beside psql's error. */
+export interface RestoreFailureFacts {
+  mode: RestoreMode;
+  /** --clean was given: what the set brings was dropped or emptied first. */
+  clean: boolean;
+  /** psql's CONTEXT line: for a row of a COPY, the table, the line and often the column (`COPY machines, line 1, column code: "A-1"`). */
+  context?: string | undefined;
 }
 
 /** psql's first ERROR, explained in one line; the rest goes to the details. */
@@ -116,9 +128,10 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
   }
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
   const detail = following.find((line) => line.startsWith('DETAIL:'));
+  const facts: RestoreFailureFacts = { ...context.restore, context: following.find((line) => line.startsWith('CONTEXT:')) };
   // An ownership or permission error inside an entry of a platform schema is about the platform.
   const entry = fileLine !== undefined && /permission denied|must be owner/.test(message) ? await entryAtLine(context.file, fileLine, context.keys) : undefined;
-  const advice = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail);
+  const advice = entry && SUPABASE_PLATFORM_SCHEMAS.includes(entry.schema) ? platformEntryHint(entry) : restoreHint(message, detail, facts);
   return new PulseError('restore-failed', `restore failed and was rolled back: ${message}${where}`, {
     hint: hint`${advice}; the target is unchanged`,
     details: text,
@@ -153,8 +166,15 @@ export function platformEntryHint(entry: EntryHeader): Hint {
 /** What to do when a data restore's rows no longer fit the target's tables: before (decide.ts) and in psql's failure alike. */
 export const SCHEMA_CHANGED_ADVICE = hint`the target's schema changed since the backup (a migration?): restore ${option('restoreMode', 'complete')} into an empty database, or bring the target's schema back to the backup's first`;
 
+/**
+ * psql's errors for a value of a row that the column's type does not take
+ * (class 22, data exception): a column whose type changed since the backup.
+ */
+const VALUE_MISFIT =
+  /^(invalid input syntax for type|invalid input value for enum|value too long for type|numeric field overflow|malformed (array|range|record) literal|.* out of range|value ".*" is out of range)/;
+
 /** What to do about psql's first error, in one line. Exported for its tests. */
-export function restoreHint(message: string, detail: string | undefined): Hint {
+export function restoreHint(message: string, detail: string | undefined, facts?: RestoreFailureFacts): Hint {
   const platform = platformObjectHint(message);
   if (platform) return platform;
   const role = /role "([^"]+)" does not exist/.exec(message);
@@ -164,6 +184,11 @@ export function restoreHint(message: string, detail: string | undefined): Hint {
   if (noColumn) return hint`the target's table ${noColumn[2]} has no column ${noColumn[1]}, which the backup's rows hold: ${SCHEMA_CHANGED_ADVICE}`;
   const emptyRequired = /null value in column "([^"]+)" of relation "([^"]+)" violates not-null constraint/.exec(message);
   if (emptyRequired) return hint`the target's table ${emptyRequired[2]} requires ${emptyRequired[1]}, which a row of the backup leaves empty: ${SCHEMA_CHANGED_ADVICE}`;
+  // A check the backup's rows break: they met the backup's own checks when they were dumped.
+  const check = /new row for relation "([^"]+)" violates check constraint "([^"]+)"/.exec(message);
+  if (check && facts?.mode === 'data') return hint`the target's table ${check[1]} has a check, ${check[2]}, that a row of the backup breaks: ${SCHEMA_CHANGED_ADVICE}`;
+  const copyColumn = /^CONTEXT:\s+COPY (\S+), line \d+, column ([^:]+):/.exec(facts?.context ?? '');
+  if (copyColumn && VALUE_MISFIT.test(message)) return hint`the target's column ${copyColumn[1]}.${copyColumn[2]} does not take the backup's values: ${SCHEMA_CHANGED_ADVICE}`;
   // The set's text (client_encoding) holds a character the target database's encoding has no room for.
   const encodings = /in encoding "([^"]+)" has no equivalent in encoding "([^"]+)"/.exec(message);
   if (encodings) {
@@ -184,8 +209,17 @@ export function restoreHint(message: string, detail: string | undefined): Hint {
   if (/tuple concurrently (updated|deleted)/.test(message) || /duplicate key value violates unique constraint "pg_\w+_index"/.test(message)) {
     return ['another session changed the same definitions at the same moment (a migration, or a restore by another tool): let it finish, check the database and run again'];
   }
-  if (/violates|duplicate key/.test(message))
+  if (/violates|duplicate key/.test(message)) {
+    // A data restore loads only into tables the pre-flight found empty, or emptied (--clean): the rows meet nothing the backup did not have, unless the target changed.
+    if (facts?.mode === 'data' && /violates foreign key constraint/.test(message)) {
+      return hint`a row of the backup refers to one the target does not have: a foreign key added since the backup (a migration?), or one to a table the set does not hold: restore ${option('restoreMode', 'complete')} into an empty database, or bring the target's schema back to the backup's first`;
+    }
+    if (facts?.mode === 'data') {
+      return hint`the tables it loads were empty first, so a constraint or unique index added since the backup (a migration?), or rows a trigger or another session added as it loaded, clash with the backup's: restore ${option('restoreMode', 'complete')} into an empty database, or bring the target's schema back to the backup's first`;
+    }
+    if (facts?.clean) return hint`the data does not fit what is in the target: restore into an empty database`;
     return hint`the data does not fit what is in the target: ${commandLineOnly(hint`pass ${option('clean')} to replace it, or `)}restore into an empty database`;
+  }
   if (/invalid command \\restrict/.test(message))
     return hint`this psql is too old for these files: use psql from 13.22, 14.19, 15.14, 16.10, 17.6 or newer (${option('clientToolsFolder')})`;
   return [seeDetails("psql's full output")];

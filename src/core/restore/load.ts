@@ -227,6 +227,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
       lockBudget: restore.lockBudget,
       lockTimeoutMs,
       findHolders: () => lockHoldersNow(options.target, restore.lockedRelations),
+      restore: { mode: plan.mode, clean: plan.clean },
     });
   return sessionOutcome({ result, feedError, stderrLines, failure, tablesFed, copyTags });
 }

@@ -235,6 +235,7 @@ async function runSession(
       lockBudget: restore.lockBudget,
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       findHolders: () => Promise.resolve([]),
+      restore: { mode: plan.mode, clean: plan.clean },
     });
   return sessionOutcome({ result, feedError, stderrLines, failure: failed, tablesFed, copyTags });
 }
