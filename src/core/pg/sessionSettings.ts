@@ -27,23 +27,32 @@
  * that takes minutes on a big database (a checksum, a pre-flight that reads
  * the whole file) is never a reason to fail.
  *
+ * JIT compilation, switched off. A server built with LLVM (Debian's and
+ * Ubuntu's packages, the official Docker image) compiles any query whose
+ * estimated cost passes jit_above_cost, and the tool's catalog queries
+ * (what a --clean restore would drop, and what depends on it) estimate
+ * high and run in milliseconds: compiling one took 3.7 s, twice per
+ * restore, on a database of one table. Nothing the tool runs reads enough
+ * rows for compiled expressions to pay.
+ *
  * Every session of this tool sends these as it connects (connectClient),
  * and every psql session a restore runs in its first line.
  */
 
-/** Each timeout and the first server version that has it (an older server rejects the name). */
-const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
-  ['statement_timeout', 0],
-  ['idle_in_transaction_session_timeout', 90600],
-  ['idle_session_timeout', 140000],
-  ['transaction_timeout', 170000],
+/** Each setting, its value, and the first server version that has it (an older server rejects the name). */
+const SETTINGS: readonly (readonly [name: string, value: string, since: number])[] = [
+  ['statement_timeout', '0', 0],
+  ['idle_in_transaction_session_timeout', '0', 90600],
+  ['idle_session_timeout', '0', 140000],
+  ['transaction_timeout', '0', 170000],
+  ['jit', 'off', 110000],
 ];
 
 /**
  * The statements, for the session (outside a transaction, or in one that
  * commits). One line: a restore's psql counts the lines before the set's
  * file. The search_path goes first and names nothing it could look up; the
- * timeouts' statement, with its operator and cast, runs after it.
+ * other settings' statement, with its operator and cast, runs after it.
  *
  * With `onlyOnBackend`, each setting is made only in that server session,
  * and a last statement reports the session's backend pid: a connection
@@ -52,11 +61,11 @@ const TIMEOUTS: readonly (readonly [name: string, since: number])[] = [
  * it knows.
  */
 export function ownSessionSql(onlyOnBackend?: number): string {
-  const values = TIMEOUTS.map(([name, since]) => `('${name}', ${since})`).join(', ');
+  const values = SETTINGS.map(([name, value, since]) => `('${name}', '${value}', ${since})`).join(', ');
   const onBackend = onlyOnBackend === undefined ? '' : `pg_catalog.pg_backend_pid() OPERATOR(pg_catalog.=) ${Math.trunc(onlyOnBackend)}`;
   return (
     `SELECT pg_catalog.set_config('search_path', '', false)${onBackend ? ` WHERE ${onBackend}` : ''}; ` +
-    `SELECT pg_catalog.set_config(t.name, '0', false) FROM (VALUES ${values}) AS t(name, since) WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) t.since${onBackend ? ` AND ${onBackend}` : ''}` +
+    `SELECT pg_catalog.set_config(t.name, t.value, false) FROM (VALUES ${values}) AS t(name, value, since) WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) t.since${onBackend ? ` AND ${onBackend}` : ''}` +
     (onBackend ? '; SELECT pg_catalog.pg_backend_pid() AS pid' : '')
   );
 }
