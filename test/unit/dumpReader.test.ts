@@ -306,6 +306,36 @@ describe('dump reader', () => {
     });
   });
 
+  it("routes a table whose name holds a line break or a header's words with its entry: the COPY statement over two lines, and its rows, to the data part", () => {
+    const copyBroken = 'COPY public."line\nbreak" ("a\nb", c) FROM stdin;\n1\tx\n2\ty\n\\.\n';
+    const copyWords = 'COPY public."t; Type: SEQUENCE; Schema: public; Owner: x" (id) FROM stdin;\n7\n\\.\n';
+    const dump =
+      PREAMBLE +
+      entry('line break', 'TABLE', 'CREATE TABLE public."line\nbreak" (\n    "a\nb" integer,\n    c text\n);') +
+      entry('line break', 'TABLE DATA', copyBroken, true) +
+      entry('t; Type: SEQUENCE; Schema: public; Owner: x', 'TABLE', 'CREATE TABLE public."t; Type: SEQUENCE; Schema: public; Owner: x" (id integer);') +
+      entry('t; Type: SEQUENCE; Schema: public; Owner: x', 'TABLE DATA', copyWords, true) +
+      FOOTER;
+    for (const size of [1, 5, 64, dump.length]) {
+      for (const countRows of [true, false]) {
+        const result = split(dump, size, { countRows });
+        assert.ok(result.data.includes(copyBroken) && result.data.includes(copyWords), `rows in the data part, chunks of ${size}`);
+        assert.ok(!result.schema.includes('COPY ') && !result.schema.includes('\t'), `no COPY in the schema part, chunks of ${size}`);
+        assert.ok(result.schema.includes('CREATE TABLE public."line\nbreak"'));
+        assert.equal(result.reader.complete, true, `complete, chunks of ${size}`);
+        if (countRows) {
+          assert.deepEqual(
+            result.reader.tableData.map((table) => [table.name, table.rows]),
+            [
+              ['line\nbreak', 2],
+              ['t; Type: SEQUENCE; Schema: public; Owner: x', 1],
+            ],
+          );
+        }
+      }
+    }
+  });
+
   it('parses entry headers and COPY targets with quoted names', () => {
     assert.deepEqual(parseEntryHeader('-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -'), {
       isData: true,
@@ -315,6 +345,23 @@ describe('dump reader', () => {
       owner: '-',
     });
     assert.equal(parseEntryHeader('-- Dumped from database version 15.18'), undefined);
+    // An entry in a tablespace of its own: the tablespace is not part of the owner.
+    assert.deepEqual(parseEntryHeader('-- Name: readings; Type: TABLE; Schema: public; Owner: postgres; Tablespace: fast'), {
+      isData: false,
+      name: 'readings',
+      type: 'TABLE',
+      schema: 'public',
+      owner: 'postgres',
+    });
+    // A name that holds a header's own words: pg_dump's are the last.
+    assert.deepEqual(parseEntryHeader('-- Data for Name: t; Type: SEQUENCE; Schema: public; Owner: x; Type: TABLE DATA; Schema: public; Owner: postgres'), {
+      isData: true,
+      name: 't; Type: SEQUENCE; Schema: public; Owner: x',
+      type: 'TABLE DATA',
+      schema: 'public',
+      owner: 'postgres',
+    });
+    assert.equal(parseEntryHeader('-- Name: t; Type: lower case; Schema: public; Owner: x'), undefined);
     assert.deepEqual(parseCopyTarget('COPY "My ""S"".x"."T" (a) FROM stdin;'), { schema: 'My "S".x', name: 'T' });
     assert.deepEqual(parseCopyTarget('COPY public.users (a) FROM stdin;'), { schema: 'public', name: 'users' });
   });

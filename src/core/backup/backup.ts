@@ -19,7 +19,7 @@ import { HashedFileWriter } from '../files/hashedFileWriter';
 import { checkCodecsReady, codecsFor, type SetEncoding } from '../codecs/codecs';
 import { createSetFileWriter, type SetFileWriter } from '../codecs/encodedFileWriter';
 import type { GzipMembers } from '../codecs/gzipMembers';
-import { DumpReader, type EntryHeader, type SplitOutput, type TableDataEvent } from '../pg/dumpReader';
+import { DumpReader, headerName, type EntryHeader, type SplitOutput, type TableDataEvent } from '../pg/dumpReader';
 import { DumpDigests } from './dumpDigests';
 import { backupDuringRestoreError } from '../pg/restoreTurn';
 import { schemaChangedMeanwhile, schemaChangedHint, SCHEMA_CHANGED_WORDS } from '../pg/schemaChanged';
@@ -548,9 +548,11 @@ class DumpedTables {
   manifestTables(catalog: readonly CatalogTable[], rows: ReadonlyMap<string, number>, bytes: ReadonlyMap<number, number>): ManifestTable[] {
     const tables: ManifestTable[] = [];
     for (const table of catalog) {
+      // Headers write a name's line breaks as spaces.
       const name = qualifiedName(table.schema, table.name);
-      const defined = this.defined.has(name);
-      const hasData = this.withData.has(name);
+      const inHeaders = qualifiedName(headerName(table.schema), headerName(table.name));
+      const defined = this.defined.has(inHeaders);
+      const hasData = this.withData.has(inHeaders);
       if (!defined && !hasData) continue;
       const entry: ManifestTable = {
         schema: table.schema,

@@ -151,7 +151,11 @@ const DATA_ENTRY_TYPES = new Set(['TABLE DATA', 'SEQUENCE SET', 'BLOBS', 'BLOB',
 /** Types of entries that describe a large object (COMMENT, ACL, SECURITY LABEL on one). */
 const LARGE_OBJECT_NAME = /^LARGE OBJECTS? /;
 
-const HEADER_PATTERN = /^-- (Data for )?Name: (.*?); Type: ([A-Z][A-Z ]*?); Schema: (.*); Owner: (.*)$/;
+const HEADER_START = /^-- (Data for )?Name: /;
+const TYPE_MARK = '; Type: ';
+const TYPE_THEN_SCHEMA = /^([A-Z][A-Z ]*?); Schema: /;
+const OWNER_MARK = '; Owner: ';
+const TABLESPACE_MARK = '; Tablespace: ';
 const FOOTER_LINE = '-- PostgreSQL database dump complete';
 
 /** Lines inserted into the data file right after pg_dump's own preamble. */
@@ -193,6 +197,11 @@ export class DumpReader {
   /** Inside COPY data, between a row's first byte and its newline: a row that spans chunks streams through. */
   private inCopyRow = false;
   private copyTable: TableDataEvent | undefined;
+  /**
+   * The lines so far of a COPY statement that spans lines: a table or column
+   * name with a newline in it (pg_dump writes it inside the double quotes).
+   */
+  private copyHead: Buffer[] | undefined;
   private lastProgressBytes = 0;
   /** "--" lines held back until the next line says whether a header starts. */
   private heldDashLines: Buffer[] = [];
@@ -487,9 +496,17 @@ export class DumpReader {
       return;
     }
     this.flushHeldDashLines();
-    if (atTopLevel && startsWithCopy(line)) {
-      this.startCopy(line);
+    if (this.copyHead || (atTopLevel && startsWithCopy(line))) {
       this.route(line, this.partFor(this.section));
+      const head = this.copyHead ? [...this.copyHead, Buffer.from(line)] : [line];
+      const statement = head.length === 1 ? line : Buffer.concat(head);
+      if (endsStatement(statement)) {
+        this.copyHead = undefined;
+        this.startCopy(statement);
+      } else {
+        // Copied: the chunk the line points into may be reused before the statement ends.
+        this.copyHead = head.map((piece) => (piece === line ? Buffer.from(piece) : piece));
+      }
       return;
     }
     if (atTopLevel && this.section !== 'preamble' && isSessionSetting(line)) {
@@ -724,10 +741,36 @@ export interface EntryHeader {
   owner: string;
 }
 
+/** A name as an entry's header writes it: pg_dump turns its line breaks into spaces, so each header stays one line. */
+export function headerName(name: string): string {
+  return name.replace(/[\r\n]/g, ' ');
+}
+
+/**
+ * `-- [Data for ]Name: N; Type: T; Schema: S; Owner: O[; Tablespace: TS]`,
+ * as pg_dump writes an entry's header. pg_dump writes names as they are
+ * (only a newline becomes a space), so a table named `t; Type: SEQUENCE`
+ * puts a second "; Type: " into the line: the last one followed by an
+ * entry type and "; Schema: " is pg_dump's own, and the name is all before
+ * it. The tablespace an entry is created in is not part of its owner.
+ */
 export function parseEntryHeader(line: string): EntryHeader | undefined {
-  const match = HEADER_PATTERN.exec(line);
-  if (!match) return undefined;
-  return { isData: match[1] !== undefined, name: match[2] ?? '', type: match[3] ?? '', schema: match[4] ?? '', owner: match[5] ?? '' };
+  const start = HEADER_START.exec(line);
+  if (!start) return undefined;
+  const nameStart = start[0].length;
+  for (let at = line.lastIndexOf(TYPE_MARK); at >= nameStart; at = line.lastIndexOf(TYPE_MARK, at - 1)) {
+    const rest = line.slice(at + TYPE_MARK.length);
+    const type = TYPE_THEN_SCHEMA.exec(rest);
+    if (!type) continue;
+    const afterType = rest.slice(type[0].length);
+    const ownerAt = afterType.indexOf(OWNER_MARK);
+    if (ownerAt === -1) continue;
+    let owner = afterType.slice(ownerAt + OWNER_MARK.length);
+    const tablespaceAt = owner.lastIndexOf(TABLESPACE_MARK);
+    if (tablespaceAt !== -1) owner = owner.slice(0, tablespaceAt);
+    return { isData: start[1] !== undefined, name: line.slice(nameStart, at), type: type[1], schema: afterType.slice(0, ownerAt), owner };
+  }
+  return undefined;
 }
 
 /** Whether an entry belongs to the data part of a set (as `pg_dump --data-only` would select it). */
@@ -793,6 +836,20 @@ function mayStartTerminator(buffer: Buffer, position: number): boolean {
 
 function isDashLine(line: Buffer): boolean {
   return (line.length === 3 && line[0] === 0x2d && line[1] === 0x2d && line[2] === NEWLINE) || (line.length === 2 && line[0] === 0x2d && line[1] === 0x2d);
+}
+
+/**
+ * Whether a statement's text so far ends it: its last line ends with a
+ * semicolon outside double quotes. A COPY statement holds identifiers and
+ * keywords only, and a doubled quote inside a name keeps the count even.
+ */
+function endsStatement(text: Buffer): boolean {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === NEWLINE || text[end - 1] === 0x0d || text[end - 1] === 0x20)) end -= 1;
+  if (end === 0 || text[end - 1] !== 0x3b /* ; */) return false;
+  let quotes = 0;
+  for (let i = text.indexOf(0x22); i !== -1 && i < end; i = text.indexOf(0x22, i + 1)) quotes += 1;
+  return quotes % 2 === 0;
 }
 
 /** `COPY ` and more: compared byte by byte, as every line of the dump goes through here. */

@@ -50,9 +50,13 @@ export interface ReadbackSession {
   signal?: AbortSignal;
 }
 
-/** The text psql echoes for a string: backslashes and single quotes doubled inside single quotes. */
+/**
+ * The text psql echoes for a string: backslashes and single quotes doubled
+ * inside single quotes, and a line break (a table named with one) as psql's
+ * \n and \r escapes, since a meta-command ends at the end of its line.
+ */
 function echoArgument(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
 /** `"public"."users" ("id", "name")`: a table and its columns as COPY names them. */

@@ -169,7 +169,7 @@ export const FIND_OBJECTS_SQL = `
   SELECT w.type, w.schema, w.name, 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          CASE c.relkind WHEN 'f' THEN 'foreign table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
          c.oid::pg_catalog.regclass::text AS drop_name
-    FROM wanted w JOIN pg_catalog.pg_class c ON c.relnamespace = w.namespace AND c.relname = w.name
+    FROM wanted w JOIN pg_catalog.pg_class c ON c.relnamespace = w.namespace AND pg_catalog.translate(c.relname, E'\\n\\r', '  ') = w.name
    WHERE (w.type = 'TABLE' AND c.relkind IN ('r', 'p')) OR (w.type = 'FOREIGN TABLE' AND c.relkind = 'f')
       OR (w.type = 'VIEW' AND c.relkind = 'v') OR (w.type = 'MATERIALIZED VIEW' AND c.relkind = 'm') OR (w.type = 'SEQUENCE' AND c.relkind = 'S')
   UNION ALL
@@ -225,7 +225,7 @@ ${NAMED_OBJECTS.map(namedObjectSql).join('')}
 export const WANTED_OBJECTS_SQL = `
   SELECT w.type, w.schema, w.name, n.oid AS namespace
     FROM pg_catalog.jsonb_to_recordset($1::pg_catalog.jsonb) AS w(type text, schema text, name text)
-    LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema`;
+    LEFT JOIN pg_catalog.pg_namespace n ON pg_catalog.translate(n.nspname, E'\\n\\r', '  ') = w.schema`;
 
 /** The backup's objects as the JSON the catalog queries read. */
 export function objectsJson(objects: readonly DumpObject[]): string {

@@ -10,6 +10,7 @@ import { isSupabaseReservedRole } from '../backup/profile';
 import { countOf, formatBytes, formatCount } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
+import { headerName } from '../pg/dumpReader';
 import type { CheckResult, CheckStatus } from './results';
 
 export type CheckId =
@@ -537,7 +538,8 @@ export function extensionsOf(entries: readonly { type: string; name: string }[])
 
 /** Those of `needed` (extensions, roles) that are not among what a server has. */
 export function missingNames(needed: readonly string[], available: readonly string[]): string[] {
-  const have = new Set(available);
+  // An owner comes from an entry's header, where a line break in a name is written as a space.
+  const have = new Set([...available, ...available.map(headerName)]);
   return needed.filter((name) => !have.has(name));
 }
 
