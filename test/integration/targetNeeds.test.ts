@@ -8,10 +8,11 @@
  * proof stops before anything.
  */
 import { strict as assert } from 'node:assert';
+import { chownSync } from 'node:fs';
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { backupSet, failedChecks, listSets, restoreArgs, useServer, useTempFolders } from '../support/integration';
-import { hasServerMajor, startServer } from '../support/pgServer';
+import { hasServerMajor, serverProcessOwner, startServer } from '../support/pgServer';
 import type { TestServer } from '../support/serverConnection';
 import type { Manifest } from '../../src/core/sets/manifest';
 
@@ -179,6 +180,75 @@ describe('a set that names roles the target server lacks', function () {
     const restored = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('roles_target'), folder));
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), fresh!.url('roles_target'));
+  });
+});
+
+describe('a set whose tables are in a tablespace the target server lacks', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-tablespaces-');
+  const source = 'tablespace_source';
+  let fresh: TestServer | undefined;
+  let folder: string;
+  let manifest: Manifest;
+
+  /** A folder the server's user owns, for a tablespace. */
+  function tablespaceFolder(): string {
+    const made = newFolder();
+    const owner = serverProcessOwner();
+    if (owner) chownSync(made, owner.uid, owner.gid);
+    return made;
+  }
+
+  before(async function () {
+    fresh = await startServer();
+    await server.query('postgres', `CREATE TABLESPACE fast LOCATION '${tablespaceFolder()}'`);
+    await server.createDatabase(source);
+    await server.query(
+      source,
+      `CREATE TABLE public.readings (id int PRIMARY KEY USING INDEX TABLESPACE fast, value numeric NOT NULL) TABLESPACE fast;
+       INSERT INTO public.readings SELECT g, g * 0.5 FROM generate_series(1, 40) g;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'tablespace');
+  });
+
+  after(async function () {
+    await fresh?.stop();
+  });
+
+  const missingWords = `the server has no tablespace fast, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "fast" LOCATION '/an/empty/folder/the/server/owns';), or restore on the server the backup came from`;
+
+  it('verify --db, a complete restore and a proof name it and the statement that makes it; made, the restore equals the source', async function () {
+    await fresh!.createDatabase('tablespace_target');
+    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', fresh!.url('tablespace_target'), '--json']);
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.deepEqual([...failedChecks(verified.stdout)], [['tablespaces', missingWords]]);
+
+    const before = await fingerprintDatabase(fresh!.url('tablespace_target'));
+    const refused = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('tablespace_target'), folder));
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot restore ${manifest.id} into ${fresh!.user}@127.0.0.1:${fresh!.port}/tablespace_target: ${missingWords}; nothing was changed`,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(fresh!.url('tablespace_target'))), []);
+    const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', server.url(source), '--scratch-db', fresh!.url('postgres')]);
+    assertOneLineError(proof);
+    assert.match(
+      proof.stderr,
+      /has no tablespace fast, which the set needs, so a proof there could not restore the set, sound or not: prove on a server that has it: .*CREATE TABLESPACE "fast"/,
+    );
+    const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
+    assert.deepEqual(
+      listed.map((set) => [set.id, set.proof]),
+      [[manifest.id, null]],
+      'no safety set, no proof recorded',
+    );
+
+    await fresh!.query('postgres', `CREATE TABLESPACE fast LOCATION '${tablespaceFolder()}'`);
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('tablespace_target'), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), fresh!.url('tablespace_target'));
   });
 });
 

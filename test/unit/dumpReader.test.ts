@@ -345,13 +345,14 @@ describe('dump reader', () => {
       owner: '-',
     });
     assert.equal(parseEntryHeader('-- Dumped from database version 15.18'), undefined);
-    // An entry in a tablespace of its own: the tablespace is not part of the owner.
+    // An entry in a tablespace of its own: the tablespace is its own, not part of the owner.
     assert.deepEqual(parseEntryHeader('-- Name: readings; Type: TABLE; Schema: public; Owner: postgres; Tablespace: fast'), {
       isData: false,
       name: 'readings',
       type: 'TABLE',
       schema: 'public',
       owner: 'postgres',
+      tablespace: 'fast',
     });
     // A name that holds a header's own words: pg_dump's are the last.
     assert.deepEqual(parseEntryHeader('-- Data for Name: t; Type: SEQUENCE; Schema: public; Owner: x; Type: TABLE DATA; Schema: public; Owner: postgres'), {

@@ -31,6 +31,8 @@ import {
   extensionsCheck,
   extensionsOf,
   rolesCheck,
+  tablespacesCheck,
+  tablespacesOf,
   rolesOf,
   type FileFinding,
   type SetContents,
@@ -319,6 +321,21 @@ describe('verification checks', () => {
     });
   });
 
+  describe('the tablespaces a set creates objects in', () => {
+    it("reads them from the entries' headers; passes a server that has them, fails naming each and the statement that makes it", () => {
+      const entries = [{ type: 'TABLE', tablespace: 'fast' }, { type: 'INDEX', tablespace: 'Fast Disk' }, { type: 'INDEX', tablespace: 'fast' }, { type: 'VIEW' }];
+      assert.deepEqual(tablespacesOf(entries), ['fast', 'Fast Disk']);
+      assert.equal(tablespacesCheck([], ['pg_default']).detail, "the set creates everything in the database's default tablespace");
+      assert.equal(tablespacesCheck(['fast'], ['pg_default', 'fast']).status, 'pass');
+      const missing = tablespacesCheck(['fast', 'Fast Disk'], ['pg_default', 'fast']);
+      assert.equal(missing.status, 'fail');
+      assert.equal(
+        checkLine(missing, commandLineWords),
+        `the server has no tablespace Fast Disk, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "Fast Disk" LOCATION '/an/empty/folder/the/server/owns';), or restore on the server the backup came from`,
+      );
+    });
+  });
+
   describe("the target database's encoding", () => {
     it('passes the same encoding, UTF8 and SQL_ASCII; warns of another, saying what database to make; says nothing of a set whose encoding is unknown', () => {
       assert.equal(encodingCheck('UTF8', 'UTF8')?.status, 'pass');
@@ -338,11 +355,11 @@ describe('verification checks', () => {
   describe('a target that takes changes', () => {
     const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], encoding: 'UTF8' }).status, 'pass');
+      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], tablespaces: [], encoding: 'UTF8' }).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [], encoding: 'UTF8' });
+      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [], tablespaces: [], encoding: 'UTF8' });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -351,7 +368,15 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'read-only-default', extensions: [], roles: [], encoding: 'UTF8' });
+      const readOnly = writableCheck('shop', 'app', {
+        version: server,
+        databaseBytes: 1,
+        readOnly: 'read-only-default',
+        extensions: [],
+        roles: [],
+        tablespaces: [],
+        encoding: 'UTF8',
+      });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),

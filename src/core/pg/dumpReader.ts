@@ -739,6 +739,8 @@ export interface EntryHeader {
   schema: string;
   /** The owner pg_dump names; for a DEFAULT ACL entry, the role whose defaults they are. */
   owner: string;
+  /** The tablespace pg_dump creates it in (`; Tablespace: fast`), when not the database's default. */
+  tablespace?: string;
 }
 
 /** A name as an entry's header writes it: pg_dump turns its line breaks into spaces, so each header stays one line. */
@@ -765,10 +767,17 @@ export function parseEntryHeader(line: string): EntryHeader | undefined {
     const afterType = rest.slice(type[0].length);
     const ownerAt = afterType.indexOf(OWNER_MARK);
     if (ownerAt === -1) continue;
-    let owner = afterType.slice(ownerAt + OWNER_MARK.length);
-    const tablespaceAt = owner.lastIndexOf(TABLESPACE_MARK);
-    if (tablespaceAt !== -1) owner = owner.slice(0, tablespaceAt);
-    return { isData: start[1] !== undefined, name: line.slice(nameStart, at), type: type[1], schema: afterType.slice(0, ownerAt), owner };
+    const ownerAndPlace = afterType.slice(ownerAt + OWNER_MARK.length);
+    const tablespaceAt = ownerAndPlace.lastIndexOf(TABLESPACE_MARK);
+    const header: EntryHeader = {
+      isData: start[1] !== undefined,
+      name: line.slice(nameStart, at),
+      type: type[1],
+      schema: afterType.slice(0, ownerAt),
+      owner: tablespaceAt === -1 ? ownerAndPlace : ownerAndPlace.slice(0, tablespaceAt),
+    };
+    if (tablespaceAt !== -1) header.tablespace = ownerAndPlace.slice(tablespaceAt + TABLESPACE_MARK.length);
+    return header;
   }
   return undefined;
 }

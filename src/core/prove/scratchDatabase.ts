@@ -20,7 +20,7 @@ import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
 import { outputSettingsOf } from './setContent';
-import { createRolesAdvice, installExtensionsAdvice, listRoles, missingNames } from '../verify/checks';
+import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames } from '../verify/checks';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -110,21 +110,26 @@ export class ScratchControl {
    * extension the set creates or a role it names (`needs`): a new database
    * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [] }): Promise<void> {
-    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean; extensions: string[]; roles: string[] }>(
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [] }): Promise<void> {
+    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean; extensions: string[]; roles: string[]; tablespaces: string[] }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
                      ORDER BY rolsuper DESC, rolname LIMIT 3) AS others,
               pg_catalog.pg_is_in_recovery() AS standby,
               pg_catalog.current_setting('default_transaction_read_only') = 'on' AS read_only,
               ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions) AS extensions,
-              ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles`,
+              ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles,
+              ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces`,
     );
     const row = result.rows[0];
     if (row.standby || row.read_only) throw takesNoChangesError(this.target, row.standby);
     if (!row.may) throw cannotCreateError(this.target, row.others);
-    const missing = { extensions: missingNames(needs.extensions, row.extensions), roles: missingNames(needs.roles, row.roles) };
-    if (missing.extensions.length + missing.roles.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
+    const missing = {
+      extensions: missingNames(needs.extensions, row.extensions),
+      roles: missingNames(needs.roles, row.roles),
+      tablespaces: missingNames(needs.tablespaces, row.tablespaces),
+    };
+    if (missing.extensions.length + missing.roles.length + missing.tablespaces.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
   }
 
   /** Drops what killed proofs left on this server; never a live proof's databases. */
@@ -276,10 +281,11 @@ function takesNoChangesError(target: ConnectionTarget, standby: boolean): PulseE
   });
 }
 
-/** What a set's files need of the server they load into: the extensions they create, the roles they name. */
+/** What a set's files need of the server they load into: the extensions they create, the roles they name, the tablespaces they create objects in. */
 export interface SetNeeds {
   extensions: readonly string[];
   roles: readonly string[];
+  tablespaces: readonly string[];
 }
 
 /** The server lacks what the set needs: the proof would fail on the server, not on the set. */
@@ -287,9 +293,14 @@ function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: SetNeeds):
   const lacks = [
     ...(missing.extensions.length > 0 ? [`no extension ${missing.extensions.join(', ')}`] : []),
     ...(missing.roles.length > 0 ? [`no role ${listRoles(missing.roles)}`] : []),
+    ...(missing.tablespaces.length > 0 ? [`no tablespace ${missing.tablespaces.join(', ')}`] : []),
   ];
-  const advice = [...(missing.extensions.length > 0 ? [installExtensionsAdvice(missing.extensions)] : []), ...(missing.roles.length > 0 ? [createRolesAdvice(missing.roles)] : [])];
-  const one = missing.extensions.length + missing.roles.length === 1;
+  const advice = [
+    ...(missing.extensions.length > 0 ? [installExtensionsAdvice(missing.extensions)] : []),
+    ...(missing.roles.length > 0 ? [createRolesAdvice(missing.roles)] : []),
+    ...(missing.tablespaces.length > 0 ? [createTablespacesAdvice(missing.tablespaces)] : []),
+  ];
+  const one = missing.extensions.length + missing.roles.length + missing.tablespaces.length === 1;
   return new PulseError('restore-refused', `${describeServer(target)} has ${lacks.join(' and ')}, which the set needs, so a proof there could not restore the set, sound or not`, {
     hint: hint`prove on a server that has ${one ? 'it' : 'them'}: ${commandLineOnly(
       hint`pass ${option('scratchDatabase', 'URL')} naming one`,

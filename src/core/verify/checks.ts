@@ -27,6 +27,7 @@ export type CheckId =
   | 'server-version'
   | 'extensions'
   | 'roles'
+  | 'tablespaces'
   | 'encoding'
   | 'disk-space';
 
@@ -44,6 +45,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'server-version': 'The target server is not older than the one dumped',
   extensions: 'The target server has the extensions the set creates',
   roles: 'The target server has the roles the set names',
+  tablespaces: 'The target server has the tablespaces the set creates objects in',
   encoding: "The target database's encoding holds the set's text",
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
@@ -412,6 +414,8 @@ export interface TargetFacts {
   extensions: readonly string[];
   /** The server's roles, by name. */
   roles: readonly string[];
+  /** The server's tablespaces, by name. */
+  tablespaces: readonly string[];
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
 }
@@ -635,9 +639,39 @@ export function createRolesAdvice(missing: readonly string[]): string {
   return `create ${missing.length === 1 ? 'it' : 'them'} first (${statements.join(' ')}${missing.length > LISTED_ROLES ? ' …' : ''})`;
 }
 
+/** The tablespaces a set's entries are created in (pg_dump's `; Tablespace: fast`), other than the database's default. */
+export function tablespacesOf(entries: readonly { tablespace?: string }[]): string[] {
+  return [...new Set(entries.flatMap((entry) => (entry.tablespace ? [entry.tablespace] : [])))];
+}
+
+/** The statements that make missing tablespaces, in the words of the check and of a proof's refusal. */
+export function createTablespacesAdvice(missing: readonly string[]): string {
+  const statements = missing.map((name) => `CREATE TABLESPACE ${quoteIdentifier(name)} LOCATION '/an/empty/folder/the/server/owns';`);
+  return `create ${missing.length === 1 ? 'it' : 'them'} first, as a superuser (${statements.join(' ')})`;
+}
+
+/**
+ * A complete or schema restore creates tables and indexes in the tablespaces
+ * they were in (pg_dump sets default_tablespace before each): one the target
+ * server lacks (production's fast disk, on a laptop) fails there, after the
+ * safety backup, with the server's "invalid value for parameter
+ * default_tablespace".
+ */
+export function tablespacesCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+  if (needed.length === 0) return check('tablespaces', 'pass', "the set creates everything in the database's default tablespace");
+  const missing = missingNames(needed, available);
+  if (missing.length === 0) return check('tablespaces', 'pass', `the server has ${needed.join(', ')}`);
+  return check(
+    'tablespaces',
+    'fail',
+    `the server has no tablespace ${missing.join(', ')}, which the set creates tables or indexes in`,
+    hint`${createTablespacesAdvice(missing)}, or restore on the server the backup came from`,
+  );
+}
+
 /** What the target must have for the set's files to load, checked from their entries (schema or complete file). */
 export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts): CheckResult[] {
-  return [extensionsCheck(extensionsOf(entries), facts.extensions), rolesCheck(rolesOf(entries), facts.roles)];
+  return [extensionsCheck(extensionsOf(entries), facts.extensions), rolesCheck(rolesOf(entries), facts.roles), tablespacesCheck(tablespacesOf(entries), facts.tablespaces)];
 }
 
 /**

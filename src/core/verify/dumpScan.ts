@@ -40,6 +40,8 @@ export interface DumpEntry {
   identity?: string;
   /** The roles its SQL names besides its owner: grantees and grantors (ACL, DEFAULT ACL), a policy's roles. */
   roles?: string[];
+  /** The tablespace it is created in, when not the database's default. */
+  tablespace?: string;
 }
 
 export interface TableRows {
@@ -150,7 +152,8 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
   const hash = createHash('sha256');
   const entries: DumpEntry[] = [];
   const reader = new DumpReader({
-    onEntry: (header) => entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner }),
+    onEntry: (header) =>
+      entries.push({ type: header.type, schema: header.schema, name: header.name, owner: header.owner, ...(header.tablespace ? { tablespace: header.tablespace } : {}) }),
     entryTextTypes: TEXT_TYPES,
     onEntryText: (header, text) => {
       const entry = entries.at(-1);

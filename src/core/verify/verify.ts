@@ -359,7 +359,8 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_version_num') AS version_num, pg_catalog.pg_database_size(pg_catalog.current_database())::pg_catalog.text AS size,
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
   ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions,
-  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, pg_catalog.getdatabaseencoding() AS encoding`;
+  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
+  pg_catalog.getdatabaseencoding() AS encoding`;
 
 export interface TargetFactsRow {
   version_num: string;
@@ -368,6 +369,7 @@ export interface TargetFactsRow {
   read_only: string;
   extensions: string[];
   roles: string[];
+  tablespaces: string[];
   encoding: string;
 }
 
@@ -379,6 +381,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     ...(readOnly ? { readOnly } : {}),
     extensions: row.extensions,
     roles: row.roles,
+    tablespaces: row.tablespaces,
     encoding: row.encoding,
   };
 }
