@@ -40,6 +40,10 @@ export const FLAGS = {
   yes: { type: 'boolean', help: 'do not ask for confirmation (needed when there is no terminal)' },
   'no-safety-backup': { type: 'boolean', help: 'restore: skip the backup of the target taken before it changes' },
   'allow-remote': { type: 'boolean', help: 'restore, prove: allow a target (prove: a scratch server) that is not on this machine' },
+  'no-tablespaces': {
+    type: 'boolean',
+    help: "restore: create the set's tables and indexes in the target database's default tablespace, not in the tablespaces they were in (for a server without those)",
+  },
   reset: { type: 'boolean', help: 'restore --mode data in a Supabase project: run supabase db reset --local first, after the safety backup' },
   'lock-timeout': {
     type: 'string',
@@ -188,6 +192,7 @@ export interface Flags {
   yes: boolean;
   noSafetyBackup: boolean;
   allowRemote: boolean;
+  noTablespaces: boolean;
   reset: boolean;
   lockTimeout?: number;
   jobs?: number;
@@ -285,6 +290,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     yes: false,
     noSafetyBackup: false,
     allowRemote: false,
+    noTablespaces: false,
     reset: false,
     dryRun: false,
     keepRules: {},
@@ -399,6 +405,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       yes: values.yes === true,
       noSafetyBackup: values['no-safety-backup'] === true,
       allowRemote: values['allow-remote'] === true,
+      noTablespaces: values['no-tablespaces'] === true,
       reset: values.reset === true,
       lockTimeout: text('lock-timeout') === undefined ? undefined : Number(text('lock-timeout')),
       jobs: text('jobs') === undefined ? undefined : Number(text('jobs')),

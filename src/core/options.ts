@@ -63,6 +63,7 @@ export const OPTIONS = {
   scratchDatabase: { flag: 'scratch-db', value: 'URL', setting: { key: 'scratchServerURL', title: 'Scratch Server URL' } },
   proveAfterBackup: { flag: 'prove', setting: { key: 'proveAfterBackup', title: 'Prove After Backup' } },
   allowRemote: { flag: 'allow-remote' },
+  noTablespaces: { flag: 'no-tablespaces' },
   restoreMode: { flag: 'mode', value: 'MODE', vscodeName: 'the restore mode' },
   clean: { flag: 'clean', vscodeName: 'a clean restore' },
   reset: { flag: 'reset', vscodeName: 'the reset' },

@@ -216,7 +216,36 @@ describe('a set whose tables are in a tablespace the target server lacks', funct
     await fresh?.stop();
   });
 
-  const missingWords = `the server has no tablespace fast, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "fast" LOCATION '/an/empty/folder/the/server/owns';), or restore on the server the backup came from`;
+  const missingWords = `the server has no tablespace fast, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "fast" LOCATION '/an/empty/folder/the/server/owns';), or restore with --no-tablespaces to create them in the database's default tablespace, or restore on the server the backup came from`;
+
+  /** The tablespace each of the source's relations is in, in a database of the fresh server (null: the database's default). */
+  async function placesIn(database: string): Promise<{ relation: string; tablespace: string | null }[]> {
+    return fresh!.query<{ relation: string; tablespace: string | null }>(
+      database,
+      "SELECT c.relname AS relation, t.spcname AS tablespace FROM pg_class c LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace WHERE c.relname IN ('readings', 'readings_pkey') ORDER BY 1",
+    );
+  }
+
+  it("without it, --no-tablespaces restores complete (one job and two) into the database's default tablespace, and a data restore goes ahead", async function () {
+    for (const [database, extra] of [
+      ['tablespace_default', []],
+      ['tablespace_jobs', ['--jobs', '2']],
+    ] as const) {
+      await fresh!.createDatabase(database);
+      const restored = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url(database), folder, ['--no-tablespaces', '--no-safety-backup', ...extra]));
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(restored.stdout, /note +--no-tablespaces: what the set creates in tablespace fast goes into the target database's default tablespace/);
+      await assertSameContent(server.url(source), fresh!.url(database));
+      assert.deepEqual(await placesIn(database), [
+        { relation: 'readings', tablespace: null },
+        { relation: 'readings_pkey', tablespace: null },
+      ]);
+    }
+    // The data file switches tablespace between entries as pg_dump wrote it: a data restore, which creates nothing, sets it aside.
+    const data = await runCli(restoreArgs(manifest.id, 'data', fresh!.url('tablespace_default'), folder, ['--clean', '--no-safety-backup']));
+    assert.equal(data.code, 0, data.stderr);
+    await assertSameContent(server.url(source), fresh!.url('tablespace_default'));
+  });
 
   it('verify --db, a complete restore and a proof name it and the statement that makes it; made, the restore equals the source', async function () {
     await fresh!.createDatabase('tablespace_target');
@@ -249,6 +278,10 @@ describe('a set whose tables are in a tablespace the target server lacks', funct
     const restored = await runCli(restoreArgs(manifest.id, 'complete', fresh!.url('tablespace_target'), folder));
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), fresh!.url('tablespace_target'));
+    assert.deepEqual(await placesIn('tablespace_target'), [
+      { relation: 'readings', tablespace: 'fast' },
+      { relation: 'readings_pkey', tablespace: 'fast' },
+    ]);
   });
 });
 

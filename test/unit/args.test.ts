@@ -68,6 +68,7 @@ describe('command line', () => {
       clean: false,
       yes: false,
       noSafetyBackup: false,
+      noTablespaces: false,
       allowRemote: false,
       reset: false,
       keep: undefined,

@@ -73,6 +73,7 @@ describe('what a restore replaces, or why it must not run', () => {
     assert.equal(loadsDirectly({ ...plain, container: true }), false);
     assert.equal(loadsDirectly({ ...plain, hasManifest: false }), false);
     assert.equal(loadsDirectly({ ...plain, encoded: true }), false, 'psql reads SQL only: an encrypted file is decrypted on the way');
+    assert.equal(loadsDirectly({ ...plain, defaultTablespace: true }), false, 'its SET default_tablespace lines are rewritten on the way');
   });
 
   it('a set from pg_dump 17 into a server before 17 needs its newer settings guarded', () => {

@@ -36,7 +36,7 @@ const DUMP = plainDump([
 
 function restoreStream(existingSchemas: string[]): string {
   const schemas = new Set(existingSchemas);
-  const reader = new DumpReader({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, schemas) });
+  const reader = new DumpReader({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, { existingSchemas: schemas }) });
   const pieces = [...reader.push(Buffer.from(DUMP)).whole, ...reader.end().whole];
   return Buffer.concat(pieces).toString();
 }
@@ -105,13 +105,45 @@ describe("setting the backup's objects aside", () => {
   });
 });
 
+describe('tablespaces set aside', () => {
+  const dump = plainDump([
+    "SET default_tablespace = '';",
+    '',
+    ...entry('Name: readings; Type: TABLE; Schema: public; Owner: postgres; Tablespace: fast'),
+    'CREATE TABLE public.readings (id int);',
+    '',
+    'SET default_tablespace = fast;',
+    '',
+    ...entry('Name: readings readings_pkey; Type: CONSTRAINT; Schema: public; Owner: postgres; Tablespace: fast'),
+    'ALTER TABLE ONLY public.readings ADD CONSTRAINT readings_pkey PRIMARY KEY (id);',
+    '',
+    "SET default_tablespace = '';",
+    '',
+  ]);
+
+  function stream(defaultTablespace: boolean): string {
+    const reader = new DumpReader({ rewriteLine: (line, entry) => rewriteForRestore(line, entry, { existingSchemas: new Set(), defaultTablespace }) });
+    return Buffer.concat([...reader.push(Buffer.from(dump)).whole, ...reader.end().whole]).toString();
+  }
+
+  it("a data restore or --no-tablespaces sets the database's default wherever pg_dump switches tablespace; otherwise the lines stay", () => {
+    assert.equal(rewriteForRestore('SET default_tablespace = fast;', undefined, { existingSchemas: new Set(), defaultTablespace: true }), "SET default_tablespace = '';");
+    assert.equal(rewriteForRestore("SET default_tablespace = '';", undefined, { existingSchemas: new Set(), defaultTablespace: true }), undefined);
+    assert.equal(rewriteForRestore('SET default_tablespace = fast;', undefined, { existingSchemas: new Set() }), undefined);
+    const aside = stream(true);
+    assert.doesNotMatch(aside, /default_tablespace = fast/);
+    assert.equal(aside.match(/^SET default_tablespace = '';$/gm)?.length, 3);
+    assert.match(stream(false), /^SET default_tablespace = fast;$/m);
+  });
+});
+
 describe('a setting only newer servers know', () => {
   it('pg_dump 17 writes SET transaction_timeout; for an older server it is set only where the server has it', () => {
     const guarded = guardNewerSettings('SET transaction_timeout = 0;');
     assert.match(guarded ?? '', /^DO \$\$BEGIN IF pg_catalog\.current_setting\('server_version_num'\)::int >= 170000 THEN SET transaction_timeout = 0; END IF; END\$\$;$/);
     assert.equal(guardNewerSettings('SET statement_timeout = 0;'), undefined);
-    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, new Set(), true), guarded);
-    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, new Set(), false), undefined);
+    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, { existingSchemas: new Set(), olderServer: true }), guarded);
+    assert.equal(rewriteForRestore('SET transaction_timeout = 0;', undefined, { existingSchemas: new Set(), olderServer: false }), undefined);
   });
 
   it('the reader guards it in all three files', () => {

@@ -4,6 +4,7 @@
  * which files, and what is a warning rather than a failure.
  */
 import { commandLineWords } from '../../src/core/commandLineWords';
+import { extensionWords } from '../../src/extension/hints';
 import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
 import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/verify/dumpScan';
@@ -331,7 +332,17 @@ describe('verification checks', () => {
       assert.equal(missing.status, 'fail');
       assert.equal(
         checkLine(missing, commandLineWords),
+        `the server has no tablespace Fast Disk, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "Fast Disk" LOCATION '/an/empty/folder/the/server/owns';), or restore with --no-tablespaces to create them in the database's default tablespace, or restore on the server the backup came from`,
+      );
+      assert.equal(
+        checkLine(missing, extensionWords()),
         `the server has no tablespace Fast Disk, which the set creates tables or indexes in: create it first, as a superuser (CREATE TABLESPACE "Fast Disk" LOCATION '/an/empty/folder/the/server/owns';), or restore on the server the backup came from`,
+        'VS Code has no --no-tablespaces',
+      );
+      assert.equal(
+        tablespacesCheck(['fast'], ['pg_default'], true).detail,
+        "no tablespace needed: what the set creates in fast goes into the database's default tablespace",
+        '--no-tablespaces',
       );
     });
   });

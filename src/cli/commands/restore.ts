@@ -22,6 +22,7 @@ export const restoreCommand: Command = {
     'yes',
     'no-safety-backup',
     'allow-remote',
+    'no-tablespaces',
     'lock-timeout',
     'jobs',
     'pg-bin-dir',
@@ -49,6 +50,7 @@ export const restoreCommand: Command = {
       // After a reset the seed may have left rows: the data restore empties the backup's tables.
       clean: flags.clean || flags.reset,
       allowRemote: flags.allowRemote,
+      ...(flags.noTablespaces ? { noTablespaces: true } : {}),
       safetyBackup: !flags.noSafetyBackup,
       ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout * 1000 } : {}),
       ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),

@@ -513,7 +513,7 @@ export class DumpReader {
       // pg_dump switches tablespace, access method or role just before the
       // header of the entry that needs it, so the line trails the previous
       // entry; both files get it, since either may hold the next entry.
-      this.route(line, 'both');
+      this.route(line, 'both', this.callbacks.rewriteLine ? this.rewrite(line) : undefined);
       return;
     }
     if (this.section === 'preamble' && atTopLevel) this.callbacks.digests?.preambleLine(line.toString('utf8'));

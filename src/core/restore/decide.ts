@@ -102,7 +102,7 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
  * rewriting on the way — no large objects (pg_dump's own BEGIN/COMMIT
  * around them), no CREATE SCHEMA for a schema the target has already (a
  * data file creates none), no newer pg_dump's settings an older server
- * rejects, no container between (its psql cannot read this machine's
+ * rejects, no tablespace to set aside, no container between (its psql cannot read this machine's
  * files), and no encryption (psql reads SQL only).
  */
 export function loadsDirectly(input: {
@@ -114,8 +114,18 @@ export function loadsDirectly(input: {
   olderServer: boolean;
   mode: RestoreMode;
   existingSchemas: number;
+  /** The file's SET default_tablespace lines are rewritten to the default (rewriteForRestore). */
+  defaultTablespace?: boolean;
 }): boolean {
-  return !input.container && !input.encoded && input.hasManifest && input.largeObjects === 0 && !input.olderServer && (input.mode === 'data' || input.existingSchemas === 0);
+  return (
+    !input.container &&
+    !input.encoded &&
+    input.hasManifest &&
+    input.largeObjects === 0 &&
+    !input.olderServer &&
+    !input.defaultTablespace &&
+    (input.mode === 'data' || input.existingSchemas === 0)
+  );
 }
 
 /** pg_dump 17 writes SET transaction_timeout, which servers before 17 reject (sets made before their files guarded it). */

@@ -126,19 +126,36 @@ export function assertWholeAndUnchanged(
  *   CREATE SCHEMA x; becomes CREATE SCHEMA IF NOT EXISTS x;.
  * And a set whose pg_dump was newer than PostgreSQL 17 while its server was
  * older (made before its files guarded it) loads into an older server with
- * its `SET transaction_timeout` guarded the same way (see backup.ts).
+ * its `SET transaction_timeout` guarded the same way (see backup.ts). With
+ * `defaultTablespace` (a data restore, which creates nothing, or
+ * --no-tablespaces), pg_dump's `SET default_tablespace = fast;` becomes
+ * `SET default_tablespace = '';`: a server without that tablespace rejects
+ * the SET itself.
  * Only top-level lines of those entries are touched (the reader's lexer
  * keeps function bodies and rows out of reach).
  */
-export function rewriteForRestore(line: string, entry: EntryHeader | undefined, existingSchemas: ReadonlySet<string>, olderServer = false): string | undefined {
-  if (!entry) return olderServer ? guardNewerSettings(line) : undefined;
+export function rewriteForRestore(line: string, entry: EntryHeader | undefined, options: RewriteOptions): string | undefined {
+  if (options.defaultTablespace && line.startsWith(SET_TABLESPACE) && line !== DEFAULT_TABLESPACE) return DEFAULT_TABLESPACE;
+  if (!entry) return options.olderServer ? guardNewerSettings(line) : undefined;
   if (LARGE_OBJECT_DATA_TYPES.has(entry.type) && (line === 'BEGIN;' || line === 'COMMIT;')) {
     return `-- ${line} (left out: the restore runs in one transaction)`;
   }
-  if (entry.type === 'SCHEMA' && line.startsWith('CREATE SCHEMA ') && existingSchemas.has(entry.name)) {
+  if (entry.type === 'SCHEMA' && line.startsWith('CREATE SCHEMA ') && options.existingSchemas.has(entry.name)) {
     return `CREATE SCHEMA IF NOT EXISTS ${line.slice('CREATE SCHEMA '.length)}`;
   }
   return undefined;
 }
 
 const LARGE_OBJECT_DATA_TYPES = new Set(['BLOBS', 'LARGE OBJECTS']);
+
+export interface RewriteOptions {
+  /** Schemas the target has already: their CREATE SCHEMA becomes IF NOT EXISTS. */
+  existingSchemas: ReadonlySet<string>;
+  /** The set's pg_dump (17 or later) is newer than the target server (before 17). */
+  olderServer?: boolean;
+  /** Everything goes into the database's default tablespace (a data restore, or --no-tablespaces). */
+  defaultTablespace?: boolean;
+}
+
+const SET_TABLESPACE = 'SET default_tablespace = ';
+const DEFAULT_TABLESPACE = "SET default_tablespace = '';";

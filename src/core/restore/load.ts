@@ -269,7 +269,8 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
       execution.onProgress?.({ kind: 'table-start', table });
     },
     onTableDone: (table) => execution.onProgress?.({ kind: 'table-done', table }),
-    rewriteLine: (line, entry) => rewriteForRestore(line, entry, restore.existingSchemas, restore.olderServer),
+    rewriteLine: (line, entry) =>
+      rewriteForRestore(line, entry, { existingSchemas: restore.existingSchemas, olderServer: restore.olderServer, defaultTablespace: restore.defaultTablespace }),
   });
   // The bytes that load are the bytes checked: the file's sha256, taken on
   // the way to psql, must match the manifest before COMMIT is sent.

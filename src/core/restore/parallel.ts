@@ -257,7 +257,7 @@ async function feed(
     keepEntry: (header) => session.keep(place(header)),
     onTableStart: (table) => tablesFed.push(table),
     // pg_dump's BEGIN/COMMIT around large objects would end this session's transaction early.
-    rewriteLine: (line, entry) => rewriteForRestore(line, entry, new Set(), restore.olderServer),
+    rewriteLine: (line, entry) => rewriteForRestore(line, entry, { existingSchemas: new Set(), olderServer: restore.olderServer, defaultTablespace: restore.defaultTablespace }),
   });
   const recorded = recordedFile(restore);
   const hash = recorded ? createHash('sha256') : undefined;

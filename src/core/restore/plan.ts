@@ -35,7 +35,7 @@ import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
 import type { CheckResult, VerificationReport } from '../verify/results';
-import { targetNeedsChecks } from '../verify/checks';
+import { tablespacesOf, targetNeedsChecks } from '../verify/checks';
 import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
@@ -62,6 +62,8 @@ export interface PlannedRestore {
   directLoad: boolean;
   /** The set's pg_dump (17 or later) is newer than the target server (before 17): its preamble may need guarding. */
   olderServer: boolean;
+  /** Its SET default_tablespace lines name the database's default (a data restore, or --no-tablespaces of a set with tablespaces). */
+  defaultTablespace: boolean;
   /** The locks the restore is estimated to need, against the server's room for them. */
   lockBudget: LockBudget;
   /** The existing tables the restore locks (regclass text): whose holders a lock wait names. */
@@ -127,6 +129,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       pgBinDir: options.pgBinDir,
       safetyBackup: options.safetyBackup ?? true,
       restoreMode: options.mode,
+      ...(options.noTablespaces ? { defaultTablespace: true } : {}),
       ...(options.container ? { container: options.container } : {}),
       signal: options.signal,
       keys: options.keys ?? {},
@@ -204,8 +207,16 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // A reused verification read no file through: what the file needs of the target (extensions, roles) is checked here, from the schema file.
     const checkedNeeds = verification.groups.some((group) => group.checks.some((check) => check.id === 'extensions'));
     if (options.mode !== 'data' && !checkedNeeds) {
-      const unmet = targetNeedsChecks(entries, await targetFacts).filter((check) => check.status === 'fail');
+      const unmet = targetNeedsChecks(entries, await targetFacts, { defaultTablespace: options.noTablespaces === true }).filter((check) => check.status === 'fail');
       if (unmet.length > 0) throw targetNotReadyError(set.id, options.target, unmet);
+    }
+    // A data restore creates nothing, so the tablespaces pg_dump switches to
+    // between entries do not matter (a server without them rejects the SET);
+    // with --no-tablespaces neither do a complete or schema restore's.
+    const tablespaces = tablespacesOf(entries);
+    const defaultTablespace = tablespaces.length > 0 && (options.mode === 'data' || options.noTablespaces === true);
+    if (defaultTablespace && options.mode !== 'data') {
+      notes.push(`--no-tablespaces: what the set creates in tablespace ${tablespaces.join(', ')} goes into the target database's default tablespace`);
     }
     const objects = objectsOfDump(entries);
     const parts = recreatedParts(entries);
@@ -319,8 +330,10 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
         olderServer,
         mode: options.mode,
         existingSchemas: existingSchemas.size,
+        defaultTablespace,
       }),
       olderServer,
+      defaultTablespace,
       jobs,
       ...(publicBefore ? { publicBefore } : {}),
     };

@@ -28,6 +28,8 @@ export interface RestoreOptions {
   clean: boolean;
   /** Allow a target that is not on this machine. */
   allowRemote: boolean;
+  /** Create the set's tables and indexes in the target database's default tablespace, not the ones they were in (pg_restore's --no-tablespaces). */
+  noTablespaces?: boolean;
   /** Run psql (and the safety backup's pg_dump) inside this Supabase database container. */
   container?: ContainerTools;
   /** Whether a safety backup will be taken (default true): without one, a full or read-only folder will do. */

@@ -3,7 +3,7 @@
  * a CheckResult: no file system, no database. src/core/verify.ts gathers the
  * facts and calls these; tests call them with made-up facts.
  */
-import { hint, option, type Hint } from '../hint';
+import { commandLineOnly, hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpEntry, DumpScan } from './dumpScan';
 import { quoteIdentifier } from '../sql';
 import { isSupabaseReservedRole } from '../backup/profile';
@@ -657,21 +657,26 @@ export function createTablespacesAdvice(missing: readonly string[]): string {
  * safety backup, with the server's "invalid value for parameter
  * default_tablespace".
  */
-export function tablespacesCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+export function tablespacesCheck(needed: readonly string[], available: readonly string[], defaultTablespace = false): CheckResult {
   if (needed.length === 0) return check('tablespaces', 'pass', "the set creates everything in the database's default tablespace");
+  if (defaultTablespace) return check('tablespaces', 'pass', `no tablespace needed: what the set creates in ${needed.join(', ')} goes into the database's default tablespace`);
   const missing = missingNames(needed, available);
   if (missing.length === 0) return check('tablespaces', 'pass', `the server has ${needed.join(', ')}`);
   return check(
     'tablespaces',
     'fail',
     `the server has no tablespace ${missing.join(', ')}, which the set creates tables or indexes in`,
-    hint`${createTablespacesAdvice(missing)}, or restore on the server the backup came from`,
+    hint`${createTablespacesAdvice(missing)}, ${commandLineOnly(hint`or restore with ${option('noTablespaces')} to create them in the database's default tablespace, `)}or restore on the server the backup came from`,
   );
 }
 
 /** What the target must have for the set's files to load, checked from their entries (schema or complete file). */
-export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts): CheckResult[] {
-  return [extensionsCheck(extensionsOf(entries), facts.extensions), rolesCheck(rolesOf(entries), facts.roles), tablespacesCheck(tablespacesOf(entries), facts.tablespaces)];
+export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts, options: { defaultTablespace?: boolean } = {}): CheckResult[] {
+  return [
+    extensionsCheck(extensionsOf(entries), facts.extensions),
+    rolesCheck(rolesOf(entries), facts.roles),
+    tablespacesCheck(tablespacesOf(entries), facts.tablespaces, options.defaultTablespace),
+  ];
 }
 
 /**

@@ -95,6 +95,8 @@ export interface VerifySetOptions {
   safetyBackup?: boolean;
   /** The restore the pre-restore checks are for, when known: a data restore creates no extension. */
   restoreMode?: RestoreMode;
+  /** That restore creates everything in the database's default tablespace (--no-tablespaces): no tablespace of the set is needed. */
+  defaultTablespace?: boolean;
   /**
    * What decrypts an encrypted set (its keys are proved on the files'
    * headers first: a wrong one is an error before anything is read).
@@ -168,7 +170,13 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   }
   const groups: CheckGroup[] = [post.group];
   if (target && targetFacts && tools) {
-    groups.push(await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, options.safetyBackup ?? true, options.restoreMode));
+    groups.push(
+      await preRestoreGroup(options.folder, set, post, target, await targetFacts, await tools, {
+        safetyBackup: options.safetyBackup ?? true,
+        restoreMode: options.restoreMode,
+        defaultTablespace: options.defaultTablespace === true,
+      }),
+    );
   }
   throwIfCancelled(options.signal);
 
@@ -408,9 +416,9 @@ async function preRestoreGroup(
   target: ConnectionTarget,
   facts: Settled<TargetFacts>,
   tools: Settled<ToolSet[]>,
-  safetyBackup: boolean,
-  restoreMode: RestoreMode | undefined,
+  restore: { safetyBackup: boolean; restoreMode: RestoreMode | undefined; defaultTablespace: boolean },
 ): Promise<CheckGroup> {
+  const { safetyBackup, restoreMode } = restore;
   const checks: CheckResult[] = [];
   const serverVersion = facts.ok ? facts.value.version : undefined;
   checks.push(facts.ok ? reachableCheck(describeServer(target), target.database, target.user, facts.value) : unreachableCheck(facts.error.message, facts.error.hint));
@@ -426,7 +434,7 @@ async function preRestoreGroup(
   if (serverVersion) checks.push(serverVersionCheck(dumpedFrom(post), serverVersion));
   // From the files' scans; a reused verification has none (a restore's pre-flight then checks the schema file it reads).
   const entries = scannedEntries(post);
-  if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value));
+  if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value, { defaultTablespace: restore.defaultTablespace }));
   const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
   if (encoding) checks.push(encoding);
 
