@@ -201,7 +201,17 @@ describe('verifying backup sets', function () {
     assert.equal(preRestore.title, 'Pre-restore checks');
     assert.deepEqual(
       preRestore.checks.map((check) => `${check.id}:${check.status}`),
-      ['target-reachable:pass', 'target-writable:pass', 'psql:pass', 'server-version:pass', 'extensions:pass', 'roles:pass', 'encoding:pass', 'disk-space:pass'],
+      [
+        'target-reachable:pass',
+        'target-writable:pass',
+        'psql:pass',
+        'server-version:pass',
+        'extensions:pass',
+        'roles:pass',
+        'tablespaces:pass',
+        'encoding:pass',
+        'disk-space:pass',
+      ],
     );
     assert.match(
       checkOf(report, 'target-reachable').detail,
