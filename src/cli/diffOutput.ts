@@ -3,7 +3,7 @@ import { TerminalPrinter } from './terminalPrinter';
 import type { DiffProgress } from '../core/prove/diff';
 import type { DiffResult } from '../core/prove/diffResult';
 import { describeEntryChange } from '../core/prove/diffWords';
-import { countOf, formatCount, formatDuration } from '../core/format';
+import { countOf, formatCount, formatDuration, printableName } from '../core/format';
 import { capitalise } from './proveOutput';
 
 export class DiffProgressPrinter extends TerminalPrinter {
@@ -27,7 +27,7 @@ export function renderDiff(result: DiffResult): string {
   const changed = result.tables.filter((table) => table.state !== 'same');
   if (changed.length > 0) {
     lines.push('Tables:');
-    for (const table of changed) lines.push(`  ${`${table.schema}.${table.name}`.padEnd(40)} ${table.detail}`);
+    for (const table of changed) lines.push(`  ${printableName(table.schema, table.name).padEnd(40)} ${table.detail}`);
     const same = result.tables.length - changed.length;
     if (same > 0) lines.push(`  (${formatCount(same)} other table${same === 1 ? '' : 's'} unchanged)`);
   }

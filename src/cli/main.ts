@@ -17,6 +17,8 @@ import { defaultsHere } from './defaultsHere';
 import { argumentsWithoutPasswords } from './argvPasswords';
 import { asksForJson, jsonError, wroteJson, type CliContext } from './command';
 import { COMMANDS } from './commands';
+import { printableLines } from '../core/format';
+import { printableStream } from './printableStream';
 
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
@@ -55,8 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
     env: process.env,
     cwd: process.cwd(),
     launch: { node: process.execPath, script: scriptPath() },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: printableStream(process.stdout),
+    stderr: printableStream(process.stderr),
     stdin: process.stdin,
     signal: controller.signal,
     ...(passphrase !== undefined ? { passphrase } : {}),
@@ -113,10 +115,10 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const pulseError = toPulseError(error);
-    process.stderr.write(`pulse-backup: ${cliError(pulseError)}\n`);
+    process.stderr.write(`pulse-backup: ${printableLines(cliError(pulseError))}\n`);
     // A script that asked for JSON gets the failure as JSON too, where no result was written.
-    if (asksForJson(process.argv.slice(2)) && !wroteJson()) process.stdout.write(`${JSON.stringify({ error: jsonError(pulseError) }, null, 2)}\n`);
-    if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${pulseError.details}\n`);
+    if (asksForJson(process.argv.slice(2)) && !wroteJson()) process.stdout.write(`${printableLines(JSON.stringify({ error: jsonError(pulseError) }, null, 2))}\n`);
+    if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${printableLines(pulseError.details)}\n`);
     process.exitCode = pulseError.exitCode;
   },
 );

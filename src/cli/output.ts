@@ -2,7 +2,7 @@
 import { TerminalPrinter } from './terminalPrinter';
 import { backupDoneLines } from '../core/backup/summary';
 import type { BackupProgress } from '../core/backup/backup';
-import { formatBytes, formatCount, formatDiskBytes, formatDuration } from '../core/format';
+import { formatBytes, formatCount, formatDiskBytes, formatDuration, printableName } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
 import type { ProofStanding } from '../core/sets/history';
@@ -44,7 +44,7 @@ export class BackupProgressPrinter extends TerminalPrinter {
 }
 
 function tableName(table: { schema: string; name: string }): string {
-  return `${table.schema}.${table.name}`;
+  return printableName(table.schema, table.name);
 }
 
 export function renderBackupDone(manifest: Manifest, folder: string): string {
@@ -111,7 +111,7 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
       '  tables:',
       ...manifest.tables.map(
         (table) =>
-          `    ${`${table.schema}.${table.name}`.padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
+          `    ${printableName(table.schema, table.name).padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
       ),
     );
     for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${cycle.tables.join(' ↔ ')}`);

@@ -2,7 +2,7 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
-import { countOf, formatBytes, formatCount, formatDuration } from '../core/format';
+import { countOf, formatBytes, formatCount, formatDuration, printable, printableName } from '../core/format';
 import { PARALLEL_RESTORE_TERMS, rowCountsWords, type RestorePlan, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 
 const MODE_WORDS: Record<RestorePlan['mode'], string> = {
@@ -30,7 +30,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     for (const object of plan.replaced.slice(0, 20)) {
       const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
       const rows = object.rows === null ? '' : ` (${countOf(object.rows, 'row')} now${backup})`;
-      lines.push(`    ${object.kind} ${object.schema === '-' ? object.name : `${object.schema}.${object.name}`}${rows}`);
+      lines.push(`    ${object.kind} ${object.schema === '-' ? printable(object.name) : printableName(object.schema, object.name)}${rows}`);
     }
     if (plan.replaced.length > 20) lines.push(`    … and ${plan.replaced.length - 20} more`);
   }
@@ -61,10 +61,10 @@ export class RestoreProgressPrinter extends TerminalPrinter {
         this.live(`Loading ${formatBytes(event.bytes)} of ${formatBytes(event.totalBytes)}`);
         break;
       case 'table-start':
-        this.live(`  ${event.table.schema}.${event.table.name}…`);
+        this.live(`  ${printableName(event.table.schema, event.table.name)}…`);
         break;
       case 'table-done':
-        this.line(`  ${`${event.table.schema}.${event.table.name}`.padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows`);
+        this.line(`  ${printableName(event.table.schema, event.table.name).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows`);
         break;
       case 'checking-rows':
         this.line('Committed');
@@ -96,7 +96,7 @@ export function renderRestoreDone(result: RestoreResult): string {
     for (const table of result.tables) {
       const mark = table.matches ? ' ' : '!';
       lines.push(
-        `  ${mark} ${`${table.schema}.${table.name}`.padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`,
+        `  ${mark} ${printableName(table.schema, table.name).padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`,
       );
     }
   }

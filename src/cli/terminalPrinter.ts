@@ -1,11 +1,18 @@
+import { printable, printableLines } from '../core/format';
+import { rawStream } from './printableStream';
+
 /**
  * Progress on a terminal: finished steps as lines, the step under way as one
  * line rewritten in place. The command printers build on this.
  */
 export class TerminalPrinter {
   private liveLine = false;
+  /** The live line's control sequences go to the terminal as they are; the text in them is made printable here. */
+  private readonly terminal: NodeJS.WriteStream;
 
-  constructor(protected readonly stream: NodeJS.WriteStream) {}
+  constructor(protected readonly stream: NodeJS.WriteStream) {
+    this.terminal = rawStream(stream);
+  }
 
   /** Ends the live line, so whatever comes next starts on a clean line. */
   finish(): void {
@@ -14,17 +21,17 @@ export class TerminalPrinter {
 
   protected live(text: string): void {
     const width = this.stream.columns || 100;
-    this.stream.write(`\r\x1b[2K${text.slice(0, width - 1)}`);
+    this.terminal.write(`\r\x1b[2K${printable(text).slice(0, width - 1)}`);
     this.liveLine = true;
   }
 
   protected line(text: string): void {
     this.clearLive();
-    this.stream.write(`${text}\n`);
+    this.terminal.write(`${printableLines(text)}\n`);
   }
 
   private clearLive(): void {
-    if (this.liveLine) this.stream.write('\r\x1b[2K');
+    if (this.liveLine) this.terminal.write('\r\x1b[2K');
     this.liveLine = false;
   }
 }

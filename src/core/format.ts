@@ -1,4 +1,4 @@
-/** Human-readable sizes, durations, dates and ages, shared by the CLI, the report and the extension. */
+/** Human-readable sizes, durations, dates, ages and names, shared by the CLI, the report and the extension. */
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -99,4 +99,47 @@ export function compareNatural(a: string, b: string): number {
 /** The name a table goes by in manifests, digests and messages: schema.name, as the catalog spells them (unquoted). */
 export function qualifiedName(schema: string, name: string): string {
   return `${schema}.${name}`;
+}
+
+// ---------------------------------------------------------------------------
+// Printable text
+
+/*
+ * Text from a database or a folder nobody here wrote, made safe to show on a
+ * terminal. PostgreSQL takes any character but NUL in a quoted name, so a
+ * table may be called `orders<ESC>[2K<CR>audit`: printed as it is, a
+ * terminal (the VS Code task terminal too) would act on it, erasing the line
+ * or setting the window's title, instead of showing it. Control characters
+ * (C0, DEL, C1) and the bidirectional overrides that reorder what follows
+ * are shown as escapes instead: `\n`, `\r`, `\t`, else `\uXXXX`, which is
+ * also what JSON would write, so a JSON document stays valid and means the
+ * same when it passes through.
+ */
+
+/** Every character a terminal acts on instead of showing. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** The same but line breaks and tabs, which lay out text of several lines. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROLS_WITHIN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControl(character: string): string {
+  return SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** One value (a name, a path) on one line: every control character, line breaks too, as an escape. */
+export function printable(text: string): string {
+  return text.replace(CONTROLS, escapeControl);
+}
+
+/** Text of several lines: line breaks and tabs kept, every other control character as an escape. */
+export function printableLines(text: string): string {
+  return text.replace(CONTROLS_WITHIN_LINES, escapeControl);
+}
+
+/** `schema.name` for a person to read, each part printable. */
+export function printableName(schema: string, name: string): string {
+  return `${printable(schema)}.${printable(name)}`;
 }

@@ -3,10 +3,11 @@
  * extension's report view: a plain string is always escaped on its way in,
  * and only markup made here passes through as it is.
  */
+import { printableLines } from './format';
 
-/** The one way text enters a page: safe in element content and in quoted attribute values. */
+/** The one way text enters a page: safe in element content and in quoted attribute values; control characters (and overrides that would reorder the text around them) shown as escapes. */
 export function escapeHtml(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (character) => HTML_ENTITIES[character] ?? character);
+  return printableLines(String(value)).replace(/[&<>"']/g, (character) => HTML_ENTITIES[character] ?? character);
 }
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@
  */
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
-import { countOf, formatAge, formatBytes, formatCount } from '../core/format';
+import { countOf, formatAge, formatBytes, formatCount, printable, printableName } from '../core/format';
 import type { ProofStanding } from '../core/sets/history';
 import { describeDifference, readEveryTableBack } from '../core/prove/words';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
@@ -42,7 +42,7 @@ function isTable(object: ExistingObject): boolean {
 }
 
 function objectName(object: ExistingObject): string {
-  return object.schema === '-' ? `large object ${object.name}` : `${object.schema}.${object.name}`;
+  return object.schema === '-' ? `large object ${printable(object.name)}` : printableName(object.schema, object.name);
 }
 
 /**

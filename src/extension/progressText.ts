@@ -5,7 +5,7 @@
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import type { BackupProgress } from '../core/backup/backup';
-import { countOf, formatBytes, formatCount, formatDuration } from '../core/format';
+import { countOf, formatBytes, formatCount, formatDuration, printableName } from '../core/format';
 import { rowCountsWords, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 import { describeProtection, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
@@ -22,7 +22,7 @@ export interface ProgressText {
   live?: string;
 }
 
-const tableName = (table: { schema: string; name: string }) => `${table.schema}.${table.name}`;
+const tableName = (table: { schema: string; name: string }) => printableName(table.schema, table.name);
 
 export function backupProgressText(event: BackupProgress): ProgressText {
   switch (event.kind) {

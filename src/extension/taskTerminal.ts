@@ -1,7 +1,8 @@
 /**
  * The terminal a pulse-backup task runs in: the one place its progress
  * shows. Lines end in \r\n (a pseudoterminal has no line discipline), a
- * live line is redrawn in place, every error becomes the engine's one line
+ * live line is redrawn in place, the text in both made printable
+ * (terminalText.ts), every error becomes the engine's one line
  * (as a sentence) and a non-zero exit code; a person declining a question
  * is no error: a plain line and exit code 0. Closing the terminal, or
  * terminating the task, aborts the work, which the engine then cleans up.
@@ -11,6 +12,7 @@ import { PulseError } from '../core/errors';
 import { sentenceOf } from './hints';
 import type { Log } from './log';
 import type { ProgressText } from './progressText';
+import { CLEAR_LINE, terminalLine, terminalLiveLine, type TerminalColour } from './terminalText';
 
 /** What a job may do with its terminal. */
 export interface TaskIO {
@@ -73,7 +75,8 @@ export class PulseTaskTerminal<Outcome extends JobOutcome> implements vscode.Pse
         progress: (text) => this.progress(text),
       });
       this.clearLive();
-      this.writeLine(outcome.exitCode === 0 ? `\x1b[32mDone.\x1b[0m` : `\x1b[33mFinished with exit code ${outcome.exitCode}.\x1b[0m`);
+      if (outcome.exitCode === 0) this.writeLine('Done.', 'green');
+      else this.writeLine(`Finished with exit code ${outcome.exitCode}.`, 'yellow');
     } catch (error) {
       const pulseError = error instanceof PulseError ? error : new PulseError('internal', String(error));
       this.clearLive();
@@ -84,11 +87,11 @@ export class PulseTaskTerminal<Outcome extends JobOutcome> implements vscode.Pse
       } else if (pulseError.code === 'cancelled') {
         // Stopped on purpose: said plainly, not in red, and logged as what it is.
         outcome = { exitCode: pulseError.exitCode, error: pulseError };
-        this.writeLine(`\x1b[33m${this.log.redact(sentenceOf(pulseError))}\x1b[0m`);
+        this.writeLine(this.log.redact(sentenceOf(pulseError)), 'yellow');
         this.log.info(`${this.title}: ${this.log.redact(sentenceOf(pulseError))}`);
       } else {
         outcome = { exitCode: pulseError.exitCode, error: pulseError };
-        this.writeLine(`\x1b[31m${this.log.redact(sentenceOf(pulseError))}\x1b[0m`);
+        this.writeLine(this.log.redact(sentenceOf(pulseError)), 'red');
         this.log.error(this.title, pulseError);
       }
     }
@@ -104,21 +107,21 @@ export class PulseTaskTerminal<Outcome extends JobOutcome> implements vscode.Pse
     if (text.live !== undefined) this.writeLive(text.live);
   }
 
-  private writeLine(text: string): void {
+  private writeLine(text: string, colour?: TerminalColour): void {
     this.clearLive();
-    this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
+    this.written.fire(terminalLine(text, colour));
   }
 
   private writeLive(text: string): void {
     const now = performance.now();
     if (now - this.lastLiveDraw < LIVE_REDRAW_MS) return;
     this.lastLiveDraw = now;
-    this.written.fire(`\r\x1b[2K${text.replace(/\r?\n/g, ' ')}`);
+    this.written.fire(terminalLiveLine(text));
     this.liveShown = true;
   }
 
   private clearLive(): void {
-    if (this.liveShown) this.written.fire('\r\x1b[2K');
+    if (this.liveShown) this.written.fire(CLEAR_LINE);
     this.liveShown = false;
   }
 }

@@ -1,4 +1,6 @@
 import { createInterface } from 'node:readline/promises';
+import { printable } from '../../core/format';
+import { rawStream } from '../printableStream';
 import { PulseError } from '../../core/errors';
 import { executeRestore } from '../../core/restore/load';
 import { planRestore } from '../../core/restore/plan';
@@ -94,9 +96,10 @@ async function confirm(plan: RestorePlan, context: CliContext): Promise<void> {
       hint: 'run it on a terminal to be asked, or pass --yes; nothing was changed',
     });
   }
-  const prompt = createInterface({ input: context.stdin, output: context.stderr });
+  // readline draws the line being typed with control sequences of its own: it writes to the terminal as it is, the question made printable here.
+  const prompt = createInterface({ input: context.stdin, output: rawStream(context.stderr) });
   try {
-    const answer = await prompt.question(`Restore ${plan.setId} (${plan.mode}) into ${plan.target}? Type "yes" to continue: `);
+    const answer = await prompt.question(printable(`Restore ${plan.setId} (${plan.mode}) into ${plan.target}? Type "yes" to continue: `));
     if (answer.trim().toLowerCase() !== 'yes') {
       throw new PulseError('cancelled', 'restore not confirmed', { hint: 'nothing was changed' });
     }

@@ -4,7 +4,18 @@
  * Markdown renderer, so a table called <script> stays text); other values
  * are escaped; commands go into fenced blocks a person can copy.
  */
-import { formatBytes, formatCount, formatDiskBytes, formatDuration, formatOptionalBytes, formatOptionalDuration, formatReportDate, formatRows } from '../format';
+import {
+  formatBytes,
+  formatCount,
+  formatDiskBytes,
+  formatDuration,
+  formatOptionalBytes,
+  formatOptionalDuration,
+  formatReportDate,
+  formatRows,
+  printable,
+  printableLines,
+} from '../format';
 import type { BackupReport, ReportCommand, ReportProofSection, ReportVerificationRun, RichText } from './types';
 import { REPORT_SECTION_KEYS, capitalise, capitaliseRich, readableBy, recordedInHistory, schemaGroupTotals, schemaSummary, sectionTitle, yesNo } from './text';
 import type { ReportSectionKey } from './text';
@@ -256,12 +267,11 @@ function security(report: BackupReport): string[] {
 /**
  * Escapes text for Markdown: the characters that start emphasis, links,
  * code, HTML and table cells lose their meaning, and a value cannot break
- * out of its line.
+ * out of its line, nor act on a terminal that shows the file.
  */
 export function escapeMarkdown(value: string): string {
   return (
-    value
-      .replace(/\r?\n|\r/g, ' ')
+    printable(value.replace(/\r?\n|\r/g, ' '))
       .replace(/[\\`*[\]<>|~&#!]/g, (character) => `\\${character}`)
       // An underscore between letters or digits (pg_dump) can neither open nor close emphasis.
       .replace(/_/g, (underscore, offset: number, whole: string) =>
@@ -274,7 +284,7 @@ const text = escapeMarkdown;
 
 /** A code span that holds any text: the fence is longer than any run of backticks inside. */
 export function markdownCode(value: string): string {
-  const flat = value.replace(/\r?\n|\r/g, ' ');
+  const flat = printable(value.replace(/\r?\n|\r/g, ' '));
   const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const ticks = '`'.repeat(longestRun + 1);
   const padded = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ` ${flat} ` : flat;
@@ -285,7 +295,8 @@ export function markdownCode(value: string): string {
 const code = markdownCode;
 
 /** A fenced code block longer than any backtick run in its content, so the content cannot close it. */
-export function markdownFence(content: string, info: string): string {
+export function markdownFence(text: string, info: string): string {
+  const content = printableLines(text);
   const longestRun = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
   const fenceMarks = '`'.repeat(Math.max(3, longestRun + 1));
   return `${fenceMarks}${info}\n${content}\n${fenceMarks}`;
