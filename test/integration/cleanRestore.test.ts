@@ -322,6 +322,43 @@ describe('restore --clean on real schemas', function () {
       }
     });
 
+    it('counts large objects too (each is locked as it gets its owner): a complete or data restore of many is refused before anything, and the value named lets it through', async function () {
+      // 700 attachments stored as large objects: one table, but 700 locks in the restore's one transaction.
+      await small.createDatabase('attachments');
+      await small.query(
+        'attachments',
+        `CREATE TABLE public.documents (id int PRIMARY KEY, body oid NOT NULL);
+         INSERT INTO public.documents SELECT g, lo_from_bytea(0, convert_to(repeat('page ', g % 7 + 1), 'UTF8')) FROM generate_series(1, 700) g;`,
+      );
+      const folder = newFolder();
+      const set = await backupSet(small, 'attachments', folder, 'attachments');
+      assert.equal(set.largeObjects, 700);
+      await small.createDatabase('attachments_target');
+      const refusal =
+        /would lock about ([\d,]+) objects \(700 large objects, the rest tables, indexes and sequences\) in one transaction, more than the server has room for \(max_locks_per_transaction = 10\): set max_locks_per_transaction to at least (\d+) .*; nothing was changed$/;
+      const complete = await runCli(['restore', set.id, '--mode', 'complete', '--db', small.url('attachments_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assertOneLineError(complete);
+      const match = refusal.exec(complete.stderr.trim());
+      assert.ok(match, complete.stderr);
+      // A data restore loads the same large objects: refused the same way, once the schema is in place.
+      const schema = await runCli(['restore', set.id, '--mode', 'schema', '--db', small.url('attachments_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assert.equal(schema.code, 0, schema.stderr);
+      const data = await runCli(['restore', set.id, '--mode', 'data', '--db', small.url('attachments_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assertOneLineError(data);
+      assert.match(data.stderr.trim(), refusal);
+      const [{ count }] = await small.query<{ count: string }>('attachments_target', 'SELECT count(*)::text AS count FROM pg_largeobject_metadata');
+      assert.equal(count, '0', 'no large object was created');
+      const roomy = await startServer({ settings: { max_connections: '10', max_locks_per_transaction: match[2], superuser_reserved_connections: '2' } });
+      try {
+        await roomy.createDatabase('attachments_target');
+        const again = await runCli(['restore', set.id, '--mode', 'complete', '--db', roomy.url('attachments_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+        assert.equal(again.code, 0, again.stderr);
+        await assertSameContent(small.url('attachments'), roomy.url('attachments_target'));
+      } finally {
+        await roomy.stop();
+      }
+    });
+
     it('running out of lock slots anyway (other sessions hold many) rolls back with the same advice', async function () {
       const narrow = newFolder();
       await small.createDatabase('narrow');

@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { cleanGuardStatement, recreatedParts } from '../../src/core/restore/cleanPlan';
 import { dollarTag } from '../../src/core/sql';
+import { cliError } from '../../src/core/commandLineWords';
 import { checkLockBudget, estimateLocks, recommendedLockSlots } from '../../src/core/restore/lockBudget';
 import { lockStatements, restoreProlog, transactionalSequences, type PrologInput } from '../../src/core/restore/prolog';
 import type { ExistingObject } from '../../src/core/restore/target';
@@ -116,6 +117,20 @@ describe('the locks a restore needs', () => {
     const schema = [...entries('TABLE', 10), ...entries('CONSTRAINT', 10), ...entries('INDEX', 5), ...entries('SEQUENCE', 10), ...entries('VIEW', 2), ...entries('FUNCTION', 7)];
     assert.equal(estimateLocks(schema, 'complete'), 30 + 10 + 5 + 10 + 2);
     assert.equal(estimateLocks(schema, 'data'), 30 + 10 + 5 + 10);
+    // Each large object is locked as the data file gives it its owner: complete and data restores, not schema.
+    assert.equal(estimateLocks(schema, 'complete', 20_000), 30 + 10 + 5 + 10 + 2 + 20_000);
+    assert.equal(estimateLocks(schema, 'data', 20_000), 30 + 10 + 5 + 10 + 20_000);
+    assert.equal(estimateLocks(schema, 'schema', 20_000), 30 + 10 + 5 + 10 + 2);
+  });
+
+  it('names the large objects among what a refused restore would lock', () => {
+    assert.throws(
+      () => checkLockBudget({ needed: 20_004, largeObjects: 20_000, slotsPerSession: 64, sessions: 122 }),
+      (error: unknown) =>
+        /would lock about 20,004 objects \(20,000 large objects, the rest tables, indexes and sequences\) in one transaction, more than the server has room for \(max_locks_per_transaction = 64\): set max_locks_per_transaction to at least 256 /.test(
+          cliError(error),
+        ),
+    );
   });
 
   it('refuses what cannot fit in the lock table and names a value of max_locks_per_transaction that fits it', () => {

@@ -7,9 +7,12 @@
  * by every session. Measured on PostgreSQL 15, one transaction gets 1.65 to
  * 1.95 times that before "out of shared memory" (the table grows into shared
  * memory's slack): 12,850 relations on a default server (64 × 122), so a
- * schema of 5,000 tables with their keys does not fit. Such a restore is
- * refused before anything changes, naming the setting and a value that lets
- * it through (one where the sized table alone holds it).
+ * schema of 5,000 tables with their keys does not fit. Large objects count
+ * too: the data file gives each its owner (ALTER LARGE OBJECT … OWNER TO),
+ * which locks it, so 20,000 attachments stored as large objects do not fit
+ * either. Such a restore is refused before anything changes, naming the
+ * setting and a value that lets it through (one where the sized table alone
+ * holds it).
  */
 import type { DumpEntry } from '../verify/dumpScan';
 import { PulseError } from '../errors';
@@ -27,19 +30,25 @@ const RELATIONS_PER_ENTRY: Readonly<Record<string, number>> = {
   CONSTRAINT: 1,
 };
 
-/** Locks the file takes, from its entries: a data restore touches the same tables, indexes and sequences as the schema made them. */
-export function estimateLocks(entries: readonly DumpEntry[], mode: RestoreMode): number {
+/**
+ * Locks the files take: from the schema's entries (a data restore touches the
+ * same tables, indexes and sequences as the schema made them), and one per
+ * large object the data file creates, for a complete or data restore.
+ */
+export function estimateLocks(entries: readonly DumpEntry[], mode: RestoreMode, largeObjects = 0): number {
   let relations = 0;
   for (const entry of entries) {
     if (mode === 'data' && (entry.type === 'VIEW' || entry.type === 'MATERIALIZED VIEW')) continue;
     relations += RELATIONS_PER_ENTRY[entry.type] ?? 0;
   }
-  return relations;
+  return relations + (mode === 'schema' ? 0 : largeObjects);
 }
 
 export interface LockBudget {
   /** Locks the restore is estimated to hold at once. */
   needed: number;
+  /** Of them, the large objects the restore creates (named in the words when there are any). */
+  largeObjects?: number;
   /** max_locks_per_transaction. */
   slotsPerSession: number;
   /** The backend slots the lock table is sized for (see above). */
@@ -65,7 +74,7 @@ export function lockBudgetError(budget: LockBudget, when: 'before' | 'during', d
   const recommended = recommendedLockSlots(budget);
   const what =
     when === 'before'
-      ? `this restore would lock about ${budget.needed.toLocaleString('en-US')} tables, indexes and sequences in one transaction, more than the server has room for (max_locks_per_transaction = ${budget.slotsPerSession})`
+      ? `this restore would lock about ${budget.needed.toLocaleString('en-US')} ${budget.largeObjects ? `objects (${budget.largeObjects.toLocaleString('en-US')} large objects, the rest tables, indexes and sequences)` : 'tables, indexes and sequences'} in one transaction, more than the server has room for (max_locks_per_transaction = ${budget.slotsPerSession})`
       : `restore failed and was rolled back: the server ran out of lock slots (max_locks_per_transaction = ${budget.slotsPerSession}) for its one transaction`;
   return new PulseError(when === 'before' ? 'restore-refused' : 'restore-failed', what, {
     hint: `set max_locks_per_transaction to at least ${recommended} (ALTER SYSTEM SET max_locks_per_transaction = ${recommended}; as a superuser, then restart the server) and restore again; ${when === 'before' ? 'nothing was changed' : 'the target is unchanged'}`,

@@ -258,8 +258,11 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // One transaction holds a lock on every relation it creates, empties or
     // drops until it commits: a schema of thousands of tables can need more
     // than the server's lock table holds. Refused here, before anything.
+    // The large objects a complete or data restore creates: the manifest counts them; without one, the data file's entries if it was read.
+    const largeObjects = options.mode === 'schema' ? 0 : (set.manifest?.largeObjects ?? entries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT').length);
     const lockBudget = checkLockBudget({
-      needed: estimateLocks(entries, options.mode) + relationsDropped,
+      needed: estimateLocks(entries, options.mode, largeObjects) + relationsDropped,
+      ...(largeObjects > 0 ? { largeObjects } : {}),
       slotsPerSession: Number(serverRow.lock_slots),
       sessions: Number(serverRow.lock_sessions),
     });
