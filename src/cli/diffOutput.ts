@@ -2,7 +2,7 @@
 import { TerminalPrinter } from './terminalPrinter';
 import type { DiffProgress } from '../core/prove/diff';
 import type { DiffResult } from '../core/prove/diffResult';
-import { describeEntryChange } from '../core/prove/diffWords';
+import { describeEntryChange, largeObjectsDetail } from '../core/prove/diffWords';
 import { countOf, formatCount, formatDuration, printableName } from '../core/format';
 import { capitalise } from './proveOutput';
 
@@ -39,6 +39,7 @@ export function renderDiff(result: DiffResult): string {
     lines.push('Sequences:');
     for (const sequence of result.sequences) lines.push(`  ${sequence.name}: ${sequence.expected} in the set, ${sequence.found} now`);
   }
+  if (!result.largeObjects.same) lines.push(`Large objects: ${largeObjectsDetail(result.largeObjects)}`);
   if (result.digestsFrom === 'complete file') lines.push('Note: the set recorded no digests (it was made before they were): compared with its complete file');
   return `${lines.join('\n')}\n`;
 }

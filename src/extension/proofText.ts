@@ -13,7 +13,7 @@ import type { ProveProgress } from '../core/prove/prove';
 import type { ProofRecord } from '../core/prove/record';
 import type { EntryChange } from '../core/prove/compare';
 import { PATH_TITLES, describeDifference, entryName, readingWords } from '../core/prove/words';
-import { entryChangeWords } from '../core/prove/diffWords';
+import { entryChangeWords, largeObjectsDetail } from '../core/prove/diffWords';
 import { escapeMarkdown } from '../core/report/markdown';
 import { capitalise } from './hints';
 import type { ProgressText } from './progressText';
@@ -103,7 +103,7 @@ export function diffDocument(result: DiffResult): string {
   ];
   if (result.same) {
     lines.push(
-      `**Nothing changed since this backup**: ${countOf(result.tables.length, 'table')}, the schema and the sequences are as the set holds them. Restoring it would change nothing.`,
+      `**Nothing changed since this backup**: ${countOf(result.tables.length, 'table')}, the schema${result.largeObjects.inSet > 0 ? `, the sequences and ${countOf(result.largeObjects.inSet, 'large object')}` : ' and the sequences'} are as the set holds them. Restoring it would change nothing.`,
     );
     return `${lines.join('\n')}\n`;
   }
@@ -132,6 +132,7 @@ export function diffDocument(result: DiffResult): string {
     for (const sequence of result.sequences) lines.push(`- ${escapeMarkdown(sequence.name)}: ${sequence.expected} in the set, ${sequence.found} now`);
     lines.push('');
   }
+  if (!result.largeObjects.same) lines.push('## Large objects', '', `${capitalise(largeObjectsDetail(result.largeObjects))}.`, '');
   if (result.digestsFrom === 'complete file') lines.push('Note: the set recorded no digests (it was made before they were): compared with its complete file.', '');
   return lines.join('\n');
 }

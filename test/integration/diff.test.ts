@@ -11,7 +11,9 @@ import type { DiffResult } from '../../src/core/prove/diffResult';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { runCli } from '../support/cli';
 import { diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
-import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { backupSet, copySetFiles, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadSample, sampleCases } from '../samples';
 
 describe('diff', function () {
@@ -144,5 +146,48 @@ describe('diff', function () {
     const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^ {2}table public\.group: changed since the set: column "select" dropped \(a restore puts the set's back\)$/m);
+  });
+
+  it('notices a large object written to, removed or added since the set, and says how many it compared when nothing changed', async function () {
+    const database = 'diff_large_objects';
+    await server.createDatabase(database);
+    await server.query(
+      database,
+      `CREATE TABLE public.attachments (id int PRIMARY KEY, body oid NOT NULL);
+       INSERT INTO public.attachments SELECT g, lo_from_bytea(0, convert_to(repeat('scan ', g), 'UTF8')) FROM generate_series(1, 3) g;`,
+    );
+    const { folder, manifest } = await backup(database, 'objects');
+    assert.equal(manifest.digests?.largeObjects?.count, 3);
+    const same = await diff(manifest.id, folder, database);
+    assert.equal(same.same, true);
+    assert.deepEqual(same.largeObjects, { inSet: 3, now: 3, same: true });
+    assert.equal(same.summary, `since ${manifest.id}, ${database} has not changed: 1 table, the schema, the sequences and 3 large objects as the set holds them`);
+
+    // Two bytes written into one: the same objects, one with other content.
+    await server.query(database, "SELECT lo_put((SELECT min(body) FROM public.attachments), 0, '\\x5858'::bytea)");
+    const written = await diff(manifest.id, folder, database);
+    assert.equal(written.same, false);
+    assert.deepEqual(written.largeObjects, { inSet: 3, now: 3, same: false });
+    assert.match(written.summary, /has changed: large objects changed \(3 in the set and now, not all the same\); restoring the set would undo that$/);
+    const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
+    assert.match(text.stdout, /^Large objects: 3 in the set and now, not all the same$/m);
+
+    // A set made before large objects were digested reads them from its complete file.
+    const older = newFolder();
+    const { digests, ...rest } = manifest;
+    const withoutDigest = { ...rest, digests: { ...digests, largeObjects: undefined } };
+    copySetFiles(folder, older, manifest);
+    writeFileSync(join(older, `${manifest.id}.manifest.json`), JSON.stringify(withoutDigest, null, 2));
+    assert.deepEqual((await diff(manifest.id, older, database)).largeObjects, { inSet: 3, now: 3, same: false });
+
+    await server.query(database, 'SELECT lo_unlink(body) FROM public.attachments WHERE id = 3');
+    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 2, same: false });
+
+    // pg_dump leaves large objects out of a set of some schemas: it holds none, and says nothing of the database's.
+    const schemaOnly = newFolder();
+    const some = await backupSet(server, database, schemaOnly, 'some', ['--schema', 'public']);
+    assert.equal(some.largeObjects, 0);
+    const scoped = await diff(some.id, schemaOnly, database);
+    assert.equal(scoped.same, true, scoped.summary);
   });
 });

@@ -85,6 +85,39 @@ describe('prove', function () {
     }
   });
 
+  it('a set of some schemas (--schema public, as many a Supabase app backs up) proves, and diff reads the database as the set holds it', async function () {
+    // pg_dump --schema public writes CREATE SCHEMA public, which every database has already, and leaves large objects out.
+    const database = 'prove_some_schemas';
+    await server.createDatabase(database);
+    await server.query(
+      database,
+      `CREATE TABLE public.machines (id int PRIMARY KEY, name text NOT NULL);
+       INSERT INTO public.machines VALUES (1, 'press'), (2, 'lathe');
+       CREATE SCHEMA audit;
+       CREATE TABLE audit.events (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+       INSERT INTO audit.events (id) VALUES (1);
+       SELECT lo_from_bytea(0, 'manual'::bytea);`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, database, folder, 'some', ['--schema', 'public']);
+    assert.deepEqual(
+      manifest.tables.map((table) => `${table.schema}.${table.name}`),
+      ['public.machines'],
+    );
+    assert.equal(manifest.largeObjects, 0, 'the set holds no large objects');
+    const proved = await prove(manifest.id, folder, database);
+    assert.equal(proved.code, 0, proved.stderr);
+    assert.equal(proved.record?.outcome, 'proved', JSON.stringify(proved.record?.differences));
+    assert.ok(
+      proved.record?.notes.some((note) => note.startsWith('the set creates schema public itself')),
+      JSON.stringify(proved.record?.notes),
+    );
+    assert.deepEqual(await scratchDatabases(), []);
+    const diff = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, new RegExp(`^Since ${manifest.id}, ${database} has not changed: 1 table, the schema and the sequences as the set holds them`));
+  });
+
   describe('a set that does not read back as it was written fails with the exact difference', function () {
     const source = 'prove_tamper';
     let folder: string;

@@ -361,9 +361,20 @@ describe('the words', function () {
       tables: [{ schema: 'public', name: 'users', state: 'same' as const, rowsInSet: 1, rowsNow: 1, detail: '' }],
       objects: [],
       sequences: [],
+      largeObjects: { inSet: 0, now: 0, same: true },
       same: true,
     };
     assert.equal(diffSummary(same), 'since shop_1, app has not changed: 1 table, the schema and the sequences as the set holds them');
+    assert.equal(
+      diffSummary({ ...same, largeObjects: { inSet: 20_000, now: 20_000, same: true } }),
+      'since shop_1, app has not changed: 1 table, the schema, the sequences and 20,000 large objects as the set holds them',
+    );
+    for (const [largeObjects, words] of [
+      [{ inSet: 20_000, now: 19_999, same: false }, 'large objects changed (20,000 in the set, 19,999 now)'],
+      [{ inSet: 3, now: 3, same: false }, 'large objects changed (3 in the set and now, not all the same)'],
+    ] as const) {
+      assert.equal(diffSummary({ ...same, same: false, largeObjects }), `since shop_1, app has changed: ${words}; restoring the set would undo that`);
+    }
     const changed = {
       ...same,
       same: false,

@@ -25,7 +25,7 @@ import { backupDuringRestoreError } from '../pg/restoreTurn';
 import { schemaChangedMeanwhile, schemaChangedHint, SCHEMA_CHANGED_WORDS } from '../pg/schemaChanged';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, largeObjectsLeftOut, type BackupFileType, type Manifest, type ManifestFile, type ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { WRITTEN_CODEC_CHAINS, fileNameFor, manifestNameFor, nextFreeTimestamp, setIdFor } from '../sets/naming';
 import { chooseClientTools, findClientTools, parseServerVersionNum, type ToolSet } from '../pg/tools';
@@ -492,7 +492,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       files,
       tables,
       materializedViews: catalog.materializedViews,
-      largeObjects: catalog.largeObjects,
+      largeObjects: largeObjectsLeftOut(pgDumpArgs) ? 0 : catalog.largeObjects,
       sequences: catalog.sequences,
       foreignKeyCycles: catalog.foreignKeyCycles,
       pgDumpWarnings: stderrLines,

@@ -1,7 +1,8 @@
 /**
  * Collects a dump's content digests while the reader walks it: each COPY
  * block's rows (digest.ts), each kept schema entry's normalised text, and
- * the values its setval calls give sequences. A backup collects them from
+ * the values its setval calls give sequences, and its large objects'
+ * contents (largeObjectDigest.ts). A backup collects them from
  * pg_dump's stream into the manifest; a proof and a diff collect the same
  * from a fresh schema dump, or from a set's file, to compare.
  *
@@ -17,6 +18,7 @@ import { MultisetDigest, RowHasher, TableDigest, hex64 } from './digest';
 import type { DigestTap, EntryHeader, DumpReaderOptions } from '../pg/dumpReader';
 import type { DigestSettings, ManifestDigests, ManifestSequenceValue, ManifestTableDigest } from '../sets/manifest';
 import { ROW_HASH_ALGORITHM } from './digest';
+import { LargeObjectDigest } from './largeObjectDigest';
 
 /** One schema entry: who it is, and its normalised text's hash. */
 export interface SchemaEntryDigest {
@@ -53,6 +55,7 @@ export class DumpDigests implements DigestTap {
   readonly tables: CollectedTable[] = [];
   readonly schema = new MultisetDigest();
   readonly sequences: ManifestSequenceValue[] = [];
+  readonly largeObjects = new LargeObjectDigest();
   clientEncoding: string | undefined;
   private openEntry: { header: EntryHeader; hasher: RowHasher; bytes: number } | undefined;
   private table: CollectedTable | undefined;
@@ -129,6 +132,10 @@ export class DumpDigests implements DigestTap {
     this.table = undefined;
   }
 
+  dataLine(line: Buffer): void {
+    this.largeObjects.dumpLine(line);
+  }
+
   end(): void {
     this.closeEntry();
   }
@@ -168,6 +175,7 @@ export class DumpDigests implements DigestTap {
       schema: { digest: this.schema.digest, entries: this.schema.count },
       tables: this.tableDigests(),
       sequences: this.sequences,
+      largeObjects: this.largeObjects.record(),
     };
   }
 }

@@ -122,6 +122,8 @@ export interface DigestTap {
   rowPiece(bytes: Buffer, start: number, end: number): void;
   rowEnd(): void;
   copyEnd(): void;
+  /** A line of a data entry that is no COPY (large objects' lo_open, lowrite and lo_close): its bytes with the newline. */
+  dataLine?(line: Buffer): void;
   /** The dump's footer has gone past: every entry is complete. */
   end(): void;
 }
@@ -528,6 +530,7 @@ export class DumpReader {
     }
     const rewritten = atTopLevel && this.callbacks.rewriteLine ? this.rewrite(line) : undefined;
     if (this.section === 'schema') this.callbacks.digests?.schemaLine(line, atTopLevel);
+    else if (this.section === 'data') this.callbacks.digests?.dataLine?.(line);
     this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);

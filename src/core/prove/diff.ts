@@ -2,8 +2,9 @@
  * What changed in a database since a set was made — what restoring the set
  * would undo: for every table whose rows the set holds, rows added, removed
  * and changed since (by digest first; then, for the tables that differ, row
- * by row, exact where the rows fit in memory); and tables and other objects
- * added, dropped or changed, from the schema.
+ * by row, exact where the rows fit in memory); tables and other objects
+ * added, dropped or changed, from the schema; sequences that moved; and
+ * large objects added, removed or written to.
  *
  * Read-only, one snapshot: one read-only session exports its snapshot, in
  * which it reads the catalog; psql reads the rows back and pg_dump the
@@ -17,7 +18,9 @@ import { clientToolsFor } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
 import { compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
 import { supabaseEntryFilter } from '../backup/profile';
-import { openReadSession, readFacts } from './readSession';
+import { openReadSession, readFacts, readLargeObjectDigest } from './readSession';
+import { LargeObjectDigest } from '../backup/largeObjectDigest';
+import type pg from 'pg';
 import { readSchema, readTables, type ReadbackSession } from './readback';
 import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
 import { filesOf } from './plan';
@@ -27,6 +30,7 @@ import { isRecoveryConflict, recoveryConflictError } from '../pg/recoveryConflic
 import { diffSummary, tableDiffDetail } from './diffWords';
 import { tableChangeDetail, tableKey } from './tableChanges';
 import type { DiffResult, TableDiff } from './diffResult';
+import { largeObjectsInSet, schemaSelection, setLeavesOutLargeObjects } from '../sets/manifest';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { join } from 'node:path';
@@ -82,6 +86,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
       snapshotId: session.snapshotId,
       snapshotLost: () => session.lostReason(),
       lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS,
+      schemaSelection: schemaSelection(set.manifest),
       signal: options.signal,
     };
     const readable = readableTables(digests, facts);
@@ -128,6 +133,19 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
       }
     });
     const sequences = compareSequences(digests, facts);
+    // pg_dump leaves large objects out of a dump limited to some schemas (--schema): the set holds none, and says nothing of the database's.
+    const largeObjects =
+      set.manifest && setLeavesOutLargeObjects(set.manifest)
+        ? { inSet: 0, now: facts.largeObjects, same: true }
+        : await compareLargeObjects(
+            session.client,
+            facts.largeObjects,
+            // A set made before large objects were digested: its complete file has them (none to read where the manifest counted none).
+            digests.largeObjects ??
+              (set.manifest && largeObjectsInSet(set.manifest) === 0
+                ? EMPTY_LARGE_OBJECTS
+                : (await digestsFromCompleteFile(set, options.folder, await outputSettingsOf(session.client), options.signal, keys)).largeObjects!),
+          );
     const result: DiffResult = {
       setId: set.id,
       comparedAt: startedAt.toISOString(),
@@ -138,7 +156,8 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
       tables,
       objects,
       sequences,
-      same: tables.every((table) => table.state === 'same') && objects.length === 0 && sequences.length === 0,
+      largeObjects,
+      same: tables.every((table) => table.state === 'same') && objects.length === 0 && sequences.length === 0 && largeObjects.same,
       summary: '',
     };
     result.summary = diffSummary(result);
@@ -154,4 +173,14 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
   } finally {
     await session.close();
   }
+}
+
+const EMPTY_LARGE_OBJECTS = new LargeObjectDigest().record();
+
+/** The database's large objects against the set's: their contents are read (in the diff's snapshot) only where the counts agree. */
+async function compareLargeObjects(client: pg.Client, now: number, inSet: { count: number; digest: string }): Promise<DiffResult['largeObjects']> {
+  if (now !== inSet.count) return { inSet: inSet.count, now, same: false };
+  if (now === 0) return { inSet: 0, now, same: true };
+  const read = await readLargeObjectDigest(client);
+  return { inSet: inSet.count, now: read.count, same: read.count === inSet.count && read.digest === inSet.digest };
 }

@@ -32,6 +32,8 @@ export interface DiffResult {
   objects: EntryChange[];
   /** Sequences whose value moved. */
   sequences: { name: string; expected: string; found: string }[];
+  /** Large objects: how many the set holds and the database has, and whether their contents are the same. */
+  largeObjects: { inSet: number; now: number; same: boolean };
   /** Nothing differs. */
   same: boolean;
   summary: string;

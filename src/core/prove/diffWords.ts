@@ -41,14 +41,28 @@ export function entryChangeWords(change: EntryChange, words: Readonly<Record<Ent
 }
 
 /** One line: nothing changed, or how much did. */
-export function diffSummary(result: Pick<DiffResult, 'setId' | 'tables' | 'objects' | 'sequences' | 'same' | 'target'>): string {
+export function diffSummary(result: Pick<DiffResult, 'setId' | 'tables' | 'objects' | 'sequences' | 'largeObjects' | 'same' | 'target'>): string {
   const since = `since ${result.setId}, ${result.target.database}`;
-  if (result.same) return `${since} has not changed: ${countOf(result.tables.length, 'table')}, the schema and the sequences as the set holds them`;
+  if (result.same) {
+    const objects = result.largeObjects.inSet > 0 ? `, the sequences and ${countOf(result.largeObjects.inSet, 'large object')}` : ' and the sequences';
+    return `${since} has not changed: ${countOf(result.tables.length, 'table')}, the schema${objects} as the set holds them`;
+  }
   const changed = result.tables.filter((table) => table.state !== 'same');
   const parts = [
     ...(changed.length > 0 ? [`${countOf(changed.length, 'table')} of ${formatCount(result.tables.length)} with other rows or gone`] : []),
     ...(result.objects.length > 0 ? [`${countOf(result.objects.length, 'schema object')} added, dropped or changed`] : []),
     ...(result.sequences.length > 0 ? [`${countOf(result.sequences.length, 'sequence')} moved`] : []),
+    ...(result.largeObjects.same ? [] : [largeObjectsWords(result.largeObjects)]),
   ];
   return `${since} has changed: ${parts.join('; ')}; restoring the set would undo that`;
+}
+
+/** "large objects changed (20,000 in the set, 19,999 now)", or "… (20,000 in the set and now, not all the same)". */
+export function largeObjectsWords(largeObjects: DiffResult['largeObjects']): string {
+  return `large objects changed (${largeObjectsDetail(largeObjects)})`;
+}
+
+/** "20,000 in the set, 19,999 now", or "20,000 in the set and now, not all the same". */
+export function largeObjectsDetail({ inSet, now }: DiffResult['largeObjects']): string {
+  return inSet === now ? `${formatCount(inSet)} in the set and now, not all the same` : `${formatCount(inSet)} in the set, ${formatCount(now)} now`;
 }

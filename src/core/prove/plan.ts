@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { ListedSet } from '../sets/listing';
 import { codecsOfFileName } from '../sets/naming';
-import type { BackupFileType, Manifest, ManifestDigests } from '../sets/manifest';
+import { largeObjectsInSet, type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
 import { PROOF_PATHS, type ProofPathName } from './record';
 import { PulseError } from '../errors';
 
@@ -40,6 +40,8 @@ export interface ProofLoad {
   args: string[];
   /** psql reads the file from its standard input (tools inside a container cannot open this machine's files). */
   viaStdin: boolean;
+  /** The set creates schema public, which the scratch database has: its CREATE SCHEMA becomes IF NOT EXISTS on the way to psql, as in a restore. */
+  existingPublic?: boolean;
 }
 
 export interface ProofPathPlan {
@@ -78,10 +80,15 @@ const FILES_OF: Record<ProofPathName, readonly BackupFileType[]> = {
   'schema-then-data': ['schema', 'data'],
 };
 
-export function planProof(set: ListedSet, folder: string, digests: ManifestDigests, options: { viaStdin: boolean; paths?: readonly ProofPathName[] }): ProofPlan {
-  // An encrypted file reaches psql decrypted, on its standard input.
-  const viaStdin = (name: string) => options.viaStdin || codecsOfFileName(name).length > 0;
-  const largeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+export function planProof(
+  set: ListedSet,
+  folder: string,
+  digests: ManifestDigests,
+  options: { viaStdin: boolean; paths?: readonly ProofPathName[]; existingPublic?: boolean },
+): ProofPlan {
+  // An encrypted file reaches psql decrypted, on its standard input; so does one whose CREATE SCHEMA public is rewritten.
+  const viaStdin = (name: string) => options.viaStdin || options.existingPublic === true || codecsOfFileName(name).length > 0;
+  const largeObjects = set.manifest ? largeObjectsInSet(set.manifest) > 0 : true;
   const paths = (options.paths ?? PROOF_PATHS).map((path): ProofPathPlan => ({
     path,
     loads: FILES_OF[path].map((type): ProofLoad => {
@@ -97,6 +104,7 @@ export function planProof(set: ListedSet, folder: string, digests: ManifestDiges
         sha256: set.manifest?.files.find((recorded) => recorded.type === type)?.sha256 ?? null,
         args: psqlLoadArgs(file, { singleTransaction: !largeObjects, viaStdin: viaStdin(listed.name) }),
         viaStdin: viaStdin(listed.name),
+        ...(options.existingPublic ? { existingPublic: true } : {}),
       };
     }),
   }));

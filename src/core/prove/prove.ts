@@ -18,7 +18,7 @@ import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connect
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
 import { findSet, type ListedSet } from '../sets/listing';
-import { type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
+import { largeObjectsInSet, schemaSelection, type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { clientToolsFor, type ClientTools } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
@@ -176,7 +176,11 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     for (const kept of swept.kept) notes.push(`a scratch database a killed proof left, ${kept.name}, could not be dropped (${kept.why}): drop it as its owner`);
     const server = parseServerVersionNum(await control.serverVersionNum());
     // Tools inside a container read the files from stdin (clientToolsFor gives them that container).
-    const plan = planProof(set, options.folder, digests, { viaStdin: options.container !== undefined, paths: options.paths });
+    const existingPublic = await createsPublic(set, options);
+    if (existingPublic) {
+      notes.push("the set creates schema public itself (it was made with --schema): it went into the scratch databases' own, as a restore does (CREATE SCHEMA IF NOT EXISTS)");
+    }
+    const plan = planProof(set, options.folder, digests, { viaStdin: options.container !== undefined, paths: options.paths, existingPublic });
     // Copying template0 is the slow part of a scratch database: it goes on while the tools are found and the platform is read.
     const databases = new Map(plan.paths.map((path) => [path.path, control.create(path.path, digests.settings.clientEncoding)] as const));
     for (const pending of databases.values()) pending.catch(() => undefined);
@@ -387,8 +391,8 @@ async function compareReadBack(
   if (!result.schemaEqual) add('schema', 'schema', await explainSchema(path, set, options.folder, digests, schema.entries, options.keys));
   for (const sequence of compareSequences(digests, facts)) add('sequence', sequence.name, `expected ${sequence.expected}, found ${sequence.found}`);
   for (const view of compareMaterializedViews(set.manifest?.materializedViews ?? [], facts)) add('materialized-view', view.name, `expected ${view.expected}, found ${view.found}`);
-  if (set.manifest && facts.largeObjects !== set.manifest.largeObjects) {
-    add('large-objects', 'large objects', `expected ${set.manifest.largeObjects}, found ${facts.largeObjects}`);
+  if (set.manifest && facts.largeObjects !== largeObjectsInSet(set.manifest)) {
+    add('large-objects', 'large objects', `expected ${largeObjectsInSet(set.manifest)}, found ${facts.largeObjects}`);
   }
   return plan ? readBackNote(plan, digests.tables.length, schemaFromComplete) : undefined;
 }
@@ -415,7 +419,14 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, { target,
     const byFile = read.read.flatMap((table) => known.get(qualifiedName(table.schema, table.name)) ?? []);
     const toRead = read.read.filter((table) => !known.has(qualifiedName(table.schema, table.name)));
     const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
-    const reader: ReadbackSession = { target, tools, env: options.env, snapshotId: session.snapshotId, signal: options.signal };
+    const reader: ReadbackSession = {
+      target,
+      tools,
+      env: options.env,
+      snapshotId: session.snapshotId,
+      schemaSelection: schemaSelection(context.set.manifest),
+      signal: options.signal,
+    };
     const fromComplete = schemaOfComplete(context, dataLoad, plan);
     void fromComplete.then((same) => options.onProgress?.({ kind: 'reading', path: path.path, tables: toRead.length, schema: !same }));
     const schema = fromComplete.then(async (same) => {
@@ -471,4 +482,13 @@ async function explainSchema(
   }
   if (reference === undefined) return 'its digest differs from the one the backup recorded';
   return `${schemaDifference(compareSchemaEntries(reference, observed))}${note}`;
+}
+
+/** Whether the set's schema creates schema public, as a set of some schemas (--schema) does where public is among them; a whole database's dump never does. */
+async function createsPublic(set: ListedSet, options: ProveOptions): Promise<boolean> {
+  if (!schemaSelection(set.manifest).some((arg) => arg.startsWith('--schema='))) return false;
+  const file = set.files.find((candidate) => candidate.type === 'schema') ?? set.files.find((candidate) => candidate.type === 'complete');
+  if (!file) return false;
+  const { entries } = await scanDumpFile(join(options.folder, file.name), { signal: options.signal, keys: options.keys ?? {} });
+  return entries.some((entry) => entry.type === 'SCHEMA' && entry.name === 'public');
 }

@@ -4,6 +4,7 @@
  * first error in one line, with what to do.
  */
 import { basename } from 'node:path';
+import { Transform } from 'node:stream';
 import type { ConnectionTarget } from '../connection/target';
 import { redactText } from '../connection/redact';
 import { PulseError, toPulseError } from '../errors';
@@ -35,7 +36,8 @@ export async function loadSetFile(
       psql.kill('SIGKILL');
     });
     psql.stdin.on('error', () => undefined);
-    input.pipe(psql.stdin);
+    if (load.existingPublic) input.pipe(existingPublicSchema()).pipe(psql.stdin);
+    else input.pipe(psql.stdin);
   }
   const exit = await psql.exited;
   throwIfCancelled(options.signal);
@@ -54,4 +56,44 @@ export async function loadSetFile(
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
+}
+
+/**
+ * The file on its way to psql, its schema public's `CREATE SCHEMA public;`
+ * (the line after that entry's header) written `CREATE SCHEMA IF NOT EXISTS
+ * public;`: a database has public already, with the privileges PostgreSQL
+ * gives it, which a restore keeps (restore/feed.ts does the same). Bytes
+ * pass as they are (read as latin1, one character per byte, whatever the
+ * file's encoding); once that line is past, chunks pass untouched.
+ */
+export function existingPublicSchema(): Transform {
+  let partial = '';
+  let inPublicEntry = false;
+  let rewritten = false;
+  const rewrite = (line: string): string => {
+    if (rewritten) return line;
+    if (line.startsWith('-- Name: ')) inPublicEntry = line.startsWith('-- Name: public; Type: SCHEMA; Schema: -;');
+    else if (inPublicEntry && line === 'CREATE SCHEMA public;') {
+      rewritten = true;
+      return 'CREATE SCHEMA IF NOT EXISTS public;';
+    }
+    return line;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (rewritten) return done(null, chunk);
+      const lines = (partial + chunk.toString('latin1')).split('\n');
+      partial = lines.pop() ?? '';
+      let text = lines.length > 0 ? `${lines.map(rewrite).join('\n')}\n` : '';
+      // The line is past: what is left of the chunk goes as it is, and so will every chunk after it.
+      if (rewritten) {
+        text += partial;
+        partial = '';
+      }
+      done(null, text === '' ? undefined : Buffer.from(text, 'latin1'));
+    },
+    flush(done) {
+      done(null, partial === '' ? undefined : Buffer.from(rewrite(partial), 'latin1'));
+    },
+  });
 }

@@ -8,6 +8,7 @@
  * of the platform.
  */
 import type pg from 'pg';
+import { LargeObjectDigest } from '../backup/largeObjectDigest';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { endOnce, openSession, rememberEnd } from '../connection/session';
@@ -137,4 +138,23 @@ export async function readFacts(client: pg.Client, wanted: WantedFacts): Promise
   facts.largeObjects = Number(objects.rows[0].count);
   if (wanted.platform) facts.platform = await readPlatformFacts(client);
   return facts;
+}
+
+/** Large objects read per query: memory stays bounded however many the database has. */
+const LARGE_OBJECTS_PER_QUERY = 10_000;
+
+/** The database's large objects as their digest (largeObjectDigest.ts): each one's OID and the SHA-256 of its content, read in batches. */
+export async function readLargeObjectDigest(client: pg.Client): Promise<LargeObjectDigest> {
+  const digest = new LargeObjectDigest();
+  let after = '0';
+  for (;;) {
+    const batch = await client.query<{ oid: string; sha256: string }>(
+      `SELECT oid::text AS oid, pg_catalog.encode(pg_catalog.sha256(pg_catalog.lo_get(oid)), 'hex') AS sha256
+         FROM pg_catalog.pg_largeobject_metadata WHERE oid > $1::oid ORDER BY oid LIMIT ${LARGE_OBJECTS_PER_QUERY}`,
+      [after],
+    );
+    for (const row of batch.rows) digest.addObject(row.oid, row.sha256);
+    if (batch.rows.length < LARGE_OBJECTS_PER_QUERY) return digest;
+    after = batch.rows[batch.rows.length - 1].oid;
+  }
 }

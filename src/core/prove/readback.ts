@@ -47,6 +47,8 @@ export interface ReadbackSession {
   snapshotLost?: () => string | undefined;
   /** How long to wait for a table another session holds (a diff of a live database). */
   lockTimeoutSeconds?: number;
+  /** pg_dump's --schema and --exclude-schema arguments the set was made with: the schema is read as the set holds it (manifest.ts: schemaSelection). */
+  schemaSelection?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -148,6 +150,8 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
     '--no-password',
     ...(session.snapshotId ? [`--snapshot=${session.snapshotId}`] : []),
     ...(session.lockTimeoutSeconds ? [`--lock-wait-timeout=${session.lockTimeoutSeconds}s`] : []),
+    // A set of some schemas creates them, public too; a dump of the whole database leaves public's creation out.
+    ...(session.schemaSelection ?? []),
   ];
   const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
   const stderr = await streamThrough(pgDump, reader, session, 'pg_dump', 'dump the schema');

@@ -16,7 +16,7 @@ import { findSet, listSets, type ListedSet } from '../sets/listing';
 import { describeProtection } from '../retention/retention';
 import { DEFAULT_POLICY, type RetentionPolicy } from '../retention/policy';
 import { SET_STATE_WORDS, setStateOf } from '../sets/state';
-import { safetySetOccasion, type Manifest } from '../sets/manifest';
+import { largeObjectsInSet, safetySetOccasion, type Manifest } from '../sets/manifest';
 import { PULSE_BACKUP_VERSION } from '../version';
 import { describeFiles, readDumpHeader, readPermissions, type DumpHeader } from './files';
 import { buildHistory } from './history';
@@ -324,7 +324,7 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
     totalBytes: schemas.reduce((sum, group) => sum + group.bytes, 0),
     sizesEstimated: manifest.sizes === 'estimated',
     materializedViews: manifest.materializedViews ?? [],
-    largeObjects: manifest.largeObjects ?? null,
+    largeObjects: manifest.largeObjects === undefined ? null : largeObjectsInSet(manifest),
     sequences: manifest.sequences ?? null,
     note: manifest.tables.length === 0 ? 'The database had no tables of its own when this set was made.' : null,
     profile: manifest.profile

@@ -7,7 +7,7 @@
 import { passwordlessUrl } from '../connection/target';
 import type { RestoreMode } from '../restore/types';
 import type { ListedSet } from '../sets/listing';
-import type { BackupFileType, Manifest } from '../sets/manifest';
+import { largeObjectsInSet, type BackupFileType, type Manifest } from '../sets/manifest';
 import { shellCommand } from '../shell';
 import { buildSupabaseRestore } from './supabaseRestore';
 import { compressionNotes, encryptionNotes, psqlLoadCommand, TARGET_VARIABLE } from './psqlCommands';
@@ -30,7 +30,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
 
   // pg_dump wraps large-object data in its own BEGIN/COMMIT, which ends psql's
   // --single-transaction early; only pulse-backup restore neutralises it.
-  const hasLargeObjects = manifest ? manifest.largeObjects > 0 : true;
+  const hasLargeObjects = manifest ? largeObjectsInSet(manifest) > 0 : true;
   const atomically = hasLargeObjects ? 'in one transaction (see the note on large objects)' : 'all or nothing';
   const options: ReportRestoreOption[] = [
     {

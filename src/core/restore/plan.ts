@@ -14,7 +14,7 @@ import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
 import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
-import { type Manifest } from '../sets/manifest';
+import { largeObjectsInSet, type Manifest } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from '../pg/tools';
 import { containerToolSet } from '../supabase/docker';
@@ -195,7 +195,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     if (schemaFile) entries.push(...(await scanDumpFile(join(options.folder, schemaFile.name), { signal: options.signal, keys })).entries);
     // Which large objects the set brings matters only if the target has some
     // already (they would collide); otherwise the data file need not be read.
-    const setHasLargeObjects = set.manifest ? set.manifest.largeObjects > 0 : true;
+    const setHasLargeObjects = set.manifest ? largeObjectsInSet(set.manifest) > 0 : true;
     const targetHasLargeObjects = setHasLargeObjects
       ? (await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata) AS any')).rows[0].any
       : false;
@@ -259,7 +259,8 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // drops until it commits: a schema of thousands of tables can need more
     // than the server's lock table holds. Refused here, before anything.
     // The large objects a complete or data restore creates: the manifest counts them; without one, the data file's entries if it was read.
-    const largeObjects = options.mode === 'schema' ? 0 : (set.manifest?.largeObjects ?? entries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT').length);
+    const largeObjects =
+      options.mode === 'schema' ? 0 : set.manifest ? largeObjectsInSet(set.manifest) : entries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT').length;
     const lockBudget = checkLockBudget({
       needed: estimateLocks(entries, options.mode, largeObjects) + relationsDropped,
       ...(largeObjects > 0 ? { largeObjects } : {}),
@@ -329,7 +330,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
         container: options.container !== undefined,
         encoded: isEncodedFile(file.name),
         hasManifest: set.manifest !== undefined,
-        largeObjects: set.manifest?.largeObjects ?? 0,
+        largeObjects: set.manifest ? largeObjectsInSet(set.manifest) : 0,
         olderServer,
         mode: options.mode,
         existingSchemas: existingSchemas.size,

@@ -91,6 +91,7 @@ export interface Manifest {
   files: ManifestFile[];
   tables: ManifestTable[];
   materializedViews: { schema: string; name: string; populated: boolean }[];
+  /** Large objects the set holds (none when pg_dump's --schema left them out; sets made before that was counted so have the database's count: read it with largeObjectsInSet). */
   largeObjects: number;
   sequences: number;
   foreignKeyCycles: ForeignKeyCycle[];
@@ -128,6 +129,8 @@ export interface ManifestDigests {
   tables: ManifestTableDigest[];
   /** The values the set gives its sequences (its setval calls). */
   sequences: ManifestSequenceValue[];
+  /** Every large object the set writes: how many, and the multiset digest of each one's OID and content (dumpDigests.ts); absent in sets made before it was recorded. */
+  largeObjects?: { count: number; digest: string };
 }
 
 export interface DigestSettings {
@@ -159,6 +162,35 @@ export interface ManifestSequenceValue {
 }
 
 /** Why a safety set was taken, for every view: "before supabase db reset", "before a restore". */
+/**
+ * Whether pg_dump left the database's large objects out of the set: it does
+ * when the dump is limited to some schemas (--schema), unless told otherwise
+ * (--large-objects, --blobs, -b).
+ */
+export function largeObjectsLeftOut(pgDumpArgs: readonly string[]): boolean {
+  return pgDumpArgs.some((arg) => arg.startsWith('--schema=')) && !pgDumpArgs.some((arg) => arg === '--large-objects' || arg === '--blobs' || arg === '-b');
+}
+
+/** The set's pg_dump arguments that chose which schemas it holds (--schema, --exclude-schema): a schema read to compare with it is chosen the same way. */
+export function schemaSelection(manifest: DumpedWith | undefined): string[] {
+  return (manifest?.options?.pgDumpArgs ?? []).filter((arg) => arg.startsWith('--schema=') || arg.startsWith('--exclude-schema='));
+}
+
+/** How many large objects a set holds, whenever it was made (before, a --schema set's manifest counted the database's). */
+export function largeObjectsInSet(manifest: DumpedWith & Pick<Manifest, 'largeObjects'>): number {
+  return setLeavesOutLargeObjects(manifest) ? 0 : manifest.largeObjects;
+}
+
+/** Whether pg_dump left large objects out of this set (largeObjectsLeftOut). */
+export function setLeavesOutLargeObjects(manifest: DumpedWith): boolean {
+  return largeObjectsLeftOut(manifest.options?.pgDumpArgs ?? []);
+}
+
+/** A manifest's record of pg_dump's arguments, which a hand-made or damaged manifest may lack. */
+interface DumpedWith {
+  options?: { pgDumpArgs?: readonly string[] };
+}
+
 export function safetySetOccasion(manifest: Pick<Manifest, 'takenBefore'> | undefined): string {
   return manifest?.takenBefore === undefined ? 'before a restore' : `before ${manifest.takenBefore}`;
 }
