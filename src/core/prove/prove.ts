@@ -19,7 +19,7 @@ import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
 import { findSet, type ListedSet } from '../sets/listing';
 import { largeObjectsInSet, schemaSelection, type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
-import { qualifiedName } from '../format';
+import { formatCount, qualifiedName } from '../format';
 import { clientToolsFor, type ClientTools } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
 import { compareMaterializedViews, compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
@@ -27,7 +27,7 @@ import { planProof, rowFilesOf, schemaFilesOf, type ProofPathPlan } from './plan
 import { PROOF_FORMAT_VERSION, type ProofDifference, type ProofPathName, type ProofPathResult, type ProofRecord } from './record';
 import { proofSummary, rowsDifference, schemaDifference } from './words';
 import { loadSetFile, throwIfCancelled } from './psqlLoad';
-import { openReadSession, readFacts } from './readSession';
+import { openReadSession, readFacts, readLargeObjectDigest } from './readSession';
 import { readSchema, readTables, type ReadbackSession } from './readback';
 import { readPlannedFiles, type DataFileContent, type FileReading } from './fileReading';
 import { sameSchemaStatements } from './schemaStatements';
@@ -364,7 +364,7 @@ async function compareReadBack(
     if (differences.filter((difference) => difference.kind === kind).length < MAX_DIFFERENCES_PER_KIND) differences.push({ path: path.path, kind, object, detail });
   };
   const { target } = scratch;
-  const { facts, read, schema, tables, byFile, plan, schemaFromComplete } = await readScratch(context, path, scratch, dataLoad);
+  const { facts, read, schema, tables, byFile, plan, schemaFromComplete, largeObjects } = await readScratch(context, path, scratch, dataLoad);
   const readBack = tables.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest }));
   const comparisons = compareTables(digests, [...readBack, ...byFile], read.unreadable);
   result.tables = comparisons.filter((comparison) => comparison.state === 'same').length;
@@ -393,6 +393,8 @@ async function compareReadBack(
   for (const view of compareMaterializedViews(set.manifest?.materializedViews ?? [], facts)) add('materialized-view', view.name, `expected ${view.expected}, found ${view.found}`);
   if (set.manifest && facts.largeObjects !== largeObjectsInSet(set.manifest)) {
     add('large-objects', 'large objects', `expected ${largeObjectsInSet(set.manifest)}, found ${facts.largeObjects}`);
+  } else if (largeObjects && largeObjects.digest !== digests.largeObjects?.digest) {
+    add('large-objects', 'large objects', `${formatCount(largeObjects.count)} as the set holds, but not all with the OIDs and contents its data recorded`);
   }
   return plan ? readBackNote(plan, digests.tables.length, schemaFromComplete) : undefined;
 }
@@ -435,8 +437,11 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, { target,
       if (path.path === 'complete') context.completeSchemaEqual?.settle(dumped.digest === digests.schema.digest);
       return dumped;
     });
-    const [schemaRead, tables, schemaFromComplete] = await Promise.all([schema, readTables(reader, toRead, digests.settings), fromComplete]);
-    return { facts, read, schema: schemaRead, tables, byFile, plan, schemaFromComplete };
+    // The large objects' contents, where there are as many as the set holds (else the count already differs).
+    const recorded = digests.largeObjects;
+    const largeObjects = recorded && recorded.count > 0 && facts.largeObjects === recorded.count ? readLargeObjectDigest(session.client) : undefined;
+    const [schemaRead, tables, schemaFromComplete, largeObjectsRead] = await Promise.all([schema, readTables(reader, toRead, digests.settings), fromComplete, largeObjects]);
+    return { facts, read, schema: schemaRead, tables, byFile, plan, schemaFromComplete, largeObjects: largeObjectsRead };
   } finally {
     await session.close();
   }
