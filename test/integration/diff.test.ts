@@ -163,6 +163,14 @@ describe('diff', function () {
     assert.deepEqual(same.largeObjects, { inSet: 3, now: 3, same: true });
     assert.equal(same.summary, `since ${manifest.id}, ${database} has not changed: 1 table, the schema, the sequences and 3 large objects as the set holds them`);
 
+    // One given to another role, then back.
+    await server.query(database, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'diff_lo_owner') THEN CREATE ROLE diff_lo_owner NOLOGIN; END IF; END$$");
+    const [{ oid }] = await server.query<{ oid: string }>(database, 'SELECT min(body)::text AS oid FROM public.attachments');
+    await server.query(database, `ALTER LARGE OBJECT ${oid} OWNER TO diff_lo_owner`);
+    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 3, same: false });
+    await server.query(database, `ALTER LARGE OBJECT ${oid} OWNER TO CURRENT_USER`);
+    assert.equal((await diff(manifest.id, folder, database)).same, true);
+
     // Two bytes written into one: the same objects, one with other content.
     await server.query(database, "SELECT lo_put((SELECT min(body) FROM public.attachments), 0, '\\x5858'::bytea)");
     const written = await diff(manifest.id, folder, database);

@@ -8,17 +8,19 @@ import { largeObjectsInSet, largeObjectsLeftOut, schemaSelection } from '../../s
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const hex = (text: string) => Buffer.from(text).toString('hex');
 
-/** pg_dump's large-object data for some objects, as a plain dump writes it. */
-function dumpLines(objects: readonly [string, string][], escaped = false): Buffer[] {
-  return objects
-    .flatMap(([oid, content]) => [
+/** pg_dump's large-object entries for some objects, as a plain dump writes them: their owners, then their data. */
+function dumpLines(objects: readonly [string, string][], escaped = false, owner = '"Floor ""Lead"""'): Buffer[] {
+  const literal = (text: string) => `${escaped ? "E'\\\\x" : "'\\x"}${hex(text)}'`;
+  return [
+    ...objects.map(([oid]) => `ALTER LARGE OBJECT ${oid} OWNER TO ${owner};\n`),
+    ...objects.flatMap(([oid, content]) => [
       `SELECT pg_catalog.lo_open('${oid}', 131072);\n`,
-      ...(content === '' ? [] : [`SELECT pg_catalog.lowrite(0, ${escaped ? "E'\\\\x" : "'\\x"}${hex(content.slice(0, 3))}');\n`]),
-      ...(content.length > 3 ? [`SELECT pg_catalog.lowrite(0, ${escaped ? "E'\\\\x" : "'\\x"}${hex(content.slice(3))}');\n`] : []),
+      ...(content === '' ? [] : [`SELECT pg_catalog.lowrite(0, ${literal(content.slice(0, 3))});\n`]),
+      ...(content.length > 3 ? [`SELECT pg_catalog.lowrite(0, ${literal(content.slice(3))});\n`] : []),
       'SELECT pg_catalog.lo_close(0);\n',
       '\n',
-    ])
-    .map((line) => Buffer.from(line));
+    ]),
+  ].map((line) => Buffer.from(line));
 }
 
 function fromDump(lines: readonly Buffer[]): LargeObjectDigest {
@@ -34,10 +36,10 @@ describe("large objects' digest", () => {
     ['16402', 'ab'],
   ];
 
-  it("reads pg_dump's lo_open, lowrite and lo_close, in either literal form, as the database's OIDs and contents", () => {
+  it("reads pg_dump's owners, lo_open, lowrite and lo_close, in either literal form, as the database's OIDs, owners and contents", () => {
     const fromDatabase = new LargeObjectDigest();
     // The database reads them in OID order; the digest is a multiset.
-    for (const [oid, content] of [...objects].reverse()) fromDatabase.addObject(oid, sha256(content).toUpperCase());
+    for (const [oid, content] of [...objects].reverse()) fromDatabase.addObject(oid, 'Floor "Lead"', sha256(content).toUpperCase());
     for (const escaped of [false, true]) {
       const read = fromDump([Buffer.from('--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n'), ...dumpLines(objects, escaped)]);
       assert.equal(read.count, 3);
@@ -45,8 +47,9 @@ describe("large objects' digest", () => {
     }
   });
 
-  it('differs when an object has other content, another OID, or is missing', () => {
+  it('differs when an object has other content, another OID, another owner, or is missing', () => {
     const base = fromDump(dumpLines(objects)).digest;
+    assert.notEqual(fromDump(dumpLines(objects, false, 'postgres')).digest, base);
     assert.notEqual(fromDump(dumpLines([['16400', 'manual page two'], ...objects.slice(1)])).digest, base);
     assert.notEqual(fromDump(dumpLines([['16499', 'manual page one'], ...objects.slice(1)])).digest, base);
     assert.notEqual(fromDump(dumpLines(objects.slice(1))).digest, base);

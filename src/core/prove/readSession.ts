@@ -143,17 +143,17 @@ export async function readFacts(client: pg.Client, wanted: WantedFacts): Promise
 /** Large objects read per query: memory stays bounded however many the database has. */
 const LARGE_OBJECTS_PER_QUERY = 10_000;
 
-/** The database's large objects as their digest (largeObjectDigest.ts): each one's OID and the SHA-256 of its content, read in batches. */
+/** The database's large objects as their digest (largeObjectDigest.ts): each one's OID, owner and the SHA-256 of its content, read in batches. */
 export async function readLargeObjectDigest(client: pg.Client): Promise<LargeObjectDigest> {
   const digest = new LargeObjectDigest();
   let after = '0';
   for (;;) {
-    const batch = await client.query<{ oid: string; sha256: string }>(
-      `SELECT oid::text AS oid, pg_catalog.encode(pg_catalog.sha256(pg_catalog.lo_get(oid)), 'hex') AS sha256
+    const batch = await client.query<{ oid: string; owner: string; sha256: string }>(
+      `SELECT oid::text AS oid, pg_catalog.pg_get_userbyid(lomowner)::text AS owner, pg_catalog.encode(pg_catalog.sha256(pg_catalog.lo_get(oid)), 'hex') AS sha256
          FROM pg_catalog.pg_largeobject_metadata WHERE oid > $1::oid ORDER BY oid LIMIT ${LARGE_OBJECTS_PER_QUERY}`,
       [after],
     );
-    for (const row of batch.rows) digest.addObject(row.oid, row.sha256);
+    for (const row of batch.rows) digest.addObject(row.oid, row.owner, row.sha256);
     if (batch.rows.length < LARGE_OBJECTS_PER_QUERY) return digest;
     after = batch.rows[batch.rows.length - 1].oid;
   }
