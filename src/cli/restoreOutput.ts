@@ -26,7 +26,7 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     lines.push("  replaces nothing: none of the backup's objects exist in the target");
   } else {
     const verb = plan.mode === 'data' ? 'empties' : 'replaces';
-    lines.push(`  ${verb.padEnd(8)} ${plan.replaced.length} object${plan.replaced.length === 1 ? '' : 's'} the backup has:`);
+    lines.push(`  ${verb.padEnd(8)} ${countOf(plan.replaced.length, 'object')} the backup has:`);
     for (const object of plan.replaced.slice(0, 20)) {
       const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
       const rows = object.rows === null ? '' : ` (${countOf(object.rows, 'row')} now${backup})`;

@@ -67,16 +67,16 @@ export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-/**
- * Orders strings by code point. For names and timestamps that only need a
- * stable order: String.prototype.localeCompare loads the ICU collator on its
- * first call, several milliseconds of every command's start-up.
- */
 /** "1 table", "1,234 tables": a count and its noun, singular for one (`many` for irregular plurals). */
 export function countOf(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
+/**
+ * Orders strings by code point. For names and timestamps that only need a
+ * stable order: String.prototype.localeCompare loads the ICU collator on its
+ * first call, several milliseconds of every command's start-up.
+ */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

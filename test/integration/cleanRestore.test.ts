@@ -216,6 +216,99 @@ describe('restore --clean on real schemas', function () {
         await holder.release().catch(() => undefined);
       }
     });
+    // A migration under way holds its table in ACCESS EXCLUSIVE mode, which blocks even reading it: the
+    // plan's count of what a table holds now waited for it with no end and no word.
+    for (const [mode, extra] of [
+      ['data', []],
+      ['complete', ['--clean']],
+    ] as const) {
+      it(`a busy session holding a table in ACCESS EXCLUSIVE mode stops the plan of a ${mode} restore${extra.length ? ' --clean' : ''} after --lock-timeout, naming it, and nothing changes`, async function () {
+        const target = await copyOfSource(`exclusive_${mode}`);
+        const before = await fingerprintDatabase(server.url(target));
+        const holder = await holdLock(target, 'LOCK TABLE catalogue.assemblies IN ACCESS EXCLUSIVE MODE', true);
+        try {
+          const started = Date.now();
+          const result = await restore(target, mode, [...extra, '--lock-timeout', '1']);
+          assertOneLineError(result);
+          assert.match(
+            result.stderr,
+            new RegExp(
+              `restore gave up after waiting 1 s to read catalogue\\.assemblies, before changing anything: held by pid ${holder.pid} \\(warehouse-sync, postgres, active for \\d+ s, holds AccessExclusiveLock on catalogue\\.assemblies\\)`,
+            ),
+          );
+          assert.match(result.stderr, /--lock-timeout SECONDS; nothing was changed$/m);
+          assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+        } finally {
+          await holder.release();
+        }
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      });
+    }
+
+    it("a table outside the set that another session holds stops the safety backup after the restore's --lock-timeout, not a backup's 60 s, in a restore's words", async function () {
+      const target = await copyOfSource('safety_held');
+      await server.query(target, 'CREATE TABLE public.import_batches (id int PRIMARY KEY)');
+      const before = await fingerprintDatabase(server.url(target));
+      const setsBefore = (await listSets(folder)).map((set) => set.id);
+      const holder = await holdLock(target, 'LOCK TABLE public.import_batches IN ACCESS EXCLUSIVE MODE', true);
+      try {
+        const started = Date.now();
+        const result = await restoreSet(server, manifest.id, folder, target, 'data', ['--clean', '--lock-timeout', '2']);
+        assertOneLineError(result);
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `the safety backup failed, so nothing was restored and the target is unchanged: public\\.import_batches is locked by another session, pid ${holder.pid} \\(warehouse-sync, postgres, active .*\\): the safety backup waited 2 s for it and stopped; nothing was written`,
+          ),
+        );
+        assert.match(result.stderr, /then try again \(--lock-timeout SECONDS waits longer\)/);
+        assert.doesNotMatch(result.stderr, /run the backup again|older backups/);
+        assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+      } finally {
+        await holder.release();
+      }
+      assert.deepEqual(
+        (await listSets(folder)).map((set) => set.id),
+        setsBefore,
+        'no safety set, whole or partial, is left',
+      );
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+  });
+
+  describe('the rows each table holds now', function () {
+    it('are counted for every table the plan names, however many (in batches, in one round trip)', async function () {
+      const many = 'many_tables';
+      await server.createDatabase(many);
+      await server.query(
+        many,
+        `DO $$BEGIN
+           FOR i IN 1..120 LOOP
+             EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY)', 't_' || lpad(i::text, 3, '0'));
+             EXECUTE format('INSERT INTO public.%I SELECT generate_series(1, %s)', 't_' || lpad(i::text, 3, '0'), i);
+           END LOOP;
+         END$$`,
+      );
+      const manyFolder = newFolder();
+      const set = await backupSet(server, many, manyFolder, 'many');
+      const target = 'many_tables_now';
+      await server.createDatabase(target, { template: many });
+      // What the target holds now differs from the set: each table keeps i % 7 of its rows.
+      await server.query(
+        target,
+        `DO $$BEGIN
+           FOR i IN 1..120 LOOP
+             EXECUTE format('DELETE FROM public.%I WHERE id > %s', 't_' || lpad(i::text, 3, '0'), i % 7);
+           END LOOP;
+         END$$`,
+      );
+      const result = await restoreSet(server, set.id, manyFolder, target, 'data', ['--clean', '--no-safety-backup']);
+      assert.equal(result.code, 0, result.stderr);
+      const plan = (JSON.parse(result.stdout) as { plan: { replaced: { kind: string; name: string; rows: number | null }[] } }).plan;
+      const tables = plan.replaced.filter((object) => object.kind === 'table');
+      assert.equal(tables.length, 120);
+      for (const table of tables) assert.equal(table.rows, Number(table.name.slice(2)) % 7, table.name);
+    });
   });
 
   describe('a data restore that does not commit leaves every sequence as it was', function () {

@@ -427,7 +427,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       const ended = await exited;
       if (pieces?.failure) throw pieces.failure;
       if (error instanceof ToolFailed) throw await pgDumpFailure(stderrLines, options, ended, sessions, session);
-      if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error) });
+      if (isLockTimeout(error)) throw await lockWaitError(options.target, { seconds: lockTimeoutOf(options), details: String(error), purpose: purposeOf(options) });
       throw error;
     }
     const result = await exited;
@@ -711,6 +711,11 @@ async function parallelJobs(options: BackupOptions, session: SnapshotSession) {
   return { jobs, plan: planPieces(sizes.tables, jobs, minTableBytes, sizes.otherBytes) };
 }
 
+/** Whose words a lock wait is told in: a safety backup's, or a backup's own. */
+function purposeOf(options: BackupOptions): 'backup' | 'safety' {
+  return options.purpose === 'safety' ? 'safety' : 'backup';
+}
+
 function lockTimeoutOf(options: BackupOptions): number {
   return options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
 }
@@ -731,7 +736,7 @@ async function pgDumpFailure(stderrLines: string[], options: BackupOptions, resu
   }
   if (isLockTimeout(text)) {
     const table = tableOfLockQuery(text);
-    return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text });
+    return lockWaitError(options.target, { seconds: lockTimeoutOf(options), ...(table ? { table } : {}), details: text, purpose: purposeOf(options) });
   }
   // The backup's own sessions may be what filled the server's slots: fewer of them is the first thing to try.
   if (sessions > 1 && OUT_OF_CONNECTION_SLOTS.test(text)) {

@@ -85,24 +85,29 @@ async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string)
  * session that holds it, and what to do. `table` when the waiting query
  * named it (pg_dump's LOCK TABLE); otherwise whatever table a session holds.
  */
-export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string }): Promise<PulseError> {
+export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string; purpose?: 'backup' | 'safety' }): Promise<PulseError> {
   const find = (table?: string) => holdersOfExclusiveLocks(target, table).catch(() => [] as LockHolder[]);
   // pg_dump names the first table of a batch it locks; another one may be the held one.
   let holders = await find(options.table);
   if (holders.length === 0 && options.table !== undefined) holders = await find();
   const holder = holders[0];
-  const waited = `the backup waited ${options.seconds} s for it and stopped; nothing was written and older backups are untouched`;
+  // A safety backup's failure is told by what it was taken before (a restore, a guarded command): they say what did not run.
+  const safety = options.purpose === 'safety';
+  const waited = safety
+    ? `the safety backup waited ${options.seconds} s for it and stopped; nothing was written`
+    : `the backup waited ${options.seconds} s for it and stopped; nothing was written and older backups are untouched`;
+  const again = safety ? 'try again' : 'run the backup again';
   const details = options.details;
   if (!holder) {
     return new PulseError('lock-wait-timeout', `${options.table ?? 'a table'} is locked by another session: ${waited}`, {
-      hint: hint`run the backup again when that session has finished (SELECT pid, query FROM pg_stat_activity shows it)${commandLineOnly(hint`; ${option('lockTimeout', 'SECONDS')} waits longer`)}`,
+      hint: hint`${again} when that session has finished (SELECT pid, query FROM pg_stat_activity shows it)${commandLineOnly(hint`; ${option('lockTimeout', 'SECONDS')} waits longer`)}`,
       details,
     });
   }
   const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
   const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
   return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
-    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${String(holder.pid)}); then run the backup again${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
+    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${String(holder.pid)}); then ${again}${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
     details,
   });
 }

@@ -50,19 +50,32 @@ export function outsideDependentsError(outside: readonly OutsideDependent[], act
   });
 }
 
-/** Another session holds what the restore must lock. */
-export function lockHeldError(holders: readonly LockHolder[], when: 'would wait for' | 'waited for', timeoutMs: number, relation?: string | null): PulseError {
+/**
+ * Another session holds what the restore must lock: found idle before
+ * anything ('would wait for'), waited for while the plan read the tables
+ * ('waited before changing anything'), or waited for inside the restore's
+ * transaction ('waited for').
+ */
+export function lockHeldError(
+  holders: readonly LockHolder[],
+  when: 'would wait for' | 'waited before changing anything' | 'waited for',
+  timeoutMs: number,
+  relation?: string | null,
+): PulseError {
   const who = holders.slice(0, 2).map(describeLockHolder).join('; ');
   const more = holders.length > 2 ? `; and ${holders.length - 2} more` : '';
   const seconds = Math.round(timeoutMs / 100) / 10;
+  const heldBy = holders.length > 0 ? `held by ${who}${more}` : 'another session held it (it has let go since)';
   const message =
     when === 'would wait for'
       ? `another session holds locks on tables this restore must change, in an idle transaction: ${who}${more}`
-      : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''} and was rolled back: ${holders.length > 0 ? `held by ${who}${more}` : 'another session held it (it has let go since)'}`;
+      : when === 'waited before changing anything'
+        ? `restore gave up after waiting ${seconds} s to read ${relation ?? 'a table it must change'}, before changing anything: ${heldBy}`
+        : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''} and was rolled back: ${heldBy}`;
   const pids = holders.map((holder) => holder.pid);
   const end = pids.length > 0 ? `end that transaction (or the session: SELECT pg_terminate_backend(${pids[0]});)` : 'let the other session finish';
-  return new PulseError(when === 'would wait for' ? 'restore-refused' : 'restore-failed', message, {
-    hint: hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}; ${when === 'would wait for' ? 'nothing was changed' : 'the target is unchanged'}`,
+  return new PulseError(when === 'waited for' ? 'restore-failed' : 'restore-refused', message, {
+    hint: hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}; ${when === 'waited for' ? 'the target is unchanged' : 'nothing was changed'}`,
   });
 }
 

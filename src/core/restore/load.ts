@@ -69,8 +69,12 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
         ...(options.container ? { container: options.container } : {}),
         purpose: 'safety',
         lockHeld: true,
+        // A lock another session holds is waited for as long as the restore's own locks are, not a backup's 60 s.
+        lockTimeoutSeconds: Math.max(1, Math.ceil((options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS) / 1000)),
         signal: execution.signal,
         onProgress: (event) => execution.onProgress?.({ kind: 'safety-backup', event }),
+      }).catch((error: unknown) => {
+        throw safetyBackupFailed(error, execution.signal?.aborted === true);
       });
       execution.onProgress?.({ kind: 'safety-backup-done', setId: safety.manifest.id });
     }
@@ -109,6 +113,20 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
     await turn?.release();
     await lock.release();
   }
+}
+
+/**
+ * The safety backup failed: its own words say what went wrong and what to
+ * do; said here too is that the restore never began.
+ */
+function safetyBackupFailed(error: unknown, cancelled: boolean): unknown {
+  if (cancelled) return error;
+  const failure = toPulseError(error);
+  return new PulseError(failure.code, `the safety backup failed, so nothing was restored and the target is unchanged: ${failure.message}`, {
+    ...(failure.hint ? { hint: failure.hint } : {}),
+    ...(failure.details !== undefined ? { details: failure.details } : {}),
+    cause: error,
+  });
 }
 
 /**

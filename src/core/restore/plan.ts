@@ -20,6 +20,7 @@ import { chooseClientTools, findClientTools, parseServerVersionNum } from '../pg
 import { containerToolSet } from '../supabase/docker';
 import {
   findAttachedObjects,
+  countRows,
   findExistingObjects,
   findPlatformTables,
   findTargetColumns,
@@ -31,6 +32,7 @@ import {
 import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
 import { checkLockBudget, estimateLocks } from './lockBudget';
 import { findLockHolders } from '../pg/lockHolders';
+import { isLockTimeout } from '../pg/lockWaits';
 import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
 import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
@@ -224,6 +226,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // Supabase profile: the platform's tables the set brings rows for, and the
     // application's triggers and policies on them.
     const platform = await platformPieces(client, set.manifest, entries, options.mode);
+    await countTableRows(client, [...existing.filter((object) => object.kind === 'table'), ...platform.tables], options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
     const subscriptionsNote = options.mode === 'data' ? undefined : restoredSubscriptionsNote(objects);
@@ -424,6 +427,35 @@ async function sequencesToKeep(
   } finally {
     await client.query('COMMIT');
   }
+}
+
+/**
+ * Fills in the rows each table holds now. A table another session holds
+ * locked past the restore's lock timeout stops the plan there, naming who
+ * holds it: the restore itself would wait as long and fail.
+ */
+async function countTableRows(client: pg.Client, tables: readonly ExistingObject[], lockTimeoutMs: number): Promise<void> {
+  let counts: number[];
+  try {
+    counts = await countRows(
+      client,
+      tables.map((table) => table.dropName),
+      lockTimeoutMs,
+    );
+  } catch (error) {
+    if (!isLockTimeout(error)) throw error;
+    const holders = (
+      await findLockHolders(
+        client,
+        tables.map((table) => table.dropName),
+      ).catch(() => [])
+    ).filter((holder) => holder.holds.some((held) => held.startsWith('AccessExclusiveLock on ')));
+    const relation = holders[0]?.holds.find((held) => held.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
+    throw lockHeldError(holders, 'waited before changing anything', lockTimeoutMs, relation);
+  }
+  tables.forEach((table, index) => {
+    table.rows = counts[index];
+  });
 }
 
 /**

@@ -233,10 +233,9 @@ export function objectsJson(objects: readonly DumpObject[]): string {
 }
 
 /**
- * Looks up the backup's objects in the target, in one catalog query, then
- * counts the rows of the tables found (the confirmation shows what a
- * replaced table holds now). Large objects are looked up by OID, which
- * pg_dump keeps.
+ * Looks up the backup's objects in the target, in one catalog query. Large
+ * objects are looked up by OID, which pg_dump keeps. The rows of the tables
+ * found are counted apart (countRows), once the platform's are known too.
  */
 export async function findExistingObjects(client: pg.Client, objects: readonly DumpObject[]): Promise<ExistingObject[]> {
   await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
@@ -271,11 +270,39 @@ export async function findExistingObjects(client: pg.Client, objects: readonly D
       dropName: row.drop_name,
     });
   }
-  for (const table of existing.filter((object) => object.kind === 'table')) {
-    const result = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${table.dropName}`);
-    table.rows = Number(result.rows[0].count);
-  }
   return existing;
+}
+
+/** Tables counted per transaction: each count's lock is held until its transaction ends, and the server's lock table is shared. */
+const COUNTS_PER_TRANSACTION = 50;
+
+/**
+ * The rows each table holds now (tables as SQL names), for the plan: what a
+ * replaced or emptied table holds, and whether a data restore would meet
+ * rows. One round trip however many tables, in short read-only
+ * transactions. Reading a table waits for a session that holds it in ACCESS
+ * EXCLUSIVE mode (a migration under way, VACUUM FULL, an ALTER TABLE left
+ * open): each count waits at most `lockTimeoutMs`, as the restore's own
+ * locks do, and the server's lock timeout error (55P03) is thrown.
+ */
+export async function countRows(client: pg.Client, tables: readonly string[], lockTimeoutMs: number): Promise<number[]> {
+  if (tables.length === 0) return [];
+  const statements: string[] = [];
+  for (let first = 0; first < tables.length; first += COUNTS_PER_TRANSACTION) {
+    statements.push('BEGIN READ ONLY', `SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`);
+    for (const table of tables.slice(first, first + COUNTS_PER_TRANSACTION)) statements.push(`SELECT pg_catalog.count(*)::text AS count FROM ${table}`);
+    statements.push('COMMIT');
+  }
+  let results: pg.QueryResult<{ count: string }>[];
+  try {
+    // Several statements in one query: node-postgres answers with one result each.
+    results = (await client.query<{ count: string }>(statements.join('; '))) as unknown as pg.QueryResult<{ count: string }>[];
+  } catch (error) {
+    // The server skipped the rest of the query; the failed transaction is still open.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return results.filter((result) => result.command === 'SELECT').map((result) => Number(result.rows[0].count));
 }
 
 /**
@@ -319,7 +346,7 @@ export function splitOnTableName(entryName: string): { table: string; name: stri
   return { table, name };
 }
 
-/** The platform tables the set holds rows of, as found in the target, with their rows. */
+/** The platform tables the set holds rows of, as found in the target (their rows are counted with the others: countRows). */
 export async function findPlatformTables(
   client: pg.Client,
   tables: readonly { schema: string; name: string }[],
@@ -335,9 +362,7 @@ export async function findPlatformTables(
       missing.push(table);
       continue;
     }
-    const dropName = qualifiedIdentifier(table.schema, table.name);
-    const count = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${dropName}`);
-    present.push({ kind: 'platform table', schema: table.schema, name: table.name, rows: Number(count.rows[0].count), dropName });
+    present.push({ kind: 'platform table', schema: table.schema, name: table.name, rows: null, dropName: qualifiedIdentifier(table.schema, table.name) });
   }
   return { present, missing };
 }
