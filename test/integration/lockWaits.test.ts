@@ -104,6 +104,27 @@ describe('a table another session holds', function () {
     }
   }
 
+  it('diff, which reads every table, stops after --lock-timeout with one line naming the table and the session that holds it', async function () {
+    const dir = join(folder, 'diff-held');
+    const set = await backupSet(server, database, dir, 'diff-held');
+    const holder = await hold('public.messages');
+    try {
+      const result = await runCli(['diff', set.id, '--db', server.url(database), '--dir', dir, '--lock-timeout', '2']);
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `public\\.messages is locked by another session, pid ${holder.pid} \\(schema-migrator, postgres, idle in transaction for \\d+ s, holds AccessExclusiveLock on public\\.messages\\): the comparison waited 2 s for it and stopped; nothing was changed`,
+        ),
+      );
+      assert.match(result.stderr, new RegExp(`SELECT pg_terminate_backend\\(${holder.pid}\\); then run it again`));
+      assert.doesNotMatch(result.stderr, /statement timeout|check that the server runs/);
+      assert.ok(result.durationMs < 20_000, `took ${result.durationMs} ms`);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it('a table dropped and made again while pg_dump waits for it: one line saying the schema changed meanwhile, and nothing written', async function () {
     const dir = join(folder, 'replaced');
     const result = await replacedWhileWaited(['backup', '--dir', dir, '--prefix', 'replaced']);

@@ -80,23 +80,31 @@ async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string)
   }
 }
 
+/** Who waited: a backup, a safety backup, or a comparison that only reads (diff). */
+export type LockWaitPurpose = 'backup' | 'safety' | 'compare';
+
+const LOCK_WAIT_WORDS: Record<LockWaitPurpose, (seconds: number) => { waited: string; again: string }> = {
+  backup: (seconds) => ({
+    waited: `the backup waited ${seconds} s for it and stopped; nothing was written and older backups are untouched`,
+    again: 'run the backup again',
+  }),
+  // A safety backup's failure is told by what it was taken before (a restore, a guarded command): they say what did not run.
+  safety: (seconds) => ({ waited: `the safety backup waited ${seconds} s for it and stopped; nothing was written`, again: 'try again' }),
+  compare: (seconds) => ({ waited: `the comparison waited ${seconds} s for it and stopped; nothing was changed`, again: 'run it again' }),
+};
+
 /**
- * The one line for a backup that gave up waiting for a lock: the table, the
+ * The one line for a backup (or a read) that gave up waiting for a lock: the table, the
  * session that holds it, and what to do. `table` when the waiting query
  * named it (pg_dump's LOCK TABLE); otherwise whatever table a session holds.
  */
-export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string; purpose?: 'backup' | 'safety' }): Promise<PulseError> {
+export async function lockWaitError(target: ConnectionTarget, options: { seconds: number; table?: string; details?: string; purpose?: LockWaitPurpose }): Promise<PulseError> {
   const find = (table?: string) => holdersOfExclusiveLocks(target, table).catch(() => [] as LockHolder[]);
   // pg_dump names the first table of a batch it locks; another one may be the held one.
   let holders = await find(options.table);
   if (holders.length === 0 && options.table !== undefined) holders = await find();
   const holder = holders[0];
-  // A safety backup's failure is told by what it was taken before (a restore, a guarded command): they say what did not run.
-  const safety = options.purpose === 'safety';
-  const waited = safety
-    ? `the safety backup waited ${options.seconds} s for it and stopped; nothing was written`
-    : `the backup waited ${options.seconds} s for it and stopped; nothing was written and older backups are untouched`;
-  const again = safety ? 'try again' : 'run the backup again';
+  const { waited, again } = LOCK_WAIT_WORDS[options.purpose ?? 'backup'](options.seconds);
   const details = options.details;
   if (!holder) {
     return new PulseError('lock-wait-timeout', `${options.table ?? 'a table'} is locked by another session: ${waited}`, {

@@ -25,6 +25,7 @@ import { startPgTool, toolName, type ClientTools } from '../pg/run';
 import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
 import { readPermissionError } from '../pg/readPermission';
 import { lostConnectionReason } from '../pg/psqlEnd';
+import { isLockTimeout, lockWaitError, tableOfLockQuery } from '../pg/lockWaits';
 import { isRecoveryConflict, isSnapshotGone, recoveryConflictError } from '../pg/recoveryConflict';
 import { onLines } from '../process/lines';
 import { toolStartError, type ToolProcess } from '../process/toolProcess';
@@ -155,7 +156,7 @@ export async function readSchema(session: ReadbackSession, keepEntry?: (header: 
   ];
   const pgDump = startPgTool(session.tools, 'pg_dump', session.target, args, { env: session.env, stdin: 'ignore', stdout: 'pipe', signal: session.signal });
   const stderr = await streamThrough(pgDump, reader, session, 'pg_dump', 'dump the schema');
-  if (!reader.complete) throw toolError('pg_dump', 'dump the schema', session, stderr, 'an unfinished dump');
+  if (!reader.complete) throw await toolError('pg_dump', 'dump the schema', session, stderr, 'an unfinished dump');
   return { digest: digests.schema.digest, entries };
 }
 
@@ -185,19 +186,19 @@ async function streamThrough(
   ]);
   if (session.signal?.aborted) throw new PulseError('cancelled', 'cancelled');
   if (exit.startError) throw toolStartError(exit.startError, toolName(session.tools, name));
-  if (exit.exitCode !== 0 || reading !== undefined) throw toolError(name, what, session, stderr, exit.signal ?? exit.exitCode, tables);
+  if (exit.exitCode !== 0 || reading !== undefined) throw await toolError(name, what, session, stderr, exit.signal ?? exit.exitCode, tables);
   return stderr;
 }
 
 /** A read-back tool that failed, in one line: the server's first error, or how the tool ended. */
-function toolError(
+async function toolError(
   tool: string,
   what: string,
   session: ReadbackSession,
   stderr: readonly string[],
   ended: string | number | undefined,
   tables?: readonly ReadbackTable[],
-): PulseError {
+): Promise<PulseError> {
   const target = session.target;
   const text = stderr.join('\n');
   const snapshotLost = session.snapshotLost?.();
@@ -218,6 +219,11 @@ function toolError(
     lost ??
     errorLine?.replace(/^(psql|pg_dump):.*?(ERROR|FATAL|error):\s*/, '').replace(/^.*?(ERROR|FATAL):\s*/, '') ??
     (ended === undefined ? 'it stopped' : `it ended with ${String(ended)}`);
+  // A table another session holds (pg_dump's LOCK TABLE, psql's COPY): which one, and who holds it.
+  if (lost === undefined && session.lockTimeoutSeconds && isLockTimeout(text)) {
+    const table = tableOfLockQuery(text);
+    return lockWaitError(target, { seconds: session.lockTimeoutSeconds, ...(table ? { table } : {}), details: text, purpose: 'compare' });
+  }
   if (lost === undefined && schemaChangedMeanwhile(text)) {
     return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${SCHEMA_CHANGED_WORDS} (${said})`, { hint: [schemaChangedHint('it')], details: text });
   }
