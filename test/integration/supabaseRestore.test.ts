@@ -85,9 +85,17 @@ describe("Supabase restores as the stack's own postgres", function () {
       'schema_then_data',
       "UPDATE public.profiles SET username = username || '-renamed'; SET session_replication_role = replica; DELETE FROM storage.objects",
     );
+    const [{ users }] = await stack.server.query<{ users: number }>('schema_then_data', 'SELECT count(*)::int AS users FROM auth.users');
     for (const mode of ['schema', 'data']) {
       const result = await restore('schema_then_data', mode, ['--clean']);
       assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
+      if (mode !== 'data') continue;
+      // The plan counted what the platform's tables held before the restore emptied them.
+      const replaced = (JSON.parse(result.stdout) as { plan: { replaced: { kind: string; schema: string; name: string; rows: number | null }[] } }).plan.replaced;
+      const platformRows = (schema: string, name: string) => replaced.find((object) => object.kind === 'platform table' && object.schema === schema && object.name === name)?.rows;
+      assert.ok(users > 0);
+      assert.equal(platformRows('auth', 'users'), users);
+      assert.equal(platformRows('storage', 'objects'), 0);
     }
     await sameAsSource('schema_then_data');
   });
