@@ -11,7 +11,7 @@ import { loadExeca } from '../support/execa';
 import type { SetHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, VerificationReport } from '../../src/core/verify/results';
-import { CLI_PATH, REPO_ROOT, runCli, type CliOptions, type CliResult } from '../support/cli';
+import { assertOneLineError, CLI_PATH, REPO_ROOT, runCli, type CliOptions, type CliResult } from '../support/cli';
 import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { writeOldScriptSet } from '../support/oldScript';
 import { closedPort } from '../support/ports';
@@ -210,6 +210,7 @@ describe('verifying backup sets', function () {
         'roles:pass',
         'tablespaces:pass',
         'encoding:pass',
+        'data-columns:pass',
         'disk-space:pass',
       ],
     );
@@ -221,6 +222,37 @@ describe('verifying backup sets', function () {
     assert.match(checkOf(report, 'psql').detail, /psql 15\.\d+ .* reads the \\restrict line/);
     assert.deepEqual(report.target, { host: '127.0.0.1', port: server.port, database: 'factory_pulse', user: 'postgres' });
     assert.ok(!result.stdout.includes(server.password), 'the password stays out of the report');
+  });
+
+  // A data restore is refused when the target's tables changed since the backup; verify --db said "all checks passed".
+  it('with --db, a target whose tables changed since the backup warns that a data restore would be refused, naming what changed, as the restore then says', async function () {
+    const target = 'verify_migrated';
+    await server.createDatabase(target, { template: 'factory_pulse' });
+    await server.query(
+      target,
+      'ALTER TABLE public.users DROP COLUMN last_active_at; ALTER TABLE public.messages ADD COLUMN urgent boolean NOT NULL DEFAULT false; ALTER TABLE public.messages ALTER COLUMN urgent DROP DEFAULT',
+    );
+    const dir = copyOfSet(made.id);
+    const { result, report } = await verify(made.id, dir, ['--db', server.url(target)]);
+    assert.equal(result.code, 0, 'a warning: a complete restore is not affected');
+    const columns = checkOf(report, 'data-columns');
+    assert.equal(columns.status, 'warn');
+    assert.equal(columns.title, "The target's tables take the set's rows as a data restore loads them");
+    assert.match(
+      columns.detail,
+      /^a data restore would be refused: public\.messages\.urgent is NOT NULL without a default, and the rows have no value for it; public\.users has no column last_active_at, which the rows hold: a complete restore with --clean recreates the tables and is not affected/,
+    );
+    const restore = await runCli(['restore', made.id, '--mode', 'data', '--clean', '--db', server.url(target), '--dir', dir, '--yes', '--no-safety-backup']);
+    assertOneLineError(restore);
+    assert.match(restore.stderr, /public\.users has no column last_active_at, which the rows hold/);
+    // Into an empty database: nothing for a data restore yet, which a complete restore creates.
+    await server.createDatabase('verify_empty');
+    const empty = await verify(made.id, dir, ['--db', server.url('verify_empty')]);
+    assert.equal(checkOf(empty.report, 'data-columns').status, 'pass');
+    assert.match(
+      checkOf(empty.report, 'data-columns').detail,
+      /^the target has none of the set's \d+ tables: a complete or schema restore creates them, a data restore needs them first$/,
+    );
   });
 
   it('with --db as a role whose transactions are read-only, the target takes no changes: the check fails, and a restore is refused before its safety backup', async function () {

@@ -29,6 +29,7 @@ import {
   sizesCheck,
   writableCheck,
   encodingCheck,
+  dataColumnsCheck,
   extensionsCheck,
   extensionsOf,
   rolesCheck,
@@ -360,6 +361,36 @@ describe('verification checks', () => {
       );
       assert.match(checkLine(encodingCheck('WIN1252', 'LATIN1')!, commandLineWords), /made in WIN1252 or UTF8 \(CREATE DATABASE … ENCODING 'WIN1252'/);
       assert.equal(encodingCheck(undefined, 'LATIN1'), undefined);
+    });
+  });
+
+  describe("the target's tables, as a data restore's rows meet them", () => {
+    const tables = [
+      { schema: 'public', name: 'users', columns: ['id', 'email', 'last_login'], rows: 3 },
+      { schema: 'public', name: 'notes', columns: ['id', 'body'], rows: 0 },
+    ];
+    const column = (name: string, required = false, generated = false) => ({ name, required, generated });
+    it('passes when the target has none of the tables (a complete restore creates them) or every one with the columns the rows hold', () => {
+      const none = dataColumnsCheck(tables, new Map());
+      assert.equal(none.status, 'pass');
+      assert.equal(none.detail, "the target has none of the set's 2 tables: a complete or schema restore creates them, a data restore needs them first");
+      const same = dataColumnsCheck(
+        tables,
+        new Map([
+          ['public.users', [column('id'), column('email'), column('last_login'), column('added_with_default')]],
+          ['public.notes', [column('id'), column('body')]],
+        ]),
+      );
+      assert.equal(same.status, 'pass');
+      assert.equal(same.detail, "the target's tables have the columns of the set's rows (2 tables)");
+    });
+    it('warns, naming each problem, when a table is missing or its columns changed; a complete restore is not affected', () => {
+      const changed = dataColumnsCheck(tables, new Map([['public.users', [column('id'), column('email'), column('tenant', true)]]]));
+      assert.equal(changed.status, 'warn');
+      assert.equal(
+        checkLine(changed, commandLineWords),
+        "a data restore would be refused: the target lacks 1 of the set's 2 tables (public.notes); public.users has no column last_login, which the rows hold; public.users.tenant is NOT NULL without a default, and the rows have no value for it: a complete restore with --clean recreates the tables and is not affected; for a data restore, bring the target's schema back to the backup's first (a migration since?)",
+      );
     });
   });
 

@@ -7,11 +7,13 @@ import { commandLineOnly, hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpEntry, DumpScan } from './dumpScan';
 import { quoteIdentifier } from '../sql';
 import { isSupabaseReservedRole } from '../backup/profile';
-import { countOf, formatBytes, formatCount } from '../format';
+import { countOf, formatBytes, formatCount, qualifiedName } from '../format';
 import type { BackupFileType, Manifest } from '../sets/manifest';
 import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
 import { headerName } from '../pg/dumpReader';
 import type { CheckResult, CheckStatus } from './results';
+import { columnMismatches, type RowsToLoad } from '../restore/decide';
+import type { TargetColumn } from '../restore/target';
 
 export type CheckId =
   | 'files-present'
@@ -29,6 +31,7 @@ export type CheckId =
   | 'roles'
   | 'tablespaces'
   | 'encoding'
+  | 'data-columns'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -47,6 +50,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   roles: 'The target server has the roles the set names',
   tablespaces: 'The target server has the tablespaces the set creates objects in',
   encoding: "The target database's encoding holds the set's text",
+  'data-columns': "The target's tables take the set's rows as a data restore loads them",
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -418,6 +422,8 @@ export interface TargetFacts {
   tablespaces: readonly string[];
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
+  /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
+  rowsToLoad?: { tables: readonly RowsToLoad[]; columns: ReadonlyMap<string, readonly TargetColumn[]> };
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -695,6 +701,37 @@ export function encodingCheck(setEncoding: string | undefined, targetEncoding: s
     'warn',
     `${summary}: a character ${targetEncoding} has no room for fails the restore, which then changes nothing`,
     hint`to be sure, restore into a database made in ${setEncoding === 'UTF8' ? setEncoding : `${setEncoding} or UTF8`} (CREATE DATABASE … ENCODING '${setEncoding}' TEMPLATE template0)`,
+  );
+}
+
+/**
+ * Whether a data restore's COPY statements would meet the target's tables as
+ * they are now (verify --db, which knows no restore mode): a data restore
+ * refuses a target that lacks some of the set's tables or whose columns
+ * changed since the backup; a complete or schema restore creates the tables
+ * itself and is not affected, so this only warns.
+ */
+export function dataColumnsCheck(tables: readonly RowsToLoad[], columns: ReadonlyMap<string, readonly TargetColumn[]>): CheckResult {
+  const lacking = tables.filter((table) => !columns.has(qualifiedName(table.schema, table.name)));
+  if (lacking.length === tables.length) {
+    return check(
+      'data-columns',
+      'pass',
+      `the target has none of the set's ${countOf(tables.length, 'table')}: a complete or schema restore creates them, a data restore needs them first`,
+    );
+  }
+  const problems = [
+    ...(lacking.length > 0
+      ? [`the target lacks ${lacking.length} of the set's ${countOf(tables.length, 'table')} (${listProblems(lacking.map((table) => qualifiedName(table.schema, table.name)))})`]
+      : []),
+    ...columnMismatches(tables, columns),
+  ];
+  if (problems.length === 0) return check('data-columns', 'pass', `the target's tables have the columns of the set's rows (${countOf(tables.length, 'table')})`);
+  return check(
+    'data-columns',
+    'warn',
+    `a data restore would be refused: ${listProblems(problems)}`,
+    hint`a complete restore with ${option('clean')} recreates the tables and is not affected; for a data restore, bring the target's schema back to the backup's first (a migration since?)`,
   );
 }
 

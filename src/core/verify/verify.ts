@@ -25,6 +25,8 @@ import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionN
 import { containerToolSet } from '../supabase/docker';
 import type { ContainerTools } from '../supabase/docker';
 import type { RestoreMode } from '../restore/types';
+import type { RowsToLoad } from '../restore/decide';
+import { findTargetColumns } from '../restore/target';
 import type { CheckGroup, CheckResult, VerificationReport } from './results';
 import { outcomeOf } from './results';
 import {
@@ -49,6 +51,7 @@ import {
   serverVersionCheck,
   targetNeedsChecks,
   encodingCheck,
+  dataColumnsCheck,
   sizesCheck,
   unreachableCheck,
   writableCheck,
@@ -147,7 +150,9 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   // The target's facts and the client tools do not depend on the files: find
   // them while the files are read.
   const target = options.target;
-  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal)) : undefined;
+  // Without a restore mode (verify --db), whether a data restore's rows would fit the target's tables is one of the questions.
+  const rowsToLoad = options.restoreMode === undefined ? set.manifest?.digests?.tables : undefined;
+  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal, rowsToLoad)) : undefined;
   const tools = target
     ? settle(
         options.container
@@ -394,13 +399,15 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
   };
 }
 
-async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined): Promise<TargetFacts> {
+async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined, rowsToLoad?: readonly RowsToLoad[]): Promise<TargetFacts> {
   let client: pg.Client | undefined;
   const onAbort = () => void client?.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: TARGET_TIMEOUT_MS }), ...(signal ? { signal } : {}) });
-    return targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
+    const facts = targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
+    if (rowsToLoad) facts.rowsToLoad = { tables: rowsToLoad, columns: await findTargetColumns(client, rowsToLoad) };
+    return facts;
   } catch (error) {
     throw describeConnectionError(error, target);
   } finally {
@@ -437,6 +444,7 @@ async function preRestoreGroup(
   if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value, { defaultTablespace: restore.defaultTablespace }));
   const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
   if (encoding) checks.push(encoding);
+  if (facts.ok && facts.value.rowsToLoad) checks.push(dataColumnsCheck(facts.value.rowsToLoad.tables, facts.value.rowsToLoad.columns));
 
   if (!safetyBackup) {
     checks.push(noSafetyBackupSpaceCheck(folder));
