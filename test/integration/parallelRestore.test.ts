@@ -17,6 +17,7 @@ import { backupSet, copySetFiles, createFactoryDatabase, restoreArgs, restoreSet
 import { hasProc, toolProcessesOf } from '../support/proc';
 import { skipBecause } from '../support/skip';
 import { editFirstRow, rewriteSetFile } from '../support/tamper';
+import { holdTableOnceCreated } from '../support/tableLock';
 import { waitFor } from '../support/wait';
 import { loadSample, plainFor, sampleCases } from '../samples';
 
@@ -184,6 +185,62 @@ describe('restore --jobs', function () {
       const again = await restoreSet(server, defaultsSet.id, defaultsFolder, target, 'complete', ['--no-safety-backup', '--jobs', '2']);
       assert.equal(again.code, 0, again.stderr);
       await assertSameContent(server.url(withDefaults), server.url(target));
+    });
+
+    // pg_dump's file sets lock_timeout to 0, and the sessions of a restore with jobs had no watch on their waits:
+    // a session that read a table the restore had just created held its ALTER TABLE back for ever.
+    it('a session holding a table the restore created makes it give up after --lock-timeout, naming that session and what is left', async function () {
+      const target = 'pj_held';
+      await server.createDatabase(target);
+      const holder = holdTableOnceCreated(server.url(target), 'public.users', { application: 'dashboard' });
+      try {
+        const started = Date.now();
+        const result = await runCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '2', '--lock-timeout', '2']));
+        assertOneLineError(result);
+        const pid = await holder.held;
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `^pulse-backup: restore with 2 jobs gave up after waiting 2 s for a lock on public\\.users: held by pid ${pid} \\(dashboard, postgres, idle in transaction for \\d+ s, holds AccessShareLock on public\\.users\\): end that transaction \\(or the session: SELECT pg_terminate_backend\\(${pid}\\);\\), or give it more time with --lock-timeout SECONDS; `,
+          ),
+        );
+        // The same session holds the drops back: what is left is said, not "empty again".
+        assert.match(
+          result.stderr,
+          /dropping what it had created waited 2 s for a lock another session holds: .*\d+ relations.* are left; once that session has ended, drop and recreate the database before restoring again$/m,
+        );
+        assert.ok(Date.now() - started < 90_000, `took ${Date.now() - started} ms`);
+      } finally {
+        await holder.release();
+      }
+    });
+
+    it('once that session lets go while the restore drops its work, the database is empty again, as it says', async function () {
+      const target = 'pj_held_then_let_go';
+      await server.createDatabase(target);
+      const holder = holdTableOnceCreated(server.url(target), 'public.users', { application: 'dashboard' });
+      try {
+        const restoring = runCli(restoreArgs(set.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '2', '--lock-timeout', '2']));
+        await holder.held;
+        // Let go as soon as the restore's clean-up waits for it.
+        const deadline = Date.now() + 120_000;
+        while ((await server.query(target, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DROP %'")).length === 0) {
+          assert.ok(Date.now() < deadline, 'the clean-up never waited for the lock');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await holder.release();
+        const result = await restoring;
+        assertOneLineError(result);
+        assert.match(result.stderr, /^pulse-backup: restore with 2 jobs gave up after waiting 2 s for a lock on public\.users: held by pid \d+ \(dashboard/);
+        assert.match(result.stderr, /not one transaction: what it had created was dropped, and the database is empty again/);
+        const left = await server.query(
+          target,
+          "SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+        );
+        assert.deepEqual(left, [{ n: 0 }]);
+      } finally {
+        await holder.release();
+      }
     });
 
     it('a cancel (SIGTERM) while rows load leaves the database empty again', async function () {

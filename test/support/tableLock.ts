@@ -40,3 +40,42 @@ export async function holdTable(url: string, table: string, options: { mode?: st
     },
   };
 }
+
+export interface LateHeldTable {
+  /** The holding session's backend pid, once it holds the table. */
+  held: Promise<number>;
+  /** Ends the holding transaction (and the session), whether it got the table or not. */
+  release(): Promise<void>;
+}
+
+/**
+ * A session that waits for `table` to appear (a restore creating it), then
+ * holds it in ACCESS SHARE mode, idle in its transaction: an application or
+ * a dashboard that connected to the database being restored and read a
+ * table. Polls every few milliseconds.
+ */
+export function holdTableOnceCreated(url: string, table: string, options: { application?: string } = {}): LateHeldTable {
+  const client = new Client({ connectionString: url, ...(options.application ? { application_name: options.application } : {}) });
+  client.on('error', () => undefined);
+  let stopped = false;
+  const held = (async () => {
+    await client.connect();
+    const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    while (!stopped && (await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [table])).rows[0].found === null) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${table} IN ACCESS SHARE MODE`);
+    return pid;
+  })();
+  held.catch(() => undefined);
+  return {
+    held,
+    async release() {
+      stopped = true;
+      await held.catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end().catch(() => undefined);
+    },
+  };
+}

@@ -33,11 +33,16 @@ export class LockWatchdog {
   private constructor(
     private readonly applicationName: string,
     private readonly timeoutMs: number,
+    private readonly namePrefix: boolean,
   ) {}
 
-  /** Starts watching the sessions named `applicationName`; a watchdog that cannot connect watches nothing (the server's own timeout still holds the prolog). */
-  static start(target: ConnectionTarget, applicationName: string, timeoutMs: number): LockWatchdog {
-    const watchdog = new LockWatchdog(applicationName, timeoutMs);
+  /**
+   * Starts watching the sessions named `applicationName` (with `prefix`, every
+   * session whose name starts with it: a parallel restore's); a watchdog that
+   * cannot connect watches nothing (the server's own timeout still holds the prolog).
+   */
+  static start(target: ConnectionTarget, applicationName: string, timeoutMs: number, options: { prefix?: boolean } = {}): LockWatchdog {
+    const watchdog = new LockWatchdog(applicationName, timeoutMs, options.prefix === true);
     void watchdog.connect(target);
     return watchdog;
   }
@@ -84,8 +89,8 @@ export class LockWatchdog {
       `SELECT a.pid, (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - ${since}) * 1000)::bigint::text AS waited_ms,
               pg_catalog.pg_blocking_pids(a.pid) AS blockers, l.relation::pg_catalog.regclass::text AS relation
          FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_locks l ON l.pid = a.pid AND NOT l.granted
-        WHERE a.application_name = $1`,
-      [this.applicationName],
+        WHERE CASE WHEN $2 THEN pg_catalog.left(a.application_name, pg_catalog.length($1)) = $1 ELSE a.application_name = $1 END`,
+      [this.applicationName, this.namePrefix],
     );
     const stuck = waiting.rows.find((row) => Number(row.waited_ms) >= this.timeoutMs);
     if (!stuck || this.stopped) return;

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { quoteIdentifier, quoteLiteral } from '../sql';
+import { isLockTimeout } from '../pg/lockWaits';
 
 /** The first object id PostgreSQL gives an object made after initdb (FirstNormalObjectId). */
 const FIRST_USER_OID = 16384;
@@ -85,9 +86,12 @@ async function publicGrants(client: pg.Client): Promise<PublicSchemaState['grant
  * `public` back as it was; returns what is left (empty when all went).
  * Each drop is its own statement and may fail while something it needs
  * still stands (an extension's member): the rounds repeat while they help.
+ * A drop that another session's lock holds back past the session's
+ * lock_timeout ends them: the rest would wait as long.
  */
-export async function emptyAgain(client: pg.Client, before: PublicSchemaState | undefined): Promise<{ kind: string; count: number }[]> {
-  for (let round = 0; round < 4; round += 1) {
+export async function emptyAgain(client: pg.Client, before: PublicSchemaState | undefined): Promise<{ left: { kind: string; count: number }[]; heldBack: boolean }> {
+  let held = false;
+  for (let round = 0; round < 4 && !held; round += 1) {
     const drops = await client.query<{ statement: string }>(
       `WITH own AS (
          SELECT 'pg_extension'::regclass AS classid, oid AS objid FROM pg_catalog.pg_extension WHERE oid >= ${FIRST_USER_OID}
@@ -108,7 +112,18 @@ export async function emptyAgain(client: pg.Client, before: PublicSchemaState | 
     );
     const largeObjects = await client.query<{ count: string }>('SELECT count(*)::text AS count FROM pg_catalog.pg_largeobject_metadata');
     if (drops.rows.length === 0 && largeObjects.rows[0].count === '0') break;
-    for (const { statement } of drops.rows) await client.query(statement).catch(() => undefined);
+    for (const { statement } of drops.rows) {
+      try {
+        await client.query(statement);
+      } catch (error) {
+        // Another session holds what it would drop (the session's lock_timeout): the next drops would wait as long; what is left is said.
+        if (isLockTimeout(error)) {
+          held = true;
+          break;
+        }
+      }
+    }
+    if (held) break;
     // Large objects have no DROP: every one is the restore's (the target had none).
     await client.query('SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata').catch(() => undefined);
   }
@@ -116,7 +131,7 @@ export async function emptyAgain(client: pg.Client, before: PublicSchemaState | 
   const left = await userObjects(client);
   const now = before ? await publicSchemaState(client) : undefined;
   if (before && now && JSON.stringify(now) !== JSON.stringify(before)) left.push({ kind: "change to schema public's owner, grants or comment", count: 1 });
-  return left;
+  return { left, heldBack: held };
 }
 
 /** The owner, grants and comment `public` had before (a dump may change any of them). */

@@ -58,7 +58,7 @@ export function outsideDependentsError(outside: readonly OutsideDependent[], act
  */
 export function lockHeldError(
   holders: readonly LockHolder[],
-  when: 'would wait for' | 'waited before changing anything' | 'waited for',
+  when: 'would wait for' | 'waited before changing anything' | 'waited for' | 'waited for, not one transaction',
   timeoutMs: number,
   relation?: string | null,
 ): PulseError {
@@ -71,11 +71,14 @@ export function lockHeldError(
       ? `another session holds locks on tables this restore must change, in an idle transaction: ${who}${more}`
       : when === 'waited before changing anything'
         ? `restore gave up after waiting ${seconds} s to read ${relation ?? 'a table it must change'}, before changing anything: ${heldBy}`
-        : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''} and was rolled back: ${heldBy}`;
+        : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''}${when === 'waited for' ? ' and was rolled back' : ''}: ${heldBy}`;
   const pids = holders.map((holder) => holder.pid);
   const end = pids.length > 0 ? `end that transaction (or the session: SELECT pg_terminate_backend(${pids[0]});)` : 'let the other session finish';
+  const advice = hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}`;
+  // A restore with jobs is not one transaction: what became of the database is said by what dropped its work again (parallel.ts).
+  if (when === 'waited for, not one transaction') return new PulseError('restore-failed', message, { hint: advice });
   return new PulseError(when === 'waited for' ? 'restore-failed' : 'restore-refused', message, {
-    hint: hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}; ${when === 'waited for' ? 'the target is unchanged' : 'nothing was changed'}`,
+    hint: hint`${advice}; ${when === 'waited for' ? 'the target is unchanged' : 'nothing was changed'}`,
   });
 }
 

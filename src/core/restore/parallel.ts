@@ -19,7 +19,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { commandLineOnly, hint, option } from '../hint';
+import { commandLineOnly, hint, joinHints, option, type Hint } from '../hint';
 import { connectClient, childProcessEnv } from '../connection/session';
 import { redactText } from '../connection/redact';
 import { PulseError, toPulseError } from '../errors';
@@ -32,7 +32,8 @@ import { readSetFile } from '../codecs/setFileReader';
 import type { ManifestTable } from '../sets/manifest';
 import { describeUserObjects, emptyAgain } from './emptyTarget';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
-import { psqlError } from './failures';
+import { lockHeldError, psqlError } from './failures';
+import { LockWatchdog } from '../pg/lockWatchdog';
 import { ownSessionSql } from '../pg/sessionSettings';
 import type { PlannedRestore } from './plan';
 import { DEFAULT_LOCK_TIMEOUT_MS, type ExecuteOptions } from './types';
@@ -114,6 +115,12 @@ export async function loadInParallel(restore: PlannedRestore, execution: Execute
       prolog: 'SET client_min_messages = warning;\n',
       transaction,
     }));
+  const lockTimeoutMs = restore.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  // pg_dump's file sets lock_timeout back to 0, and a session that reads a table
+  // the restore created (an application connecting early, a dashboard left in a
+  // transaction) would hold its ALTER TABLE back for ever: every session of
+  // this restore is watched, and a wait past the lock timeout cancelled.
+  const watchdog = LockWatchdog.start(restore.options.target, `${applicationName} `, lockTimeoutMs, { prefix: true });
   let created = false;
   try {
     await together(
@@ -151,8 +158,16 @@ export async function loadInParallel(restore: PlannedRestore, execution: Execute
     // Step 1 is one transaction: its failure rolled back, and nothing was created.
     if (!created)
       throw cancelled ? new PulseError('cancelled', 'restore cancelled', { hint: 'the definitions were rolled back; the database is as empty as it was' }) : toPulseError(error);
-    throw await emptiedAfter(cancelled ? new PulseError('cancelled', 'restore cancelled') : toPulseError(error), restore, applicationName);
+    await watchdog.stop();
+    const gaveUp = watchdog.gaveUp;
+    const failure = cancelled
+      ? new PulseError('cancelled', 'restore cancelled')
+      : gaveUp
+        ? lockHeldError(gaveUp.holders, 'waited for, not one transaction', lockTimeoutMs, gaveUp.relation)
+        : toPulseError(error);
+    throw await emptiedAfter(failure, restore, applicationName, lockTimeoutMs);
   } finally {
+    await watchdog.stop();
     execution.signal?.removeEventListener('abort', onCancel);
   }
 }
@@ -278,10 +293,16 @@ async function feed(
 }
 
 /** The failure, once what the restore created has been dropped again (or what could not be, said plainly). */
-async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applicationName: string): Promise<PulseError> {
+async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applicationName: string, lockTimeoutMs: number): Promise<PulseError> {
   const jobs = restore.jobs;
-  const message = failure.message.replace(/^restore failed and was rolled back: /, `restore with ${jobs} jobs failed: `);
+  const message = failure.message
+    .replace(/^restore failed and was rolled back: /, `restore with ${jobs} jobs failed: `)
+    .replace(/^restore gave up /, `restore with ${jobs} jobs gave up `);
+  // A lock another session held: who, and what to do about it, come first.
+  const first = (state: Hint): Hint =>
+    failure.code === 'restore-failed' && failure.hint && /^restore with \d+ jobs gave up /.test(message) ? joinHints([failure.hint, state], '; ') : state;
   let left: { kind: string; count: number }[];
+  let heldBack: boolean;
   try {
     const client = await connectClient(restore.options.target);
     try {
@@ -290,19 +311,31 @@ async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applic
         `SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() AND starts_with(application_name, $1)`,
         [`${applicationName} `],
       );
-      left = await emptyAgain(client, restore.publicBefore);
+      // Another session holding what was created would hold its drop back too: as long as a lock is waited for, then what is left is said.
+      await client.query(`SET lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`);
+      ({ left, heldBack } = await emptyAgain(client, restore.publicBefore));
     } finally {
       await client.end().catch(() => undefined);
     }
   } catch (error) {
     return new PulseError(failure.code, message, {
-      hint: `it was not one transaction, and what it had created could not be dropped (${toPulseError(error).message}): drop and recreate the database before restoring again`,
+      hint: first(
+        hint`it was not one transaction, and what it had created could not be dropped (${toPulseError(error).message}): drop and recreate the database before restoring again`,
+      ),
+      details: failure.details,
+    });
+  }
+  if (left.length > 0 && heldBack) {
+    return new PulseError(failure.code, message, {
+      hint: first(
+        hint`it was not one transaction, and dropping what it had created waited ${String(Math.round(lockTimeoutMs / 100) / 10)} s for a lock another session holds: ${describeUserObjects(left)} are left; once that session has ended, drop and recreate the database before restoring again`,
+      ),
       details: failure.details,
     });
   }
   if (left.length > 0) {
     return new PulseError(failure.code, message, {
-      hint: `it was not one transaction: what it had created was dropped but for ${describeUserObjects(left)}; drop and recreate the database before restoring again`,
+      hint: first(hint`it was not one transaction: what it had created was dropped but for ${describeUserObjects(left)}; drop and recreate the database before restoring again`),
       details: failure.details,
     });
   }
@@ -314,7 +347,9 @@ async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applic
     });
   }
   return new PulseError(failure.code, message, {
-    hint: hint`not one transaction: what it had created was dropped, and the database is empty again${commandLineOnly(hint`; without ${option('jobs', 'N')} the restore is one transaction`)}`,
+    hint: first(
+      hint`not one transaction: what it had created was dropped, and the database is empty again${commandLineOnly(hint`; without ${option('jobs', 'N')} the restore is one transaction`)}`,
+    ),
     details: failure.details,
   });
 }
