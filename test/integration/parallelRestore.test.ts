@@ -44,6 +44,28 @@ describe('restore --jobs', function () {
     });
   }
 
+  // Sessions of one restore wait for each other: an index of a table whose primary key another session builds
+  // waits as long as that build. The watch on lock waits (for other programs' sessions) must not cancel that.
+  it('a session waiting for another session of the same restore is not cut short by --lock-timeout', async function () {
+    this.timeout(300_000);
+    const source = 'pj_own_waits';
+    await server.createDatabase(source);
+    // A primary key slow to build (a long text key, 3 million rows) and indexes of the same table in the other session.
+    await server.query(
+      source,
+      `CREATE TABLE public.wide (id bigint, k int, note text, PRIMARY KEY (note, k, id));
+       INSERT INTO public.wide SELECT g, g % 1000, md5(g::text) || md5((g + 1)::text) FROM generate_series(1, 3000000) g;
+       CREATE INDEX wide_k ON public.wide (k); CREATE INDEX wide_id ON public.wide (id);`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, source, folder, 'ownwaits');
+    const target = 'pj_own_waits_copy';
+    await server.createDatabase(target);
+    const result = await runCli(restoreArgs(manifest.id, 'complete', server.url(target), folder, ['--no-safety-backup', '--jobs', '2', '--lock-timeout', '1']));
+    assert.equal(result.code, 0, result.stderr);
+    await assertSameContent(server.url(source), server.url(target));
+  });
+
   describe('on the factory sample', function () {
     const source = 'pj_source';
     let folder: string;

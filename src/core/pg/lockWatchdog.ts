@@ -85,11 +85,19 @@ export class LockWatchdog {
   }
 
   private async check(client: pg.Client, since: string): Promise<void> {
+    // Only a wait behind another program's session counts: one session of a
+    // parallel restore waits for another (an index of a table whose primary
+    // key the other builds) as long as that work takes.
     const waiting = await client.query<{ pid: number; waited_ms: string; blockers: number[]; relation: string | null }>(
-      `SELECT a.pid, (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - ${since}) * 1000)::bigint::text AS waited_ms,
+      `WITH ours AS (
+         SELECT pid FROM pg_catalog.pg_stat_activity
+          WHERE CASE WHEN $2 THEN pg_catalog.left(application_name, pg_catalog.length($1)) = $1 ELSE application_name = $1 END
+       )
+       SELECT a.pid, (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - ${since}) * 1000)::bigint::text AS waited_ms,
               pg_catalog.pg_blocking_pids(a.pid) AS blockers, l.relation::pg_catalog.regclass::text AS relation
          FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_locks l ON l.pid = a.pid AND NOT l.granted
-        WHERE CASE WHEN $2 THEN pg_catalog.left(a.application_name, pg_catalog.length($1)) = $1 ELSE a.application_name = $1 END`,
+        WHERE a.pid IN (SELECT pid FROM ours)
+          AND EXISTS (SELECT 1 FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids(a.pid)) AS b(pid) WHERE b.pid NOT IN (SELECT pid FROM ours))`,
       [this.applicationName, this.namePrefix],
     );
     const stuck = waiting.rows.find((row) => Number(row.waited_ms) >= this.timeoutMs);
