@@ -103,3 +103,8 @@ export function describeLockHolder(holder: LockHolder): string {
   parts.push(`holds ${holds.join(', ')}`);
   return `pid ${holder.pid} (${parts.join(', ')})`;
 }
+
+/** The table a holder holds in ACCESS EXCLUSIVE mode (the one mode that blocks reading), as describeLockHolder names it. */
+export function exclusivelyHeld(holder: LockHolder): string | undefined {
+  return holder.holds.find((hold) => hold.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
+}

@@ -11,7 +11,7 @@ import { hint, option, commandLineOnly } from '../hint';
 import { type ConnectionTarget } from '../connection/target';
 import { connectClient } from '../connection/session';
 import { PulseError } from '../errors';
-import { describeLockHolder, findLockHolders, type LockHolder } from './lockHolders';
+import { describeLockHolder, exclusivelyHeld, findLockHolders, type LockHolder } from './lockHolders';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
 
@@ -118,9 +118,4 @@ export async function lockWaitError(target: ConnectionTarget, options: { seconds
     hint: hint`ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${String(holder.pid)}); then ${again}${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
     details,
   });
-}
-
-/** The table a holder holds in ACCESS EXCLUSIVE mode, as describeLockHolder names it. */
-function exclusivelyHeld(holder: LockHolder): string | undefined {
-  return holder.holds.find((hold) => hold.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
 }

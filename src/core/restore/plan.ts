@@ -31,7 +31,7 @@ import {
 } from './target';
 import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
 import { checkLockBudget, estimateLocks } from './lockBudget';
-import { findLockHolders } from '../pg/lockHolders';
+import { exclusivelyHeld, findLockHolders } from '../pg/lockHolders';
 import { isLockTimeout } from '../pg/lockWaits';
 import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
@@ -444,13 +444,13 @@ async function countTableRows(client: pg.Client, tables: readonly ExistingObject
     );
   } catch (error) {
     if (!isLockTimeout(error)) throw error;
-    const holders = (
-      await findLockHolders(
-        client,
-        tables.map((table) => table.dropName),
-      ).catch(() => [])
-    ).filter((holder) => holder.holds.some((held) => held.startsWith('AccessExclusiveLock on ')));
-    const relation = holders[0]?.holds.find((held) => held.startsWith('AccessExclusiveLock on '))?.slice('AccessExclusiveLock on '.length);
+    // Reading waits only for ACCESS EXCLUSIVE: whoever holds that is the one in the way.
+    const found = await findLockHolders(
+      client,
+      tables.map((table) => table.dropName),
+    ).catch(() => []);
+    const holders = found.filter((holder) => exclusivelyHeld(holder) !== undefined);
+    const relation = holders.length > 0 ? exclusivelyHeld(holders[0]) : undefined;
     throw lockHeldError(holders, 'waited before changing anything', lockTimeoutMs, relation);
   }
   tables.forEach((table, index) => {
