@@ -165,7 +165,7 @@ export async function loadInParallel(restore: PlannedRestore, execution: Execute
       : gaveUp
         ? lockHeldError(gaveUp.holders, 'waited for, not one transaction', lockTimeoutMs, gaveUp.relation)
         : toPulseError(error);
-    throw await emptiedAfter(failure, restore, applicationName, lockTimeoutMs);
+    throw await emptiedAfter(failure, restore, applicationName, lockTimeoutMs, !cancelled && gaveUp !== undefined);
   } finally {
     await watchdog.stop();
     execution.signal?.removeEventListener('abort', onCancel);
@@ -292,15 +292,18 @@ async function feed(
   await new Promise<void>((resolve) => stdin.end(resolve));
 }
 
-/** The failure, once what the restore created has been dropped again (or what could not be, said plainly). */
-async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applicationName: string, lockTimeoutMs: number): Promise<PulseError> {
+/**
+ * The failure, once what the restore created has been dropped again (or what
+ * could not be, said plainly). `lockGaveUp`: the failure is the watch's
+ * (another session held a lock), whose advice comes first.
+ */
+async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applicationName: string, lockTimeoutMs: number, lockGaveUp: boolean): Promise<PulseError> {
   const jobs = restore.jobs;
   const message = failure.message
     .replace(/^restore failed and was rolled back: /, `restore with ${jobs} jobs failed: `)
     .replace(/^restore gave up /, `restore with ${jobs} jobs gave up `);
   // A lock another session held: who, and what to do about it, come first.
-  const first = (state: Hint): Hint =>
-    failure.code === 'restore-failed' && failure.hint && /^restore with \d+ jobs gave up /.test(message) ? joinHints([failure.hint, state], '; ') : state;
+  const first = (state: Hint): Hint => (lockGaveUp && failure.hint ? joinHints([failure.hint, state], '; ') : state);
   let left: { kind: string; count: number }[];
   let heldBack: boolean;
   try {
