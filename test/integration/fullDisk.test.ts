@@ -7,8 +7,8 @@
  * must. The folder is a small tmpfs, which needs root to mount.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
@@ -41,6 +41,17 @@ function fill(folder: string): void {
       // no room for this one
     }
   }
+}
+
+/** Nothing left behind, nothing removed: the folder holds what it held before the fillers went in. */
+function assertAsBefore(folder: string, before: string[]): void {
+  assert.deepEqual(leftBehind(folder), []);
+  assert.deepEqual(
+    readdirSync(folder)
+      .filter((name) => !/^(filler|crumb)-/.test(name))
+      .sort(),
+    before,
+  );
 }
 
 function unfill(folder: string): void {
@@ -106,6 +117,35 @@ describe('a full or read-only backups folder', function () {
     for (const file of (JSON.parse(again.stdout) as Manifest).files) rmSync(join(folder, file.name));
   });
 
+  it("a backup whose whole dump fits pg_dump's last buffer, on a disk with no room, says the disk is full: pg_dump itself exits 0 there, its file empty", async function () {
+    const tiny = 'tiny_app';
+    await server.createDatabase(tiny);
+    await server.query(tiny, "CREATE TABLE flags (name text PRIMARY KEY); INSERT INTO flags VALUES ('beta'), ('dark-mode')");
+    const before = readdirSync(folder).sort();
+    fill(folder);
+    try {
+      // The fact the backup must not miss: pg_dump does not check the flush of its standard output's last buffer.
+      const probe = join(folder, 'probe.sql');
+      writeFileSync(probe, '');
+      const output = openSync(probe, 'w');
+      const plain = spawnSync('pg_dump', ['--no-password', server.url(tiny)], { stdio: ['ignore', output, 'pipe'] });
+      closeSync(output);
+      assert.equal(plain.status, 0, plain.stderr.toString());
+      assert.equal(statSync(probe).size, 0);
+      rmSync(probe);
+
+      const full = await runCli(['backup', '--db', server.url(tiny), '--dir', folder, '--prefix', 'tiny']);
+      assertOneLineError(full);
+      assert.match(
+        full.stderr,
+        /the disk holding \S+ is full: pg_dump could not write the end of the dump: free some space .*; nothing was written and older backups are untouched$/m,
+      );
+      assertAsBefore(folder, before);
+    } finally {
+      unfill(folder);
+    }
+  });
+
   it('a parallel backup whose disk fills while its sessions write fails in one line and leaves nothing behind; the folder is as it was', async function () {
     const big = 'jobs_app';
     await server.createDatabase(big);
@@ -123,13 +163,7 @@ describe('a full or read-only backups folder', function () {
       const full = await runCli(['backup', '--db', server.url(big), '--dir', folder, '--prefix', 'jobs', '--jobs', '3'], { env: { PULSE_BACKUP_PARALLEL_MIN_BYTES: '0' } });
       assertOneLineError(full);
       assert.match(full.stderr, /the disk holding \S+ is full.*: free some space .*; nothing was written and older backups are untouched$/m);
-      assert.deepEqual(leftBehind(folder), []);
-      assert.deepEqual(
-        readdirSync(folder)
-          .filter((name) => !/^(filler|crumb)-/.test(name))
-          .sort(),
-        before,
-      );
+      assertAsBefore(folder, before);
       // "Untouched" holds: the set already there still verifies.
       const verify = await runCli(['verify', made.id, '--dir', folder]);
       assert.equal(verify.code, 0, verify.stderr);

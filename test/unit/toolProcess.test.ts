@@ -1,7 +1,7 @@
 import { commandLineWords } from '../../src/core/commandLineWords';
 import { wordHint } from '../../src/core/hint';
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { PulseError } from '../../src/core/errors';
@@ -39,6 +39,19 @@ describe('starting a client tool', function () {
     const tool = startTool('/bin/sh', ['-c', 'echo dumped'], { env, stdin: 'ignore', stdout: { file } });
     assert.equal((await tool.exited).exitCode, 0);
     assert.equal(readFileSync(file, 'utf8'), 'dumped\n');
+  });
+
+  it('with stdout to a file, says how much room its disk had left as the tool exited, as this process sees it; without one, nothing', async function () {
+    const file = join(folder, 'out.sql');
+    writeFileSync(file, '', { mode: 0o600 });
+    const toFile = await startTool('/bin/sh', ['-c', 'echo dumped'], { env, stdin: 'ignore', stdout: { file } }).exited;
+    const disk = statfsSync(folder);
+    const room = Number(process.getuid?.() === 0 ? disk.bfree : disk.bavail) * Number(disk.bsize);
+    assert.equal(typeof toFile.outputRoom, 'number');
+    // Another program may write meanwhile: the same disk, within a few MiB.
+    assert.ok(Math.abs(toFile.outputRoom! - room) < 64 * 1024 * 1024, `${toFile.outputRoom} vs ${room}`);
+    const toPipe = await startTool('/bin/sh', ['-c', 'echo dumped'], { env, stdin: 'ignore', stdout: 'ignore' }).exited;
+    assert.equal('outputRoom' in toPipe, false);
   });
 
   it('sends stdout into an empty file its creator made private, which stays so; a missing file settles as a start error and is not created', async function () {

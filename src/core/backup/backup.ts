@@ -44,6 +44,7 @@ import { isRecoveryConflict, isSnapshotGone, recoveryConflictError } from '../pg
 import { readPermissionError } from '../pg/readPermission';
 import { PARALLEL_MIN_TABLE_BYTES, defaultJobs, exactTablePattern, planPieces } from './parallel';
 import { TablePieces } from './tablePieces';
+import { diskFullError, dumpEndMissingError } from './dumpCutShort';
 
 export type BackupProgress =
   | { kind: 'connected'; serverVersion: string; target: string }
@@ -247,6 +248,17 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
   const { timestamp, startedAt, startedClock, setId, completeName, schema, data, members } = set;
   const baseArgs = buildPgDumpArgs(session.snapshotId, options.filters, lockTimeoutOf(options));
   const stderrLines: string[] = [];
+  // pg_dump ended without error, yet its output lacks the dump's end: most often its last write found the disk full.
+  const dumpEndMissing = (exit: ToolExit) =>
+    dumpEndMissingError(
+      options.folder,
+      exit,
+      () =>
+        new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
+          hint: 'run the backup again; if it keeps failing, check the database server log and the room on the disk holding the backups folder',
+          details: stderrLines.join('\n'),
+        }),
+    );
   const jobs = await parallelJobs(options, session);
   /** pg_dump sessions side by side: the main one and one per worker. */
   const sessions = 1 + jobs.plan.workers.length;
@@ -412,7 +424,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       if (completeFile) await completeFile.follow(() => pgDumpExited, onChunk, processExit);
       else for await (const chunk of pgDump.stdout!) await onChunk(chunk as Buffer);
       const rest = split.end();
-      if (split.paused) throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', { hint: 'run the backup again' });
+      if (split.paused) throw dumpEndMissing(await exited);
       if (members) {
         members.push(undefined, [rest.schema, rest.data, wholeStream ? rest.whole : []]);
         await members.finish();
@@ -435,12 +447,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
     if (pieces?.failure) throw pieces.failure;
     if (result.startError) throw toolStartError(result.startError, container ? 'docker' : tools.pgDump.path);
     if (result.exitCode !== 0) throw await pgDumpFailure(stderrLines, options, result, sessions, session);
-    if (!splitter.complete || (pieces?.unfed ?? 0) > 0) {
-      throw new PulseError('dump-failed', 'pg_dump stopped before the end of the dump', {
-        hint: 'run the backup again; if it keeps failing, check the database server log',
-        details: stderrLines.join('\n'),
-      });
-    }
+    if (!splitter.complete || (pieces?.unfed ?? 0) > 0) throw dumpEndMissing(result);
     options.onProgress?.({ kind: 'finishing', bytesWritten: (completeFile ?? writtenComplete)?.bytes ?? 0 });
 
     if (writtenComplete) {
@@ -793,14 +800,6 @@ function pgDumpError(stderrLines: string[], options: BackupOptions, exitCode: nu
   return new PulseError('dump-failed', `pg_dump failed: ${why}`, {
     hint: 'nothing was written; older backups are untouched',
     details: text,
-  });
-}
-
-/** The backups folder's disk ran out of room; every file of the set was removed again. */
-function diskFullError(folder: string, details: string, what?: string): PulseError {
-  return new PulseError('disk-full', `the disk holding ${folder} is full${what === undefined ? '' : `: ${what}`}`, {
-    hint: hint`free some space or choose another backups folder with ${option('backupsFolder')}; nothing was written and older backups are untouched`,
-    details,
   });
 }
 

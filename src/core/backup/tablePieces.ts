@@ -26,6 +26,7 @@ import { redactText } from '../connection/redact';
 import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option } from '../hint';
+import { dumpEndMissingError } from './dumpCutShort';
 import { compareDumpOrder, exactTablePattern, pieceGoesBefore, type PiecePlan } from './parallel';
 import type { TableDataSize } from './snapshot';
 
@@ -54,6 +55,8 @@ interface Piece {
   markCreated(): void;
   /** Resolves once its pg_dump has ended well; rejects when it failed or was never run. */
   done: Promise<void>;
+  /** How its pg_dump ended, once it has. */
+  exit?: ToolExit;
   settle(result: Error | undefined): void;
 }
 
@@ -114,7 +117,10 @@ export class TablePieces {
   async feedDue(feed: (chunk: Buffer) => Promise<void>): Promise<void> {
     while (this.queue.length > 0 && pieceGoesBefore(this.queue[0].table, this.pausedFor)) {
       const piece = this.queue.shift()!;
-      await followPiece(piece, feed);
+      await followPiece(piece, feed).catch((error: unknown) => {
+        // A piece whose end is missing after its pg_dump ended well: most often its last write found the disk full.
+        throw piece.exit && error instanceof PulseError && error.code === 'dump-failed' ? dumpEndMissingError(this.options.folder, piece.exit, () => error) : error;
+      });
       await unlink(piece.path).catch(() => undefined);
     }
   }
@@ -171,6 +177,7 @@ export class TablePieces {
       if (this.options.warnings.length < 500) this.options.warnings.push(redactText(line));
     });
     const exit = await tool.exited;
+    piece.exit = exit;
     this.running.delete(tool);
     if (exit.startError) throw toolStartError(exit.startError, this.options.pgDump);
     if (exit.exitCode !== 0) throw await this.options.describeFailure(stderr, exit);

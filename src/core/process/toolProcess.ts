@@ -14,7 +14,12 @@
  *   or a second after its exit: a process it left behind holding a pipe
  *   open cannot hold the answer up;
  * - a child that cannot start settles with `startError`; toolStartError()
- *   words it for the client tools in one line.
+ *   words it for the client tools in one line;
+ * - a child whose standard output goes to a file settles with the room left
+ *   on that file's disk as it exited (`outputRoom`): pg_dump does not check
+ *   the last flush of its standard output, so a dump that ran the disk full
+ *   in its final buffer exits 0 with the end of the file missing, and only
+ *   the room left tells that from a dump cut short for another reason.
  *
  * Why node:child_process and not execa, the project's process library:
  * measured on this machine (Node 20, the esbuild bundle), loading execa
@@ -30,6 +35,7 @@
 import { hint, option } from '../hint';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -46,6 +52,8 @@ export interface ToolExit {
   startError: NodeJS.ErrnoException | undefined;
   /** It did not end within `timeoutMs` and was stopped. */
   timedOut: boolean;
+  /** With stdout to a file: the bytes this process could still write on that file's disk as the tool exited (undefined if unknown). */
+  outputRoom?: number;
 }
 
 export interface StopPolicy {
@@ -183,6 +191,10 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
           kill('SIGTERM');
         }, options.timeoutMs);
 
+  const outputFile = typeof options.stdout === 'object' ? options.stdout.file : undefined;
+  let outputRoom: Promise<number | undefined> | undefined;
+  // Read at once: what this program does next (a file removed) must not make room the tool lacked.
+  const measureRoom = () => (outputRoom ??= outputFile === undefined ? Promise.resolve(undefined) : roomOn(dirname(outputFile)));
   const exited = new Promise<ToolExit>((resolve) => {
     let startError: NodeJS.ErrnoException | undefined;
     let settled = false;
@@ -192,7 +204,7 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
       ended = true;
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode, signal, startError, timedOut });
+      void measureRoom().then((room) => resolve({ exitCode, signal, startError, timedOut, ...(room === undefined ? {} : { outputRoom: room }) }));
     };
     child.once('error', (error) => {
       startError = error;
@@ -201,6 +213,7 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
     });
     child.once('exit', (code, signal) => {
       ended = true;
+      void measureRoom();
       if (timer) clearTimeout(timer);
       // What a child in a group of its own left behind goes with it.
       if (group) send('SIGKILL');
@@ -217,6 +230,17 @@ export function startTool(file: string, args: readonly string[], options: ToolOp
   });
 
   return { child, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr!, exited, kill };
+}
+
+/** The bytes this process may still write on the disk holding `folder` (root may use the blocks kept back for it); undefined if unknown. */
+export async function roomOn(folder: string): Promise<number | undefined> {
+  try {
+    const disk = await statfs(folder);
+    const blocks = process.getuid?.() === 0 ? disk.bfree : disk.bavail;
+    return Number(blocks) * Number(disk.bsize);
+  } catch {
+    return undefined;
+  }
 }
 
 function notStarted(startError: NodeJS.ErrnoException): ToolProcess {
