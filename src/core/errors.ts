@@ -136,6 +136,34 @@ export function toPulseError(error: unknown): PulseError {
 }
 
 /**
+ * A file the user asked for could not be written (or removed): what it was
+ * and why, the folder named, and what to do — `then` says what to do after
+ * and what did not change. The backups folder's own generic advice
+ * (toPulseError) would send someone who pins a set to another folder.
+ */
+export function failedWrite(what: string, folder: string, error: unknown, then: string): PulseError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new PulseError('disk-full', `cannot ${what}: the disk holding ${folder} is ${code === 'EDQUOT' ? 'over its quota' : 'full'}`, {
+        hint: `free some space, ${then}`,
+        cause: error,
+      });
+    case 'EROFS':
+      return new PulseError('folder-not-writable', `cannot ${what}: ${folder} is on a read-only file system`, { hint: `mount it writable, ${then}`, cause: error });
+    case 'EACCES':
+    case 'EPERM':
+      return new PulseError('folder-not-writable', `cannot ${what}: permission denied in ${folder}`, {
+        hint: `run as the user who may write there, or fix its permissions, ${then}`,
+        cause: error,
+      });
+    default:
+      return toPulseError(error);
+  }
+}
+
+/**
  * A session of the pg driver that the server ended or that broke under way
  * (a restart, pg_terminate_backend, a timeout the tool did not switch off):
  * the driver's words, or the server's when they came as an error.

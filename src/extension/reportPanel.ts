@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/files/atomicFile';
-import { toPulseError } from '../core/errors';
+import { failedWrite } from '../core/errors';
 import { buildReport } from '../core/report/build';
 import type { BackupReport } from '../core/report/types';
 import { renderReportMarkdown } from '../core/report/markdown';
@@ -220,7 +220,7 @@ export class ReportPanel extends Disposable {
       // 0600: the summary names every table and where the dumps are.
       await writeFileAtomic(target.fsPath, renderReportMarkdown(report), 0o600);
     } catch (error) {
-      throw toPulseError(error);
+      throw failedWrite(`export the report to ${target.fsPath}`, path.dirname(target.fsPath), error, 'or export it to another folder');
     }
     const open = await vscode.window.showInformationMessage(`Exported the report of ${report.set.id} to ${target.fsPath}`, 'Open');
     if (open === 'Open') await vscode.commands.executeCommand('vscode.open', target);

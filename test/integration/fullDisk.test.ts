@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
@@ -187,6 +187,41 @@ describe('a full or read-only backups folder', function () {
     } finally {
       unfill(folder);
     }
+  });
+
+  it('pin, unpin and summary --out on a full disk or read-only media fail in one line naming the folder and what did not change', async function () {
+    const pinFile = join(folder, `${made.id}.pinned`);
+    fill(folder);
+    try {
+      const pin = await runCli(['pin', made.id, '--dir', folder]);
+      assertOneLineError(pin);
+      assert.equal(pin.stderr.trim(), `pulse-backup: cannot pin ${made.id}: the disk holding ${folder} is full: free some space, then pin it again; it is not pinned`);
+      const summary = await runCli(['summary', made.id, '--dir', folder, '--out', join(folder, 'summary.md')]);
+      assertOneLineError(summary);
+      assert.equal(
+        summary.stderr.trim(),
+        `pulse-backup: cannot write the summary to ${join(folder, 'summary.md')}: the disk holding ${folder} is full: free some space, or write it elsewhere with --out`,
+      );
+      assert.deepEqual(leftBehind(folder), []);
+      assert.equal(existsSync(pinFile) || existsSync(join(folder, 'summary.md')), false);
+    } finally {
+      unfill(folder);
+    }
+    assert.equal((await runCli(['pin', made.id, '--dir', folder])).code, 0);
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint!], { stdio: 'pipe' });
+    try {
+      const unpin = await runCli(['unpin', made.id, '--dir', folder]);
+      assertOneLineError(unpin);
+      assert.equal(
+        unpin.stderr.trim(),
+        `pulse-backup: cannot unpin ${made.id}: ${folder} is on a read-only file system: mount it writable, then unpin it again; it is still pinned`,
+      );
+      assert.equal(existsSync(pinFile), true);
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mountPoint!], { stdio: 'pipe' });
+    }
+    assert.equal((await runCli(['unpin', made.id, '--dir', folder])).code, 0);
+    assert.equal(existsSync(pinFile), false);
   });
 
   it('restore --no-safety-backup works from a read-only folder', async function () {

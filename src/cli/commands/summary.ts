@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/files/atomicFile';
-import { PulseError, toPulseError } from '../../core/errors';
+import { PulseError, failedWrite } from '../../core/errors';
 import { buildReport } from '../../core/report/build';
 import { renderReportHtml } from '../../core/report/html';
 import { renderReportMarkdown } from '../../core/report/markdown';
@@ -29,7 +29,8 @@ export const summaryCommand: Command = {
       // 0600: the summary names every table and where the dumps are.
       await writeFileAtomic(path, text, 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw toPulseError(error);
+      if (['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException).code ?? ''))
+        throw failedWrite(`write the summary to ${path}`, dirname(path), error, 'or write it elsewhere with --out');
       throw new PulseError('folder-not-writable', `cannot write the summary to ${path}`, {
         hint: 'choose a file in a folder that exists and that you can write to with --out',
         cause: error,

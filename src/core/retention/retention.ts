@@ -32,7 +32,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from '../files/atomicFile';
 import type { BackupResult } from '../backup/backup';
-import { PulseError, toPulseError } from '../errors';
+import { PulseError, failedWrite, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
 import { findSet, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
@@ -665,7 +665,7 @@ export async function pinSet(folder: string, setId: string): Promise<PinResult> 
   try {
     await writeFileAtomic(join(folder, pinNameFor(set.prefix, set.timestamp)), marker);
   } catch (error) {
-    throw toPulseError(error);
+    throw failedWrite(`pin ${set.id}`, folder, error, 'then pin it again; it is not pinned');
   }
   return { id: set.id, pinned: true, changed: true };
 }
@@ -676,7 +676,7 @@ export async function unpinSet(folder: string, setId: string): Promise<PinResult
   try {
     await unlink(join(folder, pinNameFor(set.prefix, set.timestamp)));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw toPulseError(error);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw failedWrite(`unpin ${set.id}`, folder, error, 'then unpin it again; it is still pinned');
   }
   await syncFolder(folder);
   return { id: set.id, pinned: false, changed: true };
