@@ -141,26 +141,33 @@ export function toPulseError(error: unknown): PulseError {
  * and what did not change. The backups folder's own generic advice
  * (toPulseError) would send someone who pins a set to another folder.
  */
-export function failedWrite(what: string, folder: string, error: unknown, then: string): PulseError {
+export function failedWrite(what: string, folder: string, error: unknown, then: string | Hint): PulseError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const after = toHint(then)!;
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
       return new PulseError('disk-full', `cannot ${what}: the disk holding ${folder} is ${code === 'EDQUOT' ? 'over its quota' : 'full'}`, {
-        hint: `free some space, ${then}`,
+        hint: hintOf`free some space, ${after}`,
         cause: error,
       });
     case 'EROFS':
-      return new PulseError('folder-not-writable', `cannot ${what}: ${folder} is on a read-only file system`, { hint: `mount it writable, ${then}`, cause: error });
+      return new PulseError('folder-not-writable', `cannot ${what}: ${folder} is on a read-only file system`, { hint: hintOf`mount it writable, ${after}`, cause: error });
     case 'EACCES':
     case 'EPERM':
       return new PulseError('folder-not-writable', `cannot ${what}: permission denied in ${folder}`, {
-        hint: `run as the user who may write there, or fix its permissions, ${then}`,
+        hint: hintOf`run as the user who may write there, or fix its permissions, ${after}`,
         cause: error,
       });
     default:
       return toPulseError(error);
   }
+}
+
+/** A local file system's refusal to write (full, over quota, read-only, not allowed): the disk's, never a remote's. */
+export function isLocalWriteFailure(error: unknown): boolean {
+  const failure = error as NodeJS.ErrnoException | undefined;
+  return typeof failure?.syscall === 'string' && ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM'].includes(failure.code ?? '');
 }
 
 /**

@@ -8,13 +8,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { assertOneLineError, runCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { skipBecause } from '../support/skip';
+import { startS3Server } from '../support/s3Server';
 
 /** What a failed run must not leave: a lock entry or a hidden temporary. */
 /** Hidden files a run left: temporaries and locks (the retention record is meant to stay). */
@@ -222,6 +223,34 @@ describe('a full or read-only backups folder', function () {
     }
     assert.equal((await runCli(['unpin', made.id, '--dir', folder])).code, 0);
     assert.equal(existsSync(pinFile), false);
+  });
+
+  it('a pull onto a full disk fails in one line, leaving no set and no hidden file; once there is room it pulls the set whole', async function () {
+    const s3 = await startS3Server();
+    try {
+      const pushed = await runCli(['push', made.id, '--dir', folder, '--to', s3.url('small'), ...s3.flags()], { env: s3.env() });
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const elsewhere = join(mountPoint!, 'elsewhere');
+      mkdirSync(elsewhere);
+      fill(folder);
+      try {
+        const pull = await runCli(['pull', made.id, '--dir', elsewhere, '--from', s3.url('small'), ...s3.flags()], { env: s3.env() });
+        assertOneLineError(pull);
+        assert.equal(
+          pull.stderr.trim(),
+          `pulse-backup: cannot pull ${made.id}: the disk holding ${elsewhere} is full: free some space, then pull it again, or pull into another folder with --dir; nothing of it was left in the folder`,
+        );
+        assert.deepEqual(readdirSync(elsewhere), []);
+      } finally {
+        unfill(folder);
+      }
+      const again = await runCli(['pull', made.id, '--dir', elsewhere, '--from', s3.url('small'), ...s3.flags()], { env: s3.env() });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal((await runCli(['verify', made.id, '--dir', elsewhere])).code, 0);
+      rmSync(elsewhere, { recursive: true });
+    } finally {
+      await s3.stop();
+    }
   });
 
   it('restore --no-safety-backup works from a read-only folder', async function () {

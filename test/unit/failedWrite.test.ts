@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { commandLineWords } from '../../src/core/commandLineWords';
-import { failedWrite, formatError } from '../../src/core/errors';
+import { failedWrite, formatError, isLocalWriteFailure } from '../../src/core/errors';
 
 const failure = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
 const line = (code: string) => formatError(failedWrite('pin s_1', '/srv/backups', failure(code), 'then pin it again; it is not pinned'), commandLineWords);
@@ -20,5 +20,12 @@ describe('a file the user asked for that could not be written', function () {
 
   it('anything else is worded as every other error is', function () {
     assert.equal(failedWrite('pin s_1', '/srv/backups', failure('EIO'), 'then pin it again').code, 'internal');
+  });
+
+  it("tells this disk's refusals from a remote's or the network's", function () {
+    for (const code of ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']) assert.equal(isLocalWriteFailure(Object.assign(failure(code), { syscall: 'write' })), true, code);
+    assert.equal(isLocalWriteFailure(Object.assign(failure('ECONNRESET'), { syscall: 'read' })), false);
+    // An answer that only names a code (an S3 error's name) is not a system call's.
+    assert.equal(isLocalWriteFailure(failure('EACCES')), false);
   });
 });

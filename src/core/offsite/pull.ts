@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PulseError } from '../errors';
+import { PulseError, failedWrite, isLocalWriteFailure } from '../errors';
 import { syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
 import { acquireFolderLock } from '../files/folderLock';
 import type { HashedFileWriter } from '../files/hashedFileWriter';
@@ -151,6 +151,14 @@ async function placeSet(remote: Remote, options: PullOptions, remoteManifest: Re
     await pendingManifest?.discard();
     for (const writer of writers) await writer.discard();
     if (options.signal?.aborted) throw new PulseError('cancelled', `pull of ${options.setId} cancelled`, { hint: 'nothing of it was left in the folder' });
+    if (isLocalWriteFailure(error)) {
+      throw failedWrite(
+        `pull ${options.setId}`,
+        options.folder,
+        error,
+        hint`then pull it again, or pull into another folder with ${option('backupsFolder')}; nothing of it was left in the folder`,
+      );
+    }
     throw error;
   }
 }

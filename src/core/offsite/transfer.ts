@@ -24,7 +24,7 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
-import { PulseError } from '../errors';
+import { PulseError, isLocalWriteFailure } from '../errors';
 import { HashedFileWriter } from '../files/hashedFileWriter';
 import type { Remote } from './client';
 
@@ -157,7 +157,7 @@ export async function downloadFile(remote: Remote, file: ObjectToDownload): Prom
     } catch (error) {
       if (file.signal?.aborted) throw error;
       if (stored.failure) throw stored.failure;
-      if (error instanceof PulseError) throw error;
+      if (error instanceof PulseError || isLocalWriteFailure(error)) throw error;
       throw remote.failure(error, file.key);
     }
     if (stored.failure) throw stored.failure;
@@ -172,7 +172,8 @@ export async function downloadFile(remote: Remote, file: ObjectToDownload): Prom
     return writer;
   } catch (error) {
     await writer.discard();
-    if (error instanceof PulseError) throw error;
+    // This disk's refusal is the caller's to word: the storage answered well.
+    if (error instanceof PulseError || isLocalWriteFailure(error)) throw error;
     throw remote.failure(error, file.key);
   }
 }
