@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decideSlot, slotsBetween, timerDelay, unchangedSince, type ActivitySignature, type ScheduleState } from '../../src/core/schedule/decide';
-import { readScheduleState, runDueBackup, type DueBackupOptions } from '../../src/core/schedule/runner';
+import { SCHEDULE_FOLDER, readScheduleState, runDueBackup, type DueBackupOptions } from '../../src/core/schedule/runner';
 import { parseEvery } from '../../src/core/schedule/when';
 import { writeSyntheticSet } from '../support/syntheticSet';
 
@@ -146,6 +146,21 @@ describe('scheduled backups in the editor: one run per time per folder', () => {
     const changed = await runDueBackup(options(at('2025-09-01T12:00:01Z'), { backup, readActivity: () => Promise.resolve(activity('2')) }));
     assert.equal(changed.kind, 'ran');
     assert.equal(backups, 2);
+  });
+
+  it('a backup that ran is reported as run even when the state cannot be kept after it (its set took the last room); its set then stands for the time', async () => {
+    await runDueBackup(options(at('2025-09-01T09:30:00Z')));
+    const statePath = join(folder, SCHEDULE_FOLDER, 'state.json');
+    const backup = () => {
+      const made = writeSyntheticSet(folder, { timestamp: '20250901_100001' });
+      // The state's file can no longer be replaced (a rename onto a folder fails, as a full disk would).
+      rmSync(statePath);
+      mkdirSync(join(statePath, 'in-the-way'), { recursive: true });
+      return Promise.resolve(made.id);
+    };
+    const ran = await runDueBackup(options(at('2025-09-01T10:00:01Z'), { backup }));
+    assert.deepEqual(ran, { kind: 'ran', slot: at('2025-09-01T10:00:00Z'), missed: 0, setId: 'shop_20250901_100001' });
+    rmSync(statePath, { recursive: true });
   });
 
   it('a failed backup handles its time (no retry storm) and says why', async () => {

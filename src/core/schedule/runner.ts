@@ -80,7 +80,9 @@ export async function runDueBackup(options: DueBackupOptions): Promise<SlotOutco
         return { kind: 'unchanged', slot: decision.slot, setId: state.seen!.setId };
       }
       const setId = await options.backup();
-      await writeScheduleState(options.folder, { lastSlot: handled.lastSlot, seen: { setId, activity } });
+      // The set is written: a state that cannot be (the backup took the disk's last room) must not call it a failure.
+      // Unrecorded, the time counts as handled anyway (the new set stands for it); the next one backs up even if nothing changed.
+      await writeScheduleState(options.folder, { lastSlot: handled.lastSlot, seen: { setId, activity } }).catch(() => undefined);
       return { kind: 'ran', slot: decision.slot, missed: decision.missed, setId };
     } catch (error) {
       const pulseError = toPulseError(error);
