@@ -4,11 +4,14 @@
  * next run, no hidden file — and runs again as soon as there is room; a
  * restore that writes nothing into the folder (--no-safety-backup) works
  * from a full or read-only folder, as disaster recovery from such media
- * must. The folder is a small tmpfs, which needs root to mount.
+ * must. pin, summary --out and pull name the folder whose disk is full; a
+ * restore that fills the database server's disk (a tablespace on a small
+ * disk) says it is the server's, and that the target is unchanged. The
+ * disks are small tmpfs mounts, which need root.
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
@@ -16,6 +19,8 @@ import { assertOneLineError, runCli } from '../support/cli';
 import { startServer, type TestServer } from '../support/pgServer';
 import { skipBecause } from '../support/skip';
 import { startS3Server } from '../support/s3Server';
+import { serverProcessOwner } from '../support/serverBinaries';
+import { diffFingerprints, fingerprintDatabase, type Fingerprint } from '../support/fingerprint';
 
 /** What a failed run must not leave: a lock entry or a hidden temporary. */
 /** Hidden files a run left: temporaries and locks (the retention record is meant to stay). */
@@ -59,6 +64,30 @@ function unfill(folder: string): void {
   for (const name of readdirSync(folder)) if (/^(filler|crumb)-/.test(name)) rmSync(join(folder, name));
 }
 
+/** A small tmpfs of its own (root only, Linux only); undefined where it cannot be mounted. */
+function mountSmallDisk(name: string, options: string): string | undefined {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return undefined;
+  const mountPoint = mkdtempSync(join(tmpdir(), name));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mountPoint], { stdio: 'pipe' });
+    return mountPoint;
+  } catch {
+    rmSync(mountPoint, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+function unmountSmallDisk(mountPoint: string | undefined): void {
+  if (!mountPoint) return;
+  execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+  rmSync(mountPoint, { recursive: true, force: true });
+}
+
+/** Tests that need a small disk of their own are skipped, saying why, where none could be mounted. */
+function skipWithoutSmallDisk(test: Mocha.Context, mountPoint: string | undefined): void {
+  if (!mountPoint) skipBecause(test, process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs' : 'mounting a tmpfs failed here');
+}
+
 describe('a full or read-only backups folder', function () {
   let server: TestServer;
   let mountPoint: string | undefined;
@@ -67,15 +96,8 @@ describe('a full or read-only backups folder', function () {
   const database = 'small_app';
 
   before(async function () {
-    if (process.getuid?.() !== 0 || process.platform !== 'linux') return;
-    mountPoint = mkdtempSync(join(tmpdir(), 'pulse-backup-tmpfs-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
-    } catch {
-      rmSync(mountPoint, { recursive: true, force: true });
-      mountPoint = undefined;
-      return;
-    }
+    mountPoint = mountSmallDisk('pulse-backup-tmpfs-', 'size=4m,mode=0700');
+    if (!mountPoint) return;
     folder = join(mountPoint, 'backups');
     server = await startServer();
     await server.createDatabase(database);
@@ -88,14 +110,11 @@ describe('a full or read-only backups folder', function () {
 
   after(async function () {
     await server?.stop();
-    if (mountPoint) {
-      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
+    unmountSmallDisk(mountPoint);
   });
 
   beforeEach(function () {
-    if (!mountPoint) skipBecause(this, process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs' : 'mounting a tmpfs failed here');
+    skipWithoutSmallDisk(this, mountPoint);
   });
 
   it('a backup into a full folder fails in one line, leaves no lock and no hidden file, and the next one runs once there is room', async function () {
@@ -281,5 +300,86 @@ describe('a full or read-only backups folder', function () {
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mountPoint!], { stdio: 'pipe' });
     }
+  });
+});
+
+describe("a restore into a database whose server's disk is full", function () {
+  let server: TestServer;
+  let mountPoint: string | undefined;
+  let folder: string;
+  let made: Manifest;
+  const source = 'roomy_app';
+
+  before(async function () {
+    // The target database lives in a tablespace on a 4 MB disk (a new database's own catalog takes 2 MB): the server's own files and WAL do not.
+    mountPoint = mountSmallDisk('pulse-backup-tablespace-', 'size=4m');
+    if (!mountPoint) return;
+    const owner = serverProcessOwner();
+    if (owner) chownSync(mountPoint, owner.uid, owner.gid);
+    server = await startServer();
+    await server.query('postgres', `CREATE TABLESPACE small_disk LOCATION '${mountPoint}'`);
+    await server.createDatabase(source);
+    // About 7 MB of rows: more than the room the target has.
+    await server.query(source, 'CREATE TABLE readings (id integer PRIMARY KEY, body text NOT NULL)');
+    await server.query(source, 'INSERT INTO readings SELECT n, repeat(md5(n::text), 3) FROM generate_series(1, 50000) AS n');
+    folder = mkdtempSync(join(tmpdir(), 'pulse-backup-roomy-'));
+    const backup = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'roomy', '--json']);
+    assert.equal(backup.code, 0, backup.stderr);
+    made = JSON.parse(backup.stdout) as Manifest;
+  });
+
+  after(async function () {
+    await server?.stop();
+    unmountSmallDisk(mountPoint);
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  beforeEach(function () {
+    skipWithoutSmallDisk(this, mountPoint);
+  });
+
+  /** A new database on the small disk, and what it holds before the restore. */
+  async function roomless(name: string): Promise<Fingerprint> {
+    await server.query('postgres', `CREATE DATABASE ${name} TABLESPACE small_disk`);
+    return fingerprintDatabase(server.url(name));
+  }
+
+  it("says the server's disk is full and what to do, in one line; the target is as it was", async function () {
+    const before = await roomless('roomless_complete');
+    const result = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('roomless_complete'), '--dir', folder, '--yes', '--no-safety-backup']);
+    assertOneLineError(result);
+    assert.match(
+      result.stderr,
+      /^pulse-backup: restore failed and was rolled back: could not extend file "[^"]+": No space left on device \(line \d+ of \S+\): the database server's disk is full: free some space on the server \(its log names the file it could not grow\), then run the restore again; the target is unchanged$/m,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('roomless_complete'))), []);
+    await server.query('postgres', 'DROP DATABASE roomless_complete');
+  });
+
+  it('a data restore into the tables there says the rows it loaded keep their room until VACUUM; the rows are rolled back', async function () {
+    await roomless('roomless_data');
+    const schemaOnly = await runCli(['restore', made.id, '--mode', 'schema', '--db', server.url('roomless_data'), '--dir', folder, '--yes', '--no-safety-backup']);
+    assert.equal(schemaOnly.code, 0, schemaOnly.stderr);
+    const before = await fingerprintDatabase(server.url('roomless_data'));
+    const result = await runCli(['restore', made.id, '--mode', 'data', '--db', server.url('roomless_data'), '--dir', folder, '--yes', '--no-safety-backup']);
+    assertOneLineError(result);
+    assert.match(
+      result.stderr,
+      /: No space left on device \(line \d+ of \S+\): the database server's disk is full: the rows loaded before the failure are rolled back, yet keep their room in the target's tables until VACUUM runs on them: free some space on the server .*; the target is unchanged$/m,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('roomless_data'))), []);
+    await server.query('postgres', 'DROP DATABASE roomless_data');
+  });
+
+  it('with jobs, keeps the advice, then says what became of the database: empty again', async function () {
+    const before = await roomless('roomless_jobs');
+    const result = await runCli(['restore', made.id, '--mode', 'complete', '--jobs', '2', '--db', server.url('roomless_jobs'), '--dir', folder, '--yes', '--no-safety-backup']);
+    assertOneLineError(result);
+    assert.match(
+      result.stderr,
+      /^pulse-backup: restore with 2 jobs failed: could not extend file "[^"]+": No space left on device: the database server's disk is full: free some space on the server .*, then run the restore again; not one transaction: what it had created was dropped, and the database is empty again/m,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('roomless_jobs'))), []);
+    await server.query('postgres', 'DROP DATABASE roomless_jobs');
   });
 });

@@ -193,6 +193,13 @@ const VALUE_MISFIT =
 export function restoreHint(message: string, detail: string | undefined, facts?: RestoreFailureFacts): Hint {
   const platform = platformObjectHint(message);
   if (platform) return platform;
+  // The server's disk, not this machine's: a table, an index or the WAL had no room to grow.
+  if (/No space left on device|Disk quota exceeded/.test(message)) {
+    // Rows COPY added to a table that existed before the transaction stay in its file, dead, until VACUUM: a new table's file goes with the rollback.
+    const deadRows =
+      facts?.mode === 'data' && !facts.clean ? ": the rows loaded before the failure are rolled back, yet keep their room in the target's tables until VACUUM runs on them" : '';
+    return hint`the database server's disk is full${deadRows}: free some space on the server (its log names the file it could not grow), then run the restore again`;
+  }
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
   // A data restore's rows into tables whose columns changed since the backup (sets without digests are not checked before).

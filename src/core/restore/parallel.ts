@@ -19,7 +19,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { commandLineOnly, hint, joinHints, option, type Hint } from '../hint';
+import { commandLineOnly, hint, joinHints, mapWords, option, type Hint } from '../hint';
 import { connectClient, childProcessEnv } from '../connection/session';
 import { redactText } from '../connection/redact';
 import { PulseError, toPulseError } from '../errors';
@@ -302,8 +302,11 @@ async function emptiedAfter(failure: PulseError, restore: PlannedRestore, applic
   const message = failure.message
     .replace(/^restore failed and was rolled back: /, `restore with ${jobs} jobs failed: `)
     .replace(/^restore gave up /, `restore with ${jobs} jobs gave up `);
-  // A lock another session held: who, and what to do about it, come first.
-  const first = (state: Hint): Hint => (lockGaveUp && failure.hint ? joinHints([failure.hint, state], '; ') : state);
+  // What to do about the failure comes first (a lock another session held: who): psql's error keeps its advice,
+  // without the one-transaction restore's "the target is unchanged", which the state after it replaces.
+  const psqlFailed = /^restore failed and was rolled back: /.test(failure.message);
+  const advice = failure.hint && (lockGaveUp || psqlFailed) ? mapWords(failure.hint, (text) => text.replace(/;\s*the target is unchanged$/, '')) : undefined;
+  const first = (state: Hint): Hint => (advice ? joinHints([advice, state], '; ') : state);
   let left: { kind: string; count: number }[];
   let heldBack: boolean;
   try {
