@@ -5,6 +5,7 @@
  * pg_dump runs; damage is done to copies, so each case starts from a good set.
  */
 import { strict as assert } from 'node:assert';
+import { qualifiedName } from '../../src/core/format';
 import { chmodSync, chownSync, copyFileSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExeca } from '../support/execa';
@@ -313,7 +314,7 @@ describe('verifying backup sets', function () {
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
-  describe('a backup of every sample database verifies clean', function () {
+  describe('a backup of every sample database verifies clean; a required column added since is then named by verify --db and refused by a data restore', function () {
     for (const sample of sampleCases()) {
       it(`${sample.name}${sample.shared ? ' (shared fixture)' : ''}`, async function () {
         const database = `verify_${sample.name}`;
@@ -324,6 +325,26 @@ describe('verifying backup sets', function () {
         const { result, report } = await verify(manifest.id, dir, ['--db', server.url(database)]);
         assert.equal(report.outcome, 'pass', result.stdout);
         assert.equal(result.code, 0);
+        // A migration on one of its plain tables that holds rows: a required column the rows have no value for.
+        const [table] = await server.query<{ schema: string; name: string; quoted: string }>(
+          database,
+          `SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS quoted FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND NOT c.relispartition AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = c.oid OR inhrelid = c.oid)
+              AND format('%s.%s', n.nspname, c.relname) = ANY ($1) ORDER BY 1, 2 LIMIT 1`,
+          [manifest.tables.filter((entry) => (entry.rows ?? 0) > 0).map((entry) => `${entry.schema}.${entry.name}`)],
+        );
+        assert.ok(table, 'a plain table with rows');
+        await server.query(
+          database,
+          `ALTER TABLE ${table.quoted} ADD COLUMN pulse_probe integer NOT NULL DEFAULT 0; ALTER TABLE ${table.quoted} ALTER COLUMN pulse_probe DROP DEFAULT`,
+        );
+        const migrated = await verify(manifest.id, dir, ['--db', server.url(database)]);
+        assert.equal(checkOf(migrated.report, 'data-columns').status, 'warn', migrated.result.stdout);
+        const expected = `${qualifiedName(table.schema, table.name)}.pulse_probe is NOT NULL without a default, and the rows have no value for it`;
+        assert.ok(checkOf(migrated.report, 'data-columns').detail.includes(expected), checkOf(migrated.report, 'data-columns').detail);
+        const restore = await runCli(['restore', manifest.id, '--mode', 'data', '--clean', '--db', server.url(database), '--dir', dir, '--yes', '--no-safety-backup']);
+        assertOneLineError(restore);
+        assert.ok(restore.stderr.includes(expected), restore.stderr);
       });
     }
   });
