@@ -2,7 +2,7 @@
  * Offsite copies against a real S3-protocol server (s3rver, started by the
  * tests) through the real AWS SDK and the built CLI: a set pushed, listed
  * and pulled back restores equal to its source; a damaged remote object, a
- * local file changed since the backup, a push killed midway and the
+ * local file changed since the backup, a push or a pull killed midway and the
  * storage's refusals each end as the docs say, leaving nothing that passes
  * for a good copy; remote retention keeps the newest complete set.
  */
@@ -324,6 +324,53 @@ describe('a push killed midway', function () {
       after.map((set) => [set.id, set.status]),
       [[manifest.id, 'complete']],
     );
+  });
+});
+
+describe('a pull killed midway', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-pull-killed-');
+  let s3: S3TestServer;
+
+  before(async function () {
+    // Each download waits a moment at the server, so the pull is surely midway when it is killed.
+    s3 = await startS3Server({ slowGets: 600 });
+    await server.createDatabase('pulled_app');
+    await loadSample(
+      server,
+      'pulled_app',
+      sampleCases().find((sample) => sample.name === 'factory')!,
+    );
+  });
+
+  after(async function () {
+    await s3?.stop();
+  });
+
+  it('leaves no set in the folder; the next pull clears what it left and brings the set whole', async function () {
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'pulled_app', folder, 'pulled');
+    const pushed = await runCli(['push', manifest.id, '--dir', folder, '--to', s3.url('pulled'), ...s3.flags()], { env: s3.env() });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const elsewhere = newFolder();
+    const { subprocess } = await startCli(['pull', manifest.id, '--dir', elsewhere, '--from', s3.url('pulled'), ...s3.flags()], { env: s3.env() });
+    // Its first file is being downloaded: the hidden file it writes into is there.
+    await waitFor('the pull to begin its first file', () => readdirSync(elsewhere).some((name) => name.startsWith('.') && name.includes('_backup_')), 60_000);
+    subprocess.kill('SIGKILL');
+    await subprocess;
+    assert.deepEqual(
+      (await listSets(elsewhere)).filter((set) => set.status === 'complete'),
+      [],
+    );
+    const again = await runCli(['pull', manifest.id, '--dir', elsewhere, '--from', s3.url('pulled'), ...s3.flags()], { env: s3.env() });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(
+      readdirSync(elsewhere).filter((name) => name.startsWith('.')),
+      [],
+      'nothing hidden left behind',
+    );
+    const verified = await runCli(['verify', manifest.id, '--dir', elsewhere]);
+    assert.equal(verified.code, 0, verified.stdout);
   });
 });
 

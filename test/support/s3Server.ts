@@ -45,6 +45,8 @@ export interface S3ServerOptions {
   bucket?: string;
   /** Milliseconds each UploadPart waits before s3rver takes it. */
   slowParts?: number;
+  /** Milliseconds each GetObject waits before s3rver answers it. */
+  slowGets?: number;
 }
 
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3TestServer> {
@@ -84,6 +86,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
         return;
       }
     }
+    if (options.slowGets && context.method === 'GET' && key !== '') await new Promise((resolve) => setTimeout(resolve, options.slowGets));
     const calls =
       (context.method === 'GET' && key === '' && 'uploads' in context.query) || (context.method === 'DELETE' && key !== '' && typeof context.query.uploadId === 'string');
     const signedBy = /Credential=([^/]+)\//.exec(String(context.headers.authorization ?? ''))?.[1];
