@@ -350,7 +350,7 @@ describe("a restore into a database whose server's disk is full", function () {
     assertOneLineError(result);
     assert.match(
       result.stderr,
-      /^pulse-backup: restore failed and was rolled back: could not extend file "[^"]+": No space left on device \(line \d+ of \S+\): the database server's disk is full: free some space on the server \(its log names the file it could not grow\), then run the restore again; the target is unchanged$/m,
+      /^pulse-backup: restore failed and was rolled back: could not extend file "[^"]+": No space left on device \(line \d+ of \S+\): the database server's disk is full: free some space on the server \(its log names the file it could not grow\), then run it again; the target is unchanged$/m,
     );
     assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('roomless_complete'))), []);
     await server.query('postgres', 'DROP DATABASE roomless_complete');
@@ -377,7 +377,7 @@ describe("a restore into a database whose server's disk is full", function () {
     assertOneLineError(result);
     assert.match(
       result.stderr,
-      /^pulse-backup: restore with 2 jobs failed: could not extend file "[^"]+": No space left on device: the database server's disk is full: free some space on the server .*, then run the restore again; not one transaction: what it had created was dropped, and the database is empty again/m,
+      /^pulse-backup: restore with 2 jobs failed: could not extend file "[^"]+": No space left on device: the database server's disk is full: free some space on the server .*, then run it again; not one transaction: what it had created was dropped, and the database is empty again/m,
     );
     assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('roomless_jobs'))), []);
     await server.query('postgres', 'DROP DATABASE roomless_jobs');

@@ -198,7 +198,7 @@ export function restoreHint(message: string, detail: string | undefined, facts?:
     // Rows COPY added to a table that existed before the transaction stay in its file, dead, until VACUUM: a new table's file goes with the rollback.
     const deadRows =
       facts?.mode === 'data' && !facts.clean ? ": the rows loaded before the failure are rolled back, yet keep their room in the target's tables until VACUUM runs on them" : '';
-    return hint`the database server's disk is full${deadRows}: free some space on the server (its log names the file it could not grow), then run the restore again`;
+    return hint`the database server's disk is full${deadRows}: free some space on the server (its log names the file it could not grow), then run it again`;
   }
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
