@@ -193,7 +193,7 @@ const VALUE_MISFIT =
 export function restoreHint(message: string, detail: string | undefined, facts?: RestoreFailureFacts): Hint {
   const platform = platformObjectHint(message);
   if (platform) return platform;
-  // The server's disk, not this machine's: a table, an index or the WAL had no room to grow.
+  // The server's disk, not this machine's: a table or an index had no room to grow (a WAL with no room stops the server: a lost session).
   if (/No space left on device|Disk quota exceeded/.test(message)) {
     // Rows COPY added to a table that existed before the transaction stay in its file, dead, until VACUUM: a new table's file goes with the rollback.
     const deadRows =
