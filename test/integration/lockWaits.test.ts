@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { assertOneLineError, cleanEnv, runCli, startCli } from '../support/cli';
+import { assertOneLineError, cleanEnv, runCli, startCli, type CliResult } from '../support/cli';
 import { backupSet, createFactoryDatabase, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 
@@ -50,6 +50,60 @@ describe('a table another session holds', function () {
       assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, 'nothing was written');
     });
   }
+
+  it('a role that may not end the session is told who may; given pg_signal_backend it is told to end it, and can', async function () {
+    await server.query(
+      database,
+      `CREATE ROLE lock_reader LOGIN BYPASSRLS PASSWORD 'Reader-Pw-1'; GRANT pg_read_all_data TO lock_reader;
+       CREATE ROLE lock_writer LOGIN PASSWORD 'Writer-Pw-1'; GRANT ALL ON public.messages TO lock_writer`,
+    );
+    const withPassword = (user: string, password: string) => {
+      const url = new URL(server.url(database, user));
+      url.password = password;
+      return url.toString();
+    };
+    const backupAsReader = () =>
+      runCli(['backup', '--db', server.url(database, 'lock_reader'), '--dir', join(folder, 'as-reader'), '--prefix', 'locked', '--lock-timeout', '1'], {
+        env: { ...cleanEnv(), PGPASSWORD: 'Reader-Pw-1' },
+      });
+    const endWords = (result: CliResult) => /\(COMMIT or ROLLBACK\), or (.*?) then run the backup again/.exec(result.stderr)?.[1];
+
+    // A superuser's session: only a superuser may end it.
+    const bySuperuser = await hold('public.messages');
+    try {
+      const refused = await backupAsReader();
+      assertOneLineError(refused);
+      assert.equal(endWords(refused), `have a superuser end it with SELECT pg_terminate_backend(${bySuperuser.pid});`);
+    } finally {
+      await bySuperuser.release();
+    }
+
+    // Another role's session: a superuser, or that role.
+    const byWriter = await holdTable(withPassword('lock_writer', 'Writer-Pw-1'), 'public.messages', { application: 'importer' });
+    try {
+      const refused = await backupAsReader();
+      assertOneLineError(refused);
+      assert.equal(endWords(refused), `have a superuser or lock_writer end it with SELECT pg_terminate_backend(${byWriter.pid});`);
+
+      // A member of pg_signal_backend may end it: it is told to, and the call works.
+      await server.query('postgres', 'GRANT pg_signal_backend TO lock_reader');
+      const told = await backupAsReader();
+      assertOneLineError(told);
+      assert.equal(endWords(told), `end it with SELECT pg_terminate_backend(${byWriter.pid});`);
+      const reader = new Client({ connectionString: withPassword('lock_reader', 'Reader-Pw-1') });
+      await reader.connect();
+      try {
+        assert.deepEqual((await reader.query(`SELECT pg_terminate_backend(${byWriter.pid}) AS ended`)).rows, [{ ended: true }]);
+      } finally {
+        await reader.end();
+      }
+    } finally {
+      await byWriter.release();
+    }
+    // The session is gone: nothing holds the table now (a backup as the owner, who may read the large objects too).
+    const again = await runCli(['backup', '--db', server.url(database), '--dir', join(folder, 'as-owner'), '--prefix', 'locked', '--lock-timeout', '1']);
+    assert.equal(again.code, 0, again.stderr);
+  });
 
   it("when only pg_dump waits for the table (sizes estimated: the backup's own session locks nothing), pg_dump's own timeout names it the same way", async function () {
     // Estimates need statistics: a table never analyzed has its size read from its files, which waits too.

@@ -19,6 +19,8 @@ export async function holdTable(url: string, table: string, options: { mode?: st
   client.on('error', () => undefined);
   await client.connect();
   const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  // It holds until released, whatever its role's setting (Supabase ends supabase_auth_admin's idle transactions after 60 s).
+  await client.query('SET idle_in_transaction_session_timeout = 0');
   await client.query('BEGIN');
   await client.query(`LOCK TABLE ${table} IN ${options.mode ?? 'ACCESS EXCLUSIVE'} MODE`);
   if (options.busy) client.query('SELECT pg_sleep(3600)').catch(() => undefined);

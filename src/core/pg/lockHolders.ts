@@ -20,6 +20,24 @@ export interface LockHolder {
   stateSeconds: number | null;
   /** "RowExclusiveLock on public.posts", the strongest lock it holds on each relation. */
   holds: string[];
+  /**
+   * Whether this session's role may end it with pg_terminate_backend: a
+   * superuser may end any; others only a session of a role they are a
+   * member of, or any but a superuser's as members of pg_signal_backend.
+   */
+  mayEnd: boolean;
+  /** The session is a superuser's: only a superuser may end it. */
+  superuser: boolean;
+}
+
+/**
+ * "end it with SELECT pg_terminate_backend(4242);", in words that hold for
+ * the role that reads them: where it may not run it, who may.
+ */
+export function endSessionWords(holder: Pick<LockHolder, 'pid' | 'mayEnd' | 'user' | 'superuser'>, it = 'it'): string {
+  const call = `SELECT pg_terminate_backend(${holder.pid});`;
+  if (holder.mayEnd) return `end ${it} with ${call}`;
+  return `have a superuser${holder.superuser || !holder.user ? '' : ` or ${holder.user}`} end ${it} with ${call}`;
 }
 
 /** The lock modes that conflict with ROW EXCLUSIVE (what loading rows takes); every mode conflicts with ACCESS EXCLUSIVE. */
@@ -42,6 +60,8 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
     transaction_start: string | null;
     state_seconds: string | null;
     holds: string[];
+    may_end: boolean;
+    superuser: boolean;
   }>(
     `WITH wanted AS (
        SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name
@@ -49,15 +69,20 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
      SELECT a.pid, a.application_name, a.usename AS user, a.state,
             pg_catalog.to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS transaction_start,
             pg_catalog.floor(EXTRACT(EPOCH FROM pg_catalog.now() - a.state_change))::text AS state_seconds,
-            pg_catalog.array_agg(l.mode || ' on ' || l.relation::pg_catalog.regclass::text ORDER BY l.relation::pg_catalog.regclass::text, l.mode) AS holds
+            pg_catalog.array_agg(l.mode || ' on ' || l.relation::pg_catalog.regclass::text ORDER BY l.relation::pg_catalog.regclass::text, l.mode) AS holds,
+            COALESCE(me.rolsuper OR (NOT COALESCE(them.rolsuper, false)
+              AND (pg_catalog.pg_has_role(a.usesysid, 'MEMBER') OR pg_catalog.pg_has_role('pg_signal_backend', 'MEMBER'))), false) AS may_end,
+            COALESCE(them.rolsuper, false) AS superuser
        FROM pg_catalog.pg_locks l
        JOIN wanted w ON w.relation = l.relation
        JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+       LEFT JOIN pg_catalog.pg_roles them ON them.oid = a.usesysid
+       CROSS JOIN (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER) me
       WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
         AND ($2::boolean IS FALSE OR a.state LIKE 'idle in transaction%')
         AND ($3::text[] IS NULL OR l.mode = ANY ($3::text[]))
-      GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start, a.state_change
+      GROUP BY a.pid, a.application_name, a.usename, a.usesysid, a.state, a.xact_start, a.state_change, me.rolsuper, them.rolsuper
       ORDER BY a.xact_start NULLS LAST, a.pid`,
     [relations, options.idleOnly === true, options.rowsOnly ? CONFLICTS_WITH_ROW_EXCLUSIVE : null],
   );
@@ -69,6 +94,8 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
     transactionStart: row.transaction_start,
     stateSeconds: row.state_seconds === null ? null : Number(row.state_seconds),
     holds: strongestPerRelation(row.holds),
+    mayEnd: row.may_end,
+    superuser: row.superuser,
   }));
 }
 

@@ -11,7 +11,7 @@ import { hint, option, commandLineOnly } from '../hint';
 import { type ConnectionTarget } from '../connection/target';
 import { connectClient } from '../connection/session';
 import { PulseError } from '../errors';
-import { describeLockHolder, exclusivelyHeld, findLockHolders, type LockHolder } from './lockHolders';
+import { describeLockHolder, endSessionWords, exclusivelyHeld, findLockHolders, type LockHolder } from './lockHolders';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 60;
 
@@ -115,7 +115,7 @@ export async function lockWaitError(target: ConnectionTarget, options: { seconds
   const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
   const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
   return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
-    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or end it with SELECT pg_terminate_backend(${String(holder.pid)}); then ${again}${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
+    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or ${endSessionWords(holder)} then ${again}${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
     details,
   });
 }

@@ -14,7 +14,7 @@ import type { RestoreMode } from './types';
 import { describeConnectionError } from '../connection/failures';
 import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
-import { describeLockHolder, type LockHolder } from '../pg/lockHolders';
+import { describeLockHolder, endSessionWords, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
 import { lostConnectionReason, restoreConnectionLostError } from '../pg/psqlEnd';
 import { countOf, qualifiedName } from '../format';
@@ -72,8 +72,7 @@ export function lockHeldError(
       : when === 'waited before changing anything'
         ? `restore gave up after waiting ${seconds} s to read ${relation ?? 'a table it must change'}, before changing anything: ${heldBy}`
         : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''}${when === 'waited for' ? ' and was rolled back' : ''}: ${heldBy}`;
-  const pids = holders.map((holder) => holder.pid);
-  const end = pids.length > 0 ? `end that transaction (or the session: SELECT pg_terminate_backend(${pids[0]});)` : 'let the other session finish';
+  const end = holders.length > 0 ? `end that transaction (or ${endSessionWords(holders[0], 'the session')})` : 'let the other session finish';
   const advice = hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}`;
   // A restore with jobs is not one transaction: what became of the database is said by what dropped its work again (parallel.ts).
   if (when === 'waited for, not one transaction') return new PulseError('restore-failed', message, { hint: advice });
