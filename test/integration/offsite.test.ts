@@ -9,13 +9,14 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RemoteSet } from '../../src/core/offsite/listing';
 import type { RemoteManifest } from '../../src/core/offsite/remoteManifest';
 import type { PushResult } from '../../src/core/offsite/push';
 import type { RemotePruneResult } from '../../src/core/offsite/retention';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { fileNameFor } from '../../src/core/sets/naming';
 import { readHistory } from '../../src/core/sets/history';
 import { ageMissing, runAge } from '../support/ageCli';
 import { assertOneLineError, runCli, startCli, type CliResult } from '../support/cli';
@@ -25,6 +26,15 @@ import { closedPort } from '../support/ports';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { waitFor } from '../support/wait';
 import { loadSample, sampleCases } from '../samples';
+
+/** Every file of a folder with its SHA-256: what "as it was" means. */
+function folderSnapshot(folder: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(folder)
+      .sort()
+      .map((name) => [name, sha256(join(folder, name))]),
+  );
+}
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -159,6 +169,66 @@ describe('offsite copies in S3-compatible storage', function () {
       readdirSync(target).filter((name) => !name.startsWith('.pulse-backup.lock')),
       [],
     );
+  });
+
+  it("a remote manifest whose file names point at another set's file, or out of the folder, is refused before anything is written", async function () {
+    // The folder already holds a set; the remote copy of another names that set's data file as its own object.
+    // The backups folder sits alone in a folder of its own: a name that climbs out of it would show there.
+    const parent = newFolder();
+    const local = join(parent, 'backups');
+    mkdirSync(local);
+    const mine = await backupSet(server, source, local, 'mine');
+    const theirs = newFolder();
+    const other = await backupSet(server, source, theirs, 'theirs');
+    const passphrase = join(newFolder(), 'passphrase');
+    writeFileSync(passphrase, 'correct horse battery staple\n', { mode: 0o600 });
+    const before = folderSnapshot(local);
+
+    const cases: { name: string; encrypt: boolean; tamper: (remote: RemoteManifest) => void; expected: RegExp }[] = [
+      {
+        name: "another set's file",
+        encrypt: false,
+        tamper: (remote) => {
+          const stored = remote.offsite.stored.find((file) => file.type === 'data')!;
+          stored.name = mine.files.find((file) => file.type === 'data')!.name;
+        },
+        expected:
+          /^pulse-backup: s3:\/\/pulse-offsite\/tampered-plain\/theirs_\d{8}_\d{6}\/theirs_\d{8}_\d{6}\.manifest\.json names "mine_data_backup_\d{8}_\d{6}\.sql" as a stored object, which is not one of theirs_\d{8}_\d{6}'s files: the remote copy was changed or damaged: nothing was written/,
+      },
+      {
+        name: 'a path out of the folder',
+        encrypt: true,
+        tamper: (remote) => {
+          const own = remote.files.find((file) => file.type === 'data')!;
+          own.name = `../${own.name}`;
+        },
+        expected:
+          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-age\/\S+ is not a Pulse Backup manifest \(the data file it names, "\.\.\/theirs_data_backup_\d{8}_\d{6}\.sql", is not one of theirs_\d{8}_\d{6}'s\)/,
+      },
+    ];
+    for (const { name, encrypt, tamper, expected } of cases) {
+      const prefix = `tampered-${encrypt ? 'age' : 'plain'}`;
+      const pushed = await offsite(['push', other.id, '--dir', theirs, '--to', s3.url(prefix), ...s3.flags(), ...(encrypt ? ['--encrypt', '--passphrase-file', passphrase] : [])]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const key = `${prefix}/${other.id}/${other.id}.manifest.json`;
+      const remote = JSON.parse((await s3.getObject(key)).toString('utf8')) as RemoteManifest;
+      tamper(remote);
+      await s3.putObject(key, JSON.stringify(remote, null, 2));
+      // The object the tampered name points at is there, and holds what the manifest says it holds.
+      const keys = await s3.keys(`${prefix}/${other.id}/`);
+      for (const stored of remote.offsite.stored) {
+        const objectKey = `${prefix}/${other.id}/${stored.name}`;
+        const original = `${prefix}/${other.id}/${fileNameFor('theirs', stored.type, other.timestamp, encrypt ? ['age'] : [])}`;
+        if (!keys.includes(objectKey)) await s3.putObject(objectKey, await s3.getObject(original));
+      }
+      const pulled = await offsite(['pull', other.id, '--dir', local, '--from', s3.url(prefix), ...s3.flags(), ...(encrypt ? ['--passphrase-file', passphrase] : [])]);
+      assertOneLineError(pulled);
+      assert.match(pulled.stderr, expected, name);
+      assert.deepEqual(folderSnapshot(local), before, `${name}: the folder is as it was`);
+      assert.deepEqual(readdirSync(parent), ['backups'], `${name}: nothing written beside the folder`);
+    }
+    const verified = await runCli(['verify', mine.id, '--dir', local]);
+    assert.equal(verified.code, 0, verified.stdout);
   });
 
   it('a local file that changed since the backup is not pushed: one line, and no object or upload left', async function () {

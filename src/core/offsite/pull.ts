@@ -94,7 +94,15 @@ async function remoteManifestFor(remote: Remote, setId: string, signal?: AbortSi
       hint: hint`${commandLineOnly(hint`list the remote's sets with list and ${option('remoteListing', remote.url())}`, hint`refresh the Remote group of the Backups view to see its sets`)}`,
     });
   }
-  return parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
+  const where = remote.url(setId, key.slice(key.lastIndexOf('/') + 1));
+  const manifest = parseRemoteManifest(text, where);
+  // Its id names the files and the manifest pull writes: another set's would be written over that set's.
+  if (manifest.id !== setId) {
+    throw new PulseError('invalid-manifest', `${where} is the manifest of ${manifest.id}, not of ${setId}`, {
+      hint: 'the remote copy was changed or damaged: nothing was written; pull another set, or push this one again from a machine that has it',
+    });
+  }
+  return manifest;
 }
 
 /** The same set in the folder: true; a different one, or files of one, under its names: an error. */

@@ -63,5 +63,15 @@ export function parseRemoteManifest(text: string, where: string): RemoteManifest
       hint: 'the object is damaged or was not written by pulse-backup push',
     });
   }
+  // Each object is one of the set's files as it is, or (push --encrypt) its age form: a name is where pull writes.
+  const encrypted = offsite?.encryption !== undefined;
+  for (const file of stored) {
+    const own = manifest.files.find((candidate) => candidate.type === file.type);
+    if (!own || file.name !== (encrypted ? `${own.name}.age` : own.name) || stored.filter((other: StoredFile) => other.type === file.type).length > 1) {
+      throw new PulseError('invalid-manifest', `${where} names ${JSON.stringify(file.name)} as a stored object, which is not one of ${manifest.id}'s files`, {
+        hint: 'the remote copy was changed or damaged: nothing was written; pull another set, or push this one again from a machine that has it',
+      });
+    }
+  }
   return manifest as RemoteManifest;
 }

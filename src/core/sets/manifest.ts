@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
+import { parseBackupFileName } from './naming';
 import type { ProfileRecord } from '../backup/profile';
 import type { EncryptionRecord } from '../crypto/keySources';
 
@@ -235,12 +236,19 @@ function manifestProblem(value: unknown): string | undefined {
   if (record.formatVersion > MANIFEST_VERSION) return `format version ${record.formatVersion} is newer than this tool understands`;
   if (typeof record.id !== 'string' || typeof record.timestamp !== 'string') return 'no set id';
   if (!Array.isArray(record.files)) return 'no file list';
+  const types = new Set<unknown>();
   for (const file of record.files as unknown[]) {
     if (typeof file !== 'object' || file === null) return 'bad file entry';
     const entry = file as Record<string, unknown>;
     if (typeof entry.name !== 'string' || typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string') {
       return 'bad file entry';
     }
+    // Names are paths in the folder: only the set's own file of that type (never another set's, never a path elsewhere).
+    const parsed = parseBackupFileName(entry.name);
+    if (!parsed || parsed.setId !== record.id || parsed.kind !== entry.type || types.has(entry.type)) {
+      return `the ${typeof entry.type === 'string' ? `${entry.type} ` : ''}file it names, ${JSON.stringify(entry.name)}, is not one of ${String(record.id)}'s`;
+    }
+    types.add(entry.type);
   }
   if (!Array.isArray(record.tables)) return 'no table list';
   return undefined;

@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import { parseManifest, MANIFEST_FORMAT, MANIFEST_VERSION } from '../../src/core/sets/manifest';
+import { fileNameFor } from '../../src/core/sets/naming';
+
+const id = 'shop_20250901_173948';
+const files = (names: Partial<Record<'schema' | 'data' | 'complete', string>> = {}) =>
+  (['schema', 'data', 'complete'] as const).map((type) => ({ type, name: names[type] ?? fileNameFor('shop', type, '20250901_173948'), bytes: 1, sha256: '0'.repeat(64) }));
+const manifestText = (entries: unknown[]) =>
+  JSON.stringify({ format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, timestamp: '20250901_173948', files: entries, tables: [] });
+
+describe("a manifest's file names", function () {
+  it("are the set's own: plain, compressed or encrypted", function () {
+    assert.equal(parseManifest(manifestText(files()), 'm').files.length, 3);
+    const coded = files({ data: fileNameFor('shop', 'data', '20250901_173948', ['gz', 'age']) });
+    assert.equal(parseManifest(manifestText(coded), 'm').files[1].name, 'shop_data_backup_20250901_173948.sql.gz.age');
+  });
+
+  it("a path out of the folder, another set's file, a file of another type or a type twice: not a manifest of ours, the name said", function () {
+    const cases: [Partial<Record<'schema' | 'data' | 'complete', string>>, string][] = [
+      [{ data: '../shop_data_backup_20250901_173948.sql' }, '"../shop_data_backup_20250901_173948.sql"'],
+      [{ data: '/etc/passwd' }, '"/etc/passwd"'],
+      [{ data: 'shop_data_backup_20250801_000000.sql' }, '"shop_data_backup_20250801_000000.sql"'],
+      [{ data: 'other_data_backup_20250901_173948.sql' }, '"other_data_backup_20250901_173948.sql"'],
+      [{ data: 'shop_schema_backup_20250901_173948.sql' }, '"shop_schema_backup_20250901_173948.sql"'],
+      [{ data: 'shop_20250901_173948.manifest.json' }, '"shop_20250901_173948.manifest.json"'],
+    ];
+    for (const [names, shown] of cases) {
+      assert.throws(
+        () => parseManifest(manifestText(files(names)), '/b/m.json'),
+        (error: Error) => error.message === `manifest /b/m.json is not a Pulse Backup manifest (the data file it names, ${shown}, is not one of ${id}'s)`,
+        shown,
+      );
+    }
+    const twice = [...files(), files()[1]];
+    assert.throws(() => parseManifest(manifestText(twice), 'm'), /the data file it names, "shop_data_backup_20250901_173948\.sql", is not one of/);
+  });
+});
