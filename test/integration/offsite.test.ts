@@ -205,9 +205,18 @@ describe('offsite copies in S3-compatible storage', function () {
         expected:
           /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-age\/\S+ is not a Pulse Backup manifest \(the data file it names, "\.\.\/theirs_data_backup_\d{8}_\d{6}\.sql", is not one of theirs_\d{8}_\d{6}'s\)/,
       },
+      {
+        name: 'a prefix out of the folder (the pulled manifest is named by it)',
+        encrypt: false,
+        tamper: (remote) => {
+          remote.prefix = '../escape';
+        },
+        expected:
+          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-prefix\/\S+ is not a Pulse Backup manifest \(its id "theirs_\d{8}_\d{6}", prefix "\.\.\/escape" and timestamp "\d{8}_\d{6}" are not one set's\)/,
+      },
     ];
     for (const { name, encrypt, tamper, expected } of cases) {
-      const prefix = `tampered-${encrypt ? 'age' : 'plain'}`;
+      const prefix = `tampered-${name.startsWith('a prefix') ? 'prefix' : encrypt ? 'age' : 'plain'}`;
       const pushed = await offsite(['push', other.id, '--dir', theirs, '--to', s3.url(prefix), ...s3.flags(), ...(encrypt ? ['--encrypt', '--passphrase-file', passphrase] : [])]);
       assert.equal(pushed.code, 0, pushed.stderr);
       const key = `${prefix}/${other.id}/${other.id}.manifest.json`;

@@ -5,8 +5,8 @@ import { fileNameFor } from '../../src/core/sets/naming';
 const id = 'shop_20250901_173948';
 const files = (names: Partial<Record<'schema' | 'data' | 'complete', string>> = {}) =>
   (['schema', 'data', 'complete'] as const).map((type) => ({ type, name: names[type] ?? fileNameFor('shop', type, '20250901_173948'), bytes: 1, sha256: '0'.repeat(64) }));
-const manifestText = (entries: unknown[]) =>
-  JSON.stringify({ format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, timestamp: '20250901_173948', files: entries, tables: [] });
+const manifestText = (entries: unknown[], fields: Record<string, unknown> = {}) =>
+  JSON.stringify({ format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, prefix: 'shop', timestamp: '20250901_173948', files: entries, tables: [], ...fields });
 
 describe("a manifest's file names", function () {
   it("are the set's own: plain, compressed or encrypted", function () {
@@ -33,5 +33,11 @@ describe("a manifest's file names", function () {
     }
     const twice = [...files(), files()[1]];
     assert.throws(() => parseManifest(manifestText(twice), 'm'), /the data file it names, "shop_data_backup_20250901_173948\.sql", is not one of/);
+  });
+
+  it("its id, prefix and timestamp must be one set's: the prefix and the id name files too", function () {
+    for (const fields of [{ prefix: '../escape' }, { prefix: 'other' }, { timestamp: '20250801_000000' }, { id: '../shop_20250901_173948' }]) {
+      assert.throws(() => parseManifest(manifestText(files(), fields), 'm'), /is not a Pulse Backup manifest \(its id .* are not one set's\)/, JSON.stringify(fields));
+    }
   });
 });

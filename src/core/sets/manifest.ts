@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
-import { parseBackupFileName } from './naming';
+import { parseBackupFileName, parseSetId } from './naming';
 import type { ProfileRecord } from '../backup/profile';
 import type { EncryptionRecord } from '../crypto/keySources';
 
@@ -235,6 +235,11 @@ function manifestProblem(value: unknown): string | undefined {
   if (typeof record.formatVersion !== 'number') return 'no format version';
   if (record.formatVersion > MANIFEST_VERSION) return `format version ${record.formatVersion} is newer than this tool understands`;
   if (typeof record.id !== 'string' || typeof record.timestamp !== 'string') return 'no set id';
+  // Its id, prefix and timestamp name its files and itself: they must be one set's, and a set id.
+  const set = parseSetId(record.id);
+  if (!set || set.timestamp !== record.timestamp || (record.prefix !== undefined && record.prefix !== set.prefix)) {
+    return `its id ${JSON.stringify(record.id)}, prefix ${JSON.stringify(record.prefix)} and timestamp ${JSON.stringify(record.timestamp)} are not one set's`;
+  }
   if (!Array.isArray(record.files)) return 'no file list';
   const types = new Set<unknown>();
   for (const file of record.files as unknown[]) {
