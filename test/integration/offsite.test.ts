@@ -203,7 +203,7 @@ describe('offsite copies in S3-compatible storage', function () {
           own.name = `../${own.name}`;
         },
         expected:
-          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-age\/\S+ is not a Pulse Backup manifest \(the data file it names, "\.\.\/theirs_data_backup_\d{8}_\d{6}\.sql", is not one of theirs_\d{8}_\d{6}'s\)/,
+          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-age\/\S+ does not describe its set: the data file it names, "\.\.\/theirs_data_backup_\d{8}_\d{6}\.sql", is not one of theirs_\d{8}_\d{6}'s: it was changed or damaged/,
       },
       {
         name: 'a prefix out of the folder (the pulled manifest is named by it)',
@@ -212,7 +212,7 @@ describe('offsite copies in S3-compatible storage', function () {
           remote.prefix = '../escape';
         },
         expected:
-          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-prefix\/\S+ is not a Pulse Backup manifest \(its id "theirs_\d{8}_\d{6}", prefix "\.\.\/escape" and timestamp "\d{8}_\d{6}" are not one set's\)/,
+          /^pulse-backup: manifest s3:\/\/pulse-offsite\/tampered-prefix\/\S+ does not describe its set: its id "theirs_\d{8}_\d{6}", prefix "\.\.\/escape" and timestamp "\d{8}_\d{6}" are not one set's: it was changed or damaged/,
       },
     ];
     for (const { name, encrypt, tamper, expected } of cases) {

@@ -241,7 +241,7 @@ describe('restore', function () {
 
         const verified = await runCli(['verify', manifest.id, '--dir', folder]);
         assert.equal(verified.code, 1, verified.stdout);
-        assert.match(verified.stdout, /the manifest does not describe this set: it records the complete file as \S+_full_backup_/);
+        assert.match(verified.stdout, /does not describe its set: the complete file it names, "\S+_full_backup_\d{8}_\d{6}\.sql", is not one of \S+'s/);
         const listed = await runCli(['list', '--dir', folder, '--json']);
         assert.equal((JSON.parse(listed.stdout) as { id: string; status: string }[]).find((set) => set.id === manifest.id)?.status, 'incomplete');
         const result = await restoreSet(server, manifest.id, folder, target, 'complete', ['--clean', '--no-safety-backup']);

@@ -27,7 +27,7 @@ describe("a manifest's file names", function () {
     for (const [names, shown] of cases) {
       assert.throws(
         () => parseManifest(manifestText(files(names)), '/b/m.json'),
-        (error: Error) => error.message === `manifest /b/m.json is not a Pulse Backup manifest (the data file it names, ${shown}, is not one of ${id}'s)`,
+        (error: Error) => error.message === `manifest /b/m.json does not describe its set: the data file it names, ${shown}, is not one of ${id}'s`,
         shown,
       );
     }
@@ -37,7 +37,7 @@ describe("a manifest's file names", function () {
 
   it("its id, prefix and timestamp must be one set's: the prefix and the id name files too", function () {
     for (const fields of [{ prefix: '../escape' }, { prefix: 'other' }, { timestamp: '20250801_000000' }, { id: '../shop_20250901_173948' }]) {
-      assert.throws(() => parseManifest(manifestText(files(), fields), 'm'), /is not a Pulse Backup manifest \(its id .* are not one set's\)/, JSON.stringify(fields));
+      assert.throws(() => parseManifest(manifestText(files(), fields), 'm'), /does not describe its set: its id .* are not one set's$/, JSON.stringify(fields));
     }
   });
 });

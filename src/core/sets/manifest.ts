@@ -225,7 +225,35 @@ export function parseManifest(text: string, path: string): Manifest {
       hint: 'the file is damaged or from another tool',
     });
   }
+  const misnamed = namesProblem(value as Record<string, unknown>);
+  if (misnamed) {
+    throw new PulseError('invalid-manifest', `manifest ${path} does not describe its set: ${misnamed}`, {
+      hint: 'it was changed or damaged; the dump files of the set may still be usable',
+    });
+  }
   return value as Manifest;
+}
+
+/**
+ * What a manifest names is read as paths in the folder: its own name (id,
+ * prefix, timestamp) and each file's must be one set's own, each type once
+ * — never another set's file, never a path elsewhere (a remote manifest
+ * is written by whoever may write to the bucket).
+ */
+function namesProblem(record: Record<string, unknown>): string | undefined {
+  const set = parseSetId(String(record.id));
+  if (!set || set.timestamp !== record.timestamp || (record.prefix !== undefined && record.prefix !== set.prefix)) {
+    return `its id ${JSON.stringify(record.id)}, prefix ${JSON.stringify(record.prefix)} and timestamp ${JSON.stringify(record.timestamp)} are not one set's`;
+  }
+  const types = new Set<unknown>();
+  for (const entry of record.files as Record<string, unknown>[]) {
+    const parsed = parseBackupFileName(String(entry.name));
+    if (!parsed || parsed.setId !== record.id || parsed.kind !== entry.type || types.has(entry.type)) {
+      return `the ${typeof entry.type === 'string' ? `${entry.type} ` : ''}file it names, ${JSON.stringify(entry.name)}, is not one of ${String(record.id)}'s`;
+    }
+    types.add(entry.type);
+  }
+  return undefined;
 }
 
 function manifestProblem(value: unknown): string | undefined {
@@ -235,25 +263,13 @@ function manifestProblem(value: unknown): string | undefined {
   if (typeof record.formatVersion !== 'number') return 'no format version';
   if (record.formatVersion > MANIFEST_VERSION) return `format version ${record.formatVersion} is newer than this tool understands`;
   if (typeof record.id !== 'string' || typeof record.timestamp !== 'string') return 'no set id';
-  // Its id, prefix and timestamp name its files and itself: they must be one set's, and a set id.
-  const set = parseSetId(record.id);
-  if (!set || set.timestamp !== record.timestamp || (record.prefix !== undefined && record.prefix !== set.prefix)) {
-    return `its id ${JSON.stringify(record.id)}, prefix ${JSON.stringify(record.prefix)} and timestamp ${JSON.stringify(record.timestamp)} are not one set's`;
-  }
   if (!Array.isArray(record.files)) return 'no file list';
-  const types = new Set<unknown>();
   for (const file of record.files as unknown[]) {
     if (typeof file !== 'object' || file === null) return 'bad file entry';
     const entry = file as Record<string, unknown>;
     if (typeof entry.name !== 'string' || typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string') {
       return 'bad file entry';
     }
-    // Names are paths in the folder: only the set's own file of that type (never another set's, never a path elsewhere).
-    const parsed = parseBackupFileName(entry.name);
-    if (!parsed || parsed.setId !== record.id || parsed.kind !== entry.type || types.has(entry.type)) {
-      return `the ${typeof entry.type === 'string' ? `${entry.type} ` : ''}file it names, ${JSON.stringify(entry.name)}, is not one of ${String(record.id)}'s`;
-    }
-    types.add(entry.type);
   }
   if (!Array.isArray(record.tables)) return 'no table list';
   return undefined;
