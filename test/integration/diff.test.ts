@@ -160,14 +160,14 @@ describe('diff', function () {
     assert.equal(manifest.digests?.largeObjects?.count, 3);
     const same = await diff(manifest.id, folder, database);
     assert.equal(same.same, true);
-    assert.deepEqual(same.largeObjects, { inSet: 3, now: 3, same: true });
+    assert.deepEqual(same.largeObjects, { inSet: 3, now: 3, contentsSame: true, grants: { inSet: 0, now: 0, same: true }, same: true });
     assert.equal(same.summary, `since ${manifest.id}, ${database} has not changed: 1 table, the schema, the sequences and 3 large objects as the set holds them`);
 
     // One given to another role, then back.
     await server.query(database, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'diff_lo_owner') THEN CREATE ROLE diff_lo_owner NOLOGIN; END IF; END$$");
     const [{ oid }] = await server.query<{ oid: string }>(database, 'SELECT min(body)::text AS oid FROM public.attachments');
     await server.query(database, `ALTER LARGE OBJECT ${oid} OWNER TO diff_lo_owner`);
-    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 3, same: false });
+    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 3, contentsSame: false, grants: { inSet: 0, now: 0, same: true }, same: false });
     await server.query(database, `ALTER LARGE OBJECT ${oid} OWNER TO CURRENT_USER`);
     assert.equal((await diff(manifest.id, folder, database)).same, true);
 
@@ -175,7 +175,7 @@ describe('diff', function () {
     await server.query(database, "SELECT lo_put((SELECT min(body) FROM public.attachments), 0, '\\x5858'::bytea)");
     const written = await diff(manifest.id, folder, database);
     assert.equal(written.same, false);
-    assert.deepEqual(written.largeObjects, { inSet: 3, now: 3, same: false });
+    assert.deepEqual(written.largeObjects, { inSet: 3, now: 3, contentsSame: false, grants: { inSet: 0, now: 0, same: true }, same: false });
     assert.match(written.summary, /has changed: large objects changed \(3 in the set and now, not all the same\); restoring the set would undo that$/);
     const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
     assert.match(text.stdout, /^Large objects: 3 in the set and now, not all the same$/m);
@@ -186,10 +186,10 @@ describe('diff', function () {
     const withoutDigest = { ...rest, digests: { ...digests, largeObjects: undefined } };
     copySetFiles(folder, older, manifest);
     writeFileSync(join(older, `${manifest.id}.manifest.json`), JSON.stringify(withoutDigest, null, 2));
-    assert.deepEqual((await diff(manifest.id, older, database)).largeObjects, { inSet: 3, now: 3, same: false });
+    assert.deepEqual((await diff(manifest.id, older, database)).largeObjects, { inSet: 3, now: 3, contentsSame: false, same: false });
 
     await server.query(database, 'SELECT lo_unlink(body) FROM public.attachments WHERE id = 3');
-    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 2, same: false });
+    assert.deepEqual((await diff(manifest.id, folder, database)).largeObjects, { inSet: 3, now: 2, contentsSame: false, grants: { inSet: 0, now: 0, same: true }, same: false });
 
     // pg_dump leaves large objects out of a set of some schemas: it holds none, and says nothing of the database's.
     const schemaOnly = newFolder();
@@ -197,5 +197,45 @@ describe('diff', function () {
     assert.equal(some.largeObjects, 0);
     const scoped = await diff(some.id, schemaOnly, database);
     assert.equal(scoped.same, true, scoped.summary);
+  });
+
+  it("notices a large object's grant or comment changed since the set, not one granted and revoked again", async function () {
+    const database = 'diff_large_object_grants';
+    await server.createDatabase(database);
+    await server.query(database, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'diff_lo_reader') THEN CREATE ROLE diff_lo_reader NOLOGIN; END IF; END$$");
+    const [{ first, second, third }] = await server.query<{ first: string; second: string; third: string }>(
+      database,
+      `SELECT lo_from_bytea(0, 'one')::text AS first, lo_from_bytea(0, 'two')::text AS second, lo_from_bytea(0, 'three')::text AS third`,
+    );
+    await server.query(database, `GRANT SELECT ON LARGE OBJECT ${first} TO diff_lo_reader; COMMENT ON LARGE OBJECT ${second} IS 'a scan'`);
+    const { folder, manifest } = await backup(database, 'grants');
+    assert.equal(manifest.digests?.largeObjects?.grants?.count, 2);
+    const same = await diff(manifest.id, folder, database);
+    assert.deepEqual(same.largeObjects, { inSet: 3, now: 3, contentsSame: true, grants: { inSet: 2, now: 2, same: true }, same: true });
+
+    // A grant and its revoke leave the owner's privileges written out in the catalog: the same as none.
+    await server.query(database, `GRANT UPDATE ON LARGE OBJECT ${third} TO diff_lo_reader; REVOKE UPDATE ON LARGE OBJECT ${third} FROM diff_lo_reader`);
+    assert.equal((await diff(manifest.id, folder, database)).same, true);
+
+    const changes: [string, string, { inSet: number; now: number; same: boolean }][] = [
+      [`GRANT UPDATE ON LARGE OBJECT ${first} TO diff_lo_reader`, `REVOKE UPDATE ON LARGE OBJECT ${first} FROM diff_lo_reader`, { inSet: 2, now: 2, same: false }],
+      [`REVOKE SELECT ON LARGE OBJECT ${first} FROM diff_lo_reader`, `GRANT SELECT ON LARGE OBJECT ${first} TO diff_lo_reader`, { inSet: 2, now: 1, same: false }],
+      [`COMMENT ON LARGE OBJECT ${second} IS 'another scan'`, `COMMENT ON LARGE OBJECT ${second} IS 'a scan'`, { inSet: 2, now: 2, same: false }],
+      [`COMMENT ON LARGE OBJECT ${third} IS 'new'`, `COMMENT ON LARGE OBJECT ${third} IS NULL`, { inSet: 2, now: 3, same: false }],
+    ];
+    for (const [change, undo, grants] of changes) {
+      await server.query(database, change);
+      const changed = await diff(manifest.id, folder, database);
+      assert.deepEqual(changed.largeObjects, { inSet: 3, now: 3, contentsSame: true, grants, same: false }, change);
+      assert.equal(
+        changed.summary,
+        `since ${manifest.id}, ${database} has changed: large objects changed (3 in the set and now, their contents the same but not their grants or comments (2 with any in the set, ${grants.now} now)); restoring the set would undo that`,
+      );
+      await server.query(database, undo);
+      assert.equal((await diff(manifest.id, folder, database)).same, true, undo);
+    }
+    const text = await runCli(['diff', manifest.id, '--db', server.url(database), '--dir', folder]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /has not changed: 0 tables, the schema, the sequences and 3 large objects as the set holds them/);
   });
 });

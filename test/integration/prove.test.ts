@@ -175,6 +175,24 @@ describe('prove', function () {
       assert.deepEqual(await scratchDatabases(), []);
     });
 
+    it("a large object's grant taken out of the data file, its checksum updated to match: their grants, in the way that loads that file", async function () {
+      assert.ok((manifest.digests?.largeObjects?.grants?.count ?? 0) > 0, 'the sample has large objects with grants or comments');
+      rewriteSetFile(folder, manifest, 'data', (text) => {
+        const changed = text.replace(/^GRANT SELECT ON LARGE OBJECT \d+ TO pulse_sample_reader;\n/m, '');
+        assert.notEqual(changed, text, 'the data file grants a large object');
+        return changed;
+      });
+      const { code, record } = await prove(manifest.id, folder, source);
+      assert.equal(code, 1);
+      assert.deepEqual(
+        record?.differences.map(({ path, kind, object }) => [path, kind, object]),
+        [['schema-then-data', 'large-objects', 'large objects']],
+      );
+      const recorded = manifest.digests!.largeObjects!.grants!.count;
+      assert.equal(record.differences[0].detail, `their grants or comments are not the ones the backup recorded: ${recorded} with any in the set, ${recorded - 1} restored`);
+      assert.deepEqual(await scratchDatabases(), []);
+    });
+
     it('a data file changed after the backup (one letter: its size is the same), its manifest not: the checksum and the row, in the way that loads it', async function () {
       await runCli(['verify', manifest.id, '--dir', folder]);
       const file = join(folder, manifest.files.find((candidate) => candidate.type === 'data')!.name);

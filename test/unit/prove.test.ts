@@ -361,17 +361,30 @@ describe('the words', function () {
       tables: [{ schema: 'public', name: 'users', state: 'same' as const, rowsInSet: 1, rowsNow: 1, detail: '' }],
       objects: [],
       sequences: [],
-      largeObjects: { inSet: 0, now: 0, same: true },
+      largeObjects: { inSet: 0, now: 0, contentsSame: true, same: true },
       same: true,
     };
     assert.equal(diffSummary(same), 'since shop_1, app has not changed: 1 table, the schema and the sequences as the set holds them');
     assert.equal(
-      diffSummary({ ...same, largeObjects: { inSet: 20_000, now: 20_000, same: true } }),
+      diffSummary({ ...same, largeObjects: { inSet: 20_000, now: 20_000, contentsSame: true, same: true } }),
       'since shop_1, app has not changed: 1 table, the schema, the sequences and 20,000 large objects as the set holds them',
     );
     for (const [largeObjects, words] of [
-      [{ inSet: 20_000, now: 19_999, same: false }, 'large objects changed (20,000 in the set, 19,999 now)'],
-      [{ inSet: 3, now: 3, same: false }, 'large objects changed (3 in the set and now, not all the same)'],
+      [{ inSet: 20_000, now: 19_999, contentsSame: false, same: false }, 'large objects changed (20,000 in the set, 19,999 now)'],
+      [{ inSet: 3, now: 3, contentsSame: false, same: false }, 'large objects changed (3 in the set and now, not all the same)'],
+      [{ inSet: 3, now: 3, contentsSame: false, grants: { inSet: 1, now: 1, same: true }, same: false }, 'large objects changed (3 in the set and now, not all the same)'],
+      [
+        { inSet: 3, now: 3, contentsSame: true, grants: { inSet: 2, now: 2, same: false }, same: false },
+        'large objects changed (3 in the set and now, their contents the same but not their grants or comments (2 with any in the set, 2 now))',
+      ],
+      [
+        { inSet: 3, now: 3, contentsSame: false, grants: { inSet: 2, now: 3, same: false }, same: false },
+        'large objects changed (3 in the set and now, not all the same; their grants or comments differ too (2 with any in the set, 3 now))',
+      ],
+      [
+        { inSet: 3, now: 2, contentsSame: false, grants: { inSet: 1, now: 0, same: false }, same: false },
+        'large objects changed (3 in the set, 2 now; their grants or comments differ too (1 with any in the set, 0 now))',
+      ],
     ] as const) {
       assert.equal(diffSummary({ ...same, same: false, largeObjects }), `since shop_1, app has changed: ${words}; restoring the set would undo that`);
     }

@@ -795,7 +795,7 @@ describe('Compare with Database, as a document', () => {
     tables: [{ schema: 'public', name: 'users', state: 'same', rowsInSet: 1200, rowsNow: 1200, detail: 'unchanged' }],
     objects: [],
     sequences: [],
-    largeObjects: { inSet: 0, now: 0, same: true },
+    largeObjects: { inSet: 0, now: 0, contentsSame: true, same: true },
     same: true,
     summary: '',
   };

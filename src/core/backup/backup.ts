@@ -504,7 +504,7 @@ async function dumpSet(options: BackupOptions, session: SnapshotSession, tools: 
       foreignKeyCycles: catalog.foreignKeyCycles,
       pgDumpWarnings: stderrLines,
       profile: profileRecord,
-      ...(digests ? { digests: digests.record(server.outputSettings) } : {}),
+      ...(digests ? { digests: digests.record(server.outputSettings, largeObjectsLeftOut(pgDumpArgs) ? undefined : catalog.largeObjectGrants) } : {}),
       ...(options.encoding?.encryption ? { encryption: options.encoding.encryption.record } : {}),
     };
     const manifestPath = join(options.folder, manifestNameFor(options.prefix, timestamp));

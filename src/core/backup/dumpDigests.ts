@@ -18,7 +18,7 @@ import { MultisetDigest, RowHasher, TableDigest, hex64 } from './digest';
 import type { DigestTap, EntryHeader, DumpReaderOptions } from '../pg/dumpReader';
 import type { DigestSettings, ManifestDigests, ManifestSequenceValue, ManifestTableDigest } from '../sets/manifest';
 import { ROW_HASH_ALGORITHM } from './digest';
-import { LargeObjectDigest } from './largeObjectDigest';
+import { LargeObjectDigest, type LargeObjectGrants } from './largeObjectDigest';
 
 /** One schema entry: who it is, and its normalised text's hash. */
 export interface SchemaEntryDigest {
@@ -167,15 +167,15 @@ export class DumpDigests implements DigestTap {
     }));
   }
 
-  /** Everything, as the manifest's `digests`. */
-  record(settings: Omit<DigestSettings, 'clientEncoding'>): ManifestDigests {
+  /** Everything, as the manifest's `digests`; with the large objects' grants and comments as the catalog had them in the dump's snapshot, where the set holds its large objects. */
+  record(settings: Omit<DigestSettings, 'clientEncoding'>, largeObjectGrants?: LargeObjectGrants): ManifestDigests {
     return {
       algorithm: ROW_HASH_ALGORITHM,
       settings: { clientEncoding: this.clientEncoding ?? 'UTF8', ...settings },
       schema: { digest: this.schema.digest, entries: this.schema.count },
       tables: this.tableDigests(),
       sequences: this.sequences,
-      largeObjects: this.largeObjects.record(),
+      largeObjects: { ...this.largeObjects.record(), ...(largeObjectGrants ? { grants: largeObjectGrants } : {}) },
     };
   }
 }

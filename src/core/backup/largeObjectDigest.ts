@@ -7,9 +7,12 @@
  * hex, `lo_close`); a diff or a proof takes the same from the database
  * (OID, `pg_get_userbyid(lomowner)`, `sha256(lo_get(oid))`), so a changed,
  * added, removed or given-away large object makes the two differ. Grants
- * are not part of it.
+ * and comments are a digest of their own (readLargeObjectGrants), read from
+ * the catalog on both sides: pg_dump writes them as GRANT, REVOKE and
+ * COMMENT statements the database could not be compared with.
  */
 import { createHash, type Hash } from 'node:crypto';
+import type pg from 'pg';
 import { MultisetDigest, RowHasher } from './digest';
 
 const LO_OPEN = /^SELECT pg_catalog\.lo_open\('(\d+)', \d+\);/;
@@ -69,4 +72,54 @@ export class LargeObjectDigest extends MultisetDigest {
 
 function unquoteRole(written: string): string {
   return written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written;
+}
+
+/** The grants and comments of large objects, as the manifest records them: how many large objects have any, and the multiset digest of each one's OID, privileges and comment. */
+export interface LargeObjectGrants {
+  count: number;
+  digest: string;
+}
+
+/** Large objects read per query: memory stays bounded however many the database has. */
+export const LARGE_OBJECTS_PER_QUERY = 10_000;
+
+/**
+ * The grants and comments of the database's large objects, from the catalog,
+ * in batches. Only large objects whose privileges are not their owner's
+ * default, or that have a comment, count: an object given a grant and then
+ * had it revoked holds the default in the catalog (where pg_dump writes
+ * nothing, and a restore leaves none), and is the same as one never
+ * granted. The privileges are each aclitem as text, sorted, so the order
+ * they were granted in does not count either.
+ */
+export async function readLargeObjectGrants(client: pg.Client): Promise<LargeObjectGrants> {
+  const digest = new MultisetDigest();
+  let after = '0';
+  for (;;) {
+    const batch = await client.query<{ oid: string; acl: string; owner_default: string; comment: string | null }>(
+      `SELECT m.oid::text AS oid,
+              pg_catalog.array_to_string(ARRAY(SELECT a::text COLLATE "C" FROM pg_catalog.unnest(COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))) AS a ORDER BY 1), ' ') AS acl,
+              pg_catalog.array_to_string(ARRAY(SELECT a::text COLLATE "C" FROM pg_catalog.unnest(pg_catalog.acldefault('L', m.lomowner)) AS a ORDER BY 1), ' ') AS owner_default,
+              d.description AS comment
+         FROM pg_catalog.pg_largeobject_metadata m
+         LEFT JOIN pg_catalog.pg_description d ON d.objoid = m.oid AND d.classoid = 'pg_catalog.pg_largeobject'::pg_catalog.regclass AND d.objsubid = 0
+        WHERE m.oid > $1::oid AND (m.lomacl IS NOT NULL OR d.description IS NOT NULL)
+        ORDER BY m.oid LIMIT ${LARGE_OBJECTS_PER_QUERY}`,
+      [after],
+    );
+    for (const row of batch.rows) {
+      if (row.acl !== row.owner_default || row.comment !== null) addGrants(digest, row.oid, row.acl, row.comment);
+    }
+    if (batch.rows.length < LARGE_OBJECTS_PER_QUERY) return { count: digest.count, digest: digest.digest };
+    after = batch.rows[batch.rows.length - 1].oid;
+  }
+}
+
+/** One large object's privileges and comment (null: none; an empty comment is none to the server too). */
+export function addGrants(digest: MultisetDigest, oid: string, acl: string, comment: string | null): void {
+  const key = Buffer.from(`${oid}\u0000${acl}\u0000${comment === null ? '\u0000' : `c${comment}`}`);
+  const hasher = new RowHasher();
+  hasher.piece(key, 0, key.length);
+  hasher.finish();
+  digest.add(hasher.h1, hasher.h2, key.length);
 }

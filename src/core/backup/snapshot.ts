@@ -18,6 +18,8 @@ import type { ForeignKeyCycle, ManifestTable } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { SUPABASE_MARKER_ROLE, SUPABASE_MARKER_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES, SUPABASE_PLATFORM_SCHEMAS, type DatabaseShape, type PlatformFacts } from './profile';
 import { jsonRows } from '../pg/jsonRows';
+import { readLargeObjectGrants, type LargeObjectGrants } from './largeObjectDigest';
+import { MultisetDigest } from './digest';
 
 /** What the session learns in the round trip that exports the snapshot: enough to choose pg_dump. */
 export interface ServerVersion {
@@ -71,6 +73,8 @@ export interface CatalogFacts {
   materializedViews: { schema: string; name: string; populated: boolean }[];
   foreignKeyCycles: ForeignKeyCycle[];
   largeObjects: number;
+  /** The grants and comments of the large objects (none to read where there are none). */
+  largeObjectGrants: LargeObjectGrants;
   sequences: number;
   platform?: PlatformFacts;
 }
@@ -294,6 +298,8 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
     })),
   );
   const countsRow = counts.rows[0];
+  const largeObjects = Number(countsRow.large_objects);
+  const largeObjectGrants = largeObjects > 0 ? await readLargeObjectGrants(client) : { count: 0, digest: new MultisetDigest().digest };
   const platform = options.platform ? await readPlatformFacts(client) : undefined;
   return {
     ...(platform ? { platform } : {}),
@@ -301,7 +307,8 @@ async function readCatalog(client: pg.Client, options: { platform?: boolean } = 
     unvalidatedChecks: unvalidated.rows,
     materializedViews,
     foreignKeyCycles: cycles,
-    largeObjects: Number(countsRow.large_objects),
+    largeObjects,
+    largeObjectGrants,
     sequences: Number(countsRow.sequences),
   };
 }

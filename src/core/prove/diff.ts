@@ -19,7 +19,7 @@ import { parseServerVersionNum } from '../pg/tools';
 import { compareSchemaEntries, compareSequences, compareTables, readableTables } from './compare';
 import { supabaseEntryFilter } from '../backup/profile';
 import { openReadSession, readFacts, readLargeObjectDigest } from './readSession';
-import { LargeObjectDigest } from '../backup/largeObjectDigest';
+import { LargeObjectDigest, readLargeObjectGrants } from '../backup/largeObjectDigest';
 import type pg from 'pg';
 import { readSchema, readTables, type ReadbackSession } from './readback';
 import { changedRows, digestsFromCompleteFile, outputSettingsOf, schemaEntriesOf, setFile } from './setContent';
@@ -30,7 +30,7 @@ import { isRecoveryConflict, recoveryConflictError } from '../pg/recoveryConflic
 import { diffSummary, tableDiffDetail } from './diffWords';
 import { tableChangeDetail, tableKey } from './tableChanges';
 import type { DiffResult, TableDiff } from './diffResult';
-import { largeObjectsInSet, schemaSelection, setLeavesOutLargeObjects } from '../sets/manifest';
+import { largeObjectsInSet, schemaSelection, setLeavesOutLargeObjects, type ManifestDigests } from '../sets/manifest';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { join } from 'node:path';
@@ -136,7 +136,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
     // pg_dump leaves large objects out of a dump limited to some schemas (--schema): the set holds none, and says nothing of the database's.
     const largeObjects =
       set.manifest && setLeavesOutLargeObjects(set.manifest)
-        ? { inSet: 0, now: facts.largeObjects, same: true }
+        ? { inSet: 0, now: facts.largeObjects, contentsSame: true, same: true }
         : await compareLargeObjects(
             session.client,
             facts.largeObjects,
@@ -177,10 +177,19 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
 
 const EMPTY_LARGE_OBJECTS = new LargeObjectDigest().record();
 
-/** The database's large objects against the set's: their contents are read (in the diff's snapshot) only where the counts agree. */
-async function compareLargeObjects(client: pg.Client, now: number, inSet: { count: number; digest: string }): Promise<DiffResult['largeObjects']> {
-  if (now !== inSet.count) return { inSet: inSet.count, now, same: false };
-  if (now === 0) return { inSet: 0, now, same: true };
+/**
+ * The database's large objects against the set's: their contents are read
+ * (in the diff's snapshot) only where the counts agree; their grants and
+ * comments where the set recorded them.
+ */
+async function compareLargeObjects(client: pg.Client, now: number, inSet: NonNullable<ManifestDigests['largeObjects']>): Promise<DiffResult['largeObjects']> {
+  const grants = inSet.grants && (await readLargeObjectGrants(client));
+  const grantsCompared =
+    inSet.grants && grants ? { grants: { inSet: inSet.grants.count, now: grants.count, same: grants.count === inSet.grants.count && grants.digest === inSet.grants.digest } } : {};
+  const grantsSame = grantsCompared.grants?.same ?? true;
+  if (now !== inSet.count) return { inSet: inSet.count, now, contentsSame: false, ...grantsCompared, same: false };
+  if (now === 0) return { inSet: 0, now, contentsSame: true, ...grantsCompared, same: grantsSame };
   const read = await readLargeObjectDigest(client);
-  return { inSet: inSet.count, now: read.count, same: read.count === inSet.count && read.digest === inSet.digest };
+  const contentsSame = read.count === inSet.count && read.digest === inSet.digest;
+  return { inSet: inSet.count, now: read.count, contentsSame, ...grantsCompared, same: contentsSame && grantsSame };
 }

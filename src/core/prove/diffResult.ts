@@ -32,8 +32,13 @@ export interface DiffResult {
   objects: EntryChange[];
   /** Sequences whose value moved. */
   sequences: { name: string; expected: string; found: string }[];
-  /** Large objects: how many the set holds and the database has, and whether their contents are the same. */
-  largeObjects: { inSet: number; now: number; same: boolean };
+  /**
+   * Large objects: how many the set holds and the database has, whether
+   * their OIDs, owners and contents are the same (`contentsSame`), and, where
+   * the set recorded them, how many have grants or comments in the set and
+   * now and whether those are the same. `same`: all of it.
+   */
+  largeObjects: { inSet: number; now: number; contentsSame: boolean; grants?: { inSet: number; now: number; same: boolean }; same: boolean };
   /** Nothing differs. */
   same: boolean;
   summary: string;

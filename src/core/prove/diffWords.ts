@@ -57,12 +57,16 @@ export function diffSummary(result: Pick<DiffResult, 'setId' | 'tables' | 'objec
   return `${since} has changed: ${parts.join('; ')}; restoring the set would undo that`;
 }
 
-/** "large objects changed (20,000 in the set, 19,999 now)", or "… (20,000 in the set and now, not all the same)". */
+/** "large objects changed (20,000 in the set, 19,999 now)", or "… (20,000 in the set and now, not all the same)", or "… (3 in the set and now, their contents the same but not their grants or comments …)". */
 export function largeObjectsWords(largeObjects: DiffResult['largeObjects']): string {
   return `large objects changed (${largeObjectsDetail(largeObjects)})`;
 }
 
-/** "20,000 in the set, 19,999 now", or "20,000 in the set and now, not all the same". */
-export function largeObjectsDetail({ inSet, now }: DiffResult['largeObjects']): string {
-  return inSet === now ? `${formatCount(inSet)} in the set and now, not all the same` : `${formatCount(inSet)} in the set, ${formatCount(now)} now`;
+/** "20,000 in the set, 19,999 now", or "20,000 in the set and now, not all the same", and what changed of their grants and comments. */
+export function largeObjectsDetail({ inSet, now, contentsSame, grants }: DiffResult['largeObjects']): string {
+  const counts = inSet === now ? `${formatCount(inSet)} in the set and now` : `${formatCount(inSet)} in the set, ${formatCount(now)} now`;
+  if (!grants || grants.same) return inSet === now ? `${counts}, not all the same` : counts;
+  const withAny = `${formatCount(grants.inSet)} with any in the set, ${formatCount(grants.now)} now`;
+  if (contentsSame) return `${counts}, their contents the same but not their grants or comments (${withAny})`;
+  return `${inSet === now ? `${counts}, not all the same` : counts}; their grants or comments differ too (${withAny})`;
 }

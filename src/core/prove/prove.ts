@@ -28,6 +28,7 @@ import { PROOF_FORMAT_VERSION, type ProofDifference, type ProofPathName, type Pr
 import { proofSummary, rowsDifference, schemaDifference } from './words';
 import { loadSetFile, throwIfCancelled } from './psqlLoad';
 import { openReadSession, readFacts, readLargeObjectDigest } from './readSession';
+import { readLargeObjectGrants } from '../backup/largeObjectDigest';
 import { readSchema, readTables, type ReadbackSession } from './readback';
 import { readPlannedFiles, type DataFileContent, type FileReading } from './fileReading';
 import { sameSchemaStatements } from './schemaStatements';
@@ -364,7 +365,7 @@ async function compareReadBack(
     if (differences.filter((difference) => difference.kind === kind).length < MAX_DIFFERENCES_PER_KIND) differences.push({ path: path.path, kind, object, detail });
   };
   const { target } = scratch;
-  const { facts, read, schema, tables, byFile, plan, schemaFromComplete, largeObjects } = await readScratch(context, path, scratch, dataLoad);
+  const { facts, read, schema, tables, byFile, plan, schemaFromComplete, largeObjects, largeObjectGrants } = await readScratch(context, path, scratch, dataLoad);
   const readBack = tables.map((table) => ({ schema: table.schema, name: table.name, rows: table.digest.count, bytes: table.digest.bytes, digest: table.digest.digest }));
   const comparisons = compareTables(digests, [...readBack, ...byFile], read.unreadable);
   result.tables = comparisons.filter((comparison) => comparison.state === 'same').length;
@@ -395,6 +396,14 @@ async function compareReadBack(
     add('large-objects', 'large objects', `expected ${largeObjectsInSet(set.manifest)}, found ${facts.largeObjects}`);
   } else if (largeObjects && largeObjects.digest !== digests.largeObjects?.digest) {
     add('large-objects', 'large objects', `${formatCount(largeObjects.count)} as the set holds, but not all with the OIDs and contents its data recorded`);
+  }
+  const grants = digests.largeObjects?.grants;
+  if (grants && largeObjectGrants && (largeObjectGrants.count !== grants.count || largeObjectGrants.digest !== grants.digest)) {
+    add(
+      'large-objects',
+      'large objects',
+      `their grants or comments are not the ones the backup recorded: ${formatCount(grants.count)} with any in the set, ${formatCount(largeObjectGrants.count)} restored`,
+    );
   }
   return plan ? readBackNote(plan, digests.tables.length, schemaFromComplete) : undefined;
 }
@@ -440,8 +449,16 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, { target,
     // The large objects' contents, where there are as many as the set holds (else the count already differs).
     const recorded = digests.largeObjects;
     const largeObjects = recorded && recorded.count > 0 && facts.largeObjects === recorded.count ? readLargeObjectDigest(session.client) : undefined;
-    const [schemaRead, tables, schemaFromComplete, largeObjectsRead] = await Promise.all([schema, readTables(reader, toRead, digests.settings), fromComplete, largeObjects]);
-    return { facts, read, schema: schemaRead, tables, byFile, plan, schemaFromComplete, largeObjects: largeObjectsRead };
+    // Their grants and comments, where the backup recorded them.
+    const grants = recorded?.grants ? readLargeObjectGrants(session.client) : undefined;
+    const [schemaRead, tables, schemaFromComplete, largeObjectsRead, grantsRead] = await Promise.all([
+      schema,
+      readTables(reader, toRead, digests.settings),
+      fromComplete,
+      largeObjects,
+      grants,
+    ]);
+    return { facts, read, schema: schemaRead, tables, byFile, plan, schemaFromComplete, largeObjects: largeObjectsRead, largeObjectGrants: grantsRead };
   } finally {
     await session.close();
   }

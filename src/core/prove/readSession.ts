@@ -8,7 +8,7 @@
  * of the platform.
  */
 import type pg from 'pg';
-import { LargeObjectDigest } from '../backup/largeObjectDigest';
+import { LARGE_OBJECTS_PER_QUERY, LargeObjectDigest } from '../backup/largeObjectDigest';
 import { type ConnectionTarget } from '../connection/target';
 import { describeConnectionError } from '../connection/failures';
 import { endOnce, openSession, rememberEnd } from '../connection/session';
@@ -139,9 +139,6 @@ export async function readFacts(client: pg.Client, wanted: WantedFacts): Promise
   if (wanted.platform) facts.platform = await readPlatformFacts(client);
   return facts;
 }
-
-/** Large objects read per query: memory stays bounded however many the database has. */
-const LARGE_OBJECTS_PER_QUERY = 10_000;
 
 /** The database's large objects as their digest (largeObjectDigest.ts): each one's OID, owner and the SHA-256 of its content, read in batches. */
 export async function readLargeObjectDigest(client: pg.Client): Promise<LargeObjectDigest> {

@@ -3,6 +3,7 @@
  * means the three dump files were complete when it was written. The format
  * is versioned; docs/backups-folder.md documents every field.
  */
+import type { LargeObjectGrants } from '../backup/largeObjectDigest';
 import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
 import { parseBackupFileName, parseSetId } from './naming';
@@ -130,8 +131,15 @@ export interface ManifestDigests {
   tables: ManifestTableDigest[];
   /** The values the set gives its sequences (its setval calls). */
   sequences: ManifestSequenceValue[];
-  /** Every large object the set writes: how many, and the multiset digest of each one's OID and content (dumpDigests.ts); absent in sets made before it was recorded. */
-  largeObjects?: { count: number; digest: string };
+  /**
+   * Every large object the set writes: how many, and the multiset digest of
+   * each one's OID, owner and content (dumpDigests.ts); absent in sets made
+   * before it was recorded. `grants`: the grants and comments of those that
+   * have any, read from the catalog in the backup's snapshot
+   * (largeObjectDigest.ts: readLargeObjectGrants); absent in sets made
+   * before they were recorded.
+   */
+  largeObjects?: { count: number; digest: string; grants?: LargeObjectGrants };
 }
 
 export interface DigestSettings {
