@@ -296,7 +296,7 @@ describe('restore', function () {
         assertOneLineError(result);
         assert.match(
           result.stderr,
-          /: the server has no role pulse_sample_reader, which the set names as owner, grantee or policy role: create it first \(CREATE ROLE "pulse_sample_reader" NOLOGIN;\), or restore on the server the backup came from; nothing was changed$/m,
+          /: the server has no role pulse_sample_reader, which the set names as owner, grantee, policy role or user mapping: create it first \(CREATE ROLE "pulse_sample_reader" NOLOGIN;\), or restore on the server the backup came from; nothing was changed$/m,
         );
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(other.url('empty'))), []);
         assert.ok(!result.stderr.includes(other.password));

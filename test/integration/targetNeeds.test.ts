@@ -132,10 +132,12 @@ describe('a set that names roles the target server lacks', function () {
   before(async function () {
     fresh = await startServer();
     await server.createDatabase(source);
-    // An owner, a grantee whose name needs quotes, and a policy's role: each a statement of its own kind in the set.
+    // An owner, a grantee whose name needs quotes, a policy's role and a user mapping's: each a statement of its own kind in the set.
     await server.query(
       source,
-      `CREATE ROLE shift_lead NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN; CREATE ROLE auditor NOLOGIN;
+      `CREATE ROLE shift_lead NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN; CREATE ROLE auditor NOLOGIN; CREATE ROLE "Remote User" NOLOGIN;
+       CREATE FOREIGN DATA WRAPPER plant_link; CREATE SERVER plant_b FOREIGN DATA WRAPPER plant_link;
+       CREATE USER MAPPING FOR "Remote User" SERVER plant_b OPTIONS (login 'plant'); CREATE USER MAPPING FOR public SERVER plant_b;
        CREATE TABLE public.shifts (id int PRIMARY KEY, line text NOT NULL);
        INSERT INTO public.shifts SELECT g, 'line ' || (g % 3) FROM generate_series(1, 40) g;
        ALTER TABLE public.shifts OWNER TO shift_lead;
@@ -152,7 +154,7 @@ describe('a set that names roles the target server lacks', function () {
   });
 
   const missingWords =
-    'the server has no role shift_lead, auditor, Floor Reader, which the set names as owner, grantee or policy role: create them first (CREATE ROLE "shift_lead" NOLOGIN; CREATE ROLE "auditor" NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN;), or restore on the server the backup came from';
+    'the server has no role Remote User, shift_lead, auditor, Floor Reader, which the set names as owner, grantee, policy role or user mapping: create them first (CREATE ROLE "Remote User" NOLOGIN; CREATE ROLE "shift_lead" NOLOGIN; CREATE ROLE "auditor" NOLOGIN; CREATE ROLE "Floor Reader" NOLOGIN;), or restore on the server the backup came from';
 
   it('verify --db and a complete restore name every missing role and the statements that make them; made as said, the restore equals the source', async function () {
     await fresh!.createDatabase('roles_target');

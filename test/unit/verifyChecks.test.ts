@@ -302,23 +302,23 @@ describe('verification checks', () => {
       const api = rolesCheck(['app_owner', 'anon', 'authenticated'], ['app_owner', 'postgres']);
       assert.equal(
         checkLine(api, commandLineWords),
-        'the server has no role anon, authenticated, which the set names as owner, grantee or policy role: anon, authenticated are roles of the Supabase platform: restore into a Supabase database (supabase start); or create them first (CREATE ROLE "anon" NOLOGIN; CREATE ROLE "authenticated" NOLOGIN;)',
+        'the server has no role anon, authenticated, which the set names as owner, grantee, policy role or user mapping: anon, authenticated are roles of the Supabase platform: restore into a Supabase database (supabase start); or create them first (CREATE ROLE "anon" NOLOGIN; CREATE ROLE "authenticated" NOLOGIN;)',
       );
       const owners = rolesCheck(['supabase_auth_admin'], ['postgres']);
       assert.equal(
         checkLine(owners, commandLineWords),
-        'the server has no role supabase_auth_admin, which the set names as owner, grantee or policy role: supabase_auth_admin is a role of the Supabase platform: restore into a Supabase database (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform\'s objects to the platform; or create it first (CREATE ROLE "supabase_auth_admin" NOLOGIN;)',
+        'the server has no role supabase_auth_admin, which the set names as owner, grantee, policy role or user mapping: supabase_auth_admin is a role of the Supabase platform: restore into a Supabase database (supabase start), or back up with --profile supabase (the default for Supabase databases), which leaves the platform\'s objects to the platform; or create it first (CREATE ROLE "supabase_auth_admin" NOLOGIN;)',
       );
     });
 
     it('pass when the server has each; fail naming the first five and the statements that make them', () => {
-      assert.equal(rolesCheck(['a', 'b'], ['a', 'b', 'c']).detail, 'the server has all 2 roles the set names as owner, grantee or policy role');
+      assert.equal(rolesCheck(['a', 'b'], ['a', 'b', 'c']).detail, 'the server has all 2 roles the set names as owner, grantee, policy role or user mapping');
       assert.equal(rolesCheck([], []).detail, 'the set names no role');
       const missing = rolesCheck(['r1', 'r2', 'r3', 'r4', 'r5', 'Road Crew', 'r7'], ['r1']);
       assert.equal(missing.status, 'fail');
       assert.equal(
         checkLine(missing, commandLineWords),
-        'the server has no role r2, r3, r4, r5, Road Crew and 1 more, which the set names as owner, grantee or policy role: create them first (CREATE ROLE "r2" NOLOGIN; CREATE ROLE "r3" NOLOGIN; CREATE ROLE "r4" NOLOGIN; CREATE ROLE "r5" NOLOGIN; CREATE ROLE "Road Crew" NOLOGIN; …), or restore on the server the backup came from',
+        'the server has no role r2, r3, r4, r5, Road Crew and 1 more, which the set names as owner, grantee, policy role or user mapping: create them first (CREATE ROLE "r2" NOLOGIN; CREATE ROLE "r3" NOLOGIN; CREATE ROLE "r4" NOLOGIN; CREATE ROLE "r5" NOLOGIN; CREATE ROLE "Road Crew" NOLOGIN; …), or restore on the server the backup came from',
       );
     });
   });

@@ -130,4 +130,10 @@ describe('the roles an entry names besides its owner', () => {
     assert.deepEqual(rolesFromText(`CREATE POLICY audit ON public."A TO B" FOR SELECT TO auditor, "Floor Reader" USING ((line <> 'x TO y'::text));`), ['auditor', 'Floor Reader']);
     assert.deepEqual(rolesFromText('CREATE POLICY everyone ON public.shifts USING (true);'), []);
   });
+
+  it("a user mapping's role; the mapping for public names none", () => {
+    assert.deepEqual(rolesFromText(`CREATE USER MAPPING FOR "Remote User" SERVER other OPTIONS (\n    "user" 'bob'\n);`), ['Remote User']);
+    assert.deepEqual(rolesFromText('CREATE USER MAPPING FOR postgres SERVER other;'), ['postgres']);
+    assert.deepEqual(rolesFromText('CREATE USER MAPPING FOR public SERVER other;'), []);
+  });
 });

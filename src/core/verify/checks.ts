@@ -606,10 +606,10 @@ export function rolesCheck(needed: readonly string[], available: readonly string
       'pass',
       needed.length === 0
         ? 'the set names no role'
-        : `the server has ${needed.length === 1 ? 'the role' : `all ${formatCount(needed.length)} roles`} the set names as owner, grantee or policy role`,
+        : `the server has ${needed.length === 1 ? 'the role' : `all ${formatCount(needed.length)} roles`} the set names as owner, grantee, policy role or user mapping`,
     );
   }
-  return check('roles', 'fail', `the server has no role ${listRoles(missing)}, which the set names as owner, grantee or policy role`, missingRolesAdvice(missing));
+  return check('roles', 'fail', `the server has no role ${listRoles(missing)}, which the set names as owner, grantee, policy role or user mapping`, missingRolesAdvice(missing));
 }
 
 /** The roles every Supabase database has and an application's own grants and policies name. */

@@ -95,7 +95,7 @@ export interface ScanOptions {
 /** Entry types whose header names them ambiguously. */
 const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY']);
 /** Entry types whose SQL names roles besides the owner in the header. */
-const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'POLICY']);
+const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'POLICY', 'USER MAPPING']);
 const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES]);
 
 /** A role's name as pg_dump writes it: quoted where it must be. */
@@ -107,10 +107,12 @@ const DEFAULTS_FOR = new RegExp(`^ALTER DEFAULT PRIVILEGES FOR ROLE (${ROLE}) `)
 /** pg_dump switches to the grantor where it is not the owner. */
 const SESSION_ROLE = new RegExp(`^SET SESSION AUTHORIZATION (${ROLE});$`);
 const POLICY_ROLES = new RegExp(`^CREATE POLICY .* TO (${ROLE_LIST})(?= USING \\(| WITH CHECK \\(|;$)`);
+/** A user mapping's role; `public` unquoted is the mapping for every role. */
+const MAPPED_ROLE = new RegExp(`^CREATE USER MAPPING FOR (${ROLE}) SERVER `);
 
 /**
- * The roles an ACL, DEFAULT ACL or POLICY entry's SQL names, unquoted;
- * PUBLIC (everyone, not a role) left out.
+ * The roles an ACL, DEFAULT ACL, POLICY or USER MAPPING entry's SQL names,
+ * unquoted; PUBLIC (everyone, not a role) left out.
  */
 export function rolesFromText(text: string): string[] {
   const roles = new Set<string>();
@@ -129,6 +131,8 @@ export function rolesFromText(text: string): string[] {
     add(DEFAULTS_FOR.exec(line)?.[1]);
     add(SESSION_ROLE.exec(line)?.[1]);
     add(POLICY_ROLES.exec(line)?.[1]);
+    const mapped = MAPPED_ROLE.exec(line)?.[1];
+    if (mapped !== 'public') add(mapped);
   }
   return [...roles];
 }
