@@ -287,6 +287,90 @@ describe('a set whose tables are in a tablespace the target server lacks', funct
   });
 });
 
+/**
+ * The server imports its collations from its machine's locales and its ICU
+ * library: a set whose columns use one (`COLLATE pg_catalog."de-x-icu"`)
+ * needs it in the target. A database that lacks it is made here by
+ * dropping it from the target database's own catalog.
+ */
+describe('a set whose columns use a collation the target database lacks', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-collations-');
+  const source = 'collation_source';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase(source);
+    await server.query(
+      source,
+      `CREATE COLLATION public.sv_ci (provider = icu, locale = 'sv-SE-u-ks-level2', deterministic = false);
+       CREATE TABLE public.names (id int PRIMARY KEY, name text COLLATE "de-x-icu" NOT NULL, nick text COLLATE public.sv_ci);
+       CREATE INDEX names_nick ON public.names (nick);
+       INSERT INTO public.names VALUES (1, 'Ärger', 'Anna'), (2, 'Zebra', 'anna'), (3, 'Öl', NULL);`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'collation');
+  });
+
+  const missingWords =
+    "the target database has no collation de-x-icu, which the set's columns, indexes or types use: install its locale on the target server's machine (or restore on a server whose operating system and ICU library have it, as the backup's did), then have a superuser import it: SELECT pg_catalog.pg_import_system_collations('pg_catalog'); in the target database";
+
+  it('verify --db, a complete or schema restore and a proof name it and how to get it, before anything; imported as said, the restore equals the source', async function () {
+    const target = 'collation_target';
+    await server.createDatabase(target);
+    await server.query(target, 'DROP COLLATION pg_catalog."de-x-icu"');
+    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', server.url(target), '--json']);
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.deepEqual([...failedChecks(verified.stdout)], [['collations', missingWords]]);
+
+    const before = await fingerprintDatabase(server.url(target));
+    for (const mode of ['complete', 'schema'] as const) {
+      const refused = await runCli(restoreArgs(manifest.id, mode, server.url(target), folder));
+      assertOneLineError(refused);
+      assert.equal(
+        refused.stderr.trim(),
+        `pulse-backup: cannot restore ${manifest.id} into ${server.user}@127.0.0.1:${server.port}/${target}: ${missingWords}; nothing was changed`,
+      );
+    }
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [manifest.id],
+      'no safety set',
+    );
+
+    // A server that never had it (made here by dropping it from template0, which scratch databases are made from, and from the database the proof connects to).
+    const lacking = await startServer();
+    try {
+      await lacking.query('postgres', 'ALTER DATABASE template0 ALLOW_CONNECTIONS true');
+      for (const database of ['template0', 'postgres']) await lacking.query(database, 'DROP COLLATION pg_catalog."de-x-icu"');
+      await lacking.query('postgres', 'ALTER DATABASE template0 ALLOW_CONNECTIONS false');
+      const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', server.url(source), '--scratch-db', lacking.url('postgres')]);
+      assertOneLineError(proof);
+      assert.match(
+        proof.stderr,
+        /has no collation de-x-icu, which the set needs, so a proof there could not restore the set, sound or not: prove on a server that has it: pass --scratch-db URL naming one$/m,
+      );
+    } finally {
+      await lacking.stop();
+    }
+    const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
+    assert.deepEqual(
+      listed.map((set) => [set.id, set.proof]),
+      [[manifest.id, null]],
+      'no proof recorded',
+    );
+
+    // The set's own collation (public.sv_ci) it creates itself: only pg_catalog's counts.
+    const [{ imported }] = await server.query<{ imported: number }>(target, "SELECT pg_catalog.pg_import_system_collations('pg_catalog') AS imported");
+    assert.ok(imported >= 1);
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url(target), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), server.url(target));
+  });
+});
+
 describe('a target database in an encoding that cannot hold every character of the set', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-encoding-');

@@ -210,6 +210,7 @@ describe('verifying backup sets', function () {
         'extensions:pass',
         'roles:pass',
         'tablespaces:pass',
+        'collations:pass',
         'encoding:pass',
         'data-columns:pass',
         'disk-space:pass',

@@ -29,6 +29,17 @@ describe('restore failure hints', () => {
     );
   });
 
+  it('names a collation or a locale the target lacks, and how to get it', () => {
+    assert.equal(
+      cliHint(restoreHint('collation "pg_catalog.de-x-icu" for encoding "UTF8" does not exist', undefined)),
+      "the target database has no collation de-x-icu: install its locale on the target server's machine (or restore on a server whose operating system and ICU library have it, as the backup's did), then have a superuser import it: SELECT pg_catalog.pg_import_system_collations('pg_catalog'); in the target database",
+    );
+    assert.equal(
+      cliHint(restoreHint('could not create locale "de_DE.utf8": No such file or directory', undefined)),
+      "the target server's machine has no locale de_DE.utf8, which a collation of the set is made from: install it there (and restart the server), or restore on a server that has it",
+    );
+  });
+
   it("says a data restore's rows no longer fit a table whose columns changed, not to pass --clean", () => {
     assert.equal(
       cliHint(restoreHint('column "legacy_code" of relation "machines" does not exist', undefined)),

@@ -7,7 +7,7 @@ import { commandLineWords } from '../../src/core/commandLineWords';
 import { extensionWords } from '../../src/extension/hints';
 import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
-import type { DumpContents, DumpEntry, DumpScan } from '../../src/core/verify/dumpScan';
+import { collationsFromText, type DumpContents, type DumpEntry, type DumpScan } from '../../src/core/verify/dumpScan';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { syntheticManifest } from '../support/syntheticSet';
 import { parsePgVersion, type PgVersion } from '../../src/core/pg/tools';
@@ -34,6 +34,8 @@ import {
   extensionsOf,
   rolesCheck,
   tablespacesCheck,
+  collationsCheck,
+  collationsOf,
   tablespacesOf,
   rolesOf,
   type FileFinding,
@@ -348,6 +350,35 @@ describe('verification checks', () => {
     });
   });
 
+  describe('the collations a set uses', () => {
+    it("reads pg_catalog's from the entries' SQL, not the set's own; passes a database that has them, fails naming each and how to get it", () => {
+      assert.deepEqual(
+        collationsFromText(
+          [
+            'CREATE TABLE public.names (',
+            '    name text COLLATE pg_catalog."de-x-icu",',
+            '    code text COLLATE pg_catalog."C",',
+            '    nick text COLLATE public.sv_ci,',
+            '    plain text COLLATE pg_catalog.ucs_basic,',
+            '    odd text COLLATE pg_catalog."say ""hi"""',
+            ');',
+            'CREATE INDEX names_idx ON public.names USING btree (name COLLATE pg_catalog."de-x-icu");',
+          ].join('\n'),
+        ),
+        ['de-x-icu', 'C', 'ucs_basic', 'say "hi"'],
+      );
+      assert.deepEqual(collationsOf([{ collations: ['de-x-icu', 'C'] }, {}, { collations: ['C'] }]), ['de-x-icu', 'C']);
+      assert.equal(collationsCheck([], ['C']).detail, 'the set uses no collation but the database default and its own');
+      assert.equal(collationsCheck(['C', 'de-x-icu'], ['C', 'POSIX', 'de-x-icu']).detail, 'the target database has all 2 collations the set uses');
+      const missing = collationsCheck(['C', 'de-x-icu', 'en_US'], ['C', 'POSIX']);
+      assert.equal(missing.status, 'fail');
+      assert.equal(
+        checkLine(missing, commandLineWords),
+        "the target database has no collation de-x-icu, en_US, which the set's columns, indexes or types use: install its locale on the target server's machine (or restore on a server whose operating system and ICU library have it, as the backup's did), then have a superuser import it: SELECT pg_catalog.pg_import_system_collations('pg_catalog'); in the target database",
+      );
+    });
+  });
+
   describe("the target database's encoding", () => {
     it('passes the same encoding, UTF8 and SQL_ASCII; warns of another, saying what database to make; says nothing of a set whose encoding is unknown', () => {
       assert.equal(encodingCheck('UTF8', 'UTF8')?.status, 'pass');
@@ -397,11 +428,23 @@ describe('verification checks', () => {
   describe('a target that takes changes', () => {
     const server = version('15.18');
     it('passes a primary whose transactions may write', () => {
-      assert.equal(writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], tablespaces: [], encoding: 'UTF8' }).status, 'pass');
+      assert.equal(
+        writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], tablespaces: [], collations: [], encoding: 'UTF8' }).status,
+        'pass',
+      );
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', { version: server, databaseBytes: 1, readOnly: 'standby', extensions: [], roles: [], tablespaces: [], encoding: 'UTF8' });
+      const standby = writableCheck('shop', 'app', {
+        version: server,
+        databaseBytes: 1,
+        readOnly: 'standby',
+        extensions: [],
+        roles: [],
+        tablespaces: [],
+        collations: [],
+        encoding: 'UTF8',
+      });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -417,6 +460,7 @@ describe('verification checks', () => {
         extensions: [],
         roles: [],
         tablespaces: [],
+        collations: [],
         encoding: 'UTF8',
       });
       assert.equal(readOnly.status, 'fail');

@@ -110,8 +110,17 @@ export class ScratchControl {
    * extension the set creates or a role it names (`needs`): a new database
    * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [] }): Promise<void> {
-    const result = await this.client.query<{ may: boolean; others: string[]; standby: boolean; read_only: boolean; extensions: string[]; roles: string[]; tablespaces: string[] }>(
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [] }): Promise<void> {
+    const result = await this.client.query<{
+      may: boolean;
+      others: string[];
+      standby: boolean;
+      read_only: boolean;
+      extensions: string[];
+      roles: string[];
+      tablespaces: string[];
+      collations: string[];
+    }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
                      ORDER BY rolsuper DESC, rolname LIMIT 3) AS others,
@@ -119,7 +128,9 @@ export class ScratchControl {
               pg_catalog.current_setting('default_transaction_read_only') = 'on' AS read_only,
               ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions) AS extensions,
               ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles,
-              ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces`,
+              ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
+              ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                      AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations`,
     );
     const row = result.rows[0];
     if (row.standby || row.read_only) throw takesNoChangesError(this.target, row.standby);
@@ -128,8 +139,9 @@ export class ScratchControl {
       extensions: missingNames(needs.extensions, row.extensions),
       roles: missingNames(needs.roles, row.roles),
       tablespaces: missingNames(needs.tablespaces, row.tablespaces),
+      collations: needs.collations.filter((name) => !row.collations.includes(name)),
     };
-    if (missing.extensions.length + missing.roles.length + missing.tablespaces.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
+    if (missing.extensions.length + missing.roles.length + missing.tablespaces.length + missing.collations.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
   }
 
   /** Drops what killed proofs left on this server; never a live proof's databases. */
@@ -281,11 +293,12 @@ function takesNoChangesError(target: ConnectionTarget, standby: boolean): PulseE
   });
 }
 
-/** What a set's files need of the server they load into: the extensions they create, the roles they name, the tablespaces they create objects in. */
+/** What a set's files need of the server they load into: the extensions they create, the roles they name, the tablespaces they create objects in, the collations of pg_catalog they use. */
 export interface SetNeeds {
   extensions: readonly string[];
   roles: readonly string[];
   tablespaces: readonly string[];
+  collations: readonly string[];
 }
 
 /** The server lacks what the set needs: the proof would fail on the server, not on the set. */
@@ -294,18 +307,20 @@ function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: SetNeeds):
     ...(missing.extensions.length > 0 ? [`no extension ${missing.extensions.join(', ')}`] : []),
     ...(missing.roles.length > 0 ? [`no role ${listRoles(missing.roles)}`] : []),
     ...(missing.tablespaces.length > 0 ? [`no tablespace ${missing.tablespaces.join(', ')}`] : []),
+    ...(missing.collations.length > 0 ? [`no collation ${listRoles(missing.collations)}`] : []),
   ];
   const advice = [
     ...(missing.extensions.length > 0 ? [installExtensionsAdvice(missing.extensions)] : []),
     ...(missing.roles.length > 0 ? [createRolesAdvice(missing.roles)] : []),
     ...(missing.tablespaces.length > 0 ? [createTablespacesAdvice(missing.tablespaces)] : []),
+    // A scratch database is made from template0, which holds the collations the server had when it was made: none to add.
   ];
-  const one = missing.extensions.length + missing.roles.length + missing.tablespaces.length === 1;
+  const one = missing.extensions.length + missing.roles.length + missing.tablespaces.length + missing.collations.length === 1;
   return new PulseError('restore-refused', `${describeServer(target)} has ${lacks.join(' and ')}, which the set needs, so a proof there could not restore the set, sound or not`, {
     hint: hint`prove on a server that has ${one ? 'it' : 'them'}: ${commandLineOnly(
       hint`pass ${option('scratchDatabase', 'URL')} naming one`,
       hint`${setOption('scratchDatabase')} to one`,
-    )}, or ${advice.join(' and ')}`,
+    )}${advice.length > 0 ? `, or ${advice.join(' and ')}` : ''}`,
   });
 }
 

@@ -188,6 +188,10 @@ export const SCHEMA_CHANGED_ADVICE = hint`the target's schema changed since the 
 const VALUE_MISFIT =
   /^(invalid input syntax for type|invalid input value for enum|value too long for type|numeric field overflow|malformed (array|range|record) literal|.* out of range|value ".*" is out of range)/;
 
+/** What to do about a collation the target lacks, in the words of the pre-flight check and of psql's failure. */
+export const missingCollationsAdvice =
+  "install its locale on the target server's machine (or restore on a server whose operating system and ICU library have it, as the backup's did), then have a superuser import it: SELECT pg_catalog.pg_import_system_collations('pg_catalog'); in the target database";
+
 /** What to do about psql's first error, in one line. Exported for its tests. */
 export function restoreHint(message: string, detail: string | undefined, facts?: RestoreFailureFacts): Hint {
   const platform = platformObjectHint(message);
@@ -199,6 +203,12 @@ export function restoreHint(message: string, detail: string | undefined, facts?:
       facts?.mode === 'data' && !facts.clean ? ": the rows loaded before the failure are rolled back, yet keep their room in the target's tables until VACUUM runs on them" : '';
     return hint`the database server's disk is full${deadRows}: free some space on the server (its log names the file it could not grow), then run it again`;
   }
+  // A collation of the source server's locales or ICU library (pg_catalog's), or a locale a CREATE COLLATION of the set names.
+  const collation = /collation "(?:pg_catalog\.)?([^"]+)" for encoding "[^"]+" does not exist/.exec(message)?.[1];
+  if (collation) return hint`the target database has no collation ${collation}: ${missingCollationsAdvice}`;
+  const locale = /could not create locale "([^"]+)"/.exec(message)?.[1];
+  if (locale)
+    return hint`the target server's machine has no locale ${locale}, which a collation of the set is made from: install it there (and restart the server), or restore on a server that has it`;
   const role = /role "([^"]+)" does not exist/.exec(message);
   if (role) return hint`create the role first (CREATE ROLE ${quoteIdentifier(role[1])};), or restore on the server the backup came from`;
   // A data restore's rows into tables whose columns changed since the backup (sets without digests are not checked before).

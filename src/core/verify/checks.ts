@@ -13,6 +13,7 @@ import { psqlSupportsRestrict, type PgVersion } from '../pg/tools';
 import { headerName } from '../pg/dumpReader';
 import type { CheckResult, CheckStatus } from './results';
 import { columnMismatches, type RowsToLoad } from '../restore/decide';
+import { missingCollationsAdvice } from '../restore/failures';
 import type { TargetColumn } from '../restore/target';
 
 export type CheckId =
@@ -30,6 +31,7 @@ export type CheckId =
   | 'extensions'
   | 'roles'
   | 'tablespaces'
+  | 'collations'
   | 'encoding'
   | 'data-columns'
   | 'disk-space';
@@ -49,6 +51,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   extensions: 'The target server has the extensions the set creates',
   roles: 'The target server has the roles the set names',
   tablespaces: 'The target server has the tablespaces the set creates objects in',
+  collations: 'The target database has the collations the set uses',
   encoding: "The target database's encoding holds the set's text",
   'data-columns': "The target's tables take the set's rows as a data restore loads them",
   'disk-space': 'Free space for a safety backup in the backups folder',
@@ -420,6 +423,8 @@ export interface TargetFacts {
   roles: readonly string[];
   /** The server's tablespaces, by name. */
   tablespaces: readonly string[];
+  /** The target database's collations in pg_catalog that its encoding can use, by name. */
+  collations: readonly string[];
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
@@ -682,7 +687,30 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
     extensionsCheck(extensionsOf(entries), facts.extensions),
     rolesCheck(rolesOf(entries), facts.roles),
     tablespacesCheck(tablespacesOf(entries), facts.tablespaces, options.defaultTablespace),
+    collationsCheck(collationsOf(entries), facts.collations),
   ];
+}
+
+/** The collations of pg_catalog a set's entries use (DumpEntry.collations). */
+export function collationsOf(entries: readonly { collations?: readonly string[] }[]): string[] {
+  return [...new Set(entries.flatMap((entry) => entry.collations ?? []))];
+}
+
+/**
+ * A column, index or domain of the set that uses a collation of pg_catalog
+ * (`COLLATE pg_catalog."de-x-icu"`, `pg_catalog."en_US"`) needs it in the
+ * target database: the server imports them from its operating system's
+ * locales and its ICU library, which differ between machines and versions.
+ * One the target lacks fails a complete or schema restore there, after the
+ * safety backup, with the server's "collation … does not exist".
+ */
+export function collationsCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+  if (needed.length === 0) return check('collations', 'pass', 'the set uses no collation but the database default and its own');
+  const have = new Set(available);
+  const missing = needed.filter((name) => !have.has(name));
+  if (missing.length === 0)
+    return check('collations', 'pass', `the target database has ${needed.length === 1 ? 'the collation' : `all ${formatCount(needed.length)} collations`} the set uses`);
+  return check('collations', 'fail', `the target database has no collation ${listRoles(missing)}, which the set's columns, indexes or types use`, [missingCollationsAdvice]);
 }
 
 /**

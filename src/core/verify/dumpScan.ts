@@ -42,6 +42,8 @@ export interface DumpEntry {
   roles?: string[];
   /** The tablespace it is created in, when not the database's default. */
   tablespace?: string;
+  /** The collations of pg_catalog its SQL uses (`COLLATE pg_catalog."de-x-icu"`): the server's own, from its operating system's locales or its ICU library. */
+  collations?: string[];
 }
 
 export interface TableRows {
@@ -96,7 +98,18 @@ export interface ScanOptions {
 const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLASS', 'OPERATOR FAMILY']);
 /** Entry types whose SQL names roles besides the owner in the header. */
 const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'POLICY', 'USER MAPPING']);
-const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES]);
+/** Entry types whose SQL may use a collation: a column's, an index's, a domain's, a view's, a check's. */
+const COLLATING_TYPES: ReadonlySet<string> = new Set(['TABLE', 'FOREIGN TABLE', 'INDEX', 'DOMAIN', 'TYPE', 'VIEW', 'MATERIALIZED VIEW', 'CONSTRAINT', 'CHECK CONSTRAINT']);
+const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES, ...COLLATING_TYPES]);
+/** A collation of pg_catalog as pg_dump names one (quoted where it must be); the others are the set's own, which it creates. */
+const CATALOG_COLLATION = /\bCOLLATE pg_catalog\.("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)/g;
+
+/** The collations of pg_catalog an entry's SQL uses, unquoted. */
+export function collationsFromText(text: string): string[] {
+  const names = new Set<string>();
+  for (const [, name] of text.matchAll(CATALOG_COLLATION)) names.add(name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name);
+  return [...names];
+}
 
 /** A role's name as pg_dump writes it: quoted where it must be. */
 const ROLE = '(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)';
@@ -165,6 +178,11 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
       if (ROLE_NAMING_TYPES.has(header.type)) {
         const roles = rolesFromText(text);
         if (roles.length > 0) entry.roles = roles;
+        return;
+      }
+      if (COLLATING_TYPES.has(header.type)) {
+        const collations = collationsFromText(text);
+        if (collations.length > 0) entry.collations = collations;
         return;
       }
       const identity = identityFromText(header.type, header.name, text);

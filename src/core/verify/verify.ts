@@ -373,6 +373,8 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
   ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
+  ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
+          AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations,
   pg_catalog.getdatabaseencoding() AS encoding`;
 
 export interface TargetFactsRow {
@@ -383,6 +385,7 @@ export interface TargetFactsRow {
   extensions: string[];
   roles: string[];
   tablespaces: string[];
+  collations: string[];
   encoding: string;
 }
 
@@ -395,6 +398,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     extensions: row.extensions,
     roles: row.roles,
     tablespaces: row.tablespaces,
+    collations: row.collations,
     encoding: row.encoding,
   };
 }
