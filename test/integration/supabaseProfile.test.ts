@@ -137,6 +137,13 @@ describe('the Supabase profile', function () {
         assert.match(result.stdout, /Profile: \*\*supabase\*\* \(auto: the database has the Supabase platform schemas/);
         assert.match(result.stdout, /\| rows of auth\.schema_migrations \| a migration history: the platform and supabase db reset rebuild it \|/);
         assert.match(result.stdout, /\| schema auth \| managed by the Supabase platform/);
+        // The uploads themselves are the Storage API's, not the database's.
+        const files = manifest.tables.find((table) => table.schema === 'storage' && table.name === 'objects')?.rows ?? 0;
+        if (files > 0) {
+          assert.match(result.stdout, new RegExp(`\\| the contents of the ${files} files? storage\\.objects describes \\| Supabase Storage keeps them outside the database`));
+        } else {
+          assert.doesNotMatch(result.stdout, /storage\.objects describes/);
+        }
       });
 
       it('verifies', async function () {

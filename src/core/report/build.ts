@@ -10,7 +10,7 @@ import type { SetKeys } from '../codecs/codecs';
 import { commandLineWords } from '../commandLineWords';
 import type { ActionWords } from '../hint';
 import { resolve } from 'node:path';
-import { formatDiskBytes } from '../format';
+import { countOf, formatDiskBytes } from '../format';
 import { currentProof, currentVerification, readHistory, type RetentionEvent, type SetHistory } from '../sets/history';
 import { findSet, listSets, type ListedSet } from '../sets/listing';
 import { describeProtection } from '../retention/retention';
@@ -339,10 +339,28 @@ function buildSchema(manifest: Manifest | undefined): ReportSchema {
             ...manifest.tables
               .filter((table) => table.dataLeftOut)
               .map((table) => ({ what: `rows of ${table.schema}.${table.name}`, why: 'left out on request (--exclude-table-data)' })),
+            ...storageFilesLeftOut(manifest.tables),
           ],
         }
       : null,
   };
+}
+
+/**
+ * Supabase Storage keeps the files themselves outside the database (the
+ * storage container's volume on a local stack, S3 on a hosted project):
+ * storage.objects holds their names and metadata. A set with its rows says
+ * so, since "the uploads are backed up" is what a person would assume.
+ */
+function storageFilesLeftOut(tables: Manifest['tables']): { what: string; why: string }[] {
+  const objects = tables.find((table) => table.schema === 'storage' && table.name === 'objects');
+  if (!objects?.rows) return [];
+  return [
+    {
+      what: `the contents of the ${countOf(objects.rows, 'file')} storage.objects describes`,
+      why: "Supabase Storage keeps them outside the database (the storage container's volume on a local stack, S3 on a hosted project): the set holds their rows (names, owners, metadata), so copy the files apart",
+    },
+  ];
 }
 
 function buildAttention(report: BackupReport): ReportAttention[] {
