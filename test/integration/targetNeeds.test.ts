@@ -185,6 +185,87 @@ describe('a set that names roles the target server lacks', function () {
   });
 });
 
+/**
+ * A role that is no superuser may make an object's owner only itself and
+ * the roles it is a member of: restoring as such a role (a deploy role, a
+ * database's owner) a set whose objects another role owns failed in psql,
+ * after the safety backup.
+ */
+describe('a set whose objects are owned by a role the restoring role may not become', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-owners-');
+  const source = 'owners_source';
+  const target = 'owners_target';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase(source);
+    await server.query(
+      'postgres',
+      `DO $$BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_owner_app') THEN CREATE ROLE pulse_owner_app NOLOGIN; END IF;
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_deployer') THEN CREATE ROLE pulse_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
+       END$$`,
+    );
+    await server.query(
+      source,
+      `CREATE TABLE public.machines (id int PRIMARY KEY, name text NOT NULL);
+       INSERT INTO public.machines SELECT g, 'press ' || g FROM generate_series(1, 25) g;
+       ALTER TABLE public.machines OWNER TO pulse_owner_app;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'owners');
+    await server.query('postgres', `CREATE DATABASE ${target} OWNER pulse_deployer`);
+  });
+
+  it('verify --db, a complete restore and a proof name the owner and the GRANTs, before anything; granted as said, the restore equals the source', async function () {
+    const url = new URL(server.url(target));
+    url.username = 'pulse_deployer';
+    url.password = '';
+    const env = { PGPASSWORD: 'deploy' };
+    const missingWords =
+      "the set's objects are owned by pulse_owner_app, which pulse_deployer (no superuser) may not make an object's owner; and by pulse_owner_app, which may not create in schema public: " +
+      'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA public TO "pulse_owner_app";), or restore as a superuser';
+    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', url.href, '--json'], { env });
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.deepEqual([...failedChecks(verified.stdout)], [['owners', missingWords]]);
+
+    const before = await fingerprintDatabase(server.url(target));
+    const refused = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
+    assertOneLineError(refused);
+    assert.equal(refused.stderr.trim(), `pulse-backup: cannot restore ${manifest.id} into pulse_deployer@127.0.0.1:${server.port}/${target}: ${missingWords}; nothing was changed`);
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [manifest.id],
+      'no safety set',
+    );
+
+    // A proof as that role would fail on the role, not on the set: refused, and no failed proof recorded.
+    const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', url.href], { env });
+    assertOneLineError(proof);
+    assert.match(
+      proof.stderr,
+      /^pulse-backup: pulse_deployer is no superuser and may not make pulse_owner_app the owner of the set's objects in scratch databases of its own on 127\.0\.0\.1:\d+, so a proof there could not restore the set, sound or not: prove as a superuser: pass --scratch-db URL naming one$/,
+    );
+    const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
+    assert.deepEqual(
+      listed.map((set) => [set.id, set.proof]),
+      [[manifest.id, null]],
+      'no proof recorded',
+    );
+
+    await server.query('postgres', 'GRANT pulse_owner_app TO pulse_deployer');
+    await server.query(target, 'GRANT CREATE ON SCHEMA public TO pulse_owner_app');
+    // The same grant in the source, for the comparison: the target has it now, and the set never touches schema public's privileges.
+    await server.query(source, 'GRANT CREATE ON SCHEMA public TO pulse_owner_app');
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), server.url(target));
+  });
+});
+
 describe('a set whose tables are in a tablespace the target server lacks', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-tablespaces-');

@@ -209,6 +209,7 @@ describe('verifying backup sets', function () {
         'server-version:pass',
         'extensions:pass',
         'roles:pass',
+        'owners:pass',
         'tablespaces:pass',
         'collations:pass',
         'encoding:pass',

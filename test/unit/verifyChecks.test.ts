@@ -7,6 +7,7 @@ import { commandLineWords } from '../../src/core/commandLineWords';
 import { extensionWords } from '../../src/extension/hints';
 import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
+import { ownersAProofCannotGive } from '../../src/core/prove/scratchDatabase';
 import { collationsFromText, type DumpContents, type DumpEntry, type DumpScan } from '../../src/core/verify/dumpScan';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { syntheticManifest } from '../support/syntheticSet';
@@ -36,6 +37,8 @@ import {
   tablespacesCheck,
   collationsCheck,
   collationsOf,
+  ownersCheck,
+  ownersOf,
   tablespacesOf,
   rolesOf,
   type FileFinding,
@@ -350,6 +353,56 @@ describe('verification checks', () => {
     });
   });
 
+  describe('the owners a set gives its objects', () => {
+    it("reads them from owned entries only, not schema public's header; passes a superuser and a role that may give them, fails naming each GRANT", () => {
+      const entries = [
+        { type: 'TABLE', schema: 'public', owner: 'app_owner' },
+        { type: 'INDEX', schema: 'public', owner: 'index_header_only' },
+        { type: 'ACL', schema: 'public', owner: 'acl_header_only' },
+        { type: 'SCHEMA', schema: '-', name: 'public', owner: 'postgres' },
+        { type: 'SCHEMA', schema: '-', name: 'shop', owner: 'shop_owner' },
+        { type: 'TABLE', schema: 'shop', owner: 'shop_owner' },
+        { type: 'EXTENSION', schema: '-', owner: 'postgres' },
+        { type: 'FUNCTION', schema: 'public', owner: 'pg_database_owner' },
+        { type: 'VIEW', schema: 'public', owner: 'app_owner' },
+      ];
+      const owners = ownersOf(entries);
+      assert.deepEqual(owners, { all: ['app_owner', 'shop_owner'], inPublic: ['app_owner'], ofSchemas: ['shop_owner'] });
+      const facts = {
+        database: 'shop db',
+        currentUser: 'deployer',
+        superuser: false,
+        mayBecome: ['deployer', 'shop_owner', 'app_owner'],
+        roles: ['deployer', 'app_owner', 'shop_owner', 'Report Owner'],
+        publicCreators: ['deployer', 'app_owner'],
+        databaseCreators: ['deployer', 'shop_owner'],
+      };
+      assert.equal(ownersCheck({ all: [], inPublic: [], ofSchemas: [] }, facts).detail, "the set's objects name no owner");
+      assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
+      assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner)");
+      assert.equal(ownersCheck({ all: ['gone_role'], inPublic: ['gone_role'], ofSchemas: [] }, facts).status, 'pass', 'a role the server lacks is the roles check');
+      const refused = ownersCheck(
+        { all: ['app_owner', 'shop_owner', 'Report Owner'], inPublic: ['app_owner', 'Report Owner'], ofSchemas: ['shop_owner'] },
+        { ...facts, mayBecome: ['deployer', 'shop_owner'], publicCreators: ['deployer'], databaseCreators: ['deployer'] },
+      );
+      assert.equal(refused.status, 'fail');
+      assert.equal(
+        checkLine(refused, commandLineWords),
+        "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, Report Owner, which may not create in schema public; and by shop_owner, which may not create schemas in shop db: " +
+          'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA public TO "app_owner"; GRANT CREATE ON SCHEMA public TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
+      );
+    });
+  });
+
+  describe('the owners a proof as a role that is no superuser could not give', () => {
+    it('a role it is no member of; from PostgreSQL 15 anyone but itself in schema public; anyone but itself for a schema', () => {
+      const owners = { all: ['deployer', 'app_owner', 'shop_owner', 'stranger'], inPublic: ['deployer', 'app_owner'], ofSchemas: ['shop_owner'] };
+      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 150018), ['stranger', 'app_owner', 'shop_owner']);
+      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 140013), ['stranger', 'shop_owner']);
+      assert.deepEqual(ownersAProofCannotGive({ all: ['deployer'], inPublic: ['deployer'], ofSchemas: ['deployer'] }, 'deployer', [], 170000), []);
+    });
+  });
+
   describe('the collations a set uses', () => {
     it("reads pg_catalog's from the entries' SQL, not the set's own; passes a database that has them, fails naming each and how to get it", () => {
       assert.deepEqual(
@@ -427,24 +480,28 @@ describe('verification checks', () => {
 
   describe('a target that takes changes', () => {
     const server = version('15.18');
+    /** A target's facts besides whether it takes changes. */
+    const facts = {
+      version: server,
+      databaseBytes: 1,
+      extensions: [],
+      roles: [],
+      tablespaces: [],
+      collations: [],
+      database: 'shop',
+      currentUser: 'app',
+      superuser: false,
+      mayBecome: [],
+      publicCreators: [],
+      databaseCreators: [],
+      encoding: 'UTF8',
+    };
     it('passes a primary whose transactions may write', () => {
-      assert.equal(
-        writableCheck('shop', 'app', { version: server, databaseBytes: 1, extensions: [], roles: [], tablespaces: [], collations: [], encoding: 'UTF8' }).status,
-        'pass',
-      );
+      assert.equal(writableCheck('shop', 'app', facts).status, 'pass');
     });
 
     it('fails a standby, and says to restore into the primary', () => {
-      const standby = writableCheck('shop', 'app', {
-        version: server,
-        databaseBytes: 1,
-        readOnly: 'standby',
-        extensions: [],
-        roles: [],
-        tablespaces: [],
-        collations: [],
-        encoding: 'UTF8',
-      });
+      const standby = writableCheck('shop', 'app', { ...facts, readOnly: 'standby' });
       assert.equal(standby.status, 'fail');
       assert.equal(
         checkLine(standby, commandLineWords),
@@ -453,16 +510,7 @@ describe('verification checks', () => {
     });
 
     it('fails read-only transactions by default, naming the role and the database', () => {
-      const readOnly = writableCheck('shop', 'app', {
-        version: server,
-        databaseBytes: 1,
-        readOnly: 'read-only-default',
-        extensions: [],
-        roles: [],
-        tablespaces: [],
-        collations: [],
-        encoding: 'UTF8',
-      });
+      const readOnly = writableCheck('shop', 'app', { ...facts, readOnly: 'read-only-default' });
       assert.equal(readOnly.status, 'fail');
       assert.match(
         checkLine(readOnly, commandLineWords),

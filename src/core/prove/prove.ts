@@ -43,7 +43,7 @@ import type { SchemaEntryDigest } from '../backup/dumpDigests';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { scanDumpFile } from '../verify/dumpScan';
-import { collationsOf, extensionsOf, rolesOf, tablespacesOf } from '../verify/checks';
+import { collationsOf, extensionsOf, ownersOf, rolesOf, tablespacesOf } from '../verify/checks';
 
 export interface ProveOptions {
   folder: string;
@@ -127,12 +127,18 @@ const MAX_DIFFERENCES_PER_KIND = 5;
  */
 async function setNeeds(set: ListedSet, options: ProveOptions): Promise<SetNeeds> {
   const schema = set.files.find((file) => file.type === 'schema');
-  const none = { extensions: [], roles: [], tablespaces: [], collations: [] };
+  const none = { extensions: [], roles: [], tablespaces: [], collations: [], owners: { all: [], inPublic: [], ofSchemas: [] } };
   if (!schema) return none;
   try {
     const scan = await scanDumpFile(join(options.folder, schema.name), { signal: options.signal, keys: options.keys ?? {} });
     return scan.notDecoded === undefined && scan.hasFooter
-      ? { extensions: extensionsOf(scan.entries), roles: rolesOf(scan.entries), tablespaces: tablespacesOf(scan.entries), collations: collationsOf(scan.entries) }
+      ? {
+          extensions: extensionsOf(scan.entries),
+          roles: rolesOf(scan.entries),
+          tablespaces: tablespacesOf(scan.entries),
+          collations: collationsOf(scan.entries),
+          owners: ownersOf(scan.entries),
+        }
       : none;
   } catch {
     throwIfCancelled(options.signal);

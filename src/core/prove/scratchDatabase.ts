@@ -20,7 +20,7 @@ import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
 import { outputSettingsOf } from './setContent';
-import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames } from '../verify/checks';
+import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames, type SetOwners } from '../verify/checks';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -110,7 +110,7 @@ export class ScratchControl {
    * extension the set creates or a role it names (`needs`): a new database
    * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [] }): Promise<void> {
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [], owners: { all: [], inPublic: [], ofSchemas: [] } }): Promise<void> {
     const result = await this.client.query<{
       may: boolean;
       others: string[];
@@ -120,6 +120,9 @@ export class ScratchControl {
       roles: string[];
       tablespaces: string[];
       collations: string[];
+      superuser: boolean;
+      may_become: string[];
+      version_num: string;
     }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
@@ -130,7 +133,12 @@ export class ScratchControl {
               ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles,
               ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
               ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
-                      AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations`,
+                      AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations,
+              COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS superuser,
+              ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
+                     WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
+                                ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END) AS may_become,
+              pg_catalog.current_setting('server_version_num') AS version_num`,
     );
     const row = result.rows[0];
     if (row.standby || row.read_only) throw takesNoChangesError(this.target, row.standby);
@@ -142,6 +150,10 @@ export class ScratchControl {
       collations: needs.collations.filter((name) => !row.collations.includes(name)),
     };
     if (missing.extensions.length + missing.roles.length + missing.tablespaces.length + missing.collations.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
+    if (!row.superuser) {
+      const owners = ownersAProofCannotGive(needs.owners, this.target.user, row.may_become, Number(row.version_num));
+      if (owners.length > 0) throw cannotGiveOwnersError(this.target, owners);
+    }
   }
 
   /** Drops what killed proofs left on this server; never a live proof's databases. */
@@ -299,10 +311,37 @@ export interface SetNeeds {
   roles: readonly string[];
   tablespaces: readonly string[];
   collations: readonly string[];
+  /** The roles its objects are owned by (ownersOf). */
+  owners: SetOwners;
+}
+
+/**
+ * The owners a role that is no superuser could not give the set's objects
+ * in a scratch database of its own: a role it is no member of; in schema
+ * public from PostgreSQL 15 (where only the database's owner, the proving
+ * role, may create), or for a schema (CREATE on a database it owns is its
+ * own), any role but itself.
+ */
+export function ownersAProofCannotGive(owners: SetOwners, user: string, mayBecome: readonly string[], serverVersionNum: number): string[] {
+  const member = new Set([...mayBecome, user]);
+  const cannot = new Set(owners.all.filter((owner) => !member.has(owner)));
+  for (const owner of [...(serverVersionNum >= 150000 ? owners.inPublic : []), ...owners.ofSchemas]) if (owner !== user) cannot.add(owner);
+  return [...cannot];
+}
+
+/** The proving role may not give the set's objects their owners in its scratch databases: the proof would fail on the role, not on the set. */
+function cannotGiveOwnersError(target: ConnectionTarget, owners: readonly string[]): PulseError {
+  return new PulseError(
+    'restore-refused',
+    `${target.user} is no superuser and may not make ${listRoles(owners)} the owner of the set's objects in scratch databases of its own on ${describeServer(target)}, so a proof there could not restore the set, sound or not`,
+    {
+      hint: hint`prove as a superuser: ${commandLineOnly(hint`pass ${option('scratchDatabase', 'URL')} naming one`, hint`${setOption('scratchDatabase')} to one`)}`,
+    },
+  );
 }
 
 /** The server lacks what the set needs: the proof would fail on the server, not on the set. */
-function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: SetNeeds): PulseError {
+function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: Omit<SetNeeds, 'owners'>): PulseError {
   const lacks = [
     ...(missing.extensions.length > 0 ? [`no extension ${missing.extensions.join(', ')}`] : []),
     ...(missing.roles.length > 0 ? [`no role ${listRoles(missing.roles)}`] : []),

@@ -30,6 +30,7 @@ export type CheckId =
   | 'server-version'
   | 'extensions'
   | 'roles'
+  | 'owners'
   | 'tablespaces'
   | 'collations'
   | 'encoding'
@@ -50,6 +51,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   'server-version': 'The target server is not older than the one dumped',
   extensions: 'The target server has the extensions the set creates',
   roles: 'The target server has the roles the set names',
+  owners: "The restoring role may give the set's objects their owners",
   tablespaces: 'The target server has the tablespaces the set creates objects in',
   collations: 'The target database has the collations the set uses',
   encoding: "The target database's encoding holds the set's text",
@@ -425,6 +427,15 @@ export interface TargetFacts {
   tablespaces: readonly string[];
   /** The target database's collations in pg_catalog that its encoding can use, by name. */
   collations: readonly string[];
+  /** The target database's name (current_database). */
+  database: string;
+  /** The role the restore connects as, whether it is a superuser, and the roles it may make an object's owner (itself and those it is a member of: SET ROLE from PostgreSQL 16). */
+  currentUser: string;
+  superuser: boolean;
+  mayBecome: readonly string[];
+  /** The roles that may create in the target database's schema public (none when it has none), and those that may create schemas in it. */
+  publicCreators: readonly string[];
+  databaseCreators: readonly string[];
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
@@ -686,9 +697,120 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
   return [
     extensionsCheck(extensionsOf(entries), facts.extensions),
     rolesCheck(rolesOf(entries), facts.roles),
+    ownersCheck(ownersOf(entries), facts),
     tablespacesCheck(tablespacesOf(entries), facts.tablespaces, options.defaultTablespace),
     collationsCheck(collationsOf(entries), facts.collations),
   ];
+}
+
+/** Entry types pg_dump gives an owner with `ALTER … OWNER TO` (an index, a constraint, a trigger, a comment or a grant takes its table's). */
+const OWNED_TYPES: ReadonlySet<string> = new Set([
+  'TABLE',
+  'VIEW',
+  'MATERIALIZED VIEW',
+  'SEQUENCE',
+  'FOREIGN TABLE',
+  'FUNCTION',
+  'PROCEDURE',
+  'AGGREGATE',
+  'TYPE',
+  'DOMAIN',
+  'SCHEMA',
+  'COLLATION',
+  'CONVERSION',
+  'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH CONFIGURATION',
+  'FOREIGN DATA WRAPPER',
+  'SERVER',
+  'EVENT TRIGGER',
+  'PUBLICATION',
+  'SUBSCRIPTION',
+  'OPERATOR',
+  'OPERATOR CLASS',
+  'OPERATOR FAMILY',
+  'STATISTICS',
+  'PROCEDURAL LANGUAGE',
+  'BLOB',
+  'LARGE OBJECT',
+  'DEFAULT ACL',
+]);
+
+/** The roles a set makes owners: of anything, of objects in schema public, of schemas. */
+export interface SetOwners {
+  all: string[];
+  /** Of objects in schema public: a role that is no superuser may give one to a role with CREATE there. */
+  inPublic: string[];
+  /** Of the schemas the set creates: given only to a role with CREATE on the database. */
+  ofSchemas: string[];
+}
+
+/**
+ * The roles a set's objects are owned by, as its `ALTER … OWNER TO` (and a
+ * default privilege's `FOR ROLE`) name them. Schema public itself is left
+ * out: pg_dump names its owner in the header whether or not it writes the
+ * statement. PostgreSQL's own roles too, as in rolesOf.
+ */
+export function ownersOf(entries: readonly { type: string; schema?: string; name?: string; owner?: string }[]): SetOwners {
+  const all = new Set<string>();
+  const inPublic = new Set<string>();
+  const ofSchemas = new Set<string>();
+  for (const entry of entries) {
+    const owner = entry.owner;
+    if (!owner || owner === '-' || owner.startsWith('pg_') || !OWNED_TYPES.has(entry.type)) continue;
+    if (entry.type === 'SCHEMA') {
+      if (entry.name === 'public') continue;
+      ofSchemas.add(owner);
+    } else if (entry.schema === 'public') {
+      inPublic.add(owner);
+    }
+    all.add(owner);
+  }
+  return { all: [...all], inPublic: [...inPublic], ofSchemas: [...ofSchemas] };
+}
+
+/**
+ * A complete or schema restore gives each object its owner (`ALTER …
+ * OWNER TO`). A role that is no superuser may give only itself and the
+ * roles it is a member of (may SET ROLE to, from PostgreSQL 16), and only
+ * to a role that may create there: CREATE on schema public for what is in
+ * it, CREATE on the database for a schema. Anything else fails the restore
+ * there, after the safety backup, with the server's "must be member of
+ * role …" or "permission denied for schema public". A role the server
+ * lacks is the roles check's.
+ */
+export function ownersCheck(
+  owners: SetOwners,
+  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'publicCreators' | 'databaseCreators'>,
+): CheckResult {
+  const database = facts.database;
+  if (owners.all.length === 0) return check('owners', 'pass', "the set's objects name no owner");
+  if (facts.superuser) return check('owners', 'pass', `${facts.currentUser} is a superuser: it may give the set's objects any owner`);
+  const existing = new Set(facts.roles);
+  const lacking = (roles: readonly string[], have: readonly string[]) => {
+    const set = new Set(have);
+    return roles.filter((role) => existing.has(role) && !set.has(role) && role !== facts.currentUser);
+  };
+  const notMember = lacking(owners.all, facts.mayBecome);
+  const noCreateInPublic = lacking(owners.inPublic, facts.publicCreators);
+  const noCreateOnDatabase = lacking(owners.ofSchemas, facts.databaseCreators);
+  if (notMember.length + noCreateInPublic.length + noCreateOnDatabase.length === 0) {
+    return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
+  }
+  const user = quoteIdentifier(facts.currentUser);
+  const problems = [
+    ...(notMember.length > 0 ? [`${listRoles(notMember)}, which ${facts.currentUser} (no superuser) may not make an object's owner`] : []),
+    ...(noCreateInPublic.length > 0 ? [`${listRoles(noCreateInPublic)}, which may not create in schema public`] : []),
+    ...(noCreateOnDatabase.length > 0 ? [`${listRoles(noCreateOnDatabase)}, which may not create schemas in ${database}`] : []),
+  ];
+  const statements = [
+    ...notMember.map((role) => `GRANT ${quoteIdentifier(role)} TO ${user};`),
+    ...noCreateInPublic.map((role) => `GRANT CREATE ON SCHEMA public TO ${quoteIdentifier(role)};`),
+    ...noCreateOnDatabase.map((role) => `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)};`),
+  ];
+  const listed = statements.slice(0, LISTED_ROLES * 2);
+  return check('owners', 'fail', `the set's objects are owned by ${problems.join('; and by ')}`, [
+    `have a superuser grant what is missing first (${listed.join(' ')}${statements.length > listed.length ? ' …' : ''}), or restore as a superuser`,
+  ]);
 }
 
 /** The collations of pg_catalog a set's entries use (DumpEntry.collations). */

@@ -375,6 +375,14 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
   ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
           AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations,
+  current_user::pg_catalog.text AS current_user, (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS superuser,
+  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
+         WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
+                    ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END) AS may_become,
+  ARRAY(SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r, pg_catalog.pg_namespace n
+         WHERE n.nspname = 'public' AND pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE')) AS public_creators,
+  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
+  pg_catalog.current_database()::pg_catalog.text AS database,
   pg_catalog.getdatabaseencoding() AS encoding`;
 
 export interface TargetFactsRow {
@@ -386,6 +394,12 @@ export interface TargetFactsRow {
   roles: string[];
   tablespaces: string[];
   collations: string[];
+  current_user: string;
+  superuser: boolean;
+  may_become: string[];
+  public_creators: string[];
+  database_creators: string[];
+  database: string;
   encoding: string;
 }
 
@@ -399,6 +413,12 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     roles: row.roles,
     tablespaces: row.tablespaces,
     collations: row.collations,
+    currentUser: row.current_user,
+    superuser: row.superuser,
+    mayBecome: row.may_become,
+    publicCreators: row.public_creators,
+    databaseCreators: row.database_creators,
+    database: row.database,
     encoding: row.encoding,
   };
 }
