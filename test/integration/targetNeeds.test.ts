@@ -226,7 +226,7 @@ describe('a set whose objects are owned by a role the restoring role may not bec
     const env = { PGPASSWORD: 'deploy' };
     const missingWords =
       "the set's objects are owned by pulse_owner_app, which pulse_deployer (no superuser) may not make an object's owner; and by pulse_owner_app, which may not create in schema public: " +
-      'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA public TO "pulse_owner_app";), or restore as a superuser';
+      'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA "public" TO "pulse_owner_app";), or restore as a superuser';
     const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', url.href, '--json'], { env });
     assert.equal(verified.code, 1, verified.stderr);
     assert.deepEqual([...failedChecks(verified.stdout)], [['owners', missingWords]]);

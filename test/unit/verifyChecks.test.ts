@@ -39,6 +39,7 @@ import {
   collationsOf,
   ownersCheck,
   ownersOf,
+  NO_OWNERS,
   tablespacesOf,
   rolesOf,
   type FileFinding,
@@ -362,44 +363,52 @@ describe('verification checks', () => {
         { type: 'SCHEMA', schema: '-', name: 'public', owner: 'postgres' },
         { type: 'SCHEMA', schema: '-', name: 'shop', owner: 'shop_owner' },
         { type: 'TABLE', schema: 'shop', owner: 'shop_owner' },
+        { type: 'TABLE', schema: 'reports', owner: 'Report Owner' },
         { type: 'EXTENSION', schema: '-', owner: 'postgres' },
         { type: 'FUNCTION', schema: 'public', owner: 'pg_database_owner' },
         { type: 'VIEW', schema: 'public', owner: 'app_owner' },
       ];
       const owners = ownersOf(entries);
-      assert.deepEqual(owners, { all: ['app_owner', 'shop_owner'], inPublic: ['app_owner'], ofSchemas: ['shop_owner'] });
+      assert.deepEqual(owners, {
+        all: ['app_owner', 'shop_owner', 'Report Owner'],
+        bySchema: { public: ['app_owner'], shop: ['shop_owner'], reports: ['Report Owner'] },
+        ofSchemas: ['shop_owner'],
+      });
       const facts = {
         database: 'shop db',
         currentUser: 'deployer',
         superuser: false,
-        mayBecome: ['deployer', 'shop_owner', 'app_owner'],
+        mayBecome: ['deployer', 'shop_owner', 'app_owner', 'Report Owner'],
         roles: ['deployer', 'app_owner', 'shop_owner', 'Report Owner'],
-        publicCreators: ['deployer', 'app_owner'],
+        // shop is the set's own: not in the target yet.
+        schemaCreators: { public: ['deployer', 'app_owner'], reports: ['Report Owner'] },
         databaseCreators: ['deployer', 'shop_owner'],
       };
-      assert.equal(ownersCheck({ all: [], inPublic: [], ofSchemas: [] }, facts).detail, "the set's objects name no owner");
+      assert.equal(ownersCheck(NO_OWNERS, facts).detail, "the set's objects name no owner");
       assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
-      assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner)");
-      assert.equal(ownersCheck({ all: ['gone_role'], inPublic: ['gone_role'], ofSchemas: [] }, facts).status, 'pass', 'a role the server lacks is the roles check');
-      const refused = ownersCheck(
-        { all: ['app_owner', 'shop_owner', 'Report Owner'], inPublic: ['app_owner', 'Report Owner'], ofSchemas: ['shop_owner'] },
-        { ...facts, mayBecome: ['deployer', 'shop_owner'], publicCreators: ['deployer'], databaseCreators: ['deployer'] },
-      );
+      assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner, Report Owner)");
+      assert.equal(ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofSchemas: [] }, facts).status, 'pass', 'a role the server lacks is the roles check');
+      const refused = ownersCheck(owners, {
+        ...facts,
+        mayBecome: ['deployer', 'shop_owner'],
+        schemaCreators: { public: ['deployer'], reports: ['deployer'] },
+        databaseCreators: ['deployer'],
+      });
       assert.equal(refused.status, 'fail');
       assert.equal(
         checkLine(refused, commandLineWords),
-        "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, Report Owner, which may not create in schema public; and by shop_owner, which may not create schemas in shop db: " +
-          'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA public TO "app_owner"; GRANT CREATE ON SCHEMA public TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
+        "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, which may not create in schema public; and by Report Owner, which may not create in schema reports; and by shop_owner, which may not create schemas in shop db: " +
+          'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA "public" TO "app_owner"; GRANT CREATE ON SCHEMA "reports" TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
       );
     });
   });
 
   describe('the owners a proof as a role that is no superuser could not give', () => {
     it('a role it is no member of; from PostgreSQL 15 anyone but itself in schema public; anyone but itself for a schema', () => {
-      const owners = { all: ['deployer', 'app_owner', 'shop_owner', 'stranger'], inPublic: ['deployer', 'app_owner'], ofSchemas: ['shop_owner'] };
+      const owners = { all: ['deployer', 'app_owner', 'shop_owner', 'stranger'], bySchema: { public: ['deployer', 'app_owner'], shop: ['shop_owner'] }, ofSchemas: ['shop_owner'] };
       assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 150018), ['stranger', 'app_owner', 'shop_owner']);
       assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 140013), ['stranger', 'shop_owner']);
-      assert.deepEqual(ownersAProofCannotGive({ all: ['deployer'], inPublic: ['deployer'], ofSchemas: ['deployer'] }, 'deployer', [], 170000), []);
+      assert.deepEqual(ownersAProofCannotGive({ all: ['deployer'], bySchema: { public: ['deployer'] }, ofSchemas: ['deployer'] }, 'deployer', [], 170000), []);
     });
   });
 
@@ -492,7 +501,7 @@ describe('verification checks', () => {
       currentUser: 'app',
       superuser: false,
       mayBecome: [],
-      publicCreators: [],
+      schemaCreators: {},
       databaseCreators: [],
       encoding: 'UTF8',
     };

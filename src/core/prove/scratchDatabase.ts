@@ -20,7 +20,7 @@ import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
 import { outputSettingsOf } from './setContent';
-import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames, type SetOwners } from '../verify/checks';
+import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames, NO_OWNERS, type SetOwners } from '../verify/checks';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -110,7 +110,7 @@ export class ScratchControl {
    * extension the set creates or a role it names (`needs`): a new database
    * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [], owners: { all: [], inPublic: [], ofSchemas: [] } }): Promise<void> {
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [], owners: NO_OWNERS }): Promise<void> {
     const result = await this.client.query<{
       may: boolean;
       others: string[];
@@ -325,7 +325,7 @@ export interface SetNeeds {
 export function ownersAProofCannotGive(owners: SetOwners, user: string, mayBecome: readonly string[], serverVersionNum: number): string[] {
   const member = new Set([...mayBecome, user]);
   const cannot = new Set(owners.all.filter((owner) => !member.has(owner)));
-  for (const owner of [...(serverVersionNum >= 150000 ? owners.inPublic : []), ...owners.ofSchemas]) if (owner !== user) cannot.add(owner);
+  for (const owner of [...(serverVersionNum >= 150000 ? (owners.bySchema.public ?? []) : []), ...owners.ofSchemas]) if (owner !== user) cannot.add(owner);
   return [...cannot];
 }
 

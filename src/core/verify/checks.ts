@@ -433,8 +433,8 @@ export interface TargetFacts {
   currentUser: string;
   superuser: boolean;
   mayBecome: readonly string[];
-  /** The roles that may create in the target database's schema public (none when it has none), and those that may create schemas in it. */
-  publicCreators: readonly string[];
+  /** By schema of the target database (PostgreSQL's own left out), the roles that may create in it; and the roles that may create schemas in the database. */
+  schemaCreators: Readonly<Record<string, readonly string[]>>;
   databaseCreators: readonly string[];
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
@@ -735,14 +735,17 @@ const OWNED_TYPES: ReadonlySet<string> = new Set([
   'DEFAULT ACL',
 ]);
 
-/** The roles a set makes owners: of anything, of objects in schema public, of schemas. */
+/** The roles a set makes owners: of anything, of the objects in each schema, of the schemas it creates. */
 export interface SetOwners {
   all: string[];
-  /** Of objects in schema public: a role that is no superuser may give one to a role with CREATE there. */
-  inPublic: string[];
+  /** By schema, the owners of its objects: a role that is no superuser may give one only to a role with CREATE in that schema. */
+  bySchema: Record<string, string[]>;
   /** Of the schemas the set creates: given only to a role with CREATE on the database. */
   ofSchemas: string[];
 }
+
+/** A set that gives its objects no owner. */
+export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofSchemas: [] };
 
 /**
  * The roles a set's objects are owned by, as its `ALTER … OWNER TO` (and a
@@ -752,7 +755,7 @@ export interface SetOwners {
  */
 export function ownersOf(entries: readonly { type: string; schema?: string; name?: string; owner?: string }[]): SetOwners {
   const all = new Set<string>();
-  const inPublic = new Set<string>();
+  const bySchema = new Map<string, Set<string>>();
   const ofSchemas = new Set<string>();
   for (const entry of entries) {
     const owner = entry.owner;
@@ -760,27 +763,29 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
     if (entry.type === 'SCHEMA') {
       if (entry.name === 'public') continue;
       ofSchemas.add(owner);
-    } else if (entry.schema === 'public') {
-      inPublic.add(owner);
+    } else if (entry.schema && entry.schema !== '-') {
+      bySchema.set(entry.schema, (bySchema.get(entry.schema) ?? new Set()).add(owner));
     }
     all.add(owner);
   }
-  return { all: [...all], inPublic: [...inPublic], ofSchemas: [...ofSchemas] };
+  return { all: [...all], bySchema: Object.fromEntries([...bySchema].map(([schema, owners]) => [schema, [...owners]])), ofSchemas: [...ofSchemas] };
 }
 
 /**
  * A complete or schema restore gives each object its owner (`ALTER …
  * OWNER TO`). A role that is no superuser may give only itself and the
  * roles it is a member of (may SET ROLE to, from PostgreSQL 16), and only
- * to a role that may create there: CREATE on schema public for what is in
- * it, CREATE on the database for a schema. Anything else fails the restore
- * there, after the safety backup, with the server's "must be member of
- * role …" or "permission denied for schema public". A role the server
- * lacks is the roles check's.
+ * to a role that may create there: CREATE in the schema for what is in a
+ * schema the target has already (public, from PostgreSQL 15, only for its
+ * database's owner), CREATE on the database for a schema the set creates.
+ * Anything else fails the restore there, after the safety backup, with the
+ * server's "must be member of role …" or "permission denied for schema
+ * public". A role the server lacks is the roles check's. What is in a
+ * schema the set creates gets its grants only after its owner: not checked.
  */
 export function ownersCheck(
   owners: SetOwners,
-  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'publicCreators' | 'databaseCreators'>,
+  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators'>,
 ): CheckResult {
   const database = facts.database;
   if (owners.all.length === 0) return check('owners', 'pass', "the set's objects name no owner");
@@ -791,24 +796,27 @@ export function ownersCheck(
     return roles.filter((role) => existing.has(role) && !set.has(role) && role !== facts.currentUser);
   };
   const notMember = lacking(owners.all, facts.mayBecome);
-  const noCreateInPublic = lacking(owners.inPublic, facts.publicCreators);
+  const noCreate = Object.entries(owners.bySchema)
+    .filter(([schema]) => facts.schemaCreators[schema] !== undefined)
+    .map(([schema, roles]) => ({ schema, roles: lacking(roles, facts.schemaCreators[schema]) }))
+    .filter((lack) => lack.roles.length > 0);
   const noCreateOnDatabase = lacking(owners.ofSchemas, facts.databaseCreators);
-  if (notMember.length + noCreateInPublic.length + noCreateOnDatabase.length === 0) {
+  if (notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
     return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
   }
   const user = quoteIdentifier(facts.currentUser);
   const problems = [
     ...(notMember.length > 0 ? [`${listRoles(notMember)}, which ${facts.currentUser} (no superuser) may not make an object's owner`] : []),
-    ...(noCreateInPublic.length > 0 ? [`${listRoles(noCreateInPublic)}, which may not create in schema public`] : []),
+    ...noCreate.map((lack) => `${listRoles(lack.roles)}, which may not create in schema ${lack.schema}`),
     ...(noCreateOnDatabase.length > 0 ? [`${listRoles(noCreateOnDatabase)}, which may not create schemas in ${database}`] : []),
   ];
   const statements = [
     ...notMember.map((role) => `GRANT ${quoteIdentifier(role)} TO ${user};`),
-    ...noCreateInPublic.map((role) => `GRANT CREATE ON SCHEMA public TO ${quoteIdentifier(role)};`),
+    ...noCreate.flatMap((lack) => lack.roles.map((role) => `GRANT CREATE ON SCHEMA ${quoteIdentifier(lack.schema)} TO ${quoteIdentifier(role)};`)),
     ...noCreateOnDatabase.map((role) => `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)};`),
   ];
   const listed = statements.slice(0, LISTED_ROLES * 2);
-  return check('owners', 'fail', `the set's objects are owned by ${problems.join('; and by ')}`, [
+  return check('owners', 'fail', `the set's objects are owned by ${problems.slice(0, LISTED_ROLES).join('; and by ')}${problems.length > LISTED_ROLES ? '; and more' : ''}`, [
     `have a superuser grant what is missing first (${listed.join(' ')}${statements.length > listed.length ? ' …' : ''}), or restore as a superuser`,
   ]);
 }

@@ -379,8 +379,8 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
          WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
                     ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END) AS may_become,
-  ARRAY(SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r, pg_catalog.pg_namespace n
-         WHERE n.nspname = 'public' AND pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE')) AS public_creators,
+  (SELECT pg_catalog.json_object_agg(n.nspname, ARRAY(SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r WHERE pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE')))
+     FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') AS schema_creators,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
   pg_catalog.current_database()::pg_catalog.text AS database,
   pg_catalog.getdatabaseencoding() AS encoding`;
@@ -397,7 +397,7 @@ export interface TargetFactsRow {
   current_user: string;
   superuser: boolean;
   may_become: string[];
-  public_creators: string[];
+  schema_creators: Record<string, string[]> | null;
   database_creators: string[];
   database: string;
   encoding: string;
@@ -416,7 +416,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     currentUser: row.current_user,
     superuser: row.superuser,
     mayBecome: row.may_become,
-    publicCreators: row.public_creators,
+    schemaCreators: row.schema_creators ?? {},
     databaseCreators: row.database_creators,
     database: row.database,
     encoding: row.encoding,
