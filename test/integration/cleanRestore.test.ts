@@ -452,6 +452,41 @@ describe('restore --clean on real schemas', function () {
       }
     });
 
+    it('counts what --clean drops with the tables (their row types, constraints, defaults, sequences): a restore that fits into an empty database but not over a copy is refused before anything, and the value named lets it through', async function () {
+      // 48 tables with a serial key fit a complete restore into an empty database here (about 240 locks);
+      // over a copy, the drops lock every table's row type, array type, key constraint, default and sequence too.
+      const folder = newFolder();
+      await small.createDatabase('clean48');
+      await small.query('clean48', "DO $$ BEGIN FOR i IN 1..48 LOOP EXECUTE format('CREATE TABLE public.k%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$");
+      const set = (await backupSet(small, 'clean48', folder, 'clean48')).id;
+      await small.createDatabase('clean48_target');
+      const first = await runCli(['restore', set, '--mode', 'complete', '--db', small.url('clean48_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assert.equal(first.code, 0, first.stderr);
+      const before = await fingerprintDatabase(small.url('clean48_target'));
+      const result = await runCli(['restore', set, '--mode', 'complete', '--clean', '--db', small.url('clean48_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assertOneLineError(result);
+      const match =
+        /would lock about [\d,]+ objects \(([\d,]+) the target's, which --clean drops with their indexes, row types and constraints, the rest tables, indexes and sequences it creates\) in one transaction, more than the server has room for \(max_locks_per_transaction = 10\): set max_locks_per_transaction to at least (\d+) .*; nothing was changed$/.exec(
+          result.stderr.trim(),
+        );
+      assert.ok(match, result.stderr);
+      assert.ok(Number(match[1].replace(/,/g, '')) >= 48 * 8, `every table's own objects are counted: ${match[1]}`);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(small.url('clean48_target'))), []);
+      // The value it names lets the same restore through.
+      const roomy = await startServer({ settings: { max_connections: '10', max_locks_per_transaction: match[2], superuser_reserved_connections: '2' } });
+      try {
+        await roomy.createDatabase('clean48_target');
+        const into = await runCli(['restore', set, '--mode', 'complete', '--db', roomy.url('clean48_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+        assert.equal(into.code, 0, into.stderr);
+        await roomy.query('clean48_target', 'DELETE FROM public.k1; DROP TABLE public.k2');
+        const over = await runCli(['restore', set, '--mode', 'complete', '--clean', '--db', roomy.url('clean48_target'), '--dir', folder, '--yes', '--no-safety-backup']);
+        assert.equal(over.code, 0, over.stderr);
+        await assertSameContent(small.url('clean48'), roomy.url('clean48_target'));
+      } finally {
+        await roomy.stop();
+      }
+    });
+
     it('running out of lock slots anyway (other sessions hold many) rolls back with the same advice', async function () {
       const narrow = newFolder();
       await small.createDatabase('narrow');

@@ -133,6 +133,23 @@ describe('the locks a restore needs', () => {
     );
   });
 
+  it('names what --clean drops among what a refused restore would lock, and large objects beside it', () => {
+    assert.throws(
+      () => checkLockBudget({ needed: 60_000, dropped: 40_000, slotsPerSession: 256, sessions: 122 }),
+      (error: unknown) =>
+        /would lock about 60,000 objects \(40,000 the target's, which --clean drops with their indexes, row types and constraints, the rest tables, indexes and sequences it creates\) in one transaction, more than the server has room for \(max_locks_per_transaction = 256\): set max_locks_per_transaction to at least 640 /.test(
+          cliError(error),
+        ),
+    );
+    assert.throws(
+      () => checkLockBudget({ needed: 60_000, dropped: 30_000, largeObjects: 20_000, slotsPerSession: 64, sessions: 122 }),
+      (error: unknown) =>
+        /would lock about 60,000 objects \(30,000 the target's, which --clean drops with their indexes, row types and constraints, 20,000 large objects, the rest tables, indexes and sequences it creates\)/.test(
+          cliError(error),
+        ),
+    );
+  });
+
   it('refuses what cannot fit in the lock table and names a value of max_locks_per_transaction that fits it', () => {
     // A default server: 64 slots for 122 backend slots.
     assert.doesNotThrow(() => checkLockBudget({ needed: 12_000, slotsPerSession: 64, sessions: 122 }));

@@ -44,8 +44,12 @@ export interface OutsideDependent {
 export interface CleanCheck {
   /** Objects outside the backup that the drops would take with them: the restore must stop. */
   outside: OutsideDependent[];
-  /** Tables, indexes, sequences and views the drops remove (each holds a lock until COMMIT). */
-  relationsDropped: number;
+  /**
+   * Everything the drops remove: tables, indexes, sequences and views, and
+   * their row types, constraints, defaults, rules and triggers. Each holds
+   * a lock until COMMIT (the server locks every object it deletes).
+   */
+  objectsDropped: number;
 }
 
 const PART_TYPES = new Set(['TRIGGER', 'POLICY', 'RULE', 'PUBLICATION TABLE', 'PUBLICATION TABLES IN SCHEMA']);
@@ -129,7 +133,7 @@ const PARTS_SQL = `
  * The closure and what nothing of the backup covers. $1: the backup's
  * objects, $2: the parts it recreates, both JSON. Run with an empty
  * search_path (function signatures are matched as pg_dump writes them).
- * One row: {"outside": [{description, dependsOn}], "relationsDropped": n}.
+ * One row: {"outside": [{description, dependsOn}], "objectsDropped": n}.
  */
 export const CLEAN_CHECK_SQL = `
 WITH RECURSIVE
@@ -194,7 +198,7 @@ SELECT pg_catalog.jsonb_build_object(
                      ORDER BY EXISTS (SELECT 1 FROM dropped p WHERE p.classid = d.refclassid AND p.objid = d.refobjid) DESC, 1
                      LIMIT 1) AS depends_on
               FROM outermost o) named), '[]'::pg_catalog.jsonb),
-  'relationsDropped', (SELECT count(*) FROM closure WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid = 0)
+  'objectsDropped', (SELECT count(*) FROM closure WHERE objsubid = 0)
 ) AS result`;
 
 /** Runs the check in the pre-flight session. */

@@ -49,6 +49,8 @@ export interface LockBudget {
   needed: number;
   /** Of them, the large objects the restore creates (named in the words when there are any). */
   largeObjects?: number;
+  /** Of them, the target's objects --clean drops, with what goes with them (row types, constraints, defaults, …). */
+  dropped?: number;
   /** max_locks_per_transaction. */
   slotsPerSession: number;
   /** The backend slots the lock table is sized for (see above). */
@@ -74,10 +76,20 @@ export function lockBudgetError(budget: LockBudget, when: 'before' | 'during', d
   const recommended = recommendedLockSlots(budget);
   const what =
     when === 'before'
-      ? `this restore would lock about ${budget.needed.toLocaleString('en-US')} ${budget.largeObjects ? `objects (${budget.largeObjects.toLocaleString('en-US')} large objects, the rest tables, indexes and sequences)` : 'tables, indexes and sequences'} in one transaction, more than the server has room for (max_locks_per_transaction = ${budget.slotsPerSession})`
+      ? `this restore would lock about ${budget.needed.toLocaleString('en-US')} ${lockedWhat(budget)} in one transaction, more than the server has room for (max_locks_per_transaction = ${budget.slotsPerSession})`
       : `restore failed and was rolled back: the server ran out of lock slots (max_locks_per_transaction = ${budget.slotsPerSession}) for its one transaction`;
   return new PulseError(when === 'before' ? 'restore-refused' : 'restore-failed', what, {
     hint: `set max_locks_per_transaction to at least ${recommended} (ALTER SYSTEM SET max_locks_per_transaction = ${recommended}; as a superuser, then restart the server) and restore again; ${when === 'before' ? 'nothing was changed' : 'the target is unchanged'}`,
     ...(details ? { details } : {}),
   });
+}
+
+/** What the locks are on, in the words of the refusal. */
+function lockedWhat(budget: LockBudget): string {
+  const parts = [
+    ...(budget.dropped ? [`${budget.dropped.toLocaleString('en-US')} the target's, which --clean drops with their indexes, row types and constraints`] : []),
+    ...(budget.largeObjects ? [`${budget.largeObjects.toLocaleString('en-US')} large objects`] : []),
+  ];
+  if (parts.length === 0) return 'tables, indexes and sequences';
+  return `objects (${parts.join(', ')}, the rest tables, indexes and sequences${budget.dropped ? ' it creates' : ''})`;
 }

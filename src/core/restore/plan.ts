@@ -246,14 +246,14 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       const mismatches = columnMismatches(loaded, await findTargetColumns(client, loaded));
       if (mismatches.length > 0) throw columnMismatchError(mismatches);
     }
-    let relationsDropped = 0;
+    let objectsDropped = 0;
     if (decision.check === 'empty') {
       const outside = await findReferencesFromOutside(client, decision.emptied);
       if (outside.length > 0) throw outsideDependentsError(outside, 'empty');
     } else if (decision.check === 'replace') {
       const check = await checkClean(client, objects, parts);
       if (check.outside.length > 0) throw outsideDependentsError(check.outside, 'replace');
-      relationsDropped = check.relationsDropped;
+      objectsDropped = check.objectsDropped;
     }
     const replaced = decision.replaced;
     const silenceTriggers = decision.silenceTriggers;
@@ -265,8 +265,9 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const largeObjects =
       options.mode === 'schema' ? 0 : set.manifest ? largeObjectsInSet(set.manifest) : entries.filter((entry) => entry.type === 'BLOB' || entry.type === 'LARGE OBJECT').length;
     const lockBudget = checkLockBudget({
-      needed: estimateLocks(entries, options.mode, largeObjects) + relationsDropped,
+      needed: estimateLocks(entries, options.mode, largeObjects) + objectsDropped,
       ...(largeObjects > 0 ? { largeObjects } : {}),
+      ...(objectsDropped > 0 ? { dropped: objectsDropped } : {}),
       slotsPerSession: Number(serverRow.lock_slots),
       sessions: Number(serverRow.lock_sessions),
     });
