@@ -367,10 +367,11 @@ describe('verification checks', () => {
         { type: 'EXTENSION', schema: '-', owner: 'postgres' },
         { type: 'FUNCTION', schema: 'public', owner: 'pg_database_owner' },
         { type: 'VIEW', schema: 'public', owner: 'app_owner' },
+        { type: 'DEFAULT ACL', schema: 'public', owner: 'grant_owner' },
       ];
       const owners = ownersOf(entries);
       assert.deepEqual(owners, {
-        all: ['app_owner', 'shop_owner', 'Report Owner'],
+        all: ['app_owner', 'shop_owner', 'Report Owner', 'grant_owner'],
         bySchema: { public: ['app_owner'], shop: ['shop_owner'], reports: ['Report Owner'] },
         ofSchemas: ['shop_owner'],
       });
@@ -378,19 +379,19 @@ describe('verification checks', () => {
         database: 'shop db',
         currentUser: 'deployer',
         superuser: false,
-        mayBecome: ['deployer', 'shop_owner', 'app_owner', 'Report Owner'],
-        roles: ['deployer', 'app_owner', 'shop_owner', 'Report Owner'],
+        mayBecome: ['deployer', 'shop_owner', 'app_owner', 'Report Owner', 'grant_owner'],
+        roles: ['deployer', 'app_owner', 'shop_owner', 'Report Owner', 'grant_owner'],
         // shop is the set's own: not in the target yet.
         schemaCreators: { public: ['deployer', 'app_owner'], reports: ['Report Owner'] },
         databaseCreators: ['deployer', 'shop_owner'],
       };
       assert.equal(ownersCheck(NO_OWNERS, facts).detail, "the set's objects name no owner");
       assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
-      assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner, Report Owner)");
+      assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner, Report Owner, grant_owner)");
       assert.equal(ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofSchemas: [] }, facts).status, 'pass', 'a role the server lacks is the roles check');
       const refused = ownersCheck(owners, {
         ...facts,
-        mayBecome: ['deployer', 'shop_owner'],
+        mayBecome: ['deployer', 'shop_owner', 'grant_owner'],
         schemaCreators: { public: ['deployer'], reports: ['deployer'] },
         databaseCreators: ['deployer'],
       });

@@ -763,7 +763,8 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
     if (entry.type === 'SCHEMA') {
       if (entry.name === 'public') continue;
       ofSchemas.add(owner);
-    } else if (entry.schema && entry.schema !== '-') {
+    } else if (entry.schema && entry.schema !== '-' && entry.type !== 'DEFAULT ACL') {
+      // A default privilege's role needs no CREATE where its defaults apply.
       bySchema.set(entry.schema, (bySchema.get(entry.schema) ?? new Set()).add(owner));
     }
     all.add(owner);
