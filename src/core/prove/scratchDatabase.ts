@@ -20,7 +20,17 @@ import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
 import { outputSettingsOf } from './setContent';
-import { createRolesAdvice, createTablespacesAdvice, installExtensionsAdvice, listRoles, missingNames, NO_OWNERS, type SetOwners } from '../verify/checks';
+import {
+  CATALOG_COLLATIONS_SQL,
+  createRolesAdvice,
+  createTablespacesAdvice,
+  installExtensionsAdvice,
+  listRoles,
+  MAY_BECOME_SQL,
+  missingNames,
+  NO_OWNERS,
+  type SetOwners,
+} from '../verify/checks';
 
 export const SCRATCH_PREFIX = 'pulse_prove_';
 /** The first key of every proof's advisory lock ("puls"), so no other application's lock is mistaken for one. */
@@ -132,12 +142,9 @@ export class ScratchControl {
               ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions) AS extensions,
               ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles,
               ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
-              ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
-                      AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations,
+              ${CATALOG_COLLATIONS_SQL} AS collations,
               COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS superuser,
-              ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
-                     WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
-                                ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END) AS may_become,
+              ${MAY_BECOME_SQL} AS may_become,
               pg_catalog.current_setting('server_version_num') AS version_num`,
     );
     const row = result.rows[0];

@@ -703,6 +703,15 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
   ];
 }
 
+/** SQL for the names of pg_catalog's collations the connected database's encoding can use (collationsCheck). */
+export const CATALOG_COLLATIONS_SQL = `ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
+          AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding())))`;
+
+/** SQL for the roles current_user may make an object's owner: those it may SET ROLE to (PostgreSQL 16), or is a member of (before), itself among them (ownersCheck). */
+export const MAY_BECOME_SQL = `ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
+         WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
+                    ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END)`;
+
 /** Entry types pg_dump gives an owner with `ALTER … OWNER TO` (an index, a constraint, a trigger, a comment or a grant takes its table's). */
 const OWNED_TYPES: ReadonlySet<string> = new Set([
   'TABLE',

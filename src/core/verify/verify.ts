@@ -50,6 +50,8 @@ import {
   reachableCheck,
   serverVersionCheck,
   targetNeedsChecks,
+  CATALOG_COLLATIONS_SQL,
+  MAY_BECOME_SQL,
   encodingCheck,
   dataColumnsCheck,
   sizesCheck,
@@ -373,12 +375,9 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   pg_catalog.pg_is_in_recovery() AS in_recovery, pg_catalog.current_setting('default_transaction_read_only') AS read_only,
   ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_available_extensions UNION SELECT extname::pg_catalog.text FROM pg_catalog.pg_extension) AS extensions,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles) AS roles, ARRAY(SELECT spcname::pg_catalog.text FROM pg_catalog.pg_tablespace) AS tablespaces,
-  ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
-          AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding()))) AS collations,
+  ${CATALOG_COLLATIONS_SQL} AS collations,
   current_user::pg_catalog.text AS current_user, (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS superuser,
-  ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles
-         WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
-                    ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END) AS may_become,
+  ${MAY_BECOME_SQL} AS may_become,
   (SELECT pg_catalog.json_object_agg(n.nspname, ARRAY(SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r WHERE pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE')))
      FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') AS schema_creators,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
