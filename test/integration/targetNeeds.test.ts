@@ -186,6 +186,40 @@ describe('a set that names roles the target server lacks', function () {
 });
 
 /**
+ * As `role` (password "deploy"): verify --db fails the owners check alone
+ * with `words`, and a complete restore is refused with them before
+ * anything: the target unchanged, no safety set.
+ */
+async function assertOwnersRefused(
+  server: TestServer,
+  target: string,
+  role: string,
+  manifest: Manifest,
+  folder: string,
+  words: string,
+): Promise<{ url: string; env: NodeJS.ProcessEnv }> {
+  const url = new URL(server.url(target));
+  url.username = role;
+  url.password = '';
+  const env = { PGPASSWORD: 'deploy' };
+  const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', url.href, '--json'], { env });
+  assert.equal(verified.code, 1, verified.stderr);
+  assert.deepEqual([...failedChecks(verified.stdout)], [['owners', words]]);
+
+  const before = await fingerprintDatabase(server.url(target));
+  const refused = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
+  assertOneLineError(refused);
+  assert.equal(refused.stderr.trim(), `pulse-backup: cannot restore ${manifest.id} into ${role}@127.0.0.1:${server.port}/${target}: ${words}; nothing was changed`);
+  assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+  assert.deepEqual(
+    (await listSets(folder)).map((set) => set.id),
+    [manifest.id],
+    'no safety set',
+  );
+  return { url: url.href, env };
+}
+
+/**
  * A role that is no superuser may make an object's owner only itself and
  * the roles it is a member of: restoring as such a role (a deploy role, a
  * database's owner) a set whose objects another role owns failed in psql,
@@ -220,30 +254,18 @@ describe('a set whose objects are owned by a role the restoring role may not bec
   });
 
   it('verify --db, a complete restore and a proof name the owner and the GRANTs, before anything; granted as said, the restore equals the source', async function () {
-    const url = new URL(server.url(target));
-    url.username = 'pulse_deployer';
-    url.password = '';
-    const env = { PGPASSWORD: 'deploy' };
-    const missingWords =
+    const { url, env } = await assertOwnersRefused(
+      server,
+      target,
+      'pulse_deployer',
+      manifest,
+      folder,
       "the set's objects are owned by pulse_owner_app, which pulse_deployer (no superuser) may not make an object's owner; and by pulse_owner_app, which may not create in schema public: " +
-      'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA "public" TO "pulse_owner_app";), or restore as a superuser';
-    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', url.href, '--json'], { env });
-    assert.equal(verified.code, 1, verified.stderr);
-    assert.deepEqual([...failedChecks(verified.stdout)], [['owners', missingWords]]);
-
-    const before = await fingerprintDatabase(server.url(target));
-    const refused = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
-    assertOneLineError(refused);
-    assert.equal(refused.stderr.trim(), `pulse-backup: cannot restore ${manifest.id} into pulse_deployer@127.0.0.1:${server.port}/${target}: ${missingWords}; nothing was changed`);
-    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
-    assert.deepEqual(
-      (await listSets(folder)).map((set) => set.id),
-      [manifest.id],
-      'no safety set',
+        'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA "public" TO "pulse_owner_app";), or restore as a superuser',
     );
 
     // A proof as that role would fail on the role, not on the set: refused, and no failed proof recorded.
-    const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', url.href], { env });
+    const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', url], { env });
     assertOneLineError(proof);
     assert.match(
       proof.stderr,
@@ -260,7 +282,69 @@ describe('a set whose objects are owned by a role the restoring role may not bec
     await server.query(target, 'GRANT CREATE ON SCHEMA public TO pulse_owner_app');
     // The same grant in the source, for the comparison: the target has it now, and the set never touches schema public's privileges.
     await server.query(source, 'GRANT CREATE ON SCHEMA public TO pulse_owner_app');
-    const restored = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', url, folder), { env });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), server.url(target));
+  });
+});
+
+/**
+ * A schema the set creates belongs to its owner until the set's grants at
+ * its end: another role's table in it got its owner (ALTER TABLE … OWNER
+ * TO) before any GRANT CREATE ON SCHEMA, and a restore as a role that is no
+ * superuser failed there with "permission denied for schema", after the
+ * safety backup, though every role and membership the check asked for was
+ * in place.
+ */
+describe("a set whose schema's objects are owned by a role other than the schema's owner", function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-schema-owners-');
+  const source = 'schema_owners_source';
+  const target = 'schema_owners_target';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase(source);
+    await server.query(
+      'postgres',
+      `DO $$BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_plant_owner') THEN CREATE ROLE pulse_plant_owner NOLOGIN; END IF;
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_line_owner') THEN CREATE ROLE pulse_line_owner NOLOGIN; END IF;
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_schema_deployer') THEN CREATE ROLE pulse_schema_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
+       END$$;
+       REVOKE pulse_plant_owner FROM pulse_line_owner;
+       GRANT pulse_plant_owner, pulse_line_owner TO pulse_schema_deployer;`,
+    );
+    await server.query(
+      source,
+      `CREATE SCHEMA plant AUTHORIZATION pulse_plant_owner;
+       GRANT USAGE, CREATE ON SCHEMA plant TO pulse_line_owner;
+       CREATE TABLE plant.lines (id int PRIMARY KEY, name text NOT NULL);
+       INSERT INTO plant.lines SELECT g, 'line ' || g FROM generate_series(1, 12) g;
+       ALTER TABLE plant.lines OWNER TO pulse_line_owner;
+       CREATE TABLE plant.halls (id int PRIMARY KEY);
+       ALTER TABLE plant.halls OWNER TO pulse_plant_owner;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'schema-owners');
+    await server.query('postgres', `CREATE DATABASE ${target} OWNER pulse_schema_deployer`);
+    await server.query('postgres', `GRANT CREATE ON DATABASE ${target} TO pulse_plant_owner`);
+  });
+
+  it("verify --db and a complete restore name the membership the schema's owner must give, before anything; granted as said, the restore equals the source", async function () {
+    const { url, env } = await assertOwnersRefused(
+      server,
+      target,
+      'pulse_schema_deployer',
+      manifest,
+      folder,
+      "the set's objects are owned by pulse_line_owner, which may not create in schema plant (the set creates it owned by pulse_plant_owner and grants on it only at its end): " +
+        'have a superuser grant what is missing first (GRANT "pulse_plant_owner" TO "pulse_line_owner";), or restore as a superuser',
+    );
+
+    await server.query('postgres', 'GRANT pulse_plant_owner TO pulse_line_owner');
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', url, folder), { env });
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), server.url(target));
   });

@@ -374,6 +374,7 @@ describe('verification checks', () => {
         all: ['app_owner', 'shop_owner', 'Report Owner', 'grant_owner'],
         bySchema: { public: ['app_owner'], shop: ['shop_owner'], reports: ['Report Owner'] },
         ofSchemas: ['shop_owner'],
+        schemaOwners: { shop: 'shop_owner' },
       });
       const facts = {
         database: 'shop db',
@@ -384,11 +385,16 @@ describe('verification checks', () => {
         // shop is the set's own: not in the target yet.
         schemaCreators: { public: ['deployer', 'app_owner'], reports: ['Report Owner'] },
         databaseCreators: ['deployer', 'shop_owner'],
+        inherits: {},
       };
       assert.equal(ownersCheck(NO_OWNERS, facts).detail, "the set's objects name no owner");
       assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
       assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner, Report Owner, grant_owner)");
-      assert.equal(ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofSchemas: [] }, facts).status, 'pass', 'a role the server lacks is the roles check');
+      assert.equal(
+        ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofSchemas: [], schemaOwners: {} }, facts).status,
+        'pass',
+        'a role the server lacks is the roles check',
+      );
       const refused = ownersCheck(owners, {
         ...facts,
         mayBecome: ['deployer', 'shop_owner', 'grant_owner'],
@@ -402,14 +408,54 @@ describe('verification checks', () => {
           'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA "public" TO "app_owner"; GRANT CREATE ON SCHEMA "reports" TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
       );
     });
+    it("in a schema the set creates, another role's objects need its owner's privileges: the target's own schema of that name does not count", () => {
+      const owners = ownersOf([
+        { type: 'SCHEMA', schema: '-', name: 'plant', owner: 'plant_owner' },
+        { type: 'TABLE', schema: 'plant', owner: 'plant_owner' },
+        { type: 'TABLE', schema: 'plant', owner: 'line_owner' },
+        { type: 'VIEW', schema: 'plant', owner: 'deployer' },
+      ]);
+      assert.deepEqual(owners.schemaOwners, { plant: 'plant_owner' });
+      const facts = {
+        database: 'shop',
+        currentUser: 'deployer',
+        superuser: false,
+        mayBecome: ['deployer', 'plant_owner', 'line_owner'],
+        roles: ['deployer', 'plant_owner', 'line_owner'],
+        // A --clean restore drops the target's plant, which lets line_owner create: the set's does not.
+        schemaCreators: { public: ['deployer'], plant: ['line_owner', 'plant_owner'] },
+        databaseCreators: ['deployer', 'plant_owner'],
+        inherits: { deployer: ['plant_owner', 'line_owner'] },
+      };
+      const refused = ownersCheck(owners, facts);
+      assert.equal(
+        checkLine(refused, commandLineWords),
+        "the set's objects are owned by line_owner, which may not create in schema plant (the set creates it owned by plant_owner and grants on it only at its end): " +
+          'have a superuser grant what is missing first (GRANT "plant_owner" TO "line_owner";), or restore as a superuser',
+      );
+      assert.equal(ownersCheck(owners, { ...facts, inherits: { ...facts.inherits, line_owner: ['plant_owner'] } }).status, 'pass', 'a member of the schema owner');
+      assert.equal(ownersCheck(owners, { ...facts, roles: ['deployer', 'line_owner'] }).status, 'pass', "a schema owner the server lacks is the roles check's");
+    });
   });
 
   describe('the owners a proof as a role that is no superuser could not give', () => {
     it('a role it is no member of; from PostgreSQL 15 anyone but itself in schema public; anyone but itself for a schema', () => {
-      const owners = { all: ['deployer', 'app_owner', 'shop_owner', 'stranger'], bySchema: { public: ['deployer', 'app_owner'], shop: ['shop_owner'] }, ofSchemas: ['shop_owner'] };
-      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 150018), ['stranger', 'app_owner', 'shop_owner']);
-      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], 140013), ['stranger', 'shop_owner']);
-      assert.deepEqual(ownersAProofCannotGive({ all: ['deployer'], bySchema: { public: ['deployer'] }, ofSchemas: ['deployer'] }, 'deployer', [], 170000), []);
+      const owners = {
+        all: ['deployer', 'app_owner', 'shop_owner', 'stranger'],
+        bySchema: { public: ['deployer', 'app_owner'], shop: ['shop_owner'] },
+        ofSchemas: ['shop_owner'],
+        schemaOwners: { shop: 'shop_owner' },
+      };
+      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], {}, 150018), ['stranger', 'app_owner', 'shop_owner']);
+      assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], {}, 140013), ['stranger', 'shop_owner']);
+      assert.deepEqual(
+        ownersAProofCannotGive({ all: ['deployer'], bySchema: { public: ['deployer'] }, ofSchemas: ['deployer'], schemaOwners: {} }, 'deployer', [], {}, 170000),
+        [],
+      );
+      // Its own schema: another role's objects in it need the proving role's privileges.
+      const inOwnSchema = { all: ['deployer', 'line_owner'], bySchema: { plant: ['deployer', 'line_owner'] }, ofSchemas: ['deployer'], schemaOwners: { plant: 'deployer' } };
+      assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], {}, 150018), ['line_owner']);
+      assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], { line_owner: ['deployer'] }, 150018), []);
     });
   });
 
@@ -504,6 +550,7 @@ describe('verification checks', () => {
       mayBecome: [],
       schemaCreators: {},
       databaseCreators: [],
+      inherits: {},
       encoding: 'UTF8',
     };
     it('passes a primary whose transactions may write', () => {

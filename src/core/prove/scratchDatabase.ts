@@ -26,6 +26,7 @@ import {
   createTablespacesAdvice,
   installExtensionsAdvice,
   listRoles,
+  INHERITS_SQL,
   MAY_BECOME_SQL,
   missingNames,
   NO_OWNERS,
@@ -132,6 +133,7 @@ export class ScratchControl {
       collations: string[];
       superuser: boolean;
       may_become: string[];
+      inherits: Record<string, string[]> | null;
       version_num: string;
     }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
@@ -145,6 +147,7 @@ export class ScratchControl {
               ${CATALOG_COLLATIONS_SQL} AS collations,
               COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS superuser,
               ${MAY_BECOME_SQL} AS may_become,
+              ${INHERITS_SQL} AS inherits,
               pg_catalog.current_setting('server_version_num') AS version_num`,
     );
     const row = result.rows[0];
@@ -158,7 +161,7 @@ export class ScratchControl {
     };
     if (missing.extensions.length + missing.roles.length + missing.tablespaces.length + missing.collations.length > 0) throw lacksWhatTheSetNeedsError(this.target, missing);
     if (!row.superuser) {
-      const owners = ownersAProofCannotGive(needs.owners, this.target.user, row.may_become, Number(row.version_num));
+      const owners = ownersAProofCannotGive(needs.owners, this.target.user, row.may_become, row.inherits ?? {}, Number(row.version_num));
       if (owners.length > 0) throw cannotGiveOwnersError(this.target, owners);
     }
   }
@@ -327,12 +330,22 @@ export interface SetNeeds {
  * in a scratch database of its own: a role it is no member of; in schema
  * public from PostgreSQL 15 (where only the database's owner, the proving
  * role, may create), or for a schema (CREATE on a database it owns is its
- * own), any role but itself.
+ * own), any role but itself; in a schema the set creates (its own, until
+ * the set's grants at the end), any role without its privileges.
  */
-export function ownersAProofCannotGive(owners: SetOwners, user: string, mayBecome: readonly string[], serverVersionNum: number): string[] {
+export function ownersAProofCannotGive(
+  owners: SetOwners,
+  user: string,
+  mayBecome: readonly string[],
+  inherits: Readonly<Record<string, readonly string[]>>,
+  serverVersionNum: number,
+): string[] {
   const member = new Set([...mayBecome, user]);
   const cannot = new Set(owners.all.filter((owner) => !member.has(owner)));
   for (const owner of [...(serverVersionNum >= 150000 ? (owners.bySchema.public ?? []) : []), ...owners.ofSchemas]) if (owner !== user) cannot.add(owner);
+  for (const schema of Object.keys(owners.schemaOwners)) {
+    for (const owner of owners.bySchema[schema] ?? []) if (owner !== user && !(inherits[owner] ?? []).includes(user)) cannot.add(owner);
+  }
   return [...cannot];
 }
 

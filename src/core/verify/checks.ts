@@ -436,6 +436,8 @@ export interface TargetFacts {
   /** By schema of the target database (PostgreSQL's own left out), the roles that may create in it; and the roles that may create schemas in the database. */
   schemaCreators: Readonly<Record<string, readonly string[]>>;
   databaseCreators: readonly string[];
+  /** By role that is a member of another or a superuser, the roles whose privileges it has (INHERITS_SQL); a role missing here has only its own. */
+  inherits: Readonly<Record<string, readonly string[]>>;
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
@@ -712,6 +714,11 @@ export const MAY_BECOME_SQL = `ARRAY(SELECT rolname::pg_catalog.text FROM pg_cat
          WHERE CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000 THEN pg_catalog.pg_has_role(current_user, oid, 'SET')
                     ELSE pg_catalog.pg_has_role(current_user, oid, 'MEMBER') END)`;
 
+/** SQL for, by role that is a member of another role or a superuser, the roles whose privileges it has: a schema's owner's, CREATE in it among them (ownersCheck). */
+export const INHERITS_SQL = `(SELECT pg_catalog.json_object_agg(r.rolname, ARRAY(SELECT b.rolname::pg_catalog.text FROM pg_catalog.pg_roles b
+            WHERE b.oid <> r.oid AND pg_catalog.pg_has_role(r.oid, b.oid, 'USAGE')))
+     FROM pg_catalog.pg_roles r WHERE r.rolsuper OR EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid))`;
+
 /** Entry types pg_dump gives an owner with `ALTER … OWNER TO` (an index, a constraint, a trigger, a comment or a grant takes its table's). */
 const OWNED_TYPES: ReadonlySet<string> = new Set([
   'TABLE',
@@ -751,10 +758,12 @@ export interface SetOwners {
   bySchema: Record<string, string[]>;
   /** Of the schemas the set creates: given only to a role with CREATE on the database. */
   ofSchemas: string[];
+  /** The schemas the set creates, with their owners: until the set's grants at its end, only a role with its owner's privileges may create in one. */
+  schemaOwners: Record<string, string>;
 }
 
 /** A set that gives its objects no owner. */
-export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofSchemas: [] };
+export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofSchemas: [], schemaOwners: {} };
 
 /**
  * The roles a set's objects are owned by, as its `ALTER … OWNER TO` (and a
@@ -766,19 +775,26 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
   const all = new Set<string>();
   const bySchema = new Map<string, Set<string>>();
   const ofSchemas = new Set<string>();
+  const schemaOwners: Record<string, string> = {};
   for (const entry of entries) {
     const owner = entry.owner;
     if (!owner || owner === '-' || owner.startsWith('pg_') || !OWNED_TYPES.has(entry.type)) continue;
     if (entry.type === 'SCHEMA') {
       if (entry.name === 'public') continue;
       ofSchemas.add(owner);
+      if (entry.name) schemaOwners[entry.name] = owner;
     } else if (entry.schema && entry.schema !== '-' && entry.type !== 'DEFAULT ACL') {
       // A default privilege's role needs no CREATE where its defaults apply.
       bySchema.set(entry.schema, (bySchema.get(entry.schema) ?? new Set()).add(owner));
     }
     all.add(owner);
   }
-  return { all: [...all], bySchema: Object.fromEntries([...bySchema].map(([schema, owners]) => [schema, [...owners]])), ofSchemas: [...ofSchemas] };
+  return {
+    all: [...all],
+    bySchema: Object.fromEntries([...bySchema].map(([schema, owners]) => [schema, [...owners]])),
+    ofSchemas: [...ofSchemas],
+    schemaOwners,
+  };
 }
 
 /**
@@ -788,41 +804,54 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
  * to a role that may create there: CREATE in the schema for what is in a
  * schema the target has already (public, from PostgreSQL 15, only for its
  * database's owner), CREATE on the database for a schema the set creates.
- * Anything else fails the restore there, after the safety backup, with the
- * server's "must be member of role …" or "permission denied for schema
- * public". A role the server lacks is the roles check's. What is in a
- * schema the set creates gets its grants only after its owner: not checked.
+ * In a schema the set creates, owned by another role, only that role's
+ * privileges count: the set grants on the schema only at its end, after
+ * every owner. Anything else fails the restore there, after the safety
+ * backup, with the server's "must be member of role …" or "permission
+ * denied for schema …". A role the server lacks is the roles check's.
  */
 export function ownersCheck(
   owners: SetOwners,
-  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators'>,
+  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators' | 'inherits'>,
 ): CheckResult {
   const database = facts.database;
   if (owners.all.length === 0) return check('owners', 'pass', "the set's objects name no owner");
   if (facts.superuser) return check('owners', 'pass', `${facts.currentUser} is a superuser: it may give the set's objects any owner`);
   const existing = new Set(facts.roles);
-  const lacking = (roles: readonly string[], have: readonly string[]) => {
-    const set = new Set(have);
-    return roles.filter((role) => existing.has(role) && !set.has(role) && role !== facts.currentUser);
-  };
-  const notMember = lacking(owners.all, facts.mayBecome);
+  const lacking = (roles: readonly string[], has: (role: string) => boolean) => roles.filter((role) => existing.has(role) && role !== facts.currentUser && !has(role));
+  const notMember = lacking(owners.all, (role) => facts.mayBecome.includes(role));
   const noCreate = Object.entries(owners.bySchema)
-    .filter(([schema]) => facts.schemaCreators[schema] !== undefined)
-    .map(([schema, roles]) => ({ schema, roles: lacking(roles, facts.schemaCreators[schema]) }))
+    .map(([schema, roles]) => {
+      const creator = owners.schemaOwners[schema];
+      if (creator !== undefined) {
+        return { schema, creator, roles: existing.has(creator) ? lacking(roles, (role) => role === creator || (facts.inherits[role] ?? []).includes(creator)) : [] };
+      }
+      const creators = facts.schemaCreators[schema];
+      return { schema, roles: creators === undefined ? [] : lacking(roles, (role) => creators.includes(role)) };
+    })
     .filter((lack) => lack.roles.length > 0);
-  const noCreateOnDatabase = lacking(owners.ofSchemas, facts.databaseCreators);
+  const noCreateOnDatabase = lacking(owners.ofSchemas, (role) => facts.databaseCreators.includes(role));
   if (notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
     return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
   }
   const user = quoteIdentifier(facts.currentUser);
   const problems = [
     ...(notMember.length > 0 ? [`${listRoles(notMember)}, which ${facts.currentUser} (no superuser) may not make an object's owner`] : []),
-    ...noCreate.map((lack) => `${listRoles(lack.roles)}, which may not create in schema ${lack.schema}`),
+    ...noCreate.map(
+      (lack) =>
+        `${listRoles(lack.roles)}, which may not create in schema ${lack.schema}${lack.creator === undefined ? '' : ` (the set creates it owned by ${lack.creator} and grants on it only at its end)`}`,
+    ),
     ...(noCreateOnDatabase.length > 0 ? [`${listRoles(noCreateOnDatabase)}, which may not create schemas in ${database}`] : []),
   ];
   const statements = [
     ...notMember.map((role) => `GRANT ${quoteIdentifier(role)} TO ${user};`),
-    ...noCreate.flatMap((lack) => lack.roles.map((role) => `GRANT CREATE ON SCHEMA ${quoteIdentifier(lack.schema)} TO ${quoteIdentifier(role)};`)),
+    ...noCreate.flatMap((lack) =>
+      lack.roles.map((role) =>
+        lack.creator === undefined
+          ? `GRANT CREATE ON SCHEMA ${quoteIdentifier(lack.schema)} TO ${quoteIdentifier(role)};`
+          : `GRANT ${quoteIdentifier(lack.creator)} TO ${quoteIdentifier(role)};`,
+      ),
+    ),
     ...noCreateOnDatabase.map((role) => `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)};`),
   ];
   const listed = statements.slice(0, LISTED_ROLES * 2);

@@ -51,6 +51,7 @@ import {
   serverVersionCheck,
   targetNeedsChecks,
   CATALOG_COLLATIONS_SQL,
+  INHERITS_SQL,
   MAY_BECOME_SQL,
   encodingCheck,
   dataColumnsCheck,
@@ -381,6 +382,7 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   (SELECT pg_catalog.json_object_agg(n.nspname, ARRAY(SELECT r.rolname::pg_catalog.text FROM pg_catalog.pg_roles r WHERE pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE')))
      FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') AS schema_creators,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
+  ${INHERITS_SQL} AS inherits,
   pg_catalog.current_database()::pg_catalog.text AS database,
   pg_catalog.getdatabaseencoding() AS encoding`;
 
@@ -398,6 +400,7 @@ export interface TargetFactsRow {
   may_become: string[];
   schema_creators: Record<string, string[]> | null;
   database_creators: string[];
+  inherits: Record<string, string[]> | null;
   database: string;
   encoding: string;
 }
@@ -417,6 +420,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     mayBecome: row.may_become,
     schemaCreators: row.schema_creators ?? {},
     databaseCreators: row.database_creators,
+    inherits: row.inherits ?? {},
     database: row.database,
     encoding: row.encoding,
   };
