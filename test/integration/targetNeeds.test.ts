@@ -185,17 +185,28 @@ describe('a set that names roles the target server lacks', function () {
   });
 });
 
+/** The folder lists the set with no proof: a refused proof records nothing. */
+async function assertNoProofRecorded(folder: string, id: string): Promise<void> {
+  const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
+  assert.deepEqual(
+    listed.map((set) => [set.id, set.proof]),
+    [[id, null]],
+    'no proof recorded',
+  );
+}
+
 /**
- * As `role` (password "deploy"): verify --db fails the owners check alone
+ * As `role` (password "deploy"): verify --db fails the check `id` alone
  * with `words`, and a complete restore is refused with them before
  * anything: the target unchanged, no safety set.
  */
-async function assertOwnersRefused(
+async function assertRefusedBeforeAnything(
   server: TestServer,
   target: string,
   role: string,
   manifest: Manifest,
   folder: string,
+  id: string,
   words: string,
 ): Promise<{ url: string; env: NodeJS.ProcessEnv }> {
   const url = new URL(server.url(target));
@@ -204,7 +215,7 @@ async function assertOwnersRefused(
   const env = { PGPASSWORD: 'deploy' };
   const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', url.href, '--json'], { env });
   assert.equal(verified.code, 1, verified.stderr);
-  assert.deepEqual([...failedChecks(verified.stdout)], [['owners', words]]);
+  assert.deepEqual([...failedChecks(verified.stdout)], [[id, words]]);
 
   const before = await fingerprintDatabase(server.url(target));
   const refused = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env });
@@ -254,12 +265,13 @@ describe('a set whose objects are owned by a role the restoring role may not bec
   });
 
   it('verify --db, a complete restore and a proof name the owner and the GRANTs, before anything; granted as said, the restore equals the source', async function () {
-    const { url, env } = await assertOwnersRefused(
+    const { url, env } = await assertRefusedBeforeAnything(
       server,
       target,
       'pulse_deployer',
       manifest,
       folder,
+      'owners',
       "the set's objects are owned by pulse_owner_app, which pulse_deployer (no superuser) may not make an object's owner; and by pulse_owner_app, which may not create in schema public: " +
         'have a superuser grant what is missing first (GRANT "pulse_owner_app" TO "pulse_deployer"; GRANT CREATE ON SCHEMA "public" TO "pulse_owner_app";), or restore as a superuser',
     );
@@ -271,12 +283,7 @@ describe('a set whose objects are owned by a role the restoring role may not bec
       proof.stderr,
       /^pulse-backup: pulse_deployer is no superuser and may not make pulse_owner_app the owner of the set's objects in scratch databases of its own on 127\.0\.0\.1:\d+, so a proof there could not restore the set, sound or not: prove as a superuser: pass --scratch-db URL naming one$/,
     );
-    const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
-    assert.deepEqual(
-      listed.map((set) => [set.id, set.proof]),
-      [[manifest.id, null]],
-      'no proof recorded',
-    );
+    await assertNoProofRecorded(folder, manifest.id);
 
     await server.query('postgres', 'GRANT pulse_owner_app TO pulse_deployer');
     await server.query(target, 'GRANT CREATE ON SCHEMA public TO pulse_owner_app');
@@ -333,18 +340,83 @@ describe("a set whose schema's objects are owned by a role other than the schema
   });
 
   it("verify --db and a complete restore name the membership the schema's owner must give, before anything; granted as said, the restore equals the source", async function () {
-    const { url, env } = await assertOwnersRefused(
+    const { url, env } = await assertRefusedBeforeAnything(
       server,
       target,
       'pulse_schema_deployer',
       manifest,
       folder,
+      'owners',
       "the set's objects are owned by pulse_line_owner, which may not create in schema plant (the set creates it owned by pulse_plant_owner and grants on it only at its end): " +
         'have a superuser grant what is missing first (GRANT "pulse_plant_owner" TO "pulse_line_owner";), or restore as a superuser',
     );
 
     await server.query('postgres', 'GRANT pulse_plant_owner TO pulse_line_owner');
     const restored = await runCli(restoreArgs(manifest.id, 'complete', url, folder), { env });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url(source), server.url(target));
+  });
+});
+
+/**
+ * What only a superuser may create, in a set whose objects the restoring
+ * role owns: an extension that is not trusted, a function in language
+ * internal. Restored as such a role (a deploy role, a managed service's
+ * admin) it took a safety backup and then failed in psql ("permission
+ * denied to create extension"), and a proof as that role recorded the
+ * sound set as failed.
+ */
+describe('a set that creates what only a superuser may', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-superuser-');
+  const source = 'superuser_source';
+  const target = 'superuser_target';
+  let folder: string;
+  let manifest: Manifest;
+
+  before(async function () {
+    await server.createDatabase(source);
+    await server.query(
+      'postgres',
+      `DO $$BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_su_deployer') THEN CREATE ROLE pulse_su_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
+       END$$`,
+    );
+    await server.query(
+      source,
+      `CREATE EXTENSION postgres_fdw;
+       CREATE TABLE public.gauges (id int PRIMARY KEY, label text NOT NULL);
+       INSERT INTO public.gauges SELECT g, 'gauge ' || g FROM generate_series(1, 30) g;
+       CREATE FUNCTION public.label_length(text) RETURNS int LANGUAGE internal IMMUTABLE STRICT AS 'textlen';
+       ALTER TABLE public.gauges OWNER TO pulse_su_deployer;
+       ALTER FUNCTION public.label_length(text) OWNER TO pulse_su_deployer;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, source, folder, 'superuser');
+    await server.query('postgres', `CREATE DATABASE ${target} OWNER pulse_su_deployer`);
+  });
+
+  it('verify --db, a complete restore and a proof as a role that is none name what needs one, before anything; as a superuser the restore equals the source', async function () {
+    const found = 'extension postgres_fdw, function public.label_length(text) in language internal';
+    const { url, env } = await assertRefusedBeforeAnything(
+      server,
+      target,
+      'pulse_su_deployer',
+      manifest,
+      folder,
+      'superuser',
+      `the set creates what only a superuser may, and pulse_su_deployer is none: ${found}: restore as a superuser, or drop them in the source database and back up again`,
+    );
+
+    const proof = await runCli(['prove', manifest.id, '--dir', folder, '--db', url], { env });
+    assertOneLineError(proof);
+    assert.equal(
+      proof.stderr.trim(),
+      `pulse-backup: the set creates what only a superuser may, and pulse_su_deployer is none: ${found}, so a proof as pulse_su_deployer on 127.0.0.1:${server.port} could not restore the set, sound or not: prove as a superuser: pass --scratch-db URL naming one`,
+    );
+    await assertNoProofRecorded(folder, manifest.id);
+
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url(target), folder));
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), server.url(target));
   });
@@ -520,12 +592,7 @@ describe('a set whose columns use a collation the target database lacks', functi
     } finally {
       await lacking.stop();
     }
-    const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
-    assert.deepEqual(
-      listed.map((set) => [set.id, set.proof]),
-      [[manifest.id, null]],
-      'no proof recorded',
-    );
+    await assertNoProofRecorded(folder, manifest.id);
 
     // The set's own collation (public.sv_ci) it creates itself: only pg_catalog's counts.
     const [{ imported }] = await server.query<{ imported: number }>(target, "SELECT pg_catalog.pg_import_system_collations('pg_catalog') AS imported");

@@ -8,7 +8,7 @@ import { extensionWords } from '../../src/extension/hints';
 import { checkLine } from '../../src/core/verify/results';
 import { strict as assert } from 'node:assert';
 import { ownersAProofCannotGive } from '../../src/core/prove/scratchDatabase';
-import { collationsFromText, type DumpContents, type DumpEntry, type DumpScan } from '../../src/core/verify/dumpScan';
+import { collationsFromText, languageFromText, superuserOnlyFromText, type DumpContents, type DumpEntry, type DumpScan } from '../../src/core/verify/dumpScan';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { syntheticManifest } from '../support/syntheticSet';
 import { parsePgVersion, type PgVersion } from '../../src/core/pg/tools';
@@ -44,6 +44,7 @@ import {
   rolesOf,
   type FileFinding,
   type SetContents,
+  superuserCheck,
 } from '../../src/core/verify/checks';
 
 function version(text: string): PgVersion {
@@ -386,6 +387,7 @@ describe('verification checks', () => {
         schemaCreators: { public: ['deployer', 'app_owner'], reports: ['Report Owner'] },
         databaseCreators: ['deployer', 'shop_owner'],
         inherits: {},
+        superusers: ['postgres'],
       };
       assert.equal(ownersCheck(NO_OWNERS, facts).detail, "the set's objects name no owner");
       assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
@@ -426,6 +428,7 @@ describe('verification checks', () => {
         schemaCreators: { public: ['deployer'], plant: ['line_owner', 'plant_owner'] },
         databaseCreators: ['deployer', 'plant_owner'],
         inherits: { deployer: ['plant_owner', 'line_owner'] },
+        superusers: ['postgres'],
       };
       const refused = ownersCheck(owners, facts);
       assert.equal(
@@ -456,6 +459,92 @@ describe('verification checks', () => {
       const inOwnSchema = { all: ['deployer', 'line_owner'], bySchema: { plant: ['deployer', 'line_owner'] }, ofSchemas: ['deployer'], schemaOwners: { plant: 'deployer' } };
       assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], {}, 150018), ['line_owner']);
       assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], { line_owner: ['deployer'] }, 150018), []);
+    });
+  });
+
+  describe('what only a superuser may create', () => {
+    const facts = {
+      currentUser: 'deployer',
+      superuser: false,
+      inherits: { deployer: ['app_owner'] },
+      untrustedLanguages: ['internal', 'c', 'plpython3u'],
+      installedExtensions: { plpgsql: 'postgres', pgcrypto: 'postgres', citext: 'app_owner' },
+      superuserExtensions: ['postgres_fdw', 'pg_stat_statements', 'supautils_listed'],
+      privilegedExtensions: ['supautils_listed'],
+      maySubscribe: false,
+    };
+
+    it("reads a publication of all tables, a base type, a cast without a function and a function's language from pg_dump's SQL", () => {
+      assert.equal(
+        superuserOnlyFromText('PUBLICATION', "CREATE PUBLICATION allpub FOR ALL TABLES WITH (publish = 'insert, update, delete, truncate');\n"),
+        'FOR ALL TABLES publication',
+      );
+      assert.equal(superuserOnlyFromText('PUBLICATION', "CREATE PUBLICATION some WITH (publish = 'insert');\n"), undefined);
+      assert.equal(superuserOnlyFromText('TYPE', 'CREATE TYPE public.bt (\n    INTERNALLENGTH = 4,\n    INPUT = public.bt_in,\n    OUTPUT = public.bt_out\n);\n'), 'base type');
+      assert.equal(superuserOnlyFromText('TYPE', 'CREATE TYPE public.comp AS (\n\ta integer\n);\n'), undefined);
+      assert.equal(superuserOnlyFromText('TYPE', "CREATE TYPE public.mood AS ENUM (\n    'x'\n);\n"), undefined);
+      assert.equal(superuserOnlyFromText('CAST', 'CREATE CAST (integer AS public.bt) WITHOUT FUNCTION;\n'), 'cast WITHOUT FUNCTION');
+      assert.equal(superuserOnlyFromText('CAST', 'CREATE CAST (text AS public.bt) WITH FUNCTION public.bt(text);\n'), undefined);
+      assert.equal(
+        languageFromText('FUNCTION', 'CREATE FUNCTION public.bt_in(cstring) RETURNS public.bt\n    LANGUAGE internal IMMUTABLE STRICT\n    AS $$int4in$$;\n'),
+        'internal',
+      );
+      assert.equal(languageFromText('PROCEDURE', 'CREATE PROCEDURE public.p()\n    LANGUAGE plpgsql\n    AS $$\n    LANGUAGE c\n$$;\n'), 'plpgsql', 'the first, before the body');
+      assert.equal(languageFromText('FUNCTION', 'CREATE FUNCTION public.f() RETURNS int\n    LANGUAGE "My PL"\n    AS $$x$$;\n'), 'My PL');
+      assert.equal(languageFromText('TABLE', 'CREATE TABLE t (\n    LANGUAGE c\n);\n'), undefined);
+    });
+
+    it('passes a superuser and a set without any; fails naming each, with what a Supabase stack lets postgres create left out', () => {
+      const entries: DumpEntry[] = [
+        { type: 'TABLE', schema: 'public', name: 'machines' },
+        { type: 'FUNCTION', schema: 'public', name: 'ok()', language: 'plpgsql' },
+        { type: 'EXTENSION', schema: '-', name: 'pgcrypto' },
+        { type: 'EXTENSION', schema: '-', name: 'supautils_listed' },
+        { type: 'COMMENT', schema: '-', name: 'EXTENSION citext' },
+        { type: 'PUBLICATION', schema: '-', name: 'some' },
+      ];
+      assert.equal(superuserCheck(entries, facts).detail, 'the set creates nothing that only a superuser may');
+      const risky: DumpEntry[] = [
+        ...entries,
+        { type: 'EVENT TRIGGER', schema: '-', name: 'audit_ddl' },
+        { type: 'PUBLICATION', schema: '-', name: 'allpub', superuserOnly: 'FOR ALL TABLES publication' },
+        { type: 'FUNCTION', schema: 'public', name: 'fast_hash(bytea)', language: 'c' },
+        { type: 'EXTENSION', schema: '-', name: 'postgres_fdw' },
+        { type: 'COMMENT', schema: '-', name: 'EXTENSION pgcrypto' },
+        { type: 'SUBSCRIPTION', schema: '-', name: 'from_main' },
+        { type: 'FOREIGN DATA WRAPPER', schema: '-', name: 'wrapper' },
+      ];
+      assert.equal(superuserCheck(risky, { ...facts, superuser: true }).status, 'pass');
+      const refused = superuserCheck(risky, facts);
+      assert.equal(
+        checkLine(refused, commandLineWords),
+        'the set creates what only a superuser may, and deployer is none: event trigger audit_ddl, FOR ALL TABLES publication allpub, function public.fast_hash(bytea) in language c, extension postgres_fdw, ' +
+          'a comment on extension pgcrypto, which postgres owns here and 2 more: restore as a superuser, or drop them in the source database and back up again',
+      );
+      assert.equal(
+        superuserCheck([{ type: 'SUBSCRIPTION', schema: '-', name: 'from_main' }], { ...facts, maySubscribe: true }).status,
+        'pass',
+        "PostgreSQL 16's pg_create_subscription",
+      );
+    });
+
+    it("names a superuser owner without advising membership in it, which would be a superuser's power", () => {
+      const owners = ownersOf([{ type: 'TABLE', schema: 'public', name: 'machines', owner: 'postgres' }]);
+      const refused = ownersCheck(owners, {
+        database: 'app',
+        currentUser: 'deployer',
+        superuser: false,
+        mayBecome: ['deployer'],
+        roles: ['postgres', 'deployer'],
+        schemaCreators: { public: ['deployer', 'postgres'] },
+        databaseCreators: ['deployer', 'postgres'],
+        inherits: { postgres: ['deployer'] },
+        superusers: ['postgres'],
+      });
+      assert.equal(
+        checkLine(refused, commandLineWords),
+        "the set's objects are owned by postgres, a superuser, which deployer (no superuser) may not make an object's owner: restore as a superuser, or make a role that is none their owner in the source database and back up again",
+      );
     });
   });
 
@@ -551,6 +640,12 @@ describe('verification checks', () => {
       schemaCreators: {},
       databaseCreators: [],
       inherits: {},
+      superusers: [],
+      untrustedLanguages: [],
+      installedExtensions: {},
+      superuserExtensions: [],
+      privilegedExtensions: [],
+      maySubscribe: false,
       encoding: 'UTF8',
     };
     it('passes a primary whose transactions may write', () => {

@@ -43,7 +43,7 @@ import type { SchemaEntryDigest } from '../backup/dumpDigests';
 import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { scanDumpFile } from '../verify/dumpScan';
-import { collationsOf, extensionsOf, NO_OWNERS, ownersOf, rolesOf, tablespacesOf } from '../verify/checks';
+import { collationsOf, extensionsOf, NO_OWNERS, ownersOf, rolesOf, superuserCandidates, tablespacesOf } from '../verify/checks';
 
 export interface ProveOptions {
   folder: string;
@@ -127,7 +127,7 @@ const MAX_DIFFERENCES_PER_KIND = 5;
  */
 async function setNeeds(set: ListedSet, options: ProveOptions): Promise<SetNeeds> {
   const schema = set.files.find((file) => file.type === 'schema');
-  const none = { extensions: [], roles: [], tablespaces: [], collations: [], owners: NO_OWNERS };
+  const none = { extensions: [], roles: [], tablespaces: [], collations: [], owners: NO_OWNERS, superuserOnly: [] };
   if (!schema) return none;
   try {
     const scan = await scanDumpFile(join(options.folder, schema.name), { signal: options.signal, keys: options.keys ?? {} });
@@ -138,6 +138,7 @@ async function setNeeds(set: ListedSet, options: ProveOptions): Promise<SetNeeds
           tablespaces: tablespacesOf(scan.entries),
           collations: collationsOf(scan.entries),
           owners: ownersOf(scan.entries),
+          superuserOnly: superuserCandidates(scan.entries),
         }
       : none;
   } catch {

@@ -19,6 +19,7 @@ import { openSession } from '../connection/session';
 import { PulseError } from '../errors';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import type { OutputSettings } from '../backup/snapshot';
+import type { DumpEntry } from '../verify/dumpScan';
 import { outputSettingsOf } from './setContent';
 import {
   CATALOG_COLLATIONS_SQL,
@@ -29,6 +30,8 @@ import {
   INHERITS_SQL,
   MAY_BECOME_SQL,
   missingNames,
+  SUPERUSER_FACTS_SQL,
+  superuserCheck,
   NO_OWNERS,
   type SetOwners,
 } from '../verify/checks';
@@ -121,7 +124,7 @@ export class ScratchControl {
    * extension the set creates or a role it names (`needs`): a new database
    * there could not hold the set, whatever the set is like.
    */
-  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [], owners: NO_OWNERS }): Promise<void> {
+  async assertMayCreate(needs: SetNeeds = { extensions: [], roles: [], tablespaces: [], collations: [], owners: NO_OWNERS, superuserOnly: [] }): Promise<void> {
     const result = await this.client.query<{
       may: boolean;
       others: string[];
@@ -135,6 +138,10 @@ export class ScratchControl {
       may_become: string[];
       inherits: Record<string, string[]> | null;
       version_num: string;
+      untrusted_languages: string[];
+      superuser_extensions: string[];
+      privileged_extensions: string[] | null;
+      may_subscribe: boolean;
     }>(
       `SELECT COALESCE((SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS may,
               ARRAY(SELECT rolname::text FROM pg_catalog.pg_roles WHERE (rolcreatedb OR rolsuper) AND rolcanlogin
@@ -148,6 +155,7 @@ export class ScratchControl {
               COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false) AS superuser,
               ${MAY_BECOME_SQL} AS may_become,
               ${INHERITS_SQL} AS inherits,
+              ${SUPERUSER_FACTS_SQL},
               pg_catalog.current_setting('server_version_num') AS version_num`,
     );
     const row = result.rows[0];
@@ -163,6 +171,18 @@ export class ScratchControl {
     if (!row.superuser) {
       const owners = ownersAProofCannotGive(needs.owners, this.target.user, row.may_become, row.inherits ?? {}, Number(row.version_num));
       if (owners.length > 0) throw cannotGiveOwnersError(this.target, owners);
+      // A scratch database has no extension but plpgsql, which the set does not comment.
+      const superuserOnly = superuserCheck(needs.superuserOnly, {
+        currentUser: this.target.user,
+        superuser: false,
+        inherits: row.inherits ?? {},
+        untrustedLanguages: row.untrusted_languages,
+        installedExtensions: {},
+        superuserExtensions: row.superuser_extensions,
+        privilegedExtensions: row.privileged_extensions ?? [],
+        maySubscribe: row.may_subscribe,
+      });
+      if (superuserOnly.status === 'fail') throw needsSuperuserError(this.target, superuserOnly.detail);
     }
   }
 
@@ -323,6 +343,8 @@ export interface SetNeeds {
   collations: readonly string[];
   /** The roles its objects are owned by (ownersOf). */
   owners: SetOwners;
+  /** Its entries that may need a superuser (superuserCandidates). */
+  superuserOnly: readonly DumpEntry[];
 }
 
 /**
@@ -360,8 +382,15 @@ function cannotGiveOwnersError(target: ConnectionTarget, owners: readonly string
   );
 }
 
+/** The set creates what only a superuser may, and the proving role is none: the proof would fail on the role, not on the set. */
+function needsSuperuserError(target: ConnectionTarget, found: string): PulseError {
+  return new PulseError('restore-refused', `${found}, so a proof as ${target.user} on ${describeServer(target)} could not restore the set, sound or not`, {
+    hint: hint`prove as a superuser: ${commandLineOnly(hint`pass ${option('scratchDatabase', 'URL')} naming one`, hint`${setOption('scratchDatabase')} to one`)}`,
+  });
+}
+
 /** The server lacks what the set needs: the proof would fail on the server, not on the set. */
-function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: Omit<SetNeeds, 'owners'>): PulseError {
+function lacksWhatTheSetNeedsError(target: ConnectionTarget, missing: Omit<SetNeeds, 'owners' | 'superuserOnly'>): PulseError {
   const lacks = [
     ...(missing.extensions.length > 0 ? [`no extension ${missing.extensions.join(', ')}`] : []),
     ...(missing.roles.length > 0 ? [`no role ${listRoles(missing.roles)}`] : []),

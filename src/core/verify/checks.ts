@@ -31,6 +31,7 @@ export type CheckId =
   | 'extensions'
   | 'roles'
   | 'owners'
+  | 'superuser'
   | 'tablespaces'
   | 'collations'
   | 'encoding'
@@ -52,6 +53,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   extensions: 'The target server has the extensions the set creates',
   roles: 'The target server has the roles the set names',
   owners: "The restoring role may give the set's objects their owners",
+  superuser: 'What the set creates needs no superuser, or the restoring role is one',
   tablespaces: 'The target server has the tablespaces the set creates objects in',
   collations: 'The target database has the collations the set uses',
   encoding: "The target database's encoding holds the set's text",
@@ -438,6 +440,13 @@ export interface TargetFacts {
   databaseCreators: readonly string[];
   /** By role that is a member of another or a superuser, the roles whose privileges it has (INHERITS_SQL); a role missing here has only its own. */
   inherits: Readonly<Record<string, readonly string[]>>;
+  /** The server's superusers, its languages only a superuser may use, the target database's extensions with their owners, the extensions only a superuser may create (supautils' privileged ones apart), and whether current_user may create subscriptions without being one (superuserCheck). */
+  superusers: readonly string[];
+  untrustedLanguages: readonly string[];
+  installedExtensions: Readonly<Record<string, string>>;
+  superuserExtensions: readonly string[];
+  privilegedExtensions: readonly string[];
+  maySubscribe: boolean;
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
@@ -700,6 +709,7 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
     extensionsCheck(extensionsOf(entries), facts.extensions),
     rolesCheck(rolesOf(entries), facts.roles),
     ownersCheck(ownersOf(entries), facts),
+    superuserCheck(entries, facts),
     tablespacesCheck(tablespacesOf(entries), facts.tablespaces, options.defaultTablespace),
     collationsCheck(collationsOf(entries), facts.collations),
   ];
@@ -812,14 +822,17 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
  */
 export function ownersCheck(
   owners: SetOwners,
-  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators' | 'inherits'>,
+  facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators' | 'inherits' | 'superusers'>,
 ): CheckResult {
   const database = facts.database;
   if (owners.all.length === 0) return check('owners', 'pass', "the set's objects name no owner");
   if (facts.superuser) return check('owners', 'pass', `${facts.currentUser} is a superuser: it may give the set's objects any owner`);
   const existing = new Set(facts.roles);
   const lacking = (roles: readonly string[], has: (role: string) => boolean) => roles.filter((role) => existing.has(role) && role !== facts.currentUser && !has(role));
-  const notMember = lacking(owners.all, (role) => facts.mayBecome.includes(role));
+  // Membership in a superuser is a superuser's power: no GRANT is advised for one.
+  const superusers = new Set(facts.superusers);
+  const notMember = lacking(owners.all, (role) => facts.mayBecome.includes(role) || superusers.has(role));
+  const superOwners = lacking(owners.all, (role) => facts.mayBecome.includes(role) || !superusers.has(role));
   const noCreate = Object.entries(owners.bySchema)
     .map(([schema, roles]) => {
       const creator = owners.schemaOwners[schema];
@@ -831,11 +844,14 @@ export function ownersCheck(
     })
     .filter((lack) => lack.roles.length > 0);
   const noCreateOnDatabase = lacking(owners.ofSchemas, (role) => facts.databaseCreators.includes(role));
-  if (notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
+  if (superOwners.length + notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
     return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
   }
   const user = quoteIdentifier(facts.currentUser);
   const problems = [
+    ...(superOwners.length > 0
+      ? [`${listRoles(superOwners)}, ${superOwners.length === 1 ? 'a superuser' : 'superusers'}, which ${facts.currentUser} (no superuser) may not make an object's owner`]
+      : []),
     ...(notMember.length > 0 ? [`${listRoles(notMember)}, which ${facts.currentUser} (no superuser) may not make an object's owner`] : []),
     ...noCreate.map(
       (lack) =>
@@ -855,9 +871,97 @@ export function ownersCheck(
     ...noCreateOnDatabase.map((role) => `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)};`),
   ];
   const listed = statements.slice(0, LISTED_ROLES * 2);
-  return check('owners', 'fail', `the set's objects are owned by ${problems.slice(0, LISTED_ROLES).join('; and by ')}${problems.length > LISTED_ROLES ? '; and more' : ''}`, [
+  const detail = `the set's objects are owned by ${problems.slice(0, LISTED_ROLES).join('; and by ')}${problems.length > LISTED_ROLES ? '; and more' : ''}`;
+  if (statements.length === 0 || superOwners.length > 0)
+    return check('owners', 'fail', detail, hint`restore as a superuser, or make a role that is none their owner in the source database and back up again`);
+  return check('owners', 'fail', detail, [
     `have a superuser grant what is missing first (${listed.join(' ')}${statements.length > listed.length ? ' …' : ''}), or restore as a superuser`,
   ]);
+}
+
+/** Entry types only a superuser may create, in the words of the superuser check. */
+const SUPERUSER_TYPES: Readonly<Record<string, string>> = {
+  'EVENT TRIGGER': 'event trigger',
+  'FOREIGN DATA WRAPPER': 'foreign-data wrapper',
+  'PROCEDURAL LANGUAGE': 'language',
+  'OPERATOR CLASS': 'operator class',
+  'OPERATOR FAMILY': 'operator family',
+  'TEXT SEARCH PARSER': 'text search parser',
+  'TEXT SEARCH TEMPLATE': 'text search template',
+  'ACCESS METHOD': 'access method',
+  'SHELL TYPE': 'base type',
+  'PUBLICATION TABLES IN SCHEMA': 'FOR TABLES IN SCHEMA publication',
+  SUBSCRIPTION: 'subscription',
+};
+
+/** The entries superuserCheck looks at: for a proof, which keeps them without the rest of the schema. */
+export function superuserCandidates(entries: readonly DumpEntry[]): DumpEntry[] {
+  return entries.filter(
+    (entry) =>
+      SUPERUSER_TYPES[entry.type] !== undefined ||
+      entry.superuserOnly !== undefined ||
+      entry.language !== undefined ||
+      entry.type === 'EXTENSION' ||
+      (entry.type === 'COMMENT' && entry.name.startsWith('EXTENSION ')),
+  );
+}
+
+/** SQL for what the superuser check reads of the target, as columns of the target facts' query. */
+export const SUPERUSER_FACTS_SQL = `ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE rolsuper) AS superusers,
+  ARRAY(SELECT lanname::pg_catalog.text FROM pg_catalog.pg_language WHERE NOT lanpltrusted) AS untrusted_languages,
+  (SELECT pg_catalog.json_object_agg(e.extname, r.rolname) FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles r ON r.oid = e.extowner) AS installed_extensions,
+  ARRAY(SELECT v.name::pg_catalog.text FROM pg_catalog.pg_available_extension_versions v JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version
+         WHERE v.superuser AND NOT v.trusted) AS superuser_extensions,
+  pg_catalog.string_to_array(pg_catalog.replace(pg_catalog.current_setting('supautils.privileged_extensions', true), ' ', ''), ',') AS privileged_extensions,
+  EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_create_subscription' AND pg_catalog.pg_has_role(current_user, oid, 'USAGE')) AS may_subscribe`;
+
+/**
+ * What a complete or schema restore of the set would create that only a
+ * superuser may, for a restoring role that is none (a deploy role, a
+ * database's owner, a managed service's admin): event triggers,
+ * publications of all tables or of schemas, subscriptions (before
+ * PostgreSQL 16's pg_create_subscription), foreign-data wrappers,
+ * languages, operator classes and families, text search parsers and
+ * templates, access methods, base types, casts without a function,
+ * functions in an untrusted language (C, internal, plpython3u), extensions
+ * that are not trusted (Supabase's supautils lets its postgres create the
+ * ones it lists), and a comment on an extension the target database has
+ * already and another role owns. Each fails the restore in psql, after
+ * the safety backup.
+ */
+export function superuserCheck(
+  entries: readonly DumpEntry[],
+  facts: Pick<
+    TargetFacts,
+    'currentUser' | 'superuser' | 'inherits' | 'untrustedLanguages' | 'installedExtensions' | 'superuserExtensions' | 'privilegedExtensions' | 'maySubscribe'
+  >,
+): CheckResult {
+  if (facts.superuser) return check('superuser', 'pass', `${facts.currentUser} is a superuser: it may create anything the set holds`);
+  const privileged = new Set(facts.privilegedExtensions);
+  const mine = new Set([facts.currentUser, ...(facts.inherits[facts.currentUser] ?? [])]);
+  const named = (entry: DumpEntry) => (entry.schema && entry.schema !== '-' ? `${entry.schema}.${entry.name}` : entry.name);
+  const found: string[] = [];
+  for (const entry of entries) {
+    const kind = entry.type === 'SUBSCRIPTION' && facts.maySubscribe ? undefined : (SUPERUSER_TYPES[entry.type] ?? entry.superuserOnly);
+    if (kind !== undefined) found.push(`${kind} ${named(entry)}`);
+    else if (entry.language !== undefined && facts.untrustedLanguages.includes(entry.language))
+      found.push(`${entry.type.toLowerCase()} ${named(entry)} in language ${entry.language}`);
+    else if (entry.type === 'EXTENSION' && facts.installedExtensions[entry.name] === undefined && facts.superuserExtensions.includes(entry.name) && !privileged.has(entry.name)) {
+      found.push(`extension ${entry.name}`);
+    } else if (entry.type === 'COMMENT' && entry.name.startsWith('EXTENSION ')) {
+      const extension = entry.name.slice('EXTENSION '.length);
+      const owner = facts.installedExtensions[extension];
+      if (owner !== undefined && !mine.has(owner)) found.push(`a comment on extension ${extension}, which ${owner} owns here`);
+    }
+  }
+  if (found.length === 0) return check('superuser', 'pass', 'the set creates nothing that only a superuser may');
+  const listed = found.slice(0, LISTED_ROLES).join(', ');
+  return check(
+    'superuser',
+    'fail',
+    `the set creates what only a superuser may, and ${facts.currentUser} is none: ${listed}${found.length > LISTED_ROLES ? ` and ${formatCount(found.length - LISTED_ROLES)} more` : ''}`,
+    hint`restore as a superuser, or drop them in the source database and back up again`,
+  );
 }
 
 /** The collations of pg_catalog a set's entries use (DumpEntry.collations). */

@@ -44,6 +44,10 @@ export interface DumpEntry {
   tablespace?: string;
   /** The collations of pg_catalog its SQL uses (`COLLATE pg_catalog."de-x-icu"`): the server's own, from its operating system's locales or its ICU library. */
   collations?: string[];
+  /** What its SQL creates that only a superuser may, where its type alone does not say (superuserOnlyFromText). */
+  superuserOnly?: string;
+  /** A function's or procedure's language, as pg_dump names it (`LANGUAGE c`). */
+  language?: string;
 }
 
 export interface TableRows {
@@ -100,7 +104,30 @@ const AMBIGUOUS_TYPES: ReadonlySet<string> = new Set(['OPERATOR', 'OPERATOR CLAS
 const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'POLICY', 'USER MAPPING']);
 /** Entry types whose SQL may use a collation: a column's, an index's, a domain's, a view's, a check's. */
 const COLLATING_TYPES: ReadonlySet<string> = new Set(['TABLE', 'FOREIGN TABLE', 'INDEX', 'DOMAIN', 'TYPE', 'VIEW', 'MATERIALIZED VIEW', 'CONSTRAINT', 'CHECK CONSTRAINT']);
-const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES, ...COLLATING_TYPES]);
+/** Entry types whose SQL may create what only a superuser may, or name a language that may be one only a superuser may use. */
+const SUPERUSER_TEXT_TYPES: ReadonlySet<string> = new Set(['PUBLICATION', 'TYPE', 'CAST', 'FUNCTION', 'PROCEDURE']);
+const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES, ...COLLATING_TYPES, ...SUPERUSER_TEXT_TYPES]);
+/** pg_dump writes a function's language on a line of its own, before its body. */
+const FUNCTION_LANGUAGE = /^ {4}LANGUAGE ("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)(?: |$)/m;
+
+/**
+ * What an entry's SQL creates that only a superuser may, though its type
+ * does not say so: a publication of all tables, a base type (or the shell
+ * type before it), a cast without a function.
+ */
+export function superuserOnlyFromText(type: string, text: string): string | undefined {
+  if (type === 'PUBLICATION' && /^CREATE PUBLICATION .* FOR ALL TABLES\b/m.test(text)) return 'FOR ALL TABLES publication';
+  if (type === 'TYPE' && /^CREATE TYPE .* \(\n {4}INTERNALLENGTH = /m.test(text)) return 'base type';
+  if (type === 'CAST' && /^CREATE CAST .* WITHOUT FUNCTION/m.test(text)) return 'cast WITHOUT FUNCTION';
+  return undefined;
+}
+
+/** A function's or procedure's language, unquoted. */
+export function languageFromText(type: string, text: string): string | undefined {
+  if (type !== 'FUNCTION' && type !== 'PROCEDURE') return undefined;
+  const name = FUNCTION_LANGUAGE.exec(text)?.[1];
+  return name?.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name;
+}
 /** A collation of pg_catalog as pg_dump names one (quoted where it must be); the others are the set's own, which it creates. */
 const CATALOG_COLLATION = /\bCOLLATE pg_catalog\.("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)/g;
 
@@ -175,6 +202,12 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
     onEntryText: (header, text) => {
       const entry = entries.at(-1);
       if (!entry) return;
+      if (SUPERUSER_TEXT_TYPES.has(header.type)) {
+        const superuserOnly = superuserOnlyFromText(header.type, text);
+        if (superuserOnly !== undefined) entry.superuserOnly = superuserOnly;
+        const language = languageFromText(header.type, text);
+        if (language !== undefined) entry.language = language;
+      }
       if (ROLE_NAMING_TYPES.has(header.type)) {
         const roles = rolesFromText(text);
         if (roles.length > 0) entry.roles = roles;

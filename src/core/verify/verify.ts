@@ -53,6 +53,7 @@ import {
   CATALOG_COLLATIONS_SQL,
   INHERITS_SQL,
   MAY_BECOME_SQL,
+  SUPERUSER_FACTS_SQL,
   encodingCheck,
   dataColumnsCheck,
   sizesCheck,
@@ -383,6 +384,7 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
      FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') AS schema_creators,
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
   ${INHERITS_SQL} AS inherits,
+  ${SUPERUSER_FACTS_SQL},
   pg_catalog.current_database()::pg_catalog.text AS database,
   pg_catalog.getdatabaseencoding() AS encoding`;
 
@@ -401,6 +403,12 @@ export interface TargetFactsRow {
   schema_creators: Record<string, string[]> | null;
   database_creators: string[];
   inherits: Record<string, string[]> | null;
+  superusers: string[];
+  untrusted_languages: string[];
+  installed_extensions: Record<string, string> | null;
+  superuser_extensions: string[];
+  privileged_extensions: string[] | null;
+  may_subscribe: boolean;
   database: string;
   encoding: string;
 }
@@ -421,6 +429,12 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     schemaCreators: row.schema_creators ?? {},
     databaseCreators: row.database_creators,
     inherits: row.inherits ?? {},
+    superusers: row.superusers,
+    untrustedLanguages: row.untrusted_languages,
+    installedExtensions: row.installed_extensions ?? {},
+    superuserExtensions: row.superuser_extensions,
+    privilegedExtensions: row.privileged_extensions ?? [],
+    maySubscribe: row.may_subscribe,
     database: row.database,
     encoding: row.encoding,
   };
