@@ -9,6 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { chownSync } from 'node:fs';
+import { join } from 'node:path';
 import { assertOneLineError, runCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { backupSet, failedChecks, listSets, restoreArgs, useServer, useTempFolders } from '../support/integration';
@@ -419,6 +420,104 @@ describe('a set that creates what only a superuser may', function () {
     const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url(target), folder));
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), server.url(target));
+  });
+});
+
+/**
+ * Grants on what the restore does not create: schema public (its owner is
+ * the database's), an extension's functions (the extension's). A role that
+ * is neither their owner nor holds the privileges WITH GRANT OPTION gets
+ * only a warning from psql ("no privileges were granted", "no privileges
+ * could be revoked"), and the restore ended "restored" with the grants
+ * missing — a function of pgcrypto the source had revoked from PUBLIC
+ * still open to everyone.
+ */
+describe('a set that grants on what the restoring role does not own', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-grants-');
+
+  before(async function () {
+    await server.query(
+      'postgres',
+      `DO $$BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_grant_deployer') THEN CREATE ROLE pulse_grant_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_grant_reader') THEN CREATE ROLE pulse_grant_reader NOLOGIN; END IF;
+       END$$`,
+    );
+  });
+
+  it("schema public's grants, as a role that does not own it: refused before anything, naming its owner; as its owner the restore equals the source", async function () {
+    await server.createDatabase('grants_public_source');
+    await server.query(
+      'grants_public_source',
+      `GRANT USAGE, CREATE ON SCHEMA public TO pulse_grant_deployer;
+       GRANT USAGE ON SCHEMA public TO pulse_grant_reader;
+       CREATE TABLE public.readings (id int PRIMARY KEY, value numeric NOT NULL);
+       INSERT INTO public.readings SELECT g, g * 1.5 FROM generate_series(1, 20) g;
+       ALTER TABLE public.readings OWNER TO pulse_grant_deployer;`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'grants_public_source', folder, 'grants-public');
+    // The database's owner is the test server's superuser: its schema public too.
+    await server.createDatabase('grants_public_target');
+    await server.query('grants_public_target', 'GRANT USAGE, CREATE ON SCHEMA public TO pulse_grant_deployer');
+    await assertRefusedBeforeAnything(
+      server,
+      'grants_public_target',
+      'pulse_grant_deployer',
+      manifest,
+      folder,
+      'schema-public',
+      `the set sets schema public's grants, which only its owner ${server.user} (or a role holding its privileges WITH GRANT OPTION) may, and pulse_grant_deployer is not: restore as ${server.user} or a superuser`,
+    );
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url('grants_public_target'), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('grants_public_source'), server.url('grants_public_target'));
+  });
+
+  it("an extension's function the set revokes from PUBLIC, as a role that does not own it: rolled back, the target unchanged; as a superuser the restore equals the source", async function () {
+    await server.createDatabase('grants_extension_source');
+    await server.query(
+      'grants_extension_source',
+      `CREATE EXTENSION pgcrypto;
+       CREATE TABLE public.tokens (id int PRIMARY KEY, hash bytea NOT NULL);
+       INSERT INTO public.tokens SELECT g, public.digest('token ' || g, 'sha256') FROM generate_series(1, 10) g;
+       ALTER TABLE public.tokens OWNER TO pulse_grant_deployer;
+       REVOKE ALL ON FUNCTION public.digest(text, text) FROM PUBLIC;
+       GRANT ALL ON FUNCTION public.digest(text, text) TO pulse_grant_reader;`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'grants_extension_source', folder, 'grants-extension');
+    await server.query('postgres', 'CREATE DATABASE grants_extension_target OWNER pulse_grant_deployer');
+    const url = new URL(server.url('grants_extension_target'));
+    url.username = 'pulse_grant_deployer';
+    url.password = '';
+    const before = await fingerprintDatabase(server.url('grants_extension_target'));
+    const refused = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env: { PGPASSWORD: 'deploy' } });
+    assertOneLineError(refused);
+    const file = join(folder, manifest.files.find((entry) => entry.type === 'complete')!.name);
+    assert.match(
+      refused.stderr.trim(),
+      new RegExp(
+        `^pulse-backup: restore failed and was rolled back: pulse_grant_deployer may not grant and revoke all the set does: no privileges could be revoked for "digest" \\(line \\d+ of ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\), and 1 more such warning: ` +
+          'connect as the owner of function public\\.digest\\(text, text\\) \\(or a role that holds its privileges WITH GRANT OPTION\\) or a superuser: psql only warns about a privilege it could not give, and the target would lack it; the target is unchanged$',
+      ),
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('grants_extension_target'))), []);
+    // In parallel, not one transaction: what it created is dropped again.
+    const parallel = await runCli([...restoreArgs(manifest.id, 'complete', url.href, folder), '--jobs', '2'], { env: { PGPASSWORD: 'deploy' } });
+    assertOneLineError(parallel);
+    assert.match(
+      parallel.stderr,
+      /^pulse-backup: restore with 2 jobs failed: pulse_grant_deployer may not grant and revoke all the set does: no privileges could be revoked for "digest"(, and 1 more such warning)?: .*not one transaction: what it had created was dropped, and the database is empty again/,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('grants_extension_target'))), []);
+
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url('grants_extension_target'), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('grants_extension_source'), server.url('grants_extension_target'));
+    const [open] = await server.query<{ open: boolean }>('grants_extension_target', "SELECT has_function_privilege('public', 'public.digest(text, text)', 'EXECUTE') AS open");
+    assert.equal(open.open, false, 'the revoke from PUBLIC restored');
   });
 });
 

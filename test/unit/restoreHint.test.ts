@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entryAtLine, platformEntryHint, restoreHint } from '../../src/core/restore/failures';
+import { entryAtLine, platformEntryHint, PRIVILEGE_WARNING, privilegesNotGivenError, restoreHint } from '../../src/core/restore/failures';
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {
@@ -143,6 +143,47 @@ describe('the entry a failing line belongs to', () => {
       assert.deepEqual(entry && { type: entry.type, schema: entry.schema, name: entry.name }, { type: 'TABLE', schema: 'auth', name: 'users' });
       assert.match(cliHint(platformEntryHint(entry!)), /^auth\.users \(table\) belongs to the Supabase platform/);
       assert.equal((await entryAtLine(file, 10))?.schema, 'public');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a grant or revoke psql only warned about', () => {
+  it('is no failure without the warning; with one, names it, where it is, the object as its entry does, and who may give it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-privilege-warning-'));
+    try {
+      const file = join(folder, 'dump.sql');
+      writeFileSync(
+        file,
+        [
+          '--',
+          '-- Name: FUNCTION digest(text, text); Type: ACL; Schema: public; Owner: postgres',
+          '--',
+          '',
+          'REVOKE ALL ON FUNCTION public.digest(text, text) FROM PUBLIC;',
+          'GRANT ALL ON FUNCTION public.digest(text, text) TO reader;',
+        ].join('\n'),
+      );
+      const context = { file, user: 'deployer', lineOf: (source: string, line: number) => (source === file ? line : undefined) };
+      assert.equal(await privilegesNotGivenError(['psql:/x.sql:3: NOTICE:  extension "pgcrypto" already exists, skipping'], context), undefined);
+      const warnings = [`psql:${file}:5: WARNING:  no privileges could be revoked for "digest"`, `psql:${file}:6: WARNING:  no privileges were granted for "digest"`].filter(
+        (line) => PRIVILEGE_WARNING.test(line),
+      );
+      assert.equal(warnings.length, 2);
+      const error = await privilegesNotGivenError(warnings, context);
+      assert.equal(
+        error?.message,
+        `restore failed and was rolled back: deployer may not grant and revoke all the set does: no privileges could be revoked for "digest" (line 5 of ${file}), and 1 more such warning`,
+      );
+      assert.equal(
+        cliHint(error.hint!),
+        'connect as the owner of function public.digest(text, text) (or a role that holds its privileges WITH GRANT OPTION) or a superuser: psql only warns about a privilege it could not give, and the target would lack it; the target is unchanged',
+      );
+      // Where no line is known (a parallel restore's session), psql's name for it.
+      const unplaced = await privilegesNotGivenError(['WARNING:  not all privileges were granted for "Odd ""Name"""'], { ...context, lineOf: () => undefined });
+      assert.match(unplaced!.message, /: not all privileges were granted for "Odd ""Name"""$/);
+      assert.match(cliHint(unplaced!.hint!), /^connect as the owner of Odd "Name" \(/);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -44,6 +44,7 @@ import {
   rolesOf,
   type FileFinding,
   type SetContents,
+  schemaPublicCheck,
   superuserCheck,
 } from '../../src/core/verify/checks';
 
@@ -544,6 +545,31 @@ describe('verification checks', () => {
       assert.equal(
         checkLine(refused, commandLineWords),
         "the set's objects are owned by postgres, a superuser, which deployer (no superuser) may not make an object's owner: restore as a superuser, or make a role that is none their owner in the source database and back up again",
+      );
+    });
+  });
+
+  describe("schema public's comment and grants", () => {
+    it('pass a set that leaves them, a superuser, its owner and a holder WITH GRANT OPTION; fail another role, naming the owner', () => {
+      const acl: DumpEntry = { type: 'ACL', schema: '-', name: 'SCHEMA public' };
+      const comment: DumpEntry = { type: 'COMMENT', schema: '-', name: 'SCHEMA public' };
+      const elsewhere: DumpEntry = { type: 'ACL', schema: 'public', name: 'TABLE machines' };
+      const facts = { currentUser: 'deployer', superuser: false, schemaPublic: { owner: 'app_owner', owned: false, grantable: false } };
+      assert.equal(schemaPublicCheck([elsewhere], facts).detail, "the set leaves schema public's comment and grants as they are");
+      assert.equal(schemaPublicCheck([acl], { ...facts, superuser: true }).status, 'pass');
+      assert.equal(schemaPublicCheck([acl, comment], { ...facts, schemaPublic: { owner: 'deployer', owned: true, grantable: true } }).status, 'pass');
+      assert.equal(
+        schemaPublicCheck([acl], { ...facts, schemaPublic: { owner: 'app_owner', owned: false, grantable: true } }).detail,
+        "the set sets schema public's grants, which deployer may as a holder of its privileges WITH GRANT OPTION",
+      );
+      assert.equal(
+        checkLine(schemaPublicCheck([acl], facts), commandLineWords),
+        "the set sets schema public's grants, which only its owner app_owner (or a role holding its privileges WITH GRANT OPTION) may, and deployer is not: restore as app_owner or a superuser",
+      );
+      assert.equal(
+        schemaPublicCheck([comment, acl], { ...facts, schemaPublic: { owner: 'app_owner', owned: false, grantable: true } }).detail,
+        "the set sets schema public's comment and grants, which only its owner app_owner may, and deployer is not",
+        'a comment only its owner may set',
       );
     });
   });

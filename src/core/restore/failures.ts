@@ -107,6 +107,40 @@ export interface RestoreFailureFacts {
   context?: string | undefined;
 }
 
+/**
+ * psql's warning for a GRANT or REVOKE the restoring role may not give in
+ * full: it holds some privileges on the object but neither owns it nor
+ * holds them WITH GRANT OPTION (schema public, whose owner is the
+ * database's, for a role that is not; an extension's functions). The
+ * statement succeeds, the privilege is missing, and the restore would end
+ * "restored" with the target short of the set's grants.
+ */
+export const PRIVILEGE_WARNING = /WARNING:\s+((?:no|not all) privileges (?:were granted|could be revoked) for "((?:[^"]|"")*)")/;
+
+/** The restore as failed when psql warned that a GRANT or REVOKE was not given in full (PRIVILEGE_WARNING); undefined when it did not. */
+export async function privilegesNotGivenError(
+  warnings: readonly string[],
+  context: { file: string; keys?: SetKeys | undefined; user: string; lineOf: ErrorLocation },
+): Promise<PulseError | undefined> {
+  const first = warnings.map((line) => ({ line, found: PRIVILEGE_WARNING.exec(line) })).find((warning) => warning.found !== null);
+  if (!first?.found) return undefined;
+  const location = /^psql:(.*?):(\d+):/.exec(first.line);
+  const fileLine = location ? context.lineOf(location[1], Number(location[2])) : undefined;
+  const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
+  // The ACL entry names the object with its kind ("SCHEMA public", "FUNCTION f(integer)"); psql's warning, only its name.
+  const entry = fileLine !== undefined && fileLine > 0 ? await entryAtLine(context.file, fileLine, context.keys).catch(() => undefined) : undefined;
+  const kind = entry?.type === 'ACL' ? /^([A-Z][A-Z ]*?) (.+)$/.exec(entry.name) : null;
+  const object = kind ? `${kind[1].toLowerCase()} ${entry && entry.schema !== '-' ? `${entry.schema}.` : ''}${kind[2]}` : first.found[2].replace(/""/g, '"');
+  return new PulseError(
+    'restore-failed',
+    `restore failed and was rolled back: ${context.user} may not grant and revoke all the set does: ${first.found[1]}${where}${warnings.length > 1 ? `, and ${countOf(warnings.length - 1, 'more such warning')}` : ''}`,
+    {
+      hint: hint`connect as the owner of ${object} (or a role that holds its privileges WITH GRANT OPTION) or a superuser: psql only warns about a privilege it could not give, and the target would lack it; the target is unchanged`,
+      details: warnings.join('\n'),
+    },
+  );
+}
+
 /** psql's first ERROR, explained in one line; the rest goes to the details. */
 export async function psqlError(stderrLines: readonly string[], context: PsqlFailureContext): Promise<PulseError> {
   const text = stderrLines.join('\n');

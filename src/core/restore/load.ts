@@ -26,7 +26,7 @@ import { runSupabaseReset } from '../supabase/reset';
 import { findLockHolders } from '../pg/lockHolders';
 import { LockWatchdog } from '../pg/lockWatchdog';
 import { ownSessionSql } from '../pg/sessionSettings';
-import { lockHeldError, psqlError, type ErrorLocation } from './failures';
+import { lockHeldError, PRIVILEGE_WARNING, privilegesNotGivenError, psqlError, type ErrorLocation } from './failures';
 import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
 import { loadInParallel } from './parallel';
@@ -185,10 +185,21 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const loadedMarker = `pulse-backup: loaded ${randomBytes(6).toString('hex')}`;
   let markLoaded: () => void = () => undefined;
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  const privilegeWarnings: string[] = [];
+  const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
+  const lineOf: ErrorLocation = (source, line) => (source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined);
   const commitGate: CommitGate = {
     marker: `\\echo ${loadedMarker}\n`,
     loaded: Promise.race([
-      loaded,
+      // A GRANT the role could not give is only a warning: no COMMIT then.
+      // psql wrote it to stderr before the marker to stdout; one turn of the
+      // event loop reads what both pipes had.
+      loaded
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(async () => {
+          const refused = await privilegesNotGivenError(privilegeWarnings, { file: plan.file, keys: options.keys, user: options.target.user, lineOf });
+          if (refused) throw refused;
+        }),
       psql.exited.then(() => {
         throw new PulseError('restore-failed', 'psql ended before it had loaded the whole file');
       }),
@@ -210,10 +221,9 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const stderrLines: string[] = [];
   onLines(psql.stderr, (line) => {
     if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
+    if (privilegeWarnings.length < 20 && PRIVILEGE_WARNING.test(line)) privilegeWarnings.push(redactText(line));
   });
 
-  const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
-  const lineOf: ErrorLocation = (source, line) => (source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined);
   const feeding = (prologFile ? checkWhileLoading(psql.stdin!, restore, execution, tablesFed, commitGate) : feedPsql(psql.stdin!, restore, execution, tablesFed, commitGate)).then(
     () => undefined,
     (error: unknown) => {

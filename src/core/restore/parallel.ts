@@ -32,7 +32,7 @@ import { readSetFile } from '../codecs/setFileReader';
 import type { ManifestTable } from '../sets/manifest';
 import { describeUserObjects, emptyAgain } from './emptyTarget';
 import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
-import { lockHeldError, psqlError } from './failures';
+import { lockHeldError, PRIVILEGE_WARNING, privilegesNotGivenError, psqlError } from './failures';
 import { LockWatchdog } from '../pg/lockWatchdog';
 import { ownSessionSql } from '../pg/sessionSettings';
 import type { PlannedRestore } from './plan';
@@ -226,8 +226,10 @@ async function runSession(
     if (table) execution.onProgress?.({ kind: 'table-done', table: { ...table, rows: Number(tag[1]) } });
   });
   const stderrLines: string[] = [];
+  const privilegeWarnings: string[] = [];
   onLines(psql.stderr, (line) => {
     if (line.trim() !== '' && stderrLines.length < 200) stderrLines.push(redactText(line));
+    if (privilegeWarnings.length < 20 && PRIVILEGE_WARNING.test(line)) privilegeWarnings.push(redactText(line));
   });
   const feeding = feed(psql.stdin!, session, restore, assignment, tablesFed, signal).then(
     () => undefined,
@@ -252,7 +254,11 @@ async function runSession(
       findHolders: () => Promise.resolve([]),
       restore: { mode: plan.mode, clean: plan.clean },
     });
-  return sessionOutcome({ result, feedError, stderrLines, failure: failed, tablesFed, copyTags });
+  const loadedTables = await sessionOutcome({ result, feedError, stderrLines, failure: failed, tablesFed, copyTags });
+  // A GRANT the role could not give is only a warning: the restore fails, and what it created is dropped.
+  const refused = await privilegesNotGivenError(privilegeWarnings, { file: plan.file, keys: options.keys, user: options.target.user, lineOf: () => undefined });
+  if (refused) throw refused;
+  return loadedTables;
 }
 
 async function feed(

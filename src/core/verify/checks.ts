@@ -32,6 +32,7 @@ export type CheckId =
   | 'roles'
   | 'owners'
   | 'superuser'
+  | 'schema-public'
   | 'tablespaces'
   | 'collations'
   | 'encoding'
@@ -54,6 +55,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   roles: 'The target server has the roles the set names',
   owners: "The restoring role may give the set's objects their owners",
   superuser: 'What the set creates needs no superuser, or the restoring role is one',
+  'schema-public': "The restoring role may set schema public's comment and grants as the set does",
   tablespaces: 'The target server has the tablespaces the set creates objects in',
   collations: 'The target database has the collations the set uses',
   encoding: "The target database's encoding holds the set's text",
@@ -447,6 +449,8 @@ export interface TargetFacts {
   superuserExtensions: readonly string[];
   privilegedExtensions: readonly string[];
   maySubscribe: boolean;
+  /** The target's schema public: its owner (for pg_database_owner, the database's), whether current_user has its owner's privileges, and whether it holds USAGE and CREATE on it WITH GRANT OPTION; undefined without one. */
+  schemaPublic?: { owner: string; owned: boolean; grantable: boolean };
   /** The target database's encoding (getdatabaseencoding). */
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
@@ -710,6 +714,7 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
     rolesCheck(rolesOf(entries), facts.roles),
     ownersCheck(ownersOf(entries), facts),
     superuserCheck(entries, facts),
+    schemaPublicCheck(entries, facts),
     tablespacesCheck(tablespacesOf(entries), facts.tablespaces, options.defaultTablespace),
     collationsCheck(collationsOf(entries), facts.collations),
   ];
@@ -961,6 +966,48 @@ export function superuserCheck(
     'fail',
     `the set creates what only a superuser may, and ${facts.currentUser} is none: ${listed}${found.length > LISTED_ROLES ? ` and ${formatCount(found.length - LISTED_ROLES)} more` : ''}`,
     hint`restore as a superuser, or drop them in the source database and back up again`,
+  );
+}
+
+/** SQL for the target's schema public as schemaPublicCheck needs it, one JSON object (NULL without one). */
+export const SCHEMA_PUBLIC_SQL = `(SELECT pg_catalog.json_build_object(
+      'owner', CASE WHEN r.rolname = 'pg_database_owner'
+                 THEN (SELECT o.rolname FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles o ON o.oid = d.datdba WHERE d.datname = pg_catalog.current_database())
+                 ELSE r.rolname END,
+      'owned', pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE'),
+      'grantable', pg_catalog.has_schema_privilege(current_user, n.oid, 'USAGE WITH GRANT OPTION') AND pg_catalog.has_schema_privilege(current_user, n.oid, 'CREATE WITH GRANT OPTION'))
+    FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'public')`;
+
+/**
+ * A set whose source had schema public's comment or grants changed
+ * (`COMMENT ON SCHEMA public`, `GRANT USAGE ON SCHEMA public TO anon`)
+ * sets them on the target's schema public, which the restore does not
+ * create: a comment only its owner may set (from PostgreSQL 15 the
+ * database's owner), a grant only a role that holds the privilege WITH
+ * GRANT OPTION. Another role's COMMENT fails the restore after the safety
+ * backup ("must be owner of schema public"); its GRANT is only a warning
+ * in psql, which the restore then fails on (privilegesNotGivenError).
+ */
+export function schemaPublicCheck(entries: readonly DumpEntry[], facts: Pick<TargetFacts, 'currentUser' | 'superuser' | 'schemaPublic'>): CheckResult {
+  const about = (type: string) => entries.some((entry) => entry.type === type && entry.name === 'SCHEMA public');
+  const comment = about('COMMENT') || about('SECURITY LABEL');
+  const grants = about('ACL');
+  if (!comment && !grants) return check('schema-public', 'pass', "the set leaves schema public's comment and grants as they are");
+  const what = comment && grants ? 'comment and grants' : comment ? 'comment' : 'grants';
+  const target = facts.schemaPublic;
+  if (facts.superuser || !target) return check('schema-public', 'pass', `the set sets schema public's ${what}, which ${facts.currentUser} may`);
+  const may = (!comment || target.owned) && (!grants || target.grantable);
+  if (may)
+    return check(
+      'schema-public',
+      'pass',
+      `the set sets schema public's ${what}, which ${facts.currentUser} may as ${target.owned ? 'its owner' : 'a holder of its privileges WITH GRANT OPTION'}`,
+    );
+  return check(
+    'schema-public',
+    'fail',
+    `the set sets schema public's ${what}, which only its owner ${target.owner}${grants && !comment ? ' (or a role holding its privileges WITH GRANT OPTION)' : ''} may, and ${facts.currentUser} is not`,
+    hint`restore as ${target.owner} or a superuser`,
   );
 }
 

@@ -54,6 +54,7 @@ import {
   INHERITS_SQL,
   MAY_BECOME_SQL,
   SUPERUSER_FACTS_SQL,
+  SCHEMA_PUBLIC_SQL,
   encodingCheck,
   dataColumnsCheck,
   sizesCheck,
@@ -385,6 +386,7 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE pg_catalog.has_database_privilege(oid, pg_catalog.current_database(), 'CREATE')) AS database_creators,
   ${INHERITS_SQL} AS inherits,
   ${SUPERUSER_FACTS_SQL},
+  ${SCHEMA_PUBLIC_SQL} AS schema_public,
   pg_catalog.current_database()::pg_catalog.text AS database,
   pg_catalog.getdatabaseencoding() AS encoding`;
 
@@ -409,6 +411,7 @@ export interface TargetFactsRow {
   superuser_extensions: string[];
   privileged_extensions: string[] | null;
   may_subscribe: boolean;
+  schema_public: { owner: string; owned: boolean; grantable: boolean } | null;
   database: string;
   encoding: string;
 }
@@ -435,6 +438,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     superuserExtensions: row.superuser_extensions,
     privilegedExtensions: row.privileged_extensions ?? [],
     maySubscribe: row.may_subscribe,
+    ...(row.schema_public ? { schemaPublic: row.schema_public } : {}),
     database: row.database,
     encoding: row.encoding,
   };
