@@ -210,6 +210,8 @@ describe('verifying backup sets', function () {
         'extensions:pass',
         'roles:pass',
         'owners:pass',
+        'superuser:pass',
+        'schema-public:pass',
         'tablespaces:pass',
         'collations:pass',
         'encoding:pass',
