@@ -186,6 +186,15 @@ describe('a set that names roles the target server lacks', function () {
   });
 });
 
+/** Makes each role the server lacks: NOLOGIN, or a deploy role (LOGIN CREATEDB, password "deploy"). */
+async function ensureRoles(server: TestServer, roles: readonly { name: string; deploys?: boolean }[]): Promise<void> {
+  const statements = roles.map(
+    (role) =>
+      `IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role.name}') THEN CREATE ROLE ${role.name} ${role.deploys ? "LOGIN CREATEDB PASSWORD 'deploy'" : 'NOLOGIN'}; END IF;`,
+  );
+  await server.query('postgres', `DO $$BEGIN ${statements.join(' ')} END$$`);
+}
+
 /** The folder lists the set with no proof: a refused proof records nothing. */
 async function assertNoProofRecorded(folder: string, id: string): Promise<void> {
   const listed = JSON.parse((await runCli(['list', '--dir', folder, '--json'])).stdout) as { id: string; proof: unknown }[];
@@ -247,13 +256,7 @@ describe('a set whose objects are owned by a role the restoring role may not bec
 
   before(async function () {
     await server.createDatabase(source);
-    await server.query(
-      'postgres',
-      `DO $$BEGIN
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_owner_app') THEN CREATE ROLE pulse_owner_app NOLOGIN; END IF;
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_deployer') THEN CREATE ROLE pulse_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
-       END$$`,
-    );
+    await ensureRoles(server, [{ name: 'pulse_owner_app' }, { name: 'pulse_deployer', deploys: true }]);
     await server.query(
       source,
       `CREATE TABLE public.machines (id int PRIMARY KEY, name text NOT NULL);
@@ -314,14 +317,10 @@ describe("a set whose schema's objects are owned by a role other than the schema
 
   before(async function () {
     await server.createDatabase(source);
+    await ensureRoles(server, [{ name: 'pulse_plant_owner' }, { name: 'pulse_line_owner' }, { name: 'pulse_schema_deployer', deploys: true }]);
     await server.query(
       'postgres',
-      `DO $$BEGIN
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_plant_owner') THEN CREATE ROLE pulse_plant_owner NOLOGIN; END IF;
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_line_owner') THEN CREATE ROLE pulse_line_owner NOLOGIN; END IF;
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_schema_deployer') THEN CREATE ROLE pulse_schema_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
-       END$$;
-       REVOKE pulse_plant_owner FROM pulse_line_owner;
+      `REVOKE pulse_plant_owner FROM pulse_line_owner;
        GRANT pulse_plant_owner, pulse_line_owner TO pulse_schema_deployer;`,
     );
     await server.query(
@@ -377,12 +376,7 @@ describe('a set that creates what only a superuser may', function () {
 
   before(async function () {
     await server.createDatabase(source);
-    await server.query(
-      'postgres',
-      `DO $$BEGIN
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_su_deployer') THEN CREATE ROLE pulse_su_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
-       END$$`,
-    );
+    await ensureRoles(server, [{ name: 'pulse_su_deployer', deploys: true }]);
     await server.query(
       source,
       `CREATE EXTENSION postgres_fdw;
@@ -437,13 +431,7 @@ describe('a set that grants on what the restoring role does not own', function (
   const newFolder = useTempFolders('pulse-backup-grants-');
 
   before(async function () {
-    await server.query(
-      'postgres',
-      `DO $$BEGIN
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_grant_deployer') THEN CREATE ROLE pulse_grant_deployer LOGIN CREATEDB PASSWORD 'deploy'; END IF;
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_grant_reader') THEN CREATE ROLE pulse_grant_reader NOLOGIN; END IF;
-       END$$`,
-    );
+    await ensureRoles(server, [{ name: 'pulse_grant_deployer', deploys: true }, { name: 'pulse_grant_reader' }]);
   });
 
   it("schema public's grants, as a role that does not own it: refused before anything, naming its owner; as its owner the restore equals the source", async function () {
@@ -473,6 +461,45 @@ describe('a set that grants on what the restoring role does not own', function (
     const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url('grants_public_target'), folder));
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url('grants_public_source'), server.url('grants_public_target'));
+  });
+
+  it("the target's default privileges the set does not bring stay; those it brings for the same schema and kind give way, and the plan says so", async function () {
+    await server.query('postgres', 'CREATE DATABASE grants_defaults_source OWNER pulse_grant_deployer');
+    await server.query(
+      'grants_defaults_source',
+      `CREATE TABLE public.shifts (id int PRIMARY KEY);
+       ALTER TABLE public.shifts OWNER TO pulse_grant_deployer;
+       ALTER DEFAULT PRIVILEGES FOR ROLE pulse_grant_deployer IN SCHEMA public GRANT UPDATE ON TABLES TO pulse_grant_reader;`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'grants_defaults_source', folder, 'grants-defaults');
+    await server.query('postgres', 'CREATE DATABASE grants_defaults_target OWNER pulse_grant_deployer');
+    await server.query(
+      'grants_defaults_target',
+      `ALTER DEFAULT PRIVILEGES FOR ROLE pulse_grant_deployer GRANT SELECT ON TABLES TO pulse_grant_reader;
+       ALTER DEFAULT PRIVILEGES FOR ROLE pulse_grant_deployer REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+       ALTER DEFAULT PRIVILEGES FOR ROLE pulse_grant_deployer IN SCHEMA public GRANT INSERT ON TABLES TO pulse_grant_reader;`,
+    );
+    const defaults = (database: string) =>
+      server.query<{ scope: string; kind: string; acl: string }>(
+        database,
+        `SELECT COALESCE(n.nspname, '-') AS scope, d.defaclobjtype::text AS kind, d.defaclacl::text AS acl
+           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2`,
+      );
+    const before = await defaults('grants_defaults_target');
+    const url = new URL(server.url('grants_defaults_target'));
+    url.username = 'pulse_grant_deployer';
+    url.password = '';
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', url.href, folder), { env: { PGPASSWORD: 'deploy' } });
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /note +the default privileges of pulse_grant_deployer in schema public \(tables\) give way to the backup's; its others stay/);
+    assert.deepEqual(await defaults('grants_defaults_target'), [
+      ...before.filter((row) => row.scope === '-'),
+      ...(await defaults('grants_defaults_source')).filter((row) => row.scope === 'public'),
+    ]);
+    // The restored table has the grants the set gave it, none of the target's defaults.
+    const acl = (database: string) => server.query<{ acl: string | null }>(database, "SELECT relacl::text AS acl FROM pg_class WHERE oid = 'public.shifts'::regclass");
+    assert.deepEqual(await acl('grants_defaults_target'), await acl('grants_defaults_source'));
   });
 
   it("an extension's function the set revokes from PUBLIC, as a role that does not own it: rolled back, the target unchanged; as a superuser the restore equals the source", async function () {
@@ -518,6 +545,107 @@ describe('a set that grants on what the restoring role does not own', function (
     await assertSameContent(server.url('grants_extension_source'), server.url('grants_extension_target'));
     const [open] = await server.query<{ open: boolean }>('grants_extension_target', "SELECT has_function_privilege('public', 'public.digest(text, text)', 'EXECUTE') AS open");
     assert.equal(open.open, false, 'the revoke from PUBLIC restored');
+  });
+});
+
+/**
+ * What the target has already and the restore must change, as a role that
+ * may not change it: a table another role owns, which --clean drops; an
+ * empty schema of another role's, whose owner the set sets; a table the
+ * role may read but not load rows into. Each took the safety backup and
+ * failed in psql, or (a table the role may not even read) stopped the plan
+ * with "unexpected error … report it".
+ */
+describe('a target whose objects the restoring role may not change', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-access-');
+  let folder: string;
+  let manifest: Manifest;
+  const url = (database: string) => {
+    const address = new URL(server.url(database));
+    address.username = 'pulse_access_deployer';
+    address.password = '';
+    return address.href;
+  };
+  const env = { PGPASSWORD: 'deploy' };
+
+  before(async function () {
+    await ensureRoles(server, [{ name: 'pulse_access_deployer', deploys: true }, { name: 'pulse_access_other' }]);
+    await server.query('postgres', `GRANT SET ON PARAMETER session_replication_role TO pulse_access_deployer;`);
+    await server.query('postgres', 'CREATE DATABASE access_source OWNER pulse_access_deployer');
+    await server.query(
+      'access_source',
+      `SET ROLE pulse_access_deployer;
+       CREATE SCHEMA plant;
+       CREATE TABLE plant.presses (id int PRIMARY KEY, name text NOT NULL);
+       INSERT INTO plant.presses SELECT g, 'press ' || g FROM generate_series(1, 15) g;`,
+    );
+    folder = newFolder();
+    manifest = await backupSet(server, 'access_source', folder, 'access');
+  });
+
+  /** A target made as the set has it, as the deploy role, then changed by `change` as a superuser. */
+  async function targetWith(name: string, change: string): Promise<string> {
+    await server.query('postgres', `CREATE DATABASE ${name} OWNER pulse_access_deployer`);
+    const made = await runCli(restoreArgs(manifest.id, 'complete', url(name), folder), { env });
+    assert.equal(made.code, 0, made.stderr);
+    await server.query(name, change);
+    return name;
+  }
+
+  async function assertRefused(database: string, mode: string, extra: string[], words: string): Promise<void> {
+    const before = await fingerprintDatabase(server.url(database));
+    const sets = (await listSets(folder)).map((set) => set.id);
+    const refused = await runCli([...restoreArgs(manifest.id, mode, url(database), folder), ...extra], { env });
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot restore ${manifest.id} into pulse_access_deployer@127.0.0.1:${server.port}/${database}: ${words}; nothing was changed`,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(database))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      sets,
+      'no safety set',
+    );
+  }
+
+  it('complete --clean over a table another role owns, readable or not: refused before anything, naming its owner', async function () {
+    const database = await targetWith('access_clean', 'ALTER TABLE plant.presses OWNER TO pulse_access_other');
+    const words =
+      "pulse_access_deployer does not own table plant.presses (pulse_access_other's), which --clean drops: " +
+      'restore as pulse_access_other or a superuser (or have a superuser make pulse_access_deployer a member: GRANT "pulse_access_other" TO "pulse_access_deployer";)';
+    await assertRefused(database, 'complete', ['--clean'], words);
+    await server.query(database, 'GRANT SELECT ON plant.presses TO pulse_access_deployer');
+    await assertRefused(database, 'complete', ['--clean'], words);
+  });
+
+  it("a schema of another role's that the set creates: refused before anything; data into a table the role may not load: refused, with the GRANT", async function () {
+    await server.query('postgres', 'CREATE DATABASE access_schema OWNER pulse_access_deployer');
+    await server.query('access_schema', 'CREATE SCHEMA plant AUTHORIZATION pulse_access_other; GRANT USAGE, CREATE ON SCHEMA plant TO pulse_access_deployer');
+    await assertRefused(
+      'access_schema',
+      'complete',
+      [],
+      "pulse_access_deployer does not own schema plant (pulse_access_other's), whose owner the set sets: " +
+        'restore as pulse_access_other or a superuser (or have a superuser make pulse_access_deployer a member: GRANT "pulse_access_other" TO "pulse_access_deployer";)',
+    );
+    const database = await targetWith(
+      'access_data',
+      'TRUNCATE plant.presses; ALTER TABLE plant.presses OWNER TO pulse_access_other; GRANT SELECT ON plant.presses TO pulse_access_deployer',
+    );
+    await assertRefused(
+      database,
+      'data',
+      [],
+      "pulse_access_deployer may not load rows into table plant.presses (pulse_access_other's): " +
+        'have its owner grant it first (GRANT INSERT ON plant.presses TO "pulse_access_deployer";), or restore as pulse_access_other or a superuser',
+    );
+    await server.query(database, 'GRANT INSERT ON plant.presses TO pulse_access_deployer');
+    const loaded = await runCli(restoreArgs(manifest.id, 'data', url(database), folder), { env });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const [count] = await server.query<{ rows: string }>(database, 'SELECT count(*)::text AS rows FROM plant.presses');
+    assert.equal(count.rows, '15');
   });
 });
 

@@ -225,3 +225,46 @@ export function columnMismatchError(mismatches: readonly string[]): PulseError {
     },
   );
 }
+
+/**
+ * What the restoring role may not do to what the target has already, which
+ * the restore must change: drop what a complete or schema `--clean`
+ * replaces, and set the owner of a schema the set creates that exists (both
+ * need the owner's privileges); insert into the tables a data restore
+ * loads, and truncate those its `--clean` empties. Each failed the restore
+ * in psql after the safety backup ("must be owner of table …", "permission
+ * denied for table …"), or the plan's count of their rows stopped it with
+ * no advice. Undefined when it may do all of it.
+ */
+export function accessRefusal(input: { mode: RestoreMode; clean: boolean; existing: readonly ExistingObject[]; user: string }): PulseError | undefined {
+  const { mode, clean, existing, user } = input;
+  const named = (object: ExistingObject) => `${object.kind} ${object.kind === 'schema' ? object.name : listNames([object])} (${object.access?.owner ?? '?'}'s)`;
+  const problems: string[] = [];
+  const grants: string[] = [];
+  const owners = new Set<string>();
+  if (mode !== 'data') {
+    const dropped = clean ? replacedByClean({ existing, mode }).filter((object) => object.access && !object.access.owned) : [];
+    const schemas = existing.filter((object) => object.kind === 'schema' && object.access && !object.access.owned);
+    if (dropped.length > 0) problems.push(`${user} does not own ${dropped.slice(0, 5).map(named).join(', ')}${dropped.length > 5 ? ', …' : ''}, which --clean drops`);
+    if (schemas.length > 0) problems.push(`${user} does not own ${schemas.slice(0, 5).map(named).join(', ')}, whose owner the set sets`);
+    for (const object of [...dropped, ...schemas]) owners.add(object.access!.owner);
+  } else {
+    const tables = existing.filter((object) => object.kind === 'table' && object.access);
+    const lacking = tables.filter((table) => !table.access!.insert || (clean && !table.access!.truncate));
+    for (const table of lacking) {
+      const missing = [...(table.access!.insert ? [] : ['INSERT']), ...(clean && !table.access!.truncate ? ['TRUNCATE'] : [])];
+      grants.push(`GRANT ${missing.join(', ')} ON ${table.dropName} TO ${quoteIdentifier(user)};`);
+      owners.add(table.access!.owner);
+    }
+    if (lacking.length > 0)
+      problems.push(`${user} may not ${clean ? 'empty and load' : 'load rows into'} ${lacking.slice(0, 5).map(named).join(', ')}${lacking.length > 5 ? ', …' : ''}`);
+  }
+  if (problems.length === 0) return undefined;
+  const who = [...owners].join(', ');
+  return new PulseError('restore-refused', problems.join('; and '), {
+    hint:
+      grants.length > 0
+        ? hint`have ${owners.size === 1 ? 'its owner' : 'their owners'} grant it first (${grants.slice(0, 5).join(' ')}${grants.length > 5 ? ' …' : ''}), or restore as ${who} or a superuser; nothing was changed`
+        : hint`restore as ${who} or a superuser (or have a superuser make ${user} a member: ${[...owners].map((owner) => `GRANT ${quoteIdentifier(owner)} TO ${quoteIdentifier(user)};`).join(' ')}); nothing was changed`,
+  });
+}

@@ -189,7 +189,7 @@ async function runPsql(restore: PlannedRestore, execution: ExecuteOptions): Prom
   const prologLines = 1 + (restore.prolog === '' ? 0 : restore.prolog.split('\n').length - 1);
   const lineOf: ErrorLocation = (source, line) => (source === '<stdin>' ? (prologFile ? undefined : line - prologLines) : source === plan.file ? line : undefined);
   const commitGate: CommitGate = {
-    marker: `\\echo ${loadedMarker}\n`,
+    marker: `${restore.epilog}\\echo ${loadedMarker}\n`,
     loaded: Promise.race([
       // A GRANT the role could not give is only a warning: no COMMIT then.
       // psql wrote it to stderr before the marker to stdout; one turn of the

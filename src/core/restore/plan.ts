@@ -35,7 +35,13 @@ import { exclusivelyHeld, findLockHolders } from '../pg/lockHolders';
 import { isLockTimeout } from '../pg/lockWaits';
 import { lockHeldError, listNames, outsideDependentsError } from './failures';
 import { lockTargets, restoreProlog } from './prolog';
-import { resetDefaultPrivilegesStatement } from './defaultPrivileges';
+import {
+  defaultPrivilegesReplaced,
+  keepDefaultPrivilegesStatement,
+  resetDefaultPrivilegesStatement,
+  SAVED_DEFAULT_PRIVILEGES_SQL,
+  type SavedDefaultPrivileges,
+} from './defaultPrivileges';
 import type { CheckResult, VerificationReport } from '../verify/results';
 import { tablespacesOf, targetNeedsChecks } from '../verify/checks';
 import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
@@ -43,7 +49,7 @@ import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
 import type { LockBudget } from './lockBudget';
-import { columnMismatchError, columnMismatches, decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote } from './decide';
+import { accessRefusal, columnMismatchError, columnMismatches, decideReplaced, loadsDirectly, pgDumpNewerThanServer, restoredSubscriptionsNote } from './decide';
 import { describeUserObjects, publicSchemaState, userObjects, type PublicSchemaState } from './emptyTarget';
 import { FILE_FOR_MODE, DEFAULT_LOCK_TIMEOUT_MS, PARALLEL_RESTORE_PLAN_TERMS, type PlatformPieces, type RestoreMode, type RestoreOptions, type RestorePlan } from './types';
 
@@ -56,6 +62,8 @@ export interface PlannedRestore {
   options: RestoreOptions;
   set: ListedSet;
   prolog: string;
+  /** What runs after the file and before COMMIT: the target's own default privileges back (keepDefaultPrivilegesStatement). */
+  epilog: string;
   /** Schemas the file creates that already exist: their CREATE SCHEMA becomes IF NOT EXISTS. */
   existingSchemas: Set<string>;
   fileBytes: number;
@@ -257,6 +265,10 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     }
     const replaced = decision.replaced;
     const silenceTriggers = decision.silenceTriggers;
+    // What the target has that the restore changes, it must be allowed to change: named now, before the safety backup.
+    const refusedAccess = accessRefusal({ mode: options.mode, clean: options.clean, existing, user: options.target.user });
+    if (refusedAccess)
+      throw new PulseError(refusedAccess.code, `cannot restore ${set.id} into ${describeTarget(options.target)}: ${refusedAccess.message}`, { hint: refusedAccess.hint });
 
     // One transaction holds a lock on every relation it creates, empties or
     // drops until it commits: a schema of thousands of tables can need more
@@ -288,6 +300,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       );
     }
     const olderServer = pgDumpNewerThanServer(set.manifest?.tools.pgDump.version, Number(serverRow.version_num));
+    const leftOutSchemas = (set.manifest?.profile?.leftOut.schemas ?? []).map((schema) => schema.name);
     const prolog = restoreProlog({
       mode: options.mode,
       clean: options.clean,
@@ -299,8 +312,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       silenceTriggers,
       sequences: sequences.protected,
       // Objects the file creates start from the built-in privileges, as pg_dump's GRANTs expect.
-      resetDefaultPrivileges: options.mode === 'data' ? [] : [resetDefaultPrivilegesStatement((set.manifest?.profile?.leftOut.schemas ?? []).map((schema) => schema.name))],
+      resetDefaultPrivileges: options.mode === 'data' ? [] : [resetDefaultPrivilegesStatement(leftOutSchemas)],
     });
+    // ...and the target's own come back after the set's, where the set brings none for that schema and kind.
+    const savedDefaults = options.mode === 'data' ? [] : (await client.query<SavedDefaultPrivileges>(SAVED_DEFAULT_PRIVILEGES_SQL, [leftOutSchemas])).rows;
+    const replacedDefaults = defaultPrivilegesReplaced(savedDefaults, entries, options.target.user);
+    if (replacedDefaults.length > 0) notes.push(`the default privileges of ${options.target.user} ${replacedDefaults.join(', ')} give way to the backup's; its others stay`);
 
     // What each replaced table holds now against what the backup brings: the confirmation shows the difference.
     const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(table.schema, table.name), table.rows]));
@@ -325,6 +342,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       options,
       set,
       prolog: prolog.length > 0 ? `${prolog.join('\n')}\n` : '',
+      epilog: savedDefaults.length > 0 ? `${keepDefaultPrivilegesStatement(savedDefaults)}\n` : '',
       existingSchemas,
       fileBytes: file.bytes,
       psqlPath: psql.path,
@@ -435,7 +453,9 @@ async function sequencesToKeep(
  * locked past the restore's lock timeout stops the plan there, naming who
  * holds it: the restore itself would wait as long and fail.
  */
-async function countTableRows(client: pg.Client, tables: readonly ExistingObject[], lockTimeoutMs: number): Promise<void> {
+async function countTableRows(client: pg.Client, all: readonly ExistingObject[], lockTimeoutMs: number): Promise<void> {
+  // A table the role may not read stays uncounted: what the restore may do to it is accessRefusal's.
+  const tables = all.filter((table) => table.access?.select !== false);
   let counts: number[];
   try {
     counts = await countRows(

@@ -62,6 +62,16 @@ export interface ExistingObject {
   backupRows?: number | null;
   /** How to name it in DROP (routines with their argument types), schema-qualified. */
   dropName: string;
+  /** Its owner, and what the restoring role may do to it: drop or alter it (it has the owner's privileges), and for a table read, insert into and truncate it. Unknown for what the platform's pieces find. */
+  access?: ObjectAccess;
+}
+
+export interface ObjectAccess {
+  owner: string;
+  owned: boolean;
+  select: boolean;
+  insert: boolean;
+  truncate: boolean;
 }
 
 /** The entry types a restore creates as whole objects (not parts of a table), with the kind they are found as. */
@@ -239,14 +249,10 @@ export function objectsJson(objects: readonly DumpObject[]): string {
  */
 export async function findExistingObjects(client: pg.Client, objects: readonly DumpObject[]): Promise<ExistingObject[]> {
   await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
-  let rows: { type: string; schema: string; name: string; kind: ExistingObject['kind']; drop_name: string }[];
+  type Found = { type: string; schema: string; name: string; kind: ExistingObject['kind']; drop_name: string; access: ObjectAccess };
+  let rows: Found[];
   try {
-    rows = (
-      await client.query<{ type: string; schema: string; name: string; kind: ExistingObject['kind']; drop_name: string }>(
-        `WITH wanted AS (${WANTED_OBJECTS_SQL}), found AS (${FIND_OBJECTS_SQL}) SELECT type, schema, name, kind, drop_name FROM found`,
-        [objectsJson(objects)],
-      )
-    ).rows;
+    rows = (await client.query<Found>(`WITH wanted AS (${WANTED_OBJECTS_SQL}), found AS (${FIND_OBJECTS_SQL}) ${FOUND_ACCESS_SQL}`, [objectsJson(objects)])).rows;
   } finally {
     await client.query('COMMIT');
   }
@@ -268,10 +274,32 @@ export async function findExistingObjects(client: pg.Client, objects: readonly D
       name: row.name,
       rows: null,
       dropName: row.drop_name,
+      access: row.access,
     });
   }
   return existing;
 }
+
+/**
+ * Each object found with its owner and what current_user may do to it. An
+ * owner is recorded in pg_shdepend, but for the bootstrap superuser's
+ * objects, which have none there; current_user has an owner's privileges
+ * as that role, a member of it, or a superuser (pg_has_role).
+ */
+const FOUND_ACCESS_SQL = `, owned AS (
+  SELECT f.*, COALESCE((SELECT s.refobjid FROM pg_catalog.pg_shdepend s
+                         WHERE s.classid = f.classid AND s.objid = f.objid AND s.objsubid = 0 AND s.deptype = 'o'
+                           AND s.dbid IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+                         LIMIT 1), 10::pg_catalog.oid) AS owner
+    FROM found f)
+  SELECT type, schema, name, kind, drop_name,
+         pg_catalog.json_build_object(
+           'owner', pg_catalog.pg_get_userbyid(owner),
+           'owned', pg_catalog.pg_has_role(current_user, owner, 'USAGE'),
+           'select', classid <> 'pg_catalog.pg_class'::pg_catalog.regclass OR pg_catalog.has_table_privilege(objid, 'SELECT'),
+           'insert', classid <> 'pg_catalog.pg_class'::pg_catalog.regclass OR pg_catalog.has_table_privilege(objid, 'INSERT'),
+           'truncate', classid <> 'pg_catalog.pg_class'::pg_catalog.regclass OR pg_catalog.has_table_privilege(objid, 'TRUNCATE')) AS access
+    FROM owned`;
 
 /** Tables counted per transaction: each count's lock is held until its transaction ends, and the server's lock table is shared. */
 const COUNTS_PER_TRANSACTION = 50;
