@@ -331,15 +331,18 @@ describe("a set whose schema's objects are owned by a role other than the schema
        INSERT INTO plant.lines SELECT g, 'line ' || g FROM generate_series(1, 12) g;
        ALTER TABLE plant.lines OWNER TO pulse_line_owner;
        CREATE TABLE plant.halls (id int PRIMARY KEY);
-       ALTER TABLE plant.halls OWNER TO pulse_plant_owner;`,
+       ALTER TABLE plant.halls OWNER TO pulse_plant_owner;
+       GRANT CREATE ON DATABASE ${source} TO pulse_line_owner;
+       CREATE PUBLICATION plant_changes FOR TABLE plant.lines;
+       ALTER PUBLICATION plant_changes OWNER TO pulse_line_owner;`,
     );
     folder = newFolder();
     manifest = await backupSet(server, source, folder, 'schema-owners');
+    // The schema's new owner needs no CREATE on the database (the restoring role's counts), the publication's does.
     await server.query('postgres', `CREATE DATABASE ${target} OWNER pulse_schema_deployer`);
-    await server.query('postgres', `GRANT CREATE ON DATABASE ${target} TO pulse_plant_owner`);
   });
 
-  it("verify --db and a complete restore name the membership the schema's owner must give, before anything; granted as said, the restore equals the source", async function () {
+  it("verify --db and a complete restore name the membership the schema's owner must give and the publication's owner's CREATE, before anything; granted as said, the restore equals the source", async function () {
     const { url, env } = await assertRefusedBeforeAnything(
       server,
       target,
@@ -347,11 +350,12 @@ describe("a set whose schema's objects are owned by a role other than the schema
       manifest,
       folder,
       'owners',
-      "the set's objects are owned by pulse_line_owner, which may not create in schema plant (the set creates it owned by pulse_plant_owner and grants on it only at its end): " +
-        'have a superuser grant what is missing first (GRANT "pulse_plant_owner" TO "pulse_line_owner";), or restore as a superuser',
+      "the set's objects are owned by pulse_line_owner, which may not create in schema plant (the set creates it owned by pulse_plant_owner and grants on it only at its end); " +
+        `and by pulse_line_owner, which owns a publication and may not create in ${target}: ` +
+        `have a superuser grant what is missing first (GRANT "pulse_plant_owner" TO "pulse_line_owner"; GRANT CREATE ON DATABASE "${target}" TO "pulse_line_owner";), or restore as a superuser`,
     );
 
-    await server.query('postgres', 'GRANT pulse_plant_owner TO pulse_line_owner');
+    await server.query('postgres', `GRANT pulse_plant_owner TO pulse_line_owner; GRANT CREATE ON DATABASE ${target} TO pulse_line_owner`);
     const restored = await runCli(restoreArgs(manifest.id, 'complete', url, folder), { env });
     assert.equal(restored.code, 0, restored.stderr);
     await assertSameContent(server.url(source), server.url(target));

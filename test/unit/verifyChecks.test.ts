@@ -370,12 +370,13 @@ describe('verification checks', () => {
         { type: 'FUNCTION', schema: 'public', owner: 'pg_database_owner' },
         { type: 'VIEW', schema: 'public', owner: 'app_owner' },
         { type: 'DEFAULT ACL', schema: 'public', owner: 'grant_owner' },
+        { type: 'PUBLICATION', schema: '-', name: 'changes', owner: 'shop_owner' },
       ];
       const owners = ownersOf(entries);
       assert.deepEqual(owners, {
         all: ['app_owner', 'shop_owner', 'Report Owner', 'grant_owner'],
         bySchema: { public: ['app_owner'], shop: ['shop_owner'], reports: ['Report Owner'] },
-        ofSchemas: ['shop_owner'],
+        ofPublications: ['shop_owner'],
         schemaOwners: { shop: 'shop_owner' },
       });
       const facts = {
@@ -394,7 +395,7 @@ describe('verification checks', () => {
       assert.equal(ownersCheck(owners, { ...facts, superuser: true, mayBecome: [] }).detail, "deployer is a superuser: it may give the set's objects any owner");
       assert.equal(ownersCheck(owners, facts).detail, "deployer may give the set's objects their owners (app_owner, shop_owner, Report Owner, grant_owner)");
       assert.equal(
-        ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofSchemas: [], schemaOwners: {} }, facts).status,
+        ownersCheck({ all: ['gone_role'], bySchema: { public: ['gone_role'] }, ofPublications: [], schemaOwners: {} }, facts).status,
         'pass',
         'a role the server lacks is the roles check',
       );
@@ -407,7 +408,7 @@ describe('verification checks', () => {
       assert.equal(refused.status, 'fail');
       assert.equal(
         checkLine(refused, commandLineWords),
-        "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, which may not create in schema public; and by Report Owner, which may not create in schema reports; and by shop_owner, which may not create schemas in shop db: " +
+        "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, which may not create in schema public; and by Report Owner, which may not create in schema reports; and by shop_owner, which owns a publication and may not create in shop db: " +
           'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA "public" TO "app_owner"; GRANT CREATE ON SCHEMA "reports" TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
       );
     });
@@ -443,23 +444,26 @@ describe('verification checks', () => {
   });
 
   describe('the owners a proof as a role that is no superuser could not give', () => {
-    it('a role it is no member of; from PostgreSQL 15 anyone but itself in schema public; anyone but itself for a schema', () => {
+    it("a role it is no member of; from PostgreSQL 15 anyone but itself in schema public; for a publication anyone without its privileges; in the set's schema anyone without its owner's", () => {
       const owners = {
         all: ['deployer', 'app_owner', 'shop_owner', 'stranger'],
         bySchema: { public: ['deployer', 'app_owner'], shop: ['shop_owner'] },
-        ofSchemas: ['shop_owner'],
+        ofPublications: ['shop_owner'],
         schemaOwners: { shop: 'shop_owner' },
       };
       assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], {}, 150018), ['stranger', 'app_owner', 'shop_owner']);
       assert.deepEqual(ownersAProofCannotGive(owners, 'deployer', ['deployer', 'app_owner', 'shop_owner'], {}, 140013), ['stranger', 'shop_owner']);
       assert.deepEqual(
-        ownersAProofCannotGive({ all: ['deployer'], bySchema: { public: ['deployer'] }, ofSchemas: ['deployer'], schemaOwners: {} }, 'deployer', [], {}, 170000),
+        ownersAProofCannotGive({ all: ['deployer'], bySchema: { public: ['deployer'] }, ofPublications: ['deployer'], schemaOwners: {} }, 'deployer', [], {}, 170000),
         [],
       );
       // Its own schema: another role's objects in it need the proving role's privileges.
-      const inOwnSchema = { all: ['deployer', 'line_owner'], bySchema: { plant: ['deployer', 'line_owner'] }, ofSchemas: ['deployer'], schemaOwners: { plant: 'deployer' } };
+      const inOwnSchema = { all: ['deployer', 'line_owner'], bySchema: { plant: ['deployer', 'line_owner'] }, ofPublications: [], schemaOwners: { plant: 'deployer' } };
       assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], {}, 150018), ['line_owner']);
       assert.deepEqual(ownersAProofCannotGive(inOwnSchema, 'deployer', ['deployer', 'line_owner'], { line_owner: ['deployer'] }, 150018), []);
+      // A schema another role owns needs only the membership that gives it (CREATE on the database is the proving role's).
+      const ofAnother = { all: ['plant_owner'], bySchema: { plant: ['plant_owner'] }, ofPublications: [], schemaOwners: { plant: 'plant_owner' } };
+      assert.deepEqual(ownersAProofCannotGive(ofAnother, 'deployer', ['deployer', 'plant_owner'], {}, 150018), []);
     });
   });
 

@@ -351,9 +351,10 @@ export interface SetNeeds {
  * The owners a role that is no superuser could not give the set's objects
  * in a scratch database of its own: a role it is no member of; in schema
  * public from PostgreSQL 15 (where only the database's owner, the proving
- * role, may create), or for a schema (CREATE on a database it owns is its
- * own), any role but itself; in a schema the set creates (its own, until
- * the set's grants at the end), any role without its privileges.
+ * role, may create), any role but itself; for a publication (CREATE on the
+ * database is its owner's), any role without its privileges; in a schema
+ * the set creates, any role without the privileges of the schema's owner
+ * (the set grants on it only at its end).
  */
 export function ownersAProofCannotGive(
   owners: SetOwners,
@@ -364,9 +365,13 @@ export function ownersAProofCannotGive(
 ): string[] {
   const member = new Set([...mayBecome, user]);
   const cannot = new Set(owners.all.filter((owner) => !member.has(owner)));
-  for (const owner of [...(serverVersionNum >= 150000 ? (owners.bySchema.public ?? []) : []), ...owners.ofSchemas]) if (owner !== user) cannot.add(owner);
-  for (const schema of Object.keys(owners.schemaOwners)) {
-    for (const owner of owners.bySchema[schema] ?? []) if (owner !== user && !(inherits[owner] ?? []).includes(user)) cannot.add(owner);
+  const hasUsersPrivileges = (owner: string) => owner === user || (inherits[owner] ?? []).includes(user);
+  for (const owner of serverVersionNum >= 150000 ? (owners.bySchema.public ?? []) : []) if (owner !== user) cannot.add(owner);
+  // A publication's owner needs CREATE on the database, which is the proving role's.
+  for (const owner of owners.ofPublications) if (!hasUsersPrivileges(owner)) cannot.add(owner);
+  // In a schema the set creates, another role's objects need its owner's privileges until the set's grants at the end.
+  for (const [schema, schemaOwner] of Object.entries(owners.schemaOwners)) {
+    for (const owner of owners.bySchema[schema] ?? []) if (owner !== schemaOwner && !(inherits[owner] ?? []).includes(schemaOwner)) cannot.add(owner);
   }
   return [...cannot];
 }

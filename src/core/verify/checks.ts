@@ -766,19 +766,19 @@ const OWNED_TYPES: ReadonlySet<string> = new Set([
   'DEFAULT ACL',
 ]);
 
-/** The roles a set makes owners: of anything, of the objects in each schema, of the schemas it creates. */
+/** The roles a set makes owners: of anything, of the objects in each schema, of its publications; and the schemas it creates. */
 export interface SetOwners {
   all: string[];
   /** By schema, the owners of its objects: a role that is no superuser may give one only to a role with CREATE in that schema. */
   bySchema: Record<string, string[]>;
-  /** Of the schemas the set creates: given only to a role with CREATE on the database. */
-  ofSchemas: string[];
+  /** Of the set's publications: given only to a role with CREATE on the database (a schema's new owner needs none: the role that gives it does). */
+  ofPublications: string[];
   /** The schemas the set creates, with their owners: until the set's grants at its end, only a role with its owner's privileges may create in one. */
   schemaOwners: Record<string, string>;
 }
 
 /** A set that gives its objects no owner. */
-export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofSchemas: [], schemaOwners: {} };
+export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofPublications: [], schemaOwners: {} };
 
 /**
  * The roles a set's objects are owned by, as its `ALTER … OWNER TO` (and a
@@ -789,15 +789,16 @@ export const NO_OWNERS: SetOwners = { all: [], bySchema: {}, ofSchemas: [], sche
 export function ownersOf(entries: readonly { type: string; schema?: string; name?: string; owner?: string }[]): SetOwners {
   const all = new Set<string>();
   const bySchema = new Map<string, Set<string>>();
-  const ofSchemas = new Set<string>();
+  const ofPublications = new Set<string>();
   const schemaOwners: Record<string, string> = {};
   for (const entry of entries) {
     const owner = entry.owner;
     if (!owner || owner === '-' || owner.startsWith('pg_') || !OWNED_TYPES.has(entry.type)) continue;
     if (entry.type === 'SCHEMA') {
       if (entry.name === 'public') continue;
-      ofSchemas.add(owner);
       if (entry.name) schemaOwners[entry.name] = owner;
+    } else if (entry.type === 'PUBLICATION') {
+      ofPublications.add(owner);
     } else if (entry.schema && entry.schema !== '-' && entry.type !== 'DEFAULT ACL') {
       // A default privilege's role needs no CREATE where its defaults apply.
       bySchema.set(entry.schema, (bySchema.get(entry.schema) ?? new Set()).add(owner));
@@ -807,7 +808,7 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
   return {
     all: [...all],
     bySchema: Object.fromEntries([...bySchema].map(([schema, owners]) => [schema, [...owners]])),
-    ofSchemas: [...ofSchemas],
+    ofPublications: [...ofPublications],
     schemaOwners,
   };
 }
@@ -818,8 +819,9 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
  * roles it is a member of (may SET ROLE to, from PostgreSQL 16), and only
  * to a role that may create there: CREATE in the schema for what is in a
  * schema the target has already (public, from PostgreSQL 15, only for its
- * database's owner), CREATE on the database for a schema the set creates.
- * In a schema the set creates, owned by another role, only that role's
+ * database's owner), CREATE on the database for a publication. (A schema's
+ * new owner needs nothing: the server asks CREATE on the database of the
+ * role that gives it.) In a schema the set creates, owned by another role, only that role's
  * privileges count: the set grants on the schema only at its end, after
  * every owner. Anything else fails the restore there, after the safety
  * backup, with the server's "must be member of role …" or "permission
@@ -848,7 +850,7 @@ export function ownersCheck(
       return { schema, roles: creators === undefined ? [] : lacking(roles, (role) => creators.includes(role)) };
     })
     .filter((lack) => lack.roles.length > 0);
-  const noCreateOnDatabase = lacking(owners.ofSchemas, (role) => facts.databaseCreators.includes(role));
+  const noCreateOnDatabase = lacking(owners.ofPublications, (role) => facts.databaseCreators.includes(role));
   if (superOwners.length + notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
     return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
   }
@@ -862,7 +864,9 @@ export function ownersCheck(
       (lack) =>
         `${listRoles(lack.roles)}, which may not create in schema ${lack.schema}${lack.creator === undefined ? '' : ` (the set creates it owned by ${lack.creator} and grants on it only at its end)`}`,
     ),
-    ...(noCreateOnDatabase.length > 0 ? [`${listRoles(noCreateOnDatabase)}, which may not create schemas in ${database}`] : []),
+    ...(noCreateOnDatabase.length > 0
+      ? [`${listRoles(noCreateOnDatabase)}, which ${noCreateOnDatabase.length === 1 ? 'owns a publication' : 'own publications'} and may not create in ${database}`]
+      : []),
   ];
   const statements = [
     ...notMember.map((role) => `GRANT ${quoteIdentifier(role)} TO ${user};`),
