@@ -85,6 +85,36 @@ describe('prove', function () {
     }
   });
 
+  it("grants made through another role's grant option (SET SESSION AUTHORIZATION inside their entries) stay in their own file, each with its RESET, and the set proves both ways", async function () {
+    // The split took that SET for a switch before the next entry and gave it to both files: the data file then granted a large object's privileges as the wrong role.
+    const database = 'prove_grant_chains';
+    await server.createDatabase(database);
+    await server.query('postgres', `DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pulse_chain_lead') THEN CREATE ROLE pulse_chain_lead NOLOGIN; END IF; END$$`);
+    await server.query(
+      database,
+      `CREATE TABLE public.gauges (id int PRIMARY KEY);
+       INSERT INTO public.gauges VALUES (1), (2);
+       SELECT lo_from_bytea(91001, 'calibration sheet'::bytea);
+       GRANT SELECT ON public.gauges TO pulse_chain_lead WITH GRANT OPTION;
+       GRANT SELECT ON LARGE OBJECT 91001 TO pulse_chain_lead WITH GRANT OPTION;
+       SET ROLE pulse_chain_lead;
+       GRANT SELECT ON public.gauges TO PUBLIC;
+       GRANT SELECT ON LARGE OBJECT 91001 TO PUBLIC;
+       RESET ROLE;`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, database, folder, 'chains');
+    for (const file of manifest.files) {
+      const text = readFileSync(join(folder, file.name), 'utf8');
+      const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
+      assert.equal(count(/^SET SESSION AUTHORIZATION /gm), count(/^RESET SESSION AUTHORIZATION;$/gm), `${file.type}: every SET has its RESET`);
+      assert.equal(count(/^SET SESSION AUTHORIZATION /gm), file.type === 'complete' ? 2 : 1, file.type);
+    }
+    const proved = await prove(manifest.id, folder, database);
+    assert.equal(proved.code, 0, proved.stderr);
+    assert.equal(proved.record?.outcome, 'proved', JSON.stringify(proved.record?.differences));
+  });
+
   it('a set of some schemas (--schema public, as many a Supabase app backs up) proves, and diff reads the database as the set holds it', async function () {
     // pg_dump --schema public writes CREATE SCHEMA public, which every database has already, and leaves large objects out.
     const database = 'prove_some_schemas';

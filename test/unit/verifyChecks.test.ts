@@ -519,6 +519,10 @@ describe('verification checks', () => {
         { type: 'SUBSCRIPTION', schema: '-', name: 'from_main' },
         { type: 'FOREIGN DATA WRAPPER', schema: '-', name: 'wrapper' },
       ];
+      assert.equal(
+        superuserCheck([{ type: 'ACL', schema: 'public', name: 'TABLE g', superuserOnly: 'grants made as app (SET SESSION AUTHORIZATION) on' }], facts).detail,
+        'the set creates what only a superuser may, and deployer is none: grants made as app (SET SESSION AUTHORIZATION) on table public.g',
+      );
       assert.equal(superuserCheck(risky, { ...facts, superuser: true }).status, 'pass');
       const refused = superuserCheck(risky, facts);
       assert.equal(

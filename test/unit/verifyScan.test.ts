@@ -53,6 +53,39 @@ describe('scanning a dump file', () => {
     assert.equal(scan.dumpedByVersion, '15.18 (Debian 15.18-0+deb12u1)');
   });
 
+  it("reads what only a superuser may create from the entries' SQL: a grant made as another role, a function's language, a publication of all tables", async () => {
+    const entry = (name: string, type: string, schema: string, owner: string, sql: string) =>
+      `--\n-- Name: ${name}; Type: ${type}; Schema: ${schema}; Owner: ${owner}\n--\n\n${sql}\n\n`;
+    const dump = [
+      '--\n-- PostgreSQL database dump\n--\n\n',
+      entry(
+        'fast_len(text)',
+        'FUNCTION',
+        'public',
+        'deployer',
+        'CREATE FUNCTION public.fast_len(text) RETURNS integer\n    LANGUAGE internal IMMUTABLE STRICT\n    AS $$textlen$$;',
+      ),
+      entry('everything', 'PUBLICATION', '-', 'postgres', "CREATE PUBLICATION everything FOR ALL TABLES WITH (publish = 'insert');"),
+      entry(
+        'TABLE g',
+        'ACL',
+        'public',
+        'deployer',
+        'GRANT SELECT ON TABLE public.g TO app WITH GRANT OPTION;\nSET SESSION AUTHORIZATION app;\nGRANT SELECT ON TABLE public.g TO reader;\nRESET SESSION AUTHORIZATION;',
+      ),
+      '--\n-- PostgreSQL database dump complete\n--\n\n',
+    ].join('');
+    const scan = await scanDumpFile(write('superuser.sql', dump));
+    assert.deepEqual(
+      scan.entries.map((found) => [found.type, found.language, found.superuserOnly]),
+      [
+        ['FUNCTION', 'internal', undefined],
+        ['PUBLICATION', undefined, 'FOR ALL TABLES publication'],
+        ['ACL', undefined, 'grants made as app (SET SESSION AUTHORIZATION) on'],
+      ],
+    );
+  });
+
   it('gives the same result wherever the reads end, although it reuses its read buffers', async () => {
     // Header lines, COPY rows and the footer all straddle read boundaries at these sizes.
     const path = write('chunks.sql', syntheticDump({ users: 300, orders: 2, empty: 0 }));

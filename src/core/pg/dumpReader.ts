@@ -467,7 +467,7 @@ export class DumpReader {
   private consumeSqlLine(line: Buffer): void {
     const atTopLevel = this.isTopLevel();
     if (this.callbacks.onSqlLine) {
-      const setting = atTopLevel && this.section !== 'preamble' && this.section !== 'footer' && isSessionSetting(line);
+      const setting = atTopLevel && this.section !== 'preamble' && this.section !== 'footer' && isSessionSetting(line) && !this.isGrantorSwitch(line);
       this.callbacks.onSqlLine(line, setting ? 'setting' : this.section);
     }
     if (atTopLevel && isDashLine(line)) {
@@ -511,7 +511,7 @@ export class DumpReader {
       }
       return;
     }
-    if (atTopLevel && this.section !== 'preamble' && isSessionSetting(line)) {
+    if (atTopLevel && this.section !== 'preamble' && isSessionSetting(line) && !this.isGrantorSwitch(line)) {
       // pg_dump switches tablespace, access method or role just before the
       // header of the entry that needs it, so the line trails the previous
       // entry; both files get it, since either may hold the next entry.
@@ -534,6 +534,17 @@ export class DumpReader {
     this.entryText?.push(line.toString('utf8'));
     this.lexLine(line);
     this.route(line, this.partFor(this.section), rewritten);
+  }
+
+  /**
+   * A grant made with another role's grant option: pg_dump writes it inside
+   * the ACL entry as `SET SESSION AUTHORIZATION grantor;` … `RESET SESSION
+   * AUTHORIZATION;`. That SET belongs to the entry, not before the next one
+   * as a switch both files get: in the other file it would run the rest as
+   * that role, with no RESET after it.
+   */
+  private isGrantorSwitch(line: Buffer): boolean {
+    return this.currentEntry !== undefined && GRANTING_TYPES.has(this.currentEntry.type) && line.toString('utf8').startsWith('SET SESSION AUTHORIZATION ');
   }
 
   private pausesBefore(header: EntryHeader | undefined): boolean {
@@ -868,6 +879,9 @@ function endsStatement(text: Buffer): boolean {
 function startsWithCopy(line: Buffer): boolean {
   return line.length > 5 && line[0] === 0x43 && line[1] === 0x4f && line[2] === 0x50 && line[3] === 0x59 && line[4] === 0x20;
 }
+
+/** Entries whose SQL may become their grantor for a while (isGrantorSwitch). */
+const GRANTING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL']);
 
 function isSessionSetting(line: Buffer): boolean {
   if (line.length < 5 || line[0] !== 0x53 || line[1] !== 0x45 || line[2] !== 0x54 || line[3] !== 0x20) return false;

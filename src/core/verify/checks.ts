@@ -948,7 +948,13 @@ export function superuserCheck(
   if (facts.superuser) return check('superuser', 'pass', `${facts.currentUser} is a superuser: it may create anything the set holds`);
   const privileged = new Set(facts.privilegedExtensions);
   const mine = new Set([facts.currentUser, ...(facts.inherits[facts.currentUser] ?? [])]);
-  const named = (entry: DumpEntry) => (entry.schema && entry.schema !== '-' ? `${entry.schema}.${entry.name}` : entry.name);
+  const named = (entry: DumpEntry) => {
+    // An ACL entry is named with its object's kind: "TABLE gauges", "SCHEMA public".
+    const acl = entry.type === 'ACL' ? /^([A-Z][A-Z ]*?) (.+)$/.exec(entry.name) : null;
+    const kind = acl ? `${acl[1].toLowerCase()} ` : '';
+    const name = acl ? acl[2] : entry.name;
+    return `${kind}${entry.schema && entry.schema !== '-' ? `${entry.schema}.${name}` : name}`;
+  };
   const found: string[] = [];
   for (const entry of entries) {
     const kind = entry.type === 'SUBSCRIPTION' && facts.maySubscribe ? undefined : (SUPERUSER_TYPES[entry.type] ?? entry.superuserOnly);

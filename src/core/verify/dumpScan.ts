@@ -146,6 +146,7 @@ const GRANTEES = new RegExp(`^(?:GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .* (?:TO
 const DEFAULTS_FOR = new RegExp(`^ALTER DEFAULT PRIVILEGES FOR ROLE (${ROLE}) `);
 /** pg_dump switches to the grantor where it is not the owner. */
 const SESSION_ROLE = new RegExp(`^SET SESSION AUTHORIZATION (${ROLE});$`);
+const SESSION_ROLE_LINE = new RegExp(`^SET SESSION AUTHORIZATION (${ROLE});$`, 'm');
 const POLICY_ROLES = new RegExp(`^CREATE POLICY .* TO (${ROLE_LIST})(?= USING \\(| WITH CHECK \\(|;$)`);
 /** A user mapping's role; `public` unquoted is the mapping for every role. */
 const MAPPED_ROLE = new RegExp(`^CREATE USER MAPPING FOR (${ROLE}) SERVER `);
@@ -211,6 +212,10 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
       if (ROLE_NAMING_TYPES.has(header.type)) {
         const roles = rolesFromText(text);
         if (roles.length > 0) entry.roles = roles;
+        // A grant made with another role's grant option: pg_dump becomes that role, which only a superuser may.
+        const grantor = SESSION_ROLE_LINE.exec(text)?.[1];
+        if (grantor !== undefined)
+          entry.superuserOnly = `grants made as ${grantor.startsWith('"') ? grantor.slice(1, -1).replace(/""/g, '"') : grantor} (SET SESSION AUTHORIZATION) on`;
         return;
       }
       if (COLLATING_TYPES.has(header.type)) {
