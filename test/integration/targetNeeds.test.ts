@@ -653,6 +653,53 @@ describe('a target whose objects the restoring role may not change', function ()
   });
 });
 
+/**
+ * An extension the target database has already, in another schema than
+ * the set's (a managed service installs its extensions in a schema of its
+ * own): the set's CREATE EXTENSION IF NOT EXISTS did nothing, and its first
+ * column of the extension's type failed in psql after the safety backup
+ * ("type ext.citext does not exist").
+ */
+describe('a set whose extension the target database has in another schema', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-extension-schema-');
+
+  it('is refused before anything, naming both schemas and the statement that moves it; moved as said, the restore equals the source', async function () {
+    await server.createDatabase('extension_schema_source');
+    await server.query(
+      'extension_schema_source',
+      `CREATE SCHEMA ext;
+       CREATE EXTENSION citext SCHEMA ext;
+       CREATE TABLE public.tags (name ext.citext PRIMARY KEY);
+       INSERT INTO public.tags VALUES ('Weld'), ('Paint');`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'extension_schema_source', folder, 'extension-schema');
+    await server.createDatabase('extension_schema_target');
+    await server.query('extension_schema_target', 'CREATE EXTENSION citext SCHEMA public');
+    const before = await fingerprintDatabase(server.url('extension_schema_target'));
+    const refused = await runCli(restoreArgs(manifest.id, 'complete', server.url('extension_schema_target'), folder));
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot restore ${manifest.id} into ${server.user}@127.0.0.1:${server.port}/extension_schema_target: ` +
+        "the target database has extension citext in schema public, not ext as the set has it: the set's CREATE EXTENSION IF NOT EXISTS would leave it there, and what uses it would not find it: " +
+        'move it where the set has it (ALTER EXTENSION "citext" SET SCHEMA "ext"; once the schema exists), or restore into a database without it; nothing was changed',
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('extension_schema_target'))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [manifest.id],
+      'no safety set',
+    );
+
+    await server.query('extension_schema_target', 'CREATE SCHEMA ext; ALTER EXTENSION "citext" SET SCHEMA "ext";');
+    const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url('extension_schema_target'), folder));
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('extension_schema_source'), server.url('extension_schema_target'));
+  });
+});
+
 describe('a set whose tables are in a tablespace the target server lacks', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-tablespaces-');

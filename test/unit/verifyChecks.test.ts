@@ -557,6 +557,19 @@ describe('verification checks', () => {
     });
   });
 
+  describe('an extension the target database has in another schema', () => {
+    it("fails naming where it is and where the set has it, with the statement that moves it; passes where it is the set's", () => {
+      const schemas = { set: { citext: 'ext', pgcrypto: 'public' }, target: { citext: 'public', pgcrypto: 'public', plpgsql: 'pg_catalog' } };
+      assert.equal(extensionsCheck(['pgcrypto'], ['citext', 'pgcrypto'], schemas).status, 'pass');
+      assert.equal(extensionsCheck(['citext'], ['citext', 'pgcrypto'], { set: schemas.set, target: {} }).status, 'pass', 'one the target lacks is created where the set has it');
+      assert.equal(
+        checkLine(extensionsCheck(['citext', 'pgcrypto'], ['citext', 'pgcrypto'], schemas), commandLineWords),
+        "the target database has extension citext in schema public, not ext as the set has it: the set's CREATE EXTENSION IF NOT EXISTS would leave it there, and what uses it would not find it: " +
+          'move it where the set has it (ALTER EXTENSION "citext" SET SCHEMA "ext"; once the schema exists), or restore into a database without it',
+      );
+    });
+  });
+
   describe("schema public's comment and grants", () => {
     it('pass a set that leaves them, a superuser, its owner and a holder WITH GRANT OPTION; fail another role, naming the owner', () => {
       const acl: DumpEntry = { type: 'ACL', schema: '-', name: 'SCHEMA public' };
@@ -680,6 +693,7 @@ describe('verification checks', () => {
       superuserExtensions: [],
       privilegedExtensions: [],
       maySubscribe: false,
+      extensionSchemas: {},
       encoding: 'UTF8',
     };
     it('passes a primary whose transactions may write', () => {

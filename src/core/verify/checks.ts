@@ -449,6 +449,8 @@ export interface TargetFacts {
   superuserExtensions: readonly string[];
   privilegedExtensions: readonly string[];
   maySubscribe: boolean;
+  /** The target database's extensions, with the schema each is in. */
+  extensionSchemas: Readonly<Record<string, string>>;
   /** The target's schema public: its owner (for pg_database_owner, the database's), whether current_user has its owner's privileges, and whether it holds USAGE and CREATE on it WITH GRANT OPTION; undefined without one. */
   schemaPublic?: { owner: string; owned: boolean; grantable: boolean };
   /** The target database's encoding (getdatabaseencoding). */
@@ -595,9 +597,25 @@ export function installExtensionsAdvice(missing: readonly string[]): string {
  * stack's pg_graphql on a plain PostgreSQL) fails there, after the safety
  * backup, with the server's "extension … is not available".
  */
-export function extensionsCheck(needed: readonly string[], available: readonly string[]): CheckResult {
+export function extensionsCheck(
+  needed: readonly string[],
+  available: readonly string[],
+  schemas: { set: Readonly<Record<string, string>>; target: Readonly<Record<string, string>> } = { set: {}, target: {} },
+): CheckResult {
   if (needed.length === 0) return check('extensions', 'pass', 'the set creates no extension');
   const missing = missingNames(needed, available);
+  // One the target database has already, in another schema: the set's CREATE EXTENSION IF NOT EXISTS does nothing, and what uses it looks for it in the set's.
+  const moved = needed.filter((name) => schemas.set[name] !== undefined && schemas.target[name] !== undefined && schemas.set[name] !== schemas.target[name]);
+  if (missing.length === 0 && moved.length > 0) {
+    const described = moved.map((name) => `${name} in schema ${schemas.target[name]}, not ${schemas.set[name]}`);
+    const statements = moved.map((name) => `ALTER EXTENSION ${quoteIdentifier(name)} SET SCHEMA ${quoteIdentifier(schemas.set[name])};`);
+    return check(
+      'extensions',
+      'fail',
+      `the target database has extension ${described.join(', ')} as the set has it: the set's CREATE EXTENSION IF NOT EXISTS would leave it there, and what uses it would not find it`,
+      hint`move ${moved.length === 1 ? 'it' : 'them'} where the set has ${moved.length === 1 ? 'it' : 'them'} (${statements.join(' ')} once the schema exists), or restore into a database without ${moved.length === 1 ? 'it' : 'them'}`,
+    );
+  }
   if (missing.length === 0) return check('extensions', 'pass', `the server has ${needed.join(', ')}`);
   const one = missing.length === 1;
   return check(
@@ -710,7 +728,10 @@ export function tablespacesCheck(needed: readonly string[], available: readonly 
 /** What the target must have for the set's files to load, checked from their entries (schema or complete file). */
 export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFacts, options: { defaultTablespace?: boolean } = {}): CheckResult[] {
   return [
-    extensionsCheck(extensionsOf(entries), facts.extensions),
+    extensionsCheck(extensionsOf(entries), facts.extensions, {
+      set: Object.fromEntries(entries.flatMap((entry) => (entry.type === 'EXTENSION' && entry.extensionSchema !== undefined ? [[entry.name, entry.extensionSchema]] : []))),
+      target: facts.extensionSchemas,
+    }),
     rolesCheck(rolesOf(entries), facts.roles),
     ownersCheck(ownersOf(entries), facts),
     superuserCheck(entries, facts),
@@ -922,7 +943,8 @@ export const SUPERUSER_FACTS_SQL = `ARRAY(SELECT rolname::pg_catalog.text FROM p
   ARRAY(SELECT v.name::pg_catalog.text FROM pg_catalog.pg_available_extension_versions v JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version
          WHERE v.superuser AND NOT v.trusted) AS superuser_extensions,
   pg_catalog.string_to_array(pg_catalog.replace(pg_catalog.current_setting('supautils.privileged_extensions', true), ' ', ''), ',') AS privileged_extensions,
-  EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_create_subscription' AND pg_catalog.pg_has_role(current_user, oid, 'USAGE')) AS may_subscribe`;
+  EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_create_subscription' AND pg_catalog.pg_has_role(current_user, oid, 'USAGE')) AS may_subscribe,
+  (SELECT pg_catalog.json_object_agg(e.extname, n.nspname) FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace) AS extension_schemas`;
 
 /**
  * What a complete or schema restore of the set would create that only a

@@ -48,6 +48,8 @@ export interface DumpEntry {
   superuserOnly?: string;
   /** A function's or procedure's language, as pg_dump names it (`LANGUAGE c`). */
   language?: string;
+  /** An extension's schema, unquoted (`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA ext`). */
+  extensionSchema?: string;
 }
 
 export interface TableRows {
@@ -105,8 +107,10 @@ const ROLE_NAMING_TYPES: ReadonlySet<string> = new Set(['ACL', 'DEFAULT ACL', 'P
 /** Entry types whose SQL may use a collation: a column's, an index's, a domain's, a view's, a check's. */
 const COLLATING_TYPES: ReadonlySet<string> = new Set(['TABLE', 'FOREIGN TABLE', 'INDEX', 'DOMAIN', 'TYPE', 'VIEW', 'MATERIALIZED VIEW', 'CONSTRAINT', 'CHECK CONSTRAINT']);
 /** Entry types whose SQL may create what only a superuser may, or name a language that may be one only a superuser may use. */
-const SUPERUSER_TEXT_TYPES: ReadonlySet<string> = new Set(['PUBLICATION', 'TYPE', 'CAST', 'FUNCTION', 'PROCEDURE']);
+const SUPERUSER_TEXT_TYPES: ReadonlySet<string> = new Set(['PUBLICATION', 'TYPE', 'CAST', 'FUNCTION', 'PROCEDURE', 'EXTENSION']);
 const TEXT_TYPES: ReadonlySet<string> = new Set([...AMBIGUOUS_TYPES, ...ROLE_NAMING_TYPES, ...COLLATING_TYPES, ...SUPERUSER_TEXT_TYPES]);
+/** The schema pg_dump creates an extension in. */
+const EXTENSION_SCHEMA = /^CREATE EXTENSION IF NOT EXISTS (?:"(?:[^"]|"")+"|[a-z_][a-z0-9_]*) WITH SCHEMA ("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*);$/m;
 /** pg_dump writes a function's language on a line of its own, before its body. */
 const FUNCTION_LANGUAGE = /^ {4}LANGUAGE ("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)(?: |$)/m;
 
@@ -208,6 +212,8 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
         if (superuserOnly !== undefined) entry.superuserOnly = superuserOnly;
         const language = languageFromText(header.type, text);
         if (language !== undefined) entry.language = language;
+        const schema = header.type === 'EXTENSION' ? EXTENSION_SCHEMA.exec(text)?.[1] : undefined;
+        if (schema !== undefined) entry.extensionSchema = schema.startsWith('"') ? schema.slice(1, -1).replace(/""/g, '"') : schema;
       }
       if (ROLE_NAMING_TYPES.has(header.type)) {
         const roles = rolesFromText(text);

@@ -411,6 +411,7 @@ export interface TargetFactsRow {
   superuser_extensions: string[];
   privileged_extensions: string[] | null;
   may_subscribe: boolean;
+  extension_schemas: Record<string, string> | null;
   schema_public: { owner: string; owned: boolean; grantable: boolean } | null;
   database: string;
   encoding: string;
@@ -438,6 +439,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     superuserExtensions: row.superuser_extensions,
     privilegedExtensions: row.privileged_extensions ?? [],
     maySubscribe: row.may_subscribe,
+    extensionSchemas: row.extension_schemas ?? {},
     ...(row.schema_public ? { schemaPublic: row.schema_public } : {}),
     database: row.database,
     encoding: row.encoding,
