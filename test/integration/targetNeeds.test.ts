@@ -365,7 +365,7 @@ describe("a set whose schema's objects are owned by a role other than the schema
 /**
  * What only a superuser may create, in a set whose objects the restoring
  * role owns: an extension that is not trusted, a function in language
- * internal. Restored as such a role (a deploy role, a managed service's
+ * internal, a function that sets a superuser's setting. Restored as such a role (a deploy role, a managed service's
  * admin) it took a safety backup and then failed in psql ("permission
  * denied to create extension"), and a proof as that role recorded the
  * sound set as failed.
@@ -387,8 +387,10 @@ describe('a set that creates what only a superuser may', function () {
        CREATE TABLE public.gauges (id int PRIMARY KEY, label text NOT NULL);
        INSERT INTO public.gauges SELECT g, 'gauge ' || g FROM generate_series(1, 30) g;
        CREATE FUNCTION public.label_length(text) RETURNS int LANGUAGE internal IMMUTABLE STRICT AS 'textlen';
+       CREATE FUNCTION public.verbose_report() RETURNS int LANGUAGE sql SET log_statement = 'all' SET search_path = public AS 'SELECT count(*)::int FROM public.gauges';
        ALTER TABLE public.gauges OWNER TO pulse_su_deployer;
-       ALTER FUNCTION public.label_length(text) OWNER TO pulse_su_deployer;`,
+       ALTER FUNCTION public.label_length(text) OWNER TO pulse_su_deployer;
+       ALTER FUNCTION public.verbose_report() OWNER TO pulse_su_deployer;`,
     );
     folder = newFolder();
     manifest = await backupSet(server, source, folder, 'superuser');
@@ -396,7 +398,7 @@ describe('a set that creates what only a superuser may', function () {
   });
 
   it('verify --db, a complete restore and a proof as a role that is none name what needs one, before anything; as a superuser the restore equals the source', async function () {
-    const found = 'extension postgres_fdw, function public.label_length(text) in language internal';
+    const found = 'extension postgres_fdw, function public.label_length(text) in language internal, function public.verbose_report(), which sets log_statement';
     const { url, env } = await assertRefusedBeforeAnything(
       server,
       target,

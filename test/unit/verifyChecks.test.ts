@@ -535,6 +535,12 @@ describe('verification checks', () => {
         'pass',
         "PostgreSQL 16's pg_create_subscription",
       );
+      const setting: DumpEntry = { type: 'FUNCTION', schema: 'public', name: 'verbose()', language: 'sql', settings: ['log_statement', 'search_path'] };
+      assert.equal(superuserCheck([setting], facts).status, 'pass', 'settings unknown: none');
+      assert.equal(
+        superuserCheck([setting], { ...facts, superuserSettings: ['log_statement', 'session_replication_role'] }).detail,
+        'the set creates what only a superuser may, and deployer is none: function public.verbose(), which sets log_statement',
+      );
     });
 
     it("names a superuser owner without advising membership in it, which would be a superuser's power", () => {

@@ -63,7 +63,7 @@ describe('scanning a dump file', () => {
         'FUNCTION',
         'public',
         'deployer',
-        'CREATE FUNCTION public.fast_len(text) RETURNS integer\n    LANGUAGE internal IMMUTABLE STRICT\n    AS $$textlen$$;',
+        "CREATE FUNCTION public.fast_len(text) RETURNS integer\n    LANGUAGE internal IMMUTABLE STRICT\n    SET log_statement TO 'all'\n    SET search_path TO 'public'\n    AS $$textlen$$;",
       ),
       entry('everything', 'PUBLICATION', '-', 'postgres', "CREATE PUBLICATION everything FOR ALL TABLES WITH (publish = 'insert');"),
       entry(
@@ -77,11 +77,11 @@ describe('scanning a dump file', () => {
     ].join('');
     const scan = await scanDumpFile(write('superuser.sql', dump));
     assert.deepEqual(
-      scan.entries.map((found) => [found.type, found.language, found.superuserOnly]),
+      scan.entries.map((found) => [found.type, found.language, found.superuserOnly, found.settings]),
       [
-        ['FUNCTION', 'internal', undefined],
-        ['PUBLICATION', undefined, 'FOR ALL TABLES publication'],
-        ['ACL', undefined, 'grants made as app (SET SESSION AUTHORIZATION) on'],
+        ['FUNCTION', 'internal', undefined, ['log_statement', 'search_path']],
+        ['PUBLICATION', undefined, 'FOR ALL TABLES publication', undefined],
+        ['ACL', undefined, 'grants made as app (SET SESSION AUTHORIZATION) on', undefined],
       ],
     );
   });

@@ -32,6 +32,7 @@ import {
   missingNames,
   SUPERUSER_FACTS_SQL,
   superuserCheck,
+  superuserSettingsSql,
   NO_OWNERS,
   type SetOwners,
 } from '../verify/checks';
@@ -172,7 +173,9 @@ export class ScratchControl {
       const owners = ownersAProofCannotGive(needs.owners, this.target.user, row.may_become, row.inherits ?? {}, Number(row.version_num));
       if (owners.length > 0) throw cannotGiveOwnersError(this.target, owners);
       // A scratch database has no extension but plpgsql, which the set does not comment.
+      const settings = (await this.client.query<{ names: string[] }>(superuserSettingsSql(Math.floor(Number(row.version_num) / 10000)))).rows[0].names;
       const superuserOnly = superuserCheck(needs.superuserOnly, {
+        superuserSettings: settings,
         currentUser: this.target.user,
         superuser: false,
         inherits: row.inherits ?? {},

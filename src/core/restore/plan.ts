@@ -44,7 +44,7 @@ import {
 } from './defaultPrivileges';
 import type { CheckResult, VerificationReport } from '../verify/results';
 import { tablespacesOf, targetNeedsChecks } from '../verify/checks';
-import { TARGET_FACTS_SQL, targetFactsOf, verifySet, type TargetFactsRow } from '../verify/verify';
+import { readTargetFacts, verifySet } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
 import type { ListedSet } from '../sets/listing';
@@ -110,7 +110,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   connecting.catch(() => undefined);
   const endSession = () => connecting.then((session) => session.end()).catch(() => undefined);
   const targetFacts = connecting.then(async (session) => {
-    return targetFactsOf((await session.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
+    return readTargetFacts(session);
   });
   targetFacts.catch(() => undefined);
   // Another restore loading into the database (../pg/restoreTurn.ts) is a refusal

@@ -449,6 +449,8 @@ export interface TargetFacts {
   superuserExtensions: readonly string[];
   privilegedExtensions: readonly string[];
   maySubscribe: boolean;
+  /** The settings only a superuser may set that current_user may not (readTargetFacts; none for a superuser). */
+  superuserSettings?: readonly string[];
   /** The target database's extensions, with the schema each is in. */
   extensionSchemas: Readonly<Record<string, string>>;
   /** The target's schema public: its owner (for pg_database_owner, the database's), whether current_user has its owner's privileges, and whether it holds USAGE and CREATE on it WITH GRANT OPTION; undefined without one. */
@@ -931,10 +933,21 @@ export function superuserCandidates(entries: readonly DumpEntry[]): DumpEntry[] 
       SUPERUSER_TYPES[entry.type] !== undefined ||
       entry.superuserOnly !== undefined ||
       entry.language !== undefined ||
+      entry.settings !== undefined ||
       entry.type === 'EXTENSION' ||
       (entry.type === 'COMMENT' && entry.name.startsWith('EXTENSION ')),
   );
 }
+
+/**
+ * The settings only a superuser may set that current_user may not (a
+ * function's `SET log_statement`): from PostgreSQL 15 one may be granted
+ * (GRANT SET ON PARAMETER), which older servers cannot ask.
+ */
+export const superuserSettingsSql = (major: number) =>
+  `SELECT ARRAY(SELECT name::pg_catalog.text FROM pg_catalog.pg_settings WHERE context = 'superuser'${
+    major >= 15 ? " AND NOT pg_catalog.has_parameter_privilege(name, 'SET')" : ''
+  } AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)) AS names`;
 
 /** SQL for what the superuser check reads of the target, as columns of the target facts' query. */
 export const SUPERUSER_FACTS_SQL = `ARRAY(SELECT rolname::pg_catalog.text FROM pg_catalog.pg_roles WHERE rolsuper) AS superusers,
@@ -964,7 +977,7 @@ export function superuserCheck(
   entries: readonly DumpEntry[],
   facts: Pick<
     TargetFacts,
-    'currentUser' | 'superuser' | 'inherits' | 'untrustedLanguages' | 'installedExtensions' | 'superuserExtensions' | 'privilegedExtensions' | 'maySubscribe'
+    'currentUser' | 'superuser' | 'inherits' | 'untrustedLanguages' | 'installedExtensions' | 'superuserExtensions' | 'privilegedExtensions' | 'maySubscribe' | 'superuserSettings'
   >,
 ): CheckResult {
   if (facts.superuser) return check('superuser', 'pass', `${facts.currentUser} is a superuser: it may create anything the set holds`);
@@ -983,7 +996,9 @@ export function superuserCheck(
     if (kind !== undefined) found.push(`${kind} ${named(entry)}`);
     else if (entry.language !== undefined && facts.untrustedLanguages.includes(entry.language))
       found.push(`${entry.type.toLowerCase()} ${named(entry)} in language ${entry.language}`);
-    else if (entry.type === 'EXTENSION' && facts.installedExtensions[entry.name] === undefined && facts.superuserExtensions.includes(entry.name) && !privileged.has(entry.name)) {
+    else if (entry.settings?.some((setting) => facts.superuserSettings?.includes(setting))) {
+      found.push(`${entry.type.toLowerCase()} ${named(entry)}, which sets ${entry.settings.filter((setting) => facts.superuserSettings?.includes(setting)).join(', ')}`);
+    } else if (entry.type === 'EXTENSION' && facts.installedExtensions[entry.name] === undefined && facts.superuserExtensions.includes(entry.name) && !privileged.has(entry.name)) {
       found.push(`extension ${entry.name}`);
     } else if (entry.type === 'COMMENT' && entry.name.startsWith('EXTENSION ')) {
       const extension = entry.name.slice('EXTENSION '.length);

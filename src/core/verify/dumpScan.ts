@@ -48,6 +48,8 @@ export interface DumpEntry {
   superuserOnly?: string;
   /** A function's or procedure's language, as pg_dump names it (`LANGUAGE c`). */
   language?: string;
+  /** The settings a function or procedure sets for its calls (`SET log_statement TO 'all'`), by name. */
+  settings?: string[];
   /** An extension's schema, unquoted (`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA ext`). */
   extensionSchema?: string;
 }
@@ -124,6 +126,13 @@ export function superuserOnlyFromText(type: string, text: string): string | unde
   if (type === 'TYPE' && /^CREATE TYPE .* \(\n {4}INTERNALLENGTH = /m.test(text)) return 'base type';
   if (type === 'CAST' && /^CREATE CAST .* WITHOUT FUNCTION/m.test(text)) return 'cast WITHOUT FUNCTION';
   return undefined;
+}
+
+/** The settings a function or procedure sets for its calls: pg_dump's `    SET name TO …` lines before its body. */
+export function settingsFromText(type: string, text: string): string[] {
+  if (type !== 'FUNCTION' && type !== 'PROCEDURE') return [];
+  const head = text.split(/^ {4}AS /m, 1)[0];
+  return [...head.matchAll(/^ {4}SET ([a-z_][a-z0-9_.]*) (?:TO |FROM CURRENT)/gm)].map((match) => match[1]);
 }
 
 /** A function's or procedure's language, unquoted. */
@@ -212,6 +221,8 @@ export async function scanDumpFile(path: string, options: ScanOptions = {}): Pro
         if (superuserOnly !== undefined) entry.superuserOnly = superuserOnly;
         const language = languageFromText(header.type, text);
         if (language !== undefined) entry.language = language;
+        const settings = settingsFromText(header.type, text);
+        if (settings.length > 0) entry.settings = settings;
         const schema = header.type === 'EXTENSION' ? EXTENSION_SCHEMA.exec(text)?.[1] : undefined;
         if (schema !== undefined) entry.extensionSchema = schema.startsWith('"') ? schema.slice(1, -1).replace(/""/g, '"') : schema;
       }

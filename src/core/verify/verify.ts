@@ -55,6 +55,7 @@ import {
   MAY_BECOME_SQL,
   SUPERUSER_FACTS_SQL,
   SCHEMA_PUBLIC_SQL,
+  superuserSettingsSql,
   encodingCheck,
   dataColumnsCheck,
   sizesCheck,
@@ -446,13 +447,20 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
   };
 }
 
+/** What the pre-restore checks read of the target (TARGET_FACTS_SQL, and the settings a function of the set may set). */
+export async function readTargetFacts(client: Pick<pg.Client, 'query'>): Promise<TargetFacts> {
+  const facts = targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
+  facts.superuserSettings = (await client.query<{ names: string[] }>(superuserSettingsSql(facts.version.major))).rows[0].names;
+  return facts;
+}
+
 async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined, rowsToLoad?: readonly RowsToLoad[]): Promise<TargetFacts> {
   let client: pg.Client | undefined;
   const onAbort = () => void client?.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: TARGET_TIMEOUT_MS }), ...(signal ? { signal } : {}) });
-    const facts = targetFactsOf((await client.query<TargetFactsRow>(TARGET_FACTS_SQL)).rows[0]);
+    const facts = await readTargetFacts(client);
     if (rowsToLoad) facts.rowsToLoad = { tables: rowsToLoad, columns: await findTargetColumns(client, rowsToLoad) };
     return facts;
   } catch (error) {
