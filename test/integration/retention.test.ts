@@ -11,11 +11,12 @@ import { strict as assert } from 'node:assert';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { readHistory } from '../../src/core/sets/history';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { fileNameFor, manifestNameFor, parseBackupFileName, setIdFor } from '../../src/core/sets/naming';
 import type { PruneJson } from '../../src/cli/retentionOutput';
-import { assertOneLineError, runCli } from '../support/cli';
+import { assertOneLineError, runCli, type CliOptions } from '../support/cli';
 import { backupSet, createFactoryDatabase, listSets, useServer, useTempFolders } from '../support/integration';
 import { closedPort } from '../support/ports';
 import { folderState } from '../support/folderState';
@@ -49,8 +50,8 @@ describe('retention', function () {
     return setIdFor(prefix, timestamp);
   }
 
-  async function prune(folder: string, args: string[], cwd?: string): Promise<PruneJson> {
-    const result = await runCli(['prune', '--dir', folder, ...args, '--json'], cwd ? { cwd } : {});
+  async function prune(folder: string, args: string[], cwd?: string, options: CliOptions = {}): Promise<PruneJson> {
+    const result = await runCli(['prune', '--dir', folder, ...args, '--json'], { ...options, ...(cwd ? { cwd } : {}) });
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout) as PruneJson;
   }
@@ -270,6 +271,42 @@ describe('retention', function () {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /keeping the last 1 and the newest 0 safety sets/);
     assert.match(text.stdout, new RegExp(`would remove +${safetyIds[0]} .* older than the newest 0 safety sets`));
+  });
+
+  it('compressed and encrypted sets go whole, a plain copy of a dump (gunzip -k) with them: prune removed only their manifests and said it had removed them', async function () {
+    const folder = freshFolder();
+    const passphrase = { env: { PULSE_BACKUP_PASSPHRASE: 'retention of stored sets' } };
+    const made = [
+      await backupSet(server, PREFIX, folder, PREFIX, ['--compress', 'gzip']),
+      await backupSet(server, PREFIX, folder, PREFIX, ['--compress', 'zstd', '--encrypt'], passphrase),
+      await backupSet(server, PREFIX, folder, PREFIX, ['--encrypt'], passphrase),
+    ];
+    // Each backup is its own second: the third is the newest.
+    assert.equal(new Set(made.map((set) => set.id)).size, 3);
+    const oldest = made[0];
+    const dataFile = oldest.files.find((file) => file.type === 'data')!.name;
+    writeFileSync(join(folder, dataFile.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(folder, dataFile))));
+    const result = await prune(folder, ['--prefix', PREFIX, '--keep', '1'], undefined, passphrase);
+    assert.deepEqual(
+      [...result.removed].sort(),
+      made
+        .slice(0, 2)
+        .map((set) => set.id)
+        .sort(),
+    );
+    const kept = made[2];
+    assert.deepEqual(
+      readdirSync(folder)
+        .filter((name) => !name.startsWith('.') && parseBackupFileName(name)?.timestamp !== kept.timestamp)
+        .sort(),
+      [],
+      'nothing of the removed sets is left',
+    );
+    for (const file of kept.files) assert.ok(readdirSync(folder).includes(file.name), file.name);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      [kept.id],
+    );
   });
 
   it('a failed backup prunes nothing', async function () {

@@ -37,7 +37,7 @@ import { lastProof, readHistory, recentVerification, recordRetention, type Reten
 import { findSet, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
-import { isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
+import { dumpFileVariants, isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from '../verify/results';
 import { compareText } from '../format';
 import {
@@ -296,20 +296,28 @@ function removalPriority(status: SetStatus): number {
 
 /**
  * The order a set's files are removed in, every name exact (never a glob):
- * 1. the complete dump: from this moment the listing calls the set
+ * 1. the complete dump (every way it can be stored): from this moment the listing calls the set
  *    incomplete — its manifest names a missing file, or, without a manifest,
  *    a dump is missing — so a crash at any later point leaves a set that
  *    nothing restores from or counts as good. (Removing the manifest first
  *    would not do that: three dumps without a manifest look like a legacy
  *    set, which can verify.)
  * 2. the manifest, so nothing vouches for files that are going;
- * 3. the data and schema dumps;
+ * 3. the data and schema dumps, each every way it can be stored;
  * 4. the history and the pin marker, which only describe the set and are
  *    invisible once its dumps and manifest are gone.
  */
 export function removalOrder(prefix: string, timestamp: string): string[] {
   const names = setFileNames(prefix, timestamp);
-  return [names.complete, names.manifest, names.data, names.schema, names.history, names.pin];
+  // Each dump as it is stored (compressed, encrypted) and any plain copy of it (gunzip -k): all are the set's.
+  return [
+    ...dumpFileVariants(prefix, 'complete', timestamp),
+    names.manifest,
+    ...dumpFileVariants(prefix, 'data', timestamp),
+    ...dumpFileVariants(prefix, 'schema', timestamp),
+    names.history,
+    names.pin,
+  ];
 }
 
 /**

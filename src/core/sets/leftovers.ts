@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseTemporaryName, syncFolder, type TemporaryName } from '../files/atomicFile';
 import { isAlive } from '../process/processInfo';
 import { parseManifest, type Manifest } from './manifest';
-import { parseBackupFileName, setFileNames } from './naming';
+import { DUMP_TYPES, dumpFileVariants, parseBackupFileName, setFileNames } from './naming';
 
 export interface LeftoverReport {
   /** Sets a dead backup had written whole and was renaming into place: now in place. */
@@ -79,7 +79,8 @@ async function finishSet(folder: string, journal: Leftover, files: readonly Left
   }
   // Not whole: nothing of it may look like a set. The manifest goes first.
   await unlink(join(folder, journal.name)).catch(() => undefined);
-  for (const name of [names.complete, names.data, names.schema, names.history, names.pin]) await unlink(join(folder, name)).catch(() => undefined);
+  const dumps = DUMP_TYPES.flatMap((type) => dumpFileVariants(parsed.prefix, type, parsed.timestamp));
+  for (const name of [...dumps, names.history, names.pin]) await unlink(join(folder, name)).catch(() => undefined);
   for (const file of files) await unlink(join(folder, file.name)).catch(() => undefined);
   return { setId: parsed.setId, finished: false };
 }

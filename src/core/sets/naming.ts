@@ -136,6 +136,11 @@ export function setIdFor(prefix: string, timestamp: string): string {
 }
 
 /** Every file name a set can have, dumps first. */
+/** Every name a set's dump of one type can have: plain SQL and each way a backup stores one (`.sql.gz`, `.sql.zst.age`, …). */
+export function dumpFileVariants(prefix: string, type: DumpType, timestamp: string): string[] {
+  return WRITTEN_CODEC_CHAINS.map((codecs) => fileNameFor(prefix, type, timestamp, codecs));
+}
+
 export function setFileNames(prefix: string, timestamp: string): Record<BackupFileKind, string> {
   return {
     schema: fileNameFor(prefix, 'schema', timestamp),
