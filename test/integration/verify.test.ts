@@ -5,6 +5,7 @@
  * pg_dump runs; damage is done to copies, so each case starts from a good set.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { qualifiedName } from '../../src/core/format';
 import { chmodSync, chownSync, copyFileSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,6 +137,16 @@ describe('verifying backup sets', function () {
     assert.equal(result.code, 1);
     assert.equal(checkOf(report, 'files-present').status, 'fail');
     assert.match(checkOf(report, 'files-present').detail, /factory_pulse_data_backup_\d{8}_\d{6}\.sql is missing/);
+  });
+
+  it('a FIFO in place of a dump fails the presence check at once: reading it blocked verify for ever, Ctrl-C included', async function () {
+    if (process.platform === 'win32') this.skip();
+    const dir = copyOfSet(made.id);
+    unlinkSync(fileOf(dir, 'schema'));
+    execFileSync('mkfifo', [fileOf(dir, 'schema')]);
+    const { result, report } = await verify(made.id, dir);
+    assert.equal(result.code, 1);
+    assert.match(checkOf(report, 'files-present').detail, /cannot read factory_pulse_schema_backup_\d{8}_\d{6}\.sql: it is not a regular file \(a pipe or a device\)/);
   });
 
   it('a complete file that is really the schema file fails the checksum and, on its own, the content check', async function () {

@@ -26,8 +26,9 @@
  * `removalPriority`), and they never count as the newest good set. A set
  * still being written ('running') is neither counted nor touched.
  */
+import { readRegularFile } from '../files/regularFile';
 import { hint, option } from '../hint';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { syncFolder, writeFileAtomic } from '../files/atomicFile';
@@ -510,7 +511,7 @@ export async function readRetentionMemory(folder: string, prefix: string): Promi
 
 async function readMemoryFile(folder: string): Promise<RetentionMemoryFile | undefined> {
   try {
-    const value = JSON.parse(await readFile(join(folder, RETENTION_MEMORY_FILE), 'utf8')) as Partial<RetentionMemoryFile>;
+    const value = JSON.parse(await readRegularFile(join(folder, RETENTION_MEMORY_FILE))) as Partial<RetentionMemoryFile>;
     if (value.format !== RETENTION_MEMORY_FORMAT || typeof value.prefixes !== 'object' || value.prefixes === null) return undefined;
     return value as RetentionMemoryFile;
   } catch {

@@ -5,7 +5,8 @@
  * Read by the report and the extension; written atomically, one writer at
  * a time (withFileUpdateLock).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from '../files/regularFile';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicFile';
 import { withFileUpdateLock } from '../files/folderLock';
@@ -83,7 +84,7 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
   const empty: SetHistory = { format: HISTORY_FORMAT, formatVersion: HISTORY_VERSION, setId, verifications: [], retention: [] };
   let text: string;
   try {
-    text = await readFile(historyPath(folder, setId), 'utf8');
+    text = await readRegularFile(historyPath(folder, setId));
   } catch {
     return empty;
   }

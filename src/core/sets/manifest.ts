@@ -3,8 +3,8 @@
  * means the three dump files were complete when it was written. The format
  * is versioned; docs/backups-folder.md documents every field.
  */
+import { readRegularFile } from '../files/regularFile';
 import type { LargeObjectGrants } from '../backup/largeObjectDigest';
-import { readFile } from 'node:fs/promises';
 import { PulseError } from '../errors';
 import { parseBackupFileName, parseSetId } from './naming';
 import type { ProfileRecord } from '../backup/profile';
@@ -208,7 +208,7 @@ export function safetySetOccasion(manifest: Pick<Manifest, 'takenBefore'> | unde
 export async function readManifest(path: string): Promise<Manifest> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path);
   } catch (error) {
     throw new PulseError('invalid-manifest', `cannot read manifest ${path}`, {
       hint: 'check that the file exists and is readable',

@@ -305,7 +305,10 @@ async function readSetFiles(folder: string, set: ListedSet, options: PostBackupO
       try {
         const info = await stat(file.path);
         file.mode = info.mode & 0o777;
-        sizes.set(file, info.size);
+        // A FIFO or a device would block the read for ever (and a worker thread with it, so that not even Ctrl-C ends the process).
+        if (info.isDirectory()) file.unreadable = describeReadError(Object.assign(new Error('directory'), { code: 'EISDIR' }));
+        else if (!info.isFile()) file.unreadable = 'it is not a regular file (a pipe or a device)';
+        else sizes.set(file, info.size);
       } catch (error) {
         file.unreadable = describeReadError(error);
       }
