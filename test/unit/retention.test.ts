@@ -33,7 +33,7 @@ import {
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { CheckResult, CheckStatus, VerificationReport } from '../../src/core/verify/results';
-import { syntheticVerification } from '../support/syntheticSet';
+import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
 import { folderState } from '../support/folderState';
 
 const PREFIX = 'shop';
@@ -113,7 +113,17 @@ function writeSet(folder: string, timestamp: string, options: { prefix?: string;
       return { type, name, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
     });
   if (options.manifest !== false) {
-    const manifest = { format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, id, prefix, timestamp, startedAt: parseTimestamp(timestamp).toISOString(), files, tables: [] };
+    const manifest = {
+      ...syntheticManifest(),
+      format: MANIFEST_FORMAT,
+      formatVersion: MANIFEST_VERSION,
+      id,
+      prefix,
+      timestamp,
+      startedAt: parseTimestamp(timestamp).toISOString(),
+      files,
+      tables: [],
+    };
     writeFileSync(join(folder, manifestNameFor(prefix, timestamp)), JSON.stringify(manifest));
   }
   return id;

@@ -280,5 +280,35 @@ function manifestProblem(value: unknown): string | undefined {
     }
   }
   if (!Array.isArray(record.tables)) return 'no table list';
+  return shapeProblem(record);
+}
+
+/**
+ * What every reader of a manifest (show, summary, verify, the report) takes
+ * for granted, checked once here: a manifest that is valid JSON but was
+ * edited or damaged is then one line saying so, not a crash deep in a
+ * reader ("cannot read properties of undefined").
+ */
+function shapeProblem(record: Record<string, unknown>): string | undefined {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const strings = (value: unknown, keys: readonly string[]) => isObject(value) && keys.every((key) => typeof value[key] === 'string');
+  const arrayOf = (value: unknown, item: (entry: unknown) => boolean) => value === undefined || (Array.isArray(value) && value.every(item));
+  if (typeof record.startedAt !== 'string' || Number.isNaN(Date.parse(record.startedAt))) return 'no start time';
+  if (!isObject(record.database) || !strings(record.database, ['host', 'name', 'user']) || typeof record.database.port !== 'number') return 'bad database';
+  if (!strings(record.server, ['version'])) return 'bad server';
+  if (!isObject(record.tools) || !strings(record.tools.pgDump, ['path', 'version'])) return 'bad tools';
+  if (!isObject(record.options) || !Array.isArray(record.options.pgDumpArgs)) return 'bad options';
+  if (!arrayOf(record.tables, (table) => strings(table, ['schema', 'name']))) return 'bad table entry';
+  if (!arrayOf(record.materializedViews, (view) => strings(view, ['schema', 'name']))) return 'bad materialized view entry';
+  if (!arrayOf(record.foreignKeyCycles, (cycle) => isObject(cycle) && Array.isArray(cycle.tables))) return 'bad foreign-key cycle';
+  if (!arrayOf(record.pgDumpWarnings, (warning) => typeof warning === 'string')) return 'bad pg_dump warnings';
+  for (const key of ['profile', 'digests'] as const) if (record[key] !== undefined && !isObject(record[key])) return `bad ${key}`;
+  const encryption = record.encryption;
+  if (
+    encryption !== undefined &&
+    !(isObject(encryption) && strings(encryption, ['format', 'method']) && (encryption.method !== 'recipients' || Array.isArray(encryption.recipients)))
+  ) {
+    return 'bad encryption';
+  }
   return undefined;
 }
