@@ -27,6 +27,7 @@ export type PulseErrorCode =
   | 'cancelled'
   | 'invalid-manifest'
   | 'verification-failed'
+  | 'retention-refused'
   | 'remote-target'
   | 'restore-refused'
   | 'restore-failed'

@@ -309,6 +309,25 @@ describe('retention', function () {
     );
   });
 
+  it('a set dated after now (a wrong clock) stops prune and the retention of backup --keep, removing nothing: it was the newest for ever, and the sets made since were removed', async function () {
+    const folder = freshFolder();
+    copySet(folder, '20250101_000000');
+    copySet(folder, '20250102_000000');
+    copySet(folder, '20300101_000000', { legacy: true });
+    const before = folderState(folder);
+    const refused = await runCli(['prune', '--dir', folder, '--prefix', PREFIX, '--keep', '1']);
+    assertOneLineError(refused);
+    assert.match(
+      refused.stderr,
+      /^pulse-backup: cannot tell which set is the newest: factory_pulse_20300101_000000 is dated 2030-01-01T\S+, after now \(\S+\): nothing was removed; a clock was wrong when it was made, or is wrong now: check this machine's clock, then move that set out of .+ \(or remove it\) and prune again$/,
+    );
+    assert.deepEqual(folderState(folder), before);
+    const backedUp = await runCli(['backup', '--db', server.url(PREFIX), '--dir', folder, '--prefix', PREFIX, '--keep', '1']);
+    assert.equal(backedUp.code, 0, backedUp.stderr);
+    assert.match(backedUp.stderr, /warning: the backup succeeded, but retention did not run to the end: cannot tell which set is the newest: factory_pulse_20300101_000000/);
+    assert.deepEqual((await listSets(folder)).map((set) => set.id).filter((id) => !id.endsWith('20300101_000000')).length, 3, 'the two older sets and the new one');
+  });
+
   it('a failed backup prunes nothing', async function () {
     const folder = freshFolder();
     for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);

@@ -27,6 +27,7 @@ import {
   confirmedRemovals,
   readRetentionMemory,
   removalOrder,
+  datedInTheFuture,
   unpinSet,
   type VerifyRequest,
 } from '../../src/core/retention/retention';
@@ -340,6 +341,19 @@ describe('retention', () => {
       for (const keep of [0, -1, 1.5, Number.NaN]) {
         assert.throws(() => planRetention([], { prefix: PREFIX, keep }), isPulseError('usage'), String(keep));
       }
+    });
+  });
+
+  describe('a set dated after now', () => {
+    it("is believed within ten minutes for a manifest's exact time, a day and more for an old script's local name", () => {
+      const now = new Date('2026-12-06T12:00:00.000Z');
+      const set = (id: string, createdAt: string, manifest: boolean) =>
+        ({ id, prefix: PREFIX, createdAt, ...(manifest ? { manifest: {} } : {}) }) as unknown as Parameters<typeof datedInTheFuture>[0][number];
+      assert.equal(datedInTheFuture([set('a', '2026-12-06T12:09:00.000Z', true)], PREFIX, now), undefined);
+      assert.equal(datedInTheFuture([set('b', '2026-12-06T12:11:00.000Z', true)], PREFIX, now)?.id, 'b');
+      assert.equal(datedInTheFuture([set('c', '2026-12-07T13:00:00.000Z', false)], PREFIX, now), undefined, 'a name in another time zone');
+      assert.equal(datedInTheFuture([set('d', '2030-01-01T00:00:00.000Z', false)], PREFIX, now)?.id, 'd');
+      assert.equal(datedInTheFuture([set('e', '2030-01-01T00:00:00.000Z', false)], 'other', now), undefined, 'another prefix');
     });
   });
 

@@ -445,6 +445,8 @@ export async function pruneSets(options: PruneOptions): Promise<PruneResult> {
     let plan = planRetention(sets, planOptions);
     let search: GoodSetSearch = { passedOver: [] };
     if (plan.remove.length > 0) {
+      const future = datedInTheFuture(sets, options.prefix, new Date());
+      if (future) throw futureSetError(future, options.folder);
       search = await findNewestGoodSet(options.folder, sets, { ...options, record: !dryRun });
       plan = planRetention(sets, { ...planOptions, newestGood: search.newestGood?.id });
     }
@@ -556,6 +558,24 @@ async function removeSet(folder: string, set: RemovableSet, removedBefore: reado
     removedAny = true;
   }
   await syncFolder(folder);
+}
+
+/** How far after now a set may be dated before its date is not believed: a manifest's time is exact; an old script's name is local time, of any time zone. */
+const FUTURE_TOLERANCE_MS = { manifest: 10 * 60_000, name: 26 * 3_600_000 } as const;
+
+/**
+ * A set of the prefix dated after now: made under a wrong clock (or copied
+ * from a machine whose clock was), it would be the newest for ever and
+ * retention would remove the sets really made since.
+ */
+export function datedInTheFuture(sets: readonly ListedSet[], prefix: string, now: Date): ListedSet | undefined {
+  return sets.find((set) => set.prefix === prefix && Date.parse(set.createdAt) - now.getTime() > (set.manifest ? FUTURE_TOLERANCE_MS.manifest : FUTURE_TOLERANCE_MS.name));
+}
+
+function futureSetError(set: ListedSet, folder: string): PulseError {
+  return new PulseError('retention-refused', `cannot tell which set is the newest: ${set.id} is dated ${set.createdAt}, after now (${new Date().toISOString()})`, {
+    hint: `nothing was removed; a clock was wrong when it was made, or is wrong now: check this machine's clock, then move that set out of ${folder} (or remove it) and prune again`,
+  });
 }
 
 async function pinnedNow(folder: string, set: RemovableSet): Promise<boolean> {
