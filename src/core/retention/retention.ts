@@ -66,6 +66,8 @@ export const DEFAULT_KEEP_SAFETY = 3;
 export interface VerifyRequest {
   folder: string;
   setId: string;
+  /** The set as retention listed it: verifying each of many sets must not list the folder again each time. */
+  listed?: ListedSet;
   env: NodeJS.ProcessEnv;
   /** Write the result into the set's history. */
   record?: boolean;
@@ -363,7 +365,7 @@ export async function findNewestGoodSet(
     let source: GoodSet['source'] = 'history';
     if (!report) {
       options.onProgress?.({ kind: 'verifying', setId: set.id });
-      const request: VerifyRequest = { folder, setId: set.id, env: options.env, record: options.record };
+      const request: VerifyRequest = { folder, setId: set.id, listed: set, env: options.env, record: options.record };
       if (options.signal) request.signal = options.signal;
       report = await verifyForRetention(options.verify, request);
       source = 'verified';

@@ -79,6 +79,8 @@ export type VerifyProgress =
 export interface VerifySetOptions {
   folder: string;
   setId: string;
+  /** The set as the caller listed it a moment ago (retention, walking many sets): the folder is not listed again for each. */
+  listed?: ListedSet;
   /** When given, the pre-restore checks run against this database too. */
   target?: ConnectionTarget;
   env: NodeJS.ProcessEnv;
@@ -146,7 +148,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   const startedAt = new Date();
   const startedClock = performance.now();
   throwIfCancelled(options.signal);
-  const set = await findSet(options.folder, options.setId);
+  const set = options.listed?.id === options.setId ? options.listed : await findSet(options.folder, options.setId);
   if (set.status === 'running') {
     throw new PulseError('backup-locked', `backup set ${set.id} is still being written`, {
       hint: 'wait for the running backup to finish, then verify it',
