@@ -113,6 +113,12 @@ export function toPulseError(error: unknown): PulseError {
           hint: hintOf`choose a folder you can write to with ${option('backupsFolder')}, or fix its permissions`,
           cause: error,
         });
+      case 'EISDIR':
+        // A folder where one of the tool's files belongs (a set's history, a pin marker): not the tool's to remove.
+        return new PulseError('folder-not-writable', `a folder is where a file belongs${nodeError.syscall === 'rename' && nodeError.dest ? ` (${nodeError.dest})` : path}`, {
+          hint: 'remove or rename that folder if nothing of yours is in it, then run again',
+          cause: error,
+        });
       case 'ENOTDIR':
         return new PulseError('folder-not-a-folder', `not a folder${path}`, {
           hint: hintOf`point ${option('backupsFolder')} at a folder, not a file`,

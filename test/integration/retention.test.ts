@@ -328,6 +328,19 @@ describe('retention', function () {
     assert.deepEqual((await listSets(folder)).map((set) => set.id).filter((id) => !id.endsWith('20300101_000000')).length, 3, 'the two older sets and the new one');
   });
 
+  it("unpin where a folder has the pin marker's name: one line saying so, the set still pinned (it was an unexpected error)", async function () {
+    const folder = freshFolder();
+    const id = copySet(folder, '20250103_000000');
+    mkdirSync(join(folder, `${id}.pinned`));
+    const refused = await runCli(['unpin', id, '--dir', folder]);
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot unpin ${id}: ${join(folder, `${id}.pinned`)} is a folder, not the pin marker this tool writes: it is still pinned; remove that folder yourself if nothing of yours is in it, and the set is unpinned`,
+    );
+    assert.equal((await listSets(folder)).find((set) => set.id === id)?.pinned, true);
+  });
+
   it('a failed backup prunes nothing', async function () {
     const folder = freshFolder();
     for (const day of ['01', '02', '03']) copySet(folder, `202501${day}_000000`);

@@ -134,6 +134,12 @@ describe('hints: actions as data, worded by each front door', () => {
     );
   });
 
+  it('a folder where one of its files belongs (a history, a pin marker) is one line naming that path, not an unexpected error', () => {
+    const renamed = toPulseError(Object.assign(new Error('is a dir'), { code: 'EISDIR', syscall: 'rename', path: '/b/.h.json.1.partial', dest: '/b/h.json' }));
+    assert.equal(formatError(renamed, commandLineWords), 'a folder is where a file belongs (/b/h.json): remove or rename that folder if nothing of yours is in it, then run again');
+    assert.equal(toPulseError(Object.assign(new Error('is a dir'), { code: 'EISDIR', syscall: 'unlink', path: '/b/p' })).message, 'a folder is where a file belongs (/b/p)');
+  });
+
   it("words the engine's own errors, checks and restore advice in both front doors, with no flag in VS Code", () => {
     const errors = [
       toPulseError(Object.assign(new Error('no space'), { code: 'ENOSPC', path: '/b' })),

@@ -707,7 +707,17 @@ export async function unpinSet(folder: string, setId: string): Promise<PinResult
   try {
     await unlink(join(folder, pinNameFor(set.prefix, set.timestamp)));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw failedWrite(`unpin ${set.id}`, folder, error, 'then unpin it again; it is still pinned');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EPERM') {
+      // unlink of a folder: Linux says EISDIR, macOS EPERM. Nothing of ours makes one there.
+      const marker = join(folder, pinNameFor(set.prefix, set.timestamp));
+      if ((await stat(marker).catch(() => undefined))?.isDirectory()) {
+        throw new PulseError('folder-not-writable', `cannot unpin ${set.id}: ${marker} is a folder, not the pin marker this tool writes`, {
+          hint: 'it is still pinned; remove that folder yourself if nothing of yours is in it, and the set is unpinned',
+        });
+      }
+    }
+    if (code !== 'ENOENT') throw failedWrite(`unpin ${set.id}`, folder, error, 'then unpin it again; it is still pinned');
   }
   await syncFolder(folder);
   return { id: set.id, pinned: false, changed: true };
