@@ -763,6 +763,17 @@ export function headerName(name: string): string {
 }
 
 /**
+ * An entry's object in words: an ACL entry names its object with the
+ * object's kind ("TABLE gauges", "FUNCTION digest(text, text)"), which
+ * comes out as "table public.gauges"; any other, schema-qualified.
+ */
+export function entryObjectName(entry: { type: string; schema: string; name: string }): string {
+  const acl = entry.type === 'ACL' ? /^([A-Z][A-Z ]*?) (.+)$/.exec(entry.name) : null;
+  const name = acl ? acl[2] : entry.name;
+  return `${acl ? `${acl[1].toLowerCase()} ` : ''}${entry.schema && entry.schema !== '-' ? `${entry.schema}.${name}` : name}`;
+}
+
+/**
  * `-- [Data for ]Name: N; Type: T; Schema: S; Owner: O[; Tablespace: TS]`,
  * as pg_dump writes an entry's header. pg_dump writes names as they are
  * (only a newline becomes a space), so a table named `t; Type: SEQUENCE`

@@ -12,7 +12,7 @@ import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
 import { type ConnectionTarget } from '../connection/target';
 import type { RestoreMode } from './types';
 import { describeConnectionError } from '../connection/failures';
-import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
+import { entryObjectName, parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { describeLockHolder, endSessionWords, type LockHolder } from '../pg/lockHolders';
 import { lockBudgetError, type LockBudget } from './lockBudget';
@@ -129,8 +129,7 @@ export async function privilegesNotGivenError(
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
   // The ACL entry names the object with its kind ("SCHEMA public", "FUNCTION f(integer)"); psql's warning, only its name.
   const entry = fileLine !== undefined && fileLine > 0 ? await entryAtLine(context.file, fileLine, context.keys).catch(() => undefined) : undefined;
-  const kind = entry?.type === 'ACL' ? /^([A-Z][A-Z ]*?) (.+)$/.exec(entry.name) : null;
-  const object = kind ? `${kind[1].toLowerCase()} ${entry && entry.schema !== '-' ? `${entry.schema}.` : ''}${kind[2]}` : first.found[2].replace(/""/g, '"');
+  const object = entry?.type === 'ACL' ? entryObjectName(entry) : first.found[2].replace(/""/g, '"');
   return new PulseError(
     'restore-failed',
     `restore failed and was rolled back: ${context.user} may not grant and revoke all the set does: ${first.found[1]}${where}${warnings.length > 1 ? `, and ${countOf(warnings.length - 1, 'more such warning')}` : ''}`,

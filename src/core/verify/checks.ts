@@ -5,6 +5,7 @@
  */
 import { commandLineOnly, hint, option, type Hint } from '../hint';
 import type { DumpContents, DumpEntry, DumpScan } from './dumpScan';
+import { entryObjectName } from '../pg/dumpReader';
 import { quoteIdentifier } from '../sql';
 import { isSupabaseReservedRole } from '../backup/profile';
 import { countOf, formatBytes, formatCount, qualifiedName } from '../format';
@@ -983,21 +984,14 @@ export function superuserCheck(
   if (facts.superuser) return check('superuser', 'pass', `${facts.currentUser} is a superuser: it may create anything the set holds`);
   const privileged = new Set(facts.privilegedExtensions);
   const mine = new Set([facts.currentUser, ...(facts.inherits[facts.currentUser] ?? [])]);
-  const named = (entry: DumpEntry) => {
-    // An ACL entry is named with its object's kind: "TABLE gauges", "SCHEMA public".
-    const acl = entry.type === 'ACL' ? /^([A-Z][A-Z ]*?) (.+)$/.exec(entry.name) : null;
-    const kind = acl ? `${acl[1].toLowerCase()} ` : '';
-    const name = acl ? acl[2] : entry.name;
-    return `${kind}${entry.schema && entry.schema !== '-' ? `${entry.schema}.${name}` : name}`;
-  };
   const found: string[] = [];
   for (const entry of entries) {
     const kind = entry.type === 'SUBSCRIPTION' && facts.maySubscribe ? undefined : (SUPERUSER_TYPES[entry.type] ?? entry.superuserOnly);
-    if (kind !== undefined) found.push(`${kind} ${named(entry)}`);
+    if (kind !== undefined) found.push(`${kind} ${entryObjectName(entry)}`);
     else if (entry.language !== undefined && facts.untrustedLanguages.includes(entry.language))
-      found.push(`${entry.type.toLowerCase()} ${named(entry)} in language ${entry.language}`);
+      found.push(`${entry.type.toLowerCase()} ${entryObjectName(entry)} in language ${entry.language}`);
     else if (entry.settings?.some((setting) => facts.superuserSettings?.includes(setting))) {
-      found.push(`${entry.type.toLowerCase()} ${named(entry)}, which sets ${entry.settings.filter((setting) => facts.superuserSettings?.includes(setting)).join(', ')}`);
+      found.push(`${entry.type.toLowerCase()} ${entryObjectName(entry)}, which sets ${entry.settings.filter((setting) => facts.superuserSettings?.includes(setting)).join(', ')}`);
     } else if (entry.type === 'EXTENSION' && facts.installedExtensions[entry.name] === undefined && facts.superuserExtensions.includes(entry.name) && !privileged.has(entry.name)) {
       found.push(`extension ${entry.name}`);
     } else if (entry.type === 'COMMENT' && entry.name.startsWith('EXTENSION ')) {
