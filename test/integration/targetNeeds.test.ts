@@ -656,6 +656,70 @@ describe('a target whose objects the restoring role may not change', function ()
 });
 
 /**
+ * A data restore creates the set's large objects and gives each its owner
+ * and grants: one owned by a role the restoring role may not make an owner,
+ * or granted to a role the server no longer has, failed it after the safety
+ * backup ("must be member of role …"). The manifest names their owners and
+ * grantees, and the restore is refused before anything.
+ */
+describe('a data restore of large objects the restoring role may not give their owners', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-lo-owners-');
+
+  it('is refused before anything, naming the owner, the missing grantee and the GRANT; granted and made as said, the restore equals the source', async function () {
+    await ensureRoles(server, [{ name: 'pulse_lo_deployer', deploys: true }, { name: 'pulse_lo_keeper' }, { name: 'pulse_lo_gone' }]);
+    await server.query('postgres', 'GRANT SET ON PARAMETER session_replication_role TO pulse_lo_deployer');
+    for (const database of ['lo_owners_source', 'lo_owners_target']) await server.query('postgres', `CREATE DATABASE ${database} OWNER pulse_lo_deployer`);
+    await server.query(
+      'lo_owners_source',
+      `SET ROLE pulse_lo_deployer;
+       CREATE TABLE public.drawings (id int PRIMARY KEY, scan oid NOT NULL);
+       INSERT INTO public.drawings VALUES (1, lo_from_bytea(0, '\\x0102'::bytea)), (2, lo_from_bytea(0, 'press frame'::bytea));
+       SELECT lo_from_bytea(0, 'unreferenced'::bytea);
+       RESET ROLE;`,
+    );
+    const [first, second] = await server.query<{ scan: string }>('lo_owners_source', 'SELECT scan::text FROM public.drawings ORDER BY id');
+    await server.query('lo_owners_source', `ALTER LARGE OBJECT ${first.scan} OWNER TO pulse_lo_keeper; GRANT SELECT ON LARGE OBJECT ${second.scan} TO pulse_lo_gone`);
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'lo_owners_source', folder, 'drawings');
+    // The grantee is gone since the backup: the source no longer grants to it.
+    await server.query('lo_owners_source', `REVOKE ALL ON LARGE OBJECT ${second.scan} FROM pulse_lo_gone`);
+    await server.query('postgres', 'DROP ROLE pulse_lo_gone');
+    const url = new URL(server.url('lo_owners_target'));
+    url.username = 'pulse_lo_deployer';
+    url.password = '';
+    const env = { PGPASSWORD: 'deploy' };
+    const schema = await runCli(restoreArgs(manifest.id, 'schema', url.href, folder), { env });
+    assert.equal(schema.code, 0, schema.stderr);
+    const sets = (await listSets(folder)).map((set) => set.id);
+    const before = await fingerprintDatabase(server.url('lo_owners_target'));
+
+    const refused = await runCli(restoreArgs(manifest.id, 'data', url.href, folder), { env });
+    assertOneLineError(refused);
+    assert.equal(
+      refused.stderr.trim(),
+      `pulse-backup: cannot restore ${manifest.id} into pulse_lo_deployer@127.0.0.1:${server.port}/lo_owners_target: ` +
+        'the server has no role pulse_lo_gone, which the set names as owner, grantee, policy role or user mapping; ' +
+        "the set's large objects are owned by pulse_lo_keeper, which pulse_lo_deployer (no superuser) may not make an object's owner: " +
+        'create it first (CREATE ROLE "pulse_lo_gone" NOLOGIN;), or restore on the server the backup came from; ' +
+        'have a superuser grant what is missing first (GRANT "pulse_lo_keeper" TO "pulse_lo_deployer";), or restore as a superuser; nothing was changed',
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('lo_owners_target'))), []);
+    assert.deepEqual(
+      (await listSets(folder)).map((set) => set.id),
+      sets,
+      'no safety set',
+    );
+
+    await server.query('postgres', 'CREATE ROLE pulse_lo_gone NOLOGIN; GRANT pulse_lo_keeper TO pulse_lo_deployer');
+    await server.query('lo_owners_source', `GRANT SELECT ON LARGE OBJECT ${second.scan} TO pulse_lo_gone`);
+    const restored = await runCli(restoreArgs(manifest.id, 'data', url.href, folder), { env });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('lo_owners_source'), server.url('lo_owners_target'));
+  });
+});
+
+/**
  * An extension the target database has already, in another schema than
  * the set's (a managed service installs its extensions in a schema of its
  * own): the set's CREATE EXTENSION IF NOT EXISTS did nothing, and its first

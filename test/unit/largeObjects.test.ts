@@ -55,6 +55,12 @@ describe("large objects' digest", () => {
     assert.notEqual(fromDump(dumpLines(objects.slice(1))).digest, base);
     assert.equal(new LargeObjectDigest().record().count, 0);
   });
+
+  it('records each owner once, unquoted, for the checks before a data restore', () => {
+    const lines = [...dumpLines(objects.slice(0, 2)), ...dumpLines(objects.slice(2), false, 'pulse_keeper')];
+    assert.deepEqual(fromDump(lines).record().owners, ['Floor "Lead"', 'pulse_keeper']);
+    assert.deepEqual(new LargeObjectDigest().record().owners, []);
+  });
 });
 
 describe('what a set of some schemas holds', () => {

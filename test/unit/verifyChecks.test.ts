@@ -38,6 +38,8 @@ import {
   collationsCheck,
   collationsOf,
   ownersCheck,
+  largeObjectChecks,
+  largeObjectNeeds,
   ownersOf,
   NO_OWNERS,
   tablespacesOf,
@@ -410,6 +412,31 @@ describe('verification checks', () => {
         checkLine(refused, commandLineWords),
         "the set's objects are owned by app_owner, Report Owner, which deployer (no superuser) may not make an object's owner; and by app_owner, which may not create in schema public; and by Report Owner, which may not create in schema reports; and by shop_owner, which owns a publication and may not create in shop db: " +
           'have a superuser grant what is missing first (GRANT "app_owner" TO "deployer"; GRANT "Report Owner" TO "deployer"; GRANT CREATE ON SCHEMA "public" TO "app_owner"; GRANT CREATE ON SCHEMA "reports" TO "Report Owner"; GRANT CREATE ON DATABASE "shop db" TO "shop_owner";), or restore as a superuser',
+      );
+    });
+    it("a data restore asks only of large objects' owners and grantees, as the manifest names them", () => {
+      const facts = {
+        database: 'shop',
+        currentUser: 'deployer',
+        superuser: false,
+        mayBecome: ['deployer'],
+        roles: ['deployer', 'keeper', 'postgres'],
+        schemaCreators: {},
+        databaseCreators: ['deployer'],
+        inherits: {},
+        superusers: ['postgres'],
+      };
+      assert.deepEqual(largeObjectNeeds({ digests: undefined }), { owners: [], grantees: [] });
+      assert.deepEqual(largeObjectChecks({ owners: [], grantees: [] }, facts), [], 'a set without large objects asks nothing');
+      assert.deepEqual(
+        largeObjectChecks({ owners: ['deployer'], grantees: ['keeper'] }, facts).map((result) => result.status),
+        ['pass', 'pass'],
+      );
+      const [roles, owners] = largeObjectChecks({ owners: ['deployer', 'keeper', 'postgres'], grantees: ['gone', 'pg_read_all_data'] }, facts);
+      assert.equal(roles.detail, 'the server has no role gone, which the set names as owner, grantee, policy role or user mapping');
+      assert.equal(
+        owners.detail,
+        "the set's large objects are owned by postgres, a superuser, which deployer (no superuser) may not make an object's owner; and by keeper, which deployer (no superuser) may not make an object's owner",
       );
     });
     it("in a schema the set creates, another role's objects need its owner's privileges: the target's own schema of that name does not count", () => {

@@ -64,9 +64,9 @@ export class LargeObjectDigest extends MultisetDigest {
     this.add(hasher.h1, hasher.h2, key.length);
   }
 
-  /** As the manifest records it. */
-  record(): { count: number; digest: string } {
-    return { count: this.count, digest: this.digest };
+  /** As the manifest records it, with the roles that own the large objects (what a data restore gives them, checked before it: verify/checks.ts largeObjectChecks). */
+  record(): { count: number; digest: string; owners: string[] } {
+    return { count: this.count, digest: this.digest, owners: [...new Set(this.owners.values())].sort() };
   }
 }
 
@@ -74,10 +74,11 @@ function unquoteRole(written: string): string {
   return written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written;
 }
 
-/** The grants and comments of large objects, as the manifest records them: how many large objects have any, and the multiset digest of each one's OID, privileges and comment. */
+/** The grants and comments of large objects, as the manifest records them: how many large objects have any, and the multiset digest of each one's OID, privileges and comment; `roles`: the roles granted privileges (PUBLIC aside), absent in sets made before they were recorded. */
 export interface LargeObjectGrants {
   count: number;
   digest: string;
+  roles?: string[];
 }
 
 /** Large objects read per query: memory stays bounded however many the database has. */
@@ -94,10 +95,12 @@ export const LARGE_OBJECTS_PER_QUERY = 10_000;
  */
 export async function readLargeObjectGrants(client: pg.Client): Promise<LargeObjectGrants> {
   const digest = new MultisetDigest();
+  const roles = new Set<string>();
   let after = '0';
   for (;;) {
-    const batch = await client.query<{ oid: string; acl: string; owner_default: string; comment: string | null }>(
+    const batch = await client.query<{ oid: string; acl: string; owner_default: string; comment: string | null; grantees: string[] }>(
       `SELECT m.oid::text AS oid,
+              ARRAY(SELECT DISTINCT pg_catalog.pg_get_userbyid(a.grantee)::pg_catalog.text FROM pg_catalog.aclexplode(m.lomacl) AS a WHERE a.grantee <> 0) AS grantees,
               pg_catalog.array_to_string(ARRAY(SELECT a::text COLLATE "C" FROM pg_catalog.unnest(COALESCE(m.lomacl, pg_catalog.acldefault('L', m.lomowner))) AS a ORDER BY 1), ' ') AS acl,
               pg_catalog.array_to_string(ARRAY(SELECT a::text COLLATE "C" FROM pg_catalog.unnest(pg_catalog.acldefault('L', m.lomowner)) AS a ORDER BY 1), ' ') AS owner_default,
               d.description AS comment
@@ -109,8 +112,9 @@ export async function readLargeObjectGrants(client: pg.Client): Promise<LargeObj
     );
     for (const row of batch.rows) {
       if (row.acl !== row.owner_default || row.comment !== null) addGrants(digest, row.oid, row.acl, row.comment);
+      for (const grantee of row.grantees) roles.add(grantee);
     }
-    if (batch.rows.length < LARGE_OBJECTS_PER_QUERY) return { count: digest.count, digest: digest.digest };
+    if (batch.rows.length < LARGE_OBJECTS_PER_QUERY) return { count: digest.count, digest: digest.digest, roles: [...roles].sort() };
     after = batch.rows[batch.rows.length - 1].oid;
   }
 }

@@ -43,7 +43,7 @@ import {
   type SavedDefaultPrivileges,
 } from './defaultPrivileges';
 import type { CheckResult, VerificationReport } from '../verify/results';
-import { tablespacesOf, targetNeedsChecks } from '../verify/checks';
+import { largeObjectChecks, largeObjectNeeds, tablespacesOf, targetNeedsChecks } from '../verify/checks';
 import { readTargetFacts, verifySet } from '../verify/verify';
 import { isEncodedFile, unlockSetFiles } from '../codecs/setFileReader';
 
@@ -218,6 +218,12 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const checkedNeeds = verification.groups.some((group) => group.checks.some((check) => check.id === 'extensions'));
     if (options.mode !== 'data' && !checkedNeeds) {
       const unmet = targetNeedsChecks(entries, await targetFacts, { defaultTablespace: options.noTablespaces === true }).filter((check) => check.status === 'fail');
+      if (unmet.length > 0) throw targetNotReadyError(set.id, options.target, unmet);
+    }
+    // A data restore gives the large objects it creates their owners and grants, as the manifest names them.
+    const checkedOwners = verification.groups.some((group) => group.checks.some((check) => check.id === 'owners'));
+    if (options.mode === 'data' && !checkedOwners && set.manifest) {
+      const unmet = largeObjectChecks(largeObjectNeeds(set.manifest), await targetFacts).filter((check) => check.status === 'fail');
       if (unmet.length > 0) throw targetNotReadyError(set.id, options.target, unmet);
     }
     // A data restore creates nothing, so the tablespaces pg_dump switches to

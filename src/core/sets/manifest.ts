@@ -137,9 +137,10 @@ export interface ManifestDigests {
    * before it was recorded. `grants`: the grants and comments of those that
    * have any, read from the catalog in the backup's snapshot
    * (largeObjectDigest.ts: readLargeObjectGrants); absent in sets made
-   * before they were recorded.
+   * before they were recorded. `owners`: the roles that own them, absent
+   * in sets made before they were recorded.
    */
-  largeObjects?: { count: number; digest: string; grants?: LargeObjectGrants };
+  largeObjects?: { count: number; digest: string; owners?: string[]; grants?: LargeObjectGrants };
 }
 
 export interface DigestSettings {

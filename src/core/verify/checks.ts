@@ -744,6 +744,26 @@ export function targetNeedsChecks(entries: readonly DumpEntry[], facts: TargetFa
   ];
 }
 
+/** The roles a data restore makes large objects' owners and grants them privileges, as the manifest records them (none recorded in sets made before). */
+export function largeObjectNeeds(manifest: Pick<Manifest, 'digests'>): { owners: string[]; grantees: string[] } {
+  const recorded = manifest.digests?.largeObjects;
+  return { owners: recorded?.owners ?? [], grantees: recorded?.grants?.roles ?? [] };
+}
+
+/**
+ * A data restore creates the set's large objects (`lo_create`), gives each
+ * its owner (`ALTER LARGE OBJECT … OWNER TO`) and replays their grants: a
+ * role the target lacks, or one the restoring role may not make an owner,
+ * would fail it after the safety backup. Only large objects' owners and
+ * grantees are asked; the rest is the schema's, which a data restore does
+ * not create.
+ */
+export function largeObjectChecks(needs: { owners: readonly string[]; grantees: readonly string[] }, facts: Parameters<typeof ownersCheck>[1]): CheckResult[] {
+  if (needs.owners.length + needs.grantees.length === 0) return [];
+  const entries = [...needs.owners.map((owner) => ({ type: 'LARGE OBJECT', owner })), ...(needs.grantees.length > 0 ? [{ type: 'ACL', roles: needs.grantees }] : [])];
+  return [rolesCheck(rolesOf(entries), facts.roles), ownersCheck(ownersOf(entries), facts, 'large objects')];
+}
+
 /** SQL for the names of pg_catalog's collations the connected database's encoding can use (collationsCheck). */
 export const CATALOG_COLLATIONS_SQL = `ARRAY(SELECT collname::pg_catalog.text FROM pg_catalog.pg_collation WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace
           AND collencoding IN (-1, pg_catalog.pg_char_to_encoding(pg_catalog.getdatabaseencoding())))`;
@@ -854,10 +874,11 @@ export function ownersOf(entries: readonly { type: string; schema?: string; name
 export function ownersCheck(
   owners: SetOwners,
   facts: Pick<TargetFacts, 'database' | 'currentUser' | 'superuser' | 'mayBecome' | 'roles' | 'schemaCreators' | 'databaseCreators' | 'inherits' | 'superusers'>,
+  what = 'objects',
 ): CheckResult {
   const database = facts.database;
-  if (owners.all.length === 0) return check('owners', 'pass', "the set's objects name no owner");
-  if (facts.superuser) return check('owners', 'pass', `${facts.currentUser} is a superuser: it may give the set's objects any owner`);
+  if (owners.all.length === 0) return check('owners', 'pass', `the set's ${what} name no owner`);
+  if (facts.superuser) return check('owners', 'pass', `${facts.currentUser} is a superuser: it may give the set's ${what} any owner`);
   const existing = new Set(facts.roles);
   const lacking = (roles: readonly string[], has: (role: string) => boolean) => roles.filter((role) => existing.has(role) && role !== facts.currentUser && !has(role));
   // Membership in a superuser is a superuser's power: no GRANT is advised for one.
@@ -876,7 +897,7 @@ export function ownersCheck(
     .filter((lack) => lack.roles.length > 0);
   const noCreateOnDatabase = lacking(owners.ofPublications, (role) => facts.databaseCreators.includes(role));
   if (superOwners.length + notMember.length + noCreate.length + noCreateOnDatabase.length === 0) {
-    return check('owners', 'pass', `${facts.currentUser} may give the set's objects their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
+    return check('owners', 'pass', `${facts.currentUser} may give the set's ${what} their owner${owners.all.length === 1 ? '' : 's'} (${listRoles(owners.all)})`);
   }
   const user = quoteIdentifier(facts.currentUser);
   const problems = [
@@ -904,7 +925,7 @@ export function ownersCheck(
     ...noCreateOnDatabase.map((role) => `GRANT CREATE ON DATABASE ${quoteIdentifier(database)} TO ${quoteIdentifier(role)};`),
   ];
   const listed = statements.slice(0, LISTED_ROLES * 2);
-  const detail = `the set's objects are owned by ${problems.slice(0, LISTED_ROLES).join('; and by ')}${problems.length > LISTED_ROLES ? '; and more' : ''}`;
+  const detail = `the set's ${what} are owned by ${problems.slice(0, LISTED_ROLES).join('; and by ')}${problems.length > LISTED_ROLES ? '; and more' : ''}`;
   if (statements.length === 0 || superOwners.length > 0)
     return check('owners', 'fail', detail, hint`restore as a superuser, or make a role that is none their owner in the source database and back up again`);
   return check('owners', 'fail', detail, [

@@ -50,6 +50,8 @@ import {
   reachableCheck,
   serverVersionCheck,
   targetNeedsChecks,
+  largeObjectChecks,
+  largeObjectNeeds,
   CATALOG_COLLATIONS_SQL,
   INHERITS_SQL,
   MAY_BECOME_SQL,
@@ -502,6 +504,7 @@ async function preRestoreGroup(
   // From the files' scans; a reused verification has none (a restore's pre-flight then checks the schema file it reads).
   const entries = scannedEntries(post);
   if (facts.ok && entries && restoreMode !== 'data') checks.push(...targetNeedsChecks(entries, facts.value, { defaultTablespace: restore.defaultTablespace }));
+  if (facts.ok && restoreMode === 'data' && post.manifest) checks.push(...largeObjectChecks(largeObjectNeeds(post.manifest), facts.value));
   const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
   if (encoding) checks.push(encoding);
   if (facts.ok && facts.value.rowsToLoad) checks.push(dataColumnsCheck(facts.value.rowsToLoad.tables, facts.value.rowsToLoad.columns));
