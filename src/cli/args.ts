@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PulseError } from '../core/errors';
+import { printable } from '../core/format';
 import { OPTIONS, optionOfFlag } from '../core/options';
 import { COMPRESSIONS, type Compression } from '../core/codecs/types';
 import { PARALLEL_MIN_TABLE_BYTES } from '../core/backup/parallel';
@@ -522,7 +523,7 @@ export function helpText(commands: readonly CommandSpec[], commandName?: string,
 function flagHelp(name: FlagName, here: DefaultsHere): string {
   const flag: FlagSpec = FLAGS[name];
   const left = flag.type === 'boolean' ? `--${name}` : `--${name} ${flag.value ?? 'VALUE'}`;
-  const inThisFolder = here[name] === undefined ? '' : `; here: ${here[name]}`;
+  const inThisFolder = here[name] === undefined ? '' : `; here: ${printable(here[name])}`;
   const setting = optionOfFlag(name)?.setting;
   const inVsCode = setting === undefined ? '' : `; in VS Code: the setting "Pulse Backup: ${setting.title}"`;
   return `  ${left.padEnd(22)} ${flag.help}${inThisFolder}${inVsCode}`;

@@ -23,7 +23,7 @@ import { printableStream } from './printableStream';
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
   if (commandLine.command === 'help') {
-    process.stdout.write(helpText(COMMANDS, commandLine.positionals.join(' ') || undefined, defaultsHere(process.cwd(), process.env)));
+    printableStream(process.stdout).write(helpText(COMMANDS, commandLine.positionals.join(' ') || undefined, defaultsHere(process.cwd(), process.env)));
     return 0;
   }
   if (commandLine.command === 'version') {

@@ -170,6 +170,15 @@ describe('the report model', () => {
     assert.equal(report.restore.targetExample, 'DATABASE=postgresql://postgres@127.0.0.1:54322/postgres_restored');
   });
 
+  it("quotes the example database of the restore notes for the shell, whatever the source database's name", async () => {
+    const id = `factory_pulse_${TS}`;
+    writeFileSync(join(folder, `${id}.manifest.json`), JSON.stringify({ ...manifest, database: { ...manifest.database, name: 'shop;echo hacked;#' } }), { mode: 0o600 });
+    const report = await build();
+    const codes = report.restore.notes.flat().flatMap((part) => (typeof part === 'object' && 'code' in part ? [part.code] : []));
+    assert.ok(codes.includes("createdb -T template0 'shop;echo hacked;#_restored'"), codes.join('\n'));
+    assert.equal(report.restore.targetExample, 'DATABASE=postgresql://postgres@127.0.0.1:54322/shop%3Becho%20hacked%3B%23_restored');
+  });
+
   it('never shows a password where it stands, even one pg_dump printed', async () => {
     const report = await build(undefined, { DATABASE_URL: `postgresql://postgres:${SECRET}x@127.0.0.1:54322/postgres` });
     for (const text of [JSON.stringify(report), renderReportMarkdown(report), renderReportHtml(report)]) {

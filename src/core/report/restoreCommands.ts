@@ -87,7 +87,7 @@ export function buildRestore(folder: string, set: ListedSet, manifest: Manifest 
       { code: '~/.pgpass' },
       ', never from the command line.',
     ],
-    ['Complete and schema-only restores expect an empty database, e.g. ', { code: `createdb -T template0 ${exampleName}` }, '.'],
+    ['Complete and schema-only restores expect an empty database, e.g. ', { code: shellCommand(['createdb', '-T', 'template0', exampleName]) }, '.'],
     [
       { code: '-v ON_ERROR_STOP=1' },
       ' stops at the first error instead of carrying on; ',
