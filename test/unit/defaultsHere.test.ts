@@ -39,6 +39,7 @@ describe('defaults in the current folder, in the help', () => {
   it("shows control characters in the folder's, the environment's and the PG* variables' values as escapes, each on its one line", () => {
     const here = defaultsHere(folder, { PULSE_BACKUP_DIR: '/tmp/x\u001b]0;title\u0007\u001b[31m\nFAKE', PGDATABASE: 'shop\u001b[2J', PGHOST: 'localhost' });
     const help = helpText(COMMANDS, 'backup', here);
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
     assert.doesNotMatch(help, /[\u0000-\u0008\u000b-\u001f\u007f]/, 'no control character but line breaks');
     assert.match(help, /\n {2}--dir DIR .*; here: \/tmp\/x\\u001b\]0;title\\u0007\\u001b\[31m\\nFAKE; in VS Code/);
     assert.match(help, /\n {2}--db URL .*; here: [^\n]*shop\\u001b\[2J/);
