@@ -357,6 +357,13 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   if (spec.rest !== undefined && rest.length === 0) {
     throw usageError(`${spec.name} needs the ${spec.rest.toLowerCase()} to run after --, e.g. pulse-backup ${spec.name} -- supabase db reset`, spec);
   }
+  // An unset shell variable (guard -- "$RESET_COMMAND") names no program: said before anything runs.
+  if (spec.rest !== undefined && rest[0] === '') {
+    throw usageError(
+      `the ${spec.rest.toLowerCase()} after -- is empty (an unset shell variable?): name the program to run, e.g. pulse-backup ${spec.name} -- supabase db reset`,
+      spec,
+    );
+  }
   if (spec.rest === undefined && rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, spec);
   for (const [name, given] of Object.entries(values)) {
     const flag = (FLAGS as Record<string, FlagSpec | undefined>)[name];

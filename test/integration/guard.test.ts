@@ -65,6 +65,7 @@ describe('guard', function () {
     const listed = JSON.parse(readFileSync(seen, 'utf8')) as ListedJson[];
     assert.equal(listed.length, 1, 'one set in the folder when the command started');
     assert.equal(listed[0].purpose, 'safety');
+    assert.equal(listed[0].takenBefore, 'npm run db:reset');
     assert.equal(listed[0].status, 'complete', 'whole, with its manifest, before the command started');
     const setId = readFileSync(join(project, 'safety-set.txt'), 'utf8').trim();
     assert.equal(setId, listed[0].id, 'PULSE_BACKUP_SAFETY_SET names it');
@@ -136,6 +137,29 @@ describe('guard', function () {
     });
     assert.equal(anyway.code, 3, anyway.stderr);
     assert.match(anyway.stderr, /^pulse-backup: warning: no safety backup \(cannot connect to PostgreSQL .*\); running sh -c .* without one, as --run-if-backup-fails asks$/m);
+    assert.equal(existsSync(marker), true, 'the command ran');
+  });
+
+  it('a proof that cannot run (its scratch server is down) says the safety set is unproved, not unrestorable; --run-if-backup-fails runs the command with it', async function () {
+    const project = newFolder();
+    const folder = join(project, 'backups');
+    const marker = join(project, 'ran');
+    const scratch = `postgresql://${server.user}@127.0.0.1:${await closedPort()}/postgres`;
+    const guard = (extra: string[]) =>
+      runCli(['guard', '--db', url(), '--dir', folder, '--prefix', 'unproved', '--prove', '--scratch-db', scratch, ...extra, '--', 'touch', marker], { cwd: project, env: env() });
+    const refused = await guard([]);
+    assertOneLineError(refused, 125);
+    assert.match(
+      refused.stderr,
+      /^pulse-backup: the safety set (unproved_\S+) could not be proved, so touch .* did not run: cannot connect to PostgreSQL at 127\.0\.0\.1:\d+: connection refused: .*; to run it with the unproved safety set, pass --run-if-backup-fails$/,
+    );
+    assert.equal(existsSync(marker), false, 'the command did not run');
+    const anyway = await guard(['--run-if-backup-fails']);
+    assert.equal(anyway.code, 0, anyway.stderr);
+    assert.match(
+      anyway.stderr,
+      /^pulse-backup: warning: the safety set unproved_\S+ could not be proved: cannot connect to PostgreSQL .*; running touch .* all the same, as --run-if-backup-fails asks$/m,
+    );
     assert.equal(existsSync(marker), true, 'the command ran');
   });
 

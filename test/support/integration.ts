@@ -137,7 +137,7 @@ export function restoreSet(server: TestServer, setId: string, folder: string, da
 }
 
 /** A set as `list --json` prints it: the listing without the manifest. */
-export type ListedJson = Omit<ListedSet, 'manifest'>;
+export type ListedJson = Omit<ListedSet, 'manifest'> & { takenBefore?: string };
 
 /** `list --json` of a folder; fails the test with the CLI's stderr unless it succeeded. */
 export async function listSets(folder: string): Promise<ListedJson[]> {

@@ -214,6 +214,11 @@ describe('command line', () => {
     assert.equal(parsed.flags.prefix, 'app');
     assert.equal(parsed.flags.runIfBackupFails, true);
     assert.equal(usageErrorOf(['guard', '--prefix', 'app']).message, 'guard needs the command to run after --, e.g. pulse-backup guard -- supabase db reset');
+    assert.equal(
+      usageErrorOf(['guard', '--', '', 'db', 'reset']).message,
+      'the command after -- is empty (an unset shell variable?): name the program to run, e.g. pulse-backup guard -- supabase db reset',
+    );
+    assert.deepEqual(parseCommandLine(['guard', '--', 'sh', '-c', 'true', ''], COMMANDS).rest, ['sh', '-c', 'true', ''], 'an empty argument after the program is its own');
     assert.equal(usageErrorOf(['guard', 'supabase', 'db', 'reset']).message, 'unexpected argument "supabase"');
     assert.equal(usageErrorOf(['guard', '--keep', '3', '--', 'true']).message, 'guard does not take --keep');
     assert.equal(usageErrorOf(['backup', '--', 'true']).message, 'unexpected argument "true"');

@@ -43,6 +43,8 @@ export const guardCommand: Command = {
 async function takeSafetySet(argv: readonly string[], shown: string, target: ConnectionTarget, flags: Flags, context: CliContext): Promise<Manifest | undefined> {
   const options = backupOptions(target, flags, context);
   let manifest: Manifest | undefined;
+  /** The proof ran and the set failed it (not: the proof could not run). */
+  let disproved = false;
   const progress = context.stderr.isTTY ? new BackupProgressPrinter(context.stderr) : undefined;
   try {
     const container = await supabaseContainerTools(target, flags, context);
@@ -57,7 +59,10 @@ async function takeSafetySet(argv: readonly string[], shown: string, target: Con
     manifest = result.manifest;
     if (flags.prove) {
       const proof = await runProof(manifest.id, result.folder, flags, context, { target, ...(container ? { container } : {}) });
-      if (proof.outcome !== 'proved') throw new PulseError('verification-failed', `the safety set ${manifest.id} did not prove restorable: ${proof.summary}`);
+      if (proof.outcome !== 'proved') {
+        disproved = true;
+        throw new PulseError('verification-failed', proof.summary);
+      }
       context.stderr.write(`pulse-backup: the safety set ${manifest.id} proved restorable\n`);
     }
     context.stderr.write(safetySetWritten(manifest, shown));
@@ -66,16 +71,30 @@ async function takeSafetySet(argv: readonly string[], shown: string, target: Con
     progress?.finish();
     if (context.signal.aborted) throw error;
     const failure = toPulseError(error);
+    // A set whose proof could not run (a scratch server refusing the login) is unproved, not shown unrestorable.
+    const what =
+      manifest === undefined
+        ? 'the safety backup failed'
+        : disproved
+          ? `the safety set ${manifest.id} did not prove restorable`
+          : `the safety set ${manifest.id} could not be proved`;
     if (!flags.runIfBackupFails) {
-      const what = manifest === undefined ? 'the safety backup failed' : 'the safety set did not prove restorable';
       throw new PulseError(failure.code, `${what}, so ${shown} did not run: ${failure.message}`, {
-        hint: joinHints([...(failure.hint ? [failure.hint] : []), hint`to run it without a safety set, pass ${option('runIfBackupFails')}`], '; '),
+        hint: joinHints(
+          [
+            ...(failure.hint ? [failure.hint] : []),
+            manifest === undefined
+              ? hint`to run it without a safety set, pass ${option('runIfBackupFails')}`
+              : hint`to run it with the unproved safety set, pass ${option('runIfBackupFails')}`,
+          ],
+          '; ',
+        ),
         ...(failure.details !== undefined ? { details: failure.details } : {}),
         exitCode: COMMAND_NOT_RUN_EXIT_CODE,
         cause: error,
       });
     }
-    context.stderr.write(runningWithoutSafetySet(cliError(failure), shown, manifest));
+    context.stderr.write(runningWithoutSafetySet(manifest === undefined ? cliError(failure) : `${what}: ${cliError(failure)}`, shown, manifest));
     return manifest;
   }
 }

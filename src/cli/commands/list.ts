@@ -19,7 +19,11 @@ export const listCommand: Command = {
     if (flags.json)
       writeJson(
         context,
-        sets.map(({ manifest: _manifest, ...set }) => ({ ...set, proof: proofSummaryOf(proofs.get(set.id)) })),
+        sets.map(({ manifest, ...set }) => ({
+          ...set,
+          ...(manifest?.takenBefore !== undefined ? { takenBefore: manifest.takenBefore } : {}),
+          proof: proofSummaryOf(proofs.get(set.id)),
+        })),
       );
     else context.stdout.write(renderSetList(sets, folder, proofs, sets.length > 0 || existsSync(folder)));
     return 0;

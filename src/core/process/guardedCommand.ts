@@ -67,9 +67,14 @@ export function shellExitCode(code: number | null, signal: NodeJS.Signals | null
   return number === undefined ? 1 : 128 + number;
 }
 
-/** The command for a person to read, on one line, without a password a URL in it holds. */
+/** An option whose next word is a password: --password, --db-password, --passwd, --pass (any case). */
+const PASSWORD_OPTION = /^--?(?:[a-z]+-)*pass(?:word|wd)?$/i;
+
+/** The command for a person to read, on one line, without a password a URL or a password option in it holds. */
 export function describeCommand(argv: readonly string[], limit = 100): string {
-  const text = redactText(shellCommand(argv));
+  // The word after a password option (supabase db push --password SECRET) is the secret itself.
+  const shown = argv.map((word, index) => (index > 0 && PASSWORD_OPTION.test(argv[index - 1]) ? '****' : word));
+  const text = redactText(shellCommand(shown));
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
