@@ -108,7 +108,7 @@ describe('guard', function () {
     );
   });
 
-  it('the exit code of a command ended by a signal is 128 + its number, and a command that is not there is 127', async function () {
+  it('the exit code of a command ended by a signal is 128 + its number, a command that is not there is 127, a script whose interpreter is not there 126', async function () {
     const folder = newFolder();
     const killed = await runCli(['guard', '--db', url(), '--dir', folder, '--prefix', 'sig', '--', 'sh', '-c', 'kill -TERM $$'], { env: env() });
     assert.equal(killed.code, 143, killed.stderr);
@@ -116,6 +116,15 @@ describe('guard', function () {
     const missing = await runCli(['guard', '--db', url(), '--dir', folder, '--prefix', 'sig', '--', 'no-such-command-here', 'db', 'reset'], { env: env() });
     assert.equal(missing.code, 127, missing.stderr);
     assert.match(missing.stderr.trim().split('\n').at(-1) ?? '', /^pulse-backup: cannot run no-such-command-here: there is no such command on PATH: /);
+    // A script that is there, whose #! line names an interpreter that is not: 126, as a shell says it.
+    const script = join(folder, 'reset.sh');
+    writeFileSync(script, '#!/no/such/interpreter\necho reset\n', { mode: 0o755 });
+    const interpreter = await runCli(['guard', '--db', url(), '--dir', folder, '--prefix', 'sig', '--', './reset.sh'], { cwd: folder, env: env() });
+    assert.equal(interpreter.code, 126, interpreter.stderr);
+    assert.equal(
+      interpreter.stderr.trim().split('\n').at(-1),
+      'pulse-backup: cannot run ./reset.sh: the interpreter its #! line names (/no/such/interpreter) does not exist: install it, or correct the first line of the script (e.g. #!/usr/bin/env bash)',
+    );
   });
 
   it('a backup that fails (the database is down) keeps the command from running: one line, exit 125; --run-if-backup-fails runs it', async function () {

@@ -15,10 +15,12 @@
  * terminal sends, always is.
  */
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, delimiter, resolve } from 'node:path';
 import { constants } from 'node:os';
 import { redactText } from '../connection/redact';
 import { PulseError } from '../errors';
+import { printable } from '../format';
 import { shellCommand } from '../shell';
 
 /** Set in the command's environment: the safety set taken before it, for a script that wants to restore it on failure. */
@@ -109,7 +111,7 @@ export function runGuardedCommand(options: GuardedCommandOptions): Promise<Guard
     });
     child.once('error', (error: NodeJS.ErrnoException) => {
       release();
-      reject(startError(options.argv, error));
+      reject(startError(options.argv, error, options));
     });
     child.once('exit', (code, signal) => {
       release();
@@ -118,8 +120,17 @@ export function runGuardedCommand(options: GuardedCommandOptions): Promise<Guard
   });
 }
 
-function startError(argv: readonly string[], error: NodeJS.ErrnoException): PulseError {
+function startError(argv: readonly string[], error: NodeJS.ErrnoException, where: { cwd: string; env: NodeJS.ProcessEnv }): PulseError {
   const program = describeCommand(argv.slice(0, 1));
+  // ENOENT for a program that is there: the interpreter its #! line names is not.
+  const interpreter = error.code === 'ENOENT' ? missingInterpreter(argv[0], where) : undefined;
+  if (interpreter !== undefined) {
+    return new PulseError('usage', `cannot run ${program}: the interpreter its #! line names (${printable(interpreter)}) does not exist`, {
+      hint: 'install it, or correct the first line of the script (e.g. #!/usr/bin/env bash)',
+      exitCode: NOT_EXECUTABLE_EXIT_CODE,
+      cause: error,
+    });
+  }
   if (error.code === 'ENOENT') {
     return new PulseError('usage', `cannot run ${program}: there is no such command${program.includes('/') ? '' : ' on PATH'}`, {
       hint: 'check its spelling, or give its full path; a shell line (a pipe, &&, a variable) runs as sh -c "…"',
@@ -132,4 +143,27 @@ function startError(argv: readonly string[], error: NodeJS.ErrnoException): Puls
     exitCode: NOT_EXECUTABLE_EXIT_CODE,
     cause: error,
   });
+}
+
+/** The interpreter named by the #! line of the file the program is (as the shell finds it), when there is such a file; undefined otherwise. */
+function missingInterpreter(program: string, where: { cwd: string; env: NodeJS.ProcessEnv }): string | undefined {
+  const candidates = program.includes('/') ? [resolve(where.cwd, program)] : (where.env.PATH ?? '').split(delimiter).map((folder) => resolve(where.cwd, folder || '.', program));
+  for (const candidate of candidates) {
+    let head: Buffer;
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      const descriptor = openSync(candidate, 'r');
+      try {
+        head = Buffer.alloc(256);
+        head = head.subarray(0, readSync(descriptor, head, 0, head.length, 0));
+      } finally {
+        closeSync(descriptor);
+      }
+    } catch {
+      continue;
+    }
+    const line = /^#!\s*(\S+)/.exec(head.toString('utf8'));
+    return line ? line[1] : undefined;
+  }
+  return undefined;
 }
