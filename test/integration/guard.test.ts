@@ -163,6 +163,20 @@ describe('guard', function () {
       /^pulse-backup: the safety set (unproved_\S+) could not be proved, so touch .* did not run: cannot connect to PostgreSQL at 127\.0\.0\.1:\d+: connection refused: .*; to run it with the unproved safety set, pass --run-if-backup-fails$/,
     );
     assert.equal(existsSync(marker), false, 'the command did not run');
+    // A --scratch-db that is no URL at all is named, before any backup: backup --prove and guard --prove alike.
+    for (const command of [['backup'], ['guard']]) {
+      const bad = await runCli(
+        [...command, '--db', url(), '--dir', join(project, 'never'), '--prove', '--scratch-db', 'scratch-server', ...(command[0] === 'guard' ? ['--', 'touch', marker] : [])],
+        {
+          cwd: project,
+          env: env(),
+        },
+      );
+      assertOneLineError(bad, 2);
+      assert.match(bad.stderr, /^pulse-backup: the --scratch-db URL is not a valid PostgreSQL URL: /);
+      assert.equal(existsSync(join(project, 'never')), false, `${command[0]} wrote nothing`);
+    }
+    assert.equal(existsSync(marker), false, 'the command did not run');
     const anyway = await guard(['--run-if-backup-fails']);
     assert.equal(anyway.code, 0, anyway.stderr);
     assert.match(

@@ -10,7 +10,7 @@ import { backupsFolder, supabaseContainerTools, connectionTarget, retentionPolic
 import { BackupProgressPrinter, renderBackupDone } from '../output';
 import { renderRetentionAfterBackup } from '../retentionOutput';
 import { RETENTION_FLAGS, retentionProgress } from './retention';
-import { runProof } from './prove';
+import { runProof, scratchConnection } from './prove';
 import { pushAfterBackup, REMOTE_FLAGS } from './offsite';
 import { parseRemoteUrl } from '../../core/offsite/remote';
 import { capitalise } from '../proveOutput';
@@ -54,6 +54,7 @@ export const backupCommand: Command = {
   async run({ flags }, context) {
     // A URL that cannot be right fails before the backup, not after it.
     if (flags.offsite !== undefined) parseRemoteUrl(flags.offsite);
+    if (flags.prove) scratchConnection(flags, context);
     const policy = retentionPolicy(flags);
     const target = connectionTarget(flags, context);
     // The passphrase is asked (or read) before anything starts, never halfway through a dump.

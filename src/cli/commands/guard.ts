@@ -11,7 +11,7 @@ import { backupsFolder, connectionTarget, supabaseContainerTools, type CliContex
 import { commandFailed, runningWithoutSafetySet, safetySetWritten } from '../guardOutput';
 import { BackupProgressPrinter } from '../output';
 import { BACKUP_PLACE_FLAGS, backupOptions, DUMP_FLAGS } from './backup';
-import { runProof } from './prove';
+import { runProof, scratchConnection } from './prove';
 
 /** guard's own failure before its command ran, as `env` and `timeout` say theirs: the command's codes stay the command's. */
 export const COMMAND_NOT_RUN_EXIT_CODE = 125;
@@ -24,6 +24,7 @@ export const guardCommand: Command = {
   summary:
     'take a safety backup of the database (a safety set, kept as restore keeps its own), then run COMMAND (e.g. supabase db reset) in this terminal, folder and environment, and exit with its exit code (128+N when signal N ended it); when the backup fails (or, with --prove, its proof) COMMAND does not run and guard exits 125, unless --run-if-backup-fails',
   async run({ flags, rest }, context) {
+    if (flags.prove) scratchConnection(flags, context);
     const shown = describeCommand(rest);
     const target = connectionTarget(flags, context);
     const safetySet = await takeSafetySet(rest, shown, target, flags, context);

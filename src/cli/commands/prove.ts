@@ -1,5 +1,5 @@
 import { progressNotingHistory } from '../terminalPrinter';
-import { resolveConnection } from '../../core/connection/target';
+import { resolveConnection, type ConnectionTarget } from '../../core/connection/target';
 import { proveSet, type ProveOptions } from '../../core/prove/prove';
 import type { ProofRecord } from '../../core/prove/record';
 import type { Flags } from '../args';
@@ -22,10 +22,16 @@ export const proveCommand: Command = {
   },
 };
 
+/** The --scratch-db server, when given: `backup --prove` and `guard --prove` read it before the backup, so a URL that cannot be right fails first. */
+export function scratchConnection(flags: Flags, context: CliContext): (ConnectionTarget & { setBy: 'scratchDatabase' }) | undefined {
+  if (flags.scratchDb === undefined) return undefined;
+  return { ...resolveConnection({ url: flags.scratchDb, urlLabel: 'the --scratch-db URL', env: context.env }), setBy: 'scratchDatabase' as const };
+}
+
 /** A proof as `prove` and `backup --prove` run it: progress on a terminal, the history note on stderr. */
 export async function runProof(setId: string, folder: string, flags: Flags, context: CliContext, overrides: Partial<ProveOptions> = {}): Promise<ProofRecord> {
   const target = overrides.target ?? connectionTarget(flags, context);
-  const scratchTarget = flags.scratchDb === undefined ? undefined : { ...resolveConnection({ url: flags.scratchDb, env: context.env }), setBy: 'scratchDatabase' as const };
+  const scratchTarget = scratchConnection(flags, context);
   const container = overrides.container ?? (await supabaseContainerTools(scratchTarget ?? target, flags, context));
   const progress = context.stderr.isTTY && !flags.json ? new ProveProgressPrinter(context.stderr) : undefined;
   try {
