@@ -111,3 +111,46 @@ describe("names and places pg_dump writes into its entries' headers", function (
     assert.match(diff.stdout, /has not changed: 3 tables/);
   });
 });
+
+/**
+ * A header writes a line break in a name as a space, and what matched a
+ * header's name with the catalog's took them for two objects: a complete
+ * restore with --clean of a set with schema "plant<LF>floor" failed with
+ * "schema … already exists" (its CREATE SCHEMA was not made IF NOT
+ * EXISTS); diff said a sequence named so had gone ("no such sequence
+ * now") right after an exact restore; and backup --jobs failed on a big
+ * table named so ("holds no rows entry for the table").
+ */
+describe('a line break in the name of a schema, a sequence and a big table', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-header-breaks-');
+
+  it('backs up with jobs, restores complete with --clean over itself, and diff and a proof find it unchanged', async function () {
+    await server.createDatabase('breaks_source');
+    await server.query(
+      'breaks_source',
+      `CREATE SCHEMA "plant\nfloor";
+       CREATE SEQUENCE "plant\nfloor"."batch\nno";
+       SELECT nextval('"plant\nfloor"."batch\nno"') FROM generate_series(1, 3);
+       CREATE TABLE "plant\nfloor".presses (id int PRIMARY KEY, name text);
+       INSERT INTO "plant\nfloor".presses VALUES (1, 'press one');
+       CREATE TABLE public."big\nlog" AS SELECT n AS id, repeat(md5(n::text), 8) AS note FROM generate_series(1, 150000) AS n;
+       ANALYZE public."big\nlog";`,
+    );
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'breaks_source', folder, 'breaks', ['--jobs', '2']);
+    assert.deepEqual([manifest.options.jobs, manifest.options.parallelTables], [2, 1], 'the big table dumped by a job of its own');
+
+    await server.createDatabase('breaks_target');
+    for (const extra of [[], ['--clean']]) {
+      const restored = await runCli(restoreArgs(manifest.id, 'complete', server.url('breaks_target'), folder, ['--no-safety-backup', ...extra]));
+      assert.equal(restored.code, 0, `${extra.join(' ')}: ${restored.stderr}`);
+      await assertSameContent(server.url('breaks_source'), server.url('breaks_target'));
+    }
+    const diff = await runCli(['diff', manifest.id, '--dir', folder, '--db', server.url('breaks_target'), '--json']);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.deepEqual((JSON.parse(diff.stdout) as { sequences: unknown[] }).sequences, []);
+    const proved = await runCli(['prove', manifest.id, '--dir', folder, '--db', server.url('breaks_source')]);
+    assert.equal(proved.code, 0, proved.stdout + proved.stderr);
+  });
+});

@@ -23,7 +23,7 @@ import { temporaryPathFor } from '../files/atomicFile';
 import { onLines } from '../process/lines';
 import { startTool, toolStartError, type ToolExit, type ToolProcess } from '../process/toolProcess';
 import { redactText } from '../connection/redact';
-import { parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
+import { headerName, parseEntryHeader, type EntryHeader } from '../pg/dumpReader';
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option } from '../hint';
 import { dumpEndMissingError } from './dumpCutShort';
@@ -257,7 +257,8 @@ async function entryStart(file: FileHandle, size: number, table: { schema: strin
     return undefined;
   }
   const header = parseEntryHeader(head.toString('utf8', headerAt + 4, headerEnd));
-  if (!header || header.type !== 'TABLE DATA' || header.schema !== table.schema || header.name !== table.name) throw layoutError(table, 'no rows entry for the table');
+  if (!header || header.type !== 'TABLE DATA' || header.schema !== headerName(table.schema) || header.name !== headerName(table.name))
+    throw layoutError(table, 'no rows entry for the table');
   return headerAt + 1;
 }
 
@@ -310,7 +311,8 @@ export async function entryRange(path: string, table: { schema: string; name: st
     const headerAt = head.indexOf(ENTRY_START);
     const headerEnd = headerAt === -1 ? -1 : head.indexOf(0x0a, headerAt + 4);
     const header = headerEnd === -1 ? undefined : parseEntryHeader(head.toString('utf8', headerAt + 4, headerEnd));
-    if (!header || header.type !== 'TABLE DATA' || header.schema !== table.schema || header.name !== table.name) throw layoutError(table, 'no rows entry for the table');
+    if (!header || header.type !== 'TABLE DATA' || header.schema !== headerName(table.schema) || header.name !== headerName(table.name))
+      throw layoutError(table, 'no rows entry for the table');
     const start = headerAt + 1;
     const tailStart = Math.max(start, size - EDGE_BYTES);
     const tail = Buffer.alloc(size - tailStart);

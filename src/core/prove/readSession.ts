@@ -111,18 +111,19 @@ export async function readFacts(client: pg.Client, wanted: WantedFacts): Promise
   for (const row of tables.rows) {
     facts.tables.set(qualifiedName(row.schema, row.name), row.columns ? { columns: row.columns, generated: row.generated ?? [], key: row.key ?? [] } : undefined);
   }
-  const readable = await client.query<{ schema: string; name: string; oid: string | null; may: boolean | null }>(
-    `SELECT w.schema, w.name, c.oid::text AS oid, pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS may
+  // The set names a sequence as pg_dump's entry header does, its line breaks as spaces (headerName): matched so, read by its own name.
+  const readable = await client.query<{ schema: string; name: string; oid: string | null; may: boolean | null; real_schema: string; real_name: string }>(
+    `SELECT w.schema, w.name, c.oid::text AS oid, pg_catalog.has_sequence_privilege(c.oid, 'SELECT') AS may, n.nspname AS real_schema, c.relname AS real_name
        FROM unnest($1::text[], $2::text[]) AS w(schema, name)
-       LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema
-       LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind = 'S'`,
+       LEFT JOIN pg_catalog.pg_namespace n ON pg_catalog.translate(n.nspname, E'\\n\\r', '  ') = w.schema
+       LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND pg_catalog.translate(c.relname, E'\\n\\r', '  ') = w.name AND c.relkind = 'S'`,
     [wanted.sequences.map((sequence) => sequence.schema), wanted.sequences.map((sequence) => sequence.name)],
   );
   const allowed = readable.rows.filter((row) => row.oid !== null && row.may);
   for (const row of readable.rows) if (row.oid !== null && !row.may) facts.sequences.set(qualifiedName(row.schema, row.name), null);
   if (allowed.length > 0) {
     const union = allowed
-      .map((row, index) => `SELECT ${index} AS i, last_value::text AS value, is_called AS called FROM ${qualifiedIdentifier(row.schema, row.name)}`)
+      .map((row, index) => `SELECT ${index} AS i, last_value::text AS value, is_called AS called FROM ${qualifiedIdentifier(row.real_schema, row.real_name)}`)
       .join(' UNION ALL ');
     const values = await client.query<{ i: number; value: string; called: boolean }>(union);
     for (const value of values.rows) {

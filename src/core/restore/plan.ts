@@ -11,6 +11,7 @@ import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connect
 import { describeConnectionError } from '../connection/failures';
 import { connectClient, pgClientConfig } from '../connection/session';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
+import { headerName } from '../pg/dumpReader';
 import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
 import { findSet } from '../sets/listing';
@@ -241,7 +242,8 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // application's triggers and policies on them.
     const platform = await platformPieces(client, set.manifest, entries, options.mode);
     await countTableRows(client, [...existing.filter((object) => object.kind === 'table'), ...platform.tables], options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
-    const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => object.name));
+    // As the entries name them (pg_dump's headers write a line break as a space), which is what the load compares them with.
+    const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => headerName(object.name)));
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
     const subscriptionsNote = options.mode === 'data' ? undefined : restoredSubscriptionsNote(objects);
     if (subscriptionsNote) notes.push(subscriptionsNote);

@@ -160,11 +160,14 @@ const NAMED_OBJECTS: readonly { type: string; catalog: string; name: string; nam
 
 function namedObjectSql(object: (typeof NAMED_OBJECTS)[number]): string {
   const inSchema = object.namespace ? ` AND o.${object.namespace} = w.namespace` : '';
-  const dropName = object.namespace ? `pg_catalog.format('%I.%I', w.schema, o.${object.name})` : `pg_catalog.quote_ident(o.${object.name})`;
+  // The object's own names: the entries' (w.schema, w.name) write a line break as a space.
+  const dropName = object.namespace
+    ? `pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.oid = w.namespace), o.${object.name})`
+    : `pg_catalog.quote_ident(o.${object.name})`;
   return `
   UNION ALL
   SELECT w.type, w.schema, w.name, 'pg_catalog.${object.catalog}'::pg_catalog.regclass, o.oid, '${object.kind}', ${dropName}
-    FROM wanted w JOIN pg_catalog.${object.catalog} o ON o.${object.name} = w.name${inSchema}
+    FROM wanted w JOIN pg_catalog.${object.catalog} o ON pg_catalog.translate(o.${object.name}, E'\\n\\r', '  ') = w.name${inSchema}
    WHERE w.type = '${object.type}'${object.where ? ` AND ${object.where}` : ''}`;
 }
 
@@ -186,15 +189,15 @@ export const FIND_OBJECTS_SQL = `
   SELECT w.type, w.schema, w.name, 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid,
          CASE WHEN p.prokind = 'a' THEN 'aggregate' ELSE 'routine' END,
          -- Identity arguments name procedures that differ only in OUT parameters apart; an aggregate of no arguments is name(*).
-         pg_catalog.format('%I.%I(%s)', w.schema, p.proname,
+         pg_catalog.format('%I.%I(%s)', (SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.oid = w.namespace), p.proname,
                            CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END)
     FROM wanted w JOIN pg_catalog.pg_proc p ON p.pronamespace = w.namespace
    WHERE w.type IN ('FUNCTION', 'PROCEDURE', 'AGGREGATE')
-     AND p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.oidvectortypes(p.proargtypes) END || ')' = w.name
+     AND pg_catalog.translate(p.proname, E'\\n\\r', '  ') || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*' ELSE pg_catalog.oidvectortypes(p.proargtypes) END || ')' = w.name
   UNION ALL
   SELECT w.type, w.schema, w.name, 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid,
          CASE WHEN t.typtype = 'd' THEN 'domain' ELSE 'type' END, t.oid::pg_catalog.regtype::text
-    FROM wanted w JOIN pg_catalog.pg_type t ON t.typnamespace = w.namespace AND t.typname = w.name
+    FROM wanted w JOIN pg_catalog.pg_type t ON t.typnamespace = w.namespace AND pg_catalog.translate(t.typname, E'\\n\\r', '  ') = w.name
    WHERE (w.type = 'DOMAIN' AND t.typtype = 'd')
       OR (w.type = 'TYPE' AND (t.typtype IN ('b', 'e', 'r', 'p')
           OR (t.typtype = 'c' AND (SELECT r.relkind FROM pg_catalog.pg_class r WHERE r.oid = t.typrelid) = 'c')))
