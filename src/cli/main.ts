@@ -19,6 +19,7 @@ import { asksForJson, jsonError, wroteJson, type CliContext } from './command';
 import { COMMANDS } from './commands';
 import { printableLines } from '../core/format';
 import { printableStream } from './printableStream';
+import { leftBehind } from './stoppedRun';
 
 async function main(argv: readonly string[]): Promise<number> {
   const commandLine = parseCommandLine(argv, COMMANDS);
@@ -43,10 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (relay) return relay(signal);
     // A second Ctrl-C: stop waiting for the clean-up.
-    if (controller.signal.aborted) exitNow(`${command.name} stopped at once`);
+    if (controller.signal.aborted) exitNow(`${command.name} stopped at once`, commandLine);
     controller.abort();
     // Whatever the run is waiting for, a signal ends it soon: what the clean-up did not get to, the next run that takes the folder does.
-    setTimeout(() => exitNow(`${command.name} cancelled, but its clean-up did not end within ${CLEAN_UP_LIMIT_MS / 1000} seconds`), CLEAN_UP_LIMIT_MS).unref();
+    setTimeout(() => exitNow(`${command.name} cancelled, but its clean-up did not end within ${CLEAN_UP_LIMIT_MS / 1000} seconds`, commandLine), CLEAN_UP_LIMIT_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -95,9 +96,9 @@ function scriptPath(): string {
 const CLEAN_UP_LIMIT_MS = 5000;
 
 /** Ends the process now, its tools with it. */
-function exitNow(what: string): never {
+function exitNow(what: string, commandLine: { command: string; flags: { jobs?: number; prove?: boolean } }): never {
   killAdoptedChildren();
-  process.stderr.write(`pulse-backup: ${what}: it stopped its tools; any hidden partial files it left are removed by the next backup, restore or prune in that folder\n`);
+  process.stderr.write(`pulse-backup: ${what}: it stopped its tools; ${leftBehind(commandLine)}\n`);
   process.exit(130);
 }
 

@@ -50,7 +50,7 @@ describe('what a killed run leaves', function () {
       const written = readdirSync(folder).filter((name) => name.includes(set.timestamp));
       if (written.some((name) => name.endsWith('.partial'))) {
         assert.equal(set.status, 'incomplete', `${set.id} (${written.join(', ')}) is listed ${set.status}`);
-        assert.match(set.problems.join(' '), /a backup was killed while writing this set/);
+        assert.match(set.problems.join(' '), /a backup or pull was killed while writing this set/);
         const verified = await verify(folder, set.id);
         assert.equal(verified.code, 1, verified.text);
         assert.equal(verified.outcome, 'fail');

@@ -35,6 +35,18 @@ describe('prove', function () {
     return { code: result.code, stderr: result.stderr, ...(result.stdout ? { record: JSON.parse(result.stdout) as ProofRecord } : {}) };
   }
 
+  /** A stopped run's sessions end as the server notices them gone, their locks with them: until then a proof leaves their databases be. */
+  async function stoppedSessionsGone(): Promise<void> {
+    const sessions = async () =>
+      (
+        await server.query<{ n: string }>(
+          'postgres',
+          "SELECT count(*)::text AS n FROM pg_stat_activity WHERE application_name LIKE 'pulse-backup%' OR datname LIKE 'pulse\\_prove\\_%'",
+        )
+      )[0].n;
+    await waitFor(async () => (await sessions()) === '0', 10_000, "the stopped run's sessions to end");
+  }
+
   async function scratchDatabases(on: TestServer = server): Promise<string[]> {
     const rows = await on.query<{ name: string }>('postgres', "SELECT datname AS name FROM pg_database WHERE datname LIKE 'pulse\\_prove\\_%' ORDER BY 1");
     return rows.map((row) => row.name);
@@ -442,6 +454,7 @@ describe('prove', function () {
       const left = await scratchDatabases();
       assert.equal(left.length, 2, 'a killed proof cannot drop what it made');
 
+      await stoppedSessionsGone();
       const next = await runCli(['prove', fastSet.id, '--db', server.url(fast), '--dir', fastFolder]);
       assert.equal(next.code, 0, next.stderr);
       assert.deepEqual(await scratchDatabases(), []);
@@ -484,6 +497,25 @@ describe('prove', function () {
       const history = join(slowFolder, `${slowSet.id}.history.json`);
       const proofs = existsSync(history) ? ((JSON.parse(readFileSync(history, 'utf8')) as { proofs?: unknown[] }).proofs ?? []) : [];
       assert.equal(proofs.length, 0, 'a cancelled proof is no proof');
+    });
+
+    it('a second Ctrl-C stops the proof at once, says its scratch databases may be left, and the next proof drops them', async function () {
+      const { subprocess } = await startCli(['prove', slowSet.id, '--db', server.url(slow), '--dir', slowFolder]);
+      await waitFor(async () => (await scratchDatabases()).length === 2, 60_000, 'the proof to create its scratch databases');
+      subprocess.kill('SIGINT');
+      // Apart, or the two arrive as one; well before dropping two databases is done.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      subprocess.kill('SIGINT');
+      const result = await subprocess;
+      assert.equal(result.exitCode, 130, String(result.stderr));
+      assert.equal(
+        String(result.stderr).trim().split('\n').at(-1),
+        'pulse-backup: prove stopped at once: it stopped its tools; scratch databases it made (pulse_prove_…) may be left on the server: the next proof drops them; any hidden partial files it left are removed by the next backup, restore or prune in that folder',
+      );
+      await stoppedSessionsGone();
+      const next = await runCli(['prove', fastSet.id, '--db', server.url(fast), '--dir', fastFolder]);
+      assert.equal(next.code, 0, next.stderr);
+      assert.deepEqual(await scratchDatabases(), [], 'the next proof dropped what was left');
     });
 
     it('a proof running on the same server at the same time keeps its scratch databases, and both prove', async function () {

@@ -60,7 +60,7 @@ export interface ListedSet {
 
 /** The one line `list`, `show` and `verify` give for a set a killed backup left. */
 export const INTERRUPTED_PROBLEM =
-  'a backup was killed while writing this set (its hidden .partial files are still there): the next backup, restore or prune in this folder finishes or removes it';
+  'a backup or pull was killed while writing this set (its hidden .partial files are still there): the next backup, restore or prune in this folder finishes or removes it';
 
 interface Group {
   prefix: string;
