@@ -3,7 +3,7 @@ import { TerminalPrinter } from './terminalPrinter';
 import type { DiffProgress } from '../core/prove/diff';
 import type { DiffResult } from '../core/prove/diffResult';
 import { describeEntryChange, largeObjectsDetail } from '../core/prove/diffWords';
-import { countOf, formatCount, formatDuration, printableName } from '../core/format';
+import { countOf, formatCount, formatDuration, printable, printableName } from '../core/format';
 import { capitalise } from './proveOutput';
 
 export class DiffProgressPrinter extends TerminalPrinter {
@@ -23,21 +23,21 @@ export class DiffProgressPrinter extends TerminalPrinter {
 }
 
 export function renderDiff(result: DiffResult): string {
-  const lines = [`${capitalise(result.summary)} (${formatDuration(result.durationMs)})`];
+  const lines = [`${capitalise(printable(result.summary))} (${formatDuration(result.durationMs)})`];
   const changed = result.tables.filter((table) => table.state !== 'same');
   if (changed.length > 0) {
     lines.push('Tables:');
-    for (const table of changed) lines.push(`  ${printableName(table.schema, table.name).padEnd(40)} ${table.detail}`);
+    for (const table of changed) lines.push(`  ${printableName(table.schema, table.name).padEnd(40)} ${printable(table.detail)}`);
     const same = result.tables.length - changed.length;
     if (same > 0) lines.push(`  (${formatCount(same)} other table${same === 1 ? '' : 's'} unchanged)`);
   }
   if (result.objects.length > 0) {
     lines.push('Schema:');
-    for (const change of result.objects) lines.push(`  ${describeEntryChange(change)}`);
+    for (const change of result.objects) lines.push(`  ${printable(describeEntryChange(change))}`);
   }
   if (result.sequences.length > 0) {
     lines.push('Sequences:');
-    for (const sequence of result.sequences) lines.push(`  ${sequence.name}: ${sequence.expected} in the set, ${sequence.found} now`);
+    for (const sequence of result.sequences) lines.push(`  ${printable(sequence.name)}: ${sequence.expected} in the set, ${sequence.found} now`);
   }
   if (!result.largeObjects.same) lines.push(`Large objects: ${largeObjectsDetail(result.largeObjects)}`);
   if (result.digestsFrom === 'complete file') lines.push('Note: the set recorded no digests (it was made before they were): compared with its complete file');

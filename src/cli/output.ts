@@ -2,7 +2,7 @@
 import { TerminalPrinter } from './terminalPrinter';
 import { backupDoneLines } from '../core/backup/summary';
 import type { BackupProgress } from '../core/backup/backup';
-import { formatBytes, formatCount, formatDiskBytes, formatDuration, printableName } from '../core/format';
+import { formatBytes, formatCount, formatDiskBytes, formatDuration, printable, printableName } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
 import type { ProofStanding } from '../core/sets/history';
@@ -60,7 +60,7 @@ export const STATUS_WORDS: Record<ListedSet['status'], string> = {
 };
 
 export function renderSetList(sets: readonly ListedSet[], folder: string, proofs: ReadonlyMap<string, ProofStanding> = new Map(), folderExists = true): string {
-  if (sets.length === 0) return `No backup sets in ${folder}${folderExists ? '' : ' (there is no such folder yet: a backup creates it)'}\n`;
+  if (sets.length === 0) return `No backup sets in ${printable(folder)}${folderExists ? '' : ' (there is no such folder yet: a backup creates it)'}\n`;
   const header = `${'SET'.padEnd(44)} ${'CREATED'.padEnd(19)} ${'SIZE'.padStart(9)}  STATUS`;
   const rows = sets.map((set) => {
     const created = new Date(set.createdAt);
@@ -105,8 +105,8 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
   if (manifest) {
     const estimated = manifest.sizes === 'estimated';
     lines.push(
-      `  database  ${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name} (PostgreSQL ${manifest.server.version}, ${formatDiskBytes(manifest.database.sizeBytes, estimated)}${estimated ? ', sizes estimated from the catalog' : ''})`,
-      `  pg_dump   ${manifest.tools.pgDump.version} (${manifest.tools.pgDump.path})`,
+      `  database  ${printable(`${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name}`)} (PostgreSQL ${manifest.server.version}, ${formatDiskBytes(manifest.database.sizeBytes, estimated)}${estimated ? ', sizes estimated from the catalog' : ''})`,
+      `  pg_dump   ${manifest.tools.pgDump.version} (${printable(manifest.tools.pgDump.path)})`,
       `  duration  ${formatDuration(manifest.durationMs)}`,
       '  tables:',
       ...manifest.tables.map(
@@ -114,7 +114,7 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
           `    ${printableName(table.schema, table.name).padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
       ),
     );
-    for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${cycle.tables.join(' ↔ ')}`);
+    for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${printable(cycle.tables.join(' ↔ '))}`);
   } else if (set.status === 'legacy') {
     lines.push('  no manifest: made by the old backup script, so no checksums or row counts were recorded');
   }

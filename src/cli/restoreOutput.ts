@@ -14,9 +14,9 @@ const MODE_WORDS: Record<RestorePlan['mode'], string> = {
 export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): string {
   const lines = [
     `Restore ${plan.setId} — ${MODE_WORDS[plan.mode]}${plan.clean ? ', --clean' : ''}`,
-    `  into     ${plan.target} (PostgreSQL ${plan.serverVersion})`,
-    `  from     ${plan.file}`,
-    `  with     psql ${plan.psql.version} (${plan.psql.path})`,
+    `  into     ${printable(plan.target)} (PostgreSQL ${plan.serverVersion})`,
+    `  from     ${printable(plan.file)}`,
+    `  with     psql ${plan.psql.version} (${printable(plan.psql.path)})`,
     `  checked  ${plan.verification.outcome === 'pass' ? 'the set verifies' : 'the set verifies with warnings'} (${plan.verification.groups.flatMap((group) => group.checks).length} checks)`,
   ];
   for (const check of plan.verification.groups.flatMap((group) => group.checks).filter((candidate) => candidate.status === 'warn')) {
@@ -80,7 +80,7 @@ export class RestoreProgressPrinter extends TerminalPrinter {
 
 export function renderRestoreDone(result: RestoreResult): string {
   const { plan } = result;
-  const lines = [`Restored ${plan.setId} — ${MODE_WORDS[plan.mode]} — into ${plan.target} in ${formatDuration(result.durationMs)}`];
+  const lines = [`Restored ${plan.setId} — ${MODE_WORDS[plan.mode]} — into ${printable(plan.target)} in ${formatDuration(result.durationMs)}`];
   if (result.safetyBackup) lines.push(`  safety backup: ${result.safetyBackup} (restore it to undo this)`);
   if (result.jobs !== undefined) lines.push(`  restored with ${result.jobs} jobs: ${PARALLEL_RESTORE_TERMS}`);
   if (result.tables.length > 0) {

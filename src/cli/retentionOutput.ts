@@ -1,6 +1,6 @@
 /** How the CLI shows retention: prune's plan and outcome, pin and unpin, and the summary after a backup. */
 import { cliError } from '../core/commandLineWords';
-import { countOf, formatBytes } from '../core/format';
+import { countOf, formatBytes, printable } from '../core/format';
 import { describeProtection, type PinResult, type ProtectedSet, type PruneResult, type RetainedSet } from '../core/retention/retention';
 import { describePolicy, describeRule, type RetentionPolicy } from '../core/retention/policy';
 import { STATUS_WORDS } from './output';
@@ -61,13 +61,13 @@ export function renderPruneResult(result: PruneResult): string {
   if (total === 0) {
     const others = result.otherPrefixes;
     const hint = others.length > 0 ? ` (the folder holds sets of ${others.join(', ')}: choose one with --prefix)` : '';
-    return `No backup sets of ${result.prefix} in ${result.folder}; nothing to prune${hint}.\n`;
+    return `No backup sets of ${result.prefix} in ${printable(result.folder)}; nothing to prune${hint}.\n`;
   }
 
   const verbs = result.dryRun ? { kept: 'keep', protected: 'keep', removed: 'would remove' } : { kept: 'kept', protected: 'kept', removed: 'removed' };
   const row = (verb: string, id: string, status: string, why: string) => `  ${verb.padEnd(12)} ${id.padEnd(44)} ${status.padEnd(11)} ${why}`.trimEnd();
   const lines = [
-    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${countOf(result.keepSafety, 'safety set')} of ${result.prefix} in ${result.folder}`,
+    `${result.dryRun ? 'Dry run: keeping' : 'Keeping'} ${describePolicy(result.policy)} and the newest ${countOf(result.keepSafety, 'safety set')} of ${result.prefix} in ${printable(result.folder)}`,
   ];
   for (const set of result.kept) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], keptBecause(set, result.policy)));
   for (const set of result.keptSafety) lines.push(row(verbs.kept, set.id, STATUS_WORDS[set.status], `among the newest ${result.keepSafety} safety sets`));

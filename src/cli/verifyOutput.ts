@@ -2,7 +2,7 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
-import { countOf, formatBytes, formatDuration } from '../core/format';
+import { countOf, formatBytes, formatDuration, printable } from '../core/format';
 import type { VerifyProgress } from '../core/verify/verify';
 import type { CheckStatus, VerificationReport } from '../core/verify/results';
 
@@ -44,10 +44,10 @@ export class VerifyProgressPrinter extends TerminalPrinter {
 export function renderVerificationReport(report: VerificationReport): string {
   const lines = [`Verification of ${report.setId}`];
   for (const group of report.groups) {
-    const target = group.name === 'pre-restore' && report.target ? ` (${describeReportTarget(report.target)})` : '';
+    const target = group.name === 'pre-restore' && report.target ? ` (${printable(describeReportTarget(report.target))})` : '';
     lines.push('', `${group.title}${target}`);
     for (const check of group.checks) {
-      lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${checkLine(check, commandLineWords)}`);
+      lines.push(`  ${MARKS[check.status]} ${check.title}`, `      ${printable(checkLine(check, commandLineWords))}`);
     }
   }
   lines.push('', outcomeLine(report));

@@ -96,6 +96,40 @@ describe('names a terminal would act on', function () {
     assert.match(diff.stdout, /public\.orders\\u001b\[2K\\rshipped/);
   });
 
+  it('a database, a backups folder and a foreign-key cycle whose names hold a line break: every line that names them stays one line', async function () {
+    const database = 'plant\nfloor';
+    await server.createDatabase(database);
+    await server.query(
+      database,
+      `CREATE TABLE public."shift\nlead" (id int PRIMARY KEY, crew int);
+       CREATE TABLE public.crews (id int PRIMARY KEY, lead int REFERENCES public."shift\nlead");
+       ALTER TABLE public."shift\nlead" ADD FOREIGN KEY (crew) REFERENCES public.crews;
+       INSERT INTO public."shift\nlead" VALUES (1, NULL);`,
+    );
+    const lines = join(newFolder(), 'backups\nfolder');
+    const broken = (result: CliResult) => /^(floor|folder|lead)/m.exec(`${result.stdout}\n${result.stderr}`);
+    const backup = await runCli(['backup', '--db', server.url(database), '--dir', lines, '--prefix', 'plant']);
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.equal(broken(backup), null, backup.stdout);
+    assert.ok(backup.stdout.includes('backups\\nfolder'), backup.stdout);
+    const [set] = (JSON.parse((await runCli(['list', '--dir', lines, '--json'])).stdout) as { id: string }[]).map((listed) => listed.id);
+    const show = await runCli(['show', set, '--dir', lines]);
+    assert.equal(broken(show), null, show.stdout);
+    assert.ok(show.stdout.includes('plant\\nfloor'), show.stdout);
+    await server.createDatabase('plant_copy');
+    for (const args of [
+      restoreArgs(set, 'complete', server.url('plant_copy'), lines),
+      ['verify', set, '--dir', lines, '--db', server.url(database)],
+      ['diff', set, '--dir', lines, '--db', server.url(database)],
+      ['prune', '--dir', lines, '--prefix', 'plant', '--dry-run'],
+      ['list', '--dir', `${lines}-none`],
+    ]) {
+      const result = await runCli(args);
+      assert.equal(result.code, 0, `${args[0]}: ${result.stderr}`);
+      assert.equal(broken(result), null, `${args[0]}: ${result.stdout}`);
+    }
+  });
+
   it('an error naming a table prints it as escapes, in the one line the error is', async function () {
     await server.createDatabase('printable_empty');
     // A data restore into a database without the tables names what is missing.

@@ -2,14 +2,14 @@
  * The words a finished backup is summed up in, shared by the CLI and the
  * extension's task terminal so both say the same.
  */
-import { countOf, formatBytes, formatCount, formatDuration } from '../format';
+import { countOf, formatBytes, formatCount, formatDuration, printable } from '../format';
 import type { Manifest, ManifestTable } from '../sets/manifest';
 
 export function backupDoneLines(manifest: Manifest, folder: string): string[] {
   const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
   const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
   const lines = [
-    `Backup set ${manifest.id} written to ${folder} (${formatBytes(total)}, ${tableCountText(manifest.tables)}, ${countOf(rows, 'row')}, ${formatDuration(manifest.durationMs)})`,
+    `Backup set ${manifest.id} written to ${printable(folder)} (${formatBytes(total)}, ${tableCountText(manifest.tables)}, ${countOf(rows, 'row')}, ${formatDuration(manifest.durationMs)})`,
     ...manifest.files.map((file) => `  ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),
   ];
   const parallel = parallelDumpText(manifest);
@@ -23,7 +23,7 @@ export function backupDoneLines(manifest: Manifest, folder: string): string[] {
     );
   }
   if (manifest.foreignKeyCycles.length > 0) {
-    const cycles = manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; ');
+    const cycles = printable(manifest.foreignKeyCycles.map((cycle) => cycle.tables.join(' ↔ ')).join('; '));
     lines.push(`  note: circular foreign keys (${cycles}); the data file loads them with triggers off`);
   }
   return lines;
