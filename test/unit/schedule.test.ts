@@ -64,6 +64,27 @@ describe('schedule: --every', () => {
     assert.ok(!everyError('*/0 * * * *').includes('\n'));
   });
 
+  it("names a value out of range as the user wrote it, in cron's own counting (not croner's from 0)", () => {
+    assert.match(everyError('0 0 32 * *'), /: invalid value for day of the month: 32 \(it is 1 to 31\)/);
+    assert.match(everyError('0 0 0 * *'), /: invalid value for day of the month: 0 \(it is 1 to 31\)/);
+    assert.match(everyError('0 0 * 13 *'), /: invalid value for month: 13 \(it is 1 to 12\)/);
+    assert.match(everyError('0 0 1-40 * *'), /: invalid value for day of the month: 40 /);
+    assert.match(everyError('0 0 * * 8'), /: invalid value for day of the week: 8 \(it is 0 to 7\)/);
+    assert.match(everyError('0 24 * * *'), /: invalid value for hour: 24 \(it is 0 to 23\)/);
+  });
+
+  it('says a daily time that is not HH:MM is not, rather than asking for a time', () => {
+    for (const every of ['daily@03:5', 'daily@03:00:00', 'daily@3'])
+      assert.match(everyError(every), new RegExp(`^--every "${every}" is not .*: the time must be HH:MM from 00:00 to 23:59 \\(e\\.g\\. daily@03:30\\)`), every);
+  });
+
+  it('refuses a schedule that never fires, naming the months that lack the day', () => {
+    assert.match(everyError('0 0 31 2 *'), /: this schedule never fires: February has no 31st:/);
+    assert.match(everyError('0 0 30 2 *'), /: this schedule never fires: February has no 30th:/);
+    assert.match(everyError('0 0 31 4,6,9,11 *'), /: this schedule never fires: April, June, September and November have no 31st:/);
+    for (const fires of ['0 0 29 2 *', '0 0 31 2 1', '0 0 30,31 2,4 *', '0 0 31 */2 *']) assert.ok(nextRuns(parseEvery(fires), 1, new Date(2026, 0, 1)).length === 1, fires);
+  });
+
   it("fires at the same minutes in the crontab and in systemd's calendars (systemd-analyze calendar)", function () {
     const from = new Date(2026, 0, 1);
     const expressions = [

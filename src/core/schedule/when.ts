@@ -28,13 +28,18 @@ export interface BackupTimes {
 
 export const DEFAULT_EVERY = 'daily@03:00';
 
+/** Each field's values as cron reads them (croner counts days and months from 0 inside: its messages would say 31 for a 32). */
 const FIELDS = [
-  { name: 'minute', names: undefined },
-  { name: 'hour', names: undefined },
-  { name: 'day of the month', names: undefined },
-  { name: 'month', names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
-  { name: 'day of the week', names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+  { name: 'minute', names: undefined, lowest: 0, highest: 59 },
+  { name: 'hour', names: undefined, lowest: 0, highest: 23 },
+  { name: 'day of the month', names: undefined, lowest: 1, highest: 31 },
+  { name: 'month', names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], lowest: 1, highest: 12 },
+  { name: 'day of the week', names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], lowest: 0, highest: 7 },
 ] as const;
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** The most days each month can have (February's 29th comes in leap years, so a schedule on it does fire). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const SYSTEMD_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -48,11 +53,14 @@ export function parseEvery(text: string): BackupTimes {
     if (hour > 23 || minute > 59) throw everyError(every, 'the time must be HH:MM from 00:00 to 23:59');
     return timesOf(`${minute} ${hour} * * *`, `every day at ${String(hour).padStart(2, '0')}:${daily[2]}`);
   }
+  if (every.startsWith('daily@')) throw everyError(every, 'the time must be HH:MM from 00:00 to 23:59 (e.g. daily@03:30)');
   if (every.startsWith('daily')) throw everyError(every, 'say the time too, as daily@HH:MM (e.g. daily@03:30)');
   const fields = every.split(/\s+/);
   if (fields.length !== 5) throw everyError(every, `a cron expression has five fields (minute hour day-of-month month day-of-week), not ${fields.length}`);
   fields.forEach((field, index) => checkCronSyntax(every, field, FIELDS[index]));
-  return timesOf(fields.join(' '), `when cron's "${fields.join(' ')}" says`);
+  const times = timesOf(fields.join(' '), `when cron's "${fields.join(' ')}" says`);
+  checkItFires(every, fields);
+  return times;
 }
 
 /** The next `count` times the schedule fires after `from`, as cron would (day of the month or of the week, Vixie's rule). */
@@ -90,7 +98,33 @@ function checkCronSyntax(every: string, field: string, spec: (typeof FIELDS)[num
   for (const part of field.split(',')) {
     if (!item.test(part))
       throw everyError(every, `"${part}" is not a ${spec.name} cron understands (numbers${spec.names ? ', names' : ''}, *, ranges a-b, steps /n and lists a,b)`);
+    for (const number of part.replace(/\/\d+$/, '').match(/\d+/g) ?? []) {
+      if (Number(number) < spec.lowest || Number(number) > spec.highest)
+        throw everyError(every, `invalid value for ${spec.name}: ${number} (it is ${spec.lowest} to ${spec.highest})`);
+    }
   }
+}
+
+/**
+ * A day of the month that none of the months has (`0 0 31 2 *`): cron takes
+ * the line and never runs it. Only when the day of the week is `*`, since
+ * otherwise cron's "either" lets the weekdays fire.
+ */
+function checkItFires(every: string, fields: readonly string[]): void {
+  const [, , dayField, , weekdayField] = fields;
+  if (!weekdayField.startsWith('*') || dayField.startsWith('*')) return;
+  const pattern = new CronPattern(fields.join(' '), undefined, { mode: '5-part' });
+  const firstDay = pattern.day.findIndex((set) => set) + 1;
+  const months = pattern.month.flatMap((set, index) => (set ? [index] : []));
+  if (months.some((month) => MONTH_DAYS[month] >= firstDay)) return;
+  const names = months.map((month) => MONTH_NAMES[month]);
+  const said = names.length === 1 ? `${names[0]} has` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} have`;
+  throw everyError(every, `this schedule never fires: ${said} no ${ordinal(firstDay)}`);
+}
+
+function ordinal(day: number): string {
+  const suffix = day % 10 === 1 && day !== 11 ? 'st' : day % 10 === 2 && day !== 12 ? 'nd' : day % 10 === 3 && day !== 13 ? 'rd' : 'th';
+  return `${day}${suffix}`;
 }
 
 /**
