@@ -120,13 +120,15 @@ describe('schedule: --every', () => {
 describe('schedule: the crontab line and the systemd units', () => {
   let root: string;
   const weird = 'it\'s 100% $HOME \\ "quoted"';
+  /** The same without the backslash, which cron reads itself, so a crontab line refuses it (below). */
+  const cronWeird = weird.replace(' \\', '');
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'pulse-backup-schedule-'));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   /** A plan whose "backup" is node printing where it runs, its arguments and PGPASSFILE: what the shell or systemd gave it. */
-  function plan(folder: string): ScheduledBackup {
+  function plan(folder: string, word = cronWeird): ScheduledBackup {
     return {
       name: 'pulse-backup-plant',
       what: 'plant from postgres@127.0.0.1:5432/plant',
@@ -136,7 +138,7 @@ describe('schedule: the crontab line and the systemd units', () => {
         process.execPath,
         '-e',
         'console.log(JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(1), passfile: process.env.PGPASSFILE }))',
-        weird,
+        word,
         '--db',
         'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1',
       ],
@@ -160,7 +162,11 @@ describe('schedule: the crontab line and the systemd units', () => {
       .trim()
       .split('\n');
     assert.equal(log.length, 2, 'a date line, then the output');
-    assert.deepEqual(JSON.parse(log[1]), { cwd: folder, argv: [weird, '--db', 'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1'], passfile: join(folder, 'pass % file') });
+    assert.deepEqual(JSON.parse(log[1]), {
+      cwd: folder,
+      argv: [cronWeird, '--db', 'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1'],
+      passfile: join(folder, 'pass % file'),
+    });
   });
 
   it('says in comments when it runs next and where the password and the output are, never the password', () => {
@@ -171,7 +177,7 @@ describe('schedule: the crontab line and the systemd units', () => {
   });
 
   it("writes ExecStart's words so that systemd reads them back as given, and the timer catches up (Persistent=true)", () => {
-    const backup = plan('/srv/100% plant');
+    const backup = plan('/srv/100% plant', weird);
     const { service, timer } = systemdUnits(backup);
     const settings = unitSettings(service.text, 'Service');
     assert.deepEqual(execStartWords(settings.get('ExecStart')![0], '/home/me'), backup.command);
@@ -196,5 +202,30 @@ describe('schedule: the crontab line and the systemd units', () => {
 
   it('refuses a folder whose name has a line break, which no crontab line can hold', () => {
     assert.throws(() => crontabLine(plan('/srv/two\nlines')), /a path or value with a line break cannot stand in a crontab line/);
+  });
+
+  it('refuses a backslash in any word, which cron would read before sh does (\\\\ becomes \\, \\% a %)', () => {
+    for (const backup of [plan('/srv/A\\B'), plan('/srv/plant', 'I\\%J'), { ...plan('/srv/plant', 'x'), environment: { PGSSLROOTCERT: 'C:\\ca.pem' } }])
+      assert.throws(() => crontabLine(backup), /^PulseError: a path or value with a backslash cannot stand in a crontab line: cron reads \\\\ and \\% itself$/);
+  });
+
+  it('refuses a control character in any word, which would reach the terminal as an escape and name another folder', () => {
+    for (const [folder, shown] of [
+      ['/srv/a\x7fb', '/srv/a\\u007fb'],
+      ['/srv/\x1b[31mred', '/srv/\\u001b[31mred'],
+      ['/srv/tab\there', '/srv/tab\\there'],
+      ['/srv/\u202eabc', '/srv/\\u202eabc'],
+    ]) {
+      const error = (() => {
+        try {
+          crontabLine(plan(folder, 'x'));
+        } catch (caught) {
+          return caught;
+        }
+        return assert.fail(`${folder} was taken`);
+      })();
+      assert.ok(error instanceof PulseError && error.exitCode === 2);
+      assert.equal(error.message, `a path or value with a control character cannot stand in a crontab line (${shown})`);
+    }
   });
 });

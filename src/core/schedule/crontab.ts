@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { PulseError } from '../errors';
+import { printable } from '../format';
 import { quoteShellArgument, shellCommand } from '../shell';
 import { localMinute, type ScheduledBackup } from './plan';
 import { nextRuns } from './when';
@@ -18,15 +19,30 @@ export const CRON_LOG_NAME = 'pulse-backup.log';
 
 /** The line, then nothing else: what goes into `crontab -e`. */
 export function crontabLine(backup: ScheduledBackup): string {
-  const words = [backup.folder, backup.backupsFolder, ...backup.command, ...Object.values(backup.environment)];
-  if (words.some((word) => /[\r\n]/.test(word))) {
-    throw new PulseError('usage', 'a path or value with a line break cannot stand in a crontab line', { hint: 'use a folder whose name has none' });
-  }
+  checkCronWords([backup.folder, backup.backupsFolder, ...backup.command, ...Object.values(backup.environment)]);
   const assignments = Object.entries(backup.environment).map(([name, value]) => `${name}=${quoteShellArgument(value)} `);
   const log = join(backup.backupsFolder, CRON_LOG_NAME);
   const q = quoteShellArgument;
   const shell = `mkdir -p ${q(backup.backupsFolder)} && { date; cd ${q(backup.folder)} && ${assignments.join('')}${shellCommand(backup.command)}; } >> ${q(log)} 2>&1`;
   return `${backup.times.cron} ${shell.replace(/%/g, '\\%')}`;
+}
+
+/**
+ * What no quoting for sh gets through cron whole: a line break ends the
+ * line; cron reads `\\` as `\` and `\%` as `%` before sh sees them; and any
+ * other control character (DEL, ESC, bidi marks) reaches the terminal as an
+ * escape, so the line pasted names another folder.
+ */
+function checkCronWords(words: readonly string[]): void {
+  const hint = 'use a folder, path or value without one, or --systemd';
+  if (words.some((word) => /[\r\n]/.test(word))) throw new PulseError('usage', 'a path or value with a line break cannot stand in a crontab line', { hint });
+  if (words.some((word) => word.includes('\\'))) {
+    throw new PulseError('usage', 'a path or value with a backslash cannot stand in a crontab line: cron reads \\\\ and \\% itself', { hint });
+  }
+  const control = words.find((word) => printable(word) !== word);
+  if (control !== undefined) {
+    throw new PulseError('usage', `a path or value with a control character cannot stand in a crontab line (${printable(control)})`, { hint });
+  }
 }
 
 /** The line with comments above it saying what it does, when it next runs, where its output and the password are. */
