@@ -49,7 +49,7 @@ describe('schedule print', function () {
     assertNoPassword(printed.stdout + printed.stderr);
     assert.match(printed.stderr, /^pulse-backup: note: the password given here is left out of the schedule, so the scheduled backup will not have it: put it in ~\/\.pgpass/m);
     const line = crontabLineOf(printed.stdout);
-    assert.ok(line.startsWith(`*/5 * * * * mkdir -p `), line);
+    assert.ok(line.startsWith(`*/5 * * * * umask 077; mkdir -p `), line);
     assert.ok(line.includes(`${process.execPath} ${CLI_PATH} backup`), 'absolute paths to node and the CLI');
     assert.ok(line.includes(`--db postgresql://${server.user}@${server.host}:${server.port}/${database} `), 'the connection without its password');
     assert.ok(line.includes('--keep-daily 7') && line.includes('--compress gzip'), 'the backup flags given');

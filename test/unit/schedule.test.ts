@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliError } from '../../src/core/commandLineWords';
@@ -154,14 +154,19 @@ describe('schedule: the crontab line and the systemd units', () => {
     const backup = plan(folder);
     const line = crontabLineOf(crontabText(backup, new Date(2026, 0, 1)));
     assert.equal(line, crontabLine(backup));
-    assert.match(line, /^\*\/10 \* \* \* \* mkdir -p /);
+    assert.match(line, /^\*\/10 \* \* \* \* umask 077; mkdir -p /);
+    // cron's own umask.
+    const umask = process.umask(0o022);
     const result = spawnSync('env', ['-i', `HOME=${root}`, 'PATH=/usr/bin:/bin', 'sh', '-c', cronCommand(line)], { cwd: root, encoding: 'utf8' });
+    process.umask(umask);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout + result.stderr, '', 'cron mails nothing');
     const log = readFileSync(join(folder, 'back ups', CRON_LOG_NAME), 'utf8')
       .trim()
       .split('\n');
     assert.equal(log.length, 2, 'a date line, then the output');
+    assert.equal(statSync(join(folder, 'back ups')).mode & 0o777, 0o700, "the backups folder is its owner's alone, as backup makes it, under cron's umask 022");
+    assert.equal(statSync(join(folder, 'back ups', CRON_LOG_NAME)).mode & 0o777, 0o600, "the log too: it holds the database's names and the backup's output");
     assert.deepEqual(JSON.parse(log[1]), {
       cwd: folder,
       argv: [cronWeird, '--db', 'postgresql://app@h/d?sslmode=require&options=-c%20x%3D1'],
@@ -185,6 +190,7 @@ describe('schedule: the crontab line and the systemd units', () => {
     assert.deepEqual(settings.get('WorkingDirectory'), ['/srv/100%% plant']);
     assert.deepEqual(settings.get('EnvironmentFile'), ['-%h/.config/pulse-backup/pulse-backup-plant.env']);
     assert.deepEqual(settings.get('Type'), ['oneshot']);
+    assert.deepEqual(settings.get('UMask'), ['0077'], "what the run creates is its owner's alone (a user service's umask is 022)");
     const timerSettings = unitSettings(timer.text, 'Timer');
     assert.deepEqual(timerSettings.get('OnCalendar'), ['*-*-* *:00,10,20,30,40,50:00']);
     assert.deepEqual(timerSettings.get('Persistent'), ['true']);

@@ -6,7 +6,8 @@
  * the backups folder, the connection without its password), quotes each
  * word for sh, and escapes each `%` (percent-encoded URLs have them).
  * Its output is appended to a log in the backups folder, each run after a
- * `date` line; nothing is printed, so cron mails nothing.
+ * `date` line; nothing is printed, so cron mails nothing. The folder and
+ * the log are created under umask 077, private as backup's own folder.
  */
 import { join } from 'node:path';
 import { PulseError } from '../errors';
@@ -23,7 +24,8 @@ export function crontabLine(backup: ScheduledBackup): string {
   const assignments = Object.entries(backup.environment).map(([name, value]) => `${name}=${quoteShellArgument(value)} `);
   const log = join(backup.backupsFolder, CRON_LOG_NAME);
   const q = quoteShellArgument;
-  const shell = `mkdir -p ${q(backup.backupsFolder)} && { date; cd ${q(backup.folder)} && ${assignments.join('')}${shellCommand(backup.command)}; } >> ${q(log)} 2>&1`;
+  // cron's umask (022) would leave the folder and the log readable by every user: backup's own folder is its owner's alone.
+  const shell = `umask 077; mkdir -p ${q(backup.backupsFolder)} && { date; cd ${q(backup.folder)} && ${assignments.join('')}${shellCommand(backup.command)}; } >> ${q(log)} 2>&1`;
   return `${backup.times.cron} ${shell.replace(/%/g, '\\%')}`;
 }
 

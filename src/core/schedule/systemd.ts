@@ -32,6 +32,8 @@ export function systemdUnits(backup: ScheduledBackup): { service: UnitFile; time
     '',
     '[Service]',
     'Type=oneshot',
+    // A user service's umask is 022: what the run creates (the backups folder's parents, any file) stays its owner's, as backup's own folder is.
+    'UMask=0077',
     `WorkingDirectory=${specifiers(backup.folder)}`,
     ...environment,
     // Optional (the "-"): without it, libpq's ~/.pgpass is read as usual.
