@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliError } from '../../src/core/commandLineWords';
 import { PulseError } from '../../src/core/errors';
-import { CRON_LOG_NAME, crontabLine, crontabText } from '../../src/core/schedule/crontab';
+import { CRON_COMMAND_LIMIT, CRON_LOG_NAME, crontabLine, crontabText } from '../../src/core/schedule/crontab';
 import type { ScheduledBackup } from '../../src/core/schedule/plan';
 import { systemdText, systemdUnits } from '../../src/core/schedule/systemd';
 import { nextRuns, parseEvery } from '../../src/core/schedule/when';
@@ -208,6 +208,25 @@ describe('schedule: the crontab line and the systemd units', () => {
 
   it('refuses a folder whose name has a line break, which no crontab line can hold', () => {
     assert.throws(() => crontabLine(plan('/srv/two\nlines')), /a path or value with a line break cannot stand in a crontab line/);
+  });
+
+  it('refuses a line whose command is longer than crontab installs (998 bytes), saying how long it is and what to do', () => {
+    const commandOf = (word: string) => crontabLine(plan('/srv/plant', word)).slice('*/10 * * * * '.length);
+    const fits = 'x'.repeat(CRON_COMMAND_LIMIT - commandOf('x').length + 1);
+    assert.equal(commandOf(fits).length, 998);
+    const error = (() => {
+      try {
+        commandOf(`${fits}y`);
+      } catch (caught) {
+        return caught;
+      }
+      return assert.fail('a 999-byte command was taken');
+    })();
+    assert.ok(error instanceof PulseError && error.exitCode === 2);
+    assert.equal(
+      cliError(error),
+      'this crontab line\'s command is 999 characters long, and crontab refuses one over 998 ("command too long"): print the systemd units instead (no such limit), or shorten it: a shorter project or backups folder path, fewer flags',
+    );
   });
 
   it('refuses a backslash in any word, which cron would read before sh does (\\\\ becomes \\, \\% a %)', () => {

@@ -18,6 +18,9 @@ import { nextRuns } from './when';
 
 export const CRON_LOG_NAME = 'pulse-backup.log';
 
+/** The longest command (what follows the five fields, in bytes) Debian's crontab installs: one byte more is "command too long". */
+export const CRON_COMMAND_LIMIT = 998;
+
 /** The line, then nothing else: what goes into `crontab -e`. */
 export function crontabLine(backup: ScheduledBackup): string {
   checkCronWords([backup.folder, backup.backupsFolder, ...backup.command, ...Object.values(backup.environment)]);
@@ -26,7 +29,14 @@ export function crontabLine(backup: ScheduledBackup): string {
   const q = quoteShellArgument;
   // cron's umask (022) would leave the folder and the log readable by every user: backup's own folder is its owner's alone.
   const shell = `umask 077; mkdir -p ${q(backup.backupsFolder)} && { date; cd ${q(backup.folder)} && ${assignments.join('')}${shellCommand(backup.command)}; } >> ${q(log)} 2>&1`;
-  return `${backup.times.cron} ${shell.replace(/%/g, '\\%')}`;
+  const command = shell.replace(/%/g, '\\%');
+  const length = Buffer.byteLength(command);
+  if (length > CRON_COMMAND_LIMIT) {
+    throw new PulseError('usage', `this crontab line's command is ${length} characters long, and crontab refuses one over ${CRON_COMMAND_LIMIT} ("command too long")`, {
+      hint: 'print the systemd units instead (no such limit), or shorten it: a shorter project or backups folder path, fewer flags',
+    });
+  }
+  return `${backup.times.cron} ${command}`;
 }
 
 /**
@@ -36,7 +46,7 @@ export function crontabLine(backup: ScheduledBackup): string {
  * escape, so the line pasted names another folder.
  */
 function checkCronWords(words: readonly string[]): void {
-  const hint = 'use a folder, path or value without one, or --systemd';
+  const hint = 'use a folder, path or value without one, or print the systemd units instead';
   if (words.some((word) => /[\r\n]/.test(word))) throw new PulseError('usage', 'a path or value with a line break cannot stand in a crontab line', { hint });
   if (words.some((word) => word.includes('\\'))) {
     throw new PulseError('usage', 'a path or value with a backslash cannot stand in a crontab line: cron reads \\\\ and \\% itself', { hint });
