@@ -3,7 +3,8 @@
  * from their manuals rather than from our printers: cron's command field
  * (crontab(5): unescaped `%` ends the command, `\%` is a `%`) and systemd's
  * unit syntax (systemd.syntax(7), systemd.service(5): specifiers first, then
- * words unquoted with C escapes, then `$$` for a `$` when the command runs).
+ * words unquoted with C escapes, `\xHH` and `\uXXXX` among them, then `$$`
+ * for a `$` when the command runs).
  */
 
 /** The shell command cron hands to `sh -c` for a crontab line with five time fields. */
@@ -87,6 +88,14 @@ export function execStartWords(value: string, home: string): string[] {
       if (quote === undefined && (char === ' ' || char === '\t')) break;
       if (char === '\\') {
         const next = text[++index];
+        const digits = next === 'x' ? 2 : next === 'u' ? 4 : 0;
+        if (digits > 0) {
+          const hex = text.slice(index + 1, index + 1 + digits);
+          if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) throw new Error(`a \\${next} escape without ${digits} hex digits`);
+          word += String.fromCharCode(parseInt(hex, 16));
+          index += digits;
+          continue;
+        }
         if (next === undefined || C_ESCAPES[next] === undefined) throw new Error(`an escape this reader does not know: \\${next}`);
         word += C_ESCAPES[next];
       } else if (quote === undefined && (char === '"' || char === "'")) quote = char;

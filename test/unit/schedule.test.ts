@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliError } from '../../src/core/commandLineWords';
 import { PulseError } from '../../src/core/errors';
+import { printableLines } from '../../src/core/format';
 import { CRON_COMMAND_LIMIT, CRON_LOG_NAME, crontabLine, crontabText } from '../../src/core/schedule/crontab';
 import type { ScheduledBackup } from '../../src/core/schedule/plan';
 import { systemdText, systemdUnits } from '../../src/core/schedule/systemd';
@@ -198,6 +199,44 @@ describe('schedule: the crontab line and the systemd units', () => {
     const printed = unitFilesOf(systemdText(backup, new Date(2026, 0, 1)));
     assert.deepEqual([...printed.keys()], ['pulse-backup-plant.service', 'pulse-backup-plant.timer']);
     assert.equal(printed.get('pulse-backup-plant.service'), `${service.text}\n`);
+  });
+
+  it('keeps each comment and Description= on one line when a value has a line break (a database named hg_a\\nb), showing it escaped', () => {
+    const backup: ScheduledBackup = { ...plan('/srv/plant'), what: 'plant from postgres@/tmp/pg19:55419/hg_a\nb', password: { kind: 'libpq', passfile: '/srv/pass\nfile' } };
+    const crontab = crontabText(backup, new Date(2026, 0, 1));
+    assert.equal(crontabLineOf(crontab), crontabLine(backup), 'one line that is not a comment');
+    assert.match(crontab, /^# pulse-backup-plant: back up plant from postgres@\/tmp\/pg19:55419\/hg_a\\nb when /m);
+    assert.match(crontab, /reads it from \/srv\/pass\\nfile \(a line/);
+    const printed = systemdText(backup, new Date(2026, 0, 1));
+    for (const line of printed.split('\n')) assert.match(line, /^(|# .*|\[\w+\]|[A-Za-z]+=.*)$/, `a line a unit file or its comments cannot hold: ${line}`);
+    const { service, timer } = systemdUnits(backup);
+    assert.deepEqual(unitSettings(service.text, 'Unit').get('Description'), ['Pulse Backup of plant from postgres@/tmp/pg19:55419/hg_a\\nb']);
+    assert.match(unitSettings(timer.text, 'Unit').get('Description')![0], /^Pulse Backup of plant from postgres@\/tmp\/pg19:55419\/hg_a\\nb, when /);
+  });
+
+  it("refuses a folder with a line break or control character as the service's WorkingDirectory=, which takes no escapes", () => {
+    for (const [folder, shown] of [
+      ['/srv/nl\nline', '/srv/nl\\nline'],
+      ['/srv/a\x7fb', '/srv/a\\u007fb'],
+    ]) {
+      assert.throws(
+        () => systemdUnits(plan(folder)),
+        (error: unknown) =>
+          error instanceof PulseError &&
+          error.exitCode === 2 &&
+          error.message === `a folder whose name has a line break or control character cannot be a systemd unit's WorkingDirectory= (${shown})`,
+      );
+    }
+  });
+
+  it('writes control characters in ExecStart= and Environment= as C escapes, which systemd reads back as they were and the terminal shows as written', () => {
+    const word = 'a\x7fb \x1b[31m \u202eabc\ttab';
+    const backup: ScheduledBackup = { ...plan('/srv/plant', word), environment: { PGSSLROOTCERT: `/srv/${word}` } };
+    const { service } = systemdUnits(backup);
+    assert.equal(printableLines(service.text), service.text, 'nothing the CLI would show otherwise');
+    const settings = unitSettings(service.text, 'Service');
+    assert.deepEqual(execStartWords(settings.get('ExecStart')![0], '/home/me'), backup.command);
+    assert.deepEqual(environmentOf(settings.get('Environment') ?? [], '/home/me'), { PGSSLROOTCERT: `/srv/${word}` });
   });
 
   it('names no environment file when the password is in a file of its own', () => {

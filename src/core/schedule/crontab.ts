@@ -62,12 +62,13 @@ export function crontabText(backup: ScheduledBackup, now: Date = new Date()): st
   const next = nextRuns(backup.times, 1, now)[0];
   const password =
     backup.password.kind === 'file'
-      ? `from ${backup.password.path} (its first line)`
-      : `from ${backup.password.passfile ?? '~/.pgpass'} (a line host:port:database:user:password, chmod 600) if the server asks for one`;
+      ? `from ${printable(backup.password.path)} (its first line)`
+      : `from ${printable(backup.password.passfile ?? '~/.pgpass')} (a line host:port:database:user:password, chmod 600) if the server asks for one`;
   return [
-    `# ${backup.name}: back up ${backup.what} ${backup.times.description}${next ? ` (next: ${localMinute(next)})` : ''}.`,
+    // A comment is one line: a line break in a value (a database's name) would start a line cron runs.
+    `# ${backup.name}: back up ${printable(backup.what)} ${backup.times.description}${next ? ` (next: ${localMinute(next)})` : ''}.`,
     `# The password is not in this line: each time it runs, the backup reads it ${password}.`,
-    `# Output is appended to ${join(backup.backupsFolder, CRON_LOG_NAME)}. Add the line with crontab -e.`,
+    `# Output is appended to ${printable(join(backup.backupsFolder, CRON_LOG_NAME))}. Add the line with crontab -e.`,
     crontabLine(backup),
     '',
   ].join('\n');

@@ -7,6 +7,8 @@
  * variable (written `$$`), and ExecStart's words are quoted as
  * systemd.syntax(7) reads them.
  */
+import { PulseError } from '../errors';
+import { printable } from '../format';
 import { nextRuns } from './when';
 import { localMinute, type ScheduledBackup } from './plan';
 
@@ -25,10 +27,16 @@ export function environmentFileOf(backup: ScheduledBackup): string {
 }
 
 export function systemdUnits(backup: ScheduledBackup): { service: UnitFile; timer: UnitFile } {
+  // WorkingDirectory= takes the path as written, with no quoting or escapes: a line break would end the setting, and any other control character reach the terminal as an escape.
+  if (printable(backup.folder) !== backup.folder) {
+    throw new PulseError('usage', `a folder whose name has a line break or control character cannot be a systemd unit's WorkingDirectory= (${printable(backup.folder)})`, {
+      hint: 'run it from a folder whose name has none',
+    });
+  }
   const environment = Object.entries(backup.environment).map(([name, value]) => `Environment=${quoteWord(`${name}=${value}`, false)}`);
   const service = [
     '[Unit]',
-    `Description=${specifiers(`Pulse Backup of ${backup.what}`)}`,
+    `Description=${specifiers(printable(`Pulse Backup of ${backup.what}`))}`,
     '',
     '[Service]',
     'Type=oneshot',
@@ -44,7 +52,7 @@ export function systemdUnits(backup: ScheduledBackup): { service: UnitFile; time
   ].join('\n');
   const timer = [
     '[Unit]',
-    `Description=${specifiers(`Pulse Backup of ${backup.what}, ${backup.times.description}`)}`,
+    `Description=${specifiers(printable(`Pulse Backup of ${backup.what}, ${backup.times.description}`))}`,
     '',
     '[Timer]',
     ...backup.times.onCalendar.map((calendar) => `OnCalendar=${calendar}`),
@@ -63,10 +71,10 @@ export function systemdText(backup: ScheduledBackup, now: Date = new Date()): st
   const next = nextRuns(backup.times, 1, now)[0];
   const password =
     backup.password.kind === 'file'
-      ? `from ${backup.password.path} (its first line)`
-      : `from PGPASSWORD=… in ${environmentFileOf(backup).replace('%h', '~')} (chmod 600), else from ${backup.password.passfile ?? '~/.pgpass'}`;
+      ? `from ${printable(backup.password.path)} (its first line)`
+      : `from PGPASSWORD=… in ${environmentFileOf(backup).replace('%h', '~')} (chmod 600), else from ${printable(backup.password.passfile ?? '~/.pgpass')}`;
   return [
-    `# ${backup.name}: back up ${backup.what} ${backup.times.description}${next ? ` (next: ${localMinute(next)})` : ''}; a run missed while the machine was off happens when it is back.`,
+    `# ${backup.name}: back up ${printable(backup.what)} ${backup.times.description}${next ? ` (next: ${localMinute(next)})` : ''}; a run missed while the machine was off happens when it is back.`,
     `# The password is not in these units: each time it runs, the backup reads it ${password}. Its output goes to the journal: journalctl --user -u ${service.name}`,
     '',
     `# file: ${USER_UNIT_FOLDER}/${service.name}`,
@@ -84,13 +92,21 @@ function specifiers(text: string): string {
   return text.replace(/%/g, '%%');
 }
 
+/** What the CLI's output would show as an escape (format.ts), written as systemd's own C escape so it reaches the program as it is. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const UNIT_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
 /**
  * One word as systemd reads it: as it is when nothing in it is special,
- * else in double quotes with `\` and `"` escaped. In ExecStart= a `$` would
+ * else in double quotes with `\`, `"`, line breaks and control characters escaped. In ExecStart= a `$` would
  * name a variable, so it is doubled there.
  */
 function quoteWord(word: string, command: boolean): string {
   const escaped = specifiers(command ? word.replace(/\$/g, '$$$$') : word);
   if (/^[A-Za-z0-9_@+=:,./-]+$/.test(word)) return escaped;
-  return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${escaped
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(UNIT_CONTROLS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
