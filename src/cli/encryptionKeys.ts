@@ -11,15 +11,16 @@ import type { Flags } from './args';
 import type { CliContext } from './command';
 import { askHidden } from './passwordPrompt';
 
-export function keySources(flags: Flags, context: CliContext): KeySources {
+/** `unattended`: as a run with nobody to ask and no PULSE_BACKUP_PASSPHRASE has them (a scheduled one). */
+export function keySources(flags: Flags, context: CliContext, { unattended = false } = {}): KeySources {
   const sources: KeySources = {
     ...(flags.passphraseFile !== undefined ? { passphraseFile: flags.passphraseFile } : {}),
-    ...(context.passphrase !== undefined ? { passphrase: context.passphrase } : {}),
+    ...(context.passphrase !== undefined && !unattended ? { passphrase: context.passphrase } : {}),
     recipients: flags.recipients,
     ...(flags.recipientsFile !== undefined ? { recipientsFile: flags.recipientsFile } : {}),
     ...(flags.identityFile !== undefined ? { identityFile: flags.identityFile } : {}),
   };
-  if (context.stdin.isTTY && context.stderr.isTTY) sources.askPassphrase = (purpose) => askPassphrase(context, purpose);
+  if (!unattended && context.stdin.isTTY && context.stderr.isTTY) sources.askPassphrase = (purpose) => askPassphrase(context, purpose);
   return sources;
 }
 
@@ -32,13 +33,19 @@ async function askPassphrase(context: CliContext, purpose: 'encrypt' | 'decrypt'
 }
 
 /** What `backup --encrypt` encrypts to; undefined without --encrypt. */
-export async function cliEncryption(flags: Flags, context: CliContext): Promise<Encryption | undefined> {
+export async function cliEncryption(flags: Flags, context: CliContext, { unattended = false } = {}): Promise<Encryption | undefined> {
   if (!flags.encrypt && (flags.recipients.length > 0 || flags.recipientsFile !== undefined)) {
     throw new PulseError('usage', `${flags.recipients.length > 0 ? '--recipient' : '--recipients-file'} says whom to encrypt to: it needs --encrypt`, {
       hint: 'add --encrypt, or leave it out for a plain set',
     });
   }
-  return flags.encrypt ? encryptionFrom(keySources(flags, context)) : undefined;
+  return flags.encrypt ? encryptionFrom(keySources(flags, context, { unattended })) : undefined;
+}
+
+/** Reads the keys a backup with these flags reads, unattended: the passphrase file, the recipients, the identity file --prove decrypts with. */
+export async function checkUnattendedKeys(flags: Flags, context: CliContext): Promise<void> {
+  await cliEncryption(flags, context, { unattended: true });
+  if (flags.identityFile !== undefined) await decryptionKeysFrom(keySources(flags, context, { unattended: true }));
 }
 
 /** What decrypts the set a backup just wrote (for --prove): its own passphrase, or the identity given. */

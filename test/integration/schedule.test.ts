@@ -151,6 +151,42 @@ describe('schedule print', function () {
     assert.equal((await listSets(join(folder, 'backups'))).length, 1);
   });
 
+  it('refuses, as backup would, the keys and offsite URL every scheduled run would fail on, with no PULSE_BACKUP_PASSPHRASE to fall back on', async function () {
+    const folder = project();
+    const passphraseFile = join(newFolder(), 'passphrase');
+    writeFileSync(passphraseFile, 'correct horse battery staple\n', { mode: 0o600 });
+    const env = { ...process.env, PULSE_BACKUP_PASSPHRASE: 'only in this shell' };
+    const refused: [string[], RegExp][] = [
+      [
+        ['--encrypt'],
+        /^pulse-backup: encrypting needs a passphrase or age recipients, so the scheduled backup would fail every run: give --passphrase-file FILE \(chmod 600\) or --recipient: /,
+      ],
+      [
+        ['--encrypt', '--passphrase-file', '/nonexistent'],
+        /^pulse-backup: cannot read the passphrase file \/nonexistent: it does not exist, so the scheduled backup would fail every run: /,
+      ],
+      [['--encrypt', '--recipient', 'notakey'], /^pulse-backup: "notakey" is not an age recipient .*, so the scheduled backup would fail every run: /],
+      [['--recipient', 'notakey'], /^pulse-backup: --recipient says whom to encrypt to: it needs --encrypt, so the scheduled backup would fail every run: /],
+      [['--offsite', 'notaurl'], /^pulse-backup: "notaurl" is not an s3:\/\/ URL, so the scheduled backup would fail every run: write it as s3:\/\/BUCKET\/PREFIX/],
+      [
+        ['--identity-file', '/nonexistent'],
+        /^pulse-backup: cannot read the identity file \/nonexistent: it does not exist, so the scheduled backup would fail every run: check the path/,
+      ],
+    ];
+    for (const [flags, message] of refused) {
+      for (const printer of ['--cron', '--systemd']) {
+        const printed = await runCli(['schedule', 'print', printer, '--db', server.url(database), ...flags], { cwd: folder, env });
+        assertOneLineError(printed, 2);
+        assert.match(printed.stderr, message, flags.join(' '));
+        assert.equal(printed.stdout, '', 'nothing printed');
+      }
+    }
+    const encrypted = await runCli(['schedule', 'print', '--cron', '--db', server.url(database), '--encrypt', '--passphrase-file', passphraseFile], { cwd: folder, env });
+    assert.equal(encrypted.code, 0, encrypted.stderr);
+    assert.ok(crontabLineOf(encrypted.stdout).includes(`--encrypt --passphrase-file ${passphraseFile}`));
+    assert.ok(!encrypted.stdout.includes('correct horse'), 'the passphrase is read, never printed');
+  });
+
   it('names no --db where the connection is the default, which the folder finds again; and needs one of --cron, --systemd', async function () {
     const folder = project();
     const printed = await runCli(['schedule', 'print', '--cron'], { cwd: folder });

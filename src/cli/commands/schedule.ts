@@ -1,12 +1,14 @@
 import { isAbsolute, resolve } from 'node:path';
 import { KEPT_PG_VARIABLES, describeTarget, redactText, urlWithoutPassword } from '../../core/connection/target';
 import { readPasswordFile } from '../../core/connection/passwordFile';
-import { PulseError } from '../../core/errors';
+import { PulseError, toPulseError } from '../../core/errors';
+import { parseRemoteUrl } from '../../core/offsite/remote';
 import { crontabText } from '../../core/schedule/crontab';
 import type { ScheduledBackup } from '../../core/schedule/plan';
 import { systemdText } from '../../core/schedule/systemd';
 import { DEFAULT_EVERY, parseEvery } from '../../core/schedule/when';
-import type { CommandLine, FlagName } from '../args';
+import type { CommandLine, FlagName, Flags } from '../args';
+import { checkUnattendedKeys } from '../encryptionKeys';
 import { backupsFolder, connectionTarget, retentionPolicy, setPrefix, type CliContext, type Command } from '../command';
 import { BACKUP_PLACE_FLAGS, backupCommand } from './backup';
 
@@ -19,16 +21,39 @@ export const scheduleCommand: Command = {
   positionals: [],
   summary:
     'print a crontab line (--cron) or a systemd user service and timer (--systemd) that run backup --every hourly, daily@HH:MM or a cron expression, for this folder and connection as they resolve here: absolute paths to node and this CLI, the connection without its password (read when it runs: --password-file, ~/.pgpass or PGPASSFILE, or for systemd PGPASSWORD in the environment file the service names), and the backup flags given',
-  run(commandLine, context) {
+  async run(commandLine, context) {
     const { flags } = commandLine;
     if (flags.cron === flags.systemd)
       throw new PulseError('usage', 'schedule print needs --cron or --systemd (one of them)', { hint: 'e.g. pulse-backup schedule print --cron --every daily@03:00' });
     const { backup, passwordLeftOut } = scheduledBackup(commandLine, context);
+    await checkKeysAndPlaces(commandLine.flags, context);
     for (const note of notes(backup, passwordLeftOut, flags.cron, context)) context.stderr.write(`pulse-backup: note: ${note}\n`);
     context.stdout.write(flags.cron ? crontabText(backup) : systemdText(backup));
-    return Promise.resolve(0);
+    return 0;
   },
 };
+
+/**
+ * What backup checks before it starts, checked as the scheduled run will
+ * have it: no PULSE_BACKUP_PASSPHRASE (it was taken out of this process,
+ * and is not in cron's or systemd's environment), nobody to ask.
+ */
+async function checkKeysAndPlaces(flags: Flags, context: CliContext): Promise<void> {
+  try {
+    if (flags.offsite !== undefined) parseRemoteUrl(flags.offsite);
+    await checkUnattendedKeys(flags, context);
+  } catch (error) {
+    const pulseError = toPulseError(error);
+    const noKey = pulseError.code === 'key-missing' && flags.encrypt && flags.passphraseFile === undefined && flags.recipients.length === 0 && flags.recipientsFile === undefined;
+    throw new PulseError(pulseError.code === 'internal' ? 'internal' : 'usage', `${pulseError.message}, so the scheduled backup would fail every run`, {
+      ...(noKey
+        ? { hint: 'give --passphrase-file FILE (chmod 600) or --recipient: the scheduled run has no PULSE_BACKUP_PASSPHRASE and nobody to ask' }
+        : pulseError.hint
+          ? { hint: pulseError.hint }
+          : {}),
+    });
+  }
+}
 
 /** The schedule, and whether a password given here (in the URL, PGPASSWORD) stays behind. */
 function scheduledBackup({ flags, given }: CommandLine, context: CliContext): { backup: ScheduledBackup; passwordLeftOut: boolean } {
