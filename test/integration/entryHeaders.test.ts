@@ -147,6 +147,10 @@ describe('a line break in the name of a schema, a sequence and a big table', fun
       assert.equal(restored.code, 0, `${extra.join(' ')}: ${restored.stderr}`);
       await assertSameContent(server.url('breaks_source'), server.url('breaks_target'));
     }
+    // The plan counts each table's rows now and in the backup, the one named with a line break too.
+    const data = await runCli(restoreArgs(manifest.id, 'data', server.url('breaks_target'), folder, ['--no-safety-backup', '--clean']));
+    assert.equal(data.code, 0, data.stderr);
+    assert.ok(data.stdout.includes('table public.big log (150,000 rows now, 150,000 in the backup)'), data.stdout);
     const diff = await runCli(['diff', manifest.id, '--dir', folder, '--db', server.url('breaks_target'), '--json']);
     assert.equal(diff.code, 0, diff.stderr);
     assert.deepEqual((JSON.parse(diff.stdout) as { sequences: unknown[] }).sequences, []);

@@ -328,9 +328,11 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     if (replacedDefaults.length > 0) notes.push(`the default privileges of ${options.target.user} ${replacedDefaults.join(', ')} give way to the backup's; its others stay`);
 
     // What each replaced table holds now against what the backup brings: the confirmation shows the difference.
-    const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(table.schema, table.name), table.rows]));
+    // The manifest names tables as the catalog does; the objects found, as the entries' headers do (a line break as a space).
+    const backupRows = new Map((set.manifest?.tables ?? []).map((table) => [qualifiedName(headerName(table.schema), headerName(table.name)), table.rows]));
     for (const object of replaced) {
-      if (object.kind === 'table' || object.kind === 'platform table') object.backupRows = backupRows.get(qualifiedName(object.schema, object.name)) ?? null;
+      if (object.kind === 'table' || object.kind === 'platform table')
+        object.backupRows = backupRows.get(qualifiedName(headerName(object.schema), headerName(object.name))) ?? null;
     }
     const plan: RestorePlan = {
       setId: set.id,
