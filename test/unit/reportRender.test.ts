@@ -142,6 +142,14 @@ describe('rendering a report', () => {
       assert.equal(row, '| `pipe\\|table` | table | 1,234,567 | 64.0 KB |');
     });
 
+    it('escapes a | only in a table cell, where it would end the cell; elsewhere a code span shows it as it is', () => {
+      assert.equal(markdownCode('a|b'), '`a|b`');
+      assert.equal(markdownCode('a|b', true), '`a\\|b`');
+      assert.equal(markdownCode('two\nlines'), '`two\\nlines`', 'a line break shows as on the terminal, not as a space');
+      assert.equal(markdownCode(' lead space '), '`  lead space  `', 'CommonMark takes a space off each side');
+      assert.equal(markdownCode(' lead'), '` lead`');
+    });
+
     it('widens a code span or fence around backticks in a value', () => {
       assert.equal(markdownCode('tick`table'), '``tick`table``');
       assert.equal(markdownCode('`x'), '`` `x ``');

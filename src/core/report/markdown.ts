@@ -47,7 +47,7 @@ function overview(report: BackupReport): string[] {
       ['Purpose', text(set.purposeText)],
       ['Pinned', set.pinned ? 'yes (retention never removes it)' : 'no'],
       ['Created', text(formatReportDate(set.createdAt))],
-      ['Folder', code(set.folder)],
+      ['Folder', cellCode(set.folder)],
       ['Total size', `${formatBytes(section.totalBytes)} (dump files ${formatBytes(section.dumpBytes)})`],
       ['Duration', text(formatOptionalDuration(section.durationMs))],
       ['Dumped', text(section.dumpedText ?? 'not recorded (no manifest)')],
@@ -56,7 +56,7 @@ function overview(report: BackupReport): string[] {
   );
   const files = table(
     ['File', 'Type', 'Size', 'What it is for'],
-    section.files.map((file) => [code(file.name), text(file.label), file.present ? formatOptionalBytes(file.bytes) : '**missing**', text(file.description)]),
+    section.files.map((file) => [cellCode(file.name), text(file.label), file.present ? formatOptionalBytes(file.bytes) : '**missing**', text(file.description)]),
     ['left', 'left', 'right', 'left'],
   );
   const retention =
@@ -77,11 +77,11 @@ function database(report: BackupReport): string[] {
   const section = report.database;
   const rows: string[][] = [
     ['PostgreSQL version', section.serverVersion ? text(section.serverVersion) + (section.serverVersionSource === 'dump header' ? ' (from the dump header)' : '') : 'not recorded'],
-    ['Server', section.address ? code(section.address) : 'not recorded'],
-    ['User', section.user ? code(section.user) : 'not recorded'],
-    ['Database', section.name ? code(section.name) : 'not recorded'],
+    ['Server', section.address ? cellCode(section.address) : 'not recorded'],
+    ['User', section.user ? cellCode(section.user) : 'not recorded'],
+    ['Database', section.name ? cellCode(section.name) : 'not recorded'],
     ['Size at backup time', formatOptionalBytes(section.sizeBytes, section.sizeEstimated)],
-    ['pg_dump', section.pgDumpVersion ? text(section.pgDumpVersion) + (section.pgDumpPath ? ` (${code(section.pgDumpPath)})` : '') : 'not recorded'],
+    ['pg_dump', section.pgDumpVersion ? text(section.pgDumpVersion) + (section.pgDumpPath ? ` (${cellCode(section.pgDumpPath)})` : '') : 'not recorded'],
     ['Made with', section.pulseBackupVersion ? `pulse-backup ${text(section.pulseBackupVersion)}` : 'the old backup script'],
   ];
   return [table(['Item', 'Value'], rows), ...(section.note ? [text(section.note)] : [])];
@@ -146,7 +146,7 @@ function schema(report: BackupReport): string[] {
       `### Schema ${code(group.name)} (${text(schemaGroupTotals(group, section.sizesEstimated))})`,
       table(
         ['Table', 'Kind', 'Rows', 'Size'],
-        group.tables.map((entry) => [code(entry.name), text(entry.kind), formatRows(entry.rows), formatDiskBytes(entry.bytes, section.sizesEstimated)]),
+        group.tables.map((entry) => [cellCode(entry.name), text(entry.kind), formatRows(entry.rows), formatDiskBytes(entry.bytes, section.sizesEstimated)]),
         ['left', 'left', 'right', 'right'],
       ),
     );
@@ -156,7 +156,7 @@ function schema(report: BackupReport): string[] {
       '### Materialized views',
       table(
         ['View', 'Populated'],
-        section.materializedViews.map((view) => [code(`${view.schema}.${view.name}`), view.populated ? 'yes' : 'no (created WITH NO DATA)']),
+        section.materializedViews.map((view) => [cellCode(`${view.schema}.${view.name}`), view.populated ? 'yes' : 'no (created WITH NO DATA)']),
       ),
     );
   }
@@ -214,7 +214,7 @@ function history(report: BackupReport): string[] {
   const sets = table(
     ['Set', 'Created', 'Size', 'Status', 'Pinned'],
     section.sets.map((entry) => [
-      code(entry.id) + (entry.isThisSet ? ' **(this set)**' : '') + (entry.purpose === 'safety' ? ' (safety)' : ''),
+      cellCode(entry.id) + (entry.isThisSet ? ' **(this set)**' : '') + (entry.purpose === 'safety' ? ' (safety)' : ''),
       text(formatReportDate(entry.createdAt)),
       formatBytes(entry.totalBytes),
       text(entry.statusText),
@@ -248,8 +248,8 @@ function security(report: BackupReport): string[] {
       table(
         ['Path', 'Mode', 'Readable by'],
         entries.map((entry) => [
-          code(entry.name) + (entry.kind === 'folder' ? ' (folder)' : ''),
-          code(entry.mode ?? '—'),
+          cellCode(entry.name) + (entry.kind === 'folder' ? ' (folder)' : ''),
+          cellCode(entry.mode ?? '—'),
           entry.readableByOthers ? `**${readableBy(entry)}**` : readableBy(entry),
         ]),
       ),
@@ -282,17 +282,25 @@ export function escapeMarkdown(value: string): string {
 
 const text = escapeMarkdown;
 
-/** A code span that holds any text: the fence is longer than any run of backticks inside. */
-export function markdownCode(value: string): string {
-  const flat = printable(value.replace(/\r?\n|\r/g, ' '));
+/**
+ * A code span that holds any text: the fence is longer than any run of
+ * backticks inside; a line break shows as `\n`, as on the terminal (a
+ * space would pass for one); a value that starts and ends with a space
+ * keeps both (CommonMark takes one off each side). In a table cell
+ * (`inTable`) a '|' is escaped, since the cell ends at one even inside a
+ * code span; anywhere else the backslash would show.
+ */
+export function markdownCode(value: string, inTable = false): string {
+  const flat = printable(value);
   const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const ticks = '`'.repeat(longestRun + 1);
-  const padded = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ` ${flat} ` : flat;
-  // A table cell ends at an unescaped '|', even inside a code span.
-  return `${ticks}${padded.replace(/\|/g, '\\|')}${ticks}`;
+  const padded = flat.startsWith('`') || flat.endsWith('`') || flat === '' || (flat.startsWith(' ') && flat.endsWith(' ') && flat.trim() !== '') ? ` ${flat} ` : flat;
+  return `${ticks}${inTable ? padded.replace(/\|/g, '\\|') : padded}${ticks}`;
 }
 
-const code = markdownCode;
+const code = (value: string) => markdownCode(value);
+/** A code span in a table cell. */
+const cellCode = (value: string) => markdownCode(value, true);
 
 /** A fenced code block longer than any backtick run in its content, so the content cannot close it. */
 export function markdownFence(text: string, info: string): string {
