@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { quoteShellArgument, shellCommand } from '../../src/core/shell';
 
 /** What a real POSIX shell makes of a command line: its arguments, one per line. */
-function argumentsAsShellSeesThem(commandLine: string, env: NodeJS.ProcessEnv = {}): string[] {
-  const output = execFileSync('sh', ['-c', `for argument in ${commandLine}; do printf '%s\\0' "$argument"; done`], {
+function argumentsAsShellSeesThem(commandLine: string, env: NodeJS.ProcessEnv = {}, shell = 'sh'): string[] {
+  const output = execFileSync(shell, ['-c', `for argument in ${commandLine}; do printf '%s\\0' "$argument"; done`], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
   });
@@ -32,23 +32,18 @@ describe('quoting commands for a shell', () => {
   });
 
   it('gives a real shell back every argument exactly as it was', () => {
-    const hostile = [
-      '/tmp/My Backups/a.sql',
-      "it's",
-      '$(touch /tmp/pulse-backup-pwned)',
-      '`id`',
-      'a\nb',
-      'tab\there',
-      '"double"',
-      'back\\slash',
-      '*',
-      '--',
-      '',
-      'ünïcödé',
-      '!history',
-      '; rm -rf /',
-    ];
+    const hostile = ['/tmp/My Backups/a.sql', "it's", '$(touch /tmp/pulse-backup-pwned)', '`id`', '"double"', 'back\\slash', '*', '--', '', 'ünïcödé', '!history', '; rm -rf /'];
     assert.deepEqual(argumentsAsShellSeesThem(hostile.map(quoteShellArgument).join(' ')), hostile);
+  });
+
+  it("spells a control character with $'…' escapes, which bash gives back exactly, so none reaches the terminal raw", () => {
+    const controls = ['a\nb', 'tab\there', "/tmp/x\u001b]0;title\u0007 it's", 'back\\slash\u001b[2J', 'invoice\u202egpj.exe', 'del\u007f'];
+    const quoted = controls.map(quoteShellArgument);
+    assert.equal(quoted[0], "$'a\\nb'");
+    assert.equal(quoted[2], "$'/tmp/x\\x1b]0;title\\x07 it\\'s'");
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    for (const word of quoted) assert.doesNotMatch(word, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+    assert.deepEqual(argumentsAsShellSeesThem(quoted.join(' '), {}, 'bash'), controls);
   });
 
   it('writes a variable the person sets as one quoted word', () => {
