@@ -332,23 +332,20 @@ describe('offsite copies in S3-compatible storage', function () {
       [[set.id, 'complete']],
     );
 
-    const unreachable = await offsite([
-      'backup',
-      '--db',
-      server.url(source),
-      '--dir',
-      local,
-      '--prefix',
-      'nightly',
-      '--offsite',
-      s3.url('nightly'),
-      '--endpoint',
-      `http://127.0.0.1:${await closedPort()}`,
-    ]);
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const unreachable = await offsite(['backup', '--db', server.url(source), '--dir', local, '--prefix', 'nightly', '--offsite', s3.url('nightly'), '--endpoint', dead]);
     assert.equal(unreachable.code, 0, unreachable.stderr);
+    const later =
+      /^pulse-backup: warning: the backup succeeded and its set is kept here, but it was not copied offsite: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection refused\) for s3:\/\/pulse-offsite: .*; push it later with (pulse-backup push nightly_\d{8}_\d{6} .*)$/m.exec(
+        unreachable.stderr,
+      );
+    assert.ok(later, unreachable.stderr);
+    // The command pushes this set from this folder to that storage, as the backup would have.
     assert.match(
-      unreachable.stderr,
-      /^pulse-backup: warning: the backup succeeded and its set is kept here, but it was not copied offsite: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection refused\) for s3:\/\/pulse-offsite: .*; push it later with pulse-backup push nightly_\d{8}_\d{6} --to s3:\/\/pulse-offsite\/nightly$/,
+      later[1],
+      new RegExp(
+        `^pulse-backup push nightly_\\d{8}_\\d{6} --to s3://pulse-offsite/nightly --dir ${local.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} --endpoint ${dead.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`,
+      ),
     );
     assert.deepEqual(
       (await listSets(local)).map((listed) => listed.status),

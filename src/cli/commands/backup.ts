@@ -1,3 +1,5 @@
+import { shellCommand } from '../../core/shell';
+import { urlWithoutPassword } from '../../core/connection/target';
 import { runBackup, type BackupOptions, type BackupResult } from '../../core/backup/backup';
 import type { ConnectionTarget } from '../../core/connection/target';
 import type { Compression } from '../../core/codecs/codecs';
@@ -123,6 +125,20 @@ function levelForBench(method: Compression, env: NodeJS.ProcessEnv): { level?: n
   return Number.isInteger(level) && level >= 1 && level <= highest ? { level } : {};
 }
 
+/** The proof to run again, as this backup ran it: its folder and servers (without their passwords). */
+function laterProof(backup: BackupResult, flags: Flags, context: CliContext, overrides: Partial<ProveOptions>): string[] {
+  const scratch = scratchConnection(flags, context);
+  return [
+    'pulse-backup',
+    'prove',
+    backup.manifest.id,
+    '--dir',
+    backup.folder,
+    ...(flags.db !== undefined && overrides.target ? ['--db', urlWithoutPassword(overrides.target)] : []),
+    ...(scratch ? ['--scratch-db', urlWithoutPassword(scratch)] : []),
+  ];
+}
+
 /**
  * `--prove`: the new set restored into scratch databases and read back. The
  * set stays whatever the proof says (its history records the proof, and
@@ -137,7 +153,7 @@ async function proveAfterBackup(backup: BackupResult, flags: Flags, context: Cli
       return true;
     }
     context.stderr.write(
-      `pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run pulse-backup prove ${backup.manifest.id} for every difference\n`,
+      `pulse-backup: warning: the backup succeeded and its set is kept, but it did not prove restorable: ${proof.summary}; run ${shellCommand(laterProof(backup, flags, context, overrides))} for every difference\n`,
     );
   } catch (error) {
     if (context.signal.aborted) throw error;

@@ -1,3 +1,4 @@
+import { shellCommand } from '../../core/shell';
 import { PulseError } from '../../core/errors';
 import { cliError } from '../../core/commandLineWords';
 import { openRemote, type RemoteConnection } from '../../core/offsite/client';
@@ -133,6 +134,37 @@ export async function pruneRemote(url: string, flags: Flags, context: CliContext
   }
 }
 
+/** The push that copies the set later, as this backup would have: its folder and the storage's flags (an endpoint's user and password left out: keys come from the environment or a profile). */
+function laterPush(setId: string, folder: string, url: string, flags: Flags, keep: number | undefined): string {
+  const endpoint = flags.endpoint === undefined ? undefined : withoutUserInfo(flags.endpoint);
+  return shellCommand([
+    'pulse-backup',
+    'push',
+    setId,
+    '--to',
+    url,
+    '--dir',
+    folder,
+    ...(endpoint !== undefined ? ['--endpoint', endpoint] : []),
+    ...(flags.region !== undefined ? ['--region', flags.region] : []),
+    ...(flags.pathStyle ? ['--path-style'] : []),
+    ...(flags.awsProfile !== undefined ? ['--aws-profile', flags.awsProfile] : []),
+    ...(keep !== undefined && keep > 0 ? ['--keep', String(keep)] : []),
+  ]);
+}
+
+function withoutUserInfo(endpoint: string): string {
+  try {
+    const parsed = new URL(endpoint);
+    if (parsed.username === '' && parsed.password === '') return endpoint;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return endpoint;
+  }
+}
+
 /**
  * `backup --offsite URL`: the new set pushed once it is written (and
  * proved, when asked). The backup has succeeded whatever happens here: a
@@ -159,7 +191,7 @@ export async function pushAfterBackup(setId: string, folder: string, flags: Flag
     progress?.finish();
     if (context.signal.aborted) throw error;
     context.stderr.write(
-      `pulse-backup: warning: the backup succeeded and its set is kept here, but it was not copied offsite: ${cliError(error)}; push it later with pulse-backup push ${setId} --to ${url}\n`,
+      `pulse-backup: warning: the backup succeeded and its set is kept here, but it was not copied offsite: ${cliError(error)}; push it later with ${laterPush(setId, folder, url, flags, keep)}\n`,
     );
   }
 }
