@@ -132,6 +132,7 @@ describe('a line break in the name of a schema, a sequence and a big table', fun
       `CREATE SCHEMA "plant\nfloor";
        CREATE SEQUENCE "plant\nfloor"."batch\nno";
        SELECT nextval('"plant\nfloor"."batch\nno"') FROM generate_series(1, 3);
+       CREATE OPERATOR CLASS "plant\nfloor".press_ops FOR TYPE int4 USING hash AS OPERATOR 1 =, FUNCTION 1 hashint4(int4);
        CREATE TABLE "plant\nfloor".presses (id int PRIMARY KEY, name text);
        INSERT INTO "plant\nfloor".presses VALUES (1, 'press one');
        CREATE TABLE public."big\nlog" AS SELECT n AS id, repeat(md5(n::text), 8) AS note FROM generate_series(1, 150000) AS n;

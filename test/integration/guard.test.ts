@@ -125,6 +125,14 @@ describe('guard', function () {
       interpreter.stderr.trim().split('\n').at(-1),
       'pulse-backup: cannot run ./reset.sh: the interpreter its #! line names (/no/such/interpreter) does not exist: install it, or correct the first line of the script (e.g. #!/usr/bin/env bash)',
     );
+    // Saved with Windows line endings, the #! line names "/bin/sh\r".
+    writeFileSync(script, '#!/bin/sh\r\necho reset\r\n', { mode: 0o755 });
+    const crlf = await runCli(['guard', '--db', url(), '--dir', folder, '--prefix', 'sig', '--', './reset.sh'], { cwd: folder, env: env() });
+    assert.equal(crlf.code, 126, crlf.stderr);
+    assert.equal(
+      crlf.stderr.trim().split('\n').at(-1),
+      "pulse-backup: cannot run ./reset.sh: its #! line ends in a carriage return (Windows line endings), so it names /bin/sh\\r, which does not exist: convert the script's line endings (dos2unix, or sed -i 's/\\r$//' on it)",
+    );
   });
 
   it('a backup that fails (the database is down) keeps the command from running: one line, exit 125; --run-if-backup-fails runs it', async function () {

@@ -47,6 +47,7 @@ describe("guard's command", () => {
   it('shows the command for a person on one line, quoted for a shell, without a password', () => {
     assert.equal(describeCommand(['sh', '-c', 'psql "$URL" -c \'drop table x\'']), `sh -c 'psql "$URL" -c '\\''drop table x'\\'''`);
     assert.equal(describeCommand(['psql', 'postgresql://u:secret@h/d']), 'psql postgresql://u:****@h/d');
+    assert.equal(describeCommand(['psql', '--password', 'plant', '-c', 'select 1']), "psql --password plant -c 'select 1'", "psql's --password is a switch");
     assert.equal(describeCommand(['supabase', 'db', 'push', '--password', 'S3cret', '--linked']), "supabase db push --password '****' --linked");
     assert.equal(
       describeCommand(['tool', '--DB-PASSWORD', 's', '-p', '5432', '--passwd', 'x', '--password=y']),

@@ -72,10 +72,29 @@ export function shellExitCode(code: number | null, signal: NodeJS.Signals | null
 /** An option whose next word is a password: --password, --db-password, --passwd, --pass (any case). */
 const PASSWORD_OPTION = /^--?(?:[a-z]+-)*pass(?:word|wd)?$/i;
 
+/** Programs whose --password takes no value. */
+const POSTGRES_TOOLS: ReadonlySet<string> = new Set([
+  'psql',
+  'pg_dump',
+  'pg_dumpall',
+  'pg_restore',
+  'createdb',
+  'dropdb',
+  'createuser',
+  'dropuser',
+  'pg_basebackup',
+  'vacuumdb',
+  'reindexdb',
+  'clusterdb',
+  'pg_isready',
+]);
+
 /** The command for a person to read, on one line, without a password a URL or a password option in it holds. */
 export function describeCommand(argv: readonly string[], limit = 100): string {
   // The word after a password option (supabase db push --password SECRET) is the secret itself.
-  const shown = argv.map((word, index) => (index > 0 && PASSWORD_OPTION.test(argv[index - 1]) ? '****' : word));
+  // PostgreSQL's own tools take --password as a switch (prompt for one): the next word is theirs.
+  const switchOnly = POSTGRES_TOOLS.has(basename(argv[0] ?? ''));
+  const shown = argv.map((word, index) => (!switchOnly && index > 0 && PASSWORD_OPTION.test(argv[index - 1]) ? '****' : word));
   const text = redactText(shellCommand(shown));
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
@@ -124,6 +143,17 @@ function startError(argv: readonly string[], error: NodeJS.ErrnoException, where
   const program = describeCommand(argv.slice(0, 1));
   // ENOENT for a program that is there: the interpreter its #! line names is not.
   const interpreter = error.code === 'ENOENT' ? missingInterpreter(argv[0], where) : undefined;
+  if (interpreter?.endsWith('\r')) {
+    return new PulseError(
+      'usage',
+      `cannot run ${program}: its #! line ends in a carriage return (Windows line endings), so it names ${printable(interpreter)}, which does not exist`,
+      {
+        hint: "convert the script's line endings (dos2unix, or sed -i 's/\\r$//' on it)",
+        exitCode: NOT_EXECUTABLE_EXIT_CODE,
+        cause: error,
+      },
+    );
+  }
   if (interpreter !== undefined) {
     return new PulseError('usage', `cannot run ${program}: the interpreter its #! line names (${printable(interpreter)}) does not exist`, {
       hint: 'install it, or correct the first line of the script (e.g. #!/usr/bin/env bash)',
@@ -162,7 +192,8 @@ function missingInterpreter(program: string, where: { cwd: string; env: NodeJS.P
     } catch {
       continue;
     }
-    const line = /^#!\s*(\S+)/.exec(head.toString('utf8'));
+    // The kernel takes everything to the line's end: a Windows line ending names "/bin/bash\r".
+    const line = /^#![ \t]*([^ \t\n]+)/.exec(head.toString('utf8'));
     return line ? line[1] : undefined;
   }
   return undefined;

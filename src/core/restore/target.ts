@@ -210,11 +210,11 @@ ${NAMED_OBJECTS.map(namedObjectSql).join('')}
      AND o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprleft, NULL) END
          || ', ' || CASE WHEN o.oprright = 0 THEN 'NONE' ELSE pg_catalog.format_type(o.oprright, NULL) END || ')' = w.name
   UNION ALL
-  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class', pg_catalog.format('%I.%I USING %I', w.schema, o.opcname, a.amname)
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class', pg_catalog.format('%I.%I USING %I', (SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.oid = w.namespace), o.opcname, a.amname)
     FROM wanted w JOIN pg_catalog.pg_opclass o ON o.opcnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opcmethod
    WHERE w.type = 'OPERATOR CLASS' AND o.opcname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
   UNION ALL
-  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family', pg_catalog.format('%I.%I USING %I', w.schema, o.opfname, a.amname)
+  SELECT w.type, w.schema, w.name, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family', pg_catalog.format('%I.%I USING %I', (SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.oid = w.namespace), o.opfname, a.amname)
     FROM wanted w JOIN pg_catalog.pg_opfamily o ON o.opfnamespace = w.namespace JOIN pg_catalog.pg_am a ON a.oid = o.opfmethod
    WHERE w.type = 'OPERATOR FAMILY' AND o.opfname || ' USING ' || pg_catalog.quote_ident(a.amname) = w.name
   UNION ALL
