@@ -9,7 +9,7 @@ import { cliError } from '../../src/core/commandLineWords';
 import { PulseError } from '../../src/core/errors';
 import { redactRemoteText, remoteFailure, type FailureContext } from '../../src/core/offsite/failures';
 import type { RemoteSet } from '../../src/core/offsite/listing';
-import { describeEndpoint, manifestKey, objectKey, parseRemoteUrl, setOfKey } from '../../src/core/offsite/remote';
+import { describeEndpoint, endpointWithoutCredentials, manifestKey, objectKey, parseRemoteUrl, setOfKey } from '../../src/core/offsite/remote';
 import { planRemotePrune } from '../../src/core/offsite/retention';
 import { PART_SIZE, partSizeFor } from '../../src/core/offsite/transfer';
 import { abandonedUploads } from '../../src/core/offsite/uploads';
@@ -54,6 +54,9 @@ describe('offsite: the remote and its layout', () => {
   it('names the endpoint without credentials or a query, and AWS S3 by its region', () => {
     assert.equal(describeEndpoint(undefined, 'eu-west-1'), 'AWS S3 (eu-west-1)');
     assert.equal(describeEndpoint('https://key:secret@acct.r2.cloudflarestorage.com/?X-Amz-Signature=abc', undefined), 'https://acct.r2.cloudflarestorage.com');
+    // For a command to run again: the URL as given, less its user and password.
+    assert.equal(endpointWithoutCredentials('http://127.0.0.1:9000'), 'http://127.0.0.1:9000');
+    assert.equal(endpointWithoutCredentials('https://AKIA:S3cret@minio.local:9000/s3'), 'https://minio.local:9000/s3');
     assert.equal(describeEndpoint('https://abc.supabase.co/storage/v1/s3', 'eu-central-1'), 'https://abc.supabase.co/storage/v1/s3');
   });
 

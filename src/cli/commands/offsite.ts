@@ -5,7 +5,7 @@ import { openRemote, type RemoteConnection } from '../../core/offsite/client';
 import { listRemoteSets } from '../../core/offsite/listing';
 import { pullSet } from '../../core/offsite/pull';
 import { pushSet } from '../../core/offsite/push';
-import { parseRemoteUrl } from '../../core/offsite/remote';
+import { endpointWithoutCredentials, parseRemoteUrl } from '../../core/offsite/remote';
 import { pruneRemoteSets } from '../../core/offsite/retention';
 import type { FlagName, Flags } from '../args';
 import { backupsFolder, writeJson, type CliContext, type Command, namedSetId } from '../command';
@@ -136,7 +136,7 @@ export async function pruneRemote(url: string, flags: Flags, context: CliContext
 
 /** The push that copies the set later, as this backup would have: its folder and the storage's flags (an endpoint's user and password left out: keys come from the environment or a profile). */
 function laterPush(setId: string, folder: string, url: string, flags: Flags, keep: number | undefined): string {
-  const endpoint = flags.endpoint === undefined ? undefined : withoutUserInfo(flags.endpoint);
+  const endpoint = flags.endpoint === undefined ? undefined : endpointWithoutCredentials(flags.endpoint);
   return shellCommand([
     'pulse-backup',
     'push',
@@ -151,18 +151,6 @@ function laterPush(setId: string, folder: string, url: string, flags: Flags, kee
     ...(flags.awsProfile !== undefined ? ['--aws-profile', flags.awsProfile] : []),
     ...(keep !== undefined && keep > 0 ? ['--keep', String(keep)] : []),
   ]);
-}
-
-function withoutUserInfo(endpoint: string): string {
-  try {
-    const parsed = new URL(endpoint);
-    if (parsed.username === '' && parsed.password === '') return endpoint;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    return endpoint;
-  }
 }
 
 /**

@@ -83,13 +83,24 @@ export function setOfKey(location: RemoteLocation, key: string): KeyInSet | unde
 export function describeEndpoint(endpoint: string | undefined, region: string | undefined): string {
   if (endpoint === undefined) return `AWS S3${region ? ` (${region})` : ''}`;
   try {
-    const url = new URL(endpoint);
-    url.username = '';
-    url.password = '';
+    const url = new URL(endpointWithoutCredentials(endpoint));
     url.search = '';
     return url.toString().replace(/\/$/, '');
   } catch {
     return 'the endpoint given';
+  }
+}
+
+/** The endpoint URL as given, less a user and password in it (the keys come from the environment or a profile); a text that is no URL, as it is. */
+export function endpointWithoutCredentials(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    if (url.username === '' && url.password === '') return endpoint;
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return endpoint;
   }
 }
 
