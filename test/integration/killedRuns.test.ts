@@ -129,6 +129,39 @@ describe('what a killed run leaves', function () {
       });
     }
 
+    it('a compressed set killed among its renames: finished whole when whole, every stored file removed when not', async function () {
+      const gzipSource = newFolder();
+      const gz = await backupSet(server, database, gzipSource, 'kill', ['--compress', 'gzip']);
+      const names = gz.files.map((file) => file.name);
+      assert.ok(names.every((name) => name.endsWith('.sql.gz')));
+      /** The folder as the backup left it after renaming the first of its dumps; `damage` shortens a hidden one. */
+      const killed = (damage: boolean): string => {
+        const folder = newFolder();
+        const pid = deadPid();
+        const hidden = (name: string) => join(folder, `.${name}.${pid}.partial`);
+        for (const name of readdirSync(gzipSource)) spawnSync('cp', ['-p', join(gzipSource, name), join(folder, name)]);
+        const manifest = manifestNameFor(gz.prefix, gz.timestamp);
+        renameSync(join(folder, manifest), hidden(manifest));
+        for (const name of names.slice(1)) renameSync(join(folder, name), hidden(name));
+        if (damage) truncateSync(hidden(names[2]), 10);
+        return folder;
+      };
+      const whole = killed(false);
+      await assertNothingPassesForGood(whole);
+      assert.equal((await runCli(['prune', '--dir', whole, '--prefix', gz.prefix])).code, 0);
+      assert.deepEqual(hiddenFiles(whole), []);
+      assert.equal((await verify(whole, gz.id)).outcome, 'pass', 'finished: every .sql.gz in place, the manifest last');
+
+      const broken = killed(true);
+      await assertNothingPassesForGood(broken);
+      assert.equal((await runCli(['prune', '--dir', broken, '--prefix', gz.prefix])).code, 0);
+      assert.deepEqual(
+        readdirSync(broken).filter((name) => name.includes(gz.timestamp)),
+        [],
+        'the renamed .sql.gz went with the hidden ones: nothing of the set is left',
+      );
+    });
+
     it('a set that is not whole (a file of another size) is removed, not finished', async function () {
       const { folder } = killedAfter(1, (_folder, hidden) => truncateSync(hidden(fileNameFor(made.prefix, 'complete', made.timestamp)), 100));
       await assertNothingPassesForGood(folder);
