@@ -29,7 +29,14 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     lines.push(`  ${verb.padEnd(8)} ${countOf(plan.replaced.length, 'object')} the backup has:`);
     for (const object of plan.replaced.slice(0, 20)) {
       const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
-      const rows = object.rows === null ? '' : ` (${countOf(object.rows, 'row')} now${backup})`;
+      // Under row-level security the count is of what the restoring role may see: the table may hold more.
+      const counted =
+        object.rows === null
+          ? ''
+          : object.rowsHidden
+            ? `at least ${countOf(object.rows, 'row')} now, row-level security hiding those the role may not see`
+            : `${countOf(object.rows, 'row')} now`;
+      const rows = object.rows === null ? '' : ` (${counted}${backup})`;
       lines.push(`    ${object.kind} ${object.schema === '-' ? printable(object.name) : printableName(object.schema, object.name)}${rows}`);
     }
     if (plan.replaced.length > 20) lines.push(`    … and ${plan.replaced.length - 20} more`);

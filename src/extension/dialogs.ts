@@ -84,6 +84,8 @@ export function restoreConsequences(plan: RestorePlan): string[] {
     if (same > 0) lines.push(`${countOf(same, 'table')} ${same === 1 ? 'keeps its' : 'keep their'} row count; rows changed since the backup go back to the backup's.`);
   }
   if (others > 0) lines.push(`${countOf(others, 'other object')} (views, functions, types, …) will be replaced.`);
+  const hidden = tables.filter((table) => table.rowsHidden);
+  if (hidden.length > 0) lines.push(`Row-level security hides rows of ${countOf(hidden.length, 'table')} from the restoring role: they may hold more rows than counted here.`);
   return lines;
 }
 
@@ -143,7 +145,7 @@ export function replacedObjectLines(plan: RestorePlan): string[] {
     const name = `${object.kind} ${objectName(object)}`;
     if (object.rows === null) return `${name}: ${verb}`;
     const backup = object.backupRows === undefined || object.backupRows === null ? '' : `, ${formatCount(object.backupRows)} in the backup`;
-    return `${name}: ${countOf(object.rows, 'row')} now${plan.mode === 'schema' ? '' : backup}; ${verb}`;
+    return `${name}: ${object.rowsHidden ? 'at least ' : ''}${countOf(object.rows, 'row')} now${plan.mode === 'schema' ? '' : backup}; ${verb}`;
   });
 }
 

@@ -653,6 +653,24 @@ describe('a target whose objects the restoring role may not change', function ()
     const [count] = await server.query<{ rows: string }>(database, 'SELECT count(*)::text AS rows FROM plant.presses');
     assert.equal(count.rows, '15');
   });
+
+  it('data into a table whose row-level security applies to the role: refused before anything, where the load would fail; the count under it says "at least"', async function () {
+    const database = await targetWith(
+      'access_policed',
+      `ALTER TABLE plant.presses ENABLE ROW LEVEL SECURITY; ALTER TABLE plant.presses FORCE ROW LEVEL SECURITY;
+       CREATE POLICY first_ten ON plant.presses USING (id <= 10);`,
+    );
+    await assertRefused(
+      database,
+      'data',
+      ['--clean'],
+      "row-level security applies to pulse_access_deployer on plant.presses, which the set's rows load into with row_security off (as pg_dump writes them), so the load would fail there: " +
+        'restore as a superuser or a role with BYPASSRLS (ALTER ROLE "pulse_access_deployer" BYPASSRLS; as a superuser), or as the tables\' owner where they do not FORCE ROW LEVEL SECURITY',
+    );
+    // A complete restore replaces the table; its plan counts what the policy lets the role see, and says so.
+    const plan = await runCli([...restoreArgs(manifest.id, 'complete', url(database), folder).filter((arg) => arg !== '--yes'), '--clean'], { env });
+    assert.match(plan.stdout, /table plant\.presses \(at least 10 rows now, row-level security hiding those the role may not see, 15 in the backup\)/);
+  });
 });
 
 /**

@@ -22,6 +22,13 @@ describe('restore failure hints', () => {
     assert.match(cliHint(restoreHint('must be owner of schema storage', undefined)), /^storage belongs to the Supabase platform/);
   });
 
+  it('explains a table whose row-level security applies to the restoring role', () => {
+    assert.match(
+      cliHint(restoreHint('query would be affected by row-level security policy for table "audit"', undefined)),
+      /^row-level security applies to the restoring role on table audit \(the set's rows load with row_security off, as pg_dump writes them\): restore as a superuser or a role with BYPASSRLS/,
+    );
+  });
+
   it('names the encoding a target database cannot hold the set in, and what to make instead', () => {
     assert.equal(
       cliHint(restoreHint('character with byte sequence 0xe2 0x82 0xac in encoding "UTF8" has no equivalent in encoding "LATIN1"', undefined)),

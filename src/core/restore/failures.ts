@@ -269,6 +269,13 @@ export function restoreHint(message: string, detail: string | undefined, facts?:
   if (setting && !supabaseAllowsSetting(setting)) {
     return hint`only a superuser may set ${setting} (on a Supabase stack, postgres may set only ${SUPABASE_ALLOWED_SETTINGS.join(', ')}): connect as a superuser, or restore a set that does not set it`;
   }
+  // pg_dump's files load with row_security off, which fails where a policy applies to the role instead of leaving rows out.
+  const policed = /query would be affected by row-level security policy for table "([^"]+)"/.exec(message)?.[1];
+  if (policed) {
+    return [
+      `row-level security applies to the restoring role on table ${policed} (the set's rows load with row_security off, as pg_dump writes them): restore as a superuser or a role with BYPASSRLS, or as the table's owner where the table does not FORCE ROW LEVEL SECURITY`,
+    ];
+  }
   if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return ['connect as the owner of these objects or a superuser'];
   // Two sessions changing one catalog row at once: the server fails the later one instead of making it wait.
   if (/tuple concurrently (updated|deleted)/.test(message) || /duplicate key value violates unique constraint "pg_\w+_index"/.test(message)) {

@@ -11,6 +11,7 @@ import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connect
 import { describeConnectionError } from '../connection/failures';
 import { connectClient, pgClientConfig } from '../connection/session';
 import { scanDumpFile, type DumpEntry } from '../verify/dumpScan';
+import { quoteIdentifier } from '../sql';
 import { headerName } from '../pg/dumpReader';
 import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
@@ -242,6 +243,17 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     // application's triggers and policies on them.
     const platform = await platformPieces(client, set.manifest, entries, options.mode);
     await countTableRows(client, [...existing.filter((object) => object.kind === 'table'), ...platform.tables], options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    // pg_dump's rows load with row_security off, which fails on a table whose policies apply to the role (and the count, "empty" among it, is of what they let it see).
+    const policed = options.mode === 'data' ? [...existing, ...platform.tables].filter((table) => table.rowsHidden) : [];
+    if (policed.length > 0) {
+      throw new PulseError(
+        'restore-refused',
+        `cannot restore ${set.id} into ${describeTarget(options.target)}: row-level security applies to ${options.target.user} on ${listNames(policed)}, which the set's rows load into with row_security off (as pg_dump writes them), so the load would fail there`,
+        {
+          hint: `restore as a superuser or a role with BYPASSRLS (ALTER ROLE ${quoteIdentifier(options.target.user)} BYPASSRLS; as a superuser), or as the tables' owner where they do not FORCE ROW LEVEL SECURITY; nothing was changed`,
+        },
+      );
+    }
     // As the entries name them (pg_dump's headers write a line break as a space), which is what the load compares them with.
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => headerName(object.name)));
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');
@@ -466,7 +478,7 @@ async function sequencesToKeep(
 async function countTableRows(client: pg.Client, all: readonly ExistingObject[], lockTimeoutMs: number): Promise<void> {
   // A table the role may not read stays uncounted: what the restore may do to it is accessRefusal's.
   const tables = all.filter((table) => table.access?.select !== false);
-  let counts: number[];
+  let counts: { rows: number; hidden: boolean }[];
   try {
     counts = await countRows(
       client,
@@ -485,7 +497,8 @@ async function countTableRows(client: pg.Client, all: readonly ExistingObject[],
     throw lockHeldError(holders, 'waited before changing anything', lockTimeoutMs, relation);
   }
   tables.forEach((table, index) => {
-    table.rows = counts[index];
+    table.rows = counts[index].rows;
+    if (counts[index].hidden) table.rowsHidden = true;
   });
 }
 

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { jsonRows } from '../pg/jsonRows';
 import { qualifiedName } from '../format';
 import type { DumpEntry } from '../verify/dumpScan';
-import { qualifiedIdentifier, quoteIdentifier } from '../sql';
+import { qualifiedIdentifier, quoteIdentifier, quoteLiteral } from '../sql';
 
 /** One of the backup's objects found in the target. */
 export interface ExistingObject {
@@ -56,8 +56,10 @@ export interface ExistingObject {
     | 'policy';
   schema: string;
   name: string;
-  /** Exact row count, for tables. */
+  /** Exact row count, for tables: of the rows the restoring role sees, where row-level security hides some (rowsHidden). */
   rows: number | null;
+  /** Row-level security applies to the restoring role here: rows counts only those its policies let it see. */
+  rowsHidden?: boolean;
   /** The rows the backup holds for this table (from its manifest), for tables. */
   backupRows?: number | null;
   /** How to name it in DROP (routines with their argument types), schema-qualified. */
@@ -316,24 +318,27 @@ const COUNTS_PER_TRANSACTION = 50;
  * open): each count waits at most `lockTimeoutMs`, as the restore's own
  * locks do, and the server's lock timeout error (55P03) is thrown.
  */
-export async function countRows(client: pg.Client, tables: readonly string[], lockTimeoutMs: number): Promise<number[]> {
+export async function countRows(client: pg.Client, tables: readonly string[], lockTimeoutMs: number): Promise<{ rows: number; hidden: boolean }[]> {
   if (tables.length === 0) return [];
   const statements: string[] = [];
   for (let first = 0; first < tables.length; first += COUNTS_PER_TRANSACTION) {
     statements.push('BEGIN READ ONLY', `SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`);
-    for (const table of tables.slice(first, first + COUNTS_PER_TRANSACTION)) statements.push(`SELECT pg_catalog.count(*)::text AS count FROM ${table}`);
+    // row_security_active: whether the count is of what the role's policies let it see, not of every row.
+    for (const table of tables.slice(first, first + COUNTS_PER_TRANSACTION)) {
+      statements.push(`SELECT pg_catalog.count(*)::text AS count, pg_catalog.row_security_active(${quoteLiteral(table)}::pg_catalog.regclass) AS hidden FROM ${table}`);
+    }
     statements.push('COMMIT');
   }
-  let results: pg.QueryResult<{ count: string }>[];
+  let results: pg.QueryResult<{ count: string; hidden: boolean }>[];
   try {
     // Several statements in one query: node-postgres answers with one result each.
-    results = (await client.query<{ count: string }>(statements.join('; '))) as unknown as pg.QueryResult<{ count: string }>[];
+    results = (await client.query<{ count: string; hidden: boolean }>(statements.join('; '))) as unknown as pg.QueryResult<{ count: string; hidden: boolean }>[];
   } catch (error) {
     // The server skipped the rest of the query; the failed transaction is still open.
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  return results.filter((result) => result.command === 'SELECT').map((result) => Number(result.rows[0].count));
+  return results.filter((result) => result.command === 'SELECT').map((result) => ({ rows: Number(result.rows[0].count), hidden: result.rows[0].hidden }));
 }
 
 /**
