@@ -44,14 +44,33 @@ export async function cliEncryption(flags: Flags, context: CliContext, { unatten
 
 /** Reads the keys a backup with these flags reads, unattended: the passphrase file, the recipients, the identity file --prove decrypts with. */
 export async function checkUnattendedKeys(flags: Flags, context: CliContext): Promise<void> {
-  await cliEncryption(flags, context, { unattended: true });
-  if (flags.identityFile !== undefined) await decryptionKeysFrom(keySources(flags, context, { unattended: true }));
+  const encryption = await cliEncryption(flags, context, { unattended: true });
+  if (flags.prove) await keysForNewSet(encryption, flags, context, { unattended: true });
+  else if (flags.identityFile !== undefined) await decryptionKeysFrom(keySources(flags, context, { unattended: true }));
 }
 
-/** What decrypts the set a backup just wrote (for --prove): its own passphrase, or the identity given. */
-export async function keysForNewSet(encryption: Encryption | undefined, flags: Flags, context: CliContext): Promise<AgeKeys> {
+/**
+ * What decrypts the set a backup is about to write (for --prove): its own
+ * passphrase, or an identity given whose recipient it is encrypted to.
+ * Read before the backup starts: a proof that can only fail is refused
+ * before anything is written.
+ */
+export async function keysForNewSet(encryption: Encryption | undefined, flags: Flags, context: CliContext, { unattended = false } = {}): Promise<AgeKeys> {
   if (encryption?.to.kind === 'passphrase') return { passphrase: encryption.to.passphrase };
-  return cliDecryptionKeys(flags, context);
+  const keys = await decryptionKeysFrom(keySources(flags, context, { unattended }));
+  if (encryption?.record.method !== 'recipients') return keys;
+  const recipients = encryption.record.recipients;
+  if (flags.identityFile === undefined) {
+    throw new PulseError('usage', '--prove restores the new set, which is encrypted to age recipients: it needs --identity-file FILE to decrypt it', {
+      hint: 'give the identity (AGE-SECRET-KEY-1…) of one of the recipients, or leave --prove out and prove the set later where that identity is',
+    });
+  }
+  if (!keys.identities?.some((identity) => recipients.includes(identity.recipient.text))) {
+    throw new PulseError('usage', `none of the identities in ${flags.identityFile} belongs to a recipient the new set is encrypted to, so --prove could not decrypt it`, {
+      hint: 'give the identity file of one of the --recipient keys (age-keygen -y FILE prints its recipient)',
+    });
+  }
+  return keys;
 }
 
 /** What decrypts a set's files, asked for only when a file needs it. */

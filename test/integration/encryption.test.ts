@@ -301,6 +301,24 @@ describe('encrypted sets (age)', function () {
       assert.equal((await server.query('enc_r_wrong', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
     });
 
+    it('backup --prove to recipients reads a matching identity before it writes anything, and proves with it', async function () {
+      const folder = newFolder();
+      const otherKey = join(keyFolder, 'other-prove.txt');
+      writeFileSync(otherKey, `${generateIdentity().text}\n`, { mode: 0o600 });
+      const args = ['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'proved', '--encrypt', '--recipient', key.identity.recipient.text, '--prove'];
+      const none = await runCli(args);
+      assertOneLineError(none, 2);
+      assert.match(none.stderr, /--prove restores the new set, which is encrypted to age recipients: it needs --identity-file FILE to decrypt it/);
+      const wrong = await runCli([...args, '--identity-file', otherKey]);
+      assertOneLineError(wrong, 2);
+      assert.match(wrong.stderr, /none of the identities in \S+other-prove\.txt belongs to a recipient the new set is encrypted to/);
+      assert.deepEqual(readdirSync(folder), [], 'nothing written before the refusal');
+      const proved = await runCli([...args, '--identity-file', keyFile]);
+      assert.equal(proved.code, 0, proved.stderr);
+      assert.match(proved.stdout, /^Proved restorable: /m);
+      assert.equal((await listSets(folder)).length, 1);
+    });
+
     it("Debian's age decrypts them with the identity, and the report's schema-then-data command restores by hand", async function () {
       const why = ageMissing();
       if (why) skipBecause(this, why);

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateIdentity } from '../../src/core/crypto/keys';
 import { assertOneLineError, CLI_PATH, runCli } from '../support/cli';
 import { listSets, useServer, useTempFolders } from '../support/integration';
 import { cronCommand, crontabLineOf, environmentOf, execStartWords, expandSpecifiers, unitFilesOf, unitSettings } from '../support/schedule';
@@ -156,6 +157,9 @@ describe('schedule print', function () {
     const passphraseFile = join(newFolder(), 'passphrase');
     writeFileSync(passphraseFile, 'correct horse battery staple\n', { mode: 0o600 });
     const env = { ...process.env, PULSE_BACKUP_PASSPHRASE: 'only in this shell' };
+    const recipient = generateIdentity().identity.recipient.text;
+    const otherIdentityFile = join(newFolder(), 'other.txt');
+    writeFileSync(otherIdentityFile, `${generateIdentity().text}\n`, { mode: 0o600 });
     const refused: [string[], RegExp][] = [
       [
         ['--encrypt'],
@@ -168,6 +172,14 @@ describe('schedule print', function () {
       [['--encrypt', '--recipient', 'notakey'], /^pulse-backup: "notakey" is not an age recipient .*, so the scheduled backup would fail every run: /],
       [['--recipient', 'notakey'], /^pulse-backup: --recipient says whom to encrypt to: it needs --encrypt, so the scheduled backup would fail every run: /],
       [['--offsite', 'notaurl'], /^pulse-backup: "notaurl" is not an s3:\/\/ URL, so the scheduled backup would fail every run: write it as s3:\/\/BUCKET\/PREFIX/],
+      [
+        ['--encrypt', '--recipient', recipient, '--prove'],
+        /^pulse-backup: --prove restores the new set, which is encrypted to age recipients: it needs --identity-file FILE to decrypt it, so the scheduled backup would fail every run: /,
+      ],
+      [
+        ['--encrypt', '--recipient', recipient, '--prove', '--identity-file', otherIdentityFile],
+        /^pulse-backup: none of the identities in \S+ belongs to a recipient the new set is encrypted to, so --prove could not decrypt it, so the scheduled backup would fail every run: /,
+      ],
       [
         ['--identity-file', '/nonexistent'],
         /^pulse-backup: cannot read the identity file \/nonexistent: it does not exist, so the scheduled backup would fail every run: check the path/,

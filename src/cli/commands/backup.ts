@@ -61,6 +61,7 @@ export const backupCommand: Command = {
     const target = connectionTarget(flags, context);
     // The passphrase is asked (or read) before anything starts, never halfway through a dump.
     const encryption = await cliEncryption(flags, context);
+    const proofKeys = flags.prove ? await keysForNewSet(encryption, flags, context) : undefined;
     const options = backupOptions(target, flags, context);
     const container = await supabaseContainerTools(target, flags, context);
     const progress = context.stderr.isTTY && !flags.json ? new BackupProgressPrinter(context.stderr) : undefined;
@@ -77,9 +78,7 @@ export const backupCommand: Command = {
       if (flags.json) writeJson(context, result.manifest);
       else context.stdout.write(renderBackupDone(result.manifest, options.folder));
       // Proved before retention runs: a set that fails its proof is never the newest good set.
-      const proved = flags.prove
-        ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: await keysForNewSet(encryption, flags, context) })
-        : true;
+      const proved = proofKeys ? await proveAfterBackup(result, flags, context, { target, ...(container ? { container } : {}), keys: proofKeys }) : true;
       if (flags.offsite !== undefined) await pushAfterBackup(result.manifest.id, options.folder, flags, context);
       await pruneAfterSuccess(result, policy, flags, context);
       return proved ? 0 : 1;
