@@ -55,4 +55,13 @@ describe("guard's command", () => {
     );
     assert.equal(describeCommand(['echo', 'x'.repeat(200)]).length, 100);
   });
+
+  it("hides the Supabase CLI's -p password, also as a package runner starts it, and leaves other programs' -p alone", () => {
+    assert.equal(describeCommand(['supabase', 'link', '--project-ref', 'abc', '-p', 'S3cret']), "supabase link --project-ref abc -p '****'");
+    assert.equal(describeCommand(['npx', 'supabase', 'db', 'push', '-pS3cret']), "npx supabase db push '-p****'");
+    assert.equal(describeCommand(['pnpm', 'dlx', 'supabase@2.20.0', 'link', '-p=S3cret']), "pnpm dlx supabase@2.20.0 link '-p=****'");
+    assert.equal(describeCommand(['/usr/local/bin/supabase', 'db', 'push', '-p', 'S3cret']), "/usr/local/bin/supabase db push -p '****'");
+    assert.equal(describeCommand(['psql', '-d', 'supabase', '-p', '54322']), 'psql -d supabase -p 54322', 'a database named supabase is not the CLI');
+    assert.equal(describeCommand(['supabase', 'start', '-x', 'vector']), 'supabase start -x vector');
+  });
 });

@@ -89,12 +89,24 @@ const POSTGRES_TOOLS: ReadonlySet<string> = new Set([
   'pg_isready',
 ]);
 
+/** The Supabase CLI, also as npx/pnpm dlx/bunx run it (`supabase@2.20.0`): its `-p` is `--password`. */
+const SUPABASE_CLI = /^supabase(?:@\S*)?$/;
+const PACKAGE_RUNNER = /^(?:npx|bunx|pnpm|pnpx|yarn|dlx|exec|-y|--yes)$/;
+
 /** The command for a person to read, on one line, without a password a URL or a password option in it holds. */
 export function describeCommand(argv: readonly string[], limit = 100): string {
   // The word after a password option (supabase db push --password SECRET) is the secret itself.
   // PostgreSQL's own tools take --password as a switch (prompt for one): the next word is theirs.
   const switchOnly = POSTGRES_TOOLS.has(basename(argv[0] ?? ''));
-  const shown = argv.map((word, index) => (!switchOnly && index > 0 && PASSWORD_OPTION.test(argv[index - 1]) ? '****' : word));
+  const supabaseAt = argv.findIndex((word, index) => SUPABASE_CLI.test(basename(word)) && argv.slice(0, index).every((runner) => PACKAGE_RUNNER.test(basename(runner))));
+  const shortPassword = (index: number) => supabaseAt >= 0 && index > supabaseAt;
+  const shown = argv.map((word, index) => {
+    if (index === 0) return word;
+    if (!switchOnly && PASSWORD_OPTION.test(argv[index - 1])) return '****';
+    if (shortPassword(index) && argv[index - 1] === '-p') return '****';
+    if (shortPassword(index) && /^-p./.test(word)) return word.startsWith('-p=') ? '-p=****' : '-p****';
+    return word;
+  });
   const text = redactText(shellCommand(shown));
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
