@@ -49,15 +49,25 @@ export function formatRows(rows: number | null): string {
   return rows === null ? '—' : formatCount(rows);
 }
 
-/** "just now", "5 min ago", "2h ago", "3d ago" — the status bar's and the tree's wording. */
+/**
+ * "just now", "5 min ago", "2h ago", "3d ago" — the status bar's and the
+ * tree's wording; a time more than a minute after now (a clock that was or
+ * is wrong) reads "2h from now", never "just now".
+ */
 export function formatAge(from: Date, now: Date = new Date()): string {
-  const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000));
+  const seconds = Math.round((now.getTime() - from.getTime()) / 1000);
+  if (seconds < -60) return `${timeSpan(-seconds)} from now`;
   if (seconds < 60) return 'just now';
+  return `${timeSpan(seconds)} ago`;
+}
+
+/** "5 min", "2h", "3d" (at least a minute). */
+function timeSpan(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h ago`;
-  return `${Math.floor(hours / 24)}d ago`;
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
 }
 
 export function formatCount(value: number): string {

@@ -10,6 +10,7 @@ import { extensionWords } from './hints';
 import { formatAge, formatBytes } from '../core/format';
 import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import type { ProofRecord } from '../core/prove/record';
+import { isDatedAhead } from '../core/sets/listing';
 import { isRealBackup } from '../core/sets/state';
 import type { VerificationReport } from '../core/verify/results';
 import { offsiteStatusLine, type OffsiteSummary } from './offsiteViewModel';
@@ -43,6 +44,8 @@ export interface FolderHealth {
   failedVerification?: { setId: string; report: VerificationReport };
   /** The newest whole backup failed its proof (it is kept; the last good one is older). */
   failedProof?: { setId: string; proof: ProofRecord };
+  /** A set dated after now (isDatedAhead): its age is not believed, and prune refuses while it is there. */
+  datedAhead?: SetEntry;
 }
 
 export interface StatusBarModel {
@@ -67,7 +70,9 @@ export function isGoodBackup(entry: SetEntry): boolean {
 }
 
 export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
-  const lastGood = folder.entries.find(isGoodBackup);
+  // A set dated after now says nothing of how old the last backup is: the newest believed one does.
+  const lastGood = folder.entries.find((entry) => isGoodBackup(entry) && !isDatedAhead(entry.set, now));
+  const datedAhead = folder.entries.find((entry) => isDatedAhead(entry.set, now));
   const fresh = folder.entries.length === 0 && !folder.configured;
   const stale = !fresh && (!lastGood || now.getTime() - new Date(lastGood.set.createdAt).getTime() > folder.staleAfterHours * 3_600_000);
   let newest: { setId: string; report: VerificationReport } | undefined;
@@ -86,6 +91,7 @@ export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
     fresh,
     ...(failed ? { failedVerification: failed } : {}),
     ...(failedProof ? { failedProof } : {}),
+    ...(datedAhead ? { datedAhead } : {}),
   };
 }
 
@@ -99,7 +105,7 @@ export function folderHealth(folder: FolderBackups, now: Date): FolderHealth {
  */
 export function statusBarModel(folders: readonly FolderBackups[], now: Date): StatusBarModel {
   const healths = folders.map((folder) => folderHealth(folder, now));
-  const needsAttention = (health: FolderHealth) => health.stale || health.failedVerification !== undefined || health.failedProof !== undefined;
+  const needsAttention = (health: FolderHealth) => health.stale || health.failedVerification !== undefined || health.failedProof !== undefined || health.datedAhead !== undefined;
   const goodTime = (health: FolderHealth) => (health.lastGood ? new Date(health.lastGood.set.createdAt).getTime() : -Infinity);
   // The folder shown: one that needs attention if any, and among those the longest without a good backup.
   const shown = [...healths].sort((a, b) => Number(needsAttention(b)) - Number(needsAttention(a)) || goodTime(a) - goodTime(b))[0];
@@ -152,6 +158,13 @@ function statusBarTooltip(healths: readonly FolderHealth[], folders: readonly Fo
       lines.push(
         '',
         `$(${SET_STATE_ICONS['proof-failed'].id}) The newest backup, ${markdownCode(setId)}, is kept but ${escapeMarkdown(proofSummaryLine({ proof }, now).replace(/^Failed/, 'failed'))}`,
+      );
+    }
+    if (health.datedAhead) {
+      const set = health.datedAhead.set;
+      lines.push(
+        '',
+        `$(warning) ${markdownCode(set.id)} is dated ${escapeMarkdown(formatAge(new Date(set.createdAt), now))} (${escapeMarkdown(set.createdAt)}): a clock was wrong when it was made, or is wrong now. Check this machine's clock: while that set is in the folder, retention removes no ${escapeMarkdown(set.prefix)} set (it cannot tell which is the newest).`,
       );
     }
     if (folder.schedule) lines.push('', escapeMarkdown(folder.schedule));

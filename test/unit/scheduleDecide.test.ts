@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decideSlot, slotsBetween, timerDelay, unchangedSince, type ActivitySignature, type ScheduleState } from '../../src/core/schedule/decide';
@@ -146,6 +146,23 @@ describe('scheduled backups in the editor: one run per time per folder', () => {
     const changed = await runDueBackup(options(at('2025-09-01T12:00:01Z'), { backup, readActivity: () => Promise.resolve(activity('2')) }));
     assert.equal(changed.kind, 'ran');
     assert.equal(backups, 2);
+  });
+
+  /** Rewrites the manifest's start time (a synthetic set's is fixed). */
+  function startedAt(set: { manifestPath: string }, when: string): void {
+    writeFileSync(set.manifestPath, JSON.stringify({ ...(JSON.parse(readFileSync(set.manifestPath, 'utf8')) as object), startedAt: when }, null, 2));
+  }
+
+  it('a set dated days after now (a wrong clock) stands for no time: the schedule still backs up', async () => {
+    await runDueBackup(options(at('2025-09-01T09:30:00Z')));
+    // Its manifest says it started days from now, as a machine whose clock ran ahead wrote it.
+    startedAt(writeSyntheticSet(folder, { timestamp: '20250906_100000' }), '2025-09-06T10:00:00.000Z');
+    const ran = await runDueBackup(options(at('2025-09-01T10:00:05Z'), { backup: () => Promise.resolve(writeSyntheticSet(folder, { timestamp: '20250901_100005' }).id) }));
+    assert.equal(ran.kind, 'ran');
+    // A set dated within the tolerance of a manifest's time (minutes) still covers the time it was made after.
+    startedAt(writeSyntheticSet(folder, { timestamp: '20250901_110500' }), '2025-09-01T11:05:00.000Z');
+    const covered = await runDueBackup(options(at('2025-09-01T11:00:05Z'), { backup: () => assert.fail('covered by the set made at 11:05') }));
+    assert.equal(covered.kind, 'covered');
   });
 
   it('a backup that ran is reported as run even when the state cannot be kept after it (its set took the last room); its set then stands for the time', async () => {

@@ -390,6 +390,25 @@ describe('the status bar', () => {
     assert.match(model.tooltip, /Last good backup: `factory_pulse_20250902_100000`/);
   });
 
+  it('a set dated days after now (a wrong clock) reads as such, is not the last good backup, and turns the item to the warning colour', () => {
+    const ahead = listedSet({ timestamp: '20250907_100000', hoursOld: -5 * 24 });
+    const real = listedSet({ hoursOld: 30 });
+    assert.match(setDescription(entry(ahead), NOW), / · 5d from now$/);
+    const model = statusBarModel([folder([entry(ahead), entry(real)])], NOW);
+    assert.equal(model.text, '$(database) 30h ago', 'the age of the newest set believed');
+    assert.equal(model.warning, true);
+    assert.deepEqual(model.target?.setId, real.id);
+    assert.match(
+      model.tooltip,
+      /\$\(warning\) `factory_pulse_20250907_100000` is dated 5d from now \(.+\): a clock was wrong when it was made, or is wrong now\. Check this machine's clock: while that set is in the folder, retention removes no factory_pulse set \(it cannot tell which is the newest\)/,
+    );
+    // Alone, it leaves no good backup believed; minutes ahead (a manifest's tolerance) are still "just now".
+    assert.equal(statusBarModel([folder([entry(ahead)])], NOW).text, '$(database) no backup');
+    const minutesAhead = listedSet({ hoursOld: -5 / 60 });
+    assert.equal(statusBarModel([folder([entry(minutesAhead)])], NOW).text, '$(database) 5 min from now');
+    assert.equal(statusBarModel([folder([entry(minutesAhead)])], NOW).warning, false);
+  });
+
   it('turns to the warning colour when the last good backup is older than staleAfterHours', () => {
     assert.equal(statusBarModel([folder([entry(listedSet({ hoursOld: 25 }))])], NOW).warning, true);
     assert.equal(statusBarModel([folder([entry(listedSet({ hoursOld: 23 }))])], NOW).warning, false);

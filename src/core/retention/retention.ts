@@ -35,7 +35,7 @@ import { syncFolder, writeFileAtomic } from '../files/atomicFile';
 import type { BackupResult } from '../backup/backup';
 import { PulseError, failedWrite, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
-import { findSet, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
+import { findSet, isDatedAhead, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
 import { dumpFileVariants, isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
@@ -562,16 +562,9 @@ async function removeSet(folder: string, set: RemovableSet, removedBefore: reado
   await syncFolder(folder);
 }
 
-/** How far after now a set may be dated before its date is not believed: a manifest's time is exact; an old script's name is local time, of any time zone. */
-const FUTURE_TOLERANCE_MS = { manifest: 10 * 60_000, name: 26 * 3_600_000 } as const;
-
-/**
- * A set of the prefix dated after now: made under a wrong clock (or copied
- * from a machine whose clock was), it would be the newest for ever and
- * retention would remove the sets really made since.
- */
+/** A set of the prefix dated after now (isDatedAhead): retention cannot tell which set is the newest. */
 export function datedInTheFuture(sets: readonly ListedSet[], prefix: string, now: Date): ListedSet | undefined {
-  return sets.find((set) => set.prefix === prefix && Date.parse(set.createdAt) - now.getTime() > (set.manifest ? FUTURE_TOLERANCE_MS.manifest : FUTURE_TOLERANCE_MS.name));
+  return sets.find((set) => set.prefix === prefix && isDatedAhead(set, now));
 }
 
 function futureSetError(set: ListedSet, folder: string): PulseError {

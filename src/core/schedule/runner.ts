@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PulseError, toPulseError } from '../errors';
 import { writeFileAtomic } from '../files/atomicFile';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
-import { listSets } from '../sets/listing';
+import { isDatedAhead, listSets } from '../sets/listing';
 import { decideSlot, unchangedSince, type ActivitySignature, type ScheduleState } from './decide';
 import { nextRuns, type BackupTimes } from './when';
 
@@ -64,7 +64,9 @@ export async function runDueBackup(options: DueBackupOptions): Promise<SlotOutco
     const sets = (await listSets(options.folder)).filter(
       (set) => set.prefix === options.prefix && set.purpose === 'backup' && (set.status === 'complete' || set.status === 'legacy'),
     );
-    const newest = sets.reduce<(typeof sets)[number] | undefined>((best, set) => (best === undefined || set.createdAt > best.createdAt ? set : best), undefined);
+    // A set dated after now (a wrong clock) would cover every time until its date: it stands for none.
+    const believed = sets.filter((set) => !isDatedAhead(set, options.now));
+    const newest = believed.reduce<(typeof sets)[number] | undefined>((best, set) => (best === undefined || set.createdAt > best.createdAt ? set : best), undefined);
     const decision = decideSlot({ times: options.times, lastSlot: new Date(state.lastSlot), now: options.now, ...(newest ? { newestSet: newest } : {}) });
     if (decision.kind === 'wait') return decision;
     const handled: ScheduleState = { ...state, lastSlot: decision.slot.toISOString() };

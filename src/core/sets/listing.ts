@@ -170,6 +170,20 @@ export function newestFirst(a: Pick<ListedSet, 'id' | 'timestamp' | 'createdAt'>
   return madeAt(b) - madeAt(a) || compareText(b.timestamp, a.timestamp) || compareText(a.id, b.id);
 }
 
+/** How far after now a set may be dated before its date is not believed: a manifest's time is exact; an old script's name is local time, of any time zone. */
+const AHEAD_TOLERANCE_MS = { manifest: 10 * 60_000, name: 26 * 3_600_000 } as const;
+
+/**
+ * A set dated after now: made under a wrong clock (or copied from a machine
+ * whose clock was), or this clock is wrong now. It would be the newest for
+ * ever: retention would remove the sets really made since, a schedule would
+ * take it for a backup made after every time it fires, the status bar for a
+ * backup made a moment ago.
+ */
+export function isDatedAhead(set: Pick<ListedSet, 'createdAt' | 'manifest'>, now: Date): boolean {
+  return Date.parse(set.createdAt) - now.getTime() > (set.manifest ? AHEAD_TOLERANCE_MS.manifest : AHEAD_TOLERANCE_MS.name);
+}
+
 function madeAt(set: Pick<ListedSet, 'timestamp' | 'createdAt'>): number {
   const time = Date.parse(set.createdAt);
   return Number.isNaN(time) ? parseTimestamp(set.timestamp).getTime() : time;
