@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { parseTemporaryName } from '../../src/core/files/atomicFile';
 import { DUMP_TYPES, fileNameFor, manifestNameFor, parseBackupFileName } from '../../src/core/sets/naming';
-import { runCli, startCli } from '../support/cli';
+import { assertOneLineError, runCli, startCli } from '../support/cli';
+import { assertSameContent } from '../support/fingerprint';
 import { backupSet, createFactoryDatabase, type ListedJson, listSets, useServer, useTempFolders } from '../support/integration';
 import { holdTable } from '../support/tableLock';
 
@@ -160,6 +161,27 @@ describe('what a killed run leaves', function () {
         [],
         'the renamed .sql.gz went with the hidden ones: nothing of the set is left',
       );
+    });
+
+    it('a restore of the killed set itself finishes it and restores it; one not whole is removed, and the refusal says so', async function () {
+      const { folder } = killedAfter(1);
+      await assertNothingPassesForGood(folder);
+      await server.createDatabase('killed_runs_itself');
+      const restore = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('killed_runs_itself'), '--dir', folder, '--yes', '--no-safety-backup']);
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.deepEqual(hiddenFiles(folder), []);
+      await assertSameContent(server.url(database), server.url('killed_runs_itself'));
+      const broken = killedAfter(1, (_folder, hidden) => truncateSync(hidden(fileNameFor(made.prefix, 'complete', made.timestamp)), 100));
+      await server.createDatabase('killed_runs_broken');
+      const refused = await runCli(['restore', made.id, '--mode', 'complete', '--db', server.url('killed_runs_broken'), '--dir', broken.folder, '--yes', '--no-safety-backup']);
+      assertOneLineError(refused);
+      assert.match(refused.stderr, /was being written by a backup or pull that was killed, and not every file of it was there whole: its files were removed: restore another set/);
+      assert.deepEqual(
+        readdirSync(broken.folder).filter((name) => name.includes(made.timestamp)),
+        [],
+        'nothing of the broken set is left',
+      );
+      assert.equal((await server.query('killed_runs_broken', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
     });
 
     it('a set that is not whole (a file of another size) is removed, not finished', async function () {

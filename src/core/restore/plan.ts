@@ -4,7 +4,7 @@
  * the restore would replace is read from the target, decided (decide.ts)
  * and listed for the person confirming. One session for the whole of it.
  */
-import { commandLineOnly, hint, joinHints, option, run, setOption, type Hint } from '../hint';
+import { commandLineOnly, hint, joinHints, option, run, seeSets, setOption, type Hint } from '../hint';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
@@ -15,7 +15,8 @@ import { quoteIdentifier } from '../sql';
 import { headerName } from '../pg/dumpReader';
 import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
-import { findSet } from '../sets/listing';
+import { findSet, listSets } from '../sets/listing';
+import { acquireFolderLock } from '../files/folderLock';
 import { largeObjectsInSet, type Manifest } from '../sets/manifest';
 import { qualifiedName } from '../format';
 import { chooseClientTools, findClientTools, parseServerVersionNum } from '../pg/tools';
@@ -87,7 +88,8 @@ export interface PlannedRestore {
 }
 
 export async function planRestore(options: RestoreOptions): Promise<PlannedRestore> {
-  const set = await findSet(options.folder, options.setId);
+  let set = await findSet(options.folder, options.setId);
+  if (set.interrupted) set = await settleInterrupted(options.folder, set.id);
   if (!options.allowRemote && !isLocalTarget(options.target)) {
     throw new PulseError('remote-target', `${describeTarget(options.target)} is not on this machine`, {
       hint: hint`restores go to a local database (loopback or a local socket)${commandLineOnly(hint`; pass ${option('allowRemote')} if you really mean that server`, hint`; for another server use the command line (pulse-backup restore)`)}`,
@@ -550,4 +552,20 @@ function adviceFirst(failed: readonly CheckResult[]): Hint {
     '; ',
   );
   return advice.length > 0 ? hint`${advice}; ` : [];
+}
+
+/**
+ * A set a killed backup or pull was putting in place, as the restore of it
+ * finds it: the folder's lock, taken and given back, finishes it when every
+ * file is there whole, or removes it (what the listing promises the next
+ * restore does). A folder another run holds is that run's to settle.
+ */
+async function settleInterrupted(folder: string, id: string): Promise<ListedSet> {
+  const lock = await acquireFolderLock(folder, 'restore', { unlessReadOnly: true });
+  await lock.release();
+  const settled = (await listSets(folder)).find((set) => set.id === id);
+  if (settled) return settled;
+  throw new PulseError('unknown-set', `${id} was being written by a backup or pull that was killed, and not every file of it was there whole: its files were removed`, {
+    hint: hint`restore another set: ${seeSets(folder)}`,
+  });
 }
