@@ -616,6 +616,37 @@ describe('a target whose objects the restoring role may not change', function ()
     );
   }
 
+  it("schema public owned by pg_database_owner (any database made since PostgreSQL 15): into the role's own database the restore goes ahead, equal to the source; into another's, the refusal says to make it the database's owner", async function () {
+    await server.query('postgres', 'CREATE DATABASE access_public_source OWNER pulse_access_deployer');
+    await server.query(
+      'access_public_source',
+      `ALTER SCHEMA public OWNER TO pulse_access_deployer;
+       SET ROLE pulse_access_deployer;
+       CREATE TABLE public.gauges (id int PRIMARY KEY, reading numeric NOT NULL);
+       INSERT INTO public.gauges SELECT g, g * 0.5 FROM generate_series(1, 12) g;`,
+    );
+    const publicFolder = newFolder();
+    const set = await backupSet(server, 'access_public_source', publicFolder, 'access-public');
+    await server.query('postgres', 'CREATE DATABASE access_public_own OWNER pulse_access_deployer');
+    const owner = async (database: string) =>
+      (await server.query(database, "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'"))[0].owner as string;
+    assert.equal(await owner('access_public_own'), 'pg_database_owner');
+    const restored = await runCli(restoreArgs(set.id, 'complete', url('access_public_own'), publicFolder), { env });
+    assert.equal(restored.code, 0, restored.stderr);
+    await assertSameContent(server.url('access_public_source'), server.url('access_public_own'));
+
+    await server.query('postgres', 'CREATE DATABASE access_public_theirs');
+    assert.equal(await owner('access_public_theirs'), 'pg_database_owner');
+    const before = await fingerprintDatabase(server.url('access_public_theirs'));
+    const refused = await runCli(restoreArgs(set.id, 'complete', url('access_public_theirs'), publicFolder), { env });
+    assertOneLineError(refused);
+    assert.match(
+      refused.stderr,
+      /pulse_access_deployer does not own schema public \(pg_database_owner's\), whose owner the set sets: restore as the database's owner or a superuser \(or have a superuser make pulse_access_deployer the database's owner: ALTER DATABASE "access_public_theirs" OWNER TO "pulse_access_deployer";\); nothing was changed/,
+    );
+    assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url('access_public_theirs'))), []);
+  });
+
   it('complete --clean over a table another role owns, readable or not: refused before anything, naming its owner', async function () {
     const database = await targetWith('access_clean', 'ALTER TABLE plant.presses OWNER TO pulse_access_other');
     const words =

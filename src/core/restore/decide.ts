@@ -236,8 +236,20 @@ export function columnMismatchError(mismatches: readonly string[]): PulseError {
  * denied for table …"), or the plan's count of their rows stopped it with
  * no advice. Undefined when it may do all of it.
  */
-export function accessRefusal(input: { mode: RestoreMode; clean: boolean; existing: readonly ExistingObject[]; user: string }): PulseError | undefined {
-  const { mode, clean, existing, user } = input;
+/** The role that owns what the database's owner owns (`public` in a database made since PostgreSQL 15): its members are set by ALTER DATABASE, never GRANT. */
+const DATABASE_OWNER = 'pg_database_owner';
+
+/** What makes `user` hold the owners' privileges: membership, and for pg_database_owner the database itself. */
+function membership(owners: ReadonlySet<string>, user: string, database: string): string {
+  const roles = [...owners].filter((owner) => owner !== DATABASE_OWNER);
+  return [
+    ...(roles.length > 0 ? [`make ${user} a member: ${roles.map((owner) => `GRANT ${quoteIdentifier(owner)} TO ${quoteIdentifier(user)};`).join(' ')}`] : []),
+    ...(owners.has(DATABASE_OWNER) ? [`make ${user} the database's owner: ALTER DATABASE ${quoteIdentifier(database)} OWNER TO ${quoteIdentifier(user)};`] : []),
+  ].join(' and ');
+}
+
+export function accessRefusal(input: { mode: RestoreMode; clean: boolean; existing: readonly ExistingObject[]; user: string; database: string }): PulseError | undefined {
+  const { mode, clean, existing, user, database } = input;
   const named = (object: ExistingObject) => `${object.kind} ${object.kind === 'schema' ? object.name : listNames([object])} (${object.access?.owner ?? '?'}'s)`;
   const problems: string[] = [];
   const grants: string[] = [];
@@ -265,6 +277,6 @@ export function accessRefusal(input: { mode: RestoreMode; clean: boolean; existi
     hint:
       grants.length > 0
         ? hint`have ${owners.size === 1 ? 'its owner' : 'their owners'} grant it first (${grants.slice(0, 5).join(' ')}${grants.length > 5 ? ' …' : ''}), or restore as ${who} or a superuser; nothing was changed`
-        : hint`restore as ${who} or a superuser (or have a superuser make ${user} a member: ${[...owners].map((owner) => `GRANT ${quoteIdentifier(owner)} TO ${quoteIdentifier(user)};`).join(' ')}); nothing was changed`,
+        : hint`restore as ${who.replace(DATABASE_OWNER, "the database's owner")} or a superuser (or have a superuser ${membership(owners, user, database)}); nothing was changed`,
   });
 }

@@ -288,7 +288,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     const replaced = decision.replaced;
     const silenceTriggers = decision.silenceTriggers;
     // What the target has that the restore changes, it must be allowed to change: named now, before the safety backup.
-    const refusedAccess = accessRefusal({ mode: options.mode, clean: options.clean, existing, user: options.target.user });
+    const refusedAccess = accessRefusal({ mode: options.mode, clean: options.clean, existing, user: options.target.user, database: options.target.database });
     if (refusedAccess)
       throw new PulseError(refusedAccess.code, `cannot restore ${set.id} into ${describeTarget(options.target)}: ${refusedAccess.message}`, { hint: refusedAccess.hint });
 

@@ -285,17 +285,50 @@ export async function findExistingObjects(client: pg.Client, objects: readonly D
   return existing;
 }
 
+/** Each catalog of FIND_OBJECTS_SQL whose rows name their owner, and that column. */
+const OWNER_COLUMNS: readonly (readonly [catalog: string, column: string])[] = [
+  ['pg_class', 'relowner'],
+  ['pg_proc', 'proowner'],
+  ['pg_type', 'typowner'],
+  ['pg_namespace', 'nspowner'],
+  ['pg_operator', 'oprowner'],
+  ['pg_opclass', 'opcowner'],
+  ['pg_opfamily', 'opfowner'],
+  ['pg_collation', 'collowner'],
+  ['pg_conversion', 'conowner'],
+  ['pg_event_trigger', 'evtowner'],
+  ['pg_foreign_data_wrapper', 'fdwowner'],
+  ['pg_foreign_server', 'srvowner'],
+  ['pg_publication', 'pubowner'],
+  ['pg_statistic_ext', 'stxowner'],
+  ['pg_subscription', 'subowner'],
+  ['pg_ts_config', 'cfgowner'],
+  ['pg_ts_dict', 'dictowner'],
+];
+
 /**
- * Each object found with its owner and what current_user may do to it. An
- * owner is recorded in pg_shdepend, but for the bootstrap superuser's
- * objects, which have none there; current_user has an owner's privileges
- * as that role, a member of it, or a superuser (pg_has_role).
+ * Each object found with its owner and what current_user may do to it. The
+ * owner is read from the object's own catalog row: pg_shdepend records none
+ * for a pinned role (the bootstrap superuser, pg_database_owner, which owns
+ * `public` in a database made since PostgreSQL 15). Objects whose catalog
+ * has no owner column (casts, transforms, access methods, text search
+ * parsers and templates) go by pg_shdepend, else the bootstrap superuser.
+ * current_user has an owner's privileges as that role, a member of it
+ * (the database's owner is a member of pg_database_owner), or a superuser
+ * (pg_has_role).
  */
 const FOUND_ACCESS_SQL = `, owned AS (
-  SELECT f.*, COALESCE((SELECT s.refobjid FROM pg_catalog.pg_shdepend s
-                         WHERE s.classid = f.classid AND s.objid = f.objid AND s.objsubid = 0 AND s.deptype = 'o'
-                           AND s.dbid IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
-                         LIMIT 1), 10::pg_catalog.oid) AS owner
+  SELECT f.*, COALESCE(CASE f.classid${OWNER_COLUMNS.map(
+    ([catalog, column]) => `
+           WHEN 'pg_catalog.${catalog}'::pg_catalog.regclass THEN (SELECT o.${column} FROM pg_catalog.${catalog} o WHERE o.oid = f.objid)`,
+  ).join('')}
+           WHEN 'pg_catalog.pg_largeobject'::pg_catalog.regclass THEN (SELECT o.lomowner FROM pg_catalog.pg_largeobject_metadata o WHERE o.oid = f.objid)
+         END,
+         (SELECT s.refobjid FROM pg_catalog.pg_shdepend s
+           WHERE s.classid = f.classid AND s.objid = f.objid AND s.objsubid = 0 AND s.deptype = 'o'
+             AND s.dbid IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+           LIMIT 1),
+         10::pg_catalog.oid) AS owner
     FROM found f)
   SELECT type, schema, name, kind, drop_name,
          pg_catalog.json_build_object(
