@@ -6,10 +6,10 @@
  * task (tasks.ts); quick things (pin, delete, prune) run here. Every failure
  * goes through showFailure; a question answered with no is not a failure.
  */
-import { checkLine } from '../core/verify/results';
-import { extensionLine, extensionWords } from './hints';
+import { extensionLine } from './hints';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { showError, showInformation, showWarning, withNotificationProgress } from './notifications';
 import { PulseError } from '../core/errors';
 import { tableCountText } from '../core/backup/summary';
 import { formatBytes } from '../core/format';
@@ -25,7 +25,7 @@ import { verifySet } from '../core/verify/verify';
 import type { BackupsStore } from './backupsStore';
 import { pickWorkspaceFolder, type SettingsStore } from './settingsStore';
 import { configureConnection } from './connectionCommand';
-import { RESTORE_MODE_WORDS, backupDoneMessage, prunedMessage, removalConfirmation } from './dialogs';
+import { backupDoneMessage, prunedMessage, removalConfirmation, restoredMessage, verifiedMessage } from './dialogs';
 import { chooseFolderSetting } from './folderSettingCommand';
 import { Disposable } from './lifecycle';
 import { showFailure, showWarningWithActions, type Log } from './log';
@@ -106,7 +106,7 @@ export class Commands extends Disposable {
     if (!folder) return;
     config.requireTrust('Backing up');
     if (store.isRunning('backup', folder)) {
-      void vscode.window.showInformationMessage(`A backup of ${folder.name} is already running.`);
+      void showInformation(`A backup of ${folder.name} is already running.`);
       return;
     }
     const outcome = await tasks.run({ type: TASK_TYPE, action: 'backup' }, folder);
@@ -125,9 +125,9 @@ export class Commands extends Disposable {
     // A proof that failed, or could not run, is a warning of its own: the backup is written and kept; so is a push that could not be made.
     if (outcome.proof && outcome.proof.outcome !== 'proved') void this.showProof(folder, outcome.proof, { afterBackup: true });
     if (outcome.proofNotRun)
-      void vscode.window.showWarningMessage(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
+      void showWarning(proofNotRunMessage(manifest.id, sentenceOf(outcome.proofNotRun)), 'Show Log').then((choice) => choice && this.dependencies.log.show());
     if (outcome.pushNotMade) void showWarningWithActions(pushNotMadeMessage(manifest.id, sentenceOf(outcome.pushNotMade)), outcome.pushNotMade);
-    const choice = await vscode.window.showInformationMessage(message, 'Open Report');
+    const choice = await showInformation(message, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, manifest.id);
   }
 
@@ -151,14 +151,8 @@ export class Commands extends Disposable {
       await this.failed(outcome, 'verify');
       return;
     }
-    const checks = report.groups.flatMap((group) => group.checks);
-    const flagged = checks.filter((check) => check.status !== 'pass');
-    const text =
-      report.outcome === 'pass'
-        ? `${report.setId} verifies: all ${checks.length} checks passed.`
-        : `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}`;
-    const show = report.outcome === 'pass' ? vscode.window.showInformationMessage : report.outcome === 'warn' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
-    const choice = await show(text, 'Open Report');
+    const show = report.outcome === 'pass' ? showInformation : report.outcome === 'warn' ? showWarning : showError;
+    const choice = await show(verifiedMessage(report), 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, resolved.folder, resolved.set.id);
   }
 
@@ -179,7 +173,7 @@ export class Commands extends Disposable {
 
   private async showProof(folder: vscode.WorkspaceFolder, proof: ProofRecord, context: { afterBackup: boolean }): Promise<void> {
     const message = proofMessage(proof, context);
-    const show = message.kind === 'information' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const show = message.kind === 'information' ? showInformation : showWarning;
     const choice = await show(message.text, 'Open Report');
     if (choice === 'Open Report') ReportPanel.createOrShow(this.reportDependencies, folder, proof.setId);
   }
@@ -195,7 +189,7 @@ export class Commands extends Disposable {
       return;
     }
     await this.dependencies.diffDocuments.show(outcome.diff);
-    void vscode.window.showInformationMessage(diffMessage(outcome.diff));
+    void showInformation(diffMessage(outcome.diff));
   }
 
   private async restore(arg: unknown, preset?: { mode: RestoreMode }): Promise<void> {
@@ -214,12 +208,10 @@ export class Commands extends Disposable {
     if (await this.failed(outcome, 'restore')) return;
     const result = outcome.restore;
     if (!result) return;
-    const safety = result.safetyBackup ? ` Safety backup: ${result.safetyBackup}.` : '';
-    const rows = result.rowCountsMatch ? '' : ' Some row counts differ from the manifest: see the task terminal.';
-    const message = `Restored ${result.plan.setId} (${RESTORE_MODE_WORDS[result.plan.mode]}) into ${result.plan.target}.${safety}${rows}`;
+    const message = restoredMessage(result);
     const undo = 'Undo';
     const buttons = result.safetyBackup ? [undo] : [];
-    const picked = result.rowCountsMatch ? await vscode.window.showInformationMessage(message, ...buttons) : await vscode.window.showWarningMessage(message, ...buttons);
+    const picked = result.rowCountsMatch ? await showInformation(message, ...buttons) : await showWarning(message, ...buttons);
     if (picked === undo && result.safetyBackup) {
       // The safety set holds the target as it was: its rows for a data restore, everything for the others.
       await this.restore({ folderUri: resolved.folder.uri.toString(), setId: result.safetyBackup }, { mode: result.plan.mode === 'data' ? 'data' : 'complete' });
@@ -267,11 +259,11 @@ export class Commands extends Disposable {
     const options = { folder: settings.backupsFolder, prefix: settings.prefix, policy: settings.retention, env: process.env, verify: verifySet };
     const plan = await withCancellableProgress(`Looking for backups of ${settings.prefix} to prune…`, (signal) => pruneSets({ ...options, dryRun: true, signal }));
     if (plan.removed.length === 0) {
-      void vscode.window.showInformationMessage(nothingToPrune(plan));
+      void showInformation(nothingToPrune(plan));
       return;
     }
     const question = removalConfirmation(plan, { afterBackup: false, folderName: folder.name });
-    const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove);
+    const choice = await showWarning(question.message, { modal: true, detail: question.detail }, question.remove);
     if (choice !== question.remove) return;
     const operation = store.trackOperation(folder, 'prune');
     try {
@@ -286,7 +278,7 @@ export class Commands extends Disposable {
         }),
       );
       for (const warning of result.warnings) log.warn(`prune: ${extensionLine(warning)}`);
-      void vscode.window.showInformationMessage(prunedMessage(result));
+      void showInformation(prunedMessage(result));
     } finally {
       operation.dispose();
       store.refresh(folder);
@@ -320,7 +312,7 @@ export class Commands extends Disposable {
     ].join('\n');
     const button = trash ? 'Move to Trash' : 'Delete Permanently';
     const question = trash ? `Move backup set ${set.id} (${setLabel(set)}) to the Trash?` : `Delete backup set ${set.id} (${setLabel(set)}) permanently?`;
-    const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, button);
+    const choice = await showWarning(question, { modal: true, detail }, button);
     if (choice !== button) return;
     try {
       await deleteSet(resolved.backupsFolder, set.id, trash ? moveToTrash : undefined);
@@ -434,7 +426,7 @@ function nothingToPrune(plan: PruneResult): string {
 }
 
 async function withCancellableProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) => {
+  return withNotificationProgress({ title, cancellable: true }, (_progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     return work(controller.signal);

@@ -6,6 +6,7 @@
  * database, at its own port.
  */
 import * as vscode from 'vscode';
+import { showInformation, withNotificationProgress } from './notifications';
 import { describeTarget, explainConnection } from '../core/connection/target';
 import { toPulseError } from '../core/errors';
 import { probeServer } from '../core/connection/probe';
@@ -77,11 +78,9 @@ async function testConnection(config: SettingsStore, log: Log, folder: vscode.Wo
   const settings = config.settingsFor(folder);
   try {
     const target = await config.connectionTarget(folder);
-    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${describeTarget(target)}…` }, () =>
-      probeServer(target),
-    );
+    const probe = await withNotificationProgress({ title: `Connecting to ${describeTarget(target)}…` }, () => probeServer(target));
     log.info(`connection of ${folder.name} tested: PostgreSQL ${probe.serverVersion} at ${describeTarget(target)}`);
-    void vscode.window.showInformationMessage(`${saved} Connected: PostgreSQL ${probe.serverVersion} at ${describeTarget(target)}.`);
+    void showInformation(`${saved} Connected: PostgreSQL ${probe.serverVersion} at ${describeTarget(target)}.`);
   } catch (error) {
     await showFailure(log, 'testing the connection', forExtension(error, { supabase: settings.supabase !== undefined }), { prefix: `${saved} ` });
   }

@@ -10,7 +10,8 @@ import type { ProofStanding } from '../core/sets/history';
 import { describeDifference, readEveryTableBack } from '../core/prove/words';
 import type { RemovableSet, PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
-import type { RestorePlan } from '../core/restore/types';
+import type { RestorePlan, RestoreResult } from '../core/restore/types';
+import type { VerificationReport } from '../core/verify/results';
 import type { ExistingObject } from '../core/restore/target';
 
 // ---------------------------------------------------------------------------
@@ -190,6 +191,21 @@ export function removalConfirmation(preview: PruneResult, context: { afterBackup
       : 'Nothing has been removed yet.',
   ];
   return { message, detail: lines.join('\n'), remove: `Remove ${count}` };
+}
+
+/** The toast after a verification: every check that did not pass, with its line. */
+export function verifiedMessage(report: VerificationReport): string {
+  const checks = report.groups.flatMap((group) => group.checks);
+  if (report.outcome === 'pass') return `${report.setId} verifies: all ${checks.length} checks passed.`;
+  const flagged = checks.filter((check) => check.status !== 'pass');
+  return `${report.setId} ${report.outcome === 'fail' ? 'failed verification' : 'verifies with warnings'}: ${flagged.map((check) => `${check.title}: ${checkLine(check, extensionWords())}`).join('; ')}`;
+}
+
+/** The toast after a restore: the set, the mode, the target, the safety backup. */
+export function restoredMessage(result: Pick<RestoreResult, 'plan' | 'safetyBackup' | 'rowCountsMatch'>): string {
+  const safety = result.safetyBackup ? ` Safety backup: ${result.safetyBackup}.` : '';
+  const rows = result.rowCountsMatch ? '' : ' Some row counts differ from the manifest: see the task terminal.';
+  return `Restored ${result.plan.setId} (${RESTORE_MODE_WORDS[result.plan.mode]}) into ${result.plan.target}.${safety}${rows}`;
 }
 
 /** The toast after a backup: the set, whether it was proved and copied offsite, and every removal counted. */

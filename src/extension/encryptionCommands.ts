@@ -5,6 +5,7 @@
  * restore, prove and compare read those sets without asking.
  */
 import * as vscode from 'vscode';
+import { showError, showInformation } from './notifications';
 import { registerCommands } from './commands';
 import { Disposable } from './lifecycle';
 import type { Log } from './log';
@@ -37,12 +38,12 @@ export class EncryptionCommands extends Disposable {
     const again = await ask(`Passphrase of ${folder.name}'s encrypted sets, again`, 'The same passphrase again.');
     if (again === undefined) return;
     if (again !== first) {
-      void vscode.window.showErrorMessage('The two passphrases differ: nothing was stored. Run Pulse Backup: Set Encryption Passphrase… again.');
+      void showError('The two passphrases differ: nothing was stored. Run Pulse Backup: Set Encryption Passphrase… again.');
       return;
     }
     await this.passphrases.store(folder, first);
     this.log.info(`the passphrase of ${folder.name}'s encrypted sets is kept in secret storage`);
-    void vscode.window.showInformationMessage(`Saved the passphrase of ${folder.name}'s encrypted sets in VS Code's secret storage.`);
+    void showInformation(`Saved the passphrase of ${folder.name}'s encrypted sets in VS Code's secret storage.`);
   }
 
   private async clearPassphrase(): Promise<void> {
@@ -50,8 +51,6 @@ export class EncryptionCommands extends Disposable {
     if (!folder) return;
     const had = await this.passphrases.clear(folder);
     if (had) this.log.info(`the passphrase of ${folder.name}'s encrypted sets was removed from secret storage`);
-    void vscode.window.showInformationMessage(
-      had ? `Removed the passphrase of ${folder.name}'s encrypted sets from VS Code's secret storage.` : `No passphrase was stored for ${folder.name}.`,
-    );
+    void showInformation(had ? `Removed the passphrase of ${folder.name}'s encrypted sets from VS Code's secret storage.` : `No passphrase was stored for ${folder.name}.`);
   }
 }

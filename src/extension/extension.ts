@@ -8,6 +8,7 @@
  * project (package.json's activationEvents), so the status bar is there.
  */
 import * as vscode from 'vscode';
+import { showError, showInformation, showWarning } from './notifications';
 import { BackupsStore } from './backupsStore';
 import { Commands } from './commands';
 import { DiffDocuments } from './diffDocuments';
@@ -129,7 +130,7 @@ async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceF
   if (state.state !== 'not-ignored' || state.repositoryRoot === null) return;
   await memento.update(key, true);
   const add = 'Add to .gitignore';
-  const choice = await vscode.window.showWarningMessage(
+  const choice = await showWarning(
     `The backups folder of ${folder.name} (${settings.backupsFolder}) is inside a git repository and not ignored: a commit could publish your database. Add it to .gitignore?`,
     add,
     'Not Now',
@@ -137,10 +138,10 @@ async function offerGitIgnore(memento: vscode.Memento, folder: vscode.WorkspaceF
   if (choice !== add) return;
   try {
     const line = await addToGitIgnore(state.repositoryRoot, settings.backupsFolder);
-    void vscode.window.showInformationMessage(`Added ${line} to ${state.repositoryRoot}/.gitignore.`);
+    void showInformation(`Added ${line} to ${state.repositoryRoot}/.gitignore.`);
   } catch (error) {
     log.error('adding the backups folder to .gitignore', error);
-    void vscode.window.showErrorMessage(`Could not update .gitignore: ${error instanceof Error ? error.message : String(error)}`);
+    void showError(`Could not update .gitignore: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

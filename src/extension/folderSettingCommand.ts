@@ -5,6 +5,7 @@
  * the user settings), so the new value is the one that applies.
  */
 import * as vscode from 'vscode';
+import { showInformation } from './notifications';
 import { pickWorkspaceFolder, scopeHolding, type SettingsStore } from './settingsStore';
 import { SETTINGS_SECTION, SETTING, settingValue } from './settings';
 
@@ -36,5 +37,5 @@ export async function chooseFolderSetting(config: SettingsStore, key: FolderSett
   const scope = scopeHolding(section, key) ?? (config.folders.length > 1 ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace);
   const value = settingValue(chosen.fsPath, folder.uri.fsPath);
   await section.update(key, value, scope);
-  void vscode.window.showInformationMessage(`The ${what} of ${folder.name} is now ${chosen.fsPath} (pulseBackup.${key} in the ${SCOPE_WORDS[scope]}).`);
+  void showInformation(`The ${what} of ${folder.name} is now ${chosen.fsPath} (pulseBackup.${key} in the ${SCOPE_WORDS[scope]}).`);
 }

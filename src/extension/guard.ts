@@ -15,6 +15,7 @@
  * PowerShell with it enabled).
  */
 import * as vscode from 'vscode';
+import { showWarning } from './notifications';
 import { DESTRUCTIVE_COMMANDS, destructiveCommandIn, type DestructiveCommand } from '../core/process/destructiveCommands';
 import { formatAge } from '../core/format';
 import { PulseError } from '../core/errors';
@@ -90,7 +91,7 @@ export class CommandGuard extends Disposable {
     this.warnings.push(message);
     this.log.warn(message);
     const backUp = 'Back Up Now';
-    const choice = await vscode.window.showWarningMessage(message, backUp, 'Turn Off These Warnings');
+    const choice = await showWarning(message, backUp, 'Turn Off These Warnings');
     if (choice === backUp) await vscode.commands.executeCommand('pulseBackup.backup');
     if (choice === 'Turn Off These Warnings') await vscode.workspace.getConfiguration('pulseBackup').update('guard', false, vscode.ConfigurationTarget.Global);
   }
@@ -107,7 +108,7 @@ export class CommandGuard extends Disposable {
       });
     }
     const go = 'Back Up, Then Reset';
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarning(
       `Back up the database of ${folder.name}, then run ${RESET.command}?`,
       {
         modal: true,
@@ -142,7 +143,7 @@ export class CommandGuard extends Disposable {
     }
     this.store.refresh(folder);
     if (exitCode !== 0) {
-      void vscode.window.showWarningMessage(
+      void showWarning(
         `${RESET.command} exited with ${exitCode ?? 'no exit code'}; the safety set ${setId} holds the database as it was before it: restore it from the Backups view.`,
       );
     }

@@ -6,6 +6,7 @@
  * the log or a notification.
  */
 import * as vscode from 'vscode';
+import { showError, showInformation, showWarning } from './notifications';
 import { redactText } from '../core/connection/redact';
 import { toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
@@ -81,19 +82,19 @@ export async function showFailure(log: Log, context: string, error: unknown, opt
   const line = `${options.prefix ?? ''}${log.redact(sentenceOf(pulseError))}`;
   if (pulseError.code === 'cancelled') {
     if (!options.logged) log.info(`${context}: ${log.redact(extensionLine(pulseError))}`);
-    void vscode.window.showInformationMessage(line);
+    void showInformation(line);
     return;
   }
   if (!options.logged) log.error(context, pulseError);
-  await offerActions(vscode.window.showErrorMessage, line, pulseError);
+  await offerActions(showError, line, pulseError);
 }
 
 /** A warning about something that went wrong beside a success (a push after a backup), with the actions that help. */
 export async function showWarningWithActions(line: string, error: unknown): Promise<void> {
-  await offerActions(vscode.window.showWarningMessage, line, toPulseError(error));
+  await offerActions(showWarning, line, toPulseError(error));
 }
 
-async function offerActions(show: typeof vscode.window.showErrorMessage, line: string, error: { code: PulseErrorCode }): Promise<void> {
+async function offerActions(show: typeof showError, line: string, error: { code: PulseErrorCode }): Promise<void> {
   const actions = actionsFor(error.code);
   const chosen = await show(line, ...actions.map((action) => action.title));
   const action = actions.find((candidate) => candidate.title === chosen);

@@ -9,6 +9,7 @@
  * safety backup).
  */
 import * as vscode from 'vscode';
+import { showInformation, withNotificationProgress } from './notifications';
 import { toPulseError } from '../core/errors';
 import { parseRemoteUrl } from '../core/offsite/remote';
 import type { BackupsStore } from './backupsStore';
@@ -78,13 +79,13 @@ export class OffsiteCommands extends Disposable {
     log.info(`offsite keys for ${storage} stored in secret storage (access key ID ${accessKeyId.trim()})`);
     // Tried at once, as Configure Connection does: wrong keys show now, not at the first push.
     const saved = `Saved the offsite keys for ${storage} in VS Code's secret storage.`;
-    const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Listing ${settings.url}…` }, () => offsite.list(folder));
+    const listing = await withNotificationProgress({ title: `Listing ${settings.url}…` }, () => offsite.list(folder));
     if (listing.kind === 'failed') {
       await showFailure(log, 'testing the offsite keys', listing.error, { logged: true, prefix: `${saved} ` });
       return;
     }
     const complete = listing.sets.filter((set) => set.status === 'complete').length;
-    void vscode.window.showInformationMessage(`${saved} Connected to ${listing.where}: ${complete} set${complete === 1 ? '' : 's'} at ${listing.url}.`);
+    void showInformation(`${saved} Connected to ${listing.where}: ${complete} set${complete === 1 ? '' : 's'} at ${listing.url}.`);
   }
 
   /** The folder has no remote yet: its URL, and the endpoint for storage other than AWS S3, written to the settings. */
@@ -121,7 +122,7 @@ export class OffsiteCommands extends Disposable {
     const storage = `s3://${offsiteLocation(settings).bucket}${settings.endpoint ? ` at ${settings.endpoint}` : ''}`;
     const had = await offsite.clearCredentials(settings);
     if (had) log.info(`offsite keys for ${storage} removed from secret storage`);
-    void vscode.window.showInformationMessage(had ? `Removed the offsite keys for ${storage} from VS Code's secret storage.` : `No offsite keys were stored for ${storage}.`);
+    void showInformation(had ? `Removed the offsite keys for ${storage} from VS Code's secret storage.` : `No offsite keys were stored for ${storage}.`);
   }
 
   /** Push Offsite: the set copied in the task terminal, watchable and stoppable. */
@@ -133,7 +134,7 @@ export class OffsiteCommands extends Disposable {
     requireOffsite(config.settingsFor(resolved.folder), resolved.folder);
     const outcome = await tasks.run({ type: TASK_TYPE, action: 'push', setId: resolved.set.id }, resolved.folder);
     if (await this.failed(outcome, 'push offsite')) return;
-    if (outcome.push) void vscode.window.showInformationMessage(pushedMessage(outcome.push));
+    if (outcome.push) void showInformation(pushedMessage(outcome.push));
   }
 
   /** Pull and Restore…: the remote set brought here (checked, all or nothing), then the restore every set has. */
@@ -155,7 +156,7 @@ export class OffsiteCommands extends Disposable {
       const folder = this.dependencies.config.folders.find((candidate) => candidate.uri.toString() === reference.folderUri);
       return folder ? { folder, setId: reference.setId } : undefined;
     }
-    void vscode.window.showInformationMessage('Pull and Restore… works on a set of the Remote group in the Backups view.');
+    void showInformation('Pull and Restore… works on a set of the Remote group in the Backups view.');
     return undefined;
   }
 

@@ -8,6 +8,7 @@
  * offers to remember it.
  */
 import * as vscode from 'vscode';
+import { showInformation } from './notifications';
 import type { SetKeys } from '../core/codecs/types';
 import { Declined } from './taskTerminal';
 import type { Log } from './log';
@@ -85,7 +86,7 @@ export class Passphrases {
       offerToRemember: async () => {
         if (typed === undefined) return;
         const remember = 'Remember';
-        const choice = await vscode.window.showInformationMessage(`Remember the passphrase of ${folder.name}'s encrypted sets in VS Code's secret storage?`, remember, 'Not Now');
+        const choice = await showInformation(`Remember the passphrase of ${folder.name}'s encrypted sets in VS Code's secret storage?`, remember, 'Not Now');
         if (choice !== remember) return;
         await this.store(folder, typed);
         this.log.info(`the passphrase of ${folder.name}'s encrypted sets is kept in secret storage`);

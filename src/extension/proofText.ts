@@ -85,7 +85,7 @@ export function diffProgressText(event: DiffProgress): ProgressText {
 }
 
 /** The notification after a diff: its one line. */
-export function diffMessage(result: DiffResult): string {
+export function diffMessage(result: Pick<DiffResult, 'same' | 'summary'>): string {
   return result.same ? `Nothing changed since this backup: ${result.summary}.` : `${capitalise(result.summary)}.`;
 }
 

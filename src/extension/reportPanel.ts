@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { showInformation } from './notifications';
 import { writeFileAtomic } from '../core/files/atomicFile';
 import { failedWrite } from '../core/errors';
 import { buildReport } from '../core/report/build';
@@ -222,7 +223,7 @@ export class ReportPanel extends Disposable {
     } catch (error) {
       throw failedWrite(`export the report to ${target.fsPath}`, path.dirname(target.fsPath), error, 'or export it to another folder');
     }
-    const open = await vscode.window.showInformationMessage(`Exported the report of ${report.set.id} to ${target.fsPath}`, 'Open');
+    const open = await showInformation(`Exported the report of ${report.set.id} to ${target.fsPath}`, 'Open');
     if (open === 'Open') await vscode.commands.executeCommand('vscode.open', target);
   }
 }

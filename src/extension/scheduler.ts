@@ -13,6 +13,7 @@
  * fails; then a warning says what to do.
  */
 import * as vscode from 'vscode';
+import { showWarning } from './notifications';
 import { toPulseError } from '../core/errors';
 import { readActivity } from '../core/schedule/activity';
 import { runDueBackup, type SlotOutcome } from '../core/schedule/runner';
@@ -112,7 +113,7 @@ export class BackupScheduler extends Disposable {
         this.log.error(`scheduled backup of ${folder.name} for ${outcome.slot.toISOString()}`, outcome.error);
         const showLog = 'Show Log';
         const backUp = 'Back Up Now';
-        void vscode.window.showWarningMessage(`The scheduled backup of ${folder.name} failed: ${line}`, backUp, showLog).then((choice) => {
+        void showWarning(`The scheduled backup of ${folder.name} failed: ${line}`, backUp, showLog).then((choice) => {
           if (choice === showLog) void vscode.commands.executeCommand('pulseBackup.showLog');
           if (choice === backUp) void vscode.commands.executeCommand('pulseBackup.backup', folder);
         });
@@ -137,7 +138,7 @@ export class BackupScheduler extends Disposable {
       if (setting?.kind === 'invalid' && this.warnedInvalid.get(folder.uri.toString()) !== setting.text) {
         this.warnedInvalid.set(folder.uri.toString(), setting.text);
         this.log.warn(`${folder.name}: ${setting.error.message}`);
-        void vscode.window.showWarningMessage(`Scheduled backups of ${folder.name} are not running: ${extensionLine(setting.error)}`);
+        void showWarning(`Scheduled backups of ${folder.name} are not running: ${extensionLine(setting.error)}`);
       }
       if (setting?.kind === 'on') this.arm(folder, 0);
     }

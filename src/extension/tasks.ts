@@ -7,6 +7,7 @@
  * gets the structured result back.
  */
 import * as vscode from 'vscode';
+import { showWarning } from './notifications';
 import { backupDoneLines } from '../core/backup/summary';
 import { runBackup, type BackupResult } from '../core/backup/backup';
 import { describeTarget } from '../core/connection/target';
@@ -317,7 +318,7 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
         `Retention would remove ${countOf(preview.removed.length, 'set')} (${formatBytes(preview.removed.reduce((sum, set) => sum + set.totalBytes, 0))}): waiting for your answer.`,
       );
       const keep = 'Keep Them';
-      const choice = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.remove, keep);
+      const choice = await showWarning(question.message, { modal: true, detail: question.detail }, question.remove, keep);
       if (choice === question.remove) {
         confirmed = confirmedRemovals(preview);
       } else {
@@ -452,16 +453,12 @@ async function askToRestore(confirmation: { message: string; detail: string; obj
   const restore = 'Restore';
   const details = 'Show Details';
   const buttons = confirmation.objects.length > 0 ? [restore, details] : [restore];
-  const choice = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, ...buttons);
+  const choice = await showWarning(confirmation.message, { modal: true, detail: confirmation.detail }, ...buttons);
   if (choice !== details) return choice === restore;
   io.line('');
   io.line(`What the restore replaces (${confirmation.objects.length}):`);
   for (const line of confirmation.objects) io.line(`  ${line}`);
-  const again = await vscode.window.showWarningMessage(
-    `${confirmation.message} The ${confirmation.objects.length} objects it replaces are listed in the terminal.`,
-    restore,
-    'Cancel',
-  );
+  const again = await showWarning(`${confirmation.message} The ${confirmation.objects.length} objects it replaces are listed in the terminal.`, restore, 'Cancel');
   return again === restore;
 }
 
