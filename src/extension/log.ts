@@ -2,12 +2,13 @@
  * The "Pulse Backup" log (a LogOutputChannel) and the one way failures reach
  * a person: the engine's one-line message in a notification, with the action
  * that helps, and the details in the log. Everything written here passes
- * through redactText, so no password in a URL or a password setting reaches
- * the log or a notification.
+ * through redactText and redactHttpCredentials, so no password in a URL (nor
+ * an offsite endpoint's keys) or a password setting reaches the log or a
+ * notification.
  */
 import * as vscode from 'vscode';
 import { showError, showInformation, showWarning } from './notifications';
-import { redactText } from '../core/connection/redact';
+import { redactHttpCredentials, redactText } from '../core/connection/redact';
 import { toPulseError, type PulseErrorCode } from '../core/errors';
 import { Disposable } from './lifecycle';
 import { actionsFor, extensionLine, forExtension, sentenceOf } from './hints';
@@ -29,7 +30,7 @@ export class Log extends Disposable {
   }
 
   redact(text: string): string {
-    let safe = redactText(text);
+    let safe = redactHttpCredentials(redactText(text));
     for (const secret of this.secrets) safe = safe.split(secret).join('****');
     return safe;
   }

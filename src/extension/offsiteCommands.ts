@@ -17,7 +17,7 @@ import { registerCommands, reportFailedRun } from './commands';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
 import { requireOffsite, type OffsiteStore } from './offsiteStore';
-import { pushedMessage } from './offsiteText';
+import { offsiteKeysPrompt, offsiteStorageWords, pushedMessage } from './offsiteText';
 import { SETTINGS_SECTION, SETTING, offsiteLocation, type OffsiteSettings } from './settings';
 import { pickWorkspaceFolder, scopeHolding, type SettingsStore } from './settingsStore';
 import { resolveSet, type SetReference } from './setPicker';
@@ -58,7 +58,7 @@ export class OffsiteCommands extends Disposable {
     if (!settings) return;
     const location = offsiteLocation(settings);
     const stored = await offsite.storedCredentials(settings);
-    const storage = `s3://${location.bucket}${settings.endpoint ? ` at ${settings.endpoint}` : ''}`;
+    const storage = offsiteStorageWords(location.bucket, settings.endpoint);
     const accessKeyId = await vscode.window.showInputBox({
       title: `Offsite keys for ${storage}: access key ID`,
       prompt: "The access key ID of keys that may list, read, write and delete in the bucket. Kept in VS Code's secret storage, never in the settings.",
@@ -70,7 +70,7 @@ export class OffsiteCommands extends Disposable {
     const keepSecret = stored !== undefined && stored.accessKeyId === accessKeyId.trim();
     const secret = await vscode.window.showInputBox({
       title: `Offsite keys for ${storage}: secret access key`,
-      prompt: `Kept in VS Code's secret storage and sent only to ${settings.endpoint ?? 'AWS S3'} for this bucket.${keepSecret ? ' Enter with nothing typed keeps the stored secret.' : ''}`,
+      prompt: offsiteKeysPrompt(settings.endpoint, settings.region, keepSecret),
       password: true,
       ignoreFocusOut: true,
     });
@@ -119,7 +119,7 @@ export class OffsiteCommands extends Disposable {
     const folder = await pickWorkspaceFolder(config, 'Clear the offsite keys of which folder?');
     if (!folder) return;
     const settings = requireOffsite(config.settingsFor(folder), folder);
-    const storage = `s3://${offsiteLocation(settings).bucket}${settings.endpoint ? ` at ${settings.endpoint}` : ''}`;
+    const storage = offsiteStorageWords(offsiteLocation(settings).bucket, settings.endpoint);
     const had = await offsite.clearCredentials(settings);
     if (had) log.info(`offsite keys for ${storage} removed from secret storage`);
     void showInformation(had ? `Removed the offsite keys for ${storage} from VS Code's secret storage.` : `No offsite keys were stored for ${storage}.`);

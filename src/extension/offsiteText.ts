@@ -7,7 +7,22 @@
 import { countOf, formatBytes, formatDuration } from '../core/format';
 import type { PullProgress, PullResult } from '../core/offsite/pull';
 import type { PushProgress, PushResult } from '../core/offsite/push';
+import { describeEndpoint } from '../core/offsite/remote';
 import type { ProgressText } from './progressText';
+
+/**
+ * The storage the offsite keys are for, as the input boxes, the log and the
+ * notifications name it: "s3://BUCKET at ENDPOINT", the endpoint without a
+ * user and password it may hold in the settings (the engine's words for it).
+ */
+export function offsiteStorageWords(bucket: string, endpoint: string | undefined): string {
+  return `s3://${bucket}${endpoint ? ` at ${describeEndpoint(endpoint, undefined)}` : ''}`;
+}
+
+/** Where the secret access key goes: the endpoint, or AWS S3. */
+export function offsiteKeysPrompt(endpoint: string | undefined, region: string | undefined, keepSecret: boolean): string {
+  return `Kept in VS Code's secret storage and sent only to ${describeEndpoint(endpoint, region)} for this bucket.${keepSecret ? ' Enter with nothing typed keeps the stored secret.' : ''}`;
+}
 
 /** A file on its way: "  NAME  25%  4.0 MB of 16.0 MB", redrawn in place. */
 function fileOnItsWay(name: string, done: number, bytes: number): ProgressText {

@@ -18,7 +18,7 @@ import {
   SUPABASE_LOCAL_URL,
   type ConnectionTarget,
 } from '../../src/core/connection/target';
-import { redactText, redactUrl } from '../../src/core/connection/redact';
+import { redactHttpCredentials, redactText, redactUrl } from '../../src/core/connection/redact';
 import { describeConnectionError } from '../../src/core/connection/failures';
 import { childProcessEnv, pgClientConfig } from '../../src/core/connection/session';
 
@@ -404,6 +404,15 @@ describe('connection', () => {
 
     it('scrubs URLs with credentials in text', () => {
       assert.equal(redactText('failed to use postgresql://app:hunter2@db/shop for postgres'), 'failed to use postgresql://app:****@db/shop for postgres');
+    });
+
+    it("masks an http(s) endpoint's user and password (an access key ID and its secret), and leaves other http text alone", () => {
+      const text = 'offsite keys for s3://b at http://minioadmin:S3cr3tMinioPass@127.0.0.1:9000 stored; see https://AKIA@s3.example.com/b?x=a@b and https://example.com/a@b';
+      assert.equal(
+        redactHttpCredentials(text),
+        'offsite keys for s3://b at http://****@127.0.0.1:9000 stored; see https://****@s3.example.com/b?x=a@b and https://example.com/a@b',
+      );
+      assert.equal(redactHttpCredentials('postgresql://app:****@db/shop'), 'postgresql://app:****@db/shop');
     });
 
     it('never masks a password as a bare word: a schema, role or user of that name stays readable and gives nothing away', () => {

@@ -22,7 +22,7 @@ import {
   remoteSetModel,
   type RemoteFacts,
 } from '../../src/extension/offsiteViewModel';
-import { pushDoneLines, pushedMessage, pushProgressText, pullProgressText } from '../../src/extension/offsiteText';
+import { offsiteKeysPrompt, offsiteStorageWords, pushDoneLines, pushedMessage, pushProgressText, pullProgressText } from '../../src/extension/offsiteText';
 import { backupDoneMessage } from '../../src/extension/dialogs';
 import { statusBarModel } from '../../src/extension/statusBarModel';
 import { setAccessibleLabel, setContextValue, setDescription, setTooltipMarkdown, type SetEntry } from '../../src/extension/viewModel';
@@ -288,6 +288,18 @@ describe('offsite copies in the extension', () => {
         'Pushed s_20250902_100000 to s3://b/p/s_20250902_100000 (2.0 KB), every file checked against its SHA-256. Offsite retention removed 1 older set there.',
       );
       assert.equal(pushedMessage({ ...result, alreadyThere: true }), 's_20250902_100000 was already copied to s3://b/p/s_20250902_100000: nothing was sent.');
+    });
+
+    it('names the storage of the offsite keys without the user and password an endpoint setting may hold', () => {
+      const endpoint = 'http://minioadmin:S3cr3tMinioPass@127.0.0.1:9000';
+      assert.equal(offsiteStorageWords('backups', endpoint), 's3://backups at http://127.0.0.1:9000');
+      assert.equal(offsiteStorageWords('backups', 'https://AKIA@s3.example.com/'), 's3://backups at https://s3.example.com');
+      assert.equal(offsiteStorageWords('backups', undefined), 's3://backups');
+      assert.equal(offsiteKeysPrompt(endpoint, undefined, false), "Kept in VS Code's secret storage and sent only to http://127.0.0.1:9000 for this bucket.");
+      assert.equal(
+        offsiteKeysPrompt(undefined, 'eu-west-1', true),
+        "Kept in VS Code's secret storage and sent only to AWS S3 (eu-west-1) for this bucket. Enter with nothing typed keeps the stored secret.",
+      );
     });
 
     it("says in the backup's toast that the set was copied offsite", () => {

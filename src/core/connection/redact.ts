@@ -55,3 +55,13 @@ export function redactText(text: string): string {
   const withoutUrlPasswords = text.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url));
   return redactPasswordAssignments(withoutUrlPasswords);
 }
+
+/**
+ * Masks the user and password of http(s) URLs in text (an offsite endpoint
+ * written as http://KEY:SECRET@host, whose user is an access key ID), as
+ * `http://****@host`. Apart from redactText, whose callers also decide with
+ * it whether a command line holds a database password.
+ */
+export function redactHttpCredentials(text: string): string {
+  return text.replace(/\b(https?:\/\/)[^\s'"<>/?#@]+@/gi, `$1${REDACTED}@`);
+}
