@@ -198,8 +198,9 @@ export class Commands extends Disposable {
     this.dependencies.config.requireTrust('Restoring');
     const settings = this.dependencies.config.settingsFor(resolved.folder);
     const canReset = settings.supabase !== undefined && findSupabaseCli(process.env) !== undefined;
+    if (this.backupRunning(resolved.folder, 'restore')) return;
     const choice = preset ? { ...preset, reset: false } : await pickRestoreMode(resolved.set, canReset);
-    if (!choice) return;
+    if (!choice || this.backupRunning(resolved.folder, 'restore')) return;
     // The modal in the task leads with what the restore changes in the target; nothing changes before it.
     const outcome = await this.dependencies.tasks.run(
       { type: TASK_TYPE, action: 'restore', setId: resolved.set.id, mode: choice.mode, clean: true, ...(choice.reset ? { reset: true } : {}) },
@@ -216,6 +217,17 @@ export class Commands extends Disposable {
       // The safety set holds the target as it was: its rows for a data restore, everything for the others.
       await this.restore({ folderUri: resolved.folder.uri.toString(), setId: result.safetyBackup }, { mode: result.plan.mode === 'data' ? 'data' : 'complete' });
     }
+  }
+
+  /**
+   * A backup of the folder is running (started here, by the schedule or a
+   * task): a restore would change the database under it, and a prune could
+   * take its set for an old one. Said, and nothing starts.
+   */
+  private backupRunning(folder: vscode.WorkspaceFolder, what: 'restore' | 'prune'): boolean {
+    if (!this.dependencies.store.isRunning('backup', folder)) return false;
+    void showInformation(`A backup of ${folder.name} is running: wait for it to finish, then ${what} again.`);
+    return true;
   }
 
   private failed(outcome: TaskOutcome, what: string): Promise<boolean> {
@@ -255,6 +267,7 @@ export class Commands extends Disposable {
     const folder = await pickWorkspaceFolder(config, 'Prune the backups of which folder?');
     if (!folder) return;
     config.requireTrust('Pruning');
+    if (this.backupRunning(folder, 'prune')) return;
     const settings = config.settingsFor(folder);
     const options = { folder: settings.backupsFolder, prefix: settings.prefix, policy: settings.retention, env: process.env, verify: verifySet };
     const plan = await withCancellableProgress(`Looking for backups of ${settings.prefix} to prune…`, (signal) => pruneSets({ ...options, dryRun: true, signal }));
@@ -264,7 +277,7 @@ export class Commands extends Disposable {
     }
     const question = removalConfirmation(plan, { afterBackup: false, folderName: folder.name });
     const choice = await showWarning(question.message, { modal: true, detail: question.detail }, question.remove);
-    if (choice !== question.remove) return;
+    if (choice !== question.remove || this.backupRunning(folder, 'prune')) return;
     const operation = store.trackOperation(folder, 'prune');
     try {
       const result = await withCancellableProgress('Pruning old backups…', (signal) =>

@@ -103,8 +103,22 @@ export class PulseTasks extends Disposable implements vscode.TaskProvider {
     return this.createTask(task.definition, task.scope);
   }
 
-  /** Starts a task and resolves with its outcome when its terminal closes. */
+  /**
+   * Starts a task and resolves with its outcome when its terminal closes.
+   * The operation counts as running from this call on (the job records it
+   * again once its terminal opens, as a tasks.json run has only that), so a
+   * second command started meanwhile sees it.
+   */
   async run(definition: PulseTaskDefinition, folder: vscode.WorkspaceFolder): Promise<TaskOutcome> {
+    const reserved = this.dependencies.store.trackOperation(folder, definition.action);
+    try {
+      return await this.runTask(definition, folder);
+    } finally {
+      reserved.dispose();
+    }
+  }
+
+  private async runTask(definition: PulseTaskDefinition, folder: vscode.WorkspaceFolder): Promise<TaskOutcome> {
     let resolveOutcome: (outcome: TaskOutcome) => void = () => undefined;
     const outcome = new Promise<TaskOutcome>((resolve) => {
       resolveOutcome = resolve;

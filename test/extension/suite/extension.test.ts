@@ -1057,6 +1057,28 @@ describe('Pulse Backup in a real VS Code', function () {
     );
   });
 
+  it('while a backup runs, a second Back Up Database, a Restore… and a Prune Old Backups of the folder say so and start nothing', async function () {
+    await ensureConnection();
+    const node = await setNode(await ensureFirstSet());
+    const before = (await listSets(backupsFolder)).length;
+    prompts.reset();
+    // Started in the same moment: the first backup counts as running before its task's terminal opens.
+    await Promise.all([
+      vscode.commands.executeCommand('pulseBackup.backup'),
+      vscode.commands.executeCommand('pulseBackup.backup'),
+      vscode.commands.executeCommand('pulseBackup.restore', node),
+      vscode.commands.executeCommand('pulseBackup.prune'),
+    ]);
+    assertNoErrors();
+    const said = prompts.messages.map((call) => call.message);
+    assert.equal(said.filter((message) => /^A backup of .* is already running\.$/.test(message)).length, 1, said.join('\n'));
+    assert.ok(said.includes(`A backup of ${folder.name} is running: wait for it to finish, then restore again.`), said.join('\n'));
+    assert.ok(said.includes(`A backup of ${folder.name} is running: wait for it to finish, then prune again.`), said.join('\n'));
+    assert.equal(said.filter((message) => /^Backup \S+ written/.test(message)).length, 1, said.join('\n'));
+    assert.equal(prompts.quickPicks.length, 0, 'no restore mode was asked for');
+    assert.equal((await listSets(backupsFolder)).length, before + 1);
+  });
+
   it("a dead server gives the engine's one line as a sentence, advice that fits a plain folder, and no new set", async function () {
     await ensureConnection();
     const before = setFilesOnDisk();
