@@ -170,6 +170,10 @@ export function setAccessibleLabel(entry: SetEntry, now: Date, folderPrefix?: st
  * Words for a tree item's contextValue: menus match them with `viewItem =~
  * /\bword\b/`. `running` is a set still being written; `finished` any other
  * (complete, incomplete or the old script's), which the set's actions need;
+ * `incomplete` a set with a file missing or not as recorded; `provable` a
+ * finished set that is not incomplete (the engine refuses to prove one);
+ * `comparable` a provable set, or an incomplete one whose manifest holds the
+ * digests Compare with Database reads instead of the complete file;
  * `pushable` a complete set with its manifest in a folder that has offsite
  * storage set up.
  */
@@ -178,6 +182,9 @@ export function setContextValue(entry: SetEntry, options: { offsiteSetUp?: boole
   const words = ['set', set.pinned ? 'pinned' : 'unpinned'];
   if (set.status === 'running') words.push('running');
   else words.push('finished');
+  if (set.status === 'incomplete') words.push('incomplete');
+  if (set.status === 'complete' || set.status === 'legacy') words.push('provable');
+  if (set.status === 'complete' || set.status === 'legacy' || (set.status === 'incomplete' && set.manifest?.digests !== undefined)) words.push('comparable');
   if (set.hasManifest) words.push('manifest');
   if (set.purpose === 'safety') words.push('safety');
   if (options.offsiteSetUp && set.status === 'complete' && set.hasManifest) words.push('pushable');

@@ -5,6 +5,8 @@
  * retention confirmations.
  */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ListedSet } from '../../src/core/sets/listing';
 import type { Manifest } from '../../src/core/sets/manifest';
 import { syntheticManifest, syntheticVerification } from '../support/syntheticSet';
@@ -247,11 +249,61 @@ describe('the Backups tree', () => {
       assert.equal(setState(entry(set, report)), 'verified');
     });
 
-    it('marks context values so menus can tell pinned, unpinned, running and safety sets apart', () => {
-      assert.equal(setContextValue(entry(listedSet())), 'set unpinned finished manifest');
-      assert.equal(setContextValue(entry(listedSet({ pinned: true, status: 'legacy' }))), 'set pinned finished');
+    it('marks context values so menus can tell pinned, unpinned, running, incomplete and safety sets apart', () => {
+      assert.equal(setContextValue(entry(listedSet())), 'set unpinned finished provable comparable manifest');
+      assert.equal(setContextValue(entry(listedSet({ pinned: true, status: 'legacy' }))), 'set pinned finished provable comparable');
       assert.equal(setContextValue(entry(listedSet({ status: 'running' }))), 'set unpinned running');
-      assert.equal(setContextValue(entry(listedSet({ purpose: 'safety' }))), 'set unpinned finished manifest safety');
+      assert.equal(setContextValue(entry(listedSet({ purpose: 'safety' }))), 'set unpinned finished provable comparable manifest safety');
+      const withDigests = manifest('factory_pulse_20250902_100000', '20250902_100000', { digests: { tables: [] } as unknown as Manifest['digests'] });
+      assert.equal(setContextValue(entry(listedSet({ status: 'incomplete', hasManifest: true, manifest: withDigests }))), 'set unpinned finished incomplete comparable manifest');
+      assert.equal(
+        setContextValue(entry(listedSet({ status: 'incomplete', hasManifest: true, manifest: manifest('factory_pulse_20250902_100000', '20250902_100000') }))),
+        'set unpinned finished incomplete manifest',
+      );
+      assert.equal(setContextValue(entry(listedSet({ status: 'incomplete' }))), 'set unpinned finished incomplete');
+    });
+
+    it("offers in a set's context menu only what the engine does with it: no Prove Restorable on an incomplete set, Compare only from its manifest's digests", () => {
+      const menus = (
+        JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }
+      ).contributes.menus['view/item/context'];
+      /** The set commands VS Code shows for a context value: every clause of the when joined by && holds. */
+      const offered = (contextValue: string) =>
+        menus
+          .filter((item) =>
+            (item.when ?? '').split('&&').every((clause) => {
+              const [left, op, ...right] = clause.trim().split(' ');
+              const value = right.join(' ');
+              if (left === 'view') return value === 'pulseBackup.backups';
+              assert.equal(left, 'viewItem', clause);
+              if (op === '==') return contextValue === value;
+              assert.equal(op, '=~', clause);
+              const pattern = /^\/(.*)\/$/.exec(value);
+              assert.ok(pattern, clause);
+              return new RegExp(pattern[1]).test(contextValue);
+            }),
+          )
+          .map((item) => item.command.replace('pulseBackup.', ''));
+      const finished = offered(setContextValue(entry(listedSet())));
+      for (const command of ['restore', 'verify', 'prove', 'compareWithDatabase', 'openReport', 'copyRestoreCommand', 'pin', 'delete'])
+        assert.ok(finished.includes(command), command);
+      const digests = { tables: [] } as unknown as Manifest['digests'];
+      const incomplete = offered(
+        setContextValue(entry(listedSet({ status: 'incomplete', hasManifest: true, manifest: manifest('factory_pulse_20250902_100000', '20250902_100000', { digests }) }))),
+      );
+      for (const command of ['restore', 'verify', 'compareWithDatabase', 'openReport', 'delete']) assert.ok(incomplete.includes(command), command);
+      assert.ok(!incomplete.includes('prove'), incomplete.join(', '));
+      const noDigests = offered(setContextValue(entry(listedSet({ status: 'incomplete' }))));
+      assert.ok(!noDigests.includes('prove') && !noDigests.includes('compareWithDatabase'), noDigests.join(', '));
+      const pinned = offered(setContextValue(entry(listedSet({ pinned: true }))));
+      assert.ok(pinned.includes('unpin') && !pinned.includes('pin'), pinned.join(', '));
+      const safety = offered(setContextValue(entry(listedSet({ purpose: 'safety' }))));
+      for (const command of ['restore', 'verify', 'prove', 'compareWithDatabase']) assert.ok(safety.includes(command), command);
+      const running = offered(setContextValue(entry(listedSet({ status: 'running' }))));
+      assert.deepEqual(
+        running.filter((command) => ['restore', 'verify', 'prove', 'compareWithDatabase', 'delete'].includes(command)),
+        [],
+      );
     });
   });
 
