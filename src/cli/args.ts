@@ -105,7 +105,7 @@ export const FLAGS = {
   remote: {
     type: 'string',
     value: OPTIONS.remoteListing.value,
-    help: 'list, prune: the remote sets under s3://BUCKET/PREFIX instead of the local ones (prune: keeps the newest --keep N complete sets there)',
+    help: 'list, prune: the remote sets under s3://BUCKET/PREFIX instead of the local ones (prune: keeps the newest --keep N complete sets of each file name prefix there, or of --prefix NAME only)',
   },
   offsite: {
     type: 'string',

@@ -73,6 +73,6 @@ export function renderRemotePrune(result: RemotePruneResult, dryRun: boolean): s
   if (result.removed.length > 0) lines.push(`${verb} from the remote: ${result.removed.join(', ')}`);
   if (result.removedLeftovers.length > 0) lines.push(`${verb} what pushes that died left: ${result.removedLeftovers.join(', ')}`);
   if (result.cleanedUploads.length > 0) lines.push(`Aborted ${result.cleanedUploads.length} abandoned multipart upload(s)`);
-  lines.push(`Kept on the remote: ${result.kept.length} set${result.kept.length === 1 ? '' : 's'}`);
+  lines.push(`Kept on the remote: ${result.kept.length} set${result.kept.length === 1 ? '' : 's'}${result.prefix !== undefined ? ` of ${result.prefix}` : ''}`);
   return lines;
 }

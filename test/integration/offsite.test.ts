@@ -321,6 +321,46 @@ describe('offsite copies in S3-compatible storage', function () {
     assert.deepEqual(await s3.keys(`kept/${ids[1]}/`), []);
   });
 
+  it("remote retention counts one set prefix's sets: backup --offsite --keep 1 leaves another database's sets alone, and prune --remote keeps each prefix's newest", async function () {
+    const local = newFolder();
+    const big = [await backupSet(server, source, local, 'big'), await backupSet(server, source, local, 'big', ['--keep', '100'])].map((set) => set.id);
+    for (const id of big) {
+      const pushed = await offsite(['push', id, '--dir', local, '--to', s3.url('shared'), ...s3.flags(), '--keep', '5']);
+      assert.equal(pushed.code, 0, pushed.stderr);
+    }
+    const ours: string[] = [];
+    for (let count = 0; count < 2; count += 1) {
+      const backedUp = await offsite([
+        'backup',
+        '--db',
+        server.url(source),
+        '--dir',
+        local,
+        '--prefix',
+        'hs',
+        '--offsite',
+        s3.url('shared'),
+        ...s3.flags(),
+        '--keep',
+        '1',
+        '--json',
+      ]);
+      assert.equal(backedUp.code, 0, backedUp.stderr);
+      ours.push((JSON.parse(backedUp.stdout) as Manifest).id);
+      assert.doesNotMatch(backedUp.stderr, /big_/);
+      assert.match(backedUp.stderr, /Kept on the remote: 1 set of hs/);
+    }
+    assert.deepEqual((await remoteSets('shared')).map((set) => set.id).sort(), [...big, ours[1]].sort());
+
+    const one = await offsite(['prune', '--remote', s3.url('shared'), ...s3.flags(), '--prefix', 'hs', '--keep', '1', '--json']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual((JSON.parse(one.stdout) as RemotePruneResult).removed, []);
+    const each = await offsite(['prune', '--remote', s3.url('shared'), ...s3.flags(), '--keep', '1', '--json']);
+    assert.equal(each.code, 0, each.stderr);
+    assert.deepEqual((JSON.parse(each.stdout) as RemotePruneResult).removed, [big[0]]);
+    assert.deepEqual((await remoteSets('shared')).map((set) => set.id).sort(), [big[1], ours[1]].sort());
+  });
+
   it('backup --offsite pushes the new set; a push that fails is a warning, the exit code the backup’s, the set kept', async function () {
     const local = newFolder();
     const backedUp = await offsite(['backup', '--db', server.url(source), '--dir', local, '--prefix', 'nightly', '--offsite', s3.url('nightly'), ...s3.flags(), '--json']);

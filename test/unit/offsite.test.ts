@@ -136,10 +136,29 @@ describe('offsite: stopped uploads and remote retention', () => {
       ['app_20250901_090000', 'app_20250831_090000'],
     );
     assert.deepEqual(
-      planRemotePrune(sets, 1, now, 'app_20250831_090000').remove.map((remote) => remote.id),
+      planRemotePrune(sets, 1, now, { justPushed: 'app_20250831_090000' }).remove.map((remote) => remote.id),
       ['app_20250901_090000'],
     );
     assert.throws(() => planRemotePrune(sets, 0, now), /keeps at least the newest set/);
+  });
+
+  it("counts each set prefix's sets on their own, and a push's retention never looks past its own prefix", () => {
+    const sets = [
+      set('app_20250902_090000', 'complete'),
+      set('big_20250901_090000', 'complete', { prefix: 'big', timestamp: '20250901_090000' }),
+      set('big_20250801_090000', 'incomplete', { prefix: 'big', timestamp: '20250801_090000', lastWrittenAt: hoursAgo(40).toISOString() }),
+      set('app_20250831_090000', 'complete'),
+      set('big_20250830_090000', 'complete', { prefix: 'big', timestamp: '20250830_090000' }),
+    ];
+    assert.deepEqual(
+      planRemotePrune(sets, 1, now).remove.map((remote) => remote.id),
+      ['app_20250831_090000', 'big_20250830_090000'],
+    );
+    const pushed = planRemotePrune(sets, 1, now, { justPushed: 'app_20250902_090000', prefix: 'app' });
+    assert.deepEqual(
+      [pushed.remove, pushed.leftovers, pushed.keep].map((part) => part.map((remote) => remote.id)),
+      [['app_20250831_090000'], [], ['app_20250902_090000']],
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import { pushSet } from '../../core/offsite/push';
 import { endpointWithoutCredentials, parseRemoteUrl } from '../../core/offsite/remote';
 import { pruneRemoteSets } from '../../core/offsite/retention';
 import type { FlagName, Flags } from '../args';
-import { backupsFolder, writeJson, type CliContext, type Command, namedSetId } from '../command';
+import { backupsFolder, setPrefix, writeJson, type CliContext, type Command, namedSetId } from '../command';
 import { cliDecryptionKeys, cliEncryption } from '../encryptionKeys';
 import { renderPullDone, renderPushDone, renderRemoteList, renderRemotePrune, TransferProgressPrinter } from '../offsiteOutput';
 
@@ -37,7 +37,7 @@ export const pushCommand: Command = {
   requiredFlags: ['to'],
   positionals: ['SET_ID'],
   summary:
-    'copy a set to S3-compatible storage (AWS S3, R2, B2, MinIO, Supabase Storage) under PREFIX/SET_ID/, streaming, each object checked against its SHA-256, the manifest last; --encrypt stores the copy in the age format (the local set stays as it is); --keep N then keeps the newest N complete sets there',
+    "copy a set to S3-compatible storage (AWS S3, R2, B2, MinIO, Supabase Storage) under PREFIX/SET_ID/, streaming, each object checked against its SHA-256, the manifest last; --encrypt stores the copy in the age format (the local set stays as it is); --keep N then keeps the newest N complete sets of the set's own file name prefix there (other prefixes' sets are left alone)",
   async run({ flags, positionals }, context) {
     const encryption = await cliEncryption(flags, context);
     const progress = progressPrinter(flags, context);
@@ -115,7 +115,7 @@ export async function listRemote(url: string, flags: Flags, context: CliContext)
   }
 }
 
-/** `prune --remote URL`: the newest --keep N (default 10) complete sets stay. */
+/** `prune --remote URL`: the newest --keep N (default 10) complete sets of each set prefix stay; with --prefix NAME, only that prefix's sets are looked at. */
 export async function pruneRemote(url: string, flags: Flags, context: CliContext): Promise<number> {
   const other = Object.keys(flags.keepRules).find((rule) => rule !== 'last');
   if (other !== undefined || flags.keepSafety !== undefined) {
@@ -125,7 +125,12 @@ export async function pruneRemote(url: string, flags: Flags, context: CliContext
   }
   const remote = await openRemote(remoteConnection(url, flags, context));
   try {
-    const result = await pruneRemoteSets(remote, { keep: flags.keep ?? flags.keepRules.last ?? 10, dryRun: flags.dryRun, signal: context.signal });
+    const result = await pruneRemoteSets(remote, {
+      keep: flags.keep ?? flags.keepRules.last ?? 10,
+      ...(flags.prefix !== undefined ? { prefix: setPrefix(flags, context) } : {}),
+      dryRun: flags.dryRun,
+      signal: context.signal,
+    });
     if (flags.json) writeJson(context, result);
     else context.stdout.write(`${renderRemotePrune(result, flags.dryRun).join('\n')}\n`);
     return 0;

@@ -23,7 +23,7 @@ export const pruneCommand: Command = {
   flags: ['dir', 'prefix', ...RETENTION_FLAGS, 'dry-run', 'remote', ...REMOTE_FLAGS, 'json'],
   positionals: [],
   summary:
-    'remove whole backup sets the policy does not keep (the last --keep N backups, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N) and safety sets older than the newest --keep-safety N (default 3); never pinned sets, the newest backup that verifies, or other files. With --remote: the newest --keep N complete sets at s3://BUCKET/PREFIX stay (never fewer than the newest), and what pushes that died left a day ago goes',
+    "remove whole backup sets the policy does not keep (the last --keep N backups, default 10, and --keep-hourly/-daily/-weekly/-monthly/-yearly N) and safety sets older than the newest --keep-safety N (default 3); never pinned sets, the newest backup that verifies, or other files. With --remote: at s3://BUCKET/PREFIX the newest --keep N complete sets of each file name prefix stay, one database's sets never counted against another's (with --prefix NAME, only that prefix's sets are looked at; never fewer than a prefix's newest), and what pushes that died left a day ago goes",
   async run({ flags }, context) {
     if (flags.remote !== undefined) return pruneRemote(flags.remote, flags, context);
     const result = await pruneSets({

@@ -36,7 +36,7 @@ export interface PushOptions extends RemoteConnection {
   setId: string;
   /** Encrypt the remote copy (the local set stays as it is): its files are stored as `….sql.age`. */
   encryption?: Encryption;
-  /** Remote retention once the copy is there: keep the newest N complete sets of the prefix. */
+  /** Remote retention once the copy is there: keep the newest N complete sets of the set's prefix (other prefixes' sets are left alone). */
   keep?: number;
   signal?: AbortSignal;
   onProgress?: (event: PushProgress) => void;
@@ -95,7 +95,8 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
     }
     const copy = existing ?? (await sendSet(remote, options, manifest));
     await recordCopy(options.folder, remote, set.id, copy, 'pushed');
-    const retention = options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id });
+    const retention =
+      options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id, prefix: set.prefix });
     return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
   } finally {
     remote.s3.destroy();

@@ -1,11 +1,14 @@
 /**
- * Remote retention: keep the newest N complete sets under the prefix. The
- * plan is pure (`planRemotePrune`): only complete sets of backups count and
- * only they are removed, beyond the newest N; the newest complete set
- * always stays (N is at least 1); damaged sets stay for a person to look
- * at; a push's leftovers (objects without a manifest) go once they are a
- * day old. A set is removed manifest first, so one removed halfway is
- * never listed as good.
+ * Remote retention: keep the newest N complete sets of each set prefix
+ * (`P` of `P_TS`) under the remote's prefix, as local retention counts the
+ * sets of one prefix: one database's sets never push out another's that
+ * share the bucket's folder. A push's retention looks at its own set's
+ * prefix only. The plan is pure (`planRemotePrune`): only complete sets of
+ * backups count and only they are removed, beyond the newest N; the newest
+ * complete set of a prefix always stays (N is at least 1); damaged sets
+ * stay for a person to look at; a push's leftovers (objects without a
+ * manifest) go once they are a day old. A set is removed manifest first,
+ * so one removed halfway is never listed as good.
  */
 import { PulseError } from '../errors';
 import type { Remote } from './client';
@@ -20,44 +23,64 @@ export interface RemotePrunePlan {
   leftovers: RemoteSet[];
 }
 
-export function planRemotePrune(sets: readonly RemoteSet[], keep: number, now: Date, justPushed?: string): RemotePrunePlan {
+export interface RemotePruneScope {
+  /** The set a push just wrote: kept whatever its place. */
+  justPushed?: string;
+  /** Only the sets of this set prefix are looked at (a push's: its own set's); without, each prefix keeps its newest N. */
+  prefix?: string;
+}
+
+/** `sets` newest first, as listed: each prefix's newest `keep` complete backups stay, its older ones go. */
+export function planRemotePrune(sets: readonly RemoteSet[], keep: number, now: Date, scope: RemotePruneScope = {}): RemotePrunePlan {
   if (!Number.isInteger(keep) || keep < 1) throw new PulseError('usage', 'remote retention keeps at least the newest set', { hint: 'give a number of at least 1' });
-  const complete = sets.filter((set) => set.status === 'complete' && set.purpose === 'backup');
-  const kept = new Set(complete.slice(0, keep).map((set) => set.id));
-  if (justPushed !== undefined) kept.add(justPushed);
+  const ours = scope.prefix === undefined ? sets : sets.filter((set) => set.prefix === scope.prefix);
+  const complete = ours.filter((set) => set.status === 'complete' && set.purpose === 'backup');
+  const kept = new Set(scope.justPushed === undefined ? [] : [scope.justPushed]);
+  const counted = new Map<string, number>();
+  for (const set of complete) {
+    const count = counted.get(set.prefix) ?? 0;
+    if (count < keep) kept.add(set.id);
+    counted.set(set.prefix, count + 1);
+  }
   const remove = complete.filter((set) => !kept.has(set.id));
-  const leftovers = sets.filter(
-    (set) => set.status === 'incomplete' && set.id !== justPushed && now.getTime() - new Date(set.lastWrittenAt ?? set.createdAt).getTime() >= ABANDONED_AFTER_MS,
+  const leftovers = ours.filter(
+    (set) => set.status === 'incomplete' && set.id !== scope.justPushed && now.getTime() - new Date(set.lastWrittenAt ?? set.createdAt).getTime() >= ABANDONED_AFTER_MS,
   );
   const gone = new Set([...remove, ...leftovers].map((set) => set.id));
-  return { keep: sets.filter((set) => !gone.has(set.id)), remove, leftovers };
+  return { keep: ours.filter((set) => !gone.has(set.id)), remove, leftovers };
 }
 
 export interface RemotePruneResult {
+  /** The set prefix it was limited to, when it was. */
+  prefix?: string;
   removed: string[];
   removedLeftovers: string[];
   kept: string[];
   cleanedUploads: string[];
 }
 
-export interface RemotePruneOptions {
+export interface RemotePruneOptions extends RemotePruneScope {
   keep: number;
-  /** The set a push just wrote: kept whatever its place. */
-  justPushed?: string;
   dryRun?: boolean;
   signal?: AbortSignal;
 }
 
 export async function pruneRemoteSets(remote: Remote, options: RemotePruneOptions): Promise<RemotePruneResult> {
   const cleanedUploads = options.dryRun ? [] : await abortAbandonedUploads(remote, undefined, options.signal);
-  const plan = planRemotePrune(await listRemoteSets(remote, options.signal), options.keep, new Date(), options.justPushed);
+  const plan = planRemotePrune(await listRemoteSets(remote, options.signal), options.keep, new Date(), options);
   if (!options.dryRun) {
     for (const set of [...plan.remove, ...plan.leftovers]) {
       if (options.signal?.aborted) throw new PulseError('cancelled', 'remote retention cancelled', { hint: 'the sets it had not reached yet are still there' });
       await removeRemoteSet(remote, set.id, options.signal);
     }
   }
-  return { removed: plan.remove.map((set) => set.id), removedLeftovers: plan.leftovers.map((set) => set.id), kept: plan.keep.map((set) => set.id), cleanedUploads };
+  return {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    removed: plan.remove.map((set) => set.id),
+    removedLeftovers: plan.leftovers.map((set) => set.id),
+    kept: plan.keep.map((set) => set.id),
+    cleanedUploads,
+  };
 }
 
 /** Every object of the set, its manifest first. */
