@@ -53,6 +53,10 @@ export async function pushJob(dependencies: OffsiteJobDependencies, folder: vsco
       onProgress: (event) => io.progress(pushProgressText(event)),
     });
     for (const line of pushDoneLines(result)) io.line(line);
+    if (result.retentionFailed) {
+      io.line(`Warning: the copy is there, but offsite retention did not run to the end: ${extensionLine(result.retentionFailed, { supabase: settings.supabase !== undefined })}`);
+      log.error(`offsite retention at ${connection.url} after the push of ${setId}`, result.retentionFailed);
+    }
     log.info(`push of ${setId}: ${result.alreadyThere ? 'the same copy was there already' : `${result.bytes} bytes sent`} (${result.url})`);
     if (result.retention && result.retention.removed.length > 0) log.info(`offsite retention at ${connection.url} removed ${result.retention.removed.join(', ')}`);
     return result;

@@ -47,6 +47,11 @@ describe('offsite copies in S3-compatible storage', function () {
   const source = 'offsite_source';
 
   const offsite = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => runCli(args, { env: s3.env(env) });
+  /** backup --offsite … --keep 1 --json of a prefix to a storage: the manifest on stdout, the push's lines on stderr. */
+  const backupOffsite = (local: string, prefix: string, storage: S3TestServer, remotePrefix: string): Promise<CliResult> =>
+    runCli(['backup', '--db', server.url(source), '--dir', local, '--prefix', prefix, '--offsite', storage.url(remotePrefix), ...storage.flags(), '--keep', '1', '--json'], {
+      env: storage.env(),
+    });
   const remoteSets = async (prefix: string): Promise<RemoteSet[]> => {
     const listed = await offsite(['list', '--remote', s3.url(prefix), ...s3.flags(), '--json']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -330,21 +335,7 @@ describe('offsite copies in S3-compatible storage', function () {
     }
     const ours: string[] = [];
     for (let count = 0; count < 2; count += 1) {
-      const backedUp = await offsite([
-        'backup',
-        '--db',
-        server.url(source),
-        '--dir',
-        local,
-        '--prefix',
-        'hs',
-        '--offsite',
-        s3.url('shared'),
-        ...s3.flags(),
-        '--keep',
-        '1',
-        '--json',
-      ]);
+      const backedUp = await backupOffsite(local, 'hs', s3, 'shared');
       assert.equal(backedUp.code, 0, backedUp.stderr);
       ours.push((JSON.parse(backedUp.stdout) as Manifest).id);
       assert.doesNotMatch(backedUp.stderr, /big_/);
@@ -359,6 +350,39 @@ describe('offsite copies in S3-compatible storage', function () {
     assert.equal(each.code, 0, each.stderr);
     assert.deepEqual((JSON.parse(each.stdout) as RemotePruneResult).removed, [big[0]]);
     assert.deepEqual((await remoteSets('shared')).map((set) => set.id).sort(), [big[1], ours[1]].sort());
+  });
+
+  it('a remote retention that fails after the copy is there is a warning, not a failed push: exit 0, the copy listed good', async function () {
+    const local = newFolder();
+    const older = await backupSet(server, source, local, 'denied');
+    const newer = await backupSet(server, source, local, 'denied', ['--keep', '100']);
+    const strict = await startS3Server({ denyDeletes: true });
+    try {
+      const run = (args: readonly string[]) => runCli(args, { env: strict.env() });
+      assert.equal((await run(['push', older.id, '--dir', local, '--to', strict.url('denied'), ...strict.flags()])).code, 0);
+      const pushed = await run(['push', newer.id, '--dir', local, '--to', strict.url('denied'), ...strict.flags(), '--keep', '1']);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      assert.match(pushed.stdout, new RegExp(`^Pushed ${newer.id} to `));
+      assert.match(
+        pushed.stderr,
+        new RegExp(`^pulse-backup: warning: ${newer.id} is copied to s3://pulse-offsite/denied/${newer.id}, but remote retention did not run to the end: .*denied`, 'm'),
+      );
+      assert.equal((await readHistory(local, newer.id)).offsite?.[0]?.how, 'pushed');
+
+      const backedUp = await backupOffsite(local, 'denied', strict, 'denied');
+      assert.equal(backedUp.code, 0, backedUp.stderr);
+      const set = JSON.parse(backedUp.stdout) as Manifest;
+      assert.doesNotMatch(backedUp.stderr, /not copied offsite/);
+      assert.match(backedUp.stderr, new RegExp(`^Pushed ${set.id} to `, 'm'));
+      assert.match(backedUp.stderr, new RegExp(`^pulse-backup: warning: ${set.id} is copied to .*, but remote retention did not run to the end: `, 'm'));
+      const listed = await runCli(['list', '--remote', strict.url('denied'), ...strict.flags(), '--json'], { env: strict.env() });
+      assert.deepEqual(
+        (JSON.parse(listed.stdout) as RemoteSet[]).map((remote) => [remote.id, remote.status]),
+        [set.id, newer.id, older.id].map((id) => [id, 'complete']),
+      );
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('backup --offsite pushes the new set; a push that fails is a warning, the exit code the backup’s, the set kept', async function () {

@@ -10,7 +10,8 @@
  * metadata and the parts), which is also what `pendingUploads()` reads: the
  * test's look at what is stored does not go through the code under test.
  * `slowParts` holds each UploadPart back, so a test can kill a push while
- * it is surely midway.
+ * it is surely midway; `denyDeletes` refuses object deletions, as keys
+ * without s3:DeleteObject are refused.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,8 @@ export interface S3ServerOptions {
   slowParts?: number;
   /** Milliseconds each GetObject waits before s3rver answers it. */
   slowGets?: number;
+  /** DeleteObject and DeleteObjects answer AccessDenied (aborting a multipart upload still works). */
+  denyDeletes?: boolean;
 }
 
 export async function startS3Server(options: S3ServerOptions = {}): Promise<S3TestServer> {
@@ -87,6 +90,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
       }
     }
     if (options.slowGets && context.method === 'GET' && key !== '') await new Promise((resolve) => setTimeout(resolve, options.slowGets));
+    const deletion = (context.method === 'DELETE' && key !== '' && !('uploadId' in context.query)) || (context.method === 'POST' && 'delete' in context.query);
+    if (options.denyDeletes && deletion) {
+      context.status = 403;
+      context.type = 'application/xml';
+      context.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+      return;
+    }
     const calls =
       (context.method === 'GET' && key === '' && 'uploads' in context.query) || (context.method === 'DELETE' && key !== '' && typeof context.query.uploadId === 'string');
     const signedBy = /Credential=([^/]+)\//.exec(String(context.headers.authorization ?? ''))?.[1];

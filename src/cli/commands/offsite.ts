@@ -4,7 +4,7 @@ import { cliError } from '../../core/commandLineWords';
 import { openRemote, type RemoteConnection } from '../../core/offsite/client';
 import { listRemoteSets } from '../../core/offsite/listing';
 import { pullSet } from '../../core/offsite/pull';
-import { pushSet } from '../../core/offsite/push';
+import { pushSet, type PushResult } from '../../core/offsite/push';
 import { endpointWithoutCredentials, parseRemoteUrl } from '../../core/offsite/remote';
 import { pruneRemoteSets } from '../../core/offsite/retention';
 import type { FlagName, Flags } from '../args';
@@ -53,8 +53,9 @@ export const pushCommand: Command = {
         onProgress: progress ? (event) => progress.update(event) : undefined,
       });
       progress?.finish();
-      if (flags.json) writeJson(context, result);
+      if (flags.json) writeJson(context, { ...result, ...(result.retentionFailed ? { retentionFailed: cliError(result.retentionFailed) } : {}) });
       else context.stdout.write(renderPushDone(result));
+      warnOfRetention(result, context);
       return 0;
     } finally {
       progress?.finish();
@@ -139,6 +140,12 @@ export async function pruneRemote(url: string, flags: Flags, context: CliContext
   }
 }
 
+/** Retention after a push that failed: the copy is there, so a warning, as local retention after a backup that fails is. */
+function warnOfRetention(result: PushResult, context: CliContext): void {
+  if (result.retentionFailed)
+    context.stderr.write(`pulse-backup: warning: ${result.setId} is copied to ${result.url}, but remote retention did not run to the end: ${cliError(result.retentionFailed)}\n`);
+}
+
 /** The push that copies the set later, as this backup would have: its folder and the storage's flags (an endpoint's user and password left out: keys come from the environment or a profile). */
 function laterPush(setId: string, folder: string, url: string, flags: Flags, keep: number | undefined): string {
   const endpoint = flags.endpoint === undefined ? undefined : endpointWithoutCredentials(flags.endpoint);
@@ -180,6 +187,7 @@ export async function pushAfterBackup(setId: string, folder: string, flags: Flag
     });
     progress?.finish();
     (flags.json ? context.stderr : context.stdout).write(renderPushDone(result));
+    warnOfRetention(result, context);
   } catch (error) {
     progress?.finish();
     if (context.signal.aborted) throw error;

@@ -6,9 +6,11 @@
  * object is there. A copy that is already there, the same, is left as it
  * is; a different set under the same id is never overwritten. A push that
  * fails or is stopped aborts its upload and removes the objects it wrote.
+ * Retention runs once the copy is there and recorded: one that fails is the
+ * result's `retentionFailed`, never a failed push (the copy stays good).
  */
 import { join } from 'node:path';
-import { PulseError } from '../errors';
+import { PulseError, toPulseError } from '../errors';
 import { hint, run } from '../hint';
 import { findSet } from '../sets/listing';
 import { loadCodec } from '../codecs/codecs';
@@ -55,6 +57,8 @@ export interface PushResult {
   /** Keys of abandoned multipart uploads that were aborted. */
   cleanedUploads: string[];
   retention?: RemotePruneResult;
+  /** The copy is there and recorded, but `keep`'s retention stopped on this (some older sets may be left). */
+  retentionFailed?: PulseError;
 }
 
 export async function pushSet(options: PushOptions): Promise<PushResult> {
@@ -95,9 +99,14 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
     }
     const copy = existing ?? (await sendSet(remote, options, manifest));
     await recordCopy(options.folder, remote, set.id, copy, 'pushed');
-    const retention =
-      options.keep === undefined ? undefined : await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id, prefix: set.prefix });
-    return { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined, ...(retention ? { retention } : {}) };
+    const done = { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined };
+    if (options.keep === undefined) return done;
+    try {
+      return { ...done, retention: await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id, prefix: set.prefix }) };
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return { ...done, retentionFailed: toPulseError(error) };
+    }
   } finally {
     remote.s3.destroy();
   }
