@@ -41,6 +41,7 @@ export function renderPushDone(result: PushResult): string {
     : [
         `Pushed ${result.setId} to ${result.url}${result.encrypted ? ', encrypted' : ''} (${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}), every object checked against its SHA-256`,
       ];
+  if (result.replacedDamaged) lines.push(`It replaces the damaged copy that was there: ${result.replacedDamaged.join('; ')}`);
   if (result.retention) lines.push(...renderRemotePrune(result.retention, false));
   return `${lines.join('\n')}\n`;
 }

@@ -176,6 +176,36 @@ describe('offsite copies in S3-compatible storage', function () {
     );
   });
 
+  it('pushing again onto a damaged copy (an object missing, a manifest cut short) replaces it, and the copy lists good', async function () {
+    const push = () => offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('repaired'), ...s3.flags()]);
+    assert.equal((await push()).code, 0);
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const dataKey = `repaired/${manifest.id}/${data.name}`;
+    const manifestKey = `repaired/${manifest.id}/${manifest.id}.manifest.json`;
+    const statuses = async () => (await remoteSets('repaired')).map((set) => [set.id, set.status]);
+
+    await s3.deleteObject(dataKey);
+    assert.deepEqual(await statuses(), [[manifest.id, 'damaged']]);
+    const missing = await push();
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.match(missing.stdout, new RegExp(`^Pushed ${manifest.id} to .*\\nIt replaces the damaged copy that was there: ${data.name} is missing$`, 'm'));
+    assert.deepEqual(await statuses(), [[manifest.id, 'complete']]);
+    assert.equal(
+      createHash('sha256')
+        .update(await s3.getObject(dataKey))
+        .digest('hex'),
+      data.sha256,
+    );
+
+    const text = (await s3.getObject(manifestKey)).toString('utf8');
+    await s3.putObject(manifestKey, text.slice(0, Math.floor(text.length / 2)));
+    const cut = await push();
+    assert.equal(cut.code, 0, cut.stderr);
+    assert.match(cut.stdout, /\nIt replaces the damaged copy that was there: its manifest cannot be read: manifest s3:\/\/\S+ is not valid JSON$/m);
+    assert.deepEqual(await statuses(), [[manifest.id, 'complete']]);
+    assert.match((await push()).stdout, /the same: nothing was sent/);
+  });
+
   it("a remote manifest whose file names point at another set's file, or out of the folder, is refused before anything is written", async function () {
     // The folder already holds a set; the remote copy of another names that set's data file as its own object.
     // The backups folder sits alone in a folder of its own: a name that climbs out of it would show there.

@@ -16,7 +16,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 export const S3_ACCESS_KEY_ID = 'S3RVER';
@@ -39,6 +39,8 @@ export interface S3TestServer {
   getObject(key: string): Promise<Buffer>;
   /** Writes an object behind the tool's back (a damaged copy, a stray file). */
   putObject(key: string, body: Buffer | string): Promise<void>;
+  /** Removes an object behind the tool's back. */
+  deleteObject(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
     },
     async putObject(key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    async deleteObject(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async stop() {
       client.destroy();

@@ -3,8 +3,11 @@
  * the abandoned multipart uploads under the prefix aborted first
  * (uploads.ts), each file streamed up and checked (transfer.ts), the
  * manifest written last, so the copy is listed as good only once every
- * object is there. A copy that is already there, the same, is left as it
- * is; a different set under the same id is never overwritten. A push that
+ * object is there. A copy that is already there, the same and whole (every
+ * object its manifest names there at its size, as the listing judges it),
+ * is left as it is; one with an object missing or of another size, or a
+ * manifest that cannot be read, is replaced, its manifest removed first;
+ * a different set under the same id is never overwritten. A push that
  * fails or is stopped aborts its upload and removes the objects it wrote.
  * Retention runs once the copy is there and recorded: one that fails is the
  * result's `retentionFailed`, never a failed push (the copy stays good).
@@ -17,9 +20,9 @@ import { loadCodec } from '../codecs/codecs';
 import type { Encryption } from '../crypto/keySources';
 import { readManifest, type Manifest, type ManifestFile } from '../sets/manifest';
 import { openRemote, type Remote, type RemoteConnection } from './client';
-import { readTextIfThere } from './listing';
+import { listObjects, readTextIfThere } from './listing';
 import { recordCopy } from './copyRecord';
-import { manifestKey, objectKey } from './remote';
+import { manifestKey, objectKey, setKeyPrefix } from './remote';
 import { parseRemoteManifest, remoteManifestOf, type RemoteManifest, type StoredFile } from './remoteManifest';
 import { pruneRemoteSets, type RemotePruneResult } from './retention';
 import { uploadFile } from './transfer';
@@ -52,6 +55,8 @@ export interface PushResult {
   durationMs: number;
   /** The same copy was there already: nothing was sent. */
   alreadyThere: boolean;
+  /** What was wrong with the copy this push replaced (an object missing, a manifest that cannot be read). */
+  replacedDamaged?: string[];
   /** The copy is encrypted (the set itself, or only its remote copy). */
   encrypted: boolean;
   /** Keys of abandoned multipart uploads that were aborted. */
@@ -91,15 +96,19 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
       encrypted: Boolean(options.encryption ?? manifest.encryption),
     };
     const existing = await existingCopy(remote, set.id, options.signal);
-    if (existing && !sameSet(existing, manifest, options.encryption !== undefined)) {
-      const what = sameSet(existing, manifest, options.encryption === undefined) ? `this set ${options.encryption ? 'unencrypted' : 'encrypted'}` : `another set named ${set.id}`;
+    const there = existing?.manifest;
+    if (there && !sameSet(there, manifest, options.encryption !== undefined)) {
+      const what = sameSet(there, manifest, options.encryption === undefined) ? `this set ${options.encryption ? 'unencrypted' : 'encrypted'}` : `another set named ${set.id}`;
       throw new PulseError('offsite-set-conflict', `${remote.url(set.id)} already holds ${what}`, {
         hint: 'it stays as it is; push to another prefix, or remove that copy first',
       });
     }
-    const copy = existing ?? (await sendSet(remote, options, manifest));
+    const damaged = existing !== undefined && existing.problems.length > 0 ? existing.problems : undefined;
+    // A damaged copy loses its manifest before anything is sent: until the new one is written it lists as unfinished, never as good with other bytes.
+    if (damaged) await removeObject(remote, manifestKey(remote.location, set.id), options.signal);
+    const copy = there && !damaged ? there : await sendSet(remote, options, manifest);
     await recordCopy(options.folder, remote, set.id, copy, 'pushed');
-    const done = { ...result, durationMs: performance.now() - started, alreadyThere: existing !== undefined };
+    const done = { ...result, durationMs: performance.now() - started, alreadyThere: copy === there, ...(damaged ? { replacedDamaged: damaged } : {}) };
     if (options.keep === undefined) return done;
     try {
       return { ...done, retention: await pruneRemoteSets(remote, { keep: options.keep, signal: options.signal, justPushed: set.id, prefix: set.prefix }) };
@@ -122,10 +131,30 @@ function sameSet(existing: RemoteManifest, manifest: Manifest, encryptedForRemot
   return key(existing.files) === key(manifest.files) && (existing.offsite.encryption !== undefined) === encryptedForRemote;
 }
 
-async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal): Promise<RemoteManifest | undefined> {
+/** The copy under the set's id, if its manifest is there: what it holds (unless its manifest cannot be read) and what is wrong with it. */
+async function existingCopy(remote: Remote, setId: string, signal?: AbortSignal): Promise<{ manifest?: RemoteManifest; problems: string[] } | undefined> {
   const key = manifestKey(remote.location, setId);
   const text = await readTextIfThere(remote, key, signal);
-  return text === undefined ? undefined : parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
+  if (text === undefined) return undefined;
+  let manifest: RemoteManifest;
+  try {
+    manifest = parseRemoteManifest(text, remote.url(setId, key.slice(key.lastIndexOf('/') + 1)));
+  } catch (error) {
+    if (!(error instanceof PulseError)) throw error;
+    return { problems: [`its manifest cannot be read: ${error.message}`] };
+  }
+  const sizes = new Map((await listObjects(remote, setKeyPrefix(remote.location, setId), signal)).map((object) => [object.key, object.bytes]));
+  const problems = manifest.offsite.stored.flatMap(({ name, bytes }) => {
+    const stored = sizes.get(objectKey(remote.location, setId, name));
+    return stored === bytes ? [] : [stored === undefined ? `${name} is missing` : `${name} has ${stored} bytes, not ${bytes}`];
+  });
+  return { manifest, problems };
+}
+
+async function removeObject(remote: Remote, key: string, signal?: AbortSignal): Promise<void> {
+  await remote.s3.send(new remote.sdk.DeleteObjectCommand({ Bucket: remote.location.bucket, Key: key }), { abortSignal: signal }).catch((error: unknown) => {
+    throw remote.failure(error, key);
+  });
 }
 
 async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest): Promise<RemoteManifest> {
