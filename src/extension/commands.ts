@@ -69,7 +69,7 @@ export class Commands extends Disposable {
       restore: (folder, setId) => this.restore({ folderUri: folder.uri.toString(), setId }),
     };
     const commands: Record<string, (...args: unknown[]) => Promise<void> | void> = {
-      'pulseBackup.backup': () => this.backup(),
+      'pulseBackup.backup': (arg) => this.backup(arg),
       'pulseBackup.verifyLatest': () => this.verifyLatest(),
       'pulseBackup.openReport': (arg) => this.openReport(arg),
       'pulseBackup.prune': () => this.prune(),
@@ -100,9 +100,10 @@ export class Commands extends Disposable {
   // Backup, verify, restore: tasks
 
   /** The engine always writes the whole set (schema, data and complete) from one pg_dump run: there is nothing to choose. */
-  private async backup(): Promise<void> {
+  /** `arg`: the folder, when whoever started it knows which (Back Up Now of a failed scheduled backup, the guard's, the status bar's). */
+  private async backup(arg?: unknown): Promise<void> {
     const { config, store, tasks } = this.dependencies;
-    const folder = await pickWorkspaceFolder(config, 'Back up the database of which folder?');
+    const folder = await pickWorkspaceFolder(config, 'Back up the database of which folder?', arg);
     if (!folder) return;
     config.requireTrust('Backing up');
     if (store.isRunning('backup', folder)) {

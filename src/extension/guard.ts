@@ -78,21 +78,26 @@ export class CommandGuard extends Disposable {
     if (!this.config.guardEnabled) return;
     const command = destructiveCommandIn(commandLine);
     if (!command || (command === RESET && this.guardedRuns > 0)) return;
-    const folder = (cwd && vscode.workspace.getWorkspaceFolder(cwd)) ?? this.config.folders[0];
-    if (!folder) return;
-    let newest = 'there is no backup of it yet';
-    try {
-      const latest = latestBackup((await this.store.currentListing(folder)).entries);
-      if (latest) newest = `the newest backup of ${folder.name} is from ${formatAge(new Date(latest.set.createdAt))}`;
-    } catch {
-      // An unreadable folder: the warning still goes out.
+    const folders = this.config.folders;
+    if (folders.length === 0) return;
+    // The folder it runs in; outside every folder, the only one, else none is guessed (Back Up Now then asks).
+    const folder = (cwd && vscode.workspace.getWorkspaceFolder(cwd)) ?? (folders.length === 1 ? folders[0] : undefined);
+    let newest = '';
+    if (folder) {
+      newest = `; there is no backup of ${folder.name} yet`;
+      try {
+        const latest = latestBackup((await this.store.currentListing(folder)).entries);
+        if (latest) newest = `; the newest backup of ${folder.name} is from ${formatAge(new Date(latest.set.createdAt))}`;
+      } catch {
+        // An unreadable folder: the warning still goes out.
+      }
     }
-    const message = `${command.command} started in ${where} without a backup first: it ${command.effect}. It is already running, so a backup now may miss what it changes; ${newest}. Next time, run it guarded (Pulse Backup: Back Up and Reset Database, or pulse-backup guard -- ${command.command}).`;
+    const message = `${command.command} started in ${where} without a backup first: it ${command.effect}. It is already running, so a backup now may miss what it changes${newest}. Next time, run it guarded (Pulse Backup: Back Up and Reset Database, or pulse-backup guard -- ${command.command}).`;
     this.warnings.push(message);
     this.log.warn(message);
     const backUp = 'Back Up Now';
     const choice = await showWarning(message, backUp, 'Turn Off These Warnings');
-    if (choice === backUp) await vscode.commands.executeCommand('pulseBackup.backup');
+    if (choice === backUp) await vscode.commands.executeCommand('pulseBackup.backup', folder);
     if (choice === 'Turn Off These Warnings') await vscode.workspace.getConfiguration('pulseBackup').update('guard', false, vscode.ConfigurationTarget.Global);
   }
 

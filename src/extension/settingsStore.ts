@@ -204,11 +204,31 @@ export function defaultUrlOf(settings: FolderSettings): { defaultUrl?: string } 
 }
 
 /** The folder a command is about: the only one, or the one the person picks. */
-export async function pickWorkspaceFolder(config: SettingsStore, placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
+export async function pickWorkspaceFolder(config: SettingsStore, placeHolder: string, given?: unknown): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = config.folders;
   if (folders.length === 0) {
     throw new PulseError('usage', 'no folder is open', { hint: 'open the project folder whose database you want to back up' });
   }
+  const named = folderNamedBy(folders, given);
+  if (named) return named;
   if (folders.length === 1) return folders[0];
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
+}
+
+/**
+ * The workspace folder a command was started for, by whoever started it
+ * with one: a WorkspaceFolder (the scheduler's and the guard's Back Up Now),
+ * its Uri, or `{ folderUri }` (the status bar); nothing else names one.
+ */
+function folderNamedBy(folders: readonly vscode.WorkspaceFolder[], given: unknown): vscode.WorkspaceFolder | undefined {
+  if (given === null || typeof given !== 'object') return undefined;
+  const uri =
+    given instanceof vscode.Uri
+      ? given.toString()
+      : 'folderUri' in given && typeof given.folderUri === 'string'
+        ? given.folderUri
+        : 'uri' in given && given.uri instanceof vscode.Uri && 'index' in given
+          ? given.uri.toString()
+          : undefined;
+  return uri === undefined ? undefined : folders.find((folder) => folder.uri.toString() === uri);
 }

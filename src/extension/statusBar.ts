@@ -109,7 +109,9 @@ export class BackupStatusBar extends Disposable {
     const target = model.target;
     this.item.command = target
       ? { title: 'Open Backup Report', command: 'pulseBackup.openReport', arguments: [{ folderUri: target.folderKey, setId: target.setId }] }
-      : { title: model.command === 'pulseBackup.configureConnection' ? 'Configure Connection' : 'Back Up Database', command: model.command };
+      : model.command === 'pulseBackup.configureConnection'
+        ? { title: 'Configure Connection', command: model.command }
+        : { title: 'Back Up Database', command: model.command, arguments: model.folderKey === undefined ? [] : [{ folderUri: model.folderKey }] };
     this.item.show();
     this.visible = true;
   }

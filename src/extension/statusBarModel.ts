@@ -57,6 +57,8 @@ export interface StatusBarModel {
   target?: { folderKey: string; setId: string };
   /** Without a target: what a click runs. */
   command: 'pulseBackup.openReport' | 'pulseBackup.backup' | 'pulseBackup.configureConnection';
+  /** The folder shown (its URI): the one a click backs up. */
+  folderKey?: string;
 }
 
 /** A whole set of a real backup: what "the last backup" means. */
@@ -120,6 +122,7 @@ export function statusBarModel(folders: readonly FolderBackups[], now: Date): St
     warning,
     tooltip,
     ...(shown.lastGood ? { target: { folderKey: shown.key, setId: shown.lastGood.set.id } } : {}),
+    folderKey: shown.key,
     command: shown.lastGood ? 'pulseBackup.openReport' : allFresh ? 'pulseBackup.configureConnection' : 'pulseBackup.backup',
   };
 }

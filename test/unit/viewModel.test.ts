@@ -520,6 +520,7 @@ describe('the status bar', () => {
     assert.equal(model.warning, true);
     assert.equal(model.target, undefined);
     assert.equal(model.command, 'pulseBackup.backup');
+    assert.equal(model.folderKey, 'file:///work/factory-pulse', 'the folder a click backs up');
     assert.match(model.tooltip, /No good backup yet/);
   });
 

@@ -147,6 +147,28 @@ describe('Pulse Backup in a multi-root workspace', function () {
     assert.match(state.tooltip, /plant-porto/);
   });
 
+  it("Back Up Database started for a folder (the scheduler's and the guard's Back Up Now, the status bar) backs up that folder without asking which", async function () {
+    await ensureConnections();
+    prompts.reset();
+    let asked = 0;
+    prompts.answerFolderPick = () => {
+      asked += 1;
+      return undefined;
+    };
+    const before = readdirSync(backupsOf(porto)).filter((name) => name.endsWith('.manifest.json')).length;
+    await vscode.commands.executeCommand('pulseBackup.backup', porto);
+    await prompts.waitForMessage((call) => /^Backup plant_porto_\S+ written/.test(call.message));
+    await tasksEnded();
+    prompts.answerFolderPick = () => {
+      asked += 1;
+      return undefined;
+    };
+    await vscode.commands.executeCommand('pulseBackup.backup', { folderUri: porto.uri.toString() });
+    await waitFor('the second porto set', () => (readdirSync(backupsOf(porto)).filter((name) => name.endsWith('.manifest.json')).length >= before + 2 ? true : undefined));
+    await tasksEnded();
+    assert.equal(asked, 0, 'no folder was asked for');
+  });
+
   it('a task from the workspace file runs for the folder it names', async function () {
     await ensureSet(berlin);
     await ensureSet(porto);
