@@ -227,6 +227,7 @@ describe('verifying backup sets', function () {
         'collations:pass',
         'encoding:pass',
         'data-columns:pass',
+        'load-triggers:pass',
         'disk-space:pass',
       ],
     );

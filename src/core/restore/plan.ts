@@ -37,6 +37,7 @@ import { checkLockBudget, estimateLocks } from './lockBudget';
 import { exclusivelyHeld, findLockHolders } from '../pg/lockHolders';
 import { isLockTimeout } from '../pg/lockWaits';
 import { lockHeldError, listNames, outsideDependentsError } from './failures';
+import { findLoadTriggers, loadTriggersError } from './loadTriggers';
 import { lockTargets, restoreProlog } from './prolog';
 import {
   defaultPrivilegesReplaced,
@@ -256,6 +257,14 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
         },
       );
     }
+    // Rows load into tables the target has with session_replication_role = replica: a trigger set to fire always (or in replica mode) would run on each.
+    // A complete restore's are the platform tables', less the set's own triggers there, which --clean drops first.
+    const loadedInto = options.mode === 'data' ? [...existing.filter((object) => object.kind === 'table'), ...platform.tables] : options.mode === 'complete' ? platform.tables : [];
+    const firing = (await findLoadTriggers(client, loadedInto)).filter(
+      (trigger) =>
+        options.mode === 'data' || !platform.attached.some((part) => part.kind === 'trigger' && part.schema === trigger.schema && part.name === `${trigger.table} ${trigger.name}`),
+    );
+    if (firing.length > 0) throw loadTriggersError(set.id, describeTarget(options.target), firing);
     // As the entries name them (pg_dump's headers write a line break as a space), which is what the load compares them with.
     const existingSchemas = new Set(existing.filter((object) => object.kind === 'schema').map((object) => headerName(object.name)));
     if (!set.manifest) notes.push('this set has no manifest (made by the old script): restored row counts cannot be checked against it');

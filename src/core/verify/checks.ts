@@ -16,6 +16,7 @@ import type { CheckResult, CheckStatus } from './results';
 import { columnMismatches, type RowsToLoad } from '../restore/decide';
 import { missingCollationsAdvice } from '../restore/failures';
 import type { TargetColumn } from '../restore/target';
+import { loadTriggersAdvice, loadTriggersFound, type LoadTrigger } from '../restore/loadTriggers';
 
 export type CheckId =
   | 'files-present'
@@ -38,6 +39,7 @@ export type CheckId =
   | 'collations'
   | 'encoding'
   | 'data-columns'
+  | 'load-triggers'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -61,6 +63,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   collations: 'The target database has the collations the set uses',
   encoding: "The target database's encoding holds the set's text",
   'data-columns': "The target's tables take the set's rows as a data restore loads them",
+  'load-triggers': "No trigger of the target's tables fires on the rows a data restore loads",
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -460,6 +463,8 @@ export interface TargetFacts {
   encoding: string;
   /** The set's tables with the columns its rows hold, and the columns the target's tables of those names have (verify --db, no restore mode). */
   rowsToLoad?: { tables: readonly RowsToLoad[]; columns: ReadonlyMap<string, readonly TargetColumn[]> };
+  /** The triggers of the target's tables of the set's names that fire while a data restore loads rows (verify --db, no restore mode). */
+  loadTriggers?: readonly LoadTrigger[];
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -1142,6 +1147,22 @@ export function dataColumnsCheck(tables: readonly RowsToLoad[], columns: Readonl
     'warn',
     `a data restore would be refused: ${listProblems(problems)}`,
     hint`a complete restore with ${option('clean')} recreates the tables and is not affected; for a data restore, bring the target's schema back to the backup's first (a migration since?)`,
+  );
+}
+
+/**
+ * Whether a trigger of the target would fire on the rows a data restore
+ * loads (verify --db, which knows no restore mode): the restore refuses
+ * one set to fire always or in replica mode; a complete restore with
+ * --clean recreates the tables without it, so this only warns.
+ */
+export function loadTriggersCheck(triggers: readonly LoadTrigger[]): CheckResult {
+  if (triggers.length === 0) return check('load-triggers', 'pass', "no trigger of the target's tables of the set fires while a data restore loads their rows");
+  return check(
+    'load-triggers',
+    'warn',
+    `a data restore would be refused: ${loadTriggersFound(triggers)}`,
+    hint`for a data restore, ${loadTriggersAdvice(triggers)}; a complete restore with ${option('clean')} recreates the tables without ${triggers.length === 1 ? 'it' : 'them'}`,
   );
 }
 

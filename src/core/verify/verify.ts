@@ -27,6 +27,7 @@ import type { ContainerTools } from '../supabase/docker';
 import type { RestoreMode } from '../restore/types';
 import type { RowsToLoad } from '../restore/decide';
 import { findTargetColumns } from '../restore/target';
+import { findLoadTriggers } from '../restore/loadTriggers';
 import type { CheckGroup, CheckResult, VerificationReport } from './results';
 import { outcomeOf } from './results';
 import {
@@ -60,6 +61,7 @@ import {
   superuserSettingsSql,
   encodingCheck,
   dataColumnsCheck,
+  loadTriggersCheck,
   sizesCheck,
   unreachableCheck,
   writableCheck,
@@ -162,7 +164,8 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   const target = options.target;
   // Without a restore mode (verify --db), whether a data restore's rows would fit the target's tables is one of the questions.
   const rowsToLoad = options.restoreMode === undefined ? set.manifest?.digests?.tables : undefined;
-  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal, rowsToLoad)) : undefined;
+  const tablesToLoad = options.restoreMode === undefined ? set.manifest?.tables.filter((table) => table.rows !== null) : undefined;
+  const targetFacts = target ? settle(options.targetFacts ?? probeTarget(target, options.signal, rowsToLoad, tablesToLoad)) : undefined;
   const tools = target
     ? settle(
         options.container
@@ -461,7 +464,12 @@ export async function readTargetFacts(client: Pick<pg.Client, 'query'>): Promise
   return facts;
 }
 
-async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undefined, rowsToLoad?: readonly RowsToLoad[]): Promise<TargetFacts> {
+async function probeTarget(
+  target: ConnectionTarget,
+  signal: AbortSignal | undefined,
+  rowsToLoad?: readonly RowsToLoad[],
+  tablesToLoad?: readonly { schema: string; name: string }[],
+): Promise<TargetFacts> {
   let client: pg.Client | undefined;
   const onAbort = () => void client?.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -469,6 +477,7 @@ async function probeTarget(target: ConnectionTarget, signal: AbortSignal | undef
     client = await connectClient(target, { configure: (config) => ({ ...config, query_timeout: TARGET_TIMEOUT_MS }), ...(signal ? { signal } : {}) });
     const facts = await readTargetFacts(client);
     if (rowsToLoad) facts.rowsToLoad = { tables: rowsToLoad, columns: await findTargetColumns(client, rowsToLoad) };
+    if (tablesToLoad) facts.loadTriggers = await findLoadTriggers(client, tablesToLoad);
     return facts;
   } catch (error) {
     throw describeConnectionError(error, target);
@@ -508,6 +517,7 @@ async function preRestoreGroup(
   const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
   if (encoding) checks.push(encoding);
   if (facts.ok && facts.value.rowsToLoad) checks.push(dataColumnsCheck(facts.value.rowsToLoad.tables, facts.value.rowsToLoad.columns));
+  if (facts.ok && facts.value.loadTriggers) checks.push(loadTriggersCheck(facts.value.loadTriggers));
 
   if (!safetyBackup) {
     checks.push(noSafetyBackupSpaceCheck(folder));
