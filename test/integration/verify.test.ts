@@ -226,6 +226,7 @@ describe('verifying backup sets', function () {
         'tablespaces:pass',
         'collations:pass',
         'encoding:pass',
+        'source-database:pass',
         'data-columns:pass',
         'load-triggers:pass',
         'disk-space:pass',

@@ -40,6 +40,7 @@ export type CheckId =
   | 'encoding'
   | 'data-columns'
   | 'load-triggers'
+  | 'source-database'
   | 'disk-space';
 
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -64,6 +65,7 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   encoding: "The target database's encoding holds the set's text",
   'data-columns': "The target's tables take the set's rows as a data restore loads them",
   'load-triggers': "No trigger of the target's tables fires on the rows a data restore loads",
+  'source-database': "The target is the set's own database, or holds no tables besides the set's",
   'disk-space': 'Free space for a safety backup in the backups folder',
 };
 
@@ -465,6 +467,8 @@ export interface TargetFacts {
   rowsToLoad?: { tables: readonly RowsToLoad[]; columns: ReadonlyMap<string, readonly TargetColumn[]> };
   /** The triggers of the target's tables of the set's names that fire while a data restore loads rows (verify --db, no restore mode). */
   loadTriggers?: readonly LoadTrigger[];
+  /** The target database's own tables (schema.name, as the catalog names them; not an extension's), to tell an unrelated database (OWN_TABLES_SQL). */
+  tables?: readonly string[];
 }
 
 /** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
@@ -1163,6 +1167,38 @@ export function loadTriggersCheck(triggers: readonly LoadTrigger[]): CheckResult
     'warn',
     `a data restore would be refused: ${loadTriggersFound(triggers)}`,
     hint`for a data restore, ${loadTriggersAdvice(triggers)}; a complete restore with ${option('clean')} recreates the tables without ${triggers.length === 1 ? 'it' : 'them'}`,
+  );
+}
+
+/** The tables of the target database, outside PostgreSQL's schemas and not an extension's (spatial_ref_sys), as "schema.name". */
+export const OWN_TABLES_SQL = `ARRAY(SELECT n.nspname::pg_catalog.text || '.' || c.relname::pg_catalog.text FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
+  ORDER BY 1)`;
+
+/**
+ * Whether the target looks like another database than the one the set was
+ * taken from: a restore goes ahead either way (a copy under another name is
+ * normal), and adds the set's tables beside the target's own, so a set of
+ * one application restored into another's database merged the two with
+ * nothing said. Warns when the names differ and the target holds tables the
+ * set does not have (the schemas a profile leaves out aside).
+ */
+export function sourceDatabaseCheck(manifest: Pick<Manifest, 'database' | 'tables' | 'profile'>, facts: { database: string; tables: readonly string[] }): CheckResult {
+  const source = manifest.database;
+  if (source.name === facts.database) return check('source-database', 'pass', `the set was taken from database ${source.name}, as the target is named`);
+  const inSet = new Set(manifest.tables.map((table) => qualifiedName(table.schema, table.name)));
+  const leftOut = (manifest.profile?.leftOut.schemas ?? []).map((schema) => `${schema.name}.`);
+  const others = facts.tables.filter((table) => !inSet.has(table) && !leftOut.some((schema) => table.startsWith(schema)));
+  const shown = others.length > 5 ? `${others.slice(0, 5).join(', ')}, … ${others.length - 5} more` : others.join(', ');
+  const from = `the set was taken from database ${source.name} (${source.user}@${source.host}:${source.port})`;
+  if (others.length === 0) return check('source-database', 'pass', `${from}; the target, ${facts.database}, holds no tables besides the set's`);
+  return check(
+    'source-database',
+    'warn',
+    `${from}; the target ${facts.database} holds ${countOf(others.length, 'table')} the set does not have (${shown}), and a restore puts the set's beside them`,
+    hint`make sure ${facts.database} is the database to restore into, or restore into an empty one`,
   );
 }
 

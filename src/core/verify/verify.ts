@@ -58,10 +58,12 @@ import {
   MAY_BECOME_SQL,
   SUPERUSER_FACTS_SQL,
   SCHEMA_PUBLIC_SQL,
+  OWN_TABLES_SQL,
   superuserSettingsSql,
   encodingCheck,
   dataColumnsCheck,
   loadTriggersCheck,
+  sourceDatabaseCheck,
   sizesCheck,
   unreachableCheck,
   writableCheck,
@@ -399,7 +401,8 @@ export const TARGET_FACTS_SQL = `SELECT pg_catalog.current_setting('server_versi
   ${SUPERUSER_FACTS_SQL},
   ${SCHEMA_PUBLIC_SQL} AS schema_public,
   pg_catalog.current_database()::pg_catalog.text AS database,
-  pg_catalog.getdatabaseencoding() AS encoding`;
+  pg_catalog.getdatabaseencoding() AS encoding,
+  ${OWN_TABLES_SQL} AS tables`;
 
 export interface TargetFactsRow {
   version_num: string;
@@ -426,6 +429,7 @@ export interface TargetFactsRow {
   schema_public: { owner: string; owned: boolean; grantable: boolean } | null;
   database: string;
   encoding: string;
+  tables: string[];
 }
 
 export function targetFactsOf(row: TargetFactsRow): TargetFacts {
@@ -454,6 +458,7 @@ export function targetFactsOf(row: TargetFactsRow): TargetFacts {
     ...(row.schema_public ? { schemaPublic: row.schema_public } : {}),
     database: row.database,
     encoding: row.encoding,
+    tables: row.tables,
   };
 }
 
@@ -516,6 +521,7 @@ async function preRestoreGroup(
   if (facts.ok && restoreMode === 'data' && post.manifest) checks.push(...largeObjectChecks(largeObjectNeeds(post.manifest), facts.value));
   const encoding = facts.ok ? encodingCheck(setEncoding(post), facts.value.encoding) : undefined;
   if (encoding) checks.push(encoding);
+  if (facts.ok && post.manifest && facts.value.tables) checks.push(sourceDatabaseCheck(post.manifest, { database: facts.value.database, tables: facts.value.tables }));
   if (facts.ok && facts.value.rowsToLoad) checks.push(dataColumnsCheck(facts.value.rowsToLoad.tables, facts.value.rowsToLoad.columns));
   if (facts.ok && facts.value.loadTriggers) checks.push(loadTriggersCheck(facts.value.loadTriggers));
 
