@@ -138,13 +138,14 @@ describe('restore --clean on real schemas', function () {
       };
     }
 
-    it('an idle transaction holding a table the restore must drop is named by the pre-flight, and nothing changes', async function () {
+    it('an idle transaction holding a table the restore must drop is named by the pre-flight, with no advice to wait longer, and nothing changes', async function () {
       const target = await copyOfSource('idle_holder');
       const holder = await holdLock(target, 'SELECT count(*) FROM catalogue.assemblies', false);
       try {
         const before = await fingerprintDatabase(server.url(target));
         const started = Date.now();
-        const result = await restore(target, 'complete', ['--clean']);
+        // However long it may wait, the pre-flight refuses at once: waiting longer is no way through.
+        const result = await restore(target, 'complete', ['--clean', '--lock-timeout', '60']);
         assertOneLineError(result);
         assert.match(
           result.stderr,
@@ -152,7 +153,8 @@ describe('restore --clean on real schemas', function () {
             `another session holds locks on tables this restore must change, in an idle transaction: pid ${holder.pid} \\(warehouse-sync, postgres, idle in transaction for \\d+ s, holds AccessShareLock on catalogue\\.assemblies\\)`,
           ),
         );
-        assert.match(result.stderr, new RegExp(`pg_terminate_backend\\(${holder.pid}\\)`));
+        assert.match(result.stderr, new RegExp(`end that transaction \\(or end the session with SELECT pg_terminate_backend\\(${holder.pid}\\);\\); nothing was changed$`, 'm'));
+        assert.doesNotMatch(result.stderr, /lock-timeout/);
         assert.ok(Date.now() - started < 8_000, 'refused without waiting for the lock');
         assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
       } finally {

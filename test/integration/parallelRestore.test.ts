@@ -223,7 +223,7 @@ describe('restore --jobs', function () {
         assert.match(
           result.stderr,
           new RegExp(
-            `^pulse-backup: restore with 2 jobs gave up after waiting 2 s for a lock on public\\.users: held by pid ${pid} \\(dashboard, postgres, idle in transaction for \\d+ s, holds AccessShareLock on public\\.users\\): end that transaction \\(or end the session with SELECT pg_terminate_backend\\(${pid}\\);\\), or give it more time with --lock-timeout SECONDS; `,
+            `^pulse-backup: restore with 2 jobs gave up after waiting 2 s for a lock on public\\.users: held by pid ${pid} \\(dashboard, postgres, idle in transaction for \\d+ s, holds AccessShareLock on public\\.users\\): end that transaction \\(or end the session with SELECT pg_terminate_backend\\(${pid}\\);\\); `,
           ),
         );
         // The same session holds the drops back: what is left is said, not "empty again".

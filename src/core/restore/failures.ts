@@ -73,7 +73,9 @@ export function lockHeldError(
         ? `restore gave up after waiting ${seconds} s to read ${relation ?? 'a table it must change'}, before changing anything: ${heldBy}`
         : `restore gave up after waiting ${seconds} s for a lock${relation ? ` on ${relation}` : ''}${when === 'waited for' ? ' and was rolled back' : ''}: ${heldBy}`;
   const end = holders.length > 0 ? `end that transaction (or ${endSessionWords(holders[0], 'the session')})` : 'let the other session finish';
-  const advice = hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}`;
+  // A transaction sitting idle lets go only when its application ends it: waiting longer changes nothing.
+  const idle = when === 'would wait for' || (holders.length > 0 && holders.every((holder) => holder.state?.startsWith('idle in transaction')));
+  const advice = idle ? hint`${end}` : hint`${end}${commandLineOnly(hint`, or give it more time with ${option('lockTimeout', 'SECONDS')}`)}`;
   // A restore with jobs is not one transaction: what became of the database is said by what dropped its work again (parallel.ts).
   if (when === 'waited for, not one transaction') return new PulseError('restore-failed', message, { hint: advice });
   return new PulseError(when === 'waited for' ? 'restore-failed' : 'restore-refused', message, {
