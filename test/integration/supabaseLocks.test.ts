@@ -46,7 +46,7 @@ describe("a platform table another session holds, on a Supabase stack, as the st
 
       const diff = await runCli(['diff', manifest.id, '--db', stack.asPostgres(source), '--dir', folder, '--lock-timeout', '2']);
       assertOneLineError(diff);
-      assert.match(diff.stderr, new RegExp(`auth\\.users is locked by another session, ${session}: the comparison waited 2 s for it and stopped; nothing was changed.*${endIt}`));
+      assert.match(diff.stderr, new RegExp(`auth\\.users is locked by another session, ${session}: the diff waited 2 s for it and stopped \\(a diff only reads\\).*${endIt}`));
 
       for (const mode of ['data', 'complete']) {
         const restore = await runCli(['restore', manifest.id, '--mode', mode, '--clean', '--db', stack.asPostgres(source), '--dir', folder, '--yes', '--lock-timeout', '2']);

@@ -80,8 +80,8 @@ async function holdersOfExclusiveLocks(target: ConnectionTarget, table?: string)
   }
 }
 
-/** Who waited: a backup, a safety backup, or a comparison that only reads (diff). */
-export type LockWaitPurpose = 'backup' | 'safety' | 'compare';
+/** Who waited: a backup, a safety backup, or a diff (which only reads: there is nothing for it to leave unchanged). */
+export type LockWaitPurpose = 'backup' | 'safety' | 'diff';
 
 const LOCK_WAIT_WORDS: Record<LockWaitPurpose, (seconds: number) => { waited: string; again: string }> = {
   backup: (seconds) => ({
@@ -90,7 +90,7 @@ const LOCK_WAIT_WORDS: Record<LockWaitPurpose, (seconds: number) => { waited: st
   }),
   // A safety backup's failure is told by what it was taken before (a restore, a guarded command): they say what did not run.
   safety: (seconds) => ({ waited: `the safety backup waited ${seconds} s for it and stopped; nothing was written`, again: 'try again' }),
-  compare: (seconds) => ({ waited: `the comparison waited ${seconds} s for it and stopped; nothing was changed`, again: 'run it again' }),
+  diff: (seconds) => ({ waited: `the diff waited ${seconds} s for it and stopped (a diff only reads)`, again: 'run the diff again' }),
 };
 
 /**

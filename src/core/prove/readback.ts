@@ -222,7 +222,7 @@ async function toolError(
   // A table another session holds (pg_dump's LOCK TABLE, psql's COPY): which one, and who holds it.
   if (lost === undefined && session.lockTimeoutSeconds && isLockTimeout(text)) {
     const table = tableOfLockQuery(text);
-    return lockWaitError(target, { seconds: session.lockTimeoutSeconds, ...(table ? { table } : {}), details: text, purpose: 'compare' });
+    return lockWaitError(target, { seconds: session.lockTimeoutSeconds, ...(table ? { table } : {}), details: text, purpose: 'diff' });
   }
   if (lost === undefined && schemaChangedMeanwhile(text)) {
     return new PulseError('dump-failed', `${tool} could not ${what} of ${target.database}: ${SCHEMA_CHANGED_WORDS} (${said})`, { hint: [schemaChangedHint('it')], details: text });
