@@ -9,6 +9,8 @@ import pg from 'pg';
 import { formatError, PulseError } from '../../src/core/errors';
 import { loadExeca } from '../support/execa';
 import {
+  describeEndpoint,
+  describeServer,
   describeTarget,
   isLocalTarget,
   parseConnectionUrl,
@@ -249,6 +251,14 @@ describe('connection', () => {
       assert.equal(t.port, 5433);
       assert.equal(describeTarget(t), 'u@[::1]:5433/d');
       assert.equal(parseConnectionUrl('postgresql://[2001:db8::7]/d').host, '2001:db8::7');
+    });
+
+    it("shows a socket's server as describeTarget does everywhere (verify's and a proof's lines too), the socket file only where connecting to it failed", () => {
+      const t = target({ host: '/tmp/pg19', port: 55419, database: 'shop' });
+      assert.equal(describeTarget(t), 'postgres@/tmp/pg19:55419/shop');
+      assert.equal(describeServer(t), '/tmp/pg19:55419');
+      assert.equal(describeEndpoint(t), '/tmp/pg19/.s.PGSQL.55419');
+      assert.equal(describeServer(target({ host: '::1', port: 5433 })), '[::1]:5433');
     });
 
     it('reads a unix-socket folder from ?host= or an encoded host', () => {

@@ -7,7 +7,7 @@ import { commandLineOnly, hint, option, setOption, seeDetails, startServer, type
 import type { PeerCertificate } from 'node:tls';
 import { PulseError } from '../errors';
 import { redactText } from './redact';
-import { CONNECT_TIMEOUT_SECONDS, PASSWORD_ADVICE, connectTimeoutSeconds, describeServer, isSocketPath, type ConnectionTarget } from './target';
+import { CONNECT_TIMEOUT_SECONDS, PASSWORD_ADVICE, connectTimeoutSeconds, describeEndpoint, isSocketPath, type ConnectionTarget } from './target';
 
 interface ErrorFacts {
   /** Node's errno code (ECONNREFUSED) from the error or any error it aggregates. */
@@ -64,7 +64,7 @@ export function describeConnectionError(error: unknown, t: ConnectionTarget): Pu
   const facts = factsOf(error);
   const text = facts.text;
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
-  const server = describeServer(t);
+  const server = describeEndpoint(t);
   const details = redactText(text) || undefined;
   // Messages are built from the target's own fields (already shown openly by
   // describeTarget); only pieces lifted from the error text need scrubbing.
@@ -226,7 +226,7 @@ function describeCertificateFailure(
   facts: ErrorFacts,
   t: ConnectionTarget,
 ): { code: 'connection-refused' | 'usage'; message: string; hint: string | Hint } | undefined {
-  const server = describeServer(t);
+  const server = describeEndpoint(t);
   const has = (...codes: string[]): boolean => codes.some((code) => facts.codes.includes(code));
   const libpqMismatch = /server certificate for "([^"]*)"(?: \(and \d+ other names?\))? does not match host name/.exec(facts.text);
   if (has('ERR_TLS_CERT_ALTNAME_INVALID') || libpqMismatch) {

@@ -464,17 +464,21 @@ export function isSocketPath(host: string): boolean {
   return host.startsWith('/') || host.startsWith('@') || /^[A-Za-z]:[\\/]/.test(host);
 }
 
-/** `host:port`, with IPv6 in brackets, or the socket file libpq would open. */
-export function describeServer(t: ConnectionTarget): string {
-  if (isSocketPath(t.host)) return `${t.host.replace(/[\\/]+$/, '')}/.s.PGSQL.${t.port}`;
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+/** `host:port`, with IPv6 in brackets (a socket folder as it is: `/tmp:5432`), as describeTarget shows the server. */
+export function describeServer(t: Pick<ConnectionTarget, 'host' | 'port'>): string {
+  const host = isSocketPath(t.host) ? t.host : t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${host}:${t.port}`;
+}
+
+/** `host:port`, or for a socket the file libpq would open: what a failure to connect names, as libpq does. */
+export function describeEndpoint(t: Pick<ConnectionTarget, 'host' | 'port'>): string {
+  if (isSocketPath(t.host)) return `${t.host.replace(/[\\/]+$/, '')}/.s.PGSQL.${t.port}`;
+  return describeServer(t);
 }
 
 /** `user@host:port/database`: safe for logs and titles, never the password. */
 export function describeTarget(t: ConnectionTarget): string {
-  const host = isSocketPath(t.host) ? t.host : t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `${t.user}@${host}:${t.port}/${t.database}`;
+  return `${t.user}@${describeServer(t)}/${t.database}`;
 }
 
 // ---------------------------------------------------------------------------

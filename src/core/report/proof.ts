@@ -38,7 +38,7 @@ function reportProof(proof: ProofRecord): ReportProof {
     provedAt: proof.provedAt,
     durationMs: proof.durationMs,
     summary: proof.summary,
-    server: `${proof.server.user}@${describeServer({ ...proof.server, database: '', source: 'flag' })}`,
+    server: `${proof.server.user}@${describeServer(proof.server)}`,
     ways: proof.paths.map(({ path, files: _files, ...way }) => ({ title: PATH_TITLES[path], ...way })),
     differences: proof.differences.map(describeDifference),
     notes: proof.notes,

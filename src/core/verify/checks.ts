@@ -471,7 +471,7 @@ export interface TargetFacts {
   tables?: readonly string[];
 }
 
-/** `server` as describeServer gives it (host:port, or a socket file): the database is named apart, since a socket path and a name run together read as one path. */
+/** `server` as describeServer gives it (host:port, a socket folder as `/tmp:5432`, as describeTarget shows it); the database is named apart. */
 export function reachableCheck(server: string, database: string, user: string, facts: TargetFacts): CheckResult {
   return check('target-reachable', 'pass', `PostgreSQL ${facts.version.text} at ${server}, as ${user}: database ${database}, ${formatBytes(facts.databaseBytes)}`);
 }
