@@ -2,7 +2,7 @@
 import { commandLineWords } from '../core/commandLineWords';
 import { checkLine } from '../core/verify/results';
 import { TerminalPrinter } from './terminalPrinter';
-import { countOf, formatBytes, formatCount, formatDuration, printable, printableName } from '../core/format';
+import { countColumn, countOf, formatBytes, formatCount, formatDuration, printable, printableName } from '../core/format';
 import { PARALLEL_RESTORE_TERMS, rowCountsWords, type RestorePlan, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 
 const MODE_WORDS: Record<RestorePlan['mode'], string> = {
@@ -71,7 +71,7 @@ export class RestoreProgressPrinter extends TerminalPrinter {
         this.live(`  ${printableName(event.table.schema, event.table.name)}…`);
         break;
       case 'table-done':
-        this.line(`  ${printableName(event.table.schema, event.table.name).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows`);
+        this.line(`  ${printableName(event.table.schema, event.table.name).padEnd(40)} ${countColumn(event.table.rows, 12, 'row')}`);
         break;
       case 'checking-rows':
         this.line('Committed');
@@ -103,7 +103,7 @@ export function renderRestoreDone(result: RestoreResult): string {
     for (const table of result.tables) {
       const mark = table.matches ? ' ' : '!';
       lines.push(
-        `  ${mark} ${printableName(table.schema, table.name).padEnd(40)} ${formatCount(table.restored).padStart(12)} rows${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`,
+        `  ${mark} ${printableName(table.schema, table.name).padEnd(40)} ${countColumn(table.restored, 12, 'row')}${table.matches ? '' : ` (manifest: ${formatCount(table.expected ?? 0)})`}`,
       );
     }
   }

@@ -82,6 +82,11 @@ export function countOf(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
+/** countOf with the number right-aligned in `width` columns, for a column of counts: "           1 row", "      12,345 rows". */
+export function countColumn(count: number, width: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count).padStart(width)} ${count === 1 ? one : many}`;
+}
+
 /**
  * Orders strings by code point. For names and timestamps that only need a
  * stable order: String.prototype.localeCompare loads the ICU collator on its

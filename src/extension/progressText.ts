@@ -5,7 +5,7 @@
 import { checkLine } from '../core/verify/results';
 import { extensionWords } from './hints';
 import type { BackupProgress } from '../core/backup/backup';
-import { countOf, formatBytes, formatCount, formatDuration, printableName } from '../core/format';
+import { countColumn, countOf, formatBytes, formatCount, formatDuration, printableName } from '../core/format';
 import { rowCountsWords, type RestoreProgress, type RestoreResult } from '../core/restore/types';
 import { describeProtection, type PruneResult } from '../core/retention/retention';
 import { describePolicy } from '../core/retention/policy';
@@ -77,7 +77,7 @@ export function restoreProgressText(event: RestoreProgress): ProgressText {
     case 'table-start':
       return { live: `  ${tableName(event.table)}…` };
     case 'table-done':
-      return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows` };
+      return { line: `  ${tableName(event.table).padEnd(40)} ${countColumn(event.table.rows, 12, 'row')}` };
     case 'checking-rows':
       return { line: 'Committed; checking row counts against the manifest' };
   }
@@ -121,7 +121,7 @@ export function restoreDoneLines(result: RestoreResult): string[] {
     const mismatched = result.tables.filter((table) => !table.matches);
     lines.push(mismatched.length === 0 ? `  row counts: ${rowCountsWords(result.tables)}` : `  row counts: ${rowCountsWords(result.tables)}`);
     for (const table of mismatched) {
-      lines.push(`  ! ${tableName(table)}: ${formatCount(table.restored)} rows (manifest: ${formatCount(table.expected ?? 0)})`);
+      lines.push(`  ! ${tableName(table)}: ${countOf(table.restored, 'row')} (manifest: ${formatCount(table.expected ?? 0)})`);
     }
   }
   return lines;

@@ -223,6 +223,23 @@ describe('verification checks', () => {
       assert.match(result.detail, /public\.users has no rows in the complete file \(3 in the data file\)/);
     });
 
+    it('says "1 row", not "1 rows", of a one-row table: in the same rows, and in rows that drifted', () => {
+      const one = (rows: number) => ({ entries: [table('users'), table('users', 'TABLE DATA')], tableRows: [{ schema: 'public', name: 'users', rows }] });
+      const same = contentCheckFromFiles({ schema: { entries: [table('users')], tableRows: [] }, data: one(1), complete: one(1) });
+      assert.match(same.detail, /the data and complete files hold the same 1 row$/);
+      const drifted = contentCheckFromFiles({ schema: { entries: [table('users')], tableRows: [] }, data: one(1), complete: one(2) });
+      assert.match(drifted.detail, /^public\.users: 1 row in the data file, 2 in the complete file/);
+      const recorded = contentCheckAgainstManifest(
+        manifestFor([{ schema: 'public', name: 'users', kind: 'table', rows: 1, bytes: 8192 }], { materializedViews: [], sequences: 0 }),
+        {
+          schema: { entries: [table('users')], tableRows: [] },
+          data: one(1),
+          complete: one(1),
+        },
+      );
+      assert.match(recorded.detail, /1 row of 1 table in the data and complete files/);
+    });
+
     it("only warns when counts drifted between the old script's separate pg_dump runs", () => {
       const contents = healthyContents();
       const complete = { ...contents.complete, tableRows: contents.complete.tableRows.map((rows) => (rows.name === 'users' ? { ...rows, rows: 4 } : rows)) };

@@ -368,7 +368,7 @@ export function contentCheckAgainstManifest(manifest: Manifest, contents: SetCon
     'content',
     'pass',
     `${formatCount(manifest.tables.length)} ${manifest.tables.length === 1 ? 'table' : 'tables'} defined in the schema and complete files; ` +
-      `${formatCount(totalRows)} rows of ${formatCount(tablesWithRows)} ${tablesWithRows === 1 ? 'table' : 'tables'} in the data and complete files, as recorded`,
+      `${countOf(totalRows, 'row')} of ${formatCount(tablesWithRows)} ${tablesWithRows === 1 ? 'table' : 'tables'} in the data and complete files, as recorded`,
   );
 }
 
@@ -402,7 +402,7 @@ export function contentCheckFromFiles(contents: SetContents): CheckResult {
     if (!defined.schema.has(name)) failures.push(`${name} has rows but no definition in the schema file`);
     if (inData > 0 && inComplete === 0) failures.push(`${name} has no rows in the complete file (${formatCount(inData)} in the data file)`);
     else if (inComplete > 0 && inData === 0) failures.push(`${name} has no rows in the data file (${formatCount(inComplete)} in the complete file)`);
-    else if (inData !== inComplete) drift.push(`${name}: ${formatCount(inData)} rows in the data file, ${formatCount(inComplete)} in the complete file`);
+    else if (inData !== inComplete) drift.push(`${name}: ${countOf(inData, 'row')} in the data file, ${formatCount(inComplete)} in the complete file`);
   }
   if (failures.length > 0) return check('content', 'fail', `${listProblems(failures)}${lacksDataHint(failures)}`);
   if (drift.length > 0) {
@@ -416,7 +416,7 @@ export function contentCheckFromFiles(contents: SetContents): CheckResult {
   return check(
     'content',
     'pass',
-    `${formatCount(tableCount)} ${tableCount === 1 ? 'table' : 'tables'} defined in both the schema and complete files; the data and complete files hold the same ${formatCount(totalRows)} rows`,
+    `${formatCount(tableCount)} ${tableCount === 1 ? 'table' : 'tables'} defined in both the schema and complete files; the data and complete files hold the same ${countOf(totalRows, 'row')}`,
   );
 }
 
