@@ -2,7 +2,7 @@
 import { TerminalPrinter } from './terminalPrinter';
 import { backupDoneLines } from '../core/backup/summary';
 import type { BackupProgress } from '../core/backup/backup';
-import { formatBytes, formatCount, formatDiskBytes, formatDuration, printable, printableName } from '../core/format';
+import { countColumn, countOf, formatBytes, formatDiskBytes, formatDuration, printable, printableName } from '../core/format';
 import type { ListedSet } from '../core/sets/listing';
 import { safetySetOccasion, type Manifest } from '../core/sets/manifest';
 import type { ProofStanding } from '../core/sets/history';
@@ -21,10 +21,10 @@ export class BackupProgressPrinter extends TerminalPrinter {
         break;
       case 'table-start':
       case 'table-progress':
-        this.live(`  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}`);
+        this.live(`  ${tableName(event.table)}  ${countOf(event.table.rows, 'row')}  ${formatBytes(event.table.bytes)}`);
         break;
       case 'table-done':
-        this.line(`  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows ${formatBytes(event.table.bytes).padStart(10)}`);
+        this.line(`  ${tableName(event.table).padEnd(40)} ${countColumn(event.table.rows, 12, 'row ', 'rows')} ${formatBytes(event.table.bytes).padStart(10)}`);
         break;
       case 'finishing':
         this.line(`Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest`);
@@ -111,7 +111,7 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
       '  tables:',
       ...manifest.tables.map(
         (table) =>
-          `    ${printableName(table.schema, table.name).padEnd(40)} ${(table.rows === null ? '-' : formatCount(table.rows)).padStart(12)} rows ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
+          `    ${printableName(table.schema, table.name).padEnd(40)} ${table.rows === null ? `${'-'.padStart(12)} rows` : countColumn(table.rows, 12, 'row ', 'rows')} ${formatDiskBytes(table.bytes, estimated).padStart(10)}`,
       ),
     );
     for (const cycle of manifest.foreignKeyCycles) lines.push(`  circular foreign keys: ${printable(cycle.tables.join(' ↔ '))}`);

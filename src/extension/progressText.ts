@@ -32,9 +32,9 @@ export function backupProgressText(event: BackupProgress): ProgressText {
       return { line: `Writing ${event.setId} with ${event.pgDump}` };
     case 'table-start':
     case 'table-progress':
-      return { live: `  ${tableName(event.table)}  ${formatCount(event.table.rows)} rows  ${formatBytes(event.table.bytes)}` };
+      return { live: `  ${tableName(event.table)}  ${countOf(event.table.rows, 'row')}  ${formatBytes(event.table.bytes)}` };
     case 'table-done':
-      return { line: `  ${tableName(event.table).padEnd(40)} ${formatCount(event.table.rows).padStart(12)} rows ${formatBytes(event.table.bytes).padStart(10)}` };
+      return { line: `  ${tableName(event.table).padEnd(40)} ${countColumn(event.table.rows, 12, 'row ', 'rows')} ${formatBytes(event.table.bytes).padStart(10)}` };
     case 'finishing':
       return { line: `Flushing ${formatBytes(event.bytesWritten)} to disk and writing the manifest` };
   }

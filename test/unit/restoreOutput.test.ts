@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { renderRestoreDone } from '../../src/cli/restoreOutput';
-import { restoreDoneLines, restoreProgressText } from '../../src/extension/progressText';
+import { backupProgressText, restoreDoneLines, restoreProgressText } from '../../src/extension/progressText';
+import { schemaGroupTotals } from '../../src/core/report/text';
 import type { RestoreResult } from '../../src/core/restore/types';
 import type { VerificationReport } from '../../src/core/verify/results';
 
@@ -40,5 +41,18 @@ describe('restore output counts rows in words', () => {
     assert.match(lines, /public\.orders: 1 row \(manifest: 2\)/);
     const progress = restoreProgressText({ kind: 'table-done', table: { schema: 'public', name: 'settings', rows: 1, bytes: 8 } });
     assert.equal(progress.line, `  ${'public.settings'.padEnd(40)} ${'1'.padStart(12)} row`);
+  });
+});
+
+describe('backup output and the report count rows in words', () => {
+  it('says "1 row" in the progress lines and the report totals, the counts and sizes still in columns', () => {
+    const table = { schema: 'public', name: 'settings', rows: 1, bytes: 8192 };
+    assert.equal(backupProgressText({ kind: 'table-done', table }).line, `  ${'public.settings'.padEnd(40)} ${'1'.padStart(12)} row  ${'8.0 KB'.padStart(10)}`);
+    assert.equal(
+      backupProgressText({ kind: 'table-done', table: { ...table, rows: 2 } }).line,
+      `  ${'public.settings'.padEnd(40)} ${'2'.padStart(12)} rows ${'8.0 KB'.padStart(10)}`,
+    );
+    assert.equal(backupProgressText({ kind: 'table-progress', table }).live, '  public.settings  1 row  8.0 KB');
+    assert.equal(schemaGroupTotals({ schema: 'public', tables: [{}], rows: 1, bytes: 8192 } as never, false), '1 table, 1 row, 8.0 KB');
   });
 });

@@ -3,7 +3,7 @@
  * and the extension's webview. Pure functions over the model, no Node
  * imports, so a browser bundle can take them as they are.
  */
-import { formatCount, formatDiskBytes } from '../format';
+import { countOf, formatCount, formatDiskBytes } from '../format';
 import type { ReportFilePermission, ReportSchema, ReportSchemaGroup, RichText } from './types';
 
 export interface ReportSectionInfo {
@@ -60,7 +60,7 @@ export function schemaSummary(schema: ReportSchema): string {
 function schemaTotals(schema: ReportSchema): string {
   const parts = [
     `${formatCount(schema.tableCount)} table${schema.tableCount === 1 ? '' : 's'}`,
-    `${formatCount(schema.totalRows)} rows`,
+    countOf(schema.totalRows, 'row'),
     formatDiskBytes(schema.totalBytes, schema.sizesEstimated),
   ];
   if (schema.sequences !== null) parts.push(`${formatCount(schema.sequences)} sequence${schema.sequences === 1 ? '' : 's'}`);
@@ -70,7 +70,7 @@ function schemaTotals(schema: ReportSchema): string {
 }
 
 export function schemaGroupTotals(group: ReportSchemaGroup, sizesEstimated: boolean): string {
-  return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${formatCount(group.rows)} rows, ${formatDiskBytes(group.bytes, sizesEstimated)}`;
+  return `${formatCount(group.tables.length)} table${group.tables.length === 1 ? '' : 's'}, ${countOf(group.rows, 'row')}, ${formatDiskBytes(group.bytes, sizesEstimated)}`;
 }
 
 /** "3 proofs recorded in this set's history." */
