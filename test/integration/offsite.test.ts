@@ -22,7 +22,7 @@ import { ageMissing, runAge } from '../support/ageCli';
 import { assertOneLineError, runCli, startCli, type CliResult } from '../support/cli';
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
-import { closedPort } from '../support/ports';
+import { closedPort, silentServer, type SilentServer } from '../support/ports';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { waitFor } from '../support/wait';
 import { loadSample, sampleCases } from '../samples';
@@ -445,6 +445,47 @@ describe('offsite copies in S3-compatible storage', function () {
       (await listSets(local)).map((listed) => listed.status),
       ['complete', 'complete'],
     );
+  });
+});
+
+describe('a storage that accepts the connection and never answers', function () {
+  const newFolder = useTempFolders('pulse-backup-offsite-silent-');
+  const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true' };
+  /** list --remote and pull (its manifest first) against a server that takes the connection and says nothing. */
+  const againstSilence = async (check: (args: string[], silent: SilentServer) => Promise<void>) => {
+    const silent = await silentServer();
+    try {
+      const endpoint = ['--endpoint', `http://127.0.0.1:${silent.port}`];
+      await check(['list', '--remote', 's3://hunt/p1', ...endpoint], silent);
+      await check(['pull', 'factory_20250901_173948', '--dir', newFolder(), '--from', 's3://hunt/p1', ...endpoint], silent);
+    } finally {
+      silent.close();
+    }
+  };
+
+  it('list --remote and pull give up after the idle time with one line, instead of waiting for ever', async function () {
+    await againstSilence(async (args) => {
+      const result = await runCli(args, { env: { ...env, PULSE_BACKUP_OFFSITE_IDLE_SECONDS: '1' }, timeoutMs: 30_000 });
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        /^pulse-backup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(timed out\) for s3:\/\/hunt(\/\S+)?: check the network and --endpoint/,
+        `${args[0]}: ${result.stderr}`,
+      );
+    });
+  });
+
+  it('Ctrl-C while list --remote or pull waits for the storage is a cancellation (exit 130), not a failure of the storage', async function () {
+    await againstSilence(async (args, silent) => {
+      const before = silent.connections;
+      const { subprocess } = await startCli(args, { env, timeoutMs: 60_000 });
+      await waitFor('the request to reach the storage', () => silent.connections > before, 30_000);
+      subprocess.kill('SIGINT');
+      const result = await subprocess;
+      assert.equal(result.exitCode, 130, `${args[0]}: ${String(result.stderr)}`);
+      assert.match(String(result.stderr), /^pulse-backup: cancelled before http:\/\/127\.0\.0\.1:\d+ answered for s3:\/\/hunt(\/\S+)?: nothing was changed there$/m, args[0]);
+      assert.doesNotMatch(String(result.stderr), /AbortError|run it again/, args[0]);
+    });
   });
 });
 

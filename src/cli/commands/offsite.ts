@@ -24,6 +24,7 @@ export function remoteConnection(url: string, flags: Flags, context: CliContext)
     ...(flags.pathStyle ? { pathStyle: true } : {}),
     ...(flags.awsProfile !== undefined ? { profile: flags.awsProfile } : {}),
     env: context.env,
+    signal: context.signal,
   };
 }
 

@@ -35,6 +35,8 @@ export interface RemoteConnection {
   credentials?: RemoteCredentials;
   /** Where the endpoint and region variables are read (the SDK reads its own from the process). */
   env?: NodeJS.ProcessEnv;
+  /** The person's stop (Ctrl-C, a cancelled task): a request that fails after it was cancelled, not a storage that failed. */
+  signal?: AbortSignal;
 }
 
 export interface Remote {
@@ -65,6 +67,16 @@ export function loadOffsiteSdk(): Promise<OffsiteSdk> {
 /** A connection to open fails fast and says why: 10 s to connect, and the SDK's three tries with backoff. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_ATTEMPTS = 3;
+/**
+ * How long a connection may carry nothing either way before its request is
+ * given up (and tried again, as the SDK tries a timed-out request): a
+ * server that accepts and never answers would otherwise be waited on for
+ * ever. It counts silence, not the request's length, so a large part on a
+ * slow link, whose bytes keep moving, is never cut; S3 keeps a long
+ * CompleteMultipartUpload alive with whitespace.
+ */
+export const IDLE_TIMEOUT_SECONDS = 60;
+export const IDLE_TIMEOUT_VARIABLE = 'PULSE_BACKUP_OFFSITE_IDLE_SECONDS';
 
 export async function openRemote(connection: RemoteConnection): Promise<Remote> {
   const env = connection.env ?? process.env;
@@ -78,7 +90,7 @@ export async function openRemote(connection: RemoteConnection): Promise<Remote> 
     ...(connection.profile === undefined ? {} : { profile: connection.profile }),
     ...(connection.credentials === undefined ? {} : { credentials: connection.credentials }),
     maxAttempts: MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: idleTimeoutMs(env) },
   });
   const where = describeEndpoint(endpoint, region);
   const secrets: string[] = [];
@@ -92,7 +104,15 @@ export async function openRemote(connection: RemoteConnection): Promise<Remote> 
     secrets,
     url: (setId, fileName) => remoteUrl(connection.location, setId, fileName),
     failure: (error, key) =>
-      remoteFailure(error, { bucket: connection.location.bucket, key, where, region, ...(connection.profile ? { profile: connection.profile } : {}), secrets }),
+      remoteFailure(error, {
+        bucket: connection.location.bucket,
+        key,
+        where,
+        region,
+        ...(connection.profile ? { profile: connection.profile } : {}),
+        secrets,
+        cancelled: connection.signal?.aborted === true,
+      }),
   };
   try {
     const resolved = await s3.config.credentials();
@@ -123,6 +143,12 @@ function resolveEndpoint(endpoint: string | undefined): string | undefined {
     });
   }
   return endpoint.replace(/\/+$/, '');
+}
+
+/** PULSE_BACKUP_OFFSITE_IDLE_SECONDS when it is a positive number, else a minute. */
+function idleTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(nonEmpty(env[IDLE_TIMEOUT_VARIABLE]));
+  return Math.round((Number.isFinite(seconds) && seconds > 0 ? seconds : IDLE_TIMEOUT_SECONDS) * 1000);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

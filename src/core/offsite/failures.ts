@@ -19,6 +19,8 @@ export interface FailureContext {
   profile?: string;
   /** Secrets to blank wherever they appear. */
   secrets: readonly string[];
+  /** The person stopped the run: whatever the SDK says of the request it cut, it was cancelled. */
+  cancelled?: boolean;
 }
 
 interface ErrorFacts {
@@ -55,6 +57,10 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
       cause: error,
     });
 
+  // The SDK's AbortError, or whatever a request cut by the person's stop ends in: a cancellation (exit 130), not the storage's fault.
+  if (context.cancelled === true || facts.name === 'AbortError') {
+    return make('cancelled', `cancelled before ${context.where} answered for ${object}`, hint`nothing was changed there`);
+  }
   if (facts.name === 'CredentialsProviderError' || /could not load credentials|credential is missing|resolved credential object is not valid/i.test(facts.message)) {
     const profile = context.profile ? `the profile "${context.profile}" has no usable keys` : 'no AWS credentials were found';
     return make('offsite-no-credentials', `cannot sign in to ${context.where} for s3://${context.bucket}: ${profile}`, credentialsAdvice());
