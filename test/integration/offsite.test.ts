@@ -23,6 +23,7 @@ import { assertOneLineError, runCli, startCli, type CliResult } from '../support
 import { assertSameContent } from '../support/fingerprint';
 import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { closedPort, silentServer, type SilentServer } from '../support/ports';
+import { cuttingProxy } from '../support/cuttingProxy';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { waitFor } from '../support/wait';
 import { loadSample, sampleCases } from '../samples';
@@ -325,6 +326,52 @@ describe('offsite copies in S3-compatible storage', function () {
       }
     }
     assert.deepEqual(await s3.keys('refusals/'), []);
+  });
+
+  it('a push or a prune the storage goes away from midway says what it may have left there, never that nothing was changed', async function () {
+    const through = async (allowed: number, args: string[]) => {
+      const proxy = await cuttingProxy(s3.endpoint, allowed);
+      try {
+        return await offsite([...args, '--endpoint', proxy.endpoint]);
+      } finally {
+        await proxy.close();
+      }
+    };
+    // ListMultipartUploads, GetObject of the manifest (none), the first file's PutObject and HeadObject pass; the next upload is cut.
+    const pushed = await through(4, ['push', manifest.id, '--dir', folder, '--to', s3.url('cut-push')]);
+    assertOneLineError(pushed);
+    assert.match(
+      pushed.stderr,
+      /^pulse-backup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection reset\) for s3:\/\/pulse-offsite\/cut-push\/\S+: check the network and --endpoint, then push it again to finish the copy: anything it left there is listed INCOMPLETE, never as good, until then$/,
+    );
+    assert.deepEqual(
+      (await remoteSets('cut-push')).map((set) => [set.id, set.status]),
+      [[manifest.id, 'incomplete']],
+    );
+
+    const newerFolder = newFolder();
+    const newer = await backupSet(server, source, newerFolder, 'factory');
+    for (const [id, from] of [
+      [manifest.id, folder],
+      [newer.id, newerFolder],
+    ]) {
+      const copied = await offsite(['push', id, '--dir', from, '--to', s3.url('cut-prune'), ...s3.flags()]);
+      assert.equal(copied.code, 0, copied.stderr);
+    }
+    // ListMultipartUploads, ListObjectsV2, both manifests, the older set's ListObjectsV2 and its manifest's DeleteObject pass; its files' are cut.
+    const pruned = await through(6, ['prune', '--remote', s3.url('cut-prune'), '--keep', '1']);
+    assertOneLineError(pruned);
+    assert.match(
+      pruned.stderr,
+      /^pulse-backup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connection reset\) for s3:\/\/pulse-offsite\/cut-prune\/\S+: check the network and --endpoint, then prune the remote again: a set it removed in part lost its manifest first, so it is listed INCOMPLETE, never as good/,
+    );
+    assert.deepEqual(
+      (await remoteSets('cut-prune')).map((set) => [set.id, set.status]),
+      [
+        [newer.id, 'complete'],
+        [manifest.id, 'incomplete'],
+      ],
+    );
   });
 
   it('remote retention keeps the newest N complete sets, never the newest good one, and leaves a push under way alone', async function () {

@@ -231,6 +231,19 @@ describe("offsite: the storage's answers in one line", () => {
     }
   });
 
+  it('says nothing was changed there only when nothing was asked to change', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const hintOf = (writes?: FailureContext['writes']) => line(reset, writes === undefined ? {} : { writes }).text.replace(/^.*?: check the network and --endpoint, then /, '');
+    assert.equal(hintOf(), 'run it again; nothing was changed there');
+    assert.equal(hintOf('aborted-uploads'), 'run it again; only abandoned uploads were cleaned there');
+    assert.equal(hintOf('uploads'), 'push it again to finish the copy: anything it left there is listed INCOMPLETE, never as good, until then');
+    assert.match(hintOf('removals'), /^prune the remote again: a set it removed in part lost its manifest first, so it is listed INCOMPLETE, never as good/);
+    assert.doesNotMatch(line(sdkError('InternalError', 500), { writes: 'uploads' }).text, /nothing was changed/);
+    assert.match(line(sdkError('InternalError', 500), { writes: 'uploads' }).text, /; push it again to finish the copy/);
+    assert.equal(line(Object.assign(new Error('aborted'), { name: 'AbortError' }), { writes: 'removals' }).code, 'cancelled');
+    assert.doesNotMatch(line(Object.assign(new Error('aborted'), { name: 'AbortError' }), { writes: 'removals' }).text, /nothing was changed/);
+  });
+
   it('never shows a secret or a signed URL, in the line or in the details', () => {
     const leaky = sdkError('InternalError', 500, {
       message: `failed https://team-backups.s3.amazonaws.com/app.sql?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20250901%2Fus-east-1&X-Amz-Signature=0123456789abcdef0123456789abcdef with ${secret}`,

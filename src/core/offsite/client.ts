@@ -11,7 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option, run } from '../hint';
 import { describeEndpoint, remoteUrl, type RemoteLocation } from './remote';
-import { remoteFailure } from './failures';
+import { remoteFailure, type RemoteWrites } from './failures';
 
 export type OffsiteSdk = typeof import('./sdk');
 
@@ -54,6 +54,19 @@ export interface Remote {
   failure(error: unknown, key?: string): PulseError;
 }
 
+/** The commands that change the storage, by the kind of change a failure after them reports. */
+const WRITES: Record<string, RemoteWrites> = {
+  PutObjectCommand: 'uploads',
+  CreateMultipartUploadCommand: 'uploads',
+  UploadPartCommand: 'uploads',
+  CompleteMultipartUploadCommand: 'uploads',
+  DeleteObjectCommand: 'removals',
+  DeleteObjectsCommand: 'removals',
+  AbortMultipartUploadCommand: 'aborted-uploads',
+};
+
+const WRITE_WEIGHT: readonly RemoteWrites[] = ['aborted-uploads', 'uploads', 'removals'];
+
 let loading: Promise<OffsiteSdk> | undefined;
 
 /** The SDK, loaded once, on first use (see sdk.ts for why it is a bundle of its own). */
@@ -94,6 +107,17 @@ export async function openRemote(connection: RemoteConnection): Promise<Remote> 
   });
   const where = describeEndpoint(endpoint, region);
   const secrets: string[] = [];
+  // What this connection has asked the storage to change, so that a failure never says "nothing was changed there" after a write.
+  let writes: RemoteWrites | undefined;
+  s3.middlewareStack.add(
+    (next, context) => (args) => {
+      const kind = WRITES[context.commandName ?? ''];
+      // The weightier kind stays: an upload's own abort after its parts does not make them "only abandoned uploads".
+      if (kind !== undefined && (writes === undefined || WRITE_WEIGHT.indexOf(kind) > WRITE_WEIGHT.indexOf(writes))) writes = kind;
+      return next(args);
+    },
+    { step: 'initialize', name: 'pulseBackupWrites' },
+  );
   const remote: Remote = {
     sdk,
     s3,
@@ -112,6 +136,7 @@ export async function openRemote(connection: RemoteConnection): Promise<Remote> 
         ...(connection.profile ? { profile: connection.profile } : {}),
         secrets,
         cancelled: connection.signal?.aborted === true,
+        ...(writes === undefined ? {} : { writes }),
       }),
   };
   try {

@@ -21,6 +21,30 @@ export interface FailureContext {
   secrets: readonly string[];
   /** The person stopped the run: whatever the SDK says of the request it cut, it was cancelled. */
   cancelled?: boolean;
+  /** What the run had already asked the storage to change when this failed; absent: nothing. */
+  writes?: RemoteWrites;
+}
+
+/**
+ * The changes a run had sent when it failed, the latest kind: objects
+ * written (a push), objects removed (a prune, or a push's --keep), or only
+ * abandoned multipart uploads aborted. A request sent counts: one whose
+ * answer was lost may have been carried out.
+ */
+export type RemoteWrites = 'uploads' | 'removals' | 'aborted-uploads';
+
+/** What a failure leaves at the storage: "nothing was changed there" only when nothing was asked to change. */
+function aftermath(writes: RemoteWrites | undefined): string {
+  switch (writes) {
+    case undefined:
+      return 'nothing was changed there';
+    case 'aborted-uploads':
+      return 'only abandoned uploads were cleaned there';
+    case 'uploads':
+      return 'push it again to finish the copy: anything it left there is listed INCOMPLETE, never as good, until then';
+    case 'removals':
+      return 'prune the remote again: a set it removed in part lost its manifest first, so it is listed INCOMPLETE, never as good, and goes with the first prune once its objects are a day old';
+  }
 }
 
 interface ErrorFacts {
@@ -59,7 +83,7 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
 
   // The SDK's AbortError, or whatever a request cut by the person's stop ends in: a cancellation (exit 130), not the storage's fault.
   if (context.cancelled === true || facts.name === 'AbortError') {
-    return make('cancelled', `cancelled before ${context.where} answered for ${object}`, hint`nothing was changed there`);
+    return make('cancelled', `cancelled before ${context.where} answered for ${object}`, hint`${aftermath(context.writes)}`);
   }
   if (facts.name === 'CredentialsProviderError' || /could not load credentials|credential is missing|resolved credential object is not valid/i.test(facts.message)) {
     const profile = context.profile ? `the profile "${context.profile}" has no usable keys` : 'no AWS credentials were found';
@@ -73,7 +97,9 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     return make(
       'offsite-unreachable',
       `cannot reach ${context.where} (${why}) for ${object}`,
-      hint`check the network and ${option('offsiteEndpoint')}, then run it again; nothing was changed there`,
+      context.writes === undefined || context.writes === 'aborted-uploads'
+        ? hint`check the network and ${option('offsiteEndpoint')}, then run it again; ${aftermath(context.writes)}`
+        : hint`check the network and ${option('offsiteEndpoint')}, then ${aftermath(context.writes)}`,
     );
   }
   if (facts.code === 'RequestTimeTooSkewed') {
@@ -125,7 +151,8 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
     );
   }
   const answer = [facts.code || facts.name, facts.status ? `HTTP ${facts.status}` : ''].filter(Boolean).join(', ');
-  return make('offsite-failed', `${context.where} answered ${answer || 'with an error'} for ${object}`, hint`run it again; if it keeps failing, ${seeDetails()}`);
+  const after = context.writes === undefined ? [] : hint`; ${aftermath(context.writes)}`;
+  return make('offsite-failed', `${context.where} answered ${answer || 'with an error'} for ${object}`, hint`run it again; if it keeps failing, ${seeDetails()}${after}`);
 }
 
 /** The environment and profiles on the command line; in VS Code, the keys it keeps in secret storage. */
