@@ -30,6 +30,28 @@ describe('offsite: the remote and its layout', () => {
     }
   });
 
+  it('never shows the keys or the signature of a mistyped URL in its error', () => {
+    const cases: [string, RegExp][] = [
+      ['s3://AKIAXX:SuperSecretKey123@hunt/p1', /^the s3:\/\/ URL holds credentials before the bucket: write it as s3:\/\/BUCKET\/PREFIX, and the keys in AWS_ACCESS_KEY_ID/],
+      ['s3://SuperSecretKey123@hunt', /^the s3:\/\/ URL holds credentials before the bucket/],
+      ['https://hunt.s3.amazonaws.com/p1?X-Amz-Credential=AKIAXX&X-Amz-Signature=abcdef', /^"https:\/\/hunt\.s3\.amazonaws\.com\/p1\?…" is not an s3:\/\/ URL/],
+      ['https://AKIAXX:SuperSecretKey123@hunt.example/p1#abcdef', /^"https:\/\/…@hunt\.example\/p1\?…" is not an s3:\/\/ URL/],
+      ['s3://hunt/p1?X-Amz-Signature=abcdef', /^"s3:\/\/hunt\/p1\?…" is not an s3:\/\/ URL/],
+    ];
+    for (const [url, expected] of cases) {
+      assert.throws(
+        () => parseRemoteUrl(url),
+        (error: unknown) => {
+          const text = cliError(error);
+          assert.match(text, expected, url);
+          assert.doesNotMatch(text, /SuperSecretKey123|AKIAXX|abcdef/, url);
+          return (error as PulseError).code === 'usage';
+        },
+        url,
+      );
+    }
+  });
+
   it('puts a set under PREFIX/SET_ID/, its manifest beside its files, and reads keys back into sets', () => {
     assert.equal(objectKey(location, 'app_20250901_173948', 'app_data_backup_20250901_173948.sql'), 'factory/prod/app_20250901_173948/app_data_backup_20250901_173948.sql');
     assert.equal(manifestKey(location, 'app_20250901_173948'), 'factory/prod/app_20250901_173948/app_20250901_173948.manifest.json');

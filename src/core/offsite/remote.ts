@@ -6,7 +6,7 @@
  * reading keys back into sets, unit-tested on plain strings.
  */
 import { PulseError } from '../errors';
-import { hint, option } from '../hint';
+import { commandLineOnly, hint, option, run } from '../hint';
 import { isValidTimestamp, manifestNameFor, parseSetId } from '../sets/naming';
 
 export interface RemoteLocation {
@@ -23,7 +23,12 @@ export function parseRemoteUrl(url: string): RemoteLocation {
   const match = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(url.trim());
   const bucket = match?.[1];
   if (!match || bucket === undefined) {
-    throw new PulseError('usage', `"${url}" is not an s3:// URL`, { hint: 'write it as s3://BUCKET/PREFIX, e.g. s3://my-backups/factory-pulse' });
+    throw new PulseError('usage', `"${withoutSecrets(url)}" is not an s3:// URL`, { hint: 'write it as s3://BUCKET/PREFIX, e.g. s3://my-backups/factory-pulse' });
+  }
+  if (bucket.includes('@')) {
+    throw new PulseError('usage', 'the s3:// URL holds credentials before the bucket', {
+      hint: hint`write it as s3://BUCKET/PREFIX, ${commandLineOnly(hint`and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile`, hint`and keep the keys in secret storage: ${run('setOffsiteCredentials')}`)}`,
+    });
   }
   if (!BUCKET_PATTERN.test(bucket)) {
     throw new PulseError('usage', `"${bucket}" is not a bucket name`, {
@@ -35,6 +40,12 @@ export function parseRemoteUrl(url: string): RemoteLocation {
     throw new PulseError('usage', `the prefix "${prefix}" has a . or .. segment`, { hint: 'write the URL as s3://BUCKET/PREFIX with plain folder names' });
   }
   return { bucket, prefix };
+}
+
+/** A mistyped URL as it can be shown: a user and password before a host, and a query or fragment (a signed URL's signature), left out. */
+function withoutSecrets(url: string): string {
+  const cut = url.search(/[?#]/);
+  return (cut === -1 ? url : `${url.slice(0, cut)}?…`).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1…@');
 }
 
 export function remoteUrl(location: RemoteLocation, setId?: string, fileName?: string): string {
