@@ -207,6 +207,24 @@ describe('offsite copies in S3-compatible storage', function () {
     assert.match((await push()).stdout, /the same: nothing was sent/);
   });
 
+  it('a remote copy missing an object fails the pull as damaged, not as something to run again, and leaves nothing in the folder', async function () {
+    const pushed = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('missing'), ...s3.flags()]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    await s3.deleteObject(`missing/${manifest.id}/${data.name}`);
+    const target = newFolder();
+    const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('missing'), ...s3.flags()]);
+    assertOneLineError(pulled);
+    assert.equal(
+      pulled.stderr.trim(),
+      `pulse-backup: s3://pulse-offsite/missing/${manifest.id}/${data.name} is missing, though the remote manifest names it: the remote copy is damaged (object missing): pull another set, or push this one again from a machine that has it`,
+    );
+    assert.deepEqual(
+      readdirSync(target).filter((name) => !name.startsWith('.pulse-backup.lock')),
+      [],
+    );
+  });
+
   it("a remote manifest whose file names point at another set's file, or out of the folder, is refused before anything is written", async function () {
     // The folder already holds a set; the remote copy of another names that set's data file as its own object.
     // The backups folder sits alone in a folder of its own: a name that climbs out of it would show there.

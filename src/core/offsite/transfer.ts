@@ -127,20 +127,26 @@ export interface ObjectToDownload {
   signal?: AbortSignal;
 }
 
-const damagedCopy = 'the remote copy is damaged: pull another set, or push this one again from a machine that has it';
+const damagedCopy = (why?: string) => `the remote copy is damaged${why ? ` (${why})` : ''}: pull another set, or push this one again from a machine that has it`;
 
 /** Downloads into a hidden file, checked; the caller commits (renames) it or discards it. */
 export async function downloadFile(remote: Remote, file: ObjectToDownload): Promise<HashedFileWriter> {
   const writer = await HashedFileWriter.create(file.path);
   const where = `s3://${remote.location.bucket}/${file.key}`;
   try {
-    const answer = await remote.s3.send(new remote.sdk.GetObjectCommand({ Bucket: remote.location.bucket, Key: file.key }), { abortSignal: file.signal });
+    const answer = await remote.s3
+      .send(new remote.sdk.GetObjectCommand({ Bucket: remote.location.bucket, Key: file.key }), { abortSignal: file.signal })
+      .catch((error: unknown) => {
+        // The manifest names it and it is not there: running the pull again cannot help.
+        if ((error as { name?: string }).name === 'NoSuchKey') throw checksumMismatch(`${where} is missing, though the remote manifest names it`, damagedCopy('object missing'));
+        throw error;
+      });
     const body = answer.Body as NodeJS.ReadableStream | undefined;
     if (!body) throw new PulseError('offsite-failed', `${remote.url()} sent no content for ${file.key}`, { hint: 'run the pull again' });
     const stored: HashingStream = new HashingStream(file.sha256, file.bytes, (): PulseError =>
       checksumMismatch(
         `${where} does not match its manifest (${stored.result().bytes === file.bytes ? 'its SHA-256 differs' : `${stored.result().bytes} bytes, not ${file.bytes}`})`,
-        damagedCopy,
+        damagedCopy(),
       ),
     );
     let received = 0;
@@ -166,7 +172,7 @@ export async function downloadFile(remote: Remote, file: ObjectToDownload): Prom
     if (writer.bytes !== expected.bytes || writer.sha256 !== expected.sha256) {
       throw checksumMismatch(
         `${where} does not match its manifest (${writer.bytes === expected.bytes ? 'its SHA-256 differs' : `${writer.bytes} bytes, not ${expected.bytes}`})`,
-        damagedCopy,
+        damagedCopy(),
       );
     }
     return writer;
