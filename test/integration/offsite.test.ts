@@ -225,6 +225,34 @@ describe('offsite copies in S3-compatible storage', function () {
     );
   });
 
+  it("a plain copy whose record of what is stored was changed to fit changed bytes is refused against the set's own checksums", async function () {
+    const pushed = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('restated'), ...s3.flags()]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const key = `restated/${manifest.id}/${data.name}`;
+    const bytes = await s3.getObject(key);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    await s3.putObject(key, bytes);
+    const manifestKey = `restated/${manifest.id}/${manifest.id}.manifest.json`;
+    const remote = JSON.parse((await s3.getObject(manifestKey)).toString('utf8')) as RemoteManifest;
+    remote.offsite.stored.find((file) => file.type === 'data')!.sha256 = createHash('sha256').update(bytes).digest('hex');
+    await s3.putObject(manifestKey, JSON.stringify(remote, null, 2));
+
+    const target = newFolder();
+    const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('restated'), ...s3.flags()]);
+    assertOneLineError(pulled);
+    assert.match(
+      pulled.stderr,
+      new RegExp(
+        `^pulse-backup: the manifest of s3://pulse-offsite/restated/${manifest.id} records ${data.name} as stored with another SHA-256 than the set's own: the remote copy is damaged \\(its manifest does not agree with itself\\): pull another set`,
+      ),
+    );
+    assert.deepEqual(
+      readdirSync(target).filter((name) => !name.startsWith('.pulse-backup.lock')),
+      [],
+    );
+  });
+
   it("a remote manifest whose file names point at another set's file, or out of the folder, is refused before anything is written", async function () {
     // The folder already holds a set; the remote copy of another names that set's data file as its own object.
     // The backups folder sits alone in a folder of its own: a name that climbs out of it would show there.

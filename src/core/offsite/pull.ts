@@ -27,7 +27,7 @@ import { readTextIfThere } from './listing';
 import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey } from './remote';
 import { localManifestOf, parseRemoteManifest, type RemoteManifest } from './remoteManifest';
-import { downloadFile } from './transfer';
+import { checksumMismatch, damagedCopy, downloadFile } from './transfer';
 
 export type PullProgress =
   | { kind: 'connected'; where: string; url: string }
@@ -129,6 +129,17 @@ async function placeSet(remote: Remote, options: PullOptions, remoteManifest: Re
   let pendingManifest: PendingFile | undefined;
   // A copy encrypted for the remote only is decrypted on the way, each file then checked against the set's own checksum.
   const decoding = remoteManifest.offsite.encryption ? { codec: await loadCodec('age'), keys: await keysFor(options) } : undefined;
+  // Stored as they are, the objects are the set's files: a record of them that differs from the set's own checksums was changed, and would let changed bytes through.
+  if (!decoding) {
+    for (const file of remoteManifest.offsite.stored) {
+      const own = manifest.files.find((candidate) => candidate.type === file.type);
+      if (own && (own.bytes !== file.bytes || own.sha256 !== file.sha256))
+        throw checksumMismatch(
+          `the manifest of ${remote.url(options.setId)} records ${file.name} as stored with ${own.bytes === file.bytes ? 'another SHA-256' : `${file.bytes} bytes, not ${own.bytes}`} than the set's own`,
+          damagedCopy('its manifest does not agree with itself'),
+        );
+    }
+  }
   try {
     for (const file of remoteManifest.offsite.stored) {
       const own = manifest.files.find((candidate) => candidate.type === file.type);

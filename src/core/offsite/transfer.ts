@@ -127,7 +127,7 @@ export interface ObjectToDownload {
   signal?: AbortSignal;
 }
 
-const damagedCopy = (why?: string) => `the remote copy is damaged${why ? ` (${why})` : ''}: pull another set, or push this one again from a machine that has it`;
+export const damagedCopy = (why?: string) => `the remote copy is damaged${why ? ` (${why})` : ''}: pull another set, or push this one again from a machine that has it`;
 
 /** Downloads into a hidden file, checked; the caller commits (renames) it or discards it. */
 export async function downloadFile(remote: Remote, file: ObjectToDownload): Promise<HashedFileWriter> {
