@@ -157,6 +157,23 @@ describe('offsite copies in S3-compatible storage', function () {
     );
   });
 
+  it('a pull over the same set gone bad locally says so and leaves it as it is, rather than "already here"', async function () {
+    const target = newFolder();
+    for (const name of [...manifest.files.map((file) => file.name), `${manifest.id}.manifest.json`]) copyFileSync(join(folder, name), join(target, name));
+    const data = manifest.files.find((file) => file.type === 'data')!;
+    const bytes = readFileSync(join(target, data.name));
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20; // bit rot: same size, other bytes
+    writeFileSync(join(target, data.name), bytes);
+    const before = folderSnapshot(target);
+    const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('round-trip'), ...s3.flags()]);
+    assertOneLineError(pulled);
+    assert.equal(
+      pulled.stderr.trim(),
+      `pulse-backup: the local copy of ${manifest.id} in ${target} does not match its manifest (${data.name}): it stays as it is: move it away and pull again, or pull into another folder with --dir`,
+    );
+    assert.deepEqual(folderSnapshot(target), before);
+  });
+
   it('a damaged remote object fails the pull with one line, and leaves no set and no hidden file in the folder', async function () {
     const pushed = await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('damaged'), ...s3.flags()]);
     assert.equal(pushed.code, 0, pushed.stderr);

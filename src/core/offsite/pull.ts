@@ -7,11 +7,13 @@
  * last — the same order a backup uses, so a pull killed among the renames
  * is finished or removed by the next run that takes the folder
  * (sets/leftovers.ts). A damaged object leaves nothing behind. A set that is
- * already in the folder is left alone: the same one is "already here", a
- * different one under the same id is an error, never overwritten.
+ * already in the folder is left alone: the same one, its files read and
+ * matching its manifest, is "already here"; the same one gone bad, or a
+ * different one under the same id, is an error, never overwritten.
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PulseError, failedWrite, isLocalWriteFailure } from '../errors';
 import { syncFolder, writeHiddenFile, type PendingFile } from '../files/atomicFile';
@@ -74,7 +76,7 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
     const lock = await acquireFolderLock(options.folder, 'pull');
     const result = { setId: options.setId, folder: options.folder, manifest, bytes };
     try {
-      if (await alreadyHere(options.folder, manifest)) return { ...result, durationMs: performance.now() - started, alreadyHere: true, decrypted: false };
+      if (await alreadyHere(options.folder, manifest, options.signal)) return { ...result, durationMs: performance.now() - started, alreadyHere: true, decrypted: false };
       await placeSet(remote, options, remoteManifest, manifest);
       await recordCopy(options.folder, remote, options.setId, remoteManifest, 'pulled');
       return { ...result, durationMs: performance.now() - started, alreadyHere: false, decrypted: remoteManifest.offsite.encryption !== undefined };
@@ -105,8 +107,8 @@ async function remoteManifestFor(remote: Remote, setId: string, signal?: AbortSi
   return manifest;
 }
 
-/** The same set in the folder: true; a different one, or files of one, under its names: an error. */
-async function alreadyHere(folder: string, manifest: Manifest): Promise<boolean> {
+/** The same set in the folder, its files as its manifest says: true; a different one, files of one under its names, or the same one gone bad: an error. */
+async function alreadyHere(folder: string, manifest: Manifest, signal?: AbortSignal): Promise<boolean> {
   const local = (await listSets(folder)).find((set) => set.id === manifest.id);
   const names = [...manifest.files.map((file) => file.name), manifestNameFor(manifest.prefix, manifest.timestamp)];
   if (!local && !names.some((name) => existsSync(join(folder, name)))) return false;
@@ -114,7 +116,18 @@ async function alreadyHere(folder: string, manifest: Manifest): Promise<boolean>
     local?.status === 'complete' &&
     local.manifest !== undefined &&
     manifest.files.every((file) => local.manifest!.files.some((mine) => mine.name === file.name && mine.sha256 === file.sha256 && mine.bytes === file.bytes));
-  if (same) return true;
+  if (same) {
+    // Its manifest says it is the same; a person may pull precisely because its files went bad since: they are read, never replaced.
+    for (const file of manifest.files) {
+      const path = join(folder, file.name);
+      if ((await stat(path)).size !== file.bytes || (await sha256Of(path, signal)) !== file.sha256) {
+        throw new PulseError('offsite-set-conflict', `the local copy of ${manifest.id} in ${folder} does not match its manifest (${file.name})`, {
+          hint: hint`it stays as it is: move it away and pull again, or pull into another folder with ${option('backupsFolder')}`,
+        });
+      }
+    }
+    return true;
+  }
   throw new PulseError(
     'offsite-set-conflict',
     `${folder} already holds ${local ? `a ${local.status === 'complete' ? 'different' : local.status} set` : 'files'} named ${manifest.id}`,
@@ -122,6 +135,12 @@ async function alreadyHere(folder: string, manifest: Manifest): Promise<boolean>
       hint: hint`it stays as it is; pull into another folder with ${option('backupsFolder')}`,
     },
   );
+}
+
+async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function placeSet(remote: Remote, options: PullOptions, remoteManifest: RemoteManifest, manifest: Manifest): Promise<void> {
