@@ -10,6 +10,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { RemoteSet } from '../../src/core/offsite/listing';
 import type { RemoteManifest } from '../../src/core/offsite/remoteManifest';
@@ -389,6 +390,35 @@ describe('offsite copies in S3-compatible storage', function () {
       }
     }
     assert.deepEqual(await s3.keys('refusals/'), []);
+  });
+
+  it('an endpoint that answers every path with a web page (a console, a proxy) is named as not S3 storage, never as an empty remote', async function () {
+    const page = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>Welcome to nginx!</body></html>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = page.address();
+      const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      for (const args of [
+        ['list', '--remote', s3.url('web-page')],
+        ['push', manifest.id, '--dir', folder, '--to', s3.url('web-page')],
+        ['pull', manifest.id, '--dir', newFolder(), '--from', s3.url('web-page')],
+      ]) {
+        const result = await offsite([...args, '--endpoint', endpoint]);
+        assertOneLineError(result);
+        assert.match(
+          result.stderr,
+          /^pulse-backup: http:\/\/127\.0\.0\.1:\d+ did not answer as S3 storage for s3:\/\/pulse-offsite: check --endpoint: it must be the storage's S3 API/,
+          `${args[0]}: ${result.stderr}`,
+        );
+      }
+    } finally {
+      page.closeAllConnections();
+      page.close();
+    }
   });
 
   it('a push or a prune the storage goes away from midway says what it may have left there, never that nothing was changed', async function () {

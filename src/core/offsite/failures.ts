@@ -155,6 +155,30 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
   return make('offsite-failed', `${context.where} answered ${answer || 'with an error'} for ${object}`, hint`run it again; if it keeps failing, ${seeDetails()}${after}`);
 }
 
+/**
+ * A server at the endpoint that answers, but not as S3 storage: a web
+ * console, a proxy's or a router's page answering 200 to every path. The
+ * SDK reads such an answer as an empty one, which would pass for a remote
+ * without sets, or fail later on a "manifest" that is a web page.
+ */
+export function notS3Storage(context: Pick<FailureContext, 'bucket' | 'where'>): PulseError {
+  return new PulseError('offsite-unreachable', `${context.where} did not answer as S3 storage for s3://${context.bucket}`, {
+    hint: hint`check ${option('offsiteEndpoint')}: it must be the storage's S3 API, not its web console or another server's page; nothing was changed there`,
+  });
+}
+
+/** An answer to a listing (ListObjectsV2, ListMultipartUploads) that holds none of the fields S3 always sends: not S3's. */
+export function shapelessListing(page: { IsTruncated?: unknown; KeyCount?: unknown; MaxKeys?: unknown; MaxUploads?: unknown; Name?: unknown; Bucket?: unknown }): boolean {
+  return (
+    page.IsTruncated === undefined &&
+    page.KeyCount === undefined &&
+    page.MaxKeys === undefined &&
+    page.MaxUploads === undefined &&
+    page.Name === undefined &&
+    page.Bucket === undefined
+  );
+}
+
 /** The environment and profiles on the command line; in VS Code, the keys it keeps in secret storage. */
 function credentialsAdvice(first = 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'): Hint {
   return hint`${commandLineOnly(hint`${first}, or name a profile of ~/.aws/credentials with ${option('awsProfile', 'NAME')}`, hint`${run('setOffsiteCredentials')}`)}`;

@@ -10,6 +10,7 @@ import type { _Object } from '@aws-sdk/client-s3';
 import { parseSetId, parseTimestamp } from '../sets/naming';
 import { newestFirst } from '../sets/listing';
 import type { Remote } from './client';
+import { notS3Storage, shapelessListing } from './failures';
 import { keyPrefix, manifestKey, setOfKey } from './remote';
 import { parseRemoteManifest, type RemoteManifest, type StoredFile } from './remoteManifest';
 
@@ -55,6 +56,7 @@ export async function listObjects(remote: Remote, under = keyPrefix(remote.locat
       .catch((error: unknown) => {
         throw remote.failure(error);
       });
+    if (shapelessListing(page)) throw notS3Storage({ bucket: remote.location.bucket, where: remote.where });
     for (const item of page.Contents ?? ([] as _Object[])) {
       if (item.Key !== undefined) objects.push({ key: item.Key, bytes: item.Size ?? 0, ...(item.LastModified ? { lastModified: item.LastModified } : {}) });
     }
@@ -135,6 +137,8 @@ export async function readText(remote: Remote, key: string, signal?: AbortSignal
 export async function readTextIfThere(remote: Remote, key: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
     const answer = await remote.s3.send(new remote.sdk.GetObjectCommand({ Bucket: remote.location.bucket, Key: key }), { abortSignal: signal });
+    // A manifest is stored as JSON; a web page in its place is another server's answer to every path.
+    if (answer.ContentType?.startsWith('text/html')) throw notS3Storage({ bucket: remote.location.bucket, where: remote.where });
     return (await answer.Body?.transformToString('utf8')) ?? '';
   } catch (error) {
     const name = (error as { name?: string }).name;

@@ -8,6 +8,7 @@
  * another set running elsewhere right now keeps its own.
  */
 import type { Remote } from './client';
+import { notS3Storage, shapelessListing } from './failures';
 import { keyPrefix, setKeyPrefix, setOfKey } from './remote';
 
 /** Another set's upload counts as abandoned after this long. */
@@ -40,6 +41,7 @@ export async function listPendingUploads(remote: Remote, under = keyPrefix(remot
         throw remote.failure(error);
       });
     if (page === undefined) return [];
+    if (shapelessListing(page)) throw notS3Storage({ bucket: remote.location.bucket, where: remote.where });
     for (const upload of page.Uploads ?? []) {
       if (upload.Key !== undefined && upload.UploadId !== undefined)
         uploads.push({ key: upload.Key, uploadId: upload.UploadId, ...(upload.Initiated ? { initiated: upload.Initiated } : {}) });
