@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { join } from 'node:path';
 import type { RemoteSet } from '../../src/core/offsite/listing';
 import type { RemoteManifest } from '../../src/core/offsite/remoteManifest';
@@ -25,6 +26,7 @@ import { assertSameContent } from '../support/fingerprint';
 import { backupSet, listSets, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { closedPort, silentServer, type SilentServer } from '../support/ports';
 import { cuttingProxy } from '../support/cuttingProxy';
+import { certificatesUnavailableReason, makeCertificates } from '../support/tls';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { waitFor } from '../support/wait';
 import { loadSample, sampleCases } from '../samples';
@@ -418,6 +420,43 @@ describe('offsite copies in S3-compatible storage', function () {
     } finally {
       page.closeAllConnections();
       page.close();
+    }
+  });
+
+  it('TLS that fails says what to do (http:// for a plain port, NODE_EXTRA_CA_CERTS for a private authority), never to run it again', async function () {
+    const plainPort = `https://${new URL(s3.endpoint).host}`;
+    const cases: { endpoint: string; expected: RegExp }[] = [
+      {
+        endpoint: plainPort,
+        expected:
+          /^pulse-backup: cannot reach https:\/\/127\.0\.0\.1:\d+ for s3:\/\/pulse-offsite: it does not speak TLS there: if that port serves plain HTTP, write --endpoint as http:\/\/HOST:PORT; nothing was changed there$/,
+      },
+    ];
+    const missing = certificatesUnavailableReason();
+    const certificates = missing ? undefined : makeCertificates(['localhost']);
+    const server =
+      certificates &&
+      createTlsServer({ key: readFileSync(certificates.keyFile), cert: readFileSync(certificates.certificateFile) }, (_request, response) => response.writeHead(403).end());
+    try {
+      if (server) {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const address = server.address();
+        cases.push({
+          endpoint: `https://localhost:${typeof address === 'object' && address ? address.port : 0}`,
+          expected:
+            /^pulse-backup: cannot reach https:\/\/localhost:\d+ for s3:\/\/pulse-offsite: its certificate is not trusted here \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: self-signed, or signed by a private authority\): if the storage's certificate comes from your own authority, give that authority's certificate to Node: NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem; nothing was changed there$/,
+        });
+      }
+      for (const { endpoint, expected } of cases) {
+        const result = await offsite(['list', '--remote', s3.url('tls'), '--endpoint', endpoint]);
+        assertOneLineError(result);
+        assert.match(result.stderr, expected);
+        assert.doesNotMatch(result.stderr, /run it again|NODE_TLS_REJECT_UNAUTHORIZED|rejectUnauthorized/);
+      }
+    } finally {
+      server?.closeAllConnections();
+      server?.close();
+      certificates?.remove();
     }
   });
 

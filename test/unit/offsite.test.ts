@@ -266,6 +266,25 @@ describe("offsite: the storage's answers in one line", () => {
     assert.doesNotMatch(line(Object.assign(new Error('aborted'), { name: 'AbortError' }), { writes: 'removals' }).text, /nothing was changed/);
   });
 
+  it('TLS failures say what is wrong with the certificate and what to do, never to turn verification off', () => {
+    const tls = (code: string, message = code) => line(Object.assign(new Error(message), { code }), { where: 'https://minio.lan:9000', key: undefined });
+    assert.match(
+      tls('DEPTH_ZERO_SELF_SIGNED_CERT').text,
+      /^cannot reach https:\/\/minio\.lan:9000 for s3:\/\/team-backups: its certificate is not trusted here .*NODE_EXTRA_CA_CERTS=/,
+    );
+    assert.match(tls('SELF_SIGNED_CERT_IN_CHAIN').text, /NODE_EXTRA_CA_CERTS=/);
+    assert.match(tls('CERT_HAS_EXPIRED').text, /: its certificate has expired: renew the storage's certificate, or check this machine's clock; nothing was changed there$/);
+    assert.match(tls('ERR_TLS_CERT_ALTNAME_INVALID').text, /: its certificate is for another host name: give --endpoint by the host name its certificate names/);
+    assert.match(
+      tls('EPROTO', 'write EPROTO 40E8:error:0A00010B:SSL routines:ssl3_get_record:wrong version number').text,
+      /: it does not speak TLS there: if that port serves plain HTTP, write --endpoint as http:\/\/HOST:PORT/,
+    );
+    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'EPROTO']) {
+      assert.equal(tls(code).code, 'offsite-unreachable');
+      assert.doesNotMatch(tls(code).text, /run it again|REJECT_UNAUTHORIZED|rejectUnauthorized|insecure/i);
+    }
+  });
+
   it('never shows a secret or a signed URL, in the line or in the details', () => {
     const leaky = sdkError('InternalError', 500, {
       message: `failed https://team-backups.s3.amazonaws.com/app.sql?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20250901%2Fus-east-1&X-Amz-Signature=0123456789abcdef0123456789abcdef with ${secret}`,

@@ -92,6 +92,11 @@ export function remoteFailure(error: unknown, context: FailureContext): PulseErr
   if (/region is missing/i.test(facts.message)) {
     return make('offsite-wrong-region', `no region for s3://${context.bucket}`, hint`${regionAdvice('REGION')} (the bucket's region, e.g. eu-west-1)`);
   }
+  const tls = tlsProblem(facts);
+  if (tls !== undefined) {
+    // Never advice to turn verification off: a storage that cannot prove who it is gets no backups.
+    return make('offsite-unreachable', `cannot reach ${context.where} for ${object}: ${tls.why}`, hint`${tls.advice}; ${aftermath(context.writes)}`);
+  }
   if (facts.networkCode !== undefined || facts.name === 'TimeoutError' || /socket hang up|getaddrinfo/i.test(facts.message)) {
     const why = NETWORK_WORDS[facts.networkCode ?? facts.name] ?? 'no answer';
     return make(
@@ -177,6 +182,39 @@ export function shapelessListing(page: { IsTruncated?: unknown; KeyCount?: unkno
     page.Name === undefined &&
     page.Bucket === undefined
   );
+}
+
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+]);
+
+/** What a TLS failure means and what to do, from Node's error code (or OpenSSL's words for a port that speaks no TLS). */
+function tlsProblem(facts: ErrorFacts): { why: string; advice: Hint } | undefined {
+  const code = facts.code;
+  if (UNTRUSTED_CERTIFICATE.has(code)) {
+    return {
+      why: `its certificate is not trusted here (${code}: self-signed, or signed by a private authority)`,
+      advice: hint`if the storage's certificate comes from your own authority, give that authority's certificate to Node: NODE_EXTRA_CA_CERTS=/path/to/ca.pem`,
+    };
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return {
+      why: `its certificate ${code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet'}`,
+      advice: hint`renew the storage's certificate, or check this machine's clock`,
+    };
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return { why: 'its certificate is for another host name', advice: hint`give ${option('offsiteEndpoint')} by the host name its certificate names` };
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long|unknown protocol/i.test(facts.message)) {
+    return { why: 'it does not speak TLS there', advice: hint`if that port serves plain HTTP, write ${option('offsiteEndpoint')} as http://HOST:PORT` };
+  }
+  return undefined;
 }
 
 /** The environment and profiles on the command line; in VS Code, the keys it keeps in secret storage. */
