@@ -117,6 +117,54 @@ describe('restore --clean on real schemas', function () {
     });
   });
 
+  describe("what hangs on the backup's tables", function () {
+    // TRUNCATE of a parent empties its partitions and inheritance children,
+    // and is refused by a foreign key into it: those the backup does not
+    // have stop the restore, whenever they appear.
+    const hanging = 'hanging_src';
+    let hangingFolder: string;
+    let hangingSet: Manifest;
+
+    before(async function () {
+      await server.createDatabase(hanging);
+      await server.query(
+        hanging,
+        `CREATE TABLE public.readings (id serial, taken date NOT NULL, value int) PARTITION BY RANGE (taken);
+         CREATE TABLE public.readings_jan PARTITION OF public.readings FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+         INSERT INTO public.readings (taken, value) VALUES ('2024-01-05', 1);
+         CREATE TABLE public.notes (id int PRIMARY KEY, body text);
+         INSERT INTO public.notes VALUES (1, 'kept in the backup');
+         CREATE TABLE public.artists (id int PRIMARY KEY, name text);
+         INSERT INTO public.artists VALUES (1, 'a');`,
+      );
+      hangingFolder = newFolder();
+      hangingSet = await backupSet(server, hanging, hangingFolder, 'hanging');
+    });
+
+    const restoreHanging = (target: string, mode: string) => restoreSet(server, hangingSet.id, hangingFolder, target, mode, ['--clean', '--no-safety-backup']);
+
+    async function withLaterPartitionAndChild(target: string): Promise<string> {
+      await server.createDatabase(target, { template: hanging });
+      await server.query(
+        target,
+        `CREATE TABLE public.readings_feb PARTITION OF public.readings FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+         INSERT INTO public.readings (taken, value) VALUES ('2024-02-05', 2);
+         CREATE TABLE public.notes_archive () INHERITS (public.notes);
+         INSERT INTO public.notes_archive VALUES (2, 'written since');`,
+      );
+      return target;
+    }
+
+    it('complete --clean names a partition the backup does not have on its table, not on the sequence its column default came with', async function () {
+      const target = await withLaterPartitionAndChild('hanging_partition_complete');
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restoreHanging(target, 'complete');
+      assertOneLineError(result);
+      assert.match(result.stderr, /table public\.readings_feb \(on table public\.readings\)/);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+  });
+
   describe('lock waits', function () {
     /** A session that holds a lock on a backed-up table; `active`: busy in a statement, else idle in its transaction. */
     async function holdLock(database: string, sql: string, active: boolean): Promise<{ client: Client; pid: number; release: () => Promise<void> }> {

@@ -195,7 +195,10 @@ SELECT pg_catalog.jsonb_build_object(
                                 THEN d.classid = o.classid AND d.objid = o.objid AND d.objsubid = o.objsubid
                                 ELSE EXISTS (SELECT 1 FROM lineage l WHERE l.classid = d.classid AND l.objid = d.objid
                                                 AND l.at_classid = o.classid AND l.at_objid = o.objid) END
-                     ORDER BY EXISTS (SELECT 1 FROM dropped p WHERE p.classid = d.refclassid AND p.objid = d.refobjid) DESC, 1
+                     -- One of the backup's objects first, and what the whole object itself depends on before what a part or a
+                     -- column of it does (a partition is on its table, not on the sequence its column default inherited).
+                     ORDER BY EXISTS (SELECT 1 FROM dropped p WHERE p.classid = d.refclassid AND p.objid = d.refobjid) DESC,
+                              (d.classid = o.classid AND d.objid = o.objid AND d.objsubid = 0) DESC, 1
                      LIMIT 1) AS depends_on
               FROM outermost o) named), '[]'::pg_catalog.jsonb),
   'objectsDropped', (SELECT count(*) FROM closure WHERE objsubid = 0)
