@@ -13,12 +13,16 @@ import type { Manifest } from '../../src/core/sets/manifest';
 import { executeRestore } from '../../src/core/restore/load';
 import { planRestore } from '../../src/core/restore/plan';
 import { parseConnectionUrl } from '../../src/core/connection/target';
+import type { PulseError } from '../../src/core/errors';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
 import { backupSet, listSets, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
 import { loadSample, sampleCases } from '../samples';
+
+/** A hint of words alone, as one line. */
+const hintText = (error: PulseError) => (error.hint ?? []).map((part) => (typeof part === 'string' ? part : '')).join('');
 
 const sample = (name: string) => sampleCases().find((candidate) => candidate.name === name)!;
 
@@ -163,6 +167,52 @@ describe('restore --clean on real schemas', function () {
       assert.match(result.stderr, /table public\.readings_feb \(on table public\.readings\)/);
       assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
     });
+
+    it('a partition or inheritance child the backup does not have stops a data --clean before anything (TRUNCATE would empty it), named as complete --clean names it, with what detaches it', async function () {
+      const target = await withLaterPartitionAndChild('hanging_partition_data');
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restoreHanging(target, 'data');
+      assertOneLineError(result);
+      assert.match(
+        result.stderr,
+        /the target has 2 objects the backup does not have that are partitions or inheritance children of the tables --clean would empty, which would empty them too: table public\.notes_archive \(on table public\.notes\); table public\.readings_feb \(on table public\.readings\): detach them \(ALTER TABLE public\.notes_archive NO INHERIT public\.notes; ALTER TABLE public\.readings DETACH PARTITION public\.readings_feb;\) or drop them first, or restore into a copy without them; nothing was changed/,
+      );
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    for (const late of [
+      {
+        what: 'a partition',
+        sql: `CREATE TABLE public.readings_feb PARTITION OF public.readings FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+              INSERT INTO public.readings (taken, value) VALUES ('2024-02-05', 2)`,
+        found:
+          /since the pre-flight, the target has gained 1 object the backup does not have that are partitions or inheritance children of the tables --clean would empty, which would empty them too: table public\.readings_feb \(on table public\.readings\)/,
+        advice: /detach it \(ALTER TABLE public\.readings DETACH PARTITION public\.readings_feb;\) or drop it first, or restore into a copy without it; the target is unchanged/,
+      },
+    ]) {
+      it(`${late.what} that appears after the pre-flight fails it inside its transaction, in the same words, and it rolls back`, async function () {
+        const target = `hanging_late_${late.what.replace(/\W/g, '_')}`;
+        await server.createDatabase(target, { template: hanging });
+        const plan = await planRestore({
+          folder: hangingFolder,
+          setId: hangingSet.id,
+          mode: 'data',
+          target: parseConnectionUrl(server.url(target)),
+          env: {},
+          clean: true,
+          allowRemote: false,
+        });
+        // Between the confirmation and the load, someone adds it.
+        await server.query(target, late.sql);
+        const changed = await fingerprintDatabase(server.url(target));
+        await assert.rejects(executeRestore(plan, { safetyBackup: false }), (error: PulseError) => {
+          assert.match(error.message, late.found);
+          assert.match(hintText(error), late.advice);
+          return true;
+        });
+        assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(server.url(target))), []);
+      });
+    }
   });
 
   describe('lock waits', function () {

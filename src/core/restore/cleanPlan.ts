@@ -39,6 +39,10 @@ export interface OutsideDependent {
   description: string;
   /** What it depends on, when that is one of the backup's objects: "table public.users". */
   dependsOn: string | null;
+  /** For a data --clean: the statement that takes it out of the way ("ALTER TABLE public.audit DROP CONSTRAINT audit_user_fkey;"). */
+  release?: string;
+  /** For a data --clean: a partition or inheritance child, which TRUNCATE would empty with its parent (not a foreign key). */
+  child?: boolean;
 }
 
 export interface CleanCheck {
@@ -216,26 +220,66 @@ export async function checkClean(client: pg.Client, objects: readonly DumpObject
 }
 
 /**
- * For a data --clean: foreign keys of tables outside the backup that point
- * into the tables it empties (TRUNCATE refuses them, and emptying the
- * backup's tables under them would leave their rows pointing nowhere).
+ * For a data --clean, what the backup does not have that emptying its
+ * tables would reach: foreign keys of other tables that point into them
+ * (TRUNCATE refuses them, and emptying under them would leave their rows
+ * pointing nowhere), and partitions and inheritance children of them
+ * (TRUNCATE empties those with their parent, and TRUNCATE ONLY is refused
+ * for a partitioned table). $1: the emptied tables (SQL names). Run with an
+ * empty search_path, so each statement names its tables schema-qualified.
  */
+export const EMPTY_CHECK_SQL = `
+  WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name)
+  SELECT pg_catalog.pg_describe_object('pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 0) AS description,
+         pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, k.confrelid, 0) AS depends_on,
+         pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::pg_catalog.regclass, k.conname) AS release,
+         false AS child
+    FROM pg_catalog.pg_constraint k
+   WHERE k.contype = 'f' AND k.confrelid IN (SELECT relation FROM emptied) AND k.conrelid NOT IN (SELECT relation FROM emptied)
+     AND k.conparentid = 0
+  UNION ALL
+  SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, i.inhrelid, 0),
+         pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, i.inhparent, 0),
+         CASE WHEN c.relispartition THEN pg_catalog.format('ALTER TABLE %s DETACH PARTITION %s;', i.inhparent::pg_catalog.regclass, i.inhrelid::pg_catalog.regclass)
+              ELSE pg_catalog.format('ALTER TABLE %s NO INHERIT %s;', i.inhrelid::pg_catalog.regclass, i.inhparent::pg_catalog.regclass) END,
+         true
+    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+   WHERE i.inhparent IN (SELECT relation FROM emptied) AND i.inhrelid NOT IN (SELECT relation FROM emptied)
+   ORDER BY 1`;
+
+/** Runs the data --clean check (EMPTY_CHECK_SQL) in the pre-flight session. */
 export async function findReferencesFromOutside(client: pg.Client, tables: readonly string[]): Promise<OutsideDependent[]> {
   if (tables.length === 0) return [];
   await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
-  const result = await client
-    .query<{ description: string; depends_on: string }>(
-      `WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name)
-     SELECT pg_catalog.pg_describe_object('pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 0) AS description,
-            pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, k.confrelid, 0) AS depends_on
-       FROM pg_catalog.pg_constraint k
-      WHERE k.contype = 'f' AND k.confrelid IN (SELECT relation FROM emptied) AND k.conrelid NOT IN (SELECT relation FROM emptied)
-        AND k.conparentid = 0
-      ORDER BY 1`,
-      [tables],
-    )
-    .finally(() => client.query('COMMIT'));
-  return result.rows.map((row) => ({ description: row.description, dependsOn: row.depends_on }));
+  const result = await client.query<{ description: string; depends_on: string; release: string; child: boolean }>(EMPTY_CHECK_SQL, [tables]).finally(() => client.query('COMMIT'));
+  return result.rows.map((row) => ({ description: row.description, dependsOn: row.depends_on, release: row.release, child: row.child }));
+}
+
+/** The message that the data --clean check inside the transaction raises, followed by what it found as JSON. */
+export const OUTSIDE_REFERENCES_MARK = 'pulse-backup: outside references:';
+
+/**
+ * The data --clean check again, inside the restore's transaction once the
+ * locks are held: a foreign key or a partition added after the pre-flight
+ * fails the restore (rolled back) instead of TRUNCATE emptying it or
+ * refusing with no advice.
+ */
+export function emptyGuardStatement(tables: readonly string[]): string {
+  const names = JSON.stringify(tables);
+  const tag = (base: string) => dollarTag(base, [names, EMPTY_CHECK_SQL]);
+  const [block, query, list] = [tag('pulse_guard'), tag('pulse_query'), tag('pulse_tables')];
+  return guardBlock(block, [
+    `  EXECUTE 'SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(''description'', f.description, ''dependsOn'', f.depends_on, ''release'', f.release, ''child'', f.child)) FROM (' || ${query}${EMPTY_CHECK_SQL}${query} || ') f'`,
+    `    INTO found USING ARRAY(SELECT pg_catalog.jsonb_array_elements_text(${list}${names}${list}::pg_catalog.jsonb));`,
+    '  IF found IS NOT NULL THEN',
+    `    RAISE EXCEPTION '${OUTSIDE_REFERENCES_MARK} %', found;`,
+    '  END IF;',
+  ]);
+}
+
+/** A DO block that runs `body` with an empty search_path and a jsonb variable `found` for what the check finds. */
+function guardBlock(tag: string, body: readonly string[]): string {
+  return [`DO ${tag}`, 'DECLARE', '  found pg_catalog.jsonb;', 'BEGIN', "  PERFORM pg_catalog.set_config('search_path', '', true);", ...body, `END ${tag};`].join('\n');
 }
 
 function partsJson(parts: readonly RecreatedPart[]): string {
@@ -318,16 +362,10 @@ export function cleanGuardStatement(objects: readonly DumpObject[], parts: reado
   const partsText = partsJson(parts);
   const tag = (base: string) => dollarTag(base, [objectsText, partsText, CLEAN_CHECK_SQL]);
   const [block, query, first, second] = [tag('pulse_guard'), tag('pulse_query'), tag('pulse_objects'), tag('pulse_parts')];
-  return [
-    `DO ${block}`,
-    'DECLARE',
-    '  found pg_catalog.jsonb;',
-    'BEGIN',
-    "  PERFORM pg_catalog.set_config('search_path', '', true);",
+  return guardBlock(block, [
     `  EXECUTE ${query}${CLEAN_CHECK_SQL}${query} INTO found USING ${first}${objectsText}${first}::text, ${second}${partsText}${second}::text;`,
     "  IF pg_catalog.jsonb_array_length(found -> 'outside') > 0 THEN",
     `    RAISE EXCEPTION '${OUTSIDE_DEPENDENTS_MARK} %', (SELECT pg_catalog.string_agg(o ->> 'description', '; ') FROM pg_catalog.jsonb_array_elements(found -> 'outside') o);`,
     '  END IF;',
-    `END ${block};`,
-  ].join('\n');
+  ]);
 }

@@ -8,7 +8,7 @@ import type { SetKeys } from '../codecs/codecs';
 import { setFileStream } from '../codecs/setFileReader';
 import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
-import { OUTSIDE_DEPENDENTS_MARK } from './cleanPlan';
+import { OUTSIDE_DEPENDENTS_MARK, OUTSIDE_REFERENCES_MARK } from './cleanPlan';
 import { type ConnectionTarget } from '../connection/target';
 import type { RestoreMode } from './types';
 import { describeConnectionError } from '../connection/failures';
@@ -33,20 +33,48 @@ export function listNames(objects: readonly { schema: string; name: string; rows
 
 /**
  * Objects the backup does not have that depend on what --clean would
- * replace (or, for a data restore, tables whose foreign keys point into the
- * tables it would empty): refused before anything changes.
+ * replace (or, for a data restore, foreign keys that point into the tables
+ * it would empty, and partitions and inheritance children of them, which
+ * TRUNCATE would empty too): refused before anything changes.
  */
 export function outsideDependentsError(outside: readonly OutsideDependent[], action: 'replace' | 'empty'): PulseError {
   const shown = outside.slice(0, 4).map((object) => (object.dependsOn ? `${object.description} (on ${object.dependsOn})` : object.description));
   const more = outside.length > shown.length ? `, and ${outside.length - shown.length} more` : '';
   const count = `${outside.length} object${outside.length === 1 ? '' : 's'} the backup does not have`;
-  const verb = action === 'replace' ? 'depend on what --clean would replace' : 'reference the tables --clean would empty';
+  const children = outside.filter((object) => object.child).length;
+  const verb =
+    action === 'replace'
+      ? 'depend on what --clean would replace'
+      : children === 0
+        ? 'reference the tables --clean would empty'
+        : children === outside.length
+          ? 'are partitions or inheritance children of the tables --clean would empty, which would empty them too'
+          : 'reference or inherit from the tables --clean would empty';
   return new PulseError('restore-refused', `the target has ${count} that ${verb}: ${shown.join('; ')}${more}`, {
-    hint:
-      action === 'replace'
-        ? 'drop or change them first, or restore into an empty database; nothing was changed'
-        : 'empty or drop those tables first, or restore into a copy without them; nothing was changed',
+    hint: action === 'replace' ? 'drop or change them first, or restore into an empty database; nothing was changed' : `${releaseAdvice(outside, children)}; nothing was changed`,
     details: outside.map((object) => `${object.description}${object.dependsOn ? ` depends on ${object.dependsOn}` : ''}`).join('\n'),
+  });
+}
+
+/** What takes them out of a data --clean's way: a partition or child is detached or dropped. */
+function releaseAdvice(outside: readonly OutsideDependent[], children: number): string {
+  const statements = [...new Set(outside.flatMap((object) => (object.release ? [object.release] : [])))];
+  const shown = statements.length > 0 ? ` (${statements.slice(0, 3).join(' ')}${statements.length > 3 ? ' …' : ''})` : '';
+  const one = outside.length === 1;
+  const what =
+    children === 0
+      ? 'empty or drop those tables first'
+      : children === outside.length
+        ? `detach ${one ? 'it' : 'them'}${shown} or drop ${one ? 'it' : 'them'} first`
+        : `drop the constraints and detach the partitions and children first${shown}, or drop their tables`;
+  return `${what}, or restore into a copy without ${one ? 'it' : 'them'}`;
+}
+
+/** A check inside the restore's transaction found what the pre-flight would have refused: the same words, as a rollback. */
+function gainedSincePreflight(refused: PulseError, text: string): PulseError {
+  return new PulseError('restore-failed', `restore stopped and was rolled back: since the pre-flight, ${refused.message.replace(/^the target has/, 'the target has gained')}`, {
+    hint: refused.hint && mapWords(refused.hint, (words) => words.replace('nothing was changed', 'the target is unchanged')),
+    details: text,
   });
 }
 
@@ -170,11 +198,11 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
       .slice(OUTSIDE_DEPENDENTS_MARK.length)
       .split('; ')
       .map((description) => ({ description: description.trim(), dependsOn: null }));
-    const refused = outsideDependentsError(outside, 'replace');
-    return new PulseError('restore-failed', `restore stopped and was rolled back: since the pre-flight, ${refused.message.replace(/^the target has/, 'the target has gained')}`, {
-      hint: refused.hint && mapWords(refused.hint, (text) => text.replace('nothing was changed', 'the target is unchanged')),
-      details: text,
-    });
+    return gainedSincePreflight(outsideDependentsError(outside, 'replace'), text);
+  }
+  if (message.startsWith(OUTSIDE_REFERENCES_MARK)) {
+    const outside = JSON.parse(message.slice(OUTSIDE_REFERENCES_MARK.length)) as OutsideDependent[];
+    return gainedSincePreflight(outsideDependentsError(outside, 'empty'), text);
   }
   const where = fileLine !== undefined && fileLine > 0 ? ` (line ${fileLine} of ${context.file})` : '';
   const detail = following.find((line) => line.startsWith('DETAIL:'));

@@ -12,7 +12,8 @@
  *   foreign keys already (a data restore; a Supabase set's platform rows);
  * - for --clean, the check that nothing outside the backup depends on what
  *   is dropped (again, now that the locks are held), then the drops — or,
- *   for data, one TRUNCATE of the backup's tables;
+ *   for data, the check that no foreign key, partition or inheritance child
+ *   outside the backup hangs on its tables, then one TRUNCATE of them;
  * - sequences the file will set made transactional: `setval` is not undone
  *   by a rollback, but a sequence given new storage in this transaction
  *   (ALTER SEQUENCE … RESTART, then its own value back) is, so a restore
@@ -20,7 +21,7 @@
  * - the restoring role's default privileges set to the built-in ones, so the
  *   objects the file creates get exactly the grants the backup had.
  */
-import { cleanGuardStatement, dropPartStatements, dropStatements, type RecreatedPart } from './cleanPlan';
+import { cleanGuardStatement, dropPartStatements, dropStatements, emptyGuardStatement, type RecreatedPart } from './cleanPlan';
 import { dollarTag } from '../sql';
 import type { RestoreMode } from './types';
 import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './target';
@@ -49,7 +50,14 @@ export function restoreProlog(input: PrologInput): string[] {
   if (input.silenceTriggers) statements.push('SET session_replication_role = replica;');
   statements.push(...lockStatements(input));
   if (input.mode === 'data') {
-    if (input.clean) statements.push(...emptyStatements(input.existing), ...emptyPlatformStatements(input.platform.tables, input.platform.references));
+    if (input.clean) {
+      const emptied = input.existing.filter((object) => object.kind === 'table').map((object) => object.dropName);
+      statements.push(
+        ...(emptied.length > 0 ? [emptyGuardStatement(emptied)] : []),
+        ...emptyStatements(input.existing),
+        ...emptyPlatformStatements(input.platform.tables, input.platform.references),
+      );
+    }
   } else if (input.clean) {
     statements.push(
       cleanGuardStatement(input.objects, input.parts),
