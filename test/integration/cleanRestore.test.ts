@@ -180,6 +180,26 @@ describe('restore --clean on real schemas', function () {
       assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
     });
 
+    it('a foreign key into a table it empties stops it with advice that works: drop that constraint (emptying the table would not help), and the restore then runs', async function () {
+      const target = 'hanging_reference';
+      await server.createDatabase(target, { template: hanging });
+      await server.query(target, 'CREATE TABLE public.fans (artist_id int REFERENCES public.artists)');
+      const before = await fingerprintDatabase(server.url(target));
+      const result = await restoreHanging(target, 'data');
+      assertOneLineError(result);
+      const advice =
+        /drop that constraint \(ALTER TABLE public\.fans DROP CONSTRAINT fans_artist_id_fkey;\) or its table first, or restore into a copy without it; nothing was changed/;
+      assert.match(result.stderr, /reference the tables --clean would empty: constraint fans_artist_id_fkey on table public\.fans \(on table public\.artists\)/);
+      assert.match(result.stderr, advice);
+      assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+      await server.query(target, 'ALTER TABLE public.fans DROP CONSTRAINT fans_artist_id_fkey');
+      const followed = await restoreHanging(target, 'data');
+      assert.equal(followed.code, 0, followed.stderr);
+      // fans, which the backup does not have, was left as it was; the rest is the backup's.
+      await server.query(target, 'DROP TABLE public.fans');
+      await assertSameContent(server.url(hanging), server.url(target));
+    });
+
     for (const late of [
       {
         what: 'a partition',
@@ -188,6 +208,14 @@ describe('restore --clean on real schemas', function () {
         found:
           /since the pre-flight, the target has gained 1 object the backup does not have that are partitions or inheritance children of the tables --clean would empty, which would empty them too: table public\.readings_feb \(on table public\.readings\)/,
         advice: /detach it \(ALTER TABLE public\.readings DETACH PARTITION public\.readings_feb;\) or drop it first, or restore into a copy without it; the target is unchanged/,
+      },
+      {
+        what: 'a foreign key',
+        sql: 'CREATE TABLE public.fans (artist_id int REFERENCES public.artists)',
+        found:
+          /since the pre-flight, the target has gained 1 object the backup does not have that reference the tables --clean would empty: constraint fans_artist_id_fkey on table public\.fans \(on table public\.artists\)/,
+        advice:
+          /drop that constraint \(ALTER TABLE public\.fans DROP CONSTRAINT fans_artist_id_fkey;\) or its table first, or restore into a copy without it; the target is unchanged/,
       },
     ]) {
       it(`${late.what} that appears after the pre-flight fails it inside its transaction, in the same words, and it rolls back`, async function () {

@@ -98,6 +98,13 @@ describe('restore failure hints', () => {
     assert.match(cliHint(restoreHint('duplicate key value violates unique constraint "users_pkey"', undefined, { mode: 'complete', clean: false })), /pass --clean to replace it/);
   });
 
+  it('says to drop a foreign key into a table a data --clean empties, not to empty its table (which never helps)', () => {
+    assert.equal(
+      cliHint(restoreHint('cannot truncate a table referenced in a foreign key constraint', 'DETAIL:  Table "fans" references "artists".', { mode: 'data', clean: true })),
+      'table fans, which the backup does not have, references artists: drop that foreign key (ALTER TABLE … DROP CONSTRAINT …;) or its table first, or restore into a copy without it',
+    );
+  });
+
   it("keeps the general advice for the application's own objects", () => {
     assert.match(cliHint(restoreHint('role "app_writer" does not exist', undefined)), /^create the role first \(CREATE ROLE "app_writer";\)/);
     assert.match(cliHint(restoreHint('permission denied for schema app', undefined)), /^connect as the owner of these objects or a superuser/);

@@ -56,14 +56,18 @@ export function outsideDependentsError(outside: readonly OutsideDependent[], act
   });
 }
 
-/** What takes them out of a data --clean's way: a partition or child is detached or dropped. */
+/**
+ * What takes them out of a data --clean's way: emptying a referencing table
+ * never does (its foreign key still stops TRUNCATE), dropping the
+ * constraint does; a partition or child is detached or dropped.
+ */
 function releaseAdvice(outside: readonly OutsideDependent[], children: number): string {
   const statements = [...new Set(outside.flatMap((object) => (object.release ? [object.release] : [])))];
   const shown = statements.length > 0 ? ` (${statements.slice(0, 3).join(' ')}${statements.length > 3 ? ' …' : ''})` : '';
   const one = outside.length === 1;
   const what =
     children === 0
-      ? 'empty or drop those tables first'
+      ? `drop ${one ? 'that constraint' : 'those constraints'}${shown} or ${one ? 'its table' : 'their tables'} first`
       : children === outside.length
         ? `detach ${one ? 'it' : 'them'}${shown} or drop ${one ? 'it' : 'them'} first`
         : `drop the constraints and detach the partitions and children first${shown}, or drop their tables`;
@@ -310,6 +314,12 @@ export function restoreHint(message: string, detail: string | undefined, facts?:
   // Two sessions changing one catalog row at once: the server fails the later one instead of making it wait.
   if (/tuple concurrently (updated|deleted)/.test(message) || /duplicate key value violates unique constraint "pg_\w+_index"/.test(message)) {
     return ['another session changed the same definitions at the same moment (a migration, or a restore by another tool): let it finish, check the database and run again'];
+  }
+  // A foreign key into a table a data --clean empties: the check inside the transaction names it first; emptying its table never helps.
+  if (/cannot truncate a table referenced in a foreign key constraint/.test(message)) {
+    const tables = /Table "((?:[^"]|"")+)" references "((?:[^"]|"")+)"/.exec(detail ?? '');
+    const who = tables ? `table ${tables[1]}, which the backup does not have, references ${tables[2]}` : 'a table the backup does not have references one it empties';
+    return [`${who}: drop that foreign key (ALTER TABLE … DROP CONSTRAINT …;) or its table first, or restore into a copy without it`];
   }
   if (/violates|duplicate key/.test(message)) {
     // A data restore loads only into tables the pre-flight found empty, or emptied (--clean): the rows meet nothing the backup did not have, unless the target changed.
