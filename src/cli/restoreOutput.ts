@@ -23,7 +23,12 @@ export function renderRestorePlan(plan: RestorePlan, safetyBackup: boolean): str
     lines.push(`  warning  ${check.title}: ${checkLine(check, commandLineWords)}`);
   }
   if (plan.replaced.length === 0) {
-    lines.push("  replaces nothing: none of the backup's objects exist in the target");
+    // A data restore's tables exist and are empty (or it is refused): its rows load into them.
+    lines.push(
+      plan.mode === 'data'
+        ? "  replaces nothing: the backup's rows load into its tables, empty in the target"
+        : "  replaces nothing: none of the backup's objects exist in the target",
+    );
   } else {
     const verb = plan.mode === 'data' ? 'empties' : 'replaces';
     lines.push(`  ${verb.padEnd(8)} ${countOf(plan.replaced.length, 'object')} the backup has:`);

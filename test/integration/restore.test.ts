@@ -10,10 +10,14 @@ import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, truncateSync
 import { join } from 'node:path';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';
+import { executeRestore } from '../../src/core/restore/load';
+import { planRestore } from '../../src/core/restore/plan';
+import { parseConnectionUrl } from '../../src/core/connection/target';
+import type { PulseError } from '../../src/core/errors';
 import { assertOneLineError, runCli, startCli } from '../support/cli';
 import { assertSameContent, diffFingerprints, fingerprintDatabase } from '../support/fingerprint';
 import { psqlPids, waitFor } from '../support/processes';
-import { backupSet, createFactoryDatabase, restoreSet, useServer, useTempFolders } from '../support/integration';
+import { backupSet, createFactoryDatabase, restoreArgs, restoreSet, useServer, useTempFolders } from '../support/integration';
 import { startServer } from '../support/pgServer';
 import { loadSample, plainFor, sampleCases } from '../samples';
 
@@ -268,6 +272,35 @@ describe('restore', function () {
       const result = await restoreSet(server, manifest.id, folder, target, 'data');
       assertOneLineError(result);
       assert.match(result.stderr, /lacks \d+ of the backup's tables/);
+    });
+
+    it("a data restore's plan says its rows load into the backup's tables, empty in the target, not that none of its objects exist", async function () {
+      const target = 'data_plan_words';
+      await server.createDatabase(target);
+      assert.equal((await restoreSet(server, manifest.id, folder, target, 'schema', ['--no-safety-backup'])).code, 0);
+      const result = await runCli(restoreArgs(manifest.id, 'data', server.url(target), folder, ['--no-safety-backup']));
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /replaces nothing: the backup's rows load into its tables, empty in the target/);
+      assert.doesNotMatch(result.stdout, /none of the backup's objects exist/);
+    });
+
+    it("rows another session writes into an empty table after the plan of a data restore fail it inside its transaction, naming them, and it rolls back instead of mixing them with the backup's", async function () {
+      const target = 'data_rows_late';
+      await server.createDatabase(target);
+      assert.equal((await restoreSet(server, manifest.id, folder, target, 'schema', ['--no-safety-backup'])).code, 0);
+      const plan = await planRestore({ folder, setId: manifest.id, mode: 'data', target: parseConnectionUrl(server.url(target)), env: {}, clean: false, allowRemote: false });
+      // While the person confirms, the application writes a row.
+      await server.query(target, `INSERT INTO public.organizations OVERRIDING SYSTEM VALUE VALUES (100000, 'Late Ltd', 'late-ltd', '2024-01-01')`);
+      const changed = await fingerprintDatabase(server.url(target));
+      await assert.rejects(executeRestore(plan, { safetyBackup: false }), (error: PulseError) => {
+        assert.match(
+          error.message,
+          /^restore stopped and was rolled back: since the plan, another session wrote rows into the tables it loads: 1 of the backup's tables already hold rows \(public\.organizations: 1 row\)$/,
+        );
+        assert.match((error.hint ?? []).map((part) => (typeof part === 'string' ? part : '')).join(''), /restore into an empty copy; the target is unchanged$/);
+        return true;
+      });
+      assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(server.url(target))), []);
     });
 
     it('a target that is not on this machine is refused without --allow-remote', async function () {

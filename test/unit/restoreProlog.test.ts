@@ -50,11 +50,13 @@ describe('the restore prolog', () => {
     assert.deepEqual(statements.slice(4), ['DROP VIEW IF EXISTS public.status_view CASCADE;', 'DROP TABLE IF EXISTS public.users CASCADE;']);
   });
 
-  it('data: rows only need the tables for inserting; --clean empties them in one TRUNCATE under an exclusive lock', () => {
-    assert.deepEqual(prolog({ mode: 'data', silenceTriggers: true, existing: [table('users'), table('messages')] }).slice(2), [
-      'SET session_replication_role = replica;',
-      'LOCK TABLE public.users, public.messages IN ROW EXCLUSIVE MODE;',
-    ]);
+  it('data: rows only need the tables for inserting, which are checked to be empty still; --clean empties them in one TRUNCATE under an exclusive lock', () => {
+    const loading = prolog({ mode: 'data', silenceTriggers: true, existing: [table('users'), table('messages')] }).slice(2);
+    assert.deepEqual(loading.slice(0, 2), ['SET session_replication_role = replica;', 'LOCK TABLE public.users, public.messages IN ROW EXCLUSIVE MODE;']);
+    // Once the locks are held: the tables are still as empty as the plan found them.
+    assert.equal(loading.length, 3);
+    assert.match(loading[2], /^DO \$pulse_rows\$/);
+    assert.match(loading[2], /ARRAY\['public\.users', 'public\.messages'\]/);
     const clean = prolog({ mode: 'data', clean: true, existing: [table('users'), table('messages')] }).slice(2);
     assert.equal(clean.length, 3);
     assert.equal(clean[0], 'LOCK TABLE public.users, public.messages IN ACCESS EXCLUSIVE MODE;');

@@ -277,9 +277,11 @@ export function emptyGuardStatement(tables: readonly string[]): string {
   ]);
 }
 
-/** A DO block that runs `body` with an empty search_path and a jsonb variable `found` for what the check finds. */
-function guardBlock(tag: string, body: readonly string[]): string {
-  return [`DO ${tag}`, 'DECLARE', '  found pg_catalog.jsonb;', 'BEGIN', "  PERFORM pg_catalog.set_config('search_path', '', true);", ...body, `END ${tag};`].join('\n');
+/** A DO block that runs `body` with an empty search_path and a jsonb variable `found` for what the check finds (and `declarations` besides). */
+export function guardBlock(tag: string, body: readonly string[], declarations: readonly string[] = []): string {
+  return [`DO ${tag}`, 'DECLARE', '  found pg_catalog.jsonb;', ...declarations, 'BEGIN', "  PERFORM pg_catalog.set_config('search_path', '', true);", ...body, `END ${tag};`].join(
+    '\n',
+  );
 }
 
 function partsJson(parts: readonly RecreatedPart[]): string {

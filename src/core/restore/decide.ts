@@ -7,7 +7,7 @@
  */
 import { PulseError } from '../errors';
 import { commandLineOnly, hint, option } from '../hint';
-import { listNames, SCHEMA_CHANGED_ADVICE } from './failures';
+import { listNames, rowsInTheWayError, SCHEMA_CHANGED_ADVICE } from './failures';
 import { quoteIdentifier } from '../sql';
 import { replacedByClean } from './prolog';
 import type { DumpObject, ExistingObject, TargetColumn } from './target';
@@ -53,15 +53,7 @@ export function decideReplaced(input: ReplaceInput): ReplaceDecision {
     }
     const withRows = [...presentTables, ...platform.tables].filter((table) => (table.rows ?? 0) > 0);
     const largeObjects = existing.filter((object) => object.kind === 'large object');
-    if (!clean && (withRows.length > 0 || largeObjects.length > 0)) {
-      const what =
-        withRows.length > 0
-          ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})`
-          : `the target already has ${largeObjects.length} of the backup's large objects`;
-      throw new PulseError('restore-refused', what, {
-        hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed`,
-      });
-    }
+    if (!clean && (withRows.length > 0 || largeObjects.length > 0)) throw rowsInTheWayError(withRows, largeObjects.length);
     return {
       replaced: clean ? [...presentTables, ...platform.tables, ...largeObjects] : [],
       silenceTriggers,

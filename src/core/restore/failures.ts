@@ -9,6 +9,7 @@ import { setFileStream } from '../codecs/setFileReader';
 import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
 import { OUTSIDE_DEPENDENTS_MARK, OUTSIDE_REFERENCES_MARK } from './cleanPlan';
+import { ROWS_SINCE_PLAN_MARK } from './prolog';
 import { type ConnectionTarget } from '../connection/target';
 import type { RestoreMode } from './types';
 import { describeConnectionError } from '../connection/failures';
@@ -72,6 +73,21 @@ function releaseAdvice(outside: readonly OutsideDependent[], children: number): 
         ? `detach ${one ? 'it' : 'them'}${shown} or drop ${one ? 'it' : 'them'} first`
         : `drop the constraints and detach the partitions and children first${shown}, or drop their tables`;
   return `${what}, or restore into a copy without ${one ? 'it' : 'them'}`;
+}
+
+/**
+ * A data restore without --clean loads only into empty tables: the backup's
+ * tables that hold rows (or its large objects the target has), refused
+ * before anything changes.
+ */
+export function rowsInTheWayError(withRows: readonly { schema: string; name: string; rows?: number | null }[], largeObjects: number): PulseError {
+  const what =
+    withRows.length > 0
+      ? `${withRows.length} of the backup's tables already hold rows (${listNames(withRows, true)})`
+      : `the target already has ${largeObjects} of the backup's large objects`;
+  return new PulseError('restore-refused', what, {
+    hint: hint`${commandLineOnly(hint`pass ${option('clean')} to empty them first (a safety backup is taken before), or `)}restore into an empty copy; nothing was changed`,
+  });
 }
 
 /** A check inside the restore's transaction found what the pre-flight would have refused: the same words, as a rollback. */
@@ -203,6 +219,14 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
       .split('; ')
       .map((description) => ({ description: description.trim(), dependsOn: null }));
     return gainedSincePreflight(outsideDependentsError(outside, 'replace'), text);
+  }
+  if (message.startsWith(ROWS_SINCE_PLAN_MARK)) {
+    const withRows = JSON.parse(message.slice(ROWS_SINCE_PLAN_MARK.length)) as { schema: string; name: string; rows: number }[];
+    const refused = rowsInTheWayError(withRows, 0);
+    return new PulseError('restore-failed', `restore stopped and was rolled back: since the plan, another session wrote rows into the tables it loads: ${refused.message}`, {
+      hint: refused.hint && mapWords(refused.hint, (words) => words.replace('nothing was changed', 'the target is unchanged')),
+      details: text,
+    });
   }
   if (message.startsWith(OUTSIDE_REFERENCES_MARK)) {
     const outside = JSON.parse(message.slice(OUTSIDE_REFERENCES_MARK.length)) as OutsideDependent[];

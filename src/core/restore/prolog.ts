@@ -10,6 +10,8 @@
  *   the file will touch is locked here first, under the bound.
  * - triggers quiet where rows load into tables that have their triggers and
  *   foreign keys already (a data restore; a Supabase set's platform rows);
+ * - for a data restore without --clean, the check that the tables it loads
+ *   are still empty (again, now that the locks are held);
  * - for --clean, the check that nothing outside the backup depends on what
  *   is dropped (again, now that the locks are held), then the drops — or,
  *   for data, the check that no foreign key, partition or inheritance child
@@ -21,8 +23,8 @@
  * - the restoring role's default privileges set to the built-in ones, so the
  *   objects the file creates get exactly the grants the backup had.
  */
-import { cleanGuardStatement, dropPartStatements, dropStatements, emptyGuardStatement, type RecreatedPart } from './cleanPlan';
-import { dollarTag } from '../sql';
+import { cleanGuardStatement, dropPartStatements, dropStatements, emptyGuardStatement, guardBlock, type RecreatedPart } from './cleanPlan';
+import { dollarTag, quoteLiteral } from '../sql';
 import type { RestoreMode } from './types';
 import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './target';
 
@@ -50,6 +52,7 @@ export function restoreProlog(input: PrologInput): string[] {
   if (input.silenceTriggers) statements.push('SET session_replication_role = replica;');
   statements.push(...lockStatements(input));
   if (input.mode === 'data') {
+    if (!input.clean) statements.push(...stillEmptyStatements([...input.existing, ...input.platform.tables]));
     if (input.clean) {
       const emptied = input.existing.filter((object) => object.kind === 'table').map((object) => object.dropName);
       statements.push(
@@ -124,5 +127,38 @@ export function transactionalSequences(sequences: readonly string[]): string[] {
       '  END LOOP;',
       `END ${tag};`,
     ].join('\n'),
+  ];
+}
+
+/** The message the check below raises, followed by the tables that hold rows as JSON ([{schema, name, rows}]). */
+export const ROWS_SINCE_PLAN_MARK = 'pulse-backup: rows since the plan:';
+
+/**
+ * A data restore without --clean loads only into empty tables: checked
+ * again once its locks are held, so rows another session wrote after the
+ * plan (while the person confirmed) fail the restore, rolled back, instead
+ * of ending up mixed with the backup's.
+ */
+export function stillEmptyStatements(existing: readonly ExistingObject[]): string[] {
+  const tables = existing.filter((object) => object.kind === 'table' || object.kind === 'platform table').map((object) => quoteLiteral(object.dropName));
+  if (tables.length === 0) return [];
+  const tag = dollarTag('pulse_rows', tables);
+  return [
+    guardBlock(
+      tag,
+      [
+        `  FOR relation IN SELECT pg_catalog.to_regclass(name) FROM pg_catalog.unnest(ARRAY[${tables.join(', ')}]::text[]) AS name WHERE pg_catalog.to_regclass(name) IS NOT NULL LOOP`,
+        "    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', relation) INTO counted;",
+        '    IF counted > 0 THEN',
+        "      found := pg_catalog.jsonb_insert(COALESCE(found, '[]'), '{-1}', (SELECT pg_catalog.jsonb_build_object('schema', n.nspname, 'name', c.relname, 'rows', counted)",
+        '        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = relation), true);',
+        '    END IF;',
+        '  END LOOP;',
+        '  IF found IS NOT NULL THEN',
+        `    RAISE EXCEPTION '${ROWS_SINCE_PLAN_MARK} %', found;`,
+        '  END IF;',
+      ],
+      ['  relation pg_catalog.regclass;', '  counted bigint;'],
+    ),
   ];
 }
