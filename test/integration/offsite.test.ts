@@ -480,6 +480,12 @@ describe('offsite copies in S3-compatible storage', function () {
       (await remoteSets('cut-push')).map((set) => [set.id, set.status]),
       [[manifest.id, 'incomplete']],
     );
+    // Without a manifest, the files there are typed by their names.
+    const schemaFile = manifest.files.find((file) => file.type === 'schema')!;
+    assert.deepEqual(
+      (await remoteSets('cut-push'))[0].files.map((file) => [file.type, file.name]),
+      [['schema', schemaFile.name]],
+    );
 
     const newerFolder = newFolder();
     const newer = await backupSet(server, source, newerFolder, 'factory');

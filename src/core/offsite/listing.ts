@@ -7,7 +7,7 @@
  * of another size).
  */
 import type { _Object } from '@aws-sdk/client-s3';
-import { parseSetId, parseTimestamp } from '../sets/naming';
+import { parseBackupFileName, parseSetId, parseTimestamp, type BackupFileKind, type DumpType } from '../sets/naming';
 import { newestFirst } from '../sets/listing';
 import type { Remote } from './client';
 import { notS3Storage, shapelessListing } from './failures';
@@ -91,10 +91,13 @@ async function describeSet(remote: Remote, id: string, objects: RemoteObject[], 
     ...lastWritten(objects),
   };
   const byName = new Map(objects.map((object) => [object.key.slice(object.key.lastIndexOf('/') + 1), object]));
+  // Without a readable manifest, the dump files there by their names (their type from the name, no checksum known).
   const asStored = (): StoredFile[] =>
-    objects
-      .filter((object) => object.key !== key)
-      .map((object) => ({ type: 'complete', name: object.key.slice(object.key.lastIndexOf('/') + 1), bytes: object.bytes, sha256: '' }));
+    objects.flatMap((object) => {
+      const name = object.key.slice(object.key.lastIndexOf('/') + 1);
+      const parsed = object.key === key ? undefined : parseBackupFileName(name);
+      return parsed && isDumpKind(parsed.kind) ? [{ type: parsed.kind, name, bytes: object.bytes, sha256: '' }] : [];
+    });
   if (!objects.some((object) => object.key === key)) {
     const files = asStored();
     return { ...base, status: 'incomplete', problems: ['no manifest: a push that did not finish (or is still under way)'], files, totalBytes: sum(files) };
@@ -154,4 +157,8 @@ function lastWritten(objects: readonly RemoteObject[]): { lastWrittenAt?: string
 
 function sum(files: readonly { bytes: number }[]): number {
   return files.reduce((total, file) => total + file.bytes, 0);
+}
+
+function isDumpKind(kind: BackupFileKind): kind is DumpType {
+  return kind === 'schema' || kind === 'data' || kind === 'complete';
 }
