@@ -114,8 +114,10 @@ export async function lockWaitError(target: ConnectionTarget, options: { seconds
   }
   const more = holders.length > 1 ? ` (and ${holders.length - 1} more ${holders.length === 2 ? 'session' : 'sessions'})` : '';
   const table = options.table ?? exclusivelyHeld(holder) ?? 'a table';
+  // A session idle in its transaction keeps its lock until it is ended: waiting longer never helps then.
+  const idle = holders.every((one) => one.state?.startsWith('idle in transaction'));
   return new PulseError('lock-wait-timeout', `${table} is locked by another session, ${describeLockHolder(holder)}${more}: ${waited}`, {
-    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or ${endSessionWords(holder)} then ${again}${commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
+    hint: hint`ask that session to finish (COMMIT or ROLLBACK), or ${endSessionWords(holder)} then ${again}${idle ? '' : commandLineOnly(hint` (${option('lockTimeout', 'SECONDS')} waits longer)`)}`,
     details,
   });
 }
