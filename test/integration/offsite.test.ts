@@ -721,6 +721,32 @@ describe('a push killed midway', function () {
       [[manifest.id, 'complete']],
     );
   });
+
+  it('two pushes of one set at once: the one the other took over from stops, says so and removes nothing; the other writes a good copy', async function () {
+    const folder = newFolder();
+    const manifest = await backupSet(server, 'offsite_big', folder, 'twice');
+    const args = ['push', manifest.id, '--dir', folder, '--to', s3.url('twice'), ...s3.flags()];
+    const { subprocess: first } = await startCli(args, { env: s3.env() });
+    await waitFor("a part of the first push's upload to reach the server", () => s3.pendingUploads().some((upload) => upload.parts >= 1), 60_000);
+    const second = await runCli(args, { env: s3.env() });
+    const stopped = await first;
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(stopped.exitCode, 1, String(stopped.stderr));
+    assert.match(
+      String(stopped.stderr),
+      /^pulse-backup: the upload of s3:\/\/pulse-offsite\/twice\/\S+ was aborted by another push of the same set to the same place, started meanwhile: that push goes on/,
+    );
+    const listed = JSON.parse((await runCli(['list', '--remote', s3.url('twice'), ...s3.flags(), '--json'], { env: s3.env() })).stdout) as RemoteSet[];
+    assert.deepEqual(
+      listed.map((set) => [set.id, set.status]),
+      [[manifest.id, 'complete']],
+    );
+    for (const file of manifest.files) {
+      const body = await s3.getObject(`twice/${manifest.id}/${file.name}`);
+      assert.equal(createHash('sha256').update(body).digest('hex'), file.sha256, file.name);
+    }
+    assert.deepEqual(s3.pendingUploads(), []);
+  });
 });
 
 describe('a pull killed midway', function () {

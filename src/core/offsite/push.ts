@@ -25,7 +25,7 @@ import { recordCopy } from './copyRecord';
 import { manifestKey, objectKey, setKeyPrefix } from './remote';
 import { parseRemoteManifest, remoteManifestOf, type RemoteManifest, type StoredFile } from './remoteManifest';
 import { pruneRemoteSets, type RemotePruneResult } from './retention';
-import { uploadFile } from './transfer';
+import { UploadTakenOver, uploadFile } from './transfer';
 import { abortAbandonedUploads } from './uploads';
 
 export type PushProgress =
@@ -192,6 +192,8 @@ async function sendSet(remote: Remote, options: PushOptions, manifest: Manifest)
       });
     return remoteManifest;
   } catch (error) {
+    // Another push of the set took over: what is there is that push's to finish, not this one's to remove.
+    if (error instanceof UploadTakenOver) throw error;
     // Nothing of a push that did not finish may stay: its uploads aborted, the objects it wrote removed (best effort: what a dead network keeps, the next push or prune cleans).
     await removeQuietly(remote, options.setId, written);
     if (options.signal?.aborted) throw cancelled(options.setId);

@@ -60,6 +60,24 @@ export interface StoredObject {
   sha256: string;
 }
 
+/**
+ * The upload was aborted under this push: by another push of the same set
+ * to the same place, which aborts the set's pending uploads when it starts
+ * (a push that died left them). That push goes on; this one stops and
+ * removes nothing, since the objects there are now the other's.
+ */
+export class UploadTakenOver extends PulseError {}
+
+function uploadTakenOver(remote: Remote, key: string): UploadTakenOver {
+  return new UploadTakenOver(
+    'offsite-set-conflict',
+    `the upload of s3://${remote.location.bucket}/${key} was aborted by another push of the same set to the same place, started meanwhile`,
+    {
+      hint: 'that push goes on, and this one left what it had sent to it: once it has finished, list the remote, and push again only if the copy is not listed as good',
+    },
+  );
+}
+
 export async function uploadFile(remote: Remote, file: ObjectToUpload): Promise<StoredObject> {
   const plain = new HashingStream(file.sha256, file.bytes, () =>
     checksumMismatch(`the file ${file.path} no longer matches its manifest`, 'it changed since the backup; push another set, or run verify on this one'),
@@ -96,6 +114,7 @@ export async function uploadFile(remote: Remote, file: ObjectToUpload): Promise<
   } catch (error) {
     source.destroy();
     if (plain.failure) throw plain.failure;
+    if ((error as { name?: string }).name === 'NoSuchUpload' && !file.signal?.aborted) throw uploadTakenOver(remote, file.key);
     throw remote.failure(error, file.key);
   } finally {
     file.signal?.removeEventListener('abort', onAbort);
