@@ -58,6 +58,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
   const bucket = options.bucket ?? 'pulse-offsite';
   const directory = mkdtempSync(join(tmpdir(), 'pulse-s3-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  answerOnceWritten((server as unknown as { store: FilesystemStore }).store);
   const uploadsFolder = (name: string) => join(directory, name, '._S3rver_uploads');
   const pendingUploads = (name = bucket) => {
     let ids: string[];
@@ -190,4 +191,40 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The parts of s3rver's file store that answerOnceWritten wraps. */
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string | undefined, kind: 'object' | 'uploads'): string;
+  putObject(object: { bucket: string; key: string }): Promise<{ size: number }>;
+  putPart(bucket: string, uploadId: string, partNumber: number, content: unknown): Promise<{ size: number }>;
+}
+
+/**
+ * s3rver answers a PutObject or an UploadPart once the bytes have passed
+ * its hash, before its write stream has put them all in the file: a
+ * HeadObject, or the completion that joins the parts, can then read a file
+ * cut short (under load, a few 16 KiB chunks in). S3 answers once the
+ * object is stored; so does this server, waiting for the file to hold what
+ * was received.
+ */
+function answerOnceWritten(store: FilesystemStore): void {
+  const whole = async (path: string, size: number) => {
+    for (let waited = 0; waited < 10_000; waited += 5) {
+      if ((statSync(path, { throwIfNoEntry: false })?.size ?? -1) >= size) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const stored = await putObject(object);
+    await whole(store.getResourcePath(object.bucket, object.key, 'object'), stored.size);
+    return stored;
+  };
+  const putPart = store.putPart.bind(store);
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const stored = await putPart(bucket, uploadId, partNumber, content);
+    await whole(join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber)), stored.size);
+    return stored;
+  };
 }
