@@ -884,6 +884,29 @@ describe('a copy encrypted for the remote only (push --encrypt)', function () {
   });
 });
 
+describe('push --encrypt of a set encrypted already', function () {
+  const server = useServer();
+  const newFolder = useTempFolders('pulse-backup-offsite-twice-sealed-');
+
+  it('is refused before anything reaches the storage (here: none listens)', async function () {
+    await server.createDatabase('offsite_sealed_twice');
+    await server.query('offsite_sealed_twice', 'CREATE TABLE notes (id int PRIMARY KEY); INSERT INTO notes VALUES (1)');
+    const folder = newFolder();
+    const passphrase = join(newFolder(), 'passphrase');
+    writeFileSync(passphrase, 'correct horse battery staple\n', { mode: 0o600 });
+    const manifest = await backupSet(server, 'offsite_sealed_twice', folder, 'sealed', ['--encrypt', '--passphrase-file', passphrase]);
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const refused = await runCli(
+      ['push', manifest.id, '--dir', folder, '--to', 's3://pulse-offsite/sealed', '--endpoint', endpoint, '--encrypt', '--passphrase-file', passphrase],
+      {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+      },
+    );
+    assertOneLineError(refused, 2);
+    assert.match(refused.stderr, new RegExp(`^pulse-backup: the set ${manifest.id} is encrypted already: push it as it is, without encrypting it again`));
+  });
+});
+
 describe('a compressed set offsite', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-offsite-gzip-');

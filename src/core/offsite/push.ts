@@ -80,14 +80,15 @@ export async function pushSet(options: PushOptions): Promise<PushResult> {
     );
   }
   const manifest = await readManifest(join(options.folder, `${set.id}.manifest.json`));
+  // Refused before anything reaches the storage.
+  if (options.encryption && manifest.encryption) {
+    throw new PulseError('usage', `the set ${set.id} is encrypted already`, { hint: 'push it as it is, without encrypting it again' });
+  }
   const remote = await openRemote(options);
   try {
     options.onProgress?.({ kind: 'connected', where: remote.where, url: remote.url(set.id) });
     const cleanedUploads = await abortAbandonedUploads(remote, set.id, options.signal);
     if (cleanedUploads.length > 0) options.onProgress?.({ kind: 'cleaned', keys: cleanedUploads });
-    if (options.encryption && manifest.encryption) {
-      throw new PulseError('usage', `the set ${set.id} is encrypted already`, { hint: 'push it as it is, without encrypting it again' });
-    }
     const result = {
       setId: set.id,
       url: remote.url(set.id),
