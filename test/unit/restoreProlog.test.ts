@@ -23,6 +23,7 @@ function prolog(overrides: Partial<PrologInput>): string[] {
     existing: [],
     objects: [],
     parts: [],
+    serverVersionNum: 150000,
     platform: noPlatform,
     silenceTriggers: false,
     sequences: [],
@@ -93,7 +94,7 @@ describe('the check inside the transaction', () => {
   it('quotes what it carries with a dollar tag that appears nowhere in it', () => {
     assert.equal(dollarTag('pulse_guard', ['plain text']), '$pulse_guard$');
     assert.equal(dollarTag('pulse_guard', ['a $pulse_guard$ b', 'c $pulse_guard_1$']), '$pulse_guard_2$');
-    const statement = cleanGuardStatement([{ type: 'TABLE', schema: 'odd', name: 'has $pulse_objects$ in it' }], []);
+    const statement = cleanGuardStatement([{ type: 'TABLE', schema: 'odd', name: 'has $pulse_objects$ in it' }], [], 150000);
     assert.match(statement, /\$pulse_objects_1\$\[\{"type":"TABLE","schema":"odd","name":"has \$pulse_objects\$ in it"\}\]\$pulse_objects_1\$/);
     assert.match(statement, /RAISE EXCEPTION 'pulse-backup: outside dependents: %'/);
   });

@@ -92,7 +92,14 @@ const PARTS_ON_TABLES: readonly [catalog: string, column: string][] = [
   ['pg_publication_rel', 'prrelid'],
 ];
 
-const PARENT_SQL = `
+/**
+ * PostgreSQL 15 added schemas to publications (pg_publication_namespace):
+ * on an older server the catalog does not exist, and a query naming it
+ * fails whether or not its branch is reached, so it is left out there.
+ */
+const PUBLICATION_SCHEMAS_SINCE = 150000;
+
+const parentSql = (publicationSchemas: boolean) => `
   SELECT 0 AS priority, d.refclassid AS classid, d.refobjid AS objid FROM pg_catalog.pg_depend d
    WHERE d.classid = x.classid AND d.objid = x.objid AND d.deptype = 'i'
   UNION ALL SELECT 1, 'pg_catalog.pg_class'::pg_catalog.regclass, i.indrelid FROM pg_catalog.pg_index i
@@ -110,16 +117,20 @@ ${PARTS_ON_TABLES.map(
    WHERE x.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND m.oid = x.objid
   UNION ALL SELECT 1, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, m.amprocfamily FROM pg_catalog.pg_amproc m
    WHERE x.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND m.oid = x.objid
-  UNION ALL SELECT 1, 'pg_catalog.pg_publication'::pg_catalog.regclass, m.pnpubid FROM pg_catalog.pg_publication_namespace m
+${
+  publicationSchemas
+    ? `  UNION ALL SELECT 1, 'pg_catalog.pg_publication'::pg_catalog.regclass, m.pnpubid FROM pg_catalog.pg_publication_namespace m
    WHERE x.classid = 'pg_catalog.pg_publication_namespace'::pg_catalog.regclass AND m.oid = x.objid
-  -- A shell operator that CREATE OPERATOR made as another's commutator or negator comes back with it.
+`
+    : ''
+}  -- A shell operator that CREATE OPERATOR made as another's commutator or negator comes back with it.
   UNION ALL SELECT 1, 'pg_catalog.pg_operator'::pg_catalog.regclass, o.oid FROM pg_catalog.pg_operator o
    WHERE x.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND (o.oprcom = x.objid OR o.oprnegate = x.objid) AND o.oid <> x.objid
      AND (SELECT shell.oprcode::pg_catalog.oid FROM pg_catalog.pg_operator shell WHERE shell.oid = x.objid) = 0
   ORDER BY 1 LIMIT 1`;
 
 /** The parts (JSON in $2) found in the catalog. */
-const PARTS_SQL = `
+const partsSql = (publicationSchemas: boolean) => `
   SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass AS classid, t.oid AS objid
     FROM given g JOIN pg_catalog.pg_trigger t ON t.tgrelid = g.relation AND t.tgname = g.name WHERE g.type = 'TRIGGER'
   UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid
@@ -128,10 +139,14 @@ const PARTS_SQL = `
     FROM given g JOIN pg_catalog.pg_rewrite r ON r.ev_class = g.relation AND r.rulename = g.name WHERE g.type = 'RULE'
   UNION ALL SELECT 'pg_catalog.pg_publication_rel'::pg_catalog.regclass, m.oid
     FROM given g JOIN pg_catalog.pg_publication p ON p.pubname = g.name JOIN pg_catalog.pg_publication_rel m ON m.prpubid = p.oid AND m.prrelid = g.relation
-   WHERE g.type = 'PUBLICATION TABLE'
+   WHERE g.type = 'PUBLICATION TABLE'${
+     publicationSchemas
+       ? `
   UNION ALL SELECT 'pg_catalog.pg_publication_namespace'::pg_catalog.regclass, m.oid
     FROM given g JOIN pg_catalog.pg_publication p ON p.pubname = g.name JOIN pg_catalog.pg_publication_namespace m ON m.pnpubid = p.oid AND m.pnnspid = g.namespace
-   WHERE g.type = 'PUBLICATION TABLES IN SCHEMA'`;
+   WHERE g.type = 'PUBLICATION TABLES IN SCHEMA'`
+       : ''
+   }`;
 
 /**
  * The closure and what nothing of the backup covers. $1: the backup's
@@ -139,7 +154,9 @@ const PARTS_SQL = `
  * search_path (function signatures are matched as pg_dump writes them).
  * One row: {"outside": [{description, dependsOn}], "objectsDropped": n}.
  */
-export const CLEAN_CHECK_SQL = `
+export const cleanCheckSql = (serverVersionNum: number): string => {
+  const publicationSchemas = serverVersionNum >= PUBLICATION_SCHEMAS_SINCE;
+  return `
 WITH RECURSIVE
 wanted AS (${WANTED_OBJECTS_SQL}),
 found AS (${FIND_OBJECTS_SQL}),
@@ -150,7 +167,7 @@ given AS (
     JOIN pg_catalog.pg_namespace n ON n.nspname = g.schema
     LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = g."table"
 ),
-parts AS (SELECT classid::pg_catalog.oid AS classid, objid FROM (${PARTS_SQL}) p),
+parts AS (SELECT classid::pg_catalog.oid AS classid, objid FROM (${partsSql(publicationSchemas)}) p),
 closure(classid, objid, objsubid) AS (
   SELECT classid, objid, 0 FROM dropped
   UNION
@@ -168,7 +185,7 @@ lineage(classid, objid, objsubid, at_classid, at_objid) AS (
   SELECT l.classid, l.objid, l.objsubid, up.classid, up.objid
     FROM lineage l CROSS JOIN LATERAL (
       SELECT parent.classid::pg_catalog.oid AS classid, parent.objid
-        FROM (SELECT l.at_classid AS classid, l.at_objid AS objid) x CROSS JOIN LATERAL (${PARENT_SQL}) parent
+        FROM (SELECT l.at_classid AS classid, l.at_objid AS objid) x CROSS JOIN LATERAL (${parentSql(publicationSchemas)}) parent
     ) up
 ),
 covered AS (
@@ -207,12 +224,13 @@ SELECT pg_catalog.jsonb_build_object(
               FROM outermost o) named), '[]'::pg_catalog.jsonb),
   'objectsDropped', (SELECT count(*) FROM closure WHERE objsubid = 0)
 ) AS result`;
+};
 
 /** Runs the check in the pre-flight session. */
-export async function checkClean(client: pg.Client, objects: readonly DumpObject[], parts: readonly RecreatedPart[]): Promise<CleanCheck> {
+export async function checkClean(client: pg.Client, objects: readonly DumpObject[], parts: readonly RecreatedPart[], serverVersionNum: number): Promise<CleanCheck> {
   await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
   try {
-    const result = await client.query<{ result: CleanCheck }>(CLEAN_CHECK_SQL, [objectsJson(objects), partsJson(parts)]);
+    const result = await client.query<{ result: CleanCheck }>(cleanCheckSql(serverVersionNum), [objectsJson(objects), partsJson(parts)]);
     return result.rows[0].result;
   } finally {
     await client.query('COMMIT');
@@ -359,13 +377,14 @@ export const OUTSIDE_DEPENDENTS_MARK = 'pulse-backup: outside dependents:';
  * depends on what the drops remove. The JSON and the query travel as
  * dollar-quoted literals whose tags appear nowhere in them.
  */
-export function cleanGuardStatement(objects: readonly DumpObject[], parts: readonly RecreatedPart[]): string {
+export function cleanGuardStatement(objects: readonly DumpObject[], parts: readonly RecreatedPart[], serverVersionNum: number): string {
   const objectsText = objectsJson(objects);
   const partsText = partsJson(parts);
-  const tag = (base: string) => dollarTag(base, [objectsText, partsText, CLEAN_CHECK_SQL]);
+  const checkSql = cleanCheckSql(serverVersionNum);
+  const tag = (base: string) => dollarTag(base, [objectsText, partsText, checkSql]);
   const [block, query, first, second] = [tag('pulse_guard'), tag('pulse_query'), tag('pulse_objects'), tag('pulse_parts')];
   return guardBlock(block, [
-    `  EXECUTE ${query}${CLEAN_CHECK_SQL}${query} INTO found USING ${first}${objectsText}${first}::text, ${second}${partsText}${second}::text;`,
+    `  EXECUTE ${query}${checkSql}${query} INTO found USING ${first}${objectsText}${first}::text, ${second}${partsText}${second}::text;`,
     "  IF pg_catalog.jsonb_array_length(found -> 'outside') > 0 THEN",
     `    RAISE EXCEPTION '${OUTSIDE_DEPENDENTS_MARK} %', (SELECT pg_catalog.string_agg(o ->> 'description', '; ') FROM pg_catalog.jsonb_array_elements(found -> 'outside') o);`,
     '  END IF;',

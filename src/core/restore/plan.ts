@@ -290,7 +290,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       const outside = await findReferencesFromOutside(client, decision.emptied);
       if (outside.length > 0) throw outsideDependentsError(outside, 'empty');
     } else if (decision.check === 'replace') {
-      const check = await checkClean(client, objects, parts);
+      const check = await checkClean(client, objects, parts, Number(serverRow.version_num));
       if (check.outside.length > 0) throw outsideDependentsError(check.outside, 'replace');
       objectsDropped = check.objectsDropped;
     }
@@ -339,6 +339,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       existing,
       objects,
       parts,
+      serverVersionNum: Number(serverRow.version_num),
       platform,
       silenceTriggers,
       sequences: sequences.protected,

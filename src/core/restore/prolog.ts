@@ -37,6 +37,8 @@ export interface PrologInput {
   /** The backup's objects and the parts it recreates, for the check inside the transaction. */
   objects: readonly DumpObject[];
   parts: readonly RecreatedPart[];
+  /** The target server's server_version_num: what its catalog has for the check. */
+  serverVersionNum: number;
   /** Supabase profile: platform tables the set brings rows for, the app's triggers/policies on them, their foreign keys. */
   platform: { tables: readonly ExistingObject[]; attached: readonly ExistingObject[]; references: readonly { from: string; to: string }[] };
   /** Load with session_replication_role = replica (triggers and foreign-key checks quiet). */
@@ -63,7 +65,7 @@ export function restoreProlog(input: PrologInput): string[] {
     }
   } else if (input.clean) {
     statements.push(
-      cleanGuardStatement(input.objects, input.parts),
+      cleanGuardStatement(input.objects, input.parts, input.serverVersionNum),
       ...dropPartStatements(input.platform.attached),
       ...dropStatements(replacedByClean(input)),
       ...(input.mode === 'complete' ? emptyPlatformStatements(input.platform.tables, input.platform.references) : []),
