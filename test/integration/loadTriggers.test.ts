@@ -74,6 +74,23 @@ describe('a trigger of the target that fires while a data restore loads rows', f
     });
   }
 
+  it('an UPDATE or DELETE trigger set to fire always never fires while rows load: the restore goes ahead, equal to the source', async function () {
+    const database = 'load_triggers_update';
+    await server.createDatabase(database, { template: source });
+    await server.query(
+      database,
+      `CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.note := NEW.note || ' (edited)'; RETURN NEW; END$$;
+       CREATE TRIGGER stamp BEFORE UPDATE OR DELETE ON public.notes FOR EACH ROW EXECUTE FUNCTION public.stamp();
+       ALTER TABLE public.notes ENABLE ALWAYS TRIGGER stamp;`,
+    );
+    const restored = await runCli(restoreArgs(manifest.id, 'data', server.url(database), folder, ['--clean', '--no-safety-backup']));
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await notes(database), ['one', 'two']);
+    const verified = await runCli(['verify', manifest.id, '--dir', folder, '--db', server.url(database), '--json']);
+    const check = (JSON.parse(verified.stdout) as VerificationReport).groups.flatMap((group) => group.checks).find((found) => found.id === 'load-triggers');
+    assert.equal(check?.status, 'pass', verified.stdout);
+  });
+
   it('verify --db warns that a data restore would be refused, and passes once the trigger is ordinary', async function () {
     const database = 'load_triggers_verify';
     await targetWithTrigger(database, 'ENABLE ALWAYS');

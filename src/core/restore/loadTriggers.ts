@@ -22,7 +22,7 @@ export interface LoadTrigger {
   fires: 'always' | 'replica';
 }
 
-/** The triggers (not the server's internal ones: foreign keys') on `tables` that fire while rows load, by table and name. */
+/** The INSERT triggers (not the server's internal ones: foreign keys') on `tables` that fire while rows load, by table and name. */
 export async function findLoadTriggers(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<LoadTrigger[]> {
   if (tables.length === 0) return [];
   const rows = await jsonRows<[schema: string, table: string, name: string, enabled: string]>(
@@ -31,7 +31,9 @@ export async function findLoadTriggers(client: pg.Client, tables: readonly { sch
        FROM unnest($1::text[], $2::text[]) AS wanted(schema, name)
        JOIN pg_catalog.pg_namespace n ON n.nspname = wanted.schema
        JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = wanted.name
-       JOIN pg_catalog.pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')`,
+       JOIN pg_catalog.pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')
+        -- Fired by INSERT (the tgtype bit TRIGGER_TYPE_INSERT): what loading rows runs; an UPDATE or DELETE trigger never fires then.
+        AND (t.tgtype::int & 4) <> 0`,
     [tables.map((table) => table.schema), tables.map((table) => table.name)],
   );
   return rows.map(([schema, table, name, enabled]) => ({ schema, table, name, fires: enabled === 'A' ? 'always' : 'replica' }));
