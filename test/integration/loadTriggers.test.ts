@@ -74,14 +74,16 @@ describe('a trigger of the target that fires while a data restore loads rows', f
     });
   }
 
-  it('an UPDATE or DELETE trigger set to fire always never fires while rows load: the restore goes ahead, equal to the source', async function () {
+  it('an UPDATE or DELETE trigger set to fire always never fires while rows load, and an AFTER one cannot change them: the restore goes ahead', async function () {
     const database = 'load_triggers_update';
     await server.createDatabase(database, { template: source });
     await server.query(
       database,
       `CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.note := NEW.note || ' (edited)'; RETURN NEW; END$$;
        CREATE TRIGGER stamp BEFORE UPDATE OR DELETE ON public.notes FOR EACH ROW EXECUTE FUNCTION public.stamp();
-       ALTER TABLE public.notes ENABLE ALWAYS TRIGGER stamp;`,
+       CREATE TRIGGER after_stamp AFTER INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION public.stamp();
+       ALTER TABLE public.notes ENABLE ALWAYS TRIGGER stamp;
+       ALTER TABLE public.notes ENABLE ALWAYS TRIGGER after_stamp;`,
     );
     const restored = await runCli(restoreArgs(manifest.id, 'data', server.url(database), folder, ['--clean', '--no-safety-backup']));
     assert.equal(restored.code, 0, restored.stderr);

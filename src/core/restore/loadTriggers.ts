@@ -3,9 +3,12 @@
  * tables it has already (a data restore's; a Supabase set's platform
  * tables). The load runs with session_replication_role = replica, which
  * keeps ordinary triggers quiet, and pg_dump's files disable none: a
- * trigger set to fire always (ENABLE ALWAYS TRIGGER), or only in replica
- * mode (ENABLE REPLICA TRIGGER), runs on every row loaded and may change
- * it, and the row counts still match. Found before anything, and refused.
+ * BEFORE INSERT row trigger set to fire always (ENABLE ALWAYS TRIGGER),
+ * or only in replica mode (ENABLE REPLICA TRIGGER), runs on every row
+ * loaded and may change or drop it, and the row counts may still match.
+ * Found before anything, and refused. (An AFTER or a statement trigger so
+ * set runs too, as it does under pg_dump | psql, but cannot change the
+ * rows loaded.)
  */
 import type pg from 'pg';
 import { jsonRows } from '../pg/jsonRows';
@@ -22,7 +25,7 @@ export interface LoadTrigger {
   fires: 'always' | 'replica';
 }
 
-/** The INSERT triggers (not the server's internal ones: foreign keys') on `tables` that fire while rows load, by table and name. */
+/** The BEFORE INSERT row triggers (not the server's internal ones) on `tables` that fire while rows load, by table and name. */
 export async function findLoadTriggers(client: pg.Client, tables: readonly { schema: string; name: string }[]): Promise<LoadTrigger[]> {
   if (tables.length === 0) return [];
   const rows = await jsonRows<[schema: string, table: string, name: string, enabled: string]>(
@@ -32,8 +35,9 @@ export async function findLoadTriggers(client: pg.Client, tables: readonly { sch
        JOIN pg_catalog.pg_namespace n ON n.nspname = wanted.schema
        JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = wanted.name
        JOIN pg_catalog.pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled IN ('A', 'R')
-        -- Fired by INSERT (the tgtype bit TRIGGER_TYPE_INSERT): what loading rows runs; an UPDATE or DELETE trigger never fires then.
-        AND (t.tgtype::int & 4) <> 0`,
+        -- BEFORE INSERT FOR EACH ROW (tgtype bits ROW 1, BEFORE 2, INSERT 4): what can change or drop each row as it loads. An
+        -- UPDATE or DELETE trigger never fires on a load; an AFTER or statement trigger cannot change the row (pg_dump | psql runs them too).
+        AND (t.tgtype::int & 7) = 7`,
     [tables.map((table) => table.schema), tables.map((table) => table.name)],
   );
   return rows.map(([schema, table, name, enabled]) => ({ schema, table, name, fires: enabled === 'A' ? 'always' : 'replica' }));
