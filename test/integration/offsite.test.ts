@@ -510,6 +510,18 @@ describe('offsite copies in S3-compatible storage', function () {
         [manifest.id, 'incomplete'],
       ],
     );
+
+    // A push replacing a damaged copy removes its manifest first, then uploads: cut while uploading, the advice is to push again.
+    assert.equal((await offsite(['push', manifest.id, '--dir', folder, '--to', s3.url('cut-repair'), ...s3.flags()])).code, 0);
+    await s3.deleteObject(`cut-repair/${manifest.id}/${manifest.files.find((file) => file.type === 'data')!.name}`);
+    // ListMultipartUploads, the manifest's GetObject, ListObjectsV2, its DeleteObject and the first file's PutObject pass; the rest is cut.
+    const repairing = await through(5, ['push', manifest.id, '--dir', folder, '--to', s3.url('cut-repair')]);
+    assertOneLineError(repairing);
+    assert.match(repairing.stderr, /then push it again to finish the copy: anything it left there is listed INCOMPLETE, never as good, until then$/);
+    assert.deepEqual(
+      (await remoteSets('cut-repair')).map((set) => [set.id, set.status]),
+      [[manifest.id, 'incomplete']],
+    );
   });
 
   it('remote retention keeps the newest N complete sets, never the newest good one, and leaves a push under way alone', async function () {

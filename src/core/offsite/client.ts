@@ -65,8 +65,6 @@ const WRITES: Record<string, RemoteWrites> = {
   AbortMultipartUploadCommand: 'aborted-uploads',
 };
 
-const WRITE_WEIGHT: readonly RemoteWrites[] = ['aborted-uploads', 'uploads', 'removals'];
-
 let loading: Promise<OffsiteSdk> | undefined;
 
 /** The SDK, loaded once, on first use (see sdk.ts for why it is a bundle of its own). */
@@ -112,8 +110,9 @@ export async function openRemote(connection: RemoteConnection): Promise<Remote> 
   s3.middlewareStack.add(
     (next, context) => (args) => {
       const kind = WRITES[context.commandName ?? ''];
-      // The weightier kind stays: an upload's own abort after its parts does not make them "only abandoned uploads".
-      if (kind !== undefined && (writes === undefined || WRITE_WEIGHT.indexOf(kind) > WRITE_WEIGHT.indexOf(writes))) writes = kind;
+      // The latest change speaks (a push that removed a damaged copy's manifest is then uploading; a push's --keep then removing),
+      // but aborting uploads never hides a change: an upload's own abort after its parts does not make them "only abandoned uploads".
+      if (kind !== undefined && (kind !== 'aborted-uploads' || writes === undefined)) writes = kind;
       return next(args);
     },
     { step: 'initialize', name: 'pulseBackupWrites' },
