@@ -63,5 +63,9 @@ describe("guard's command", () => {
     assert.equal(describeCommand(['/usr/local/bin/supabase', 'db', 'push', '-p', 'S3cret']), "/usr/local/bin/supabase db push -p '****'");
     assert.equal(describeCommand(['psql', '-d', 'supabase', '-p', '54322']), 'psql -d supabase -p 54322', 'a database named supabase is not the CLI');
     assert.equal(describeCommand(['supabase', 'start', '-x', 'vector']), 'supabase start -x vector');
+    assert.equal(describeCommand(['npm', 'exec', 'supabase', '--', 'link', '-p', 'S3cret']), "npm exec supabase -- link -p '****'");
+    assert.equal(describeCommand(['bun', 'x', 'supabase', 'link', '-p', 'S3cret']), "bun x supabase link -p '****'");
+    assert.equal(describeCommand(['npx', '-p', 'supabase', 'supabase', 'link', '-p', 'S3cret']), "npx -p supabase supabase link -p '****'");
+    assert.equal(describeCommand(['npx', '--package=supabase@2', 'supabase', 'db', 'push', '-pS3cret']), "npx --package=supabase@2 supabase db push '-p****'");
   });
 });

@@ -91,14 +91,30 @@ const POSTGRES_TOOLS: ReadonlySet<string> = new Set([
 
 /** The Supabase CLI, also as npx/pnpm dlx/bunx run it (`supabase@2.20.0`): its `-p` is `--password`. */
 const SUPABASE_CLI = /^supabase(?:@\S*)?$/;
-const PACKAGE_RUNNER = /^(?:npx|bunx|pnpm|pnpx|yarn|dlx|exec|-y|--yes)$/;
+const PACKAGE_RUNNER = /^(?:npx|bunx|pnpm|pnpx|yarn|dlx|exec|npm|bun|x|-y|--yes|--package=\S+)$/;
+
+/** Where the Supabase CLI's own words start: after the package runner's (npx -p supabase supabase, npm exec supabase --, bun x supabase). */
+function supabaseCliAt(argv: readonly string[]): number {
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = basename(argv[index]);
+    if (SUPABASE_CLI.test(word)) return index;
+    if (PACKAGE_RUNNER.test(word)) continue;
+    // The runner's own --package NAME (npx -p supabase supabase …): its value is a package, not the CLI's first word.
+    if (index > 0 && (word === '-p' || word === '--package')) {
+      index += 1;
+      continue;
+    }
+    return -1;
+  }
+  return -1;
+}
 
 /** The command for a person to read, on one line, without a password a URL or a password option in it holds. */
 export function describeCommand(argv: readonly string[], limit = 100): string {
   // The word after a password option (supabase db push --password SECRET) is the secret itself.
   // PostgreSQL's own tools take --password as a switch (prompt for one): the next word is theirs.
   const switchOnly = POSTGRES_TOOLS.has(basename(argv[0] ?? ''));
-  const supabaseAt = argv.findIndex((word, index) => SUPABASE_CLI.test(basename(word)) && argv.slice(0, index).every((runner) => PACKAGE_RUNNER.test(basename(runner))));
+  const supabaseAt = supabaseCliAt(argv);
   const shortPassword = (index: number) => supabaseAt >= 0 && index > supabaseAt;
   const shown = argv.map((word, index) => {
     if (index === 0) return word;
