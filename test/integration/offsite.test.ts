@@ -746,7 +746,7 @@ describe('a push killed midway', function () {
     assert.equal(stopped.exitCode, 1, String(stopped.stderr));
     assert.match(
       String(stopped.stderr),
-      /^pulse-backup: the upload of s3:\/\/pulse-offsite\/twice\/\S+ was aborted by another push of the same set to the same place, started meanwhile: that push goes on/,
+      /^pulse-backup: the upload of s3:\/\/pulse-offsite\/twice\/\S+ was aborted by another push of the same set to the same place, started meanwhile \(or, an upload over a day old, by a prune of the remote\): a push that took over goes on/,
     );
     const listed = JSON.parse((await runCli(['list', '--remote', s3.url('twice'), ...s3.flags(), '--json'], { env: s3.env() })).stdout) as RemoteSet[];
     assert.deepEqual(

@@ -71,9 +71,9 @@ export class UploadTakenOver extends PulseError {}
 function uploadTakenOver(remote: Remote, key: string): UploadTakenOver {
   return new UploadTakenOver(
     'offsite-set-conflict',
-    `the upload of s3://${remote.location.bucket}/${key} was aborted by another push of the same set to the same place, started meanwhile`,
+    `the upload of s3://${remote.location.bucket}/${key} was aborted by another push of the same set to the same place, started meanwhile (or, an upload over a day old, by a prune of the remote)`,
     {
-      hint: 'that push goes on, and this one left what it had sent to it: once it has finished, list the remote, and push again only if the copy is not listed as good',
+      hint: 'a push that took over goes on, and this one left what it had sent to it: once it has finished, list the remote, and push again if the copy is not listed as good',
     },
   );
 }
