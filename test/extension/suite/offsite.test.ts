@@ -359,8 +359,18 @@ describe('Offsite copies in a real VS Code', function () {
   it("Back Up Database pushes the new set when Offsite: Push After Backup is on, then applies the remote's retention", async function () {
     await ensureKeys();
     await ensureConnection();
-    const older = await newSet();
+    // An older copy of the folder's own sets (Back Up Database names them with the folder's prefix): the one Keep 1 removes.
+    prompts.reset();
+    await vscode.commands.executeCommand('pulseBackup.backup');
+    assertNoErrors();
+    const older =
+      /^Backup (\S+) written/.exec((await prompts.waitForMessage((call) => call.kind === 'information' && /^Backup \S+ written/.test(call.message))).message)?.[1] ?? '';
     await push(older);
+    // Copies of another prefix's sets (this file's own) are never counted by it.
+    const otherPrefix = (await remoteKeys()).filter((key) => key.startsWith(`${REMOTE_PREFIX}/${SET_PREFIX}_`));
+    assert.ok(otherPrefix.length > 0, 'copies of another prefix are there');
+    // One set a second at most: names are to the second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await settings().update('offsite.pushAfterBackup', true, vscode.ConfigurationTarget.Workspace);
     await settings().update('offsite.keep', 1, vscode.ConfigurationTarget.Workspace);
     try {
@@ -372,7 +382,12 @@ describe('Offsite copies in a real VS Code', function () {
       const setId = /^Backup (\S+) written/.exec(toast.message)?.[1] ?? '';
       const keys = await remoteKeys();
       assert.ok(keys.includes(`${REMOTE_PREFIX}/${setId}/${setId}.manifest.json`), JSON.stringify(keys));
-      assert.ok(!keys.some((key) => key.startsWith(`${REMOTE_PREFIX}/${older}/`)), 'Offsite: Keep 1 removed the older copy there');
+      assert.ok(!keys.some((key) => key.startsWith(`${REMOTE_PREFIX}/${older}/`)), 'Offsite: Keep 1 removed the older copy of the same prefix there');
+      assert.deepEqual(
+        otherPrefix.filter((key) => !keys.includes(key)),
+        [],
+        "another prefix's copies stay",
+      );
       // The older set's mark goes with its copy once the remote is listed again.
       await remoteChildren();
       await waitFor('the older set to lose its mark', async () => (/☁/.test(String(item(await setNode(older)).description)) ? undefined : true));
