@@ -6,6 +6,7 @@
 import { hint, run } from '../hint';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { guardNewerSettings } from '../backup/backup';
 import { PulseError, toPulseError } from '../errors';
 import { type EntryHeader, type TableDataEvent } from '../pg/dumpReader';
@@ -74,6 +75,18 @@ export function pipeWriter(stdin: Writable): (...pieces: (Buffer | string)[]) =>
       stdin.on('error', onError);
       stdin.on('close', onClose);
     });
+}
+
+/**
+ * Ends psql's input, once every byte reached the pipe. A psql that has
+ * already exited (ON_ERROR_STOP at an error, a stop) has its input
+ * destroyed: the end then rejects, as a write would (its exit says why),
+ * where waiting for the end's own callback would wait for ever.
+ */
+export async function endInput(stdin: Writable): Promise<void> {
+  if (stdin.destroyed || !stdin.writable) throw new PulseError('restore-failed', 'psql stopped reading its input');
+  stdin.end();
+  await finished(stdin, { readable: false });
 }
 
 /**

@@ -31,7 +31,7 @@ import { onLines } from '../process/lines';
 import { readSetFile } from '../codecs/setFileReader';
 import { loadInParallel } from './parallel';
 import { takeRestoreTurn, type RestoreTurn } from '../pg/restoreTurn';
-import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
+import { assertWholeAndUnchanged, endInput, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 
 import { planRestore } from './plan';
 import { DEFAULT_LOCK_TIMEOUT_MS, type ExecuteOptions, type RestoredTable, type RestoreResult } from './types';
@@ -327,7 +327,7 @@ async function feedPsql(stdin: Writable, restore: PlannedRestore, execution: Exe
   await write(`\n${gate.marker}`);
   await gate.loaded;
   await write('COMMIT;\n');
-  await new Promise<void>((resolve) => stdin.end(resolve));
+  await endInput(stdin);
 }
 
 /**

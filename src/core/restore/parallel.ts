@@ -31,7 +31,7 @@ import { dockerEnv, dockerExecArgs } from '../supabase/docker';
 import { readSetFile } from '../codecs/setFileReader';
 import type { ManifestTable } from '../sets/manifest';
 import { describeUserObjects, emptyAgain } from './emptyTarget';
-import { assertWholeAndUnchanged, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
+import { assertWholeAndUnchanged, endInput, pipeWriter, recordedFile, rewriteForRestore, sessionOutcome, type LoadedTable } from './feed';
 import { lockHeldError, PRIVILEGE_WARNING, privilegesNotGivenError, psqlError } from './failures';
 import { LockWatchdog } from '../pg/lockWatchdog';
 import { ownSessionSql } from '../pg/sessionSettings';
@@ -295,7 +295,7 @@ async function feed(
   if (whole.length > 0) await write(...whole);
   assertWholeAndUnchanged(restore, reader.complete, recorded, bytes, hash?.digest('hex'));
   if (session.transaction) await write('\nCOMMIT;\n');
-  await new Promise<void>((resolve) => stdin.end(resolve));
+  await endInput(stdin);
 }
 
 /**
