@@ -17,9 +17,8 @@
 import * as vscode from 'vscode';
 import { showWarning } from './notifications';
 import { DESTRUCTIVE_COMMANDS, destructiveCommandIn, type DestructiveCommand } from '../core/process/destructiveCommands';
-import { formatAge } from '../core/format';
 import { PulseError } from '../core/errors';
-import { latestBackup } from '../core/sets/state';
+import { newestBackupClause } from './guardWords';
 import type { BackupsStore } from './backupsStore';
 import { Disposable } from './lifecycle';
 import { showFailure, type Log } from './log';
@@ -86,8 +85,7 @@ export class CommandGuard extends Disposable {
     if (folder) {
       newest = `; there is no backup of ${folder.name} yet`;
       try {
-        const latest = latestBackup((await this.store.currentListing(folder)).entries);
-        if (latest) newest = `; the newest backup of ${folder.name} is from ${formatAge(new Date(latest.set.createdAt))}`;
+        newest = newestBackupClause(folder.name, (await this.store.currentListing(folder)).entries);
       } catch {
         // An unreadable folder: the warning still goes out.
       }

@@ -21,6 +21,7 @@ import { PROVE_AUTOMATICALLY_UP_TO_BYTES } from '../../src/core/prove/plan';
 import type { DiffResult } from '../../src/core/prove/diffResult';
 import { diffSummary, tableDiffDetail } from '../../src/core/prove/diffWords';
 import { folderHealth, statusBarModel, type FolderBackups } from '../../src/extension/statusBarModel';
+import { newestBackupClause } from '../../src/extension/guardWords';
 import type { PruneResult, RemovableSet } from '../../src/core/retention/retention';
 import {
   GROUP_ABOVE,
@@ -543,6 +544,18 @@ describe('the status bar', () => {
     assert.equal(model.target?.folderKey, 'file:///work/web');
     assert.match(model.tooltip, /\*\*api\*\*/);
     assert.match(model.tooltip, /\*\*web\*\*/);
+  });
+});
+
+describe("the guard's warning, of the newest backup", () => {
+  it('says when the newest backup was made, and that there is none', () => {
+    assert.equal(newestBackupClause('factory', [{ set: listedSet({ hoursOld: 3 }) }], NOW), '; the newest backup of factory was made 3h ago');
+    assert.equal(newestBackupClause('factory', [], NOW), '; there is no backup of factory yet');
+  });
+
+  it('a set dated after now is said to be dated ahead of the clock, never "from 2d from now"', () => {
+    const clause = newestBackupClause('factory', [{ set: listedSet({ hoursOld: -48 }) }, { set: listedSet({ hoursOld: 5, timestamp: '20250902_070000' }) }], NOW);
+    assert.equal(clause, "; the newest backup of factory is dated 2d from now, ahead of this machine's clock, so how old it really is cannot be told");
   });
 });
 
