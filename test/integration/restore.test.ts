@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { Manifest } from '../../src/core/sets/manifest';
 import type { RestoreResult } from '../../src/core/restore/types';
 import { executeRestore } from '../../src/core/restore/load';
@@ -301,6 +302,35 @@ describe('restore', function () {
         return true;
       });
       assert.deepEqual(diffFingerprints(changed, await fingerprintDatabase(server.url(target))), []);
+    });
+
+    // Rows load under a lock that lets readers go on but holds every other writer back: a row another session has
+    // inserted and not yet committed would otherwise end up beside the backup's once both commit.
+    it("a data restore is refused before anything while another session's open transaction has written into one of its tables, and its rows never mix with the backup's", async function () {
+      const target = 'data_writer_open';
+      await server.createDatabase(target);
+      assert.equal((await restoreSet(server, manifest.id, folder, target, 'schema', ['--no-safety-backup'])).code, 0);
+      const writer = new Client({ connectionString: server.url(target), application_name: 'order-import' });
+      writer.on('error', () => undefined);
+      await writer.connect();
+      try {
+        const pid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        await writer.query('BEGIN');
+        await writer.query(`INSERT INTO public.organizations OVERRIDING SYSTEM VALUE VALUES (100000, 'Late Ltd', 'late-ltd', '2024-01-01')`);
+        const before = await fingerprintDatabase(server.url(target));
+        const result = await restoreSet(server, manifest.id, folder, target, 'data', ['--no-safety-backup', '--lock-timeout', '2']);
+        assertOneLineError(result);
+        assert.match(result.stderr, new RegExp(`pid ${pid} \\(order-import, postgres, idle in transaction for \\d+ s, holds RowExclusiveLock on public\\.organizations\\)`));
+        assert.match(result.stderr, /the target is unchanged|nothing was changed/);
+        assert.deepEqual(diffFingerprints(before, await fingerprintDatabase(server.url(target))), []);
+        // Once that transaction has ended, the restore goes in, and only the backup's rows are there.
+        await writer.query('ROLLBACK');
+        const again = await restoreSet(server, manifest.id, folder, target, 'data', ['--no-safety-backup']);
+        assert.equal(again.code, 0, again.stderr);
+        await assertSameContent(server.url(source), server.url(target));
+      } finally {
+        await writer.end().catch(() => undefined);
+      }
     });
 
     it('a target that is not on this machine is refused without --allow-remote', async function () {

@@ -53,7 +53,7 @@ describe('the restore prolog', () => {
 
   it('data: rows only need the tables for inserting, which are checked to be empty still; --clean empties them in one TRUNCATE under an exclusive lock', () => {
     const loading = prolog({ mode: 'data', silenceTriggers: true, existing: [table('users'), table('messages')] }).slice(2);
-    assert.deepEqual(loading.slice(0, 2), ['SET session_replication_role = replica;', 'LOCK TABLE public.users, public.messages IN ROW EXCLUSIVE MODE;']);
+    assert.deepEqual(loading.slice(0, 2), ['SET session_replication_role = replica;', 'LOCK TABLE public.users, public.messages IN EXCLUSIVE MODE;']);
     // Once the locks are held: the tables are still as empty as the plan found them.
     assert.equal(loading.length, 3);
     assert.match(loading[2], /^DO \$pulse_rows\$/);
@@ -76,7 +76,7 @@ describe('the restore prolog', () => {
     const platformTable: ExistingObject = { kind: 'platform table', schema: 'auth', name: 'identities', rows: 4, dropName: '"auth"."identities"' };
     assert.deepEqual(lockStatements({ mode: 'complete', clean: false, existing: [], platform: { tables: [platformTable], attached: [attached], references: [] } }), [
       'LOCK TABLE "auth"."users" IN ACCESS EXCLUSIVE MODE;',
-      'LOCK TABLE "auth"."identities" IN ROW EXCLUSIVE MODE;',
+      'LOCK TABLE "auth"."identities" IN EXCLUSIVE MODE;',
     ]);
   });
 

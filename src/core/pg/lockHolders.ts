@@ -40,15 +40,15 @@ export function endSessionWords(holder: Pick<LockHolder, 'pid' | 'mayEnd' | 'use
   return `have a superuser${holder.superuser || !holder.user ? '' : ` or ${holder.user}`} end ${it} with ${call}`;
 }
 
-/** The lock modes that conflict with ROW EXCLUSIVE (what loading rows takes); every mode conflicts with ACCESS EXCLUSIVE. */
-const CONFLICTS_WITH_ROW_EXCLUSIVE = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+/** The lock modes that conflict with EXCLUSIVE (what loading rows takes: readers go on, writers wait); every mode conflicts with ACCESS EXCLUSIVE. */
+const CONFLICTS_WITH_EXCLUSIVE = ['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
 
 /**
  * Sessions other than this one that hold a granted lock on any of the named
  * relations (names as regclass text; names that no longer resolve are
  * skipped). Only idle transactions when `idleOnly`: a short query in flight
  * is no reason to refuse a restore. With `rowsOnly`, only locks that would
- * keep the restore from inserting rows.
+ * keep the restore from loading rows (every lock but a reader's).
  */
 export async function findLockHolders(client: pg.Client, relations: readonly string[], options: { idleOnly?: boolean; rowsOnly?: boolean } = {}): Promise<LockHolder[]> {
   if (relations.length === 0) return [];
@@ -84,7 +84,7 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
         AND ($3::text[] IS NULL OR l.mode = ANY ($3::text[]))
       GROUP BY a.pid, a.application_name, a.usename, a.usesysid, a.state, a.xact_start, a.state_change, me.rolsuper, them.rolsuper
       ORDER BY a.xact_start NULLS LAST, a.pid`,
-    [relations, options.idleOnly === true, options.rowsOnly ? CONFLICTS_WITH_ROW_EXCLUSIVE : null],
+    [relations, options.idleOnly === true, options.rowsOnly ? CONFLICTS_WITH_EXCLUSIVE : null],
   );
   return result.rows.map((row) => ({
     pid: row.pid,

@@ -85,7 +85,10 @@ const LOCKABLE = new Set<ExistingObject['kind']>(['table', 'foreign table', 'pla
 /**
  * The existing tables the restore will change, locked first under the
  * bounded wait: exclusively where they are dropped or emptied (or a trigger
- * or policy is put on them), for inserting where rows only load.
+ * or policy is put on them); where rows only load, against every other
+ * writer (readers go on), so no row another session writes meanwhile ends
+ * up beside the backup's: its INSERT waits for the restore's COMMIT, and one
+ * it has not committed yet makes the restore wait, then give up and name it.
  */
 export function lockTargets(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): { exclusive: string[]; rowsOnly: string[] } {
   const exclusive = new Set<string>();
@@ -105,7 +108,7 @@ export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'exis
   const { exclusive, rowsOnly } = lockTargets(input);
   const statements: string[] = [];
   if (exclusive.length > 0) statements.push(`LOCK TABLE ${exclusive.join(', ')} IN ACCESS EXCLUSIVE MODE;`);
-  if (rowsOnly.length > 0) statements.push(`LOCK TABLE ${rowsOnly.join(', ')} IN ROW EXCLUSIVE MODE;`);
+  if (rowsOnly.length > 0) statements.push(`LOCK TABLE ${rowsOnly.join(', ')} IN EXCLUSIVE MODE;`);
   return statements;
 }
 
