@@ -349,6 +349,32 @@ describe('encrypted sets (age)', function () {
     assert.deepEqual(readdirSync(empty), []);
   });
 
+  // A secret file's last newline in the variable, or a BOM in a file Notepad saved, made a set only that exact
+  // value could open: neither typing the passphrase at age's prompt nor a passphrase file could give it back.
+  it('backup --encrypt refuses a passphrase with a line break, a control character or a byte-order mark, in one line, writing nothing', async function () {
+    const markFile = join(newFolder(), 'passphrase.txt');
+    writeFileSync(markFile, '\uFEFFhunter2\r\n', { mode: 0o600 });
+    const cases: [string[], CliOptions, RegExp][] = [
+      [[], { env: { PULSE_BACKUP_PASSPHRASE: 'hunter2\n' } }, /^pulse-backup: PULSE_BACKUP_PASSPHRASE holds a line break: /],
+      [[], { env: { PULSE_BACKUP_PASSPHRASE: 'line one\nline two' } }, /^pulse-backup: PULSE_BACKUP_PASSPHRASE holds a line break: /],
+      [[], { env: { PULSE_BACKUP_PASSPHRASE: 'bell\u0007' } }, /^pulse-backup: PULSE_BACKUP_PASSPHRASE holds a control character: /],
+      [['--passphrase-file', markFile], {}, new RegExp(`^pulse-backup: the passphrase file ${markFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds a byte-order mark`)],
+    ];
+    for (const [flags, options, words] of cases) {
+      const folder = newFolder();
+      const result = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'factory', '--encrypt', ...flags], options);
+      assertOneLineError(result);
+      assert.match(result.stderr, words);
+      assert.match(result.stderr, /never by typing the passphrase or a passphrase file: .*nothing was encrypted$/m);
+      assert.ok(!result.stderr.includes('hunter2') && !result.stderr.includes('bell'), 'the passphrase is never repeated');
+      assert.deepEqual(readdirSync(folder), []);
+    }
+    // A tab is typed like any other character: it is kept.
+    const folder = newFolder();
+    const tabbed = await runCli(['backup', '--db', server.url(source), '--dir', folder, '--prefix', 'factory', '--encrypt'], { env: { PULSE_BACKUP_PASSPHRASE: 'a\ttab' } });
+    assert.equal(tabbed.code, 0, tabbed.stderr);
+  });
+
   it('a Supabase-profile set encrypts its filtered complete file too, and verifies', async function () {
     const supabase = sampleCases().find((sample) => sample.name === 'supabase')!;
     await server.createDatabase('enc_supabase');

@@ -169,7 +169,7 @@ describe('schedule print', function () {
         ['--encrypt', '--passphrase-file', '/nonexistent'],
         /^pulse-backup: cannot read the passphrase file \/nonexistent: it does not exist, so the scheduled backup would fail every run: /,
       ],
-      [['--encrypt', '--recipient', 'notakey'], /^pulse-backup: "notakey" is not an age recipient .*, so the scheduled backup would fail every run: /],
+      [['--encrypt', '--recipient', 'notakey'], /^pulse-backup: a --recipient value is not an age recipient .*, so the scheduled backup would fail every run: /],
       [['--recipient', 'notakey'], /^pulse-backup: --recipient says whom to encrypt to: it needs --encrypt, so the scheduled backup would fail every run: /],
       [['--offsite', 'notaurl'], /^pulse-backup: "notaurl" is not an s3:\/\/ URL, so the scheduled backup would fail every run: write it as s3:\/\/BUCKET\/PREFIX/],
       [

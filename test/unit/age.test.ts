@@ -116,7 +116,39 @@ describe('age keys', () => {
     assert.ok(cliError(error).includes('key.txt'));
     assert.ok(!cliError(error).includes(mistyped.slice(20, 40)), cliError(error));
     assert.throws(() => parseIdentityFile('# nothing here\n', 'key.txt'), /no age identity/);
-    assert.throws(() => parseRecipientsFile(KNOWN_IDENTITY, 'recipients.txt'), /is not an age recipient/);
+    assert.throws(() => parseRecipientsFile(KNOWN_IDENTITY, 'recipients.txt'), /is an age identity \(a secret key\), not a recipient in recipients\.txt/);
+  });
+
+  // A passphrase file or an identity file given where the recipients go is an easy slip: the error said
+  // '"my-very-secret-passphrase" is not an age recipient', and quoted 37 characters of a secret key.
+  it('never repeats what it was given in a recipients error, unless it looks like a (public) recipient', () => {
+    const message = (thrower: () => unknown): string => {
+      try {
+        thrower();
+      } catch (thrown) {
+        return cliError(thrown);
+      }
+      return assert.fail('refused');
+    };
+    const passphrase = 'my-very-secret-passphrase';
+    for (const [given, words] of [
+      [() => parseRecipientsFile(`${passphrase}\n`, 'pass.txt'), /^a line is not an age recipient \(age1…\) in pass\.txt/],
+      [() => parseRecipient(passphrase), /^the recipient given is not an age recipient \(age1…\)/],
+      [
+        () => parseRecipientsFile(`# created: 2026-01-01\n${KNOWN_IDENTITY}\n`, 'key.txt'),
+        /^a line is an age identity \(a secret key\), not a recipient in key\.txt: give its public key instead/,
+      ],
+      [() => parseRecipient(KNOWN_IDENTITY), /^the recipient given is an age identity \(a secret key\), not a recipient: /],
+    ] as const) {
+      const text = message(given);
+      assert.match(text, words);
+      assert.ok(!text.includes('secret-pass') && !text.includes(KNOWN_IDENTITY.slice(15, 30)), text);
+    }
+    // A mistyped recipient is public: it is quoted, so the slip can be seen.
+    assert.match(
+      message(() => parseRecipient('age1notquite')),
+      /^"age1notquite" is not an age recipient/,
+    );
   });
 });
 

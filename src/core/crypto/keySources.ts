@@ -40,7 +40,7 @@ export interface Encryption {
  * passphrase, resolved now (asked before pg_dump starts, never halfway).
  */
 export async function encryptionFrom(sources: KeySources): Promise<Encryption> {
-  const given = [...(sources.recipients ?? [])].map((text) => parseRecipient(text, `--recipient ${text.slice(0, 12)}…`));
+  const given = [...(sources.recipients ?? [])].map((text) => parseRecipient(text, undefined, 'a --recipient value'));
   if (sources.recipientsFile !== undefined) given.push(...parseRecipientsFile(await readKeyFile(sources.recipientsFile, 'recipients file'), sources.recipientsFile));
   if (given.length > 0) {
     if (sources.passphraseFile !== undefined) {
@@ -82,7 +82,37 @@ async function passphraseOf(sources: KeySources, purpose: 'encrypt' | 'decrypt')
       hint: 'an empty passphrase protects nothing: give a real one',
     });
   }
+  if (purpose === 'encrypt') refuseUnrepeatable(value, sources);
   return value;
+}
+
+/**
+ * A new set is never encrypted with a passphrase nobody could give back: a
+ * line break (a secret file's last newline in the environment variable),
+ * another control character (a tab is kept) or a byte-order mark (a file
+ * saved by Notepad) cannot be typed at age's prompt, and a passphrase file
+ * gives only its first line. Sets made before are still opened with what is
+ * given, as it is.
+ */
+function refuseUnrepeatable(value: string, sources: KeySources): void {
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000a-\u001f\u007f]/.exec(value);
+  const mark = value.includes('\uFEFF');
+  if (!control && !mark) return;
+  const what = control ? (control[0] === '\n' || control[0] === '\r' ? 'a line break' : 'a control character') : 'a byte-order mark (as Notepad saves a file)';
+  const source =
+    sources.passphraseFile !== undefined
+      ? `the passphrase file ${sources.passphraseFile}`
+      : sources.passphrase !== undefined && sources.passphrase !== ''
+        ? 'PULSE_BACKUP_PASSPHRASE'
+        : 'the passphrase';
+  throw new PulseError(
+    'key-missing',
+    `${source} holds ${what}: a set encrypted with it could be opened only by that exact value, never by typing the passphrase or a passphrase file`,
+    {
+      hint: "remove it from the passphrase (a secret file's trailing newline, a BOM) and run again; nothing was encrypted",
+    },
+  );
 }
 
 /** The first line, its line ending left out, as age's own passphrase prompt takes it. */

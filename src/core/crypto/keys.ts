@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PulseError } from '../errors';
-import { hint, option } from '../hint';
+import { hint, option, type Hint } from '../hint';
 import { bech32Decode, bech32Encode } from './bech32';
 
 const RECIPIENT_PREFIX = 'age';
@@ -55,18 +55,33 @@ export function sharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffe
   }
 }
 
-function invalidKey(what: string, where: string | undefined): PulseError {
+function invalidKey(what: string, where: string | undefined, advice?: Hint): PulseError {
   const place = where === undefined ? '' : ` in ${where}`;
   return new PulseError('invalid-key', `${what}${place}`, {
-    hint: hint`age keys are made by age-keygen: give a recipient as age1… (${option('recipient')}) and an identity as AGE-SECRET-KEY-1… in a file (${option('identityFile')})`,
+    hint:
+      advice ??
+      hint`age keys are made by age-keygen: give a recipient as age1… (${option('recipient')}) and an identity as AGE-SECRET-KEY-1… in a file (${option('identityFile')})`,
   });
 }
 
-/** An `age1…` recipient, or a one-line error naming where it came from. */
-export function parseRecipient(text: string, where?: string): AgeRecipient {
-  const decoded = bech32Decode(text.trim());
-  if (decoded === undefined || decoded.prefix !== RECIPIENT_PREFIX || decoded.data.length !== 32 || text.trim() !== text.trim().toLowerCase()) {
-    throw invalidKey(`"${shorten(text.trim())}" is not an age recipient (age1…)`, where);
+/**
+ * An `age1…` recipient, or a one-line error naming where it came from. The
+ * error repeats the text only when it looks like a recipient (public): any
+ * other text may be a secret given in the wrong place (a passphrase file, an
+ * identity file), which must never reach a terminal or a log.
+ */
+export function parseRecipient(text: string, where?: string, given = where === undefined ? 'the recipient given' : 'a line'): AgeRecipient {
+  const trimmed = text.trim();
+  const decoded = bech32Decode(trimmed);
+  if (decoded === undefined || decoded.prefix !== RECIPIENT_PREFIX || decoded.data.length !== 32 || trimmed !== trimmed.toLowerCase()) {
+    if (/^AGE-SECRET-KEY-/i.test(trimmed)) {
+      throw invalidKey(
+        `${given} is an age identity (a secret key), not a recipient`,
+        where,
+        hint`give its public key instead, age1… (age-keygen -y FILE prints it); keep the secret key out of recipients`,
+      );
+    }
+    throw invalidKey(/^age1[0-9a-z]*$/i.test(trimmed) ? `"${shorten(trimmed)}" is not an age recipient (age1…)` : `${given} is not an age recipient (age1…)`, where);
   }
   return recipientFromPublicKey(decoded.data);
 }
