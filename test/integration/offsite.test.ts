@@ -103,9 +103,11 @@ describe('offsite copies in S3-compatible storage', function () {
       manifest.files.reduce((sum, file) => sum + file.bytes, 0),
     );
 
-    const target = newFolder();
+    // A folder that is not there yet is made as backup makes one: only its owner may enter it.
+    const target = join(newFolder(), 'pulled', 'sets');
     const pulled = await offsite(['pull', manifest.id, '--dir', target, '--from', s3.url('round-trip'), ...s3.flags()]);
     assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal((statSync(target).mode & 0o777).toString(8), '700');
     assert.match(pulled.stdout, /^Pulled factory_\d{8}_\d{6} into .+ \(.+\), every file checked against its SHA-256$/);
     for (const file of manifest.files) assert.equal(sha256(join(target, file.name)), file.sha256, file.name);
     assert.deepEqual(JSON.parse(readFileSync(join(target, `${manifest.id}.manifest.json`), 'utf8')), manifest);

@@ -72,7 +72,7 @@ export async function pullSet(options: PullOptions): Promise<PullResult> {
     const remoteManifest = await remoteManifestFor(remote, options.setId, options.signal);
     const manifest = localManifestOf(remoteManifest);
     const bytes = remoteManifest.offsite.stored.reduce((sum, file) => sum + file.bytes, 0);
-    await mkdir(options.folder, { recursive: true });
+    await mkdir(options.folder, { recursive: true, mode: 0o700 });
     const lock = await acquireFolderLock(options.folder, 'pull');
     const result = { setId: options.setId, folder: options.folder, manifest, bytes };
     try {
