@@ -160,11 +160,15 @@ describe('server timeouts that end waiting sessions', function () {
     const run = await startCli(['backup', '--db', server.url(source), '--dir', target, '--prefix', 'ended', '--pg-bin-dir', gate.bin]);
     await waitFor('pg_dump to wait at the gate', () => existsSync(gate.waiting));
     // The backup's own session, once it has read the catalog: idle in the transaction that exported the snapshot.
+    // It is idle in that transaction for a moment between its catalog queries too, and ended then, its next query
+    // fails first (as a session the server ended): only an idleness that lasts is the wait for pg_dump.
     const snapshotSession = async () =>
       (
-        await server.query<{ pid: number }>('postgres', `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction' AND pid <> pg_backend_pid()`, [
-          source,
-        ])
+        await server.query<{ pid: number }>(
+          'postgres',
+          `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction' AND now() - state_change > interval '1 second' AND pid <> pg_backend_pid()`,
+          [source],
+        )
       ).map((row) => row.pid);
     const deadline = Date.now() + 30_000;
     let pids = await snapshotSession();
