@@ -13,7 +13,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Manifest } from '../../src/core/sets/manifest';
@@ -218,6 +218,20 @@ for (const codec of CODECS) {
       const restore = await restoreSet(server, manifest.id, damaged, db('tampered'), 'data', ['--no-safety-backup']);
       assertOneLineError(restore);
       assert.equal((await server.query(db('tampered'), "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
+    });
+
+    // A missing file of a compressed or encrypted set was named as a plain ….sql, and that name taken for a
+    // manifest that does not describe the set: "do not trust or restore the set until it is explained".
+    it(`a missing .${codec.extension} is named as stored, and the manifest is not blamed for it`, async function () {
+      const damaged = newFolder();
+      copySetFiles(folder, damaged, manifest);
+      const complete = fileOf('complete');
+      rmSync(join(damaged, complete.name));
+      const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json']);
+      assert.equal(verify.code, 1, verify.stderr);
+      const failed = failedChecks(verify.stdout);
+      assert.equal(failed.get('files-present'), `${complete.name} is missing: the set cannot be restored as it is`);
+      assert.ok(!failed.has('manifest'), failed.get('manifest'));
     });
 
     it(`a cut-short .${codec.extension} fails verify: its size, its checksum, and its ${codec.method} stream ending halfway, in one line`, async function () {

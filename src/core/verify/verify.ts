@@ -18,7 +18,7 @@ import { unlockSetFiles } from '../codecs/setFileReader';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordVerification } from '../sets/history';
 import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from '../sets/listing';
-import { BACKUP_FILE_TYPES, readManifest, type Manifest } from '../sets/manifest';
+import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from '../sets/manifest';
 import { fileNameFor, manifestNameFor } from '../sets/naming';
 import type pg from 'pg';
 import { chooseClientTools, findClientTools, parsePgVersion, parseServerVersionNum, type PgVersion, type ToolSet } from '../pg/tools';
@@ -224,7 +224,7 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
  */
 export async function verifyPostBackup(folder: string, set: ListedSet, options: PostBackupOptions = {}): Promise<PostBackupResult> {
   const manifestState = await loadManifest(folder, set);
-  const files = await readSetFiles(folder, set, options);
+  const files = await readSetFiles(folder, set, options, manifestState.manifest);
   const manifest = manifestState.manifest;
   const checks: CheckResult[] = [presenceCheck(files)];
   if (manifest) {
@@ -258,7 +258,7 @@ export async function verifyPostBackup(folder: string, set: ListedSet, options: 
 async function reusePostBackup(folder: string, set: ListedSet, manifest: Manifest, recorded: VerificationReport, options: PostBackupOptions): Promise<PostBackupResult> {
   const files: VerifiedFile[] = await Promise.all(
     BACKUP_FILE_TYPES.map(async (type): Promise<VerifiedFile> => {
-      const name = set.files.find((file) => file.type === type)?.name ?? fileNameFor(set.prefix, type, set.timestamp);
+      const name = set.files.find((file) => file.type === type)?.name ?? missingFileName(set, type, manifest);
       const path = join(folder, name);
       const file: VerifiedFile = { type, name, path };
       try {
@@ -303,9 +303,23 @@ async function loadManifest(folder: string, set: ListedSet): Promise<{ manifest?
 }
 
 /** Reads the three dump files, each in one pass. */
-async function readSetFiles(folder: string, set: ListedSet, options: PostBackupOptions): Promise<VerifiedFile[]> {
+/**
+ * The name of a file the set lacks: as its manifest records it, else as its
+ * other files are stored (….sql.age, ….sql.gz beside them). A plain ….sql
+ * name for a missing file of an encrypted set would be named wrongly, and
+ * taken for a manifest that does not describe the set.
+ */
+function missingFileName(set: ListedSet, type: BackupFileType, manifest: Manifest | undefined): string {
+  const recorded = manifest?.files.find((file) => file.type === type)?.name;
+  if (recorded !== undefined) return recorded;
+  const plain = fileNameFor(set.prefix, type, set.timestamp);
+  const sibling = set.files.find((file) => file.name.startsWith(fileNameFor(set.prefix, file.type, set.timestamp)));
+  return sibling ? plain + sibling.name.slice(fileNameFor(set.prefix, sibling.type, set.timestamp).length) : plain;
+}
+
+async function readSetFiles(folder: string, set: ListedSet, options: PostBackupOptions, manifest: Manifest | undefined): Promise<VerifiedFile[]> {
   const files: VerifiedFile[] = BACKUP_FILE_TYPES.map((type) => {
-    const name = set.files.find((file) => file.type === type)?.name ?? fileNameFor(set.prefix, type, set.timestamp);
+    const name = set.files.find((file) => file.type === type)?.name ?? missingFileName(set, type, manifest);
     return { type, name, path: join(folder, name) };
   });
   const sizes = new Map<VerifiedFile, number>();
