@@ -211,6 +211,39 @@ describe("a set's files through the zstd command", () => {
     await unlockSetFiles([both.path], keys);
   });
 
+  // A pipe passes no error on: age, after a zstd that was killed, never ended, and a backup
+  // --compress zstd --encrypt waited for ever in its last step (the CLI, its event loop then
+  // empty, exited 0 with no set and no word, the folder's lock left behind).
+  it('a zstd killed while the file finishes under age fails the finish in one line, rather than waiting for ever', async function () {
+    this.timeout(15000);
+    const path = join(folder, 'shop_schema_backup_20250901_120004.sql.zst.age');
+    const writer = await createSetFileWriter(path, ['zst', 'age'], { compression: { method: 'zstd' }, ...encoding });
+    writer.write([Buffer.from(DUMP)]);
+    await writer.flush();
+    const compressing = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((line) => /zstd -1 -c/.test(line))
+      .map((line) => Number.parseInt(line, 10));
+    assert.equal(compressing.length, 1, 'one zstd compresses the file');
+    const [zstd] = compressing;
+    // Stopped, it holds the finish at its last step (age waiting for the end of zstd's output); killed there, it never gives one.
+    process.kill(zstd, 'SIGSTOP');
+    const finishing = writer.finish().then(
+      () => 'finished',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(zstd, 'SIGKILL');
+    const outcome = await Promise.race([finishing, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5000))]);
+    assert.equal(outcome, 'zstd could not compress the file: killed by SIGKILL');
+    await writer.discard();
+    assert.deepEqual(
+      readdirSync(folder).filter((name) => name.includes('120004')),
+      [],
+      'nothing left behind',
+    );
+  });
+
   it('a reader that stops early ends the zstd child', async () => {
     // Far more SQL than the pipes between here and zstd hold: a zstd left running would wait on its stdout for ever.
     const written = await writeZstd('shop_complete_backup_20250901_120002.sql.zst', ['zst'], { compression: { method: 'zstd' } }, DUMP.repeat(40));

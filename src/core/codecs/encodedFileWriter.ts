@@ -49,9 +49,12 @@ class EncodedFileWriter implements SetFileWriter {
         this.failure ??= error as Error;
       }
     });
+    // Any encoder's failure ends the file, not the last one's only: a pipe
+    // does not pass an error on, so the encoders after one that failed (a
+    // zstd killed before age) would never end, and finish() never return.
     this.ended = new Promise((resolve, reject) => {
       this.last.once('end', resolve);
-      this.last.once('error', reject);
+      for (const encoder of encoders) encoder.once('error', reject);
     });
     this.ended.catch(() => undefined);
   }
