@@ -6,9 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface, type Interface } from 'node:readline';
 import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME } from '../../src/core/files/folderLock';
 
@@ -161,6 +162,30 @@ describe('the folder lock', function () {
     assert.deepEqual(lockEntries(folder), [`${LOCK_FILE_NAME}.3`]);
     assert.ok(lstatSync(join(folder, `${LOCK_FILE_NAME}.3`)).isSymbolicLink(), 'the lock is one link, never a half-written file');
     await held.release();
+  });
+
+  // A plain read of a FIFO waits for a writer for ever, on a worker thread that then keeps even
+  // Ctrl-C from ending the process: a backup into a folder holding one as its lock never ended.
+  it('takes a FIFO in place of a lock for an unreadable entry at once, rather than waiting for ever to read it', async function () {
+    if (process.platform === 'win32') this.skip();
+    const folder = newFolder();
+    const fifo = join(folder, `${LOCK_FILE_NAME}.1`);
+    spawnSync('mkfifo', [fifo]);
+    const past = new Date(Date.now() - 5_000);
+    utimesSync(fifo, past, past);
+    const taking = acquireFolderLock(folder, 'backup').then(
+      (held) => held,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    const outcome = await Promise.race([taking, sleep(5_000).then(() => 'still waiting')]);
+    if (outcome === 'still waiting') {
+      // A writer that comes and goes lets the blocked read end, and this process exit.
+      closeSync(openSync(fifo, 'w'));
+      await taking;
+    }
+    if (typeof outcome === 'string' || outcome instanceof Error) assert.fail(typeof outcome === 'string' ? outcome : outcome.message);
+    assert.deepEqual(lockEntries(folder), [`${LOCK_FILE_NAME}.2`], 'the FIFO is gone, the lock is ours');
+    await outcome.release();
   });
 
   it('gives an empty lock being written a moment before taking it over', async function () {

@@ -30,10 +30,11 @@
  * another machine (a shared folder) is never taken over: nobody here can
  * tell whether its owner still runs.
  */
-import { link, lstat, open, readdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, readlink, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { inTurn } from './atomicFile';
+import { readRegularFile } from './regularFile';
 import { isPulseError, PulseError, toPulseError } from '../errors';
 import { finishOrRemoveLeftovers } from '../sets/leftovers';
 import { isAlive, processStartOf } from '../process/processInfo';
@@ -303,8 +304,9 @@ async function readEntry(path: string): Promise<EntryState> {
     if (code !== 'EINVAL' && code !== 'UNKNOWN') return unreadable(path);
   }
   // A regular file: an earlier version's lock, or an entry where links are not allowed.
+  // Anything else there (a FIFO, whose plain read waited for ever) is unreadable.
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
+    const value = JSON.parse(await readRegularFile(path)) as Partial<LockOwner>;
     if (typeof value.pid !== 'number') return unreadable(path);
     const owner: LockOwner = { pid: value.pid, host: String(value.host ?? ''), startedAt: String(value.startedAt ?? ''), purpose: String(value.purpose ?? 'backup') };
     if (typeof value.processStart === 'string') owner.processStart = value.processStart;
