@@ -13,9 +13,10 @@
  *   (dumps of a backup or safety backup killed mid-dump, a history or pin
  *   marker half written).
  */
-import { readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTemporaryName, syncFolder, type TemporaryName } from '../files/atomicFile';
+import { readRegularFile } from '../files/regularFile';
 import { isAlive } from '../process/processInfo';
 import { parseManifest, type Manifest } from './manifest';
 import { DUMP_TYPES, dumpFileVariants, parseBackupFileName, setFileNames } from './naming';
@@ -85,9 +86,10 @@ async function finishSet(folder: string, journal: Leftover, files: readonly Left
   return { setId: parsed.setId, finished: false };
 }
 
+/** The dead run's hidden manifest; anything but a regular file there (a FIFO, whose plain read waited for ever) is none. */
 async function readJournal(path: string): Promise<Manifest | undefined> {
   try {
-    return parseManifest(await readFile(path, 'utf8'), path);
+    return parseManifest(await readRegularFile(path), path);
   } catch {
     return undefined;
   }
