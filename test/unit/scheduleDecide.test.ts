@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decideSlot, slotsBetween, timerDelay, unchangedSince, type ActivitySignature, type ScheduleState } from '../../src/core/schedule/decide';
 import { SCHEDULE_FOLDER, readScheduleState, runDueBackup, type DueBackupOptions } from '../../src/core/schedule/runner';
 import { parseEvery } from '../../src/core/schedule/when';
@@ -107,6 +109,24 @@ describe('scheduled backups in the editor: one run per time per folder', () => {
     const outcome = await runDueBackup(options(at('2025-09-01T09:30:00Z'), { backup: () => assert.fail('no backup at the first look') }));
     assert.deepEqual(outcome, { kind: 'wait', next: at('2025-09-01T10:00:00Z') });
     assert.equal((await readScheduleState(folder))?.lastSlot, '2025-09-01T09:30:00.000Z');
+  });
+
+  // A plain read of a FIFO waits for a writer for ever: the scheduler's look then never ended, and it held
+  // the schedule's lock, so every later time was "busy" until the editor was closed.
+  it('takes a FIFO in place of its state for no state, at once, and starts from now', async function () {
+    if (process.platform === 'win32') this.skip();
+    const state = join(folder, SCHEDULE_FOLDER, 'state.json');
+    mkdirSync(join(folder, SCHEDULE_FOLDER));
+    execFileSync('mkfifo', [state]);
+    const looking = runDueBackup(options(at('2025-09-01T09:30:00Z'), { backup: () => assert.fail('no backup at the first look') }));
+    const outcome = await Promise.race([looking, sleep(5_000).then(() => 'still waiting' as const)]);
+    if (outcome === 'still waiting') {
+      // A writer that comes and goes lets the blocked read end, and this process exit.
+      closeSync(openSync(state, 'w'));
+      await looking;
+    }
+    assert.deepEqual(outcome, { kind: 'wait', next: at('2025-09-01T10:00:00Z') });
+    assert.ok(lstatSync(state).isFile(), 'the state is a file again');
   });
 
   it('two schedulers at the same time on one folder take one backup; the other is told it is busy, then finds the time handled', async () => {

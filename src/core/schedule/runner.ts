@@ -6,11 +6,12 @@
  * them decide at a time, and the state it keeps there (written whole,
  * atomicFile) tells the others, and the next start, that the time was handled.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PulseError, toPulseError } from '../errors';
 import { writeFileAtomic } from '../files/atomicFile';
 import { acquireFolderLock, type FolderLock } from '../files/folderLock';
+import { readRegularFile } from '../files/regularFile';
 import { isDatedAhead, listSets } from '../sets/listing';
 import { decideSlot, unchangedSince, type ActivitySignature, type ScheduleState } from './decide';
 import { nextRuns, type BackupTimes } from './when';
@@ -100,7 +101,8 @@ export async function runDueBackup(options: DueBackupOptions): Promise<SlotOutco
 
 export async function readScheduleState(folder: string): Promise<ScheduleState | undefined> {
   try {
-    const value = JSON.parse(await readFile(join(folder, SCHEDULE_FOLDER, STATE_FILE), 'utf8')) as Partial<ScheduleState>;
+    // A regular file only: a FIFO there would hold a plain read (and the schedule's lock) for ever.
+    const value = JSON.parse(await readRegularFile(join(folder, SCHEDULE_FOLDER, STATE_FILE))) as Partial<ScheduleState>;
     if (typeof value.lastSlot !== 'string' || Number.isNaN(Date.parse(value.lastSlot))) return undefined;
     return value as ScheduleState;
   } catch {
