@@ -4,9 +4,10 @@
  * defaults; and the client-tools check against [db].major_version.
  */
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PulseError } from '../../src/core/errors';
 import type { ToolSet } from '../../src/core/pg/tools';
 import { dockerEnv, dockerExecArgs, sanitizeProjectId, supabaseDbContainer } from '../../src/core/supabase/docker';
@@ -102,6 +103,28 @@ describe('Supabase project detection', () => {
     assert.equal(readSupabaseProject(folder), undefined);
     mkdirSync(join(folder, 'supabase'));
     assert.equal(readSupabaseProject(folder), undefined);
+  });
+
+  // Every command reads it for its defaults: a FIFO there blocked the one thread for ever, Ctrl-C
+  // included. Read in a child of its own, which a blocked read cannot keep this test from ending.
+  it('refuses a FIFO in place of supabase/config.toml at once, in one line, rather than waiting for ever to read it', function () {
+    if (process.platform === 'win32') this.skip();
+    const folder = mkdtempSync(join(tmpdir(), 'pulse-supabase-fifo-'));
+    try {
+      mkdirSync(join(folder, 'supabase'));
+      spawnSync('mkfifo', [join(folder, 'supabase', 'config.toml')]);
+      const project = resolve(__dirname, '..', '..', 'src', 'core', 'supabase', 'project.ts');
+      const code = `const { readSupabaseProject } = require(${JSON.stringify(project)});
+        try { readSupabaseProject(${JSON.stringify(folder)}); console.log('read'); } catch (error) { console.log(error.message); }`;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
+      assert.equal(child.signal, null, 'the read ended by itself');
+      assert.equal(
+        child.stdout.trim(),
+        `cannot read ${join(folder, 'supabase', 'config.toml')}: ${join(folder, 'supabase', 'config.toml')} is not a regular file (a pipe or a device)`,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('says which line of a broken file to fix, and which key is wrong, in one PulseError', () => {

@@ -8,11 +8,11 @@
  * these are only the defaults.
  */
 import { hint, option, setOption } from '../hint';
-import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { join } from 'node:path';
 import { PulseError } from '../errors';
 import { toSnakeCase } from '../sets/naming';
+import { readRegularFileSync } from '../files/regularFile';
 
 export const SUPABASE_CONFIG_PATH = join('supabase', 'config.toml');
 /** What `supabase init` writes and the stack uses when [db].port is unset. */
@@ -33,12 +33,14 @@ export function readSupabaseProject(folder: string): SupabaseProject | undefined
   const configFile = join(folder, SUPABASE_CONFIG_PATH);
   let text: string;
   try {
-    text = readFileSync(configFile, 'utf8');
+    // A regular file only: a FIFO there would block the one thread (Ctrl-C too) for ever.
+    text = readRegularFileSync(configFile);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    const notAFile = code === 'EINVAL' || code === 'EISDIR';
     throw new PulseError('usage', `cannot read ${configFile}: ${(error as Error).message.split('\n', 1)[0]}`, {
-      hint: hint`fix its permissions, or give ${option('connection')} and ${option('filePrefix')}`,
+      hint: notAFile ? 'put the file supabase init writes there, or remove it' : hint`fix its permissions, or give ${option('connection')} and ${option('filePrefix')}`,
     });
   }
   const config = parseSupabaseConfig(text, configFile);
