@@ -32,6 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === commandLine.command)!;
+  running = commandLine;
   // The launcher took it out of the process list; a person at a terminal also hears where it belongs.
   if (process.stderr.isTTY && argumentsWithoutPasswords(argv)) {
     process.stderr.write(
@@ -110,11 +111,32 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** The command being run, once the command line is parsed. */
+let running: { command: string; flags: { jobs?: number; prove?: boolean } } | undefined;
+let settled = false;
+
+// Node ends a process whose event loop is empty, with exit code 0, even when
+// the command is still waiting: for an event nothing can send any more (a
+// fault of ours). That must never read as success, nor go unsaid.
+process.once('beforeExit', () => {
+  if (settled) return;
+  const what = running ? `${running.command} stopped before it finished` : 'stopped before it finished';
+  process.stderr.write(
+    `pulse-backup: ${what}: it was waiting for something that can no longer happen (a fault of pulse-backup, not of your database), so it ends here; ${running ? leftBehind(running) : 'nothing was changed'}; run it again, and if it repeats, report it with the output of PULSE_BACKUP_DEBUG=1\n`,
+  );
+  process.exitCode = STOPPED_UNFINISHED;
+});
+
+/** sysexits' EX_SOFTWARE: an internal fault, never a failure of the database or of a file. */
+const STOPPED_UNFINISHED = 70;
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (error: unknown) => {
+    settled = true;
     const pulseError = toPulseError(error);
     process.stderr.write(`pulse-backup: ${printableLines(cliError(pulseError))}\n`);
     // A script that asked for JSON gets the failure as JSON too, where no result was written.

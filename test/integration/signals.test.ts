@@ -111,4 +111,19 @@ describe('signals and stuck tools', function () {
       silent.close();
     }
   });
+
+  // Node ends a process whose event loop is empty with exit code 0, even while the command still waits for an event
+  // nothing can send any more (as a backup did once, waiting for an encoder that a killed zstd before it never let end).
+  // That wait, made here on purpose by a preloaded module whose readdir never settles, must not read as success.
+  it('a run left waiting for what can no longer happen ends in one line and exit code 70, never silently with 0', async function () {
+    const preload = join(newFolder(), 'never.cjs');
+    writeFileSync(preload, "require('node:fs/promises').readdir = () => new Promise(() => undefined);\n");
+    const result = await runCli(['list', '--dir', newFolder()], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(result.code, 70, result.stderr);
+    assert.match(
+      result.stderr,
+      /^pulse-backup: list stopped before it finished: it was waiting for something that can no longer happen \(a fault of pulse-backup, not of your database\), so it ends here; .*report it with the output of PULSE_BACKUP_DEBUG=1$/,
+    );
+    assert.equal(result.stdout, '');
+  });
 });
