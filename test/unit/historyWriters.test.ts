@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { withFileUpdateLock } from '../../src/core/files/folderLock';
@@ -18,6 +18,8 @@ import { readHistory, recordVerification } from '../../src/core/sets/history';
 const WRITER = resolve(__dirname, '..', 'support', 'historyWriter.ts');
 const SET_ID = 'factory_pulse_20250902_100000';
 const HISTORY = `${SET_ID}.history.json`;
+/** A history is written only beside a file of its set. */
+const MANIFEST = `${SET_ID}.manifest.json`;
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
@@ -37,7 +39,7 @@ function runWriter(folder: string, tag: number, count: number): Promise<string> 
 
 /** What is left beside the history: no lock entry, no hidden partial file. */
 function litter(folder: string): string[] {
-  return readdirSync(folder).filter((name) => name !== HISTORY);
+  return readdirSync(folder).filter((name) => name !== HISTORY && name !== MANIFEST);
 }
 
 describe("a set's history with several writers", function () {
@@ -45,6 +47,7 @@ describe("a set's history with several writers", function () {
   let folder: string;
   beforeEach(() => {
     folder = mkdtempSync(join(tmpdir(), 'pulse-history-writers-'));
+    writeFileSync(join(folder, MANIFEST), '{}\n');
   });
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 

@@ -24,6 +24,8 @@ describe("a set's offsite copies in its history", () => {
   let folder: string;
   beforeEach(() => {
     folder = mkdtempSync(join(tmpdir(), 'pulse-offsite-record-'));
+    // A history is written only beside a file of its set.
+    writeFileSync(join(folder, FILES[0].name), '');
   });
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 

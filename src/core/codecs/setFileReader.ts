@@ -41,8 +41,11 @@ export function isEncryptedFile(path: string): boolean {
  * good chunk came out.
  */
 export async function* readSetFile(path: string, options: ReadSetFileOptions = {}): AsyncGenerator<Buffer> {
-  const source = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(options.signal ? { signal: options.signal } : {}) });
   const codecs = codecsOfFileName(basename(path));
+  // The decoders are loaded before the file is opened: a stream left without a listener
+  // while they load would throw its error (a file removed meanwhile) out of the process.
+  const decoders = await Promise.all([...codecs].reverse().map((codec) => loadCodec(codec)));
+  const source = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(options.signal ? { signal: options.signal } : {}) });
   if (codecs.length === 0) {
     for await (const chunk of source) {
       options.onStored?.(chunk as Buffer);
@@ -62,7 +65,7 @@ export async function* readSetFile(path: string, options: ReadSetFileOptions = {
       ]
     : [];
   const keys = options.keys ?? NO_KEYS;
-  for (const codec of [...codecs].reverse()) stages.push((await loadCodec(codec)).decoder(basename(path), keys));
+  for (const codec of decoders) stages.push(codec.decoder(basename(path), keys));
   const plain = (pipeline as (...streams: unknown[]) => Readable)(source, ...stages, () => undefined);
   try {
     for await (const chunk of plain) yield chunk as Buffer;

@@ -12,7 +12,7 @@
  */
 import { describeTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
-import { findSet } from '../sets/listing';
+import { findSet, unlessRemoved } from '../sets/listing';
 import { qualifiedName } from '../format';
 import { clientToolsFor } from '../pg/run';
 import { parseServerVersionNum } from '../pg/tools';
@@ -66,7 +66,9 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     keys,
-  );
+  ).catch(async (error: unknown) => {
+    throw await unlessRemoved(options.folder, set, 'diff', error);
+  });
   const session = await openReadSession(options.target, { lockTimeoutSeconds: options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS, signal: options.signal });
   try {
     options.onProgress?.({ kind: 'connected', target: describeTarget(options.target) });

@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { describeTarget, isLocalTarget, type ConnectionTarget } from '../connection/target';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordProof } from '../sets/history';
-import { findSet, type ListedSet } from '../sets/listing';
+import { assertStillThere, findSet, unlessRemoved, type ListedSet } from '../sets/listing';
 import { largeObjectsInSet, schemaSelection, type BackupFileType, type Manifest, type ManifestDigests } from '../sets/manifest';
 import { formatCount, qualifiedName } from '../format';
 import { clientToolsFor, type ClientTools } from '../pg/run';
@@ -163,11 +163,15 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     });
   }
   // A wrong passphrase is one line before any scratch database is made; a damaged file is the proof's finding.
+  // The set is read without the folder's lock (a proof takes long; backups must not wait for it): a
+  // backup's retention or a prune may remove it meanwhile, which is said as such, and nothing is recorded.
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     options.keys ?? {},
     { damagedIsAFinding: true },
-  );
+  ).catch(async (error: unknown) => {
+    throw await unlessRemoved(options.folder, set, 'prove', error);
+  });
   const profile = set.manifest?.profile?.name ?? 'plain';
   const digestsFrom: ProofRecord['digestsFrom'] = set.manifest?.digests ? 'manifest' : 'complete file';
   const control = await ScratchControl.open(scratchTarget, options.signal);
@@ -209,12 +213,14 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
     outcomes = await Promise.all(plan.paths.map((path) => provePath(context, path, databases.get(path.path)!)));
   } catch (error) {
     if (options.signal?.aborted) throw new PulseError('cancelled', 'proof cancelled', { hint: 'its scratch databases were dropped; the set and the database are as they were' });
-    throw toPulseError(error);
+    throw toPulseError(await unlessRemoved(options.folder, set, 'prove', error));
   } finally {
     left = await control.close();
     if (left.length > 0) notes.push(`could not drop ${left.join(', ')}: the next proof on this server drops ${left.length === 1 ? 'it' : 'them'}`);
   }
   throwIfCancelled(options.signal);
+  // A file that vanished while it loaded is no failed proof of the set: it was removed.
+  await assertStillThere(options.folder, set, 'prove');
   const differences = outcomes.flatMap((outcome) => outcome.differences);
   const paths = outcomes.map((outcome) => outcome.result);
   const record: ProofRecord = {

@@ -20,6 +20,7 @@ import { DumpReader, type TableDataEvent } from '../pg/dumpReader';
 import { startTool, toolStartError, type ToolExit } from '../process/toolProcess';
 import { PulseError, toPulseError } from '../errors';
 import { acquireFolderLock } from '../files/folderLock';
+import { isStillThere, removedWhileReadError } from '../sets/listing';
 import { qualifiedName } from '../format';
 import { dockerEnv, dockerExecArgs } from '../supabase/docker';
 import { runSupabaseReset } from '../supabase/reset';
@@ -50,6 +51,11 @@ export async function executeRestore(restore: PlannedRestore, execution: Execute
   // and the safety backup must not race another backup.
   // Without a safety backup nothing is written into the folder: read-only or full media will do.
   const lock = await acquireFolderLock(options.folder, 'restore', { unlessReadOnly: !execution.safetyBackup });
+  // The plan was made without the lock: a backup's retention or a prune may have removed the set since.
+  if (!(await isStillThere(options.folder, set))) {
+    await lock.release();
+    throw removedWhileReadError(options.folder, set, 'restore');
+  }
   // Once supabase db reset has run, no failure leaves the target as it was.
   let reset: { safetySet: string | undefined } | undefined;
   // One restore at a time into the database (../pg/restoreTurn.ts): taken before

@@ -15,7 +15,7 @@ import { quoteIdentifier } from '../sql';
 import { headerName } from '../pg/dumpReader';
 import { restoreRunning } from '../pg/restoreTurn';
 import { PulseError, toPulseError } from '../errors';
-import { findSet, listSets } from '../sets/listing';
+import { findSet, listSets, unlessRemoved } from '../sets/listing';
 import { acquireFolderLock } from '../files/folderLock';
 import { largeObjectsInSet, type Manifest } from '../sets/manifest';
 import { qualifiedName } from '../format';
@@ -101,10 +101,15 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   }
   // An encrypted set's keys are proved on its files' headers (age's MAC) first:
   // a wrong passphrase is one line before any connection, check or safety backup.
+  // The pre-flight reads the set without the folder's lock (executeRestore takes
+  // it): a backup's retention or a prune that removes the set meanwhile is said as such.
+  const listed = set;
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     options.keys ?? {},
-  );
+  ).catch(async (error: unknown) => {
+    throw await unlessRemoved(options.folder, listed, 'restore', error);
+  });
   // One session for the whole pre-flight: the verification's target checks
   // read their facts through it, and the plan goes on with it.
   // A target no session can reach as it is given (verify-full without a CA file) is a usage error, before anything.
@@ -161,7 +166,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
     client = await connecting;
   } catch (error) {
     await endSession();
-    throw error;
+    throw await unlessRemoved(options.folder, set, 'restore', error);
   }
 
   const fileType = FILE_FOR_MODE[options.mode];

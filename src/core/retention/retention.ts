@@ -37,8 +37,8 @@ import { PulseError, failedWrite, toPulseError } from '../errors';
 import { lastProof, readHistory, recentVerification, recordRetention, type RetentionEvent } from '../sets/history';
 import { findSet, isDatedAhead, listSets, newestFirst, type ListedSet, type SetStatus } from '../sets/listing';
 import type { Manifest } from '../sets/manifest';
-import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, type FolderLock, type LockOwner } from '../files/folderLock';
-import { dumpFileVariants, isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
+import { acquireFolderLock, currentLockHolder, LOCK_FILE_NAME, withFileUpdateLock, type FolderLock, type LockOwner } from '../files/folderLock';
+import { dumpFileVariants, historyNameFor, isValidPrefix, manifestNameFor, pinNameFor, setFileNames } from '../sets/naming';
 import { outcomeOf, type CheckStatus, type VerificationReport } from '../verify/results';
 import { compareText } from '../format';
 import {
@@ -543,9 +543,13 @@ export type RemoveFile = (path: string) => Promise<void>;
 /** Every name the set can have is tried, so a damaged manifest or a stray marker goes too; a missing one is skipped. */
 async function removeSet(folder: string, set: RemovableSet, removedBefore: readonly RemovableSet[], removeFile: RemoveFile = unlink): Promise<void> {
   let removedAny = false;
+  const history = historyNameFor(set.prefix, set.timestamp);
   for (const name of removalOrder(set.prefix, set.timestamp)) {
     try {
-      await removeFile(join(folder, name));
+      // A verify or a proof that read the set meanwhile records under this lock, and only while a file of the set is there:
+      // it either writes before the history goes, or finds the set gone and writes nothing.
+      if (name === history) await withFileUpdateLock(folder, name, () => removeFile(join(folder, name)));
+      else await removeFile(join(folder, name));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       const cause = toPulseError(error);

@@ -3,7 +3,9 @@
  * verification of the set, what retention removed when the set was made,
  * and the copies of it in object storage (push and pull record them).
  * Read by the report and the extension; written atomically, one writer at
- * a time (withFileUpdateLock).
+ * a time (withFileUpdateLock), and only while the set is there: a history
+ * without its set (retention removed it while a verify or a proof read it)
+ * would speak for whatever set comes back under that id (a pull).
  */
 import { readRegularFile } from '../files/regularFile';
 import { stat } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicFile';
 import { withFileUpdateLock } from '../files/folderLock';
 import type { ListedSet } from './listing';
-import { historyNameFor, manifestNameFor, parseSetId } from './naming';
+import { DUMP_TYPES, dumpFileVariants, historyNameFor, manifestNameFor, parseSetId } from './naming';
 import { PulseError } from '../errors';
 import type { VerificationReport } from '../verify/results';
 import { isReadableProof, type ProofRecord } from '../prove/record';
@@ -251,8 +253,23 @@ async function verificationThatHolds(folder: string, set: ListedSet, marginMs: n
 async function updateHistory(folder: string, setId: string, change: (history: SetHistory) => void): Promise<void> {
   const path = historyPath(folder, setId);
   await withFileUpdateLock(folder, basename(path), async () => {
+    // Retention removes a history under this same lock, after every other file of the set.
+    if (!(await hasSetFiles(folder, setId))) {
+      throw new PulseError('unknown-set', `${setId} is no longer in ${folder}, so nothing is recorded for it`, { hint: "it was removed (a backup's retention or a prune)" });
+    }
     const history = await readHistory(folder, setId);
     change(history);
     await writeFileAtomic(path, `${JSON.stringify(history, null, 2)}\n`);
   });
+}
+
+/** Whether any file of the set is in the folder: its manifest, or a dump in any form it is stored in. */
+export async function hasSetFiles(folder: string, setId: string): Promise<boolean> {
+  const parsed = parseSetId(setId);
+  if (!parsed) return false;
+  const names = [manifestNameFor(parsed.prefix, parsed.timestamp), ...DUMP_TYPES.flatMap((type) => dumpFileVariants(parsed.prefix, type, parsed.timestamp))];
+  for (const name of names) {
+    if ((await stat(join(folder, name)).catch(() => undefined)) !== undefined) return true;
+  }
+  return false;
 }

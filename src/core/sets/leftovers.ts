@@ -11,7 +11,12 @@
  *   half-renamed set stays behind to look like an old script's set;
  * - every other hidden `.partial` file of a process that no longer runs
  *   (dumps of a backup or safety backup killed mid-dump, a history or pin
- *   marker half written).
+ *   marker half written);
+ * - a set's history with nothing of the set beside it (no dump, no
+ *   manifest): what a verify or a proof wrote while retention removed the
+ *   set, in versions before they checked. It describes nothing here, and
+ *   would mark the set that comes back under that id (a pull) with
+ *   another copy's proofs and verifications.
  */
 import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,6 +59,12 @@ export async function finishOrRemoveLeftovers(folder: string): Promise<LeftoverR
     if (handled.has(file.name)) continue;
     await unlink(join(folder, file.name)).then(
       () => report.removedFiles.push(file.name),
+      () => undefined,
+    );
+  }
+  for (const name of await orphanHistories(folder)) {
+    await unlink(join(folder, name)).then(
+      () => report.removedFiles.push(name),
       () => undefined,
     );
   }
@@ -127,4 +138,21 @@ async function sizeOf(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Histories whose set has no file in the folder, hidden or not: no dump (in any form), no manifest. */
+async function orphanHistories(folder: string): Promise<string[]> {
+  const histories = new Map<string, string>();
+  const withFiles = new Set<string>();
+  for (const name of await readdir(folder)) {
+    const hidden = parseTemporaryName(name);
+    const parsed = parseBackupFileName(hidden?.finalName ?? name);
+    if (!parsed) continue;
+    if (parsed.kind === 'history') {
+      if (!hidden) histories.set(parsed.setId, name);
+    } else if (parsed.kind !== 'pin') {
+      withFiles.add(parsed.setId);
+    }
+  }
+  return [...histories].filter(([setId]) => !withFiles.has(setId)).map(([, name]) => name);
 }

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { parseTemporaryName } from '../files/atomicFile';
 import { currentLockHolder } from '../files/folderLock';
 import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from './manifest';
-import { fileNameFor, parseBackupFileName, parseTimestamp } from './naming';
-import { PulseError } from '../errors';
+import { fileNameFor, manifestNameFor, parseBackupFileName, parseTimestamp } from './naming';
+import { PulseError, isPulseError } from '../errors';
 import { compareText } from '../format';
 
 /**
@@ -262,4 +262,51 @@ export async function findSet(folder: string, id: string): Promise<ListedSet> {
   throw new PulseError('unknown-set', `no backup set ${id} in ${folder}`, {
     hint: known.length > 0 ? hint`${seeSets(folder)} (newest: ${known.join(', ')})` : hint`the folder has no backup sets; ${run('backup')} first`,
   });
+}
+
+/**
+ * Whether the set is still in the folder as it was listed: its manifest
+ * (when it had one) and every file the listing found.
+ */
+export async function isStillThere(folder: string, set: Pick<ListedSet, 'prefix' | 'timestamp' | 'files' | 'hasManifest'>): Promise<boolean> {
+  const names = [...set.files.map((file) => file.name), ...(set.hasManifest ? [manifestNameFor(set.prefix, set.timestamp)] : [])];
+  for (const name of names) {
+    if ((await stat(join(folder, name)).catch(() => undefined)) === undefined) return false;
+  }
+  return true;
+}
+
+/** What reads a set without holding the folder (verify, prove, diff, a restore's pre-flight). */
+export type SetReader = 'verify' | 'prove' | 'diff' | 'restore';
+
+const READING: Record<SetReader, { while: string; after: string; next: string }> = {
+  verify: { while: 'verified', after: 'nothing was recorded for it', next: 'verify another set' },
+  prove: { while: 'proved', after: 'nothing was recorded for it', next: 'prove another set' },
+  diff: { while: 'compared with the database', after: 'nothing was compared', next: 'compare another set' },
+  restore: { while: 'restored', after: 'nothing was changed', next: 'restore another set' },
+};
+
+/** The set went while it was read: a backup's retention or a prune (they hold the folder while they remove sets; readers do not). */
+export function removedWhileReadError(folder: string, set: Pick<ListedSet, 'id'>, reader: SetReader): PulseError {
+  const words = READING[reader];
+  return new PulseError('unknown-set', `${set.id} was removed from ${folder} while it was being ${words.while} (by a backup's retention or a prune)`, {
+    hint: hint`${words.after}; ${words.next}: ${seeSets(folder)}; pin a set to keep retention from removing it`,
+  });
+}
+
+/**
+ * For an error met while reading the set without the folder's lock
+ * (verify, prove and diff must not keep every backup waiting for as long as
+ * they read): the set's removal when it is gone — a file that vanished
+ * mid-read is no finding about it — else the error itself. A cancel stays a
+ * cancel.
+ */
+export async function unlessRemoved(folder: string, set: ListedSet, reader: SetReader, error: unknown): Promise<unknown> {
+  if (isPulseError(error) && error.code === 'cancelled') return error;
+  return (await isStillThere(folder, set)) ? error : removedWhileReadError(folder, set, reader);
+}
+
+/** After such a read, before anything is recorded of it: files it found missing may be a removal, not the set's fault. */
+export async function assertStillThere(folder: string, set: ListedSet, reader: SetReader): Promise<void> {
+  if (!(await isStillThere(folder, set))) throw removedWhileReadError(folder, set, reader);
 }

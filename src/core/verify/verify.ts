@@ -17,7 +17,7 @@ import type { SetKeys } from '../codecs/codecs';
 import { unlockSetFiles } from '../codecs/setFileReader';
 import { PulseError, toPulseError } from '../errors';
 import { recentVerification, recordVerification } from '../sets/history';
-import { findSet, INTERRUPTED_PROBLEM, type ListedSet } from '../sets/listing';
+import { assertStillThere, findSet, INTERRUPTED_PROBLEM, unlessRemoved, type ListedSet } from '../sets/listing';
 import { BACKUP_FILE_TYPES, readManifest, type BackupFileType, type Manifest } from '../sets/manifest';
 import { fileNameFor, manifestNameFor } from '../sets/naming';
 import type pg from 'pg';
@@ -186,7 +186,8 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
   } catch (error) {
     // Let the connection attempt finish before leaving, so no socket outlives the call.
     await targetFacts;
-    throw error;
+    // A file that vanished mid-read: the set was removed (see below).
+    throw await unlessRemoved(options.folder, set, 'verify', error);
   }
   const groups: CheckGroup[] = [post.group];
   if (target && targetFacts && tools) {
@@ -208,6 +209,11 @@ export async function verifySet(options: VerifySetOptions): Promise<Verification
     groups,
     outcome: outcomeOf(groups.flatMap((group) => group.checks)),
   };
+  // The set is read without the folder's lock (a long read must not hold
+  // every backup back): a backup's retention or a prune may have removed it
+  // meanwhile. Files it found missing then say nothing of the set, and
+  // nothing is recorded for a set that is no longer there.
+  await assertStillThere(options.folder, set, 'verify');
   if (options.record ?? true) {
     try {
       await recordVerification(options.folder, report);
