@@ -216,6 +216,64 @@ describe('encrypted sets (age)', function () {
     assert.match(restore.stderr, /failed verification/);
   });
 
+  it("a changed character of the complete file's passphrase salt is a damaged file, not a wrong passphrase: verify gives its checks, restore and diff say so", async function () {
+    const damaged = newFolder();
+    copySetFiles(folder, damaged, manifest);
+    const complete = manifest.files.find((file) => file.type === 'complete')!;
+    const path = join(damaged, complete.name);
+    const bytes = readFileSync(path);
+    // `-> scrypt SALT 18`: the salt's first character, its MAC line untouched.
+    const at = bytes.indexOf('-> scrypt ') + '-> scrypt '.length;
+    bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(path, bytes);
+    const said = new RegExp(
+      `${complete.name.replace(/\./g, '\\.')} is damaged: its age header does not open with the passphrase that opens the set's other files, and its checksum does not match the manifest`,
+    );
+    const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json'], withPassphrase);
+    assert.equal(verify.code, 1, verify.stderr);
+    const report = JSON.parse(verify.stdout) as VerificationReport;
+    assert.ok(report.groups, `a check list, not an error: ${verify.stdout}`);
+    const checks = report.groups.flatMap((group) => group.checks);
+    const status = (id: string) => checks.find((check) => check.id === id);
+    assert.equal(status('checksums')?.status, 'fail');
+    assert.match(status('checksums')!.detail, new RegExp(complete.name.replace(/\./g, '\\.')));
+    assert.equal(status('dump-format')?.status, 'fail');
+    assert.match(status('dump-format')!.detail, said);
+    const history = JSON.parse(readFileSync(join(damaged, `${manifest.id}.history.json`), 'utf8')) as { verifications: VerificationReport[] };
+    assert.equal(history.verifications.at(-1)?.outcome, 'fail', 'the failed verification is recorded');
+    await server.createDatabase('enc_salt');
+    for (const args of [
+      ['restore', manifest.id, '--mode', 'complete', '--db', server.url('enc_salt'), '--dir', damaged, '--yes', '--no-safety-backup'],
+      ['diff', manifest.id, '--db', server.url(source), '--dir', damaged],
+    ]) {
+      const result = await runCli(args, withPassphrase);
+      assertOneLineError(result);
+      assert.match(result.stderr, said, args[0]);
+      assert.doesNotMatch(result.stderr, /passphrase does not decrypt/, args[0]);
+    }
+    assert.equal((await server.query('enc_salt', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
+  });
+
+  it('prove of a set with a tampered .age file records a failed proof that names the file, as it does for a plain set', async function () {
+    const damaged = newFolder();
+    copySetFiles(folder, damaged, manifest);
+    const complete = manifest.files.find((file) => file.type === 'complete')!;
+    const path = join(damaged, complete.name);
+    const bytes = readFileSync(path);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    writeFileSync(path, bytes);
+    const prove = await runCli(['prove', manifest.id, '--db', server.url(source), '--dir', damaged, '--json'], withPassphrase);
+    assert.equal(prove.code, 1, prove.stderr);
+    const record = JSON.parse(prove.stdout) as ProofRecord;
+    assert.equal(record.outcome, 'failed', prove.stdout);
+    assert.ok(
+      record.differences.some((difference) => difference.object === 'complete file' && difference.detail.includes(`${complete.name} is damaged or cut short`)),
+      JSON.stringify(record.differences),
+    );
+    const history = JSON.parse(readFileSync(join(damaged, `${manifest.id}.history.json`), 'utf8')) as { proofs: ProofRecord[] };
+    assert.equal(history.proofs.at(-1)?.outcome, 'failed', 'the failed proof is recorded');
+  });
+
   it("Debian's age decrypts the files with the passphrase, and the report's psql command restores the complete file by hand", async function () {
     const why = agePassphraseMissing();
     if (why) skipBecause(this, why);

@@ -21,6 +21,7 @@ function keyringOf(keys: SetKeys): AgeKeyring {
 export const AGE_CODEC: CodecImplementation = {
   decoder: (fileName, keys) => ageDecrypter(keyringOf(keys), fileName),
   unlock: (path, fileName, keys) => unlockAgeFile(path, keyringOf(keys), fileName),
+  markDamaged: (fileName, keys, error) => keyringOf(keys).markDamaged(fileName, error),
   encoder: async (encoding) => {
     const encryption = encoding.encryption;
     if (!encryption) throw new PulseError('internal', 'an age file needs its encryption');

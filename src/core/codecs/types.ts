@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { AgeKeys } from '../crypto/age';
 import type { Encryption } from '../crypto/keySources';
+import type { PulseError } from '../errors';
 
 /**
  * What reading a set's files may need: the keys of an encrypted set. Keep
@@ -30,6 +31,8 @@ export interface CodecImplementation {
   decoder(fileName: string, keys: SetKeys): Duplex;
   /** Proves the keys open the file, from its first bytes, before anything depends on it. */
   unlock(path: string, fileName: string, keys: SetKeys): Promise<void>;
+  /** A file whose unlock said the key is wrong is damaged instead (the same keys open the set's other files): its reads say `error` from now on. */
+  markDamaged?(fileName: string, keys: SetKeys, error: PulseError): void;
   /** From the plain bytes to the stored ones, ready to write (anything slow, as a passphrase's key, done). */
   encoder(encoding: SetEncoding): Promise<Duplex>;
   /** Throws the one line of a codec that cannot work here (its command not installed), before a backup writes anything. */

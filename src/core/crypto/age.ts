@@ -143,6 +143,10 @@ const HEADER_PROBLEMS: Record<HeaderProblem, string> = {
 export class AgeKeyring {
   private passphrase: Promise<string> | undefined;
   private readonly fileKeys = new Map<string, Buffer>();
+  /** Each file whose header our keys did not open, by name: the header, to call it damaged if the set's other files say so. */
+  private readonly refused = new Map<string, string>();
+  /** Headers found damaged (markDamaged): every read of them says so, not that the key is wrong. */
+  private readonly damagedHeaders = new Map<string, PulseError>();
 
   constructor(private readonly keys: AgeKeys) {}
 
@@ -151,10 +155,26 @@ export class AgeKeyring {
     const cacheKey = createHash('sha256').update(header.macedBytes).update(header.mac).digest('hex');
     const known = this.fileKeys.get(cacheKey);
     if (known) return known;
-    const fileKey = await this.unwrap(header, fileName);
+    const damage = this.damagedHeaders.get(cacheKey);
+    if (damage) throw damage;
+    const fileKey = await this.unwrap(header, fileName).catch((error: unknown) => {
+      if (error instanceof PulseError && error.code === 'wrong-key') this.refused.set(fileName, cacheKey);
+      throw error;
+    });
     if (!macMatches(fileKey, header)) throw damaged(fileName, 'its age header does not match its MAC');
     this.fileKeys.set(cacheKey, fileKey);
     return fileKey;
+  }
+
+  /**
+   * The header of `fileName` that our keys did not open is damaged, not
+   * locked to other keys (they open the set's other files): from now on
+   * every read of it says `error` (stored-file-damaged), so a verification
+   * or a proof reports it as what it found.
+   */
+  markDamaged(fileName: string, error: PulseError): void {
+    const cacheKey = this.refused.get(fileName);
+    if (cacheKey !== undefined) this.damagedHeaders.set(cacheKey, error);
   }
 
   private async unwrap(header: AgeHeader, fileName: string): Promise<Buffer> {

@@ -66,6 +66,7 @@ export async function diffSet(options: DiffOptions): Promise<DiffResult> {
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     keys,
+    { recorded: set.manifest?.files },
   ).catch(async (error: unknown) => {
     throw await unlessRemoved(options.folder, set, 'diff', error);
   });

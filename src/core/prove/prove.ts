@@ -168,7 +168,7 @@ export async function proveSet(options: ProveOptions): Promise<ProofRecord> {
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     options.keys ?? {},
-    { damagedIsAFinding: true },
+    { damagedIsAFinding: true, recorded: set.manifest?.files },
   ).catch(async (error: unknown) => {
     throw await unlessRemoved(options.folder, set, 'prove', error);
   });
@@ -339,7 +339,10 @@ async function provePath(context: ProofContext, path: ProofPathPlan, created: Pr
 
 /** Whether the schema file runs the complete file's schema statements, one for one (schemaStatements.ts). */
 async function schemaFileRunsComplete(context: ProofContext): Promise<boolean> {
-  const [schemaFile, completeFile] = await Promise.all([context.readings.get('schema'), context.readings.get('complete')]);
+  // A file that cannot be read through (damaged) runs nothing: its own way reports it as a failed restore.
+  const [schemaFile, completeFile] = await Promise.all(
+    [context.readings.get('schema'), context.readings.get('complete')].map((reading) => (reading ?? Promise.resolve(undefined)).catch(() => undefined)),
+  );
   return schemaFile?.schema !== undefined && completeFile?.schema !== undefined && sameSchemaStatements(schemaFile.schema, completeFile.schema);
 }
 

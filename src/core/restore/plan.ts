@@ -107,6 +107,7 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
   await unlockSetFiles(
     set.files.map((file) => join(options.folder, file.name)),
     options.keys ?? {},
+    { recorded: set.manifest?.files },
   ).catch(async (error: unknown) => {
     throw await unlessRemoved(options.folder, listed, 'restore', error);
   });

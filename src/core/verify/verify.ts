@@ -349,7 +349,7 @@ async function readSetFiles(folder: string, set: ListedSet, options: PostBackupO
     await unlockSetFiles(
       readable.map((file) => file.path),
       options.keys,
-      { damagedIsAFinding: true },
+      { damagedIsAFinding: true, recorded: set.manifest?.files },
     );
   const totalBytes = readable.reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
   options.onProgress?.({ kind: 'reading', files: readable.map((file) => ({ name: file.name, bytes: sizes.get(file) ?? 0 })), totalBytes });
