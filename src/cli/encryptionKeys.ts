@@ -25,9 +25,9 @@ export function keySources(flags: Flags, context: CliContext, { unattended = fal
 }
 
 async function askPassphrase(context: CliContext, purpose: 'encrypt' | 'decrypt'): Promise<string> {
-  if (purpose === 'decrypt') return askHidden(context.stdin, context.stderr, 'Passphrase of the backup set: ', context.signal);
-  const first = await askHidden(context.stdin, context.stderr, 'Passphrase to encrypt the backup set: ', context.signal);
-  const again = await askHidden(context.stdin, context.stderr, 'The same passphrase again: ', context.signal);
+  if (purpose === 'decrypt') return askHidden(context.stdin, context.stderr, 'Passphrase of the backup set: ', context.signal, 'passphrase');
+  const first = await askHidden(context.stdin, context.stderr, 'Passphrase to encrypt the backup set: ', context.signal, 'passphrase');
+  const again = await askHidden(context.stdin, context.stderr, 'The same passphrase again: ', context.signal, 'passphrase');
   if (first !== again) throw new PulseError('usage', 'the two passphrases differ', { hint: 'nothing was written: run it again' });
   return first;
 }

@@ -11,7 +11,13 @@ const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 const BACKSPACE = new Set(['\u007f', '\b']);
 
-export function askHidden(input: NodeJS.ReadStream, output: NodeJS.WriteStream, prompt: string, signal?: AbortSignal): Promise<string> {
+export function askHidden(
+  input: NodeJS.ReadStream,
+  output: NodeJS.WriteStream,
+  prompt: string,
+  signal?: AbortSignal,
+  asked: 'password' | 'passphrase' = 'password',
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
     const wasRaw = input.isRaw;
@@ -23,7 +29,7 @@ export function askHidden(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
       output.write('\n');
       outcome();
     };
-    const cancelled = () => new PulseError('cancelled', 'no password was given', { hint: 'nothing was changed' });
+    const cancelled = () => new PulseError('cancelled', `no ${asked} was given`, { hint: 'nothing was changed' });
     const onAbort = () => finish(() => reject(cancelled()));
     const onData = (chunk: string) => {
       for (const character of chunk) {

@@ -77,7 +77,12 @@ describe('the password', function () {
 
   describe('on a terminal', function () {
     /** Runs the CLI in a pseudo-terminal (`script`), typing `typed` once the password prompt shows. */
-    async function onTerminal(args: string[], typed?: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | undefined; output: string }> {
+    async function onTerminal(
+      args: string[],
+      typed?: string,
+      env: NodeJS.ProcessEnv = {},
+      prompt = /Password for user \S+ at \S+: $/,
+    ): Promise<{ code: number | undefined; output: string }> {
       const execa = await loadExeca();
       const quoted = [process.execPath, CLI_PATH, ...args].map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
       const child = execa('script', ['-qec', quoted, '/dev/null'], {
@@ -92,7 +97,7 @@ describe('the password', function () {
       let answered = false;
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (typed !== undefined && !answered && /Password for user \S+ at \S+: $/.test(output)) {
+        if (typed !== undefined && !answered && prompt.test(output)) {
           answered = true;
           child.stdin?.write(`${typed}\r`);
         }
@@ -113,6 +118,19 @@ describe('the password', function () {
       assert.match(result.output, new RegExp(`Password for user ${server.user} at ${server.host}:${server.port}: `));
       assert.ok(!result.output.includes(server.password), 'the password is not echoed');
       assert.match(result.output, /"format": "pulse-backup-manifest"/);
+    });
+
+    it('Ctrl-C at the passphrase prompt of backup --encrypt says no passphrase was given, and writes nothing', async function () {
+      const into = join(folder, 'tty-passphrase');
+      const result = await onTerminal(
+        ['backup', '--db', server.url(database), '--dir', into, '--prefix', 'ttypass', '--encrypt'],
+        '\u0003',
+        {},
+        /Passphrase to encrypt the backup set: $/,
+      );
+      assert.equal(result.code, 130, result.output);
+      assert.match(result.output, /pulse-backup: no passphrase was given: nothing was changed/);
+      assert.ok(!existsSync(into) || readdirSync(into).length === 0, 'nothing was written');
     });
 
     it('a password on the command line brings a note on where it belongs, and the backup runs', async function () {
