@@ -40,15 +40,22 @@ export function endSessionWords(holder: Pick<LockHolder, 'pid' | 'mayEnd' | 'use
   return `have a superuser${holder.superuser || !holder.user ? '' : ` or ${holder.user}`} end ${it} with ${call}`;
 }
 
-/** The lock modes that conflict with EXCLUSIVE (what loading rows takes: readers go on, writers wait); every mode conflicts with ACCESS EXCLUSIVE. */
+/**
+ * The lock modes that conflict with what loading rows takes: EXCLUSIVE
+ * (readers go on, writers wait) where the role may take it, else ROW
+ * EXCLUSIVE (restore/prolog.ts writersLockStatement); every mode conflicts
+ * with ACCESS EXCLUSIVE.
+ */
 const CONFLICTS_WITH_EXCLUSIVE = ['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+const CONFLICTS_WITH_ROW_EXCLUSIVE = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
 
 /**
  * Sessions other than this one that hold a granted lock on any of the named
  * relations (names as regclass text; names that no longer resolve are
  * skipped). Only idle transactions when `idleOnly`: a short query in flight
  * is no reason to refuse a restore. With `rowsOnly`, only locks that would
- * keep the restore from loading rows (every lock but a reader's).
+ * keep the restore from loading rows (every lock but a reader's where it
+ * locks against writers, else the few that conflict with inserting).
  */
 export async function findLockHolders(client: pg.Client, relations: readonly string[], options: { idleOnly?: boolean; rowsOnly?: boolean } = {}): Promise<LockHolder[]> {
   if (relations.length === 0) return [];
@@ -81,10 +88,10 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
       WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
         AND ($2::boolean IS FALSE OR a.state LIKE 'idle in transaction%')
-        AND ($3::text[] IS NULL OR l.mode = ANY ($3::text[]))
+        AND ($3::boolean IS FALSE OR l.mode = ANY (CASE WHEN pg_catalog.has_table_privilege(l.relation, 'UPDATE, DELETE, TRUNCATE') THEN $4::text[] ELSE $5::text[] END))
       GROUP BY a.pid, a.application_name, a.usename, a.usesysid, a.state, a.xact_start, a.state_change, me.rolsuper, them.rolsuper
       ORDER BY a.xact_start NULLS LAST, a.pid`,
-    [relations, options.idleOnly === true, options.rowsOnly ? CONFLICTS_WITH_EXCLUSIVE : null],
+    [relations, options.idleOnly === true, options.rowsOnly === true, CONFLICTS_WITH_EXCLUSIVE, CONFLICTS_WITH_ROW_EXCLUSIVE],
   );
   return result.rows.map((row) => ({
     pid: row.pid,

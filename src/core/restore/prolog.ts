@@ -86,9 +86,10 @@ const LOCKABLE = new Set<ExistingObject['kind']>(['table', 'foreign table', 'pla
  * The existing tables the restore will change, locked first under the
  * bounded wait: exclusively where they are dropped or emptied (or a trigger
  * or policy is put on them); where rows only load, against every other
- * writer (readers go on), so no row another session writes meanwhile ends
- * up beside the backup's: its INSERT waits for the restore's COMMIT, and one
- * it has not committed yet makes the restore wait, then give up and name it.
+ * writer (readers go on) where the role may (writersLockStatement), so no row
+ * another session writes meanwhile ends up beside the backup's: its INSERT
+ * waits for the restore's COMMIT, and one it has not committed yet makes the
+ * restore wait, then give up and name it.
  */
 export function lockTargets(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): { exclusive: string[]; rowsOnly: string[] } {
   const exclusive = new Set<string>();
@@ -108,8 +109,34 @@ export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'exis
   const { exclusive, rowsOnly } = lockTargets(input);
   const statements: string[] = [];
   if (exclusive.length > 0) statements.push(`LOCK TABLE ${exclusive.join(', ')} IN ACCESS EXCLUSIVE MODE;`);
-  if (rowsOnly.length > 0) statements.push(`LOCK TABLE ${rowsOnly.join(', ')} IN EXCLUSIVE MODE;`);
+  if (rowsOnly.length > 0) statements.push(writersLockStatement(rowsOnly));
   return statements;
+}
+
+/**
+ * Where rows only load: EXCLUSIVE, so readers go on and every other writer
+ * waits for the commit. LOCK TABLE gives that mode only to a role with
+ * UPDATE, DELETE or TRUNCATE on the table (or its owner); one that may only
+ * INSERT takes ROW EXCLUSIVE, the most it may, and another session's rows
+ * may then load beside the backup's, as with pg_dump | psql.
+ */
+function writersLockStatement(tables: readonly string[]): string {
+  const names = tables.map(quoteLiteral);
+  const tag = dollarTag('pulse_lock', names);
+  return [
+    `DO ${tag}`,
+    'DECLARE',
+    '  name text;',
+    'BEGIN',
+    `  FOREACH name IN ARRAY ARRAY[${names.join(', ')}]::text[] LOOP`,
+    "    IF pg_catalog.has_table_privilege(name, 'UPDATE, DELETE, TRUNCATE') THEN",
+    "      EXECUTE pg_catalog.format('LOCK TABLE %s IN EXCLUSIVE MODE', name);",
+    '    ELSE',
+    "      EXECUTE pg_catalog.format('LOCK TABLE %s IN ROW EXCLUSIVE MODE', name);",
+    '    END IF;',
+    '  END LOOP;',
+    `END ${tag};`,
+  ].join('\n');
 }
 
 /** Gives each sequence new storage in this transaction, keeping its value, so the file's setval rolls back with everything else. */
