@@ -136,6 +136,8 @@ describe("a set removed while it is read (a backup's retention)", function () {
       historyPath(folder, first.id),
       `${JSON.stringify({ format: 'pulse-backup-history', formatVersion: 1, setId: first.id, verifications: [], retention: [], proofs: [proof] })}\n`,
     );
+    // A second later at least: a set made in the same second would take the removed set's id, and its files that name.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(first.startedAt) + 1100 - Date.now())));
     await backupKeepingOne(folder);
     assert.deepEqual(filesOf(folder, first), [], 'the history of no set is gone');
     // The set comes back (as a pull brings it): it is a set of its own, never proved.
