@@ -81,15 +81,16 @@ describe('the restore prolog', () => {
   it('locks the platform tables the application puts triggers and policies on, exclusively', () => {
     const attached: ExistingObject = { kind: 'trigger', schema: 'auth', name: 'users on_signup', rows: null, dropName: '"on_signup" ON "auth"."users"' };
     const platformTable: ExistingObject = { kind: 'platform table', schema: 'auth', name: 'identities', rows: 4, dropName: '"auth"."identities"' };
-    const [exclusive, rows, ...more] = lockStatements({
-      mode: 'complete',
-      clean: false,
-      existing: [],
-      platform: { tables: [platformTable], attached: [attached], references: [] },
-    });
+    const platform = { tables: [platformTable], attached: [attached], references: [] };
+    const [exclusive, rows, ...more] = lockStatements({ mode: 'complete', clean: false, existing: [], platform, serverVersionNum: 150000 });
     assert.equal(exclusive, 'LOCK TABLE "auth"."users" IN ACCESS EXCLUSIVE MODE;');
     assert.match(rows, /ARRAY\['"auth"\."identities"'\]::text\[\]/);
     assert.deepEqual(more, []);
+    // Before 15, LOCK checks its mode's privilege on every partition too: rows only load under ROW EXCLUSIVE there, as pg_dump | psql would.
+    assert.deepEqual(lockStatements({ mode: 'complete', clean: false, existing: [], platform, serverVersionNum: 140011 }), [
+      'LOCK TABLE "auth"."users" IN ACCESS EXCLUSIVE MODE;',
+      'LOCK TABLE "auth"."identities" IN ROW EXCLUSIVE MODE;',
+    ]);
   });
 
   it('gives each sequence the file sets new storage in the transaction, keeping its value', () => {

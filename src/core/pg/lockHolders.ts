@@ -42,9 +42,9 @@ export function endSessionWords(holder: Pick<LockHolder, 'pid' | 'mayEnd' | 'use
 
 /**
  * The lock modes that conflict with what loading rows takes: EXCLUSIVE
- * (readers go on, writers wait) where the role may take it, else ROW
- * EXCLUSIVE (restore/prolog.ts writersLockStatement); every mode conflicts
- * with ACCESS EXCLUSIVE.
+ * (readers go on, writers wait) where the role may take it (PostgreSQL 15
+ * and later), else ROW EXCLUSIVE (restore/prolog.ts lockStatements); every
+ * mode conflicts with ACCESS EXCLUSIVE.
  */
 const CONFLICTS_WITH_EXCLUSIVE = ['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
 const CONFLICTS_WITH_ROW_EXCLUSIVE = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
@@ -88,7 +88,7 @@ export async function findLockHolders(client: pg.Client, relations: readonly str
       WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
         AND ($2::boolean IS FALSE OR a.state LIKE 'idle in transaction%')
-        AND ($3::boolean IS FALSE OR l.mode = ANY (CASE WHEN pg_catalog.has_table_privilege(l.relation, 'UPDATE, DELETE, TRUNCATE') THEN $4::text[] ELSE $5::text[] END))
+        AND ($3::boolean IS FALSE OR l.mode = ANY (CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 150000 AND pg_catalog.has_table_privilege(l.relation, 'UPDATE, DELETE, TRUNCATE') THEN $4::text[] ELSE $5::text[] END))
       GROUP BY a.pid, a.application_name, a.usename, a.usesysid, a.state, a.xact_start, a.state_change, me.rolsuper, them.rolsuper
       ORDER BY a.xact_start NULLS LAST, a.pid`,
     [relations, options.idleOnly === true, options.rowsOnly === true, CONFLICTS_WITH_EXCLUSIVE, CONFLICTS_WITH_ROW_EXCLUSIVE],

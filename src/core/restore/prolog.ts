@@ -105,11 +105,13 @@ export function lockTargets(input: Pick<PrologInput, 'mode' | 'clean' | 'existin
   return { exclusive: [...exclusive], rowsOnly: [...rowsOnly] };
 }
 
-export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform'>): string[] {
+export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'existing' | 'platform' | 'serverVersionNum'>): string[] {
   const { exclusive, rowsOnly } = lockTargets(input);
   const statements: string[] = [];
   if (exclusive.length > 0) statements.push(`LOCK TABLE ${exclusive.join(', ')} IN ACCESS EXCLUSIVE MODE;`);
-  if (rowsOnly.length > 0) statements.push(writersLockStatement(rowsOnly));
+  // Before PostgreSQL 15, LOCK TABLE checks its mode's privilege on every partition and inheritance child too:
+  // a role that may update a table but only insert into its partitions could not lock it against writers.
+  if (rowsOnly.length > 0) statements.push(input.serverVersionNum >= 150000 ? writersLockStatement(rowsOnly) : `LOCK TABLE ${rowsOnly.join(', ')} IN ROW EXCLUSIVE MODE;`);
   return statements;
 }
 
@@ -118,7 +120,8 @@ export function lockStatements(input: Pick<PrologInput, 'mode' | 'clean' | 'exis
  * waits for the commit. LOCK TABLE gives that mode only to a role with
  * UPDATE, DELETE or TRUNCATE on the table (or its owner); one that may only
  * INSERT takes ROW EXCLUSIVE, the most it may, and another session's rows
- * may then load beside the backup's, as with pg_dump | psql.
+ * may then load beside the backup's, as with pg_dump | psql. PostgreSQL 15
+ * and later only (lockStatements).
  */
 function writersLockStatement(tables: readonly string[]): string {
   const names = tables.map(quoteLiteral);
