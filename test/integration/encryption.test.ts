@@ -254,6 +254,26 @@ describe('encrypted sets (age)', function () {
     assert.equal((await server.query('enc_salt', "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace"))[0].n, 0);
   });
 
+  it('two files with a damaged salt before the one that opens are two damaged files, not a wrong passphrase', async function () {
+    const damaged = newFolder();
+    copySetFiles(folder, damaged, manifest);
+    const broken = manifest.files.filter((file) => file.type !== 'complete');
+    for (const file of broken) {
+      const path = join(damaged, file.name);
+      const bytes = readFileSync(path);
+      const at = bytes.indexOf('-> scrypt ') + '-> scrypt '.length;
+      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+      writeFileSync(path, bytes);
+    }
+    const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json'], withPassphrase);
+    assert.equal(verify.code, 1, verify.stderr);
+    const report = JSON.parse(verify.stdout) as VerificationReport;
+    assert.ok(report.groups, `a check list, not an error: ${verify.stdout}`);
+    const format = report.groups.flatMap((group) => group.checks).find((check) => check.id === 'dump-format');
+    assert.equal(format?.status, 'fail');
+    for (const file of broken) assert.match(format?.detail ?? '', new RegExp(`${file.name.replace(/\./g, '\\.')} is damaged: its age header does not open`));
+  });
+
   it('prove of a set with a tampered .age file records a failed proof that names the file, as it does for a plain set', async function () {
     const damaged = newFolder();
     copySetFiles(folder, damaged, manifest);

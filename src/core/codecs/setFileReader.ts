@@ -105,7 +105,10 @@ export interface UnlockOptions {
  * another file of the set, its header is damaged (a changed byte of its
  * salt or its key share fails the same way a wrong passphrase does), and
  * that is what is said, with whether its sha256 still matches the
- * manifest. Two files the keys do not open, and none they do: the key.
+ * manifest. Files the keys do not open, and none they do: the key. (A wrong
+ * passphrase thus costs one scrypt per file of the set, about a second each:
+ * cheaper than sending the user after another passphrase for a set whose
+ * first two files are damaged.)
  */
 export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | undefined, options: UnlockOptions = {}): Promise<void> {
   const given = keys ?? NO_KEYS;
@@ -122,8 +125,8 @@ export async function unlockSetFiles(paths: readonly string[], keys: SetKeys | u
       for (const inner of codecs.slice(0, -1)) await (await loadCodec(inner)).unlock(path, basename(path), given);
     } catch (error) {
       if (isPulseError(error) && error.code === 'wrong-key') {
+        // Every file is tried, even after two refusals: a later one that opens makes the refused ones damaged, not the key wrong.
         refused.push({ path, error });
-        if (refused.length > 1 && opened === 0) throw refused[0].error;
         continue;
       }
       if (!(options.damagedIsAFinding && isPulseError(error) && error.code === 'stored-file-damaged')) throw error;
