@@ -10,6 +10,17 @@ const ENTER = new Set(['\r', '\n']);
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 const BACKSPACE = new Set(['\u007f', '\b']);
+const ESCAPE = '\u001b';
+/** Ctrl-U: start over, as a terminal's line editing does at psql's or sudo's prompt. */
+const KILL_LINE = '\u0015';
+const TAB = '\t';
+
+/**
+ * Where in a key's escape sequence the prompt is: an arrow, Home or a
+ * function key sends ESC [ … final (CSI) or ESC O x (SS3), and none of it is
+ * part of what was typed (kept, its `[A` would have been).
+ */
+type EscapeState = 'none' | 'escape' | 'csi' | 'ss3';
 
 export function askHidden(
   input: NodeJS.ReadStream,
@@ -20,6 +31,7 @@ export function askHidden(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let typed = '';
+    let escape: EscapeState = 'none';
     const wasRaw = input.isRaw;
     const finish = (outcome: () => void) => {
       input.off('data', onData);
@@ -33,6 +45,14 @@ export function askHidden(
     const onAbort = () => finish(() => reject(cancelled()));
     const onData = (chunk: string) => {
       for (const character of chunk) {
+        if (escape !== 'none') {
+          escape = afterEscape(escape, character);
+          continue;
+        }
+        if (character === ESCAPE) {
+          escape = 'escape';
+          continue;
+        }
         if (ENTER.has(character) || (character === CTRL_D && typed === '')) {
           finish(() => resolve(typed));
           return;
@@ -41,9 +61,14 @@ export function askHidden(
           finish(() => reject(cancelled()));
           return;
         }
-        if (BACKSPACE.has(character)) typed = typed.slice(0, -1);
-        else if (character >= ' ') typed += character;
+        // Backspace takes a character, not a UTF-16 half of one: after an emoji it leaves no lone surrogate behind.
+        if (character === KILL_LINE) typed = '';
+        else if (BACKSPACE.has(character)) typed = Array.from(typed).slice(0, -1).join('');
+        // A tab is kept, as the passphrase's sources keep it (and age's own prompt does); other control keys are not typing.
+        else if (character >= ' ' || character === TAB) typed += character;
       }
+      // The Escape key alone arrives alone: it does not swallow the next key typed.
+      if (escape === 'escape') escape = 'none';
     };
     // Echo off before the prompt shows: whatever is typed after it is never on the screen.
     input.setRawMode(true);
@@ -53,4 +78,11 @@ export function askHidden(
     output.write(prompt);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function afterEscape(state: EscapeState, character: string): EscapeState {
+  if (state === 'escape') return character === '[' ? 'csi' : character === 'O' ? 'ss3' : 'none';
+  if (state === 'ss3') return 'none';
+  // A CSI sequence's parameters and intermediates run up to its final byte, @ to ~.
+  return character >= '@' && character <= '~' ? 'none' : 'csi';
 }

@@ -133,6 +133,18 @@ describe('the password', function () {
       assert.ok(!existsSync(into) || readdirSync(into).length === 0, 'nothing was written');
     });
 
+    it('a passphrase with a tab, typed at the prompt with an arrow key on the way, opens the set it encrypted from the environment', async function () {
+      const into = join(folder, 'tty-tab');
+      const backup = await runCli(['backup', '--db', server.url(database), '--dir', into, '--prefix', 'ttytab', '--encrypt', '--json'], {
+        env: { PULSE_BACKUP_PASSPHRASE: 'tab\there' },
+      });
+      assert.equal(backup.code, 0, backup.stderr);
+      const id = (JSON.parse(backup.stdout) as { id: string }).id;
+      const result = await onTerminal(['verify', id, '--dir', into], 'tab\the\u001b[Are', {}, /Passphrase of the backup set: $/);
+      assert.equal(result.code, 0, result.output);
+      assert.doesNotMatch(result.output, /does not decrypt/);
+    });
+
     it('a password on the command line brings a note on where it belongs, and the backup runs', async function () {
       const result = await onTerminal(['backup', '--db', server.url(database), '--dir', join(folder, 'tty-argv'), '--prefix', 'ttyargv']);
       assert.equal(result.code, 0, result.output);
