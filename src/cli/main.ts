@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { killAdoptedChildren } from '../core/process/childProcesses';
 import { PASSWORD_ADVICE } from '../core/connection/target';
-import { toPulseError } from '../core/errors';
+import { PulseError, toPulseError } from '../core/errors';
 import { cliError } from '../core/commandLineWords';
 import { PULSE_BACKUP_VERSION } from '../core/version';
 import { OPTIONS } from '../core/options';
@@ -121,14 +121,24 @@ let settled = false;
 process.once('beforeExit', () => {
   if (settled) return;
   const what = running ? `${running.command} stopped before it finished` : 'stopped before it finished';
-  process.stderr.write(
-    `pulse-backup: ${what}: it was waiting for something that can no longer happen (a fault of pulse-backup, not of your database), so it ends here; ${running ? leftBehind(running) : 'nothing was changed'}; run it again, and if it repeats, report it with the output of PULSE_BACKUP_DEBUG=1\n`,
+  fail(
+    new PulseError('internal', `${what}: it was waiting for something that can no longer happen (a fault of pulse-backup, not of your database), so it ends here`, {
+      hint: `${running ? leftBehind(running) : 'nothing was changed'}; run it again, and if it repeats, report it with the output of PULSE_BACKUP_DEBUG=1`,
+      exitCode: STOPPED_UNFINISHED,
+    }),
   );
-  process.exitCode = STOPPED_UNFINISHED;
 });
 
 /** sysexits' EX_SOFTWARE: an internal fault, never a failure of the database or of a file. */
 const STOPPED_UNFINISHED = 70;
+
+/** A run that ends in an error: one line on stderr, and as JSON where the script asked for JSON and got no result. */
+function fail(pulseError: PulseError): void {
+  process.stderr.write(`pulse-backup: ${printableLines(cliError(pulseError))}\n`);
+  if (asksForJson(process.argv.slice(2)) && !wroteJson()) process.stdout.write(`${printableLines(JSON.stringify({ error: jsonError(pulseError) }, null, 2))}\n`);
+  if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${printableLines(pulseError.details)}\n`);
+  process.exitCode = pulseError.exitCode;
+}
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -137,11 +147,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     settled = true;
-    const pulseError = toPulseError(error);
-    process.stderr.write(`pulse-backup: ${printableLines(cliError(pulseError))}\n`);
-    // A script that asked for JSON gets the failure as JSON too, where no result was written.
-    if (asksForJson(process.argv.slice(2)) && !wroteJson()) process.stdout.write(`${printableLines(JSON.stringify({ error: jsonError(pulseError) }, null, 2))}\n`);
-    if (process.env.PULSE_BACKUP_DEBUG && pulseError.details) process.stderr.write(`${printableLines(pulseError.details)}\n`);
-    process.exitCode = pulseError.exitCode;
+    fail(toPulseError(error));
   },
 );

@@ -118,12 +118,19 @@ describe('signals and stuck tools', function () {
   it('a run left waiting for what can no longer happen ends in one line and exit code 70, never silently with 0', async function () {
     const preload = join(newFolder(), 'never.cjs');
     writeFileSync(preload, "require('node:fs/promises').readdir = () => new Promise(() => undefined);\n");
+    const said =
+      /^pulse-backup: list stopped before it finished: it was waiting for something that can no longer happen \(a fault of pulse-backup, not of your database\), so it ends here: .*report it with the output of PULSE_BACKUP_DEBUG=1$/;
     const result = await runCli(['list', '--dir', newFolder()], { env: { NODE_OPTIONS: `--require ${preload}` } });
     assert.equal(result.code, 70, result.stderr);
-    assert.match(
-      result.stderr,
-      /^pulse-backup: list stopped before it finished: it was waiting for something that can no longer happen \(a fault of pulse-backup, not of your database\), so it ends here; .*report it with the output of PULSE_BACKUP_DEBUG=1$/,
-    );
+    assert.match(result.stderr.trimEnd(), said);
     assert.equal(result.stdout, '');
+    // A script that asked for JSON is told so as JSON, as for any other failure.
+    const json = await runCli(['list', '--dir', newFolder(), '--json'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(json.code, 70, json.stderr);
+    assert.match(json.stderr.trimEnd(), said);
+    const { error } = JSON.parse(json.stdout) as { error: { code: string; message: string; hint: string; exitCode: number } };
+    assert.deepEqual([error.code, error.exitCode], ['internal', 70]);
+    assert.match(error.message, /^list stopped before it finished: /);
+    assert.match(error.hint, /report it with the output of PULSE_BACKUP_DEBUG=1$/);
   });
 });
