@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PulseError } from '../core/errors';
 import { currentProof, currentVerification, lastVerification, offsiteCopiesOf, readHistory } from '../core/sets/history';
-import { listSets } from '../core/sets/listing';
+import { listSets, type ListedSet } from '../core/sets/listing';
 import type { SettingsStore } from './settingsStore';
 import { Disposable, disposeAll } from './lifecycle';
 import type { Log } from './log';
@@ -140,18 +140,13 @@ export class BackupsStore extends Disposable {
       const entries = await Promise.all(
         sets.map(async (set): Promise<SetEntry> => {
           if (!set.hasHistory) return { set };
-          const history = await readHistory(settings.backupsFolder, set.id);
-          const last = lastVerification(history, 'post-backup');
-          // A verification, and a passed proof, count until a file of the set changes after them.
-          const [holding, proof] = await Promise.all([currentVerification(settings.backupsFolder, set, history), currentProof(settings.backupsFolder, set, history)]);
-          const copies = set.manifest ? offsiteCopiesOf(history, set.manifest.files) : [];
-          return {
-            set,
-            ...(holding ? { lastVerification: holding } : last ? { staleVerification: last } : {}),
-            ...(proof.proof ? { proof: proof.proof } : {}),
-            ...(proof.stale ? { staleProof: proof.stale } : {}),
-            ...(copies.length > 0 ? { offsiteCopies: copies } : {}),
-          };
+          try {
+            return await this.entryWithHistory(settings.backupsFolder, set);
+          } catch (error) {
+            // One set's history that cannot be read costs that set its checks in the view, never the folder's listing.
+            this.log.error(`reading the history of ${set.id}`, forExtension(error));
+            return { set };
+          }
         }),
       );
       return { folder, settings, entries };
@@ -160,6 +155,22 @@ export class BackupsStore extends Disposable {
       this.log.error(`listing ${settings.backupsFolder}`, pulseError);
       return { folder, settings, entries: [], error: pulseError };
     }
+  }
+
+  /** A set with what its history says: its last verification and proof (current or outdated), its offsite copies. */
+  private async entryWithHistory(backupsFolder: string, set: ListedSet): Promise<SetEntry> {
+    const history = await readHistory(backupsFolder, set.id);
+    const last = lastVerification(history, 'post-backup');
+    // A verification, and a passed proof, count until a file of the set changes after them.
+    const [holding, proof] = await Promise.all([currentVerification(backupsFolder, set, history), currentProof(backupsFolder, set, history)]);
+    const copies = set.manifest ? offsiteCopiesOf(history, set.manifest.files) : [];
+    return {
+      set,
+      ...(holding ? { lastVerification: holding } : last ? { staleVerification: last } : {}),
+      ...(proof.proof ? { proof: proof.proof } : {}),
+      ...(proof.stale ? { staleProof: proof.stale } : {}),
+      ...(copies.length > 0 ? { offsiteCopies: copies } : {}),
+    };
   }
 
   /**

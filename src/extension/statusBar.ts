@@ -8,6 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { BackupsStore } from './backupsStore';
+import { forExtension } from './hints';
 import { Disposable } from './lifecycle';
 import { remoteFacts, type OffsiteStore } from './offsiteStore';
 import { offsiteMark, offsiteSummary } from './offsiteViewModel';
@@ -66,13 +67,27 @@ export class BackupStatusBar extends Disposable {
       this.updateAgain = true;
       return;
     }
-    this.updating = this.render().finally(() => {
-      this.updating = undefined;
-      if (this.updateAgain) {
-        this.updateAgain = false;
-        this.update();
-      }
-    });
+    this.updating = this.render()
+      .catch((error: unknown) => this.renderFailure(error))
+      .finally(() => {
+        this.updating = undefined;
+        if (this.updateAgain) {
+          this.updateAgain = false;
+          this.update();
+        }
+      });
+  }
+
+  /** What could not be shown is said, not left as the last text drawn (which may have said all was well). */
+  private renderFailure(error: unknown): void {
+    if (this.isDisposed) return;
+    this.item.text = '$(warning) Backups: unreadable';
+    this.item.accessibilityInformation = { label: 'Pulse Backup: the backups could not be read' };
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.item.tooltip = `Pulse Backup could not read the backups: ${forExtension(error).message}`;
+    this.item.command = undefined;
+    this.item.show();
+    this.visible = true;
   }
 
   private async render(): Promise<void> {

@@ -76,6 +76,31 @@ describe('verifying backup sets', function () {
       .sort();
   }
 
+  it('a history edited by hand or damaged (null where a verification was, one without its checks) costs no command its run: the good verification still counts', async function () {
+    const dir = copyOfSet(made.id);
+    for (const name of readdirSync(folder)) if (name.includes(LEGACY_TIMESTAMP)) copyFileSync(join(folder, name), join(dir, name));
+    const good = await verify(made.id, dir);
+    assert.equal(good.report.outcome, 'pass', good.result.stdout);
+    const path = join(dir, `${made.id}.history.json`);
+    const history = JSON.parse(readFileSync(path, 'utf8')) as Omit<SetHistory, 'verifications' | 'proofs'> & { verifications: unknown[]; proofs: unknown[] };
+    history.verifications.push(null, {}, { ...good.report, groups: [{ name: 'post-backup' }] });
+    history.proofs = [null, { formatVersion: 1, setId: made.id, provedAt: good.report.checkedAt, outcome: 'proved', summary: 'x', differences: [], paths: [] }];
+    writeFileSync(path, JSON.stringify(history));
+    const outputs: string[] = [];
+    for (const args of [
+      ['list', '--dir', dir],
+      ['show', made.id, '--dir', dir],
+      ['summary', made.id, '--dir', dir, '--format', 'json'],
+      ['prune', '--dir', dir, '--prefix', 'factory_pulse', '--keep', '1', '--dry-run'],
+    ]) {
+      const result = await runCli(args);
+      assert.equal(result.code, 0, `${args[0]}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /unexpected error/, args[0]);
+      outputs.push(result.stdout);
+    }
+    assert.ok(outputs[2].includes(good.report.checkedAt), 'the summary shows the good verification');
+  });
+
   it('a good set made by backup passes every check, exits 0, and its history holds the report', async function () {
     const dir = copyOfSet(made.id);
     const { result, report } = await verify(made.id, dir);

@@ -89,9 +89,14 @@ export interface ProofRecord {
   scratchLeft?: string[];
 }
 
-/** A record this version can read: a known version and the fields its readers rely on. */
+/**
+ * A record this version can read: a known version, and every field its
+ * readers (the tree, the report, the CLI) rely on of the type they rely on —
+ * a history edited by hand or damaged leaves such a record out, never a
+ * crash in whatever shows the set.
+ */
 export function isReadableProof(value: unknown): value is ProofRecord {
-  if (typeof value !== 'object' || value === null) return false;
+  if (!isObject(value)) return false;
   const record = value as Partial<ProofRecord>;
   return (
     typeof record.formatVersion === 'number' &&
@@ -100,7 +105,46 @@ export function isReadableProof(value: unknown): value is ProofRecord {
     typeof record.provedAt === 'string' &&
     (record.outcome === 'proved' || record.outcome === 'failed') &&
     typeof record.summary === 'string' &&
+    isCount(record.durationMs) &&
+    isCount(record.tables) &&
+    isCount(record.rows) &&
+    isObject(record.server) &&
+    typeof record.server.host === 'string' &&
+    typeof record.server.user === 'string' &&
+    typeof record.server.port === 'number' &&
+    isStrings(record.notes) &&
+    (record.scratchLeft === undefined || isStrings(record.scratchLeft)) &&
     Array.isArray(record.differences) &&
-    Array.isArray(record.paths)
+    record.differences.every((difference: unknown) => isObject(difference) && ['path', 'kind', 'object', 'detail'].every((key) => typeof difference[key] === 'string')) &&
+    Array.isArray(record.paths) &&
+    record.paths.every(isReadablePath)
   );
+}
+
+function isReadablePath(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const path = value as Partial<ProofPathResult>;
+  return (
+    typeof path.path === 'string' &&
+    isStrings(path.files) &&
+    typeof path.restored === 'boolean' &&
+    typeof path.equal === 'boolean' &&
+    typeof path.schemaEqual === 'boolean' &&
+    isCount(path.tables) &&
+    isCount(path.rows) &&
+    isCount(path.durationMs) &&
+    (path.tablesReadBack === undefined || isCount(path.tablesReadBack))
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

@@ -15,7 +15,7 @@ import { withFileUpdateLock } from '../files/folderLock';
 import type { ListedSet } from './listing';
 import { DUMP_TYPES, dumpFileVariants, historyNameFor, manifestNameFor, parseSetId } from './naming';
 import { PulseError } from '../errors';
-import type { VerificationReport } from '../verify/results';
+import { isReadableVerification, type VerificationReport } from '../verify/results';
 import { isReadableProof, type ProofRecord } from '../prove/record';
 
 export const HISTORY_FORMAT = 'pulse-backup-history';
@@ -96,7 +96,9 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
     // Proofs of a newer format than this version reads are kept on disk, but not read.
     const proofs = Array.isArray(value.proofs) ? value.proofs : [];
     const offsite = Array.isArray(value.offsite) ? value.offsite.filter(isOffsiteCopyRecord) : undefined;
-    return { ...empty, verifications: value.verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs, ...(offsite ? { offsite } : {}) };
+    // A record its readers cannot take (edited, damaged) is left out: it fails neither this set's view nor the folder's.
+    const verifications = value.verifications.filter(isReadableVerification);
+    return { ...empty, verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs, ...(offsite ? { offsite } : {}) };
   } catch {
     return empty;
   }
@@ -143,9 +145,14 @@ function isOffsiteCopyRecord(value: unknown): value is OffsiteCopyRecord {
     typeof copy === 'object' &&
     copy !== null &&
     typeof copy.url === 'string' &&
+    typeof copy.where === 'string' &&
     typeof copy.pushedAt === 'string' &&
+    !Number.isNaN(Date.parse(copy.pushedAt)) &&
     Array.isArray(copy.files) &&
-    copy.files.every((file: unknown) => typeof (file as { sha256?: unknown }).sha256 === 'string')
+    copy.files.every((file: unknown) => {
+      const entry = file as Partial<OffsiteCopyRecord['files'][number]> | null;
+      return typeof entry === 'object' && entry !== null && typeof entry.name === 'string' && typeof entry.bytes === 'number' && typeof entry.sha256 === 'string';
+    })
   );
 }
 

@@ -43,6 +43,37 @@ export interface VerificationReport {
   outcome: CheckStatus;
 }
 
+const STATUSES: readonly unknown[] = ['pass', 'warn', 'fail'];
+
+/**
+ * A verification as its readers (the tree, the status bar, the report,
+ * retention) take it: a history edited by hand or damaged leaves out one
+ * that is not, instead of failing every view of the folder.
+ */
+export function isReadableVerification(value: unknown): value is VerificationReport {
+  const isObject = (item: unknown): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item);
+  if (!isObject(value)) return false;
+  return (
+    typeof value.setId === 'string' &&
+    typeof value.checkedAt === 'string' &&
+    !Number.isNaN(Date.parse(value.checkedAt)) &&
+    typeof value.durationMs === 'number' &&
+    STATUSES.includes(value.outcome) &&
+    Array.isArray(value.groups) &&
+    value.groups.every(
+      (group: unknown) =>
+        isObject(group) &&
+        typeof group.name === 'string' &&
+        typeof group.title === 'string' &&
+        Array.isArray(group.checks) &&
+        group.checks.every(
+          (check: unknown) =>
+            isObject(check) && typeof check.id === 'string' && typeof check.title === 'string' && typeof check.detail === 'string' && STATUSES.includes(check.status),
+        ),
+    )
+  );
+}
+
 export function outcomeOf(checks: readonly CheckResult[]): CheckStatus {
   if (checks.some((check) => check.status === 'fail')) return 'fail';
   if (checks.some((check) => check.status === 'warn')) return 'warn';

@@ -516,6 +516,31 @@ describe('Pulse Backup in a real VS Code', function () {
     await waitFor('the status bar to lose the warning colour', () => (api.statusBar().warning ? undefined : true));
   });
 
+  it('a history edited by hand (null, an empty object, a report without its checks among its verifications) hides no set: the tree and status bar read what is readable', async function () {
+    const firstSetId = await ensureFirstSet();
+    prompts.reset();
+    await vscode.commands.executeCommand('pulseBackup.verify', reference(firstSetId));
+    await prompts.waitForMessage((call) => call.kind === 'information' && call.message.includes('verifies'));
+    const file = path.join(backupsFolder, `${firstSetId}.history.json`);
+    const original = readFileSync(file, 'utf8');
+    const history = JSON.parse(original) as { verifications: { groups: { checks: { status: string }[] }[] }[] };
+    const last = history.verifications.at(-1);
+    assert.ok(last, 'the set was verified');
+    // Before the damage, a failed verification that reads: the set shows it, so the history was read again with the damage after it.
+    const failed = { ...last, checkedAt: new Date(Date.now() + 5000).toISOString(), outcome: 'fail' };
+    failed.groups = last.groups.map((group, index) =>
+      index === 0 ? { ...group, checks: group.checks.map((check, at) => (at === 0 ? { ...check, status: 'fail' } : check)) } : group,
+    );
+    writeFileSync(file, JSON.stringify({ ...history, verifications: [...history.verifications, failed, { ...last, groups: [{ name: 'post-backup' }] }, {}, null] }));
+    try {
+      await iconOfSet(firstSetId, 'error');
+      await waitFor('the status bar to warn of the failed verification', () => (api.statusBar().warning && /verif/i.test(api.statusBar().tooltip) ? true : undefined));
+    } finally {
+      writeFileSync(file, original);
+    }
+    await waitFor('the set to lose the failed verification', async () => (iconOf(await setNode(firstSetId)).id === 'error' ? undefined : true));
+  });
+
   it('Restore… data only leads with what changes, lists the objects behind Show Details, and offers Undo, which brings the changed rows back', async function () {
     const firstSetId = await ensureFirstSet();
     // Half of every table's rows go, triggers and foreign-key checks quiet (replica role), so a restore must bring them back.
