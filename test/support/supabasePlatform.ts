@@ -34,11 +34,15 @@ export interface SupabaseLikeServer {
   withApplication(name: string, rows: boolean): Promise<void>;
 }
 
-export async function startSupabaseLikeServer(): Promise<SupabaseLikeServer> {
+/** Whether Supabase's own platform (../shared/fixtures) is beside the repository. */
+export const supabasePlatformAvailable = (): boolean => existsSync(sharedLoader);
+
+/** `platform: 'sample'` loads the project's sample of the platform even where Supabase's own is beside the repository. */
+export async function startSupabaseLikeServer(options: { platform?: 'sample' } = {}): Promise<SupabaseLikeServer> {
   const server = await startServer({ superuser: 'supabase_admin', trustLoopback: true, settings: { wal_level: 'logical' } });
   try {
     await server.createDatabase('platform');
-    const platform = existsSync(sharedLoader) ? 'supabase' : 'sample';
+    const platform = options.platform ?? (supabasePlatformAvailable() ? 'supabase' : 'sample');
     if (platform === 'supabase') {
       // About a dozen errors are expected there (extensions this machine lacks); the script says so and goes on.
       await promisify(execFile)('bash', [sharedLoader, server.host, String(server.port), 'platform'], { env: { ...process.env, PGPASSWORD: '' }, maxBuffer: 16 * 1024 * 1024 });
@@ -74,11 +78,11 @@ export interface SupabaseAppSet {
  * `source`, one set of it made by the CLI, and the server stopped after.
  * The fields are filled in by the time the suite's own before hooks run.
  */
-export function useSupabaseAppSet(source: string, newFolder: () => string): SupabaseAppSet {
+export function useSupabaseAppSet(source: string, newFolder: () => string, options: { platform?: 'sample' } = {}): SupabaseAppSet {
   const set = {} as SupabaseAppSet;
   before(async function () {
     this.timeout(300_000);
-    set.stack = await startSupabaseLikeServer();
+    set.stack = await startSupabaseLikeServer(options);
     await set.stack.withApplication(source, true);
     set.folder = newFolder();
     const result = await runCli(['backup', '--db', set.stack.asPostgres(source), '--dir', set.folder, '--prefix', 'app', '--json']);
