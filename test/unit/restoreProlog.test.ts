@@ -74,6 +74,33 @@ describe('the restore prolog', () => {
     assert.equal(clean[2], 'TRUNCATE TABLE public.users, public.messages;');
   });
 
+  it('--clean of a Supabase set checks, once its locks are held and before anything changes, that no table it does not reload points into the platform tables it empties', () => {
+    const users: ExistingObject = { kind: 'platform table', schema: 'auth', name: 'users', rows: 4, dropName: '"auth"."users"' };
+    const identities: ExistingObject = { kind: 'platform table', schema: 'auth', name: 'identities', rows: 4, dropName: '"auth"."identities"' };
+    const platform = { tables: [users, identities], attached: [], references: [{ from: 'auth.identities', to: 'auth.users' }] };
+    const data = prolog({ mode: 'data', clean: true, silenceTriggers: true, existing: [table('profiles')], platform }).slice(4);
+    // After the check on the set's own tables (emptyGuardStatement).
+    assert.match(data[0], /pulse-backup: outside references:/);
+    assert.match(data[1], /^DO \$pulse_guard\$/);
+    assert.match(data[1], /RAISE EXCEPTION 'pulse-backup: rows referencing the emptied platform tables: %'/);
+    // The emptied platform tables, and the set's own tables besides: their references are reloaded with them.
+    assert.match(data[1], /\["\\"auth\\"\.\\"users\\"","\\"auth\\"\.\\"identities\\""\]/);
+    assert.match(data[1], /\["public\.profiles"\]/);
+    assert.deepEqual(data.slice(2), ['TRUNCATE TABLE public.profiles;', 'DELETE FROM "auth"."identities";', 'DELETE FROM "auth"."users";']);
+    const complete = prolog({ mode: 'complete', clean: true, silenceTriggers: true, existing: [table('profiles')], platform }).slice(4);
+    assert.match(complete[0], /pulse-backup: outside dependents:/);
+    assert.match(complete[1], /^DO \$pulse_guard\$[^]*rows referencing the emptied platform tables/);
+    assert.deepEqual(complete.slice(2), ['DROP TABLE IF EXISTS public.profiles CASCADE;', 'DELETE FROM "auth"."identities";', 'DELETE FROM "auth"."users";']);
+    // Without --clean nothing is emptied, and a schema restore loads no rows.
+    for (const [mode, clean] of [
+      ['data', false],
+      ['complete', false],
+      ['schema', true],
+    ] as const) {
+      assert.doesNotMatch(prolog({ mode, clean, existing: [table('profiles')], platform: mode === 'schema' ? noPlatform : platform }).join('\n'), /platform tables/);
+    }
+  });
+
   it('a schema restore without --clean locks nothing and drops nothing', () => {
     assert.deepEqual(prolog({ mode: 'schema' }).slice(2), []);
   });

@@ -295,6 +295,120 @@ export function emptyGuardStatement(tables: readonly string[]): string {
   ]);
 }
 
+/**
+ * For a --clean of a Supabase set (data or complete), the foreign keys that
+ * point into the platform tables it empties from tables the restore does
+ * not reload. Those tables are emptied with DELETE under
+ * session_replication_role = replica (emptyPlatformStatements), so no
+ * foreign-key action fires and no check stops it: a row of a table the set
+ * does not hold (an app's table added since the backup, for a user who
+ * signed up since) would be left pointing at a user the restore deleted.
+ * References from a table the restore reloads itself (the set's own, and
+ * the platform tables it empties: auth.identities on auth.users) are not
+ * listed. $1: the emptied platform tables, $2: the set's tables the target
+ * has (SQL names). Run with an empty search_path. Each row comes with the
+ * query that tells whether the referencing table has a row that points
+ * anywhere (`probe`: every column of the key set), and whether the role may
+ * read all of it (`readable`: else it counts as one that does).
+ */
+export const PLATFORM_REFERENCES_SQL = `
+  WITH emptied AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[]) AS name),
+       reloaded AS (SELECT pg_catalog.to_regclass(name) AS relation FROM pg_catalog.unnest($1::text[] || $2::text[]) AS name)
+  SELECT pg_catalog.pg_describe_object('pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid, 0) AS description,
+         pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, k.confrelid, 0) AS depends_on,
+         k.conrelid::pg_catalog.regclass::text AS referencing,
+         pg_catalog.format('DELETE FROM %s;', k.conrelid::pg_catalog.regclass) AS release,
+         pg_catalog.has_table_privilege(k.conrelid, 'SELECT') AND NOT pg_catalog.row_security_active(k.conrelid) AS readable,
+         pg_catalog.format('SELECT EXISTS (SELECT FROM %s WHERE %s) AS referenced', k.conrelid::pg_catalog.regclass,
+                           (SELECT pg_catalog.string_agg(pg_catalog.format('%I IS NOT NULL', a.attname), ' AND ' ORDER BY a.attnum)
+                              FROM pg_catalog.pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (k.conkey))) AS probe
+    FROM pg_catalog.pg_constraint k
+   WHERE k.contype = 'f' AND k.conparentid = 0
+     AND k.confrelid IN (SELECT relation FROM emptied WHERE relation IS NOT NULL)
+     AND k.conrelid NOT IN (SELECT relation FROM reloaded WHERE relation IS NOT NULL)
+   ORDER BY 1`;
+
+/** A foreign key PLATFORM_REFERENCES_SQL finds, with what tells whether its table's rows point anywhere. */
+export interface PlatformReference extends OutsideDependent {
+  /** The referencing table (SQL name). */
+  referencing: string;
+  readable: boolean;
+  probe: string;
+}
+
+/** The foreign keys into the emptied platform tables from tables the restore does not reload, in the pre-flight session. */
+export async function findPlatformReferences(client: pg.Client, emptied: readonly string[], reloaded: readonly string[]): Promise<PlatformReference[]> {
+  if (emptied.length === 0) return [];
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''`);
+  type Row = { description: string; depends_on: string; referencing: string; release: string; readable: boolean; probe: string };
+  const result = await client.query<Row>(PLATFORM_REFERENCES_SQL, [emptied, reloaded]).finally(() => client.query('COMMIT'));
+  return result.rows.map((row) => ({
+    description: row.description,
+    dependsOn: row.depends_on,
+    referencing: row.referencing,
+    release: row.release,
+    readable: row.readable,
+    probe: row.probe,
+  }));
+}
+
+/**
+ * Those of the foreign keys whose table holds a row that points into the
+ * emptied tables (or that the role may not read whole), each read waiting
+ * at most `lockTimeoutMs` (the server's lock timeout error is thrown).
+ */
+export async function withReferencingRows(client: pg.Client, references: readonly PlatformReference[], lockTimeoutMs: number): Promise<OutsideDependent[]> {
+  if (references.length === 0) return [];
+  await client.query(`BEGIN READ ONLY; SET LOCAL search_path = ''; SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockTimeoutMs))}ms'`);
+  const found: OutsideDependent[] = [];
+  try {
+    for (const reference of references) {
+      if (reference.readable && !(await client.query<{ referenced: boolean }>(reference.probe)).rows[0].referenced) continue;
+      found.push({ description: reference.description, dependsOn: reference.dependsOn, release: reference.release });
+    }
+  } finally {
+    await client.query('COMMIT');
+  }
+  return found;
+}
+
+/** The message that the platform check inside the transaction raises, followed by what it found as JSON. */
+export const PLATFORM_REFERENCES_MARK = 'pulse-backup: rows referencing the emptied platform tables:';
+
+/**
+ * The platform check again, inside the restore's transaction once the
+ * locks are held: a row written after the pre-flight that points into the
+ * emptied platform tables fails the restore (rolled back). The emptied
+ * tables are held ACCESS EXCLUSIVE by then, so no new reference to them
+ * can be written until the restore ends (a foreign-key check locks the row
+ * it finds).
+ */
+export function platformGuardStatement(emptied: readonly string[], reloaded: readonly string[]): string {
+  const [emptiedText, reloadedText] = [JSON.stringify(emptied), JSON.stringify(reloaded)];
+  const tag = (base: string) => dollarTag(base, [emptiedText, reloadedText, PLATFORM_REFERENCES_SQL]);
+  const [block, query, first, second] = [tag('pulse_guard'), tag('pulse_query'), tag('pulse_emptied'), tag('pulse_reloaded')];
+  const array = (literal: string) => `ARRAY(SELECT pg_catalog.jsonb_array_elements_text(${literal}::pg_catalog.jsonb))`;
+  return guardBlock(
+    block,
+    [
+      `  FOR reference IN EXECUTE ${query}${PLATFORM_REFERENCES_SQL}${query}`,
+      `    USING ${array(`${first}${emptiedText}${first}`)}, ${array(`${second}${reloadedText}${second}`)} LOOP`,
+      '    referenced := true;',
+      '    IF reference.readable THEN',
+      '      EXECUTE reference.probe INTO referenced;',
+      '    END IF;',
+      '    IF referenced THEN',
+      "      found := pg_catalog.jsonb_insert(COALESCE(found, '[]'), '{-1}', pg_catalog.jsonb_build_object('description', reference.description, 'dependsOn', reference.depends_on, 'release', reference.release), true);",
+      '    END IF;',
+      '  END LOOP;',
+      '  IF found IS NOT NULL THEN',
+      `    RAISE EXCEPTION '${PLATFORM_REFERENCES_MARK} %', found;`,
+      '  END IF;',
+    ],
+    ['  reference record;', '  referenced boolean;'],
+  );
+}
+
 /** A DO block that runs `body` with an empty search_path and a jsonb variable `found` for what the check finds (and `declarations` besides). */
 export function guardBlock(tag: string, body: readonly string[], declarations: readonly string[] = []): string {
   return [`DO ${tag}`, 'DECLARE', '  found pg_catalog.jsonb;', ...declarations, 'BEGIN', "  PERFORM pg_catalog.set_config('search_path', '', true);", ...body, `END ${tag};`].join(

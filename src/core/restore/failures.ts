@@ -8,7 +8,7 @@ import type { SetKeys } from '../codecs/codecs';
 import { setFileStream } from '../codecs/setFileReader';
 import { createInterface } from 'node:readline';
 import type { OutsideDependent } from './cleanPlan';
-import { OUTSIDE_DEPENDENTS_MARK, OUTSIDE_REFERENCES_MARK } from './cleanPlan';
+import { OUTSIDE_DEPENDENTS_MARK, OUTSIDE_REFERENCES_MARK, PLATFORM_REFERENCES_MARK } from './cleanPlan';
 import { ROWS_SINCE_PLAN_MARK } from './prolog';
 import { type ConnectionTarget } from '../connection/target';
 import type { RestoreMode } from './types';
@@ -73,6 +73,32 @@ function releaseAdvice(outside: readonly OutsideDependent[], children: number): 
         ? `detach ${one ? 'it' : 'them'}${shown} or drop ${one ? 'it' : 'them'} first`
         : `drop the constraints and detach the partitions and children first${shown}, or drop their tables`;
   return `${what}, or restore into a copy without ${one ? 'it' : 'them'}`;
+}
+
+/**
+ * Tables the backup does not have whose rows point into the Supabase
+ * platform tables a --clean empties (auth.users, storage.buckets): those
+ * are emptied with foreign keys quiet, so the rows would be left pointing
+ * at what the backup may not have. Dropping the constraint would only hide
+ * that: the advice is to empty or drop the table, or to restore into a
+ * fresh stack. Not "the target has …": inside the transaction these are
+ * rows written since, maybe into a table that was there already.
+ */
+export function platformReferencesError(referencing: readonly OutsideDependent[]): PulseError {
+  const shown = referencing.slice(0, 4).map((object) => (object.dependsOn ? `${object.description} (on ${object.dependsOn})` : object.description));
+  const more = referencing.length > shown.length ? `, and ${referencing.length - shown.length} more` : '';
+  const statements = [...new Set(referencing.flatMap((object) => (object.release ? [object.release] : [])))];
+  const one = statements.length <= 1;
+  const count = `${statements.length || 1} table${one ? '' : 's'} the backup does not have`;
+  const release = statements.length > 0 ? ` (${statements.slice(0, 3).join(' ')}${statements.length > 3 ? ' …' : ''})` : '';
+  return new PulseError(
+    'restore-refused',
+    `rows of ${count} point into the platform tables --clean would empty, which would leave them pointing at what the backup may not have: ${shown.join('; ')}${more}`,
+    {
+      hint: hint`empty ${one ? 'that table' : 'those tables'}${release} or drop ${one ? 'it' : 'them'} first, or restore into a fresh stack (after supabase db reset) instead; nothing was changed`,
+      details: referencing.map((object) => `${object.description}${object.dependsOn ? ` references ${object.dependsOn}` : ''}`).join('\n'),
+    },
+  );
 }
 
 /**
@@ -227,6 +253,10 @@ export async function psqlError(stderrLines: readonly string[], context: PsqlFai
       hint: refused.hint && mapWords(refused.hint, (words) => words.replace('nothing was changed', 'the target is unchanged')),
       details: text,
     });
+  }
+  if (message.startsWith(PLATFORM_REFERENCES_MARK)) {
+    const referencing = JSON.parse(message.slice(PLATFORM_REFERENCES_MARK.length)) as OutsideDependent[];
+    return gainedSincePreflight(platformReferencesError(referencing), text);
   }
   if (message.startsWith(OUTSIDE_REFERENCES_MARK)) {
     const outside = JSON.parse(message.slice(OUTSIDE_REFERENCES_MARK.length)) as OutsideDependent[];

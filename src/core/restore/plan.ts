@@ -32,13 +32,13 @@ import {
   type AttachedObject,
   type ExistingObject,
 } from './target';
-import { checkClean, findReferencesFromOutside, recreatedParts } from './cleanPlan';
+import { checkClean, findPlatformReferences, findReferencesFromOutside, recreatedParts, withReferencingRows } from './cleanPlan';
 import { checkLockBudget, estimateLocks } from './lockBudget';
 import { exclusivelyHeld, findLockHolders } from '../pg/lockHolders';
 import { isLockTimeout } from '../pg/lockWaits';
-import { lockHeldError, listNames, outsideDependentsError } from './failures';
+import { lockHeldError, listNames, outsideDependentsError, platformReferencesError } from './failures';
 import { findLoadTriggers, loadTriggersError } from './loadTriggers';
-import { lockTargets, restoreProlog } from './prolog';
+import { lockTargets, reloadedTables, restoreProlog } from './prolog';
 import {
   defaultPrivilegesReplaced,
   keepDefaultPrivilegesStatement,
@@ -300,6 +300,24 @@ export async function planRestore(options: RestoreOptions): Promise<PlannedResto
       if (check.outside.length > 0) throw outsideDependentsError(check.outside, 'replace');
       objectsDropped = check.objectsDropped;
     }
+    // A Supabase set's platform tables are emptied with their foreign keys quiet: rows of a table the restore does not reload must not point into them.
+    if (options.clean && options.mode !== 'schema' && platform.tables.length > 0) {
+      const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+      const references = await findPlatformReferences(
+        client,
+        platform.tables.map((table) => table.dropName),
+        reloadedTables(existing),
+      );
+      const referencing = await withReferencingRows(client, references, lockTimeoutMs).catch(async (error: unknown) => {
+        if (!isLockTimeout(error)) throw error;
+        throw await lockWaitBeforeChanging(
+          client,
+          references.map((reference) => reference.referencing),
+          lockTimeoutMs,
+        );
+      });
+      if (referencing.length > 0) throw platformReferencesError(referencing);
+    }
     const replaced = decision.replaced;
     const silenceTriggers = decision.silenceTriggers;
     // What the target has that the restore changes, it must be allowed to change: named now, before the safety backup.
@@ -505,19 +523,24 @@ async function countTableRows(client: pg.Client, all: readonly ExistingObject[],
     );
   } catch (error) {
     if (!isLockTimeout(error)) throw error;
-    // Reading waits only for ACCESS EXCLUSIVE: whoever holds that is the one in the way.
-    const found = await findLockHolders(
+    throw await lockWaitBeforeChanging(
       client,
       tables.map((table) => table.dropName),
-    ).catch(() => []);
-    const holders = found.filter((holder) => exclusivelyHeld(holder) !== undefined);
-    const relation = holders.length > 0 ? exclusivelyHeld(holders[0]) : undefined;
-    throw lockHeldError(holders, 'waited before changing anything', lockTimeoutMs, relation);
+      lockTimeoutMs,
+    );
   }
   tables.forEach((table, index) => {
     table.rows = counts[index].rows;
     if (counts[index].hidden) table.rowsHidden = true;
   });
+}
+
+/** A read of `tables` in the pre-flight gave up after its lock timeout: reading waits only for ACCESS EXCLUSIVE, so whoever holds that is the one in the way. */
+async function lockWaitBeforeChanging(client: pg.Client, tables: readonly string[], lockTimeoutMs: number): Promise<PulseError> {
+  const found = await findLockHolders(client, tables).catch(() => []);
+  const holders = found.filter((holder) => exclusivelyHeld(holder) !== undefined);
+  const relation = holders.length > 0 ? exclusivelyHeld(holders[0]) : undefined;
+  return lockHeldError(holders, 'waited before changing anything', lockTimeoutMs, relation);
 }
 
 /**

@@ -16,6 +16,9 @@
  *   is dropped (again, now that the locks are held), then the drops — or,
  *   for data, the check that no foreign key, partition or inheritance child
  *   outside the backup hangs on its tables, then one TRUNCATE of them;
+ *   and where a Supabase set's platform tables are emptied (data, complete),
+ *   the check that no table the restore does not reload has rows pointing
+ *   into them;
  * - sequences the file will set made transactional: `setval` is not undone
  *   by a rollback, but a sequence given new storage in this transaction
  *   (ALTER SEQUENCE … RESTART, then its own value back) is, so a restore
@@ -23,7 +26,7 @@
  * - the restoring role's default privileges set to the built-in ones, so the
  *   objects the file creates get exactly the grants the backup had.
  */
-import { cleanGuardStatement, dropPartStatements, dropStatements, emptyGuardStatement, guardBlock, type RecreatedPart } from './cleanPlan';
+import { cleanGuardStatement, dropPartStatements, dropStatements, emptyGuardStatement, guardBlock, platformGuardStatement, type RecreatedPart } from './cleanPlan';
 import { dollarTag, quoteLiteral } from '../sql';
 import type { RestoreMode } from './types';
 import { emptyPlatformStatements, emptyStatements, type DumpObject, type ExistingObject } from './target';
@@ -59,6 +62,7 @@ export function restoreProlog(input: PrologInput): string[] {
       const emptied = input.existing.filter((object) => object.kind === 'table').map((object) => object.dropName);
       statements.push(
         ...(emptied.length > 0 ? [emptyGuardStatement(emptied)] : []),
+        ...platformGuard(input),
         ...emptyStatements(input.existing),
         ...emptyPlatformStatements(input.platform.tables, input.platform.references),
       );
@@ -66,6 +70,7 @@ export function restoreProlog(input: PrologInput): string[] {
   } else if (input.clean) {
     statements.push(
       cleanGuardStatement(input.objects, input.parts, input.serverVersionNum),
+      ...(input.mode === 'complete' ? platformGuard(input) : []),
       ...dropPartStatements(input.platform.attached),
       ...dropStatements(replacedByClean(input)),
       ...(input.mode === 'complete' ? emptyPlatformStatements(input.platform.tables, input.platform.references) : []),
@@ -73,6 +78,22 @@ export function restoreProlog(input: PrologInput): string[] {
   }
   statements.push(...transactionalSequences(input.sequences), ...input.resetDefaultPrivileges);
   return statements;
+}
+
+/**
+ * Where a --clean empties platform tables: the check that no table the
+ * restore does not reload has rows pointing into them (their foreign keys
+ * are quiet while they are emptied).
+ */
+function platformGuard(input: Pick<PrologInput, 'existing' | 'platform'>): string[] {
+  const emptied = input.platform.tables.map((table) => table.dropName);
+  if (emptied.length === 0) return [];
+  return [platformGuardStatement(emptied, reloadedTables(input.existing))];
+}
+
+/** The set's tables the target has, which a data or complete --clean empties or drops and loads again: their references into platform tables are the set's own. */
+export function reloadedTables(existing: readonly ExistingObject[]): string[] {
+  return existing.filter((object) => object.kind === 'table').map((object) => object.dropName);
 }
 
 /** What a complete or schema --clean drops: the backup's objects the target has, but never a schema (and large objects only when their data loads again). */
