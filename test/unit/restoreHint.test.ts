@@ -22,6 +22,14 @@ describe('restore failure hints', () => {
     assert.match(cliHint(restoreHint('must be owner of schema storage', undefined)), /^storage belongs to the Supabase platform/);
   });
 
+  it('explains an event trigger whose owner is not a superuser: no role can restore it as it is', () => {
+    // A --profile plain set of a Supabase stack: its issue_pg_net_access is the demoted postgres's.
+    const hint = cliHint(restoreHint('permission denied to change owner of event trigger "issue_pg_net_access"', 'DETAIL:  The owner of an event trigger must be a superuser.'));
+    assert.match(hint, /^the set gives event trigger issue_pg_net_access an owner that is not a superuser, and PostgreSQL lets only a superuser own one/);
+    assert.match(hint, /--profile supabase/);
+    assert.doesNotMatch(hint, /connect as the owner of these objects or a superuser/);
+  });
+
   it('explains a table whose row-level security applies to the restoring role', () => {
     assert.match(
       cliHint(restoreHint('query would be affected by row-level security policy for table "audit"', undefined)),

@@ -364,6 +364,11 @@ export function restoreHint(message: string, detail: string | undefined, facts?:
       `row-level security applies to the restoring role on table ${policed} (the set's rows load with row_security off, as pg_dump writes them): restore as a superuser or a role with BYPASSRLS, or as the table's owner where the table does not FORCE ROW LEVEL SECURITY`,
     ];
   }
+  // Only a superuser may own an event trigger: one the source let a demoted role keep (a Supabase stack's issue_pg_net_access, postgres's) no role can restore as it was.
+  const eventTrigger = /permission denied to change owner of event trigger "((?:[^"]|"")+)"/.exec(message)?.[1];
+  if (eventTrigger) {
+    return hint`the set gives event trigger ${eventTrigger} an owner that is not a superuser, and PostgreSQL lets only a superuser own one, so no role can restore it as it is: on a Supabase stack the trigger is the platform's, so restore a set made with ${option('profile', 'supabase')} (the default for Supabase databases), which leaves it to the platform; elsewhere make its owner a superuser (ALTER EVENT TRIGGER … OWNER TO …) and back up again`;
+  }
   if (/permission denied|must be owner|must be superuser|must be member of role/.test(message)) return ['connect as the owner of these objects or a superuser'];
   // Two sessions changing one catalog row at once: the server fails the later one instead of making it wait.
   if (/tuple concurrently (updated|deleted)/.test(message) || /duplicate key value violates unique constraint "pg_\w+_index"/.test(message)) {
