@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entryAtLine, platformEntryHint, PRIVILEGE_WARNING, privilegesNotGivenError, restoreHint } from '../../src/core/restore/failures';
+import { proofRestoreHint } from '../../src/core/prove/words';
 
 describe('restore failure hints', () => {
   it('explains a platform role the target lacks: the set holds platform objects', () => {
@@ -28,6 +29,17 @@ describe('restore failure hints', () => {
     assert.match(hint, /^the set gives event trigger issue_pg_net_access an owner that is not a superuser, and PostgreSQL lets only a superuser own one/);
     assert.match(hint, /--profile supabase/);
     assert.doesNotMatch(hint, /connect as the owner of these objects or a superuser/);
+  });
+
+  it("gives a proof's constraint failure advice for a proof: its scratch database was empty, so --clean means nothing", () => {
+    const foreignKey = proofRestoreHint(
+      'insert or update on table "later" violates foreign key constraint "later_user_id_fkey"',
+      'DETAIL:  Key (user_id)=(1) is not present in table "users".',
+    );
+    assert.match(foreignKey, /^a row of the set refers to one the set does not hold, even in an empty database/);
+    const duplicate = proofRestoreHint('duplicate key value violates unique constraint "posts_pkey"', undefined);
+    assert.match(duplicate, /^the set's rows break one of its own constraints, even in an empty database/);
+    for (const advice of [foreignKey, duplicate]) assert.doesNotMatch(advice, /--clean to replace it|restore into an empty database/);
   });
 
   it('explains a table whose row-level security applies to the restoring role', () => {

@@ -118,6 +118,13 @@ export function proofRestoreHint(message: string, detail: string | undefined): s
   if (/^(relation|type|function|schema) ".*" does not exist/.test(message)) {
     return "the file uses an object the set's own files do not create: the set was changed or damaged since the backup (pulse-backup verify tells which file), or made with filters that left that object out";
   }
+  // The scratch database held nothing but the platform: the set's rows broke its own constraints, with nothing of a target's in the way.
+  if (/violates foreign key constraint/.test(message)) {
+    return "a row of the set refers to one the set does not hold, even in an empty database: the referenced table's rows were left out (--exclude-table-data, or a platform table whose rows the Supabase profile leaves to the platform), so the set cannot restore on its own: back up with that table's rows, or make the foreign key NOT VALID in the source and back up again";
+  }
+  if (/violates|duplicate key/.test(message)) {
+    return "the set's rows break one of its own constraints, even in an empty database: the set was changed or damaged since the backup (pulse-backup verify tells which file): a set made whole restores here, so no --clean or other target would help";
+  }
   const advice = restoreHint(message, detail);
   // Proofs run from the command line, so what they record is worded for it.
   return advice.some((part) => typeof part !== 'string' && part.kind === 'details')
