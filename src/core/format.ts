@@ -71,6 +71,8 @@ function timeSpan(seconds: number): string {
 }
 
 export function formatCount(value: number): string {
+  // A count read from a file nobody here wrote may be anything: never shown as it is ("12|x" would be a cell of its own in a Markdown table).
+  if (typeof value !== 'number' || Number.isNaN(value)) return '?';
   // Grouped by hand: the first toLocaleString of a process starts ICU, about
   // 30 ms, which is most of what a short CLI run like verify spends on output.
   if (Number.isSafeInteger(value)) return String(value).replace(/\B(?=(\d{3})+$)/g, ',');

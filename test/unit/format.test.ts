@@ -8,6 +8,10 @@ describe('formatting numbers for people', () => {
       assert.equal(formatCount(value), value.toLocaleString('en-US'), String(value));
     }
   });
+
+  it('shows a count that is no number (read from a damaged file) as ?, never as it is', () => {
+    for (const value of ['12|x', { a: 1 }, undefined, null, Number.NaN]) assert.equal(formatCount(value as number), '?', JSON.stringify(value));
+  });
 });
 
 describe('counts in words', () => {

@@ -240,7 +240,7 @@ export function parseManifest(text: string, path: string): Manifest {
       hint: 'it was changed or damaged; the dump files of the set may still be usable',
     });
   }
-  return value as Manifest;
+  return withDefaults(value as Record<string, unknown>);
 }
 
 /**
@@ -288,28 +288,97 @@ function manifestProblem(value: unknown): string | undefined {
  * What every reader of a manifest (show, summary, verify, the report) takes
  * for granted, checked once here: a manifest that is valid JSON but was
  * edited or damaged is then one line saying so, not a crash deep in a
- * reader ("cannot read properties of undefined").
+ * reader ("cannot read properties of undefined"). What the first manifests
+ * already held must be there, of its type; what came later (the profile,
+ * the digests, encryption, takenBefore, the parallel dump's counts, each
+ * later part of them) may be missing, but not of another type.
  */
 function shapeProblem(record: Record<string, unknown>): string | undefined {
-  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-  const strings = (value: unknown, keys: readonly string[]) => isObject(value) && keys.every((key) => typeof value[key] === 'string');
-  const arrayOf = (value: unknown, item: (entry: unknown) => boolean) => value === undefined || (Array.isArray(value) && value.every(item));
   if (typeof record.startedAt !== 'string' || Number.isNaN(Date.parse(record.startedAt))) return 'no start time';
-  if (!isObject(record.database) || !strings(record.database, ['host', 'name', 'user']) || typeof record.database.port !== 'number') return 'bad database';
+  if (typeof record.durationMs !== 'number') return 'bad duration';
+  if (!optional(record.purpose, isString) || !optional(record.takenBefore, isString)) return 'bad purpose';
+  const database = record.database;
+  if (!isObject(database) || !strings(database, ['host', 'name', 'user']) || !numbers(database, ['port', 'sizeBytes'])) return 'bad database';
   if (!strings(record.server, ['version'])) return 'bad server';
-  if (!isObject(record.tools) || !strings(record.tools.pgDump, ['path', 'version'])) return 'bad tools';
-  if (!isObject(record.options) || !Array.isArray(record.options.pgDumpArgs)) return 'bad options';
-  if (!arrayOf(record.tables, (table) => strings(table, ['schema', 'name']))) return 'bad table entry';
-  if (!arrayOf(record.materializedViews, (view) => strings(view, ['schema', 'name']))) return 'bad materialized view entry';
-  if (!arrayOf(record.foreignKeyCycles, (cycle) => isObject(cycle) && Array.isArray(cycle.tables))) return 'bad foreign-key cycle';
-  if (!arrayOf(record.pgDumpWarnings, (warning) => typeof warning === 'string')) return 'bad pg_dump warnings';
-  for (const key of ['profile', 'digests'] as const) if (record[key] !== undefined && !isObject(record[key])) return `bad ${key}`;
+  if (!isObject(record.tools) || typeof record.tools.pulseBackup !== 'string' || !strings(record.tools.pgDump, ['path', 'version'])) return 'bad tools';
+  const options = record.options;
+  if (!isObject(options) || !arrayOf(options.pgDumpArgs, isString) || !optional(options.jobs, isNumber) || !optional(options.parallelTables, isNumber)) return 'bad options';
+  if (!arrayOf(record.tables, isTable)) return 'bad table entry';
+  if (!optional(record.sizes, isString)) return 'bad sizes';
+  if (!optional(record.materializedViews, (list) => arrayOf(list, (view) => strings(view, ['schema', 'name']) && typeof view.populated === 'boolean'))) {
+    return 'bad materialized view entry';
+  }
+  if (!optional(record.foreignKeyCycles, (list) => arrayOf(list, (cycle) => isObject(cycle) && arrayOf(cycle.tables, isString)))) return 'bad foreign-key cycle';
+  if (!optional(record.pgDumpWarnings, (list) => arrayOf(list, isString))) return 'bad pg_dump warnings';
+  if (!optional(record.largeObjects, isNumber) || !optional(record.sequences, isNumber)) return 'bad counts';
+  if (!optional(record.profile, isProfile)) return 'bad profile';
+  if (!optional(record.digests, isDigests)) return 'bad digests';
   const encryption = record.encryption;
-  if (
-    encryption !== undefined &&
-    !(isObject(encryption) && strings(encryption, ['format', 'method']) && (encryption.method !== 'recipients' || Array.isArray(encryption.recipients)))
-  ) {
+  if (!optional(encryption, (value) => strings(value, ['format', 'method']) && (value.method !== 'recipients' || arrayOf(value.recipients, isString)))) {
     return 'bad encryption';
   }
   return undefined;
+}
+
+/**
+ * The lists every reader walks, which a hand-made manifest may leave out:
+ * empty then, so no reader meets one missing.
+ */
+function withDefaults(record: Record<string, unknown>): Manifest {
+  const manifest = record as unknown as Manifest;
+  return { ...manifest, materializedViews: manifest.materializedViews ?? [], foreignKeyCycles: manifest.foreignKeyCycles ?? [], pgDumpWarnings: manifest.pgDumpWarnings ?? [] };
+}
+
+type Shape = Record<string, unknown>;
+const isObject = (value: unknown): value is Shape => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNumber = (value: unknown): value is number => typeof value === 'number';
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+/** An object whose `keys` are all strings. */
+const strings = (value: unknown, keys: readonly string[]): value is Shape => isObject(value) && keys.every((key) => isString(value[key]));
+const numbers = (value: Shape, keys: readonly string[]) => keys.every((key) => isNumber(value[key]));
+const arrayOf = (value: unknown, item: (entry: unknown) => boolean): value is unknown[] => Array.isArray(value) && value.every(item);
+/** A field later versions added (or a hand-made manifest may leave out): absent, or as `check` says. */
+const optional = (value: unknown, check: (value: unknown) => boolean) => value === undefined || check(value);
+
+const TABLE_KINDS: readonly unknown[] = ['table', 'partitioned table', 'foreign table'] satisfies ManifestTable['kind'][];
+
+function isTable(value: unknown): boolean {
+  return (
+    strings(value, ['schema', 'name']) &&
+    TABLE_KINDS.includes(value.kind) &&
+    (value.rows === null || isNumber(value.rows)) &&
+    isNumber(value.bytes) &&
+    optional(value.definition, isBoolean) &&
+    optional(value.dataLeftOut, isBoolean)
+  );
+}
+
+function isProfile(value: unknown): boolean {
+  if (!strings(value, ['name', 'chosen', 'reason']) || !arrayOf(value.platformData, isString) || !arrayOf(value.attachedObjects, isString)) return false;
+  const leftOut = value.leftOut;
+  return (
+    isObject(leftOut) &&
+    arrayOf(leftOut.schemas, (entry) => strings(entry, ['name', 'why'])) &&
+    arrayOf(leftOut.tableData, (entry) => strings(entry, ['schema', 'name', 'why'])) &&
+    // Manifests made before single entries were recorded have none.
+    optional(leftOut.entries, (list) => arrayOf(list, (entry) => strings(entry, ['type', 'schema', 'name', 'owner', 'why'])))
+  );
+}
+
+function isDigests(value: unknown): boolean {
+  if (!isObject(value) || !isString(value.algorithm) || !strings(value.settings, ['clientEncoding', 'timeZone', 'byteaOutput', 'lcMonetary'])) return false;
+  if (!strings(value.schema, ['digest']) || !isNumber(value.schema.entries)) return false;
+  const table = (entry: unknown) => strings(entry, ['schema', 'name', 'digest']) && arrayOf(entry.columns, isString) && numbers(entry, ['rows', 'bytes']);
+  const sequence = (entry: unknown) => strings(entry, ['schema', 'name', 'value']) && isBoolean(entry.called);
+  if (!arrayOf(value.tables, table) || !arrayOf(value.sequences, sequence)) return false;
+  // Sets made before large objects, their owners and their grants were digested have none of them.
+  return optional(
+    value.largeObjects,
+    (objects) =>
+      strings(objects, ['digest']) &&
+      isNumber(objects.count) &&
+      optional(objects.owners, (owners) => arrayOf(owners, isString)) &&
+      optional(objects.grants, (grants) => strings(grants, ['digest']) && isNumber(grants.count) && optional(grants.roles, (roles) => arrayOf(roles, isString))),
+  );
 }
