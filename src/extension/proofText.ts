@@ -14,7 +14,7 @@ import type { ProofRecord } from '../core/prove/record';
 import type { EntryChange } from '../core/prove/compare';
 import { PATH_TITLES, describeDifference, entryName, readingWords } from '../core/prove/words';
 import { entryChangeWords, largeObjectsDetail } from '../core/prove/diffWords';
-import { escapeMarkdown } from '../core/report/markdown';
+import { escapeMarkdown, markdownCode } from '../core/report/markdown';
 import { capitalise } from './hints';
 import type { ProgressText } from './progressText';
 
@@ -96,9 +96,9 @@ export function diffMessage(result: Pick<DiffResult, 'same' | 'summary'>): strin
  */
 export function diffDocument(result: DiffResult): string {
   const lines = [
-    `# ${result.setId} compared with ${result.target.database}`,
+    `# ${escapeMarkdown(result.setId)} compared with ${escapeMarkdown(result.target.database)}`,
     '',
-    `Compared ${result.comparedAt} with \`${result.target.user}@${result.target.host}:${result.target.port}/${result.target.database}\`, read-only, in one snapshot (${formatDuration(result.durationMs)}).`,
+    `Compared ${escapeMarkdown(result.comparedAt)} with ${markdownCode(`${result.target.user}@${result.target.host}:${result.target.port}/${result.target.database}`)}, read-only, in one snapshot (${formatDuration(result.durationMs)}).`,
     '',
   ];
   if (result.same) {
@@ -107,7 +107,7 @@ export function diffDocument(result: DiffResult): string {
     );
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`${capitalise(result.summary)}.`, '');
+  lines.push(`${escapeMarkdown(capitalise(result.summary))}.`, '');
   const changed = result.tables.filter((table) => table.state !== 'same');
   if (changed.length > 0) {
     lines.push('## Tables', '', '| Table | In the set | Now | Added | Removed | Changed | What |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |');
@@ -129,10 +129,10 @@ export function diffDocument(result: DiffResult): string {
   }
   if (result.sequences.length > 0) {
     lines.push('## Sequences', '');
-    for (const sequence of result.sequences) lines.push(`- ${escapeMarkdown(sequence.name)}: ${sequence.expected} in the set, ${sequence.found} now`);
+    for (const sequence of result.sequences) lines.push(`- ${escapeMarkdown(`${sequence.name}: ${sequence.expected} in the set, ${sequence.found} now`)}`);
     lines.push('');
   }
-  if (!result.largeObjects.same) lines.push('## Large objects', '', `${capitalise(largeObjectsDetail(result.largeObjects))}.`, '');
+  if (!result.largeObjects.same) lines.push('## Large objects', '', `${escapeMarkdown(capitalise(largeObjectsDetail(result.largeObjects)))}.`, '');
   if (result.digestsFrom === 'complete file') lines.push('Note: the set recorded no digests (it was made before they were): compared with its complete file.', '');
   return lines.join('\n');
 }

@@ -920,4 +920,20 @@ describe('Compare with Database, as a document', () => {
     assert.match(text, /- public\.users_id_seq: 1200 in the set, 1201 now/);
     assert.doesNotMatch(text, /--clean/, 'no CLI flags in VS Code');
   });
+
+  it("shows the database's name and the sequences' values as text, never as Markdown or HTML of their own", () => {
+    const database = 'shop_<img src=x onerror=alert(1)> `x` [a](command:workbench.action.quit)';
+    const hostile: DiffResult = {
+      ...base,
+      target: { ...base.target, database },
+      same: false,
+      sequences: [{ name: 'public.users_id_seq', expected: '1200 <b>bold</b>', found: '**1201**' }],
+    };
+    const lines = diffDocument({ ...hostile, summary: diffSummary(hostile) }).split('\n');
+    const shown = String.raw`shop\_\<img src=x onerror=alert(1)\> \`x\` \[a\](command:workbench.action.quit)`;
+    assert.equal(lines[0], `# factory_pulse_20250902_100000 compared with ${shown}`);
+    assert.equal(lines[2], `Compared 2025-09-02T12:00:00.000Z with \`\`postgres@127.0.0.1:54322/${database}\`\`, read-only, in one snapshot (640 ms).`);
+    assert.ok(lines[4].startsWith(`Since factory_pulse_20250902_100000, ${shown} has changed`), lines[4]);
+    assert.ok(lines.includes(String.raw`- public.users_id_seq: 1200 \<b\>bold\</b\> in the set, \*\*1201\*\* now`), lines.join('\n'));
+  });
 });
