@@ -163,6 +163,12 @@ describe('rendering a report', () => {
       assert.equal(escapeMarkdown('two\nlines'), 'two lines');
     });
 
+    it("escapes $, which VS Code's tooltips read as an icon $(name) and math previews as a formula: a backslash, as Markdown escapes any punctuation", () => {
+      assert.equal(escapeMarkdown('$(verified-filled) all good'), '\\$(verified-filled) all good');
+      assert.equal(escapeMarkdown('price $5 and $6'), 'price \\$5 and \\$6');
+      assert.equal(escapeMarkdown('a\\$(x)'), 'a\\\\\\$(x)', 'a backslash of its own stays one');
+    });
+
     it('gives each restore command its own fenced shell block', () => {
       const markdown = renderReportMarkdown(report);
       assert.ok(markdown.includes(`\`\`\`sh\npulse-backup restore factory_pulse_20250901_173948 --mode complete --dir '/home/ana/My "Backups" <b>'\n\`\`\``));

@@ -499,6 +499,16 @@ describe('the status bar', () => {
     assert.match(model.tooltip, /The last verification, of `factory_pulse_20250902_080000`, failed: Checksums: data file differs/);
   });
 
+  it("draws no icon for a table named $(verified-filled) in a failure: the tooltip shows icons, so a name's $( is escaped as VS Code reads it", () => {
+    const newest = listedSet({ timestamp: '20250902_100000', hoursOld: 2 });
+    const detail = 'public.$(verified-filled) all good: 3 rows in the manifest, 2 in the data file';
+    const model = statusBarModel([folder([entry(newest, verification(newest.id, [check('fail', 'Row counts', detail)], 0.5))])], NOW);
+    const line = model.tooltip.split('\n').find((text) => text.includes('failed:')) ?? '';
+    assert.ok(line.startsWith('$(error) The last verification'), line);
+    assert.ok(line.endsWith(String.raw`failed: Row counts: public.\$(verified-filled) all good: 3 rows in the manifest, 2 in the data file`), line);
+    assert.doesNotMatch(line.slice(1), /(?<!\\)\$\(/, "no $( but the tooltip's own icon");
+  });
+
   it('forgets an old failed verification once a newer one passed', () => {
     const newest = listedSet({ timestamp: '20250902_100000', hoursOld: 2 });
     const older = listedSet({ timestamp: '20250902_080000', hoursOld: 4 });

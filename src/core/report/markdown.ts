@@ -267,12 +267,15 @@ function security(report: BackupReport): string[] {
 /**
  * Escapes text for Markdown: the characters that start emphasis, links,
  * code, HTML and table cells lose their meaning, and a value cannot break
- * out of its line, nor act on a terminal that shows the file.
+ * out of its line, nor act on a terminal that shows the file. So does `$`:
+ * VS Code draws `$(name)` as an icon in a tooltip that shows icons (`\$(`
+ * is its escape, and any Markdown's for `$`), and a Markdown preview that
+ * renders math reads `$…$` as a formula.
  */
 export function escapeMarkdown(value: string): string {
   return (
     printable(value.replace(/\r?\n|\r/g, ' '))
-      .replace(/[\\`*[\]<>|~&#!]/g, (character) => `\\${character}`)
+      .replace(/[\\`*[\]<>|~&#!$]/g, (character) => `\\${character}`)
       // An underscore between letters or digits (pg_dump) can neither open nor close emphasis.
       .replace(/_/g, (underscore, offset: number, whole: string) =>
         /[A-Za-z0-9]/.test(whole.charAt(offset - 1)) && /[A-Za-z0-9]/.test(whole.charAt(offset + 1)) ? underscore : '\\_',
