@@ -93,7 +93,7 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
   const proof = standing?.proof ?? standing?.stale;
   const since = standing?.stale ? ' (a file of the set changed or went since: it no longer speaks for them)' : '';
   const lines = [
-    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ` (safety backup taken ${safetySetOccasion(set.manifest)})` : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
+    `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ` (safety backup taken ${printable(safetySetOccasion(set.manifest))})` : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
     ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}${since}`] : []),
@@ -105,8 +105,8 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
   if (manifest) {
     const estimated = manifest.sizes === 'estimated';
     lines.push(
-      `  database  ${printable(`${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name}`)} (PostgreSQL ${manifest.server.version}, ${formatDiskBytes(manifest.database.sizeBytes, estimated)}${estimated ? ', sizes estimated from the catalog' : ''})`,
-      `  pg_dump   ${manifest.tools.pgDump.version} (${printable(manifest.tools.pgDump.path)})`,
+      `  database  ${printable(`${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name}`)} (PostgreSQL ${printable(manifest.server.version)}, ${formatDiskBytes(manifest.database.sizeBytes, estimated)}${estimated ? ', sizes estimated from the catalog' : ''})`,
+      `  pg_dump   ${printable(manifest.tools.pgDump.version)} (${printable(manifest.tools.pgDump.path)})`,
       `  duration  ${formatDuration(manifest.durationMs)}`,
       '  tables:',
       ...manifest.tables.map(

@@ -8,12 +8,12 @@
  * (`\u001b`, `\r`, `\n`), and --json still gives the names as they are.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, REPO_ROOT, type CliResult } from '../support/cli';
 import { loadExeca } from '../support/execa';
 import { assertSameContent } from '../support/fingerprint';
-import { backupSet, restoreArgs, useServer, useTempFolders } from '../support/integration';
+import { backupSet, copySetFiles, restoreArgs, useServer, useTempFolders } from '../support/integration';
 import { skipBecause } from '../support/skip';
 import type { Manifest } from '../../src/core/sets/manifest';
 
@@ -75,6 +75,30 @@ describe('names a terminal would act on', function () {
     assertPrintable(show, 'show');
     for (const shown of ['public.orders\\u001b[2K\\rshipped', 'public.audit\\u009b31m', 'public.invoice\\u202egpj.exe', 'public.two\\nlines']) {
       assert.ok(show.stdout.includes(shown), `show names ${shown}: ${show.stdout}`);
+    }
+  });
+
+  it("show keeps the manifest's versions and a safety set's command on their lines: a line break in them forges no line of its own", async function () {
+    const forged = newFolder();
+    copySetFiles(folder, forged, manifest);
+    const fake = (what: string) => `15.18\n  problem   FAKE: ${what}`;
+    const edited: Manifest = {
+      ...manifest,
+      purpose: 'safety',
+      takenBefore: fake('the command'),
+      server: { ...manifest.server, version: fake('the server') },
+      tools: { ...manifest.tools, pgDump: { ...manifest.tools.pgDump, version: fake('pg_dump') } },
+    };
+    writeFileSync(join(forged, `${manifest.id}.manifest.json`), JSON.stringify(edited, null, 2));
+    const show = await runCli(['show', manifest.id, '--dir', forged]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.doesNotMatch(show.stdout, /^ +problem +FAKE/m, show.stdout);
+    for (const shown of [
+      '(safety backup taken before 15.18\\n  problem   FAKE: the command)',
+      '(PostgreSQL 15.18\\n  problem   FAKE: the server, ',
+      '  pg_dump   15.18\\n  problem   FAKE: pg_dump (',
+    ]) {
+      assert.ok(show.stdout.includes(shown), `show prints ${shown}: ${show.stdout}`);
     }
   });
 
