@@ -127,18 +127,26 @@ export function qualifiedName(schema: string, name: string): string {
  * table may be called `orders<ESC>[2K<CR>audit`: printed as it is, a
  * terminal (the VS Code task terminal too) would act on it, erasing the line
  * or setting the window's title, instead of showing it. Control characters
- * (C0, DEL, C1) and the bidirectional overrides that reorder what follows
- * are shown as escapes instead: `\n`, `\r`, `\t`, else `\uXXXX`, which is
- * also what JSON would write, so a JSON document stays valid and means the
- * same when it passes through.
+ * (C0, DEL, C1), the bidirectional overrides that reorder what follows, and
+ * the characters that show nothing (zero-width spaces and joiners,
+ * direction marks, the word joiner, the line and paragraph separators, the
+ * byte-order mark: `zw<U+200B>users` would read as `zwusers`) are shown as
+ * escapes instead: `\n`, `\r`, `\t`, else `\uXXXX`, which is also what JSON
+ * would write, so a JSON document stays valid and means the same when it
+ * passes through.
  */
 
-/** Every character a terminal acts on instead of showing. */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * The characters besides C0, DEL and C1 that are shown as escapes: those
+ * that show nothing and the bidirectional ones. A source for a character
+ * class, shared with what quotes a word for a shell or a systemd unit
+ * (shell.ts, systemd.ts), so what is printed escaped is typed escaped.
+ */
+export const INVISIBLE_CHARACTERS = '\\u200b-\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
+/** Every character a terminal acts on, or shows as nothing, instead of showing. */
+const CONTROLS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`, 'g');
 /** The same but line breaks and tabs, which lay out text of several lines. */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const CONTROLS_WITHIN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS_WITHIN_LINES = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`, 'g');
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

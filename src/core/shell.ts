@@ -6,6 +6,8 @@
  * zsh read it (typed raw, the terminal would act on it).
  */
 
+import { INVISIBLE_CHARACTERS } from './format';
+
 /** A literal argument, or a shell variable the person sets themselves (rendered "$NAME"). */
 export type ShellWord = string | { variable: string };
 
@@ -13,9 +15,8 @@ export type ShellWord = string | { variable: string };
 // is excluded: zsh expands `=name` to the path of the command `name`.
 const SAFE_WORD = /^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/;
 
-// Characters a terminal acts on (printable in format.ts shows them as escapes): typed only inside $'…'.
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Characters a terminal acts on or shows as nothing (printable in format.ts shows them as escapes): typed only inside $'…'.
+const CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`);
 
 /** Quotes one argument for a POSIX shell, leaving plain words (most paths) readable. */
 export function quoteShellArgument(value: string): string {

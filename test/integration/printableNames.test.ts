@@ -23,10 +23,12 @@ const TITLE = 'c\x1b]0;owned\x07';
 const EIGHT_BIT = 'audit\u009b31m';
 const REVERSED = 'invoice\u202egpj.exe';
 const TWO_LINES = 'two\nlines';
+/** A zero-width space: printed as it is, zw<U+200B>users reads as zwusers. */
+const ZERO_WIDTH = 'zw\u200busers';
 
-/** Any character a terminal acts on, but the line breaks and tabs that lay out the CLI's own text. */
+/** Any character a terminal acts on or shows as nothing, but the line breaks and tabs that lay out the CLI's own text. */
 // eslint-disable-next-line no-control-regex -- control characters are what it finds
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/;
 
 function assertPrintable(result: CliResult, what: string): void {
   for (const [stream, text] of [
@@ -54,14 +56,15 @@ describe('names a terminal would act on', function () {
        INSERT INTO public."${EIGHT_BIT}" VALUES (1);
        CREATE TABLE public."${REVERSED}" (id int PRIMARY KEY);
        CREATE TABLE public."${TWO_LINES}" (id int PRIMARY KEY);
-       INSERT INTO public."${TWO_LINES}" VALUES (1), (2), (3);`,
+       INSERT INTO public."${TWO_LINES}" VALUES (1), (2), (3);
+       CREATE TABLE public."${ZERO_WIDTH}" (id int PRIMARY KEY);`,
     );
     folder = newFolder();
     manifest = await backupSet(server, 'printable_source', folder, 'printable');
   });
 
   it('--json gives every name as it is', function () {
-    assert.deepEqual(manifest.tables.map((table) => table.name).sort(), [EIGHT_BIT, HIDING, REVERSED, TWO_LINES].sort());
+    assert.deepEqual(manifest.tables.map((table) => table.name).sort(), [EIGHT_BIT, HIDING, REVERSED, TWO_LINES, ZERO_WIDTH].sort());
   });
 
   it('backup, list and show print the names as escapes', async function () {
@@ -73,7 +76,7 @@ describe('names a terminal would act on', function () {
     const show = await runCli(['show', manifest.id, '--dir', folder]);
     assert.equal(show.code, 0, show.stderr);
     assertPrintable(show, 'show');
-    for (const shown of ['public.orders\\u001b[2K\\rshipped', 'public.audit\\u009b31m', 'public.invoice\\u202egpj.exe', 'public.two\\nlines']) {
+    for (const shown of ['public.orders\\u001b[2K\\rshipped', 'public.audit\\u009b31m', 'public.invoice\\u202egpj.exe', 'public.two\\nlines', 'public.zw\\u200busers']) {
       assert.ok(show.stdout.includes(shown), `show names ${shown}: ${show.stdout}`);
     }
   });
@@ -173,6 +176,7 @@ describe('names a terminal would act on', function () {
       const text = readFileSync(out, 'utf8');
       assert.equal(RAW_CONTROL.exec(text), null, `${format}: ${JSON.stringify(RAW_CONTROL.exec(text)?.[0])}`);
       assert.ok(text.includes('u001b'), `${format} shows the escape`);
+      assert.ok(text.includes('zw\\u200busers'), `${format} shows the zero-width space`);
     }
   });
 

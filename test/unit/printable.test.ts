@@ -24,6 +24,20 @@ describe('text a terminal would act on, made printable', () => {
     assert.equal(printableName('sales\x07', 'orders'), 'sales\\u0007.orders');
   });
 
+  it('shows a character that shows nothing as an escape: zw<U+200B>users does not pass for zwusers', () => {
+    assert.equal(printable('zw\u200Busers'), 'zw\\u200busers');
+    assert.equal(printableName('public', 'zw\u200Busers'), 'public.zw\\u200busers');
+    for (const code of [0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2028, 0x2029, 0x2060, 0xfeff]) {
+      const escaped = `a\\u${code.toString(16)}b`;
+      const name = `a${String.fromCharCode(code)}b`;
+      assert.equal(printable(name), escaped, escaped);
+      assert.equal(printableLines(name), escaped, escaped);
+      assert.equal(escapeHtml(name), escaped, escaped);
+      assert.equal(escapeMarkdown(name), escaped.replace('\\', '\\\\'), escaped);
+      assert.equal(markdownCode(name), `\`${escaped}\``, escaped);
+    }
+  });
+
   it('keeps the line breaks and tabs of text of several lines', () => {
     assert.equal(printableLines('line one\n\tline two\x1b]0;title\x07\r\n'), 'line one\n\tline two\\u001b]0;title\\u0007\\r\n');
     const kept = printableLines(ALL_CONTROLS);

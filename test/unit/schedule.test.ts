@@ -230,7 +230,7 @@ describe('schedule: the crontab line and the systemd units', () => {
   });
 
   it('writes control characters in ExecStart= and Environment= as C escapes, which systemd reads back as they were and the terminal shows as written', () => {
-    const word = 'a\x7fb \x1b[31m \u202eabc\ttab';
+    const word = 'a\x7fb \x1b[31m \u202eabc\ttab zw\u200bx';
     const backup: ScheduledBackup = { ...plan('/srv/plant', word), environment: { PGSSLROOTCERT: `/srv/${word}` } };
     const { service } = systemdUnits(backup);
     assert.equal(printableLines(service.text), service.text, 'nothing the CLI would show otherwise');
@@ -279,6 +279,7 @@ describe('schedule: the crontab line and the systemd units', () => {
       ['/srv/\x1b[31mred', '/srv/\\u001b[31mred'],
       ['/srv/tab\there', '/srv/tab\\there'],
       ['/srv/\u202eabc', '/srv/\\u202eabc'],
+      ['/srv/zw\u200bx', '/srv/zw\\u200bx'],
     ]) {
       const error = (() => {
         try {

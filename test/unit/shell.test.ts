@@ -37,10 +37,11 @@ describe('quoting commands for a shell', () => {
   });
 
   it("spells a control character with $'…' escapes, which bash gives back exactly, so none reaches the terminal raw", () => {
-    const controls = ['a\nb', 'tab\there', "/tmp/x\u001b]0;title\u0007 it's", 'back\\slash\u001b[2J', 'invoice\u202egpj.exe', 'del\u007f'];
+    const controls = ['a\nb', 'tab\there', "/tmp/x\u001b]0;title\u0007 it's", 'back\\slash\u001b[2J', 'invoice\u202egpj.exe', 'del\u007f', '/srv/zw\u200bx'];
     const quoted = controls.map(quoteShellArgument);
     assert.equal(quoted[0], "$'a\\nb'");
     assert.equal(quoted[2], "$'/tmp/x\\x1b]0;title\\x07 it\\'s'");
+    assert.equal(quoted[6], "$'/srv/zw\\xe2\\x80\\x8bx'", 'a character that shows nothing, printed escaped, is typed escaped');
     // eslint-disable-next-line no-control-regex -- control characters are what it looks for
     for (const word of quoted) assert.doesNotMatch(word, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
     assert.deepEqual(argumentsAsShellSeesThem(quoted.join(' '), {}, 'bash'), controls);

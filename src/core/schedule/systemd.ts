@@ -8,7 +8,7 @@
  * systemd.syntax(7) reads them.
  */
 import { PulseError } from '../errors';
-import { printable } from '../format';
+import { INVISIBLE_CHARACTERS, printable } from '../format';
 import { nextRuns } from './when';
 import { localMinute, type ScheduledBackup } from './plan';
 
@@ -93,8 +93,7 @@ function specifiers(text: string): string {
 }
 
 /** What the CLI's output would show as an escape (format.ts), written as systemd's own C escape so it reaches the program as it is. */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const UNIT_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNIT_CONTROLS = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`, 'g');
 
 /**
  * One word as systemd reads it: as it is when nothing in it is special,
