@@ -13,9 +13,9 @@
 import { formatAge, formatBytes } from '../core/format';
 import type { RemoteSet } from '../core/offsite/listing';
 import { remoteUrl, type RemoteLocation } from '../core/offsite/remote';
-import { escapeMarkdown, markdownCode } from '../core/report/markdown';
+import { escapeMarkdown } from '../core/report/markdown';
 import type { OffsiteCopyRecord } from '../core/sets/history';
-import { OFFSITE_MARK_TEXT, setLabel, type IconModel, type SetEntry } from './viewModel';
+import { OFFSITE_MARK_TEXT, setLabel, tooltipCode, type IconModel, type SetEntry } from './viewModel';
 
 /** The remote as far as it was listed. */
 export interface RemoteFacts {
@@ -84,7 +84,7 @@ export function offsiteTooltipLine(mark: OffsiteMark | undefined, now: Date): st
   const checked = mark.checked
     ? `its checksums checked against the remote ${formatAge(mark.checkedAt ?? now, now)}`
     : 'as the push recorded it (expand the Remote group to check it there)';
-  return `Offsite: $(${OFFSITE_ICON.id}) copy at ${markdownCode(mark.url)} (${escapeMarkdown(mark.where)}), pushed ${escapeMarkdown(formatAge(new Date(mark.pushedAt), now))}; ${escapeMarkdown(checked)}`;
+  return `Offsite: $(${OFFSITE_ICON.id}) copy at ${tooltipCode(mark.url)} (${escapeMarkdown(mark.where)}), pushed ${escapeMarkdown(formatAge(new Date(mark.pushedAt), now))}; ${escapeMarkdown(checked)}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -153,8 +153,8 @@ export function remoteSetModel(set: RemoteSet, now: Date, context: { folderPrefi
   if (set.pushedAt) fact('Pushed', escapeMarkdown(formatAge(new Date(set.pushedAt), now)));
   fact('Size', `${escapeMarkdown(formatBytes(set.totalBytes))} in ${set.files.length} file${set.files.length === 1 ? '' : 's'}`);
   const database = set.manifest?.database;
-  if (database) fact('Database', markdownCode(`${database.user}@${database.host}:${database.port}/${database.name}`));
-  fact('At', markdownCode(set.url));
+  if (database) fact('Database', tooltipCode(`${database.user}@${database.host}:${database.port}/${database.name}`));
+  fact('At', tooltipCode(set.url));
   if (set.encrypted) {
     fact(
       'Encrypted',
@@ -220,6 +220,6 @@ export function offsiteSummary(url: string | undefined, marks: readonly { setId:
 /** "Last offsite copy: 3 h ago (`set` at s3://…)", or that there is none, or that offsite copies are not set up. */
 export function offsiteStatusLine(summary: OffsiteSummary, now: Date): string {
   if (summary.url === undefined) return 'Offsite copies: not set up (Pulse Backup: Offsite: URL)';
-  if (!summary.last) return `Last offsite copy: none yet (${markdownCode(summary.url)})`;
-  return `Last offsite copy: ${escapeMarkdown(formatAge(new Date(summary.last.pushedAt), now))} (${markdownCode(summary.last.setId)} at ${markdownCode(summary.url)})`;
+  if (!summary.last) return `Last offsite copy: none yet (${tooltipCode(summary.url)})`;
+  return `Last offsite copy: ${escapeMarkdown(formatAge(new Date(summary.last.pushedAt), now))} (${tooltipCode(summary.last.setId)} at ${tooltipCode(summary.url)})`;
 }

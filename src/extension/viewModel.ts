@@ -112,6 +112,15 @@ export function setLabelIn(set: Pick<ListedSet, 'timestamp' | 'id'>, group: SetG
   return `${weekday} ${time}`;
 }
 
+/**
+ * A value as code in a tooltip that shows theme icons: VS Code draws
+ * `$(name)` as an icon even inside a code span, where no escape works, so a
+ * value that holds one (a database named `$(pass) ok`) is escaped text
+ * instead: it reads as it is, never as an icon.
+ */
+export function tooltipCode(value: string): string {
+  return value.includes('$(') ? escapeMarkdown(value) : markdownCode(value);
+}
 /** The cloud mark of a set with an offsite copy, in its row (see offsiteViewModel.ts). */
 export const OFFSITE_MARK_TEXT = '☁ offsite';
 
@@ -222,7 +231,7 @@ export function setTooltipMarkdown(entry: SetEntry, now: Date, options: { offsit
   const manifest = set.manifest;
   if (manifest) {
     const database = `${manifest.database.user}@${manifest.database.host}:${manifest.database.port}/${manifest.database.name}`;
-    fact('Database', `${markdownCode(database)}, PostgreSQL ${escapeMarkdown(manifest.server.version)}`);
+    fact('Database', `${tooltipCode(database)}, PostgreSQL ${escapeMarkdown(manifest.server.version)}`);
     const rows = manifest.tables.reduce((sum, table) => sum + (table.rows ?? 0), 0);
     fact('Tables', escapeMarkdown(`${tableCountText(manifest.tables, { noun: false })}, ${countOf(rows, 'row')}`));
     fact('Took', escapeMarkdown(formatDuration(manifest.durationMs)));

@@ -173,6 +173,19 @@ describe('the Backups tree', () => {
       assert.equal(setDescription(entry(listedSet({ purpose: 'safety' })), NOW), '1.2 MB · 2h ago', 'the state already says safety backup');
     });
 
+    it('draws no icon for a database named $(pass) ok in the tooltip: a code span cannot escape it, so the name is escaped text', () => {
+      const timestamp = '20250902_100000';
+      const named = listedSet({
+        manifest: manifest(`factory_pulse_${timestamp}`, timestamp, { database: { host: '127.0.0.1', port: 54322, name: '$(pass) ok', user: 'postgres', sizeBytes: 1 } }),
+      });
+      const line = setTooltipMarkdown(entry(named), NOW)
+        .split('\n')
+        .find((text) => text.startsWith('Database: '));
+      assert.ok(line?.startsWith(String.raw`Database: postgres@127.0.0.1:54322/\$(pass) ok, PostgreSQL`), line);
+      const plain = setTooltipMarkdown(entry(listedSet()), NOW);
+      assert.match(plain, /^Database: `postgres@127\.0\.0\.1:54322\/postgres`, PostgreSQL/m, 'a name without $( stays code');
+    });
+
     it('says a set is encrypted, and how, so a person knows verify and restore need its key', () => {
       const timestamp = '20250902_100000';
       const id = `factory_pulse_${timestamp}`;
