@@ -96,7 +96,7 @@ export function renderSetDetails(set: ListedSet, standing?: ProofStanding): stri
     `${set.id}  ${STATUS_WORDS[set.status]}${set.purpose === 'safety' ? ` (safety backup taken ${printable(safetySetOccasion(set.manifest))})` : ''}${set.pinned ? ' (pinned: retention never removes it)' : ''}`,
     `  created   ${localDateTime(new Date(set.createdAt))}`,
     `  size      ${formatBytes(set.totalBytes)}`,
-    ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${proof.summary}${since}`] : []),
+    ...(proof ? [`  proof     ${localDateTime(new Date(proof.provedAt))}: ${printable(proof.summary)}${since}`] : []),
     ...set.problems.map((problem) => `  problem   ${problem}`),
     '  files:',
     ...set.files.map((file) => `    ${file.type.padEnd(8)} ${file.name}  ${formatBytes(file.bytes)}`),

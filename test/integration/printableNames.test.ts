@@ -16,6 +16,8 @@ import { assertSameContent } from '../support/fingerprint';
 import { backupSet, copySetFiles, restoreArgs, useServer, useTempFolders } from '../support/integration';
 import { skipBecause } from '../support/skip';
 import type { Manifest } from '../../src/core/sets/manifest';
+import { HISTORY_FORMAT } from '../../src/core/sets/history';
+import { PROOF_FORMAT_VERSION, type ProofRecord } from '../../src/core/prove/record';
 
 /** Names a terminal would act on: erase-line and carriage return, a window title (OSC … BEL), an 8-bit CSI, a right-to-left override, a line break. */
 const HIDING = 'orders\x1b[2K\rshipped';
@@ -93,6 +95,28 @@ describe('names a terminal would act on', function () {
       tools: { ...manifest.tools, pgDump: { ...manifest.tools.pgDump, version: fake('pg_dump') } },
     };
     writeFileSync(join(forged, `${manifest.id}.manifest.json`), JSON.stringify(edited, null, 2));
+    // A proof's summary, from the history file beside it, as hand-edited.
+    const proof: ProofRecord = {
+      formatVersion: PROOF_FORMAT_VERSION,
+      setId: manifest.id,
+      provedAt: new Date().toISOString(),
+      durationMs: 900,
+      outcome: 'proved',
+      summary: fake('the proof'),
+      server: { host: 'localhost', port: 5432, user: 'postgres' },
+      profile: 'plain',
+      digestsFrom: 'manifest',
+      tables: 1,
+      rows: 1,
+      schemaEqual: true,
+      paths: [],
+      differences: [],
+      notes: [],
+    };
+    writeFileSync(
+      join(forged, `${manifest.id}.history.json`),
+      JSON.stringify({ format: HISTORY_FORMAT, formatVersion: 1, setId: manifest.id, verifications: [], retention: [], proofs: [proof] }),
+    );
     const show = await runCli(['show', manifest.id, '--dir', forged]);
     assert.equal(show.code, 0, show.stderr);
     assert.doesNotMatch(show.stdout, /^ +problem +FAKE/m, show.stdout);
@@ -100,6 +124,7 @@ describe('names a terminal would act on', function () {
       '(safety backup taken before 15.18\\n  problem   FAKE: the command)',
       '(PostgreSQL 15.18\\n  problem   FAKE: the server, ',
       '  pg_dump   15.18\\n  problem   FAKE: pg_dump (',
+      ': 15.18\\n  problem   FAKE: the proof',
     ]) {
       assert.ok(show.stdout.includes(shown), `show prints ${shown}: ${show.stdout}`);
     }
