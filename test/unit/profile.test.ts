@@ -23,10 +23,7 @@ const FACTS: PlatformFacts = {
   ],
 };
 
-/** As a stack has them: the platform's services own what is in their schemas, postgres the application's. */
-const PLATFORM_OWNERS: Record<string, string> = { auth: 'supabase_auth_admin', storage: 'supabase_storage_admin', extensions: 'supabase_admin', realtime: 'supabase_admin' };
-
-function entry(type: string, schema: string, name: string, owner = PLATFORM_OWNERS[schema] ?? 'postgres'): EntryHeader {
+function entry(type: string, schema: string, name: string, owner = 'postgres'): EntryHeader {
   return { isData: type === 'TABLE DATA' || type === 'SEQUENCE SET', type, schema, name, owner };
 }
 
@@ -98,44 +95,6 @@ describe('backup profiles', () => {
       record.leftOut.schemas.map((schema) => schema.name),
       FACTS.platformSchemas,
     );
-  });
-
-  it("keeps the application's own objects in platform schemas whole (postgres's), but not the platform's, its event triggers' functions or an extension's grants", () => {
-    const { keep, record } = supabaseEntryFilter({
-      ...FACTS,
-      eventTriggers: [{ name: 'issue_pg_net_access', functionSchema: 'extensions', functionName: 'grant_pg_net_access', owner: 'postgres' }],
-    });
-    const mine = (type: string, schema: string, name: string) => keep(entry(type, schema, name, 'postgres'));
-    assert.ok(mine('FUNCTION', 'auth', 'is_admin()'));
-    assert.ok(mine('ACL', 'auth', 'FUNCTION is_admin()'));
-    assert.ok(mine('TABLE', 'auth', 'app_extra'));
-    assert.ok(mine('COMMENT', 'auth', 'COLUMN app_extra.id'));
-    assert.ok(mine('CONSTRAINT', 'auth', 'app_extra app_extra_pkey'));
-    assert.ok(mine('TABLE DATA', 'auth', 'app_extra'));
-    assert.ok(mine('FUNCTION', 'storage', 'my_helper(text)'));
-    assert.ok(keep(entry('TABLE', 'storage', 'app_files', 'app_owner')), 'a role of the application');
-    // The platform's, though postgres owns them on a stack.
-    assert.equal(mine('FUNCTION', 'extensions', 'grant_pg_net_access()'), false);
-    assert.equal(mine('ACL', 'extensions', 'FUNCTION armor(bytea)'), false, "pgcrypto's function: pg_dump writes only its grants");
-    assert.equal(mine('TABLE', 'supabase_migrations', 'schema_migrations'), false);
-    assert.equal(mine('TABLE DATA', 'supabase_migrations', 'schema_migrations'), false);
-    assert.equal(mine('CONSTRAINT', 'auth', 'users users_pkey'), false, 'a constraint of a table the set does not define');
-    assert.equal(keep(entry('TABLE', 'auth', 'users', 'supabase_auth_admin')), false);
-    assert.deepEqual(record.attachedObjects, ['FUNCTION auth.is_admin()', 'TABLE auth.app_extra', 'FUNCTION storage.my_helper(text)', 'TABLE storage.app_files']);
-    assert.deepEqual(record.platformData, [], "the application's table is not platform data");
-
-    // Where postgres built the platform as a superuser, or owns the schema, its owning an object there tells nothing.
-    const built = supabaseEntryFilter({ ...FACTS, superusers: ['postgres'] }).keep;
-    assert.equal(built(entry('FUNCTION', 'auth', 'uid()', 'postgres')), false);
-    const ownSchema = supabaseEntryFilter({ ...FACTS, schemaOwners: { extensions: 'postgres' } }).keep;
-    assert.equal(ownSchema(entry('FUNCTION', 'extensions', 'grant_pg_cron_access()', 'postgres')), false);
-
-    // A proof's scratch database: the platform loaded as postgres, so only the set's record tells.
-    const scratch = supabaseEntryFilter(FACTS, { applicationObjects: record.attachedObjects }).keep;
-    assert.ok(scratch(entry('FUNCTION', 'auth', 'is_admin()', 'postgres')));
-    assert.equal(scratch(entry('FUNCTION', 'extensions', 'grant_pg_graphql_access()', 'postgres')), false);
-    assert.equal(scratch(entry('TABLE', 'storage', 'migrations', 'postgres')), false);
-    assert.equal(scratch(entry('CONSTRAINT', 'storage', 'migrations migrations_pkey', 'postgres')), false);
   });
 
   it("treats as the platform's the schemas the Supabase CLI does (InternalSchemas), etl, dbdev, repack and TimescaleDB's among them", () => {

@@ -134,42 +134,6 @@ export function isSupabaseReservedRole(name: string): boolean {
 }
 
 /**
- * Platform schemas of the stack's services, where `postgres` may create
- * objects of its own (a helper function in auth that a policy calls, a table
- * beside storage's): the platform's objects there are its services' roles'
- * (supabase_auth_admin, supabase_storage_admin, supabase_admin, …), so one
- * owned by postgres, or by a role that is not the platform's, is the
- * application's — unless that role owns the schema or is a superuser, as
- * postgres is where it built the platform itself (a stack demotes it). Not
- * the schemas extensions own, whose objects the extension makes as whoever
- * calls it (pgmq's queues), nor supabase_migrations and
- * pgbouncer, whose objects are the platform's though postgres owns them.
- */
-export const SUPABASE_APPLICATION_OBJECT_SCHEMAS: readonly string[] = ['auth', 'storage', 'realtime', 'extensions', 'supabase_functions'];
-
-/** Whether a role owns the application's objects rather than the platform's: postgres, or any role the platform does not make. */
-export function isApplicationOwner(role: string): boolean {
-  return role === 'postgres' || (role !== '' && !isSupabaseReservedRole(role));
-}
-
-/** The kinds of the application's objects in platform schemas the record names (not their indexes, grants or rows). */
-const NAMED_APPLICATION_OBJECTS = new Set([
-  'TABLE',
-  'VIEW',
-  'MATERIALIZED VIEW',
-  'FOREIGN TABLE',
-  'SEQUENCE',
-  'FUNCTION',
-  'PROCEDURE',
-  'AGGREGATE',
-  'TYPE',
-  'DOMAIN',
-  'INDEX',
-  'TRIGGER',
-  'POLICY',
-]);
-
-/**
  * The CLI's `allowedConfigs`: the settings that the stack's `postgres`, not a
  * superuser, may still set, because supautils lets it
  * (supabase/postgres `supautils.conf`). `session_replication_role` is the
@@ -200,14 +164,10 @@ export const SUPABASE_MARKER_ROLE = 'supabase_admin';
 export interface PlatformFacts {
   /** The platform schemas present, and schemas an extension owns. */
   platformSchemas: string[];
-  /** Their owners: supabase_admin's auth on a stack; postgres's where postgres made the platform itself, as a superuser. */
-  schemaOwners?: Record<string, string>;
-  /** The superusers: postgres where it is one may have built the platform, so what it owns there tells nothing. */
-  superusers?: string[];
-  /** User triggers on tables in platform schemas, with the schema (and owner) of the function they call. */
-  triggersOnPlatformTables: { schema: string; table: string; trigger: string; functionSchema: string; functionOwner?: string }[];
-  /** Event triggers, the schema (and name) of their function, and their owner. */
-  eventTriggers: { name: string; functionSchema: string; functionName?: string; owner?: string }[];
+  /** User triggers on tables in platform schemas, with the schema of the function they call. */
+  triggersOnPlatformTables: { schema: string; table: string; trigger: string; functionSchema: string }[];
+  /** Event triggers and the schema of their function. */
+  eventTriggers: { name: string; functionSchema: string }[];
   /** Sequences in platform schemas owned by a column of a table there, or used by a column's default (pg_cron's jobid_seq). */
   platformSequences: { schema: string; name: string; tableSchema: string; table: string }[];
 }
@@ -228,11 +188,7 @@ export interface ProfileRecord {
   reason: string;
   /** Platform tables whose rows the set holds (supabase). */
   platformData: string[];
-  /**
-   * Application objects on platform tables, or in platform schemas, that the
-   * set holds (supabase): "TRIGGER auth.users on_auth_user_created",
-   * "FUNCTION auth.is_admin()", "TABLE auth.app_extra".
-   */
+  /** Application objects on platform tables that the set holds (supabase): "TRIGGER auth.users on_auth_user_created". */
   attachedObjects: string[];
   leftOut: LeftOut;
 }
@@ -264,69 +220,16 @@ export function chooseProfile(choice: ProfileChoice, shape: DatabaseShape): { na
  * The Supabase profile's decision for each archive entry of the full dump,
  * and the record of what it left out (filled in as entries go past).
  */
-export function supabaseEntryFilter(
-  facts: PlatformFacts,
-  options: {
-    /**
-     * The set's own record of the application's objects (its attachedObjects):
-     * a proof's scratch database got the platform from the live one as
-     * postgres, so there the owner no longer tells the platform's objects
-     * (supabase_admin's, whose ownership postgres may not give) from the
-     * application's.
-     */
-    applicationObjects?: readonly string[];
-  } = {},
-): { keep: (header: EntryHeader) => boolean; record: Pick<ProfileRecord, 'platformData' | 'attachedObjects' | 'leftOut'> } {
+export function supabaseEntryFilter(facts: PlatformFacts): { keep: (header: EntryHeader) => boolean; record: Pick<ProfileRecord, 'platformData' | 'attachedObjects' | 'leftOut'> } {
   const platform = new Set(facts.platformSchemas);
   const histories = new Set(SUPABASE_MIGRATION_HISTORIES);
   const dataSchemas = new Set(SUPABASE_DATA_SCHEMAS);
   const keepsRows = (schema: string, name: string) => dataSchemas.has(schema) && !histories.has(qualifiedName(schema, name));
+  const appTriggers = new Set(
+    facts.triggersOnPlatformTables.filter((trigger) => !platform.has(trigger.functionSchema)).map((trigger) => `${trigger.schema}\u0000${trigger.table} ${trigger.trigger}`),
+  );
   const platformExtensions = new Set(SUPABASE_PLATFORM_EXTENSIONS);
   const platformEventTriggers = new Set(facts.eventTriggers.filter((trigger) => platform.has(trigger.functionSchema)).map((trigger) => trigger.name));
-  // The platform's event triggers' functions (extensions.grant_pg_net_access) are postgres's on a stack, yet the platform's.
-  const eventTriggerFunctions = new Set(
-    facts.eventTriggers
-      .filter((trigger) => platform.has(trigger.functionSchema) && trigger.functionName)
-      .map((trigger) => `${trigger.functionSchema}\u0000${trigger.functionName}`),
-  );
-  const applicationSchemas = new Set(SUPABASE_APPLICATION_OBJECT_SCHEMAS);
-  const recorded = options.applicationObjects ? new Set(options.applicationObjects) : undefined;
-  /** The application's objects in platform schemas kept so far, by schema and name ("app_extra", "is_admin()"). */
-  const keptObjects = new Set<string>();
-  /**
-   * An object of the application's own in a platform schema: kept whole,
-   * definition and rows. Rows, grants and comments go with their object
-   * only: pg_dump also writes the changed grants of an extension's members
-   * (pgcrypto's functions in extensions, postgres's), which the extension
-   * makes.
-   */
-  const isApplicationObject = (header: EntryHeader): boolean => {
-    if (!applicationSchemas.has(header.schema) || !isApplicationOwner(header.owner)) return false;
-    // Where the schema's owner made its objects (postgres as the superuser that built the platform), the owner tells nothing.
-    if (!recorded && (facts.schemaOwners?.[header.schema] === header.owner || facts.superusers?.includes(header.owner))) return false;
-    const key = (name: string) => `${header.schema}\u0000${name}`;
-    if (OBJECT_PARTS.has(header.type)) return keptObjects.has(key(partOf(header.type, header.name)));
-    const table = ON_TABLE.has(header.type) ? /^((?:"(?:[^"]|"")*"|[^ "])+)/.exec(header.name) : null;
-    if (table && !keptObjects.has(key(table[1]))) return false;
-    if (recorded && NAMED_APPLICATION_OBJECTS.has(header.type) && !recorded.has(`${header.type} ${qualifiedName(header.schema, header.name)}`)) return false;
-    const fn = /^("(?:[^"]|"")*"|[^(]*)\(/.exec(header.type === 'FUNCTION' || header.type === 'PROCEDURE' ? header.name : '');
-    if (fn && eventTriggerFunctions.has(key(unquote(fn[1])))) return false;
-    keptObjects.add(key(header.name));
-    return true;
-  };
-  const appTriggers = new Set(
-    facts.triggersOnPlatformTables
-      .filter(
-        (trigger) =>
-          !platform.has(trigger.functionSchema) ||
-          (applicationSchemas.has(trigger.functionSchema) &&
-            trigger.functionOwner !== undefined &&
-            isApplicationOwner(trigger.functionOwner) &&
-            !facts.superusers?.includes(trigger.functionOwner) &&
-            facts.schemaOwners?.[trigger.functionSchema] !== trigger.functionOwner),
-      )
-      .map((trigger) => `${trigger.schema}\u0000${trigger.table} ${trigger.trigger}`),
-  );
   const keptSequences = new Set(
     facts.platformSequences.filter((sequence) => keepsRows(sequence.tableSchema, sequence.table)).map((sequence) => `${sequence.schema}\u0000${sequence.name}`),
   );
@@ -386,10 +289,6 @@ export function supabaseEntryFilter(
       }
     }
     const qualified = qualifiedName(schema, name);
-    if (isApplicationObject(header)) {
-      if (NAMED_APPLICATION_OBJECTS.has(type)) record.attachedObjects.push(`${type} ${schema}.${name}`);
-      return true;
-    }
     switch (type) {
       case 'TABLE DATA':
         if (keepsRows(schema, name)) {
@@ -420,22 +319,6 @@ export function supabaseEntryFilter(
     }
   };
   return { keep, record };
-}
-
-/** Entries on a table whose Name starts with the table's: "app_extra app_extra_pkey", "app_extra id". */
-const ON_TABLE = new Set(['CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'DEFAULT', 'TRIGGER', 'POLICY', 'ROW SECURITY', 'RULE']);
-
-/** Entries that belong to an object written before them: its rows, grants, comments and labels. */
-const OBJECT_PARTS = new Set(['TABLE DATA', 'SEQUENCE SET', 'ACL', 'COMMENT', 'SECURITY LABEL']);
-
-/** The Name of the object an OBJECT_PARTS entry belongs to: "TABLE app_extra" and "COLUMN app_extra.id" are app_extra's. */
-function partOf(type: string, name: string): string {
-  if (type === 'TABLE DATA' || type === 'SEQUENCE SET') return name;
-  const column = /^COLUMN ((?:"(?:[^"]|"")*"|[^."])+)\./.exec(name);
-  if (column) return column[1];
-  const on = /^(?:CONSTRAINT|TRIGGER|POLICY|RULE) .* ON (.+)$/.exec(name);
-  if (on) return on[1];
-  return name.replace(/^(?:MATERIALIZED VIEW|FOREIGN TABLE|TABLE|VIEW|SEQUENCE|FUNCTION|PROCEDURE|AGGREGATE|TYPE|DOMAIN|INDEX) /, '');
 }
 
 /** An entry's Name as pg_dump writes it: identifiers are quoted only when they need it. */

@@ -373,8 +373,8 @@ async function estimateSizes(client: pg.Client, tables: readonly CatalogTable[])
 
 /** The Supabase profile's view of the platform: its schemas, and what the application attached to them. */
 export async function readPlatformFacts(client: pg.Client): Promise<PlatformFacts> {
-  const schemas = await client.query<{ name: string; owner: string }>(
-    `SELECT n.nspname AS name, pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n
+  const schemas = await client.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n
       WHERE n.nspname = ANY($1::text[])
          OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS prefix WHERE left(n.nspname, length(prefix)) = prefix)
          OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
@@ -382,8 +382,8 @@ export async function readPlatformFacts(client: pg.Client): Promise<PlatformFact
     [SUPABASE_PLATFORM_SCHEMAS, SUPABASE_PLATFORM_SCHEMA_PREFIXES],
   );
   const platformSchemas = schemas.rows.map((row) => row.name);
-  const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string; function_owner: string }>(
-    `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema, pg_get_userbyid(f.proowner) AS function_owner
+  const triggers = await client.query<{ schema: string; table: string; trigger: string; function_schema: string }>(
+    `SELECT n.nspname AS schema, c.relname AS table, t.tgname AS trigger, fn.nspname AS function_schema
        FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
@@ -391,8 +391,8 @@ export async function readPlatformFacts(client: pg.Client): Promise<PlatformFact
       ORDER BY 1, 2, 3`,
     [platformSchemas],
   );
-  const eventTriggers = await client.query<{ name: string; function_schema: string; function_name: string; owner: string }>(
-    `SELECT e.evtname AS name, fn.nspname AS function_schema, f.proname AS function_name, pg_get_userbyid(e.evtowner) AS owner
+  const eventTriggers = await client.query<{ name: string; function_schema: string }>(
+    `SELECT e.evtname AS name, fn.nspname AS function_schema
        FROM pg_event_trigger e JOIN pg_proc f ON f.oid = e.evtfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace ORDER BY 1`,
   );
   const sequences = await client.query<{ schema: string; name: string; table_schema: string; table: string }>(
@@ -410,19 +410,10 @@ export async function readPlatformFacts(client: pg.Client): Promise<PlatformFact
       ORDER BY 1, 2`,
     [platformSchemas],
   );
-  const superusers = await client.query<{ name: string }>('SELECT rolname AS name FROM pg_roles WHERE rolsuper ORDER BY 1');
   return {
     platformSchemas,
-    superusers: superusers.rows.map((row) => row.name),
-    schemaOwners: Object.fromEntries(schemas.rows.map((row) => [row.name, row.owner])),
-    triggersOnPlatformTables: triggers.rows.map((row) => ({
-      schema: row.schema,
-      table: row.table,
-      trigger: row.trigger,
-      functionSchema: row.function_schema,
-      functionOwner: row.function_owner,
-    })),
-    eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema, functionName: row.function_name, owner: row.owner })),
+    triggersOnPlatformTables: triggers.rows.map((row) => ({ schema: row.schema, table: row.table, trigger: row.trigger, functionSchema: row.function_schema })),
+    eventTriggers: eventTriggers.rows.map((row) => ({ name: row.name, functionSchema: row.function_schema })),
     platformSequences: sequences.rows.map((row) => ({ schema: row.schema, name: row.name, tableSchema: row.table_schema, table: row.table })),
   };
 }

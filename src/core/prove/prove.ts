@@ -445,8 +445,7 @@ async function readScratch(context: ProofContext, path: ProofPathPlan, { target,
     const known = new Map((plan && !plan.every ? plan.byFile : []).map((table) => [qualifiedName(table.schema, table.name), table]));
     const byFile = read.read.flatMap((table) => known.get(qualifiedName(table.schema, table.name)) ?? []);
     const toRead = read.read.filter((table) => !known.has(qualifiedName(table.schema, table.name)));
-    const applicationObjects = context.set.manifest?.profile?.attachedObjects ?? [];
-    const keep = facts.platform ? supabaseEntryFilter(facts.platform, { applicationObjects }).keep : undefined;
+    const keep = facts.platform ? supabaseEntryFilter(facts.platform).keep : undefined;
     const reader: ReadbackSession = {
       target,
       tools,

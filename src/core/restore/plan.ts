@@ -561,16 +561,6 @@ async function platformPieces(client: pg.Client, manifest: Manifest | undefined,
   if (mode === 'schema') return { ...none, attached };
   const wanted = manifest.tables.filter((table) => table.definition === false);
   const { present, missing } = await findPlatformTables(client, wanted);
-  if (missing.length > 0 && present.length > 0) {
-    // The platform is there (auth.users and the rest): what is missing was never the platform's.
-    throw new PulseError(
-      'restore-refused',
-      `the target lacks ${missing.length} of the tables in platform schemas this set brings rows for (${listNames(missing)}), although it has the Supabase platform's own: they are the application's own tables in a platform schema, whose rows the set holds but not their definition`,
-      {
-        hint: "create them in the target as your migrations do, then restore again; or back up the source again with this version, whose sets keep the definitions of the application's own objects in platform schemas; nothing was changed",
-      },
-    );
-  }
   if (missing.length > 0) {
     throw new PulseError('restore-refused', `the target lacks ${missing.length} of the Supabase platform's tables this set brings rows for (${listNames(missing)})`, {
       hint: hint`restore into a Supabase database (supabase start, or supabase db reset for a fresh one), or back up with ${option('profile', 'plain')} for a plain PostgreSQL copy; nothing was changed`,
