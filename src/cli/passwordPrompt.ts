@@ -45,10 +45,12 @@ export function askHidden(
     const onAbort = () => finish(() => reject(cancelled()));
     const onData = (chunk: string) => {
       for (const character of chunk) {
-        if (escape !== 'none') {
+        // A control key (Enter, Ctrl-C, Ctrl-D …) ends a sequence cut short and is taken as itself: it is never swallowed.
+        if (escape !== 'none' && character >= ' ') {
           escape = afterEscape(escape, character);
           continue;
         }
+        escape = 'none';
         if (character === ESCAPE) {
           escape = 'escape';
           continue;
@@ -67,8 +69,8 @@ export function askHidden(
         // A tab is kept, as the passphrase's sources keep it (and age's own prompt does); other control keys are not typing.
         else if (character >= ' ' || character === TAB) typed += character;
       }
-      // The Escape key alone arrives alone: it does not swallow the next key typed.
-      if (escape === 'escape') escape = 'none';
+      // A key's sequence arrives whole, and the Escape key alone arrives alone: neither swallows the next key typed.
+      escape = 'none';
     };
     // Echo off before the prompt shows: whatever is typed after it is never on the screen.
     input.setRawMode(true);

@@ -38,6 +38,15 @@ describe('the hidden prompt of the CLI', () => {
     assert.equal(await typed('a', '\u001b', 'b\r'), 'ab');
   });
 
+  it('never swallows Enter or Ctrl-C after a sequence cut short (Alt+[ sends ESC [)', async () => {
+    assert.equal(await typed('\u001b[', '123\r'), '123');
+    assert.equal(await typed('ab\u001b[12\r'), 'ab');
+    const { input, output } = terminal();
+    const answer = askHidden(input, output, 'Password: ');
+    (input as unknown as PassThrough).write('x\u001b[1\u0003');
+    await assert.rejects(answer, /no password was given/);
+  });
+
   it('removes a whole character with backspace, an emoji too', async () => {
     assert.equal(await typed('pa🔑ss', '\u007f\u007f\u007f', '\r'), 'pa');
   });
