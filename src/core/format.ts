@@ -128,7 +128,7 @@ export function qualifiedName(schema: string, name: string): string {
  * terminal (the VS Code task terminal too) would act on it, erasing the line
  * or setting the window's title, instead of showing it. Control characters
  * (C0, DEL, C1), the bidirectional overrides that reorder what follows, and
- * the characters that show nothing (zero-width spaces and joiners,
+ * the characters that show nothing (the zero-width space, the soft hyphen,
  * direction marks, the word joiner, the line and paragraph separators, the
  * byte-order mark: `zw<U+200B>users` would read as `zwusers`) are shown as
  * escapes instead: `\n`, `\r`, `\t`, else `\uXXXX`, which is also what JSON
@@ -138,11 +138,15 @@ export function qualifiedName(schema: string, name: string): string {
 
 /**
  * The characters besides C0, DEL and C1 that are shown as escapes: those
- * that show nothing and the bidirectional ones. A source for a character
+ * that show nothing (the soft hyphen, the zero-width space, the word joiner
+ * and the invisible operators) and the bidirectional ones (marks, embeddings,
+ * overrides, isolates). Not the zero-width non-joiner and joiner: Persian,
+ * the Indic scripts and emoji need them, so a folder named with them is a
+ * name like any other, not one to refuse or to escape. A source for a character
  * class, shared with what quotes a word for a shell or a systemd unit
  * (shell.ts, systemd.ts), so what is printed escaped is typed escaped.
  */
-export const INVISIBLE_CHARACTERS = '\\u200b-\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
+export const INVISIBLE_CHARACTERS = '\\u00ad\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
 /** Every character a terminal acts on, or shows as nothing, instead of showing. */
 const CONTROLS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`, 'g');
 /** The same but line breaks and tabs, which lay out text of several lines. */

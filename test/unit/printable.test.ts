@@ -27,14 +27,21 @@ describe('text a terminal would act on, made printable', () => {
   it('shows a character that shows nothing as an escape: zw<U+200B>users does not pass for zwusers', () => {
     assert.equal(printable('zw\u200Busers'), 'zw\\u200busers');
     assert.equal(printableName('public', 'zw\u200Busers'), 'public.zw\\u200busers');
-    for (const code of [0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2028, 0x2029, 0x2060, 0xfeff]) {
-      const escaped = `a\\u${code.toString(16)}b`;
+    for (const code of [0x00ad, 0x061c, 0x200b, 0x200e, 0x200f, 0x2028, 0x2029, 0x2060, 0x2061, 0x2064, 0xfeff]) {
+      const escaped = `a\\u${code.toString(16).padStart(4, '0')}b`;
       const name = `a${String.fromCharCode(code)}b`;
       assert.equal(printable(name), escaped, escaped);
       assert.equal(printableLines(name), escaped, escaped);
       assert.equal(escapeHtml(name), escaped, escaped);
       assert.equal(escapeMarkdown(name), escaped.replace('\\', '\\\\'), escaped);
       assert.equal(markdownCode(name), `\`${escaped}\``, escaped);
+    }
+  });
+
+  it('keeps the zero-width non-joiner and joiner, which Persian, the Indic scripts and emoji need', () => {
+    for (const name of ['پشتیبان\u200cها', 'क्\u200dष', '👩\u200d💻']) {
+      assert.equal(printable(name), name);
+      assert.equal(escapeHtml(name), name);
     }
   });
 

@@ -273,6 +273,10 @@ describe('schedule: the crontab line and the systemd units', () => {
       assert.throws(() => crontabLine(backup), /^PulseError: a path or value with a backslash cannot stand in a crontab line: cron reads \\\\ and \\% itself$/);
   });
 
+  it('takes a folder whose name joins its letters with a zero-width non-joiner or joiner (Persian, the Indic scripts)', () => {
+    for (const folder of ['/home/u/پشتیبان\u200cها', '/srv/क्\u200dष']) assert.ok(crontabLine(plan(folder, 'x')).includes(folder), folder);
+  });
+
   it('refuses a control character in any word, which would reach the terminal as an escape and name another folder', () => {
     for (const [folder, shown] of [
       ['/srv/a\x7fb', '/srv/a\\u007fb'],
