@@ -82,8 +82,13 @@ describe('verifying backup sets', function () {
     const good = await verify(made.id, dir);
     assert.equal(good.report.outcome, 'pass', good.result.stdout);
     const path = join(dir, `${made.id}.history.json`);
-    const history = JSON.parse(readFileSync(path, 'utf8')) as Omit<SetHistory, 'verifications' | 'proofs'> & { verifications: unknown[]; proofs: unknown[] };
+    const history = JSON.parse(readFileSync(path, 'utf8')) as Omit<SetHistory, 'verifications' | 'proofs' | 'retention'> & {
+      verifications: unknown[];
+      proofs: unknown[];
+      retention: unknown[];
+    };
     history.verifications.push(null, {}, { ...good.report, groups: [{ name: 'post-backup' }] });
+    history.retention.push(null, { at: good.report.checkedAt, keep: 1 });
     history.proofs = [null, { formatVersion: 1, setId: made.id, provedAt: good.report.checkedAt, outcome: 'proved', summary: 'x', differences: [], paths: [] }];
     writeFileSync(path, JSON.stringify(history));
     const outputs: string[] = [];

@@ -100,6 +100,12 @@ describe("a set's damaged history", () => {
     }
   });
 
+  it("leaves out a retention event without its lists: the summary's history reads the rest", async () => {
+    const event = { at: '2025-09-02T10:04:00.000Z', keep: 10, removed: ['factory_pulse_20250801_100000'], protected: [{ id: SET_ID, reason: 'pinned' }] };
+    writeHistory({ verifications: [], retention: [null, {}, { ...event, removed: undefined }, { ...event, protected: [null] }, event] });
+    assert.deepEqual((await readHistory(folder, SET_ID)).retention, [event]);
+  });
+
   it('leaves out an offsite copy without where it is, a date, or a file of the wrong shape', async () => {
     writeHistory({
       verifications: [],

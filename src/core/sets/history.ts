@@ -98,7 +98,7 @@ export async function readHistory(folder: string, setId: string): Promise<SetHis
     const offsite = Array.isArray(value.offsite) ? value.offsite.filter(isOffsiteCopyRecord) : undefined;
     // A record its readers cannot take (edited, damaged) is left out: it fails neither this set's view nor the folder's.
     const verifications = value.verifications.filter(isReadableVerification);
-    return { ...empty, verifications, retention: Array.isArray(value.retention) ? value.retention : [], proofs, ...(offsite ? { offsite } : {}) };
+    return { ...empty, verifications, retention: Array.isArray(value.retention) ? value.retention.filter(isRetentionEvent) : [], proofs, ...(offsite ? { offsite } : {}) };
   } catch {
     return empty;
   }
@@ -137,6 +137,25 @@ export function offsiteCopiesOf(history: Pick<SetHistory, 'offsite'>, files: rea
       .join('\n');
   const mine = key(files);
   return (history.offsite ?? []).filter((copy) => key(copy.files) === mine).sort((first, second) => second.pushedAt.localeCompare(first.pushedAt));
+}
+
+function isRetentionEvent(value: unknown): value is RetentionEvent {
+  const event = value as Partial<RetentionEvent> | null;
+  const strings = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.at === 'string' &&
+    typeof event.keep === 'number' &&
+    (event.policy === undefined || typeof event.policy === 'string') &&
+    strings(event.removed) &&
+    (event.heldBack === undefined || strings(event.heldBack)) &&
+    Array.isArray(event.protected) &&
+    event.protected.every((entry: unknown) => {
+      const kept = entry as Partial<RetentionEvent['protected'][number]> | null;
+      return typeof kept === 'object' && kept !== null && typeof kept.id === 'string' && typeof kept.reason === 'string';
+    })
+  );
 }
 
 function isOffsiteCopyRecord(value: unknown): value is OffsiteCopyRecord {
