@@ -123,7 +123,7 @@ export function proofRestoreHint(message: string, detail: string | undefined): s
     return "a row of the set refers to one the set does not hold, even in an empty database: the referenced table's rows were left out (--exclude-table-data, or a platform table whose rows the Supabase profile leaves to the platform), so the set cannot restore on its own: back up with that table's rows, or make the foreign key NOT VALID in the source and back up again";
   }
   if (/violates|duplicate key/.test(message)) {
-    return "the set's rows break one of its own constraints, even in an empty database: the set was changed or damaged since the backup (pulse-backup verify tells which file): a set made whole restores here, so no --clean or other target would help";
+    return "the set's rows break one of the constraints, even in an empty database: pulse-backup verify tells whether the set was changed or damaged since the backup; if it verifies, the tables the server brings of its own differ from the set's (a Supabase platform newer than the set's, with a column it now requires)";
   }
   const advice = restoreHint(message, detail);
   // Proofs run from the command line, so what they record is worded for it.
