@@ -32,6 +32,21 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/** One byte flipped halfway through the file: a file damaged after the backup. */
+function flipMiddleByte(path: string): void {
+  const bytes = readFileSync(path);
+  bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+  writeFileSync(path, bytes);
+}
+
+/** One character of the file's passphrase salt changed (`-> scrypt SALT 18`), its MAC line untouched: a damaged age header. */
+function changeSaltCharacter(path: string): void {
+  const bytes = readFileSync(path);
+  const at = bytes.indexOf('-> scrypt ') + '-> scrypt '.length;
+  bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+  writeFileSync(path, bytes);
+}
+
 describe('encrypted sets (age)', function () {
   const server = useServer();
   const newFolder = useTempFolders('pulse-backup-age-');
@@ -200,9 +215,7 @@ describe('encrypted sets (age)', function () {
     copySetFiles(folder, damaged, manifest);
     const data = manifest.files.find((file) => file.type === 'data')!;
     const path = join(damaged, data.name);
-    const bytes = readFileSync(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
-    writeFileSync(path, bytes);
+    flipMiddleByte(path);
     const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json'], withPassphrase);
     assert.equal(verify.code, 1, verify.stderr);
     const checks = (JSON.parse(verify.stdout) as VerificationReport).groups.flatMap((group) => group.checks);
@@ -221,11 +234,7 @@ describe('encrypted sets (age)', function () {
     copySetFiles(folder, damaged, manifest);
     const complete = manifest.files.find((file) => file.type === 'complete')!;
     const path = join(damaged, complete.name);
-    const bytes = readFileSync(path);
-    // `-> scrypt SALT 18`: the salt's first character, its MAC line untouched.
-    const at = bytes.indexOf('-> scrypt ') + '-> scrypt '.length;
-    bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
-    writeFileSync(path, bytes);
+    changeSaltCharacter(path);
     const said = new RegExp(
       `${complete.name.replace(/\./g, '\\.')} is damaged: its age header does not open with the passphrase that opens the set's other files, and its checksum does not match the manifest`,
     );
@@ -259,11 +268,7 @@ describe('encrypted sets (age)', function () {
     copySetFiles(folder, damaged, manifest);
     const broken = manifest.files.filter((file) => file.type !== 'complete');
     for (const file of broken) {
-      const path = join(damaged, file.name);
-      const bytes = readFileSync(path);
-      const at = bytes.indexOf('-> scrypt ') + '-> scrypt '.length;
-      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
-      writeFileSync(path, bytes);
+      changeSaltCharacter(join(damaged, file.name));
     }
     const verify = await runCli(['verify', manifest.id, '--dir', damaged, '--json'], withPassphrase);
     assert.equal(verify.code, 1, verify.stderr);
@@ -279,9 +284,7 @@ describe('encrypted sets (age)', function () {
     copySetFiles(folder, damaged, manifest);
     const complete = manifest.files.find((file) => file.type === 'complete')!;
     const path = join(damaged, complete.name);
-    const bytes = readFileSync(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
-    writeFileSync(path, bytes);
+    flipMiddleByte(path);
     const prove = await runCli(['prove', manifest.id, '--db', server.url(source), '--dir', damaged, '--json'], withPassphrase);
     assert.equal(prove.code, 1, prove.stderr);
     const record = JSON.parse(prove.stdout) as ProofRecord;
